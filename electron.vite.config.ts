@@ -1,0 +1,48 @@
+import { resolve } from 'node:path'
+import { defineConfig } from 'electron-vite'
+import type { Plugin } from 'vite'
+import react from '@vitejs/plugin-react'
+
+const root = import.meta.dirname
+
+/**
+ * The renderer's index.html carries the production CSP. Vite's dev server injects inline styles and talks to
+ * the page over a WebSocket for hot reload, so in `electron-vite dev` only, the policy is widened for those two.
+ */
+function devServerCsp(): Plugin {
+  return {
+    name: 'streamdesk:dev-server-csp',
+    apply: 'serve',
+    transformIndexHtml: (html) =>
+      html
+        .replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+        .replace("connect-src 'self'", "connect-src 'self' ws://localhost:* http://localhost:*"),
+  }
+}
+
+export default defineConfig({
+  main: {
+    build: {
+      // Native addons load their .node files by paths relative to their own package: never bundle them.
+      externalizeDeps: true,
+      rolldownOptions: { input: { index: resolve(root, 'src-main/index.ts') } },
+    },
+  },
+  preload: {
+    build: {
+      // A sandboxed preload is one CommonJS file with its dependencies inside it.
+      externalizeDeps: false,
+      rolldownOptions: {
+        input: { index: resolve(root, 'src-preload/index.ts') },
+        output: { format: 'cjs', entryFileNames: '[name].cjs' },
+      },
+    },
+  },
+  renderer: {
+    root: resolve(root, 'src-renderer'),
+    plugins: [react(), devServerCsp()],
+    build: {
+      rolldownOptions: { input: { index: resolve(root, 'src-renderer/index.html') } },
+    },
+  },
+})

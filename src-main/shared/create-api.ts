@@ -1,0 +1,37 @@
+import {
+  EVENT_CHANNELS,
+  INVOKE_CHANNELS,
+  type EventChannel,
+  type EventContract,
+  type InvokeChannel,
+  type StreamDeskApi,
+} from './ipc-contract'
+
+/** The two things a transport must do; the Electron preload and the browser harness each supply one. */
+export interface ApiTransport {
+  invoke(channel: InvokeChannel, args: unknown[]): Promise<unknown>
+  subscribe(channel: EventChannel, listener: (payload: unknown) => void): () => void
+}
+
+const invokeChannels: ReadonlySet<string> = new Set(INVOKE_CHANNELS)
+const eventChannels: ReadonlySet<string> = new Set(EVENT_CHANNELS)
+
+/**
+ * Builds `window.streamdesk` over a transport. Only the contract's channels pass, so a compromised page cannot
+ * reach any other IPC channel through this object, and listeners never see the transport's event object.
+ */
+export function createStreamDeskApi(transport: ApiTransport): StreamDeskApi {
+  return {
+    invoke(channel, ...args) {
+      if (!invokeChannels.has(channel)) {
+        return Promise.reject(new Error(`Unknown IPC channel: ${String(channel)}`))
+      }
+      return transport.invoke(channel, args) as never
+    },
+    on<E extends EventChannel>(event: E, listener: (payload: EventContract[E]) => void) {
+      if (!eventChannels.has(event)) throw new Error(`Unknown IPC event: ${String(event)}`)
+      if (typeof listener !== 'function') throw new TypeError('listener must be a function')
+      return transport.subscribe(event, listener as (payload: unknown) => void)
+    },
+  }
+}

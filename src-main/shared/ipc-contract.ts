@@ -1,0 +1,167 @@
+/**
+ * The one IPC contract between the main process and every renderer (main window, quick-ask, browser harness).
+ *
+ * - `InvokeContract`: request/response calls (`ipcRenderer.invoke` ↔ `ipcMain.handle`), named `domain:verb`.
+ * - `EventContract`: messages main pushes to renderers, one payload each.
+ *
+ * This file holds types and channel lists only, no runtime dependencies, so the sandboxed preload bundle stays
+ * tiny. Main validates every argument against `src-main/core/ipc/ipc-schemas.ts`, which the compiler holds to
+ * these types. Nothing here carries a credential: API keys go in (write-only) and come back as `hasApiKey`.
+ */
+
+export type AppMode = 'local' | 'cloud'
+
+export type ConnectionStatus = 'starting' | 'connecting' | 'connected' | 'reconnecting' | 'offline' | 'failed'
+
+export interface ConnectionState {
+  mode: AppMode
+  status: ConnectionStatus
+  /** Plain-language detail for the user, e.g. why the connection failed. */
+  detail?: string
+  /** Epoch milliseconds of the last status change. */
+  since: number
+}
+
+export interface AppStatus {
+  version: string
+  connection: ConnectionState
+  /** Who the streams belong to: "Local user" in local mode, the signed-in email in cloud mode. */
+  userLabel: string
+  /** Things the user should know from start-up, e.g. a damaged settings file that was set aside. */
+  notices: string[]
+}
+
+export type ProviderKind = 'openai-compatible'
+
+/** A model column the user can pick, as the renderer sees it (no key). */
+export interface ModelEntry {
+  id: string
+  label: string
+  provider: ProviderKind
+  baseUrl: string
+  model: string
+  hasApiKey: boolean
+}
+
+/** Create (no id) or update (id) a model entry. `apiKey`: a string sets it, null clears it, absent keeps it. */
+export interface ModelInput {
+  id?: string
+  label: string
+  provider: ProviderKind
+  baseUrl: string
+  model: string
+  apiKey?: string | null
+}
+
+export interface PublicSettings {
+  models: ModelEntry[]
+  selectedModelIds: string[]
+}
+
+export interface ModelCheck {
+  modelId: string
+  reachable: boolean
+  /** What happened, in plain words. */
+  message: string
+  /** What the user can do about it, e.g. the command that starts a local server. */
+  hint?: string
+}
+
+export interface SendPromptRequest {
+  /** Continue this conversation (its earlier turns go to each model as context); absent starts a new one. */
+  conversationId?: string
+  prompt: string
+  modelIds: string[]
+}
+
+export interface SendPromptResult {
+  conversationId: string
+  streamId: string
+}
+
+export interface StopStreamRequest {
+  streamId: string
+  /** Stop one model's column; absent stops every model of the stream. */
+  modelId?: string
+}
+
+export type StreamStatus = 'streaming' | 'complete' | 'stopped' | 'error'
+
+export interface StreamError {
+  code: string
+  message: string
+}
+
+/** What changed in one model's column since the last update. Batched: at most one per column per frame. */
+export interface StreamUpdate {
+  streamId: string
+  modelId: string
+  /** Text to append, already in order and de-duplicated. */
+  append: string
+  status: StreamStatus
+  error?: StreamError
+  /** True while a missing chunk has held later ones back for longer than the gap timeout. */
+  stalled?: boolean
+  usage?: { inputTokens?: number; outputTokens?: number }
+}
+
+export interface Diagnostics {
+  messagesReceived: number
+  chunksDelivered: number
+  duplicatesDropped: number
+  /** Dropped messages by reason (malformed, oversized, foreign topic, unknown stream, …). */
+  rejected: Record<string, number>
+  gapsReported: number
+  activeStreams: number
+  lastErrors: string[]
+}
+
+export interface InvokeContract {
+  'app:get-status': { args: []; result: AppStatus }
+  'settings:get': { args: []; result: PublicSettings }
+  'settings:save-model': { args: [ModelInput]; result: PublicSettings }
+  'settings:remove-model': { args: [modelId: string]; result: PublicSettings }
+  'settings:select-models': { args: [modelIds: string[]]; result: PublicSettings }
+  'models:check': { args: [modelIds: string[]]; result: ModelCheck[] }
+  'chat:send': { args: [SendPromptRequest]; result: SendPromptResult }
+  'chat:stop': { args: [StopStreamRequest]; result: void }
+  'diagnostics:get': { args: []; result: Diagnostics }
+}
+
+export interface EventContract {
+  'chat:updates': StreamUpdate[]
+  'connection:changed': ConnectionState
+}
+
+export type InvokeChannel = keyof InvokeContract
+export type EventChannel = keyof EventContract
+export type InvokeArgs<C extends InvokeChannel> = InvokeContract[C]['args']
+export type InvokeResult<C extends InvokeChannel> = InvokeContract[C]['result']
+
+export const INVOKE_CHANNELS = [
+  'app:get-status',
+  'settings:get',
+  'settings:save-model',
+  'settings:remove-model',
+  'settings:select-models',
+  'models:check',
+  'chat:send',
+  'chat:stop',
+  'diagnostics:get',
+] as const satisfies readonly InvokeChannel[]
+
+export const EVENT_CHANNELS = ['chat:updates', 'connection:changed'] as const satisfies readonly EventChannel[]
+
+// The compiler rejects a channel that the contract declares but the runtime lists above forget.
+type Missing<L extends readonly string[], U extends string> = [Exclude<U, L[number]>] extends [never] ? true : false
+const invokeListComplete: Missing<typeof INVOKE_CHANNELS, InvokeChannel> = true
+const eventListComplete: Missing<typeof EVENT_CHANNELS, EventChannel> = true
+void invokeListComplete
+void eventListComplete
+
+/** What `window.streamdesk` offers a renderer, whichever transport sits beneath it. */
+export interface StreamDeskApi {
+  invoke<C extends InvokeChannel>(channel: C, ...args: InvokeArgs<C>): Promise<InvokeResult<C>>
+  /** Returns the unsubscribe function. */
+  on<E extends EventChannel>(event: E, listener: (payload: EventContract[E]) => void): () => void
+}

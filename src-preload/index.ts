@@ -1,0 +1,17 @@
+/**
+ * The preload bridge: exposes the IPC contract as `window.streamdesk` and nothing else. Sandboxed, so this file
+ * and what it imports are bundled into one CommonJS script; the Electron event object never reaches the page.
+ */
+import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron'
+import { createStreamDeskApi } from '../src-main/shared/create-api'
+
+const api = createStreamDeskApi({
+  invoke: (channel, args) => ipcRenderer.invoke(channel, ...args),
+  subscribe(channel, listener) {
+    const forward = (_event: IpcRendererEvent, payload: unknown) => listener(payload)
+    ipcRenderer.on(channel, forward)
+    return () => ipcRenderer.removeListener(channel, forward)
+  },
+})
+
+contextBridge.exposeInMainWorld('streamdesk', api)

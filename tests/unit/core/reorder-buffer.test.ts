@@ -1,0 +1,132 @@
+import { describe, expect, it } from 'vitest'
+import fc from 'fast-check'
+import { ReorderBuffer, type AcceptOutcome, type SequencedChunk } from '../../../src-main/core/chat/reorder-buffer'
+import type { FinalMarker } from '../../../src-main/protocol/stream-protocol'
+
+/** Splits a text into a stream's chunks, the last carrying the final marker. */
+function toChunks(parts: string[], final: Omit<FinalMarker, 'total'> = { status: 'complete' }): SequencedChunk[] {
+  return parts.map((text, seq) => (seq === parts.length - 1 ? { seq, text, final: { ...final, total: parts.length } } : { seq, text }))
+}
+
+function feed(buffer: ReorderBuffer, chunks: SequencedChunk[], now = 0) {
+  let text = ''
+  const finals: FinalMarker[] = []
+  const outcomes: AcceptOutcome[] = []
+  for (const chunk of chunks) {
+    const outcome = buffer.accept(chunk, now)
+    outcomes.push(outcome)
+    if (outcome.kind === 'released') {
+      text += outcome.text
+      if (outcome.final) finals.push(outcome.final)
+    }
+  }
+  return { text, finals, outcomes }
+}
+
+/** A stream's chunks in any order, each delivered one or more times (QoS 1 redelivery). */
+const shuffledWithDuplicates = fc
+  .array(fc.string({ maxLength: 12, unit: 'grapheme' }), { minLength: 1, maxLength: 60 })
+  .chain((parts) =>
+    fc.record({
+      parts: fc.constant(parts),
+      deliveries: fc
+        .array(fc.integer({ min: 1, max: 3 }), { minLength: parts.length, maxLength: parts.length })
+        .chain((copies) =>
+          fc.shuffledSubarray(
+            copies.flatMap((n, seq) => Array.from({ length: n }, () => seq)),
+            { minLength: copies.reduce((a, b) => a + b, 0) },
+          ),
+        ),
+    }),
+  )
+
+describe('ReorderBuffer', () => {
+  it('delivers the original text exactly once, in order, for any permutation with any duplicates', () => {
+    fc.assert(
+      fc.property(shuffledWithDuplicates, ({ parts, deliveries }) => {
+        const chunks = toChunks(parts)
+        const buffer = new ReorderBuffer()
+        const { text, finals, outcomes } = feed(buffer, deliveries.map((seq) => chunks[seq]!))
+        expect(text).toBe(parts.join(''))
+        expect(finals).toHaveLength(1)
+        expect(buffer.complete).toBe(true)
+        expect(outcomes.filter((o) => o.kind === 'duplicate')).toHaveLength(deliveries.length - parts.length)
+      }),
+      { numRuns: 500 },
+    )
+  })
+
+  it('releases nothing past a hole and everything once it fills', () => {
+    const chunks = toChunks(['a', 'b', 'c', 'd'])
+    const buffer = new ReorderBuffer()
+    expect(buffer.accept(chunks[2]!, 0)).toEqual({ kind: 'held' })
+    expect(buffer.accept(chunks[3]!, 0)).toEqual({ kind: 'held' })
+    expect(buffer.complete).toBe(false)
+    expect(buffer.accept(chunks[0]!, 0)).toEqual({ kind: 'released', text: 'a' })
+    expect(buffer.accept(chunks[1]!, 0)).toEqual({ kind: 'released', text: 'bcd', final: { status: 'complete', total: 4 } })
+    expect(buffer.complete).toBe(true)
+  })
+
+  it('does not report completion from the final marker alone', () => {
+    const buffer = new ReorderBuffer()
+    const { finals } = feed(buffer, [{ seq: 2, text: 'c', final: { status: 'complete', total: 3 } }, { seq: 0, text: 'a' }])
+    expect(finals).toEqual([])
+    expect(buffer.complete).toBe(false)
+    expect(buffer.expectedSeq).toBe(1)
+  })
+
+  it('carries an error final through', () => {
+    const error = { code: 'rate-limited' as const, message: 'slow down' }
+    const { text, finals } = feed(new ReorderBuffer(), toChunks(['par', 'tial'], { status: 'error', error }))
+    expect(text).toBe('partial')
+    expect(finals).toEqual([{ status: 'error', error, total: 2 }])
+  })
+
+  it('refuses chunks beyond the final, a conflicting final, and chunks after completion', () => {
+    const buffer = new ReorderBuffer()
+    buffer.accept({ seq: 1, text: 'b', final: { status: 'complete', total: 2 } }, 0)
+    expect(buffer.accept({ seq: 5, text: 'x' }, 0)).toEqual({ kind: 'rejected', reason: 'beyond-final' })
+    expect(buffer.accept({ seq: 0, text: 'a', final: { status: 'complete', total: 1 } }, 0)).toEqual({
+      kind: 'rejected',
+      reason: 'conflicting-final',
+    })
+    expect(buffer.accept({ seq: 0, text: 'a' }, 0)).toMatchObject({ kind: 'released', text: 'ab' })
+    expect(buffer.accept({ seq: 2, text: 'late' }, 0)).toEqual({ kind: 'rejected', reason: 'beyond-final' })
+  })
+
+  it('refuses a final that contradicts a chunk already held', () => {
+    const buffer = new ReorderBuffer()
+    buffer.accept({ seq: 3, text: 'd' }, 0)
+    expect(buffer.accept({ seq: 1, text: 'b', final: { status: 'complete', total: 2 } }, 0)).toEqual({
+      kind: 'rejected',
+      reason: 'conflicting-final',
+    })
+  })
+
+  it('bounds what it holds: far-ahead chunks and too much held text are refused', () => {
+    const buffer = new ReorderBuffer({ maxAhead: 10, maxHeldChars: 5 })
+    expect(buffer.accept({ seq: 11, text: 'x' }, 0)).toEqual({ kind: 'rejected', reason: 'out-of-window' })
+    expect(buffer.accept({ seq: 1_000_000, text: 'x' }, 0)).toEqual({ kind: 'rejected', reason: 'out-of-window' })
+    expect(buffer.accept({ seq: 2, text: 'abcd' }, 0)).toEqual({ kind: 'held' })
+    expect(buffer.accept({ seq: 3, text: 'ef' }, 0)).toEqual({ kind: 'rejected', reason: 'out-of-window' })
+    // The refused chunk can still come later, once the gap has drained.
+    feed(buffer, [{ seq: 0, text: '' }, { seq: 1, text: '' }])
+    expect(buffer.accept({ seq: 3, text: 'ef' }, 0)).toMatchObject({ kind: 'released', text: 'ef' })
+  })
+
+  it('reports a gap once it has stayed open for the timeout, once per gap', () => {
+    const buffer = new ReorderBuffer()
+    expect(buffer.checkGap(0, 1000)).toBeUndefined()
+    buffer.accept({ seq: 2, text: 'c' }, 100)
+    expect(buffer.gapOpen).toBe(true)
+    expect(buffer.checkGap(1099, 1000)).toBeUndefined()
+    expect(buffer.checkGap(1100, 1000)).toEqual({ missingSeq: 0, heldChunks: 1, openForMs: 1000 })
+    expect(buffer.checkGap(5000, 1000)).toBeUndefined()
+    buffer.accept({ seq: 0, text: 'a' }, 5000)
+    expect(buffer.checkGap(9000, 1000)).toMatchObject({ missingSeq: 1 })
+    buffer.accept({ seq: 1, text: 'b' }, 9000)
+    expect(buffer.gapOpen).toBe(false)
+    buffer.accept({ seq: 5, text: 'f' }, 10_000)
+    expect(buffer.checkGap(11_000, 1000)).toEqual({ missingSeq: 3, heldChunks: 1, openForMs: 1000 })
+  })
+})
