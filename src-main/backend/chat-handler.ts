@@ -1,0 +1,166 @@
+/**
+ * The chat backend, written once: run in-process in local mode, packaged as the chat Lambda in cloud mode.
+ * It streams every requested model at once and publishes each model's answer as numbered chunks to the user's
+ * topic. It never throws for a model's failure: the model's column gets a final chunk with the error instead.
+ */
+import { z } from 'zod'
+import { DEFAULT_TOPIC_PREFIX, IdSchema, streamTopic, type FinalMarker, type StreamErrorCode } from '../protocol/stream-protocol'
+import { ChunkSequencer, type ChunkSequencerOptions } from './chunk-sequencer'
+import { DeltaCoalescer, type DeltaCoalescerOptions } from './delta-coalescer'
+import { ModelError, type ChatMessage, type ModelResolver } from './model-provider'
+import type { Publisher } from './publisher'
+import { systemClock, type Clock } from '../lib/clock'
+
+const MAX_MODELS_PER_REQUEST = 8
+const MAX_MESSAGES = 500
+const MAX_MESSAGE_CHARS = 200_000
+
+const ChatMessageSchema = z.strictObject({
+  role: z.enum(['system', 'user', 'assistant']),
+  content: z.string().max(MAX_MESSAGE_CHARS),
+})
+
+export const ChatRequestSchema = z.strictObject({
+  userId: IdSchema,
+  streamId: IdSchema,
+  /** One entry per model column, each with its own conversation (a column's earlier answers are its own). */
+  models: z
+    .array(z.strictObject({ modelId: IdSchema, messages: z.array(ChatMessageSchema).min(1).max(MAX_MESSAGES) }))
+    .min(1)
+    .max(MAX_MODELS_PER_REQUEST)
+    .refine((models) => new Set(models.map((m) => m.modelId)).size === models.length, 'model ids must be unique'),
+})
+export type ChatRequest = z.infer<typeof ChatRequestSchema>
+
+export interface ChatHandlerDeps {
+  publisher: Publisher
+  models: ModelResolver
+  topicPrefix?: string
+  /** The user's stop button, per model; the handler then sends what it has with status "stopped". */
+  stopSignal?: (modelId: string) => AbortSignal | undefined
+  /** A model that sends nothing for this long is ended with a timeout error rather than left hanging. */
+  idleTimeoutMs?: number
+  coalescing?: DeltaCoalescerOptions
+  publishing?: ChunkSequencerOptions
+  clock?: Clock
+}
+
+export interface ModelStreamSummary {
+  modelId: string
+  status: FinalMarker['status']
+  chunks: number
+  characters: number
+  failedPublishes: number
+  error?: { code: StreamErrorCode; message: string }
+}
+
+const DEFAULT_IDLE_TIMEOUT_MS = 120_000
+
+/** The entry point for untrusted input (the Lambda's event): validates, then streams. */
+export async function handleChatRequest(input: unknown, deps: ChatHandlerDeps): Promise<ModelStreamSummary[]> {
+  return streamChat(ChatRequestSchema.parse(input), deps)
+}
+
+export async function streamChat(request: ChatRequest, deps: ChatHandlerDeps): Promise<ModelStreamSummary[]> {
+  const topic = streamTopic(deps.topicPrefix ?? DEFAULT_TOPIC_PREFIX, request.userId, request.streamId)
+  return Promise.all(
+    request.models.map(({ modelId, messages }) => streamOneModel(request.streamId, modelId, messages, topic, deps)),
+  )
+}
+
+async function streamOneModel(
+  streamId: string,
+  modelId: string,
+  messages: ChatMessage[],
+  topic: string,
+  deps: ChatHandlerDeps,
+): Promise<ModelStreamSummary> {
+  const clock = deps.clock ?? systemClock
+  const sequencer = new ChunkSequencer(deps.publisher, topic, { streamId, modelId }, { clock, ...deps.publishing })
+  const coalescer = new DeltaCoalescer((text) => sequencer.send(text), { clock, ...deps.coalescing })
+  const stop = deps.stopSignal?.(modelId)
+  const watchdog = new IdleWatchdog(deps.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS, clock)
+  const signal = stop ? AbortSignal.any([stop, watchdog.signal]) : watchdog.signal
+  let characters = 0
+  let usage: FinalMarker['usage']
+  let outcome: Pick<FinalMarker, 'status' | 'error'>
+  try {
+    const provider = deps.models.resolve(modelId)
+    if (!provider) throw new ModelError('model-not-found', `No model is configured with the id "${modelId}".`)
+    watchdog.arm()
+    for await (const event of provider.stream({ messages, signal })) {
+      if (signal.aborted) break
+      watchdog.arm()
+      if (event.type === 'delta') {
+        characters += event.text.length
+        coalescer.push(event.text)
+      } else {
+        usage = compactUsage(event)
+      }
+    }
+    outcome = stop?.aborted ? { status: 'stopped' } : watchdog.fired ? timeoutOutcome(watchdog) : { status: 'complete' }
+  } catch (error) {
+    if (stop?.aborted) outcome = { status: 'stopped' }
+    else if (watchdog.fired) outcome = timeoutOutcome(watchdog)
+    else outcome = { status: 'error', error: toStreamError(error) }
+  } finally {
+    watchdog.disarm()
+  }
+  sequencer.finish(coalescer.drain(), { ...outcome, ...(usage ? { usage } : {}) })
+  await sequencer.settled()
+  return {
+    modelId,
+    status: outcome.status,
+    chunks: sequencer.chunksSent,
+    characters,
+    failedPublishes: sequencer.failedPublishes,
+    ...(outcome.error ? { error: outcome.error } : {}),
+  }
+}
+
+function timeoutOutcome(watchdog: IdleWatchdog): Pick<FinalMarker, 'status' | 'error'> {
+  const seconds = Math.round(watchdog.timeoutMs / 1000)
+  return { status: 'error', error: { code: 'timeout', message: `The model sent nothing for ${seconds} s.` } }
+}
+
+function compactUsage(event: { inputTokens?: number; outputTokens?: number }): FinalMarker['usage'] {
+  return {
+    ...(event.inputTokens !== undefined ? { inputTokens: event.inputTokens } : {}),
+    ...(event.outputTokens !== undefined ? { outputTokens: event.outputTokens } : {}),
+  }
+}
+
+function toStreamError(error: unknown): { code: StreamErrorCode; message: string } {
+  if (error instanceof ModelError) return { code: error.code, message: error.message.slice(0, 2000) }
+  const message = error instanceof Error ? error.message : String(error)
+  return { code: 'internal', message: `Unexpected error: ${message}`.slice(0, 2000) }
+}
+
+/** Aborts its signal when not re-armed within `timeoutMs`; re-arming on every model event makes it an idle timer. */
+class IdleWatchdog {
+  private readonly controller = new AbortController()
+  private timer: unknown
+  fired = false
+
+  constructor(
+    readonly timeoutMs: number,
+    private readonly clock: Clock,
+  ) {}
+
+  get signal(): AbortSignal {
+    return this.controller.signal
+  }
+
+  arm(): void {
+    this.disarm()
+    this.timer = this.clock.setTimeout(() => {
+      this.fired = true
+      this.controller.abort(new ModelError('timeout', 'idle timeout'))
+    }, this.timeoutMs)
+  }
+
+  disarm(): void {
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer)
+    this.timer = undefined
+  }
+}

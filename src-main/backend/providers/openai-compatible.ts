@@ -1,0 +1,417 @@
+/**
+ * A model behind an OpenAI-compatible chat-completions API: OpenAI itself, Ollama (`http://127.0.0.1:11434/v1`),
+ * LM Studio (`http://127.0.0.1:1234/v1`), llama.cpp's server, vLLM… Every failure becomes a ModelError whose message
+ * tells the user what went wrong and where, since it is shown as is in the model's column.
+ */
+import {
+  ModelError,
+  type ChatMessage,
+  type ModelEvent,
+  type ModelProvider,
+  type ModelStreamRequest,
+} from '../model-provider'
+import type { StreamErrorCode } from '../../protocol/stream-protocol'
+import { parseSse } from './sse-parser'
+
+export interface OpenAiCompatibleConfig {
+  /** The API root, usually ending in `/v1`; with or without a trailing slash. */
+  baseUrl: string
+  model: string
+  apiKey?: string
+  fetch?: typeof fetch
+  /** How long to wait for the response headers; default 120 s. Once they arrive, the handler's idle timeout rules. */
+  connectTimeoutMs?: number
+}
+
+export interface ProbeResult {
+  reachable: boolean
+  message: string
+  hint?: string
+}
+
+// Local servers (Ollama, LM Studio) send no headers until the model is loaded, which takes a while on a CPU.
+const DEFAULT_CONNECT_TIMEOUT_MS = 120_000
+const DEFAULT_PROBE_TIMEOUT_MS = 3_000
+const MAX_SERVER_MESSAGE = 300
+const MAX_ERROR_BODY_BYTES = 64 * 1024
+const CLOSED_EARLY = 'The server closed the stream before the answer finished.'
+
+export function createOpenAiCompatibleProvider(config: OpenAiCompatibleConfig): ModelProvider {
+  return { stream: (request) => streamChat(config, request) }
+}
+
+async function* streamChat(
+  config: OpenAiCompatibleConfig,
+  { messages, signal }: ModelStreamRequest,
+): AsyncGenerator<ModelEvent> {
+  const connectTimeoutMs = config.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS
+  const response = await request(config, 'chat/completions', signal, connectTimeoutMs, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+    body: JSON.stringify({
+      model: config.model,
+      messages: messages.map(({ role, content }: ChatMessage) => ({ role, content })),
+      stream: true,
+      stream_options: { include_usage: true },
+    }),
+  })
+  if (!response.ok) throw await httpError(config, response)
+  await refuseNonStream(config, response)
+
+  let finished = false // a choice's finish_reason arrived: the answer is whole even if [DONE] never comes
+  try {
+    for await (const { data } of parseSse(response.body ?? emptyStream())) {
+      signal.throwIfAborted()
+      if (data === '[DONE]') return
+      const chunk = parseChunk(data)
+      if (chunk.error) throw serverError(config, chunk.error) // some servers report failures mid-stream
+      const choice = Array.isArray(chunk.choices) ? chunk.choices[0] : undefined
+      const text = choice?.delta?.content
+      if (typeof text === 'string' && text !== '') yield { type: 'delta', text }
+      if (choice?.finish_reason) finished = true
+      if (chunk.usage && typeof chunk.usage === 'object') yield toUsage(chunk.usage)
+    }
+  } catch (error) {
+    if (signal.aborted) throw signal.reason
+    if (error instanceof ModelError) throw error
+    // undici reports a connection lost mid-body as a TypeError ("terminated").
+    throw new ModelError('bad-response', CLOSED_EARLY, { cause: error })
+  }
+  signal.throwIfAborted()
+  if (!finished) throw new ModelError('bad-response', CLOSED_EARLY)
+}
+
+/** The parts of a chat.completion.chunk we read; anything else in it is ignored. */
+interface CompletionChunk {
+  choices?: Array<{ delta?: { content?: unknown }; finish_reason?: unknown } | undefined>
+  usage?: { prompt_tokens?: unknown; completion_tokens?: unknown } | null
+  error?: unknown
+}
+
+function parseChunk(data: string): CompletionChunk {
+  let value: unknown
+  try {
+    value = JSON.parse(data)
+  } catch {
+    throw new ModelError('bad-response', `The server sent a stream event that is not JSON: ${truncate(data, 100)}`)
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ModelError('bad-response', `The server sent a stream event that is not a chunk: ${truncate(data, 100)}`)
+  }
+  return value as CompletionChunk
+}
+
+function toUsage(usage: { prompt_tokens?: unknown; completion_tokens?: unknown }): ModelEvent {
+  const count = (n: unknown) => (typeof n === 'number' && Number.isInteger(n) && n >= 0 ? n : undefined)
+  const inputTokens = count(usage.prompt_tokens)
+  const outputTokens = count(usage.completion_tokens)
+  return {
+    type: 'usage',
+    ...(inputTokens !== undefined ? { inputTokens } : {}),
+    ...(outputTokens !== undefined ? { outputTokens } : {}),
+  }
+}
+
+/**
+ * Sends a request and waits for its headers, failing with 'timeout' after `timeoutMs`. The caller's signal also
+ * covers the body; the timeout does not, since an answer may legitimately take minutes to stream.
+ */
+async function request(
+  config: OpenAiCompatibleConfig,
+  path: string,
+  signal: AbortSignal,
+  timeoutMs: number,
+  init: { method: string; headers: Record<string, string>; body?: string },
+): Promise<Response> {
+  const url = endpoint(config.baseUrl, path)
+  const timeout = new AbortController()
+  const timer = setTimeout(() => timeout.abort(), timeoutMs)
+  try {
+    return await (config.fetch ?? fetch)(url, {
+      ...init,
+      headers: { ...init.headers, ...(config.apiKey ? { authorization: `Bearer ${config.apiKey}` } : {}) },
+      signal: AbortSignal.any([signal, timeout.signal]),
+    })
+  } catch (error) {
+    if (signal.aborted) throw signal.reason
+    if (timeout.signal.aborted) {
+      const message = `${displayUrl(config.baseUrl)} did not answer within ${seconds(timeoutMs)}.`
+      throw new ModelError('timeout', message, { cause: error })
+    }
+    throw connectionError(config.baseUrl, error)
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+/** `base` + `path` with exactly one slash between them, keeping the base's own path (`/v1`). */
+function endpoint(baseUrl: string, path: string): string {
+  const problem = addressProblem(baseUrl)
+  if (problem) throw new ModelError('connection-refused', problem)
+  const url = new URL(baseUrl.trim())
+  url.pathname = `${url.pathname.replace(/\/+$/, '')}/${path}`
+  return url.href
+}
+
+/** Why `baseUrl` cannot be used as a server address, if it cannot. */
+function addressProblem(baseUrl: string): string | undefined {
+  let url: URL
+  try {
+    url = new URL(baseUrl.trim())
+  } catch {
+    return `The server address "${baseUrl}" is not a valid URL (expected something like http://127.0.0.1:11434/v1).`
+  }
+  return url.protocol === 'http:' || url.protocol === 'https:'
+    ? undefined
+    : `The server address "${baseUrl}" must start with http:// or https://.`
+}
+
+/** The base URL as shown in messages: without a trailing slash, nor any credentials embedded in it. */
+function displayUrl(baseUrl: string): string {
+  let shown = baseUrl.trim()
+  try {
+    const url = new URL(shown)
+    url.username = ''
+    url.password = ''
+    shown = url.href
+  } catch {
+    // Not a URL: show it as typed.
+  }
+  return shown.replace(/\/+$/, '')
+}
+
+/** fetch rejects with a TypeError whose `cause` carries the system error code; see undici's connect errors. */
+function connectionError(baseUrl: string, error: unknown): ModelError {
+  if (error instanceof ModelError) return error
+  const cause = error instanceof Error ? error.cause : undefined
+  const code = cause && typeof cause === 'object' && 'code' in cause ? String(cause.code) : undefined
+  const where = displayUrl(baseUrl)
+  const reason =
+    code === 'ECONNREFUSED'
+      ? 'connection refused'
+      : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
+        ? 'host not found'
+        : code === 'ECONNRESET' || code === 'UND_ERR_SOCKET'
+          ? 'connection reset'
+          : code === 'EHOSTUNREACH' || code === 'ENETUNREACH'
+            ? 'host unreachable'
+            : (code ?? (error instanceof Error ? error.message : String(error)))
+  if (code === 'ETIMEDOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
+    return new ModelError('timeout', `Could not connect to ${where} (the connection timed out).`, { cause: error })
+  }
+  const message = `Could not connect to ${where} (${reason}). Is the model server running?`
+  return new ModelError('connection-refused', message, { cause: error })
+}
+
+async function httpError(config: OpenAiCompatibleConfig, response: Response): Promise<ModelError> {
+  const where = displayUrl(config.baseUrl)
+  const detail = serverMessage(await readText(response))
+  const suffix = detail ? `: ${detail}${/[.!?…]$/.test(detail) ? '' : '.'}` : '.'
+  const status = response.status
+  if (status === 401 || status === 403) {
+    const key = config.apiKey
+      ? 'Check the API key configured for this model'
+      : 'It needs an API key; none is configured'
+    return new ModelError('unauthorized', `${where} refused the request (HTTP ${status}). ${key}${suffix}`)
+  }
+  if (status === 404) {
+    // Ollama: 404 {"error":{"message":"model \"x\" not found, try pulling it first"}}; a wrong base URL is a 404 too.
+    const pathHint = detail?.includes(config.model) ? '' : ' (if the model exists, check that the address ends in /v1)'
+    return new ModelError('model-not-found', `Model "${config.model}" was not found at ${where}${pathHint}${suffix}`)
+  }
+  if (status === 429) {
+    const retry = retryAfter(response.headers.get('retry-after'))
+    const again = retry ? ` Try again ${retry}.` : ''
+    return new ModelError('rate-limited', `${where} is rate limiting requests (HTTP 429)${suffix}${again}`)
+  }
+  return new ModelError('bad-response', `${where} answered HTTP ${status}${suffix}`)
+}
+
+/** A 2xx that is not an event stream: an error object some servers send with 200, or a non-streaming answer. */
+async function refuseNonStream(config: OpenAiCompatibleConfig, response: Response): Promise<void> {
+  const type = response.headers.get('content-type') ?? ''
+  if (type === '' || /^text\/event-stream\b/i.test(type)) return // a missing type is tolerated: try to read it as SSE
+  const body = await readText(response)
+  if (/\bjson\b/i.test(type)) {
+    const error = tryJson(body)
+    if (error && typeof error === 'object' && 'error' in error) throw serverError(config, error.error)
+  }
+  throw new ModelError(
+    'bad-response',
+    `${displayUrl(config.baseUrl)} did not answer with an event stream (content-type ${truncate(type, 60)}): ` +
+      (clean(body) ?? 'empty body'),
+  )
+}
+
+/** An `{error: …}` object inside a 200 response or the stream; its `code`/`type` says what kind of failure. */
+function serverError(config: OpenAiCompatibleConfig, error: unknown): ModelError {
+  const detail = clean(errorText(error)) ?? 'unknown error'
+  const kind =
+    error && typeof error === 'object'
+      ? `${String('code' in error ? error.code : '')} ${String('type' in error ? error.type : '')}`
+      : ''
+  const code: StreamErrorCode = /api_key|auth|permission/i.test(kind)
+    ? 'unauthorized'
+    : /rate_limit|quota/i.test(kind)
+      ? 'rate-limited'
+      : /model_not_found/i.test(kind)
+        ? 'model-not-found'
+        : 'bad-response'
+  return new ModelError(code, `${displayUrl(config.baseUrl)} reported an error for model "${config.model}": ${detail}`)
+}
+
+/** The server's explanation from an error body: OpenAI `{error:{message}}`, `{error:"…"}`, `{message}` or text. */
+function serverMessage(body: string): string | undefined {
+  return clean(errorText(tryJson(body) ?? body))
+}
+
+function errorText(value: unknown): string {
+  if (typeof value === 'string') return value
+  if (value && typeof value === 'object') {
+    if ('error' in value) return errorText(value.error)
+    if ('message' in value && typeof value.message === 'string') return value.message
+  }
+  return JSON.stringify(value) ?? ''
+}
+
+function clean(text: string): string | undefined {
+  const oneLine = text.replace(/\s+/g, ' ').trim()
+  return oneLine ? truncate(oneLine, MAX_SERVER_MESSAGE) : undefined
+}
+
+/** Reads at most MAX_ERROR_BODY_BYTES of a body, then releases the connection. */
+async function readText(response: Response): Promise<string> {
+  if (!response.body) return ''
+  const reader = response.body.getReader()
+  const parts: Uint8Array[] = []
+  let size = 0
+  try {
+    while (size < MAX_ERROR_BODY_BYTES) {
+      const { done, value } = await reader.read()
+      if (done) break
+      parts.push(value)
+      size += value.byteLength
+    }
+  } catch {
+    // A body cut short still says something; keep what arrived.
+  } finally {
+    await reader.cancel().catch(() => undefined)
+  }
+  return new TextDecoder().decode(Buffer.concat(parts).subarray(0, MAX_ERROR_BODY_BYTES))
+}
+
+function retryAfter(header: string | null): string | undefined {
+  if (!header) return undefined
+  if (/^\d+$/.test(header.trim())) return `in ${header.trim()} s`
+  const date = Date.parse(header)
+  return Number.isNaN(date) ? undefined : `after ${new Date(date).toISOString()}`
+}
+
+function tryJson(text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined
+  }
+}
+
+function truncate(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text
+}
+
+function seconds(ms: number): string {
+  return ms >= 1000 ? `${Math.round(ms / 100) / 10} s` : `${ms} ms`
+}
+
+function emptyStream(): ReadableStream<Uint8Array> {
+  return new ReadableStream({ start: (controller) => controller.close() })
+}
+
+/**
+ * Checks, quickly and without throwing, that the server answers and has the model, for the settings screen and the
+ * first-run check. `reachable` is true only when the model can be used as configured.
+ */
+export async function probeOpenAiCompatible(
+  config: OpenAiCompatibleConfig,
+  options: { timeoutMs?: number } = {},
+): Promise<ProbeResult> {
+  const where = displayUrl(config.baseUrl)
+  const { model } = config
+  const problem = addressProblem(config.baseUrl)
+  if (problem) {
+    return { reachable: false, message: problem, hint: 'Enter the API root, for example http://127.0.0.1:11434/v1' }
+  }
+  const timeoutMs = options.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS
+  // One deadline for the whole probe, body included: a settings screen must never wait on a stalled server.
+  const deadline = AbortSignal.timeout(timeoutMs)
+  let response: Response
+  try {
+    response = await request(config, 'models', deadline, timeoutMs, {
+      method: 'GET',
+      headers: { accept: 'application/json' },
+    })
+  } catch {
+    return { reachable: false, message: `No model server answered at ${where}.`, hint: startHint(config) }
+  }
+  const body = await readText(response)
+  if (response.status === 401 || response.status === 403) {
+    return {
+      reachable: false,
+      message: `The server at ${where} refused the request (HTTP ${response.status}).`,
+      hint: config.apiKey
+        ? 'Check the API key configured for this server.'
+        : 'This server needs an API key: add one in the model settings.',
+    }
+  }
+  const ids = modelIds(tryJson(body))
+  if (!response.ok || !ids) {
+    const status = response.ok ? 'an unexpected answer' : `HTTP ${response.status}`
+    return {
+      reachable: false,
+      message: `The server at ${where} answered ${status} when asked for its models.`,
+      hint: 'Check that the address is the OpenAI-compatible API root, usually ending in /v1.',
+    }
+  }
+  // Ollama lists "llama3.2:latest" and accepts "llama3.2" for it.
+  if (ids.includes(model) || (!model.includes(':') && ids.includes(`${model}:latest`))) {
+    return { reachable: true, message: `Ready: ${model} at ${where}` }
+  }
+  const others = ids.length ? ` It has: ${truncate(ids.slice(0, 8).join(', '), 200)}.` : ''
+  return {
+    reachable: false,
+    message: `The server at ${where} does not have the model "${model}".${others}`,
+    hint: looksLikeOllama(config.baseUrl)
+      ? `ollama pull ${model}`
+      : `Download or load "${model}" in your model server, or choose a model it has.`,
+  }
+}
+
+function modelIds(json: unknown): string[] | undefined {
+  if (!json || typeof json !== 'object' || !('data' in json) || !Array.isArray(json.data)) return undefined
+  return json.data.flatMap((entry: unknown) =>
+    entry && typeof entry === 'object' && 'id' in entry && typeof entry.id === 'string' ? [entry.id] : [],
+  )
+}
+
+function startHint(config: OpenAiCompatibleConfig): string {
+  const port = portOf(config.baseUrl)
+  if (port === '1234') {
+    return `Start the local server in LM Studio (Developer tab, Start Server) and load "${config.model}".`
+  }
+  const ollama = `ollama serve  then  ollama pull ${config.model}`
+  return looksLikeOllama(config.baseUrl)
+    ? `Start one, for example: ${ollama}`
+    : `Start one, for example: ${ollama}  (with LM Studio or another server, start its local server).`
+}
+
+function looksLikeOllama(baseUrl: string): boolean {
+  return portOf(baseUrl) === '11434' || /ollama/i.test(baseUrl)
+}
+
+function portOf(baseUrl: string): string | undefined {
+  try {
+    return new URL(baseUrl.trim()).port
+  } catch {
+    return undefined
+  }
+}

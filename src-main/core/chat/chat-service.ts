@@ -1,0 +1,235 @@
+/**
+ * Chat orchestration in the main process: starts a prompt on the backend, takes the chunk messages the MQTT
+ * session receives, validates and reorders them per model, and hands the renderer batched, in-order updates.
+ * Hostile or broken input is dropped and counted here; nothing a publisher sends can throw out of `receive`.
+ */
+import { randomUUID } from 'node:crypto'
+import { decodeChunk, type FinalMarker } from '../../protocol/stream-protocol'
+import type { ChatRequest } from '../../backend/chat-handler'
+import type { SendPromptRequest, SendPromptResult, StopStreamRequest, StreamStatus, StreamUpdate } from '../../shared/ipc-contract'
+import { ReorderBuffer } from './reorder-buffer'
+import { UpdateBatcher } from './update-batcher'
+import { ConversationMemory } from './conversation-memory'
+import type { DiagnosticsRecorder } from '../diagnostics'
+import { systemClock, type Clock, type TimerHandle } from '../../lib/clock'
+
+/** How the app asks a backend for work: in-process in local mode, a Lambda invocation in cloud mode. */
+export interface ChatBackend {
+  /** Resolves once the backend has accepted the request, not when the answers are done. */
+  start(request: ChatRequest): Promise<void>
+  stop(streamId: string, modelId?: string): Promise<void>
+}
+
+export interface ChatServiceOptions {
+  userId: string
+  topicPrefix: string
+  backend: ChatBackend
+  isKnownModel: (modelId: string) => boolean
+  emitUpdates: (updates: StreamUpdate[]) => void
+  diagnostics: DiagnosticsRecorder
+  clock?: Clock
+  /** A gap open this long marks the column stalled (and is counted). */
+  gapTimeoutMs?: number
+  /** A column that hears nothing for this long ends with a timeout error. */
+  silenceTimeoutMs?: number
+  /** After the user presses stop, the backend's "stopped" chunk is awaited this long before stopping locally. */
+  stopGraceMs?: number
+  tickMs?: number
+  updateIntervalMs?: number
+}
+
+interface ModelStream {
+  readonly buffer: ReorderBuffer
+  readonly parts: string[]
+  status: StreamStatus
+  lastHeardAt: number
+  stalled: boolean
+  stopRequestedAt?: number
+}
+
+interface ActiveStream {
+  models: Map<string, ModelStream>
+  saveAnswer: (modelId: string, answer: string) => void
+}
+
+const RECENTLY_FINISHED_LIMIT = 1_000
+
+export class ChatService {
+  private readonly active = new Map<string, ActiveStream>()
+  /** Streams that ended recently: their late redeliveries are duplicates, not unknown streams. */
+  private readonly recentlyFinished = new Set<string>()
+  private readonly memory = new ConversationMemory()
+  private readonly batcher: UpdateBatcher
+  private readonly clock: Clock
+  private ticker: TimerHandle | undefined
+  private readonly gapTimeoutMs: number
+  private readonly silenceTimeoutMs: number
+  private readonly stopGraceMs: number
+  private readonly tickMs: number
+
+  constructor(private readonly options: ChatServiceOptions) {
+    this.clock = options.clock ?? systemClock
+    this.batcher = new UpdateBatcher(options.emitUpdates, options.updateIntervalMs, this.clock)
+    this.gapTimeoutMs = options.gapTimeoutMs ?? 5_000
+    this.silenceTimeoutMs = options.silenceTimeoutMs ?? 150_000
+    this.stopGraceMs = options.stopGraceMs ?? 5_000
+    this.tickMs = options.tickMs ?? 1_000
+  }
+
+  get activeStreamCount(): number {
+    return this.active.size
+  }
+
+  async send(request: SendPromptRequest): Promise<SendPromptResult> {
+    const unknown = request.modelIds.filter((id) => !this.options.isKnownModel(id))
+    if (unknown.length > 0) throw new Error(`Unknown model: ${unknown.join(', ')}`)
+    if (request.conversationId !== undefined && !this.memory.has(request.conversationId)) {
+      throw new Error('That conversation is no longer open; start a new chat.')
+    }
+    const conversationId = request.conversationId ?? this.memory.create()
+    const streamId = randomUUID()
+    const chatRequest: ChatRequest = {
+      userId: this.options.userId,
+      streamId,
+      models: request.modelIds.map((modelId) => ({
+        modelId,
+        messages: this.memory.messagesFor(conversationId, modelId, request.prompt),
+      })),
+    }
+    const now = this.clock.now()
+    const models = new Map(
+      request.modelIds.map((id) => [id, { buffer: new ReorderBuffer(), parts: [], status: 'streaming', lastHeardAt: now, stalled: false } satisfies ModelStream]),
+    )
+    this.active.set(streamId, { models, saveAnswer: this.memory.addTurn(conversationId, request.prompt) })
+    this.ensureTicker()
+    try {
+      await this.options.backend.start(chatRequest)
+    } catch (error) {
+      const message = `The backend did not accept the prompt: ${(error as Error).message}`
+      this.options.diagnostics.error(message)
+      for (const modelId of models.keys()) this.end(streamId, modelId, 'error', { code: 'internal', message })
+    }
+    return { conversationId, streamId }
+  }
+
+  async stop(request: StopStreamRequest): Promise<void> {
+    const stream = this.active.get(request.streamId)
+    if (!stream) return
+    const now = this.clock.now()
+    for (const [modelId, model] of stream.models) {
+      if ((request.modelId === undefined || request.modelId === modelId) && model.status === 'streaming') {
+        model.stopRequestedAt ??= now
+      }
+    }
+    await this.options.backend.stop(request.streamId, request.modelId)
+  }
+
+  /** Entry point for every MQTT message on the user's stream filter. Never throws. */
+  receive(topic: string, payload: Uint8Array): void {
+    const { diagnostics } = this.options
+    diagnostics.received()
+    const decoded = decodeChunk(topic, payload, { prefix: this.options.topicPrefix, userId: this.options.userId })
+    if (!decoded.ok) return diagnostics.reject(decoded.reason)
+    const chunk = decoded.message
+    const stream = this.active.get(chunk.streamId)
+    if (!stream) {
+      return this.recentlyFinished.has(chunk.streamId) ? diagnostics.duplicate() : diagnostics.reject('unknown-stream')
+    }
+    const model = stream.models.get(chunk.modelId)
+    if (!model) return diagnostics.reject('unknown-model')
+    if (model.status !== 'streaming') return diagnostics.duplicate()
+
+    const now = this.clock.now()
+    model.lastHeardAt = now
+    const outcome = model.buffer.accept(chunk, now)
+    switch (outcome.kind) {
+      case 'duplicate':
+        return diagnostics.duplicate()
+      case 'rejected':
+        return diagnostics.reject(outcome.reason)
+      case 'held':
+        return
+      case 'released':
+        diagnostics.delivered()
+        model.parts.push(outcome.text)
+        if (outcome.final) return this.end(chunk.streamId, chunk.modelId, outcome.final.status, outcome.final.error, outcome.final, outcome.text)
+        this.batcher.add(chunk.streamId, chunk.modelId, outcome.text, { status: 'streaming', ...this.stallChange(model) })
+    }
+  }
+
+  dispose(): void {
+    if (this.ticker !== undefined) this.clock.clearTimeout(this.ticker)
+    this.ticker = undefined
+    this.batcher.flush()
+  }
+
+  private end(
+    streamId: string,
+    modelId: string,
+    status: StreamStatus,
+    error?: { code: string; message: string },
+    final?: FinalMarker,
+    lastText = '',
+  ): void {
+    const stream = this.active.get(streamId)
+    const model = stream?.models.get(modelId)
+    if (!stream || !model) return
+    model.status = status
+    model.stalled = false
+    stream.saveAnswer(modelId, model.parts.join(''))
+    this.batcher.add(streamId, modelId, lastText, {
+      status,
+      stalled: false,
+      ...(error ? { error } : {}),
+      ...(final?.usage ? { usage: final.usage } : {}),
+    })
+    if (status === 'error' && error) this.options.diagnostics.error(`${modelId}: ${error.code}: ${error.message}`)
+    if ([...stream.models.values()].every((m) => m.status !== 'streaming')) this.retire(streamId)
+  }
+
+  private retire(streamId: string): void {
+    this.active.delete(streamId)
+    this.recentlyFinished.add(streamId)
+    if (this.recentlyFinished.size > RECENTLY_FINISHED_LIMIT) {
+      this.recentlyFinished.delete(this.recentlyFinished.values().next().value as string)
+    }
+  }
+
+  /** Text moving again ends a stall; the renderer hears of it with the text. */
+  private stallChange(model: ModelStream): Partial<StreamUpdate> {
+    if (!model.stalled) return {}
+    model.stalled = false
+    return { stalled: false }
+  }
+
+  private ensureTicker(): void {
+    this.ticker ??= this.clock.setTimeout(() => {
+      this.ticker = undefined
+      this.tick()
+      if (this.active.size > 0) this.ensureTicker()
+    }, this.tickMs)
+  }
+
+  /** Time-based checks, once a second while anything streams: gaps, silence, unanswered stops. */
+  private tick(): void {
+    const now = this.clock.now()
+    for (const [streamId, stream] of this.active) {
+      for (const [modelId, model] of stream.models) {
+        if (model.status !== 'streaming') continue
+        if (model.stopRequestedAt !== undefined && now - model.stopRequestedAt >= this.stopGraceMs) {
+          this.end(streamId, modelId, 'stopped')
+        } else if (now - model.lastHeardAt >= this.silenceTimeoutMs) {
+          const seconds = Math.round(this.silenceTimeoutMs / 1000)
+          this.end(streamId, modelId, 'error', { code: 'timeout', message: `Nothing arrived for ${seconds} s; the answer is incomplete.` })
+        } else {
+          const gap = model.buffer.checkGap(now, this.gapTimeoutMs)
+          if (!gap) continue
+          model.stalled = true
+          this.options.diagnostics.gap()
+          this.options.diagnostics.error(`${modelId}: chunk ${gap.missingSeq} missing for ${gap.openForMs} ms`)
+          this.batcher.add(streamId, modelId, '', { status: 'streaming', stalled: true })
+        }
+      }
+    }
+  }
+}

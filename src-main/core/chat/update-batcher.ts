@@ -1,0 +1,43 @@
+import type { StreamUpdate } from '../../shared/ipc-contract'
+import { systemClock, type Clock, type TimerHandle } from '../../lib/clock'
+
+/** One frame at 60 Hz: a renderer cannot show updates faster than it paints. */
+export const DEFAULT_UPDATE_INTERVAL_MS = 16
+
+type Change = Partial<Omit<StreamUpdate, 'streamId' | 'modelId' | 'append'>>
+
+/**
+ * Collects per-column changes and emits them as one batch per interval, so the renderer receives at most one IPC
+ * message per frame however many chunks arrive, with each column's appended text merged.
+ */
+export class UpdateBatcher {
+  private readonly pending = new Map<string, StreamUpdate>()
+  private timer: TimerHandle | undefined
+
+  constructor(
+    private readonly emit: (updates: StreamUpdate[]) => void,
+    private readonly intervalMs = DEFAULT_UPDATE_INTERVAL_MS,
+    private readonly clock: Clock = systemClock,
+  ) {}
+
+  add(streamId: string, modelId: string, append: string, change: Change & Pick<StreamUpdate, 'status'>): void {
+    const key = `${streamId}\u0000${modelId}`
+    const update = this.pending.get(key)
+    if (update) {
+      update.append += append
+      Object.assign(update, change)
+    } else {
+      this.pending.set(key, { streamId, modelId, append, ...change })
+    }
+    this.timer ??= this.clock.setTimeout(() => this.flush(), this.intervalMs)
+  }
+
+  flush(): void {
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer)
+    this.timer = undefined
+    if (this.pending.size === 0) return
+    const updates = [...this.pending.values()]
+    this.pending.clear()
+    this.emit(updates)
+  }
+}

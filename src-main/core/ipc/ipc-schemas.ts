@@ -1,0 +1,45 @@
+/**
+ * Runtime schemas for every invoke channel's arguments. Main validates each call against these before any
+ * handler runs; the `satisfies` clause makes the compiler hold them to the contract's argument types.
+ */
+import { z } from 'zod'
+import { IdSchema } from '../../protocol/stream-protocol'
+import type { InvokeArgs, InvokeChannel } from '../../shared/ipc-contract'
+
+const MAX_PROMPT_CHARS = 100_000
+const MAX_MODELS_PER_PROMPT = 8
+
+const HttpUrl = z
+  .string()
+  .max(2000)
+  .url()
+  .refine((url) => /^https?:\/\//i.test(url), 'must be an http:// or https:// URL')
+
+const ModelIds = z.array(IdSchema).max(50)
+
+const ModelInputSchema = z.strictObject({
+  id: z.optional(IdSchema),
+  label: z.string().trim().min(1).max(80),
+  provider: z.literal('openai-compatible'),
+  baseUrl: HttpUrl,
+  model: z.string().trim().min(1).max(200),
+  apiKey: z.optional(z.union([z.string().max(1000), z.null()])),
+})
+
+export const invokeArgSchemas = {
+  'app:get-status': z.tuple([]),
+  'settings:get': z.tuple([]),
+  'settings:save-model': z.tuple([ModelInputSchema]),
+  'settings:remove-model': z.tuple([IdSchema]),
+  'settings:select-models': z.tuple([ModelIds.min(1)]),
+  'models:check': z.tuple([ModelIds]),
+  'chat:send': z.tuple([
+    z.strictObject({
+      conversationId: z.optional(IdSchema),
+      prompt: z.string().max(MAX_PROMPT_CHARS).refine((p) => p.trim().length > 0, 'prompt is empty'),
+      modelIds: ModelIds.min(1).max(MAX_MODELS_PER_PROMPT).refine((ids) => new Set(ids).size === ids.length, 'duplicate model ids'),
+    }),
+  ]),
+  'chat:stop': z.tuple([z.strictObject({ streamId: IdSchema, modelId: z.optional(IdSchema) })]),
+  'diagnostics:get': z.tuple([]),
+} satisfies { [C in InvokeChannel]: z.ZodType<InvokeArgs<C>> }

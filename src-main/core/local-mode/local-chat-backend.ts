@@ -1,0 +1,46 @@
+import { ChatRequestSchema, streamChat, type ChatRequest, type ModelStreamSummary } from '../../backend/chat-handler'
+import type { ModelResolver } from '../../backend/model-provider'
+import type { Publisher } from '../../backend/publisher'
+import type { ChatBackend } from '../chat/chat-service'
+
+export interface LocalChatBackendOptions {
+  publisher: Publisher
+  models: ModelResolver
+  topicPrefix: string
+  onSettled?: (streamId: string, summaries: ModelStreamSummary[]) => void
+  onFailure?: (streamId: string, error: unknown) => void
+}
+
+/**
+ * Local mode's backend: the chat handler run in-process, as the Lambda would run it, publishing through the
+ * embedded broker. Stop aborts the model's generation; the handler then publishes the "stopped" final chunk.
+ */
+export class LocalChatBackend implements ChatBackend {
+  private readonly running = new Map<string, { controllers: Map<string, AbortController>; done: Promise<void> }>()
+
+  constructor(private readonly options: LocalChatBackendOptions) {}
+
+  async start(request: ChatRequest): Promise<void> {
+    const valid = ChatRequestSchema.parse(request)
+    const controllers = new Map(valid.models.map(({ modelId }) => [modelId, new AbortController()]))
+    const { publisher, models, topicPrefix, onSettled, onFailure } = this.options
+    const done = streamChat(valid, { publisher, models, topicPrefix, stopSignal: (id) => controllers.get(id)?.signal })
+      .then((summaries) => onSettled?.(valid.streamId, summaries))
+      .catch((error: unknown) => onFailure?.(valid.streamId, error))
+      .finally(() => this.running.delete(valid.streamId))
+    this.running.set(valid.streamId, { controllers, done })
+  }
+
+  async stop(streamId: string, modelId?: string): Promise<void> {
+    for (const [id, controller] of this.running.get(streamId)?.controllers ?? []) {
+      if (modelId === undefined || modelId === id) controller.abort()
+    }
+  }
+
+  /** Stops every stream and waits until their final chunks are out. */
+  async close(): Promise<void> {
+    const all = [...this.running.values()]
+    for (const { controllers } of all) for (const controller of controllers.values()) controller.abort()
+    await Promise.all(all.map(({ done }) => done))
+  }
+}

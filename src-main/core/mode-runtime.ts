@@ -1,0 +1,26 @@
+import type { AppMode } from '../shared/ipc-contract'
+import type { ModelResolver } from '../backend/model-provider'
+import type { ChatBackend } from './chat/chat-service'
+import type { MqttSession } from './mqtt/mqtt-session'
+
+/**
+ * What a mode (local now, cloud later) gives the app: whose streams these are, the app's MQTT session (not yet
+ * connected), and the backend that answers prompts.
+ */
+export interface ModeRuntime {
+  mode: AppMode
+  userId: string
+  userLabel: string
+  session: MqttSession
+  backend: ChatBackend
+  close(): Promise<void>
+}
+
+/** What the core hands a mode when starting it. */
+export interface RuntimeContext {
+  topicPrefix: string
+  models: ModelResolver
+  onBackendFailure?: (streamId: string, error: unknown) => void
+}
+
+export type StartRuntime = (context: RuntimeContext) => Promise<ModeRuntime>

@@ -1,0 +1,167 @@
+/**
+ * Model settings on disk (a JSON file in the user-data folder). API keys are encrypted at rest by the injected
+ * codec (Electron's safeStorage in the app) and never leave the main process: the renderer sees `hasApiKey`.
+ * A file that cannot be read is moved aside with a timestamp, never deleted, and the user is told.
+ */
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { dirname } from 'node:path'
+import { randomBytes } from 'node:crypto'
+import { z } from 'zod'
+import { IdSchema } from '../../protocol/stream-protocol'
+import type { ModelEntry, ModelInput, PublicSettings } from '../../shared/ipc-contract'
+
+export interface SecretCodec {
+  /** True when secrets are really encrypted (false, e.g., on Linux without a keyring). */
+  readonly encrypts: boolean
+  encrypt(plain: string): string
+  decrypt(stored: string): string
+}
+
+/** For tests and the browser harness: stores keys as they are. */
+export const plainTextCodec: SecretCodec = { encrypts: false, encrypt: (plain) => plain, decrypt: (stored) => stored }
+
+const StoredModelSchema = z.object({
+  id: IdSchema,
+  label: z.string().min(1).max(80),
+  provider: z.literal('openai-compatible'),
+  baseUrl: z.string().url(),
+  model: z.string().min(1).max(200),
+  encryptedApiKey: z.string().optional(),
+})
+type StoredModel = z.infer<typeof StoredModelSchema>
+
+const StoredSettingsSchema = z.object({
+  version: z.literal(1),
+  models: z.array(StoredModelSchema).max(50),
+  selectedModelIds: z.array(IdSchema),
+})
+type StoredSettings = z.infer<typeof StoredSettingsSchema>
+
+export const DEFAULT_LOCAL_BASE_URL = 'http://127.0.0.1:11434/v1'
+
+/** Two small models Ollama serves with `ollama pull`, so a first prompt compares two answers side by side. */
+export function defaultSettings(): StoredSettings {
+  return {
+    version: 1,
+    models: [
+      { id: 'llama3-2', label: 'Llama 3.2', provider: 'openai-compatible', baseUrl: DEFAULT_LOCAL_BASE_URL, model: 'llama3.2' },
+      { id: 'qwen2-5', label: 'Qwen 2.5', provider: 'openai-compatible', baseUrl: DEFAULT_LOCAL_BASE_URL, model: 'qwen2.5' },
+    ],
+    selectedModelIds: ['llama3-2', 'qwen2-5'],
+  }
+}
+
+export interface ResolvedModel {
+  id: string
+  label: string
+  baseUrl: string
+  model: string
+  apiKey?: string
+}
+
+export class SettingsStore {
+  private writes: Promise<void> = Promise.resolve()
+
+  private constructor(
+    private readonly filePath: string,
+    private settings: StoredSettings,
+    private readonly secrets: SecretCodec,
+    /** Messages for the user about what happened while loading (e.g. a damaged file was set aside). */
+    readonly notices: readonly string[],
+  ) {}
+
+  static async open(filePath: string, secrets: SecretCodec, now = new Date()): Promise<SettingsStore> {
+    let text: string
+    try {
+      text = await readFile(filePath, 'utf8')
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new SettingsStore(filePath, defaultSettings(), secrets, [])
+      throw error
+    }
+    try {
+      return new SettingsStore(filePath, StoredSettingsSchema.parse(JSON.parse(text)), secrets, [])
+    } catch {
+      const asidePath = `${filePath}.damaged-${now.toISOString().replace(/[:.]/g, '-')}`
+      await rename(filePath, asidePath)
+      const notice = `The settings file could not be read, so default settings are in use. The old file was kept as ${asidePath}.`
+      return new SettingsStore(filePath, defaultSettings(), secrets, [notice])
+    }
+  }
+
+  publicView(): PublicSettings {
+    return {
+      models: this.settings.models.map(toEntry),
+      selectedModelIds: [...this.settings.selectedModelIds],
+    }
+  }
+
+  has(modelId: string): boolean {
+    return this.settings.models.some((m) => m.id === modelId)
+  }
+
+  /** The model with its key decrypted, for the main process's own use only. */
+  resolve(modelId: string): ResolvedModel | undefined {
+    const stored = this.settings.models.find((m) => m.id === modelId)
+    if (!stored) return undefined
+    const { id, label, baseUrl, model, encryptedApiKey } = stored
+    return { id, label, baseUrl, model, ...(encryptedApiKey ? { apiKey: this.secrets.decrypt(encryptedApiKey) } : {}) }
+  }
+
+  async saveModel(input: ModelInput): Promise<PublicSettings> {
+    const existing = input.id === undefined ? undefined : this.settings.models.find((m) => m.id === input.id)
+    if (input.id !== undefined && !existing) throw new Error(`No model with the id "${input.id}"`)
+    const encryptedApiKey =
+      input.apiKey === undefined ? existing?.encryptedApiKey : input.apiKey === null || input.apiKey === '' ? undefined : this.secrets.encrypt(input.apiKey)
+    const model: StoredModel = {
+      id: existing?.id ?? newModelId(input.label),
+      label: input.label,
+      provider: input.provider,
+      baseUrl: input.baseUrl,
+      model: input.model,
+      ...(encryptedApiKey ? { encryptedApiKey } : {}),
+    }
+    const models = existing ? this.settings.models.map((m) => (m.id === model.id ? model : m)) : [...this.settings.models, model]
+    const selectedModelIds = existing ? this.settings.selectedModelIds : [...this.settings.selectedModelIds, model.id]
+    await this.replace({ ...this.settings, models, selectedModelIds })
+    return this.publicView()
+  }
+
+  async removeModel(modelId: string): Promise<PublicSettings> {
+    await this.replace({
+      ...this.settings,
+      models: this.settings.models.filter((m) => m.id !== modelId),
+      selectedModelIds: this.settings.selectedModelIds.filter((id) => id !== modelId),
+    })
+    return this.publicView()
+  }
+
+  async selectModels(modelIds: string[]): Promise<PublicSettings> {
+    const unknown = modelIds.filter((id) => !this.has(id))
+    if (unknown.length > 0) throw new Error(`Unknown model: ${unknown.join(', ')}`)
+    await this.replace({ ...this.settings, selectedModelIds: [...new Set(modelIds)] })
+    return this.publicView()
+  }
+
+  /** Writes to a temporary file and renames it over the old one, so a crash never leaves half a file. */
+  private async replace(next: StoredSettings): Promise<void> {
+    const text = `${JSON.stringify(next, null, 2)}\n`
+    const write = this.writes.then(async () => {
+      await mkdir(dirname(this.filePath), { recursive: true })
+      const temporary = `${this.filePath}.${randomBytes(4).toString('hex')}.tmp`
+      await writeFile(temporary, text, { mode: 0o600 })
+      await rename(temporary, this.filePath)
+    })
+    this.writes = write.catch(() => undefined)
+    await write
+    this.settings = next
+  }
+}
+
+function toEntry({ id, label, provider, baseUrl, model, encryptedApiKey }: StoredModel): ModelEntry {
+  return { id, label, provider, baseUrl, model, hasApiKey: encryptedApiKey !== undefined }
+}
+
+function newModelId(label: string): string {
+  const slug = label.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40)
+  return `${slug || 'model'}-${randomBytes(3).toString('hex')}`
+}

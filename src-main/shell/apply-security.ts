@@ -1,0 +1,28 @@
+import { app, session, shell, type WebContents } from 'electron'
+import { isAppUrl, isSafeExternalUrl, type AppOrigin } from './app-origin'
+
+/**
+ * Rules applied to every web contents the app creates: no new windows (links open in the OS browser), no
+ * navigation away from the app, no webviews, and every permission request (camera, notifications, …) denied.
+ */
+export function applySecurityRules(origin: AppOrigin): void {
+  session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false))
+  session.defaultSession.setPermissionCheckHandler(() => false)
+  app.on('web-contents-created', (_event, contents) => guardWebContents(contents, origin))
+}
+
+function guardWebContents(contents: WebContents, origin: AppOrigin): void {
+  contents.setWindowOpenHandler(({ url }) => {
+    if (isSafeExternalUrl(url)) void shell.openExternal(url)
+    return { action: 'deny' }
+  })
+  contents.on('will-navigate', (event, url) => {
+    if (isAppUrl(url, origin)) return
+    event.preventDefault()
+    if (isSafeExternalUrl(url)) void shell.openExternal(url)
+  })
+  contents.on('will-redirect', (event, url) => {
+    if (!isAppUrl(url, origin)) event.preventDefault()
+  })
+  contents.on('will-attach-webview', (event) => event.preventDefault())
+}

@@ -1,0 +1,45 @@
+/**
+ * The browser harness's stand-in for the Electron preload: the same `createStreamDeskApi`, with a WebSocket to
+ * the harness server as its transport instead of ipcRenderer. Loaded as a classic script before the app.
+ */
+import { createStreamDeskApi } from '../../src-main/shared/create-api'
+import { HARNESS_IPC_PATH, type HarnessReply, type HarnessRequest } from './harness-protocol'
+
+const socket = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${HARNESS_IPC_PATH}`)
+const opened = new Promise<void>((resolve, reject) => {
+  socket.addEventListener('open', () => resolve(), { once: true })
+  socket.addEventListener('error', () => reject(new Error('harness connection failed')), { once: true })
+})
+const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>()
+const listeners = new Map<string, Set<(payload: unknown) => void>>()
+let nextId = 1
+
+socket.addEventListener('message', (message) => {
+  const reply = JSON.parse(String(message.data)) as HarnessReply
+  if ('event' in reply) {
+    for (const listener of listeners.get(reply.event) ?? []) listener(reply.payload)
+    return
+  }
+  const call = pending.get(reply.id)
+  pending.delete(reply.id)
+  if (reply.ok) call?.resolve(reply.result)
+  else call?.reject(new Error(reply.error))
+})
+
+window.streamdesk = createStreamDeskApi({
+  async invoke(channel, args) {
+    await opened
+    const id = nextId++
+    const request: HarnessRequest = { id, channel, args }
+    return new Promise((resolve, reject) => {
+      pending.set(id, { resolve, reject })
+      socket.send(JSON.stringify(request))
+    })
+  },
+  subscribe(channel, listener) {
+    let set = listeners.get(channel)
+    if (!set) listeners.set(channel, (set = new Set()))
+    set.add(listener)
+    return () => set.delete(listener)
+  },
+})

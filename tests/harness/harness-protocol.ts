@@ -1,0 +1,10 @@
+/** Messages between the browser harness's page bridge and its Node server, one JSON object per WebSocket frame. */
+export type HarnessRequest = { id: number; channel: string; args: unknown[] }
+
+export type HarnessReply =
+  | { id: number; ok: true; result: unknown }
+  | { id: number; ok: false; error: string }
+  | { event: string; payload: unknown }
+
+export const HARNESS_IPC_PATH = '/__harness/ipc'
+export const HARNESS_BRIDGE_PATH = '/__harness/bridge.js'

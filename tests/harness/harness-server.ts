@@ -1,0 +1,165 @@
+/**
+ * The browser test harness: runs the main process's real core (broker, backend, aws-crt MQTT session, chat
+ * orchestration) in Node and serves the built renderer to a plain browser, whose `window.streamdesk` reaches
+ * the core over a WebSocket. The contract is carried generically: every invoke channel goes through the same
+ * IPC router as in Electron, every core event is forwarded, with no per-channel code here.
+ *
+ *   npm run harness -- [--port 5174] [--demo]     (after `npm run build`)
+ *
+ * `--demo` points the default models at a scripted local OpenAI-compatible server, for trying the UI here.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { extname, join, normalize, resolve, sep } from 'node:path'
+import { tmpdir } from 'node:os'
+import { pathToFileURL } from 'node:url'
+import { build } from 'esbuild'
+import { WebSocketServer, type WebSocket } from 'ws'
+import { EVENT_CHANNELS } from '../../src-main/shared/ipc-contract'
+import { startAppCore, type AppCore, type AppCoreOptions } from '../../src-main/core/app-core'
+import { plainTextCodec } from '../../src-main/core/settings/settings-store'
+import { HARNESS_BRIDGE_PATH, HARNESS_IPC_PATH, type HarnessReply, type HarnessRequest } from './harness-protocol'
+
+const repoRoot = resolve(import.meta.dirname, '../..')
+export const BUILT_RENDERER_DIR = join(repoRoot, 'out/renderer')
+
+export interface HarnessOptions {
+  userDataDir?: string
+  rendererDir?: string
+  port?: number
+  startRuntime?: AppCoreOptions['startRuntime']
+}
+
+export interface Harness {
+  url: string
+  core: AppCore
+  close(): Promise<void>
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.woff2': 'font/woff2',
+  '.json': 'application/json',
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const rendererDir = options.rendererDir ?? BUILT_RENDERER_DIR
+  const indexHtml = await readFile(join(rendererDir, 'index.html'), 'utf8').catch(() => {
+    throw new Error(`No built renderer in ${rendererDir}: run \`npm run build\` first.`)
+  })
+  const userDataDir = options.userDataDir ?? (await mkdtemp(join(tmpdir(), 'streamdesk-harness-')))
+  const core = await startAppCore({
+    userDataDir,
+    appVersion: 'harness',
+    secrets: plainTextCodec,
+    ...(options.startRuntime ? { startRuntime: options.startRuntime } : {}),
+  })
+  const bridge = await bundleBridge()
+  // The bridge must define window.streamdesk before the app's (deferred) module script runs.
+  const page = indexHtml.replace('<head>', `<head>\n    <script src="${HARNESS_BRIDGE_PATH}"></script>`)
+
+  const server = createServer((request, response) => {
+    serveFile(request, response, { rendererDir, page, bridge }).catch(() => respond(response, 500, 'text/plain', 'error'))
+  })
+  const sockets = new WebSocketServer({ server, path: HARNESS_IPC_PATH, maxPayload: 8 * 1024 * 1024 })
+  sockets.on('connection', (socket) => socket.on('message', (data) => void answer(socket, String(data), core)))
+  const unsubscribes = EVENT_CHANNELS.map((event) =>
+    core.events.on(event, (payload) => {
+      const message = JSON.stringify({ event, payload } satisfies HarnessReply)
+      for (const client of sockets.clients) if (client.readyState === client.OPEN) client.send(message)
+    }),
+  )
+
+  await new Promise<void>((ready) => server.listen(options.port ?? 0, '127.0.0.1', ready))
+  const address = server.address()
+  const port = typeof address === 'object' && address ? address.port : 0
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    core,
+    async close() {
+      for (const unsubscribe of unsubscribes) unsubscribe()
+      for (const client of sockets.clients) client.terminate()
+      sockets.close()
+      server.closeAllConnections()
+      await new Promise<void>((done) => server.close(() => done()))
+      await core.stop()
+    },
+  }
+}
+
+async function answer(socket: WebSocket, text: string, core: AppCore): Promise<void> {
+  let request: HarnessRequest
+  try {
+    request = JSON.parse(text) as HarnessRequest
+  } catch {
+    return
+  }
+  let reply: HarnessReply
+  try {
+    const args = Array.isArray(request.args) ? request.args : []
+    reply = { id: request.id, ok: true, result: await core.router.invoke(String(request.channel), args) }
+  } catch (error) {
+    reply = { id: request.id, ok: false, error: (error as Error).message }
+  }
+  if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(reply))
+}
+
+async function serveFile(
+  request: IncomingMessage,
+  response: ServerResponse,
+  site: { rendererDir: string; page: string; bridge: string },
+): Promise<void> {
+  const path = decodeURIComponent(new URL(request.url ?? '/', 'http://harness').pathname)
+  if (path === '/' || path === '/index.html') return respond(response, 200, CONTENT_TYPES['.html']!, site.page)
+  if (path === HARNESS_BRIDGE_PATH) return respond(response, 200, CONTENT_TYPES['.js']!, site.bridge)
+  const file = normalize(join(site.rendererDir, path))
+  if (!file.startsWith(site.rendererDir + sep)) return respond(response, 403, 'text/plain', 'forbidden')
+  const body = await readFile(file).catch(() => undefined)
+  if (!body) return respond(response, 404, 'text/plain', 'not found')
+  respond(response, 200, CONTENT_TYPES[extname(file)] ?? 'application/octet-stream', body)
+}
+
+function respond(response: ServerResponse, status: number, type: string, body: string | Buffer): void {
+  response.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' })
+  response.end(body)
+}
+
+async function bundleBridge(): Promise<string> {
+  const result = await build({
+    entryPoints: [join(import.meta.dirname, 'browser-bridge.ts')],
+    bundle: true,
+    write: false,
+    format: 'iife',
+    platform: 'browser',
+    target: 'es2022',
+  })
+  return result.outputFiles[0]!.text
+}
+
+/** `--demo`: settings whose two models answer from a scripted local OpenAI-compatible server. */
+async function prepareDemo(userDataDir: string): Promise<void> {
+  const { startFakeOpenAiServer, splitIntoDeltas } = await import('../fixtures/fake-openai-server')
+  const answer = (name: string) => ({
+    kind: 'answer' as const,
+    intervalMs: 15,
+    deltas: splitIntoDeltas(`**${name}** here. This answer streams from a scripted local server.\n\n\`\`\`ts\nconst answer = 42\n\`\`\`\n`),
+  })
+  const fake = await startFakeOpenAiServer({ alpha: answer('Alpha'), beta: answer('Beta') })
+  const model = (id: string, label: string, name: string) => ({ id, label, provider: 'openai-compatible', baseUrl: fake.baseUrl, model: name })
+  const settings = { version: 1, models: [model('alpha', 'Alpha', 'alpha'), model('beta', 'Beta', 'beta')], selectedModelIds: ['alpha', 'beta'] }
+  await writeFile(join(userDataDir, 'settings.json'), JSON.stringify(settings))
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const args = process.argv.slice(2)
+  const portIndex = args.indexOf('--port')
+  const userDataDir = await mkdtemp(join(tmpdir(), 'streamdesk-harness-'))
+  if (args.includes('--demo')) await prepareDemo(userDataDir)
+  const harness = await startHarness({ userDataDir, port: portIndex >= 0 ? Number(args[portIndex + 1]) : 5174 })
+  console.log(`StreamDesk harness at ${harness.url} (user data in ${userDataDir}); Ctrl+C stops it.`)
+  process.once('SIGINT', () => void harness.close().then(() => process.exit(0)))
+}

@@ -1,0 +1,383 @@
+import { createServer } from 'node:net'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { ModelError, type ModelEvent, type ModelProvider } from '../../../src-main/backend/model-provider'
+import {
+  createOpenAiCompatibleProvider,
+  probeOpenAiCompatible,
+  type OpenAiCompatibleConfig,
+} from '../../../src-main/backend/providers/openai-compatible'
+import { splitIntoDeltas, startFakeOpenAiServer, type FakeOpenAiServer } from '../../fixtures/fake-openai-server'
+
+const ANSWER = 'Hello! Voilà: naïve café ☕, 日本語 and 👩‍👩‍👧 emoji.\nSecond line.'
+const messages = [{ role: 'user' as const, content: 'Say hello' }]
+
+interface Run {
+  events: ModelEvent[]
+  error?: unknown
+}
+
+async function run(provider: ModelProvider, signal = new AbortController().signal): Promise<Run> {
+  const events: ModelEvent[] = []
+  try {
+    for await (const event of provider.stream({ messages, signal })) events.push(event)
+    return { events }
+  } catch (error) {
+    return { events, error }
+  }
+}
+
+const textOf = (events: ModelEvent[]) => events.map((e) => (e.type === 'delta' ? e.text : '')).join('')
+const deltas = (events: ModelEvent[]) => events.filter((e) => e.type === 'delta')
+
+/** Asserts a ModelError with this code and returns its message. */
+function modelError(result: Run, code: ModelError['code']): string {
+  expect(result.error).toBeInstanceOf(ModelError)
+  expect((result.error as ModelError).code).toBe(code)
+  return (result.error as ModelError).message
+}
+
+async function closedPortUrl(): Promise<string> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as { port: number }
+  await new Promise((resolve) => server.close(resolve))
+  return `http://127.0.0.1:${port}/v1`
+}
+
+/** A fetch that answers every request with this body, to script what the fake server cannot. */
+function fetchAnswering(body: string, init: ResponseInit): typeof fetch {
+  return async () => new Response(body, init)
+}
+
+const sseFetch = (...events: string[]) =>
+  fetchAnswering(events.map((data) => `data: ${data}\n\n`).join(''), {
+    headers: { 'content-type': 'text/event-stream' },
+  })
+
+let server: FakeOpenAiServer
+beforeEach(async () => {
+  server = await startFakeOpenAiServer({
+    llama: { kind: 'answer', deltas: splitIntoDeltas(ANSWER), usage: { prompt_tokens: 12, completion_tokens: 34 } },
+  })
+})
+afterEach(async () => {
+  await server.close()
+})
+
+const provider = (config: Partial<OpenAiCompatibleConfig> = {}) =>
+  createOpenAiCompatibleProvider({ baseUrl: server.baseUrl, model: 'llama', ...config })
+
+describe('OpenAI-compatible provider: answers', () => {
+  it('streams the scripted answer exactly, in several deltas, then the usage', async () => {
+    const result = await run(provider())
+    expect(result.error).toBeUndefined()
+    expect(textOf(result.events)).toBe(ANSWER)
+    expect(deltas(result.events).length).toBe(splitIntoDeltas(ANSWER).length)
+    expect(deltas(result.events).length).toBeGreaterThan(5)
+    expect(result.events.at(-1)).toEqual({ type: 'usage', inputTokens: 12, outputTokens: 34 })
+    expect(server.requests).toHaveLength(1)
+    expect(server.requests[0]?.body).toEqual({
+      model: 'llama',
+      messages,
+      stream: true,
+      stream_options: { include_usage: true },
+    })
+  })
+
+  it('joins the base URL with or without a trailing slash', async () => {
+    for (const baseUrl of [`${server.baseUrl}/`, `${server.baseUrl}//`]) {
+      const result = await run(provider({ baseUrl }))
+      expect(result.error).toBeUndefined()
+      expect(textOf(result.events)).toBe(ANSWER)
+    }
+  })
+
+  it('sends the API key as a Bearer token only when one is configured', async () => {
+    await run(provider())
+    expect(server.requests[0]?.headers.authorization).toBeUndefined()
+
+    const secured = await startFakeOpenAiServer(
+      { llama: { kind: 'answer', deltas: ['ok'] } },
+      { apiKey: 'sk-test-123' },
+    )
+    try {
+      const result = await run(provider({ baseUrl: secured.baseUrl, apiKey: 'sk-test-123' }))
+      expect(textOf(result.events)).toBe('ok')
+      expect(secured.requests[0]?.headers.authorization).toBe('Bearer sk-test-123')
+    } finally {
+      await secured.close()
+    }
+  })
+
+  it('completes a stream that has a finish_reason but no [DONE]', async () => {
+    const fetch = sseFetch(
+      '{"choices":[{"delta":{"content":"Hi"}}]}',
+      '{"choices":[{"delta":{},"finish_reason":"stop"}]}',
+    )
+    const result = await run(provider({ fetch }))
+    expect(result.error).toBeUndefined()
+    expect(textOf(result.events)).toBe('Hi')
+  })
+
+  it('ignores empty deltas and null usage', async () => {
+    const fetch = sseFetch(
+      '{"choices":[{"delta":{"role":"assistant","content":""}}],"usage":null}',
+      '{"choices":[{"delta":{"content":"A"}}],"usage":null}',
+      '{"choices":[{"delta":{"content":null},"finish_reason":"stop"}],"usage":null}',
+      '[DONE]',
+    )
+    const result = await run(provider({ fetch }))
+    expect(result).toEqual({ events: [{ type: 'delta', text: 'A' }] })
+  })
+})
+
+describe('OpenAI-compatible provider: stopping and timeouts', () => {
+  it('ends promptly when aborted mid-stream, and the server sees the disconnect', async () => {
+    server.setScript('slow', { kind: 'answer', deltas: splitIntoDeltas('word '.repeat(200)), intervalMs: 20 })
+    const controller = new AbortController()
+    const events: ModelEvent[] = []
+    let abortedAt = 0
+    const iteration = (async () => {
+      for await (const event of provider({ model: 'slow' }).stream({ messages, signal: controller.signal })) {
+        events.push(event)
+        if (events.length === 3) {
+          abortedAt = performance.now()
+          controller.abort()
+        }
+      }
+    })()
+    await expect(iteration).rejects.toMatchObject({ name: 'AbortError' })
+    expect(performance.now() - abortedAt).toBeLessThan(1000)
+    expect(events).toHaveLength(3)
+    await server.waitForIdle()
+    expect(server.requests[0]?.outcome).toBe('client-disconnected')
+  })
+
+  it('times out with "timeout" when no response headers arrive within connectTimeoutMs', async () => {
+    server.setScript('stuck', { kind: 'hang', beforeHeaders: true })
+    const started = performance.now()
+    const result = await run(provider({ model: 'stuck', connectTimeoutMs: 200 }))
+    const elapsed = performance.now() - started
+    expect(modelError(result, 'timeout')).toContain(server.baseUrl)
+    expect(elapsed).toBeGreaterThanOrEqual(190)
+    expect(elapsed).toBeLessThan(1000)
+    await server.waitForIdle()
+    expect(server.requests[0]?.outcome).toBe('client-disconnected')
+  })
+
+  it('does not apply the connect timeout once headers arrived; the caller’s signal ends the wait', async () => {
+    server.setScript('thinking', { kind: 'hang' })
+    const controller = new AbortController()
+    const pending = run(provider({ model: 'thinking', connectTimeoutMs: 100 }), controller.signal)
+    const settled = await Promise.race([pending.then(() => true), new Promise((r) => setTimeout(() => r(false), 400))])
+    expect(settled).toBe(false)
+    controller.abort()
+    const result = await pending
+    expect(result.error).toMatchObject({ name: 'AbortError' })
+    await server.waitForIdle()
+    expect(server.requests[0]?.outcome).toBe('client-disconnected')
+  })
+})
+
+describe('OpenAI-compatible provider: failures', () => {
+  it('reports a closed port as "connection-refused", naming the URL', async () => {
+    const baseUrl = await closedPortUrl()
+    const message = modelError(await run(provider({ baseUrl })), 'connection-refused')
+    expect(message).toBe(`Could not connect to ${baseUrl} (connection refused). Is the model server running?`)
+  })
+
+  it('reports an invalid base URL without attempting a request', async () => {
+    const message = modelError(await run(provider({ baseUrl: 'localhost:11434' })), 'connection-refused')
+    expect(message).toContain('"localhost:11434"')
+  })
+
+  it('maps 401 to "unauthorized", mentioning the API key', async () => {
+    const secured = await startFakeOpenAiServer({ llama: { kind: 'answer', deltas: ['x'] } }, { apiKey: 'right' })
+    try {
+      const withoutKey = modelError(await run(provider({ baseUrl: secured.baseUrl })), 'unauthorized')
+      expect(withoutKey).toMatch(/API key/)
+      expect(withoutKey).toMatch(/none is configured/)
+      const wrongKey = modelError(await run(provider({ baseUrl: secured.baseUrl, apiKey: 'wrong' })), 'unauthorized')
+      expect(wrongKey).toMatch(/Check the API key/)
+      expect(wrongKey).toContain('Incorrect API key provided.')
+    } finally {
+      await secured.close()
+    }
+  })
+
+  it('maps 403 to "unauthorized"', async () => {
+    server.setScript('llama', { kind: 'http-error', status: 403, body: { error: { message: 'Forbidden region' } } })
+    expect(modelError(await run(provider()), 'unauthorized')).toContain('Forbidden region')
+  })
+
+  it('maps 404 to "model-not-found" with the model name and the server’s message', async () => {
+    const message = modelError(await run(provider({ model: 'qwen9' })), 'model-not-found')
+    expect(message).toContain('"qwen9"')
+    expect(message).toContain('model "qwen9" not found, try pulling it first')
+  })
+
+  it('hints at /v1 when a 404 does not come from a missing model', async () => {
+    const baseUrl = server.baseUrl.replace(/\/v1$/, '')
+    const message = modelError(await run(provider({ baseUrl })), 'model-not-found')
+    expect(message).toContain('/v1')
+    expect(message).toContain('404 page not found')
+  })
+
+  it('maps 429 to "rate-limited" with Retry-After and the server’s message', async () => {
+    server.setScript('llama', {
+      kind: 'http-error',
+      status: 429,
+      headers: { 'retry-after': '20' },
+      body: { error: { message: 'Rate limit reached for requests', type: 'requests' } },
+    })
+    const message = modelError(await run(provider()), 'rate-limited')
+    expect(message).toContain('Rate limit reached for requests')
+    expect(message).toContain('20 s')
+  })
+
+  it('maps 500 to "bad-response" with the status and the server’s message, truncated', async () => {
+    server.setScript('llama', { kind: 'http-error', status: 500, body: { error: { message: 'CUDA out of memory' } } })
+    const json = modelError(await run(provider()), 'bad-response')
+    expect(json).toContain('HTTP 500')
+    expect(json).toContain('CUDA out of memory')
+
+    server.setScript('llama', { kind: 'http-error', status: 502, body: `Bad gateway ${'x'.repeat(5000)}` })
+    const text = modelError(await run(provider()), 'bad-response')
+    expect(text).toContain('HTTP 502: Bad gateway')
+    expect(text.length).toBeLessThan(450)
+  })
+
+  it('refuses a 200 JSON completion instead of a stream, and maps a 200 JSON error by its code', async () => {
+    server.setScript('llama', { kind: 'http-error', status: 200, body: { choices: [{ message: { content: 'hi' } }] } })
+    expect(modelError(await run(provider()), 'bad-response')).toContain('did not answer with an event stream')
+
+    server.setScript('llama', {
+      kind: 'http-error',
+      status: 200,
+      body: { error: { message: 'You exceeded your current quota', code: 'insufficient_quota' } },
+    })
+    expect(modelError(await run(provider()), 'rate-limited')).toContain('You exceeded your current quota')
+  })
+
+  it('reports malformed SSE JSON as "bad-response", after the valid deltas', async () => {
+    server.setScript('llama', { kind: 'malformed-sse', afterDeltas: ['Hel', 'lo'] })
+    const result = await run(provider())
+    expect(textOf(result.events)).toBe('Hello')
+    expect(modelError(result, 'bad-response')).toContain('not JSON: {not json')
+  })
+
+  it('reports an error event inside the stream with its message', async () => {
+    const fetch = sseFetch(
+      '{"choices":[{"delta":{"content":"Hi"}}]}',
+      '{"error":{"message":"context length exceeded"}}',
+    )
+    const result = await run(provider({ fetch }))
+    expect(textOf(result.events)).toBe('Hi')
+    expect(modelError(result, 'bad-response')).toContain('context length exceeded')
+  })
+
+  it('reports a dropped connection as "bad-response", after the valid deltas', async () => {
+    server.setScript('llama', { kind: 'drop-connection', afterDeltas: ['Par', 'tial'] })
+    const result = await run(provider())
+    expect(textOf(result.events)).toBe('Partial')
+    expect(modelError(result, 'bad-response')).toBe('The server closed the stream before the answer finished.')
+    expect(server.requests[0]?.outcome).toBe('server-dropped')
+  })
+
+  it('reports a stream that ends cleanly without finish_reason or [DONE] as "bad-response"', async () => {
+    const result = await run(provider({ fetch: sseFetch('{"choices":[{"delta":{"content":"Hi"}}]}') }))
+    expect(textOf(result.events)).toBe('Hi')
+    expect(modelError(result, 'bad-response')).toBe('The server closed the stream before the answer finished.')
+  })
+})
+
+describe('probeOpenAiCompatible', () => {
+  it('reports a server that has the model as ready', async () => {
+    expect(await probeOpenAiCompatible({ baseUrl: server.baseUrl, model: 'llama' })).toEqual({
+      reachable: true,
+      message: `Ready: llama at ${server.baseUrl}`,
+    })
+  })
+
+  it('reports a missing model with a hint', async () => {
+    const result = await probeOpenAiCompatible({ baseUrl: server.baseUrl, model: 'mistral' })
+    expect(result.reachable).toBe(false)
+    expect(result.message).toBe(`The server at ${server.baseUrl} does not have the model "mistral". It has: llama.`)
+    expect(result.hint).toContain('"mistral"')
+  })
+
+  it('suggests `ollama pull` for an Ollama address, and accepts the :latest tag', async () => {
+    const models = JSON.stringify({ object: 'list', data: [{ id: 'llama3.2:latest' }] })
+    const fetch = fetchAnswering(models, { headers: { 'content-type': 'application/json' } })
+    const baseUrl = 'http://127.0.0.1:11434/v1'
+    expect(await probeOpenAiCompatible({ baseUrl, model: 'llama3.2', fetch })).toMatchObject({ reachable: true })
+    expect(await probeOpenAiCompatible({ baseUrl, model: 'qwen3', fetch })).toEqual({
+      reachable: false,
+      message: `The server at ${baseUrl} does not have the model "qwen3". It has: llama3.2:latest.`,
+      hint: 'ollama pull qwen3',
+    })
+  })
+
+  it('reports no server with a hint to start one', async () => {
+    const baseUrl = await closedPortUrl()
+    const result = await probeOpenAiCompatible({ baseUrl, model: 'llama3.2' })
+    expect(result).toMatchObject({ reachable: false, message: `No model server answered at ${baseUrl}.` })
+    expect(result.hint).toContain('ollama serve')
+    expect(result.hint).toContain('ollama pull llama3.2')
+  })
+
+  it('gives up after its timeout on a server that never answers', async () => {
+    const fetchHanging: typeof fetch = (_url, init) =>
+      new Promise((_resolve, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal?.reason)))
+    const started = performance.now()
+    const config = { baseUrl: server.baseUrl, model: 'llama', fetch: fetchHanging }
+    const result = await probeOpenAiCompatible(config, { timeoutMs: 150 })
+    expect(performance.now() - started).toBeLessThan(1000)
+    expect(result).toMatchObject({ reachable: false, message: `No model server answered at ${server.baseUrl}.` })
+  })
+
+  it('reports a refused key with a key hint', async () => {
+    const secured = await startFakeOpenAiServer({ llama: { kind: 'answer', deltas: ['x'] } }, { apiKey: 'right' })
+    try {
+      const result = await probeOpenAiCompatible({ baseUrl: secured.baseUrl, model: 'llama', apiKey: 'wrong' })
+      expect(result.reachable).toBe(false)
+      expect(result.message).toContain('HTTP 401')
+      expect(result.hint).toMatch(/API key/)
+      expect(await probeOpenAiCompatible({ baseUrl: secured.baseUrl, model: 'llama', apiKey: 'right' })).toMatchObject({
+        reachable: true,
+      })
+    } finally {
+      await secured.close()
+    }
+  })
+
+  it('points at /v1 when the address is not the API root', async () => {
+    const result = await probeOpenAiCompatible({ baseUrl: server.baseUrl.replace(/\/v1$/, ''), model: 'llama' })
+    expect(result.reachable).toBe(false)
+    expect(result.message).toContain('HTTP 404')
+    expect(result.hint).toContain('/v1')
+  })
+})
+
+describe('fake server', () => {
+  it('closes promptly with a request still hanging', async () => {
+    server.setScript('stuck', { kind: 'hang' })
+    const pending = run(provider({ model: 'stuck' }))
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    const started = performance.now()
+    await server.close()
+    expect(performance.now() - started).toBeLessThan(500)
+    // The client sees the connection drop instead of hanging forever.
+    expect(modelError(await pending, 'bad-response')).toBe('The server closed the stream before the answer finished.')
+  })
+
+  it('splits text into pieces that join back exactly, never inside a surrogate pair', () => {
+    const text = ' Emoji 👩‍👩‍👧🌍 and 𝔘𝔫𝔦𝔠𝔬𝔡𝔢  spaces\n'
+    for (const size of [1, 2, 3, 4, 7]) {
+      const pieces = splitIntoDeltas(text, size)
+      expect(pieces.join('')).toBe(text)
+      for (const piece of pieces) expect(piece).not.toMatch(/^[\uDC00-\uDFFF]|[\uD800-\uDBFF]$/)
+    }
+    expect(splitIntoDeltas('')).toEqual([])
+  })
+})

@@ -1,0 +1,60 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { mkdtemp, writeFile } from 'node:fs/promises'
+import { connect } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { freePort } from './free-port'
+
+const CANDIDATES = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto', '/usr/local/sbin/mosquitto']
+
+export interface Mosquitto {
+  host: string
+  port: number
+  stop(): Promise<void>
+}
+
+/**
+ * Starts a real Mosquitto broker (Debian's `mosquitto` package, which .ci/run installs) on a free loopback port,
+ * anonymous access, for the duration of a test file. A missing binary fails the test with the install command.
+ */
+export async function startMosquitto(): Promise<Mosquitto> {
+  const binary = CANDIDATES.find((path) => existsSync(path))
+  if (!binary) throw new Error('mosquitto is not installed: apt-get install -y mosquitto (see .ci/run)')
+  const port = await freePort()
+  const dir = await mkdtemp(join(tmpdir(), 'streamdesk-mosquitto-'))
+  const config = join(dir, 'mosquitto.conf')
+  await writeFile(config, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'log_dest stderr', 'log_type error', ''].join('\n'))
+  const child = spawn(binary, ['-c', config], { stdio: ['ignore', 'ignore', 'pipe'] })
+  let stderr = ''
+  child.stderr?.on('data', (data) => (stderr += String(data)))
+  await waitForPort(port, child, () => stderr)
+  return {
+    host: '127.0.0.1',
+    port,
+    stop: () => stopChild(child),
+  }
+}
+
+async function waitForPort(port: number, child: ChildProcess, log: () => string): Promise<void> {
+  const deadline = Date.now() + 10_000
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`mosquitto exited (${child.exitCode}): ${log()}`)
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1', () => (socket.destroy(), resolve(true)))
+      socket.on('error', () => resolve(false))
+    })
+    if (open) return
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  child.kill('SIGKILL')
+  throw new Error(`mosquitto did not listen on ${port}: ${log()}`)
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return Promise.resolve()
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve())
+    child.kill('SIGTERM')
+  })
+}
