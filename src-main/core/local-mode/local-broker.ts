@@ -70,7 +70,7 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
   })
 
   const sockets = new Set<Socket>()
-  const server: Server = createServer((socket) => {
+  const server: Server = createServer({ noDelay: true }, (socket) => {
     sockets.add(socket)
     socket.on('close', () => sockets.delete(socket))
     broker.handle(socket)

@@ -8,6 +8,7 @@ import { startMosquitto, type Mosquitto } from '../../support/mosquitto'
 import { startTestCore } from '../../support/test-core'
 import { scriptedModels } from '../../support/scripted-provider'
 import { chaosPublisher } from '../../support/chaos-publisher'
+import type { ModelStreamRequest } from '../../../src-main/backend/model-provider'
 
 const answer = (tag: string, n: number) => Array.from({ length: n }, (_, i) => `${tag}-${i} ${i % 17 === 0 ? '\n\n' : ''}`)
 const scripts = {
@@ -47,7 +48,7 @@ describe.each([
   })
 
   it('gives each model its own earlier answers as context on a follow-up prompt', async () => {
-    const requests: Record<string, Array<{ messages: unknown[] }>> = {}
+    const requests: Record<string, ModelStreamRequest[]> = {}
     const models = scriptedModels({ a: { deltas: ['A1'] }, b: { deltas: ['B1'] } }, requests)
     const t = await startTestCore({ broker: broker(), modelIds: ['a', 'b'], models })
     try {

@@ -1,0 +1,152 @@
+import { describe, expect, it } from 'vitest'
+import { ChatService, type ChatBackend } from '../../../src-main/core/chat/chat-service'
+import { DiagnosticsRecorder } from '../../../src-main/core/diagnostics'
+import type { ChatRequest } from '../../../src-main/backend/chat-handler'
+import { encodeChunk, streamTopic, type ChunkMessage } from '../../../src-main/protocol/stream-protocol'
+import type { StreamUpdate } from '../../../src-main/shared/ipc-contract'
+import { ManualClock } from '../../support/manual-clock'
+
+/** The remote end of the chat (the Lambda in cloud mode): records what it is asked. */
+class RecordingBackend implements ChatBackend {
+  readonly started: ChatRequest[] = []
+  readonly stopped: Array<[string, string | undefined]> = []
+  failStart = false
+  async start(request: ChatRequest) {
+    if (this.failStart) throw new Error('Lambda unavailable')
+    this.started.push(request)
+  }
+  async stop(streamId: string, modelId?: string) {
+    this.stopped.push([streamId, modelId])
+  }
+}
+
+function setup(knownModels = ['a', 'b']) {
+  const clock = new ManualClock()
+  const backend = new RecordingBackend()
+  const diagnostics = new DiagnosticsRecorder()
+  const batches: StreamUpdate[][] = []
+  const chat = new ChatService({
+    userId: 'u1',
+    topicPrefix: 'sd',
+    backend,
+    isKnownModel: (id) => knownModels.includes(id),
+    emitUpdates: (updates) => batches.push(updates),
+    diagnostics,
+    clock,
+  })
+  const deliver = (message: Omit<ChunkMessage, 'v'>) =>
+    chat.receive(streamTopic('sd', 'u1', message.streamId), new TextEncoder().encode(encodeChunk({ v: 1, ...message })))
+  const columns = () => {
+    const byKey: Record<string, { text: string; status: string; stalled?: boolean; error?: unknown }> = {}
+    for (const update of batches.flat()) {
+      const column = (byKey[update.modelId] ??= { text: '', status: 'streaming' })
+      column.text += update.append
+      column.status = update.status
+      if (update.stalled !== undefined) column.stalled = update.stalled
+      if (update.error) column.error = update.error
+    }
+    return byKey
+  }
+  return { clock, backend, diagnostics, batches, chat, deliver, columns }
+}
+
+describe('ChatService', () => {
+  it('asks the backend for every model and turns out-of-order chunks into in-order column text', async () => {
+    const { backend, chat, deliver, columns, clock, batches } = setup()
+    const { streamId } = await chat.send({ prompt: 'Hi', modelIds: ['a', 'b'] })
+    expect(backend.started[0]).toMatchObject({ userId: 'u1', streamId, models: [{ modelId: 'a' }, { modelId: 'b' }] })
+    deliver({ streamId, modelId: 'a', seq: 1, text: ' world' })
+    deliver({ streamId, modelId: 'b', seq: 0, text: 'Bonjour', final: { total: 1, status: 'complete' } })
+    deliver({ streamId, modelId: 'a', seq: 0, text: 'Hello' })
+    deliver({ streamId, modelId: 'a', seq: 1, text: ' world' })
+    clock.advance(16)
+    expect(batches).toHaveLength(1)
+    deliver({ streamId, modelId: 'a', seq: 2, text: '!', final: { total: 3, status: 'complete', usage: { outputTokens: 3 } } })
+    clock.advance(16)
+    expect(columns()).toEqual({ a: { text: 'Hello world!', status: 'complete', stalled: false }, b: { text: 'Bonjour', status: 'complete', stalled: false } })
+    expect(batches[1]![0]!.usage).toEqual({ outputTokens: 3 })
+    expect(chat.activeStreamCount).toBe(0)
+  })
+
+  it('counts unknown streams, unknown models and late redeliveries of a finished stream', async () => {
+    const { chat, deliver, diagnostics } = setup()
+    const { streamId } = await chat.send({ prompt: 'Hi', modelIds: ['a'] })
+    deliver({ streamId: 'nope', modelId: 'a', seq: 0, text: 'x' })
+    deliver({ streamId, modelId: 'zzz', seq: 0, text: 'x' })
+    deliver({ streamId, modelId: 'a', seq: 0, text: 'done', final: { total: 1, status: 'complete' } })
+    deliver({ streamId, modelId: 'a', seq: 0, text: 'done', final: { total: 1, status: 'complete' } })
+    chat.receive('sd/u1/x', new Uint8Array([1, 2, 3]))
+    expect(diagnostics.snapshot(0)).toMatchObject({
+      messagesReceived: 5,
+      chunksDelivered: 1,
+      duplicatesDropped: 1,
+      rejected: { 'unknown-stream': 1, 'unknown-model': 1, 'not-json': 1 },
+    })
+  })
+
+  it('marks a column stalled when a gap stays open, and clears it when text flows again', async () => {
+    const { chat, deliver, columns, clock, diagnostics } = setup()
+    const { streamId } = await chat.send({ prompt: 'Hi', modelIds: ['a'] })
+    deliver({ streamId, modelId: 'a', seq: 1, text: 'later' })
+    clock.advance(4_000)
+    expect(columns().a?.stalled).toBeUndefined()
+    clock.advance(2_000)
+    expect(columns().a).toMatchObject({ status: 'streaming', stalled: true })
+    expect(diagnostics.snapshot(1).gapsReported).toBe(1)
+    deliver({ streamId, modelId: 'a', seq: 0, text: 'first ' })
+    clock.advance(16)
+    expect(columns().a).toMatchObject({ text: 'first later', stalled: false })
+  })
+
+  it('ends a silent column with a timeout error', async () => {
+    const { chat, deliver, columns, clock } = setup()
+    const { streamId } = await chat.send({ prompt: 'Hi', modelIds: ['a', 'b'] })
+    deliver({ streamId, modelId: 'b', seq: 0, text: 'ok', final: { total: 1, status: 'complete' } })
+    clock.advance(151_000)
+    expect(columns().a).toMatchObject({ status: 'error', error: { code: 'timeout' } })
+    expect(chat.activeStreamCount).toBe(0)
+  })
+
+  it('passes stop to the backend and stops locally if the backend never confirms', async () => {
+    const { chat, backend, columns, clock, deliver } = setup()
+    const { streamId } = await chat.send({ prompt: 'Hi', modelIds: ['a', 'b'] })
+    await chat.stop({ streamId, modelId: 'a' })
+    expect(backend.stopped).toEqual([[streamId, 'a']])
+    clock.advance(6_000)
+    expect(columns().a?.status).toBe('stopped')
+    expect(columns().b).toBeUndefined()
+    deliver({ streamId, modelId: 'b', seq: 0, text: 'still here', final: { total: 1, status: 'complete' } })
+    clock.advance(16)
+    expect(columns().b).toMatchObject({ text: 'still here', status: 'complete' })
+  })
+
+  it('shows a backend that refuses the prompt as an error in every column', async () => {
+    const { chat, backend, columns, clock } = setup()
+    backend.failStart = true
+    await chat.send({ prompt: 'Hi', modelIds: ['a', 'b'] })
+    clock.advance(16)
+    expect(columns().a).toMatchObject({ status: 'error', error: { message: expect.stringContaining('Lambda unavailable') } })
+    expect(columns().b?.status).toBe('error')
+  })
+
+  it('refuses unknown models and unknown conversations', async () => {
+    const { chat } = setup()
+    await expect(chat.send({ prompt: 'Hi', modelIds: ['a', 'ghost'] })).rejects.toThrow('Unknown model: ghost')
+    await expect(chat.send({ prompt: 'Hi', modelIds: ['a'], conversationId: 'missing' })).rejects.toThrow(/conversation/)
+  })
+
+  it('sends each model its own earlier turns as context', async () => {
+    const { chat, backend, deliver } = setup()
+    const first = await chat.send({ prompt: 'one', modelIds: ['a', 'b'] })
+    deliver({ streamId: first.streamId, modelId: 'a', seq: 0, text: 'A says', final: { total: 1, status: 'complete' } })
+    deliver({ streamId: first.streamId, modelId: 'b', seq: 0, text: '', final: { total: 1, status: 'error', error: { code: 'internal', message: 'x' } } })
+    await chat.send({ prompt: 'two', modelIds: ['a', 'b'], conversationId: first.conversationId })
+    const [a, b] = backend.started[1]!.models
+    expect(a!.messages).toEqual([
+      { role: 'user', content: 'one' },
+      { role: 'assistant', content: 'A says' },
+      { role: 'user', content: 'two' },
+    ])
+    expect(b!.messages).toEqual([{ role: 'user', content: 'two' }])
+  })
+})

@@ -1,0 +1,87 @@
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { SettingsStore, defaultSettings, type SecretCodec } from '../../../src-main/core/settings/settings-store'
+
+const reversingCodec: SecretCodec = {
+  encrypts: true,
+  encrypt: (plain) => `enc:${[...plain].reverse().join('')}`,
+  decrypt: (stored) => [...stored.slice(4)].reverse().join(''),
+}
+
+async function tempFile() {
+  const dir = await mkdtemp(join(tmpdir(), 'streamdesk-settings-'))
+  return { dir, file: join(dir, 'settings.json') }
+}
+
+const input = { label: 'LM Studio', provider: 'openai-compatible' as const, baseUrl: 'http://127.0.0.1:1234/v1', model: 'qwen' }
+
+describe('SettingsStore', () => {
+  it('starts from two local models when there is no file', async () => {
+    const { file } = await tempFile()
+    const store = await SettingsStore.open(file, reversingCodec)
+    expect(store.publicView().models.map((m) => m.baseUrl)).toEqual(['http://127.0.0.1:11434/v1', 'http://127.0.0.1:11434/v1'])
+    expect(store.publicView().selectedModelIds).toEqual(defaultSettings().selectedModelIds)
+    expect(store.notices).toEqual([])
+  })
+
+  it('keeps API keys encrypted on disk and out of the public view', async () => {
+    const { file } = await tempFile()
+    const store = await SettingsStore.open(file, reversingCodec)
+    const view = await store.saveModel({ ...input, apiKey: 'sk-secret-123' })
+    const added = view.models.find((m) => m.label === 'LM Studio')!
+    expect(added).toEqual({ id: expect.stringMatching(/^lm-studio-/), ...input, hasApiKey: true })
+    expect(JSON.stringify(view)).not.toContain('sk-secret')
+    const onDisk = await readFile(file, 'utf8')
+    expect(onDisk).not.toContain('sk-secret-123')
+    expect(store.resolve(added.id)?.apiKey).toBe('sk-secret-123')
+    // Reopened, the key decrypts; an edit without apiKey keeps it; null clears it.
+    const reopened = await SettingsStore.open(file, reversingCodec)
+    expect(reopened.resolve(added.id)?.apiKey).toBe('sk-secret-123')
+    await reopened.saveModel({ ...input, id: added.id, label: 'Renamed' })
+    expect(reopened.resolve(added.id)).toMatchObject({ label: 'Renamed', apiKey: 'sk-secret-123' })
+    await reopened.saveModel({ ...input, id: added.id, apiKey: null })
+    expect(reopened.resolve(added.id)?.apiKey).toBeUndefined()
+    expect(reopened.publicView().selectedModelIds).toContain(added.id)
+  })
+
+  it('removes a model from the selection too, and refuses to select unknown models', async () => {
+    const { file } = await tempFile()
+    const store = await SettingsStore.open(file, reversingCodec)
+    const view = await store.removeModel('qwen2-5')
+    expect(view.models.map((m) => m.id)).toEqual(['llama3-2'])
+    expect(view.selectedModelIds).toEqual(['llama3-2'])
+    await expect(store.selectModels(['llama3-2', 'ghost'])).rejects.toThrow('Unknown model: ghost')
+    await expect(store.saveModel({ ...input, id: 'ghost' })).rejects.toThrow(/No model/)
+  })
+
+  it('moves a damaged file aside, keeps it, starts from defaults and says so', async () => {
+    const { dir, file } = await tempFile()
+    await writeFile(file, '{"version": 1, "models": [tru')
+    const store = await SettingsStore.open(file, reversingCodec, new Date('2026-11-25T10:00:00Z'))
+    expect(store.publicView().models).toHaveLength(2)
+    expect(store.notices[0]).toMatch(/could not be read.*settings\.json\.damaged-2026-11-25T10-00-00-000Z/)
+    const files = await readdir(dir)
+    expect(files).toContain('settings.json.damaged-2026-11-25T10-00-00-000Z')
+    expect(await readFile(join(dir, 'settings.json.damaged-2026-11-25T10-00-00-000Z'), 'utf8')).toBe('{"version": 1, "models": [tru')
+  })
+
+  it('treats valid JSON of the wrong shape as damaged too', async () => {
+    const { file } = await tempFile()
+    await writeFile(file, JSON.stringify({ version: 1, models: [{ id: 'x' }], selectedModelIds: [] }))
+    const store = await SettingsStore.open(file, reversingCodec)
+    expect(store.notices).toHaveLength(1)
+  })
+
+  it('writes atomically: concurrent saves leave a complete file and no temporary files', async () => {
+    const { dir, file } = await tempFile()
+    const store = await SettingsStore.open(file, reversingCodec)
+    await Promise.all(Array.from({ length: 10 }, (_, i) => store.saveModel({ ...input, label: `Model ${i}` })))
+    const saved = JSON.parse(await readFile(file, 'utf8'))
+    expect(saved.models.length).toBeGreaterThanOrEqual(3)
+    expect((await readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([])
+    const reopened = await SettingsStore.open(file, reversingCodec)
+    expect(reopened.notices).toEqual([])
+  })
+})

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest'
+import { isAppUrl, isSafeExternalUrl } from '../../../src-main/shell/app-origin'
+import { secureWebPreferences } from '../../../src-main/shell/secure-web-preferences'
+
+const packaged = { rendererUrl: 'file:///opt/StreamDesk/resources/app.asar/out/renderer/index.html' }
+const dev = { rendererUrl: 'http://localhost:5173/' }
+
+describe('app origin rules', () => {
+  it('accepts only the app\'s own renderer page', () => {
+    expect(isAppUrl('file:///opt/StreamDesk/resources/app.asar/out/renderer/index.html', packaged)).toBe(true)
+    expect(isAppUrl('file:///opt/StreamDesk/resources/app.asar/out/renderer/index.html#/settings', packaged)).toBe(true)
+    expect(isAppUrl('file:///home/user/Downloads/evil.html', packaged)).toBe(false)
+    expect(isAppUrl('https://example.com/', packaged)).toBe(false)
+    expect(isAppUrl('http://localhost:5173/index.html', dev)).toBe(true)
+    expect(isAppUrl('http://localhost:5174/', dev)).toBe(false)
+    expect(isAppUrl('http://localhost.evil.com:5173/', dev)).toBe(false)
+    expect(isAppUrl('not a url', dev)).toBe(false)
+    expect(isAppUrl('', packaged)).toBe(false)
+  })
+
+  it('hands only web and mail links to the OS', () => {
+    expect(isSafeExternalUrl('https://docs.aws.amazon.com/')).toBe(true)
+    expect(isSafeExternalUrl('mailto:a@b.c')).toBe(true)
+    for (const url of ['javascript:alert(1)', 'file:///etc/passwd', 'smb://host/share', 'ms-msdt:/id', 'vbscript:x', '']) {
+      expect(isSafeExternalUrl(url)).toBe(false)
+    }
+  })
+
+  it('gives every window the sandboxed, isolated, Node-free preferences', () => {
+    expect(secureWebPreferences('/app/preload.cjs')).toMatchObject({
+      preload: '/app/preload.cjs',
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webviewTag: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+    })
+  })
+})
