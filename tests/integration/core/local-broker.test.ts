@@ -67,17 +67,21 @@ describe('embedded local broker', () => {
     const backend = session(broker.backend)
     await app.connect()
     await backend.connect()
-    const received: string[] = []
-    await app.subscribe('streamdesk/local/+', (topic) => received.push(topic))
-    // A refused QoS 1 publish makes aedes drop the connection; the promise may never settle, so don't await it.
+    // A refused QoS 1 publish makes aedes drop the connection (MQTT 3.1.1 has no refusal code, as with IoT Core),
+    // and the client would resend it on reconnect: neither promise settles, so neither is awaited.
     void app.publish('streamdesk/local/forged', 'x').catch(() => {})
-    const spare = session(broker.backend)
     void backend.publish('streamdesk/someone-else/s1', 'x').catch(() => {})
-    await expect.poll(() => broker.refusals().publish).toBe(2)
-    await spare.connect()
-    await spare.publish('streamdesk/local/ok', 'y')
-    // The app's connection was dropped for its forged publish; aws-crt reconnects and the session resumes.
-    await expect.poll(() => received, { timeout: 10_000 }).toContain('streamdesk/local/ok')
-    expect(received).not.toContain('streamdesk/local/forged')
+    await expect.poll(() => broker.refusals().publish).toBeGreaterThanOrEqual(2)
+    await app.close()
+    await backend.close()
+
+    const freshApp = session({ ...broker.app, cleanSession: true })
+    const freshBackend = session(broker.backend)
+    await freshApp.connect()
+    await freshBackend.connect()
+    const received: string[] = []
+    await freshApp.subscribe('streamdesk/local/+', (topic) => received.push(topic))
+    await freshBackend.publish('streamdesk/local/ok', 'y')
+    await expect.poll(() => received).toEqual(['streamdesk/local/ok'])
   })
 })
