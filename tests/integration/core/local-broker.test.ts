@@ -10,7 +10,7 @@ import { startLocalBroker, type BrokerIdentity, type LocalBroker } from '../../.
 let broker: LocalBroker
 const sessions: MqttSession[] = []
 
-function session(who: Partial<BrokerIdentity> & { clientId: string }): MqttSession {
+function session(who: Partial<BrokerIdentity> & { clientId: string; cleanSession?: boolean }): MqttSession {
   const created = new MqttSession({
     connectAttempts: 1,
     buildConfig: () => plainBrokerConnectionConfig({ host: broker.host, port: broker.port, ...who }),
