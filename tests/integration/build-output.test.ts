@@ -1,0 +1,42 @@
+/**
+ * Checks the production build (`npm run build`, which `npm test` runs first): what Electron will load must keep
+ * native addons external, ship a single sandbox-compatible preload, and carry the strict CSP.
+ */
+import { readFile, readdir } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+import { describe, expect, it } from 'vitest'
+
+const out = resolve(import.meta.dirname, '../../out')
+const read = (path: string) => readFile(join(out, path), 'utf8')
+
+describe('production build', () => {
+  it('keeps the native MQTT client and the broker external to the main bundle', async () => {
+    const main = await read('main/index.js')
+    expect(main).toMatch(/from "aws-iot-device-sdk-v2"/)
+    expect(main).toMatch(/from "aedes"/)
+    expect(main).not.toMatch(/aws-crt-nodejs\.node/)
+    expect(main).toContain('contextIsolation: true')
+    expect(main).toContain('sandbox: true')
+    expect(main).toContain('nodeIntegration: false')
+  })
+
+  it('ships the preload as one CommonJS file that requires nothing but electron', async () => {
+    expect(await readdir(join(out, 'preload'))).toEqual(['index.cjs'])
+    const preload = await read('preload/index.cjs')
+    const required = [...preload.matchAll(/require\(["']([^"']+)["']\)/g)].map((m) => m[1])
+    expect(new Set(required)).toEqual(new Set(['electron']))
+    expect(preload).not.toMatch(/^\s*import\s/m)
+    expect(preload).toContain('exposeInMainWorld("streamdesk"')
+  })
+
+  it('serves the renderer under a strict Content-Security-Policy with no inline script', async () => {
+    const html = await read('renderer/index.html')
+    const csp = /http-equiv="Content-Security-Policy"\s+content="([^"]+)"/.exec(html)?.[1] ?? ''
+    expect(csp).toContain("default-src 'none'")
+    expect(csp).toContain("script-src 'self'")
+    expect(csp).not.toMatch(/unsafe-inline|unsafe-eval/)
+    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/)
+    const assets = await readdir(join(out, 'renderer/assets'))
+    expect(assets.some((file) => file.endsWith('.map'))).toBe(false)
+  })
+})
