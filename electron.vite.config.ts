@@ -42,6 +42,7 @@ export default defineConfig({
     root: resolve(root, 'src-renderer'),
     plugins: [react(), devServerCsp()],
     build: {
+      minify: true,
       rolldownOptions: { input: { index: resolve(root, 'src-renderer/index.html') } },
     },
   },

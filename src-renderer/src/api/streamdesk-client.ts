@@ -1,0 +1,33 @@
+/**
+ * The renderer's one door to `window.streamdesk`. A failed `invoke` (validation error, main-process failure)
+ * becomes a toast and an `undefined` result, so no caller can crash the UI by forgetting a `catch`.
+ */
+import type {
+  EventChannel,
+  EventContract,
+  InvokeArgs,
+  InvokeChannel,
+  InvokeResult,
+  StreamDeskApi,
+} from '../../../src-main/shared/ipc-contract'
+import type { ToastStore } from '../state/toast-store'
+import { describeError } from '../format/describe-error'
+
+export interface StreamDeskClient {
+  call<C extends InvokeChannel>(channel: C, ...args: InvokeArgs<C>): Promise<InvokeResult<C> | undefined>
+  on<E extends EventChannel>(event: E, listener: (payload: EventContract[E]) => void): () => void
+}
+
+export function createStreamDeskClient(api: StreamDeskApi, toasts: ToastStore): StreamDeskClient {
+  return {
+    async call(channel, ...args) {
+      try {
+        return await api.invoke(channel, ...args)
+      } catch (error) {
+        toasts.show(describeError(error))
+        return undefined
+      }
+    },
+    on: (event, listener) => api.on(event, listener),
+  }
+}

@@ -1,0 +1,65 @@
+import { useEffect, useId, useRef, type ReactNode } from 'react'
+import { t } from '../i18n'
+
+interface DrawerProps {
+  title: string
+  testId: string
+  onClose(): void
+  /** Buttons next to the close button. */
+  actions?: ReactNode
+  children: ReactNode
+}
+
+/**
+ * A side panel over the app. Not a native modal <dialog>: that would put toasts behind its backdrop, and a
+ * failed save has to show its toast right here.
+ */
+export function Drawer({ title, testId, onClose, actions, children }: DrawerProps) {
+  const titleId = useId()
+  const panel = useRef<HTMLDivElement>(null)
+  const close = useRef(onClose)
+  close.current = onClose
+
+  useEffect(() => {
+    const returnFocusTo = document.activeElement instanceof HTMLElement ? document.activeElement : null
+    panel.current?.focus()
+    const onKeyDown = (event: globalThis.KeyboardEvent) => {
+      if (event.key === 'Escape') close.current()
+    }
+    document.addEventListener('keydown', onKeyDown)
+    return () => {
+      document.removeEventListener('keydown', onKeyDown)
+      returnFocusTo?.focus()
+    }
+  }, [])
+
+  return (
+    <div
+      className="overlay"
+      onMouseDown={(event) => {
+        if (event.target === event.currentTarget) onClose()
+      }}
+    >
+      <div
+        className="drawer"
+        role="dialog"
+        aria-modal="true"
+        aria-labelledby={titleId}
+        data-testid={testId}
+        tabIndex={-1}
+        ref={panel}
+      >
+        <header className="drawer-header">
+          <h2 id={titleId}>{title}</h2>
+          <div className="drawer-actions">
+            {actions}
+            <button type="button" className="icon-button" aria-label={t.settings.close} onClick={onClose}>
+              ×
+            </button>
+          </div>
+        </header>
+        <div className="drawer-body">{children}</div>
+      </div>
+    </div>
+  )
+}

@@ -1,0 +1,143 @@
+import { memo, useEffect, useLayoutEffect, useRef, useState, type MouseEvent, type ReactNode } from 'react'
+import { useServices } from '../app-services'
+import { t } from '../i18n'
+import { runWhenIdle } from '../markdown/idle-queue'
+import { IncrementalMarkdown, type ViewBlock } from '../markdown/incremental-markdown'
+import type { PiecedHtml } from '../markdown/sealed-pieces'
+
+/**
+ * Blocks are rendered in groups of this many. A group is a memoized component and a `content-visibility: auto`
+ * box: a frame reconciles one element per unchanged group, and the browser skips style, layout and paint of the
+ * groups out of view, so the cost of a frame stays flat however long the answer grows.
+ */
+const BLOCKS_PER_GROUP = 16
+
+/**
+ * A streamed answer as markdown. Blocks are keyed by their offset in the text, final or not, so a tail block
+ * keeps its DOM when it becomes final; highlighting swaps a block's HTML later, when the page is idle.
+ */
+export function MarkdownView({ text, done }: { text: string; done: boolean }) {
+  const { markdown } = useServices()
+  const [document] = useState(() => new IncrementalMarkdown(markdown))
+  const { blocks, tail } = document.sync(text, done)
+  const all = tail.length === 0 ? blocks : [...blocks, ...tail]
+  const groups: ReactNode[] = []
+  for (let start = 0; start < all.length; start += BLOCKS_PER_GROUP) {
+    groups.push(<BlockGroup key={start} blocks={all.slice(start, start + BLOCKS_PER_GROUP)} />)
+  }
+  return (
+    <div className="markdown" data-testid="column-text" onClick={copyCodeOnClick}>
+      {groups}
+    </div>
+  )
+}
+
+// Final blocks are the same objects from frame to frame, so an unchanged group has the same first and last block.
+const BlockGroup = memo(
+  function BlockGroup({ blocks }: { blocks: readonly ViewBlock[] }) {
+    return (
+      <div className="md-group">
+        {blocks.map((block) => (
+          <BlockView key={block.key} block={block} />
+        ))}
+      </div>
+    )
+  },
+  (previous, next) =>
+    previous.blocks.length === next.blocks.length &&
+    previous.blocks[0] === next.blocks[0] &&
+    previous.blocks.at(-1) === next.blocks.at(-1),
+)
+
+// A tail block is a new object every frame; equal HTML still means nothing to redraw.
+const BlockView = memo(
+  function BlockView({ block }: { block: ViewBlock }) {
+    const highlighted = useHighlightedHtml(block)
+    if (highlighted === undefined && block.pieced) return <PiecedBlockView pieced={block.pieced} />
+    return <div className="md-block" dangerouslySetInnerHTML={{ __html: highlighted ?? block.html }} />
+  },
+  (previous, next) =>
+    previous.block === next.block ||
+    (previous.block.html === next.block.html &&
+      previous.block.pieced === undefined === (next.block.pieced === undefined) &&
+      previous.block.renderHighlighted === next.block.renderHighlighted),
+)
+
+/**
+ * A paragraph in more pieces than this shows them as blocks. Inline pieces flow seamlessly, but the browser lays
+ * out the whole paragraph again whenever its last piece grows; block pieces keep that to the last piece, at the
+ * price of a line break at each seam, which only such a wall of text (no blank line in many kilobytes) pays.
+ */
+const MAX_INLINE_PIECES = 6
+
+/**
+ * A block rendered in pieces: the frame (e.g. `<p></p>`) once, then one span per piece in its innermost element.
+ * Sealed pieces never change, so a frame only rewrites the last span. Code pieces end at line ends, so they are
+ * always blocks, seamlessly.
+ */
+function PiecedBlockView({ pieced }: { pieced: PiecedHtml }) {
+  const root = useRef<HTMLDivElement>(null)
+  const shown = useRef<{ frame: string; container: Element; spans: HTMLSpanElement[]; html: string[] }>(undefined)
+
+  useLayoutEffect(() => {
+    const element = root.current!
+    const frame = pieced.open + pieced.close
+    if (shown.current?.frame !== frame) {
+      element.innerHTML = frame
+      shown.current = { frame, container: innermostLastElement(element), spans: [], html: [] }
+    }
+    const state = shown.current
+    const asBlocks = pieced.kind === 'fence' || pieced.pieces.length > MAX_INLINE_PIECES
+    state.container.classList.toggle('md-block-pieces', asBlocks)
+    state.container.classList.toggle('md-text-pieces', asBlocks && pieced.kind === 'paragraph')
+    pieced.pieces.forEach((html, i) => {
+      if (state.html[i] === html) return
+      let span = state.spans[i]
+      if (!span) {
+        span = document.createElement('span')
+        span.className = 'md-piece'
+        state.container.append(span)
+        state.spans[i] = span
+      }
+      span.innerHTML = html
+      state.html[i] = html
+    })
+    for (const span of state.spans.splice(pieced.pieces.length)) span.remove()
+    state.html.length = pieced.pieces.length
+  }, [pieced])
+
+  return <div className="md-block" ref={root} />
+}
+
+/** Where a frame's content goes: `<p>` for a paragraph, `<code>` inside a fence's wrapper. */
+function innermostLastElement(element: Element): Element {
+  let innermost = element
+  while (innermost.lastElementChild) innermost = innermost.lastElementChild
+  return innermost
+}
+
+/** The block's highlighted HTML once the idle queue has produced it. */
+function useHighlightedHtml(block: ViewBlock): string | undefined {
+  const [highlighted, setHighlighted] = useState<{ block: ViewBlock; html: string }>()
+  useEffect(() => {
+    const { renderHighlighted } = block
+    if (!renderHighlighted) return
+    return runWhenIdle(() => setHighlighted({ block, html: renderHighlighted() }))
+  }, [block])
+  return highlighted?.block === block ? highlighted.html : undefined
+}
+
+/** The Copy buttons are markup inside the rendered HTML, so their clicks are handled here, by delegation. */
+function copyCodeOnClick(event: MouseEvent<HTMLElement>): void {
+  const button = (event.target as Element).closest('button.code-copy')
+  if (!(button instanceof HTMLButtonElement)) return
+  const code = button.closest('.code-block')?.querySelector('pre code')?.textContent ?? ''
+  // navigator.clipboard is missing outside secure contexts; copying is then simply unavailable.
+  navigator.clipboard?.writeText(code).then(
+    () => {
+      button.textContent = t.code.copied
+      setTimeout(() => (button.textContent = t.code.copy), 1500)
+    },
+    () => undefined,
+  )
+}

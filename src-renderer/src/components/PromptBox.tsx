@@ -1,0 +1,67 @@
+import { useState, useSyncExternalStore, type FormEvent, type KeyboardEvent, type ReactNode } from 'react'
+import { useServices } from '../app-services'
+import { t } from '../i18n'
+
+interface PromptBoxProps {
+  canSend: boolean
+  /** Resolves to false when the prompt was not accepted; the text then comes back into the box. */
+  onSend(prompt: string): Promise<boolean>
+  onStopAll(): void
+  /** The model picker, shown under the text box. */
+  children: ReactNode
+}
+
+export function PromptBox({ canSend, onSend, onStopAll, children }: PromptBoxProps) {
+  const { streams } = useServices()
+  const anyStreaming = useSyncExternalStore(streams.subscribe, streams.isAnyStreaming)
+  const [text, setText] = useState('')
+  const prompt = text.trim()
+  const sendable = canSend && prompt !== ''
+
+  const submit = async () => {
+    if (!sendable) return
+    setText('')
+    const accepted = await onSend(prompt)
+    if (!accepted) setText((current) => current || prompt)
+  }
+  const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
+    // Not while an IME composes: Enter then confirms the conversion.
+    if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
+      event.preventDefault()
+      void submit()
+    }
+  }
+  const onSubmit = (event: FormEvent) => {
+    event.preventDefault()
+    void submit()
+  }
+
+  return (
+    <form className="prompt-box" onSubmit={onSubmit}>
+      <textarea
+        className="prompt-input"
+        data-testid="prompt-input"
+        aria-label={t.prompt.ariaLabel}
+        placeholder={t.prompt.placeholder}
+        rows={2}
+        autoFocus
+        value={text}
+        onChange={(event) => setText(event.target.value)}
+        onKeyDown={onKeyDown}
+      />
+      <div className="prompt-actions">
+        {children}
+        <div className="prompt-buttons">
+          {anyStreaming && (
+            <button type="button" className="button danger-outline" data-testid="stop-all-button" onClick={onStopAll}>
+              {t.prompt.stopAll}
+            </button>
+          )}
+          <button type="submit" className="button primary" data-testid="send-button" disabled={!sendable}>
+            {t.prompt.send}
+          </button>
+        </div>
+      </div>
+    </form>
+  )
+}

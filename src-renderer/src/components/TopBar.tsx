@@ -1,0 +1,54 @@
+import type { ConnectionState } from '../../../src-main/shared/ipc-contract'
+import { t } from '../i18n'
+
+interface TopBarProps {
+  connection: ConnectionState | undefined
+  onNewChat(): void
+  onOpenSettings(): void
+  onOpenDiagnostics(): void
+}
+
+export function TopBar({ connection, onNewChat, onOpenSettings, onOpenDiagnostics }: TopBarProps) {
+  return (
+    <header className="top-bar">
+      <div className="brand">
+        <span className="brand-mark" aria-hidden="true" />
+        <h1 className="brand-name">{t.appName}</h1>
+        <span className="mode-badge">{t.mode[connection?.mode ?? 'local']}</span>
+      </div>
+      <ConnectionIndicator connection={connection} />
+      <nav className="top-actions">
+        <button type="button" className="button" data-testid="new-chat-button" onClick={onNewChat}>
+          {t.topBar.newChat}
+        </button>
+        <button type="button" className="button ghost" data-testid="settings-button" onClick={onOpenSettings}>
+          {t.topBar.settings}
+        </button>
+        <button type="button" className="button ghost" data-testid="diagnostics-button" onClick={onOpenDiagnostics}>
+          {t.topBar.diagnostics}
+        </button>
+      </nav>
+    </header>
+  )
+}
+
+function ConnectionIndicator({ connection }: { connection: ConnectionState | undefined }) {
+  const status = connection?.status ?? 'starting'
+  const showDetail = (status === 'failed' || status === 'offline') && connection?.detail
+  return (
+    <div
+      className="connection"
+      data-testid="connection-state"
+      data-status={status}
+      role="status"
+      aria-label={t.connectionAriaLabel}
+      title={connection?.detail}
+    >
+      <span className="connection-dot" aria-hidden="true" />
+      <span className="connection-text">
+        {t.connection[status]}
+        {showDetail && <span className="connection-detail"> · {connection.detail}</span>}
+      </span>
+    </div>
+  )
+}

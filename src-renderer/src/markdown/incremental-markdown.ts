@@ -1,0 +1,196 @@
+/**
+ * Renders a growing markdown document without re-rendering what cannot change any more.
+ *
+ * The text splits into top-level blocks. Once a following block has begun, every block before it is final: its
+ * HTML is rendered once and kept. Only the open tail (the last block plus the unfinished line) re-renders per
+ * frame, and only the tail is block-parsed again, so the cost of a frame follows the tail's size, not the
+ * message's. A tail paragraph or fence that keeps growing (a long answer without blank lines, a long code
+ * listing) renders in sealed pieces (see `SealedPieces`), so even then a frame only renders the newest text.
+ *
+ * Why splitting is sound: CommonMark decides block structure line by line going forward, and we split only on
+ * complete lines (an unfinished `#` could still become `#hashtag`, an unfinished `***` could become
+ * `***bold***`). What may still change (a setext underline, a table's delimiter row, a list's looseness, an
+ * unclosed fence) only concerns the last block, which stays in the tail.
+ *
+ * Known exception: a reference-style link used before its definition stays literal text when the use is already in
+ * a final block; the definitions of earlier blocks do reach later ones through the shared `env`.
+ */
+import type { Env } from 'markdown-it'
+import type { MarkdownEngine, TopLevelBlock } from './markdown-engine'
+import { createNewlineNormalizer } from './newline-normalizer'
+import { SealedPieces, isPieceable, piecedHtml, type PiecedHtml } from './sealed-pieces'
+
+export interface ViewBlock {
+  /** The block's offset in the document: stable, so it serves as the React key. */
+  readonly key: number
+  /** Exactly markdown-it's HTML for the block. */
+  readonly html: string
+  /** The same HTML in pieces, when it was rendered piecewise: only the last piece changes from frame to frame. */
+  readonly pieced?: PiecedHtml
+  /** Present on final blocks that highlighting would change: renders the block again with highlighted code. */
+  readonly renderHighlighted?: () => string
+}
+
+export interface MarkdownView {
+  /** Final blocks: the same objects from frame to frame. */
+  readonly blocks: readonly ViewBlock[]
+  /** The open tail's blocks, rendered anew for this frame. */
+  readonly tail: readonly ViewBlock[]
+}
+
+export interface IncrementalMarkdownOptions {
+  /** Size of the pieces a growing paragraph or fence is sealed in. */
+  pieceSize?: number
+}
+
+export class IncrementalMarkdown {
+  private normalizer = createNewlineNormalizer()
+  /** Normalized text received so far. */
+  private source = ''
+  /** Raw characters received so far (what `sync` compares the store's text against). */
+  private consumed = 0
+  /** Where the final prefix ends and the tail begins. */
+  private finalEnd = 0
+  /** How far complete lines have been split into blocks already. */
+  private splitEnd = 0
+  private finished = false
+  private blocks: ViewBlock[] = []
+  /** Shared by the final blocks in order, so a reference definition reaches the blocks after it. */
+  private env: Env = {}
+  /** Piecewise state of the tail's paragraphs and fences, by block offset. */
+  private pieces = new Map<number, SealedPieces>()
+  private view: MarkdownView | undefined
+  private readonly pieceSize: number
+
+  constructor(
+    private readonly engine: MarkdownEngine,
+    options: IncrementalMarkdownOptions = {},
+  ) {
+    this.pieceSize = options.pieceSize ?? 2048
+  }
+
+  /**
+   * Brings the document up to `text`, the whole (append-only) message so far. Idempotent for the same
+   * arguments, so a React component may call it while rendering.
+   */
+  sync(text: string, done: boolean): MarkdownView {
+    if (text.length < this.consumed || (this.finished && text.length > this.consumed)) this.reset()
+    if (text.length > this.consumed) this.append(text.slice(this.consumed))
+    if (done) this.finish()
+    return this.current()
+  }
+
+  append(chunk: string): void {
+    if (this.finished) throw new Error('IncrementalMarkdown: append after finish')
+    this.consumed += chunk.length
+    this.source += this.normalizer.push(chunk)
+    this.view = undefined
+  }
+
+  /** The stream ended: the tail becomes final too (and its fences get highlighted). */
+  finish(): void {
+    if (this.finished) return
+    this.source += this.normalizer.flush()
+    this.split(this.source.length, true)
+    this.finished = true
+    this.pieces.clear()
+    this.view = undefined
+  }
+
+  current(): MarkdownView {
+    if (this.view) return this.view
+    if (!this.finished) {
+      const completeLinesEnd = this.source.lastIndexOf('\n') + 1
+      if (completeLinesEnd > this.splitEnd) this.split(completeLinesEnd, false)
+    }
+    this.view = { blocks: this.blocks.slice(), tail: this.finished ? [] : this.renderTail() }
+    return this.view
+  }
+
+  /** The tail's blocks, unfinished line included; its definitions go to a copy of the env, as they may change. */
+  private renderTail(): ViewBlock[] {
+    const source = this.source.slice(this.finalEnd)
+    const env = this.copyOfEnv()
+    const segments = source ? segmentsOf(source, this.engine.topLevelBlocks(source, env)) : []
+    const keys = new Set(segments.map(({ from }) => this.finalEnd + from))
+    for (const key of this.pieces.keys()) if (!keys.has(key)) this.pieces.delete(key)
+    return segments.map(
+      ({ from, to, block }) => this.renderSegment(source.slice(from, to), this.finalEnd + from, block, env).view,
+    )
+  }
+
+  private split(end: number, includeLastBlock: boolean): void {
+    this.splitEnd = end
+    const region = this.source.slice(this.finalEnd, end)
+    const segments = segmentsOf(region, this.engine.topLevelBlocks(region))
+    if (!includeLastBlock) segments.pop()
+    for (const { from, to } of segments) this.finalize(region.slice(from, to), this.finalEnd + from)
+    this.finalEnd += segments.at(-1)?.to ?? 0
+  }
+
+  private finalize(source: string, key: number): void {
+    // Parsed on its own with the shared env, which registers the segment's reference definitions.
+    const [first] = segmentsOf(source, this.engine.topLevelBlocks(source, this.env))
+    const { view, highlightable } = this.renderSegment(source, key, first?.block, this.env)
+    this.pieces.delete(key)
+    if (!view.html) return
+    if (!highlightable) {
+      this.blocks.push(view)
+      return
+    }
+    const env = this.copyOfEnv()
+    this.blocks.push({ ...view, renderHighlighted: () => this.engine.renderHighlighted(source, env) })
+  }
+
+  /** One segment: in pieces when it starts with a paragraph or fence, else rendered whole. */
+  private renderSegment(source: string, key: number, block: TopLevelBlock | undefined, env: Env) {
+    if (!isPieceable(block)) {
+      const { html, hasHighlightableCode } = this.engine.render(source, env)
+      return { view: { key, html } satisfies ViewBlock, highlightable: hasHighlightableCode }
+    }
+    let pieces = this.pieces.get(key)
+    if (!pieces?.continues(key, block)) {
+      pieces = new SealedPieces(this.engine, key, block, this.pieceSize)
+      this.pieces.set(key, pieces)
+    }
+    const pieced = pieces.render(block, env)
+    return {
+      view: { key, html: piecedHtml(pieced), pieced } satisfies ViewBlock,
+      highlightable: block.kind === 'fence' && this.engine.highlights(block.info, block.content),
+    }
+  }
+
+  private copyOfEnv(): Env {
+    return this.env.references ? { references: { ...this.env.references } } : {}
+  }
+
+  private reset(): void {
+    this.normalizer = createNewlineNormalizer()
+    this.source = ''
+    this.consumed = this.finalEnd = this.splitEnd = 0
+    this.finished = false
+    this.blocks = []
+    this.env = {}
+    this.pieces.clear()
+    this.view = undefined
+  }
+}
+
+/**
+ * Cuts `source` where its top-level blocks begin. Text before the first block (blank lines, reference
+ * definitions) travels with the first segment, which then does not start with its block; text without any block
+ * is one segment of its own.
+ */
+function segmentsOf(source: string, blocks: readonly TopLevelBlock[]) {
+  if (blocks.length === 0) return [{ from: 0, to: source.length, block: undefined }]
+  return blocks.map((block, i) => ({
+    from: i === 0 ? 0 : block.start,
+    to: blocks[i + 1]?.start ?? source.length,
+    block: i === 0 && block.start > 0 ? undefined : block,
+  }))
+}
+
+/** The HTML of a view as one string (what the column shows, minus the per-block wrappers). */
+export function viewHtml(view: MarkdownView): string {
+  return [...view.blocks, ...view.tail].map((block) => block.html).join('')
+}

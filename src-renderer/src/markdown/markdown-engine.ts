@@ -1,0 +1,142 @@
+/**
+ * The one markdown-it configuration the app renders model output with. Model output is untrusted:
+ * `html: false` shows raw HTML as text, markdown-it's default link validation drops `javascript:`/`vbscript:`/
+ * `file:` URLs, and links open outside the app without a referrer.
+ */
+import MarkdownIt from 'markdown-it'
+import type { Env, Token } from 'markdown-it'
+import { highlightCode, isKnownLanguage } from './code-highlighter'
+import { hasLiveDelimiter } from './inline-delimiters'
+
+export interface CodeBlockLabels {
+  copy: string
+  copyAriaLabel: string
+}
+
+export interface RenderedBlock {
+  html: string
+  /** True when a fence names a language we highlight, i.e. `renderHighlighted` would differ. */
+  hasHighlightableCode: boolean
+}
+
+/** A top-level block as the block parser sees it, with what piecewise rendering needs. */
+export type TopLevelBlock =
+  | { start: number; kind: 'paragraph'; content: string }
+  | { start: number; kind: 'fence'; content: string; info: string }
+  | { start: number; kind: 'other' }
+
+/** A block's HTML as `open + pieces.join('') + close`. */
+export interface PiecesFrame {
+  open: string
+  close: string
+}
+
+export interface RenderedPiece {
+  html: string
+  /** False when text after the piece could still change how the piece renders (e.g. an unmatched `*`). */
+  sealable: boolean
+}
+
+export interface MarkdownEngine {
+  /** Renders with plain (escaped) code; registers the source's reference definitions in `env`. */
+  render(source: string, env: Env): RenderedBlock
+  /** Renders with highlighted fences: slower, so callers run it off the critical path. */
+  renderHighlighted(source: string, env: Env): string
+  /**
+   * The top-level blocks of `source` (normalized newlines), with their offsets, by block rules only: inline
+   * parsing is most of markdown-it's work and block boundaries do not depend on it. Reference definitions land
+   * in `env`.
+   */
+  topLevelBlocks(source: string, env?: Env): TopLevelBlock[]
+  /** The HTML around a block's content; its content renders in pieces with `renderPiece`. */
+  frameOf(block: TopLevelBlock & { kind: 'paragraph' | 'fence' }): PiecesFrame
+  /** A slice of a paragraph's inline content, or of a fence's code. */
+  renderPiece(kind: 'paragraph' | 'fence', text: string, env: Env): RenderedPiece
+  /** Whether a final fence with this language and code gets highlighted (huge code is not worth a long task). */
+  highlights(info: string, code: string): boolean
+}
+
+export const defaultCodeBlockLabels: CodeBlockLabels = { copy: 'Copy', copyAriaLabel: 'Copy code' }
+
+/** Beyond this much code, highlighting would be a long task of its own. */
+const MAX_HIGHLIGHTED_CODE = 20_000
+
+export function createMarkdownEngine(labels: CodeBlockLabels = defaultCodeBlockLabels): MarkdownEngine {
+  const md = new MarkdownIt({ html: false, linkify: false })
+  const { escapeHtml, unescapeAll } = md.utils
+  const languageOf = (info: string) => (info ? (unescapeAll(info).trim().split(/\s+/)[0] ?? '') : '')
+  const highlights = (info: string, code: string) =>
+    code.length <= MAX_HIGHLIGHTED_CODE && isKnownLanguage(languageOf(info))
+
+  md.renderer.rules.link_open = (tokens, idx, options, _env, self) => {
+    const token = tokens[idx]!
+    token.attrSet('target', '_blank')
+    token.attrSet('rel', 'noreferrer noopener')
+    return self.renderToken(tokens, idx, options)
+  }
+
+  // Wraps markdown-it's own fence output in a frame with the language and a Copy button. The button is plain
+  // markup (no handler: the CSP forbids inline script); the column handles its clicks by delegation.
+  const plainFence = md.renderer.rules.fence!
+  md.renderer.rules.fence = (tokens, idx, options, env, self) => {
+    const bar =
+      `<div class="code-block-bar"><span class="code-block-lang">${escapeHtml(languageOf(tokens[idx]!.info))}</span>` +
+      `<button type="button" class="code-copy" aria-label="${escapeHtml(labels.copyAriaLabel)}">` +
+      `${escapeHtml(labels.copy)}</button></div>`
+    return `<div class="code-block">${bar}${plainFence(tokens, idx, options, env, self)}</div>\n`
+  }
+
+  const highlightingOptions = { ...md.options, highlight: highlightCode }
+
+  return {
+    render(source, env) {
+      const tokens = md.parse(source, env)
+      return {
+        html: md.renderer.render(tokens, md.options, env),
+        hasHighlightableCode: tokens.some((token) => token.type === 'fence' && highlights(token.info, token.content)),
+      }
+    },
+    renderHighlighted(source, env) {
+      return md.renderer.render(md.parse(source, env), highlightingOptions, env)
+    },
+    topLevelBlocks(source, env = {}) {
+      const tokens: Token[] = []
+      md.block.parse(source, md, env, tokens)
+      const lineStarts = lineStartOffsets(source)
+      const blocks: TopLevelBlock[] = []
+      tokens.forEach((token, i) => {
+        if (token.level !== 0 || token.nesting === -1 || !token.map) return
+        const start = lineStarts[token.map[0]]!
+        if (token.type === 'paragraph_open') blocks.push({ start, kind: 'paragraph', content: tokens[i + 1]!.content })
+        else if (token.type === 'fence') blocks.push({ start, kind: 'fence', content: token.content, info: token.info })
+        else blocks.push({ start, kind: 'other' })
+      })
+      return blocks
+    },
+    frameOf(block) {
+      if (block.kind === 'paragraph') return { open: '<p>', close: '</p>\n' }
+      // The fence rule's own output around empty code: its code is exactly where the escaped content goes.
+      const token = new MarkdownIt.Token('fence', 'code', 0)
+      token.info = block.info
+      const empty = md.renderer.render([token], md.options, {})
+      const at = empty.lastIndexOf('</code></pre>')
+      return { open: empty.slice(0, at), close: empty.slice(at) }
+    },
+    renderPiece(kind, text, env) {
+      if (kind === 'fence') return { html: escapeHtml(text), sealable: true }
+      const tokens = md.parseInline(text, env)
+      const children = tokens[0]?.children ?? []
+      return {
+        html: md.renderer.render(tokens, md.options, env),
+        sealable: children.every((token) => token.type !== 'text' || !hasLiveDelimiter(token.content)),
+      }
+    },
+    highlights,
+  }
+}
+
+function lineStartOffsets(source: string): number[] {
+  const starts = [0]
+  for (let at = source.indexOf('\n'); at !== -1; at = source.indexOf('\n', at + 1)) starts.push(at + 1)
+  return starts
+}

@@ -1,0 +1,88 @@
+/**
+ * Renders one growing block (a paragraph or a fence: the shapes a long answer streams into) in pieces, so each
+ * frame renders only the text after the last sealed piece instead of the whole block.
+ *
+ * A piece is sealed once it is large enough and nothing after it can change how it renders: a fence's code is
+ * escaped character by character, so any line boundary will do; a paragraph is cut after whitespace, and only
+ * when the piece leaves no delimiter open (see `hasLiveDelimiter`). The pieces then concatenate to exactly the
+ * HTML of the whole block.
+ */
+import type { Env } from 'markdown-it'
+import type { MarkdownEngine, PiecesFrame, TopLevelBlock } from './markdown-engine'
+
+export type PieceableBlock = TopLevelBlock & { kind: 'paragraph' | 'fence' }
+
+export interface PiecedHtml extends PiecesFrame {
+  readonly kind: PieceableBlock['kind']
+  /** Sealed pieces (unchanged from frame to frame) and, last, the piece still growing. */
+  readonly pieces: readonly string[]
+}
+
+export function isPieceable(block: TopLevelBlock | undefined): block is PieceableBlock {
+  return block?.kind === 'paragraph' || block?.kind === 'fence'
+}
+
+export function piecedHtml({ open, pieces, close }: PiecedHtml): string {
+  return open + pieces.join('') + close
+}
+
+export class SealedPieces {
+  private frame: PiecesFrame
+  private sealedText = ''
+  private sealed: string[] = []
+  /** Unsealable text is not retried on every frame, only once it has grown by another piece. */
+  private retryAt: number
+
+  constructor(
+    private readonly engine: MarkdownEngine,
+    /** The block's offset in the document: what identifies it from frame to frame. */
+    readonly key: number,
+    private readonly block: PieceableBlock,
+    private readonly pieceSize: number,
+  ) {
+    this.frame = engine.frameOf(block)
+    this.retryAt = pieceSize
+  }
+
+  /** Whether `block` (at `key`) is still the block these pieces were sealed from. */
+  continues(key: number, block: PieceableBlock): boolean {
+    if (key !== this.key || block.kind !== this.block.kind) return false
+    if (block.kind === 'fence' && block.info !== (this.block as { info: string }).info) return false
+    return block.content.startsWith(this.sealedText)
+  }
+
+  render(block: PieceableBlock, env: Env): PiecedHtml {
+    let rest = block.content.slice(this.sealedText.length)
+    if (rest.length >= this.retryAt) {
+      const cut = this.lastCut(rest)
+      const piece = cut > 0 ? this.engine.renderPiece(block.kind, rest.slice(0, cut), env) : undefined
+      if (piece?.sealable) {
+        this.sealed.push(piece.html)
+        this.sealedText += rest.slice(0, cut)
+        rest = rest.slice(cut)
+        this.retryAt = this.pieceSize
+      } else {
+        this.retryAt = rest.length + this.pieceSize
+      }
+    }
+    const pieces = [...this.sealed, this.engine.renderPiece(block.kind, rest, env).html]
+    return { ...this.frame, kind: block.kind, pieces }
+  }
+
+  /**
+   * The last place in `text` where a piece may end: after a newline, or in a paragraph without one in its second
+   * half, after whitespace before a word. (Any such place renders exactly; newlines just make nicer seams.)
+   */
+  private lastCut(text: string): number {
+    const afterNewline = text.lastIndexOf('\n', text.length - 2) + 1
+    if (this.block.kind === 'fence') return text.endsWith('\n') ? text.length : afterNewline
+    const isCut = (at: number) => isSpace(text[at - 1]!) && !isSpace(text[at]!)
+    for (let at = afterNewline; at > text.length / 2; at = text.lastIndexOf('\n', at - 2) + 1) {
+      if (isCut(at)) return at
+    }
+    for (let at = text.length - 1; at > 0; at--) if (isCut(at)) return at
+    return 0
+  }
+}
+
+const isSpace = (char: string) => char === ' ' || char === '\t' || char === '\n'

@@ -1,0 +1,138 @@
+/**
+ * The streamed answers, outside React. `chat:updates` can arrive many times per frame; applying one only appends
+ * text and marks its column dirty. At most once per frame the dirty columns get a new immutable snapshot and
+ * their subscribers are told, so one column's text never re-renders another column or the conversation.
+ */
+import type { StreamError, StreamStatus, StreamUpdate } from '../../../src-main/shared/ipc-contract'
+import { createListenerSet, type ListenerSet } from './listener-set'
+
+/** Runs `flush` before the next paint (requestAnimationFrame in the app, by hand in tests). */
+export type FrameScheduler = (flush: () => void) => void
+
+export interface TokenUsage {
+  inputTokens?: number
+  outputTokens?: number
+}
+
+export interface ColumnSnapshot {
+  readonly streamId: string
+  readonly modelId: string
+  /** The whole answer so far; only ever grows. */
+  readonly text: string
+  readonly status: StreamStatus
+  readonly error?: StreamError
+  readonly stalled: boolean
+  readonly usage?: TokenUsage
+}
+
+interface Column {
+  streamId: string
+  modelId: string
+  text: string
+  status: StreamStatus
+  error?: StreamError
+  stalled: boolean
+  usage?: TokenUsage
+  snapshot: ColumnSnapshot | undefined
+  readonly listeners: ListenerSet
+}
+
+export class StreamStore {
+  private readonly columns = new Map<string, Column>()
+  private readonly dirty = new Set<Column>()
+  private readonly storeListeners = createListenerSet()
+  /** Streams the user left behind with "New chat": their late updates are dropped. */
+  private readonly forgotten = new Set<string>()
+  private flushScheduled = false
+
+  constructor(private readonly scheduleFrame: FrameScheduler) {}
+
+  /** Applies a `chat:updates` batch. Updates may name a stream before `chat:send` has returned its id. */
+  apply(updates: readonly StreamUpdate[]): void {
+    for (const update of updates) {
+      if (this.forgotten.has(update.streamId)) continue
+      const column = this.column(update.streamId, update.modelId)
+      column.text += update.append
+      column.status = update.status
+      if (update.error) column.error = update.error
+      column.stalled = update.stalled === true
+      if (update.usage) column.usage = { ...column.usage, ...update.usage }
+      this.markDirty(column)
+    }
+  }
+
+  /** Shows the columns of a just-sent prompt as streaming before their first update arrives. */
+  begin(streamId: string, modelIds: readonly string[]): void {
+    for (const modelId of modelIds) {
+      const column = this.column(streamId, modelId)
+      if (!column.snapshot) this.markDirty(column)
+    }
+  }
+
+  forget(streamId: string): void {
+    this.forgotten.add(streamId)
+    for (const [key, column] of this.columns) {
+      if (column.streamId === streamId) {
+        this.columns.delete(key)
+        this.dirty.delete(column)
+      }
+    }
+    this.storeListeners.notify()
+  }
+
+  getColumn(streamId: string, modelId: string): ColumnSnapshot | undefined {
+    return this.columns.get(columnKey(streamId, modelId))?.snapshot
+  }
+
+  subscribeColumn(streamId: string, modelId: string, listener: () => void): () => void {
+    return this.column(streamId, modelId).listeners.subscribe(listener)
+  }
+
+  /** Told once per flush, after the columns' own subscribers. Bound, to pass straight to useSyncExternalStore. */
+  readonly subscribe = (listener: () => void): (() => void) => this.storeListeners.subscribe(listener)
+
+  readonly isAnyStreaming = (): boolean => {
+    for (const column of this.columns.values()) if (column.snapshot?.status === 'streaming') return true
+    return false
+  }
+
+  streamingStreamIds(): string[] {
+    const ids = new Set<string>()
+    for (const column of this.columns.values()) if (column.snapshot?.status === 'streaming') ids.add(column.streamId)
+    return [...ids]
+  }
+
+  private column(streamId: string, modelId: string): Column {
+    const key = columnKey(streamId, modelId)
+    let column = this.columns.get(key)
+    if (!column) {
+      const listeners = createListenerSet()
+      column = { streamId, modelId, text: '', status: 'streaming', stalled: false, snapshot: undefined, listeners }
+      this.columns.set(key, column)
+    }
+    return column
+  }
+
+  private markDirty(column: Column): void {
+    this.dirty.add(column)
+    if (this.flushScheduled) return
+    this.flushScheduled = true
+    this.scheduleFrame(() => this.flush())
+  }
+
+  private flush(): void {
+    this.flushScheduled = false
+    const changed = [...this.dirty]
+    this.dirty.clear()
+    for (const column of changed) {
+      const { streamId, modelId, text, status, error, stalled, usage } = column
+      column.snapshot = { streamId, modelId, text, status, stalled, ...(error && { error }), ...(usage && { usage }) }
+    }
+    for (const column of changed) column.listeners.notify()
+    if (changed.length > 0) this.storeListeners.notify()
+  }
+}
+
+function columnKey(streamId: string, modelId: string): string {
+  return `${streamId}\n${modelId}`
+}

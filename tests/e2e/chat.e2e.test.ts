@@ -1,0 +1,152 @@
+/**
+ * End to end in Debian's Chromium: the built renderer in the browser harness, whose core is the real one (embedded
+ * broker, in-process chat handler, aws-crt session), with models answering from a scripted OpenAI-compatible server.
+ */
+import { mkdtemp, readdir, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import type { Browser, Page } from 'playwright-core'
+import { startHarness, type Harness } from '../harness/harness-server'
+import { startFakeOpenAiServer, splitIntoDeltas, type FakeOpenAiServer } from '../fixtures/fake-openai-server'
+import { launchChromium, watchPageErrors } from '../support/browser'
+import { writeSettings } from '../support/test-core'
+
+const ALPHA = 'Alpha answers first.\n\nA list:\n\n- one\n- two\n\n```ts\nconst x: number = 42\n```\n\nDone.'
+const BETA = 'Beta has a different answer, with **bold** text and `inline code`.'
+const LONG = Array.from({ length: 400 }, (_, i) => `word${i}`).join(' ')
+
+let browser: Browser
+let openAi: FakeOpenAiServer
+
+beforeAll(async () => {
+  browser = await launchChromium()
+  openAi = await startFakeOpenAiServer({
+    alpha: { kind: 'answer', deltas: splitIntoDeltas(ALPHA), intervalMs: 5 },
+    beta: { kind: 'answer', deltas: splitIntoDeltas(BETA), intervalMs: 5 },
+    slow: { kind: 'answer', deltas: splitIntoDeltas(LONG), intervalMs: 40 },
+    locked: { kind: 'http-error', status: 401, body: { error: { message: 'Invalid API key provided.' } } },
+    hostile: {
+      kind: 'answer',
+      deltas: splitIntoDeltas('Look: <img src=x onerror="window.__pwned=1"> <script>window.__pwned=2</script> [click](javascript:window.__pwned=3) end'),
+    },
+  })
+})
+afterAll(async () => {
+  await browser?.close()
+  await openAi?.close()
+})
+
+let harness: Harness
+let page: Page
+let pageErrors: string[]
+
+async function open(modelIds: string[], baseUrl = openAi.baseUrl, userDataDir?: string) {
+  userDataDir ??= await mkdtemp(join(tmpdir(), 'streamdesk-e2e-'))
+  if (modelIds.length > 0) await writeSettings(userDataDir, modelIds, baseUrl)
+  harness = await startHarness({ userDataDir })
+  page = await browser.newPage()
+  pageErrors = watchPageErrors(page)
+  await page.goto(harness.url)
+  await expect.poll(() => page.getByTestId('connection-state').getAttribute('data-status'), { timeout: 15_000 }).toBe('connected')
+}
+
+async function ask(prompt: string) {
+  await page.getByTestId('prompt-input').fill(prompt)
+  await page.getByTestId('send-button').click()
+}
+
+const column = (modelId: string) => page.getByTestId(`column-${modelId}`).last()
+
+beforeEach(() => {
+  pageErrors = []
+})
+afterEach(async () => {
+  await page?.close()
+  await harness?.close()
+})
+
+describe('StreamDesk in the browser harness', () => {
+  it('streams two models side by side into their own columns, rendered as markdown', async () => {
+    await open(['alpha', 'beta'])
+    await ask('Introduce yourselves')
+    await expect.poll(() => column('alpha').getAttribute('data-status'), { timeout: 20_000 }).toBe('complete')
+    await expect.poll(() => column('beta').getAttribute('data-status'), { timeout: 20_000 }).toBe('complete')
+    const alphaText = column('alpha').getByTestId('column-text')
+    expect(await alphaText.locator('li').allTextContents()).toEqual(['one', 'two'])
+    expect(await alphaText.locator('pre code').textContent()).toBe('const x: number = 42\n')
+    expect(await alphaText.innerText()).toContain('Alpha answers first.')
+    expect(await column('beta').getByTestId('column-text').locator('strong').textContent()).toBe('bold')
+    expect(await column('beta').getByTestId('column-text').innerText()).toContain('Beta has a different answer')
+    // Each model got the prompt; the code block gets highlighted once complete.
+    expect(openAi.requests.filter((r) => JSON.stringify(r.messages).includes('Introduce yourselves')).map((r) => r.model).sort()).toEqual(['alpha', 'beta'])
+    await expect.poll(() => alphaText.locator('pre code .hljs-keyword').count()).toBeGreaterThan(0)
+    expect(pageErrors).toEqual([])
+  })
+
+  it('stops one column while the other finishes', async () => {
+    await open(['slow', 'beta'])
+    await ask('Take your time')
+    await expect.poll(() => column('slow').getByTestId('column-text').innerText(), { timeout: 10_000 }).toMatch(/word3/)
+    await column('slow').getByTestId('column-stop').click()
+    await expect.poll(() => column('slow').getAttribute('data-status'), { timeout: 10_000 }).toBe('stopped')
+    await expect.poll(() => column('beta').getAttribute('data-status'), { timeout: 10_000 }).toBe('complete')
+    const shown = (await column('slow').getByTestId('column-text').innerText()).trim()
+    expect(shown.length).toBeGreaterThan(0)
+    expect(LONG.startsWith(shown)).toBe(true)
+    expect(shown.length).toBeLessThan(LONG.length)
+    expect(pageErrors).toEqual([])
+  })
+
+  it('shows a provider error in its own column, in plain words', async () => {
+    await open(['locked', 'alpha'])
+    await ask('Hello?')
+    await expect.poll(() => column('locked').getAttribute('data-status'), { timeout: 10_000 }).toBe('error')
+    expect(await column('locked').getByTestId('column-error').innerText()).toMatch(/API key/i)
+    await expect.poll(() => column('alpha').getAttribute('data-status'), { timeout: 10_000 }).toBe('complete')
+  })
+
+  it('renders hostile model output inert: no raw HTML, no script links', async () => {
+    await open(['hostile'])
+    await ask('Be evil')
+    await expect.poll(() => column('hostile').getAttribute('data-status'), { timeout: 10_000 }).toBe('complete')
+    const text = column('hostile').getByTestId('column-text')
+    expect(await text.locator('img, script').count()).toBe(0)
+    expect(await text.locator('a[href^="javascript"]').count()).toBe(0)
+    expect(await text.innerText()).toContain('<img src=x onerror=')
+    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined()
+  })
+
+  it('tells the user how to start a model server when none answers', async () => {
+    await open(['llama3.2'], 'http://127.0.0.1:9/v1')
+    const banner = page.getByTestId('endpoint-banner')
+    await expect.poll(() => banner.isVisible(), { timeout: 15_000 }).toBe(true)
+    expect(await banner.innerText()).toMatch(/ollama serve/)
+  })
+
+  it('says so when the settings file was damaged, and keeps the damaged file', async () => {
+    const userDataDir = await mkdtemp(join(tmpdir(), 'streamdesk-e2e-'))
+    await writeFile(join(userDataDir, 'settings.json'), '{ this is not json')
+    await open([], openAi.baseUrl, userDataDir)
+    const toast = page.getByTestId('toast')
+    await expect.poll(() => toast.first().innerText(), { timeout: 10_000 }).toMatch(/settings file could not be read/)
+    expect((await readdir(userDataDir)).some((file) => file.startsWith('settings.json.damaged-'))).toBe(true)
+  })
+
+  it('asks only the picked models, and a follow-up carries each model its own earlier answer', async () => {
+    await open(['alpha', 'beta'])
+    await page.getByTestId('model-option-beta').uncheck()
+    await ask('First question')
+    await expect.poll(() => column('alpha').getAttribute('data-status'), { timeout: 10_000 }).toBe('complete')
+    expect(await page.getByTestId('exchange').last().getByTestId('column-beta').count()).toBe(0)
+    await ask('Second question')
+    await expect.poll(() => page.getByTestId('exchange').count()).toBe(2)
+    await expect.poll(() => column('alpha').getAttribute('data-status'), { timeout: 10_000 }).toBe('complete')
+    const followUp = openAi.requests.filter((r) => JSON.stringify(r.messages).includes('Second question')).at(-1)!
+    expect(followUp.messages).toEqual([
+      { role: 'user', content: 'First question' },
+      { role: 'assistant', content: ALPHA },
+      { role: 'user', content: 'Second question' },
+    ])
+  })
+})

@@ -1,0 +1,112 @@
+import { describe, expect, it, vi } from 'vitest'
+import type { StreamUpdate } from '../../../src-main/shared/ipc-contract'
+import { StreamStore } from '../../../src-renderer/src/state/stream-store'
+
+/** A frame scheduler driven by hand: `frame()` runs what the store asked to run "before the next paint". */
+function manualFrames() {
+  let pending: Array<() => void> = []
+  return {
+    schedule: (flush: () => void) => void pending.push(flush),
+    get scheduled() {
+      return pending.length
+    },
+    frame() {
+      const run = pending
+      pending = []
+      for (const flush of run) flush()
+    },
+  }
+}
+
+const delta = (append: string, extra: Partial<StreamUpdate> = {}): StreamUpdate => ({
+  streamId: 's1',
+  modelId: 'm1',
+  append,
+  status: 'streaming',
+  ...extra,
+})
+
+describe('StreamStore', () => {
+  it('appends text in order and publishes it only at the next frame', () => {
+    const frames = manualFrames()
+    const store = new StreamStore(frames.schedule)
+    store.apply([delta('Hel'), delta('lo')])
+    store.apply([delta(', world')])
+    expect(store.getColumn('s1', 'm1')).toBeUndefined()
+    frames.frame()
+    expect(store.getColumn('s1', 'm1')).toMatchObject({ text: 'Hello, world', status: 'streaming', stalled: false })
+  })
+
+  it('collapses many updates in one frame into one notification per column and one for the store', () => {
+    const frames = manualFrames()
+    const store = new StreamStore(frames.schedule)
+    const column = vi.fn()
+    const other = vi.fn()
+    const whole = vi.fn()
+    store.subscribeColumn('s1', 'm1', column)
+    store.subscribeColumn('s1', 'm2', other)
+    store.subscribe(whole)
+    for (let i = 0; i < 500; i++) store.apply([delta(String(i % 10))])
+    expect(frames.scheduled).toBe(1)
+    frames.frame()
+    expect(column).toHaveBeenCalledTimes(1)
+    expect(other).not.toHaveBeenCalled()
+    expect(whole).toHaveBeenCalledTimes(1)
+    expect(store.getColumn('s1', 'm1')!.text).toHaveLength(500)
+  })
+
+  it('keeps a snapshot identical between frames and replaces it when its column changed', () => {
+    const frames = manualFrames()
+    const store = new StreamStore(frames.schedule)
+    store.apply([delta('a'), delta('x', { modelId: 'm2' })])
+    frames.frame()
+    const first = store.getColumn('s1', 'm1')
+    const second = store.getColumn('s1', 'm2')
+    store.apply([delta('b')])
+    frames.frame()
+    expect(store.getColumn('s1', 'm1')).not.toBe(first)
+    expect(store.getColumn('s1', 'm2')).toBe(second)
+  })
+
+  it('tracks status, stall, error and usage', () => {
+    const frames = manualFrames()
+    const store = new StreamStore(frames.schedule)
+    store.apply([delta('', { stalled: true, usage: { inputTokens: 12 } })])
+    frames.frame()
+    expect(store.getColumn('s1', 'm1')).toMatchObject({ stalled: true, usage: { inputTokens: 12 } })
+    expect(store.isAnyStreaming()).toBe(true)
+    store.apply([delta('', { status: 'error', error: { code: 'MODEL_UNREACHABLE', message: 'Connection refused' } })])
+    store.apply([delta('', { status: 'error', usage: { outputTokens: 3 } })])
+    frames.frame()
+    expect(store.getColumn('s1', 'm1')).toMatchObject({
+      status: 'error',
+      stalled: false,
+      error: { code: 'MODEL_UNREACHABLE', message: 'Connection refused' },
+      usage: { inputTokens: 12, outputTokens: 3 },
+    })
+    expect(store.isAnyStreaming()).toBe(false)
+  })
+
+  it('shows begun columns as streaming, keeps updates that raced ahead of chat:send, and lists live streams', () => {
+    const frames = manualFrames()
+    const store = new StreamStore(frames.schedule)
+    store.apply([delta('early', { streamId: 's2', modelId: 'a' })])
+    store.begin('s2', ['a', 'b'])
+    frames.frame()
+    expect(store.getColumn('s2', 'a')!.text).toBe('early')
+    expect(store.getColumn('s2', 'b')).toMatchObject({ text: '', status: 'streaming' })
+    expect(store.streamingStreamIds()).toEqual(['s2'])
+  })
+
+  it('drops the updates of forgotten streams', () => {
+    const frames = manualFrames()
+    const store = new StreamStore(frames.schedule)
+    store.apply([delta('a')])
+    frames.frame()
+    store.forget('s1')
+    store.apply([delta('late')])
+    frames.frame()
+    expect(store.getColumn('s1', 'm1')).toBeUndefined()
+    expect(store.isAnyStreaming()).toBe(false)
+  })
+})
