@@ -59,8 +59,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ...(options.startRuntime ? { startRuntime: options.startRuntime } : {}),
   })
   const bridge = await bundleBridge()
-  // The bridge must define window.streamdesk before the app's (deferred) module script runs.
-  const page = indexHtml.replace('<head>', `<head>\n    <script src="${HARNESS_BRIDGE_PATH}"></script>`)
+  // The bridge must define window.streamdesk before the app's (deferred) module script runs. It goes after the
+  // CSP meta tag, so the page's policy governs it too (its WebSocket must pass `connect-src 'self'`).
+  const page = indexHtml.replace('</head>', `  <script src="${HARNESS_BRIDGE_PATH}"></script>\n  </head>`)
 
   const server = createServer((request, response) => {
     serveFile(request, response, { rendererDir, page, bridge }).catch(() => respond(response, 500, 'text/plain', 'error'))
