@@ -1,0 +1,103 @@
+/**
+ * The StreamDesk cloud backend as one Terraform stack. Each domain is a construct in its own folder, wired through
+ * public properties: auth (Cognito) → realtime (IoT policy, endpoint, attach-policy Lambda) → chat (chat Lambda)
+ * → app-user (the signed-in users' role, which may invoke both Lambdas). The outputs are what the app needs, in
+ * one `streamdesk_cloud_config` object (the app's CloudConfig) and one by one.
+ */
+import path from 'node:path'
+import { App, LocalBackend, TerraformOutput, TerraformStack } from 'cdktf'
+import type { Construct } from 'constructs'
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js'
+import { CLOUD_CONFIG_OUTPUT_NAME, CLOUD_CONFIG_VERSION, type CloudConfig } from '../src-main/protocol/cloud-config'
+import { AppUser } from './app-user'
+import { Auth } from './auth'
+import { Chat } from './chat'
+import type { StackConfig } from './config/stack-config'
+import { AwsArns } from './lib/aws-arns'
+import { Realtime } from './realtime'
+import { userIotStatements } from './realtime/user-access'
+
+export const STACK_ID = 'streamdesk'
+
+export interface StreamDeskStackOptions {
+  config: StackConfig
+  /** Where the Lambda bundles are built; by default `<app outdir>/lambda-bundles`. */
+  bundleDir?: string
+}
+
+export class StreamDeskStack extends TerraformStack {
+  readonly auth: Auth
+  readonly realtime: Realtime
+  readonly chat: Chat
+  readonly appUser: AppUser
+
+  constructor(scope: Construct, id: string, { config, bundleDir }: StreamDeskStackOptions) {
+    super(scope, id)
+    // Relative to the stack's folder (cdktf.out/stacks/<id>): the state lives in cdktf/, outside the generated
+    // output, so re-synthesizing or deleting cdktf.out never loses it.
+    new LocalBackend(this, { path: `../../../terraform.${id}.tfstate` })
+    new AwsProvider(this, 'aws', {
+      region: config.region,
+      defaultTags: [{ tags: { app: 'streamdesk', deployment: config.namePrefix } }],
+    })
+    const bundles = bundleDir ?? path.join(App.of(this).outdir, 'lambda-bundles')
+    const arns = new AwsArns(this, 'arns', { region: config.region })
+    const { namePrefix, topicPrefix, logRetentionDays } = config
+
+    this.auth = new Auth(this, 'auth', { namePrefix, mfa: config.mfa })
+    const identityPoolId = this.auth.identityPool.id
+    this.realtime = new Realtime(this, 'realtime', {
+      namePrefix,
+      topicPrefix,
+      arns,
+      identityPoolId,
+      bundleDir: bundles,
+      logRetentionDays,
+    })
+    this.chat = new Chat(this, 'chat', {
+      namePrefix,
+      topicPrefix,
+      models: config.models,
+      arns,
+      iotEndpoint: this.realtime.endpointAddress,
+      identityPoolId,
+      bundleDir: bundles,
+      logRetentionDays,
+      timeoutSeconds: config.chatTimeoutSeconds,
+    })
+    this.appUser = new AppUser(this, 'app-user', {
+      namePrefix,
+      identityPool: this.auth.identityPool,
+      iotStatements: userIotStatements(arns, topicPrefix),
+      invokableFunctions: [this.chat.chatFunction.function, this.realtime.attachPolicyFunction.function],
+    })
+
+    const cloudConfig: CloudConfig = {
+      version: CLOUD_CONFIG_VERSION,
+      region: config.region,
+      userPoolId: this.auth.userPool.id,
+      userPoolClientId: this.auth.userPoolClient.id,
+      identityPoolId,
+      iotEndpoint: this.realtime.endpointAddress,
+      topicPrefix,
+      chatFunctionName: this.chat.chatFunction.function.functionName,
+      attachPolicyFunctionName: this.realtime.attachPolicyFunction.function.functionName,
+      models: config.models.map(({ id, label }) => ({ id, label })),
+    }
+    new TerraformOutput(this, CLOUD_CONFIG_OUTPUT_NAME, {
+      value: cloudConfig,
+      description: 'Paste into StreamDesk (Settings → Cloud), or load the file `npm run cdktf:deploy` writes',
+    })
+    const singles: Record<string, string> = {
+      region: cloudConfig.region,
+      user_pool_id: cloudConfig.userPoolId,
+      user_pool_client_id: cloudConfig.userPoolClientId,
+      identity_pool_id: cloudConfig.identityPoolId,
+      iot_endpoint: cloudConfig.iotEndpoint,
+      topic_prefix: cloudConfig.topicPrefix,
+      chat_function_name: cloudConfig.chatFunctionName,
+      attach_policy_function_name: cloudConfig.attachPolicyFunctionName,
+    }
+    for (const [name, value] of Object.entries(singles)) new TerraformOutput(this, name, { value })
+  }
+}

@@ -1,0 +1,151 @@
+/**
+ * The chat Lambda's models: a catalog in the STREAMDESK_MODELS environment variable (JSON, written by the CDKTF
+ * stack from its configuration), and a ModelResolver over it. Bedrock models stream through ConverseStream; models
+ * behind an OpenAI-compatible API get their key from Secrets Manager when first used, cached for the Lambda's
+ * lifetime, so no key is ever in the bundle, the environment or the Terraform configuration.
+ */
+import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager'
+import type { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime'
+import { z } from 'zod'
+import { IdSchema } from '../protocol/stream-protocol'
+import { ModelError, type ModelProvider, type ModelResolver } from './model-provider'
+import { createBedrockConverseProvider } from './providers/bedrock-converse'
+import { createOpenAiCompatibleProvider } from './providers/openai-compatible'
+import { LAMBDA_ENV } from './lambda/lambda-env'
+
+const MODEL_CATALOG_ENV = LAMBDA_ENV.models
+
+const LabelSchema = z.string().trim().min(1).max(100)
+/** Secrets Manager ARNs end in the secret's name and six random characters. */
+export const SecretArnSchema = z
+  .string()
+  .regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/, 'a Secrets Manager secret ARN')
+
+export const BedrockModelEntrySchema = z.strictObject({
+  id: IdSchema,
+  label: LabelSchema,
+  provider: z.literal('bedrock'),
+  /** A foundation model id, an inference profile id (`us.anthropic.…`) or a model/profile ARN. */
+  modelId: z.string().regex(/^[A-Za-z0-9._:/-]{1,2048}$/, 'a Bedrock model id, inference profile id or ARN'),
+  maxTokens: z.int().min(1).max(1_000_000).optional(),
+})
+
+export const OpenAiCompatibleModelEntrySchema = z.strictObject({
+  id: IdSchema,
+  label: LabelSchema,
+  provider: z.literal('openai-compatible'),
+  baseUrl: z.url({ protocol: /^https?$/ }),
+  model: z.string().min(1).max(256),
+  apiKeySecretArn: SecretArnSchema.optional(),
+})
+
+export const ModelCatalogSchema = z
+  .array(z.discriminatedUnion('provider', [BedrockModelEntrySchema, OpenAiCompatibleModelEntrySchema]))
+  .min(1)
+  .max(50)
+  .refine((models) => new Set(models.map((m) => m.id)).size === models.length, 'model ids must be unique')
+export type ModelCatalog = z.infer<typeof ModelCatalogSchema>
+export type ModelCatalogEntry = ModelCatalog[number]
+
+/** Parses the catalog's JSON text; throws an Error listing every problem (the Lambda then refuses to start). */
+export function parseModelCatalog(json: string | undefined): ModelCatalog {
+  if (json === undefined || json.trim() === '') throw new Error(`${MODEL_CATALOG_ENV} is not set.`)
+  let raw: unknown
+  try {
+    raw = JSON.parse(json)
+  } catch (error) {
+    throw new Error(`${MODEL_CATALOG_ENV} is not JSON: ${(error as Error).message}`)
+  }
+  const parsed = ModelCatalogSchema.safeParse(raw)
+  if (!parsed.success) throw new Error(`${MODEL_CATALOG_ENV} is not a valid model catalog:\n${z.prettifyError(parsed.error)}`)
+  return parsed.data
+}
+
+export interface CloudModelResolverDeps {
+  catalog: ModelCatalog
+  bedrock: BedrockRuntimeClient
+  secrets: SecretsManagerClient
+  /** For OpenAI-compatible models; the global fetch by default. */
+  fetch?: typeof fetch
+}
+
+export function createCloudModelResolver(deps: CloudModelResolverDeps): ModelResolver {
+  const readApiKey = cachedSecretReader(deps.secrets)
+  const providers = new Map(deps.catalog.map((entry) => [entry.id, providerFor(entry, deps, readApiKey)]))
+  return { resolve: (modelId) => providers.get(modelId) }
+}
+
+function providerFor(
+  entry: ModelCatalogEntry,
+  deps: CloudModelResolverDeps,
+  readApiKey: (secretArn: string) => Promise<string>,
+): ModelProvider {
+  if (entry.provider === 'bedrock') {
+    return createBedrockConverseProvider({
+      client: deps.bedrock,
+      modelId: entry.modelId,
+      ...(entry.maxTokens !== undefined ? { maxTokens: entry.maxTokens } : {}),
+    })
+  }
+  const { baseUrl, model, apiKeySecretArn } = entry
+  return {
+    async *stream(request) {
+      const apiKey = apiKeySecretArn ? await apiKeyFor(entry.label, apiKeySecretArn, readApiKey) : undefined
+      const provider = createOpenAiCompatibleProvider({
+        baseUrl,
+        model,
+        ...(apiKey ? { apiKey } : {}),
+        ...(deps.fetch ? { fetch: deps.fetch } : {}),
+      })
+      yield* provider.stream(request)
+    },
+  }
+}
+
+async function apiKeyFor(label: string, secretArn: string, readApiKey: (arn: string) => Promise<string>): Promise<string> {
+  try {
+    return await readApiKey(secretArn)
+  } catch (error) {
+    const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+    const message = `Could not read the API key for ${label} from Secrets Manager (${reason.slice(0, 300)}).`
+    throw new ModelError('unauthorized', message, { cause: error })
+  }
+}
+
+/**
+ * Reads each secret once per Lambda instance (concurrent first reads share one request); a failed read is
+ * forgotten, so the next request tries again.
+ */
+function cachedSecretReader(client: SecretsManagerClient): (secretArn: string) => Promise<string> {
+  const cache = new Map<string, Promise<string>>()
+  return (secretArn) => {
+    let key = cache.get(secretArn)
+    if (!key) {
+      key = readSecretApiKey(client, secretArn)
+      cache.set(secretArn, key)
+      key.catch(() => cache.delete(secretArn))
+    }
+    return key
+  }
+}
+
+/** The secret holds the key as plain text, or as JSON `{ "apiKey": "…" }`. */
+async function readSecretApiKey(client: SecretsManagerClient, secretArn: string): Promise<string> {
+  const { SecretString } = await client.send(new GetSecretValueCommand({ SecretId: secretArn }))
+  const text = SecretString?.trim() ?? ''
+  let key = text
+  if (text.startsWith('{')) {
+    const parsed = z.object({ apiKey: z.string() }).safeParse(tryJson(text))
+    key = parsed.success ? parsed.data.apiKey.trim() : ''
+  }
+  if (key === '') throw new Error('the secret holds no API key (expected the key as text, or {"apiKey": "…"})')
+  return key
+}
+
+function tryJson(text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined
+  }
+}

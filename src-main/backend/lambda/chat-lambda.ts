@@ -1,0 +1,149 @@
+/**
+ * The chat Lambda: the same chat handler local mode runs in-process, publishing through IoT Core's data plane.
+ *
+ * The app invokes it asynchronously (`InvocationType: 'Event'`) with its Cognito identity-pool credentials and the
+ * event `{ streamId, models: [{ modelId, messages }] }`. The user whose topic receives the answer is ALWAYS the
+ * caller's identity as Lambda reports it (`context.identity.cognitoIdentityId`); a `userId` in the event is
+ * ignored, so nobody can stream into another user's topic. Nothing here throws for bad input: an asynchronous
+ * invocation that fails is retried by Lambda, which would stream the answer again (the stack also sets retries to 0).
+ */
+import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime'
+import type { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane'
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager'
+import { z } from 'zod'
+import { ChatRequestSchema, streamChat, type ChatHandlerDeps, type ChatRequest, type ModelStreamSummary } from '../chat-handler'
+import { createCloudModelResolver, parseModelCatalog } from '../cloud-models'
+import { createIotDataPlaneClient, IotDataPublisher } from '../iot-data-publisher'
+import type { ModelResolver } from '../model-provider'
+import { stopControlTopic } from '../../protocol/cloud-config'
+import type { Clock } from '../../lib/clock'
+import { callerIdentity, type InvocationContext } from './caller-identity'
+import { invocationDeadline, resolverWithDeadline } from './lambda-deadline'
+import { LAMBDA_ENV, requireEnv } from './lambda-env'
+import { consoleLog, describeError, type LambdaLog } from './lambda-log'
+import { StopWatcher } from './stop-watcher'
+
+export interface ChatLambdaDeps {
+  iotData: IoTDataPlaneClient
+  models: ModelResolver
+  topicPrefix: string
+  /** When set, only identities of this pool (the stack's own) are served. */
+  identityPoolId?: string
+  stopPollIntervalMs?: number
+  /** Streams still running this long before the Lambda's timeout end with a timeout error, so finals go out. */
+  deadlineMarginMs?: number
+  log?: LambdaLog
+  clock?: Clock
+  /** Passed through to the chat handler (tests shorten the coalescing window and the retry back-off). */
+  chat?: Pick<ChatHandlerDeps, 'coalescing' | 'publishing' | 'idleTimeoutMs'>
+}
+
+export type ChatLambdaResult =
+  | { ok: true; streamId: string; models: ModelStreamSummary[] }
+  | { ok: false; error: 'no-identity' | 'invalid-event'; detail: string }
+
+export type ChatLambdaHandler = (event: unknown, context: InvocationContext) => Promise<ChatLambdaResult>
+
+const DEFAULT_DEADLINE_MARGIN_MS = 10_000
+
+export function createChatLambdaHandler(deps: ChatLambdaDeps): ChatLambdaHandler {
+  const log = deps.log ?? consoleLog
+  const publisher = new IotDataPublisher(deps.iotData, deps.topicPrefix)
+
+  return async (event, context) => {
+    const requestId = context.awsRequestId
+    const caller = callerIdentity(context, deps.identityPoolId)
+    if (!caller.ok) {
+      log('chat-refused', { requestId, reason: caller.reason })
+      return { ok: false, error: 'no-identity', detail: caller.reason }
+    }
+    const { identityId } = caller
+    const parsed = toChatRequest(event, identityId)
+    if (!parsed.success) {
+      const detail = z.prettifyError(parsed.error).slice(0, 1000)
+      log('chat-invalid-event', { requestId, identityId, detail })
+      return { ok: false, error: 'invalid-event', detail }
+    }
+    const request = parsed.data
+    const forged = forgedUserId(event, identityId)
+    if (forged !== undefined) log('forged-user-id-ignored', { requestId, identityId, forgedUserId: forged })
+    log('chat-started', { requestId, identityId, streamId: request.streamId, models: describeModels(request) })
+
+    const controlTopic = stopControlTopic(deps.topicPrefix, identityId, request.streamId)
+    const stops = new StopWatcher({
+      client: deps.iotData,
+      controlTopic,
+      modelIds: request.models.map((m) => m.modelId),
+      log: (name, fields) => log(name, { requestId, ...fields }),
+      ...(deps.stopPollIntervalMs !== undefined ? { intervalMs: deps.stopPollIntervalMs } : {}),
+      ...(deps.clock ? { clock: deps.clock } : {}),
+    })
+    const deadline = invocationDeadline(
+      context.getRemainingTimeInMillis?.(),
+      deps.deadlineMarginMs ?? DEFAULT_DEADLINE_MARGIN_MS,
+      deps.clock,
+    )
+    try {
+      const summaries = await streamChat(request, {
+        ...deps.chat,
+        publisher,
+        models: resolverWithDeadline(deps.models, deadline.signal),
+        topicPrefix: deps.topicPrefix,
+        stopSignal: (modelId) => stops.signalFor(modelId),
+        ...(deps.clock ? { clock: deps.clock } : {}),
+      })
+      log('chat-finished', { requestId, identityId, streamId: request.streamId, models: summaries })
+      return { ok: true, streamId: request.streamId, models: summaries }
+    } finally {
+      deadline.dispose()
+      await stops.close()
+      // Always cleared, even if no stop was seen: one may have arrived after the last read.
+      await publisher.clearRetained(controlTopic).catch((error: unknown) => {
+        log('control-clear-failed', { requestId, ...describeError(error) })
+      })
+    }
+  }
+}
+
+/** The event with the caller's identity as its user id, whatever the event says. */
+function toChatRequest(event: unknown, identityId: string) {
+  const fields = typeof event === 'object' && event !== null && !Array.isArray(event) ? event : {}
+  return ChatRequestSchema.safeParse({ ...fields, userId: identityId })
+}
+
+function forgedUserId(event: unknown, identityId: string): string | undefined {
+  if (typeof event !== 'object' || event === null || !('userId' in event)) return undefined
+  return event.userId === identityId ? undefined : String(event.userId).slice(0, 128)
+}
+
+/** Sizes only: the log never holds a prompt. */
+function describeModels(request: ChatRequest): Array<{ modelId: string; messages: number; characters: number }> {
+  return request.models.map(({ modelId, messages }) => ({
+    modelId,
+    messages: messages.length,
+    characters: messages.reduce((sum, m) => sum + m.content.length, 0),
+  }))
+}
+
+/** The deployed configuration, from the environment the stack sets. Throws when it is incomplete. */
+export function chatLambdaDepsFromEnv(env: NodeJS.ProcessEnv): ChatLambdaDeps {
+  const identityPoolId = env[LAMBDA_ENV.identityPoolId]?.trim()
+  return {
+    iotData: createIotDataPlaneClient(requireEnv(env, LAMBDA_ENV.iotEndpoint)),
+    models: createCloudModelResolver({
+      catalog: parseModelCatalog(env[LAMBDA_ENV.models]),
+      bedrock: new BedrockRuntimeClient({}),
+      secrets: new SecretsManagerClient({}),
+    }),
+    topicPrefix: requireEnv(env, LAMBDA_ENV.topicPrefix),
+    ...(identityPoolId ? { identityPoolId } : {}),
+  }
+}
+
+let deployedHandler: ChatLambdaHandler | undefined
+
+/** The Lambda entry point (`index.handler` in the bundle); clients and caches live as long as the instance. */
+export const handler: ChatLambdaHandler = async (event, context) => {
+  deployedHandler ??= createChatLambdaHandler(chatLambdaDepsFromEnv(process.env))
+  return deployedHandler(event, context)
+}

@@ -1,0 +1,18 @@
+/** The environment variables the CDKTF stack gives the Lambdas; the stack and the handlers share these names. */
+
+export const LAMBDA_ENV = {
+  topicPrefix: 'STREAMDESK_TOPIC_PREFIX',
+  /** The account's iot:Data-ATS host name. */
+  iotEndpoint: 'STREAMDESK_IOT_ENDPOINT',
+  /** The model catalog, as JSON. */
+  models: 'STREAMDESK_MODELS',
+  /** Only identities of this pool are served. */
+  identityPoolId: 'STREAMDESK_IDENTITY_POOL_ID',
+  iotPolicyName: 'STREAMDESK_IOT_POLICY_NAME',
+} as const
+
+export function requireEnv(env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name]?.trim()
+  if (!value) throw new Error(`The environment variable ${name} is not set; the stack sets it.`)
+  return value
+}

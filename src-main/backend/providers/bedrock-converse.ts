@@ -1,0 +1,205 @@
+/**
+ * A model on Amazon Bedrock through the ConverseStream API, which speaks one message format for every Bedrock
+ * model (Claude, Llama, Mistral, Nova…). `modelId` is a foundation model id (`anthropic.claude-3-5-haiku-20241022-v1:0`),
+ * an inference profile id (`us.anthropic.claude-…`; newer models accept only these) or an ARN.
+ * Every failure becomes a ModelError whose message says what to do, since it is shown as is in the model's column.
+ */
+import {
+  ConverseStreamCommand,
+  type BedrockRuntimeClient,
+  type ContentBlock,
+  type ConverseStreamOutput,
+  type Message,
+  type SystemContentBlock,
+} from '@aws-sdk/client-bedrock-runtime'
+import {
+  ModelError,
+  type ChatMessage,
+  type ModelEvent,
+  type ModelProvider,
+  type ModelStreamRequest,
+} from '../model-provider'
+import type { StreamErrorCode } from '../../protocol/stream-protocol'
+
+export interface BedrockConverseConfig {
+  client: BedrockRuntimeClient
+  modelId: string
+  /** Bedrock's per-model default applies when unset. */
+  maxTokens?: number
+}
+
+const MAX_DETAIL = 300
+
+export function createBedrockConverseProvider(config: BedrockConverseConfig): ModelProvider {
+  return { stream: (request) => streamConverse(config, request) }
+}
+
+async function* streamConverse(
+  config: BedrockConverseConfig,
+  { messages, signal }: ModelStreamRequest,
+): AsyncGenerator<ModelEvent> {
+  signal.throwIfAborted()
+  const command = new ConverseStreamCommand({
+    modelId: config.modelId,
+    ...toConverseMessages(messages),
+    ...(config.maxTokens !== undefined ? { inferenceConfig: { maxTokens: config.maxTokens } } : {}),
+  })
+  try {
+    const response = await config.client.send(command, { abortSignal: signal })
+    if (!response.stream) throw new ModelError('bad-response', `Bedrock answered ${config.modelId} without a stream.`)
+    for await (const event of untilAborted(response.stream, signal)) {
+      const text = event.contentBlockDelta?.delta?.text
+      if (text) yield { type: 'delta', text }
+      else if (event.metadata?.usage) yield toUsage(event.metadata.usage)
+      else throwIfStreamException(event)
+    }
+  } catch (error) {
+    if (signal.aborted) throw signal.reason
+    throw toModelError(error, config.modelId)
+  }
+}
+
+/**
+ * ChatMessage[] → Converse's shape: system messages become `system` blocks; the rest become messages of text blocks.
+ * Bedrock refuses blank text blocks and expects user and assistant turns to alternate, so blank messages are
+ * dropped and consecutive messages of one role are merged into one message with several blocks.
+ */
+export function toConverseMessages(chat: ChatMessage[]): { system?: SystemContentBlock[]; messages: Message[] } {
+  const system: SystemContentBlock[] = []
+  const messages: Message[] = []
+  for (const { role, content } of chat) {
+    if (content.trim() === '') continue
+    if (role === 'system') {
+      system.push({ text: content })
+      continue
+    }
+    const block: ContentBlock = { text: content }
+    const last = messages.at(-1)
+    if (last?.role === role) last.content = [...(last.content ?? []), block]
+    else messages.push({ role, content: [block] })
+  }
+  return { ...(system.length > 0 ? { system } : {}), messages }
+}
+
+function toUsage(usage: { inputTokens?: number; outputTokens?: number }): ModelEvent {
+  return {
+    type: 'usage',
+    ...(usage.inputTokens !== undefined ? { inputTokens: usage.inputTokens } : {}),
+    ...(usage.outputTokens !== undefined ? { outputTokens: usage.outputTokens } : {}),
+  }
+}
+
+/** The exception members a ConverseStream event may carry instead of content. */
+const STREAM_EXCEPTIONS = [
+  'internalServerException',
+  'modelStreamErrorException',
+  'validationException',
+  'throttlingException',
+  'serviceUnavailableException',
+] as const
+
+function throwIfStreamException(event: ConverseStreamOutput): void {
+  for (const member of STREAM_EXCEPTIONS) {
+    const exception = event[member]
+    if (exception) {
+      // The same exception as the one the SDK throws, named as the SDK names it: `ThrottlingException`…
+      throw Object.assign(new Error(exception.message ?? ''), { name: member[0]!.toUpperCase() + member.slice(1) })
+    }
+  }
+}
+
+/** Bedrock's error names, as thrown by the SDK or sent inside the stream, and what they mean for the user. */
+const KNOWN_ERRORS: Record<string, { code: StreamErrorCode; explain: (model: string) => string }> = {
+  ThrottlingException: {
+    code: 'rate-limited',
+    explain: (model) => `Bedrock is throttling requests to ${model}. Wait a moment, or ask AWS for a higher quota.`,
+  },
+  ServiceQuotaExceededException: {
+    code: 'rate-limited',
+    explain: (model) => `The account's Bedrock quota for ${model} is used up. Ask AWS for a higher quota.`,
+  },
+  ServiceUnavailableException: {
+    code: 'rate-limited',
+    explain: (model) => `Bedrock cannot serve ${model} right now. Try again in a moment.`,
+  },
+  ModelNotReadyException: {
+    code: 'rate-limited',
+    explain: (model) => `${model} is not ready on Bedrock yet. Try again in a moment.`,
+  },
+  AccessDeniedException: {
+    code: 'unauthorized',
+    explain: (model) =>
+      `Bedrock denied access to ${model}. Enable access to this model in the Bedrock console (Model access) in ` +
+      `the stack's region, and check that the chat Lambda's role may invoke it.`,
+  },
+  ResourceNotFoundException: {
+    code: 'model-not-found',
+    explain: (model) => `Bedrock has no model ${model} in this region. Check the model id in the stack configuration.`,
+  },
+  ModelTimeoutException: { code: 'timeout', explain: (model) => `${model} took too long to answer on Bedrock.` },
+  TimeoutError: { code: 'timeout', explain: () => 'The connection to Bedrock timed out.' },
+  ModelStreamErrorException: { code: 'bad-response', explain: (model) => `${model} failed while streaming its answer.` },
+  ModelErrorException: { code: 'bad-response', explain: (model) => `${model} failed while processing the request.` },
+  InternalServerException: { code: 'bad-response', explain: () => 'Bedrock had an internal error. Try again.' },
+}
+
+/** A ValidationException about the model id rather than the conversation. */
+const MODEL_ID_PROBLEM = /model identifier|model id|on-demand throughput|inference profile|model .*(not (found|exist|supported)|invalid)/i
+
+function toModelError(error: unknown, modelId: string): ModelError {
+  if (error instanceof ModelError) return error
+  const name = error instanceof Error ? error.name : 'Error'
+  const detail = clean(error instanceof Error ? error.message : String(error))
+  const suffix = detail ? ` (${name}: ${detail})` : ` (${name})`
+  if (name === 'ValidationException') {
+    if (MODEL_ID_PROBLEM.test(detail)) {
+      const hint = /on-demand|inference profile/i.test(detail)
+        ? ' This model needs an inference profile id, such as us.' + modelId + '.'
+        : ' Check the model id in the stack configuration.'
+      return new ModelError('model-not-found', `Bedrock cannot use ${modelId}.${hint}${suffix}`, { cause: error })
+    }
+    return new ModelError('bad-response', `Bedrock refused the request for ${modelId}${suffix}`, { cause: error })
+  }
+  const known = KNOWN_ERRORS[name]
+  if (known) return new ModelError(known.code, `${known.explain(modelId)}${suffix}`, { cause: error })
+  if (isServiceError(error)) {
+    return new ModelError('bad-response', `Bedrock reported an error for ${modelId}${suffix}`, { cause: error })
+  }
+  return new ModelError('internal', `Unexpected error while streaming ${modelId} from Bedrock${suffix}`, { cause: error })
+}
+
+/** The SDK marks errors the service sent with `$fault`; anything else failed on our side. */
+function isServiceError(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && '$fault' in error
+}
+
+function clean(text: string): string {
+  const oneLine = text.replace(/\s+/g, ' ').trim()
+  return oneLine.length > MAX_DETAIL ? `${oneLine.slice(0, MAX_DETAIL)}…` : oneLine
+}
+
+/**
+ * Iterates until the signal aborts, then throws its reason at once, even if the stream is stalled. The SDK also
+ * aborts the HTTP request through `abortSignal`; this makes the stop prompt whatever the stream does.
+ */
+async function* untilAborted<T>(iterable: AsyncIterable<T>, signal: AbortSignal): AsyncGenerator<T> {
+  const iterator = iterable[Symbol.asyncIterator]()
+  let onAbort = () => {}
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason)
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+  aborted.catch(() => undefined) // observed through the race below
+  try {
+    for (;;) {
+      signal.throwIfAborted()
+      const next = await Promise.race([iterator.next(), aborted])
+      if (next.done) return
+      yield next.value
+    }
+  } finally {
+    signal.removeEventListener('abort', onAbort)
+    // Release the stream without waiting: a stalled stream's return() settles only after its pending next().
+    void iterator.return?.()?.catch(() => undefined)
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * The history schema as ordered migrations. `PRAGMA user_version` holds the version of the last one applied.
+ * Never edit a released migration: add the next one. Each runs inside the open's single migration transaction,
+ * so it may not change PRAGMAs that are no-ops in a transaction (foreign_keys, journal_mode).
+ */
+import type { Database } from 'better-sqlite3'
+
+export interface Migration {
+  version: number
+  description: string
+  up(db: Database): void
+}
+
+const tables: Migration = {
+  version: 1,
+  description: 'conversations, turns (one per prompt) and answers (one per model per prompt)',
+  up: (db) =>
+    db.exec(`
+      CREATE TABLE conversations (
+        id TEXT PRIMARY KEY NOT NULL,
+        title TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        pinned INTEGER NOT NULL DEFAULT 0 CHECK (pinned IN (0, 1))
+      ) STRICT;
+      -- The sidebar, read backwards: pinned first, then most recent activity, then newest rowid.
+      CREATE INDEX conversations_by_recency ON conversations (pinned, updated_at);
+
+      CREATE TABLE turns (
+        id INTEGER PRIMARY KEY,
+        conversation_id TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        prompt TEXT NOT NULL,
+        stream_id TEXT NOT NULL UNIQUE,
+        created_at INTEGER NOT NULL,
+        UNIQUE (conversation_id, position)
+      ) STRICT;
+
+      CREATE TABLE answers (
+        id INTEGER PRIMARY KEY,
+        turn_id INTEGER NOT NULL REFERENCES turns (id) ON DELETE CASCADE,
+        model_id TEXT NOT NULL,
+        model_label TEXT NOT NULL,
+        text TEXT NOT NULL DEFAULT '',
+        status TEXT NOT NULL CHECK (status IN ('streaming', 'complete', 'stopped', 'error', 'interrupted')),
+        error_code TEXT,
+        error_message TEXT,
+        input_tokens INTEGER,
+        output_tokens INTEGER,
+        started_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        UNIQUE (turn_id, model_id)
+      ) STRICT;
+      -- Only rows a crash can leave behind, so the startup sweep touches nothing else.
+      CREATE INDEX answers_streaming ON answers (id) WHERE status = 'streaming';
+    `),
+}
+
+/**
+ * Trigram indexes find any substring of 3+ characters, which is what Japanese and Chinese text (no spaces)
+ * needs; case-insensitive by default. Contentless with `contentless_delete`, so a trigger deletes by rowid
+ * without having to repeat the exact text it indexed. Answers are indexed once they stop streaming: re-indexing
+ * a growing answer on every progress write would churn the index several times a second.
+ */
+const fullTextSearch: Migration = {
+  version: 2,
+  description: 'trigram full-text indexes over prompts and finished answers',
+  up: (db) =>
+    db.exec(`
+      CREATE VIRTUAL TABLE prompts_fts USING fts5 (prompt, content = '', contentless_delete = 1, tokenize = 'trigram');
+      CREATE VIRTUAL TABLE answers_fts USING fts5 (text, content = '', contentless_delete = 1, tokenize = 'trigram');
+
+      CREATE TRIGGER turns_fts_insert AFTER INSERT ON turns BEGIN
+        INSERT INTO prompts_fts (rowid, prompt) VALUES (new.id, new.prompt);
+      END;
+      CREATE TRIGGER turns_fts_update AFTER UPDATE OF prompt ON turns BEGIN
+        DELETE FROM prompts_fts WHERE rowid = old.id;
+        INSERT INTO prompts_fts (rowid, prompt) VALUES (new.id, new.prompt);
+      END;
+      CREATE TRIGGER turns_fts_delete AFTER DELETE ON turns BEGIN
+        DELETE FROM prompts_fts WHERE rowid = old.id;
+      END;
+
+      CREATE TRIGGER answers_fts_insert AFTER INSERT ON answers WHEN new.status != 'streaming' BEGIN
+        INSERT INTO answers_fts (rowid, text) VALUES (new.id, new.text);
+      END;
+      CREATE TRIGGER answers_fts_update AFTER UPDATE OF text, status ON answers
+        WHEN old.status != 'streaming' OR new.status != 'streaming' BEGIN
+        DELETE FROM answers_fts WHERE rowid = old.id;
+        INSERT INTO answers_fts (rowid, text) SELECT new.id, new.text WHERE new.status != 'streaming';
+      END;
+      CREATE TRIGGER answers_fts_delete AFTER DELETE ON answers WHEN old.status != 'streaming' BEGIN
+        DELETE FROM answers_fts WHERE rowid = old.id;
+      END;
+
+      INSERT INTO prompts_fts (rowid, prompt) SELECT id, prompt FROM turns;
+      INSERT INTO answers_fts (rowid, text) SELECT id, text FROM answers WHERE status != 'streaming';
+    `),
+}
+
+export const HISTORY_MIGRATIONS: readonly Migration[] = [tables, fullTextSearch]

@@ -1,0 +1,136 @@
+/**
+ * Search over prompts and answers, newest first. Queries with a term of 3+ characters go through the trigram
+ * indexes (FTS5 walks its doclists in rowid order and stops at the page size). Queries made only of 1–2
+ * character terms, which trigrams cannot look up, scan the most recent rows with LIKE instead; the scan is
+ * bounded by a row count to stay within the search time budget, and says when it did not reach the oldest rows.
+ */
+import type { Database, Statement } from 'better-sqlite3'
+import { highlightSnippet } from './highlight-snippet'
+import type { SearchHit, SearchResults } from './history-types'
+import { ftsMatchExpression, likeContains, parseSearchTerms } from './search-query'
+
+export const DEFAULT_SEARCH_LIMIT = 20
+export const MAX_SEARCH_LIMIT = 100
+/** Rows of each kind (prompts, answers) a 1–2 character query reads, newest first. */
+export const DEFAULT_RECENT_SCAN_ROWS = 10_000
+
+type SourceName = 'answers' | 'prompts'
+
+interface Source {
+  fts: string
+  table: string
+  /** The message table's rowid column, as the FTS rowid and as the scan's bound. */
+  key: string
+  text: string
+  joins: string
+  /** Rows the full-text index leaves out, left out of the scan too so both paths find the same things. */
+  scanFilter: string
+  columns: string
+}
+
+const SOURCES: Record<SourceName, Source> = {
+  answers: {
+    fts: 'answers_fts',
+    table: 'answers a',
+    key: 'a.id',
+    text: 'a.text',
+    joins: 'JOIN turns t ON t.id = a.turn_id JOIN conversations c ON c.id = t.conversation_id',
+    scanFilter: "a.status != 'streaming'",
+    columns: 'a.id AS rowId, a.text AS text, a.started_at AS at, a.model_id AS modelId, a.model_label AS modelLabel',
+  },
+  prompts: {
+    fts: 'prompts_fts',
+    table: 'turns t',
+    key: 't.id',
+    text: 't.prompt',
+    joins: 'JOIN conversations c ON c.id = t.conversation_id',
+    scanFilter: '1',
+    columns: 't.id AS rowId, t.prompt AS text, t.created_at AS at, NULL AS modelId, NULL AS modelLabel',
+  },
+}
+
+interface MatchRow {
+  rowId: number
+  text: string
+  at: number
+  modelId: string | null
+  modelLabel: string | null
+  turnId: number
+  turnIndex: number
+  conversationId: string
+  conversationTitle: string
+}
+
+type Mode = 'index' | 'scan'
+
+export class HistorySearch {
+  /** One prepared statement per (source, mode, number of short terms), made on first use. */
+  private readonly statements = new Map<string, Statement<unknown[], MatchRow>>()
+  private readonly maxRowIds: Record<SourceName, Statement<[], number>>
+
+  constructor(
+    private readonly db: Database,
+    private readonly recentScanRows = DEFAULT_RECENT_SCAN_ROWS,
+  ) {
+    const maxId = (table: string) => db.prepare<[], number>(`SELECT coalesce(max(id), 0) FROM ${table}`).pluck()
+    this.maxRowIds = { answers: maxId('answers'), prompts: maxId('turns') }
+  }
+
+  search(query: string, limit = DEFAULT_SEARCH_LIMIT): SearchResults {
+    const terms = parseSearchTerms(query)
+    if (terms.all.length === 0) return { mode: 'empty', hits: [], complete: true }
+    const pageSize = Math.max(1, Math.min(MAX_SEARCH_LIMIT, Math.floor(limit)))
+    const mode: Mode = terms.indexed.length > 0 ? 'index' : 'scan'
+    const likes = terms.short.map(likeContains)
+    let complete = true
+    const hits: SearchHit[] = []
+    for (const source of ['answers', 'prompts'] as const) {
+      const statement = this.statement(source, mode, likes.length)
+      let rows: MatchRow[]
+      if (mode === 'index') {
+        rows = statement.all(ftsMatchExpression(terms.indexed), ...likes, pageSize)
+      } else {
+        const lowestScanned = Math.max(0, this.maxRowIds[source].get()! - this.recentScanRows)
+        rows = statement.all(lowestScanned, ...likes, pageSize)
+        if (lowestScanned > 0 && rows.length < pageSize) complete = false
+      }
+      for (const row of rows) hits.push(toHit(source, row, terms.all))
+    }
+    hits.sort((a, b) => b.at - a.at)
+    return { mode: mode === 'index' ? 'full-text' : 'recent-scan', hits: hits.slice(0, pageSize), complete }
+  }
+
+  private statement(source: SourceName, mode: Mode, likeCount: number): Statement<unknown[], MatchRow> {
+    const key = `${source}:${mode}:${likeCount}`
+    let statement = this.statements.get(key)
+    if (!statement) {
+      statement = this.db.prepare<unknown[], MatchRow>(searchSql(SOURCES[source], mode, likeCount))
+      this.statements.set(key, statement)
+    }
+    return statement
+  }
+}
+
+function searchSql(source: Source, mode: Mode, likeCount: number): string {
+  const likes = Array.from({ length: likeCount }, () => ` AND ${source.text} LIKE ? ESCAPE '\\'`).join('')
+  const columns = `${source.columns}, t.id AS turnId, t.position AS turnIndex, c.id AS conversationId, c.title AS conversationTitle`
+  if (mode === 'index') {
+    return `SELECT ${columns} FROM ${source.fts} JOIN ${source.table} ON ${source.key} = ${source.fts}.rowid ${source.joins}
+      WHERE ${source.fts} MATCH ?${likes} ORDER BY ${source.fts}.rowid DESC LIMIT ?`
+  }
+  return `SELECT ${columns} FROM ${source.table} ${source.joins}
+    WHERE ${source.key} > ? AND ${source.scanFilter}${likes} ORDER BY ${source.key} DESC LIMIT ?`
+}
+
+function toHit(source: SourceName, row: MatchRow, terms: readonly string[]): SearchHit {
+  return {
+    kind: source === 'answers' ? 'answer' : 'prompt',
+    conversationId: row.conversationId,
+    conversationTitle: row.conversationTitle,
+    turnId: row.turnId,
+    turnIndex: row.turnIndex,
+    ...(row.modelId !== null ? { answer: { id: row.rowId, modelId: row.modelId, modelLabel: row.modelLabel ?? row.modelId } } : {}),
+    at: row.at,
+    snippet: highlightSnippet(row.text, terms),
+  }
+}

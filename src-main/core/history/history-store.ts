@@ -1,0 +1,442 @@
+/**
+ * Every conversation on this device, in one SQLite file in the user-data folder (better-sqlite3: synchronous,
+ * each method one short transaction). Pure core: no Electron. Open it once at startup, call
+ * `markInterruptedOnStartup()` before any stream starts, and write streaming answers through an `AnswerWriter`.
+ */
+import { randomUUID } from 'node:crypto'
+import { dirname, join } from 'node:path'
+import type { Database, Statement } from 'better-sqlite3'
+import { systemClock, type Clock } from '../../lib/clock'
+import { backupIfDue } from './daily-backup'
+import {
+  HistoryImportError,
+  MAX_TITLE_CHARS,
+  parseHistoryJson,
+  toHistoryDocument,
+  toMarkdown,
+  validateHistoryDocument,
+  type ExportedConversation,
+} from './history-export'
+import { HISTORY_MIGRATIONS, type Migration } from './history-migrations'
+import { DEFAULT_SEARCH_LIMIT, DEFAULT_RECENT_SCAN_ROWS, HistorySearch } from './history-search'
+import type {
+  AddedTurn,
+  AnswerOutcome,
+  AnswerStatus,
+  ConversationDetail,
+  ConversationSummary,
+  ExportFormat,
+  ImportSummary,
+  IntegrityReport,
+  ModelRef,
+  SearchResults,
+  StoredAnswer,
+  StoredTurn,
+} from './history-types'
+import { openHistoryDatabase, requestRecheck } from './open-history-database'
+import { quickCheckInWorker } from './verify-integrity'
+
+export interface HistoryStoreOptions {
+  /** Timestamps and backup dates; the system clock by default. */
+  clock?: Clock
+  /** The schema; tests inject extra (failing) migrations. */
+  migrations?: readonly Migration[]
+  /** How long a write waits for another connection's lock before it fails with SQLITE_BUSY. */
+  busyTimeoutMs?: number
+  /** How many recent prompts and answers a 1–2 character search reads. */
+  recentScanRows?: number
+}
+
+export const TITLE_FROM_PROMPT_CHARS = 80
+const MAX_PAGE = 500
+
+interface ConversationRow {
+  id: string
+  title: string
+  created_at: number
+  updated_at: number
+  pinned: number
+}
+
+interface TurnRow {
+  id: number
+  position: number
+  prompt: string
+  stream_id: string
+  created_at: number
+}
+
+interface AnswerRow {
+  id: number
+  turn_id: number
+  model_id: string
+  model_label: string
+  text: string
+  status: AnswerStatus
+  error_code: string | null
+  error_message: string | null
+  input_tokens: number | null
+  output_tokens: number | null
+  started_at: number
+  updated_at: number
+}
+
+type AnswerValues = [
+  turnId: number,
+  modelId: string,
+  modelLabel: string,
+  text: string,
+  status: AnswerStatus,
+  errorCode: string | null,
+  errorMessage: string | null,
+  inputTokens: number | null,
+  outputTokens: number | null,
+  startedAt: number,
+  updatedAt: number,
+]
+
+export class HistoryStore {
+  private readonly searcher: HistorySearch
+  private readonly sql: ReturnType<typeof prepareStatements>
+
+  private constructor(
+    private readonly db: Database,
+    readonly filePath: string,
+    private readonly clock: Clock,
+    /** Plain-language messages for the user about opening (e.g. a damaged file was set aside). */
+    readonly notices: readonly string[],
+    /** The copy made before this open migrated existing data, if it did. */
+    readonly preMigrationBackup: string | undefined,
+    recentScanRows: number,
+  ) {
+    this.searcher = new HistorySearch(db, recentScanRows)
+    this.sql = prepareStatements(db)
+  }
+
+  static async open(filePath: string, options: HistoryStoreOptions = {}): Promise<HistoryStore> {
+    const clock = options.clock ?? systemClock
+    const opened = await openHistoryDatabase(filePath, {
+      migrations: options.migrations ?? HISTORY_MIGRATIONS,
+      now: () => new Date(clock.now()),
+      busyTimeoutMs: options.busyTimeoutMs ?? 2_000,
+    })
+    return new HistoryStore(
+      opened.db,
+      filePath,
+      clock,
+      opened.notices,
+      opened.preMigrationBackup,
+      options.recentScanRows ?? DEFAULT_RECENT_SCAN_ROWS,
+    )
+  }
+
+  /** Titled from the first prompt; `id` lets chat orchestration keep the id it already gave the conversation. */
+  createConversation(firstPrompt: string, options: { id?: string } = {}): ConversationSummary {
+    const now = this.now()
+    const summary = { id: options.id ?? randomUUID(), title: titleFromPrompt(firstPrompt), createdAt: now, updatedAt: now, pinned: false }
+    this.sql.insertConversation.run(summary.id, summary.title, now, now, 0)
+    return summary
+  }
+
+  /** A prompt and one 'streaming' answer row per model, in column order. */
+  addTurn(conversationId: string, prompt: string, streamId: string, models: readonly ModelRef[]): AddedTurn {
+    if (models.length === 0) throw new Error('A turn needs at least one model')
+    return this.db.transaction((): AddedTurn => {
+      const now = this.now()
+      if (this.sql.touchConversation.run(now, conversationId).changes === 0) {
+        throw new Error(`No conversation with the id "${conversationId}"`)
+      }
+      const index = this.sql.nextPosition.get(conversationId)!
+      const turnId = Number(this.sql.insertTurn.run(conversationId, index, prompt, streamId, now).lastInsertRowid)
+      for (const model of models) this.sql.insertAnswer.run(turnId, model.id, model.label, '', 'streaming', null, null, null, null, now, now)
+      return { turnId, index }
+    })()
+  }
+
+  /** The text so far of a streaming answer. False when there is no such streaming answer (finished or deleted). */
+  saveAnswerProgress(streamId: string, modelId: string, text: string): boolean {
+    return this.sql.saveProgress.run(text, this.now(), streamId, modelId).changes > 0
+  }
+
+  /** Ends a streaming answer; `outcome.text`, when given, is its full text. False when there is nothing to end. */
+  finishAnswer(streamId: string, modelId: string, outcome: AnswerOutcome): boolean {
+    const { status, text, error, usage } = outcome
+    return (
+      this.sql.finishAnswer.run(
+        text ?? null,
+        status,
+        error?.code ?? null,
+        error?.message ?? null,
+        usage?.inputTokens ?? null,
+        usage?.outputTokens ?? null,
+        this.now(),
+        streamId,
+        modelId,
+      ).changes > 0
+    )
+  }
+
+  /** Answers left 'streaming' by a crash become 'interrupted' (and searchable). Call once, before streaming. */
+  markInterruptedOnStartup(): number {
+    return this.sql.markInterrupted.run().changes
+  }
+
+  /** Pinned first, then by last activity, newest first. */
+  listConversations({ limit = 50, offset = 0 }: { limit?: number; offset?: number } = {}): ConversationSummary[] {
+    const page = Math.max(1, Math.min(MAX_PAGE, Math.floor(limit)))
+    return this.sql.listConversations.all(page, Math.max(0, Math.floor(offset))).map(toSummary)
+  }
+
+  getConversation(id: string): ConversationDetail | undefined {
+    const row = this.sql.getConversation.get(id)
+    if (!row) return undefined
+    const answersByTurn = new Map<number, AnswerRow[]>()
+    for (const answer of this.sql.answersOfConversation.all(id)) {
+      const group = answersByTurn.get(answer.turn_id) ?? []
+      group.push(answer)
+      answersByTurn.set(answer.turn_id, group)
+    }
+    const turns = this.sql.turnsOfConversation.all(id).map(
+      (t): StoredTurn => ({
+        id: t.id,
+        index: t.position,
+        prompt: t.prompt,
+        streamId: t.stream_id,
+        createdAt: t.created_at,
+        answers: (answersByTurn.get(t.id) ?? []).map(toAnswer),
+      }),
+    )
+    return { ...toSummary(row), turns }
+  }
+
+  renameConversation(id: string, title: string): boolean {
+    const clean = cleanTitle(title)
+    if (clean === '') throw new Error('A conversation title cannot be empty')
+    return this.sql.rename.run(clean, id).changes > 0
+  }
+
+  setPinned(id: string, pinned: boolean): boolean {
+    return this.sql.setPinned.run(pinned ? 1 : 0, id).changes > 0
+  }
+
+  /** Removes the conversation, its turns and answers, and their search entries. */
+  deleteConversation(id: string): boolean {
+    return this.sql.deleteConversation.run(id).changes > 0
+  }
+
+  search(query: string, { limit = DEFAULT_SEARCH_LIMIT }: { limit?: number } = {}): SearchResults {
+    return this.searcher.search(query, limit)
+  }
+
+  /** Undefined when there is no such conversation. */
+  exportConversation(id: string, format: ExportFormat): string | undefined {
+    const conversation = this.getConversation(id)
+    return conversation && this.render([conversation], format)
+  }
+
+  /** Every conversation, oldest first. */
+  exportAll(format: ExportFormat): string {
+    const conversations = this.sql.allConversationIds.all().map((id) => this.getConversation(id)!)
+    return this.render(conversations, format)
+  }
+
+  /** Imports an exported JSON document in one transaction: a bad file changes nothing (HistoryImportError). */
+  importJson(text: string): ImportSummary {
+    return this.importDocument(parseHistoryJson(text))
+  }
+
+  /** The same for a document already parsed (validated here all the same). */
+  importDocument(document: unknown): ImportSummary {
+    const { conversations } = validateHistoryDocument(document)
+    try {
+      return this.db.transaction(() => {
+        const summary: ImportSummary = { conversations: 0, turns: 0, answers: 0, renamedConversations: 0 }
+        this.withBulkIndexing(() => {
+          for (const conversation of conversations) this.insertImported(conversation, summary)
+        })
+        return summary
+      })()
+    } catch (error) {
+      throw new HistoryImportError(`The import could not be saved (${error instanceof Error ? error.message : String(error)}).`)
+    }
+  }
+
+  /** Writes today's rolling backup into `backups/` next to the file if it is not there yet (last 7 kept). */
+  backupIfDue(now = new Date(this.now())): Promise<string | undefined> {
+    return backupIfDue(this.db, this.backupDir, now)
+  }
+
+  /**
+   * Checks every page of the file in a worker thread; call it once after startup. On damage the file is set
+   * aside at the next start (with a notice), and `message` tells the user so now.
+   */
+  async verifyIntegrity(): Promise<IntegrityReport> {
+    const result = await quickCheckInWorker(this.filePath)
+    if (result.status !== 'damaged') return result
+    requestRecheck(this.filePath, result.problems)
+    const message =
+      'Your conversation history file is damaged. When StreamDesk restarts it will keep the damaged file aside ' +
+      `(nothing is deleted) and start a new history. Daily backups are in ${this.backupDir}.`
+    return { ...result, message }
+  }
+
+  close(): void {
+    if (!this.db.open) return
+    this.db.pragma('optimize')
+    this.db.close()
+  }
+
+  private get backupDir(): string {
+    return join(dirname(this.filePath), 'backups')
+  }
+
+  /** Whole milliseconds: the columns are STRICT integers, and the system clock has sub-millisecond precision. */
+  private now(): number {
+    return Math.floor(this.clock.now())
+  }
+
+  /**
+   * FTS5 flushes its pending index data at every savepoint, and a trigger that writes to it runs in one per row:
+   * a bulk insert through the index triggers is about twice as slow as indexing the same rows in one statement.
+   * So, inside the caller's transaction (a failure rolls everything back), the insert triggers are dropped, the
+   * rows inserted and indexed in one statement each, and the triggers recreated from their own stored SQL.
+   */
+  private withBulkIndexing(insertRows: () => void): void {
+    const { sql } = this
+    const triggers = sql.indexInsertTriggers.all()
+    const lastTurnId = sql.maxTurnId.get()!
+    const lastAnswerId = sql.maxAnswerId.get()!
+    for (const trigger of triggers) this.db.exec(`DROP TRIGGER ${trigger.name}`)
+    insertRows()
+    sql.indexPromptsAfter.run(lastTurnId)
+    sql.indexAnswersAfter.run(lastAnswerId)
+    for (const trigger of triggers) this.db.exec(trigger.sql)
+  }
+
+  private insertImported(conversation: ExportedConversation, summary: ImportSummary): void {
+    const taken = this.sql.conversationExists.get(conversation.id) !== undefined
+    const id = taken ? randomUUID() : conversation.id
+    const title = cleanTitle(conversation.title) || titleFromPrompt(conversation.turns[0]?.prompt ?? '')
+    const { sql } = this
+    sql.insertConversation.run(id, title, Date.parse(conversation.createdAt), Date.parse(conversation.updatedAt), conversation.pinned ? 1 : 0)
+    conversation.turns.forEach((turn, position) => {
+      // Stream ids only matter while streaming; a taken one is replaced rather than refusing the file.
+      const streamId = sql.streamIdExists.get(turn.streamId) === undefined ? turn.streamId : `imported-${randomUUID()}`
+      const turnId = Number(sql.insertTurn.run(id, position, turn.prompt, streamId, Date.parse(turn.createdAt)).lastInsertRowid)
+      for (const a of turn.answers) {
+        sql.insertAnswer.run(
+          turnId,
+          a.modelId,
+          a.modelLabel,
+          a.text,
+          // Nothing imported is still streaming: an export taken mid-answer holds an interrupted answer.
+          a.status === 'streaming' ? 'interrupted' : a.status,
+          a.error?.code ?? null,
+          a.error?.message ?? null,
+          a.usage?.inputTokens ?? null,
+          a.usage?.outputTokens ?? null,
+          Date.parse(a.startedAt),
+          Date.parse(a.updatedAt),
+        )
+      }
+      summary.turns += 1
+      summary.answers += turn.answers.length
+    })
+    summary.conversations += 1
+    if (taken) summary.renamedConversations += 1
+  }
+
+  private render(conversations: ConversationDetail[], format: ExportFormat): string {
+    const exportedAt = new Date(this.now())
+    return format === 'json' ? `${JSON.stringify(toHistoryDocument(conversations, exportedAt), null, 2)}\n` : toMarkdown(conversations, exportedAt)
+  }
+}
+
+/** The first line of the prompt, whitespace collapsed, cut at a readable length. */
+export function titleFromPrompt(prompt: string): string {
+  const firstLine = prompt.trim().split(/\r?\n/, 1)[0] ?? ''
+  return truncate(cleanTitle(firstLine), TITLE_FROM_PROMPT_CHARS) || 'New conversation'
+}
+
+/** One line, whitespace collapsed, at most MAX_TITLE_CHARS; '' when nothing is left. */
+function cleanTitle(title: string): string {
+  return truncate(title.replace(/\s+/g, ' ').trim(), MAX_TITLE_CHARS)
+}
+
+/** Cuts by code points (never half a surrogate pair), marking the cut with an ellipsis. */
+function truncate(text: string, maxChars: number): string {
+  const chars = Array.from(text)
+  return chars.length <= maxChars ? text : `${chars.slice(0, maxChars - 1).join('').trimEnd()}…`
+}
+
+function toSummary(row: ConversationRow): ConversationSummary {
+  return { id: row.id, title: row.title, createdAt: row.created_at, updatedAt: row.updated_at, pinned: row.pinned === 1 }
+}
+
+function toAnswer(row: AnswerRow): StoredAnswer {
+  const usage = {
+    ...(row.input_tokens !== null ? { inputTokens: row.input_tokens } : {}),
+    ...(row.output_tokens !== null ? { outputTokens: row.output_tokens } : {}),
+  }
+  return {
+    id: row.id,
+    modelId: row.model_id,
+    modelLabel: row.model_label,
+    text: row.text,
+    status: row.status,
+    ...(row.error_code !== null ? { error: { code: row.error_code, message: row.error_message ?? '' } } : {}),
+    ...(Object.keys(usage).length > 0 ? { usage } : {}),
+    startedAt: row.started_at,
+    updatedAt: row.updated_at,
+  }
+}
+
+const ANSWER_BY_STREAM = `turn_id = (SELECT id FROM turns WHERE stream_id = ?) AND model_id = ? AND status = 'streaming'`
+
+function prepareStatements(db: Database) {
+  const statement = <P extends unknown[], R = unknown>(source: string): Statement<P, R> => db.prepare<P, R>(source)
+  return {
+    insertConversation: statement<[string, string, number, number, number]>(
+      'INSERT INTO conversations (id, title, created_at, updated_at, pinned) VALUES (?, ?, ?, ?, ?)',
+    ),
+    touchConversation: statement<[number, string]>('UPDATE conversations SET updated_at = ? WHERE id = ?'),
+    conversationExists: statement<[string], 1>('SELECT 1 FROM conversations WHERE id = ?').pluck(),
+    streamIdExists: statement<[string], 1>('SELECT 1 FROM turns WHERE stream_id = ?').pluck(),
+    nextPosition: statement<[string], number>('SELECT coalesce(max(position) + 1, 0) FROM turns WHERE conversation_id = ?').pluck(),
+    insertTurn: statement<[string, number, string, string, number]>(
+      'INSERT INTO turns (conversation_id, position, prompt, stream_id, created_at) VALUES (?, ?, ?, ?, ?)',
+    ),
+    insertAnswer: statement<AnswerValues>(
+      `INSERT INTO answers (turn_id, model_id, model_label, text, status, error_code, error_message, input_tokens,
+        output_tokens, started_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    saveProgress: statement<[string, number, string, string]>(`UPDATE answers SET text = ?, updated_at = ? WHERE ${ANSWER_BY_STREAM}`),
+    finishAnswer: statement<[string | null, string, string | null, string | null, number | null, number | null, number, string, string]>(
+      `UPDATE answers SET text = coalesce(?, text), status = ?, error_code = ?, error_message = ?, input_tokens = ?,
+        output_tokens = ?, updated_at = ? WHERE ${ANSWER_BY_STREAM}`,
+    ),
+    markInterrupted: statement<[]>(`UPDATE answers SET status = 'interrupted' WHERE status = 'streaming'`),
+    listConversations: statement<[number, number], ConversationRow>(
+      'SELECT * FROM conversations ORDER BY pinned DESC, updated_at DESC, rowid DESC LIMIT ? OFFSET ?',
+    ),
+    allConversationIds: statement<[], string>('SELECT id FROM conversations ORDER BY created_at, rowid').pluck(),
+    getConversation: statement<[string], ConversationRow>('SELECT * FROM conversations WHERE id = ?'),
+    turnsOfConversation: statement<[string], TurnRow>('SELECT * FROM turns WHERE conversation_id = ? ORDER BY position'),
+    answersOfConversation: statement<[string], AnswerRow>(
+      'SELECT a.* FROM answers a JOIN turns t ON t.id = a.turn_id WHERE t.conversation_id = ? ORDER BY a.id',
+    ),
+    rename: statement<[string, string]>('UPDATE conversations SET title = ? WHERE id = ?'),
+    setPinned: statement<[number, string]>('UPDATE conversations SET pinned = ? WHERE id = ?'),
+    deleteConversation: statement<[string]>('DELETE FROM conversations WHERE id = ?'),
+    indexInsertTriggers: statement<[], { name: string; sql: string }>(
+      "SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND name IN ('turns_fts_insert', 'answers_fts_insert')",
+    ),
+    maxTurnId: statement<[], number>('SELECT coalesce(max(id), 0) FROM turns').pluck(),
+    maxAnswerId: statement<[], number>('SELECT coalesce(max(id), 0) FROM answers').pluck(),
+    // The same rows the insert triggers would index: every prompt, answers that are not streaming.
+    indexPromptsAfter: statement<[number]>('INSERT INTO prompts_fts (rowid, prompt) SELECT id, prompt FROM turns WHERE id > ?'),
+    indexAnswersAfter: statement<[number]>(
+      "INSERT INTO answers_fts (rowid, text) SELECT id, text FROM answers WHERE id > ? AND status != 'streaming'",
+    ),
+  }
+}

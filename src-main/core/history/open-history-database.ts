@@ -1,0 +1,182 @@
+/**
+ * Opens the history file: sets a damaged file aside (never deletes it), applies the connection settings, and
+ * brings the schema up to date, with a backup first and all pending migrations in one transaction, so a failing
+ * migration leaves the file exactly as it was.
+ *
+ * Damage is looked for in two steps. At open, cheaply: the file header and the schema must read (milliseconds).
+ * The full page check runs after open in a worker (see verify-integrity.ts); when it finds damage it leaves a
+ * marker file, and the next open runs the full check itself before anything else and sets the file aside.
+ */
+import { closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { dirname } from 'node:path'
+import Sqlite, { type Database } from 'better-sqlite3'
+import type { Migration } from './history-migrations'
+import { isDamageCode } from './verify-integrity'
+
+export interface OpenedDatabase {
+  db: Database
+  /** Plain-language messages for the user about what happened while opening. */
+  notices: string[]
+  /** The copy made before migrating, if a migration ran on existing data. */
+  preMigrationBackup?: string
+}
+
+export interface OpenDatabaseOptions {
+  migrations: readonly Migration[]
+  now: () => Date
+  busyTimeoutMs: number
+}
+
+export class HistoryMigrationError extends Error {
+  override readonly name = 'HistoryMigrationError'
+}
+
+/** SQLite says the file is not a database, or its pages do not hang together. */
+class DamagedDatabaseError extends Error {}
+
+const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1')
+
+export async function openHistoryDatabase(filePath: string, options: OpenDatabaseOptions): Promise<OpenedDatabase> {
+  checkMigrationOrder(options.migrations)
+  mkdirSync(dirname(filePath), { recursive: true })
+  const notices: string[] = []
+  const marker = recheckMarkerPath(filePath)
+  let db: Database
+  try {
+    db = openChecked(filePath, options.busyTimeoutMs, existsSync(marker))
+  } catch (error) {
+    if (!isDamage(error)) throw error
+    const asidePath = moveAside(filePath, `corrupt-${fileTimestamp(options.now())}`)
+    notices.push(
+      `Your conversation history could not be read because the file is damaged, so a new, empty history was started. ` +
+        `The damaged file was kept, not deleted: ${asidePath}`,
+    )
+    db = openChecked(filePath, options.busyTimeoutMs, false)
+  }
+  rmSync(marker, { force: true })
+  try {
+    const preMigrationBackup = await migrate(db, filePath, options)
+    return { db, notices, ...(preMigrationBackup ? { preMigrationBackup } : {}) }
+  } catch (error) {
+    db.close()
+    throw error
+  }
+}
+
+/**
+ * WAL: readers never block the writer, and a crash cannot tear a committed transaction. synchronous = FULL: every
+ * commit also survives power loss or an OS crash. With NORMAL the WAL is synced only at checkpoints, so a power
+ * cut could roll back every answer committed since the last one (up to ~4 MB of WAL). The price is one fsync per
+ * commit (well under a millisecond for a progress write on the benchmark machine), and the answer writer's
+ * throttle keeps commits to a few per second.
+ */
+function openChecked(filePath: string, busyTimeoutMs: number, fullCheck: boolean): Database {
+  // Checked before SQLite opens it: SQLite may delete a -wal file it finds next to a file that is not a database.
+  if (!hasSqliteHeader(filePath)) throw new DamagedDatabaseError('not an SQLite file')
+  const db = new Sqlite(filePath, { timeout: busyTimeoutMs })
+  try {
+    // Reading the schema reads page 1 and the schema table: enough to catch a file that is not a database.
+    db.prepare('SELECT count(*) FROM sqlite_schema').get()
+    if (fullCheck) {
+      const check = db.pragma('quick_check', { simple: true })
+      if (check !== 'ok') throw new DamagedDatabaseError(`quick_check: ${String(check)}`)
+    }
+    db.pragma('journal_mode = WAL')
+    db.pragma('synchronous = FULL')
+    db.pragma('foreign_keys = ON')
+    // Truncate the WAL after checkpoints rather than leaving it at its high-water mark.
+    db.pragma('journal_size_limit = 16777216')
+    return db
+  } catch (error) {
+    db.close()
+    throw error
+  }
+}
+
+/** True for SQLite files, and for a missing or empty file (which becomes a new database). */
+function hasSqliteHeader(filePath: string): boolean {
+  let fd: number
+  try {
+    fd = openSync(filePath, 'r')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return true
+    throw error
+  }
+  try {
+    const header = Buffer.alloc(SQLITE_HEADER.length)
+    const read = readSync(fd, header, 0, header.length, 0)
+    return read === 0 || header.equals(SQLITE_HEADER)
+  } finally {
+    closeSync(fd)
+  }
+}
+
+function isDamage(error: unknown): boolean {
+  return error instanceof DamagedDatabaseError || (error instanceof Sqlite.SqliteError && isDamageCode(error.code))
+}
+
+/** The file that asks the next open to check every page first (and set the file aside if that fails). */
+export function recheckMarkerPath(filePath: string): string {
+  return `${filePath}.needs-check`
+}
+
+export function requestRecheck(filePath: string, problems: readonly string[]): void {
+  writeFileSync(recheckMarkerPath(filePath), `${problems.join('\n')}\n`)
+}
+
+/** Renames the file and its -wal/-shm companions together, so the set stays openable as it was. */
+function moveAside(filePath: string, suffix: string): string {
+  const asidePath = `${filePath}.${suffix}`
+  for (const companion of ['', '-wal', '-shm']) {
+    if (existsSync(filePath + companion)) renameSync(filePath + companion, asidePath + companion)
+  }
+  return asidePath
+}
+
+async function migrate(db: Database, filePath: string, { migrations, now }: OpenDatabaseOptions): Promise<string | undefined> {
+  const current = db.pragma('user_version', { simple: true }) as number
+  const latest = migrations.at(-1)?.version ?? 0
+  if (current > latest) {
+    throw new HistoryMigrationError(
+      `The history file was written by a newer version of StreamDesk (schema ${current}; this version knows up to ${latest}). ` +
+        `Update StreamDesk to open it; the file was not changed.`,
+    )
+  }
+  const pending = migrations.filter((m) => m.version > current)
+  if (pending.length === 0) return undefined
+
+  let backupPath: string | undefined
+  const hasData = db.prepare('SELECT 1 FROM sqlite_schema LIMIT 1').get() !== undefined
+  if (hasData) {
+    // Named after the schema version the copy holds; if the backup cannot be written, nothing is migrated.
+    backupPath = `${filePath}.pre-migration-v${current}-${fileTimestamp(now())}`
+    await db.backup(backupPath)
+  }
+  try {
+    db.transaction(() => {
+      for (const migration of pending) {
+        migration.up(db)
+        db.pragma(`user_version = ${migration.version}`)
+      }
+    })()
+  } catch (error) {
+    const where = backupPath ? ` A copy made before the attempt is at ${backupPath}.` : ''
+    throw new HistoryMigrationError(
+      `Updating the history file to schema ${latest} failed, so it was left unchanged at schema ${current}.${where} ` +
+        `(${error instanceof Error ? error.message : String(error)})`,
+      { cause: error },
+    )
+  }
+  return backupPath
+}
+
+function checkMigrationOrder(migrations: readonly Migration[]): void {
+  migrations.forEach((migration, i) => {
+    if (migration.version !== i + 1) throw new Error(`Migration ${i} has version ${migration.version}; expected ${i + 1}`)
+  })
+}
+
+/** A timestamp that is safe in file names on every OS: 2024-05-01T12-30-00-000Z. */
+export function fileTimestamp(date: Date): string {
+  return date.toISOString().replace(/[:.]/g, '-')
+}

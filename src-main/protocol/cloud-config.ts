@@ -1,0 +1,117 @@
+/**
+ * Cloud mode's contract between the deployed backend (`cdktf/`) and the app:
+ *
+ * 1. CloudConfig: the stack's `streamdesk_cloud_config` output, which the user pastes into Settings → Cloud or
+ *    loads from a file. `parseCloudConfig` accepts that object as printed by `terraform output -json
+ *    streamdesk_cloud_config`, the whole `terraform output -json` map, or either one as a JSON string.
+ * 2. Stop requests: the app asks the chat Lambda to stop models by publishing a RETAINED message to
+ *    `<prefix>/<userId>/control/<streamId>`; the Lambda polls it while it streams and clears it when done. A new
+ *    message replaces the retained one, so each lists every model stopped so far (or says "all").
+ *    The control topic has four levels, so the user's stream filter `<prefix>/<userId>/+` never matches it.
+ */
+import { z } from 'zod'
+import { IdSchema } from './stream-protocol'
+
+export const CLOUD_CONFIG_VERSION = 1
+/** The stack output holding the whole CloudConfig. */
+export const CLOUD_CONFIG_OUTPUT_NAME = 'streamdesk_cloud_config'
+
+const RegionSchema = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, 'an AWS region such as us-east-1')
+const FunctionNameSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a Lambda function name')
+/** One topic level, so that it can never widen a topic filter. */
+export const TopicPrefixSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, '1-64 characters of A-Z a-z 0-9 _ -')
+
+export const CloudConfigSchema = z.strictObject({
+  version: z.literal(CLOUD_CONFIG_VERSION),
+  region: RegionSchema,
+  userPoolId: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}_[A-Za-z0-9]+$/, 'a user pool id such as us-east-1_AbC123'),
+  userPoolClientId: z.string().regex(/^[A-Za-z0-9]{1,128}$/, 'an app client id'),
+  identityPoolId: z
+    .string()
+    .regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}:[0-9a-f-]{36}$/, 'an identity pool id such as us-east-1:1a2b…'),
+  iotEndpoint: z
+    .string()
+    .regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/, 'a host name such as abc123-ats.iot.us-east-1.amazonaws.com (no https://)'),
+  topicPrefix: TopicPrefixSchema,
+  chatFunctionName: FunctionNameSchema,
+  attachPolicyFunctionName: FunctionNameSchema,
+  models: z
+    .array(z.strictObject({ id: IdSchema, label: z.string().min(1).max(100) }))
+    .min(1)
+    .max(50)
+    .refine((models) => new Set(models.map((m) => m.id)).size === models.length, 'model ids must be unique'),
+})
+export type CloudConfig = z.infer<typeof CloudConfigSchema>
+
+export type CloudConfigParseResult = { ok: true; config: CloudConfig } | { ok: false; message: string; issues: string[] }
+
+/** Validates pasted or loaded stack outputs. Never throws; `message` is ready to show to the user. */
+export function parseCloudConfig(input: unknown): CloudConfigParseResult {
+  const unwrapped = unwrap(input)
+  if (!unwrapped.ok) return failure([unwrapped.issue])
+  const parsed = CloudConfigSchema.safeParse(unwrapped.value)
+  if (parsed.success) return { ok: true, config: parsed.data }
+  return failure(
+    parsed.error.issues.map((issue) => (issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message)),
+  )
+}
+
+function failure(issues: string[]): CloudConfigParseResult {
+  const shown = issues.slice(0, 8)
+  const more = issues.length > shown.length ? [`…and ${issues.length - shown.length} more`] : []
+  const message = [
+    `This is not a StreamDesk cloud configuration (the "${CLOUD_CONFIG_OUTPUT_NAME}" output of the deployed stack):`,
+    ...[...shown, ...more].map((line) => `- ${line}`),
+  ].join('\n')
+  return { ok: false, message, issues }
+}
+
+/** Peels off what Terraform and copy-paste wrap around the config: JSON text, the output map, `{ value }`. */
+function unwrap(input: unknown, depth = 0): { ok: true; value: unknown } | { ok: false; issue: string } {
+  if (depth > 3) return { ok: true, value: input }
+  if (typeof input === 'string') {
+    const text = input.trim()
+    if (text === '') return { ok: false, issue: 'the text is empty' }
+    try {
+      return unwrap(JSON.parse(text), depth + 1)
+    } catch (error) {
+      return { ok: false, issue: `the text is not JSON (${(error as Error).message})` }
+    }
+  }
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    return { ok: false, issue: 'expected a JSON object' }
+  }
+  if (CLOUD_CONFIG_OUTPUT_NAME in input) return unwrap(input[CLOUD_CONFIG_OUTPUT_NAME], depth + 1)
+  if ('value' in input && !('version' in input)) return unwrap(input.value, depth + 1)
+  return { ok: true, value: input }
+}
+
+// ---- Stop requests -------------------------------------------------------------------------------------------------
+
+/** Largest stop request anyone needs (8 model ids of 128 characters fit easily). */
+export const MAX_STOP_REQUEST_BYTES = 4096
+
+export const StopRequestSchema = z.strictObject({
+  stop: z.union([z.literal('all'), z.array(IdSchema).min(1).max(64)]),
+})
+export type StopRequest = z.infer<typeof StopRequestSchema>
+
+/** `<prefix>/<userId>/control/<streamId>`: where the app publishes, retained, the models to stop. */
+export function stopControlTopic(prefix: string, userId: string, streamId: string): string {
+  return `${prefix}/${userId}/control/${streamId}`
+}
+
+export function encodeStopRequest(request: StopRequest): string {
+  return JSON.stringify(request)
+}
+
+/** Validates a control message; undefined for an empty (cleared) or invalid one. Never throws. */
+export function decodeStopRequest(payload: Uint8Array | undefined): StopRequest | undefined {
+  if (!payload || payload.byteLength === 0 || payload.byteLength > MAX_STOP_REQUEST_BYTES) return undefined
+  try {
+    const parsed = StopRequestSchema.safeParse(JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(payload)))
+    return parsed.success ? parsed.data : undefined
+  } catch {
+    return undefined
+  }
+}

@@ -1,0 +1,80 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { mockClient } from 'aws-sdk-client-mock'
+import { AttachPolicyCommand, InvalidRequestException, IoTClient, ResourceAlreadyExistsException } from '@aws-sdk/client-iot'
+import {
+  attachPolicyDepsFromEnv,
+  createAttachPolicyHandler,
+} from '../../../src-main/backend/lambda/attach-policy-lambda'
+import type { InvocationContext } from '../../../src-main/backend/lambda/caller-identity'
+
+const iot = mockClient(IoTClient)
+afterEach(() => iot.reset())
+
+const IDENTITY = 'eu-west-1:0b8a1f2e-1111-2222-3333-444455556666'
+const OTHER = 'eu-west-1:99999999-aaaa-bbbb-cccc-dddddddddddd'
+const POOL = 'eu-west-1:12345678-aaaa-bbbb-cccc-1234567890ab'
+const POLICY = 'streamdesk-user-policy'
+
+const context = (identity: InvocationContext['identity']): InvocationContext => ({
+  awsRequestId: 'request-1',
+  ...(identity ? { identity } : {}),
+})
+const signedIn = context({ cognitoIdentityId: IDENTITY, cognitoIdentityPoolId: POOL })
+
+function lambda() {
+  const logs: Array<Record<string, unknown>> = []
+  const handler = createAttachPolicyHandler({
+    iot: new IoTClient({ region: 'eu-west-1' }),
+    policyName: POLICY,
+    identityPoolId: POOL,
+    log: (event, fields) => logs.push({ event, ...fields }),
+  })
+  return { handler, logs }
+}
+
+const attachInputs = () => iot.commandCalls(AttachPolicyCommand).map((call) => call.args[0].input)
+
+describe('attach-policy Lambda', () => {
+  it('attaches the configured policy to the caller\'s identity from the context, whatever the event names', async () => {
+    iot.on(AttachPolicyCommand).resolves({})
+    const { handler } = lambda()
+    const forged = { identityId: OTHER, target: OTHER, policyName: 'AdminPolicy' }
+    await expect(handler(forged, signedIn)).resolves.toEqual({ attached: true, identityId: IDENTITY })
+    expect(attachInputs()).toEqual([{ policyName: POLICY, target: IDENTITY }])
+  })
+
+  it('is idempotent: attaching again, or a conflict saying it is attached already, is success', async () => {
+    iot
+      .on(AttachPolicyCommand)
+      .resolvesOnce({})
+      .rejectsOnce(new ResourceAlreadyExistsException({ message: 'Policy is already attached', resourceId: POLICY, $metadata: {} }))
+    const { handler } = lambda()
+    await expect(handler({}, signedIn)).resolves.toEqual({ attached: true, identityId: IDENTITY })
+    await expect(handler({}, signedIn)).resolves.toEqual({ attached: true, identityId: IDENTITY })
+    expect(attachInputs()).toHaveLength(2)
+  })
+
+  it.each([
+    ['no identity', undefined, /no Cognito identity/],
+    ['another pool\'s identity', { cognitoIdentityId: IDENTITY, cognitoIdentityPoolId: 'eu-west-1:00000000-0000-0000-0000-000000000000' }, /another identity pool/],
+    ['a malformed identity id', { cognitoIdentityId: '*', cognitoIdentityPoolId: POOL }, /malformed/],
+  ])('refuses a caller with %s, attaching nothing', async (_name, identity, reason) => {
+    const { handler, logs } = lambda()
+    await expect(handler({ identityId: IDENTITY }, context(identity))).rejects.toThrow(reason)
+    expect(attachInputs()).toEqual([])
+    expect(logs).toEqual([expect.objectContaining({ event: 'attach-refused' })])
+  })
+
+  it('reports any other failure to the caller, and logs it', async () => {
+    iot.on(AttachPolicyCommand).rejects(new InvalidRequestException({ message: 'Invalid target', $metadata: {} }))
+    const { handler, logs } = lambda()
+    await expect(handler({}, signedIn)).rejects.toThrow('Invalid target')
+    expect(logs).toEqual([expect.objectContaining({ event: 'attach-failed', errorName: 'InvalidRequestException' })])
+  })
+
+  it('takes the policy name and pool from the environment the stack sets', () => {
+    const deps = attachPolicyDepsFromEnv({ STREAMDESK_IOT_POLICY_NAME: POLICY, STREAMDESK_IDENTITY_POOL_ID: POOL })
+    expect(deps).toMatchObject({ policyName: POLICY, identityPoolId: POOL })
+    expect(() => attachPolicyDepsFromEnv({})).toThrow('STREAMDESK_IOT_POLICY_NAME')
+  })
+})

@@ -1,0 +1,187 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { mockClient } from 'aws-sdk-client-mock'
+import {
+  AccessDeniedException,
+  BedrockRuntimeClient,
+  ConverseStreamCommand,
+  ModelTimeoutException,
+  ResourceNotFoundException,
+  ThrottlingException,
+  ValidationException,
+  type ConverseStreamOutput,
+} from '@aws-sdk/client-bedrock-runtime'
+import { createBedrockConverseProvider } from '../../../src-main/backend/providers/bedrock-converse'
+import { ModelError, type ChatMessage, type ModelEvent } from '../../../src-main/backend/model-provider'
+
+const bedrock = mockClient(BedrockRuntimeClient)
+afterEach(() => bedrock.reset())
+
+const MODEL = 'anthropic.claude-3-5-haiku-20241022-v1:0'
+const provider = (maxTokens?: number) =>
+  createBedrockConverseProvider({ client: new BedrockRuntimeClient({ region: 'us-east-1' }), modelId: MODEL, ...(maxTokens ? { maxTokens } : {}) })
+
+/** ConverseStream's event stream, as the SDK hands it over: an async iterable of union members. */
+async function* events(...items: Array<ConverseStreamOutput | Error>): AsyncGenerator<ConverseStreamOutput> {
+  for (const item of items) {
+    await new Promise((resolve) => setImmediate(resolve))
+    if (item instanceof Error) throw item
+    yield item
+  }
+}
+const delta = (text: string): ConverseStreamOutput => ({ contentBlockDelta: { contentBlockIndex: 0, delta: { text } } })
+const usage = (inputTokens: number, outputTokens: number): ConverseStreamOutput => ({
+  metadata: { usage: { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens }, metrics: { latencyMs: 5 } },
+})
+
+async function collect(messages: ChatMessage[], signal = new AbortController().signal, maxTokens?: number) {
+  const out: ModelEvent[] = []
+  for await (const event of provider(maxTokens).stream({ messages, signal })) out.push(event)
+  return out
+}
+
+async function failure(items: Array<ConverseStreamOutput | Error> | Error): Promise<ModelError> {
+  if (items instanceof Error) bedrock.on(ConverseStreamCommand).rejects(items)
+  else bedrock.on(ConverseStreamCommand).resolves({ stream: events(...items) })
+  const error = await collect([{ role: 'user', content: 'hi' }]).then(
+    () => undefined,
+    (e: unknown) => e,
+  )
+  expect(error).toBeInstanceOf(ModelError)
+  return error as ModelError
+}
+
+const serviceError = <T>(Type: new (opts: { message: string; $metadata: object }) => T, message: string) =>
+  new Type({ message, $metadata: {} })
+
+describe('Bedrock ConverseStream provider', () => {
+  it('sends the conversation in Converse form: system blocks apart, roles merged to alternate, blanks dropped', async () => {
+    bedrock.on(ConverseStreamCommand).resolves({ stream: events(delta('ok')) })
+    await collect(
+      [
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: 'First question' },
+        { role: 'user', content: 'and a follow-up' },
+        { role: 'assistant', content: '' },
+        { role: 'assistant', content: 'An answer' },
+        { role: 'user', content: 'Thanks?' },
+      ],
+      undefined,
+      1024,
+    )
+    expect(bedrock.commandCalls(ConverseStreamCommand).map((call) => call.args[0].input)).toEqual([
+      {
+        modelId: MODEL,
+        system: [{ text: 'Be brief.' }],
+        messages: [
+          { role: 'user', content: [{ text: 'First question' }, { text: 'and a follow-up' }] },
+          { role: 'assistant', content: [{ text: 'An answer' }] },
+          { role: 'user', content: [{ text: 'Thanks?' }] },
+        ],
+        inferenceConfig: { maxTokens: 1024 },
+      },
+    ])
+  })
+
+  it('yields the text deltas exactly and the usage from the metadata event, skipping the other events', async () => {
+    bedrock.on(ConverseStreamCommand).resolves({
+      stream: events(
+        { messageStart: { role: 'assistant' } },
+        { contentBlockStart: { contentBlockIndex: 0, start: undefined as never } },
+        delta('Hel'),
+        delta('lo, '),
+        delta('wörld 👋'),
+        { contentBlockStop: { contentBlockIndex: 0 } },
+        { messageStop: { stopReason: 'end_turn' } },
+        usage(12, 40),
+      ),
+    })
+    expect(await collect([{ role: 'user', content: 'hi' }])).toEqual([
+      { type: 'delta', text: 'Hel' },
+      { type: 'delta', text: 'lo, ' },
+      { type: 'delta', text: 'wörld 👋' },
+      { type: 'usage', inputTokens: 12, outputTokens: 40 },
+    ])
+    expect(bedrock.commandCalls(ConverseStreamCommand)[0]!.args[0].input).not.toHaveProperty('system')
+  })
+
+  it('passes its abort signal to the SDK and ends at once when it aborts, even if the stream stalls', async () => {
+    let release = () => {}
+    async function* stalled(): AsyncGenerator<ConverseStreamOutput> {
+      yield delta('partial')
+      await new Promise<void>((resolve) => (release = resolve))
+    }
+    bedrock.on(ConverseStreamCommand).resolves({ stream: stalled() })
+    const controller = new AbortController()
+    const seen: ModelEvent[] = []
+    const run = (async () => {
+      for await (const event of provider().stream({ messages: [{ role: 'user', content: 'hi' }], signal: controller.signal })) {
+        seen.push(event)
+        controller.abort(new Error('user stop'))
+      }
+    })()
+    await expect(run).rejects.toThrow('user stop')
+    expect(seen).toEqual([{ type: 'delta', text: 'partial' }])
+    const options = (bedrock.commandCalls(ConverseStreamCommand)[0]!.args as unknown[])[1] as { abortSignal?: AbortSignal }
+    expect(options.abortSignal).toBe(controller.signal)
+    release()
+  })
+
+  it('does not call Bedrock when the signal is already aborted', async () => {
+    const controller = new AbortController()
+    controller.abort(new Error('stopped before start'))
+    await expect(collect([{ role: 'user', content: 'hi' }], controller.signal)).rejects.toThrow('stopped before start')
+    expect(bedrock.commandCalls(ConverseStreamCommand)).toHaveLength(0)
+  })
+
+  it.each([
+    ['ThrottlingException', serviceError(ThrottlingException, 'Too many requests'), 'rate-limited', /throttling/],
+    ['AccessDeniedException', serviceError(AccessDeniedException, "You don't have access to the model"), 'unauthorized', /Model access/],
+    ['ResourceNotFoundException', serviceError(ResourceNotFoundException, 'Model not found'), 'model-not-found', /model id/],
+    ['ModelTimeoutException', serviceError(ModelTimeoutException, 'Model timed out'), 'timeout', /took too long/],
+    ['ValidationException (model id)', serviceError(ValidationException, 'The provided model identifier is invalid.'), 'model-not-found', /model id/],
+    [
+      'ValidationException (needs an inference profile)',
+      serviceError(ValidationException, "Invocation of model ID x with on-demand throughput isn't supported."),
+      'model-not-found',
+      /inference profile id, such as us\.anthropic/,
+    ],
+    ['ValidationException (conversation)', serviceError(ValidationException, 'Input is too long for requested model.'), 'bad-response', /refused the request/],
+    ['an unexpected bug', new TypeError('x is not a function'), 'internal', /Unexpected error/],
+  ])('maps a failed request, %s, to its code', async (_name, error, code, message) => {
+    const failed = await failure(error)
+    expect(failed.code).toBe(code)
+    expect(failed.message).toMatch(message)
+    expect(failed.message).toContain(MODEL)
+  })
+
+  it.each([
+    ['throttlingException', 'rate-limited'],
+    ['serviceUnavailableException', 'rate-limited'],
+    ['internalServerException', 'bad-response'],
+    ['modelStreamErrorException', 'bad-response'],
+    ['validationException', 'bad-response'],
+  ] as const)('maps a %s event inside the stream to %s, after the text before it', async (member, code) => {
+    const exception = { [member]: { message: `scripted ${member}` } } as unknown as ConverseStreamOutput
+    bedrock.on(ConverseStreamCommand).resolves({ stream: events(delta('Some '), exception, delta('never')) })
+    const seen: ModelEvent[] = []
+    const error = await (async () => {
+      for await (const event of provider().stream({ messages: [{ role: 'user', content: 'hi' }], signal: new AbortController().signal })) {
+        seen.push(event)
+      }
+    })().catch((e: unknown) => e)
+    expect(seen).toEqual([{ type: 'delta', text: 'Some ' }])
+    expect(error).toBeInstanceOf(ModelError)
+    expect((error as ModelError).code).toBe(code)
+    expect((error as ModelError).message).toContain(`scripted ${member}`)
+  })
+
+  it('maps an exception the SDK throws mid-stream by its name', async () => {
+    const failed = await failure([delta('a'), serviceError(ThrottlingException, 'slow down')])
+    expect(failed.code).toBe('rate-limited')
+  })
+
+  it('reports a response without a stream as a bad response', async () => {
+    bedrock.on(ConverseStreamCommand).resolves({})
+    await expect(collect([{ role: 'user', content: 'hi' }])).rejects.toMatchObject({ code: 'bad-response' })
+  })
+})

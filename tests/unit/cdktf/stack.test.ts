@@ -1,0 +1,369 @@
+/**
+ * The synthesized Terraform JSON of the StreamDesk stack: every resource, and the least privilege of every policy,
+ * read from the policy documents themselves. One synth for the whole file (the AWS provider is large).
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { Testing } from 'cdktf'
+import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group/index.js'
+import { CognitoIdentityPool } from '@cdktf/provider-aws/lib/cognito-identity-pool/index.js'
+import { CognitoIdentityPoolRolesAttachment } from '@cdktf/provider-aws/lib/cognito-identity-pool-roles-attachment/index.js'
+import { CognitoUserPool } from '@cdktf/provider-aws/lib/cognito-user-pool/index.js'
+import { CognitoUserPoolClient } from '@cdktf/provider-aws/lib/cognito-user-pool-client/index.js'
+import { DataAwsIotEndpoint } from '@cdktf/provider-aws/lib/data-aws-iot-endpoint/index.js'
+import { IotPolicy } from '@cdktf/provider-aws/lib/iot-policy/index.js'
+import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function/index.js'
+import { LambdaFunctionEventInvokeConfig } from '@cdktf/provider-aws/lib/lambda-function-event-invoke-config/index.js'
+import { resolveStackConfig } from '../../../cdktf/config/stack-config'
+import type { PolicyDocument, PolicyStatement } from '../../../cdktf/lib/policy-document'
+import { StreamDeskStack } from '../../../cdktf/stack'
+import { CloudConfigSchema, parseCloudConfig } from '../../../src-main/protocol/cloud-config'
+
+const SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:streamdesk/openai-AbCdEf'
+const config = resolveStackConfig({
+  region: 'eu-west-1',
+  namePrefix: 'sd-test',
+  topicPrefix: 'sdt',
+  logRetentionDays: 14,
+  models: [
+    { id: 'claude', label: 'Claude Sonnet 4', provider: 'bedrock', modelId: 'eu.anthropic.claude-sonnet-4-20250514-v1:0' },
+    { id: 'titan', label: 'Titan Lite', provider: 'bedrock', modelId: 'amazon.titan-text-lite-v1' },
+    { id: 'gpt', label: 'GPT-4o mini', provider: 'openai-compatible', baseUrl: 'https://api.openai.com/v1', model: 'gpt-4o-mini', apiKeySecretArn: SECRET },
+    // Sharing a secret must not repeat it in the policy.
+    { id: 'gpt-big', label: 'GPT-4o', provider: 'openai-compatible', baseUrl: 'https://api.openai.com/v1', model: 'gpt-4o', apiKeySecretArn: SECRET },
+  ],
+})
+
+/** Terraform's own reading of a string: `$${` is an escaped `${`. */
+const terraformString = (text: string) => text.replace(/\$\$\{/g, '${')
+/** Data-source interpolations replaced by sample values, so documents read like deployed ones. */
+const deployed = (text: string) =>
+  terraformString(text)
+    .replace(/\$\{data\.aws_partition\.[\w-]+\.partition\}/g, 'aws')
+    .replace(/\$\{data\.aws_caller_identity\.[\w-]+\.account_id\}/g, '123456789012')
+
+interface Synthesized {
+  resource: Record<string, Record<string, Record<string, unknown>>>
+  data: Record<string, Record<string, Record<string, unknown>>>
+  output: Record<string, { value: unknown }>
+}
+
+let synth: string
+let tf: Synthesized
+let bundleDir: string
+let synthSeconds: number
+
+beforeAll(() => {
+  bundleDir = mkdtempSync(path.join(tmpdir(), 'streamdesk-bundles-'))
+  const started = performance.now()
+  const stack = new StreamDeskStack(Testing.app(), 'streamdesk', { config, bundleDir })
+  synth = Testing.synth(stack)
+  synthSeconds = (performance.now() - started) / 1000
+  tf = JSON.parse(synth) as Synthesized
+}, 180_000)
+
+afterAll(() => rmSync(bundleDir, { recursive: true, force: true }))
+
+const resources = (type: string) => Object.entries(tf.resource[type] ?? {})
+/** Whether a resource's Terraform name (`auth_user-pool_BFA4F40C`) comes from a construct path ending in `pathEnd`. */
+const namedFor = (name: string, pathEnd: string) => {
+  const logical = name.replace(/_[0-9A-F]{8}$/, '')
+  const wanted = pathEnd.replaceAll('/', '_')
+  return logical === wanted || logical.endsWith(`_${wanted}`)
+}
+/** The one resource of `type` whose construct path ends with `pathEnd`. */
+function named(type: string, pathEnd: string): [string, Record<string, unknown>] {
+  const found = resources(type).filter(([name]) => namedFor(name, pathEnd))
+  expect(found.map(([name]) => name), `${type} at …${pathEnd}`).toHaveLength(1)
+  return found[0]!
+}
+const resource = (type: string, pathEnd: string) => named(type, pathEnd)[1]
+const reference = (type: string, pathEnd: string, attribute: string) => `\${${type}.${named(type, pathEnd)[0]}.${attribute}}`
+const policyOf = (type: string, pathEnd: string, field = 'policy') =>
+  JSON.parse(deployed(resource(type, pathEnd)[field] as string)) as PolicyDocument
+const allPolicies = (): Array<{ where: string; document: PolicyDocument }> => [
+  ...resources('aws_iam_role_policy').map(([name, body]) => ({ where: name, document: JSON.parse(deployed(body.policy as string)) as PolicyDocument })),
+  ...resources('aws_iot_policy').map(([name, body]) => ({ where: name, document: JSON.parse(deployed(body.policy as string)) as PolicyDocument })),
+]
+
+const ARN = 'arn:aws:iot:eu-west-1:123456789012'
+const SELF = '${cognito-identity.amazonaws.com:sub}'
+const USER_IOT_STATEMENTS: PolicyStatement[] = [
+  { Sid: 'ConnectAsSelf', Effect: 'Allow', Action: ['iot:Connect'], Resource: [`${ARN}:client/${SELF}`] },
+  { Sid: 'SubscribeToOwnStreams', Effect: 'Allow', Action: ['iot:Subscribe'], Resource: [`${ARN}:topicfilter/sdt/${SELF}/+`] },
+  { Sid: 'ReceiveOwnTopics', Effect: 'Allow', Action: ['iot:Receive'], Resource: [`${ARN}:topic/sdt/${SELF}/*`] },
+  { Sid: 'PublishOwnStopRequests', Effect: 'Allow', Action: ['iot:Publish', 'iot:RetainPublish'], Resource: [`${ARN}:topic/sdt/${SELF}/control/*`] },
+]
+
+describe('StreamDesk stack', () => {
+  it('synthesizes in reasonable time', () => {
+    expect(synthSeconds).toBeLessThan(120)
+  })
+
+  it('has a user pool with email sign-in and verification, a password policy and optional authenticator MFA', () => {
+    expect(
+      Testing.toHaveResourceWithProperties(synth, CognitoUserPool.tfResourceType, {
+        name: 'sd-test-users',
+        usernameAttributes: ['email'],
+        autoVerifiedAttributes: ['email'],
+        verificationMessageTemplate: { defaultEmailOption: 'CONFIRM_WITH_CODE' },
+        passwordPolicy: { minimumLength: 12, requireLowercase: true, requireUppercase: true, requireNumbers: true },
+        mfaConfiguration: 'OPTIONAL',
+        softwareTokenMfaConfiguration: { enabled: true },
+        adminCreateUserConfig: { allowAdminCreateUserOnly: false },
+      }),
+    ).toBe(true)
+  })
+
+  it('has a public app client with SRP, password and refresh-token sign-in, and bounded token lifetimes', () => {
+    expect(
+      Testing.toHaveResourceWithProperties(synth, CognitoUserPoolClient.tfResourceType, {
+        userPoolId: reference('aws_cognito_user_pool', 'auth/user-pool', 'id'),
+        generateSecret: false,
+        explicitAuthFlows: ['ALLOW_USER_SRP_AUTH', 'ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+        preventUserExistenceErrors: 'ENABLED',
+        enableTokenRevocation: true,
+        accessTokenValidity: 60,
+        idTokenValidity: 60,
+        refreshTokenValidity: 30,
+        tokenValidityUnits: [{ accessToken: 'minutes', idToken: 'minutes', refreshToken: 'days' }],
+      }),
+    ).toBe(true)
+  })
+
+  it('has an identity pool for the user pool\'s client only, without unauthenticated identities', () => {
+    expect(
+      Testing.toHaveResourceWithProperties(synth, CognitoIdentityPool.tfResourceType, {
+        identityPoolName: 'sd_test_identities',
+        allowUnauthenticatedIdentities: false,
+        allowClassicFlow: false,
+        cognitoIdentityProviders: [
+          {
+            providerName: reference('aws_cognito_user_pool', 'auth/user-pool', 'endpoint'),
+            clientId: reference('aws_cognito_user_pool_client', 'auth/desktop-client', 'id'),
+            serverSideTokenCheck: true,
+          },
+        ],
+      }),
+    ).toBe(true)
+    expect(
+      Testing.toHaveResourceWithProperties(synth, CognitoIdentityPoolRolesAttachment.tfResourceType, {
+        identityPoolId: reference('aws_cognito_identity_pool', 'auth/identity-pool', 'id'),
+        roles: { authenticated: reference('aws_iam_role', 'app-user/role', 'arn') },
+      }),
+    ).toBe(true)
+    expect(resource('aws_cognito_identity_pool_roles_attachment', 'app-user/roles')).not.toHaveProperty('roles.unauthenticated')
+  })
+
+  it('lets only authenticated identities of this pool assume the app user role', () => {
+    expect(policyOf('aws_iam_role', 'app-user/role', 'assume_role_policy').Statement).toEqual([
+      {
+        Effect: 'Allow',
+        Principal: { Federated: 'cognito-identity.amazonaws.com' },
+        Action: ['sts:AssumeRoleWithWebIdentity'],
+        Condition: {
+          StringEquals: { 'cognito-identity.amazonaws.com:aud': reference('aws_cognito_identity_pool', 'auth/identity-pool', 'id') },
+          'ForAnyValue:StringLike': { 'cognito-identity.amazonaws.com:amr': 'authenticated' },
+        },
+      },
+    ])
+  })
+
+  it('gives the app user role only its own topics and the two functions', () => {
+    expect(policyOf('aws_iam_role_policy', 'app-user/permissions').Statement).toEqual([
+      ...USER_IOT_STATEMENTS,
+      {
+        Sid: 'InvokeStreamDeskFunctions',
+        Effect: 'Allow',
+        Action: ['lambda:InvokeFunction'],
+        Resource: [
+          reference('aws_lambda_function', 'chat/function', 'arn'),
+          reference('aws_lambda_function', 'attach-policy/function', 'arn'),
+        ],
+      },
+    ])
+  })
+
+  it('has an IoT policy with the same per-identity statements, keyed by the Cognito policy variable', () => {
+    expect(Testing.toHaveResourceWithProperties(synth, IotPolicy.tfResourceType, { name: 'sd-test-user-access' })).toBe(true)
+    expect(policyOf('aws_iot_policy', 'realtime/user-policy').Statement).toEqual(USER_IOT_STATEMENTS)
+  })
+
+  it('escapes the policy variable for Terraform, so AWS receives ${cognito-identity.amazonaws.com:sub} literally', () => {
+    for (const [type, pathEnd] of [['aws_iot_policy', 'realtime/user-policy'], ['aws_iam_role_policy', 'app-user/permissions']] as const) {
+      const raw = resource(type, pathEnd).policy as string
+      expect(raw).toContain('client/$${cognito-identity.amazonaws.com:sub}')
+      expect(terraformString(raw)).toContain('client/${cognito-identity.amazonaws.com:sub}')
+    }
+    // An unescaped `${cognito…}` anywhere would be a Terraform interpolation, and an error at plan time.
+    expect(synth).not.toMatch(/(?<!\$)\$\{cognito-identity/)
+  })
+
+  it('uses the account\'s ATS data endpoint for the app and the chat Lambda', () => {
+    expect(Testing.toHaveDataSourceWithProperties(synth, DataAwsIotEndpoint.tfResourceType, { endpointType: 'iot:Data-ATS' })).toBe(true)
+    const endpoint = `\${data.aws_iot_endpoint.${Object.keys(tf.data.aws_iot_endpoint!)[0]}.endpoint_address}`
+    expect(resource('aws_lambda_function', 'chat/function')).toMatchObject({ environment: { variables: { STREAMDESK_IOT_ENDPOINT: endpoint } } })
+  })
+
+  it('deploys the chat Lambda with its configuration and no retries of asynchronous invocations', () => {
+    expect(
+      Testing.toHaveResourceWithProperties(synth, LambdaFunction.tfResourceType, {
+        functionName: 'sd-test-chat',
+        runtime: 'nodejs22.x',
+        handler: 'index.handler',
+        timeout: 900,
+        role: reference('aws_iam_role', 'chat/role', 'arn'),
+        environment: {
+          variables: {
+            STREAMDESK_TOPIC_PREFIX: 'sdt',
+            STREAMDESK_MODELS: JSON.stringify(config.models),
+            STREAMDESK_IDENTITY_POOL_ID: reference('aws_cognito_identity_pool', 'auth/identity-pool', 'id'),
+          },
+        },
+      }),
+    ).toBe(true)
+    expect(
+      Testing.toHaveResourceWithProperties(synth, LambdaFunctionEventInvokeConfig.tfResourceType, {
+        functionName: reference('aws_lambda_function', 'chat/function', 'function_name'),
+        maximumRetryAttempts: 0,
+      }),
+    ).toBe(true)
+    const chat = resource('aws_lambda_function', 'chat/function')
+    expect(chat.filename).toMatch(/^assets\/.+\/archive\.zip$/)
+    expect(chat.source_code_hash).toBe(`\${filebase64sha256("${chat.filename as string}")}`)
+  })
+
+  it('deploys the attach-policy Lambda with the IoT policy\'s name', () => {
+    expect(
+      Testing.toHaveResourceWithProperties(synth, LambdaFunction.tfResourceType, {
+        functionName: 'sd-test-attach-policy',
+        runtime: 'nodejs22.x',
+        handler: 'index.handler',
+        environment: {
+          variables: {
+            STREAMDESK_IOT_POLICY_NAME: reference('aws_iot_policy', 'realtime/user-policy', 'name'),
+            STREAMDESK_IDENTITY_POOL_ID: reference('aws_cognito_identity_pool', 'auth/identity-pool', 'id'),
+          },
+        },
+      }),
+    ).toBe(true)
+  })
+
+  it('bundles each Lambda into loadable CommonJS exporting its handler', () => {
+    const require = createRequire(import.meta.url)
+    for (const name of ['chat/chat/code', 'realtime/attach-policy/code']) {
+      const bundle = path.join(bundleDir, 'streamdesk', ...name.split('/'), 'index.js')
+      expect(typeof (require(bundle) as { handler?: unknown }).handler, name).toBe('function')
+    }
+  })
+
+  it('keeps each function\'s logs in its own log group, with retention', () => {
+    for (const fn of ['sd-test-chat', 'sd-test-attach-policy']) {
+      expect(Testing.toHaveResourceWithProperties(synth, CloudwatchLogGroup.tfResourceType, { name: `/aws/lambda/${fn}`, retentionInDays: 14 })).toBe(true)
+    }
+  })
+
+  it('lets the chat Lambda stream only the configured models, publish only under its prefix, read only stop requests and the configured secret', () => {
+    expect(policyOf('aws_iam_role_policy', 'chat/permissions').Statement).toEqual([
+      {
+        Sid: 'WriteOwnLogs',
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: [`${reference('aws_cloudwatch_log_group', 'chat/logs', 'arn')}:*`],
+      },
+      {
+        Sid: 'StreamConfiguredModels',
+        Effect: 'Allow',
+        Action: ['bedrock:InvokeModelWithResponseStream'],
+        Resource: [
+          'arn:aws:bedrock:eu-west-1:123456789012:inference-profile/eu.anthropic.claude-sonnet-4-20250514-v1:0',
+          'arn:aws:bedrock:*::foundation-model/anthropic.claude-sonnet-4-20250514-v1:0',
+          'arn:aws:bedrock:eu-west-1::foundation-model/amazon.titan-text-lite-v1',
+        ],
+      },
+      { Sid: 'PublishAnswers', Effect: 'Allow', Action: ['iot:Publish', 'iot:RetainPublish'], Resource: [`${ARN}:topic/sdt/*`] },
+      { Sid: 'ReadStopRequests', Effect: 'Allow', Action: ['iot:GetRetainedMessage'], Resource: [`${ARN}:topic/sdt/*/control/*`] },
+      { Sid: 'ReadModelApiKeys', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: [SECRET] },
+    ])
+  })
+
+  it('lets the attach-policy Lambda attach policies and write its logs, nothing more', () => {
+    expect(policyOf('aws_iam_role_policy', 'attach-policy/permissions').Statement).toEqual([
+      {
+        Sid: 'WriteOwnLogs',
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: [`${reference('aws_cloudwatch_log_group', 'attach-policy/logs', 'arn')}:*`],
+      },
+      // "*" because AttachPolicy's only resource types are certificates and thing groups; a Cognito identity has no ARN.
+      { Sid: 'AttachUserPolicyToCallers', Effect: 'Allow', Action: ['iot:AttachPolicy'], Resource: ['*'] },
+    ])
+  })
+
+  it('never grants a wildcard action, nor "*" as a resource except where AWS requires it', () => {
+    const statements = allPolicies().flatMap(({ where, document }) => document.Statement.map((statement) => ({ where, statement })))
+    expect(statements.length).toBeGreaterThan(10)
+    for (const { where, statement } of statements) {
+      expect(statement.Effect, where).toBe('Allow')
+      for (const action of statement.Action) expect(action, where).toMatch(/^[a-z0-9-]+:[A-Za-z]+$/)
+      if (statement.Resource?.includes('*')) expect(statement, where).toMatchObject({ Sid: 'AttachUserPolicyToCallers', Action: ['iot:AttachPolicy'] })
+      for (const arn of statement.Resource ?? []) if (arn !== '*') expect(arn, where).toMatch(/^arn:aws:[a-z0-9-]+:|^\$\{aws_/)
+    }
+  })
+
+  it('attaches no AWS-managed policy to any role (in particular not AWSIoTDataAccess or AWSIoTConfigAccess)', () => {
+    expect(tf.resource).not.toHaveProperty('aws_iam_role_policy_attachment')
+    expect(tf.resource).not.toHaveProperty('aws_iam_policy_attachment')
+    expect(tf.resource).not.toHaveProperty('aws_iot_policy_attachment')
+    for (const [, role] of resources('aws_iam_role')) expect(role).not.toHaveProperty('managed_policy_arns')
+    expect(synth).not.toMatch(/arn:aws:iam::aws:policy|AWSIoTDataAccess|AWSIoTConfigAccess/)
+  })
+
+  it('outputs the app\'s CloudConfig as one object, and each value on its own', () => {
+    const value = tf.output.streamdesk_cloud_config!.value as Record<string, unknown>
+    expect(Object.keys(value).sort()).toEqual(Object.keys(CloudConfigSchema.shape).sort())
+    expect(value).toMatchObject({
+      version: 1,
+      region: 'eu-west-1',
+      topicPrefix: 'sdt',
+      userPoolId: reference('aws_cognito_user_pool', 'auth/user-pool', 'id'),
+      identityPoolId: reference('aws_cognito_identity_pool', 'auth/identity-pool', 'id'),
+      chatFunctionName: reference('aws_lambda_function', 'chat/function', 'function_name'),
+      models: config.models.map(({ id, label }) => ({ id, label })),
+    })
+    // What Terraform prints after an apply is exactly what the app accepts.
+    const applied = JSON.stringify(value)
+      .replace(/\$\{aws_cognito_user_pool\.[^}]+\.id\}/, 'eu-west-1_AbC123xyz')
+      .replace(/\$\{aws_cognito_user_pool_client\.[^}]+\.id\}/, '4f1n2k3l4m5n6o7p8q9r0s1t2u')
+      .replace(/\$\{aws_cognito_identity_pool\.[^}]+\.id\}/, 'eu-west-1:12345678-aaaa-bbbb-cccc-1234567890ab')
+      .replace(/\$\{data\.aws_iot_endpoint\.[^}]+\.endpoint_address\}/, 'a1b2c3d4e5f6g7-ats.iot.eu-west-1.amazonaws.com')
+      .replace(/\$\{aws_lambda_function\.chat[^}]+\.function_name\}/, 'sd-test-chat')
+      .replace(/\$\{aws_lambda_function\.realtime[^}]+\.function_name\}/, 'sd-test-attach-policy')
+    expect(parseCloudConfig(applied)).toMatchObject({ ok: true })
+    expect(Object.keys(tf.output).sort()).toEqual(
+      [
+        'attach_policy_function_name',
+        'chat_function_name',
+        'identity_pool_id',
+        'iot_endpoint',
+        'region',
+        'streamdesk_cloud_config',
+        'topic_prefix',
+        'user_pool_client_id',
+        'user_pool_id',
+      ].sort(),
+    )
+  })
+
+  it('keeps the Terraform state outside the generated folder', () => {
+    expect(JSON.parse(synth).terraform.backend).toEqual({ local: { path: '../../../terraform.streamdesk.tfstate' } })
+  })
+
+  it('matches the snapshot (asset hashes and paths scrubbed)', () => {
+    const scrubbed = synth.replace(/assets\/([\w-]+)\/[0-9A-F]{32}\/archive\.zip/g, 'assets/$1/<ASSET-HASH>/archive.zip')
+    expect(JSON.parse(scrubbed)).toMatchSnapshot()
+  })
+})

@@ -1,0 +1,167 @@
+import Sqlite from 'better-sqlite3'
+import { describe, expect, it } from 'vitest'
+import { AnswerWriter, type AnswerSink, type HistoryWriteProblem } from '../../../src-main/core/history/answer-writer'
+import type { HistoryStore } from '../../../src-main/core/history/history-store'
+import type { AnswerOutcome } from '../../../src-main/core/history/history-types'
+import { MODELS, openTempStore } from './temp-history'
+
+/** Passes writes to the store, counting them; `failWith` makes them throw, as a full disk would. */
+class CountingSink implements AnswerSink {
+  progressWrites = 0
+  finishWrites = 0
+  failWith: Error | undefined
+  constructor(private readonly store: HistoryStore) {}
+
+  saveAnswerProgress(streamId: string, modelId: string, text: string): boolean {
+    if (this.failWith) throw this.failWith
+    this.progressWrites += 1
+    return this.store.saveAnswerProgress(streamId, modelId, text)
+  }
+
+  finishAnswer(streamId: string, modelId: string, outcome: AnswerOutcome): boolean {
+    if (this.failWith) throw this.failWith
+    this.finishWrites += 1
+    return this.store.finishAnswer(streamId, modelId, outcome)
+  }
+}
+
+async function setUp(options: { busyTimeoutMs?: number } = {}) {
+  const { store, clock, path } = await openTempStore(options)
+  const { id } = store.createConversation('q')
+  store.addTurn(id, 'q', 's1', MODELS)
+  const sink = new CountingSink(store)
+  const problems: HistoryWriteProblem[] = []
+  let recoveries = 0
+  const writer = new AnswerWriter({
+    sink,
+    clock,
+    onError: (problem) => problems.push(problem),
+    onRecovered: () => (recoveries += 1),
+  })
+  const stored = (modelId = 'llama3-2') => store.getConversation(id)!.turns[0]!.answers.find((a) => a.modelId === modelId)!
+  return { store, clock, path, sink, writer, problems, stored, recoveries: () => recoveries, conversationId: id }
+}
+
+describe('AnswerWriter', () => {
+  it('writes the first delta at once, then at most once per 300 ms, then the end at once', async () => {
+    const { writer, clock, sink, stored, store } = await setUp()
+    writer.append('s1', 'llama3-2', 'a')
+    expect(sink.progressWrites).toBe(1)
+    expect(stored().text).toBe('a')
+
+    // 999 more deltas, one per millisecond: writes at 300, 600 and 900 ms only (each timer fires before that
+    // millisecond's delta arrives, so the 900 ms write holds 900 characters).
+    for (let i = 1; i < 1000; i++) {
+      clock.advance(1)
+      writer.append('s1', 'llama3-2', 'a')
+    }
+    expect(sink.progressWrites).toBe(4)
+    expect(stored().text.length).toBe(900)
+    expect(stored().status).toBe('streaming')
+
+    writer.finish('s1', 'llama3-2', { status: 'complete', usage: { outputTokens: 1000 } })
+    expect(sink.finishWrites).toBe(1)
+    expect(stored()).toMatchObject({ text: 'a'.repeat(1000), status: 'complete', usage: { outputTokens: 1000 } })
+    // Nothing left pending: no timer writes again, and late deltas are ignored.
+    clock.advance(1000)
+    writer.append('s1', 'llama3-2', 'late')
+    expect(sink.progressWrites).toBe(4)
+    expect(stored().text).toBe('a'.repeat(1000))
+    expect(writer.unsavedCount).toBe(0)
+    store.close()
+  })
+
+  it('writes the tail of a quiet stream when the interval ends, and throttles each answer separately', async () => {
+    const { writer, clock, sink, stored, store } = await setUp()
+    writer.append('s1', 'llama3-2', 'Hel')
+    writer.append('s1', 'qwen2-5', 'Bon')
+    clock.advance(10)
+    writer.append('s1', 'llama3-2', 'lo')
+    writer.append('s1', 'qwen2-5', 'jour')
+    expect(sink.progressWrites).toBe(2)
+    expect([stored('llama3-2').text, stored('qwen2-5').text]).toEqual(['Hel', 'Bon'])
+    clock.advance(290)
+    expect(sink.progressWrites).toBe(4)
+    expect([stored('llama3-2').text, stored('qwen2-5').text]).toEqual(['Hello', 'Bonjour'])
+    store.close()
+  })
+
+  it('flushes everything pending at once, e.g. before quitting', async () => {
+    const { writer, clock, stored, store } = await setUp()
+    writer.append('s1', 'llama3-2', 'one ')
+    clock.advance(5)
+    writer.append('s1', 'llama3-2', 'two')
+    expect(writer.unsavedCount).toBe(1)
+    expect(writer.flush()).toBe(0)
+    expect(stored().text).toBe('one two')
+    store.close()
+  })
+
+  it('keeps the text through a failing disk, reports it once, and writes everything when writing works again', async () => {
+    const { writer, clock, sink, stored, problems, recoveries, store } = await setUp()
+    writer.append('s1', 'llama3-2', 'saved ')
+    sink.failWith = new Sqlite.SqliteError('database or disk is full', 'SQLITE_FULL')
+
+    clock.advance(300)
+    expect(() => writer.append('s1', 'llama3-2', 'while ')).not.toThrow()
+    expect(() => writer.append('s1', 'qwen2-5', 'other')).not.toThrow()
+    clock.advance(300)
+    expect(() => writer.append('s1', 'llama3-2', 'full')).not.toThrow()
+    expect(() => writer.finish('s1', 'llama3-2', { status: 'complete' })).not.toThrow()
+    clock.advance(5_000)
+    // One report for the whole episode, in words the user can act on.
+    expect(problems).toHaveLength(1)
+    expect(problems[0]).toMatchObject({ streamId: 's1', modelId: 'llama3-2' })
+    expect(problems[0]!.message).toMatch(/^History could not be saved: the disk is full\./)
+    expect(writer.unsavedCount).toBe(2)
+    expect(stored().text).toBe('saved ')
+
+    sink.failWith = undefined
+    clock.advance(1_000)
+    expect(stored()).toMatchObject({ text: 'saved while full', status: 'complete' })
+    expect(stored('qwen2-5')).toMatchObject({ text: 'other', status: 'streaming' })
+    expect(recoveries()).toBe(1)
+    expect(writer.unsavedCount).toBe(0)
+    store.close()
+  })
+
+  it('survives a real SQLite write error (the file locked by another program) and recovers', async () => {
+    const { writer, clock, path, stored, problems, recoveries, store } = await setUp({ busyTimeoutMs: 10 })
+    writer.append('s1', 'llama3-2', 'before ')
+    const other = new Sqlite(path)
+    other.exec('BEGIN IMMEDIATE')
+    try {
+      clock.advance(300)
+      writer.append('s1', 'llama3-2', 'during')
+      writer.finish('s1', 'llama3-2', { status: 'stopped' })
+      expect(problems).toHaveLength(1)
+      expect((problems[0]!.error as { code: string }).code).toBe('SQLITE_BUSY')
+      expect(problems[0]!.message).toMatch(/in use by another program/)
+    } finally {
+      other.exec('ROLLBACK')
+      other.close()
+    }
+    expect(stored()).toMatchObject({ text: 'before ', status: 'streaming' })
+    clock.advance(1_000)
+    expect(stored()).toMatchObject({ text: 'before during', status: 'stopped' })
+    expect(recoveries()).toBe(1)
+    store.close()
+  })
+
+  it('stops writing an answer whose conversation was deleted, without reporting an error', async () => {
+    const { writer, clock, sink, problems, store, conversationId } = await setUp()
+    writer.append('s1', 'llama3-2', 'x')
+    store.deleteConversation(conversationId)
+    clock.advance(300)
+    writer.append('s1', 'llama3-2', 'y')
+    clock.advance(300)
+    writer.append('s1', 'llama3-2', 'z')
+    clock.advance(1_000)
+    expect(sink.progressWrites).toBe(2)
+    expect(writer.unsavedCount).toBe(0)
+    expect(clock.pendingTimers).toBe(0)
+    writer.finish('s1', 'llama3-2', { status: 'complete' })
+    expect(problems).toEqual([])
+    store.close()
+  })
+})

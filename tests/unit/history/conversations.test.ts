@@ -1,0 +1,136 @@
+import Sqlite from 'better-sqlite3'
+import { describe, expect, it } from 'vitest'
+import { HistoryStore, titleFromPrompt } from '../../../src-main/core/history/history-store'
+import { MODELS, START, addAnsweredTurn, openTempStore } from './temp-history'
+
+describe('HistoryStore conversations', () => {
+  it('titles a conversation from the first line of its first prompt, cut at 80 characters', () => {
+    expect(titleFromPrompt('  What is   the weather\nin Tokyo?')).toBe('What is the weather')
+    expect(titleFromPrompt('\n\n  ')).toBe('New conversation')
+    const long = titleFromPrompt('あ'.repeat(100))
+    expect(Array.from(long)).toHaveLength(80)
+    expect(long.endsWith('…')).toBe(true)
+    // Cut by code points: an emoji is never split in half.
+    expect(titleFromPrompt('😀'.repeat(100))).toBe(`${'😀'.repeat(79)}…`)
+  })
+
+  it('stores a turn with one streaming answer per model, then progress and the end of each', async () => {
+    const { store, clock } = await openTempStore()
+    const { id } = store.createConversation('Hello there')
+    expect(store.addTurn(id, 'Hello there', 'stream-1', MODELS)).toMatchObject({ index: 0 })
+    clock.advance(500)
+    expect(store.saveAnswerProgress('stream-1', 'llama3-2', 'Hi')).toBe(true)
+    expect(store.finishAnswer('stream-1', 'llama3-2', { status: 'complete', text: 'Hi!', usage: { inputTokens: 5, outputTokens: 2 } })).toBe(true)
+    expect(store.finishAnswer('stream-1', 'qwen2-5', { status: 'error', error: { code: 'timeout', message: 'No answer in 60 s' } })).toBe(true)
+    // A finished answer is not overwritten by a late progress write, and unknown streams are reported as such.
+    expect(store.saveAnswerProgress('stream-1', 'llama3-2', 'stale')).toBe(false)
+    expect(store.saveAnswerProgress('nope', 'llama3-2', 'x')).toBe(false)
+
+    const conversation = store.getConversation(id)!
+    expect(conversation).toMatchObject({ id, title: 'Hello there', pinned: false, createdAt: START, updatedAt: START })
+    expect(conversation.turns).toHaveLength(1)
+    expect(conversation.turns[0]).toMatchObject({ index: 0, prompt: 'Hello there', streamId: 'stream-1', createdAt: START })
+    expect(conversation.turns[0]!.answers).toEqual([
+      {
+        id: expect.any(Number),
+        modelId: 'llama3-2',
+        modelLabel: 'Llama 3.2',
+        text: 'Hi!',
+        status: 'complete',
+        usage: { inputTokens: 5, outputTokens: 2 },
+        startedAt: START,
+        updatedAt: START + 500,
+      },
+      {
+        id: expect.any(Number),
+        modelId: 'qwen2-5',
+        modelLabel: 'Qwen 2.5',
+        text: '',
+        status: 'error',
+        error: { code: 'timeout', message: 'No answer in 60 s' },
+        startedAt: START,
+        updatedAt: START + 500,
+      },
+    ])
+    store.close()
+  })
+
+  it('numbers turns in order and refuses a turn for an unknown conversation', async () => {
+    const { store } = await openTempStore()
+    const { id } = store.createConversation('first')
+    addAnsweredTurn(store, id, 'first', 's1', ['a'])
+    expect(store.addTurn(id, 'second', 's2', MODELS).index).toBe(1)
+    expect(store.getConversation(id)!.turns.map((t) => t.prompt)).toEqual(['first', 'second'])
+    expect(() => store.addTurn('missing', 'x', 's3', MODELS)).toThrow(/No conversation/)
+    expect(() => store.addTurn(id, 'x', 's4', [])).toThrow(/at least one model/)
+    store.close()
+  })
+
+  it('lists pinned conversations first, then by last activity, newest first, in pages', async () => {
+    const { store, clock } = await openTempStore()
+    const ids: string[] = []
+    for (let i = 0; i < 5; i++) {
+      ids.push(store.createConversation(`conversation ${i}`).id)
+      clock.advance(1000)
+    }
+    // Activity in conversation 1 moves it to the top; pinning 3 puts it above everything.
+    store.addTurn(ids[1]!, 'follow-up', 'follow-1', MODELS)
+    expect(store.setPinned(ids[3]!, true)).toBe(true)
+    expect(store.listConversations().map((c) => c.title)).toEqual([
+      'conversation 3',
+      'conversation 1',
+      'conversation 4',
+      'conversation 2',
+      'conversation 0',
+    ])
+    expect(store.listConversations({ limit: 2, offset: 2 }).map((c) => c.title)).toEqual(['conversation 4', 'conversation 2'])
+    expect(store.listConversations()[0]).toMatchObject({ pinned: true })
+    expect(store.setPinned('missing', true)).toBe(false)
+    store.close()
+  })
+
+  it('renames (trimmed, never empty) and deletes conversations with their turns and answers', async () => {
+    const { store, path } = await openTempStore()
+    const { id } = store.createConversation('old')
+    addAnsweredTurn(store, id, 'old', 's1', ['answer one', 'answer two'])
+    expect(store.renameConversation(id, '  New\n name ')).toBe(true)
+    expect(store.getConversation(id)!.title).toBe('New name')
+    expect(() => store.renameConversation(id, '   ')).toThrow(/empty/)
+    expect(store.renameConversation('missing', 'x')).toBe(false)
+
+    expect(store.deleteConversation(id)).toBe(true)
+    expect(store.getConversation(id)).toBeUndefined()
+    expect(store.deleteConversation(id)).toBe(false)
+    store.close()
+    const raw = new Sqlite(path, { readonly: true })
+    expect(raw.prepare('SELECT (SELECT count(*) FROM turns) + (SELECT count(*) FROM answers) AS n').get()).toEqual({ n: 0 })
+    raw.close()
+  })
+
+  it('marks answers left streaming by a crash as interrupted, keeping their text', async () => {
+    const { store, path } = await openTempStore()
+    const { id } = store.createConversation('q')
+    store.addTurn(id, 'q', 's1', MODELS)
+    store.saveAnswerProgress('s1', 'llama3-2', 'partial text')
+    store.finishAnswer('s1', 'qwen2-5', { status: 'complete', text: 'done' })
+    store.close()
+
+    const reopened = await HistoryStore.open(path)
+    expect(reopened.markInterruptedOnStartup()).toBe(1)
+    expect(reopened.markInterruptedOnStartup()).toBe(0)
+    const answers = reopened.getConversation(id)!.turns[0]!.answers
+    expect(answers.map((a) => [a.status, a.text])).toEqual([
+      ['interrupted', 'partial text'],
+      ['complete', 'done'],
+    ])
+    reopened.close()
+  })
+
+  it('leaves the file in WAL mode', async () => {
+    const { store, path } = await openTempStore()
+    const raw = new Sqlite(path)
+    expect(raw.pragma('journal_mode', { simple: true })).toBe('wal')
+    raw.close()
+    store.close()
+  })
+})

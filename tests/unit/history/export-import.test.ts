@@ -1,0 +1,202 @@
+import { describe, expect, it } from 'vitest'
+import { HistoryImportError, MAX_IMPORT_CHARS, type HistoryDocument } from '../../../src-main/core/history/history-export'
+import type { HistoryStore } from '../../../src-main/core/history/history-store'
+import { MODELS, START, addAnsweredTurn, openTempStore } from './temp-history'
+
+/** Two conversations covering every field: pinned, renamed, Japanese, usage, error, stopped and interrupted. */
+async function populatedStore() {
+  const opened = await openTempStore()
+  const { store, clock } = opened
+  const weather = store.createConversation('東京の天気は？')
+  addAnsweredTurn(store, weather.id, '東京の天気は？\n詳しく教えて', 'stream-a', ['東京の天気は晴れです。', 'Sunny, **25 °C**.'])
+  clock.advance(60_000)
+  store.addTurn(weather.id, 'And tomorrow?', 'stream-b', MODELS)
+  store.finishAnswer('stream-b', 'llama3-2', { status: 'stopped', text: 'Tomorrow it' })
+  store.finishAnswer('stream-b', 'qwen2-5', {
+    status: 'error',
+    error: { code: 'rate-limited', message: 'Too many requests' },
+    usage: { inputTokens: 12 },
+  })
+  store.setPinned(weather.id, true)
+
+  clock.advance(60_000)
+  const code = store.createConversation('Write a sorting function')
+  store.addTurn(code.id, 'Write a sorting function', 'stream-c', MODELS.slice(0, 1))
+  store.saveAnswerProgress('stream-c', 'llama3-2', 'function sort(xs) {')
+  store.markInterruptedOnStartup()
+  store.renameConversation(code.id, 'Sorting in JS')
+  return { ...opened, ids: { weather: weather.id, code: code.id } }
+}
+
+function withoutExportTime(json: string): Omit<HistoryDocument, 'exportedAt'> {
+  const { exportedAt: _ignored, ...rest } = JSON.parse(json) as HistoryDocument
+  return rest
+}
+
+describe('history export and import', () => {
+  it('round-trips JSON exactly into an empty history', async () => {
+    const { store: source } = await populatedStore()
+    const exported = source.exportAll('json')
+    const document = JSON.parse(exported) as HistoryDocument
+    expect(document).toMatchObject({ format: 'streamdesk-history', version: 1, exportedAt: new Date(START + 120_000).toISOString() })
+    expect(document.conversations.map((c) => c.title)).toEqual(['東京の天気は？', 'Sorting in JS'])
+
+    const { store: target } = await openTempStore()
+    expect(target.importJson(exported)).toEqual({ conversations: 2, turns: 3, answers: 5, renamedConversations: 0 })
+    expect(withoutExportTime(target.exportAll('json'))).toEqual(withoutExportTime(exported))
+    // Imported prompts and finished answers are searchable, the interrupted one too.
+    expect(target.search('天気は晴れ').hits.map((h) => h.kind)).toEqual(['answer'])
+    expect(target.search('詳しく教えて').hits.map((h) => h.kind)).toEqual(['prompt'])
+    expect(target.search('sort(xs)').hits.map((h) => [h.kind, h.answer?.modelId])).toEqual([['answer', 'llama3-2']])
+    expect(target.listConversations().map((c) => c.pinned)).toEqual([true, false])
+    // The index triggers were set aside for the bulk import only: new answers are indexed as before.
+    const { id } = target.createConversation('after the import')
+    target.addTurn(id, 'after the import', 'stream-new', MODELS.slice(0, 1))
+    target.finishAnswer('stream-new', 'llama3-2', { status: 'complete', text: 'an okapi appears' })
+    expect(target.search('okapi').hits).toHaveLength(1)
+    expect(target.search('after the import').hits.map((h) => h.kind)).toEqual(['prompt'])
+    source.close()
+    target.close()
+  })
+
+  it('gives colliding conversations and stream ids new ones instead of overwriting', async () => {
+    const { store, ids } = await populatedStore()
+    const before = store.getConversation(ids.weather)
+    const single = store.exportConversation(ids.weather, 'json')!
+    expect(store.importJson(single)).toEqual({ conversations: 1, turns: 2, answers: 4, renamedConversations: 1 })
+    expect(store.getConversation(ids.weather)).toEqual(before)
+    const copies = store.listConversations().filter((c) => c.title === '東京の天気は？')
+    expect(copies).toHaveLength(2)
+    const copy = store.getConversation(copies.find((c) => c.id !== ids.weather)!.id)!
+    expect(copy.turns.map((t) => t.streamId)).toEqual([expect.stringMatching(/^imported-/), expect.stringMatching(/^imported-/)])
+    expect(copy.turns.map((t) => t.answers.map((a) => a.text))).toEqual(before!.turns.map((t) => t.answers.map((a) => a.text)))
+    store.close()
+  })
+
+  it('imports an answer exported mid-stream as interrupted', async () => {
+    const { store } = await openTempStore()
+    const { id } = store.createConversation('live')
+    store.addTurn(id, 'live', 'live-1', MODELS.slice(0, 1))
+    store.saveAnswerProgress('live-1', 'llama3-2', 'half an ans')
+    const exported = store.exportConversation(id, 'json')!
+    expect(JSON.parse(exported).conversations[0].turns[0].answers[0].status).toBe('streaming')
+    const { store: target } = await openTempStore()
+    target.importJson(exported)
+    expect(target.getConversation(id)!.turns[0]!.answers[0]).toMatchObject({ status: 'interrupted', text: 'half an ans' })
+    store.close()
+    target.close()
+  })
+
+  it('writes readable Markdown: title, prompts as quotes, each answer under its model', async () => {
+    const { store, ids } = await populatedStore()
+    const markdown = store.exportConversation(ids.weather, 'markdown')!
+    expect(markdown).toContain('# 東京の天気は？\n')
+    expect(markdown).toContain('## Prompt 1\n\n> 東京の天気は？\n> 詳しく教えて\n')
+    expect(markdown).toContain('### Llama 3.2\n\n東京の天気は晴れです。\n')
+    expect(markdown).toContain('### Qwen 2.5\n\nSunny, **25 °C**.\n')
+    expect(markdown).toContain('## Prompt 2\n\n> And tomorrow?\n')
+    expect(markdown).toContain('### Llama 3.2 _(stopped)_\n\nTomorrow it')
+    expect(markdown).toContain('### Qwen 2.5 _(error: Too many requests)_\n\n_(no text)_')
+    expect(markdown).not.toContain('Sorting in JS')
+
+    const all = store.exportAll('markdown')
+    expect(all).toContain('# Sorting in JS')
+    expect(all).toContain('### Llama 3.2 _(interrupted)_\n\nfunction sort(xs) {')
+    expect(all.indexOf('# 東京の天気は？')).toBeLessThan(all.indexOf('# Sorting in JS'))
+    expect(store.exportConversation('missing', 'markdown')).toBeUndefined()
+    store.close()
+  })
+
+  describe('refuses malformed files with a clear message and changes nothing', () => {
+    const valid = (): HistoryDocument => ({
+      format: 'streamdesk-history',
+      version: 1,
+      exportedAt: '2024-05-01T12:00:00.000Z',
+      conversations: [
+        {
+          id: 'new-conversation',
+          title: 'A',
+          createdAt: '2024-05-01T12:00:00.000Z',
+          updatedAt: '2024-05-01T12:00:00.000Z',
+          pinned: false,
+          turns: [
+            {
+              prompt: 'p',
+              streamId: 'new-stream',
+              createdAt: '2024-05-01T12:00:00.000Z',
+              answers: [
+                {
+                  modelId: 'm',
+                  modelLabel: 'M',
+                  text: 't',
+                  status: 'complete',
+                  startedAt: '2024-05-01T12:00:00.000Z',
+                  updatedAt: '2024-05-01T12:00:00.000Z',
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    })
+    const answer = () => valid().conversations[0]!.turns[0]!.answers[0]!
+    const REMOVE = Symbol('remove')
+    /** The valid document as JSON, with the value at `path` replaced (or removed). */
+    const changed = (path: Array<string | number>, value: unknown): string => {
+      const doc = valid()
+      let node = doc as unknown as Record<string | number, unknown>
+      for (const key of path.slice(0, -1)) node = node[key] as Record<string | number, unknown>
+      const last = path.at(-1)!
+      if (value === REMOVE) delete node[last]
+      else node[last] = value
+      return JSON.stringify(doc)
+    }
+    const firstAnswer = ['conversations', 0, 'turns', 0, 'answers', 0]
+
+    const cases: Array<[string, () => string, RegExp]> = [
+      ['not JSON', () => '{"format": "streamdesk-history", ', /not valid JSON/],
+      ['a JSON array', () => '[1, 2, 3]', /not a StreamDesk history export/],
+      ['another format', () => changed(['format'], 'chatgpt-export'), /not a StreamDesk history export/],
+      ['a newer version', () => changed(['version'], 2), /format version 2; this version of StreamDesk reads version 1/],
+      ['a wrong status', () => changed([...firstAnswer, 'status'], 'done'), /conversations\[0\]\.turns\[0\]\.answers\[0\]\.status/],
+      ['a number for a date', () => changed(['conversations', 0, 'createdAt'], 1714564800000), /conversations\[0\]\.createdAt/],
+      ['a string for a boolean', () => changed(['conversations', 0, 'pinned'], 'yes'), /conversations\[0\]\.pinned/],
+      ['a missing field', () => changed(['conversations', 0, 'turns', 0, 'prompt'], REMOVE), /turns\[0\]\.prompt/],
+      ['an unknown field', () => changed(['conversations', 0, 'evil'], true), /conversations\[0\]/],
+      ['an id with a slash', () => changed(['conversations', 0, 'id'], '../etc'), /conversations\[0\]\.id/],
+      ['negative token counts', () => changed([...firstAnswer, 'usage'], { inputTokens: -1 }), /usage\.inputTokens/],
+      ['a model answering twice', () => changed(['conversations', 0, 'turns', 0, 'answers', 1], answer()), /at most once/],
+      ['an oversized answer', () => changed([...firstAnswer, 'text'], 'x'.repeat(4_000_001)), /answers\[0\]\.text/],
+      ['a file over the size limit', () => ' '.repeat(MAX_IMPORT_CHARS + 1), /too large to import/],
+      // A bad second conversation must stop the first one too.
+      [
+        'a bad conversation after a good one',
+        () => changed(['conversations', 1], { ...valid().conversations[0], id: 'x', turns: 'none' }),
+        /conversations\[1\]\.turns/,
+      ],
+    ]
+
+    let store: HistoryStore
+    it.each(cases)('%s', async (_name, makeFile, message) => {
+      ;({ store } = await populatedStore())
+      const before = store.exportAll('json')
+      let error: unknown
+      try {
+        store.importJson(makeFile())
+      } catch (caught) {
+        error = caught
+      }
+      expect(error).toBeInstanceOf(HistoryImportError)
+      expect((error as Error).message).toMatch(message)
+      expect((error as Error).message).toMatch(/Nothing was imported\.$/)
+      expect(store.exportAll('json')).toBe(before)
+      store.close()
+    })
+
+    it('accepts the valid document the cases are made from', async () => {
+      ;({ store } = await openTempStore())
+      expect(store.importJson(JSON.stringify(valid()))).toMatchObject({ conversations: 1 })
+      store.close()
+    })
+  })
+})

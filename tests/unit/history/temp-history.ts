@@ -1,0 +1,38 @@
+/** Temp-folder history stores for the history tests, on a manual clock. */
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { HistoryStore, type HistoryStoreOptions } from '../../../src-main/core/history/history-store'
+import { ManualClock } from '../../support/manual-clock'
+
+/** 2024-05-01T12:00:00.000Z: a fixed start, so timestamps and backup names are predictable. */
+export const START = Date.UTC(2024, 4, 1, 12)
+
+export function tempHistoryPath(): string {
+  return join(mkdtempSync(join(tmpdir(), 'streamdesk-history-')), 'history.sqlite')
+}
+
+/** A manual clock that starts at START instead of 0. */
+export function startedClock(): ManualClock {
+  const clock = new ManualClock()
+  clock.advance(START)
+  return clock
+}
+
+export async function openTempStore(options: HistoryStoreOptions & { path?: string } = {}) {
+  const path = options.path ?? tempHistoryPath()
+  const clock = options.clock instanceof ManualClock ? options.clock : startedClock()
+  const store = await HistoryStore.open(path, { ...options, clock })
+  return { store, path, clock }
+}
+
+export const MODELS = [
+  { id: 'llama3-2', label: 'Llama 3.2' },
+  { id: 'qwen2-5', label: 'Qwen 2.5' },
+]
+
+/** A conversation with one finished turn: each model answers with the given text. */
+export function addAnsweredTurn(store: HistoryStore, conversationId: string, prompt: string, streamId: string, answers: string[]): void {
+  store.addTurn(conversationId, prompt, streamId, MODELS.slice(0, answers.length))
+  answers.forEach((text, i) => store.finishAnswer(streamId, MODELS[i]!.id, { status: 'complete', text }))
+}
