@@ -1,10 +1,18 @@
 /**
- * The main process's core, composed: settings, the mode runtime (local broker + backend + MQTT session), chat
+ * The main process's core, composed: settings, history, the mode runtime (broker + backend + MQTT session), chat
  * orchestration and diagnostics, exposed as an IPC router and typed events. It does not import `electron`; the
  * Electron entry and the browser test harness are thin shells around it.
  */
 import { join } from 'node:path'
-import type { AppStatus, ConnectionState, ConnectionStatus, EventChannel, EventContract, ModelCheck } from '../shared/ipc-contract'
+import type {
+  AppStatus,
+  ConnectionState,
+  ConnectionStatus,
+  EventChannel,
+  EventContract,
+  ModelCheck,
+  Notice,
+} from '../shared/ipc-contract'
 import { DEFAULT_TOPIC_PREFIX, userStreamsFilter } from '../protocol/stream-protocol'
 import type { ModelResolver } from '../backend/model-provider'
 import { createOpenAiCompatibleProvider, probeOpenAiCompatible } from '../backend/providers/openai-compatible'
@@ -12,6 +20,10 @@ import { TypedEmitter } from '../lib/typed-emitter'
 import { systemClock, type Clock } from '../lib/clock'
 import { ChatService } from './chat/chat-service'
 import { DiagnosticsRecorder } from './diagnostics'
+import { AnswerWriter } from './history/answer-writer'
+import { historyHandlers } from './history/history-handlers'
+import { openHistory } from './history/open-history'
+import { StoredConversations } from './history/stored-conversations'
 import { createIpcRouter, type IpcRouter } from './ipc/ipc-router'
 import type { ModeRuntime, StartRuntime } from './mode-runtime'
 import type { SessionStatus } from './mqtt/mqtt-session'
@@ -50,9 +62,18 @@ const SESSION_TO_CONNECTION: Record<SessionStatus, ConnectionStatus> = {
 export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
   const clock = options.clock ?? systemClock
   const topicPrefix = options.topicPrefix ?? DEFAULT_TOPIC_PREFIX
-  const settings = await SettingsStore.open(join(options.userDataDir, 'settings.json'), options.secrets)
   const diagnostics = new DiagnosticsRecorder()
   const events = new TypedEmitter<AppEvents>((error) => diagnostics.error(`event listener failed: ${String(error)}`))
+  const notify = (notice: Notice) => events.emit('app:notice', notice)
+  const settings = await SettingsStore.open(join(options.userDataDir, 'settings.json'), options.secrets)
+  const history = await openHistory(join(options.userDataDir, 'history.sqlite'), clock)
+  const historyChanged = () => events.emit('history:changed', undefined)
+  const writer = new AnswerWriter({
+    sink: history.store,
+    clock,
+    onError: (problem) => notify({ level: 'error', message: problem.message }),
+    onRecovered: () => notify({ level: 'info', message: 'History is being saved again.' }),
+  })
   const models: ModelResolver = {
     resolve(modelId) {
       const model = settings.resolve(modelId)
@@ -60,13 +81,8 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
     },
   }
 
-  let connection: ConnectionState = { mode: 'local', status: 'starting', since: clock.now() }
-  const setConnection = (status: ConnectionStatus, detail?: string) => {
-    connection = { mode: connection.mode, status, since: clock.now(), ...(detail ? { detail } : {}) }
-    events.emit('connection:changed', connection)
-  }
-
   let runtime: ModeRuntime | undefined
+  let startFailure: string | undefined
   try {
     const start = options.startRuntime ?? startLocalMode
     runtime = await start({
@@ -75,42 +91,53 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
       onBackendFailure: (streamId, error) => diagnostics.error(`backend failed on ${streamId}: ${String(error)}`),
     })
   } catch (error) {
-    diagnostics.error(`mode failed to start: ${(error as Error).message}`)
-    setConnection('failed', `The local message broker could not start: ${(error as Error).message}`)
+    startFailure = `The local message broker could not start: ${(error as Error).message}`
+    diagnostics.error(startFailure)
   }
 
-  const notConnected = {
-    start: () => Promise.reject(new Error(connection.detail ?? 'Not connected.')),
-    stop: () => Promise.resolve(),
-  }
   const chat = new ChatService({
     userId: runtime?.userId ?? 'nobody',
     topicPrefix,
-    backend: runtime?.backend ?? notConnected,
-    isKnownModel: (modelId) => settings.has(modelId),
+    backend: runtime?.backend ?? { start: () => Promise.reject(new Error(startFailure)), stop: () => Promise.resolve() },
+    conversations: new StoredConversations(history.store, writer, historyChanged),
+    modelLabel: (modelId) => settings.resolve(modelId)?.label,
+    // Prompts wait in the queue until the session is connected and subscribed.
+    online: false,
     emitUpdates: (updates) => events.emit('chat:updates', updates),
     diagnostics,
     clock,
   })
 
+  let connection: ConnectionState = { mode: runtime?.mode ?? 'local', status: 'starting', since: clock.now() }
+  let subscribed = false
+  const setConnection = (status: ConnectionStatus, detail?: string) => {
+    connection = { mode: connection.mode, status, since: clock.now(), ...(detail ? { detail } : {}) }
+    events.emit('connection:changed', connection)
+    void chat.setOnline(subscribed && status === 'connected')
+  }
+  if (startFailure) setConnection('failed', startFailure)
+
   if (runtime) {
     const { session, userId } = runtime
-    connection = { ...connection, mode: runtime.mode }
     session.on('status', (status, detail) => setConnection(SESSION_TO_CONNECTION[status], detail))
     try {
       await session.connect()
       await session.subscribe(userStreamsFilter(topicPrefix, userId), (topic, payload) => chat.receive(topic, payload))
+      subscribed = true
+      setConnection(SESSION_TO_CONNECTION[session.status])
     } catch (error) {
       diagnostics.error((error as Error).message)
       setConnection('failed', (error as Error).message)
     }
   }
 
+  const maintenance = history.startMaintenance({ clock, notify })
+
   const status = (): AppStatus => ({
     version: options.appVersion,
     connection,
     userLabel: runtime?.userLabel ?? 'Not signed in',
-    notices: [...settings.notices],
+    notices: [...settings.notices, ...history.notices],
   })
 
   const router = createIpcRouter({
@@ -120,14 +147,10 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
     'settings:remove-model': (modelId) => settings.removeModel(modelId),
     'settings:select-models': (modelIds) => settings.selectModels(modelIds),
     'models:check': (modelIds) => Promise.all(modelIds.map((id) => checkModel(settings, id))),
-    'chat:send': (request) => {
-      if (connection.status !== 'connected' && connection.status !== 'reconnecting') {
-        throw new Error(`Not connected: ${connection.detail ?? connection.status}`)
-      }
-      return chat.send(request)
-    },
+    'chat:send': (request) => chat.send(request),
     'chat:stop': (request) => chat.stop(request),
     'diagnostics:get': () => diagnostics.snapshot(chat.activeStreamCount),
+    ...historyHandlers(history.store, historyChanged),
   })
 
   return {
@@ -137,7 +160,11 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
     diagnostics,
     async stop() {
       chat.dispose()
+      maintenance.stop()
       await runtime?.close()
+      writer.flush()
+      writer.dispose()
+      history.store.close()
       events.removeAllListeners()
     },
   }

@@ -85,7 +85,11 @@ export interface StopStreamRequest {
   modelId?: string
 }
 
-export type StreamStatus = 'streaming' | 'complete' | 'stopped' | 'error'
+/**
+ * 'queued': waiting for the connection to the broker (sent when it returns, or cancelled with stop);
+ * 'interrupted': the app stopped while this answer streamed (shown from history after a restart).
+ */
+export type StreamStatus = 'queued' | 'streaming' | 'complete' | 'stopped' | 'error' | 'interrupted'
 
 export interface StreamError {
   code: string
@@ -116,6 +120,78 @@ export interface Diagnostics {
   lastErrors: string[]
 }
 
+export interface ConversationSummary {
+  id: string
+  title: string
+  createdAt: number
+  updatedAt: number
+  pinned: boolean
+}
+
+export interface StoredAnswer {
+  modelId: string
+  modelLabel: string
+  text: string
+  status: StreamStatus
+  error?: StreamError
+  usage?: { inputTokens?: number; outputTokens?: number }
+}
+
+export interface StoredTurn {
+  index: number
+  prompt: string
+  streamId: string
+  createdAt: number
+  answers: StoredAnswer[]
+}
+
+export interface ConversationDetail extends ConversationSummary {
+  turns: StoredTurn[]
+}
+
+/** Plain text plus the ranges to mark; the UI wraps them in <mark> as text nodes, never as HTML. */
+export interface HighlightedText {
+  text: string
+  matches: Array<{ start: number; end: number }>
+}
+
+export interface SearchHit {
+  kind: 'prompt' | 'answer'
+  conversationId: string
+  conversationTitle: string
+  turnIndex: number
+  modelLabel?: string
+  at: number
+  snippet: HighlightedText
+}
+
+export interface SearchResults {
+  hits: SearchHit[]
+  /** False when only recent messages were searched (queries of 1-2 characters). */
+  complete: boolean
+}
+
+export interface ExportRequest {
+  /** One conversation, or all of them when absent. */
+  conversationId?: string
+  format: 'markdown' | 'json'
+}
+
+export interface ExportedFile {
+  fileName: string
+  mimeType: string
+  content: string
+}
+
+export interface ImportResult {
+  conversations: number
+}
+
+export interface Notice {
+  level: 'info' | 'warning' | 'error'
+  message: string
+}
+
 export interface InvokeContract {
   'app:get-status': { args: []; result: AppStatus }
   'settings:get': { args: []; result: PublicSettings }
@@ -126,11 +202,23 @@ export interface InvokeContract {
   'chat:send': { args: [SendPromptRequest]; result: SendPromptResult }
   'chat:stop': { args: [StopStreamRequest]; result: void }
   'diagnostics:get': { args: []; result: Diagnostics }
+  'history:list': { args: [query: { limit?: number; offset?: number }]; result: ConversationSummary[] }
+  'history:get': { args: [conversationId: string]; result: ConversationDetail | null }
+  'history:rename': { args: [conversationId: string, title: string]; result: void }
+  'history:pin': { args: [conversationId: string, pinned: boolean]; result: void }
+  'history:delete': { args: [conversationId: string]; result: void }
+  'history:search': { args: [query: string]; result: SearchResults }
+  'history:export': { args: [ExportRequest]; result: ExportedFile }
+  'history:import': { args: [json: string]; result: ImportResult }
 }
 
 export interface EventContract {
   'chat:updates': StreamUpdate[]
   'connection:changed': ConnectionState
+  /** The conversation list changed (a new conversation or turn, a rename, an import…). */
+  'history:changed': void
+  /** Something the user should see now, e.g. history could not be saved because the disk is full. */
+  'app:notice': Notice
 }
 
 export type InvokeChannel = keyof InvokeContract
@@ -148,9 +236,17 @@ export const INVOKE_CHANNELS = [
   'chat:send',
   'chat:stop',
   'diagnostics:get',
+  'history:list',
+  'history:get',
+  'history:rename',
+  'history:pin',
+  'history:delete',
+  'history:search',
+  'history:export',
+  'history:import',
 ] as const satisfies readonly InvokeChannel[]
 
-export const EVENT_CHANNELS = ['chat:updates', 'connection:changed'] as const satisfies readonly EventChannel[]
+export const EVENT_CHANNELS = ['chat:updates', 'connection:changed', 'history:changed', 'app:notice'] as const satisfies readonly EventChannel[]
 
 // The compiler rejects a channel that the contract declares but the runtime lists above forget.
 type Missing<L extends readonly string[], U extends string> = [Exclude<U, L[number]>] extends [never] ? true : false

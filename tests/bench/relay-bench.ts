@@ -17,6 +17,7 @@ import { DEFAULT_TOPIC_PREFIX, userStreamsFilter, type ChunkMessage } from '../.
 import type { StreamUpdate } from '../../src-main/shared/ipc-contract'
 import type { Mosquitto } from '../support/mosquitto'
 import { percentile } from './stats'
+import { memoryHistory } from '../support/memory-history'
 
 export type RelayPath = 'direct (no broker)' | 'embedded broker (aedes)' | 'Mosquitto'
 
@@ -149,7 +150,9 @@ export async function measureRelay(path: RelayPath, mosquitto: Mosquitto): Promi
     userId,
     topicPrefix,
     backend,
-    isKnownModel: () => true,
+    conversations: (await memoryHistory()).conversations,
+    modelLabel: (modelId) => modelId,
+    online: true,
     diagnostics: new DiagnosticsRecorder(),
     // Frame batching is the renderer's pacing, not relay cost: flush at once so only the relay is measured.
     updateIntervalMs: 0,

@@ -9,7 +9,7 @@ import type { ChatRequest } from '../../backend/chat-handler'
 import type { SendPromptRequest, SendPromptResult, StopStreamRequest, StreamStatus, StreamUpdate } from '../../shared/ipc-contract'
 import { ReorderBuffer } from './reorder-buffer'
 import { UpdateBatcher } from './update-batcher'
-import { ConversationMemory } from './conversation-memory'
+import type { ConversationLog } from './conversation-log'
 import type { DiagnosticsRecorder } from '../diagnostics'
 import { systemClock, type Clock, type TimerHandle } from '../../lib/clock'
 
@@ -24,7 +24,12 @@ export interface ChatServiceOptions {
   userId: string
   topicPrefix: string
   backend: ChatBackend
-  isKnownModel: (modelId: string) => boolean
+  /** Where conversations are kept (the history store in the app). */
+  conversations: ConversationLog
+  /** The label of a configured model, undefined for an unknown id. */
+  modelLabel: (modelId: string) => string | undefined
+  /** Whether the broker is reachable now; prompts sent while it is not wait in a queue. Default true. */
+  online?: boolean
   emitUpdates: (updates: StreamUpdate[]) => void
   diagnostics: DiagnosticsRecorder
   clock?: Clock
@@ -40,7 +45,6 @@ export interface ChatServiceOptions {
 
 interface ModelStream {
   readonly buffer: ReorderBuffer
-  readonly parts: string[]
   status: StreamStatus
   lastHeardAt: number
   stalled: boolean
@@ -49,8 +53,11 @@ interface ModelStream {
 
 interface ActiveStream {
   models: Map<string, ModelStream>
-  saveAnswer: (modelId: string, answer: string) => void
+  /** The backend request, kept while the stream waits for the connection. */
+  queued?: ChatRequest
 }
+
+const isOpen = (status: StreamStatus) => status === 'streaming' || status === 'queued'
 
 const RECENTLY_FINISHED_LIMIT = 1_000
 
@@ -58,7 +65,7 @@ export class ChatService {
   private readonly active = new Map<string, ActiveStream>()
   /** Streams that ended recently: their late redeliveries are duplicates, not unknown streams. */
   private readonly recentlyFinished = new Set<string>()
-  private readonly memory = new ConversationMemory()
+  private online: boolean
   private readonly batcher: UpdateBatcher
   private readonly clock: Clock
   private ticker: TimerHandle | undefined
@@ -74,6 +81,7 @@ export class ChatService {
     this.silenceTimeoutMs = options.silenceTimeoutMs ?? 150_000
     this.stopGraceMs = options.stopGraceMs ?? 5_000
     this.tickMs = options.tickMs ?? 1_000
+    this.online = options.online ?? true
   }
 
   get activeStreamCount(): number {
@@ -81,47 +89,81 @@ export class ChatService {
   }
 
   async send(request: SendPromptRequest): Promise<SendPromptResult> {
-    const unknown = request.modelIds.filter((id) => !this.options.isKnownModel(id))
+    const { conversations } = this.options
+    const models = request.modelIds.map((id) => ({ id, label: this.options.modelLabel(id) }))
+    const unknown = models.filter((m) => m.label === undefined).map((m) => m.id)
     if (unknown.length > 0) throw new Error(`Unknown model: ${unknown.join(', ')}`)
-    if (request.conversationId !== undefined && !this.memory.has(request.conversationId)) {
-      throw new Error('That conversation is no longer open; start a new chat.')
-    }
-    const conversationId = request.conversationId ?? this.memory.create()
+    const context = request.conversationId === undefined ? undefined : conversations.contextFor(request.conversationId, request.modelIds)
+    if (request.conversationId !== undefined && !context) throw new Error('That conversation no longer exists; start a new chat.')
+    const conversationId = request.conversationId ?? conversations.start(request.prompt)
     const streamId = randomUUID()
     const chatRequest: ChatRequest = {
       userId: this.options.userId,
       streamId,
       models: request.modelIds.map((modelId) => ({
         modelId,
-        messages: this.memory.messagesFor(conversationId, modelId, request.prompt),
+        messages: [...(context?.get(modelId) ?? []), { role: 'user', content: request.prompt }],
       })),
     }
+    conversations.addTurn(conversationId, request.prompt, streamId, models.map(({ id, label }) => ({ id, label: label! })))
+    const status: StreamStatus = this.online ? 'streaming' : 'queued'
     const now = this.clock.now()
-    const models = new Map(
-      request.modelIds.map((id) => [id, { buffer: new ReorderBuffer(), parts: [], status: 'streaming', lastHeardAt: now, stalled: false } satisfies ModelStream]),
+    const streams = new Map(
+      request.modelIds.map((id) => [id, { buffer: new ReorderBuffer(), status, lastHeardAt: now, stalled: false } satisfies ModelStream]),
     )
-    this.active.set(streamId, { models, saveAnswer: this.memory.addTurn(conversationId, request.prompt) })
-    this.ensureTicker()
-    try {
-      await this.options.backend.start(chatRequest)
-    } catch (error) {
-      const message = `The backend did not accept the prompt: ${(error as Error).message}`
-      this.options.diagnostics.error(message)
-      for (const modelId of models.keys()) this.end(streamId, modelId, 'error', { code: 'internal', message })
+    this.active.set(streamId, { models: streams })
+    if (this.online) {
+      await this.start(streamId, chatRequest)
+    } else {
+      this.active.get(streamId)!.queued = chatRequest
+      for (const modelId of streams.keys()) this.batcher.add(streamId, modelId, '', { status: 'queued' })
     }
     return { conversationId, streamId }
+  }
+
+  /** The broker became reachable (or not): queued prompts go out, in the order they were sent. */
+  async setOnline(online: boolean): Promise<void> {
+    this.online = online
+    if (!online) return
+    for (const [streamId, stream] of this.active) {
+      const request = stream.queued
+      if (!request) continue
+      stream.queued = undefined
+      const now = this.clock.now()
+      for (const [modelId, model] of stream.models) {
+        if (model.status !== 'queued') continue
+        model.status = 'streaming'
+        model.lastHeardAt = now
+        this.batcher.add(streamId, modelId, '', { status: 'streaming' })
+      }
+      await this.start(streamId, request)
+    }
   }
 
   async stop(request: StopStreamRequest): Promise<void> {
     const stream = this.active.get(request.streamId)
     if (!stream) return
-    const now = this.clock.now()
-    for (const [modelId, model] of stream.models) {
-      if ((request.modelId === undefined || request.modelId === modelId) && model.status === 'streaming') {
-        model.stopRequestedAt ??= now
-      }
+    const chosen = [...stream.models].filter(([modelId]) => request.modelId === undefined || request.modelId === modelId)
+    if (stream.queued) {
+      // Never sent: cancelled here, and the backend is not asked for the cancelled models.
+      stream.queued.models = stream.queued.models.filter((m) => !chosen.some(([id]) => id === m.modelId))
+      for (const [modelId] of chosen) this.end(request.streamId, modelId, 'stopped')
+      return
     }
+    const now = this.clock.now()
+    for (const [, model] of chosen) if (model.status === 'streaming') model.stopRequestedAt ??= now
     await this.options.backend.stop(request.streamId, request.modelId)
+  }
+
+  private async start(streamId: string, request: ChatRequest): Promise<void> {
+    this.ensureTicker()
+    try {
+      await this.options.backend.start(request)
+    } catch (error) {
+      const message = `The backend did not accept the prompt: ${(error as Error).message}`
+      this.options.diagnostics.error(message)
+      for (const { modelId } of request.models) this.end(streamId, modelId, 'error', { code: 'internal', message })
+    }
   }
 
   /** Entry point for every MQTT message on the user's stream filter. Never throws. */
@@ -151,7 +193,7 @@ export class ChatService {
         return
       case 'released':
         diagnostics.delivered()
-        model.parts.push(outcome.text)
+        if (outcome.text) this.options.conversations.progress(chunk.streamId, chunk.modelId, outcome.text)
         if (outcome.final) return this.end(chunk.streamId, chunk.modelId, outcome.final.status, outcome.final.error, outcome.final, outcome.text)
         this.batcher.add(chunk.streamId, chunk.modelId, outcome.text, { status: 'streaming', ...this.stallChange(model) })
     }
@@ -166,7 +208,7 @@ export class ChatService {
   private end(
     streamId: string,
     modelId: string,
-    status: StreamStatus,
+    status: 'complete' | 'stopped' | 'error',
     error?: { code: string; message: string },
     final?: FinalMarker,
     lastText = '',
@@ -176,7 +218,11 @@ export class ChatService {
     if (!stream || !model) return
     model.status = status
     model.stalled = false
-    stream.saveAnswer(modelId, model.parts.join(''))
+    this.options.conversations.finish(streamId, modelId, {
+      status,
+      ...(error ? { error } : {}),
+      ...(final?.usage ? { usage: final.usage } : {}),
+    })
     this.batcher.add(streamId, modelId, lastText, {
       status,
       stalled: false,
@@ -184,7 +230,7 @@ export class ChatService {
       ...(final?.usage ? { usage: final.usage } : {}),
     })
     if (status === 'error' && error) this.options.diagnostics.error(`${modelId}: ${error.code}: ${error.message}`)
-    if ([...stream.models.values()].every((m) => m.status !== 'streaming')) this.retire(streamId)
+    if (![...stream.models.values()].some((m) => isOpen(m.status))) this.retire(streamId)
   }
 
   private retire(streamId: string): void {

@@ -8,6 +8,8 @@ import type { InvokeArgs, InvokeChannel } from '../../shared/ipc-contract'
 
 const MAX_PROMPT_CHARS = 100_000
 const MAX_MODELS_PER_PROMPT = 8
+/** Above the history store's own import limit, which refuses larger files with a clearer message. */
+const MAX_IMPORT_CHARS = 256 * 1024 * 1024
 
 const HttpUrl = z
   .string()
@@ -42,4 +44,14 @@ export const invokeArgSchemas = {
   ]),
   'chat:stop': z.tuple([z.strictObject({ streamId: IdSchema, modelId: z.optional(IdSchema) })]),
   'diagnostics:get': z.tuple([]),
+  'history:list': z.tuple([
+    z.strictObject({ limit: z.optional(z.number().int().min(1).max(500)), offset: z.optional(z.number().int().min(0)) }),
+  ]),
+  'history:get': z.tuple([IdSchema]),
+  'history:rename': z.tuple([IdSchema, z.string().trim().min(1).max(200)]),
+  'history:pin': z.tuple([IdSchema, z.boolean()]),
+  'history:delete': z.tuple([IdSchema]),
+  'history:search': z.tuple([z.string().max(500)]),
+  'history:export': z.tuple([z.strictObject({ conversationId: z.optional(IdSchema), format: z.enum(['markdown', 'json']) })]),
+  'history:import': z.tuple([z.string().max(MAX_IMPORT_CHARS)]),
 } satisfies { [C in InvokeChannel]: z.ZodType<InvokeArgs<C>> }

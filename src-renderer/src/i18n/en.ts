@@ -23,10 +23,12 @@ export const en = {
   you: 'You',
   sending: 'Sending…',
   columnStatus: {
+    queued: 'Waiting for connection…',
     streaming: 'Streaming…',
     complete: 'Done',
     stopped: 'Stopped',
     error: 'Error',
+    interrupted: 'Interrupted',
   } satisfies Record<StreamStatus, string>,
   stop: 'Stop',
   stopModel: (label: string) => `Stop ${label}`,

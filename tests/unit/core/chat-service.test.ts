@@ -5,6 +5,7 @@ import type { ChatRequest } from '../../../src-main/backend/chat-handler'
 import { encodeChunk, streamTopic, type ChunkMessage } from '../../../src-main/protocol/stream-protocol'
 import type { StreamUpdate } from '../../../src-main/shared/ipc-contract'
 import { ManualClock } from '../../support/manual-clock'
+import { memoryHistory } from '../../support/memory-history'
 
 /** The remote end of the chat (the Lambda in cloud mode): records what it is asked. */
 class RecordingBackend implements ChatBackend {
@@ -20,8 +21,10 @@ class RecordingBackend implements ChatBackend {
   }
 }
 
-function setup(knownModels = ['a', 'b']) {
+async function setup(options: { online?: boolean } = {}) {
+  const knownModels = ['a', 'b']
   const clock = new ManualClock()
+  const history = await memoryHistory(clock)
   const backend = new RecordingBackend()
   const diagnostics = new DiagnosticsRecorder()
   const batches: StreamUpdate[][] = []
@@ -29,7 +32,9 @@ function setup(knownModels = ['a', 'b']) {
     userId: 'u1',
     topicPrefix: 'sd',
     backend,
-    isKnownModel: (id) => knownModels.includes(id),
+    conversations: history.conversations,
+    modelLabel: (id) => (knownModels.includes(id) ? `Model ${id.toUpperCase()}` : undefined),
+    online: options.online ?? true,
     emitUpdates: (updates) => batches.push(updates),
     diagnostics,
     clock,
@@ -47,12 +52,12 @@ function setup(knownModels = ['a', 'b']) {
     }
     return byKey
   }
-  return { clock, backend, diagnostics, batches, chat, deliver, columns }
+  return { clock, backend, diagnostics, batches, chat, deliver, columns, history }
 }
 
 describe('ChatService', () => {
   it('asks the backend for every model and turns out-of-order chunks into in-order column text', async () => {
-    const { backend, chat, deliver, columns, clock, batches } = setup()
+    const { backend, chat, deliver, columns, clock, batches } = await setup()
     const { streamId } = await chat.send({ prompt: 'Hi', modelIds: ['a', 'b'] })
     expect(backend.started[0]).toMatchObject({ userId: 'u1', streamId, models: [{ modelId: 'a' }, { modelId: 'b' }] })
     deliver({ streamId, modelId: 'a', seq: 1, text: ' world' })
@@ -69,7 +74,7 @@ describe('ChatService', () => {
   })
 
   it('counts unknown streams, unknown models and late redeliveries of a finished stream', async () => {
-    const { chat, deliver, diagnostics } = setup()
+    const { chat, deliver, diagnostics } = await setup()
     const { streamId } = await chat.send({ prompt: 'Hi', modelIds: ['a'] })
     deliver({ streamId: 'nope', modelId: 'a', seq: 0, text: 'x' })
     deliver({ streamId, modelId: 'zzz', seq: 0, text: 'x' })
@@ -85,7 +90,7 @@ describe('ChatService', () => {
   })
 
   it('marks a column stalled when a gap stays open, and clears it when text flows again', async () => {
-    const { chat, deliver, columns, clock, diagnostics } = setup()
+    const { chat, deliver, columns, clock, diagnostics } = await setup()
     const { streamId } = await chat.send({ prompt: 'Hi', modelIds: ['a'] })
     deliver({ streamId, modelId: 'a', seq: 1, text: 'later' })
     clock.advance(4_000)
@@ -99,7 +104,7 @@ describe('ChatService', () => {
   })
 
   it('ends a silent column with a timeout error', async () => {
-    const { chat, deliver, columns, clock } = setup()
+    const { chat, deliver, columns, clock } = await setup()
     const { streamId } = await chat.send({ prompt: 'Hi', modelIds: ['a', 'b'] })
     deliver({ streamId, modelId: 'b', seq: 0, text: 'ok', final: { total: 1, status: 'complete' } })
     clock.advance(151_000)
@@ -108,7 +113,7 @@ describe('ChatService', () => {
   })
 
   it('passes stop to the backend and stops locally if the backend never confirms', async () => {
-    const { chat, backend, columns, clock, deliver } = setup()
+    const { chat, backend, columns, clock, deliver } = await setup()
     const { streamId } = await chat.send({ prompt: 'Hi', modelIds: ['a', 'b'] })
     await chat.stop({ streamId, modelId: 'a' })
     expect(backend.stopped).toEqual([[streamId, 'a']])
@@ -121,7 +126,7 @@ describe('ChatService', () => {
   })
 
   it('shows a backend that refuses the prompt as an error in every column', async () => {
-    const { chat, backend, columns, clock } = setup()
+    const { chat, backend, columns, clock } = await setup()
     backend.failStart = true
     await chat.send({ prompt: 'Hi', modelIds: ['a', 'b'] })
     clock.advance(16)
@@ -130,13 +135,13 @@ describe('ChatService', () => {
   })
 
   it('refuses unknown models and unknown conversations', async () => {
-    const { chat } = setup()
+    const { chat } = await setup()
     await expect(chat.send({ prompt: 'Hi', modelIds: ['a', 'ghost'] })).rejects.toThrow('Unknown model: ghost')
     await expect(chat.send({ prompt: 'Hi', modelIds: ['a'], conversationId: 'missing' })).rejects.toThrow(/conversation/)
   })
 
   it('sends each model its own earlier turns as context', async () => {
-    const { chat, backend, deliver } = setup()
+    const { chat, backend, deliver } = await setup()
     const first = await chat.send({ prompt: 'one', modelIds: ['a', 'b'] })
     deliver({ streamId: first.streamId, modelId: 'a', seq: 0, text: 'A says', final: { total: 1, status: 'complete' } })
     deliver({ streamId: first.streamId, modelId: 'b', seq: 0, text: '', final: { total: 1, status: 'error', error: { code: 'internal', message: 'x' } } })
@@ -148,5 +153,53 @@ describe('ChatService', () => {
       { role: 'user', content: 'two' },
     ])
     expect(b!.messages).toEqual([{ role: 'user', content: 'two' }])
+  })
+
+  it('keeps every turn and answer in the history as it streams', async () => {
+    const { chat, deliver, history, clock } = await setup()
+    const { streamId, conversationId } = await chat.send({ prompt: 'Tell me', modelIds: ['a', 'b'] })
+    deliver({ streamId, modelId: 'a', seq: 0, text: 'Part one, ' })
+    clock.advance(400)
+    const partial = history.store.getConversation(conversationId)!
+    expect(partial.title).toBe('Tell me')
+    expect(partial.turns[0]!.answers.map((a) => [a.modelLabel, a.text, a.status])).toEqual([
+      ['Model A', 'Part one, ', 'streaming'],
+      ['Model B', '', 'streaming'],
+    ])
+    deliver({ streamId, modelId: 'a', seq: 1, text: 'part two.', final: { total: 2, status: 'complete', usage: { outputTokens: 4 } } })
+    deliver({ streamId, modelId: 'b', seq: 0, text: '', final: { total: 1, status: 'error', error: { code: 'rate-limited', message: 'slow down' } } })
+    const done = history.store.getConversation(conversationId)!.turns[0]!.answers
+    expect(done[0]).toMatchObject({ text: 'Part one, part two.', status: 'complete', usage: { outputTokens: 4 } })
+    expect(done[1]).toMatchObject({ status: 'error', error: { code: 'rate-limited', message: 'slow down' } })
+    expect(history.changes()).toBeGreaterThan(0)
+  })
+
+  it('queues prompts while offline, shows them as queued, and sends them in order when the connection returns', async () => {
+    const { chat, backend, columns, clock } = await setup({ online: false })
+    const first = await chat.send({ prompt: 'one', modelIds: ['a'] })
+    const second = await chat.send({ prompt: 'two', modelIds: ['b'] })
+    clock.advance(16)
+    expect(backend.started).toEqual([])
+    expect(columns()).toEqual({ a: { text: '', status: 'queued' }, b: { text: '', status: 'queued' } })
+    // Waiting is not silence: no timeout while queued.
+    clock.advance(200_000)
+    expect(columns().a!.status).toBe('queued')
+    await chat.setOnline(true)
+    expect(backend.started.map((r) => r.streamId)).toEqual([first.streamId, second.streamId])
+    clock.advance(16)
+    expect(columns().a!.status).toBe('streaming')
+  })
+
+  it('cancels a queued prompt without ever asking the backend', async () => {
+    const { chat, backend, columns, clock, history } = await setup({ online: false })
+    const { streamId, conversationId } = await chat.send({ prompt: 'never mind', modelIds: ['a', 'b'] })
+    await chat.stop({ streamId, modelId: 'a' })
+    await chat.setOnline(true)
+    expect(backend.started).toHaveLength(1)
+    expect(backend.started[0]!.models.map((m) => m.modelId)).toEqual(['b'])
+    await chat.stop({ streamId })
+    clock.advance(16)
+    expect(columns().a!.status).toBe('stopped')
+    expect(history.store.getConversation(conversationId)!.turns[0]!.answers[0]!.status).toBe('stopped')
   })
 })

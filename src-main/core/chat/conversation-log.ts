@@ -1,0 +1,23 @@
+import type { ChatMessage } from '../../backend/model-provider'
+import type { StreamError } from '../../shared/ipc-contract'
+
+export interface AnswerEnd {
+  status: 'complete' | 'stopped' | 'error'
+  error?: StreamError
+  usage?: { inputTokens?: number; outputTokens?: number }
+}
+
+/**
+ * Where the chat service keeps conversations: each prompt and every model's answer as it streams. The app's
+ * implementation is the history store on disk, so a conversation can be continued after a restart.
+ */
+export interface ConversationLog {
+  /** Starts a conversation titled from its first prompt; returns its id. */
+  start(firstPrompt: string): string
+  /** Each model's earlier turns (its own answers) as context, or undefined when the conversation is unknown. */
+  contextFor(conversationId: string, modelIds: string[]): Map<string, ChatMessage[]> | undefined
+  addTurn(conversationId: string, prompt: string, streamId: string, models: Array<{ id: string; label: string }>): void
+  /** In-order text of one answer, as it arrives. */
+  progress(streamId: string, modelId: string, delta: string): void
+  finish(streamId: string, modelId: string, end: AnswerEnd): void
+}
