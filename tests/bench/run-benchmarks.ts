@@ -5,6 +5,7 @@
 import { measureRelay, summarize, type RelayPath } from './relay-bench'
 import { measureReorder } from './reorder-bench'
 import { measureCoalescing } from './coalescing-bench'
+import { measureHistory } from './history-bench'
 import { printTable, verdict } from './stats'
 import { startMosquitto } from '../support/mosquitto'
 
@@ -60,8 +61,13 @@ try {
       target: c.tokensPerSecond === 200 ? verdict(c.reduction >= 10) : verdict(c.messagesPerSecond <= 20.5),
     })),
   )
+  const history = await measureHistory()
+  printTable('History store with 100,000 answers (times in ms; baseline: the same searches as a LIKE scan)', history.rows)
+  for (const note of history.notes) console.log(note)
+
   console.log('\nTargets: relay within 2 ms p50 / 10 ms p99 of the direct baseline; reorder ≥ 200,000 chunks/s;')
   console.log('≤ ~20 messages/s per model stream whatever the token rate (≥ 10× fewer than naive at 200 tokens/s).')
+console.log('History search p99 < 50 ms.')
 console.log('Relay figures exclude the coalescing window (second table) and the renderer frame batching (≤ 16 ms, by design).')
 } finally {
   await mosquitto.stop()
