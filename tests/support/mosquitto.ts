@@ -11,27 +11,42 @@ const CANDIDATES = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto', '/usr/local/sbi
 export interface Mosquitto {
   host: string
   port: number
+  /** The TLS WebSocket listener's port, when one was asked for. */
+  websocketPort?: number
   stop(): Promise<void>
+}
+
+export interface MosquittoOptions {
+  /** Also listen for MQTT over TLS WebSockets (as AWS IoT Core does on 443) with this certificate. */
+  tlsWebsockets?: { certFile: string; keyFile: string }
 }
 
 /**
  * Starts a real Mosquitto broker (Debian's `mosquitto` package, which .ci/run installs) on a free loopback port,
  * anonymous access, for the duration of a test file. A missing binary fails the test with the install command.
  */
-export async function startMosquitto(): Promise<Mosquitto> {
+export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mosquitto> {
   const binary = CANDIDATES.find((path) => existsSync(path))
   if (!binary) throw new Error('mosquitto is not installed: apt-get install -y mosquitto (see .ci/run)')
   const port = await freePort()
+  const websocketPort = options.tlsWebsockets ? await freePort() : undefined
   const dir = await mkdtemp(join(tmpdir(), 'streamdesk-mosquitto-'))
   const config = join(dir, 'mosquitto.conf')
-  await writeFile(config, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'set_tcp_nodelay true', 'persistence false', 'log_dest stderr', 'log_type error', ''].join('\n'))
+  // Mosquitto 2.0 starts a websockets listener only next to a plain one, so the TCP listener is always there.
+  const tls = options.tlsWebsockets
+  const websocketListener = tls
+    ? [`listener ${websocketPort} 127.0.0.1`, 'protocol websockets', `certfile ${tls.certFile}`, `keyfile ${tls.keyFile}`]
+    : []
+  const settings = ['allow_anonymous true', 'set_tcp_nodelay true', 'persistence false', 'log_dest stderr', 'log_type error', '']
+  await writeFile(config, [`listener ${port} 127.0.0.1`, ...websocketListener, ...settings].join('\n'))
   const child = spawn(binary, ['-c', config], { stdio: ['ignore', 'ignore', 'pipe'] })
   let stderr = ''
   child.stderr?.on('data', (data) => (stderr += String(data)))
-  await waitForPort(port, child, () => stderr)
+  for (const listening of [port, websocketPort]) if (listening !== undefined) await waitForPort(listening, child, () => stderr)
   return {
     host: '127.0.0.1',
     port,
+    ...(websocketPort !== undefined ? { websocketPort } : {}),
     stop: () => stopChild(child),
   }
 }

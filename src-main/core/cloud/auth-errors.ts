@@ -1,0 +1,103 @@
+/**
+ * Amazon Cognito's errors as plain-language messages for the sign-in screen. Messages are built from fixed text
+ * (plus, for a rejected password, Cognito's description of the password policy), so they can never carry the
+ * password, a code or a token that was in the request.
+ */
+import { awsErrorName, isNetworkError, plainWordsMessage } from './aws-errors'
+
+export type AuthErrorCode =
+  | 'not-authorized'
+  | 'not-confirmed'
+  | 'username-exists'
+  | 'code-mismatch'
+  | 'expired-code'
+  | 'invalid-password'
+  | 'limit-exceeded'
+  | 'session-expired'
+  | 'signed-out'
+  | 'no-challenge'
+  | 'unsupported-challenge'
+  | 'invalid-input'
+  | 'configuration'
+  | 'network'
+  | 'unknown'
+
+export class AuthError extends Error {
+  constructor(
+    readonly code: AuthErrorCode,
+    message: string,
+  ) {
+    super(message)
+    this.name = 'AuthError'
+  }
+}
+
+/** Which step failed: the same Cognito error means different things to the user at different steps. */
+export type AuthStep = 'sign-up' | 'confirm' | 'sign-in' | 'challenge' | 'refresh' | 'forgot-password' | 'reset-password'
+
+const TRY_LATER = 'Wait a few minutes, then try again.'
+
+export function toAuthError(error: unknown, step: AuthStep): AuthError {
+  if (error instanceof AuthError) return error
+  if (isNetworkError(error)) {
+    return new AuthError('network', 'Cannot reach Amazon Cognito. Check the internet connection and the proxy settings.')
+  }
+  const name = awsErrorName(error)
+  const message = error instanceof Error ? error.message : ''
+  switch (name) {
+    case 'NotAuthorizedException':
+      return notAuthorized(message, step)
+    case 'UserNotFoundException':
+      return step === 'sign-in'
+        ? new AuthError('not-authorized', 'Incorrect email or password.')
+        : new AuthError('not-authorized', 'No account uses this email address.')
+    case 'UserNotConfirmedException':
+      return new AuthError('not-confirmed', 'This account is not confirmed yet. Enter the code from the email, or ask for a new code.')
+    case 'UsernameExistsException':
+    case 'AliasExistsException':
+      return new AuthError('username-exists', 'An account with this email address already exists. Sign in, or reset the password.')
+    case 'CodeMismatchException':
+      return new AuthError('code-mismatch', 'That code is not right. Check it and try again.')
+    case 'ExpiredCodeException':
+      return new AuthError('expired-code', 'That code has expired. Ask for a new one.')
+    case 'InvalidPasswordException': {
+      const policy = plainWordsMessage(error)?.replace(/^Password did not conform with policy:\s*/i, '')
+      return new AuthError('invalid-password', `The password does not meet the requirements${policy ? `: ${policy}` : '.'}`)
+    }
+    case 'LimitExceededException':
+    case 'TooManyRequestsException':
+    case 'TooManyFailedAttemptsException':
+      return new AuthError('limit-exceeded', `Too many attempts. ${TRY_LATER}`)
+    case 'CodeDeliveryFailureException':
+      return new AuthError('invalid-input', 'The code could not be sent to this email address. Check the address.')
+    case 'InvalidParameterException':
+      return /USER_PASSWORD_AUTH|flow not enabled/i.test(message)
+        ? configuration('its app client does not allow password sign-in (USER_PASSWORD_AUTH)')
+        : new AuthError('invalid-input', 'Amazon Cognito did not accept what was entered. Check the email address and try again.')
+    case 'ResourceNotFoundException':
+      return configuration('its user pool or app client does not exist')
+    default:
+      return new AuthError('unknown', `Amazon Cognito answered with an unexpected error (${name}). ${TRY_LATER}`)
+  }
+}
+
+/** Cognito uses one exception for wrong passwords, ended sessions, disabled users and more; its message tells which. */
+function notAuthorized(message: string, step: AuthStep): AuthError {
+  if (/attempts exceeded/i.test(message)) return new AuthError('limit-exceeded', `Too many failed attempts. ${TRY_LATER}`)
+  if (/disabled/i.test(message)) {
+    return new AuthError('not-authorized', 'This account is disabled. Ask the administrator of this StreamDesk backend.')
+  }
+  if (/secret hash|client secret/i.test(message)) {
+    return configuration('its app client has a client secret, which a desktop app cannot keep')
+  }
+  if (step === 'refresh' || /refresh token/i.test(message)) {
+    return new AuthError('session-expired', 'Your session has ended. Please sign in again.')
+  }
+  if (/session/i.test(message)) return new AuthError('session-expired', 'The sign-in took too long. Please start again.')
+  return new AuthError('not-authorized', 'Incorrect email or password.')
+}
+
+function configuration(problem: string): AuthError {
+  const message = `The cloud configuration does not match the deployed backend: ${problem}. Load the stack outputs again.`
+  return new AuthError('configuration', message)
+}

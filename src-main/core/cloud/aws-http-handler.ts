@@ -1,0 +1,27 @@
+/**
+ * The one place AWS SDK clients get their network settings: region and, behind a corporate proxy, a request
+ * handler that tunnels through it (CONNECT, with Basic credentials when the proxy needs them).
+ */
+import { NodeHttpHandler } from '@smithy/node-http-handler'
+import { HttpsProxyAgent } from 'https-proxy-agent'
+import { proxyUrl, type ProxyConfig } from './proxy-settings'
+
+export interface AwsNetwork {
+  region: string
+  proxy?: ProxyConfig | undefined
+}
+
+const CONNECTION_TIMEOUT_MS = 10_000
+
+/** Config for any AWS SDK v3 client constructor: `new LambdaClient({ ...awsClientConfig(network), credentials })`. */
+export function awsClientConfig(network: AwsNetwork): { region: string; requestHandler?: NodeHttpHandler } {
+  if (!network.proxy) return { region: network.region }
+  return { region: network.region, requestHandler: proxiedRequestHandler(network.proxy) }
+}
+
+export function proxiedRequestHandler(proxy: ProxyConfig): NodeHttpHandler {
+  return new NodeHttpHandler({
+    httpsAgent: new HttpsProxyAgent(proxyUrl(proxy), { keepAlive: true }),
+    connectionTimeout: CONNECTION_TIMEOUT_MS,
+  })
+}

@@ -1,0 +1,74 @@
+/**
+ * Cloud mode's backend: each prompt is one asynchronous invocation of the chat Lambda (`InvocationType: 'Event'`,
+ * signed with the user's own credentials), which streams the answers to the user's topic on IoT Core. The event
+ * carries no user id: the Lambda takes the caller's identity from its context.
+ *
+ * Stop: the Lambda cannot subscribe to MQTT, so the app publishes a RETAINED QoS 1 stop request to the stream's
+ * control topic, which the Lambda polls. A new retained message replaces the old one, so each lists every model
+ * stopped so far, or says "all".
+ */
+import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda'
+import { mqtt } from 'aws-iot-device-sdk-v2'
+import type { ChatRequest } from '../../backend/chat-handler'
+import { encodeStopRequest, stopControlTopic, type StopRequest } from '../../protocol/cloud-config'
+import type { ChatBackend } from '../chat/chat-service'
+import type { MqttSession } from '../mqtt/mqtt-session'
+import { describeInvokeError } from './lambda-errors'
+
+/** The chat Lambda's event. */
+export interface ChatEvent {
+  streamId: string
+  models: Array<{ modelId: string; messages: ChatRequest['models'][number]['messages'] }>
+}
+
+export interface LambdaChatBackendOptions {
+  lambda: LambdaClient
+  functionName: string
+  /** The app's session, for the retained stop requests. */
+  session: Pick<MqttSession, 'publish'>
+  topicPrefix: string
+  identityId: string
+}
+
+/** Stop requests are remembered for this many recent streams (a stream's stops accumulate). */
+const REMEMBERED_STREAMS = 100
+/** Lambda's answer to an accepted asynchronous invocation. */
+const ACCEPTED = 202
+
+export class LambdaChatBackend implements ChatBackend {
+  private readonly stopped = new Map<string, StopRequest['stop']>()
+
+  constructor(private readonly options: LambdaChatBackendOptions) {}
+
+  async start(request: ChatRequest): Promise<void> {
+    const { lambda, functionName } = this.options
+    const event: ChatEvent = {
+      streamId: request.streamId,
+      models: request.models.map(({ modelId, messages }) => ({ modelId, messages })),
+    }
+    const payload = new TextEncoder().encode(JSON.stringify(event))
+    let statusCode: number | undefined
+    try {
+      const result = await lambda.send(new InvokeCommand({ FunctionName: functionName, InvocationType: 'Event', Payload: payload }))
+      statusCode = result.StatusCode
+    } catch (error) {
+      throw new Error(describeInvokeError(error, functionName))
+    }
+    if (statusCode !== ACCEPTED) throw new Error(`AWS Lambda did not queue the prompt (status ${String(statusCode)}). Try again.`)
+  }
+
+  async stop(streamId: string, modelId?: string): Promise<void> {
+    const { session, topicPrefix, identityId } = this.options
+    const before = this.stopped.get(streamId)
+    const stop: StopRequest['stop'] =
+      modelId === undefined || before === 'all' ? 'all' : [...new Set([...(before ?? []), modelId])]
+    this.remember(streamId, stop)
+    await session.publish(stopControlTopic(topicPrefix, identityId, streamId), encodeStopRequest({ stop }), mqtt.QoS.AtLeastOnce, true)
+  }
+
+  private remember(streamId: string, stop: StopRequest['stop']): void {
+    this.stopped.delete(streamId)
+    this.stopped.set(streamId, stop)
+    if (this.stopped.size > REMEMBERED_STREAMS) this.stopped.delete(this.stopped.keys().next().value as string)
+  }
+}

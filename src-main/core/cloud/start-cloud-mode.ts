@@ -1,0 +1,126 @@
+/**
+ * Cloud mode's runtime for the app core: the signed-in user's identity-pool credentials, the app's one MQTT
+ * session to AWS IoT Core over a SigV4 WebSocket (client id = identity id; shared by every window; renewed before
+ * IoT Core's 24-hour limit), and the chat Lambda as the backend. Like local mode, the session is returned
+ * unconnected: the core connects it (which attaches the IoT policy first when needed) and subscribes.
+ */
+import { LambdaClient } from '@aws-sdk/client-lambda'
+import type { CloudConfig } from '../../protocol/cloud-config'
+import type { Clock } from '../../lib/clock'
+import type { ModeRuntime, RuntimeContext } from '../mode-runtime'
+import { MqttSession, type MqttSessionOptions } from '../mqtt/mqtt-session'
+import { awsClientConfig } from './aws-http-handler'
+import { silentLog, type CloudLog } from './cloud-log'
+import type { CognitoAuth } from './cognito-auth'
+import { keepConnectionRenewed } from './connection-renewal'
+import { IdentityCredentials } from './identity-credentials'
+import { iotWebSocketConnectionConfig, type IotWebSocketOptions } from './iot-connection-config'
+import { LambdaChatBackend } from './lambda-chat-backend'
+import { connectWithIotPolicy, PolicyAttacher } from './policy-attacher'
+import type { ProxyConfig } from './proxy-settings'
+import type { TokenStore } from './token-store'
+import { wallClock } from './wall-clock'
+
+export interface CloudModeOptions {
+  config: CloudConfig
+  /** Signed in (or restored) already. */
+  auth: CognitoAuth
+  store: TokenStore
+  proxy?: ProxyConfig | undefined
+  /** For expiry checks and the renewal and refresh timers. */
+  clock?: Clock
+  log?: CloudLog
+  /** Credentials could not be refreshed (offline, or the session ended: then `error` is an AuthError). */
+  onCredentialsError?: (error: Error) => void
+  /** Renew the IoT WebSocket this long after it connected (default 23 h). */
+  renewAfterMs?: number
+  /** A broker other than IoT Core's endpoint on 443 with public CAs: the tests' local TLS broker. */
+  iot?: Pick<IotWebSocketOptions, 'endpoint' | 'port' | 'caFile' | 'keepAliveSec'>
+}
+
+/** Identities with a live runtime in this process: a second connection with the same client id would drop the first. */
+const liveIdentities = new Set<string>()
+
+export async function startCloudMode(context: RuntimeContext, options: CloudModeOptions): Promise<ModeRuntime> {
+  const { config, auth, store, proxy } = options
+  if (context.topicPrefix !== config.topicPrefix) {
+    throw new Error(`The app uses the topic prefix "${context.topicPrefix}" but the cloud backend "${config.topicPrefix}".`)
+  }
+  const clock = options.clock ?? wallClock
+  const log = options.log ?? silentLog
+  const identity = new IdentityCredentials({ config, auth, store, proxy, clock, log })
+  let identityId: string
+  try {
+    identityId = await identity.start()
+  } catch (error) {
+    identity.close()
+    throw error
+  }
+  if (liveIdentities.has(identityId)) {
+    identity.close()
+    throw new Error('Cloud mode is already running for this account in this app.')
+  }
+  liveIdentities.add(identityId)
+  if (options.onCredentialsError) identity.onError(options.onCredentialsError)
+
+  const lambda = new LambdaClient({ ...awsClientConfig({ region: config.region, proxy }), credentials: identity.provider })
+  const attacher = new PolicyAttacher({ lambda, functionName: config.attachPolicyFunctionName, store, log })
+  const session = new IotCoreSession(
+    {
+      buildConfig: () =>
+        iotWebSocketConnectionConfig({
+          endpoint: config.iotEndpoint,
+          region: config.region,
+          clientId: identityId,
+          credentials: () => identity.current(),
+          proxy,
+          ...options.iot,
+        }),
+    },
+    (connect) => connectWithIotPolicy(connect, attacher, identityId),
+  )
+  const stopRenewing = keepConnectionRenewed(session, {
+    clock,
+    log,
+    ...(options.renewAfterMs !== undefined ? { renewAfterMs: options.renewAfterMs } : {}),
+  })
+  const backend = new LambdaChatBackend({
+    lambda,
+    functionName: config.chatFunctionName,
+    session,
+    topicPrefix: config.topicPrefix,
+    identityId,
+  })
+
+  return {
+    mode: 'cloud',
+    userId: identityId,
+    userLabel: auth.email ?? 'Signed in',
+    session,
+    backend,
+    async close() {
+      stopRenewing()
+      try {
+        await session.close()
+      } finally {
+        identity.close()
+        lambda.destroy()
+        liveIdentities.delete(identityId)
+      }
+    },
+  }
+}
+
+/** The app's session to IoT Core: its first connect goes through the IoT policy check. */
+class IotCoreSession extends MqttSession {
+  constructor(
+    options: MqttSessionOptions,
+    private readonly connectGuarded: (connect: () => Promise<void>) => Promise<void>,
+  ) {
+    super(options)
+  }
+
+  override connect(): Promise<void> {
+    return this.connectGuarded(() => super.connect())
+  }
+}

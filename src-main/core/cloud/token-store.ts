@@ -1,0 +1,94 @@
+/**
+ * Where cloud mode keeps what must survive a restart: the Cognito refresh token, the identity id (so the same user
+ * gets the same MQTT client id) and the "IoT policy attached" flag. The Electron shell backs it with safeStorage
+ * (the OS keychain); the core only sees this interface.
+ */
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { dirname } from 'node:path'
+import { randomBytes } from 'node:crypto'
+import { z } from 'zod'
+import type { SecretCodec } from '../settings/settings-store'
+
+export interface TokenStore {
+  get(key: string): Promise<string | undefined>
+  set(key: string, value: string): Promise<void>
+  delete(key: string): Promise<void>
+}
+
+/** The keys, scoped so that another stack or another user on the same computer never reuses an entry. */
+export const tokenKeys = {
+  refreshToken: (userPoolClientId: string) => `cognito/${userPoolClientId}/refresh-token`,
+  identityId: (identityPoolId: string, userSub: string) => `identity/${identityPoolId}/${userSub}`,
+  iotPolicyAttached: (identityId: string) => `iot-policy-attached/${identityId}`,
+}
+
+const StoredTokensSchema = z.strictObject({ version: z.literal(1), entries: z.record(z.string(), z.string()) })
+
+/**
+ * A JSON file of values encrypted one by one with the codec (safeStorage in the app, plain text in tests and the
+ * browser harness). Written atomically with mode 0600. A file that cannot be read, or a value the codec can no
+ * longer decrypt (e.g. a new OS keychain), reads as absent: the user signs in again.
+ */
+export class FileTokenStore implements TokenStore {
+  private entries: Map<string, string> | undefined
+  private writes: Promise<void> = Promise.resolve()
+
+  constructor(
+    private readonly filePath: string,
+    private readonly codec: SecretCodec,
+  ) {}
+
+  async get(key: string): Promise<string | undefined> {
+    const stored = (await this.load()).get(key)
+    if (stored === undefined) return undefined
+    try {
+      return this.codec.decrypt(stored)
+    } catch {
+      return undefined
+    }
+  }
+
+  async set(key: string, value: string): Promise<void> {
+    const entries = await this.load()
+    entries.set(key, this.codec.encrypt(value))
+    await this.save(entries)
+  }
+
+  async delete(key: string): Promise<void> {
+    const entries = await this.load()
+    if (entries.delete(key)) await this.save(entries)
+  }
+
+  private async load(): Promise<Map<string, string>> {
+    if (this.entries) return this.entries
+    let text: string | undefined
+    try {
+      text = await readFile(this.filePath, 'utf8')
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+    }
+    const parsed = text === undefined ? undefined : StoredTokensSchema.safeParse(parseJson(text))
+    this.entries ??= new Map(parsed?.success ? Object.entries(parsed.data.entries) : [])
+    return this.entries
+  }
+
+  private async save(entries: Map<string, string>): Promise<void> {
+    const text = `${JSON.stringify({ version: 1, entries: Object.fromEntries(entries) })}\n`
+    const write = this.writes.then(async () => {
+      await mkdir(dirname(this.filePath), { recursive: true })
+      const temporary = `${this.filePath}.${randomBytes(4).toString('hex')}.tmp`
+      await writeFile(temporary, text, { mode: 0o600 })
+      await rename(temporary, this.filePath)
+    })
+    this.writes = write.catch(() => undefined)
+    await write
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined
+  }
+}

@@ -1,0 +1,66 @@
+import { beforeEach, describe, expect, it } from 'vitest'
+import { mockClient } from 'aws-sdk-client-mock'
+import { CognitoIdentityProviderClient, InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider'
+import { CognitoIdentityClient, GetCredentialsForIdentityCommand, GetIdCommand } from '@aws-sdk/client-cognito-identity'
+import { LambdaClient } from '@aws-sdk/client-lambda'
+import { CognitoAuth } from '../../../src-main/core/cloud/cognito-auth'
+import { startCloudMode } from '../../../src-main/core/cloud/start-cloud-mode'
+import type { RuntimeContext } from '../../../src-main/core/mode-runtime'
+import type { FileTokenStore } from '../../../src-main/core/cloud/token-store'
+import { CLOUD_CONFIG, fakeIdToken, IDENTITY_ID, tempTokenStore, USER } from './cloud-fixtures'
+
+const cognitoIdp = mockClient(CognitoIdentityProviderClient)
+const cognitoIdentity = mockClient(CognitoIdentityClient)
+const lambda = mockClient(LambdaClient)
+
+let store: FileTokenStore
+let auth: CognitoAuth
+const context: RuntimeContext = { topicPrefix: CLOUD_CONFIG.topicPrefix, models: { resolve: () => undefined } }
+
+beforeEach(async () => {
+  for (const mock of [cognitoIdp, cognitoIdentity, lambda]) mock.reset()
+  cognitoIdp.on(InitiateAuthCommand).resolves({
+    AuthenticationResult: { IdToken: fakeIdToken(Date.now() + 3_600_000), AccessToken: 'a', RefreshToken: 'r', ExpiresIn: 3600 },
+  })
+  cognitoIdentity.on(GetIdCommand).resolves({ IdentityId: IDENTITY_ID })
+  cognitoIdentity.on(GetCredentialsForIdentityCommand).resolves({
+    IdentityId: IDENTITY_ID,
+    Credentials: { AccessKeyId: 'ASIA1', SecretKey: 's', SessionToken: 't', Expiration: new Date(Date.now() + 3_600_000) },
+  })
+  store = await tempTokenStore()
+  auth = new CognitoAuth({ config: CLOUD_CONFIG, store })
+  await auth.signIn(USER.email, 'a password')
+})
+
+describe('startCloudMode', () => {
+  it('gives the core an unconnected session for the identity, labelled with the email', async () => {
+    const runtime = await startCloudMode(context, { config: CLOUD_CONFIG, auth, store })
+    try {
+      expect(runtime).toMatchObject({ mode: 'cloud', userId: IDENTITY_ID, userLabel: USER.email })
+      expect(runtime.session.status).toBe('idle')
+      expect(lambda.calls()).toHaveLength(0) // the policy is checked when the core connects
+    } finally {
+      await runtime.close()
+    }
+  })
+
+  it('refuses a second runtime for the same identity until the first is closed', async () => {
+    const first = await startCloudMode(context, { config: CLOUD_CONFIG, auth, store })
+    await expect(startCloudMode(context, { config: CLOUD_CONFIG, auth, store })).rejects.toThrow(/already running for this account/)
+    await first.close()
+    const again = await startCloudMode(context, { config: CLOUD_CONFIG, auth, store })
+    await again.close()
+  })
+
+  it('refuses a topic prefix other than the backend\'s, before calling AWS', async () => {
+    await expect(startCloudMode({ ...context, topicPrefix: 'other' }, { config: CLOUD_CONFIG, auth, store })).rejects.toThrow(
+      'The app uses the topic prefix "other" but the cloud backend "streamdesk".',
+    )
+    expect(cognitoIdentity.calls()).toHaveLength(0)
+  })
+
+  it('fails plainly when the user is signed out', async () => {
+    await auth.signOut().catch(() => undefined)
+    await expect(startCloudMode(context, { config: CLOUD_CONFIG, auth, store })).rejects.toThrow('You are not signed in.')
+  })
+})

@@ -1,0 +1,58 @@
+import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { FileTokenStore, tokenKeys } from '../../../src-main/core/cloud/token-store'
+import type { SecretCodec } from '../../../src-main/core/settings/settings-store'
+import { SECRETS } from './cloud-fixtures'
+
+/** Reversible but not readable, like safeStorage; refuses what it did not encrypt. */
+const reversingCodec: SecretCodec = {
+  encrypts: true,
+  encrypt: (plain) => `enc:${Buffer.from(plain).reverse().toString('base64')}`,
+  decrypt: (stored) => {
+    if (!stored.startsWith('enc:')) throw new Error('not ours')
+    return Buffer.from(stored.slice(4), 'base64').reverse().toString()
+  },
+}
+
+async function tempFile(): Promise<string> {
+  return join(await mkdtemp(join(tmpdir(), 'streamdesk-tokens-')), 'cloud-session.json')
+}
+
+describe('FileTokenStore', () => {
+  it('keeps values encrypted with the codec in a private file, across instances', async () => {
+    const path = await tempFile()
+    const key = tokenKeys.refreshToken('appclient123')
+    await new FileTokenStore(path, reversingCodec).set(key, SECRETS.refreshToken)
+    expect(await new FileTokenStore(path, reversingCodec).get(key)).toBe(SECRETS.refreshToken)
+    expect(await readFile(path, 'utf8')).not.toContain(SECRETS.refreshToken)
+    expect((await stat(path)).mode & 0o777).toBe(0o600)
+  })
+
+  it('deletes a value', async () => {
+    const store = new FileTokenStore(await tempFile(), reversingCodec)
+    await store.set('a', '1')
+    await store.set('b', '2')
+    await store.delete('a')
+    expect(await store.get('a')).toBeUndefined()
+    expect(await store.get('b')).toBe('2')
+  })
+
+  it('reads a damaged file, or a value the codec can no longer decrypt, as absent', async () => {
+    const path = await tempFile()
+    await writeFile(path, '{ not json')
+    expect(await new FileTokenStore(path, reversingCodec).get('a')).toBeUndefined()
+    await writeFile(path, JSON.stringify({ version: 1, entries: { a: 'plain:from-another-keychain' } }))
+    const store = new FileTokenStore(path, reversingCodec)
+    expect(await store.get('a')).toBeUndefined()
+    await store.set('b', 'fresh')
+    expect(await new FileTokenStore(path, reversingCodec).get('b')).toBe('fresh')
+  })
+
+  it('scopes keys by app client, identity pool and user', () => {
+    expect(tokenKeys.refreshToken('c1')).not.toBe(tokenKeys.refreshToken('c2'))
+    expect(tokenKeys.identityId('pool', 'user-1')).not.toBe(tokenKeys.identityId('pool', 'user-2'))
+    expect(tokenKeys.identityId('pool-a', 'user-1')).not.toBe(tokenKeys.identityId('pool-b', 'user-1'))
+  })
+})
