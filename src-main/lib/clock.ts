@@ -7,8 +7,13 @@ export interface Clock {
 
 export type TimerHandle = unknown
 
+/**
+ * Wall time: stored timestamps, token `exp` claims and credential expirations are wall-clock times, and a
+ * monotonic clock stands still while the computer sleeps (after a night asleep it would call expired credentials
+ * fresh). Latency measurements use `performance.now()` directly.
+ */
 export const systemClock: Clock = {
-  now: () => performance.timeOrigin + performance.now(),
+  now: () => Date.now(),
   setTimeout: (callback, ms) => setTimeout(callback, ms),
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 }

@@ -20,7 +20,7 @@ import {
   type InitiateAuthCommandOutput,
 } from '@aws-sdk/client-cognito-identity-provider'
 import type { CloudConfig } from '../../protocol/cloud-config'
-import type { Clock } from '../../lib/clock'
+import { systemClock, type Clock } from '../../lib/clock'
 import { TypedEmitter } from '../../lib/typed-emitter'
 import { AuthError, toAuthError, type AuthStep } from './auth-errors'
 import { awsClientConfig } from './aws-http-handler'
@@ -29,7 +29,6 @@ import { silentLog, type CloudLog } from './cloud-log'
 import { readIdTokenClaims, type IdTokenClaims } from './id-token'
 import type { ProxyConfig } from './proxy-settings'
 import { tokenKeys, type TokenStore } from './token-store'
-import { wallClock } from './wall-clock'
 
 export type UserPoolConfig = Pick<CloudConfig, 'region' | 'userPoolId' | 'userPoolClientId'>
 
@@ -109,7 +108,7 @@ export class CognitoAuth extends TypedEmitter<{ change: [state: AuthState] }> {
     super()
     this.client =
       options.client ?? new CognitoIdentityProviderClient(awsClientConfig({ region: options.config.region, proxy: options.proxy }))
-    this.clock = options.clock ?? wallClock
+    this.clock = options.clock ?? systemClock
     this.marginMs = options.refreshMarginMs ?? TOKEN_REFRESH_MARGIN_MS
     this.log = options.log ?? silentLog
     this.refreshTokenKey = tokenKeys.refreshToken(options.config.userPoolClientId)

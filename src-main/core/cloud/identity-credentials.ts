@@ -15,7 +15,7 @@ import {
   GetIdCommand,
 } from '@aws-sdk/client-cognito-identity'
 import type { CloudConfig } from '../../protocol/cloud-config'
-import type { Clock, TimerHandle } from '../../lib/clock'
+import { systemClock, type Clock, type TimerHandle } from '../../lib/clock'
 import { TypedEmitter } from '../../lib/typed-emitter'
 import { AuthError } from './auth-errors'
 import { awsClientConfig } from './aws-http-handler'
@@ -23,7 +23,6 @@ import { awsErrorName, isNetworkError } from './aws-errors'
 import { silentLog, type CloudLog } from './cloud-log'
 import type { ProxyConfig } from './proxy-settings'
 import { tokenKeys, type TokenStore } from './token-store'
-import { wallClock } from './wall-clock'
 
 export interface AwsCredentials {
   accessKeyId: string
@@ -77,7 +76,7 @@ export class IdentityCredentials {
   constructor(private readonly options: IdentityCredentialsOptions) {
     this.client =
       options.client ?? new CognitoIdentityClient(awsClientConfig({ region: options.config.region, proxy: options.proxy }))
-    this.clock = options.clock ?? wallClock
+    this.clock = options.clock ?? systemClock
     this.marginMs = options.refreshMarginMs ?? CREDENTIALS_REFRESH_MARGIN_MS
     this.retryDelayMs = options.retryDelayMs ?? 30_000
     this.log = options.log ?? silentLog

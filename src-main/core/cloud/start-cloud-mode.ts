@@ -6,7 +6,7 @@
  */
 import { LambdaClient } from '@aws-sdk/client-lambda'
 import type { CloudConfig } from '../../protocol/cloud-config'
-import type { Clock } from '../../lib/clock'
+import { systemClock, type Clock } from '../../lib/clock'
 import type { ModeRuntime, RuntimeContext } from '../mode-runtime'
 import { MqttSession, type MqttSessionOptions } from '../mqtt/mqtt-session'
 import { awsClientConfig } from './aws-http-handler'
@@ -19,7 +19,6 @@ import { LambdaChatBackend } from './lambda-chat-backend'
 import { connectWithIotPolicy, PolicyAttacher } from './policy-attacher'
 import type { ProxyConfig } from './proxy-settings'
 import type { TokenStore } from './token-store'
-import { wallClock } from './wall-clock'
 
 export interface CloudModeOptions {
   config: CloudConfig
@@ -46,7 +45,7 @@ export async function startCloudMode(context: RuntimeContext, options: CloudMode
   if (context.topicPrefix !== config.topicPrefix) {
     throw new Error(`The app uses the topic prefix "${context.topicPrefix}" but the cloud backend "${config.topicPrefix}".`)
   }
-  const clock = options.clock ?? wallClock
+  const clock = options.clock ?? systemClock
   const log = options.log ?? silentLog
   const identity = new IdentityCredentials({ config, auth, store, proxy, clock, log })
   let identityId: string
