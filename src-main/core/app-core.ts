@@ -4,29 +4,26 @@
  * Electron entry and the browser test harness are thin shells around it.
  */
 import { join } from 'node:path'
-import type {
-  AppStatus,
-  ConnectionState,
-  ConnectionStatus,
-  EventChannel,
-  EventContract,
-  ModelCheck,
-  Notice,
-} from '../shared/ipc-contract'
-import { DEFAULT_TOPIC_PREFIX, userStreamsFilter } from '../protocol/stream-protocol'
+import type { AppStatus, EventChannel, EventContract, ModelCheck, Notice, PublicSettings } from '../shared/ipc-contract'
+import { DEFAULT_TOPIC_PREFIX } from '../protocol/stream-protocol'
+import { parseCloudConfig } from '../protocol/cloud-config'
 import type { ModelResolver } from '../backend/model-provider'
 import { createOpenAiCompatibleProvider, probeOpenAiCompatible } from '../backend/providers/openai-compatible'
 import { TypedEmitter } from '../lib/typed-emitter'
 import { systemClock, type Clock } from '../lib/clock'
-import { ChatService } from './chat/chat-service'
+import type { ChatService } from './chat/chat-service'
+import { CloudAccount } from './cloud/cloud-account'
+import { parseProxyUrl } from './cloud/proxy-settings'
+import { startCloudMode } from './cloud/start-cloud-mode'
+import { FileTokenStore } from './cloud/token-store'
 import { DiagnosticsRecorder } from './diagnostics'
 import { AnswerWriter } from './history/answer-writer'
 import { historyHandlers } from './history/history-handlers'
 import { openHistory } from './history/open-history'
 import { StoredConversations } from './history/stored-conversations'
 import { createIpcRouter, type IpcRouter } from './ipc/ipc-router'
-import type { ModeRuntime, StartRuntime } from './mode-runtime'
-import type { SessionStatus } from './mqtt/mqtt-session'
+import { ModeManager, type ModeStart } from './mode-manager'
+import type { StartRuntime } from './mode-runtime'
 import { startLocalMode } from './local-mode/start-local-mode'
 import { SettingsStore, type SecretCodec } from './settings/settings-store'
 
@@ -50,18 +47,8 @@ export interface AppCore {
   stop(): Promise<void>
 }
 
-const SESSION_TO_CONNECTION: Record<SessionStatus, ConnectionStatus> = {
-  idle: 'connecting',
-  connecting: 'connecting',
-  connected: 'connected',
-  interrupted: 'reconnecting',
-  closed: 'offline',
-  failed: 'failed',
-}
-
 export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
   const clock = options.clock ?? systemClock
-  const topicPrefix = options.topicPrefix ?? DEFAULT_TOPIC_PREFIX
   const diagnostics = new DiagnosticsRecorder()
   const events = new TypedEmitter<AppEvents>((error) => diagnostics.error(`event listener failed: ${String(error)}`))
   const notify = (notice: Notice) => events.emit('app:notice', notice)
@@ -74,69 +61,64 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
     onError: (problem) => notify({ level: 'error', message: problem.message }),
     onRecovered: () => notify({ level: 'info', message: 'History is being saved again.' }),
   })
-  const models: ModelResolver = {
+  const account = new CloudAccount({ settings, store: new FileTokenStore(join(options.userDataDir, 'cloud-session.json'), options.secrets), clock })
+  await account.restore()
+
+  const localModels: ModelResolver = {
     resolve(modelId) {
       const model = settings.resolve(modelId)
       return model && createOpenAiCompatibleProvider(model)
     },
   }
-
-  let runtime: ModeRuntime | undefined
-  let startFailure: string | undefined
-  try {
-    const start = options.startRuntime ?? startLocalMode
-    runtime = await start({
-      topicPrefix,
-      models,
-      onBackendFailure: (streamId, error) => diagnostics.error(`backend failed on ${streamId}: ${String(error)}`),
+  const runtimeContext = (topicPrefix: string) => ({
+    topicPrefix,
+    models: localModels,
+    onBackendFailure: (streamId: string, error: unknown) => diagnostics.error(`backend failed on ${streamId}: ${String(error)}`),
+  })
+  const startMode = async (): Promise<ModeStart> => {
+    if (options.startRuntime) {
+      const topicPrefix = options.topicPrefix ?? DEFAULT_TOPIC_PREFIX
+      const runtime = await options.startRuntime(runtimeContext(topicPrefix))
+      return { mode: runtime.mode, topicPrefix, runtime }
+    }
+    const config = settings.cloudConfig
+    if (settings.mode === 'local' || !config) {
+      return { mode: 'local', topicPrefix: DEFAULT_TOPIC_PREFIX, runtime: await startLocalMode(runtimeContext(DEFAULT_TOPIC_PREFIX)) }
+    }
+    const auth = account.auth
+    if (!auth?.state.signedIn) return { mode: 'cloud', topicPrefix: config.topicPrefix, unavailable: 'Sign in to use cloud mode.' }
+    const runtime = await startCloudMode(runtimeContext(config.topicPrefix), {
+      config,
+      auth,
+      store: new FileTokenStore(join(options.userDataDir, 'cloud-session.json'), options.secrets),
+      proxy: account.proxy,
+      clock,
+      onCredentialsError: (error) => notify({ level: 'error', message: error.message }),
     })
-  } catch (error) {
-    startFailure = `The local message broker could not start: ${(error as Error).message}`
-    diagnostics.error(startFailure)
+    return { mode: 'cloud', topicPrefix: config.topicPrefix, runtime }
   }
 
-  const chat = new ChatService({
-    userId: runtime?.userId ?? 'nobody',
-    topicPrefix,
-    backend: runtime?.backend ?? { start: () => Promise.reject(new Error(startFailure)), stop: () => Promise.resolve() },
+  const modes = new ModeManager({
+    startMode,
     conversations: new StoredConversations(history.store, writer, historyChanged),
-    modelLabel: (modelId) => settings.resolve(modelId)?.label,
-    // Prompts wait in the queue until the session is connected and subscribed.
-    online: false,
+    modelLabel: (modelId) => settings.modelLabel(modelId),
     emitUpdates: (updates) => events.emit('chat:updates', updates),
+    onConnection: (state) => events.emit('connection:changed', state),
     diagnostics,
     clock,
   })
-
-  let connection: ConnectionState = { mode: runtime?.mode ?? 'local', status: 'starting', since: clock.now() }
-  let subscribed = false
-  const setConnection = (status: ConnectionStatus, detail?: string) => {
-    connection = { mode: connection.mode, status, since: clock.now(), ...(detail ? { detail } : {}) }
-    events.emit('connection:changed', connection)
-    void chat.setOnline(subscribed && status === 'connected')
-  }
-  if (startFailure) setConnection('failed', startFailure)
-
-  if (runtime) {
-    const { session, userId } = runtime
-    session.on('status', (status, detail) => setConnection(SESSION_TO_CONNECTION[status], detail))
-    try {
-      await session.connect()
-      await session.subscribe(userStreamsFilter(topicPrefix, userId), (topic, payload) => chat.receive(topic, payload))
-      subscribed = true
-      setConnection(SESSION_TO_CONNECTION[session.status])
-    } catch (error) {
-      diagnostics.error((error as Error).message)
-      setConnection('failed', (error as Error).message)
-    }
-  }
-
+  await modes.restart()
+  account.on('change', (state) => {
+    events.emit('auth:changed', state)
+    if (settings.mode === 'cloud') void modes.restart()
+  })
+  const settingsChanged = (view: PublicSettings) => (events.emit('settings:changed', view), view)
   const maintenance = history.startMaintenance({ clock, notify })
 
   const status = (): AppStatus => ({
     version: options.appVersion,
-    connection,
-    userLabel: runtime?.userLabel ?? 'Not signed in',
+    connection: modes.connection,
+    userLabel: modes.userLabel,
     notices: [...settings.notices, ...history.notices],
   })
 
@@ -146,22 +128,49 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
     'settings:save-model': (input) => settings.saveModel(input),
     'settings:remove-model': (modelId) => settings.removeModel(modelId),
     'settings:select-models': (modelIds) => settings.selectModels(modelIds),
+    'settings:set-mode': async (mode) => {
+      const view = await settings.setMode(mode)
+      await modes.restart()
+      events.emit('auth:changed', account.state())
+      return settingsChanged(view)
+    },
+    'settings:set-cloud-config': async (json) => {
+      const parsed = parseCloudConfig(json)
+      if (!parsed.ok) throw new Error(parsed.message)
+      const view = await settings.setCloudConfig(parsed.config)
+      events.emit('auth:changed', account.state())
+      if (settings.mode === 'cloud') await modes.restart()
+      return settingsChanged(view)
+    },
+    'settings:set-proxy': async (url) => {
+      if (url !== null) parseProxyUrl(url)
+      const view = await settings.setProxyUrl(url)
+      if (settings.mode === 'cloud') await modes.restart()
+      return settingsChanged(view)
+    },
     'models:check': (modelIds) => Promise.all(modelIds.map((id) => checkModel(settings, id))),
-    'chat:send': (request) => chat.send(request),
-    'chat:stop': (request) => chat.stop(request),
-    'diagnostics:get': () => diagnostics.snapshot(chat.activeStreamCount),
+    'chat:send': (request) => modes.chat.send(request),
+    'chat:stop': (request) => modes.chat.stop(request),
+    'diagnostics:get': () => diagnostics.snapshot(modes.chat.activeStreamCount),
     ...historyHandlers(history.store, historyChanged),
+    ...account.handlers(),
+    // The IoT connection goes first, so the app never holds a session for an account that signed out.
+    'auth:sign-out': async () => {
+      await modes.stop()
+      await account.auth?.signOut()
+    },
   })
 
   return {
     router,
     events,
-    chat,
+    get chat() {
+      return modes.chat
+    },
     diagnostics,
     async stop() {
-      chat.dispose()
       maintenance.stop()
-      await runtime?.close()
+      await modes.stop()
       writer.flush()
       writer.dispose()
       history.store.close()

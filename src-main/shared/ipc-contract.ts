@@ -54,9 +54,29 @@ export interface ModelInput {
 }
 
 export interface PublicSettings {
+  mode: AppMode
+  /** The local mode's model entries (OpenAI-compatible servers), editable. */
   models: ModelEntry[]
+  /** The picked models of the current mode. */
   selectedModelIds: string[]
+  /** The deployed cloud backend, once its settings are loaded: its region and the models it offers. */
+  cloud?: { region: string; models: Array<{ id: string; label: string }> }
+  /** A proxy is set for cloud mode (its URL may hold credentials, so it is not sent). */
+  hasProxy: boolean
 }
+
+/** The cloud account as the renderer may see it: never a token. */
+export interface AuthState {
+  /** A cloud backend is configured, so signing in is possible. */
+  configured: boolean
+  signedIn: boolean
+  email?: string
+}
+
+export type SignInStep =
+  | { kind: 'signed-in'; email: string }
+  | { kind: 'new-password-required' }
+  | { kind: 'mfa-code-required' }
 
 export interface ModelCheck {
   modelId: string
@@ -210,6 +230,19 @@ export interface InvokeContract {
   'history:search': { args: [query: string]; result: SearchResults }
   'history:export': { args: [ExportRequest]; result: ExportedFile }
   'history:import': { args: [json: string]; result: ImportResult }
+  'settings:set-mode': { args: [mode: AppMode]; result: PublicSettings }
+  /** The `streamdesk_cloud_config` output of the deployed stack, as pasted or read from its file. */
+  'settings:set-cloud-config': { args: [json: string]; result: PublicSettings }
+  'settings:set-proxy': { args: [url: string | null]; result: PublicSettings }
+  'auth:get-state': { args: []; result: AuthState }
+  'auth:sign-up': { args: [email: string, password: string]; result: { confirmed: boolean; sentTo?: string } }
+  'auth:confirm-sign-up': { args: [email: string, code: string]; result: void }
+  'auth:resend-code': { args: [email: string]; result: { sentTo?: string } }
+  'auth:sign-in': { args: [email: string, password: string]; result: SignInStep }
+  'auth:answer-challenge': { args: [answer: { newPassword: string } | { mfaCode: string }]; result: SignInStep }
+  'auth:forgot-password': { args: [email: string]; result: { sentTo?: string } }
+  'auth:reset-password': { args: [email: string, code: string, newPassword: string]; result: void }
+  'auth:sign-out': { args: []; result: void }
 }
 
 export interface EventContract {
@@ -219,6 +252,8 @@ export interface EventContract {
   'history:changed': void
   /** Something the user should see now, e.g. history could not be saved because the disk is full. */
   'app:notice': Notice
+  'auth:changed': AuthState
+  'settings:changed': PublicSettings
 }
 
 export type InvokeChannel = keyof InvokeContract
@@ -244,9 +279,28 @@ export const INVOKE_CHANNELS = [
   'history:search',
   'history:export',
   'history:import',
+  'settings:set-mode',
+  'settings:set-cloud-config',
+  'settings:set-proxy',
+  'auth:get-state',
+  'auth:sign-up',
+  'auth:confirm-sign-up',
+  'auth:resend-code',
+  'auth:sign-in',
+  'auth:answer-challenge',
+  'auth:forgot-password',
+  'auth:reset-password',
+  'auth:sign-out',
 ] as const satisfies readonly InvokeChannel[]
 
-export const EVENT_CHANNELS = ['chat:updates', 'connection:changed', 'history:changed', 'app:notice'] as const satisfies readonly EventChannel[]
+export const EVENT_CHANNELS = [
+  'chat:updates',
+  'connection:changed',
+  'history:changed',
+  'app:notice',
+  'auth:changed',
+  'settings:changed',
+] as const satisfies readonly EventChannel[]
 
 // The compiler rejects a channel that the contract declares but the runtime lists above forget.
 type Missing<L extends readonly string[], U extends string> = [Exclude<U, L[number]>] extends [never] ? true : false

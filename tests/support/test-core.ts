@@ -27,6 +27,8 @@ export interface TestCoreOptions {
   /** Settings' base URL for every model (e.g. a fake OpenAI server). */
   baseUrl?: string
   decoratePublisher?: (publisher: Publisher) => Publisher
+  /** Let the core choose its runtime from settings (local or cloud mode) instead of the given broker. */
+  realModes?: boolean
 }
 
 /** Settings naming the given models (ids double as the server's model names). */
@@ -44,7 +46,7 @@ export async function startTestCore(options: TestCoreOptions) {
     userDataDir,
     appVersion: 'test',
     secrets: plainTextCodec,
-    startRuntime: (context) => {
+    startRuntime: options.realModes ? undefined : (context) => {
       const withModels = { ...context, ...(options.models ? { models: options.models } : {}) }
       if (broker === 'embedded') return startLocalMode(withModels)
       return connectBrokerRuntime(withModels, {

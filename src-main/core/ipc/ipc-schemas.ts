@@ -18,6 +18,9 @@ const HttpUrl = z
   .refine((url) => /^https?:\/\//i.test(url), 'must be an http:// or https:// URL')
 
 const ModelIds = z.array(IdSchema).max(50)
+const Email = z.string().trim().max(254).email('enter a valid email address')
+const Password = z.string().min(1).max(256)
+const Code = z.string().trim().regex(/^\d{4,10}$/, 'the code is the digits from the email')
 
 const ModelInputSchema = z.strictObject({
   id: z.optional(IdSchema),
@@ -54,4 +57,18 @@ export const invokeArgSchemas = {
   'history:search': z.tuple([z.string().max(500)]),
   'history:export': z.tuple([z.strictObject({ conversationId: z.optional(IdSchema), format: z.enum(['markdown', 'json']) })]),
   'history:import': z.tuple([z.string().max(MAX_IMPORT_CHARS)]),
+  'settings:set-mode': z.tuple([z.enum(['local', 'cloud'])]),
+  'settings:set-cloud-config': z.tuple([z.string().max(100_000)]),
+  'settings:set-proxy': z.tuple([z.union([z.string().trim().min(1).max(2000), z.null()])]),
+  'auth:get-state': z.tuple([]),
+  'auth:sign-up': z.tuple([Email, Password]),
+  'auth:confirm-sign-up': z.tuple([Email, Code]),
+  'auth:resend-code': z.tuple([Email]),
+  'auth:sign-in': z.tuple([Email, Password]),
+  'auth:answer-challenge': z.tuple([
+    z.union([z.strictObject({ newPassword: Password }), z.strictObject({ mfaCode: z.string().trim().regex(/^\d{6}$/, 'the code has 6 digits') })]),
+  ]),
+  'auth:forgot-password': z.tuple([Email]),
+  'auth:reset-password': z.tuple([Email, Code, Password]),
+  'auth:sign-out': z.tuple([]),
 } satisfies { [C in InvokeChannel]: z.ZodType<InvokeArgs<C>> }

@@ -8,7 +8,8 @@ import { dirname } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { z } from 'zod'
 import { IdSchema } from '../../protocol/stream-protocol'
-import type { ModelEntry, ModelInput, PublicSettings } from '../../shared/ipc-contract'
+import { CloudConfigSchema, type CloudConfig } from '../../protocol/cloud-config'
+import type { AppMode, ModelEntry, ModelInput, PublicSettings } from '../../shared/ipc-contract'
 
 export interface SecretCodec {
   /** True when secrets are really encrypted (false, e.g., on Linux without a keyring). */
@@ -34,6 +35,11 @@ const StoredSettingsSchema = z.object({
   version: z.literal(1),
   models: z.array(StoredModelSchema).max(50),
   selectedModelIds: z.array(IdSchema),
+  mode: z.optional(z.enum(['local', 'cloud'])),
+  /** The stack outputs of a deployed cloud backend, and which of its models are picked. */
+  cloud: z.optional(z.object({ config: CloudConfigSchema, selectedModelIds: z.array(IdSchema) })),
+  /** Proxy URL for cloud mode (it may hold credentials, so it is kept encrypted like the API keys). */
+  encryptedProxyUrl: z.optional(z.string()),
 })
 type StoredSettings = z.infer<typeof StoredSettingsSchema>
 
@@ -89,14 +95,59 @@ export class SettingsStore {
   }
 
   publicView(): PublicSettings {
+    const { cloud } = this.settings
     return {
+      mode: this.mode,
       models: this.settings.models.map(toEntry),
-      selectedModelIds: [...this.settings.selectedModelIds],
+      selectedModelIds: [...(this.mode === 'cloud' && cloud ? cloud.selectedModelIds : this.settings.selectedModelIds)],
+      ...(cloud ? { cloud: { region: cloud.config.region, models: cloud.config.models.map(({ id, label }) => ({ id, label })) } } : {}),
+      hasProxy: this.settings.encryptedProxyUrl !== undefined,
     }
   }
 
+  get mode(): AppMode {
+    return this.settings.mode === 'cloud' && this.settings.cloud ? 'cloud' : 'local'
+  }
+
+  get cloudConfig(): CloudConfig | undefined {
+    return this.settings.cloud?.config
+  }
+
+  get proxyUrl(): string | undefined {
+    const stored = this.settings.encryptedProxyUrl
+    return stored === undefined ? undefined : this.secrets.decrypt(stored)
+  }
+
+  /** Whether `modelId` names a model of the current mode. */
   has(modelId: string): boolean {
-    return this.settings.models.some((m) => m.id === modelId)
+    return this.modelLabel(modelId) !== undefined
+  }
+
+  /** The label of a model of the current mode: a local entry, or one of the cloud backend's models. */
+  modelLabel(modelId: string): string | undefined {
+    const models = this.mode === 'cloud' ? this.settings.cloud!.config.models : this.settings.models
+    return models.find((m) => m.id === modelId)?.label
+  }
+
+  async setMode(mode: AppMode): Promise<PublicSettings> {
+    if (mode === 'cloud' && !this.settings.cloud) throw new Error('Load your cloud backend\'s settings first (Settings → Cloud).')
+    await this.replace({ ...this.settings, mode })
+    return this.publicView()
+  }
+
+  /** Stores a deployed backend's outputs; the picked cloud models default to the first two. */
+  async setCloudConfig(config: CloudConfig): Promise<PublicSettings> {
+    const ids = new Set(config.models.map((m) => m.id))
+    const kept = (this.settings.cloud?.selectedModelIds ?? []).filter((id) => ids.has(id))
+    const selectedModelIds = kept.length > 0 ? kept : config.models.slice(0, 2).map((m) => m.id)
+    await this.replace({ ...this.settings, cloud: { config, selectedModelIds } })
+    return this.publicView()
+  }
+
+  async setProxyUrl(url: string | null): Promise<PublicSettings> {
+    const { encryptedProxyUrl: _previous, ...rest } = this.settings
+    await this.replace(url ? { ...rest, encryptedProxyUrl: this.secrets.encrypt(url) } : rest)
+    return this.publicView()
   }
 
   /** The model with its key decrypted, for the main process's own use only. */
@@ -138,7 +189,9 @@ export class SettingsStore {
   async selectModels(modelIds: string[]): Promise<PublicSettings> {
     const unknown = modelIds.filter((id) => !this.has(id))
     if (unknown.length > 0) throw new Error(`Unknown model: ${unknown.join(', ')}`)
-    await this.replace({ ...this.settings, selectedModelIds: [...new Set(modelIds)] })
+    const selectedModelIds = [...new Set(modelIds)]
+    const { cloud } = this.settings
+    await this.replace(this.mode === 'cloud' && cloud ? { ...this.settings, cloud: { ...cloud, selectedModelIds } } : { ...this.settings, selectedModelIds })
     return this.publicView()
   }
 

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { SettingsStore, defaultSettings, type SecretCodec } from '../../../src-main/core/settings/settings-store'
+import { CLOUD_CONFIG } from '../cloud/cloud-fixtures'
 
 const reversingCodec: SecretCodec = {
   encrypts: true,
@@ -83,5 +84,25 @@ describe('SettingsStore', () => {
     expect((await readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([])
     const reopened = await SettingsStore.open(file, reversingCodec)
     expect(reopened.notices).toEqual([])
+  })
+
+  it('keeps cloud settings apart: mode, the backend\'s models and their selection, an encrypted proxy', async () => {
+    const { file } = await tempFile()
+    const store = await SettingsStore.open(file, reversingCodec)
+    await expect(store.setMode('cloud')).rejects.toThrow(/cloud backend/)
+    await store.setCloudConfig(CLOUD_CONFIG)
+    expect(store.mode).toBe('local')
+    expect(store.modelLabel('claude')).toBeUndefined()
+    const cloud = await store.setMode('cloud')
+    expect(cloud).toMatchObject({ mode: 'cloud', selectedModelIds: ['claude', 'gpt'], cloud: { region: 'us-east-1' } })
+    expect(store.modelLabel('claude')).toBe('Claude')
+    expect(store.has('llama3-2')).toBe(false)
+    await store.selectModels(['gpt'])
+    await store.setProxyUrl('http://bob:pa55@proxy:8080')
+    expect(await readFile(file, 'utf8')).not.toContain('pa55')
+    const reopened = await SettingsStore.open(file, reversingCodec)
+    expect(reopened.publicView()).toMatchObject({ mode: 'cloud', selectedModelIds: ['gpt'], hasProxy: true })
+    expect(reopened.proxyUrl).toBe('http://bob:pa55@proxy:8080')
+    expect((await reopened.setMode('local')).selectedModelIds).toEqual(['llama3-2', 'qwen2-5'])
   })
 })
