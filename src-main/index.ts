@@ -1,54 +1,98 @@
 /**
  * The Electron main entry: a thin shell. It starts the core (which knows nothing of Electron), applies the
- * security rules, bridges IPC, opens the window, and stops the core's MQTT client and broker on quit.
+ * security rules, bridges IPC, opens the main and quick-ask windows, the tray and the global shortcut, and stops
+ * the core's MQTT client, broker and history on quit.
  */
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { app, BrowserWindow } from 'electron'
+import { app, clipboard, type BrowserWindow } from 'electron'
 import { startAppCore, type AppCore } from './core/app-core'
 import { applySecurityRules } from './shell/apply-security'
+import { appOrigin } from './shell/app-origin'
 import { bridgeIpc } from './shell/ipc-bridge'
-import { createMainWindow } from './shell/main-window'
+import { createMainWindow, showWindow } from './shell/main-window'
+import { QuickAskShortcut } from './shell/quick-ask-shortcut'
+import { QuickAskWindow } from './shell/quick-ask-window'
 import { safeStorageCodec } from './shell/safe-storage-codec'
-import type { AppOrigin } from './shell/app-origin'
+import { AppTray } from './shell/tray'
 
 const devServerUrl = !app.isPackaged ? process.env['ELECTRON_RENDERER_URL'] : undefined
-const origin: AppOrigin = {
-  rendererUrl: devServerUrl ?? pathToFileURL(join(import.meta.dirname, '../renderer/index.html')).href,
-}
+const origin = appOrigin(devServerUrl ?? pathToFileURL(join(import.meta.dirname, '../renderer/index.html')).href)
 const preloadPath = join(import.meta.dirname, '../preload/index.cjs')
 
 if (!app.requestSingleInstanceLock()) {
   app.quit()
 } else {
   let core: AppCore | undefined
-  let stopping = false
+  let mainWindow: BrowserWindow | undefined
+  let quickAsk: QuickAskWindow | undefined
+  let tray: AppTray | undefined
+  let shortcut: QuickAskShortcut | undefined
+  let quitting = false
 
-  app.on('second-instance', () => {
-    const window = BrowserWindow.getAllWindows()[0]
-    if (window?.isMinimized()) window.restore()
-    window?.focus()
-  })
+  const openMain = () => {
+    if (!mainWindow || mainWindow.isDestroyed()) {
+      mainWindow = createMainWindow({ origin, preloadPath, keepInTray: () => core?.settings.preferences.closeToTray ?? false, quitting: () => quitting })
+    }
+    showWindow(mainWindow)
+    return mainWindow
+  }
+
+  app.on('second-instance', () => openMain())
 
   app.whenReady().then(async () => {
     applySecurityRules(origin)
-    core = await startAppCore({ userDataDir: app.getPath('userData'), appVersion: app.getVersion(), secrets: safeStorageCodec() })
-    bridgeIpc(core, origin)
-    createMainWindow(origin, preloadPath)
-    app.on('activate', () => {
-      if (BrowserWindow.getAllWindows().length === 0) createMainWindow(origin, preloadPath)
+    core = await startAppCore({
+      userDataDir: app.getPath('userData'),
+      appVersion: app.getVersion(),
+      secrets: safeStorageCodec(),
+      shell: {
+        openInMain: (conversationId) => {
+          quickAsk?.hide()
+          openMain().webContents.send('app:open-conversation', conversationId)
+        },
+        hideQuickAsk: () => quickAsk?.hide(),
+        readClipboardText: () => clipboard.readText(),
+      },
     })
+    bridgeIpc(core, origin)
+    openMain()
+    quickAsk = new QuickAskWindow(origin, preloadPath)
+    const appCore = core
+    shortcut = new QuickAskShortcut(
+      () => quickAsk?.toggle(),
+      (message) => appCore.notify({ level: 'error', message }),
+    )
+    shortcut.apply(appCore.settings.preferences.quickAskShortcut)
+    tray = new AppTray({ quickAsk: () => quickAsk?.show(), openMain, quit: () => app.quit() })
+    const refreshTray = () => tray?.update(appCore.status().connection, shortcut?.accelerator ?? '')
+    refreshTray()
+    appCore.events.on('connection:changed', refreshTray)
+    appCore.events.on('settings:changed', (settings) => {
+      shortcut?.apply(settings.preferences.quickAskShortcut)
+      refreshTray()
+    })
+    app.on('activate', () => openMain())
   })
 
+  // With the tray, closing every window does not end the app; Quit in the tray (or Cmd+Q) does.
   app.on('window-all-closed', () => {
-    if (process.platform !== 'darwin') app.quit()
+    if (process.platform !== 'darwin' && !core?.settings.preferences.closeToTray) app.quit()
   })
 
-  // Disconnect the MQTT client and close the broker before the process exits.
+  app.on('before-quit', () => {
+    quitting = true
+  })
+
+  // Disconnect the MQTT client, close the broker and the history before the process exits.
   app.on('will-quit', (event) => {
-    if (!core || stopping) return
-    stopping = true
+    shortcut?.dispose()
+    if (!core) return
+    const stopping = core
+    core = undefined
     event.preventDefault()
-    void core.stop().finally(() => app.quit())
+    tray?.destroy()
+    quickAsk?.destroy()
+    void stopping.stop().finally(() => app.quit())
   })
 }

@@ -37,18 +37,36 @@ export interface AppCoreOptions {
   clock?: Clock
   /** Starts the mode's runtime; local mode unless a caller (a test, cloud mode) supplies another. */
   startRuntime?: StartRuntime
+  /** What only the shell can do (windows, clipboard); the browser harness supplies its own. */
+  shell?: ShellActions
 }
+
+/** Desktop actions the core's IPC channels delegate to the shell that hosts it. */
+export interface ShellActions {
+  /** Show the main window with this conversation open, and hide quick ask. */
+  openInMain(conversationId: string): void
+  /** Hide the window whose renderer asked (quick ask). */
+  hideQuickAsk(): void
+  readClipboardText(): string | Promise<string>
+}
+
+const HEADLESS_SHELL: ShellActions = { openInMain: () => {}, hideQuickAsk: () => {}, readClipboardText: () => '' }
 
 export interface AppCore {
   readonly router: IpcRouter
   readonly events: TypedEmitter<AppEvents>
   readonly chat: ChatService
   readonly diagnostics: DiagnosticsRecorder
+  readonly settings: SettingsStore
+  status(): AppStatus
+  /** Tell the user something now (e.g. the OS refused the quick-ask shortcut). */
+  notify(notice: Notice): void
   stop(): Promise<void>
 }
 
 export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
   const clock = options.clock ?? systemClock
+  const shell = options.shell ?? HEADLESS_SHELL
   const diagnostics = new DiagnosticsRecorder()
   const events = new TypedEmitter<AppEvents>((error) => diagnostics.error(`event listener failed: ${String(error)}`))
   const notify = (notice: Notice) => events.emit('app:notice', notice)
@@ -159,6 +177,10 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
       await modes.stop()
       await account.auth?.signOut()
     },
+    'settings:set-preferences': async (changes) => settingsChanged(await settings.setPreferences(changes)),
+    'window:open-in-main': (conversationId) => shell.openInMain(conversationId),
+    'window:hide': () => shell.hideQuickAsk(),
+    'clipboard:read-text': async () => (settings.preferences.prefillFromClipboard ? (await shell.readClipboardText()).slice(0, 20_000) : ''),
   })
 
   return {
@@ -168,6 +190,9 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
       return modes.chat
     },
     diagnostics,
+    settings,
+    status,
+    notify,
     async stop() {
       maintenance.stop()
       await modes.stop()

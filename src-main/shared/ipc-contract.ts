@@ -53,8 +53,22 @@ export interface ModelInput {
   apiKey?: string | null
 }
 
+/** How the app behaves on the desktop; every field has a default. */
+export interface AppPreferences {
+  /** Electron accelerator that toggles the quick-ask window, e.g. `CommandOrControl+Shift+Space`. */
+  quickAskShortcut: string
+  /** Closing the main window keeps StreamDesk running in the tray. */
+  closeToTray: boolean
+  /** Opening quick ask fills its input with the clipboard's text. */
+  prefillFromClipboard: boolean
+  /** Which key sends a prompt: Enter (Shift+Enter for a new line), or Ctrl/Cmd+Enter. */
+  sendKey: 'enter' | 'mod-enter'
+  language: 'system' | 'en' | 'ja'
+}
+
 export interface PublicSettings {
   mode: AppMode
+  preferences: AppPreferences
   /** The local mode's model entries (OpenAI-compatible servers), editable. */
   models: ModelEntry[]
   /** The picked models of the current mode. */
@@ -243,6 +257,13 @@ export interface InvokeContract {
   'auth:forgot-password': { args: [email: string]; result: { sentTo?: string } }
   'auth:reset-password': { args: [email: string, code: string, newPassword: string]; result: void }
   'auth:sign-out': { args: []; result: void }
+  'settings:set-preferences': { args: [Partial<AppPreferences>]; result: PublicSettings }
+  /** Quick ask: show this conversation in the main window (and hide quick ask). */
+  'window:open-in-main': { args: [conversationId: string]; result: void }
+  /** Hide the calling window (quick ask's Esc). */
+  'window:hide': { args: []; result: void }
+  /** The clipboard's text, only when the user turned on prefilling quick ask from it; '' otherwise. */
+  'clipboard:read-text': { args: []; result: string }
 }
 
 export interface EventContract {
@@ -254,6 +275,10 @@ export interface EventContract {
   'app:notice': Notice
   'auth:changed': AuthState
   'settings:changed': PublicSettings
+  /** The main window should show this conversation (sent by quick ask's "Open in StreamDesk"). */
+  'app:open-conversation': string
+  /** Quick ask was just shown: focus the input (and prefill it, when allowed). */
+  'quick-ask:shown': void
 }
 
 export type InvokeChannel = keyof InvokeContract
@@ -291,6 +316,10 @@ export const INVOKE_CHANNELS = [
   'auth:forgot-password',
   'auth:reset-password',
   'auth:sign-out',
+  'settings:set-preferences',
+  'window:open-in-main',
+  'window:hide',
+  'clipboard:read-text',
 ] as const satisfies readonly InvokeChannel[]
 
 export const EVENT_CHANNELS = [
@@ -300,6 +329,8 @@ export const EVENT_CHANNELS = [
   'app:notice',
   'auth:changed',
   'settings:changed',
+  'app:open-conversation',
+  'quick-ask:shown',
 ] as const satisfies readonly EventChannel[]
 
 // The compiler rejects a channel that the contract declares but the runtime lists above forget.

@@ -3,21 +3,29 @@
  * Pure functions (no `electron` import) so they are tested directly.
  */
 export interface AppOrigin {
-  /** The URL the windows load: the dev server in `electron-vite dev`, the bundled index.html otherwise. */
+  /** The main window's page: on the dev server in `electron-vite dev`, the bundled index.html otherwise. */
   rendererUrl: string
+  /** The quick-ask window's page, beside it. */
+  quickAskUrl: string
+}
+
+/** The two pages of the app, from the main page's URL. */
+export function appOrigin(rendererUrl: string): AppOrigin {
+  return { rendererUrl, quickAskUrl: new URL('quick-ask.html', rendererUrl).href }
 }
 
 export function isAppUrl(candidate: string, origin: AppOrigin): boolean {
   let url: URL
-  let app: URL
   try {
     url = new URL(candidate)
-    app = new URL(origin.rendererUrl)
   } catch {
     return false
   }
-  if (app.protocol === 'file:') return url.protocol === 'file:' && url.pathname === app.pathname
-  return url.origin === app.origin
+  return [origin.rendererUrl, origin.quickAskUrl].some((page) => {
+    const app = new URL(page)
+    if (app.protocol === 'file:') return url.protocol === 'file:' && url.pathname === app.pathname
+    return url.origin === app.origin
+  })
 }
 
 /** Links from model answers that may be handed to the OS browser: web pages and mail, nothing else. */

@@ -28,6 +28,8 @@ export interface HarnessOptions {
   rendererDir?: string
   port?: number
   startRuntime?: AppCoreOptions['startRuntime']
+  /** What quick ask reads when the user allows prefilling it from the clipboard. */
+  clipboardText?: string
 }
 
 export interface Harness {
@@ -48,23 +50,28 @@ const CONTENT_TYPES: Record<string, string> = {
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const rendererDir = options.rendererDir ?? BUILT_RENDERER_DIR
-  const indexHtml = await readFile(join(rendererDir, 'index.html'), 'utf8').catch(() => {
+  await readFile(join(rendererDir, 'index.html'), 'utf8').catch(() => {
     throw new Error(`No built renderer in ${rendererDir}: run \`npm run build\` first.`)
   })
   const userDataDir = options.userDataDir ?? (await mkdtemp(join(tmpdir(), 'streamdesk-harness-')))
+  // The browser stands in for the desktop: "open in the main window" becomes the event the main page listens to.
+  let events: AppCore['events'] | undefined
   const core = await startAppCore({
     userDataDir,
     appVersion: 'harness',
     secrets: plainTextCodec,
+    shell: {
+      openInMain: (conversationId) => events?.emit('app:open-conversation', conversationId),
+      hideQuickAsk: () => {},
+      readClipboardText: () => options.clipboardText ?? '',
+    },
     ...(options.startRuntime ? { startRuntime: options.startRuntime } : {}),
   })
+  events = core.events
   const bridge = await bundleBridge()
-  // The bridge must define window.streamdesk before the app's (deferred) module script runs. It goes after the
-  // CSP meta tag, so the page's policy governs it too (its WebSocket must pass `connect-src 'self'`).
-  const page = indexHtml.replace('</head>', `  <script src="${HARNESS_BRIDGE_PATH}"></script>\n  </head>`)
 
   const server = createServer((request, response) => {
-    serveFile(request, response, { rendererDir, page, bridge }).catch(() => respond(response, 500, 'text/plain', 'error'))
+    serveFile(request, response, { rendererDir, bridge }).catch(() => respond(response, 500, 'text/plain', 'error'))
   })
   const sockets = new WebSocketServer({ server, path: HARNESS_IPC_PATH, maxPayload: 8 * 1024 * 1024 })
   sockets.on('connection', (socket) => socket.on('message', (data) => void answer(socket, String(data), core)))
@@ -112,16 +119,24 @@ async function answer(socket: WebSocket, text: string, core: AppCore): Promise<v
 async function serveFile(
   request: IncomingMessage,
   response: ServerResponse,
-  site: { rendererDir: string; page: string; bridge: string },
+  site: { rendererDir: string; bridge: string },
 ): Promise<void> {
   const path = decodeURIComponent(new URL(request.url ?? '/', 'http://harness').pathname)
-  if (path === '/' || path === '/index.html') return respond(response, 200, CONTENT_TYPES['.html']!, site.page)
   if (path === HARNESS_BRIDGE_PATH) return respond(response, 200, CONTENT_TYPES['.js']!, site.bridge)
-  const file = normalize(join(site.rendererDir, path))
+  const file = normalize(join(site.rendererDir, path === '/' ? 'index.html' : path))
   if (!file.startsWith(site.rendererDir + sep)) return respond(response, 403, 'text/plain', 'forbidden')
   const body = await readFile(file).catch(() => undefined)
   if (!body) return respond(response, 404, 'text/plain', 'not found')
-  respond(response, 200, CONTENT_TYPES[extname(file)] ?? 'application/octet-stream', body)
+  const type = CONTENT_TYPES[extname(file)] ?? 'application/octet-stream'
+  respond(response, 200, type, extname(file) === '.html' ? withBridge(body.toString('utf8')) : body)
+}
+
+/**
+ * Every page gets the bridge, which must define window.streamdesk before the app's (deferred) module script runs.
+ * It goes after the CSP meta tag, so the page's policy governs it too (its WebSocket must pass `connect-src 'self'`).
+ */
+function withBridge(html: string): string {
+  return html.replace('</head>', `  <script src="${HARNESS_BRIDGE_PATH}"></script>\n  </head>`)
 }
 
 function respond(response: ServerResponse, status: number, type: string, body: string | Buffer): void {

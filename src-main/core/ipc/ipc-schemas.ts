@@ -5,6 +5,7 @@
 import { z } from 'zod'
 import { IdSchema } from '../../protocol/stream-protocol'
 import type { InvokeArgs, InvokeChannel } from '../../shared/ipc-contract'
+import { acceleratorProblem } from '../settings/accelerator'
 
 const MAX_PROMPT_CHARS = 100_000
 const MAX_MODELS_PER_PROMPT = 8
@@ -71,4 +72,19 @@ export const invokeArgSchemas = {
   'auth:forgot-password': z.tuple([Email]),
   'auth:reset-password': z.tuple([Email, Code, Password]),
   'auth:sign-out': z.tuple([]),
+  'settings:set-preferences': z.tuple([
+    z.strictObject({
+      quickAskShortcut: z.optional(z.string().max(100).superRefine((value, ctx) => {
+        const problem = acceleratorProblem(value)
+        if (problem) ctx.addIssue({ code: 'custom', message: problem })
+      })),
+      closeToTray: z.optional(z.boolean()),
+      prefillFromClipboard: z.optional(z.boolean()),
+      sendKey: z.optional(z.enum(['enter', 'mod-enter'])),
+      language: z.optional(z.enum(['system', 'en', 'ja'])),
+    }),
+  ]),
+  'window:open-in-main': z.tuple([IdSchema]),
+  'window:hide': z.tuple([]),
+  'clipboard:read-text': z.tuple([]),
 } satisfies { [C in InvokeChannel]: z.ZodType<InvokeArgs<C>> }

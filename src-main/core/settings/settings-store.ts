@@ -9,7 +9,8 @@ import { randomBytes } from 'node:crypto'
 import { z } from 'zod'
 import { IdSchema } from '../../protocol/stream-protocol'
 import { CloudConfigSchema, type CloudConfig } from '../../protocol/cloud-config'
-import type { AppMode, ModelEntry, ModelInput, PublicSettings } from '../../shared/ipc-contract'
+import type { AppMode, AppPreferences, ModelEntry, ModelInput, PublicSettings } from '../../shared/ipc-contract'
+import { DEFAULT_QUICK_ASK_SHORTCUT } from './accelerator'
 
 export interface SecretCodec {
   /** True when secrets are really encrypted (false, e.g., on Linux without a keyring). */
@@ -40,8 +41,25 @@ const StoredSettingsSchema = z.object({
   cloud: z.optional(z.object({ config: CloudConfigSchema, selectedModelIds: z.array(IdSchema) })),
   /** Proxy URL for cloud mode (it may hold credentials, so it is kept encrypted like the API keys). */
   encryptedProxyUrl: z.optional(z.string()),
+  preferences: z.optional(
+    z.object({
+      quickAskShortcut: z.optional(z.string().max(100)),
+      closeToTray: z.optional(z.boolean()),
+      prefillFromClipboard: z.optional(z.boolean()),
+      sendKey: z.optional(z.enum(['enter', 'mod-enter'])),
+      language: z.optional(z.enum(['system', 'en', 'ja'])),
+    }),
+  ),
 })
 type StoredSettings = z.infer<typeof StoredSettingsSchema>
+
+export const DEFAULT_PREFERENCES: AppPreferences = {
+  quickAskShortcut: DEFAULT_QUICK_ASK_SHORTCUT,
+  closeToTray: true,
+  prefillFromClipboard: false,
+  sendKey: 'enter',
+  language: 'system',
+}
 
 export const DEFAULT_LOCAL_BASE_URL = 'http://127.0.0.1:11434/v1'
 
@@ -98,11 +116,21 @@ export class SettingsStore {
     const { cloud } = this.settings
     return {
       mode: this.mode,
+      preferences: this.preferences,
       models: this.settings.models.map(toEntry),
       selectedModelIds: [...(this.mode === 'cloud' && cloud ? cloud.selectedModelIds : this.settings.selectedModelIds)],
       ...(cloud ? { cloud: { region: cloud.config.region, models: cloud.config.models.map(({ id, label }) => ({ id, label })) } } : {}),
       hasProxy: this.settings.encryptedProxyUrl !== undefined,
     }
+  }
+
+  get preferences(): AppPreferences {
+    return { ...DEFAULT_PREFERENCES, ...this.settings.preferences }
+  }
+
+  async setPreferences(changes: Partial<AppPreferences>): Promise<PublicSettings> {
+    await this.replace({ ...this.settings, preferences: { ...this.settings.preferences, ...changes } })
+    return this.publicView()
   }
 
   get mode(): AppMode {

@@ -1,14 +1,16 @@
 import { describe, expect, it } from 'vitest'
-import { isAppUrl, isSafeExternalUrl } from '../../../src-main/shell/app-origin'
+import { appOrigin, isAppUrl, isSafeExternalUrl } from '../../../src-main/shell/app-origin'
 import { secureWebPreferences } from '../../../src-main/shell/secure-web-preferences'
 
-const packaged = { rendererUrl: 'file:///opt/StreamDesk/resources/app.asar/out/renderer/index.html' }
-const dev = { rendererUrl: 'http://localhost:5173/' }
+const packaged = appOrigin('file:///opt/StreamDesk/resources/app.asar/out/renderer/index.html')
+const dev = appOrigin('http://localhost:5173/')
 
 describe('app origin rules', () => {
   it('accepts only the app\'s own renderer page', () => {
     expect(isAppUrl('file:///opt/StreamDesk/resources/app.asar/out/renderer/index.html', packaged)).toBe(true)
     expect(isAppUrl('file:///opt/StreamDesk/resources/app.asar/out/renderer/index.html#/settings', packaged)).toBe(true)
+    expect(isAppUrl('file:///opt/StreamDesk/resources/app.asar/out/renderer/quick-ask.html', packaged)).toBe(true)
+    expect(isAppUrl('file:///opt/StreamDesk/resources/app.asar/out/renderer/other.html', packaged)).toBe(false)
     expect(isAppUrl('file:///home/user/Downloads/evil.html', packaged)).toBe(false)
     expect(isAppUrl('https://example.com/', packaged)).toBe(false)
     expect(isAppUrl('http://localhost:5173/index.html', dev)).toBe(true)
