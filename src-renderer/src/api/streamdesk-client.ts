@@ -1,6 +1,6 @@
 /**
  * The renderer's one door to `window.streamdesk`. A failed `invoke` (validation error, main-process failure)
- * becomes a toast and an `undefined` result, so no caller can crash the UI by forgetting a `catch`.
+ * becomes an error toast and an `undefined` result, so no caller can crash the UI by forgetting a `catch`.
  */
 import type {
   EventChannel,
@@ -13,8 +13,12 @@ import type {
 import type { ToastStore } from '../state/toast-store'
 import { describeError } from '../format/describe-error'
 
+export type Attempt<T> = { ok: true; result: T } | { ok: false; message: string }
+
 export interface StreamDeskClient {
   call<C extends InvokeChannel>(channel: C, ...args: InvokeArgs<C>): Promise<InvokeResult<C> | undefined>
+  /** For a caller that says what went wrong in its own words: no toast, the failure comes back as one sentence. */
+  attempt<C extends InvokeChannel>(channel: C, ...args: InvokeArgs<C>): Promise<Attempt<InvokeResult<C>>>
   on<E extends EventChannel>(event: E, listener: (payload: EventContract[E]) => void): () => void
 }
 
@@ -24,8 +28,15 @@ export function createStreamDeskClient(api: StreamDeskApi, toasts: ToastStore): 
       try {
         return await api.invoke(channel, ...args)
       } catch (error) {
-        toasts.show(describeError(error))
+        toasts.show(describeError(error), 'error')
         return undefined
+      }
+    },
+    async attempt(channel, ...args) {
+      try {
+        return { ok: true, result: await api.invoke(channel, ...args) }
+      } catch (error) {
+        return { ok: false, message: describeError(error) }
       }
     },
     on: (event, listener) => api.on(event, listener),

@@ -1,5 +1,5 @@
 import { useEffect, useRef } from 'react'
-import type { Exchange } from '../hooks/use-conversation'
+import type { Exchange } from '../state/exchanges'
 import { useFollowLatest } from '../hooks/use-follow-latest'
 import { t } from '../i18n'
 import { ExchangeView } from './ExchangeView'
@@ -7,10 +7,13 @@ import { ExchangeView } from './ExchangeView'
 interface ConversationViewProps {
   exchanges: readonly Exchange[]
   onStop(streamId: string, modelId: string): void
+  /** Scroll to this turn instead of following the latest (a search hit was opened). */
+  scrollTo?: { turnIndex: number; seq: number }
 }
 
-export function ConversationView({ exchanges, onStop }: ConversationViewProps) {
-  const { scrollRef, contentRef, showJump, jumpToLatest } = useFollowLatest()
+/** Give it a new `key` for another conversation: it then starts at the latest turn (or at `scrollTo`). */
+export function ConversationView({ exchanges, onStop, scrollTo }: ConversationViewProps) {
+  const { scrollRef, contentRef, showJump, jumpToLatest, holdAt } = useFollowLatest()
 
   // A new prompt means the user wants to see its answers, wherever they had scrolled to.
   const shownCount = useRef(exchanges.length)
@@ -18,6 +21,19 @@ export function ConversationView({ exchanges, onStop }: ConversationViewProps) {
     if (exchanges.length > shownCount.current) jumpToLatest()
     shownCount.current = exchanges.length
   }, [exchanges.length, jumpToLatest])
+
+  useEffect(() => {
+    if (!scrollTo) return
+    const target = contentRef.current?.querySelector(`[data-turn-index="${scrollTo.turnIndex}"]`)
+    if (!(target instanceof HTMLElement)) return
+    holdAt(target)
+    target.classList.remove('exchange-target')
+    // Restarts the highlight animation when the same turn is asked for again.
+    void target.offsetWidth
+    target.classList.add('exchange-target')
+    const timer = setTimeout(() => target.classList.remove('exchange-target'), 2000)
+    return () => clearTimeout(timer)
+  }, [contentRef, holdAt, scrollTo])
 
   return (
     <main className="conversation">
@@ -29,7 +45,9 @@ export function ConversationView({ exchanges, onStop }: ConversationViewProps) {
               <p>{t.emptyConversation.body}</p>
             </div>
           ) : (
-            exchanges.map((exchange) => <ExchangeView key={exchange.id} exchange={exchange} onStop={onStop} />)
+            exchanges.map((exchange, index) => (
+              <ExchangeView key={exchange.id} exchange={exchange} turnIndex={index} onStop={onStop} />
+            ))
           )}
         </div>
       </div>

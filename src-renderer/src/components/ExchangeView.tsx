@@ -1,18 +1,20 @@
 import { memo } from 'react'
-import type { Exchange } from '../hooks/use-conversation'
+import type { Exchange } from '../state/exchanges'
 import { t } from '../i18n'
-import { ModelColumn } from './ModelColumn'
+import { ModelColumn, StoredModelColumn } from './ModelColumn'
 
 interface ExchangeViewProps {
   exchange: Exchange
+  /** Its position in the conversation (search hits point at turns by it). */
+  turnIndex: number
   onStop(streamId: string, modelId: string): void
 }
 
-/** The user's prompt, then one column per model that answered it. */
-export const ExchangeView = memo(function ExchangeView({ exchange, onStop }: ExchangeViewProps) {
-  const { streamId, models } = exchange
+/** The user's prompt, then one column per model that answered it: live from the stream store, or as stored. */
+export const ExchangeView = memo(function ExchangeView({ exchange, turnIndex, onStop }: ExchangeViewProps) {
+  const { streamId, models, stored } = exchange
   return (
-    <article className="exchange" data-testid="exchange">
+    <article className="exchange" data-testid="exchange" data-turn-index={turnIndex} data-stored={stored ? 'true' : undefined}>
       <div className="prompt-bubble">
         <span className="visually-hidden">{t.you}: </span>
         {exchange.prompt}
@@ -23,9 +25,14 @@ export const ExchangeView = memo(function ExchangeView({ exchange, onStop }: Exc
         </p>
       ) : (
         <div className="columns" data-count={models.length}>
-          {models.map((model) => (
-            <ModelColumn key={model.id} streamId={streamId} modelId={model.id} label={model.label} onStop={onStop} />
-          ))}
+          {models.map((model) => {
+            const answer = stored?.get(model.id)
+            return answer ? (
+              <StoredModelColumn key={model.id} streamId={streamId} label={model.label} answer={answer} onStop={onStop} />
+            ) : (
+              <ModelColumn key={model.id} streamId={streamId} modelId={model.id} label={model.label} onStop={onStop} />
+            )
+          })}
         </div>
       )}
     </article>

@@ -1,6 +1,9 @@
 import { memo, useCallback, useSyncExternalStore } from 'react'
+import type { StoredAnswer, StreamError, StreamStatus } from '../../../src-main/shared/ipc-contract'
 import { useServices } from '../app-services'
 import { t } from '../i18n'
+import { isOpenStatus } from '../state/exchanges'
+import type { TokenUsage } from '../state/stream-store'
 import { MarkdownView } from './MarkdownView'
 
 interface ModelColumnProps {
@@ -10,7 +13,7 @@ interface ModelColumnProps {
   onStop(streamId: string, modelId: string): void
 }
 
-/** One model's answer. Subscribed to its own column only, so other columns' deltas never render it. */
+/** One model's live answer. Subscribed to its own column only, so other columns' deltas never render it. */
 export const ModelColumn = memo(function ModelColumn({ streamId, modelId, label, onStop }: ModelColumnProps) {
   const { streams } = useServices()
   const subscribe = useCallback(
@@ -19,10 +22,67 @@ export const ModelColumn = memo(function ModelColumn({ streamId, modelId, label,
   )
   const column = useSyncExternalStore(subscribe, () => streams.getColumn(streamId, modelId))
   const status = column?.status ?? 'streaming'
-  const streaming = status === 'streaming'
-  const text = column?.text ?? ''
-  const usage = column?.usage
+  return (
+    <ColumnView
+      streamId={streamId}
+      modelId={modelId}
+      label={label}
+      status={status}
+      text={column?.text ?? ''}
+      done={!isOpenStatus(status)}
+      stalled={column?.stalled === true}
+      error={column?.error}
+      usage={column?.usage}
+      onStop={onStop}
+    />
+  )
+})
 
+/** One model's answer as history keeps it: complete text, rendered once. */
+export const StoredModelColumn = memo(function StoredModelColumn({
+  streamId,
+  label,
+  answer,
+  onStop,
+}: {
+  streamId: string
+  label: string
+  answer: StoredAnswer
+  onStop(streamId: string, modelId: string): void
+}) {
+  return (
+    <ColumnView
+      streamId={streamId}
+      modelId={answer.modelId}
+      label={label}
+      status={answer.status}
+      text={answer.text}
+      // What was stored is all there is to render now, even of an answer that was still streaming when read.
+      done
+      stalled={false}
+      error={answer.error}
+      usage={answer.usage}
+      onStop={onStop}
+    />
+  )
+})
+
+interface ColumnViewProps {
+  streamId: string
+  modelId: string
+  label: string
+  status: StreamStatus
+  text: string
+  done: boolean
+  stalled: boolean
+  error: StreamError | undefined
+  usage: TokenUsage | undefined
+  onStop(streamId: string, modelId: string): void
+}
+
+function ColumnView(props: ColumnViewProps) {
+  const { streamId, modelId, label, status, text, done, stalled, error, usage, onStop } = props
+  const stoppable = isOpenStatus(status)
   return (
     <section
       className="column"
@@ -35,11 +95,12 @@ export const ModelColumn = memo(function ModelColumn({ streamId, modelId, label,
         <h3 className="column-title" title={modelId}>
           {label}
         </h3>
-        <span className="column-status" data-status={status} aria-live="polite">
-          {streaming && <span className="spinner" aria-hidden="true" />}
+        <span className="column-status" data-status={status} data-testid="column-status" aria-live="polite">
+          {status === 'streaming' && <span className="spinner" aria-hidden="true" />}
+          {status === 'queued' && <span className="queued-dot" aria-hidden="true" />}
           {t.columnStatus[status]}
         </span>
-        {streaming && (
+        {stoppable && (
           <button
             type="button"
             className="button small"
@@ -51,20 +112,26 @@ export const ModelColumn = memo(function ModelColumn({ streamId, modelId, label,
           </button>
         )}
       </header>
-      {column?.stalled && (
+      {stalled && (
         <p className="column-stalled" data-testid="column-stalled">
           {t.stalled}
         </p>
       )}
-      <MarkdownView text={text} done={!streaming} />
+      {status === 'queued' && text === '' && <p className="muted column-note">{t.queuedNote}</p>}
+      <MarkdownView text={text} done={done} />
       {status === 'complete' && text === '' && <p className="muted">{t.emptyAnswer}</p>}
+      {status === 'interrupted' && (
+        <p className="column-interrupted" data-testid="column-interrupted">
+          {t.interruptedNote}
+        </p>
+      )}
       {status === 'error' && (
         <div className="column-error" data-testid="column-error">
           <strong>{t.errorTitle}</strong>
           <p>
-            {column?.error ? (
+            {error ? (
               <>
-                <code>{column.error.code}</code> {column.error.message}
+                <code>{error.code}</code> {error.message}
               </>
             ) : (
               t.columnStatus.error
@@ -77,4 +144,4 @@ export const ModelColumn = memo(function ModelColumn({ streamId, modelId, label,
       )}
     </section>
   )
-})
+}

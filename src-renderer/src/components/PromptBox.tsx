@@ -4,6 +4,8 @@ import { t } from '../i18n'
 
 interface PromptBoxProps {
   canSend: boolean
+  /** The streams of the conversation on screen: "Stop all" shows while one of them is open. */
+  streamIds: ReadonlySet<string>
   /** Resolves to false when the prompt was not accepted; the text then comes back into the box. */
   onSend(prompt: string): Promise<boolean>
   onStopAll(): void
@@ -11,9 +13,9 @@ interface PromptBoxProps {
   children: ReactNode
 }
 
-export function PromptBox({ canSend, onSend, onStopAll, children }: PromptBoxProps) {
+export function PromptBox({ canSend, streamIds, onSend, onStopAll, children }: PromptBoxProps) {
   const { streams } = useServices()
-  const anyStreaming = useSyncExternalStore(streams.subscribe, streams.isAnyStreaming)
+  const anyStreaming = useSyncExternalStore(streams.subscribe, () => streams.isAnyOpenIn(streamIds))
   const [text, setText] = useState('')
   const prompt = text.trim()
   const sendable = canSend && prompt !== ''

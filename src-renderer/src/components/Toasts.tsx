@@ -9,7 +9,7 @@ export function Toasts() {
   const { toasts } = useServices()
   const list = useSyncExternalStore(toasts.subscribe, toasts.getToasts)
   return (
-    <div className="toasts" role="status" aria-live="polite">
+    <div className="toasts" aria-live="polite">
       {list.map((toast) => (
         <ToastItem key={toast.id} toast={toast} onDismiss={toasts.dismiss} />
       ))}
@@ -17,13 +17,16 @@ export function Toasts() {
   )
 }
 
+/** Errors (a failed call, history that cannot be saved) stay until dismissed and are announced at once. */
 function ToastItem({ toast, onDismiss }: { toast: Toast; onDismiss(id: number): void }) {
+  const sticky = toast.level === 'error'
   useEffect(() => {
+    if (sticky) return
     const timer = setTimeout(() => onDismiss(toast.id), AUTO_DISMISS_MS)
     return () => clearTimeout(timer)
-  }, [onDismiss, toast.id])
+  }, [onDismiss, sticky, toast.id])
   return (
-    <div className="toast" data-testid="toast">
+    <div className="toast" data-testid="toast" data-level={toast.level} role={sticky ? 'alert' : 'status'}>
       <p>{toast.message}</p>
       <button type="button" className="icon-button" aria-label={t.toast.dismiss} onClick={() => onDismiss(toast.id)}>
         ×

@@ -1,16 +1,34 @@
 import type { ConnectionState } from '../../../src-main/shared/ipc-contract'
 import { t } from '../i18n'
+import { SidebarIcon } from './icons'
+import { SIDEBAR_ID } from './Sidebar'
 
 interface TopBarProps {
   connection: ConnectionState | undefined
+  sidebarCollapsed: boolean
+  onToggleSidebar(): void
   onNewChat(): void
   onOpenSettings(): void
   onOpenDiagnostics(): void
 }
 
-export function TopBar({ connection, onNewChat, onOpenSettings, onOpenDiagnostics }: TopBarProps) {
+export function TopBar(props: TopBarProps) {
+  const { connection, sidebarCollapsed, onToggleSidebar, onNewChat, onOpenSettings, onOpenDiagnostics } = props
+  const toggleLabel = sidebarCollapsed ? t.topBar.showSidebar : t.topBar.hideSidebar
   return (
     <header className="top-bar">
+      <button
+        type="button"
+        className="icon-button sidebar-toggle"
+        data-testid="sidebar-toggle"
+        aria-controls={SIDEBAR_ID}
+        aria-expanded={!sidebarCollapsed}
+        aria-label={toggleLabel}
+        title={toggleLabel}
+        onClick={onToggleSidebar}
+      >
+        <SidebarIcon />
+      </button>
       <div className="brand">
         <span className="brand-mark" aria-hidden="true" />
         <h1 className="brand-name">{t.appName}</h1>

@@ -1,33 +1,50 @@
-import { useCallback, useRef, useState } from 'react'
+import { useCallback, useEffect, useRef, useState } from 'react'
 import type { StreamDeskClient } from '../api/streamdesk-client'
+import { t } from '../i18n'
+import {
+  exchangesFromConversation,
+  isOpenStatus,
+  openStoredAnswers,
+  refreshStoredAnswers,
+  type AnsweringModel,
+  type Exchange,
+} from '../state/exchanges'
 import type { StreamStore } from '../state/stream-store'
+import type { ToastStore } from '../state/toast-store'
 
-export interface AnsweringModel {
-  id: string
-  /** The label at the time of asking, so renaming or removing a model later does not relabel old answers. */
-  label: string
-}
+export type { AnsweringModel, Exchange } from '../state/exchanges'
 
-export interface Exchange {
-  /** Local id: the stream id only exists once `chat:send` returns. */
-  id: number
-  prompt: string
-  models: readonly AnsweringModel[]
-  streamId?: string
+/** Which conversation the view shows. A new `key` means another conversation: the view starts afresh. */
+export interface ConversationViewState {
+  key: number
+  /** Undefined for a new chat until its first prompt has created the conversation. */
+  conversationId: string | undefined
+  /** Scroll to this turn (a search hit); `seq` makes a repeated request for the same turn a new one. */
+  scrollTo?: { turnIndex: number; seq: number }
 }
 
 export interface Conversation {
   exchanges: readonly Exchange[]
+  view: ConversationViewState
   /** True while a `chat:send` is in flight (one at a time, so follow-ups keep their conversation id). */
   sending: boolean
   /** Resolves to false when main refused the prompt (a toast says why). */
   send(prompt: string, models: readonly AnsweringModel[]): Promise<boolean>
   stop(streamId: string, modelId?: string): void
+  /** Stops the open streams of the conversation on screen. */
   stopAll(): void
   newChat(): void
+  /** Shows a stored conversation (scrolled to `turnIndex` if given); the next prompt continues it. */
+  open(conversationId: string, turnIndex?: number): Promise<void>
+  /** A conversation was deleted: its answers stop, and if it is on screen the view becomes a new chat. */
+  deleted(conversationId: string): void
 }
 
-export function useConversation(client: StreamDeskClient, streams: StreamStore): Conversation {
+/**
+ * The conversation on screen. Leaving it (New chat, opening another) does not stop its answers: the main process
+ * keeps streaming and saving them, and the stream store keeps following them, so coming back shows them live.
+ */
+export function useConversation(client: StreamDeskClient, streams: StreamStore, toasts: ToastStore): Conversation {
   const [exchanges, setExchanges] = useState<readonly Exchange[]>([])
   // The list as of the last change, for callbacks that act on it (side effects stay out of state updaters).
   const current = useRef<readonly Exchange[]>([])
@@ -35,11 +52,20 @@ export function useConversation(client: StreamDeskClient, streams: StreamStore):
     current.current = change(current.current)
     setExchanges(current.current)
   }, [])
+  const [view, setView] = useState<ConversationViewState>({ key: 0, conversationId: undefined })
+  const viewRef = useRef(view)
+  const setViewTo = useCallback((next: ConversationViewState) => {
+    viewRef.current = next
+    setView(next)
+  }, [])
   const [sending, setSending] = useState(false)
-  const conversationId = useRef<string | undefined>(undefined)
-  // "New chat" bumps it, so a send that returns afterwards knows its conversation is gone.
+  // Bumped whenever the view changes conversation, so a send or an open that returns afterwards knows it.
   const generation = useRef(0)
+  const openRequest = useRef(0)
   const nextExchangeId = useRef(1)
+  const nextScrollSeq = useRef(1)
+  /** Which conversation each stream followed in this window belongs to (to stop them when it is deleted). */
+  const streamConversations = useRef(new Map<string, string>())
 
   const stop = useCallback(
     (streamId: string, modelId?: string) => {
@@ -48,55 +74,129 @@ export function useConversation(client: StreamDeskClient, streams: StreamStore):
     [client],
   )
 
+  const follow = useCallback(
+    (streamId: string, conversationId: string, modelIds: readonly string[]) => {
+      streamConversations.current.set(streamId, conversationId)
+      streams.begin(streamId, modelIds)
+    },
+    [streams],
+  )
+
   const send = useCallback(
     async (prompt: string, models: readonly AnsweringModel[]) => {
       const id = nextExchangeId.current++
       const sentIn = generation.current
+      const conversationId = viewRef.current.conversationId
       const modelIds = models.map((model) => model.id)
       setExchangesTo((list) => [...list, { id, prompt, models }])
       setSending(true)
-      const result = await client.call('chat:send', {
-        prompt,
-        modelIds,
-        ...(conversationId.current !== undefined && { conversationId: conversationId.current }),
-      })
-      setSending(false)
+      const result = await client.call('chat:send', { prompt, modelIds, ...(conversationId !== undefined && { conversationId }) })
       if (sentIn !== generation.current) {
-        if (result) {
-          stop(result.streamId)
-          streams.forget(result.streamId)
-        }
+        // The user moved on meanwhile; the answers go on in the background (and into history).
+        if (result) follow(result.streamId, result.conversationId, modelIds)
         return true
       }
+      setSending(false)
       if (!result) {
         setExchangesTo((list) => list.filter((exchange) => exchange.id !== id))
         return false
       }
-      conversationId.current = result.conversationId
-      streams.begin(result.streamId, modelIds)
+      follow(result.streamId, result.conversationId, modelIds)
+      if (conversationId === undefined) setViewTo({ ...viewRef.current, conversationId: result.conversationId })
       const { streamId } = result
       setExchangesTo((list) => list.map((exchange) => (exchange.id === id ? { ...exchange, streamId } : exchange)))
       return true
     },
-    [client, setExchangesTo, stop, streams],
+    [client, follow, setExchangesTo, setViewTo],
   )
 
   const stopAll = useCallback(() => {
-    for (const streamId of streams.streamingStreamIds()) stop(streamId)
+    const shown = new Set(current.current.map((exchange) => exchange.streamId))
+    for (const streamId of streams.streamingStreamIds()) if (shown.has(streamId)) stop(streamId)
+    // Answers read from history while still open (e.g. after a reload) are not in the store as open.
+    for (const { streamId, modelId } of openStoredAnswers(current.current)) stop(streamId, modelId)
   }, [stop, streams])
 
-  const newChat = useCallback(() => {
-    generation.current++
-    conversationId.current = undefined
-    const live = new Set(streams.streamingStreamIds())
-    for (const { streamId } of current.current) {
-      if (streamId === undefined) continue
-      if (live.has(streamId)) stop(streamId)
-      streams.forget(streamId)
-    }
-    setExchangesTo(() => [])
-    setSending(false)
-  }, [setExchangesTo, stop, streams])
+  const show = useCallback(
+    (conversationId: string | undefined, list: readonly Exchange[], scrollTo?: ConversationViewState['scrollTo']) => {
+      generation.current++
+      setExchangesTo(() => list)
+      setViewTo({ key: viewRef.current.key + 1, conversationId, ...(scrollTo && { scrollTo }) })
+      setSending(false)
+    },
+    [setExchangesTo, setViewTo],
+  )
 
-  return { exchanges, sending, send, stop, stopAll, newChat }
+  const newChat = useCallback(() => {
+    openRequest.current++
+    show(undefined, [])
+  }, [show])
+
+  const open = useCallback(
+    async (conversationId: string, turnIndex?: number) => {
+      const scrollTo = turnIndex === undefined ? undefined : { turnIndex, seq: nextScrollSeq.current++ }
+      // Already on screen (with its live answers): only scroll.
+      if (viewRef.current.conversationId === conversationId) {
+        if (scrollTo) setViewTo({ ...viewRef.current, scrollTo })
+        return
+      }
+      const request = ++openRequest.current
+      const detail = await client.call('history:get', conversationId)
+      if (request !== openRequest.current || detail === undefined) return
+      if (detail === null) {
+        toasts.show(t.history.gone, 'warning')
+        return
+      }
+      const list = exchangesFromConversation(detail, {
+        nextId: () => nextExchangeId.current++,
+        isLive: (streamId) => streams.tracks(streamId),
+      })
+      show(conversationId, list, scrollTo)
+    },
+    [client, setViewTo, show, streams, toasts],
+  )
+
+  const deleted = useCallback(
+    (conversationId: string) => {
+      for (const [streamId, owner] of streamConversations.current) {
+        if (owner !== conversationId) continue
+        if (streams.streamingStreamIds().includes(streamId)) stop(streamId)
+        streams.forget(streamId)
+        streamConversations.current.delete(streamId)
+      }
+      if (viewRef.current.conversationId !== conversationId) return
+      for (const { streamId, modelId } of openStoredAnswers(current.current)) stop(streamId, modelId)
+      newChat()
+    },
+    [newChat, stop, streams],
+  )
+
+  // Stored answers that were still open when read: read the conversation again once their stream has ended.
+  useEffect(() => {
+    const conversationId = view.conversationId
+    const open = openStoredAnswers(exchanges)
+    if (conversationId === undefined || open.length === 0) return
+    let done = false
+    const check = () => {
+      if (done) return
+      const ended = open.some(({ streamId, modelId }) => {
+        const status = streams.getColumn(streamId, modelId)?.status
+        return status !== undefined && !isOpenStatus(status)
+      })
+      if (!ended) return
+      done = true
+      void client.call('history:get', conversationId).then((detail) => {
+        if (!detail || viewRef.current.conversationId !== conversationId) return
+        setExchangesTo((list) => refreshStoredAnswers(list, detail))
+      })
+    }
+    check()
+    const unsubscribe = streams.subscribe(check)
+    return () => {
+      done = true
+      unsubscribe()
+    }
+  }, [client, exchanges, setExchangesTo, streams, view.conversationId])
+
+  return { exchanges, view, sending, send, stop, stopAll, newChat, open, deleted }
 }

@@ -60,5 +60,15 @@ export function useFollowLatest() {
     scrollToBottom()
   }, [scrollToBottom, setFollowing])
 
-  return { scrollRef, contentRef, showJump, jumpToLatest }
+  /** Stops following and brings `element` (inside the content) to the top of the view. */
+  const holdAt = useCallback(
+    (element: HTMLElement) => {
+      setFollowing(false)
+      element.scrollIntoView({ block: 'start' })
+      lastScrollTop.current = scrollRef.current?.scrollTop ?? 0
+    },
+    [setFollowing],
+  )
+
+  return { scrollRef, contentRef, showJump, jumpToLatest, holdAt }
 }

@@ -2,6 +2,8 @@
 import type { ConnectionStatus, StreamStatus } from '../../../src-main/shared/ipc-contract'
 
 export const en = {
+  /** For dates and numbers (Intl). */
+  locale: 'en',
   appName: 'StreamDesk',
   mode: { local: 'Local', cloud: 'Cloud' },
   // Lower-case on purpose: the status word itself is the label, in the text and in `data-status`.
@@ -14,7 +16,13 @@ export const en = {
     failed: 'failed',
   } satisfies Record<ConnectionStatus, string>,
   connectionAriaLabel: 'Connection',
-  topBar: { newChat: 'New chat', settings: 'Settings', diagnostics: 'Diagnostics' },
+  topBar: {
+    newChat: 'New chat',
+    settings: 'Settings',
+    diagnostics: 'Diagnostics',
+    showSidebar: 'Show conversations',
+    hideSidebar: 'Hide conversations',
+  },
 
   emptyConversation: {
     title: 'Ask once, compare answers',
@@ -39,6 +47,8 @@ export const en = {
       .filter(Boolean)
       .join(' · ') + ' tokens',
   emptyAnswer: 'No text.',
+  interruptedNote: 'This answer was cut off when StreamDesk closed.',
+  queuedNote: 'It will be sent when the connection returns.',
   jumpToLatest: 'Jump to latest',
   code: { copy: 'Copy', copied: 'Copied', copyAriaLabel: 'Copy code' },
 
@@ -109,6 +119,56 @@ export const en = {
     noneRejected: 'None rejected.',
     lastErrors: 'Last errors',
     noErrors: 'No errors.',
+  },
+
+  history: {
+    sidebarLabel: 'Conversations',
+    searchLabel: 'Search conversations',
+    searchPlaceholder: 'Search conversations…',
+    searchResultsLabel: 'Search results',
+    searching: 'Searching…',
+    noMatches: 'No matches.',
+    incompleteSearch: 'Only recent messages were searched. Type three or more characters to search everything.',
+    listLabel: 'Conversation list',
+    loading: 'Loading…',
+    empty: 'No conversations yet. Everything you ask is kept here, on this device.',
+    loadMore: 'Load more',
+    pinned: 'Pinned',
+    open: (title: string) => `Open “${title}”`,
+    rename: 'Rename',
+    renameConversation: (title: string) => `Rename “${title}”`,
+    renameInput: 'Conversation title',
+    pin: 'Pin',
+    unpin: 'Unpin',
+    pinConversation: (title: string) => `Pin “${title}”`,
+    unpinConversation: (title: string) => `Unpin “${title}”`,
+    exportMarkdownShort: 'MD',
+    exportJsonShort: 'JSON',
+    exportMarkdown: (title: string) => `Export “${title}” as Markdown`,
+    exportJson: (title: string) => `Export “${title}” as JSON`,
+    delete: 'Delete',
+    deleteConversation: (title: string) => `Delete “${title}”`,
+    confirmDelete: 'Delete this conversation?',
+    confirmDeleteLabel: (title: string) => `Delete “${title}” for good`,
+    cancel: 'Cancel',
+    exportAll: 'Export all',
+    exportAllJson: 'Export all conversations as JSON',
+    exportAllMarkdown: 'Export all conversations as Markdown',
+    json: 'JSON',
+    markdown: 'Markdown',
+    import: 'Import…',
+    importLabel: 'Import conversations from a StreamDesk JSON export',
+    imported: (count: number) => (count === 1 ? 'Imported 1 conversation.' : `Imported ${count.toLocaleString()} conversations.`),
+    importFailed: (message: string) => `Nothing was imported. ${message}`,
+    unreadableFile: 'The file could not be read.',
+    exportFailed: (message: string) => `The export failed: ${message}`,
+    gone: 'That conversation no longer exists.',
+  },
+  date: {
+    justNow: 'just now',
+    minutesAgo: (minutes: number) => `${minutes} min ago`,
+    hoursAgo: (hours: number) => `${hours} h ago`,
+    yesterday: 'yesterday',
   },
 
   toast: { dismiss: 'Dismiss' },

@@ -4,6 +4,7 @@
  * their subscribers are told, so one column's text never re-renders another column or the conversation.
  */
 import type { StreamError, StreamStatus, StreamUpdate } from '../../../src-main/shared/ipc-contract'
+import { isOpenStatus as isOpen } from './exchanges'
 import { createListenerSet, type ListenerSet } from './listener-set'
 
 /** Runs `flush` before the next paint (requestAnimationFrame in the app, by hand in tests). */
@@ -43,6 +44,8 @@ export class StreamStore {
   private readonly storeListeners = createListenerSet()
   /** Streams the user left behind with "New chat": their late updates are dropped. */
   private readonly forgotten = new Set<string>()
+  /** Streams begun in this window (see `tracks`). */
+  private readonly begun = new Set<string>()
   private flushScheduled = false
 
   constructor(private readonly scheduleFrame: FrameScheduler) {}
@@ -63,6 +66,8 @@ export class StreamStore {
 
   /** Shows the columns of a just-sent prompt as streaming before their first update arrives. */
   begin(streamId: string, modelIds: readonly string[]): void {
+    if (this.forgotten.has(streamId)) return
+    this.begun.add(streamId)
     for (const modelId of modelIds) {
       const column = this.column(streamId, modelId)
       if (!column.snapshot) this.markDirty(column)
@@ -71,6 +76,7 @@ export class StreamStore {
 
   forget(streamId: string): void {
     this.forgotten.add(streamId)
+    this.begun.delete(streamId)
     for (const [key, column] of this.columns) {
       if (column.streamId === streamId) {
         this.columns.delete(key)
@@ -91,15 +97,33 @@ export class StreamStore {
   /** Told once per flush, after the columns' own subscribers. Bound, to pass straight to useSyncExternalStore. */
   readonly subscribe = (listener: () => void): (() => void) => this.storeListeners.subscribe(listener)
 
+  /** Whether any column is still open: streaming, or queued until the connection returns (both can be stopped). */
   readonly isAnyStreaming = (): boolean => {
-    for (const column of this.columns.values()) if (column.snapshot?.status === 'streaming') return true
+    for (const column of this.columns.values()) if (column.snapshot && isOpen(column.snapshot.status)) return true
     return false
   }
 
+  /** The same, among the given streams only (the ones the open conversation shows). */
+  isAnyOpenIn(streamIds: ReadonlySet<string>): boolean {
+    for (const column of this.columns.values()) {
+      if (column.snapshot && isOpen(column.snapshot.status) && streamIds.has(column.streamId)) return true
+    }
+    return false
+  }
+
+  /** Streams with an open (streaming or queued) column. */
   streamingStreamIds(): string[] {
     const ids = new Set<string>()
-    for (const column of this.columns.values()) if (column.snapshot?.status === 'streaming') ids.add(column.streamId)
+    for (const column of this.columns.values()) if (column.snapshot && isOpen(column.snapshot.status)) ids.add(column.streamId)
     return [...ids]
+  }
+
+  /**
+   * True for a stream this window began (`begin`) and has not forgotten: its columns hold the whole answer from
+   * its first update. A stream only seen through updates (e.g. after a page reload) holds just what arrived since.
+   */
+  tracks(streamId: string): boolean {
+    return this.begun.has(streamId)
   }
 
   private column(streamId: string, modelId: string): Column {

@@ -109,4 +109,36 @@ describe('StreamStore', () => {
     expect(store.getColumn('s1', 'm1')).toBeUndefined()
     expect(store.isAnyStreaming()).toBe(false)
   })
+
+  it('counts queued columns as open (Stop applies to them), and scopes the question to given streams', () => {
+    const frames = manualFrames()
+    const store = new StreamStore(frames.schedule)
+    store.begin('s1', ['m1'])
+    store.apply([delta('', { status: 'queued' })])
+    store.apply([delta('done', { streamId: 's2', status: 'complete' })])
+    frames.frame()
+    expect(store.getColumn('s1', 'm1')!.status).toBe('queued')
+    expect(store.isAnyStreaming()).toBe(true)
+    expect(store.streamingStreamIds()).toEqual(['s1'])
+    expect(store.isAnyOpenIn(new Set(['s1']))).toBe(true)
+    expect(store.isAnyOpenIn(new Set(['s2', 'elsewhere']))).toBe(false)
+    store.apply([delta('', { status: 'stopped' })])
+    frames.frame()
+    expect(store.isAnyOpenIn(new Set(['s1']))).toBe(false)
+  })
+
+  it('tracks only the streams this window began, until they are forgotten', () => {
+    const frames = manualFrames()
+    const store = new StreamStore(frames.schedule)
+    // Updates of a stream begun elsewhere (e.g. before a page reload) create a column, but not a followed stream.
+    store.apply([delta('tail of it', { streamId: 'orphan' })])
+    store.begin('s1', ['m1'])
+    expect(store.tracks('orphan')).toBe(false)
+    expect(store.tracks('s1')).toBe(true)
+    store.forget('s1')
+    expect(store.tracks('s1')).toBe(false)
+    // A forgotten stream stays forgotten.
+    store.begin('s1', ['m1'])
+    expect(store.tracks('s1')).toBe(false)
+  })
 })

@@ -17,4 +17,27 @@ describe('ToastStore', () => {
     expect(snapshot).toHaveLength(4)
     expect(listener).toHaveBeenCalledTimes(6)
   })
+
+  it('keeps the level; errors by default, and a repeat only collapses at the same level', () => {
+    const toasts = new ToastStore()
+    toasts.show('Invalid base URL')
+    toasts.show('History is being saved again.', 'info')
+    toasts.show('History is being saved again.', 'warning')
+    expect(toasts.getToasts().map((toast) => toast.level)).toEqual(['error', 'info', 'warning'])
+  })
+
+  it('makes room by dropping the oldest note before any error', () => {
+    const toasts = new ToastStore()
+    toasts.show('History could not be saved: the disk is full.', 'error')
+    for (const n of [1, 2, 3, 4]) toasts.show(`note ${n}`, 'info')
+    expect(toasts.getToasts().map((toast) => toast.message)).toEqual([
+      'History could not be saved: the disk is full.',
+      'note 2',
+      'note 3',
+      'note 4',
+    ])
+    for (const n of [1, 2, 3, 4]) toasts.show(`error ${n}`)
+    expect(toasts.getToasts().map((toast) => toast.message)).toEqual(['error 1', 'error 2', 'error 3', 'error 4'])
+  })
 })
+

@@ -1,0 +1,77 @@
+import { memo } from 'react'
+import type { HighlightedText, SearchHit, SearchResults } from '../../../src-main/shared/ipc-contract'
+import { highlightSegments } from '../format/highlight-segments'
+import { t } from '../i18n'
+
+interface SearchResultsViewProps {
+  results: SearchResults | undefined
+  pending: boolean
+  onOpen(conversationId: string, turnIndex: number): void
+}
+
+/** The hits of a search, in place of the conversation list while a query is typed. */
+export function SearchResultsView({ results, pending, onOpen }: SearchResultsViewProps) {
+  return (
+    <section className="search-results" aria-label={t.history.searchResultsLabel} aria-busy={pending} data-testid="search-results">
+      {results === undefined ? (
+        <p className="sidebar-note muted">{t.history.searching}</p>
+      ) : results.hits.length === 0 ? (
+        <p className="sidebar-note muted" data-testid="search-empty">
+          {pending ? t.history.searching : t.history.noMatches}
+        </p>
+      ) : (
+        <ul className="search-hit-list">
+          {results.hits.map((hit, index) => (
+            <li key={`${hit.conversationId}\n${hit.turnIndex}\n${hit.kind}\n${hit.modelLabel ?? ''}\n${index}`}>
+              <SearchHitView hit={hit} onOpen={onOpen} />
+            </li>
+          ))}
+        </ul>
+      )}
+      {results && !results.complete && <p className="sidebar-note muted">{t.history.incompleteSearch}</p>}
+    </section>
+  )
+}
+
+const SearchHitView = memo(function SearchHitView({
+  hit,
+  onOpen,
+}: {
+  hit: SearchHit
+  onOpen(conversationId: string, turnIndex: number): void
+}) {
+  const who = hit.kind === 'prompt' ? t.you : (hit.modelLabel ?? '')
+  return (
+    <button
+      type="button"
+      className="search-hit"
+      data-testid="search-hit"
+      data-conversation-id={hit.conversationId}
+      data-turn-index={hit.turnIndex}
+      onClick={() => onOpen(hit.conversationId, hit.turnIndex)}
+    >
+      <span className="search-hit-head">
+        <span className="search-hit-title" data-testid="search-hit-title">
+          {hit.conversationTitle}
+        </span>
+        <span className="search-hit-who" data-testid="search-hit-who">
+          {who}
+        </span>
+      </span>
+      <span className="search-hit-snippet" data-testid="search-hit-snippet">
+        <Snippet snippet={hit.snippet} />
+      </span>
+    </button>
+  )
+})
+
+/** Text nodes, with the matches inside <mark>: the snippet is user and model text, never markup. */
+function Snippet({ snippet }: { snippet: HighlightedText }) {
+  return (
+    <>
+      {highlightSegments(snippet).map((segment, index) =>
+        segment.marked ? <mark key={index}>{segment.text}</mark> : <span key={index}>{segment.text}</span>,
+      )}
+    </>
+  )
+}

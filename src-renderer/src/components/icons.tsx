@@ -1,0 +1,55 @@
+/** Small line icons, drawn with currentColor. Decorative: the buttons that hold them carry the label. */
+import type { ReactNode } from 'react'
+
+function Icon({ children }: { children: ReactNode }) {
+  return (
+    <svg
+      className="icon"
+      width="14"
+      height="14"
+      viewBox="0 0 16 16"
+      fill="none"
+      stroke="currentColor"
+      strokeWidth="1.5"
+      strokeLinecap="round"
+      strokeLinejoin="round"
+      aria-hidden="true"
+      focusable="false"
+    >
+      {children}
+    </svg>
+  )
+}
+
+export const SidebarIcon = () => (
+  <Icon>
+    <rect x="1.75" y="2.75" width="12.5" height="10.5" rx="1.5" />
+    <path d="M6 2.75v10.5" />
+  </Icon>
+)
+
+export const PencilIcon = () => (
+  <Icon>
+    <path d="M10.5 2.5l3 3L6 13H3v-3z" />
+  </Icon>
+)
+
+export const PinIcon = ({ filled = false }: { filled?: boolean }) => (
+  <Icon>
+    <path d="M6 2h4l-.5 4 2.5 2.5H4L6.5 6z" fill={filled ? 'currentColor' : 'none'} />
+    <path d="M8 8.5V14" />
+  </Icon>
+)
+
+export const TrashIcon = () => (
+  <Icon>
+    <path d="M2.5 4h11M6 4V2.5h4V4M4 4l.75 9.5h6.5L12 4" />
+  </Icon>
+)
+
+export const SearchIcon = () => (
+  <Icon>
+    <circle cx="7" cy="7" r="4.25" />
+    <path d="M10.25 10.25L14 14" />
+  </Icon>
+)

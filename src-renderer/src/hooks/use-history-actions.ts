@@ -1,0 +1,57 @@
+import { useMemo } from 'react'
+import type { Attempt, StreamDeskClient } from '../api/streamdesk-client'
+import { t } from '../i18n'
+import { saveFile } from '../platform/files'
+import type { ToastStore } from '../state/toast-store'
+
+export type ExportFormat = 'markdown' | 'json'
+
+export interface HistoryActions {
+  rename(conversationId: string, title: string): Promise<boolean>
+  setPinned(conversationId: string, pinned: boolean): Promise<boolean>
+  remove(conversationId: string): Promise<boolean>
+  /** One conversation, or all of them without an id: saved as a download. */
+  exportHistory(format: ExportFormat, conversationId?: string): Promise<void>
+  /** A JSON export chosen by the user; a bad file changes nothing and says why. */
+  importFile(file: File): Promise<void>
+}
+
+/** What the sidebar can do to history. Each change makes main send `history:changed`, which reloads the list. */
+export function useHistoryActions(client: StreamDeskClient, toasts: ToastStore, onDeleted: (id: string) => void): HistoryActions {
+  return useMemo(() => {
+    // These return nothing, so `call`'s undefined could not tell success from failure.
+    const succeeded = (attempt: Attempt<unknown>) => {
+      if (!attempt.ok) toasts.show(attempt.message, 'error')
+      return attempt.ok
+    }
+    return {
+      async rename(conversationId, title) {
+        return succeeded(await client.attempt('history:rename', conversationId, title))
+      },
+      async setPinned(conversationId, pinned) {
+        return succeeded(await client.attempt('history:pin', conversationId, pinned))
+      },
+      async remove(conversationId) {
+        const done = succeeded(await client.attempt('history:delete', conversationId))
+        if (done) onDeleted(conversationId)
+        return done
+      },
+      async exportHistory(format, conversationId) {
+        const attempt = await client.attempt('history:export', { format, ...(conversationId !== undefined && { conversationId }) })
+        if (!attempt.ok) return toasts.show(t.history.exportFailed(attempt.message), 'error')
+        saveFile(attempt.result)
+      },
+      async importFile(file) {
+        let text: string
+        try {
+          text = await file.text()
+        } catch {
+          return toasts.show(t.history.importFailed(t.history.unreadableFile), 'error')
+        }
+        const attempt = await client.attempt('history:import', text)
+        if (!attempt.ok) return toasts.show(t.history.importFailed(attempt.message), 'error')
+        toasts.show(t.history.imported(attempt.result.conversations), 'info')
+      },
+    } satisfies HistoryActions
+  }, [client, onDeleted, toasts])
+}

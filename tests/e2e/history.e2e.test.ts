@@ -1,0 +1,491 @@
+/**
+ * Conversation history end to end in Debian's Chromium: the built renderer in the browser harness, whose core keeps
+ * every conversation in its SQLite history in the user-data folder. Covers the sidebar (list, search, rename, pin,
+ * delete, export, import, paging), opening and continuing stored conversations, and answers that were stopped or
+ * cut off by the app closing.
+ */
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import type { Browser, Page } from 'playwright-core'
+import { HistoryStore } from '../../src-main/core/history/history-store'
+import { startHarness, type Harness } from '../harness/harness-server'
+import { startFakeOpenAiServer, splitIntoDeltas, type FakeOpenAiServer } from '../fixtures/fake-openai-server'
+import { launchChromium, watchPageErrors } from '../support/browser'
+import { writeSettings } from '../support/test-core'
+
+const ALPHA = 'The answer is **forty-two**.\n\n- first point\n- second point\n\nRemember the zephyr.'
+const BETA = 'Beta replies plainly: the quokka smiles.'
+const JAPANESE = '東京の天気は晴れです。明日も良い天気でしょう。'
+const LONG = Array.from({ length: 400 }, (_, i) => `word${i}`).join(' ')
+const MEDIUM = Array.from({ length: 60 }, (_, i) => `step${i}`).join(' ')
+
+let browser: Browser
+let openAi: FakeOpenAiServer
+
+beforeAll(async () => {
+  browser = await launchChromium()
+  openAi = await startFakeOpenAiServer({
+    alpha: { kind: 'answer', deltas: splitIntoDeltas(ALPHA), intervalMs: 3 },
+    beta: { kind: 'answer', deltas: splitIntoDeltas(BETA), intervalMs: 3 },
+    jp: { kind: 'answer', deltas: splitIntoDeltas(JAPANESE, 2), intervalMs: 3 },
+    slow: { kind: 'answer', deltas: splitIntoDeltas(LONG), intervalMs: 40 },
+    medium: { kind: 'answer', deltas: splitIntoDeltas(MEDIUM), intervalMs: 40 },
+  })
+})
+afterAll(async () => {
+  await browser?.close()
+  await openAi?.close()
+})
+
+let harnesses: Harness[] = []
+let page: Page
+let pageErrors: string[]
+
+async function newUserDataDir(modelIds: string[]): Promise<string> {
+  const userDataDir = await mkdtemp(join(tmpdir(), 'streamdesk-e2e-history-'))
+  await writeSettings(userDataDir, modelIds, openAi.baseUrl)
+  return userDataDir
+}
+
+/** A harness on `userDataDir` and a page on it, connected. */
+async function open(userDataDir: string): Promise<Harness> {
+  const harness = await startHarness({ userDataDir })
+  harnesses.push(harness)
+  await page?.close()
+  page = await browser.newPage()
+  pageErrors = watchPageErrors(page)
+  await page.goto(harness.url)
+  await connected()
+  return harness
+}
+
+async function connected() {
+  await expect.poll(() => page.getByTestId('connection-state').getAttribute('data-status'), { timeout: 15_000 }).toBe('connected')
+}
+
+async function reload() {
+  await page.reload()
+  await connected()
+}
+
+async function ask(prompt: string) {
+  await page.getByTestId('prompt-input').fill(prompt)
+  await page.getByTestId('send-button').click()
+}
+
+const column = (modelId: string) => page.getByTestId(`column-${modelId}`).last()
+/**
+ * A column's rendered text. Polled wherever a column was just drawn: its markdown sits in `content-visibility:
+ * auto` groups, whose text the browser may leave out of innerText until the first frame has laid them out.
+ */
+const textOf = (modelId: string) => () => column(modelId).getByTestId('column-text').innerText()
+const items = () => page.getByTestId('conversation-item')
+const item = (title: string) => items().filter({ has: page.getByTestId('conversation-title').getByText(title, { exact: true }) })
+const titles = () => page.getByTestId('conversation-title').allTextContents()
+
+async function finished(modelId: string, status = 'complete') {
+  await expect.poll(() => column(modelId).getAttribute('data-status'), { timeout: 20_000 }).toBe(status)
+}
+
+/** Types a query into the sidebar's search and waits for hits (the search is debounced). */
+async function search(query: string) {
+  await page.getByTestId('history-search').fill(query)
+  await expect.poll(() => page.getByTestId('search-hit').count(), { timeout: 10_000 }).toBeGreaterThan(0)
+}
+
+beforeEach(() => {
+  pageErrors = []
+})
+afterEach(async () => {
+  await page?.close()
+  for (const harness of harnesses) await harness.close()
+  harnesses = []
+})
+
+describe('conversation history in the browser harness', () => {
+  it('keeps a conversation across a page reload: listed with its title, opened with its answers', async () => {
+    await open(await newUserDataDir(['alpha', 'beta']))
+    await ask('Tell me about the number\nwith a second line')
+    await finished('alpha')
+    await finished('beta')
+    // The new conversation shows up in the list at once, as the open one.
+    await expect.poll(() => items().count()).toBe(1)
+    expect(await items().first().getAttribute('data-active')).toBe('true')
+
+    await reload()
+    await expect.poll(titles).toEqual(['Tell me about the number'])
+    expect(await items().first().getAttribute('data-active')).toBe('false')
+    expect(await page.getByTestId('exchange').count()).toBe(0)
+
+    await items().first().getByTestId('conversation-title').click()
+    await expect.poll(() => page.getByTestId('exchange').count()).toBe(1)
+    expect(await items().first().getAttribute('data-active')).toBe('true')
+    expect(await page.getByTestId('exchange').first().locator('.prompt-bubble').innerText()).toContain('with a second line')
+    expect(await column('alpha').getAttribute('data-status')).toBe('complete')
+    expect(await column('alpha').getByTestId('column-status').innerText()).toBe('Done')
+    const alphaText = column('alpha').getByTestId('column-text')
+    expect(await alphaText.locator('strong').textContent()).toBe('forty-two')
+    expect(await alphaText.locator('li').allTextContents()).toEqual(['first point', 'second point'])
+    await expect.poll(textOf('beta')).toBe(BETA)
+
+    // New chat clears the view; nothing is open any more.
+    await page.getByTestId('new-chat-button').click()
+    expect(await page.getByTestId('exchange').count()).toBe(0)
+    expect(await items().first().getAttribute('data-active')).toBe('false')
+    expect(pageErrors).toEqual([])
+  })
+
+  it('continues an opened conversation: each model gets its own earlier answer as context', async () => {
+    const userDataDir = await newUserDataDir(['alpha', 'beta'])
+    await open(userDataDir)
+    await ask('Opening question')
+    await finished('alpha')
+    await finished('beta')
+    await reload()
+    await item('Opening question').getByTestId('conversation-title').click()
+    await expect.poll(() => page.getByTestId('exchange').count()).toBe(1)
+
+    await ask('A follow-up question')
+    await expect.poll(() => page.getByTestId('exchange').count()).toBe(2)
+    await finished('alpha')
+    await finished('beta')
+    const requestOf = (model: string) =>
+      openAi.requests.filter((r) => r.model === model && JSON.stringify(r.messages).includes('A follow-up question')).at(-1)!
+    expect(requestOf('alpha').messages).toEqual([
+      { role: 'user', content: 'Opening question' },
+      { role: 'assistant', content: ALPHA },
+      { role: 'user', content: 'A follow-up question' },
+    ])
+    expect(requestOf('beta').messages).toEqual([
+      { role: 'user', content: 'Opening question' },
+      { role: 'assistant', content: BETA },
+      { role: 'user', content: 'A follow-up question' },
+    ])
+    // Still one conversation, now with two turns, also after a reload.
+    await expect.poll(() => items().count()).toBe(1)
+    await reload()
+    await items().first().getByTestId('conversation-title').click()
+    await expect.poll(() => page.getByTestId('exchange').count()).toBe(2)
+    expect(pageErrors).toEqual([])
+  })
+
+  it('searches as you type, English and Japanese, highlighting the matches and opening the hit', async () => {
+    await open(await newUserDataDir(['alpha', 'jp']))
+    await page.getByTestId('model-option-jp').uncheck()
+    await ask('First about numbers')
+    await finished('alpha')
+    await page.getByTestId('new-chat-button').click()
+    await page.getByTestId('model-option-jp').check()
+    await page.getByTestId('model-option-alpha').uncheck()
+    await ask('天気を教えて')
+    await finished('jp')
+    await page.getByTestId('new-chat-button').click()
+    await expect.poll(() => items().count()).toBe(2)
+
+    await search('zephyr')
+    const hits = page.getByTestId('search-hit')
+    expect(await hits.count()).toBe(1)
+    expect(await hits.first().innerText()).toContain('First about numbers')
+    expect(await hits.first().innerText()).toContain('alpha')
+    expect(await hits.first().locator('mark').allTextContents()).toEqual(['zephyr'])
+    // The results replace the list while the query is there.
+    expect(await items().count()).toBe(0)
+
+    await search('天気')
+    const hitWithSnippet = (text: string) =>
+      page.getByTestId('search-hit').filter({ has: page.getByTestId('search-hit-snippet').getByText(text) })
+    const jpHit = hitWithSnippet('晴れ')
+    await expect.poll(() => jpHit.count()).toBeGreaterThan(0)
+    expect(await jpHit.first().locator('mark').first().textContent()).toBe('天気')
+    // The snippet is text: marks are the only elements in it.
+    expect(await jpHit.first().getByTestId('search-hit-snippet').locator('*:not(mark):not(span)').count()).toBe(0)
+    // The prompt matches too, as "You".
+    const promptHit = hitWithSnippet('教えて')
+    expect(await promptHit.first().getByTestId('search-hit-who').innerText()).toBe('You')
+
+    await jpHit.first().click()
+    await expect.poll(() => page.getByTestId('exchange').count()).toBe(1)
+    await expect.poll(textOf('jp')).toBe(JAPANESE)
+
+    // Clearing the query brings the list back, with the opened conversation highlighted.
+    await page.getByTestId('history-search').fill('')
+    await expect.poll(() => items().count()).toBe(2)
+    expect(await item('天気を教えて').getAttribute('data-active')).toBe('true')
+    expect(pageErrors).toEqual([])
+  })
+
+  it('scrolls to the turn of a search hit in a longer conversation', async () => {
+    const userDataDir = await newUserDataDir(['beta'])
+    const store = await HistoryStore.open(join(userDataDir, 'history.sqlite'))
+    const { id } = store.createConversation('Turn 0')
+    for (let turn = 0; turn < 12; turn++) {
+      const streamId = `stream-${turn}`
+      store.addTurn(id, `Turn ${turn}`, streamId, [{ id: 'beta', label: 'Beta' }])
+      const text = turn === 3 ? 'The needle is here: xylophone.' : Array.from({ length: 12 }, (_, i) => `Line ${i} of turn ${turn}.`).join('\n\n')
+      store.finishAnswer(streamId, 'beta', { status: 'complete', text })
+    }
+    store.close()
+    await open(userDataDir)
+    await search('xylophone')
+    await page.getByTestId('search-hit').first().click()
+    const target = page.locator('[data-testid="exchange"][data-turn-index="3"]')
+    await expect.poll(() => target.count()).toBe(1)
+    await expect.poll(() => target.evaluate((element) => {
+      const view = element.closest('.conversation-scroll')!.getBoundingClientRect()
+      const box = element.getBoundingClientRect()
+      return box.top >= view.top - 1 && box.top < view.bottom
+    })).toBe(true)
+    expect(await page.getByTestId('jump-to-latest').isVisible()).toBe(true)
+  })
+
+  it('renames and pins, and both survive a reload', async () => {
+    await open(await newUserDataDir(['beta']))
+    await ask('Older conversation')
+    await finished('beta')
+    await page.getByTestId('new-chat-button').click()
+    await ask('Newer conversation')
+    await finished('beta')
+    await expect.poll(titles).toEqual(['Newer conversation', 'Older conversation'])
+
+    // Rename: Escape cancels, Enter saves.
+    const older = item('Older conversation')
+    await older.getByTestId('conversation-rename').click()
+    await page.getByTestId('conversation-rename-input').fill('Not this')
+    await page.getByTestId('conversation-rename-input').press('Escape')
+    expect(await titles()).toEqual(['Newer conversation', 'Older conversation'])
+    await older.getByTestId('conversation-rename').click()
+    await page.getByTestId('conversation-rename-input').fill('Renamed: 大事な話')
+    await page.getByTestId('conversation-rename-input').press('Enter')
+    await expect.poll(titles).toEqual(['Newer conversation', 'Renamed: 大事な話'])
+
+    // Pinned conversations come first, with a marker.
+    await item('Renamed: 大事な話').getByTestId('conversation-pin').click()
+    await expect.poll(titles).toEqual(['Renamed: 大事な話', 'Newer conversation'])
+    expect(await items().first().getAttribute('data-pinned')).toBe('true')
+    expect(await items().first().getByTestId('conversation-pinned').count()).toBe(1)
+
+    await reload()
+    await expect.poll(titles).toEqual(['Renamed: 大事な話', 'Newer conversation'])
+    expect(await items().first().getAttribute('data-pinned')).toBe('true')
+    expect(await items().last().getAttribute('data-pinned')).toBe('false')
+
+    await items().first().getByTestId('conversation-pin').click()
+    await expect.poll(titles).toEqual(['Newer conversation', 'Renamed: 大事な話'])
+    expect(pageErrors).toEqual([])
+  })
+
+  it('deletes after a confirm step; deleting the open conversation returns to a new chat', async () => {
+    await open(await newUserDataDir(['beta']))
+    await ask('Keep me')
+    await finished('beta')
+    await page.getByTestId('new-chat-button').click()
+    await ask('Delete me')
+    await finished('beta')
+    await expect.poll(() => items().count()).toBe(2)
+    const doomed = item('Delete me')
+    expect(await doomed.getAttribute('data-active')).toBe('true')
+
+    // The first click only asks.
+    await doomed.getByTestId('conversation-delete').click()
+    expect(await doomed.getByTestId('conversation-delete-confirm').isVisible()).toBe(true)
+    await page.keyboard.press('Escape')
+    await expect.poll(() => doomed.getByTestId('conversation-delete-confirm').count()).toBe(0)
+    expect(await items().count()).toBe(2)
+
+    await doomed.getByTestId('conversation-delete').click()
+    await doomed.getByTestId('conversation-delete-confirm').click()
+    await expect.poll(titles).toEqual(['Keep me'])
+    expect(await page.getByTestId('exchange').count()).toBe(0)
+    await reload()
+    await expect.poll(titles).toEqual(['Keep me'])
+    expect(pageErrors).toEqual([])
+  })
+
+  it('exports one conversation as JSON and imports it into another history; a bad file changes nothing', async () => {
+    await open(await newUserDataDir(['alpha']))
+    await ask('Exported question')
+    await finished('alpha')
+    await expect.poll(() => items().count()).toBe(1)
+
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      items().first().getByTestId('conversation-export-json').click(),
+    ])
+    expect(download.suggestedFilename()).toMatch(/^streamdesk-Exported-question-\d{4}-\d{2}-\d{2}\.json$/)
+    const exportedPath = join(await mkdtemp(join(tmpdir(), 'streamdesk-e2e-export-')), download.suggestedFilename())
+    await download.saveAs(exportedPath)
+    const exported = await readFile(exportedPath, 'utf8')
+    const document = JSON.parse(exported) as { format: string; conversations: Array<{ title: string; turns: Array<{ prompt: string }> }> }
+    expect(document.format).toBe('streamdesk-history')
+    expect(document.conversations.map((c) => c.turns[0]!.prompt)).toEqual(['Exported question'])
+    expect(exported).toContain(JSON.stringify(ALPHA))
+
+    // Markdown too, and everything at once.
+    const [markdown] = await Promise.all([
+      page.waitForEvent('download'),
+      items().first().getByTestId('conversation-export-markdown').click(),
+    ])
+    expect(markdown.suggestedFilename()).toMatch(/\.md$/)
+    const [all] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-all-json').click()])
+    expect(all.suggestedFilename()).toMatch(/^streamdesk-history-.*\.json$/)
+
+    // A fresh user-data folder: empty history, then the import.
+    await open(await newUserDataDir(['alpha']))
+    await expect.poll(() => page.getByTestId('history-empty').count()).toBe(1)
+    const broken = join(await mkdtemp(join(tmpdir(), 'streamdesk-e2e-import-')), 'broken.json')
+    await writeFile(broken, '{"format": "streamdesk-history", "version": 1, "conversations": [{"id": 5}]}')
+    await page.getByTestId('import-history').setInputFiles(broken)
+    const errorToast = page.locator('[data-testid="toast"][data-level="error"]')
+    await expect.poll(() => errorToast.count(), { timeout: 10_000 }).toBe(1)
+    expect(await errorToast.innerText()).toMatch(/damaged or incomplete/)
+    expect(await items().count()).toBe(0)
+    const notJson = join(await mkdtemp(join(tmpdir(), 'streamdesk-e2e-import-')), 'notes.json')
+    await writeFile(notJson, 'just some notes')
+    await page.getByTestId('import-history').setInputFiles(notJson)
+    await expect.poll(() => errorToast.count()).toBe(2)
+    expect(await errorToast.last().innerText()).toMatch(/not valid JSON/)
+    expect(await items().count()).toBe(0)
+
+    await page.getByTestId('import-history').setInputFiles(exportedPath)
+    await expect.poll(titles, { timeout: 10_000 }).toEqual(['Exported question'])
+    await items().first().getByTestId('conversation-title').click()
+    await expect.poll(() => column('alpha').getAttribute('data-status')).toBe('complete')
+    await expect.poll(textOf('alpha')).toContain('Remember the zephyr.')
+    expect(pageErrors).toEqual([])
+  })
+
+  it('keeps a stopped answer and its status across a reload', async () => {
+    await open(await newUserDataDir(['slow']))
+    await ask('Take your time')
+    await expect.poll(() => column('slow').getByTestId('column-text').innerText(), { timeout: 10_000 }).toMatch(/word3/)
+    await column('slow').getByTestId('column-stop').click()
+    await finished('slow', 'stopped')
+    const shown = (await column('slow').getByTestId('column-text').innerText()).trim()
+
+    await reload()
+    await items().first().getByTestId('conversation-title').click()
+    await expect.poll(() => column('slow').getAttribute('data-status')).toBe('stopped')
+    expect(await column('slow').getByTestId('column-status').innerText()).toBe('Stopped')
+    await expect.poll(async () => (await textOf('slow')()).trim()).toBe(shown)
+    const stored = (await textOf('slow')()).trim()
+    expect(LONG.startsWith(stored)).toBe(true)
+    expect(await column('slow').getByTestId('column-stop').count()).toBe(0)
+    expect(pageErrors).toEqual([])
+  })
+
+  it('shows an answer cut off by the app closing as interrupted', async () => {
+    const userDataDir = await newUserDataDir(['alpha'])
+    // What a crash mid-answer leaves: the prompt, and the answer's text so far, never finished.
+    const store = await HistoryStore.open(join(userDataDir, 'history.sqlite'))
+    const { id } = store.createConversation('Cut short')
+    store.addTurn(id, 'Cut short', 'crashed-stream', [{ id: 'alpha', label: 'Alpha' }])
+    store.saveAnswerProgress('crashed-stream', 'alpha', 'The beginning of an answer that never')
+    store.close()
+
+    await open(userDataDir)
+    // Start-up says so, and the answer is there, marked.
+    await expect.poll(() => page.getByTestId('toast').allInnerTexts(), { timeout: 10_000 }).toContainEqual(expect.stringMatching(/cut off/))
+    await item('Cut short').getByTestId('conversation-title').click()
+    await expect.poll(() => column('alpha').getAttribute('data-status')).toBe('interrupted')
+    expect(await column('alpha').getByTestId('column-status').innerText()).toBe('Interrupted')
+    expect(await column('alpha').getByTestId('column-interrupted').innerText()).toBe('This answer was cut off when StreamDesk closed.')
+    await expect.poll(textOf('alpha')).toBe('The beginning of an answer that never')
+    expect(await column('alpha').getByTestId('column-stop').count()).toBe(0)
+    expect(await column('alpha').getAttribute('aria-label')).toBe('Alpha')
+    expect(pageErrors).toEqual([])
+  })
+
+  it('lets answers go on while another conversation is open, and shows them whole on return', async () => {
+    await open(await newUserDataDir(['medium']))
+    await ask('Streaming in the background')
+    await expect.poll(() => column('medium').getByTestId('column-text').innerText(), { timeout: 10_000 }).toMatch(/step3/)
+    await page.getByTestId('new-chat-button').click()
+    expect(await page.getByTestId('exchange').count()).toBe(0)
+    // Not this view's stream: no "Stop all" for it.
+    expect(await page.getByTestId('stop-all-button').count()).toBe(0)
+    await item('Streaming in the background').getByTestId('conversation-title').click()
+    await finished('medium')
+    await expect.poll(textOf('medium')).toBe(MEDIUM)
+    expect(pageErrors).toEqual([])
+  })
+
+  it('after a reload mid-answer, shows what was saved and the whole answer once it ends', async () => {
+    await open(await newUserDataDir(['medium']))
+    await ask('Reloaded while streaming')
+    await expect.poll(() => column('medium').getByTestId('column-text').innerText(), { timeout: 10_000 }).toMatch(/step10/)
+    await reload()
+    await item('Reloaded while streaming').getByTestId('conversation-title').click()
+    await expect.poll(() => page.getByTestId('exchange').count()).toBe(1)
+    // Still streaming in main: what was saved so far, then the whole answer when it ends.
+    expect(await column('medium').getAttribute('data-status')).toBe('streaming')
+    expect(MEDIUM.startsWith(await textOf('medium')())).toBe(true)
+    await finished('medium')
+    await expect.poll(textOf('medium')).toBe(MEDIUM)
+    expect(pageErrors).toEqual([])
+  })
+
+  it('queues a prompt while the broker is unreachable: waiting, cancellable, sent when the connection returns', async () => {
+    const harness = await open(await newUserDataDir(['beta']))
+    await harness.core.chat.setOnline(false)
+    await ask('Asked while offline')
+    await finished('beta', 'queued')
+    expect(await column('beta').getByTestId('column-status').innerText()).toBe('Waiting for connection…')
+    await column('beta').getByTestId('column-stop').click()
+    await finished('beta', 'stopped')
+
+    await ask('Asked while still offline')
+    await finished('beta', 'queued')
+    expect(await page.getByTestId('stop-all-button').isVisible()).toBe(true)
+    const before = openAi.requests.length
+    await harness.core.chat.setOnline(true)
+    await finished('beta')
+    await expect.poll(textOf('beta')).toBe(BETA)
+    // The cancelled prompt was never sent; the second one was, once.
+    expect(openAi.requests.slice(before).map((r) => JSON.stringify(r.messages).includes('Asked while still offline'))).toEqual([true])
+    expect(openAi.requests.some((r) => JSON.stringify(r.messages).includes('Asked while offline'))).toBe(false)
+    expect(pageErrors).toEqual([])
+  })
+
+  it('shows notices from main as toasts, errors as errors, and keeps the answers on screen', async () => {
+    const harness = await open(await newUserDataDir(['beta']))
+    await ask('Something to keep')
+    await finished('beta')
+    harness.core.events.emit('app:notice', { level: 'error', message: 'History could not be saved: the disk is full.' })
+    harness.core.events.emit('app:notice', { level: 'info', message: 'History is being saved again.' })
+    const error = page.locator('[data-testid="toast"][data-level="error"]')
+    await expect.poll(() => error.count()).toBe(1)
+    expect(await error.innerText()).toContain('the disk is full')
+    expect(await error.getAttribute('role')).toBe('alert')
+    await expect.poll(() => page.locator('[data-testid="toast"][data-level="info"]').count()).toBe(1)
+    expect(await textOf('beta')()).toBe(BETA)
+    expect(pageErrors).toEqual([])
+  })
+
+  it('pages the list 50 at a time and collapses the sidebar', async () => {
+    const userDataDir = await newUserDataDir(['beta'])
+    const store = await HistoryStore.open(join(userDataDir, 'history.sqlite'))
+    for (let n = 1; n <= 53; n++) {
+      const { id } = store.createConversation(`Conversation ${n}`)
+      store.addTurn(id, `Conversation ${n}`, `paging-${n}`, [{ id: 'beta', label: 'Beta' }])
+      store.finishAnswer(`paging-${n}`, 'beta', { status: 'complete', text: `Answer ${n}` })
+    }
+    store.close()
+    await open(userDataDir)
+    await expect.poll(() => items().count()).toBe(50)
+    await page.getByTestId('load-more').click()
+    await expect.poll(() => items().count()).toBe(53)
+    expect(await page.getByTestId('load-more').count()).toBe(0)
+    expect(new Set(await items().evaluateAll((rows) => rows.map((row) => row.getAttribute('data-conversation-id')))).size).toBe(53)
+
+    const toggle = page.getByTestId('sidebar-toggle')
+    expect(await toggle.getAttribute('aria-expanded')).toBe('true')
+    await toggle.click()
+    expect(await page.getByTestId('sidebar').isVisible()).toBe(false)
+    expect(await toggle.getAttribute('aria-expanded')).toBe('false')
+    await toggle.click()
+    expect(await page.getByTestId('sidebar').isVisible()).toBe(true)
+    expect(pageErrors).toEqual([])
+  })
+})

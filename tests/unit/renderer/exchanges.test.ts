@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest'
+import type { ConversationDetail, StoredAnswer, StoredTurn } from '../../../src-main/shared/ipc-contract'
+import {
+  exchangesFromConversation,
+  openStoredAnswers,
+  refreshStoredAnswers,
+} from '../../../src-renderer/src/state/exchanges'
+
+const answer = (modelId: string, text: string, status: StoredAnswer['status'] = 'complete', extra: Partial<StoredAnswer> = {}): StoredAnswer => ({
+  modelId,
+  modelLabel: modelId.toUpperCase(),
+  text,
+  status,
+  ...extra,
+})
+
+const turn = (index: number, prompt: string, answers: StoredAnswer[]): StoredTurn => ({
+  index,
+  prompt,
+  streamId: `stream-${index}`,
+  createdAt: 1_700_000_000_000 + index,
+  answers,
+})
+
+const detail = (turns: StoredTurn[]): ConversationDetail => ({
+  id: 'c1',
+  title: 'A conversation',
+  createdAt: 1_700_000_000_000,
+  updatedAt: 1_700_000_000_100,
+  pinned: false,
+  turns,
+})
+
+function ids() {
+  let next = 10
+  return () => next++
+}
+
+describe('exchangesFromConversation', () => {
+  it('gives one exchange per turn, oldest first, with the stored answers in column order under their stored labels', () => {
+    const conversation = detail([
+      turn(1, 'Second', [answer('b', 'B2'), answer('a', 'A2', 'error', { error: { code: 'http', message: 'boom' } })]),
+      turn(0, 'First', [answer('a', 'A1'), answer('b', 'B1', 'interrupted')]),
+    ])
+    const exchanges = exchangesFromConversation(conversation, { nextId: ids(), isLive: () => false })
+    expect(exchanges.map((e) => [e.id, e.prompt, e.streamId])).toEqual([
+      [10, 'First', 'stream-0'],
+      [11, 'Second', 'stream-1'],
+    ])
+    expect(exchanges[0]!.models).toEqual([
+      { id: 'a', label: 'A' },
+      { id: 'b', label: 'B' },
+    ])
+    expect(exchanges[1]!.models.map((m) => m.id)).toEqual(['b', 'a'])
+    expect(exchanges[0]!.stored?.get('b')).toMatchObject({ text: 'B1', status: 'interrupted' })
+    expect(exchanges[1]!.stored?.get('a')?.error).toEqual({ code: 'http', message: 'boom' })
+  })
+
+  it('leaves the answers of a stream this window follows to the stream store', () => {
+    const conversation = detail([turn(0, 'First', [answer('a', 'A1')]), turn(1, 'Second', [answer('a', 'so f', 'streaming')])])
+    const exchanges = exchangesFromConversation(conversation, { nextId: ids(), isLive: (streamId) => streamId === 'stream-1' })
+    expect(exchanges[0]!.stored).toBeDefined()
+    expect(exchanges[1]!.stored).toBeUndefined()
+    expect(exchanges[1]!.models).toEqual([{ id: 'a', label: 'A' }])
+    expect(openStoredAnswers(exchanges)).toEqual([])
+  })
+
+  it('gives an empty view for a conversation without turns', () => {
+    expect(exchangesFromConversation(detail([]), { nextId: ids(), isLive: () => false })).toEqual([])
+  })
+})
+
+describe('open stored answers', () => {
+  it('lists stored answers that were still streaming or queued when read', () => {
+    const exchanges = exchangesFromConversation(
+      detail([
+        turn(0, 'First', [answer('a', 'A1'), answer('b', 'B', 'interrupted')]),
+        turn(1, 'Second', [answer('a', 'part', 'streaming'), answer('b', '', 'queued'), answer('c', 'x', 'stopped')]),
+      ]),
+      { nextId: ids(), isLive: () => false },
+    )
+    expect(openStoredAnswers(exchanges)).toEqual([
+      { streamId: 'stream-1', modelId: 'a' },
+      { streamId: 'stream-1', modelId: 'b' },
+    ])
+  })
+
+  it('refreshes only the exchanges whose stored answers changed, keeping the others as they were', () => {
+    const first = detail([turn(0, 'First', [answer('a', 'A1')]), turn(1, 'Second', [answer('a', 'part', 'streaming')])])
+    const exchanges = exchangesFromConversation(first, { nextId: ids(), isLive: () => false })
+    expect(refreshStoredAnswers(exchanges, first)).toBe(exchanges)
+
+    const later = detail([turn(0, 'First', [answer('a', 'A1')]), turn(1, 'Second', [answer('a', 'partial, now whole', 'complete')])])
+    const refreshed = refreshStoredAnswers(exchanges, later)
+    expect(refreshed).not.toBe(exchanges)
+    expect(refreshed[0]).toBe(exchanges[0])
+    expect(refreshed[1]!.id).toBe(exchanges[1]!.id)
+    expect(refreshed[1]!.stored?.get('a')).toMatchObject({ text: 'partial, now whole', status: 'complete' })
+    expect(openStoredAnswers(refreshed)).toEqual([])
+  })
+})
