@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { encodeChunk, PROTOCOL_VERSION, type FinalMarker } from '../protocol/stream-protocol'
 import type { Publisher } from './publisher'
 import { systemClock, type Clock } from '../lib/clock'
@@ -15,6 +16,8 @@ export interface ChunkSequencerOptions {
  */
 export class ChunkSequencer {
   private nextSeq = 0
+  /** Of every text sent so far, in order: the final marker carries it so the client can check the whole answer. */
+  private readonly textHash = createHash('sha256')
   private readonly inFlight = new Set<Promise<void>>()
   private failures = 0
   private readonly maxAttempts: number
@@ -41,13 +44,15 @@ export class ChunkSequencer {
   }
 
   send(text: string): void {
+    this.textHash.update(text)
     this.publish(this.nextSeq++, text)
   }
 
-  /** Sends the last chunk, carrying the final marker (`total` is filled in here). */
-  finish(text: string, final: Omit<FinalMarker, 'total'>): void {
+  /** Sends the last chunk, carrying the final marker (`total` and `sha256` are filled in here). */
+  finish(text: string, final: Omit<FinalMarker, 'total' | 'sha256'>): void {
     const seq = this.nextSeq++
-    this.publish(seq, text, { ...final, total: seq + 1 })
+    const sha256 = this.textHash.update(text).digest('hex')
+    this.publish(seq, text, { ...final, total: seq + 1, sha256 })
   }
 
   /** Resolves when every publish has been acknowledged or given up. */

@@ -9,14 +9,15 @@
  *
  *   { "v": 1, "streamId": "…", "modelId": "…", "seq": 0, "text": "Hello" }
  *   { "v": 1, "streamId": "…", "modelId": "…", "seq": 7, "text": " world.",
- *     "final": { "total": 8, "status": "complete", "usage": { "inputTokens": 12, "outputTokens": 40 } } }
+ *     "final": { "total": 8, "status": "complete", "sha256": "…", "usage": { "inputTokens": 12, "outputTokens": 40 } } }
  *   { "v": 1, "streamId": "…", "modelId": "…", "seq": 3, "text": "",
  *     "final": { "total": 4, "status": "error", "error": { "code": "rate-limited", "message": "…" } } }
  *
  * - One stream id per prompt; one sequence per (streamId, modelId), numbered from 0 with no holes.
  * - `text` is the delta to append after every lower-numbered chunk of the same model (possibly empty).
- * - The last chunk carries `final`, whose `total` is the number of chunks in the sequence (so `total === seq + 1`).
- *   A model's answer is complete once its final chunk and every lower sequence number have arrived.
+ * - The last chunk carries `final`, whose `total` is the number of chunks in the sequence (so `total === seq + 1`),
+ *   and `sha256`, the hex SHA-256 of the whole answer's UTF-8 text. A model's answer is complete once its final
+ *   chunk and every lower sequence number have arrived and the text's hash matches; otherwise it is incomplete.
  * - Delivery is QoS 1: a chunk may arrive twice and in any order; the client reorders and de-duplicates.
  * - Receivers validate every payload (size first, then JSON, version, schema, topic/payload agreement) and drop
  *   what fails, counted by reason; nothing a publisher sends can throw into the app.
@@ -57,6 +58,8 @@ const TokenCount = z.number().int().min(0).max(100_000_000)
 export const FinalMarkerSchema = z.strictObject({
   total: z.number().int().min(1).max(MAX_SEQ + 1),
   status: FinalStatusSchema,
+  /** Hex SHA-256 of the full answer text; senders always include it (optional only for older senders). */
+  sha256: z.optional(z.string().regex(/^[0-9a-f]{64}$/, 'a hex SHA-256 digest')),
   error: z.optional(z.strictObject({ code: StreamErrorCodeSchema, message: z.string().max(2000) })),
   usage: z.optional(z.strictObject({ inputTokens: z.optional(TokenCount), outputTokens: z.optional(TokenCount) })),
 })

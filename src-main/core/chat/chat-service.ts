@@ -3,7 +3,7 @@
  * session receives, validates and reorders them per model, and hands the renderer batched, in-order updates.
  * Hostile or broken input is dropped and counted here; nothing a publisher sends can throw out of `receive`.
  */
-import { randomUUID } from 'node:crypto'
+import { createHash, randomUUID, type Hash } from 'node:crypto'
 import { decodeChunk, type FinalMarker } from '../../protocol/stream-protocol'
 import type { ChatRequest } from '../../backend/chat-handler'
 import type { SendPromptRequest, SendPromptResult, StopStreamRequest, StreamStatus, StreamUpdate } from '../../shared/ipc-contract'
@@ -45,6 +45,8 @@ export interface ChatServiceOptions {
 
 interface ModelStream {
   readonly buffer: ReorderBuffer
+  /** Of the text released so far, to check against the final marker's digest. */
+  readonly textHash: Hash
   status: StreamStatus
   lastHeardAt: number
   stalled: boolean
@@ -109,7 +111,7 @@ export class ChatService {
     const status: StreamStatus = this.online ? 'streaming' : 'queued'
     const now = this.clock.now()
     const streams = new Map(
-      request.modelIds.map((id) => [id, { buffer: new ReorderBuffer(), status, lastHeardAt: now, stalled: false } satisfies ModelStream]),
+      request.modelIds.map((id) => [id, { buffer: new ReorderBuffer(), textHash: createHash('sha256'), status, lastHeardAt: now, stalled: false } satisfies ModelStream]),
     )
     this.active.set(streamId, { models: streams })
     if (this.online) {
@@ -193,8 +195,9 @@ export class ChatService {
         return
       case 'released':
         diagnostics.delivered()
+        model.textHash.update(outcome.text)
         if (outcome.text) this.options.conversations.progress(chunk.streamId, chunk.modelId, outcome.text)
-        if (outcome.final) return this.end(chunk.streamId, chunk.modelId, outcome.final.status, outcome.final.error, outcome.final, outcome.text)
+        if (outcome.final) return this.endVerified(chunk.streamId, chunk.modelId, model, outcome.final, outcome.text)
         this.batcher.add(chunk.streamId, chunk.modelId, outcome.text, { status: 'streaming', ...this.stallChange(model) })
     }
   }
@@ -203,6 +206,16 @@ export class ChatService {
     if (this.ticker !== undefined) this.clock.clearTimeout(this.ticker)
     this.ticker = undefined
     this.batcher.flush()
+  }
+
+  /** Ends a stream by its final marker, unless the text that arrived does not hash to the digest it carries. */
+  private endVerified(streamId: string, modelId: string, model: ModelStream, final: FinalMarker, lastText: string): void {
+    if (final.sha256 !== undefined && model.textHash.digest('hex') !== final.sha256) {
+      this.options.diagnostics.reject('checksum-mismatch')
+      const message = 'The answer arrived damaged: its text does not match the checksum the model sent. It is incomplete.'
+      return this.end(streamId, modelId, 'error', { code: 'incomplete', message }, final, lastText)
+    }
+    this.end(streamId, modelId, final.status, final.error, final, lastText)
   }
 
   private end(

@@ -3,6 +3,7 @@ import { handleChatRequest, type ChatHandlerDeps } from '../../../src-main/backe
 import { ModelError } from '../../../src-main/backend/model-provider'
 import { scriptedModels, type Script } from '../../support/scripted-provider'
 import { RecordingPublisher } from '../../support/recording-publisher'
+import { sha256Hex } from '../../support/sha256'
 
 const words = (n: number, tag: string) => Array.from({ length: n }, (_, i) => `${tag}${i} `)
 const request = (modelIds: string[], prompt = 'Hello?') => ({
@@ -63,6 +64,7 @@ describe('chat handler', () => {
     expect(publisher.forModel('bad').at(-1)!.final).toEqual({
       total: publisher.forModel('bad').length,
       status: 'error',
+      sha256: sha256Hex('partial'),
       error: { code: 'rate-limited', message: 'Too many requests; retry in 20 s.' },
     })
     expect(publisher.forModel('ok').at(-1)!.final!.status).toBe('complete')

@@ -23,6 +23,7 @@ import {
 import type { InvocationContext } from '../../../src-main/backend/lambda/caller-identity'
 import { createCloudModelResolver, type ModelCatalog } from '../../../src-main/backend/cloud-models'
 import type { ChunkMessage } from '../../../src-main/protocol/stream-protocol'
+import { sha256Hex } from '../../support/sha256'
 
 const bedrock = mockClient(BedrockRuntimeClient)
 const iotData = mockClient(IoTDataPlaneClient)
@@ -133,6 +134,7 @@ describe('chat Lambda', () => {
     expect(sequence.at(-1)!.final).toEqual({
       total: sequence.length,
       status: 'complete',
+      sha256: sha256Hex(ANSWER.join('')),
       usage: { inputTokens: 9, outputTokens: 6 },
     })
     expect(bedrock.commandCalls(ConverseStreamCommand).map((c) => c.args[0].input)).toEqual([
@@ -179,7 +181,12 @@ describe('chat Lambda', () => {
         modelId: 'claude',
         seq: 0,
         text: '',
-        final: { total: 1, status: 'error', error: { code: 'rate-limited', message: expect.stringContaining('Too many tokens') } },
+        final: {
+          total: 1,
+          status: 'error',
+          sha256: sha256Hex(''),
+          error: { code: 'rate-limited', message: expect.stringContaining('Too many tokens') },
+        },
       },
     ])
     expect(result).toMatchObject({ ok: true, models: [{ status: 'error', error: { code: 'rate-limited' } }] })
@@ -212,7 +219,7 @@ describe('chat Lambda', () => {
     const result = await lambda()(event(['claude', 'nova']), context())
 
     expect(Date.now() - started).toBeLessThan(3000) // the endless model would take 5 s
-    expect(forModel('claude').at(-1)!.final).toEqual({ total: forModel('claude').length, status: 'stopped' })
+    expect(forModel('claude').at(-1)!.final).toEqual({ total: forModel('claude').length, status: 'stopped', sha256: sha256Hex(textOf('claude')) })
     expect(textOf('claude')).toMatch(/^word0 /)
     expect(forModel('nova').at(-1)!.final!.status).toBe('complete')
     expect(textOf('nova')).toBe(ANSWER.join(''))

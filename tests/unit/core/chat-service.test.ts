@@ -6,6 +6,7 @@ import { encodeChunk, streamTopic, type ChunkMessage } from '../../../src-main/p
 import type { StreamUpdate } from '../../../src-main/shared/ipc-contract'
 import { ManualClock } from '../../support/manual-clock'
 import { memoryHistory } from '../../support/memory-history'
+import { sha256Hex } from '../../support/sha256'
 
 /** The remote end of the chat (the Lambda in cloud mode): records what it is asked. */
 class RecordingBackend implements ChatBackend {
@@ -201,5 +202,19 @@ describe('ChatService', () => {
     clock.advance(16)
     expect(columns().a!.status).toBe('stopped')
     expect(history.store.getConversation(conversationId)!.turns[0]!.answers[0]!.status).toBe('stopped')
+  })
+
+  it('accepts an answer whose text hashes to the final digest, and marks a mismatch incomplete', async () => {
+    const { chat, deliver, columns, clock, diagnostics } = await setup()
+    const good = await chat.send({ prompt: 'x', modelIds: ['a'] })
+    deliver({ streamId: good.streamId, modelId: 'a', seq: 1, text: 'world', final: { total: 2, status: 'complete', sha256: sha256Hex('hello world') } })
+    deliver({ streamId: good.streamId, modelId: 'a', seq: 0, text: 'hello ' })
+    const bad = await chat.send({ prompt: 'y', modelIds: ['b'] })
+    deliver({ streamId: bad.streamId, modelId: 'b', seq: 0, text: 'hello ' })
+    deliver({ streamId: bad.streamId, modelId: 'b', seq: 1, text: 'wor1d', final: { total: 2, status: 'complete', sha256: sha256Hex('hello world') } })
+    clock.advance(16)
+    expect(columns().a).toMatchObject({ text: 'hello world', status: 'complete' })
+    expect(columns().b).toMatchObject({ status: 'error', error: { code: 'incomplete' } })
+    expect(diagnostics.snapshot(0).rejected).toEqual({ 'checksum-mismatch': 1 })
   })
 })

@@ -55,6 +55,7 @@ describe('stream protocol', () => {
     ['a sequence number of 10^12', bytes(chunk({ seq: 1e12 })), 'invalid-schema'],
     ['a model id with a slash', bytes(chunk({ modelId: 'a/b' })), 'invalid-schema'],
     ['an unknown field', bytes({ ...chunk(), extra: true }), 'invalid-schema'],
+    ['a digest that is not hex SHA-256', bytes(chunk({ final: { total: 1, status: 'complete', sha256: 'abc' } })), 'invalid-schema'],
     ['an unknown error code', bytes(chunk({ final: { total: 1, status: 'error', error: { code: 'nope' as never, message: '' } } })), 'invalid-schema'],
   ])('drops %s with a reason', (_name, payload, reason) => {
     expect(decodeChunk(topic, payload, me)).toMatchObject({ ok: false, reason })
