@@ -43,7 +43,9 @@ export default defineConfig({
     plugins: [react(), devServerCsp()],
     build: {
       minify: true,
-      rolldownOptions: { input: { index: resolve(root, 'src-renderer/index.html') } },
+      rolldownOptions: {
+        input: { index: resolve(root, 'src-renderer/index.html'), quickAsk: resolve(root, 'src-renderer/quick-ask.html') },
+      },
     },
   },
 })

@@ -17,6 +17,7 @@ import { parseProxyUrl } from './cloud/proxy-settings'
 import { startCloudMode } from './cloud/start-cloud-mode'
 import { FileTokenStore } from './cloud/token-store'
 import { DiagnosticsRecorder } from './diagnostics'
+import { RotatingLog } from './rotating-log'
 import { AnswerWriter } from './history/answer-writer'
 import { historyHandlers } from './history/history-handlers'
 import { openHistory } from './history/open-history'
@@ -67,7 +68,8 @@ export interface AppCore {
 export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
   const clock = options.clock ?? systemClock
   const shell = options.shell ?? HEADLESS_SHELL
-  const diagnostics = new DiagnosticsRecorder()
+  const log = new RotatingLog({ filePath: join(options.userDataDir, 'logs', 'streamdesk.log') })
+  const diagnostics = new DiagnosticsRecorder((line) => log.write(line))
   const events = new TypedEmitter<AppEvents>((error) => diagnostics.error(`event listener failed: ${String(error)}`))
   const notify = (notice: Notice) => events.emit('app:notice', notice)
   const settings = await SettingsStore.open(join(options.userDataDir, 'settings.json'), options.secrets)
@@ -121,7 +123,10 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
     conversations: new StoredConversations(history.store, writer, historyChanged),
     modelLabel: (modelId) => settings.modelLabel(modelId),
     emitUpdates: (updates) => events.emit('chat:updates', updates),
-    onConnection: (state) => events.emit('connection:changed', state),
+    onConnection: (state) => {
+      diagnostics.connection(state)
+      events.emit('connection:changed', state)
+    },
     diagnostics,
     clock,
   })

@@ -1,6 +1,7 @@
-import type { Diagnostics } from '../shared/ipc-contract'
+import type { ConnectionState, Diagnostics } from '../shared/ipc-contract'
 
 const MAX_LAST_ERRORS = 20
+const MAX_CONNECTION_EVENTS = 20
 
 /** Counters a user can attach to a bug report: what arrived, what was dropped and why, what went wrong. */
 export class DiagnosticsRecorder {
@@ -10,6 +11,12 @@ export class DiagnosticsRecorder {
   private gapsReported = 0
   private readonly rejected = new Map<string, number>()
   private readonly lastErrors: string[] = []
+  private readonly connectionEvents: string[] = []
+  private reconnects = 0
+  private wasConnected = false
+
+  /** `log` receives each error and connection event as a line (the rotating log file in the app). */
+  constructor(private readonly log: (line: string) => void = () => {}) {}
 
   received(): void {
     this.messagesReceived += 1
@@ -32,8 +39,19 @@ export class DiagnosticsRecorder {
   }
 
   error(message: string, now = Date.now()): void {
-    this.lastErrors.push(`${new Date(now).toISOString()} ${message}`)
-    if (this.lastErrors.length > MAX_LAST_ERRORS) this.lastErrors.shift()
+    pushBounded(this.lastErrors, `${new Date(now).toISOString()} ${message}`, MAX_LAST_ERRORS)
+    this.log(`error ${message}`)
+  }
+
+  /** A connection status change; a return to 'connected' after having been connected counts as a reconnect. */
+  connection(state: ConnectionState): void {
+    if (state.status === 'connected') {
+      if (this.wasConnected) this.reconnects += 1
+      this.wasConnected = true
+    }
+    const line = `${state.mode} ${state.status}${state.detail ? `: ${state.detail}` : ''}`
+    pushBounded(this.connectionEvents, `${new Date(state.since).toISOString()} ${line}`, MAX_CONNECTION_EVENTS)
+    this.log(`connection ${line}`)
   }
 
   snapshot(activeStreams: number): Diagnostics {
@@ -44,7 +62,14 @@ export class DiagnosticsRecorder {
       rejected: Object.fromEntries(this.rejected),
       gapsReported: this.gapsReported,
       activeStreams,
+      reconnects: this.reconnects,
+      connectionEvents: [...this.connectionEvents],
       lastErrors: [...this.lastErrors],
     }
   }
+}
+
+function pushBounded(list: string[], item: string, max: number): void {
+  list.push(item)
+  if (list.length > max) list.shift()
 }

@@ -151,6 +151,10 @@ export interface Diagnostics {
   rejected: Record<string, number>
   gapsReported: number
   activeStreams: number
+  /** Times the connection came back after being lost. */
+  reconnects: number
+  /** The latest connection status changes, oldest first. */
+  connectionEvents: string[]
   lastErrors: string[]
 }
 

@@ -1,12 +1,17 @@
 import { useCallback, useEffect, useMemo, useState } from 'react'
 import { useServices } from '../app-services'
 import { useAppStatus } from '../hooks/use-app-status'
+import { useAuthState } from '../hooks/use-auth-state'
+import { useChatShortcuts } from '../hooks/use-chat-shortcuts'
 import { useConversation } from '../hooks/use-conversation'
 import { useEndpointChecks } from '../hooks/use-endpoint-checks'
 import { useHistoryActions } from '../hooks/use-history-actions'
 import { useHistoryList } from '../hooks/use-history-list'
 import { useSettings } from '../hooks/use-settings'
 import { useSidebarCollapsed } from '../hooks/use-sidebar-collapsed'
+import { useUiLanguage } from '../hooks/use-ui-language'
+import { modeModels, type ModeModels } from '../state/mode-models'
+import { SignInScreen } from './auth/SignInScreen'
 import { ConversationView } from './ConversationView'
 import { DiagnosticsPanel } from './DiagnosticsPanel'
 import { EndpointBanner } from './EndpointBanner'
@@ -19,23 +24,33 @@ import { TopBar } from './TopBar'
 
 type Panel = 'settings' | 'diagnostics'
 
+const NO_MODELS: ModeModels = { models: [], selectedIds: [], editable: true }
+
 export function App() {
   const { client, streams, toasts } = useServices()
   const { connection, notices } = useAppStatus(client)
-  const { settings, saveModel, removeModel, selectModels } = useSettings(client)
+  const settingsActions = useSettings(client)
+  const { settings, selectModels, setMode } = settingsActions
+  const { auth, refresh: refreshAuth } = useAuthState(client)
+  useUiLanguage(settings?.preferences.language)
   const conversation = useConversation(client, streams, toasts)
   const history = useHistoryList(client)
   const historyActions = useHistoryActions(client, toasts, conversation.deleted)
   const [sidebarCollapsed, setSidebarCollapsed] = useSidebarCollapsed()
+  const [focusSearchSignal, setFocusSearchSignal] = useState(0)
   const [panel, setPanel] = useState<Panel>()
   const closePanel = useCallback(() => setPanel(undefined), [])
+  const openSettings = useCallback(() => setPanel('settings'), [])
 
-  useEffect(() => client.on('chat:updates', (updates) => streams.apply(updates)), [client, streams])
   useEffect(() => client.on('app:notice', (notice) => toasts.show(notice.message, notice.level)), [client, toasts])
   // Quick ask's "Open in StreamDesk".
   const { open } = conversation
   useEffect(() => client.on('app:open-conversation', (conversationId) => void open(conversationId)), [client, open])
   useEffect(() => notices?.forEach((notice) => toasts.show(notice, 'warning')), [notices, toasts])
+
+  const mode = settings?.mode ?? connection?.mode ?? 'local'
+  // In cloud mode the chat waits for the account; while its state is not known yet, neither is shown.
+  const access = mode === 'local' ? 'chat' : auth === undefined ? 'pending' : auth.signedIn ? 'chat' : 'sign-in'
 
   const { exchanges } = conversation
   const viewStreamIds = useMemo(
@@ -43,15 +58,11 @@ export function App() {
     [exchanges],
   )
 
-  const models = useMemo(() => settings?.models ?? [], [settings])
-  // Only ids that still name a configured model count as selected.
-  const selectedIds = useMemo(
-    () => models.filter((model) => settings?.selectedModelIds.includes(model.id)).map((model) => model.id),
-    [models, settings],
-  )
+  const { models, selectedIds, editable } = useMemo(() => (settings ? modeModels(settings) : NO_MODELS), [settings])
   const labelOf = useCallback((id: string) => models.find((model) => model.id === id)?.label ?? id, [models])
 
-  const endpoints = useEndpointChecks(client, settings ? selectedIds : undefined)
+  // Only local servers can be probed; the cloud backend reports a model's problem in its column.
+  const endpoints = useEndpointChecks(client, settings && editable ? selectedIds : undefined)
   const [dismissedChecks, setDismissedChecks] = useState<unknown>()
   const noneReachable =
     endpoints.checks !== undefined &&
@@ -59,67 +70,94 @@ export function App() {
     endpoints.checks.every((check) => !check.reachable) &&
     dismissedChecks !== endpoints.checks
 
-  const { send } = conversation
+  const { send, newChat, stopAll } = conversation
   const sendPrompt = useCallback(
     (prompt: string) => send(prompt, selectedIds.map((id) => ({ id, label: labelOf(id) }))),
     [labelOf, selectedIds, send],
   )
 
+  useChatShortcuts(access === 'chat' && panel === undefined, {
+    newChat,
+    focusSearch: () => {
+      setSidebarCollapsed(false)
+      setFocusSearchSignal((signal) => signal + 1)
+    },
+    stop: () => {
+      if (!streams.isAnyOpenIn(viewStreamIds)) return false
+      stopAll()
+      return true
+    },
+  })
+
+  const signOut = async () => {
+    await client.call('auth:sign-out')
+    refreshAuth()
+  }
+
   return (
     <div className="app">
       <TopBar
+        mode={mode}
         connection={connection}
+        signedInEmail={auth?.signedIn ? auth.email : undefined}
+        chatShown={access === 'chat'}
         sidebarCollapsed={sidebarCollapsed}
         onToggleSidebar={() => setSidebarCollapsed(!sidebarCollapsed)}
-        onNewChat={conversation.newChat}
-        onOpenSettings={() => setPanel('settings')}
+        onNewChat={newChat}
+        onOpenSettings={openSettings}
         onOpenDiagnostics={() => setPanel('diagnostics')}
+        onSignOut={() => void signOut()}
       />
-      <div className="app-body">
-        <Sidebar
-          collapsed={sidebarCollapsed}
-          list={history}
-          actions={historyActions}
-          activeConversationId={conversation.view.conversationId}
-          onOpen={conversation.open}
-        />
-        <div className="chat">
-          <ConversationView
-            key={conversation.view.key}
-            exchanges={exchanges}
-            onStop={conversation.stop}
-            scrollTo={conversation.view.scrollTo}
-          />
-          <footer className="composer">
-            {noneReachable && (
-              <EndpointBanner
-                checks={endpoints.checks!}
-                labelOf={labelOf}
-                checking={endpoints.checking}
-                onRecheck={endpoints.recheck}
-                onOpenSettings={() => setPanel('settings')}
-                onDismiss={() => setDismissedChecks(endpoints.checks)}
-              />
-            )}
-            <PromptBox
-              canSend={selectedIds.length > 0 && !conversation.sending}
-              streamIds={viewStreamIds}
-              onSend={sendPrompt}
-              onStopAll={conversation.stopAll}
-            >
-              <ModelPicker
-                models={settings && models}
-                selectedIds={selectedIds}
-                onChange={(ids) => void selectModels(ids)}
-                onAddModel={() => setPanel('settings')}
-              />
-            </PromptBox>
-          </footer>
-        </div>
-      </div>
-      {panel === 'settings' && (
-        <SettingsPanel settings={settings} onSave={saveModel} onRemove={removeModel} onClose={closePanel} />
+      {access === 'sign-in' && auth && (
+        <SignInScreen auth={auth} onSignedIn={refreshAuth} onOpenSettings={openSettings} onUseLocal={() => void setMode('local')} />
       )}
+      {access === 'chat' && (
+        <div className="app-body">
+          <Sidebar
+            collapsed={sidebarCollapsed}
+            list={history}
+            actions={historyActions}
+            activeConversationId={conversation.view.conversationId}
+            onOpen={conversation.open}
+            focusSearchSignal={focusSearchSignal}
+          />
+          <div className="chat">
+            <ConversationView
+              key={conversation.view.key}
+              exchanges={exchanges}
+              onStop={conversation.stop}
+              scrollTo={conversation.view.scrollTo}
+            />
+            <footer className="composer">
+              {noneReachable && (
+                <EndpointBanner
+                  checks={endpoints.checks!}
+                  labelOf={labelOf}
+                  checking={endpoints.checking}
+                  onRecheck={endpoints.recheck}
+                  onOpenSettings={openSettings}
+                  onDismiss={() => setDismissedChecks(endpoints.checks)}
+                />
+              )}
+              <PromptBox
+                canSend={selectedIds.length > 0 && !conversation.sending}
+                sendKey={settings?.preferences.sendKey ?? 'enter'}
+                streamIds={viewStreamIds}
+                onSend={sendPrompt}
+                onStopAll={stopAll}
+              >
+                <ModelPicker
+                  models={settings && models}
+                  selectedIds={selectedIds}
+                  onChange={(ids) => void selectModels(ids)}
+                  {...(editable && { onAddModel: openSettings })}
+                />
+              </PromptBox>
+            </footer>
+          </div>
+        </div>
+      )}
+      {panel === 'settings' && <SettingsPanel actions={settingsActions} onClose={closePanel} />}
       {panel === 'diagnostics' && <DiagnosticsPanel onClose={closePanel} />}
       <Toasts />
     </div>

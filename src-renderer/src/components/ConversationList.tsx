@@ -4,7 +4,7 @@ import { formatFullDate, formatRelativeDate } from '../format/relative-date'
 import type { HistoryActions } from '../hooks/use-history-actions'
 import type { HistoryList } from '../hooks/use-history-list'
 import { useNow } from '../hooks/use-now'
-import { t } from '../i18n'
+import { useStrings } from '../i18n'
 import { PencilIcon, PinIcon, TrashIcon } from './icons'
 
 interface ConversationListProps {
@@ -16,6 +16,7 @@ interface ConversationListProps {
 
 /** Pinned first, then newest first (main's order), with "Load more" past the first page. */
 export function ConversationList({ list, actions, activeConversationId, onOpen }: ConversationListProps) {
+  const t = useStrings()
   const now = useNow(30_000)
   const { conversations } = list
   if (conversations === undefined) return <p className="sidebar-note muted">{t.history.loading}</p>
@@ -60,6 +61,7 @@ interface ConversationItemProps {
 }
 
 const ConversationItem = memo(function ConversationItem({ conversation, active, now, actions, onOpen }: ConversationItemProps) {
+  const t = useStrings()
   const { id, title, pinned, updatedAt } = conversation
   const [mode, setMode] = useState<Mode>('view')
   // What to focus once the row is drawn in its next mode (the button that was pressed is gone by then).
@@ -134,7 +136,9 @@ const ConversationItem = memo(function ConversationItem({ conversation, active, 
           role="group"
           aria-label={t.history.confirmDelete}
           onKeyDown={(event) => {
-            if (event.key === 'Escape') backToView('delete')
+            if (event.key !== 'Escape') return
+            event.preventDefault()
+            backToView('delete')
           }}
         >
           <span className="conversation-confirm-text">{t.history.confirmDelete}</span>
@@ -213,6 +217,7 @@ const ConversationItem = memo(function ConversationItem({ conversation, active, 
 
 /** Enter saves, Escape cancels; leaving the field saves too (as a file manager's rename does). */
 function RenameInput({ title, onSave, onCancel }: { title: string; onSave(value: string): void; onCancel(): void }) {
+  const t = useStrings()
   const input = useRef<HTMLInputElement>(null)
   const finished = useRef(false)
   useEffect(() => {
@@ -252,6 +257,7 @@ function RenameInput({ title, onSave, onCancel }: { title: string; onSave(value:
 
 /** Takes the focus when the confirm step appears: Enter right away must not delete. */
 function CancelButton({ onCancel }: { onCancel(): void }) {
+  const t = useStrings()
   const button = useRef<HTMLButtonElement>(null)
   useEffect(() => button.current?.focus(), [])
   return (

@@ -1,7 +1,7 @@
 import { useEffect, useRef } from 'react'
 import type { Exchange } from '../state/exchanges'
 import { useFollowLatest } from '../hooks/use-follow-latest'
-import { t } from '../i18n'
+import { useStrings } from '../i18n'
 import { ExchangeView } from './ExchangeView'
 
 interface ConversationViewProps {
@@ -13,6 +13,7 @@ interface ConversationViewProps {
 
 /** Give it a new `key` for another conversation: it then starts at the latest turn (or at `scrollTo`). */
 export function ConversationView({ exchanges, onStop, scrollTo }: ConversationViewProps) {
+  const t = useStrings()
   const { scrollRef, contentRef, showJump, jumpToLatest, holdAt } = useFollowLatest()
 
   // A new prompt means the user wants to see its answers, wherever they had scrolled to.

@@ -1,18 +1,21 @@
 import { useCallback, useEffect, useState } from 'react'
 import type { Diagnostics } from '../../../src-main/shared/ipc-contract'
 import { useServices } from '../app-services'
-import { t } from '../i18n'
+import { useStrings } from '../i18n'
 import { Drawer } from './Drawer'
 
+// Each counter's label (under `diagnostics` in the strings) has the counter's name.
 const counters = [
-  ['messagesReceived', t.diagnostics.messagesReceived],
-  ['chunksDelivered', t.diagnostics.chunksDelivered],
-  ['duplicatesDropped', t.diagnostics.duplicatesDropped],
-  ['gapsReported', t.diagnostics.gapsReported],
-  ['activeStreams', t.diagnostics.activeStreams],
-] as const satisfies ReadonlyArray<readonly [keyof Diagnostics, string]>
+  'messagesReceived',
+  'chunksDelivered',
+  'duplicatesDropped',
+  'gapsReported',
+  'activeStreams',
+  'reconnects',
+] as const satisfies ReadonlyArray<keyof Diagnostics>
 
 export function DiagnosticsPanel({ onClose }: { onClose(): void }) {
+  const t = useStrings()
   const { client } = useServices()
   const [diagnostics, setDiagnostics] = useState<Diagnostics>()
   const [loading, setLoading] = useState(false)
@@ -47,9 +50,9 @@ export function DiagnosticsPanel({ onClose }: { onClose(): void }) {
           <section className="settings-section">
             <h3>{t.diagnostics.counters}</h3>
             <dl className="counter-grid">
-              {counters.map(([key, label]) => (
+              {counters.map((key) => (
                 <div key={key} className="counter" data-counter={key}>
-                  <dt>{label}</dt>
+                  <dt>{t.diagnostics[key]}</dt>
                   <dd>{diagnostics[key].toLocaleString()}</dd>
                 </div>
               ))}
@@ -72,20 +75,27 @@ export function DiagnosticsPanel({ onClose }: { onClose(): void }) {
               </table>
             )}
           </section>
-          <section className="settings-section">
-            <h3>{t.diagnostics.lastErrors}</h3>
-            {diagnostics.lastErrors.length === 0 ? (
-              <p className="muted">{t.diagnostics.noErrors}</p>
-            ) : (
-              <ol className="error-list">
-                {diagnostics.lastErrors.map((error, i) => (
-                  <li key={i}>{error}</li>
-                ))}
-              </ol>
-            )}
-          </section>
+          <LogList title={t.diagnostics.connectionEvents} empty={t.diagnostics.noConnectionEvents} lines={diagnostics.connectionEvents} />
+          <LogList title={t.diagnostics.lastErrors} empty={t.diagnostics.noErrors} lines={diagnostics.lastErrors} />
         </>
       )}
     </Drawer>
+  )
+}
+
+function LogList({ title, empty, lines }: { title: string; empty: string; lines: string[] }) {
+  return (
+    <section className="settings-section">
+      <h3>{title}</h3>
+      {lines.length === 0 ? (
+        <p className="muted">{empty}</p>
+      ) : (
+        <ol className="error-list">
+          {lines.map((line, i) => (
+            <li key={i}>{line}</li>
+          ))}
+        </ol>
+      )}
+    </section>
   )
 }

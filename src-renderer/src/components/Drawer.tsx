@@ -1,5 +1,5 @@
 import { useEffect, useId, useRef, type ReactNode } from 'react'
-import { t } from '../i18n'
+import { useStrings } from '../i18n'
 
 interface DrawerProps {
   title: string
@@ -15,6 +15,7 @@ interface DrawerProps {
  * failed save has to show its toast right here.
  */
 export function Drawer({ title, testId, onClose, actions, children }: DrawerProps) {
+  const t = useStrings()
   const titleId = useId()
   const panel = useRef<HTMLDivElement>(null)
   const close = useRef(onClose)
@@ -24,7 +25,10 @@ export function Drawer({ title, testId, onClose, actions, children }: DrawerProp
     const returnFocusTo = document.activeElement instanceof HTMLElement ? document.activeElement : null
     panel.current?.focus()
     const onKeyDown = (event: globalThis.KeyboardEvent) => {
-      if (event.key === 'Escape') close.current()
+      if (event.key !== 'Escape' || event.defaultPrevented) return
+      // Marked as used, so the window-level Esc (stop streaming) leaves it alone.
+      event.preventDefault()
+      close.current()
     }
     document.addEventListener('keydown', onKeyDown)
     return () => {

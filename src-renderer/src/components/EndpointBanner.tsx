@@ -1,5 +1,5 @@
 import type { ModelCheck } from '../../../src-main/shared/ipc-contract'
-import { t } from '../i18n'
+import { useStrings } from '../i18n'
 import { CommandHint } from './CommandHint'
 
 interface EndpointBannerProps {
@@ -13,6 +13,7 @@ interface EndpointBannerProps {
 
 /** Shown when none of the selected models answered `models:check`: what happened and what to run. */
 export function EndpointBanner(props: EndpointBannerProps) {
+  const t = useStrings()
   const { checks, labelOf, checking, onRecheck, onOpenSettings, onDismiss } = props
   return (
     <div className="endpoint-banner" data-testid="endpoint-banner" role="alert">

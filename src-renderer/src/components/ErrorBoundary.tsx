@@ -1,5 +1,5 @@
 import { Component, type ErrorInfo, type ReactNode } from 'react'
-import { t } from '../i18n'
+import { currentStrings } from '../i18n'
 
 /** A rendering bug shows a way out instead of a blank window. */
 export class ErrorBoundary extends Component<{ children: ReactNode }, { error?: Error }> {
@@ -15,6 +15,7 @@ export class ErrorBoundary extends Component<{ children: ReactNode }, { error?: 
 
   override render() {
     if (!this.state.error) return this.props.children
+    const t = currentStrings()
     return (
       <div className="fatal" role="alert">
         <p>{t.crash.message}</p>

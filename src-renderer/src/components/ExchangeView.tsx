@@ -1,6 +1,6 @@
 import { memo } from 'react'
 import type { Exchange } from '../state/exchanges'
-import { t } from '../i18n'
+import { useStrings } from '../i18n'
 import { ModelColumn, StoredModelColumn } from './ModelColumn'
 
 interface ExchangeViewProps {
@@ -12,6 +12,7 @@ interface ExchangeViewProps {
 
 /** The user's prompt, then one column per model that answered it: live from the stream store, or as stored. */
 export const ExchangeView = memo(function ExchangeView({ exchange, turnIndex, onStop }: ExchangeViewProps) {
+  const t = useStrings()
   const { streamId, models, stored } = exchange
   return (
     <article className="exchange" data-testid="exchange" data-turn-index={turnIndex} data-stored={stored ? 'true' : undefined}>

@@ -1,6 +1,6 @@
 import { memo, useEffect, useLayoutEffect, useRef, useState, type MouseEvent, type ReactNode } from 'react'
 import { useServices } from '../app-services'
-import { t } from '../i18n'
+import { currentStrings } from '../i18n'
 import { runWhenIdle } from '../markdown/idle-queue'
 import { IncrementalMarkdown, type ViewBlock } from '../markdown/incremental-markdown'
 import type { PiecedHtml } from '../markdown/sealed-pieces'
@@ -135,8 +135,8 @@ function copyCodeOnClick(event: MouseEvent<HTMLElement>): void {
   // navigator.clipboard is missing outside secure contexts; copying is then simply unavailable.
   navigator.clipboard?.writeText(code).then(
     () => {
-      button.textContent = t.code.copied
-      setTimeout(() => (button.textContent = t.code.copy), 1500)
+      button.textContent = currentStrings().code.copied
+      setTimeout(() => (button.textContent = currentStrings().code.copy), 1500)
     },
     () => undefined,
   )

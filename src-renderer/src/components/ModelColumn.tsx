@@ -1,7 +1,7 @@
-import { memo, useCallback, useSyncExternalStore } from 'react'
+import { memo } from 'react'
 import type { StoredAnswer, StreamError, StreamStatus } from '../../../src-main/shared/ipc-contract'
-import { useServices } from '../app-services'
-import { t } from '../i18n'
+import { useStrings } from '../i18n'
+import { useStreamColumn } from '../hooks/use-stream-column'
 import { isOpenStatus } from '../state/exchanges'
 import type { TokenUsage } from '../state/stream-store'
 import { MarkdownView } from './MarkdownView'
@@ -15,12 +15,7 @@ interface ModelColumnProps {
 
 /** One model's live answer. Subscribed to its own column only, so other columns' deltas never render it. */
 export const ModelColumn = memo(function ModelColumn({ streamId, modelId, label, onStop }: ModelColumnProps) {
-  const { streams } = useServices()
-  const subscribe = useCallback(
-    (listener: () => void) => streams.subscribeColumn(streamId, modelId, listener),
-    [streams, streamId, modelId],
-  )
-  const column = useSyncExternalStore(subscribe, () => streams.getColumn(streamId, modelId))
+  const column = useStreamColumn(streamId, modelId)
   const status = column?.status ?? 'streaming'
   return (
     <ColumnView
@@ -81,6 +76,7 @@ interface ColumnViewProps {
 }
 
 function ColumnView(props: ColumnViewProps) {
+  const t = useStrings()
   const { streamId, modelId, label, status, text, done, stalled, error, usage, onStop } = props
   const stoppable = isOpenStatus(status)
   return (

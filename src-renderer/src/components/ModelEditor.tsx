@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react'
 import type { ModelEntry, ModelInput, PublicSettings } from '../../../src-main/shared/ipc-contract'
-import { t } from '../i18n'
+import { useStrings } from '../i18n'
 
 interface ModelEditorProps {
   /** The entry to edit; absent adds a new one. */
@@ -9,10 +9,10 @@ interface ModelEditorProps {
   onCancel(): void
 }
 
-const defaults = t.modelDefaults
-
 /** The add/edit form. Empty fields take the defaults their placeholders show. The key is write-only. */
 export function ModelEditor({ entry, onSave, onCancel }: ModelEditorProps) {
+  const t = useStrings()
+  const defaults = t.modelDefaults
   const [label, setLabel] = useState(entry?.label ?? '')
   const [baseUrl, setBaseUrl] = useState(entry?.baseUrl ?? '')
   const [model, setModel] = useState(entry?.model ?? '')

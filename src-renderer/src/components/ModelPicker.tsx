@@ -1,23 +1,27 @@
-import type { ModelEntry } from '../../../src-main/shared/ipc-contract'
-import { t } from '../i18n'
+import { useStrings } from '../i18n'
+import type { PickableModel } from '../state/mode-models'
 
 interface ModelPickerProps {
   /** Undefined until settings have loaded. */
-  models: readonly ModelEntry[] | undefined
+  models: readonly PickableModel[] | undefined
   selectedIds: readonly string[]
   onChange(selectedIds: string[]): void
-  onAddModel(): void
+  /** Offered when there are none; absent where models come with the mode (the cloud backend's). */
+  onAddModel?: () => void
 }
 
 export function ModelPicker({ models, selectedIds, onChange, onAddModel }: ModelPickerProps) {
+  const t = useStrings()
   if (!models) return <div className="model-picker" data-testid="model-picker" />
   if (models.length === 0) {
     return (
       <div className="model-picker" data-testid="model-picker">
-        <span className="muted">{t.picker.noModels}</span>
-        <button type="button" className="button small" onClick={onAddModel}>
-          {t.picker.addModels}
-        </button>
+        <span className="muted">{onAddModel ? t.picker.noModels : t.picker.noCloudModels}</span>
+        {onAddModel && (
+          <button type="button" className="button small" onClick={onAddModel}>
+            {t.picker.addModels}
+          </button>
+        )}
       </div>
     )
   }
@@ -38,7 +42,7 @@ export function ModelPicker({ models, selectedIds, onChange, onAddModel }: Model
             key={model.id}
             className="model-chip"
             data-checked={checked}
-            title={isLast ? t.picker.keepOne : model.model}
+            title={isLast ? t.picker.keepOne : model.detail}
           >
             <input
               type="checkbox"

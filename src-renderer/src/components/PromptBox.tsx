@@ -1,9 +1,13 @@
 import { useState, useSyncExternalStore, type FormEvent, type KeyboardEvent, type ReactNode } from 'react'
 import { useServices } from '../app-services'
-import { t } from '../i18n'
+import { useStrings } from '../i18n'
+import { onMac } from '../keyboard/platform'
+import { SHORTCUTS, sendKeyAccelerators, sendsPrompt, shortcutLabel, type SendKey } from '../keyboard/shortcuts'
 
 interface PromptBoxProps {
   canSend: boolean
+  /** Which key sends: Enter, or Ctrl/Cmd+Enter (then Enter makes a new line). Ctrl/Cmd+Enter always sends. */
+  sendKey: SendKey
   /** The streams of the conversation on screen: "Stop all" shows while one of them is open. */
   streamIds: ReadonlySet<string>
   /** Resolves to false when the prompt was not accepted; the text then comes back into the box. */
@@ -13,12 +17,14 @@ interface PromptBoxProps {
   children: ReactNode
 }
 
-export function PromptBox({ canSend, streamIds, onSend, onStopAll, children }: PromptBoxProps) {
+export function PromptBox({ canSend, sendKey, streamIds, onSend, onStopAll, children }: PromptBoxProps) {
+  const t = useStrings()
   const { streams } = useServices()
   const anyStreaming = useSyncExternalStore(streams.subscribe, () => streams.isAnyOpenIn(streamIds))
   const [text, setText] = useState('')
   const prompt = text.trim()
   const sendable = canSend && prompt !== ''
+  const keys = sendKeyAccelerators(sendKey)
 
   const submit = async () => {
     if (!sendable) return
@@ -27,11 +33,9 @@ export function PromptBox({ canSend, streamIds, onSend, onStopAll, children }: P
     if (!accepted) setText((current) => current || prompt)
   }
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
-    // Not while an IME composes: Enter then confirms the conversion.
-    if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
-      event.preventDefault()
-      void submit()
-    }
+    if (!sendsPrompt(event.nativeEvent, sendKey, onMac())) return
+    event.preventDefault()
+    void submit()
   }
   const onSubmit = (event: FormEvent) => {
     event.preventDefault()
@@ -44,7 +48,7 @@ export function PromptBox({ canSend, streamIds, onSend, onStopAll, children }: P
         className="prompt-input"
         data-testid="prompt-input"
         aria-label={t.prompt.ariaLabel}
-        placeholder={t.prompt.placeholder}
+        placeholder={t.prompt.placeholder(shortcutLabel(keys.send), shortcutLabel(keys.newLine))}
         rows={2}
         autoFocus
         value={text}
@@ -55,11 +59,23 @@ export function PromptBox({ canSend, streamIds, onSend, onStopAll, children }: P
         {children}
         <div className="prompt-buttons">
           {anyStreaming && (
-            <button type="button" className="button danger-outline" data-testid="stop-all-button" onClick={onStopAll}>
+            <button
+              type="button"
+              className="button danger-outline"
+              data-testid="stop-all-button"
+              title={t.withShortcut(t.prompt.stopAll, shortcutLabel(SHORTCUTS.stop))}
+              onClick={onStopAll}
+            >
               {t.prompt.stopAll}
             </button>
           )}
-          <button type="submit" className="button primary" data-testid="send-button" disabled={!sendable}>
+          <button
+            type="submit"
+            className="button primary"
+            data-testid="send-button"
+            title={t.withShortcut(t.prompt.send, shortcutLabel(keys.send))}
+            disabled={!sendable}
+          >
             {t.prompt.send}
           </button>
         </div>

@@ -1,7 +1,7 @@
 import { memo } from 'react'
 import type { HighlightedText, SearchHit, SearchResults } from '../../../src-main/shared/ipc-contract'
 import { highlightSegments } from '../format/highlight-segments'
-import { t } from '../i18n'
+import { useStrings } from '../i18n'
 
 interface SearchResultsViewProps {
   results: SearchResults | undefined
@@ -11,6 +11,7 @@ interface SearchResultsViewProps {
 
 /** The hits of a search, in place of the conversation list while a query is typed. */
 export function SearchResultsView({ results, pending, onOpen }: SearchResultsViewProps) {
+  const t = useStrings()
   return (
     <section className="search-results" aria-label={t.history.searchResultsLabel} aria-busy={pending} data-testid="search-results">
       {results === undefined ? (
@@ -40,6 +41,7 @@ const SearchHitView = memo(function SearchHitView({
   hit: SearchHit
   onOpen(conversationId: string, turnIndex: number): void
 }) {
+  const t = useStrings()
   const who = hit.kind === 'prompt' ? t.you : (hit.modelLabel ?? '')
   return (
     <button

@@ -1,9 +1,10 @@
-import { useState, type ChangeEvent, type KeyboardEvent } from 'react'
+import { useEffect, useRef, useState, type ChangeEvent, type KeyboardEvent } from 'react'
 import { useServices } from '../app-services'
 import type { HistoryActions } from '../hooks/use-history-actions'
 import type { HistoryList } from '../hooks/use-history-list'
 import { useHistorySearch } from '../hooks/use-history-search'
-import { t } from '../i18n'
+import { useStrings } from '../i18n'
+import { SHORTCUTS, shortcutLabel } from '../keyboard/shortcuts'
 import { ConversationList } from './ConversationList'
 import { SearchIcon } from './icons'
 import { SearchResultsView } from './SearchResultsView'
@@ -16,12 +17,23 @@ interface SidebarProps {
   actions: HistoryActions
   activeConversationId: string | undefined
   onOpen(conversationId: string, turnIndex?: number): void
+  /** Each new value focuses the search box (Ctrl/Cmd+K); 0 never does. */
+  focusSearchSignal: number
 }
 
 /** Search over every conversation, the conversation list, and export/import of all of them. */
-export function Sidebar({ collapsed, list, actions, activeConversationId, onOpen }: SidebarProps) {
+export function Sidebar({ collapsed, list, actions, activeConversationId, onOpen, focusSearchSignal }: SidebarProps) {
+  const t = useStrings()
   const { client } = useServices()
   const [query, setQuery] = useState('')
+  const searchInput = useRef<HTMLInputElement>(null)
+
+  // Runs after the commit that un-hides a collapsed sidebar, so the box can take the focus.
+  useEffect(() => {
+    if (focusSearchSignal === 0) return
+    searchInput.current?.focus()
+    searchInput.current?.select()
+  }, [focusSearchSignal])
   const search = useHistorySearch(client, query, list.version)
   const searching = query.trim() !== ''
 
@@ -37,11 +49,13 @@ export function Sidebar({ collapsed, list, actions, activeConversationId, onOpen
       <div className="sidebar-search" role="search">
         <SearchIcon />
         <input
+          ref={searchInput}
           type="search"
           className="sidebar-search-input"
           data-testid="history-search"
           aria-label={t.history.searchLabel}
           placeholder={t.history.searchPlaceholder}
+          title={t.withShortcut(t.history.searchLabel, shortcutLabel(SHORTCUTS.focusSearch))}
           maxLength={500}
           autoComplete="off"
           spellCheck={false}
@@ -63,6 +77,7 @@ export function Sidebar({ collapsed, list, actions, activeConversationId, onOpen
 }
 
 function SidebarFooter({ actions }: { actions: HistoryActions }) {
+  const t = useStrings()
   const [importing, setImporting] = useState(false)
 
   const onFileChosen = async (event: ChangeEvent<HTMLInputElement>) => {

@@ -1,6 +1,6 @@
 import { useEffect, useSyncExternalStore } from 'react'
 import { useServices } from '../app-services'
-import { t } from '../i18n'
+import { useStrings } from '../i18n'
 import type { Toast } from '../state/toast-store'
 
 const AUTO_DISMISS_MS = 12_000
@@ -19,6 +19,7 @@ export function Toasts() {
 
 /** Errors (a failed call, history that cannot be saved) stay until dismissed and are announced at once. */
 function ToastItem({ toast, onDismiss }: { toast: Toast; onDismiss(id: number): void }) {
+  const t = useStrings()
   const sticky = toast.level === 'error'
   useEffect(() => {
     if (sticky) return

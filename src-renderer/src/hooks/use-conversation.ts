@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react'
 import type { StreamDeskClient } from '../api/streamdesk-client'
-import { t } from '../i18n'
+import { currentStrings } from '../i18n'
 import {
   exchangesFromConversation,
   isOpenStatus,
@@ -144,7 +144,7 @@ export function useConversation(client: StreamDeskClient, streams: StreamStore, 
       const detail = await client.call('history:get', conversationId)
       if (request !== openRequest.current || detail === undefined) return
       if (detail === null) {
-        toasts.show(t.history.gone, 'warning')
+        toasts.show(currentStrings().history.gone, 'warning')
         return
       }
       const list = exchangesFromConversation(detail, {

@@ -1,6 +1,6 @@
 import { useMemo } from 'react'
 import type { Attempt, StreamDeskClient } from '../api/streamdesk-client'
-import { t } from '../i18n'
+import { currentStrings } from '../i18n'
 import { saveFile } from '../platform/files'
 import type { ToastStore } from '../state/toast-store'
 
@@ -38,19 +38,20 @@ export function useHistoryActions(client: StreamDeskClient, toasts: ToastStore, 
       },
       async exportHistory(format, conversationId) {
         const attempt = await client.attempt('history:export', { format, ...(conversationId !== undefined && { conversationId }) })
-        if (!attempt.ok) return toasts.show(t.history.exportFailed(attempt.message), 'error')
+        if (!attempt.ok) return toasts.show(currentStrings().history.exportFailed(attempt.message), 'error')
         saveFile(attempt.result)
       },
       async importFile(file) {
+        const strings = currentStrings().history
         let text: string
         try {
           text = await file.text()
         } catch {
-          return toasts.show(t.history.importFailed(t.history.unreadableFile), 'error')
+          return toasts.show(strings.importFailed(strings.unreadableFile), 'error')
         }
         const attempt = await client.attempt('history:import', text)
-        if (!attempt.ok) return toasts.show(t.history.importFailed(attempt.message), 'error')
-        toasts.show(t.history.imported(attempt.result.conversations), 'info')
+        if (!attempt.ok) return toasts.show(strings.importFailed(attempt.message), 'error')
+        toasts.show(strings.imported(attempt.result.conversations), 'info')
       },
     } satisfies HistoryActions
   }, [client, onDeleted, toasts])

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'react'
-import type { ModelInput, PublicSettings } from '../../../src-main/shared/ipc-contract'
-import type { StreamDeskClient } from '../api/streamdesk-client'
+import type { AppMode, AppPreferences, ModelInput, PublicSettings } from '../../../src-main/shared/ipc-contract'
+import type { Attempt, StreamDeskClient } from '../api/streamdesk-client'
 
 export interface SettingsActions {
   settings: PublicSettings | undefined
@@ -8,18 +8,32 @@ export interface SettingsActions {
   saveModel(input: ModelInput): Promise<PublicSettings | undefined>
   removeModel(modelId: string): Promise<PublicSettings | undefined>
   selectModels(modelIds: string[]): Promise<PublicSettings | undefined>
+  setMode(mode: AppMode): Promise<PublicSettings | undefined>
+  /** These resolve to undefined when saved, else to why not in plain words, for the form to show (no toast). */
+  setCloudConfig(json: string): Promise<string | undefined>
+  setProxy(url: string | null): Promise<string | undefined>
+  setPreferences(changes: Partial<AppPreferences>): Promise<string | undefined>
 }
 
+/**
+ * The settings as main has them: `settings:get`, then each call's answer and every `settings:changed` (another
+ * window, e.g. quick ask or the main window, may change them too).
+ */
 export function useSettings(client: StreamDeskClient): SettingsActions {
   const [settings, setSettings] = useState<PublicSettings>()
 
   useEffect(() => {
     let active = true
+    const unsubscribe = client.on('settings:changed', (next) => {
+      active = false
+      setSettings(next)
+    })
     void client.call('settings:get').then((loaded) => {
       if (active && loaded) setSettings(loaded)
     })
     return () => {
       active = false
+      unsubscribe()
     }
   }, [client])
 
@@ -29,28 +43,80 @@ export function useSettings(client: StreamDeskClient): SettingsActions {
     return next
   }, [])
 
-  const selectModels = useCallback(
-    async (modelIds: string[]) => {
+  /**
+   * Shows `change` at once, so a checkbox or radio follows the click; main's answer then settles it, and a
+   * refusal puts the previous state back.
+   */
+  const optimistic = useCallback(
+    async <T>(change: (current: PublicSettings) => PublicSettings, request: () => Promise<{ next?: PublicSettings; result: T }>) => {
       let previous: PublicSettings | undefined
-      // Optimistic, so the checkbox follows the click at once; main's answer (or the old state) then settles it.
       setSettings((current) => {
         previous = current
-        return current && { ...current, selectedModelIds: modelIds }
+        return current && change(current)
       })
-      const next = await adopt(client.call('settings:select-models', modelIds))
-      if (!next && previous) setSettings(previous)
-      return next
+      const { next, result } = await request()
+      if (next) setSettings(next)
+      else if (previous) setSettings(previous)
+      return result
     },
-    [adopt, client],
+    [],
   )
+
+  const selectModels = useCallback(
+    (modelIds: string[]) =>
+      optimistic(
+        (current) => ({ ...current, selectedModelIds: modelIds }),
+        () => settledBy(client.call('settings:select-models', modelIds)),
+      ),
+    [client, optimistic],
+  )
+
+  const setMode = useCallback(
+    (mode: AppMode) =>
+      optimistic(
+        (current) => ({ ...current, mode }),
+        () => settledBy(client.call('settings:set-mode', mode)),
+      ),
+    [client, optimistic],
+  )
+
+  const setPreferences = useCallback(
+    (changes: Partial<AppPreferences>) =>
+      optimistic(
+        // A typed shortcut shows as saved only once main has accepted it (it may be refused, with a reason).
+        (current) => {
+          const { quickAskShortcut: _checkedByMain, ...instant } = changes
+          return { ...current, preferences: { ...current.preferences, ...instant } }
+        },
+        async () => {
+          const attempt = await client.attempt('settings:set-preferences', changes)
+          return attempt.ok ? { next: attempt.result, result: undefined } : { result: attempt.message }
+        },
+      ),
+    [client, optimistic],
+  )
+
+  const settleAttempt = useCallback(async (pending: Promise<Attempt<PublicSettings>>) => {
+    const attempt = await pending
+    if (!attempt.ok) return attempt.message
+    setSettings(attempt.result)
+    return undefined
+  }, [])
 
   return {
     settings,
     saveModel: useCallback((input: ModelInput) => adopt(client.call('settings:save-model', input)), [adopt, client]),
-    removeModel: useCallback(
-      (modelId: string) => adopt(client.call('settings:remove-model', modelId)),
-      [adopt, client],
-    ),
+    removeModel: useCallback((modelId: string) => adopt(client.call('settings:remove-model', modelId)), [adopt, client]),
     selectModels,
+    setMode,
+    setCloudConfig: useCallback((json: string) => settleAttempt(client.attempt('settings:set-cloud-config', json)), [client, settleAttempt]),
+    setProxy: useCallback((url: string | null) => settleAttempt(client.attempt('settings:set-proxy', url)), [client, settleAttempt]),
+    setPreferences,
   }
+}
+
+/** A call whose answer is both the new settings and what the action resolves to. */
+async function settledBy(call: Promise<PublicSettings | undefined>): Promise<{ next?: PublicSettings; result: PublicSettings | undefined }> {
+  const next = await call
+  return { next, result: next }
 }

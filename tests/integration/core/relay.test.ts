@@ -3,6 +3,8 @@
  * (aedes, as local mode ships) and through Mosquitto; the app core's aws-crt session receives them, reorders
  * them and emits the exact text per model column.
  */
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startMosquitto, type Mosquitto } from '../../support/mosquitto'
 import { startTestCore } from '../../support/test-core'
@@ -42,6 +44,11 @@ describe.each([
       const diagnostics = (await t.invoke('diagnostics:get', [])) as { rejected: Record<string, number>; activeStreams: number }
       expect(diagnostics.rejected).toEqual({})
       expect(diagnostics.activeStreams).toBe(0)
+      // The log file a user attaches to a bug report: connection events, never the conversation's text.
+      const log = await readFile(join(t.userDataDir, 'logs', 'streamdesk.log'), 'utf8')
+      expect(log).toMatch(/connection local connected/)
+      expect(log).not.toContain('Compare yourselves')
+      expect(log).not.toContain('claude-1 ')
     } finally {
       await t.stop()
     }

@@ -32,4 +32,15 @@ describe('describeError', () => {
     expect(describeError('plain')).toBe('plain')
     expect(describeError(undefined)).toBe('Something went wrong.')
   })
+
+  it('keeps only the reason of a refused argument, as a sentence', () => {
+    const refused = (message: string) => new Error(`Error invoking remote method 'x': IpcRequestError: ${message}`)
+    expect(describeError(refused('Invalid arguments for auth:sign-in at 0: enter a valid email address'))).toBe(
+      'Enter a valid email address.',
+    )
+    expect(
+      describeError(refused('Invalid arguments for settings:set-preferences at 0.quickAskShortcut: "Hyper" is not a modifier key (use Ctrl).')),
+    ).toBe('"Hyper" is not a modifier key (use Ctrl).')
+    expect(describeError('Invalid arguments for auth:sign-out: rejected')).toBe('Rejected.')
+  })
 })

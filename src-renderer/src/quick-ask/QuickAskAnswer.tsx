@@ -1,0 +1,29 @@
+import { MarkdownView } from '../components/MarkdownView'
+import { useStreamColumn } from '../hooks/use-stream-column'
+import { useStrings } from '../i18n'
+import { isOpenStatus } from '../state/exchanges'
+
+/** The default model's answer, live from the stream store, as markdown: the same rendering as a main-window column. */
+export function QuickAskAnswer({ streamId, modelId }: { streamId: string; modelId: string }) {
+  const t = useStrings()
+  const column = useStreamColumn(streamId, modelId)
+  const status = column?.status ?? 'streaming'
+  const text = column?.text ?? ''
+  return (
+    <section className="quick-ask-answer" data-testid="quick-ask-answer" data-status={status} data-stream-id={streamId}>
+      <MarkdownView text={text} done={!isOpenStatus(status)} />
+      {status !== 'complete' && (
+        <p className="quick-ask-status muted" aria-live="polite">
+          {status === 'streaming' && <span className="spinner" aria-hidden="true" />} {t.columnStatus[status]}
+          {status === 'queued' && ` ${t.queuedNote}`}
+        </p>
+      )}
+      {status === 'complete' && text === '' && <p className="muted">{t.emptyAnswer}</p>}
+      {status === 'error' && (
+        <p className="quick-ask-error" role="alert">
+          {column?.error?.message ?? t.errorTitle}
+        </p>
+      )}
+    </section>
+  )
+}

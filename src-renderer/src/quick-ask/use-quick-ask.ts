@@ -1,0 +1,74 @@
+import { useCallback, useRef, useState, useSyncExternalStore } from 'react'
+import type { StreamDeskClient } from '../api/streamdesk-client'
+import { isOpenStatus } from '../state/exchanges'
+import type { PickableModel } from '../state/mode-models'
+import type { StreamStore } from '../state/stream-store'
+
+/** The question on screen and its answer. Every question is a new conversation in history. */
+export interface QuickExchange {
+  /** Local id, new per question (the answer view's key). */
+  id: number
+  prompt: string
+  model: PickableModel
+  /** Known once `chat:send` has returned. */
+  streamId?: string
+  conversationId?: string
+}
+
+export interface QuickAskState {
+  exchange: QuickExchange | undefined
+  /** Sent and not yet answered in full: Esc stops it instead of closing the window. */
+  open: boolean
+  /** Resolves to false when main refused the question (a toast says why). */
+  ask(prompt: string, model: PickableModel): Promise<boolean>
+  stop(): void
+}
+
+export function useQuickAsk(client: StreamDeskClient, streams: StreamStore): QuickAskState {
+  const [exchange, setExchange] = useState<QuickExchange>()
+  const shown = useRef<QuickExchange | undefined>(undefined)
+  const nextId = useRef(1)
+  // Stop pressed before `chat:send` returned the stream id: stop as soon as it is known.
+  const stopWanted = useRef(false)
+
+  const show = useCallback((next: QuickExchange | undefined) => {
+    shown.current = next
+    setExchange(next)
+  }, [])
+
+  const stopStream = useCallback((streamId: string) => void client.call('chat:stop', { streamId }), [client])
+
+  const ask = useCallback(
+    async (prompt: string, model: PickableModel) => {
+      const id = nextId.current++
+      stopWanted.current = false
+      show({ id, prompt, model })
+      const result = await client.call('chat:send', { prompt, modelIds: [model.id] })
+      // A newer question replaced this one meanwhile; its answer goes on into history.
+      if (shown.current?.id !== id) return true
+      if (!result) {
+        show(undefined)
+        return false
+      }
+      streams.begin(result.streamId, [model.id])
+      show({ id, prompt, model, ...result })
+      if (stopWanted.current) stopStream(result.streamId)
+      return true
+    },
+    [client, show, stopStream, streams],
+  )
+
+  const stop = useCallback(() => {
+    const streamId = shown.current?.streamId
+    if (streamId === undefined) stopWanted.current = true
+    else stopStream(streamId)
+  }, [stopStream])
+
+  const status = useSyncExternalStore(streams.subscribe, () =>
+    exchange?.streamId === undefined ? undefined : streams.getColumn(exchange.streamId, exchange.model.id)?.status,
+  )
+  // Before its first update, a sent question counts as streaming.
+  const open = exchange !== undefined && isOpenStatus(status ?? 'streaming')
+
+  return { exchange, open, ask, stop }
+}

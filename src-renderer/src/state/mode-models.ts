@@ -1,0 +1,29 @@
+/**
+ * The models the current mode offers: the editable local entries in local mode, the cloud backend's list in
+ * cloud mode. Pure, so the main window and quick ask agree on what "selected" and "default" mean.
+ */
+import type { PublicSettings } from '../../../src-main/shared/ipc-contract'
+
+export interface PickableModel {
+  id: string
+  label: string
+  /** Shown as a tooltip: the server's model name, or the cloud model id. */
+  detail: string
+}
+
+export interface ModeModels {
+  models: readonly PickableModel[]
+  /** The picked models that the mode still offers, in the models' order. */
+  selectedIds: readonly string[]
+  /** Local entries can be added and edited in Settings; the cloud's come with the backend. */
+  editable: boolean
+}
+
+export function modeModels(settings: PublicSettings): ModeModels {
+  const models: PickableModel[] =
+    settings.mode === 'cloud'
+      ? (settings.cloud?.models ?? []).map(({ id, label }) => ({ id, label, detail: id }))
+      : settings.models.map(({ id, label, model }) => ({ id, label, detail: model }))
+  const picked = new Set(settings.selectedModelIds)
+  return { models, selectedIds: models.filter((model) => picked.has(model.id)).map((model) => model.id), editable: settings.mode === 'local' }
+}

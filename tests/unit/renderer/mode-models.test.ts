@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest'
+import type { PublicSettings } from '../../../src-main/shared/ipc-contract'
+import { modeModels } from '../../../src-renderer/src/state/mode-models'
+
+const settings = (changes: Partial<PublicSettings>): PublicSettings => ({
+  mode: 'local',
+  preferences: { quickAskShortcut: 'CommandOrControl+Shift+Space', closeToTray: true, prefillFromClipboard: false, sendKey: 'enter', language: 'system' },
+  models: [
+    { id: 'llama', label: 'Llama', provider: 'openai-compatible', baseUrl: 'http://127.0.0.1:11434/v1', model: 'llama3.2', hasApiKey: false },
+    { id: 'qwen', label: 'Qwen', provider: 'openai-compatible', baseUrl: 'http://127.0.0.1:11434/v1', model: 'qwen2.5', hasApiKey: false },
+  ],
+  selectedModelIds: ['qwen', 'llama'],
+  hasProxy: false,
+  ...changes,
+})
+
+describe('modeModels', () => {
+  it('offers the editable local entries in local mode, selected in list order', () => {
+    expect(modeModels(settings({}))).toEqual({
+      models: [
+        { id: 'llama', label: 'Llama', detail: 'llama3.2' },
+        { id: 'qwen', label: 'Qwen', detail: 'qwen2.5' },
+      ],
+      selectedIds: ['llama', 'qwen'],
+      editable: true,
+    })
+  })
+
+  it("offers the cloud backend's models in cloud mode, and drops picks the mode does not offer", () => {
+    const cloud = { region: 'us-east-1', models: [{ id: 'claude', label: 'Claude' }, { id: 'gpt', label: 'GPT' }] }
+    expect(modeModels(settings({ mode: 'cloud', cloud, selectedModelIds: ['llama', 'gpt'] }))).toEqual({
+      models: [
+        { id: 'claude', label: 'Claude', detail: 'claude' },
+        { id: 'gpt', label: 'GPT', detail: 'gpt' },
+      ],
+      selectedIds: ['gpt'],
+      editable: false,
+    })
+  })
+
+  it('offers nothing in cloud mode before a backend is loaded', () => {
+    expect(modeModels(settings({ mode: 'cloud' }))).toEqual({ models: [], selectedIds: [], editable: false })
+  })
+})
