@@ -4,11 +4,19 @@ import type { Publisher } from './publisher'
 import { systemClock, type Clock } from '../lib/clock'
 
 export interface ChunkSequencerOptions {
-  /** Attempts per chunk before it is given up (the client then reports the gap). */
-  maxAttempts?: number
+  /**
+   * How long a chunk's publish is retried before it is given up (the client then reports the gap). Long enough
+   * to ride out a broker restart; the Lambda passes less when its own time runs short.
+   */
+  retryForMs?: number
+  /** First wait between attempts; it doubles up to `maxRetryDelayMs`, with jitter so retries do not march. */
   retryBaseMs?: number
+  maxRetryDelayMs?: number
   clock?: Clock
+  random?: () => number
 }
+
+const DEFAULT_RETRY_FOR_MS = 30_000
 
 /**
  * Numbers one model stream's chunks and publishes them without waiting for each to be acknowledged: the broker
@@ -20,9 +28,11 @@ export class ChunkSequencer {
   private readonly textHash = createHash('sha256')
   private readonly inFlight = new Set<Promise<void>>()
   private failures = 0
-  private readonly maxAttempts: number
+  private readonly retryForMs: number
   private readonly retryBaseMs: number
+  private readonly maxRetryDelayMs: number
   private readonly clock: Clock
+  private readonly random: () => number
 
   constructor(
     private readonly publisher: Publisher,
@@ -30,9 +40,11 @@ export class ChunkSequencer {
     private readonly ids: { streamId: string; modelId: string },
     options: ChunkSequencerOptions = {},
   ) {
-    this.maxAttempts = options.maxAttempts ?? 3
+    this.retryForMs = options.retryForMs ?? DEFAULT_RETRY_FOR_MS
     this.retryBaseMs = options.retryBaseMs ?? 100
+    this.maxRetryDelayMs = options.maxRetryDelayMs ?? 5_000
     this.clock = options.clock ?? systemClock
+    this.random = options.random ?? Math.random
   }
 
   get chunksSent(): number {
@@ -67,16 +79,18 @@ export class ChunkSequencer {
   }
 
   private async publishWithRetry(payload: string): Promise<void> {
+    const giveUpAt = this.clock.now() + this.retryForMs
     for (let attempt = 1; ; attempt++) {
       try {
         await this.publisher.publish(this.topic, payload)
         return
       } catch {
-        if (attempt >= this.maxAttempts) {
+        const delay = Math.min(this.maxRetryDelayMs, this.retryBaseMs * 2 ** (attempt - 1)) * (0.5 + this.random() / 2)
+        if (this.clock.now() + delay > giveUpAt) {
           this.failures += 1
           return
         }
-        await new Promise<void>((resolve) => this.clock.setTimeout(resolve, this.retryBaseMs * 2 ** (attempt - 1)))
+        await new Promise<void>((resolve) => this.clock.setTimeout(resolve, delay))
       }
     }
   }

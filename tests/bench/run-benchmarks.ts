@@ -6,6 +6,7 @@ import { measureRelay, summarize, type RelayPath } from './relay-bench'
 import { measureReorder } from './reorder-bench'
 import { measureCoalescing } from './coalescing-bench'
 import { measureHistory } from './history-bench'
+import { measureFlood } from './flood-bench'
 import { printTable, verdict } from './stats'
 import { startMosquitto } from '../support/mosquitto'
 
@@ -61,6 +62,8 @@ try {
       target: c.tokensPerSecond === 200 ? verdict(c.reduction >= 10) : verdict(c.messagesPerSecond <= 20.5),
     })),
   )
+  printTable('Flood: 50 concurrent prompts × 4 models in one app core, through Mosquitto', await measureFlood(mosquitto))
+
   const history = await measureHistory()
   printTable('History store with 100,000 answers (times in ms; baseline: the same searches as a LIKE scan)', history.rows)
   for (const note of history.notes) console.log(note)

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { mkdtemp, writeFile } from 'node:fs/promises'
+import { chmod, mkdtemp, writeFile } from 'node:fs/promises'
 import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -19,6 +19,18 @@ export interface Mosquitto {
 export interface MosquittoOptions {
   /** Also listen for MQTT over TLS WebSockets (as AWS IoT Core does on 443) with this certificate. */
   tlsWebsockets?: { certFile: string; keyFile: string }
+  /** Listen on this port instead of a free one (e.g. to restart a broker where its clients expect it). */
+  port?: number
+  /** The MQTT listener's address: 127.0.0.1 by default; '0.0.0.0' for every interface (of its namespace). */
+  listenAddress?: string
+  /** The address tests connect to (and the returned `host`): the listener's address, or 127.0.0.1 for 0.0.0.0. */
+  host?: string
+  /** Run inside this network namespace (`ip netns exec`); `host` must then be reachable from the caller's. */
+  netns?: string
+  /** Persistence on (sessions, subscriptions and queued QoS 1 messages survive a restart), kept in this directory. */
+  persistenceDir?: string
+  /** More lines for mosquitto.conf. */
+  extraConfig?: string[]
 }
 
 /**
@@ -28,7 +40,9 @@ export interface MosquittoOptions {
 export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mosquitto> {
   const binary = CANDIDATES.find((path) => existsSync(path))
   if (!binary) throw new Error('mosquitto is not installed: apt-get install -y mosquitto (see .ci/run)')
-  const port = await freePort()
+  const port = options.port ?? (await freePort())
+  const listenAddress = options.listenAddress ?? '127.0.0.1'
+  const host = options.host ?? (listenAddress === '0.0.0.0' ? '127.0.0.1' : listenAddress)
   const websocketPort = options.tlsWebsockets ? await freePort() : undefined
   const dir = await mkdtemp(join(tmpdir(), 'streamdesk-mosquitto-'))
   const config = join(dir, 'mosquitto.conf')
@@ -37,26 +51,35 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
   const websocketListener = tls
     ? [`listener ${websocketPort} 127.0.0.1`, 'protocol websockets', `certfile ${tls.certFile}`, `keyfile ${tls.keyFile}`]
     : []
-  const settings = ['allow_anonymous true', 'set_tcp_nodelay true', 'persistence false', 'log_dest stderr', 'log_type error', '']
-  await writeFile(config, [`listener ${port} 127.0.0.1`, ...websocketListener, ...settings].join('\n'))
-  const child = spawn(binary, ['-c', config], { stdio: ['ignore', 'ignore', 'pipe'] })
+  // Started as root, Mosquitto drops to the `mosquitto` user, which must be able to write its database there.
+  if (options.persistenceDir) await chmod(options.persistenceDir, 0o777)
+  const persistence = options.persistenceDir
+    ? ['persistence true', `persistence_location ${options.persistenceDir.replace(/\/?$/, '/')}`, 'autosave_interval 1']
+    : ['persistence false']
+  const settings = ['allow_anonymous true', 'set_tcp_nodelay true', ...persistence, ...(options.extraConfig ?? []), 'log_dest stderr', 'log_type error', '']
+  const listener = listenAddress === '0.0.0.0' ? `listener ${port}` : `listener ${port} ${listenAddress}`
+  await writeFile(config, [listener, ...websocketListener, ...settings].join('\n'))
+  const [command, args] = options.netns
+    ? ['/usr/sbin/ip', ['netns', 'exec', options.netns, binary, '-c', config]]
+    : [binary, ['-c', config]]
+  const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] })
   let stderr = ''
   child.stderr?.on('data', (data) => (stderr += String(data)))
-  for (const listening of [port, websocketPort]) if (listening !== undefined) await waitForPort(listening, child, () => stderr)
+  for (const listening of [port, websocketPort]) if (listening !== undefined) await waitForPort(host, listening, child, () => stderr)
   return {
-    host: '127.0.0.1',
+    host,
     port,
     ...(websocketPort !== undefined ? { websocketPort } : {}),
     stop: () => stopChild(child),
   }
 }
 
-async function waitForPort(port: number, child: ChildProcess, log: () => string): Promise<void> {
+async function waitForPort(host: string, port: number, child: ChildProcess, log: () => string): Promise<void> {
   const deadline = Date.now() + 10_000
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`mosquitto exited (${child.exitCode}): ${log()}`)
     const open = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1', () => (socket.destroy(), resolve(true)))
+      const socket = connect(port, host, () => (socket.destroy(), resolve(true)))
       socket.on('error', () => resolve(false))
     })
     if (open) return

@@ -78,14 +78,13 @@ export function createChatLambdaHandler(deps: ChatLambdaDeps): ChatLambdaHandler
       ...(deps.stopPollIntervalMs !== undefined ? { intervalMs: deps.stopPollIntervalMs } : {}),
       ...(deps.clock ? { clock: deps.clock } : {}),
     })
-    const deadline = invocationDeadline(
-      context.getRemainingTimeInMillis?.(),
-      deps.deadlineMarginMs ?? DEFAULT_DEADLINE_MARGIN_MS,
-      deps.clock,
-    )
+    const marginMs = deps.deadlineMarginMs ?? DEFAULT_DEADLINE_MARGIN_MS
+    const deadline = invocationDeadline(context.getRemainingTimeInMillis?.(), marginMs, deps.clock)
     try {
       const summaries = await streamChat(request, {
         ...deps.chat,
+        // Publishes still failing are retried only within the margin kept before the Lambda's own timeout.
+        publishing: { retryForMs: Math.max(1_000, marginMs - 2_000), ...deps.chat?.publishing },
         publisher,
         models: resolverWithDeadline(deps.models, deadline.signal),
         topicPrefix: deps.topicPrefix,

@@ -208,9 +208,12 @@ export class ChatService {
     this.batcher.flush()
   }
 
-  /** Ends a stream by its final marker, unless the text that arrived does not hash to the digest it carries. */
+  /**
+   * Ends a stream by its final marker, unless the text that arrived does not hash to the digest it carries. A
+   * final without a digest cannot vouch for the text, so it counts as a mismatch (every sender includes one).
+   */
   private endVerified(streamId: string, modelId: string, model: ModelStream, final: FinalMarker, lastText: string): void {
-    if (final.sha256 !== undefined && model.textHash.digest('hex') !== final.sha256) {
+    if (model.textHash.digest('hex') !== final.sha256) {
       this.options.diagnostics.reject('checksum-mismatch')
       const message = 'The answer arrived damaged: its text does not match the checksum the model sent. It is incomplete.'
       return this.end(streamId, modelId, 'error', { code: 'incomplete', message }, final, lastText)

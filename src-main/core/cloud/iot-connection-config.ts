@@ -6,7 +6,7 @@
  * reads the credentials at that moment: a reconnect after the hourly credential rotation signs with the new ones.
  */
 import { auth, http, io, iot, type mqtt } from 'aws-iot-device-sdk-v2'
-import { RECONNECT_MAX_SEC, RECONNECT_MIN_SEC } from '../mqtt/connection-config'
+import { PING_TIMEOUT_MS, RECONNECT_MAX_SEC, RECONNECT_MIN_SEC } from '../mqtt/connection-config'
 import type { AwsCredentials } from './identity-credentials'
 import type { ProxyConfig } from './proxy-settings'
 
@@ -27,8 +27,8 @@ export interface IotWebSocketOptions {
 }
 
 export const IOT_SIGNING_SERVICE = 'iotdevicegateway'
-/** IoT Core accepts 30–1200 s; a minute finds a dead link soon without waking the network often. */
-const DEFAULT_KEEP_ALIVE_SEC = 60
+/** IoT Core accepts 30–1200 s: its minimum, so a half-open link (a laptop's Wi-Fi gone) is noticed in ~33 s. */
+const DEFAULT_KEEP_ALIVE_SEC = 30
 
 export function iotWebSocketConnectionConfig(options: IotWebSocketOptions): mqtt.MqttConnectionConfig {
   const tls = new io.TlsContextOptions()
@@ -47,6 +47,7 @@ export function iotWebSocketConnectionConfig(options: IotWebSocketOptions): mqtt
     // Persistent session: after a dropped link (or a renewal) IoT Core delivers the QoS 1 chunks it kept.
     .with_clean_session(false)
     .with_keep_alive_seconds(options.keepAliveSec ?? DEFAULT_KEEP_ALIVE_SEC)
+    .with_ping_timeout_ms(PING_TIMEOUT_MS)
     .with_reconnect_min_sec(RECONNECT_MIN_SEC)
     .with_reconnect_max_sec(RECONNECT_MAX_SEC)
   if (options.port !== undefined) builder.with_port(options.port)

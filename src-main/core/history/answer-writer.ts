@@ -1,7 +1,8 @@
 /**
- * Persists streaming answers without writing per chunk: the first delta of an answer is written at once, later
- * ones at most once per interval (the full text so far, so every write is self-contained), and the end at once.
- * A crash therefore loses at most one interval of text.
+ * Persists streaming answers without writing per chunk: every answer with new text is written in ONE transaction
+ * per interval (the full text so far, so every write is self-contained; one commit and fsync for all the answers
+ * streaming at once, not one per answer), the first batch at once, and an answer's end at once. A crash therefore
+ * loses at most one interval of text.
  *
  * A write that fails (disk full, read-only or locked file, I/O error) never throws into the caller: the text
  * stays in memory, `onError` fires once when writing starts failing, and the write is retried on a timer until
@@ -11,10 +12,12 @@ import type { Clock, TimerHandle } from '../../lib/clock'
 import { describeWriteError } from './describe-write-error'
 import type { AnswerOutcome } from './history-types'
 
-/** The two store methods the writer needs (HistoryStore has them). */
+/** The store methods the writer needs (HistoryStore has them). */
 export interface AnswerSink {
   saveAnswerProgress(streamId: string, modelId: string, text: string): boolean
   finishAnswer(streamId: string, modelId: string, outcome: AnswerOutcome): boolean
+  /** Runs `write` in one transaction: all of it is committed, or none. */
+  inTransaction(write: () => void): void
 }
 
 export interface HistoryWriteProblem {
@@ -28,7 +31,7 @@ export interface HistoryWriteProblem {
 export interface AnswerWriterOptions {
   sink: AnswerSink
   clock: Clock
-  /** Least time between two writes of one answer. */
+  /** Least time between two batches of progress writes. */
   intervalMs?: number
   /** Wait before retrying a failed write. */
   retryMs?: number
@@ -50,16 +53,16 @@ interface PendingAnswer {
   end?: Omit<AnswerOutcome, 'text'>
   /** The store has no streaming row for it (deleted conversation): nothing more to write. */
   gone: boolean
-  lastAttemptAt: number
-  timer?: TimerHandle
 }
 
 export class AnswerWriter {
   private readonly answers = new Map<string, PendingAnswer>()
-  private readonly failing = new Set<string>()
   private readonly ended = new Set<string>()
   private readonly intervalMs: number
   private readonly retryMs: number
+  private timer: TimerHandle | undefined
+  private lastBatchAt = -Infinity
+  private failing = false
 
   constructor(private readonly options: AnswerWriterOptions) {
     this.intervalMs = options.intervalMs ?? DEFAULT_WRITE_INTERVAL_MS
@@ -72,28 +75,24 @@ export class AnswerWriter {
     if (!answer || answer.end || answer.gone || delta === '') return
     answer.text += delta
     answer.dirty = true
-    if (answer.timer !== undefined) return
-    const wait = answer.lastAttemptAt + this.intervalMs - this.options.clock.now()
-    if (wait <= 0) this.write(answer)
-    else answer.timer = this.options.clock.setTimeout(() => this.fire(answer), wait)
+    if (this.timer !== undefined) return
+    const wait = this.lastBatchAt + this.intervalMs - this.options.clock.now()
+    if (wait <= 0) this.writeBatch()
+    else this.timer = this.options.clock.setTimeout(() => this.writeBatch(), wait)
   }
 
-  /** Writes the full text and the end status now. */
+  /** Writes the full text and the end status now (with everything else pending, in the same transaction). */
   finish(streamId: string, modelId: string, end: Omit<AnswerOutcome, 'text'>): void {
     const answer = this.pending(streamId, modelId)
     if (!answer || answer.end) return
     answer.end = end
     answer.dirty = true
-    this.cancelTimer(answer)
-    this.write(answer)
+    this.writeBatch()
   }
 
   /** Tries every pending write now (e.g. before the app quits); returns how many answers are still unsaved. */
   flush(): number {
-    for (const answer of [...this.answers.values()]) {
-      this.cancelTimer(answer)
-      if (answer.dirty) this.write(answer)
-    }
+    this.writeBatch()
     return this.unsavedCount
   }
 
@@ -104,11 +103,10 @@ export class AnswerWriter {
     return count
   }
 
-  /** Stops the timers. Call `flush()` first to write what is pending. */
+  /** Stops the timer. Call `flush()` first to write what is pending. */
   dispose(): void {
-    for (const answer of this.answers.values()) this.cancelTimer(answer)
+    this.cancelTimer()
     this.answers.clear()
-    this.failing.clear()
     this.ended.clear()
   }
 
@@ -118,40 +116,47 @@ export class AnswerWriter {
     if (this.ended.has(key)) return undefined
     let answer = this.answers.get(key)
     if (!answer) {
-      answer = { streamId, modelId, text: '', dirty: false, gone: false, lastAttemptAt: -Infinity }
+      answer = { streamId, modelId, text: '', dirty: false, gone: false }
       this.answers.set(key, answer)
     }
     return answer
   }
 
-  private fire(answer: PendingAnswer): void {
-    answer.timer = undefined
-    if (answer.dirty) this.write(answer)
-  }
-
-  private write(answer: PendingAnswer): void {
+  private writeBatch(): void {
     const { sink, clock } = this.options
-    const key = answerKey(answer.streamId, answer.modelId)
-    answer.lastAttemptAt = clock.now()
+    this.cancelTimer()
+    this.lastBatchAt = clock.now()
+    const batch = [...this.answers.values()].filter((answer) => answer.dirty && !answer.gone)
+    if (batch.length === 0) return
     try {
-      const found = answer.end
-        ? sink.finishAnswer(answer.streamId, answer.modelId, { ...answer.end, text: answer.text })
-        : sink.saveAnswerProgress(answer.streamId, answer.modelId, answer.text)
-      answer.dirty = false
-      if (!found) {
-        answer.gone = true
-        answer.text = ''
-      }
-      if (answer.end) this.forget(key)
-      if (this.failing.delete(key) && this.failing.size === 0) this.options.onRecovered?.()
+      sink.inTransaction(() => {
+        for (const answer of batch) {
+          const found = answer.end
+            ? sink.finishAnswer(answer.streamId, answer.modelId, { ...answer.end, text: answer.text })
+            : sink.saveAnswerProgress(answer.streamId, answer.modelId, answer.text)
+          if (!found) answer.gone = true
+        }
+      })
     } catch (error) {
-      // Retry even if no delta comes: the stream may have ended, and its text must still reach the disk.
-      if (answer.timer === undefined) answer.timer = clock.setTimeout(() => this.fire(answer), this.retryMs)
-      const firstFailure = this.failing.size === 0
-      this.failing.add(key)
-      if (firstFailure) {
-        this.options.onError?.({ message: describeWriteError(error), error, streamId: answer.streamId, modelId: answer.modelId })
+      // Nothing of the batch was committed: keep all of it, and retry even if no delta comes (a stream that has
+      // ended must still reach the disk).
+      for (const answer of batch) answer.gone = false
+      this.timer = clock.setTimeout(() => this.writeBatch(), this.retryMs)
+      if (!this.failing) {
+        this.failing = true
+        const { streamId, modelId } = batch[0]!
+        this.options.onError?.({ message: describeWriteError(error), error, streamId, modelId })
       }
+      return
+    }
+    for (const answer of batch) {
+      answer.dirty = false
+      if (answer.gone) answer.text = ''
+      if (answer.end || answer.gone) this.forget(answerKey(answer.streamId, answer.modelId))
+    }
+    if (this.failing) {
+      this.failing = false
+      this.options.onRecovered?.()
     }
   }
 
@@ -161,10 +166,10 @@ export class AnswerWriter {
     if (this.ended.size > ENDED_REMEMBERED) this.ended.delete(this.ended.values().next().value!)
   }
 
-  private cancelTimer(answer: PendingAnswer): void {
-    if (answer.timer === undefined) return
-    this.options.clock.clearTimeout(answer.timer)
-    answer.timer = undefined
+  private cancelTimer(): void {
+    if (this.timer === undefined) return
+    this.options.clock.clearTimeout(this.timer)
+    this.timer = undefined
   }
 }
 

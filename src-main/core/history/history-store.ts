@@ -158,6 +158,11 @@ export class HistoryStore {
     return this.sql.saveProgress.run(text, this.now(), streamId, modelId).changes > 0
   }
 
+  /** Runs `write` in one transaction (nested calls join the outer one): all of it is committed, or none. */
+  inTransaction(write: () => void): void {
+    this.db.transaction(write)()
+  }
+
   /** Ends a streaming answer; `outcome.text`, when given, is its full text. False when there is nothing to end. */
   finishAnswer(streamId: string, modelId: string, outcome: AnswerOutcome): boolean {
     const { status, text, error, usage } = outcome

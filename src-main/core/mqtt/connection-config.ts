@@ -14,6 +14,13 @@ export interface PlainBrokerEndpoint {
 /** Reconnect back-off bounds shared by every connection the app makes. */
 export const RECONNECT_MIN_SEC = 1
 export const RECONNECT_MAX_SEC = 30
+/** A PINGREQ unanswered this long means the link is dead: reconnect. */
+export const PING_TIMEOUT_MS = 3_000
+/**
+ * Keep-alive of the plain-TCP connections: a half-open link (no FIN, no RST; stalled Wi-Fi, a sleeping NAT) is
+ * only noticed by an unanswered ping, so keep-alive + ping timeout bounds how long a stream can silently stall.
+ */
+const KEEP_ALIVE_SEC = 10
 
 /**
  * Config for a broker on plain TCP without TLS: the embedded local broker (loopback only) and the test brokers.
@@ -26,7 +33,8 @@ export function plainBrokerConnectionConfig(endpoint: PlainBrokerEndpoint): mqtt
     port: endpoint.port,
     socket_options: new io.SocketOptions(io.SocketType.STREAM, io.SocketDomain.IPV4, 5_000),
     clean_session: endpoint.cleanSession ?? false,
-    keep_alive: endpoint.keepAliveSec ?? 30,
+    keep_alive: endpoint.keepAliveSec ?? KEEP_ALIVE_SEC,
+    ping_timeout: PING_TIMEOUT_MS,
     reconnect_min_sec: RECONNECT_MIN_SEC,
     reconnect_max_sec: RECONNECT_MAX_SEC,
     // aws-crt appends SDK metrics to the username for IoT Core; another broker would see a different username.

@@ -107,7 +107,7 @@ describe('chat handler', () => {
     await run({ m: { deltas: ['x'] } }, { publisher: flaky, publishing: { retryBaseMs: 1 } })
     expect(flaky.textOf('m')).toBe('x')
     const dead = new RecordingPublisher({ failAlways: true })
-    const { summaries } = await run({ m: { deltas: ['x'] } }, { publisher: dead, publishing: { retryBaseMs: 1, maxAttempts: 2 } })
+    const { summaries } = await run({ m: { deltas: ['x'] } }, { publisher: dead, publishing: { retryBaseMs: 1, retryForMs: 20 } })
     expect(summaries[0]!.failedPublishes).toBe(summaries[0]!.chunks)
   })
 

@@ -41,14 +41,15 @@ describe('IoT Core WebSocket connection config', () => {
       client_id: IDENTITY_ID,
       use_websocket: true,
       clean_session: false,
-      keep_alive: 60,
+      keep_alive: 30,
+      ping_timeout: 3_000,
       reconnect_min_sec: RECONNECT_MIN_SEC,
       reconnect_max_sec: RECONNECT_MAX_SEC,
       disable_metrics: true,
       proxy_options: undefined,
     })
     expect(config.tls_ctx).toBeDefined()
-    expect(buildConfig(() => credentials(1), { port: 8443, keepAliveSec: 30 })).toMatchObject({ port: 8443, keep_alive: 30 })
+    expect(buildConfig(() => credentials(1), { port: 8443, keepAliveSec: 45 })).toMatchObject({ port: 8443, keep_alive: 45 })
   })
 
   it('signs the handshake with SigV4 in the query string for iotdevicegateway, the session token added', async () => {

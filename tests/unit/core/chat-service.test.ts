@@ -62,12 +62,12 @@ describe('ChatService', () => {
     const { streamId } = await chat.send({ prompt: 'Hi', modelIds: ['a', 'b'] })
     expect(backend.started[0]).toMatchObject({ userId: 'u1', streamId, models: [{ modelId: 'a' }, { modelId: 'b' }] })
     deliver({ streamId, modelId: 'a', seq: 1, text: ' world' })
-    deliver({ streamId, modelId: 'b', seq: 0, text: 'Bonjour', final: { total: 1, status: 'complete' } })
+    deliver({ streamId, modelId: 'b', seq: 0, text: 'Bonjour', final: { sha256: sha256Hex('Bonjour'), total: 1, status: 'complete' } })
     deliver({ streamId, modelId: 'a', seq: 0, text: 'Hello' })
     deliver({ streamId, modelId: 'a', seq: 1, text: ' world' })
     clock.advance(16)
     expect(batches).toHaveLength(1)
-    deliver({ streamId, modelId: 'a', seq: 2, text: '!', final: { total: 3, status: 'complete', usage: { outputTokens: 3 } } })
+    deliver({ streamId, modelId: 'a', seq: 2, text: '!', final: { sha256: sha256Hex('Hello world!'), total: 3, status: 'complete', usage: { outputTokens: 3 } } })
     clock.advance(16)
     expect(columns()).toEqual({ a: { text: 'Hello world!', status: 'complete', stalled: false }, b: { text: 'Bonjour', status: 'complete', stalled: false } })
     expect(batches[1]![0]!.usage).toEqual({ outputTokens: 3 })
@@ -79,8 +79,8 @@ describe('ChatService', () => {
     const { streamId } = await chat.send({ prompt: 'Hi', modelIds: ['a'] })
     deliver({ streamId: 'nope', modelId: 'a', seq: 0, text: 'x' })
     deliver({ streamId, modelId: 'zzz', seq: 0, text: 'x' })
-    deliver({ streamId, modelId: 'a', seq: 0, text: 'done', final: { total: 1, status: 'complete' } })
-    deliver({ streamId, modelId: 'a', seq: 0, text: 'done', final: { total: 1, status: 'complete' } })
+    deliver({ streamId, modelId: 'a', seq: 0, text: 'done', final: { sha256: sha256Hex('done'), total: 1, status: 'complete' } })
+    deliver({ streamId, modelId: 'a', seq: 0, text: 'done', final: { sha256: sha256Hex('done'), total: 1, status: 'complete' } })
     chat.receive('sd/u1/x', new Uint8Array([1, 2, 3]))
     expect(diagnostics.snapshot(0)).toMatchObject({
       messagesReceived: 5,
@@ -107,7 +107,7 @@ describe('ChatService', () => {
   it('ends a silent column with a timeout error', async () => {
     const { chat, deliver, columns, clock } = await setup()
     const { streamId } = await chat.send({ prompt: 'Hi', modelIds: ['a', 'b'] })
-    deliver({ streamId, modelId: 'b', seq: 0, text: 'ok', final: { total: 1, status: 'complete' } })
+    deliver({ streamId, modelId: 'b', seq: 0, text: 'ok', final: { sha256: sha256Hex('ok'), total: 1, status: 'complete' } })
     clock.advance(151_000)
     expect(columns().a).toMatchObject({ status: 'error', error: { code: 'timeout' } })
     expect(chat.activeStreamCount).toBe(0)
@@ -121,7 +121,7 @@ describe('ChatService', () => {
     clock.advance(6_000)
     expect(columns().a?.status).toBe('stopped')
     expect(columns().b).toBeUndefined()
-    deliver({ streamId, modelId: 'b', seq: 0, text: 'still here', final: { total: 1, status: 'complete' } })
+    deliver({ streamId, modelId: 'b', seq: 0, text: 'still here', final: { sha256: sha256Hex('still here'), total: 1, status: 'complete' } })
     clock.advance(16)
     expect(columns().b).toMatchObject({ text: 'still here', status: 'complete' })
   })
@@ -144,8 +144,8 @@ describe('ChatService', () => {
   it('sends each model its own earlier turns as context', async () => {
     const { chat, backend, deliver } = await setup()
     const first = await chat.send({ prompt: 'one', modelIds: ['a', 'b'] })
-    deliver({ streamId: first.streamId, modelId: 'a', seq: 0, text: 'A says', final: { total: 1, status: 'complete' } })
-    deliver({ streamId: first.streamId, modelId: 'b', seq: 0, text: '', final: { total: 1, status: 'error', error: { code: 'internal', message: 'x' } } })
+    deliver({ streamId: first.streamId, modelId: 'a', seq: 0, text: 'A says', final: { sha256: sha256Hex('A says'), total: 1, status: 'complete' } })
+    deliver({ streamId: first.streamId, modelId: 'b', seq: 0, text: '', final: { sha256: sha256Hex(''), total: 1, status: 'error', error: { code: 'internal', message: 'x' } } })
     await chat.send({ prompt: 'two', modelIds: ['a', 'b'], conversationId: first.conversationId })
     const [a, b] = backend.started[1]!.models
     expect(a!.messages).toEqual([
@@ -167,8 +167,8 @@ describe('ChatService', () => {
       ['Model A', 'Part one, ', 'streaming'],
       ['Model B', '', 'streaming'],
     ])
-    deliver({ streamId, modelId: 'a', seq: 1, text: 'part two.', final: { total: 2, status: 'complete', usage: { outputTokens: 4 } } })
-    deliver({ streamId, modelId: 'b', seq: 0, text: '', final: { total: 1, status: 'error', error: { code: 'rate-limited', message: 'slow down' } } })
+    deliver({ streamId, modelId: 'a', seq: 1, text: 'part two.', final: { sha256: sha256Hex('Part one, part two.'), total: 2, status: 'complete', usage: { outputTokens: 4 } } })
+    deliver({ streamId, modelId: 'b', seq: 0, text: '', final: { sha256: sha256Hex(''), total: 1, status: 'error', error: { code: 'rate-limited', message: 'slow down' } } })
     const done = history.store.getConversation(conversationId)!.turns[0]!.answers
     expect(done[0]).toMatchObject({ text: 'Part one, part two.', status: 'complete', usage: { outputTokens: 4 } })
     expect(done[1]).toMatchObject({ status: 'error', error: { code: 'rate-limited', message: 'slow down' } })

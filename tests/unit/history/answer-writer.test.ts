@@ -9,8 +9,14 @@ import { MODELS, openTempStore } from './temp-history'
 class CountingSink implements AnswerSink {
   progressWrites = 0
   finishWrites = 0
+  transactions = 0
   failWith: Error | undefined
   constructor(private readonly store: HistoryStore) {}
+
+  inTransaction(write: () => void): void {
+    this.transactions += 1
+    this.store.inTransaction(write)
+  }
 
   saveAnswerProgress(streamId: string, modelId: string, text: string): boolean {
     if (this.failWith) throw this.failWith
@@ -71,18 +77,36 @@ describe('AnswerWriter', () => {
     store.close()
   })
 
-  it('writes the tail of a quiet stream when the interval ends, and throttles each answer separately', async () => {
+  it('writes every answer with new text in one transaction per interval, including a quiet stream\'s tail', async () => {
     const { writer, clock, sink, stored, store } = await setUp()
     writer.append('s1', 'llama3-2', 'Hel')
     writer.append('s1', 'qwen2-5', 'Bon')
     clock.advance(10)
     writer.append('s1', 'llama3-2', 'lo')
     writer.append('s1', 'qwen2-5', 'jour')
-    expect(sink.progressWrites).toBe(2)
-    expect([stored('llama3-2').text, stored('qwen2-5').text]).toEqual(['Hel', 'Bon'])
+    expect(sink.progressWrites).toBe(1)
+    expect([stored('llama3-2').text, stored('qwen2-5').text]).toEqual(['Hel', ''])
     clock.advance(290)
-    expect(sink.progressWrites).toBe(4)
+    expect(sink.progressWrites).toBe(3)
+    expect(sink.transactions).toBe(2)
     expect([stored('llama3-2').text, stored('qwen2-5').text]).toEqual(['Hello', 'Bonjour'])
+    store.close()
+  })
+
+  it('keeps the number of commits flat however many answers stream at once', async () => {
+    const { store, clock } = await openTempStore()
+    const { id } = store.createConversation('many')
+    const models = Array.from({ length: 8 }, (_, i) => ({ id: `m${i}`, label: `M${i}` }))
+    store.addTurn(id, 'many', 's1', models)
+    const sink = new CountingSink(store)
+    const writer = new AnswerWriter({ sink, clock })
+    for (let ms = 0; ms < 3000; ms += 5) {
+      for (const model of models) writer.append('s1', model.id, 'tok ')
+      clock.advance(5)
+    }
+    // 3 s of 8 answers: about 10 batches, not 8 × 10 separate commits.
+    expect(sink.transactions).toBeLessThanOrEqual(11)
+    expect(sink.progressWrites).toBeGreaterThanOrEqual(8 * 9)
     store.close()
   })
 
