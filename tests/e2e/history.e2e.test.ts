@@ -390,10 +390,22 @@ describe('conversation history in the browser harness', () => {
     await item('Cut short').getByTestId('conversation-title').click()
     await expect.poll(() => column('alpha').getAttribute('data-status')).toBe('interrupted')
     expect(await column('alpha').getByTestId('column-status').innerText()).toBe('Interrupted')
-    expect(await column('alpha').getByTestId('column-interrupted').innerText()).toBe('This answer was cut off when StreamDesk closed.')
+    expect(await column('alpha').getByTestId('column-interrupted').locator('p').innerText()).toBe('This answer was cut off when StreamDesk closed.')
     await expect.poll(textOf('alpha')).toBe('The beginning of an answer that never')
     expect(await column('alpha').getByTestId('column-stop').count()).toBe(0)
     expect(await column('alpha').getAttribute('aria-label')).toBe('Alpha')
+
+    // One click asks the model to go on, with its partial answer as context.
+    await column('alpha').getByTestId('column-continue').click()
+    await expect.poll(() => page.getByTestId('exchange').count()).toBe(2)
+    await expect.poll(() => column('alpha').getAttribute('data-status'), { timeout: 10_000 }).toBe('complete')
+    const request = openAi.requests.at(-1)!
+    expect(request.model).toBe('alpha')
+    expect(request.messages.slice(0, 2)).toEqual([
+      { role: 'user', content: 'Cut short' },
+      { role: 'assistant', content: 'The beginning of an answer that never' },
+    ])
+    expect(JSON.stringify(request.messages.at(-1))).toMatch(/continue your previous answer/)
     expect(pageErrors).toEqual([])
   })
 

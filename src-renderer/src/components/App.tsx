@@ -10,6 +10,7 @@ import { useHistoryList } from '../hooks/use-history-list'
 import { useSettings } from '../hooks/use-settings'
 import { useSidebarCollapsed } from '../hooks/use-sidebar-collapsed'
 import { useUiLanguage } from '../hooks/use-ui-language'
+import { currentStrings } from '../i18n'
 import { modeModels, type ModeModels } from '../state/mode-models'
 import { SignInScreen } from './auth/SignInScreen'
 import { ConversationView } from './ConversationView'
@@ -75,6 +76,11 @@ export function App() {
     (prompt: string) => send(prompt, selectedIds.map((id) => ({ id, label: labelOf(id) }))),
     [labelOf, selectedIds, send],
   )
+  // A cut-off answer goes on as a new turn for that model, whose context holds the partial answer.
+  const continueAnswer = useCallback(
+    (modelId: string, label: string) => void send(currentStrings().continuePrompt, [{ id: modelId, label }]),
+    [send],
+  )
 
   useChatShortcuts(access === 'chat' && panel === undefined, {
     newChat,
@@ -126,6 +132,7 @@ export function App() {
               key={conversation.view.key}
               exchanges={exchanges}
               onStop={conversation.stop}
+              onContinue={continueAnswer}
               scrollTo={conversation.view.scrollTo}
             />
             <footer className="composer">

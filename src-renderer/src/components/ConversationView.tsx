@@ -7,12 +7,14 @@ import { ExchangeView } from './ExchangeView'
 interface ConversationViewProps {
   exchanges: readonly Exchange[]
   onStop(streamId: string, modelId: string): void
+  /** Asks a model to go on from an answer that was cut off. */
+  onContinue(modelId: string, label: string): void
   /** Scroll to this turn instead of following the latest (a search hit was opened). */
   scrollTo?: { turnIndex: number; seq: number }
 }
 
 /** Give it a new `key` for another conversation: it then starts at the latest turn (or at `scrollTo`). */
-export function ConversationView({ exchanges, onStop, scrollTo }: ConversationViewProps) {
+export function ConversationView({ exchanges, onStop, onContinue, scrollTo }: ConversationViewProps) {
   const t = useStrings()
   const { scrollRef, contentRef, showJump, jumpToLatest, holdAt } = useFollowLatest()
 
@@ -47,7 +49,7 @@ export function ConversationView({ exchanges, onStop, scrollTo }: ConversationVi
             </div>
           ) : (
             exchanges.map((exchange, index) => (
-              <ExchangeView key={exchange.id} exchange={exchange} turnIndex={index} onStop={onStop} />
+              <ExchangeView key={exchange.id} exchange={exchange} turnIndex={index} onStop={onStop} onContinue={onContinue} />
             ))
           )}
         </div>

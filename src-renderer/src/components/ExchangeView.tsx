@@ -8,10 +8,11 @@ interface ExchangeViewProps {
   /** Its position in the conversation (search hits point at turns by it). */
   turnIndex: number
   onStop(streamId: string, modelId: string): void
+  onContinue(modelId: string, label: string): void
 }
 
 /** The user's prompt, then one column per model that answered it: live from the stream store, or as stored. */
-export const ExchangeView = memo(function ExchangeView({ exchange, turnIndex, onStop }: ExchangeViewProps) {
+export const ExchangeView = memo(function ExchangeView({ exchange, turnIndex, onStop, onContinue }: ExchangeViewProps) {
   const t = useStrings()
   const { streamId, models, stored } = exchange
   return (
@@ -29,7 +30,14 @@ export const ExchangeView = memo(function ExchangeView({ exchange, turnIndex, on
           {models.map((model) => {
             const answer = stored?.get(model.id)
             return answer ? (
-              <StoredModelColumn key={model.id} streamId={streamId} label={model.label} answer={answer} onStop={onStop} />
+              <StoredModelColumn
+                key={model.id}
+                streamId={streamId}
+                label={model.label}
+                answer={answer}
+                onStop={onStop}
+                onContinue={onContinue}
+              />
             ) : (
               <ModelColumn key={model.id} streamId={streamId} modelId={model.id} label={model.label} onStop={onStop} />
             )

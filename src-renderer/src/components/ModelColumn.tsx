@@ -39,11 +39,13 @@ export const StoredModelColumn = memo(function StoredModelColumn({
   label,
   answer,
   onStop,
+  onContinue,
 }: {
   streamId: string
   label: string
   answer: StoredAnswer
   onStop(streamId: string, modelId: string): void
+  onContinue(modelId: string, label: string): void
 }) {
   return (
     <ColumnView
@@ -58,6 +60,7 @@ export const StoredModelColumn = memo(function StoredModelColumn({
       error={answer.error}
       usage={answer.usage}
       onStop={onStop}
+      onContinue={() => onContinue(answer.modelId, label)}
     />
   )
 })
@@ -73,11 +76,13 @@ interface ColumnViewProps {
   error: StreamError | undefined
   usage: TokenUsage | undefined
   onStop(streamId: string, modelId: string): void
+  /** Only for an answer that was cut off: ask the model to go on from where it stopped. */
+  onContinue?: () => void
 }
 
 function ColumnView(props: ColumnViewProps) {
   const t = useStrings()
-  const { streamId, modelId, label, status, text, done, stalled, error, usage, onStop } = props
+  const { streamId, modelId, label, status, text, done, stalled, error, usage, onStop, onContinue } = props
   const stoppable = isOpenStatus(status)
   return (
     <section
@@ -117,9 +122,14 @@ function ColumnView(props: ColumnViewProps) {
       <MarkdownView text={text} done={done} />
       {status === 'complete' && text === '' && <p className="muted">{t.emptyAnswer}</p>}
       {status === 'interrupted' && (
-        <p className="column-interrupted" data-testid="column-interrupted">
-          {t.interruptedNote}
-        </p>
+        <div className="column-interrupted" data-testid="column-interrupted">
+          <p>{t.interruptedNote}</p>
+          {onContinue && (
+            <button type="button" className="button small" data-testid="column-continue" onClick={onContinue}>
+              {t.continueAnswer}
+            </button>
+          )}
+        </div>
       )}
       {status === 'error' && (
         <div className="column-error" data-testid="column-error">
