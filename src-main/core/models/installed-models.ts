@@ -1,0 +1,90 @@
+/**
+ * The GGUF model files installed in the app's models folder (`<userData>/models`), described from their headers.
+ * Only the GGUF header is read (node-llama-cpp's `readGgufFileInfo`), never the weights, so listing is fast even
+ * for multi-gigabyte files. node-llama-cpp is imported lazily: the app starts without loading it.
+ */
+import { createHash } from 'node:crypto'
+import { readdir, stat } from 'node:fs/promises'
+import { join } from 'node:path'
+
+export interface InstalledModel {
+  /** Stable id derived from the file name, valid as a model id (1–128 of A-Z a-z 0-9 _ . : -). */
+  id: string
+  fileName: string
+  path: string
+  sizeBytes: number
+  /** From `general.file_type`, e.g. `Q4_K_M`, `F16`. */
+  quantization?: string
+  /** `general.name` */
+  name?: string
+  /** `<architecture>.context_length`: the context the model was trained for. */
+  contextLength?: number
+}
+
+export const MODELS_FOLDER = 'models'
+export const GGUF_EXTENSION = '.gguf'
+
+export function modelsDirectory(userDataDir: string): string {
+  return join(userDataDir, MODELS_FOLDER)
+}
+
+/** A model id for a file name: the name without `.gguf`, other characters replaced, plus a short hash if changed. */
+export function installedModelId(fileName: string): string {
+  const stem = fileName.toLowerCase().endsWith(GGUF_EXTENSION) ? fileName.slice(0, -GGUF_EXTENSION.length) : fileName
+  const safe = stem.replace(/[^A-Za-z0-9_.:-]/g, '-').slice(0, 100)
+  if (safe === stem && safe.length > 0) return `gguf:${safe}`
+  const hash = createHash('sha256').update(fileName).digest('hex').slice(0, 10)
+  return `gguf:${safe}-${hash}`
+}
+
+/** `MOSTLY_Q4_K_M` → `Q4_K_M`, `ALL_F32` → `F32`; undefined for unknown numbers. */
+export function quantizationName(fileType: number | undefined, names: Record<string, string | number>): string | undefined {
+  if (typeof fileType !== 'number') return undefined
+  const name = names[fileType]
+  return typeof name === 'string' ? name.replace(/^(MOSTLY|ALL)_/, '') : undefined
+}
+
+/** Keys that can hold hundreds of thousands of entries and that a listing does not need. */
+const IGNORED_KEYS = ['tokenizer.ggml.tokens', 'tokenizer.ggml.scores', 'tokenizer.ggml.token_type', 'tokenizer.ggml.merges']
+
+/** Describes one GGUF file from its header; throws if it is not a readable GGUF file (use it to check a file the user adds). */
+export async function readInstalledModel(path: string, fileName = path.split(/[\\/]/).pop() ?? path): Promise<InstalledModel> {
+  const { readGgufFileInfo, GgufFileType } = await import('node-llama-cpp')
+  const [info, stats] = await Promise.all([
+    readGgufFileInfo(path, { readTensorInfo: false, ignoreKeys: IGNORED_KEYS, logWarnings: false, sourceType: 'filesystem' }),
+    stat(path),
+  ])
+  const quantization = quantizationName(info.metadata.general?.file_type, GgufFileType as unknown as Record<string, string | number>)
+  const name = info.metadata.general?.name
+  const contextLength = info.architectureMetadata?.context_length
+  return {
+    id: installedModelId(fileName),
+    fileName,
+    path,
+    sizeBytes: stats.size,
+    ...(quantization ? { quantization } : {}),
+    ...(typeof name === 'string' && name.length > 0 ? { name } : {}),
+    ...(typeof contextLength === 'number' ? { contextLength } : {}),
+  }
+}
+
+/**
+ * Every `*.gguf` file directly in `dir`, sorted by file name. A missing folder is an empty list; a file whose
+ * header cannot be read (a partial or damaged download) is left out. Downloads in progress should use another
+ * extension (e.g. `.gguf.part`) until they are verified.
+ */
+export async function listInstalledModels(dir: string): Promise<InstalledModel[]> {
+  let entries
+  try {
+    entries = await readdir(dir, { withFileTypes: true })
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return []
+    throw error
+  }
+  const files = entries
+    .filter((entry) => entry.isFile() && entry.name.toLowerCase().endsWith(GGUF_EXTENSION))
+    .map((entry) => entry.name)
+    .sort()
+  const models = await Promise.all(files.map((fileName) => readInstalledModel(join(dir, fileName), fileName).catch(() => undefined)))
+  return models.filter((model): model is InstalledModel => model !== undefined)
+}
