@@ -9,6 +9,7 @@ import { ChunkSequencer, type ChunkSequencerOptions } from './chunk-sequencer'
 import { DeltaCoalescer, type DeltaCoalescerOptions } from './delta-coalescer'
 import { ModelError, type ChatMessage, type ModelResolver } from './model-provider'
 import type { Publisher } from './publisher'
+import type { AnswerArchive } from './answer-store'
 import { systemClock, type Clock } from '../lib/clock'
 
 const MAX_MODELS_PER_REQUEST = 8
@@ -43,6 +44,12 @@ export interface ChatHandlerDeps {
   coalescing?: DeltaCoalescerOptions
   publishing?: ChunkSequencerOptions
   clock?: Clock
+  /**
+   * Cloud mode's answer store: each finished answer is saved there BEFORE its final marker is published, so a
+   * client that saw the final can always fetch it. A failed save is reported here and never stops the stream.
+   */
+  archive?: AnswerArchive
+  onArchiveError?: (modelId: string, error: unknown) => void
 }
 
 export interface ModelStreamSummary {
@@ -51,6 +58,8 @@ export interface ModelStreamSummary {
   chunks: number
   characters: number
   failedPublishes: number
+  /** Whether the answer store kept the answer; absent without a store. */
+  archived?: boolean
   error?: { code: StreamErrorCode; message: string }
 }
 
@@ -64,11 +73,12 @@ export async function handleChatRequest(input: unknown, deps: ChatHandlerDeps): 
 export async function streamChat(request: ChatRequest, deps: ChatHandlerDeps): Promise<ModelStreamSummary[]> {
   const topic = streamTopic(deps.topicPrefix ?? DEFAULT_TOPIC_PREFIX, request.userId, request.streamId)
   return Promise.all(
-    request.models.map(({ modelId, messages }) => streamOneModel(request.streamId, modelId, messages, topic, deps)),
+    request.models.map(({ modelId, messages }) => streamOneModel(request.userId, request.streamId, modelId, messages, topic, deps)),
   )
 }
 
 async function streamOneModel(
+  userId: string,
   streamId: string,
   modelId: string,
   messages: ChatMessage[],
@@ -77,7 +87,15 @@ async function streamOneModel(
 ): Promise<ModelStreamSummary> {
   const clock = deps.clock ?? systemClock
   const sequencer = new ChunkSequencer(deps.publisher, topic, { streamId, modelId }, { clock, ...deps.publishing })
-  const coalescer = new DeltaCoalescer((text) => sequencer.send(text), { clock, ...deps.coalescing })
+  // The whole answer, kept only for the answer store.
+  const sent: string[] | undefined = deps.archive ? [] : undefined
+  const coalescer = new DeltaCoalescer(
+    (text) => {
+      sent?.push(text)
+      sequencer.send(text)
+    },
+    { clock, ...deps.coalescing },
+  )
   const stop = deps.stopSignal?.(modelId)
   const watchdog = new IdleWatchdog(deps.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS, clock)
   const signal = stop ? AbortSignal.any([stop, watchdog.signal]) : watchdog.signal
@@ -106,7 +124,10 @@ async function streamOneModel(
   } finally {
     watchdog.disarm()
   }
-  sequencer.finish(coalescer.drain(), { ...outcome, ...(usage ? { usage } : {}) })
+  const tail = coalescer.drain()
+  const final = { ...outcome, ...(usage ? { usage } : {}) }
+  const archived = sent ? await archiveAnswer(deps, { userId, streamId, modelId, text: sent.join('') + tail, ...final, ...sequencer.sealFor(tail) }) : undefined
+  sequencer.finish(tail, final)
   await sequencer.settled()
   return {
     modelId,
@@ -114,7 +135,27 @@ async function streamOneModel(
     chunks: sequencer.chunksSent,
     characters,
     failedPublishes: sequencer.failedPublishes,
+    ...(archived !== undefined ? { archived } : {}),
     ...(outcome.error ? { error: outcome.error } : {}),
+  }
+}
+
+/** Saves one finished answer; never throws (the live stream matters more than its stored copy). */
+async function archiveAnswer(
+  deps: ChatHandlerDeps,
+  answer: { userId: string; streamId: string; modelId: string; text: string; total: number; sha256: string } & Pick<FinalMarker, 'status' | 'error' | 'usage'>,
+): Promise<boolean> {
+  const { total, ...rest } = answer
+  try {
+    await deps.archive!.save({ ...rest, chunks: total })
+    return true
+  } catch (error) {
+    try {
+      deps.onArchiveError?.(answer.modelId, error)
+    } catch {
+      // A failing logger must not end the stream either.
+    }
+    return false
   }
 }
 

@@ -60,6 +60,11 @@ export class ChunkSequencer {
     this.publish(this.nextSeq++, text)
   }
 
+  /** What `finish(text, …)` would put in the final marker, without sending anything (for the answer store). */
+  sealFor(text: string): { total: number; sha256: string } {
+    return { total: this.nextSeq + 1, sha256: this.textHash.copy().update(text).digest('hex') }
+  }
+
   /** Sends the last chunk, carrying the final marker (`total` and `sha256` are filled in here). */
   finish(text: string, final: Omit<FinalMarker, 'total' | 'sha256'>): void {
     const seq = this.nextSeq++

@@ -8,10 +8,12 @@
  * invocation that fails is retried by Lambda, which would stream the answer again (the stack also sets retries to 0).
  */
 import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime'
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import type { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane'
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager'
 import { z } from 'zod'
 import { ChatRequestSchema, streamChat, type ChatHandlerDeps, type ChatRequest, type ModelStreamSummary } from '../chat-handler'
+import { DynamoAnswerStore, type AnswerArchive } from '../answer-store'
 import { createCloudModelResolver, parseModelCatalog } from '../cloud-models'
 import { createIotDataPlaneClient, IotDataPublisher } from '../iot-data-publisher'
 import type { ModelResolver } from '../model-provider'
@@ -29,6 +31,8 @@ export interface ChatLambdaDeps {
   topicPrefix: string
   /** When set, only identities of this pool (the stack's own) are served. */
   identityPoolId?: string
+  /** The answer store: every finished answer is kept there for its owner before its final marker goes out. */
+  answers?: AnswerArchive
   stopPollIntervalMs?: number
   /** Streams still running this long before the Lambda's timeout end with a timeout error, so finals go out. */
   deadlineMarginMs?: number
@@ -89,9 +93,17 @@ export function createChatLambdaHandler(deps: ChatLambdaDeps): ChatLambdaHandler
         models: resolverWithDeadline(deps.models, deadline.signal),
         topicPrefix: deps.topicPrefix,
         stopSignal: (modelId) => stops.signalFor(modelId),
+        ...(deps.answers
+          ? {
+              archive: deps.answers,
+              onArchiveError: (modelId: string, error: unknown) =>
+                log('answer-store-failed', { requestId, identityId, streamId: request.streamId, modelId, ...describeError(error) }),
+            }
+          : {}),
         ...(deps.clock ? { clock: deps.clock } : {}),
       })
-      log('chat-finished', { requestId, identityId, streamId: request.streamId, models: summaries })
+      const answerStoreFailures = summaries.filter((summary) => summary.archived === false).length
+      log('chat-finished', { requestId, identityId, streamId: request.streamId, models: summaries, answerStoreFailures })
       return { ok: true, streamId: request.streamId, models: summaries }
     } finally {
       deadline.dispose()
@@ -127,8 +139,10 @@ function describeModels(request: ChatRequest): Array<{ modelId: string; messages
 /** The deployed configuration, from the environment the stack sets. Throws when it is incomplete. */
 export function chatLambdaDepsFromEnv(env: NodeJS.ProcessEnv): ChatLambdaDeps {
   const identityPoolId = env[LAMBDA_ENV.identityPoolId]?.trim()
+  const answerTable = env[LAMBDA_ENV.answerTable]?.trim()
   return {
     iotData: createIotDataPlaneClient(requireEnv(env, LAMBDA_ENV.iotEndpoint)),
+    ...(answerTable ? { answers: new DynamoAnswerStore({ client: new DynamoDBClient({}), tableName: answerTable }) } : {}),
     models: createCloudModelResolver({
       catalog: parseModelCatalog(env[LAMBDA_ENV.models]),
       bedrock: new BedrockRuntimeClient({}),

@@ -9,6 +9,8 @@ export const LAMBDA_ENV = {
   /** Only identities of this pool are served. */
   identityPoolId: 'STREAMDESK_IDENTITY_POOL_ID',
   iotPolicyName: 'STREAMDESK_IOT_POLICY_NAME',
+  /** The DynamoDB table of finished answers (the chat Lambda writes, the fetch-stream Lambda reads). */
+  answerTable: 'STREAMDESK_ANSWER_TABLE',
 } as const
 
 export function requireEnv(env: NodeJS.ProcessEnv, name: string): string {

@@ -1,0 +1,165 @@
+/**
+ * The cloud answer store on DynamoDB (see src-main/protocol/answer-archive.ts for the contract): the chat Lambda
+ * writes each finished answer here, the fetch-stream Lambda reads them back for their owner. Plain AttributeValues,
+ * no document client: the items are small and flat.
+ *
+ * DynamoDB items are limited to 400 KB. An answer whose UTF-8 text would not fit is stored gzip-compressed
+ * (`textGzip`, binary) instead of as `text`; one that does not fit even then is refused (and the Lambda counts it).
+ */
+import { gunzipSync, gzipSync } from 'node:zlib'
+import { GetItemCommand, PutItemCommand, QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb'
+import {
+  ANSWER_TABLE,
+  ANSWER_TTL_SECONDS,
+  ArchivedAnswerSchema,
+  answerSortKey,
+  type ArchivedAnswer,
+} from '../protocol/answer-archive'
+import { systemClock, type Clock } from '../lib/clock'
+
+/** Room left for the other attributes and the key under DynamoDB's 400 KB item limit. */
+export const MAX_TEXT_BYTES = 380_000
+/** A write that takes longer than this is abandoned: the final marker must not wait on the store. */
+const DEFAULT_WRITE_TIMEOUT_MS = 3_000
+
+/** What the chat handler hands the store for one finished model answer. */
+export type AnswerRecord = Omit<ArchivedAnswer, 'storedAt'> & { userId: string }
+
+/** Where the chat handler keeps finished answers (DynamoDB in the Lambda; nothing in local mode). */
+export interface AnswerArchive {
+  /** Rejects when the answer was not stored; the caller logs it and carries on streaming. */
+  save(record: AnswerRecord): Promise<void>
+}
+
+export class AnswerTooLargeError extends Error {
+  override readonly name = 'AnswerTooLargeError'
+}
+
+export interface DynamoAnswerStoreOptions {
+  client: DynamoDBClient
+  tableName: string
+  ttlSeconds?: number
+  writeTimeoutMs?: number
+  clock?: Clock
+}
+
+export class DynamoAnswerStore implements AnswerArchive {
+  private readonly clock: Clock
+
+  constructor(private readonly options: DynamoAnswerStoreOptions) {
+    this.clock = options.clock ?? systemClock
+  }
+
+  async save(record: AnswerRecord): Promise<void> {
+    const item = toAnswerItem(record, this.clock.now(), this.options.ttlSeconds ?? ANSWER_TTL_SECONDS)
+    await this.options.client.send(new PutItemCommand({ TableName: this.options.tableName, Item: item }), {
+      abortSignal: AbortSignal.timeout(this.options.writeTimeoutMs ?? DEFAULT_WRITE_TIMEOUT_MS),
+    })
+  }
+
+  /** The owner's stored answers of one stream (of one model when given), unexpired, in model id order. */
+  async read(userId: string, streamId: string, modelId?: string): Promise<ArchivedAnswer[]> {
+    const { client, tableName } = this.options
+    const { partitionKey, sortKey } = ANSWER_TABLE
+    let items: Array<Record<string, AttributeValue>>
+    if (modelId !== undefined) {
+      const result = await client.send(
+        new GetItemCommand({
+          TableName: tableName,
+          Key: { [partitionKey]: { S: userId }, [sortKey]: { S: answerSortKey(streamId, modelId) } },
+          ConsistentRead: true,
+        }),
+      )
+      items = result.Item ? [result.Item] : []
+    } else {
+      items = []
+      let startKey: Record<string, AttributeValue> | undefined
+      do {
+        const page = await client.send(
+          new QueryCommand({
+            TableName: tableName,
+            KeyConditionExpression: '#user = :user AND begins_with(#sort, :stream)',
+            ExpressionAttributeNames: { '#user': partitionKey, '#sort': sortKey },
+            ExpressionAttributeValues: { ':user': { S: userId }, ':stream': { S: answerSortKey(streamId, '') } },
+            ConsistentRead: true,
+            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+          }),
+        )
+        items.push(...(page.Items ?? []))
+        startKey = page.LastEvaluatedKey
+      } while (startKey)
+    }
+    // TTL deletes lazily (often days later): an expired item is treated as gone.
+    const nowSeconds = Math.floor(this.clock.now() / 1000)
+    return items
+      .filter((item) => item[ANSWER_TABLE.partitionKey]?.S === userId)
+      .filter((item) => Number(item[ANSWER_TABLE.ttlAttribute]?.N ?? 0) > nowSeconds)
+      .map(fromAnswerItem)
+      .filter((answer): answer is ArchivedAnswer => answer !== undefined && answer.streamId === streamId)
+      .sort((a, b) => (a.modelId < b.modelId ? -1 : a.modelId > b.modelId ? 1 : 0))
+  }
+}
+
+/** The DynamoDB item for an answer stored at `nowMs`, expiring `ttlSeconds` later. */
+export function toAnswerItem(record: AnswerRecord, nowMs: number, ttlSeconds = ANSWER_TTL_SECONDS): Record<string, AttributeValue> {
+  const { partitionKey, sortKey, ttlAttribute } = ANSWER_TABLE
+  const item: Record<string, AttributeValue> = {
+    [partitionKey]: { S: record.userId },
+    [sortKey]: { S: answerSortKey(record.streamId, record.modelId) },
+    streamId: { S: record.streamId },
+    modelId: { S: record.modelId },
+    ...textAttribute(record.text),
+    status: { S: record.status },
+    chunks: { N: String(record.chunks) },
+    sha256: { S: record.sha256 },
+    storedAt: { N: String(Math.floor(nowMs)) },
+    [ttlAttribute]: { N: String(Math.floor(nowMs / 1000) + ttlSeconds) },
+  }
+  if (record.error) item.error = { M: { code: { S: record.error.code }, message: { S: record.error.message } } }
+  if (record.usage) {
+    const usage: Record<string, AttributeValue> = {}
+    if (record.usage.inputTokens !== undefined) usage.inputTokens = { N: String(record.usage.inputTokens) }
+    if (record.usage.outputTokens !== undefined) usage.outputTokens = { N: String(record.usage.outputTokens) }
+    item.usage = { M: usage }
+  }
+  return item
+}
+
+function textAttribute(text: string): Record<string, AttributeValue> {
+  if (Buffer.byteLength(text, 'utf8') <= MAX_TEXT_BYTES) return { text: { S: text } }
+  const compressed = gzipSync(Buffer.from(text, 'utf8'))
+  if (compressed.byteLength > MAX_TEXT_BYTES) {
+    throw new AnswerTooLargeError(`The answer is too large to store (${compressed.byteLength} bytes compressed).`)
+  }
+  return { textGzip: { B: new Uint8Array(compressed) } }
+}
+
+/** The answer an item holds, or undefined for an item that is not a valid answer. */
+export function fromAnswerItem(item: Record<string, AttributeValue>): ArchivedAnswer | undefined {
+  try {
+    const text = item.text?.S ?? (item.textGzip?.B ? gunzipSync(item.textGzip.B).toString('utf8') : undefined)
+    const usage = item.usage?.M
+    const error = item.error?.M
+    const parsed = ArchivedAnswerSchema.safeParse({
+      streamId: item.streamId?.S,
+      modelId: item.modelId?.S,
+      text,
+      status: item.status?.S,
+      chunks: Number(item.chunks?.N),
+      sha256: item.sha256?.S,
+      ...(error ? { error: { code: error.code?.S, message: error.message?.S } } : {}),
+      ...(usage
+        ? {
+            usage: {
+              ...(usage.inputTokens?.N !== undefined ? { inputTokens: Number(usage.inputTokens.N) } : {}),
+              ...(usage.outputTokens?.N !== undefined ? { outputTokens: Number(usage.outputTokens.N) } : {}),
+            },
+          }
+        : {}),
+      storedAt: Number(item.storedAt?.N),
+    })
+    return parsed.success ? parsed.data : undefined
+  } catch {
+    return undefined
+  }
+}

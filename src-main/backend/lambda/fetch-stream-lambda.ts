@@ -1,0 +1,86 @@
+/**
+ * The fetch-stream Lambda: gives a signed-in user back the answers the chat Lambda stored for one of their streams,
+ * so an app that missed chunks (offline longer than IoT Core keeps its session, or restarted mid-answer) completes
+ * the answer instead of losing it. See src-main/protocol/answer-archive.ts.
+ *
+ * The app invokes it synchronously with its own identity-pool credentials and `{ streamId, modelId? }`. The owner
+ * whose answers are read is ALWAYS the caller's identity as Lambda reports it (`context.identity`); the table's
+ * partition key is that identity id, so a `userId` in the event (ignored, and logged) can never reach another
+ * user's answers. The function's IAM role can read the whole table: this check is what confines each caller to
+ * their own partition (see cdktf/answers).
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
+import { z } from 'zod'
+import { FetchStreamRequestSchema, type FetchStreamResult } from '../../protocol/answer-archive'
+import { DynamoAnswerStore } from '../answer-store'
+import { callerIdentity, type InvocationContext } from './caller-identity'
+import { LAMBDA_ENV, requireEnv } from './lambda-env'
+import { consoleLog, describeError, type LambdaLog } from './lambda-log'
+
+export interface FetchStreamDeps {
+  store: Pick<DynamoAnswerStore, 'read'>
+  /** When set, only identities of this pool (the stack's own) are served. */
+  identityPoolId?: string
+  log?: LambdaLog
+}
+
+export type FetchStreamHandler = (event: unknown, context: InvocationContext) => Promise<FetchStreamResult>
+
+export function createFetchStreamHandler(deps: FetchStreamDeps): FetchStreamHandler {
+  const log = deps.log ?? consoleLog
+  return async (event, context) => {
+    const requestId = context.awsRequestId
+    const caller = callerIdentity(context, deps.identityPoolId)
+    if (!caller.ok) {
+      log('fetch-refused', { requestId, reason: caller.reason })
+      return { ok: false, error: 'no-identity', detail: caller.reason }
+    }
+    const { identityId } = caller
+    const forged = forgedUserId(event, identityId)
+    if (forged !== undefined) log('forged-user-id-ignored', { requestId, identityId, forgedUserId: forged })
+    const parsed = FetchStreamRequestSchema.safeParse(withoutUserId(event))
+    if (!parsed.success) {
+      const detail = z.prettifyError(parsed.error).slice(0, 1000)
+      log('fetch-invalid-event', { requestId, identityId, detail })
+      return { ok: false, error: 'invalid-request', detail }
+    }
+    const { streamId, modelId } = parsed.data
+    try {
+      const answers = await deps.store.read(identityId, streamId, modelId)
+      // Sizes only: the log never holds an answer.
+      log('fetch-served', { requestId, identityId, streamId, answers: answers.map((a) => ({ modelId: a.modelId, characters: a.text.length })) })
+      return { ok: true, streamId, answers }
+    } catch (error) {
+      log('fetch-failed', { requestId, identityId, streamId, ...describeError(error) })
+      return { ok: false, error: 'store-unavailable', detail: 'The answer store could not be read; try again.' }
+    }
+  }
+}
+
+/** The event without a `userId` (a caller may not choose whose answers to read; the schema is strict otherwise). */
+function withoutUserId(event: unknown): unknown {
+  if (typeof event !== 'object' || event === null || Array.isArray(event) || !('userId' in event)) return event
+  const { userId: _ignored, ...rest } = event as Record<string, unknown>
+  return rest
+}
+
+function forgedUserId(event: unknown, identityId: string): string | undefined {
+  if (typeof event !== 'object' || event === null || !('userId' in event)) return undefined
+  return event.userId === identityId ? undefined : String(event.userId).slice(0, 128)
+}
+
+export function fetchStreamDepsFromEnv(env: NodeJS.ProcessEnv): FetchStreamDeps {
+  const identityPoolId = env[LAMBDA_ENV.identityPoolId]?.trim()
+  return {
+    store: new DynamoAnswerStore({ client: new DynamoDBClient({}), tableName: requireEnv(env, LAMBDA_ENV.answerTable) }),
+    ...(identityPoolId ? { identityPoolId } : {}),
+  }
+}
+
+let deployedHandler: FetchStreamHandler | undefined
+
+/** The Lambda entry point (`index.handler` in the bundle). */
+export const handler: FetchStreamHandler = async (event, context) => {
+  deployedHandler ??= createFetchStreamHandler(fetchStreamDepsFromEnv(process.env))
+  return deployedHandler(event, context)
+}

@@ -1,0 +1,152 @@
+/**
+ * The fetch-stream Lambda over a mocked DynamoDB: it reads only the caller's partition (the identity from Lambda's
+ * context, never a userId in the event), answers not-found with an empty list, refuses invalid requests and callers
+ * without an identity without touching the table, and hides expired items that TTL has not deleted yet.
+ */
+import { afterEach, describe, expect, it } from 'vitest'
+import { mockClient } from 'aws-sdk-client-mock'
+import { DynamoDBClient, GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb'
+import { DynamoAnswerStore, toAnswerItem, type AnswerRecord } from '../../../src-main/backend/answer-store'
+import { createFetchStreamHandler, fetchStreamDepsFromEnv } from '../../../src-main/backend/lambda/fetch-stream-lambda'
+import type { InvocationContext } from '../../../src-main/backend/lambda/caller-identity'
+import { ManualClock } from '../../support/manual-clock'
+import { sha256Hex } from '../../support/sha256'
+
+const dynamo = mockClient(DynamoDBClient)
+afterEach(() => dynamo.reset())
+
+const IDENTITY = 'eu-west-1:0b8a1f2e-1111-2222-3333-444455556666'
+const VICTIM = 'eu-west-1:99999999-aaaa-bbbb-cccc-dddddddddddd'
+const POOL = 'eu-west-1:12345678-aaaa-bbbb-cccc-1234567890ab'
+const TABLE = 'sd-test-answers'
+const NOW = Date.UTC(2026, 0, 2, 3, 4, 5)
+
+const context = (identity: InvocationContext['identity'] | null = { cognitoIdentityId: IDENTITY, cognitoIdentityPoolId: POOL }): InvocationContext => ({
+  awsRequestId: 'request-1',
+  ...(identity ? { identity } : {}),
+})
+
+const answer = (modelId: string, text: string, userId = IDENTITY): AnswerRecord => ({
+  userId,
+  streamId: 'stream-1',
+  modelId,
+  text,
+  status: 'complete',
+  chunks: 2,
+  sha256: sha256Hex(text),
+})
+
+function lambda() {
+  const logs: Array<Record<string, unknown>> = []
+  const clock = new ManualClock()
+  clock.advance(NOW)
+  const handler = createFetchStreamHandler({
+    store: new DynamoAnswerStore({ client: new DynamoDBClient({ region: 'eu-west-1' }), tableName: TABLE, clock }),
+    identityPoolId: POOL,
+    log: (event, fields) => logs.push({ event, ...fields }),
+  })
+  return { handler, logs, clock }
+}
+
+describe('fetch-stream Lambda', () => {
+  it('queries the caller\'s own partition for the stream, ignoring a userId in the event', async () => {
+    dynamo.on(QueryCommand).resolves({ Items: [toAnswerItem(answer('gpt', 'Four.'), NOW - 1000), toAnswerItem(answer('claude', 'It is 4.'), NOW - 1000)] })
+    const { handler, logs } = lambda()
+    const result = await handler({ streamId: 'stream-1', userId: VICTIM }, context())
+
+    expect(dynamo.commandCalls(QueryCommand).map((call) => call.args[0].input)).toEqual([
+      {
+        TableName: TABLE,
+        KeyConditionExpression: '#user = :user AND begins_with(#sort, :stream)',
+        ExpressionAttributeNames: { '#user': 'userId', '#sort': 'streamModel' },
+        ExpressionAttributeValues: { ':user': { S: IDENTITY }, ':stream': { S: 'stream-1#' } },
+        ConsistentRead: true,
+      },
+    ])
+    expect(JSON.stringify(dynamo.calls().map((call) => call.args[0].input))).not.toContain(VICTIM)
+    expect(result).toEqual({
+      ok: true,
+      streamId: 'stream-1',
+      answers: [
+        { streamId: 'stream-1', modelId: 'claude', text: 'It is 4.', status: 'complete', chunks: 2, sha256: sha256Hex('It is 4.'), storedAt: NOW - 1000 },
+        { streamId: 'stream-1', modelId: 'gpt', text: 'Four.', status: 'complete', chunks: 2, sha256: sha256Hex('Four.'), storedAt: NOW - 1000 },
+      ],
+    })
+    expect(logs).toContainEqual(expect.objectContaining({ event: 'forged-user-id-ignored', forgedUserId: VICTIM }))
+    expect(JSON.stringify(logs)).not.toContain('It is 4.')
+  })
+
+  it('gets one model\'s answer with GetItem on the caller\'s key', async () => {
+    dynamo.on(GetItemCommand).resolves({ Item: toAnswerItem(answer('claude', 'It is 4.'), NOW) })
+    const { handler } = lambda()
+    const result = await handler({ streamId: 'stream-1', modelId: 'claude' }, context())
+    expect(dynamo.commandCalls(GetItemCommand).map((call) => call.args[0].input)).toEqual([
+      { TableName: TABLE, Key: { userId: { S: IDENTITY }, streamModel: { S: 'stream-1#claude' } }, ConsistentRead: true },
+    ])
+    expect(result).toMatchObject({ ok: true, answers: [{ modelId: 'claude', text: 'It is 4.' }] })
+  })
+
+  it('pages through a long query', async () => {
+    dynamo
+      .on(QueryCommand)
+      .resolvesOnce({ Items: [toAnswerItem(answer('a', 'A'), NOW)], LastEvaluatedKey: { userId: { S: IDENTITY }, streamModel: { S: 'stream-1#a' } } })
+      .resolvesOnce({ Items: [toAnswerItem(answer('b', 'B'), NOW)] })
+    const result = await lambda().handler({ streamId: 'stream-1' }, context())
+    expect(result).toMatchObject({ ok: true, answers: [{ modelId: 'a' }, { modelId: 'b' }] })
+    expect(dynamo.commandCalls(QueryCommand)[1]!.args[0].input.ExclusiveStartKey).toEqual({ userId: { S: IDENTITY }, streamModel: { S: 'stream-1#a' } })
+  })
+
+  it('answers not-found with an empty list: nothing stored yet, expired, or another user\'s item', async () => {
+    const { handler } = lambda()
+    dynamo.on(QueryCommand).resolves({ Items: [] })
+    expect(await handler({ streamId: 'stream-1' }, context())).toEqual({ ok: true, streamId: 'stream-1', answers: [] })
+    dynamo.on(GetItemCommand).resolves({})
+    expect(await handler({ streamId: 'stream-1', modelId: 'claude' }, context())).toEqual({ ok: true, streamId: 'stream-1', answers: [] })
+    // Past its TTL (DynamoDB deletes lazily), or (defensively) not in the caller's partition: not served.
+    dynamo.on(QueryCommand).resolves({
+      Items: [toAnswerItem(answer('old', 'Old'), NOW - 86_401_000), toAnswerItem(answer('theirs', 'Theirs', VICTIM), NOW)],
+    })
+    expect(await handler({ streamId: 'stream-1' }, context())).toEqual({ ok: true, streamId: 'stream-1', answers: [] })
+  })
+
+  it.each([
+    ['no stream id', {}],
+    ['a stream id that is not an id', { streamId: 'a/b#' }],
+    ['an unknown field', { streamId: 'stream-1', table: 'other' }],
+    ['a model id that is not an id', { streamId: 'stream-1', modelId: '' }],
+    ['not an object', 'stream-1'],
+    ['null', null],
+  ])('refuses a request with %s without reading the table', async (_name, event) => {
+    const { handler, logs } = lambda()
+    const result = await handler(event, context())
+    expect(result).toMatchObject({ ok: false, error: 'invalid-request', detail: expect.any(String) })
+    expect(dynamo.calls()).toHaveLength(0)
+    expect(logs).toContainEqual(expect.objectContaining({ event: 'fetch-invalid-event' }))
+  })
+
+  it.each([
+    ['no identity', null, /no Cognito identity/],
+    ['an identity of another pool', { cognitoIdentityId: IDENTITY, cognitoIdentityPoolId: 'eu-west-1:00000000-0000-0000-0000-000000000000' }, /another identity pool/],
+  ])('refuses a caller with %s, even one naming a userId', async (_name, identity, reason) => {
+    const { handler } = lambda()
+    const result = await handler({ streamId: 'stream-1', userId: IDENTITY }, context(identity))
+    expect(result).toEqual({ ok: false, error: 'no-identity', detail: expect.stringMatching(reason) })
+    expect(dynamo.calls()).toHaveLength(0)
+  })
+
+  it('reports a store failure as retryable, without the error\'s details', async () => {
+    dynamo.on(QueryCommand).rejects(Object.assign(new Error('arn:aws:dynamodb:… is throttled'), { name: 'ThrottlingException' }))
+    const { handler, logs } = lambda()
+    expect(await handler({ streamId: 'stream-1' }, context())).toEqual({
+      ok: false,
+      error: 'store-unavailable',
+      detail: 'The answer store could not be read; try again.',
+    })
+    expect(logs).toContainEqual(expect.objectContaining({ event: 'fetch-failed', errorName: 'ThrottlingException' }))
+  })
+
+  it('takes the table and the pool from the environment the stack sets', () => {
+    expect(() => fetchStreamDepsFromEnv({})).toThrow(/STREAMDESK_ANSWER_TABLE/)
+    expect(fetchStreamDepsFromEnv({ STREAMDESK_ANSWER_TABLE: TABLE, STREAMDESK_IDENTITY_POOL_ID: POOL })).toMatchObject({ identityPoolId: POOL })
+  })
+})
