@@ -1,7 +1,8 @@
 /**
  * The StreamDesk cloud backend as one Terraform stack. Each domain is a construct in its own folder, wired through
- * public properties: auth (Cognito) → realtime (IoT policy, endpoint, attach-policy Lambda) → chat (chat Lambda)
- * → app-user (the signed-in users' role, which may invoke both Lambdas). The outputs are what the app needs, in
+ * public properties: auth (Cognito) → realtime (IoT policy, endpoint, attach-policy Lambda) → answers (answer
+ * store table, fetch-stream Lambda) → chat (chat Lambda) → app-user (the signed-in users' role, which may invoke
+ * the three Lambdas). The outputs are what the app needs, in
  * one `streamdesk_cloud_config` object (the app's CloudConfig) and one by one.
  */
 import path from 'node:path'
@@ -9,6 +10,7 @@ import { App, LocalBackend, TerraformOutput, TerraformStack } from 'cdktf'
 import type { Construct } from 'constructs'
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js'
 import { CLOUD_CONFIG_OUTPUT_NAME, CLOUD_CONFIG_VERSION, type CloudConfig } from '../src-main/protocol/cloud-config'
+import { Answers } from './answers'
 import { AppUser } from './app-user'
 import { Auth } from './auth'
 import { Chat } from './chat'
@@ -28,6 +30,7 @@ export interface StreamDeskStackOptions {
 export class StreamDeskStack extends TerraformStack {
   readonly auth: Auth
   readonly realtime: Realtime
+  readonly answers: Answers
   readonly chat: Chat
   readonly appUser: AppUser
 
@@ -54,6 +57,13 @@ export class StreamDeskStack extends TerraformStack {
       bundleDir: bundles,
       logRetentionDays,
     })
+    this.answers = new Answers(this, 'answers', {
+      namePrefix,
+      region: config.region,
+      identityPoolId,
+      bundleDir: bundles,
+      logRetentionDays,
+    })
     this.chat = new Chat(this, 'chat', {
       namePrefix,
       topicPrefix,
@@ -64,12 +74,17 @@ export class StreamDeskStack extends TerraformStack {
       bundleDir: bundles,
       logRetentionDays,
       timeoutSeconds: config.chatTimeoutSeconds,
+      answerStore: { tableName: this.answers.table.name, writeStatement: this.answers.writeStatement() },
     })
     this.appUser = new AppUser(this, 'app-user', {
       namePrefix,
       identityPool: this.auth.identityPool,
       iotStatements: userIotStatements(arns, topicPrefix),
-      invokableFunctions: [this.chat.chatFunction.function, this.realtime.attachPolicyFunction.function],
+      invokableFunctions: [
+        this.chat.chatFunction.function,
+        this.realtime.attachPolicyFunction.function,
+        this.answers.fetchFunction.function,
+      ],
     })
 
     const cloudConfig: CloudConfig = {
@@ -82,6 +97,7 @@ export class StreamDeskStack extends TerraformStack {
       topicPrefix,
       chatFunctionName: this.chat.chatFunction.function.functionName,
       attachPolicyFunctionName: this.realtime.attachPolicyFunction.function.functionName,
+      fetchStreamFunctionName: this.answers.fetchFunction.function.functionName,
       models: config.models.map(({ id, label }) => ({ id, label })),
     }
     new TerraformOutput(this, CLOUD_CONFIG_OUTPUT_NAME, {
@@ -97,6 +113,8 @@ export class StreamDeskStack extends TerraformStack {
       topic_prefix: cloudConfig.topicPrefix,
       chat_function_name: cloudConfig.chatFunctionName,
       attach_policy_function_name: cloudConfig.attachPolicyFunctionName,
+      fetch_stream_function_name: this.answers.fetchFunction.function.functionName,
+      answer_table_name: this.answers.table.name,
     }
     for (const [name, value] of Object.entries(singles)) new TerraformOutput(this, name, { value })
   }

@@ -1,6 +1,7 @@
 /**
  * The IAM role every signed-in user gets from the identity pool. It allows the per-user IoT statements (the same as
- * the IoT policy's) and invoking the two StreamDesk functions: nothing else. In particular not the AWS-managed
+ * the IoT policy's) and invoking the StreamDesk functions the app calls (chat, attach-policy, fetch-stream), each
+ * by its ARN: nothing else (no DynamoDB: answers are read only through the fetch-stream Lambda). In particular not the AWS-managed
  * AWSIoTDataAccess or AWSIoTConfigAccess, which would let any user read every topic and edit IoT policies.
  */
 import { Construct } from 'constructs'

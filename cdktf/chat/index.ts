@@ -1,7 +1,8 @@
 /**
  * The chat Lambda (src-main/backend/lambda/chat-lambda.ts): streams the configured models and publishes each
  * answer to the caller's topics. Its role may invoke only the configured Bedrock models, publish only under the
- * topic prefix, read only stop requests, and read only the configured API-key secrets.
+ * topic prefix, read only stop requests, read only the configured API-key secrets, and put items into the answer
+ * store.
  */
 import path from 'node:path'
 import { Construct } from 'constructs'
@@ -22,6 +23,8 @@ export interface ChatOptions {
   bundleDir: string
   logRetentionDays: number
   timeoutSeconds: number
+  /** The answer store's table and the one statement that lets the function write to it. */
+  answerStore: { tableName: string; writeStatement: PolicyStatement }
 }
 
 const CHAT_ENTRY = path.resolve(import.meta.dirname, '../../src-main/backend/lambda/chat-lambda.ts')
@@ -41,6 +44,7 @@ export class Chat extends Construct {
         [LAMBDA_ENV.iotEndpoint]: options.iotEndpoint,
         [LAMBDA_ENV.models]: JSON.stringify(options.models),
         [LAMBDA_ENV.identityPoolId]: options.identityPoolId,
+        [LAMBDA_ENV.answerTable]: options.answerStore.tableName,
       },
       timeoutSeconds: options.timeoutSeconds,
       memoryMb: 256, // it mostly waits on the network
@@ -58,7 +62,7 @@ export class Chat extends Construct {
   }
 }
 
-function chatStatements({ arns, topicPrefix, models }: ChatOptions): PolicyStatement[] {
+function chatStatements({ arns, topicPrefix, models, answerStore }: ChatOptions): PolicyStatement[] {
   const modelArns = unique(models.flatMap((m) => (m.provider === 'bedrock' ? arns.bedrockModel(m.modelId) : [])))
   const secretArns = unique(models.flatMap((m) => (m.provider === 'openai-compatible' && m.apiKeySecretArn ? [m.apiKeySecretArn] : [])))
   return [
@@ -81,6 +85,7 @@ function chatStatements({ arns, topicPrefix, models }: ChatOptions): PolicyState
     ...(secretArns.length > 0
       ? [{ Sid: 'ReadModelApiKeys', Effect: 'Allow' as const, Action: ['secretsmanager:GetSecretValue'], Resource: secretArns }]
       : []),
+    answerStore.writeStatement,
   ]
 }
 

@@ -35,6 +35,11 @@ export const CloudConfigSchema = z.strictObject({
   topicPrefix: TopicPrefixSchema,
   chatFunctionName: FunctionNameSchema,
   attachPolicyFunctionName: FunctionNameSchema,
+  /**
+   * The fetch-stream Lambda (the answer store's reader). Optional, so outputs of a stack deployed before it existed
+   * still load: without it, an answer that arrives incomplete stays incomplete.
+   */
+  fetchStreamFunctionName: FunctionNameSchema.optional(),
   models: z
     .array(z.strictObject({ id: IdSchema, label: z.string().min(1).max(100) }))
     .min(1)

@@ -14,6 +14,7 @@ import { CognitoIdentityPoolRolesAttachment } from '@cdktf/provider-aws/lib/cogn
 import { CognitoUserPool } from '@cdktf/provider-aws/lib/cognito-user-pool/index.js'
 import { CognitoUserPoolClient } from '@cdktf/provider-aws/lib/cognito-user-pool-client/index.js'
 import { DataAwsIotEndpoint } from '@cdktf/provider-aws/lib/data-aws-iot-endpoint/index.js'
+import { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table/index.js'
 import { IotPolicy } from '@cdktf/provider-aws/lib/iot-policy/index.js'
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function/index.js'
 import { LambdaFunctionEventInvokeConfig } from '@cdktf/provider-aws/lib/lambda-function-event-invoke-config/index.js'
@@ -172,7 +173,7 @@ describe('StreamDesk stack', () => {
     ])
   })
 
-  it('gives the app user role only its own topics and the two functions', () => {
+  it('gives the app user role only its own topics and the three functions it calls, by ARN', () => {
     expect(policyOf('aws_iam_role_policy', 'app-user/permissions').Statement).toEqual([
       ...USER_IOT_STATEMENTS,
       {
@@ -182,6 +183,7 @@ describe('StreamDesk stack', () => {
         Resource: [
           reference('aws_lambda_function', 'chat/function', 'arn'),
           reference('aws_lambda_function', 'attach-policy/function', 'arn'),
+          reference('aws_lambda_function', 'fetch-stream/function', 'arn'),
         ],
       },
     ])
@@ -221,6 +223,7 @@ describe('StreamDesk stack', () => {
             STREAMDESK_TOPIC_PREFIX: 'sdt',
             STREAMDESK_MODELS: JSON.stringify(config.models),
             STREAMDESK_IDENTITY_POOL_ID: reference('aws_cognito_identity_pool', 'auth/identity-pool', 'id'),
+            STREAMDESK_ANSWER_TABLE: reference('aws_dynamodb_table', 'answers/table', 'name'),
           },
         },
       }),
@@ -254,14 +257,14 @@ describe('StreamDesk stack', () => {
 
   it('bundles each Lambda into loadable CommonJS exporting its handler', () => {
     const require = createRequire(import.meta.url)
-    for (const name of ['chat/chat/code', 'realtime/attach-policy/code']) {
+    for (const name of ['chat/chat/code', 'realtime/attach-policy/code', 'answers/fetch-stream/code']) {
       const bundle = path.join(bundleDir, 'streamdesk', ...name.split('/'), 'index.js')
       expect(typeof (require(bundle) as { handler?: unknown }).handler, name).toBe('function')
     }
   })
 
   it('keeps each function\'s logs in its own log group, with retention', () => {
-    for (const fn of ['sd-test-chat', 'sd-test-attach-policy']) {
+    for (const fn of ['sd-test-chat', 'sd-test-attach-policy', 'sd-test-fetch-stream']) {
       expect(Testing.toHaveResourceWithProperties(synth, CloudwatchLogGroup.tfResourceType, { name: `/aws/lambda/${fn}`, retentionInDays: 14 })).toBe(true)
     }
   })
@@ -287,7 +290,78 @@ describe('StreamDesk stack', () => {
       { Sid: 'PublishAnswers', Effect: 'Allow', Action: ['iot:Publish', 'iot:RetainPublish'], Resource: [`${ARN}:topic/sdt/*`] },
       { Sid: 'ReadStopRequests', Effect: 'Allow', Action: ['iot:GetRetainedMessage'], Resource: [`${ARN}:topic/sdt/*/control/*`] },
       { Sid: 'ReadModelApiKeys', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: [SECRET] },
+      {
+        Sid: 'StoreFinishedAnswers',
+        Effect: 'Allow',
+        Action: ['dynamodb:PutItem'],
+        Resource: [reference('aws_dynamodb_table', 'answers/table', 'arn')],
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['eu-west-1:*'] } },
+      },
     ])
+  })
+
+  it('keeps answers in an on-demand, encrypted DynamoDB table keyed by identity and stream, with TTL on', () => {
+    expect(
+      Testing.toHaveResourceWithProperties(synth, DynamodbTable.tfResourceType, {
+        name: 'sd-test-answers',
+        billingMode: 'PAY_PER_REQUEST',
+        hashKey: 'userId',
+        rangeKey: 'streamModel',
+        attribute: [
+          { name: 'userId', type: 'S' },
+          { name: 'streamModel', type: 'S' },
+        ],
+        ttl: { attributeName: 'expiresAt', enabled: true },
+        serverSideEncryption: { enabled: true },
+      }),
+    ).toBe(true)
+    expect(resources('aws_dynamodb_table')).toHaveLength(1)
+    // No provisioned capacity to pay for while idle.
+    expect(resource('aws_dynamodb_table', 'answers/table')).not.toHaveProperty('read_capacity')
+  })
+
+  it('deploys the fetch-stream Lambda with the table and the identity pool', () => {
+    expect(
+      Testing.toHaveResourceWithProperties(synth, LambdaFunction.tfResourceType, {
+        functionName: 'sd-test-fetch-stream',
+        runtime: 'nodejs22.x',
+        handler: 'index.handler',
+        role: reference('aws_iam_role', 'fetch-stream/role', 'arn'),
+        environment: {
+          variables: {
+            STREAMDESK_ANSWER_TABLE: reference('aws_dynamodb_table', 'answers/table', 'name'),
+            STREAMDESK_IDENTITY_POOL_ID: reference('aws_cognito_identity_pool', 'auth/identity-pool', 'id'),
+          },
+        },
+      }),
+    ).toBe(true)
+  })
+
+  it('lets the fetch-stream Lambda only GetItem and Query the answer table (identity-shaped keys) and write its logs', () => {
+    expect(policyOf('aws_iam_role_policy', 'fetch-stream/permissions').Statement).toEqual([
+      {
+        Sid: 'WriteOwnLogs',
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: [`${reference('aws_cloudwatch_log_group', 'fetch-stream/logs', 'arn')}:*`],
+      },
+      {
+        Sid: 'ReadCallersAnswers',
+        Effect: 'Allow',
+        Action: ['dynamodb:GetItem', 'dynamodb:Query'],
+        Resource: [reference('aws_dynamodb_table', 'answers/table', 'arn')],
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['eu-west-1:*'] } },
+      },
+    ])
+  })
+
+  it('grants DynamoDB only to the chat and fetch-stream Lambdas, and only on the answer table', () => {
+    const dynamoStatements = allPolicies().flatMap(({ where, document }) =>
+      document.Statement.filter((statement) => statement.Action.some((action) => action.startsWith('dynamodb:'))).map((statement) => ({ where, statement })),
+    )
+    expect(dynamoStatements.map(({ statement }) => statement.Sid).sort()).toEqual(['ReadCallersAnswers', 'StoreFinishedAnswers'])
+    for (const { statement } of dynamoStatements) expect(statement.Resource).toEqual([reference('aws_dynamodb_table', 'answers/table', 'arn')])
+    expect(JSON.stringify(policyOf('aws_iam_role_policy', 'app-user/permissions'))).not.toContain('dynamodb')
   })
 
   it('lets the attach-policy Lambda attach policies and write its logs, nothing more', () => {
@@ -332,6 +406,7 @@ describe('StreamDesk stack', () => {
       userPoolId: reference('aws_cognito_user_pool', 'auth/user-pool', 'id'),
       identityPoolId: reference('aws_cognito_identity_pool', 'auth/identity-pool', 'id'),
       chatFunctionName: reference('aws_lambda_function', 'chat/function', 'function_name'),
+      fetchStreamFunctionName: reference('aws_lambda_function', 'fetch-stream/function', 'function_name'),
       models: config.models.map(({ id, label }) => ({ id, label })),
     })
     // What Terraform prints after an apply is exactly what the app accepts.
@@ -342,11 +417,14 @@ describe('StreamDesk stack', () => {
       .replace(/\$\{data\.aws_iot_endpoint\.[^}]+\.endpoint_address\}/, 'a1b2c3d4e5f6g7-ats.iot.eu-west-1.amazonaws.com')
       .replace(/\$\{aws_lambda_function\.chat[^}]+\.function_name\}/, 'sd-test-chat')
       .replace(/\$\{aws_lambda_function\.realtime[^}]+\.function_name\}/, 'sd-test-attach-policy')
+      .replace(/\$\{aws_lambda_function\.answers[^}]+\.function_name\}/, 'sd-test-fetch-stream')
     expect(parseCloudConfig(applied)).toMatchObject({ ok: true })
     expect(Object.keys(tf.output).sort()).toEqual(
       [
+        'answer_table_name',
         'attach_policy_function_name',
         'chat_function_name',
+        'fetch_stream_function_name',
         'identity_pool_id',
         'iot_endpoint',
         'region',
