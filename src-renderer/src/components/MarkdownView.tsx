@@ -71,45 +71,49 @@ const BlockView = memo(
 const MAX_INLINE_PIECES = 6
 
 /**
- * A block rendered in pieces: the frame (e.g. `<p></p>`) once, then one span per piece in its innermost element.
- * Sealed pieces never change, so a frame only rewrites the last span. Code pieces end at line ends, so they are
- * always blocks, seamlessly.
+ * A block rendered in pieces: the frame (e.g. `<p></p>`) once, then one element per piece in its innermost
+ * element. Sealed pieces never change, so a frame only rewrites the last one. Code pieces end at line ends, so they
+ * are always blocks, seamlessly; a table's pieces are row groups, one `<tbody>` each.
  */
 function PiecedBlockView({ pieced }: { pieced: PiecedHtml }) {
   const root = useRef<HTMLDivElement>(null)
-  const shown = useRef<{ frame: string; container: Element; spans: HTMLSpanElement[]; html: string[] }>(undefined)
+  const shown = useRef<{ frame: string; container: Element; pieces: HTMLElement[]; html: string[] }>(undefined)
 
   useLayoutEffect(() => {
     const element = root.current!
     const frame = pieced.open + pieced.close
+    const isTable = pieced.kind === 'table'
     if (shown.current?.frame !== frame) {
       element.innerHTML = frame
-      shown.current = { frame, container: innermostLastElement(element), spans: [], html: [] }
+      const container = isTable ? element.querySelector('table')! : innermostLastElement(element)
+      shown.current = { frame, container, pieces: [], html: [] }
     }
     const state = shown.current
-    const asBlocks = pieced.kind === 'fence' || pieced.pieces.length > MAX_INLINE_PIECES
-    state.container.classList.toggle('md-block-pieces', asBlocks)
-    state.container.classList.toggle('md-text-pieces', asBlocks && pieced.kind === 'paragraph')
+    if (!isTable) {
+      const asBlocks = pieced.kind === 'fence' || pieced.pieces.length > MAX_INLINE_PIECES
+      state.container.classList.toggle('md-block-pieces', asBlocks)
+      state.container.classList.toggle('md-text-pieces', asBlocks && pieced.kind === 'paragraph')
+    }
     pieced.pieces.forEach((html, i) => {
       if (state.html[i] === html) return
-      let span = state.spans[i]
-      if (!span) {
-        span = document.createElement('span')
-        span.className = 'md-piece'
-        state.container.append(span)
-        state.spans[i] = span
+      let piece = state.pieces[i]
+      if (!piece) {
+        piece = document.createElement(isTable ? 'tbody' : 'span')
+        if (!isTable) piece.className = 'md-piece'
+        state.container.append(piece)
+        state.pieces[i] = piece
       }
-      span.innerHTML = html
+      piece.innerHTML = html
       state.html[i] = html
     })
-    for (const span of state.spans.splice(pieced.pieces.length)) span.remove()
+    for (const piece of state.pieces.splice(pieced.pieces.length)) piece.remove()
     state.html.length = pieced.pieces.length
   }, [pieced])
 
   return <div className="md-block" ref={root} />
 }
 
-/** Where a frame's content goes: `<p>` for a paragraph, `<code>` inside a fence's wrapper. */
+/** Where a frame's pieces go: `<p>` for a paragraph, `<code>` inside a fence's wrapper. */
 function innermostLastElement(element: Element): Element {
   let innermost = element
   while (innermost.lastElementChild) innermost = innermost.lastElementChild

@@ -23,7 +23,12 @@ export interface RenderedBlock {
 export type TopLevelBlock =
   | { start: number; kind: 'paragraph'; content: string }
   | { start: number; kind: 'fence'; content: string; info: string }
+  /** `head`: the header and delimiter rows; `content`: the body rows. */
+  | { start: number; kind: 'table'; content: string; head: string }
   | { start: number; kind: 'other' }
+
+/** The blocks that grow long while they stream and render in pieces (see sealed-pieces.ts). */
+export type PieceableBlock = TopLevelBlock & { kind: 'paragraph' | 'fence' | 'table' }
 
 /** A block's HTML as `open + pieces.join('') + close`. */
 export interface PiecesFrame {
@@ -49,9 +54,12 @@ export interface MarkdownEngine {
    */
   topLevelBlocks(source: string, env?: Env): TopLevelBlock[]
   /** The HTML around a block's content; its content renders in pieces with `renderPiece`. */
-  frameOf(block: TopLevelBlock & { kind: 'paragraph' | 'fence' }): PiecesFrame
-  /** A slice of a paragraph's inline content, or of a fence's code. */
-  renderPiece(kind: 'paragraph' | 'fence', text: string, env: Env): RenderedPiece
+  frameOf(block: PieceableBlock): PiecesFrame
+  /**
+   * A slice of a paragraph's inline content, of a fence's code, or of a table's body rows (then the `<tr>`s of
+   * its `<tbody>`: a table's pieces are row groups).
+   */
+  renderPiece(block: PieceableBlock, text: string, env: Env): RenderedPiece
   /** Whether a final fence with this language and code gets highlighted (huge code is not worth a long task). */
   highlights(info: string, code: string): boolean
 }
@@ -72,6 +80,18 @@ export function createMarkdownEngine(labels: CodeBlockLabels = defaultCodeBlockL
     const token = tokens[idx]!
     token.attrSet('target', '_blank')
     token.attrSet('rel', 'noreferrer noopener')
+    return self.renderToken(tokens, idx, options)
+  }
+
+  // markdown-it aligns table cells with a style attribute, which the CSP (style-src 'self') refuses, one report per
+  // cell: a class carries the alignment instead (styles/markdown.css).
+  md.renderer.rules.th_open = md.renderer.rules.td_open = (tokens, idx, options, _env, self) => {
+    const token = tokens[idx]!
+    const align = /text-align:(left|right|center)/.exec(String(token.attrGet('style') ?? ''))?.[1]
+    if (align) {
+      token.attrs = token.attrs?.filter(([name]) => name !== 'style') ?? null
+      token.attrJoin("class", `md-align-${align}`)
+    }
     return self.renderToken(tokens, idx, options)
   }
 
@@ -109,12 +129,24 @@ export function createMarkdownEngine(labels: CodeBlockLabels = defaultCodeBlockL
         const start = lineStarts[token.map[0]]!
         if (token.type === 'paragraph_open') blocks.push({ start, kind: 'paragraph', content: tokens[i + 1]!.content })
         else if (token.type === 'fence') blocks.push({ start, kind: 'fence', content: token.content, info: token.info })
-        else blocks.push({ start, kind: 'other' })
+        else if (token.type === 'table_open') {
+          // A table's first two lines are its header and delimiter rows; the body rows follow, up to its map's end.
+          const [first, end] = token.map
+          const bodyStart = lineStarts[first + 2] ?? source.length
+          const bodyEnd = lineStarts[end] ?? source.length
+          blocks.push({ start, kind: 'table', head: source.slice(start, bodyStart), content: source.slice(bodyStart, bodyEnd) })
+        } else blocks.push({ start, kind: 'other' })
       })
       return blocks
     },
     frameOf(block) {
       if (block.kind === 'paragraph') return { open: '<p>', close: '</p>\n' }
+      if (block.kind === 'table') {
+        // A table without body rows renders without a <tbody>: exactly the frame its row groups go into.
+        const empty = md.render(block.head, {})
+        const at = empty.lastIndexOf('</table>')
+        return { open: empty.slice(0, at), close: empty.slice(at) }
+      }
       // The fence rule's own output around empty code: its code is exactly where the escaped content goes.
       const token = new MarkdownIt.Token('fence', 'code', 0)
       token.info = block.info
@@ -122,8 +154,15 @@ export function createMarkdownEngine(labels: CodeBlockLabels = defaultCodeBlockL
       const at = empty.lastIndexOf('</code></pre>')
       return { open: empty.slice(0, at), close: empty.slice(at) }
     },
-    renderPiece(kind, text, env) {
-      if (kind === 'fence') return { html: escapeHtml(text), sealable: true }
+    renderPiece(block, text, env) {
+      if (block.kind === 'fence') return { html: escapeHtml(text), sealable: true }
+      if (block.kind === 'table') {
+        // The rows rendered under the table's own header, so they get its column count and alignments.
+        const html = md.render(block.head + text, env)
+        const from = html.indexOf(TBODY_OPEN)
+        const rows = from === -1 ? '' : html.slice(from + TBODY_OPEN.length, html.lastIndexOf(TBODY_CLOSE))
+        return { html: rows, sealable: true }
+      }
       const tokens = md.parseInline(text, env)
       const children = tokens[0]?.children ?? []
       return {
@@ -133,6 +172,14 @@ export function createMarkdownEngine(labels: CodeBlockLabels = defaultCodeBlockL
     },
     highlights,
   }
+}
+
+const TBODY_OPEN = '<tbody>\n'
+const TBODY_CLOSE = '</tbody>\n'
+
+/** A table piece (its rows) as markdown-it writes a table body. */
+export function tableBodyHtml(rows: string): string {
+  return rows ? TBODY_OPEN + rows + TBODY_CLOSE : ''
 }
 
 function lineStartOffsets(source: string): number[] {

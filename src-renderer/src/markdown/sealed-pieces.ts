@@ -1,16 +1,17 @@
 /**
- * Renders one growing block (a paragraph or a fence: the shapes a long answer streams into) in pieces, so each
+ * Renders one growing block (a paragraph, a fence or a table: the shapes a long answer streams into) in pieces, so each
  * frame renders only the text after the last sealed piece instead of the whole block.
  *
  * A piece is sealed once it is large enough and nothing after it can change how it renders: a fence's code is
- * escaped character by character, so any line boundary will do; a paragraph is cut after whitespace, and only
- * when the piece leaves no delimiter open (see `hasLiveDelimiter`). The pieces then concatenate to exactly the
- * HTML of the whole block.
+ * escaped character by character, so any line boundary will do; a table's rows render independently of each
+ * other, so it is cut after a complete row; a paragraph is cut after whitespace, and only when the piece leaves no
+ * delimiter open (see `hasLiveDelimiter`). The pieces then concatenate to exactly the HTML of the whole block (a
+ * table's as one `<tbody>` per piece, which renders the same as markdown-it's one).
  */
 import type { Env } from 'markdown-it'
-import type { MarkdownEngine, PiecesFrame, TopLevelBlock } from './markdown-engine'
+import { tableBodyHtml, type MarkdownEngine, type PieceableBlock, type PiecesFrame, type TopLevelBlock } from './markdown-engine'
 
-export type PieceableBlock = TopLevelBlock & { kind: 'paragraph' | 'fence' }
+export type { PieceableBlock }
 
 export interface PiecedHtml extends PiecesFrame {
   readonly kind: PieceableBlock['kind']
@@ -19,11 +20,11 @@ export interface PiecedHtml extends PiecesFrame {
 }
 
 export function isPieceable(block: TopLevelBlock | undefined): block is PieceableBlock {
-  return block?.kind === 'paragraph' || block?.kind === 'fence'
+  return block?.kind === 'paragraph' || block?.kind === 'fence' || block?.kind === 'table'
 }
 
-export function piecedHtml({ open, pieces, close }: PiecedHtml): string {
-  return open + pieces.join('') + close
+export function piecedHtml({ kind, open, pieces, close }: PiecedHtml): string {
+  return open + (kind === 'table' ? pieces.map(tableBodyHtml) : pieces).join('') + close
 }
 
 export class SealedPieces {
@@ -48,6 +49,7 @@ export class SealedPieces {
   continues(key: number, block: PieceableBlock): boolean {
     if (key !== this.key || block.kind !== this.block.kind) return false
     if (block.kind === 'fence' && block.info !== (this.block as { info: string }).info) return false
+    if (block.kind === 'table' && block.head !== (this.block as { head: string }).head) return false
     return block.content.startsWith(this.sealedText)
   }
 
@@ -55,7 +57,7 @@ export class SealedPieces {
     let rest = block.content.slice(this.sealedText.length)
     if (rest.length >= this.retryAt) {
       const cut = this.lastCut(rest)
-      const piece = cut > 0 ? this.engine.renderPiece(block.kind, rest.slice(0, cut), env) : undefined
+      const piece = cut > 0 ? this.engine.renderPiece(block, rest.slice(0, cut), env) : undefined
       if (piece?.sealable) {
         this.sealed.push(piece.html)
         this.sealedText += rest.slice(0, cut)
@@ -65,17 +67,18 @@ export class SealedPieces {
         this.retryAt = rest.length + this.pieceSize
       }
     }
-    const pieces = [...this.sealed, this.engine.renderPiece(block.kind, rest, env).html]
+    const pieces = [...this.sealed, this.engine.renderPiece(block, rest, env).html]
     return { ...this.frame, kind: block.kind, pieces }
   }
 
   /**
-   * The last place in `text` where a piece may end: after a newline, or in a paragraph without one in its second
+   * The last place in `text` where a piece may end: after a newline (a fence's line, a table's row), or in a
+   * paragraph without one in its second
    * half, after whitespace before a word. (Any such place renders exactly; newlines just make nicer seams.)
    */
   private lastCut(text: string): number {
     const afterNewline = text.lastIndexOf('\n', text.length - 2) + 1
-    if (this.block.kind === 'fence') return text.endsWith('\n') ? text.length : afterNewline
+    if (this.block.kind !== 'paragraph') return text.endsWith('\n') ? text.length : afterNewline
     const isCut = (at: number) => isSpace(text[at - 1]!) && !isSpace(text[at]!)
     for (let at = afterNewline; at > text.length / 2; at = text.lastIndexOf('\n', at - 2) + 1) {
       if (isCut(at)) return at
