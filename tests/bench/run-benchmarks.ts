@@ -9,6 +9,7 @@ import { measureHistory } from './history-bench'
 import { measureFlood } from './flood-bench'
 import { printTable, verdict } from './stats'
 import { startMosquitto } from '../support/mosquitto'
+import { describeBuild, ensureBuiltRenderer, measureRenderer, printRendererReport } from './renderer-bench'
 
 const mosquitto = await startMosquitto()
 try {
@@ -75,3 +76,13 @@ console.log('Relay figures exclude the coalescing window (second table) and the 
 } finally {
   await mosquitto.stop()
 }
+
+// The renderer under load (issue 7), in Debian's Chromium, last: it takes about 7 minutes (`--skip-renderer` skips
+// it; `npm run bench:renderer -- --quick` runs only its early-warning scenario).
+if (!process.argv.includes('--skip-renderer')) {
+  ensureBuiltRenderer()
+  console.log(`\nRenderer under test: ${await describeBuild()}`)
+  printRendererReport(await measureRenderer())
+}
+// aws-crt and the browsers may leave handles behind; the report is out.
+process.exit(0)

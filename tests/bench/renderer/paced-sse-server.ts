@@ -1,0 +1,183 @@
+/**
+ * An OpenAI-compatible chat-completions server for the renderer benchmark, speaking the same SSE format as
+ * tests/fixtures/fake-openai-server.ts but paced by elapsed time: delta i is due at `start + (i + 1) / rate`, and
+ * each tick sends every delta that is due (each as its own SSE event), so timer drift and a busy event loop delay
+ * deltas by at most a tick instead of slowing the whole stream down (a 5 ms setTimeout per delta, as the fixture
+ * does, runs late on every delta and the lag adds up). It records, per request, when the first and the last delta
+ * were written, in wall-clock ms (Date.now(), comparable with the page's Date.now()).
+ *
+ * It also serves the baseline page's static files under /baseline/, so that page can fetch the streams from its
+ * own origin under a `connect-src 'self'` policy.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo, Socket } from 'node:net'
+import { readFile } from 'node:fs/promises'
+import { extname, join, normalize, sep } from 'node:path'
+
+export interface StreamTiming {
+  model: string
+  requestAt: number
+  firstDeltaAt?: number
+  lastDeltaAt?: number
+  deltasSent: number
+  /** How late the latest-due delta of each write was, worst case, ms. */
+  maxLagMs: number
+  /** Writes (ticks that had deltas to send). */
+  writes: number
+  outcome?: 'completed' | 'client-disconnected'
+}
+
+export interface PacedServer {
+  /** `http://127.0.0.1:<port>/v1` */
+  baseUrl: string
+  origin: string
+  timings: StreamTiming[]
+  setScripts(scripts: Record<string, string[]>): void
+  /** Resolves once every request started so far has ended. */
+  waitForIdle(): Promise<void>
+  close(): Promise<void>
+}
+
+export interface PacedServerOptions {
+  deltasPerSecond: number
+  /** The timer period; each tick sends whatever is due. Default 5 ms. */
+  tickMs?: number
+  /** Directory served under /baseline/. */
+  staticDir?: string
+}
+
+const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' }
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+}
+
+export async function startPacedServer(options: PacedServerOptions): Promise<PacedServer> {
+  const scripts = new Map<string, string[]>()
+  const timings: StreamTiming[] = []
+  const sockets = new Set<Socket>()
+  const timers = new Set<NodeJS.Timeout>()
+  const intervalMs = 1000 / options.deltasPerSecond
+  const tickMs = options.tickMs ?? 5
+  let inFlight = 0
+  let idleWaiters: Array<() => void> = []
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' }).end(String(error))
+      else res.destroy()
+    })
+  })
+  server.on('connection', (socket) => {
+    sockets.add(socket)
+    socket.on('close', () => sockets.delete(socket))
+  })
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost')
+    if (req.method === 'GET' && url.pathname.startsWith('/baseline/') && options.staticDir) {
+      const file = normalize(join(options.staticDir, url.pathname.slice('/baseline/'.length) || 'index.html'))
+      if (!file.startsWith(options.staticDir + sep)) return void res.writeHead(403).end()
+      const body = await readFile(file).catch(() => undefined)
+      if (!body) return void res.writeHead(404).end()
+      res.writeHead(200, { 'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' })
+      return void res.end(body)
+    }
+    if (req.method === 'GET' && url.pathname === '/v1/models') {
+      const data = [...scripts.keys()].map((id) => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'bench' }))
+      return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ object: 'list', data }))
+    }
+    if (req.method !== 'POST' || url.pathname !== '/v1/chat/completions') return void res.writeHead(404).end('404 page not found')
+    const parts: Buffer[] = []
+    for await (const part of req as AsyncIterable<Buffer>) parts.push(part)
+    const body = JSON.parse(Buffer.concat(parts).toString('utf8')) as { model?: string; stream_options?: { include_usage?: boolean } }
+    const model = String(body.model ?? '')
+    const deltas = scripts.get(model)
+    if (!deltas) {
+      res.writeHead(404, { 'content-type': 'application/json' })
+      return void res.end(JSON.stringify({ error: { message: `model "${model}" not found`, type: 'api_error' } }))
+    }
+    const timing: StreamTiming = { model, requestAt: Date.now(), deltasSent: 0, maxLagMs: 0, writes: 0 }
+    timings.push(timing)
+    inFlight += 1
+    res.on('close', () => {
+      timing.outcome ??= res.writableFinished ? 'completed' : 'client-disconnected'
+      inFlight -= 1
+      if (inFlight === 0) for (const wake of idleWaiters.splice(0)) wake()
+    })
+
+    const id = `chatcmpl-bench${Math.random().toString(36).slice(2, 10)}`
+    const created = Math.floor(Date.now() / 1000)
+    const event = (fields: object) => `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, ...fields })}\n\n`
+    const choice = (delta: object, finish: string | null = null) => event({ choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] })
+
+    res.writeHead(200, SSE_HEADERS)
+    res.write(choice({ role: 'assistant', content: '' }))
+    const start = performance.now()
+    let next = 0
+    const tick = () => {
+      if (res.destroyed || res.writableEnded) return
+      const now = performance.now()
+      const due = Math.min(deltas.length, Math.floor((now - start) / intervalMs))
+      if (due > next) {
+        let out = ''
+        for (; next < due; next++) out += choice({ content: deltas[next]! })
+        const wall = Date.now()
+        timing.firstDeltaAt ??= wall
+        timing.deltasSent = next
+        timing.writes += 1
+        timing.maxLagMs = Math.max(timing.maxLagMs, now - (start + due * intervalMs))
+        if (next === deltas.length) {
+          // The write carrying the last delta is timestamped just before it; the finish and [DONE] follow at once.
+          timing.lastDeltaAt = wall
+          res.write(out)
+          res.write(choice({}, 'stop'))
+          if (body.stream_options?.include_usage) {
+            res.write(event({ choices: [], usage: { prompt_tokens: 12, completion_tokens: deltas.length, total_tokens: 12 + deltas.length } }))
+          }
+          res.end('data: [DONE]\n\n')
+          return
+        }
+        res.write(out)
+      }
+      const untilNext = start + (next + 1) * intervalMs - performance.now()
+      const timer = setTimeout(() => {
+        timers.delete(timer)
+        tick()
+      }, Math.max(0, Math.min(tickMs, untilNext)))
+      timers.add(timer)
+    }
+    tick()
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => resolve())
+  })
+  const { port } = server.address() as AddressInfo
+  const origin = `http://127.0.0.1:${port}`
+  return {
+    baseUrl: `${origin}/v1`,
+    origin,
+    timings,
+    setScripts(next) {
+      scripts.clear()
+      for (const [model, deltas] of Object.entries(next)) scripts.set(model, deltas)
+    },
+    waitForIdle: () => (inFlight === 0 ? Promise.resolve() : new Promise((resolve) => idleWaiters.push(resolve))),
+    async close() {
+      for (const timer of timers) clearTimeout(timer)
+      timers.clear()
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+      for (const socket of sockets) socket.destroy()
+      await closed
+    },
+  }
+}
+
+/** Achieved rate of one stream, deltas per second, from its first to its last delta. */
+export function achievedRate(timing: StreamTiming): number {
+  if (timing.firstDeltaAt === undefined || timing.lastDeltaAt === undefined || timing.deltasSent < 2) return NaN
+  return ((timing.deltasSent - 1) * 1000) / Math.max(1, timing.lastDeltaAt - timing.firstDeltaAt)
+}
