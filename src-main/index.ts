@@ -11,6 +11,7 @@ import { applySecurityRules } from './shell/apply-security'
 import { appOrigin } from './shell/app-origin'
 import { bridgeIpc } from './shell/ipc-bridge'
 import { createMainWindow, showWindow } from './shell/main-window'
+import { pickModelFile } from './shell/model-file-dialog'
 import { QuickAskShortcut } from './shell/quick-ask-shortcut'
 import { QuickAskWindow } from './shell/quick-ask-window'
 import { safeStorageCodec } from './shell/safe-storage-codec'
@@ -53,6 +54,7 @@ if (!app.requestSingleInstanceLock()) {
         },
         hideQuickAsk: () => quickAsk?.hide(),
         readClipboardText: () => clipboard.readText(),
+        pickModelFile: () => pickModelFile(mainWindow),
       },
     })
     bridgeIpc(core, origin)

@@ -26,6 +26,12 @@ import { createIpcRouter, type IpcRouter } from './ipc/ipc-router'
 import { ModeManager, type ModeStart } from './mode-manager'
 import type { StartRuntime } from './mode-runtime'
 import { startLocalMode } from './local-mode/start-local-mode'
+import { downloadAgentFor } from './models/download-proxy'
+import { modelsDirectory } from './models/installed-models'
+import type { CatalogModel } from './models/model-catalog'
+import { ModelDownloader } from './models/model-downloader'
+import { ModelManager } from './models/model-manager'
+import { modelFileSettingsHooks } from './models/model-file-settings'
 import { SettingsStore, type SecretCodec } from './settings/settings-store'
 
 export type AppEvents = { [E in EventChannel]: [EventContract[E]] }
@@ -40,6 +46,8 @@ export interface AppCoreOptions {
   startRuntime?: StartRuntime
   /** What only the shell can do (windows, clipboard); the browser harness supplies its own. */
   shell?: ShellActions
+  /** The models offered for download; the curated catalog unless a test serves its own. */
+  modelCatalog?: readonly CatalogModel[]
 }
 
 /** Desktop actions the core's IPC channels delegate to the shell that hosts it. */
@@ -49,6 +57,8 @@ export interface ShellActions {
   /** Hide the window whose renderer asked (quick ask). */
   hideQuickAsk(): void
   readClipboardText(): string | Promise<string>
+  /** Asks the user for a GGUF file to add (a file dialog); undefined when they cancel. */
+  pickModelFile?(): Promise<string | undefined>
 }
 
 const HEADLESS_SHELL: ShellActions = { openInMain: () => {}, hideQuickAsk: () => {}, readClipboardText: () => '' }
@@ -131,6 +141,16 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
     clock,
   })
   await modes.restart()
+  const modelFiles = new ModelManager({
+    directory: modelsDirectory(options.userDataDir),
+    downloader: new ModelDownloader({ agentFor: downloadAgentFor(() => settings.proxyUrl) }),
+    ...(options.modelCatalog ? { catalog: options.modelCatalog } : {}),
+    ...modelFileSettingsHooks(settings, (view) => events.emit('settings:changed', view)),
+    onDownloadState: (state) => events.emit('model-files:download', state),
+    onChanged: (view) => events.emit('model-files:changed', view),
+    onError: (message) => diagnostics.error(message),
+  })
+  await modelFiles.restorePartials()
   account.on('change', (state) => {
     events.emit('auth:changed', state)
     if (settings.mode === 'cloud') void modes.restart()
@@ -186,6 +206,17 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
     'window:open-in-main': (conversationId) => shell.openInMain(conversationId),
     'window:hide': () => shell.hideQuickAsk(),
     'clipboard:read-text': async () => (settings.preferences.prefillFromClipboard ? (await shell.readClipboardText()).slice(0, 20_000) : ''),
+    'model-files:list': () => modelFiles.view(),
+    'model-files:add-from-disk': async () => {
+      if (!shell.pickModelFile) throw new Error('Adding a model file needs the desktop app.')
+      const path = await shell.pickModelFile()
+      if (path) await modelFiles.addFromDisk(path)
+      return modelFiles.view()
+    },
+    'model-files:delete': async (fileName) => (await modelFiles.delete(fileName), modelFiles.view()),
+    'model-files:download': async (catalogId, downloadOptions) => (await modelFiles.download(catalogId, downloadOptions), modelFiles.view()),
+    'model-files:cancel-download': async (catalogId) => (await modelFiles.cancel(catalogId), modelFiles.view()),
+    'model-files:discard-download': async (catalogId) => (await modelFiles.discard(catalogId), modelFiles.view()),
   })
 
   return {
@@ -200,6 +231,7 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
     notify,
     async stop() {
       maintenance.stop()
+      await modelFiles.stop()
       await modes.stop()
       writer.flush()
       writer.dispose()

@@ -230,6 +230,57 @@ export interface Notice {
   message: string
 }
 
+/** A GGUF file in the app's models folder, described from its header. */
+export interface InstalledModelFile {
+  fileName: string
+  sizeBytes: number
+  /** e.g. `Q4_K_M`, from the header's file type. */
+  quantization?: string
+  /** The header's `general.name`. */
+  name?: string
+  contextLength?: number
+  /** The catalog entry this file came from, when it did. */
+  catalogId?: string
+}
+
+/** Where one catalog model's download stands. 'paused': cancelled or interrupted, with a part kept to resume. */
+export interface ModelDownloadState {
+  catalogId: string
+  status: 'downloading' | 'verifying' | 'paused' | 'failed' | 'complete'
+  receivedBytes: number
+  totalBytes: number
+  bytesPerSecond: number
+  /** Plain words for the user, when it failed. */
+  error?: { code: string; message: string }
+  /** A part file is kept, so downloading again resumes it. */
+  resumable: boolean
+}
+
+/** A model StreamDesk offers to download (the curated catalog). */
+export interface CatalogModelView {
+  id: string
+  label: string
+  sizeBytes: number
+  quantization: string
+  parameters: string
+  license: string
+  licenseUrl: string
+  contextLength: number
+  /** False when no published checksum is known, so only the size is checked. */
+  checksumVerified: boolean
+  installed: boolean
+  download?: ModelDownloadState
+}
+
+export interface ModelFilesView {
+  /** The folder the files live in (shown so the user can find them). */
+  directory: string
+  installed: InstalledModelFile[]
+  catalog: CatalogModelView[]
+  /** The catalog entry offered in one click on a first run with nothing to answer. */
+  recommendedId: string
+}
+
 export interface InvokeContract {
   'app:get-status': { args: []; result: AppStatus }
   'settings:get': { args: []; result: PublicSettings }
@@ -268,6 +319,17 @@ export interface InvokeContract {
   'window:hide': { args: []; result: void }
   /** The clipboard's text, only when the user turned on prefilling quick ask from it; '' otherwise. */
   'clipboard:read-text': { args: []; result: string }
+  /** The models folder's GGUF files and the downloadable catalog with each download's state. */
+  'model-files:list': { args: []; result: ModelFilesView }
+  /** Asks for a GGUF file (the shell's file dialog) and copies it into the models folder; it becomes a model column. */
+  'model-files:add-from-disk': { args: []; result: ModelFilesView }
+  'model-files:delete': { args: [fileName: string]; result: ModelFilesView }
+  /** Starts (or resumes) a catalog download; `select` makes it the selected model once installed (first run). */
+  'model-files:download': { args: [catalogId: string, options: { select: boolean }]; result: ModelFilesView }
+  /** Stops a download and keeps its part to resume later. */
+  'model-files:cancel-download': { args: [catalogId: string]; result: ModelFilesView }
+  /** Deletes a kept part. */
+  'model-files:discard-download': { args: [catalogId: string]; result: ModelFilesView }
 }
 
 export interface EventContract {
@@ -283,6 +345,10 @@ export interface EventContract {
   'app:open-conversation': string
   /** Quick ask was just shown: focus the input (and prefill it, when allowed). */
   'quick-ask:shown': void
+  /** A download's progress (at most ~5 a second) and every change of its status. */
+  'model-files:download': ModelDownloadState
+  /** The installed files or the catalog's states changed (a download finished, a file was added or deleted). */
+  'model-files:changed': ModelFilesView
 }
 
 export type InvokeChannel = keyof InvokeContract
@@ -324,6 +390,12 @@ export const INVOKE_CHANNELS = [
   'window:open-in-main',
   'window:hide',
   'clipboard:read-text',
+  'model-files:list',
+  'model-files:add-from-disk',
+  'model-files:delete',
+  'model-files:download',
+  'model-files:cancel-download',
+  'model-files:discard-download',
 ] as const satisfies readonly InvokeChannel[]
 
 export const EVENT_CHANNELS = [
@@ -335,6 +407,8 @@ export const EVENT_CHANNELS = [
   'settings:changed',
   'app:open-conversation',
   'quick-ask:shown',
+  'model-files:download',
+  'model-files:changed',
 ] as const satisfies readonly EventChannel[]
 
 // The compiler rejects a channel that the contract declares but the runtime lists above forget.

@@ -30,6 +30,10 @@ export interface HarnessOptions {
   startRuntime?: AppCoreOptions['startRuntime']
   /** What quick ask reads when the user allows prefilling it from the clipboard. */
   clipboardText?: string
+  /** Stands in for the file dialog of "add a model file from disk": the path it returns (undefined: cancelled). */
+  pickModelFile?: () => string | undefined
+  /** The models offered for download (a test points them at a local server). */
+  modelCatalog?: AppCoreOptions['modelCatalog']
 }
 
 export interface Harness {
@@ -64,8 +68,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       openInMain: (conversationId) => events?.emit('app:open-conversation', conversationId),
       hideQuickAsk: () => {},
       readClipboardText: () => options.clipboardText ?? '',
+      pickModelFile: async () => options.pickModelFile?.(),
     },
     ...(options.startRuntime ? { startRuntime: options.startRuntime } : {}),
+    ...(options.modelCatalog ? { modelCatalog: options.modelCatalog } : {}),
   })
   events = core.events
   const bridge = await bundleBridge()

@@ -23,6 +23,15 @@ const Email = z.string().trim().max(254).email('enter a valid email address')
 const Password = z.string().min(1).max(256)
 const Code = z.string().trim().regex(/^\d{4,10}$/, 'the code is the digits from the email')
 
+/** A file directly in the models folder: a plain name ending in .gguf, no folders, not hidden. */
+const ModelFileName = z
+  .string()
+  .min(6)
+  .max(255)
+  .regex(/^[^/\\\0]+$/, 'must be a file name, not a path')
+  .refine((name) => !name.startsWith('.'), 'must not start with a dot')
+  .refine((name) => name.toLowerCase().endsWith('.gguf'), 'must be a .gguf file')
+
 const ModelInputSchema = z.strictObject({
   id: z.optional(IdSchema),
   label: z.string().trim().min(1).max(80),
@@ -87,4 +96,10 @@ export const invokeArgSchemas = {
   'window:open-in-main': z.tuple([IdSchema]),
   'window:hide': z.tuple([]),
   'clipboard:read-text': z.tuple([]),
+  'model-files:list': z.tuple([]),
+  'model-files:add-from-disk': z.tuple([]),
+  'model-files:delete': z.tuple([ModelFileName]),
+  'model-files:download': z.tuple([IdSchema, z.strictObject({ select: z.boolean() })]),
+  'model-files:cancel-download': z.tuple([IdSchema]),
+  'model-files:discard-download': z.tuple([IdSchema]),
 } satisfies { [C in InvokeChannel]: z.ZodType<InvokeArgs<C>> }
