@@ -240,6 +240,36 @@ describe('conversation history in the browser harness', () => {
     expect(await page.getByTestId('jump-to-latest').isVisible()).toBe(true)
   })
 
+  it('keeps only the exchanges near the view in the DOM of a long conversation, and renders others as they come near', async () => {
+    const turns = 60
+    const userDataDir = await newUserDataDir(['beta'])
+    const store = await HistoryStore.open(join(userDataDir, 'history.sqlite'))
+    const { id } = store.createConversation('Long one')
+    for (let turn = 0; turn < turns; turn++) {
+      store.addTurn(id, `Question ${turn}`, `long-${turn}`, [{ id: 'beta', label: 'Beta' }])
+      const text = Array.from({ length: 8 }, (_, i) => `Paragraph ${i} of answer ${turn}, with **some** markup.`).join('\n\n')
+      store.finishAnswer(`long-${turn}`, 'beta', { status: 'complete', text })
+    }
+    store.close()
+    await open(userDataDir)
+    await item('Long one').getByTestId('conversation-title').click()
+    const exchange = (turn: number) => page.locator(`[data-testid="exchange"][data-turn-index="${turn}"]`)
+    await expect.poll(() => exchange(turns - 1).count()).toBe(1)
+    await expect.poll(() => exchange(turns - 1).innerText()).toContain(`answer ${turns - 1}`)
+    const rendered = await page.getByTestId('exchange').count()
+    expect(rendered).toBeLessThan(turns / 3)
+    expect(await page.locator('.exchange-placeholder').count()).toBe(turns - rendered)
+    expect(await exchange(0).count()).toBe(0)
+
+    // Scrolling to the top brings the first exchanges back, text and all.
+    await page.locator('.conversation-scroll').evaluate((scroller) => (scroller.scrollTop = 0))
+    await expect.poll(() => exchange(0).count()).toBe(1)
+    await expect.poll(() => exchange(0).innerText()).toContain('Paragraph 7 of answer 0')
+    await expect.poll(() => page.getByTestId('exchange').count()).toBeLessThan(turns / 3)
+    expect(await exchange(turns - 1).count()).toBe(1)
+    expect(pageErrors.filter((error) => error.includes('Content Security Policy'))).toEqual([])
+  })
+
   it('renames and pins, and both survive a reload', async () => {
     await open(await newUserDataDir(['beta']))
     await ask('Older conversation')

@@ -1,5 +1,6 @@
 import { useEffect, useRef } from 'react'
 import type { Exchange } from '../state/exchanges'
+import { useExchangeWindow } from '../hooks/use-exchange-window'
 import { useFollowLatest } from '../hooks/use-follow-latest'
 import { useStrings } from '../i18n'
 import { ExchangeView } from './ExchangeView'
@@ -17,6 +18,7 @@ interface ConversationViewProps {
 export function ConversationView({ exchanges, onStop, onContinue, scrollTo }: ConversationViewProps) {
   const t = useStrings()
   const { scrollRef, contentRef, showJump, jumpToLatest, holdAt } = useFollowLatest()
+  const exchangeWindow = useExchangeWindow(scrollRef, exchanges.length, scrollTo?.turnIndex)
 
   // A new prompt means the user wants to see its answers, wherever they had scrolled to.
   const shownCount = useRef(exchanges.length)
@@ -48,9 +50,27 @@ export function ConversationView({ exchanges, onStop, onContinue, scrollTo }: Co
               <p>{t.emptyConversation.body}</p>
             </div>
           ) : (
-            exchanges.map((exchange, index) => (
-              <ExchangeView key={exchange.id} exchange={exchange} turnIndex={index} onStop={onStop} onContinue={onContinue} />
-            ))
+            exchanges.map((exchange, index) =>
+              exchangeWindow.isRendered(index) ? (
+                <ExchangeView
+                  key={exchange.id}
+                  ref={exchangeWindow.slotRef(index)}
+                  exchange={exchange}
+                  turnIndex={index}
+                  onStop={onStop}
+                  onContinue={onContinue}
+                />
+              ) : (
+                <div
+                  key={exchange.id}
+                  ref={exchangeWindow.slotRef(index)}
+                  className="exchange-placeholder"
+                  data-placeholder=""
+                  data-turn-index={index}
+                  style={{ height: exchangeWindow.placeholderHeight(index) }}
+                />
+              ),
+            )
           )}
         </div>
       </div>

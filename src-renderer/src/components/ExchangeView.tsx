@@ -1,4 +1,4 @@
-import { memo } from 'react'
+import { memo, type Ref } from 'react'
 import type { Exchange } from '../state/exchanges'
 import { useStrings } from '../i18n'
 import { ModelColumn, StoredModelColumn } from './ModelColumn'
@@ -9,14 +9,15 @@ interface ExchangeViewProps {
   turnIndex: number
   onStop(streamId: string, modelId: string): void
   onContinue(modelId: string, label: string): void
+  ref?: Ref<HTMLElement>
 }
 
 /** The user's prompt, then one column per model that answered it: live from the stream store, or as stored. */
-export const ExchangeView = memo(function ExchangeView({ exchange, turnIndex, onStop, onContinue }: ExchangeViewProps) {
+export const ExchangeView = memo(function ExchangeView({ exchange, turnIndex, onStop, onContinue, ref }: ExchangeViewProps) {
   const t = useStrings()
   const { streamId, models, stored } = exchange
   return (
-    <article className="exchange" data-testid="exchange" data-turn-index={turnIndex} data-stored={stored ? 'true' : undefined}>
+    <article ref={ref} className="exchange" data-testid="exchange" data-turn-index={turnIndex} data-stored={stored ? 'true' : undefined}>
       <div className="prompt-bubble">
         <span className="visually-hidden">{t.you}: </span>
         {exchange.prompt}
