@@ -34,6 +34,7 @@ beforeAll(async () => {
     slow: { kind: 'answer', deltas: splitIntoDeltas(LONG), intervalMs: 40 },
     locked: { kind: 'http-error', status: 401, body: { error: { message: 'Invalid API key provided.' } } },
     table: { kind: 'answer', deltas: TABLE_DELTAS, intervalMs: 3 },
+    lines: { kind: 'answer', deltas: Array.from({ length: 300 }, (_, i) => `Line ${i} of a long answer.\n\n`), intervalMs: 25 },
     hostile: {
       kind: 'answer',
       deltas: splitIntoDeltas('Look: <img src=x onerror="window.__pwned=1"> <script>window.__pwned=2</script> [click](javascript:window.__pwned=3) end'),
@@ -90,6 +91,34 @@ describe('StreamDesk in the browser harness', () => {
     expect(openAi.requests.filter((r) => JSON.stringify(r.messages).includes('Introduce yourselves')).map((r) => r.model).sort()).toEqual(['alpha', 'beta'])
     await expect.poll(() => alphaText.locator('pre code .hljs-keyword').count()).toBeGreaterThan(0)
     expect(pageErrors).toEqual([])
+  })
+
+  it('follows the stream at the bottom, stops when the user scrolls up, and jumps back to the latest', async () => {
+    await open(['lines'])
+    await ask('Many lines, please')
+    const scroller = page.locator('.conversation-scroll')
+    const metrics = () => scroller.evaluate((s) => ({ top: s.scrollTop, height: s.scrollHeight, distance: s.scrollHeight - s.scrollTop - s.clientHeight }))
+    await expect.poll(async () => (await metrics()).height, { timeout: 15_000 }).toBeGreaterThan(2_000)
+    // Following: at the bottom while the text grows.
+    expect((await metrics()).distance).toBeLessThanOrEqual(8)
+    expect(await page.getByTestId('jump-to-latest').count()).toBe(0)
+
+    // The user scrolls up: the view stays where they put it while the answer keeps growing.
+    const box = (await scroller.boundingBox())!
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2)
+    await page.mouse.wheel(0, -800)
+    await expect.poll(() => page.getByTestId('jump-to-latest').isVisible()).toBe(true)
+    const held = await metrics()
+    await expect.poll(async () => (await metrics()).height).toBeGreaterThan(held.height + 200)
+    expect(Math.abs((await metrics()).top - held.top)).toBeLessThanOrEqual(2)
+
+    // Jump to latest: at the bottom again, and following to the end.
+    await page.getByTestId('jump-to-latest').click()
+    expect((await metrics()).distance).toBeLessThanOrEqual(8)
+    await expect.poll(() => page.getByTestId('jump-to-latest').count()).toBe(0)
+    await expect.poll(() => column('lines').getAttribute('data-status'), { timeout: 20_000 }).toBe('complete')
+    await expect.poll(() => column('lines').getByTestId('column-text').innerText()).toContain('Line 299 of a long answer.')
+    expect((await metrics()).distance).toBeLessThanOrEqual(8)
   })
 
   it('stops one column while the other finishes', async () => {
