@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto'
 import { readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
+import { checkGgufHeader } from './gguf-header'
 
 export interface InstalledModel {
   /** Stable id derived from the file name, valid as a model id (1–128 of A-Z a-z 0-9 _ . : -). */
@@ -49,6 +50,8 @@ const IGNORED_KEYS = ['tokenizer.ggml.tokens', 'tokenizer.ggml.scores', 'tokeniz
 
 /** Describes one GGUF file from its header; throws if it is not a readable GGUF file (use it to check a file the user adds). */
 export async function readInstalledModel(path: string, fileName = path.split(/[\\/]/).pop() ?? path): Promise<InstalledModel> {
+  // node-llama-cpp's header reader does not finish on some non-GGUF input, and reads past a truncated file's end.
+  await checkGgufHeader(path)
   const { readGgufFileInfo, GgufFileType } = await import('node-llama-cpp')
   const [info, stats] = await Promise.all([
     readGgufFileInfo(path, { readTensorInfo: false, ignoreKeys: IGNORED_KEYS, logWarnings: false, sourceType: 'filesystem' }),
