@@ -1,0 +1,57 @@
+/**
+ * A GGUF file as a StreamDesk model: the `ModelProvider` that the chat handler streams like any other column.
+ * Generation happens in the host's worker thread; this adapter turns the worker's events into model events and
+ * puts the context guard's note (see `context-guard.ts`) in front of an answer whose oldest turns were left out.
+ */
+import type { ModelEvent, ModelProvider } from '../../model-provider'
+import { stripTrimNote, trimNote } from './context-guard'
+import type { LlamaCppHost } from './llama-cpp-host'
+import type { GenerationOptions } from './worker-protocol'
+
+export interface LlamaCppProviderOptions {
+  host: LlamaCppHost
+  modelPath: string
+  /** Longest answer, in tokens. Default 1024. */
+  maxTokens?: number
+  /** Context to allocate per answer (capped by the model's training context). Default 4096. */
+  maxContextSize?: number
+  /** Default 0.7; 0 is greedy decoding (deterministic, used by tests and the bench). */
+  temperature?: number
+  seed?: number
+  /** CPU threads per answer; default: node-llama-cpp's choice for this machine. */
+  threads?: number
+}
+
+export const DEFAULT_GENERATION: Pick<GenerationOptions, 'maxTokens' | 'maxContextSize' | 'temperature'> = {
+  maxTokens: 1024,
+  maxContextSize: 4096,
+  temperature: 0.7,
+}
+
+export function createLlamaCppProvider(options: LlamaCppProviderOptions): ModelProvider {
+  const generation: GenerationOptions = {
+    maxTokens: options.maxTokens ?? DEFAULT_GENERATION.maxTokens,
+    maxContextSize: options.maxContextSize ?? DEFAULT_GENERATION.maxContextSize,
+    temperature: options.temperature ?? DEFAULT_GENERATION.temperature,
+    ...(options.seed !== undefined ? { seed: options.seed } : {}),
+    ...(options.threads !== undefined ? { threads: options.threads } : {}),
+  }
+  return {
+    async *stream({ messages, signal }): AsyncIterable<ModelEvent> {
+      const events = options.host.generate({ modelPath: options.modelPath, messages: stripTrimNote(messages), options: generation }, signal)
+      for await (const event of events) {
+        switch (event.type) {
+          case 'started':
+            if (event.droppedMessages > 0) yield { type: 'delta', text: trimNote(event.droppedMessages, event.contextSize) }
+            break
+          case 'delta':
+            yield { type: 'delta', text: event.text }
+            break
+          case 'end':
+            yield { type: 'usage', inputTokens: event.inputTokens, outputTokens: event.outputTokens }
+            break
+        }
+      }
+    },
+  }
+}

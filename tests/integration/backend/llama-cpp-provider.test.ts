@@ -1,0 +1,172 @@
+/**
+ * The embedded-model provider against a real GGUF file (the tiny fixture model written by
+ * tests/fixtures/tiny-gguf.ts) in node-llama-cpp, in its worker thread: streaming, one shared model per file,
+ * idle unloading, stop latency, the context guard and the failures a user can meet.
+ */
+import { stat, writeFile, mkdtemp } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { performance } from 'node:perf_hooks'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { readGgufFileInfo } from 'node-llama-cpp'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ModelError, type ChatMessage, type ModelEvent } from '../../../src-main/backend/model-provider'
+import { LlamaCppHost } from '../../../src-main/backend/providers/llama-cpp/llama-cpp-host'
+import { createLlamaCppProvider, type LlamaCppProviderOptions } from '../../../src-main/backend/providers/llama-cpp/llama-cpp-provider'
+import { CHATML_TEMPLATE, TINY_MODEL, tinyGgufPath } from '../../fixtures/tiny-gguf'
+
+let modelPath: string
+let host: LlamaCppHost
+const logs: string[] = []
+
+beforeAll(async () => {
+  modelPath = await tinyGgufPath()
+  host = new LlamaCppHost({ onLog: (level, message) => logs.push(`${level} ${message}`) })
+})
+afterAll(async () => {
+  await host?.dispose()
+})
+
+/** Greedy decoding on one thread: the same prompt gives the same tokens, and the 2 shared cores stay usable. */
+const provider = (options: Partial<LlamaCppProviderOptions> = {}) =>
+  createLlamaCppProvider({ host, modelPath, temperature: 0, threads: 1, maxTokens: 40, ...options })
+
+const ask = (content: string): ChatMessage[] => [{ role: 'user', content }]
+
+async function collect(events: AsyncIterable<ModelEvent>): Promise<{ deltas: string[]; usage?: ModelEvent }> {
+  const deltas: string[] = []
+  let usage: ModelEvent | undefined
+  for await (const event of events) {
+    if (event.type === 'delta') deltas.push(event.text)
+    else usage = event
+  }
+  return { deltas, usage }
+}
+
+describe('the tiny GGUF fixture', () => {
+  it('is a real GGUF v3 llama file with tokenizer metadata and a ChatML template, written once per content hash', async () => {
+    const info = await readGgufFileInfo(modelPath, { logWarnings: false })
+    expect(info.version).toBe(3)
+    expect(info.metadata.general.architecture).toBe('llama')
+    expect(info.architectureMetadata).toMatchObject({
+      context_length: TINY_MODEL.contextLength,
+      embedding_length: TINY_MODEL.embeddingLength,
+      block_count: TINY_MODEL.blockCount,
+      attention: { head_count: TINY_MODEL.headCount, head_count_kv: TINY_MODEL.headCountKv },
+    })
+    expect(info.metadata.tokenizer.ggml.model).toBe('llama')
+    expect(info.metadata.tokenizer.chat_template).toBe(CHATML_TEMPLATE)
+    expect(info.tensorInfo!.map((t) => t.name)).toEqual(expect.arrayContaining(['token_embd.weight', 'blk.1.ffn_down.weight', 'output.weight']))
+    const before = await stat(modelPath)
+    expect(await tinyGgufPath()).toBe(modelPath)
+    expect((await stat(modelPath)).mtimeMs).toBe(before.mtimeMs)
+  })
+})
+
+describe('the llama.cpp provider', () => {
+  it('streams generated tokens from the worker thread, the same tokens for the same prompt, with usage', async () => {
+    const first = await collect(provider().stream({ messages: ask('hello world'), signal: new AbortController().signal }))
+    expect(host.running).toBe(true)
+    expect(first.deltas.length).toBeGreaterThan(10)
+    expect(first.deltas.join('').trim().length).toBeGreaterThan(20)
+    expect(first.usage).toMatchObject({ type: 'usage', outputTokens: 40 })
+    expect((first.usage as { inputTokens: number }).inputTokens).toBeGreaterThan(3)
+    const second = await collect(provider().stream({ messages: ask('hello world'), signal: new AbortController().signal }))
+    expect(second.deltas.join('')).toBe(first.deltas.join(''))
+    // The chat template was the file's own: ChatML, recognised from tokenizer.chat_template.
+    expect(logs).toContain('info loaded an embedded model (chat template: ChatML)')
+  })
+
+  it('shares one loaded model between concurrent answers', async () => {
+    const loadsBefore = logs.filter((l) => l.includes('loaded an embedded model')).length
+    const signal = new AbortController().signal
+    const [a, b] = await Promise.all([
+      collect(provider().stream({ messages: ask('the river'), signal })),
+      collect(provider().stream({ messages: ask('a small stone'), signal })),
+    ])
+    expect(a.deltas.length).toBeGreaterThan(5)
+    expect(b.deltas.length).toBeGreaterThan(5)
+    expect(logs.filter((l) => l.includes('loaded an embedded model')).length).toBe(loadsBefore)
+  })
+
+  it('stops within 100 ms: the stream ends and the worker ends the generation', async () => {
+    const controller = new AbortController()
+    let deltas = 0
+    let abortedAt = 0
+    const endless = provider({ maxTokens: 100_000 })
+    for await (const event of endless.stream({ messages: ask('go on'), signal: controller.signal })) {
+      if (event.type === 'delta' && ++deltas === 10) {
+        abortedAt = performance.now()
+        controller.abort()
+      }
+    }
+    const streamEnded = performance.now() - abortedAt
+    await host.whenIdle()
+    const generationEnded = performance.now() - abortedAt
+    expect(deltas).toBe(10)
+    expect(streamEnded).toBeLessThan(100)
+    expect(generationEnded).toBeLessThan(100)
+  })
+
+  it('stops before the first token too', async () => {
+    const controller = new AbortController()
+    const started = performance.now()
+    const run = collect(provider({ maxTokens: 100_000 }).stream({ messages: ask('go'), signal: controller.signal }))
+    await sleep(1)
+    controller.abort()
+    const { deltas } = await run
+    await host.whenIdle()
+    expect(deltas.length).toBeLessThan(5)
+    expect(performance.now() - started).toBeLessThan(1000)
+  })
+
+  it('drops the oldest turns when the conversation does not fit, and says so in the answer', async () => {
+    const history: ChatMessage[] = Array.from({ length: 12 }, (_, i): ChatMessage[] => [
+      { role: 'user', content: `the river and the stone ${i}` },
+      { role: 'assistant', content: 'a quiet light over the cloud' },
+    ]).flat()
+    const messages: ChatMessage[] = [{ role: 'system', content: 'be brief' }, ...history, { role: 'user', content: 'and now?' }]
+    const result = await collect(provider({ maxContextSize: 128, maxTokens: 16 }).stream({ messages, signal: new AbortController().signal }))
+    expect(result.deltas[0]).toMatch(/^_\d+ earlier messages were left out to fit this model's context of 128 tokens\._\n\n$/)
+    expect(result.deltas.length).toBeGreaterThan(1)
+    const usage = result.usage as { inputTokens: number; outputTokens: number }
+    expect(usage.inputTokens).toBeLessThanOrEqual(128 - 16)
+    expect(usage.outputTokens).toBe(16)
+  })
+
+  it('refuses a single prompt longer than the context with a clear error', async () => {
+    const run = collect(provider({ maxContextSize: 64 }).stream({ messages: ask('the river '.repeat(200)), signal: new AbortController().signal }))
+    await expect(run).rejects.toThrow(/more than the \d+ this model's context leaves/)
+  })
+
+  it('reports a missing file and an invalid file, and keeps working afterwards', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'streamdesk-gguf-'))
+    const missing = createLlamaCppProvider({ host, modelPath: join(dir, 'nowhere.gguf') })
+    const error = await collect(missing.stream({ messages: ask('hi'), signal: new AbortController().signal })).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(ModelError)
+    expect(error).toMatchObject({ code: 'model-not-found' })
+    const junkPath = join(dir, 'junk.gguf')
+    await writeFile(junkPath, Buffer.from('GGUF this is not a model'))
+    const junk = createLlamaCppProvider({ host, modelPath: junkPath })
+    await expect(collect(junk.stream({ messages: ask('hi'), signal: new AbortController().signal }))).rejects.toMatchObject({ code: 'bad-response' })
+    const after = await collect(provider({ maxTokens: 5 }).stream({ messages: ask('hi'), signal: new AbortController().signal }))
+    expect(after.deltas.length).toBeGreaterThan(0)
+  })
+})
+
+describe('idle unloading', () => {
+  it('stops the worker (and frees the model) after the idle time, and starts again on the next request', async () => {
+    const idleHost = new LlamaCppHost({ idleUnloadMs: 150 })
+    try {
+      const quick = createLlamaCppProvider({ host: idleHost, modelPath, temperature: 0, threads: 1, maxTokens: 3 })
+      await collect(quick.stream({ messages: ask('hi'), signal: new AbortController().signal }))
+      expect(idleHost.running).toBe(true)
+      for (let i = 0; i < 50 && idleHost.running; i++) await sleep(50)
+      expect(idleHost.running).toBe(false)
+      const again = await collect(quick.stream({ messages: ask('hi'), signal: new AbortController().signal }))
+      expect(again.deltas.length).toBeGreaterThan(0)
+    } finally {
+      await idleHost.dispose()
+    }
+  })
+})
