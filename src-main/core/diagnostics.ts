@@ -43,6 +43,11 @@ export class DiagnosticsRecorder {
     this.log(`error ${message}`)
   }
 
+  /** A line for the log file that is neither an error nor a connection change (e.g. an answer recovered). */
+  note(message: string): void {
+    this.log(`note ${message}`)
+  }
+
   /** A connection status change; a return to 'connected' after having been connected counts as a reconnect. */
   connection(state: ConnectionState): void {
     if (state.status === 'connected') {

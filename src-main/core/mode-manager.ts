@@ -95,7 +95,7 @@ export class ModeManager {
     const { runtime, topicPrefix } = start
     const running: RunningMode = {
       runtime,
-      chat: this.chatFor(runtime.userId, topicPrefix, runtime.backend),
+      chat: this.chatFor(runtime.userId, topicPrefix, runtime.backend, runtime.recovery),
       connection: { mode: runtime.mode, status: 'connecting', since: this.options.clock.now() },
       subscribed: false,
     }
@@ -109,6 +109,8 @@ export class ModeManager {
     }
     runtime.session.on('status', (status, detail) => update(SESSION_TO_CONNECTION[status], detail))
     try {
+      // Before connecting: the persistent session delivers chunks queued for answers cut off by the last exit.
+      await running.chat.resumeOpenStreams()
       await runtime.session.connect()
       await runtime.session.subscribe(userStreamsFilter(topicPrefix, runtime.userId), (topic, payload) => running.chat.receive(topic, payload))
       running.subscribed = true
@@ -138,8 +140,19 @@ export class ModeManager {
     }
   }
 
-  private chatFor(userId: string, topicPrefix: string, backend: ModeRuntime['backend']): ChatService {
+  private chatFor(userId: string, topicPrefix: string, backend: ModeRuntime['backend'], recovery?: ModeRuntime['recovery']): ChatService {
     const { conversations, modelLabel, emitUpdates, diagnostics, clock } = this.options
-    return new ChatService({ userId, topicPrefix, backend, conversations, modelLabel, online: false, emitUpdates, diagnostics, clock })
+    return new ChatService({
+      userId,
+      topicPrefix,
+      backend,
+      conversations,
+      modelLabel,
+      online: false,
+      emitUpdates,
+      diagnostics,
+      clock,
+      ...(recovery ? { recovery } : {}),
+    })
   }
 }

@@ -1,6 +1,7 @@
 import type { AppMode } from '../shared/ipc-contract'
 import type { ModelResolver } from '../backend/model-provider'
 import type { ChatBackend } from './chat/chat-service'
+import type { StreamRecovery } from './chat/stream-recovery'
 import type { MqttSession } from './mqtt/mqtt-session'
 
 /**
@@ -13,6 +14,8 @@ export interface ModeRuntime {
   userLabel: string
   session: MqttSession
   backend: ChatBackend
+  /** Completes answers whose chunks were lost from the backend's stored copy (cloud mode only). */
+  recovery?: StreamRecovery
   close(): Promise<void>
 }
 

@@ -2,14 +2,22 @@
  * Chat orchestration in the main process: starts a prompt on the backend, takes the chunk messages the MQTT
  * session receives, validates and reorders them per model, and hands the renderer batched, in-order updates.
  * Hostile or broken input is dropped and counted here; nothing a publisher sends can throw out of `receive`.
+ *
+ * With a StreamRecovery (cloud mode), an answer that cannot complete from its chunks (a gap that stays open, a
+ * digest that does not match, silence, or an app restart mid-answer) is completed from the copy the backend kept:
+ * fetched with back-off for a bounded time, checked against its SHA-256 and against the text already shown, and
+ * appended, so the answer on screen and in history is byte-identical to the model's. If that fails it ends as
+ * incomplete, never as finished.
  */
 import { createHash, randomUUID, type Hash } from 'node:crypto'
-import { decodeChunk, type FinalMarker } from '../../protocol/stream-protocol'
+import { decodeChunk, type ChunkMessage, type FinalMarker } from '../../protocol/stream-protocol'
+import type { ArchivedAnswer } from '../../protocol/answer-archive'
 import type { ChatRequest } from '../../backend/chat-handler'
 import type { SendPromptRequest, SendPromptResult, StopStreamRequest, StreamStatus, StreamUpdate } from '../../shared/ipc-contract'
 import { ReorderBuffer } from './reorder-buffer'
 import { UpdateBatcher } from './update-batcher'
 import type { ConversationLog } from './conversation-log'
+import type { StreamRecovery } from './stream-recovery'
 import type { DiagnosticsRecorder } from '../diagnostics'
 import { systemClock, type Clock, type TimerHandle } from '../../lib/clock'
 
@@ -41,16 +49,39 @@ export interface ChatServiceOptions {
   stopGraceMs?: number
   tickMs?: number
   updateIntervalMs?: number
+  /** Completes answers from the backend's stored copy (cloud mode); without it they end incomplete. */
+  recovery?: StreamRecovery
+  /** How long a recovery keeps asking before the answer is left incomplete. */
+  recoveryBudgetMs?: number
+  /** First wait between two fetches of a recovery; it doubles up to `recoveryMaxDelayMs`. */
+  recoveryRetryMs?: number
+  recoveryMaxDelayMs?: number
 }
 
 interface ModelStream {
   readonly buffer: ReorderBuffer
   /** Of the text released so far, to check against the final marker's digest. */
   readonly textHash: Hash
+  /** Length (UTF-16 code units) of the text released so far: where a recovered copy continues. */
+  releasedChars: number
   status: StreamStatus
   lastHeardAt: number
   stalled: boolean
   stopRequestedAt?: number
+  /** The final marker, once it arrived (its digest must match a recovered copy too). */
+  final?: FinalMarker
+  /** A recovery is asking the backend for this answer. */
+  recovering: boolean
+  /** Resumed after a restart: the text so far came from history, so where the chunks continue is unknown. */
+  resumed?: ResumedChunks
+}
+
+/** A resumed answer's chunks, kept by sequence number until the final marker says which tail completes the text. */
+interface ResumedChunks {
+  since: number
+  chunks: Map<number, string>
+  heldChars: number
+  final?: FinalMarker
 }
 
 interface ActiveStream {
@@ -62,6 +93,29 @@ interface ActiveStream {
 const isOpen = (status: StreamStatus) => status === 'streaming' || status === 'queued'
 
 const RECENTLY_FINISHED_LIMIT = 1_000
+const DEFAULT_RECOVERY_BUDGET_MS = 10 * 60_000
+/** A resumed answer holds at most this much text while waiting for its final marker. */
+const MAX_RESUMED_CHARS = 4_000_000
+/** How many places a resumed answer's chunks may continue from are tried before fetching the stored copy. */
+const MAX_TAIL_CANDIDATES = 32
+
+const newModelStream = (status: StreamStatus, now: number): ModelStream => ({
+  buffer: new ReorderBuffer(),
+  textHash: createHash('sha256'),
+  releasedChars: 0,
+  status,
+  lastHeardAt: now,
+  stalled: false,
+  recovering: false,
+})
+
+interface RecoveryRun {
+  startedAt: number
+  attempts: number
+  timer?: TimerHandle
+  busy: boolean
+  lastProblem?: string
+}
 
 export class ChatService {
   private readonly active = new Map<string, ActiveStream>()
@@ -75,6 +129,8 @@ export class ChatService {
   private readonly silenceTimeoutMs: number
   private readonly stopGraceMs: number
   private readonly tickMs: number
+  private readonly recoveries = new Map<string, RecoveryRun>()
+  private disposed = false
 
   constructor(private readonly options: ChatServiceOptions) {
     this.clock = options.clock ?? systemClock
@@ -110,9 +166,7 @@ export class ChatService {
     conversations.addTurn(conversationId, request.prompt, streamId, models.map(({ id, label }) => ({ id, label: label! })))
     const status: StreamStatus = this.online ? 'streaming' : 'queued'
     const now = this.clock.now()
-    const streams = new Map(
-      request.modelIds.map((id) => [id, { buffer: new ReorderBuffer(), textHash: createHash('sha256'), status, lastHeardAt: now, stalled: false } satisfies ModelStream]),
-    )
+    const streams = new Map(request.modelIds.map((id) => [id, newModelStream(status, now)]))
     this.active.set(streamId, { models: streams })
     if (this.online) {
       await this.start(streamId, chatRequest)
@@ -157,8 +211,54 @@ export class ChatService {
     await this.options.backend.stop(request.streamId, request.modelId)
   }
 
+  /**
+   * Cloud mode, at start-up (before the session connects, so queued chunks find their stream): the answers that
+   * were still streaming when the app last stopped are followed again. Their text so far comes from history; the
+   * broker's persistent session delivers the chunks queued meanwhile, and the stored copy completes the rest.
+   * Returns how many answers are resumed.
+   */
+  async resumeOpenStreams(): Promise<number> {
+    const { recovery, conversations } = this.options
+    if (!recovery || !conversations.reopen) return 0
+    let open: Awaited<ReturnType<StreamRecovery['openStreams']>>
+    try {
+      open = await recovery.openStreams()
+    } catch (error) {
+      this.options.diagnostics.error(`could not read the open cloud streams: ${(error as Error).message}`)
+      return 0
+    }
+    let resumed = 0
+    const now = this.clock.now()
+    for (const { streamId, modelIds } of open) {
+      if (this.active.has(streamId) || this.recentlyFinished.has(streamId)) continue
+      const models = new Map<string, ModelStream>()
+      for (const modelId of modelIds) {
+        const text = conversations.reopen(streamId, modelId)
+        if (text === undefined) {
+          recovery.closed(streamId, modelId) // ended, or gone from history
+          continue
+        }
+        const model = newModelStream('streaming', now)
+        model.textHash.update(text)
+        model.releasedChars = text.length
+        model.resumed = { since: now, chunks: new Map(), heldChars: 0 }
+        // The history writer starts from the stored text, so what follows is appended to it.
+        if (text) conversations.progress(streamId, modelId, text)
+        models.set(modelId, model)
+        this.batcher.add(streamId, modelId, '', { status: 'streaming' })
+      }
+      if (models.size === 0) continue
+      this.active.set(streamId, { models })
+      this.options.diagnostics.note(`resuming ${models.size} answer(s) of stream ${streamId} after a restart`)
+      resumed += models.size
+    }
+    if (resumed > 0) this.ensureTicker()
+    return resumed
+  }
+
   private async start(streamId: string, request: ChatRequest): Promise<void> {
     this.ensureTicker()
+    this.options.recovery?.opened({ streamId, modelIds: request.models.map((m) => m.modelId) })
     try {
       await this.options.backend.start(request)
     } catch (error) {
@@ -185,6 +285,7 @@ export class ChatService {
 
     const now = this.clock.now()
     model.lastHeardAt = now
+    if (model.resumed) return this.acceptResumed(chunk, model, model.resumed)
     const outcome = model.buffer.accept(chunk, now)
     switch (outcome.kind) {
       case 'duplicate':
@@ -196,6 +297,7 @@ export class ChatService {
       case 'released':
         diagnostics.delivered()
         model.textHash.update(outcome.text)
+        model.releasedChars += outcome.text.length
         if (outcome.text) this.options.conversations.progress(chunk.streamId, chunk.modelId, outcome.text)
         if (outcome.final) return this.endVerified(chunk.streamId, chunk.modelId, model, outcome.final, outcome.text)
         this.batcher.add(chunk.streamId, chunk.modelId, outcome.text, { status: 'streaming', ...this.stallChange(model) })
@@ -203,8 +305,11 @@ export class ChatService {
   }
 
   dispose(): void {
+    this.disposed = true
     if (this.ticker !== undefined) this.clock.clearTimeout(this.ticker)
     this.ticker = undefined
+    for (const run of this.recoveries.values()) if (run.timer !== undefined) this.clock.clearTimeout(run.timer)
+    this.recoveries.clear()
     this.batcher.flush()
   }
 
@@ -213,8 +318,13 @@ export class ChatService {
    * final without a digest cannot vouch for the text, so it counts as a mismatch (every sender includes one).
    */
   private endVerified(streamId: string, modelId: string, model: ModelStream, final: FinalMarker, lastText: string): void {
-    if (model.textHash.digest('hex') !== final.sha256) {
+    model.final = final
+    if (model.textHash.copy().digest('hex') !== final.sha256) {
       this.options.diagnostics.reject('checksum-mismatch')
+      if (this.options.recovery) {
+        if (lastText) this.batcher.add(streamId, modelId, lastText, { status: 'streaming' })
+        return this.startRecovery(streamId, modelId, model)
+      }
       const message = 'The answer arrived damaged: its text does not match the checksum the model sent. It is incomplete.'
       return this.end(streamId, modelId, 'error', { code: 'incomplete', message }, final, lastText)
     }
@@ -234,6 +344,9 @@ export class ChatService {
     if (!stream || !model) return
     model.status = status
     model.stalled = false
+    model.recovering = false
+    model.resumed = undefined
+    this.options.recovery?.closed(streamId, modelId)
     this.options.conversations.finish(streamId, modelId, {
       status,
       ...(error ? { error } : {}),
@@ -280,6 +393,13 @@ export class ChatService {
         if (model.status !== 'streaming') continue
         if (model.stopRequestedAt !== undefined && now - model.stopRequestedAt >= this.stopGraceMs) {
           this.end(streamId, modelId, 'stopped')
+        } else if (model.recovering) {
+          continue // the recovery ends it, one way or the other
+        } else if (model.resumed) {
+          // Queued chunks had their chance; the stored copy completes the rest (or says it is not there yet).
+          if (now - model.resumed.since >= this.gapTimeoutMs) this.startRecovery(streamId, modelId, model)
+        } else if (now - model.lastHeardAt >= this.silenceTimeoutMs && this.options.recovery) {
+          this.startRecovery(streamId, modelId, model)
         } else if (now - model.lastHeardAt >= this.silenceTimeoutMs) {
           const seconds = Math.round(this.silenceTimeoutMs / 1000)
           this.end(streamId, modelId, 'error', { code: 'timeout', message: `Nothing arrived for ${seconds} s; the answer is incomplete.` })
@@ -290,8 +410,130 @@ export class ChatService {
           this.options.diagnostics.gap()
           this.options.diagnostics.error(`${modelId}: chunk ${gap.missingSeq} missing for ${gap.openForMs} ms`)
           this.batcher.add(streamId, modelId, '', { status: 'streaming', stalled: true })
+          if (this.options.recovery) this.startRecovery(streamId, modelId, model)
         }
       }
     }
+  }
+
+  // ---- Recovery from the backend's stored copy ------------------------------------------------------------------
+
+  /**
+   * A resumed answer's chunk. Once the final marker is in, the text is the stored prefix plus a contiguous tail of
+   * chunks ending at the final; which chunk the tail starts at is found by the digest (the broker redelivers what
+   * the previous run had not acknowledged, so it is almost always the first one held). No match: fetch the copy.
+   */
+  private acceptResumed(chunk: ChunkMessage, model: ModelStream, resumed: ResumedChunks): void {
+    const { diagnostics } = this.options
+    if (resumed.chunks.has(chunk.seq)) return diagnostics.duplicate()
+    if ((resumed.final && chunk.seq >= resumed.final.total) || resumed.heldChars + chunk.text.length > MAX_RESUMED_CHARS) {
+      return diagnostics.reject('out-of-window')
+    }
+    resumed.chunks.set(chunk.seq, chunk.text)
+    resumed.heldChars += chunk.text.length
+    if (chunk.final) resumed.final = chunk.final
+    const final = resumed.final
+    if (!final) return
+    model.final = final
+    let first = final.total
+    while (first > 0 && resumed.chunks.has(first - 1)) first -= 1
+    if (first === final.total) return // the final's own chunk is not in yet
+    for (let start = first; start < final.total && start < first + MAX_TAIL_CANDIDATES; start++) {
+      const tail: string[] = []
+      for (let seq = start; seq < final.total; seq++) tail.push(resumed.chunks.get(seq)!)
+      const rest = tail.join('')
+      if (model.textHash.copy().update(rest).digest('hex') !== final.sha256) continue
+      for (let seq = start; seq < final.total; seq++) diagnostics.delivered()
+      return this.complete(chunk.streamId, chunk.modelId, model, rest, final)
+    }
+    if (!model.recovering) this.startRecovery(chunk.streamId, chunk.modelId, model)
+  }
+
+  private startRecovery(streamId: string, modelId: string, model: ModelStream): void {
+    if (model.recovering || model.status !== 'streaming') return
+    model.recovering = true
+    if (!model.stalled) {
+      model.stalled = true
+      this.batcher.add(streamId, modelId, '', { status: 'streaming', stalled: true })
+    }
+    if (this.recoveries.has(streamId)) return // the stream's next fetch covers this model too
+    this.recoveries.set(streamId, { startedAt: this.clock.now(), attempts: 0, busy: false })
+    void this.attemptRecovery(streamId)
+  }
+
+  private async attemptRecovery(streamId: string): Promise<void> {
+    const run = this.recoveries.get(streamId)
+    const recovery = this.options.recovery
+    if (!run || !recovery || run.busy) return
+    run.busy = true
+    run.attempts += 1
+    let answers: ArchivedAnswer[] = []
+    try {
+      answers = await recovery.fetch(streamId)
+      run.lastProblem = undefined
+    } catch (error) {
+      run.lastProblem = (error as Error).message
+    }
+    run.busy = false
+    if (this.disposed || this.recoveries.get(streamId) !== run) return
+    const waiting = () => [...(this.active.get(streamId)?.models ?? [])].filter(([, m]) => m.recovering && m.status === 'streaming')
+    for (const [modelId, model] of waiting()) {
+      const answer = answers.find((a) => a.modelId === modelId)
+      if (answer) this.applyRecovered(streamId, modelId, model, answer)
+    }
+    const still = waiting()
+    if (still.length === 0) {
+      this.recoveries.delete(streamId)
+      return
+    }
+    const elapsed = this.clock.now() - run.startedAt
+    if (elapsed >= (this.options.recoveryBudgetMs ?? DEFAULT_RECOVERY_BUDGET_MS)) {
+      this.recoveries.delete(streamId)
+      const why = run.lastProblem
+        ? `the copy kept in the cloud could not be fetched (${run.lastProblem})`
+        : 'no copy of it was kept in the cloud'
+      const minutes = Math.max(1, Math.round(elapsed / 60_000))
+      const message = `Part of this answer never arrived, and ${why} within ${minutes} min. It is incomplete.`
+      for (const [modelId] of still) this.end(streamId, modelId, 'error', { code: 'incomplete', message })
+      return
+    }
+    const base = this.options.recoveryRetryMs ?? 1_000
+    const delay = Math.min(this.options.recoveryMaxDelayMs ?? 30_000, base * 2 ** (run.attempts - 1))
+    run.timer = this.clock.setTimeout(() => {
+      run.timer = undefined
+      void this.attemptRecovery(streamId)
+    }, delay)
+  }
+
+  /** Completes an answer from the stored copy, if the copy is intact and continues exactly what is shown. */
+  private applyRecovered(streamId: string, modelId: string, model: ModelStream, answer: ArchivedAnswer): void {
+    const intact = createHash('sha256').update(answer.text).digest('hex') === answer.sha256
+    const agrees = model.final?.sha256 === undefined || model.final.sha256 === answer.sha256
+    const continues =
+      answer.text.length >= model.releasedChars &&
+      createHash('sha256').update(answer.text.slice(0, model.releasedChars)).digest('hex') === model.textHash.copy().digest('hex')
+    if (!intact || !agrees || !continues) {
+      const message = 'The copy of this answer kept in the cloud does not match the text that arrived. It is incomplete.'
+      this.options.diagnostics.reject('recovered-mismatch')
+      return this.end(streamId, modelId, 'error', { code: 'incomplete', message })
+    }
+    const rest = answer.text.slice(model.releasedChars)
+    const final: FinalMarker = {
+      total: answer.chunks,
+      status: answer.status,
+      sha256: answer.sha256,
+      ...(answer.error ? { error: answer.error } : {}),
+      ...(answer.usage ? { usage: answer.usage } : {}),
+    }
+    this.options.diagnostics.note(`${modelId}: completed from the stored copy (${rest.length} characters fetched)`)
+    this.complete(streamId, modelId, model, rest, final)
+  }
+
+  /** Appends the missing `rest` (already verified) and ends the answer with the final marker's outcome. */
+  private complete(streamId: string, modelId: string, model: ModelStream, rest: string, final: FinalMarker): void {
+    model.textHash.update(rest)
+    model.releasedChars += rest.length
+    if (rest) this.options.conversations.progress(streamId, modelId, rest)
+    this.end(streamId, modelId, final.status, final.error, final, rest)
   }
 }

@@ -20,4 +20,9 @@ export interface ConversationLog {
   /** In-order text of one answer, as it arrives. */
   progress(streamId: string, modelId: string, delta: string): void
   finish(streamId: string, modelId: string, end: AnswerEnd): void
+  /**
+   * Cloud mode's resume after a restart: an answer that was marked interrupted at start-up is streaming again.
+   * Returns its text so far, or undefined when there is no such interrupted answer (it ended, or was deleted).
+   */
+  reopen?(streamId: string, modelId: string): string | undefined
 }

@@ -1,8 +1,11 @@
 /**
  * Cloud mode's runtime for the app core: the signed-in user's identity-pool credentials, the app's one MQTT
  * session to AWS IoT Core over a SigV4 WebSocket (client id = identity id; shared by every window; renewed before
- * IoT Core's 24-hour limit), and the chat Lambda as the backend. Like local mode, the session is returned
- * unconnected: the core connects it (which attaches the IoT policy first when needed) and subscribes.
+ * IoT Core's 24-hour limit), the chat Lambda as the backend, and the fetch-stream Lambda to complete answers whose
+ * chunks were lost (when the stack has one). The client id is the identity id, which the token store keeps per
+ * user, so after a restart the app resumes the same persistent session and receives the chunks queued meanwhile.
+ * Like local mode, the session is returned unconnected: the core connects it (which attaches the IoT policy first
+ * when needed) and subscribes.
  */
 import { LambdaClient } from '@aws-sdk/client-lambda'
 import type { CloudConfig } from '../../protocol/cloud-config'
@@ -16,6 +19,7 @@ import { keepConnectionRenewed } from './connection-renewal'
 import { IdentityCredentials } from './identity-credentials'
 import { iotWebSocketConnectionConfig, type IotWebSocketOptions } from './iot-connection-config'
 import { LambdaChatBackend } from './lambda-chat-backend'
+import { LambdaStreamRecovery } from './lambda-stream-recovery'
 import { connectWithIotPolicy, PolicyAttacher } from './policy-attacher'
 import type { ProxyConfig } from './proxy-settings'
 import type { TokenStore } from './token-store'
@@ -90,6 +94,9 @@ export async function startCloudMode(context: RuntimeContext, options: CloudMode
     topicPrefix: config.topicPrefix,
     identityId,
   })
+  const recovery = config.fetchStreamFunctionName
+    ? new LambdaStreamRecovery({ lambda, functionName: config.fetchStreamFunctionName, store, identityId, clock, log })
+    : undefined
 
   return {
     mode: 'cloud',
@@ -97,8 +104,10 @@ export async function startCloudMode(context: RuntimeContext, options: CloudMode
     userLabel: auth.email ?? 'Signed in',
     session,
     backend,
+    ...(recovery ? { recovery } : {}),
     async close() {
       stopRenewing()
+      await recovery?.flushed()
       try {
         await session.close()
       } finally {

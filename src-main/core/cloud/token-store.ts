@@ -1,6 +1,6 @@
 /**
  * Where cloud mode keeps what must survive a restart: the Cognito refresh token, the identity id (so the same user
- * gets the same MQTT client id) and the "IoT policy attached" flag. The Electron shell backs it with safeStorage
+ * gets the same MQTT client id), the "IoT policy attached" flag and the streams still open when the app stopped. The Electron shell backs it with safeStorage
  * (the OS keychain); the core only sees this interface.
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
@@ -20,6 +20,8 @@ export const tokenKeys = {
   refreshToken: (userPoolClientId: string) => `cognito/${userPoolClientId}/refresh-token`,
   identityId: (identityPoolId: string, userSub: string) => `identity/${identityPoolId}/${userSub}`,
   iotPolicyAttached: (identityId: string) => `iot-policy-attached/${identityId}`,
+  /** The cloud streams this app was still receiving (see LambdaStreamRecovery), resumed at the next start. */
+  openStreams: (identityId: string) => `open-streams/${identityId}`,
 }
 
 const StoredTokensSchema = z.strictObject({ version: z.literal(1), entries: z.record(z.string(), z.string()) })

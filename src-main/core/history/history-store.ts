@@ -181,6 +181,20 @@ export class HistoryStore {
     )
   }
 
+  /**
+   * An answer marked 'interrupted' at start-up goes back to 'streaming', because cloud mode resumes it (the rest
+   * comes from the broker's queued chunks or the stored copy). Returns its text so far; undefined when there is no
+   * interrupted answer for that stream and model.
+   */
+  reopenInterrupted(streamId: string, modelId: string): string | undefined {
+    return this.db.transaction((): string | undefined => {
+      const text = this.sql.interruptedText.get(streamId, modelId)
+      if (text === undefined) return undefined
+      this.sql.reopenInterrupted.run(this.now(), streamId, modelId)
+      return text
+    })()
+  }
+
   /** Answers left 'streaming' by a crash become 'interrupted' (and searchable). Call once, before streaming. */
   markInterruptedOnStartup(): number {
     return this.sql.markInterrupted.run().changes
@@ -397,6 +411,7 @@ function toAnswer(row: AnswerRow): StoredAnswer {
 }
 
 const ANSWER_BY_STREAM = `turn_id = (SELECT id FROM turns WHERE stream_id = ?) AND model_id = ? AND status = 'streaming'`
+const INTERRUPTED_ANSWER_BY_STREAM = `turn_id = (SELECT id FROM turns WHERE stream_id = ?) AND model_id = ? AND status = 'interrupted'`
 
 function prepareStatements(db: Database) {
   const statement = <P extends unknown[], R = unknown>(source: string): Statement<P, R> => db.prepare<P, R>(source)
@@ -421,6 +436,12 @@ function prepareStatements(db: Database) {
         output_tokens = ?, updated_at = ? WHERE ${ANSWER_BY_STREAM}`,
     ),
     markInterrupted: statement<[]>(`UPDATE answers SET status = 'interrupted' WHERE status = 'streaming'`),
+    interruptedText: statement<[string, string], string>(
+      `SELECT text FROM answers WHERE ${INTERRUPTED_ANSWER_BY_STREAM}`,
+    ).pluck(),
+    reopenInterrupted: statement<[number, string, string]>(
+      `UPDATE answers SET status = 'streaming', updated_at = ? WHERE ${INTERRUPTED_ANSWER_BY_STREAM}`,
+    ),
     listConversations: statement<[number, number], ConversationRow>(
       'SELECT * FROM conversations ORDER BY pinned DESC, updated_at DESC, rowid DESC LIMIT ? OFFSET ?',
     ),

@@ -46,4 +46,8 @@ export class StoredConversations implements ConversationLog {
   finish(streamId: string, modelId: string, end: AnswerEnd): void {
     this.writer.finish(streamId, modelId, end)
   }
+
+  reopen(streamId: string, modelId: string): string | undefined {
+    return this.store.reopenInterrupted(streamId, modelId)
+  }
 }

@@ -30,12 +30,14 @@ export async function startCloudCore(options: {
   certificates: TestCertificates
   clock: Clock
   modelIds: string[]
+  /** Start on this user-data folder (a restart) instead of a new one. */
+  userDataDir?: string
 }) {
   const { cloud, broker, certificates, clock } = options
   const auth = new CognitoAuth({ config: cloud.config, store: cloud.store, clock })
   await auth.signIn(USER.email, 'a password')
-  const userDataDir = await mkdtemp(join(tmpdir(), 'streamdesk-cloud-core-'))
-  await writeSettings(userDataDir, options.modelIds)
+  const userDataDir = options.userDataDir ?? (await mkdtemp(join(tmpdir(), 'streamdesk-cloud-core-')))
+  if (!options.userDataDir) await writeSettings(userDataDir, options.modelIds)
 
   let runtime: ModeRuntime | undefined
   const sessionStatuses: SessionStatus[] = []
@@ -99,6 +101,7 @@ export async function startCloudCore(options: {
   return {
     core,
     runtime,
+    userDataDir,
     auth,
     sessionStatuses,
     column,

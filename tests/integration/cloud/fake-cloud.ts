@@ -3,7 +3,9 @@
  * through aws-sdk-client-mock, and the mocked Lambda Invoke runs the real chat handler (`streamChat`) with
  * scripted models, publishing through a plain MQTT session to the local Mosquitto, which plays IoT Core's data
  * plane. Like the deployed chat Lambda, it takes the user from the "context" (here: the identity the mocked pool
- * issued), never from the event, and stops models named in the stream's retained control message.
+ * issued), never from the event, and stops models named in the stream's retained control message. Like the deployed
+ * stack, it keeps every finished answer in the answer store (DynamoDB mocked at its edge, see fake-answer-store.ts),
+ * and the mocked fetch-stream invocation runs the real fetch-stream handler with the caller's identity as context.
  */
 import { randomUUID } from 'node:crypto'
 import { mkdtemp } from 'node:fs/promises'
@@ -13,9 +15,13 @@ import { mockClient } from 'aws-sdk-client-mock'
 import { CognitoIdentityProviderClient, InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider'
 import { CognitoIdentityClient, GetCredentialsForIdentityCommand, GetIdCommand } from '@aws-sdk/client-cognito-identity'
 import { InvokeCommand, LambdaClient, type InvokeCommandInput } from '@aws-sdk/client-lambda'
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { Uint8ArrayBlobAdapter } from '@smithy/core/serde'
 import { streamChat } from '../../../src-main/backend/chat-handler'
+import { DynamoAnswerStore } from '../../../src-main/backend/answer-store'
+import { createFetchStreamHandler } from '../../../src-main/backend/lambda/fetch-stream-lambda'
 import type { ModelResolver } from '../../../src-main/backend/model-provider'
+import type { Publisher } from '../../../src-main/backend/publisher'
 import { decodeStopRequest, stopControlTopic, type CloudConfig } from '../../../src-main/protocol/cloud-config'
 import { MqttSession } from '../../../src-main/core/mqtt/mqtt-session'
 import { plainBrokerConnectionConfig } from '../../../src-main/core/mqtt/connection-config'
@@ -24,6 +30,7 @@ import { plainTextCodec } from '../../../src-main/core/settings/settings-store'
 import type { Clock } from '../../../src-main/lib/clock'
 import type { Mosquitto } from '../../support/mosquitto'
 import { CLOUD_CONFIG, fakeIdToken, USER } from '../../unit/cloud/cloud-fixtures'
+import { fakeAnswerTable, type FakeAnswerTable } from './fake-answer-store'
 
 export const cognitoIdp = mockClient(CognitoIdentityProviderClient)
 export const cognitoIdentity = mockClient(CognitoIdentityClient)
@@ -41,19 +48,33 @@ export interface FakeCloud {
   stopRequests: string[]
   /** The Lambda's own MQTT session (IoT Core's data plane here). */
   dataPlane: MqttSession
+  /** The answer store's table, as the chat Lambda left it. */
+  answerTable: FakeAnswerTable
+  /** Every event the fetch-stream Lambda received. */
+  fetchEvents: unknown[]
+  /** Resolves once every stream the chat Lambda started has ended (its answers stored and finals published). */
+  idle(): Promise<void>
   close(): Promise<void>
 }
 
 /** Sets up the mocks for one signed-in user with a fresh identity id, and the fake chat and attach-policy Lambdas. */
-export async function startFakeCloud(options: { broker: Mosquitto; models: ModelResolver; clock: Clock }): Promise<FakeCloud> {
+export async function startFakeCloud(options: {
+  broker: Mosquitto
+  models: ModelResolver
+  clock: Clock
+  /** Wraps the data-plane publisher, e.g. to drop one model's chunks on the way to the broker. */
+  decoratePublisher?: (publisher: Publisher) => Publisher
+}): Promise<FakeCloud> {
   const { broker, models, clock } = options
   const identityId = `us-east-1:${randomUUID()}`
-  const config: CloudConfig = { ...CLOUD_CONFIG, iotEndpoint: 'localhost' }
+  const config: CloudConfig = { ...CLOUD_CONFIG, iotEndpoint: 'localhost', fetchStreamFunctionName: 'streamdesk-fetch-stream' }
   const dir = await mkdtemp(join(tmpdir(), 'streamdesk-cloud-'))
   const store = new FileTokenStore(join(dir, 'cloud-session.json'), plainTextCodec)
   let issued = 0
 
   for (const mock of [cognitoIdp, cognitoIdentity, lambda]) mock.reset()
+  const answerTable = fakeAnswerTable('streamdesk-answers')
+  const answerStore = new DynamoAnswerStore({ client: new DynamoDBClient({ region: config.region }), tableName: 'streamdesk-answers', clock })
   const tokens = () => ({
     AuthenticationResult: { IdToken: fakeIdToken(clock.now() + HOUR), AccessToken: 'access', RefreshToken: 'refresh', ExpiresIn: 3600 },
   })
@@ -75,7 +96,21 @@ export async function startFakeCloud(options: { broker: Mosquitto; models: Model
   await dataPlane.connect()
   const chatEvents: unknown[] = []
   const stopRequests: string[] = []
+  const fetchEvents: unknown[] = []
   const running = new Set<Promise<unknown>>()
+  const direct: Publisher = { publish: (topic, payload) => dataPlane.publish(topic, payload) }
+  const publisher = options.decoratePublisher?.(direct) ?? direct
+  const fetchHandler = createFetchStreamHandler({ store: answerStore, identityPoolId: config.identityPoolId, log: () => {} })
+  lambda.on(InvokeCommand, { FunctionName: config.fetchStreamFunctionName }).callsFake(async (input: InvokeCommandInput) => {
+    const event: unknown = JSON.parse(new TextDecoder().decode(input.Payload as Uint8Array))
+    fetchEvents.push(event)
+    // Lambda fills in the caller's identity from the credentials that signed the request: the mocked pool's.
+    const result = await fetchHandler(event, {
+      awsRequestId: randomUUID(),
+      identity: { cognitoIdentityId: identityId, cognitoIdentityPoolId: config.identityPoolId },
+    })
+    return { StatusCode: 200, Payload: Uint8ArrayBlobAdapter.fromString(JSON.stringify(result)) }
+  })
 
   lambda.on(InvokeCommand, { FunctionName: config.attachPolicyFunctionName }).resolves({
     StatusCode: 200,
@@ -98,11 +133,12 @@ export async function startFakeCloud(options: { broker: Mosquitto; models: Model
     const done = streamChat(
       { userId: identityId, streamId: event.streamId, models: event.models },
       {
-        publisher: { publish: (topic, payload) => dataPlane.publish(topic, payload) },
+        publisher,
         models,
         topicPrefix: config.topicPrefix,
         stopSignal: (modelId) => stops.get(modelId)?.signal,
         coalescing: { windowMs: 5 },
+        archive: answerStore,
       },
     )
     running.add(done)
@@ -117,6 +153,11 @@ export async function startFakeCloud(options: { broker: Mosquitto; models: Model
     chatEvents,
     stopRequests,
     dataPlane,
+    answerTable,
+    fetchEvents,
+    async idle() {
+      await Promise.allSettled([...running])
+    },
     async close() {
       await Promise.allSettled([...running])
       await dataPlane.close()

@@ -1,0 +1,142 @@
+/**
+ * Cloud mode's StreamRecovery: the answer store's fetch-stream Lambda, invoked synchronously with the user's own
+ * identity-pool credentials (the Lambda reads the caller's identity from its context, so it can only ever return
+ * this user's answers), and a journal of the streams this app is waiting on, kept in the token store (it survives
+ * a restart, per identity) so that interrupted answers can be resumed at the next start.
+ */
+import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda'
+import { z } from 'zod'
+import { ANSWER_TTL_SECONDS, FetchStreamResultSchema, type ArchivedAnswer, type FetchStreamRequest } from '../../protocol/answer-archive'
+import { IdSchema } from '../../protocol/stream-protocol'
+import { systemClock, type Clock } from '../../lib/clock'
+import type { OpenStream, StreamRecovery } from '../chat/stream-recovery'
+import { awsErrorName } from './aws-errors'
+import { silentLog, type CloudLog } from './cloud-log'
+import { describeInvokeError } from './lambda-errors'
+import { tokenKeys, type TokenStore } from './token-store'
+
+export interface LambdaStreamRecoveryOptions {
+  lambda: LambdaClient
+  functionName: string
+  /** Where the journal of open streams is kept. */
+  store: TokenStore
+  identityId: string
+  clock?: Clock
+  log?: CloudLog
+  /** Open streams older than this are dropped from the journal: the answer store no longer has them either. */
+  maxAgeMs?: number
+}
+
+/** Journal entries kept at most (a user does not wait on more streams than this at once). */
+const MAX_OPEN_STREAMS = 200
+
+const JournalSchema = z.array(z.strictObject({ streamId: IdSchema, modelIds: z.array(IdSchema).max(64), openedAt: z.number() })).max(MAX_OPEN_STREAMS)
+type JournalEntry = z.infer<typeof JournalSchema>[number]
+
+export class LambdaStreamRecovery implements StreamRecovery {
+  private journal: Map<string, JournalEntry> | undefined
+  private loading: Promise<Map<string, JournalEntry>> | undefined
+  private writes: Promise<void> = Promise.resolve()
+  private readonly clock: Clock
+  private readonly log: CloudLog
+
+  constructor(private readonly options: LambdaStreamRecoveryOptions) {
+    this.clock = options.clock ?? systemClock
+    this.log = options.log ?? silentLog
+  }
+
+  async fetch(streamId: string): Promise<ArchivedAnswer[]> {
+    const { lambda, functionName } = this.options
+    const request: FetchStreamRequest = { streamId }
+    let result: { FunctionError?: string | undefined; Payload?: Uint8Array | undefined }
+    try {
+      result = await lambda.send(
+        new InvokeCommand({ FunctionName: functionName, InvocationType: 'RequestResponse', Payload: new TextEncoder().encode(JSON.stringify(request)) }),
+      )
+    } catch (error) {
+      this.log('fetch-stream-failed', { error: awsErrorName(error) })
+      throw new Error(describeInvokeError(error, functionName))
+    }
+    if (result.FunctionError !== undefined) {
+      this.log('fetch-stream-function-error', { functionError: result.FunctionError })
+      throw new Error(`The cloud function ${functionName} failed (${result.FunctionError}).`)
+    }
+    const parsed = FetchStreamResultSchema.safeParse(parseJson(result.Payload))
+    if (!parsed.success) throw new Error(`The cloud function ${functionName} gave an answer this app does not understand.`)
+    const answer = parsed.data
+    if (!answer.ok) throw new Error(`The cloud function ${functionName} refused: ${answer.detail.slice(0, 200)}`)
+    this.log('fetch-stream-served', { answers: answer.answers.length })
+    return answer.answers.filter((a) => a.streamId === streamId)
+  }
+
+  opened(stream: OpenStream): void {
+    void this.change((journal) => {
+      journal.set(stream.streamId, { streamId: stream.streamId, modelIds: [...stream.modelIds], openedAt: this.clock.now() })
+      while (journal.size > MAX_OPEN_STREAMS) journal.delete(journal.keys().next().value as string)
+      return true
+    })
+  }
+
+  closed(streamId: string, modelId: string): void {
+    void this.change((journal) => {
+      const entry = journal.get(streamId)
+      if (!entry?.modelIds.includes(modelId)) return false
+      entry.modelIds = entry.modelIds.filter((id) => id !== modelId)
+      if (entry.modelIds.length === 0) journal.delete(streamId)
+      return true
+    })
+  }
+
+  async openStreams(): Promise<OpenStream[]> {
+    const journal = await this.load()
+    const oldest = this.clock.now() - (this.options.maxAgeMs ?? ANSWER_TTL_SECONDS * 1000)
+    return [...journal.values()].filter((entry) => entry.openedAt >= oldest).map(({ streamId, modelIds }) => ({ streamId, modelIds: [...modelIds] }))
+  }
+
+  /** Resolves once every journal change so far is on disk (tests, and a clean shutdown). */
+  async flushed(): Promise<void> {
+    await this.writes
+  }
+
+  /** Applies `update` to the journal and saves it when it changed; in order, never throwing. */
+  private change(update: (journal: Map<string, JournalEntry>) => boolean): Promise<void> {
+    this.writes = this.writes.then(async () => {
+      try {
+        const journal = await this.load()
+        if (!update(journal)) return
+        const key = tokenKeys.openStreams(this.options.identityId)
+        if (journal.size === 0) await this.options.store.delete(key)
+        else await this.options.store.set(key, JSON.stringify([...journal.values()]))
+      } catch (error) {
+        this.log('open-streams-save-failed', { error: awsErrorName(error) })
+      }
+    })
+    return this.writes
+  }
+
+  private load(): Promise<Map<string, JournalEntry>> {
+    if (this.journal) return Promise.resolve(this.journal)
+    this.loading ??= (async () => {
+      let entries: JournalEntry[] = []
+      try {
+        const stored = await this.options.store.get(tokenKeys.openStreams(this.options.identityId))
+        const parsed = stored === undefined ? undefined : JournalSchema.safeParse(JSON.parse(stored))
+        if (parsed?.success) entries = parsed.data
+      } catch {
+        // An unreadable journal is an empty one: nothing to resume.
+      }
+      this.journal = new Map(entries.map((entry) => [entry.streamId, entry]))
+      return this.journal
+    })()
+    return this.loading
+  }
+}
+
+function parseJson(payload: Uint8Array | undefined): unknown {
+  if (!payload || payload.byteLength === 0) return undefined
+  try {
+    return JSON.parse(new TextDecoder().decode(payload))
+  } catch {
+    return undefined
+  }
+}
