@@ -3,6 +3,7 @@ import { App } from './components/App'
 import './styles/theme.css'
 import './styles/toasts.css'
 import './styles/app.css'
+import './styles/model-files.css'
 import './styles/markdown.css'
 import './styles/highlight.css'
 

@@ -22,9 +22,13 @@ export interface ModelManagerOptions {
   directory: string
   downloader?: ModelDownloader
   catalog?: readonly CatalogModel[]
+  /** The first-run offer; by default the catalog's recommended model, else its first entry. */
   recommendedId?: string
-  /** A file was downloaded or added; `select` asks to make it the selected model (the first-run offer). */
-  onInstalled?(model: InstalledModel, options: { select: boolean }): Promise<void> | void
+  /**
+   * A file was downloaded or added; `select` asks to make it the selected model (the first-run offer), `label` is
+   * the catalog's name for a download.
+   */
+  onInstalled?(model: InstalledModel, options: { select: boolean; label?: string }): Promise<void> | void
   /** A file was deleted. */
   onRemoved?(model: InstalledModel): Promise<void> | void
   onDownloadState?(state: ModelDownloadState): void
@@ -80,7 +84,7 @@ export class ModelManager {
       directory: this.directory,
       installed: installed.map((model) => toFileView(model, catalogIdOf.get(model.fileName))),
       catalog: this.catalog.map((entry) => toCatalogView(entry, names.has(entry.fileName), this.states.get(entry.id))),
-      recommendedId: this.options.recommendedId ?? RECOMMENDED_MODEL_ID,
+      recommendedId: this.options.recommendedId ?? (this.catalog.some((e) => e.id === RECOMMENDED_MODEL_ID) ? RECOMMENDED_MODEL_ID : (this.catalog[0]?.id ?? '')),
     }
   }
 
@@ -209,7 +213,7 @@ export class ModelManager {
       this.options.onError?.(`downloaded ${entry.fileName} but could not read its header: ${String(error)}`)
       return undefined
     })
-    if (model) await this.runHook(() => this.options.onInstalled?.(model, options))
+    if (model) await this.runHook(() => this.options.onInstalled?.(model, { select: options.select, label: entry.label }))
     if (!this.stopped) await this.changed()
   }
 

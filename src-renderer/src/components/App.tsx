@@ -16,6 +16,7 @@ import { SignInScreen } from './auth/SignInScreen'
 import { ConversationView } from './ConversationView'
 import { DiagnosticsPanel } from './DiagnosticsPanel'
 import { EndpointBanner } from './EndpointBanner'
+import { FirstRunModelOffer } from './FirstRunModelOffer'
 import { ModelPicker } from './ModelPicker'
 import { PromptBox } from './PromptBox'
 import { SettingsPanel } from './SettingsPanel'
@@ -136,6 +137,7 @@ export function App() {
               scrollTo={conversation.view.scrollTo}
             />
             <footer className="composer">
+              {mode === 'local' && editable && <FirstRunModelOffer noneReachable={noneReachable} />}
               {noneReachable && (
                 <EndpointBanner
                   checks={endpoints.checks!}

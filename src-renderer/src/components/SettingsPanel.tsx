@@ -3,6 +3,7 @@ import { useStrings } from '../i18n'
 import { Drawer } from './Drawer'
 import { CloudBackendSection } from './settings/CloudBackendSection'
 import { LocalModelsSection } from './settings/LocalModelsSection'
+import { ModelFilesSection } from './settings/ModelFilesSection'
 import { ModeSection } from './settings/ModeSection'
 import { PreferencesSection } from './settings/PreferencesSection'
 import { ProxySection } from './settings/ProxySection'
@@ -17,15 +18,16 @@ export function SettingsPanel({ actions, onClose }: SettingsPanelProps) {
   const t = useStrings()
   const { settings } = actions
   const cloudMode = settings?.mode === 'cloud'
-  const localModels = (
+  const localModels = [
+    <ModelFilesSection key="model-files" />,
     <LocalModelsSection
       key="local-models"
       models={settings?.models ?? []}
       cloudMode={cloudMode}
       onSave={actions.saveModel}
       onRemove={actions.removeModel}
-    />
-  )
+    />,
+  ]
   const cloud = [
     <CloudBackendSection key="cloud" cloud={settings?.cloud} onLoad={actions.setCloudConfig} />,
     <ProxySection key="proxy" hasProxy={settings?.hasProxy ?? false} onSetProxy={actions.setProxy} />,
@@ -33,7 +35,7 @@ export function SettingsPanel({ actions, onClose }: SettingsPanelProps) {
   return (
     <Drawer title={t.settings.title} testId="settings-panel" onClose={onClose}>
       {settings && <ModeSection mode={settings.mode} cloudConfigured={settings.cloud !== undefined} onSetMode={actions.setMode} />}
-      {cloudMode ? [...cloud, localModels] : [localModels, ...cloud]}
+      {cloudMode ? [...cloud, ...localModels] : [...localModels, ...cloud]}
       {settings && <PreferencesSection preferences={settings.preferences} onChange={actions.setPreferences} />}
     </Drawer>
   )

@@ -1,0 +1,179 @@
+/**
+ * Local model files end to end in Debian's Chromium through the browser harness: the settings section lists the
+ * models folder, adds a file (the harness stands in for the file dialog with a path), deletes one, downloads a
+ * catalog model from a local server with a visible progress bar, and shows failures in plain words. The first-run
+ * offer appears when no model server answers (the default Ollama models: nothing listens here).
+ */
+import { mkdtemp, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import type { Browser, Page } from 'playwright-core'
+import { startHarness, type Harness } from '../harness/harness-server'
+import { MODEL_CATALOG, type CatalogModel } from '../../src-main/core/models/model-catalog'
+import { fakeGgufBytes } from '../fixtures/fake-gguf-header'
+import { startFileServer, type FileServer } from '../fixtures/file-server'
+import { launchChromium } from '../support/browser'
+import { freePort } from '../support/free-port'
+import { openMainPage, type OpenedPage } from './harness-pages'
+
+let browser: Browser
+let server: FileServer
+
+beforeAll(async () => {
+  browser = await launchChromium()
+  server = await startFileServer(fakeGgufBytes({ name: 'Served Model', padding: 3 * 1024 * 1024 }))
+})
+afterAll(async () => {
+  await browser?.close()
+  await server?.close()
+})
+
+let harness: Harness
+let opened: OpenedPage
+let page: Page
+let dir: string
+
+const entry = (overrides: Partial<CatalogModel> = {}): CatalogModel => ({
+  ...MODEL_CATALOG[0]!,
+  id: 'served-model',
+  label: 'Served Model',
+  fileName: 'Served-Model-Q4_K_M.gguf',
+  url: server.url,
+  sizeBytes: server.body.length,
+  sha256: server.sha256,
+  ...overrides,
+})
+
+async function start(options: { catalog?: CatalogModel[]; pickModelFile?: () => string | undefined } = {}) {
+  dir = await mkdtemp(join(tmpdir(), 'streamdesk-e2e-models-'))
+  harness = await startHarness({
+    userDataDir: join(dir, 'user-data'),
+    modelCatalog: options.catalog ?? [entry()],
+    ...(options.pickModelFile ? { pickModelFile: options.pickModelFile } : {}),
+  })
+  opened = await openMainPage(browser, harness.url)
+  page = opened.page
+}
+
+async function openModelFiles() {
+  await page.getByTestId('settings-button').click()
+  await expect.poll(() => page.getByTestId('model-files').count()).toBe(1)
+  await expect.poll(() => page.getByTestId('model-files-directory').innerText()).toBe(join(dir, 'user-data', 'models'))
+}
+
+afterEach(async () => {
+  server.behaviour.trickle = undefined
+  server.behaviour.status = undefined
+  await page?.close()
+  await harness?.close()
+  expect(opened.errors).toEqual([])
+})
+
+describe('local model files in the browser harness', () => {
+  it('adds a GGUF file from disk, lists it with size and quantization, and deletes it after a confirmation', async () => {
+    let picked: string | undefined
+    await start({ pickModelFile: () => picked })
+    await openModelFiles()
+    expect(await page.getByTestId('model-file-list').locator('li').count()).toBe(0)
+
+    picked = join(dir, 'notes.txt')
+    await writeFile(picked, 'not a model at all')
+    await page.getByTestId('model-file-add').click()
+    await expect.poll(() => page.getByTestId('model-file-add-error').innerText()).toMatch(/notes\.txt is not a GGUF model file/)
+
+    picked = join(dir, 'My-Model.gguf')
+    await writeFile(picked, fakeGgufBytes({ name: 'My Model', fileType: 15, padding: 1536 * 1024 }))
+    await page.getByTestId('model-file-add').click()
+    const row = page.getByTestId('model-file-My-Model.gguf')
+    await expect.poll(() => row.count()).toBe(1)
+    expect(await page.getByTestId('model-file-add-error').count()).toBe(0)
+    expect(await row.getByTestId('model-file-quantization').innerText()).toBe('Q4_K_M')
+    expect(await row.getByTestId('model-file-size').innerText()).toBe('1.5 MB')
+    expect(await row.innerText()).toContain('My Model')
+
+    await page.getByTestId('model-file-delete-My-Model.gguf').click()
+    await page.getByTestId('model-file-confirm-delete-My-Model.gguf').click()
+    await expect.poll(() => row.count()).toBe(0)
+  })
+
+  it('downloads a recommended model with a progress bar, then lists it as installed', async () => {
+    server.behaviour.trickle = { chunkBytes: 64 * 1024, delayMs: 40 }
+    await start()
+    await openModelFiles()
+    const status = page.getByTestId('model-download-served-model')
+    expect(await status.getAttribute('data-status')).toBe('none')
+    await page.getByTestId('model-download-served-model-start').click()
+
+    await expect.poll(() => status.getAttribute('data-status')).toBe('downloading')
+    const bar = status.getByRole('progressbar')
+    await expect.poll(async () => Number(await bar.getAttribute('aria-valuenow')), { timeout: 10_000 }).toBeGreaterThan(0)
+    expect(await page.getByTestId('model-download-served-model-text').innerText()).toMatch(/ of 3\.0 MB/)
+
+    const row = page.getByTestId('model-file-Served-Model-Q4_K_M.gguf')
+    await expect.poll(() => row.count(), { timeout: 20_000 }).toBe(1)
+    expect(await row.innerText()).toContain('Served Model')
+    // Installed models leave the recommended list.
+    expect(await page.getByTestId('catalog-row-served-model').count()).toBe(0)
+  })
+
+  it('cancels a download to a paused state and resumes it', async () => {
+    server.behaviour.trickle = { chunkBytes: 64 * 1024, delayMs: 60 }
+    await start()
+    await openModelFiles()
+    const status = page.getByTestId('model-download-served-model')
+    await page.getByTestId('model-download-served-model-start').click()
+    await expect.poll(async () => Number(await status.getByRole('progressbar').getAttribute('aria-valuenow')), { timeout: 10_000 }).toBeGreaterThan(0)
+    await page.getByTestId('model-download-served-model-cancel').click()
+    await expect.poll(() => status.getAttribute('data-status')).toBe('paused')
+    expect(await page.getByTestId('model-download-served-model-text').innerText()).toMatch(/Paused at .* of 3\.0 MB/)
+
+    server.behaviour.trickle = undefined
+    await page.getByTestId('model-download-served-model-resume').click()
+    await expect.poll(() => page.getByTestId('model-file-Served-Model-Q4_K_M.gguf').count(), { timeout: 20_000 }).toBe(1)
+    expect(server.requests.at(-1)?.headers.range).toMatch(/^bytes=\d+-$/)
+  })
+
+  it('shows failures in plain words: a checksum mismatch, an HTTP error, no network', async () => {
+    const port = await freePort()
+    await start({
+      catalog: [
+        entry({ id: 'bad-checksum', label: 'Bad checksum', fileName: 'bad.gguf', sha256: '00'.repeat(32) }),
+        entry({ id: 'offline', label: 'Offline', fileName: 'offline.gguf', url: `http://127.0.0.1:${port}/model.gguf` }),
+      ],
+    })
+    await openModelFiles()
+    await page.getByTestId('model-download-bad-checksum-start').click()
+    const checksum = page.getByTestId('model-download-bad-checksum-error')
+    await expect.poll(() => checksum.count(), { timeout: 20_000 }).toBe(1)
+    expect(await checksum.getAttribute('data-code')).toBe('checksum')
+    expect(await checksum.innerText()).toMatch(/The download failed\. The downloaded file does not match its published SHA-256 checksum/)
+    // Nothing kept: only "Try again", no "Discard".
+    expect(await page.getByTestId('model-download-bad-checksum-resume').innerText()).toBe('Try again')
+    expect(await page.getByTestId('model-download-bad-checksum-discard').count()).toBe(0)
+
+    server.behaviour.status = 404
+    await page.getByTestId('model-download-bad-checksum-resume').click()
+    await expect.poll(() => checksum.getAttribute('data-code'), { timeout: 10_000 }).toBe('http')
+    expect(await checksum.innerText()).toMatch(/HTTP 404/)
+
+    await page.getByTestId('model-download-offline-start').click()
+    const offline = page.getByTestId('model-download-offline-error')
+    await expect.poll(() => offline.count(), { timeout: 10_000 }).toBe(1)
+    expect(await offline.innerText()).toMatch(/127\.0\.0\.1:\d+ refused the connection/)
+    expect(await page.getByTestId('model-file-list').locator('li').count()).toBe(0)
+  })
+
+  it('offers the recommended download on a first run when no model server answers', async () => {
+    server.behaviour.trickle = { chunkBytes: 128 * 1024, delayMs: 20 }
+    await start()
+    // The default models are Ollama's, and nothing listens on its port here.
+    await expect.poll(() => page.getByTestId('endpoint-banner').count(), { timeout: 15_000 }).toBe(1)
+    const offer = page.getByTestId('first-run-offer')
+    await expect.poll(() => offer.getAttribute('data-state')).toBe('offer')
+    expect(await offer.innerText()).toMatch(/Download Served Model \(3\.0 MB\) once/)
+    await page.getByTestId('first-run-download').click()
+    await expect.poll(() => offer.getAttribute('data-state'), { timeout: 20_000 }).toBe('ready')
+    expect(await offer.innerText()).toMatch(/Served Model is installed/)
+  })
+})
