@@ -7,7 +7,7 @@
  * One download per catalog entry at a time; a part left by an earlier run shows as 'paused' and resumes.
  */
 import { constants } from 'node:fs'
-import { copyFile, mkdir, open, rename, rm, stat } from 'node:fs/promises'
+import { copyFile, mkdir, open, rename, rm, stat, statfs } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import type { CatalogModelView, InstalledModelFile, ModelDownloadState, ModelFilesView } from '../../shared/ipc-contract'
 import { checkGgufHeader } from './gguf-header'
@@ -107,6 +107,10 @@ export class ModelManager {
     const destination = join(this.directory, fileName)
     if (await stat(destination).catch(() => undefined)) throw new ModelFileError(`A model file named ${fileName} is already installed.`)
     await mkdir(this.directory, { recursive: true })
+    const free = await statfs(this.directory).then((info) => Number(info.bavail) * Number(info.bsize)).catch(() => undefined)
+    if (free !== undefined && free < source.size) {
+      throw new ModelFileError(`Not enough disk space to copy ${fileName}: it needs ${formatBytes(source.size)}, and ${formatBytes(free)} is free.`)
+    }
     // Copied under a name the listing ignores, then renamed: the folder never shows a half-copied model.
     const temporary = `${destination}.adding`
     try {
@@ -132,7 +136,13 @@ export class ModelManager {
     const model = (await this.installed()).find((m) => m.fileName === fileName)
     const path = join(this.directory, fileName)
     if (!model && !(await stat(path).catch(() => undefined))) throw new ModelFileError(`${fileName} is not installed.`)
-    await rm(path, { force: true })
+    await rm(path, { force: true }).catch((error: unknown) => {
+      const code = (error as NodeJS.ErrnoException).code
+      if (code === 'EBUSY' || code === 'EPERM' || code === 'EACCES') {
+        throw new ModelFileError(`${fileName} cannot be deleted right now (${code}): it may be in use by an answer. Stop it and try again.`)
+      }
+      throw error
+    })
     const entry = this.catalog.find((e) => e.fileName === fileName)
     if (entry && this.states.get(entry.id)?.status === 'complete') this.states.delete(entry.id)
     if (model) await this.runHook(() => this.options.onRemoved?.(model))
