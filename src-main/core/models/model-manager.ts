@@ -153,11 +153,22 @@ export class ModelManager {
   async download(catalogId: string, options: { select: boolean } = { select: false }): Promise<void> {
     const entry = this.entry(catalogId)
     if (this.active.has(entry.id)) return
-    if (await stat(this.destinationOf(entry)).catch(() => undefined)) throw new ModelFileError(`${entry.label} is already installed.`)
+    // Reserved before the first await, so a double click cannot start two writers on the same part file.
     const controller = new AbortController()
+    let release!: () => void
+    const reserved = new Promise<void>((resolve) => (release = resolve))
+    this.active.set(entry.id, { controller, done: reserved })
+    if (await stat(this.destinationOf(entry)).catch(() => undefined)) {
+      this.active.delete(entry.id)
+      release()
+      throw new ModelFileError(`${entry.label} is already installed.`)
+    }
     const previous = this.states.get(entry.id)
     this.publish(this.state(entry, 'downloading', previous?.receivedBytes ?? 0, { resumable: false }))
-    const done = this.run(entry, controller, options).finally(() => this.active.delete(entry.id))
+    const done = this.run(entry, controller, options).finally(() => {
+      this.active.delete(entry.id)
+      release()
+    })
     this.active.set(entry.id, { controller, done })
   }
 

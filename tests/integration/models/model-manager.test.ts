@@ -202,6 +202,14 @@ describe('ModelManager', () => {
       expect((await models.view()).catalog[0]!.download).toBeUndefined()
     })
 
+    it('starts one download however often it is asked at once', async () => {
+      const models = withCatalog()
+      await Promise.all([models.download('test-model', { select: false }), models.download('test-model', { select: false })])
+      await models.settled('test-model')
+      expect(server.requests).toHaveLength(1)
+      expect(installedHooks).toHaveLength(1)
+    })
+
     it('refuses an id that is not in the catalog', async () => {
       await expect(withCatalog().download('not-there', { select: false })).rejects.toThrow(/No model "not-there"/)
     })
