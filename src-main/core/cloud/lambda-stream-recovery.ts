@@ -70,8 +70,9 @@ export class LambdaStreamRecovery implements StreamRecovery {
   }
 
   opened(stream: OpenStream): void {
+    const openedAt = this.clock.now()
     void this.change((journal) => {
-      journal.set(stream.streamId, { streamId: stream.streamId, modelIds: [...stream.modelIds], openedAt: this.clock.now() })
+      journal.set(stream.streamId, { streamId: stream.streamId, modelIds: [...stream.modelIds], openedAt })
       while (journal.size > MAX_OPEN_STREAMS) journal.delete(journal.keys().next().value as string)
       return true
     })
@@ -88,6 +89,7 @@ export class LambdaStreamRecovery implements StreamRecovery {
   }
 
   async openStreams(): Promise<OpenStream[]> {
+    await this.writes // changes made so far come first
     const journal = await this.load()
     const oldest = this.clock.now() - (this.options.maxAgeMs ?? ANSWER_TTL_SECONDS * 1000)
     return [...journal.values()].filter((entry) => entry.openedAt >= oldest).map(({ streamId, modelIds }) => ({ streamId, modelIds: [...modelIds] }))
