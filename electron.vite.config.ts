@@ -23,9 +23,16 @@ function devServerCsp(): Plugin {
 export default defineConfig({
   main: {
     build: {
-      // Native addons load their .node files by paths relative to their own package: never bundle them.
+      // Native addons load their .node files by paths relative to their own package: never bundle them
+      // (aws-crt, better-sqlite3, node-llama-cpp with its @node-llama-cpp/* binaries stay in node_modules).
       externalizeDeps: true,
-      rolldownOptions: { input: { index: resolve(root, 'src-main/index.ts') } },
+      rolldownOptions: {
+        input: {
+          index: resolve(root, 'src-main/index.ts'),
+          // The embedded-model worker thread: its own entry, out/main/llama-cpp-worker.js, next to index.js.
+          'llama-cpp-worker': resolve(root, 'src-main/backend/providers/llama-cpp/llama-cpp-worker.ts'),
+        },
+      },
     },
   },
   preload: {

@@ -47,6 +47,7 @@ if (!app.requestSingleInstanceLock()) {
       userDataDir: app.getPath('userData'),
       appVersion: app.getVersion(),
       secrets: safeStorageCodec(),
+      llamaCppWorkerPath: join(import.meta.dirname, 'llama-cpp-worker.js'),
       shell: {
         openInMain: (conversationId) => {
           quickAsk?.hide()

@@ -9,6 +9,8 @@ import { DEFAULT_TOPIC_PREFIX } from '../protocol/stream-protocol'
 import { parseCloudConfig } from '../protocol/cloud-config'
 import type { ModelResolver } from '../backend/model-provider'
 import { createOpenAiCompatibleProvider, probeOpenAiCompatible } from '../backend/providers/openai-compatible'
+import { LlamaCppHost } from '../backend/providers/llama-cpp/llama-cpp-host'
+import { createLlamaCppProvider, type LlamaCppProviderOptions } from '../backend/providers/llama-cpp/llama-cpp-provider'
 import { TypedEmitter } from '../lib/typed-emitter'
 import { systemClock, type Clock } from '../lib/clock'
 import type { ChatService } from './chat/chat-service'
@@ -27,7 +29,7 @@ import { ModeManager, type ModeStart } from './mode-manager'
 import type { StartRuntime } from './mode-runtime'
 import { startLocalMode } from './local-mode/start-local-mode'
 import { downloadAgentFor } from './models/download-proxy'
-import { modelsDirectory } from './models/installed-models'
+import { modelsDirectory, readInstalledModel } from './models/installed-models'
 import type { CatalogModel } from './models/model-catalog'
 import { ModelDownloader } from './models/model-downloader'
 import { ModelManager } from './models/model-manager'
@@ -48,6 +50,10 @@ export interface AppCoreOptions {
   shell?: ShellActions
   /** The models offered for download; the curated catalog unless a test serves its own. */
   modelCatalog?: readonly CatalogModel[]
+  /** The bundled embedded-model worker (`out/main/llama-cpp-worker.js`); from source, the host finds it itself. */
+  llamaCppWorkerPath?: string
+  /** Generation settings for embedded (GGUF) models; tests pin greedy decoding and one thread. */
+  embeddedModels?: Omit<LlamaCppProviderOptions, 'host' | 'modelPath'> & { idleUnloadMs?: number }
 }
 
 /** Desktop actions the core's IPC channels delegate to the shell that hosts it. */
@@ -94,9 +100,19 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
   const account = new CloudAccount({ settings, store: new FileTokenStore(join(options.userDataDir, 'cloud-session.json'), options.secrets), clock })
   await account.restore()
 
+  // Embedded GGUF models run in one worker thread, started on the first answer and stopped when idle.
+  const { idleUnloadMs, ...generation } = options.embeddedModels ?? {}
+  const llamaHost = new LlamaCppHost({
+    ...(options.llamaCppWorkerPath ? { workerPath: options.llamaCppWorkerPath } : {}),
+    ...(idleUnloadMs !== undefined ? { idleUnloadMs } : {}),
+    onLog: (level, message) => (level === 'error' ? diagnostics.error(`embedded model: ${message}`) : diagnostics.note(`embedded model: ${message}`)),
+  })
   const localModels: ModelResolver = {
     resolve(modelId) {
       const model = settings.resolve(modelId)
+      if (model?.provider === 'gguf') {
+        return createLlamaCppProvider({ ...generation, host: llamaHost, modelPath: join(modelsDirectory(options.userDataDir), model.file) })
+      }
       return model && createOpenAiCompatibleProvider(model)
     },
   }
@@ -191,7 +207,7 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
       if (settings.mode === 'cloud') await modes.restart()
       return settingsChanged(view)
     },
-    'models:check': (modelIds) => Promise.all(modelIds.map((id) => checkModel(settings, id))),
+    'models:check': (modelIds) => Promise.all(modelIds.map((id) => checkModel(settings, id, modelsDirectory(options.userDataDir)))),
     'chat:send': (request) => modes.chat.send(request),
     'chat:stop': (request) => modes.chat.stop(request),
     'diagnostics:get': () => diagnostics.snapshot(modes.chat.activeStreamCount),
@@ -233,6 +249,7 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
       maintenance.stop()
       await modelFiles.stop()
       await modes.stop()
+      await llamaHost.dispose()
       writer.flush()
       writer.dispose()
       history.store.close()
@@ -241,9 +258,16 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
   }
 }
 
-async function checkModel(settings: SettingsStore, modelId: string): Promise<ModelCheck> {
+async function checkModel(settings: SettingsStore, modelId: string, modelsDir: string): Promise<ModelCheck> {
   const model = settings.resolve(modelId)
   if (!model) return { modelId, reachable: false, message: `No model is configured with the id "${modelId}".` }
+  if (model.provider === 'gguf') {
+    // An embedded model is there when its file is: nothing is loaded to check it.
+    return readInstalledModel(join(modelsDir, model.file), model.file).then(
+      (installed) => ({ modelId, reachable: true, message: `${installed.fileName} is installed${installed.quantization ? ` (${installed.quantization})` : ''}.` }),
+      (error: unknown) => ({ modelId, reachable: false, message: `The model file ${model.file} cannot be used: ${error instanceof Error ? error.message : String(error)}` }),
+    )
+  }
   const result = await probeOpenAiCompatible(model)
   return { modelId, ...result }
 }

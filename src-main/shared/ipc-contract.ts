@@ -31,19 +31,27 @@ export interface AppStatus {
   notices: string[]
 }
 
-export type ProviderKind = 'openai-compatible'
+/** 'gguf': a model file in the app's models folder, run in-process by node-llama-cpp. */
+export type ProviderKind = 'openai-compatible' | 'gguf'
 
 /** A model column the user can pick, as the renderer sees it (no key). */
 export interface ModelEntry {
   id: string
   label: string
   provider: ProviderKind
+  /** '' for a 'gguf' entry. */
   baseUrl: string
+  /** The file name for a 'gguf' entry. */
   model: string
   hasApiKey: boolean
+  /** A 'gguf' entry's file in the models folder. */
+  file?: string
 }
 
-/** Create (no id) or update (id) a model entry. `apiKey`: a string sets it, null clears it, absent keeps it. */
+/**
+ * Create (no id) or update (id) a model entry. `apiKey`: a string sets it, null clears it, absent keeps it.
+ * An update of a 'gguf' entry changes only its label; GGUF entries are made from the models folder's files.
+ */
 export interface ModelInput {
   id?: string
   label: string

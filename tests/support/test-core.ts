@@ -1,7 +1,7 @@
 import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { startAppCore, type AppCore } from '../../src-main/core/app-core'
+import { startAppCore, type AppCore, type AppCoreOptions } from '../../src-main/core/app-core'
 import type { ModelResolver } from '../../src-main/backend/model-provider'
 import type { Publisher } from '../../src-main/backend/publisher'
 import { connectBrokerRuntime } from '../../src-main/core/local-mode/broker-runtime'
@@ -29,6 +29,10 @@ export interface TestCoreOptions {
   decoratePublisher?: (publisher: Publisher) => Publisher
   /** Let the core choose its runtime from settings (local or cloud mode) instead of the given broker. */
   realModes?: boolean
+  /** Runs after the default settings are written and before the core starts (e.g. to install a model file). */
+  prepareUserData?: (userDataDir: string) => Promise<void>
+  /** Embedded (GGUF) model settings for the core. */
+  embeddedModels?: AppCoreOptions['embeddedModels']
 }
 
 /** Settings naming the given models (ids double as the server's model names). */
@@ -41,11 +45,13 @@ export async function writeSettings(userDataDir: string, modelIds: string[], bas
 export async function startTestCore(options: TestCoreOptions) {
   const userDataDir = await mkdtemp(join(tmpdir(), 'streamdesk-test-'))
   await writeSettings(userDataDir, options.modelIds, options.baseUrl)
+  await options.prepareUserData?.(userDataDir)
   const { broker } = options
   const core: AppCore = await startAppCore({
     userDataDir,
     appVersion: 'test',
     secrets: plainTextCodec,
+    ...(options.embeddedModels ? { embeddedModels: options.embeddedModels } : {}),
     startRuntime: options.realModes ? undefined : (context) => {
       const withModels = { ...context, ...(options.models ? { models: options.models } : {}) }
       if (broker === 'embedded') return startLocalMode(withModels)

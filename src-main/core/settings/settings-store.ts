@@ -10,6 +10,7 @@ import { z } from 'zod'
 import { IdSchema } from '../../protocol/stream-protocol'
 import { CloudConfigSchema, type CloudConfig } from '../../protocol/cloud-config'
 import type { AppMode, AppPreferences, ModelEntry, ModelInput, PublicSettings } from '../../shared/ipc-contract'
+import { installedModelId } from '../models/installed-models'
 import { DEFAULT_QUICK_ASK_SHORTCUT } from './accelerator'
 
 export interface SecretCodec {
@@ -22,7 +23,7 @@ export interface SecretCodec {
 /** For tests and the browser harness: stores keys as they are. */
 export const plainTextCodec: SecretCodec = { encrypts: false, encrypt: (plain) => plain, decrypt: (stored) => stored }
 
-const StoredModelSchema = z.object({
+const OpenAiModelSchema = z.object({
   id: IdSchema,
   label: z.string().min(1).max(80),
   provider: z.literal('openai-compatible'),
@@ -30,7 +31,25 @@ const StoredModelSchema = z.object({
   model: z.string().min(1).max(200),
   encryptedApiKey: z.string().optional(),
 })
+
+/** A GGUF file in the app's models folder, run in-process by node-llama-cpp: a bare file name, never a path. */
+export const GgufFileNameSchema = z
+  .string()
+  .max(255)
+  .regex(/^[^/\\\0]+\.gguf$/i, 'a .gguf file name without a folder')
+  .refine((name) => !name.startsWith('.'), 'a .gguf file name without a folder')
+
+const GgufModelSchema = z.object({
+  id: IdSchema,
+  label: z.string().min(1).max(80),
+  provider: z.literal('gguf'),
+  file: GgufFileNameSchema,
+})
+
+// Settings files written before embedded models hold only OpenAI-compatible entries, which still parse as they are.
+const StoredModelSchema = z.discriminatedUnion('provider', [OpenAiModelSchema, GgufModelSchema])
 type StoredModel = z.infer<typeof StoredModelSchema>
+type StoredOpenAiModel = z.infer<typeof OpenAiModelSchema>
 
 const StoredSettingsSchema = z.object({
   version: z.literal(1),
@@ -76,11 +95,20 @@ export function defaultSettings(): StoredSettings {
 }
 
 export interface ResolvedModel {
+  provider: 'openai-compatible'
   id: string
   label: string
   baseUrl: string
   model: string
   apiKey?: string
+}
+
+/** An embedded model: `file` is in the app's models folder (`modelsDirectory(userData)`). */
+export interface ResolvedGgufModel {
+  provider: 'gguf'
+  id: string
+  label: string
+  file: string
 }
 
 export class SettingsStore {
@@ -179,22 +207,56 @@ export class SettingsStore {
   }
 
   /** The model with its key decrypted, for the main process's own use only. */
-  resolve(modelId: string): ResolvedModel | undefined {
+  resolve(modelId: string): ResolvedModel | ResolvedGgufModel | undefined {
     const stored = this.settings.models.find((m) => m.id === modelId)
     if (!stored) return undefined
+    if (stored.provider === 'gguf') return { provider: 'gguf', id: stored.id, label: stored.label, file: stored.file }
     const { id, label, baseUrl, model, encryptedApiKey } = stored
-    return { id, label, baseUrl, model, ...(encryptedApiKey ? { apiKey: this.secrets.decrypt(encryptedApiKey) } : {}) }
+    return { provider: 'openai-compatible', id, label, baseUrl, model, ...(encryptedApiKey ? { apiKey: this.secrets.decrypt(encryptedApiKey) } : {}) }
+  }
+
+  /**
+   * Adds a model column for a GGUF file in the models folder (or renames the one it has), selected with the others.
+   * Its id is `installedModelId(file)` (e.g. `gguf:qwen2.5-0.5b-instruct-q4_k_m`) unless that id is taken.
+   */
+  async saveGgufModel(input: { file: string; label: string; id?: string }): Promise<PublicSettings> {
+    const file = GgufFileNameSchema.parse(input.file)
+    const existing = this.settings.models.find((m) => m.provider === 'gguf' && m.file === file)
+    const taken = new Set(this.settings.models.map((m) => m.id))
+    const preferred = input.id ?? installedModelId(file)
+    const id = existing?.id ?? (taken.has(preferred) ? newModelId(input.label) : preferred)
+    const model: StoredModel = { id, label: input.label, provider: 'gguf', file }
+    const models = existing ? this.settings.models.map((m) => (m.id === id ? model : m)) : [...this.settings.models, model]
+    const selectedModelIds = existing ? this.settings.selectedModelIds : [...this.settings.selectedModelIds, id]
+    await this.replace({ ...this.settings, models, selectedModelIds })
+    return this.publicView()
+  }
+
+  /** Removes the columns of a GGUF file (e.g. when the file is deleted from the models folder). */
+  async removeGgufModels(file: string): Promise<PublicSettings> {
+    const ids = new Set(this.settings.models.filter((m) => m.provider === 'gguf' && m.file === file).map((m) => m.id))
+    if (ids.size === 0) return this.publicView()
+    await this.replace({
+      ...this.settings,
+      models: this.settings.models.filter((m) => !ids.has(m.id)),
+      selectedModelIds: this.settings.selectedModelIds.filter((id) => !ids.has(id)),
+    })
+    return this.publicView()
   }
 
   async saveModel(input: ModelInput): Promise<PublicSettings> {
-    const existing = input.id === undefined ? undefined : this.settings.models.find((m) => m.id === input.id)
-    if (input.id !== undefined && !existing) throw new Error(`No model with the id "${input.id}"`)
+    const found = input.id === undefined ? undefined : this.settings.models.find((m) => m.id === input.id)
+    if (input.id !== undefined && !found) throw new Error(`No model with the id "${input.id}"`)
+    // An embedded model's file is not edited here: only its label follows.
+    if (found?.provider === 'gguf') return this.saveGgufModel({ file: found.file, label: input.label })
+    if (input.provider === 'gguf') throw new Error('Embedded models are added from the models folder.')
+    const existing = found as StoredOpenAiModel | undefined
     const encryptedApiKey =
       input.apiKey === undefined ? existing?.encryptedApiKey : input.apiKey === null || input.apiKey === '' ? undefined : this.secrets.encrypt(input.apiKey)
     const model: StoredModel = {
       id: existing?.id ?? newModelId(input.label),
       label: input.label,
-      provider: input.provider,
+      provider: 'openai-compatible',
       baseUrl: input.baseUrl,
       model: input.model,
       ...(encryptedApiKey ? { encryptedApiKey } : {}),
@@ -238,7 +300,9 @@ export class SettingsStore {
   }
 }
 
-function toEntry({ id, label, provider, baseUrl, model, encryptedApiKey }: StoredModel): ModelEntry {
+function toEntry(stored: StoredModel): ModelEntry {
+  if (stored.provider === 'gguf') return { id: stored.id, label: stored.label, provider: 'gguf', baseUrl: '', model: stored.file, file: stored.file, hasApiKey: false }
+  const { id, label, provider, baseUrl, model, encryptedApiKey } = stored
   return { id, label, provider, baseUrl, model, hasApiKey: encryptedApiKey !== undefined }
 }
 

@@ -18,6 +18,12 @@ async function tempFile() {
 
 const input = { label: 'LM Studio', provider: 'openai-compatible' as const, baseUrl: 'http://127.0.0.1:1234/v1', model: 'qwen' }
 
+/** The decrypted key of a server model (embedded models have none). */
+const apiKeyOf = (store: SettingsStore, id: string) => {
+  const model = store.resolve(id)
+  return model?.provider === 'openai-compatible' ? model.apiKey : undefined
+}
+
 describe('SettingsStore', () => {
   it('starts from two local models when there is no file', async () => {
     const { file } = await tempFile()
@@ -36,14 +42,14 @@ describe('SettingsStore', () => {
     expect(JSON.stringify(view)).not.toContain('sk-secret')
     const onDisk = await readFile(file, 'utf8')
     expect(onDisk).not.toContain('sk-secret-123')
-    expect(store.resolve(added.id)?.apiKey).toBe('sk-secret-123')
+    expect(apiKeyOf(store, added.id)).toBe('sk-secret-123')
     // Reopened, the key decrypts; an edit without apiKey keeps it; null clears it.
     const reopened = await SettingsStore.open(file, reversingCodec)
-    expect(reopened.resolve(added.id)?.apiKey).toBe('sk-secret-123')
+    expect(apiKeyOf(reopened, added.id)).toBe('sk-secret-123')
     await reopened.saveModel({ ...input, id: added.id, label: 'Renamed' })
     expect(reopened.resolve(added.id)).toMatchObject({ label: 'Renamed', apiKey: 'sk-secret-123' })
     await reopened.saveModel({ ...input, id: added.id, apiKey: null })
-    expect(reopened.resolve(added.id)?.apiKey).toBeUndefined()
+    expect(apiKeyOf(reopened, added.id)).toBeUndefined()
     expect(reopened.publicView().selectedModelIds).toContain(added.id)
   })
 
@@ -104,5 +110,69 @@ describe('SettingsStore', () => {
     expect(reopened.publicView()).toMatchObject({ mode: 'cloud', selectedModelIds: ['gpt'], hasProxy: true })
     expect(reopened.proxyUrl).toBe('http://bob:pa55@proxy:8080')
     expect((await reopened.setMode('local')).selectedModelIds).toEqual(['llama3-2', 'qwen2-5'])
+  })
+
+  it('still reads a settings file written before embedded models, unchanged', async () => {
+    const { dir, file } = await tempFile()
+    // As the previous version wrote it: server models only, no `provider: 'gguf'` anywhere.
+    const before = {
+      version: 1,
+      models: [
+        { id: 'llama3-2', label: 'Llama 3.2', provider: 'openai-compatible', baseUrl: 'http://127.0.0.1:11434/v1', model: 'llama3.2' },
+        { id: 'lm', label: 'LM Studio', provider: 'openai-compatible', baseUrl: 'http://127.0.0.1:1234/v1', model: 'qwen', encryptedApiKey: reversingCodec.encrypt('sk-1') },
+      ],
+      selectedModelIds: ['lm'],
+      mode: 'local',
+      preferences: { sendKey: 'mod-enter' },
+    }
+    await writeFile(file, JSON.stringify(before))
+    const store = await SettingsStore.open(file, reversingCodec)
+    expect(store.notices).toEqual([])
+    expect(await readdir(dir)).toEqual(['settings.json'])
+    expect(store.publicView().models).toEqual([
+      { id: 'llama3-2', label: 'Llama 3.2', provider: 'openai-compatible', baseUrl: 'http://127.0.0.1:11434/v1', model: 'llama3.2', hasApiKey: false },
+      { id: 'lm', label: 'LM Studio', provider: 'openai-compatible', baseUrl: 'http://127.0.0.1:1234/v1', model: 'qwen', hasApiKey: true },
+    ])
+    expect(store.publicView().selectedModelIds).toEqual(['lm'])
+    expect(store.resolve('lm')).toEqual({ provider: 'openai-compatible', id: 'lm', label: 'LM Studio', baseUrl: 'http://127.0.0.1:1234/v1', model: 'qwen', apiKey: 'sk-1' })
+  })
+
+  it('keeps embedded GGUF models as files of the models folder: add, rename, resolve, remove', async () => {
+    const { file } = await tempFile()
+    const store = await SettingsStore.open(file, reversingCodec)
+    const view = await store.saveGgufModel({ file: 'qwen2.5-0.5b-instruct-q4_k_m.gguf', label: 'Qwen 0.5B (offline)' })
+    const entry = view.models.find((m) => m.provider === 'gguf')!
+    expect(entry).toEqual({
+      id: 'gguf:qwen2.5-0.5b-instruct-q4_k_m',
+      label: 'Qwen 0.5B (offline)',
+      provider: 'gguf',
+      baseUrl: '',
+      model: 'qwen2.5-0.5b-instruct-q4_k_m.gguf',
+      file: 'qwen2.5-0.5b-instruct-q4_k_m.gguf',
+      hasApiKey: false,
+    })
+    expect(view.selectedModelIds).toContain(entry.id)
+    // The same file again renames its entry rather than adding a second one; so does saveModel with its id.
+    await store.saveGgufModel({ file: entry.file!, label: 'Qwen' })
+    await store.saveModel({ ...input, id: entry.id, label: 'Qwen offline' })
+    const reopened = await SettingsStore.open(file, reversingCodec)
+    expect(reopened.publicView().models.filter((m) => m.provider === 'gguf')).toHaveLength(1)
+    expect(reopened.resolve(entry.id)).toEqual({ provider: 'gguf', id: entry.id, label: 'Qwen offline', file: entry.file })
+    expect(reopened.modelLabel(entry.id)).toBe('Qwen offline')
+    const removed = await reopened.removeGgufModels(entry.file!)
+    expect(removed.models.map((m) => m.id)).toEqual(['llama3-2', 'qwen2-5'])
+    expect(removed.selectedModelIds).toEqual(['llama3-2', 'qwen2-5'])
+  })
+
+  it('refuses GGUF file names that are paths or not .gguf files, in calls and in the file on disk', async () => {
+    const { dir, file } = await tempFile()
+    const store = await SettingsStore.open(file, reversingCodec)
+    for (const name of ['../secret.gguf', 'sub/model.gguf', 'C:\\models\\x.gguf', '.hidden.gguf', 'model.bin', '']) {
+      await expect(store.saveGgufModel({ file: name, label: 'x' })).rejects.toThrow()
+    }
+    await writeFile(file, JSON.stringify({ version: 1, models: [{ id: 'x', label: 'x', provider: 'gguf', file: '/etc/passwd.gguf' }], selectedModelIds: [] }))
+    const reopened = await SettingsStore.open(file, reversingCodec)
+    expect(reopened.notices[0]).toMatch(/could not be read/)
+    expect((await readdir(dir)).some((f) => f.includes('.damaged-'))).toBe(true)
   })
 })
