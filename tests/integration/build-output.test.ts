@@ -20,6 +20,17 @@ describe('production build', () => {
     expect(main).toContain('nodeIntegration: false')
   })
 
+  it('builds the embedded-model worker as its own entry beside index.js, with node-llama-cpp external', async () => {
+    const worker = await read('main/llama-cpp-worker.js')
+    expect(worker).toMatch(/from "node-llama-cpp"/)
+    expect(worker).toMatch(/from "node:worker_threads"/)
+    expect(worker).not.toMatch(/llama-addon\.node/)
+    // The main bundle loads node-llama-cpp only lazily (reading GGUF headers), never at start-up.
+    const main = await read('main/index.js')
+    expect(main).not.toMatch(/from "node-llama-cpp"/)
+    expect(main).toContain('llama-cpp-worker.js')
+  })
+
   it('ships the preload as one CommonJS file that requires nothing but electron', async () => {
     expect(await readdir(join(out, 'preload'))).toEqual(['index.cjs'])
     const preload = await read('preload/index.cjs')

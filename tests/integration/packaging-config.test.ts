@@ -1,7 +1,8 @@
 /**
- * The electron-builder configuration (package.json "build") against what the main bundle really loads: every
- * package with a native addon that the bundle reaches must be unpacked from the asar, and only V8-ABI addons
- * (binding.gyp) are rebuilt for Electron; aws-crt is N-API with a prebuilt binary and must not be.
+ * The electron-builder configuration (package.json "build") against what the main bundles really load (index.js,
+ * the embedded-model worker and their shared chunks): every package with a native addon that they reach must be
+ * unpacked from the asar, and only V8-ABI addons (binding.gyp) are rebuilt for Electron; aws-crt and
+ * node-llama-cpp are N-API with prebuilt binaries and must not be.
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -12,29 +13,47 @@ const root = resolve(import.meta.dirname, '../..')
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
 const build = pkg.build as { files: string[]; asarUnpack: string[]; npmRebuild: boolean }
 
-/** Bare package names the main bundle imports (its externals). */
+/** Every JavaScript file of the main-process build (entries and chunks). */
+function mainBundles(dir = join(root, 'out/main')): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? mainBundles(join(dir, entry.name)) : entry.name.endsWith('.js') ? [join(dir, entry.name)] : [],
+  )
+}
+
+/** Bare package names the main bundles import (their externals), statically or with import(). */
 function bundleExternals(): string[] {
-  const main = readFileSync(join(root, 'out/main/index.js'), 'utf8')
+  const main = mainBundles().map((file) => readFileSync(file, 'utf8')).join('\n')
   const specifiers = [...main.matchAll(/(?:from|import)\s*\(?\s*"([^".][^"]*)"/g)].map((m) => m[1]!)
   const names = specifiers.filter((s) => !s.startsWith('node:') && s !== 'electron').map((s) => (s.startsWith('@') ? s.split('/').slice(0, 2).join('/') : s.split('/')[0]!))
   return [...new Set(names)]
+}
+
+/** `<dir>/node_modules/<name>/package.json` in `from` or the nearest folder above it that has one. */
+function packageFolderManifest(name: string, from: string): string | undefined {
+  for (let dir = from; ; dir = dirname(dir)) {
+    const candidate = join(dir, 'node_modules', name, 'package.json')
+    if (existsSync(candidate)) return candidate
+    if (dirname(dir) === dir) return undefined
+  }
 }
 
 /** The production dependency closure of the given packages, as package directories. */
 function closure(names: string[]): Map<string, string> {
   const found = new Map<string, string>()
   const visit = (name: string, from: string) => {
-    let manifest: string
+    let manifest: string | undefined
     try {
       manifest = createRequire(join(from, 'noop.js')).resolve(`${name}/package.json`)
     } catch {
-      return // exports without package.json: resolve through the package folder instead
+      manifest = packageFolderManifest(name, from) // its exports do not list package.json
     }
+    if (!manifest) return // an optional dependency for another platform, not installed
     const dir = dirname(manifest)
     if (found.has(dir)) return
     found.set(dir, name)
-    const deps = JSON.parse(readFileSync(manifest, 'utf8')).dependencies ?? {}
-    for (const dep of Object.keys(deps)) visit(dep, dir)
+    // Optional dependencies too: node-llama-cpp's binaries come as optional per-platform packages.
+    const { dependencies = {}, optionalDependencies = {} } = JSON.parse(readFileSync(manifest, 'utf8'))
+    for (const dep of Object.keys({ ...dependencies, ...optionalDependencies })) visit(dep, dir)
   }
   for (const name of names) visit(name, root)
   return found
@@ -49,16 +68,26 @@ function hasNativeAddon(dir: string): boolean {
   return walk(dir, 0)
 }
 
-const unpacked = (name: string) => build.asarUnpack.some((glob) => glob === `node_modules/${name}/**` || glob === `**/node_modules/${name}/**`)
+const unpacked = (name: string) => {
+  const scope = name.startsWith('@') ? name.split('/')[0] : undefined
+  const globs = [`node_modules/${name}/**`, `**/node_modules/${name}/**`, ...(scope ? [`node_modules/${scope}/**`] : [])]
+  return build.asarUnpack.some((glob) => globs.includes(glob))
+}
 
 describe('packaging configuration', () => {
   const externals = bundleExternals()
   const packages = closure(externals)
   const native = [...packages].filter(([dir]) => hasNativeAddon(dir)).map(([, name]) => name)
 
-  it('finds the native addons the main bundle loads', () => {
-    expect(externals).toEqual(expect.arrayContaining(['aws-iot-device-sdk-v2', 'better-sqlite3', 'aedes']))
-    expect(native.sort()).toEqual(['aws-crt', 'better-sqlite3'])
+  it('finds the native addons the main bundles load', () => {
+    expect(externals).toEqual(expect.arrayContaining(['aws-iot-device-sdk-v2', 'better-sqlite3', 'aedes', 'node-llama-cpp']))
+    // The embedded-model worker is its own bundle beside index.js.
+    expect(mainBundles().map((file) => file.slice(root.length + 1))).toEqual(expect.arrayContaining(['out/main/index.js', 'out/main/llama-cpp-worker.js']))
+    expect(native).toEqual(expect.arrayContaining(['aws-crt', 'better-sqlite3', `@node-llama-cpp/${process.platform}-${process.arch}`]))
+    // Every other one comes with node-llama-cpp: its per-platform binaries, and the optional copy-on-write
+    // helper of its downloader (ipull → @reflink/reflink), which StreamDesk does not use but ships.
+    const others = native.filter((name) => !['aws-crt', 'better-sqlite3'].includes(name))
+    expect(others.filter((name) => !name.startsWith('@node-llama-cpp/') && !name.startsWith('@reflink/'))).toEqual([])
   })
 
   it('unpacks every one of them from the asar, and ships the built bundles', () => {
@@ -71,5 +100,12 @@ describe('packaging configuration', () => {
     expect(existsSync(join(root, 'node_modules/better-sqlite3/binding.gyp'))).toBe(true)
     expect(existsSync(join(root, 'node_modules/aws-crt/binding.gyp'))).toBe(false)
     expect(pkg.allowScripts['aws-crt']).toBe(false)
+    expect(existsSync(join(root, 'node_modules/node-llama-cpp/binding.gyp'))).toBe(false)
+    expect(pkg.allowScripts['node-llama-cpp']).toBe(false)
+  })
+
+  it('unpacks node-llama-cpp itself, whose loader looks for its binaries beside it outside the asar', () => {
+    expect(unpacked('node-llama-cpp')).toBe(true)
+    expect(unpacked('@node-llama-cpp/any-platform')).toBe(true)
   })
 })
