@@ -22,7 +22,7 @@ let server: FileServer
 
 beforeAll(async () => {
   browser = await launchChromium()
-  server = await startFileServer(fakeGgufBytes({ name: 'Served Model', padding: 3 * 1024 * 1024 }))
+  server = await startFileServer(fakeGgufBytes({ name: 'Served Model', padding: 3_000_000 }))
 })
 afterAll(async () => {
   await browser?.close()
@@ -56,6 +56,9 @@ async function start(options: { catalog?: CatalogModel[]; pickModelFile?: () => 
   page = opened.page
 }
 
+/** The settings section (the first-run offer may show the same download too). */
+const section = () => page.getByTestId('model-files')
+
 async function openModelFiles() {
   await page.getByTestId('settings-button').click()
   await expect.poll(() => page.getByTestId('model-files').count()).toBe(1)
@@ -75,25 +78,25 @@ describe('local model files in the browser harness', () => {
     let picked: string | undefined
     await start({ pickModelFile: () => picked })
     await openModelFiles()
-    expect(await page.getByTestId('model-file-list').locator('li').count()).toBe(0)
+    expect(await section().getByTestId('model-file-list').locator('li').count()).toBe(0)
 
     picked = join(dir, 'notes.txt')
     await writeFile(picked, 'not a model at all')
-    await page.getByTestId('model-file-add').click()
-    await expect.poll(() => page.getByTestId('model-file-add-error').innerText()).toMatch(/notes\.txt is not a GGUF model file/)
+    await section().getByTestId('model-file-add').click()
+    await expect.poll(() => section().getByTestId('model-file-add-error').innerText()).toMatch(/notes\.txt is not a GGUF model file/)
 
     picked = join(dir, 'My-Model.gguf')
-    await writeFile(picked, fakeGgufBytes({ name: 'My Model', fileType: 15, padding: 1536 * 1024 }))
-    await page.getByTestId('model-file-add').click()
-    const row = page.getByTestId('model-file-My-Model.gguf')
+    await writeFile(picked, fakeGgufBytes({ name: 'My Model', fileType: 15, padding: 1_500_000 }))
+    await section().getByTestId('model-file-add').click()
+    const row = section().getByTestId('model-file-My-Model.gguf')
     await expect.poll(() => row.count()).toBe(1)
-    expect(await page.getByTestId('model-file-add-error').count()).toBe(0)
+    expect(await section().getByTestId('model-file-add-error').count()).toBe(0)
     expect(await row.getByTestId('model-file-quantization').innerText()).toBe('Q4_K_M')
     expect(await row.getByTestId('model-file-size').innerText()).toBe('1.5 MB')
     expect(await row.innerText()).toContain('My Model')
 
-    await page.getByTestId('model-file-delete-My-Model.gguf').click()
-    await page.getByTestId('model-file-confirm-delete-My-Model.gguf').click()
+    await section().getByTestId('model-file-delete-My-Model.gguf').click()
+    await section().getByTestId('model-file-confirm-delete-My-Model.gguf').click()
     await expect.poll(() => row.count()).toBe(0)
   })
 
@@ -101,36 +104,36 @@ describe('local model files in the browser harness', () => {
     server.behaviour.trickle = { chunkBytes: 64 * 1024, delayMs: 40 }
     await start()
     await openModelFiles()
-    const status = page.getByTestId('model-download-served-model')
+    const status = section().getByTestId('model-download-served-model')
     expect(await status.getAttribute('data-status')).toBe('none')
-    await page.getByTestId('model-download-served-model-start').click()
+    await section().getByTestId('model-download-served-model-start').click()
 
     await expect.poll(() => status.getAttribute('data-status')).toBe('downloading')
     const bar = status.getByRole('progressbar')
     await expect.poll(async () => Number(await bar.getAttribute('aria-valuenow')), { timeout: 10_000 }).toBeGreaterThan(0)
-    expect(await page.getByTestId('model-download-served-model-text').innerText()).toMatch(/ of 3\.0 MB/)
+    expect(await section().getByTestId('model-download-served-model-text').innerText()).toMatch(/ of 3\.0 MB/)
 
-    const row = page.getByTestId('model-file-Served-Model-Q4_K_M.gguf')
+    const row = section().getByTestId('model-file-Served-Model-Q4_K_M.gguf')
     await expect.poll(() => row.count(), { timeout: 20_000 }).toBe(1)
     expect(await row.innerText()).toContain('Served Model')
     // Installed models leave the recommended list.
-    expect(await page.getByTestId('catalog-row-served-model').count()).toBe(0)
+    expect(await section().getByTestId('catalog-row-served-model').count()).toBe(0)
   })
 
   it('cancels a download to a paused state and resumes it', async () => {
     server.behaviour.trickle = { chunkBytes: 64 * 1024, delayMs: 60 }
     await start()
     await openModelFiles()
-    const status = page.getByTestId('model-download-served-model')
-    await page.getByTestId('model-download-served-model-start').click()
+    const status = section().getByTestId('model-download-served-model')
+    await section().getByTestId('model-download-served-model-start').click()
     await expect.poll(async () => Number(await status.getByRole('progressbar').getAttribute('aria-valuenow')), { timeout: 10_000 }).toBeGreaterThan(0)
-    await page.getByTestId('model-download-served-model-cancel').click()
+    await section().getByTestId('model-download-served-model-cancel').click()
     await expect.poll(() => status.getAttribute('data-status')).toBe('paused')
-    expect(await page.getByTestId('model-download-served-model-text').innerText()).toMatch(/Paused at .* of 3\.0 MB/)
+    expect(await section().getByTestId('model-download-served-model-text').innerText()).toMatch(/Paused at .* of 3\.0 MB/)
 
     server.behaviour.trickle = undefined
-    await page.getByTestId('model-download-served-model-resume').click()
-    await expect.poll(() => page.getByTestId('model-file-Served-Model-Q4_K_M.gguf').count(), { timeout: 20_000 }).toBe(1)
+    await section().getByTestId('model-download-served-model-resume').click()
+    await expect.poll(() => section().getByTestId('model-file-Served-Model-Q4_K_M.gguf').count(), { timeout: 20_000 }).toBe(1)
     expect(server.requests.at(-1)?.headers.range).toMatch(/^bytes=\d+-$/)
   })
 
@@ -143,25 +146,33 @@ describe('local model files in the browser harness', () => {
       ],
     })
     await openModelFiles()
-    await page.getByTestId('model-download-bad-checksum-start').click()
-    const checksum = page.getByTestId('model-download-bad-checksum-error')
+    await section().getByTestId('model-download-bad-checksum-start').click()
+    const checksum = section().getByTestId('model-download-bad-checksum-error')
     await expect.poll(() => checksum.count(), { timeout: 20_000 }).toBe(1)
     expect(await checksum.getAttribute('data-code')).toBe('checksum')
     expect(await checksum.innerText()).toMatch(/The download failed\. The downloaded file does not match its published SHA-256 checksum/)
     // Nothing kept: only "Try again", no "Discard".
-    expect(await page.getByTestId('model-download-bad-checksum-resume').innerText()).toBe('Try again')
-    expect(await page.getByTestId('model-download-bad-checksum-discard').count()).toBe(0)
+    expect(await section().getByTestId('model-download-bad-checksum-resume').innerText()).toBe('Try again')
+    expect(await section().getByTestId('model-download-bad-checksum-discard').count()).toBe(0)
 
     server.behaviour.status = 404
-    await page.getByTestId('model-download-bad-checksum-resume').click()
+    await section().getByTestId('model-download-bad-checksum-resume').click()
     await expect.poll(() => checksum.getAttribute('data-code'), { timeout: 10_000 }).toBe('http')
     expect(await checksum.innerText()).toMatch(/HTTP 404/)
 
-    await page.getByTestId('model-download-offline-start').click()
-    const offline = page.getByTestId('model-download-offline-error')
+    await section().getByTestId('model-download-offline-start').click()
+    const offline = section().getByTestId('model-download-offline-error')
     await expect.poll(() => offline.count(), { timeout: 10_000 }).toBe(1)
     expect(await offline.innerText()).toMatch(/127\.0\.0\.1:\d+ refused the connection/)
-    expect(await page.getByTestId('model-file-list').locator('li').count()).toBe(0)
+    expect(await section().getByTestId('model-file-list').locator('li').count()).toBe(0)
+  })
+
+  it('speaks Japanese', async () => {
+    await start()
+    await harness.core.router.invoke('settings:set-preferences', [{ language: 'ja' }])
+    await openModelFiles()
+    expect(await section().locator('h3').innerText()).toBe('ローカルのモデルファイル')
+    expect(await section().getByTestId('model-download-served-model-start').innerText()).toBe('ダウンロード（3.0 MB）')
   })
 
   it('offers the recommended download on a first run when no model server answers', async () => {

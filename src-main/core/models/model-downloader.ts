@@ -520,13 +520,14 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   })
 }
 
+/** Decimal units (1 MB = 1,000,000 bytes), as the model hub states sizes. */
 export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`
+  if (bytes < 1000) return `${bytes} B`
   const units = ['KB', 'MB', 'GB', 'TB']
-  let value = bytes / 1024
+  let value = bytes / 1000
   let unit = 0
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000
     unit++
   }
   return `${value >= 100 ? Math.round(value) : value.toFixed(1)} ${units[unit]}`

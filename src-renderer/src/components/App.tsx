@@ -137,7 +137,6 @@ export function App() {
               scrollTo={conversation.view.scrollTo}
             />
             <footer className="composer">
-              {mode === 'local' && editable && <FirstRunModelOffer noneReachable={noneReachable} />}
               {noneReachable && (
                 <EndpointBanner
                   checks={endpoints.checks!}
@@ -148,6 +147,7 @@ export function App() {
                   onDismiss={() => setDismissedChecks(endpoints.checks)}
                 />
               )}
+              {mode === 'local' && editable && <FirstRunModelOffer noneReachable={noneReachable} />}
               <PromptBox
                 canSend={selectedIds.length > 0 && !conversation.sending}
                 sendKey={settings?.preferences.sendKey ?? 'enter'}
