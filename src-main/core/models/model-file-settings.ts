@@ -1,17 +1,28 @@
 /**
  * Keeps the settings' model columns in step with the models folder: a downloaded or added GGUF file becomes a
- * local model entry (selected right away on the first-run offer), and a deleted file's entry goes.
- *
- * Not wired yet: it needs the settings' model kind for a local GGUF file, which lands with the node-llama-cpp
- * provider. Until then the files are managed but do not appear as columns.
+ * local 'gguf' model entry (on the first-run offer it also becomes the only selected model, since no server
+ * answered), and a deleted file's entries go. Each change is announced as `settings:changed`.
  */
 import type { PublicSettings } from '../../shared/ipc-contract'
 import type { SettingsStore } from '../settings/settings-store'
 import type { ModelManagerOptions } from './model-manager'
 
+const MAX_LABEL = 80
+
 export function modelFileSettingsHooks(
-  _settings: SettingsStore,
-  _settingsChanged: (view: PublicSettings) => void,
+  settings: SettingsStore,
+  settingsChanged: (view: PublicSettings) => void,
 ): Pick<ModelManagerOptions, 'onInstalled' | 'onRemoved'> {
-  return {}
+  return {
+    async onInstalled(model, { select, label }) {
+      const name = (label ?? model.name ?? model.fileName.replace(/\.gguf$/i, '')).trim().slice(0, MAX_LABEL) || model.fileName.slice(0, MAX_LABEL)
+      let view = await settings.saveGgufModel({ file: model.fileName, label: name })
+      const entry = view.models.find((m) => m.provider === 'gguf' && m.file === model.fileName)
+      if (select && entry && view.mode === 'local') view = await settings.selectModels([entry.id])
+      settingsChanged(view)
+    },
+    async onRemoved(model) {
+      settingsChanged(await settings.removeGgufModels(model.fileName))
+    },
+  }
 }
