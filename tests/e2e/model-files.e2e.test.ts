@@ -9,7 +9,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
-import { startHarness, type Harness } from '../harness/harness-server'
+import { startHarness, type Harness, type HarnessOptions } from '../harness/harness-server'
+import { installedModelId } from '../../src-main/core/models/installed-models'
+import { tinyGgufBytes } from '../fixtures/tiny-gguf'
 import { MODEL_CATALOG, type CatalogModel } from '../../src-main/core/models/model-catalog'
 import { fakeGgufBytes } from '../fixtures/fake-gguf-header'
 import { startFileServer, type FileServer } from '../fixtures/file-server'
@@ -45,12 +47,13 @@ const entry = (overrides: Partial<CatalogModel> = {}): CatalogModel => ({
   ...overrides,
 })
 
-async function start(options: { catalog?: CatalogModel[]; pickModelFile?: () => string | undefined } = {}) {
+async function start(options: { catalog?: CatalogModel[]; pickModelFile?: () => string | undefined; embeddedModels?: HarnessOptions['embeddedModels'] } = {}) {
   dir = await mkdtemp(join(tmpdir(), 'streamdesk-e2e-models-'))
   harness = await startHarness({
     userDataDir: join(dir, 'user-data'),
     modelCatalog: options.catalog ?? [entry()],
     ...(options.pickModelFile ? { pickModelFile: options.pickModelFile } : {}),
+    ...(options.embeddedModels ? { embeddedModels: options.embeddedModels } : {}),
   })
   opened = await openMainPage(browser, harness.url)
   page = opened.page
@@ -186,5 +189,31 @@ describe('local model files in the browser harness', () => {
     await page.getByTestId('first-run-download').click()
     await expect.poll(() => offer.getAttribute('data-state'), { timeout: 20_000 }).toBe('ready')
     expect(await offer.innerText()).toMatch(/Served Model is installed/)
+  })
+
+  it('after the first-run download, the model is selected and chat works with no server', async () => {
+    const tiny = await startFileServer(tinyGgufBytes())
+    try {
+      const model = entry({ id: 'tiny', label: 'Tiny Model', fileName: 'Tiny-Model.gguf', url: tiny.url, sizeBytes: tiny.body.length, sha256: tiny.sha256 })
+      await start({ catalog: [model], embeddedModels: { maxTokens: 24, threads: 1, temperature: 0 } })
+      await expect.poll(() => page.getByTestId('endpoint-banner').count(), { timeout: 15_000 }).toBe(1)
+      await page.getByTestId('first-run-download').click()
+      await expect.poll(() => page.getByTestId('first-run-offer').getAttribute('data-state'), { timeout: 20_000 }).toBe('ready')
+      expect(await page.getByTestId('first-run-offer').innerText()).toMatch(/Tiny Model is installed and selected/)
+
+      // The new column is the only one selected, and its check passes: the banner goes.
+      const id = installedModelId('Tiny-Model.gguf')
+      await expect.poll(() => page.getByTestId(`model-option-${id}`).isChecked()).toBe(true)
+      expect(await page.getByTestId('model-option-llama3-2').isChecked()).toBe(false)
+      await expect.poll(() => page.getByTestId('endpoint-banner').count(), { timeout: 15_000 }).toBe(0)
+
+      await page.getByTestId('prompt-input').fill('Tell me about the river')
+      await page.getByTestId('send-button').click()
+      const column = page.getByTestId(`column-${id}`).last()
+      await expect.poll(() => column.getAttribute('data-status'), { timeout: 60_000 }).toBe('complete')
+      expect((await column.getByTestId('column-text').innerText()).trim().length).toBeGreaterThan(0)
+    } finally {
+      await tiny.close()
+    }
   })
 })

@@ -34,6 +34,8 @@ export interface HarnessOptions {
   pickModelFile?: () => string | undefined
   /** The models offered for download (a test points them at a local server). */
   modelCatalog?: AppCoreOptions['modelCatalog']
+  /** Generation settings of embedded GGUF models (a test keeps answers short). */
+  embeddedModels?: AppCoreOptions['embeddedModels']
 }
 
 export interface Harness {
@@ -72,6 +74,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
     ...(options.startRuntime ? { startRuntime: options.startRuntime } : {}),
     ...(options.modelCatalog ? { modelCatalog: options.modelCatalog } : {}),
+    ...(options.embeddedModels ? { embeddedModels: options.embeddedModels } : {}),
   })
   events = core.events
   const bridge = await bundleBridge()
