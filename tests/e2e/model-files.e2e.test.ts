@@ -97,10 +97,15 @@ describe('local model files in the browser harness', () => {
     expect(await row.getByTestId('model-file-quantization').innerText()).toBe('Q4_K_M')
     expect(await row.getByTestId('model-file-size').innerText()).toBe('1.5 MB')
     expect(await row.innerText()).toContain('My Model')
+    // It is a model column now, picked with the others.
+    const option = page.getByTestId(`model-option-${installedModelId('My-Model.gguf')}`)
+    await expect.poll(() => option.count()).toBe(1)
+    expect(await option.isChecked()).toBe(true)
 
     await section().getByTestId('model-file-delete-My-Model.gguf').click()
     await section().getByTestId('model-file-confirm-delete-My-Model.gguf').click()
     await expect.poll(() => row.count()).toBe(0)
+    await expect.poll(() => option.count()).toBe(0)
   })
 
   it('downloads a recommended model with a progress bar, then lists it as installed', async () => {
