@@ -170,8 +170,10 @@ describe('StreamDesk in the browser harness', () => {
     await expect.poll(() => text.innerText()).toContain('End of table.')
     expect(await text.locator('table tbody tr').count()).toBe(TABLE_ROWS)
     const longTasks = await page.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks)
-    // The unfixed renderer froze for 1.4 s at a time with a third of these rows; a smooth one stays near 50 ms.
-    expect(Math.max(0, ...longTasks)).toBeLessThan(500)
+    // The renderer that re-rendered the whole table each frame froze for 4.5 s at a time here. Rendered in row
+    // groups its tasks stay near 100 ms on a quiet machine (the renderer benchmark measures smoothness; this is the
+    // freeze guard, with room for a CI machine busy with other tests).
+    expect(Math.max(0, ...longTasks)).toBeLessThan(1_000)
     expect(await text.locator('table td.md-align-right').count()).toBe(2 * TABLE_ROWS)
     // Cell alignment is a class, not a style attribute the CSP would refuse (one console error per cell).
     expect(pageErrors.filter((error) => error.includes('Content Security Policy'))).toEqual([])

@@ -111,12 +111,33 @@ export class IncrementalMarkdown {
   private renderTail(): ViewBlock[] {
     const source = this.source.slice(this.finalEnd)
     const env = this.copyOfEnv()
-    const segments = source ? segmentsOf(source, this.engine.topLevelBlocks(source, env)) : []
+    const segments = source ? this.tailSegments(source, env) : []
     const keys = new Set(segments.map(({ from }) => this.finalEnd + from))
     for (const key of this.pieces.keys()) if (!keys.has(key)) this.pieces.delete(key)
     return segments.map(
       ({ from, to, block }) => this.renderSegment(source.slice(from, to), this.finalEnd + from, block, env).view,
     )
+  }
+
+  /**
+   * The tail's segments. A growing table is block-parsed without its sealed rows: rows are independent of each
+   * other, so the structure is the same, and a frame parses only the newest rows, not the whole table. (markdown-it
+   * also ends a table after 65,536 cells were padded in short rows; a table streaming that many is not modelled.)
+   */
+  private tailSegments(source: string, env: Env) {
+    const sealed = this.pieces.get(this.finalEnd)?.sealedTableRows()
+    if (sealed && source.startsWith(sealed.head + sealed.rows)) {
+      const skipped = sealed.rows.length
+      const blocks = this.engine.topLevelBlocks(sealed.head + source.slice(sealed.head.length + skipped), env)
+      const [table] = blocks
+      if (table?.kind === 'table' && table.start === 0 && table.head === sealed.head) {
+        const restored = blocks.map((block, i) =>
+          i === 0 ? { ...table, content: sealed.rows + table.content } : { ...block, start: block.start + skipped },
+        )
+        return segmentsOf(source, restored)
+      }
+    }
+    return segmentsOf(source, this.engine.topLevelBlocks(source, env))
   }
 
   private split(end: number, includeLastBlock: boolean): void {

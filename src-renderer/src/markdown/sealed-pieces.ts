@@ -45,6 +45,12 @@ export class SealedPieces {
     this.retryAt = pieceSize
   }
 
+  /** A table's header rows and the body rows sealed so far (nothing for other blocks or before the first seal). */
+  sealedTableRows(): { head: string; rows: string } | undefined {
+    if (this.block.kind !== 'table' || !this.sealedText) return undefined
+    return { head: this.block.head, rows: this.sealedText }
+  }
+
   /** Whether `block` (at `key`) is still the block these pieces were sealed from. */
   continues(key: number, block: PieceableBlock): boolean {
     if (key !== this.key || block.kind !== this.block.kind) return false
