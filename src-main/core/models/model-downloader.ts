@@ -22,6 +22,7 @@ import { request as httpRequest, type Agent, type ClientRequest, type IncomingMe
 import { request as httpsRequest } from 'node:https'
 import { dirname } from 'node:path'
 import { isIP } from 'node:net'
+import { formatBytes } from '../../shared/format-bytes'
 
 export type DownloadErrorCode = 'not-allowed' | 'network' | 'http' | 'disk-full' | 'checksum' | 'size' | 'cancelled' | 'io'
 
@@ -520,18 +521,6 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   })
 }
 
-/** Decimal units (1 MB = 1,000,000 bytes), as the model hub states sizes. */
-export function formatBytes(bytes: number): string {
-  if (bytes < 1000) return `${bytes} B`
-  const units = ['KB', 'MB', 'GB', 'TB']
-  let value = bytes / 1000
-  let unit = 0
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000
-    unit++
-  }
-  return `${value >= 100 ? Math.round(value) : value.toFixed(1)} ${units[unit]}`
-}
 
 /** The real filesystem. */
 export const nodeDownloadFs: DownloadFs = {

@@ -13,7 +13,8 @@ import type { CatalogModelView, InstalledModelFile, ModelDownloadState, ModelFil
 import { checkGgufHeader } from './gguf-header'
 import { listInstalledModels, readInstalledModel, type InstalledModel } from './installed-models'
 import { MODEL_CATALOG, RECOMMENDED_MODEL_ID, type CatalogModel } from './model-catalog'
-import { DownloadError, ModelDownloader, formatBytes } from './model-downloader'
+import { formatBytes } from '../../shared/format-bytes'
+import { DownloadError, ModelDownloader } from './model-downloader'
 
 export const GGUF_MAGIC = 'GGUF'
 

@@ -1,6 +1,6 @@
 import { useState } from 'react'
 import { useServices } from '../app-services'
-import { formatBytes } from '../format/bytes'
+import { formatBytes } from '../../../src-main/shared/format-bytes'
 import { useModelFiles } from '../hooks/use-model-files'
 import { useStrings } from '../i18n'
 import { ModelDownloadStatus } from './ModelDownloadStatus'

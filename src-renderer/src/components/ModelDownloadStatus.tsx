@@ -1,5 +1,5 @@
 import type { CatalogModelView } from '../../../src-main/shared/ipc-contract'
-import { formatBytes } from '../format/bytes'
+import { formatBytes } from '../../../src-main/shared/format-bytes'
 import { useStrings } from '../i18n'
 
 interface ModelDownloadStatusProps {

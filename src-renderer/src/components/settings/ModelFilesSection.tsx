@@ -1,6 +1,6 @@
 import { useState } from 'react'
 import type { InstalledModelFile } from '../../../../src-main/shared/ipc-contract'
-import { formatBytes } from '../../format/bytes'
+import { formatBytes } from '../../../../src-main/shared/format-bytes'
 import { useServices } from '../../app-services'
 import { useModelFiles } from '../../hooks/use-model-files'
 import { useStrings } from '../../i18n'
