@@ -67,8 +67,9 @@ describe('the llama.cpp provider', () => {
   it('streams generated tokens from the worker thread, the same tokens for the same prompt, with usage', async () => {
     const first = await collect(provider().stream({ messages: ask('hello world'), signal: new AbortController().signal }))
     expect(host.running).toBe(true)
-    expect(first.deltas.length).toBeGreaterThan(10)
-    expect(first.deltas.join('').trim().length).toBeGreaterThan(20)
+    // The worker batches a fast model's tokens (one message per 10 ms at most), so count the text, not the deltas.
+    expect(first.deltas.length).toBeGreaterThan(0)
+    expect(first.deltas.join('').trim().length).toBeGreaterThan(40)
     expect(first.usage).toMatchObject({ type: 'usage', outputTokens: 40 })
     expect((first.usage as { inputTokens: number }).inputTokens).toBeGreaterThan(3)
     const second = await collect(provider().stream({ messages: ask('hello world'), signal: new AbortController().signal }))
@@ -84,8 +85,8 @@ describe('the llama.cpp provider', () => {
       collect(provider().stream({ messages: ask('the river'), signal })),
       collect(provider().stream({ messages: ask('a small stone'), signal })),
     ])
-    expect(a.deltas.length).toBeGreaterThan(5)
-    expect(b.deltas.length).toBeGreaterThan(5)
+    expect(a.usage).toMatchObject({ outputTokens: 40 })
+    expect(b.usage).toMatchObject({ outputTokens: 40 })
     expect(logs.filter((l) => l.includes('loaded an embedded model')).length).toBe(loadsBefore)
   })
 

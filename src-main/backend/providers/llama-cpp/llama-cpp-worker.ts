@@ -4,6 +4,7 @@
  * starts this TypeScript file through tsx. See `worker-protocol.ts` for the messages.
  */
 import { parentPort, workerData } from 'node:worker_threads'
+import { DeltaBatcher } from './delta-batcher'
 import { EngineError, LlamaEngine } from './llama-engine'
 import { WorkerRequestSchema, WorkerSettingsSchema, type WorkerEvent } from './worker-protocol'
 
@@ -29,12 +30,13 @@ port.on('message', (raw: unknown) => {
         return
       }
       const controller = new AbortController()
+      const batcher = new DeltaBatcher(post)
       const done = engine
-        .generate(request, post, controller.signal)
+        .generate(request, batcher.emit, controller.signal)
         .catch((error: unknown) => {
           const code = error instanceof EngineError ? error.code : 'internal'
           const message = error instanceof Error ? error.message : String(error)
-          post({ type: 'error', requestId: request.requestId, code, message: message.slice(0, 2000) })
+          batcher.emit({ type: 'error', requestId: request.requestId, code, message: message.slice(0, 2000) })
         })
         .finally(() => running.delete(request.requestId))
       running.set(request.requestId, { controller, done })
