@@ -171,3 +171,45 @@ describe('idle unloading', () => {
     }
   })
 })
+
+describe('the worker protocol, with stand-in workers', () => {
+  const standIn = async (source: string) => {
+    const dir = await mkdtemp(join(tmpdir(), 'streamdesk-worker-'))
+    const path = join(dir, 'worker.mjs')
+    await writeFile(path, `import { parentPort } from 'node:worker_threads'\n${source}`)
+    return path
+  }
+
+  it('drops invalid messages from the worker (and says so in the log) but keeps the valid ones', async () => {
+    const workerPath = await standIn(`parentPort.on('message', (m) => {
+      if (m.type === 'shutdown') return parentPort.close()
+      if (m.type !== 'generate') return
+      parentPort.postMessage({ type: 'delta', requestId: 'not a number', text: 'forged' })
+      parentPort.postMessage({ type: 'started', requestId: m.requestId, promptTokens: 1, droppedMessages: 0, contextSize: 64, chatWrapper: 'x' })
+      parentPort.postMessage({ type: 'delta', requestId: m.requestId, text: 'real' })
+      parentPort.postMessage({ type: 'end', requestId: m.requestId, reason: 'end-of-answer', inputTokens: 1, outputTokens: 1 })
+    })`)
+    const seen: string[] = []
+    const standInHost = new LlamaCppHost({ workerPath, onLog: (level, message) => seen.push(`${level} ${message}`) })
+    try {
+      const result = await collect(createLlamaCppProvider({ host: standInHost, modelPath }).stream({ messages: ask('hi'), signal: new AbortController().signal }))
+      expect(result.deltas).toEqual(['real'])
+      expect(seen.some((line) => line.startsWith('error dropped an invalid message'))).toBe(true)
+    } finally {
+      await standInHost.dispose()
+    }
+  })
+
+  it('fails the answers of a worker that dies with a clear error, and starts a new worker for the next one', async () => {
+    const workerPath = await standIn(`parentPort.on('message', (m) => { if (m.type === 'generate') process.exit(3) })`)
+    const dyingHost = new LlamaCppHost({ workerPath })
+    try {
+      const answer = () => collect(createLlamaCppProvider({ host: dyingHost, modelPath }).stream({ messages: ask('hi'), signal: new AbortController().signal }))
+      await expect(answer()).rejects.toMatchObject({ code: 'internal', message: expect.stringMatching(/stopped unexpectedly.*code 3/) })
+      expect(dyingHost.running).toBe(false)
+      await expect(answer()).rejects.toMatchObject({ code: 'internal' })
+    } finally {
+      await dyingHost.dispose()
+    }
+  })
+})

@@ -94,10 +94,11 @@ class EventQueue {
 
 export class LlamaCppHost {
   private worker?: Worker
-  private workerExited?: Promise<void>
+  /** Resolves when that worker has exited. */
+  private readonly exits = new WeakMap<Worker, Promise<void>>()
   private nextRequestId = 1
-  /** Requests the worker has not ended yet (a stopped request stays here until the worker confirms). */
-  private readonly pending = new Map<number, EventQueue>()
+  /** Requests a worker has not ended yet (a stopped request stays here until its worker confirms). */
+  private readonly pending = new Map<number, { queue: EventQueue; worker: Worker }>()
   private idleTimer?: ReturnType<typeof setTimeout>
   private idleWaiters: Array<() => void> = []
   private disposed = false
@@ -120,7 +121,7 @@ export class LlamaCppHost {
     const worker = this.ensureWorker()
     const requestId = this.nextRequestId++
     const queue = new EventQueue()
-    this.pending.set(requestId, queue)
+    this.pending.set(requestId, { queue, worker })
     worker.ref()
     this.cancelIdleTimer()
     this.post(worker, { type: 'generate', requestId, modelPath: input.modelPath, messages: input.messages, options: input.options })
@@ -169,11 +170,14 @@ export class LlamaCppHost {
     const worker = startWorker(this.options.workerPath, settings)
     worker.on('message', (raw: unknown) => this.onMessage(raw))
     worker.on('error', (error) => this.onWorkerGone(worker, error))
-    this.workerExited = new Promise((resolve) =>
-      worker.once('exit', (code) => {
-        this.onWorkerGone(worker, new Error(`the embedded model worker exited (code ${code})`))
-        resolve()
-      }),
+    this.exits.set(
+      worker,
+      new Promise((resolve) =>
+        worker.once('exit', (code) => {
+          this.onWorkerGone(worker, new Error(`the embedded model worker exited (code ${code})`))
+          resolve()
+        }),
+      ),
     )
     this.worker = worker
     return worker
@@ -190,23 +194,25 @@ export class LlamaCppHost {
       this.options.onLog?.(event.level, event.message)
       return
     }
-    const queue = this.pending.get(event.requestId)
-    if (!queue) return
-    queue.push(event)
+    const request = this.pending.get(event.requestId)
+    if (!request) return
+    request.queue.push(event)
     if (event.type === 'end' || event.type === 'error') {
       this.pending.delete(event.requestId)
-      queue.close()
+      request.queue.close()
       this.afterRequest()
     }
   }
 
-  /** The worker crashed or exited: every open request fails, and the next request starts a new worker. */
+  /** A worker crashed or exited: its open requests fail, and the next request starts a new worker. */
   private onWorkerGone(worker: Worker, error: unknown): void {
-    if (this.worker !== worker) return
-    this.worker = undefined
+    if (this.worker === worker) this.worker = undefined
     const failure = new ModelError('internal', `The embedded model stopped unexpectedly: ${error instanceof Error ? error.message : String(error)}`)
-    for (const queue of this.pending.values()) queue.close(failure)
-    this.pending.clear()
+    for (const [requestId, request] of this.pending) {
+      if (request.worker !== worker) continue
+      request.queue.close(failure)
+      this.pending.delete(requestId)
+    }
     this.afterRequest()
   }
 
@@ -226,11 +232,15 @@ export class LlamaCppHost {
     this.idleTimer = undefined
   }
 
-  /** Asks the worker to free its models and end; terminates it if it has not within a grace period. */
+  /**
+   * Asks the worker to free its models and end; terminates it if it has not within a grace period. It is let go
+   * at once, so a request arriving meanwhile starts a new worker instead of meeting one that is shutting down.
+   */
   private async stopWorker(): Promise<void> {
     const worker = this.worker
-    const exited = this.workerExited
+    const exited = worker && this.exits.get(worker)
     if (!worker || !exited) return
+    this.worker = undefined
     // Held until it has exited, so a caller awaiting dispose() is not cut short by an empty event loop.
     worker.ref()
     this.post(worker, { type: 'shutdown' })
