@@ -1,12 +1,12 @@
 /**
  * The GGUF model files installed in the app's models folder (`<userData>/models`), described from their headers.
- * Only the GGUF header is read (node-llama-cpp's `readGgufFileInfo`), never the weights, so listing is fast even
- * for multi-gigabyte files. node-llama-cpp is imported lazily: the app starts without loading it.
+ * Only the header is read, never the weights, and without node-llama-cpp (`gguf-summary.ts` says why), so the
+ * main process lists multi-gigabyte files in milliseconds and never loads node-llama-cpp itself.
  */
 import { createHash } from 'node:crypto'
 import { readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { checkGgufHeader } from './gguf-header'
+import { fileTypeName, readGgufSummary } from './gguf-summary'
 
 export interface InstalledModel {
   /** Stable id derived from the file name, valid as a model id (1–128 of A-Z a-z 0-9 _ . : -). */
@@ -38,36 +38,23 @@ export function installedModelId(fileName: string): string {
   return `gguf:${safe}-${hash}`
 }
 
-/** `MOSTLY_Q4_K_M` → `Q4_K_M`, `ALL_F32` → `F32`; undefined for unknown numbers. */
-export function quantizationName(fileType: number | undefined, names: Record<string, string | number>): string | undefined {
-  if (typeof fileType !== 'number') return undefined
-  const name = names[fileType]
-  return typeof name === 'string' ? name.replace(/^(MOSTLY|ALL)_/, '') : undefined
-}
-
-/** Keys that can hold hundreds of thousands of entries and that a listing does not need. */
-const IGNORED_KEYS = ['tokenizer.ggml.tokens', 'tokenizer.ggml.scores', 'tokenizer.ggml.token_type', 'tokenizer.ggml.merges']
-
 /** Describes one GGUF file from its header; throws if it is not a readable GGUF file (use it to check a file the user adds). */
 export async function readInstalledModel(path: string, fileName = path.split(/[\\/]/).pop() ?? path): Promise<InstalledModel> {
-  // node-llama-cpp's header reader does not finish on some non-GGUF input, and reads past a truncated file's end.
-  await checkGgufHeader(path)
-  const { readGgufFileInfo, GgufFileType } = await import('node-llama-cpp')
-  const [info, stats] = await Promise.all([
-    readGgufFileInfo(path, { readTensorInfo: false, ignoreKeys: IGNORED_KEYS, logWarnings: false, sourceType: 'filesystem' }),
+  const [summary, stats] = await Promise.all([
+    readGgufSummary(path).catch((error: unknown) => {
+      throw new Error(`${fileName} is not a usable GGUF model: ${error instanceof Error ? error.message : String(error)}`)
+    }),
     stat(path),
   ])
-  const quantization = quantizationName(info.metadata.general?.file_type, GgufFileType as unknown as Record<string, string | number>)
-  const name = info.metadata.general?.name
-  const contextLength = info.architectureMetadata?.context_length
+  const quantization = fileTypeName(summary.fileType)
   return {
     id: installedModelId(fileName),
     fileName,
     path,
     sizeBytes: stats.size,
     ...(quantization ? { quantization } : {}),
-    ...(typeof name === 'string' && name.length > 0 ? { name } : {}),
-    ...(typeof contextLength === 'number' ? { contextLength } : {}),
+    ...(summary.name ? { name: summary.name } : {}),
+    ...(summary.contextLength !== undefined ? { contextLength: summary.contextLength } : {}),
   }
 }
 
