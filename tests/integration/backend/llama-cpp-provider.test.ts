@@ -6,7 +6,7 @@
 import { stat, writeFile, mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { performance } from 'node:perf_hooks'
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { readGgufFileInfo } from 'node-llama-cpp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -152,6 +152,24 @@ describe('the llama.cpp provider', () => {
     await expect(collect(junk.stream({ messages: ask('hi'), signal: new AbortController().signal }))).rejects.toMatchObject({ code: 'bad-response' })
     const after = await collect(provider({ maxTokens: 5 }).stream({ messages: ask('hi'), signal: new AbortController().signal }))
     expect(after.deltas.length).toBeGreaterThan(0)
+  })
+})
+
+describe('the main thread', () => {
+  it('stays responsive while the worker starts, loads the model and generates', async () => {
+    const freshHost = new LlamaCppHost()
+    const delay = monitorEventLoopDelay({ resolution: 5 })
+    try {
+      delay.enable()
+      const long = createLlamaCppProvider({ host: freshHost, modelPath, temperature: 0, threads: 1, maxTokens: 1500 })
+      const result = await collect(long.stream({ messages: ask('a long answer'), signal: new AbortController().signal }))
+      delay.disable()
+      expect(result.usage).toMatchObject({ outputTokens: 1500 })
+      // Typically under 10 ms; a loaded 2-core machine can deschedule this thread now and then, hence the margin.
+      expect(delay.percentile(99) / 1e6).toBeLessThan(50)
+    } finally {
+      await freshHost.dispose()
+    }
   })
 })
 
