@@ -10,7 +10,7 @@ import { constants } from 'node:fs'
 import { copyFile, mkdir, open, rename, rm, stat, statfs } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import type { CatalogModelView, InstalledModelFile, ModelDownloadState, ModelFilesView } from '../../shared/ipc-contract'
-import { checkGgufHeader } from './gguf-header'
+import { readGgufSummary } from './gguf-summary'
 import { listInstalledModels, readInstalledModel, type InstalledModel } from './installed-models'
 import { MODEL_CATALOG, RECOMMENDED_MODEL_ID, type CatalogModel } from './model-catalog'
 import { formatBytes } from '../../shared/format-bytes'
@@ -100,7 +100,7 @@ export class ModelManager {
       throw new ModelFileError(`${basename(sourcePath)} is not a GGUF model file (it does not start with "GGUF").`)
     }
     try {
-      await checkGgufHeader(sourcePath)
+      await readGgufSummary(sourcePath)
     } catch (error) {
       throw new ModelFileError(`${basename(sourcePath)} is not a usable GGUF model file: ${(error as Error).message}.`)
     }

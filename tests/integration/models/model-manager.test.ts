@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { ModelDownloadState, ModelFilesView } from '../../../src-main/shared/ipc-contract'
 import type { InstalledModel } from '../../../src-main/core/models/installed-models'
 import { MODEL_CATALOG, RECOMMENDED_MODEL_ID, type CatalogModel } from '../../../src-main/core/models/model-catalog'
-import { checkGgufHeader } from '../../../src-main/core/models/gguf-header'
+import { readGgufSummary } from '../../../src-main/core/models/gguf-summary'
 import { ModelDownloader } from '../../../src-main/core/models/model-downloader'
 import { ModelFileError, ModelManager, ggufFileName, hasGgufMagic } from '../../../src-main/core/models/model-manager'
 import { fakeGgufBytes } from '../../fixtures/fake-gguf-header'
@@ -99,13 +99,15 @@ describe('ModelManager', () => {
     const full = fakeGgufBytes({ name: 'Whole' })
     const path = join(dir, 'cut.gguf')
     await writeFile(path, full)
-    expect(await checkGgufHeader(path)).toMatchObject({ version: 3, tensorCount: 0, metadataCount: 4, architecture: 'llama' })
-    for (let length = 0; length < full.length; length += 7) {
+    expect(await readGgufSummary(path)).toMatchObject({ version: 3, architecture: 'llama' })
+    // The header ends with its last entry (llama.context_length: key, u32 type, u32 value); alignment padding follows.
+    const headerEnd = full.indexOf('llama.context_length') + 'llama.context_length'.length + 8
+    for (let length = 0; length < headerEnd; length += 7) {
       await writeFile(path, full.subarray(0, length))
-      await expect(checkGgufHeader(path)).rejects.toThrow()
+      await expect(readGgufSummary(path)).rejects.toThrow()
     }
     await writeFile(path, Buffer.concat([full.subarray(0, 4), Buffer.from([9, 0, 0, 0]), full.subarray(8)]))
-    await expect(checkGgufHeader(path)).rejects.toThrow(/version 9/)
+    await expect(readGgufSummary(path)).rejects.toThrow(/version 9/)
   })
 
   it('names files for the folder safely', () => {

@@ -26,7 +26,7 @@ import {
 } from 'node-llama-cpp'
 import type { ChatMessage } from '../../model-provider'
 import { ContextOverflowError, fitHistory } from './context-guard'
-import { checkGgufHeader } from '../../../core/models/gguf-header'
+import { readGgufSummary } from '../../../core/models/gguf-summary'
 import type { GenerationOptions, RequestEvent, StopReason, WorkerErrorCode, WorkerEvent, WorkerSettings } from './worker-protocol'
 
 interface LoadedModel {
@@ -188,7 +188,7 @@ export class LlamaEngine {
     }
     // node-llama-cpp's own header reader does not finish on some non-GGUF input: check the header first.
     try {
-      await checkGgufHeader(path)
+      await readGgufSummary(path)
     } catch (error) {
       throw new EngineError('model-invalid', `The model file could not be loaded: ${error instanceof Error ? error.message : String(error)}.`)
     }
