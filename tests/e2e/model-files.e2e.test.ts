@@ -101,6 +101,10 @@ describe('local model files in the browser harness', () => {
     const option = page.getByTestId(`model-option-${installedModelId('My-Model.gguf')}`)
     await expect.poll(() => option.count()).toBe(1)
     expect(await option.isChecked()).toBe(true)
+    // In the models list it is an embedded model: its file, no server address, no key, nothing to edit.
+    const modelRow = page.getByTestId(`model-row-${installedModelId('My-Model.gguf')}`)
+    expect(await modelRow.innerText()).toMatch(/embedded model[\s\S]*My-Model\.gguf[\s\S]*runs inside StreamDesk/)
+    expect(await modelRow.getByRole('button', { name: /edit/i }).count()).toBe(0)
 
     await section().getByTestId('model-file-delete-My-Model.gguf').click()
     await section().getByTestId('model-file-confirm-delete-My-Model.gguf').click()

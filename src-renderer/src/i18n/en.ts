@@ -91,6 +91,8 @@ export const en = {
     editModel: (label: string) => `Edit ${label}`,
     keySet: 'key set',
     noKey: 'no key',
+    embeddedModel: 'embedded model',
+    runsInside: 'runs inside StreamDesk',
     clearKey: 'Clear key',
     clearKeyFor: (label: string) => `Clear the API key of ${label}`,
     newModelTitle: 'New model',

@@ -89,6 +89,8 @@ export const ja = {
     editModel: (label: string) => `${label} を編集`,
     keySet: 'キー設定済み',
     noKey: 'キーなし',
+    embeddedModel: '内蔵モデル',
+    runsInside: 'StreamDesk 内で実行',
     clearKey: 'キーを消去',
     clearKeyFor: (label: string) => `${label} の API キーを消去`,
     newModelTitle: '新しいモデル',

@@ -110,29 +110,37 @@ interface ModelRowProps {
 
 function ModelRow({ model, check, editing, onEdit, onClearKey, onRemove }: ModelRowProps) {
   const t = useStrings()
+  const embedded = model.provider === 'gguf'
   return (
     <li className="model-row" data-testid={`model-row-${model.id}`} data-editing={editing}>
       <div className="model-row-main">
         <div className="model-row-title">
           <strong>{model.label}</strong>
-          <span className={model.hasApiKey ? 'badge ok' : 'badge'}>
-            {model.hasApiKey ? t.settings.keySet : t.settings.noKey}
-          </span>
+          {embedded ? (
+            <span className="badge ok">{t.settings.embeddedModel}</span>
+          ) : (
+            <span className={model.hasApiKey ? 'badge ok' : 'badge'}>
+              {model.hasApiKey ? t.settings.keySet : t.settings.noKey}
+            </span>
+          )}
         </div>
         <div className="model-row-meta">
-          <code>{model.model}</code>
-          <span className="muted">{model.baseUrl}</span>
+          <code>{model.file ?? model.model}</code>
+          <span className="muted">{embedded ? t.settings.runsInside : model.baseUrl}</span>
         </div>
       </div>
       <div className="row-actions">
-        <button
-          type="button"
-          className="button small ghost"
-          aria-label={t.settings.editModel(model.label)}
-          onClick={onEdit}
-        >
-          {t.settings.edit}
-        </button>
+        {/* An embedded model's column is its file: it comes and goes with the file (Local model files). */}
+        {!embedded && (
+          <button
+            type="button"
+            className="button small ghost"
+            aria-label={t.settings.editModel(model.label)}
+            onClick={onEdit}
+          >
+            {t.settings.edit}
+          </button>
+        )}
         {model.hasApiKey && (
           <button
             type="button"
