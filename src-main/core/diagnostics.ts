@@ -9,6 +9,7 @@ export class DiagnosticsRecorder {
   private chunksDelivered = 0
   private duplicatesDropped = 0
   private gapsReported = 0
+  private answersRecovered = 0
   private readonly rejected = new Map<string, number>()
   private readonly lastErrors: string[] = []
   private readonly connectionEvents: string[] = []
@@ -32,6 +33,12 @@ export class DiagnosticsRecorder {
 
   gap(): void {
     this.gapsReported += 1
+  }
+
+  /** An answer completed from the backend's stored copy; `detail` goes to the log. */
+  recovered(detail: string): void {
+    this.answersRecovered += 1
+    this.note(detail)
   }
 
   reject(reason: string): void {
@@ -66,6 +73,7 @@ export class DiagnosticsRecorder {
       duplicatesDropped: this.duplicatesDropped,
       rejected: Object.fromEntries(this.rejected),
       gapsReported: this.gapsReported,
+      answersRecovered: this.answersRecovered,
       activeStreams,
       reconnects: this.reconnects,
       connectionEvents: [...this.connectionEvents],

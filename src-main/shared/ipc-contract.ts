@@ -158,6 +158,8 @@ export interface Diagnostics {
   /** Dropped messages by reason (malformed, oversized, foreign topic, unknown stream, …). */
   rejected: Record<string, number>
   gapsReported: number
+  /** Answers completed from the backend's stored copy after chunks were lost (cloud mode). */
+  answersRecovered: number
   activeStreams: number
   /** Times the connection came back after being lost. */
   reconnects: number

@@ -525,7 +525,7 @@ export class ChatService {
       ...(answer.error ? { error: answer.error } : {}),
       ...(answer.usage ? { usage: answer.usage } : {}),
     }
-    this.options.diagnostics.note(`${modelId}: completed from the stored copy (${rest.length} characters fetched)`)
+    this.options.diagnostics.recovered(`${modelId}: completed from the stored copy (${rest.length} characters fetched)`)
     this.complete(streamId, modelId, model, rest, final)
   }
 

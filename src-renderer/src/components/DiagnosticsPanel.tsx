@@ -10,6 +10,7 @@ const counters = [
   'chunksDelivered',
   'duplicatesDropped',
   'gapsReported',
+  'answersRecovered',
   'activeStreams',
   'reconnects',
 ] as const satisfies ReadonlyArray<keyof Diagnostics>

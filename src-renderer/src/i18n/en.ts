@@ -169,6 +169,7 @@ export const en = {
     chunksDelivered: 'Chunks delivered',
     duplicatesDropped: 'Duplicates dropped',
     gapsReported: 'Gaps reported',
+    answersRecovered: 'Answers recovered',
     activeStreams: 'Active streams',
     reconnects: 'Reconnects',
     connectionEvents: 'Connection events',

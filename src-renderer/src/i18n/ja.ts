@@ -167,6 +167,7 @@ export const ja = {
     chunksDelivered: '表示に渡したチャンク',
     duplicatesDropped: '破棄した重複',
     gapsReported: '検出した欠落',
+    answersRecovered: '復元した回答',
     activeStreams: '進行中のストリーム',
     reconnects: '再接続の回数',
     connectionEvents: '接続の履歴',

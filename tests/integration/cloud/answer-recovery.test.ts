@@ -116,6 +116,7 @@ describe('cloud answers completed from the answer store', () => {
     expect([...cloud.answerTable.items.keys()].sort()).toEqual([`${cloud.identityId}\u0000${streamId}#lossy`, `${cloud.identityId}\u0000${streamId}#steady`])
     const diagnostics = (await app.core.router.invoke('diagnostics:get', [])) as Diagnostics
     expect(diagnostics.gapsReported).toBeGreaterThanOrEqual(1)
+    expect(diagnostics.answersRecovered).toBe(1)
   }, 30_000)
 
   it('leaves an answer incomplete, with a clear message, when nothing was stored and its gap never closes', async () => {
