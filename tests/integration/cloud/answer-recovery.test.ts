@@ -152,8 +152,12 @@ describe('restart mid-answer in cloud mode', () => {
     const answer = await storedAnswer(second, conversationId, 'long')
     expect(answer.status).toBe('complete')
     expect(answer.text).toBe(expected('long'))
-    // The queued chunks were enough: the stored copy was not needed.
-    expect(fetchCalls()).toHaveLength(0)
+    // The rest came as the chunks the broker queued for the session. The client acknowledges a chunk when it
+    // arrives, so one that arrived as the first app was closing is acknowledged but never saved: then the stored
+    // copy fills that hole (one fetch). Either way the answer is byte-identical.
+    const diagnostics = (await second.core.router.invoke('diagnostics:get', [])) as Diagnostics
+    expect(diagnostics.chunksDelivered).toBeGreaterThan(0)
+    expect(fetchCalls().length).toBeLessThanOrEqual(1)
   }, 30_000)
 
   it('fetches the rest from the answer store when the broker queued nothing while the app was away', async () => {
