@@ -49,7 +49,7 @@ const BlockGroup = memo(
     previous.blocks.at(-1) === next.blocks.at(-1),
 )
 
-// A tail block is a new object every frame; equal HTML still means nothing to redraw.
+// A tail block is a new object every frame; the same rendering still means nothing to redraw.
 const BlockView = memo(
   function BlockView({ block }: { block: ViewBlock }) {
     const highlighted = useHighlightedHtml(block)
@@ -58,10 +58,15 @@ const BlockView = memo(
   },
   (previous, next) =>
     previous.block === next.block ||
-    (previous.block.html === next.block.html &&
-      previous.block.pieced === undefined === (next.block.pieced === undefined) &&
-      previous.block.renderHighlighted === next.block.renderHighlighted),
+    (previous.block.renderHighlighted === next.block.renderHighlighted && sameRendering(previous.block, next.block)),
 )
+
+/** Pieced blocks compare piece by piece (sealed pieces are the same strings, so that is cheap); others by HTML. */
+function sameRendering(a: ViewBlock, b: ViewBlock): boolean {
+  if (!a.pieced || !b.pieced) return a.pieced === b.pieced && a.html === b.html
+  const [x, y] = [a.pieced, b.pieced]
+  return x.open === y.open && x.close === y.close && x.pieces.length === y.pieces.length && x.pieces.every((piece, i) => piece === y.pieces[i])
+}
 
 /**
  * A paragraph in more pieces than this shows them as blocks. Inline pieces flow seamlessly, but the browser lays

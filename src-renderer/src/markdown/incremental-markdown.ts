@@ -176,7 +176,7 @@ export class IncrementalMarkdown {
     }
     const pieced = pieces.render(block, env)
     return {
-      view: { key, html: piecedHtml(pieced), pieced } satisfies ViewBlock,
+      view: piecedView(key, pieced),
       highlightable: block.kind === 'fence' && this.engine.highlights(block.info, block.content),
     }
   }
@@ -209,6 +209,21 @@ function segmentsOf(source: string, blocks: readonly TopLevelBlock[]) {
     to: blocks[i + 1]?.start ?? source.length,
     block: i === 0 && block.start > 0 ? undefined : block,
   }))
+}
+
+/**
+ * A block rendered in pieces. Its whole HTML is joined only when asked for: a tail block is a new object every
+ * frame, and joining a huge table's or listing's pieces each frame would cost as much as the pieces save.
+ */
+function piecedView(key: number, pieced: PiecedHtml): ViewBlock {
+  let html: string | undefined
+  return {
+    key,
+    pieced,
+    get html() {
+      return (html ??= piecedHtml(pieced))
+    },
+  }
 }
 
 /** The HTML of a view as one string (what the column shows, minus the per-block wrappers). */
