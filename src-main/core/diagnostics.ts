@@ -1,7 +1,15 @@
-import type { ConnectionState, Diagnostics } from '../shared/ipc-contract'
+import type { ConnectionState, Diagnostics, StreamCounts } from '../shared/ipc-contract'
 
 const MAX_LAST_ERRORS = 20
 const MAX_CONNECTION_EVENTS = 20
+/** Model columns whose counts are kept (the oldest go first). */
+const MAX_STREAM_COUNTS = 40
+
+/** Which model column of which stream a count belongs to. */
+export interface StreamKey {
+  streamId: string
+  modelId: string
+}
 
 /** Counters a user can attach to a bug report: what arrived, what was dropped and why, what went wrong. */
 export class DiagnosticsRecorder {
@@ -13,6 +21,8 @@ export class DiagnosticsRecorder {
   private readonly rejected = new Map<string, number>()
   private readonly lastErrors: string[] = []
   private readonly connectionEvents: string[] = []
+  /** Insertion-ordered, so the oldest column is the first key. */
+  private readonly streams = new Map<string, StreamCounts>()
   private reconnects = 0
   private wasConnected = false
 
@@ -23,16 +33,30 @@ export class DiagnosticsRecorder {
     this.messagesReceived += 1
   }
 
-  delivered(): void {
+  delivered(stream?: StreamKey): void {
     this.chunksDelivered += 1
+    if (stream) this.countsOf(stream).chunksDelivered += 1
   }
 
-  duplicate(): void {
+  duplicate(stream?: StreamKey): void {
     this.duplicatesDropped += 1
+    if (stream) this.countsOf(stream).duplicatesDropped += 1
   }
 
-  gap(): void {
+  gap(stream?: StreamKey): void {
     this.gapsReported += 1
+    if (stream) this.countsOf(stream).gapsReported += 1
+  }
+
+  private countsOf({ streamId, modelId }: StreamKey): StreamCounts {
+    const key = `${streamId}\u0000${modelId}`
+    let counts = this.streams.get(key)
+    if (!counts) {
+      counts = { streamId, modelId, chunksDelivered: 0, duplicatesDropped: 0, gapsReported: 0 }
+      this.streams.set(key, counts)
+      if (this.streams.size > MAX_STREAM_COUNTS) this.streams.delete(this.streams.keys().next().value!)
+    }
+    return counts
   }
 
   /** An answer completed from the backend's stored copy; `detail` goes to the log. */
@@ -76,6 +100,7 @@ export class DiagnosticsRecorder {
       answersRecovered: this.answersRecovered,
       activeStreams,
       reconnects: this.reconnects,
+      streams: [...this.streams.values()].reverse().map((counts) => ({ ...counts })),
       connectionEvents: [...this.connectionEvents],
       lastErrors: [...this.lastErrors],
     }

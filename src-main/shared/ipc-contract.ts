@@ -163,9 +163,19 @@ export interface Diagnostics {
   activeStreams: number
   /** Times the connection came back after being lost. */
   reconnects: number
+  /** Per model column of the most recent streams, newest first: what arrived and what went missing. */
+  streams: StreamCounts[]
   /** The latest connection status changes, oldest first. */
   connectionEvents: string[]
   lastErrors: string[]
+}
+
+export interface StreamCounts {
+  streamId: string
+  modelId: string
+  chunksDelivered: number
+  duplicatesDropped: number
+  gapsReported: number
 }
 
 export interface ConversationSummary {

@@ -90,6 +90,16 @@ describe('StreamDesk in the browser harness', () => {
     // Each model got the prompt; the code block gets highlighted once complete.
     expect(openAi.requests.filter((r) => JSON.stringify(r.messages).includes('Introduce yourselves')).map((r) => r.model).sort()).toEqual(['alpha', 'beta'])
     await expect.poll(() => alphaText.locator('pre code .hljs-keyword').count()).toBeGreaterThan(0)
+
+    // The diagnostics panel counts what arrived, per model column of the stream.
+    await page.getByTestId('diagnostics-button').click()
+    const streams = page.getByTestId('diagnostics-streams')
+    await expect.poll(() => streams.locator('tbody tr').count()).toBe(2)
+    for (const modelId of ['alpha', 'beta']) {
+      const cells = await streams.locator('tbody tr', { hasText: modelId }).locator('td').allTextContents()
+      expect(Number(cells[0])).toBeGreaterThan(0)
+      expect(cells.slice(1)).toEqual(['0', '0'])
+    }
     expect(pageErrors).toEqual([])
   })
 

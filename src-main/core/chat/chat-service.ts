@@ -277,11 +277,11 @@ export class ChatService {
     const chunk = decoded.message
     const stream = this.active.get(chunk.streamId)
     if (!stream) {
-      return this.recentlyFinished.has(chunk.streamId) ? diagnostics.duplicate() : diagnostics.reject('unknown-stream')
+      return this.recentlyFinished.has(chunk.streamId) ? diagnostics.duplicate(chunk) : diagnostics.reject('unknown-stream')
     }
     const model = stream.models.get(chunk.modelId)
     if (!model) return diagnostics.reject('unknown-model')
-    if (model.status !== 'streaming') return diagnostics.duplicate()
+    if (model.status !== 'streaming') return diagnostics.duplicate(chunk)
 
     const now = this.clock.now()
     model.lastHeardAt = now
@@ -289,13 +289,13 @@ export class ChatService {
     const outcome = model.buffer.accept(chunk, now)
     switch (outcome.kind) {
       case 'duplicate':
-        return diagnostics.duplicate()
+        return diagnostics.duplicate(chunk)
       case 'rejected':
         return diagnostics.reject(outcome.reason)
       case 'held':
         return
       case 'released':
-        diagnostics.delivered()
+        diagnostics.delivered(chunk)
         model.textHash.update(outcome.text)
         model.releasedChars += outcome.text.length
         if (outcome.text) this.options.conversations.progress(chunk.streamId, chunk.modelId, outcome.text)
@@ -407,7 +407,7 @@ export class ChatService {
           const gap = model.buffer.checkGap(now, this.gapTimeoutMs)
           if (!gap) continue
           model.stalled = true
-          this.options.diagnostics.gap()
+          this.options.diagnostics.gap({ streamId, modelId })
           this.options.diagnostics.error(`${modelId}: chunk ${gap.missingSeq} missing for ${gap.openForMs} ms`)
           this.batcher.add(streamId, modelId, '', { status: 'streaming', stalled: true })
           if (this.options.recovery) this.startRecovery(streamId, modelId, model)
@@ -425,7 +425,7 @@ export class ChatService {
    */
   private acceptResumed(chunk: ChunkMessage, model: ModelStream, resumed: ResumedChunks): void {
     const { diagnostics } = this.options
-    if (resumed.chunks.has(chunk.seq)) return diagnostics.duplicate()
+    if (resumed.chunks.has(chunk.seq)) return diagnostics.duplicate(chunk)
     if ((resumed.final && chunk.seq >= resumed.final.total) || resumed.heldChars + chunk.text.length > MAX_RESUMED_CHARS) {
       return diagnostics.reject('out-of-window')
     }
@@ -443,7 +443,7 @@ export class ChatService {
       for (let seq = start; seq < final.total; seq++) tail.push(resumed.chunks.get(seq)!)
       const rest = tail.join('')
       if (model.textHash.copy().update(rest).digest('hex') !== final.sha256) continue
-      for (let seq = start; seq < final.total; seq++) diagnostics.delivered()
+      for (let seq = start; seq < final.total; seq++) diagnostics.delivered(chunk)
       return this.complete(chunk.streamId, chunk.modelId, model, rest, final)
     }
     if (!model.recovering) this.startRecovery(chunk.streamId, chunk.modelId, model)

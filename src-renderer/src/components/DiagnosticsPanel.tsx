@@ -76,6 +76,35 @@ export function DiagnosticsPanel({ onClose }: { onClose(): void }) {
               </table>
             )}
           </section>
+          <section className="settings-section">
+            <h3>{t.diagnostics.streams}</h3>
+            {diagnostics.streams.length === 0 ? (
+              <p className="muted">{t.diagnostics.noStreams}</p>
+            ) : (
+              <table className="plain-table" data-testid="diagnostics-streams">
+                <thead>
+                  <tr>
+                    <th scope="col">{t.diagnostics.stream}</th>
+                    <th scope="col">{t.diagnostics.chunksDelivered}</th>
+                    <th scope="col">{t.diagnostics.duplicatesDropped}</th>
+                    <th scope="col">{t.diagnostics.gapsReported}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {diagnostics.streams.map((s) => (
+                    <tr key={`${s.streamId} ${s.modelId}`}>
+                      <th scope="row">
+                        <code>{s.streamId.slice(0, 8)}</code> {s.modelId}
+                      </th>
+                      <td>{s.chunksDelivered.toLocaleString()}</td>
+                      <td>{s.duplicatesDropped.toLocaleString()}</td>
+                      <td>{s.gapsReported.toLocaleString()}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+          </section>
           <LogList title={t.diagnostics.connectionEvents} empty={t.diagnostics.noConnectionEvents} lines={diagnostics.connectionEvents} />
           <LogList title={t.diagnostics.lastErrors} empty={t.diagnostics.noErrors} lines={diagnostics.lastErrors} />
         </>

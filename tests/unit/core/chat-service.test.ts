@@ -87,6 +87,8 @@ describe('ChatService', () => {
       chunksDelivered: 1,
       duplicatesDropped: 1,
       rejected: { 'unknown-stream': 1, 'unknown-model': 1, 'not-json': 1 },
+      // Per column: the stream's one chunk and its late redelivery; nothing for the unknown stream or model.
+      streams: [{ streamId, modelId: 'a', chunksDelivered: 1, duplicatesDropped: 1, gapsReported: 0 }],
     })
   })
 
@@ -99,6 +101,7 @@ describe('ChatService', () => {
     clock.advance(2_000)
     expect(columns().a).toMatchObject({ status: 'streaming', stalled: true })
     expect(diagnostics.snapshot(1).gapsReported).toBe(1)
+    expect(diagnostics.snapshot(1).streams).toEqual([{ streamId, modelId: 'a', chunksDelivered: 0, duplicatesDropped: 0, gapsReported: 1 }])
     deliver({ streamId, modelId: 'a', seq: 0, text: 'first ' })
     clock.advance(16)
     expect(columns().a).toMatchObject({ text: 'first later', stalled: false })
