@@ -9,8 +9,8 @@
  * It also serves the baseline page's static files under /baseline/, so that page can fetch the streams from its
  * own origin under a `connect-src 'self'` policy.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo, Socket } from 'node:net'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { startLoopbackServer } from '../../support/loopback-server'
 import { readFile } from 'node:fs/promises'
 import { extname, join, normalize, sep } from 'node:path'
 
@@ -56,23 +56,12 @@ const CONTENT_TYPES: Record<string, string> = {
 export async function startPacedServer(options: PacedServerOptions): Promise<PacedServer> {
   const scripts = new Map<string, string[]>()
   const timings: StreamTiming[] = []
-  const sockets = new Set<Socket>()
   const timers = new Set<NodeJS.Timeout>()
   const intervalMs = 1000 / options.deltasPerSecond
   const tickMs = options.tickMs ?? 5
   let inFlight = 0
   let idleWaiters: Array<() => void> = []
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' }).end(String(error))
-      else res.destroy()
-    })
-  })
-  server.on('connection', (socket) => {
-    sockets.add(socket)
-    socket.on('close', () => sockets.delete(socket))
-  })
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost')
@@ -151,12 +140,8 @@ export async function startPacedServer(options: PacedServerOptions): Promise<Pac
     tick()
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => resolve())
-  })
-  const { port } = server.address() as AddressInfo
-  const origin = `http://127.0.0.1:${port}`
+  const server = await startLoopbackServer(handle)
+  const { origin } = server
   return {
     baseUrl: `${origin}/v1`,
     origin,
@@ -169,9 +154,7 @@ export async function startPacedServer(options: PacedServerOptions): Promise<Pac
     async close() {
       for (const timer of timers) clearTimeout(timer)
       timers.clear()
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()))
-      for (const socket of sockets) socket.destroy()
-      await closed
+      await server.close()
     },
   }
 }
