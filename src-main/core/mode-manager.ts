@@ -111,8 +111,9 @@ export class ModeManager {
     try {
       // Before connecting: the persistent session delivers chunks queued for answers cut off by the last exit.
       await running.chat.resumeOpenStreams()
-      await runtime.session.connect()
+      // Subscribed before connecting, so chunks the broker queued for the session reach the chat at once.
       await runtime.session.subscribe(userStreamsFilter(topicPrefix, runtime.userId), (topic, payload) => running.chat.receive(topic, payload))
+      await runtime.session.connect()
       running.subscribed = true
       update(SESSION_TO_CONNECTION[runtime.session.status])
     } catch (error) {

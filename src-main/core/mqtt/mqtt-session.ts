@@ -49,8 +49,15 @@ export class MqttSession extends TypedEmitter<MqttSessionEvents> {
     return this.currentStatus
   }
 
+  /**
+   * Connects, then sends the subscriptions made so far. Subscribe before connecting when the broker may hold a
+   * persistent session: it delivers the queued messages right after CONNACK, and a handler registered only after
+   * `connect()` resolves would miss them (aws-crt acknowledges them all the same).
+   */
   async connect(): Promise<void> {
     await this.open('connecting')
+    const connection = this.requireConnection()
+    await Promise.all([...this.subscriptions.values()].map((subscription) => this.sendSubscribe(connection, subscription)))
   }
 
   /**
@@ -66,10 +73,14 @@ export class MqttSession extends TypedEmitter<MqttSessionEvents> {
     return this.renewing
   }
 
-  /** Subscribes now and again after any reconnect whose session the broker did not keep. */
+  /**
+   * Subscribes now, or with `connect()` when not connected yet, and again after any reconnect whose session the
+   * broker did not keep. The handler receives matching messages from then on.
+   */
   async subscribe(filter: string, handler: MessageHandler, qos = mqtt.QoS.AtLeastOnce): Promise<void> {
     const subscription = { filter, qos, handler }
     this.subscriptions.set(filter, subscription)
+    if (!this.connection && !this.renewing) return
     await this.sendSubscribe(await this.currentConnection(), subscription)
   }
 
