@@ -5,21 +5,14 @@ import {
   attachPolicyDepsFromEnv,
   createAttachPolicyHandler,
 } from '../../../src-main/backend/lambda/attach-policy-lambda'
-import type { InvocationContext } from '../../../src-main/backend/lambda/caller-identity'
+import { IDENTITY, OTHER_IDENTITY as OTHER, OTHER_POOL, POOL, invocationContext as context } from './lambda-callers'
 
 const iot = mockClient(IoTClient)
 afterEach(() => iot.reset())
 
-const IDENTITY = 'eu-west-1:0b8a1f2e-1111-2222-3333-444455556666'
-const OTHER = 'eu-west-1:99999999-aaaa-bbbb-cccc-dddddddddddd'
-const POOL = 'eu-west-1:12345678-aaaa-bbbb-cccc-1234567890ab'
 const POLICY = 'streamdesk-user-policy'
 
-const context = (identity: InvocationContext['identity']): InvocationContext => ({
-  awsRequestId: 'request-1',
-  ...(identity ? { identity } : {}),
-})
-const signedIn = context({ cognitoIdentityId: IDENTITY, cognitoIdentityPoolId: POOL })
+const signedIn = context()
 
 function lambda() {
   const logs: Array<Record<string, unknown>> = []
@@ -55,8 +48,8 @@ describe('attach-policy Lambda', () => {
   })
 
   it.each([
-    ['no identity', undefined, /no Cognito identity/],
-    ['another pool\'s identity', { cognitoIdentityId: IDENTITY, cognitoIdentityPoolId: 'eu-west-1:00000000-0000-0000-0000-000000000000' }, /another identity pool/],
+    ['no identity', null, /no Cognito identity/],
+    ['another pool\'s identity', { cognitoIdentityId: IDENTITY, cognitoIdentityPoolId: OTHER_POOL }, /another identity pool/],
     ['a malformed identity id', { cognitoIdentityId: '*', cognitoIdentityPoolId: POOL }, /malformed/],
   ])('refuses a caller with %s, attaching nothing', async (_name, identity, reason) => {
     const { handler, logs } = lambda()

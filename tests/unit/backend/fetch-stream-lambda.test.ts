@@ -8,23 +8,15 @@ import { mockClient } from 'aws-sdk-client-mock'
 import { DynamoDBClient, GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb'
 import { DynamoAnswerStore, toAnswerItem, type AnswerRecord } from '../../../src-main/backend/answer-store'
 import { createFetchStreamHandler, fetchStreamDepsFromEnv } from '../../../src-main/backend/lambda/fetch-stream-lambda'
-import type { InvocationContext } from '../../../src-main/backend/lambda/caller-identity'
+import { IDENTITY, OTHER_IDENTITY as VICTIM, OTHER_POOL, POOL, invocationContext as context } from './lambda-callers'
 import { ManualClock } from '../../support/manual-clock'
 import { sha256Hex } from '../../support/sha256'
 
 const dynamo = mockClient(DynamoDBClient)
 afterEach(() => dynamo.reset())
 
-const IDENTITY = 'eu-west-1:0b8a1f2e-1111-2222-3333-444455556666'
-const VICTIM = 'eu-west-1:99999999-aaaa-bbbb-cccc-dddddddddddd'
-const POOL = 'eu-west-1:12345678-aaaa-bbbb-cccc-1234567890ab'
 const TABLE = 'sd-test-answers'
 const NOW = Date.UTC(2026, 0, 2, 3, 4, 5)
-
-const context = (identity: InvocationContext['identity'] | null = { cognitoIdentityId: IDENTITY, cognitoIdentityPoolId: POOL }): InvocationContext => ({
-  awsRequestId: 'request-1',
-  ...(identity ? { identity } : {}),
-})
 
 const answer = (modelId: string, text: string, userId = IDENTITY): AnswerRecord => ({
   userId,
@@ -126,7 +118,7 @@ describe('fetch-stream Lambda', () => {
 
   it.each([
     ['no identity', null, /no Cognito identity/],
-    ['an identity of another pool', { cognitoIdentityId: IDENTITY, cognitoIdentityPoolId: 'eu-west-1:00000000-0000-0000-0000-000000000000' }, /another identity pool/],
+    ['an identity of another pool', { cognitoIdentityId: IDENTITY, cognitoIdentityPoolId: OTHER_POOL }, /another identity pool/],
   ])('refuses a caller with %s, even one naming a userId', async (_name, identity, reason) => {
     const { handler } = lambda()
     const result = await handler({ streamId: 'stream-1', userId: IDENTITY }, context(identity))
