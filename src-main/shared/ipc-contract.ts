@@ -182,6 +182,7 @@ export interface ConversationSummary {
   id: string
   title: string
   createdAt: number
+  /** Last activity (a new turn); the list is sorted by it, pinned conversations first. */
   updatedAt: number
   pinned: boolean
 }

@@ -1,4 +1,8 @@
 /** The history store's public shapes. Timestamps are epoch milliseconds; text offsets are UTF-16 code units. */
+import type { ConversationSummary, HighlightedText } from '../../shared/ipc-contract'
+
+// The same shapes in the store and in the IPC contract: one definition, the contract's.
+export type { ConversationSummary, HighlightedText }
 
 export const ANSWER_STATUSES = ['streaming', 'complete', 'stopped', 'error', 'interrupted'] as const
 /** 'interrupted': the app stopped (crash, kill, power loss) while the answer was still streaming. */
@@ -19,15 +23,6 @@ export interface AnswerError {
 export interface ModelRef {
   id: string
   label: string
-}
-
-export interface ConversationSummary {
-  id: string
-  title: string
-  createdAt: number
-  /** Last activity (a new turn); the list is sorted by it, pinned conversations first. */
-  updatedAt: number
-  pinned: boolean
 }
 
 export interface StoredAnswer {
@@ -68,12 +63,6 @@ export interface AnswerOutcome {
   text?: string
   error?: AnswerError
   usage?: TokenUsage
-}
-
-/** Plain text plus the ranges to mark: the UI wraps them in <mark> as text nodes, never as HTML. */
-export interface HighlightedText {
-  text: string
-  matches: Array<{ start: number; end: number }>
 }
 
 export interface SearchHit {
