@@ -126,7 +126,7 @@ export class IncrementalMarkdown {
    */
   private tailSegments(source: string, env: Env) {
     const sealed = this.pieces.get(this.finalEnd)?.sealedTableRows()
-    if (sealed && source.startsWith(sealed.head + sealed.rows)) {
+    if (sealed && source.startsWith(sealed.head) && source.startsWith(sealed.rows, sealed.head.length)) {
       const skipped = sealed.rows.length
       const blocks = this.engine.topLevelBlocks(sealed.head + source.slice(sealed.head.length + skipped), env)
       const [table] = blocks
