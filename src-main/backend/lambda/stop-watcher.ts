@@ -32,7 +32,8 @@ export class StopWatcher {
     this.controllers = new Map(options.modelIds.map((id) => [id, new AbortController()]))
     this.intervalMs = options.intervalMs ?? DEFAULT_INTERVAL_MS
     this.clock = options.clock ?? systemClock
-    this.schedule(0)
+    // At once, not on a timer: a short answer may end before a zero-delay timer fires, and would never read.
+    this.pollNow()
   }
 
   /** Aborted when the user stops this model (or all of them). */
@@ -52,13 +53,17 @@ export class StopWatcher {
     return [...this.controllers.values()].every((controller) => controller.signal.aborted)
   }
 
+  private pollNow(): void {
+    this.polling = this.poll().finally(() => {
+      this.polling = undefined
+      if (!this.closed && !this.everyModelStopped) this.schedule(this.intervalMs)
+    })
+  }
+
   private schedule(delayMs: number): void {
     this.timer = this.clock.setTimeout(() => {
       this.timer = undefined
-      this.polling = this.poll().finally(() => {
-        this.polling = undefined
-        if (!this.closed && !this.everyModelStopped) this.schedule(this.intervalMs)
-      })
+      this.pollNow()
     }, delayMs)
   }
 
