@@ -51,7 +51,10 @@ export default defineConfig({
     build: {
       minify: true,
       rolldownOptions: {
-        input: { index: resolve(root, 'src-renderer/index.html'), quickAsk: resolve(root, 'src-renderer/quick-ask.html') },
+        input: {
+          index: resolve(root, 'src-renderer/index.html'),
+          quickAsk: resolve(root, 'src-renderer/quick-ask.html'),
+        },
       },
     },
   },

@@ -33,7 +33,12 @@ if (!app.requestSingleInstanceLock()) {
 
   const openMain = () => {
     if (!mainWindow || mainWindow.isDestroyed()) {
-      mainWindow = createMainWindow({ origin, preloadPath, keepInTray: () => core?.settings.preferences.closeToTray ?? false, quitting: () => quitting })
+      mainWindow = createMainWindow({
+        origin,
+        preloadPath,
+        keepInTray: () => core?.settings.preferences.closeToTray ?? false,
+        quitting: () => quitting,
+      })
     }
     showWindow(mainWindow)
     return mainWindow

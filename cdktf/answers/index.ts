@@ -54,7 +54,7 @@ export class Answers extends Construct {
 
     this.fetchFunction = new NodeLambda(this, 'fetch-stream', {
       functionName: `${options.namePrefix}-fetch-stream`,
-      description: 'Returns the calling Cognito identity\'s stored StreamDesk answers for one stream',
+      description: "Returns the calling Cognito identity's stored StreamDesk answers for one stream",
       entry: FETCH_STREAM_ENTRY,
       bundleDir: options.bundleDir,
       environment: {

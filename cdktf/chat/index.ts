@@ -36,7 +36,7 @@ export class Chat extends Construct {
     super(scope, id)
     this.chatFunction = new NodeLambda(this, 'chat', {
       functionName: `${options.namePrefix}-chat`,
-      description: 'Streams the StreamDesk models and publishes the answers to the caller\'s IoT topics',
+      description: "Streams the StreamDesk models and publishes the answers to the caller's IoT topics",
       entry: CHAT_ENTRY,
       bundleDir: options.bundleDir,
       environment: {
@@ -64,10 +64,19 @@ export class Chat extends Construct {
 
 function chatStatements({ arns, topicPrefix, models, answerStore }: ChatOptions): PolicyStatement[] {
   const modelArns = unique(models.flatMap((m) => (m.provider === 'bedrock' ? arns.bedrockModel(m.modelId) : [])))
-  const secretArns = unique(models.flatMap((m) => (m.provider === 'openai-compatible' && m.apiKeySecretArn ? [m.apiKeySecretArn] : [])))
+  const secretArns = unique(
+    models.flatMap((m) => (m.provider === 'openai-compatible' && m.apiKeySecretArn ? [m.apiKeySecretArn] : [])),
+  )
   return [
     ...(modelArns.length > 0
-      ? [{ Sid: 'StreamConfiguredModels', Effect: 'Allow' as const, Action: ['bedrock:InvokeModelWithResponseStream'], Resource: modelArns }]
+      ? [
+          {
+            Sid: 'StreamConfiguredModels',
+            Effect: 'Allow' as const,
+            Action: ['bedrock:InvokeModelWithResponseStream'],
+            Resource: modelArns,
+          },
+        ]
       : []),
     {
       Sid: 'PublishAnswers',
@@ -83,7 +92,14 @@ function chatStatements({ arns, topicPrefix, models, answerStore }: ChatOptions)
       Resource: [arns.iot(`topic/${topicPrefix}/*/control/*`)],
     },
     ...(secretArns.length > 0
-      ? [{ Sid: 'ReadModelApiKeys', Effect: 'Allow' as const, Action: ['secretsmanager:GetSecretValue'], Resource: secretArns }]
+      ? [
+          {
+            Sid: 'ReadModelApiKeys',
+            Effect: 'Allow' as const,
+            Action: ['secretsmanager:GetSecretValue'],
+            Resource: secretArns,
+          },
+        ]
       : []),
     answerStore.writeStatement,
   ]

@@ -12,20 +12,34 @@ import { TopicPrefixSchema } from '../../src-main/protocol/cloud-config'
 import { DEFAULT_TOPIC_PREFIX } from '../../src-main/protocol/stream-protocol'
 
 /** CloudWatch Logs accepts only these retention periods. */
-const RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653]
+const RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+]
 /** Lambda allows 4 KB of environment in all; the catalog shares it with three short variables. */
 const MAX_CATALOG_JSON = 3000
 
 export const StackConfigSchema = z.strictObject({
-  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, 'an AWS region such as us-east-1').default('us-east-1'),
+  region: z
+    .string()
+    .regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, 'an AWS region such as us-east-1')
+    .default('us-east-1'),
   /** Prefixes every resource name, so several deployments can share an account. */
-  namePrefix: z.string().regex(/^[a-z][a-z0-9-]{0,23}$/, 'lower-case letters, digits and -, at most 24').default('streamdesk'),
+  namePrefix: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,23}$/, 'lower-case letters, digits and -, at most 24')
+    .default('streamdesk'),
   topicPrefix: TopicPrefixSchema.default(DEFAULT_TOPIC_PREFIX),
-  logRetentionDays: z.number().refine((d) => RETENTION_DAYS.includes(d), `one of ${RETENTION_DAYS.join(', ')}`).default(30),
+  logRetentionDays: z
+    .number()
+    .refine((d) => RETENTION_DAYS.includes(d), `one of ${RETENTION_DAYS.join(', ')}`)
+    .default(30),
   mfa: z.enum(['off', 'optional']).default('optional'),
   chatTimeoutSeconds: z.int().min(30).max(900).default(900),
   /** The model catalog; by default Claude on Bedrock (plus GPT-4o mini when openAiApiKeySecretArn is set). */
-  models: ModelCatalogSchema.refine((m) => JSON.stringify(m).length <= MAX_CATALOG_JSON, 'too large for the Lambda environment (4 KB)').optional(),
+  models: ModelCatalogSchema.refine(
+    (m) => JSON.stringify(m).length <= MAX_CATALOG_JSON,
+    'too large for the Lambda environment (4 KB)',
+  ).optional(),
   /** A Secrets Manager secret holding an OpenAI API key, for the default GPT model. */
   openAiApiKeySecretArn: SecretArnSchema.optional(),
 })
@@ -35,7 +49,8 @@ export type StackConfig = Omit<z.output<typeof StackConfigSchema>, 'models'> & {
 /** Validates a configuration and fills in the defaults; throws listing every problem. */
 export function resolveStackConfig(input: unknown): StackConfig {
   const parsed = StackConfigSchema.safeParse(input)
-  if (!parsed.success) throw new Error(`The StreamDesk stack configuration is invalid:\n${z.prettifyError(parsed.error)}`)
+  if (!parsed.success)
+    throw new Error(`The StreamDesk stack configuration is invalid:\n${z.prettifyError(parsed.error)}`)
   const config = parsed.data
   return { ...config, models: config.models ?? defaultModels(config.region, config.openAiApiKeySecretArn) }
 }
@@ -46,7 +61,13 @@ export function resolveStackConfig(input: unknown): StackConfig {
  * one is Claude 3 Haiku. GPT-4o mini joins when an OpenAI key secret is given.
  */
 export function defaultModels(region: string, openAiApiKeySecretArn?: string): ModelCatalog {
-  const geography = region.startsWith('us-') ? 'us' : region.startsWith('eu-') ? 'eu' : region.startsWith('ap-') ? 'apac' : undefined
+  const geography = region.startsWith('us-')
+    ? 'us'
+    : region.startsWith('eu-')
+      ? 'eu'
+      : region.startsWith('ap-')
+        ? 'apac'
+        : undefined
   if (!geography) {
     throw new Error(`There are no default models for ${region}: list the models for this region under "models".`)
   }
@@ -56,7 +77,12 @@ export function defaultModels(region: string, openAiApiKeySecretArn?: string): M
       : { id: 'claude-haiku', label: 'Claude 3 Haiku', model: 'anthropic.claude-3-haiku-20240307-v1:0' }
   return [
     { id: small.id, label: small.label, provider: 'bedrock', modelId: `${geography}.${small.model}` },
-    { id: 'claude-sonnet', label: 'Claude Sonnet 4', provider: 'bedrock', modelId: `${geography}.anthropic.claude-sonnet-4-20250514-v1:0` },
+    {
+      id: 'claude-sonnet',
+      label: 'Claude Sonnet 4',
+      provider: 'bedrock',
+      modelId: `${geography}.anthropic.claude-sonnet-4-20250514-v1:0`,
+    },
     ...(openAiApiKeySecretArn
       ? [
           {
@@ -93,6 +119,8 @@ export function loadStackConfig(env: NodeJS.ProcessEnv = process.env): StackConf
     topicPrefix: env.STREAMDESK_TOPIC_PREFIX,
     openAiApiKeySecretArn: env.STREAMDESK_OPENAI_SECRET_ARN,
   }
-  const defined = Object.fromEntries(Object.entries(overrides).filter(([, value]) => value !== undefined && value !== ''))
+  const defined = Object.fromEntries(
+    Object.entries(overrides).filter(([, value]) => value !== undefined && value !== ''),
+  )
   return resolveStackConfig({ ...fromFile, ...defined })
 }

@@ -35,7 +35,5 @@ export function policyVariable(name: string): string {
 export const COGNITO_IDENTITY_ID = policyVariable('cognito-identity.amazonaws.com:sub')
 
 export function lambdaAssumeRolePolicy(): string {
-  return policyJson([
-    { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: ['sts:AssumeRole'] },
-  ])
+  return policyJson([{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: ['sts:AssumeRole'] }])
 }

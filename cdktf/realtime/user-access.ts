@@ -10,9 +10,19 @@ import type { AwsArns } from '../lib/aws-arns'
 export function userIotStatements(arns: AwsArns, topicPrefix: string): PolicyStatement[] {
   const own = `${topicPrefix}/${COGNITO_IDENTITY_ID}`
   return [
-    { Sid: 'ConnectAsSelf', Effect: 'Allow', Action: ['iot:Connect'], Resource: [arns.iot(`client/${COGNITO_IDENTITY_ID}`)] },
+    {
+      Sid: 'ConnectAsSelf',
+      Effect: 'Allow',
+      Action: ['iot:Connect'],
+      Resource: [arns.iot(`client/${COGNITO_IDENTITY_ID}`)],
+    },
     // `+` in a topicfilter resource is literal: this is exactly the one filter the app subscribes to.
-    { Sid: 'SubscribeToOwnStreams', Effect: 'Allow', Action: ['iot:Subscribe'], Resource: [arns.iot(`topicfilter/${own}/+`)] },
+    {
+      Sid: 'SubscribeToOwnStreams',
+      Effect: 'Allow',
+      Action: ['iot:Subscribe'],
+      Resource: [arns.iot(`topicfilter/${own}/+`)],
+    },
     { Sid: 'ReceiveOwnTopics', Effect: 'Allow', Action: ['iot:Receive'], Resource: [arns.iot(`topic/${own}/*`)] },
     {
       Sid: 'PublishOwnStopRequests',

@@ -7,7 +7,13 @@
  * (`textGzip`, binary) instead of as `text`; one that does not fit even then is refused (and the Lambda counts it).
  */
 import { gunzipSync, gzipSync } from 'node:zlib'
-import { GetItemCommand, PutItemCommand, QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb'
+import {
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb'
 import {
   ANSWER_TABLE,
   ANSWER_TTL_SECONDS,
@@ -101,7 +107,11 @@ export class DynamoAnswerStore implements AnswerArchive {
 }
 
 /** The DynamoDB item for an answer stored at `nowMs`, expiring `ttlSeconds` later. */
-export function toAnswerItem(record: AnswerRecord, nowMs: number, ttlSeconds = ANSWER_TTL_SECONDS): Record<string, AttributeValue> {
+export function toAnswerItem(
+  record: AnswerRecord,
+  nowMs: number,
+  ttlSeconds = ANSWER_TTL_SECONDS,
+): Record<string, AttributeValue> {
   const { partitionKey, sortKey, ttlAttribute } = ANSWER_TABLE
   const item: Record<string, AttributeValue> = {
     [partitionKey]: { S: record.userId },

@@ -4,7 +4,13 @@
  * topic. It never throws for a model's failure: the model's column gets a final chunk with the error instead.
  */
 import { z } from 'zod'
-import { DEFAULT_TOPIC_PREFIX, IdSchema, streamTopic, type FinalMarker, type StreamErrorCode } from '../protocol/stream-protocol'
+import {
+  DEFAULT_TOPIC_PREFIX,
+  IdSchema,
+  streamTopic,
+  type FinalMarker,
+  type StreamErrorCode,
+} from '../protocol/stream-protocol'
 import { ChunkSequencer, type ChunkSequencerOptions } from './chunk-sequencer'
 import { DeltaCoalescer, type DeltaCoalescerOptions } from './delta-coalescer'
 import { ModelError, type ChatMessage, type ModelResolver } from './model-provider'
@@ -73,7 +79,9 @@ export async function handleChatRequest(input: unknown, deps: ChatHandlerDeps): 
 export async function streamChat(request: ChatRequest, deps: ChatHandlerDeps): Promise<ModelStreamSummary[]> {
   const topic = streamTopic(deps.topicPrefix ?? DEFAULT_TOPIC_PREFIX, request.userId, request.streamId)
   return Promise.all(
-    request.models.map(({ modelId, messages }) => streamOneModel(request.userId, request.streamId, modelId, messages, topic, deps)),
+    request.models.map(({ modelId, messages }) =>
+      streamOneModel(request.userId, request.streamId, modelId, messages, topic, deps),
+    ),
   )
 }
 
@@ -126,7 +134,16 @@ async function streamOneModel(
   }
   const tail = coalescer.drain()
   const final = { ...outcome, ...(usage ? { usage } : {}) }
-  const archived = sent ? await archiveAnswer(deps, { userId, streamId, modelId, text: sent.join('') + tail, ...final, ...sequencer.sealFor(tail) }) : undefined
+  const archived = sent
+    ? await archiveAnswer(deps, {
+        userId,
+        streamId,
+        modelId,
+        text: sent.join('') + tail,
+        ...final,
+        ...sequencer.sealFor(tail),
+      })
+    : undefined
   sequencer.finish(tail, final)
   await sequencer.settled()
   return {
@@ -143,7 +160,10 @@ async function streamOneModel(
 /** Saves one finished answer; never throws (the live stream matters more than its stored copy). */
 async function archiveAnswer(
   deps: ChatHandlerDeps,
-  answer: { userId: string; streamId: string; modelId: string; text: string; total: number; sha256: string } & Pick<FinalMarker, 'status' | 'error' | 'usage'>,
+  answer: { userId: string; streamId: string; modelId: string; text: string; total: number; sha256: string } & Pick<
+    FinalMarker,
+    'status' | 'error' | 'usage'
+  >,
 ): Promise<boolean> {
   const { total, ...rest } = answer
   try {

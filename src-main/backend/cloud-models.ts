@@ -57,7 +57,8 @@ export function parseModelCatalog(json: string | undefined): ModelCatalog {
     throw new Error(`${MODEL_CATALOG_ENV} is not JSON: ${(error as Error).message}`)
   }
   const parsed = ModelCatalogSchema.safeParse(raw)
-  if (!parsed.success) throw new Error(`${MODEL_CATALOG_ENV} is not a valid model catalog:\n${z.prettifyError(parsed.error)}`)
+  if (!parsed.success)
+    throw new Error(`${MODEL_CATALOG_ENV} is not a valid model catalog:\n${z.prettifyError(parsed.error)}`)
   return parsed.data
 }
 
@@ -102,7 +103,11 @@ function providerFor(
   }
 }
 
-async function apiKeyFor(label: string, secretArn: string, readApiKey: (arn: string) => Promise<string>): Promise<string> {
+async function apiKeyFor(
+  label: string,
+  secretArn: string,
+  readApiKey: (arn: string) => Promise<string>,
+): Promise<string> {
   try {
     return await readApiKey(secretArn)
   } catch (error) {

@@ -41,8 +41,6 @@ export function createIotDataPlaneClient(endpointHost: string): IoTDataPlaneClie
 export function assertTopicUnderPrefix(topic: string, prefix: string): void {
   const levels = topic.split('/')
   const valid =
-    levels.length >= 2 &&
-    levels[0] === prefix &&
-    levels.every((level) => level !== '' && !/[+#\u0000]/.test(level))
+    levels.length >= 2 && levels[0] === prefix && levels.every((level) => level !== '' && !/[+#\u0000]/.test(level))
   if (!valid) throw new Error(`Refusing to publish to "${topic.slice(0, 200)}": not a topic under "${prefix}/".`)
 }

@@ -6,8 +6,7 @@ export interface ChatMessage {
 }
 
 export type ModelEvent =
-  | { type: 'delta'; text: string }
-  | { type: 'usage'; inputTokens?: number; outputTokens?: number }
+  { type: 'delta'; text: string } | { type: 'usage'; inputTokens?: number; outputTokens?: number }
 
 export interface ModelStreamRequest {
   messages: ChatMessage[]

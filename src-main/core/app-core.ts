@@ -97,7 +97,11 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
     onError: (problem) => notify({ level: 'error', message: problem.message }),
     onRecovered: () => notify({ level: 'info', message: 'History is being saved again.' }),
   })
-  const account = new CloudAccount({ settings, store: new FileTokenStore(join(options.userDataDir, 'cloud-session.json'), options.secrets), clock })
+  const account = new CloudAccount({
+    settings,
+    store: new FileTokenStore(join(options.userDataDir, 'cloud-session.json'), options.secrets),
+    clock,
+  })
   await account.restore()
 
   // Embedded GGUF models run in one worker thread, started on the first answer and stopped when idle.
@@ -105,13 +109,20 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
   const llamaHost = new LlamaCppHost({
     ...(options.llamaCppWorkerPath ? { workerPath: options.llamaCppWorkerPath } : {}),
     ...(idleUnloadMs !== undefined ? { idleUnloadMs } : {}),
-    onLog: (level, message) => (level === 'error' ? diagnostics.error(`embedded model: ${message}`) : diagnostics.note(`embedded model: ${message}`)),
+    onLog: (level, message) =>
+      level === 'error'
+        ? diagnostics.error(`embedded model: ${message}`)
+        : diagnostics.note(`embedded model: ${message}`),
   })
   const localModels: ModelResolver = {
     resolve(modelId) {
       const model = settings.resolve(modelId)
       if (model?.provider === 'gguf') {
-        return createLlamaCppProvider({ ...generation, host: llamaHost, modelPath: join(modelsDirectory(options.userDataDir), model.file) })
+        return createLlamaCppProvider({
+          ...generation,
+          host: llamaHost,
+          modelPath: join(modelsDirectory(options.userDataDir), model.file),
+        })
       }
       return model && createOpenAiCompatibleProvider(model)
     },
@@ -119,7 +130,8 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
   const runtimeContext = (topicPrefix: string) => ({
     topicPrefix,
     models: localModels,
-    onBackendFailure: (streamId: string, error: unknown) => diagnostics.error(`backend failed on ${streamId}: ${String(error)}`),
+    onBackendFailure: (streamId: string, error: unknown) =>
+      diagnostics.error(`backend failed on ${streamId}: ${String(error)}`),
   })
   const startMode = async (): Promise<ModeStart> => {
     if (options.startRuntime) {
@@ -129,10 +141,15 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
     }
     const config = settings.cloudConfig
     if (settings.mode === 'local' || !config) {
-      return { mode: 'local', topicPrefix: DEFAULT_TOPIC_PREFIX, runtime: await startLocalMode(runtimeContext(DEFAULT_TOPIC_PREFIX)) }
+      return {
+        mode: 'local',
+        topicPrefix: DEFAULT_TOPIC_PREFIX,
+        runtime: await startLocalMode(runtimeContext(DEFAULT_TOPIC_PREFIX)),
+      }
     }
     const auth = account.auth
-    if (!auth?.state.signedIn) return { mode: 'cloud', topicPrefix: config.topicPrefix, unavailable: 'Sign in to use cloud mode.' }
+    if (!auth?.state.signedIn)
+      return { mode: 'cloud', topicPrefix: config.topicPrefix, unavailable: 'Sign in to use cloud mode.' }
     const runtime = await startCloudMode(runtimeContext(config.topicPrefix), {
       config,
       auth,
@@ -207,7 +224,8 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
       if (settings.mode === 'cloud') await modes.restart()
       return settingsChanged(view)
     },
-    'models:check': (modelIds) => Promise.all(modelIds.map((id) => checkModel(settings, id, modelsDirectory(options.userDataDir)))),
+    'models:check': (modelIds) =>
+      Promise.all(modelIds.map((id) => checkModel(settings, id, modelsDirectory(options.userDataDir)))),
     'chat:send': (request) => modes.chat.send(request),
     'chat:stop': (request) => modes.chat.stop(request),
     'diagnostics:get': () => diagnostics.snapshot(modes.chat.activeStreamCount),
@@ -221,7 +239,8 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
     'settings:set-preferences': async (changes) => settingsChanged(await settings.setPreferences(changes)),
     'window:open-in-main': (conversationId) => shell.openInMain(conversationId),
     'window:hide': () => shell.hideQuickAsk(),
-    'clipboard:read-text': async () => (settings.preferences.prefillFromClipboard ? (await shell.readClipboardText()).slice(0, 20_000) : ''),
+    'clipboard:read-text': async () =>
+      settings.preferences.prefillFromClipboard ? (await shell.readClipboardText()).slice(0, 20_000) : '',
     'model-files:list': () => modelFiles.view(),
     'model-files:add-from-disk': async () => {
       if (!shell.pickModelFile) throw new Error('Adding a model file needs the desktop app.')
@@ -230,7 +249,10 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
       return modelFiles.view()
     },
     'model-files:delete': async (fileName) => (await modelFiles.delete(fileName), modelFiles.view()),
-    'model-files:download': async (catalogId, downloadOptions) => (await modelFiles.download(catalogId, downloadOptions), modelFiles.view()),
+    'model-files:download': async (catalogId, downloadOptions) => (
+      await modelFiles.download(catalogId, downloadOptions),
+      modelFiles.view()
+    ),
     'model-files:cancel-download': async (catalogId) => (await modelFiles.cancel(catalogId), modelFiles.view()),
     'model-files:discard-download': async (catalogId) => (await modelFiles.discard(catalogId), modelFiles.view()),
   })
@@ -264,8 +286,16 @@ async function checkModel(settings: SettingsStore, modelId: string, modelsDir: s
   if (model.provider === 'gguf') {
     // An embedded model is there when its file is: nothing is loaded to check it.
     return readInstalledModel(join(modelsDir, model.file), model.file).then(
-      (installed) => ({ modelId, reachable: true, message: `${installed.fileName} is installed${installed.quantization ? ` (${installed.quantization})` : ''}.` }),
-      (error: unknown) => ({ modelId, reachable: false, message: `The model file ${model.file} cannot be used: ${error instanceof Error ? error.message : String(error)}` }),
+      (installed) => ({
+        modelId,
+        reachable: true,
+        message: `${installed.fileName} is installed${installed.quantization ? ` (${installed.quantization})` : ''}.`,
+      }),
+      (error: unknown) => ({
+        modelId,
+        reachable: false,
+        message: `The model file ${model.file} cannot be used: ${error instanceof Error ? error.message : String(error)}`,
+      }),
     )
   }
   const result = await probeOpenAiCompatible(model)

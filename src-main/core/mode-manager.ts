@@ -61,7 +61,9 @@ export class ModeManager {
   }
 
   get userLabel(): string {
-    return this.running.runtime?.userLabel ?? (this.running.connection.mode === 'cloud' ? 'Not signed in' : 'Local user')
+    return (
+      this.running.runtime?.userLabel ?? (this.running.connection.mode === 'cloud' ? 'Not signed in' : 'Local user')
+    )
   }
 
   /** Stops the current mode (if any) and starts the one the settings and account call for. */
@@ -103,7 +105,12 @@ export class ModeManager {
     this.options.onConnection(running.connection)
     const update = (status: ConnectionStatus, detail?: string) => {
       if (this.running !== running) return
-      running.connection = { mode: runtime.mode, status, since: this.options.clock.now(), ...(detail ? { detail } : {}) }
+      running.connection = {
+        mode: runtime.mode,
+        status,
+        since: this.options.clock.now(),
+        ...(detail ? { detail } : {}),
+      }
       this.options.onConnection(running.connection)
       void running.chat.setOnline(running.subscribed && status === 'connected')
     }
@@ -112,7 +119,9 @@ export class ModeManager {
       // Before connecting: the persistent session delivers chunks queued for answers cut off by the last exit.
       await running.chat.resumeOpenStreams()
       // Subscribed before connecting, so chunks the broker queued for the session reach the chat at once.
-      await runtime.session.subscribe(userStreamsFilter(topicPrefix, runtime.userId), (topic, payload) => running.chat.receive(topic, payload))
+      await runtime.session.subscribe(userStreamsFilter(topicPrefix, runtime.userId), (topic, payload) =>
+        running.chat.receive(topic, payload),
+      )
       await runtime.session.connect()
       running.subscribed = true
       update(SESSION_TO_CONNECTION[runtime.session.status])
@@ -141,7 +150,12 @@ export class ModeManager {
     }
   }
 
-  private chatFor(userId: string, topicPrefix: string, backend: ModeRuntime['backend'], recovery?: ModeRuntime['recovery']): ChatService {
+  private chatFor(
+    userId: string,
+    topicPrefix: string,
+    backend: ModeRuntime['backend'],
+    recovery?: ModeRuntime['recovery'],
+  ): ChatService {
     const { conversations, modelLabel, emitUpdates, diagnostics, clock } = this.options
     return new ChatService({
       userId,

@@ -48,7 +48,8 @@ export const CloudConfigSchema = z.strictObject({
 })
 export type CloudConfig = z.infer<typeof CloudConfigSchema>
 
-export type CloudConfigParseResult = { ok: true; config: CloudConfig } | { ok: false; message: string; issues: string[] }
+export type CloudConfigParseResult =
+  { ok: true; config: CloudConfig } | { ok: false; message: string; issues: string[] }
 
 /** Validates pasted or loaded stack outputs. Never throws; `message` is ready to show to the user. */
 export function parseCloudConfig(input: unknown): CloudConfigParseResult {
@@ -57,7 +58,9 @@ export function parseCloudConfig(input: unknown): CloudConfigParseResult {
   const parsed = CloudConfigSchema.safeParse(unwrapped.value)
   if (parsed.success) return { ok: true, config: parsed.data }
   return failure(
-    parsed.error.issues.map((issue) => (issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message)),
+    parsed.error.issues.map((issue) =>
+      issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message,
+    ),
   )
 }
 

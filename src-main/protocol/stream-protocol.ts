@@ -56,7 +56,11 @@ export type FinalStatus = z.infer<typeof FinalStatusSchema>
 const TokenCount = z.number().int().min(0).max(100_000_000)
 
 export const FinalMarkerSchema = z.strictObject({
-  total: z.number().int().min(1).max(MAX_SEQ + 1),
+  total: z
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_SEQ + 1),
   status: FinalStatusSchema,
   /** Hex SHA-256 of the full answer text; senders always include it (optional only for older senders). */
   sha256: z.optional(z.string().regex(/^[0-9a-f]{64}$/, 'a hex SHA-256 digest')),
@@ -100,9 +104,7 @@ export function encodeChunk(message: ChunkMessage): string {
 /** Why a received message was dropped; each reason has its own counter in diagnostics. */
 export type RejectReason = 'oversized' | 'not-json' | 'unsupported-version' | 'invalid-schema' | 'foreign-topic'
 
-export type DecodeResult =
-  | { ok: true; message: ChunkMessage }
-  | { ok: false; reason: RejectReason; detail: string }
+export type DecodeResult = { ok: true; message: ChunkMessage } | { ok: false; reason: RejectReason; detail: string }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 

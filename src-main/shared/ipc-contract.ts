@@ -96,9 +96,7 @@ export interface AuthState {
 }
 
 export type SignInStep =
-  | { kind: 'signed-in'; email: string }
-  | { kind: 'new-password-required' }
-  | { kind: 'mfa-code-required' }
+  { kind: 'signed-in'; email: string } | { kind: 'new-password-required' } | { kind: 'mfa-code-required' }
 
 export interface ModelCheck {
   modelId: string

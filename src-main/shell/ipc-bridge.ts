@@ -18,7 +18,8 @@ export function bridgeIpc(core: AppCore, origin: AppOrigin): () => void {
   const unsubscribes = EVENT_CHANNELS.map((channel) =>
     core.events.on(channel, (payload) => {
       for (const window of BrowserWindow.getAllWindows()) {
-        if (!window.isDestroyed() && isAppUrl(window.webContents.getURL(), origin)) window.webContents.send(channel, payload)
+        if (!window.isDestroyed() && isAppUrl(window.webContents.getURL(), origin))
+          window.webContents.send(channel, payload)
       }
     }),
   )

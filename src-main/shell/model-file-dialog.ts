@@ -13,6 +13,9 @@ export const MODEL_FILE_DIALOG = {
 
 /** Asks for a GGUF file, attached to `parent` when it is open; undefined when the user cancels. */
 export async function pickModelFile(parent: BrowserWindow | undefined): Promise<string | undefined> {
-  const result = parent && !parent.isDestroyed() ? await dialog.showOpenDialog(parent, MODEL_FILE_DIALOG) : await dialog.showOpenDialog(MODEL_FILE_DIALOG)
+  const result =
+    parent && !parent.isDestroyed()
+      ? await dialog.showOpenDialog(parent, MODEL_FILE_DIALOG)
+      : await dialog.showOpenDialog(MODEL_FILE_DIALOG)
   return result.canceled ? undefined : result.filePaths[0]
 }

@@ -25,7 +25,9 @@ export class QuickAskShortcut {
       registered = false
     }
     if (!registered) {
-      this.onRefused(`The shortcut ${accelerator} could not be registered: another application may be using it. Choose another in Settings.`)
+      this.onRefused(
+        `The shortcut ${accelerator} could not be registered: another application may be using it. Choose another in Settings.`,
+      )
       return
     }
     if (this.current) globalShortcut.unregister(this.current)

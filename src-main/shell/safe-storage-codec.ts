@@ -6,9 +6,10 @@ export function safeStorageCodec(): SecretCodec {
   const encrypts = safeStorage.isEncryptionAvailable()
   return {
     encrypts,
-    encrypt: (plain) =>
-      encrypts ? `safe:${safeStorage.encryptString(plain).toString('base64')}` : `plain:${plain}`,
+    encrypt: (plain) => (encrypts ? `safe:${safeStorage.encryptString(plain).toString('base64')}` : `plain:${plain}`),
     decrypt: (stored) =>
-      stored.startsWith('safe:') ? safeStorage.decryptString(Buffer.from(stored.slice(5), 'base64')) : stored.replace(/^plain:/, ''),
+      stored.startsWith('safe:')
+        ? safeStorage.decryptString(Buffer.from(stored.slice(5), 'base64'))
+        : stored.replace(/^plain:/, ''),
   }
 }

@@ -17,14 +17,20 @@ const STATUS_WORDS: Record<ConnectionState['status'], string> = {
 }
 
 /** The tray menu for the current connection (a pure template, so it is tested without Electron). */
-export function trayMenuTemplate(connection: ConnectionState, shortcut: string, actions: TrayActions): MenuItemConstructorOptions[] {
+export function trayMenuTemplate(
+  connection: ConnectionState,
+  shortcut: string,
+  actions: TrayActions,
+): MenuItemConstructorOptions[] {
   const mode = connection.mode === 'cloud' ? 'Cloud mode' : 'Local mode'
   return [
     { label: 'Quick ask', accelerator: shortcut, registerAccelerator: false, click: actions.quickAsk },
     { label: 'Open StreamDesk', click: actions.openMain },
     { type: 'separator' },
     { label: `${mode}: ${STATUS_WORDS[connection.status]}`, enabled: false },
-    ...(connection.detail && connection.status !== 'connected' ? [{ label: connection.detail.slice(0, 80), enabled: false }] : []),
+    ...(connection.detail && connection.status !== 'connected'
+      ? [{ label: connection.detail.slice(0, 80), enabled: false }]
+      : []),
     { type: 'separator' },
     { label: 'Quit StreamDesk', role: 'quit' as const, click: actions.quit },
   ]

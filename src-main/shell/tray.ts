@@ -8,7 +8,10 @@ export class AppTray {
   private readonly tray: Tray
 
   constructor(private readonly actions: TrayActions) {
-    const image = process.platform === 'darwin' ? nativeImage.createFromPath(resourcePath('trayTemplate.png')) : nativeImage.createFromPath(resourcePath('tray.png'))
+    const image =
+      process.platform === 'darwin'
+        ? nativeImage.createFromPath(resourcePath('trayTemplate.png'))
+        : nativeImage.createFromPath(resourcePath('tray.png'))
     if (process.platform === 'darwin') image.setTemplateImage(true)
     this.tray = new Tray(image)
     // On Windows and Linux a click on the icon means "open"; the menu is on the right click.

@@ -28,7 +28,12 @@ export function restoredBounds(saved: Rect | undefined, workAreas: Rect[]): Rect
   }
   const width = Math.min(MAIN_WINDOW_DEFAULT.width, primary.width)
   const height = Math.min(MAIN_WINDOW_DEFAULT.height, primary.height)
-  return { x: primary.x + Math.round((primary.width - width) / 2), y: primary.y + Math.round((primary.height - height) / 2), width, height }
+  return {
+    x: primary.x + Math.round((primary.width - width) / 2),
+    y: primary.y + Math.round((primary.height - height) / 2),
+    width,
+    height,
+  }
 }
 
 /** Quick ask: horizontally centred on the cursor's screen, a fifth of the way down, never larger than it. */

@@ -29,6 +29,12 @@ export function measureCoalescing(rates = [20, 50, 200, 1000]): CoalescingResult
     messages += 1
     const seconds = (tokens * intervalMs) / 1000
     const naive = tokens + 1
-    return { tokensPerSecond, naiveMessages: naive, coalescedMessages: messages, messagesPerSecond: messages / seconds, reduction: naive / messages }
+    return {
+      tokensPerSecond,
+      naiveMessages: naive,
+      coalescedMessages: messages,
+      messagesPerSecond: messages / seconds,
+      reduction: naive / messages,
+    }
   })
 }

@@ -66,9 +66,19 @@ export async function measureFlood(broker?: Mosquitto): Promise<FloodRow[]> {
   try {
     const tmpfs = existsSync(TMPFS) ? { dataParent: TMPFS } : {}
     await runFlood({ broker: mosquitto, streams: 10, ...tmpfs })
-    const rows = [floodRow(await runFlood({ broker: mosquitto, streams: 50, modelsPerStream: 4, timeoutMs: 180_000 }), `disk (${tmpdir()})`)]
+    const rows = [
+      floodRow(
+        await runFlood({ broker: mosquitto, streams: 50, modelsPerStream: 4, timeoutMs: 180_000 }),
+        `disk (${tmpdir()})`,
+      ),
+    ]
     if (existsSync(TMPFS)) {
-      rows.push(floodRow(await runFlood({ broker: mosquitto, streams: 50, modelsPerStream: 4, timeoutMs: 180_000, ...tmpfs }), `tmpfs (${TMPFS})`))
+      rows.push(
+        floodRow(
+          await runFlood({ broker: mosquitto, streams: 50, modelsPerStream: 4, timeoutMs: 180_000, ...tmpfs }),
+          `tmpfs (${TMPFS})`,
+        ),
+      )
     }
     return rows
   } finally {
@@ -79,6 +89,10 @@ export async function measureFlood(broker?: Mosquitto): Promise<FloodRow[]> {
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   console.log('StreamDesk flood benchmark (Node %s, %s)', process.version, new Date().toISOString())
   printTable('Flood: concurrent prompts × models in one app core, through Mosquitto', await measureFlood())
-  console.log('"late": completion time minus the model\'s own scripted duration; "first text": prompt sent → first text;')
-  console.log('"loop delay": the main thread\'s event-loop delay while streaming (history commits are synchronous fsyncs on it).')
+  console.log(
+    '"late": completion time minus the model\'s own scripted duration; "first text": prompt sent → first text;',
+  )
+  console.log(
+    '"loop delay": the main thread\'s event-loop delay while streaming (history commits are synchronous fsyncs on it).',
+  )
 }

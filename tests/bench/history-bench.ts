@@ -30,8 +30,22 @@ const SEARCH_P99_TARGET_MS = 50
 
 /** Frequent, rare (xylophone: about 1 answer in 10,000), absent, multi-term, and frequent trigrams in a rare order. */
 const INDEXED_QUERIES = [
-  'weather', 'database', 'function', 'return value', 'tokyo weather', 'xylophone', 'qwertyuiop', 'the',
-  'error handling', 'cache memory', 'use the server', '天気は', 'データベース', 'プログラミング言語', '東京の天気', '雨の日',
+  'weather',
+  'database',
+  'function',
+  'return value',
+  'tokyo weather',
+  'xylophone',
+  'qwertyuiop',
+  'the',
+  'error handling',
+  'cache memory',
+  'use the server',
+  '天気は',
+  'データベース',
+  'プログラミング言語',
+  '東京の天気',
+  '雨の日',
 ]
 const SHORT_QUERIES = ['天気', '雨', '値', 'AI', 'x', 'zq', 'é']
 
@@ -58,7 +72,8 @@ function makeText(random: () => number, length: number, japanese: boolean): stri
   while (text.length < length) {
     const words = 5 + Math.floor(random() * 14)
     const sentence: string[] = []
-    for (let i = 0; i < words; i++) sentence.push(random() < 0.00002 ? 'xylophone' : pick(japanese ? JAPANESE : ENGLISH))
+    for (let i = 0; i < words; i++)
+      sentence.push(random() < 0.00002 ? 'xylophone' : pick(japanese ? JAPANESE : ENGLISH))
     text += japanese ? `${sentence.join('')}。` : `${sentence.join(' ')}. `
     if (random() < 0.15) text += '\n\n'
   }
@@ -97,7 +112,14 @@ function generateDocument(): HistoryDocument {
       })
     }
     const first = turns[0]!.prompt
-    conversations.push({ id: `conversation-${c}`, title: first.slice(0, 60), createdAt: iso(start + c * 3_000_000), updatedAt: iso(time), pinned: c % 500 === 0, turns })
+    conversations.push({
+      id: `conversation-${c}`,
+      title: first.slice(0, 60),
+      createdAt: iso(start + c * 3_000_000),
+      updatedAt: iso(time),
+      pinned: c % 500 === 0,
+      turns,
+    })
   }
   return { format: 'streamdesk-history', version: 1, exportedAt: iso(Date.now()), conversations }
 }
@@ -165,10 +187,13 @@ export async function measureHistory(): Promise<HistoryBenchResult> {
     const { id } = store.createConversation('bench streaming')
     store.addTurn(id, 'bench streaming', 'bench-live', MODELS.slice(0, 1))
     let text = ''
-    const writeMs = timeEach(Array.from({ length: 20 }, (_, i) => i), () => {
-      text += 'streamed text delta '
-      store.saveAnswerProgress('bench-live', 'llama3-2', text)
-    })
+    const writeMs = timeEach(
+      Array.from({ length: 20 }, (_, i) => i),
+      () => {
+        text += 'streamed text delta '
+        store.saveAnswerProgress('bench-live', 'llama3-2', text)
+      },
+    )
     store.close()
 
     const raw = new Sqlite(path, { readonly: true })
@@ -190,8 +215,18 @@ export async function measureHistory(): Promise<HistoryBenchResult> {
       rows: [
         row('cold open (close, reopen: header, schema, migrations)', [openMs]),
         row(`full page check, worker thread after open (${integrity.status})`, [verifyMs]),
-        row(`search, 3+ chars, full-text (${INDEXED_QUERIES.length} queries)`, indexed, naiveIndexed, ms(indexed).p99 < SEARCH_P99_TARGET_MS),
-        row(`search, 1–2 chars, recent scan (${SHORT_QUERIES.length} queries)`, short, naiveShort, ms(short).p99 < SEARCH_P99_TARGET_MS),
+        row(
+          `search, 3+ chars, full-text (${INDEXED_QUERIES.length} queries)`,
+          indexed,
+          naiveIndexed,
+          ms(indexed).p99 < SEARCH_P99_TARGET_MS,
+        ),
+        row(
+          `search, 1–2 chars, recent scan (${SHORT_QUERIES.length} queries)`,
+          short,
+          naiveShort,
+          ms(short).p99 < SEARCH_P99_TARGET_MS,
+        ),
         row('conversation list, first page of 50', listMs),
         row('open one conversation (5 turns × 2 answers)', conversationMs),
         row('streaming progress write (one commit, synchronous FULL)', writeMs),

@@ -69,7 +69,13 @@ export async function measureEmbeddedModel(): Promise<EmbeddedModelReport> {
           firstAt ||= lastAt
         },
       })
-      return { ttftMs: firstAt - started, totalMs: lastAt - started, tokens, tokensPerSecond: rate(tokens, firstAt, lastAt), text: result.response }
+      return {
+        ttftMs: firstAt - started,
+        totalMs: lastAt - started,
+        tokens,
+        tokensPerSecond: rate(tokens, firstAt, lastAt),
+        text: result.response,
+      }
     } finally {
       chat.dispose()
       await context.dispose()
@@ -83,7 +89,10 @@ export async function measureEmbeddedModel(): Promise<EmbeddedModelReport> {
       await mkdir(join(userDataDir, 'models'), { recursive: true })
       await copyFile(modelPath, join(userDataDir, 'models', 'tiny.gguf'))
       const models = [{ id: MODEL_ID, label: 'Tiny', provider: 'gguf', file: 'tiny.gguf' }]
-      await writeFile(join(userDataDir, 'settings.json'), JSON.stringify({ version: 1, models, selectedModelIds: [MODEL_ID] }))
+      await writeFile(
+        join(userDataDir, 'settings.json'),
+        JSON.stringify({ version: 1, models, selectedModelIds: [MODEL_ID] }),
+      )
     },
     embeddedModels: { temperature: 0, threads: 1, maxTokens: OUTPUT_TOKENS, maxContextSize: CONTEXT_SIZE },
   })
@@ -153,10 +162,16 @@ export async function measureEmbeddedModel(): Promise<EmbeddedModelReport> {
 }
 
 export function embeddedModelRows(report: EmbeddedModelReport): Array<Record<string, string | number>> {
-  const median = (runs: EmbeddedRun[], key: 'ttftMs' | 'tokensPerSecond' | 'totalMs') => percentile(runs.map((r) => r[key]), 50)
+  const median = (runs: EmbeddedRun[], key: 'ttftMs' | 'tokensPerSecond' | 'totalMs') =>
+    percentile(
+      runs.map((r) => r[key]),
+      50,
+    )
   // Each pipeline run against the direct run just before it: a machine that speeds up or slows down over the
   // bench (other work on the cores) then shifts both sides of a pair, not the comparison.
-  const pairedCosts = report.pipeline.map((run, i) => (1 - run.tokensPerSecond / report.direct[i]!.tokensPerSecond) * 100)
+  const pairedCosts = report.pipeline.map(
+    (run, i) => (1 - run.tokensPerSecond / report.direct[i]!.tokensPerSecond) * 100,
+  )
   const cost = percentile(pairedCosts, 50)
   const reference = report.direct[0]!.text
   return (['direct', 'pipeline'] as const).map((path) => {

@@ -164,13 +164,22 @@ export async function measureRelay(path: RelayPath, mosquitto: Mosquitto): Promi
   })
   if (runtime) {
     await runtime.session.connect()
-    await runtime.session.subscribe(userStreamsFilter(topicPrefix, userId), (topic, payload) => chat!.receive(topic, payload))
+    await runtime.session.subscribe(userStreamsFilter(topicPrefix, userId), (topic, payload) =>
+      chat!.receive(topic, payload),
+    )
   }
   await chat.send({ prompt: 'bench', modelIds: MODELS })
   await done
   chat.dispose()
   await runtime?.close()
-  return { path, samples: probe.relayMs.length, relayMs: probe.relayMs, windowMs: probe.windowMs, publishes: probe.publishes, deltas: probe.deltas }
+  return {
+    path,
+    samples: probe.relayMs.length,
+    relayMs: probe.relayMs,
+    windowMs: probe.windowMs,
+    publishes: probe.publishes,
+    deltas: probe.deltas,
+  }
 }
 
 export function summarize(result: RelayResult) {

@@ -133,7 +133,16 @@ export interface ScenarioResult {
   /** Cross-check of the typing figure on Node's clock: from just before page.keyboard.type to the page's frame, p95. */
   typingFromNodeP95: number
   /** Deltas over the stream, s (TaskDuration is wall time; ThreadTime is the main thread's CPU time). */
-  cdp: { scriptS: number; taskS: number; threadCpuS: number; layoutS: number; styleS: number; heapBeforeMb: number; heapAfterMb: number; heapAfterGcMb: number }
+  cdp: {
+    scriptS: number
+    taskS: number
+    threadCpuS: number
+    layoutS: number
+    styleS: number
+    heapBeforeMb: number
+    heapAfterMb: number
+    heapAfterGcMb: number
+  }
   domNodes: number
   /** Distance of the scroll container from its bottom, px, two frames after the last column's final text. */
   scrollDistanceAtEnd?: number
@@ -177,10 +186,14 @@ export async function measureRenderer(options: RendererBenchOptions = {}) {
       const generate = scenario.workload === 'table' ? generateTableAnswer : generateAnswer
       const answers = Array.from({ length: scenario.columns }, (_, i) => generate(SEEDS[i]!, scenario.deltasPerColumn))
       for (const page of pages) {
-        log(`… ${page}, ${label(scenario)} at ${rate} deltas/s per column (~${Math.round(scenario.deltasPerColumn / rate)} s)`)
+        log(
+          `… ${page}, ${label(scenario)} at ${rate} deltas/s per column (~${Math.round(scenario.deltasPerColumn / rate)} s)`,
+        )
         const result = await runScenario({ page, scenario, answers, server, probes, engine, rate, profile: false })
         results.push(result)
-        log(`  ${result.finished ? 'finished' : `DID NOT FINISH: ${result.failure}`} in ${result.streamSeconds.toFixed(1)} s`)
+        log(
+          `  ${result.finished ? 'finished' : `DID NOT FINISH: ${result.failure}`} in ${result.streamSeconds.toFixed(1)} s`,
+        )
       }
       for (const page of options.profile ? pages : []) {
         log(`… ${page}, ${label(scenario)}, profiled pass (CPU profile of the whole stream, trace of its last ~12 s)`)
@@ -190,7 +203,14 @@ export async function measureRenderer(options: RendererBenchOptions = {}) {
   } finally {
     await server.close()
   }
-  return { rows: targetRows(results), detailRows: detailRows(results), columnRows: columnRows(results), results, profiles, engine: engine.name }
+  return {
+    rows: targetRows(results),
+    detailRows: detailRows(results),
+    columnRows: columnRows(results),
+    results,
+    profiles,
+    engine: engine.name,
+  }
 }
 
 function label(scenario: Scenario): string {
@@ -226,7 +246,9 @@ function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined
   return Promise.race([
     promise,
-    new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms))),
+    new Promise<never>(
+      (_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms)),
+    ),
   ]).finally(() => clearTimeout(timer))
 }
 
@@ -269,7 +291,16 @@ async function runScenario(input: RunInput): Promise<ScenarioResult> {
     typingSamples: 0,
     keysTyped: 0,
     typingFromNodeP95: NaN,
-    cdp: { scriptS: NaN, taskS: NaN, threadCpuS: NaN, layoutS: NaN, styleS: NaN, heapBeforeMb: NaN, heapAfterMb: NaN, heapAfterGcMb: NaN },
+    cdp: {
+      scriptS: NaN,
+      taskS: NaN,
+      threadCpuS: NaN,
+      layoutS: NaN,
+      styleS: NaN,
+      heapBeforeMb: NaN,
+      heapAfterMb: NaN,
+      heapAfterGcMb: NaN,
+    },
     domNodes: NaN,
     atBottomShare: NaN,
     columns: [],
@@ -302,15 +333,23 @@ async function runScenario(input: RunInput): Promise<ScenarioResult> {
         },
       })
       // The same runtime the core starts in local mode, with a tap on the backend's publishes for the breakdown.
-      harness = await startHarness({ userDataDir, startRuntime: (runtimeContext) => startLocalMode(runtimeContext, { decoratePublisher }) })
+      harness = await startHarness({
+        userDataDir,
+        startRuntime: (runtimeContext) => startLocalMode(runtimeContext, { decoratePublisher }),
+      })
       harness.core.events.on('chat:updates', (updates: StreamUpdate[]) => {
         for (const update of updates) {
           delivered.set(update.modelId, (delivered.get(update.modelId) ?? '') + update.append)
-          if (update.status !== 'streaming' && update.status !== 'queued' && !emittedFinalAt.has(update.modelId)) emittedFinalAt.set(update.modelId, Date.now())
+          if (update.status !== 'streaming' && update.status !== 'queued' && !emittedFinalAt.has(update.modelId))
+            emittedFinalAt.set(update.modelId, Date.now())
         }
       })
       await page.goto(harness.url)
-      await page.waitForFunction(() => document.querySelector('[data-testid="connection-state"]')?.getAttribute('data-status') === 'connected', undefined, { timeout: 30_000 })
+      await page.waitForFunction(
+        () => document.querySelector('[data-testid="connection-state"]')?.getAttribute('data-status') === 'connected',
+        undefined,
+        { timeout: 30_000 },
+      )
       for (const id of modelIds) {
         if (!(await page.getByTestId(`model-option-${id}`).isChecked())) throw new Error(`model ${id} is not selected`)
       }
@@ -323,7 +362,9 @@ async function runScenario(input: RunInput): Promise<ScenarioResult> {
     } else {
       const query = kind === 'naive baseline' ? `?${NAIVE_QUERY}` : kind.slice('baseline'.length)
       await page.goto(`${server.origin}/baseline/${query}`)
-      await page.waitForFunction(() => typeof (window as unknown as { startBaseline?: unknown }).startBaseline === 'function')
+      await page.waitForFunction(
+        () => typeof (window as unknown as { startBaseline?: unknown }).startBaseline === 'function',
+      )
       columnSelector = (id) => `#col-${id}`
       scroller = '#scroll'
       scrollContent = '#columns'
@@ -340,7 +381,12 @@ async function runScenario(input: RunInput): Promise<ScenarioResult> {
       {
         scroller,
         content: scrollContent,
-        columns: modelIds.map((id, i) => ({ id, selector: columnSelector(id), statusSelector: statusSelector?.(id), lastWords: answers[i]!.lastWords })),
+        columns: modelIds.map((id, i) => ({
+          id,
+          selector: columnSelector(id),
+          statusSelector: statusSelector?.(id),
+          lastWords: answers[i]!.lastWords,
+        })),
       },
     )
     if (input.profile) {
@@ -362,11 +408,13 @@ async function runScenario(input: RunInput): Promise<ScenarioResult> {
     let tracing: Promise<TraceSummary | undefined> | undefined
     if (input.profile) {
       const startIn = Math.max(0, expectedMs - 12_000)
-      tracing = sleep(startIn).then(async () => {
-        await browser!.startTracing(page, { categories: TRACE_CATEGORIES })
-        await sleep(Math.min(10_000, expectedMs))
-        return summarizeTrace(await browser!.stopTracing())
-      }).catch(() => undefined)
+      tracing = sleep(startIn)
+        .then(async () => {
+          await browser!.startTracing(page, { categories: TRACE_CATEGORIES })
+          await sleep(Math.min(10_000, expectedMs))
+          return summarizeTrace(await browser!.stopTracing())
+        })
+        .catch(() => undefined)
     }
 
     // Typing while streaming: one key every TYPE_EVERY_MS into the prompt box (letters and spaces only).
@@ -395,17 +443,21 @@ async function runScenario(input: RunInput): Promise<ScenarioResult> {
       if (allFinalAt !== undefined) break
     }
     result.finished = allFinalAt !== undefined
-    if (!result.finished) result.failure = `the last words were not all on screen within ${Math.round((deadline - sent.at) / 1000)} s`
+    if (!result.finished)
+      result.failure = `the last words were not all on screen within ${Math.round((deadline - sent.at) / 1000)} s`
 
     // Settle: code highlighting runs when idle after a block completes; wait until the count stops changing.
     const highlightState = () =>
       within(
-        page.evaluate(() => [document.querySelectorAll('.code-block').length, document.querySelectorAll('.code-block pre code:has(span[class^="hljs"])').length]),
+        page.evaluate(() => [
+          document.querySelectorAll('.code-block').length,
+          document.querySelectorAll('.code-block pre code:has(span[class^="hljs"])').length,
+        ]),
         10_000,
         'highlight count',
       )
     let last = ''
-    for (let stableSince = Date.now(), end = Date.now() + 20_000; Date.now() < end; ) {
+    for (let stableSince = Date.now(), end = Date.now() + 20_000; Date.now() < end;) {
       await sleep(250)
       const now = JSON.stringify(await highlightState().catch(() => 'hung'))
       if (now !== last) {
@@ -416,7 +468,11 @@ async function runScenario(input: RunInput): Promise<ScenarioResult> {
     stopTyping = true
     await within(typing, 30_000, 'typing to stop')
     result.load[1] = loadavg()[0]!
-    const endT = await within(page.evaluate(() => performance.now()), 10_000, 'end time')
+    const endT = await within(
+      page.evaluate(() => performance.now()),
+      10_000,
+      'end time',
+    )
     const after = await metrics(cdp)
     if (input.profile) {
       const { profile } = await within(cdp.send('Profiler.stop'), 60_000, 'Profiler.stop')
@@ -425,8 +481,16 @@ async function runScenario(input: RunInput): Promise<ScenarioResult> {
     }
     await within(cdp.send('HeapProfiler.collectGarbage'), 30_000, 'collectGarbage').catch(() => undefined)
     const afterGc = await metrics(cdp)
-    const bench = await within(page.evaluate(() => (window as unknown as { __bench: PageBench }).__bench), 30_000, 'reading __bench')
-    result.domNodes = await within(page.evaluate(() => document.getElementsByTagName('*').length), 10_000, 'DOM count')
+    const bench = await within(
+      page.evaluate(() => (window as unknown as { __bench: PageBench }).__bench),
+      30_000,
+      'reading __bench',
+    )
+    result.domNodes = await within(
+      page.evaluate(() => document.getElementsByTagName('*').length),
+      10_000,
+      'DOM count',
+    )
 
     // Times: the page's performance.now() for long tasks, frames and typing; wall clock for columns vs server.
     const toT = (at: number) => sent.t + (at - sent.at)
@@ -436,7 +500,9 @@ async function runScenario(input: RunInput): Promise<ScenarioResult> {
     result.longTaskCount = bench.longTaskSupported ? tasks.length : NaN
     result.longTaskTotalMs = tasks.reduce((sum, [, d]) => sum + d, 0)
     result.longTaskMaxMs = tasks.reduce((max, [, d]) => Math.max(max, d), 0)
-    const fps = bench.fps.filter((s) => s.t - s.spanMs >= sent.t && s.t <= streamEndT).map((s) => (s.frames * 1000) / s.spanMs)
+    const fps = bench.fps
+      .filter((s) => s.t - s.spanMs >= sent.t && s.t <= streamEndT)
+      .map((s) => (s.frames * 1000) / s.spanMs)
     result.fpsSamples = fps.length
     result.fpsMedian = percentile(fps, 50)
     result.fpsMin = fps.length ? Math.min(...fps) : NaN
@@ -446,8 +512,13 @@ async function runScenario(input: RunInput): Promise<ScenarioResult> {
     result.typingP95 = percentile(keys, 95)
     result.typingMax = keys.length ? Math.max(...keys) : NaN
     if (bench.typing.length === typedAt.length) {
-      const fromNode = bench.typing.map((k, i) => ({ k, at: typedAt[i]! })).filter(({ at }) => at >= sent.at && at <= (allFinalAt ?? Infinity))
-      result.typingFromNodeP95 = percentile(fromNode.map(({ k, at }) => k.frameAt - at), 95)
+      const fromNode = bench.typing
+        .map((k, i) => ({ k, at: typedAt[i]! }))
+        .filter(({ at }) => at >= sent.at && at <= (allFinalAt ?? Infinity))
+      result.typingFromNodeP95 = percentile(
+        fromNode.map(({ k, at }) => k.frameAt - at),
+        95,
+      )
     }
     result.cdp = {
       scriptS: (after.ScriptDuration ?? NaN) - (before.ScriptDuration ?? NaN),
@@ -461,7 +532,9 @@ async function runScenario(input: RunInput): Promise<ScenarioResult> {
     }
     result.scrollDistanceAtEnd = bench.scrollAtEnd
     const during = bench.scroll.filter((s) => s.at > sent.at + 1_000 && s.at <= (allFinalAt ?? Infinity))
-    result.atBottomShare = during.length ? during.filter((s) => s.distance <= BOTTOM_SLACK_PX).length / during.length : NaN
+    result.atBottomShare = during.length
+      ? during.filter((s) => s.distance <= BOTTOM_SLACK_PX).length / during.length
+      : NaN
 
     // Per column: latencies, the server's pacing, and whether the text is right.
     const timings = server.timings.slice(timingsFrom)
@@ -473,11 +546,14 @@ async function runScenario(input: RunInput): Promise<ScenarioResult> {
         serverRate: timing ? achievedRate(timing) : NaN,
         serverMaxLagMs: timing?.maxLagMs ?? NaN,
         ...(state.firstAt !== undefined ? { firstTextMs: state.firstAt - sent.at } : {}),
-        ...(state.finalAt !== undefined && timing?.lastDeltaAt !== undefined ? { finalTextMs: state.finalAt - timing.lastDeltaAt } : {}),
+        ...(state.finalAt !== undefined && timing?.lastDeltaAt !== undefined
+          ? { finalTextMs: state.finalAt - timing.lastDeltaAt }
+          : {}),
       }
       const published = publishedFinalAt.get(modelId)
       const emitted = emittedFinalAt.get(modelId)
-      if (timing?.lastDeltaAt !== undefined && published !== undefined) column.serverToPublishMs = published - timing.lastDeltaAt
+      if (timing?.lastDeltaAt !== undefined && published !== undefined)
+        column.serverToPublishMs = published - timing.lastDeltaAt
       if (published !== undefined && emitted !== undefined) column.publishToEmitMs = emitted - published
       if (emitted !== undefined && state.finalAt !== undefined) column.emitToDomMs = state.finalAt - emitted
       await checkText(page, kind, column, answers[i]!, columnSelector(modelId), delivered.get(modelId), engine)
@@ -498,9 +574,21 @@ async function runScenario(input: RunInput): Promise<ScenarioResult> {
 }
 
 /** Correctness of one column: exact streamed text, and the DOM's text against a one-shot render of the whole answer. */
-async function checkText(page: Page, kind: BenchPage, column: ColumnMeasure, answer: Answer, selector: string, delivered: string | undefined, engine: OneShotRenderer) {
+async function checkText(
+  page: Page,
+  kind: BenchPage,
+  column: ColumnMeasure,
+  answer: Answer,
+  selector: string,
+  delivered: string | undefined,
+  engine: OneShotRenderer,
+) {
   if (kind !== 'StreamDesk') {
-    const shown = await within(page.evaluate((s) => document.querySelector(s)?.textContent ?? '', selector), 30_000, 'column text')
+    const shown = await within(
+      page.evaluate((s) => document.querySelector(s)?.textContent ?? '', selector),
+      30_000,
+      'column text',
+    )
     column.textExact = shown === answer.text
     column.renderEqual = column.textExact
     column.renderEqualCollapsed = column.textExact
@@ -584,11 +672,17 @@ async function oneShotRenderer(): Promise<OneShotRenderer> {
   try {
     const { createMarkdownEngine } = await import('../../src-renderer/src/markdown/markdown-engine')
     const engine = createMarkdownEngine()
-    return { name: "the renderer's markdown engine (markdown-it config + code frames)", render: (text) => engine.render(text, {}).html }
+    return {
+      name: "the renderer's markdown engine (markdown-it config + code frames)",
+      render: (text) => engine.render(text, {}).html,
+    }
   } catch (error) {
     const { default: MarkdownIt } = await import('markdown-it')
     const md = new MarkdownIt({ html: false, linkify: false })
-    return { name: `plain markdown-it (engine did not load: ${(error as Error).message.split('\n')[0]})`, render: (text) => md.render(text) }
+    return {
+      name: `plain markdown-it (engine did not load: ${(error as Error).message.split('\n')[0]})`,
+      render: (text) => md.render(text),
+    }
   }
 }
 
@@ -664,7 +758,8 @@ function targetRows(results: ScenarioResult[]) {
       'typing p95 ms (<50)': mark(r.typingP95, checks[3]!),
       'final text ms, worst column (≤100)': mark(finalMs, checks[4]!),
       'heap after MB (<200)': mark(r.cdp.heapAfterMb, checks[5]!),
-      'text correct': r.columns.length && r.columns.every((c) => c.textExact && c.renderEqual && c.textContentEqual) ? 'yes' : 'NO',
+      'text correct':
+        r.columns.length && r.columns.every((c) => c.textExact && c.renderEqual && c.textContentEqual) ? 'yes' : 'NO',
       targets: `${checks.filter(Boolean).length}/${checks.length}`,
     }
   })
@@ -687,7 +782,10 @@ function detailRows(results: ScenarioResult[]) {
     'Style s': r.cdp.styleS,
     'heap before / after GC MB': `${fmt(r.cdp.heapBeforeMb)} / ${fmt(r.cdp.heapAfterGcMb)}`,
     'DOM nodes': r.domNodes,
-    'followed to end': r.scrollDistanceAtEnd === undefined ? 'n/a' : `${r.scrollDistanceAtEnd <= BOTTOM_SLACK_PX ? 'yes' : 'NO'} (${fmt(r.scrollDistanceAtEnd)} px)`,
+    'followed to end':
+      r.scrollDistanceAtEnd === undefined
+        ? 'n/a'
+        : `${r.scrollDistanceAtEnd <= BOTTOM_SLACK_PX ? 'yes' : 'NO'} (${fmt(r.scrollDistanceAtEnd)} px)`,
     'at bottom while streaming': Number.isFinite(r.atBottomShare) ? `${Math.round(r.atBottomShare * 100)}%` : 'n/a',
     'server deltas/s (min)': Math.min(...r.columns.map((c) => c.serverRate)),
     'page errors': r.pageErrors.length,
@@ -708,7 +806,8 @@ function columnRows(results: ScenarioResult[]) {
       'publish→to page': r.page === 'StreamDesk' ? (c.publishToEmitMs ?? NaN) : '—',
       'to page→DOM': r.page === 'StreamDesk' ? (c.emitToDomMs ?? NaN) : '—',
       'streamed text exact': c.textExact ? 'yes' : 'NO',
-      'DOM = one-shot render (ws-insensitive)': c.renderEqual === undefined ? 'n/a' : c.renderEqual ? 'equal' : 'NOT EQUAL',
+      'DOM = one-shot render (ws-insensitive)':
+        c.renderEqual === undefined ? 'n/a' : c.renderEqual ? 'equal' : 'NOT EQUAL',
       '(ws collapsed)': c.renderEqualCollapsed === undefined ? 'n/a' : c.renderEqualCollapsed ? 'equal' : 'not equal',
       'textContent = one-shot': c.textContentEqual === undefined ? 'n/a' : c.textContentEqual ? 'equal' : 'NOT EQUAL',
       'code highlighted': c.codeBlocks === undefined ? '—' : `${c.highlightedBlocks}/${c.codeBlocks}`,
@@ -718,38 +817,67 @@ function columnRows(results: ScenarioResult[]) {
 
 export function printRendererReport(report: Awaited<ReturnType<typeof measureRenderer>>): void {
   printTable(
-    'Renderer under load: the issue\'s targets (Debian Chromium headless, --disable-gpu, 1400×900; 200 deltas/s per column)',
+    "Renderer under load: the issue's targets (Debian Chromium headless, --disable-gpu, 1400×900; 200 deltas/s per column)",
     report.rows,
   )
-  printTable('Renderer under load: other figures (CDP Performance.getMetrics deltas over the stream)', report.detailRows)
-  printTable('Per column: latency (ms; StreamDesk final text split by where the time went) and correctness', report.columnRows)
+  printTable(
+    'Renderer under load: other figures (CDP Performance.getMetrics deltas over the stream)',
+    report.detailRows,
+  )
+  printTable(
+    'Per column: latency (ms; StreamDesk final text split by where the time went) and correctness',
+    report.columnRows,
+  )
   for (const r of report.results) {
     if (r.failure) console.log(`${r.page} ${label(r.scenario)}: ${r.failure}`)
-    for (const c of r.columns) if (c.renderDiff) console.log(`${r.page} ${label(r.scenario)} ${c.modelId}: ${c.renderDiff}`)
-    if (r.pageErrors.length) console.log(`${r.page} ${label(r.scenario)} page errors: ${r.pageErrors.slice(0, 5).join(' | ')}`)
+    for (const c of r.columns)
+      if (c.renderDiff) console.log(`${r.page} ${label(r.scenario)} ${c.modelId}: ${c.renderDiff}`)
+    if (r.pageErrors.length)
+      console.log(`${r.page} ${label(r.scenario)} page errors: ${r.pageErrors.slice(0, 5).join(' | ')}`)
   }
   for (const p of report.profiles) {
     printTable(
       `Profiled pass, ${p.page} ${label(p.scenario)}: JS self time on the page's main thread, whole stream (CDP Profiler, 0.5 ms sampling; "(program)" is native work: style, layout, paint)`,
-      (p.profile?.functions ?? []).map((f) => ({ function: f.fn, 'self ms': f.selfMs, share: `${(f.share * 100).toFixed(1)}%` })),
+      (p.profile?.functions ?? []).map((f) => ({
+        function: f.fn,
+        'self ms': f.selfMs,
+        share: `${(f.share * 100).toFixed(1)}%`,
+      })),
     )
     printTable(
       `Profiled pass, ${p.page} ${label(p.scenario)}: the same by script (index-*.js: the app; highlight-*.js: highlight.js; bridge.js: the harness's IPC bridge; page probes have no file)`,
-      (p.profile?.files ?? []).map((f) => ({ script: f.fn, 'self ms': f.selfMs, share: `${(f.share * 100).toFixed(1)}%` })),
+      (p.profile?.files ?? []).map((f) => ({
+        script: f.fn,
+        'self ms': f.selfMs,
+        share: `${(f.share * 100).toFixed(1)}%`,
+      })),
     )
     if (p.trace) {
       printTable(
         `Profiled pass, ${p.page} ${label(p.scenario)}: main-thread self time by trace event over ${fmt(p.trace.windowMs / 1000)} s near the end ` +
           `(tasks: ${fmt(p.trace.tasksWallMs)} ms wall, ${fmt(p.trace.tasksCpuMs)} ms CPU)`,
-        p.trace.rows.map((r) => ({ event: r.event, 'self wall ms': r.selfWallMs, 'self CPU ms': r.selfCpuMs, count: r.count })),
+        p.trace.rows.map((r) => ({
+          event: r.event,
+          'self wall ms': r.selfWallMs,
+          'self CPU ms': r.selfCpuMs,
+          count: r.count,
+        })),
       )
     }
   }
   console.log(`\nOne-shot render for the comparison: ${report.engine}.`)
-  console.log('Long tasks: PerformanceObserver "longtask" from send until the page settled (code highlighting done, then 1 s).')
-  console.log('fps: requestAnimationFrame count per ~1 s sample while streaming, median. Typing: keydown event time → first')
-  console.log('animation frame after the input\'s value changed, one key every 400 ms; verdict on p95. Final text: page clock when the')
-  console.log("column's DOM contained the answer's last words minus the server's clock when it wrote the last delta. Heap: CDP")
+  console.log(
+    'Long tasks: PerformanceObserver "longtask" from send until the page settled (code highlighting done, then 1 s).',
+  )
+  console.log(
+    'fps: requestAnimationFrame count per ~1 s sample while streaming, median. Typing: keydown event time → first',
+  )
+  console.log(
+    "animation frame after the input's value changed, one key every 400 ms; verdict on p95. Final text: page clock when the",
+  )
+  console.log(
+    "column's DOM contained the answer's last words minus the server's clock when it wrote the last delta. Heap: CDP",
+  )
   console.log('JSHeapUsedSize after the stream (no forced GC); "after GC" after HeapProfiler.collectGarbage.')
 }
 
@@ -757,7 +885,10 @@ export function printRendererReport(report: Awaited<ReturnType<typeof measureRen
 export function ensureBuiltRenderer(): void {
   if (existsSync(join(BUILT_RENDERER_DIR, 'index.html'))) return
   console.log('No built renderer in out/renderer: running `npx electron-vite build` first.')
-  const built = spawnSync('npx', ['electron-vite', 'build'], { cwd: resolve(import.meta.dirname, '../..'), stdio: 'inherit' })
+  const built = spawnSync('npx', ['electron-vite', 'build'], {
+    cwd: resolve(import.meta.dirname, '../..'),
+    stdio: 'inherit',
+  })
   if (built.status !== 0) throw new Error(`electron-vite build failed (exit ${built.status})`)
 }
 
@@ -766,7 +897,10 @@ export async function describeBuild(): Promise<string> {
   const { readdir, stat } = await import('node:fs/promises')
   const assets = join(BUILT_RENDERER_DIR, 'assets')
   const scripts = (await readdir(assets).catch(() => [] as string[])).filter((f) => f.endsWith('.js'))
-  const built = await stat(join(BUILT_RENDERER_DIR, 'index.html')).then((s) => s.mtime.toISOString(), () => 'unknown')
+  const built = await stat(join(BUILT_RENDERER_DIR, 'index.html')).then(
+    (s) => s.mtime.toISOString(),
+    () => 'unknown',
+  )
   return `out/renderer built ${built} (${scripts.join(', ')})`
 }
 

@@ -16,7 +16,9 @@ const CHUNKS_PER_STREAM = 2_000
 function makeStreams(): SequencedChunk[][] {
   return Array.from({ length: STREAMS }, () =>
     Array.from({ length: CHUNKS_PER_STREAM }, (_, seq) =>
-      seq === CHUNKS_PER_STREAM - 1 ? { seq, text: 'end', final: { status: 'complete' as const, total: CHUNKS_PER_STREAM } } : { seq, text: `w${seq} ` },
+      seq === CHUNKS_PER_STREAM - 1
+        ? { seq, text: 'end', final: { status: 'complete' as const, total: CHUNKS_PER_STREAM } }
+        : { seq, text: `w${seq} ` },
     ),
   )
 }

@@ -49,7 +49,13 @@ try {
   const reorder = measureReorder()
   printTable(
     'Reorder buffer throughput (100 streams × 2,000 chunks)',
-    reorder.map((r) => ({ input: r.input, chunks: r.chunks, 'chunks/s': r.chunksPerSecond, 'text exact': r.textOk ? 'yes' : 'NO', 'target ≥200,000/s': verdict(r.chunksPerSecond >= 200_000) })),
+    reorder.map((r) => ({
+      input: r.input,
+      chunks: r.chunks,
+      'chunks/s': r.chunksPerSecond,
+      'text exact': r.textOk ? 'yes' : 'NO',
+      'target ≥200,000/s': verdict(r.chunksPerSecond >= 200_000),
+    })),
   )
 
   const coalescing = measureCoalescing()
@@ -64,7 +70,10 @@ try {
       target: c.tokensPerSecond === 200 ? verdict(c.reduction >= 10) : verdict(c.messagesPerSecond <= 20.5),
     })),
   )
-  printTable('Flood: 50 concurrent prompts × 4 models in one app core, through Mosquitto', await measureFlood(mosquitto))
+  printTable(
+    'Flood: 50 concurrent prompts × 4 models in one app core, through Mosquitto',
+    await measureFlood(mosquitto),
+  )
 
   const embedded = await measureEmbeddedModel()
   printTable(
@@ -72,19 +81,33 @@ try {
     embeddedModelRows(embedded),
   )
   printTable('Embedded model: stop pressed → "stopped" shown, through the whole pipeline, ms', [
-    { answers: embedded.stopMs.length, p50: percentile(embedded.stopMs, 50), max: Math.max(...embedded.stopMs), 'target (< 100)': verdict(Math.max(...embedded.stopMs) < 100) },
+    {
+      answers: embedded.stopMs.length,
+      p50: percentile(embedded.stopMs, 50),
+      max: Math.max(...embedded.stopMs),
+      'target (< 100)': verdict(Math.max(...embedded.stopMs) < 100),
+    },
   ])
-  console.log('tokens/s = tokens after the first ÷ time from first to last text; TTFT from the request (direct: context creation;')
-  console.log('pipeline: chat:send) to the first text, including the pipeline\'s first hop and frame batching.')
+  console.log(
+    'tokens/s = tokens after the first ÷ time from first to last text; TTFT from the request (direct: context creation;',
+  )
+  console.log("pipeline: chat:send) to the first text, including the pipeline's first hop and frame batching.")
 
   const history = await measureHistory()
-  printTable('History store with 100,000 answers (times in ms; baseline: the same searches as a LIKE scan)', history.rows)
+  printTable(
+    'History store with 100,000 answers (times in ms; baseline: the same searches as a LIKE scan)',
+    history.rows,
+  )
   for (const note of history.notes) console.log(note)
 
   console.log('\nTargets: relay within 2 ms p50 / 10 ms p99 of the direct baseline; reorder ≥ 200,000 chunks/s;')
   console.log('≤ ~20 messages/s per model stream whatever the token rate (≥ 10× fewer than naive at 200 tokens/s).')
-console.log('History search p99 < 50 ms. Embedded model: the pipeline costs < 5% of direct node-llama-cpp throughput; stop < 100 ms.')
-console.log('Relay figures exclude the coalescing window (second table) and the renderer frame batching (≤ 16 ms, by design).')
+  console.log(
+    'History search p99 < 50 ms. Embedded model: the pipeline costs < 5% of direct node-llama-cpp throughput; stop < 100 ms.',
+  )
+  console.log(
+    'Relay figures exclude the coalescing window (second table) and the renderer frame batching (≤ 16 ms, by design).',
+  )
 } finally {
   await mosquitto.stop()
 }

@@ -34,10 +34,16 @@ beforeAll(async () => {
     slow: { kind: 'answer', deltas: splitIntoDeltas(LONG), intervalMs: 40 },
     locked: { kind: 'http-error', status: 401, body: { error: { message: 'Invalid API key provided.' } } },
     table: { kind: 'answer', deltas: TABLE_DELTAS, intervalMs: 3 },
-    lines: { kind: 'answer', deltas: Array.from({ length: 300 }, (_, i) => `Line ${i} of a long answer.\n\n`), intervalMs: 25 },
+    lines: {
+      kind: 'answer',
+      deltas: Array.from({ length: 300 }, (_, i) => `Line ${i} of a long answer.\n\n`),
+      intervalMs: 25,
+    },
     hostile: {
       kind: 'answer',
-      deltas: splitIntoDeltas('Look: <img src=x onerror="window.__pwned=1"> <script>window.__pwned=2</script> [click](javascript:window.__pwned=3) end'),
+      deltas: splitIntoDeltas(
+        'Look: <img src=x onerror="window.__pwned=1"> <script>window.__pwned=2</script> [click](javascript:window.__pwned=3) end',
+      ),
     },
   })
 })
@@ -57,7 +63,9 @@ async function open(modelIds: string[], baseUrl = openAi.baseUrl, userDataDir?: 
   page = await browser.newPage()
   pageErrors = watchPageErrors(page)
   await page.goto(harness.url)
-  await expect.poll(() => page.getByTestId('connection-state').getAttribute('data-status'), { timeout: 15_000 }).toBe('connected')
+  await expect
+    .poll(() => page.getByTestId('connection-state').getAttribute('data-status'), { timeout: 15_000 })
+    .toBe('connected')
 }
 
 async function ask(prompt: string) {
@@ -88,7 +96,12 @@ describe('StreamDesk in the browser harness', () => {
     expect(await column('beta').getByTestId('column-text').locator('strong').textContent()).toBe('bold')
     expect(await column('beta').getByTestId('column-text').innerText()).toContain('Beta has a different answer')
     // Each model got the prompt; the code block gets highlighted once complete.
-    expect(openAi.requests.filter((r) => JSON.stringify(r.messages).includes('Introduce yourselves')).map((r) => r.model).sort()).toEqual(['alpha', 'beta'])
+    expect(
+      openAi.requests
+        .filter((r) => JSON.stringify(r.messages).includes('Introduce yourselves'))
+        .map((r) => r.model)
+        .sort(),
+    ).toEqual(['alpha', 'beta'])
     await expect.poll(() => alphaText.locator('pre code .hljs-keyword').count()).toBeGreaterThan(0)
 
     // The diagnostics panel counts what arrived, per model column of the stream.
@@ -107,7 +120,12 @@ describe('StreamDesk in the browser harness', () => {
     await open(['lines'])
     await ask('Many lines, please')
     const scroller = page.locator('.conversation-scroll')
-    const metrics = () => scroller.evaluate((s) => ({ top: s.scrollTop, height: s.scrollHeight, distance: s.scrollHeight - s.scrollTop - s.clientHeight }))
+    const metrics = () =>
+      scroller.evaluate((s) => ({
+        top: s.scrollTop,
+        height: s.scrollHeight,
+        distance: s.scrollHeight - s.scrollTop - s.clientHeight,
+      }))
     await expect.poll(async () => (await metrics()).height, { timeout: 15_000 }).toBeGreaterThan(2_000)
     // Following: at the bottom while the text grows.
     expect((await metrics()).distance).toBeLessThanOrEqual(8)
@@ -127,7 +145,9 @@ describe('StreamDesk in the browser harness', () => {
     expect((await metrics()).distance).toBeLessThanOrEqual(8)
     await expect.poll(() => page.getByTestId('jump-to-latest').count()).toBe(0)
     await expect.poll(() => column('lines').getAttribute('data-status'), { timeout: 20_000 }).toBe('complete')
-    await expect.poll(() => column('lines').getByTestId('column-text').innerText()).toContain('Line 299 of a long answer.')
+    await expect
+      .poll(() => column('lines').getByTestId('column-text').innerText())
+      .toContain('Line 299 of a long answer.')
     expect((await metrics()).distance).toBeLessThanOrEqual(8)
   })
 

@@ -20,7 +20,9 @@ let openAi: FakeOpenAiServer
 
 beforeAll(async () => {
   browser = await launchChromium()
-  openAi = await startFakeOpenAiServer({ alpha: { kind: 'answer', deltas: splitIntoDeltas('Local answer.'), intervalMs: 5 } })
+  openAi = await startFakeOpenAiServer({
+    alpha: { kind: 'answer', deltas: splitIntoDeltas('Local answer.'), intervalMs: 5 },
+  })
 })
 afterAll(async () => {
   await browser?.close()
@@ -45,7 +47,11 @@ afterEach(async () => {
   expect(opened.errors).toEqual([])
 })
 
-const jsonFile = (content: string) => ({ name: 'streamdesk-cloud-config.json', mimeType: 'application/json', buffer: Buffer.from(content) })
+const jsonFile = (content: string) => ({
+  name: 'streamdesk-cloud-config.json',
+  mimeType: 'application/json',
+  buffer: Buffer.from(content),
+})
 
 async function setMode(mode: 'local' | 'cloud') {
   await page.getByTestId('settings-button').click()
@@ -76,7 +82,9 @@ describe('cloud mode in the browser harness', () => {
     await expect.poll(() => error.innerText()).toMatch(/not JSON/)
 
     // The file as the stack writes it: the `terraform output -json` map.
-    await page.getByTestId('cloud-config-file').setInputFiles(jsonFile(JSON.stringify({ streamdesk_cloud_config: { value: CLOUD_CONFIG } })))
+    await page
+      .getByTestId('cloud-config-file')
+      .setInputFiles(jsonFile(JSON.stringify({ streamdesk_cloud_config: { value: CLOUD_CONFIG } })))
     const summary = page.getByTestId('cloud-config-summary')
     await expect.poll(() => summary.count()).toBe(1)
     expect(await summary.innerText()).toMatch(/us-east-1/)
@@ -126,7 +134,9 @@ describe('cloud mode in the browser harness', () => {
     await page.getByTestId('auth-submit').click()
     // The password leaves the field as soon as it is sent.
     expect(await page.getByTestId('auth-password').inputValue()).toBe('')
-    await expect.poll(() => page.getByTestId('auth-error').innerText(), { timeout: 45_000 }).toMatch(/Cannot reach Amazon Cognito/)
+    await expect
+      .poll(() => page.getByTestId('auth-error').innerText(), { timeout: 45_000 })
+      .toMatch(/Cannot reach Amazon Cognito/)
     expect(await page.getByTestId('auth-email').inputValue()).toBe('ada@example.com')
     expect(await page.content()).not.toContain('Corr3ct-Horse-Battery!')
 
@@ -143,7 +153,9 @@ describe('cloud mode in the browser harness', () => {
 
     await setMode('local')
     await expect.poll(() => page.getByTestId('sign-in-screen').count()).toBe(0)
-    await expect.poll(() => page.getByTestId('connection-state').getAttribute('data-status'), { timeout: 15_000 }).toBe('connected')
+    await expect
+      .poll(() => page.getByTestId('connection-state').getAttribute('data-status'), { timeout: 15_000 })
+      .toBe('connected')
     await page.getByTestId('prompt-input').fill('Still here?')
     await page.getByTestId('send-button').click()
     const column = page.getByTestId('column-alpha').last()

@@ -62,7 +62,9 @@ async function open(userDataDir: string): Promise<Harness> {
 }
 
 async function connected() {
-  await expect.poll(() => page.getByTestId('connection-state').getAttribute('data-status'), { timeout: 15_000 }).toBe('connected')
+  await expect
+    .poll(() => page.getByTestId('connection-state').getAttribute('data-status'), { timeout: 15_000 })
+    .toBe('connected')
 }
 
 async function reload() {
@@ -82,7 +84,8 @@ const column = (modelId: string) => page.getByTestId(`column-${modelId}`).last()
  */
 const textOf = (modelId: string) => () => column(modelId).getByTestId('column-text').innerText()
 const items = () => page.getByTestId('conversation-item')
-const item = (title: string) => items().filter({ has: page.getByTestId('conversation-title').getByText(title, { exact: true }) })
+const item = (title: string) =>
+  items().filter({ has: page.getByTestId('conversation-title').getByText(title, { exact: true }) })
 const titles = () => page.getByTestId('conversation-title').allTextContents()
 
 async function finished(modelId: string, status = 'complete') {
@@ -122,7 +125,9 @@ describe('conversation history in the browser harness', () => {
     await items().first().getByTestId('conversation-title').click()
     await expect.poll(() => page.getByTestId('exchange').count()).toBe(1)
     expect(await items().first().getAttribute('data-active')).toBe('true')
-    expect(await page.getByTestId('exchange').first().locator('.prompt-bubble').innerText()).toContain('with a second line')
+    expect(await page.getByTestId('exchange').first().locator('.prompt-bubble').innerText()).toContain(
+      'with a second line',
+    )
     expect(await column('alpha').getAttribute('data-status')).toBe('complete')
     expect(await column('alpha').getByTestId('column-status').innerText()).toBe('Done')
     const alphaText = column('alpha').getByTestId('column-text')
@@ -152,7 +157,9 @@ describe('conversation history in the browser harness', () => {
     await finished('alpha')
     await finished('beta')
     const requestOf = (model: string) =>
-      openAi.requests.filter((r) => r.model === model && JSON.stringify(r.messages).includes('A follow-up question')).at(-1)!
+      openAi.requests
+        .filter((r) => r.model === model && JSON.stringify(r.messages).includes('A follow-up question'))
+        .at(-1)!
     expect(requestOf('alpha').messages).toEqual([
       { role: 'user', content: 'Opening question' },
       { role: 'assistant', content: ALPHA },
@@ -223,7 +230,10 @@ describe('conversation history in the browser harness', () => {
     for (let turn = 0; turn < 12; turn++) {
       const streamId = `stream-${turn}`
       store.addTurn(id, `Turn ${turn}`, streamId, [{ id: 'beta', label: 'Beta' }])
-      const text = turn === 3 ? 'The needle is here: xylophone.' : Array.from({ length: 12 }, (_, i) => `Line ${i} of turn ${turn}.`).join('\n\n')
+      const text =
+        turn === 3
+          ? 'The needle is here: xylophone.'
+          : Array.from({ length: 12 }, (_, i) => `Line ${i} of turn ${turn}.`).join('\n\n')
       store.finishAnswer(streamId, 'beta', { status: 'complete', text })
     }
     store.close()
@@ -232,11 +242,15 @@ describe('conversation history in the browser harness', () => {
     await page.getByTestId('search-hit').first().click()
     const target = page.locator('[data-testid="exchange"][data-turn-index="3"]')
     await expect.poll(() => target.count()).toBe(1)
-    await expect.poll(() => target.evaluate((element) => {
-      const view = element.closest('.conversation-scroll')!.getBoundingClientRect()
-      const box = element.getBoundingClientRect()
-      return box.top >= view.top - 1 && box.top < view.bottom
-    })).toBe(true)
+    await expect
+      .poll(() =>
+        target.evaluate((element) => {
+          const view = element.closest('.conversation-scroll')!.getBoundingClientRect()
+          const box = element.getBoundingClientRect()
+          return box.top >= view.top - 1 && box.top < view.bottom
+        }),
+      )
+      .toBe(true)
     expect(await page.getByTestId('jump-to-latest').isVisible()).toBe(true)
   })
 
@@ -247,7 +261,9 @@ describe('conversation history in the browser harness', () => {
     const { id } = store.createConversation('Long one')
     for (let turn = 0; turn < turns; turn++) {
       store.addTurn(id, `Question ${turn}`, `long-${turn}`, [{ id: 'beta', label: 'Beta' }])
-      const text = Array.from({ length: 8 }, (_, i) => `Paragraph ${i} of answer ${turn}, with **some** markup.`).join('\n\n')
+      const text = Array.from({ length: 8 }, (_, i) => `Paragraph ${i} of answer ${turn}, with **some** markup.`).join(
+        '\n\n',
+      )
       store.finishAnswer(`long-${turn}`, 'beta', { status: 'complete', text })
     }
     store.close()
@@ -347,7 +363,10 @@ describe('conversation history in the browser harness', () => {
     const exportedPath = join(await mkdtemp(join(tmpdir(), 'streamdesk-e2e-export-')), download.suggestedFilename())
     await download.saveAs(exportedPath)
     const exported = await readFile(exportedPath, 'utf8')
-    const document = JSON.parse(exported) as { format: string; conversations: Array<{ title: string; turns: Array<{ prompt: string }> }> }
+    const document = JSON.parse(exported) as {
+      format: string
+      conversations: Array<{ title: string; turns: Array<{ prompt: string }> }>
+    }
     expect(document.format).toBe('streamdesk-history')
     expect(document.conversations.map((c) => c.turns[0]!.prompt)).toEqual(['Exported question'])
     expect(exported).toContain(JSON.stringify(ALPHA))
@@ -416,11 +435,15 @@ describe('conversation history in the browser harness', () => {
 
     await open(userDataDir)
     // Start-up says so, and the answer is there, marked.
-    await expect.poll(() => page.getByTestId('toast').allInnerTexts(), { timeout: 10_000 }).toContainEqual(expect.stringMatching(/cut off/))
+    await expect
+      .poll(() => page.getByTestId('toast').allInnerTexts(), { timeout: 10_000 })
+      .toContainEqual(expect.stringMatching(/cut off/))
     await item('Cut short').getByTestId('conversation-title').click()
     await expect.poll(() => column('alpha').getAttribute('data-status')).toBe('interrupted')
     expect(await column('alpha').getByTestId('column-status').innerText()).toBe('Interrupted')
-    expect(await column('alpha').getByTestId('column-interrupted').locator('p').innerText()).toBe('This answer was cut off when StreamDesk closed.')
+    expect(await column('alpha').getByTestId('column-interrupted').locator('p').innerText()).toBe(
+      'This answer was cut off when StreamDesk closed.',
+    )
     await expect.poll(textOf('alpha')).toBe('The beginning of an answer that never')
     expect(await column('alpha').getByTestId('column-stop').count()).toBe(0)
     expect(await column('alpha').getAttribute('aria-label')).toBe('Alpha')
@@ -442,7 +465,9 @@ describe('conversation history in the browser harness', () => {
   it('lets answers go on while another conversation is open, and shows them whole on return', async () => {
     await open(await newUserDataDir(['medium']))
     await ask('Streaming in the background')
-    await expect.poll(() => column('medium').getByTestId('column-text').innerText(), { timeout: 10_000 }).toMatch(/step3/)
+    await expect
+      .poll(() => column('medium').getByTestId('column-text').innerText(), { timeout: 10_000 })
+      .toMatch(/step3/)
     await page.getByTestId('new-chat-button').click()
     expect(await page.getByTestId('exchange').count()).toBe(0)
     // Not this view's stream: no "Stop all" for it.
@@ -456,7 +481,9 @@ describe('conversation history in the browser harness', () => {
   it('after a reload mid-answer, shows what was saved and the whole answer once it ends', async () => {
     await open(await newUserDataDir(['medium']))
     await ask('Reloaded while streaming')
-    await expect.poll(() => column('medium').getByTestId('column-text').innerText(), { timeout: 10_000 }).toMatch(/step10/)
+    await expect
+      .poll(() => column('medium').getByTestId('column-text').innerText(), { timeout: 10_000 })
+      .toMatch(/step10/)
     await reload()
     await item('Reloaded while streaming').getByTestId('conversation-title').click()
     await expect.poll(() => page.getByTestId('exchange').count()).toBe(1)
@@ -485,7 +512,9 @@ describe('conversation history in the browser harness', () => {
     await finished('beta')
     await expect.poll(textOf('beta')).toBe(BETA)
     // The cancelled prompt was never sent; the second one was, once.
-    expect(openAi.requests.slice(before).map((r) => JSON.stringify(r.messages).includes('Asked while still offline'))).toEqual([true])
+    expect(
+      openAi.requests.slice(before).map((r) => JSON.stringify(r.messages).includes('Asked while still offline')),
+    ).toEqual([true])
     expect(openAi.requests.some((r) => JSON.stringify(r.messages).includes('Asked while offline'))).toBe(false)
     expect(pageErrors).toEqual([])
   })
@@ -519,7 +548,9 @@ describe('conversation history in the browser harness', () => {
     await page.getByTestId('load-more').click()
     await expect.poll(() => items().count()).toBe(53)
     expect(await page.getByTestId('load-more').count()).toBe(0)
-    expect(new Set(await items().evaluateAll((rows) => rows.map((row) => row.getAttribute('data-conversation-id')))).size).toBe(53)
+    expect(
+      new Set(await items().evaluateAll((rows) => rows.map((row) => row.getAttribute('data-conversation-id')))).size,
+    ).toBe(53)
 
     const toggle = page.getByTestId('sidebar-toggle')
     expect(await toggle.getAttribute('aria-expanded')).toBe('true')

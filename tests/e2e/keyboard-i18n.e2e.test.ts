@@ -140,19 +140,29 @@ describe('keyboard and languages in the browser harness', () => {
     expect(await field.inputValue()).toBe('CommandOrControl+Shift+Space')
     await field.fill('Hyper+Space')
     await page.getByTestId('pref-shortcut-save').click()
-    await expect.poll(() => page.getByTestId('pref-shortcut-error').innerText()).toMatch(/"Hyper" is not a modifier key/)
+    await expect
+      .poll(() => page.getByTestId('pref-shortcut-error').innerText())
+      .toMatch(/"Hyper" is not a modifier key/)
     expect(await field.inputValue()).toBe('Hyper+Space')
 
     await field.fill('CommandOrControl+Alt+K')
     await page.getByTestId('pref-shortcut-save').click()
     await expect.poll(() => page.getByTestId('pref-shortcut-error').count()).toBe(0)
     expect(await page.getByTestId('settings-panel').innerText()).toContain('Currently Ctrl+Alt+K.')
-    const saved = (await harness.core.router.invoke('settings:get', [])) as { preferences: { quickAskShortcut: string } }
+    const saved = (await harness.core.router.invoke('settings:get', [])) as {
+      preferences: { quickAskShortcut: string }
+    }
     expect(saved.preferences.quickAskShortcut).toBe('CommandOrControl+Alt+K')
 
     // The two toggles go straight to the settings.
     await page.getByTestId('pref-close-to-tray').uncheck()
-    await expect.poll(async () => ((await harness.core.router.invoke('settings:get', [])) as { preferences: { closeToTray: boolean } }).preferences.closeToTray).toBe(false)
+    await expect
+      .poll(
+        async () =>
+          ((await harness.core.router.invoke('settings:get', [])) as { preferences: { closeToTray: boolean } })
+            .preferences.closeToTray,
+      )
+      .toBe(false)
   })
 
   it('switches the whole UI, quick ask included, to Japanese and back', async () => {

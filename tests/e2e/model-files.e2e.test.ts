@@ -47,7 +47,13 @@ const entry = (overrides: Partial<CatalogModel> = {}): CatalogModel => ({
   ...overrides,
 })
 
-async function start(options: { catalog?: CatalogModel[]; pickModelFile?: () => string | undefined; embeddedModels?: HarnessOptions['embeddedModels'] } = {}) {
+async function start(
+  options: {
+    catalog?: CatalogModel[]
+    pickModelFile?: () => string | undefined
+    embeddedModels?: HarnessOptions['embeddedModels']
+  } = {},
+) {
   dir = await mkdtemp(join(tmpdir(), 'streamdesk-e2e-models-'))
   harness = await startHarness({
     userDataDir: join(dir, 'user-data'),
@@ -86,7 +92,9 @@ describe('local model files in the browser harness', () => {
     picked = join(dir, 'notes.txt')
     await writeFile(picked, 'not a model at all')
     await section().getByTestId('model-file-add').click()
-    await expect.poll(() => section().getByTestId('model-file-add-error').innerText()).toMatch(/notes\.txt is not a GGUF model file/)
+    await expect
+      .poll(() => section().getByTestId('model-file-add-error').innerText())
+      .toMatch(/notes\.txt is not a GGUF model file/)
 
     picked = join(dir, 'My-Model.gguf')
     await writeFile(picked, fakeGgufBytes({ name: 'My Model', fileType: 15, padding: 1_500_000 }))
@@ -122,7 +130,9 @@ describe('local model files in the browser harness', () => {
 
     await expect.poll(() => status.getAttribute('data-status')).toBe('downloading')
     const bar = status.getByRole('progressbar')
-    await expect.poll(async () => Number(await bar.getAttribute('aria-valuenow')), { timeout: 10_000 }).toBeGreaterThan(0)
+    await expect
+      .poll(async () => Number(await bar.getAttribute('aria-valuenow')), { timeout: 10_000 })
+      .toBeGreaterThan(0)
     expect(await section().getByTestId('model-download-served-model-text').innerText()).toMatch(/ of 3\.0 MB/)
 
     const row = section().getByTestId('model-file-Served-Model-Q4_K_M.gguf')
@@ -138,14 +148,22 @@ describe('local model files in the browser harness', () => {
     await openModelFiles()
     const status = section().getByTestId('model-download-served-model')
     await section().getByTestId('model-download-served-model-start').click()
-    await expect.poll(async () => Number(await status.getByRole('progressbar').getAttribute('aria-valuenow')), { timeout: 10_000 }).toBeGreaterThan(0)
+    await expect
+      .poll(async () => Number(await status.getByRole('progressbar').getAttribute('aria-valuenow')), {
+        timeout: 10_000,
+      })
+      .toBeGreaterThan(0)
     await section().getByTestId('model-download-served-model-cancel').click()
     await expect.poll(() => status.getAttribute('data-status')).toBe('paused')
-    expect(await section().getByTestId('model-download-served-model-text').innerText()).toMatch(/Paused at .* of 3\.0 MB/)
+    expect(await section().getByTestId('model-download-served-model-text').innerText()).toMatch(
+      /Paused at .* of 3\.0 MB/,
+    )
 
     server.behaviour.trickle = undefined
     await section().getByTestId('model-download-served-model-resume').click()
-    await expect.poll(() => section().getByTestId('model-file-Served-Model-Q4_K_M.gguf').count(), { timeout: 20_000 }).toBe(1)
+    await expect
+      .poll(() => section().getByTestId('model-file-Served-Model-Q4_K_M.gguf').count(), { timeout: 20_000 })
+      .toBe(1)
     expect(server.requests.at(-1)?.headers.range).toMatch(/^bytes=\d+-$/)
   })
 
@@ -154,7 +172,12 @@ describe('local model files in the browser harness', () => {
     await start({
       catalog: [
         entry({ id: 'bad-checksum', label: 'Bad checksum', fileName: 'bad.gguf', sha256: '00'.repeat(32) }),
-        entry({ id: 'offline', label: 'Offline', fileName: 'offline.gguf', url: `http://127.0.0.1:${port}/model.gguf` }),
+        entry({
+          id: 'offline',
+          label: 'Offline',
+          fileName: 'offline.gguf',
+          url: `http://127.0.0.1:${port}/model.gguf`,
+        }),
       ],
     })
     await openModelFiles()
@@ -162,7 +185,9 @@ describe('local model files in the browser harness', () => {
     const checksum = section().getByTestId('model-download-bad-checksum-error')
     await expect.poll(() => checksum.count(), { timeout: 20_000 }).toBe(1)
     expect(await checksum.getAttribute('data-code')).toBe('checksum')
-    expect(await checksum.innerText()).toMatch(/The download failed\. The downloaded file does not match its published SHA-256 checksum/)
+    expect(await checksum.innerText()).toMatch(
+      /The download failed\. The downloaded file does not match its published SHA-256 checksum/,
+    )
     // Nothing kept: only "Try again", no "Discard".
     expect(await section().getByTestId('model-download-bad-checksum-resume').innerText()).toBe('Try again')
     expect(await section().getByTestId('model-download-bad-checksum-discard').count()).toBe(0)
@@ -203,11 +228,20 @@ describe('local model files in the browser harness', () => {
   it('after the first-run download, the model is selected and chat works with no server', async () => {
     const tiny = await startFileServer(tinyGgufBytes())
     try {
-      const model = entry({ id: 'tiny', label: 'Tiny Model', fileName: 'Tiny-Model.gguf', url: tiny.url, sizeBytes: tiny.body.length, sha256: tiny.sha256 })
+      const model = entry({
+        id: 'tiny',
+        label: 'Tiny Model',
+        fileName: 'Tiny-Model.gguf',
+        url: tiny.url,
+        sizeBytes: tiny.body.length,
+        sha256: tiny.sha256,
+      })
       await start({ catalog: [model], embeddedModels: { maxTokens: 24, threads: 1, temperature: 0 } })
       await expect.poll(() => page.getByTestId('endpoint-banner').count(), { timeout: 15_000 }).toBe(1)
       await page.getByTestId('first-run-download').click()
-      await expect.poll(() => page.getByTestId('first-run-offer').getAttribute('data-state'), { timeout: 20_000 }).toBe('ready')
+      await expect
+        .poll(() => page.getByTestId('first-run-offer').getAttribute('data-state'), { timeout: 20_000 })
+        .toBe('ready')
       expect(await page.getByTestId('first-run-offer').innerText()).toMatch(/Tiny Model is installed and selected/)
 
       // The new column is the only one selected, and its check passes: the banner goes.

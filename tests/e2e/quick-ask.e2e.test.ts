@@ -15,7 +15,8 @@ import { focusedTestId, openMainPage, openQuickAskPage, recordInvokes, type Open
 
 const ALPHA = 'The answer is **forty-two**.\n\n- first\n- second'
 const LONG = Array.from({ length: 400 }, (_, i) => `word${i}`).join(' ')
-const HOSTILE = 'Look: <img src=x onerror="window.__pwned=1"> <script>window.__pwned=2</script> [click](javascript:window.__pwned=3) end'
+const HOSTILE =
+  'Look: <img src=x onerror="window.__pwned=1"> <script>window.__pwned=2</script> [click](javascript:window.__pwned=3) end'
 
 let browser: Browser
 let openAi: FakeOpenAiServer
@@ -79,7 +80,9 @@ afterEach(async () => {
 describe('quick ask in the browser harness', () => {
   it('is built with the same strict Content-Security-Policy as the main window', async () => {
     const cspOf = async (page: string) =>
-      /http-equiv="Content-Security-Policy"\s+content="([^"]+)"/.exec(await readFile(join(BUILT_RENDERER_DIR, page), 'utf8'))?.[1]
+      /http-equiv="Content-Security-Policy"\s+content="([^"]+)"/.exec(
+        await readFile(join(BUILT_RENDERER_DIR, page), 'utf8'),
+      )?.[1]
     const main = await cspOf('index.html')
     expect(main).toContain("default-src 'none'")
     expect(await cspOf('quick-ask.html')).toBe(main)
@@ -97,7 +100,9 @@ describe('quick ask in the browser harness', () => {
     expect(await answer(quick).locator('strong').textContent()).toBe('forty-two')
     expect(await answer(quick).locator('li').allTextContents()).toEqual(['first', 'second'])
     // Only the default model was asked.
-    expect(openAi.requests.filter((r) => JSON.stringify(r.messages).includes('What is the answer?')).map((r) => r.model)).toEqual(['alpha'])
+    expect(
+      openAi.requests.filter((r) => JSON.stringify(r.messages).includes('What is the answer?')).map((r) => r.model),
+    ).toEqual(['alpha'])
     expect(await quick.getByTestId('quick-ask-stop').count()).toBe(0)
 
     // The exchange is already a conversation in history: the main window lists it and opens it.
@@ -106,7 +111,9 @@ describe('quick ask in the browser harness', () => {
     await expect.poll(() => main.getByTestId('exchange').count()).toBe(1)
     expect(await main.locator('.prompt-bubble').innerText()).toContain('What is the answer?')
     await expect.poll(() => main.getByTestId('column-alpha').getAttribute('data-status')).toBe('complete')
-    await expect.poll(() => main.getByTestId('column-alpha').getByTestId('column-text').innerText()).toContain('forty-two')
+    await expect
+      .poll(() => main.getByTestId('column-alpha').getByTestId('column-text').innerText())
+      .toContain('forty-two')
     expect(await main.getByTestId('conversation-item').first().getAttribute('data-active')).toBe('true')
   })
 
@@ -144,13 +151,20 @@ describe('quick ask in the browser harness', () => {
     // Allowed in the main window's settings; quick ask learns it from `settings:changed`.
     await main.getByTestId('settings-button').click()
     await main.getByTestId('pref-prefill-clipboard').check()
-    await expect.poll(async () => (await harness.core.router.invoke('settings:get', [])) as { preferences: { prefillFromClipboard: boolean } })
+    await expect
+      .poll(
+        async () =>
+          (await harness.core.router.invoke('settings:get', [])) as { preferences: { prefillFromClipboard: boolean } },
+      )
       .toMatchObject({ preferences: { prefillFromClipboard: true } })
     await input.fill('typed before')
     harness.core.events.emit('quick-ask:shown', undefined)
     await expect.poll(() => input.inputValue()).toBe('from the clipboard')
     // Selected, so typing replaces it; and focused.
-    expect(await input.evaluate((el: HTMLTextAreaElement) => [el.selectionStart, el.selectionEnd])).toEqual([0, 'from the clipboard'.length])
+    expect(await input.evaluate((el: HTMLTextAreaElement) => [el.selectionStart, el.selectionEnd])).toEqual([
+      0,
+      'from the clipboard'.length,
+    ])
     expect(await focusedTestId(quick)).toBe('quick-ask-input')
 
     // A freshly loaded window counts as shown.

@@ -171,11 +171,23 @@ async function prepareDemo(userDataDir: string): Promise<void> {
   const answer = (name: string) => ({
     kind: 'answer' as const,
     intervalMs: 15,
-    deltas: splitIntoDeltas(`**${name}** here. This answer streams from a scripted local server.\n\n\`\`\`ts\nconst answer = 42\n\`\`\`\n`),
+    deltas: splitIntoDeltas(
+      `**${name}** here. This answer streams from a scripted local server.\n\n\`\`\`ts\nconst answer = 42\n\`\`\`\n`,
+    ),
   })
   const fake = await startFakeOpenAiServer({ alpha: answer('Alpha'), beta: answer('Beta') })
-  const model = (id: string, label: string, name: string) => ({ id, label, provider: 'openai-compatible', baseUrl: fake.baseUrl, model: name })
-  const settings = { version: 1, models: [model('alpha', 'Alpha', 'alpha'), model('beta', 'Beta', 'beta')], selectedModelIds: ['alpha', 'beta'] }
+  const model = (id: string, label: string, name: string) => ({
+    id,
+    label,
+    provider: 'openai-compatible',
+    baseUrl: fake.baseUrl,
+    model: name,
+  })
+  const settings = {
+    version: 1,
+    models: [model('alpha', 'Alpha', 'alpha'), model('beta', 'Beta', 'beta')],
+    selectedModelIds: ['alpha', 'beta'],
+  }
   await writeFile(join(userDataDir, 'settings.json'), JSON.stringify(settings))
 }
 

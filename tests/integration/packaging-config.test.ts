@@ -16,15 +16,23 @@ const build = pkg.build as { files: string[]; asarUnpack: string[]; npmRebuild: 
 /** Every JavaScript file of the main-process build (entries and chunks). */
 function mainBundles(dir = join(root, 'out/main')): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory() ? mainBundles(join(dir, entry.name)) : entry.name.endsWith('.js') ? [join(dir, entry.name)] : [],
+    entry.isDirectory()
+      ? mainBundles(join(dir, entry.name))
+      : entry.name.endsWith('.js')
+        ? [join(dir, entry.name)]
+        : [],
   )
 }
 
 /** Bare package names the main bundles import (their externals), statically or with import(). */
 function bundleExternals(): string[] {
-  const main = mainBundles().map((file) => readFileSync(file, 'utf8')).join('\n')
+  const main = mainBundles()
+    .map((file) => readFileSync(file, 'utf8'))
+    .join('\n')
   const specifiers = [...main.matchAll(/(?:from|import)\s*\(?\s*"([^".][^"]*)"/g)].map((m) => m[1]!)
-  const names = specifiers.filter((s) => !s.startsWith('node:') && s !== 'electron').map((s) => (s.startsWith('@') ? s.split('/').slice(0, 2).join('/') : s.split('/')[0]!))
+  const names = specifiers
+    .filter((s) => !s.startsWith('node:') && s !== 'electron')
+    .map((s) => (s.startsWith('@') ? s.split('/').slice(0, 2).join('/') : s.split('/')[0]!))
   return [...new Set(names)]
 }
 
@@ -63,14 +71,20 @@ function hasNativeAddon(dir: string): boolean {
   const walk = (path: string, depth: number): boolean =>
     depth < 6 &&
     readdirSync(path, { withFileTypes: true }).some((entry) =>
-      entry.isDirectory() ? entry.name !== 'node_modules' && walk(join(path, entry.name), depth + 1) : entry.name.endsWith('.node'),
+      entry.isDirectory()
+        ? entry.name !== 'node_modules' && walk(join(path, entry.name), depth + 1)
+        : entry.name.endsWith('.node'),
     )
   return walk(dir, 0)
 }
 
 const unpacked = (name: string) => {
   const scope = name.startsWith('@') ? name.split('/')[0] : undefined
-  const globs = [`node_modules/${name}/**`, `**/node_modules/${name}/**`, ...(scope ? [`node_modules/${scope}/**`] : [])]
+  const globs = [
+    `node_modules/${name}/**`,
+    `**/node_modules/${name}/**`,
+    ...(scope ? [`node_modules/${scope}/**`] : []),
+  ]
   return build.asarUnpack.some((glob) => globs.includes(glob))
 }
 
@@ -80,10 +94,16 @@ describe('packaging configuration', () => {
   const native = [...packages].filter(([dir]) => hasNativeAddon(dir)).map(([, name]) => name)
 
   it('finds the native addons the main bundles load', () => {
-    expect(externals).toEqual(expect.arrayContaining(['aws-iot-device-sdk-v2', 'better-sqlite3', 'aedes', 'node-llama-cpp']))
+    expect(externals).toEqual(
+      expect.arrayContaining(['aws-iot-device-sdk-v2', 'better-sqlite3', 'aedes', 'node-llama-cpp']),
+    )
     // The embedded-model worker is its own bundle beside index.js.
-    expect(mainBundles().map((file) => file.slice(root.length + 1))).toEqual(expect.arrayContaining(['out/main/index.js', 'out/main/llama-cpp-worker.js']))
-    expect(native).toEqual(expect.arrayContaining(['aws-crt', 'better-sqlite3', `@node-llama-cpp/${process.platform}-${process.arch}`]))
+    expect(mainBundles().map((file) => file.slice(root.length + 1))).toEqual(
+      expect.arrayContaining(['out/main/index.js', 'out/main/llama-cpp-worker.js']),
+    )
+    expect(native).toEqual(
+      expect.arrayContaining(['aws-crt', 'better-sqlite3', `@node-llama-cpp/${process.platform}-${process.arch}`]),
+    )
     // Every other one comes with node-llama-cpp: its per-platform binaries, and the optional copy-on-write
     // helper of its downloader (ipull → @reflink/reflink), which StreamDesk does not use but ships.
     const others = native.filter((name) => !['aws-crt', 'better-sqlite3'].includes(name))

@@ -8,7 +8,14 @@ export async function launchChromium(): Promise<Browser> {
   if (!CHROMIUM) throw new Error('chromium is not installed: apt-get install -y chromium (see .ci/run)')
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+    ],
   })
 }
 

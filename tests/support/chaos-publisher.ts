@@ -9,7 +9,10 @@ export interface ChaosOptions {
 }
 
 /** Wraps a publisher so messages reach the broker late, out of order and sometimes twice. */
-export function chaosPublisher(inner: Publisher, options: ChaosOptions = {}): Publisher & { duplicated: number; reordered: () => boolean } {
+export function chaosPublisher(
+  inner: Publisher,
+  options: ChaosOptions = {},
+): Publisher & { duplicated: number; reordered: () => boolean } {
   const random = mulberry32(options.seed ?? 1)
   const sentOrder: string[] = []
   const givenOrder: string[] = []

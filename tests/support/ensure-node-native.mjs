@@ -8,7 +8,12 @@ try {
   const Database = require('better-sqlite3')
   new Database(':memory:').close()
 } catch (error) {
-  if (!/NODE_MODULE_VERSION|ERR_DLOPEN_FAILED|invalid ELF|Could not locate the bindings/.test(String(error?.message) + error?.code)) throw error
+  if (
+    !/NODE_MODULE_VERSION|ERR_DLOPEN_FAILED|invalid ELF|Could not locate the bindings/.test(
+      String(error?.message) + error?.code,
+    )
+  )
+    throw error
   console.log('better-sqlite3 was built for another runtime (Electron); rebuilding it for Node…')
   execSync('npm rebuild better-sqlite3', { stdio: 'inherit' })
 }

@@ -186,7 +186,14 @@ class Link {
 export class FaultProxy {
   readonly host = '127.0.0.1'
   /** Live counts; `open` is filled in by the `counters` getter. */
-  readonly stats: Omit<FaultProxyCounters, 'open'> = { accepted: 0, reset: 0, halfOpened: 0, bytesUp: 0, bytesDown: 0, bytesDropped: 0 }
+  readonly stats: Omit<FaultProxyCounters, 'open'> = {
+    accepted: 0,
+    reset: 0,
+    halfOpened: 0,
+    bytesUp: 0,
+    bytesDown: 0,
+    bytesDropped: 0,
+  }
   /** performance.now() until which nothing is forwarded. */
   stalledUntil = 0
   private readonly links = new Set<Link>()

@@ -128,7 +128,9 @@ export async function runFlood(options: FloodOptions): Promise<FloodResult> {
         return { stream, streamId, sentAt }
       }),
     )
-    const results = await Promise.all(sent.map(({ streamId }) => t.finished(streamId, modelIds, options.timeoutMs ?? 60_000)))
+    const results = await Promise.all(
+      sent.map(({ streamId }) => t.finished(streamId, modelIds, options.timeoutMs ?? 60_000)),
+    )
     const durationMs = performance.now() - startedAt
     delay.disable()
     clearInterval(sampler)

@@ -15,7 +15,8 @@ export interface LoopbackServer {
 
 export async function startLoopbackServer(
   handle: (req: IncomingMessage, res: ServerResponse) => unknown,
-  onError: (res: ServerResponse, error: unknown) => void = (res, error) => res.writeHead(500, { 'content-type': 'text/plain' }).end(String(error)),
+  onError: (res: ServerResponse, error: unknown) => void = (res, error) =>
+    res.writeHead(500, { 'content-type': 'text/plain' }).end(String(error)),
 ): Promise<LoopbackServer> {
   const sockets = new Set<Socket>()
   const server = createServer((req, res) => {

@@ -49,14 +49,27 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
   // Mosquitto 2.0 starts a websockets listener only next to a plain one, so the TCP listener is always there.
   const tls = options.tlsWebsockets
   const websocketListener = tls
-    ? [`listener ${websocketPort} 127.0.0.1`, 'protocol websockets', `certfile ${tls.certFile}`, `keyfile ${tls.keyFile}`]
+    ? [
+        `listener ${websocketPort} 127.0.0.1`,
+        'protocol websockets',
+        `certfile ${tls.certFile}`,
+        `keyfile ${tls.keyFile}`,
+      ]
     : []
   // Started as root, Mosquitto drops to the `mosquitto` user, which must be able to write its database there.
   if (options.persistenceDir) await chmod(options.persistenceDir, 0o777)
   const persistence = options.persistenceDir
     ? ['persistence true', `persistence_location ${options.persistenceDir.replace(/\/?$/, '/')}`, 'autosave_interval 1']
     : ['persistence false']
-  const settings = ['allow_anonymous true', 'set_tcp_nodelay true', ...persistence, ...(options.extraConfig ?? []), 'log_dest stderr', 'log_type error', '']
+  const settings = [
+    'allow_anonymous true',
+    'set_tcp_nodelay true',
+    ...persistence,
+    ...(options.extraConfig ?? []),
+    'log_dest stderr',
+    'log_type error',
+    '',
+  ]
   const listener = listenAddress === '0.0.0.0' ? `listener ${port}` : `listener ${port} ${listenAddress}`
   await writeFile(config, [listener, ...websocketListener, ...settings].join('\n'))
   const [command, args] = options.netns
@@ -65,7 +78,8 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
   const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] })
   let stderr = ''
   child.stderr?.on('data', (data) => (stderr += String(data)))
-  for (const listening of [port, websocketPort]) if (listening !== undefined) await waitForPort(host, listening, child, () => stderr)
+  for (const listening of [port, websocketPort])
+    if (listening !== undefined) await waitForPort(host, listening, child, () => stderr)
   return {
     host,
     port,

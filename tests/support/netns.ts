@@ -38,14 +38,20 @@ const alive = (pid: number) => existsSync(`/proc/${pid}`)
  */
 export async function removeStale(prefix: string, linkPrefix: string): Promise<string[]> {
   const removed: string[] = []
-  const namespaces = (await ip('netns', 'list')).split('\n').map((line) => line.split(' ')[0]!).filter(Boolean)
+  const namespaces = (await ip('netns', 'list'))
+    .split('\n')
+    .map((line) => line.split(' ')[0]!)
+    .filter(Boolean)
   for (const name of namespaces) {
     const match = new RegExp(`^${prefix}-(\\d+)$`).exec(name)
     if (!match || alive(Number(match[1]))) continue
     await ip('netns', 'del', name).catch(() => undefined)
     removed.push(name)
   }
-  const links = (await ip('-o', 'link', 'show')).split('\n').map((line) => /^\d+:\s+([^:@\s]+)/.exec(line)?.[1]).filter(Boolean) as string[]
+  const links = (await ip('-o', 'link', 'show'))
+    .split('\n')
+    .map((line) => /^\d+:\s+([^:@\s]+)/.exec(line)?.[1])
+    .filter(Boolean) as string[]
   for (const link of links) {
     const match = new RegExp(`^${linkPrefix}(\\d+)r$`).exec(link)
     if (!match || alive(Number(match[1]))) continue

@@ -16,7 +16,8 @@ export class RecordingPublisher implements Publisher {
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight)
     try {
       if (this.behaviour.delayMs) await new Promise((resolve) => setTimeout(resolve, this.behaviour.delayMs))
-      if (this.behaviour.failAlways || this.attempts <= (this.behaviour.failFirst ?? 0)) throw new Error('broker unavailable')
+      if (this.behaviour.failAlways || this.attempts <= (this.behaviour.failFirst ?? 0))
+        throw new Error('broker unavailable')
       this.messages.push({ topic, message: JSON.parse(payload) as ChunkMessage })
     } finally {
       this.inFlight -= 1
@@ -24,10 +25,15 @@ export class RecordingPublisher implements Publisher {
   }
 
   forModel(modelId: string): ChunkMessage[] {
-    return this.messages.map((m) => m.message).filter((m) => m.modelId === modelId).sort((a, b) => a.seq - b.seq)
+    return this.messages
+      .map((m) => m.message)
+      .filter((m) => m.modelId === modelId)
+      .sort((a, b) => a.seq - b.seq)
   }
 
   textOf(modelId: string): string {
-    return this.forModel(modelId).map((m) => m.text).join('')
+    return this.forModel(modelId)
+      .map((m) => m.text)
+      .join('')
   }
 }

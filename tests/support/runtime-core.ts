@@ -60,7 +60,11 @@ export async function startRuntimeCore(options: RuntimeCoreOptions) {
   })
 
   /** Resolves with each model's column once every one has ended (complete, stopped or error). */
-  function finished(streamId: string, modelIds: string[], timeoutMs = 30_000): Promise<Record<string, ColumnResult & ColumnTiming>> {
+  function finished(
+    streamId: string,
+    modelIds: string[],
+    timeoutMs = 30_000,
+  ): Promise<Record<string, ColumnResult & ColumnTiming>> {
     return new Promise((resolve, reject) => {
       const check = () => {
         const results = modelIds.map((id) => columns.get(`${streamId}/${id}`))
@@ -95,7 +99,10 @@ export async function startRuntimeCore(options: RuntimeCoreOptions) {
           }
         }
       }
-      const timer = setTimeout(() => (waiters.delete(check), reject(new Error(`no column of ${streamId} reached ${chars} characters`))), timeoutMs)
+      const timer = setTimeout(
+        () => (waiters.delete(check), reject(new Error(`no column of ${streamId} reached ${chars} characters`))),
+        timeoutMs,
+      )
       waiters.add(check)
       check()
     })

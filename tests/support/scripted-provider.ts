@@ -1,5 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { ModelError, type ModelEvent, type ModelProvider, type ModelResolver, type ModelStreamRequest } from '../../src-main/backend/model-provider'
+import {
+  ModelError,
+  type ModelEvent,
+  type ModelProvider,
+  type ModelResolver,
+  type ModelStreamRequest,
+} from '../../src-main/backend/model-provider'
 
 export interface Script {
   deltas: string[]
@@ -29,7 +35,10 @@ export function scriptedProvider(script: Script, requests: ModelStreamRequest[] 
   }
 }
 
-export function scriptedModels(scripts: Record<string, Script>, requests: Record<string, ModelStreamRequest[]> = {}): ModelResolver {
+export function scriptedModels(
+  scripts: Record<string, Script>,
+  requests: Record<string, ModelStreamRequest[]> = {},
+): ModelResolver {
   return {
     resolve(modelId) {
       const script = scripts[modelId]

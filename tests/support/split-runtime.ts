@@ -50,7 +50,9 @@ export function splitRuntime(options: SplitRuntimeOptions): SplitRuntime {
     const { backend, close: closeBackend } = await options.backend(context)
     const clientId = options.appClientId ?? randomId('app')
     const { host, port } = options.app
-    const session = new MqttSession({ buildConfig: () => plainBrokerConnectionConfig({ ...options.appConnection, host, port, clientId }) })
+    const session = new MqttSession({
+      buildConfig: () => plainBrokerConnectionConfig({ ...options.appConnection, host, port, clientId }),
+    })
     const runtime: ModeRuntime = {
       mode: 'local',
       userId: options.userId ?? 'tester',
@@ -77,10 +79,15 @@ export function splitRuntime(options: SplitRuntimeOptions): SplitRuntime {
 }
 
 /** The chat handler in-process (as local mode runs it), publishing through its own session to `broker`. */
-export function inProcessBackend(broker: Endpoint, decoratePublisher?: (publisher: Publisher) => Publisher): BackendFactory {
+export function inProcessBackend(
+  broker: Endpoint,
+  decoratePublisher?: (publisher: Publisher) => Publisher,
+): BackendFactory {
   return async (context) => {
     const clientId = randomId('backend')
-    const session = new MqttSession({ buildConfig: () => plainBrokerConnectionConfig({ host: broker.host, port: broker.port, clientId }) })
+    const session = new MqttSession({
+      buildConfig: () => plainBrokerConnectionConfig({ host: broker.host, port: broker.port, clientId }),
+    })
     await session.connect()
     const direct: Publisher = { publish: (topic, payload) => session.publish(topic, payload) }
     const backend = new LocalChatBackend({

@@ -36,9 +36,16 @@ export interface TestCoreOptions {
 }
 
 /** Settings naming the given models (ids double as the server's model names). */
-export async function writeSettings(userDataDir: string, modelIds: string[], baseUrl = 'http://127.0.0.1:9/v1'): Promise<void> {
+export async function writeSettings(
+  userDataDir: string,
+  modelIds: string[],
+  baseUrl = 'http://127.0.0.1:9/v1',
+): Promise<void> {
   const models = modelIds.map((id) => ({ id, label: id, provider: 'openai-compatible', baseUrl, model: id }))
-  await writeFile(join(userDataDir, 'settings.json'), JSON.stringify({ version: 1, models, selectedModelIds: modelIds }))
+  await writeFile(
+    join(userDataDir, 'settings.json'),
+    JSON.stringify({ version: 1, models, selectedModelIds: modelIds }),
+  )
 }
 
 /** The real app core on a real broker, with its renderer-bound updates collected per column. */
@@ -52,19 +59,21 @@ export async function startTestCore(options: TestCoreOptions) {
     appVersion: 'test',
     secrets: plainTextCodec,
     ...(options.embeddedModels ? { embeddedModels: options.embeddedModels } : {}),
-    startRuntime: options.realModes ? undefined : (context) => {
-      const withModels = { ...context, ...(options.models ? { models: options.models } : {}) }
-      if (broker === 'embedded') return startLocalMode(withModels)
-      return connectBrokerRuntime(withModels, {
-        host: broker.host,
-        port: broker.port,
-        userId: 'tester',
-        userLabel: 'Tester',
-        app: { clientId: `app-${Math.random().toString(36).slice(2)}` },
-        backend: { clientId: `backend-${Math.random().toString(36).slice(2)}` },
-        ...(options.decoratePublisher ? { decoratePublisher: options.decoratePublisher } : {}),
-      })
-    },
+    startRuntime: options.realModes
+      ? undefined
+      : (context) => {
+          const withModels = { ...context, ...(options.models ? { models: options.models } : {}) }
+          if (broker === 'embedded') return startLocalMode(withModels)
+          return connectBrokerRuntime(withModels, {
+            host: broker.host,
+            port: broker.port,
+            userId: 'tester',
+            userLabel: 'Tester',
+            app: { clientId: `app-${Math.random().toString(36).slice(2)}` },
+            backend: { clientId: `backend-${Math.random().toString(36).slice(2)}` },
+            ...(options.decoratePublisher ? { decoratePublisher: options.decoratePublisher } : {}),
+          })
+        },
   })
   const columns = new Map<string, ColumnResult>()
   const batches: StreamUpdate[][] = []
@@ -104,5 +113,13 @@ export async function startTestCore(options: TestCoreOptions) {
     })
   }
 
-  return { core, userDataDir, columns, batches, finished, invoke: core.router.invoke.bind(core.router), stop: () => core.stop() }
+  return {
+    core,
+    userDataDir,
+    columns,
+    batches,
+    finished,
+    invoke: core.router.invoke.bind(core.router),
+    stop: () => core.stop(),
+  }
 }

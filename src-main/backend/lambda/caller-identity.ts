@@ -23,7 +23,7 @@ export function callerIdentity(context: InvocationContext, expectedPoolId?: stri
   }
   const { cognitoIdentityId, cognitoIdentityPoolId } = identity
   if (!IDENTITY_ID.test(cognitoIdentityId) || !IdSchema.safeParse(cognitoIdentityId).success) {
-    return { ok: false, reason: 'the caller\'s Cognito identity id is malformed' }
+    return { ok: false, reason: "the caller's Cognito identity id is malformed" }
   }
   if (expectedPoolId !== undefined && cognitoIdentityPoolId !== expectedPoolId) {
     return { ok: false, reason: 'the caller signed in through another identity pool' }

@@ -12,7 +12,13 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import type { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane'
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager'
 import { z } from 'zod'
-import { ChatRequestSchema, streamChat, type ChatHandlerDeps, type ChatRequest, type ModelStreamSummary } from '../chat-handler'
+import {
+  ChatRequestSchema,
+  streamChat,
+  type ChatHandlerDeps,
+  type ChatRequest,
+  type ModelStreamSummary,
+} from '../chat-handler'
 import { DynamoAnswerStore, type AnswerArchive } from '../answer-store'
 import { createCloudModelResolver, parseModelCatalog } from '../cloud-models'
 import { createIotDataPlaneClient, IotDataPublisher } from '../iot-data-publisher'
@@ -97,13 +103,25 @@ export function createChatLambdaHandler(deps: ChatLambdaDeps): ChatLambdaHandler
           ? {
               archive: deps.answers,
               onArchiveError: (modelId: string, error: unknown) =>
-                log('answer-store-failed', { requestId, identityId, streamId: request.streamId, modelId, ...describeError(error) }),
+                log('answer-store-failed', {
+                  requestId,
+                  identityId,
+                  streamId: request.streamId,
+                  modelId,
+                  ...describeError(error),
+                }),
             }
           : {}),
         ...(deps.clock ? { clock: deps.clock } : {}),
       })
       const answerStoreFailures = summaries.filter((summary) => summary.archived === false).length
-      log('chat-finished', { requestId, identityId, streamId: request.streamId, models: summaries, answerStoreFailures })
+      log('chat-finished', {
+        requestId,
+        identityId,
+        streamId: request.streamId,
+        models: summaries,
+        answerStoreFailures,
+      })
       return { ok: true, streamId: request.streamId, models: summaries }
     } finally {
       deadline.dispose()
@@ -142,7 +160,9 @@ export function chatLambdaDepsFromEnv(env: NodeJS.ProcessEnv): ChatLambdaDeps {
   const answerTable = env[LAMBDA_ENV.answerTable]?.trim()
   return {
     iotData: createIotDataPlaneClient(requireEnv(env, LAMBDA_ENV.iotEndpoint)),
-    ...(answerTable ? { answers: new DynamoAnswerStore({ client: new DynamoDBClient({}), tableName: answerTable }) } : {}),
+    ...(answerTable
+      ? { answers: new DynamoAnswerStore({ client: new DynamoDBClient({}), tableName: answerTable }) }
+      : {}),
     models: createCloudModelResolver({
       catalog: parseModelCatalog(env[LAMBDA_ENV.models]),
       bedrock: new BedrockRuntimeClient({}),

@@ -48,7 +48,12 @@ export function createFetchStreamHandler(deps: FetchStreamDeps): FetchStreamHand
     try {
       const answers = await deps.store.read(identityId, streamId, modelId)
       // Sizes only: the log never holds an answer.
-      log('fetch-served', { requestId, identityId, streamId, answers: answers.map((a) => ({ modelId: a.modelId, characters: a.text.length })) })
+      log('fetch-served', {
+        requestId,
+        identityId,
+        streamId,
+        answers: answers.map((a) => ({ modelId: a.modelId, characters: a.text.length })),
+      })
       return { ok: true, streamId, answers }
     } catch (error) {
       log('fetch-failed', { requestId, identityId, streamId, ...describeError(error) })
@@ -72,7 +77,10 @@ function forgedUserId(event: unknown, identityId: string): string | undefined {
 export function fetchStreamDepsFromEnv(env: NodeJS.ProcessEnv): FetchStreamDeps {
   const identityPoolId = env[LAMBDA_ENV.identityPoolId]?.trim()
   return {
-    store: new DynamoAnswerStore({ client: new DynamoDBClient({}), tableName: requireEnv(env, LAMBDA_ENV.answerTable) }),
+    store: new DynamoAnswerStore({
+      client: new DynamoDBClient({}),
+      tableName: requireEnv(env, LAMBDA_ENV.answerTable),
+    }),
     ...(identityPoolId ? { identityPoolId } : {}),
   }
 }

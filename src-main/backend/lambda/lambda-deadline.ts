@@ -12,7 +12,11 @@ export interface Deadline {
 }
 
 /** A signal that aborts `marginMs` before the invocation's remaining time runs out (never, if that is unknown). */
-export function invocationDeadline(remainingMs: number | undefined, marginMs: number, clock: Clock = systemClock): Deadline {
+export function invocationDeadline(
+  remainingMs: number | undefined,
+  marginMs: number,
+  clock: Clock = systemClock,
+): Deadline {
   const controller = new AbortController()
   if (remainingMs === undefined) return { signal: controller.signal, dispose: () => {} }
   const timer = clock.setTimeout(() => controller.abort(), Math.max(0, remainingMs - marginMs))
@@ -30,7 +34,7 @@ export function resolverWithDeadline(resolver: ModelResolver, deadline: AbortSig
 }
 
 function providerWithDeadline(provider: ModelProvider, deadline: AbortSignal): ModelProvider {
-  const timedOut = () => new ModelError('timeout', 'The answer was cut off at the chat function\'s time limit.')
+  const timedOut = () => new ModelError('timeout', "The answer was cut off at the chat function's time limit.")
   return {
     async *stream(request) {
       const signal = AbortSignal.any([request.signal, deadline])

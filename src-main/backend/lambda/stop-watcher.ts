@@ -88,7 +88,8 @@ export class StopWatcher {
     if (this.closed) return
     const request = decodeStopRequest(payload)
     if (!request) {
-      if (payload && payload.byteLength > 0) this.logOnce('ignored', 'stop-request-ignored', { bytes: payload.byteLength })
+      if (payload && payload.byteLength > 0)
+        this.logOnce('ignored', 'stop-request-ignored', { bytes: payload.byteLength })
       return
     }
     const ids = request.stop === 'all' ? [...this.controllers.keys()] : request.stop

@@ -138,13 +138,17 @@ const KNOWN_ERRORS: Record<string, { code: StreamErrorCode; explain: (model: str
   },
   ModelTimeoutException: { code: 'timeout', explain: (model) => `${model} took too long to answer on Bedrock.` },
   TimeoutError: { code: 'timeout', explain: () => 'The connection to Bedrock timed out.' },
-  ModelStreamErrorException: { code: 'bad-response', explain: (model) => `${model} failed while streaming its answer.` },
+  ModelStreamErrorException: {
+    code: 'bad-response',
+    explain: (model) => `${model} failed while streaming its answer.`,
+  },
   ModelErrorException: { code: 'bad-response', explain: (model) => `${model} failed while processing the request.` },
   InternalServerException: { code: 'bad-response', explain: () => 'Bedrock had an internal error. Try again.' },
 }
 
 /** A ValidationException about the model id rather than the conversation. */
-const MODEL_ID_PROBLEM = /model identifier|model id|on-demand throughput|inference profile|model .*(not (found|exist|supported)|invalid)/i
+const MODEL_ID_PROBLEM =
+  /model identifier|model id|on-demand throughput|inference profile|model .*(not (found|exist|supported)|invalid)/i
 
 function toModelError(error: unknown, modelId: string): ModelError {
   if (error instanceof ModelError) return error
@@ -165,7 +169,9 @@ function toModelError(error: unknown, modelId: string): ModelError {
   if (isServiceError(error)) {
     return new ModelError('bad-response', `Bedrock reported an error for ${modelId}${suffix}`, { cause: error })
   }
-  return new ModelError('internal', `Unexpected error while streaming ${modelId} from Bedrock${suffix}`, { cause: error })
+  return new ModelError('internal', `Unexpected error while streaming ${modelId} from Bedrock${suffix}`, {
+    cause: error,
+  })
 }
 
 /** The SDK marks errors the service sent with `$fault`; anything else failed on our side. */

@@ -13,7 +13,13 @@ import { createHash, randomUUID, type Hash } from 'node:crypto'
 import { decodeChunk, type ChunkMessage, type FinalMarker } from '../../protocol/stream-protocol'
 import type { ArchivedAnswer } from '../../protocol/answer-archive'
 import type { ChatRequest } from '../../backend/chat-handler'
-import type { SendPromptRequest, SendPromptResult, StopStreamRequest, StreamStatus, StreamUpdate } from '../../shared/ipc-contract'
+import type {
+  SendPromptRequest,
+  SendPromptResult,
+  StopStreamRequest,
+  StreamStatus,
+  StreamUpdate,
+} from '../../shared/ipc-contract'
 import { ReorderBuffer } from './reorder-buffer'
 import { UpdateBatcher } from './update-batcher'
 import type { ConversationLog } from './conversation-log'
@@ -151,8 +157,12 @@ export class ChatService {
     const models = request.modelIds.map((id) => ({ id, label: this.options.modelLabel(id) }))
     const unknown = models.filter((m) => m.label === undefined).map((m) => m.id)
     if (unknown.length > 0) throw new Error(`Unknown model: ${unknown.join(', ')}`)
-    const context = request.conversationId === undefined ? undefined : conversations.contextFor(request.conversationId, request.modelIds)
-    if (request.conversationId !== undefined && !context) throw new Error('That conversation no longer exists; start a new chat.')
+    const context =
+      request.conversationId === undefined
+        ? undefined
+        : conversations.contextFor(request.conversationId, request.modelIds)
+    if (request.conversationId !== undefined && !context)
+      throw new Error('That conversation no longer exists; start a new chat.')
     const conversationId = request.conversationId ?? conversations.start(request.prompt)
     const streamId = randomUUID()
     const chatRequest: ChatRequest = {
@@ -163,7 +173,12 @@ export class ChatService {
         messages: [...(context?.get(modelId) ?? []), { role: 'user', content: request.prompt }],
       })),
     }
-    conversations.addTurn(conversationId, request.prompt, streamId, models.map(({ id, label }) => ({ id, label: label! })))
+    conversations.addTurn(
+      conversationId,
+      request.prompt,
+      streamId,
+      models.map(({ id, label }) => ({ id, label: label! })),
+    )
     const status: StreamStatus = this.online ? 'streaming' : 'queued'
     const now = this.clock.now()
     const streams = new Map(request.modelIds.map((id) => [id, newModelStream(status, now)]))
@@ -199,7 +214,9 @@ export class ChatService {
   async stop(request: StopStreamRequest): Promise<void> {
     const stream = this.active.get(request.streamId)
     if (!stream) return
-    const chosen = [...stream.models].filter(([modelId]) => request.modelId === undefined || request.modelId === modelId)
+    const chosen = [...stream.models].filter(
+      ([modelId]) => request.modelId === undefined || request.modelId === modelId,
+    )
     if (stream.queued) {
       // Never sent: cancelled here, and the backend is not asked for the cancelled models.
       stream.queued.models = stream.queued.models.filter((m) => !chosen.some(([id]) => id === m.modelId))
@@ -277,7 +294,9 @@ export class ChatService {
     const chunk = decoded.message
     const stream = this.active.get(chunk.streamId)
     if (!stream) {
-      return this.recentlyFinished.has(chunk.streamId) ? diagnostics.duplicate(chunk) : diagnostics.reject('unknown-stream')
+      return this.recentlyFinished.has(chunk.streamId)
+        ? diagnostics.duplicate(chunk)
+        : diagnostics.reject('unknown-stream')
     }
     const model = stream.models.get(chunk.modelId)
     if (!model) return diagnostics.reject('unknown-model')
@@ -300,7 +319,10 @@ export class ChatService {
         model.releasedChars += outcome.text.length
         if (outcome.text) this.options.conversations.progress(chunk.streamId, chunk.modelId, outcome.text)
         if (outcome.final) return this.endVerified(chunk.streamId, chunk.modelId, model, outcome.final, outcome.text)
-        this.batcher.add(chunk.streamId, chunk.modelId, outcome.text, { status: 'streaming', ...this.stallChange(model) })
+        this.batcher.add(chunk.streamId, chunk.modelId, outcome.text, {
+          status: 'streaming',
+          ...this.stallChange(model),
+        })
     }
   }
 
@@ -317,7 +339,13 @@ export class ChatService {
    * Ends a stream by its final marker, unless the text that arrived does not hash to the digest it carries. A
    * final without a digest cannot vouch for the text, so it counts as a mismatch (every sender includes one).
    */
-  private endVerified(streamId: string, modelId: string, model: ModelStream, final: FinalMarker, lastText: string): void {
+  private endVerified(
+    streamId: string,
+    modelId: string,
+    model: ModelStream,
+    final: FinalMarker,
+    lastText: string,
+  ): void {
     model.final = final
     if (model.textHash.copy().digest('hex') !== final.sha256) {
       this.options.diagnostics.reject('checksum-mismatch')
@@ -325,7 +353,8 @@ export class ChatService {
         if (lastText) this.batcher.add(streamId, modelId, lastText, { status: 'streaming' })
         return this.startRecovery(streamId, modelId, model)
       }
-      const message = 'The answer arrived damaged: its text does not match the checksum the model sent. It is incomplete.'
+      const message =
+        'The answer arrived damaged: its text does not match the checksum the model sent. It is incomplete.'
       return this.end(streamId, modelId, 'error', { code: 'incomplete', message }, final, lastText)
     }
     this.end(streamId, modelId, final.status, final.error, final, lastText)
@@ -402,7 +431,10 @@ export class ChatService {
           this.startRecovery(streamId, modelId, model)
         } else if (now - model.lastHeardAt >= this.silenceTimeoutMs) {
           const seconds = Math.round(this.silenceTimeoutMs / 1000)
-          this.end(streamId, modelId, 'error', { code: 'timeout', message: `Nothing arrived for ${seconds} s; the answer is incomplete.` })
+          this.end(streamId, modelId, 'error', {
+            code: 'timeout',
+            message: `Nothing arrived for ${seconds} s; the answer is incomplete.`,
+          })
         } else {
           const gap = model.buffer.checkGap(now, this.gapTimeoutMs)
           if (!gap) continue
@@ -426,7 +458,10 @@ export class ChatService {
   private acceptResumed(chunk: ChunkMessage, model: ModelStream, resumed: ResumedChunks): void {
     const { diagnostics } = this.options
     if (resumed.chunks.has(chunk.seq)) return diagnostics.duplicate(chunk)
-    if ((resumed.final && chunk.seq >= resumed.final.total) || resumed.heldChars + chunk.text.length > MAX_RESUMED_CHARS) {
+    if (
+      (resumed.final && chunk.seq >= resumed.final.total) ||
+      resumed.heldChars + chunk.text.length > MAX_RESUMED_CHARS
+    ) {
       return diagnostics.reject('out-of-window')
     }
     resumed.chunks.set(chunk.seq, chunk.text)
@@ -476,7 +511,8 @@ export class ChatService {
     }
     run.busy = false
     if (this.disposed || this.recoveries.get(streamId) !== run) return
-    const waiting = () => [...(this.active.get(streamId)?.models ?? [])].filter(([, m]) => m.recovering && m.status === 'streaming')
+    const waiting = () =>
+      [...(this.active.get(streamId)?.models ?? [])].filter(([, m]) => m.recovering && m.status === 'streaming')
     for (const [modelId, model] of waiting()) {
       const answer = answers.find((a) => a.modelId === modelId)
       if (answer) this.applyRecovered(streamId, modelId, model, answer)
@@ -511,9 +547,11 @@ export class ChatService {
     const agrees = model.final?.sha256 === undefined || model.final.sha256 === answer.sha256
     const continues =
       answer.text.length >= model.releasedChars &&
-      createHash('sha256').update(answer.text.slice(0, model.releasedChars)).digest('hex') === model.textHash.copy().digest('hex')
+      createHash('sha256').update(answer.text.slice(0, model.releasedChars)).digest('hex') ===
+        model.textHash.copy().digest('hex')
     if (!intact || !agrees || !continues) {
-      const message = 'The copy of this answer kept in the cloud does not match the text that arrived. It is incomplete.'
+      const message =
+        'The copy of this answer kept in the cloud does not match the text that arrived. It is incomplete.'
       this.options.diagnostics.reject('recovered-mismatch')
       return this.end(streamId, modelId, 'error', { code: 'incomplete', message })
     }

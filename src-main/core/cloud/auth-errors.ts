@@ -33,14 +33,18 @@ export class AuthError extends Error {
 }
 
 /** Which step failed: the same Cognito error means different things to the user at different steps. */
-export type AuthStep = 'sign-up' | 'confirm' | 'sign-in' | 'challenge' | 'refresh' | 'forgot-password' | 'reset-password'
+export type AuthStep =
+  'sign-up' | 'confirm' | 'sign-in' | 'challenge' | 'refresh' | 'forgot-password' | 'reset-password'
 
 const TRY_LATER = 'Wait a few minutes, then try again.'
 
 export function toAuthError(error: unknown, step: AuthStep): AuthError {
   if (error instanceof AuthError) return error
   if (isNetworkError(error)) {
-    return new AuthError('network', 'Cannot reach Amazon Cognito. Check the internet connection and the proxy settings.')
+    return new AuthError(
+      'network',
+      'Cannot reach Amazon Cognito. Check the internet connection and the proxy settings.',
+    )
   }
   const name = awsErrorName(error)
   const message = error instanceof Error ? error.message : ''
@@ -52,17 +56,26 @@ export function toAuthError(error: unknown, step: AuthStep): AuthError {
         ? new AuthError('not-authorized', 'Incorrect email or password.')
         : new AuthError('not-authorized', 'No account uses this email address.')
     case 'UserNotConfirmedException':
-      return new AuthError('not-confirmed', 'This account is not confirmed yet. Enter the code from the email, or ask for a new code.')
+      return new AuthError(
+        'not-confirmed',
+        'This account is not confirmed yet. Enter the code from the email, or ask for a new code.',
+      )
     case 'UsernameExistsException':
     case 'AliasExistsException':
-      return new AuthError('username-exists', 'An account with this email address already exists. Sign in, or reset the password.')
+      return new AuthError(
+        'username-exists',
+        'An account with this email address already exists. Sign in, or reset the password.',
+      )
     case 'CodeMismatchException':
       return new AuthError('code-mismatch', 'That code is not right. Check it and try again.')
     case 'ExpiredCodeException':
       return new AuthError('expired-code', 'That code has expired. Ask for a new one.')
     case 'InvalidPasswordException': {
       const policy = plainWordsMessage(error)?.replace(/^Password did not conform with policy:\s*/i, '')
-      return new AuthError('invalid-password', `The password does not meet the requirements${policy ? `: ${policy}` : '.'}`)
+      return new AuthError(
+        'invalid-password',
+        `The password does not meet the requirements${policy ? `: ${policy}` : '.'}`,
+      )
     }
     case 'LimitExceededException':
     case 'TooManyRequestsException':
@@ -73,7 +86,10 @@ export function toAuthError(error: unknown, step: AuthStep): AuthError {
     case 'InvalidParameterException':
       return /USER_PASSWORD_AUTH|flow not enabled/i.test(message)
         ? configuration('its app client does not allow password sign-in (USER_PASSWORD_AUTH)')
-        : new AuthError('invalid-input', 'Amazon Cognito did not accept what was entered. Check the email address and try again.')
+        : new AuthError(
+            'invalid-input',
+            'Amazon Cognito did not accept what was entered. Check the email address and try again.',
+          )
     case 'ResourceNotFoundException':
       return configuration('its user pool or app client does not exist')
     default:
@@ -83,9 +99,13 @@ export function toAuthError(error: unknown, step: AuthStep): AuthError {
 
 /** Cognito uses one exception for wrong passwords, ended sessions, disabled users and more; its message tells which. */
 function notAuthorized(message: string, step: AuthStep): AuthError {
-  if (/attempts exceeded/i.test(message)) return new AuthError('limit-exceeded', `Too many failed attempts. ${TRY_LATER}`)
+  if (/attempts exceeded/i.test(message))
+    return new AuthError('limit-exceeded', `Too many failed attempts. ${TRY_LATER}`)
   if (/disabled/i.test(message)) {
-    return new AuthError('not-authorized', 'This account is disabled. Ask the administrator of this StreamDesk backend.')
+    return new AuthError(
+      'not-authorized',
+      'This account is disabled. Ask the administrator of this StreamDesk backend.',
+    )
   }
   if (/secret hash|client secret/i.test(message)) {
     return configuration('its app client has a client secret, which a desktop app cannot keep')
@@ -93,7 +113,8 @@ function notAuthorized(message: string, step: AuthStep): AuthError {
   if (step === 'refresh' || /refresh token/i.test(message)) {
     return new AuthError('session-expired', 'Your session has ended. Please sign in again.')
   }
-  if (/session/i.test(message)) return new AuthError('session-expired', 'The sign-in took too long. Please start again.')
+  if (/session/i.test(message))
+    return new AuthError('session-expired', 'The sign-in took too long. Please start again.')
   return new AuthError('not-authorized', 'Incorrect email or password.')
 }
 

@@ -22,7 +22,8 @@ export interface CloudAccountOptions {
 }
 
 export class CloudAccount extends TypedEmitter<{ change: [AuthState] }> {
-  private current: { auth: CognitoAuth; config: CloudConfig; proxyUrl: string | undefined; unsubscribe: () => void } | undefined
+  private current:
+    { auth: CognitoAuth; config: CloudConfig; proxyUrl: string | undefined; unsubscribe: () => void } | undefined
 
   constructor(private readonly options: CloudAccountOptions) {
     super()
@@ -30,7 +31,10 @@ export class CloudAccount extends TypedEmitter<{ change: [AuthState] }> {
 
   /** The proxy for cloud traffic: the one in settings, else HTTPS_PROXY from the environment. */
   get proxy(): ProxyConfig | undefined {
-    return resolveProxy({ settingsUrl: this.options.settings.proxyUrl, ...(this.options.env ? { env: this.options.env } : {}) })
+    return resolveProxy({
+      settingsUrl: this.options.settings.proxyUrl,
+      ...(this.options.env ? { env: this.options.env } : {}),
+    })
   }
 
   /** The account for the configured backend, or undefined when none is configured. */

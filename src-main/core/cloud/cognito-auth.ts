@@ -34,9 +34,7 @@ export type UserPoolConfig = Pick<CloudConfig, 'region' | 'userPoolId' | 'userPo
 
 /** Where a sign-in stands: done, or waiting for the user to answer a challenge with `answerChallenge`. */
 export type SignInStep =
-  | { kind: 'signed-in'; email: string }
-  | { kind: 'new-password-required' }
-  | { kind: 'mfa-code-required' }
+  { kind: 'signed-in'; email: string } | { kind: 'new-password-required' } | { kind: 'mfa-code-required' }
 
 export type ChallengeAnswer = { newPassword: string } | { mfaCode: string }
 
@@ -107,7 +105,8 @@ export class CognitoAuth extends TypedEmitter<{ change: [state: AuthState] }> {
   constructor(private readonly options: CognitoAuthOptions) {
     super()
     this.client =
-      options.client ?? new CognitoIdentityProviderClient(awsClientConfig({ region: options.config.region, proxy: options.proxy }))
+      options.client ??
+      new CognitoIdentityProviderClient(awsClientConfig({ region: options.config.region, proxy: options.proxy }))
     this.clock = options.clock ?? systemClock
     this.marginMs = options.refreshMarginMs ?? TOKEN_REFRESH_MARGIN_MS
     this.log = options.log ?? silentLog
@@ -176,7 +175,8 @@ export class CognitoAuth extends TypedEmitter<{ change: [state: AuthState] }> {
   /** Answers the challenge the last `signIn` (or answer) returned; a pool may chain them (new password, then MFA). */
   async answerChallenge(answer: ChallengeAnswer): Promise<SignInStep> {
     const pending = this.pending
-    if (!pending) throw new AuthError('no-challenge', 'There is no sign-in waiting for an answer. Please sign in again.')
+    if (!pending)
+      throw new AuthError('no-challenge', 'There is no sign-in waiting for an answer. Please sign in again.')
     const expected = CHALLENGES[pending.name].response
     const value =
       'newPassword' in answer
@@ -214,7 +214,12 @@ export class CognitoAuth extends TypedEmitter<{ change: [state: AuthState] }> {
   async confirmForgotPassword(email: string, code: string, newPassword: string): Promise<void> {
     await this.call('reset-password', () =>
       this.client.send(
-        new ConfirmForgotPasswordCommand({ ClientId: this.clientId, Username: email, ConfirmationCode: code, Password: newPassword }),
+        new ConfirmForgotPasswordCommand({
+          ClientId: this.clientId,
+          Username: email,
+          ConfirmationCode: code,
+          Password: newPassword,
+        }),
       ),
     )
   }
@@ -272,14 +277,20 @@ export class CognitoAuth extends TypedEmitter<{ change: [state: AuthState] }> {
     try {
       result = await this.call('refresh', () =>
         this.client.send(
-          new InitiateAuthCommand({ AuthFlow: 'REFRESH_TOKEN_AUTH', ClientId: this.clientId, AuthParameters: { REFRESH_TOKEN: token } }),
+          new InitiateAuthCommand({
+            AuthFlow: 'REFRESH_TOKEN_AUTH',
+            ClientId: this.clientId,
+            AuthParameters: { REFRESH_TOKEN: token },
+          }),
         ),
       )
     } catch (error) {
-      if (error instanceof AuthError && error.code === 'session-expired' && generation === this.generation) await this.forget()
+      if (error instanceof AuthError && error.code === 'session-expired' && generation === this.generation)
+        await this.forget()
       throw error
     }
-    if (!result.AuthenticationResult) throw new AuthError('unknown', 'Amazon Cognito did not renew the session. Please sign in again.')
+    if (!result.AuthenticationResult)
+      throw new AuthError('unknown', 'Amazon Cognito did not renew the session. Please sign in again.')
     // Without refresh-token rotation Cognito returns no new refresh token: the old one stays valid.
     return this.establish(result.AuthenticationResult, generation, token)
   }
@@ -293,11 +304,17 @@ export class CognitoAuth extends TypedEmitter<{ change: [state: AuthState] }> {
     const name = result.ChallengeName
     if (name !== undefined && name in CHALLENGES && result.Session !== undefined) {
       const challenge = name as SupportedChallenge
-      this.pending = { name: challenge, session: result.Session, username: result.ChallengeParameters?.['USER_ID_FOR_SRP'] ?? username }
+      this.pending = {
+        name: challenge,
+        session: result.Session,
+        username: result.ChallengeParameters?.['USER_ID_FOR_SRP'] ?? username,
+      }
       return { kind: CHALLENGES[challenge].step }
     }
     this.pending = undefined
-    const challenge = String(name).replace(/[^A-Z_]/g, '').slice(0, 40)
+    const challenge = String(name)
+      .replace(/[^A-Z_]/g, '')
+      .slice(0, 40)
     this.log('cognito-unsupported-challenge', { challenge })
     throw new AuthError(
       'unsupported-challenge',
@@ -305,7 +322,11 @@ export class CognitoAuth extends TypedEmitter<{ change: [state: AuthState] }> {
     )
   }
 
-  private async establish(result: AuthenticationResultType, generation: number, previousRefreshToken?: string): Promise<Session> {
+  private async establish(
+    result: AuthenticationResultType,
+    generation: number,
+    previousRefreshToken?: string,
+  ): Promise<Session> {
     const { IdToken, RefreshToken } = result
     if (IdToken === undefined) throw new AuthError('unknown', 'Amazon Cognito returned no tokens. Please try again.')
     if (generation !== this.generation) throw new AuthError('signed-out', 'You signed out.')
@@ -316,7 +337,8 @@ export class CognitoAuth extends TypedEmitter<{ change: [state: AuthState] }> {
       throw new AuthError('unknown', (error as Error).message)
     }
     const refreshToken = RefreshToken ?? previousRefreshToken
-    if (refreshToken === undefined) throw new AuthError('unknown', 'Amazon Cognito returned no refresh token. Please try again.')
+    if (refreshToken === undefined)
+      throw new AuthError('unknown', 'Amazon Cognito returned no refresh token. Please try again.')
     if (refreshToken !== this.refreshToken) {
       await this.options.store.set(this.refreshTokenKey, refreshToken)
       if (generation !== this.generation) {

@@ -15,8 +15,10 @@ export function readIdTokenClaims(token: string): IdTokenClaims {
   } catch {
     claims = undefined
   }
-  if (typeof claims !== 'object' || claims === null) throw new Error('Amazon Cognito returned an ID token that is not a JWT.')
+  if (typeof claims !== 'object' || claims === null)
+    throw new Error('Amazon Cognito returned an ID token that is not a JWT.')
   const { exp, sub, email } = claims as Record<string, unknown>
-  if (typeof exp !== 'number' || typeof sub !== 'string') throw new Error('Amazon Cognito returned an ID token without exp or sub.')
+  if (typeof exp !== 'number' || typeof sub !== 'string')
+    throw new Error('Amazon Cognito returned an ID token without exp or sub.')
   return { expiresAt: exp * 1000, sub, email: typeof email === 'string' ? email : undefined }
 }

@@ -9,11 +9,7 @@
  *   synchronous `current()` that aws-crt calls at every handshake always has fresh ones. A failed refresh is
  *   retried with back-off and reported through `onError`.
  */
-import {
-  CognitoIdentityClient,
-  GetCredentialsForIdentityCommand,
-  GetIdCommand,
-} from '@aws-sdk/client-cognito-identity'
+import { CognitoIdentityClient, GetCredentialsForIdentityCommand, GetIdCommand } from '@aws-sdk/client-cognito-identity'
 import type { CloudConfig } from '../../protocol/cloud-config'
 import { systemClock, type Clock, type TimerHandle } from '../../lib/clock'
 import { TypedEmitter } from '../../lib/typed-emitter'
@@ -75,7 +71,8 @@ export class IdentityCredentials {
 
   constructor(private readonly options: IdentityCredentialsOptions) {
     this.client =
-      options.client ?? new CognitoIdentityClient(awsClientConfig({ region: options.config.region, proxy: options.proxy }))
+      options.client ??
+      new CognitoIdentityClient(awsClientConfig({ region: options.config.region, proxy: options.proxy }))
     this.clock = options.clock ?? systemClock
     this.marginMs = options.refreshMarginMs ?? CREDENTIALS_REFRESH_MARGIN_MS
     this.retryDelayMs = options.retryDelayMs ?? 30_000
@@ -159,14 +156,18 @@ export class IdentityCredentials {
         this.log('identity-id-replaced', { error: awsErrorName(error) })
       }
     }
-    const { IdentityId } = await this.client.send(new GetIdCommand({ IdentityPoolId: config.identityPoolId, Logins: logins }))
+    const { IdentityId } = await this.client.send(
+      new GetIdCommand({ IdentityPoolId: config.identityPoolId, Logins: logins }),
+    )
     if (IdentityId === undefined) throw new IdentityPoolError('The identity pool returned no identity id.')
     if (key !== undefined) await store.set(key, IdentityId)
     return this.credentialsFor(IdentityId, logins)
   }
 
   private async credentialsFor(identityId: string, logins: Record<string, string>): Promise<AwsCredentials> {
-    const { Credentials } = await this.client.send(new GetCredentialsForIdentityCommand({ IdentityId: identityId, Logins: logins }))
+    const { Credentials } = await this.client.send(
+      new GetCredentialsForIdentityCommand({ IdentityId: identityId, Logins: logins }),
+    )
     const { AccessKeyId, SecretKey, SessionToken, Expiration } = Credentials ?? {}
     if (!AccessKeyId || !SecretKey || !SessionToken || !Expiration) {
       throw new IdentityPoolError('The identity pool returned incomplete credentials.')

@@ -72,7 +72,9 @@ export function iotSigningConfig(region: string, credentials: AwsCredentials): a
 export function crtProxyOptions(proxy: ProxyConfig): http.HttpProxyOptions {
   const basic = proxy.username !== undefined
   const tlsToProxy =
-    proxy.protocol === 'https' ? new io.TlsConnectionOptions(new io.ClientTlsContext(new io.TlsContextOptions()), proxy.host) : undefined
+    proxy.protocol === 'https'
+      ? new io.TlsConnectionOptions(new io.ClientTlsContext(new io.TlsContextOptions()), proxy.host)
+      : undefined
   return new http.HttpProxyOptions(
     proxy.host,
     proxy.port,
@@ -84,7 +86,12 @@ export function crtProxyOptions(proxy: ProxyConfig): http.HttpProxyOptions {
   )
 }
 
-const NO_CREDENTIALS: AwsCredentials = { accessKeyId: '', secretAccessKey: '', sessionToken: '', expiration: new Date(0) }
+const NO_CREDENTIALS: AwsCredentials = {
+  accessKeyId: '',
+  secretAccessKey: '',
+  sessionToken: '',
+  expiration: new Date(0),
+}
 
 /**
  * aws-crt calls create_signing_config where a throw becomes an unhandled rejection and a handshake that never
@@ -99,5 +106,9 @@ function currentOrNone(credentials: () => AwsCredentials): AwsCredentials {
 }
 
 function staticProvider(credentials: AwsCredentials): auth.AwsCredentialsProvider {
-  return auth.AwsCredentialsProvider.newStatic(credentials.accessKeyId, credentials.secretAccessKey, credentials.sessionToken)
+  return auth.AwsCredentialsProvider.newStatic(
+    credentials.accessKeyId,
+    credentials.secretAccessKey,
+    credentials.sessionToken,
+  )
 }

@@ -49,12 +49,15 @@ export class LambdaChatBackend implements ChatBackend {
     const payload = new TextEncoder().encode(JSON.stringify(event))
     let statusCode: number | undefined
     try {
-      const result = await lambda.send(new InvokeCommand({ FunctionName: functionName, InvocationType: 'Event', Payload: payload }))
+      const result = await lambda.send(
+        new InvokeCommand({ FunctionName: functionName, InvocationType: 'Event', Payload: payload }),
+      )
       statusCode = result.StatusCode
     } catch (error) {
       throw new Error(describeInvokeError(error, functionName))
     }
-    if (statusCode !== ACCEPTED) throw new Error(`AWS Lambda did not queue the prompt (status ${String(statusCode)}). Try again.`)
+    if (statusCode !== ACCEPTED)
+      throw new Error(`AWS Lambda did not queue the prompt (status ${String(statusCode)}). Try again.`)
   }
 
   async stop(streamId: string, modelId?: string): Promise<void> {
@@ -63,7 +66,12 @@ export class LambdaChatBackend implements ChatBackend {
     const stop: StopRequest['stop'] =
       modelId === undefined || before === 'all' ? 'all' : [...new Set([...(before ?? []), modelId])]
     this.remember(streamId, stop)
-    await session.publish(stopControlTopic(topicPrefix, identityId, streamId), encodeStopRequest({ stop }), mqtt.QoS.AtLeastOnce, true)
+    await session.publish(
+      stopControlTopic(topicPrefix, identityId, streamId),
+      encodeStopRequest({ stop }),
+      mqtt.QoS.AtLeastOnce,
+      true,
+    )
   }
 
   private remember(streamId: string, stop: StopRequest['stop']): void {

@@ -6,7 +6,12 @@
  */
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda'
 import { z } from 'zod'
-import { ANSWER_TTL_SECONDS, FetchStreamResultSchema, type ArchivedAnswer, type FetchStreamRequest } from '../../protocol/answer-archive'
+import {
+  ANSWER_TTL_SECONDS,
+  FetchStreamResultSchema,
+  type ArchivedAnswer,
+  type FetchStreamRequest,
+} from '../../protocol/answer-archive'
 import { IdSchema } from '../../protocol/stream-protocol'
 import { systemClock, type Clock } from '../../lib/clock'
 import type { OpenStream, StreamRecovery } from '../chat/stream-recovery'
@@ -30,7 +35,9 @@ export interface LambdaStreamRecoveryOptions {
 /** Journal entries kept at most (a user does not wait on more streams than this at once). */
 const MAX_OPEN_STREAMS = 200
 
-const JournalSchema = z.array(z.strictObject({ streamId: IdSchema, modelIds: z.array(IdSchema).max(64), openedAt: z.number() })).max(MAX_OPEN_STREAMS)
+const JournalSchema = z
+  .array(z.strictObject({ streamId: IdSchema, modelIds: z.array(IdSchema).max(64), openedAt: z.number() }))
+  .max(MAX_OPEN_STREAMS)
 type JournalEntry = z.infer<typeof JournalSchema>[number]
 
 export class LambdaStreamRecovery implements StreamRecovery {
@@ -51,7 +58,11 @@ export class LambdaStreamRecovery implements StreamRecovery {
     let result: { FunctionError?: string | undefined; Payload?: Uint8Array | undefined }
     try {
       result = await lambda.send(
-        new InvokeCommand({ FunctionName: functionName, InvocationType: 'RequestResponse', Payload: new TextEncoder().encode(JSON.stringify(request)) }),
+        new InvokeCommand({
+          FunctionName: functionName,
+          InvocationType: 'RequestResponse',
+          Payload: new TextEncoder().encode(JSON.stringify(request)),
+        }),
       )
     } catch (error) {
       this.log('fetch-stream-failed', { error: awsErrorName(error) })
@@ -62,7 +73,8 @@ export class LambdaStreamRecovery implements StreamRecovery {
       throw new Error(`The cloud function ${functionName} failed (${result.FunctionError}).`)
     }
     const parsed = FetchStreamResultSchema.safeParse(parseJson(result.Payload))
-    if (!parsed.success) throw new Error(`The cloud function ${functionName} gave an answer this app does not understand.`)
+    if (!parsed.success)
+      throw new Error(`The cloud function ${functionName} gave an answer this app does not understand.`)
     const answer = parsed.data
     if (!answer.ok) throw new Error(`The cloud function ${functionName} refused: ${answer.detail.slice(0, 200)}`)
     this.log('fetch-stream-served', { answers: answer.answers.length })
@@ -92,7 +104,9 @@ export class LambdaStreamRecovery implements StreamRecovery {
     await this.writes // changes made so far come first
     const journal = await this.load()
     const oldest = this.clock.now() - (this.options.maxAgeMs ?? ANSWER_TTL_SECONDS * 1000)
-    return [...journal.values()].filter((entry) => entry.openedAt >= oldest).map(({ streamId, modelIds }) => ({ streamId, modelIds: [...modelIds] }))
+    return [...journal.values()]
+      .filter((entry) => entry.openedAt >= oldest)
+      .map(({ streamId, modelIds }) => ({ streamId, modelIds: [...modelIds] }))
   }
 
   /** Resolves once every journal change so far is on disk (tests, and a clean shutdown). */

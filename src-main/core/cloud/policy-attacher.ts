@@ -44,7 +44,9 @@ export class PolicyAttacher {
       throw new Error(`The cloud backend could not give this account access to AWS IoT Core${reason(answer)}.`)
     }
     if (answer.identityId !== identityId) {
-      throw new Error('The cloud backend attached the IoT policy to another identity than this sign-in. Sign out and sign in again.')
+      throw new Error(
+        'The cloud backend attached the IoT policy to another identity than this sign-in. Sign out and sign in again.',
+      )
     }
     await store.set(tokenKeys.iotPolicyAttached(identityId), new Date().toISOString())
     this.log('iot-policy-attached', { identityId })
@@ -55,7 +57,11 @@ export class PolicyAttacher {
  * Connects with the policy in place: attaches it first for an identity new here; on a refused connect, attaches
  * it (unless it just was) and tries once more. The retry also covers a policy that takes a moment to apply.
  */
-export async function connectWithIotPolicy(connect: () => Promise<void>, attacher: PolicyAttacher, identityId: string): Promise<void> {
+export async function connectWithIotPolicy(
+  connect: () => Promise<void>,
+  attacher: PolicyAttacher,
+  identityId: string,
+): Promise<void> {
   const attachedNow = !(await attacher.isAttached(identityId))
   if (attachedNow) await attacher.attach(identityId)
   try {
@@ -85,5 +91,10 @@ function parseAnswer(payload: Uint8Array | undefined): AttachAnswer | undefined 
 /** The function's own error message (our Lambda's plain sentences), shortened. */
 function reason(answer: AttachAnswer | undefined): string {
   const message = answer?.errorMessage
-  return typeof message === 'string' && message.trim() !== '' ? `: ${message.trim().slice(0, 200).replace(/[.\s]+$/, '')}` : ''
+  return typeof message === 'string' && message.trim() !== ''
+    ? `: ${message
+        .trim()
+        .slice(0, 200)
+        .replace(/[.\s]+$/, '')}`
+    : ''
 }

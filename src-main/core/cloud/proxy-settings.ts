@@ -39,9 +39,13 @@ export function parseProxyUrl(text: string): ProxyConfig {
 }
 
 /** The proxy to use: the one in settings, else the environment's, else none. */
-export function resolveProxy(options: { settingsUrl?: string | undefined; env?: NodeJS.ProcessEnv } = {}): ProxyConfig | undefined {
+export function resolveProxy(
+  options: { settingsUrl?: string | undefined; env?: NodeJS.ProcessEnv } = {},
+): ProxyConfig | undefined {
   const env = options.env ?? process.env
-  const text = [options.settingsUrl, env['HTTPS_PROXY'], env['https_proxy']].find((value) => value !== undefined && value.trim() !== '')
+  const text = [options.settingsUrl, env['HTTPS_PROXY'], env['https_proxy']].find(
+    (value) => value !== undefined && value.trim() !== '',
+  )
   return text === undefined ? undefined : parseProxyUrl(text)
 }
 

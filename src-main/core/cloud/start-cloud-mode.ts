@@ -47,7 +47,9 @@ const liveIdentities = new Set<string>()
 export async function startCloudMode(context: RuntimeContext, options: CloudModeOptions): Promise<ModeRuntime> {
   const { config, auth, store, proxy } = options
   if (context.topicPrefix !== config.topicPrefix) {
-    throw new Error(`The app uses the topic prefix "${context.topicPrefix}" but the cloud backend "${config.topicPrefix}".`)
+    throw new Error(
+      `The app uses the topic prefix "${context.topicPrefix}" but the cloud backend "${config.topicPrefix}".`,
+    )
   }
   const clock = options.clock ?? systemClock
   const log = options.log ?? silentLog
@@ -66,7 +68,10 @@ export async function startCloudMode(context: RuntimeContext, options: CloudMode
   liveIdentities.add(identityId)
   if (options.onCredentialsError) identity.onError(options.onCredentialsError)
 
-  const lambda = new LambdaClient({ ...awsClientConfig({ region: config.region, proxy }), credentials: identity.provider })
+  const lambda = new LambdaClient({
+    ...awsClientConfig({ region: config.region, proxy }),
+    credentials: identity.provider,
+  })
   const attacher = new PolicyAttacher({ lambda, functionName: config.attachPolicyFunctionName, store, log })
   const session = new IotCoreSession(
     {

@@ -10,7 +10,12 @@ export const DAILY_BACKUPS_KEPT = 7
 const BACKUP_NAME = /^history-\d{4}-\d{2}-\d{2}\.sqlite$/
 
 /** Writes today's backup unless it exists; returns its path when one was written. */
-export async function backupIfDue(db: Database, backupDir: string, now: Date, keep = DAILY_BACKUPS_KEPT): Promise<string | undefined> {
+export async function backupIfDue(
+  db: Database,
+  backupDir: string,
+  now: Date,
+  keep = DAILY_BACKUPS_KEPT,
+): Promise<string | undefined> {
   const target = join(backupDir, `history-${localDate(now)}.sqlite`)
   if (existsSync(target)) return undefined
   mkdirSync(backupDir, { recursive: true })

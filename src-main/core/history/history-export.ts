@@ -77,7 +77,12 @@ export function toHistoryDocument(conversations: readonly ConversationDetail[], 
       createdAt: iso(c.createdAt),
       updatedAt: iso(c.updatedAt),
       pinned: c.pinned,
-      turns: c.turns.map((t) => ({ prompt: t.prompt, streamId: t.streamId, createdAt: iso(t.createdAt), answers: t.answers.map(toExportedAnswer) })),
+      turns: c.turns.map((t) => ({
+        prompt: t.prompt,
+        streamId: t.streamId,
+        createdAt: iso(t.createdAt),
+        answers: t.answers.map(toExportedAnswer),
+      })),
     })),
   }
 }
@@ -112,7 +117,9 @@ export function parseHistoryJson(text: string): HistoryDocument {
 export function validateHistoryDocument(value: unknown): HistoryDocument {
   const envelope = z.looseObject({ format: z.unknown(), version: z.unknown() }).safeParse(value)
   if (!envelope.success || envelope.data.format !== EXPORT_FORMAT) {
-    throw new HistoryImportError('This file is not a StreamDesk history export (it has no "format": "streamdesk-history").')
+    throw new HistoryImportError(
+      'This file is not a StreamDesk history export (it has no "format": "streamdesk-history").',
+    )
   }
   if (envelope.data.version !== EXPORT_VERSION) {
     throw new HistoryImportError(
@@ -129,7 +136,12 @@ export function validateHistoryDocument(value: unknown): HistoryDocument {
 }
 
 function formatPath(path: ReadonlyArray<PropertyKey>): string {
-  return path.reduce<string>((text, key) => (typeof key === 'number' ? `${text}[${key}]` : text ? `${text}.${String(key)}` : String(key)), '') || '(document)'
+  return (
+    path.reduce<string>(
+      (text, key) => (typeof key === 'number' ? `${text}[${key}]` : text ? `${text}.${String(key)}` : String(key)),
+      '',
+    ) || '(document)'
+  )
 }
 
 export function toMarkdown(conversations: readonly ConversationDetail[], exportedAt: Date): string {

@@ -129,7 +129,9 @@ function toHit(source: SourceName, row: MatchRow, terms: readonly string[]): Sea
     conversationTitle: row.conversationTitle,
     turnId: row.turnId,
     turnIndex: row.turnIndex,
-    ...(row.modelId !== null ? { answer: { id: row.rowId, modelId: row.modelId, modelLabel: row.modelLabel ?? row.modelId } } : {}),
+    ...(row.modelId !== null
+      ? { answer: { id: row.rowId, modelId: row.modelId, modelLabel: row.modelLabel ?? row.modelId } }
+      : {}),
     at: row.at,
     snippet: highlightSnippet(row.text, terms),
   }

@@ -133,7 +133,13 @@ export class HistoryStore {
   /** Titled from the first prompt; `id` lets chat orchestration keep the id it already gave the conversation. */
   createConversation(firstPrompt: string, options: { id?: string } = {}): ConversationSummary {
     const now = this.now()
-    const summary = { id: options.id ?? randomUUID(), title: titleFromPrompt(firstPrompt), createdAt: now, updatedAt: now, pinned: false }
+    const summary = {
+      id: options.id ?? randomUUID(),
+      title: titleFromPrompt(firstPrompt),
+      createdAt: now,
+      updatedAt: now,
+      pinned: false,
+    }
     this.sql.insertConversation.run(summary.id, summary.title, now, now, 0)
     return summary
   }
@@ -148,7 +154,8 @@ export class HistoryStore {
       }
       const index = this.sql.nextPosition.get(conversationId)!
       const turnId = Number(this.sql.insertTurn.run(conversationId, index, prompt, streamId, now).lastInsertRowid)
-      for (const model of models) this.sql.insertAnswer.run(turnId, model.id, model.label, '', 'streaming', null, null, null, null, now, now)
+      for (const model of models)
+        this.sql.insertAnswer.run(turnId, model.id, model.label, '', 'streaming', null, null, null, null, now, now)
       return { turnId, index }
     })()
   }
@@ -215,16 +222,14 @@ export class HistoryStore {
       group.push(answer)
       answersByTurn.set(answer.turn_id, group)
     }
-    const turns = this.sql.turnsOfConversation.all(id).map(
-      (t): StoredTurn => ({
-        id: t.id,
-        index: t.position,
-        prompt: t.prompt,
-        streamId: t.stream_id,
-        createdAt: t.created_at,
-        answers: (answersByTurn.get(t.id) ?? []).map(toAnswer),
-      }),
-    )
+    const turns = this.sql.turnsOfConversation.all(id).map((t): StoredTurn => ({
+      id: t.id,
+      index: t.position,
+      prompt: t.prompt,
+      streamId: t.stream_id,
+      createdAt: t.created_at,
+      answers: (answersByTurn.get(t.id) ?? []).map(toAnswer),
+    }))
     return { ...toSummary(row), turns }
   }
 
@@ -276,7 +281,9 @@ export class HistoryStore {
         return summary
       })()
     } catch (error) {
-      throw new HistoryImportError(`The import could not be saved (${error instanceof Error ? error.message : String(error)}).`)
+      throw new HistoryImportError(
+        `The import could not be saved (${error instanceof Error ? error.message : String(error)}).`,
+      )
     }
   }
 
@@ -337,11 +344,19 @@ export class HistoryStore {
     const id = taken ? randomUUID() : conversation.id
     const title = cleanTitle(conversation.title) || titleFromPrompt(conversation.turns[0]?.prompt ?? '')
     const { sql } = this
-    sql.insertConversation.run(id, title, Date.parse(conversation.createdAt), Date.parse(conversation.updatedAt), conversation.pinned ? 1 : 0)
+    sql.insertConversation.run(
+      id,
+      title,
+      Date.parse(conversation.createdAt),
+      Date.parse(conversation.updatedAt),
+      conversation.pinned ? 1 : 0,
+    )
     conversation.turns.forEach((turn, position) => {
       // Stream ids only matter while streaming; a taken one is replaced rather than refusing the file.
       const streamId = sql.streamIdExists.get(turn.streamId) === undefined ? turn.streamId : `imported-${randomUUID()}`
-      const turnId = Number(sql.insertTurn.run(id, position, turn.prompt, streamId, Date.parse(turn.createdAt)).lastInsertRowid)
+      const turnId = Number(
+        sql.insertTurn.run(id, position, turn.prompt, streamId, Date.parse(turn.createdAt)).lastInsertRowid,
+      )
       for (const a of turn.answers) {
         sql.insertAnswer.run(
           turnId,
@@ -367,7 +382,9 @@ export class HistoryStore {
 
   private render(conversations: ConversationDetail[], format: ExportFormat): string {
     const exportedAt = new Date(this.now())
-    return format === 'json' ? `${JSON.stringify(toHistoryDocument(conversations, exportedAt), null, 2)}\n` : toMarkdown(conversations, exportedAt)
+    return format === 'json'
+      ? `${JSON.stringify(toHistoryDocument(conversations, exportedAt), null, 2)}\n`
+      : toMarkdown(conversations, exportedAt)
   }
 }
 
@@ -385,11 +402,22 @@ function cleanTitle(title: string): string {
 /** Cuts by code points (never half a surrogate pair), marking the cut with an ellipsis. */
 function truncate(text: string, maxChars: number): string {
   const chars = Array.from(text)
-  return chars.length <= maxChars ? text : `${chars.slice(0, maxChars - 1).join('').trimEnd()}…`
+  return chars.length <= maxChars
+    ? text
+    : `${chars
+        .slice(0, maxChars - 1)
+        .join('')
+        .trimEnd()}…`
 }
 
 function toSummary(row: ConversationRow): ConversationSummary {
-  return { id: row.id, title: row.title, createdAt: row.created_at, updatedAt: row.updated_at, pinned: row.pinned === 1 }
+  return {
+    id: row.id,
+    title: row.title,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    pinned: row.pinned === 1,
+  }
 }
 
 function toAnswer(row: AnswerRow): StoredAnswer {
@@ -422,7 +450,9 @@ function prepareStatements(db: Database) {
     touchConversation: statement<[number, string]>('UPDATE conversations SET updated_at = ? WHERE id = ?'),
     conversationExists: statement<[string], 1>('SELECT 1 FROM conversations WHERE id = ?').pluck(),
     streamIdExists: statement<[string], 1>('SELECT 1 FROM turns WHERE stream_id = ?').pluck(),
-    nextPosition: statement<[string], number>('SELECT coalesce(max(position) + 1, 0) FROM turns WHERE conversation_id = ?').pluck(),
+    nextPosition: statement<[string], number>(
+      'SELECT coalesce(max(position) + 1, 0) FROM turns WHERE conversation_id = ?',
+    ).pluck(),
     insertTurn: statement<[string, number, string, string, number]>(
       'INSERT INTO turns (conversation_id, position, prompt, stream_id, created_at) VALUES (?, ?, ?, ?, ?)',
     ),
@@ -430,8 +460,12 @@ function prepareStatements(db: Database) {
       `INSERT INTO answers (turn_id, model_id, model_label, text, status, error_code, error_message, input_tokens,
         output_tokens, started_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
-    saveProgress: statement<[string, number, string, string]>(`UPDATE answers SET text = ?, updated_at = ? WHERE ${ANSWER_BY_STREAM}`),
-    finishAnswer: statement<[string | null, string, string | null, string | null, number | null, number | null, number, string, string]>(
+    saveProgress: statement<[string, number, string, string]>(
+      `UPDATE answers SET text = ?, updated_at = ? WHERE ${ANSWER_BY_STREAM}`,
+    ),
+    finishAnswer: statement<
+      [string | null, string, string | null, string | null, number | null, number | null, number, string, string]
+    >(
       `UPDATE answers SET text = coalesce(?, text), status = ?, error_code = ?, error_message = ?, input_tokens = ?,
         output_tokens = ?, updated_at = ? WHERE ${ANSWER_BY_STREAM}`,
     ),
@@ -447,7 +481,9 @@ function prepareStatements(db: Database) {
     ),
     allConversationIds: statement<[], string>('SELECT id FROM conversations ORDER BY created_at, rowid').pluck(),
     getConversation: statement<[string], ConversationRow>('SELECT * FROM conversations WHERE id = ?'),
-    turnsOfConversation: statement<[string], TurnRow>('SELECT * FROM turns WHERE conversation_id = ? ORDER BY position'),
+    turnsOfConversation: statement<[string], TurnRow>(
+      'SELECT * FROM turns WHERE conversation_id = ? ORDER BY position',
+    ),
     answersOfConversation: statement<[string], AnswerRow>(
       'SELECT a.* FROM answers a JOIN turns t ON t.id = a.turn_id WHERE t.conversation_id = ? ORDER BY a.id',
     ),
@@ -460,7 +496,9 @@ function prepareStatements(db: Database) {
     maxTurnId: statement<[], number>('SELECT coalesce(max(id), 0) FROM turns').pluck(),
     maxAnswerId: statement<[], number>('SELECT coalesce(max(id), 0) FROM answers').pluck(),
     // The same rows the insert triggers would index: every prompt, answers that are not streaming.
-    indexPromptsAfter: statement<[number]>('INSERT INTO prompts_fts (rowid, prompt) SELECT id, prompt FROM turns WHERE id > ?'),
+    indexPromptsAfter: statement<[number]>(
+      'INSERT INTO prompts_fts (rowid, prompt) SELECT id, prompt FROM turns WHERE id > ?',
+    ),
     indexAnswersAfter: statement<[number]>(
       "INSERT INTO answers_fts (rowid, text) SELECT id, text FROM answers WHERE id > ? AND status != 'streaming'",
     ),

@@ -133,7 +133,11 @@ function moveAside(filePath: string, suffix: string): string {
   return asidePath
 }
 
-async function migrate(db: Database, filePath: string, { migrations, now }: OpenDatabaseOptions): Promise<string | undefined> {
+async function migrate(
+  db: Database,
+  filePath: string,
+  { migrations, now }: OpenDatabaseOptions,
+): Promise<string | undefined> {
   const current = db.pragma('user_version', { simple: true }) as number
   const latest = migrations.at(-1)?.version ?? 0
   if (current > latest) {
@@ -172,7 +176,8 @@ async function migrate(db: Database, filePath: string, { migrations, now }: Open
 
 function checkMigrationOrder(migrations: readonly Migration[]): void {
   migrations.forEach((migration, i) => {
-    if (migration.version !== i + 1) throw new Error(`Migration ${i} has version ${migration.version}; expected ${i + 1}`)
+    if (migration.version !== i + 1)
+      throw new Error(`Migration ${i} has version ${migration.version}; expected ${i + 1}`)
   })
 }
 

@@ -23,7 +23,9 @@ export async function openHistory(filePath: string, clock: Clock): Promise<Opene
     store = await HistoryStore.open(filePath, { clock })
   } catch (error) {
     store = await HistoryStore.open(':memory:', { clock })
-    notices.push(`History could not be opened (${(error as Error).message}); conversations of this session will not be kept.`)
+    notices.push(
+      `History could not be opened (${(error as Error).message}); conversations of this session will not be kept.`,
+    )
   }
   notices.push(...store.notices)
   const interrupted = store.markInterruptedOnStartup()
@@ -41,7 +43,11 @@ export async function openHistory(filePath: string, clock: Clock): Promise<Opene
       let timer: TimerHandle | undefined
       let stopped = false
       const backup = () => {
-        store.backupIfDue().catch((error: unknown) => notify({ level: 'warning', message: `The daily history backup failed: ${(error as Error).message}` }))
+        store
+          .backupIfDue()
+          .catch((error: unknown) =>
+            notify({ level: 'warning', message: `The daily history backup failed: ${(error as Error).message}` }),
+          )
         if (!stopped) timer = clock.setTimeout(backup, BACKUP_CHECK_MS)
       }
       backup()

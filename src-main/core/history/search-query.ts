@@ -20,7 +20,9 @@ export interface SearchTerms {
 
 export function parseSearchTerms(query: string): SearchTerms {
   // Control characters (NUL included) are never part of a meaningful query; code points, so no pair is split.
-  const cleaned = Array.from(query.replace(/\p{Cc}/gu, ' ')).slice(0, MAX_QUERY_CHARS).join('')
+  const cleaned = Array.from(query.replace(/\p{Cc}/gu, ' '))
+    .slice(0, MAX_QUERY_CHARS)
+    .join('')
   const seen = new Set<string>()
   const all: string[] = []
   for (const term of cleaned.split(/\s+/u)) {

@@ -28,13 +28,20 @@ export class StoredConversations implements ConversationLog {
       for (const answer of turn.answers) {
         // A model sees the turns it answered, with its own answer (even a partial one): not the other columns'.
         if (!answer.text) continue
-        context.get(answer.modelId)?.push({ role: 'user', content: turn.prompt }, { role: 'assistant', content: answer.text })
+        context
+          .get(answer.modelId)
+          ?.push({ role: 'user', content: turn.prompt }, { role: 'assistant', content: answer.text })
       }
     }
     return context
   }
 
-  addTurn(conversationId: string, prompt: string, streamId: string, models: Array<{ id: string; label: string }>): void {
+  addTurn(
+    conversationId: string,
+    prompt: string,
+    streamId: string,
+    models: Array<{ id: string; label: string }>,
+  ): void {
     this.store.addTurn(conversationId, prompt, streamId, models)
     this.onChanged()
   }

@@ -36,7 +36,10 @@ export function createIpcRouter(handlers: InvokeHandlers): IpcRouter {
       if (!parsed.success) {
         const issue = parsed.error.issues[0]
         const where = issue && issue.path.length > 0 ? ` at ${issue.path.join('.')}` : ''
-        throw new IpcRequestError('invalid-arguments', `Invalid arguments for ${name}${where}: ${issue?.message ?? 'rejected'}`)
+        throw new IpcRequestError(
+          'invalid-arguments',
+          `Invalid arguments for ${name}${where}: ${issue?.message ?? 'rejected'}`,
+        )
       }
       const handler = handlers[name] as (...args: unknown[]) => unknown
       return handler(...(parsed.data as unknown[]))

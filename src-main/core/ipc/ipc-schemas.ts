@@ -21,7 +21,10 @@ const HttpUrl = z
 const ModelIds = z.array(IdSchema).max(50)
 const Email = z.string().trim().max(254).email('enter a valid email address')
 const Password = z.string().min(1).max(256)
-const Code = z.string().trim().regex(/^\d{4,10}$/, 'the code is the digits from the email')
+const Code = z
+  .string()
+  .trim()
+  .regex(/^\d{4,10}$/, 'the code is the digits from the email')
 
 /** A file directly in the models folder: a plain name ending in .gguf, no folders, not hidden. */
 const ModelFileName = z
@@ -51,21 +54,31 @@ export const invokeArgSchemas = {
   'chat:send': z.tuple([
     z.strictObject({
       conversationId: z.optional(IdSchema),
-      prompt: z.string().max(MAX_PROMPT_CHARS).refine((p) => p.trim().length > 0, 'prompt is empty'),
-      modelIds: ModelIds.min(1).max(MAX_MODELS_PER_PROMPT).refine((ids) => new Set(ids).size === ids.length, 'duplicate model ids'),
+      prompt: z
+        .string()
+        .max(MAX_PROMPT_CHARS)
+        .refine((p) => p.trim().length > 0, 'prompt is empty'),
+      modelIds: ModelIds.min(1)
+        .max(MAX_MODELS_PER_PROMPT)
+        .refine((ids) => new Set(ids).size === ids.length, 'duplicate model ids'),
     }),
   ]),
   'chat:stop': z.tuple([z.strictObject({ streamId: IdSchema, modelId: z.optional(IdSchema) })]),
   'diagnostics:get': z.tuple([]),
   'history:list': z.tuple([
-    z.strictObject({ limit: z.optional(z.number().int().min(1).max(500)), offset: z.optional(z.number().int().min(0)) }),
+    z.strictObject({
+      limit: z.optional(z.number().int().min(1).max(500)),
+      offset: z.optional(z.number().int().min(0)),
+    }),
   ]),
   'history:get': z.tuple([IdSchema]),
   'history:rename': z.tuple([IdSchema, z.string().trim().min(1).max(200)]),
   'history:pin': z.tuple([IdSchema, z.boolean()]),
   'history:delete': z.tuple([IdSchema]),
   'history:search': z.tuple([z.string().max(500)]),
-  'history:export': z.tuple([z.strictObject({ conversationId: z.optional(IdSchema), format: z.enum(['markdown', 'json']) })]),
+  'history:export': z.tuple([
+    z.strictObject({ conversationId: z.optional(IdSchema), format: z.enum(['markdown', 'json']) }),
+  ]),
   'history:import': z.tuple([z.string().max(MAX_IMPORT_CHARS)]),
   'settings:set-mode': z.tuple([z.enum(['local', 'cloud'])]),
   'settings:set-cloud-config': z.tuple([z.string().max(100_000)]),
@@ -76,17 +89,30 @@ export const invokeArgSchemas = {
   'auth:resend-code': z.tuple([Email]),
   'auth:sign-in': z.tuple([Email, Password]),
   'auth:answer-challenge': z.tuple([
-    z.union([z.strictObject({ newPassword: Password }), z.strictObject({ mfaCode: z.string().trim().regex(/^\d{6}$/, 'the code has 6 digits') })]),
+    z.union([
+      z.strictObject({ newPassword: Password }),
+      z.strictObject({
+        mfaCode: z
+          .string()
+          .trim()
+          .regex(/^\d{6}$/, 'the code has 6 digits'),
+      }),
+    ]),
   ]),
   'auth:forgot-password': z.tuple([Email]),
   'auth:reset-password': z.tuple([Email, Code, Password]),
   'auth:sign-out': z.tuple([]),
   'settings:set-preferences': z.tuple([
     z.strictObject({
-      quickAskShortcut: z.optional(z.string().max(100).superRefine((value, ctx) => {
-        const problem = acceleratorProblem(value)
-        if (problem) ctx.addIssue({ code: 'custom', message: problem })
-      })),
+      quickAskShortcut: z.optional(
+        z
+          .string()
+          .max(100)
+          .superRefine((value, ctx) => {
+            const problem = acceleratorProblem(value)
+            if (problem) ctx.addIssue({ code: 'custom', message: problem })
+          }),
+      ),
       closeToTray: z.optional(z.boolean()),
       prefillFromClipboard: z.optional(z.boolean()),
       sendKey: z.optional(z.enum(['enter', 'mod-enter'])),

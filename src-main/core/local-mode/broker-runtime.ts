@@ -23,9 +23,14 @@ export interface BrokerRuntimeOptions {
  * in local mode, or any other (Mosquitto in the tests). The backend connects now; the app's session is returned
  * unconnected for the core to connect and subscribe.
  */
-export async function connectBrokerRuntime(context: RuntimeContext, options: BrokerRuntimeOptions): Promise<ModeRuntime> {
+export async function connectBrokerRuntime(
+  context: RuntimeContext,
+  options: BrokerRuntimeOptions,
+): Promise<ModeRuntime> {
   const sessionFor = (who: BrokerRuntimeOptions['app']) =>
-    new MqttSession({ buildConfig: () => plainBrokerConnectionConfig({ host: options.host, port: options.port, ...who }) })
+    new MqttSession({
+      buildConfig: () => plainBrokerConnectionConfig({ host: options.host, port: options.port, ...who }),
+    })
   const backendSession = sessionFor(options.backend)
   await backendSession.connect()
   const direct: Publisher = { publish: (topic, payload) => backendSession.publish(topic, payload) }

@@ -99,7 +99,11 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
 }
 
 function identity(role: string, clientId: string): BrokerIdentity {
-  return { clientId, username: `${role}-${randomBytes(4).toString('hex')}`, password: randomBytes(32).toString('base64url') }
+  return {
+    clientId,
+    username: `${role}-${randomBytes(4).toString('hex')}`,
+    password: randomBytes(32).toString('base64url'),
+  }
 }
 
 function isIdentity(client: Client | null, who: BrokerIdentity): boolean {

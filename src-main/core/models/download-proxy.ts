@@ -6,7 +6,10 @@ import type { Agent } from 'node:http'
 import { HttpsProxyAgent } from 'https-proxy-agent'
 import { proxyUrl, resolveProxy } from '../cloud/proxy-settings'
 
-export function downloadAgentFor(settingsProxyUrl: () => string | undefined, env: NodeJS.ProcessEnv = process.env): (url: URL) => Agent | undefined {
+export function downloadAgentFor(
+  settingsProxyUrl: () => string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): (url: URL) => Agent | undefined {
   const agents = new Map<string, Agent>()
   return (url) => {
     if (url.protocol !== 'https:' || isLocal(url.hostname)) return undefined

@@ -42,7 +42,8 @@ class HeaderCursor {
 
   /** Makes `length` bytes at the position available (reading on from the file when needed). */
   async need(length: number): Promise<void> {
-    if (this.position + length > this.size) throw new Error('the file ends in the middle of its header (truncated or damaged)')
+    if (this.position + length > this.size)
+      throw new Error('the file ends in the middle of its header (truncated or damaged)')
     if (this.position + length <= this.start + this.buffer.length) return
     const want = Math.max(length, STEP)
     const chunk = Buffer.alloc(Math.min(want, this.size - this.position))
@@ -86,7 +87,8 @@ class HeaderCursor {
   }
 
   skip(length: number): void {
-    if (this.position + length > this.size) throw new Error('the file ends in the middle of its header (truncated or damaged)')
+    if (this.position + length > this.size)
+      throw new Error('the file ends in the middle of its header (truncated or damaged)')
     this.position += length
   }
 }
@@ -172,7 +174,8 @@ export async function readGgufSummary(path: string): Promise<GgufSummary> {
       else await skipValue(cursor, type)
     }
     const architecture = values.get('general.architecture')
-    if (typeof architecture !== 'string' || architecture.length === 0) throw new Error('its header names no architecture (general.architecture)')
+    if (typeof architecture !== 'string' || architecture.length === 0)
+      throw new Error('its header names no architecture (general.architecture)')
     const name = values.get('general.name')
     const fileType = values.get('general.file_type')
     const contextLength = values.get(`${architecture}.context_length`)
@@ -190,10 +193,48 @@ export async function readGgufSummary(path: string): Promise<GgufSummary> {
 
 /** llama.cpp's `llama_ftype` names (as node-llama-cpp's `GgufFileType`, without `MOSTLY_`/`ALL_`). */
 const FILE_TYPES = [
-  'F32', 'F16', 'Q4_0', 'Q4_1', 'Q4_1_SOME_F16', 'Q4_2', 'Q4_3', 'Q8_0', 'Q5_0', 'Q5_1', 'Q2_K', 'Q3_K_S', 'Q3_K_M',
-  'Q3_K_L', 'Q4_K_S', 'Q4_K_M', 'Q5_K_S', 'Q5_K_M', 'Q6_K', 'IQ2_XXS', 'IQ2_XS', 'Q2_K_S', 'IQ3_XS', 'IQ3_XXS',
-  'IQ1_S', 'IQ4_NL', 'IQ3_S', 'IQ3_M', 'IQ2_S', 'IQ2_M', 'IQ4_XS', 'IQ1_M', 'BF16', 'Q4_0_4_4', 'Q4_0_4_8',
-  'Q4_0_8_8', 'TQ1_0', 'TQ2_0', 'MXFP4_MOE', 'NVFP4', 'Q1_0', 'Q2_0',
+  'F32',
+  'F16',
+  'Q4_0',
+  'Q4_1',
+  'Q4_1_SOME_F16',
+  'Q4_2',
+  'Q4_3',
+  'Q8_0',
+  'Q5_0',
+  'Q5_1',
+  'Q2_K',
+  'Q3_K_S',
+  'Q3_K_M',
+  'Q3_K_L',
+  'Q4_K_S',
+  'Q4_K_M',
+  'Q5_K_S',
+  'Q5_K_M',
+  'Q6_K',
+  'IQ2_XXS',
+  'IQ2_XS',
+  'Q2_K_S',
+  'IQ3_XS',
+  'IQ3_XXS',
+  'IQ1_S',
+  'IQ4_NL',
+  'IQ3_S',
+  'IQ3_M',
+  'IQ2_S',
+  'IQ2_M',
+  'IQ4_XS',
+  'IQ1_M',
+  'BF16',
+  'Q4_0_4_4',
+  'Q4_0_4_8',
+  'Q4_0_8_8',
+  'TQ1_0',
+  'TQ2_0',
+  'MXFP4_MOE',
+  'NVFP4',
+  'Q1_0',
+  'Q2_0',
 ] as const
 
 /** `15` → `Q4_K_M`; undefined for a number this list does not know. */

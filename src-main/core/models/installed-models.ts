@@ -39,10 +39,15 @@ export function installedModelId(fileName: string): string {
 }
 
 /** Describes one GGUF file from its header; throws if it is not a readable GGUF file (use it to check a file the user adds). */
-export async function readInstalledModel(path: string, fileName = path.split(/[\\/]/).pop() ?? path): Promise<InstalledModel> {
+export async function readInstalledModel(
+  path: string,
+  fileName = path.split(/[\\/]/).pop() ?? path,
+): Promise<InstalledModel> {
   const [summary, stats] = await Promise.all([
     readGgufSummary(path).catch((error: unknown) => {
-      throw new Error(`${fileName} is not a usable GGUF model: ${error instanceof Error ? error.message : String(error)}`)
+      throw new Error(
+        `${fileName} is not a usable GGUF model: ${error instanceof Error ? error.message : String(error)}`,
+      )
     }),
     stat(path),
   ])
@@ -75,6 +80,8 @@ export async function listInstalledModels(dir: string): Promise<InstalledModel[]
     .filter((entry) => entry.isFile() && entry.name.toLowerCase().endsWith(GGUF_EXTENSION))
     .map((entry) => entry.name)
     .sort()
-  const models = await Promise.all(files.map((fileName) => readInstalledModel(join(dir, fileName), fileName).catch(() => undefined)))
+  const models = await Promise.all(
+    files.map((fileName) => readInstalledModel(join(dir, fileName), fileName).catch(() => undefined)),
+  )
   return models.filter((model): model is InstalledModel => model !== undefined)
 }

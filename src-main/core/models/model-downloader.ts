@@ -24,7 +24,8 @@ import { dirname } from 'node:path'
 import { isIP } from 'node:net'
 import { formatBytes } from '../../shared/format-bytes'
 
-export type DownloadErrorCode = 'not-allowed' | 'network' | 'http' | 'disk-full' | 'checksum' | 'size' | 'cancelled' | 'io'
+export type DownloadErrorCode =
+  'not-allowed' | 'network' | 'http' | 'disk-full' | 'checksum' | 'size' | 'cancelled' | 'io'
 
 /** A download failure with a message fit to show the user as it is. */
 export class DownloadError extends Error {
@@ -217,12 +218,20 @@ export class ModelDownloader {
     const hash = createHash('sha256')
     if (existing > 0) for await (const chunk of this.fs.readChunks(partPath)) hash.update(chunk)
 
-    const headers: Record<string, string> = { 'accept-encoding': 'identity', 'user-agent': 'StreamDesk model downloader' }
+    const headers: Record<string, string> = {
+      'accept-encoding': 'identity',
+      'user-agent': 'StreamDesk model downloader',
+    }
     if (existing > 0) {
       headers['range'] = `bytes=${existing}-`
       if (meta?.validator) headers['if-range'] = meta.validator
     }
-    const { response, request: clientRequest, finalUrl, cause } = await this.get(new URL(request.url), headers, request.signal)
+    const {
+      response,
+      request: clientRequest,
+      finalUrl,
+      cause,
+    } = await this.get(new URL(request.url), headers, request.signal)
     const host = finalUrl.host
     try {
       let start = 0
@@ -232,7 +241,9 @@ export class ModelDownloader {
         if (!range || range.start !== existing) {
           // A range we did not ask for: start over from nothing rather than stitch a wrong file together.
           await this.discard(destination)
-          throw new DropError(new DownloadError('network', `${host} answered with an unexpected range; the download starts over.`, false))
+          throw new DropError(
+            new DownloadError('network', `${host} answered with an unexpected range; the download starts over.`, false),
+          )
         }
         start = existing
         total = range.total
@@ -243,7 +254,9 @@ export class ModelDownloader {
         const range = parseContentRange(response.headers['content-range'])
         if (range?.total === existing) return this.finish(request, existing, hash, resumedFrom)
         await this.discard(destination)
-        throw new DropError(new DownloadError('network', `${host} no longer has the same file; the download starts over.`, false))
+        throw new DropError(
+          new DownloadError('network', `${host} no longer has the same file; the download starts over.`, false),
+        )
       } else {
         throw httpError(response, host)
       }
@@ -253,12 +266,17 @@ export class ModelDownloader {
           `The server offers a file of ${formatBytes(total)}, but the catalog expects ${formatBytes(expectedBytes)}. Nothing was downloaded.`,
         )
       }
-      if (expectedBytes === undefined && total !== undefined) await this.ensureFreeSpace(dirname(destination), total - start)
+      if (expectedBytes === undefined && total !== undefined)
+        await this.ensureFreeSpace(dirname(destination), total - start)
 
       const file = await this.fs.openForWrite(partPath, start === 0 ? 'truncate' : 'append').catch((error: unknown) => {
         throw describeFsError(error, 'write the download', start, total)
       })
-      await this.writeMeta(destination, { url: request.url, ...(total !== undefined ? { totalBytes: total } : {}), ...validatorOf(response) })
+      await this.writeMeta(destination, {
+        url: request.url,
+        ...(total !== undefined ? { totalBytes: total } : {}),
+        ...validatorOf(response),
+      })
       const digest = start === 0 ? createHash('sha256') : hash
       let written = start
       const rate = new RateMeter(this.now)
@@ -267,7 +285,12 @@ export class ModelDownloader {
         const at = this.now()
         if (!force && at - lastReport < PROGRESS_INTERVAL_MS) return
         lastReport = at
-        request.onProgress?.({ phase: 'downloading', receivedBytes: written, ...(total !== undefined ? { totalBytes: total } : {}), bytesPerSecond: rate.perSecond() })
+        request.onProgress?.({
+          phase: 'downloading',
+          receivedBytes: written,
+          ...(total !== undefined ? { totalBytes: total } : {}),
+          bytesPerSecond: rate.perSecond(),
+        })
       }
       report(true)
       try {
@@ -288,13 +311,25 @@ export class ModelDownloader {
         if (error instanceof DownloadError) throw error
         if (cause.kind === 'cancelled') throw cancelled(written)
         const detail = cause.kind === 'stalled' ? 'stopped sending data' : 'dropped the connection'
-        throw new DropError(new DownloadError('network', `${host} ${detail} after ${formatBytes(written)}. Start the download again to resume it.`, true))
+        throw new DropError(
+          new DownloadError(
+            'network',
+            `${host} ${detail} after ${formatBytes(written)}. Start the download again to resume it.`,
+            true,
+          ),
+        )
       }
       report(true)
       await file.sync().catch(() => undefined)
       await file.close()
       if (total !== undefined && written < total) {
-        throw new DropError(new DownloadError('network', `${host} closed the connection after ${formatBytes(written)} of ${formatBytes(total)}. Start the download again to resume it.`, true))
+        throw new DropError(
+          new DownloadError(
+            'network',
+            `${host} closed the connection after ${formatBytes(written)} of ${formatBytes(total)}. Start the download again to resume it.`,
+            true,
+          ),
+        )
       }
       return await this.finish(request, written, digest, resumedFrom)
     } finally {
@@ -303,12 +338,25 @@ export class ModelDownloader {
   }
 
   /** Checks size and checksum, then moves the part into place; a bad file is deleted. */
-  private async finish(request: DownloadRequest, size: number, hash: Hash, resumedFrom: number): Promise<DownloadResult> {
-    request.onProgress?.({ phase: 'verifying', receivedBytes: size, totalBytes: request.expectedBytes ?? size, bytesPerSecond: 0 })
+  private async finish(
+    request: DownloadRequest,
+    size: number,
+    hash: Hash,
+    resumedFrom: number,
+  ): Promise<DownloadResult> {
+    request.onProgress?.({
+      phase: 'verifying',
+      receivedBytes: size,
+      totalBytes: request.expectedBytes ?? size,
+      bytesPerSecond: 0,
+    })
     const sha256 = hash.digest('hex')
     if (request.expectedBytes !== undefined && size !== request.expectedBytes) {
       await this.discard(request.destination)
-      throw new DownloadError('size', `The download has ${formatBytes(size)}, not the expected ${formatBytes(request.expectedBytes)}. It was deleted; try again.`)
+      throw new DownloadError(
+        'size',
+        `The download has ${formatBytes(size)}, not the expected ${formatBytes(request.expectedBytes)}. It was deleted; try again.`,
+      )
     }
     if (request.sha256 !== undefined && sha256 !== request.sha256.toLowerCase()) {
       await this.discard(request.destination)
@@ -372,7 +420,12 @@ export class ModelDownloader {
     url: URL,
     headers: Record<string, string>,
     signal: AbortSignal | undefined,
-  ): Promise<{ response: IncomingMessage; request: ClientRequest; finalUrl: URL; cause: { kind: 'none' | 'cancelled' | 'stalled' } }> {
+  ): Promise<{
+    response: IncomingMessage
+    request: ClientRequest
+    finalUrl: URL
+    cause: { kind: 'none' | 'cancelled' | 'stalled' }
+  }> {
     let current = url
     for (let hop = 0; ; hop++) {
       const cause: { kind: 'none' | 'cancelled' | 'stalled' } = { kind: 'none' }
@@ -405,7 +458,8 @@ export class ModelDownloader {
         if (hop >= MAX_REDIRECTS) throw new DownloadError('http', `Too many redirects from ${url.host}.`)
         const next = new URL(location, current)
         const problem = downloadUrlProblem(next.href)
-        if (problem) throw new DownloadError('not-allowed', `${url.host} redirected to an address that is not allowed. ${problem}`)
+        if (problem)
+          throw new DownloadError('not-allowed', `${url.host} redirected to an address that is not allowed. ${problem}`)
         current = next
         continue
       }
@@ -463,30 +517,57 @@ function httpError(response: IncomingMessage, host: string): DownloadError {
   const status = response.statusCode ?? 0
   response.resume()
   const reason = response.statusMessage ? ` ${response.statusMessage}` : ''
-  if (status === 404) return new DownloadError('http', `${host} has no such file (HTTP 404). The catalog entry may be out of date.`)
-  if (status === 401 || status === 403) return new DownloadError('http', `${host} refused the download (HTTP ${status}${reason}).`)
-  if (status >= 500 || status === 429) return new DownloadError('http', `${host} is not able to serve the file right now (HTTP ${status}${reason}). Try again later.`, true)
+  if (status === 404)
+    return new DownloadError('http', `${host} has no such file (HTTP 404). The catalog entry may be out of date.`)
+  if (status === 401 || status === 403)
+    return new DownloadError('http', `${host} refused the download (HTTP ${status}${reason}).`)
+  if (status >= 500 || status === 429)
+    return new DownloadError(
+      'http',
+      `${host} is not able to serve the file right now (HTTP ${status}${reason}). Try again later.`,
+      true,
+    )
   return new DownloadError('http', `${host} answered HTTP ${status}${reason}.`)
 }
 
 function connectError(error: unknown, host: string, stalled: boolean): DownloadError {
   const code = (error as NodeJS.ErrnoException).code
-  if (stalled || code === 'ETIMEDOUT') return new DownloadError('network', `${host} did not answer in time. Check the internet connection and try again.`, true)
+  if (stalled || code === 'ETIMEDOUT')
+    return new DownloadError(
+      'network',
+      `${host} did not answer in time. Check the internet connection and try again.`,
+      true,
+    )
   switch (code) {
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
-      return new DownloadError('network', `Cannot find ${host}: no network, or the name does not resolve. Check the internet connection and try again.`, true)
+      return new DownloadError(
+        'network',
+        `Cannot find ${host}: no network, or the name does not resolve. Check the internet connection and try again.`,
+        true,
+      )
     case 'ECONNREFUSED':
-      return new DownloadError('network', `${host} refused the connection. Check the internet connection (or the proxy) and try again.`, true)
+      return new DownloadError(
+        'network',
+        `${host} refused the connection. Check the internet connection (or the proxy) and try again.`,
+        true,
+      )
     case 'ENETUNREACH':
     case 'EHOSTUNREACH':
     case 'ENETDOWN':
-      return new DownloadError('network', `No network route to ${host}. Check the internet connection and try again.`, true)
+      return new DownloadError(
+        'network',
+        `No network route to ${host}. Check the internet connection and try again.`,
+        true,
+      )
     case 'ECONNRESET':
       return new DownloadError('network', `${host} closed the connection. Try again.`, true)
     default:
       if (typeof code === 'string' && /CERT|SSL|TLS/.test(code)) {
-        return new DownloadError('network', `The secure connection to ${host} failed (${code}). A proxy or firewall may be intercepting it.`)
+        return new DownloadError(
+          'network',
+          `The secure connection to ${host} failed (${code}). A proxy or firewall may be intercepting it.`,
+        )
       }
       return new DownloadError('network', `Could not connect to ${host}${code ? ` (${code})` : ''}.`, true)
   }
@@ -495,8 +576,13 @@ function connectError(error: unknown, host: string, stalled: boolean): DownloadE
 function describeFsError(error: unknown, action: string, written: number, total: number | undefined): DownloadError {
   const code = (error as NodeJS.ErrnoException).code
   if (code === 'ENOSPC' || code === 'EDQUOT') {
-    const progress = written > 0 ? ` after ${formatBytes(written)}${total !== undefined ? ` of ${formatBytes(total)}` : ''}` : ''
-    return new DownloadError('disk-full', `The disk is full${progress}. Free some space, then start the download again to resume it.`, written > 0)
+    const progress =
+      written > 0 ? ` after ${formatBytes(written)}${total !== undefined ? ` of ${formatBytes(total)}` : ''}` : ''
+    return new DownloadError(
+      'disk-full',
+      `The disk is full${progress}. Free some space, then start the download again to resume it.`,
+      written > 0,
+    )
   }
   if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
     return new DownloadError('io', `StreamDesk may not ${action} in the models folder (${code}).`)
@@ -520,7 +606,6 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
     signal?.addEventListener('abort', onAbort, { once: true })
   })
 }
-
 
 /** The real filesystem. */
 export const nodeDownloadFs: DownloadFs = {

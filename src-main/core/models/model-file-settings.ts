@@ -15,7 +15,9 @@ export function modelFileSettingsHooks(
 ): Pick<ModelManagerOptions, 'onInstalled' | 'onRemoved'> {
   return {
     async onInstalled(model, { select, label }) {
-      const name = (label ?? model.name ?? model.fileName.replace(/\.gguf$/i, '')).trim().slice(0, MAX_LABEL) || model.fileName.slice(0, MAX_LABEL)
+      const name =
+        (label ?? model.name ?? model.fileName.replace(/\.gguf$/i, '')).trim().slice(0, MAX_LABEL) ||
+        model.fileName.slice(0, MAX_LABEL)
       let view = await settings.saveGgufModel({ file: model.fileName, label: name })
       const entry = view.models.find((m) => m.provider === 'gguf' && m.file === model.fileName)
       if (select && entry && view.mode === 'local') view = await settings.selectModels([entry.id])

@@ -9,7 +9,12 @@
 import { constants } from 'node:fs'
 import { copyFile, mkdir, open, rename, rm, stat, statfs } from 'node:fs/promises'
 import { basename, join } from 'node:path'
-import type { CatalogModelView, InstalledModelFile, ModelDownloadState, ModelFilesView } from '../../shared/ipc-contract'
+import type {
+  CatalogModelView,
+  InstalledModelFile,
+  ModelDownloadState,
+  ModelFilesView,
+} from '../../shared/ipc-contract'
 import { readGgufSummary } from './gguf-summary'
 import { listInstalledModels, readInstalledModel, type InstalledModel } from './installed-models'
 import { MODEL_CATALOG, RECOMMENDED_MODEL_ID, type CatalogModel } from './model-catalog'
@@ -85,7 +90,9 @@ export class ModelManager {
       directory: this.directory,
       installed: installed.map((model) => toFileView(model, catalogIdOf.get(model.fileName))),
       catalog: this.catalog.map((entry) => toCatalogView(entry, names.has(entry.fileName), this.states.get(entry.id))),
-      recommendedId: this.options.recommendedId ?? (this.catalog.some((e) => e.id === RECOMMENDED_MODEL_ID) ? RECOMMENDED_MODEL_ID : (this.catalog[0]?.id ?? '')),
+      recommendedId:
+        this.options.recommendedId ??
+        (this.catalog.some((e) => e.id === RECOMMENDED_MODEL_ID) ? RECOMMENDED_MODEL_ID : (this.catalog[0]?.id ?? '')),
     }
   }
 
@@ -106,11 +113,16 @@ export class ModelManager {
     }
     const fileName = ggufFileName(basename(sourcePath))
     const destination = join(this.directory, fileName)
-    if (await stat(destination).catch(() => undefined)) throw new ModelFileError(`A model file named ${fileName} is already installed.`)
+    if (await stat(destination).catch(() => undefined))
+      throw new ModelFileError(`A model file named ${fileName} is already installed.`)
     await mkdir(this.directory, { recursive: true })
-    const free = await statfs(this.directory).then((info) => Number(info.bavail) * Number(info.bsize)).catch(() => undefined)
+    const free = await statfs(this.directory)
+      .then((info) => Number(info.bavail) * Number(info.bsize))
+      .catch(() => undefined)
     if (free !== undefined && free < source.size) {
-      throw new ModelFileError(`Not enough disk space to copy ${fileName}: it needs ${formatBytes(source.size)}, and ${formatBytes(free)} is free.`)
+      throw new ModelFileError(
+        `Not enough disk space to copy ${fileName}: it needs ${formatBytes(source.size)}, and ${formatBytes(free)} is free.`,
+      )
     }
     // Copied under a name the listing ignores, then renamed: the folder never shows a half-copied model.
     const temporary = `${destination}.adding`
@@ -118,7 +130,9 @@ export class ModelManager {
       await copyFile(sourcePath, temporary, constants.COPYFILE_FICLONE).catch((error: unknown) => {
         const code = (error as NodeJS.ErrnoException).code
         if (code === 'ENOSPC' || code === 'EDQUOT') {
-          throw new ModelFileError(`The disk is full: ${fileName} (${formatBytes(source.size)}) does not fit. Free some space and try again.`)
+          throw new ModelFileError(
+            `The disk is full: ${fileName} (${formatBytes(source.size)}) does not fit. Free some space and try again.`,
+          )
         }
         throw error
       })
@@ -133,14 +147,17 @@ export class ModelManager {
   }
 
   async delete(fileName: string): Promise<void> {
-    if (basename(fileName) !== fileName || !fileName.toLowerCase().endsWith('.gguf')) throw new ModelFileError(`Not a model file name: ${fileName}`)
+    if (basename(fileName) !== fileName || !fileName.toLowerCase().endsWith('.gguf'))
+      throw new ModelFileError(`Not a model file name: ${fileName}`)
     const model = (await this.installed()).find((m) => m.fileName === fileName)
     const path = join(this.directory, fileName)
     if (!model && !(await stat(path).catch(() => undefined))) throw new ModelFileError(`${fileName} is not installed.`)
     await rm(path, { force: true }).catch((error: unknown) => {
       const code = (error as NodeJS.ErrnoException).code
       if (code === 'EBUSY' || code === 'EPERM' || code === 'EACCES') {
-        throw new ModelFileError(`${fileName} cannot be deleted right now (${code}): it may be in use by an answer. Stop it and try again.`)
+        throw new ModelFileError(
+          `${fileName} cannot be deleted right now (${code}): it may be in use by an answer. Stop it and try again.`,
+        )
       }
       throw error
     })
@@ -213,11 +230,17 @@ export class ModelManager {
         signal: controller.signal,
         onProgress: (progress) => {
           const status = progress.phase === 'verifying' ? 'verifying' : 'downloading'
-          this.publish(this.state(entry, status, progress.receivedBytes, { bytesPerSecond: progress.bytesPerSecond, resumable: false }))
+          this.publish(
+            this.state(entry, status, progress.receivedBytes, {
+              bytesPerSecond: progress.bytesPerSecond,
+              resumable: false,
+            }),
+          )
         },
       })
     } catch (error) {
-      const failure = error instanceof DownloadError ? error : new DownloadError('io', `The download failed: ${String(error)}`)
+      const failure =
+        error instanceof DownloadError ? error : new DownloadError('io', `The download failed: ${String(error)}`)
       const kept = await this.downloader.partialBytes(entry.url, this.destinationOf(entry)).catch(() => 0)
       const status = failure.code === 'cancelled' ? 'paused' : 'failed'
       this.publish(
@@ -235,7 +258,8 @@ export class ModelManager {
       this.options.onError?.(`downloaded ${entry.fileName} but could not read its header: ${String(error)}`)
       return undefined
     })
-    if (model) await this.runHook(() => this.options.onInstalled?.(model, { select: options.select, label: entry.label }))
+    if (model)
+      await this.runHook(() => this.options.onInstalled?.(model, { select: options.select, label: entry.label }))
     if (!this.stopped) await this.changed()
   }
 
@@ -314,7 +338,11 @@ function toFileView(model: InstalledModel, catalogId: string | undefined): Insta
   }
 }
 
-function toCatalogView(entry: CatalogModel, installed: boolean, download: ModelDownloadState | undefined): CatalogModelView {
+function toCatalogView(
+  entry: CatalogModel,
+  installed: boolean,
+  download: ModelDownloadState | undefined,
+): CatalogModelView {
   return {
     id: entry.id,
     label: entry.label,

@@ -57,7 +57,9 @@ export class MqttSession extends TypedEmitter<MqttSessionEvents> {
   async connect(): Promise<void> {
     await this.open('connecting')
     const connection = this.requireConnection()
-    await Promise.all([...this.subscriptions.values()].map((subscription) => this.sendSubscribe(connection, subscription)))
+    await Promise.all(
+      [...this.subscriptions.values()].map((subscription) => this.sendSubscribe(connection, subscription)),
+    )
   }
 
   /**
@@ -85,7 +87,12 @@ export class MqttSession extends TypedEmitter<MqttSessionEvents> {
   }
 
   /** `retain`: the broker keeps the message for later subscribers (cloud mode's stop requests). */
-  async publish(topic: string, payload: string | Uint8Array, qos = mqtt.QoS.AtLeastOnce, retain = false): Promise<void> {
+  async publish(
+    topic: string,
+    payload: string | Uint8Array,
+    qos = mqtt.QoS.AtLeastOnce,
+    retain = false,
+  ): Promise<void> {
     await (await this.currentConnection()).publish(topic, payload, qos, retain)
   }
 
@@ -143,7 +150,9 @@ export class MqttSession extends TypedEmitter<MqttSessionEvents> {
     const sessionPresent = await this.open(undefined)
     if (!sessionPresent) {
       const connection = this.requireConnection()
-      await Promise.all([...this.subscriptions.values()].map((subscription) => this.sendSubscribe(connection, subscription)))
+      await Promise.all(
+        [...this.subscriptions.values()].map((subscription) => this.sendSubscribe(connection, subscription)),
+      )
     }
   }
 
@@ -241,6 +250,7 @@ export function topicMatchesFilter(topic: string, filter: string): boolean {
 
 function describeError(error: unknown): string {
   if (error instanceof Error) return error.message
-  if (typeof error === 'object' && error !== null && 'error' in error) return String((error as { error: unknown }).error)
+  if (typeof error === 'object' && error !== null && 'error' in error)
+    return String((error as { error: unknown }).error)
   return String(error)
 }

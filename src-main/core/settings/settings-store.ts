@@ -87,8 +87,20 @@ export function defaultSettings(): StoredSettings {
   return {
     version: 1,
     models: [
-      { id: 'llama3-2', label: 'Llama 3.2', provider: 'openai-compatible', baseUrl: DEFAULT_LOCAL_BASE_URL, model: 'llama3.2' },
-      { id: 'qwen2-5', label: 'Qwen 2.5', provider: 'openai-compatible', baseUrl: DEFAULT_LOCAL_BASE_URL, model: 'qwen2.5' },
+      {
+        id: 'llama3-2',
+        label: 'Llama 3.2',
+        provider: 'openai-compatible',
+        baseUrl: DEFAULT_LOCAL_BASE_URL,
+        model: 'llama3.2',
+      },
+      {
+        id: 'qwen2-5',
+        label: 'Qwen 2.5',
+        provider: 'openai-compatible',
+        baseUrl: DEFAULT_LOCAL_BASE_URL,
+        model: 'qwen2.5',
+      },
     ],
     selectedModelIds: ['llama3-2', 'qwen2-5'],
   }
@@ -127,7 +139,8 @@ export class SettingsStore {
     try {
       text = await readFile(filePath, 'utf8')
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new SettingsStore(filePath, defaultSettings(), secrets, [])
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+        return new SettingsStore(filePath, defaultSettings(), secrets, [])
       throw error
     }
     try {
@@ -147,7 +160,11 @@ export class SettingsStore {
       preferences: this.preferences,
       models: this.settings.models.map(toEntry),
       selectedModelIds: [...(this.mode === 'cloud' && cloud ? cloud.selectedModelIds : this.settings.selectedModelIds)],
-      ...(cloud ? { cloud: { region: cloud.config.region, models: cloud.config.models.map(({ id, label }) => ({ id, label })) } } : {}),
+      ...(cloud
+        ? {
+            cloud: { region: cloud.config.region, models: cloud.config.models.map(({ id, label }) => ({ id, label })) },
+          }
+        : {}),
       hasProxy: this.settings.encryptedProxyUrl !== undefined,
     }
   }
@@ -186,7 +203,8 @@ export class SettingsStore {
   }
 
   async setMode(mode: AppMode): Promise<PublicSettings> {
-    if (mode === 'cloud' && !this.settings.cloud) throw new Error('Load your cloud backend\'s settings first (Settings → Cloud).')
+    if (mode === 'cloud' && !this.settings.cloud)
+      throw new Error("Load your cloud backend's settings first (Settings → Cloud).")
     await this.replace({ ...this.settings, mode })
     return this.publicView()
   }
@@ -212,7 +230,14 @@ export class SettingsStore {
     if (!stored) return undefined
     if (stored.provider === 'gguf') return { provider: 'gguf', id: stored.id, label: stored.label, file: stored.file }
     const { id, label, baseUrl, model, encryptedApiKey } = stored
-    return { provider: 'openai-compatible', id, label, baseUrl, model, ...(encryptedApiKey ? { apiKey: this.secrets.decrypt(encryptedApiKey) } : {}) }
+    return {
+      provider: 'openai-compatible',
+      id,
+      label,
+      baseUrl,
+      model,
+      ...(encryptedApiKey ? { apiKey: this.secrets.decrypt(encryptedApiKey) } : {}),
+    }
   }
 
   /**
@@ -226,7 +251,9 @@ export class SettingsStore {
     const preferred = input.id ?? installedModelId(file)
     const id = existing?.id ?? (taken.has(preferred) ? newModelId(input.label) : preferred)
     const model: StoredModel = { id, label: input.label, provider: 'gguf', file }
-    const models = existing ? this.settings.models.map((m) => (m.id === id ? model : m)) : [...this.settings.models, model]
+    const models = existing
+      ? this.settings.models.map((m) => (m.id === id ? model : m))
+      : [...this.settings.models, model]
     const selectedModelIds = existing ? this.settings.selectedModelIds : [...this.settings.selectedModelIds, id]
     await this.replace({ ...this.settings, models, selectedModelIds })
     return this.publicView()
@@ -252,7 +279,11 @@ export class SettingsStore {
     if (input.provider === 'gguf') throw new Error('Embedded models are added from the models folder.')
     const existing = found as StoredOpenAiModel | undefined
     const encryptedApiKey =
-      input.apiKey === undefined ? existing?.encryptedApiKey : input.apiKey === null || input.apiKey === '' ? undefined : this.secrets.encrypt(input.apiKey)
+      input.apiKey === undefined
+        ? existing?.encryptedApiKey
+        : input.apiKey === null || input.apiKey === ''
+          ? undefined
+          : this.secrets.encrypt(input.apiKey)
     const model: StoredModel = {
       id: existing?.id ?? newModelId(input.label),
       label: input.label,
@@ -261,7 +292,9 @@ export class SettingsStore {
       model: input.model,
       ...(encryptedApiKey ? { encryptedApiKey } : {}),
     }
-    const models = existing ? this.settings.models.map((m) => (m.id === model.id ? model : m)) : [...this.settings.models, model]
+    const models = existing
+      ? this.settings.models.map((m) => (m.id === model.id ? model : m))
+      : [...this.settings.models, model]
     const selectedModelIds = existing ? this.settings.selectedModelIds : [...this.settings.selectedModelIds, model.id]
     await this.replace({ ...this.settings, models, selectedModelIds })
     return this.publicView()
@@ -281,7 +314,11 @@ export class SettingsStore {
     if (unknown.length > 0) throw new Error(`Unknown model: ${unknown.join(', ')}`)
     const selectedModelIds = [...new Set(modelIds)]
     const { cloud } = this.settings
-    await this.replace(this.mode === 'cloud' && cloud ? { ...this.settings, cloud: { ...cloud, selectedModelIds } } : { ...this.settings, selectedModelIds })
+    await this.replace(
+      this.mode === 'cloud' && cloud
+        ? { ...this.settings, cloud: { ...cloud, selectedModelIds } }
+        : { ...this.settings, selectedModelIds },
+    )
     return this.publicView()
   }
 
@@ -301,12 +338,25 @@ export class SettingsStore {
 }
 
 function toEntry(stored: StoredModel): ModelEntry {
-  if (stored.provider === 'gguf') return { id: stored.id, label: stored.label, provider: 'gguf', baseUrl: '', model: stored.file, file: stored.file, hasApiKey: false }
+  if (stored.provider === 'gguf')
+    return {
+      id: stored.id,
+      label: stored.label,
+      provider: 'gguf',
+      baseUrl: '',
+      model: stored.file,
+      file: stored.file,
+      hasApiKey: false,
+    }
   const { id, label, provider, baseUrl, model, encryptedApiKey } = stored
   return { id, label, provider, baseUrl, model, hasApiKey: encryptedApiKey !== undefined }
 }
 
 function newModelId(label: string): string {
-  const slug = label.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40)
+  const slug = label
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 40)
   return `${slug || 'model'}-${randomBytes(3).toString('hex')}`
 }

@@ -74,7 +74,11 @@ export function App() {
 
   const { send, newChat, stopAll } = conversation
   const sendPrompt = useCallback(
-    (prompt: string) => send(prompt, selectedIds.map((id) => ({ id, label: labelOf(id) }))),
+    (prompt: string) =>
+      send(
+        prompt,
+        selectedIds.map((id) => ({ id, label: labelOf(id) })),
+      ),
     [labelOf, selectedIds, send],
   )
   // A cut-off answer goes on as a new turn for that model, whose context holds the partial answer.
@@ -116,7 +120,12 @@ export function App() {
         onSignOut={() => void signOut()}
       />
       {access === 'sign-in' && auth && (
-        <SignInScreen auth={auth} onSignedIn={refreshAuth} onOpenSettings={openSettings} onUseLocal={() => void setMode('local')} />
+        <SignInScreen
+          auth={auth}
+          onSignedIn={refreshAuth}
+          onOpenSettings={openSettings}
+          onUseLocal={() => void setMode('local')}
+        />
       )}
       {access === 'chat' && (
         <div className="app-body">

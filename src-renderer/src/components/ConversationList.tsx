@@ -20,7 +20,12 @@ export function ConversationList({ list, actions, activeConversationId, onOpen }
   const now = useNow(30_000)
   const { conversations } = list
   if (conversations === undefined) return <p className="sidebar-note muted">{t.history.loading}</p>
-  if (conversations.length === 0) return <p className="sidebar-note muted" data-testid="history-empty">{t.history.empty}</p>
+  if (conversations.length === 0)
+    return (
+      <p className="sidebar-note muted" data-testid="history-empty">
+        {t.history.empty}
+      </p>
+    )
   return (
     <>
       <ul className="conversation-list" aria-label={t.history.listLabel}>
@@ -60,7 +65,13 @@ interface ConversationItemProps {
   onOpen(conversationId: string): void
 }
 
-const ConversationItem = memo(function ConversationItem({ conversation, active, now, actions, onOpen }: ConversationItemProps) {
+const ConversationItem = memo(function ConversationItem({
+  conversation,
+  active,
+  now,
+  actions,
+  onOpen,
+}: ConversationItemProps) {
   const t = useStrings()
   const { id, title, pinned, updatedAt } = conversation
   const [mode, setMode] = useState<Mode>('view')
@@ -125,7 +136,11 @@ const ConversationItem = memo(function ConversationItem({ conversation, active, 
               {title}
             </span>
           </span>
-          <time className="conversation-date" dateTime={new Date(updatedAt).toISOString()} title={formatFullDate(updatedAt, t.locale)}>
+          <time
+            className="conversation-date"
+            dateTime={new Date(updatedAt).toISOString()}
+            title={formatFullDate(updatedAt, t.locale)}
+          >
             {formatRelativeDate(updatedAt, now, t)}
           </time>
         </button>

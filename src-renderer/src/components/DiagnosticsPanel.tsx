@@ -105,7 +105,11 @@ export function DiagnosticsPanel({ onClose }: { onClose(): void }) {
               </table>
             )}
           </section>
-          <LogList title={t.diagnostics.connectionEvents} empty={t.diagnostics.noConnectionEvents} lines={diagnostics.connectionEvents} />
+          <LogList
+            title={t.diagnostics.connectionEvents}
+            empty={t.diagnostics.noConnectionEvents}
+            lines={diagnostics.connectionEvents}
+          />
           <LogList title={t.diagnostics.lastErrors} empty={t.diagnostics.noErrors} lines={diagnostics.lastErrors} />
         </>
       )}

@@ -13,11 +13,23 @@ interface ExchangeViewProps {
 }
 
 /** The user's prompt, then one column per model that answered it: live from the stream store, or as stored. */
-export const ExchangeView = memo(function ExchangeView({ exchange, turnIndex, onStop, onContinue, ref }: ExchangeViewProps) {
+export const ExchangeView = memo(function ExchangeView({
+  exchange,
+  turnIndex,
+  onStop,
+  onContinue,
+  ref,
+}: ExchangeViewProps) {
   const t = useStrings()
   const { streamId, models, stored } = exchange
   return (
-    <article ref={ref} className="exchange" data-testid="exchange" data-turn-index={turnIndex} data-stored={stored ? 'true' : undefined}>
+    <article
+      ref={ref}
+      className="exchange"
+      data-testid="exchange"
+      data-turn-index={turnIndex}
+      data-stored={stored ? 'true' : undefined}
+    >
       <div className="prompt-bubble">
         <span className="visually-hidden">{t.you}: </span>
         {exchange.prompt}

@@ -30,7 +30,12 @@ export function FirstRunModelOffer({ noneReachable }: FirstRunModelOfferProps) {
       <div className="first-run-offer" data-testid="first-run-offer" data-state="ready" role="status">
         <div className="download-line">
           <span>{t.firstRun.ready(entry.label)}</span>
-          <button type="button" className="icon-button" aria-label={t.banner.dismiss} onClick={() => setDismissed(true)}>
+          <button
+            type="button"
+            className="icon-button"
+            aria-label={t.banner.dismiss}
+            onClick={() => setDismissed(true)}
+          >
             ×
           </button>
         </div>

@@ -65,7 +65,12 @@ const BlockView = memo(
 function sameRendering(a: ViewBlock, b: ViewBlock): boolean {
   if (!a.pieced || !b.pieced) return a.pieced === b.pieced && a.html === b.html
   const [x, y] = [a.pieced, b.pieced]
-  return x.open === y.open && x.close === y.close && x.pieces.length === y.pieces.length && x.pieces.every((piece, i) => piece === y.pieces[i])
+  return (
+    x.open === y.open &&
+    x.close === y.close &&
+    x.pieces.length === y.pieces.length &&
+    x.pieces.every((piece, i) => piece === y.pieces[i])
+  )
 }
 
 /**

@@ -28,7 +28,13 @@ export function ModelDownloadStatus({ entry, onDownload, onCancel, onDiscard }: 
   if (!state || state.status === 'complete') {
     return (
       <div className="download-status" data-testid={testId} data-status="none">
-        <button type="button" className="button small primary" data-testid={`${testId}-start`} onClick={onDownload} aria-label={t.modelFiles.downloadModel(entry.label)}>
+        <button
+          type="button"
+          className="button small primary"
+          data-testid={`${testId}-start`}
+          onClick={onDownload}
+          aria-label={t.modelFiles.downloadModel(entry.label)}
+        >
           {t.modelFiles.download(formatBytes(entry.sizeBytes))}
         </button>
       </div>
@@ -56,13 +62,23 @@ export function ModelDownloadStatus({ entry, onDownload, onCancel, onDiscard }: 
       <div className="download-line">
         <span className="download-text" aria-live="polite" data-testid={`${testId}-text`}>
           {state.status === 'downloading' &&
-            t.modelFiles.progress(received, total, state.bytesPerSecond > 0 ? formatBytes(state.bytesPerSecond) : undefined)}
+            t.modelFiles.progress(
+              received,
+              total,
+              state.bytesPerSecond > 0 ? formatBytes(state.bytesPerSecond) : undefined,
+            )}
           {state.status === 'verifying' && t.modelFiles.verifying}
           {state.status === 'paused' && t.modelFiles.paused(received, total)}
         </span>
         <span className="row-actions">
           {running && (
-            <button type="button" className="button small ghost" data-testid={`${testId}-cancel`} onClick={onCancel} disabled={state.status === 'verifying'}>
+            <button
+              type="button"
+              className="button small ghost"
+              data-testid={`${testId}-cancel`}
+              onClick={onCancel}
+              disabled={state.status === 'verifying'}
+            >
               {t.modelFiles.cancel}
             </button>
           )}

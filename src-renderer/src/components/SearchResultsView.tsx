@@ -13,7 +13,12 @@ interface SearchResultsViewProps {
 export function SearchResultsView({ results, pending, onOpen }: SearchResultsViewProps) {
   const t = useStrings()
   return (
-    <section className="search-results" aria-label={t.history.searchResultsLabel} aria-busy={pending} data-testid="search-results">
+    <section
+      className="search-results"
+      aria-label={t.history.searchResultsLabel}
+      aria-busy={pending}
+      data-testid="search-results"
+    >
       {results === undefined ? (
         <p className="sidebar-note muted">{t.history.searching}</p>
       ) : results.hits.length === 0 ? (

@@ -34,7 +34,9 @@ export function SettingsPanel({ actions, onClose }: SettingsPanelProps) {
   ]
   return (
     <Drawer title={t.settings.title} testId="settings-panel" onClose={onClose}>
-      {settings && <ModeSection mode={settings.mode} cloudConfigured={settings.cloud !== undefined} onSetMode={actions.setMode} />}
+      {settings && (
+        <ModeSection mode={settings.mode} cloudConfigured={settings.cloud !== undefined} onSetMode={actions.setMode} />
+      )}
       {cloudMode ? [...cloud, ...localModels] : [...localModels, ...cloud]}
       {settings && <PreferencesSection preferences={settings.preferences} onChange={actions.setPreferences} />}
     </Drawer>

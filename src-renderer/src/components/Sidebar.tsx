@@ -45,7 +45,13 @@ export function Sidebar({ collapsed, list, actions, activeConversationId, onOpen
   }
 
   return (
-    <aside id={SIDEBAR_ID} className="sidebar" data-testid="sidebar" aria-label={t.history.sidebarLabel} hidden={collapsed}>
+    <aside
+      id={SIDEBAR_ID}
+      className="sidebar"
+      data-testid="sidebar"
+      aria-label={t.history.sidebarLabel}
+      hidden={collapsed}
+    >
       <div className="sidebar-search" role="search">
         <SearchIcon />
         <input
@@ -119,7 +125,11 @@ function SidebarFooter({ actions }: { actions: HistoryActions }) {
           {t.history.markdown}
         </button>
       </div>
-      <label className="button small ghost import-button" title={t.history.importLabel} aria-disabled={importing || undefined}>
+      <label
+        className="button small ghost import-button"
+        title={t.history.importLabel}
+        aria-disabled={importing || undefined}
+      >
         {t.history.import}
         <input
           type="file"

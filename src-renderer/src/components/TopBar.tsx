@@ -72,7 +72,12 @@ export function TopBar(props: TopBarProps) {
         <button type="button" className="button ghost" data-testid="settings-button" onClick={props.onOpenSettings}>
           {t.topBar.settings}
         </button>
-        <button type="button" className="button ghost" data-testid="diagnostics-button" onClick={props.onOpenDiagnostics}>
+        <button
+          type="button"
+          className="button ghost"
+          data-testid="diagnostics-button"
+          onClick={props.onOpenDiagnostics}
+        >
           {t.topBar.diagnostics}
         </button>
       </nav>

@@ -90,7 +90,11 @@ export function useConversation(client: StreamDeskClient, streams: StreamStore, 
       const modelIds = models.map((model) => model.id)
       setExchangesTo((list) => [...list, { id, prompt, models }])
       setSending(true)
-      const result = await client.call('chat:send', { prompt, modelIds, ...(conversationId !== undefined && { conversationId }) })
+      const result = await client.call('chat:send', {
+        prompt,
+        modelIds,
+        ...(conversationId !== undefined && { conversationId }),
+      })
       if (sentIn !== generation.current) {
         // The user moved on meanwhile; the answers go on in the background (and into history).
         if (result) follow(result.streamId, result.conversationId, modelIds)

@@ -24,7 +24,11 @@ export interface ExchangeWindow {
  * screen (and a margin around it), not the whole history, and the scroll height stays true. `pinned` (a search
  * hit being shown) always renders.
  */
-export function useExchangeWindow(scrollRef: RefObject<HTMLElement | null>, count: number, pinned?: number): ExchangeWindow {
+export function useExchangeWindow(
+  scrollRef: RefObject<HTMLElement | null>,
+  count: number,
+  pinned?: number,
+): ExchangeWindow {
   const [near, setNear] = useState<ReadonlySet<number>>(() => new Set())
   const heights = useRef(new Map<number, number>())
   const indexOf = useRef(new Map<Element, number>())

@@ -17,7 +17,11 @@ export interface HistoryActions {
 }
 
 /** What the sidebar can do to history. Each change makes main send `history:changed`, which reloads the list. */
-export function useHistoryActions(client: StreamDeskClient, toasts: ToastStore, onDeleted: (id: string) => void): HistoryActions {
+export function useHistoryActions(
+  client: StreamDeskClient,
+  toasts: ToastStore,
+  onDeleted: (id: string) => void,
+): HistoryActions {
   return useMemo(() => {
     // These return nothing, so `call`'s undefined could not tell success from failure.
     const succeeded = (attempt: Attempt<unknown>) => {
@@ -37,7 +41,10 @@ export function useHistoryActions(client: StreamDeskClient, toasts: ToastStore, 
         return done
       },
       async exportHistory(format, conversationId) {
-        const attempt = await client.attempt('history:export', { format, ...(conversationId !== undefined && { conversationId }) })
+        const attempt = await client.attempt('history:export', {
+          format,
+          ...(conversationId !== undefined && { conversationId }),
+        })
         if (!attempt.ok) return toasts.show(currentStrings().history.exportFailed(attempt.message), 'error')
         saveFile(attempt.result)
       },

@@ -26,7 +26,9 @@ export function useModelFiles(client: StreamDeskClient): ModelFilesActions {
       active = false
       setView(next)
     })
-    const offProgress = client.on('model-files:download', (state) => setView((current) => current && withDownload(current, state)))
+    const offProgress = client.on('model-files:download', (state) =>
+      setView((current) => current && withDownload(current, state)),
+    )
     void client.call('model-files:list').then((loaded) => {
       if (active && loaded) setView(loaded)
     })
@@ -53,13 +55,22 @@ export function useModelFiles(client: StreamDeskClient): ModelFilesActions {
     remove: useCallback((fileName: string) => adopt(client.call('model-files:delete', fileName)), [adopt, client]),
     // A download's answer may arrive after its own progress events (even after it finished, for a small file), so
     // these two take their state from the events alone, never from the (possibly older) answer.
-    download: useCallback(async (catalogId: string, select = false) => {
-      await client.call('model-files:download', catalogId, { select })
-    }, [client]),
-    cancel: useCallback(async (catalogId: string) => {
-      await client.call('model-files:cancel-download', catalogId)
-    }, [client]),
-    discard: useCallback((catalogId: string) => adopt(client.call('model-files:discard-download', catalogId)), [adopt, client]),
+    download: useCallback(
+      async (catalogId: string, select = false) => {
+        await client.call('model-files:download', catalogId, { select })
+      },
+      [client],
+    ),
+    cancel: useCallback(
+      async (catalogId: string) => {
+        await client.call('model-files:cancel-download', catalogId)
+      },
+      [client],
+    ),
+    discard: useCallback(
+      (catalogId: string) => adopt(client.call('model-files:discard-download', catalogId)),
+      [adopt, client],
+    ),
   }
 }
 

@@ -48,7 +48,10 @@ export function useSettings(client: StreamDeskClient): SettingsActions {
    * refusal puts the previous state back.
    */
   const optimistic = useCallback(
-    async <T>(change: (current: PublicSettings) => PublicSettings, request: () => Promise<{ next?: PublicSettings; result: T }>) => {
+    async <T>(
+      change: (current: PublicSettings) => PublicSettings,
+      request: () => Promise<{ next?: PublicSettings; result: T }>,
+    ) => {
       let previous: PublicSettings | undefined
       setSettings((current) => {
         previous = current
@@ -106,17 +109,28 @@ export function useSettings(client: StreamDeskClient): SettingsActions {
   return {
     settings,
     saveModel: useCallback((input: ModelInput) => adopt(client.call('settings:save-model', input)), [adopt, client]),
-    removeModel: useCallback((modelId: string) => adopt(client.call('settings:remove-model', modelId)), [adopt, client]),
+    removeModel: useCallback(
+      (modelId: string) => adopt(client.call('settings:remove-model', modelId)),
+      [adopt, client],
+    ),
     selectModels,
     setMode,
-    setCloudConfig: useCallback((json: string) => settleAttempt(client.attempt('settings:set-cloud-config', json)), [client, settleAttempt]),
-    setProxy: useCallback((url: string | null) => settleAttempt(client.attempt('settings:set-proxy', url)), [client, settleAttempt]),
+    setCloudConfig: useCallback(
+      (json: string) => settleAttempt(client.attempt('settings:set-cloud-config', json)),
+      [client, settleAttempt],
+    ),
+    setProxy: useCallback(
+      (url: string | null) => settleAttempt(client.attempt('settings:set-proxy', url)),
+      [client, settleAttempt],
+    ),
     setPreferences,
   }
 }
 
 /** A call whose answer is both the new settings and what the action resolves to. */
-async function settledBy(call: Promise<PublicSettings | undefined>): Promise<{ next?: PublicSettings; result: PublicSettings | undefined }> {
+async function settledBy(
+  call: Promise<PublicSettings | undefined>,
+): Promise<{ next?: PublicSettings; result: PublicSettings | undefined }> {
   const next = await call
   return { next, result: next }
 }

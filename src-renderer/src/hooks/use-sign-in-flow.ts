@@ -76,9 +76,13 @@ export function useSignInFlow(client: StreamDeskClient, onSignedIn: () => void):
             result.confirmed ? go('sign-in', { kind: 'created' }) : go('confirm', sentTo(result.sentTo, address)),
           )
         case 'confirm':
-          return run(client.attempt('auth:confirm-sign-up', address, code.trim()), () => go('sign-in', { kind: 'confirmed' }))
+          return run(client.attempt('auth:confirm-sign-up', address, code.trim()), () =>
+            go('sign-in', { kind: 'confirmed' }),
+          )
         case 'forgot':
-          return run(client.attempt('auth:forgot-password', address), (result) => go('reset', sentTo(result.sentTo, address)))
+          return run(client.attempt('auth:forgot-password', address), (result) =>
+            go('reset', sentTo(result.sentTo, address)),
+          )
         case 'reset':
           return run(client.attempt('auth:reset-password', address, code.trim(), newPassword), () =>
             go('sign-in', { kind: 'password-changed' }),
@@ -90,7 +94,8 @@ export function useSignInFlow(client: StreamDeskClient, onSignedIn: () => void):
 
   const resendCode = useCallback(async () => {
     const address = email.trim()
-    const call = step === 'reset' ? client.attempt('auth:forgot-password', address) : client.attempt('auth:resend-code', address)
+    const call =
+      step === 'reset' ? client.attempt('auth:forgot-password', address) : client.attempt('auth:resend-code', address)
     await run(call, (result) => setNote(sentTo(result.sentTo, address)))
   }, [client, email, run, step])
 

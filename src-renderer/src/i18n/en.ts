@@ -124,7 +124,8 @@ export const en = {
   },
   cloud: {
     title: 'Cloud backend',
-    intro: 'Paste the “streamdesk_cloud_config” output of your deployed stack, or choose its file, streamdesk-cloud-config.json.',
+    intro:
+      'Paste the “streamdesk_cloud_config” output of your deployed stack, or choose its file, streamdesk-cloud-config.json.',
     configLabel: 'Cloud backend settings (JSON)',
     load: 'Load',
     chooseFile: 'Choose file…',
@@ -220,7 +221,8 @@ export const en = {
     markdown: 'Markdown',
     import: 'Import…',
     importLabel: 'Import conversations from a StreamDesk JSON export',
-    imported: (count: number) => (count === 1 ? 'Imported 1 conversation.' : `Imported ${count.toLocaleString()} conversations.`),
+    imported: (count: number) =>
+      count === 1 ? 'Imported 1 conversation.' : `Imported ${count.toLocaleString()} conversations.`,
     importFailed: (message: string) => `Nothing was imported. ${message}`,
     unreadableFile: 'The file could not be read.',
     exportFailed: (message: string) => `The export failed: ${message}`,

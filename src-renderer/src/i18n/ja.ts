@@ -46,7 +46,10 @@ export const ja = {
   errorTitle: '回答を最後まで受け取れませんでした。',
   usage: (input: number | undefined, output: number | undefined) =>
     'トークン: ' +
-    [input !== undefined && `入力 ${input.toLocaleString('ja')}`, output !== undefined && `出力 ${output.toLocaleString('ja')}`]
+    [
+      input !== undefined && `入力 ${input.toLocaleString('ja')}`,
+      output !== undefined && `出力 ${output.toLocaleString('ja')}`,
+    ]
       .filter(Boolean)
       .join(' · '),
   emptyAnswer: 'テキストはありません。',
@@ -110,19 +113,22 @@ export const ja = {
     reachable: '接続できます',
     unreachable: '接続できません',
     noModels: 'モデルがまだありません。下で追加してください。ローカルの Ollama サーバーならそのまま使えます。',
-    localModelsNote: 'ローカルモードで使うモデルです。クラウドモードでは、クラウドのバックエンドが提供するモデルを使います。',
+    localModelsNote:
+      'ローカルモードで使うモデルです。クラウドモードでは、クラウドのバックエンドが提供するモデルを使います。',
   },
   modeSettings: {
     title: 'モード',
     local: 'ローカル',
-    localDetail: 'このパソコン上、または自分で用意したサーバーのモデルを使います。アカウント不要で、クラウドには何も送りません。',
+    localDetail:
+      'このパソコン上、または自分で用意したサーバーのモデルを使います。アカウント不要で、クラウドには何も送りません。',
     cloud: 'クラウド',
     cloudDetail: 'AWS 上に用意した自分専用の StreamDesk バックエンドを使います。アカウントでサインインします。',
     needsBackend: 'クラウドモードを使うには、先に下でクラウドのバックエンド設定を読み込んでください。',
   },
   cloud: {
     title: 'クラウドのバックエンド',
-    intro: 'デプロイしたスタックの出力「streamdesk_cloud_config」を貼り付けるか、そのファイル streamdesk-cloud-config.json を選んでください。',
+    intro:
+      'デプロイしたスタックの出力「streamdesk_cloud_config」を貼り付けるか、そのファイル streamdesk-cloud-config.json を選んでください。',
     configLabel: 'クラウドのバックエンド設定（JSON）',
     load: '読み込む',
     chooseFile: 'ファイルを選択…',
@@ -133,7 +139,8 @@ export const ja = {
     models: 'モデル',
     unreadableFile: 'ファイルを読み込めませんでした。',
     proxyTitle: 'プロキシ',
-    proxyIntro: 'HTTP(S) プロキシ経由でインターネットに接続するネットワークの場合のみ設定してください。クラウドモードでのみ使います。',
+    proxyIntro:
+      'HTTP(S) プロキシ経由でインターネットに接続するネットワークの場合のみ設定してください。クラウドモードでのみ使います。',
     proxyLabel: 'プロキシの URL',
     proxyPlaceholder: 'http://user:password@proxy.example.com:8080',
     proxySave: 'プロキシを保存',
@@ -310,7 +317,8 @@ export const ja = {
   },
   firstRun: {
     title: 'サーバーがなくても、StreamDesk の中でモデルを動かせます。',
-    body: (label: string, size: string) => `${label}（${size}）を一度ダウンロードすれば、その後はオフラインでチャットできます。`,
+    body: (label: string, size: string) =>
+      `${label}（${size}）を一度ダウンロードすれば、その後はオフラインでチャットできます。`,
     download: (label: string) => `${label} をダウンロード`,
     ready: (label: string) => `${label} をインストールして選択しました。`,
   },

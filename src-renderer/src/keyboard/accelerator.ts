@@ -55,9 +55,30 @@ const EVENT_KEYS: Record<string, string> = {
 
 /** Canonical spelling of the named keys, looked up case-insensitively. */
 const NAMED_KEYS = new Map(
-  ['Enter', 'Return', 'Escape', 'Esc', 'Space', 'Plus', 'Tab', 'Backspace', 'Delete', 'Insert', 'Home', 'End',
-    'PageUp', 'PageDown', 'Up', 'Down', 'Left', 'Right', 'PrintScreen', 'Capslock', 'Numlock', 'Scrolllock']
-    .map((name) => [name.toLowerCase(), name]),
+  [
+    'Enter',
+    'Return',
+    'Escape',
+    'Esc',
+    'Space',
+    'Plus',
+    'Tab',
+    'Backspace',
+    'Delete',
+    'Insert',
+    'Home',
+    'End',
+    'PageUp',
+    'PageDown',
+    'Up',
+    'Down',
+    'Left',
+    'Right',
+    'PrintScreen',
+    'Capslock',
+    'Numlock',
+    'Scrolllock',
+  ].map((name) => [name.toLowerCase(), name]),
 )
 
 /** `CommandOrControl` resolves per platform, so a chord is the platform's concrete keys. */
@@ -101,8 +122,26 @@ const OTHER_MODIFIERS = [
   ['meta', 'Super'],
 ] as const
 
-const MAC_KEY_NAMES: Record<string, string> = { Enter: 'Return', Return: 'Return', Escape: 'Esc', Esc: 'Esc', Plus: '+', Up: '↑', Down: '↓', Left: '←', Right: '→' }
-const OTHER_KEY_NAMES: Record<string, string> = { Return: 'Enter', Escape: 'Esc', Plus: '+', Up: '↑', Down: '↓', Left: '←', Right: '→' }
+const MAC_KEY_NAMES: Record<string, string> = {
+  Enter: 'Return',
+  Return: 'Return',
+  Escape: 'Esc',
+  Esc: 'Esc',
+  Plus: '+',
+  Up: '↑',
+  Down: '↓',
+  Left: '←',
+  Right: '→',
+}
+const OTHER_KEY_NAMES: Record<string, string> = {
+  Return: 'Enter',
+  Escape: 'Esc',
+  Plus: '+',
+  Up: '↑',
+  Down: '↓',
+  Left: '←',
+  Right: '→',
+}
 
 /**
  * How a shortcut is written for the user: `⇧⌘Space` on macOS, `Ctrl+Shift+Space` elsewhere. An accelerator

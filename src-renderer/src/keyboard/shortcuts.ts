@@ -27,7 +27,9 @@ export function sendsPrompt(press: KeyPress & { isComposing?: boolean }, sendKey
 
 /** What to show for "send" and "new line" under a send-key preference, as accelerators. */
 export function sendKeyAccelerators(sendKey: SendKey): { send: string; newLine: string } {
-  return sendKey === 'enter' ? { send: SHORTCUTS.enter, newLine: SHORTCUTS.newLine } : { send: SHORTCUTS.send, newLine: SHORTCUTS.enter }
+  return sendKey === 'enter'
+    ? { send: SHORTCUTS.enter, newLine: SHORTCUTS.newLine }
+    : { send: SHORTCUTS.send, newLine: SHORTCUTS.enter }
 }
 
 /** A shortcut as this platform writes it, for hints: `⌘N` on macOS, `Ctrl+N` elsewhere. */

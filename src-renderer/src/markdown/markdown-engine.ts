@@ -90,7 +90,7 @@ export function createMarkdownEngine(labels: CodeBlockLabels = defaultCodeBlockL
     const align = /text-align:(left|right|center)/.exec(String(token.attrGet('style') ?? ''))?.[1]
     if (align) {
       token.attrs = token.attrs?.filter(([name]) => name !== 'style') ?? null
-      token.attrJoin("class", `md-align-${align}`)
+      token.attrJoin('class', `md-align-${align}`)
     }
     return self.renderToken(tokens, idx, options)
   }
@@ -134,7 +134,12 @@ export function createMarkdownEngine(labels: CodeBlockLabels = defaultCodeBlockL
           const [first, end] = token.map
           const bodyStart = lineStarts[first + 2] ?? source.length
           const bodyEnd = lineStarts[end] ?? source.length
-          blocks.push({ start, kind: 'table', head: source.slice(start, bodyStart), content: source.slice(bodyStart, bodyEnd) })
+          blocks.push({
+            start,
+            kind: 'table',
+            head: source.slice(start, bodyStart),
+            content: source.slice(bodyStart, bodyEnd),
+          })
         } else blocks.push({ start, kind: 'other' })
       })
       return blocks

@@ -9,7 +9,13 @@
  * table's as one `<tbody>` per piece, which renders the same as markdown-it's one).
  */
 import type { Env } from 'markdown-it'
-import { tableBodyHtml, type MarkdownEngine, type PieceableBlock, type PiecesFrame, type TopLevelBlock } from './markdown-engine'
+import {
+  tableBodyHtml,
+  type MarkdownEngine,
+  type PieceableBlock,
+  type PiecesFrame,
+  type TopLevelBlock,
+} from './markdown-engine'
 
 export type { PieceableBlock }
 

@@ -1,4 +1,13 @@
-import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type FormEvent, type KeyboardEvent } from 'react'
+import {
+  useCallback,
+  useEffect,
+  useLayoutEffect,
+  useMemo,
+  useRef,
+  useState,
+  type FormEvent,
+  type KeyboardEvent,
+} from 'react'
 import { useServices } from '../app-services'
 import { Toasts } from '../components/Toasts'
 import { useAuthState } from '../hooks/use-auth-state'
@@ -160,7 +169,9 @@ export function QuickAsk() {
           )}
         </div>
       </div>
-      <footer className="quick-ask-hints muted">{t.quickAsk.hints(shortcutLabel(SHORTCUTS.enter), shortcutLabel(SHORTCUTS.stop))}</footer>
+      <footer className="quick-ask-hints muted">
+        {t.quickAsk.hints(shortcutLabel(SHORTCUTS.enter), shortcutLabel(SHORTCUTS.stop))}
+      </footer>
       <Toasts />
     </div>
   )

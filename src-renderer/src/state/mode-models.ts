@@ -25,5 +25,9 @@ export function modeModels(settings: PublicSettings): ModeModels {
       ? (settings.cloud?.models ?? []).map(({ id, label }) => ({ id, label, detail: id }))
       : settings.models.map(({ id, label, model }) => ({ id, label, detail: model }))
   const picked = new Set(settings.selectedModelIds)
-  return { models, selectedIds: models.filter((model) => picked.has(model.id)).map((model) => model.id), editable: settings.mode === 'local' }
+  return {
+    models,
+    selectedIds: models.filter((model) => picked.has(model.id)).map((model) => model.id),
+    editable: settings.mode === 'local',
+  }
 }

@@ -114,7 +114,8 @@ export class StreamStore {
   /** Streams with an open (streaming or queued) column. */
   streamingStreamIds(): string[] {
     const ids = new Set<string>()
-    for (const column of this.columns.values()) if (column.snapshot && isOpen(column.snapshot.status)) ids.add(column.streamId)
+    for (const column of this.columns.values())
+      if (column.snapshot && isOpen(column.snapshot.status)) ids.add(column.streamId)
     return [...ids]
   }
 

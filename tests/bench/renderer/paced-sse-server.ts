@@ -62,7 +62,6 @@ export async function startPacedServer(options: PacedServerOptions): Promise<Pac
   let inFlight = 0
   let idleWaiters: Array<() => void> = []
 
-
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost')
     if (req.method === 'GET' && url.pathname.startsWith('/baseline/') && options.staticDir) {
@@ -70,17 +69,26 @@ export async function startPacedServer(options: PacedServerOptions): Promise<Pac
       if (!file.startsWith(options.staticDir + sep)) return void res.writeHead(403).end()
       const body = await readFile(file).catch(() => undefined)
       if (!body) return void res.writeHead(404).end()
-      res.writeHead(200, { 'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' })
+      res.writeHead(200, {
+        'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
+        'cache-control': 'no-store',
+      })
       return void res.end(body)
     }
     if (req.method === 'GET' && url.pathname === '/v1/models') {
       const data = [...scripts.keys()].map((id) => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'bench' }))
-      return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ object: 'list', data }))
+      return void res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ object: 'list', data }))
     }
-    if (req.method !== 'POST' || url.pathname !== '/v1/chat/completions') return void res.writeHead(404).end('404 page not found')
+    if (req.method !== 'POST' || url.pathname !== '/v1/chat/completions')
+      return void res.writeHead(404).end('404 page not found')
     const parts: Buffer[] = []
     for await (const part of req as AsyncIterable<Buffer>) parts.push(part)
-    const body = JSON.parse(Buffer.concat(parts).toString('utf8')) as { model?: string; stream_options?: { include_usage?: boolean } }
+    const body = JSON.parse(Buffer.concat(parts).toString('utf8')) as {
+      model?: string
+      stream_options?: { include_usage?: boolean }
+    }
     const model = String(body.model ?? '')
     const deltas = scripts.get(model)
     if (!deltas) {
@@ -98,8 +106,10 @@ export async function startPacedServer(options: PacedServerOptions): Promise<Pac
 
     const id = `chatcmpl-bench${Math.random().toString(36).slice(2, 10)}`
     const created = Math.floor(Date.now() / 1000)
-    const event = (fields: object) => `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, ...fields })}\n\n`
-    const choice = (delta: object, finish: string | null = null) => event({ choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] })
+    const event = (fields: object) =>
+      `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, ...fields })}\n\n`
+    const choice = (delta: object, finish: string | null = null) =>
+      event({ choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] })
 
     res.writeHead(200, SSE_HEADERS)
     res.write(choice({ role: 'assistant', content: '' }))
@@ -123,7 +133,12 @@ export async function startPacedServer(options: PacedServerOptions): Promise<Pac
           res.write(out)
           res.write(choice({}, 'stop'))
           if (body.stream_options?.include_usage) {
-            res.write(event({ choices: [], usage: { prompt_tokens: 12, completion_tokens: deltas.length, total_tokens: 12 + deltas.length } }))
+            res.write(
+              event({
+                choices: [],
+                usage: { prompt_tokens: 12, completion_tokens: deltas.length, total_tokens: 12 + deltas.length },
+              }),
+            )
           }
           res.end('data: [DONE]\n\n')
           return
@@ -131,10 +146,13 @@ export async function startPacedServer(options: PacedServerOptions): Promise<Pac
         res.write(out)
       }
       const untilNext = start + (next + 1) * intervalMs - performance.now()
-      const timer = setTimeout(() => {
-        timers.delete(timer)
-        tick()
-      }, Math.max(0, Math.min(tickMs, untilNext)))
+      const timer = setTimeout(
+        () => {
+          timers.delete(timer)
+          tick()
+        },
+        Math.max(0, Math.min(tickMs, untilNext)),
+      )
       timers.add(timer)
     }
     tick()

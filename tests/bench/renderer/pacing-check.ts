@@ -39,7 +39,8 @@ async function receive(baseUrl: string, model: string): Promise<{ count: number;
     const now = performance.now()
     for (const event of events) {
       if (!event.startsWith('data: {')) continue
-      const content = (JSON.parse(event.slice(6)) as { choices?: Array<{ delta?: { content?: string } }> }).choices?.[0]?.delta?.content
+      const content = (JSON.parse(event.slice(6)) as { choices?: Array<{ delta?: { content?: string } }> }).choices?.[0]
+        ?.delta?.content
       if (!content) continue
       count += 1
       if (Number.isNaN(first)) first = now
@@ -64,16 +65,25 @@ export async function checkPacing(streams = 4, deltas = 2_000): Promise<PacingRe
       maxOverrunMs: Math.max(...runs.map((r) => r.last - r.first - (deltas - 1) * 5)),
     }
   }
-  const fixture = await startFakeOpenAiServer(Object.fromEntries(models.map((m) => [m, { kind: 'answer' as const, deltas: script, intervalMs: 5 }])))
+  const fixture = await startFakeOpenAiServer(
+    Object.fromEntries(models.map((m) => [m, { kind: 'answer' as const, deltas: script, intervalMs: 5 }])),
+  )
   try {
-    results.push(summarize('fake-openai-server fixture (setTimeout 5 ms per delta)', await Promise.all(models.map((m) => receive(fixture.baseUrl, m)))))
+    results.push(
+      summarize(
+        'fake-openai-server fixture (setTimeout 5 ms per delta)',
+        await Promise.all(models.map((m) => receive(fixture.baseUrl, m))),
+      ),
+    )
   } finally {
     await fixture.close()
   }
   const paced = await startPacedServer({ deltasPerSecond: 200 })
   try {
     paced.setScripts(Object.fromEntries(models.map((m) => [m, script])))
-    results.push(summarize('paced server (elapsed-time pacing)', await Promise.all(models.map((m) => receive(paced.baseUrl, m)))))
+    results.push(
+      summarize('paced server (elapsed-time pacing)', await Promise.all(models.map((m) => receive(paced.baseUrl, m)))),
+    )
   } finally {
     await paced.close()
   }

@@ -42,7 +42,8 @@
 
   function watch(spec) {
     watched = spec
-    for (const column of spec.columns) bench.columns[column.id] = { firstAt: undefined, finalAt: undefined, statusAt: undefined }
+    for (const column of spec.columns)
+      bench.columns[column.id] = { firstAt: undefined, finalAt: undefined, statusAt: undefined }
   }
 
   // Lookups are cached (a per-frame querySelector over a large DOM would be a cost of its own) and done again only
@@ -77,7 +78,10 @@
       const now = performance.now()
       if (now - lastSample < 1000 || bench.allFinalAt !== undefined) return
       lastSample = now
-      bench.scroll.push({ at: Date.now(), distance: scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight })
+      bench.scroll.push({
+        at: Date.now(),
+        distance: scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight,
+      })
     })
     observer.observe(content)
     observed = { content, observer }
@@ -90,7 +94,10 @@
   function tailText(node, minLength) {
     let text = ''
     for (let child = node.lastChild; child && text.length < minLength; child = child.previousSibling) {
-      text = (child.firstChild && child.firstChild !== child.lastChild ? tailText(child, minLength - text.length) : child.textContent) + text
+      text =
+        (child.firstChild && child.firstChild !== child.lastChild
+          ? tailText(child, minLength - text.length)
+          : child.textContent) + text
     }
     return text
   }
@@ -109,7 +116,8 @@
       allFinal = false
       const element = find(column.selector)
       if (!element) continue
-      if (state.firstAt === undefined && element.firstChild && element.textContent.length > 0) state.firstAt = Date.now()
+      if (state.firstAt === undefined && element.firstChild && element.textContent.length > 0)
+        state.firstAt = Date.now()
       // The last words are at the end of the column's text; every 60 frames, and once the column says it is done,
       // the whole text is checked too.
       let text = tailText(element, column.lastWords.length * 2 + 64)

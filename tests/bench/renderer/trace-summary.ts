@@ -31,7 +31,13 @@ export interface TraceSummary {
   rows: TraceRow[]
 }
 
-export const TRACE_CATEGORIES = ['toplevel', 'devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8', 'blink.user_timing']
+export const TRACE_CATEGORIES = [
+  'toplevel',
+  'devtools.timeline',
+  'disabled-by-default-devtools.timeline',
+  'v8',
+  'blink.user_timing',
+]
 
 export function summarizeTrace(json: Buffer | string, top = 15): TraceSummary {
   const parsed = JSON.parse(json.toString()) as { traceEvents?: TraceEvent[] } | TraceEvent[]

@@ -45,7 +45,8 @@ export function generateAnswer(seed: number, deltaCount: number): Answer {
   const emit = (segment: string) => deltas.push(...splitIntoDeltas(segment, DELTA_CHARS))
 
   const word = () => pick(WORDS)
-  const identifier = () => `${pick(['get', 'set', 'read', 'make', 'send', 'load', 'parse', 'next'])}${pick(['Value', 'Chunk', 'Frame', 'Item', 'State', 'Index', 'Line', 'Rate'])}`
+  const identifier = () =>
+    `${pick(['get', 'set', 'read', 'make', 'send', 'load', 'parse', 'next'])}${pick(['Value', 'Chunk', 'Frame', 'Item', 'State', 'Index', 'Line', 'Rate'])}`
   const inlineWord = () => {
     const r = random()
     if (r < 0.03) return `**${word()} ${word()}**`
@@ -83,22 +84,72 @@ export function generateAnswer(seed: number, deltaCount: number): Answer {
       let line: string
       switch (language) {
         case 'ts':
-          line = r < 0.15 && depth < 3 ? (depth++, `function ${id}(x: number) {`) : r < 0.3 && depth > 0 ? (depth--, '}') : pick([`const ${id.toLowerCase()} = x + ${int(1, 9)}`, `if (x > ${int(1, 99)}) return ${id}(x)`, `// ${word()} ${word()}`, `await ${id}("${word()}")`])
+          line =
+            r < 0.15 && depth < 3
+              ? (depth++, `function ${id}(x: number) {`)
+              : r < 0.3 && depth > 0
+                ? (depth--, '}')
+                : pick([
+                    `const ${id.toLowerCase()} = x + ${int(1, 9)}`,
+                    `if (x > ${int(1, 99)}) return ${id}(x)`,
+                    `// ${word()} ${word()}`,
+                    `await ${id}("${word()}")`,
+                  ])
           break
         case 'python':
-          line = r < 0.15 && depth < 3 ? (depth++, `def ${id.toLowerCase()}(x):`) : r < 0.25 && depth > 0 ? (depth--, `return x`) : pick([`${id.toLowerCase()} = x + ${int(1, 9)}`, `if x > ${int(1, 99)}: x -= 1`, `# ${word()} ${word()}`, `print("${word()}", x)`])
+          line =
+            r < 0.15 && depth < 3
+              ? (depth++, `def ${id.toLowerCase()}(x):`)
+              : r < 0.25 && depth > 0
+                ? (depth--, `return x`)
+                : pick([
+                    `${id.toLowerCase()} = x + ${int(1, 9)}`,
+                    `if x > ${int(1, 99)}: x -= 1`,
+                    `# ${word()} ${word()}`,
+                    `print("${word()}", x)`,
+                  ])
           break
         case 'rust':
-          line = r < 0.15 && depth < 3 ? (depth++, `fn ${id.toLowerCase()}(x: u32) -> u32 {`) : r < 0.3 && depth > 0 ? (depth--, '}') : pick([`let v = x + ${int(1, 9)};`, `if x > ${int(1, 99)} { return x; }`, `// ${word()} ${word()}`, `println!("{}", x);`])
+          line =
+            r < 0.15 && depth < 3
+              ? (depth++, `fn ${id.toLowerCase()}(x: u32) -> u32 {`)
+              : r < 0.3 && depth > 0
+                ? (depth--, '}')
+                : pick([
+                    `let v = x + ${int(1, 9)};`,
+                    `if x > ${int(1, 99)} { return x; }`,
+                    `// ${word()} ${word()}`,
+                    `println!("{}", x);`,
+                  ])
           break
         case 'go':
-          line = r < 0.15 && depth < 3 ? (depth++, `func ${id}(x int) int {`) : r < 0.3 && depth > 0 ? (depth--, '}') : pick([`v := x + ${int(1, 9)}`, `if x > ${int(1, 99)} { return x }`, `// ${word()} ${word()}`, `fmt.Println(x)`])
+          line =
+            r < 0.15 && depth < 3
+              ? (depth++, `func ${id}(x int) int {`)
+              : r < 0.3 && depth > 0
+                ? (depth--, '}')
+                : pick([
+                    `v := x + ${int(1, 9)}`,
+                    `if x > ${int(1, 99)} { return x }`,
+                    `// ${word()} ${word()}`,
+                    `fmt.Println(x)`,
+                  ])
           break
         case 'bash':
-          line = pick([`echo "${word()} ${word()}"`, `${word()}=$(( x + ${int(1, 9)} ))`, `# ${word()} ${word()}`, `if [ "$x" -gt ${int(1, 99)} ]; then exit 1; fi`])
+          line = pick([
+            `echo "${word()} ${word()}"`,
+            `${word()}=$(( x + ${int(1, 9)} ))`,
+            `# ${word()} ${word()}`,
+            `if [ "$x" -gt ${int(1, 99)} ]; then exit 1; fi`,
+          ])
           break
         case 'json':
-          line = i === 0 ? '{' : i === 39 ? '}' : `  "${word()}${i}": ${pick([`${int(0, 999)}`, `"${word()}"`, 'true', 'null'])}${i === 38 ? '' : ','}`
+          line =
+            i === 0
+              ? '{'
+              : i === 39
+                ? '}'
+                : `  "${word()}${i}": ${pick([`${int(0, 999)}`, `"${word()}"`, 'true', 'null'])}${i === 38 ? '' : ','}`
           break
       }
       lines.push(language === 'json' ? line : `${indent}${line}`.trimEnd() || indent + '//')

@@ -12,7 +12,10 @@ import { readGgufFileInfo } from 'node-llama-cpp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ModelError, type ChatMessage, type ModelEvent } from '../../../src-main/backend/model-provider'
 import { LlamaCppHost } from '../../../src-main/backend/providers/llama-cpp/llama-cpp-host'
-import { createLlamaCppProvider, type LlamaCppProviderOptions } from '../../../src-main/backend/providers/llama-cpp/llama-cpp-provider'
+import {
+  createLlamaCppProvider,
+  type LlamaCppProviderOptions,
+} from '../../../src-main/backend/providers/llama-cpp/llama-cpp-provider'
 import { CHATML_TEMPLATE, TINY_MODEL, tinyGgufPath } from '../../fixtures/tiny-gguf'
 
 let modelPath: string
@@ -56,7 +59,9 @@ describe('the tiny GGUF fixture', () => {
     })
     expect(info.metadata.tokenizer.ggml.model).toBe('llama')
     expect(info.metadata.tokenizer.chat_template).toBe(CHATML_TEMPLATE)
-    expect(info.tensorInfo!.map((t) => t.name)).toEqual(expect.arrayContaining(['token_embd.weight', 'blk.1.ffn_down.weight', 'output.weight']))
+    expect(info.tensorInfo!.map((t) => t.name)).toEqual(
+      expect.arrayContaining(['token_embd.weight', 'blk.1.ffn_down.weight', 'output.weight']),
+    )
     const before = await stat(modelPath)
     expect(await tinyGgufPath()).toBe(modelPath)
     expect((await stat(modelPath)).mtimeMs).toBe(before.mtimeMs)
@@ -65,14 +70,18 @@ describe('the tiny GGUF fixture', () => {
 
 describe('the llama.cpp provider', () => {
   it('streams generated tokens from the worker thread, the same tokens for the same prompt, with usage', async () => {
-    const first = await collect(provider().stream({ messages: ask('hello world'), signal: new AbortController().signal }))
+    const first = await collect(
+      provider().stream({ messages: ask('hello world'), signal: new AbortController().signal }),
+    )
     expect(host.running).toBe(true)
     // The worker batches a fast model's tokens (one message per 10 ms at most), so count the text, not the deltas.
     expect(first.deltas.length).toBeGreaterThan(0)
     expect(first.deltas.join('').trim().length).toBeGreaterThan(40)
     expect(first.usage).toMatchObject({ type: 'usage', outputTokens: 40 })
     expect((first.usage as { inputTokens: number }).inputTokens).toBeGreaterThan(3)
-    const second = await collect(provider().stream({ messages: ask('hello world'), signal: new AbortController().signal }))
+    const second = await collect(
+      provider().stream({ messages: ask('hello world'), signal: new AbortController().signal }),
+    )
     expect(second.deltas.join('')).toBe(first.deltas.join(''))
     // The chat template was the file's own: ChatML, recognised from tokenizer.chat_template.
     expect(logs).toContain('info loaded an embedded model (chat template: ChatML)')
@@ -126,9 +135,17 @@ describe('the llama.cpp provider', () => {
       { role: 'user', content: `the river and the stone ${i}` },
       { role: 'assistant', content: 'a quiet light over the cloud' },
     ]).flat()
-    const messages: ChatMessage[] = [{ role: 'system', content: 'be brief' }, ...history, { role: 'user', content: 'and now?' }]
-    const result = await collect(provider({ maxContextSize: 128, maxTokens: 16 }).stream({ messages, signal: new AbortController().signal }))
-    expect(result.deltas[0]).toMatch(/^_\d+ earlier messages were left out to fit this model's context of 128 tokens\._\n\n$/)
+    const messages: ChatMessage[] = [
+      { role: 'system', content: 'be brief' },
+      ...history,
+      { role: 'user', content: 'and now?' },
+    ]
+    const result = await collect(
+      provider({ maxContextSize: 128, maxTokens: 16 }).stream({ messages, signal: new AbortController().signal }),
+    )
+    expect(result.deltas[0]).toMatch(
+      /^_\d+ earlier messages were left out to fit this model's context of 128 tokens\._\n\n$/,
+    )
     expect(result.deltas.length).toBeGreaterThan(1)
     const usage = result.usage as { inputTokens: number; outputTokens: number }
     expect(usage.inputTokens).toBeLessThanOrEqual(128 - 16)
@@ -136,21 +153,32 @@ describe('the llama.cpp provider', () => {
   })
 
   it('refuses a single prompt longer than the context with a clear error', async () => {
-    const run = collect(provider({ maxContextSize: 64 }).stream({ messages: ask('the river '.repeat(200)), signal: new AbortController().signal }))
+    const run = collect(
+      provider({ maxContextSize: 64 }).stream({
+        messages: ask('the river '.repeat(200)),
+        signal: new AbortController().signal,
+      }),
+    )
     await expect(run).rejects.toThrow(/more than the \d+ this model's context leaves/)
   })
 
   it('reports a missing file and an invalid file, and keeps working afterwards', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'streamdesk-gguf-'))
     const missing = createLlamaCppProvider({ host, modelPath: join(dir, 'nowhere.gguf') })
-    const error = await collect(missing.stream({ messages: ask('hi'), signal: new AbortController().signal })).catch((e: unknown) => e)
+    const error = await collect(missing.stream({ messages: ask('hi'), signal: new AbortController().signal })).catch(
+      (e: unknown) => e,
+    )
     expect(error).toBeInstanceOf(ModelError)
     expect(error).toMatchObject({ code: 'model-not-found' })
     const junkPath = join(dir, 'junk.gguf')
     await writeFile(junkPath, Buffer.from('GGUF this is not a model'))
     const junk = createLlamaCppProvider({ host, modelPath: junkPath })
-    await expect(collect(junk.stream({ messages: ask('hi'), signal: new AbortController().signal }))).rejects.toMatchObject({ code: 'bad-response' })
-    const after = await collect(provider({ maxTokens: 5 }).stream({ messages: ask('hi'), signal: new AbortController().signal }))
+    await expect(
+      collect(junk.stream({ messages: ask('hi'), signal: new AbortController().signal })),
+    ).rejects.toMatchObject({ code: 'bad-response' })
+    const after = await collect(
+      provider({ maxTokens: 5 }).stream({ messages: ask('hi'), signal: new AbortController().signal }),
+    )
     expect(after.deltas.length).toBeGreaterThan(0)
   })
 })
@@ -162,7 +190,9 @@ describe('the main thread', () => {
     try {
       delay.enable()
       const long = createLlamaCppProvider({ host: freshHost, modelPath, temperature: 0, threads: 1, maxTokens: 1500 })
-      const result = await collect(long.stream({ messages: ask('a long answer'), signal: new AbortController().signal }))
+      const result = await collect(
+        long.stream({ messages: ask('a long answer'), signal: new AbortController().signal }),
+      )
       delay.disable()
       expect(result.usage).toMatchObject({ outputTokens: 1500 })
       // Typically under 10 ms; a loaded 2-core machine can deschedule this thread now and then, hence the margin.
@@ -210,7 +240,12 @@ describe('the worker protocol, with stand-in workers', () => {
     const seen: string[] = []
     const standInHost = new LlamaCppHost({ workerPath, onLog: (level, message) => seen.push(`${level} ${message}`) })
     try {
-      const result = await collect(createLlamaCppProvider({ host: standInHost, modelPath }).stream({ messages: ask('hi'), signal: new AbortController().signal }))
+      const result = await collect(
+        createLlamaCppProvider({ host: standInHost, modelPath }).stream({
+          messages: ask('hi'),
+          signal: new AbortController().signal,
+        }),
+      )
       expect(result.deltas).toEqual(['real'])
       expect(seen.some((line) => line.startsWith('error dropped an invalid message'))).toBe(true)
     } finally {
@@ -222,8 +257,17 @@ describe('the worker protocol, with stand-in workers', () => {
     const workerPath = await standIn(`parentPort.on('message', (m) => { if (m.type === 'generate') process.exit(3) })`)
     const dyingHost = new LlamaCppHost({ workerPath })
     try {
-      const answer = () => collect(createLlamaCppProvider({ host: dyingHost, modelPath }).stream({ messages: ask('hi'), signal: new AbortController().signal }))
-      await expect(answer()).rejects.toMatchObject({ code: 'internal', message: expect.stringMatching(/stopped unexpectedly.*code 3/) })
+      const answer = () =>
+        collect(
+          createLlamaCppProvider({ host: dyingHost, modelPath }).stream({
+            messages: ask('hi'),
+            signal: new AbortController().signal,
+          }),
+        )
+      await expect(answer()).rejects.toMatchObject({
+        code: 'internal',
+        message: expect.stringMatching(/stopped unexpectedly.*code 3/),
+      })
       expect(dyingHost.running).toBe(false)
       await expect(answer()).rejects.toMatchObject({ code: 'internal' })
     } finally {

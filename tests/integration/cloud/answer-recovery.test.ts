@@ -32,7 +32,10 @@ const cleanups: Array<() => Promise<unknown>> = []
 beforeAll(async () => {
   certificates = await createTestCertificates()
   // Persistence on, as IoT Core keeps a persistent session's QoS 1 messages while its client is away.
-  mosquitto = await startMosquitto({ tlsWebsockets: certificates, persistenceDir: await mkdtemp(join(tmpdir(), 'streamdesk-recovery-')) })
+  mosquitto = await startMosquitto({
+    tlsWebsockets: certificates,
+    persistenceDir: await mkdtemp(join(tmpdir(), 'streamdesk-recovery-')),
+  })
 })
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
@@ -67,13 +70,25 @@ function lossyPublisher(drop: (message: ChunkMessage) => boolean) {
 async function startCloud(decoratePublisher?: (publisher: Publisher) => Publisher) {
   const clock = new ManualClock()
   clock.advance(Date.now())
-  const cloud: FakeCloud = await startFakeCloud({ broker: mosquitto, models: scriptedModels(scripts), clock, ...(decoratePublisher ? { decoratePublisher } : {}) })
+  const cloud: FakeCloud = await startFakeCloud({
+    broker: mosquitto,
+    models: scriptedModels(scripts),
+    clock,
+    ...(decoratePublisher ? { decoratePublisher } : {}),
+  })
   cleanups.push(() => cloud.close())
   return { cloud, clock }
 }
 
 async function startApp(cloud: FakeCloud, clock: ManualClock, modelIds: string[], userDataDir?: string) {
-  const app = await startCloudCore({ cloud, broker: mosquitto, certificates, clock, modelIds, ...(userDataDir ? { userDataDir } : {}) })
+  const app = await startCloudCore({
+    cloud,
+    broker: mosquitto,
+    certificates,
+    clock,
+    modelIds,
+    ...(userDataDir ? { userDataDir } : {}),
+  })
   let stopped = false
   const stop = async () => {
     if (stopped) return
@@ -89,7 +104,8 @@ async function storedAnswer(app: Awaited<ReturnType<typeof startApp>>, conversat
   return detail.turns.at(-1)!.answers.find((answer) => answer.modelId === modelId)!
 }
 
-const fetchCalls = () => lambda.commandCalls(InvokeCommand).filter((call) => call.args[0].input.FunctionName === 'streamdesk-fetch-stream')
+const fetchCalls = () =>
+  lambda.commandCalls(InvokeCommand).filter((call) => call.args[0].input.FunctionName === 'streamdesk-fetch-stream')
 
 describe('cloud answers completed from the answer store', () => {
   it('fetches the stored answer of a model whose gap never closes, and completes it byte-identical in the UI and history', async () => {
@@ -109,11 +125,17 @@ describe('cloud answers completed from the answer store', () => {
       expect(answer.status).toBe('complete')
     }
     // One fetch, signed as the user, naming only the stream (the Lambda takes the user from its context).
-    expect(fetchCalls().map((call) => ({ type: call.args[0].input.InvocationType, event: JSON.parse(new TextDecoder().decode(call.args[0].input.Payload as Uint8Array)) as unknown }))).toEqual([
-      { type: 'RequestResponse', event: { streamId } },
-    ])
+    expect(
+      fetchCalls().map((call) => ({
+        type: call.args[0].input.InvocationType,
+        event: JSON.parse(new TextDecoder().decode(call.args[0].input.Payload as Uint8Array)) as unknown,
+      })),
+    ).toEqual([{ type: 'RequestResponse', event: { streamId } }])
     // What the fetch Lambda served is what the chat handler stored, under the caller's identity.
-    expect([...cloud.answerTable.items.keys()].sort()).toEqual([`${cloud.identityId}\u0000${streamId}#lossy`, `${cloud.identityId}\u0000${streamId}#steady`])
+    expect([...cloud.answerTable.items.keys()].sort()).toEqual([
+      `${cloud.identityId}\u0000${streamId}#lossy`,
+      `${cloud.identityId}\u0000${streamId}#steady`,
+    ])
     const diagnostics = (await app.core.router.invoke('diagnostics:get', [])) as Diagnostics
     expect(diagnostics.gapsReported).toBeGreaterThanOrEqual(1)
     expect(diagnostics.answersRecovered).toBe(1)
@@ -132,7 +154,10 @@ describe('cloud answers completed from the answer store', () => {
     expect(result.lossy?.status).toBe('error')
     const answer = await storedAnswer(app, conversationId, 'lossy')
     expect(answer.status).toBe('error')
-    expect(answer.error).toEqual({ code: 'incomplete', message: expect.stringMatching(/never arrived, and no copy of it was kept in the cloud.*incomplete/) })
+    expect(answer.error).toEqual({
+      code: 'incomplete',
+      message: expect.stringMatching(/never arrived, and no copy of it was kept in the cloud.*incomplete/),
+    })
     expect(expected('lossy').startsWith(answer.text)).toBe(true) // what arrived before the gap is kept
     expect(fetchCalls().length).toBeGreaterThanOrEqual(2) // retried before giving up
   }, 30_000)
@@ -143,12 +168,18 @@ describe('restart mid-answer in cloud mode', () => {
     const { cloud, clock } = await startCloud()
     const first = await startApp(cloud, clock, ['long'])
     const { streamId, conversationId } = await first.send('Talk for a while', ['long'])
-    await first.until(() => ((first.column(streamId, 'long')?.text.length ?? 0) > 40 ? true : undefined), 'the first words')
+    await first.until(
+      () => ((first.column(streamId, 'long')?.text.length ?? 0) > 40 ? true : undefined),
+      'the first words',
+    )
     await first.stop() // the app quits; the Lambda keeps publishing into the persistent session's queue
 
     const second = await startApp(cloud, clock, ['long'], first.userDataDir)
     expect(second.runtime.userId).toBe(first.runtime.userId) // the client id: the same identity id, from the token store
-    await second.until(() => (second.column(streamId, 'long')?.status === 'complete' ? true : undefined), 'the resumed answer to complete')
+    await second.until(
+      () => (second.column(streamId, 'long')?.status === 'complete' ? true : undefined),
+      'the resumed answer to complete',
+    )
     const answer = await storedAnswer(second, conversationId, 'long')
     expect(answer.status).toBe('complete')
     expect(answer.text).toBe(expected('long'))
@@ -166,13 +197,19 @@ describe('restart mid-answer in cloud mode', () => {
     const { cloud, clock } = await startCloud(loss.decorate)
     const first = await startApp(cloud, clock, ['long'])
     const { streamId, conversationId } = await first.send('Talk for a while', ['long'])
-    await first.until(() => ((first.column(streamId, 'long')?.text.length ?? 0) > 40 ? true : undefined), 'the first words')
+    await first.until(
+      () => ((first.column(streamId, 'long')?.text.length ?? 0) > 40 ? true : undefined),
+      'the first words',
+    )
     appAway = true
     await first.stop()
     await cloud.idle() // the answer finished (and was stored) while the app was away
 
     const second = await startApp(cloud, clock, ['long'], first.userDataDir)
-    await second.until(() => (second.column(streamId, 'long')?.status === 'complete' ? true : undefined), 'the resumed answer to complete')
+    await second.until(
+      () => (second.column(streamId, 'long')?.status === 'complete' ? true : undefined),
+      'the resumed answer to complete',
+    )
     const answer = await storedAnswer(second, conversationId, 'long')
     expect(answer.status).toBe('complete')
     expect(answer.text).toBe(expected('long'))

@@ -95,7 +95,9 @@ export async function startCloudCore(options: {
   const finished = (streamId: string, modelIds: string[]) =>
     until(() => {
       const results = modelIds.map((id) => column(streamId, id))
-      return results.every((r) => r && r.status !== 'streaming') ? Object.fromEntries(modelIds.map((id, i) => [id, results[i]!])) : undefined
+      return results.every((r) => r && r.status !== 'streaming')
+        ? Object.fromEntries(modelIds.map((id, i) => [id, results[i]!]))
+        : undefined
     }, `stream ${streamId} to finish`)
 
   return {

@@ -32,7 +32,8 @@ export function fakeAnswerTable(tableName: string): FakeAnswerTable {
   const { partitionKey, sortKey } = ANSWER_TABLE
   const keyOf = (item: Item) => `${item[partitionKey]?.S}\u0000${item[sortKey]?.S}`
   const checkTable = (name: string | undefined) => {
-    if (name !== tableName) throw Object.assign(new Error(`Requested resource not found: ${name}`), { name: 'ResourceNotFoundException' })
+    if (name !== tableName)
+      throw Object.assign(new Error(`Requested resource not found: ${name}`), { name: 'ResourceNotFoundException' })
   }
   let failures = 0
   dynamo.reset()
@@ -53,10 +54,13 @@ export function fakeAnswerTable(tableName: string): FakeAnswerTable {
   dynamo.on(QueryCommand).callsFake((input: QueryCommandInput) => {
     checkTable(input.TableName)
     // Only the answer store's own condition is understood; anything else is a test bug.
-    if (input.KeyConditionExpression !== '#user = :user AND begins_with(#sort, :stream)') throw new Error('unexpected query')
+    if (input.KeyConditionExpression !== '#user = :user AND begins_with(#sort, :stream)')
+      throw new Error('unexpected query')
     const user = input.ExpressionAttributeValues![':user']!.S!
     const prefix = input.ExpressionAttributeValues![':stream']!.S!
-    const found = [...items.values()].filter((item) => item[partitionKey]?.S === user && item[sortKey]?.S?.startsWith(prefix))
+    const found = [...items.values()].filter(
+      (item) => item[partitionKey]?.S === user && item[sortKey]?.S?.startsWith(prefix),
+    )
     return { Items: found.map((item) => structuredClone(item)) }
   })
   return {

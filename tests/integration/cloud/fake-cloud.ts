@@ -67,16 +67,29 @@ export async function startFakeCloud(options: {
 }): Promise<FakeCloud> {
   const { broker, models, clock } = options
   const identityId = `us-east-1:${randomUUID()}`
-  const config: CloudConfig = { ...CLOUD_CONFIG, iotEndpoint: 'localhost', fetchStreamFunctionName: 'streamdesk-fetch-stream' }
+  const config: CloudConfig = {
+    ...CLOUD_CONFIG,
+    iotEndpoint: 'localhost',
+    fetchStreamFunctionName: 'streamdesk-fetch-stream',
+  }
   const dir = await mkdtemp(join(tmpdir(), 'streamdesk-cloud-'))
   const store = new FileTokenStore(join(dir, 'cloud-session.json'), plainTextCodec)
   let issued = 0
 
   for (const mock of [cognitoIdp, cognitoIdentity, lambda]) mock.reset()
   const answerTable = fakeAnswerTable('streamdesk-answers')
-  const answerStore = new DynamoAnswerStore({ client: new DynamoDBClient({ region: config.region }), tableName: 'streamdesk-answers', clock })
+  const answerStore = new DynamoAnswerStore({
+    client: new DynamoDBClient({ region: config.region }),
+    tableName: 'streamdesk-answers',
+    clock,
+  })
   const tokens = () => ({
-    AuthenticationResult: { IdToken: fakeIdToken(clock.now() + HOUR), AccessToken: 'access', RefreshToken: 'refresh', ExpiresIn: 3600 },
+    AuthenticationResult: {
+      IdToken: fakeIdToken(clock.now() + HOUR),
+      AccessToken: 'access',
+      RefreshToken: 'refresh',
+      ExpiresIn: 3600,
+    },
   })
   cognitoIdp.on(InitiateAuthCommand).callsFake(tokens)
   cognitoIdentity.on(GetIdCommand).resolves({ IdentityId: identityId })
@@ -91,7 +104,8 @@ export async function startFakeCloud(options: {
   }))
 
   const dataPlane = new MqttSession({
-    buildConfig: () => plainBrokerConnectionConfig({ host: broker.host, port: broker.port, clientId: `fake-lambda-${randomUUID()}` }),
+    buildConfig: () =>
+      plainBrokerConnectionConfig({ host: broker.host, port: broker.port, clientId: `fake-lambda-${randomUUID()}` }),
   })
   await dataPlane.connect()
   const chatEvents: unknown[] = []
@@ -100,17 +114,23 @@ export async function startFakeCloud(options: {
   const running = new Set<Promise<unknown>>()
   const direct: Publisher = { publish: (topic, payload) => dataPlane.publish(topic, payload) }
   const publisher = options.decoratePublisher?.(direct) ?? direct
-  const fetchHandler = createFetchStreamHandler({ store: answerStore, identityPoolId: config.identityPoolId, log: () => {} })
-  lambda.on(InvokeCommand, { FunctionName: config.fetchStreamFunctionName }).callsFake(async (input: InvokeCommandInput) => {
-    const event: unknown = JSON.parse(new TextDecoder().decode(input.Payload as Uint8Array))
-    fetchEvents.push(event)
-    // Lambda fills in the caller's identity from the credentials that signed the request: the mocked pool's.
-    const result = await fetchHandler(event, {
-      awsRequestId: randomUUID(),
-      identity: { cognitoIdentityId: identityId, cognitoIdentityPoolId: config.identityPoolId },
-    })
-    return { StatusCode: 200, Payload: Uint8ArrayBlobAdapter.fromString(JSON.stringify(result)) }
+  const fetchHandler = createFetchStreamHandler({
+    store: answerStore,
+    identityPoolId: config.identityPoolId,
+    log: () => {},
   })
+  lambda
+    .on(InvokeCommand, { FunctionName: config.fetchStreamFunctionName })
+    .callsFake(async (input: InvokeCommandInput) => {
+      const event: unknown = JSON.parse(new TextDecoder().decode(input.Payload as Uint8Array))
+      fetchEvents.push(event)
+      // Lambda fills in the caller's identity from the credentials that signed the request: the mocked pool's.
+      const result = await fetchHandler(event, {
+        awsRequestId: randomUUID(),
+        identity: { cognitoIdentityId: identityId, cognitoIdentityPoolId: config.identityPoolId },
+      })
+      return { StatusCode: 200, Payload: Uint8ArrayBlobAdapter.fromString(JSON.stringify(result)) }
+    })
 
   lambda.on(InvokeCommand, { FunctionName: config.attachPolicyFunctionName }).resolves({
     StatusCode: 200,
@@ -128,7 +148,8 @@ export async function startFakeCloud(options: {
       const request = decodeStopRequest(payload)
       if (!request) return
       stopRequests.push(new TextDecoder().decode(payload))
-      for (const [modelId, controller] of stops) if (request.stop === 'all' || request.stop.includes(modelId)) controller.abort()
+      for (const [modelId, controller] of stops)
+        if (request.stop === 'all' || request.stop.includes(modelId)) controller.abort()
     })
     const done = streamChat(
       { userId: identityId, streamId: event.streamId, models: event.models },

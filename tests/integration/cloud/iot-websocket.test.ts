@@ -44,7 +44,11 @@ const fakeCredentials = (n: number): AwsCredentials => ({
 })
 
 /** An app session built by the IoT Core builder for the local broker; every signed handshake's query is kept. */
-function iotSession(clientId: string, credentials: () => AwsCredentials, options: { beforeEachConnect?: () => Promise<void> } = {}) {
+function iotSession(
+  clientId: string,
+  credentials: () => AwsCredentials,
+  options: { beforeEachConnect?: () => Promise<void> } = {},
+) {
   const handshakes: URLSearchParams[] = []
   const session = new MqttSession({
     connectAttempts: 1,
@@ -72,7 +76,9 @@ function iotSession(clientId: string, credentials: () => AwsCredentials, options
 }
 
 function plainSession(clientId = `plain-${randomUUID()}`): MqttSession {
-  const session = new MqttSession({ buildConfig: () => plainBrokerConnectionConfig({ host: mosquitto.host, port: mosquitto.port, clientId }) })
+  const session = new MqttSession({
+    buildConfig: () => plainBrokerConnectionConfig({ host: mosquitto.host, port: mosquitto.port, clientId }),
+  })
   cleanups.push(() => session.close())
   return session
 }
@@ -95,7 +101,10 @@ function inbox() {
           clearTimeout(timer)
           resolve()
         }
-        const timer = setTimeout(() => reject(new Error(`only ${new Set(messages).size} of ${count} messages arrived`)), timeoutMs)
+        const timer = setTimeout(
+          () => reject(new Error(`only ${new Set(messages).size} of ${count} messages arrived`)),
+          timeoutMs,
+        )
         waiters.add(check)
         check()
       })
@@ -186,7 +195,11 @@ describe('the IoT Core connection builder on a TLS WebSocket broker', () => {
     for (let i = 0; i < 20; i++) await backend.publish(topic, `after-${i}`)
     await received.until(90)
     expect(inGap).toBe(50)
-    const expected = [...['before', 'gap', 'after'].flatMap((phase) => Array.from({ length: phase === 'gap' ? 50 : 20 }, (_, i) => `${phase}-${i}`))]
+    const expected = [
+      ...['before', 'gap', 'after'].flatMap((phase) =>
+        Array.from({ length: phase === 'gap' ? 50 : 20 }, (_, i) => `${phase}-${i}`),
+      ),
+    ]
     expect(new Set(received.messages)).toEqual(new Set(expected))
   })
 })
@@ -210,16 +223,22 @@ describe('cloud mode end to end (AWS SDK mocked at its edge, broker real)', () =
     return { cloud, app, clock }
   }
 
-  it('streams two models from the Lambda to the app core as the user\'s identity, exactly', async () => {
+  it("streams two models from the Lambda to the app core as the user's identity, exactly", async () => {
     const { cloud, app } = await start(['claude', 'gpt'])
-    const status = (await app.core.router.invoke('app:get-status', [])) as { userLabel: string; connection: { mode: string; status: string } }
+    const status = (await app.core.router.invoke('app:get-status', [])) as {
+      userLabel: string
+      connection: { mode: string; status: string }
+    }
     expect(status.userLabel).toBe(USER.email)
     expect(status.connection).toMatchObject({ mode: 'cloud', status: 'connected' })
     expect(app.runtime.userId).toBe(cloud.identityId)
 
     const { streamId } = await app.send('Compare yourselves', ['claude', 'gpt'])
     const result = await app.finished(streamId, ['claude', 'gpt'])
-    expect(result).toEqual({ claude: { text: expected('claude'), status: 'complete' }, gpt: { text: expected('gpt'), status: 'complete' } })
+    expect(result).toEqual({
+      claude: { text: expected('claude'), status: 'complete' },
+      gpt: { text: expected('gpt'), status: 'complete' },
+    })
 
     // The new identity got the IoT policy once, before connecting; the prompt went as an Event without a user id.
     const invocations = lambda.commandCalls(InvokeCommand).map((call) => call.args[0].input)
@@ -243,7 +262,10 @@ describe('cloud mode end to end (AWS SDK mocked at its edge, broker real)', () =
   it('stops one model through the retained control topic while the other completes', async () => {
     const { cloud, app } = await start(['slow', 'gpt'])
     const { streamId } = await app.send('Count', ['slow', 'gpt'])
-    await app.until(() => (app.column(streamId, 'slow')?.text === 'one two three ' ? true : undefined), 'three words from slow')
+    await app.until(
+      () => (app.column(streamId, 'slow')?.text === 'one two three ' ? true : undefined),
+      'three words from slow',
+    )
     await app.core.router.invoke('chat:stop', [{ streamId, modelId: 'slow' }])
     const result = await app.finished(streamId, ['slow', 'gpt'])
     expect(result.slow).toEqual({ text: 'one two three ', status: 'stopped' })
@@ -275,7 +297,10 @@ describe('cloud mode end to end (AWS SDK mocked at its edge, broker real)', () =
     expect(app.column(streamId, 'long')?.status).toBe('streaming') // renewed while the answer was still arriving
     const result = await app.finished(streamId, ['long'])
     expect(result.long).toEqual({ text: expected('long'), status: 'complete' })
-    const diagnostics = (await app.core.router.invoke('diagnostics:get', [])) as { rejected: Record<string, number>; gapsReported: number }
+    const diagnostics = (await app.core.router.invoke('diagnostics:get', [])) as {
+      rejected: Record<string, number>
+      gapsReported: number
+    }
     expect(diagnostics.rejected).toEqual({})
   })
 })

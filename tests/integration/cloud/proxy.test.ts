@@ -35,9 +35,13 @@ async function startConnectProxy() {
     const target = request.url ?? ''
     const authorized = request.headers['proxy-authorization'] === expected
     tunnels.push({ target, authorized })
-    if (!authorized) return void client.end('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="corp"\r\n\r\n')
+    if (!authorized)
+      return void client.end(
+        'HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="corp"\r\n\r\n',
+      )
     const [host, port] = target.split(':')
-    if (host !== 'localhost' && host !== '127.0.0.1') return void client.end('HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n')
+    if (host !== 'localhost' && host !== '127.0.0.1')
+      return void client.end('HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n')
     const upstream = connect(Number(port), '127.0.0.1', () => {
       client.write('HTTP/1.1 200 Connection Established\r\n\r\n')
       upstream.write(head)
@@ -75,7 +79,11 @@ afterAll(async () => {
 })
 
 const proxyFromEnv = (password = PASSWORD): ProxyConfig =>
-  resolveProxy({ env: { HTTPS_PROXY: `http://${encodeURIComponent(USERNAME)}:${encodeURIComponent(password)}@127.0.0.1:${proxy.port}` } })!
+  resolveProxy({
+    env: {
+      HTTPS_PROXY: `http://${encodeURIComponent(USERNAME)}:${encodeURIComponent(password)}@127.0.0.1:${proxy.port}`,
+    },
+  })!
 
 function iotSessionThrough(proxyConfig: ProxyConfig) {
   return new MqttSession({
@@ -85,7 +93,12 @@ function iotSessionThrough(proxyConfig: ProxyConfig) {
         endpoint: 'localhost',
         region: 'us-east-1',
         clientId: `us-east-1:${randomUUID()}`,
-        credentials: () => ({ accessKeyId: 'ASIAFAKE', secretAccessKey: 'x', sessionToken: 'y', expiration: new Date(Date.now() + 3_600_000) }),
+        credentials: () => ({
+          accessKeyId: 'ASIAFAKE',
+          secretAccessKey: 'x',
+          sessionToken: 'y',
+          expiration: new Date(Date.now() + 3_600_000),
+        }),
         port: mosquitto.websocketPort!,
         caFile: certificates.caFile,
         proxy: proxyConfig,

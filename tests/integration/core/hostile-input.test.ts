@@ -18,12 +18,15 @@ afterAll(async () => {
   await mosquitto?.stop()
 })
 
-describe('hostile publishers on the user\'s topics', () => {
+describe("hostile publishers on the user's topics", () => {
   it('are dropped and counted by kind while a live stream completes intact', async () => {
     const deltas = Array.from({ length: 300 }, (_, i) => `word${i} `)
     const scripts = { live: { deltas, intervalMs: 5 }, quick: { deltas: ['done'] } }
     const t = await startTestCore({ broker: mosquitto, modelIds: ['live', 'quick'], models: scriptedModels(scripts) })
-    const attacker = new MqttSession({ buildConfig: () => plainBrokerConnectionConfig({ host: mosquitto.host, port: mosquitto.port, clientId: 'attacker' }) })
+    const attacker = new MqttSession({
+      buildConfig: () =>
+        plainBrokerConnectionConfig({ host: mosquitto.host, port: mosquitto.port, clientId: 'attacker' }),
+    })
     await attacker.connect()
     try {
       const old = (await t.invoke('chat:send', [{ prompt: 'earlier', modelIds: ['quick'] }])) as { streamId: string }
@@ -51,7 +54,9 @@ describe('hostile publishers on the user\'s topics', () => {
       type Counters = { rejected: Record<string, number>; duplicatesDropped: number }
       const counters = async () => (await t.invoke('diagnostics:get', [])) as Counters
       const rejectedTotal = (d: Counters) => Object.values(d.rejected).reduce((a, b) => a + b, 0)
-      await vi.waitFor(async () => expect(rejectedTotal(await counters())).toBeGreaterThanOrEqual(9), { timeout: 10_000 })
+      await vi.waitFor(async () => expect(rejectedTotal(await counters())).toBeGreaterThanOrEqual(9), {
+        timeout: 10_000,
+      })
       const diagnostics = await counters()
       expect(diagnostics.rejected).toMatchObject({
         'not-json': 1,

@@ -11,7 +11,12 @@ import { performance } from 'node:perf_hooks'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { LlamaCppHost } from '../../../src-main/backend/providers/llama-cpp/llama-cpp-host'
 import { createLlamaCppProvider } from '../../../src-main/backend/providers/llama-cpp/llama-cpp-provider'
-import type { ConversationDetail, ModelCheck, SendPromptResult, StreamUpdate } from '../../../src-main/shared/ipc-contract'
+import type {
+  ConversationDetail,
+  ModelCheck,
+  SendPromptResult,
+  StreamUpdate,
+} from '../../../src-main/shared/ipc-contract'
 import { tinyGgufPath } from '../../fixtures/tiny-gguf'
 import { startTestCore } from '../../support/test-core'
 
@@ -29,7 +34,10 @@ beforeAll(async () => {
   try {
     const deltas: string[] = []
     const provider = createLlamaCppProvider({ host, modelPath: fixture, ...generation })
-    for await (const event of provider.stream({ messages: [{ role: 'user', content: 'Tell me about the river' }], signal: new AbortController().signal })) {
+    for await (const event of provider.stream({
+      messages: [{ role: 'user', content: 'Tell me about the river' }],
+      signal: new AbortController().signal,
+    })) {
       if (event.type === 'delta') deltas.push(event.text)
     }
     direct = { deltas, text: deltas.join('') }
@@ -43,11 +51,19 @@ async function installTinyModel(userDataDir: string): Promise<void> {
   await mkdir(join(userDataDir, 'models'), { recursive: true })
   await copyFile(fixture, join(userDataDir, 'models', 'tiny.gguf'))
   const models = [{ id: MODEL_ID, label: 'Tiny', provider: 'gguf', file: 'tiny.gguf' }]
-  await writeFile(join(userDataDir, 'settings.json'), JSON.stringify({ version: 1, models, selectedModelIds: [MODEL_ID] }))
+  await writeFile(
+    join(userDataDir, 'settings.json'),
+    JSON.stringify({ version: 1, models, selectedModelIds: [MODEL_ID] }),
+  )
 }
 
 const startCore = (maxTokens = MAX_TOKENS) =>
-  startTestCore({ broker: 'embedded', modelIds: [], prepareUserData: installTinyModel, embeddedModels: { ...generation, maxTokens } })
+  startTestCore({
+    broker: 'embedded',
+    modelIds: [],
+    prepareUserData: installTinyModel,
+    embeddedModels: { ...generation, maxTokens },
+  })
 
 describe('an embedded GGUF model through the whole pipeline', () => {
   let core: Awaited<ReturnType<typeof startTestCore>> | undefined
@@ -63,7 +79,9 @@ describe('an embedded GGUF model through the whole pipeline', () => {
     expect(checks[0]).toMatchObject({ modelId: MODEL_ID, reachable: true })
     const received: StreamUpdate[] = []
     t.core.events.on('chat:updates', (updates) => received.push(...updates.filter((u) => u.modelId === MODEL_ID)))
-    const { streamId, conversationId } = (await t.invoke('chat:send', [{ prompt: 'Tell me about the river', modelIds: [MODEL_ID] }])) as SendPromptResult
+    const { streamId, conversationId } = (await t.invoke('chat:send', [
+      { prompt: 'Tell me about the river', modelIds: [MODEL_ID] },
+    ])) as SendPromptResult
     const result = (await t.finished(streamId, [MODEL_ID], 60_000))[MODEL_ID]!
     // Complete means the final marker arrived with every chunk before it and the answer's SHA-256 matched.
     expect(result.status).toBe('complete')
@@ -77,7 +95,9 @@ describe('an embedded GGUF model through the whole pipeline', () => {
     expect(received.filter((u) => u.append.length > 0).length).toBeGreaterThan(1)
     expect(received.at(-1)).toMatchObject({ status: 'complete', usage: { outputTokens: MAX_TOKENS } })
     const stored = (await t.invoke('history:get', [conversationId])) as ConversationDetail
-    expect(stored.turns[0]!.answers).toEqual([expect.objectContaining({ modelId: MODEL_ID, text: result.text, status: 'complete' })])
+    expect(stored.turns[0]!.answers).toEqual([
+      expect.objectContaining({ modelId: MODEL_ID, text: result.text, status: 'complete' }),
+    ])
   })
 
   it('stops within 100 ms of the user pressing stop, and history keeps what was shown', async () => {
@@ -97,7 +117,9 @@ describe('an embedded GGUF model through the whole pipeline', () => {
           }
         }
       })
-      const { streamId, conversationId } = (await t.invoke('chat:send', [{ prompt: 'Go on and on', modelIds: [MODEL_ID] }])) as SendPromptResult
+      const { streamId, conversationId } = (await t.invoke('chat:send', [
+        { prompt: 'Go on and on', modelIds: [MODEL_ID] },
+      ])) as SendPromptResult
       await someText
       const pressedAt = performance.now()
       await t.invoke('chat:stop', [{ streamId, modelId: MODEL_ID }])

@@ -53,7 +53,9 @@ describe('embedded local broker', () => {
     await app.connect()
     await backend.connect()
     const received: string[] = []
-    await app.subscribe('streamdesk/local/+', (topic, payload) => received.push(`${topic} ${new TextDecoder().decode(payload)}`))
+    await app.subscribe('streamdesk/local/+', (topic, payload) =>
+      received.push(`${topic} ${new TextDecoder().decode(payload)}`),
+    )
     await expect(app.subscribe('streamdesk/other-user/+', () => {})).rejects.toThrow(/refused/)
     await expect(app.subscribe('#', () => {})).rejects.toThrow(/refused/)
     await expect(backend.subscribe('streamdesk/local/+', () => {})).rejects.toThrow(/refused/)
@@ -62,7 +64,7 @@ describe('embedded local broker', () => {
     expect(broker.refusals().subscribe).toBe(3)
   })
 
-  it('refuses publishes by the app and by the backend outside the user\'s stream topics', async () => {
+  it("refuses publishes by the app and by the backend outside the user's stream topics", async () => {
     const app = session(broker.app)
     const backend = session(broker.backend)
     await app.connect()

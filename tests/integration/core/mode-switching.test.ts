@@ -5,7 +5,11 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { mockClient } from 'aws-sdk-client-mock'
-import { CognitoIdentityProviderClient, InitiateAuthCommand, RevokeTokenCommand } from '@aws-sdk/client-cognito-identity-provider'
+import {
+  CognitoIdentityProviderClient,
+  InitiateAuthCommand,
+  RevokeTokenCommand,
+} from '@aws-sdk/client-cognito-identity-provider'
 import { CognitoIdentityClient, GetCredentialsForIdentityCommand, GetIdCommand } from '@aws-sdk/client-cognito-identity'
 import { LambdaClient, InvokeCommand } from '@aws-sdk/client-lambda'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
@@ -43,14 +47,25 @@ describe('mode switching', () => {
   it('refuses cloud mode until a backend is configured, and explains a bad configuration', async () => {
     await expect(call('settings:set-mode', 'cloud')).rejects.toThrow(/cloud backend's settings first/)
     await expect(call('settings:set-cloud-config', '{"region": 1')).rejects.toThrow()
-    await expect(call('settings:set-cloud-config', JSON.stringify({ ...CLOUD_CONFIG, iotEndpoint: undefined }))).rejects.toThrow(/iotEndpoint/)
+    await expect(
+      call('settings:set-cloud-config', JSON.stringify({ ...CLOUD_CONFIG, iotEndpoint: undefined })),
+    ).rejects.toThrow(/iotEndpoint/)
     await expect(call('auth:sign-in', USER.email, 'pw')).rejects.toThrow(/settings first/)
     expect(await call<AuthState>('auth:get-state')).toEqual({ configured: false, signedIn: false })
   })
 
   it('gates cloud mode on sign-in, queues prompts meanwhile, and returns to local mode', async () => {
-    const view = await call<PublicSettings>('settings:set-cloud-config', JSON.stringify({ streamdesk_cloud_config: { value: CLOUD_CONFIG } }))
-    expect(view.cloud).toEqual({ region: 'us-east-1', models: [{ id: 'claude', label: 'Claude' }, { id: 'gpt', label: 'GPT' }] })
+    const view = await call<PublicSettings>(
+      'settings:set-cloud-config',
+      JSON.stringify({ streamdesk_cloud_config: { value: CLOUD_CONFIG } }),
+    )
+    expect(view.cloud).toEqual({
+      region: 'us-east-1',
+      models: [
+        { id: 'claude', label: 'Claude' },
+        { id: 'gpt', label: 'GPT' },
+      ],
+    })
     expect(authStates.at(-1)).toEqual({ configured: true, signedIn: false })
 
     const cloud = await call<PublicSettings>('settings:set-mode', 'cloud')
@@ -68,29 +83,56 @@ describe('mode switching', () => {
 
   it('signs in through IPC, starts cloud mode for that identity, and signs out to the gate again', async () => {
     cognito.on(InitiateAuthCommand).resolves({
-      AuthenticationResult: { IdToken: fakeIdToken(Date.now() + 3_600_000), AccessToken: 'access', RefreshToken: 'refresh', ExpiresIn: 3600 },
+      AuthenticationResult: {
+        IdToken: fakeIdToken(Date.now() + 3_600_000),
+        AccessToken: 'access',
+        RefreshToken: 'refresh',
+        ExpiresIn: 3600,
+      },
     })
     cognito.on(RevokeTokenCommand).resolves({})
     identity.on(GetIdCommand).resolves({ IdentityId: IDENTITY_ID })
     identity.on(GetCredentialsForIdentityCommand).resolves({
       IdentityId: IDENTITY_ID,
-      Credentials: { AccessKeyId: 'ASIAFAKE', SecretKey: 'secret', SessionToken: 'token', Expiration: new Date(Date.now() + 3_600_000) },
+      Credentials: {
+        AccessKeyId: 'ASIAFAKE',
+        SecretKey: 'secret',
+        SessionToken: 'token',
+        Expiration: new Date(Date.now() + 3_600_000),
+      },
     })
-    lambda.on(InvokeCommand).resolves({ StatusCode: 200, Payload: new TextEncoder().encode(JSON.stringify({ attached: true, identityId: IDENTITY_ID })) as never })
+    lambda
+      .on(InvokeCommand)
+      .resolves({
+        StatusCode: 200,
+        Payload: new TextEncoder().encode(JSON.stringify({ attached: true, identityId: IDENTITY_ID })) as never,
+      })
     await call('settings:set-cloud-config', JSON.stringify(CLOUD_CONFIG))
     await call('settings:set-mode', 'cloud')
 
     expect(await call('auth:sign-in', USER.email, 'a password')).toEqual({ kind: 'signed-in', email: USER.email })
     await vi.waitFor(() => expect(authStates.at(-1)).toEqual({ configured: true, signedIn: true, email: USER.email }))
     // The IoT endpoint is unreachable here; what matters is that cloud mode started for this identity.
-    await vi.waitFor(() => expect(connections.at(-1)).toMatchObject({ mode: 'cloud', status: expect.stringMatching(/connecting|failed/) }), { timeout: 15_000 })
+    await vi.waitFor(
+      () =>
+        expect(connections.at(-1)).toMatchObject({ mode: 'cloud', status: expect.stringMatching(/connecting|failed/) }),
+      { timeout: 15_000 },
+    )
     expect(identity.commandCalls(GetIdCommand)[0]!.args[0].input.Logins).toEqual({
       'cognito-idp.us-east-1.amazonaws.com/us-east-1_AbC123': expect.any(String),
     })
     expect(await readFile(join(t.userDataDir, 'cloud-session.json'), 'utf8')).not.toContain('a password')
 
     await call('auth:sign-out')
-    await vi.waitFor(() => expect(connections.at(-1)).toMatchObject({ mode: 'cloud', status: 'offline', detail: 'Sign in to use cloud mode.' }), { timeout: 20_000 })
+    await vi.waitFor(
+      () =>
+        expect(connections.at(-1)).toMatchObject({
+          mode: 'cloud',
+          status: 'offline',
+          detail: 'Sign in to use cloud mode.',
+        }),
+      { timeout: 20_000 },
+    )
     expect(await call<AuthState>('auth:get-state')).toMatchObject({ signedIn: false })
   }, 60_000)
 

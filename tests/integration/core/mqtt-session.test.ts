@@ -17,7 +17,9 @@ afterAll(async () => {
 })
 
 const sessionFor = (clientId: string) =>
-  new MqttSession({ buildConfig: () => plainBrokerConnectionConfig({ host: mosquitto.host, port: mosquitto.port, clientId }) })
+  new MqttSession({
+    buildConfig: () => plainBrokerConnectionConfig({ host: mosquitto.host, port: mosquitto.port, clientId }),
+  })
 
 describe('MqttSession with a persistent session', () => {
   it('delivers every message queued while away to a handler subscribed before connecting', async () => {

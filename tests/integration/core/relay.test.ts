@@ -12,7 +12,8 @@ import { scriptedModels } from '../../support/scripted-provider'
 import { chaosPublisher } from '../../support/chaos-publisher'
 import type { ModelStreamRequest } from '../../../src-main/backend/model-provider'
 
-const answer = (tag: string, n: number) => Array.from({ length: n }, (_, i) => `${tag}-${i} ${i % 17 === 0 ? '\n\n' : ''}`)
+const answer = (tag: string, n: number) =>
+  Array.from({ length: n }, (_, i) => `${tag}-${i} ${i % 17 === 0 ? '\n\n' : ''}`)
 const scripts = {
   claude: { deltas: answer('claude', 300), intervalMs: 1 },
   gpt: { deltas: [...answer('gpt', 200), '日本語のテキスト 😀'], intervalMs: 1 },
@@ -34,14 +35,19 @@ describe.each([
   it('delivers two concurrent model streams exactly, in order, batched per frame', async () => {
     const t = await startTestCore({ broker: broker(), modelIds: ['claude', 'gpt'], models: scriptedModels(scripts) })
     try {
-      const { streamId } = (await t.invoke('chat:send', [{ prompt: 'Compare yourselves', modelIds: ['claude', 'gpt'] }])) as { streamId: string }
+      const { streamId } = (await t.invoke('chat:send', [
+        { prompt: 'Compare yourselves', modelIds: ['claude', 'gpt'] },
+      ])) as { streamId: string }
       const result = await t.finished(streamId, ['claude', 'gpt'])
       expect(result.claude).toMatchObject({ text: expected.claude, status: 'complete' })
       expect(result.gpt).toMatchObject({ text: expected.gpt, status: 'complete' })
       // Far fewer renderer messages than deltas, and never two updates for one column in a batch.
       expect(t.batches.length).toBeLessThan(scripts.claude.deltas.length / 2)
       for (const batch of t.batches) expect(new Set(batch.map((u) => u.modelId)).size).toBe(batch.length)
-      const diagnostics = (await t.invoke('diagnostics:get', [])) as { rejected: Record<string, number>; activeStreams: number }
+      const diagnostics = (await t.invoke('diagnostics:get', [])) as {
+        rejected: Record<string, number>
+        activeStreams: number
+      }
       expect(diagnostics.rejected).toEqual({})
       expect(diagnostics.activeStreams).toBe(0)
       // The log file a user attaches to a bug report: connection events, never the conversation's text.
@@ -59,9 +65,14 @@ describe.each([
     const models = scriptedModels({ a: { deltas: ['A1'] }, b: { deltas: ['B1'] } }, requests)
     const t = await startTestCore({ broker: broker(), modelIds: ['a', 'b'], models })
     try {
-      const first = (await t.invoke('chat:send', [{ prompt: 'one', modelIds: ['a', 'b'] }])) as { streamId: string; conversationId: string }
+      const first = (await t.invoke('chat:send', [{ prompt: 'one', modelIds: ['a', 'b'] }])) as {
+        streamId: string
+        conversationId: string
+      }
       await t.finished(first.streamId, ['a', 'b'])
-      const second = (await t.invoke('chat:send', [{ conversationId: first.conversationId, prompt: 'two', modelIds: ['a'] }])) as { streamId: string }
+      const second = (await t.invoke('chat:send', [
+        { conversationId: first.conversationId, prompt: 'two', modelIds: ['a'] },
+      ])) as { streamId: string }
       await t.finished(second.streamId, ['a'])
       expect(requests.a![1]!.messages).toEqual([
         { role: 'user', content: 'one' },
@@ -85,7 +96,9 @@ describe('relay under chaos (shuffled, duplicated, delayed publishes) through Mo
       decoratePublisher: (inner) => (chaos = chaosPublisher(inner, { seed, duplicate: 0.3, maxDelayMs: 40 })),
     })
     try {
-      const { streamId } = (await t.invoke('chat:send', [{ prompt: 'chaos', modelIds: ['claude', 'gpt'] }])) as { streamId: string }
+      const { streamId } = (await t.invoke('chat:send', [{ prompt: 'chaos', modelIds: ['claude', 'gpt'] }])) as {
+        streamId: string
+      }
       const result = await t.finished(streamId, ['claude', 'gpt'])
       expect(result.claude!.text).toBe(expected.claude)
       expect(result.gpt!.text).toBe(expected.gpt)

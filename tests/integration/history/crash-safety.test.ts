@@ -31,7 +31,10 @@ interface KilledRun {
 function streamThenKill(dbPath: string, streamMs: number): Promise<KilledRun> {
   return new Promise((resolvePromise, reject) => {
     // `node --import tsx` keeps it one process (the tsx CLI would spawn a grandchild that SIGKILL would miss).
-    const proc = spawn(process.execPath, ['--import', 'tsx', child, dbPath], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] })
+    const proc = spawn(process.execPath, ['--import', 'tsx', child, dbPath], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     const run: KilledRun = { conversationId: '', sentAt: new Map(), lastSent: 0, lastSentAt: 0 }
     let stderr = ''
     let killed = false
@@ -57,34 +60,37 @@ function streamThenKill(dbPath: string, streamMs: number): Promise<KilledRun> {
 }
 
 describe('history crash safety', () => {
-  it.each([150, 700, 1_600])('keeps the streamed text, marked interrupted, after SIGKILL at %i ms', async (streamMs) => {
-    const dbPath = join(mkdtempSync(join(tmpdir(), 'streamdesk-crash-')), 'history.sqlite')
-    const run = await streamThenKill(dbPath, streamMs)
-    // Killed, not closed: the WAL was never checkpointed, so reopening exercises WAL recovery.
-    expect(existsSync(`${dbPath}-wal`)).toBe(true)
+  it.each([150, 700, 1_600])(
+    'keeps the streamed text, marked interrupted, after SIGKILL at %i ms',
+    async (streamMs) => {
+      const dbPath = join(mkdtempSync(join(tmpdir(), 'streamdesk-crash-')), 'history.sqlite')
+      const run = await streamThenKill(dbPath, streamMs)
+      // Killed, not closed: the WAL was never checkpointed, so reopening exercises WAL recovery.
+      expect(existsSync(`${dbPath}-wal`)).toBe(true)
 
-    const raw = new Sqlite(dbPath)
-    expect(raw.pragma('integrity_check', { simple: true })).toBe('ok')
-    raw.close()
+      const raw = new Sqlite(dbPath)
+      expect(raw.pragma('integrity_check', { simple: true })).toBe('ok')
+      raw.close()
 
-    const store = await HistoryStore.open(dbPath)
-    expect(store.notices).toEqual([])
-    expect(store.markInterruptedOnStartup()).toBe(1)
-    const answer = store.getConversation(run.conversationId)!.turns[0]!.answers[0]!
-    expect(answer.status).toBe('interrupted')
-    expect(answer.text.length).toBeGreaterThan(0)
+      const store = await HistoryStore.open(dbPath)
+      expect(store.notices).toEqual([])
+      expect(store.markInterruptedOnStartup()).toBe(1)
+      const answer = store.getConversation(run.conversationId)!.turns[0]!.answers[0]!
+      expect(answer.status).toBe('interrupted')
+      expect(answer.text.length).toBeGreaterThan(0)
 
-    // Exactly a prefix of what was streamed, in whole deltas...
-    const saved = deltasInPrefix(answer.text)
-    expect(saved).toBeDefined()
-    // ...missing at most one write interval of it: the last saved delta was sent no earlier than one interval
-    // before the last delta the parent saw (the child may have streamed and saved even more before dying).
-    if (saved! < run.lastSent) {
-      const savedAt = run.sentAt.get(saved!)!
-      expect(run.lastSentAt - savedAt).toBeLessThanOrEqual(DEFAULT_WRITE_INTERVAL_MS + SLACK_MS)
-    }
-    // And the store is fully usable again.
-    expect(store.search('token-0').hits).toHaveLength(1)
-    store.close()
-  })
+      // Exactly a prefix of what was streamed, in whole deltas...
+      const saved = deltasInPrefix(answer.text)
+      expect(saved).toBeDefined()
+      // ...missing at most one write interval of it: the last saved delta was sent no earlier than one interval
+      // before the last delta the parent saw (the child may have streamed and saved even more before dying).
+      if (saved! < run.lastSent) {
+        const savedAt = run.sentAt.get(saved!)!
+        expect(run.lastSentAt - savedAt).toBeLessThanOrEqual(DEFAULT_WRITE_INTERVAL_MS + SLACK_MS)
+      }
+      // And the store is fully usable again.
+      expect(store.search('token-0').hits).toHaveLength(1)
+      store.close()
+    },
+  )
 })

@@ -3,7 +3,12 @@ import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { installedModelId, listInstalledModels, modelsDirectory, readInstalledModel } from '../../../src-main/core/models/installed-models'
+import {
+  installedModelId,
+  listInstalledModels,
+  modelsDirectory,
+  readInstalledModel,
+} from '../../../src-main/core/models/installed-models'
 import { TINY_MODEL, tinyGgufPath } from '../../fixtures/tiny-gguf'
 
 describe('installed models', () => {

@@ -70,7 +70,12 @@ describe('ModelDownloader', () => {
   it('resumes with a Range request after the server drops the connection halfway', async () => {
     server.behaviour.dropAfter = { bytes: Math.floor(SIZE / 2), count: 1 }
     const downloader = new ModelDownloader({ retryDelayMs: 0, freeSpaceMarginBytes: 0 })
-    const result = await downloader.download({ url: server.url, destination, expectedBytes: SIZE, sha256: server.sha256 })
+    const result = await downloader.download({
+      url: server.url,
+      destination,
+      expectedBytes: SIZE,
+      sha256: server.sha256,
+    })
 
     expect(server.requests).toHaveLength(2)
     expect(server.requests[0]!.headers.range).toBeUndefined()
@@ -85,7 +90,12 @@ describe('ModelDownloader', () => {
   it('resumes a part left by an earlier run (an app restart), from the bytes on disk', async () => {
     server.behaviour.dropAfter = { bytes: 1024 * 1024, count: 1 }
     const first = await expectFailure(
-      new ModelDownloader({ maxResumes: 0 }).download({ url: server.url, destination, expectedBytes: SIZE, sha256: server.sha256 }),
+      new ModelDownloader({ maxResumes: 0 }).download({
+        url: server.url,
+        destination,
+        expectedBytes: SIZE,
+        sha256: server.sha256,
+      }),
       'network',
     )
     expect(first.resumable).toBe(true)
@@ -104,9 +114,16 @@ describe('ModelDownloader', () => {
 
   it('starts over cleanly when the server ignores Range', async () => {
     server.behaviour.dropAfter = { bytes: 1024 * 1024, count: 1 }
-    await expectFailure(new ModelDownloader({ maxResumes: 0 }).download({ url: server.url, destination, sha256: server.sha256 }), 'network')
+    await expectFailure(
+      new ModelDownloader({ maxResumes: 0 }).download({ url: server.url, destination, sha256: server.sha256 }),
+      'network',
+    )
     server.behaviour.ignoreRange = true
-    const result = await new ModelDownloader({ freeSpaceMarginBytes: 0 }).download({ url: server.url, destination, sha256: server.sha256 })
+    const result = await new ModelDownloader({ freeSpaceMarginBytes: 0 }).download({
+      url: server.url,
+      destination,
+      sha256: server.sha256,
+    })
     expect(server.requests.at(-1)!.headers.range).toMatch(/^bytes=\d+-$/)
     expect(result.resumedFrom).toBeGreaterThan(0)
     expect(result.sizeBytes).toBe(SIZE)
@@ -123,19 +140,28 @@ describe('ModelDownloader', () => {
   })
 
   it('refuses a server offering another size before writing anything', async () => {
-    await expectFailure(new ModelDownloader().download({ url: server.url, destination, expectedBytes: SIZE + 1 }), 'size')
+    await expectFailure(
+      new ModelDownloader().download({ url: server.url, destination, expectedBytes: SIZE + 1 }),
+      'size',
+    )
     expect(await readdir(join(dir, 'models'))).toEqual([])
   })
 
   it('says so plainly when nothing listens (connection refused)', async () => {
     const port = await freePort()
-    const error = await expectFailure(new ModelDownloader().download({ url: `http://127.0.0.1:${port}/model.gguf`, destination }), 'network')
+    const error = await expectFailure(
+      new ModelDownloader().download({ url: `http://127.0.0.1:${port}/model.gguf`, destination }),
+      'network',
+    )
     expect(error.message).toMatch(/refused the connection/)
   })
 
   it('says so plainly when the host name does not resolve (no network)', async () => {
     const error = await expectFailure(
-      new ModelDownloader({ stallTimeoutMs: 5000 }).download({ url: 'https://models.streamdesk.invalid/model.gguf', destination }),
+      new ModelDownloader({ stallTimeoutMs: 5000 }).download({
+        url: 'https://models.streamdesk.invalid/model.gguf',
+        destination,
+      }),
       'network',
     )
     expect(error.message).toMatch(/Cannot find models\.streamdesk\.invalid|did not answer in time/)
@@ -144,7 +170,11 @@ describe('ModelDownloader', () => {
   it('treats a server that stops sending as a dropped connection', async () => {
     server.behaviour.stallAfter = 100_000
     const error = await expectFailure(
-      new ModelDownloader({ stallTimeoutMs: 300, maxResumes: 0 }).download({ url: server.url, destination, expectedBytes: SIZE }),
+      new ModelDownloader({ stallTimeoutMs: 300, maxResumes: 0 }).download({
+        url: server.url,
+        destination,
+        expectedBytes: SIZE,
+      }),
       'network',
     )
     expect(error.message).toMatch(/stopped sending data/)
@@ -153,15 +183,26 @@ describe('ModelDownloader', () => {
 
   it('reports HTTP errors with the status', async () => {
     server.behaviour.status = 404
-    expect((await expectFailure(new ModelDownloader().download({ url: server.url, destination }), 'http')).message).toMatch(/HTTP 404/)
+    expect(
+      (await expectFailure(new ModelDownloader().download({ url: server.url, destination }), 'http')).message,
+    ).toMatch(/HTTP 404/)
     server.behaviour.status = 503
-    expect((await expectFailure(new ModelDownloader().download({ url: server.url, destination }), 'http')).message).toMatch(/HTTP 503/)
+    expect(
+      (await expectFailure(new ModelDownloader().download({ url: server.url, destination }), 'http')).message,
+    ).toMatch(/HTTP 503/)
   })
 
   it('follows a redirect, and allows only https (or http to this machine)', async () => {
-    const result = await new ModelDownloader({ freeSpaceMarginBytes: 0 }).download({ url: server.redirectUrl, destination, sha256: server.sha256 })
+    const result = await new ModelDownloader({ freeSpaceMarginBytes: 0 }).download({
+      url: server.redirectUrl,
+      destination,
+      sha256: server.sha256,
+    })
     expect(result.sizeBytes).toBe(SIZE)
-    await expectFailure(new ModelDownloader().download({ url: 'http://example.com/model.gguf', destination }), 'not-allowed')
+    await expectFailure(
+      new ModelDownloader().download({ url: 'http://example.com/model.gguf', destination }),
+      'not-allowed',
+    )
     await expectFailure(new ModelDownloader().download({ url: 'file:///etc/passwd', destination }), 'not-allowed')
   })
 
@@ -192,7 +233,10 @@ describe('ModelDownloader', () => {
   describe('disk full (simulated at the filesystem edge)', () => {
     it('refuses up front when statfs shows too little free space', async () => {
       const fs: DownloadFs = { ...nodeDownloadFs, freeBytes: async () => 1024 * 1024 }
-      const error = await expectFailure(new ModelDownloader({ fs }).download({ url: server.url, destination, expectedBytes: SIZE }), 'disk-full')
+      const error = await expectFailure(
+        new ModelDownloader({ fs }).download({ url: server.url, destination, expectedBytes: SIZE }),
+        'disk-full',
+      )
       expect(error.message).toMatch(/Not enough disk space/)
       expect(server.requests).toHaveLength(0)
     })
@@ -218,7 +262,12 @@ describe('ModelDownloader', () => {
         },
       }
       const error = await expectFailure(
-        new ModelDownloader({ fs: fullDisk }).download({ url: server.url, destination, expectedBytes: SIZE, sha256: server.sha256 }),
+        new ModelDownloader({ fs: fullDisk }).download({
+          url: server.url,
+          destination,
+          expectedBytes: SIZE,
+          sha256: server.sha256,
+        }),
         'disk-full',
       )
       expect(error.message).toMatch(/The disk is full after/)

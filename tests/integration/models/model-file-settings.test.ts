@@ -40,7 +40,10 @@ describe('model files as settings columns', () => {
   })
 
   it('uses the catalog label for a download, and on the first-run offer selects only it', async () => {
-    await hooks().onInstalled!(model('Qwen2.5-0.5B-Instruct-Q4_K_M.gguf', 'Qwen2.5 0.5B Instruct GGUF'), { select: true, label: 'Qwen2.5 0.5B Instruct' })
+    await hooks().onInstalled!(model('Qwen2.5-0.5B-Instruct-Q4_K_M.gguf', 'Qwen2.5 0.5B Instruct GGUF'), {
+      select: true,
+      label: 'Qwen2.5 0.5B Instruct',
+    })
     const entry = settings.publicView().models.find((m) => m.provider === 'gguf')!
     expect(entry.label).toBe('Qwen2.5 0.5B Instruct')
     expect(settings.publicView().selectedModelIds).toEqual([entry.id])

@@ -55,12 +55,23 @@ describe('ModelManager', () => {
     const source = join(dir, 'my-model.bin')
     await writeFile(source, fakeGgufBytes({ name: 'My Model', fileType: 15, padding: 4096 }))
     const added = await manager().addFromDisk(source)
-    expect(added).toMatchObject({ fileName: 'my-model.bin.gguf', quantization: 'Q4_K_M', name: 'My Model', contextLength: 2048 })
+    expect(added).toMatchObject({
+      fileName: 'my-model.bin.gguf',
+      quantization: 'Q4_K_M',
+      name: 'My Model',
+      contextLength: 2048,
+    })
     expect(installedHooks).toEqual([{ model: added, select: false }])
     expect((await readFile(join(modelsDir, 'my-model.bin.gguf'))).equals(await readFile(source))).toBe(true)
     expect(await readdir(modelsDir)).toEqual(['my-model.bin.gguf'])
     expect(views.at(-1)?.installed).toEqual([
-      { fileName: 'my-model.bin.gguf', sizeBytes: added.sizeBytes, quantization: 'Q4_K_M', name: 'My Model', contextLength: 2048 },
+      {
+        fileName: 'my-model.bin.gguf',
+        sizeBytes: added.sizeBytes,
+        quantization: 'Q4_K_M',
+        name: 'My Model',
+        contextLength: 2048,
+      },
     ])
   })
 
@@ -73,7 +84,9 @@ describe('ModelManager', () => {
     const damaged = join(dir, 'damaged.gguf')
     await writeFile(damaged, Buffer.concat([Buffer.from('GGUF'), Buffer.from([3, 0, 0, 0, 255, 255, 255, 255, 255])]))
     expect(await hasGgufMagic(damaged)).toBe(true)
-    await expect(manager().addFromDisk(damaged)).rejects.toThrow(/not a usable GGUF model file: the file ends in the middle of its header/)
+    await expect(manager().addFromDisk(damaged)).rejects.toThrow(
+      /not a usable GGUF model file: the file ends in the middle of its header/,
+    )
     expect(await readdir(modelsDir).catch(() => [])).toEqual([])
 
     const good = join(dir, 'good.gguf')
@@ -137,7 +150,11 @@ describe('ModelManager', () => {
     })
 
     const withCatalog = (catalog: CatalogModel[] = [entry]) =>
-      manager({ catalog, recommendedId: 'test-model', downloader: new ModelDownloader({ retryDelayMs: 0, freeSpaceMarginBytes: 0 }) })
+      manager({
+        catalog,
+        recommendedId: 'test-model',
+        downloader: new ModelDownloader({ retryDelayMs: 0, freeSpaceMarginBytes: 0 }),
+      })
 
     it('downloads with progress, installs the file and asks to select it', async () => {
       const models = withCatalog()
@@ -148,9 +165,14 @@ describe('ModelManager', () => {
       expect(statuses).toContain('verifying')
       expect(statuses.at(-1)).toBe('complete')
       expect(installedHooks).toHaveLength(1)
-      expect(installedHooks[0]).toMatchObject({ select: true, model: { fileName: 'Test-Model-Q4_K_M.gguf', name: 'Downloaded' } })
+      expect(installedHooks[0]).toMatchObject({
+        select: true,
+        model: { fileName: 'Test-Model-Q4_K_M.gguf', name: 'Downloaded' },
+      })
       const view = await models.view()
-      expect(view.installed).toEqual([expect.objectContaining({ fileName: 'Test-Model-Q4_K_M.gguf', catalogId: 'test-model' })])
+      expect(view.installed).toEqual([
+        expect.objectContaining({ fileName: 'Test-Model-Q4_K_M.gguf', catalogId: 'test-model' }),
+      ])
       expect(view.catalog[0]).toMatchObject({ id: 'test-model', installed: true })
       expect(view.catalog[0]!.download).toBeUndefined()
       await expect(models.download('test-model', { select: false })).rejects.toThrow(/already installed/)
@@ -173,7 +195,10 @@ describe('ModelManager', () => {
       server.behaviour.trickle = undefined
       const second = withCatalog()
       await second.restorePartials()
-      expect((await second.view()).catalog[0]!.download).toMatchObject({ status: 'paused', receivedBytes: paused.receivedBytes })
+      expect((await second.view()).catalog[0]!.download).toMatchObject({
+        status: 'paused',
+        receivedBytes: paused.receivedBytes,
+      })
       await second.download('test-model', { select: false })
       await second.settled('test-model')
       expect(server.requests.at(-1)!.headers.range).toBe(`bytes=${paused.receivedBytes}-`)
@@ -206,7 +231,10 @@ describe('ModelManager', () => {
 
     it('starts one download however often it is asked at once', async () => {
       const models = withCatalog()
-      await Promise.all([models.download('test-model', { select: false }), models.download('test-model', { select: false })])
+      await Promise.all([
+        models.download('test-model', { select: false }),
+        models.download('test-model', { select: false }),
+      ])
       await models.settled('test-model')
       expect(server.requests).toHaveLength(1)
       expect(installedHooks).toHaveLength(1)

@@ -83,7 +83,11 @@ describe('a broker restart mid-stream (Mosquitto, persistence on)', () => {
     const endpoint = { host: mosquitto.host, port: mosquitto.port }
     const backend = observedBackend(endpoint)
     const split = splitRuntime({ app: endpoint, backend: backend.factory, appClientId: `app-${process.pid}-${downMs}` })
-    const t = await startRuntimeCore({ startRuntime: split.startRuntime, modelIds: MODEL_IDS, models: scriptedModels(scripts) })
+    const t = await startRuntimeCore({
+      startRuntime: split.startRuntime,
+      modelIds: MODEL_IDS,
+      models: scriptedModels(scripts),
+    })
     try {
       const app = watchSession(split.session())
       const { streamId } = await t.send('restart', MODEL_IDS)
@@ -129,8 +133,16 @@ describe('a broker restart mid-stream (Mosquitto, persistence on)', () => {
     mosquitto = await startMosquitto({ persistenceDir })
     const endpoint = { host: mosquitto.host, port: mosquitto.port }
     const backend = observedBackend(endpoint, true)
-    const split = splitRuntime({ app: endpoint, backend: backend.factory, appClientId: `app-${process.pid}-connectionless` })
-    const t = await startRuntimeCore({ startRuntime: split.startRuntime, modelIds: MODEL_IDS, models: scriptedModels(scripts) })
+    const split = splitRuntime({
+      app: endpoint,
+      backend: backend.factory,
+      appClientId: `app-${process.pid}-connectionless`,
+    })
+    const t = await startRuntimeCore({
+      startRuntime: split.startRuntime,
+      modelIds: MODEL_IDS,
+      models: scriptedModels(scripts),
+    })
     try {
       const { streamId } = await t.send('restart', MODEL_IDS)
       await t.received(streamId, 300)

@@ -11,7 +11,11 @@
  */
 import { performance } from 'node:perf_hooks'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { plainBrokerConnectionConfig, RECONNECT_MAX_SEC, RECONNECT_MIN_SEC } from '../../../src-main/core/mqtt/connection-config'
+import {
+  plainBrokerConnectionConfig,
+  RECONNECT_MAX_SEC,
+  RECONNECT_MIN_SEC,
+} from '../../../src-main/core/mqtt/connection-config'
 import { answerDeltas } from '../../support/answer-text'
 import { FaultProxy } from '../../support/fault-proxy'
 import { startMosquitto, type Mosquitto } from '../../support/mosquitto'
@@ -81,7 +85,7 @@ async function expectExact({ t, expected }: Setup, streamId: string, timeoutMs =
 /** The aws-crt reconnect delay before attempt `attempt` (1-based) of a run of drops in quick succession. */
 const backoffSec = (attempt: number) => Math.min(RECONNECT_MIN_SEC * 2 ** (attempt - 1), RECONNECT_MAX_SEC)
 
-describe('the app\'s MQTT link through a fault-injecting proxy', () => {
+describe("the app's MQTT link through a fault-injecting proxy", () => {
   it('delivers exactly with added latency and jitter both ways, on one connection', async () => {
     const s = await setup()
     s.proxy.setLatency('down', { ms: 40, jitterMs: 80 })
@@ -114,13 +118,18 @@ describe('the app\'s MQTT link through a fault-injecting proxy', () => {
     expect(s.proxy.halfOpen()).toBe(1)
     // Detection takes keep-alive + ping timeout, then the first back-off step; wait that long (plus slack) so the
     // stream's completion is checked even when the bound below is missed.
-    const detectionMs = Math.min(APP_KEEP_ALIVE_SEC * 1000 + PING_TIMEOUT_MS + backoffSec(1) * 1000 + RECONNECT_SLACK_MS, 45_000)
+    const detectionMs = Math.min(
+      APP_KEEP_ALIVE_SEC * 1000 + PING_TIMEOUT_MS + backoffSec(1) * 1000 + RECONNECT_SLACK_MS,
+      45_000,
+    )
     const interrupted = await s.session.next('interrupted', faultAt, detectionMs)
     const reconnected = await s.session.next('connected', faultAt, detectionMs)
     await expectExact(s, streamId, 10_000)
     expect(s.proxy.counters.accepted).toBe(2)
     const reconnectMs = reconnected.at - faultAt
-    console.info(`half-open: interrupted after ${Math.round(interrupted.at - faultAt)} ms, connected after ${Math.round(reconnectMs)} ms`)
+    console.info(
+      `half-open: interrupted after ${Math.round(interrupted.at - faultAt)} ms, connected after ${Math.round(reconnectMs)} ms`,
+    )
     // The issue's requirement: reconnected within the back-off bound, counted from the moment the link died.
     expect(
       reconnectMs,
@@ -165,7 +174,9 @@ describe('the app\'s MQTT link through a fault-injecting proxy', () => {
       delays.push(Math.round(reconnected.at - faultAt))
       await new Promise((resolve) => setTimeout(resolve, 300))
     }
-    console.info(`resets: connected again after ${delays.join(', ')} ms (back-off ${[1, 2, 3].map(backoffSec).join(', ')} s)`)
+    console.info(
+      `resets: connected again after ${delays.join(', ')} ms (back-off ${[1, 2, 3].map(backoffSec).join(', ')} s)`,
+    )
     for (const delay of delays) expect(delay).toBeLessThanOrEqual(RECONNECT_MAX_SEC * 1000)
     await expectExact(s, streamId)
     expect(s.proxy.counters).toMatchObject({ accepted: RESETS + 1, open: 1, reset: RESETS })

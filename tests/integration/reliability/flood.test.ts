@@ -62,7 +62,9 @@ describe('flood: 50 concurrent prompts × 4 models in one client', () => {
 
     // Nobody starves: a first text soon for every column, and nobody much later than the rest.
     expect(Math.max(...first), 'slowest first text (ms)').toBeLessThanOrEqual(MAX_FIRST_TEXT_MS)
-    expect(Math.max(...late), 'the latest stream vs the others (ms)').toBeLessThanOrEqual(2 * percentile(late, 50) + 2_000)
+    expect(Math.max(...late), 'the latest stream vs the others (ms)').toBeLessThanOrEqual(
+      2 * percentile(late, 50) + 2_000,
+    )
     expect(
       Math.max(...late),
       `streams finished up to ${Math.round(Math.max(...late))} ms after their model did (p50 ${Math.round(percentile(late, 50))} ms)`,

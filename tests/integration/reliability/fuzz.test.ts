@@ -66,7 +66,10 @@ async function liveService() {
   })
   const old = await chat.send({ prompt: 'earlier', modelIds: ['a'] })
   const oldFinal = { total: 1, status: 'complete', sha256: sha256Hex('old') }
-  chat.receive(topicOf(old.streamId), bytesOf({ v: 1, streamId: old.streamId, modelId: 'a', seq: 0, text: 'old', final: oldFinal }))
+  chat.receive(
+    topicOf(old.streamId),
+    bytesOf({ v: 1, streamId: old.streamId, modelId: 'a', seq: 0, text: 'old', final: oldFinal }),
+  )
   const { streamId } = await chat.send({ prompt: 'live', modelIds: MODELS })
   const columns = () => {
     const byModel: Record<string, { text: string; status: string; error?: { code: string } }> = {}
@@ -104,12 +107,10 @@ const answerParts = fc.array(fc.string({ maxLength: 40, unit: 'grapheme' }), { m
 
 /** Indices of a stream's chunks, each delivered 1–3 times, in any order. */
 const deliveriesOf = (count: number) =>
-  fc
-    .array(fc.integer({ min: 1, max: 3 }), { minLength: count, maxLength: count })
-    .chain((copies) => {
-      const all = copies.flatMap((n, seq) => Array.from({ length: n }, () => seq))
-      return fc.shuffledSubarray(all, { minLength: all.length })
-    })
+  fc.array(fc.integer({ min: 1, max: 3 }), { minLength: count, maxLength: count }).chain((copies) => {
+    const all = copies.flatMap((n, seq) => Array.from({ length: n }, () => seq))
+    return fc.shuffledSubarray(all, { minLength: all.length })
+  })
 
 const anyFinal: fc.Arbitrary<Record<string, unknown>> = fc.record(
   {
@@ -147,9 +148,15 @@ const lookalike: fc.Arbitrary<Recipe<{ topicStream: string; message: Record<stri
       { weight: 1, arbitrary: fc.integer({ min: -2, max: MAX_SEQ + 2 }) },
       { weight: 1, arbitrary: fc.constantFrom(1e12, 0.5, -0, '3') },
     ),
-    text: fc.oneof({ weight: 5, arbitrary: fc.string({ maxLength: 40 }) }, { weight: 1, arbitrary: fc.constant('x'.repeat(MAX_CHUNK_TEXT + 1)) }),
+    text: fc.oneof(
+      { weight: 5, arbitrary: fc.string({ maxLength: 40 }) },
+      { weight: 1, arbitrary: fc.constant('x'.repeat(MAX_CHUNK_TEXT + 1)) },
+    ),
     final: fc.oneof({ weight: 2, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: anyFinal }),
-    extra: fc.oneof({ weight: 4, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constantFrom('__proto__', 'constructor', 'toString', 'x') }),
+    extra: fc.oneof(
+      { weight: 4, arbitrary: fc.constant(undefined) },
+      { weight: 1, arbitrary: fc.constantFrom('__proto__', 'constructor', 'toString', 'x') },
+    ),
   })
   .map(({ topicStream, streamId, extra, final, ...rest }) => (ids: Ids) => {
     const message: Record<string, unknown> = { ...rest, streamId: streamId(ids), ...(final ? { final } : {}) }
@@ -160,9 +167,25 @@ const lookalike: fc.Arbitrary<Recipe<{ topicStream: string; message: Record<stri
 
 /** Anything a hostile or broken publisher could put on the user's topics (or near them). */
 const hostile: fc.Arbitrary<Recipe<{ topic: string; payload: Uint8Array }>> = fc.oneof(
-  { weight: 2, arbitrary: fc.uint8Array({ maxLength: 300 }).map((payload) => (ids: Ids) => ({ topic: topicOf(ids.live), payload })) },
-  { weight: 1, arbitrary: fc.record({ topic: fc.string({ maxLength: 60 }), payload: fc.uint8Array({ maxLength: 60 }) }).map((m) => () => m) },
-  { weight: 1, arbitrary: fc.constant((ids: Ids) => ({ topic: topicOf(ids.live), payload: new Uint8Array(MAX_PAYLOAD_BYTES + 1).fill(0x7b) })) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .uint8Array({ maxLength: 300 })
+      .map((payload) => (ids: Ids) => ({ topic: topicOf(ids.live), payload })),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .record({ topic: fc.string({ maxLength: 60 }), payload: fc.uint8Array({ maxLength: 60 }) })
+      .map((m) => () => m),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.constant((ids: Ids) => ({
+      topic: topicOf(ids.live),
+      payload: new Uint8Array(MAX_PAYLOAD_BYTES + 1).fill(0x7b),
+    })),
+  },
   {
     weight: 2,
     arbitrary: fc.jsonValue({ maxDepth: 4 }).map((value) => {
@@ -188,9 +211,15 @@ const hostile: fc.Arbitrary<Recipe<{ topic: string; payload: Uint8Array }>> = fc
 )
 
 /** Two models' answers, and the order their chunks arrive in (shuffled, each 1–3 times). */
-const liveStream = fc.tuple(answerParts, answerParts).chain(([partsA, partsB]) =>
-  fc.record({ partsA: fc.constant(partsA), partsB: fc.constant(partsB), order: deliveriesOf(partsA.length + partsB.length) }),
-)
+const liveStream = fc
+  .tuple(answerParts, answerParts)
+  .chain(([partsA, partsB]) =>
+    fc.record({
+      partsA: fc.constant(partsA),
+      partsB: fc.constant(partsB),
+      order: deliveriesOf(partsA.length + partsB.length),
+    }),
+  )
 
 /** Whether the decoder would hand this message to the live stream's own columns (a forged in-stream chunk). */
 function claimsLiveStream(topic: string, payload: Uint8Array, liveStreamId: string): boolean {
@@ -218,7 +247,9 @@ describe('fuzzing the receive path', () => {
       fc.property(topics, payloads, (topic, payload) => {
         const result = decodeChunk(topic, payload, { prefix: PREFIX, userId: USER })
         if (!result.ok) {
-          expect(['oversized', 'not-json', 'unsupported-version', 'invalid-schema', 'foreign-topic']).toContain(result.reason)
+          expect(['oversized', 'not-json', 'unsupported-version', 'invalid-schema', 'foreign-topic']).toContain(
+            result.reason,
+          )
           return
         }
         const m = result.message
@@ -232,42 +263,49 @@ describe('fuzzing the receive path', () => {
           expect(m.final.total).toBe(m.seq + 1)
           expect(m.final.status === 'error').toBe(m.final.error !== undefined)
         }
-        expect(Object.keys(m).every((key) => ['v', 'streamId', 'modelId', 'seq', 'text', 'final'].includes(key))).toBe(true)
+        expect(Object.keys(m).every((key) => ['v', 'streamId', 'modelId', 'seq', 'text', 'final'].includes(key))).toBe(
+          true,
+        )
       }),
       { numRuns: 3_000 },
     )
   })
 
-  it('leaves a live stream exact, whatever else arrives on the user\'s topics, interleaved in any order', async () => {
+  it("leaves a live stream exact, whatever else arrives on the user's topics, interleaved in any order", async () => {
     await fc.assert(
-      fc.asyncProperty(liveStream, fc.array(fc.tuple(hostile, fc.nat()), { maxLength: 60 }), async ({ partsA, partsB, order }, garbage) => {
-        const s = await liveService()
-        const ids = { live: s.streamId, old: s.oldStreamId }
-        const live = [...chunksOf(s.streamId, 'a', partsA), ...chunksOf(s.streamId, 'b', partsB)]
-        const messages: Array<{ topic: string; payload: Uint8Array }> = order.map((i) => ({
-          topic: topicOf(s.streamId),
-          payload: encoder.encode(encodeChunk(live[i]!)),
-        }))
-        for (const [make, position] of garbage) {
-          const message = make(ids)
-          // A chunk that does decode as the live stream's own belongs to the next property.
-          if (!claimsLiveStream(message.topic, message.payload, s.streamId)) messages.splice(position % (messages.length + 1), 0, message)
-        }
-        for (const { topic, payload } of messages) expect(() => s.receive(topic, payload)).not.toThrow()
-        s.clock.advance(1_000)
-        const columns = s.columns()
-        expect(columns.a).toMatchObject({ text: partsA.join(''), status: 'complete' })
-        expect(columns.b).toMatchObject({ text: partsB.join(''), status: 'complete' })
-        expect(s.chat.activeStreamCount).toBe(0)
-        expect(s.diagnostics.snapshot(0).messagesReceived).toBe(messages.length + 1)
-        s.chat.dispose()
-        s.history.store.close()
-      }),
+      fc.asyncProperty(
+        liveStream,
+        fc.array(fc.tuple(hostile, fc.nat()), { maxLength: 60 }),
+        async ({ partsA, partsB, order }, garbage) => {
+          const s = await liveService()
+          const ids = { live: s.streamId, old: s.oldStreamId }
+          const live = [...chunksOf(s.streamId, 'a', partsA), ...chunksOf(s.streamId, 'b', partsB)]
+          const messages: Array<{ topic: string; payload: Uint8Array }> = order.map((i) => ({
+            topic: topicOf(s.streamId),
+            payload: encoder.encode(encodeChunk(live[i]!)),
+          }))
+          for (const [make, position] of garbage) {
+            const message = make(ids)
+            // A chunk that does decode as the live stream's own belongs to the next property.
+            if (!claimsLiveStream(message.topic, message.payload, s.streamId))
+              messages.splice(position % (messages.length + 1), 0, message)
+          }
+          for (const { topic, payload } of messages) expect(() => s.receive(topic, payload)).not.toThrow()
+          s.clock.advance(1_000)
+          const columns = s.columns()
+          expect(columns.a).toMatchObject({ text: partsA.join(''), status: 'complete' })
+          expect(columns.b).toMatchObject({ text: partsB.join(''), status: 'complete' })
+          expect(s.chat.activeStreamCount).toBe(0)
+          expect(s.diagnostics.snapshot(0).messagesReceived).toBe(messages.length + 1)
+          s.chat.dispose()
+          s.history.store.close()
+        },
+      ),
       { numRuns: 300 },
     )
   })
 
-  it('never shows a column as complete with text other than the model\'s, even with forged in-stream chunks', async () => {
+  it("never shows a column as complete with text other than the model's, even with forged in-stream chunks", async () => {
     // Chunks that pass every check and claim the live stream's own ids (a corrupted or replayed chunk, or a forger
     // who knows the stream id: the broker's access rules keep those out). Their finals carry a digest, as every
     // sender's do; a final without one is the next test.
@@ -277,32 +315,49 @@ describe('fuzzing the receive path', () => {
         seq: fc.integer({ min: 0, max: 30 }),
         text: fc.string({ maxLength: 10 }),
         final: fc.option(
-          fc.record({ status: fc.constantFrom('complete' as const, 'stopped' as const), sha256: fc.stringMatching(/^[0-9a-f]{64}$/) }),
+          fc.record({
+            status: fc.constantFrom('complete' as const, 'stopped' as const),
+            sha256: fc.stringMatching(/^[0-9a-f]{64}$/),
+          }),
           { nil: undefined },
         ),
       },
       { requiredKeys: ['modelId', 'seq', 'text'] },
     )
     await fc.assert(
-      fc.asyncProperty(liveStream, fc.array(fc.tuple(forged, fc.nat()), { minLength: 1, maxLength: 8 }), async (input, forgeries) => {
-        const { partsA, partsB, order } = input
-        const s = await liveService()
-        const live = [...chunksOf(s.streamId, 'a', partsA), ...chunksOf(s.streamId, 'b', partsB)]
-        const messages = order.map((i) => live[i]!)
-        for (const [{ final, ...m }, position] of forgeries) {
-          const message: ChunkMessage = { v: 1, streamId: s.streamId, ...m, ...(final ? { final: { total: m.seq + 1, ...final } } : {}) }
-          messages.splice(position % (messages.length + 1), 0, message)
-        }
-        for (const message of messages) expect(() => s.receive(topicOf(message.streamId), encoder.encode(encodeChunk(message)))).not.toThrow()
-        s.clock.advance(1_000)
-        const columns = s.columns()
-        for (const [model, parts] of [['a', partsA], ['b', partsB]] as const) {
-          const column = columns[model]
-          if (column?.status === 'complete') expect(column.text, `column ${model} shown complete`).toBe(parts.join(''))
-        }
-        s.chat.dispose()
-        s.history.store.close()
-      }),
+      fc.asyncProperty(
+        liveStream,
+        fc.array(fc.tuple(forged, fc.nat()), { minLength: 1, maxLength: 8 }),
+        async (input, forgeries) => {
+          const { partsA, partsB, order } = input
+          const s = await liveService()
+          const live = [...chunksOf(s.streamId, 'a', partsA), ...chunksOf(s.streamId, 'b', partsB)]
+          const messages = order.map((i) => live[i]!)
+          for (const [{ final, ...m }, position] of forgeries) {
+            const message: ChunkMessage = {
+              v: 1,
+              streamId: s.streamId,
+              ...m,
+              ...(final ? { final: { total: m.seq + 1, ...final } } : {}),
+            }
+            messages.splice(position % (messages.length + 1), 0, message)
+          }
+          for (const message of messages)
+            expect(() => s.receive(topicOf(message.streamId), encoder.encode(encodeChunk(message)))).not.toThrow()
+          s.clock.advance(1_000)
+          const columns = s.columns()
+          for (const [model, parts] of [
+            ['a', partsA],
+            ['b', partsB],
+          ] as const) {
+            const column = columns[model]
+            if (column?.status === 'complete')
+              expect(column.text, `column ${model} shown complete`).toBe(parts.join(''))
+          }
+          s.chat.dispose()
+          s.history.store.close()
+        },
+      ),
       { numRuns: 300 },
     )
   })
@@ -315,7 +370,10 @@ describe('fuzzing the receive path', () => {
     const real = chunksOf(s.streamId, 'a', ['Hello', ' world', '!'])
     s.receive(topicOf(s.streamId), encoder.encode(encodeChunk(real[0]!)))
     s.receive(topicOf(s.streamId), encoder.encode(encodeChunk(real[1]!)))
-    s.receive(topicOf(s.streamId), encoder.encode(encodeChunk({ ...real[2]!, text: '?', final: { total: 3, status: 'complete' } })))
+    s.receive(
+      topicOf(s.streamId),
+      encoder.encode(encodeChunk({ ...real[2]!, text: '?', final: { total: 3, status: 'complete' } })),
+    )
     s.receive(topicOf(s.streamId), encoder.encode(encodeChunk(real[2]!)))
     s.clock.advance(100)
     const column = s.columns().a!
@@ -333,17 +391,22 @@ describe('fuzzing the receive path', () => {
     const counted = () => {
       const d = s.diagnostics.snapshot(0)
       const rejected = Object.values(d.rejected).reduce((a, b) => a + b, 0)
-      return { held: d.messagesReceived - d.chunksDelivered - d.duplicatesDropped - rejected, outOfWindow: d.rejected['out-of-window'] ?? 0 }
+      return {
+        held: d.messagesReceived - d.chunksDelivered - d.duplicatesDropped - rejected,
+        outOfWindow: d.rejected['out-of-window'] ?? 0,
+      }
     }
     const before = counted()
     // Model a: seq 0 never comes; 10,000 one-character chunks ahead of it.
-    for (let seq = 1; seq <= 10_000; seq++) s.receive(topicOf(s.streamId), bytesOf({ v: 1, streamId: s.streamId, modelId: 'a', seq, text: 'x' }))
+    for (let seq = 1; seq <= 10_000; seq++)
+      s.receive(topicOf(s.streamId), bytesOf({ v: 1, streamId: s.streamId, modelId: 'a', seq, text: 'x' }))
     const afterCount = counted()
     expect(afterCount.held - before.held).toBe(4_096)
     expect(afterCount.outOfWindow).toBe(10_000 - 4_096)
     // Model b: seq 0 never comes; chunks of the largest allowed text until the character cap refuses more.
     const big = 'y'.repeat(MAX_CHUNK_TEXT)
-    for (let seq = 1; seq <= 1_000; seq++) s.receive(topicOf(s.streamId), bytesOf({ v: 1, streamId: s.streamId, modelId: 'b', seq, text: big }))
+    for (let seq = 1; seq <= 1_000; seq++)
+      s.receive(topicOf(s.streamId), bytesOf({ v: 1, streamId: s.streamId, modelId: 'b', seq, text: big }))
     const afterChars = counted()
     const heldBig = afterChars.held - afterCount.held
     expect(heldBig * MAX_CHUNK_TEXT).toBeLessThanOrEqual(4_000_000)

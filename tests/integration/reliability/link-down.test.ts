@@ -34,7 +34,9 @@ const SCRIPTS = {
   beta: { tag: 'beta', count: 150, intervalMs: 90 },
 }
 const MODEL_IDS = Object.keys(SCRIPTS)
-const expected = Object.fromEntries(Object.entries(SCRIPTS).map(([id, s]) => [id, answerDeltas(s.tag, s.count).join('')]))
+const expected = Object.fromEntries(
+  Object.entries(SCRIPTS).map(([id, s]) => [id, answerDeltas(s.tag, s.count).join('')]),
+)
 
 let ns: LinkedNamespace | undefined
 let mosquitto: Mosquitto | undefined
@@ -65,12 +67,21 @@ class NamespaceBackend implements ChatBackend {
   ) {}
 
   start(request: ChatRequest): Promise<void> {
-    const args = { broker: { host: '127.0.0.1', port: BROKER_PORT }, topicPrefix: this.topicPrefix, request, scripts: SCRIPTS }
+    const args = {
+      broker: { host: '127.0.0.1', port: BROKER_PORT },
+      topicPrefix: this.topicPrefix,
+      request,
+      scripts: SCRIPTS,
+    }
     const [command, ...prefix] = this.namespace.execPrefix
-    const child = spawn(command!, [...prefix, process.execPath, '--import', 'tsx', backendScript, JSON.stringify(args)], {
-      cwd: repoRoot,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
+    const child = spawn(
+      command!,
+      [...prefix, process.execPath, '--import', 'tsx', backendScript, JSON.stringify(args)],
+      {
+        cwd: repoRoot,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    )
     children.add(child)
     child.stderr!.on('data', (data: Buffer) => this.stderr.push(data.toString()))
     return new Promise((resolvePromise, reject) => {
@@ -107,12 +118,16 @@ describe('link down for 10 s mid-stream (veth pair between network namespaces)',
       const session = watchSession(split.session())
       const { streamId } = await t.send('link down', MODEL_IDS)
       await t.received(streamId, 300)
-      const charsBefore = Object.fromEntries(MODEL_IDS.map((id) => [id, t.columns.get(`${streamId}/${id}`)?.text.length ?? 0]))
+      const charsBefore = Object.fromEntries(
+        MODEL_IDS.map((id) => [id, t.columns.get(`${streamId}/${id}`)?.text.length ?? 0]),
+      )
 
       const downAt = performance.now()
       await namespace.setLink(false)
       await new Promise((r) => setTimeout(r, LINK_DOWN_MS))
-      const charsDuring = Object.fromEntries(MODEL_IDS.map((id) => [id, t.columns.get(`${streamId}/${id}`)?.text.length ?? 0]))
+      const charsDuring = Object.fromEntries(
+        MODEL_IDS.map((id) => [id, t.columns.get(`${streamId}/${id}`)?.text.length ?? 0]),
+      )
       await namespace.setLink(true)
       const upAt = performance.now()
 

@@ -22,7 +22,10 @@ interface Args {
 const args = JSON.parse(process.argv[2] ?? '{}') as Args
 const request = ChatRequestSchema.parse(args.request)
 const scripts: Record<string, Script> = Object.fromEntries(
-  Object.entries(args.scripts).map(([id, s]) => [id, { deltas: answerDeltas(s.tag, s.count), intervalMs: s.intervalMs }]),
+  Object.entries(args.scripts).map(([id, s]) => [
+    id,
+    { deltas: answerDeltas(s.tag, s.count), intervalMs: s.intervalMs },
+  ]),
 )
 const session = new MqttSession({
   buildConfig: () => plainBrokerConnectionConfig({ ...args.broker, clientId: `netns-backend-${process.pid}` }),

@@ -8,8 +8,20 @@ import { gunzipSync } from 'node:zlib'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { mockClient } from 'aws-sdk-client-mock'
 import { DynamoDBClient, PutItemCommand, type PutItemCommandInput } from '@aws-sdk/client-dynamodb'
-import { IoTDataPlaneClient, PublishCommand, GetRetainedMessageCommand, ResourceNotFoundException } from '@aws-sdk/client-iot-data-plane'
-import { AnswerTooLargeError, DynamoAnswerStore, fromAnswerItem, MAX_TEXT_BYTES, toAnswerItem, type AnswerRecord } from '../../../src-main/backend/answer-store'
+import {
+  IoTDataPlaneClient,
+  PublishCommand,
+  GetRetainedMessageCommand,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-iot-data-plane'
+import {
+  AnswerTooLargeError,
+  DynamoAnswerStore,
+  fromAnswerItem,
+  MAX_TEXT_BYTES,
+  toAnswerItem,
+  type AnswerRecord,
+} from '../../../src-main/backend/answer-store'
 import { createChatLambdaHandler } from '../../../src-main/backend/lambda/chat-lambda'
 import { chatLambdaDepsFromEnv } from '../../../src-main/backend/lambda/chat-lambda'
 import type { InvocationContext } from '../../../src-main/backend/lambda/caller-identity'
@@ -85,8 +97,14 @@ describe('answer store items', () => {
     })
   })
 
-  it('keeps an error answer\'s code and message, and reads every item back as it was written', () => {
-    const failed: AnswerRecord = { ...record, text: 'Partial', status: 'error', error: { code: 'rate-limited', message: 'Slow down' }, usage: undefined! }
+  it("keeps an error answer's code and message, and reads every item back as it was written", () => {
+    const failed: AnswerRecord = {
+      ...record,
+      text: 'Partial',
+      status: 'error',
+      error: { code: 'rate-limited', message: 'Slow down' },
+      usage: undefined!,
+    }
     delete (failed as Partial<AnswerRecord>).usage
     const item = toAnswerItem(failed, NOW, 60)
     expect(item.error).toEqual({ M: { code: { S: 'rate-limited' }, message: { S: 'Slow down' } } })
@@ -116,8 +134,12 @@ describe('DynamoAnswerStore.save', () => {
     dynamo.on(PutItemCommand).resolves({})
     const clock = new ManualClock()
     clock.advance(NOW)
-    await new DynamoAnswerStore({ client: new DynamoDBClient({ region: 'eu-west-1' }), tableName: TABLE, clock }).save(record)
-    expect(dynamo.commandCalls(PutItemCommand).map((call) => call.args[0].input)).toEqual([{ TableName: TABLE, Item: toAnswerItem(record, NOW) }])
+    await new DynamoAnswerStore({ client: new DynamoDBClient({ region: 'eu-west-1' }), tableName: TABLE, clock }).save(
+      record,
+    )
+    expect(dynamo.commandCalls(PutItemCommand).map((call) => call.args[0].input)).toEqual([
+      { TableName: TABLE, Item: toAnswerItem(record, NOW) },
+    ])
   })
 })
 
@@ -134,9 +156,13 @@ describe('the chat Lambda with the answer store', () => {
       chat: { coalescing: { windowMs: 0 }, publishing: { retryBaseMs: 1 } },
     })
   }
-  const event = { streamId: 'stream-1', userId: VICTIM, models: ['claude', 'nova'].map((modelId) => ({ modelId, messages: [{ role: 'user', content: 'Sum?' }] })) }
+  const event = {
+    streamId: 'stream-1',
+    userId: VICTIM,
+    models: ['claude', 'nova'].map((modelId) => ({ modelId, messages: [{ role: 'user', content: 'Sum?' }] })),
+  }
 
-  it('stores each answer under the caller\'s identity (not the event\'s userId) before publishing its final marker', async () => {
+  it("stores each answer under the caller's identity (not the event's userId) before publishing its final marker", async () => {
     const order: string[] = []
     dynamo.on(PutItemCommand).callsFake((input: PutItemCommandInput) => {
       order.push(`put ${input.Item!.modelId!.S!}`)
@@ -151,8 +177,15 @@ describe('the chat Lambda with the answer store', () => {
     const logs: Array<Record<string, unknown>> = []
     const result = await lambda(logs)(event, context)
 
-    expect(result).toMatchObject({ ok: true, models: [{ modelId: 'claude', archived: true }, { modelId: 'nova', archived: true }] })
-    for (const modelId of ['claude', 'nova']) expect(order.indexOf(`put ${modelId}`)).toBeLessThan(order.indexOf(`final ${modelId}`))
+    expect(result).toMatchObject({
+      ok: true,
+      models: [
+        { modelId: 'claude', archived: true },
+        { modelId: 'nova', archived: true },
+      ],
+    })
+    for (const modelId of ['claude', 'nova'])
+      expect(order.indexOf(`put ${modelId}`)).toBeLessThan(order.indexOf(`final ${modelId}`))
     const items = dynamo.commandCalls(PutItemCommand).map((call) => call.args[0].input)
     expect(items.map((input) => input.TableName)).toEqual([TABLE, TABLE])
     const claude = items.find((input) => input.Item!.modelId!.S === 'claude')!.Item!
@@ -177,7 +210,9 @@ describe('the chat Lambda with the answer store', () => {
   })
 
   it('still streams every answer whole when the store refuses the write, and logs and counts the failure', async () => {
-    dynamo.on(PutItemCommand).rejects(Object.assign(new Error('Throughput exceeded'), { name: 'ProvisionedThroughputExceededException' }))
+    dynamo
+      .on(PutItemCommand)
+      .rejects(Object.assign(new Error('Throughput exceeded'), { name: 'ProvisionedThroughputExceededException' }))
     iotData.on(PublishCommand).resolves({})
     const logs: Array<Record<string, unknown>> = []
     const result = await lambda(logs)(event, context)
@@ -195,9 +230,15 @@ describe('the chat Lambda with the answer store', () => {
       .map((input) => JSON.parse(Buffer.from(input.payload as Uint8Array).toString('utf8')) as ChunkMessage)
       .filter((message) => message.final)
     expect(finals.map((message) => message.modelId).sort()).toEqual(['claude', 'nova'])
-    const failures = logs.filter((line) => line.event === 'answer-store-failed').sort((a, b) => String(a.modelId).localeCompare(String(b.modelId)))
+    const failures = logs
+      .filter((line) => line.event === 'answer-store-failed')
+      .sort((a, b) => String(a.modelId).localeCompare(String(b.modelId)))
     expect(failures).toEqual([
-      expect.objectContaining({ modelId: 'claude', errorName: 'ProvisionedThroughputExceededException', identityId: IDENTITY }),
+      expect.objectContaining({
+        modelId: 'claude',
+        errorName: 'ProvisionedThroughputExceededException',
+        identityId: IDENTITY,
+      }),
       expect.objectContaining({ modelId: 'nova', errorName: 'ProvisionedThroughputExceededException' }),
     ])
     expect(logs).toContainEqual(expect.objectContaining({ event: 'chat-finished', answerStoreFailures: 2 }))
@@ -206,7 +247,13 @@ describe('the chat Lambda with the answer store', () => {
   })
 
   it('takes the table from the environment the stack sets, and stores nothing without it', () => {
-    const env = { STREAMDESK_IOT_ENDPOINT: 'abc-ats.iot.eu-west-1.amazonaws.com', STREAMDESK_TOPIC_PREFIX: 'sdt', STREAMDESK_MODELS: JSON.stringify([{ id: 'c', label: 'C', provider: 'bedrock', modelId: 'anthropic.claude-3-haiku-20240307-v1:0' }]) }
+    const env = {
+      STREAMDESK_IOT_ENDPOINT: 'abc-ats.iot.eu-west-1.amazonaws.com',
+      STREAMDESK_TOPIC_PREFIX: 'sdt',
+      STREAMDESK_MODELS: JSON.stringify([
+        { id: 'c', label: 'C', provider: 'bedrock', modelId: 'anthropic.claude-3-haiku-20240307-v1:0' },
+      ]),
+    }
     expect(chatLambdaDepsFromEnv({ ...env, STREAMDESK_ANSWER_TABLE: TABLE }).answers).toBeInstanceOf(DynamoAnswerStore)
     expect(chatLambdaDepsFromEnv(env).answers).toBeUndefined()
   })

@@ -1,6 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { mockClient } from 'aws-sdk-client-mock'
-import { AttachPolicyCommand, InvalidRequestException, IoTClient, ResourceAlreadyExistsException } from '@aws-sdk/client-iot'
+import {
+  AttachPolicyCommand,
+  InvalidRequestException,
+  IoTClient,
+  ResourceAlreadyExistsException,
+} from '@aws-sdk/client-iot'
 import {
   attachPolicyDepsFromEnv,
   createAttachPolicyHandler,
@@ -28,7 +33,7 @@ function lambda() {
 const attachInputs = () => iot.commandCalls(AttachPolicyCommand).map((call) => call.args[0].input)
 
 describe('attach-policy Lambda', () => {
-  it('attaches the configured policy to the caller\'s identity from the context, whatever the event names', async () => {
+  it("attaches the configured policy to the caller's identity from the context, whatever the event names", async () => {
     iot.on(AttachPolicyCommand).resolves({})
     const { handler } = lambda()
     const forged = { identityId: OTHER, target: OTHER, policyName: 'AdminPolicy' }
@@ -40,7 +45,13 @@ describe('attach-policy Lambda', () => {
     iot
       .on(AttachPolicyCommand)
       .resolvesOnce({})
-      .rejectsOnce(new ResourceAlreadyExistsException({ message: 'Policy is already attached', resourceId: POLICY, $metadata: {} }))
+      .rejectsOnce(
+        new ResourceAlreadyExistsException({
+          message: 'Policy is already attached',
+          resourceId: POLICY,
+          $metadata: {},
+        }),
+      )
     const { handler } = lambda()
     await expect(handler({}, signedIn)).resolves.toEqual({ attached: true, identityId: IDENTITY })
     await expect(handler({}, signedIn)).resolves.toEqual({ attached: true, identityId: IDENTITY })
@@ -49,7 +60,11 @@ describe('attach-policy Lambda', () => {
 
   it.each([
     ['no identity', null, /no Cognito identity/],
-    ['another pool\'s identity', { cognitoIdentityId: IDENTITY, cognitoIdentityPoolId: OTHER_POOL }, /another identity pool/],
+    [
+      "another pool's identity",
+      { cognitoIdentityId: IDENTITY, cognitoIdentityPoolId: OTHER_POOL },
+      /another identity pool/,
+    ],
     ['a malformed identity id', { cognitoIdentityId: '*', cognitoIdentityPoolId: POOL }, /malformed/],
   ])('refuses a caller with %s, attaching nothing', async (_name, identity, reason) => {
     const { handler, logs } = lambda()

@@ -18,7 +18,11 @@ afterEach(() => bedrock.reset())
 
 const MODEL = 'anthropic.claude-3-5-haiku-20241022-v1:0'
 const provider = (maxTokens?: number) =>
-  createBedrockConverseProvider({ client: new BedrockRuntimeClient({ region: 'us-east-1' }), modelId: MODEL, ...(maxTokens ? { maxTokens } : {}) })
+  createBedrockConverseProvider({
+    client: new BedrockRuntimeClient({ region: 'us-east-1' }),
+    modelId: MODEL,
+    ...(maxTokens ? { maxTokens } : {}),
+  })
 
 /** ConverseStream's event stream, as the SDK hands it over: an async iterable of union members. */
 async function* events(...items: Array<ConverseStreamOutput | Error>): AsyncGenerator<ConverseStreamOutput> {
@@ -30,7 +34,10 @@ async function* events(...items: Array<ConverseStreamOutput | Error>): AsyncGene
 }
 const delta = (text: string): ConverseStreamOutput => ({ contentBlockDelta: { contentBlockIndex: 0, delta: { text } } })
 const usage = (inputTokens: number, outputTokens: number): ConverseStreamOutput => ({
-  metadata: { usage: { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens }, metrics: { latencyMs: 5 } },
+  metadata: {
+    usage: { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens },
+    metrics: { latencyMs: 5 },
+  },
 })
 
 async function collect(messages: ChatMessage[], signal = new AbortController().signal, maxTokens?: number) {
@@ -114,14 +121,19 @@ describe('Bedrock ConverseStream provider', () => {
     const controller = new AbortController()
     const seen: ModelEvent[] = []
     const run = (async () => {
-      for await (const event of provider().stream({ messages: [{ role: 'user', content: 'hi' }], signal: controller.signal })) {
+      for await (const event of provider().stream({
+        messages: [{ role: 'user', content: 'hi' }],
+        signal: controller.signal,
+      })) {
         seen.push(event)
         controller.abort(new Error('user stop'))
       }
     })()
     await expect(run).rejects.toThrow('user stop')
     expect(seen).toEqual([{ type: 'delta', text: 'partial' }])
-    const options = (bedrock.commandCalls(ConverseStreamCommand)[0]!.args as unknown[])[1] as { abortSignal?: AbortSignal }
+    const options = (bedrock.commandCalls(ConverseStreamCommand)[0]!.args as unknown[])[1] as {
+      abortSignal?: AbortSignal
+    }
     expect(options.abortSignal).toBe(controller.signal)
     release()
   })
@@ -135,17 +147,37 @@ describe('Bedrock ConverseStream provider', () => {
 
   it.each([
     ['ThrottlingException', serviceError(ThrottlingException, 'Too many requests'), 'rate-limited', /throttling/],
-    ['AccessDeniedException', serviceError(AccessDeniedException, "You don't have access to the model"), 'unauthorized', /Model access/],
-    ['ResourceNotFoundException', serviceError(ResourceNotFoundException, 'Model not found'), 'model-not-found', /model id/],
+    [
+      'AccessDeniedException',
+      serviceError(AccessDeniedException, "You don't have access to the model"),
+      'unauthorized',
+      /Model access/,
+    ],
+    [
+      'ResourceNotFoundException',
+      serviceError(ResourceNotFoundException, 'Model not found'),
+      'model-not-found',
+      /model id/,
+    ],
     ['ModelTimeoutException', serviceError(ModelTimeoutException, 'Model timed out'), 'timeout', /took too long/],
-    ['ValidationException (model id)', serviceError(ValidationException, 'The provided model identifier is invalid.'), 'model-not-found', /model id/],
+    [
+      'ValidationException (model id)',
+      serviceError(ValidationException, 'The provided model identifier is invalid.'),
+      'model-not-found',
+      /model id/,
+    ],
     [
       'ValidationException (needs an inference profile)',
       serviceError(ValidationException, "Invocation of model ID x with on-demand throughput isn't supported."),
       'model-not-found',
       /inference profile id, such as us\.anthropic/,
     ],
-    ['ValidationException (conversation)', serviceError(ValidationException, 'Input is too long for requested model.'), 'bad-response', /refused the request/],
+    [
+      'ValidationException (conversation)',
+      serviceError(ValidationException, 'Input is too long for requested model.'),
+      'bad-response',
+      /refused the request/,
+    ],
     ['an unexpected bug', new TypeError('x is not a function'), 'internal', /Unexpected error/],
   ])('maps a failed request, %s, to its code', async (_name, error, code, message) => {
     const failed = await failure(error)
@@ -165,7 +197,10 @@ describe('Bedrock ConverseStream provider', () => {
     bedrock.on(ConverseStreamCommand).resolves({ stream: events(delta('Some '), exception, delta('never')) })
     const seen: ModelEvent[] = []
     const error = await (async () => {
-      for await (const event of provider().stream({ messages: [{ role: 'user', content: 'hi' }], signal: new AbortController().signal })) {
+      for await (const event of provider().stream({
+        messages: [{ role: 'user', content: 'hi' }],
+        signal: new AbortController().signal,
+      })) {
         seen.push(event)
       }
     })().catch((e: unknown) => e)

@@ -12,7 +12,11 @@ const request = (modelIds: string[], prompt = 'Hello?') => ({
   models: modelIds.map((modelId) => ({ modelId, messages: [{ role: 'user' as const, content: prompt }] })),
 })
 
-async function run(scripts: Record<string, Script>, overrides: Partial<ChatHandlerDeps> = {}, modelIds = Object.keys(scripts)) {
+async function run(
+  scripts: Record<string, Script>,
+  overrides: Partial<ChatHandlerDeps> = {},
+  modelIds = Object.keys(scripts),
+) {
   const publisher = new RecordingPublisher()
   const summaries = await handleChatRequest(request(modelIds), {
     publisher,
@@ -24,12 +28,15 @@ async function run(scripts: Record<string, Script>, overrides: Partial<ChatHandl
 }
 
 describe('chat handler', () => {
-  it('streams two models at once into numbered chunks on the user\'s topic, each ending with a final marker', async () => {
+  it("streams two models at once into numbered chunks on the user's topic, each ending with a final marker", async () => {
     const { publisher, summaries } = await run({
       claude: { deltas: words(40, 'c'), intervalMs: 1, usage: { inputTokens: 3, outputTokens: 40 } },
       gpt: { deltas: words(25, 'g'), intervalMs: 1 },
     })
-    for (const [modelId, expected] of [['claude', words(40, 'c').join('')], ['gpt', words(25, 'g').join('')]] as const) {
+    for (const [modelId, expected] of [
+      ['claude', words(40, 'c').join('')],
+      ['gpt', words(25, 'g').join('')],
+    ] as const) {
       const chunks = publisher.forModel(modelId)
       expect(chunks.map((c) => c.seq)).toEqual(chunks.map((_, i) => i))
       expect(publisher.textOf(modelId)).toBe(expected)
@@ -38,7 +45,10 @@ describe('chat handler', () => {
     }
     expect(publisher.forModel('claude').at(-1)!.final!.usage).toEqual({ inputTokens: 3, outputTokens: 40 })
     expect(new Set(publisher.messages.map((m) => m.topic))).toEqual(new Set(['streamdesk/user-1/stream-1']))
-    expect(summaries.map((s) => [s.modelId, s.status])).toEqual([['claude', 'complete'], ['gpt', 'complete']])
+    expect(summaries.map((s) => [s.modelId, s.status])).toEqual([
+      ['claude', 'complete'],
+      ['gpt', 'complete'],
+    ])
     // Both models were in flight together: their chunks interleave.
     const order = publisher.messages.map((m) => m.message.modelId)
     expect(order.indexOf('gpt')).toBeLessThan(order.lastIndexOf('claude'))
@@ -72,10 +82,23 @@ describe('chat handler', () => {
   })
 
   it('reports an unexpected exception as an internal error, and an unknown model as not found', async () => {
-    const { publisher } = await run({ boom: { deltas: [], failWith: new TypeError('x is undefined') } }, {}, ['boom', 'ghost'])
-    expect(publisher.forModel('boom').at(-1)!.final!.error).toEqual({ code: 'internal', message: 'Unexpected error: x is undefined' })
+    const { publisher } = await run({ boom: { deltas: [], failWith: new TypeError('x is undefined') } }, {}, [
+      'boom',
+      'ghost',
+    ])
+    expect(publisher.forModel('boom').at(-1)!.final!.error).toEqual({
+      code: 'internal',
+      message: 'Unexpected error: x is undefined',
+    })
     expect(publisher.forModel('ghost')).toEqual([
-      expect.objectContaining({ seq: 0, text: '', final: expect.objectContaining({ status: 'error', error: expect.objectContaining({ code: 'model-not-found' }) }) }),
+      expect.objectContaining({
+        seq: 0,
+        text: '',
+        final: expect.objectContaining({
+          status: 'error',
+          error: expect.objectContaining({ code: 'model-not-found' }),
+        }),
+      }),
     ])
   })
 
@@ -107,7 +130,10 @@ describe('chat handler', () => {
     await run({ m: { deltas: ['x'] } }, { publisher: flaky, publishing: { retryBaseMs: 1 } })
     expect(flaky.textOf('m')).toBe('x')
     const dead = new RecordingPublisher({ failAlways: true })
-    const { summaries } = await run({ m: { deltas: ['x'] } }, { publisher: dead, publishing: { retryBaseMs: 1, retryForMs: 20 } })
+    const { summaries } = await run(
+      { m: { deltas: ['x'] } },
+      { publisher: dead, publishing: { retryBaseMs: 1, retryForMs: 20 } },
+    )
     expect(summaries[0]!.failedPublishes).toBe(summaries[0]!.chunks)
   })
 

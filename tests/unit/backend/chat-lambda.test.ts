@@ -44,10 +44,12 @@ const CATALOG: ModelCatalog = [
 ]
 const CONTROL_TOPIC = `streamdesk/${IDENTITY}/control/${STREAM}`
 
-const context = (identity: { cognitoIdentityId: string; cognitoIdentityPoolId: string } | null = {
-  cognitoIdentityId: IDENTITY,
-  cognitoIdentityPoolId: POOL,
-}): InvocationContext => ({
+const context = (
+  identity: { cognitoIdentityId: string; cognitoIdentityPoolId: string } | null = {
+    cognitoIdentityId: IDENTITY,
+    cognitoIdentityPoolId: POOL,
+  },
+): InvocationContext => ({
   awsRequestId: 'request-1',
   ...(identity ? { identity } : {}),
   getRemainingTimeInMillis: () => 900_000,
@@ -82,7 +84,9 @@ beforeEach(() => {
   iotData.reset()
   secrets.reset()
   iotData.on(PublishCommand).resolves({})
-  iotData.on(GetRetainedMessageCommand).rejects(new ResourceNotFoundException({ message: 'No retained message', $metadata: {} }))
+  iotData
+    .on(GetRetainedMessageCommand)
+    .rejects(new ResourceNotFoundException({ message: 'No retained message', $metadata: {} }))
 })
 
 function lambda(overrides: Partial<ChatLambdaDeps> = {}) {
@@ -102,22 +106,30 @@ function lambda(overrides: Partial<ChatLambdaDeps> = {}) {
   })
 }
 
-const publishInputs = (): PublishCommandInput[] => iotData.commandCalls(PublishCommand).map((call) => call.args[0].input)
+const publishInputs = (): PublishCommandInput[] =>
+  iotData.commandCalls(PublishCommand).map((call) => call.args[0].input)
 /** The chunk messages published (retained control clears excluded), in publish order. */
 const chunks = () =>
   publishInputs()
     .filter((input) => !input.retain)
-    .map((input) => ({ topic: input.topic, message: JSON.parse(Buffer.from(input.payload as Uint8Array).toString('utf8')) as ChunkMessage }))
+    .map((input) => ({
+      topic: input.topic,
+      message: JSON.parse(Buffer.from(input.payload as Uint8Array).toString('utf8')) as ChunkMessage,
+    }))
 /** One model's chunks by sequence number; a retried publish is recorded twice, as a QoS 1 duplicate would be. */
-const forModel = (modelId: string) => [
-  ...new Map(
-    chunks()
-      .map((c) => c.message)
-      .filter((m) => m.modelId === modelId)
-      .map((m) => [m.seq, m]),
-  ).values(),
-].sort((a, b) => a.seq - b.seq)
-const textOf = (modelId: string) => forModel(modelId).map((m) => m.text).join('')
+const forModel = (modelId: string) =>
+  [
+    ...new Map(
+      chunks()
+        .map((c) => c.message)
+        .filter((m) => m.modelId === modelId)
+        .map((m) => [m.seq, m]),
+    ).values(),
+  ].sort((a, b) => a.seq - b.seq)
+const textOf = (modelId: string) =>
+  forModel(modelId)
+    .map((m) => m.text)
+    .join('')
 
 describe('chat Lambda', () => {
   it('streams to <prefix>/<caller identity>/<streamId>, ignoring a forged userId in the event', async () => {
@@ -143,7 +155,7 @@ describe('chat Lambda', () => {
     expect(logs).toContainEqual(expect.objectContaining({ event: 'forged-user-id-ignored', forgedUserId: VICTIM }))
   })
 
-  it('reads the stop requests of the caller\'s stream and clears them when done', async () => {
+  it("reads the stop requests of the caller's stream and clears them when done", async () => {
     bedrock.on(ConverseStreamCommand).resolves({ stream: converse(ANSWER) })
     await lambda()(event(['claude']), context())
     const reads = iotData.commandCalls(GetRetainedMessageCommand).map((c) => c.args[0].input)
@@ -154,15 +166,22 @@ describe('chat Lambda', () => {
 
   it.each([
     ['no identity', null, /no Cognito identity/],
-    ['an identity of another pool', { cognitoIdentityId: IDENTITY, cognitoIdentityPoolId: 'us-east-1:00000000-0000-0000-0000-000000000000' }, /another identity pool/],
+    [
+      'an identity of another pool',
+      { cognitoIdentityId: IDENTITY, cognitoIdentityPoolId: 'us-east-1:00000000-0000-0000-0000-000000000000' },
+      /another identity pool/,
+    ],
     ['a malformed identity id', { cognitoIdentityId: 'us-east-1:../../#', cognitoIdentityPoolId: POOL }, /malformed/],
-  ])('refuses a caller with %s, calling neither Bedrock nor IoT Core, and logs why', async (_name, identity, reason) => {
-    const result = await lambda()(event(['claude'], { userId: IDENTITY }), context(identity))
-    expect(result).toMatchObject({ ok: false, error: 'no-identity', detail: expect.stringMatching(reason) })
-    expect(bedrock.calls()).toHaveLength(0)
-    expect(iotData.calls()).toHaveLength(0)
-    expect(logs).toEqual([expect.objectContaining({ event: 'chat-refused', reason: expect.stringMatching(reason) })])
-  })
+  ])(
+    'refuses a caller with %s, calling neither Bedrock nor IoT Core, and logs why',
+    async (_name, identity, reason) => {
+      const result = await lambda()(event(['claude'], { userId: IDENTITY }), context(identity))
+      expect(result).toMatchObject({ ok: false, error: 'no-identity', detail: expect.stringMatching(reason) })
+      expect(bedrock.calls()).toHaveLength(0)
+      expect(iotData.calls()).toHaveLength(0)
+      expect(logs).toEqual([expect.objectContaining({ event: 'chat-refused', reason: expect.stringMatching(reason) })])
+    },
+  )
 
   it('refuses an invalid event without throwing (a throw would make Lambda retry the invocation)', async () => {
     const result = await lambda()({ streamId: 'a/b', models: [] }, context())
@@ -207,7 +226,7 @@ describe('chat Lambda', () => {
     expect(result).toMatchObject({ ok: true, models: [{ failedPublishes: 0 }] })
   })
 
-  it('stops one model when the app\'s retained control message names it, while the other completes', async () => {
+  it("stops one model when the app's retained control message names it, while the other completes", async () => {
     bedrock.on(ConverseStreamCommand, { modelId: CLAUDE }).resolves({ stream: endless() })
     bedrock.on(ConverseStreamCommand, { modelId: NOVA }).resolves({ stream: converse(ANSWER) })
     // The app presses stop once the first words of the long answer have arrived.
@@ -219,18 +238,30 @@ describe('chat Lambda', () => {
     const result = await lambda()(event(['claude', 'nova']), context())
 
     expect(Date.now() - started).toBeLessThan(3000) // the endless model would take 5 s
-    expect(forModel('claude').at(-1)!.final).toEqual({ total: forModel('claude').length, status: 'stopped', sha256: sha256Hex(textOf('claude')) })
+    expect(forModel('claude').at(-1)!.final).toEqual({
+      total: forModel('claude').length,
+      status: 'stopped',
+      sha256: sha256Hex(textOf('claude')),
+    })
     expect(textOf('claude')).toMatch(/^word0 /)
     expect(forModel('nova').at(-1)!.final!.status).toBe('complete')
     expect(textOf('nova')).toBe(ANSWER.join(''))
-    expect(result).toMatchObject({ ok: true, models: [{ modelId: 'claude', status: 'stopped' }, { modelId: 'nova', status: 'complete' }] })
+    expect(result).toMatchObject({
+      ok: true,
+      models: [
+        { modelId: 'claude', status: 'stopped' },
+        { modelId: 'nova', status: 'complete' },
+      ],
+    })
     expect(logs).toContainEqual(expect.objectContaining({ event: 'models-stopped', modelIds: ['claude'] }))
     expect(publishInputs().at(-1)).toEqual({ topic: CONTROL_TOPIC, qos: 1, retain: true, payload: new Uint8Array(0) })
   })
 
   it('stops every model on {"stop": "all"}, even one requested during a cold start', async () => {
     bedrock.on(ConverseStreamCommand).callsFake(() => ({ stream: endless() }))
-    iotData.on(GetRetainedMessageCommand).resolves({ topic: CONTROL_TOPIC, qos: 1, payload: new TextEncoder().encode('{"stop":"all"}') })
+    iotData
+      .on(GetRetainedMessageCommand)
+      .resolves({ topic: CONTROL_TOPIC, qos: 1, payload: new TextEncoder().encode('{"stop":"all"}') })
     const result = await lambda()(event(['claude', 'nova']), context())
     expect(result).toMatchObject({ ok: true, models: [{ status: 'stopped' }, { status: 'stopped' }] })
     // Having stopped everything, it stopped reading.
@@ -239,7 +270,9 @@ describe('chat Lambda', () => {
 
   it('ignores a malformed control message and keeps streaming', async () => {
     bedrock.on(ConverseStreamCommand).resolves({ stream: converse(ANSWER, 20) })
-    iotData.on(GetRetainedMessageCommand).resolves({ topic: CONTROL_TOPIC, qos: 1, payload: new TextEncoder().encode('{"stop":42}') })
+    iotData
+      .on(GetRetainedMessageCommand)
+      .resolves({ topic: CONTROL_TOPIC, qos: 1, payload: new TextEncoder().encode('{"stop":42}') })
     await lambda()(event(['claude']), context())
     expect(forModel('claude').at(-1)!.final!.status).toBe('complete')
     expect(iotData.commandCalls(GetRetainedMessageCommand).length).toBeGreaterThan(2)
@@ -294,7 +327,10 @@ describe('chat Lambda entry point', () => {
     expect(textOf('claude')).toBe(ANSWER.join(''))
   })
 
-  it.each(['STREAMDESK_TOPIC_PREFIX', 'STREAMDESK_IOT_ENDPOINT', 'STREAMDESK_MODELS'])('refuses to start without %s', (name) => {
-    expect(() => chatLambdaDepsFromEnv({ ...ENV, [name]: '' })).toThrow(name)
-  })
+  it.each(['STREAMDESK_TOPIC_PREFIX', 'STREAMDESK_IOT_ENDPOINT', 'STREAMDESK_MODELS'])(
+    'refuses to start without %s',
+    (name) => {
+      expect(() => chatLambdaDepsFromEnv({ ...ENV, [name]: '' })).toThrow(name)
+    },
+  )
 })

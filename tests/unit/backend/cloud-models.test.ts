@@ -2,11 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { mockClient } from 'aws-sdk-client-mock'
 import { BedrockRuntimeClient, ConverseStreamCommand } from '@aws-sdk/client-bedrock-runtime'
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager'
-import {
-  createCloudModelResolver,
-  parseModelCatalog,
-  type ModelCatalog,
-} from '../../../src-main/backend/cloud-models'
+import { createCloudModelResolver, parseModelCatalog, type ModelCatalog } from '../../../src-main/backend/cloud-models'
 import type { ModelEvent, ModelResolver } from '../../../src-main/backend/model-provider'
 import { startFakeOpenAiServer, type FakeOpenAiServer } from '../../fixtures/fake-openai-server'
 
@@ -22,14 +18,30 @@ const API_KEY = 'sk-test-0123456789'
 
 let server: FakeOpenAiServer | undefined
 beforeAll(async () => {
-  server = await startFakeOpenAiServer({ 'gpt-test': { kind: 'answer', deltas: ['Hi', ' there'] } }, { apiKey: API_KEY })
+  server = await startFakeOpenAiServer(
+    { 'gpt-test': { kind: 'answer', deltas: ['Hi', ' there'] } },
+    { apiKey: API_KEY },
+  )
 })
 afterAll(() => server?.close())
 
 /** The fake server's address once it runs; the parsing tests, collected before that, see a placeholder. */
 const catalog = (): ModelCatalog => [
-  { id: 'claude', label: 'Claude 3.5 Haiku', provider: 'bedrock', modelId: 'us.anthropic.claude-3-5-haiku-20241022-v1:0', maxTokens: 2048 },
-  { id: 'gpt', label: 'GPT test', provider: 'openai-compatible', baseUrl: server?.baseUrl ?? 'http://127.0.0.1:1/v1', model: 'gpt-test', apiKeySecretArn: SECRET_ARN },
+  {
+    id: 'claude',
+    label: 'Claude 3.5 Haiku',
+    provider: 'bedrock',
+    modelId: 'us.anthropic.claude-3-5-haiku-20241022-v1:0',
+    maxTokens: 2048,
+  },
+  {
+    id: 'gpt',
+    label: 'GPT test',
+    provider: 'openai-compatible',
+    baseUrl: server?.baseUrl ?? 'http://127.0.0.1:1/v1',
+    model: 'gpt-test',
+    apiKeySecretArn: SECRET_ARN,
+  },
   { id: 'open', label: 'Keyless', provider: 'openai-compatible', baseUrl: 'http://127.0.0.1:9/v1', model: 'none' },
 ]
 
@@ -43,7 +55,10 @@ const resolver = () =>
 async function collect(models: ModelResolver, modelId: string): Promise<ModelEvent[]> {
   const out: ModelEvent[] = []
   const provider = models.resolve(modelId)!
-  for await (const event of provider.stream({ messages: [{ role: 'user', content: 'Hello?' }], signal: new AbortController().signal })) {
+  for await (const event of provider.stream({
+    messages: [{ role: 'user', content: 'Hello?' }],
+    signal: new AbortController().signal,
+  })) {
     out.push(event)
   }
   return out
@@ -61,7 +76,11 @@ describe('model catalog', () => {
     ['an unknown provider', '[{"id":"a","label":"A","provider":"azure","model":"x"}]', /provider/],
     ['a duplicate id', JSON.stringify([catalog()[0], catalog()[0]]), /unique/],
     ['an API key in the catalog', JSON.stringify([{ ...catalog()[2], apiKey: 'sk-oops' }]), /apiKey/],
-    ['a secret that is not an ARN', JSON.stringify([{ ...catalog()[2], apiKeySecretArn: 'my-secret' }]), /Secrets Manager secret ARN/],
+    [
+      'a secret that is not an ARN',
+      JSON.stringify([{ ...catalog()[2], apiKeySecretArn: 'my-secret' }]),
+      /Secrets Manager secret ARN/,
+    ],
     ['a base URL that is not http(s)', JSON.stringify([{ ...catalog()[2], baseUrl: 'file:///etc/passwd' }]), /baseUrl/],
   ])('refuses a catalog that is %s, saying why', (_name, json, message) => {
     expect(() => parseModelCatalog(json)).toThrow(message)
@@ -85,7 +104,7 @@ describe('cloud model resolver', () => {
     ])
   })
 
-  it('knows only the catalog\'s ids', () => {
+  it("knows only the catalog's ids", () => {
     expect(resolver().resolve('gpt-4o')).toBeUndefined()
   })
 
@@ -95,7 +114,13 @@ describe('cloud model resolver', () => {
     server!.requests.length = 0
     const answers = await Promise.all([collect(models, 'gpt'), collect(models, 'gpt')])
     answers.push(await collect(models, 'gpt'))
-    for (const events of answers) expect(events.filter((e) => e.type === 'delta').map((e) => e.text).join('')).toBe('Hi there')
+    for (const events of answers)
+      expect(
+        events
+          .filter((e) => e.type === 'delta')
+          .map((e) => e.text)
+          .join(''),
+      ).toBe('Hi there')
     expect(secrets.commandCalls(GetSecretValueCommand).map((c) => c.args[0].input)).toEqual([{ SecretId: SECRET_ARN }])
     expect(server!.requests.map((r) => r.headers.authorization)).toEqual(Array(3).fill(`Bearer ${API_KEY}`))
   })
@@ -110,7 +135,9 @@ describe('cloud model resolver', () => {
   it('reports an unreadable secret as unauthorized without caching the failure', async () => {
     secrets
       .on(GetSecretValueCommand)
-      .rejectsOnce(Object.assign(new Error('User is not authorized to perform GetSecretValue'), { name: 'AccessDeniedException' }))
+      .rejectsOnce(
+        Object.assign(new Error('User is not authorized to perform GetSecretValue'), { name: 'AccessDeniedException' }),
+      )
       .resolves({ SecretString: API_KEY })
     const models = resolver()
     await expect(collect(models, 'gpt')).rejects.toMatchObject({

@@ -28,7 +28,10 @@ describe('DeltaCoalescer', () => {
     clock.advance(29)
     expect(chunks).toHaveLength(1)
     clock.advance(1)
-    expect(chunks).toEqual([{ at: 0, text: 'a' }, { at: 50, text: 'bc' }])
+    expect(chunks).toEqual([
+      { at: 0, text: 'a' },
+      { at: 50, text: 'bc' },
+    ])
   })
 
   it('bounds the chunk count of a 2,000-delta stream by its duration over the window', () => {
@@ -69,21 +72,27 @@ describe('DeltaCoalescer', () => {
     coalescer.push('a')
     clock.advance(500)
     coalescer.push('b')
-    expect(chunks).toEqual([{ at: 0, text: 'a' }, { at: 500, text: 'b' }])
+    expect(chunks).toEqual([
+      { at: 0, text: 'a' },
+      { at: 500, text: 'b' },
+    ])
   })
 
   it('never loses or reorders text, whatever the timing', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.string({ maxLength: 30 }), fc.integer({ min: 0, max: 120 })), { maxLength: 80 }), (steps) => {
-        const { clock, chunks, coalescer } = setup({ windowMs: 50, maxChars: 16 })
-        for (const [delta, wait] of steps) {
-          coalescer.push(delta)
-          clock.advance(wait)
-        }
-        const text = chunks.map((c) => c.text).join('') + coalescer.drain()
-        expect(text).toBe(steps.map(([delta]) => delta).join(''))
-        for (const chunk of chunks) expect(chunk.text.length).toBeLessThanOrEqual(16)
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.string({ maxLength: 30 }), fc.integer({ min: 0, max: 120 })), { maxLength: 80 }),
+        (steps) => {
+          const { clock, chunks, coalescer } = setup({ windowMs: 50, maxChars: 16 })
+          for (const [delta, wait] of steps) {
+            coalescer.push(delta)
+            clock.advance(wait)
+          }
+          const text = chunks.map((c) => c.text).join('') + coalescer.drain()
+          expect(text).toBe(steps.map(([delta]) => delta).join(''))
+          for (const chunk of chunks) expect(chunk.text.length).toBeLessThanOrEqual(16)
+        },
+      ),
     )
   })
 

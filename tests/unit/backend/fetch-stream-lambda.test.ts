@@ -41,8 +41,15 @@ function lambda() {
 }
 
 describe('fetch-stream Lambda', () => {
-  it('queries the caller\'s own partition for the stream, ignoring a userId in the event', async () => {
-    dynamo.on(QueryCommand).resolves({ Items: [toAnswerItem(answer('gpt', 'Four.'), NOW - 1000), toAnswerItem(answer('claude', 'It is 4.'), NOW - 1000)] })
+  it("queries the caller's own partition for the stream, ignoring a userId in the event", async () => {
+    dynamo
+      .on(QueryCommand)
+      .resolves({
+        Items: [
+          toAnswerItem(answer('gpt', 'Four.'), NOW - 1000),
+          toAnswerItem(answer('claude', 'It is 4.'), NOW - 1000),
+        ],
+      })
     const { handler, logs } = lambda()
     const result = await handler({ streamId: 'stream-1', userId: VICTIM }, context())
 
@@ -60,20 +67,40 @@ describe('fetch-stream Lambda', () => {
       ok: true,
       streamId: 'stream-1',
       answers: [
-        { streamId: 'stream-1', modelId: 'claude', text: 'It is 4.', status: 'complete', chunks: 2, sha256: sha256Hex('It is 4.'), storedAt: NOW - 1000 },
-        { streamId: 'stream-1', modelId: 'gpt', text: 'Four.', status: 'complete', chunks: 2, sha256: sha256Hex('Four.'), storedAt: NOW - 1000 },
+        {
+          streamId: 'stream-1',
+          modelId: 'claude',
+          text: 'It is 4.',
+          status: 'complete',
+          chunks: 2,
+          sha256: sha256Hex('It is 4.'),
+          storedAt: NOW - 1000,
+        },
+        {
+          streamId: 'stream-1',
+          modelId: 'gpt',
+          text: 'Four.',
+          status: 'complete',
+          chunks: 2,
+          sha256: sha256Hex('Four.'),
+          storedAt: NOW - 1000,
+        },
       ],
     })
     expect(logs).toContainEqual(expect.objectContaining({ event: 'forged-user-id-ignored', forgedUserId: VICTIM }))
     expect(JSON.stringify(logs)).not.toContain('It is 4.')
   })
 
-  it('gets one model\'s answer with GetItem on the caller\'s key', async () => {
+  it("gets one model's answer with GetItem on the caller's key", async () => {
     dynamo.on(GetItemCommand).resolves({ Item: toAnswerItem(answer('claude', 'It is 4.'), NOW) })
     const { handler } = lambda()
     const result = await handler({ streamId: 'stream-1', modelId: 'claude' }, context())
     expect(dynamo.commandCalls(GetItemCommand).map((call) => call.args[0].input)).toEqual([
-      { TableName: TABLE, Key: { userId: { S: IDENTITY }, streamModel: { S: 'stream-1#claude' } }, ConsistentRead: true },
+      {
+        TableName: TABLE,
+        Key: { userId: { S: IDENTITY }, streamModel: { S: 'stream-1#claude' } },
+        ConsistentRead: true,
+      },
     ])
     expect(result).toMatchObject({ ok: true, answers: [{ modelId: 'claude', text: 'It is 4.' }] })
   })
@@ -81,22 +108,35 @@ describe('fetch-stream Lambda', () => {
   it('pages through a long query', async () => {
     dynamo
       .on(QueryCommand)
-      .resolvesOnce({ Items: [toAnswerItem(answer('a', 'A'), NOW)], LastEvaluatedKey: { userId: { S: IDENTITY }, streamModel: { S: 'stream-1#a' } } })
+      .resolvesOnce({
+        Items: [toAnswerItem(answer('a', 'A'), NOW)],
+        LastEvaluatedKey: { userId: { S: IDENTITY }, streamModel: { S: 'stream-1#a' } },
+      })
       .resolvesOnce({ Items: [toAnswerItem(answer('b', 'B'), NOW)] })
     const result = await lambda().handler({ streamId: 'stream-1' }, context())
     expect(result).toMatchObject({ ok: true, answers: [{ modelId: 'a' }, { modelId: 'b' }] })
-    expect(dynamo.commandCalls(QueryCommand)[1]!.args[0].input.ExclusiveStartKey).toEqual({ userId: { S: IDENTITY }, streamModel: { S: 'stream-1#a' } })
+    expect(dynamo.commandCalls(QueryCommand)[1]!.args[0].input.ExclusiveStartKey).toEqual({
+      userId: { S: IDENTITY },
+      streamModel: { S: 'stream-1#a' },
+    })
   })
 
-  it('answers not-found with an empty list: nothing stored yet, expired, or another user\'s item', async () => {
+  it("answers not-found with an empty list: nothing stored yet, expired, or another user's item", async () => {
     const { handler } = lambda()
     dynamo.on(QueryCommand).resolves({ Items: [] })
     expect(await handler({ streamId: 'stream-1' }, context())).toEqual({ ok: true, streamId: 'stream-1', answers: [] })
     dynamo.on(GetItemCommand).resolves({})
-    expect(await handler({ streamId: 'stream-1', modelId: 'claude' }, context())).toEqual({ ok: true, streamId: 'stream-1', answers: [] })
+    expect(await handler({ streamId: 'stream-1', modelId: 'claude' }, context())).toEqual({
+      ok: true,
+      streamId: 'stream-1',
+      answers: [],
+    })
     // Past its TTL (DynamoDB deletes lazily), or (defensively) not in the caller's partition: not served.
     dynamo.on(QueryCommand).resolves({
-      Items: [toAnswerItem(answer('old', 'Old'), NOW - 86_401_000), toAnswerItem(answer('theirs', 'Theirs', VICTIM), NOW)],
+      Items: [
+        toAnswerItem(answer('old', 'Old'), NOW - 86_401_000),
+        toAnswerItem(answer('theirs', 'Theirs', VICTIM), NOW),
+      ],
     })
     expect(await handler({ streamId: 'stream-1' }, context())).toEqual({ ok: true, streamId: 'stream-1', answers: [] })
   })
@@ -118,7 +158,11 @@ describe('fetch-stream Lambda', () => {
 
   it.each([
     ['no identity', null, /no Cognito identity/],
-    ['an identity of another pool', { cognitoIdentityId: IDENTITY, cognitoIdentityPoolId: OTHER_POOL }, /another identity pool/],
+    [
+      'an identity of another pool',
+      { cognitoIdentityId: IDENTITY, cognitoIdentityPoolId: OTHER_POOL },
+      /another identity pool/,
+    ],
   ])('refuses a caller with %s, even one naming a userId', async (_name, identity, reason) => {
     const { handler } = lambda()
     const result = await handler({ streamId: 'stream-1', userId: IDENTITY }, context(identity))
@@ -126,8 +170,10 @@ describe('fetch-stream Lambda', () => {
     expect(dynamo.calls()).toHaveLength(0)
   })
 
-  it('reports a store failure as retryable, without the error\'s details', async () => {
-    dynamo.on(QueryCommand).rejects(Object.assign(new Error('arn:aws:dynamodb:… is throttled'), { name: 'ThrottlingException' }))
+  it("reports a store failure as retryable, without the error's details", async () => {
+    dynamo
+      .on(QueryCommand)
+      .rejects(Object.assign(new Error('arn:aws:dynamodb:… is throttled'), { name: 'ThrottlingException' }))
     const { handler, logs } = lambda()
     expect(await handler({ streamId: 'stream-1' }, context())).toEqual({
       ok: false,
@@ -139,6 +185,8 @@ describe('fetch-stream Lambda', () => {
 
   it('takes the table and the pool from the environment the stack sets', () => {
     expect(() => fetchStreamDepsFromEnv({})).toThrow(/STREAMDESK_ANSWER_TABLE/)
-    expect(fetchStreamDepsFromEnv({ STREAMDESK_ANSWER_TABLE: TABLE, STREAMDESK_IDENTITY_POOL_ID: POOL })).toMatchObject({ identityPoolId: POOL })
+    expect(fetchStreamDepsFromEnv({ STREAMDESK_ANSWER_TABLE: TABLE, STREAMDESK_IDENTITY_POOL_ID: POOL })).toMatchObject(
+      { identityPoolId: POOL },
+    )
   })
 })

@@ -49,7 +49,9 @@ describe('IoT data-plane publisher', () => {
   it('clears a retained message with an empty retained publish', async () => {
     iotData.on(PublishCommand).resolves({})
     await publisher().clearRetained(`streamdesk/${USER}/control/s`)
-    expect(published()).toEqual([{ topic: `streamdesk/${USER}/control/s`, qos: 1, retain: true, payload: new Uint8Array(0) }])
+    expect(published()).toEqual([
+      { topic: `streamdesk/${USER}/control/s`, qos: 1, retain: true, payload: new Uint8Array(0) },
+    ])
   })
 
   it('builds a client for the account endpoint host, with or without a scheme', async () => {

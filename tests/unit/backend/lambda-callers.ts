@@ -11,6 +11,8 @@ export const POOL = 'eu-west-1:12345678-aaaa-bbbb-cccc-1234567890ab'
 export const OTHER_POOL = 'eu-west-1:00000000-0000-0000-0000-000000000000'
 
 /** The invocation context for `identity`; `null`/`undefined`: a caller without a Cognito identity. */
-export function invocationContext(identity: InvocationContext['identity'] | null = { cognitoIdentityId: IDENTITY, cognitoIdentityPoolId: POOL }): InvocationContext {
+export function invocationContext(
+  identity: InvocationContext['identity'] | null = { cognitoIdentityId: IDENTITY, cognitoIdentityPoolId: POOL },
+): InvocationContext {
   return { awsRequestId: 'request-1', ...(identity ? { identity } : {}) }
 }

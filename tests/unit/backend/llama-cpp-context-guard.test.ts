@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { ContextOverflowError, fitHistory, stripTrimNote, trimNote } from '../../../src-main/backend/providers/llama-cpp/context-guard'
+import {
+  ContextOverflowError,
+  fitHistory,
+  stripTrimNote,
+  trimNote,
+} from '../../../src-main/backend/providers/llama-cpp/context-guard'
 import type { ChatMessage } from '../../../src-main/backend/model-provider'
 
 /** One "token" per character plus 4 per message, like a chat template's framing. */
@@ -40,7 +45,9 @@ describe('fitHistory', () => {
   })
 
   it('refuses a latest prompt that alone does not fit', () => {
-    expect(() => fitHistory([...conversation(2), { role: 'user', content: 'x'.repeat(500) }], count, 100)).toThrow(ContextOverflowError)
+    expect(() => fitHistory([...conversation(2), { role: 'user', content: 'x'.repeat(500) }], count, 100)).toThrow(
+      ContextOverflowError,
+    )
   })
 })
 

@@ -8,7 +8,11 @@ describe('DeltaBatcher (worker side)', () => {
 
   const setup = () => {
     const posted: RequestEvent[] = []
-    const batcher = new DeltaBatcher((event) => posted.push(event), 10, () => Date.now())
+    const batcher = new DeltaBatcher(
+      (event) => posted.push(event),
+      10,
+      () => Date.now(),
+    )
     const delta = (text: string) => batcher.emit({ type: 'delta', requestId: 1, text })
     return { posted, batcher, delta }
   }

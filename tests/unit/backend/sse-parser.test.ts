@@ -111,13 +111,21 @@ describe('parseSse', () => {
     const many = parse([line.repeat(11), '\n'], 1000)
     await expect(many).rejects.toBeInstanceOf(ModelError)
     await expect(many).rejects.toMatchObject({ code: 'bad-response' })
-    const endless = parse(Array.from({ length: 20 }, () => 'x'.repeat(100)), 1000)
+    const endless = parse(
+      Array.from({ length: 20 }, () => 'x'.repeat(100)),
+      1000,
+    )
     await expect(endless).rejects.toMatchObject({ code: 'bad-response' })
   })
 
   it('applies the limit per event, not to the whole stream', async () => {
     const event = `data: ${'x'.repeat(500)}\n\n`
-    await expect(parse(Array.from({ length: 50 }, () => event), 1000)).resolves.toHaveLength(50)
+    await expect(
+      parse(
+        Array.from({ length: 50 }, () => event),
+        1000,
+      ),
+    ).resolves.toHaveLength(50)
   })
 
   it('reads a web ReadableStream and cancels it when the consumer stops early', async () => {
@@ -154,7 +162,10 @@ describe('parseSse', () => {
   it('yields the same events however the bytes are split (property)', async () => {
     const lineText = fc.string({ unit: 'binary', maxLength: 20 }).map((text) => text.replace(/[\r\n]/g, ''))
     const eventArb = fc.record({
-      event: fc.option(lineText.filter((name) => name !== ''), { nil: undefined }),
+      event: fc.option(
+        lineText.filter((name) => name !== ''),
+        { nil: undefined },
+      ),
       dataLines: fc.array(lineText, { minLength: 1, maxLength: 4 }),
       comment: fc.boolean(),
     })

@@ -25,7 +25,13 @@ describe('parseCloudConfig', () => {
   it.each([
     ['the object', CONFIG],
     ['its JSON (terraform output -json streamdesk_cloud_config)', JSON.stringify(CONFIG, null, 2)],
-    ['the whole `terraform output -json` map', JSON.stringify({ streamdesk_cloud_config: { sensitive: false, type: ['object', {}], value: CONFIG }, region: { value: 'us-east-1' } })],
+    [
+      'the whole `terraform output -json` map',
+      JSON.stringify({
+        streamdesk_cloud_config: { sensitive: false, type: ['object', {}], value: CONFIG },
+        region: { value: 'us-east-1' },
+      }),
+    ],
     ['JSON pasted with surrounding whitespace', `\n  ${JSON.stringify(CONFIG)}  \n`],
   ])('accepts %s', (_name, input) => {
     expect(parseCloudConfig(input)).toEqual({ ok: true, config: CONFIG })
@@ -35,7 +41,11 @@ describe('parseCloudConfig', () => {
     ['empty text', '', /empty/],
     ['text that is not JSON', 'userPoolId = us-east-1_abc', /not JSON/],
     ['an array', '[]', /expected a JSON object/],
-    ['an endpoint with a scheme', { ...CONFIG, iotEndpoint: 'https://a1b2-ats.iot.us-east-1.amazonaws.com' }, /iotEndpoint: .*no https/],
+    [
+      'an endpoint with a scheme',
+      { ...CONFIG, iotEndpoint: 'https://a1b2-ats.iot.us-east-1.amazonaws.com' },
+      /iotEndpoint: .*no https/,
+    ],
     ['a missing client id', { ...CONFIG, userPoolClientId: undefined }, /userPoolClientId/],
     ['a future version', { ...CONFIG, version: 2 }, /version/],
     ['an unknown key', { ...CONFIG, apiKey: 'x' }, /apiKey/],
@@ -56,9 +66,18 @@ describe('stop requests', () => {
 
   it('round-trip, and anything else (empty, invalid, oversized) reads as no request', () => {
     const bytes = (text: string) => new TextEncoder().encode(text)
-    expect(decodeStopRequest(bytes(encodeStopRequest({ stop: ['claude', 'gpt'] })))).toEqual({ stop: ['claude', 'gpt'] })
+    expect(decodeStopRequest(bytes(encodeStopRequest({ stop: ['claude', 'gpt'] })))).toEqual({
+      stop: ['claude', 'gpt'],
+    })
     expect(decodeStopRequest(bytes('{"stop":"all"}'))).toEqual({ stop: 'all' })
-    for (const payload of [undefined, bytes(''), bytes('{"stop":[]}'), bytes('{"stop":["a/b"]}'), bytes('stop'), bytes(`{"stop":["${'a'.repeat(5000)}"]}`)]) {
+    for (const payload of [
+      undefined,
+      bytes(''),
+      bytes('{"stop":[]}'),
+      bytes('{"stop":["a/b"]}'),
+      bytes('stop'),
+      bytes(`{"stop":["${'a'.repeat(5000)}"]}`),
+    ]) {
       expect(decodeStopRequest(payload)).toBeUndefined()
     }
   })

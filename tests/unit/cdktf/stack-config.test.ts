@@ -21,20 +21,38 @@ describe('stack configuration', () => {
       mfa: 'optional',
       chatTimeoutSeconds: 900,
       models: [
-        { id: 'claude-haiku', label: 'Claude 3.5 Haiku', provider: 'bedrock', modelId: 'us.anthropic.claude-3-5-haiku-20241022-v1:0' },
-        { id: 'claude-sonnet', label: 'Claude Sonnet 4', provider: 'bedrock', modelId: 'us.anthropic.claude-sonnet-4-20250514-v1:0' },
+        {
+          id: 'claude-haiku',
+          label: 'Claude 3.5 Haiku',
+          provider: 'bedrock',
+          modelId: 'us.anthropic.claude-3-5-haiku-20241022-v1:0',
+        },
+        {
+          id: 'claude-sonnet',
+          label: 'Claude Sonnet 4',
+          provider: 'bedrock',
+          modelId: 'us.anthropic.claude-sonnet-4-20250514-v1:0',
+        },
       ],
     })
   })
 
-  it('picks the inference profiles of the region\'s geography, and adds GPT-4o mini when given an OpenAI key secret', () => {
+  it("picks the inference profiles of the region's geography, and adds GPT-4o mini when given an OpenAI key secret", () => {
     expect(defaultModels('eu-central-1').map((m) => m.provider === 'bedrock' && m.modelId)).toEqual([
       'eu.anthropic.claude-3-haiku-20240307-v1:0',
       'eu.anthropic.claude-sonnet-4-20250514-v1:0',
     ])
-    expect(defaultModels('ap-northeast-1')[0]).toMatchObject({ label: 'Claude 3 Haiku', modelId: 'apac.anthropic.claude-3-haiku-20240307-v1:0' })
+    expect(defaultModels('ap-northeast-1')[0]).toMatchObject({
+      label: 'Claude 3 Haiku',
+      modelId: 'apac.anthropic.claude-3-haiku-20240307-v1:0',
+    })
     expect(() => resolveStackConfig({ region: 'sa-east-1' })).toThrow(/no default models for sa-east-1/)
-    expect(resolveStackConfig({ region: 'sa-east-1', models: [{ id: 'm', label: 'M', provider: 'bedrock', modelId: 'amazon.nova-lite-v1:0' }] }).models).toHaveLength(1)
+    expect(
+      resolveStackConfig({
+        region: 'sa-east-1',
+        models: [{ id: 'm', label: 'M', provider: 'bedrock', modelId: 'amazon.nova-lite-v1:0' }],
+      }).models,
+    ).toHaveLength(1)
     expect(defaultModels('us-west-2', SECRET).at(-1)).toEqual({
       id: 'gpt-4o-mini',
       label: 'GPT-4o mini',
@@ -58,7 +76,9 @@ describe('stack configuration', () => {
   })
 
   it('accepts the example configuration file', () => {
-    const config = loadStackConfig({ STREAMDESK_CONFIG: path.join(import.meta.dirname, '../../../cdktf/streamdesk.config.example.json') })
+    const config = loadStackConfig({
+      STREAMDESK_CONFIG: path.join(import.meta.dirname, '../../../cdktf/streamdesk.config.example.json'),
+    })
     expect(config.models.map((m) => m.id)).toEqual(['claude-haiku', 'claude-sonnet', 'nova-lite', 'gpt-4o-mini'])
   })
 
@@ -71,11 +91,18 @@ describe('stack configuration', () => {
     ['a region that is not one', { region: 'Frankfurt' }, /region/],
     ['a topic prefix with a slash', { topicPrefix: 'a/b' }, /topicPrefix/],
     ['a retention CloudWatch does not offer', { logRetentionDays: 10 }, /logRetentionDays/],
-    ['a chat timeout beyond Lambda\'s 15 minutes', { chatTimeoutSeconds: 1000 }, /chatTimeoutSeconds/],
+    ["a chat timeout beyond Lambda's 15 minutes", { chatTimeoutSeconds: 1000 }, /chatTimeoutSeconds/],
     ['an API key in place of a secret ARN', { openAiApiKeySecretArn: 'sk-live-123' }, /openAiApiKeySecretArn/],
     [
       'a catalog too large for the Lambda environment',
-      { models: Array.from({ length: 40 }, (_, i) => ({ id: `m${i}`, label: `Model number ${i}`, provider: 'bedrock', modelId: `us.anthropic.claude-sonnet-4-20250514-v1:0` })) },
+      {
+        models: Array.from({ length: 40 }, (_, i) => ({
+          id: `m${i}`,
+          label: `Model number ${i}`,
+          provider: 'bedrock',
+          modelId: `us.anthropic.claude-sonnet-4-20250514-v1:0`,
+        })),
+      },
       /4 KB/,
     ],
   ])('refuses %s, saying where', (_name, input, message) => {

@@ -30,11 +30,30 @@ const config = resolveStackConfig({
   topicPrefix: 'sdt',
   logRetentionDays: 14,
   models: [
-    { id: 'claude', label: 'Claude Sonnet 4', provider: 'bedrock', modelId: 'eu.anthropic.claude-sonnet-4-20250514-v1:0' },
+    {
+      id: 'claude',
+      label: 'Claude Sonnet 4',
+      provider: 'bedrock',
+      modelId: 'eu.anthropic.claude-sonnet-4-20250514-v1:0',
+    },
     { id: 'titan', label: 'Titan Lite', provider: 'bedrock', modelId: 'amazon.titan-text-lite-v1' },
-    { id: 'gpt', label: 'GPT-4o mini', provider: 'openai-compatible', baseUrl: 'https://api.openai.com/v1', model: 'gpt-4o-mini', apiKeySecretArn: SECRET },
+    {
+      id: 'gpt',
+      label: 'GPT-4o mini',
+      provider: 'openai-compatible',
+      baseUrl: 'https://api.openai.com/v1',
+      model: 'gpt-4o-mini',
+      apiKeySecretArn: SECRET,
+    },
     // Sharing a secret must not repeat it in the policy.
-    { id: 'gpt-big', label: 'GPT-4o', provider: 'openai-compatible', baseUrl: 'https://api.openai.com/v1', model: 'gpt-4o', apiKeySecretArn: SECRET },
+    {
+      id: 'gpt-big',
+      label: 'GPT-4o',
+      provider: 'openai-compatible',
+      baseUrl: 'https://api.openai.com/v1',
+      model: 'gpt-4o',
+      apiKeySecretArn: SECRET,
+    },
   ],
 })
 
@@ -78,25 +97,45 @@ const namedFor = (name: string, pathEnd: string) => {
 /** The one resource of `type` whose construct path ends with `pathEnd`. */
 function named(type: string, pathEnd: string): [string, Record<string, unknown>] {
   const found = resources(type).filter(([name]) => namedFor(name, pathEnd))
-  expect(found.map(([name]) => name), `${type} at …${pathEnd}`).toHaveLength(1)
+  expect(
+    found.map(([name]) => name),
+    `${type} at …${pathEnd}`,
+  ).toHaveLength(1)
   return found[0]!
 }
 const resource = (type: string, pathEnd: string) => named(type, pathEnd)[1]
-const reference = (type: string, pathEnd: string, attribute: string) => `\${${type}.${named(type, pathEnd)[0]}.${attribute}}`
+const reference = (type: string, pathEnd: string, attribute: string) =>
+  `\${${type}.${named(type, pathEnd)[0]}.${attribute}}`
 const policyOf = (type: string, pathEnd: string, field = 'policy') =>
   JSON.parse(deployed(resource(type, pathEnd)[field] as string)) as PolicyDocument
 const allPolicies = (): Array<{ where: string; document: PolicyDocument }> => [
-  ...resources('aws_iam_role_policy').map(([name, body]) => ({ where: name, document: JSON.parse(deployed(body.policy as string)) as PolicyDocument })),
-  ...resources('aws_iot_policy').map(([name, body]) => ({ where: name, document: JSON.parse(deployed(body.policy as string)) as PolicyDocument })),
+  ...resources('aws_iam_role_policy').map(([name, body]) => ({
+    where: name,
+    document: JSON.parse(deployed(body.policy as string)) as PolicyDocument,
+  })),
+  ...resources('aws_iot_policy').map(([name, body]) => ({
+    where: name,
+    document: JSON.parse(deployed(body.policy as string)) as PolicyDocument,
+  })),
 ]
 
 const ARN = 'arn:aws:iot:eu-west-1:123456789012'
 const SELF = '${cognito-identity.amazonaws.com:sub}'
 const USER_IOT_STATEMENTS: PolicyStatement[] = [
   { Sid: 'ConnectAsSelf', Effect: 'Allow', Action: ['iot:Connect'], Resource: [`${ARN}:client/${SELF}`] },
-  { Sid: 'SubscribeToOwnStreams', Effect: 'Allow', Action: ['iot:Subscribe'], Resource: [`${ARN}:topicfilter/sdt/${SELF}/+`] },
+  {
+    Sid: 'SubscribeToOwnStreams',
+    Effect: 'Allow',
+    Action: ['iot:Subscribe'],
+    Resource: [`${ARN}:topicfilter/sdt/${SELF}/+`],
+  },
   { Sid: 'ReceiveOwnTopics', Effect: 'Allow', Action: ['iot:Receive'], Resource: [`${ARN}:topic/sdt/${SELF}/*`] },
-  { Sid: 'PublishOwnStopRequests', Effect: 'Allow', Action: ['iot:Publish', 'iot:RetainPublish'], Resource: [`${ARN}:topic/sdt/${SELF}/control/*`] },
+  {
+    Sid: 'PublishOwnStopRequests',
+    Effect: 'Allow',
+    Action: ['iot:Publish', 'iot:RetainPublish'],
+    Resource: [`${ARN}:topic/sdt/${SELF}/control/*`],
+  },
 ]
 
 describe('StreamDesk stack', () => {
@@ -135,7 +174,7 @@ describe('StreamDesk stack', () => {
     ).toBe(true)
   })
 
-  it('has an identity pool for the user pool\'s client only, without unauthenticated identities', () => {
+  it("has an identity pool for the user pool's client only, without unauthenticated identities", () => {
     expect(
       Testing.toHaveResourceWithProperties(synth, CognitoIdentityPool.tfResourceType, {
         identityPoolName: 'sd_test_identities',
@@ -156,7 +195,9 @@ describe('StreamDesk stack', () => {
         roles: { authenticated: reference('aws_iam_role', 'app-user/role', 'arn') },
       }),
     ).toBe(true)
-    expect(resource('aws_cognito_identity_pool_roles_attachment', 'app-user/roles')).not.toHaveProperty('roles.unauthenticated')
+    expect(resource('aws_cognito_identity_pool_roles_attachment', 'app-user/roles')).not.toHaveProperty(
+      'roles.unauthenticated',
+    )
   })
 
   it('lets only authenticated identities of this pool assume the app user role', () => {
@@ -166,7 +207,9 @@ describe('StreamDesk stack', () => {
         Principal: { Federated: 'cognito-identity.amazonaws.com' },
         Action: ['sts:AssumeRoleWithWebIdentity'],
         Condition: {
-          StringEquals: { 'cognito-identity.amazonaws.com:aud': reference('aws_cognito_identity_pool', 'auth/identity-pool', 'id') },
+          StringEquals: {
+            'cognito-identity.amazonaws.com:aud': reference('aws_cognito_identity_pool', 'auth/identity-pool', 'id'),
+          },
           'ForAnyValue:StringLike': { 'cognito-identity.amazonaws.com:amr': 'authenticated' },
         },
       },
@@ -190,12 +233,17 @@ describe('StreamDesk stack', () => {
   })
 
   it('has an IoT policy with the same per-identity statements, keyed by the Cognito policy variable', () => {
-    expect(Testing.toHaveResourceWithProperties(synth, IotPolicy.tfResourceType, { name: 'sd-test-user-access' })).toBe(true)
+    expect(Testing.toHaveResourceWithProperties(synth, IotPolicy.tfResourceType, { name: 'sd-test-user-access' })).toBe(
+      true,
+    )
     expect(policyOf('aws_iot_policy', 'realtime/user-policy').Statement).toEqual(USER_IOT_STATEMENTS)
   })
 
   it('escapes the policy variable for Terraform, so AWS receives ${cognito-identity.amazonaws.com:sub} literally', () => {
-    for (const [type, pathEnd] of [['aws_iot_policy', 'realtime/user-policy'], ['aws_iam_role_policy', 'app-user/permissions']] as const) {
+    for (const [type, pathEnd] of [
+      ['aws_iot_policy', 'realtime/user-policy'],
+      ['aws_iam_role_policy', 'app-user/permissions'],
+    ] as const) {
       const raw = resource(type, pathEnd).policy as string
       expect(raw).toContain('client/$${cognito-identity.amazonaws.com:sub}')
       expect(terraformString(raw)).toContain('client/${cognito-identity.amazonaws.com:sub}')
@@ -204,10 +252,16 @@ describe('StreamDesk stack', () => {
     expect(synth).not.toMatch(/(?<!\$)\$\{cognito-identity/)
   })
 
-  it('uses the account\'s ATS data endpoint for the app and the chat Lambda', () => {
-    expect(Testing.toHaveDataSourceWithProperties(synth, DataAwsIotEndpoint.tfResourceType, { endpointType: 'iot:Data-ATS' })).toBe(true)
+  it("uses the account's ATS data endpoint for the app and the chat Lambda", () => {
+    expect(
+      Testing.toHaveDataSourceWithProperties(synth, DataAwsIotEndpoint.tfResourceType, {
+        endpointType: 'iot:Data-ATS',
+      }),
+    ).toBe(true)
     const endpoint = `\${data.aws_iot_endpoint.${Object.keys(tf.data.aws_iot_endpoint!)[0]}.endpoint_address}`
-    expect(resource('aws_lambda_function', 'chat/function')).toMatchObject({ environment: { variables: { STREAMDESK_IOT_ENDPOINT: endpoint } } })
+    expect(resource('aws_lambda_function', 'chat/function')).toMatchObject({
+      environment: { variables: { STREAMDESK_IOT_ENDPOINT: endpoint } },
+    })
   })
 
   it('deploys the chat Lambda with its configuration and no retries of asynchronous invocations', () => {
@@ -239,7 +293,7 @@ describe('StreamDesk stack', () => {
     expect(chat.source_code_hash).toBe(`\${filebase64sha256("${chat.filename as string}")}`)
   })
 
-  it('deploys the attach-policy Lambda with the IoT policy\'s name', () => {
+  it("deploys the attach-policy Lambda with the IoT policy's name", () => {
     expect(
       Testing.toHaveResourceWithProperties(synth, LambdaFunction.tfResourceType, {
         functionName: 'sd-test-attach-policy',
@@ -263,9 +317,14 @@ describe('StreamDesk stack', () => {
     }
   })
 
-  it('keeps each function\'s logs in its own log group, with retention', () => {
+  it("keeps each function's logs in its own log group, with retention", () => {
     for (const fn of ['sd-test-chat', 'sd-test-attach-policy', 'sd-test-fetch-stream']) {
-      expect(Testing.toHaveResourceWithProperties(synth, CloudwatchLogGroup.tfResourceType, { name: `/aws/lambda/${fn}`, retentionInDays: 14 })).toBe(true)
+      expect(
+        Testing.toHaveResourceWithProperties(synth, CloudwatchLogGroup.tfResourceType, {
+          name: `/aws/lambda/${fn}`,
+          retentionInDays: 14,
+        }),
+      ).toBe(true)
     }
   })
 
@@ -287,8 +346,18 @@ describe('StreamDesk stack', () => {
           'arn:aws:bedrock:eu-west-1::foundation-model/amazon.titan-text-lite-v1',
         ],
       },
-      { Sid: 'PublishAnswers', Effect: 'Allow', Action: ['iot:Publish', 'iot:RetainPublish'], Resource: [`${ARN}:topic/sdt/*`] },
-      { Sid: 'ReadStopRequests', Effect: 'Allow', Action: ['iot:GetRetainedMessage'], Resource: [`${ARN}:topic/sdt/*/control/*`] },
+      {
+        Sid: 'PublishAnswers',
+        Effect: 'Allow',
+        Action: ['iot:Publish', 'iot:RetainPublish'],
+        Resource: [`${ARN}:topic/sdt/*`],
+      },
+      {
+        Sid: 'ReadStopRequests',
+        Effect: 'Allow',
+        Action: ['iot:GetRetainedMessage'],
+        Resource: [`${ARN}:topic/sdt/*/control/*`],
+      },
       { Sid: 'ReadModelApiKeys', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: [SECRET] },
       {
         Sid: 'StoreFinishedAnswers',
@@ -357,10 +426,16 @@ describe('StreamDesk stack', () => {
 
   it('grants DynamoDB only to the chat and fetch-stream Lambdas, and only on the answer table', () => {
     const dynamoStatements = allPolicies().flatMap(({ where, document }) =>
-      document.Statement.filter((statement) => statement.Action.some((action) => action.startsWith('dynamodb:'))).map((statement) => ({ where, statement })),
+      document.Statement.filter((statement) => statement.Action.some((action) => action.startsWith('dynamodb:'))).map(
+        (statement) => ({ where, statement }),
+      ),
     )
-    expect(dynamoStatements.map(({ statement }) => statement.Sid).sort()).toEqual(['ReadCallersAnswers', 'StoreFinishedAnswers'])
-    for (const { statement } of dynamoStatements) expect(statement.Resource).toEqual([reference('aws_dynamodb_table', 'answers/table', 'arn')])
+    expect(dynamoStatements.map(({ statement }) => statement.Sid).sort()).toEqual([
+      'ReadCallersAnswers',
+      'StoreFinishedAnswers',
+    ])
+    for (const { statement } of dynamoStatements)
+      expect(statement.Resource).toEqual([reference('aws_dynamodb_table', 'answers/table', 'arn')])
     expect(JSON.stringify(policyOf('aws_iam_role_policy', 'app-user/permissions'))).not.toContain('dynamodb')
   })
 
@@ -378,13 +453,17 @@ describe('StreamDesk stack', () => {
   })
 
   it('never grants a wildcard action, nor "*" as a resource except where AWS requires it', () => {
-    const statements = allPolicies().flatMap(({ where, document }) => document.Statement.map((statement) => ({ where, statement })))
+    const statements = allPolicies().flatMap(({ where, document }) =>
+      document.Statement.map((statement) => ({ where, statement })),
+    )
     expect(statements.length).toBeGreaterThan(10)
     for (const { where, statement } of statements) {
       expect(statement.Effect, where).toBe('Allow')
       for (const action of statement.Action) expect(action, where).toMatch(/^[a-z0-9-]+:[A-Za-z]+$/)
-      if (statement.Resource?.includes('*')) expect(statement, where).toMatchObject({ Sid: 'AttachUserPolicyToCallers', Action: ['iot:AttachPolicy'] })
-      for (const arn of statement.Resource ?? []) if (arn !== '*') expect(arn, where).toMatch(/^arn:aws:[a-z0-9-]+:|^\$\{aws_/)
+      if (statement.Resource?.includes('*'))
+        expect(statement, where).toMatchObject({ Sid: 'AttachUserPolicyToCallers', Action: ['iot:AttachPolicy'] })
+      for (const arn of statement.Resource ?? [])
+        if (arn !== '*') expect(arn, where).toMatch(/^arn:aws:[a-z0-9-]+:|^\$\{aws_/)
     }
   })
 
@@ -396,7 +475,7 @@ describe('StreamDesk stack', () => {
     expect(synth).not.toMatch(/arn:aws:iam::aws:policy|AWSIoTDataAccess|AWSIoTConfigAccess/)
   })
 
-  it('outputs the app\'s CloudConfig as one object, and each value on its own', () => {
+  it("outputs the app's CloudConfig as one object, and each value on its own", () => {
     const value = tf.output.streamdesk_cloud_config!.value as Record<string, unknown>
     expect(Object.keys(value).sort()).toEqual(Object.keys(CloudConfigSchema.shape).sort())
     expect(value).toMatchObject({
@@ -414,7 +493,10 @@ describe('StreamDesk stack', () => {
       .replace(/\$\{aws_cognito_user_pool\.[^}]+\.id\}/, 'eu-west-1_AbC123xyz')
       .replace(/\$\{aws_cognito_user_pool_client\.[^}]+\.id\}/, '4f1n2k3l4m5n6o7p8q9r0s1t2u')
       .replace(/\$\{aws_cognito_identity_pool\.[^}]+\.id\}/, 'eu-west-1:12345678-aaaa-bbbb-cccc-1234567890ab')
-      .replace(/\$\{data\.aws_iot_endpoint\.[^}]+\.endpoint_address\}/, 'a1b2c3d4e5f6g7-ats.iot.eu-west-1.amazonaws.com')
+      .replace(
+        /\$\{data\.aws_iot_endpoint\.[^}]+\.endpoint_address\}/,
+        'a1b2c3d4e5f6g7-ats.iot.eu-west-1.amazonaws.com',
+      )
       .replace(/\$\{aws_lambda_function\.chat[^}]+\.function_name\}/, 'sd-test-chat')
       .replace(/\$\{aws_lambda_function\.realtime[^}]+\.function_name\}/, 'sd-test-attach-policy')
       .replace(/\$\{aws_lambda_function\.answers[^}]+\.function_name\}/, 'sd-test-fetch-stream')
@@ -441,7 +523,10 @@ describe('StreamDesk stack', () => {
   })
 
   it('matches the snapshot (asset hashes and paths scrubbed)', () => {
-    const scrubbed = synth.replace(/assets\/([\w-]+)\/[0-9A-F]{32}\/archive\.zip/g, 'assets/$1/<ASSET-HASH>/archive.zip')
+    const scrubbed = synth.replace(
+      /assets\/([\w-]+)\/[0-9A-F]{32}\/archive\.zip/g,
+      'assets/$1/<ASSET-HASH>/archive.zip',
+    )
     expect(JSON.parse(scrubbed)).toMatchSnapshot()
   })
 })

@@ -43,7 +43,10 @@ function newAuth(): CognitoAuth {
 function tokens(options: { refreshToken?: string; expiresAt?: number; email?: string } = {}) {
   return {
     AuthenticationResult: {
-      IdToken: fakeIdToken(options.expiresAt ?? clock.now() + HOUR, { sub: USER.sub, email: options.email ?? USER.email }),
+      IdToken: fakeIdToken(options.expiresAt ?? clock.now() + HOUR, {
+        sub: USER.sub,
+        email: options.email ?? USER.email,
+      }),
       AccessToken: SECRETS.accessToken,
       ...(options.refreshToken !== undefined ? { RefreshToken: options.refreshToken } : {}),
       ExpiresIn: 3600,
@@ -60,7 +63,9 @@ const refreshInput = (token = SECRETS.refreshToken) => ({
 const refreshCalls = () => cognito.commandCalls(InitiateAuthCommand, { AuthFlow: 'REFRESH_TOKEN_AUTH' })
 
 async function signedIn(): Promise<CognitoAuth> {
-  cognito.on(InitiateAuthCommand, { AuthFlow: 'USER_PASSWORD_AUTH' }).resolves(tokens({ refreshToken: SECRETS.refreshToken }))
+  cognito
+    .on(InitiateAuthCommand, { AuthFlow: 'USER_PASSWORD_AUTH' })
+    .resolves(tokens({ refreshToken: SECRETS.refreshToken }))
   const auth = newAuth()
   await auth.signIn(USER.email, SECRETS.password)
   return auth
@@ -100,7 +105,9 @@ describe('sign-up', () => {
 
   it('confirms with the emailed code and can send a new one', async () => {
     cognito.on(ConfirmSignUpCommand).resolves({})
-    cognito.on(ResendConfirmationCodeCommand).resolves({ CodeDeliveryDetails: { Destination: 'a***@e***', DeliveryMedium: 'EMAIL' } })
+    cognito
+      .on(ResendConfirmationCodeCommand)
+      .resolves({ CodeDeliveryDetails: { Destination: 'a***@e***', DeliveryMedium: 'EMAIL' } })
     const auth = newAuth()
     await auth.confirmSignUp(USER.email, SECRETS.code)
     expect(await auth.resendConfirmationCode(USER.email)).toEqual({ destination: 'a***@e***', medium: 'EMAIL' })
@@ -141,7 +148,10 @@ describe('sign-in', () => {
     cognito.on(RespondToAuthChallengeCommand).resolves(tokens({ refreshToken: SECRETS.refreshToken }))
     const auth = newAuth()
     expect(await auth.signIn(USER.email, SECRETS.password)).toEqual({ kind: 'new-password-required' })
-    expect(await auth.answerChallenge({ newPassword: SECRETS.newPassword })).toEqual({ kind: 'signed-in', email: USER.email })
+    expect(await auth.answerChallenge({ newPassword: SECRETS.newPassword })).toEqual({
+      kind: 'signed-in',
+      email: USER.email,
+    })
     expect(cognito.commandCalls(RespondToAuthChallengeCommand).map((call) => call.args[0].input)).toEqual([
       {
         ClientId: CLOUD_CONFIG.userPoolClientId,
@@ -184,7 +194,9 @@ describe('sign-in', () => {
   })
 
   it('follows a chain of challenges: new password, then the MFA code', async () => {
-    cognito.on(InitiateAuthCommand).resolves({ ChallengeName: 'NEW_PASSWORD_REQUIRED', Session: 's1', ChallengeParameters: {} })
+    cognito
+      .on(InitiateAuthCommand)
+      .resolves({ ChallengeName: 'NEW_PASSWORD_REQUIRED', Session: 's1', ChallengeParameters: {} })
     cognito
       .on(RespondToAuthChallengeCommand, { ChallengeName: 'NEW_PASSWORD_REQUIRED' })
       .resolves({ ChallengeName: 'SOFTWARE_TOKEN_MFA', Session: 's2', ChallengeParameters: {} })
@@ -193,7 +205,9 @@ describe('sign-in', () => {
     const auth = newAuth()
     await auth.signIn(USER.email, SECRETS.password)
     expect(await auth.answerChallenge({ newPassword: SECRETS.newPassword })).toEqual({ kind: 'mfa-code-required' })
-    await expect(auth.answerChallenge({ newPassword: SECRETS.newPassword })).rejects.toMatchObject({ code: 'no-challenge' })
+    await expect(auth.answerChallenge({ newPassword: SECRETS.newPassword })).rejects.toMatchObject({
+      code: 'no-challenge',
+    })
     expect(await auth.answerChallenge({ mfaCode: SECRETS.code })).toMatchObject({ kind: 'signed-in' })
     const sessions = cognito.commandCalls(RespondToAuthChallengeCommand).map((call) => call.args[0].input.Session)
     expect(sessions).toEqual(['s1', 's2'])
@@ -238,8 +252,15 @@ describe('the session across restarts and token expiry', () => {
 
   it('keeps the stored token when Cognito cannot be reached, and says so plainly', async () => {
     await store.set(REFRESH_KEY, SECRETS.refreshToken)
-    cognito.on(InitiateAuthCommand).rejects(Object.assign(new Error('getaddrinfo ENOTFOUND cognito-idp.us-east-1.amazonaws.com'), { code: 'ENOTFOUND' }))
-    await expect(newAuth().restore()).rejects.toMatchObject({ code: 'network', message: expect.stringMatching(/Cannot reach Amazon Cognito/) })
+    cognito
+      .on(InitiateAuthCommand)
+      .rejects(
+        Object.assign(new Error('getaddrinfo ENOTFOUND cognito-idp.us-east-1.amazonaws.com'), { code: 'ENOTFOUND' }),
+      )
+    await expect(newAuth().restore()).rejects.toMatchObject({
+      code: 'network',
+      message: expect.stringMatching(/Cannot reach Amazon Cognito/),
+    })
     expect(await store.get(REFRESH_KEY)).toBe(SECRETS.refreshToken)
   })
 
@@ -307,9 +328,14 @@ describe('the session across restarts and token expiry', () => {
 
   it('signs out when the refresh token has expired', async () => {
     const auth = await signedIn()
-    cognito.on(InitiateAuthCommand, { AuthFlow: 'REFRESH_TOKEN_AUTH' }).rejects(awsError('NotAuthorizedException', 'Refresh Token has expired'))
+    cognito
+      .on(InitiateAuthCommand, { AuthFlow: 'REFRESH_TOKEN_AUTH' })
+      .rejects(awsError('NotAuthorizedException', 'Refresh Token has expired'))
     clock.advance(HOUR)
-    await expect(auth.idToken()).rejects.toMatchObject({ code: 'session-expired', message: 'Your session has ended. Please sign in again.' })
+    await expect(auth.idToken()).rejects.toMatchObject({
+      code: 'session-expired',
+      message: 'Your session has ended. Please sign in again.',
+    })
     expect(auth.state).toEqual({ signedIn: false })
     expect(await store.get(REFRESH_KEY)).toBeUndefined()
     expect(states.at(-1)).toEqual({ signedIn: false })
@@ -357,12 +383,17 @@ describe('sign-out and password reset', () => {
   })
 
   it('sends a reset code and sets the new password with it', async () => {
-    cognito.on(ForgotPasswordCommand).resolves({ CodeDeliveryDetails: { Destination: 'a***@e***', DeliveryMedium: 'EMAIL' } })
+    cognito
+      .on(ForgotPasswordCommand)
+      .resolves({ CodeDeliveryDetails: { Destination: 'a***@e***', DeliveryMedium: 'EMAIL' } })
     cognito.on(ConfirmForgotPasswordCommand).resolves({})
     const auth = newAuth()
     expect(await auth.forgotPassword(USER.email)).toEqual({ destination: 'a***@e***', medium: 'EMAIL' })
     await auth.confirmForgotPassword(USER.email, SECRETS.code, SECRETS.newPassword)
-    expect(cognito.commandCalls(ForgotPasswordCommand)[0]!.args[0].input).toEqual({ ClientId: CLOUD_CONFIG.userPoolClientId, Username: USER.email })
+    expect(cognito.commandCalls(ForgotPasswordCommand)[0]!.args[0].input).toEqual({
+      ClientId: CLOUD_CONFIG.userPoolClientId,
+      Username: USER.email,
+    })
     expect(cognito.commandCalls(ConfirmForgotPasswordCommand)[0]!.args[0].input).toEqual({
       ClientId: CLOUD_CONFIG.userPoolClientId,
       Username: USER.email,
@@ -376,13 +407,25 @@ describe('error messages', () => {
   // Each AWS message deliberately quotes a secret, as a careless service or proxy might: none may get through.
   const quoting = `request had ${SECRETS.password} ${SECRETS.code} ${SECRETS.refreshToken}`
   it.each([
-    ['sign-in', 'NotAuthorizedException', 'Incorrect username or password.', 'not-authorized', /^Incorrect email or password\.$/],
+    [
+      'sign-in',
+      'NotAuthorizedException',
+      'Incorrect username or password.',
+      'not-authorized',
+      /^Incorrect email or password\.$/,
+    ],
     ['sign-in', 'NotAuthorizedException', 'Password attempts exceeded', 'limit-exceeded', /Too many failed attempts/],
     ['sign-in', 'NotAuthorizedException', 'User is disabled.', 'not-authorized', /disabled/],
     ['sign-in', 'NotAuthorizedException', 'Unable to verify secret hash for client', 'configuration', /client secret/],
     ['sign-in', 'UserNotFoundException', quoting, 'not-authorized', /^Incorrect email or password\.$/],
     ['sign-in', 'UserNotConfirmedException', quoting, 'not-confirmed', /not confirmed yet/],
-    ['sign-in', 'InvalidParameterException', 'USER_PASSWORD_AUTH flow not enabled for this client', 'configuration', /USER_PASSWORD_AUTH/],
+    [
+      'sign-in',
+      'InvalidParameterException',
+      'USER_PASSWORD_AUTH flow not enabled for this client',
+      'configuration',
+      /USER_PASSWORD_AUTH/,
+    ],
     ['sign-in', 'ResourceNotFoundException', quoting, 'configuration', /Load the stack outputs again/],
     ['sign-in', 'TooManyRequestsException', quoting, 'limit-exceeded', /Too many attempts/],
     ['sign-up', 'UsernameExistsException', quoting, 'username-exists', /already exists/],
@@ -393,7 +436,13 @@ describe('error messages', () => {
       'invalid-password',
       /requirements: Password must have uppercase characters$/,
     ],
-    ['sign-up', 'InvalidPasswordException', quoting, 'invalid-password', /^The password does not meet the requirements\.$/],
+    [
+      'sign-up',
+      'InvalidPasswordException',
+      quoting,
+      'invalid-password',
+      /^The password does not meet the requirements\.$/,
+    ],
     ['sign-up', 'InvalidParameterException', quoting, 'invalid-input', /Check the email address/],
     ['confirm', 'CodeMismatchException', quoting, 'code-mismatch', /code is not right/],
     ['confirm', 'ExpiredCodeException', quoting, 'expired-code', /expired/],

@@ -6,7 +6,17 @@ import { AuthError } from '../../../src-main/core/cloud/auth-errors'
 import { tokenKeys, type FileTokenStore } from '../../../src-main/core/cloud/token-store'
 import { ManualClock } from '../../support/manual-clock'
 import type { Clock } from '../../../src-main/lib/clock'
-import { awsError, CLOUD_CONFIG, IDENTITY_ID, LOGIN_PROVIDER, SECRETS, secretsIn, settle, tempTokenStore, USER } from './cloud-fixtures'
+import {
+  awsError,
+  CLOUD_CONFIG,
+  IDENTITY_ID,
+  LOGIN_PROVIDER,
+  SECRETS,
+  secretsIn,
+  settle,
+  tempTokenStore,
+  USER,
+} from './cloud-fixtures'
 
 const cognitoIdentity = mockClient(CognitoIdentityClient)
 const HOUR = 3_600_000
@@ -19,10 +29,19 @@ let clock: ManualClock
 let store: FileTokenStore
 let issued: number
 
-const signedInAs = (sub: string | undefined = USER.sub): IdTokenSource => ({ idToken: async () => ID_TOKEN, userSub: sub })
+const signedInAs = (sub: string | undefined = USER.sub): IdTokenSource => ({
+  idToken: async () => ID_TOKEN,
+  userSub: sub,
+})
 
 function newCredentials(auth: IdTokenSource = signedInAs(), timeSource: Clock = clock): IdentityCredentials {
-  return new IdentityCredentials({ config: CLOUD_CONFIG, auth, store, clock: timeSource, client: new CognitoIdentityClient({ region: 'us-east-1' }) })
+  return new IdentityCredentials({
+    config: CLOUD_CONFIG,
+    auth,
+    store,
+    clock: timeSource,
+    client: new CognitoIdentityClient({ region: 'us-east-1' }),
+  })
 }
 
 /** Time moves but timers never fire: a computer that slept through its refresh time. */
@@ -64,7 +83,10 @@ describe('identity and credentials', () => {
     const credentials = newCredentials()
     expect(await credentials.start()).toBe(IDENTITY_ID)
     expect(cognitoIdentity.commandCalls(GetIdCommand).map((call) => call.args[0].input)).toEqual([
-      { IdentityPoolId: CLOUD_CONFIG.identityPoolId, Logins: { 'cognito-idp.us-east-1.amazonaws.com/us-east-1_AbC123': ID_TOKEN } },
+      {
+        IdentityPoolId: CLOUD_CONFIG.identityPoolId,
+        Logins: { 'cognito-idp.us-east-1.amazonaws.com/us-east-1_AbC123': ID_TOKEN },
+      },
     ])
     expect(credentialCalls().map((call) => call.args[0].input)).toEqual([{ IdentityId: IDENTITY_ID, Logins: LOGINS }])
     expect(credentials.current()).toEqual({
@@ -77,7 +99,9 @@ describe('identity and credentials', () => {
   })
 
   it('keeps the identity id across restarts, per identity pool and user', async () => {
-    await newCredentials().start().then(() => undefined)
+    await newCredentials()
+      .start()
+      .then(() => undefined)
     expect(await store.get(IDENTITY_KEY)).toBe(IDENTITY_ID)
 
     const restarted = newCredentials()
@@ -169,7 +193,9 @@ describe('refresh before expiry', () => {
 
     clock.advance(HOUR - MARGIN)
     await settle()
-    expect(errors).toEqual(['Cannot reach Amazon Cognito for cloud credentials. Check the internet connection and the proxy settings.'])
+    expect(errors).toEqual([
+      'Cannot reach Amazon Cognito for cloud credentials. Check the internet connection and the proxy settings.',
+    ])
     expect(secretsIn(errors.join())).toEqual([])
     expect(credentials.current().accessKeyId).toBe('ASIA1')
 
@@ -214,7 +240,9 @@ describe('concurrent and failed refreshes', () => {
   it('fails start() plainly when the identity pool refuses the login', async () => {
     cognitoIdentity.on(GetIdCommand).rejects(awsError('NotAuthorizedException', `Invalid login token ${ID_TOKEN}`))
     const credentials = newCredentials()
-    await expect(credentials.start()).rejects.toThrow(/^The identity pool refused this sign-in\. Sign out and sign in again\.$/)
+    await expect(credentials.start()).rejects.toThrow(
+      /^The identity pool refused this sign-in\. Sign out and sign in again\.$/,
+    )
     expect(() => credentials.current()).toThrow(/not ready/)
     credentials.close()
     expect(clock.pendingTimers).toBe(0)

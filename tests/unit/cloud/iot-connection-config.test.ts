@@ -16,13 +16,18 @@ const credentials = (id: number): AwsCredentials => ({
 async function signedHandshake(config: mqtt.MqttConnectionConfig): Promise<URLSearchParams> {
   const request = new http.HttpRequest('GET', '/mqtt', new http.HttpHeaders([['Host', CLOUD_CONFIG.iotEndpoint]]))
   await new Promise<void>((resolve, reject) =>
-    config.websocket_handshake_transform!(request, (errorCode) => (errorCode ? reject(new Error(`signing failed: ${errorCode}`)) : resolve())),
+    config.websocket_handshake_transform!(request, (errorCode) =>
+      errorCode ? reject(new Error(`signing failed: ${errorCode}`)) : resolve(),
+    ),
   )
   expect(request.path.startsWith('/mqtt?')).toBe(true)
   return new URLSearchParams(request.path.slice('/mqtt?'.length))
 }
 
-function buildConfig(current: () => AwsCredentials, extra: Partial<Parameters<typeof iotWebSocketConnectionConfig>[0]> = {}) {
+function buildConfig(
+  current: () => AwsCredentials,
+  extra: Partial<Parameters<typeof iotWebSocketConnectionConfig>[0]> = {},
+) {
   return iotWebSocketConnectionConfig({
     endpoint: CLOUD_CONFIG.iotEndpoint,
     region: CLOUD_CONFIG.region,
@@ -49,7 +54,10 @@ describe('IoT Core WebSocket connection config', () => {
       proxy_options: undefined,
     })
     expect(config.tls_ctx).toBeDefined()
-    expect(buildConfig(() => credentials(1), { port: 8443, keepAliveSec: 45 })).toMatchObject({ port: 8443, keep_alive: 45 })
+    expect(buildConfig(() => credentials(1), { port: 8443, keepAliveSec: 45 })).toMatchObject({
+      port: 8443,
+      keep_alive: 45,
+    })
   })
 
   it('signs the handshake with SigV4 in the query string for iotdevicegateway, the session token added', async () => {
@@ -84,7 +92,9 @@ describe('IoT Core WebSocket connection config', () => {
       connection_type: http.HttpProxyConnectionType.Tunneling,
       tls_opts: undefined,
     })
-    const anonymous = buildConfig(() => credentials(1), { proxy: { protocol: 'https', host: 'proxy.corp.example', port: 443 } }).proxy_options!
+    const anonymous = buildConfig(() => credentials(1), {
+      proxy: { protocol: 'https', host: 'proxy.corp.example', port: 443 },
+    }).proxy_options!
     expect(anonymous).toMatchObject({ auth_method: http.HttpProxyAuthenticationType.None, auth_username: undefined })
     expect(anonymous.tls_opts).toBeDefined()
   })

@@ -71,7 +71,9 @@ describe('LambdaChatBackend.start', () => {
     ['ServiceException', /failed to run streamdesk-chat \(ServiceException\)/],
   ])('explains %s without repeating the prompt', async (name, message) => {
     lambda.on(InvokeCommand).rejects(awsError(name, 'Hello, compare yourselves'))
-    const failure: unknown = await backend().start(request).catch((error: unknown) => error)
+    const failure: unknown = await backend()
+      .start(request)
+      .catch((error: unknown) => error)
     expect(failure).toBeInstanceOf(Error)
     expect((failure as Error).message).toMatch(message)
     expect((failure as Error).message).not.toContain('compare yourselves')

@@ -16,14 +16,28 @@ const lambda = mockClient(LambdaClient)
 afterEach(() => lambda.reset())
 
 const FUNCTION = 'streamdesk-fetch-stream'
-const answer = { streamId: 's1', modelId: 'claude', text: 'Four.', status: 'complete', chunks: 2, sha256: sha256Hex('Four.'), storedAt: 5 }
+const answer = {
+  streamId: 's1',
+  modelId: 'claude',
+  text: 'Four.',
+  status: 'complete',
+  chunks: 2,
+  sha256: sha256Hex('Four.'),
+  storedAt: 5,
+}
 const reply = (body: unknown) => ({ StatusCode: 200, Payload: Uint8ArrayBlobAdapter.fromString(JSON.stringify(body)) })
 
 async function setup() {
   const store = await tempTokenStore()
   const clock = new ManualClock()
   clock.advance(1_700_000_000_000)
-  const recovery = new LambdaStreamRecovery({ lambda: new LambdaClient({ region: 'us-east-1' }), functionName: FUNCTION, store, identityId: IDENTITY_ID, clock })
+  const recovery = new LambdaStreamRecovery({
+    lambda: new LambdaClient({ region: 'us-east-1' }),
+    functionName: FUNCTION,
+    store,
+    identityId: IDENTITY_ID,
+    clock,
+  })
   return { store, clock, recovery }
 }
 
@@ -33,11 +47,13 @@ describe('LambdaStreamRecovery.fetch', () => {
     const { recovery } = await setup()
     expect(await recovery.fetch('s1')).toEqual([answer])
     const input = lambda.commandCalls(InvokeCommand)[0]!.args[0].input
-    expect({ ...input, Payload: JSON.parse(new TextDecoder().decode(input.Payload as Uint8Array)) as unknown }).toEqual({
-      FunctionName: FUNCTION,
-      InvocationType: 'RequestResponse',
-      Payload: { streamId: 's1' },
-    })
+    expect({ ...input, Payload: JSON.parse(new TextDecoder().decode(input.Payload as Uint8Array)) as unknown }).toEqual(
+      {
+        FunctionName: FUNCTION,
+        InvocationType: 'RequestResponse',
+        Payload: { streamId: 's1' },
+      },
+    )
   })
 
   it('returns nothing for a stream with nothing stored, and drops answers of another stream', async () => {
@@ -49,12 +65,40 @@ describe('LambdaStreamRecovery.fetch', () => {
   })
 
   it.each([
-    ['a network failure', () => lambda.on(InvokeCommand).rejects(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })), /Cannot reach AWS Lambda|failed to run/],
-    ['access denied', () => lambda.on(InvokeCommand).rejects(awsError('AccessDeniedException')), /may not call the cloud function streamdesk-fetch-stream/],
-    ['a function error', () => lambda.on(InvokeCommand).resolves({ StatusCode: 200, FunctionError: 'Unhandled', Payload: Uint8ArrayBlobAdapter.fromString('{}') }), /failed \(Unhandled\)/],
-    ['a refusal', () => lambda.on(InvokeCommand).resolves(reply({ ok: false, error: 'store-unavailable', detail: 'try again' })), /refused: try again/],
-    ['an answer it does not understand', () => lambda.on(InvokeCommand).resolves(reply({ ok: true, answers: 'all of them' })), /does not understand/],
-    ['a tampered answer', () => lambda.on(InvokeCommand).resolves(reply({ ok: true, streamId: 's1', answers: [{ ...answer, sha256: 'x' }] })), /does not understand/],
+    [
+      'a network failure',
+      () => lambda.on(InvokeCommand).rejects(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })),
+      /Cannot reach AWS Lambda|failed to run/,
+    ],
+    [
+      'access denied',
+      () => lambda.on(InvokeCommand).rejects(awsError('AccessDeniedException')),
+      /may not call the cloud function streamdesk-fetch-stream/,
+    ],
+    [
+      'a function error',
+      () =>
+        lambda
+          .on(InvokeCommand)
+          .resolves({ StatusCode: 200, FunctionError: 'Unhandled', Payload: Uint8ArrayBlobAdapter.fromString('{}') }),
+      /failed \(Unhandled\)/,
+    ],
+    [
+      'a refusal',
+      () => lambda.on(InvokeCommand).resolves(reply({ ok: false, error: 'store-unavailable', detail: 'try again' })),
+      /refused: try again/,
+    ],
+    [
+      'an answer it does not understand',
+      () => lambda.on(InvokeCommand).resolves(reply({ ok: true, answers: 'all of them' })),
+      /does not understand/,
+    ],
+    [
+      'a tampered answer',
+      () =>
+        lambda.on(InvokeCommand).resolves(reply({ ok: true, streamId: 's1', answers: [{ ...answer, sha256: 'x' }] })),
+      /does not understand/,
+    ],
   ])('rejects with a plain sentence on %s', async (_name, arrange, message) => {
     arrange()
     const { recovery } = await setup()
@@ -71,11 +115,25 @@ describe('the journal of open streams', () => {
     recovery.closed('s2', 'a')
     recovery.closed('s9', 'a') // unknown: nothing to do
     await recovery.flushed()
-    expect(JSON.parse((await store.get(tokenKeys.openStreams(IDENTITY_ID)))!)).toEqual([{ streamId: 's1', modelIds: ['b'], openedAt: clock.now() }])
+    expect(JSON.parse((await store.get(tokenKeys.openStreams(IDENTITY_ID)))!)).toEqual([
+      { streamId: 's1', modelIds: ['b'], openedAt: clock.now() },
+    ])
 
-    const afterRestart = new LambdaStreamRecovery({ lambda: new LambdaClient({ region: 'us-east-1' }), functionName: FUNCTION, store, identityId: IDENTITY_ID, clock })
+    const afterRestart = new LambdaStreamRecovery({
+      lambda: new LambdaClient({ region: 'us-east-1' }),
+      functionName: FUNCTION,
+      store,
+      identityId: IDENTITY_ID,
+      clock,
+    })
     expect(await afterRestart.openStreams()).toEqual([{ streamId: 's1', modelIds: ['b'] }])
-    const otherUser = new LambdaStreamRecovery({ lambda: new LambdaClient({ region: 'us-east-1' }), functionName: FUNCTION, store, identityId: 'us-east-1:00000000-1111-2222-3333-444444444444', clock })
+    const otherUser = new LambdaStreamRecovery({
+      lambda: new LambdaClient({ region: 'us-east-1' }),
+      functionName: FUNCTION,
+      store,
+      identityId: 'us-east-1:00000000-1111-2222-3333-444444444444',
+      clock,
+    })
     expect(await otherUser.openStreams()).toEqual([])
 
     afterRestart.closed('s1', 'b')

@@ -13,7 +13,11 @@ const answer = (value: object) => Uint8ArrayBlobAdapter.fromString(JSON.stringif
 const attached = () => ({ StatusCode: 200, Payload: answer({ attached: true, identityId: IDENTITY_ID }) })
 
 function attacher(): PolicyAttacher {
-  return new PolicyAttacher({ lambda: new LambdaClient({ region: 'us-east-1' }), functionName: CLOUD_CONFIG.attachPolicyFunctionName, store })
+  return new PolicyAttacher({
+    lambda: new LambdaClient({ region: 'us-east-1' }),
+    functionName: CLOUD_CONFIG.attachPolicyFunctionName,
+    store,
+  })
 }
 
 /** A connect that fails the first `refusals` times, as IoT Core does for an identity without the policy. */
@@ -42,7 +46,7 @@ describe('PolicyAttacher', () => {
     expect(await store.get(tokenKeys.iotPolicyAttached(IDENTITY_ID))).toBeDefined()
   })
 
-  it('reports a function error with the function\'s own message, and remembers nothing', async () => {
+  it("reports a function error with the function's own message, and remembers nothing", async () => {
     lambda.on(InvokeCommand).resolves({
       StatusCode: 200,
       FunctionError: 'Unhandled',
@@ -55,14 +59,18 @@ describe('PolicyAttacher', () => {
   })
 
   it('refuses an answer for another identity', async () => {
-    lambda.on(InvokeCommand).resolves({ StatusCode: 200, Payload: answer({ attached: true, identityId: 'us-east-1:someone-else' }) })
+    lambda
+      .on(InvokeCommand)
+      .resolves({ StatusCode: 200, Payload: answer({ attached: true, identityId: 'us-east-1:someone-else' }) })
     await expect(attacher().attach(IDENTITY_ID)).rejects.toThrow(/another identity/)
     expect(await attacher().isAttached(IDENTITY_ID)).toBe(false)
   })
 
   it('explains an invocation that failed', async () => {
     lambda.on(InvokeCommand).rejects(awsError('AccessDeniedException'))
-    await expect(attacher().attach(IDENTITY_ID)).rejects.toThrow(/may not call the cloud function streamdesk-attach-policy/)
+    await expect(attacher().attach(IDENTITY_ID)).rejects.toThrow(
+      /may not call the cloud function streamdesk-attach-policy/,
+    )
   })
 })
 
@@ -85,7 +93,7 @@ describe('connectWithIotPolicy', () => {
     expect(attempts.count).toBe(2)
   })
 
-  it('retries a new identity\'s refused connect once without attaching twice (the policy may take a moment)', async () => {
+  it("retries a new identity's refused connect once without attaching twice (the policy may take a moment)", async () => {
     lambda.on(InvokeCommand).resolves(attached())
     const { connect, attempts } = connectRefused(1)
     await connectWithIotPolicy(connect, attacher(), IDENTITY_ID)

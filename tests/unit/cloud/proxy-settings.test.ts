@@ -12,8 +12,16 @@ describe('proxy settings', () => {
       username: 'jo@corp',
       password: 'p@ss:word',
     })
-    expect(parseProxyUrl('https://proxy.corp.example')).toEqual({ protocol: 'https', host: 'proxy.corp.example', port: 443 })
-    expect(parseProxyUrl(' proxy.corp.example:8080 ')).toEqual({ protocol: 'http', host: 'proxy.corp.example', port: 8080 })
+    expect(parseProxyUrl('https://proxy.corp.example')).toEqual({
+      protocol: 'https',
+      host: 'proxy.corp.example',
+      port: 443,
+    })
+    expect(parseProxyUrl(' proxy.corp.example:8080 ')).toEqual({
+      protocol: 'http',
+      host: 'proxy.corp.example',
+      port: 8080,
+    })
     expect(parseProxyUrl('http://[::1]:3128')).toMatchObject({ host: '::1', port: 3128 })
   })
 
@@ -24,7 +32,9 @@ describe('proxy settings', () => {
   })
 
   it('refuses what is not an HTTP(S) proxy, without echoing the input', () => {
-    expect(() => parseProxyUrl('socks5://jo:hunter2@proxy:1080')).toThrow('The proxy must be an HTTP or HTTPS proxy, not socks5.')
+    expect(() => parseProxyUrl('socks5://jo:hunter2@proxy:1080')).toThrow(
+      'The proxy must be an HTTP or HTTPS proxy, not socks5.',
+    )
     const failure = (() => {
       try {
         parseProxyUrl('http://jo:hunter2@exa mple:99999')

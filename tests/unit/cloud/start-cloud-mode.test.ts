@@ -20,12 +20,22 @@ const context: RuntimeContext = { topicPrefix: CLOUD_CONFIG.topicPrefix, models:
 beforeEach(async () => {
   for (const mock of [cognitoIdp, cognitoIdentity, lambda]) mock.reset()
   cognitoIdp.on(InitiateAuthCommand).resolves({
-    AuthenticationResult: { IdToken: fakeIdToken(Date.now() + 3_600_000), AccessToken: 'a', RefreshToken: 'r', ExpiresIn: 3600 },
+    AuthenticationResult: {
+      IdToken: fakeIdToken(Date.now() + 3_600_000),
+      AccessToken: 'a',
+      RefreshToken: 'r',
+      ExpiresIn: 3600,
+    },
   })
   cognitoIdentity.on(GetIdCommand).resolves({ IdentityId: IDENTITY_ID })
   cognitoIdentity.on(GetCredentialsForIdentityCommand).resolves({
     IdentityId: IDENTITY_ID,
-    Credentials: { AccessKeyId: 'ASIA1', SecretKey: 's', SessionToken: 't', Expiration: new Date(Date.now() + 3_600_000) },
+    Credentials: {
+      AccessKeyId: 'ASIA1',
+      SecretKey: 's',
+      SessionToken: 't',
+      Expiration: new Date(Date.now() + 3_600_000),
+    },
   })
   store = await tempTokenStore()
   auth = new CognitoAuth({ config: CLOUD_CONFIG, store })
@@ -46,21 +56,25 @@ describe('startCloudMode', () => {
 
   it('refuses a second runtime for the same identity until the first is closed', async () => {
     const first = await startCloudMode(context, { config: CLOUD_CONFIG, auth, store })
-    await expect(startCloudMode(context, { config: CLOUD_CONFIG, auth, store })).rejects.toThrow(/already running for this account/)
+    await expect(startCloudMode(context, { config: CLOUD_CONFIG, auth, store })).rejects.toThrow(
+      /already running for this account/,
+    )
     await first.close()
     const again = await startCloudMode(context, { config: CLOUD_CONFIG, auth, store })
     await again.close()
   })
 
-  it('refuses a topic prefix other than the backend\'s, before calling AWS', async () => {
-    await expect(startCloudMode({ ...context, topicPrefix: 'other' }, { config: CLOUD_CONFIG, auth, store })).rejects.toThrow(
-      'The app uses the topic prefix "other" but the cloud backend "streamdesk".',
-    )
+  it("refuses a topic prefix other than the backend's, before calling AWS", async () => {
+    await expect(
+      startCloudMode({ ...context, topicPrefix: 'other' }, { config: CLOUD_CONFIG, auth, store }),
+    ).rejects.toThrow('The app uses the topic prefix "other" but the cloud backend "streamdesk".')
     expect(cognitoIdentity.calls()).toHaveLength(0)
   })
 
   it('fails plainly when the user is signed out', async () => {
     await auth.signOut().catch(() => undefined)
-    await expect(startCloudMode(context, { config: CLOUD_CONFIG, auth, store })).rejects.toThrow('You are not signed in.')
+    await expect(startCloudMode(context, { config: CLOUD_CONFIG, auth, store })).rejects.toThrow(
+      'You are not signed in.',
+    )
   })
 })

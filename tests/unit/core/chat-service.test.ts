@@ -62,14 +62,29 @@ describe('ChatService', () => {
     const { streamId } = await chat.send({ prompt: 'Hi', modelIds: ['a', 'b'] })
     expect(backend.started[0]).toMatchObject({ userId: 'u1', streamId, models: [{ modelId: 'a' }, { modelId: 'b' }] })
     deliver({ streamId, modelId: 'a', seq: 1, text: ' world' })
-    deliver({ streamId, modelId: 'b', seq: 0, text: 'Bonjour', final: { sha256: sha256Hex('Bonjour'), total: 1, status: 'complete' } })
+    deliver({
+      streamId,
+      modelId: 'b',
+      seq: 0,
+      text: 'Bonjour',
+      final: { sha256: sha256Hex('Bonjour'), total: 1, status: 'complete' },
+    })
     deliver({ streamId, modelId: 'a', seq: 0, text: 'Hello' })
     deliver({ streamId, modelId: 'a', seq: 1, text: ' world' })
     clock.advance(16)
     expect(batches).toHaveLength(1)
-    deliver({ streamId, modelId: 'a', seq: 2, text: '!', final: { sha256: sha256Hex('Hello world!'), total: 3, status: 'complete', usage: { outputTokens: 3 } } })
+    deliver({
+      streamId,
+      modelId: 'a',
+      seq: 2,
+      text: '!',
+      final: { sha256: sha256Hex('Hello world!'), total: 3, status: 'complete', usage: { outputTokens: 3 } },
+    })
     clock.advance(16)
-    expect(columns()).toEqual({ a: { text: 'Hello world!', status: 'complete', stalled: false }, b: { text: 'Bonjour', status: 'complete', stalled: false } })
+    expect(columns()).toEqual({
+      a: { text: 'Hello world!', status: 'complete', stalled: false },
+      b: { text: 'Bonjour', status: 'complete', stalled: false },
+    })
     expect(batches[1]![0]!.usage).toEqual({ outputTokens: 3 })
     expect(chat.activeStreamCount).toBe(0)
   })
@@ -79,8 +94,20 @@ describe('ChatService', () => {
     const { streamId } = await chat.send({ prompt: 'Hi', modelIds: ['a'] })
     deliver({ streamId: 'nope', modelId: 'a', seq: 0, text: 'x' })
     deliver({ streamId, modelId: 'zzz', seq: 0, text: 'x' })
-    deliver({ streamId, modelId: 'a', seq: 0, text: 'done', final: { sha256: sha256Hex('done'), total: 1, status: 'complete' } })
-    deliver({ streamId, modelId: 'a', seq: 0, text: 'done', final: { sha256: sha256Hex('done'), total: 1, status: 'complete' } })
+    deliver({
+      streamId,
+      modelId: 'a',
+      seq: 0,
+      text: 'done',
+      final: { sha256: sha256Hex('done'), total: 1, status: 'complete' },
+    })
+    deliver({
+      streamId,
+      modelId: 'a',
+      seq: 0,
+      text: 'done',
+      final: { sha256: sha256Hex('done'), total: 1, status: 'complete' },
+    })
     chat.receive('sd/u1/x', new Uint8Array([1, 2, 3]))
     expect(diagnostics.snapshot(0)).toMatchObject({
       messagesReceived: 5,
@@ -101,7 +128,9 @@ describe('ChatService', () => {
     clock.advance(2_000)
     expect(columns().a).toMatchObject({ status: 'streaming', stalled: true })
     expect(diagnostics.snapshot(1).gapsReported).toBe(1)
-    expect(diagnostics.snapshot(1).streams).toEqual([{ streamId, modelId: 'a', chunksDelivered: 0, duplicatesDropped: 0, gapsReported: 1 }])
+    expect(diagnostics.snapshot(1).streams).toEqual([
+      { streamId, modelId: 'a', chunksDelivered: 0, duplicatesDropped: 0, gapsReported: 1 },
+    ])
     deliver({ streamId, modelId: 'a', seq: 0, text: 'first ' })
     clock.advance(16)
     expect(columns().a).toMatchObject({ text: 'first later', stalled: false })
@@ -110,7 +139,13 @@ describe('ChatService', () => {
   it('ends a silent column with a timeout error', async () => {
     const { chat, deliver, columns, clock } = await setup()
     const { streamId } = await chat.send({ prompt: 'Hi', modelIds: ['a', 'b'] })
-    deliver({ streamId, modelId: 'b', seq: 0, text: 'ok', final: { sha256: sha256Hex('ok'), total: 1, status: 'complete' } })
+    deliver({
+      streamId,
+      modelId: 'b',
+      seq: 0,
+      text: 'ok',
+      final: { sha256: sha256Hex('ok'), total: 1, status: 'complete' },
+    })
     clock.advance(151_000)
     expect(columns().a).toMatchObject({ status: 'error', error: { code: 'timeout' } })
     expect(chat.activeStreamCount).toBe(0)
@@ -124,7 +159,13 @@ describe('ChatService', () => {
     clock.advance(6_000)
     expect(columns().a?.status).toBe('stopped')
     expect(columns().b).toBeUndefined()
-    deliver({ streamId, modelId: 'b', seq: 0, text: 'still here', final: { sha256: sha256Hex('still here'), total: 1, status: 'complete' } })
+    deliver({
+      streamId,
+      modelId: 'b',
+      seq: 0,
+      text: 'still here',
+      final: { sha256: sha256Hex('still here'), total: 1, status: 'complete' },
+    })
     clock.advance(16)
     expect(columns().b).toMatchObject({ text: 'still here', status: 'complete' })
   })
@@ -134,21 +175,38 @@ describe('ChatService', () => {
     backend.failStart = true
     await chat.send({ prompt: 'Hi', modelIds: ['a', 'b'] })
     clock.advance(16)
-    expect(columns().a).toMatchObject({ status: 'error', error: { message: expect.stringContaining('Lambda unavailable') } })
+    expect(columns().a).toMatchObject({
+      status: 'error',
+      error: { message: expect.stringContaining('Lambda unavailable') },
+    })
     expect(columns().b?.status).toBe('error')
   })
 
   it('refuses unknown models and unknown conversations', async () => {
     const { chat } = await setup()
     await expect(chat.send({ prompt: 'Hi', modelIds: ['a', 'ghost'] })).rejects.toThrow('Unknown model: ghost')
-    await expect(chat.send({ prompt: 'Hi', modelIds: ['a'], conversationId: 'missing' })).rejects.toThrow(/conversation/)
+    await expect(chat.send({ prompt: 'Hi', modelIds: ['a'], conversationId: 'missing' })).rejects.toThrow(
+      /conversation/,
+    )
   })
 
   it('sends each model its own earlier turns as context', async () => {
     const { chat, backend, deliver } = await setup()
     const first = await chat.send({ prompt: 'one', modelIds: ['a', 'b'] })
-    deliver({ streamId: first.streamId, modelId: 'a', seq: 0, text: 'A says', final: { sha256: sha256Hex('A says'), total: 1, status: 'complete' } })
-    deliver({ streamId: first.streamId, modelId: 'b', seq: 0, text: '', final: { sha256: sha256Hex(''), total: 1, status: 'error', error: { code: 'internal', message: 'x' } } })
+    deliver({
+      streamId: first.streamId,
+      modelId: 'a',
+      seq: 0,
+      text: 'A says',
+      final: { sha256: sha256Hex('A says'), total: 1, status: 'complete' },
+    })
+    deliver({
+      streamId: first.streamId,
+      modelId: 'b',
+      seq: 0,
+      text: '',
+      final: { sha256: sha256Hex(''), total: 1, status: 'error', error: { code: 'internal', message: 'x' } },
+    })
     await chat.send({ prompt: 'two', modelIds: ['a', 'b'], conversationId: first.conversationId })
     const [a, b] = backend.started[1]!.models
     expect(a!.messages).toEqual([
@@ -170,8 +228,25 @@ describe('ChatService', () => {
       ['Model A', 'Part one, ', 'streaming'],
       ['Model B', '', 'streaming'],
     ])
-    deliver({ streamId, modelId: 'a', seq: 1, text: 'part two.', final: { sha256: sha256Hex('Part one, part two.'), total: 2, status: 'complete', usage: { outputTokens: 4 } } })
-    deliver({ streamId, modelId: 'b', seq: 0, text: '', final: { sha256: sha256Hex(''), total: 1, status: 'error', error: { code: 'rate-limited', message: 'slow down' } } })
+    deliver({
+      streamId,
+      modelId: 'a',
+      seq: 1,
+      text: 'part two.',
+      final: { sha256: sha256Hex('Part one, part two.'), total: 2, status: 'complete', usage: { outputTokens: 4 } },
+    })
+    deliver({
+      streamId,
+      modelId: 'b',
+      seq: 0,
+      text: '',
+      final: {
+        sha256: sha256Hex(''),
+        total: 1,
+        status: 'error',
+        error: { code: 'rate-limited', message: 'slow down' },
+      },
+    })
     const done = history.store.getConversation(conversationId)!.turns[0]!.answers
     expect(done[0]).toMatchObject({ text: 'Part one, part two.', status: 'complete', usage: { outputTokens: 4 } })
     expect(done[1]).toMatchObject({ status: 'error', error: { code: 'rate-limited', message: 'slow down' } })
@@ -210,11 +285,23 @@ describe('ChatService', () => {
   it('accepts an answer whose text hashes to the final digest, and marks a mismatch incomplete', async () => {
     const { chat, deliver, columns, clock, diagnostics } = await setup()
     const good = await chat.send({ prompt: 'x', modelIds: ['a'] })
-    deliver({ streamId: good.streamId, modelId: 'a', seq: 1, text: 'world', final: { total: 2, status: 'complete', sha256: sha256Hex('hello world') } })
+    deliver({
+      streamId: good.streamId,
+      modelId: 'a',
+      seq: 1,
+      text: 'world',
+      final: { total: 2, status: 'complete', sha256: sha256Hex('hello world') },
+    })
     deliver({ streamId: good.streamId, modelId: 'a', seq: 0, text: 'hello ' })
     const bad = await chat.send({ prompt: 'y', modelIds: ['b'] })
     deliver({ streamId: bad.streamId, modelId: 'b', seq: 0, text: 'hello ' })
-    deliver({ streamId: bad.streamId, modelId: 'b', seq: 1, text: 'wor1d', final: { total: 2, status: 'complete', sha256: sha256Hex('hello world') } })
+    deliver({
+      streamId: bad.streamId,
+      modelId: 'b',
+      seq: 1,
+      text: 'wor1d',
+      final: { total: 2, status: 'complete', sha256: sha256Hex('hello world') },
+    })
     clock.advance(16)
     expect(columns().a).toMatchObject({ text: 'hello world', status: 'complete' })
     expect(columns().b).toMatchObject({ status: 'error', error: { code: 'incomplete' } })

@@ -11,8 +11,20 @@ describe('DiagnosticsRecorder', () => {
     const snapshot = diagnostics.snapshot(0)
     expect(snapshot.chunksDelivered).toBe(46)
     expect(snapshot.streams).toHaveLength(40)
-    expect(snapshot.streams[0]).toEqual({ streamId: 's44', modelId: 'b', chunksDelivered: 0, duplicatesDropped: 0, gapsReported: 1 })
-    expect(snapshot.streams[1]).toEqual({ streamId: 's44', modelId: 'a', chunksDelivered: 1, duplicatesDropped: 1, gapsReported: 0 })
+    expect(snapshot.streams[0]).toEqual({
+      streamId: 's44',
+      modelId: 'b',
+      chunksDelivered: 0,
+      duplicatesDropped: 0,
+      gapsReported: 1,
+    })
+    expect(snapshot.streams[1]).toEqual({
+      streamId: 's44',
+      modelId: 'a',
+      chunksDelivered: 1,
+      duplicatesDropped: 1,
+      gapsReported: 0,
+    })
     expect(snapshot.streams.map((s) => s.streamId)).not.toContain('s5')
     expect(snapshot.streams.at(-1)!.streamId).toBe('s6')
   })

@@ -12,7 +12,9 @@ describe('model downloads through the proxy', () => {
   })
 
   it('falls back to HTTPS_PROXY, and goes direct without a proxy or to this machine', () => {
-    expect(downloadAgentFor(() => undefined, { HTTPS_PROXY: 'proxy.corp:8080' })(new URL('https://huggingface.co/m.gguf'))).toBeInstanceOf(HttpsProxyAgent)
+    expect(
+      downloadAgentFor(() => undefined, { HTTPS_PROXY: 'proxy.corp:8080' })(new URL('https://huggingface.co/m.gguf')),
+    ).toBeInstanceOf(HttpsProxyAgent)
     expect(downloadAgentFor(() => undefined, {})(new URL('https://huggingface.co/m.gguf'))).toBeUndefined()
     const proxied = downloadAgentFor(() => 'http://proxy.corp:3128', {})
     expect(proxied(new URL('http://127.0.0.1:8080/m.gguf'))).toBeUndefined()

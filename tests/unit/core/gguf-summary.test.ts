@@ -38,14 +38,24 @@ describe('readGgufSummary', () => {
       ['qwen2.context_length', { type: 'i32', value: 32768 }],
     ]
     const summary = await readGgufSummary(await written(encodeGguf(metadata, [tensor])))
-    expect(summary).toEqual({ version: 3, architecture: 'qwen2', name: 'Qwen2.5 0.5B Instruct', fileType: 15, contextLength: 32768 })
+    expect(summary).toEqual({
+      version: 3,
+      architecture: 'qwen2',
+      name: 'Qwen2.5 0.5B Instruct',
+      fileType: 15,
+      contextLength: 32768,
+    })
     expect(fileTypeName(summary.fileType)).toBe('Q4_K_M')
   })
 
   it('says what is wrong with a file that is not a usable GGUF header', async () => {
     const fixture = await readFile(await tinyGgufPath())
-    await expect(readGgufSummary(await written('GGUF this is not a model'))).rejects.toThrow(/version \d+ is not supported/)
-    await expect(readGgufSummary(await written('PK\u0003\u0004 a zip file, not a model'))).rejects.toThrow(/does not start with "GGUF"/)
+    await expect(readGgufSummary(await written('GGUF this is not a model'))).rejects.toThrow(
+      /version \d+ is not supported/,
+    )
+    await expect(readGgufSummary(await written('PK\u0003\u0004 a zip file, not a model'))).rejects.toThrow(
+      /does not start with "GGUF"/,
+    )
     await expect(readGgufSummary(await written(fixture.subarray(0, 3000)))).rejects.toThrow(/truncated/)
     await expect(readGgufSummary(await written(fixture.subarray(0, 10)))).rejects.toThrow(/truncated/)
     const noArchitecture = encodeGguf([['general.name', { type: 'string', value: 'x' }]], [tensor])

@@ -4,23 +4,29 @@ import { INVOKE_CHANNELS } from '../../../src-main/shared/ipc-contract'
 
 function recordingHandlers() {
   const calls: Array<[string, unknown[]]> = []
-  const record = (channel: string) => (...args: unknown[]) => {
-    calls.push([channel, args])
-    return { channel }
-  }
+  const record =
+    (channel: string) =>
+    (...args: unknown[]) => {
+      calls.push([channel, args])
+      return { channel }
+    }
   const handlers = Object.fromEntries(INVOKE_CHANNELS.map((c) => [c, record(c)])) as unknown as InvokeHandlers
   return { calls, router: createIpcRouter(handlers) }
 }
 
 describe('IPC router', () => {
-  it('serves exactly the contract\'s channels', () => {
+  it("serves exactly the contract's channels", () => {
     expect([...recordingHandlers().router.channels].sort()).toEqual([...INVOKE_CHANNELS].sort())
   })
 
   it('passes valid arguments through to the handler', async () => {
     const { router, calls } = recordingHandlers()
-    await expect(router.invoke('chat:send', [{ prompt: 'Hi', modelIds: ['a', 'b'] }])).resolves.toEqual({ channel: 'chat:send' })
-    await router.invoke('settings:save-model', [{ label: 'L', provider: 'openai-compatible', baseUrl: 'http://127.0.0.1:1234/v1', model: 'm', apiKey: null }])
+    await expect(router.invoke('chat:send', [{ prompt: 'Hi', modelIds: ['a', 'b'] }])).resolves.toEqual({
+      channel: 'chat:send',
+    })
+    await router.invoke('settings:save-model', [
+      { label: 'L', provider: 'openai-compatible', baseUrl: 'http://127.0.0.1:1234/v1', model: 'm', apiKey: null },
+    ])
     expect(calls.map(([c]) => c)).toEqual(['chat:send', 'settings:save-model'])
   })
 
@@ -35,7 +41,11 @@ describe('IPC router', () => {
     ['chat:send', [{ prompt: 'x'.repeat(100_001), modelIds: ['a'] }], 'prompt'],
     ['chat:send', [{ prompt: 'Hi', modelIds: ['a'], admin: true }], 'admin'],
     ['chat:stop', [{ streamId: 'a/b' }], 'streamId'],
-    ['settings:save-model', [{ label: 'L', provider: 'openai-compatible', baseUrl: 'file:///etc/passwd', model: 'm' }], 'http'],
+    [
+      'settings:save-model',
+      [{ label: 'L', provider: 'openai-compatible', baseUrl: 'file:///etc/passwd', model: 'm' }],
+      'http',
+    ],
     ['settings:save-model', [{ label: 'L', provider: 'other', baseUrl: 'http://x', model: 'm' }], 'provider'],
     ['settings:remove-model', [null], 'Invalid arguments'],
     ['diagnostics:get', ['extra'], 'Invalid arguments'],

@@ -5,7 +5,9 @@ import type { FinalMarker } from '../../../src-main/protocol/stream-protocol'
 
 /** Splits a text into a stream's chunks, the last carrying the final marker. */
 function toChunks(parts: string[], final: Omit<FinalMarker, 'total'> = { status: 'complete' }): SequencedChunk[] {
-  return parts.map((text, seq) => (seq === parts.length - 1 ? { seq, text, final: { ...final, total: parts.length } } : { seq, text }))
+  return parts.map((text, seq) =>
+    seq === parts.length - 1 ? { seq, text, final: { ...final, total: parts.length } } : { seq, text },
+  )
 }
 
 function feed(buffer: ReorderBuffer, chunks: SequencedChunk[], now = 0) {
@@ -46,7 +48,10 @@ describe('ReorderBuffer', () => {
       fc.property(shuffledWithDuplicates, ({ parts, deliveries }) => {
         const chunks = toChunks(parts)
         const buffer = new ReorderBuffer()
-        const { text, finals, outcomes } = feed(buffer, deliveries.map((seq) => chunks[seq]!))
+        const { text, finals, outcomes } = feed(
+          buffer,
+          deliveries.map((seq) => chunks[seq]!),
+        )
         expect(text).toBe(parts.join(''))
         expect(finals).toHaveLength(1)
         expect(buffer.complete).toBe(true)
@@ -63,13 +68,20 @@ describe('ReorderBuffer', () => {
     expect(buffer.accept(chunks[3]!, 0)).toEqual({ kind: 'held' })
     expect(buffer.complete).toBe(false)
     expect(buffer.accept(chunks[0]!, 0)).toEqual({ kind: 'released', text: 'a' })
-    expect(buffer.accept(chunks[1]!, 0)).toEqual({ kind: 'released', text: 'bcd', final: { status: 'complete', total: 4 } })
+    expect(buffer.accept(chunks[1]!, 0)).toEqual({
+      kind: 'released',
+      text: 'bcd',
+      final: { status: 'complete', total: 4 },
+    })
     expect(buffer.complete).toBe(true)
   })
 
   it('does not report completion from the final marker alone', () => {
     const buffer = new ReorderBuffer()
-    const { finals } = feed(buffer, [{ seq: 2, text: 'c', final: { status: 'complete', total: 3 } }, { seq: 0, text: 'a' }])
+    const { finals } = feed(buffer, [
+      { seq: 2, text: 'c', final: { status: 'complete', total: 3 } },
+      { seq: 0, text: 'a' },
+    ])
     expect(finals).toEqual([])
     expect(buffer.complete).toBe(false)
     expect(buffer.expectedSeq).toBe(1)
@@ -110,7 +122,10 @@ describe('ReorderBuffer', () => {
     expect(buffer.accept({ seq: 2, text: 'abcd' }, 0)).toEqual({ kind: 'held' })
     expect(buffer.accept({ seq: 3, text: 'ef' }, 0)).toEqual({ kind: 'rejected', reason: 'out-of-window' })
     // The refused chunk can still come later, once the gap has drained.
-    feed(buffer, [{ seq: 0, text: '' }, { seq: 1, text: '' }])
+    feed(buffer, [
+      { seq: 0, text: '' },
+      { seq: 1, text: '' },
+    ])
     expect(buffer.accept({ seq: 3, text: 'ef' }, 0)).toMatchObject({ kind: 'released', text: 'ef' })
   })
 

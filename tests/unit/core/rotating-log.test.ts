@@ -29,7 +29,14 @@ describe('DiagnosticsRecorder connection events', () => {
   it('counts reconnects and logs each change', () => {
     const lines: string[] = []
     const diagnostics = new DiagnosticsRecorder((line) => lines.push(line))
-    for (const status of ['connecting', 'connected', 'reconnecting', 'connected', 'reconnecting', 'connected'] as const) {
+    for (const status of [
+      'connecting',
+      'connected',
+      'reconnecting',
+      'connected',
+      'reconnecting',
+      'connected',
+    ] as const) {
       diagnostics.connection({ mode: 'local', status, since: 0 })
     }
     const snapshot = diagnostics.snapshot(0)

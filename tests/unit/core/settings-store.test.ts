@@ -16,7 +16,12 @@ async function tempFile() {
   return { dir, file: join(dir, 'settings.json') }
 }
 
-const input = { label: 'LM Studio', provider: 'openai-compatible' as const, baseUrl: 'http://127.0.0.1:1234/v1', model: 'qwen' }
+const input = {
+  label: 'LM Studio',
+  provider: 'openai-compatible' as const,
+  baseUrl: 'http://127.0.0.1:1234/v1',
+  model: 'qwen',
+}
 
 /** The decrypted key of a server model (embedded models have none). */
 const apiKeyOf = (store: SettingsStore, id: string) => {
@@ -28,7 +33,10 @@ describe('SettingsStore', () => {
   it('starts from two local models when there is no file', async () => {
     const { file } = await tempFile()
     const store = await SettingsStore.open(file, reversingCodec)
-    expect(store.publicView().models.map((m) => m.baseUrl)).toEqual(['http://127.0.0.1:11434/v1', 'http://127.0.0.1:11434/v1'])
+    expect(store.publicView().models.map((m) => m.baseUrl)).toEqual([
+      'http://127.0.0.1:11434/v1',
+      'http://127.0.0.1:11434/v1',
+    ])
     expect(store.publicView().selectedModelIds).toEqual(defaultSettings().selectedModelIds)
     expect(store.notices).toEqual([])
   })
@@ -71,7 +79,9 @@ describe('SettingsStore', () => {
     expect(store.notices[0]).toMatch(/could not be read.*settings\.json\.damaged-2026-11-25T10-00-00-000Z/)
     const files = await readdir(dir)
     expect(files).toContain('settings.json.damaged-2026-11-25T10-00-00-000Z')
-    expect(await readFile(join(dir, 'settings.json.damaged-2026-11-25T10-00-00-000Z'), 'utf8')).toBe('{"version": 1, "models": [tru')
+    expect(await readFile(join(dir, 'settings.json.damaged-2026-11-25T10-00-00-000Z'), 'utf8')).toBe(
+      '{"version": 1, "models": [tru',
+    )
   })
 
   it('treats valid JSON of the wrong shape as damaged too', async () => {
@@ -92,7 +102,7 @@ describe('SettingsStore', () => {
     expect(reopened.notices).toEqual([])
   })
 
-  it('keeps cloud settings apart: mode, the backend\'s models and their selection, an encrypted proxy', async () => {
+  it("keeps cloud settings apart: mode, the backend's models and their selection, an encrypted proxy", async () => {
     const { file } = await tempFile()
     const store = await SettingsStore.open(file, reversingCodec)
     await expect(store.setMode('cloud')).rejects.toThrow(/cloud backend/)
@@ -118,8 +128,21 @@ describe('SettingsStore', () => {
     const before = {
       version: 1,
       models: [
-        { id: 'llama3-2', label: 'Llama 3.2', provider: 'openai-compatible', baseUrl: 'http://127.0.0.1:11434/v1', model: 'llama3.2' },
-        { id: 'lm', label: 'LM Studio', provider: 'openai-compatible', baseUrl: 'http://127.0.0.1:1234/v1', model: 'qwen', encryptedApiKey: reversingCodec.encrypt('sk-1') },
+        {
+          id: 'llama3-2',
+          label: 'Llama 3.2',
+          provider: 'openai-compatible',
+          baseUrl: 'http://127.0.0.1:11434/v1',
+          model: 'llama3.2',
+        },
+        {
+          id: 'lm',
+          label: 'LM Studio',
+          provider: 'openai-compatible',
+          baseUrl: 'http://127.0.0.1:1234/v1',
+          model: 'qwen',
+          encryptedApiKey: reversingCodec.encrypt('sk-1'),
+        },
       ],
       selectedModelIds: ['lm'],
       mode: 'local',
@@ -130,11 +153,32 @@ describe('SettingsStore', () => {
     expect(store.notices).toEqual([])
     expect(await readdir(dir)).toEqual(['settings.json'])
     expect(store.publicView().models).toEqual([
-      { id: 'llama3-2', label: 'Llama 3.2', provider: 'openai-compatible', baseUrl: 'http://127.0.0.1:11434/v1', model: 'llama3.2', hasApiKey: false },
-      { id: 'lm', label: 'LM Studio', provider: 'openai-compatible', baseUrl: 'http://127.0.0.1:1234/v1', model: 'qwen', hasApiKey: true },
+      {
+        id: 'llama3-2',
+        label: 'Llama 3.2',
+        provider: 'openai-compatible',
+        baseUrl: 'http://127.0.0.1:11434/v1',
+        model: 'llama3.2',
+        hasApiKey: false,
+      },
+      {
+        id: 'lm',
+        label: 'LM Studio',
+        provider: 'openai-compatible',
+        baseUrl: 'http://127.0.0.1:1234/v1',
+        model: 'qwen',
+        hasApiKey: true,
+      },
     ])
     expect(store.publicView().selectedModelIds).toEqual(['lm'])
-    expect(store.resolve('lm')).toEqual({ provider: 'openai-compatible', id: 'lm', label: 'LM Studio', baseUrl: 'http://127.0.0.1:1234/v1', model: 'qwen', apiKey: 'sk-1' })
+    expect(store.resolve('lm')).toEqual({
+      provider: 'openai-compatible',
+      id: 'lm',
+      label: 'LM Studio',
+      baseUrl: 'http://127.0.0.1:1234/v1',
+      model: 'qwen',
+      apiKey: 'sk-1',
+    })
   })
 
   it('keeps embedded GGUF models as files of the models folder: add, rename, resolve, remove', async () => {
@@ -157,7 +201,12 @@ describe('SettingsStore', () => {
     await store.saveModel({ ...input, id: entry.id, label: 'Qwen offline' })
     const reopened = await SettingsStore.open(file, reversingCodec)
     expect(reopened.publicView().models.filter((m) => m.provider === 'gguf')).toHaveLength(1)
-    expect(reopened.resolve(entry.id)).toEqual({ provider: 'gguf', id: entry.id, label: 'Qwen offline', file: entry.file })
+    expect(reopened.resolve(entry.id)).toEqual({
+      provider: 'gguf',
+      id: entry.id,
+      label: 'Qwen offline',
+      file: entry.file,
+    })
     expect(reopened.modelLabel(entry.id)).toBe('Qwen offline')
     const removed = await reopened.removeGgufModels(entry.file!)
     expect(removed.models.map((m) => m.id)).toEqual(['llama3-2', 'qwen2-5'])
@@ -170,7 +219,14 @@ describe('SettingsStore', () => {
     for (const name of ['../secret.gguf', 'sub/model.gguf', 'C:\\models\\x.gguf', '.hidden.gguf', 'model.bin', '']) {
       await expect(store.saveGgufModel({ file: name, label: 'x' })).rejects.toThrow()
     }
-    await writeFile(file, JSON.stringify({ version: 1, models: [{ id: 'x', label: 'x', provider: 'gguf', file: '/etc/passwd.gguf' }], selectedModelIds: [] }))
+    await writeFile(
+      file,
+      JSON.stringify({
+        version: 1,
+        models: [{ id: 'x', label: 'x', provider: 'gguf', file: '/etc/passwd.gguf' }],
+        selectedModelIds: [],
+      }),
+    )
     const reopened = await SettingsStore.open(file, reversingCodec)
     expect(reopened.notices[0]).toMatch(/could not be read/)
     expect((await readdir(dir)).some((f) => f.includes('.damaged-'))).toBe(true)

@@ -44,14 +44,28 @@ class FakeRecovery implements StreamRecovery {
   }
   store(streamId: string, modelId: string, text: string, chunks: number, extra: Partial<ArchivedAnswer> = {}): void {
     const answers = this.stored.get(streamId) ?? []
-    answers.push({ streamId, modelId, text, status: 'complete', chunks, sha256: sha256Hex(text), storedAt: 1, ...extra })
+    answers.push({
+      streamId,
+      modelId,
+      text,
+      status: 'complete',
+      chunks,
+      sha256: sha256Hex(text),
+      storedAt: 1,
+      ...extra,
+    })
     this.stored.set(streamId, answers)
   }
 }
 
 const backend: ChatBackend = { start: async () => {}, stop: async () => {} }
 
-function chatService(options: { clock: ManualClock; conversations: StoredConversations; recovery?: FakeRecovery; budgetMs?: number }) {
+function chatService(options: {
+  clock: ManualClock
+  conversations: StoredConversations
+  recovery?: FakeRecovery
+  budgetMs?: number
+}) {
   const batches: StreamUpdate[][] = []
   const diagnostics = new DiagnosticsRecorder()
   const chat = new ChatService({
@@ -85,7 +99,12 @@ async function setup(recovery: FakeRecovery | undefined = new FakeRecovery(), bu
   const clock = new ManualClock()
   clock.advance(1_700_000_000_000)
   const history = await memoryHistory(clock)
-  const service = chatService({ clock, conversations: history.conversations, ...(recovery ? { recovery } : {}), ...(budgetMs !== undefined ? { budgetMs } : {}) })
+  const service = chatService({
+    clock,
+    conversations: history.conversations,
+    ...(recovery ? { recovery } : {}),
+    ...(budgetMs !== undefined ? { budgetMs } : {}),
+  })
   /** Time passes in 1 s steps, letting fetches resolve in between. */
   const pass = async (ms: number) => {
     for (let t = 0; t < ms; t += 1_000) {
@@ -94,7 +113,10 @@ async function setup(recovery: FakeRecovery | undefined = new FakeRecovery(), bu
     }
   }
   const stored = (streamId: string, modelId: string) =>
-    history.store.getConversation(history.store.listConversations()[0]!.id)!.turns.find((t) => t.streamId === streamId)!.answers.find((a) => a.modelId === modelId)!
+    history.store
+      .getConversation(history.store.listConversations()[0]!.id)!
+      .turns.find((t) => t.streamId === streamId)!
+      .answers.find((a) => a.modelId === modelId)!
   return { clock, history, recovery, pass, stored, ...service }
 }
 
@@ -105,7 +127,9 @@ const chunk = (streamId: string, seq: number, modelId = 'a'): Omit<ChunkMessage,
   modelId,
   seq,
   text: words[seq]!,
-  ...(seq === words.length - 1 ? { final: { total: words.length, status: 'complete' as const, sha256: sha256Hex(full) } } : {}),
+  ...(seq === words.length - 1
+    ? { final: { total: words.length, status: 'complete' as const, sha256: sha256Hex(full) } }
+    : {}),
 })
 
 describe('recovering answers from the stored copy', () => {
@@ -148,7 +172,11 @@ describe('recovering answers from the stored copy', () => {
     deliver(chunk(streamId, 2))
     await pass(60_000)
     expect(column('a')).toMatchObject({ text: 'One', status: 'error', error: { code: 'incomplete' } })
-    expect(stored(streamId, 'a')).toMatchObject({ text: 'One', status: 'error', error: { code: 'incomplete', message: expect.stringContaining('no copy of it was kept in the cloud') } })
+    expect(stored(streamId, 'a')).toMatchObject({
+      text: 'One',
+      status: 'error',
+      error: { code: 'incomplete', message: expect.stringContaining('no copy of it was kept in the cloud') },
+    })
     const attempts = recovery!.fetches.length
     expect(attempts).toBeGreaterThanOrEqual(4)
     await pass(60_000)
@@ -166,7 +194,11 @@ describe('recovering answers from the stored copy', () => {
     recovery!.store(streamId, 'b', `Two${full.slice(3)}`, words.length)
     await pass(8_000)
     for (const modelId of ['a', 'b']) {
-      expect(column(modelId)).toMatchObject({ text: 'One', status: 'error', error: { code: 'incomplete', message: expect.stringContaining('does not match') } })
+      expect(column(modelId)).toMatchObject({
+        text: 'One',
+        status: 'error',
+        error: { code: 'incomplete', message: expect.stringContaining('does not match') },
+      })
     }
   })
 
@@ -187,7 +219,13 @@ describe('recovering answers from the stored copy', () => {
     const { chat, deliver, column, pass } = await setup(null as unknown as undefined)
     const { streamId } = await chat.send({ prompt: 'Count', modelIds: ['a'] })
     for (const seq of [0, 1, 2, 3]) deliver(chunk(streamId, seq))
-    deliver({ streamId, modelId: 'a', seq: 4, text: words[4]!, final: { total: 5, status: 'complete', sha256: sha256Hex('x') } })
+    deliver({
+      streamId,
+      modelId: 'a',
+      seq: 4,
+      text: words[4]!,
+      final: { total: 5, status: 'complete', sha256: sha256Hex('x') },
+    })
     await pass(1_000)
     expect(column('a')).toMatchObject({ text: full, status: 'error', error: { code: 'incomplete' } })
   })
@@ -251,7 +289,11 @@ describe('resuming after a restart mid-answer', () => {
     for (const seq of [0, 1, 2, 3, 4]) first.deliver(chunk(streamId, seq))
     first.recovery!.journal.set(streamId, ['a']) // as if the end had not been saved in the journal
     first.recovery!.journal.set('gone', ['a'])
-    const second = chatService({ clock: first.clock, conversations: first.history.conversations, recovery: first.recovery! })
+    const second = chatService({
+      clock: first.clock,
+      conversations: first.history.conversations,
+      recovery: first.recovery!,
+    })
     expect(await second.chat.resumeOpenStreams()).toBe(0)
     expect(first.recovery!.journal.size).toBe(0)
   })

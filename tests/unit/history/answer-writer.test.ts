@@ -44,7 +44,8 @@ async function setUp(options: { busyTimeoutMs?: number } = {}) {
     onError: (problem) => problems.push(problem),
     onRecovered: () => (recoveries += 1),
   })
-  const stored = (modelId = 'llama3-2') => store.getConversation(id)!.turns[0]!.answers.find((a) => a.modelId === modelId)!
+  const stored = (modelId = 'llama3-2') =>
+    store.getConversation(id)!.turns[0]!.answers.find((a) => a.modelId === modelId)!
   return { store, clock, path, sink, writer, problems, stored, recoveries: () => recoveries, conversationId: id }
 }
 
@@ -77,7 +78,7 @@ describe('AnswerWriter', () => {
     store.close()
   })
 
-  it('writes every answer with new text in one transaction per interval, including a quiet stream\'s tail', async () => {
+  it("writes every answer with new text in one transaction per interval, including a quiet stream's tail", async () => {
     const { writer, clock, sink, stored, store } = await setUp()
     writer.append('s1', 'llama3-2', 'Hel')
     writer.append('s1', 'qwen2-5', 'Bon')

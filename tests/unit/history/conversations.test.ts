@@ -20,8 +20,19 @@ describe('HistoryStore conversations', () => {
     expect(store.addTurn(id, 'Hello there', 'stream-1', MODELS)).toMatchObject({ index: 0 })
     clock.advance(500)
     expect(store.saveAnswerProgress('stream-1', 'llama3-2', 'Hi')).toBe(true)
-    expect(store.finishAnswer('stream-1', 'llama3-2', { status: 'complete', text: 'Hi!', usage: { inputTokens: 5, outputTokens: 2 } })).toBe(true)
-    expect(store.finishAnswer('stream-1', 'qwen2-5', { status: 'error', error: { code: 'timeout', message: 'No answer in 60 s' } })).toBe(true)
+    expect(
+      store.finishAnswer('stream-1', 'llama3-2', {
+        status: 'complete',
+        text: 'Hi!',
+        usage: { inputTokens: 5, outputTokens: 2 },
+      }),
+    ).toBe(true)
+    expect(
+      store.finishAnswer('stream-1', 'qwen2-5', {
+        status: 'error',
+        error: { code: 'timeout', message: 'No answer in 60 s' },
+      }),
+    ).toBe(true)
     // A finished answer is not overwritten by a late progress write, and unknown streams are reported as such.
     expect(store.saveAnswerProgress('stream-1', 'llama3-2', 'stale')).toBe(false)
     expect(store.saveAnswerProgress('nope', 'llama3-2', 'x')).toBe(false)
@@ -29,7 +40,12 @@ describe('HistoryStore conversations', () => {
     const conversation = store.getConversation(id)!
     expect(conversation).toMatchObject({ id, title: 'Hello there', pinned: false, createdAt: START, updatedAt: START })
     expect(conversation.turns).toHaveLength(1)
-    expect(conversation.turns[0]).toMatchObject({ index: 0, prompt: 'Hello there', streamId: 'stream-1', createdAt: START })
+    expect(conversation.turns[0]).toMatchObject({
+      index: 0,
+      prompt: 'Hello there',
+      streamId: 'stream-1',
+      createdAt: START,
+    })
     expect(conversation.turns[0]!.answers).toEqual([
       {
         id: expect.any(Number),
@@ -83,7 +99,10 @@ describe('HistoryStore conversations', () => {
       'conversation 2',
       'conversation 0',
     ])
-    expect(store.listConversations({ limit: 2, offset: 2 }).map((c) => c.title)).toEqual(['conversation 4', 'conversation 2'])
+    expect(store.listConversations({ limit: 2, offset: 2 }).map((c) => c.title)).toEqual([
+      'conversation 4',
+      'conversation 2',
+    ])
     expect(store.listConversations()[0]).toMatchObject({ pinned: true })
     expect(store.setPinned('missing', true)).toBe(false)
     store.close()
@@ -103,7 +122,9 @@ describe('HistoryStore conversations', () => {
     expect(store.deleteConversation(id)).toBe(false)
     store.close()
     const raw = new Sqlite(path, { readonly: true })
-    expect(raw.prepare('SELECT (SELECT count(*) FROM turns) + (SELECT count(*) FROM answers) AS n').get()).toEqual({ n: 0 })
+    expect(raw.prepare('SELECT (SELECT count(*) FROM turns) + (SELECT count(*) FROM answers) AS n').get()).toEqual({
+      n: 0,
+    })
     raw.close()
   })
 

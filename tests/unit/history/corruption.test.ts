@@ -35,7 +35,10 @@ describe('a damaged history file', () => {
     const { store, path } = await openTempStore()
     for (let i = 0; i < 8; i++) {
       const { id } = store.createConversation(`conversation ${i}`)
-      addAnsweredTurn(store, id, `prompt ${i}`, `stream-${i}`, [`answer ${i} `.repeat(1000), `other ${i} `.repeat(1000)])
+      addAnsweredTurn(store, id, `prompt ${i}`, `stream-${i}`, [
+        `answer ${i} `.repeat(1000),
+        `other ${i} `.repeat(1000),
+      ])
     }
     expect(await store.verifyIntegrity()).toEqual({ status: 'ok' })
     store.close()

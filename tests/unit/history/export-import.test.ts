@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { HistoryImportError, MAX_IMPORT_CHARS, type HistoryDocument } from '../../../src-main/core/history/history-export'
+import {
+  HistoryImportError,
+  MAX_IMPORT_CHARS,
+  type HistoryDocument,
+} from '../../../src-main/core/history/history-export'
 import type { HistoryStore } from '../../../src-main/core/history/history-store'
 import { MODELS, START, addAnsweredTurn, openTempStore } from './temp-history'
 
@@ -8,7 +12,10 @@ async function populatedStore() {
   const opened = await openTempStore()
   const { store, clock } = opened
   const weather = store.createConversation('東京の天気は？')
-  addAnsweredTurn(store, weather.id, '東京の天気は？\n詳しく教えて', 'stream-a', ['東京の天気は晴れです。', 'Sunny, **25 °C**.'])
+  addAnsweredTurn(store, weather.id, '東京の天気は？\n詳しく教えて', 'stream-a', [
+    '東京の天気は晴れです。',
+    'Sunny, **25 °C**.',
+  ])
   clock.advance(60_000)
   store.addTurn(weather.id, 'And tomorrow?', 'stream-b', MODELS)
   store.finishAnswer('stream-b', 'llama3-2', { status: 'stopped', text: 'Tomorrow it' })
@@ -38,7 +45,11 @@ describe('history export and import', () => {
     const { store: source } = await populatedStore()
     const exported = source.exportAll('json')
     const document = JSON.parse(exported) as HistoryDocument
-    expect(document).toMatchObject({ format: 'streamdesk-history', version: 1, exportedAt: new Date(START + 120_000).toISOString() })
+    expect(document).toMatchObject({
+      format: 'streamdesk-history',
+      version: 1,
+      exportedAt: new Date(START + 120_000).toISOString(),
+    })
     expect(document.conversations.map((c) => c.title)).toEqual(['東京の天気は？', 'Sorting in JS'])
 
     const { store: target } = await openTempStore()
@@ -68,8 +79,13 @@ describe('history export and import', () => {
     const copies = store.listConversations().filter((c) => c.title === '東京の天気は？')
     expect(copies).toHaveLength(2)
     const copy = store.getConversation(copies.find((c) => c.id !== ids.weather)!.id)!
-    expect(copy.turns.map((t) => t.streamId)).toEqual([expect.stringMatching(/^imported-/), expect.stringMatching(/^imported-/)])
-    expect(copy.turns.map((t) => t.answers.map((a) => a.text))).toEqual(before!.turns.map((t) => t.answers.map((a) => a.text)))
+    expect(copy.turns.map((t) => t.streamId)).toEqual([
+      expect.stringMatching(/^imported-/),
+      expect.stringMatching(/^imported-/),
+    ])
+    expect(copy.turns.map((t) => t.answers.map((a) => a.text))).toEqual(
+      before!.turns.map((t) => t.answers.map((a) => a.text)),
+    )
     store.close()
   })
 
@@ -82,7 +98,10 @@ describe('history export and import', () => {
     expect(JSON.parse(exported).conversations[0].turns[0].answers[0].status).toBe('streaming')
     const { store: target } = await openTempStore()
     target.importJson(exported)
-    expect(target.getConversation(id)!.turns[0]!.answers[0]).toMatchObject({ status: 'interrupted', text: 'half an ans' })
+    expect(target.getConversation(id)!.turns[0]!.answers[0]).toMatchObject({
+      status: 'interrupted',
+      text: 'half an ans',
+    })
     store.close()
     target.close()
   })
@@ -157,15 +176,31 @@ describe('history export and import', () => {
       ['not JSON', () => '{"format": "streamdesk-history", ', /not valid JSON/],
       ['a JSON array', () => '[1, 2, 3]', /not a StreamDesk history export/],
       ['another format', () => changed(['format'], 'chatgpt-export'), /not a StreamDesk history export/],
-      ['a newer version', () => changed(['version'], 2), /format version 2; this version of StreamDesk reads version 1/],
-      ['a wrong status', () => changed([...firstAnswer, 'status'], 'done'), /conversations\[0\]\.turns\[0\]\.answers\[0\]\.status/],
-      ['a number for a date', () => changed(['conversations', 0, 'createdAt'], 1714564800000), /conversations\[0\]\.createdAt/],
+      [
+        'a newer version',
+        () => changed(['version'], 2),
+        /format version 2; this version of StreamDesk reads version 1/,
+      ],
+      [
+        'a wrong status',
+        () => changed([...firstAnswer, 'status'], 'done'),
+        /conversations\[0\]\.turns\[0\]\.answers\[0\]\.status/,
+      ],
+      [
+        'a number for a date',
+        () => changed(['conversations', 0, 'createdAt'], 1714564800000),
+        /conversations\[0\]\.createdAt/,
+      ],
       ['a string for a boolean', () => changed(['conversations', 0, 'pinned'], 'yes'), /conversations\[0\]\.pinned/],
       ['a missing field', () => changed(['conversations', 0, 'turns', 0, 'prompt'], REMOVE), /turns\[0\]\.prompt/],
       ['an unknown field', () => changed(['conversations', 0, 'evil'], true), /conversations\[0\]/],
       ['an id with a slash', () => changed(['conversations', 0, 'id'], '../etc'), /conversations\[0\]\.id/],
       ['negative token counts', () => changed([...firstAnswer, 'usage'], { inputTokens: -1 }), /usage\.inputTokens/],
-      ['a model answering twice', () => changed(['conversations', 0, 'turns', 0, 'answers', 1], answer()), /at most once/],
+      [
+        'a model answering twice',
+        () => changed(['conversations', 0, 'turns', 0, 'answers', 1], answer()),
+        /at most once/,
+      ],
       ['an oversized answer', () => changed([...firstAnswer, 'text'], 'x'.repeat(4_000_001)), /answers\[0\]\.text/],
       ['a file over the size limit', () => ' '.repeat(MAX_IMPORT_CHARS + 1), /too large to import/],
       // A bad second conversation must stop the first one too.

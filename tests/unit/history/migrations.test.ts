@@ -29,9 +29,15 @@ function siblings(path: string): string[] {
 
 /** A file at schema 1 (tables, no search index) holding one conversation, written the way version 1 wrote it. */
 async function createVersion1File(path: string): Promise<void> {
-  const { db } = await openHistoryDatabase(path, { migrations: HISTORY_MIGRATIONS.slice(0, 1), now: () => new Date(START), busyTimeoutMs: 100 })
+  const { db } = await openHistoryDatabase(path, {
+    migrations: HISTORY_MIGRATIONS.slice(0, 1),
+    now: () => new Date(START),
+    busyTimeoutMs: 100,
+  })
   db.prepare("INSERT INTO conversations VALUES ('c1', 'Weather', ?, ?, 1)").run(START, START)
-  db.prepare("INSERT INTO turns (conversation_id, position, prompt, stream_id, created_at) VALUES ('c1', 0, '東京の天気は？', 's1', ?)").run(START)
+  db.prepare(
+    "INSERT INTO turns (conversation_id, position, prompt, stream_id, created_at) VALUES ('c1', 0, '東京の天気は？', 's1', ?)",
+  ).run(START)
   const turnId = db.prepare('SELECT id FROM turns').pluck().get()
   const insertAnswer = db.prepare(
     "INSERT INTO answers (turn_id, model_id, model_label, text, status, started_at, updated_at) VALUES (?, ?, 'Model', ?, ?, ?, ?)",
@@ -57,7 +63,11 @@ describe('history schema migrations', () => {
 
     const store = await HistoryStore.open(path, { clock: startedClock() })
     expect(userVersion(path)).toBe(LATEST)
-    expect(store.getConversation('c1')).toMatchObject({ title: 'Weather', pinned: true, turns: [{ prompt: '東京の天気は？' }] })
+    expect(store.getConversation('c1')).toMatchObject({
+      title: 'Weather',
+      pinned: true,
+      turns: [{ prompt: '東京の天気は？' }],
+    })
     // Migration 2 indexed the existing finished answer (not the streaming one) and the prompt.
     expect(store.search('天気は晴れ').hits.map((h) => h.kind)).toEqual(['answer'])
     expect(store.search('sunny').hits).toEqual([])

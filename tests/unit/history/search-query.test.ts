@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import { findMatches, highlightSnippet, SNIPPET_LENGTH } from '../../../src-main/core/history/highlight-snippet'
-import { MAX_QUERY_TERMS, ftsMatchExpression, likeContains, parseSearchTerms } from '../../../src-main/core/history/search-query'
+import {
+  MAX_QUERY_TERMS,
+  ftsMatchExpression,
+  likeContains,
+  parseSearchTerms,
+} from '../../../src-main/core/history/search-query'
 
 describe('parseSearchTerms', () => {
   it('splits on whitespace, drops duplicates (any case) and control characters, and separates 3+ character terms from shorter ones', () => {
@@ -17,7 +22,9 @@ describe('parseSearchTerms', () => {
   })
 
   it('caps the number of terms', () => {
-    expect(parseSearchTerms(Array.from({ length: 20 }, (_, i) => `term${i}`).join(' ')).all).toHaveLength(MAX_QUERY_TERMS)
+    expect(parseSearchTerms(Array.from({ length: 20 }, (_, i) => `term${i}`).join(' ')).all).toHaveLength(
+      MAX_QUERY_TERMS,
+    )
   })
 })
 
@@ -61,7 +68,10 @@ describe('highlightSnippet', () => {
   })
 
   it('flattens line breaks without moving offsets, and never cuts a surrogate pair', () => {
-    expect(highlightSnippet('line one\nline two', ['two'])).toEqual({ text: 'line one line two', matches: [{ start: 14, end: 17 }] })
+    expect(highlightSnippet('line one\nline two', ['two'])).toEqual({
+      text: 'line one line two',
+      matches: [{ start: 14, end: 17 }],
+    })
     const emoji = '😀'.repeat(200)
     for (const length of [159, 160, 161]) {
       const { text } = highlightSnippet(emoji, [], length)

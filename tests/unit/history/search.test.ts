@@ -12,7 +12,10 @@ function describeHits(hits: SearchHit[]): string[] {
   return hits.map((h) => `${h.kind}:${h.conversationTitle}:${marked(h.snippet).join('|')}`)
 }
 
-async function storeWith(conversations: Array<{ prompt: string; answers: string[] }>, options: { recentScanRows?: number } = {}) {
+async function storeWith(
+  conversations: Array<{ prompt: string; answers: string[] }>,
+  options: { recentScanRows?: number } = {},
+) {
   const { store, clock } = await openTempStore(options)
   conversations.forEach(({ prompt, answers }, i) => {
     const { id } = store.createConversation(prompt)
@@ -93,7 +96,31 @@ describe('history search', () => {
       { prompt: 'percent', answers: ['I am 100% sure, file_name.txt'] },
       { prompt: 'numbers', answers: ['There are 1000 items, filexname'] },
     ])
-    for (const query of ['"', '""', '"hello', 'hello"', '*', 'star*', 'NEAR(a b)', 'NEAR', '-x', 'a:b', 'AND', 'OR', 'NOT', '^caret', '(', ')', "'", '\\', '%', '_', '{}', 'col:umn', '\u0000abc']) {
+    for (const query of [
+      '"',
+      '""',
+      '"hello',
+      'hello"',
+      '*',
+      'star*',
+      'NEAR(a b)',
+      'NEAR',
+      '-x',
+      'a:b',
+      'AND',
+      'OR',
+      'NOT',
+      '^caret',
+      '(',
+      ')',
+      "'",
+      '\\',
+      '%',
+      '_',
+      '{}',
+      'col:umn',
+      '\u0000abc',
+    ]) {
       expect(() => store.search(query), query).not.toThrow()
     }
     expect(describeHits(store.search('"hello"').hits)).toEqual(['answer:quotes:"hello"'])
@@ -127,7 +154,10 @@ describe('history search', () => {
 
   it('bounds the short-query scan to recent rows and says when it stopped early', async () => {
     store = await storeWith(
-      Array.from({ length: 6 }, (_, i) => ({ prompt: `prompt ${i}`, answers: [i === 0 ? 'old 猫 answer' : `answer ${i}`] })),
+      Array.from({ length: 6 }, (_, i) => ({
+        prompt: `prompt ${i}`,
+        answers: [i === 0 ? 'old 猫 answer' : `answer ${i}`],
+      })),
       { recentScanRows: 3 },
     )
     const short = store.search('猫')
@@ -140,9 +170,17 @@ describe('history search', () => {
   })
 
   it('returns at most `limit` hits, newest first', async () => {
-    store = await storeWith(Array.from({ length: 30 }, (_, i) => ({ prompt: `question ${i}`, answers: [`common answer ${i}`] })))
+    store = await storeWith(
+      Array.from({ length: 30 }, (_, i) => ({ prompt: `question ${i}`, answers: [`common answer ${i}`] })),
+    )
     const hits = store.search('common', { limit: 5 }).hits
-    expect(hits.map((h) => h.conversationTitle)).toEqual(['question 29', 'question 28', 'question 27', 'question 26', 'question 25'])
+    expect(hits.map((h) => h.conversationTitle)).toEqual([
+      'question 29',
+      'question 28',
+      'question 27',
+      'question 26',
+      'question 25',
+    ])
     expect(store.search('common').hits).toHaveLength(20)
     store.close()
   })

@@ -32,7 +32,13 @@ export const MODELS = [
 ]
 
 /** A conversation with one finished turn: each model answers with the given text. */
-export function addAnsweredTurn(store: HistoryStore, conversationId: string, prompt: string, streamId: string, answers: string[]): void {
+export function addAnsweredTurn(
+  store: HistoryStore,
+  conversationId: string,
+  prompt: string,
+  streamId: string,
+  answers: string[],
+): void {
   store.addTurn(conversationId, prompt, streamId, MODELS.slice(0, answers.length))
   answers.forEach((text, i) => store.finishAnswer(streamId, MODELS[i]!.id, { status: 'complete', text }))
 }

@@ -13,7 +13,14 @@ import {
 const me = { prefix: 'streamdesk', userId: 'us-east-1:abc-123' }
 const topic = streamTopic(me.prefix, me.userId, 'stream-1')
 const bytes = (value: unknown) => new TextEncoder().encode(typeof value === 'string' ? value : JSON.stringify(value))
-const chunk = (over: Partial<ChunkMessage> = {}): ChunkMessage => ({ v: 1, streamId: 'stream-1', modelId: 'claude', seq: 0, text: 'Hi', ...over })
+const chunk = (over: Partial<ChunkMessage> = {}): ChunkMessage => ({
+  v: 1,
+  streamId: 'stream-1',
+  modelId: 'claude',
+  seq: 0,
+  text: 'Hi',
+  ...over,
+})
 
 describe('stream protocol', () => {
   it('puts each user under one subscription filter that matches their stream topics', () => {
@@ -39,7 +46,11 @@ describe('stream protocol', () => {
 
   it('rejects a final whose total disagrees with its sequence number', () => {
     const result = decodeChunk(topic, bytes(chunk({ seq: 3, final: { total: 3, status: 'complete' } })), me)
-    expect(result).toMatchObject({ ok: false, reason: 'invalid-schema', detail: expect.stringContaining('final.total') })
+    expect(result).toMatchObject({
+      ok: false,
+      reason: 'invalid-schema',
+      detail: expect.stringContaining('final.total'),
+    })
   })
 
   it.each([
@@ -55,8 +66,16 @@ describe('stream protocol', () => {
     ['a sequence number of 10^12', bytes(chunk({ seq: 1e12 })), 'invalid-schema'],
     ['a model id with a slash', bytes(chunk({ modelId: 'a/b' })), 'invalid-schema'],
     ['an unknown field', bytes({ ...chunk(), extra: true }), 'invalid-schema'],
-    ['a digest that is not hex SHA-256', bytes(chunk({ final: { total: 1, status: 'complete', sha256: 'abc' } })), 'invalid-schema'],
-    ['an unknown error code', bytes(chunk({ final: { total: 1, status: 'error', error: { code: 'nope' as never, message: '' } } })), 'invalid-schema'],
+    [
+      'a digest that is not hex SHA-256',
+      bytes(chunk({ final: { total: 1, status: 'complete', sha256: 'abc' } })),
+      'invalid-schema',
+    ],
+    [
+      'an unknown error code',
+      bytes(chunk({ final: { total: 1, status: 'error', error: { code: 'nope' as never, message: '' } } })),
+      'invalid-schema',
+    ],
   ])('drops %s with a reason', (_name, payload, reason) => {
     expect(decodeChunk(topic, payload, me)).toMatchObject({ ok: false, reason })
   })
@@ -67,12 +86,18 @@ describe('stream protocol', () => {
     expect(decodeChunk(topic, new Uint8Array(MAX_PAYLOAD_BYTES + 1), me)).toMatchObject({ reason: 'oversized' })
   })
 
-  it('refuses topics outside the user\'s own streams and payloads that contradict their topic', () => {
+  it("refuses topics outside the user's own streams and payloads that contradict their topic", () => {
     const payload = bytes(chunk())
-    expect(decodeChunk(streamTopic(me.prefix, 'someone-else', 'stream-1'), payload, me)).toMatchObject({ reason: 'foreign-topic' })
+    expect(decodeChunk(streamTopic(me.prefix, 'someone-else', 'stream-1'), payload, me)).toMatchObject({
+      reason: 'foreign-topic',
+    })
     expect(decodeChunk(`${topic}/extra`, payload, me)).toMatchObject({ reason: 'foreign-topic' })
-    expect(decodeChunk(streamTopic('other', me.userId, 'stream-1'), payload, me)).toMatchObject({ reason: 'foreign-topic' })
-    expect(decodeChunk(streamTopic(me.prefix, me.userId, 'stream-2'), payload, me)).toMatchObject({ reason: 'foreign-topic' })
+    expect(decodeChunk(streamTopic('other', me.userId, 'stream-1'), payload, me)).toMatchObject({
+      reason: 'foreign-topic',
+    })
+    expect(decodeChunk(streamTopic(me.prefix, me.userId, 'stream-2'), payload, me)).toMatchObject({
+      reason: 'foreign-topic',
+    })
   })
 
   it('never throws, whatever the bytes', () => {

@@ -39,7 +39,11 @@ describe('describeError', () => {
       'Enter a valid email address.',
     )
     expect(
-      describeError(refused('Invalid arguments for settings:set-preferences at 0.quickAskShortcut: "Hyper" is not a modifier key (use Ctrl).')),
+      describeError(
+        refused(
+          'Invalid arguments for settings:set-preferences at 0.quickAskShortcut: "Hyper" is not a modifier key (use Ctrl).',
+        ),
+      ),
     ).toBe('"Hyper" is not a modifier key (use Ctrl).')
     expect(describeError('Invalid arguments for auth:sign-out: rejected')).toBe('Rejected.')
   })

@@ -6,7 +6,12 @@ import {
   refreshStoredAnswers,
 } from '../../../src-renderer/src/state/exchanges'
 
-const answer = (modelId: string, text: string, status: StoredAnswer['status'] = 'complete', extra: Partial<StoredAnswer> = {}): StoredAnswer => ({
+const answer = (
+  modelId: string,
+  text: string,
+  status: StoredAnswer['status'] = 'complete',
+  extra: Partial<StoredAnswer> = {},
+): StoredAnswer => ({
   modelId,
   modelLabel: modelId.toUpperCase(),
   text,
@@ -57,8 +62,14 @@ describe('exchangesFromConversation', () => {
   })
 
   it('leaves the answers of a stream this window follows to the stream store', () => {
-    const conversation = detail([turn(0, 'First', [answer('a', 'A1')]), turn(1, 'Second', [answer('a', 'so f', 'streaming')])])
-    const exchanges = exchangesFromConversation(conversation, { nextId: ids(), isLive: (streamId) => streamId === 'stream-1' })
+    const conversation = detail([
+      turn(0, 'First', [answer('a', 'A1')]),
+      turn(1, 'Second', [answer('a', 'so f', 'streaming')]),
+    ])
+    const exchanges = exchangesFromConversation(conversation, {
+      nextId: ids(),
+      isLive: (streamId) => streamId === 'stream-1',
+    })
     expect(exchanges[0]!.stored).toBeDefined()
     expect(exchanges[1]!.stored).toBeUndefined()
     expect(exchanges[1]!.models).toEqual([{ id: 'a', label: 'A' }])
@@ -90,7 +101,10 @@ describe('open stored answers', () => {
     const exchanges = exchangesFromConversation(first, { nextId: ids(), isLive: () => false })
     expect(refreshStoredAnswers(exchanges, first)).toBe(exchanges)
 
-    const later = detail([turn(0, 'First', [answer('a', 'A1')]), turn(1, 'Second', [answer('a', 'partial, now whole', 'complete')])])
+    const later = detail([
+      turn(0, 'First', [answer('a', 'A1')]),
+      turn(1, 'Second', [answer('a', 'partial, now whole', 'complete')]),
+    ])
     const refreshed = refreshStoredAnswers(exchanges, later)
     expect(refreshed).not.toBe(exchanges)
     expect(refreshed[0]).toBe(exchanges[0])

@@ -9,7 +9,15 @@ const marked = (text: string, matches: Array<{ start: number; end: number }>) =>
 
 describe('highlightSegments', () => {
   it('cuts the snippet into plain and marked pieces', () => {
-    expect(highlightSegments({ text: '…the zephyr blows, zephyr again', matches: [{ start: 5, end: 11 }, { start: 19, end: 25 }] })).toEqual([
+    expect(
+      highlightSegments({
+        text: '…the zephyr blows, zephyr again',
+        matches: [
+          { start: 5, end: 11 },
+          { start: 19, end: 25 },
+        ],
+      }),
+    ).toEqual([
       { text: '…the ', marked: false },
       { text: 'zephyr', marked: true },
       { text: ' blows, ', marked: false },
@@ -30,10 +38,32 @@ describe('highlightSegments', () => {
 
   it('sorts, merges overlapping or touching ranges, and drops empty, reversed and out-of-range ones', () => {
     const text = 'abcdefghij'
-    expect(marked(text, [{ start: 6, end: 8 }, { start: 1, end: 3 }, { start: 2, end: 5 }, { start: 5, end: 6 }])).toEqual(['bcdefgh'])
-    expect(marked(text, [{ start: 4, end: 4 }, { start: 7, end: 2 }])).toEqual([])
-    expect(marked(text, [{ start: -5, end: 2 }, { start: 8, end: 99 }])).toEqual(['ab', 'ij'])
-    expect(marked(text, [{ start: Number.NaN, end: 3 }, { start: 20, end: 30 }])).toEqual(['abc'])
+    expect(
+      marked(text, [
+        { start: 6, end: 8 },
+        { start: 1, end: 3 },
+        { start: 2, end: 5 },
+        { start: 5, end: 6 },
+      ]),
+    ).toEqual(['bcdefgh'])
+    expect(
+      marked(text, [
+        { start: 4, end: 4 },
+        { start: 7, end: 2 },
+      ]),
+    ).toEqual([])
+    expect(
+      marked(text, [
+        { start: -5, end: 2 },
+        { start: 8, end: 99 },
+      ]),
+    ).toEqual(['ab', 'ij'])
+    expect(
+      marked(text, [
+        { start: Number.NaN, end: 3 },
+        { start: 20, end: 30 },
+      ]),
+    ).toEqual(['abc'])
   })
 
   it('never splits a surrogate pair', () => {
@@ -46,7 +76,9 @@ describe('highlightSegments', () => {
     fc.assert(
       fc.property(
         fc.string({ unit: 'grapheme', maxLength: 40 }),
-        fc.array(fc.record({ start: fc.integer({ min: -5, max: 60 }), end: fc.integer({ min: -5, max: 60 }) }), { maxLength: 6 }),
+        fc.array(fc.record({ start: fc.integer({ min: -5, max: 60 }), end: fc.integer({ min: -5, max: 60 }) }), {
+          maxLength: 6,
+        }),
         (text, matches) => {
           const segments = highlightSegments({ text, matches })
           expect(segments.map((segment) => segment.text).join('')).toBe(text)

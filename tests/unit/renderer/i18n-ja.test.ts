@@ -9,13 +9,15 @@ function leaves(tree: Tree, prefix = ''): Map<string, string> {
   const found = new Map<string, string>()
   for (const [key, value] of Object.entries(tree)) {
     const path = prefix + key
-    if (value !== null && typeof value === 'object') for (const [p, kind] of leaves(value as Tree, `${path}.`)) found.set(p, kind)
+    if (value !== null && typeof value === 'object')
+      for (const [p, kind] of leaves(value as Tree, `${path}.`)) found.set(p, kind)
     else found.set(path, typeof value)
   }
   return found
 }
 
-const at = (tree: object, path: string): unknown => path.split('.').reduce<unknown>((node, key) => (node as Tree)[key], tree)
+const at = (tree: object, path: string): unknown =>
+  path.split('.').reduce<unknown>((node, key) => (node as Tree)[key], tree)
 
 /** Calls a string function with sample arguments of the types its English twin takes. */
 function sample(fn: (...args: unknown[]) => unknown, length: number): unknown {

@@ -195,7 +195,8 @@ describe('IncrementalMarkdown', () => {
     expect(pieced!.kind).toBe('table')
     expect(pieced!.pieces.length).toBeGreaterThan(5)
     // Every group is whole rows, aligned like the header, with no style attribute the CSP would refuse.
-    for (const piece of pieced!.pieces.filter(Boolean)) expect(piece).toMatch(/^(<tr>\n(<td class="md-align-(right|left)">.*<\/td>\n){2}<\/tr>\n)+$/)
+    for (const piece of pieced!.pieces.filter(Boolean))
+      expect(piece).toMatch(/^(<tr>\n(<td class="md-align-(right|left)">.*<\/td>\n){2}<\/tr>\n)+$/)
     const sealed = pieced!.pieces.slice(0, -1)
     doc.append('| 40 | last')
     expect(doc.current().tail[0]!.pieced!.pieces.slice(0, sealed.length)).toEqual(sealed)

@@ -36,7 +36,9 @@ describe('matchesAccelerator', () => {
   })
 
   it('knows the accelerator names of named keys', () => {
-    expect(matchesAccelerator(press(' ', { ctrlKey: true, shiftKey: true }), 'CommandOrControl+Shift+Space', false)).toBe(true)
+    expect(
+      matchesAccelerator(press(' ', { ctrlKey: true, shiftKey: true }), 'CommandOrControl+Shift+Space', false),
+    ).toBe(true)
     expect(matchesAccelerator(press('Enter', { ctrlKey: true }), 'Ctrl+Return', false)).toBe(true)
     expect(matchesAccelerator(press('ArrowUp', { altKey: true }), 'Alt+Up', false)).toBe(true)
     expect(matchesAccelerator(press('F5'), 'F5', false)).toBe(true)

@@ -4,10 +4,30 @@ import { modeModels } from '../../../src-renderer/src/state/mode-models'
 
 const settings = (changes: Partial<PublicSettings>): PublicSettings => ({
   mode: 'local',
-  preferences: { quickAskShortcut: 'CommandOrControl+Shift+Space', closeToTray: true, prefillFromClipboard: false, sendKey: 'enter', language: 'system' },
+  preferences: {
+    quickAskShortcut: 'CommandOrControl+Shift+Space',
+    closeToTray: true,
+    prefillFromClipboard: false,
+    sendKey: 'enter',
+    language: 'system',
+  },
   models: [
-    { id: 'llama', label: 'Llama', provider: 'openai-compatible', baseUrl: 'http://127.0.0.1:11434/v1', model: 'llama3.2', hasApiKey: false },
-    { id: 'qwen', label: 'Qwen', provider: 'openai-compatible', baseUrl: 'http://127.0.0.1:11434/v1', model: 'qwen2.5', hasApiKey: false },
+    {
+      id: 'llama',
+      label: 'Llama',
+      provider: 'openai-compatible',
+      baseUrl: 'http://127.0.0.1:11434/v1',
+      model: 'llama3.2',
+      hasApiKey: false,
+    },
+    {
+      id: 'qwen',
+      label: 'Qwen',
+      provider: 'openai-compatible',
+      baseUrl: 'http://127.0.0.1:11434/v1',
+      model: 'qwen2.5',
+      hasApiKey: false,
+    },
   ],
   selectedModelIds: ['qwen', 'llama'],
   hasProxy: false,
@@ -27,7 +47,13 @@ describe('modeModels', () => {
   })
 
   it("offers the cloud backend's models in cloud mode, and drops picks the mode does not offer", () => {
-    const cloud = { region: 'us-east-1', models: [{ id: 'claude', label: 'Claude' }, { id: 'gpt', label: 'GPT' }] }
+    const cloud = {
+      region: 'us-east-1',
+      models: [
+        { id: 'claude', label: 'Claude' },
+        { id: 'gpt', label: 'GPT' },
+      ],
+    }
     expect(modeModels(settings({ mode: 'cloud', cloud, selectedModelIds: ['llama', 'gpt'] }))).toEqual({
       models: [
         { id: 'claude', label: 'Claude', detail: 'claude' },

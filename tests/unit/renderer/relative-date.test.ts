@@ -3,7 +3,8 @@ import { formatRelativeDate } from '../../../src-renderer/src/format/relative-da
 import { en } from '../../../src-renderer/src/i18n/en'
 
 // Local times, so the calendar-day rules hold in whatever time zone the tests run.
-const at = (year: number, month: number, day: number, hour = 12, minute = 0) => new Date(year, month - 1, day, hour, minute).getTime()
+const at = (year: number, month: number, day: number, hour = 12, minute = 0) =>
+  new Date(year, month - 1, day, hour, minute).getTime()
 const NOW = at(2024, 5, 15, 14, 30) // a Wednesday
 
 describe('formatRelativeDate', () => {

@@ -40,4 +40,3 @@ describe('ToastStore', () => {
     expect(toasts.getToasts().map((toast) => toast.message)).toEqual(['error 1', 'error 2', 'error 3', 'error 4'])
   })
 })
-

@@ -6,7 +6,7 @@ const packaged = appOrigin('file:///opt/StreamDesk/resources/app.asar/out/render
 const dev = appOrigin('http://localhost:5173/')
 
 describe('app origin rules', () => {
-  it('accepts only the app\'s own renderer page', () => {
+  it("accepts only the app's own renderer page", () => {
     expect(isAppUrl('file:///opt/StreamDesk/resources/app.asar/out/renderer/index.html', packaged)).toBe(true)
     expect(isAppUrl('file:///opt/StreamDesk/resources/app.asar/out/renderer/index.html#/settings', packaged)).toBe(true)
     expect(isAppUrl('file:///opt/StreamDesk/resources/app.asar/out/renderer/quick-ask.html', packaged)).toBe(true)
@@ -23,7 +23,14 @@ describe('app origin rules', () => {
   it('hands only web and mail links to the OS', () => {
     expect(isSafeExternalUrl('https://docs.aws.amazon.com/')).toBe(true)
     expect(isSafeExternalUrl('mailto:a@b.c')).toBe(true)
-    for (const url of ['javascript:alert(1)', 'file:///etc/passwd', 'smb://host/share', 'ms-msdt:/id', 'vbscript:x', '']) {
+    for (const url of [
+      'javascript:alert(1)',
+      'file:///etc/passwd',
+      'smb://host/share',
+      'ms-msdt:/id',
+      'vbscript:x',
+      '',
+    ]) {
       expect(isSafeExternalUrl(url)).toBe(false)
     }
   })

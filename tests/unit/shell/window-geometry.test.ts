@@ -16,16 +16,25 @@ describe('window geometry', () => {
     const onUnpluggedScreen = { x: 3000, y: 100, width: 1000, height: 700 }
     expect(restoredBounds(onUnpluggedScreen, [laptop])).toEqual({ x: 80, y: 53, width: 1280, height: 820 })
     expect(restoredBounds({ x: NaN, y: 0, width: 10, height: 10 }, [laptop])).toMatchObject({ width: 1280 })
-    expect(restoredBounds(undefined, [{ x: 0, y: 0, width: 1024, height: 600 }])).toEqual({ x: 0, y: 0, width: 1024, height: 600 })
+    expect(restoredBounds(undefined, [{ x: 0, y: 0, width: 1024, height: 600 }])).toEqual({
+      x: 0,
+      y: 0,
+      width: 1024,
+      height: 600,
+    })
     // A window that only peeks in by a few pixels does not count as visible.
     expect(restoredBounds({ x: 1430, y: 100, width: 800, height: 600 }, [laptop])).not.toMatchObject({ x: 1430 })
   })
 
   it('never restores a window below its minimum size', () => {
-    expect(restoredBounds({ x: 10, y: 40, width: 100, height: 100 }, [laptop])).toEqual({ x: 10, y: 40, ...MAIN_WINDOW_MIN })
+    expect(restoredBounds({ x: 10, y: 40, width: 100, height: 100 }, [laptop])).toEqual({
+      x: 10,
+      y: 40,
+      ...MAIN_WINDOW_MIN,
+    })
   })
 
-  it('places quick ask centred near the top of the cursor\'s screen, within it', () => {
+  it("places quick ask centred near the top of the cursor's screen, within it", () => {
     expect(quickAskBounds(external)).toEqual({ x: 1440 + 940, y: 283, width: 680, height: 420 })
     const small = quickAskBounds({ x: 0, y: 0, width: 500, height: 300 })
     expect(small.width).toBeLessThanOrEqual(500)
@@ -36,7 +45,11 @@ describe('window geometry', () => {
 describe('tray menu', () => {
   const actions = { quickAsk: () => {}, openMain: () => {}, quit: () => {} }
   it('offers quick ask, the main window, the connection state and quit', () => {
-    const menu = trayMenuTemplate({ mode: 'cloud', status: 'failed', detail: 'Sign in to use cloud mode.', since: 0 }, 'CommandOrControl+Shift+Space', actions)
+    const menu = trayMenuTemplate(
+      { mode: 'cloud', status: 'failed', detail: 'Sign in to use cloud mode.', since: 0 },
+      'CommandOrControl+Shift+Space',
+      actions,
+    )
     expect(menu.map((item) => item.label ?? item.type)).toEqual([
       'Quick ask',
       'Open StreamDesk',
@@ -52,9 +65,12 @@ describe('tray menu', () => {
 })
 
 describe('global shortcut accelerators', () => {
-  it.each(['CommandOrControl+Shift+Space', 'Alt+Space', 'Ctrl+Alt+K', 'F12', 'Super+Shift+/'])('accepts %s', (accelerator) => {
-    expect(acceleratorProblem(accelerator)).toBeUndefined()
-  })
+  it.each(['CommandOrControl+Shift+Space', 'Alt+Space', 'Ctrl+Alt+K', 'F12', 'Super+Shift+/'])(
+    'accepts %s',
+    (accelerator) => {
+      expect(acceleratorProblem(accelerator)).toBeUndefined()
+    },
+  )
   it.each([
     ['', /looks like/],
     ['Shift+', /looks like/],

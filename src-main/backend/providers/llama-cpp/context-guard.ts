@@ -24,7 +24,9 @@ export class ContextOverflowError extends Error {
     readonly promptTokens: number,
     readonly budget: number,
   ) {
-    super(`The prompt needs ${promptTokens} tokens, more than the ${budget} this model's context leaves for it. Shorten it or start a new chat.`)
+    super(
+      `The prompt needs ${promptTokens} tokens, more than the ${budget} this model's context leaves for it. Shorten it or start a new chat.`,
+    )
     this.name = 'ContextOverflowError'
   }
 }
@@ -34,7 +36,11 @@ export class ContextOverflowError extends Error {
  * (which renders the messages with the chat template). The kept part always starts with a user message.
  * Dropping more never needs more tokens, so the cut is found by binary search: O(log n) countings.
  */
-export function fitHistory(messages: readonly ChatMessage[], countTokens: (messages: ChatMessage[]) => number, budget: number): FittedHistory {
+export function fitHistory(
+  messages: readonly ChatMessage[],
+  countTokens: (messages: ChatMessage[]) => number,
+  budget: number,
+): FittedHistory {
   const system = takeLeadingSystem(messages)
   const turns = messages.slice(system.length)
   const candidate = (start: number) => [...system, ...turns.slice(start)]
@@ -77,9 +83,12 @@ export function trimNote(dropped: number, contextSize: number): string {
   return `_${what} left out to fit this model's context of ${contextSize.toLocaleString('en-US')} tokens._\n\n`
 }
 
-const NOTE_PATTERN = /^_(?:1 earlier message was|\d+ earlier messages were) left out to fit this model's context of [\d,]+ tokens\._\n\n/
+const NOTE_PATTERN =
+  /^_(?:1 earlier message was|\d+ earlier messages were) left out to fit this model's context of [\d,]+ tokens\._\n\n/
 
 /** Removes the guard's note from the start of earlier answers, so it is never fed back to the model. */
 export function stripTrimNote(messages: readonly ChatMessage[]): ChatMessage[] {
-  return messages.map((m) => (m.role === 'assistant' && NOTE_PATTERN.test(m.content) ? { ...m, content: m.content.replace(NOTE_PATTERN, '') } : m))
+  return messages.map((m) =>
+    m.role === 'assistant' && NOTE_PATTERN.test(m.content) ? { ...m, content: m.content.replace(NOTE_PATTERN, '') } : m,
+  )
 }

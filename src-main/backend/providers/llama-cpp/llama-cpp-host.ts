@@ -124,7 +124,13 @@ export class LlamaCppHost {
     this.pending.set(requestId, { queue, worker })
     worker.ref()
     this.cancelIdleTimer()
-    this.post(worker, { type: 'generate', requestId, modelPath: input.modelPath, messages: input.messages, options: input.options })
+    this.post(worker, {
+      type: 'generate',
+      requestId,
+      modelPath: input.modelPath,
+      messages: input.messages,
+      options: input.options,
+    })
     let ended = false
     const stop = () => {
       if (!ended) this.post(worker, { type: 'abort', requestId })
@@ -186,7 +192,10 @@ export class LlamaCppHost {
   private onMessage(raw: unknown): void {
     const parsed = WorkerEventSchema.safeParse(raw)
     if (!parsed.success) {
-      this.options.onLog?.('error', `dropped an invalid message from the embedded model worker: ${parsed.error.issues[0]?.message ?? ''}`)
+      this.options.onLog?.(
+        'error',
+        `dropped an invalid message from the embedded model worker: ${parsed.error.issues[0]?.message ?? ''}`,
+      )
       return
     }
     const event = parsed.data
@@ -207,7 +216,10 @@ export class LlamaCppHost {
   /** A worker crashed or exited: its open requests fail, and the next request starts a new worker. */
   private onWorkerGone(worker: Worker, error: unknown): void {
     if (this.worker === worker) this.worker = undefined
-    const failure = new ModelError('internal', `The embedded model stopped unexpectedly: ${error instanceof Error ? error.message : String(error)}`)
+    const failure = new ModelError(
+      'internal',
+      `The embedded model stopped unexpectedly: ${error instanceof Error ? error.message : String(error)}`,
+    )
     for (const [requestId, request] of this.pending) {
       if (request.worker !== worker) continue
       request.queue.close(failure)
@@ -263,7 +275,8 @@ export class LlamaCppHost {
 function startWorker(workerPath: string | undefined, settings: WorkerSettings): Worker {
   if (workerPath) return new Worker(workerPath, { workerData: settings, name: 'llama-cpp' })
   const here = fileURLToPath(import.meta.url)
-  if (!here.endsWith('.ts')) return new Worker(join(dirname(here), WORKER_BUNDLE_NAME), { workerData: settings, name: 'llama-cpp' })
+  if (!here.endsWith('.ts'))
+    return new Worker(join(dirname(here), WORKER_BUNDLE_NAME), { workerData: settings, name: 'llama-cpp' })
   const source = pathToFileURL(join(dirname(here), 'llama-cpp-worker.ts')).href
   const tsxPackage = createRequire(import.meta.url).resolve('tsx/package.json')
   const tsxApi = pathToFileURL(join(dirname(tsxPackage), 'dist', 'esm', 'api', 'index.mjs')).href

@@ -38,11 +38,15 @@ export function createLlamaCppProvider(options: LlamaCppProviderOptions): ModelP
   }
   return {
     async *stream({ messages, signal }): AsyncIterable<ModelEvent> {
-      const events = options.host.generate({ modelPath: options.modelPath, messages: stripTrimNote(messages), options: generation }, signal)
+      const events = options.host.generate(
+        { modelPath: options.modelPath, messages: stripTrimNote(messages), options: generation },
+        signal,
+      )
       for await (const event of events) {
         switch (event.type) {
           case 'started':
-            if (event.droppedMessages > 0) yield { type: 'delta', text: trimNote(event.droppedMessages, event.contextSize) }
+            if (event.droppedMessages > 0)
+              yield { type: 'delta', text: trimNote(event.droppedMessages, event.contextSize) }
             break
           case 'delta':
             yield { type: 'delta', text: event.text }

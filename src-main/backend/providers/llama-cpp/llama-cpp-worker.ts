@@ -19,7 +19,11 @@ const running = new Map<number, { controller: AbortController; done: Promise<voi
 port.on('message', (raw: unknown) => {
   const parsed = WorkerRequestSchema.safeParse(raw)
   if (!parsed.success) {
-    post({ type: 'log', level: 'error', message: `dropped an invalid request: ${parsed.error.issues[0]?.message ?? 'invalid'}` })
+    post({
+      type: 'log',
+      level: 'error',
+      message: `dropped an invalid request: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
+    })
     return
   }
   const request = parsed.data

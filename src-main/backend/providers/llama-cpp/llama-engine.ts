@@ -27,7 +27,14 @@ import {
 import type { ChatMessage } from '../../model-provider'
 import { ContextOverflowError, fitHistory } from './context-guard'
 import { readGgufSummary } from '../../../core/models/gguf-summary'
-import type { GenerationOptions, RequestEvent, StopReason, WorkerErrorCode, WorkerEvent, WorkerSettings } from './worker-protocol'
+import type {
+  GenerationOptions,
+  RequestEvent,
+  StopReason,
+  WorkerErrorCode,
+  WorkerEvent,
+  WorkerSettings,
+} from './worker-protocol'
 
 interface LoadedModel {
   model: LlamaModel
@@ -84,7 +91,8 @@ export class LlamaEngine {
       const { model, chatWrapper } = await slot.loading
       const contextSize = Math.min(options.maxContextSize, model.trainContextSize)
       const countTokens = (messages: ChatMessage[]) =>
-        chatWrapper.generateContextState({ chatHistory: toChatHistory(messages) }).contextText.tokenize(model.tokenizer).length
+        chatWrapper.generateContextState({ chatHistory: toChatHistory(messages) }).contextText.tokenize(model.tokenizer)
+          .length
       // Leave room for an answer: up to a quarter of the context (or maxTokens, if smaller).
       const reserve = Math.max(1, Math.min(options.maxTokens, Math.floor(contextSize / 4)))
       let fitted
@@ -103,9 +111,14 @@ export class LlamaEngine {
         chatWrapper: chatWrapper.wrapperName,
       })
       let outputTokens = 0
-      const end = (reason: StopReason) => emit({ type: 'end', requestId, reason, inputTokens: fitted.promptTokens, outputTokens })
+      const end = (reason: StopReason) =>
+        emit({ type: 'end', requestId, reason, inputTokens: fitted.promptTokens, outputTokens })
       if (signal.aborted) return end('aborted')
-      const context = await model.createContext({ contextSize, sequences: 1, ...(options.threads ? { threads: options.threads } : {}) })
+      const context = await model.createContext({
+        contextSize,
+        sequences: 1,
+        ...(options.threads ? { threads: options.threads } : {}),
+      })
       const chat = new LlamaChat({ contextSequence: context.getSequence(), chatWrapper })
       try {
         const result = await chat.generateResponse(toChatHistory(fitted.messages), {
@@ -190,17 +203,27 @@ export class LlamaEngine {
     try {
       await readGgufSummary(path)
     } catch (error) {
-      throw new EngineError('model-invalid', `The model file could not be loaded: ${error instanceof Error ? error.message : String(error)}.`)
+      throw new EngineError(
+        'model-invalid',
+        `The model file could not be loaded: ${error instanceof Error ? error.message : String(error)}.`,
+      )
     }
     const llama = await this.getLlama()
     let model: LlamaModel
     try {
       model = await llama.loadModel({ modelPath: path })
     } catch (error) {
-      throw new EngineError('model-invalid', `The model file could not be loaded: ${error instanceof Error ? error.message : String(error)}`)
+      throw new EngineError(
+        'model-invalid',
+        `The model file could not be loaded: ${error instanceof Error ? error.message : String(error)}`,
+      )
     }
     const chatWrapper = resolveChatWrapper(model, { warningLogs: false })
-    this.log({ type: 'log', level: 'info', message: `loaded an embedded model (chat template: ${chatWrapper.wrapperName})` })
+    this.log({
+      type: 'log',
+      level: 'info',
+      message: `loaded an embedded model (chat template: ${chatWrapper.wrapperName})`,
+    })
     return { model, chatWrapper }
   }
 
@@ -211,7 +234,8 @@ export class LlamaEngine {
       progressLogs: false,
       logLevel: LlamaLogLevel.warn,
       logger: (level, message) => {
-        const severity = level === LlamaLogLevel.warn ? 'warn' : LlamaLogLevelGreaterThan(level, LlamaLogLevel.warn) ? 'error' : 'info'
+        const severity =
+          level === LlamaLogLevel.warn ? 'warn' : LlamaLogLevelGreaterThan(level, LlamaLogLevel.warn) ? 'error' : 'info'
         this.log({ type: 'log', level: severity, message: message.trim().slice(0, 500) })
       },
     })
@@ -225,7 +249,11 @@ export class LlamaEngine {
 /** StreamDesk's messages as node-llama-cpp's chat history, ending with the model's (empty or partial) turn. */
 export function toChatHistory(messages: readonly ChatMessage[]): ChatHistoryItem[] {
   const history: ChatHistoryItem[] = messages.map((m) =>
-    m.role === 'system' ? { type: 'system', text: m.content } : m.role === 'user' ? { type: 'user', text: m.content } : { type: 'model', response: [m.content] },
+    m.role === 'system'
+      ? { type: 'system', text: m.content }
+      : m.role === 'user'
+        ? { type: 'user', text: m.content }
+        : { type: 'model', response: [m.content] },
   )
   if (history.at(-1)?.type !== 'model') history.push({ type: 'model', response: [] })
   return history

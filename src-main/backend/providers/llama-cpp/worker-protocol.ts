@@ -21,7 +21,13 @@ export const GenerationOptionsSchema = z.strictObject({
   maxContextSize: z.number().int().min(64).max(1_048_576),
   /** 0 = greedy (deterministic). */
   temperature: z.number().min(0).max(5),
-  seed: z.optional(z.number().int().min(0).max(2 ** 32 - 1)),
+  seed: z.optional(
+    z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 32 - 1),
+  ),
   /** CPU threads for evaluation; absent: node-llama-cpp's default for this machine. */
   threads: z.optional(z.number().int().min(1).max(256)),
 })

@@ -60,8 +60,18 @@ const STEPS: Record<AuthStep, StepView> = {
     submit: (t) => t.auth.signIn,
     links: ['forgot', 'sign-up', 'confirm'],
   },
-  'sign-up': { title: (t) => t.auth.signUpTitle, fields: ['email', 'password'], submit: (t) => t.auth.signUp, links: ['sign-in'] },
-  confirm: { title: (t) => t.auth.confirmTitle, fields: ['email', 'code'], submit: (t) => t.auth.confirm, links: ['resend', 'sign-in'] },
+  'sign-up': {
+    title: (t) => t.auth.signUpTitle,
+    fields: ['email', 'password'],
+    submit: (t) => t.auth.signUp,
+    links: ['sign-in'],
+  },
+  confirm: {
+    title: (t) => t.auth.confirmTitle,
+    fields: ['email', 'code'],
+    submit: (t) => t.auth.confirm,
+    links: ['resend', 'sign-in'],
+  },
   forgot: {
     title: (t) => t.auth.forgotTitle,
     intro: (t) => t.auth.forgotIntro,
@@ -69,7 +79,12 @@ const STEPS: Record<AuthStep, StepView> = {
     submit: (t) => t.auth.sendCode,
     links: ['sign-in'],
   },
-  reset: { title: (t) => t.auth.resetTitle, fields: ['code', 'newPassword'], submit: (t) => t.auth.setPassword, links: ['resend', 'sign-in'] },
+  reset: {
+    title: (t) => t.auth.resetTitle,
+    fields: ['code', 'newPassword'],
+    submit: (t) => t.auth.setPassword,
+    links: ['resend', 'sign-in'],
+  },
   'new-password': {
     title: (t) => t.auth.newPasswordTitle,
     intro: (t) => t.auth.newPasswordIntro,
@@ -77,7 +92,13 @@ const STEPS: Record<AuthStep, StepView> = {
     submit: (t) => t.auth.setPassword,
     links: ['sign-in'],
   },
-  mfa: { title: (t) => t.auth.mfaTitle, intro: (t) => t.auth.mfaIntro, fields: ['code'], submit: (t) => t.auth.verify, links: ['sign-in'] },
+  mfa: {
+    title: (t) => t.auth.mfaTitle,
+    intro: (t) => t.auth.mfaIntro,
+    fields: ['code'],
+    submit: (t) => t.auth.verify,
+    links: ['sign-in'],
+  },
 }
 
 function AuthSteps({ onSignedIn }: { onSignedIn(): void }) {
@@ -163,12 +184,23 @@ function SecretField(props: {
 }) {
   const t = useStrings()
   const { field, creating, autoFocus, value, onChange } = props
-  const common = { autoFocus, value, required: true, onChange: (event: { target: { value: string } }) => onChange(event.target.value) }
+  const common = {
+    autoFocus,
+    value,
+    required: true,
+    onChange: (event: { target: { value: string } }) => onChange(event.target.value),
+  }
   if (field === 'code') {
     return (
       <label className="field">
         <span>{t.auth.code}</span>
-        <input {...common} data-testid="auth-code" inputMode="numeric" autoComplete="one-time-code" spellCheck={false} />
+        <input
+          {...common}
+          data-testid="auth-code"
+          inputMode="numeric"
+          autoComplete="one-time-code"
+          spellCheck={false}
+        />
       </label>
     )
   }

@@ -84,7 +84,12 @@ export function CloudBackendSection({ cloud, onLoad }: CloudBackendSectionProps)
           </p>
         )}
         <div className="form-actions">
-          <button type="submit" className="button primary" data-testid="cloud-config-save" disabled={busy || text.trim() === ''}>
+          <button
+            type="submit"
+            className="button primary"
+            data-testid="cloud-config-save"
+            disabled={busy || text.trim() === ''}
+          >
             {t.cloud.load}
           </button>
           <label className="button ghost file-button" aria-disabled={busy || undefined}>

@@ -43,7 +43,10 @@ export function LocalModelsSection({ models, cloudMode, onSave, onRemove }: Loca
     save({ id, label, provider, baseUrl, model, apiKey: null })
   const checkConnection = async () => {
     setChecking(true)
-    const results = await client.call('models:check', models.map((model) => model.id))
+    const results = await client.call(
+      'models:check',
+      models.map((model) => model.id),
+    )
     setChecking(false)
     if (results) setChecks(Object.fromEntries(results.map((check) => [check.modelId, check])))
   }

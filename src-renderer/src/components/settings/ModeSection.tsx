@@ -12,7 +12,12 @@ export function ModeSection({ mode, cloudConfigured, onSetMode }: ModeSectionPro
   const t = useStrings()
   const options = [
     { value: 'local', label: t.modeSettings.local, detail: t.modeSettings.localDetail, disabled: false },
-    { value: 'cloud', label: t.modeSettings.cloud, detail: t.modeSettings.cloudDetail, disabled: !cloudConfigured && mode !== 'cloud' },
+    {
+      value: 'cloud',
+      label: t.modeSettings.cloud,
+      detail: t.modeSettings.cloudDetail,
+      disabled: !cloudConfigured && mode !== 'cloud',
+    },
   ] as const
   return (
     <fieldset className="settings-section choice-group">

@@ -27,7 +27,13 @@ export function ModelFilesSection() {
       <div className="section-head">
         <h3>{t.modelFiles.title}</h3>
         <div className="section-actions">
-          <button type="button" className="button small" data-testid="model-file-add" onClick={() => void addFromDisk()} disabled={adding}>
+          <button
+            type="button"
+            className="button small"
+            data-testid="model-file-add"
+            onClick={() => void addFromDisk()}
+            disabled={adding}
+          >
             {adding ? t.modelFiles.adding : t.modelFiles.addFromDisk}
           </button>
         </div>
@@ -44,7 +50,9 @@ export function ModelFilesSection() {
       )}
       {view && view.installed.length === 0 && <p className="muted">{t.modelFiles.none}</p>}
       <ul className="model-list" data-testid="model-file-list">
-        {view?.installed.map((file) => <InstalledFileRow key={file.fileName} file={file} onDelete={() => void files.remove(file.fileName)} />)}
+        {view?.installed.map((file) => (
+          <InstalledFileRow key={file.fileName} file={file} onDelete={() => void files.remove(file.fileName)} />
+        ))}
       </ul>
 
       {view && view.catalog.some((entry) => !entry.installed) && (
@@ -123,7 +131,12 @@ function InstalledFileRow({ file, onDelete }: { file: InstalledModelFile; onDele
         <div className="confirm-delete" role="alertdialog" aria-label={t.modelFiles.confirmDelete(file.fileName)}>
           <span>{t.modelFiles.confirmDelete(file.fileName)}</span>
           <span className="row-actions">
-            <button type="button" className="button small danger" data-testid={`model-file-confirm-delete-${file.fileName}`} onClick={onDelete}>
+            <button
+              type="button"
+              className="button small danger"
+              data-testid={`model-file-confirm-delete-${file.fileName}`}
+              onClick={onDelete}
+            >
               {t.modelFiles.confirm}
             </button>
             <button type="button" className="button small ghost" onClick={() => setConfirming(false)}>

@@ -26,7 +26,10 @@ export function PreferencesSection({ preferences, onChange }: PreferencesSection
   return (
     <section className="settings-section">
       <h3>{t.preferences.title}</h3>
-      <ShortcutField saved={preferences.quickAskShortcut} onSave={(quickAskShortcut) => onChange({ quickAskShortcut })} />
+      <ShortcutField
+        saved={preferences.quickAskShortcut}
+        onSave={(quickAskShortcut) => onChange({ quickAskShortcut })}
+      />
       <label className="check-field">
         <input
           type="checkbox"
