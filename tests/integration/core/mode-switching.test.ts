@@ -101,12 +101,10 @@ describe('mode switching', () => {
         Expiration: new Date(Date.now() + 3_600_000),
       },
     })
-    lambda
-      .on(InvokeCommand)
-      .resolves({
-        StatusCode: 200,
-        Payload: new TextEncoder().encode(JSON.stringify({ attached: true, identityId: IDENTITY_ID })) as never,
-      })
+    lambda.on(InvokeCommand).resolves({
+      StatusCode: 200,
+      Payload: new TextEncoder().encode(JSON.stringify({ attached: true, identityId: IDENTITY_ID })) as never,
+    })
     await call('settings:set-cloud-config', JSON.stringify(CLOUD_CONFIG))
     await call('settings:set-mode', 'cloud')
 

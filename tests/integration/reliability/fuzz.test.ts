@@ -211,15 +211,13 @@ const hostile: fc.Arbitrary<Recipe<{ topic: string; payload: Uint8Array }>> = fc
 )
 
 /** Two models' answers, and the order their chunks arrive in (shuffled, each 1–3 times). */
-const liveStream = fc
-  .tuple(answerParts, answerParts)
-  .chain(([partsA, partsB]) =>
-    fc.record({
-      partsA: fc.constant(partsA),
-      partsB: fc.constant(partsB),
-      order: deliveriesOf(partsA.length + partsB.length),
-    }),
-  )
+const liveStream = fc.tuple(answerParts, answerParts).chain(([partsA, partsB]) =>
+  fc.record({
+    partsA: fc.constant(partsA),
+    partsB: fc.constant(partsB),
+    order: deliveriesOf(partsA.length + partsB.length),
+  }),
+)
 
 /** Whether the decoder would hand this message to the live stream's own columns (a forged in-stream chunk). */
 function claimsLiveStream(topic: string, payload: Uint8Array, liveStreamId: string): boolean {

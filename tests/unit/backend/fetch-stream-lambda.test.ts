@@ -42,14 +42,9 @@ function lambda() {
 
 describe('fetch-stream Lambda', () => {
   it("queries the caller's own partition for the stream, ignoring a userId in the event", async () => {
-    dynamo
-      .on(QueryCommand)
-      .resolves({
-        Items: [
-          toAnswerItem(answer('gpt', 'Four.'), NOW - 1000),
-          toAnswerItem(answer('claude', 'It is 4.'), NOW - 1000),
-        ],
-      })
+    dynamo.on(QueryCommand).resolves({
+      Items: [toAnswerItem(answer('gpt', 'Four.'), NOW - 1000), toAnswerItem(answer('claude', 'It is 4.'), NOW - 1000)],
+    })
     const { handler, logs } = lambda()
     const result = await handler({ streamId: 'stream-1', userId: VICTIM }, context())
 
