@@ -6,7 +6,9 @@ export default defineConfig({
   test: {
     pool: 'forks',
     projects: [
-      { extends: true, test: { name: 'unit', include: ['tests/unit/**/*.test.ts'] } },
+      // The timeout catches a hang, not slowness: property tests with hundreds of runs take 5 s and more when the
+      // 2 cores are busy with other test files.
+      { extends: true, test: { name: 'unit', include: ['tests/unit/**/*.test.ts'], testTimeout: 30_000 } },
       {
         extends: true,
         test: {
