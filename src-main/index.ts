@@ -9,7 +9,7 @@ import { app, clipboard, type BrowserWindow } from 'electron'
 import { startAppCore, type AppCore } from './core/app-core'
 import { applySecurityRules } from './shell/apply-security'
 import { appOrigin } from './shell/app-origin'
-import { bridgeIpc } from './shell/ipc-bridge'
+import { bridgeIpc, type IpcBridge } from './shell/ipc-bridge'
 import { createMainWindow, showWindow } from './shell/main-window'
 import { pickModelFile } from './shell/model-file-dialog'
 import { QuickAskShortcut } from './shell/quick-ask-shortcut'
@@ -25,6 +25,7 @@ if (!app.requestSingleInstanceLock()) {
   app.quit()
 } else {
   let core: AppCore | undefined
+  let ipc: IpcBridge | undefined
   let mainWindow: BrowserWindow | undefined
   let quickAsk: QuickAskWindow | undefined
   let tray: AppTray | undefined
@@ -56,16 +57,18 @@ if (!app.requestSingleInstanceLock()) {
       shell: {
         openInMain: (conversationId) => {
           quickAsk?.hide()
-          openMain().webContents.send('app:open-conversation', conversationId)
+          // Held until the page listens: the main window may have just been created, or be reloading.
+          ipc?.sendTo(openMain().webContents, 'app:open-conversation', conversationId)
         },
         hideQuickAsk: () => quickAsk?.hide(),
         readClipboardText: () => clipboard.readText(),
         pickModelFile: () => pickModelFile(mainWindow),
       },
     })
-    bridgeIpc(core, origin)
+    // Before any window, so the bridge tracks each from its creation.
+    ipc = bridgeIpc(core, origin)
     openMain()
-    quickAsk = new QuickAskWindow(origin, preloadPath)
+    quickAsk = new QuickAskWindow(origin, preloadPath, ipc)
     const appCore = core
     shortcut = new QuickAskShortcut(
       () => quickAsk?.toggle(),

@@ -1,6 +1,7 @@
 import { BrowserWindow, screen } from 'electron'
 import { secureWebPreferences } from './secure-web-preferences'
 import type { AppOrigin } from './app-origin'
+import type { IpcBridge } from './ipc-bridge'
 import { quickAskBounds } from './window-geometry'
 
 /**
@@ -10,7 +11,11 @@ import { quickAskBounds } from './window-geometry'
 export class QuickAskWindow {
   private readonly window: BrowserWindow
 
-  constructor(origin: AppOrigin, preloadPath: string) {
+  constructor(
+    origin: AppOrigin,
+    preloadPath: string,
+    private readonly ipc: Pick<IpcBridge, 'sendTo'>,
+  ) {
     this.window = new BrowserWindow({
       ...quickAskBounds(screen.getPrimaryDisplay().workArea),
       show: false,
@@ -30,10 +35,6 @@ export class QuickAskWindow {
     void this.window.loadURL(origin.quickAskUrl)
   }
 
-  get webContents() {
-    return this.window.webContents
-  }
-
   toggle(): void {
     if (this.window.isVisible()) this.hide()
     else this.show()
@@ -44,7 +45,7 @@ export class QuickAskWindow {
     this.window.setBounds(quickAskBounds(cursorScreen.workArea))
     this.window.show()
     this.window.focus()
-    this.window.webContents.send('quick-ask:shown', undefined)
+    this.ipc.sendTo(this.window.webContents, 'quick-ask:shown', undefined)
   }
 
   hide(): void {
