@@ -9,11 +9,13 @@ import { app, clipboard, type BrowserWindow } from 'electron'
 import { startAppCore, type AppCore } from './core/app-core'
 import { applySecurityRules } from './shell/apply-security'
 import { appOrigin } from './shell/app-origin'
+import { mainWindowCloseAction } from './shell/close-policy'
 import { bridgeIpc, type IpcBridge } from './shell/ipc-bridge'
 import { createMainWindow, showWindow } from './shell/main-window'
 import { pickModelFile } from './shell/model-file-dialog'
 import { QuickAskShortcut } from './shell/quick-ask-shortcut'
 import { QuickAskWindow } from './shell/quick-ask-window'
+import { Recreatable } from './shell/recreatable'
 import { safeStorageCodec } from './shell/safe-storage-codec'
 import { AppTray } from './shell/tray'
 
@@ -26,23 +28,24 @@ if (!app.requestSingleInstanceLock()) {
 } else {
   let core: AppCore | undefined
   let ipc: IpcBridge | undefined
-  let mainWindow: BrowserWindow | undefined
   let quickAsk: QuickAskWindow | undefined
   let tray: AppTray | undefined
   let shortcut: QuickAskShortcut | undefined
   let quitting = false
 
+  const closeAction = () =>
+    mainWindowCloseAction({
+      platform: process.platform,
+      closeToTray: core?.settings.preferences.closeToTray ?? false,
+      quitting,
+    })
+  const mainWindow = new Recreatable<BrowserWindow>(() =>
+    createMainWindow({ origin, preloadPath, closeAction, quit: () => app.quit() }),
+  )
   const openMain = () => {
-    if (!mainWindow || mainWindow.isDestroyed()) {
-      mainWindow = createMainWindow({
-        origin,
-        preloadPath,
-        keepInTray: () => core?.settings.preferences.closeToTray ?? false,
-        quitting: () => quitting,
-      })
-    }
-    showWindow(mainWindow)
-    return mainWindow
+    const window = mainWindow.get()
+    showWindow(window)
+    return window
   }
 
   app.on('second-instance', () => openMain())
@@ -62,7 +65,7 @@ if (!app.requestSingleInstanceLock()) {
         },
         hideQuickAsk: () => quickAsk?.hide(),
         readClipboardText: () => clipboard.readText(),
-        pickModelFile: () => pickModelFile(mainWindow),
+        pickModelFile: () => pickModelFile(mainWindow.existing()),
       },
     })
     // Before any window, so the bridge tracks each from its creation.
@@ -86,9 +89,10 @@ if (!app.requestSingleInstanceLock()) {
     app.on('activate', () => openMain())
   })
 
-  // With the tray, closing every window does not end the app; Quit in the tray (or Cmd+Q) does.
+  // Closing the main window decides (close-policy.ts); this only fires if the OS also destroyed quick ask. With
+  // the tray, closing every window does not end the app; Quit in the tray (or Cmd+Q) does.
   app.on('window-all-closed', () => {
-    if (process.platform !== 'darwin' && !core?.settings.preferences.closeToTray) app.quit()
+    if (closeAction() === 'close-and-quit') app.quit()
   })
 
   app.on('before-quit', () => {
