@@ -28,7 +28,7 @@ export function bridgeIpc(core: AppCore, origin: AppOrigin): IpcBridge {
   }
 
   const queue = new WindowReadyQueue<EventContract, MessageTarget>({
-    onOverflow: () => core.diagnostics.error('a window that never became ready overflowed its held events'),
+    onOverflow: () => core.diagnostics.error('a window not ready for events held too many: the oldest were dropped'),
   })
   const targets = new WeakMap<WebContents, MessageTarget>()
   const targetOf = (contents: WebContents): MessageTarget => {
