@@ -9,11 +9,13 @@ import { app, clipboard, type BrowserWindow } from 'electron'
 import { startAppCore, type AppCore } from './core/app-core'
 import { applySecurityRules } from './shell/apply-security'
 import { appOrigin } from './shell/app-origin'
-import { bridgeIpc } from './shell/ipc-bridge'
+import { mainWindowCloseAction } from './shell/close-policy'
+import { bridgeIpc, type IpcBridge } from './shell/ipc-bridge'
 import { createMainWindow, showWindow } from './shell/main-window'
 import { pickModelFile } from './shell/model-file-dialog'
 import { QuickAskShortcut } from './shell/quick-ask-shortcut'
 import { QuickAskWindow } from './shell/quick-ask-window'
+import { Recreatable } from './shell/recreatable'
 import { safeStorageCodec } from './shell/safe-storage-codec'
 import { AppTray } from './shell/tray'
 
@@ -25,23 +27,25 @@ if (!app.requestSingleInstanceLock()) {
   app.quit()
 } else {
   let core: AppCore | undefined
-  let mainWindow: BrowserWindow | undefined
+  let ipc: IpcBridge | undefined
   let quickAsk: QuickAskWindow | undefined
   let tray: AppTray | undefined
   let shortcut: QuickAskShortcut | undefined
   let quitting = false
 
+  const closeAction = () =>
+    mainWindowCloseAction({
+      platform: process.platform,
+      closeToTray: core?.settings.preferences.closeToTray ?? false,
+      quitting,
+    })
+  const mainWindow = new Recreatable<BrowserWindow>(() =>
+    createMainWindow({ origin, preloadPath, closeAction, quit: () => app.quit() }),
+  )
   const openMain = () => {
-    if (!mainWindow || mainWindow.isDestroyed()) {
-      mainWindow = createMainWindow({
-        origin,
-        preloadPath,
-        keepInTray: () => core?.settings.preferences.closeToTray ?? false,
-        quitting: () => quitting,
-      })
-    }
-    showWindow(mainWindow)
-    return mainWindow
+    const window = mainWindow.get()
+    showWindow(window)
+    return window
   }
 
   app.on('second-instance', () => openMain())
@@ -56,16 +60,18 @@ if (!app.requestSingleInstanceLock()) {
       shell: {
         openInMain: (conversationId) => {
           quickAsk?.hide()
-          openMain().webContents.send('app:open-conversation', conversationId)
+          // Held until the page listens: the main window may have just been created, or be reloading.
+          ipc?.sendTo(openMain().webContents, 'app:open-conversation', conversationId)
         },
         hideQuickAsk: () => quickAsk?.hide(),
         readClipboardText: () => clipboard.readText(),
-        pickModelFile: () => pickModelFile(mainWindow),
+        pickModelFile: () => pickModelFile(mainWindow.existing()),
       },
     })
-    bridgeIpc(core, origin)
+    // Before any window, so the bridge tracks each from its creation.
+    ipc = bridgeIpc(core, origin)
     openMain()
-    quickAsk = new QuickAskWindow(origin, preloadPath)
+    quickAsk = new QuickAskWindow(origin, preloadPath, ipc)
     const appCore = core
     shortcut = new QuickAskShortcut(
       () => quickAsk?.toggle(),
@@ -83,9 +89,10 @@ if (!app.requestSingleInstanceLock()) {
     app.on('activate', () => openMain())
   })
 
-  // With the tray, closing every window does not end the app; Quit in the tray (or Cmd+Q) does.
+  // Closing the main window decides (close-policy.ts); this only fires if the OS also destroyed quick ask. With
+  // the tray, closing every window does not end the app; Quit in the tray (or Cmd+Q) does.
   app.on('window-all-closed', () => {
-    if (process.platform !== 'darwin' && !core?.settings.preferences.closeToTray) app.quit()
+    if (closeAction() === 'close-and-quit') app.quit()
   })
 
   app.on('before-quit', () => {

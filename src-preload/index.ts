@@ -12,6 +12,7 @@ const api = createStreamDeskApi({
     ipcRenderer.on(channel, forward)
     return () => ipcRenderer.removeListener(channel, forward)
   },
+  signal: (channel) => ipcRenderer.send(channel),
 })
 
 contextBridge.exposeInMainWorld('streamdesk', api)

@@ -1,20 +1,24 @@
 import {
   EVENT_CHANNELS,
   INVOKE_CHANNELS,
+  SIGNAL_CHANNELS,
   type EventChannel,
   type EventContract,
   type InvokeChannel,
+  type SignalChannel,
   type StreamDeskApi,
 } from './ipc-contract'
 
-/** The two things a transport must do; the Electron preload and the browser harness each supply one. */
+/** The three things a transport must do; the Electron preload and the browser harness each supply one. */
 export interface ApiTransport {
   invoke(channel: InvokeChannel, args: unknown[]): Promise<unknown>
   subscribe(channel: EventChannel, listener: (payload: unknown) => void): () => void
+  signal(channel: SignalChannel): void
 }
 
 const invokeChannels: ReadonlySet<string> = new Set(INVOKE_CHANNELS)
 const eventChannels: ReadonlySet<string> = new Set(EVENT_CHANNELS)
+const signalChannels: ReadonlySet<string> = new Set(SIGNAL_CHANNELS)
 
 /**
  * Builds `window.streamdesk` over a transport. Only the contract's channels pass, so a compromised page cannot
@@ -32,6 +36,10 @@ export function createStreamDeskApi(transport: ApiTransport): StreamDeskApi {
       if (!eventChannels.has(event)) throw new Error(`Unknown IPC event: ${String(event)}`)
       if (typeof listener !== 'function') throw new TypeError('listener must be a function')
       return transport.subscribe(event, listener as (payload: unknown) => void)
+    },
+    signal(channel) {
+      if (!signalChannels.has(channel)) throw new Error(`Unknown IPC signal: ${String(channel)}`)
+      transport.signal(channel)
     },
   }
 }

@@ -2,7 +2,8 @@
  * The one IPC contract between the main process and every renderer (main window, quick-ask, browser harness).
  *
  * - `InvokeContract`: request/response calls (`ipcRenderer.invoke` ↔ `ipcMain.handle`), named `domain:verb`.
- * - `EventContract`: messages main pushes to renderers, one payload each.
+ * - `EventContract`: messages main pushes to renderers, one payload each, held until the page is ready.
+ * - `SIGNAL_CHANNELS`: one-way signals from a page to main, e.g. that it is ready for events.
  *
  * This file holds types and channel lists only, no runtime dependencies, so the sandboxed preload bundle stays
  * tiny. Main validates every argument against `src-main/core/ipc/ipc-schemas.ts`, which the compiler holds to
@@ -437,9 +438,19 @@ const eventListComplete: Missing<typeof EVENT_CHANNELS, EventChannel> = true
 void invokeListComplete
 void eventListComplete
 
+/**
+ * One-way signals a page sends main, without payload or answer (`ipcRenderer.send` ↔ `ipcMain.on`). The shell
+ * handles them, not the core's router, because they are about the sending window itself.
+ * - `app:renderer-ready`: the page has subscribed its event listeners; until then main holds the events it sends
+ *   that window (`src-main/shell/window-ready-queue.ts`), and again after each reload.
+ */
+export const SIGNAL_CHANNELS = ['app:renderer-ready'] as const
+export type SignalChannel = (typeof SIGNAL_CHANNELS)[number]
+
 /** What `window.streamdesk` offers a renderer, whichever transport sits beneath it. */
 export interface StreamDeskApi {
   invoke<C extends InvokeChannel>(channel: C, ...args: InvokeArgs<C>): Promise<InvokeResult<C>>
   /** Returns the unsubscribe function. */
   on<E extends EventChannel>(event: E, listener: (payload: EventContract[E]) => void): () => void
+  signal(channel: SignalChannel): void
 }

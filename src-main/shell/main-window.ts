@@ -1,6 +1,7 @@
 import { BrowserWindow } from 'electron'
 import { secureWebPreferences } from './secure-web-preferences'
 import type { AppOrigin } from './app-origin'
+import { applyClosePolicy, type CloseAction } from './close-policy'
 import { MAIN_WINDOW_MIN } from './window-geometry'
 import { loadMainWindowBounds, rememberBounds } from './window-state'
 import { resourcePath } from './resources-path'
@@ -8,10 +9,10 @@ import { resourcePath } from './resources-path'
 export interface MainWindowOptions {
   origin: AppOrigin
   preloadPath: string
-  /** Whether closing the window should only hide it (the app stays in the tray). Read at each close. */
-  keepInTray: () => boolean
-  /** True once the app is really quitting: then the window closes for good. */
-  quitting: () => boolean
+  /** What closing the window does (`mainWindowCloseAction`), read at each close. */
+  closeAction: () => CloseAction
+  /** Ends the app, after a close whose action is 'close-and-quit'. */
+  quit: () => void
 }
 
 export function createMainWindow(options: MainWindowOptions): BrowserWindow {
@@ -30,11 +31,7 @@ export function createMainWindow(options: MainWindowOptions): BrowserWindow {
     if (maximized) window.maximize()
     window.show()
   })
-  window.on('close', (event) => {
-    if (options.quitting() || !options.keepInTray()) return
-    event.preventDefault()
-    window.hide()
-  })
+  applyClosePolicy(window, options.closeAction, options.quit)
   void window.loadURL(options.origin.rendererUrl)
   return window
 }

@@ -1,17 +1,51 @@
 import { BrowserWindow, screen } from 'electron'
 import { secureWebPreferences } from './secure-web-preferences'
 import type { AppOrigin } from './app-origin'
+import type { IpcBridge } from './ipc-bridge'
+import { Recreatable } from './recreatable'
 import { quickAskBounds } from './window-geometry'
 
 /**
- * The small always-on-top quick-ask window: created hidden once, shown near the cursor's screen by the global
- * shortcut or the tray, hidden again by Esc, by the shortcut, or when it loses focus.
+ * The small always-on-top quick-ask window: created hidden at start (so it opens at once), shown near the cursor's
+ * screen by the global shortcut or the tray, hidden again by Esc, by the shortcut, or when it loses focus. If the
+ * OS destroys it (Alt+F4 on Windows), the next shortcut or tray click makes a new one.
  */
 export class QuickAskWindow {
-  private readonly window: BrowserWindow
+  private readonly window: Recreatable<BrowserWindow>
 
-  constructor(origin: AppOrigin, preloadPath: string) {
-    this.window = new BrowserWindow({
+  constructor(
+    private readonly origin: AppOrigin,
+    private readonly preloadPath: string,
+    private readonly ipc: Pick<IpcBridge, 'sendTo'>,
+  ) {
+    this.window = new Recreatable(() => this.create())
+    this.window.get()
+  }
+
+  toggle(): void {
+    if (this.window.existing()?.isVisible()) this.hide()
+    else this.show()
+  }
+
+  show(): void {
+    const window = this.window.get()
+    const cursorScreen = screen.getDisplayNearestPoint(screen.getCursorScreenPoint())
+    window.setBounds(quickAskBounds(cursorScreen.workArea))
+    window.show()
+    window.focus()
+    this.ipc.sendTo(window.webContents, 'quick-ask:shown', undefined)
+  }
+
+  hide(): void {
+    this.window.existing()?.hide()
+  }
+
+  destroy(): void {
+    this.window.existing()?.destroy()
+  }
+
+  private create(): BrowserWindow {
+    const window = new BrowserWindow({
       ...quickAskBounds(screen.getPrimaryDisplay().workArea),
       show: false,
       frame: false,
@@ -23,35 +57,13 @@ export class QuickAskWindow {
       minimizable: false,
       maximizable: false,
       title: 'StreamDesk quick ask',
-      webPreferences: secureWebPreferences(preloadPath),
+      webPreferences: secureWebPreferences(this.preloadPath),
     })
-    this.window.setAlwaysOnTop(true, 'floating')
-    this.window.on('blur', () => this.hide())
-    void this.window.loadURL(origin.quickAskUrl)
-  }
-
-  get webContents() {
-    return this.window.webContents
-  }
-
-  toggle(): void {
-    if (this.window.isVisible()) this.hide()
-    else this.show()
-  }
-
-  show(): void {
-    const cursorScreen = screen.getDisplayNearestPoint(screen.getCursorScreenPoint())
-    this.window.setBounds(quickAskBounds(cursorScreen.workArea))
-    this.window.show()
-    this.window.focus()
-    this.window.webContents.send('quick-ask:shown', undefined)
-  }
-
-  hide(): void {
-    if (!this.window.isDestroyed()) this.window.hide()
-  }
-
-  destroy(): void {
-    if (!this.window.isDestroyed()) this.window.destroy()
+    window.setAlwaysOnTop(true, 'floating')
+    window.on('blur', () => {
+      if (!window.isDestroyed()) window.hide()
+    })
+    void window.loadURL(this.origin.quickAskUrl)
+    return window
   }
 }

@@ -1,8 +1,9 @@
 /**
  * What every StreamDesk page (the main window, quick ask) starts with: the services over `window.streamdesk`,
- * the stream store fed by `chat:updates` from the first moment, and the React root with its error boundary.
+ * the stream store fed by `chat:updates` from the first moment, the React root with its error boundary, and the
+ * `app:renderer-ready` signal once the page listens.
  */
-import { StrictMode, type ReactNode } from 'react'
+import { StrictMode, useEffect, type ReactNode } from 'react'
 import { createRoot } from 'react-dom/client'
 import { createStreamDeskClient } from './api/streamdesk-client'
 import { AppServicesContext, type AppServices } from './app-services'
@@ -41,8 +42,21 @@ export function mountRenderer(page: ReactNode): void {
   root.render(
     <StrictMode>
       <ErrorBoundary>
-        <AppServicesContext.Provider value={services}>{page}</AppServicesContext.Provider>
+        <AppServicesContext.Provider value={services}>
+          {page}
+          <SignalReady />
+        </AppServicesContext.Provider>
       </ErrorBoundary>
     </StrictMode>,
   )
+}
+
+/**
+ * Rendered after the page, so React runs its effect after all of the page's own (children's effects run first,
+ * siblings' in order): by then the page has subscribed its event listeners, and main may send the events it held
+ * for this window, e.g. the conversation quick ask asked to open in a main window it had just created.
+ */
+function SignalReady() {
+  useEffect(() => window.streamdesk.signal('app:renderer-ready'), [])
+  return null
 }

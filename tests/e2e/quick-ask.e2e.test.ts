@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
 import { BUILT_RENDERER_DIR, startHarness, type Harness, type HarnessOptions } from '../harness/harness-server'
 import { startFakeOpenAiServer, splitIntoDeltas, type FakeOpenAiServer } from '../fixtures/fake-openai-server'
-import { launchChromium } from '../support/browser'
+import { launchChromium, watchPageErrors } from '../support/browser'
 import { writeSettings } from '../support/test-core'
 import { focusedTestId, openMainPage, openQuickAskPage, recordInvokes, type OpenedPage } from './harness-pages'
 
@@ -115,6 +115,34 @@ describe('quick ask in the browser harness', () => {
       .poll(() => main.getByTestId('column-alpha').getByTestId('column-text').innerText())
       .toContain('forty-two')
     expect(await main.getByTestId('conversation-item').first().getAttribute('data-active')).toBe('true')
+  })
+
+  it('Open in StreamDesk reaches a main window whose page does not listen yet: held until it says it is ready', async () => {
+    await start(['alpha'])
+    const quick = await quickAsk()
+    await ask(quick, 'Open me in a new window')
+    await expect.poll(() => answer(quick).getAttribute('data-status'), { timeout: 20_000 }).toBe('complete')
+
+    // A main window just created: its bridge is connected, but the app's script (which subscribes) has not run.
+    const page = await browser.newPage()
+    pages.push({ page, errors: watchPageErrors(page) })
+    let releaseApp!: () => void
+    const appHeld = new Promise<void>((release) => (releaseApp = release))
+    await page.route(/\/assets\/index-[^/]*\.js$/, async (route) => {
+      await appHeld
+      await route.continue()
+    })
+    const loading = page.goto(harness.url)
+    await expect.poll(() => harness.connectedPages()).toBe(2)
+
+    const sent = new Promise((sent) => harness.core.events.on('app:open-conversation', sent))
+    await quick.getByTestId('quick-ask-open-main').click()
+    await sent
+    releaseApp()
+    await loading
+    await expect.poll(() => page.getByTestId('exchange').count()).toBe(1)
+    expect(await page.locator('.prompt-bubble').innerText()).toContain('Open me in a new window')
+    expect(await page.getByTestId('conversation-item').first().getAttribute('data-active')).toBe('true')
   })
 
   it('Esc stops a streaming answer first, and then hides the window', async () => {

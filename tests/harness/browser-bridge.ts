@@ -3,7 +3,7 @@
  * the harness server as its transport instead of ipcRenderer. Loaded as a classic script before the app.
  */
 import { createStreamDeskApi } from '../../src-main/shared/create-api'
-import { HARNESS_IPC_PATH, type HarnessReply, type HarnessRequest } from './harness-protocol'
+import { HARNESS_IPC_PATH, type HarnessReply, type HarnessRequest, type HarnessSignal } from './harness-protocol'
 
 const socket = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${HARNESS_IPC_PATH}`)
 const opened = new Promise<void>((resolve, reject) => {
@@ -41,5 +41,9 @@ window.streamdesk = createStreamDeskApi({
     if (!set) listeners.set(channel, (set = new Set()))
     set.add(listener)
     return () => set.delete(listener)
+  },
+  signal(channel) {
+    // After the socket opens, and in order with the invokes made before it.
+    void opened.then(() => socket.send(JSON.stringify({ signal: channel } satisfies HarnessSignal)))
   },
 })

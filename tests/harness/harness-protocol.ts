@@ -1,6 +1,9 @@
 /** Messages between the browser harness's page bridge and its Node server, one JSON object per WebSocket frame. */
 export type HarnessRequest = { id: number; channel: string; args: unknown[] }
 
+/** A one-way signal of the contract (`SIGNAL_CHANNELS`), e.g. that the page is ready for events. */
+export type HarnessSignal = { signal: string }
+
 export type HarnessReply =
   | { id: number; ok: true; result: unknown }
   | { id: number; ok: false; error: string }

@@ -2,7 +2,8 @@
  * The browser test harness: runs the main process's real core (broker, backend, aws-crt MQTT session, chat
  * orchestration) in Node and serves the built renderer to a plain browser, whose `window.streamdesk` reaches
  * the core over a WebSocket. The contract is carried generically: every invoke channel goes through the same
- * IPC router as in Electron, every core event is forwarded, with no per-channel code here.
+ * IPC router as in Electron, every core event is forwarded through the same window-ready queue (held for each page
+ * until it signals `app:renderer-ready`), with no per-channel code here.
  *
  *   npm run harness -- [--port 5174] [--demo]     (after `npm run build`)
  *
@@ -18,7 +19,14 @@ import { WebSocketServer, type WebSocket } from 'ws'
 import { EVENT_CHANNELS } from '../../src-main/shared/ipc-contract'
 import { startAppCore, type AppCore, type AppCoreOptions } from '../../src-main/core/app-core'
 import { plainTextCodec } from '../../src-main/core/settings/settings-store'
-import { HARNESS_BRIDGE_PATH, HARNESS_IPC_PATH, type HarnessReply, type HarnessRequest } from './harness-protocol'
+import { WindowReadyQueue, type MessageTarget } from '../../src-main/shell/window-ready-queue'
+import {
+  HARNESS_BRIDGE_PATH,
+  HARNESS_IPC_PATH,
+  type HarnessReply,
+  type HarnessRequest,
+  type HarnessSignal,
+} from './harness-protocol'
 
 const repoRoot = resolve(import.meta.dirname, '../..')
 export const BUILT_RENDERER_DIR = join(repoRoot, 'out/renderer')
@@ -41,6 +49,8 @@ export interface HarnessOptions {
 export interface Harness {
   url: string
   core: AppCore
+  /** Pages whose bridge is connected, ready or not. */
+  connectedPages(): number
   close(): Promise<void>
 }
 
@@ -83,12 +93,21 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     serveFile(request, response, { rendererDir, bridge }).catch(() => respond(response, 500, 'text/plain', 'error'))
   })
   const sockets = new WebSocketServer({ server, path: HARNESS_IPC_PATH, maxPayload: 8 * 1024 * 1024 })
-  sockets.on('connection', (socket) => socket.on('message', (data) => void answer(socket, String(data), core)))
+  // Each page (socket) gets the events held until it signals ready, as each Electron window does.
+  const pagesQueue = new WindowReadyQueue()
+  sockets.on('connection', (socket) => {
+    const page = pageTarget(socket)
+    pagesQueue.track(page)
+    socket.on('close', () => pagesQueue.forget(page))
+    socket.on('message', (data) => {
+      const message = parseMessage(String(data))
+      if (message && 'signal' in message) {
+        if (message.signal === 'app:renderer-ready') pagesQueue.markReady(page)
+      } else if (message) void answer(socket, message, core)
+    })
+  })
   const unsubscribes = EVENT_CHANNELS.map((event) =>
-    core.events.on(event, (payload) => {
-      const message = JSON.stringify({ event, payload } satisfies HarnessReply)
-      for (const client of sockets.clients) if (client.readyState === client.OPEN) client.send(message)
-    }),
+    core.events.on(event, (payload) => pagesQueue.broadcast(event, payload)),
   )
 
   await new Promise<void>((ready) => server.listen(options.port ?? 0, '127.0.0.1', ready))
@@ -97,6 +116,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   return {
     url: `http://127.0.0.1:${port}/`,
     core,
+    connectedPages: () => sockets.clients.size,
     async close() {
       for (const unsubscribe of unsubscribes) unsubscribe()
       for (const client of sockets.clients) client.terminate()
@@ -108,13 +128,24 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   }
 }
 
-async function answer(socket: WebSocket, text: string, core: AppCore): Promise<void> {
-  let request: HarnessRequest
-  try {
-    request = JSON.parse(text) as HarnessRequest
-  } catch {
-    return
+/** A page's socket as a target of the window-ready queue. */
+function pageTarget(socket: WebSocket): MessageTarget {
+  return {
+    send: (event, payload) => socket.send(JSON.stringify({ event, payload } satisfies HarnessReply)),
+    isDestroyed: () => socket.readyState !== socket.OPEN,
   }
+}
+
+function parseMessage(text: string): HarnessRequest | HarnessSignal | undefined {
+  try {
+    const message: unknown = JSON.parse(text)
+    return typeof message === 'object' && message !== null ? (message as HarnessRequest | HarnessSignal) : undefined
+  } catch {
+    return undefined
+  }
+}
+
+async function answer(socket: WebSocket, request: HarnessRequest, core: AppCore): Promise<void> {
   let reply: HarnessReply
   try {
     const args = Array.isArray(request.args) ? request.args : []
