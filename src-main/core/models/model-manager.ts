@@ -15,7 +15,7 @@ import type {
   ModelDownloadState,
   ModelFilesView,
 } from '../../shared/ipc-contract'
-import { readGgufSummary } from './gguf-summary'
+import { readGgufSummary } from '../../lib/gguf-summary'
 import { listInstalledModels, readInstalledModel, type InstalledModel } from './installed-models'
 import { MODEL_CATALOG, RECOMMENDED_MODEL_ID, type CatalogModel } from './model-catalog'
 import { formatBytes } from '../../shared/format-bytes'

@@ -26,7 +26,7 @@ import {
 } from 'node-llama-cpp'
 import type { ChatMessage } from '../../model-provider'
 import { ContextOverflowError, fitHistory } from './context-guard'
-import { readGgufSummary } from '../../../core/models/gguf-summary'
+import { readGgufSummary } from '../../../lib/gguf-summary'
 import type {
   GenerationOptions,
   RequestEvent,
