@@ -27,7 +27,7 @@ import { awsClientConfig } from './aws-http-handler'
 import { awsErrorName } from './aws-errors'
 import { silentLog, type CloudLog } from './cloud-log'
 import { readIdTokenClaims, type IdTokenClaims } from './id-token'
-import type { ProxyConfig } from './proxy-settings'
+import type { ProxyConfig } from '../../lib/http-proxy'
 import { tokenKeys, type TokenStore } from './token-store'
 
 export type UserPoolConfig = Pick<CloudConfig, 'region' | 'userPoolId' | 'userPoolClientId'>
