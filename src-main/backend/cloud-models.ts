@@ -54,7 +54,7 @@ export function parseModelCatalog(json: string | undefined): ModelCatalog {
   try {
     raw = JSON.parse(json)
   } catch (error) {
-    throw new Error(`${MODEL_CATALOG_ENV} is not JSON: ${(error as Error).message}`)
+    throw new Error(`${MODEL_CATALOG_ENV} is not JSON: ${(error as Error).message}`, { cause: error })
   }
   const parsed = ModelCatalogSchema.safeParse(raw)
   if (!parsed.success)
