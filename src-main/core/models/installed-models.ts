@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto'
 import { readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
+import { errorMessage } from '../../lib/error-message'
 import { fileTypeName, readGgufSummary } from '../../lib/gguf-summary'
 
 export interface InstalledModel {
@@ -45,9 +46,7 @@ export async function readInstalledModel(
 ): Promise<InstalledModel> {
   const [summary, stats] = await Promise.all([
     readGgufSummary(path).catch((error: unknown) => {
-      throw new Error(
-        `${fileName} is not a usable GGUF model: ${error instanceof Error ? error.message : String(error)}`,
-      )
+      throw new Error(`${fileName} is not a usable GGUF model: ${errorMessage(error)}`)
     }),
     stat(path),
   ])

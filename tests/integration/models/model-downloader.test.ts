@@ -6,11 +6,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import {
   DownloadError,
   ModelDownloader,
-  nodeDownloadFs,
   partPathOf,
-  type DownloadFs,
   type DownloadProgress,
 } from '../../../src-main/core/models/model-downloader'
+import { nodeStoreFs, type StoreFs } from '../../../src-main/lib/content-store'
 import { startFileServer, type FileServer } from '../../fixtures/file-server'
 import { freePort } from '../../support/free-port'
 
@@ -232,7 +231,7 @@ describe('ModelDownloader', () => {
 
   describe('disk full (simulated at the filesystem edge)', () => {
     it('refuses up front when statfs shows too little free space', async () => {
-      const fs: DownloadFs = { ...nodeDownloadFs, freeBytes: async () => 1024 * 1024 }
+      const fs: StoreFs = { ...nodeStoreFs, freeBytes: async () => 1024 * 1024 }
       const error = await expectFailure(
         new ModelDownloader({ fs }).download({ url: server.url, destination, expectedBytes: SIZE }),
         'disk-full',
@@ -243,11 +242,11 @@ describe('ModelDownloader', () => {
 
     it('stops on ENOSPC while writing, keeps what was written, and resumes once space is free', async () => {
       const limit = 1024 * 1024 + 7
-      const fullDisk: DownloadFs = {
-        ...nodeDownloadFs,
+      const fullDisk: StoreFs = {
+        ...nodeStoreFs,
         freeBytes: async () => Number.MAX_SAFE_INTEGER,
         async openForWrite(path, mode) {
-          const file = await nodeDownloadFs.openForWrite(path, mode)
+          const file = await nodeStoreFs.openForWrite(path, mode)
           return {
             ...file,
             async write(data, position) {
