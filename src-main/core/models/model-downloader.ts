@@ -30,6 +30,7 @@ import {
   StagedFile,
   type StoreFs,
 } from '../../lib/content-store'
+import { systemClock, type Clock } from '../../lib/clock'
 import { errorMessage } from '../../lib/error-message'
 
 export type DownloadErrorCode =
@@ -89,7 +90,8 @@ export interface DownloaderOptions {
   retryDelayMs?: number
   /** Keep this much space free beyond the file itself. */
   freeSpaceMarginBytes?: number
-  now?(): number
+  /** Times the transfer rate and the pause before a resume; tests drive it. */
+  clock?: Clock
 }
 
 const MAX_REDIRECTS = 5
@@ -137,7 +139,7 @@ export class ModelDownloader {
   private readonly maxResumes: number
   private readonly retryDelayMs: number
   private readonly margin: number
-  private readonly now: () => number
+  private readonly clock: Clock
 
   constructor(private readonly options: DownloaderOptions = {}) {
     this.fs = options.fs ?? nodeStoreFs
@@ -145,7 +147,7 @@ export class ModelDownloader {
     this.maxResumes = options.maxResumes ?? 3
     this.retryDelayMs = options.retryDelayMs ?? 2000
     this.margin = options.freeSpaceMarginBytes ?? 64 * 1024 * 1024
-    this.now = options.now ?? Date.now
+    this.clock = options.clock ?? systemClock
   }
 
   /** How much of `destination` an earlier attempt left behind (0 when nothing, or the part belongs to another URL). */
@@ -177,7 +179,7 @@ export class ModelDownloader {
           throw error instanceof DropError ? error.final : error
         }
         resumes++
-        await sleep(this.retryDelayMs * resumes, request.signal)
+        await sleep(this.clock, this.retryDelayMs * resumes, request.signal)
       }
     }
   }
@@ -260,10 +262,10 @@ export class ModelDownloader {
         ...(total !== undefined ? { totalBytes: total } : {}),
         ...validatorOf(response),
       })
-      const rate = new RateMeter(this.now)
+      const rate = new RateMeter(this.clock)
       let lastReport = 0
       const report = (force: boolean) => {
-        const at = this.now()
+        const at = this.clock.now()
         if (!force && at - lastReport < PROGRESS_INTERVAL_MS) return
         lastReport = at
         request.onProgress?.({
@@ -436,9 +438,9 @@ class DropError extends Error {
 
 class RateMeter {
   private readonly samples: Array<{ at: number; bytes: number }> = []
-  constructor(private readonly now: () => number) {}
+  constructor(private readonly clock: Clock) {}
   add(bytes: number): void {
-    const at = this.now()
+    const at = this.clock.now()
     this.samples.push({ at, bytes })
     while (this.samples.length > 1 && at - this.samples[0]!.at > RATE_WINDOW_MS) this.samples.shift()
   }
@@ -557,11 +559,11 @@ function throwIfCancelled(signal: AbortSignal | undefined, written: number): voi
   if (signal?.aborted) throw cancelled(written)
 }
 
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+function sleep(clock: Clock, ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(cancelled(1))
-    const timer = setTimeout(() => (signal?.removeEventListener('abort', onAbort), resolve()), ms)
-    const onAbort = () => (clearTimeout(timer), reject(cancelled(1)))
+    const timer = clock.setTimeout(() => (signal?.removeEventListener('abort', onAbort), resolve()), ms)
+    const onAbort = () => (clock.clearTimeout(timer), reject(cancelled(1)))
     signal?.addEventListener('abort', onAbort, { once: true })
   })
 }
