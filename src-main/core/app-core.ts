@@ -35,6 +35,7 @@ import { ModelDownloader } from './models/model-downloader'
 import { ModelManager } from './models/model-manager'
 import { modelFileSettingsHooks } from './settings/model-file-settings'
 import { SettingsStore, type SecretCodec } from './settings/settings-store'
+import { errorMessage } from '../lib/error-message'
 
 export type AppEvents = { [E in EventChannel]: [EventContract[E]] }
 
@@ -294,7 +295,7 @@ async function checkModel(settings: SettingsStore, modelId: string, modelsDir: s
       (error: unknown) => ({
         modelId,
         reachable: false,
-        message: `The model file ${model.file} cannot be used: ${error instanceof Error ? error.message : String(error)}`,
+        message: `The model file ${model.file} cannot be used: ${errorMessage(error)}`,
       }),
     )
   }
