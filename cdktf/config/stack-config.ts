@@ -108,7 +108,7 @@ export function loadStackConfig(env: NodeJS.ProcessEnv = process.env): StackConf
     try {
       fromFile = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>
     } catch (error) {
-      throw new Error(`${file} is not JSON: ${(error as Error).message}`)
+      throw new Error(`${file} is not JSON: ${(error as Error).message}`, { cause: error })
     }
   } else if (env.STREAMDESK_CONFIG) {
     throw new Error(`STREAMDESK_CONFIG names ${file}, which does not exist.`)

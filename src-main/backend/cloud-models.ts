@@ -12,6 +12,7 @@ import { ModelError, type ModelProvider, type ModelResolver } from './model-prov
 import { createBedrockConverseProvider } from './providers/bedrock-converse'
 import { createOpenAiCompatibleProvider } from './providers/openai-compatible'
 import { LAMBDA_ENV } from './lambda/lambda-env'
+import { errorMessage } from '../lib/error-message'
 
 const MODEL_CATALOG_ENV = LAMBDA_ENV.models
 
@@ -54,7 +55,7 @@ export function parseModelCatalog(json: string | undefined): ModelCatalog {
   try {
     raw = JSON.parse(json)
   } catch (error) {
-    throw new Error(`${MODEL_CATALOG_ENV} is not JSON: ${(error as Error).message}`)
+    throw new Error(`${MODEL_CATALOG_ENV} is not JSON: ${errorMessage(error)}`, { cause: error })
   }
   const parsed = ModelCatalogSchema.safeParse(raw)
   if (!parsed.success)

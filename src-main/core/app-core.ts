@@ -15,7 +15,7 @@ import { TypedEmitter } from '../lib/typed-emitter'
 import { systemClock, type Clock } from '../lib/clock'
 import type { ChatService } from './chat/chat-service'
 import { CloudAccount } from './cloud/cloud-account'
-import { parseProxyUrl } from './cloud/proxy-settings'
+import { parseProxyUrl } from '../lib/http-proxy'
 import { startCloudMode } from './cloud/start-cloud-mode'
 import { FileTokenStore } from './cloud/token-store'
 import { DiagnosticsRecorder } from './diagnostics'
@@ -33,8 +33,9 @@ import { modelsDirectory, readInstalledModel } from './models/installed-models'
 import type { CatalogModel } from './models/model-catalog'
 import { ModelDownloader } from './models/model-downloader'
 import { ModelManager } from './models/model-manager'
-import { modelFileSettingsHooks } from './models/model-file-settings'
+import { modelFileSettingsHooks } from './settings/model-file-settings'
 import { SettingsStore, type SecretCodec } from './settings/settings-store'
+import { errorMessage } from '../lib/error-message'
 
 export type AppEvents = { [E in EventChannel]: [EventContract[E]] }
 
@@ -294,7 +295,7 @@ async function checkModel(settings: SettingsStore, modelId: string, modelsDir: s
       (error: unknown) => ({
         modelId,
         reachable: false,
-        message: `The model file ${model.file} cannot be used: ${error instanceof Error ? error.message : String(error)}`,
+        message: `The model file ${model.file} cannot be used: ${errorMessage(error)}`,
       }),
     )
   }

@@ -18,7 +18,7 @@ export class QuickAskShortcut {
 
   apply(accelerator: string): void {
     if (accelerator === this.current) return
-    let registered = false
+    let registered: boolean
     try {
       registered = globalShortcut.register(accelerator, this.onPress)
     } catch {

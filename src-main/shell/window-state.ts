@@ -1,6 +1,7 @@
-import { readFileSync, writeFileSync, renameSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { app, screen, type BrowserWindow } from 'electron'
+import { writeFileAtomicSync } from '../lib/atomic-write'
 import { restoredBounds, type Rect } from './window-geometry'
 
 const FILE = 'window-state.json'
@@ -25,8 +26,7 @@ export function rememberBounds(window: BrowserWindow): void {
     const state = { ...window.getNormalBounds(), maximized: window.isMaximized() }
     const path = join(app.getPath('userData'), FILE)
     try {
-      writeFileSync(`${path}.tmp`, JSON.stringify(state))
-      renameSync(`${path}.tmp`, path)
+      writeFileAtomicSync(path, JSON.stringify(state))
     } catch {
       // Losing a window position is not worth bothering the user about.
     }

@@ -97,7 +97,10 @@ export async function createLinkedNamespace(prefix: string, linkPrefix: string):
   } catch (error) {
     if (created) await destroy()
     const detail = (error as { stderr?: string }).stderr?.trim() || (error as Error).message
-    throw new Error(`could not create network namespace ${name} with a veth pair (root and iproute2 needed): ${detail}`)
+    throw new Error(
+      `could not create network namespace ${name} with a veth pair (root and iproute2 needed): ${detail}`,
+      { cause: error },
+    )
   }
   return {
     name,

@@ -4,7 +4,7 @@
  */
 import { NodeHttpHandler } from '@smithy/node-http-handler'
 import { HttpsProxyAgent } from 'https-proxy-agent'
-import { proxyUrl, type ProxyConfig } from './proxy-settings'
+import { proxyUrl, type ProxyConfig } from '../../lib/http-proxy'
 
 export interface AwsNetwork {
   region: string

@@ -9,7 +9,7 @@ import { TypedEmitter } from '../../lib/typed-emitter'
 import type { InvokeHandlers } from '../ipc/ipc-router'
 import type { SettingsStore } from '../settings/settings-store'
 import { CognitoAuth, type CodeDelivery } from './cognito-auth'
-import { resolveProxy, type ProxyConfig } from './proxy-settings'
+import { resolveProxy, type ProxyConfig } from '../../lib/http-proxy'
 import type { TokenStore } from './token-store'
 
 type AuthChannel = Extract<keyof InvokeHandlers, `auth:${string}`>

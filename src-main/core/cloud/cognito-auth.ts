@@ -27,8 +27,9 @@ import { awsClientConfig } from './aws-http-handler'
 import { awsErrorName } from './aws-errors'
 import { silentLog, type CloudLog } from './cloud-log'
 import { readIdTokenClaims, type IdTokenClaims } from './id-token'
-import type { ProxyConfig } from './proxy-settings'
+import type { ProxyConfig } from '../../lib/http-proxy'
 import { tokenKeys, type TokenStore } from './token-store'
+import { errorMessage } from '../../lib/error-message'
 
 export type UserPoolConfig = Pick<CloudConfig, 'region' | 'userPoolId' | 'userPoolClientId'>
 
@@ -334,7 +335,7 @@ export class CognitoAuth extends TypedEmitter<{ change: [state: AuthState] }> {
     try {
       claims = readIdTokenClaims(IdToken)
     } catch (error) {
-      throw new AuthError('unknown', (error as Error).message)
+      throw new AuthError('unknown', errorMessage(error))
     }
     const refreshToken = RefreshToken ?? previousRefreshToken
     if (refreshToken === undefined)

@@ -17,7 +17,7 @@ import { AuthError } from './auth-errors'
 import { awsClientConfig } from './aws-http-handler'
 import { awsErrorName, isNetworkError } from './aws-errors'
 import { silentLog, type CloudLog } from './cloud-log'
-import type { ProxyConfig } from './proxy-settings'
+import type { ProxyConfig } from '../../lib/http-proxy'
 import { tokenKeys, type TokenStore } from './token-store'
 
 export interface AwsCredentials {

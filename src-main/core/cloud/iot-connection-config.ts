@@ -8,7 +8,7 @@
 import { auth, http, io, iot, type mqtt } from 'aws-iot-device-sdk-v2'
 import { PING_TIMEOUT_MS, RECONNECT_MAX_SEC, RECONNECT_MIN_SEC } from '../mqtt/connection-config'
 import type { AwsCredentials } from './identity-credentials'
-import type { ProxyConfig } from './proxy-settings'
+import type { ProxyConfig } from '../../lib/http-proxy'
 
 export interface IotWebSocketOptions {
   /** The account's data endpoint, e.g. `abc123-ats.iot.us-east-1.amazonaws.com`. */

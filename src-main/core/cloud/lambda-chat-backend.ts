@@ -54,7 +54,7 @@ export class LambdaChatBackend implements ChatBackend {
       )
       statusCode = result.StatusCode
     } catch (error) {
-      throw new Error(describeInvokeError(error, functionName))
+      throw new Error(describeInvokeError(error, functionName), { cause: error })
     }
     if (statusCode !== ACCEPTED)
       throw new Error(`AWS Lambda did not queue the prompt (status ${String(statusCode)}). Try again.`)

@@ -66,7 +66,7 @@ export class LambdaStreamRecovery implements StreamRecovery {
       )
     } catch (error) {
       this.log('fetch-stream-failed', { error: awsErrorName(error) })
-      throw new Error(describeInvokeError(error, functionName))
+      throw new Error(describeInvokeError(error, functionName), { cause: error })
     }
     if (result.FunctionError !== undefined) {
       this.log('fetch-stream-function-error', { functionError: result.FunctionError })

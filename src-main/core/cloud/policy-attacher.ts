@@ -36,7 +36,7 @@ export class PolicyAttacher {
       result = await lambda.send(new InvokeCommand({ FunctionName: functionName, InvocationType: 'RequestResponse' }))
     } catch (error) {
       this.log('iot-policy-attach-failed', { error: awsErrorName(error) })
-      throw new Error(describeInvokeError(error, functionName))
+      throw new Error(describeInvokeError(error, functionName), { cause: error })
     }
     const answer = parseAnswer(result.Payload)
     if (result.FunctionError !== undefined || answer?.attached !== true) {

@@ -21,7 +21,7 @@ import { iotWebSocketConnectionConfig, type IotWebSocketOptions } from './iot-co
 import { LambdaChatBackend } from './lambda-chat-backend'
 import { LambdaStreamRecovery } from './lambda-stream-recovery'
 import { connectWithIotPolicy, PolicyAttacher } from './policy-attacher'
-import type { ProxyConfig } from './proxy-settings'
+import type { ProxyConfig } from '../../lib/http-proxy'
 import type { TokenStore } from './token-store'
 
 export interface CloudModeOptions {

@@ -3,10 +3,9 @@
  * gets the same MQTT client id), the "IoT policy attached" flag and the streams still open when the app stopped. The Electron shell backs it with safeStorage
  * (the OS keychain); the core only sees this interface.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
-import { dirname } from 'node:path'
-import { randomBytes } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
 import { z } from 'zod'
+import { AtomicFile } from '../../lib/atomic-write'
 import type { SecretCodec } from '../settings/settings-store'
 
 export interface TokenStore {
@@ -33,12 +32,14 @@ const StoredTokensSchema = z.strictObject({ version: z.literal(1), entries: z.re
  */
 export class FileTokenStore implements TokenStore {
   private entries: Map<string, string> | undefined
-  private writes: Promise<void> = Promise.resolve()
+  private readonly file: AtomicFile
 
   constructor(
     private readonly filePath: string,
     private readonly codec: SecretCodec,
-  ) {}
+  ) {
+    this.file = new AtomicFile(filePath, { mode: 0o600 })
+  }
 
   async get(key: string): Promise<string | undefined> {
     const stored = (await this.load()).get(key)
@@ -75,15 +76,7 @@ export class FileTokenStore implements TokenStore {
   }
 
   private async save(entries: Map<string, string>): Promise<void> {
-    const text = `${JSON.stringify({ version: 1, entries: Object.fromEntries(entries) })}\n`
-    const write = this.writes.then(async () => {
-      await mkdir(dirname(this.filePath), { recursive: true })
-      const temporary = `${this.filePath}.${randomBytes(4).toString('hex')}.tmp`
-      await writeFile(temporary, text, { mode: 0o600 })
-      await rename(temporary, this.filePath)
-    })
-    this.writes = write.catch(() => undefined)
-    await write
+    await this.file.write(`${JSON.stringify({ version: 1, entries: Object.fromEntries(entries) })}\n`)
   }
 }
 

@@ -4,7 +4,7 @@
  */
 import type { Agent } from 'node:http'
 import { HttpsProxyAgent } from 'https-proxy-agent'
-import { proxyUrl, resolveProxy } from '../cloud/proxy-settings'
+import { proxyUrl, resolveProxy } from '../../lib/http-proxy'
 
 export function downloadAgentFor(
   settingsProxyUrl: () => string | undefined,

@@ -1,12 +1,13 @@
 /**
  * The GGUF model files installed in the app's models folder (`<userData>/models`), described from their headers.
- * Only the header is read, never the weights, and without node-llama-cpp (`gguf-summary.ts` says why), so the
+ * Only the header is read, never the weights, and without node-llama-cpp (`src-main/lib/gguf-summary.ts` says why), so the
  * main process lists multi-gigabyte files in milliseconds and never loads node-llama-cpp itself.
  */
 import { createHash } from 'node:crypto'
 import { readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { fileTypeName, readGgufSummary } from './gguf-summary'
+import { errorMessage } from '../../lib/error-message'
+import { fileTypeName, readGgufSummary } from '../../lib/gguf-summary'
 
 export interface InstalledModel {
   /** Stable id derived from the file name, valid as a model id (1–128 of A-Z a-z 0-9 _ . : -). */
@@ -45,9 +46,7 @@ export async function readInstalledModel(
 ): Promise<InstalledModel> {
   const [summary, stats] = await Promise.all([
     readGgufSummary(path).catch((error: unknown) => {
-      throw new Error(
-        `${fileName} is not a usable GGUF model: ${error instanceof Error ? error.message : String(error)}`,
-      )
+      throw new Error(`${fileName} is not a usable GGUF model: ${errorMessage(error)}`)
     }),
     stat(path),
   ])

@@ -13,16 +13,25 @@
  * - Disk: free space is checked up front when the size is known (`statfs`), and ENOSPC while writing keeps what was
  *   written (so the download resumes once space is freed) and says so.
  *
- * The filesystem calls it needs sit behind `DownloadFs`, so tests can simulate a full disk without root.
+ * The part file is a `StagedFile` (src-main/lib/content-store.ts: hashed while written, fsync, then renamed), and
+ * the filesystem calls sit behind its `StoreFs`, so tests can simulate a full disk without root.
  */
-import { createHash, type Hash } from 'node:crypto'
-import { createReadStream } from 'node:fs'
-import { mkdir, open, readFile, rename, rm, stat, statfs, writeFile } from 'node:fs/promises'
+import { createHash } from 'node:crypto'
 import { request as httpRequest, type Agent, type ClientRequest, type IncomingMessage } from 'node:http'
 import { request as httpsRequest } from 'node:https'
 import { dirname } from 'node:path'
 import { isIP } from 'node:net'
 import { formatBytes } from '../../shared/format-bytes'
+import {
+  freeSpaceShortfall,
+  hashFile,
+  isDiskFull,
+  nodeStoreFs,
+  StagedFile,
+  type StoreFs,
+} from '../../lib/content-store'
+import { systemClock, type Clock } from '../../lib/clock'
+import { errorMessage } from '../../lib/error-message'
 
 export type DownloadErrorCode =
   'not-allowed' | 'network' | 'http' | 'disk-full' | 'checksum' | 'size' | 'cancelled' | 'io'
@@ -70,33 +79,8 @@ export interface DownloadResult {
   resumedFrom: number
 }
 
-/** One open file being written at explicit positions. */
-export interface WritableFile {
-  /** Writes the whole buffer at `position` (loops over short writes); rejects with the OS error (e.g. ENOSPC). */
-  write(data: Uint8Array, position: number): Promise<void>
-  truncate(length: number): Promise<void>
-  sync(): Promise<void>
-  close(): Promise<void>
-}
-
-/** The filesystem edge of the downloader (the real one by default; tests inject a full disk). */
-export interface DownloadFs {
-  /** 'append' keeps the content; 'truncate' empties the file first. */
-  openForWrite(path: string, mode: 'append' | 'truncate'): Promise<WritableFile>
-  /** The file's size, or undefined when it does not exist. */
-  size(path: string): Promise<number | undefined>
-  /** Bytes available to this user on the filesystem holding `dir`. */
-  freeBytes(dir: string): Promise<number>
-  readChunks(path: string): AsyncIterable<Uint8Array>
-  readText(path: string): Promise<string | undefined>
-  writeText(path: string, text: string): Promise<void>
-  rename(from: string, to: string): Promise<void>
-  remove(path: string): Promise<void>
-  makeDirectory(path: string): Promise<void>
-}
-
 export interface DownloaderOptions {
-  fs?: DownloadFs
+  fs?: StoreFs
   /** An agent for a URL's origin (a proxy), or undefined to connect directly. */
   agentFor?(url: URL): Agent | undefined
   /** No byte for this long (connecting or mid-body) counts as a dropped connection. */
@@ -106,7 +90,8 @@ export interface DownloaderOptions {
   retryDelayMs?: number
   /** Keep this much space free beyond the file itself. */
   freeSpaceMarginBytes?: number
-  now?(): number
+  /** Times the transfer rate and the pause before a resume; tests drive it. */
+  clock?: Clock
 }
 
 const MAX_REDIRECTS = 5
@@ -149,20 +134,20 @@ function isLoopback(hostname: string): boolean {
 }
 
 export class ModelDownloader {
-  private readonly fs: DownloadFs
+  private readonly fs: StoreFs
   private readonly stallTimeoutMs: number
   private readonly maxResumes: number
   private readonly retryDelayMs: number
   private readonly margin: number
-  private readonly now: () => number
+  private readonly clock: Clock
 
   constructor(private readonly options: DownloaderOptions = {}) {
-    this.fs = options.fs ?? nodeDownloadFs
+    this.fs = options.fs ?? nodeStoreFs
     this.stallTimeoutMs = options.stallTimeoutMs ?? 30_000
     this.maxResumes = options.maxResumes ?? 3
     this.retryDelayMs = options.retryDelayMs ?? 2000
     this.margin = options.freeSpaceMarginBytes ?? 64 * 1024 * 1024
-    this.now = options.now ?? Date.now
+    this.clock = options.clock ?? systemClock
   }
 
   /** How much of `destination` an earlier attempt left behind (0 when nothing, or the part belongs to another URL). */
@@ -194,7 +179,7 @@ export class ModelDownloader {
           throw error instanceof DropError ? error.final : error
         }
         resumes++
-        await sleep(this.retryDelayMs * resumes, request.signal)
+        await sleep(this.clock, this.retryDelayMs * resumes, request.signal)
       }
     }
   }
@@ -211,12 +196,12 @@ export class ModelDownloader {
     }
     const resumedFrom = existing
     if (expectedBytes !== undefined && existing === expectedBytes) {
-      return this.finish(request, existing, await this.hashFile(partPath, request.signal), resumedFrom)
+      const hash = await hashFile(this.fs, partPath, () => throwIfCancelled(request.signal, 0))
+      return this.finish(request, existing, hash.digest('hex'), resumedFrom)
     }
     if (expectedBytes !== undefined) await this.ensureFreeSpace(dirname(destination), expectedBytes - existing)
 
-    const hash = createHash('sha256')
-    if (existing > 0) for await (const chunk of this.fs.readChunks(partPath)) hash.update(chunk)
+    const hash = existing > 0 ? await hashFile(this.fs, partPath) : createHash('sha256')
 
     const headers: Record<string, string> = {
       'accept-encoding': 'identity',
@@ -252,7 +237,7 @@ export class ModelDownloader {
       } else if (response.statusCode === 416 && existing > 0) {
         // Our range starts at or past the end: the part is either complete or belongs to a changed file.
         const range = parseContentRange(response.headers['content-range'])
-        if (range?.total === existing) return this.finish(request, existing, hash, resumedFrom)
+        if (range?.total === existing) return this.finish(request, existing, hash.digest('hex'), resumedFrom)
         await this.discard(destination)
         throw new DropError(
           new DownloadError('network', `${host} no longer has the same file; the download starts over.`, false),
@@ -269,7 +254,7 @@ export class ModelDownloader {
       if (expectedBytes === undefined && total !== undefined)
         await this.ensureFreeSpace(dirname(destination), total - start)
 
-      const file = await this.fs.openForWrite(partPath, start === 0 ? 'truncate' : 'append').catch((error: unknown) => {
+      const file = await StagedFile.open(this.fs, partPath, { bytes: start, hash }).catch((error: unknown) => {
         throw describeFsError(error, 'write the download', start, total)
       })
       await this.writeMeta(destination, {
@@ -277,17 +262,15 @@ export class ModelDownloader {
         ...(total !== undefined ? { totalBytes: total } : {}),
         ...validatorOf(response),
       })
-      const digest = start === 0 ? createHash('sha256') : hash
-      let written = start
-      const rate = new RateMeter(this.now)
+      const rate = new RateMeter(this.clock)
       let lastReport = 0
       const report = (force: boolean) => {
-        const at = this.now()
+        const at = this.clock.now()
         if (!force && at - lastReport < PROGRESS_INTERVAL_MS) return
         lastReport = at
         request.onProgress?.({
           phase: 'downloading',
-          receivedBytes: written,
+          receivedBytes: file.size,
           ...(total !== undefined ? { totalBytes: total } : {}),
           bytesPerSecond: rate.perSecond(),
         })
@@ -295,43 +278,37 @@ export class ModelDownloader {
       report(true)
       try {
         for await (const chunk of response as AsyncIterable<Buffer>) {
-          try {
-            await file.write(chunk, written)
-          } catch (error) {
-            await file.truncate(written).catch(() => undefined)
-            throw describeFsError(error, 'write the download', written, total)
-          }
-          digest.update(chunk)
-          written += chunk.length
+          await file.write(chunk).catch((error: unknown) => {
+            throw describeFsError(error, 'write the download', file.size, total)
+          })
           rate.add(chunk.length)
           report(false)
         }
       } catch (error) {
-        await file.close().catch(() => undefined)
+        await file.abandon()
         if (error instanceof DownloadError) throw error
-        if (cause.kind === 'cancelled') throw cancelled(written)
+        if (cause.kind === 'cancelled') throw cancelled(file.size)
         const detail = cause.kind === 'stalled' ? 'stopped sending data' : 'dropped the connection'
         throw new DropError(
           new DownloadError(
             'network',
-            `${host} ${detail} after ${formatBytes(written)}. Start the download again to resume it.`,
+            `${host} ${detail} after ${formatBytes(file.size)}. Start the download again to resume it.`,
             true,
           ),
         )
       }
       report(true)
-      await file.sync().catch(() => undefined)
       await file.close()
-      if (total !== undefined && written < total) {
+      if (total !== undefined && file.size < total) {
         throw new DropError(
           new DownloadError(
             'network',
-            `${host} closed the connection after ${formatBytes(written)} of ${formatBytes(total)}. Start the download again to resume it.`,
+            `${host} closed the connection after ${formatBytes(file.size)} of ${formatBytes(total)}. Start the download again to resume it.`,
             true,
           ),
         )
       }
-      return await this.finish(request, written, digest, resumedFrom)
+      return await this.finish(request, file.size, file.sha256(), resumedFrom)
     } finally {
       clientRequest.destroy()
     }
@@ -341,7 +318,7 @@ export class ModelDownloader {
   private async finish(
     request: DownloadRequest,
     size: number,
-    hash: Hash,
+    sha256: string,
     resumedFrom: number,
   ): Promise<DownloadResult> {
     request.onProgress?.({
@@ -350,7 +327,6 @@ export class ModelDownloader {
       totalBytes: request.expectedBytes ?? size,
       bytesPerSecond: 0,
     })
-    const sha256 = hash.digest('hex')
     if (request.expectedBytes !== undefined && size !== request.expectedBytes) {
       await this.discard(request.destination)
       throw new DownloadError(
@@ -373,24 +349,9 @@ export class ModelDownloader {
     return { path: request.destination, sizeBytes: size, sha256, resumedFrom }
   }
 
-  private async hashFile(path: string, signal: AbortSignal | undefined): Promise<Hash> {
-    const hash = createHash('sha256')
-    for await (const chunk of this.fs.readChunks(path)) {
-      throwIfCancelled(signal, 0)
-      hash.update(chunk)
-    }
-    return hash
-  }
-
   private async ensureFreeSpace(dir: string, needed: number): Promise<void> {
-    if (needed <= 0) return
-    let free: number
-    try {
-      free = await this.fs.freeBytes(dir)
-    } catch {
-      return // statfs is unavailable here: the write itself will tell.
-    }
-    if (free < needed + this.margin) {
+    const free = await freeSpaceShortfall(this.fs, dir, needed, this.margin)
+    if (free !== undefined) {
       throw new DownloadError(
         'disk-full',
         `Not enough disk space: the download needs ${formatBytes(needed)} more, and only ${formatBytes(free)} is free. Free some space and try again.`,
@@ -477,9 +438,9 @@ class DropError extends Error {
 
 class RateMeter {
   private readonly samples: Array<{ at: number; bytes: number }> = []
-  constructor(private readonly now: () => number) {}
+  constructor(private readonly clock: Clock) {}
   add(bytes: number): void {
-    const at = this.now()
+    const at = this.clock.now()
     this.samples.push({ at, bytes })
     while (this.samples.length > 1 && at - this.samples[0]!.at > RATE_WINDOW_MS) this.samples.shift()
   }
@@ -575,7 +536,7 @@ function connectError(error: unknown, host: string, stalled: boolean): DownloadE
 
 function describeFsError(error: unknown, action: string, written: number, total: number | undefined): DownloadError {
   const code = (error as NodeJS.ErrnoException).code
-  if (code === 'ENOSPC' || code === 'EDQUOT') {
+  if (isDiskFull(error)) {
     const progress =
       written > 0 ? ` after ${formatBytes(written)}${total !== undefined ? ` of ${formatBytes(total)}` : ''}` : ''
     return new DownloadError(
@@ -587,7 +548,7 @@ function describeFsError(error: unknown, action: string, written: number, total:
   if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
     return new DownloadError('io', `StreamDesk may not ${action} in the models folder (${code}).`)
   }
-  return new DownloadError('io', `Could not ${action}: ${(error as Error).message ?? String(error)}`)
+  return new DownloadError('io', `Could not ${action}: ${errorMessage(error)}`)
 }
 
 function cancelled(written: number): DownloadError {
@@ -598,58 +559,11 @@ function throwIfCancelled(signal: AbortSignal | undefined, written: number): voi
   if (signal?.aborted) throw cancelled(written)
 }
 
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+function sleep(clock: Clock, ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(cancelled(1))
-    const timer = setTimeout(() => (signal?.removeEventListener('abort', onAbort), resolve()), ms)
-    const onAbort = () => (clearTimeout(timer), reject(cancelled(1)))
+    const timer = clock.setTimeout(() => (signal?.removeEventListener('abort', onAbort), resolve()), ms)
+    const onAbort = () => (clock.clearTimeout(timer), reject(cancelled(1)))
     signal?.addEventListener('abort', onAbort, { once: true })
   })
-}
-
-/** The real filesystem. */
-export const nodeDownloadFs: DownloadFs = {
-  async openForWrite(path, mode) {
-    // 'r+', not 'a': positional writes must land where we say, and the part exists when appending.
-    const handle = await open(path, mode === 'truncate' ? 'w' : 'r+')
-    return {
-      async write(data, position) {
-        let offset = 0
-        while (offset < data.length) {
-          const { bytesWritten } = await handle.write(data, offset, data.length - offset, position + offset)
-          offset += bytesWritten
-        }
-      },
-      truncate: (length) => handle.truncate(length),
-      sync: () => handle.sync(),
-      close: () => handle.close(),
-    }
-  },
-  async size(path) {
-    try {
-      return (await stat(path)).size
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-      throw error
-    }
-  },
-  async freeBytes(dir) {
-    const info = await statfs(dir)
-    return Number(info.bavail) * Number(info.bsize)
-  },
-  readChunks: (path) => createReadStream(path, { highWaterMark: 1024 * 1024 }),
-  async readText(path) {
-    try {
-      return await readFile(path, 'utf8')
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-      throw error
-    }
-  },
-  writeText: (path, text) => writeFile(path, text, 'utf8'),
-  rename: (from, to) => rename(from, to),
-  remove: (path) => rm(path, { force: true }),
-  makeDirectory: async (path) => {
-    await mkdir(path, { recursive: true })
-  },
 }

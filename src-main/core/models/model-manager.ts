@@ -6,8 +6,7 @@
  *
  * One download per catalog entry at a time; a part left by an earlier run shows as 'paused' and resumes.
  */
-import { constants } from 'node:fs'
-import { copyFile, mkdir, open, rename, rm, stat, statfs } from 'node:fs/promises'
+import { mkdir, open, rm, stat } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import type {
   CatalogModelView,
@@ -15,7 +14,9 @@ import type {
   ModelDownloadState,
   ModelFilesView,
 } from '../../shared/ipc-contract'
-import { readGgufSummary } from './gguf-summary'
+import { copyIntoPlace, freeSpaceShortfall, isDiskFull, nodeStoreFs } from '../../lib/content-store'
+import { errorMessage } from '../../lib/error-message'
+import { readGgufSummary } from '../../lib/gguf-summary'
 import { listInstalledModels, readInstalledModel, type InstalledModel } from './installed-models'
 import { MODEL_CATALOG, RECOMMENDED_MODEL_ID, type CatalogModel } from './model-catalog'
 import { formatBytes } from '../../shared/format-bytes'
@@ -109,37 +110,26 @@ export class ModelManager {
     try {
       await readGgufSummary(sourcePath)
     } catch (error) {
-      throw new ModelFileError(`${basename(sourcePath)} is not a usable GGUF model file: ${(error as Error).message}.`)
+      throw new ModelFileError(`${basename(sourcePath)} is not a usable GGUF model file: ${errorMessage(error)}.`)
     }
     const fileName = ggufFileName(basename(sourcePath))
     const destination = join(this.directory, fileName)
     if (await stat(destination).catch(() => undefined))
       throw new ModelFileError(`A model file named ${fileName} is already installed.`)
     await mkdir(this.directory, { recursive: true })
-    const free = await statfs(this.directory)
-      .then((info) => Number(info.bavail) * Number(info.bsize))
-      .catch(() => undefined)
-    if (free !== undefined && free < source.size) {
+    const free = await freeSpaceShortfall(nodeStoreFs, this.directory, source.size)
+    if (free !== undefined) {
       throw new ModelFileError(
         `Not enough disk space to copy ${fileName}: it needs ${formatBytes(source.size)}, and ${formatBytes(free)} is free.`,
       )
     }
     // Copied under a name the listing ignores, then renamed: the folder never shows a half-copied model.
-    const temporary = `${destination}.adding`
-    try {
-      await copyFile(sourcePath, temporary, constants.COPYFILE_FICLONE).catch((error: unknown) => {
-        const code = (error as NodeJS.ErrnoException).code
-        if (code === 'ENOSPC' || code === 'EDQUOT') {
-          throw new ModelFileError(
-            `The disk is full: ${fileName} (${formatBytes(source.size)}) does not fit. Free some space and try again.`,
-          )
-        }
-        throw error
-      })
-      await rename(temporary, destination)
-    } finally {
-      await rm(temporary, { force: true })
-    }
+    await copyIntoPlace(sourcePath, destination).catch((error: unknown) => {
+      if (!isDiskFull(error)) throw error
+      throw new ModelFileError(
+        `The disk is full: ${fileName} (${formatBytes(source.size)}) does not fit. Free some space and try again.`,
+      )
+    })
     const model = await readInstalledModel(destination, fileName)
     await this.runHook(() => this.options.onInstalled?.(model, { select: false }))
     await this.changed()
@@ -240,7 +230,7 @@ export class ModelManager {
       })
     } catch (error) {
       const failure =
-        error instanceof DownloadError ? error : new DownloadError('io', `The download failed: ${String(error)}`)
+        error instanceof DownloadError ? error : new DownloadError('io', `The download failed: ${errorMessage(error)}`)
       const kept = await this.downloader.partialBytes(entry.url, this.destinationOf(entry)).catch(() => 0)
       const status = failure.code === 'cancelled' ? 'paused' : 'failed'
       this.publish(
@@ -255,7 +245,7 @@ export class ModelManager {
     this.publish(this.state(entry, 'complete', entry.sizeBytes, { resumable: false }))
     const model = await readInstalledModel(this.destinationOf(entry), entry.fileName).catch(async (error: unknown) => {
       // Verified bytes that node-llama-cpp cannot read: keep the file, but say so.
-      this.options.onError?.(`downloaded ${entry.fileName} but could not read its header: ${String(error)}`)
+      this.options.onError?.(`downloaded ${entry.fileName} but could not read its header: ${errorMessage(error)}`)
       return undefined
     })
     if (model)
@@ -304,7 +294,7 @@ export class ModelManager {
     try {
       await hook()
     } catch (error) {
-      this.options.onError?.(`model file hook failed: ${String(error)}`)
+      this.options.onError?.(`model file hook failed: ${errorMessage(error)}`)
     }
   }
 }

@@ -131,7 +131,7 @@ export class MqttSession extends TypedEmitter<MqttSessionEvents> {
         const detail = describeError(error)
         if (this.closing || attempt >= attempts) {
           this.setStatus('failed', detail)
-          throw new Error(`MQTT connect failed: ${detail}`)
+          throw new Error(`MQTT connect failed: ${detail}`, { cause: error })
         }
         await new Promise((resolve) => setTimeout(resolve, delayMs * 2 ** (attempt - 1)))
       }

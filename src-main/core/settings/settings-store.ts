@@ -3,14 +3,14 @@
  * codec (Electron's safeStorage in the app) and never leave the main process: the renderer sees `hasApiKey`.
  * A file that cannot be read is moved aside with a timestamp, never deleted, and the user is told.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
-import { dirname } from 'node:path'
+import { readFile, rename } from 'node:fs/promises'
 import { randomBytes } from 'node:crypto'
 import { z } from 'zod'
 import { IdSchema } from '../../protocol/stream-protocol'
 import { CloudConfigSchema, type CloudConfig } from '../../protocol/cloud-config'
 import type { AppMode, AppPreferences, ModelEntry, ModelInput, PublicSettings } from '../../shared/ipc-contract'
 import { installedModelId } from '../models/installed-models'
+import { AtomicFile } from '../../lib/atomic-write'
 import { DEFAULT_QUICK_ASK_SHORTCUT } from './accelerator'
 
 export interface SecretCodec {
@@ -124,15 +124,17 @@ export interface ResolvedGgufModel {
 }
 
 export class SettingsStore {
-  private writes: Promise<void> = Promise.resolve()
+  private readonly file: AtomicFile
 
   private constructor(
-    private readonly filePath: string,
+    filePath: string,
     private settings: StoredSettings,
     private readonly secrets: SecretCodec,
     /** Messages for the user about what happened while loading (e.g. a damaged file was set aside). */
     readonly notices: readonly string[],
-  ) {}
+  ) {
+    this.file = new AtomicFile(filePath, { mode: 0o600 })
+  }
 
   static async open(filePath: string, secrets: SecretCodec, now = new Date()): Promise<SettingsStore> {
     let text: string
@@ -322,17 +324,9 @@ export class SettingsStore {
     return this.publicView()
   }
 
-  /** Writes to a temporary file and renames it over the old one, so a crash never leaves half a file. */
+  /** Saves atomically (a crash never leaves half a file), then makes `next` the settings in use. */
   private async replace(next: StoredSettings): Promise<void> {
-    const text = `${JSON.stringify(next, null, 2)}\n`
-    const write = this.writes.then(async () => {
-      await mkdir(dirname(this.filePath), { recursive: true })
-      const temporary = `${this.filePath}.${randomBytes(4).toString('hex')}.tmp`
-      await writeFile(temporary, text, { mode: 0o600 })
-      await rename(temporary, this.filePath)
-    })
-    this.writes = write.catch(() => undefined)
-    await write
+    await this.file.write(`${JSON.stringify(next, null, 2)}\n`)
     this.settings = next
   }
 }

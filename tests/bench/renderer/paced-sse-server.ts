@@ -60,7 +60,7 @@ export async function startPacedServer(options: PacedServerOptions): Promise<Pac
   const intervalMs = 1000 / options.deltasPerSecond
   const tickMs = options.tickMs ?? 5
   let inFlight = 0
-  let idleWaiters: Array<() => void> = []
+  const idleWaiters: Array<() => void> = []
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost')

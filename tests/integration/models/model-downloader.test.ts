@@ -2,15 +2,16 @@ import { randomBytes } from 'node:crypto'
 import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import {
   DownloadError,
   ModelDownloader,
-  nodeDownloadFs,
   partPathOf,
-  type DownloadFs,
   type DownloadProgress,
 } from '../../../src-main/core/models/model-downloader'
+import { systemClock } from '../../../src-main/lib/clock'
+import { nodeStoreFs, type StoreFs } from '../../../src-main/lib/content-store'
+import { ManualClock } from '../../support/manual-clock'
 import { startFileServer, type FileServer } from '../../fixtures/file-server'
 import { freePort } from '../../support/free-port'
 
@@ -45,7 +46,10 @@ describe('ModelDownloader', () => {
   it('downloads into place with progress events and a verified checksum', async () => {
     const progress: DownloadProgress[] = []
     let clock = 0
-    const downloader = new ModelDownloader({ now: () => (clock += 50), freeSpaceMarginBytes: 0 })
+    const downloader = new ModelDownloader({
+      clock: { ...systemClock, now: () => (clock += 50) },
+      freeSpaceMarginBytes: 0,
+    })
     const result = await downloader.download({
       url: server.url,
       destination,
@@ -230,9 +234,43 @@ describe('ModelDownloader', () => {
     expect((await readFile(destination)).equals(server.body)).toBe(true)
   })
 
+  it('waits on the injected clock before each resume, longer each time, and a cancel ends the wait', async () => {
+    server.behaviour.dropAfter = { bytes: Math.floor(SIZE / 3), count: 2 }
+    const clock = new ManualClock()
+    const downloader = new ModelDownloader({ clock, retryDelayMs: 1000, freeSpaceMarginBytes: 0 })
+    const done = downloader.download({ url: server.url, destination, expectedBytes: SIZE, sha256: server.sha256 })
+
+    await vi.waitFor(() => expect(clock.pendingTimers).toBe(1))
+    expect(server.requests).toHaveLength(1)
+    clock.advance(999)
+    expect(clock.pendingTimers).toBe(1)
+    clock.advance(1)
+    await vi.waitFor(() => expect(server.requests).toHaveLength(2))
+
+    // The second drop waits twice as long.
+    await vi.waitFor(() => expect(clock.pendingTimers).toBe(1))
+    clock.advance(1999)
+    expect(clock.pendingTimers).toBe(1)
+    expect(server.requests).toHaveLength(2)
+    clock.advance(1)
+    const result = await done
+    expect(server.requests).toHaveLength(3)
+    expect((await readFile(destination)).equals(server.body)).toBe(true)
+    expect(result.sizeBytes).toBe(SIZE)
+
+    await rm(destination)
+    server.behaviour.dropAfter = { bytes: Math.floor(SIZE / 3), count: 1 }
+    const controller = new AbortController()
+    const cancelled = downloader.download({ url: server.url, destination, signal: controller.signal })
+    await vi.waitFor(() => expect(clock.pendingTimers).toBe(1))
+    controller.abort()
+    await expectFailure(cancelled, 'cancelled')
+    expect(clock.pendingTimers).toBe(0)
+  })
+
   describe('disk full (simulated at the filesystem edge)', () => {
     it('refuses up front when statfs shows too little free space', async () => {
-      const fs: DownloadFs = { ...nodeDownloadFs, freeBytes: async () => 1024 * 1024 }
+      const fs: StoreFs = { ...nodeStoreFs, freeBytes: async () => 1024 * 1024 }
       const error = await expectFailure(
         new ModelDownloader({ fs }).download({ url: server.url, destination, expectedBytes: SIZE }),
         'disk-full',
@@ -243,11 +281,11 @@ describe('ModelDownloader', () => {
 
     it('stops on ENOSPC while writing, keeps what was written, and resumes once space is free', async () => {
       const limit = 1024 * 1024 + 7
-      const fullDisk: DownloadFs = {
-        ...nodeDownloadFs,
+      const fullDisk: StoreFs = {
+        ...nodeStoreFs,
         freeBytes: async () => Number.MAX_SAFE_INTEGER,
         async openForWrite(path, mode) {
-          const file = await nodeDownloadFs.openForWrite(path, mode)
+          const file = await nodeStoreFs.openForWrite(path, mode)
           return {
             ...file,
             async write(data, position) {

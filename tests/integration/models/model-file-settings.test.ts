@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { PublicSettings } from '../../../src-main/shared/ipc-contract'
 import type { InstalledModel } from '../../../src-main/core/models/installed-models'
-import { modelFileSettingsHooks } from '../../../src-main/core/models/model-file-settings'
+import { modelFileSettingsHooks } from '../../../src-main/core/settings/model-file-settings'
 import { SettingsStore, plainTextCodec } from '../../../src-main/core/settings/settings-store'
 
 const model = (fileName: string, name?: string): InstalledModel => ({

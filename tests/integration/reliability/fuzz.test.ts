@@ -26,7 +26,6 @@ import {
   MAX_SEQ,
   streamTopic,
   type ChunkMessage,
-  type FinalMarker,
 } from '../../../src-main/protocol/stream-protocol'
 import type { StreamUpdate } from '../../../src-main/shared/ipc-contract'
 import { ManualClock } from '../../support/manual-clock'

@@ -26,7 +26,7 @@ import {
 } from 'node-llama-cpp'
 import type { ChatMessage } from '../../model-provider'
 import { ContextOverflowError, fitHistory } from './context-guard'
-import { readGgufSummary } from '../../../core/models/gguf-summary'
+import { readGgufSummary } from '../../../lib/gguf-summary'
 import type {
   GenerationOptions,
   RequestEvent,
@@ -35,6 +35,7 @@ import type {
   WorkerEvent,
   WorkerSettings,
 } from './worker-protocol'
+import { errorMessage } from '../../../lib/error-message'
 
 interface LoadedModel {
   model: LlamaModel
@@ -203,20 +204,14 @@ export class LlamaEngine {
     try {
       await readGgufSummary(path)
     } catch (error) {
-      throw new EngineError(
-        'model-invalid',
-        `The model file could not be loaded: ${error instanceof Error ? error.message : String(error)}.`,
-      )
+      throw new EngineError('model-invalid', `The model file could not be loaded: ${errorMessage(error)}.`)
     }
     const llama = await this.getLlama()
     let model: LlamaModel
     try {
       model = await llama.loadModel({ modelPath: path })
     } catch (error) {
-      throw new EngineError(
-        'model-invalid',
-        `The model file could not be loaded: ${error instanceof Error ? error.message : String(error)}`,
-      )
+      throw new EngineError('model-invalid', `The model file could not be loaded: ${errorMessage(error)}`)
     }
     const chatWrapper = resolveChatWrapper(model, { warningLogs: false })
     this.log({

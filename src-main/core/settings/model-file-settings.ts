@@ -4,8 +4,8 @@
  * answered), and a deleted file's entries go. Each change is announced as `settings:changed`.
  */
 import type { PublicSettings } from '../../shared/ipc-contract'
-import type { SettingsStore } from '../settings/settings-store'
-import type { ModelManagerOptions } from './model-manager'
+import type { SettingsStore } from './settings-store'
+import type { ModelManagerOptions } from '../models/model-manager'
 
 const MAX_LABEL = 80
 

@@ -1,7 +1,8 @@
 /**
  * The HTTP(S) proxy of a corporate network, from the app's settings or else from `HTTPS_PROXY` / `https_proxy`.
- * One ProxyConfig feeds both the MQTT connection (aws-crt proxy options) and the AWS SDK clients (an agent), so
- * the two can never disagree. Proxy credentials are secrets: `describeProxy` and every error leave them out.
+ * One ProxyConfig feeds the MQTT connection (aws-crt proxy options), the AWS SDK clients and model downloads (an
+ * agent), so they can never disagree; it lives in lib because cloud mode and the model downloader both need it.
+ * Proxy credentials are secrets: `describeProxy` and every error leave them out.
  */
 
 export interface ProxyConfig {

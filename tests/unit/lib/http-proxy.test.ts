@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { NodeHttpHandler } from '@smithy/node-http-handler'
-import { describeProxy, parseProxyUrl, proxyUrl, resolveProxy } from '../../../src-main/core/cloud/proxy-settings'
+import { describeProxy, parseProxyUrl, proxyUrl, resolveProxy } from '../../../src-main/lib/http-proxy'
 import { awsClientConfig } from '../../../src-main/core/cloud/aws-http-handler'
 
 describe('proxy settings', () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { GgufFileType } from 'node-llama-cpp'
 import { describe, expect, it } from 'vitest'
-import { fileTypeName, readGgufSummary } from '../../../src-main/core/models/gguf-summary'
+import { fileTypeName, readGgufSummary } from '../../../src-main/lib/gguf-summary'
 import { encodeGguf, type GgufValue } from '../../fixtures/gguf-writer'
 import { TINY_MODEL, tinyGgufPath } from '../../fixtures/tiny-gguf'
 
