@@ -178,8 +178,13 @@ describe('history export and import', () => {
       ['another format', () => changed(['format'], 'chatgpt-export'), /not a StreamDesk history export/],
       [
         'a newer version',
+        () => changed(['version'], 3),
+        /format version 3; this version of StreamDesk reads versions 1 and 2/,
+      ],
+      [
+        'a version 1 document labelled version 2',
         () => changed(['version'], 2),
-        /format version 2; this version of StreamDesk reads version 1/,
+        /turns\[0\]\.parent.*answers\[0\]\.streamId/,
       ],
       [
         'a wrong status',
