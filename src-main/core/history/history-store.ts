@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto'
 import { dirname, join } from 'node:path'
 import type { Database, Statement } from 'better-sqlite3'
 import { systemClock, type Clock } from '../../lib/clock'
+import type { StoredStatus } from '../../shared/answer'
 import { backupIfDue } from './daily-backup'
 import {
   HistoryImportError,
@@ -19,7 +20,6 @@ import {
 } from './history-export'
 import { HISTORY_MIGRATIONS, type Migration } from './history-migrations'
 import { DEFAULT_SEARCH_LIMIT, DEFAULT_RECENT_SCAN_ROWS, HistorySearch } from './history-search'
-import type { StoredStatus } from '../../shared/answer'
 import type {
   AddedTurn,
   AnswerOutcome,
@@ -165,23 +165,8 @@ export class HistoryStore {
       const turnId = Number(
         this.sql.insertTurn.run(conversationId, index, prompt, streamId, now, parent).lastInsertRowid,
       )
-      for (const model of models) {
-        this.sql.insertAnswer.run(
-          turnId,
-          model.id,
-          model.label,
-          '',
-          'streaming',
-          null,
-          null,
-          null,
-          null,
-          now,
-          now,
-          streamId,
-          1,
-        )
-      }
+      const empty = ['', 'streaming', null, null, null, null, now, now] as const
+      for (const model of models) this.sql.insertAnswer.run(turnId, model.id, model.label, ...empty, streamId, 1)
       return { turnId, index }
     })()
   }
