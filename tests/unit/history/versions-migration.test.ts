@@ -1,9 +1,11 @@
 /**
  * Migration 3 (answers as attempts, turns as a tree) on files at schema 1 and 2 made by the code released before
  * it: the schema from the released migrations (sliced), the rows written with the released store's own SQL
- * (copied below from history-store.ts at commit 7aba315, the last one before schema 3).
+ * (copied below from history-store.ts at commit 7aba315, the last one before schema 3); and a schema 2 file that
+ * the released store wrote through its own API (tests/fixtures/history/released-v2.sqlite, made by the script
+ * beside it run on commit 7aba315's code).
  */
-import { existsSync } from 'node:fs'
+import { copyFileSync, existsSync } from 'node:fs'
 import Sqlite, { type Database } from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import { HISTORY_MIGRATIONS } from '../../../src-main/core/history/history-migrations'
@@ -274,5 +276,56 @@ describe('schema 3 answers as attempts', () => {
     expect(store.search('okapi').hits).toEqual([])
     expect(store.search('sort(xs)').hits).toHaveLength(1)
     store.close()
+  })
+})
+
+describe('migration 3 of a file the released store wrote through its own API', () => {
+  const FIXTURE = new URL('../../fixtures/history/released-v2.sqlite', import.meta.url)
+
+  it('keeps its rows, links its turns, searches its answers (imported ones too) and backs it up first', async () => {
+    const path = tempHistoryPath()
+    copyFileSync(FIXTURE, path)
+    const before = withFile(path, snapshot)
+    expect(withFile(path, (db) => db.pragma('user_version', { simple: true }))).toBe(2)
+
+    const store = await HistoryStore.open(path, { clock: startedClock() })
+    expect(store.search('天気は晴れ').hits.map((h) => [h.conversationId, h.answer?.modelId])).toEqual([
+      ['weather', 'llama3-2'],
+    ])
+    expect(store.search('narwhal').hits.map((h) => [h.conversationId, h.turnIndex])).toEqual([
+      ['imported', 1],
+      ['imported', 0],
+    ])
+    expect(store.search('詳しく').hits.map((h) => h.kind)).toEqual(['prompt'])
+    expect(store.markInterruptedOnStartup()).toBe(1)
+    expect(store.search('chance of').hits).toHaveLength(1)
+    const imported = store.getConversation('imported')!
+    expect(imported.turns.map((t) => t.parentTurnId)).toEqual([null, imported.turns[0]!.id])
+    expect(
+      store.getConversation('weather')!.turns.map((t) => t.answers.map((a) => `${a.streamId}#${a.attempt}`)),
+    ).toEqual([
+      ['stream-w0#1', 'stream-w0#1'],
+      ['stream-w1#1', 'stream-w1#1'],
+      ['stream-w2#1', 'stream-w2#1'],
+    ])
+    const backup = store.preMigrationBackup!
+    store.close()
+
+    // Only the interrupted answer's status changed since (the start-up sweep above); every other byte is as it was.
+    const interrupted = (rows: ReturnType<typeof snapshot>) => ({
+      ...rows,
+      answers: (rows.answers as Array<Record<string, unknown>>).map((row) =>
+        row.status === 'streaming' ? { ...row, status: 'interrupted' } : row,
+      ),
+    })
+    withFile(path, (db) => {
+      expect(snapshot(db)).toEqual(interrupted(before))
+      expect(db.pragma('integrity_check', { simple: true })).toBe('ok')
+      expect(db.pragma('foreign_key_check')).toEqual([])
+    })
+    withFile(backup, (db) => {
+      expect(db.pragma('user_version', { simple: true })).toBe(2)
+      expect(snapshot(db)).toEqual(before)
+    })
   })
 })
