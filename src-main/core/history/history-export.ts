@@ -4,7 +4,7 @@
  */
 import { z } from 'zod'
 import { IdSchema } from '../../protocol/stream-protocol'
-import { STORED_STATUSES } from '../../shared/answer'
+import { STORED_STATUSES, type AnswerError, type TokenUsage } from '../../shared/answer'
 import type { AnswerRecord, ConversationRecord } from './history-types'
 
 export const EXPORT_FORMAT = 'streamdesk-history'
@@ -21,14 +21,27 @@ export const MAX_TITLE_CHARS = 200
 
 const Timestamp = z.iso.datetime({ offset: true })
 const TokenCount = z.number().int().min(0).max(1_000_000_000)
+// Held to the answer vocabulary's types, so the file format cannot drift from them unnoticed.
+const UsageSchema = z.strictObject({
+  inputTokens: z.optional(TokenCount),
+  outputTokens: z.optional(TokenCount),
+}) satisfies z.ZodType<TokenUsage>
+const ErrorSchema = z.strictObject({
+  code: z.string().max(100),
+  message: z.string().max(10_000),
+}) satisfies z.ZodType<AnswerError>
+// `satisfies` checks the value types; all-optional fields need the names checked too (a typo would pass it).
+type SameKeys<A, B> = [keyof A] extends [keyof B] ? ([keyof B] extends [keyof A] ? true : false) : false
+const usageNamesMatch: SameKeys<z.infer<typeof UsageSchema>, TokenUsage> = true
+void usageNamesMatch
 
 const ExportedAnswerV1Schema = z.strictObject({
   modelId: IdSchema,
   modelLabel: z.string().max(200),
   text: z.string().max(4_000_000),
   status: z.enum(STORED_STATUSES),
-  error: z.optional(z.strictObject({ code: z.string().max(100), message: z.string().max(10_000) })),
-  usage: z.optional(z.strictObject({ inputTokens: z.optional(TokenCount), outputTokens: z.optional(TokenCount) })),
+  error: z.optional(ErrorSchema),
+  usage: z.optional(UsageSchema),
   startedAt: Timestamp,
   updatedAt: Timestamp,
 })
