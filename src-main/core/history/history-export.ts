@@ -14,7 +14,6 @@ export const EXPORT_FORMAT = 'streamdesk-history'
  * data fits it (one attempt per model, a linear history), so an app that reads only version 1 can still import it.
  */
 export const EXPORT_VERSIONS = [1, 2] as const
-export type ExportVersion = (typeof EXPORT_VERSIONS)[number]
 /** Larger files are refused before parsing (check the file size against it before reading one into memory). */
 export const MAX_IMPORT_CHARS = 128 * 1024 * 1024
 export const MAX_TITLE_CHARS = 200
