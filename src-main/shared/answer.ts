@@ -79,6 +79,13 @@ export interface AnswerMetrics {
 /** The token counts, the part of the metrics that protocol v1 carries as `usage`. */
 export type TokenUsage = Pick<AnswerMetrics, 'inputTokens' | 'outputTokens'>
 
+/** How an answer ended, as the app records it. */
+export interface AnswerEnd {
+  status: FinalStatus
+  error?: AnswerError
+  usage?: TokenUsage
+}
+
 /** Why an answer failed. `code` is a wire error code or one the app sets itself (for example 'incomplete'). */
 export interface AnswerError {
   code: string

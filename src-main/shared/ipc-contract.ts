@@ -10,6 +10,8 @@
  * these types. Nothing here carries a credential: API keys go in (write-only) and come back as `hasApiKey`.
  */
 
+import type { AnswerError, AnswerStatus, TokenUsage } from './answer'
+
 export type AppMode = 'local' | 'cloud'
 
 export type ConnectionStatus = 'starting' | 'connecting' | 'connected' | 'reconnecting' | 'offline' | 'failed'
@@ -127,15 +129,11 @@ export interface StopStreamRequest {
 }
 
 /**
- * 'queued': waiting for the connection to the broker (sent when it returns, or cancelled with stop);
- * 'interrupted': the app stopped while this answer streamed (shown from history after a restart).
+ * The answer vocabulary's names as the stream side of the contract first spelled them: aliases of
+ * `src-main/shared/answer.ts`, not a second declaration.
  */
-export type StreamStatus = 'queued' | 'streaming' | 'complete' | 'stopped' | 'error' | 'interrupted'
-
-export interface StreamError {
-  code: string
-  message: string
-}
+export type StreamStatus = AnswerStatus
+export type StreamError = AnswerError
 
 /** What changed in one model's column since the last update. Batched: at most one per column per frame. */
 export interface StreamUpdate {
@@ -143,11 +141,11 @@ export interface StreamUpdate {
   modelId: string
   /** Text to append, already in order and de-duplicated. */
   append: string
-  status: StreamStatus
-  error?: StreamError
+  status: AnswerStatus
+  error?: AnswerError
   /** True while a missing chunk has held later ones back for longer than the gap timeout. */
   stalled?: boolean
-  usage?: { inputTokens?: number; outputTokens?: number }
+  usage?: TokenUsage
 }
 
 export interface Diagnostics {
@@ -186,20 +184,37 @@ export interface ConversationSummary {
   pinned: boolean
 }
 
+/*
+ * A stored conversation as the renderer sees it. The history store keeps its own records
+ * (`core/history/history-types.ts`); `core/history/history-views.ts` maps them to these types, in one place.
+ */
+
+/** One attempt of one model's answer to a turn's prompt. */
 export interface StoredAnswer {
+  id: number
   modelId: string
   modelLabel: string
+  /** The stream that carried this attempt (the turn's own for attempt 1). */
+  streamId: string
+  /** 1 for the answer given with the turn; a regenerated answer counts on. */
+  attempt: number
   text: string
-  status: StreamStatus
-  error?: StreamError
-  usage?: { inputTokens?: number; outputTokens?: number }
+  /** In practice a `StoredStatus` (the store never holds 'queued'); the views treat every status alike. */
+  status: AnswerStatus
+  error?: AnswerError
+  usage?: TokenUsage
 }
 
 export interface StoredTurn {
+  id: number
+  /** 0-based, in the order the turns were added. */
   index: number
+  /** The turn this one follows; null for the first. */
+  parentTurnId: number | null
   prompt: string
   streamId: string
   createdAt: number
+  /** Per model in column order, each model's attempts in order. */
   answers: StoredAnswer[]
 }
 
@@ -217,7 +232,10 @@ export interface SearchHit {
   kind: 'prompt' | 'answer'
   conversationId: string
   conversationTitle: string
+  turnId: number
   turnIndex: number
+  /** Present when an answer matched. */
+  answerId?: number
   modelLabel?: string
   at: number
   snippet: HighlightedText

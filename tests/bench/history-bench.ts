@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { pathToFileURL } from 'node:url'
 import Sqlite from 'better-sqlite3'
-import type { HistoryDocument } from '../../src-main/core/history/history-export'
+import type { HistoryDocumentV1 } from '../../src-main/core/history/history-export'
 import { DEFAULT_RECENT_SCAN_ROWS } from '../../src-main/core/history/history-search'
 import { HistoryStore } from '../../src-main/core/history/history-store'
 import { likeContains, parseSearchTerms } from '../../src-main/core/history/search-query'
@@ -85,15 +85,15 @@ function answerLength(random: () => number): number {
   return Math.min(6_000, 150 + Math.floor(-Math.log(1 - random()) * 650))
 }
 
-function generateDocument(): HistoryDocument {
+function generateDocument(): HistoryDocumentV1 {
   const random = mulberry32(42)
   const start = Date.UTC(2024, 0, 1)
   const iso = (ms: number) => new Date(ms).toISOString()
-  const conversations: HistoryDocument['conversations'] = []
+  const conversations: HistoryDocumentV1['conversations'] = []
   for (let c = 0; c < CONVERSATIONS; c++) {
     const japanese = random() < JAPANESE_SHARE
     let time = start + c * 3_000_000
-    const turns: HistoryDocument['conversations'][number]['turns'] = []
+    const turns: HistoryDocumentV1['conversations'][number]['turns'] = []
     for (let t = 0; t < TURNS; t++) {
       time += 60_000
       turns.push({

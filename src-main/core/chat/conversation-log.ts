@@ -1,11 +1,7 @@
 import type { ChatMessage } from '../../backend/model-provider'
-import type { StreamError } from '../../shared/ipc-contract'
+import type { AnswerEnd } from '../../shared/answer'
 
-export interface AnswerEnd {
-  status: 'complete' | 'stopped' | 'error'
-  error?: StreamError
-  usage?: { inputTokens?: number; outputTokens?: number }
-}
+export type { AnswerEnd }
 
 /**
  * Where the chat service keeps conversations: each prompt and every model's answer as it streams. The app's

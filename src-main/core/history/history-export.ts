@@ -4,59 +4,126 @@
  */
 import { z } from 'zod'
 import { IdSchema } from '../../protocol/stream-protocol'
-import { ANSWER_STATUSES, type ConversationDetail, type StoredAnswer } from './history-types'
+import { STORED_STATUSES, type AnswerError, type TokenUsage } from '../../shared/answer'
+import type { AnswerRecord, ConversationRecord } from './history-types'
 
 export const EXPORT_FORMAT = 'streamdesk-history'
-export const EXPORT_VERSION = 1
+/**
+ * The versions this app reads. Version 2 adds what version 1 cannot hold: several attempts per model (each with its
+ * stream) and turns that branch (each names the turn it follows). An export is written in version 1 whenever its
+ * data fits it (one attempt per model, a linear history), so an app that reads only version 1 can still import it.
+ */
+export const EXPORT_VERSIONS = [1, 2] as const
 /** Larger files are refused before parsing (check the file size against it before reading one into memory). */
 export const MAX_IMPORT_CHARS = 128 * 1024 * 1024
 export const MAX_TITLE_CHARS = 200
 
 const Timestamp = z.iso.datetime({ offset: true })
 const TokenCount = z.number().int().min(0).max(1_000_000_000)
+// Held to the answer vocabulary's types, so the file format cannot drift from them unnoticed.
+const UsageSchema = z.strictObject({
+  inputTokens: z.optional(TokenCount),
+  outputTokens: z.optional(TokenCount),
+}) satisfies z.ZodType<TokenUsage>
+const ErrorSchema = z.strictObject({
+  code: z.string().max(100),
+  message: z.string().max(10_000),
+}) satisfies z.ZodType<AnswerError>
+// `satisfies` checks the value types; all-optional fields need the names checked too (a typo would pass it).
+type SameKeys<A, B> = [keyof A] extends [keyof B] ? ([keyof B] extends [keyof A] ? true : false) : false
+const usageNamesMatch: SameKeys<z.infer<typeof UsageSchema>, TokenUsage> = true
+void usageNamesMatch
 
-const ExportedAnswerSchema = z.strictObject({
+const ExportedAnswerV1Schema = z.strictObject({
   modelId: IdSchema,
   modelLabel: z.string().max(200),
   text: z.string().max(4_000_000),
-  status: z.enum(ANSWER_STATUSES),
-  error: z.optional(z.strictObject({ code: z.string().max(100), message: z.string().max(10_000) })),
-  usage: z.optional(z.strictObject({ inputTokens: z.optional(TokenCount), outputTokens: z.optional(TokenCount) })),
+  status: z.enum(STORED_STATUSES),
+  error: z.optional(ErrorSchema),
+  usage: z.optional(UsageSchema),
   startedAt: Timestamp,
   updatedAt: Timestamp,
 })
 
-const ExportedTurnSchema = z
-  .strictObject({
-    prompt: z.string().max(1_000_000),
-    streamId: IdSchema,
-    createdAt: Timestamp,
-    answers: z.array(ExportedAnswerSchema).max(50),
-  })
+const ExportedAnswerV2Schema = z.strictObject({
+  ...ExportedAnswerV1Schema.shape,
+  streamId: IdSchema,
+  attempt: z.number().int().min(1).max(1_000),
+})
+
+const turnFields = {
+  prompt: z.string().max(1_000_000),
+  streamId: IdSchema,
+  createdAt: Timestamp,
+}
+
+const ExportedTurnV1Schema = z
+  .strictObject({ ...turnFields, answers: z.array(ExportedAnswerV1Schema).max(50) })
   .refine((turn) => new Set(turn.answers.map((a) => a.modelId)).size === turn.answers.length, {
     message: 'a model answers a prompt at most once',
     path: ['answers'],
   })
 
-const ExportedConversationSchema = z.strictObject({
+const ExportedTurnV2Schema = z
+  .strictObject({
+    ...turnFields,
+    /** The index, in the conversation's `turns`, of the turn this one follows; null for a first turn. */
+    parent: z.number().int().min(0).nullable(),
+    answers: z.array(ExportedAnswerV2Schema).max(1_000),
+  })
+  .refine((turn) => new Set(turn.answers.map((a) => `${a.modelId}\n${a.attempt}`)).size === turn.answers.length, {
+    message: 'a model has each attempt at a prompt at most once',
+    path: ['answers'],
+  })
+
+const conversationFields = {
   id: IdSchema,
   title: z.string().max(MAX_TITLE_CHARS),
   createdAt: Timestamp,
   updatedAt: Timestamp,
   pinned: z.boolean(),
-  turns: z.array(ExportedTurnSchema).max(100_000),
+}
+
+const ExportedConversationV1Schema = z.strictObject({
+  ...conversationFields,
+  turns: z.array(ExportedTurnV1Schema).max(100_000),
 })
 
-export const HistoryDocumentSchema = z.strictObject({
-  format: z.literal(EXPORT_FORMAT),
-  version: z.literal(EXPORT_VERSION),
-  exportedAt: Timestamp,
-  conversations: z.array(ExportedConversationSchema).max(1_000_000),
+const ExportedConversationV2Schema = z
+  .strictObject({ ...conversationFields, turns: z.array(ExportedTurnV2Schema).max(100_000) })
+  .superRefine((conversation, context) => {
+    conversation.turns.forEach((turn, index) => {
+      // An earlier turn: the turns were added in this order, so a parent always comes first (and there is no cycle).
+      if (turn.parent !== null && turn.parent >= index) {
+        context.addIssue({
+          code: 'custom',
+          message: 'a turn follows an earlier turn',
+          path: ['turns', index, 'parent'],
+        })
+      }
+    })
+  })
+
+const documentFields = { format: z.literal(EXPORT_FORMAT), exportedAt: Timestamp }
+
+export const HistoryDocumentV1Schema = z.strictObject({
+  ...documentFields,
+  version: z.literal(1),
+  conversations: z.array(ExportedConversationV1Schema).max(1_000_000),
 })
 
-export type HistoryDocument = z.infer<typeof HistoryDocumentSchema>
-export type ExportedConversation = z.infer<typeof ExportedConversationSchema>
-type ExportedAnswer = z.infer<typeof ExportedAnswerSchema>
+export const HistoryDocumentV2Schema = z.strictObject({
+  ...documentFields,
+  version: z.literal(2),
+  conversations: z.array(ExportedConversationV2Schema).max(1_000_000),
+})
+
+export type HistoryDocumentV1 = z.infer<typeof HistoryDocumentV1Schema>
+export type HistoryDocumentV2 = z.infer<typeof HistoryDocumentV2Schema>
+export type HistoryDocument = HistoryDocumentV1 | HistoryDocumentV2
+/** What the store imports: a conversation in the newest version's shape, whatever version the file had. */
+export type ExportedConversation = z.infer<typeof ExportedConversationV2Schema>
+type ExportedAnswer = z.infer<typeof ExportedAnswerV2Schema>
 
 /** A refused import; its message, for the user, says why and that nothing was changed. */
 export class HistoryImportError extends Error {
@@ -66,28 +133,33 @@ export class HistoryImportError extends Error {
   }
 }
 
-export function toHistoryDocument(conversations: readonly ConversationDetail[], exportedAt: Date): HistoryDocument {
-  return {
+export function toHistoryDocument(conversations: readonly ConversationRecord[], exportedAt: Date): HistoryDocument {
+  const latest: HistoryDocumentV2 = {
     format: EXPORT_FORMAT,
-    version: EXPORT_VERSION,
+    version: 2,
     exportedAt: exportedAt.toISOString(),
-    conversations: conversations.map((c) => ({
-      id: c.id,
-      title: c.title,
-      createdAt: iso(c.createdAt),
-      updatedAt: iso(c.updatedAt),
-      pinned: c.pinned,
-      turns: c.turns.map((t) => ({
-        prompt: t.prompt,
-        streamId: t.streamId,
-        createdAt: iso(t.createdAt),
-        answers: t.answers.map(toExportedAnswer),
-      })),
-    })),
+    conversations: conversations.map((c) => {
+      const indexOfTurn = new Map(c.turns.map((t, i) => [t.id, i]))
+      return {
+        id: c.id,
+        title: c.title,
+        createdAt: iso(c.createdAt),
+        updatedAt: iso(c.updatedAt),
+        pinned: c.pinned,
+        turns: c.turns.map((t) => ({
+          prompt: t.prompt,
+          streamId: t.streamId,
+          createdAt: iso(t.createdAt),
+          parent: t.parentTurnId === null ? null : (indexOfTurn.get(t.parentTurnId) ?? null),
+          answers: t.answers.map(toExportedAnswer),
+        })),
+      }
+    }),
   }
+  return fitsVersion1(latest) ? toVersion1(latest) : latest
 }
 
-function toExportedAnswer(a: StoredAnswer): ExportedAnswer {
+function toExportedAnswer(a: AnswerRecord): ExportedAnswer {
   return {
     modelId: a.modelId,
     modelLabel: a.modelLabel,
@@ -97,11 +169,50 @@ function toExportedAnswer(a: StoredAnswer): ExportedAnswer {
     ...(a.usage ? { usage: a.usage } : {}),
     startedAt: iso(a.startedAt),
     updatedAt: iso(a.updatedAt),
+    streamId: a.streamId,
+    attempt: a.attempt,
   }
 }
 
-/** Refuses anything that is not a complete, valid version-1 document, saying why in plain words. */
-export function parseHistoryJson(text: string): HistoryDocument {
+/** Version 1 holds one attempt per model, on the turn's stream, and turns that each follow the one before. */
+function fitsVersion1(document: HistoryDocumentV2): boolean {
+  return document.conversations.every((c) =>
+    c.turns.every(
+      (turn, index) =>
+        turn.parent === (index === 0 ? null : index - 1) &&
+        turn.answers.every((a) => a.attempt === 1 && a.streamId === turn.streamId),
+    ),
+  )
+}
+
+function toVersion1(document: HistoryDocumentV2): HistoryDocumentV1 {
+  return {
+    ...document,
+    version: 1,
+    conversations: document.conversations.map((c) => ({
+      ...c,
+      turns: c.turns.map(({ parent: _parent, answers, ...turn }) => ({
+        ...turn,
+        answers: answers.map(({ streamId: _streamId, attempt: _attempt, ...answer }) => answer),
+      })),
+    })),
+  }
+}
+
+/** A version 1 conversation in the newest shape: each answer attempt 1 on its turn's stream, the turns a path. */
+function fromVersion1(conversation: HistoryDocumentV1['conversations'][number]): ExportedConversation {
+  return {
+    ...conversation,
+    turns: conversation.turns.map((turn, index) => ({
+      ...turn,
+      parent: index === 0 ? null : index - 1,
+      answers: turn.answers.map((answer) => ({ ...answer, streamId: turn.streamId, attempt: 1 })),
+    })),
+  }
+}
+
+/** The file's JSON, refused (in plain words) when too large or not JSON; `validateHistoryDocument` checks the rest. */
+export function parseHistoryJson(text: string): unknown {
   if (text.length > MAX_IMPORT_CHARS) {
     throw new HistoryImportError(`This file is too large to import (over ${MAX_IMPORT_CHARS / 1024 / 1024} MB).`)
   }
@@ -111,28 +222,33 @@ export function parseHistoryJson(text: string): HistoryDocument {
   } catch {
     throw new HistoryImportError('This file is not a StreamDesk history export: it is not valid JSON.')
   }
-  return validateHistoryDocument(value)
+  return value
 }
 
-export function validateHistoryDocument(value: unknown): HistoryDocument {
+/**
+ * Refuses anything that is not a complete, valid document of a version this app reads, saying why in plain words.
+ * Returns its conversations in the newest version's shape.
+ */
+export function validateHistoryDocument(value: unknown): ExportedConversation[] {
   const envelope = z.looseObject({ format: z.unknown(), version: z.unknown() }).safeParse(value)
   if (!envelope.success || envelope.data.format !== EXPORT_FORMAT) {
     throw new HistoryImportError(
       'This file is not a StreamDesk history export (it has no "format": "streamdesk-history").',
     )
   }
-  if (envelope.data.version !== EXPORT_VERSION) {
-    throw new HistoryImportError(
-      `This history export has format version ${JSON.stringify(envelope.data.version)}; this version of StreamDesk reads version ${EXPORT_VERSION}.`,
-    )
-  }
-  const parsed = HistoryDocumentSchema.safeParse(value)
-  if (!parsed.success) {
-    const problems = parsed.error.issues.slice(0, 3).map((issue) => `${formatPath(issue.path)}: ${issue.message}`)
-    const more = parsed.error.issues.length > 3 ? ` (and ${parsed.error.issues.length - 3} more)` : ''
-    throw new HistoryImportError(`This history export is damaged or incomplete: ${problems.join('; ')}${more}.`)
-  }
-  return parsed.data
+  const { version } = envelope.data
+  if (version === 1) return checked(HistoryDocumentV1Schema.safeParse(value)).conversations.map(fromVersion1)
+  if (version === 2) return checked(HistoryDocumentV2Schema.safeParse(value)).conversations
+  throw new HistoryImportError(
+    `This history export has format version ${JSON.stringify(version)}; this version of StreamDesk reads versions ${EXPORT_VERSIONS.join(' and ')}.`,
+  )
+}
+
+function checked<T>(parsed: z.ZodSafeParseResult<T>): T {
+  if (parsed.success) return parsed.data
+  const problems = parsed.error.issues.slice(0, 3).map((issue) => `${formatPath(issue.path)}: ${issue.message}`)
+  const more = parsed.error.issues.length > 3 ? ` (and ${parsed.error.issues.length - 3} more)` : ''
+  throw new HistoryImportError(`This history export is damaged or incomplete: ${problems.join('; ')}${more}.`)
 }
 
 function formatPath(path: ReadonlyArray<PropertyKey>): string {
@@ -144,12 +260,12 @@ function formatPath(path: ReadonlyArray<PropertyKey>): string {
   )
 }
 
-export function toMarkdown(conversations: readonly ConversationDetail[], exportedAt: Date): string {
+export function toMarkdown(conversations: readonly ConversationRecord[], exportedAt: Date): string {
   const header = `<!-- Exported from StreamDesk on ${exportedAt.toISOString()} -->\n\n`
   return header + conversations.map(conversationMarkdown).join('\n\n---\n\n') + '\n'
 }
 
-function conversationMarkdown(c: ConversationDetail): string {
+function conversationMarkdown(c: ConversationRecord): string {
   const parts = [`# ${oneLine(c.title)}`, `_Started ${iso(c.createdAt)}_`]
   c.turns.forEach((turn, i) => {
     parts.push(`## Prompt ${i + 1}`, quote(turn.prompt))
@@ -161,7 +277,12 @@ function conversationMarkdown(c: ConversationDetail): string {
   return parts.join('\n\n')
 }
 
-function answerNote(answer: StoredAnswer): string {
+function answerNote(answer: AnswerRecord): string {
+  const attempt = answer.attempt > 1 ? [`attempt ${answer.attempt}`] : []
+  return [...attempt, statusNote(answer)].filter(Boolean).join(', ')
+}
+
+function statusNote(answer: AnswerRecord): string {
   switch (answer.status) {
     case 'complete':
       return ''

@@ -1,6 +1,7 @@
-import type { ExportedFile, SearchResults } from '../../shared/ipc-contract'
+import type { ExportedFile } from '../../shared/ipc-contract'
 import type { InvokeHandlers } from '../ipc/ipc-router'
 import type { HistoryStore } from './history-store'
+import { toConversationDetail, toSearchResults } from './history-views'
 
 type HistoryChannel = Extract<keyof InvokeHandlers, `history:${string}`>
 
@@ -14,7 +15,10 @@ export function historyHandlers(
   return {
     'history:list': ({ limit, offset }) =>
       store.listConversations({ ...(limit ? { limit } : {}), ...(offset ? { offset } : {}) }),
-    'history:get': (id) => store.getConversation(id) ?? null,
+    'history:get': (id) => {
+      const conversation = store.getConversation(id)
+      return conversation ? toConversationDetail(conversation) : null
+    },
     'history:rename': (id, title) => void changed(requireFound(store.renameConversation(id, title))),
     'history:pin': (id, pinned) => void changed(requireFound(store.setPinned(id, pinned))),
     'history:delete': (id) => void changed(store.deleteConversation(id)),
@@ -33,21 +37,6 @@ export function historyHandlers(
 
 function requireFound(found: boolean): void {
   if (!found) throw new Error('That conversation no longer exists.')
-}
-
-function toSearchResults(results: ReturnType<HistoryStore['search']>): SearchResults {
-  return {
-    complete: results.complete,
-    hits: results.hits.map(({ kind, conversationId, conversationTitle, turnIndex, answer, at, snippet }) => ({
-      kind,
-      conversationId,
-      conversationTitle,
-      turnIndex,
-      at,
-      snippet,
-      ...(answer ? { modelLabel: answer.modelLabel } : {}),
-    })),
-  }
 }
 
 /** `streamdesk-<title>-<date>.md`: a name that sorts by date and says what is inside, safe on every OS. */

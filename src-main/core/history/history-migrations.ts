@@ -98,4 +98,65 @@ const fullTextSearch: Migration = {
     `),
 }
 
-export const HISTORY_MIGRATIONS: readonly Migration[] = [tables, fullTextSearch]
+/**
+ * Room for versions and branches: an answer row becomes one attempt of a model at a turn (regenerate adds the next
+ * attempt, carried by its own stream), and each turn names the turn it follows, so a linear history is a path in a
+ * tree and edit-and-resend can start a sibling. Existing answers become attempt 1 of their turn's stream; existing
+ * turns follow the previous turn of their conversation.
+ *
+ * SQLite cannot drop the old UNIQUE (turn_id, model_id), so `answers` is rebuilt. Its rows keep their ids, which
+ * are the rowids of the search index, so `answers_fts` stays valid without re-indexing. The table's triggers and
+ * indexes are dropped with it (the implicit delete fires no trigger) and recreated from their own stored SQL, so
+ * this migration does not repeat (and cannot drift from) the ones that made them.
+ */
+const versionsAndBranches: Migration = {
+  version: 3,
+  description: 'answers as attempts (stream id, attempt number) and turns as a tree (parent turn)',
+  up: (db) => {
+    const dependents = db
+      .prepare<[], string>(
+        "SELECT sql FROM sqlite_schema WHERE tbl_name = 'answers' AND type IN ('index', 'trigger') AND sql IS NOT NULL",
+      )
+      .pluck()
+      .all()
+    db.exec(`
+      ALTER TABLE turns ADD COLUMN parent_turn_id INTEGER REFERENCES turns (id) ON DELETE CASCADE;
+      UPDATE turns SET parent_turn_id = (
+        SELECT p.id FROM turns p
+        WHERE p.conversation_id = turns.conversation_id AND p.position < turns.position
+        ORDER BY p.position DESC LIMIT 1
+      );
+      CREATE INDEX turns_by_parent ON turns (parent_turn_id);
+
+      CREATE TABLE answers_v3 (
+        id INTEGER PRIMARY KEY,
+        turn_id INTEGER NOT NULL REFERENCES turns (id) ON DELETE CASCADE,
+        model_id TEXT NOT NULL,
+        model_label TEXT NOT NULL,
+        text TEXT NOT NULL DEFAULT '',
+        status TEXT NOT NULL CHECK (status IN ('streaming', 'complete', 'stopped', 'error', 'interrupted')),
+        error_code TEXT,
+        error_message TEXT,
+        input_tokens INTEGER,
+        output_tokens INTEGER,
+        started_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        stream_id TEXT NOT NULL,
+        attempt INTEGER NOT NULL CHECK (attempt >= 1),
+        UNIQUE (turn_id, model_id, attempt),
+        -- How the writer finds the answer a stream's chunks belong to.
+        UNIQUE (stream_id, model_id)
+      ) STRICT;
+      INSERT INTO answers_v3 (id, turn_id, model_id, model_label, text, status, error_code, error_message,
+          input_tokens, output_tokens, started_at, updated_at, stream_id, attempt)
+        SELECT a.id, a.turn_id, a.model_id, a.model_label, a.text, a.status, a.error_code, a.error_message,
+          a.input_tokens, a.output_tokens, a.started_at, a.updated_at, t.stream_id, 1
+        FROM answers a JOIN turns t ON t.id = a.turn_id ORDER BY a.id;
+      DROP TABLE answers;
+      ALTER TABLE answers_v3 RENAME TO answers;
+    `)
+    for (const sql of dependents) db.exec(sql)
+  },
+}
+
+export const HISTORY_MIGRATIONS: readonly Migration[] = [tables, fullTextSearch, versionsAndBranches]

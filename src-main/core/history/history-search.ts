@@ -6,7 +6,7 @@
  */
 import type { Database, Statement } from 'better-sqlite3'
 import { highlightSnippet } from './highlight-snippet'
-import type { SearchHit, SearchResults } from './history-types'
+import type { HistorySearchHit, HistorySearchResults } from './history-types'
 import { ftsMatchExpression, likeContains, parseSearchTerms } from './search-query'
 
 export const DEFAULT_SEARCH_LIMIT = 20
@@ -76,14 +76,14 @@ export class HistorySearch {
     this.maxRowIds = { answers: maxId('answers'), prompts: maxId('turns') }
   }
 
-  search(query: string, limit = DEFAULT_SEARCH_LIMIT): SearchResults {
+  search(query: string, limit = DEFAULT_SEARCH_LIMIT): HistorySearchResults {
     const terms = parseSearchTerms(query)
     if (terms.all.length === 0) return { mode: 'empty', hits: [], complete: true }
     const pageSize = Math.max(1, Math.min(MAX_SEARCH_LIMIT, Math.floor(limit)))
     const mode: Mode = terms.indexed.length > 0 ? 'index' : 'scan'
     const likes = terms.short.map(likeContains)
     let complete = true
-    const hits: SearchHit[] = []
+    const hits: HistorySearchHit[] = []
     for (const source of ['answers', 'prompts'] as const) {
       const statement = this.statement(source, mode, likes.length)
       let rows: MatchRow[]
@@ -122,7 +122,7 @@ function searchSql(source: Source, mode: Mode, likeCount: number): string {
     WHERE ${source.key} > ? AND ${source.scanFilter}${likes} ORDER BY ${source.key} DESC LIMIT ?`
 }
 
-function toHit(source: SourceName, row: MatchRow, terms: readonly string[]): SearchHit {
+function toHit(source: SourceName, row: MatchRow, terms: readonly string[]): HistorySearchHit {
   return {
     kind: source === 'answers' ? 'answer' : 'prompt',
     conversationId: row.conversationId,

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto'
 import { dirname, join } from 'node:path'
 import type { Database, Statement } from 'better-sqlite3'
 import { systemClock, type Clock } from '../../lib/clock'
+import type { StoredStatus } from '../../shared/answer'
 import { backupIfDue } from './daily-backup'
 import {
   HistoryImportError,
@@ -22,16 +23,15 @@ import { DEFAULT_SEARCH_LIMIT, DEFAULT_RECENT_SCAN_ROWS, HistorySearch } from '.
 import type {
   AddedTurn,
   AnswerOutcome,
-  AnswerStatus,
-  ConversationDetail,
+  AnswerRecord,
+  ConversationRecord,
   ConversationSummary,
   ExportFormat,
+  HistorySearchResults,
   ImportSummary,
   IntegrityReport,
   ModelRef,
-  SearchResults,
-  StoredAnswer,
-  StoredTurn,
+  TurnRecord,
 } from './history-types'
 import { openHistoryDatabase, requestRecheck } from './open-history-database'
 import { quickCheckInWorker } from './verify-integrity'
@@ -64,6 +64,7 @@ interface TurnRow {
   prompt: string
   stream_id: string
   created_at: number
+  parent_turn_id: number | null
 }
 
 interface AnswerRow {
@@ -72,13 +73,15 @@ interface AnswerRow {
   model_id: string
   model_label: string
   text: string
-  status: AnswerStatus
+  status: StoredStatus
   error_code: string | null
   error_message: string | null
   input_tokens: number | null
   output_tokens: number | null
   started_at: number
   updated_at: number
+  stream_id: string
+  attempt: number
 }
 
 type AnswerValues = [
@@ -86,13 +89,15 @@ type AnswerValues = [
   modelId: string,
   modelLabel: string,
   text: string,
-  status: AnswerStatus,
+  status: StoredStatus,
   errorCode: string | null,
   errorMessage: string | null,
   inputTokens: number | null,
   outputTokens: number | null,
   startedAt: number,
   updatedAt: number,
+  streamId: string,
+  attempt: number,
 ]
 
 export class HistoryStore {
@@ -144,7 +149,10 @@ export class HistoryStore {
     return summary
   }
 
-  /** A prompt and one 'streaming' answer row per model, in column order. */
+  /**
+   * A prompt and one 'streaming' answer row per model (attempt 1, on the turn's stream), in column order. The turn
+   * follows the conversation's latest one, so today's linear history is a path.
+   */
   addTurn(conversationId: string, prompt: string, streamId: string, models: readonly ModelRef[]): AddedTurn {
     if (models.length === 0) throw new Error('A turn needs at least one model')
     return this.db.transaction((): AddedTurn => {
@@ -153,9 +161,12 @@ export class HistoryStore {
         throw new Error(`No conversation with the id "${conversationId}"`)
       }
       const index = this.sql.nextPosition.get(conversationId)!
-      const turnId = Number(this.sql.insertTurn.run(conversationId, index, prompt, streamId, now).lastInsertRowid)
-      for (const model of models)
-        this.sql.insertAnswer.run(turnId, model.id, model.label, '', 'streaming', null, null, null, null, now, now)
+      const parent = this.sql.latestTurnId.get(conversationId) ?? null
+      const turnId = Number(
+        this.sql.insertTurn.run(conversationId, index, prompt, streamId, now, parent).lastInsertRowid,
+      )
+      const empty = ['', 'streaming', null, null, null, null, now, now] as const
+      for (const model of models) this.sql.insertAnswer.run(turnId, model.id, model.label, ...empty, streamId, 1)
       return { turnId, index }
     })()
   }
@@ -213,7 +224,7 @@ export class HistoryStore {
     return this.sql.listConversations.all(page, Math.max(0, Math.floor(offset))).map(toSummary)
   }
 
-  getConversation(id: string): ConversationDetail | undefined {
+  getConversation(id: string): ConversationRecord | undefined {
     const row = this.sql.getConversation.get(id)
     if (!row) return undefined
     const answersByTurn = new Map<number, AnswerRow[]>()
@@ -222,13 +233,14 @@ export class HistoryStore {
       group.push(answer)
       answersByTurn.set(answer.turn_id, group)
     }
-    const turns = this.sql.turnsOfConversation.all(id).map((t): StoredTurn => ({
+    const turns = this.sql.turnsOfConversation.all(id).map((t): TurnRecord => ({
       id: t.id,
       index: t.position,
+      parentTurnId: t.parent_turn_id,
       prompt: t.prompt,
       streamId: t.stream_id,
       createdAt: t.created_at,
-      answers: (answersByTurn.get(t.id) ?? []).map(toAnswer),
+      answers: inColumnOrder(answersByTurn.get(t.id) ?? []).map(toAnswer),
     }))
     return { ...toSummary(row), turns }
   }
@@ -248,7 +260,7 @@ export class HistoryStore {
     return this.sql.deleteConversation.run(id).changes > 0
   }
 
-  search(query: string, { limit = DEFAULT_SEARCH_LIMIT }: { limit?: number } = {}): SearchResults {
+  search(query: string, { limit = DEFAULT_SEARCH_LIMIT }: { limit?: number } = {}): HistorySearchResults {
     return this.searcher.search(query, limit)
   }
 
@@ -269,9 +281,9 @@ export class HistoryStore {
     return this.importDocument(parseHistoryJson(text))
   }
 
-  /** The same for a document already parsed (validated here all the same). */
+  /** The same for a document already parsed (validated here). */
   importDocument(document: unknown): ImportSummary {
-    const { conversations } = validateHistoryDocument(document)
+    const conversations = validateHistoryDocument(document)
     try {
       return this.db.transaction(() => {
         const summary: ImportSummary = { conversations: 0, turns: 0, answers: 0, renamedConversations: 0 }
@@ -351,12 +363,24 @@ export class HistoryStore {
       Date.parse(conversation.updatedAt),
       conversation.pinned ? 1 : 0,
     )
+    // Stream ids only matter while streaming; a taken one is replaced rather than refusing the file.
+    const streamIds = new Map<string, string>()
+    const freeStreamId = (streamId: string): string => {
+      let free = streamIds.get(streamId)
+      if (free === undefined) {
+        free = sql.streamIdExists.get(streamId, streamId) === undefined ? streamId : `imported-${randomUUID()}`
+        streamIds.set(streamId, free)
+      }
+      return free
+    }
+    const turnIds: number[] = []
     conversation.turns.forEach((turn, position) => {
-      // Stream ids only matter while streaming; a taken one is replaced rather than refusing the file.
-      const streamId = sql.streamIdExists.get(turn.streamId) === undefined ? turn.streamId : `imported-${randomUUID()}`
+      const parent = turn.parent === null ? null : turnIds[turn.parent]!
+      const streamId = freeStreamId(turn.streamId)
       const turnId = Number(
-        sql.insertTurn.run(id, position, turn.prompt, streamId, Date.parse(turn.createdAt)).lastInsertRowid,
+        sql.insertTurn.run(id, position, turn.prompt, streamId, Date.parse(turn.createdAt), parent).lastInsertRowid,
       )
+      turnIds.push(turnId)
       for (const a of turn.answers) {
         sql.insertAnswer.run(
           turnId,
@@ -371,6 +395,8 @@ export class HistoryStore {
           a.usage?.outputTokens ?? null,
           Date.parse(a.startedAt),
           Date.parse(a.updatedAt),
+          freeStreamId(a.streamId),
+          a.attempt,
         )
       }
       summary.turns += 1
@@ -380,7 +406,7 @@ export class HistoryStore {
     if (taken) summary.renamedConversations += 1
   }
 
-  private render(conversations: ConversationDetail[], format: ExportFormat): string {
+  private render(conversations: ConversationRecord[], format: ExportFormat): string {
     const exportedAt = new Date(this.now())
     return format === 'json'
       ? `${JSON.stringify(toHistoryDocument(conversations, exportedAt), null, 2)}\n`
@@ -420,7 +446,21 @@ function toSummary(row: ConversationRow): ConversationSummary {
   }
 }
 
-function toAnswer(row: AnswerRow): StoredAnswer {
+/**
+ * Rows come in id order; each model's attempts are gathered after its first one, so the models keep the column
+ * order `addTurn` gave them and a later attempt (a higher id) does not move its model to the end.
+ */
+function inColumnOrder(rows: readonly AnswerRow[]): AnswerRow[] {
+  const byModel = new Map<string, AnswerRow[]>()
+  for (const row of rows) {
+    const attempts = byModel.get(row.model_id)
+    if (attempts) attempts.push(row)
+    else byModel.set(row.model_id, [row])
+  }
+  return [...byModel.values()].flatMap((attempts) => attempts.sort((a, b) => a.attempt - b.attempt))
+}
+
+function toAnswer(row: AnswerRow): AnswerRecord {
   const usage = {
     ...(row.input_tokens !== null ? { inputTokens: row.input_tokens } : {}),
     ...(row.output_tokens !== null ? { outputTokens: row.output_tokens } : {}),
@@ -429,6 +469,8 @@ function toAnswer(row: AnswerRow): StoredAnswer {
     id: row.id,
     modelId: row.model_id,
     modelLabel: row.model_label,
+    streamId: row.stream_id,
+    attempt: row.attempt,
     text: row.text,
     status: row.status,
     ...(row.error_code !== null ? { error: { code: row.error_code, message: row.error_message ?? '' } } : {}),
@@ -438,8 +480,9 @@ function toAnswer(row: AnswerRow): StoredAnswer {
   }
 }
 
-const ANSWER_BY_STREAM = `turn_id = (SELECT id FROM turns WHERE stream_id = ?) AND model_id = ? AND status = 'streaming'`
-const INTERRUPTED_ANSWER_BY_STREAM = `turn_id = (SELECT id FROM turns WHERE stream_id = ?) AND model_id = ? AND status = 'interrupted'`
+// An answer is found by the stream that carries it (its own column, so a regenerated attempt is found the same way).
+const ANSWER_BY_STREAM = `stream_id = ? AND model_id = ? AND status = 'streaming'`
+const INTERRUPTED_ANSWER_BY_STREAM = `stream_id = ? AND model_id = ? AND status = 'interrupted'`
 
 function prepareStatements(db: Database) {
   const statement = <P extends unknown[], R = unknown>(source: string): Statement<P, R> => db.prepare<P, R>(source)
@@ -449,16 +492,22 @@ function prepareStatements(db: Database) {
     ),
     touchConversation: statement<[number, string]>('UPDATE conversations SET updated_at = ? WHERE id = ?'),
     conversationExists: statement<[string], 1>('SELECT 1 FROM conversations WHERE id = ?').pluck(),
-    streamIdExists: statement<[string], 1>('SELECT 1 FROM turns WHERE stream_id = ?').pluck(),
+    streamIdExists: statement<[string, string], 1>(
+      'SELECT 1 FROM turns WHERE stream_id = ? UNION ALL SELECT 1 FROM answers WHERE stream_id = ? LIMIT 1',
+    ).pluck(),
     nextPosition: statement<[string], number>(
       'SELECT coalesce(max(position) + 1, 0) FROM turns WHERE conversation_id = ?',
     ).pluck(),
-    insertTurn: statement<[string, number, string, string, number]>(
-      'INSERT INTO turns (conversation_id, position, prompt, stream_id, created_at) VALUES (?, ?, ?, ?, ?)',
+    latestTurnId: statement<[string], number>(
+      'SELECT id FROM turns WHERE conversation_id = ? ORDER BY position DESC LIMIT 1',
+    ).pluck(),
+    insertTurn: statement<[string, number, string, string, number, number | null]>(
+      `INSERT INTO turns (conversation_id, position, prompt, stream_id, created_at, parent_turn_id)
+        VALUES (?, ?, ?, ?, ?, ?)`,
     ),
     insertAnswer: statement<AnswerValues>(
       `INSERT INTO answers (turn_id, model_id, model_label, text, status, error_code, error_message, input_tokens,
-        output_tokens, started_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        output_tokens, started_at, updated_at, stream_id, attempt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     saveProgress: statement<[string, number, string, string]>(
       `UPDATE answers SET text = ?, updated_at = ? WHERE ${ANSWER_BY_STREAM}`,

@@ -1,55 +1,49 @@
 /** The history store's public shapes. Timestamps are epoch milliseconds; text offsets are UTF-16 code units. */
+import type { AnswerEnd, AnswerError, StoredStatus, TokenUsage } from '../../shared/answer'
 import type { ConversationSummary, HighlightedText } from '../../shared/ipc-contract'
 
-// The same shapes in the store and in the IPC contract: one definition, the contract's.
+// The same shapes in the store and in the IPC contract: one definition, the contract's. The records below are the
+// store's own; `history-views.ts` maps them to the contract's types, in one place.
 export type { ConversationSummary, HighlightedText }
-
-export const ANSWER_STATUSES = ['streaming', 'complete', 'stopped', 'error', 'interrupted'] as const
-/** 'interrupted': the app stopped (crash, kill, power loss) while the answer was still streaming. */
-export type AnswerStatus = (typeof ANSWER_STATUSES)[number]
-/** How a stream that the app saw to its end can finish. */
-export type FinishedAnswerStatus = 'complete' | 'stopped' | 'error'
-
-export interface TokenUsage {
-  inputTokens?: number
-  outputTokens?: number
-}
-
-export interface AnswerError {
-  code: string
-  message: string
-}
 
 export interface ModelRef {
   id: string
   label: string
 }
 
-export interface StoredAnswer {
+/** One row of `answers`: one attempt of one model at one turn's prompt. */
+export interface AnswerRecord {
   id: number
   modelId: string
   modelLabel: string
+  /** The stream that carried this attempt: the turn's own stream for attempt 1, a new one for a regenerated answer. */
+  streamId: string
+  /** 1 for the answer given with the turn; each regeneration of the same model at the same turn adds one. */
+  attempt: number
   text: string
-  status: AnswerStatus
+  status: StoredStatus
   error?: AnswerError
   usage?: TokenUsage
   startedAt: number
   updatedAt: number
 }
 
-export interface StoredTurn {
+/** One row of `turns`: a prompt and every answer to it. */
+export interface TurnRecord {
   id: number
-  /** 0-based position in the conversation. */
+  /** 0-based, in the order the turns were added to the conversation. */
   index: number
+  /** The turn this one follows (null for a conversation's first): the turns form a tree, a linear history a path. */
+  parentTurnId: number | null
   prompt: string
   streamId: string
   createdAt: number
-  /** In the order the models were given to `addTurn` (the column order). */
-  answers: StoredAnswer[]
+  /** Per model in the order the models were given to `addTurn` (the column order), each model's attempts in order. */
+  answers: AnswerRecord[]
 }
 
-export interface ConversationDetail extends ConversationSummary {
-  turns: StoredTurn[]
+export interface ConversationRecord extends ConversationSummary {
+  turns: TurnRecord[]
 }
 
 export interface AddedTurn {
@@ -58,14 +52,11 @@ export interface AddedTurn {
 }
 
 /** The end of a stream. `text`, when given, replaces the stored text (the writer passes the full answer). */
-export interface AnswerOutcome {
-  status: FinishedAnswerStatus
+export interface AnswerOutcome extends AnswerEnd {
   text?: string
-  error?: AnswerError
-  usage?: TokenUsage
 }
 
-export interface SearchHit {
+export interface HistorySearchHit {
   kind: 'prompt' | 'answer'
   conversationId: string
   conversationTitle: string
@@ -78,10 +69,10 @@ export interface SearchHit {
   snippet: HighlightedText
 }
 
-export interface SearchResults {
+export interface HistorySearchResults {
   /** 'full-text' uses the trigram index; 'recent-scan' reads recent messages for queries of 1–2 characters. */
   mode: 'full-text' | 'recent-scan' | 'empty'
-  hits: SearchHit[]
+  hits: HistorySearchHit[]
   /** False when a recent-scan stopped before the oldest messages without filling the page. */
   complete: boolean
 }

@@ -1,9 +1,8 @@
 import { memo } from 'react'
-import type { StoredAnswer, StreamError, StreamStatus } from '../../../src-main/shared/ipc-contract'
+import { isOpenStatus, type AnswerError, type AnswerStatus, type TokenUsage } from '../../../src-main/shared/answer'
+import type { StoredAnswer } from '../../../src-main/shared/ipc-contract'
 import { useStrings } from '../i18n'
 import { useStreamColumn } from '../hooks/use-stream-column'
-import { isOpenStatus } from '../state/exchanges'
-import type { TokenUsage } from '../state/stream-store'
 import { MarkdownView } from './MarkdownView'
 
 interface ModelColumnProps {
@@ -69,11 +68,11 @@ interface ColumnViewProps {
   streamId: string
   modelId: string
   label: string
-  status: StreamStatus
+  status: AnswerStatus
   text: string
   done: boolean
   stalled: boolean
-  error: StreamError | undefined
+  error: AnswerError | undefined
   usage: TokenUsage | undefined
   onStop(streamId: string, modelId: string): void
   /** Only for an answer that was cut off: ask the model to go on from where it stopped. */

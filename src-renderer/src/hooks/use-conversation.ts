@@ -1,9 +1,9 @@
 import { useCallback, useEffect, useRef, useState } from 'react'
 import type { StreamDeskClient } from '../api/streamdesk-client'
 import { currentStrings } from '../i18n'
+import { isOpenStatus } from '../../../src-main/shared/answer'
 import {
   exchangesFromConversation,
-  isOpenStatus,
   openStoredAnswers,
   refreshStoredAnswers,
   type AnsweringModel,

@@ -1,5 +1,6 @@
 /** Every English UI string. `ja.ts` must satisfy `Strings`, so a key missing there does not compile. */
-import type { ConnectionStatus, StreamStatus } from '../../../src-main/shared/ipc-contract'
+import type { AnswerStatus } from '../../../src-main/shared/answer'
+import type { ConnectionStatus } from '../../../src-main/shared/ipc-contract'
 
 export const en = {
   /** For dates and numbers (Intl). */
@@ -42,7 +43,7 @@ export const en = {
     stopped: 'Stopped',
     error: 'Error',
     interrupted: 'Interrupted',
-  } satisfies Record<StreamStatus, string>,
+  } satisfies Record<AnswerStatus, string>,
   stop: 'Stop',
   stopModel: (label: string) => `Stop ${label}`,
   stalled: 'Waiting for missing data…',

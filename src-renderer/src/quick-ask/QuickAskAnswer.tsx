@@ -1,7 +1,7 @@
 import { MarkdownView } from '../components/MarkdownView'
 import { useStreamColumn } from '../hooks/use-stream-column'
 import { useStrings } from '../i18n'
-import { isOpenStatus } from '../state/exchanges'
+import { isOpenStatus } from '../../../src-main/shared/answer'
 
 /** The default model's answer, live from the stream store, as markdown: the same rendering as a main-window column. */
 export function QuickAskAnswer({ streamId, modelId }: { streamId: string; modelId: string }) {

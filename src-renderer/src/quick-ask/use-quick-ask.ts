@@ -1,6 +1,6 @@
 import { useCallback, useRef, useState, useSyncExternalStore } from 'react'
 import type { StreamDeskClient } from '../api/streamdesk-client'
-import { isOpenStatus } from '../state/exchanges'
+import { isOpenStatus } from '../../../src-main/shared/answer'
 import type { PickableModel } from '../state/mode-models'
 import type { StreamStore } from '../state/stream-store'
 

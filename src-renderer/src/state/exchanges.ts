@@ -3,7 +3,8 @@
  * text lives in the StreamStore, one column each, repainted once per frame) or come from history, complete, and
  * are rendered once. Building exchanges from a stored conversation is pure, so it is tested without a DOM.
  */
-import type { ConversationDetail, StoredAnswer, StreamStatus } from '../../../src-main/shared/ipc-contract'
+import type { ConversationDetail, StoredAnswer } from '../../../src-main/shared/ipc-contract'
+import { isOpenStatus } from '../../../src-main/shared/answer'
 
 export interface AnsweringModel {
   id: string
@@ -81,9 +82,4 @@ export function refreshStoredAnswers(exchanges: readonly Exchange[], detail: Con
     return { ...exchange, stored: new Map(turn.answers.map((answer) => [answer.modelId, answer])) }
   })
   return changed ? next : exchanges
-}
-
-/** Streaming, or queued until the connection returns: the states a Stop button applies to. */
-export function isOpenStatus(status: StreamStatus): boolean {
-  return status === 'streaming' || status === 'queued'
 }

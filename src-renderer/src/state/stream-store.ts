@@ -3,25 +3,25 @@
  * text and marks its column dirty. At most once per frame the dirty columns get a new immutable snapshot and
  * their subscribers are told, so one column's text never re-renders another column or the conversation.
  */
-import type { StreamError, StreamStatus, StreamUpdate } from '../../../src-main/shared/ipc-contract'
-import { isOpenStatus as isOpen } from './exchanges'
+import {
+  isOpenStatus as isOpen,
+  type AnswerError,
+  type AnswerStatus,
+  type TokenUsage,
+} from '../../../src-main/shared/answer'
+import type { StreamUpdate } from '../../../src-main/shared/ipc-contract'
 import { createListenerSet, type ListenerSet } from './listener-set'
 
 /** Runs `flush` before the next paint (requestAnimationFrame in the app, by hand in tests). */
 export type FrameScheduler = (flush: () => void) => void
-
-export interface TokenUsage {
-  inputTokens?: number
-  outputTokens?: number
-}
 
 export interface ColumnSnapshot {
   readonly streamId: string
   readonly modelId: string
   /** The whole answer so far; only ever grows. */
   readonly text: string
-  readonly status: StreamStatus
-  readonly error?: StreamError
+  readonly status: AnswerStatus
+  readonly error?: AnswerError
   readonly stalled: boolean
   readonly usage?: TokenUsage
 }
@@ -30,8 +30,8 @@ interface Column {
   streamId: string
   modelId: string
   text: string
-  status: StreamStatus
-  error?: StreamError
+  status: AnswerStatus
+  error?: AnswerError
   stalled: boolean
   usage?: TokenUsage
   snapshot: ColumnSnapshot | undefined

@@ -13,7 +13,7 @@ import { startCloudMode } from '../../../src-main/core/cloud/start-cloud-mode'
 import { plainTextCodec } from '../../../src-main/core/settings/settings-store'
 import type { SessionStatus } from '../../../src-main/core/mqtt/mqtt-session'
 import type { Clock } from '../../../src-main/lib/clock'
-import type { StreamStatus } from '../../../src-main/shared/ipc-contract'
+import type { AnswerStatus } from '../../../src-main/shared/answer'
 import type { Mosquitto } from '../../support/mosquitto'
 import type { TestCertificates } from '../../support/tls-certificates'
 import { writeSettings } from '../../support/test-core'
@@ -21,7 +21,7 @@ import { USER, type FakeCloud } from './fake-cloud'
 
 export interface Column {
   text: string
-  status: StreamStatus
+  status: AnswerStatus
 }
 
 export async function startCloudCore(options: {

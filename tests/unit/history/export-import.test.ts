@@ -3,6 +3,7 @@ import {
   HistoryImportError,
   MAX_IMPORT_CHARS,
   type HistoryDocument,
+  type HistoryDocumentV2,
 } from '../../../src-main/core/history/history-export'
 import type { HistoryStore } from '../../../src-main/core/history/history-store'
 import { MODELS, START, addAnsweredTurn, openTempStore } from './temp-history'
@@ -178,8 +179,13 @@ describe('history export and import', () => {
       ['another format', () => changed(['format'], 'chatgpt-export'), /not a StreamDesk history export/],
       [
         'a newer version',
+        () => changed(['version'], 3),
+        /format version 3; this version of StreamDesk reads versions 1 and 2/,
+      ],
+      [
+        'a version 1 document labelled version 2',
         () => changed(['version'], 2),
-        /format version 2; this version of StreamDesk reads version 1/,
+        /turns\[0\]\.parent.*answers\[0\]\.streamId/,
       ],
       [
         'a wrong status',
@@ -231,6 +237,159 @@ describe('history export and import', () => {
     it('accepts the valid document the cases are made from', async () => {
       ;({ store } = await openTempStore())
       expect(store.importJson(JSON.stringify(valid()))).toMatchObject({ conversations: 1 })
+      store.close()
+    })
+  })
+
+  describe('format version 2: several attempts per model and branching turns', () => {
+    const at = (seconds: number) => new Date(START + seconds * 1_000).toISOString()
+    const answer = (modelId: string, text: string, streamId: string, attempt: number) => ({
+      modelId,
+      modelLabel: modelId.toUpperCase(),
+      text,
+      status: 'complete' as const,
+      startedAt: at(attempt),
+      updatedAt: at(attempt + 1),
+      streamId,
+      attempt,
+    })
+    /** A first turn answered twice by model a (regenerated), then two turns that both follow it (an edit). */
+    const versioned = (): HistoryDocumentV2 => ({
+      format: 'streamdesk-history',
+      version: 2,
+      exportedAt: at(0),
+      conversations: [
+        {
+          id: 'branchy',
+          title: 'Branches',
+          createdAt: at(0),
+          updatedAt: at(9),
+          pinned: false,
+          turns: [
+            {
+              prompt: 'Name a fruit',
+              streamId: 'v-s0',
+              createdAt: at(0),
+              parent: null,
+              answers: [
+                answer('a', 'Apple', 'v-s0', 1),
+                answer('a', 'Apricot', 'v-regen', 2),
+                answer('b', 'Banana', 'v-s0', 1),
+              ],
+            },
+            {
+              prompt: 'A yellow one',
+              streamId: 'v-s1',
+              createdAt: at(5),
+              parent: 0,
+              answers: [answer('a', 'Lemon', 'v-s1', 1)],
+            },
+            {
+              prompt: 'A red one',
+              streamId: 'v-s2',
+              createdAt: at(8),
+              parent: 0,
+              answers: [answer('a', 'Cherry', 'v-s2', 1)],
+            },
+          ],
+        },
+      ],
+    })
+
+    it('imports attempts and parents and exports them again as version 2', async () => {
+      const { store } = await openTempStore()
+      const document = versioned()
+      expect(store.importJson(JSON.stringify(document))).toEqual({
+        conversations: 1,
+        turns: 3,
+        answers: 5,
+        renamedConversations: 0,
+      })
+      const turns = store.getConversation('branchy')!.turns
+      expect(turns.map((t) => t.parentTurnId)).toEqual([null, turns[0]!.id, turns[0]!.id])
+      expect(turns[0]!.answers.map((a) => [a.modelId, a.attempt, a.streamId, a.text])).toEqual([
+        ['a', 1, 'v-s0', 'Apple'],
+        ['a', 2, 'v-regen', 'Apricot'],
+        ['b', 1, 'v-s0', 'Banana'],
+      ])
+      expect(store.search('Apricot').hits.map((h) => h.answer?.modelId)).toEqual(['a'])
+      expect(withoutExportTime(store.exportAll('json'))).toEqual(withoutExportTime(JSON.stringify(document)))
+      expect(store.exportConversation('branchy', 'markdown')).toContain('### A _(attempt 2)_\n\nApricot')
+      store.close()
+    })
+
+    it('writes version 1 when every answer is a first attempt on a linear history, so older apps can read it', async () => {
+      const { store } = await openTempStore()
+      const linear = versioned()
+      const [first, second] = linear.conversations[0]!.turns
+      linear.conversations[0]!.turns = [{ ...first!, answers: [first!.answers[0]!, first!.answers[2]!] }, second!]
+      store.importJson(JSON.stringify(linear))
+      const exported = JSON.parse(store.exportAll('json')) as HistoryDocument
+      expect(exported.version).toBe(1)
+      expect(exported.conversations[0]!.turns[1]).toEqual({
+        prompt: 'A yellow one',
+        streamId: 'v-s1',
+        createdAt: at(5),
+        answers: [
+          { modelId: 'a', modelLabel: 'A', text: 'Lemon', status: 'complete', startedAt: at(1), updatedAt: at(2) },
+        ],
+      })
+      store.close()
+    })
+
+    it('gives every taken stream id, of a turn or of an attempt, a new one', async () => {
+      const { store } = await openTempStore()
+      store.importJson(JSON.stringify(versioned()))
+      expect(store.importJson(JSON.stringify(versioned()))).toMatchObject({ renamedConversations: 1 })
+      const copyId = store.listConversations().find((c) => c.id !== 'branchy')!.id
+      const [first] = store.getConversation(copyId)!.turns
+      const [a1, a2, b1] = first!.answers
+      expect(first!.streamId).toMatch(/^imported-/)
+      expect([a1!.streamId, b1!.streamId]).toEqual([first!.streamId, first!.streamId])
+      expect(a2!.streamId).toMatch(/^imported-/)
+      expect(a2!.streamId).not.toBe(first!.streamId)
+      store.close()
+    })
+
+    it('reads a version 1 document as first attempts on a linear history', async () => {
+      const { store: source } = await populatedStore()
+      const { store } = await openTempStore()
+      store.importJson(source.exportAll('json'))
+      for (const { id } of store.listConversations()) {
+        const turns = store.getConversation(id)!.turns
+        expect(turns.map((t) => t.parentTurnId)).toEqual(turns.map((_, i) => (i === 0 ? null : turns[i - 1]!.id)))
+        for (const turn of turns) {
+          expect(turn.answers.map((a) => [a.attempt, a.streamId])).toEqual(turn.answers.map(() => [1, turn.streamId]))
+        }
+      }
+      source.close()
+      store.close()
+    })
+
+    it.each([
+      [
+        'the same attempt twice',
+        (d: HistoryDocumentV2) => d.conversations[0]!.turns[0]!.answers.push(answer('a', 'Avocado', 'v-x', 2)),
+        /turns\[0\]\.answers: a model has each attempt at a prompt at most once/,
+      ],
+      [
+        'a turn following a later turn',
+        (d: HistoryDocumentV2) => (d.conversations[0]!.turns[1]!.parent = 2),
+        /turns\[1\]\.parent: a turn follows an earlier turn/,
+      ],
+      [
+        'a turn following itself',
+        (d: HistoryDocumentV2) => (d.conversations[0]!.turns[0]!.parent = 0),
+        /turns\[0\]\.parent: a turn follows an earlier turn/,
+      ],
+      ['attempt 0', (d: HistoryDocumentV2) => (d.conversations[0]!.turns[0]!.answers[0]!.attempt = 0), /attempt/],
+    ])('refuses %s and changes nothing', async (_name, spoil, message) => {
+      const { store } = await populatedStore()
+      const before = store.exportAll('json')
+      const document = versioned()
+      spoil(document)
+      expect(() => store.importJson(JSON.stringify(document))).toThrow(message)
+      expect(store.exportAll('json')).toBe(before)
       store.close()
     })
   })

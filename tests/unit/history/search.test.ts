@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { HistoryStore } from '../../../src-main/core/history/history-store'
-import type { HighlightedText, SearchHit } from '../../../src-main/core/history/history-types'
+import type { HighlightedText, HistorySearchHit } from '../../../src-main/core/history/history-types'
 import { MODELS, addAnsweredTurn, openTempStore } from './temp-history'
 
 /** The marked parts of a snippet, as the UI would wrap them in <mark>. */
@@ -8,7 +8,7 @@ function marked(snippet: HighlightedText): string[] {
   return snippet.matches.map((m) => snippet.text.slice(m.start, m.end))
 }
 
-function describeHits(hits: SearchHit[]): string[] {
+function describeHits(hits: HistorySearchHit[]): string[] {
   return hits.map((h) => `${h.kind}:${h.conversationTitle}:${marked(h.snippet).join('|')}`)
 }
 

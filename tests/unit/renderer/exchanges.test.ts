@@ -12,15 +12,20 @@ const answer = (
   status: StoredAnswer['status'] = 'complete',
   extra: Partial<StoredAnswer> = {},
 ): StoredAnswer => ({
+  id: 1,
   modelId,
   modelLabel: modelId.toUpperCase(),
+  streamId: 'stream',
+  attempt: 1,
   text,
   status,
   ...extra,
 })
 
 const turn = (index: number, prompt: string, answers: StoredAnswer[]): StoredTurn => ({
+  id: 100 + index,
   index,
+  parentTurnId: index === 0 ? null : 99 + index,
   prompt,
   streamId: `stream-${index}`,
   createdAt: 1_700_000_000_000 + index,
