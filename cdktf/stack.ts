@@ -10,6 +10,7 @@ import { App, LocalBackend, TerraformOutput, TerraformStack } from 'cdktf'
 import type { Construct } from 'constructs'
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js'
 import { CLOUD_CONFIG_OUTPUT_NAME, CLOUD_CONFIG_VERSION, type CloudConfig } from '../src-main/protocol/cloud-config'
+import { PROTOCOL_VERSIONS } from '../src-main/protocol/stream-protocol'
 import { Answers } from './answers'
 import { AppUser } from './app-user'
 import { Auth } from './auth'
@@ -98,6 +99,8 @@ export class StreamDeskStack extends TerraformStack {
       chatFunctionName: this.chat.chatFunction.function.functionName,
       attachPolicyFunctionName: this.realtime.attachPolicyFunction.function.functionName,
       fetchStreamFunctionName: this.answers.fetchFunction.function.functionName,
+      // The chat Lambda is built from this tree, so it serves every version this tree speaks.
+      protocols: [...PROTOCOL_VERSIONS],
       models: config.models.map(({ id, label }) => ({ id, label })),
     }
     new TerraformOutput(this, CLOUD_CONFIG_OUTPUT_NAME, {

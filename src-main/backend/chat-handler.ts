@@ -2,13 +2,20 @@
  * The chat backend, written once: run in-process in local mode, packaged as the chat Lambda in cloud mode.
  * It streams every requested model at once and publishes each model's answer as numbered chunks to the user's
  * topic. It never throws for a model's failure: the model's column gets a final chunk with the error instead.
+ * Every chunk of a stream is written in the highest protocol version the request and this backend both speak
+ * (see the evolution policy in src-main/protocol/stream-protocol.ts).
  */
 import { z } from 'zod'
 import {
   DEFAULT_TOPIC_PREFIX,
   IdSchema,
+  negotiateProtocol,
+  noCommonProtocolMessage,
+  ProtocolListSchema,
   streamTopic,
+  UNSTATED_PROTOCOLS,
   type FinalMarker,
+  type ProtocolVersion,
   type StreamErrorCode,
 } from '../protocol/stream-protocol'
 import { ChunkSequencer, type ChunkSequencerOptions } from './chunk-sequencer'
@@ -22,17 +29,24 @@ const MAX_MODELS_PER_REQUEST = 8
 const MAX_MESSAGES = 500
 const MAX_MESSAGE_CHARS = 200_000
 
-const ChatMessageSchema = z.strictObject({
+/*
+ * The request crosses a deploy boundary (a newer app may call an older Lambda), so at every level it TOLERATES
+ * unknown keys: `z.object` drops them, prototype keys (`__proto__`, `constructor`) included, so none reaches the
+ * handler. A client relies on a new field only when the backend serves the protocol version that brought it.
+ */
+const ChatMessageSchema = z.object({
   role: z.enum(['system', 'user', 'assistant']),
   content: z.string().max(MAX_MESSAGE_CHARS),
 })
 
-export const ChatRequestSchema = z.strictObject({
+export const ChatRequestSchema = z.object({
   userId: IdSchema,
   streamId: IdSchema,
+  /** The wire protocol versions the client reads; absent for clients from before negotiation, which read v1. */
+  protocols: ProtocolListSchema.optional(),
   /** One entry per model column, each with its own conversation (a column's earlier answers are its own). */
   models: z
-    .array(z.strictObject({ modelId: IdSchema, messages: z.array(ChatMessageSchema).min(1).max(MAX_MESSAGES) }))
+    .array(z.object({ modelId: IdSchema, messages: z.array(ChatMessageSchema).min(1).max(MAX_MESSAGES) }))
     .min(1)
     .max(MAX_MODELS_PER_REQUEST)
     .refine((models) => new Set(models.map((m) => m.modelId)).size === models.length, 'model ids must be unique'),
@@ -78,29 +92,59 @@ export async function handleChatRequest(input: unknown, deps: ChatHandlerDeps): 
 
 export async function streamChat(request: ChatRequest, deps: ChatHandlerDeps): Promise<ModelStreamSummary[]> {
   const topic = streamTopic(deps.topicPrefix ?? DEFAULT_TOPIC_PREFIX, request.userId, request.streamId)
+  const protocol = negotiateProtocol(request.protocols)
+  if (protocol === undefined) {
+    const message = noCommonProtocolMessage(request.protocols ?? UNSTATED_PROTOCOLS)
+    return Promise.all(
+      request.models.map(({ modelId }) => refuseModel(request.streamId, modelId, topic, message, deps)),
+    )
+  }
   return Promise.all(
     request.models.map(({ modelId, messages }) =>
-      streamOneModel(request.userId, request.streamId, modelId, messages, topic, deps),
+      streamOneModel(request.userId, { streamId: request.streamId, modelId, protocol }, messages, topic, deps),
     ),
   )
 }
 
-async function streamOneModel(
-  userId: string,
+/**
+ * A client that shares no protocol version with this backend gets, per model, one v1 error final: the one message
+ * every client keeps reading, so the user learns which side to update instead of waiting for a timeout.
+ */
+async function refuseModel(
   streamId: string,
   modelId: string,
+  topic: string,
+  message: string,
+  deps: ChatHandlerDeps,
+): Promise<ModelStreamSummary> {
+  const sequencer = new ChunkSequencer(
+    deps.publisher,
+    topic,
+    { streamId, modelId, protocol: 1 },
+    { clock: deps.clock ?? systemClock, ...deps.publishing },
+  )
+  const error = { code: 'internal' as const, message }
+  sequencer.finish({ text: '' }, { status: 'error', error })
+  await sequencer.settled()
+  return { modelId, status: 'error', chunks: 1, characters: 0, failedPublishes: sequencer.failedPublishes, error }
+}
+
+async function streamOneModel(
+  userId: string,
+  stream: { streamId: string; modelId: string; protocol: ProtocolVersion },
   messages: ChatMessage[],
   topic: string,
   deps: ChatHandlerDeps,
 ): Promise<ModelStreamSummary> {
+  const { streamId, modelId } = stream
   const clock = deps.clock ?? systemClock
-  const sequencer = new ChunkSequencer(deps.publisher, topic, { streamId, modelId }, { clock, ...deps.publishing })
+  const sequencer = new ChunkSequencer(deps.publisher, topic, stream, { clock, ...deps.publishing })
   // The whole answer, kept only for the answer store.
   const sent: string[] | undefined = deps.archive ? [] : undefined
   const coalescer = new DeltaCoalescer(
     (text) => {
       sent?.push(text)
-      sequencer.send(text)
+      sequencer.send({ text })
     },
     { clock, ...deps.coalescing },
   )
@@ -141,10 +185,10 @@ async function streamOneModel(
         modelId,
         text: sent.join('') + tail,
         ...final,
-        ...sequencer.sealFor(tail),
+        ...sequencer.sealFor({ text: tail }),
       })
     : undefined
-  sequencer.finish(tail, final)
+  sequencer.finish({ text: tail }, final)
   await sequencer.settled()
   return {
     modelId,

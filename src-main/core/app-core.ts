@@ -6,7 +6,7 @@
 import { join } from 'node:path'
 import type { AppStatus, EventChannel, EventContract, ModelCheck, Notice, PublicSettings } from '../shared/ipc-contract'
 import { DEFAULT_TOPIC_PREFIX } from '../protocol/stream-protocol'
-import { parseCloudConfig } from '../protocol/cloud-config'
+import { parseCloudConfig, protocolNotice } from '../protocol/cloud-config'
 import type { ModelResolver } from '../backend/model-provider'
 import { createOpenAiCompatibleProvider, probeOpenAiCompatible } from '../backend/providers/openai-compatible'
 import { LlamaCppHost } from '../backend/providers/llama-cpp/llama-cpp-host'
@@ -192,12 +192,22 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
   const settingsChanged = (view: PublicSettings) => (events.emit('settings:changed', view), view)
   const maintenance = history.startMaintenance({ clock, notify })
 
-  const status = (): AppStatus => ({
-    version: options.appVersion,
-    connection: modes.connection,
-    userLabel: modes.userLabel,
-    notices: [...settings.notices, ...history.notices],
-  })
+  // A cloud backend deployed before this app's protocol: at start-up (notices) and when cloud mode or a config is chosen.
+  const cloudProtocolNotice = () =>
+    settings.mode === 'cloud' && settings.cloudConfig ? protocolNotice(settings.cloudConfig.protocols) : undefined
+  const warnOfCloudProtocol = () => {
+    const notice = cloudProtocolNotice()
+    if (notice) notify({ level: 'warning', message: notice })
+  }
+  const status = (): AppStatus => {
+    const protocol = cloudProtocolNotice()
+    return {
+      version: options.appVersion,
+      connection: modes.connection,
+      userLabel: modes.userLabel,
+      notices: [...settings.notices, ...history.notices, ...(protocol ? [protocol] : [])],
+    }
+  }
 
   const router = createIpcRouter({
     'app:get-status': status,
@@ -209,6 +219,7 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
       const view = await settings.setMode(mode)
       await modes.restart()
       events.emit('auth:changed', account.state())
+      warnOfCloudProtocol()
       return settingsChanged(view)
     },
     'settings:set-cloud-config': async (json) => {
@@ -217,6 +228,7 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
       const view = await settings.setCloudConfig(parsed.config)
       events.emit('auth:changed', account.state())
       if (settings.mode === 'cloud') await modes.restart()
+      warnOfCloudProtocol()
       return settingsChanged(view)
     },
     'settings:set-proxy': async (url) => {

@@ -8,9 +8,14 @@
  *    `<prefix>/<userId>/control/<streamId>`; the Lambda polls it while it streams and clears it when done. A new
  *    message replaces the retained one, so each lists every model stopped so far (or says "all").
  *    The control topic has four levels, so the user's stream filter `<prefix>/<userId>/+` never matches it.
+ *
+ * The config crosses a deploy boundary (last month's app reads this month's stack output, and the other way round),
+ * so it TOLERATES unknown keys, at the top and in model entries: `z.object` drops them (prototype keys included).
+ * `protocols` lists the wire protocol versions the deployed chat Lambda serves; a stack deployed before it existed
+ * serves only v1 and must not be sent the request's `protocols` field, which its strict schema refuses.
  */
 import { z } from 'zod'
-import { IdSchema } from './stream-protocol'
+import { IdSchema, LATEST_PROTOCOL_VERSION, ProtocolListSchema, UNSTATED_PROTOCOLS } from './stream-protocol'
 
 export const CLOUD_CONFIG_VERSION = 1
 /** The stack output holding the whole CloudConfig. */
@@ -21,7 +26,7 @@ const FunctionNameSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a Lambda f
 /** One topic level, so that it can never widen a topic filter. */
 export const TopicPrefixSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, '1-64 characters of A-Z a-z 0-9 _ -')
 
-export const CloudConfigSchema = z.strictObject({
+export const CloudConfigSchema = z.object({
   version: z.literal(CLOUD_CONFIG_VERSION),
   region: RegionSchema,
   userPoolId: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}_[A-Za-z0-9]+$/, 'a user pool id such as us-east-1_AbC123'),
@@ -40,8 +45,10 @@ export const CloudConfigSchema = z.strictObject({
    * still load: without it, an answer that arrives incomplete stays incomplete.
    */
   fetchStreamFunctionName: FunctionNameSchema.optional(),
+  /** The wire protocol versions the stack's chat Lambda serves; absent for stacks from before negotiation ([1]). */
+  protocols: ProtocolListSchema.optional(),
   models: z
-    .array(z.strictObject({ id: IdSchema, label: z.string().min(1).max(100) }))
+    .array(z.object({ id: IdSchema, label: z.string().min(1).max(100) }))
     .min(1)
     .max(50)
     .refine((models) => new Set(models.map((m) => m.id)).size === models.length, 'model ids must be unique'),
@@ -62,6 +69,28 @@ export function parseCloudConfig(input: unknown): CloudConfigParseResult {
       issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message,
     ),
   )
+}
+
+/** The protocol versions a stack serves, from its config's `protocols` (absent for stacks before negotiation). */
+export function servedProtocols(protocols: readonly number[] | undefined): readonly number[] {
+  return protocols ?? UNSTATED_PROTOCOLS
+}
+
+/**
+ * Whether the stack's chat Lambda knows the request's `protocols` field: stacks that serve anything beyond v1 do;
+ * older ones refuse the field, and since the Lambda is invoked asynchronously the app would only see a timeout.
+ */
+export function acceptsProtocolList(protocols: readonly number[] | undefined): boolean {
+  return servedProtocols(protocols).some((version) => version > 1)
+}
+
+/** What to tell the user when the deployed backend and this app differ in protocol; undefined when they do not. */
+export function protocolNotice(protocols: readonly number[] | undefined): string | undefined {
+  const served = servedProtocols(protocols)
+  if (served.includes(LATEST_PROTOCOL_VERSION)) return undefined
+  return Math.max(...served) < LATEST_PROTOCOL_VERSION
+    ? 'Your cloud backend is older than this app: redeploy it (npm run cdktf:deploy) to get reasoning.'
+    : 'This app is older than your cloud backend: update the app.'
 }
 
 function failure(issues: string[]): CloudConfigParseResult {

@@ -2,7 +2,8 @@
  * The chat Lambda: the same chat handler local mode runs in-process, publishing through IoT Core's data plane.
  *
  * The app invokes it asynchronously (`InvocationType: 'Event'`) with its Cognito identity-pool credentials and the
- * event `{ streamId, models: [{ modelId, messages }] }`. The user whose topic receives the answer is ALWAYS the
+ * event `{ streamId, protocols?, models: [{ modelId, messages }] }` (`protocols`: the wire versions the app reads,
+ * passed on to the chat handler, which answers in the highest one it shares; unknown keys are tolerated). The user whose topic receives the answer is ALWAYS the
  * caller's identity as Lambda reports it (`context.identity.cognitoIdentityId`); a `userId` in the event is
  * ignored, so nobody can stream into another user's topic. Nothing here throws for bad input: an asynchronous
  * invocation that fails is retried by Lambda, which would stream the answer again (the stack also sets retries to 0).
@@ -24,6 +25,7 @@ import { createCloudModelResolver, parseModelCatalog } from '../cloud-models'
 import { createIotDataPlaneClient, IotDataPublisher } from '../iot-data-publisher'
 import type { ModelResolver } from '../model-provider'
 import { stopControlTopic } from '../../protocol/cloud-config'
+import { UNSTATED_PROTOCOLS } from '../../protocol/stream-protocol'
 import type { Clock } from '../../lib/clock'
 import { callerIdentity, type InvocationContext } from './caller-identity'
 import { invocationDeadline, resolverWithDeadline } from './lambda-deadline'
@@ -77,7 +79,13 @@ export function createChatLambdaHandler(deps: ChatLambdaDeps): ChatLambdaHandler
     const request = parsed.data
     const forged = forgedUserId(event, identityId)
     if (forged !== undefined) log('forged-user-id-ignored', { requestId, identityId, forgedUserId: forged })
-    log('chat-started', { requestId, identityId, streamId: request.streamId, models: describeModels(request) })
+    log('chat-started', {
+      requestId,
+      identityId,
+      streamId: request.streamId,
+      protocols: request.protocols ?? UNSTATED_PROTOCOLS,
+      models: describeModels(request),
+    })
 
     const controlTopic = stopControlTopic(deps.topicPrefix, identityId, request.streamId)
     const stops = new StopWatcher({

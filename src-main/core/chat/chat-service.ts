@@ -10,7 +10,7 @@
  * incomplete, never as finished.
  */
 import { createHash, randomUUID, type Hash } from 'node:crypto'
-import { decodeChunk, type ChunkMessage, type FinalMarker } from '../../protocol/stream-protocol'
+import { decodeChunk, PROTOCOL_VERSIONS, type ChunkMessage, type FinalMarker } from '../../protocol/stream-protocol'
 import type { ArchivedAnswer } from '../../protocol/answer-archive'
 import type { ChatRequest } from '../../backend/chat-handler'
 import type {
@@ -168,6 +168,8 @@ export class ChatService {
     const chatRequest: ChatRequest = {
       userId: this.options.userId,
       streamId,
+      // Every protocol version this app reads; the backend answers in the highest one it shares.
+      protocols: [...PROTOCOL_VERSIONS],
       models: request.modelIds.map((modelId) => ({
         modelId,
         messages: [...(context?.get(modelId) ?? []), { role: 'user', content: request.prompt }],

@@ -3,6 +3,10 @@
  * signed with the user's own credentials), which streams the answers to the user's topic on IoT Core. The event
  * carries no user id: the Lambda takes the caller's identity from its context.
  *
+ * Protocol versions: the request's `protocols` goes to the Lambda only when the stack's config says it serves more
+ * than v1. A stack deployed before negotiation existed refuses that field (its request schema is strict), and as
+ * the invocation is asynchronous the app would only see a timeout; without the field it answers in v1.
+ *
  * Stop: the Lambda cannot subscribe to MQTT, so the app publishes a RETAINED QoS 1 stop request to the stream's
  * control topic, which the Lambda polls. A new retained message replaces the old one, so each lists every model
  * stopped so far, or says "all".
@@ -10,7 +14,7 @@
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda'
 import { mqtt } from 'aws-iot-device-sdk-v2'
 import type { ChatRequest } from '../../backend/chat-handler'
-import { encodeStopRequest, stopControlTopic, type StopRequest } from '../../protocol/cloud-config'
+import { acceptsProtocolList, encodeStopRequest, stopControlTopic, type StopRequest } from '../../protocol/cloud-config'
 import type { ChatBackend } from '../chat/chat-service'
 import type { MqttSession } from '../mqtt/mqtt-session'
 import { describeInvokeError } from './lambda-errors'
@@ -18,6 +22,8 @@ import { describeInvokeError } from './lambda-errors'
 /** The chat Lambda's event. */
 export interface ChatEvent {
   streamId: string
+  /** The protocol versions the app reads; sent only to stacks that serve more than v1. */
+  protocols?: number[]
   models: Array<{ modelId: string; messages: ChatRequest['models'][number]['messages'] }>
 }
 
@@ -28,6 +34,8 @@ export interface LambdaChatBackendOptions {
   session: Pick<MqttSession, 'publish'>
   topicPrefix: string
   identityId: string
+  /** The protocol versions the stack serves (its config's `protocols`; absent for a stack older than them). */
+  servedProtocols?: readonly number[] | undefined
 }
 
 /** Stop requests are remembered for this many recent streams (a stream's stops accumulate). */
@@ -44,6 +52,9 @@ export class LambdaChatBackend implements ChatBackend {
     const { lambda, functionName } = this.options
     const event: ChatEvent = {
       streamId: request.streamId,
+      ...(request.protocols && acceptsProtocolList(this.options.servedProtocols)
+        ? { protocols: request.protocols }
+        : {}),
       models: request.models.map(({ modelId, messages }) => ({ modelId, messages })),
     }
     const payload = new TextEncoder().encode(JSON.stringify(event))

@@ -98,6 +98,7 @@ export async function startCloudMode(context: RuntimeContext, options: CloudMode
     session,
     topicPrefix: config.topicPrefix,
     identityId,
+    servedProtocols: config.protocols,
   })
   const recovery = config.fetchStreamFunctionName
     ? new LambdaStreamRecovery({ lambda, functionName: config.fetchStreamFunctionName, store, identityId, clock, log })

@@ -64,6 +64,8 @@ export async function startFakeCloud(options: {
   clock: Clock
   /** Wraps the data-plane publisher, e.g. to drop one model's chunks on the way to the broker. */
   decoratePublisher?: (publisher: Publisher) => Publisher
+  /** The protocol versions the stack's config lists; absent, as for a stack from before negotiation. */
+  protocols?: number[]
 }): Promise<FakeCloud> {
   const { broker, models, clock } = options
   const identityId = `us-east-1:${randomUUID()}`
@@ -71,6 +73,7 @@ export async function startFakeCloud(options: {
     ...CLOUD_CONFIG,
     iotEndpoint: 'localhost',
     fetchStreamFunctionName: 'streamdesk-fetch-stream',
+    ...(options.protocols ? { protocols: options.protocols } : {}),
   }
   const dir = await mkdtemp(join(tmpdir(), 'streamdesk-cloud-'))
   const store = new FileTokenStore(join(dir, 'cloud-session.json'), plainTextCodec)
@@ -139,6 +142,7 @@ export async function startFakeCloud(options: {
   lambda.on(InvokeCommand, { FunctionName: config.chatFunctionName }).callsFake(async (input: InvokeCommandInput) => {
     const event = JSON.parse(new TextDecoder().decode(input.Payload as Uint8Array)) as {
       streamId: string
+      protocols?: number[]
       models: Array<{ modelId: string; messages: Array<{ role: 'user' | 'assistant' | 'system'; content: string }> }>
     }
     chatEvents.push(event)
@@ -152,7 +156,12 @@ export async function startFakeCloud(options: {
         if (request.stop === 'all' || request.stop.includes(modelId)) controller.abort()
     })
     const done = streamChat(
-      { userId: identityId, streamId: event.streamId, models: event.models },
+      {
+        userId: identityId,
+        streamId: event.streamId,
+        ...(event.protocols ? { protocols: event.protocols } : {}),
+        models: event.models,
+      },
       {
         publisher,
         models,

@@ -213,10 +213,18 @@ describe('cloud mode end to end (AWS SDK mocked at its edge, broker real)', () =
   }
   const expected = (modelId: keyof typeof scripts) => scripts[modelId].deltas.join('')
 
-  async function start(modelIds: string[]) {
+  async function start(
+    modelIds: string[],
+    stack: Pick<Parameters<typeof startFakeCloud>[0], 'protocols' | 'decoratePublisher'> = {},
+  ) {
     const clock = new ManualClock()
     clock.advance(Date.now())
-    const cloud: FakeCloud = await startFakeCloud({ broker: mosquitto, models: scriptedModels(scripts), clock })
+    const cloud: FakeCloud = await startFakeCloud({
+      broker: mosquitto,
+      models: scriptedModels(scripts),
+      clock,
+      ...stack,
+    })
     cleanups.push(() => cloud.close())
     const app = await startCloudCore({ cloud, broker: mosquitto, certificates, clock, modelIds })
     cleanups.push(() => app.stop())
@@ -255,6 +263,28 @@ describe('cloud mode end to end (AWS SDK mocked at its edge, broker real)', () =
         ],
       },
     ])
+    const diagnostics = (await app.core.router.invoke('diagnostics:get', [])) as { rejected: Record<string, number> }
+    expect(diagnostics.rejected).toEqual({})
+  })
+
+  it('asks a stack that serves v2 for it, and shows the v2 stream exactly', async () => {
+    const versions = new Set<unknown>()
+    const { cloud, app } = await start(['claude', 'gpt'], {
+      protocols: [1, 2],
+      decoratePublisher: (publisher) => ({
+        publish: (topic, payload) => {
+          versions.add((JSON.parse(payload) as { v: unknown }).v)
+          return publisher.publish(topic, payload)
+        },
+      }),
+    })
+    const { streamId } = await app.send('Compare yourselves', ['claude', 'gpt'])
+    expect(await app.finished(streamId, ['claude', 'gpt'])).toEqual({
+      claude: { text: expected('claude'), status: 'complete' },
+      gpt: { text: expected('gpt'), status: 'complete' },
+    })
+    expect(cloud.chatEvents).toEqual([expect.objectContaining({ streamId, protocols: [1, 2] })])
+    expect(versions).toEqual(new Set([2]))
     const diagnostics = (await app.core.router.invoke('diagnostics:get', [])) as { rejected: Record<string, number> }
     expect(diagnostics.rejected).toEqual({})
   })

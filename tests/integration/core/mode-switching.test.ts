@@ -13,7 +13,13 @@ import {
 import { CognitoIdentityClient, GetCredentialsForIdentityCommand, GetIdCommand } from '@aws-sdk/client-cognito-identity'
 import { LambdaClient, InvokeCommand } from '@aws-sdk/client-lambda'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import type { AuthState, ConnectionState, PublicSettings } from '../../../src-main/shared/ipc-contract'
+import type {
+  AppStatus,
+  AuthState,
+  ConnectionState,
+  Notice,
+  PublicSettings,
+} from '../../../src-main/shared/ipc-contract'
 import { startTestCore } from '../../support/test-core'
 import { startFakeOpenAiServer, type FakeOpenAiServer } from '../../fixtures/fake-openai-server'
 import { CLOUD_CONFIG, fakeIdToken, IDENTITY_ID, USER } from '../../unit/cloud/cloud-fixtures'
@@ -79,6 +85,22 @@ describe('mode switching', () => {
     await vi.waitFor(() => expect(connections.at(-1)).toMatchObject({ mode: 'local', status: 'connected' }))
     const local = await call<{ streamId: string }>('chat:send', { prompt: 'hi', modelIds: ['alpha'] })
     expect((await t.finished(local.streamId, ['alpha'])).alpha!.text).toBe('local answer')
+  })
+
+  it('tells the user plainly when the cloud backend is older than the app, and not when it is current', async () => {
+    const notices: Notice[] = []
+    t.core.events.on('app:notice', (notice) => notices.push(notice))
+    const older = 'Your cloud backend is older than this app: redeploy it (npm run cdktf:deploy) to get reasoning.'
+    // A stack deployed before protocol negotiation: its config lists no protocols.
+    await call('settings:set-cloud-config', JSON.stringify(CLOUD_CONFIG))
+    expect(notices).toEqual([]) // still local mode: nothing to say yet
+    await call('settings:set-mode', 'cloud')
+    expect(notices).toEqual([{ level: 'warning', message: older }])
+    expect((await call<AppStatus>('app:get-status')).notices).toContain(older)
+
+    await call('settings:set-cloud-config', JSON.stringify({ ...CLOUD_CONFIG, protocols: [1, 2] }))
+    expect(notices).toHaveLength(1)
+    expect((await call<AppStatus>('app:get-status')).notices).not.toContain(older)
   })
 
   it('signs in through IPC, starts cloud mode for that identity, and signs out to the gate again', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { handleChatRequest, type ChatHandlerDeps } from '../../../src-main/backend/chat-handler'
-import { ModelError } from '../../../src-main/backend/model-provider'
+import { ChatRequestSchema, handleChatRequest, type ChatHandlerDeps } from '../../../src-main/backend/chat-handler'
+import { ModelError, type ModelStreamRequest } from '../../../src-main/backend/model-provider'
 import { scriptedModels, type Script } from '../../support/scripted-provider'
 import { RecordingPublisher } from '../../support/recording-publisher'
 import { sha256Hex } from '../../support/sha256'
@@ -144,5 +144,99 @@ describe('chat handler', () => {
     await expect(handleChatRequest({ ...request(['a', 'a']) }, deps)).rejects.toThrow(/unique/)
     await expect(handleChatRequest({ ...request([]) }, deps)).rejects.toThrow()
     expect(publisher.attempts).toBe(0)
+  })
+
+  it('publishes every chunk of a stream in the highest protocol version the request and backend share', async () => {
+    const scripts = { m: { deltas: words(30, 'w'), intervalMs: 1, usage: { inputTokens: 3, outputTokens: 30 } } }
+    for (const [protocols, version] of [
+      [undefined, 1],
+      [[1], 1],
+      [[1, 2], 2],
+      [[2, 1, 9], 2],
+    ] as const) {
+      const publisher = new RecordingPublisher()
+      await handleChatRequest(
+        { ...request(['m']), ...(protocols ? { protocols } : {}) },
+        { publisher, models: scriptedModels(scripts), coalescing: { windowMs: 5 } },
+      )
+      const chunks = publisher.forModel('m')
+      expect(new Set(chunks.map((c) => c.v))).toEqual(new Set([version]))
+      expect(publisher.textOf('m')).toBe(words(30, 'w').join(''))
+      const tokens = { inputTokens: 3, outputTokens: 30 }
+      expect(chunks.at(-1)!.final).toMatchObject(version === 1 ? { usage: tokens } : { metrics: tokens })
+    }
+  })
+
+  it('answers a client it shares no version with by a v1 error final per model, saying who must update', async () => {
+    const publisher = new RecordingPublisher()
+    const summaries = await handleChatRequest(
+      { ...request(['a', 'b']), protocols: [3, 4] },
+      { publisher, models: scriptedModels({ a: { deltas: ['never'] }, b: { deltas: ['never'] } }) },
+    )
+    for (const modelId of ['a', 'b']) {
+      expect(publisher.forModel(modelId)).toEqual([
+        {
+          v: 1,
+          streamId: 'stream-1',
+          modelId,
+          seq: 0,
+          text: '',
+          final: {
+            total: 1,
+            status: 'error',
+            sha256: sha256Hex(''),
+            error: {
+              code: 'internal',
+              message: expect.stringMatching(/^The backend is older than this app.*redeploy/),
+            },
+          },
+        },
+      ])
+    }
+    expect(summaries.map((s) => [s.modelId, s.status])).toEqual([
+      ['a', 'error'],
+      ['b', 'error'],
+    ])
+  })
+
+  it('tolerates keys it does not know in the request, its model entries and messages (a newer client)', async () => {
+    const newer = {
+      ...request(['m']),
+      protocols: [1, 2, 3],
+      attachments: [{ id: 'x' }],
+      models: [
+        {
+          modelId: 'm',
+          reasoning: 'high',
+          messages: [{ role: 'user', content: 'Hello?', signature: 'abc' }],
+        },
+      ],
+    }
+    const requests: Record<string, ModelStreamRequest[]> = {}
+    const publisher = new RecordingPublisher()
+    await handleChatRequest(newer, { publisher, models: scriptedModels({ m: { deltas: ['ok'] } }, requests) })
+    expect(publisher.textOf('m')).toBe('ok')
+    // What the handler does not know is dropped, not passed on to the model.
+    expect(requests.m![0]!.messages).toEqual([{ role: 'user', content: 'Hello?' }])
+  })
+
+  it('drops prototype keys at every level of the request, so none reaches the handler', () => {
+    const json = JSON.stringify(request(['m']))
+      .replace('{', '{"__proto__":{"polluted":true},"constructor":{"x":1},')
+      .replace('{"modelId"', '{"__proto__":{"polluted":true},"modelId"')
+      .replace('{"role"', '{"constructor":"x","role"')
+    const parsed = ChatRequestSchema.parse(JSON.parse(json))
+    expect(parsed).toEqual(request(['m']))
+    for (const value of [parsed, parsed.models[0]!, parsed.models[0]!.messages[0]!]) {
+      expect(Object.getPrototypeOf(value)).toBe(Object.prototype)
+      expect(Object.hasOwn(value, 'constructor')).toBe(false)
+      expect((value as { polluted?: unknown }).polluted).toBeUndefined()
+    }
+  })
+
+  it('still validates the fields it knows, protocols included', async () => {
+    for (const protocols of [[], ['2'], [0], [1.5], 2]) {
+      expect(ChatRequestSchema.safeParse({ ...request(['m']), protocols }).success).toBe(false)
+    }
   })
 })

@@ -287,6 +287,22 @@ describe('chat Lambda', () => {
     expect(result).toMatchObject({ ok: true, models: [{ status: 'error' }] })
   })
 
+  it('answers in the highest protocol version the event states, tolerating keys it does not know', async () => {
+    bedrock.on(ConverseStreamCommand).resolves({ stream: converse(ANSWER) })
+    const result = await lambda()(event(['claude'], { protocols: [1, 2], fromTheFuture: { x: 1 } }), context())
+    expect(result).toMatchObject({ ok: true, models: [{ modelId: 'claude', status: 'complete' }] })
+    const sequence = forModel('claude')
+    expect(new Set(sequence.map((m) => m.v))).toEqual(new Set([2]))
+    expect(textOf('claude')).toBe(ANSWER.join(''))
+    expect(sequence.at(-1)!.final).toEqual({
+      total: sequence.length,
+      status: 'complete',
+      sha256: sha256Hex(ANSWER.join('')),
+      metrics: { inputTokens: 9, outputTokens: 6 },
+    })
+    expect(logs).toContainEqual(expect.objectContaining({ event: 'chat-started', protocols: [1, 2] }))
+  })
+
   it('logs ids and sizes only, never the prompt or the answer', async () => {
     bedrock.on(ConverseStreamCommand).resolves({ stream: converse(ANSWER) })
     await lambda()(event(['claude'], { userId: VICTIM }), context())

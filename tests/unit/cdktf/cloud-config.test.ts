@@ -1,9 +1,12 @@
 /** The stack's `streamdesk_cloud_config` output as the app reads it (src-main/protocol/cloud-config.ts). */
 import { describe, expect, it } from 'vitest'
 import {
+  acceptsProtocolList,
   decodeStopRequest,
   encodeStopRequest,
   parseCloudConfig,
+  protocolNotice,
+  servedProtocols,
   stopControlTopic,
   type CloudConfig,
 } from '../../../src-main/protocol/cloud-config'
@@ -33,8 +36,41 @@ describe('parseCloudConfig', () => {
       }),
     ],
     ['JSON pasted with surrounding whitespace', `\n  ${JSON.stringify(CONFIG)}  \n`],
+    // The config crosses a deploy boundary: a newer stack's extra keys are dropped, not refused (protocol policy).
+    ['an unknown key from a newer stack', { ...CONFIG, apiKey: 'x' }],
+    ['an unknown key in a model entry', { ...CONFIG, models: [{ ...CONFIG.models[0], reasoning: true }] }],
   ])('accepts %s', (_name, input) => {
     expect(parseCloudConfig(input)).toEqual({ ok: true, config: CONFIG })
+  })
+
+  it('drops prototype keys instead of passing them on', () => {
+    const hostile = JSON.parse(
+      JSON.stringify(CONFIG).replace('{', '{"__proto__":{"polluted":true},"constructor":{"x":1},'),
+    ) as unknown
+    const result = parseCloudConfig(hostile)
+    expect(result).toEqual({ ok: true, config: CONFIG })
+    if (!result.ok) return
+    expect(Object.getPrototypeOf(result.config)).toBe(Object.prototype)
+    expect(Object.hasOwn(result.config, 'constructor')).toBe(false)
+    expect((result.config as { polluted?: unknown }).polluted).toBeUndefined()
+  })
+
+  it('reads the protocol versions the stack serves, and what to tell the user about an older stack', () => {
+    const served = { ...CONFIG, protocols: [1, 2] }
+    expect(parseCloudConfig(served)).toEqual({ ok: true, config: served })
+    expect(servedProtocols(undefined)).toEqual([1])
+    expect(acceptsProtocolList(undefined)).toBe(false)
+    expect(acceptsProtocolList([1])).toBe(false)
+    expect(acceptsProtocolList([1, 2])).toBe(true)
+    expect(protocolNotice([1, 2])).toBeUndefined()
+    expect(protocolNotice([1, 2, 3])).toBeUndefined()
+    expect(protocolNotice(undefined)).toBe(
+      'Your cloud backend is older than this app: redeploy it (npm run cdktf:deploy) to get reasoning.',
+    )
+    expect(protocolNotice([3])).toMatch(/This app is older than your cloud backend/)
+    for (const protocols of [[], [0], ['2'], [1.5]]) {
+      expect(parseCloudConfig({ ...CONFIG, protocols })).toMatchObject({ ok: false })
+    }
   })
 
   it.each([
@@ -48,7 +84,6 @@ describe('parseCloudConfig', () => {
     ],
     ['a missing client id', { ...CONFIG, userPoolClientId: undefined }, /userPoolClientId/],
     ['a future version', { ...CONFIG, version: 2 }, /version/],
-    ['an unknown key', { ...CONFIG, apiKey: 'x' }, /apiKey/],
     ['duplicate model ids', { ...CONFIG, models: [CONFIG.models[0], CONFIG.models[0]] }, /unique/],
   ])('refuses %s with a message saying what is wrong', (_name, input, detail) => {
     const result = parseCloudConfig(input)

@@ -487,6 +487,8 @@ describe('StreamDesk stack', () => {
       chatFunctionName: reference('aws_lambda_function', 'chat/function', 'function_name'),
       fetchStreamFunctionName: reference('aws_lambda_function', 'fetch-stream/function', 'function_name'),
       models: config.models.map(({ id, label }) => ({ id, label })),
+      // The deployed chat Lambda serves every protocol version of this tree, so apps may ask for v2.
+      protocols: [1, 2],
     })
     // What Terraform prints after an apply is exactly what the app accepts.
     const applied = JSON.stringify(value)

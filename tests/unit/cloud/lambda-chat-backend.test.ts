@@ -16,8 +16,9 @@ interface Published {
 
 let published: Published[]
 
-function backend(): LambdaChatBackend {
+function backend(servedProtocols?: number[]): LambdaChatBackend {
   return new LambdaChatBackend({
+    servedProtocols,
     lambda: new LambdaClient({ region: 'us-east-1' }),
     functionName: CLOUD_CONFIG.chatFunctionName,
     topicPrefix: CLOUD_CONFIG.topicPrefix,
@@ -77,6 +78,19 @@ describe('LambdaChatBackend.start', () => {
     expect(failure).toBeInstanceOf(Error)
     expect((failure as Error).message).toMatch(message)
     expect((failure as Error).message).not.toContain('compare yourselves')
+  })
+
+  it("states the app's protocol versions only to a stack whose config says it serves v2", async () => {
+    lambda.on(InvokeCommand).resolves({ StatusCode: 202 })
+    const asked = { ...request, protocols: [1, 2] }
+    // A stack from before negotiation (no `protocols` in its config), or one serving v1 only: its strict request
+    // schema would refuse the field, and the asynchronous invoke would show the user nothing but a timeout.
+    await backend().start(asked)
+    await backend([1]).start(asked)
+    await backend([1, 2]).start(asked)
+    const events = invocations().map((input) => decode(input.Payload) as Record<string, unknown>)
+    expect(events.map((e) => e.protocols)).toEqual([undefined, undefined, [1, 2]])
+    expect(events[2]).toEqual({ ...events[0], protocols: [1, 2] })
   })
 
   it('refuses an invocation Lambda did not queue', async () => {

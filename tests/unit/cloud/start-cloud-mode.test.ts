@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest'
 import { mockClient } from 'aws-sdk-client-mock'
 import { CognitoIdentityProviderClient, InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider'
 import { CognitoIdentityClient, GetCredentialsForIdentityCommand, GetIdCommand } from '@aws-sdk/client-cognito-identity'
-import { LambdaClient } from '@aws-sdk/client-lambda'
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda'
 import { CognitoAuth } from '../../../src-main/core/cloud/cognito-auth'
 import { startCloudMode } from '../../../src-main/core/cloud/start-cloud-mode'
 import type { RuntimeContext } from '../../../src-main/core/mode-runtime'
@@ -52,6 +52,28 @@ describe('startCloudMode', () => {
     } finally {
       await runtime.close()
     }
+  })
+
+  it("states the app's protocols to the chat Lambda only when the stack's config says it serves v2", async () => {
+    lambda.on(InvokeCommand).resolves({ StatusCode: 202 })
+    const request = {
+      userId: IDENTITY_ID,
+      streamId: 'stream-1',
+      protocols: [1, 2],
+      models: [{ modelId: 'claude', messages: [{ role: 'user' as const, content: 'Hi' }] }],
+    }
+    for (const config of [CLOUD_CONFIG, { ...CLOUD_CONFIG, protocols: [1, 2] }]) {
+      const runtime = await startCloudMode(context, { config, auth, store })
+      try {
+        await runtime.backend.start(request)
+      } finally {
+        await runtime.close()
+      }
+    }
+    const events = lambda
+      .commandCalls(InvokeCommand)
+      .map((call) => JSON.parse(new TextDecoder().decode(call.args[0].input.Payload as Uint8Array)) as object)
+    expect(events.map((event) => 'protocols' in event)).toEqual([false, true])
   })
 
   it('refuses a second runtime for the same identity until the first is closed', async () => {
