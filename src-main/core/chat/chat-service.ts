@@ -21,6 +21,7 @@ import type {
   StreamUpdate,
 } from '../../shared/ipc-contract'
 import { ReorderBuffer } from './reorder-buffer'
+import { chunkPayload, type ChunkPayload } from './chunk-payload'
 import { UpdateBatcher } from './update-batcher'
 import type { ConversationLog } from './conversation-log'
 import type { StreamRecovery } from './stream-recovery'
@@ -65,7 +66,7 @@ export interface ChatServiceOptions {
 }
 
 interface ModelStream {
-  readonly buffer: ReorderBuffer
+  readonly buffer: ReorderBuffer<ChunkPayload>
   /** Of the text released so far, to check against the final marker's digest. */
   readonly textHash: Hash
   /** Length (UTF-16 code units) of the text released so far: where a recovered copy continues. */
@@ -106,7 +107,7 @@ const MAX_RESUMED_CHARS = 4_000_000
 const MAX_TAIL_CANDIDATES = 32
 
 const newModelStream = (status: StreamStatus, now: number): ModelStream => ({
-  buffer: new ReorderBuffer(),
+  buffer: new ReorderBuffer(chunkPayload),
   textHash: createHash('sha256'),
   releasedChars: 0,
   status,
