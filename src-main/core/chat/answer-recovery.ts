@@ -27,8 +27,8 @@ export interface AnswerRecoveryOptions {
   clock: Clock
   diagnostics: DiagnosticsRecorder
   timing: RecoveryTiming
-  /** The stream's answers that wait for the copy (recovering and still streaming). */
-  waiting(streamId: string): ModelAnswer[]
+  /** The stream's answers (those recovering and still streaming wait for the copy). */
+  answers(streamId: string): ModelAnswer[]
   /** The copy checked out: `rest` continues the answer's text, and `final` says how it ended. */
   completed(answer: ModelAnswer, rest: string, final: FinalMarker): void
   /** The copy did not check out, or never came within the budget: the answer ends incomplete. */
@@ -66,7 +66,7 @@ export class AnswerRecovery {
   }
 
   private async attempt(streamId: string): Promise<void> {
-    const { source, clock, waiting, timing } = this.options
+    const { source, clock, timing } = this.options
     const run = this.runs.get(streamId)
     if (!run || run.busy) return
     run.busy = true
@@ -80,11 +80,11 @@ export class AnswerRecovery {
     }
     run.busy = false
     if (this.disposed || this.runs.get(streamId) !== run) return
-    for (const answer of waiting(streamId)) {
+    for (const answer of this.waiting(streamId)) {
       const copy = copies.find((c) => c.modelId === answer.modelId)
       if (copy) this.apply(answer, copy)
     }
-    const still = waiting(streamId)
+    const still = this.waiting(streamId)
     if (still.length === 0) {
       this.runs.delete(streamId)
       return
@@ -106,6 +106,10 @@ export class AnswerRecovery {
       run.timer = undefined
       void this.attempt(streamId)
     }, delay)
+  }
+
+  private waiting(streamId: string): ModelAnswer[] {
+    return this.options.answers(streamId).filter((answer) => answer.recovering && answer.status === 'streaming')
   }
 
   /** Completes an answer from the copy, if the copy is intact and continues exactly what is shown. */

@@ -78,7 +78,7 @@ export class ChatService {
           clock: this.clock,
           diagnostics,
           timing: options,
-          waiting: (streamId) => this.streams.answers(streamId).filter((a) => a.recovering && a.status === 'streaming'),
+          answers: (streamId) => this.streams.answers(streamId),
           completed: (answer, rest, final) => this.complete(answer, rest, final),
           failed: (answer, message) => this.end(answer, 'error', { code: 'incomplete', message }),
         })

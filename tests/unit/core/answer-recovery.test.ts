@@ -57,7 +57,7 @@ function setup(timing: RecoveryTiming = {}) {
     clock,
     diagnostics,
     timing,
-    waiting: () => answers.filter((a) => a.recovering && a.status === 'streaming'),
+    answers: () => answers,
     completed: (answer, rest, final) => {
       completed.push([answer.modelId, rest, final])
       answer.end(final.status)
@@ -90,6 +90,16 @@ describe('AnswerRecovery', () => {
       ['b', ' three', { total: 3, status: 'complete', sha256: sha256Hex('One three') }],
     ])
     expect(diagnostics.snapshot(0).rejected).toEqual({})
+  })
+
+  it('touches only the answers that wait for the copy: recovering and still streaming', async () => {
+    const { source, recovery, completed, answers } = setup()
+    answers[1]!.recovering = false
+    source.copies = [copy('a', 'One two'), copy('b', 'One two')]
+    recovery.start('s')
+    await settle()
+    expect(completed.map(([modelId]) => modelId)).toEqual(['a'])
+    expect(answers[1]!.status).toBe('streaming')
   })
 
   it('backs off between fetches, doubling up to the cap, until the copy is there', async () => {
