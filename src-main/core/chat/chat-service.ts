@@ -1,35 +1,31 @@
 /**
- * Chat orchestration in the main process: starts a prompt on the backend (or queues it while offline), takes the
- * chunk messages the MQTT session receives, routes them to their answer, and hands the history and the renderer
- * (batched) in-order updates. Hostile or broken input is dropped and counted here; nothing a publisher sends can
- * throw out of `receive`. The parts it wires together, one job each:
- * - ModelAnswer (model-answer.ts): one model's answer: reorder buffer, digest, status, timestamps;
- * - dueActions (stream-timers.ts): what time makes due (stop grace, silence, gaps), as a pure check;
- * - AnswerRecovery (answer-recovery.ts): cloud mode's completion from the backend's stored copy;
- * - ResumedAnswer and reopenStreams (resumed-answer.ts): answers followed again after a restart.
+ * Chat orchestration in the main process: sends a prompt, takes the chunk messages the MQTT session receives, routes
+ * each to its answer, and acts on what the answer makes of it and on what time makes due. Hostile or broken input
+ * is dropped and counted here; nothing a publisher sends can throw out of `receive`. The parts, one job each:
+ * PromptOutbox (sending, the offline queue, stop), ModelAnswer (one model's answer: order, digest, status, times),
+ * dueActions (the pure timer check), AnswerRecovery (completion from the backend's stored copy), resumed-answer.ts
+ * (answers followed again after a restart), ActiveStreams (which streams are followed) and AnswerOutput (history
+ * and renderer).
  */
 import { randomUUID } from 'node:crypto'
 import { decodeChunk, type FinalMarker } from '../../protocol/stream-protocol'
 import type { ChatRequest } from '../../backend/chat-handler'
-import type { AnswerError, AnswerStatus, FinalStatus } from '../../shared/answer'
+import type { AnswerError, FinalStatus } from '../../shared/answer'
 import type { SendPromptRequest, SendPromptResult, StopStreamRequest, StreamUpdate } from '../../shared/ipc-contract'
 import { systemClock, type Clock, type TimerHandle } from '../../lib/clock'
 import type { DiagnosticsRecorder } from '../diagnostics'
 import { ActiveStreams } from './active-streams'
+import type { ChatBackend } from './chat-backend'
 import { AnswerOutput } from './answer-output'
 import { AnswerRecovery, type RecoveryTiming } from './answer-recovery'
 import type { ConversationLog } from './conversation-log'
 import { ModelAnswer } from './model-answer'
+import { PromptOutbox } from './prompt-outbox'
 import { reopenStreams } from './resumed-answer'
 import { dueActions, type TimerLimits } from './stream-timers'
 import type { StreamRecovery } from './stream-recovery'
 
-/** How the app asks a backend for work: in-process in local mode, a Lambda invocation in cloud mode. */
-export interface ChatBackend {
-  /** Resolves once the backend has accepted the request, not when the answers are done. */
-  start(request: ChatRequest): Promise<void>
-  stop(streamId: string, modelId?: string): Promise<void>
-}
+export type { ChatBackend } from './chat-backend'
 
 export interface ChatServiceOptions extends RecoveryTiming {
   userId: string
@@ -58,7 +54,7 @@ export interface ChatServiceOptions extends RecoveryTiming {
 
 export class ChatService {
   private readonly streams = new ActiveStreams()
-  private online: boolean
+  private readonly outbox: PromptOutbox
   private readonly clock: Clock
   private readonly output: AnswerOutput
   private ticker: TimerHandle | undefined
@@ -69,7 +65,6 @@ export class ChatService {
   constructor(private readonly options: ChatServiceOptions) {
     const { recovery, diagnostics } = options
     this.clock = options.clock ?? systemClock
-    this.online = options.online ?? true
     this.tickMs = options.tickMs ?? 1_000
     this.output = new AnswerOutput({ ...options, clock: this.clock, journal: recovery })
     this.recovery = recovery
@@ -83,6 +78,17 @@ export class ChatService {
           failed: (answer, message) => this.end(answer, 'error', { code: 'incomplete', message }),
         })
       : undefined
+    this.outbox = new PromptOutbox({
+      backend: options.backend,
+      diagnostics,
+      online: options.online ?? true,
+      streams: this.streams,
+      output: this.output,
+      clock: this.clock,
+      journal: recovery,
+      sending: () => this.ensureTicker(),
+      end: (answer, status, error) => this.end(answer, status, error),
+    })
     this.limits = {
       stopGraceMs: options.stopGraceMs ?? 5_000,
       silenceTimeoutMs: options.silenceTimeoutMs ?? 150_000,
@@ -122,48 +128,17 @@ export class ChatService {
       streamId,
       models.map(({ id, label }) => ({ id, label: label! })),
     )
-    const status: AnswerStatus = this.online ? 'streaming' : 'queued'
-    const now = this.clock.now()
-    const answers = request.modelIds.map((id) => new ModelAnswer(streamId, id, status, now))
-    this.streams.add(streamId, answers, this.online ? undefined : chatRequest)
-    if (this.online) await this.start(streamId, chatRequest)
-    else for (const answer of answers) this.output.show(answer, '', { status: 'queued' })
+    await this.outbox.send(chatRequest)
     return { conversationId, streamId }
   }
 
   /** The broker became reachable (or not): queued prompts go out, in the order they were sent. */
-  async setOnline(online: boolean): Promise<void> {
-    this.online = online
-    if (!online) return
-    for (const [streamId, stream] of this.streams.entries()) {
-      const request = stream.queued
-      if (!request) continue
-      stream.queued = undefined
-      const now = this.clock.now()
-      for (const answer of stream.answers.values()) {
-        if (answer.status !== 'queued') continue
-        answer.sent(now)
-        this.output.show(answer, '', { status: 'streaming' })
-      }
-      await this.start(streamId, request)
-    }
+  setOnline(online: boolean): Promise<void> {
+    return this.outbox.setOnline(online)
   }
 
-  async stop(request: StopStreamRequest): Promise<void> {
-    const stream = this.streams.get(request.streamId)
-    if (!stream) return
-    const chosen = [...stream.answers.values()].filter(
-      (a) => request.modelId === undefined || request.modelId === a.modelId,
-    )
-    if (stream.queued) {
-      // Never sent: cancelled here, and the backend is not asked for the cancelled models.
-      stream.queued.models = stream.queued.models.filter((m) => !chosen.some((a) => a.modelId === m.modelId))
-      for (const answer of chosen) this.end(answer, 'stopped')
-      return
-    }
-    const now = this.clock.now()
-    for (const answer of chosen) answer.requestStop(now)
-    await this.options.backend.stop(request.streamId, request.modelId)
+  stop(request: StopStreamRequest): Promise<void> {
+    return this.outbox.stop(request)
   }
 
   /**
@@ -229,21 +204,6 @@ export class ChatService {
     this.ticker = undefined
     this.recovery?.dispose()
     this.output.flush()
-  }
-
-  private async start(streamId: string, request: ChatRequest): Promise<void> {
-    this.ensureTicker()
-    this.options.recovery?.opened({ streamId, modelIds: request.models.map((m) => m.modelId) })
-    try {
-      await this.options.backend.start(request)
-    } catch (error) {
-      const message = `The backend did not accept the prompt: ${(error as Error).message}`
-      this.options.diagnostics.error(message)
-      const asked = new Set(request.models.map((m) => m.modelId))
-      for (const answer of this.streams.answers(streamId)) {
-        if (asked.has(answer.modelId)) this.end(answer, 'error', { code: 'internal', message })
-      }
-    }
   }
 
   /** The text that arrived does not hash to the final marker's digest: recovered where a copy is kept. */
