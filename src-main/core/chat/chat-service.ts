@@ -189,11 +189,10 @@ export class ChatService {
       case 'unmatched':
         return this.startRecovery(answer)
     }
-    for (let i = 0; i < outcome.delivered; i++) diagnostics.delivered(chunk)
-    this.output.progress(answer, outcome.text)
     const { text } = outcome
-    if (outcome.kind === 'finished')
-      return this.end(answer, outcome.final.status, outcome.final.error, outcome.final, text)
+    for (let i = 0; i < outcome.delivered; i++) diagnostics.delivered(chunk)
+    this.output.progress(answer, text)
+    if (outcome.kind === 'finished') return this.finish(answer, outcome.final, text)
     if (outcome.kind === 'damaged') return this.damaged(answer, outcome.final, text)
     // Text moving again ends a stall; the renderer hears of it with the text.
     this.output.show(answer, text, { status: 'streaming', ...(answer.clearStall() ? { stalled: false } : {}) })
@@ -221,7 +220,12 @@ export class ChatService {
   private complete(answer: ModelAnswer, rest: string, final: FinalMarker): void {
     answer.append(rest, this.clock.now())
     this.output.progress(answer, rest)
-    this.end(answer, final.status, final.error, final, rest)
+    this.finish(answer, final, rest)
+  }
+
+  /** Ends the answer as its final marker says, `lastText` being the text released with it. */
+  private finish(answer: ModelAnswer, final: FinalMarker, lastText: string): void {
+    this.end(answer, final.status, final.error, final, lastText)
   }
 
   private end(answer: ModelAnswer, status: FinalStatus, error?: AnswerError, final?: FinalMarker, lastText = ''): void {
