@@ -1,6 +1,7 @@
 /** Reorder buffer throughput on shuffled input, against a baseline in the same run: the same chunks in order. */
 import { performance } from 'node:perf_hooks'
 import { ReorderBuffer, type SequencedChunk } from '../../src-main/core/chat/reorder-buffer'
+import { chunkPayload, type ChunkPayload } from '../../src-main/core/chat/chunk-payload'
 import { mulberry32 } from '../support/chaos-publisher'
 
 export interface ReorderResult {
@@ -10,10 +11,12 @@ export interface ReorderResult {
   textOk: boolean
 }
 
+type Chunk = SequencedChunk<ChunkPayload>
+
 const STREAMS = 100
 const CHUNKS_PER_STREAM = 2_000
 
-function makeStreams(): SequencedChunk[][] {
+function makeStreams(): Chunk[][] {
   return Array.from({ length: STREAMS }, () =>
     Array.from({ length: CHUNKS_PER_STREAM }, (_, seq) =>
       seq === CHUNKS_PER_STREAM - 1
@@ -24,9 +27,9 @@ function makeStreams(): SequencedChunk[][] {
 }
 
 /** Each stream fully shuffled, with 10% of the chunks delivered twice, the streams interleaved. */
-function shuffled(streams: SequencedChunk[][]): Array<[number, SequencedChunk]> {
+function shuffled(streams: Chunk[][]): Array<[number, Chunk]> {
   const random = mulberry32(7)
-  const all: Array<[number, SequencedChunk]> = []
+  const all: Array<[number, Chunk]> = []
   streams.forEach((chunks, stream) => {
     for (const chunk of chunks) {
       all.push([stream, chunk])
@@ -40,8 +43,11 @@ function shuffled(streams: SequencedChunk[][]): Array<[number, SequencedChunk]> 
   return all
 }
 
-function run(input: string, deliveries: Array<[number, SequencedChunk]>, expected: string[]): ReorderResult {
-  const buffers = Array.from({ length: STREAMS }, () => new ReorderBuffer({ maxAhead: CHUNKS_PER_STREAM }))
+function run(input: string, deliveries: Array<[number, Chunk]>, expected: string[]): ReorderResult {
+  const buffers = Array.from(
+    { length: STREAMS },
+    () => new ReorderBuffer(chunkPayload, { maxAhead: CHUNKS_PER_STREAM }),
+  )
   const texts: string[][] = Array.from({ length: STREAMS }, () => [])
   const start = performance.now()
   for (const [stream, chunk] of deliveries) {
@@ -56,7 +62,7 @@ function run(input: string, deliveries: Array<[number, SequencedChunk]>, expecte
 export function measureReorder(): ReorderResult[] {
   const streams = makeStreams()
   const expected = streams.map((chunks) => chunks.map((c) => c.text).join(''))
-  const inOrder = streams.flatMap((chunks, stream) => chunks.map((c) => [stream, c] as [number, SequencedChunk]))
+  const inOrder = streams.flatMap((chunks, stream) => chunks.map((c) => [stream, c] as [number, Chunk]))
   const mixed = shuffled(streams)
   run('warm-up', mixed, expected)
   return [run('in order (baseline)', inOrder, expected), run('shuffled + 10% duplicates', mixed, expected)]

@@ -1,11 +1,18 @@
 import type { FinalMarker } from '../../protocol/stream-protocol'
 
-/** The part of a chunk message the buffer needs: its place in the sequence, its text, and the final marker. */
-export interface SequencedChunk {
-  seq: number
-  text: string
-  final?: FinalMarker
+/**
+ * What the buffer knows of the payload it puts in order (the text today; the next channels beside it), so it never
+ * learns field names: how consecutive payloads join, and how big one is.
+ */
+export interface PayloadKind<P> {
+  /** Writes the payloads, joined in sequence order, into `target`: the released outcome, built without a copy. */
+  joinInto<T extends object>(target: T, parts: readonly P[]): T & P
+  /** In characters, for the bound on what is held back. */
+  size(payload: P): number
 }
+
+/** The part of a chunk message the buffer needs: its place in the sequence, its payload, and the final marker. */
+export type SequencedChunk<P> = P & { seq: number; final?: FinalMarker }
 
 export interface ReorderBufferOptions {
   /** Chunks more than this far ahead of the next expected one are refused, which bounds memory per stream. */
@@ -14,9 +21,9 @@ export interface ReorderBufferOptions {
   maxHeldChars?: number
 }
 
-export type AcceptOutcome =
-  /** In order: `text` (possibly several chunks joined) is ready to append; `final` once the stream is complete. */
-  | { kind: 'released'; text: string; final?: FinalMarker }
+export type AcceptOutcome<P> =
+  /** In order: the payload (possibly several chunks' joined) is ready to append; `final` once the stream is complete. */
+  | (P & { kind: 'released'; final?: FinalMarker })
   /** Early: kept until the missing lower numbers arrive. */
   | { kind: 'held' }
   /** Seen before (QoS 1 redelivery): dropped. */
@@ -38,9 +45,9 @@ const DEFAULT_MAX_HELD_CHARS = 4_000_000
  * Puts one model stream's chunks back in sequence order. Pure: no timers, the caller passes the time, so gap
  * detection is driven by whatever clock the caller (or a test) has.
  */
-export class ReorderBuffer {
+export class ReorderBuffer<P> {
   private nextSeq = 0
-  private readonly held = new Map<number, SequencedChunk>()
+  private readonly held = new Map<number, SequencedChunk<P>>()
   private heldChars = 0
   private total: number | undefined
   private finalMarker: FinalMarker | undefined
@@ -49,7 +56,10 @@ export class ReorderBuffer {
   private readonly maxAhead: number
   private readonly maxHeldChars: number
 
-  constructor(options: ReorderBufferOptions = {}) {
+  constructor(
+    private readonly payload: PayloadKind<P>,
+    options: ReorderBufferOptions = {},
+  ) {
     this.maxAhead = options.maxAhead ?? DEFAULT_MAX_AHEAD
     this.maxHeldChars = options.maxHeldChars ?? DEFAULT_MAX_HELD_CHARS
   }
@@ -63,7 +73,7 @@ export class ReorderBuffer {
     return this.nextSeq
   }
 
-  accept(chunk: SequencedChunk, now: number): AcceptOutcome {
+  accept(chunk: SequencedChunk<P>, now: number): AcceptOutcome<P> {
     const { seq } = chunk
     if (seq < this.nextSeq || this.held.has(seq)) return { kind: 'duplicate' }
     if (this.total !== undefined && seq >= this.total) return { kind: 'rejected', reason: 'beyond-final' }
@@ -76,25 +86,28 @@ export class ReorderBuffer {
     if (seq > this.nextSeq) return this.hold(chunk, now)
 
     if (chunk.final) this.markFinal(chunk.final)
-    const parts = [chunk.text]
+    const parts: P[] = [chunk]
     this.nextSeq = seq + 1
     for (let next = this.held.get(this.nextSeq); next; next = this.held.get(this.nextSeq)) {
       this.held.delete(this.nextSeq)
-      this.heldChars -= next.text.length
-      parts.push(next.text)
+      this.heldChars -= this.payload.size(next)
+      parts.push(next)
       this.nextSeq += 1
     }
     // Progress restarts the gap clock: a gap is a stall, not merely chunks still held.
     if (this.held.size === 0) this.closeGap()
     else this.openGap(now)
-    const text = parts.length === 1 ? chunk.text : parts.join('')
-    return this.complete ? { kind: 'released', text, final: this.finalMarker } : { kind: 'released', text }
+    const outcome = this.complete
+      ? { kind: 'released' as const, final: this.finalMarker }
+      : { kind: 'released' as const }
+    return this.payload.joinInto(outcome, parts)
   }
 
   /** Reports a gap once, when chunks have been held back for `timeoutMs` without progress; again after progress. */
   checkGap(now: number, timeoutMs: number): GapReport | undefined {
-    if (this.gapOpenedAt === undefined || this.gapReported) return undefined
-    const openForMs = now - this.gapOpenedAt
+    const since = this.unreportedGapSince
+    if (since === undefined) return undefined
+    const openForMs = now - since
     if (openForMs < timeoutMs) return undefined
     this.gapReported = true
     return { missingSeq: this.nextSeq, heldChunks: this.held.size, openForMs }
@@ -104,13 +117,19 @@ export class ReorderBuffer {
     return this.gapOpenedAt !== undefined
   }
 
-  private hold(chunk: SequencedChunk, now: number): AcceptOutcome {
-    if (chunk.seq - this.nextSeq > this.maxAhead || this.heldChars + chunk.text.length > this.maxHeldChars) {
+  /** When the gap `checkGap` reports next opened: undefined while none is open, or once this one was reported. */
+  get unreportedGapSince(): number | undefined {
+    return this.gapReported ? undefined : this.gapOpenedAt
+  }
+
+  private hold(chunk: SequencedChunk<P>, now: number): AcceptOutcome<P> {
+    const size = this.payload.size(chunk)
+    if (chunk.seq - this.nextSeq > this.maxAhead || this.heldChars + size > this.maxHeldChars) {
       return { kind: 'rejected', reason: 'out-of-window' }
     }
     if (chunk.final) this.markFinal(chunk.final)
     this.held.set(chunk.seq, chunk)
-    this.heldChars += chunk.text.length
+    this.heldChars += size
     this.gapOpenedAt ??= now
     return { kind: 'held' }
   }

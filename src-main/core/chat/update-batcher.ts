@@ -4,7 +4,9 @@ import { systemClock, type Clock, type TimerHandle } from '../../lib/clock'
 /** One frame at 60 Hz: a renderer cannot show updates faster than it paints. */
 export const DEFAULT_UPDATE_INTERVAL_MS = 16
 
-type Change = Partial<Omit<StreamUpdate, 'streamId' | 'modelId' | 'append'>>
+/** What changes in one column besides its appended text; the status is always said. */
+export type ColumnChange = Partial<Omit<StreamUpdate, 'streamId' | 'modelId' | 'append' | 'status'>> &
+  Pick<StreamUpdate, 'status'>
 
 /**
  * Collects per-column changes and emits them as one batch per interval, so the renderer receives at most one IPC
@@ -20,7 +22,7 @@ export class UpdateBatcher {
     private readonly clock: Clock = systemClock,
   ) {}
 
-  add(streamId: string, modelId: string, append: string, change: Change & Pick<StreamUpdate, 'status'>): void {
+  add(streamId: string, modelId: string, append: string, change: ColumnChange): void {
     const key = `${streamId}\u0000${modelId}`
     const update = this.pending.get(key)
     if (update) {

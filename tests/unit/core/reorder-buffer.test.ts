@@ -1,19 +1,28 @@
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
-import { ReorderBuffer, type AcceptOutcome, type SequencedChunk } from '../../../src-main/core/chat/reorder-buffer'
+import {
+  ReorderBuffer,
+  type AcceptOutcome,
+  type PayloadKind,
+  type SequencedChunk,
+} from '../../../src-main/core/chat/reorder-buffer'
+import { chunkPayload, type ChunkPayload } from '../../../src-main/core/chat/chunk-payload'
 import type { FinalMarker } from '../../../src-main/protocol/stream-protocol'
 
 /** Splits a text into a stream's chunks, the last carrying the final marker. */
-function toChunks(parts: string[], final: Omit<FinalMarker, 'total'> = { status: 'complete' }): SequencedChunk[] {
+function toChunks(
+  parts: string[],
+  final: Omit<FinalMarker, 'total'> = { status: 'complete' },
+): SequencedChunk<ChunkPayload>[] {
   return parts.map((text, seq) =>
     seq === parts.length - 1 ? { seq, text, final: { ...final, total: parts.length } } : { seq, text },
   )
 }
 
-function feed(buffer: ReorderBuffer, chunks: SequencedChunk[], now = 0) {
+function feed(buffer: ReorderBuffer<ChunkPayload>, chunks: SequencedChunk<ChunkPayload>[], now = 0) {
   let text = ''
   const finals: FinalMarker[] = []
-  const outcomes: AcceptOutcome[] = []
+  const outcomes: AcceptOutcome<ChunkPayload>[] = []
   for (const chunk of chunks) {
     const outcome = buffer.accept(chunk, now)
     outcomes.push(outcome)
@@ -47,7 +56,7 @@ describe('ReorderBuffer', () => {
     fc.assert(
       fc.property(shuffledWithDuplicates, ({ parts, deliveries }) => {
         const chunks = toChunks(parts)
-        const buffer = new ReorderBuffer()
+        const buffer = new ReorderBuffer(chunkPayload)
         const { text, finals, outcomes } = feed(
           buffer,
           deliveries.map((seq) => chunks[seq]!),
@@ -63,7 +72,7 @@ describe('ReorderBuffer', () => {
 
   it('releases nothing past a hole and everything once it fills', () => {
     const chunks = toChunks(['a', 'b', 'c', 'd'])
-    const buffer = new ReorderBuffer()
+    const buffer = new ReorderBuffer(chunkPayload)
     expect(buffer.accept(chunks[2]!, 0)).toEqual({ kind: 'held' })
     expect(buffer.accept(chunks[3]!, 0)).toEqual({ kind: 'held' })
     expect(buffer.complete).toBe(false)
@@ -77,7 +86,7 @@ describe('ReorderBuffer', () => {
   })
 
   it('does not report completion from the final marker alone', () => {
-    const buffer = new ReorderBuffer()
+    const buffer = new ReorderBuffer(chunkPayload)
     const { finals } = feed(buffer, [
       { seq: 2, text: 'c', final: { status: 'complete', total: 3 } },
       { seq: 0, text: 'a' },
@@ -89,13 +98,16 @@ describe('ReorderBuffer', () => {
 
   it('carries an error final through', () => {
     const error = { code: 'rate-limited' as const, message: 'slow down' }
-    const { text, finals } = feed(new ReorderBuffer(), toChunks(['par', 'tial'], { status: 'error', error }))
+    const { text, finals } = feed(
+      new ReorderBuffer(chunkPayload),
+      toChunks(['par', 'tial'], { status: 'error', error }),
+    )
     expect(text).toBe('partial')
     expect(finals).toEqual([{ status: 'error', error, total: 2 }])
   })
 
   it('refuses chunks beyond the final, a conflicting final, and chunks after completion', () => {
-    const buffer = new ReorderBuffer()
+    const buffer = new ReorderBuffer(chunkPayload)
     buffer.accept({ seq: 1, text: 'b', final: { status: 'complete', total: 2 } }, 0)
     expect(buffer.accept({ seq: 5, text: 'x' }, 0)).toEqual({ kind: 'rejected', reason: 'beyond-final' })
     expect(buffer.accept({ seq: 0, text: 'a', final: { status: 'complete', total: 1 } }, 0)).toEqual({
@@ -107,7 +119,7 @@ describe('ReorderBuffer', () => {
   })
 
   it('refuses a final that contradicts a chunk already held', () => {
-    const buffer = new ReorderBuffer()
+    const buffer = new ReorderBuffer(chunkPayload)
     buffer.accept({ seq: 3, text: 'd' }, 0)
     expect(buffer.accept({ seq: 1, text: 'b', final: { status: 'complete', total: 2 } }, 0)).toEqual({
       kind: 'rejected',
@@ -116,7 +128,7 @@ describe('ReorderBuffer', () => {
   })
 
   it('bounds what it holds: far-ahead chunks and too much held text are refused', () => {
-    const buffer = new ReorderBuffer({ maxAhead: 10, maxHeldChars: 5 })
+    const buffer = new ReorderBuffer(chunkPayload, { maxAhead: 10, maxHeldChars: 5 })
     expect(buffer.accept({ seq: 11, text: 'x' }, 0)).toEqual({ kind: 'rejected', reason: 'out-of-window' })
     expect(buffer.accept({ seq: 1_000_000, text: 'x' }, 0)).toEqual({ kind: 'rejected', reason: 'out-of-window' })
     expect(buffer.accept({ seq: 2, text: 'abcd' }, 0)).toEqual({ kind: 'held' })
@@ -130,7 +142,7 @@ describe('ReorderBuffer', () => {
   })
 
   it('reports a gap once it has stayed open for the timeout, once per gap', () => {
-    const buffer = new ReorderBuffer()
+    const buffer = new ReorderBuffer(chunkPayload)
     expect(buffer.checkGap(0, 1000)).toBeUndefined()
     buffer.accept({ seq: 2, text: 'c' }, 100)
     expect(buffer.gapOpen).toBe(true)
@@ -143,5 +155,42 @@ describe('ReorderBuffer', () => {
     expect(buffer.gapOpen).toBe(false)
     buffer.accept({ seq: 5, text: 'f' }, 10_000)
     expect(buffer.checkGap(11_000, 1000)).toEqual({ missingSeq: 3, heldChunks: 1, openForMs: 1000 })
+  })
+
+  it('says when the gap it will report next opened, and forgets it once reported or closed', () => {
+    const buffer = new ReorderBuffer(chunkPayload)
+    expect(buffer.unreportedGapSince).toBeUndefined()
+    buffer.accept({ seq: 1, text: 'b' }, 100)
+    expect(buffer.unreportedGapSince).toBe(100)
+    buffer.checkGap(1100, 1000)
+    expect(buffer.unreportedGapSince).toBeUndefined()
+    buffer.accept({ seq: 3, text: 'd' }, 2000)
+    buffer.accept({ seq: 0, text: 'a' }, 3000) // progress with 3 still held: a new gap from now
+    expect(buffer.unreportedGapSince).toBe(3000)
+    buffer.accept({ seq: 2, text: 'c' }, 4000)
+    expect(buffer.unreportedGapSince).toBeUndefined()
+  })
+
+  it('never looks inside a payload: it joins and measures through the payload kind it is given', () => {
+    interface TwoChannels {
+      text: string
+      note: string
+    }
+    const twoChannels: PayloadKind<TwoChannels> = {
+      joinInto: (target, parts) =>
+        Object.assign(target, {
+          text: parts.map((p) => p.text).join(''),
+          note: parts.map((p) => p.note).join('|'),
+        }),
+      size: (p) => p.text.length + p.note.length,
+    }
+    const buffer = new ReorderBuffer(twoChannels, { maxHeldChars: 4 })
+    // Extra fields of a chunk (here `extra`) stay out of what is released.
+    expect(buffer.accept({ seq: 2, text: 'c', note: 'z', extra: 1 } as SequencedChunk<TwoChannels>, 0)).toEqual({
+      kind: 'held',
+    })
+    expect(buffer.accept({ seq: 3, text: 'dd', note: 'w' }, 0)).toEqual({ kind: 'rejected', reason: 'out-of-window' })
+    expect(buffer.accept({ seq: 1, text: 'b', note: '' }, 0)).toEqual({ kind: 'held' })
+    expect(buffer.accept({ seq: 0, text: 'a', note: 'x' }, 0)).toEqual({ kind: 'released', text: 'abc', note: 'x||z' })
   })
 })

@@ -1,0 +1,154 @@
+/**
+ * One model's answer in one stream, as it arrives: its chunks put back in order, the digest of the text released so
+ * far (checked against the final marker and against a stored copy), where it stands, and when things happened (the
+ * timestamps per-answer metrics are computed from). It decides nothing about time: `dueActions` reads it.
+ */
+import { createHash } from 'node:crypto'
+import type { FinalMarker } from '../../protocol/stream-protocol'
+import { isOpenStatus, type AnswerStatus } from '../../shared/answer'
+import { chunkPayload, type ChunkPayload } from './chunk-payload'
+import { ReorderBuffer, type GapReport, type SequencedChunk } from './reorder-buffer'
+import { ResumedAnswer } from './resumed-answer'
+import type { TimedAnswer } from './stream-timers'
+
+export type AnswerOutcome =
+  | { kind: 'duplicate' }
+  | { kind: 'rejected'; reason: string }
+  /** Kept until what it waits for arrives. */
+  | { kind: 'held' }
+  /** In-order text to append; `delivered` chunks made it. */
+  | { kind: 'released'; text: string; delivered: number }
+  /** The last text: the whole text now hashes to the final marker's digest. */
+  | { kind: 'finished'; text: string; delivered: number; final: FinalMarker }
+  /** The last text, but the whole text does not hash to the final marker's digest (or the final has none). */
+  | { kind: 'damaged'; text: string; delivered: number; final: FinalMarker }
+  /** A resumed answer whose chunks cannot complete its text: some were lost with the last run. */
+  | { kind: 'unmatched' }
+
+const sha256Hex = (text: string) => createHash('sha256').update(text).digest('hex')
+
+export class ModelAnswer implements TimedAnswer {
+  /** When it went to the backend (for a prompt queued offline: when the connection returned). */
+  startedAt: number
+  lastHeardAt: number
+  /** When its first text was released. */
+  firstTextAt: number | undefined
+  stalled = false
+  /** A recovery is asking the backend for its stored copy. */
+  recovering = false
+  stopRequestedAt: number | undefined
+  /** The final marker, once it arrived (its digest must match a recovered copy too). */
+  final: FinalMarker | undefined
+  /** Followed again after a restart: the text so far came from history, so its chunks take another path. */
+  private resumed: ResumedAnswer | undefined
+  private readonly buffer = new ReorderBuffer(chunkPayload)
+  private readonly digest = createHash('sha256')
+  private released = 0
+
+  constructor(
+    readonly streamId: string,
+    readonly modelId: string,
+    public status: AnswerStatus,
+    now: number,
+  ) {
+    this.startedAt = now
+    this.lastHeardAt = now
+  }
+
+  /** An answer that was streaming when the app last stopped, continuing the `textSoFar` kept in history. */
+  static resumed(streamId: string, modelId: string, textSoFar: string, now: number): ModelAnswer {
+    const answer = new ModelAnswer(streamId, modelId, 'streaming', now)
+    answer.digest.update(textSoFar)
+    answer.released = textSoFar.length
+    answer.resumed = new ResumedAnswer(now)
+    return answer
+  }
+
+  get isOpen(): boolean {
+    return isOpenStatus(this.status)
+  }
+
+  /** Length (UTF-16 code units) of the text released so far: where a recovered copy continues. */
+  get releasedChars(): number {
+    return this.released
+  }
+
+  get resumedSince(): number | undefined {
+    return this.resumed?.since
+  }
+
+  get gapOpenSince(): number | undefined {
+    return this.buffer.unreportedGapSince
+  }
+
+  /** A queued prompt went out. */
+  sent(now: number): void {
+    this.status = 'streaming'
+    this.startedAt = now
+    this.lastHeardAt = now
+  }
+
+  /** One of its chunks, in whatever order the broker delivers them (the caller passes only a streaming answer's). */
+  accept(chunk: SequencedChunk<ChunkPayload>, now: number): AnswerOutcome {
+    this.lastHeardAt = now
+    if (this.resumed) return this.acceptResumed(chunk, this.resumed, now)
+    const outcome = this.buffer.accept(chunk, now)
+    if (outcome.kind !== 'released') return outcome
+    this.append(outcome.text, now)
+    if (!outcome.final) return { kind: 'released', text: outcome.text, delivered: 1 }
+    this.final = outcome.final
+    const kind = this.matches(outcome.final) ? 'finished' : 'damaged'
+    return { kind, text: outcome.text, delivered: 1, final: outcome.final }
+  }
+
+  /** Text that continues the answer, in order and already verified (a stored copy's rest). */
+  append(text: string, now: number): void {
+    this.digest.update(text)
+    this.released += text.length
+    if (text && this.firstTextAt === undefined) this.firstTextAt = now
+  }
+
+  /** Whether `text` begins with exactly the text released so far. */
+  isContinuedBy(text: string): boolean {
+    return text.length >= this.released && sha256Hex(text.slice(0, this.released)) === this.digest.copy().digest('hex')
+  }
+
+  /** The gap `dueActions` found due, marked reported so that it is reported once. */
+  reportGap(now: number, timeoutMs: number): GapReport | undefined {
+    return this.buffer.checkGap(now, timeoutMs)
+  }
+
+  requestStop(now: number): void {
+    if (this.status === 'streaming') this.stopRequestedAt ??= now
+  }
+
+  /** Text moving again ends a stall: true when there was one to end. */
+  clearStall(): boolean {
+    const was = this.stalled
+    this.stalled = false
+    return was
+  }
+
+  end(status: AnswerStatus): void {
+    this.status = status
+    this.stalled = false
+    this.recovering = false
+    this.resumed = undefined
+  }
+
+  /**
+   * Whether the text released so far, followed by `rest`, hashes to the final marker's digest. A final without a
+   * digest cannot vouch for the text, so it never matches (every sender includes one).
+   */
+  private matches(final: FinalMarker, rest = ''): boolean {
+    return this.digest.copy().update(rest).digest('hex') === final.sha256
+  }
+
+  private acceptResumed(chunk: SequencedChunk<ChunkPayload>, resumed: ResumedAnswer, now: number): AnswerOutcome {
+    const outcome = resumed.accept(chunk, (rest, final) => this.matches(final, rest))
+    if (resumed.final) this.final = resumed.final
+    if (outcome.kind !== 'completed') return outcome
+    this.append(outcome.rest, now)
+    return { kind: 'finished', text: outcome.rest, delivered: outcome.chunks, final: outcome.final }
+  }
+}
