@@ -128,13 +128,6 @@ export interface StopStreamRequest {
   modelId?: string
 }
 
-/**
- * The answer vocabulary's names as the stream side of the contract first spelled them: aliases of
- * `src-main/shared/answer.ts`, not a second declaration.
- */
-export type StreamStatus = AnswerStatus
-export type StreamError = AnswerError
-
 /** What changed in one model's column since the last update. Batched: at most one per column per frame. */
 export interface StreamUpdate {
   streamId: string
