@@ -164,9 +164,10 @@ async function streamOneModel(
       if (event.type === 'delta') {
         characters += event.text.length
         coalescer.push(event.text)
-      } else {
+      } else if (event.type === 'usage') {
         usage = compactUsage(event)
       }
+      // Reasoning, its signature and stop reasons are carried from the next step on (protocol v2's reasoning channel).
     }
     outcome = stop?.aborted ? { status: 'stopped' } : watchdog.fired ? timeoutOutcome(watchdog) : { status: 'complete' }
   } catch (error) {

@@ -1,12 +1,31 @@
 import type { StreamErrorCode } from '../protocol/stream-protocol'
+import type { StopReason } from '../shared/answer'
 
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant'
   content: string
 }
 
+/**
+ * What a provider yields while it streams. Deltas stay deltas (never the text so far), one event per channel:
+ * - 'delta': answer text to append;
+ * - 'reasoning': thinking text to append (OpenAI-compatible `reasoning_content` / `reasoning`, an inline
+ *   `<think>` block at the start of the answer, Bedrock `reasoningContent.text`); never part of the answer;
+ * - 'reasoning-signature': Bedrock's signature of the reasoning block just streamed (Bedrock needs it to take the
+ *   thinking back in a later turn);
+ * - 'redacted-reasoning': one reasoning block the provider sent encrypted (Bedrock `redactedContent`);
+ * - 'usage': token counts, whenever the provider reports them (the last report wins, field by field);
+ * - 'stop': why the model stopped, normalised (`raw` is the provider's own word, kept for 'other' and for logs);
+ *   `toolNames` when it stopped to call tools.
+ * Reasoning counts as activity for every idle timeout, like answer text.
+ */
 export type ModelEvent =
-  { type: 'delta'; text: string } | { type: 'usage'; inputTokens?: number; outputTokens?: number }
+  | { type: 'delta'; text: string }
+  | { type: 'reasoning'; text: string }
+  | { type: 'reasoning-signature'; signature: string }
+  | { type: 'redacted-reasoning' }
+  | { type: 'usage'; inputTokens?: number; outputTokens?: number; reasoningTokens?: number }
+  | { type: 'stop'; reason: StopReason; raw?: string; toolNames?: string[] }
 
 export interface ModelStreamRequest {
   messages: ChatMessage[]

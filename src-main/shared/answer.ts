@@ -84,7 +84,19 @@ export interface AnswerEnd {
   status: FinalStatus
   error?: AnswerError
   usage?: TokenUsage
+  /** Why the model stopped, where the backend said (protocol v2). */
+  stopReason?: StopReason
+  /** The provider's own word when `stopReason` is 'other', shown as it is. */
+  rawStopReason?: string
+  /** The tools the model asked to call (StreamDesk runs none yet), when `stopReason` is 'tool-call'. */
+  toolNames?: string[]
+  /** Reasoning blocks the provider sent encrypted (Bedrock `redactedContent`): counted, shown as redacted. */
+  redactedReasoning?: number
+  metrics?: AnswerMetrics
 }
+
+/** What an ended answer says beyond its status and error: why it stopped, its tools, its metrics. */
+export type AnswerEndDetails = Omit<AnswerEnd, 'status' | 'error'>
 
 /** Why an answer failed. `code` is a wire error code or one the app sets itself (for example 'incomplete'). */
 export interface AnswerError {

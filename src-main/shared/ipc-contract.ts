@@ -10,7 +10,7 @@
  * these types. Nothing here carries a credential: API keys go in (write-only) and come back as `hasApiKey`.
  */
 
-import type { AnswerError, AnswerStatus, TokenUsage } from './answer'
+import type { AnswerEndDetails, AnswerError, AnswerStatus, TokenUsage } from './answer'
 
 export type AppMode = 'local' | 'cloud'
 
@@ -139,6 +139,10 @@ export interface StreamUpdate {
   /** True while a missing chunk has held later ones back for longer than the gap timeout. */
   stalled?: boolean
   usage?: TokenUsage
+  /** Reasoning to append (the model's thinking), in order; never part of `append`. */
+  appendReasoning?: string
+  /** With the update that ends the answer: why it stopped, its tools and metrics (see AnswerEnd). */
+  end?: AnswerEndDetails
 }
 
 export interface Diagnostics {
@@ -192,6 +196,10 @@ export interface StoredAnswer {
   /** 1 for the answer given with the turn; a regenerated answer counts on. */
   attempt: number
   text: string
+  /** The model's reasoning ('' when it gave none). */
+  reasoning?: string
+  /** How it ended beyond its status (stop reason, tools, metrics), when the backend said. */
+  end?: AnswerEndDetails
   /** In practice a `StoredStatus` (the store never holds 'queued'); the views treat every status alike. */
   status: AnswerStatus
   error?: AnswerError
