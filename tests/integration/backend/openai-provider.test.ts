@@ -127,7 +127,12 @@ describe('OpenAI-compatible provider: answers', () => {
       '[DONE]',
     )
     const result = await run(provider({ fetch }))
-    expect(result).toEqual({ events: [{ type: 'delta', text: 'A' }] })
+    expect(result).toEqual({
+      events: [
+        { type: 'delta', text: 'A' },
+        { type: 'stop', reason: 'end', raw: 'stop' },
+      ],
+    })
   })
 })
 
