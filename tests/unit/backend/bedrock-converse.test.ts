@@ -89,7 +89,7 @@ describe('Bedrock ConverseStream provider', () => {
     ])
   })
 
-  it('yields the text deltas exactly and the usage from the metadata event, skipping the other events', async () => {
+  it('yields the text deltas exactly, the stop reason and the usage from the metadata event, skipping the rest', async () => {
     bedrock.on(ConverseStreamCommand).resolves({
       stream: events(
         { messageStart: { role: 'assistant' } },
@@ -106,7 +106,8 @@ describe('Bedrock ConverseStream provider', () => {
       { type: 'delta', text: 'Hel' },
       { type: 'delta', text: 'lo, ' },
       { type: 'delta', text: 'wörld 👋' },
-      { type: 'usage', inputTokens: 12, outputTokens: 40 },
+      { type: 'stop', reason: 'end', raw: 'end_turn' },
+      { type: 'usage', inputTokens: 12, outputTokens: 40, latencyMs: 5 },
     ])
     expect(bedrock.commandCalls(ConverseStreamCommand)[0]!.args[0].input).not.toHaveProperty('system')
   })
