@@ -41,7 +41,7 @@ const SERVER_RETRY_HINT = /\b(try again|retry|wait)\b[^.;]{0,20}?\d/i
 /** The app's own hint, for a 429 that gives none. */
 const RATE_LIMIT_HINT = ' Wait a moment, then try again.'
 /** Tool names and finish reasons are shown to the user: a hostile server's megabyte-long name is cut. */
-const MAX_TOOL_NAME = 100
+const MAX_SHOWN_NAME = 100
 
 /**
  * The provider for one model. It is wrapped in the `<think>` splitter: R1-style servers put the reasoning inline at
@@ -136,13 +136,13 @@ function toolCallNames(delta: ChunkDelta | undefined): string[] {
   return calls.flatMap((call) => {
     const fn: unknown = isObject(call) && 'function' in call ? call.function : call
     const name = isObject(fn) && 'name' in fn ? fn.name : undefined
-    return typeof name === 'string' && name !== '' ? [name.slice(0, MAX_TOOL_NAME)] : []
+    return typeof name === 'string' && name !== '' ? [name.slice(0, MAX_SHOWN_NAME)] : []
   })
 }
 
 /** OpenAI's finish_reason, normalised; an unknown word travels as 'other' with the word itself. */
 function toStop(finishReason: string, toolNames: string[]): ModelEvent {
-  const raw = finishReason.slice(0, MAX_TOOL_NAME)
+  const raw = finishReason.slice(0, MAX_SHOWN_NAME)
   switch (finishReason) {
     case 'stop':
       return { type: 'stop', reason: 'end', raw }
