@@ -24,7 +24,14 @@ export type ModelEvent =
   | { type: 'reasoning'; text: string }
   | { type: 'reasoning-signature'; signature: string }
   | { type: 'redacted-reasoning' }
-  | { type: 'usage'; inputTokens?: number; outputTokens?: number; reasoningTokens?: number }
+  | {
+      type: 'usage'
+      inputTokens?: number
+      outputTokens?: number
+      reasoningTokens?: number
+      /** The provider's own measure of the request's latency (Bedrock `metrics.latencyMs`). */
+      latencyMs?: number
+    }
   | { type: 'stop'; reason: StopReason; raw?: string; toolNames?: string[] }
 
 export interface ModelStreamRequest {

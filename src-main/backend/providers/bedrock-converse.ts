@@ -8,6 +8,7 @@ import {
   ConverseStreamCommand,
   type BedrockRuntimeClient,
   type ContentBlock,
+  type ConverseStreamMetadataEvent,
   type ConverseStreamOutput,
   type Message,
   type SystemContentBlock,
@@ -47,15 +48,84 @@ async function* streamConverse(
   try {
     const response = await config.client.send(command, { abortSignal: signal })
     if (!response.stream) throw new ModelError('bad-response', `Bedrock answered ${config.modelId} without a stream.`)
+    const blocks = new ContentBlocks()
     for await (const event of untilAborted(response.stream, signal)) {
-      const text = event.contentBlockDelta?.delta?.text
-      if (text) yield { type: 'delta', text }
-      else if (event.metadata?.usage) yield toUsage(event.metadata.usage)
-      else throwIfStreamException(event)
+      throwIfStreamException(event)
+      yield* blocks.read(event)
     }
+    yield* blocks.end()
   } catch (error) {
     if (signal.aborted) throw signal.reason
     throw toModelError(error, config.modelId)
+  }
+}
+
+/**
+ * Turns ConverseStream events into model events, keeping what spans several events: the tool names announced by
+ * `contentBlockStart`, and each reasoning block's signature, which may arrive in pieces and is yielded whole when
+ * its block stops. A redacted reasoning block is counted once, however many deltas carry its bytes.
+ */
+class ContentBlocks {
+  private readonly toolNames: string[] = []
+  private readonly signatures = new Map<number, string>()
+  private readonly redacted = new Set<number>()
+
+  read(event: ConverseStreamOutput): ModelEvent[] {
+    const out: ModelEvent[] = []
+    const toolName = event.contentBlockStart?.start?.toolUse?.name
+    if (toolName && !this.toolNames.includes(toolName)) this.toolNames.push(toolName.slice(0, MAX_DETAIL))
+    const blockDelta = event.contentBlockDelta
+    if (blockDelta) {
+      const index = blockDelta.contentBlockIndex ?? 0
+      const { text, reasoningContent } = blockDelta.delta ?? {}
+      if (typeof text === 'string' && text !== '') out.push({ type: 'delta', text })
+      if (typeof reasoningContent?.text === 'string' && reasoningContent.text !== '') {
+        out.push({ type: 'reasoning', text: reasoningContent.text })
+      }
+      if (typeof reasoningContent?.signature === 'string') {
+        this.signatures.set(index, (this.signatures.get(index) ?? '') + reasoningContent.signature)
+      }
+      if (reasoningContent?.redactedContent !== undefined && !this.redacted.has(index)) {
+        this.redacted.add(index)
+        out.push({ type: 'redacted-reasoning' })
+      }
+    }
+    if (event.contentBlockStop) out.push(...this.signature(event.contentBlockStop.contentBlockIndex ?? 0))
+    if (event.messageStop) out.push(...this.end(), toStop(event.messageStop.stopReason, this.toolNames))
+    if (event.metadata?.usage || event.metadata?.metrics) out.push(toUsage(event.metadata))
+    return out
+  }
+
+  /** The signatures of blocks that never got their `contentBlockStop`. */
+  end(): ModelEvent[] {
+    return [...this.signatures.keys()].flatMap((index) => this.signature(index))
+  }
+
+  private signature(index: number): ModelEvent[] {
+    const signature = this.signatures.get(index)
+    this.signatures.delete(index)
+    return signature ? [{ type: 'reasoning-signature', signature }] : []
+  }
+}
+
+/** Bedrock's stopReason, normalised; an unknown word travels as 'other' with the word itself. */
+function toStop(stopReason: string | undefined, toolNames: string[]): ModelEvent {
+  const raw = (stopReason ?? 'unknown').slice(0, MAX_DETAIL)
+  switch (stopReason) {
+    case 'end_turn':
+      return { type: 'stop', reason: 'end', raw }
+    case 'max_tokens':
+      return { type: 'stop', reason: 'max-tokens', raw }
+    case 'stop_sequence':
+      return { type: 'stop', reason: 'stop-sequence', raw }
+    case 'tool_use':
+      return { type: 'stop', reason: 'tool-call', raw, ...(toolNames.length > 0 ? { toolNames: [...toolNames] } : {}) }
+    case 'guardrail_intervened':
+      return { type: 'stop', reason: 'guardrail', raw }
+    case 'content_filtered':
+      return { type: 'stop', reason: 'content-filter', raw }
+    default:
+      return { type: 'stop', reason: 'other', raw }
   }
 }
 
@@ -81,11 +151,16 @@ export function toConverseMessages(chat: ChatMessage[]): { system?: SystemConten
   return { ...(system.length > 0 ? { system } : {}), messages }
 }
 
-function toUsage(usage: { inputTokens?: number; outputTokens?: number }): ModelEvent {
+function toUsage(metadata: ConverseStreamMetadataEvent): ModelEvent {
+  const count = (n: unknown) => (typeof n === 'number' && Number.isInteger(n) && n >= 0 ? n : undefined)
+  const inputTokens = count(metadata.usage?.inputTokens)
+  const outputTokens = count(metadata.usage?.outputTokens)
+  const latencyMs = count(metadata.metrics?.latencyMs)
   return {
     type: 'usage',
-    ...(usage.inputTokens !== undefined ? { inputTokens: usage.inputTokens } : {}),
-    ...(usage.outputTokens !== undefined ? { outputTokens: usage.outputTokens } : {}),
+    ...(inputTokens !== undefined ? { inputTokens } : {}),
+    ...(outputTokens !== undefined ? { outputTokens } : {}),
+    ...(latencyMs !== undefined ? { latencyMs } : {}),
   }
 }
 

@@ -12,6 +12,7 @@ import {
 } from '../model-provider'
 import type { StreamErrorCode } from '../../protocol/stream-protocol'
 import { parseSse } from './sse-parser'
+import { withThinkTagSplitting } from './think-tag-splitter'
 
 export interface OpenAiCompatibleConfig {
   /** The API root, usually ending in `/v1`; with or without a trailing slash. */
@@ -35,9 +36,20 @@ const DEFAULT_PROBE_TIMEOUT_MS = 3_000
 const MAX_SERVER_MESSAGE = 300
 const MAX_ERROR_BODY_BYTES = 64 * 1024
 const CLOSED_EARLY = 'The server closed the stream before the answer finished.'
+/** "try again in 20s", "retry after 1.5 seconds", "please wait 30 s": a server's own retry hint. */
+const SERVER_RETRY_HINT = /\b(try again|retry|wait)\b[^.;]{0,20}?\d/i
+/** The app's own hint, for a 429 that gives none. */
+const RATE_LIMIT_HINT = ' Wait a moment, then try again.'
+/** Tool names and finish reasons are shown to the user: a hostile server's megabyte-long name is cut. */
+const MAX_SHOWN_NAME = 100
 
+/**
+ * The provider for one model. It is wrapped in the `<think>` splitter: R1-style servers put the reasoning inline at
+ * the start of `content`, and whichever resolver builds the provider (local settings, the Lambda's catalog) gets the
+ * reasoning as its own channel.
+ */
 export function createOpenAiCompatibleProvider(config: OpenAiCompatibleConfig): ModelProvider {
-  return { stream: (request) => streamChat(config, request) }
+  return withThinkTagSplitting({ stream: (request) => streamChat(config, request) })
 }
 
 async function* streamChat(
@@ -59,6 +71,7 @@ async function* streamChat(
   await refuseNonStream(config, response)
 
   let finished = false // a choice's finish_reason arrived: the answer is whole even if [DONE] never comes
+  const toolNames = new Set<string>()
   try {
     for await (const { data } of parseSse(response.body ?? emptyStream())) {
       signal.throwIfAborted()
@@ -66,14 +79,24 @@ async function* streamChat(
       const chunk = parseChunk(data)
       if (chunk.error) throw serverError(config, chunk.error) // some servers report failures mid-stream
       const choice = Array.isArray(chunk.choices) ? chunk.choices[0] : undefined
-      const text = choice?.delta?.content
+      const delta = isObject(choice?.delta) ? choice.delta : undefined
+      const reasoning = reasoningText(delta)
+      if (reasoning) yield { type: 'reasoning', text: reasoning }
+      const text = delta?.content
       if (typeof text === 'string' && text !== '') yield { type: 'delta', text }
-      if (choice?.finish_reason) finished = true
-      if (chunk.usage && typeof chunk.usage === 'object') yield toUsage(chunk.usage)
+      for (const name of toolCallNames(delta)) toolNames.add(name)
+      // SGLang sends `"finish_reason": ""` on every chunk until the last: only a non-empty word ends the answer.
+      if (!finished && typeof choice?.finish_reason === 'string' && choice.finish_reason !== '') {
+        finished = true
+        yield toStop(choice.finish_reason, [...toolNames])
+      }
+      if (isObject(chunk.usage)) yield toUsage(chunk.usage)
     }
   } catch (error) {
     if (signal.aborted) throw signal.reason
     if (error instanceof ModelError) throw error
+    // A connection lost after the finish_reason lost at most the usage and [DONE]: the answer itself is whole.
+    if (finished) return
     // undici reports a connection lost mid-body as a TypeError ("terminated").
     throw new ModelError('bad-response', CLOSED_EARLY, { cause: error })
   }
@@ -81,11 +104,62 @@ async function* streamChat(
   if (!finished) throw new ModelError('bad-response', CLOSED_EARLY)
 }
 
-/** The parts of a chat.completion.chunk we read; anything else in it is ignored. */
+/** The parts of a chat.completion.chunk we read; anything else in it is ignored, and every field is checked. */
 interface CompletionChunk {
-  choices?: Array<{ delta?: { content?: unknown }; finish_reason?: unknown } | undefined>
-  usage?: { prompt_tokens?: unknown; completion_tokens?: unknown } | null
+  choices?: Array<{ delta?: unknown; finish_reason?: unknown } | undefined>
+  usage?: unknown
   error?: unknown
+}
+
+interface ChunkDelta {
+  content?: unknown
+  /** DeepSeek, llama.cpp, LM Studio, older vLLM. */
+  reasoning_content?: unknown
+  /** Ollama, Groq, OpenRouter, recent vLLM. */
+  reasoning?: unknown
+  tool_calls?: unknown
+  /** The deprecated single function call, still sent by some servers. */
+  function_call?: unknown
+}
+
+/** A delta's reasoning text, from whichever field the server uses; a server that fills both sends the same text. */
+function reasoningText(delta: ChunkDelta | undefined): string | undefined {
+  for (const value of [delta?.reasoning_content, delta?.reasoning]) {
+    if (typeof value === 'string' && value !== '') return value
+  }
+  return undefined
+}
+
+/** The function names in a delta's tool calls (a name arrives once, in the first delta of its call). */
+function toolCallNames(delta: ChunkDelta | undefined): string[] {
+  const calls = Array.isArray(delta?.tool_calls) ? (delta.tool_calls as unknown[]) : [delta?.function_call]
+  return calls.flatMap((call) => {
+    const fn: unknown = isObject(call) && 'function' in call ? call.function : call
+    const name = isObject(fn) && 'name' in fn ? fn.name : undefined
+    return typeof name === 'string' && name !== '' ? [name.slice(0, MAX_SHOWN_NAME)] : []
+  })
+}
+
+/** OpenAI's finish_reason, normalised; an unknown word travels as 'other' with the word itself. */
+function toStop(finishReason: string, toolNames: string[]): ModelEvent {
+  const raw = finishReason.slice(0, MAX_SHOWN_NAME)
+  switch (finishReason) {
+    case 'stop':
+      return { type: 'stop', reason: 'end', raw }
+    case 'length':
+      return { type: 'stop', reason: 'max-tokens', raw }
+    case 'content_filter':
+      return { type: 'stop', reason: 'content-filter', raw }
+    case 'tool_calls':
+    case 'function_call':
+      return { type: 'stop', reason: 'tool-call', raw, ...(toolNames.length > 0 ? { toolNames } : {}) }
+    default:
+      return { type: 'stop', reason: 'other', raw }
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> & ChunkDelta {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
 function parseChunk(data: string): CompletionChunk {
@@ -101,14 +175,18 @@ function parseChunk(data: string): CompletionChunk {
   return value as CompletionChunk
 }
 
-function toUsage(usage: { prompt_tokens?: unknown; completion_tokens?: unknown }): ModelEvent {
+/** OpenAI's usage; reasoning tokens from `completion_tokens_details` (OpenAI, Groq, DeepSeek) or top level. */
+function toUsage(usage: Record<string, unknown>): ModelEvent {
   const count = (n: unknown) => (typeof n === 'number' && Number.isInteger(n) && n >= 0 ? n : undefined)
+  const details = isObject(usage.completion_tokens_details) ? usage.completion_tokens_details : {}
   const inputTokens = count(usage.prompt_tokens)
   const outputTokens = count(usage.completion_tokens)
+  const reasoningTokens = count(details.reasoning_tokens) ?? count(usage.reasoning_tokens)
   return {
     type: 'usage',
     ...(inputTokens !== undefined ? { inputTokens } : {}),
     ...(outputTokens !== undefined ? { outputTokens } : {}),
+    ...(reasoningTokens !== undefined ? { reasoningTokens } : {}),
   }
 }
 
@@ -220,8 +298,9 @@ async function httpError(config: OpenAiCompatibleConfig, response: Response): Pr
     return new ModelError('model-not-found', `Model "${config.model}" was not found at ${where}${pathHint}${suffix}`)
   }
   if (status === 429) {
+    // One hint only: the server's own words ("Please try again in 20s") when it gives them, else its Retry-After.
     const retry = retryAfter(response.headers.get('retry-after'))
-    const again = retry ? ` Try again ${retry}.` : ''
+    const again = detail && SERVER_RETRY_HINT.test(detail) ? '' : retry ? ` Try again ${retry}.` : RATE_LIMIT_HINT
     return new ModelError('rate-limited', `${where} is rate limiting requests (HTTP 429)${suffix}${again}`)
   }
   return new ModelError('bad-response', `${where} answered HTTP ${status}${suffix}`)

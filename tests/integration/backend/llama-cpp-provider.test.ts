@@ -36,14 +36,18 @@ const provider = (options: Partial<LlamaCppProviderOptions> = {}) =>
 
 const ask = (content: string): ChatMessage[] => [{ role: 'user', content }]
 
-async function collect(events: AsyncIterable<ModelEvent>): Promise<{ deltas: string[]; usage?: ModelEvent }> {
+async function collect(
+  events: AsyncIterable<ModelEvent>,
+): Promise<{ deltas: string[]; usage?: ModelEvent; stops: ModelEvent[] }> {
   const deltas: string[] = []
+  const stops: ModelEvent[] = []
   let usage: ModelEvent | undefined
   for await (const event of events) {
     if (event.type === 'delta') deltas.push(event.text)
+    else if (event.type === 'stop') stops.push(event)
     else usage = event
   }
-  return { deltas, usage }
+  return { deltas, usage, stops }
 }
 
 describe('the tiny GGUF fixture', () => {
@@ -79,6 +83,8 @@ describe('the llama.cpp provider', () => {
     expect(first.deltas.join('').trim().length).toBeGreaterThan(40)
     expect(first.usage).toMatchObject({ type: 'usage', outputTokens: 40 })
     expect((first.usage as { inputTokens: number }).inputTokens).toBeGreaterThan(3)
+    // 40 tokens is the limit set below: the answer was cut off there, and says so.
+    expect(first.stops).toEqual([{ type: 'stop', reason: 'max-tokens', raw: 'max-tokens' }])
     const second = await collect(
       provider().stream({ messages: ask('hello world'), signal: new AbortController().signal }),
     )
@@ -247,6 +253,7 @@ describe('the worker protocol, with stand-in workers', () => {
         }),
       )
       expect(result.deltas).toEqual(['real'])
+      expect(result.stops).toEqual([{ type: 'stop', reason: 'end', raw: 'end-of-answer' }])
       expect(seen.some((line) => line.startsWith('error dropped an invalid message'))).toBe(true)
     } finally {
       await standInHost.dispose()

@@ -127,7 +127,78 @@ describe('OpenAI-compatible provider: answers', () => {
       '[DONE]',
     )
     const result = await run(provider({ fetch }))
-    expect(result).toEqual({ events: [{ type: 'delta', text: 'A' }] })
+    expect(result).toEqual({
+      events: [
+        { type: 'delta', text: 'A' },
+        { type: 'stop', reason: 'end', raw: 'stop' },
+      ],
+    })
+  })
+})
+
+describe('OpenAI-compatible provider: reasoning and stop reasons', () => {
+  it('takes reasoning from reasoning_content or reasoning, once, and ignores fields of the wrong type', async () => {
+    const fetch = sseFetch(
+      '{"choices":[{"delta":{"reasoning_content":"A"}}]}',
+      '{"choices":[{"delta":{"reasoning":"B"}}]}',
+      '{"choices":[{"delta":{"reasoning_content":"C","reasoning":"C"}}]}',
+      '{"choices":[{"delta":{"reasoning_content":{"text":"x"},"reasoning":42,"content":["y"]}}]}',
+      '{"choices":[{"delta":"not an object","finish_reason":7}]}',
+      '{"choices":[{"delta":{"content":"Done","tool_calls":[{"function":{"name":5}},null,"x"]}}]}',
+      '{"choices":[{"delta":{},"finish_reason":"stop"}],"usage":{"prompt_tokens":"3","completion_tokens_details":"x"}}',
+    )
+    const result = await run(provider({ fetch }))
+    expect(result).toEqual({
+      events: [
+        { type: 'reasoning', text: 'A' },
+        { type: 'reasoning', text: 'B' },
+        { type: 'reasoning', text: 'C' },
+        { type: 'delta', text: 'Done' },
+        { type: 'stop', reason: 'end', raw: 'stop' },
+        { type: 'usage' },
+      ],
+    })
+  })
+
+  it.each([
+    ['length', 'max-tokens'],
+    ['content_filter', 'content-filter'],
+    ['function_call', 'tool-call'],
+    ['eos_token', 'other'],
+  ] as const)('maps finish_reason %s to %s, keeping the raw word', async (finishReason, reason) => {
+    const fetch = sseFetch(`{"choices":[{"delta":{"content":"x"},"finish_reason":"${finishReason}"}]}`, '[DONE]')
+    const { events } = await run(provider({ fetch }))
+    expect(events.filter((e) => e.type === 'stop')).toEqual([{ type: 'stop', reason, raw: finishReason }])
+  })
+
+  it('refuses a reasoning event beyond the event size limit, as it does answer text', async () => {
+    const huge = 'r'.repeat(1_100_000)
+    const fetch = sseFetch(`{"choices":[{"delta":{"reasoning_content":"${huge}"}}]}`)
+    const message = modelError(await run(provider({ fetch })), 'bad-response')
+    expect(message).toContain('larger than')
+  })
+
+  it('keeps a stream cut after its finish_reason complete, with the usage that arrived', async () => {
+    const body = [
+      '{"choices":[{"delta":{"content":"Hi"}}]}',
+      '{"choices":[{"delta":{},"finish_reason":"stop"}]}',
+      '{"choices":[],"usage":{"prompt_tokens":4,"completion_tokens":2}}',
+    ]
+      .map((data) => `data: ${data}\n\n`)
+      .join('')
+    server.setScript('llama', {
+      kind: 'recorded',
+      body: Buffer.from(body),
+      nextWriteSize: () => 7,
+      thenDrop: true,
+    })
+    const result = await run(provider())
+    expect(result.error).toBeUndefined()
+    expect(result.events).toEqual([
+      { type: 'delta', text: 'Hi' },
+      { type: 'stop', reason: 'end', raw: 'stop' },
+      { type: 'usage', inputTokens: 4, outputTokens: 2 },
+    ])
   })
 })
 
@@ -233,6 +304,25 @@ describe('OpenAI-compatible provider: failures', () => {
     const message = modelError(await run(provider()), 'rate-limited')
     expect(message).toContain('Rate limit reached for requests')
     expect(message).toContain('20 s')
+  })
+
+  it('gives one retry hint on 429: the server’s own words over its Retry-After, else the app’s', async () => {
+    server.setScript('llama', {
+      kind: 'http-error',
+      status: 429,
+      headers: { 'retry-after': '20' },
+      body: {
+        error: { message: 'Rate limit reached for model `llama` on tokens per minute. Please try again in 20s.' },
+      },
+    })
+    const serverWords = modelError(await run(provider()), 'rate-limited')
+    expect(serverWords).toContain('Please try again in 20s.')
+    expect(serverWords.match(/try again/gi)).toHaveLength(1)
+
+    server.setScript('llama', { kind: 'http-error', status: 429, body: { error: { message: 'Too many requests' } } })
+    const appWords = modelError(await run(provider()), 'rate-limited')
+    expect(appWords).toContain('Too many requests')
+    expect(appWords.match(/try again/gi)).toHaveLength(1)
   })
 
   it('maps 500 to "bad-response" with the status and the server’s message, truncated', async () => {

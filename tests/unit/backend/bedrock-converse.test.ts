@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { mockClient } from 'aws-sdk-client-mock'
 import {
@@ -89,7 +91,7 @@ describe('Bedrock ConverseStream provider', () => {
     ])
   })
 
-  it('yields the text deltas exactly and the usage from the metadata event, skipping the other events', async () => {
+  it('yields the text deltas exactly, the stop reason and the usage from the metadata event, skipping the rest', async () => {
     bedrock.on(ConverseStreamCommand).resolves({
       stream: events(
         { messageStart: { role: 'assistant' } },
@@ -106,7 +108,8 @@ describe('Bedrock ConverseStream provider', () => {
       { type: 'delta', text: 'Hel' },
       { type: 'delta', text: 'lo, ' },
       { type: 'delta', text: 'wörld 👋' },
-      { type: 'usage', inputTokens: 12, outputTokens: 40 },
+      { type: 'stop', reason: 'end', raw: 'end_turn' },
+      { type: 'usage', inputTokens: 12, outputTokens: 40, latencyMs: 5 },
     ])
     expect(bedrock.commandCalls(ConverseStreamCommand)[0]!.args[0].input).not.toHaveProperty('system')
   })
@@ -218,5 +221,82 @@ describe('Bedrock ConverseStream provider', () => {
   it('reports a response without a stream as a bad response', async () => {
     bedrock.on(ConverseStreamCommand).resolves({})
     await expect(collect([{ role: 'user', content: 'hi' }])).rejects.toMatchObject({ code: 'bad-response' })
+  })
+})
+
+describe('Bedrock ConverseStream provider on recorded streams', () => {
+  /** A recording (tests/fixtures/provider-streams), one ConverseStream event per line, as the SDK would decode it. */
+  function recorded(name: string): ConverseStreamOutput[] {
+    const lines = readFileSync(join(__dirname, '../../fixtures/provider-streams', name), 'utf8').split('\n')
+    return lines
+      .filter((line) => line.trim() !== '')
+      .map((line) =>
+        // The SDK hands blob members over as bytes; the recording has them base64-encoded, as they travel in JSON.
+        JSON.parse(line, (key, value: unknown) =>
+          key === 'redactedContent' && typeof value === 'string' ? new Uint8Array(Buffer.from(value, 'base64')) : value,
+        ),
+      ) as ConverseStreamOutput[]
+  }
+  const reasoningOf = (seen: ModelEvent[]) => seen.map((e) => (e.type === 'reasoning' ? e.text : '')).join('')
+  const answerOf = (seen: ModelEvent[]) => seen.map((e) => (e.type === 'delta' ? e.text : '')).join('')
+
+  it('streams Claude’s reasoning, then its signature whole when the block stops, then the answer', async () => {
+    const stream = recorded('bedrock-reasoning.jsonl')
+    bedrock.on(ConverseStreamCommand).resolves({ stream: events(...stream) })
+    const seen = await collect([{ role: 'user', content: 'How many r’s in strawberry?' }])
+
+    const oracle = (pick: (d: NonNullable<ConverseStreamOutput['contentBlockDelta']>['delta']) => unknown) =>
+      stream.map((e) => pick(e.contentBlockDelta?.delta)).filter((v): v is string => typeof v === 'string')
+    expect(reasoningOf(seen)).toBe(oracle((d) => d?.reasoningContent?.text).join(''))
+    expect(reasoningOf(seen)).toContain('So there are 3 r')
+    expect(answerOf(seen)).toBe(oracle((d) => d?.text).join(''))
+    const [signature] = oracle((d) => d?.reasoningContent?.signature)
+    expect(signature).toMatch(/^Ep0CCkgI/)
+    expect(seen.filter((e) => e.type === 'reasoning-signature')).toEqual([{ type: 'reasoning-signature', signature }])
+    // The signature closes the reasoning block: after every reasoning delta, before the first answer delta.
+    const signatureAt = seen.findIndex((e) => e.type === 'reasoning-signature')
+    expect(seen.findLastIndex((e) => e.type === 'reasoning')).toBeLessThan(signatureAt)
+    expect(seen.findIndex((e) => e.type === 'delta')).toBeGreaterThan(signatureAt)
+    expect(seen.filter((e) => e.type === 'redacted-reasoning')).toEqual([])
+    expect(seen.filter((e) => e.type === 'stop')).toEqual([{ type: 'stop', reason: 'end', raw: 'end_turn' }])
+    expect(seen.at(-1)).toEqual({ type: 'usage', inputTokens: 51, outputTokens: 94, latencyMs: 2281 })
+  })
+
+  it('counts a redacted reasoning block once and reports the tool the model asked for', async () => {
+    bedrock.on(ConverseStreamCommand).resolves({ stream: events(...recorded('bedrock-redacted-content.jsonl')) })
+    const seen = await collect([{ role: 'user', content: 'Group these.' }])
+    expect(seen).toEqual([
+      { type: 'redacted-reasoning' },
+      { type: 'stop', reason: 'tool-call', raw: 'tool_use', toolNames: ['propose'] },
+      { type: 'usage', inputTokens: 67, outputTokens: 70, latencyMs: 2588 },
+    ])
+  })
+
+  it.each([
+    ['end_turn', 'end'],
+    ['max_tokens', 'max-tokens'],
+    ['stop_sequence', 'stop-sequence'],
+    ['guardrail_intervened', 'guardrail'],
+    ['content_filtered', 'content-filter'],
+    ['model_context_window_exceeded', 'other'],
+  ] as const)('maps stopReason %s to %s, keeping the raw word', async (stopReason, reason) => {
+    bedrock.on(ConverseStreamCommand).resolves({
+      stream: events(delta('cut'), { messageStop: { stopReason: stopReason as never } }),
+    })
+    const seen = await collect([{ role: 'user', content: 'hi' }])
+    expect(seen).toEqual([
+      { type: 'delta', text: 'cut' },
+      { type: 'stop', reason, raw: stopReason },
+    ])
+  })
+
+  it('joins a signature sent in pieces, and yields it even when its block never stops', async () => {
+    const piece = (signature: string): ConverseStreamOutput => ({
+      contentBlockDelta: { contentBlockIndex: 0, delta: { reasoningContent: { signature } } },
+    })
+    bedrock.on(ConverseStreamCommand).resolves({ stream: events(piece('abc'), piece('def')) })
+    expect(await collect([{ role: 'user', content: 'hi' }])).toEqual([
+      { type: 'reasoning-signature', signature: 'abcdef' },
+    ])
   })
 })

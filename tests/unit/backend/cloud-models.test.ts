@@ -125,6 +125,18 @@ describe('cloud model resolver', () => {
     expect(server!.requests.map((r) => r.headers.authorization)).toEqual(Array(3).fill(`Bearer ${API_KEY}`))
   })
 
+  it('splits an inline <think> block off an OpenAI-compatible entry’s answer', async () => {
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: API_KEY })
+    server!.setScript('gpt-test', { kind: 'answer', deltas: ['<thi', 'nk>Hmm', '.</th', 'ink>\n\n', 'Hi', ' there'] })
+    try {
+      const events = await collect(resolver(), 'gpt')
+      expect(events.filter((e) => e.type === 'reasoning').map((e) => e.text)).toEqual(['Hmm', '.'])
+      expect(events.filter((e) => e.type === 'delta').map((e) => e.text)).toEqual(['Hi', ' there'])
+    } finally {
+      server!.setScript('gpt-test', { kind: 'answer', deltas: ['Hi', ' there'] })
+    }
+  })
+
   it('accepts the key as JSON {"apiKey": …}', async () => {
     secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ apiKey: API_KEY }) })
     server!.requests.length = 0

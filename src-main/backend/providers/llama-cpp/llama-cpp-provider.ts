@@ -52,6 +52,11 @@ export function createLlamaCppProvider(options: LlamaCppProviderOptions): ModelP
             yield { type: 'delta', text: event.text }
             break
           case 'end':
+            // An aborted answer says nothing: the handler knows it stopped it.
+            if (event.reason !== 'aborted') {
+              const reason = event.reason === 'max-tokens' ? 'max-tokens' : 'end'
+              yield { type: 'stop', reason, raw: event.reason }
+            }
             yield { type: 'usage', inputTokens: event.inputTokens, outputTokens: event.outputTokens }
             break
         }
