@@ -298,7 +298,15 @@ describe('chat Lambda', () => {
       total: sequence.length,
       status: 'complete',
       sha256: sha256Hex(ANSWER.join('')),
-      metrics: { inputTokens: 9, outputTokens: 6 },
+      stopReason: 'end',
+      metrics: {
+        inputTokens: 9,
+        outputTokens: 6,
+        // Timings measured in the Lambda where Bedrock's bytes arrive (real time here).
+        firstTokenMs: expect.any(Number),
+        firstAnswerTokenMs: expect.any(Number),
+        durationMs: expect.any(Number),
+      },
     })
     expect(logs).toContainEqual(expect.objectContaining({ event: 'chat-started', protocols: [1, 2] }))
   })
