@@ -199,6 +199,8 @@ async function streamOneModel(
       watchdog.arm()
       tally.record(event)
       if (event.type !== 'delta' && event.type !== 'reasoning') continue
+      // A provider's bug (a text that is not a string) is skipped, never turned into "[object Object]" on screen.
+      if (typeof event.text !== 'string' || event.text === '') continue
       const chars = event.type === 'delta' ? tally.textChars : tally.reasoningChars
       if (chars > maxChannelChars) {
         overflow.abort()

@@ -581,6 +581,28 @@ describe('chat handler: reasoning, stop reasons and metrics', () => {
     }
   })
 
+  it('skips delta and reasoning events whose text is not a string, keeping everything else', async () => {
+    const bad = (type: 'delta' | 'reasoning', text: unknown): Step => ({ event: { type, text } as ModelEvent })
+    const { publisher } = await runClocked(
+      {
+        m: [
+          reasoning('Fine thought. '),
+          bad('reasoning', 42),
+          bad('reasoning', null),
+          bad('delta', { text: 'x' }),
+          answer('Fine answer.'),
+          bad('delta', undefined),
+        ],
+      },
+      { protocols: [2] },
+    )
+    expect(publisher.channels('m')).toMatchObject({
+      text: 'Fine answer.',
+      reasoning: 'Fine thought. ',
+      final: { status: 'complete', sha256: sha256Hex('Fine answer.') },
+    })
+  })
+
   it('ignores token counts that are not sane integers, so the final marker stays valid on the wire', async () => {
     const { publisher } = await runClocked(
       {
