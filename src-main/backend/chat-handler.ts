@@ -220,6 +220,7 @@ async function streamOneModel(
   const tail = coalescer.drain()
   const details = tally?.endDetails(outcome.status) ?? { stopReason: 'error' as const }
   const final = { ...outcome, ...details }
+  const usage = tokenUsage(details.metrics)
   const archived = sent
     ? await archiveAnswer(deps, {
         userId,
@@ -228,7 +229,7 @@ async function streamOneModel(
         ...joinChannels([...sent, tail]),
         ...final,
         // The store keeps v1's `usage` beside the metrics: an app from before v2 reads only that.
-        ...(tokenUsage(details.metrics) ? { usage: tokenUsage(details.metrics)! } : {}),
+        ...(usage ? { usage } : {}),
         ...sequencer.sealFor(tail),
       })
     : undefined
