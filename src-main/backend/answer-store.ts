@@ -3,8 +3,11 @@
  * writes each finished answer here, the fetch-stream Lambda reads them back for their owner. Plain AttributeValues,
  * no document client: the items are small and flat.
  *
- * DynamoDB items are limited to 400 KB. An answer whose UTF-8 text would not fit is stored gzip-compressed
- * (`textGzip`, binary) instead of as `text`; one that does not fit even then is refused (and the Lambda counts it).
+ * DynamoDB items are limited to 400 KB. The answer text and its reasoning share MAX_TEXT_BYTES: when their UTF-8
+ * does not fit, both are stored gzip-compressed (`textGzip`, `reasoningGzip`, binary); when that does not fit
+ * either, the reasoning is left out (`reasoningOmitted`) so the answer itself is kept; an answer that does not fit
+ * even alone is refused (and the Lambda counts it). So is one whose text passes MAX_ANSWER_BYTES uncompressed: the
+ * fetch-stream Lambda must be able to return it within Lambda's 6 MB response limit.
  */
 import { gunzipSync, gzipSync } from 'node:zlib'
 import {
@@ -19,12 +22,15 @@ import {
   ANSWER_TTL_SECONDS,
   ArchivedAnswerSchema,
   answerSortKey,
+  type ArchivedAnswerV2Fields,
   type ArchivedAnswer,
 } from '../protocol/answer-archive'
 import { systemClock, type Clock } from '../lib/clock'
 
 /** Room left for the other attributes and the key under DynamoDB's 400 KB item limit. */
 export const MAX_TEXT_BYTES = 380_000
+/** The largest answer text kept, uncompressed: one answer must fit a fetch-stream response (6 MB, as JSON). */
+export const MAX_ANSWER_BYTES = 4_000_000
 /** A write that takes longer than this is abandoned: the final marker must not wait on the store. */
 const DEFAULT_WRITE_TIMEOUT_MS = 3_000
 
@@ -118,7 +124,7 @@ export function toAnswerItem(
     [sortKey]: { S: answerSortKey(record.streamId, record.modelId) },
     streamId: { S: record.streamId },
     modelId: { S: record.modelId },
-    ...textAttribute(record.text),
+    ...channelAttributes(record.text, record.reasoning),
     status: { S: record.status },
     chunks: { N: String(record.chunks) },
     sha256: { S: record.sha256 },
@@ -126,28 +132,52 @@ export function toAnswerItem(
     [ttlAttribute]: { N: String(Math.floor(nowMs / 1000) + ttlSeconds) },
   }
   if (record.error) item.error = { M: { code: { S: record.error.code }, message: { S: record.error.message } } }
-  if (record.usage) {
-    const usage: Record<string, AttributeValue> = {}
-    if (record.usage.inputTokens !== undefined) usage.inputTokens = { N: String(record.usage.inputTokens) }
-    if (record.usage.outputTokens !== undefined) usage.outputTokens = { N: String(record.usage.outputTokens) }
-    item.usage = { M: usage }
-  }
+  if (record.usage) item.usage = numberMap(record.usage)
+  if (record.reasoningSha256) item.reasoningSha256 = { S: record.reasoningSha256 }
+  if (record.stopReason) item.stopReason = { S: record.stopReason }
+  if (record.rawStopReason) item.rawStopReason = { S: record.rawStopReason }
+  if (record.toolNames?.length) item.toolNames = { L: record.toolNames.map((name) => ({ S: name })) }
+  if (record.redactedReasoning) item.redactedReasoning = { N: String(record.redactedReasoning) }
+  if (record.metrics && Object.keys(record.metrics).length > 0) item.metrics = numberMap(record.metrics)
   return item
 }
 
-function textAttribute(text: string): Record<string, AttributeValue> {
-  if (Buffer.byteLength(text, 'utf8') <= MAX_TEXT_BYTES) return { text: { S: text } }
-  const compressed = gzipSync(Buffer.from(text, 'utf8'))
-  if (compressed.byteLength > MAX_TEXT_BYTES) {
-    throw new AnswerTooLargeError(`The answer is too large to store (${compressed.byteLength} bytes compressed).`)
+function numberMap(values: Record<string, number | undefined>): AttributeValue {
+  const map: Record<string, AttributeValue> = {}
+  for (const [key, value] of Object.entries(values)) if (value !== undefined) map[key] = { N: String(value) }
+  return { M: map }
+}
+
+/** The text and reasoning attributes, within MAX_TEXT_BYTES together (see the file's header for the order). */
+function channelAttributes(text: string, reasoning: string | undefined): Record<string, AttributeValue> {
+  const textBytes = Buffer.byteLength(text, 'utf8')
+  if (textBytes > MAX_ANSWER_BYTES) {
+    throw new AnswerTooLargeError(`The answer is too large to store (${textBytes} bytes).`)
   }
-  return { textGzip: { B: new Uint8Array(compressed) } }
+  const reasoningBytes = reasoning ? Buffer.byteLength(reasoning, 'utf8') : 0
+  if (textBytes + reasoningBytes <= MAX_TEXT_BYTES) {
+    return { text: { S: text }, ...(reasoning ? { reasoning: { S: reasoning } } : {}) }
+  }
+  const textGzip = new Uint8Array(gzipSync(Buffer.from(text, 'utf8')))
+  if (reasoning && reasoningBytes <= MAX_ANSWER_BYTES) {
+    const reasoningGzip = new Uint8Array(gzipSync(Buffer.from(reasoning, 'utf8')))
+    if (textGzip.byteLength + reasoningGzip.byteLength <= MAX_TEXT_BYTES) {
+      return { textGzip: { B: textGzip }, reasoningGzip: { B: reasoningGzip } }
+    }
+  }
+  // The reasoning does not fit beside the answer: the answer alone is kept, saying so.
+  const omitted: Record<string, AttributeValue> = reasoning ? { reasoningOmitted: { BOOL: true } } : {}
+  if (textBytes <= MAX_TEXT_BYTES) return { text: { S: text }, ...omitted }
+  if (textGzip.byteLength <= MAX_TEXT_BYTES) return { textGzip: { B: textGzip }, ...omitted }
+  throw new AnswerTooLargeError(`The answer is too large to store (${textGzip.byteLength} bytes compressed).`)
 }
 
 /** The answer an item holds, or undefined for an item that is not a valid answer. */
 export function fromAnswerItem(item: Record<string, AttributeValue>): ArchivedAnswer | undefined {
   try {
     const text = item.text?.S ?? (item.textGzip?.B ? gunzipSync(item.textGzip.B).toString('utf8') : undefined)
+    const reasoning =
+      item.reasoning?.S ?? (item.reasoningGzip?.B ? gunzipSync(item.reasoningGzip.B).toString('utf8') : undefined)
     const usage = item.usage?.M
     const error = item.error?.M
     const parsed = ArchivedAnswerSchema.safeParse({
@@ -167,9 +197,27 @@ export function fromAnswerItem(item: Record<string, AttributeValue>): ArchivedAn
           }
         : {}),
       storedAt: Number(item.storedAt?.N),
+      ...v2Fields(item, reasoning),
     })
     return parsed.success ? parsed.data : undefined
   } catch {
     return undefined
   }
+}
+
+/** What protocol v2 added to an item (each attribute only when present; the schema checks the values). */
+function v2Fields(item: Record<string, AttributeValue>, reasoning: string | undefined): ArchivedAnswerV2Fields {
+  const numbers = (map: Record<string, AttributeValue> | undefined) =>
+    map && Object.fromEntries(Object.entries(map).map(([key, value]) => [key, Number(value.N)]))
+  const fields: Record<string, unknown> = {
+    reasoning,
+    reasoningSha256: item.reasoningSha256?.S,
+    reasoningOmitted: item.reasoningOmitted?.BOOL,
+    stopReason: item.stopReason?.S,
+    rawStopReason: item.rawStopReason?.S,
+    toolNames: item.toolNames?.L?.map((name) => name.S),
+    redactedReasoning: item.redactedReasoning?.N !== undefined ? Number(item.redactedReasoning.N) : undefined,
+    metrics: numbers(item.metrics?.M),
+  }
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as ArchivedAnswerV2Fields
 }

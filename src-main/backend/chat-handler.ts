@@ -13,17 +13,20 @@ import {
   noCommonProtocolMessage,
   ProtocolListSchema,
   streamTopic,
+  tokenUsage,
   UNSTATED_PROTOCOLS,
   type FinalMarker,
   type ProtocolVersion,
   type StreamErrorCode,
 } from '../protocol/stream-protocol'
-import { ChunkSequencer, type ChunkSequencerOptions } from './chunk-sequencer'
+import { AnswerTally } from './answer-tally'
+import { ChunkSequencer, type ChunkContent, type ChunkSequencerOptions } from './chunk-sequencer'
 import { DeltaCoalescer, type DeltaCoalescerOptions } from './delta-coalescer'
 import { ModelError, type ChatMessage, type ModelResolver } from './model-provider'
 import type { Publisher } from './publisher'
-import type { AnswerArchive } from './answer-store'
+import type { AnswerArchive, AnswerRecord } from './answer-store'
 import { systemClock, type Clock } from '../lib/clock'
+import type { StopReason } from '../shared/answer'
 
 const MAX_MODELS_PER_REQUEST = 8
 const MAX_MESSAGES = 500
@@ -59,8 +62,13 @@ export interface ChatHandlerDeps {
   topicPrefix?: string
   /** The user's stop button, per model; the handler then sends what it has with status "stopped". */
   stopSignal?: (modelId: string) => AbortSignal | undefined
-  /** A model that sends nothing for this long is ended with a timeout error rather than left hanging. */
+  /**
+   * A model that sends nothing for this long is ended with a timeout error rather than left hanging. Any event
+   * counts as something: reasoning, usage and stop events re-arm it like answer text.
+   */
   idleTimeoutMs?: number
+  /** The most characters one answer may have in each channel (answer text, reasoning); MAX_CHANNEL_CHARS. */
+  maxChannelChars?: number
   coalescing?: DeltaCoalescerOptions
   publishing?: ChunkSequencerOptions
   clock?: Clock
@@ -76,14 +84,29 @@ export interface ModelStreamSummary {
   modelId: string
   status: FinalMarker['status']
   chunks: number
+  /** Answer text and reasoning characters the model sent (reasoning is not published to a v1 client). */
   characters: number
+  reasoningCharacters: number
   failedPublishes: number
+  stopReason?: StopReason
+  /**
+   * Bedrock's signatures of the reasoning blocks, in order. Kept here only for now: the next step is to send the
+   * thinking back, signed, in a later turn's request, which Bedrock requires to continue a reasoning conversation
+   * with tools. Nothing carries them on the wire yet; they are never logged.
+   */
+  reasoningSignatures?: string[]
   /** Whether the answer store kept the answer; absent without a store. */
   archived?: boolean
   error?: { code: StreamErrorCode; message: string }
 }
 
 const DEFAULT_IDLE_TIMEOUT_MS = 120_000
+/**
+ * Each channel of one answer is bounded like the other: 2 M characters (about 500 k tokens, far beyond any model's
+ * output limit; ≤ 6 MB of UTF-8). A model that passes it is stopped there and its answer ends with a
+ * 'bad-response' error that says so, keeping everything up to the delta that crossed the bound.
+ */
+export const MAX_CHANNEL_CHARS = 2_000_000
 
 /** The entry point for untrusted input (the Lambda's event): validates, then streams. */
 export async function handleChatRequest(input: unknown, deps: ChatHandlerDeps): Promise<ModelStreamSummary[]> {
@@ -126,7 +149,15 @@ async function refuseModel(
   const error = { code: 'internal' as const, message }
   sequencer.finish({ text: '' }, { status: 'error', error })
   await sequencer.settled()
-  return { modelId, status: 'error', chunks: 1, characters: 0, failedPublishes: sequencer.failedPublishes, error }
+  return {
+    modelId,
+    status: 'error',
+    chunks: 1,
+    characters: 0,
+    reasoningCharacters: 0,
+    failedPublishes: sequencer.failedPublishes,
+    error,
+  }
 }
 
 async function streamOneModel(
@@ -139,35 +170,44 @@ async function streamOneModel(
   const { streamId, modelId } = stream
   const clock = deps.clock ?? systemClock
   const sequencer = new ChunkSequencer(deps.publisher, topic, stream, { clock, ...deps.publishing })
-  // The whole answer, kept only for the answer store.
-  const sent: string[] | undefined = deps.archive ? [] : undefined
+  // The whole answer, kept only for the answer store (reasoning only where the stream's version carries it).
+  const sent: ChunkContent[] | undefined = deps.archive ? [] : undefined
   const coalescer = new DeltaCoalescer(
-    (text) => {
-      sent?.push(text)
-      sequencer.send({ text })
+    (content) => {
+      sent?.push(content)
+      sequencer.send(content)
     },
     { clock, ...deps.coalescing },
   )
+  // A v1 client must never see reasoning: it is not even buffered for it.
+  const carriesReasoning = stream.protocol >= 2
+  const maxChannelChars = deps.maxChannelChars ?? MAX_CHANNEL_CHARS
   const stop = deps.stopSignal?.(modelId)
   const watchdog = new IdleWatchdog(deps.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS, clock)
-  const signal = stop ? AbortSignal.any([stop, watchdog.signal]) : watchdog.signal
-  let characters = 0
-  let usage: FinalMarker['usage']
+  const overflow = new AbortController()
+  const signal = AbortSignal.any([...(stop ? [stop] : []), watchdog.signal, overflow.signal])
+  let tally: AnswerTally | undefined
   let outcome: Pick<FinalMarker, 'status' | 'error'>
   try {
     const provider = deps.models.resolve(modelId)
     if (!provider) throw new ModelError('model-not-found', `No model is configured with the id "${modelId}".`)
     watchdog.arm()
+    tally = new AnswerTally(clock)
     for await (const event of provider.stream({ messages, signal })) {
       if (signal.aborted) break
+      // Every event is activity, reasoning included: a long thinking phase is not silence.
       watchdog.arm()
-      if (event.type === 'delta') {
-        characters += event.text.length
-        coalescer.push(event.text)
-      } else if (event.type === 'usage') {
-        usage = compactUsage(event)
+      tally.record(event)
+      if (event.type !== 'delta' && event.type !== 'reasoning') continue
+      // A provider's bug (a text that is not a string) is skipped, never turned into "[object Object]" on screen.
+      if (typeof event.text !== 'string' || event.text === '') continue
+      const chars = event.type === 'delta' ? tally.textChars : tally.reasoningChars
+      if (chars > maxChannelChars) {
+        overflow.abort()
+        throw new ModelError('bad-response', overflowMessage(event.type, maxChannelChars))
       }
-      // Reasoning, its signature and stop reasons are carried from the next step on (protocol v2's reasoning channel).
+      if (event.type === 'delta') coalescer.push(event.text)
+      else if (carriesReasoning) coalescer.push(event.text, 'reasoning')
     }
     outcome = stop?.aborted ? { status: 'stopped' } : watchdog.fired ? timeoutOutcome(watchdog) : { status: 'complete' }
   } catch (error) {
@@ -178,37 +218,54 @@ async function streamOneModel(
     watchdog.disarm()
   }
   const tail = coalescer.drain()
-  const final = { ...outcome, ...(usage ? { usage } : {}) }
+  const details = tally?.endDetails(outcome.status) ?? { stopReason: 'error' as const }
+  const final = { ...outcome, ...details }
+  const usage = tokenUsage(details.metrics)
   const archived = sent
     ? await archiveAnswer(deps, {
         userId,
         streamId,
         modelId,
-        text: sent.join('') + tail,
+        ...joinChannels([...sent, tail]),
         ...final,
-        ...sequencer.sealFor({ text: tail }),
+        // The store keeps v1's `usage` beside the metrics: an app from before v2 reads only that.
+        ...(usage ? { usage } : {}),
+        ...sequencer.sealFor(tail),
       })
     : undefined
-  sequencer.finish({ text: tail }, final)
+  sequencer.finish(tail, final)
   await sequencer.settled()
+  const signatures = tally?.reasoningSignatures ?? []
   return {
     modelId,
     status: outcome.status,
     chunks: sequencer.chunksSent,
-    characters,
+    characters: tally?.textChars ?? 0,
+    reasoningCharacters: tally?.reasoningChars ?? 0,
     failedPublishes: sequencer.failedPublishes,
+    ...(details.stopReason ? { stopReason: details.stopReason } : {}),
+    ...(signatures.length > 0 ? { reasoningSignatures: signatures } : {}),
     ...(archived !== undefined ? { archived } : {}),
     ...(outcome.error ? { error: outcome.error } : {}),
   }
 }
 
+function overflowMessage(channel: 'delta' | 'reasoning', max: number): string {
+  const what = channel === 'delta' ? 'answer' : 'reasoning'
+  return `The model's ${what} passed ${max.toLocaleString('en-US')} characters, the most StreamDesk keeps; it was stopped there.`
+}
+
+/** The answer store's copy of the whole answer: each channel joined, reasoning only when there was some. */
+function joinChannels(contents: ChunkContent[]): { text: string; reasoning?: string } {
+  const text = contents.map((c) => c.text).join('')
+  const reasoning = contents.map((c) => c.reasoning ?? '').join('')
+  return reasoning ? { text, reasoning } : { text }
+}
+
 /** Saves one finished answer; never throws (the live stream matters more than its stored copy). */
 async function archiveAnswer(
   deps: ChatHandlerDeps,
-  answer: { userId: string; streamId: string; modelId: string; text: string; total: number; sha256: string } & Pick<
-    FinalMarker,
-    'status' | 'error' | 'usage'
-  >,
+  answer: Omit<AnswerRecord, 'chunks'> & { total: number },
 ): Promise<boolean> {
   const { total, ...rest } = answer
   try {
@@ -227,13 +284,6 @@ async function archiveAnswer(
 function timeoutOutcome(watchdog: IdleWatchdog): Pick<FinalMarker, 'status' | 'error'> {
   const seconds = Math.round(watchdog.timeoutMs / 1000)
   return { status: 'error', error: { code: 'timeout', message: `The model sent nothing for ${seconds} s.` } }
-}
-
-function compactUsage(event: { inputTokens?: number; outputTokens?: number }): FinalMarker['usage'] {
-  return {
-    ...(event.inputTokens !== undefined ? { inputTokens: event.inputTokens } : {}),
-    ...(event.outputTokens !== undefined ? { outputTokens: event.outputTokens } : {}),
-  }
 }
 
 function toStreamError(error: unknown): { code: StreamErrorCode; message: string } {

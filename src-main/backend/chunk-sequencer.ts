@@ -82,8 +82,15 @@ export class ChunkSequencer {
   }
 
   /** What `finish(tail, …)` would put in the final marker, without sending anything (for the answer store). */
-  sealFor(tail: ChunkContent): { total: number; sha256: string } {
-    return { total: this.nextSeq + 1, sha256: this.textHash.copy().update(tail.text).digest('hex') }
+  sealFor(tail: ChunkContent): { total: number; sha256: string; reasoningSha256?: string } {
+    const { text, reasoning } = this.carried(tail)
+    const sha256 = this.textHash.copy().update(text).digest('hex')
+    if (!this.sentReasoning && reasoning === undefined) return { total: this.nextSeq + 1, sha256 }
+    const reasoningSha256 = this.reasoningHash
+      .copy()
+      .update(reasoning ?? '')
+      .digest('hex')
+    return { total: this.nextSeq + 1, sha256, reasoningSha256 }
   }
 
   /** Sends the last chunk, carrying the final marker (`total` and the digests are filled in here). */

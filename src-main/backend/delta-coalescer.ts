@@ -1,13 +1,17 @@
 import { MAX_CHUNK_TEXT } from '../protocol/stream-protocol'
 import { systemClock, type Clock, type TimerHandle } from '../lib/clock'
+import type { ChunkContent } from './chunk-sequencer'
 
 export interface DeltaCoalescerOptions {
   /** At most one chunk per window, so a model's token rate does not set the publish rate. */
   windowMs?: number
-  /** A buffer this long goes out at once, without waiting for the window. */
+  /** A buffer this long (answer text and reasoning together) goes out at once, without waiting for the window. */
   maxChars?: number
   clock?: Clock
 }
+
+/** The two channels a model streams: the answer text, and its reasoning (never part of the answer). */
+export type DeltaChannel = 'text' | 'reasoning'
 
 /**
  * 60 ms: at most ~17 chunks/s per model, so four models stay near 67 publishes/s, well under IoT Core's 100/s
@@ -18,9 +22,12 @@ export const DEFAULT_COALESCE_WINDOW_MS = 60
 /**
  * Joins a model's many small deltas into few chunks: the first delta leaves at once (time to first token is what
  * a user feels), after that at most one chunk per window, or sooner when the buffer reaches `maxChars`.
+ * Both channels share ONE budget: a chunk carries whatever of each arrived in its window, so a reasoning model
+ * sends no more messages than one that only answers, and `maxChars` bounds the two together (the wire's rule).
  */
 export class DeltaCoalescer {
-  private buffer = ''
+  private text = ''
+  private reasoning = ''
   private lastFlushAt: number | undefined
   private timer: TimerHandle | undefined
   private readonly windowMs: number
@@ -28,7 +35,7 @@ export class DeltaCoalescer {
   private readonly clock: Clock
 
   constructor(
-    private readonly emit: (text: string) => void,
+    private readonly emit: (content: ChunkContent) => void,
     options: DeltaCoalescerOptions = {},
   ) {
     this.windowMs = options.windowMs ?? DEFAULT_COALESCE_WINDOW_MS
@@ -37,11 +44,12 @@ export class DeltaCoalescer {
     if (!(this.windowMs >= 0) || !(this.maxChars >= 2)) throw new RangeError('windowMs ≥ 0 and maxChars ≥ 2 required')
   }
 
-  push(delta: string): void {
+  push(delta: string, channel: DeltaChannel = 'text'): void {
     if (delta.length === 0) return
-    this.buffer += delta
-    while (this.buffer.length >= this.maxChars) this.flush(this.takeSlice())
-    if (this.buffer.length === 0 || this.timer !== undefined) return
+    if (channel === 'reasoning') this.reasoning += delta
+    else this.text += delta
+    while (this.buffered >= this.maxChars) this.flush(this.takeSlice())
+    if (this.buffered === 0 || this.timer !== undefined) return
     const now = this.clock.now()
     const dueAt = this.lastFlushAt === undefined ? now : this.lastFlushAt + this.windowMs
     if (dueAt <= now) {
@@ -49,36 +57,55 @@ export class DeltaCoalescer {
     } else {
       this.timer = this.clock.setTimeout(() => {
         this.timer = undefined
-        if (this.buffer.length > 0) this.flush(this.takeAll())
+        if (this.buffered > 0) this.flush(this.takeAll())
       }, dueAt - now)
     }
   }
 
   /** Cancels the pending flush and hands back what is still buffered, to ride on the stream's final chunk. */
-  drain(): string {
+  drain(): ChunkContent {
     if (this.timer !== undefined) this.clock.clearTimeout(this.timer)
     this.timer = undefined
     return this.takeAll()
   }
 
-  private flush(text: string): void {
+  private get buffered(): number {
+    return this.text.length + this.reasoning.length
+  }
+
+  private flush(content: ChunkContent): void {
     this.lastFlushAt = this.clock.now()
-    this.emit(text)
+    this.emit(content)
   }
 
-  private takeAll(): string {
-    const text = this.buffer
-    this.buffer = ''
-    return text
+  private takeAll(): ChunkContent {
+    const content = withReasoning(this.text, this.reasoning)
+    this.text = ''
+    this.reasoning = ''
+    return content
   }
 
-  /** Takes `maxChars` characters, one fewer if that would split a surrogate pair. */
-  private takeSlice(): string {
-    let end = this.maxChars
-    const code = this.buffer.charCodeAt(end - 1)
-    if (code >= 0xd800 && code <= 0xdbff) end -= 1
-    const text = this.buffer.slice(0, end)
-    this.buffer = this.buffer.slice(end)
-    return text
+  /**
+   * Takes `maxChars` characters, reasoning first (a model thinks before it answers), then answer text in the room
+   * left; neither channel's cut splits a surrogate pair. Always takes something, since `maxChars` ≥ 2.
+   */
+  private takeSlice(): ChunkContent {
+    const reasoningEnd = safeCut(this.reasoning, this.maxChars)
+    const textEnd = safeCut(this.text, this.maxChars - reasoningEnd)
+    const content = withReasoning(this.text.slice(0, textEnd), this.reasoning.slice(0, reasoningEnd))
+    this.text = this.text.slice(textEnd)
+    this.reasoning = this.reasoning.slice(reasoningEnd)
+    return content
   }
+}
+
+/** Where to cut `text` to take at most `room` code units without splitting a surrogate pair. */
+function safeCut(text: string, room: number): number {
+  if (text.length <= room) return text.length
+  const code = text.charCodeAt(room - 1)
+  return code >= 0xd800 && code <= 0xdbff ? room - 1 : room
+}
+
+function withReasoning(text: string, reasoning: string): ChunkContent {
+  return reasoning ? { text, reasoning } : { text }
 }

@@ -11,9 +11,25 @@
  * The fetch-stream Lambda is invoked synchronously with the user's own identity-pool credentials and the event
  * `{ streamId, modelId? }`; it answers with the caller's own answers for that stream only (the user id comes from
  * Lambda's context, never from the event).
+ *
+ * Both the request and the archived answers cross a deploy boundary (an app may be older or newer than its stack),
+ * so their schemas TOLERATE unknown keys (dropped, prototype keys included), as the protocol's evolution policy says.
+ * Apps from before this rule read answers with a STRICT schema, so the reader sends the fields that came with
+ * protocol v2 (reasoning, stop reason, tools, metrics) only to a request that lists v2 in `protocols`; an app sends
+ * `protocols` only to a stack whose cloud config lists v2 (an older, strict reader would refuse the key).
  */
 import { z } from 'zod'
-import { FinalStatusSchema, IdSchema, StreamErrorCodeSchema } from './stream-protocol'
+import {
+  AnswerMetricsSchema,
+  FinalStatusSchema,
+  IdSchema,
+  MAX_RAW_STOP_REASON_CHARS,
+  MAX_TOOL_NAME_CHARS,
+  MAX_TOOL_NAMES,
+  ProtocolListSchema,
+  StreamErrorCodeSchema,
+} from './stream-protocol'
+import { STOP_REASONS } from '../shared/answer'
 
 /** How long the store keeps an answer: long enough to come back after a night's sleep, no longer. */
 export const ANSWER_TTL_SECONDS = 24 * 60 * 60
@@ -29,16 +45,31 @@ export function answerSortKey(streamId: string, modelId: string): string {
   return `${streamId}#${modelId}`
 }
 
-export const FetchStreamRequestSchema = z.strictObject({
+export const FetchStreamRequestSchema = z.object({
   streamId: IdSchema,
   /** One model's answer only; every model's of the stream when absent. */
   modelId: z.optional(IdSchema),
+  /** The wire versions the app reads; with 2, answers come with reasoning and end details. Absent: v1 fields only. */
+  protocols: z.optional(ProtocolListSchema),
 })
 export type FetchStreamRequest = z.infer<typeof FetchStreamRequestSchema>
 
 const TokenCount = z.number().int().min(0).max(100_000_000)
 
-export const ArchivedAnswerSchema = z.strictObject({
+/** The fields of an archived answer that an app from before protocol v2 reads (with a strict schema). */
+export const ARCHIVED_ANSWER_V1_FIELDS = [
+  'streamId',
+  'modelId',
+  'text',
+  'status',
+  'chunks',
+  'sha256',
+  'error',
+  'usage',
+  'storedAt',
+] as const
+
+export const ArchivedAnswerSchema = z.object({
   streamId: IdSchema,
   modelId: IdSchema,
   /** The whole answer, exactly the text whose digest the final marker carried. */
@@ -47,16 +78,46 @@ export const ArchivedAnswerSchema = z.strictObject({
   /** How many chunks the answer was published as (the final marker's `total`). */
   chunks: z.number().int().min(1),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
-  error: z.optional(z.strictObject({ code: StreamErrorCodeSchema, message: z.string().max(2000) })),
-  usage: z.optional(z.strictObject({ inputTokens: z.optional(TokenCount), outputTokens: z.optional(TokenCount) })),
+  error: z.optional(z.object({ code: StreamErrorCodeSchema, message: z.string().max(2000) })),
+  usage: z.optional(z.object({ inputTokens: z.optional(TokenCount), outputTokens: z.optional(TokenCount) })),
   /** Epoch milliseconds. */
   storedAt: z.number().int().min(0),
+  // ---- From protocol v2 on (sent only to a request that lists v2) ----
+  /** The model's whole reasoning, when it streamed any to a v2 client. */
+  reasoning: z.optional(z.string()),
+  reasoningSha256: z.optional(z.string().regex(/^[0-9a-f]{64}$/)),
+  /** The reasoning was too large to store beside the answer and was left out (its digest is still kept). */
+  reasoningOmitted: z.optional(z.literal(true)),
+  stopReason: z.optional(z.enum(STOP_REASONS)),
+  rawStopReason: z.optional(z.string().min(1).max(MAX_RAW_STOP_REASON_CHARS)),
+  toolNames: z.optional(z.array(z.string().min(1).max(MAX_TOOL_NAME_CHARS)).max(MAX_TOOL_NAMES)),
+  redactedReasoning: z.optional(z.number().int().min(0)),
+  metrics: z.optional(z.object(AnswerMetricsSchema.shape)),
 })
 export type ArchivedAnswer = z.infer<typeof ArchivedAnswerSchema>
 
+/** The fields protocol v2 added to an archived answer. */
+export type ArchivedAnswerV2Fields = Omit<ArchivedAnswer, (typeof ARCHIVED_ANSWER_V1_FIELDS)[number]>
+
+/** An archived answer as an app from before protocol v2 reads it: only the fields it knows. */
+export function archivedAnswerV1(answer: ArchivedAnswer): ArchivedAnswer {
+  const v1: Record<string, unknown> = {}
+  for (const field of ARCHIVED_ANSWER_V1_FIELDS) if (answer[field] !== undefined) v1[field] = answer[field]
+  return v1 as ArchivedAnswer
+}
+
 export const FetchStreamResultSchema = z.discriminatedUnion('ok', [
-  z.strictObject({ ok: z.literal(true), streamId: IdSchema, answers: z.array(ArchivedAnswerSchema) }),
-  z.strictObject({
+  z.object({
+    ok: z.literal(true),
+    streamId: IdSchema,
+    answers: z.array(ArchivedAnswerSchema),
+    /**
+     * Models whose stored answers did not fit in this response (Lambda's 6 MB limit): fetch each by its modelId.
+     * Sent only to a request that lists protocol v2.
+     */
+    omittedModelIds: z.optional(z.array(IdSchema)),
+  }),
+  z.object({
     ok: z.literal(false),
     error: z.enum(['no-identity', 'invalid-request', 'store-unavailable']),
     detail: z.string(),

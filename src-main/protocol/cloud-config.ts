@@ -128,7 +128,11 @@ function unwrap(input: unknown, depth = 0): { ok: true; value: unknown } | { ok:
 /** Largest stop request anyone needs (8 model ids of 128 characters fit easily). */
 export const MAX_STOP_REQUEST_BYTES = 4096
 
-export const StopRequestSchema = z.strictObject({
+/**
+ * The app publishes it and the chat Lambda reads it, across a deploy boundary: unknown keys are TOLERATED (dropped,
+ * prototype keys included), so a newer app's extra field cannot make an older Lambda ignore the user's stop.
+ */
+export const StopRequestSchema = z.object({
   stop: z.union([z.literal('all'), z.array(IdSchema).min(1).max(64)]),
 })
 export type StopRequest = z.infer<typeof StopRequestSchema>

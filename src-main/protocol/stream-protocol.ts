@@ -27,16 +27,26 @@
  *
  *   { "v": 2, "streamId": "…", "modelId": "…", "seq": 0, "text": "", "reasoning": "Let me think" }
  *   { "v": 2, …, "seq": 5, "text": "42.", "final": { "total": 6, "status": "complete", "sha256": "…",
- *     "reasoningSha256": "…", "stopReason": "max-tokens",
- *     "metrics": { "inputTokens": 12, "outputTokens": 40, "reasoningTokens": 30, "firstTokenMs": 310 } } }
+ *     "reasoningSha256": "…", "stopReason": "max-tokens", "redactedReasoning": 1,
+ *     "metrics": { "inputTokens": 12, "outputTokens": 40, "reasoningTokens": 30, "firstTokenMs": 310,
+ *                  "firstAnswerTokenMs": 2950, "durationMs": 4100 } } }
+ *   { "v": 2, …, "seq": 0, "text": "", "final": { "total": 1, "status": "complete", "sha256": "…",
+ *     "stopReason": "tool-call", "toolNames": ["get_weather"] } }
  *
  * - `reasoning` is the model's thinking, a channel of its own beside `text`; `text` and `reasoning` of one chunk
  *   together stay within MAX_CHUNK_TEXT (so the payload limit holds whatever the characters).
  * - `sha256` stays the digest of the answer text alone (as in v1); `reasoningSha256` is the digest of the whole
  *   reasoning, present when the stream carried any reasoning, so the integrity check covers both channels.
  * - `stopReason` is normalised (STOP_REASONS); a reason the backend cannot map travels as 'other' with the
- *   provider's own word in `rawStopReason` (present exactly then). `metrics` replaces v1's `usage`, whose token
- *   counts it includes.
+ *   provider's own word in `rawStopReason` (present exactly then). The backend says 'user' when the user stopped
+ *   the answer, 'error' when it failed or timed out, and 'end' when the model ended without saying why.
+ * - `toolNames`: the tools the model asked to call (at most MAX_TOOL_NAMES names of at most MAX_TOOL_NAME_CHARS),
+ *   sent with stopReason 'tool-call'; such an answer is 'complete' even when its text is empty.
+ * - `redactedReasoning`: how many reasoning blocks the provider sent encrypted (Bedrock `redactedContent`), when any.
+ * - `metrics` replaces v1's `usage`, whose token counts it includes. Its timings are measured by the backend where
+ *   the model's bytes arrive, in ms from the moment it asked the provider for the stream: `firstTokenMs` until the
+ *   first reasoning or answer delta, `firstAnswerTokenMs` until the first answer delta, `durationMs` until the
+ *   model's last event.
  *
  * EVOLUTION POLICY (enforced by tests/unit/protocol/compatibility-matrix.test.ts against a frozen copy of v1):
  * 1. A new field on the wire is a new version. Within a version payloads stay STRICT: an unknown field or a
@@ -84,6 +94,11 @@ export const MAX_PAYLOAD_BYTES = 64 * 1024
  * bounds `text` and `reasoning` together.
  */
 export const MAX_CHUNK_TEXT = 8 * 1024
+/** The most tools one final marker names, and the longest name it carries (v2). */
+export const MAX_TOOL_NAMES = 16
+export const MAX_TOOL_NAME_CHARS = 128
+/** The longest raw stop reason a final marker carries (v2). */
+export const MAX_RAW_STOP_REASON_CHARS = 100
 /** No sensible answer needs more chunks than this; larger sequence numbers are refused as hostile. */
 export const MAX_SEQ = 1_000_000
 
@@ -212,7 +227,11 @@ export const FinalMarkerV2Schema = z.strictObject({
   reasoningSha256: z.optional(Sha256Schema),
   stopReason: z.optional(z.enum(STOP_REASONS)),
   /** The provider's own word for a stop reason outside STOP_REASONS; present exactly when stopReason is 'other'. */
-  rawStopReason: z.optional(z.string().min(1).max(100)),
+  rawStopReason: z.optional(z.string().min(1).max(MAX_RAW_STOP_REASON_CHARS)),
+  /** The tools the model asked to call, with stopReason 'tool-call' (StreamDesk runs none yet). */
+  toolNames: z.optional(z.array(z.string().min(1).max(MAX_TOOL_NAME_CHARS)).min(1).max(MAX_TOOL_NAMES)),
+  /** How many reasoning blocks the provider sent encrypted; present when any. */
+  redactedReasoning: z.optional(z.number().int().min(1).max(MAX_SEQ)),
   metrics: z.optional(AnswerMetricsSchema),
 })
 export type FinalMarkerV2 = z.infer<typeof FinalMarkerV2Schema>
@@ -249,6 +268,10 @@ export interface FinalMarker {
   metrics?: AnswerMetrics
   stopReason?: StopReason
   rawStopReason?: string
+  /** v2 only: the tools the model asked to call. */
+  toolNames?: string[]
+  /** v2 only: how many reasoning blocks the provider sent encrypted. */
+  redactedReasoning?: number
   reasoningSha256?: string
 }
 
@@ -275,7 +298,8 @@ export function userStreamsFilter(prefix: string, userId: string): string {
 
 /**
  * Writes a chunk in the version `message.v` names, keeping only what that version carries: v1 drops the
- * reasoning, the stop reason and the reasoning digest, and sends the metrics' token counts as `usage`.
+ * reasoning, the stop reason, the tool names, the redacted count and the reasoning digest, and sends the metrics'
+ * token counts as `usage`.
  */
 export function encodeChunk(message: ChunkMessage): string {
   return JSON.stringify(message.v === 1 ? toV1(message) : toV2(message))
@@ -314,6 +338,8 @@ function toV2({ streamId, modelId, seq, text, reasoning, final }: ChunkMessage):
       ...(final.error ? { error: final.error } : {}),
       ...(final.stopReason !== undefined ? { stopReason: final.stopReason } : {}),
       ...(final.rawStopReason !== undefined ? { rawStopReason: final.rawStopReason } : {}),
+      ...(final.toolNames?.length ? { toolNames: final.toolNames } : {}),
+      ...(final.redactedReasoning ? { redactedReasoning: final.redactedReasoning } : {}),
       ...(Object.keys(metrics).length > 0 ? { metrics } : {}),
     },
   }

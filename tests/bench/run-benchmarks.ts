@@ -58,10 +58,11 @@ try {
     })),
   )
 
-  const coalescing = measureCoalescing()
+  const coalescing = [...measureCoalescing(), ...measureCoalescing(undefined, 'reasoning+answer')]
   printTable(
-    'MQTT messages per 1,000 streamed tokens, one model: naive (one per delta, the baseline) vs coalesced (60 ms window)',
+    'MQTT messages per 1,000 streamed tokens, one model: naive (one per delta, the baseline) vs coalesced (60 ms window); reasoning+answer: the first 200 tokens are reasoning, one message budget for both',
     coalescing.map((c) => ({
+      channels: c.channels,
       'tokens/s': c.tokensPerSecond,
       naive: c.naiveMessages,
       coalesced: c.coalescedMessages,

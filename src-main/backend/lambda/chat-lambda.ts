@@ -127,7 +127,11 @@ export function createChatLambdaHandler(deps: ChatLambdaDeps): ChatLambdaHandler
         requestId,
         identityId,
         streamId: request.streamId,
-        models: summaries,
+        // Sizes and outcomes only: reasoning signatures are the model's (opaque, large) and stay out of the log.
+        models: summaries.map(({ reasoningSignatures, ...summary }) => ({
+          ...summary,
+          reasoningSignatures: reasoningSignatures?.length ?? 0,
+        })),
         answerStoreFailures,
       })
       return { ok: true, streamId: request.streamId, models: summaries }

@@ -8,10 +8,21 @@
  * partition key is that identity id, so a `userId` in the event (ignored, and logged) can never reach another
  * user's answers. The function's IAM role can read the whole table: this check is what confines each caller to
  * their own partition (see cdktf/answers).
+ *
+ * An app that lists protocol v2 gets each answer whole (reasoning, stop reason, tools, metrics); an older app only
+ * the fields it knows. The response stays under Lambda's 6 MB limit: past RESPONSE_BUDGET_BYTES, reasoning is left
+ * out first (`reasoningOmitted`), then whole answers, which a v2 app is told about (`omittedModelIds`) so it fetches
+ * each one alone (the store keeps any single answer small enough for that).
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { z } from 'zod'
-import { FetchStreamRequestSchema, type FetchStreamResult } from '../../protocol/answer-archive'
+import {
+  archivedAnswerV1,
+  FetchStreamRequestSchema,
+  type ArchivedAnswer,
+  type FetchStreamResult,
+} from '../../protocol/answer-archive'
+import { negotiateProtocol } from '../../protocol/stream-protocol'
 import { DynamoAnswerStore } from '../answer-store'
 import { callerIdentity, type InvocationContext } from './caller-identity'
 import { LAMBDA_ENV, requireEnv } from './lambda-env'
@@ -44,17 +55,24 @@ export function createFetchStreamHandler(deps: FetchStreamDeps): FetchStreamHand
       log('fetch-invalid-event', { requestId, identityId, detail })
       return { ok: false, error: 'invalid-request', detail }
     }
-    const { streamId, modelId } = parsed.data
+    const { streamId, modelId, protocols } = parsed.data
+    const v2 = (negotiateProtocol(protocols) ?? 1) >= 2
     try {
-      const answers = await deps.store.read(identityId, streamId, modelId)
+      const stored = await deps.store.read(identityId, streamId, modelId)
+      const { answers, omittedModelIds } = withinBudget(v2 ? stored : stored.map(archivedAnswerV1), v2)
       // Sizes only: the log never holds an answer.
       log('fetch-served', {
         requestId,
         identityId,
         streamId,
-        answers: answers.map((a) => ({ modelId: a.modelId, characters: a.text.length })),
+        answers: answers.map((a) => ({
+          modelId: a.modelId,
+          characters: a.text.length,
+          reasoningCharacters: a.reasoning?.length ?? 0,
+        })),
+        omittedModelIds,
       })
-      return { ok: true, streamId, answers }
+      return { ok: true, streamId, answers, ...(v2 && omittedModelIds.length > 0 ? { omittedModelIds } : {}) }
     } catch (error) {
       log('fetch-failed', { requestId, identityId, streamId, ...describeError(error) })
       return { ok: false, error: 'store-unavailable', detail: 'The answer store could not be read; try again.' }
@@ -62,7 +80,35 @@ export function createFetchStreamHandler(deps: FetchStreamDeps): FetchStreamHand
   }
 }
 
-/** The event without a `userId` (a caller may not choose whose answers to read; the schema is strict otherwise). */
+/** Lambda's synchronous response limit is 6 MB; this leaves room for the envelope and JSON escapes' slack. */
+export const RESPONSE_BUDGET_BYTES = 5_000_000
+
+/**
+ * The answers that fit the response budget: reasoning goes first (the answer matters more), then whole answers,
+ * largest first. Sizes are measured as the JSON that will be sent.
+ */
+function withinBudget(
+  answers: ArchivedAnswer[],
+  v2: boolean,
+): { answers: ArchivedAnswer[]; omittedModelIds: string[] } {
+  const size = (answer: ArchivedAnswer) => Buffer.byteLength(JSON.stringify(answer), 'utf8')
+  let kept = answers
+  let total = kept.reduce((sum, answer) => sum + size(answer), 0)
+  if (total <= RESPONSE_BUDGET_BYTES) return { answers: kept, omittedModelIds: [] }
+  if (v2) {
+    kept = kept.map(({ reasoning, ...rest }) => (reasoning === undefined ? rest : { ...rest, reasoningOmitted: true }))
+    total = kept.reduce((sum, answer) => sum + size(answer), 0)
+  }
+  const omittedModelIds: string[] = []
+  for (const answer of [...kept].sort((a, b) => size(b) - size(a))) {
+    if (total <= RESPONSE_BUDGET_BYTES) break
+    total -= size(answer)
+    omittedModelIds.push(answer.modelId)
+  }
+  return { answers: kept.filter((answer) => !omittedModelIds.includes(answer.modelId)), omittedModelIds }
+}
+
+/** The event without a `userId` (a caller may not choose whose answers to read; the schema drops it anyway). */
 function withoutUserId(event: unknown): unknown {
   if (typeof event !== 'object' || event === null || Array.isArray(event) || !('userId' in event)) return event
   const { userId: _ignored, ...rest } = event as Record<string, unknown>

@@ -164,7 +164,15 @@ describe.each([
         expect(app.sequence(modelId).every((c) => c.v === 2)).toBe(true)
         expect(app.final(modelId)).toMatchObject({ status: 'complete', sha256: sha256Hex(deltas.join('')) })
       }
-      expect(app.final('claude')!.metrics).toEqual({ inputTokens: 5, outputTokens: 200 })
+      expect(app.final('claude')!.metrics).toEqual({
+        inputTokens: 5,
+        outputTokens: 200,
+        // Measured in the handler where the model's bytes arrive (real time here).
+        firstTokenMs: expect.any(Number),
+        firstAnswerTokenMs: expect.any(Number),
+        durationMs: expect.any(Number),
+      })
+      expect(app.final('claude')!.stopReason).toBe('end')
       expect(app.refused).toEqual([])
       // The frozen v1 decoder refuses every v2 chunk instead of half-reading it.
       await vi.waitFor(() => expect(old.refused.length).toBeGreaterThanOrEqual(app.sequence('claude').length))

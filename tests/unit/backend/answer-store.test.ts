@@ -21,7 +21,9 @@ import {
   MAX_TEXT_BYTES,
   toAnswerItem,
   type AnswerRecord,
+  MAX_ANSWER_BYTES,
 } from '../../../src-main/backend/answer-store'
+import { ArchivedAnswerSchema } from '../../../src-main/protocol/answer-archive'
 import { createChatLambdaHandler } from '../../../src-main/backend/lambda/chat-lambda'
 import { chatLambdaDepsFromEnv } from '../../../src-main/backend/lambda/chat-lambda'
 import type { InvocationContext } from '../../../src-main/backend/lambda/caller-identity'
@@ -121,6 +123,52 @@ describe('answer store items', () => {
     expect(fromAnswerItem(item)?.text).toBe(big)
     const random = randomBytes(MAX_TEXT_BYTES).toString('base64') // incompressible beyond base64's 3/4
     expect(() => toAnswerItem({ ...record, text: random }, NOW)).toThrow(AnswerTooLargeError)
+  })
+
+  it('keeps the reasoning and the end details beside the text, and reads them back as written', () => {
+    const reasoned: AnswerRecord = {
+      ...record,
+      reasoning: 'First, 2 + 2 🤔',
+      reasoningSha256: sha256Hex('First, 2 + 2 🤔'),
+      stopReason: 'tool-call',
+      toolNames: ['calculator', 'search'],
+      redactedReasoning: 1,
+      metrics: { inputTokens: 9, outputTokens: 6, reasoningTokens: 4, firstTokenMs: 210, durationMs: 1_200 },
+    }
+    const item = toAnswerItem(reasoned, NOW)
+    expect(item).toMatchObject({
+      reasoning: { S: 'First, 2 + 2 🤔' },
+      stopReason: { S: 'tool-call' },
+      toolNames: { L: [{ S: 'calculator' }, { S: 'search' }] },
+      redactedReasoning: { N: '1' },
+      metrics: { M: { reasoningTokens: { N: '4' }, firstTokenMs: { N: '210' } } },
+    })
+    expect(fromAnswerItem(item)).toEqual({ ...omitUser(reasoned), storedAt: NOW })
+    const other = { ...record, stopReason: 'other' as const, rawStopReason: 'pause_turn' }
+    expect(fromAnswerItem(toAnswerItem(other, NOW))).toEqual({ ...omitUser(other), storedAt: NOW })
+  })
+
+  it('shares the size budget between text and reasoning: both compressed, else the reasoning left out, saying so', () => {
+    const words = (n: number, tag: string) => Array.from({ length: n }, (_, i) => `${tag}${i} `).join('')
+    const both = toAnswerItem({ ...record, text: words(30_000, 'a'), reasoning: words(30_000, 'r') }, NOW)
+    expect(both.text).toBeUndefined()
+    expect(both.reasoning).toBeUndefined()
+    expect(fromAnswerItem(both)).toMatchObject({ text: words(30_000, 'a'), reasoning: words(30_000, 'r') })
+    const incompressible = randomBytes(200_000).toString('base64') // ~267 KB that gzip cannot shrink much
+    const omitted = toAnswerItem({ ...record, text: 'Short answer.', reasoning: incompressible + incompressible }, NOW)
+    expect(omitted.reasoningOmitted).toEqual({ BOOL: true })
+    expect(fromAnswerItem(omitted)).toMatchObject({ text: 'Short answer.', reasoningOmitted: true })
+    expect(fromAnswerItem(omitted)).not.toHaveProperty('reasoning')
+    // A text beyond what one fetch-stream response can carry is refused, however well it compresses.
+    expect(() => toAnswerItem({ ...record, text: 'x'.repeat(MAX_ANSWER_BYTES + 1) }, NOW)).toThrow(AnswerTooLargeError)
+  })
+
+  it('reads an item with attributes it does not know (a newer writer) and drops them', () => {
+    const item = { ...toAnswerItem(record, NOW), fromTheFuture: { S: 'x' } }
+    expect(fromAnswerItem(item)).toEqual({ ...omitUser(record), storedAt: NOW })
+    expect(ArchivedAnswerSchema.parse({ ...omitUser(record), storedAt: NOW, newField: 1 })).not.toHaveProperty(
+      'newField',
+    )
   })
 
   it('reads an item that is not a valid answer as nothing', () => {

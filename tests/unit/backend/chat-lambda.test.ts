@@ -298,7 +298,15 @@ describe('chat Lambda', () => {
       total: sequence.length,
       status: 'complete',
       sha256: sha256Hex(ANSWER.join('')),
-      metrics: { inputTokens: 9, outputTokens: 6 },
+      stopReason: 'end',
+      metrics: {
+        inputTokens: 9,
+        outputTokens: 6,
+        // Timings measured in the Lambda where Bedrock's bytes arrive (real time here).
+        firstTokenMs: expect.any(Number),
+        firstAnswerTokenMs: expect.any(Number),
+        durationMs: expect.any(Number),
+      },
     })
     expect(logs).toContainEqual(expect.objectContaining({ event: 'chat-started', protocols: [1, 2] }))
   })
@@ -311,6 +319,22 @@ describe('chat Lambda', () => {
     expect(logged).not.toContain(PROMPT)
     for (const words of ANSWER) expect(logged).not.toContain(words.trim())
     expect(logs.map((l) => l.event)).toEqual(['forged-user-id-ignored', 'chat-started', 'chat-finished'])
+  })
+
+  it('logs how many reasoning signatures a model sent, never the signatures or the reasoning', async () => {
+    const thinker = {
+      async *stream() {
+        yield { type: 'reasoning' as const, text: 'secret-thought' }
+        yield { type: 'reasoning-signature' as const, signature: 'secret-signature' }
+        yield { type: 'delta' as const, text: 'Answer.' }
+      },
+    }
+    await lambda({ models: { resolve: () => thinker } })(event(['claude'], { protocols: [1, 2] }), context())
+    const logged = JSON.stringify(logs)
+    expect(logged).not.toContain('secret-signature')
+    expect(logged).not.toContain('secret-thought')
+    const finished = logs.find((l) => l.event === 'chat-finished') as { models: Array<Record<string, unknown>> }
+    expect(finished.models[0]).toMatchObject({ status: 'complete', reasoningSignatures: 1, stopReason: 'end' })
   })
 })
 

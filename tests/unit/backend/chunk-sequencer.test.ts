@@ -82,6 +82,26 @@ describe('ChunkSequencer', () => {
     ])
   })
 
+  it('seals for the answer store exactly what the final marker then says, both digests included', async () => {
+    for (const protocol of [1, 2] as const) {
+      const publisher = new PayloadRecorder()
+      const sequencer = new ChunkSequencer(publisher, topic, { streamId: 'stream-1', modelId: 'r1', protocol })
+      sequencer.send({ text: '', reasoning: 'Hmm 🤔' })
+      sequencer.send({ text: 'It is' })
+      const tail = { text: ' 42.', reasoning: ' Sure.' }
+      const sealed = sequencer.sealFor(tail)
+      sequencer.finish(tail, { status: 'complete' })
+      await sequencer.settled()
+      const final = publisher.wire.at(-1)!.final as Record<string, unknown>
+      expect(sealed).toEqual({
+        total: final.total,
+        sha256: final.sha256,
+        ...(protocol === 2 ? { reasoningSha256: sha256Hex('Hmm 🤔 Sure.') } : {}),
+      })
+      expect(final.reasoningSha256).toBe(sealed.reasoningSha256)
+    }
+  })
+
   it('leaves the reasoning digest out of a stream that carried no reasoning', async () => {
     const publisher = new PayloadRecorder()
     const sequencer = new ChunkSequencer(publisher, topic, { streamId: 'stream-1', modelId: 'a', protocol: 2 })

@@ -3,10 +3,13 @@ import fc from 'fast-check'
 import { DeltaCoalescer } from '../../../src-main/backend/delta-coalescer'
 import { ManualClock } from '../../support/manual-clock'
 
+/** A high surrogate not followed by a low one, or a low one not preceded by a high one. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
 function setup(options: { windowMs?: number; maxChars?: number } = {}) {
   const clock = new ManualClock()
-  const chunks: Array<{ at: number; text: string }> = []
-  const coalescer = new DeltaCoalescer((text) => chunks.push({ at: clock.now(), text }), { clock, ...options })
+  const chunks: Array<{ at: number; text: string; reasoning?: string }> = []
+  const coalescer = new DeltaCoalescer((content) => chunks.push({ at: clock.now(), ...content }), { clock, ...options })
   return { clock, chunks, coalescer }
 }
 
@@ -46,7 +49,9 @@ describe('DeltaCoalescer', () => {
     expect(chunks.length).toBeLessThanOrEqual(durationMs / 50 + 1)
     expect(chunks.length).toBeGreaterThan(durationMs / 50 - 5)
     for (let i = 1; i < chunks.length; i++) expect(chunks[i]!.at - chunks[i - 1]!.at).toBeGreaterThanOrEqual(50)
-    expect(chunks.map((c) => c.text).join('') + rest).toBe(Array.from({ length: 2000 }, (_, i) => `t${i} `).join(''))
+    expect(chunks.map((c) => c.text).join('') + rest.text).toBe(
+      Array.from({ length: 2000 }, (_, i) => `t${i} `).join(''),
+    )
   })
 
   it('sends at once when the buffer reaches its size cap, without splitting a surrogate pair', () => {
@@ -54,14 +59,14 @@ describe('DeltaCoalescer', () => {
     coalescer.push('x')
     coalescer.push('ab😀cd')
     expect(chunks.map((c) => c.text)).toEqual(['x', 'ab😀'])
-    expect(coalescer.drain()).toBe('cd')
+    expect(coalescer.drain()).toEqual({ text: 'cd' })
   })
 
   it('drain hands back what is buffered and cancels the pending send', () => {
     const { clock, chunks, coalescer } = setup({ windowMs: 50 })
     coalescer.push('a')
     coalescer.push('b')
-    expect(coalescer.drain()).toBe('b')
+    expect(coalescer.drain()).toEqual({ text: 'b' })
     expect(clock.pendingTimers).toBe(0)
     clock.advance(100)
     expect(chunks.map((c) => c.text)).toEqual(['a'])
@@ -88,9 +93,119 @@ describe('DeltaCoalescer', () => {
             coalescer.push(delta)
             clock.advance(wait)
           }
-          const text = chunks.map((c) => c.text).join('') + coalescer.drain()
+          const text = chunks.map((c) => c.text).join('') + coalescer.drain().text
           expect(text).toBe(steps.map(([delta]) => delta).join(''))
           for (const chunk of chunks) expect(chunk.text.length).toBeLessThanOrEqual(16)
+        },
+      ),
+    )
+  })
+
+  it('joins answer text and reasoning of one window into one chunk carrying both channels', () => {
+    const { clock, chunks, coalescer } = setup({ windowMs: 50 })
+    coalescer.push('Let me', 'reasoning')
+    coalescer.push(' think.', 'reasoning')
+    clock.advance(20)
+    coalescer.push('42', 'text')
+    coalescer.push(' (sure)', 'reasoning')
+    clock.advance(30)
+    expect(chunks).toEqual([
+      { at: 0, text: '', reasoning: 'Let me' },
+      { at: 50, text: '42', reasoning: ' think. (sure)' },
+    ])
+    expect(coalescer.drain()).toEqual({ text: '' })
+  })
+
+  it('keeps one message budget for both channels: a reasoning model sends no more chunks than one that only answers', () => {
+    const count = (channelOf: (i: number) => 'text' | 'reasoning') => {
+      const { clock, chunks, coalescer } = setup({ windowMs: 50 })
+      for (let i = 0; i < 2000; i++) {
+        coalescer.push(`t${i} `, channelOf(i))
+        clock.advance(5)
+      }
+      coalescer.drain()
+      for (let i = 1; i < chunks.length; i++) expect(chunks[i]!.at - chunks[i - 1]!.at).toBeGreaterThanOrEqual(50)
+      return chunks.length
+    }
+    const answerOnly = count(() => 'text')
+    const mixed = count((i) => (i % 2 === 0 ? 'reasoning' : 'text'))
+    const thinkThenAnswer = count((i) => (i < 500 ? 'reasoning' : 'text'))
+    expect(answerOnly).toBeLessThanOrEqual((2000 * 5) / 50 + 1)
+    expect(mixed).toBe(answerOnly)
+    expect(thinkThenAnswer).toBe(answerOnly)
+  })
+
+  it('counts both channels against the size cap, cutting reasoning first, never through a surrogate pair', () => {
+    // The cap falls exactly inside the emoji: in the reasoning channel…
+    const a = setup({ windowMs: 50, maxChars: 4 })
+    a.coalescer.push('x')
+    a.coalescer.push('ab😀cd', 'reasoning')
+    expect(a.chunks.map(({ text, reasoning }) => [text, reasoning])).toEqual([
+      ['x', undefined],
+      ['', 'ab😀'],
+    ])
+    expect(a.coalescer.drain()).toEqual({ text: '', reasoning: 'cd' })
+    // …and in the answer channel, where the room the reasoning left ends inside it.
+    const b = setup({ windowMs: 50, maxChars: 4 })
+    b.coalescer.push('x')
+    b.coalescer.push('ab', 'reasoning')
+    b.coalescer.push('c😀d')
+    expect(b.chunks.map(({ text, reasoning }) => [text, reasoning])).toEqual([
+      ['x', undefined],
+      ['c', 'ab'],
+    ])
+    expect(b.coalescer.drain()).toEqual({ text: '😀d' })
+    // The pair fits exactly: it is not held back.
+    const c = setup({ windowMs: 50, maxChars: 4 })
+    c.coalescer.push('x')
+    c.coalescer.push('a', 'reasoning')
+    c.coalescer.push('b😀')
+    expect(c.chunks.at(-1)).toMatchObject({ text: 'b😀', reasoning: 'a' })
+  })
+
+  it('slices one huge delta in either channel into capped chunks at once', () => {
+    const { chunks, coalescer } = setup({ windowMs: 50, maxChars: 1000 })
+    const huge = '🤔'.repeat(2_500) + 'z' // 5,001 code units
+    coalescer.push(huge, 'reasoning')
+    coalescer.push('answer')
+    const rest = coalescer.drain()
+    expect(chunks.length).toBe(5)
+    for (const chunk of chunks) expect(chunk.text.length + (chunk.reasoning?.length ?? 0)).toBeLessThanOrEqual(1000)
+    expect(chunks.map((c) => c.reasoning ?? '').join('') + (rest.reasoning ?? '')).toBe(huge)
+    expect(chunks.map((c) => c.text).join('') + rest.text).toBe('answer')
+    for (const chunk of chunks) expect(chunk.reasoning).not.toMatch(LONE_SURROGATE)
+  })
+
+  it('never loses or reorders either channel, and never splits a pair, whatever the timing', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.tuple(
+            fc.string({ unit: 'grapheme', maxLength: 12 }),
+            fc.constantFrom('text' as const, 'reasoning' as const),
+            fc.integer({ min: 0, max: 120 }),
+          ),
+          { maxLength: 80 },
+        ),
+        (steps) => {
+          const { clock, chunks, coalescer } = setup({ windowMs: 50, maxChars: 16 })
+          for (const [delta, channel, wait] of steps) {
+            coalescer.push(delta, channel)
+            clock.advance(wait)
+          }
+          const rest = coalescer.drain()
+          const all = [...chunks, rest]
+          const of = (channel: 'text' | 'reasoning') =>
+            steps
+              .filter(([, c]) => c === channel)
+              .map(([delta]) => delta)
+              .join('')
+          expect(all.map((c) => c.text).join('')).toBe(of('text'))
+          expect(all.map((c) => c.reasoning ?? '').join('')).toBe(of('reasoning'))
+          for (const chunk of chunks) {
+            expect(chunk.text.length + (chunk.reasoning?.length ?? 0)).toBeLessThanOrEqual(16)
+            for (const part of [chunk.text, chunk.reasoning ?? '']) expect(part).not.toMatch(LONE_SURROGATE)
+          }
         },
       ),
     )

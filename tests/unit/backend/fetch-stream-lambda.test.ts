@@ -7,7 +7,13 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { mockClient } from 'aws-sdk-client-mock'
 import { DynamoDBClient, GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb'
 import { DynamoAnswerStore, toAnswerItem, type AnswerRecord } from '../../../src-main/backend/answer-store'
-import { createFetchStreamHandler, fetchStreamDepsFromEnv } from '../../../src-main/backend/lambda/fetch-stream-lambda'
+import {
+  createFetchStreamHandler,
+  fetchStreamDepsFromEnv,
+  RESPONSE_BUDGET_BYTES,
+} from '../../../src-main/backend/lambda/fetch-stream-lambda'
+import { FetchStreamResultSchema } from '../../../src-main/protocol/answer-archive'
+import { FetchStreamResultSchema as FetchStreamResultV1Schema } from '../../fixtures/protocol-v1/answer-archive-v1'
 import { IDENTITY, OTHER_IDENTITY as VICTIM, OTHER_POOL, POOL, invocationContext as context } from './lambda-callers'
 import { ManualClock } from '../../support/manual-clock'
 import { sha256Hex } from '../../support/sha256'
@@ -86,6 +92,81 @@ describe('fetch-stream Lambda', () => {
     expect(JSON.stringify(logs)).not.toContain('It is 4.')
   })
 
+  const reasoned: AnswerRecord = {
+    ...answer('r1', 'It is 4.'),
+    reasoning: 'Two and two…',
+    reasoningSha256: sha256Hex('Two and two…'),
+    stopReason: 'max-tokens',
+    metrics: { inputTokens: 5, outputTokens: 9, reasoningTokens: 4, firstTokenMs: 300, durationMs: 900 },
+    usage: { inputTokens: 5, outputTokens: 9 },
+  }
+
+  it('tolerates keys it does not know in the request (a newer app) and still reads only what it knows', async () => {
+    dynamo.on(GetItemCommand).resolves({ Item: toAnswerItem(answer('claude', 'It is 4.'), NOW) })
+    const { handler } = lambda()
+    const result = await handler({ streamId: 'stream-1', modelId: 'claude', fromTheFuture: { x: 1 } }, context())
+    expect(result).toMatchObject({ ok: true, answers: [{ modelId: 'claude', text: 'It is 4.' }] })
+  })
+
+  it('gives a v2 app the reasoning and end details, and an older app only the fields its strict schema knows', async () => {
+    dynamo.on(GetItemCommand).resolves({ Item: toAnswerItem(reasoned, NOW) })
+    const { handler } = lambda()
+    const v2 = await handler({ streamId: 'stream-1', modelId: 'r1', protocols: [1, 2] }, context())
+    expect(v2).toMatchObject({
+      ok: true,
+      answers: [
+        {
+          text: 'It is 4.',
+          reasoning: 'Two and two…',
+          reasoningSha256: sha256Hex('Two and two…'),
+          stopReason: 'max-tokens',
+          metrics: reasoned.metrics,
+          usage: reasoned.usage,
+        },
+      ],
+    })
+    expect(FetchStreamResultSchema.safeParse(v2).success).toBe(true)
+    for (const old of [
+      { streamId: 'stream-1', modelId: 'r1' },
+      { streamId: 'stream-1', modelId: 'r1', protocols: [1] },
+    ]) {
+      const v1 = await handler(old, context())
+      // What a released app does with it: its frozen, strict schema must accept it.
+      expect(FetchStreamResultV1Schema.safeParse(v1).success).toBe(true)
+      expect(JSON.stringify(v1)).not.toContain('Two and two')
+      expect(v1).toMatchObject({ ok: true, answers: [{ text: 'It is 4.', usage: reasoned.usage }] })
+    }
+  })
+
+  it("keeps the response under Lambda's 6 MB limit: reasoning goes first, then whole answers, which a v2 app is told of", async () => {
+    // Random-looking text that gzip cannot shrink much, stored compressed: large once read back.
+    const bulky = (seed: number) =>
+      Array.from({ length: 1_500_000 }, (_, i) => String.fromCharCode(97 + ((i * 7919 + seed * 104729) % 26))).join('')
+    const record = (modelId: string, seed: number): AnswerRecord => ({
+      ...answer(modelId, bulky(seed).slice(0, 1_200_000)),
+      reasoning: bulky(seed + 1).slice(0, 1_000_000),
+    })
+    const items = ['a', 'b', 'c', 'd', 'e'].map((id, i) => toAnswerItem(record(id, i), NOW))
+    dynamo.on(QueryCommand).resolves({ Items: items })
+    const { handler } = lambda()
+    const v2 = await handler({ streamId: 'stream-1', protocols: [2] }, context())
+    expect(Buffer.byteLength(JSON.stringify(v2))).toBeLessThanOrEqual(RESPONSE_BUDGET_BYTES)
+    if (!v2.ok) throw new Error('expected answers')
+    expect(v2.answers.every((a) => a.reasoning === undefined && a.reasoningOmitted === true)).toBe(true)
+    expect(v2.answers.length).toBeGreaterThan(0)
+    expect([...v2.answers.map((a) => a.modelId), ...(v2.omittedModelIds ?? [])].sort()).toEqual([
+      'a',
+      'b',
+      'c',
+      'd',
+      'e',
+    ])
+    expect(v2.omittedModelIds!.length).toBeGreaterThan(0)
+    const v1 = await handler({ streamId: 'stream-1' }, context())
+    expect(Buffer.byteLength(JSON.stringify(v1))).toBeLessThanOrEqual(RESPONSE_BUDGET_BYTES)
+    expect(FetchStreamResultV1Schema.safeParse(v1).success).toBe(true)
+  })
+
   it("gets one model's answer with GetItem on the caller's key", async () => {
     dynamo.on(GetItemCommand).resolves({ Item: toAnswerItem(answer('claude', 'It is 4.'), NOW) })
     const { handler } = lambda()
@@ -139,7 +220,6 @@ describe('fetch-stream Lambda', () => {
   it.each([
     ['no stream id', {}],
     ['a stream id that is not an id', { streamId: 'a/b#' }],
-    ['an unknown field', { streamId: 'stream-1', table: 'other' }],
     ['a model id that is not an id', { streamId: 'stream-1', modelId: '' }],
     ['not an object', 'stream-1'],
     ['null', null],

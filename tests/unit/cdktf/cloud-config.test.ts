@@ -116,4 +116,12 @@ describe('stop requests', () => {
       expect(decodeStopRequest(payload)).toBeUndefined()
     }
   })
+
+  it('tolerates keys it does not know (a newer app), dropping them and prototype keys', () => {
+    const bytes = (text: string) => new TextEncoder().encode(text)
+    const decoded = decodeStopRequest(bytes('{"stop":["claude"],"reason":"regenerate","__proto__":{"x":1}}'))
+    expect(decoded).toEqual({ stop: ['claude'] })
+    expect(Object.keys(decoded!)).toEqual(['stop'])
+    expect(Object.getPrototypeOf(decoded)).toBe(Object.prototype)
+  })
 })

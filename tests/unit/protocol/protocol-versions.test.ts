@@ -6,6 +6,8 @@ import {
   decodeChunk,
   encodeChunk,
   MAX_CHUNK_TEXT,
+  MAX_TOOL_NAME_CHARS,
+  MAX_TOOL_NAMES,
   negotiateProtocol,
   noCommonProtocolMessage,
   streamTopic,
@@ -80,6 +82,58 @@ describe('protocol v2', () => {
       { ...wire.final, stopReason: undefined },
     ]) {
       expect(decode({ ...wire, final: broken })).toMatchObject({ ok: false, reason: 'invalid-schema' })
+    }
+  })
+
+  it('carries the tools a tool-call answer names and the redacted reasoning count; v1 drops both', () => {
+    const final = {
+      total: 1,
+      status: 'complete' as const,
+      sha256: sha256Hex(''),
+      stopReason: 'tool-call' as const,
+      toolNames: ['get_weather', 'search'],
+      redactedReasoning: 2,
+    }
+    const message: ChunkMessage = { v: 2, ...ids, seq: 0, text: '', final }
+    expect(decode(encodeChunk(message))).toEqual({ ok: true, message })
+    const v1 = JSON.parse(encodeChunk({ ...message, v: 1 })) as { final: Record<string, unknown> }
+    expect(v1.final).toEqual({ total: 1, status: 'complete', sha256: sha256Hex('') })
+    // An empty list and a zero count are not written at all.
+    const empty = JSON.parse(encodeChunk({ ...message, final: { ...final, toolNames: [], redactedReasoning: 0 } }))
+    expect(empty.final).not.toHaveProperty('toolNames')
+    expect(empty.final).not.toHaveProperty('redactedReasoning')
+  })
+
+  it('bounds the tool list and each name, and refuses a bad redacted count', () => {
+    const wire = (extra: Record<string, unknown>) => ({
+      v: 2,
+      ...ids,
+      seq: 0,
+      text: '',
+      final: { total: 1, status: 'complete', stopReason: 'tool-call', ...extra },
+    })
+    const names = (n: number) => Array.from({ length: n }, (_, i) => `tool_${i}`)
+    expect(decode(wire({ toolNames: names(MAX_TOOL_NAMES) }))).toMatchObject({ ok: true })
+    expect(decode(wire({ toolNames: ['x'.repeat(MAX_TOOL_NAME_CHARS)] }))).toMatchObject({ ok: true })
+    for (const bad of [
+      { toolNames: names(MAX_TOOL_NAMES + 1) },
+      { toolNames: ['x'.repeat(MAX_TOOL_NAME_CHARS + 1)] },
+      { toolNames: [''] },
+      { toolNames: [] },
+      { toolNames: 'get_weather' },
+      { toolNames: [7] },
+      { redactedReasoning: 0 },
+      { redactedReasoning: 1.5 },
+      { redactedReasoning: '2' },
+    ]) {
+      expect(decode(wire(bad))).toMatchObject({ ok: false, reason: 'invalid-schema' })
+    }
+  })
+
+  it('refuses the v2-only final fields in a v1 chunk (v1 stays frozen and strict)', () => {
+    for (const extra of [{ toolNames: ['t'] }, { redactedReasoning: 1 }, { stopReason: 'end' }]) {
+      const v1 = { v: 1, ...ids, seq: 0, text: '', final: { total: 1, status: 'complete', ...extra } }
+      expect(decode(v1)).toMatchObject({ ok: false, reason: 'invalid-schema' })
     }
   })
 
