@@ -62,7 +62,7 @@ describe('ModelAnswer', () => {
     expect(answer.isContinuedBy('One two')).toBe(true)
     expect(answer.isContinuedBy('One tw')).toBe(false)
     expect(answer.isContinuedBy('Two two three')).toBe(false)
-    answer.append(' three', 5)
+    answer.append({ text: ' three', reasoning: '' }, 5)
     expect(answer.releasedChars).toBe(13)
     expect(answer.isContinuedBy('One two three.')).toBe(true)
   })
@@ -92,7 +92,7 @@ describe('ModelAnswer', () => {
   })
 
   it('ends: not open any more, neither stalled nor recovering nor resumed', () => {
-    const answer = ModelAnswer.resumed('s', 'a', 'so far', 0)
+    const answer = ModelAnswer.resumed('s', 'a', { text: 'so far', reasoning: '' }, 0)
     Object.assign(answer, { stalled: true, recovering: true })
     expect(answer.isOpen).toBe(true)
     answer.end('error')
@@ -108,7 +108,7 @@ describe('ModelAnswer resumed after a restart', () => {
   const chunk = (seq: number) => ({ seq, text: words[seq]!, ...(seq === words.length - 1 ? { final: end } : {}) })
 
   it('continues the text from history: holds the queued chunks until the final, then finishes with the tail', () => {
-    const answer = ModelAnswer.resumed('s', 'a', 'One two', 1_000)
+    const answer = ModelAnswer.resumed('s', 'a', { text: 'One two', reasoning: '' }, 1_000)
     expect(answer).toMatchObject({ releasedChars: 7, resumedSince: 1_000 })
     expect(answer.accept(chunk(2), 1_100)).toEqual({ kind: 'held' })
     expect(answer.accept(chunk(2), 1_150)).toEqual({ kind: 'duplicate' })
@@ -126,13 +126,13 @@ describe('ModelAnswer resumed after a restart', () => {
   })
 
   it('finds where the chunks continue when the broker redelivers some the history already has', () => {
-    const answer = ModelAnswer.resumed('s', 'a', 'One two three', 0)
+    const answer = ModelAnswer.resumed('s', 'a', { text: 'One two three', reasoning: '' }, 0)
     for (const seq of [1, 2, 3]) expect(answer.accept(chunk(seq), 1).kind).toBe('held')
     expect(answer.accept(chunk(4), 2)).toEqual({ kind: 'finished', text: ' four five.', delivered: 2, final: end })
   })
 
   it('says so when no run of the chunks completes the text, and refuses chunks past the final', () => {
-    const answer = ModelAnswer.resumed('s', 'a', 'One', 0)
+    const answer = ModelAnswer.resumed('s', 'a', { text: 'One', reasoning: '' }, 0)
     answer.accept(chunk(3), 1)
     expect(answer.accept(chunk(4), 2)).toEqual({ kind: 'unmatched' })
     expect(answer.accept({ seq: 5, text: 'late' }, 3)).toEqual({ kind: 'rejected', reason: 'out-of-window' })
@@ -141,7 +141,7 @@ describe('ModelAnswer resumed after a restart', () => {
   it('tries a bounded number of places to continue from before giving the answer to recovery', () => {
     const parts = Array.from({ length: 40 }, (_, i) => `w${i} `)
     const tailAt = (start: number) => {
-      const answer = ModelAnswer.resumed('s', 'a', parts.slice(0, start).join(''), 0)
+      const answer = ModelAnswer.resumed('s', 'a', { text: parts.slice(0, start).join(''), reasoning: '' }, 0)
       const last = final(parts.join(''), parts.length)
       for (let seq = 0; seq < parts.length - 1; seq++) answer.accept({ seq, text: parts[seq]! }, 1)
       return answer.accept({ seq: parts.length - 1, text: parts.at(-1)!, final: last }, 2).kind
