@@ -150,3 +150,74 @@ describe('ModelAnswer resumed after a restart', () => {
     expect(tailAt(32)).toBe('unmatched')
   })
 })
+
+describe('ModelAnswer with a reasoning channel (protocol v2)', () => {
+  const thinking = ['Let me ', 'think: 東京 🌞', ' done.']
+  const reasoning = thinking.join('')
+  const answerText = 'It is sunny.'
+  const end = final(answerText, 4, { reasoningSha256: sha256Hex(reasoning), stopReason: 'end' })
+  const chunks = [
+    { seq: 0, text: '', reasoning: thinking[0]! },
+    { seq: 1, text: '', reasoning: thinking[1]! },
+    { seq: 2, text: 'It is', reasoning: thinking[2]! },
+    { seq: 3, text: ' sunny.', final: end },
+  ]
+
+  it('releases both channels in order, each exactly once, and finishes when both match their digests', () => {
+    const answer = new ModelAnswer('s', 'a', 'streaming', 0)
+    expect(answer.accept(chunks[1]!, 10)).toEqual({ kind: 'held' })
+    expect(answer.accept(chunks[0]!, 20)).toEqual({
+      kind: 'released',
+      text: '',
+      reasoning: 'Let me think: 東京 🌞',
+      delivered: 1,
+    })
+    // Reasoning is activity, not the first answer text.
+    expect(answer).toMatchObject({ lastHeardAt: 20, firstTextAt: undefined, releasedReasoningChars: 19 })
+    expect(answer.accept(chunks[3]!, 30)).toEqual({ kind: 'held' })
+    expect(answer.accept(chunks[2]!, 40)).toEqual({
+      kind: 'finished',
+      text: 'It is sunny.',
+      reasoning: ' done.',
+      delivered: 1,
+      final: end,
+    })
+    expect(answer).toMatchObject({ releasedChars: answerText.length, firstTextAt: 40 })
+  })
+
+  it('is damaged when the reasoning does not hash to reasoningSha256, though the text does', () => {
+    const answer = new ModelAnswer('s', 'a', 'streaming', 0)
+    answer.accept(chunks[0]!, 1)
+    answer.accept({ ...chunks[1]!, reasoning: 'think: 大阪 🌧' }, 2)
+    answer.accept(chunks[2]!, 3)
+    expect(answer.accept(chunks[3]!, 4)).toMatchObject({ kind: 'damaged', final: end })
+  })
+
+  it('is damaged when reasoning arrived but the final vouches for none, or vouches for reasoning that never came', () => {
+    const unvouched = new ModelAnswer('s', 'a', 'streaming', 0)
+    unvouched.accept({ seq: 0, text: 'Hi', reasoning: 'hmm' }, 1)
+    expect(unvouched.accept({ seq: 1, text: '', final: final('Hi', 2) }, 2).kind).toBe('damaged')
+
+    const missing = new ModelAnswer('s', 'a', 'streaming', 0)
+    const claims = final('Hi', 1, { reasoningSha256: sha256Hex('hmm') })
+    expect(missing.accept({ seq: 0, text: 'Hi', final: claims }, 1).kind).toBe('damaged')
+  })
+
+  it('resumed after a restart, continues the reasoning kept in history and checks the whole of it', () => {
+    const answer = ModelAnswer.resumed('s', 'a', { text: '', reasoning: 'Let me think: 東京 🌞' }, 0)
+    expect(answer.releasedReasoningChars).toBe(19)
+    expect(answer.accept(chunks[2]!, 1)).toEqual({ kind: 'held' })
+    expect(answer.accept(chunks[3]!, 2)).toEqual({
+      kind: 'finished',
+      text: 'It is sunny.',
+      reasoning: ' done.',
+      delivered: 2,
+      final: end,
+    })
+
+    // Its stored reasoning differs from what the model sent: no run of the chunks completes it.
+    const wrong = ModelAnswer.resumed('s', 'a', { text: '', reasoning: 'Let me think: 大阪' }, 0)
+    for (const chunk of chunks.slice(1, 3)) wrong.accept(chunk, 1)
+    expect(wrong.accept(chunks[3]!, 2)).toEqual({ kind: 'unmatched' })
+  })
+})
