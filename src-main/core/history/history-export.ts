@@ -308,7 +308,9 @@ function thinking(reasoning: string): string {
 
 function answerNote(answer: AnswerRecord): string {
   const attempt = answer.attempt > 1 ? [`attempt ${answer.attempt}`] : []
-  return [...attempt, statusNote(answer), stopNote(answer)].filter(Boolean).join(', ')
+  const redacted = answer.end?.redactedReasoning ?? 0
+  const redactedNote = redacted > 0 ? `${redacted} redacted reasoning block${redacted === 1 ? '' : 's'}` : ''
+  return [...attempt, statusNote(answer), stopNote(answer), redactedNote].filter(Boolean).join(', ')
 }
 
 /** Why a finished answer stopped, when that is news: the end of the answer, or a stop by the user, is not. */

@@ -463,7 +463,7 @@ describe('history export and import', () => {
       const { store, id } = await reasoningStore()
       const markdown = store.exportConversation(id, 'markdown')!
       expect(markdown).toContain(
-        '### Llama 3.2 _(stopped: SOME_NEW_REASON)_\n\n<details>\n<summary>Thinking</summary>\n\n' +
+        '### Llama 3.2 _(stopped: SOME_NEW_REASON, 1 redacted reasoning block)_\n\n<details>\n<summary>Thinking</summary>\n\n' +
           '> Short wavelengths scatter more.\n>\n> </details> is not the end: 東京 🌞\n\n</details>\n\nRayleigh scattering.',
       )
       expect(markdown).toContain('### Qwen 2.5 _(stopped: max-tokens)_\n\nBecause.')
