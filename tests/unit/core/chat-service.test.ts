@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { endDetails } from '../../../src-main/core/chat/answer-output'
 import { ChatService, type ChatBackend } from '../../../src-main/core/chat/chat-service'
 import { DiagnosticsRecorder } from '../../../src-main/core/diagnostics'
 import type { ChatRequest } from '../../../src-main/backend/chat-handler'
@@ -391,5 +392,34 @@ describe('ChatService with reasoning (protocol v2)', () => {
     expect(column.at(-1)).toMatchObject({ status: 'complete', end: {} })
     expect(stored()[0]).toMatchObject({ text: 'Plain.', reasoning: '', status: 'complete' })
     expect(stored()[0]!.end).toBeUndefined()
+  })
+})
+
+describe('endDetails', () => {
+  it("picks a final marker's details by name, tools and redacted blocks included, and nothing else", () => {
+    const marker = {
+      total: 3,
+      status: 'complete' as const,
+      sha256: sha256Hex('x'),
+      reasoningSha256: sha256Hex('y'),
+      usage: { outputTokens: 2 },
+      stopReason: 'tool-call' as const,
+      toolNames: ['get_weather', 'search'],
+      redactedReasoning: 2,
+      metrics: { outputTokens: 2, durationMs: 40 },
+      smuggled: 'never passed on',
+    }
+    const details = endDetails(marker)
+    expect(details).toEqual({
+      usage: { outputTokens: 2 },
+      stopReason: 'tool-call',
+      toolNames: ['get_weather', 'search'],
+      redactedReasoning: 2,
+      metrics: { outputTokens: 2, durationMs: 40 },
+    })
+    // A copy: what the renderer or history gets cannot change the marker.
+    details.toolNames!.push('x')
+    expect(marker.toolNames).toHaveLength(2)
+    expect(endDetails({ total: 1, status: 'complete' })).toEqual({})
   })
 })
