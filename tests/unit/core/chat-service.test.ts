@@ -377,6 +377,17 @@ describe('ChatService with reasoning (protocol v2)', () => {
     expect(diagnostics.snapshot(0).rejected['checksum-mismatch']).toBe(1)
   })
 
+  it('counts reasoning as activity: a long thinking phase is not silence, true silence still ends the answer', async () => {
+    const { deliver, clock, updates } = await v2Setup()
+    for (let seq = 0; seq < 5; seq++) {
+      deliver({ modelId: 'a', seq, text: '', reasoning: `thought ${seq} ` })
+      clock.advance(100_000) // under the 150 s silence timeout each time, 500 s in all
+    }
+    expect(updates('a').at(-1)!.status).toBe('streaming')
+    clock.advance(60_000)
+    expect(updates('a').at(-1)).toMatchObject({ status: 'error', error: { code: 'timeout' } })
+  })
+
   it('never yields reasoning from a v1 stream: the update and history have the answer text only', async () => {
     const { deliver, clock, updates, stored } = await v2Setup()
     // A v1 sender cannot carry reasoning: encoding in v1 drops it, so nothing of it reaches the app.
