@@ -106,6 +106,42 @@ describe('history records as IPC types', () => {
     store.close()
   })
 
+  it("maps an answer's reasoning and end details (usage with them, as the live stream's end says it), as copies", async () => {
+    const { store, id } = await openTempStore().then(async (opened) => {
+      const { id } = opened.store.createConversation('Why?')
+      opened.store.addTurn(id, 'Why?', 'stream-r', MODELS.slice(0, 1))
+      opened.store.finishAnswer('stream-r', 'llama3-2', {
+        status: 'complete',
+        text: 'Because.',
+        reasoning: 'Let me think.',
+        usage: { outputTokens: 7 },
+        stopReason: 'other',
+        rawStopReason: 'PAUSE_TURN',
+        toolNames: ['lookup'],
+        metrics: { outputTokens: 7, durationMs: 300 },
+      })
+      return { ...opened, id }
+    })
+    const record = store.getConversation(id)!
+    const answer = toConversationDetail(record).turns[0]!.answers[0]!
+    expect(answer).toMatchObject({
+      text: 'Because.',
+      reasoning: 'Let me think.',
+      usage: { outputTokens: 7 },
+      end: {
+        usage: { outputTokens: 7 },
+        stopReason: 'other',
+        rawStopReason: 'PAUSE_TURN',
+        toolNames: ['lookup'],
+        metrics: { outputTokens: 7, durationMs: 300 },
+      },
+    })
+    answer.end!.toolNames!.push('changed')
+    answer.end!.metrics!.durationMs = 1
+    expect(record.turns[0]!.answers[0]!.end).toMatchObject({ toolNames: ['lookup'], metrics: { durationMs: 300 } })
+    store.close()
+  })
+
   it('maps search hits with their turn and answer ids and the model label, not the search mode', async () => {
     const { store, id } = await storeWithConversation()
     const record = store.getConversation(id)!
