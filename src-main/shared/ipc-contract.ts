@@ -141,7 +141,11 @@ export interface StreamUpdate {
   usage?: TokenUsage
   /** Reasoning to append (the model's thinking), in order; never part of `append`. */
   appendReasoning?: string
-  /** With the update that ends the answer: why it stopped, its tools and metrics (see AnswerEnd). */
+  /**
+   * Present on the update that ends the answer, and only there: why it stopped, its tools, redacted reasoning
+   * blocks, metrics and usage (see AnswerEnd); `{}` when the stream said nothing of them (protocol v1, or an answer
+   * the app ended itself). An unknown stop reason is 'other' with the provider's word in `rawStopReason`.
+   */
   end?: AnswerEndDetails
 }
 
@@ -198,7 +202,10 @@ export interface StoredAnswer {
   text: string
   /** The model's reasoning ('' when it gave none). */
   reasoning?: string
-  /** How it ended beyond its status (stop reason, tools, metrics), when the backend said. */
+  /**
+   * How it ended beyond its status (stop reason, tools, metrics, usage), as the live stream's ending update says it;
+   * absent when nothing is known (answers from before schema 4 without usage, v1 streams without usage).
+   */
   end?: AnswerEndDetails
   /** In practice a `StoredStatus` (the store never holds 'queued'); the views treat every status alike. */
   status: AnswerStatus

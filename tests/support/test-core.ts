@@ -63,7 +63,8 @@ export async function startTestCore(options: TestCoreOptions) {
       ? undefined
       : (context) => {
           const withModels = { ...context, ...(options.models ? { models: options.models } : {}) }
-          if (broker === 'embedded') return startLocalMode(withModels)
+          const extras = options.decoratePublisher ? { decoratePublisher: options.decoratePublisher } : {}
+          if (broker === 'embedded') return startLocalMode(withModels, extras)
           return connectBrokerRuntime(withModels, {
             host: broker.host,
             port: broker.port,
@@ -71,11 +72,14 @@ export async function startTestCore(options: TestCoreOptions) {
             userLabel: 'Tester',
             app: { clientId: `app-${Math.random().toString(36).slice(2)}` },
             backend: { clientId: `backend-${Math.random().toString(36).slice(2)}` },
-            ...(options.decoratePublisher ? { decoratePublisher: options.decoratePublisher } : {}),
+            ...extras,
           })
         },
   })
   const columns = new Map<string, ColumnResult>()
+  /** Per column, the reasoning appended in order (absent while none arrived) and the ending update's `end`. */
+  const reasoning = new Map<string, string>()
+  const ends = new Map<string, StreamUpdate['end']>()
   const batches: StreamUpdate[][] = []
   const waiters = new Set<() => void>()
   core.events.on('chat:updates', (updates) => {
@@ -88,6 +92,8 @@ export async function startTestCore(options: TestCoreOptions) {
       column.updates += 1
       if (update.stalled !== undefined) column.stalled = update.stalled
       if (update.error) column.error = update.error
+      if (update.appendReasoning !== undefined) reasoning.set(key, (reasoning.get(key) ?? '') + update.appendReasoning)
+      if (update.end !== undefined) ends.set(key, update.end)
       columns.set(key, column)
     }
     for (const wake of waiters) wake()
@@ -117,6 +123,8 @@ export async function startTestCore(options: TestCoreOptions) {
     core,
     userDataDir,
     columns,
+    reasoning,
+    ends,
     batches,
     finished,
     invoke: core.router.invoke.bind(core.router),

@@ -1,13 +1,14 @@
 /**
- * Where an answer goes as it arrives: its text into the history as it streams, its column's changes to the renderer
- * (batched, one message per frame), and its end to both, to the recovery journal and, for an error, to diagnostics.
+ * Where an answer goes as it arrives: its text and reasoning into the history as they stream, its column's changes
+ * to the renderer (batched, one message per frame), and its end (with why it stopped, its tools and metrics) to
+ * both, to the recovery journal and, for an error, to diagnostics.
  */
 import type { FinalMarker } from '../../protocol/stream-protocol'
-import type { AnswerError, FinalStatus } from '../../shared/answer'
+import type { AnswerEnd, AnswerEndDetails, AnswerError, FinalStatus } from '../../shared/answer'
 import type { StreamUpdate } from '../../shared/ipc-contract'
 import type { Clock } from '../../lib/clock'
 import type { DiagnosticsRecorder } from '../diagnostics'
-import type { ConversationLog } from './conversation-log'
+import type { AnswerDelta, ConversationLog } from './conversation-log'
 import type { StreamRecovery } from './stream-recovery'
 import { UpdateBatcher, type ColumnChange } from './update-batcher'
 
@@ -34,25 +35,50 @@ export class AnswerOutput {
     this.batcher = new UpdateBatcher(options.emitUpdates, options.updateIntervalMs, options.clock)
   }
 
-  /** In-order text, kept in the history (shown with the next `show`). */
-  progress({ streamId, modelId }: AnswerRef, text: string): void {
-    if (text) this.options.conversations.progress(streamId, modelId, text)
+  /** In-order text and reasoning, kept in the history (shown with the next `show`). */
+  progress({ streamId, modelId }: AnswerRef, delta: AnswerDelta): void {
+    if (delta.text || delta.reasoning) this.options.conversations.progress(streamId, modelId, delta)
   }
 
-  show({ streamId, modelId }: AnswerRef, append: string, change: ColumnChange): void {
-    this.batcher.add(streamId, modelId, append, change)
+  /** `delta`: what to append to the column's text and reasoning ('' for nothing). */
+  show({ streamId, modelId }: AnswerRef, delta: AnswerDelta | '', change: ColumnChange): void {
+    const { text, reasoning } = delta === '' ? { text: '' } : delta
+    this.batcher.add(streamId, modelId, text, change, reasoning)
   }
 
-  ended(answer: AnswerRef, status: FinalStatus, error?: AnswerError, final?: FinalMarker, lastText = ''): void {
+  ended(answer: AnswerRef, status: FinalStatus, error?: AnswerError, final?: FinalMarker, last?: AnswerDelta): void {
     const { streamId, modelId } = answer
     this.options.journal?.closed(streamId, modelId)
+    const details = final ? endDetails(final) : {}
     const outcome = { ...(error ? { error } : {}), ...(final?.usage ? { usage: final.usage } : {}) }
-    this.options.conversations.finish(streamId, modelId, { status, ...outcome })
-    this.show(answer, lastText, { status, stalled: false, ...outcome })
+    this.options.conversations.finish(streamId, modelId, { status, ...outcome, ...details })
+    // The renderer keeps `usage` where the columns show it today; `end` is on the ending update, and only there.
+    this.show(answer, last ?? '', { status, stalled: false, ...outcome, end: details })
     if (status === 'error' && error) this.options.diagnostics.error(`${modelId}: ${error.code}: ${error.message}`)
   }
 
   flush(): void {
     this.batcher.flush()
   }
+}
+
+/** A final marker carries tools and redacted blocks where its version does; read them without naming that version. */
+type FinalWithDetails = FinalMarker & Partial<Pick<AnswerEnd, 'toolNames' | 'redactedReasoning'>>
+
+/**
+ * What a final marker says beyond status and error, picked by name: why the model stopped (an unknown reason is
+ * 'other' with the provider's word, kept as it is), its tools, redacted blocks and metrics. Empty when it says
+ * nothing more (a v1 marker without usage).
+ */
+export function endDetails(final: FinalWithDetails): AnswerEndDetails {
+  const { usage, stopReason, rawStopReason, toolNames, redactedReasoning, metrics } = final
+  const details: AnswerEndDetails = {
+    ...(usage ? { usage: { ...usage } } : {}),
+    ...(stopReason !== undefined ? { stopReason } : {}),
+    ...(rawStopReason !== undefined ? { rawStopReason } : {}),
+    ...(toolNames !== undefined ? { toolNames: [...toolNames] } : {}),
+    ...(redactedReasoning !== undefined ? { redactedReasoning } : {}),
+    ...(metrics ? { metrics: { ...metrics } } : {}),
+  }
+  return details
 }

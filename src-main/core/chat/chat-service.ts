@@ -19,7 +19,7 @@ import type { ChatBackend } from './chat-backend'
 import { AnswerOutput } from './answer-output'
 import { AnswerRecovery, type RecoveryTiming } from './answer-recovery'
 import type { ConversationLog } from './conversation-log'
-import { ModelAnswer } from './model-answer'
+import { ModelAnswer, type Released } from './model-answer'
 import { PromptOutbox } from './prompt-outbox'
 import { reopenStreams } from './resumed-answer'
 import { dueActions, type TimerLimits } from './stream-timers'
@@ -153,8 +153,8 @@ export class ChatService {
     const reopened = await reopenStreams(recovery, conversations, diagnostics, (id) => this.streams.knows(id))
     const now = this.clock.now()
     let resumed = 0
-    for (const { streamId, textsSoFar } of reopened) {
-      const answers = [...textsSoFar].map(([modelId, text]) => ModelAnswer.resumed(streamId, modelId, text, now))
+    for (const { streamId, soFar } of reopened) {
+      const answers = [...soFar].map(([modelId, stored]) => ModelAnswer.resumed(streamId, modelId, stored, now))
       for (const answer of answers) this.output.show(answer, '', { status: 'streaming' })
       this.streams.add(streamId, answers)
       resumed += answers.length
@@ -191,13 +191,13 @@ export class ChatService {
       case 'unmatched':
         return this.startRecovery(answer)
     }
-    const { text } = outcome
+    const released: Released = { text: outcome.text, ...(outcome.reasoning ? { reasoning: outcome.reasoning } : {}) }
     for (let i = 0; i < outcome.delivered; i++) diagnostics.delivered(chunk)
-    this.output.progress(answer, text)
-    if (outcome.kind === 'finished') return this.finish(answer, outcome.final, text)
-    if (outcome.kind === 'damaged') return this.damaged(answer, outcome.final, text)
-    // Text moving again ends a stall; the renderer hears of it with the text.
-    this.output.show(answer, text, { status: 'streaming', ...(answer.clearStall() ? { stalled: false } : {}) })
+    this.output.progress(answer, released)
+    if (outcome.kind === 'finished') return this.finish(answer, outcome.final, released)
+    if (outcome.kind === 'damaged') return this.damaged(answer, outcome.final, released)
+    // Text or reasoning moving again ends a stall; the renderer hears of it with them.
+    this.output.show(answer, released, { status: 'streaming', ...(answer.clearStall() ? { stalled: false } : {}) })
   }
 
   dispose(): void {
@@ -207,33 +207,52 @@ export class ChatService {
     this.output.flush()
   }
 
-  /** The text that arrived does not hash to the final marker's digest: recovered where a copy is kept. */
-  private damaged(answer: ModelAnswer, final: FinalMarker, lastText: string): void {
+  /**
+   * The text or the reasoning that arrived does not hash to its digest in the final marker: recovered where a copy
+   * is kept, else incomplete.
+   */
+  private damaged(answer: ModelAnswer, final: FinalMarker, last: Released): void {
     this.options.diagnostics.reject('checksum-mismatch')
     if (this.recovery) {
-      if (lastText) this.output.show(answer, lastText, { status: 'streaming' })
+      if (last.text || last.reasoning) this.output.show(answer, last, { status: 'streaming' })
       return this.startRecovery(answer)
     }
-    const message = 'The answer arrived damaged: its text does not match the checksum the model sent. It is incomplete.'
-    this.end(answer, 'error', { code: 'incomplete', message }, final, lastText)
+    const message = 'The answer arrived damaged: it does not match the checksum the model sent. It is incomplete.'
+    this.end(answer, 'error', { code: 'incomplete', message }, final, last)
   }
 
-  /** Appends the missing `rest` (already verified) and ends the answer with the final marker's outcome. */
-  private complete(answer: ModelAnswer, rest: string, final: FinalMarker): void {
-    answer.append(rest, this.clock.now())
-    this.output.progress(answer, rest)
-    this.finish(answer, final, rest)
+  /**
+   * Appends the missing text `rest` (already verified against the stored copy) and ends the answer with the copy's
+   * outcome. The copy holds answer text only: reasoning lost with the chunks cannot come back, so an answer whose
+   * reasoning does not match the digest the stream's own final marker sent ends incomplete, its text whole. (When
+   * that marker itself was lost, nothing can vouch for the reasoning either way: it is kept as it arrived.)
+   */
+  private complete(answer: ModelAnswer, rest: string, copy: FinalMarker): void {
+    const last = { text: rest }
+    answer.append(last, this.clock.now())
+    this.output.progress(answer, last)
+    // The stream's own marker, when it arrived, knows the stop reason and metrics the copy does not keep.
+    const final = { ...answer.final, ...copy }
+    if (!answer.final || answer.reasoningMatches(answer.final)) return this.finish(answer, final, last)
+    const message = 'Part of the reasoning for this answer never arrived and cannot be recovered. It is incomplete.'
+    this.end(answer, 'error', { code: 'incomplete', message }, final, last)
   }
 
-  /** Ends the answer as its final marker says, `lastText` being the text released with it. */
-  private finish(answer: ModelAnswer, final: FinalMarker, lastText: string): void {
-    this.end(answer, final.status, final.error, final, lastText)
+  /** Ends the answer as its final marker says, `last` being what was released with it. */
+  private finish(answer: ModelAnswer, final: FinalMarker, last: Released): void {
+    this.end(answer, final.status, final.error, final, last)
   }
 
-  private end(answer: ModelAnswer, status: FinalStatus, error?: AnswerError, final?: FinalMarker, lastText = ''): void {
+  private end(
+    answer: ModelAnswer,
+    status: FinalStatus,
+    error?: AnswerError,
+    final?: FinalMarker,
+    last?: Released,
+  ): void {
     if (!this.streams.get(answer.streamId)) return
     answer.end(status)
-    this.output.ended(answer, status, error, final, lastText)
+    this.output.ended(answer, status, error, final, last)
     this.streams.retireIfDone(answer.streamId)
   }
 

@@ -3,6 +3,18 @@ import type { AnswerEnd } from '../../shared/answer'
 
 export type { AnswerEnd }
 
+/** What arrived in order for one answer, per channel: answer text and the model's reasoning ('' or absent: none). */
+export interface AnswerDelta {
+  text: string
+  reasoning?: string
+}
+
+/** An answer's channels as history holds them. */
+export interface StoredChannels {
+  text: string
+  reasoning: string
+}
+
 /**
  * Where the chat service keeps conversations: each prompt and every model's answer as it streams. The app's
  * implementation is the history store on disk, so a conversation can be continued after a restart.
@@ -13,12 +25,14 @@ export interface ConversationLog {
   /** Each model's earlier turns (its own answers) as context, or undefined when the conversation is unknown. */
   contextFor(conversationId: string, modelIds: string[]): Map<string, ChatMessage[]> | undefined
   addTurn(conversationId: string, prompt: string, streamId: string, models: Array<{ id: string; label: string }>): void
-  /** In-order text of one answer, as it arrives. */
-  progress(streamId: string, modelId: string, delta: string): void
+  /** In-order text and reasoning of one answer, as they arrive. */
+  progress(streamId: string, modelId: string, delta: AnswerDelta): void
+  /** The answer ended: its status and error, and why the model stopped, its tools and metrics where known. */
   finish(streamId: string, modelId: string, end: AnswerEnd): void
   /**
    * Cloud mode's resume after a restart: an answer that was marked interrupted at start-up is streaming again.
-   * Returns its text so far, or undefined when there is no such interrupted answer (it ended, or was deleted).
+   * Returns its text and reasoning so far, or undefined when there is no such interrupted answer (it ended, or was
+   * deleted).
    */
-  reopen?(streamId: string, modelId: string): string | undefined
+  reopen?(streamId: string, modelId: string): StoredChannels | undefined
 }

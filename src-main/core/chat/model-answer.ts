@@ -1,7 +1,8 @@
 /**
- * One model's answer in one stream, as it arrives: its chunks put back in order, the digest of the text released so
- * far (checked against the final marker and against a stored copy), where it stands, and when things happened (the
- * timestamps per-answer metrics are computed from). It decides nothing about time: `dueActions` reads it.
+ * One model's answer in one stream, as it arrives: its chunks put back in order, the digests of the text and of the
+ * reasoning released so far (checked against the final marker; the text also against a stored copy), where it
+ * stands, and when things happened. It decides nothing about time: `dueActions` reads it. Every chunk counts as
+ * activity, reasoning-only ones too, so a long thinking phase is not silence.
  */
 import { createHash } from 'node:crypto'
 import type { FinalMarker } from '../../protocol/stream-protocol'
@@ -10,20 +11,24 @@ import { chunkPayload, type ChunkPayload } from './chunk-payload'
 import { ReorderBuffer, type GapReport, type SequencedChunk } from './reorder-buffer'
 import { ResumedAnswer } from './resumed-answer'
 import type { TimedAnswer } from './stream-timers'
+import type { AnswerDelta } from './conversation-log'
 
 export type AnswerOutcome =
   | { kind: 'duplicate' }
   | { kind: 'rejected'; reason: string }
   /** Kept until what it waits for arrives. */
   | { kind: 'held' }
-  /** In-order text to append; `delivered` chunks made it. */
-  | { kind: 'released'; text: string; delivered: number }
-  /** The last text: the whole text now hashes to the final marker's digest. */
-  | { kind: 'finished'; text: string; delivered: number; final: FinalMarker }
-  /** The last text, but the whole text does not hash to the final marker's digest (or the final has none). */
-  | { kind: 'damaged'; text: string; delivered: number; final: FinalMarker }
+  /** In-order text and reasoning to append; `delivered` chunks made it. */
+  | ({ kind: 'released'; delivered: number } & Released)
+  /** The last of both channels: each now hashes to the final marker's digest. */
+  | ({ kind: 'finished'; delivered: number; final: FinalMarker } & Released)
+  /** The last of both, but a channel does not hash to its digest in the final marker (or the final has none). */
+  | ({ kind: 'damaged'; delivered: number; final: FinalMarker } & Released)
   /** A resumed answer whose chunks cannot complete its text: some were lost with the last run. */
   | { kind: 'unmatched' }
+
+/** What a chunk (or a run of them) adds to each channel: `reasoning` is absent where it adds none. */
+export type Released = AnswerDelta
 
 const sha256Hex = (text: string) => createHash('sha256').update(text).digest('hex')
 
@@ -43,7 +48,9 @@ export class ModelAnswer implements TimedAnswer {
   private resumed: ResumedAnswer | undefined
   private readonly buffer = new ReorderBuffer(chunkPayload)
   private readonly digest = createHash('sha256')
+  private readonly reasoningDigest = createHash('sha256')
   private released = 0
+  private releasedReasoning = 0
 
   constructor(
     readonly streamId: string,
@@ -55,11 +62,13 @@ export class ModelAnswer implements TimedAnswer {
     this.lastHeardAt = now
   }
 
-  /** An answer that was streaming when the app last stopped, continuing the `textSoFar` kept in history. */
-  static resumed(streamId: string, modelId: string, textSoFar: string, now: number): ModelAnswer {
+  /** An answer that was streaming when the app last stopped, continuing what history kept of both channels. */
+  static resumed(streamId: string, modelId: string, soFar: Released, now: number): ModelAnswer {
     const answer = new ModelAnswer(streamId, modelId, 'streaming', now)
-    answer.digest.update(textSoFar)
-    answer.released = textSoFar.length
+    answer.digest.update(soFar.text)
+    answer.released = soFar.text.length
+    answer.reasoningDigest.update(soFar.reasoning ?? '')
+    answer.releasedReasoning = soFar.reasoning?.length ?? 0
     answer.resumed = new ResumedAnswer(now)
     return answer
   }
@@ -94,18 +103,36 @@ export class ModelAnswer implements TimedAnswer {
     if (this.resumed) return this.acceptResumed(chunk, this.resumed, now)
     const outcome = this.buffer.accept(chunk, now)
     if (outcome.kind !== 'released') return outcome
-    this.append(outcome.text, now)
-    if (!outcome.final) return { kind: 'released', text: outcome.text, delivered: 1 }
+    const released = { text: outcome.text, ...(outcome.reasoning ? { reasoning: outcome.reasoning } : {}) }
+    this.append(released, now)
+    if (!outcome.final) return { kind: 'released', ...released, delivered: 1 }
     this.final = outcome.final
     const kind = this.matches(outcome.final) ? 'finished' : 'damaged'
-    return { kind, text: outcome.text, delivered: 1, final: outcome.final }
+    return { kind, ...released, delivered: 1, final: outcome.final }
   }
 
-  /** Text that continues the answer, in order and already verified (a stored copy's rest). */
-  append(text: string, now: number): void {
+  /** What continues the answer, in order (chunks released, or a stored copy's verified rest). */
+  append({ text, reasoning }: Released, now: number): void {
     this.digest.update(text)
     this.released += text.length
     if (text && this.firstTextAt === undefined) this.firstTextAt = now
+    if (!reasoning) return
+    this.reasoningDigest.update(reasoning)
+    this.releasedReasoning += reasoning.length
+  }
+
+  /** Length (UTF-16 code units) of the reasoning released so far. */
+  get releasedReasoningChars(): number {
+    return this.releasedReasoning
+  }
+
+  /**
+   * Whether the reasoning released so far is what `final` vouches for: its digest when it carries one, else none
+   * at all (a sender that sent reasoning always includes the digest).
+   */
+  reasoningMatches(final: FinalMarker, rest = ''): boolean {
+    if (final.reasoningSha256 === undefined) return this.releasedReasoning + rest.length === 0
+    return this.reasoningDigest.copy().update(rest).digest('hex') === final.reasoningSha256
   }
 
   /** Whether `text` begins with exactly the text released so far. */
@@ -137,11 +164,14 @@ export class ModelAnswer implements TimedAnswer {
   }
 
   /**
-   * Whether the text released so far, followed by `rest`, hashes to the final marker's digest. A final without a
-   * digest cannot vouch for the text, so it never matches (every sender includes one).
+   * Whether both channels released so far, each followed by its `rest`, hash to the final marker's digests. A final
+   * without a text digest cannot vouch for the text, so it never matches (every sender includes one).
    */
-  private matches(final: FinalMarker, rest = ''): boolean {
-    return this.digest.copy().update(rest).digest('hex') === final.sha256
+  private matches(final: FinalMarker, rest: Released = { text: '' }): boolean {
+    return (
+      this.digest.copy().update(rest.text).digest('hex') === final.sha256 &&
+      this.reasoningMatches(final, rest.reasoning)
+    )
   }
 
   private acceptResumed(chunk: SequencedChunk<ChunkPayload>, resumed: ResumedAnswer, now: number): AnswerOutcome {
@@ -149,6 +179,6 @@ export class ModelAnswer implements TimedAnswer {
     if (resumed.final) this.final = resumed.final
     if (outcome.kind !== 'completed') return outcome
     this.append(outcome.rest, now)
-    return { kind: 'finished', text: outcome.rest, delivered: outcome.chunks, final: outcome.final }
+    return { kind: 'finished', ...outcome.rest, delivered: outcome.chunks, final: outcome.final }
   }
 }

@@ -1,15 +1,16 @@
 /**
- * Answers followed again after a restart (cloud mode). Their text so far comes from history; the broker's persistent
+ * Answers followed again after a restart (cloud mode). Their text and reasoning so far come from history; the broker's persistent
  * session delivers the chunks queued meanwhile, and the backend's stored copy completes what those do not.
  */
 import type { FinalMarker } from '../../protocol/stream-protocol'
 import type { DiagnosticsRecorder } from '../diagnostics'
 import type { ConversationLog } from './conversation-log'
 import type { SequencedChunk } from './reorder-buffer'
-import type { ChunkPayload } from './chunk-payload'
+import { chunkPayload, type ChunkPayload } from './chunk-payload'
+import type { Released } from './model-answer'
 import type { StreamRecovery } from './stream-recovery'
 
-/** A resumed answer holds at most this much text while waiting for its final marker. */
+/** A resumed answer holds at most this much (text and reasoning together) while waiting for its final marker. */
 const MAX_RESUMED_CHARS = 4_000_000
 /** How many places a resumed answer's chunks may continue from are tried before fetching the stored copy. */
 const MAX_TAIL_CANDIDATES = 32
@@ -19,8 +20,8 @@ export type ResumedOutcome =
   | { kind: 'rejected'; reason: 'out-of-window' }
   /** Kept: the final marker, or the final's own chunk, is not in yet. */
   | { kind: 'held' }
-  /** `rest` completes the text (its digest checked); it joins the last `chunks` chunks held. */
-  | { kind: 'completed'; rest: string; chunks: number; final: FinalMarker }
+  /** `rest` completes both channels (their digests checked); it joins the last `chunks` chunks held. */
+  | { kind: 'completed'; rest: Released; chunks: number; final: FinalMarker }
   /** No run of the chunks held completes the text: some were lost with the last run. */
   | { kind: 'unmatched' }
 
@@ -31,23 +32,24 @@ export type ResumedOutcome =
  */
 export class ResumedAnswer {
   final: FinalMarker | undefined
-  private readonly chunks = new Map<number, string>()
+  private readonly chunks = new Map<number, ChunkPayload>()
   private heldChars = 0
 
   /** `since`: when it was resumed. The queued chunks have the gap timeout from then before the copy is fetched. */
   constructor(readonly since: number) {}
 
-  /** `completes(rest, final)`: whether the text so far, followed by `rest`, hashes to the final's digest. */
+  /** `completes(rest, final)`: whether both channels so far, each followed by its `rest`, hash to the final's digests. */
   accept(
     chunk: SequencedChunk<ChunkPayload>,
-    completes: (rest: string, final: FinalMarker) => boolean,
+    completes: (rest: Released, final: FinalMarker) => boolean,
   ): ResumedOutcome {
     if (this.chunks.has(chunk.seq)) return { kind: 'duplicate' }
-    if ((this.final && chunk.seq >= this.final.total) || this.heldChars + chunk.text.length > MAX_RESUMED_CHARS) {
+    const size = chunkPayload.size(chunk)
+    if ((this.final && chunk.seq >= this.final.total) || this.heldChars + size > MAX_RESUMED_CHARS) {
       return { kind: 'rejected', reason: 'out-of-window' }
     }
-    this.chunks.set(chunk.seq, chunk.text)
-    this.heldChars += chunk.text.length
+    this.chunks.set(chunk.seq, chunk)
+    this.heldChars += size
     if (chunk.final) this.final = chunk.final
     const final = this.final
     if (!final) return { kind: 'held' }
@@ -55,9 +57,9 @@ export class ResumedAnswer {
     while (first > 0 && this.chunks.has(first - 1)) first -= 1
     if (first === final.total) return { kind: 'held' }
     for (let start = first; start < final.total && start < first + MAX_TAIL_CANDIDATES; start++) {
-      const tail: string[] = []
+      const tail: ChunkPayload[] = []
       for (let seq = start; seq < final.total; seq++) tail.push(this.chunks.get(seq)!)
-      const rest = tail.join('')
+      const rest: Released = chunkPayload.joinInto({}, tail)
       if (completes(rest, final)) return { kind: 'completed', rest, chunks: final.total - start, final }
     }
     return { kind: 'unmatched' }
@@ -66,8 +68,8 @@ export class ResumedAnswer {
 
 export interface ReopenedStream {
   streamId: string
-  /** Per model, the answer's text so far, from history. */
-  textsSoFar: Map<string, string>
+  /** Per model, the answer's text and reasoning so far, from history. */
+  soFar: Map<string, Released>
 }
 
 /**
@@ -91,20 +93,20 @@ export async function reopenStreams(
   const reopened: ReopenedStream[] = []
   for (const { streamId, modelIds } of open) {
     if (isKnown(streamId)) continue
-    const textsSoFar = new Map<string, string>()
+    const soFar = new Map<string, Released>()
     for (const modelId of modelIds) {
-      const text = conversations.reopen(streamId, modelId)
-      if (text === undefined) {
+      const stored = conversations.reopen(streamId, modelId)
+      if (stored === undefined) {
         recovery.closed(streamId, modelId) // ended, or gone from history
         continue
       }
-      // The history writer starts from the stored text, so what follows is appended to it.
-      if (text) conversations.progress(streamId, modelId, text)
-      textsSoFar.set(modelId, text)
+      // The history writer starts from the stored channels, so what follows is appended to them.
+      if (stored.text || stored.reasoning) conversations.progress(streamId, modelId, stored)
+      soFar.set(modelId, stored)
     }
-    if (textsSoFar.size === 0) continue
-    diagnostics.note(`resuming ${textsSoFar.size} answer(s) of stream ${streamId} after a restart`)
-    reopened.push({ streamId, textsSoFar })
+    if (soFar.size === 0) continue
+    diagnostics.note(`resuming ${soFar.size} answer(s) of stream ${streamId} after a restart`)
+    reopened.push({ streamId, soFar })
   }
   return reopened
 }

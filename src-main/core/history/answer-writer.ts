@@ -1,8 +1,8 @@
 /**
- * Persists streaming answers without writing per chunk: every answer with new text is written in ONE transaction
- * per interval (the full text so far, so every write is self-contained; one commit and fsync for all the answers
+ * Persists streaming answers without writing per chunk: every answer with new text or reasoning is written in ONE
+ * transaction per interval (the full text and reasoning so far, so every write is self-contained; one commit and fsync for all the answers
  * streaming at once, not one per answer), the first batch at once, and an answer's end at once. A crash therefore
- * loses at most one interval of text.
+ * loses at most one interval of either.
  *
  * A write that fails (disk full, read-only or locked file, I/O error) never throws into the caller: the text
  * stays in memory, `onError` fires once when writing starts failing, and the write is retried on a timer until
@@ -14,7 +14,7 @@ import type { AnswerOutcome } from './history-types'
 
 /** The store methods the writer needs (HistoryStore has them). */
 export interface AnswerSink {
-  saveAnswerProgress(streamId: string, modelId: string, text: string): boolean
+  saveAnswerProgress(streamId: string, modelId: string, text: string, reasoning: string): boolean
   finishAnswer(streamId: string, modelId: string, outcome: AnswerOutcome): boolean
   /** Runs `write` in one transaction: all of it is committed, or none. */
   inTransaction(write: () => void): void
@@ -48,7 +48,8 @@ interface PendingAnswer {
   streamId: string
   modelId: string
   text: string
-  /** Text or end not yet written. */
+  reasoning: string
+  /** Text, reasoning or end not yet written. */
   dirty: boolean
   end?: Omit<AnswerOutcome, 'text'>
   /** The store has no streaming row for it (deleted conversation): nothing more to write. */
@@ -69,11 +70,12 @@ export class AnswerWriter {
     this.retryMs = options.retryMs ?? DEFAULT_RETRY_MS
   }
 
-  /** Call with every released (in-order, de-duplicated) text delta. */
-  append(streamId: string, modelId: string, delta: string): void {
+  /** Call with every released (in-order, de-duplicated) text delta and the reasoning released with it. */
+  append(streamId: string, modelId: string, delta: string, reasoning = ''): void {
     const answer = this.pending(streamId, modelId)
-    if (!answer || answer.end || answer.gone || delta === '') return
+    if (!answer || answer.end || answer.gone || (delta === '' && reasoning === '')) return
     answer.text += delta
+    answer.reasoning += reasoning
     answer.dirty = true
     if (this.timer !== undefined) return
     const wait = this.lastBatchAt + this.intervalMs - this.options.clock.now()
@@ -81,7 +83,7 @@ export class AnswerWriter {
     else this.timer = this.options.clock.setTimeout(() => this.writeBatch(), wait)
   }
 
-  /** Writes the full text and the end status now (with everything else pending, in the same transaction). */
+  /** Writes the full text and reasoning and the end status now (with everything else pending, in the same transaction). */
   finish(streamId: string, modelId: string, end: Omit<AnswerOutcome, 'text'>): void {
     const answer = this.pending(streamId, modelId)
     if (!answer || answer.end) return
@@ -116,7 +118,7 @@ export class AnswerWriter {
     if (this.ended.has(key)) return undefined
     let answer = this.answers.get(key)
     if (!answer) {
-      answer = { streamId, modelId, text: '', dirty: false, gone: false }
+      answer = { streamId, modelId, text: '', reasoning: '', dirty: false, gone: false }
       this.answers.set(key, answer)
     }
     return answer
@@ -132,8 +134,12 @@ export class AnswerWriter {
       sink.inTransaction(() => {
         for (const answer of batch) {
           const found = answer.end
-            ? sink.finishAnswer(answer.streamId, answer.modelId, { ...answer.end, text: answer.text })
-            : sink.saveAnswerProgress(answer.streamId, answer.modelId, answer.text)
+            ? sink.finishAnswer(answer.streamId, answer.modelId, {
+                ...answer.end,
+                text: answer.text,
+                reasoning: answer.reasoning,
+              })
+            : sink.saveAnswerProgress(answer.streamId, answer.modelId, answer.text, answer.reasoning)
           if (!found) answer.gone = true
         }
       })
@@ -151,7 +157,7 @@ export class AnswerWriter {
     }
     for (const answer of batch) {
       answer.dirty = false
-      if (answer.gone) answer.text = ''
+      if (answer.gone) answer.text = answer.reasoning = ''
       if (answer.end || answer.gone) this.forget(answerKey(answer.streamId, answer.modelId))
     }
     if (this.failing) {

@@ -5,13 +5,16 @@
 import { z } from 'zod'
 import { IdSchema } from '../../protocol/stream-protocol'
 import { STORED_STATUSES, type AnswerError, type TokenUsage } from '../../shared/answer'
+import { StoredEndDetailsSchema } from './answer-end-details'
 import type { AnswerRecord, ConversationRecord } from './history-types'
 
 export const EXPORT_FORMAT = 'streamdesk-history'
 /**
  * The versions this app reads. Version 2 adds what version 1 cannot hold: several attempts per model (each with its
- * stream) and turns that branch (each names the turn it follows). An export is written in version 1 whenever its
- * data fits it (one attempt per model, a linear history), so an app that reads only version 1 can still import it.
+ * stream), turns that branch (each names the turn it follows), and each answer's reasoning and end details (why it
+ * stopped, its tools, redacted reasoning blocks, metrics). An export is written in version 1 whenever its data fits
+ * it (one attempt per model, a linear history, no reasoning or end details), so an app that reads only version 1 can
+ * still import it.
  */
 export const EXPORT_VERSIONS = [1, 2] as const
 /** Larger files are refused before parsing (check the file size against it before reading one into memory). */
@@ -34,10 +37,13 @@ type SameKeys<A, B> = [keyof A] extends [keyof B] ? ([keyof B] extends [keyof A]
 const usageNamesMatch: SameKeys<z.infer<typeof UsageSchema>, TokenUsage> = true
 void usageNamesMatch
 
+/** The longest answer text, and the longest reasoning, an import accepts. */
+const MAX_ANSWER_CHARS = 4_000_000
+
 const ExportedAnswerV1Schema = z.strictObject({
   modelId: IdSchema,
   modelLabel: z.string().max(200),
-  text: z.string().max(4_000_000),
+  text: z.string().max(MAX_ANSWER_CHARS),
   status: z.enum(STORED_STATUSES),
   error: z.optional(ErrorSchema),
   usage: z.optional(UsageSchema),
@@ -49,6 +55,10 @@ const ExportedAnswerV2Schema = z.strictObject({
   ...ExportedAnswerV1Schema.shape,
   streamId: IdSchema,
   attempt: z.number().int().min(1).max(1_000),
+  /** Absent when the model gave none. */
+  reasoning: z.optional(z.string().min(1).max(MAX_ANSWER_CHARS)),
+  /** Why it stopped, tools, redacted blocks and metrics; absent when the backend said nothing of them. */
+  end: z.optional(StoredEndDetailsSchema),
 })
 
 const turnFields = {
@@ -171,16 +181,23 @@ function toExportedAnswer(a: AnswerRecord): ExportedAnswer {
     updatedAt: iso(a.updatedAt),
     streamId: a.streamId,
     attempt: a.attempt,
+    ...(a.reasoning ? { reasoning: a.reasoning } : {}),
+    ...(a.end ? { end: a.end } : {}),
   }
 }
 
-/** Version 1 holds one attempt per model, on the turn's stream, and turns that each follow the one before. */
+/**
+ * Version 1 holds one attempt per model, on the turn's stream, turns that each follow the one before, and answers
+ * without reasoning or end details.
+ */
 function fitsVersion1(document: HistoryDocumentV2): boolean {
   return document.conversations.every((c) =>
     c.turns.every(
       (turn, index) =>
         turn.parent === (index === 0 ? null : index - 1) &&
-        turn.answers.every((a) => a.attempt === 1 && a.streamId === turn.streamId),
+        turn.answers.every(
+          (a) => a.attempt === 1 && a.streamId === turn.streamId && a.reasoning === undefined && a.end === undefined,
+        ),
     ),
   )
 }
@@ -193,7 +210,9 @@ function toVersion1(document: HistoryDocumentV2): HistoryDocumentV1 {
       ...c,
       turns: c.turns.map(({ parent: _parent, answers, ...turn }) => ({
         ...turn,
-        answers: answers.map(({ streamId: _streamId, attempt: _attempt, ...answer }) => answer),
+        answers: answers.map(
+          ({ streamId: _streamId, attempt: _attempt, reasoning: _reasoning, end: _end, ...answer }) => answer,
+        ),
       })),
     })),
   }
@@ -271,15 +290,36 @@ function conversationMarkdown(c: ConversationRecord): string {
     parts.push(`## Prompt ${i + 1}`, quote(turn.prompt))
     for (const answer of turn.answers) {
       const note = answerNote(answer)
-      parts.push(`### ${oneLine(answer.modelLabel)}${note ? ` _(${note})_` : ''}`, answer.text.trim() || '_(no text)_')
+      parts.push(`### ${oneLine(answer.modelLabel)}${note ? ` _(${note})_` : ''}`)
+      if (answer.reasoning) parts.push(thinking(answer.reasoning))
+      parts.push(answer.text.trim() || '_(no text)_')
     }
   })
   return parts.join('\n\n')
 }
 
+/**
+ * The reasoning, collapsed as GitHub and most markdown viewers show `<details>`; the blank lines around it let the
+ * reasoning's own markdown render inside. Quoted, so a `</details>` in the reasoning cannot close the block early.
+ */
+function thinking(reasoning: string): string {
+  return `<details>\n<summary>Thinking</summary>\n\n${quote(reasoning.trim())}\n\n</details>`
+}
+
 function answerNote(answer: AnswerRecord): string {
   const attempt = answer.attempt > 1 ? [`attempt ${answer.attempt}`] : []
-  return [...attempt, statusNote(answer)].filter(Boolean).join(', ')
+  const redacted = answer.end?.redactedReasoning ?? 0
+  const redactedNote = redacted > 0 ? `${redacted} redacted reasoning block${redacted === 1 ? '' : 's'}` : ''
+  return [...attempt, statusNote(answer), stopNote(answer), redactedNote].filter(Boolean).join(', ')
+}
+
+/** Why a finished answer stopped, when that is news: the end of the answer, or a stop by the user, is not. */
+function stopNote(answer: AnswerRecord): string {
+  const reason = answer.end?.stopReason
+  if (reason === undefined || reason === 'end' || reason === 'user' || reason === 'error') return ''
+  if (reason === 'other') return `stopped: ${oneLine(answer.end?.rawStopReason ?? 'other')}`
+  const tools = answer.end?.toolNames?.length ? ` (${answer.end.toolNames.map(oneLine).join(', ')})` : ''
+  return `stopped: ${reason}${reason === 'tool-call' ? tools : ''}`
 }
 
 function statusNote(answer: AnswerRecord): string {

@@ -159,4 +159,23 @@ const versionsAndBranches: Migration = {
   },
 }
 
-export const HISTORY_MIGRATIONS: readonly Migration[] = [tables, fullTextSearch, versionsAndBranches]
+/**
+ * Reasoning and why an answer ended: the model's reasoning beside its text ('' for every existing answer), and its
+ * end details (stop reason, the provider's raw word for an unknown one, tool names, redacted reasoning blocks,
+ * metrics) as one JSON document, NULL when the backend said nothing beyond status and usage (see
+ * answer-end-details.ts, which validates it on read). Added columns only, so existing rows are not rewritten.
+ *
+ * Reasoning is deliberately NOT indexed for search: the triggers of migration 2 index `text` only, and a search hit
+ * in a model's thinking would point at words the answer does not show.
+ */
+const reasoningAndEnd: Migration = {
+  version: 4,
+  description: 'answers keep their reasoning and end details (stop reason, tools, metrics)',
+  up: (db) =>
+    db.exec(`
+      ALTER TABLE answers ADD COLUMN reasoning TEXT NOT NULL DEFAULT '';
+      ALTER TABLE answers ADD COLUMN end_details TEXT CHECK (end_details IS NULL OR json_valid(end_details));
+    `),
+}
+
+export const HISTORY_MIGRATIONS: readonly Migration[] = [tables, fullTextSearch, versionsAndBranches, reasoningAndEnd]

@@ -3,6 +3,8 @@
  * indexes (FTS5 walks its doclists in rowid order and stops at the page size). Queries made only of 1–2
  * character terms, which trigrams cannot look up, scan the most recent rows with LIKE instead; the scan is
  * bounded by a row count to stay within the search time budget, and says when it did not reach the oldest rows.
+ * An answer's reasoning is not searched (nor indexed): a hit in a model's thinking would point at words the answer
+ * does not show.
  */
 import type { Database, Statement } from 'better-sqlite3'
 import { highlightSnippet } from './highlight-snippet'

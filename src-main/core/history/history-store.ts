@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path'
 import type { Database, Statement } from 'better-sqlite3'
 import { systemClock, type Clock } from '../../lib/clock'
 import type { StoredStatus } from '../../shared/answer'
+import { decodeEndDetails, encodeEndDetails } from './answer-end-details'
 import { backupIfDue } from './daily-backup'
 import {
   HistoryImportError,
@@ -82,6 +83,8 @@ interface AnswerRow {
   updated_at: number
   stream_id: string
   attempt: number
+  reasoning: string
+  end_details: string | null
 }
 
 type AnswerValues = [
@@ -98,6 +101,8 @@ type AnswerValues = [
   updatedAt: number,
   streamId: string,
   attempt: number,
+  reasoning: string,
+  endDetails: string | null,
 ]
 
 export class HistoryStore {
@@ -166,14 +171,19 @@ export class HistoryStore {
         this.sql.insertTurn.run(conversationId, index, prompt, streamId, now, parent).lastInsertRowid,
       )
       const empty = ['', 'streaming', null, null, null, null, now, now] as const
-      for (const model of models) this.sql.insertAnswer.run(turnId, model.id, model.label, ...empty, streamId, 1)
+      for (const model of models) {
+        this.sql.insertAnswer.run(turnId, model.id, model.label, ...empty, streamId, 1, '', null)
+      }
       return { turnId, index }
     })()
   }
 
-  /** The text so far of a streaming answer. False when there is no such streaming answer (finished or deleted). */
-  saveAnswerProgress(streamId: string, modelId: string, text: string): boolean {
-    return this.sql.saveProgress.run(text, this.now(), streamId, modelId).changes > 0
+  /**
+   * The text and reasoning so far of a streaming answer. False when there is no such streaming answer (finished or
+   * deleted).
+   */
+  saveAnswerProgress(streamId: string, modelId: string, text: string, reasoning = ''): boolean {
+    return this.sql.saveProgress.run(text, reasoning, this.now(), streamId, modelId).changes > 0
   }
 
   /** Runs `write` in one transaction (nested calls join the outer one): all of it is committed, or none. */
@@ -181,12 +191,18 @@ export class HistoryStore {
     this.db.transaction(write)()
   }
 
-  /** Ends a streaming answer; `outcome.text`, when given, is its full text. False when there is nothing to end. */
+  /**
+   * Ends a streaming answer; `outcome.text` and `outcome.reasoning`, when given, are its full text and reasoning.
+   * A stop reason the app does not know is stored as it came ('other' and the raw word). False when there is
+   * nothing to end.
+   */
   finishAnswer(streamId: string, modelId: string, outcome: AnswerOutcome): boolean {
-    const { status, text, error, usage } = outcome
+    const { status, text, reasoning, error, usage } = outcome
     return (
       this.sql.finishAnswer.run(
         text ?? null,
+        reasoning ?? null,
+        encodeEndDetails(outcome),
         status,
         error?.code ?? null,
         error?.message ?? null,
@@ -201,15 +217,15 @@ export class HistoryStore {
 
   /**
    * An answer marked 'interrupted' at start-up goes back to 'streaming', because cloud mode resumes it (the rest
-   * comes from the broker's queued chunks or the stored copy). Returns its text so far; undefined when there is no
-   * interrupted answer for that stream and model.
+   * comes from the broker's queued chunks or the stored copy). Returns its text and reasoning so far; undefined
+   * when there is no interrupted answer for that stream and model.
    */
-  reopenInterrupted(streamId: string, modelId: string): string | undefined {
-    return this.db.transaction((): string | undefined => {
-      const text = this.sql.interruptedText.get(streamId, modelId)
-      if (text === undefined) return undefined
+  reopenInterrupted(streamId: string, modelId: string): { text: string; reasoning: string } | undefined {
+    return this.db.transaction((): { text: string; reasoning: string } | undefined => {
+      const channels = this.sql.interruptedChannels.get(streamId, modelId)
+      if (channels === undefined) return undefined
       this.sql.reopenInterrupted.run(this.now(), streamId, modelId)
-      return text
+      return { ...channels }
     })()
   }
 
@@ -397,6 +413,8 @@ export class HistoryStore {
           Date.parse(a.updatedAt),
           freeStreamId(a.streamId),
           a.attempt,
+          a.reasoning ?? '',
+          encodeEndDetails(a.end),
         )
       }
       summary.turns += 1
@@ -461,6 +479,7 @@ function inColumnOrder(rows: readonly AnswerRow[]): AnswerRow[] {
 }
 
 function toAnswer(row: AnswerRow): AnswerRecord {
+  const end = decodeEndDetails(row.end_details)
   const usage = {
     ...(row.input_tokens !== null ? { inputTokens: row.input_tokens } : {}),
     ...(row.output_tokens !== null ? { outputTokens: row.output_tokens } : {}),
@@ -472,9 +491,11 @@ function toAnswer(row: AnswerRow): AnswerRecord {
     streamId: row.stream_id,
     attempt: row.attempt,
     text: row.text,
+    reasoning: row.reasoning,
     status: row.status,
     ...(row.error_code !== null ? { error: { code: row.error_code, message: row.error_message ?? '' } } : {}),
     ...(Object.keys(usage).length > 0 ? { usage } : {}),
+    ...(end ? { end } : {}),
     startedAt: row.started_at,
     updatedAt: row.updated_at,
   }
@@ -507,21 +528,34 @@ function prepareStatements(db: Database) {
     ),
     insertAnswer: statement<AnswerValues>(
       `INSERT INTO answers (turn_id, model_id, model_label, text, status, error_code, error_message, input_tokens,
-        output_tokens, started_at, updated_at, stream_id, attempt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        output_tokens, started_at, updated_at, stream_id, attempt, reasoning, end_details)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
-    saveProgress: statement<[string, number, string, string]>(
-      `UPDATE answers SET text = ?, updated_at = ? WHERE ${ANSWER_BY_STREAM}`,
+    saveProgress: statement<[string, string, number, string, string]>(
+      `UPDATE answers SET text = ?, reasoning = ?, updated_at = ? WHERE ${ANSWER_BY_STREAM}`,
     ),
     finishAnswer: statement<
-      [string | null, string, string | null, string | null, number | null, number | null, number, string, string]
+      [
+        string | null,
+        string | null,
+        string | null,
+        string,
+        string | null,
+        string | null,
+        number | null,
+        number | null,
+        number,
+        string,
+        string,
+      ]
     >(
-      `UPDATE answers SET text = coalesce(?, text), status = ?, error_code = ?, error_message = ?, input_tokens = ?,
-        output_tokens = ?, updated_at = ? WHERE ${ANSWER_BY_STREAM}`,
+      `UPDATE answers SET text = coalesce(?, text), reasoning = coalesce(?, reasoning), end_details = ?, status = ?,
+        error_code = ?, error_message = ?, input_tokens = ?, output_tokens = ?, updated_at = ? WHERE ${ANSWER_BY_STREAM}`,
     ),
     markInterrupted: statement<[]>(`UPDATE answers SET status = 'interrupted' WHERE status = 'streaming'`),
-    interruptedText: statement<[string, string], string>(
-      `SELECT text FROM answers WHERE ${INTERRUPTED_ANSWER_BY_STREAM}`,
-    ).pluck(),
+    interruptedChannels: statement<[string, string], { text: string; reasoning: string }>(
+      `SELECT text, reasoning FROM answers WHERE ${INTERRUPTED_ANSWER_BY_STREAM}`,
+    ),
     reopenInterrupted: statement<[number, string, string]>(
       `UPDATE answers SET status = 'streaming', updated_at = ? WHERE ${INTERRUPTED_ANSWER_BY_STREAM}`,
     ),

@@ -1,5 +1,5 @@
 /** The history store's public shapes. Timestamps are epoch milliseconds; text offsets are UTF-16 code units. */
-import type { AnswerEnd, AnswerError, StoredStatus, TokenUsage } from '../../shared/answer'
+import type { AnswerEnd, AnswerEndDetails, AnswerError, StoredStatus, TokenUsage } from '../../shared/answer'
 import type { ConversationSummary, HighlightedText } from '../../shared/ipc-contract'
 
 // The same shapes in the store and in the IPC contract: one definition, the contract's. The records below are the
@@ -21,9 +21,13 @@ export interface AnswerRecord {
   /** 1 for the answer given with the turn; each regeneration of the same model at the same turn adds one. */
   attempt: number
   text: string
+  /** The model's reasoning, '' when it gave none (not searched: search covers answer text only). */
+  reasoning: string
   status: StoredStatus
   error?: AnswerError
   usage?: TokenUsage
+  /** Why it stopped, its tools, redacted blocks and metrics, when the backend said (schema 4 on). */
+  end?: AnswerEndDetails
   startedAt: number
   updatedAt: number
 }
@@ -51,9 +55,13 @@ export interface AddedTurn {
   index: number
 }
 
-/** The end of a stream. `text`, when given, replaces the stored text (the writer passes the full answer). */
+/**
+ * The end of a stream. `text` and `reasoning`, when given, replace the stored ones (the writer passes the full
+ * answer). `usage` stays in its own columns; the other details are kept as the answer's end details.
+ */
 export interface AnswerOutcome extends AnswerEnd {
   text?: string
+  reasoning?: string
 }
 
 export interface HistorySearchHit {

@@ -23,7 +23,7 @@ function toStoredTurn(turn: TurnRecord): StoredTurn {
 }
 
 function toStoredAnswer(answer: AnswerRecord): StoredAnswer {
-  const { id, modelId, modelLabel, streamId, attempt, text, status, error, usage } = answer
+  const { id, modelId, modelLabel, streamId, attempt, text, reasoning, status, error, usage, end } = answer
   return {
     id,
     modelId,
@@ -31,9 +31,12 @@ function toStoredAnswer(answer: AnswerRecord): StoredAnswer {
     streamId,
     attempt,
     text,
+    reasoning,
     status,
     ...(error ? { error: { code: error.code, message: error.message } } : {}),
     ...(usage ? { usage: { ...usage } } : {}),
+    // As the live stream's ending update says it: the token usage with the other details.
+    ...(usage || end ? { end: { ...(usage ? { usage: { ...usage } } : {}), ...structuredClone(end) } } : {}),
   }
 }
 

@@ -1,5 +1,5 @@
 import type { ChatMessage } from '../../backend/model-provider'
-import type { AnswerEnd, ConversationLog } from '../chat/conversation-log'
+import type { AnswerDelta, AnswerEnd, ConversationLog, StoredChannels } from '../chat/conversation-log'
 import type { AnswerWriter } from './answer-writer'
 import type { HistoryStore } from './history-store'
 
@@ -46,15 +46,15 @@ export class StoredConversations implements ConversationLog {
     this.onChanged()
   }
 
-  progress(streamId: string, modelId: string, delta: string): void {
-    this.writer.append(streamId, modelId, delta)
+  progress(streamId: string, modelId: string, delta: AnswerDelta): void {
+    this.writer.append(streamId, modelId, delta.text, delta.reasoning)
   }
 
   finish(streamId: string, modelId: string, end: AnswerEnd): void {
     this.writer.finish(streamId, modelId, end)
   }
 
-  reopen(streamId: string, modelId: string): string | undefined {
+  reopen(streamId: string, modelId: string): StoredChannels | undefined {
     return this.store.reopenInterrupted(streamId, modelId)
   }
 }

@@ -251,7 +251,9 @@ describe('fuzzing the receive path', () => {
         }
         const m = result.message
         expect(topic).toBe(topicOf(m.streamId))
-        expect(m.v).toBe(1)
+        // Version 2 is a version this code reads since the protocol merge; a v1 chunk never carries reasoning.
+        expect([1, 2]).toContain(m.v)
+        if (m.v === 1) expect(m.reasoning).toBeUndefined()
         expect(m.streamId).toMatch(ID)
         expect(m.modelId).toMatch(ID)
         expect(Number.isInteger(m.seq) && m.seq >= 0 && m.seq <= MAX_SEQ).toBe(true)
@@ -260,9 +262,8 @@ describe('fuzzing the receive path', () => {
           expect(m.final.total).toBe(m.seq + 1)
           expect(m.final.status === 'error').toBe(m.final.error !== undefined)
         }
-        expect(Object.keys(m).every((key) => ['v', 'streamId', 'modelId', 'seq', 'text', 'final'].includes(key))).toBe(
-          true,
-        )
+        const fields = ['v', 'streamId', 'modelId', 'seq', 'text', 'final', ...(m.v === 2 ? ['reasoning'] : [])]
+        expect(Object.keys(m).every((key) => fields.includes(key))).toBe(true)
       }),
       { numRuns: 3_000 },
     )

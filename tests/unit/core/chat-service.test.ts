@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { endDetails } from '../../../src-main/core/chat/answer-output'
 import { ChatService, type ChatBackend } from '../../../src-main/core/chat/chat-service'
 import { DiagnosticsRecorder } from '../../../src-main/core/diagnostics'
 import type { ChatRequest } from '../../../src-main/backend/chat-handler'
@@ -306,5 +307,130 @@ describe('ChatService', () => {
     expect(columns().a).toMatchObject({ text: 'hello world', status: 'complete' })
     expect(columns().b).toMatchObject({ status: 'error', error: { code: 'incomplete' } })
     expect(diagnostics.snapshot(0).rejected).toEqual({ 'checksum-mismatch': 1 })
+  })
+})
+
+describe('ChatService with reasoning (protocol v2)', () => {
+  const encoder = new TextEncoder()
+  const thinking = ['Hmm, ', 'the sky… ', '東京 🌞']
+  const reasoning = thinking.join('')
+
+  async function v2Setup() {
+    const s = await setup()
+    const { streamId, conversationId } = await s.chat.send({ prompt: 'Why?', modelIds: ['a', 'b'] })
+    const deliver = (message: Omit<ChunkMessage, 'v' | 'streamId'>, v: 1 | 2 = 2) =>
+      s.chat.receive(streamTopic('sd', 'u1', streamId), encoder.encode(encodeChunk({ v, streamId, ...message })))
+    const stored = () => s.history.store.getConversation(conversationId)!.turns[0]!.answers
+    const updates = (modelId: string) => s.batches.flat().filter((u) => u.modelId === modelId)
+    return { ...s, streamId, deliver, stored, updates }
+  }
+
+  it('sends reasoning to the renderer in order beside the text, ends with the end details, and stores both', async () => {
+    const { deliver, clock, updates, stored } = await v2Setup()
+    const end = {
+      total: 4,
+      status: 'complete' as const,
+      sha256: sha256Hex('Blue.'),
+      reasoningSha256: sha256Hex(reasoning),
+      stopReason: 'other' as const,
+      rawStopReason: 'SOMETHING_NEW',
+      metrics: { inputTokens: 4, outputTokens: 20, reasoningTokens: 15, firstTokenMs: 90, firstAnswerTokenMs: 700 },
+    }
+    deliver({ modelId: 'a', seq: 2, text: 'Blu', reasoning: thinking[2]! })
+    deliver({ modelId: 'a', seq: 0, text: '', reasoning: thinking[0]! })
+    clock.advance(16)
+    deliver({ modelId: 'a', seq: 1, text: '', reasoning: thinking[1]! })
+    deliver({ modelId: 'a', seq: 1, text: '', reasoning: thinking[1]! })
+    clock.advance(16)
+    deliver({ modelId: 'a', seq: 3, text: 'e.', final: end })
+    clock.advance(16)
+    const column = updates('a')
+    expect(column.map((u) => u.appendReasoning ?? '').join('')).toBe(reasoning)
+    expect(column.map((u) => u.append).join('')).toBe('Blue.')
+    expect(column.map((u) => u.appendReasoning)).toEqual(['Hmm, ', 'the sky… 東京 🌞', undefined])
+    expect(column.at(-1)).toMatchObject({
+      status: 'complete',
+      usage: { inputTokens: 4, outputTokens: 20 },
+      end: { stopReason: 'other', rawStopReason: 'SOMETHING_NEW', metrics: end.metrics },
+    })
+    expect(column.slice(0, -1).some((u) => u.end !== undefined)).toBe(false)
+    expect(stored()[0]).toMatchObject({
+      text: 'Blue.',
+      reasoning,
+      status: 'complete',
+      end: { stopReason: 'other', rawStopReason: 'SOMETHING_NEW', metrics: end.metrics },
+    })
+  })
+
+  it('ends incomplete, without a copy to recover from, when the reasoning does not match its digest', async () => {
+    const { deliver, clock, updates, stored, diagnostics } = await v2Setup()
+    deliver({ modelId: 'b', seq: 0, text: '', reasoning: 'tampered' })
+    deliver({
+      modelId: 'b',
+      seq: 1,
+      text: 'Hi',
+      final: { total: 2, status: 'complete', sha256: sha256Hex('Hi'), reasoningSha256: sha256Hex('original') },
+    })
+    clock.advance(16)
+    expect(updates('b').at(-1)).toMatchObject({ status: 'error', error: { code: 'incomplete' } })
+    expect(stored()[1]).toMatchObject({ status: 'error', text: 'Hi', reasoning: 'tampered' })
+    expect(diagnostics.snapshot(0).rejected['checksum-mismatch']).toBe(1)
+  })
+
+  it('counts reasoning as activity: a long thinking phase is not silence, true silence still ends the answer', async () => {
+    const { deliver, clock, updates } = await v2Setup()
+    for (let seq = 0; seq < 5; seq++) {
+      deliver({ modelId: 'a', seq, text: '', reasoning: `thought ${seq} ` })
+      clock.advance(100_000) // under the 150 s silence timeout each time, 500 s in all
+    }
+    expect(updates('a').at(-1)!.status).toBe('streaming')
+    clock.advance(60_000)
+    expect(updates('a').at(-1)).toMatchObject({ status: 'error', error: { code: 'timeout' } })
+  })
+
+  it('never yields reasoning from a v1 stream: the update and history have the answer text only', async () => {
+    const { deliver, clock, updates, stored } = await v2Setup()
+    // A v1 sender cannot carry reasoning: encoding in v1 drops it, so nothing of it reaches the app.
+    deliver({ modelId: 'a', seq: 0, text: 'Plain', reasoning: 'secret thoughts' }, 1)
+    deliver(
+      { modelId: 'a', seq: 1, text: '.', final: { total: 2, status: 'complete', sha256: sha256Hex('Plain.') } },
+      1,
+    )
+    clock.advance(16)
+    const column = updates('a')
+    expect(column.map((u) => u.append).join('')).toBe('Plain.')
+    expect(column.every((u) => u.appendReasoning === undefined)).toBe(true)
+    expect(column.at(-1)).toMatchObject({ status: 'complete', end: {} })
+    expect(stored()[0]).toMatchObject({ text: 'Plain.', reasoning: '', status: 'complete' })
+    expect(stored()[0]!.end).toBeUndefined()
+  })
+})
+
+describe('endDetails', () => {
+  it("picks a final marker's details by name, tools and redacted blocks included, and nothing else", () => {
+    const marker = {
+      total: 3,
+      status: 'complete' as const,
+      sha256: sha256Hex('x'),
+      reasoningSha256: sha256Hex('y'),
+      usage: { outputTokens: 2 },
+      stopReason: 'tool-call' as const,
+      toolNames: ['get_weather', 'search'],
+      redactedReasoning: 2,
+      metrics: { outputTokens: 2, durationMs: 40 },
+      smuggled: 'never passed on',
+    }
+    const details = endDetails(marker)
+    expect(details).toEqual({
+      usage: { outputTokens: 2 },
+      stopReason: 'tool-call',
+      toolNames: ['get_weather', 'search'],
+      redactedReasoning: 2,
+      metrics: { outputTokens: 2, durationMs: 40 },
+    })
+    // A copy: what the renderer or history gets cannot change the marker.
+    details.toolNames!.push('x')
+    expect(marker.toolNames).toHaveLength(2)
+    expect(endDetails({ total: 1, status: 'complete' })).toEqual({})
   })
 })

@@ -62,7 +62,7 @@ describe('ModelAnswer', () => {
     expect(answer.isContinuedBy('One two')).toBe(true)
     expect(answer.isContinuedBy('One tw')).toBe(false)
     expect(answer.isContinuedBy('Two two three')).toBe(false)
-    answer.append(' three', 5)
+    answer.append({ text: ' three', reasoning: '' }, 5)
     expect(answer.releasedChars).toBe(13)
     expect(answer.isContinuedBy('One two three.')).toBe(true)
   })
@@ -92,7 +92,7 @@ describe('ModelAnswer', () => {
   })
 
   it('ends: not open any more, neither stalled nor recovering nor resumed', () => {
-    const answer = ModelAnswer.resumed('s', 'a', 'so far', 0)
+    const answer = ModelAnswer.resumed('s', 'a', { text: 'so far', reasoning: '' }, 0)
     Object.assign(answer, { stalled: true, recovering: true })
     expect(answer.isOpen).toBe(true)
     answer.end('error')
@@ -108,7 +108,7 @@ describe('ModelAnswer resumed after a restart', () => {
   const chunk = (seq: number) => ({ seq, text: words[seq]!, ...(seq === words.length - 1 ? { final: end } : {}) })
 
   it('continues the text from history: holds the queued chunks until the final, then finishes with the tail', () => {
-    const answer = ModelAnswer.resumed('s', 'a', 'One two', 1_000)
+    const answer = ModelAnswer.resumed('s', 'a', { text: 'One two', reasoning: '' }, 1_000)
     expect(answer).toMatchObject({ releasedChars: 7, resumedSince: 1_000 })
     expect(answer.accept(chunk(2), 1_100)).toEqual({ kind: 'held' })
     expect(answer.accept(chunk(2), 1_150)).toEqual({ kind: 'duplicate' })
@@ -126,13 +126,13 @@ describe('ModelAnswer resumed after a restart', () => {
   })
 
   it('finds where the chunks continue when the broker redelivers some the history already has', () => {
-    const answer = ModelAnswer.resumed('s', 'a', 'One two three', 0)
+    const answer = ModelAnswer.resumed('s', 'a', { text: 'One two three', reasoning: '' }, 0)
     for (const seq of [1, 2, 3]) expect(answer.accept(chunk(seq), 1).kind).toBe('held')
     expect(answer.accept(chunk(4), 2)).toEqual({ kind: 'finished', text: ' four five.', delivered: 2, final: end })
   })
 
   it('says so when no run of the chunks completes the text, and refuses chunks past the final', () => {
-    const answer = ModelAnswer.resumed('s', 'a', 'One', 0)
+    const answer = ModelAnswer.resumed('s', 'a', { text: 'One', reasoning: '' }, 0)
     answer.accept(chunk(3), 1)
     expect(answer.accept(chunk(4), 2)).toEqual({ kind: 'unmatched' })
     expect(answer.accept({ seq: 5, text: 'late' }, 3)).toEqual({ kind: 'rejected', reason: 'out-of-window' })
@@ -141,12 +141,83 @@ describe('ModelAnswer resumed after a restart', () => {
   it('tries a bounded number of places to continue from before giving the answer to recovery', () => {
     const parts = Array.from({ length: 40 }, (_, i) => `w${i} `)
     const tailAt = (start: number) => {
-      const answer = ModelAnswer.resumed('s', 'a', parts.slice(0, start).join(''), 0)
+      const answer = ModelAnswer.resumed('s', 'a', { text: parts.slice(0, start).join(''), reasoning: '' }, 0)
       const last = final(parts.join(''), parts.length)
       for (let seq = 0; seq < parts.length - 1; seq++) answer.accept({ seq, text: parts[seq]! }, 1)
       return answer.accept({ seq: parts.length - 1, text: parts.at(-1)!, final: last }, 2).kind
     }
     expect(tailAt(31)).toBe('finished')
     expect(tailAt(32)).toBe('unmatched')
+  })
+})
+
+describe('ModelAnswer with a reasoning channel (protocol v2)', () => {
+  const thinking = ['Let me ', 'think: 東京 🌞', ' done.']
+  const reasoning = thinking.join('')
+  const answerText = 'It is sunny.'
+  const end = final(answerText, 4, { reasoningSha256: sha256Hex(reasoning), stopReason: 'end' })
+  const chunks = [
+    { seq: 0, text: '', reasoning: thinking[0]! },
+    { seq: 1, text: '', reasoning: thinking[1]! },
+    { seq: 2, text: 'It is', reasoning: thinking[2]! },
+    { seq: 3, text: ' sunny.', final: end },
+  ]
+
+  it('releases both channels in order, each exactly once, and finishes when both match their digests', () => {
+    const answer = new ModelAnswer('s', 'a', 'streaming', 0)
+    expect(answer.accept(chunks[1]!, 10)).toEqual({ kind: 'held' })
+    expect(answer.accept(chunks[0]!, 20)).toEqual({
+      kind: 'released',
+      text: '',
+      reasoning: 'Let me think: 東京 🌞',
+      delivered: 1,
+    })
+    // Reasoning is activity, not the first answer text.
+    expect(answer).toMatchObject({ lastHeardAt: 20, firstTextAt: undefined, releasedReasoningChars: 19 })
+    expect(answer.accept(chunks[3]!, 30)).toEqual({ kind: 'held' })
+    expect(answer.accept(chunks[2]!, 40)).toEqual({
+      kind: 'finished',
+      text: 'It is sunny.',
+      reasoning: ' done.',
+      delivered: 1,
+      final: end,
+    })
+    expect(answer).toMatchObject({ releasedChars: answerText.length, firstTextAt: 40 })
+  })
+
+  it('is damaged when the reasoning does not hash to reasoningSha256, though the text does', () => {
+    const answer = new ModelAnswer('s', 'a', 'streaming', 0)
+    answer.accept(chunks[0]!, 1)
+    answer.accept({ ...chunks[1]!, reasoning: 'think: 大阪 🌧' }, 2)
+    answer.accept(chunks[2]!, 3)
+    expect(answer.accept(chunks[3]!, 4)).toMatchObject({ kind: 'damaged', final: end })
+  })
+
+  it('is damaged when reasoning arrived but the final vouches for none, or vouches for reasoning that never came', () => {
+    const unvouched = new ModelAnswer('s', 'a', 'streaming', 0)
+    unvouched.accept({ seq: 0, text: 'Hi', reasoning: 'hmm' }, 1)
+    expect(unvouched.accept({ seq: 1, text: '', final: final('Hi', 2) }, 2).kind).toBe('damaged')
+
+    const missing = new ModelAnswer('s', 'a', 'streaming', 0)
+    const claims = final('Hi', 1, { reasoningSha256: sha256Hex('hmm') })
+    expect(missing.accept({ seq: 0, text: 'Hi', final: claims }, 1).kind).toBe('damaged')
+  })
+
+  it('resumed after a restart, continues the reasoning kept in history and checks the whole of it', () => {
+    const answer = ModelAnswer.resumed('s', 'a', { text: '', reasoning: 'Let me think: 東京 🌞' }, 0)
+    expect(answer.releasedReasoningChars).toBe(19)
+    expect(answer.accept(chunks[2]!, 1)).toEqual({ kind: 'held' })
+    expect(answer.accept(chunks[3]!, 2)).toEqual({
+      kind: 'finished',
+      text: 'It is sunny.',
+      reasoning: ' done.',
+      delivered: 2,
+      final: end,
+    })
+
+    // Its stored reasoning differs from what the model sent: no run of the chunks completes it.
+    const wrong = ModelAnswer.resumed('s', 'a', { text: '', reasoning: 'Let me think: 大阪' }, 0)
+    for (const chunk of chunks.slice(1, 3)) wrong.accept(chunk, 1)
+    expect(wrong.accept(chunks[3]!, 2)).toEqual({ kind: 'unmatched' })
   })
 })

@@ -141,6 +141,27 @@ describe('ReorderBuffer', () => {
     expect(buffer.accept({ seq: 3, text: 'ef' }, 0)).toMatchObject({ kind: 'released', text: 'ef' })
   })
 
+  it('counts reasoning with the text against what it holds, so megabytes of reasoning are bounded alike', () => {
+    const buffer = new ReorderBuffer(chunkPayload, { maxHeldChars: 5 })
+    expect(buffer.accept({ seq: 1, text: 'a', reasoning: 'bcd' }, 0)).toEqual({ kind: 'held' })
+    expect(buffer.accept({ seq: 2, text: '', reasoning: 'ef' }, 0)).toEqual({
+      kind: 'rejected',
+      reason: 'out-of-window',
+    })
+    const big = new ReorderBuffer(chunkPayload)
+    expect(big.accept({ seq: 1, text: '', reasoning: 'r'.repeat(4_000_001) }, 0)).toEqual({
+      kind: 'rejected',
+      reason: 'out-of-window',
+    })
+    // Released in order, each channel joined on its own; a run without reasoning carries none.
+    expect(buffer.accept({ seq: 0, text: 'x', reasoning: 'y' }, 0)).toEqual({
+      kind: 'released',
+      text: 'xa',
+      reasoning: 'ybcd',
+    })
+    expect(buffer.accept({ seq: 2, text: 'z' }, 0)).toEqual({ kind: 'released', text: 'z' })
+  })
+
   it('reports a gap once it has stayed open for the timeout, once per gap', () => {
     const buffer = new ReorderBuffer(chunkPayload)
     expect(buffer.checkGap(0, 1000)).toBeUndefined()

@@ -298,3 +298,73 @@ describe('resuming after a restart mid-answer', () => {
     expect(first.recovery!.journal.size).toBe(0)
   })
 })
+
+describe('answers with reasoning (protocol v2), recovered and resumed', () => {
+  const thoughts = ['Think ', 'about ', 'counting.', '', '']
+  const reasoning = thoughts.join('')
+  const v2 = (streamId: string, seq: number, finalExtra: Record<string, unknown> = {}): ChunkMessage => ({
+    v: 2,
+    streamId,
+    modelId: 'a',
+    seq,
+    text: words[seq]!,
+    ...(thoughts[seq] ? { reasoning: thoughts[seq] } : {}),
+    ...(seq === words.length - 1
+      ? {
+          final: {
+            total: words.length,
+            status: 'complete' as const,
+            sha256: sha256Hex(full),
+            reasoningSha256: sha256Hex(reasoning),
+            stopReason: 'end' as const,
+            ...finalExtra,
+          },
+        }
+      : {}),
+  })
+  const receive = (chat: ChatService, message: ChunkMessage) =>
+    chat.receive(streamTopic('sd', 'u1', message.streamId), new TextEncoder().encode(encodeChunk(message)))
+
+  it('a reasoning digest mismatch asks for the copy; the copy restores no reasoning, so it ends incomplete', async () => {
+    const { chat, column, pass, stored, recovery } = await setup()
+    const { streamId } = await chat.send({ prompt: 'Count', modelIds: ['a'] })
+    for (const seq of [0, 1, 2, 3])
+      receive(chat, seq === 1 ? { ...v2(streamId, 1), reasoning: 'ABOUT ' } : v2(streamId, seq))
+    recovery!.store(streamId, 'a', full, words.length)
+    receive(chat, v2(streamId, 4, { metrics: { durationMs: 1_234 } }))
+    await pass(100)
+    expect(recovery!.fetches).toEqual([streamId])
+    await pass(100)
+    expect(column('a')).toMatchObject({
+      text: full,
+      status: 'error',
+      error: { code: 'incomplete', message: expect.stringMatching(/reasoning/) },
+    })
+    // The text is whole; the reasoning is what arrived; the stream's own marker still says why it stopped.
+    expect(stored(streamId, 'a')).toMatchObject({
+      text: full,
+      reasoning: 'Think ABOUT counting.',
+      status: 'error',
+      end: { stopReason: 'end', metrics: { durationMs: 1_234 } },
+    })
+  })
+
+  it('after a restart, continues text and reasoning from history with the queued chunks, byte-identical', async () => {
+    const first = await setup()
+    const { streamId } = await first.chat.send({ prompt: 'Count', modelIds: ['a'] })
+    for (const seq of [0, 1]) receive(first.chat, v2(streamId, seq))
+    first.chat.dispose()
+    first.history.writer.flush()
+    expect(first.history.store.markInterruptedOnStartup()).toBe(1)
+    expect(first.stored(streamId, 'a')).toMatchObject({ text: 'One two', reasoning: 'Think about ' })
+    const writer = new AnswerWriter({ sink: first.history.store, clock: first.clock })
+    const conversations = new StoredConversations(first.history.store, writer, () => {})
+    const second = chatService({ clock: first.clock, conversations, recovery: first.recovery! })
+    expect(await second.chat.resumeOpenStreams()).toBe(1)
+    for (const seq of [2, 3, 4]) receive(second.chat, v2(streamId, seq))
+    await first.pass(100)
+    expect(second.column('a')).toMatchObject({ text: words.slice(2).join(''), status: 'complete' })
+    expect(first.stored(streamId, 'a')).toMatchObject({ text: full, reasoning, status: 'complete' })
+    expect(first.recovery!.fetches).toEqual([])
+  })
+})

@@ -18,10 +18,10 @@ class CountingSink implements AnswerSink {
     this.store.inTransaction(write)
   }
 
-  saveAnswerProgress(streamId: string, modelId: string, text: string): boolean {
+  saveAnswerProgress(streamId: string, modelId: string, text: string, reasoning: string): boolean {
     if (this.failWith) throw this.failWith
     this.progressWrites += 1
-    return this.store.saveAnswerProgress(streamId, modelId, text)
+    return this.store.saveAnswerProgress(streamId, modelId, text, reasoning)
   }
 
   finishAnswer(streamId: string, modelId: string, outcome: AnswerOutcome): boolean {
@@ -187,6 +187,45 @@ describe('AnswerWriter', () => {
     expect(clock.pendingTimers).toBe(0)
     writer.finish('s1', 'llama3-2', { status: 'complete' })
     expect(problems).toEqual([])
+    store.close()
+  })
+
+  it('keeps the reasoning so far through a crash: written with the text, one transaction per interval', async () => {
+    const { writer, clock, sink, path, store } = await setUp()
+    writer.append('s1', 'llama3-2', '', 'Let me think')
+    expect(sink.progressWrites).toBe(1)
+    clock.advance(100)
+    writer.append('s1', 'llama3-2', '', ' about 東京 🌞.')
+    writer.append('s1', 'qwen2-5', 'Sunny', '')
+    clock.advance(100)
+    writer.append('s1', 'llama3-2', 'It is sunny', '')
+    clock.advance(100)
+    // One batch for both answers at 300 ms; what arrived after it (none here) is all a crash could lose.
+    expect(sink.progressWrites).toBe(3)
+    // The app is killed here: no finish, no flush. The next start opens the same file.
+    const { store: next } = await openTempStore({ path })
+    expect(next.markInterruptedOnStartup()).toBe(2)
+    const answers = next.getConversation(next.listConversations()[0]!.id)!.turns[0]!.answers
+    expect(answers.map((a) => [a.modelId, a.text, a.reasoning, a.status])).toEqual([
+      ['llama3-2', 'It is sunny', 'Let me think about 東京 🌞.', 'interrupted'],
+      ['qwen2-5', 'Sunny', '', 'interrupted'],
+    ])
+    next.close()
+    store.close()
+  })
+
+  it('writes the full reasoning with the end, and no reasoning-only delta is ever dropped', async () => {
+    const { writer, stored, store } = await setUp()
+    writer.append('s1', 'llama3-2', '', 'a')
+    writer.append('s1', 'llama3-2', '', 'b')
+    writer.append('s1', 'llama3-2', 'x', 'c')
+    writer.finish('s1', 'llama3-2', { status: 'complete', stopReason: 'max-tokens', metrics: { durationMs: 5 } })
+    expect(stored()).toMatchObject({
+      text: 'x',
+      reasoning: 'abc',
+      status: 'complete',
+      end: { stopReason: 'max-tokens', metrics: { durationMs: 5 } },
+    })
     store.close()
   })
 })

@@ -393,4 +393,81 @@ describe('history export and import', () => {
       store.close()
     })
   })
+
+  describe('reasoning and end details', () => {
+    const end = {
+      stopReason: 'other' as const,
+      rawStopReason: 'SOME_NEW_REASON',
+      toolNames: ['get_weather'],
+      redactedReasoning: 1,
+      metrics: { inputTokens: 3, outputTokens: 9, reasoningTokens: 6, firstTokenMs: 80, firstAnswerTokenMs: 400 },
+    }
+
+    async function reasoningStore() {
+      const opened = await openTempStore()
+      const { id } = opened.store.createConversation('Why is the sky blue?')
+      opened.store.addTurn(id, 'Why is the sky blue?', 'stream-r', MODELS)
+      opened.store.finishAnswer('stream-r', 'llama3-2', {
+        status: 'complete',
+        text: 'Rayleigh scattering.',
+        reasoning: 'Short wavelengths scatter more.\n\n</details> is not the end: 東京 🌞',
+        usage: { inputTokens: 3, outputTokens: 9 },
+        ...end,
+      })
+      opened.store.finishAnswer('stream-r', 'qwen2-5', {
+        status: 'complete',
+        text: 'Because.',
+        stopReason: 'max-tokens',
+      })
+      return { ...opened, id }
+    }
+
+    it('round-trip through JSON version 2 exactly, and stay out of search', async () => {
+      const { store: source } = await reasoningStore()
+      const exported = source.exportAll('json')
+      const document = JSON.parse(exported) as HistoryDocumentV2
+      // Version 1 cannot hold them, so the file is version 2 even on a linear history of first attempts.
+      expect(document.version).toBe(2)
+      const [withReasoning, plain] = document.conversations[0]!.turns[0]!.answers
+      expect(withReasoning).toMatchObject({ reasoning: expect.stringContaining('Short wavelengths'), end })
+      expect(plain).toMatchObject({ end: { stopReason: 'max-tokens' } })
+      expect(plain).not.toHaveProperty('reasoning')
+
+      const { store: target } = await openTempStore()
+      expect(target.importJson(exported)).toMatchObject({ conversations: 1, answers: 2 })
+      expect(withoutExportTime(target.exportAll('json'))).toEqual(withoutExportTime(exported))
+      const imported = target.getConversation(target.listConversations()[0]!.id)!.turns[0]!.answers[0]!
+      expect(imported.reasoning).toBe(
+        source.getConversation(source.listConversations()[0]!.id)!.turns[0]!.answers[0]!.reasoning,
+      )
+      expect(target.search('Rayleigh').hits).toHaveLength(1)
+      expect(target.search('wavelengths').hits).toHaveLength(0)
+      source.close()
+      target.close()
+    })
+
+    it('refuse an import whose end details are not valid, changing nothing', async () => {
+      const { store: source } = await reasoningStore()
+      const document = JSON.parse(source.exportAll('json')) as HistoryDocumentV2
+      const answer = document.conversations[0]!.turns[0]!.answers[0]! as unknown as { end: { stopReason: string } }
+      answer.end.stopReason = 'exploded'
+      const { store: target } = await openTempStore()
+      expect(() => target.importDocument(document)).toThrow(HistoryImportError)
+      expect(() => target.importDocument(document)).toThrow(/end\.stopReason/)
+      expect(target.listConversations()).toEqual([])
+      source.close()
+      target.close()
+    })
+
+    it('show in Markdown as a collapsed Thinking block before the answer, with why it stopped', async () => {
+      const { store, id } = await reasoningStore()
+      const markdown = store.exportConversation(id, 'markdown')!
+      expect(markdown).toContain(
+        '### Llama 3.2 _(stopped: SOME_NEW_REASON, 1 redacted reasoning block)_\n\n<details>\n<summary>Thinking</summary>\n\n' +
+          '> Short wavelengths scatter more.\n>\n> </details> is not the end: 東京 🌞\n\n</details>\n\nRayleigh scattering.',
+      )
+      expect(markdown).toContain('### Qwen 2.5 _(stopped: max-tokens)_\n\nBecause.')
+      store.close()
+    })
+  })
 })

@@ -47,6 +47,7 @@ describe('history records as IPC types', () => {
               streamId: 'stream-1',
               attempt: 1,
               text: '晴れです',
+              reasoning: '',
               status: 'complete',
             },
             {
@@ -56,6 +57,7 @@ describe('history records as IPC types', () => {
               streamId: 'stream-1',
               attempt: 1,
               text: 'Sunny',
+              reasoning: '',
               status: 'complete',
             },
           ],
@@ -75,6 +77,7 @@ describe('history records as IPC types', () => {
               streamId: 'stream-2',
               attempt: 1,
               text: 'Rain, then',
+              reasoning: '',
               status: 'streaming',
             },
             {
@@ -84,9 +87,11 @@ describe('history records as IPC types', () => {
               streamId: 'stream-2',
               attempt: 1,
               text: '',
+              reasoning: '',
               status: 'error',
               error: { code: 'rate-limited', message: 'Too many requests' },
               usage: { inputTokens: 12, outputTokens: 3 },
+              end: { usage: { inputTokens: 12, outputTokens: 3 } },
             },
           ],
         },
@@ -98,6 +103,42 @@ describe('history records as IPC types', () => {
     // A copy: changing the view does not change what the store handed out.
     detail.turns[1]!.answers[1]!.error!.message = 'changed'
     expect(record.turns[1]!.answers[1]!.error!.message).toBe('Too many requests')
+    store.close()
+  })
+
+  it("maps an answer's reasoning and end details (usage with them, as the live stream's end says it), as copies", async () => {
+    const { store, id } = await openTempStore().then(async (opened) => {
+      const { id } = opened.store.createConversation('Why?')
+      opened.store.addTurn(id, 'Why?', 'stream-r', MODELS.slice(0, 1))
+      opened.store.finishAnswer('stream-r', 'llama3-2', {
+        status: 'complete',
+        text: 'Because.',
+        reasoning: 'Let me think.',
+        usage: { outputTokens: 7 },
+        stopReason: 'other',
+        rawStopReason: 'PAUSE_TURN',
+        toolNames: ['lookup'],
+        metrics: { outputTokens: 7, durationMs: 300 },
+      })
+      return { ...opened, id }
+    })
+    const record = store.getConversation(id)!
+    const answer = toConversationDetail(record).turns[0]!.answers[0]!
+    expect(answer).toMatchObject({
+      text: 'Because.',
+      reasoning: 'Let me think.',
+      usage: { outputTokens: 7 },
+      end: {
+        usage: { outputTokens: 7 },
+        stopReason: 'other',
+        rawStopReason: 'PAUSE_TURN',
+        toolNames: ['lookup'],
+        metrics: { outputTokens: 7, durationMs: 300 },
+      },
+    })
+    answer.end!.toolNames!.push('changed')
+    answer.end!.metrics!.durationMs = 1
+    expect(record.turns[0]!.answers[0]!.end).toMatchObject({ toolNames: ['lookup'], metrics: { durationMs: 300 } })
     store.close()
   })
 
