@@ -31,7 +31,7 @@ export const ColumnStrip = memo(function ColumnStrip(props: ColumnStripProps) {
   const leaders = exchangeLeaders(metrics)
   return (
     <nav className="column-strip" data-testid="column-strip" aria-label={t.strip.ariaLabel(answers.length)}>
-      <ul>
+      <ul style={{ ['--tabs-per-row' as string]: tabsPerRow(answers.length) }}>
         {answers.map((answer, index) => {
           const speed = tokensPerSecond(metrics[index]!.metrics)
           const isWide = widened === answer.modelId
@@ -94,3 +94,8 @@ export const ColumnStrip = memo(function ColumnStrip(props: ColumnStripProps) {
     </nav>
   )
 })
+
+/** Up to 4 tabs in one row; more in two even rows, so 8 labels stay readable in a 1280 px window. */
+function tabsPerRow(count: number): number {
+  return Math.ceil(count / Math.ceil(count / 4))
+}
