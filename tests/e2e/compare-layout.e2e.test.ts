@@ -100,6 +100,11 @@ describe.each([4, 8])('%i columns at 1280×800', (count) => {
       expect(await label.evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true)
     }
     await page.screenshot({ path: join(SCREENSHOTS, `compare-${count}-columns.png`) })
+    // The dark theme keeps the same layout.
+    await page.emulateMedia({ colorScheme: 'dark' })
+    for (const id of modelIds) await expectOnScreen(page.getByTestId(`column-tab-${id}`), `the dark tab of ${id}`)
+    await page.screenshot({ path: join(SCREENSHOTS, `compare-${count}-columns-dark.png`) })
+    await page.emulateMedia({ colorScheme: 'light' })
 
     // The last column starts off screen to the right; its tab brings it (and its own header) into view.
     const last = page.getByTestId(`column-${modelIds.at(-1)}`)
