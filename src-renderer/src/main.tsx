@@ -4,6 +4,7 @@ import './styles/theme.css'
 import './styles/toasts.css'
 import './styles/app.css'
 import './styles/model-files.css'
+import './styles/compare.css'
 import './styles/markdown.css'
 import './styles/highlight.css'
 

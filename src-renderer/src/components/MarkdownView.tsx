@@ -16,7 +16,7 @@ const BLOCKS_PER_GROUP = 16
  * A streamed answer as markdown. Blocks are keyed by their offset in the text, final or not, so a tail block
  * keeps its DOM when it becomes final; highlighting swaps a block's HTML later, when the page is idle.
  */
-export function MarkdownView({ text, done }: { text: string; done: boolean }) {
+export function MarkdownView({ text, done, testId = 'column-text' }: { text: string; done: boolean; testId?: string }) {
   const { markdown } = useServices()
   const [document] = useState(() => new IncrementalMarkdown(markdown))
   const { blocks, tail } = document.sync(text, done)
@@ -26,7 +26,7 @@ export function MarkdownView({ text, done }: { text: string; done: boolean }) {
     groups.push(<BlockGroup key={start} blocks={all.slice(start, start + BLOCKS_PER_GROUP)} />)
   }
   return (
-    <div className="markdown" data-testid="column-text" onClick={copyCodeOnClick}>
+    <div className="markdown" data-testid={testId} onClick={copyCodeOnClick}>
       {groups}
     </div>
   )

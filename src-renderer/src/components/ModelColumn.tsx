@@ -1,28 +1,46 @@
 import { memo } from 'react'
-import { isOpenStatus, type AnswerError, type AnswerStatus, type TokenUsage } from '../../../src-main/shared/answer'
+import {
+  isOpenStatus,
+  type AnswerEndDetails,
+  type AnswerError,
+  type AnswerStatus,
+  type TokenUsage,
+} from '../../../src-main/shared/answer'
 import type { StoredAnswer } from '../../../src-main/shared/ipc-contract'
+import { answerMetrics, isCutShort, stopMessage, thinkingMs } from '../format/answer-facts'
 import { useStrings } from '../i18n'
 import { useStreamColumn } from '../hooks/use-stream-column'
+import { ColumnMetrics } from './ColumnMetrics'
 import { MarkdownView } from './MarkdownView'
+import { ThinkingSection } from './ThinkingSection'
 
 interface ModelColumnProps {
   streamId: string
   modelId: string
   label: string
+  /** Shown wider than the others (chosen in the exchange's column strip). */
+  widened: boolean
   onStop(streamId: string, modelId: string): void
 }
 
 /** One model's live answer. Subscribed to its own column only, so other columns' deltas never render it. */
-export const ModelColumn = memo(function ModelColumn({ streamId, modelId, label, onStop }: ModelColumnProps) {
+export const ModelColumn = memo(function ModelColumn({ streamId, modelId, label, widened, onStop }: ModelColumnProps) {
   const column = useStreamColumn(streamId, modelId)
   const status = column?.status ?? 'streaming'
+  const text = column?.text ?? ''
+  const reasoning = column?.reasoning ?? ''
   return (
     <ColumnView
       streamId={streamId}
       modelId={modelId}
       label={label}
+      widened={widened}
       status={status}
-      text={column?.text ?? ''}
+      text={text}
+      reasoning={reasoning}
+      thinking={isOpenStatus(status) && text === '' && reasoning !== ''}
+      measuredThinkingMs={column?.measuredThinkingMs}
+      end={column?.end}
       done={!isOpenStatus(status)}
       stalled={column?.stalled === true}
       error={column?.error}
@@ -37,12 +55,14 @@ export const StoredModelColumn = memo(function StoredModelColumn({
   streamId,
   label,
   answer,
+  widened,
   onStop,
   onContinue,
 }: {
   streamId: string
   label: string
   answer: StoredAnswer
+  widened: boolean
   onStop(streamId: string, modelId: string): void
   onContinue(modelId: string, label: string): void
 }) {
@@ -51,8 +71,14 @@ export const StoredModelColumn = memo(function StoredModelColumn({
       streamId={streamId}
       modelId={answer.modelId}
       label={label}
+      widened={widened}
       status={answer.status}
       text={answer.text}
+      reasoning={answer.reasoning ?? ''}
+      // Reopened from history, the thinking starts folded.
+      thinking={false}
+      measuredThinkingMs={undefined}
+      end={answer.end}
       // What was stored is all there is to render now, even of an answer that was still streaming when read.
       done
       stalled={false}
@@ -68,8 +94,13 @@ interface ColumnViewProps {
   streamId: string
   modelId: string
   label: string
+  widened: boolean
   status: AnswerStatus
   text: string
+  reasoning: string
+  thinking: boolean
+  measuredThinkingMs: number | undefined
+  end: AnswerEndDetails | undefined
   done: boolean
   stalled: boolean
   error: AnswerError | undefined
@@ -81,15 +112,23 @@ interface ColumnViewProps {
 
 function ColumnView(props: ColumnViewProps) {
   const t = useStrings()
-  const { streamId, modelId, label, status, text, done, stalled, error, usage, onStop, onContinue } = props
+  const { streamId, modelId, label, status, text, reasoning, thinking, end, done, stalled, error, usage } = props
+  const { onStop, onContinue } = props
   const stoppable = isOpenStatus(status)
+  const stopped = stopMessage(status, end, t)
+  const metrics = answerMetrics(end, usage)
   return (
     <section
       className="column"
       data-testid={`column-${modelId}`}
+      data-model-id={modelId}
       data-status={status}
       data-stream-id={streamId}
+      data-stop-reason={end?.stopReason}
+      data-widened={props.widened || undefined}
       aria-label={label}
+      // Focusable, so the column strip can move the keyboard focus to the answer it shows.
+      tabIndex={-1}
     >
       <header className="column-header">
         <h3 className="column-title" title={modelId}>
@@ -118,8 +157,26 @@ function ColumnView(props: ColumnViewProps) {
         </p>
       )}
       {status === 'queued' && text === '' && <p className="muted column-note">{t.queuedNote}</p>}
+      <ThinkingSection
+        reasoning={reasoning}
+        thinking={thinking}
+        durationMs={thinkingMs(end?.metrics, props.measuredThinkingMs)}
+        redacted={end?.redactedReasoning ?? 0}
+      />
       <MarkdownView text={text} done={done} />
-      {status === 'complete' && text === '' && <p className="muted">{t.emptyAnswer}</p>}
+      {status === 'complete' && text === '' && end?.stopReason !== 'tool-call' && (
+        <p className="muted">{t.emptyAnswer}</p>
+      )}
+      {stopped !== undefined && (
+        <p
+          className="column-stop-reason"
+          data-testid="column-stop-reason"
+          data-cut-short={isCutShort(end) || undefined}
+          role="status"
+        >
+          {stopped}
+        </p>
+      )}
       {status === 'interrupted' && (
         <div className="column-interrupted" data-testid="column-interrupted">
           <p>{t.interruptedNote}</p>
@@ -144,9 +201,7 @@ function ColumnView(props: ColumnViewProps) {
           </p>
         </div>
       )}
-      {usage && (usage.inputTokens !== undefined || usage.outputTokens !== undefined) && (
-        <footer className="column-usage">{t.usage(usage.inputTokens, usage.outputTokens)}</footer>
-      )}
+      {metrics && done && <ColumnMetrics metrics={metrics} />}
     </section>
   )
 }

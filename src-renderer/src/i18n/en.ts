@@ -48,11 +48,56 @@ export const en = {
   stopModel: (label: string) => `Stop ${label}`,
   stalled: 'Waiting for missing data…',
   errorTitle: 'The answer could not be completed.',
-  usage: (input: number | undefined, output: number | undefined) =>
-    [input !== undefined && `${input.toLocaleString()} in`, output !== undefined && `${output.toLocaleString()} out`]
-      .filter(Boolean)
-      .join(' · ') + ' tokens',
   emptyAnswer: 'No text.',
+  /** Why an answer stopped, under its text (see format/answer-facts.ts). */
+  stopReason: {
+    user: 'Stopped by you',
+    'max-tokens': 'Cut off at the token limit',
+    'content-filter': "Blocked by the provider's content filter",
+    guardrail: 'Stopped by a guardrail',
+    'stop-sequence': 'Stopped at a stop sequence',
+    /** `tools`: the tool names joined with commas, '' when the provider named none. */
+    toolCall: (tools: string) =>
+      tools === ''
+        ? 'The model asked to call a tool that StreamDesk does not run yet'
+        : `The model asked to call a tool (${tools}) that StreamDesk does not run yet`,
+    other: (raw: string) => `Stopped for a reason StreamDesk does not know: ${raw || '(none given)'}`,
+  },
+  thinking: {
+    title: 'Thinking',
+    thinkingNow: 'Thinking…',
+    thoughtFor: (duration: string) => `Thought for ${duration}`,
+    thought: 'Thought',
+    show: 'Show thinking',
+    hide: 'Hide thinking',
+    redacted: (count: number) =>
+      count === 1 ? '1 block of redacted reasoning' : `${count.toLocaleString('en')} blocks of redacted reasoning`,
+  },
+  metrics: {
+    ariaLabel: 'Speed and cost',
+    unknown: '—',
+    ms: (n: string) => `${n} ms`,
+    seconds: (n: string) => `${n} s`,
+    minutes: (m: string, s: string) => `${m} min ${s} s`,
+    perSecond: (n: string) => `${n} tok/s`,
+    firstToken: 'First token',
+    firstAnswerToken: 'First answer token',
+    speed: 'Speed',
+    duration: 'Duration',
+    input: 'Input tokens',
+    output: 'Output tokens',
+    reasoning: 'Reasoning tokens',
+    cost: 'Cost',
+  },
+  /** The sticky strip above an exchange's columns: one tab per answer. */
+  strip: {
+    ariaLabel: (count: number) => (count === 1 ? '1 answer' : `${count} answers`),
+    show: (label: string) => `Show ${label}'s answer`,
+    widen: (label: string) => `Widen ${label}'s column`,
+    unwiden: 'Show all columns at the same width',
+    fastestFirstToken: 'Fastest first token',
+    fastestSpeed: 'Most tokens per second',
+  },
   interruptedNote: 'This answer was cut off when StreamDesk closed.',
   continueAnswer: 'Continue',
   /** Sent to the model when the user continues a cut-off answer. */

@@ -44,15 +44,53 @@ export const ja = {
   stopModel: (label: string) => `${label} を停止`,
   stalled: '欠けたデータを待っています…',
   errorTitle: '回答を最後まで受け取れませんでした。',
-  usage: (input: number | undefined, output: number | undefined) =>
-    'トークン: ' +
-    [
-      input !== undefined && `入力 ${input.toLocaleString('ja')}`,
-      output !== undefined && `出力 ${output.toLocaleString('ja')}`,
-    ]
-      .filter(Boolean)
-      .join(' · '),
   emptyAnswer: 'テキストはありません。',
+  stopReason: {
+    user: 'あなたが停止しました',
+    'max-tokens': 'トークン上限で打ち切られました',
+    'content-filter': 'プロバイダーのコンテンツフィルターでブロックされました',
+    guardrail: 'ガードレールにより停止しました',
+    'stop-sequence': '停止シーケンスで止まりました',
+    /** `tools`: the tool names joined with commas, '' when the provider named none. */
+    toolCall: (tools: string) =>
+      tools === ''
+        ? 'モデルがツールの呼び出しを求めましたが、StreamDesk はまだツールを実行できません'
+        : `モデルがツール（${tools}）の呼び出しを求めましたが、StreamDesk はまだツールを実行できません`,
+    other: (raw: string) => `StreamDesk が知らない理由で停止しました: ${raw || '（理由なし）'}`,
+  },
+  thinking: {
+    title: '思考',
+    thinkingNow: '思考中…',
+    thoughtFor: (duration: string) => `${duration} 思考しました`,
+    thought: '思考しました',
+    show: '思考を表示',
+    hide: '思考を隠す',
+    redacted: (count: number) => `秘匿された思考 ${count.toLocaleString('ja')} ブロック`,
+  },
+  metrics: {
+    ariaLabel: '速度とコスト',
+    unknown: '—',
+    ms: (n: string) => `${n} ミリ秒`,
+    seconds: (n: string) => `${n} 秒`,
+    minutes: (m: string, s: string) => `${m} 分 ${s} 秒`,
+    perSecond: (n: string) => `${n} トークン/秒`,
+    firstToken: '最初のトークン',
+    firstAnswerToken: '最初の回答トークン',
+    speed: '速度',
+    duration: '所要時間',
+    input: '入力トークン',
+    output: '出力トークン',
+    reasoning: '思考トークン',
+    cost: 'コスト',
+  },
+  strip: {
+    ariaLabel: (count: number) => `回答 ${count} 件`,
+    show: (label: string) => `${label} の回答を表示`,
+    widen: (label: string) => `${label} の列を広げる`,
+    unwiden: 'すべての列を同じ幅に戻す',
+    fastestFirstToken: '最初のトークンが最速',
+    fastestSpeed: '毎秒トークン数が最多',
+  },
   interruptedNote: 'StreamDesk が終了したため、この回答は途中で切れています。',
   continueAnswer: '続きを生成',
   /** Sent to the model when the user continues a cut-off answer. */

@@ -5,6 +5,7 @@
  */
 import {
   isOpenStatus as isOpen,
+  type AnswerEndDetails,
   type AnswerError,
   type AnswerStatus,
   type TokenUsage,
@@ -14,6 +15,8 @@ import { createListenerSet, type ListenerSet } from './listener-set'
 
 /** Runs `flush` before the next paint (requestAnimationFrame in the app, by hand in tests). */
 export type FrameScheduler = (flush: () => void) => void
+/** Milliseconds from any fixed origin (performance.now in the app, by hand in tests). */
+export type Clock = () => number
 
 export interface ColumnSnapshot {
   readonly streamId: string
@@ -24,6 +27,12 @@ export interface ColumnSnapshot {
   readonly error?: AnswerError
   readonly stalled: boolean
   readonly usage?: TokenUsage
+  /** The model's thinking so far (its own channel, never part of `text`); only ever grows. */
+  readonly reasoning: string
+  /** How long it thought, as seen here: from its first reasoning to its first answer text (or the end). */
+  readonly measuredThinkingMs?: number
+  /** Why it stopped, its tools and metrics: set by the update that ends the answer. */
+  readonly end?: AnswerEndDetails
 }
 
 interface Column {
@@ -34,6 +43,10 @@ interface Column {
   error?: AnswerError
   stalled: boolean
   usage?: TokenUsage
+  reasoning: string
+  reasoningStartedAt?: number
+  measuredThinkingMs?: number
+  end?: AnswerEndDetails
   snapshot: ColumnSnapshot | undefined
   readonly listeners: ListenerSet
 }
@@ -48,15 +61,31 @@ export class StreamStore {
   private readonly begun = new Set<string>()
   private flushScheduled = false
 
-  constructor(private readonly scheduleFrame: FrameScheduler) {}
+  constructor(
+    private readonly scheduleFrame: FrameScheduler,
+    private readonly now: Clock = () => performance.now(),
+  ) {}
 
   /** Applies a `chat:updates` batch. Updates may name a stream before `chat:send` has returned its id. */
   apply(updates: readonly StreamUpdate[]): void {
     for (const update of updates) {
       if (this.forgotten.has(update.streamId)) continue
       const column = this.column(update.streamId, update.modelId)
+      if (update.appendReasoning) {
+        column.reasoning += update.appendReasoning
+        column.reasoningStartedAt ??= this.now()
+      }
       column.text += update.append
       column.status = update.status
+      if (update.end) column.end = update.end
+      // Thinking ends with the first answer text, or with the answer itself.
+      if (
+        column.reasoningStartedAt !== undefined &&
+        column.measuredThinkingMs === undefined &&
+        (column.text !== '' || !isOpen(update.status))
+      ) {
+        column.measuredThinkingMs = this.now() - column.reasoningStartedAt
+      }
       if (update.error) column.error = update.error
       column.stalled = update.stalled === true
       if (update.usage) column.usage = { ...column.usage, ...update.usage }
@@ -132,7 +161,16 @@ export class StreamStore {
     let column = this.columns.get(key)
     if (!column) {
       const listeners = createListenerSet()
-      column = { streamId, modelId, text: '', status: 'streaming', stalled: false, snapshot: undefined, listeners }
+      column = {
+        streamId,
+        modelId,
+        text: '',
+        reasoning: '',
+        status: 'streaming',
+        stalled: false,
+        snapshot: undefined,
+        listeners,
+      }
       this.columns.set(key, column)
     }
     return column
@@ -150,8 +188,19 @@ export class StreamStore {
     const changed = [...this.dirty]
     this.dirty.clear()
     for (const column of changed) {
-      const { streamId, modelId, text, status, error, stalled, usage } = column
-      column.snapshot = { streamId, modelId, text, status, stalled, ...(error && { error }), ...(usage && { usage }) }
+      const { streamId, modelId, text, reasoning, status, error, stalled, usage, end, measuredThinkingMs } = column
+      column.snapshot = {
+        streamId,
+        modelId,
+        text,
+        reasoning,
+        status,
+        stalled,
+        ...(error && { error }),
+        ...(usage && { usage }),
+        ...(end && { end }),
+        ...(measuredThinkingMs !== undefined && { measuredThinkingMs }),
+      }
     }
     for (const column of changed) column.listeners.notify()
     if (changed.length > 0) this.storeListeners.notify()

@@ -141,4 +141,90 @@ describe('StreamStore', () => {
     store.begin('s1', ['m1'])
     expect(store.tracks('s1')).toBe(false)
   })
+
+  describe('reasoning channel', () => {
+    /** A clock the test moves by hand. */
+    function manualClock(start = 1000) {
+      let now = start
+      return { now: () => now, advance: (ms: number) => void (now += ms) }
+    }
+
+    it('keeps reasoning apart from the answer text, each in order', () => {
+      const frames = manualFrames()
+      const store = new StreamStore(frames.schedule)
+      store.apply([delta('', { appendReasoning: 'First, ' }), delta('', { appendReasoning: 'think.' })])
+      frames.frame()
+      expect(store.getColumn('s1', 'm1')).toMatchObject({ text: '', reasoning: 'First, think.' })
+      store.apply([delta('The answer', { appendReasoning: ' Done thinking.' }), delta(' is 4.')])
+      frames.frame()
+      expect(store.getColumn('s1', 'm1')).toMatchObject({
+        text: 'The answer is 4.',
+        reasoning: 'First, think. Done thinking.',
+      })
+    })
+
+    it("re-renders only the reasoning column's own subscribers, once per frame", () => {
+      const frames = manualFrames()
+      const store = new StreamStore(frames.schedule)
+      const thinker = vi.fn()
+      const other = vi.fn()
+      store.subscribeColumn('s1', 'm1', thinker)
+      store.subscribeColumn('s1', 'm2', other)
+      for (let i = 0; i < 200; i++) store.apply([delta('', { appendReasoning: 'x' })])
+      frames.frame()
+      expect(thinker).toHaveBeenCalledTimes(1)
+      expect(other).not.toHaveBeenCalled()
+      expect(store.getColumn('s1', 'm1')!.reasoning).toHaveLength(200)
+    })
+
+    it('measures the thinking from the first reasoning to the first answer text', () => {
+      const frames = manualFrames()
+      const clock = manualClock()
+      const store = new StreamStore(frames.schedule, clock.now)
+      store.apply([delta('')]) // the stream opened: nothing thought yet
+      clock.advance(300)
+      store.apply([delta('', { appendReasoning: 'Hmm' })])
+      clock.advance(2500)
+      store.apply([delta('', { appendReasoning: ' so' })])
+      frames.frame()
+      expect(store.getColumn('s1', 'm1')!.measuredThinkingMs).toBeUndefined()
+      clock.advance(1200)
+      store.apply([delta('Answer')])
+      clock.advance(5000)
+      store.apply([delta(' more', { status: 'complete' })])
+      frames.frame()
+      expect(store.getColumn('s1', 'm1')!.measuredThinkingMs).toBe(3700)
+    })
+
+    it('ends the thinking with the answer when no answer text came, and measures nothing without reasoning', () => {
+      const frames = manualFrames()
+      const clock = manualClock()
+      const store = new StreamStore(frames.schedule, clock.now)
+      store.apply([delta('', { appendReasoning: 'only thoughts' })])
+      clock.advance(900)
+      store.apply([delta('', { status: 'complete' })])
+      store.apply([delta('plain', { modelId: 'm2' })])
+      clock.advance(900)
+      store.apply([delta('', { modelId: 'm2', status: 'complete' })])
+      frames.frame()
+      expect(store.getColumn('s1', 'm1')!.measuredThinkingMs).toBe(900)
+      expect(store.getColumn('s1', 'm2')!.measuredThinkingMs).toBeUndefined()
+      expect(store.getColumn('s1', 'm2')!.reasoning).toBe('')
+    })
+
+    it('keeps the end details of the update that ended the answer', () => {
+      const frames = manualFrames()
+      const store = new StreamStore(frames.schedule)
+      const end = {
+        stopReason: 'max-tokens' as const,
+        metrics: { inputTokens: 10, outputTokens: 256, firstTokenMs: 400, durationMs: 2400 },
+      }
+      store.apply([delta('cut')])
+      frames.frame()
+      expect(store.getColumn('s1', 'm1')!.end).toBeUndefined()
+      store.apply([delta(' off', { status: 'complete', end })])
+      frames.frame()
+      expect(store.getColumn('s1', 'm1')).toMatchObject({ text: 'cut off', status: 'complete', end })
+    })
+  })
 })

@@ -1,0 +1,179 @@
+/**
+ * The compare view's facts about each answer, end to end (issue 13): the Thinking section streams live, folds when
+ * the answer starts and reopens folded from history; each stop reason in plain words; speed and token figures in
+ * the footer and the fastest answer marked in the column strip. The scripted server sends DeepSeek-style
+ * `reasoning_content` / Ollama-style `reasoning` deltas, `finish_reason`s and tool calls.
+ */
+import { mkdtemp } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import type { Browser, Page } from 'playwright-core'
+import { startHarness, type Harness } from '../harness/harness-server'
+import { startFakeOpenAiServer, splitIntoDeltas, type FakeOpenAiServer } from '../fixtures/fake-openai-server'
+import { launchChromium, watchPageErrors } from '../support/browser'
+import { writeSettings } from '../support/test-core'
+
+const REASONING = 'The user asks for 2 + 2. Adding two and two gives four. I should answer briefly.'
+const ANSWER = 'The answer is **4**.'
+const USAGE = { prompt_tokens: 21, completion_tokens: 64, reasoning_tokens: 40 }
+
+let browser: Browser
+let openAi: FakeOpenAiServer
+let harness: Harness | undefined
+let page: Page
+let errors: string[]
+
+beforeAll(async () => {
+  browser = await launchChromium()
+  openAi = await startFakeOpenAiServer({
+    // Thinks for about 3 s (some 45 deltas, 70 ms apart), then answers.
+    thinker: {
+      kind: 'answer',
+      reasoningDeltas: splitIntoDeltas(REASONING, 2)
+        .flatMap((piece) => [piece, ''])
+        .slice(0, 60),
+      deltas: splitIntoDeltas(ANSWER),
+      intervalMs: 70,
+      usage: USAGE,
+    },
+    ollama: {
+      kind: 'answer',
+      reasoningField: 'reasoning',
+      reasoningDeltas: splitIntoDeltas('Short thought.'),
+      deltas: splitIntoDeltas('Ollama says 4.'),
+      intervalMs: 5,
+      usage: { prompt_tokens: 20, completion_tokens: 10 },
+    },
+    cutoff: { kind: 'answer', deltas: splitIntoDeltas('This answer runs long and'), finishReason: 'length' },
+    filtered: { kind: 'answer', deltas: [], finishReason: 'content_filter' },
+    tooler: { kind: 'answer', deltas: [], toolCalls: [{ name: 'get_weather', arguments: '{"city":"Tokyo"}' }] },
+    odd: { kind: 'answer', deltas: splitIntoDeltas('Partial.'), finishReason: 'recitation' },
+    quick: {
+      kind: 'answer',
+      deltas: splitIntoDeltas('Quick reply with several words in it.'),
+      firstDeltaDelayMs: 5,
+      intervalMs: 5,
+      usage: { prompt_tokens: 10, completion_tokens: 9 },
+    },
+    sluggish: {
+      kind: 'answer',
+      deltas: splitIntoDeltas('Slow reply with several words in it.'),
+      firstDeltaDelayMs: 1200,
+      intervalMs: 60,
+      usage: { prompt_tokens: 10, completion_tokens: 9 },
+    },
+  })
+})
+afterAll(async () => {
+  await browser?.close()
+  await openAi?.close()
+})
+afterEach(async () => {
+  await page?.close()
+  await harness?.close()
+})
+
+async function open(modelIds: string[]) {
+  const userDataDir = await mkdtemp(join(tmpdir(), 'streamdesk-e2e-'))
+  await writeSettings(userDataDir, modelIds, openAi.baseUrl)
+  harness = await startHarness({ userDataDir })
+  page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
+  errors = watchPageErrors(page)
+  await page.goto(harness.url)
+  await expect
+    .poll(() => page.getByTestId('connection-state').getAttribute('data-status'), { timeout: 15_000 })
+    .toBe('connected')
+}
+
+async function ask(prompt: string) {
+  await page.getByTestId('prompt-input').fill(prompt)
+  await page.getByTestId('send-button').click()
+}
+
+const column = (modelId: string) => page.getByTestId(`column-${modelId}`).last()
+const completed = (modelId: string) =>
+  expect.poll(() => column(modelId).getAttribute('data-status'), { timeout: 20_000 }).toBe('complete')
+
+describe('the compare view with reasoning, stop reasons and metrics', () => {
+  it('streams the thinking live, folds it when the answer starts, and reopens it folded from history', async () => {
+    await open(['thinker', 'ollama'])
+    await ask('What is 2 + 2?')
+    const thinking = column('thinker').getByTestId('column-thinking')
+    // While the model thinks: the section is open and grows, the answer is still empty.
+    await expect.poll(() => thinking.getAttribute('data-thinking'), { timeout: 10_000 }).toBe('true')
+    await expect.poll(() => thinking.getByTestId('thinking-text').innerText()).toContain('The user asks')
+    expect(await column('thinker').getByTestId('column-text').innerText()).toBe('')
+    expect(await thinking.getByTestId('thinking-toggle').getAttribute('aria-expanded')).toBe('true')
+
+    await completed('thinker')
+    await completed('ollama')
+    // The answer started: the thinking folded, says how long it took, and never leaked into the answer.
+    expect(await thinking.getAttribute('data-open')).toBe('false')
+    expect(await thinking.getByTestId('thinking-text').count()).toBe(0)
+    expect(await thinking.getByTestId('thinking-summary').innerText()).toMatch(/^Thought for [\d.]+ s$/)
+    const answerText = await column('thinker').getByTestId('column-text').innerText()
+    expect(answerText.trim()).toBe('The answer is 4.')
+    expect(answerText).not.toContain('asks')
+    // Opened with the keyboard, it shows the whole chain of thought.
+    await thinking.getByTestId('thinking-toggle').focus()
+    await page.keyboard.press('Enter')
+    expect(await thinking.getByTestId('thinking-text').innerText()).toContain('I should answer briefly.')
+    // Ollama's `reasoning` field is thinking too.
+    expect(await column('ollama').getByTestId('column-thinking').count()).toBe(1)
+    expect((await column('ollama').getByTestId('column-text').innerText()).trim()).toBe('Ollama says 4.')
+    // Reasoning tokens are listed in the footer.
+    const reasoningTokens = column('thinker').locator('[data-metric="reasoning"] dd')
+    expect(await reasoningTokens.innerText()).toBe('40')
+
+    // From history (after a reload, so nothing comes from this window's stream store): folded, and openable.
+    await page.reload()
+    await expect
+      .poll(() => page.getByTestId('connection-state').getAttribute('data-status'), { timeout: 15_000 })
+      .toBe('connected')
+    await page.getByTestId('conversation-item').first().getByTestId('conversation-title').click()
+    const stored = page.locator('[data-stored="true"]').getByTestId('column-thinker').getByTestId('column-thinking')
+    await expect.poll(() => stored.getAttribute('data-open'), { timeout: 10_000 }).toBe('false')
+    expect(await stored.getByTestId('thinking-summary').innerText()).toMatch(/^Thought/)
+    await stored.getByTestId('thinking-toggle').click()
+    expect(await stored.getByTestId('thinking-text').innerText()).toContain('Adding two and two gives four.')
+    expect(errors).toEqual([])
+  })
+
+  it('says in plain words why each answer stopped', async () => {
+    await open(['cutoff', 'filtered', 'tooler', 'odd'])
+    await ask('Go')
+    for (const id of ['cutoff', 'filtered', 'tooler', 'odd']) await completed(id)
+    const reason = (id: string) => column(id).getByTestId('column-stop-reason').innerText({ timeout: 5_000 })
+    expect(await reason('cutoff')).toBe('Cut off at the token limit')
+    expect(await column('cutoff').getAttribute('data-stop-reason')).toBe('max-tokens')
+    expect(await reason('filtered')).toBe("Blocked by the provider's content filter")
+    expect(await reason('tooler')).toBe('The model asked to call a tool (get_weather) that StreamDesk does not run yet')
+    expect(await column('tooler').getByText('No text.').count()).toBe(0)
+    expect(await reason('odd')).toContain('recitation')
+    // The strip marks the answers that were cut short.
+    expect(await page.getByTestId('column-tab-cutoff').getAttribute('data-cut-short')).toBe('true')
+    expect(await page.getByTestId('column-tab-tooler').getAttribute('data-cut-short')).toBeNull()
+    expect(errors).toEqual([])
+  })
+
+  it('shows speed and tokens per model, and marks the fastest in the strip', async () => {
+    await open(['quick', 'sluggish'])
+    await ask('Race')
+    await completed('quick')
+    await completed('sluggish')
+    const metric = (id: string, key: string) => column(id).locator(`[data-metric="${key}"] dd`).innerText()
+    expect(await metric('quick', 'input')).toBe('10')
+    expect(await metric('quick', 'output')).toBe('9')
+    expect(await metric('quick', 'cost')).toBe('—')
+    expect(await metric('quick', 'firstToken')).toMatch(/^\d+ ms$/)
+    expect(await metric('sluggish', 'firstToken')).toMatch(/^[\d.]+ s$/)
+    expect(await metric('quick', 'speed')).toMatch(/tok\/s$/)
+    expect(await metric('quick', 'duration')).not.toBe('—')
+    const strip = page.getByTestId('column-strip')
+    expect(await strip.getByTestId('fastest-first-token').count()).toBe(1)
+    expect(await page.getByTestId('column-tab-quick').getByTestId('fastest-first-token').count()).toBe(1)
+    expect(await strip.getByTestId('fastest-speed').count()).toBe(1)
+    expect(errors).toEqual([])
+  })
+})
