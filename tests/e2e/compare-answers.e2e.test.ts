@@ -27,14 +27,12 @@ let errors: string[]
 beforeAll(async () => {
   browser = await launchChromium()
   openAi = await startFakeOpenAiServer({
-    // Thinks for about 3 s (some 45 deltas, 70 ms apart), then answers.
+    // Thinks for about 3.5 s (some 90 deltas, every other one empty, 40 ms apart), then answers.
     thinker: {
       kind: 'answer',
-      reasoningDeltas: splitIntoDeltas(REASONING, 2)
-        .flatMap((piece) => [piece, ''])
-        .slice(0, 60),
+      reasoningDeltas: splitIntoDeltas(REASONING, 2).flatMap((piece) => [piece, '']),
       deltas: splitIntoDeltas(ANSWER),
-      intervalMs: 70,
+      intervalMs: 40,
       usage: USAGE,
     },
     ollama: {
@@ -118,7 +116,7 @@ describe('the compare view with reasoning, stop reasons and metrics', () => {
     // Opened with the keyboard, it shows the whole chain of thought.
     await thinking.getByTestId('thinking-toggle').focus()
     await page.keyboard.press('Enter')
-    expect(await thinking.getByTestId('thinking-text').innerText()).toContain('I should answer briefly.')
+    await expect.poll(() => thinking.getByTestId('thinking-text').innerText()).toContain('I should answer briefly.')
     // Ollama's `reasoning` field is thinking too.
     expect(await column('ollama').getByTestId('column-thinking').count()).toBe(1)
     expect((await column('ollama').getByTestId('column-text').innerText()).trim()).toBe('Ollama says 4.')
