@@ -61,3 +61,20 @@ export class ModelError extends Error {
     this.name = 'ModelError'
   }
 }
+
+/** The longest provider stop word kept (the wire's `rawStopReason` holds at most 100 characters). */
+const MAX_STOP_WORD = 100
+
+/**
+ * A provider's own stop word (OpenAI's `finish_reason`, Bedrock's `stopReason`) as the normalised 'stop' event, by
+ * the provider's `table`; a word the table lacks travels as 'other' with the word itself, shown as it is.
+ */
+export function stopEvent(
+  table: Readonly<Record<string, StopReason>>,
+  word: string,
+  toolNames: readonly string[],
+): ModelEvent {
+  const reason = Object.hasOwn(table, word) ? table[word]! : 'other'
+  const tools = reason === 'tool-call' && toolNames.length > 0 ? { toolNames: [...toolNames] } : {}
+  return { type: 'stop', reason, raw: word.slice(0, MAX_STOP_WORD), ...tools }
+}

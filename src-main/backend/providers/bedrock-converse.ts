@@ -15,11 +15,13 @@ import {
 } from '@aws-sdk/client-bedrock-runtime'
 import {
   ModelError,
+  stopEvent,
   type ChatMessage,
   type ModelEvent,
   type ModelProvider,
   type ModelStreamRequest,
 } from '../model-provider'
+import type { StopReason } from '../../shared/answer'
 import type { StreamErrorCode } from '../../protocol/stream-protocol'
 
 export interface BedrockConverseConfig {
@@ -91,7 +93,11 @@ class ContentBlocks {
       }
     }
     if (event.contentBlockStop) out.push(...this.signature(event.contentBlockStop.contentBlockIndex ?? 0))
-    if (event.messageStop) out.push(...this.end(), toStop(event.messageStop.stopReason, this.toolNames))
+    if (event.messageStop)
+      out.push(
+        ...this.end(),
+        stopEvent(BEDROCK_STOP_REASONS, event.messageStop.stopReason ?? 'unknown', this.toolNames),
+      )
     if (event.metadata?.usage || event.metadata?.metrics) out.push(toUsage(event.metadata))
     return out
   }
@@ -108,25 +114,14 @@ class ContentBlocks {
   }
 }
 
-/** Bedrock's stopReason, normalised; an unknown word travels as 'other' with the word itself. */
-function toStop(stopReason: string | undefined, toolNames: string[]): ModelEvent {
-  const raw = (stopReason ?? 'unknown').slice(0, MAX_DETAIL)
-  switch (stopReason) {
-    case 'end_turn':
-      return { type: 'stop', reason: 'end', raw }
-    case 'max_tokens':
-      return { type: 'stop', reason: 'max-tokens', raw }
-    case 'stop_sequence':
-      return { type: 'stop', reason: 'stop-sequence', raw }
-    case 'tool_use':
-      return { type: 'stop', reason: 'tool-call', raw, ...(toolNames.length > 0 ? { toolNames: [...toolNames] } : {}) }
-    case 'guardrail_intervened':
-      return { type: 'stop', reason: 'guardrail', raw }
-    case 'content_filtered':
-      return { type: 'stop', reason: 'content-filter', raw }
-    default:
-      return { type: 'stop', reason: 'other', raw }
-  }
+/** Bedrock's stopReason words, normalised (see `stopEvent`). */
+const BEDROCK_STOP_REASONS: Readonly<Record<string, StopReason>> = {
+  end_turn: 'end',
+  max_tokens: 'max-tokens',
+  stop_sequence: 'stop-sequence',
+  tool_use: 'tool-call',
+  guardrail_intervened: 'guardrail',
+  content_filtered: 'content-filter',
 }
 
 /**

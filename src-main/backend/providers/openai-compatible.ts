@@ -5,11 +5,13 @@
  */
 import {
   ModelError,
+  stopEvent,
   type ChatMessage,
   type ModelEvent,
   type ModelProvider,
   type ModelStreamRequest,
 } from '../model-provider'
+import type { StopReason } from '../../shared/answer'
 import type { StreamErrorCode } from '../../protocol/stream-protocol'
 import { parseSse } from './sse-parser'
 import { withThinkTagSplitting } from './think-tag-splitter'
@@ -88,7 +90,7 @@ async function* streamChat(
       // SGLang sends `"finish_reason": ""` on every chunk until the last: only a non-empty word ends the answer.
       if (!finished && typeof choice?.finish_reason === 'string' && choice.finish_reason !== '') {
         finished = true
-        yield toStop(choice.finish_reason, [...toolNames])
+        yield stopEvent(OPENAI_FINISH_REASONS, choice.finish_reason, [...toolNames])
       }
       if (isObject(chunk.usage)) yield toUsage(chunk.usage)
     }
@@ -140,22 +142,13 @@ function toolCallNames(delta: ChunkDelta | undefined): string[] {
   })
 }
 
-/** OpenAI's finish_reason, normalised; an unknown word travels as 'other' with the word itself. */
-function toStop(finishReason: string, toolNames: string[]): ModelEvent {
-  const raw = finishReason.slice(0, MAX_SHOWN_NAME)
-  switch (finishReason) {
-    case 'stop':
-      return { type: 'stop', reason: 'end', raw }
-    case 'length':
-      return { type: 'stop', reason: 'max-tokens', raw }
-    case 'content_filter':
-      return { type: 'stop', reason: 'content-filter', raw }
-    case 'tool_calls':
-    case 'function_call':
-      return { type: 'stop', reason: 'tool-call', raw, ...(toolNames.length > 0 ? { toolNames } : {}) }
-    default:
-      return { type: 'stop', reason: 'other', raw }
-  }
+/** OpenAI's finish_reason words, normalised (see `stopEvent`). */
+const OPENAI_FINISH_REASONS: Readonly<Record<string, StopReason>> = {
+  stop: 'end',
+  length: 'max-tokens',
+  content_filter: 'content-filter',
+  tool_calls: 'tool-call',
+  function_call: 'tool-call',
 }
 
 function isObject(value: unknown): value is Record<string, unknown> & ChunkDelta {
