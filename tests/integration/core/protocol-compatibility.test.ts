@@ -6,12 +6,10 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { streamChat, type ChatRequest } from '../../../src-main/backend/chat-handler'
-import { startLocalBroker } from '../../../src-main/core/local-mode/local-broker'
-import { plainBrokerConnectionConfig, type PlainBrokerEndpoint } from '../../../src-main/core/mqtt/connection-config'
-import { MqttSession } from '../../../src-main/core/mqtt/mqtt-session'
 import { decodeChunk, userStreamsFilter, type ChunkMessage } from '../../../src-main/protocol/stream-protocol'
 import * as frozen from '../../fixtures/protocol-v1/stream-protocol-v1'
 import { ChatRequestSchema as FrozenChatRequestSchema } from '../../fixtures/protocol-v1/chat-request-v1'
+import { brokerPairs, sessionPool, type BrokerPair } from '../../support/broker-pair'
 import { startMosquitto, type Mosquitto } from '../../support/mosquitto'
 import { scriptedModels } from '../../support/scripted-provider'
 import { sha256Hex } from '../../support/sha256'
@@ -27,14 +25,6 @@ const scripts = {
   gpt: { deltas: answers.gpt, intervalMs: 1 },
 }
 
-interface Broker {
-  host: string
-  port: number
-  app: Omit<PlainBrokerEndpoint, 'host' | 'port'>
-  backend: Omit<PlainBrokerEndpoint, 'host' | 'port'>
-  close(): Promise<void>
-}
-
 let mosquitto: Mosquitto
 beforeAll(async () => {
   mosquitto = await startMosquitto()
@@ -43,18 +33,9 @@ afterAll(async () => {
   await mosquitto?.stop()
 })
 
-const sessions: MqttSession[] = []
-afterEach(async () => {
-  await Promise.all(sessions.splice(0).map((s) => s.close()))
-})
-
-function connect(broker: Broker, who: Broker['app']): MqttSession {
-  const session = new MqttSession({
-    buildConfig: () => plainBrokerConnectionConfig({ host: broker.host, port: broker.port, ...who }),
-  })
-  sessions.push(session)
-  return session
-}
+const sessions = sessionPool()
+afterEach(() => sessions.closeAll())
+const connect = sessions.connect
 
 type Decoder = (
   topic: string,
@@ -84,7 +65,7 @@ function reader(decode: Decoder) {
 }
 
 /** The app's one subscription (the broker admits one app connection), each payload read by every reader. */
-async function listen(broker: Broker, readers: Array<ReturnType<typeof reader>>) {
+async function listen(broker: BrokerPair, readers: Array<ReturnType<typeof reader>>) {
   const session = connect(broker, broker.app)
   await session.subscribe(userStreamsFilter(PREFIX, USER), (topic, payload) => {
     for (const r of readers) r.receive(topic, payload)
@@ -92,7 +73,7 @@ async function listen(broker: Broker, readers: Array<ReturnType<typeof reader>>)
   await session.connect()
 }
 
-async function stream(broker: Broker, request: ChatRequest) {
+async function stream(broker: BrokerPair, request: ChatRequest) {
   const backend = connect(broker, broker.backend)
   await backend.connect()
   return streamChat(request, {
@@ -113,25 +94,7 @@ const oldAppRequest = (streamId: string): ChatRequest =>
 const frozenApp: Decoder = (topic, payload) => frozen.decodeChunk(topic, payload, { prefix: PREFIX, userId: USER })
 const newApp: Decoder = (topic, payload) => decodeChunk(topic, payload, { prefix: PREFIX, userId: USER })
 
-describe.each([
-  [
-    'the embedded broker',
-    async (): Promise<Broker> => {
-      const broker = await startLocalBroker({ topicPrefix: PREFIX, userId: USER })
-      return { ...broker, close: () => broker.close() }
-    },
-  ],
-  [
-    'Mosquitto',
-    async (): Promise<Broker> => ({
-      host: mosquitto.host,
-      port: mosquitto.port,
-      app: { clientId: `old-app-${Math.random().toString(36).slice(2)}`, cleanSession: true },
-      backend: { clientId: `backend-${Math.random().toString(36).slice(2)}`, cleanSession: true },
-      close: async () => {},
-    }),
-  ],
-])('protocol compatibility through %s', (_name, startBroker) => {
+describe.each(brokerPairs(PREFIX, USER, () => mosquitto))('protocol compatibility through %s', (_name, startBroker) => {
   it('old app, new backend: a request without protocols is answered in v1, which the frozen decoder reads exactly', async () => {
     const broker = await startBroker()
     try {

@@ -9,12 +9,10 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { streamChat, type ChatRequest } from '../../../src-main/backend/chat-handler'
 import type { ModelEvent, ModelResolver } from '../../../src-main/backend/model-provider'
-import { startLocalBroker } from '../../../src-main/core/local-mode/local-broker'
-import { plainBrokerConnectionConfig, type PlainBrokerEndpoint } from '../../../src-main/core/mqtt/connection-config'
-import { MqttSession } from '../../../src-main/core/mqtt/mqtt-session'
 import { decodeChunk, userStreamsFilter, type ChunkMessage } from '../../../src-main/protocol/stream-protocol'
 import * as frozen from '../../fixtures/protocol-v1/stream-protocol-v1'
 import { chaosPublisher } from '../../support/chaos-publisher'
+import { brokerPairs, sessionPool, type BrokerPair } from '../../support/broker-pair'
 import { startMosquitto, type Mosquitto } from '../../support/mosquitto'
 import { sha256Hex } from '../../support/sha256'
 
@@ -43,14 +41,6 @@ const models: ModelResolver = {
   }),
 }
 
-interface Broker {
-  host: string
-  port: number
-  app: Omit<PlainBrokerEndpoint, 'host' | 'port'>
-  backend: Omit<PlainBrokerEndpoint, 'host' | 'port'>
-  close(): Promise<void>
-}
-
 let mosquitto: Mosquitto
 beforeAll(async () => {
   mosquitto = await startMosquitto()
@@ -59,21 +49,12 @@ afterAll(async () => {
   await mosquitto?.stop()
 })
 
-const sessions: MqttSession[] = []
-afterEach(async () => {
-  await Promise.all(sessions.splice(0).map((s) => s.close()))
-})
-
-function connect(broker: Broker, who: Broker['app']): MqttSession {
-  const session = new MqttSession({
-    buildConfig: () => plainBrokerConnectionConfig({ host: broker.host, port: broker.port, ...who }),
-  })
-  sessions.push(session)
-  return session
-}
+const sessions = sessionPool()
+afterEach(() => sessions.closeAll())
+const connect = sessions.connect
 
 /** The raw receiving end: every payload kept, decoded by today's decoder and the frozen v1 one. */
-async function subscribe(broker: Broker) {
+async function subscribe(broker: BrokerPair) {
   const payloads: string[] = []
   const chunks = new Map<number, ChunkMessage>()
   const refusedByV1: string[] = []
@@ -106,7 +87,7 @@ async function subscribe(broker: Broker) {
   }
 }
 
-async function stream(broker: Broker, request: ChatRequest) {
+async function stream(broker: BrokerPair, request: ChatRequest) {
   const backend = connect(broker, broker.backend)
   await backend.connect()
   const chaos = chaosPublisher(
@@ -129,25 +110,7 @@ const request = (streamId: string, protocols?: number[]): ChatRequest => ({
   models: [{ modelId: 'r1', messages: [{ role: 'user', content: 'Think, then answer.' }] }],
 })
 
-describe.each([
-  [
-    'the embedded broker',
-    async (): Promise<Broker> => {
-      const broker = await startLocalBroker({ topicPrefix: PREFIX, userId: USER })
-      return { ...broker, close: () => broker.close() }
-    },
-  ],
-  [
-    'Mosquitto',
-    async (): Promise<Broker> => ({
-      host: mosquitto.host,
-      port: mosquitto.port,
-      app: { clientId: `app-${Math.random().toString(36).slice(2)}`, cleanSession: true },
-      backend: { clientId: `backend-${Math.random().toString(36).slice(2)}`, cleanSession: true },
-      close: async () => {},
-    }),
-  ],
-])('reasoning through %s', (_name, startBroker) => {
+describe.each(brokerPairs(PREFIX, USER, () => mosquitto))('reasoning through %s', (_name, startBroker) => {
   it('delivers reasoning and answer byte-exact in their own channels under shuffle, duplicates and delay', async () => {
     const broker = await startBroker()
     try {
