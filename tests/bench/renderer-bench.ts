@@ -13,8 +13,9 @@
  * - StreamDesk: the real pipeline. Settings point four models at that server; the browser harness runs the real
  *   core (OpenAI-compatible provider → chat handler → delta coalescer → embedded aedes broker → aws-crt session →
  *   reorder buffer → update batching) and serves the built renderer (out/renderer) to the page.
- * - baseline: a plain page under the same CSP that fetches the same streams from the same server and shows them
- *   as plain text, one <pre> per column (renderer/baseline-page/): the deltas that arrived are appended once per
+ * - baseline: a plain page under the same CSP that fetches the same streams from the same server (all in one
+ *   response, as Chromium opens at most 6 connections to one host) and shows them as plain text, one <pre> per
+ *   column (renderer/baseline-page/): the deltas that arrived are appended once per
  *   animation frame, into blocks of ~2,000 characters that skip paint out of view (content-visibility, as the app's
  *   groups do). The floor. `--naive` adds two variants: each delta appended as it arrives, blocks painted even out
  *   of view (`baseline?append=delta&cv=0`), and "naive baseline", each delta appended as it arrives to one growing

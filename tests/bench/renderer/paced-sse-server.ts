@@ -11,7 +11,10 @@
  * arrives as fast as its answer.
  *
  * It also serves the baseline page's static files under /baseline/, so that page can fetch the streams from its
- * own origin under a `connect-src 'self'` policy.
+ * own origin under a `connect-src 'self'` policy; and, for that page, several models' streams in one response
+ * (`POST /v1/chat/completions?multiplex` with `{ models: [...] }`: each its own paced stream, their events
+ * interleaved, told apart by their `model` field), since Chromium opens at most 6 connections to one host and
+ * an 8-column page would otherwise start its last 2 streams only when others end.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { startLoopbackServer } from '../../support/loopback-server'
@@ -97,23 +100,49 @@ export async function startPacedServer(options: PacedServerOptions): Promise<Pac
     for await (const part of req as AsyncIterable<Buffer>) parts.push(part)
     const body = JSON.parse(Buffer.concat(parts).toString('utf8')) as {
       model?: string
+      models?: string[]
       stream_options?: { include_usage?: boolean }
     }
-    const model = String(body.model ?? '')
-    const script = scripts.get(model)
-    if (!script) {
+    const multiplexed = url.searchParams.has('multiplex')
+    const models = multiplexed && Array.isArray(body.models) ? body.models.map(String) : [String(body.model ?? '')]
+    const missing = models.find((model) => !scripts.has(model))
+    if (missing !== undefined) {
       res.writeHead(404, { 'content-type': 'application/json' })
-      return void res.end(JSON.stringify({ error: { message: `model "${model}" not found`, type: 'api_error' } }))
+      return void res.end(JSON.stringify({ error: { message: `model "${missing}" not found`, type: 'api_error' } }))
     }
-    const timing: StreamTiming = { model, requestAt: Date.now(), deltasSent: 0, maxLagMs: 0, writes: 0 }
-    timings.push(timing)
+    const streamTimings = models.map((model): StreamTiming => ({
+      model,
+      requestAt: Date.now(),
+      deltasSent: 0,
+      maxLagMs: 0,
+      writes: 0,
+    }))
+    timings.push(...streamTimings)
     inFlight += 1
     res.on('close', () => {
-      timing.outcome ??= res.writableFinished ? 'completed' : 'client-disconnected'
+      for (const timing of streamTimings) timing.outcome ??= res.writableFinished ? 'completed' : 'client-disconnected'
       inFlight -= 1
       if (inFlight === 0) for (const wake of idleWaiters.splice(0)) wake()
     })
+    res.writeHead(200, SSE_HEADERS)
+    let open = models.length
+    for (const [i, model] of models.entries()) {
+      pace(res, model, scripts.get(model)!, streamTimings[i]!, body.stream_options?.include_usage === true, () => {
+        open -= 1
+        if (open === 0) res.end('data: [DONE]\n\n')
+      })
+    }
+  }
 
+  /** Writes one model's stream to `res` at the pace asked for, then its finish (and usage); calls `ended` then. */
+  function pace(
+    res: ServerResponse,
+    model: string,
+    script: { reasoning: string[]; answer: string[] },
+    timing: StreamTiming,
+    includeUsage: boolean,
+    ended: () => void,
+  ): void {
     const id = `chatcmpl-bench${Math.random().toString(36).slice(2, 10)}`
     const created = Math.floor(Date.now() / 1000)
     const event = (fields: object) =>
@@ -130,7 +159,6 @@ export async function startPacedServer(options: PacedServerOptions): Promise<Pac
           ? choice({ content: null, reasoning_content: deltas[i]! })
           : choice({ content: deltas[i]!, reasoning_content: null })
 
-    res.writeHead(200, SSE_HEADERS)
     res.write(
       choice(thinks ? { role: 'assistant', content: null, reasoning_content: '' } : { role: 'assistant', content: '' }),
     )
@@ -154,7 +182,7 @@ export async function startPacedServer(options: PacedServerOptions): Promise<Pac
           timing.lastDeltaAt = wall
           res.write(out)
           res.write(choice({}, 'stop'))
-          if (body.stream_options?.include_usage) {
+          if (includeUsage) {
             res.write(
               event({
                 choices: [],
@@ -167,8 +195,7 @@ export async function startPacedServer(options: PacedServerOptions): Promise<Pac
               }),
             )
           }
-          res.end('data: [DONE]\n\n')
-          return
+          return ended()
         }
         res.write(out)
       }

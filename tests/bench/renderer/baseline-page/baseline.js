@@ -109,11 +109,14 @@ function foldingThinking(section, sink) {
   }
 }
 
-async function stream(model, { answer, reasoning }) {
-  const response = await fetch('/v1/chat/completions', {
+// All columns' streams come in one response (the server's `?multiplex`, each stream paced on its own, its events
+// named by their `model`): Chromium opens at most 6 connections to one host, so 8 fetches would start the last 2
+// streams only when others end. Parsing the events is the same work either way.
+async function streamAll(models, sinks) {
+  const response = await fetch('/v1/chat/completions?multiplex', {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
-    body: JSON.stringify({ model, messages: [{ role: 'user', content: 'bench' }], stream: true }),
+    body: JSON.stringify({ models, messages: [{ role: 'user', content: 'bench' }], stream: true }),
   })
   const reader = response.body.pipeThrough(new TextDecoderStream()).getReader()
   let buffer = ''
@@ -126,22 +129,25 @@ async function stream(model, { answer, reasoning }) {
       const event = buffer.slice(0, end)
       buffer = buffer.slice(end + 2)
       if (!event.startsWith('data: ') || event === 'data: [DONE]') continue
-      const delta = JSON.parse(event.slice(6)).choices?.[0]?.delta
-      if (delta?.reasoning_content) reasoning(delta.reasoning_content)
-      if (delta?.content) answer(delta.content)
+      const chunk = JSON.parse(event.slice(6))
+      const sink = sinks.get(chunk.model)
+      const delta = chunk.choices?.[0]?.delta
+      if (delta?.reasoning_content) sink.reasoning(delta.reasoning_content)
+      if (delta?.content) sink.answer(delta.content)
     }
   }
 }
 
-window.startBaseline = (models) =>
-  Promise.all(
-    models.map((model) => {
-      const section = document.createElement('section')
-      section.className = 'column'
-      const pre = document.createElement('pre')
-      pre.id = `col-${model}`
-      section.append(pre)
-      columns.append(section)
-      return stream(model, { answer: foldingThinking(section, batcher(textSink(pre))), reasoning: thinking(section) })
-    }),
-  ).then(() => true)
+window.startBaseline = (models) => {
+  const sinks = new Map()
+  for (const model of models) {
+    const section = document.createElement('section')
+    section.className = 'column'
+    const pre = document.createElement('pre')
+    pre.id = `col-${model}`
+    section.append(pre)
+    columns.append(section)
+    sinks.set(model, { answer: foldingThinking(section, batcher(textSink(pre))), reasoning: thinking(section) })
+  }
+  return streamAll(models, sinks).then(() => true)
+}
