@@ -1,9 +1,10 @@
 /**
- * Renderer under load (issue 7): long answers streaming into several columns at once, measured in Debian's
+ * Renderer under load (issues 7 and 13): long answers streaming into several columns at once, measured in Debian's
  * Chromium (headless, --disable-gpu, 1400×900) through playwright-core, next to a baseline measured in the same run.
  *
  *   tsx tests/bench/renderer-bench.ts [--quick] [--naive] [--profile]      (npm run bench:renderer -- [--quick])
- *   tsx tests/bench/renderer-bench.ts --columns 4 --deltas 5000 --only StreamDesk --profile   (one scenario, chosen pages)
+ *   tsx tests/bench/renderer-bench.ts --scenario reasoning [--only StreamDesk]   (named scenarios, comma-separated)
+ *   tsx tests/bench/renderer-bench.ts --columns 4 --deltas 5000 [--reasoning 1000] --only StreamDesk --profile
  *
  * Workload (tests/bench/renderer/workload.ts): per column one answer of 20,000 token-like deltas (~80 kB of prose,
  * lists and a 40-line fenced code block about every 400 deltas), seeded, a different seed per column, delivered at
@@ -12,16 +13,22 @@
  * - StreamDesk: the real pipeline. Settings point four models at that server; the browser harness runs the real
  *   core (OpenAI-compatible provider → chat handler → delta coalescer → embedded aedes broker → aws-crt session →
  *   reorder buffer → update batching) and serves the built renderer (out/renderer) to the page.
- * - baseline: a plain page under the same CSP that fetches the same streams from the same server and shows them
- *   as plain text, one <pre> per column (renderer/baseline-page/): the deltas that arrived are appended once per
+ * - baseline: a plain page under the same CSP that fetches the same streams from the same server (all in one
+ *   response, as Chromium opens at most 6 connections to one host) and shows them as plain text, one <pre> per
+ *   column (renderer/baseline-page/): the deltas that arrived are appended once per
  *   animation frame, into blocks of ~2,000 characters that skip paint out of view (content-visibility, as the app's
  *   groups do). The floor. `--naive` adds two variants: each delta appended as it arrives, blocks painted even out
  *   of view (`baseline?append=delta&cv=0`), and "naive baseline", each delta appended as it arrives to one growing
  *   text node per <pre>, which shows what laying out and painting 4 × 80 kB of plain text every frame costs.
  *
- * Scenarios: 1 column × 2,000 deltas (`--quick` runs only this, so a regression shows early), 4 columns ×
- * 20,000 deltas, and 1 column × 20,000 deltas of one huge table (`--workload table`; about 100 s of streaming each). What is measured and how: see renderer/page-probes.js and the
- * comments below. `--profile` adds a pass per page and scenario with the CDP sampling profiler on for the whole
+ * Scenarios (SCENARIOS, `--scenario <name>`): `quick`, 1 column × 2,000 deltas (`--quick` runs only this, so a
+ * regression shows early); `answers`, 4 columns × 20,000 deltas; `table`, 1 column × 20,000 deltas of one huge
+ * table (about 100 s of streaming each); `reasoning` (issue 13), 8 columns, each 5,000 reasoning deltas
+ * (`reasoning_content`, renderer/workload.ts's generateReasoning) and then 20,000 answer deltas (125 s): the app
+ * shows the reasoning in each column's Thinking section, which streams while the model thinks and folds when the
+ * answer starts; the baseline appends it as plain text to a <details> that it folds then too. After the stream each
+ * column's thinking is opened and compared with what was sent, like the answer. Each scenario is judged against its
+ * issue's targets (TARGET_SETS). What is measured and how: see renderer/page-probes.js and the comments below. `--profile` adds a pass per page and scenario with the CDP sampling profiler on for the whole
  * stream and a Chrome trace of ~10 s near its end, and prints the functions and the trace events (style, layout,
  * paint…) with the most main-thread self time; that pass's figures are not in the tables (the profiler slows the
  * page). Each page runs in its own headless Chromium; the machine's load average is printed with each row, since
@@ -40,7 +47,7 @@ import type { StreamUpdate } from '../../src-main/shared/ipc-contract'
 import { BUILT_RENDERER_DIR, startHarness, type Harness } from '../harness/harness-server'
 import { launchChromium, watchPageErrors } from '../support/browser'
 import { writeSettings } from '../support/test-core'
-import { generateAnswer, generateTableAnswer, type Answer } from './renderer/workload'
+import { generateAnswer, generateReasoning, generateTableAnswer, type Answer } from './renderer/workload'
 import { achievedRate, startPacedServer, type PacedServer, type StreamTiming } from './renderer/paced-sse-server'
 import { summarizeTrace, TRACE_CATEGORIES, type TraceSummary } from './renderer/trace-summary'
 import { percentile, printTable, verdict } from './stats'
@@ -55,16 +62,23 @@ export type BenchPage = 'baseline' | 'naive baseline' | `baseline?${string}` | '
 const NAIVE_QUERY = 'append=delta&blocks=0&cv=0'
 
 export interface Scenario {
+  /** Its name for `--scenario` (SCENARIOS), or 'custom'. */
+  name: string
   columns: number
+  /** Answer deltas per column. */
   deltasPerColumn: number
+  /** Reasoning deltas per column, streamed before the answer (issue 13). */
+  reasoningDeltasPerColumn?: number
   /** prose (default): prose, lists and code; table: one huge table (issue 5), see renderer/workload.ts. */
   workload?: 'prose' | 'table'
+  /** Whose targets judge it (TARGET_SETS). */
+  targets: TargetSetName
 }
 
 export interface RendererBenchOptions {
   /** Only the early-warning scenario (1 column × 2,000 deltas). */
   quick?: boolean
-  /** Overrides the scenarios (default: 1 × 2,000, then 4 × 20,000). */
+  /** Overrides the scenarios (default: every one in SCENARIOS, in order). */
   scenarios?: Scenario[]
   pages?: BenchPage[]
   deltasPerSecond?: number
@@ -74,15 +88,38 @@ export interface RendererBenchOptions {
   log?: (line: string) => void
 }
 
-/** The issue's targets. */
-export const TARGETS = {
-  maxLongTaskMs: 100,
-  totalLongTaskMs: 2_000,
-  medianFps: 30,
-  typingMs: 50,
-  finalTextMs: 100,
-  heapMb: 200,
+/** One target: its column header (with the limit) and whether a run met it. */
+interface TargetCheck {
+  header: string
+  value(r: ScenarioResult): number
+  met(value: number): boolean
 }
+
+/** The final text's latency, worst column. */
+const worstFinalTextMs = (r: ScenarioResult) => worst(r.columns.map((c) => c.finalTextMs))
+
+/**
+ * Each issue's targets, as it words them: issue 7's for long answers (quick, answers, table), issue 13's for eight
+ * columns that think first (reasoning), stricter on frames and long tasks and without a typing target.
+ */
+export const TARGET_SETS = {
+  'issue 7': [
+    { header: 'max long task ms (≤100)', value: (r) => r.longTaskMaxMs, met: (v) => v <= 100 },
+    { header: 'long tasks total ms (<2,000)', value: (r) => r.longTaskTotalMs, met: (v) => v < 2_000 },
+    { header: 'median fps (≥30)', value: (r) => r.fpsMedian, met: (v) => v >= 30 },
+    { header: 'typing p95 ms (<50)', value: (r) => r.typingP95, met: (v) => v < 50 },
+    { header: 'final text ms, worst column (≤100)', value: worstFinalTextMs, met: (v) => v <= 100 },
+    { header: 'heap after MB (<200)', value: (r) => r.cdp.heapAfterMb, met: (v) => v < 200 },
+  ],
+  'issue 13': [
+    { header: 'max long task ms (≤50)', value: (r) => r.longTaskMaxMs, met: (v) => v <= 50 },
+    { header: 'long tasks total ms (<500)', value: (r) => r.longTaskTotalMs, met: (v) => v < 500 },
+    { header: 'median fps (≥55)', value: (r) => r.fpsMedian, met: (v) => v >= 55 },
+    { header: 'final text ms, worst column (<100)', value: worstFinalTextMs, met: (v) => v < 100 },
+    { header: 'heap after MB (<250)', value: (r) => r.cdp.heapAfterMb, met: (v) => v < 250 },
+  ],
+} satisfies Record<string, TargetCheck[]>
+export type TargetSetName = keyof typeof TARGET_SETS
 
 export interface ColumnMeasure {
   modelId: string
@@ -105,6 +142,22 @@ export interface ColumnMeasure {
   renderDiff?: string
   codeBlocks?: number
   highlightedBlocks?: number
+  /** Reasoning scenarios: when the thinking first showed (page clock − send), ms. */
+  thinkingFirstMs?: number
+  /** When the thinking section folded (page clock) minus when the server wrote the first answer delta, ms. */
+  thinkingFoldMs?: number
+  /** Reasoning scenarios: the thinking's correctness, checked after the stream (see checkThinking). */
+  thinking?: ThinkingCheck
+}
+
+export interface ThinkingCheck {
+  /** Folded when the stream had ended, before the check opened it. */
+  foldedAtEnd: boolean
+  /** The reasoning the page got equals what was sent (StreamDesk: the core's updates; baseline: its <pre>). */
+  textExact: boolean
+  /** Opened: its DOM text equals a one-shot render of the reasoning (StreamDesk), whitespace removed. */
+  renderEqual: boolean
+  renderDiff?: string
 }
 
 export interface ProfileRow {
@@ -149,6 +202,8 @@ export interface ScenarioResult {
   /** Share of the once-a-second samples during the stream with the view at the bottom. */
   atBottomShare: number
   columns: ColumnMeasure[]
+  /** StreamDesk: the backend's MQTT messages per second of one model's stream (first to last), the busiest model. */
+  mqttMessagesPerSecond?: number
   pageErrors: string[]
   /** The machine's 1-minute load average when the stream started and when it ended (other work on the 2 cores). */
   load: [number, number]
@@ -156,14 +211,23 @@ export interface ScenarioResult {
   trace?: TraceSummary
 }
 
-/** The early warning: one column, 2,000 deltas. */
-const QUICK_SCENARIO: Scenario = { columns: 1, deltasPerColumn: 2_000 }
-/** The issue's load (four columns × 20,000 deltas) and issue 5's huge table (one column, ~2,400 rows). */
-const FULL_SCENARIOS: Scenario[] = [
-  { columns: 4, deltasPerColumn: 20_000 },
-  { columns: 1, deltasPerColumn: 20_000, workload: 'table' },
-]
-const SEEDS = [101, 202, 303, 404, 505, 606]
+/**
+ * The early warning (one column, 2,000 deltas); issue 7's load (four columns × 20,000 deltas); issue 5's huge
+ * table (one column, ~2,400 rows); issue 13's eight columns that think (5,000 reasoning deltas) before answering.
+ */
+export const SCENARIOS = {
+  quick: { name: 'quick', columns: 1, deltasPerColumn: 2_000, targets: 'issue 7' },
+  answers: { name: 'answers', columns: 4, deltasPerColumn: 20_000, targets: 'issue 7' },
+  table: { name: 'table', columns: 1, deltasPerColumn: 20_000, workload: 'table', targets: 'issue 7' },
+  reasoning: {
+    name: 'reasoning',
+    columns: 8,
+    deltasPerColumn: 20_000,
+    reasoningDeltasPerColumn: 5_000,
+    targets: 'issue 13',
+  },
+} satisfies Record<string, Scenario>
+const SEEDS = [101, 202, 303, 404, 505, 606, 707, 808]
 const VIEWPORT = { width: 1400, height: 900 }
 const TYPE_EVERY_MS = 400
 const SETTLE_MS = 1_000
@@ -174,7 +238,7 @@ const BASELINE_DIR = join(import.meta.dirname, 'renderer/baseline-page')
 export async function measureRenderer(options: RendererBenchOptions = {}) {
   const log = options.log ?? ((line: string) => console.log(line))
   const rate = options.deltasPerSecond ?? 200
-  const scenarios = options.scenarios ?? (options.quick ? [QUICK_SCENARIO] : [QUICK_SCENARIO, ...FULL_SCENARIOS])
+  const scenarios: Scenario[] = options.scenarios ?? (options.quick ? [SCENARIOS.quick] : Object.values(SCENARIOS))
   const pages = options.pages ?? ['baseline', 'StreamDesk']
   const probes = await readFile(PROBES_PATH, 'utf8')
   const engine = await oneShotRenderer()
@@ -184,10 +248,14 @@ export async function measureRenderer(options: RendererBenchOptions = {}) {
   try {
     for (const scenario of scenarios) {
       const generate = scenario.workload === 'table' ? generateTableAnswer : generateAnswer
-      const answers = Array.from({ length: scenario.columns }, (_, i) => generate(SEEDS[i]!, scenario.deltasPerColumn))
+      const thinks = scenario.reasoningDeltasPerColumn ?? 0
+      const answers = Array.from({ length: scenario.columns }, (_, i) => ({
+        ...generate(SEEDS[i]!, scenario.deltasPerColumn),
+        ...(thinks > 0 ? { reasoning: generateReasoning(SEEDS[i]!, thinks) } : {}),
+      }))
       for (const page of pages) {
         log(
-          `… ${page}, ${label(scenario)} at ${rate} deltas/s per column (~${Math.round(scenario.deltasPerColumn / rate)} s)`,
+          `… ${page}, ${label(scenario)} at ${rate} deltas/s per column (~${Math.round(streamDeltas(scenario) / rate)} s)`,
         )
         const result = await runScenario({ page, scenario, answers, server, probes, engine, rate, profile: false })
         results.push(result)
@@ -204,9 +272,10 @@ export async function measureRenderer(options: RendererBenchOptions = {}) {
     await server.close()
   }
   return {
-    rows: targetRows(results),
+    targetTables: targetTables(results),
     detailRows: detailRows(results),
     columnRows: columnRows(results),
+    thinkingRows: thinkingRows(results),
     results,
     profiles,
     engine: engine.name,
@@ -214,7 +283,16 @@ export async function measureRenderer(options: RendererBenchOptions = {}) {
 }
 
 function label(scenario: Scenario): string {
-  return `${scenario.columns} × ${scenario.deltasPerColumn.toLocaleString('en-US')}${scenario.workload === 'table' ? ' (table)' : ''}`
+  const count = (n: number) => n.toLocaleString('en-US')
+  const perColumn = scenario.reasoningDeltasPerColumn
+    ? `(${count(scenario.reasoningDeltasPerColumn)} reasoning + ${count(scenario.deltasPerColumn)})`
+    : count(scenario.deltasPerColumn)
+  return `${scenario.columns} × ${perColumn}${scenario.workload === 'table' ? ' (table)' : ''}`
+}
+
+/** Deltas each column streams, reasoning and answer. */
+function streamDeltas(scenario: Scenario): number {
+  return (scenario.reasoningDeltasPerColumn ?? 0) + scenario.deltasPerColumn
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -235,7 +313,10 @@ interface PageBench {
   longTaskSupported: boolean
   fps: Array<{ t: number; at: number; frames: number; spanMs: number }>
   typing: Array<{ t: number; latency: number; queued: number; changed: boolean; frameAt: number }>
-  columns: Record<string, { firstAt?: number; finalAt?: number; statusAt?: number }>
+  columns: Record<
+    string,
+    { firstAt?: number; finalAt?: number; statusAt?: number; thinkingFirstAt?: number; thinkingFoldedAt?: number }
+  >
   scroll: Array<{ at: number; distance: number }>
   scrollAtEnd?: number
   allFinalAt?: number
@@ -262,9 +343,16 @@ async function metrics(cdp: CDPSession): Promise<Record<string, number>> {
 async function runScenario(input: RunInput): Promise<ScenarioResult> {
   const { page: kind, scenario, answers, server, probes, engine, rate } = input
   const modelIds = answers.map((_, i) => `m${i + 1}`)
-  server.setScripts(Object.fromEntries(modelIds.map((id, i) => [id, answers[i]!.deltas])))
+  server.setScripts(
+    Object.fromEntries(
+      answers.map(({ deltas, reasoning }, i) => [
+        modelIds[i]!,
+        reasoning ? { reasoning: reasoning.deltas, answer: deltas } : deltas,
+      ]),
+    ),
+  )
   const timingsFrom = server.timings.length
-  const expectedMs = (scenario.deltasPerColumn / rate) * 1000
+  const expectedMs = (streamDeltas(scenario) / rate) * 1000
 
   let browser: Browser | undefined
   let context: BrowserContext | undefined
@@ -274,6 +362,9 @@ async function runScenario(input: RunInput): Promise<ScenarioResult> {
   const publishedFinalAt = new Map<string, number>()
   const emittedFinalAt = new Map<string, number>()
   const delivered = new Map<string, string>()
+  const deliveredReasoning = new Map<string, string>()
+  // StreamDesk only: the backend's MQTT publishes per model, and when its first and last were.
+  const published = new Map<string, { count: number; firstAt: number; lastAt: number }>()
   const result: ScenarioResult = {
     page: kind,
     scenario,
@@ -319,6 +410,8 @@ async function runScenario(input: RunInput): Promise<ScenarioResult> {
 
     let columnSelector: (id: string) => string
     let statusSelector: ((id: string) => string) | undefined
+    // The column's thinking section (its `data-open` says whether it is open) and its text.
+    let thinkingSelectors: (id: string) => { selector: string; textSelector: string }
     let scroller: string
     let scrollContent: string
     let inputSelector: string
@@ -328,7 +421,13 @@ async function runScenario(input: RunInput): Promise<ScenarioResult> {
       const decoratePublisher = (inner: Publisher): Publisher => ({
         publish: (topic, payload) => {
           const message = JSON.parse(payload) as { modelId: string; final?: unknown }
-          if (message.final) publishedFinalAt.set(message.modelId, Date.now())
+          const now = Date.now()
+          if (message.final) publishedFinalAt.set(message.modelId, now)
+          const counted = published.get(message.modelId)
+          if (counted) {
+            counted.count += 1
+            counted.lastAt = now
+          } else published.set(message.modelId, { count: 1, firstAt: now, lastAt: now })
           return inner.publish(topic, payload)
         },
       })
@@ -340,6 +439,11 @@ async function runScenario(input: RunInput): Promise<ScenarioResult> {
       harness.core.events.on('chat:updates', (updates: StreamUpdate[]) => {
         for (const update of updates) {
           delivered.set(update.modelId, (delivered.get(update.modelId) ?? '') + update.append)
+          if (update.appendReasoning)
+            deliveredReasoning.set(
+              update.modelId,
+              (deliveredReasoning.get(update.modelId) ?? '') + update.appendReasoning,
+            )
           if (update.status !== 'streaming' && update.status !== 'queued' && !emittedFinalAt.has(update.modelId))
             emittedFinalAt.set(update.modelId, Date.now())
         }
@@ -355,6 +459,10 @@ async function runScenario(input: RunInput): Promise<ScenarioResult> {
       }
       columnSelector = (id) => `[data-testid="column-${id}"] [data-testid="column-text"]`
       statusSelector = (id) => `[data-testid="column-${id}"]`
+      thinkingSelectors = (id) => ({
+        selector: `[data-testid="column-${id}"] [data-testid="column-thinking"]`,
+        textSelector: `[data-testid="column-${id}"] [data-testid="thinking-text"]`,
+      })
       scroller = '.conversation-scroll'
       scrollContent = '.conversation-content'
       inputSelector = '[data-testid="prompt-input"]'
@@ -366,6 +474,7 @@ async function runScenario(input: RunInput): Promise<ScenarioResult> {
         () => typeof (window as unknown as { startBaseline?: unknown }).startBaseline === 'function',
       )
       columnSelector = (id) => `#col-${id}`
+      thinkingSelectors = (id) => ({ selector: `#thinking-${id}`, textSelector: `#think-${id}` })
       scroller = '#scroll'
       scrollContent = '#columns'
       inputSelector = '#prompt-input'
@@ -386,6 +495,7 @@ async function runScenario(input: RunInput): Promise<ScenarioResult> {
           selector: columnSelector(id),
           statusSelector: statusSelector?.(id),
           lastWords: answers[i]!.lastWords,
+          ...(answers[i]!.reasoning ? { thinking: thinkingSelectors(id) } : {}),
         })),
       },
     )
@@ -557,8 +667,19 @@ async function runScenario(input: RunInput): Promise<ScenarioResult> {
       if (published !== undefined && emitted !== undefined) column.publishToEmitMs = emitted - published
       if (emitted !== undefined && state.finalAt !== undefined) column.emitToDomMs = state.finalAt - emitted
       await checkText(page, kind, column, answers[i]!, columnSelector(modelId), delivered.get(modelId), engine)
+      const reasoning = answers[i]!.reasoning
+      if (reasoning) {
+        if (state.thinkingFirstAt !== undefined) column.thinkingFirstMs = state.thinkingFirstAt - sent.at
+        if (state.thinkingFoldedAt !== undefined && timing?.firstAnswerDeltaAt !== undefined)
+          column.thinkingFoldMs = state.thinkingFoldedAt - timing.firstAnswerDeltaAt
+        column.thinking = await checkThinking(page, kind, reasoning.text, thinkingSelectors(modelId), engine, {
+          delivered: deliveredReasoning.get(modelId),
+        })
+      }
       result.columns.push(column)
     }
+    const rates = [...published.values()].map((p) => (p.count * 1000) / Math.max(1, p.lastAt - p.firstAt))
+    if (rates.length) result.mqttMessagesPerSecond = Math.max(...rates)
   } catch (error) {
     result.failure = (error as Error).message.split('\n')[0]
   } finally {
@@ -596,7 +717,68 @@ async function checkText(
     return
   }
   column.textExact = delivered === answer.text
-  const html = engine.render(answer.text)
+  const compared = await compareWithOneShot(page, selector, engine.render(answer.text))
+  if (!compared) return
+  column.codeBlocks = compared.codeBlocks
+  column.highlightedBlocks = compared.highlighted
+  column.renderEqual = compared.equal
+  column.renderEqualCollapsed = compared.collapsedEqual
+  column.textContentEqual = compared.textContentEqual
+  if (compared.diff) column.renderDiff = compared.diff
+}
+
+/**
+ * Correctness of one column's thinking once the stream ended: folded then; opened (as a user would, by its
+ * toggle), its text equals the reasoning that was sent: for StreamDesk, the core's updates carried it exactly and
+ * the opened section's DOM equals a one-shot render of it; for the baseline, its <pre> holds it exactly.
+ */
+async function checkThinking(
+  page: Page,
+  kind: BenchPage,
+  reasoning: string,
+  selectors: { selector: string; textSelector: string },
+  engine: OneShotRenderer,
+  { delivered }: { delivered: string | undefined },
+): Promise<ThinkingCheck> {
+  const foldedAtEnd = await within(
+    page.evaluate((s) => document.querySelector(s)?.getAttribute('data-open') === 'false', selectors.selector),
+    10_000,
+    'thinking folded',
+  )
+  if (kind !== 'StreamDesk') {
+    const shown = await within(
+      page.evaluate(({ selector, textSelector }) => {
+        const details = document.querySelector<HTMLDetailsElement>(selector)
+        if (details) details.open = true
+        return document.querySelector(textSelector)?.textContent ?? ''
+      }, selectors),
+      30_000,
+      'thinking text',
+    )
+    return { foldedAtEnd, textExact: shown === reasoning, renderEqual: shown === reasoning }
+  }
+  // The toggle is clicked in the page (no scrolling to it: a column may be off to the side), then the opened
+  // section renders the whole reasoning at once.
+  await within(
+    page.evaluate(
+      (s) => (document.querySelector(`${s} [data-testid="thinking-toggle"]`) as HTMLButtonElement | null)?.click(),
+      selectors.selector,
+    ),
+    10_000,
+    'opening the thinking',
+  )
+  await page.waitForSelector(selectors.textSelector, { timeout: 30_000 }).catch(() => undefined)
+  const compared = await compareWithOneShot(page, selectors.textSelector, engine.render(reasoning))
+  return {
+    foldedAtEnd,
+    textExact: delivered === reasoning,
+    renderEqual: compared?.equal === true,
+    ...(compared?.diff ? { renderDiff: compared.diff } : {}),
+  }
+}
+
+/** The element's text against a one-shot render (`html`) laid out in a column of the same width. */
+async function compareWithOneShot(page: Page, selector: string, html: string) {
   const texts = await within(
     page.evaluate(
       ({ selector, html }) => {
@@ -639,20 +821,25 @@ async function checkText(
     60_000,
     'column innerText',
   )
-  if (!texts) return
-  column.codeBlocks = texts.codeBlocks
-  column.highlightedBlocks = texts.highlighted
+  if (!texts) return undefined
   const stripped = (s: string) => s.replace(/\s+/g, '')
   const collapsed = (s: string) => s.replace(/\s+/g, ' ').trim()
-  column.renderEqual = stripped(texts.shown) === stripped(texts.oneShot)
-  column.renderEqualCollapsed = collapsed(texts.shown) === collapsed(texts.oneShot)
-  column.textContentEqual = stripped(texts.shownContent) === stripped(texts.oneShotContent)
-  if (!column.renderEqual) {
+  const equal = stripped(texts.shown) === stripped(texts.oneShot)
+  let diff: string | undefined
+  if (!equal) {
     const a = stripped(texts.shown)
     const b = stripped(texts.oneShot)
     let at = 0
     while (at < a.length && a[at] === b[at]) at += 1
-    column.renderDiff = `first difference at ${at} (whitespace removed): shown …${JSON.stringify(a.slice(Math.max(0, at - 30), at + 40))} vs one-shot …${JSON.stringify(b.slice(Math.max(0, at - 30), at + 40))}`
+    diff = `first difference at ${at} (whitespace removed): shown …${JSON.stringify(a.slice(Math.max(0, at - 30), at + 40))} vs one-shot …${JSON.stringify(b.slice(Math.max(0, at - 30), at + 40))}`
+  }
+  return {
+    equal,
+    collapsedEqual: collapsed(texts.shown) === collapsed(texts.oneShot),
+    textContentEqual: stripped(texts.shownContent) === stripped(texts.oneShotContent),
+    codeBlocks: texts.codeBlocks,
+    highlighted: texts.highlighted,
+    diff,
   }
 }
 
@@ -735,33 +922,41 @@ const worst = (values: Array<number | undefined>) => {
   return defined.length === values.length && defined.length > 0 ? Math.max(...defined) : NaN
 }
 
-/** One row per scenario and page: the issue's targets, each marked PASS/FAIL. */
-function targetRows(results: ScenarioResult[]) {
-  return results.map((r) => {
-    const finalMs = worst(r.columns.map((c) => c.finalTextMs))
-    const checks = [
-      r.longTaskMaxMs <= TARGETS.maxLongTaskMs,
-      r.longTaskTotalMs < TARGETS.totalLongTaskMs,
-      r.fpsMedian >= TARGETS.medianFps,
-      r.typingP95 < TARGETS.typingMs,
-      finalMs <= TARGETS.finalTextMs,
-      r.cdp.heapAfterMb < TARGETS.heapMb,
-    ]
-    return {
-      scenario: label(r.scenario),
-      page: r.page,
-      finished: r.finished ? 'yes' : `NO`,
-      'long tasks': r.longTaskCount,
-      'max long task ms (≤100)': mark(r.longTaskMaxMs, checks[0]!),
-      'long tasks total ms (<2,000)': mark(r.longTaskTotalMs, checks[1]!),
-      'median fps (≥30)': mark(r.fpsMedian, checks[2]!),
-      'typing p95 ms (<50)': mark(r.typingP95, checks[3]!),
-      'final text ms, worst column (≤100)': mark(finalMs, checks[4]!),
-      'heap after MB (<200)': mark(r.cdp.heapAfterMb, checks[5]!),
-      'text correct':
-        r.columns.length && r.columns.every((c) => c.textExact && c.renderEqual && c.textContentEqual) ? 'yes' : 'NO',
-      targets: `${checks.filter(Boolean).length}/${checks.length}`,
-    }
+/** Whether everything the run checked of its text was right: the answers, and the thinking where there was one. */
+function textCorrect(r: ScenarioResult): boolean {
+  return (
+    r.columns.length === r.scenario.columns &&
+    r.columns.every(
+      (c) =>
+        c.textExact &&
+        c.renderEqual &&
+        c.textContentEqual &&
+        (!r.scenario.reasoningDeltasPerColumn ||
+          (c.thinking?.textExact && c.thinking.renderEqual && c.thinking.foldedAtEnd)),
+    )
+  )
+}
+
+/** One table per target set: a row per scenario and page judged by it, each target marked PASS/FAIL. */
+function targetTables(results: ScenarioResult[]) {
+  return (Object.keys(TARGET_SETS) as TargetSetName[]).flatMap((set) => {
+    const judged = results.filter((r) => r.scenario.targets === set)
+    if (judged.length === 0) return []
+    const checks: TargetCheck[] = TARGET_SETS[set]
+    const rows = judged.map((r) => {
+      const values = checks.map((check) => check.value(r))
+      const met = values.map((value, i) => Number.isFinite(value) && checks[i]!.met(value))
+      return {
+        scenario: label(r.scenario),
+        page: r.page,
+        finished: r.finished ? 'yes' : `NO`,
+        'long tasks': r.longTaskCount,
+        ...Object.fromEntries(checks.map((check, i) => [check.header, mark(values[i]!, met[i]!)])),
+        'text correct': textCorrect(r) ? 'yes' : 'NO',
+        targets: `${met.filter(Boolean).length}/${checks.length}`,
+      }
+    })
+    return [{ set, rows }]
   })
 }
 
@@ -772,7 +967,7 @@ function detailRows(results: ScenarioResult[]) {
     page: r.page,
     'stream s': r.streamSeconds,
     'fps min': r.fpsMin,
-    'typing p50 / max ms': `${fmt(r.typingP50)} / ${fmt(r.typingMax)} (${r.typingSamples} keys)`,
+    'typing p50 / p95 / max ms': `${fmt(r.typingP50)} / ${fmt(r.typingP95)} / ${fmt(r.typingMax)} (${r.typingSamples} keys)`,
     'typing p95 on Node clock': r.typingFromNodeP95,
     'first text ms (worst)': worst(r.columns.map((c) => c.firstTextMs)),
     'Script s': r.cdp.scriptS,
@@ -788,6 +983,11 @@ function detailRows(results: ScenarioResult[]) {
         : `${r.scrollDistanceAtEnd <= BOTTOM_SLACK_PX ? 'yes' : 'NO'} (${fmt(r.scrollDistanceAtEnd)} px)`,
     'at bottom while streaming': Number.isFinite(r.atBottomShare) ? `${Math.round(r.atBottomShare * 100)}%` : 'n/a',
     'server deltas/s (min)': Math.min(...r.columns.map((c) => c.serverRate)),
+    // Issue 13: about 20 or fewer per model stream, reasoning and answer together (the coalescer's one budget).
+    'MQTT msgs/s per model (max; ≤~20)':
+      r.mqttMessagesPerSecond === undefined
+        ? '—'
+        : `${fmt(r.mqttMessagesPerSecond)} ${verdict(r.mqttMessagesPerSecond <= 20.5)}`,
     'page errors': r.pageErrors.length,
     'load avg start→end': `${r.load[0].toFixed(1)}→${r.load[1].toFixed(1)}`,
   }))
@@ -815,11 +1015,31 @@ function columnRows(results: ScenarioResult[]) {
   )
 }
 
+/** Per column of a reasoning scenario: the thinking section, while streaming and checked after the stream. */
+function thinkingRows(results: ScenarioResult[]) {
+  return results
+    .filter((r) => r.scenario.reasoningDeltasPerColumn)
+    .flatMap((r) =>
+      r.columns.map((c) => ({
+        scenario: label(r.scenario),
+        page: r.page,
+        column: c.modelId,
+        'thinking shown ms (after send)': c.thinkingFirstMs ?? NaN,
+        'folded ms after first answer delta': c.thinkingFoldMs ?? NaN,
+        'folded at end': c.thinking ? (c.thinking.foldedAtEnd ? 'yes' : 'NO') : 'n/a',
+        'reasoning received exact': c.thinking ? (c.thinking.textExact ? 'yes' : 'NO') : 'n/a',
+        'opened: DOM = one-shot render': c.thinking ? (c.thinking.renderEqual ? 'equal' : 'NOT EQUAL') : 'n/a',
+      })),
+    )
+}
+
 export function printRendererReport(report: Awaited<ReturnType<typeof measureRenderer>>): void {
-  printTable(
-    "Renderer under load: the issue's targets (Debian Chromium headless, --disable-gpu, 1400×900; 200 deltas/s per column)",
-    report.rows,
-  )
+  for (const { set, rows } of report.targetTables) {
+    printTable(
+      `Renderer under load: ${set}'s targets (Debian Chromium headless, --disable-gpu, 1400×900; 200 deltas/s per column)`,
+      rows,
+    )
+  }
   printTable(
     'Renderer under load: other figures (CDP Performance.getMetrics deltas over the stream)',
     report.detailRows,
@@ -828,10 +1048,19 @@ export function printRendererReport(report: Awaited<ReturnType<typeof measureRen
     'Per column: latency (ms; StreamDesk final text split by where the time went) and correctness',
     report.columnRows,
   )
+  if (report.thinkingRows.length) {
+    printTable(
+      'Per column: the thinking section (shown while thinking; folded when the answer starts; opened after the stream and compared)',
+      report.thinkingRows,
+    )
+  }
   for (const r of report.results) {
     if (r.failure) console.log(`${r.page} ${label(r.scenario)}: ${r.failure}`)
-    for (const c of r.columns)
+    for (const c of r.columns) {
       if (c.renderDiff) console.log(`${r.page} ${label(r.scenario)} ${c.modelId}: ${c.renderDiff}`)
+      if (c.thinking?.renderDiff)
+        console.log(`${r.page} ${label(r.scenario)} ${c.modelId} thinking: ${c.thinking.renderDiff}`)
+    }
     if (r.pageErrors.length)
       console.log(`${r.page} ${label(r.scenario)} page errors: ${r.pageErrors.slice(0, 5).join(' | ')}`)
   }
@@ -916,17 +1145,29 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const value = (flag: string) => (args.includes(flag) ? args[args.indexOf(flag) + 1] : undefined)
   const columns = Number(value('--columns') ?? NaN)
   const deltas = Number(value('--deltas') ?? NaN)
+  const thinks = Number(value('--reasoning') ?? NaN)
   const only = value('--only')?.split(',') as BenchPage[] | undefined
+  const named = value('--scenario')?.split(',')
+  const unknown = named?.filter((name) => !(name in SCENARIOS))
+  if (unknown?.length) {
+    console.error(`Unknown scenario ${unknown.join(', ')}: choose from ${Object.keys(SCENARIOS).join(', ')}.`)
+    process.exit(2)
+  }
+  const custom = [columns, deltas, thinks].some(Number.isFinite)
   const report = await measureRenderer({
     quick: args.includes('--quick'),
     profile: args.includes('--profile'),
-    ...(Number.isFinite(columns) || Number.isFinite(deltas)
+    ...(named ? { scenarios: named.map((name) => SCENARIOS[name as keyof typeof SCENARIOS]) } : {}),
+    ...(custom
       ? {
           scenarios: [
             {
+              name: 'custom',
               columns: Number.isFinite(columns) ? columns : 4,
               deltasPerColumn: Number.isFinite(deltas) ? deltas : 20_000,
               ...(value('--workload') === 'table' ? { workload: 'table' as const } : {}),
+              ...(Number.isFinite(thinks) && thinks > 0 ? { reasoningDeltasPerColumn: thinks } : {}),
+              targets: Number.isFinite(thinks) && thinks > 0 ? ('issue 13' as const) : ('issue 7' as const),
             },
           ],
         }

@@ -113,7 +113,7 @@ try {
   await mosquitto.stop()
 }
 
-// The renderer under load (issue 7), in Debian's Chromium, last: it takes about 7 minutes (`--skip-renderer` skips
+// The renderer under load (issues 7 and 13), in Debian's Chromium, last: it takes about 12 minutes (`--skip-renderer` skips
 // it; `npm run bench:renderer -- --quick` runs only its early-warning scenario).
 if (!process.argv.includes('--skip-renderer')) {
   ensureBuiltRenderer()

@@ -8,7 +8,8 @@
 //   created the event, so time spent waiting behind a busy main thread counts) to the first animation frame after
 //   the element's value changed;
 // - columns: once watch() is called, per column the wall-clock time (Date.now()) its text first became non-empty
-//   and when it first contained its answer's last words, checked every animation frame;
+//   and when it first contained its answer's last words, checked every animation frame; for a column with a
+//   thinking section, also when its thinking text first showed and when the section first folded after that;
 // - scroll: distance of the scroll container from its bottom, at most once a second, sampled from a
 //   ResizeObserver on its content created after the page's own (so the page's follow-on-resize has run, as it
 //   would have before the frame is painted), and once two frames after the last column finished.
@@ -38,12 +39,19 @@
 
   let frames = 0
   let sampleStart = performance.now()
-  let watched = undefined // { columns: [{ id, selector, lastWords }], scroller }
+  // { columns: [{ id, selector, lastWords, statusSelector?, thinking?: { selector, textSelector } }], scroller }
+  let watched = undefined
 
   function watch(spec) {
     watched = spec
     for (const column of spec.columns)
-      bench.columns[column.id] = { firstAt: undefined, finalAt: undefined, statusAt: undefined }
+      bench.columns[column.id] = {
+        firstAt: undefined,
+        finalAt: undefined,
+        statusAt: undefined,
+        thinkingFirstAt: undefined,
+        thinkingFoldedAt: undefined,
+      }
   }
 
   // Lookups are cached (a per-frame querySelector over a large DOM would be a cost of its own) and done again only
@@ -102,6 +110,15 @@
     return text
   }
 
+  /** The thinking section: shown with text (once), then folded (its `data-open` no longer "true", or gone). */
+  function checkThinking(thinking, state) {
+    if (state.thinkingFirstAt === undefined) {
+      if (find(thinking.textSelector)?.textContent) state.thinkingFirstAt = Date.now()
+      return
+    }
+    if (find(thinking.selector)?.getAttribute('data-open') !== 'true') state.thinkingFoldedAt = Date.now()
+  }
+
   function checkColumns(frameCount) {
     if (!watched) return
     trackScroll(frameCount)
@@ -112,6 +129,7 @@
         const status = find(column.statusSelector)?.getAttribute('data-status')
         if (status && status !== 'streaming' && status !== 'queued') state.statusAt = Date.now()
       }
+      if (column.thinking && state.thinkingFoldedAt === undefined) checkThinking(column.thinking, state)
       if (state.finalAt !== undefined) continue
       allFinal = false
       const element = find(column.selector)

@@ -15,6 +15,8 @@ export interface Answer {
   /** The answer's last sentence, unique per seed: its presence in a column means the last delta was rendered. */
   lastWords: string
   codeBlocks: number
+  /** The model's thinking, streamed before the answer (reasoning scenarios only). */
+  reasoning?: Reasoning
 }
 
 const WORDS = (
@@ -34,16 +36,18 @@ const DELTA_CHARS = 6
 const LANGUAGES = ['ts', 'python', 'rust', 'go', 'bash', 'json'] as const
 type Language = (typeof LANGUAGES)[number]
 
-/** Deterministic answer of exactly `deltaCount` deltas (at least ~200). */
-export function generateAnswer(seed: number, deltaCount: number): Answer {
-  const random = mulberry32(seed)
+/** A model's thinking before its answer (see generateReasoning). */
+export interface Reasoning {
+  deltas: string[]
+  text: string
+  /** Its last sentence, unique per seed. */
+  lastWords: string
+}
+
+/** The seeded vocabulary both generators write with: words, inline markup, sentences and paragraphs. */
+function proseKit(random: () => number) {
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!
   const int = (min: number, max: number) => min + Math.floor(random() * (max - min + 1))
-  const deltas: string[] = []
-  let codeBlocks = 0
-  // Each segment starts with its separator ("\n\n", " ", "\n"), so its deltas are token-like on their own.
-  const emit = (segment: string) => deltas.push(...splitIntoDeltas(segment, DELTA_CHARS))
-
   const word = () => pick(WORDS)
   const identifier = () =>
     `${pick(['get', 'set', 'read', 'make', 'send', 'load', 'parse', 'next'])}${pick(['Value', 'Chunk', 'Frame', 'Item', 'State', 'Index', 'Line', 'Rate'])}`
@@ -62,6 +66,35 @@ export function generateAnswer(seed: number, deltaCount: number): Answer {
     return `${words.join(' ')}${random() < 0.2 ? `, ${word()} ${word()}.` : '.'}`
   }
   const paragraph = (sentences: number) => `\n\n${Array.from({ length: sentences }, () => sentence(6, 14)).join(' ')}`
+  return { pick, int, word, identifier, sentence, paragraph }
+}
+
+/**
+ * Pads `deltas` to exactly `deltaCount - closing` with whole plain sentences while they fit, then one-delta words,
+ * so a generator's count is exact whatever its main part came to.
+ */
+function fillTo(deltas: string[], target: number, kit: ReturnType<typeof proseKit>): void {
+  for (let first = true; ; first = false) {
+    const candidate = splitIntoDeltas(
+      `${first ? '' : ' '}${kit.sentence(6, 14).replace(/[*`[\]()]/g, '')}`,
+      DELTA_CHARS,
+    )
+    if (deltas.length + candidate.length > target) break
+    deltas.push(...candidate)
+  }
+  const filler = ['and', 'so', 'it', 'is', 'the', 'of', 'to']
+  while (deltas.length < target) deltas.push(` ${kit.pick(filler)}`)
+}
+
+/** Deterministic answer of exactly `deltaCount` deltas (at least ~200). */
+export function generateAnswer(seed: number, deltaCount: number): Answer {
+  const random = mulberry32(seed)
+  const kit = proseKit(random)
+  const { pick, int, word, identifier, sentence, paragraph } = kit
+  const deltas: string[] = []
+  let codeBlocks = 0
+  // Each segment starts with its separator ("\n\n", " ", "\n"), so its deltas are token-like on their own.
+  const emit = (segment: string) => deltas.push(...splitIntoDeltas(segment, DELTA_CHARS))
   const list = () => {
     const numbered = random() < 0.4
     const items = Array.from({ length: int(3, 6) }, (_, i) => {
@@ -171,18 +204,41 @@ export function generateAnswer(seed: number, deltaCount: number): Answer {
     emit(code(LANGUAGES[(part - 1) % LANGUAGES.length]!))
   }
   // Then whole sentences while they fit, then one-delta words, so the count is exact.
-  const target = deltaCount - closing
   deltas.push('\n\n')
-  for (let first = true; ; first = false) {
-    const candidate = splitIntoDeltas(`${first ? '' : ' '}${sentence(6, 14).replace(/[*`[\]()]/g, '')}`, DELTA_CHARS)
-    if (deltas.length + candidate.length > target) break
-    deltas.push(...candidate)
-  }
-  const filler = ['and', 'so', 'it', 'is', 'the', 'of', 'to']
-  while (deltas.length < target) deltas.push(` ${pick(filler)}`)
+  fillTo(deltas, deltaCount - closing, kit)
   deltas.push(...splitIntoDeltas(` ${lastWords}`, DELTA_CHARS))
   if (deltas.length !== deltaCount) throw new Error(`workload: ${deltas.length} deltas, wanted ${deltaCount}`)
   return { seed, deltas, text: deltas.join(''), lastWords, codeBlocks }
+}
+
+/**
+ * A model's thinking before its answer, exactly `deltaCount` deltas (at least ~100), as reasoning models write it:
+ * paragraphs that weigh the question aloud ("Wait, …", "So …"), with inline markup and a short numbered plan now
+ * and then, no headings and no fenced code. Seeded apart from the answer of the same seed, so the two differ.
+ */
+export function generateReasoning(seed: number, deltaCount: number): Reasoning {
+  const kit = proseKit(mulberry32(seed * 7919 + 17))
+  const { pick, int, sentence } = kit
+  const deltas: string[] = []
+  const emit = (segment: string) => deltas.push(...splitIntoDeltas(segment, DELTA_CHARS))
+  const openers = ['Okay, so', 'Wait,', 'Hmm,', 'So', 'Let me check:', 'Actually,', 'Right,', 'But']
+  const thought = () => {
+    const body = sentence(6, 14)
+    return `${pick(openers)} ${body.charAt(0).toLowerCase()}${body.slice(1)}`
+  }
+  const plan = () =>
+    `\n\n${Array.from({ length: int(2, 4) }, (_, i) => `${i === 0 ? '' : '\n'}${i + 1}. ${sentence(4, 9)}`).join('')}`
+  const lastWords = `That settles how to write answer ${seed}.`
+  const closing = splitIntoDeltas(` ${lastWords}`, DELTA_CHARS).length
+  while (deltas.length + 250 + closing < deltaCount) {
+    emit(`${deltas.length === 0 ? '' : '\n\n'}${Array.from({ length: int(2, 5) }, thought).join(' ')}`)
+    if (int(1, 4) === 1) emit(plan())
+  }
+  if (deltas.length > 0) deltas.push('\n\n')
+  fillTo(deltas, deltaCount - closing, kit)
+  deltas.push(...splitIntoDeltas(` ${lastWords}`, DELTA_CHARS))
+  if (deltas.length !== deltaCount) throw new Error(`workload: ${deltas.length} reasoning deltas, wanted ${deltaCount}`)
+  return { deltas, text: deltas.join(''), lastWords }
 }
 
 /**
@@ -212,6 +268,9 @@ export function generateTableAnswer(seed: number, deltaCount: number): Answer {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
+  const reasoning = generateReasoning(101, 5_000)
+  console.log(`5,000 reasoning deltas: ${(reasoning.text.length / 1000).toFixed(1)} kB`)
+  console.log(reasoning.text.slice(0, 1500))
   for (const count of [2_000, 20_000]) {
     const answer = generateAnswer(101, count)
     const lengths = answer.deltas.map((d) => d.length)
