@@ -122,6 +122,19 @@ export interface SendPromptResult {
   streamId: string
 }
 
+/** Ask one model again for its answer to a turn, keeping the earlier answers as versions. */
+export interface RegenerateRequest {
+  conversationId: string
+  /** The turn, named by its own stream id (unique, and known to every exchange on screen, live or stored). */
+  turnStreamId: string
+  modelId: string
+}
+
+export interface RegenerateResult {
+  /** The new attempt's own stream (one model). */
+  streamId: string
+}
+
 export interface StopStreamRequest {
   streamId: string
   /** Stop one model's column; absent stops every model of the stream. */
@@ -336,6 +349,7 @@ export interface InvokeContract {
   'models:check': { args: [modelIds: string[]]; result: ModelCheck[] }
   'chat:send': { args: [SendPromptRequest]; result: SendPromptResult }
   'chat:stop': { args: [StopStreamRequest]; result: void }
+  'chat:regenerate': { args: [RegenerateRequest]; result: RegenerateResult }
   'diagnostics:get': { args: []; result: Diagnostics }
   'history:list': { args: [query: { limit?: number; offset?: number }]; result: ConversationSummary[] }
   'history:get': { args: [conversationId: string]; result: ConversationDetail | null }
@@ -411,6 +425,7 @@ export const INVOKE_CHANNELS = [
   'models:check',
   'chat:send',
   'chat:stop',
+  'chat:regenerate',
   'diagnostics:get',
   'history:list',
   'history:get',

@@ -15,6 +15,12 @@ export interface StoredChannels {
   reasoning: string
 }
 
+/** What regenerating one model's answer needs: the turn's prompt and that model's context before the turn. */
+export interface Regeneration {
+  prompt: string
+  context: ChatMessage[]
+}
+
 /**
  * Where the chat service keeps conversations: each prompt and every model's answer as it streams. The app's
  * implementation is the history store on disk, so a conversation can be continued after a restart.
@@ -25,6 +31,10 @@ export interface ConversationLog {
   /** Each model's earlier turns (its own answers) as context, or undefined when the conversation is unknown. */
   contextFor(conversationId: string, modelIds: string[]): Map<string, ChatMessage[]> | undefined
   addTurn(conversationId: string, prompt: string, streamId: string, models: Array<{ id: string; label: string }>): void
+  /** The turn carried by `turnStreamId`, as regenerating `modelId`'s answer there needs it; undefined if unknown. */
+  regenerationOf(conversationId: string, turnStreamId: string, modelId: string): Regeneration | undefined
+  /** A regenerated answer: the model's next attempt at that turn, streaming on `streamId`. */
+  addAttempt(conversationId: string, turnStreamId: string, streamId: string, model: { id: string; label: string }): void
   /** In-order text and reasoning of one answer, as they arrive. */
   progress(streamId: string, modelId: string, delta: AnswerDelta): void
   /** The answer ended: its status and error, and why the model stopped, its tools and metrics where known. */

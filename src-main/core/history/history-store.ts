@@ -22,6 +22,7 @@ import {
 import { HISTORY_MIGRATIONS, type Migration } from './history-migrations'
 import { DEFAULT_SEARCH_LIMIT, DEFAULT_RECENT_SCAN_ROWS, HistorySearch } from './history-search'
 import type {
+  AddedAttempt,
   AddedTurn,
   AnswerOutcome,
   AnswerRecord,
@@ -175,6 +176,38 @@ export class HistoryStore {
         this.sql.insertAnswer.run(turnId, model.id, model.label, ...empty, streamId, 1, '', null)
       }
       return { turnId, index }
+    })()
+  }
+
+  /**
+   * A regenerated answer: one 'streaming' row for `model` at the turn carried by `turnStreamId`, on its own stream,
+   * numbered after that model's latest attempt there. The earlier attempts stay as they are (versions).
+   */
+  addAttempt(conversationId: string, turnStreamId: string, model: ModelRef, streamId: string): AddedAttempt {
+    return this.db.transaction((): AddedAttempt => {
+      const turnId = this.sql.turnByStream.get(conversationId, turnStreamId)
+      if (turnId === undefined) throw new Error('That answer is no longer in the conversation.')
+      const now = this.now()
+      const attempt = this.sql.nextAttempt.get(turnId, model.id)!
+      this.sql.insertAnswer.run(
+        turnId,
+        model.id,
+        model.label,
+        '',
+        'streaming',
+        null,
+        null,
+        null,
+        null,
+        now,
+        now,
+        streamId,
+        attempt,
+        '',
+        null,
+      )
+      this.sql.touchConversation.run(now, conversationId)
+      return { turnId, attempt }
     })()
   }
 
@@ -521,6 +554,12 @@ function prepareStatements(db: Database) {
     ).pluck(),
     latestTurnId: statement<[string], number>(
       'SELECT id FROM turns WHERE conversation_id = ? ORDER BY position DESC LIMIT 1',
+    ).pluck(),
+    turnByStream: statement<[string, string], number>(
+      'SELECT id FROM turns WHERE conversation_id = ? AND stream_id = ?',
+    ).pluck(),
+    nextAttempt: statement<[number, string], number>(
+      'SELECT coalesce(max(attempt), 0) + 1 FROM answers WHERE turn_id = ? AND model_id = ?',
     ).pluck(),
     insertTurn: statement<[string, number, string, string, number, number | null]>(
       `INSERT INTO turns (conversation_id, position, prompt, stream_id, created_at, parent_turn_id)
