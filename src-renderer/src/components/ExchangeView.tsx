@@ -1,5 +1,5 @@
-import { memo, useCallback, useRef, useState, type Ref } from 'react'
-import type { Exchange } from '../state/exchanges'
+import { memo, useCallback, useMemo, useRef, useState, type Ref } from 'react'
+import { shownColumns, type Exchange } from '../state/exchanges'
 import { useStrings } from '../i18n'
 import { ColumnStrip } from './ColumnStrip'
 import { ModelColumn, StoredModelColumn } from './ModelColumn'
@@ -10,6 +10,9 @@ interface ExchangeViewProps {
   turnIndex: number
   onStop(streamId: string, modelId: string): void
   onContinue(modelId: string, label: string): void
+  /** Absent where a new version cannot be asked for. */
+  onRegenerate?(exchangeId: number, modelId: string): void
+  onShowVersion(exchangeId: number, modelId: string, index: number): void
   ref?: Ref<HTMLElement>
 }
 
@@ -22,10 +25,19 @@ export const ExchangeView = memo(function ExchangeView({
   turnIndex,
   onStop,
   onContinue,
+  onRegenerate,
+  onShowVersion,
   ref,
 }: ExchangeViewProps) {
   const t = useStrings()
   const { streamId, models, stored } = exchange
+  const columns = useMemo(() => (streamId === undefined ? [] : shownColumns(exchange)), [exchange, streamId])
+  const exchangeId = exchange.id
+  const showVersion = useCallback(
+    (modelId: string, index: number) => onShowVersion(exchangeId, modelId, index),
+    [exchangeId, onShowVersion],
+  )
+  const regenerate = useCallback((modelId: string) => onRegenerate?.(exchangeId, modelId), [exchangeId, onRegenerate])
   const [widened, setWidened] = useState<string>()
   const columnsRef = useRef<HTMLDivElement>(null)
 
@@ -56,37 +68,35 @@ export const ExchangeView = memo(function ExchangeView({
         </p>
       ) : (
         <>
-          {models.length > 1 && (
-            <ColumnStrip
-              streamId={streamId}
-              models={models}
-              stored={stored}
-              widened={widened}
-              onShow={show}
-              onWiden={setWidened}
-            />
-          )}
+          {models.length > 1 && <ColumnStrip columns={columns} widened={widened} onShow={show} onWiden={setWidened} />}
           <div className="columns" data-count={models.length} ref={columnsRef}>
-            {models.map((model) => {
-              const answer = stored?.get(model.id)
+            {columns.map(({ model, streamId: shownStreamId, stored: answer, index, count }) => {
+              const versions = {
+                versionIndex: index,
+                versionCount: count,
+                onShowVersion: showVersion,
+                ...(onRegenerate && { onRegenerate: regenerate }),
+              }
               return answer ? (
                 <StoredModelColumn
-                  key={model.id}
-                  streamId={streamId}
+                  key={`${model.id}\n${shownStreamId}`}
+                  streamId={shownStreamId}
                   label={model.label}
                   answer={answer}
                   widened={widened === model.id}
                   onStop={onStop}
                   onContinue={onContinue}
+                  {...versions}
                 />
               ) : (
                 <ModelColumn
-                  key={model.id}
-                  streamId={streamId}
+                  key={`${model.id}\n${shownStreamId}`}
+                  streamId={shownStreamId}
                   modelId={model.id}
                   label={model.label}
                   widened={widened === model.id}
                   onStop={onStop}
+                  {...versions}
                 />
               )
             })}

@@ -6,6 +6,8 @@ import {
   exchangesFromConversation,
   openStoredAnswers,
   refreshStoredAnswers,
+  withRetry,
+  withShownVersion,
   type AnsweringModel,
   type Exchange,
 } from '../state/exchanges'
@@ -31,6 +33,10 @@ export interface Conversation {
   /** Resolves to false when main refused the prompt (a toast says why). */
   send(prompt: string, models: readonly AnsweringModel[]): Promise<boolean>
   stop(streamId: string, modelId?: string): void
+  /** Asks one model again for its answer in an exchange; the earlier answer stays as a version. */
+  regenerate(exchangeId: number, modelId: string): Promise<void>
+  /** Shows version `index` (0-based) of a model's answer in an exchange (UI state: history keeps no choice). */
+  showVersion(exchangeId: number, modelId: string, index: number): void
   /** Stops the open streams of the conversation on screen. */
   stopAll(): void
   newChat(): void
@@ -112,6 +118,34 @@ export function useConversation(client: StreamDeskClient, streams: StreamStore, 
       return true
     },
     [client, follow, setExchangesTo, setViewTo],
+  )
+
+  const updateExchange = useCallback(
+    (exchangeId: number, change: (exchange: Exchange) => Exchange) =>
+      setExchangesTo((list) => list.map((exchange) => (exchange.id === exchangeId ? change(exchange) : exchange))),
+    [setExchangesTo],
+  )
+
+  const regenerate = useCallback(
+    async (exchangeId: number, modelId: string) => {
+      const conversationId = viewRef.current.conversationId
+      const turnStreamId = current.current.find((exchange) => exchange.id === exchangeId)?.streamId
+      if (conversationId === undefined || turnStreamId === undefined) return
+      const sentIn = generation.current
+      const result = await client.call('chat:regenerate', { conversationId, turnStreamId, modelId })
+      if (!result) return
+      follow(result.streamId, conversationId, [modelId])
+      // Moved on meanwhile: the new version goes on in the background, and is there when the conversation reopens.
+      if (sentIn !== generation.current) return
+      updateExchange(exchangeId, (exchange) => withRetry(exchange, modelId, result.streamId))
+    },
+    [client, follow, updateExchange],
+  )
+
+  const showVersion = useCallback(
+    (exchangeId: number, modelId: string, index: number) =>
+      updateExchange(exchangeId, (exchange) => withShownVersion(exchange, modelId, index)),
+    [updateExchange],
   )
 
   const stopAll = useCallback(() => {
@@ -202,5 +236,5 @@ export function useConversation(client: StreamDeskClient, streams: StreamStore, 
     }
   }, [client, exchanges, setExchangesTo, streams, view.conversationId])
 
-  return { exchanges, view, sending, send, stop, stopAll, newChat, open, deleted }
+  return { exchanges, view, sending, send, stop, regenerate, showVersion, stopAll, newChat, open, deleted }
 }

@@ -105,6 +105,20 @@ export const en = {
   queuedNote: 'It will be sent when the connection returns.',
   jumpToLatest: 'Jump to latest',
   code: { copy: 'Copy', copied: 'Copied', copyAriaLabel: 'Copy code' },
+  answerActions: {
+    copy: 'Copy as Markdown',
+    copied: 'Copied',
+    copyLabel: (label: string) => `Copy ${label}'s answer as Markdown`,
+    regenerate: 'Regenerate',
+    regenerateLabel: (label: string) => `Ask ${label} again (this answer stays as a version)`,
+  },
+  /** A regenerated answer's versions (‹ 1/2 ›). */
+  versions: {
+    group: (label: string) => `Versions of ${label}'s answer`,
+    previous: 'Previous version',
+    next: 'Next version',
+    position: (shown: number, count: number) => `Version ${shown} of ${count}`,
+  },
 
   prompt: {
     placeholder: (send: string, newLine: string) => `Ask anything… (${send} to send, ${newLine} for a new line)`,
