@@ -115,6 +115,12 @@ export interface SendPromptRequest {
   conversationId?: string
   prompt: string
   modelIds: string[]
+  /**
+   * The turn this prompt follows, by its stream id: the last turn of the branch on screen. Null makes it a new
+   * first turn (an edited first prompt); absent, it follows the conversation's latest turn. Editing a sent prompt
+   * sends the new one after the edited turn's parent, so the conversation branches there.
+   */
+  after?: string | null
 }
 
 export interface SendPromptResult {

@@ -113,12 +113,15 @@ export class ChatService {
     const models = request.modelIds.map((id) => ({ id, label: this.options.modelLabel(id) }))
     const unknown = models.filter((m) => m.label === undefined).map((m) => m.id)
     if (unknown.length > 0) throw new Error(`Unknown model: ${unknown.join(', ')}`)
+    const { after } = request
+    if (after !== undefined && request.conversationId === undefined)
+      throw new Error('A new chat has no turn to follow.')
     const context =
       request.conversationId === undefined
         ? undefined
-        : conversations.contextFor(request.conversationId, request.modelIds)
+        : conversations.contextFor(request.conversationId, request.modelIds, after)
     if (request.conversationId !== undefined && !context)
-      throw new Error('That conversation no longer exists; start a new chat.')
+      throw new Error('That conversation (or the turn to follow) no longer exists; start a new chat.')
     const conversationId = request.conversationId ?? conversations.start(request.prompt)
     const streamId = randomUUID()
     const chatRequest = this.chatRequest(
@@ -133,6 +136,7 @@ export class ChatService {
       request.prompt,
       streamId,
       models.map(({ id, label }) => ({ id, label: label! })),
+      after,
     )
     await this.outbox.send(chatRequest)
     return { conversationId, streamId }

@@ -28,9 +28,19 @@ export interface Regeneration {
 export interface ConversationLog {
   /** Starts a conversation titled from its first prompt; returns its id. */
   start(firstPrompt: string): string
-  /** Each model's earlier turns (its own answers) as context, or undefined when the conversation is unknown. */
-  contextFor(conversationId: string, modelIds: string[]): Map<string, ChatMessage[]> | undefined
-  addTurn(conversationId: string, prompt: string, streamId: string, models: Array<{ id: string; label: string }>): void
+  /**
+   * Each model's earlier turns (its own newest answers) on the branch that ends at the turn carried by `after`
+   * (undefined: the latest turn; null: none), or undefined when the conversation or that turn is unknown.
+   */
+  contextFor(conversationId: string, modelIds: string[], after?: string | null): Map<string, ChatMessage[]> | undefined
+  /** A new turn after the turn carried by `after` (undefined: the latest; null: a new first turn). */
+  addTurn(
+    conversationId: string,
+    prompt: string,
+    streamId: string,
+    models: Array<{ id: string; label: string }>,
+    after?: string | null,
+  ): void
   /** The turn carried by `turnStreamId`, as regenerating `modelId`'s answer there needs it; undefined if unknown. */
   regenerationOf(conversationId: string, turnStreamId: string, modelId: string): Regeneration | undefined
   /** A regenerated answer: the model's next attempt at that turn, streaming on `streamId`. */

@@ -157,9 +157,17 @@ export class HistoryStore {
 
   /**
    * A prompt and one 'streaming' answer row per model (attempt 1, on the turn's stream), in column order. The turn
-   * follows the conversation's latest one, so today's linear history is a path.
+   * follows the conversation's latest one, so a linear history is a path; `after` (a turn's stream id, or null for
+   * a new first turn) makes it follow another: an edited prompt branches off beside the turn it replaces, which
+   * stays with its own branch.
    */
-  addTurn(conversationId: string, prompt: string, streamId: string, models: readonly ModelRef[]): AddedTurn {
+  addTurn(
+    conversationId: string,
+    prompt: string,
+    streamId: string,
+    models: readonly ModelRef[],
+    after?: string | null,
+  ): AddedTurn {
     if (models.length === 0) throw new Error('A turn needs at least one model')
     return this.db.transaction((): AddedTurn => {
       const now = this.now()
@@ -167,7 +175,13 @@ export class HistoryStore {
         throw new Error(`No conversation with the id "${conversationId}"`)
       }
       const index = this.sql.nextPosition.get(conversationId)!
-      const parent = this.sql.latestTurnId.get(conversationId) ?? null
+      const parent =
+        after === undefined
+          ? (this.sql.latestTurnId.get(conversationId) ?? null)
+          : after === null
+            ? null
+            : this.sql.turnByStream.get(conversationId, after)
+      if (parent === undefined) throw new Error('The turn to follow is no longer in the conversation.')
       const turnId = Number(
         this.sql.insertTurn.run(conversationId, index, prompt, streamId, now, parent).lastInsertRowid,
       )

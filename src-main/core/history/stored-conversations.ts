@@ -21,17 +21,23 @@ export class StoredConversations implements ConversationLog {
     return id
   }
 
-  contextFor(conversationId: string, modelIds: string[]): Map<string, ChatMessage[]> | undefined {
-    const conversation = this.store.getConversation(conversationId)
-    if (!conversation) return undefined
-    return new Map(modelIds.map((id) => [id, contextOf(conversation.turns, id)]))
+  contextFor(
+    conversationId: string,
+    modelIds: string[],
+    after?: string | null,
+  ): Map<string, ChatMessage[]> | undefined {
+    const turns = this.store.getConversation(conversationId)?.turns
+    const path = turns && pathTo(turns, after)
+    if (!path) return undefined
+    return new Map(modelIds.map((id) => [id, contextOf(path, id)]))
   }
 
   regenerationOf(conversationId: string, turnStreamId: string, modelId: string): Regeneration | undefined {
     const turns = this.store.getConversation(conversationId)?.turns
-    const at = turns?.findIndex((turn) => turn.streamId === turnStreamId) ?? -1
-    if (!turns || at < 0) return undefined
-    return { prompt: turns[at]!.prompt, context: contextOf(turns.slice(0, at), modelId) }
+    const path = turns && pathTo(turns, turnStreamId)
+    const turn = path?.at(-1)
+    if (!path || !turn) return undefined
+    return { prompt: turn.prompt, context: contextOf(path.slice(0, -1), modelId) }
   }
 
   addAttempt(conversationId: string, turnStreamId: string, streamId: string, model: ModelRef): void {
@@ -44,8 +50,9 @@ export class StoredConversations implements ConversationLog {
     prompt: string,
     streamId: string,
     models: Array<{ id: string; label: string }>,
+    after?: string | null,
   ): void {
-    this.store.addTurn(conversationId, prompt, streamId, models)
+    this.store.addTurn(conversationId, prompt, streamId, models, after)
     this.onChanged()
   }
 
@@ -74,4 +81,18 @@ function contextOf(turns: readonly TurnRecord[], modelId: string): ChatMessage[]
     if (answer) messages.push({ role: 'user', content: turn.prompt }, { role: 'assistant', content: answer.text })
   }
   return messages
+}
+
+/**
+ * The branch that ends at the turn carried by `after` (null: before the first turn, so none; undefined: the latest
+ * turn), from the first turn down: the turns a model sees as context there. Undefined when that turn is unknown.
+ */
+function pathTo(turns: readonly TurnRecord[], after: string | null | undefined): TurnRecord[] | undefined {
+  if (after === null) return []
+  const last = after === undefined ? turns.at(-1) : turns.find((turn) => turn.streamId === after)
+  if (!last) return after === undefined ? [] : undefined
+  const byId = new Map(turns.map((turn) => [turn.id, turn]))
+  const path: TurnRecord[] = []
+  for (let turn: TurnRecord | undefined = last; turn; turn = byId.get(turn.parentTurnId ?? -1)) path.push(turn)
+  return path.reverse()
 }

@@ -61,6 +61,7 @@ export const invokeArgSchemas = {
       modelIds: ModelIds.min(1)
         .max(MAX_MODELS_PER_PROMPT)
         .refine((ids) => new Set(ids).size === ids.length, 'duplicate model ids'),
+      after: z.optional(z.union([IdSchema, z.null()])),
     }),
   ]),
   'chat:stop': z.tuple([z.strictObject({ streamId: IdSchema, modelId: z.optional(IdSchema) })]),

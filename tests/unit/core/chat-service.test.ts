@@ -269,6 +269,43 @@ describe('ChatService', () => {
     ])
   })
 
+  it("sends an edited prompt after the edited turn's parent: the old branch is kept but not sent as context", async () => {
+    const { chat, backend, deliver, history } = await setup()
+    const done = (streamId: string, text: string) =>
+      deliver({
+        streamId,
+        modelId: 'a',
+        seq: 0,
+        text,
+        final: { sha256: sha256Hex(text), total: 1, status: 'complete' },
+      })
+    const first = await chat.send({ prompt: 'one', modelIds: ['a'] })
+    done(first.streamId, 'A1')
+    const { conversationId } = first
+    const second = await chat.send({ prompt: 'two', modelIds: ['a'], conversationId })
+    done(second.streamId, 'A2')
+
+    const edited = await chat.send({ prompt: 'two, edited', modelIds: ['a'], conversationId, after: first.streamId })
+    expect(backend.started.at(-1)!.models[0]!.messages).toEqual([
+      { role: 'user', content: 'one' },
+      { role: 'assistant', content: 'A1' },
+      { role: 'user', content: 'two, edited' },
+    ])
+    const turns = history.store.getConversation(conversationId)!.turns
+    expect(turns.map((t) => [t.prompt, t.parentTurnId])).toEqual([
+      ['one', null],
+      ['two', turns[0]!.id],
+      ['two, edited', turns[0]!.id],
+    ])
+    expect(turns[2]!.streamId).toBe(edited.streamId)
+    await expect(chat.send({ prompt: 'x', modelIds: ['a'], conversationId, after: 'missing' })).rejects.toThrow(
+      /no longer exists/,
+    )
+    await expect(chat.send({ prompt: 'x', modelIds: ['a'], after: first.streamId })).rejects.toThrow(
+      'no turn to follow',
+    )
+  })
+
   it('refuses to regenerate for an unknown model, conversation or turn, asking the backend nothing', async () => {
     const { chat, backend } = await setup()
     const { streamId, conversationId } = await chat.send({ prompt: 'one', modelIds: ['a'] })

@@ -43,6 +43,8 @@ describe('IPC router', () => {
     ['chat:send', [{ prompt: 'x'.repeat(100_001), modelIds: ['a'] }], 'prompt'],
     ['chat:send', [{ prompt: 'Hi', modelIds: ['a'], admin: true }], 'admin'],
     ['chat:stop', [{ streamId: 'a/b' }], 'streamId'],
+    ['chat:send', [{ prompt: 'Hi', modelIds: ['a'], conversationId: 'c', after: '../x' }], 'after'],
+    ['chat:send', [{ prompt: 'Hi', modelIds: ['a'], conversationId: 'c', after: 3 }], 'after'],
     ['chat:regenerate', [], 'chat:regenerate'],
     ['chat:regenerate', [{ conversationId: 'c', turnStreamId: 's' }], 'modelId'],
     ['chat:regenerate', [{ conversationId: 'c', turnStreamId: '../s', modelId: 'a' }], 'turnStreamId'],
