@@ -81,6 +81,8 @@ export function App() {
 
   const { send, newChat, stopAll } = conversation
   const regenerateAnswer = conversation.regenerate
+  const editPrompt = conversation.edit
+  const edit = useCallback((exchangeId: number, prompt: string) => void editPrompt(exchangeId, prompt), [editPrompt])
   const regenerate = useCallback(
     (exchangeId: number, modelId: string) => void regenerateAnswer(exchangeId, modelId),
     [regenerateAnswer],
@@ -157,6 +159,8 @@ export function App() {
               onContinue={continueAnswer}
               onRegenerate={regenerate}
               onShowVersion={conversation.showVersion}
+              onEdit={edit}
+              onShowBranch={conversation.showBranch}
               scrollTo={conversation.view.scrollTo}
             />
             <footer className="composer">

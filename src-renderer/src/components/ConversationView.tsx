@@ -12,13 +12,15 @@ interface ConversationViewProps {
   onContinue(modelId: string, label: string): void
   onRegenerate(exchangeId: number, modelId: string): void
   onShowVersion(exchangeId: number, modelId: string, index: number): void
+  onEdit(exchangeId: number, prompt: string): void
+  onShowBranch(exchangeId: number, index: number): void
   /** Scroll to this turn instead of following the latest (a search hit was opened). */
   scrollTo?: { turnIndex: number; seq: number }
 }
 
 /** Give it a new `key` for another conversation: it then starts at the latest turn (or at `scrollTo`). */
 export function ConversationView(props: ConversationViewProps) {
-  const { exchanges, onStop, onContinue, onRegenerate, onShowVersion, scrollTo } = props
+  const { exchanges, onStop, onContinue, onRegenerate, onShowVersion, onEdit, onShowBranch, scrollTo } = props
   const t = useStrings()
   const { scrollRef, contentRef, showJump, jumpToLatest, holdAt } = useFollowLatest()
   const exchangeWindow = useExchangeWindow(scrollRef, exchanges.length, scrollTo?.turnIndex)
@@ -64,6 +66,8 @@ export function ConversationView(props: ConversationViewProps) {
                   onContinue={onContinue}
                   onRegenerate={onRegenerate}
                   onShowVersion={onShowVersion}
+                  onEdit={onEdit}
+                  onShowBranch={onShowBranch}
                 />
               ) : (
                 <div

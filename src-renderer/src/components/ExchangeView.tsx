@@ -3,6 +3,7 @@ import { shownColumns, type Exchange } from '../state/exchanges'
 import { useStrings } from '../i18n'
 import { ColumnStrip } from './ColumnStrip'
 import { ModelColumn, StoredModelColumn } from './ModelColumn'
+import { PromptBubble } from './PromptBubble'
 
 interface ExchangeViewProps {
   exchange: Exchange
@@ -13,6 +14,9 @@ interface ExchangeViewProps {
   /** Absent where a new version cannot be asked for. */
   onRegenerate?(exchangeId: number, modelId: string): void
   onShowVersion(exchangeId: number, modelId: string, index: number): void
+  /** Absent where a sent prompt cannot be edited. */
+  onEdit?(exchangeId: number, prompt: string): void
+  onShowBranch(exchangeId: number, index: number): void
   ref?: Ref<HTMLElement>
 }
 
@@ -27,6 +31,8 @@ export const ExchangeView = memo(function ExchangeView({
   onContinue,
   onRegenerate,
   onShowVersion,
+  onEdit,
+  onShowBranch,
   ref,
 }: ExchangeViewProps) {
   const t = useStrings()
@@ -58,10 +64,12 @@ export const ExchangeView = memo(function ExchangeView({
       data-turn-index={turnIndex}
       data-stored={stored ? 'true' : undefined}
     >
-      <div className="prompt-bubble">
-        <span className="visually-hidden">{t.you}: </span>
-        {exchange.prompt}
-      </div>
+      <PromptBubble
+        prompt={exchange.prompt}
+        branch={exchange.branch}
+        onShowBranch={(index) => onShowBranch(exchangeId, index)}
+        {...(onEdit && streamId !== undefined && { onEdit: (prompt: string) => onEdit(exchangeId, prompt) })}
+      />
       {streamId === undefined ? (
         <p className="sending muted">
           <span className="spinner" aria-hidden="true" /> {t.sending}

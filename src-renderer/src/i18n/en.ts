@@ -112,6 +112,18 @@ export const en = {
     regenerate: 'Regenerate',
     regenerateLabel: (label: string) => `Ask ${label} again (this answer stays as a version)`,
   },
+  /** Editing a sent prompt: the edit is sent as a new branch; ‹ 1/2 › moves between the prompts sent in its place. */
+  promptEdit: {
+    edit: 'Edit',
+    editLabel: 'Edit this prompt and send it again (the conversation branches here; the old branch is kept)',
+    inputLabel: 'Edited prompt',
+    send: 'Send',
+    cancel: 'Cancel',
+    branches: 'Branches of the conversation from this prompt',
+    previous: 'Previous branch',
+    next: 'Next branch',
+    position: (shown: number, count: number) => `Branch ${shown} of ${count}`,
+  },
   /** A regenerated answer's versions (‹ 1/2 ›). */
   versions: {
     group: (label: string) => `Versions of ${label}'s answer`,

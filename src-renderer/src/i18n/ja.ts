@@ -105,6 +105,17 @@ export const ja = {
     regenerate: '再生成',
     regenerateLabel: (label: string) => `${label} にもう一度回答させる（この回答は別バージョンとして残ります）`,
   },
+  promptEdit: {
+    edit: '編集',
+    editLabel: 'このプロンプトを編集して送り直す（会話はここで分岐し、元の分岐も残ります）',
+    inputLabel: '編集したプロンプト',
+    send: '送信',
+    cancel: 'キャンセル',
+    branches: 'このプロンプトからの会話の分岐',
+    previous: '前の分岐',
+    next: '次の分岐',
+    position: (shown: number, count: number) => `分岐 ${shown} / ${count}`,
+  },
   versions: {
     group: (label: string) => `${label} の回答のバージョン`,
     previous: '前のバージョン',

@@ -18,6 +18,10 @@ export interface Exchange {
   prompt: string
   models: readonly AnsweringModel[]
   streamId?: string
+  /** The exchange this one follows (local id), null for a first turn: edited prompts make the turns a tree. */
+  parentId?: number | null
+  /** Where this prompt sits among the prompts sent after the same exchange (an edit adds one); set on the path shown. */
+  branch?: { index: number; count: number }
   /**
    * The answers as stored in history, by model id: text rendered once, never through the stream store. Absent
    * when the answers stream live in this window.
@@ -64,12 +68,16 @@ export interface BuildOptions {
 
 /** A stored conversation's turns, oldest first, each with its answers in column order. */
 export function exchangesFromConversation(detail: ConversationDetail, options: BuildOptions): Exchange[] {
+  const ids = new Map<number, number>()
   return [...detail.turns]
     .sort((a, b) => a.index - b.index)
     .map((turn): Exchange => {
       const firsts = firstAttempts(turn)
       const models = [...firsts.values()].map((answer) => ({ id: answer.modelId, label: answer.modelLabel }))
-      const base = { id: options.nextId(), prompt: turn.prompt, models, streamId: turn.streamId }
+      const id = options.nextId()
+      ids.set(turn.id, id)
+      const parentId = turn.parentTurnId === null ? null : (ids.get(turn.parentTurnId) ?? null)
+      const base = { id, prompt: turn.prompt, models, streamId: turn.streamId, parentId }
       const retries = retriesOf(turn, options.isLive)
       const withRetries = retries.size > 0 ? { ...base, retries } : base
       if (options.isLive(turn.streamId)) return withRetries
@@ -99,6 +107,49 @@ function retriesOf(turn: StoredTurn, isLive: (streamId: string) => boolean): Map
     retries.set(answer.modelId, list)
   }
   return retries
+}
+
+/** The exchange a new prompt follows when none is named: the one before it in the list (a linear conversation). */
+function parentOf(exchange: Exchange, index: number, all: readonly Exchange[]): number | null {
+  return exchange.parentId !== undefined ? exchange.parentId : (all[index - 1]?.id ?? null)
+}
+
+/**
+ * The branch on screen, first turn down: at each step the prompt `chosen` names among those sent after the same
+ * exchange (key: that exchange's id, -1 before the first turn), else the one whose branch holds the latest turn.
+ * Which branch is shown is UI state; a reopened conversation shows the branch of its latest turn. Exchanges with
+ * siblings get their `branch` position.
+ */
+export function shownBranch(all: readonly Exchange[], chosen: ReadonlyMap<number, number>): Exchange[] {
+  const children = new Map<number, Exchange[]>()
+  const parents = all.map((exchange, index) => parentOf(exchange, index, all) ?? -1)
+  all.forEach((exchange, index) => children.set(parents[index]!, [...(children.get(parents[index]!) ?? []), exchange]))
+  // The latest turn (list position) in each exchange's branch: a turn always comes after the one it follows.
+  const latest = new Map<number, number>()
+  for (let index = all.length - 1; index >= 0; index--) {
+    const id = all[index]!.id
+    const own = Math.max(index, latest.get(id) ?? index)
+    latest.set(id, own)
+    latest.set(parents[index]!, Math.max(own, latest.get(parents[index]!) ?? -1))
+  }
+  const path: Exchange[] = []
+  for (let key = -1; ;) {
+    const siblings = children.get(key)
+    if (!siblings) return path
+    const pick = siblings.findIndex((exchange) => exchange.id === chosen.get(key))
+    const index = pick >= 0 ? pick : newestBranch(siblings, latest)
+    const exchange = siblings[index]!
+    path.push(siblings.length > 1 ? { ...exchange, branch: { index, count: siblings.length } } : exchange)
+    key = exchange.id
+  }
+}
+
+function newestBranch(siblings: readonly Exchange[], latest: ReadonlyMap<number, number>): number {
+  let best = 0
+  siblings.forEach((exchange, index) => {
+    if (latest.get(exchange.id)! > latest.get(siblings[best]!.id)!) best = index
+  })
+  return best
 }
 
 /** Every version of one model's answer in an exchange that has its stream, oldest first. */

@@ -4,6 +4,7 @@ import {
   exchangesFromConversation,
   openStoredAnswers,
   refreshStoredAnswers,
+  shownBranch,
   shownColumns,
   withRetry,
   withShownVersion,
@@ -172,5 +173,35 @@ describe('versions of a regenerated answer', () => {
     expect(shownColumns(refreshed!)[0]!.stored).toBeUndefined()
     expect(shownColumns(withShownVersion(refreshed!, 'a', 1))[0]!.stored?.text).toBe('so far, done')
     expect(openStoredAnswers([refreshed!])).toEqual([])
+  })
+})
+
+describe('branches of an edited conversation', () => {
+  // one → two; "two" edited (two′, after one); a follow-up three after the old two.
+  const branched = () => {
+    const turns = [
+      turn(0, 'one', [answer('a', '1')]),
+      turn(1, 'two', [answer('a', '2')]),
+      { ...turn(2, "two'", [answer('a', "2'")]), parentTurnId: 100 },
+      { ...turn(3, 'three', [answer('a', '3')]), parentTurnId: 101 },
+    ]
+    return exchangesFromConversation(detail(turns), { nextId: ids(), isLive: () => false })
+  }
+  const prompts = (path: Array<{ prompt: string }>) => path.map((e) => e.prompt)
+
+  it('shows the branch of the latest turn by default, with the position among the prompts sent in one place', () => {
+    const all = branched()
+    const path = shownBranch(all, new Map())
+    expect(prompts(path)).toEqual(['one', 'two', 'three'])
+    expect(path.map((e) => e.branch)).toEqual([undefined, { index: 0, count: 2 }, undefined])
+  })
+
+  it('shows the chosen branch, and treats a list without parents as one linear path', () => {
+    const all = branched()
+    const path = shownBranch(all, new Map([[all[0]!.id, all[2]!.id]]))
+    expect(prompts(path)).toEqual(['one', "two'"])
+    expect(path[1]!.branch).toEqual({ index: 1, count: 2 })
+    const linear = all.slice(0, 2).map(({ parentId: _, ...rest }) => rest)
+    expect(prompts(shownBranch(linear, new Map()))).toEqual(['one', 'two'])
   })
 })
