@@ -241,6 +241,7 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
       Promise.all(modelIds.map((id) => checkModel(settings, id, modelsDirectory(options.userDataDir)))),
     'chat:send': (request) => modes.chat.send(request),
     'chat:stop': (request) => modes.chat.stop(request),
+    'chat:regenerate': (request) => modes.chat.regenerate(request),
     'diagnostics:get': () => diagnostics.snapshot(modes.chat.activeStreamCount),
     ...historyHandlers(history.store, historyChanged),
     ...account.handlers(),

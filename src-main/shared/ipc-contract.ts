@@ -115,10 +115,29 @@ export interface SendPromptRequest {
   conversationId?: string
   prompt: string
   modelIds: string[]
+  /**
+   * The turn this prompt follows, by its stream id: the last turn of the branch on screen. Null makes it a new
+   * first turn (an edited first prompt); absent, it follows the conversation's latest turn. Editing a sent prompt
+   * sends the new one after the edited turn's parent, so the conversation branches there.
+   */
+  after?: string | null
 }
 
 export interface SendPromptResult {
   conversationId: string
+  streamId: string
+}
+
+/** Ask one model again for its answer to a turn, keeping the earlier answers as versions. */
+export interface RegenerateRequest {
+  conversationId: string
+  /** The turn, named by its own stream id (unique, and known to every exchange on screen, live or stored). */
+  turnStreamId: string
+  modelId: string
+}
+
+export interface RegenerateResult {
+  /** The new attempt's own stream (one model). */
   streamId: string
 }
 
@@ -336,6 +355,7 @@ export interface InvokeContract {
   'models:check': { args: [modelIds: string[]]; result: ModelCheck[] }
   'chat:send': { args: [SendPromptRequest]; result: SendPromptResult }
   'chat:stop': { args: [StopStreamRequest]; result: void }
+  'chat:regenerate': { args: [RegenerateRequest]; result: RegenerateResult }
   'diagnostics:get': { args: []; result: Diagnostics }
   'history:list': { args: [query: { limit?: number; offset?: number }]; result: ConversationSummary[] }
   'history:get': { args: [conversationId: string]; result: ConversationDetail | null }
@@ -411,6 +431,7 @@ export const INVOKE_CHANNELS = [
   'models:check',
   'chat:send',
   'chat:stop',
+  'chat:regenerate',
   'diagnostics:get',
   'history:list',
   'history:get',

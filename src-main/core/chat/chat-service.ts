@@ -2,7 +2,7 @@
  * Chat orchestration in the main process: sends a prompt, takes the chunk messages the MQTT session receives, routes
  * each to its answer, and acts on what the answer makes of it and on what time makes due. Hostile or broken input
  * is dropped and counted here; nothing a publisher sends can throw out of `receive`. The parts, one job each:
- * PromptOutbox (sending, the offline queue, stop), ModelAnswer (one model's answer: order, digest, status, times),
+ * PromptOutbox (sending, the offline queue, stop; `send` starts a turn, `regenerate` one model's next attempt), ModelAnswer (one model's answer: order, digest, status, times),
  * dueActions (the pure timer check), AnswerRecovery (completion from the backend's stored copy), resumed-answer.ts
  * (answers followed again after a restart), ActiveStreams (which streams are followed) and AnswerOutput (history
  * and renderer).
@@ -11,7 +11,14 @@ import { randomUUID } from 'node:crypto'
 import { decodeChunk, PROTOCOL_VERSIONS, type FinalMarker } from '../../protocol/stream-protocol'
 import type { ChatRequest } from '../../backend/chat-handler'
 import type { AnswerError, FinalStatus } from '../../shared/answer'
-import type { SendPromptRequest, SendPromptResult, StopStreamRequest, StreamUpdate } from '../../shared/ipc-contract'
+import type {
+  RegenerateRequest,
+  RegenerateResult,
+  SendPromptRequest,
+  SendPromptResult,
+  StopStreamRequest,
+  StreamUpdate,
+} from '../../shared/ipc-contract'
 import { systemClock, type Clock, type TimerHandle } from '../../lib/clock'
 import type { DiagnosticsRecorder } from '../diagnostics'
 import { ActiveStreams } from './active-streams'
@@ -106,32 +113,54 @@ export class ChatService {
     const models = request.modelIds.map((id) => ({ id, label: this.options.modelLabel(id) }))
     const unknown = models.filter((m) => m.label === undefined).map((m) => m.id)
     if (unknown.length > 0) throw new Error(`Unknown model: ${unknown.join(', ')}`)
+    const { after } = request
+    if (after !== undefined && request.conversationId === undefined)
+      throw new Error('A new chat has no turn to follow.')
     const context =
       request.conversationId === undefined
         ? undefined
-        : conversations.contextFor(request.conversationId, request.modelIds)
+        : conversations.contextFor(request.conversationId, request.modelIds, after)
     if (request.conversationId !== undefined && !context)
-      throw new Error('That conversation no longer exists; start a new chat.')
+      throw new Error('That conversation (or the turn to follow) no longer exists; start a new chat.')
     const conversationId = request.conversationId ?? conversations.start(request.prompt)
     const streamId = randomUUID()
-    const chatRequest: ChatRequest = {
-      userId: this.options.userId,
+    const chatRequest = this.chatRequest(
       streamId,
-      // Every protocol version this app reads; the backend answers in the highest one it shares.
-      protocols: [...PROTOCOL_VERSIONS],
-      models: request.modelIds.map((modelId) => ({
+      request.modelIds.map((modelId) => ({
         modelId,
         messages: [...(context?.get(modelId) ?? []), { role: 'user', content: request.prompt }],
       })),
-    }
+    )
     conversations.addTurn(
       conversationId,
       request.prompt,
       streamId,
       models.map(({ id, label }) => ({ id, label: label! })),
+      after,
     )
     await this.outbox.send(chatRequest)
     return { conversationId, streamId }
+  }
+
+  /**
+   * A new answer from one model to a turn's prompt, with the same context the turn had (its earlier turns, each
+   * with the model's newest answer), on a stream of its own. History keeps it as the model's next attempt at that
+   * turn, beside the earlier ones.
+   */
+  async regenerate(request: RegenerateRequest): Promise<RegenerateResult> {
+    const { conversations } = this.options
+    const label = this.options.modelLabel(request.modelId)
+    if (label === undefined) throw new Error(`Unknown model: ${request.modelId}`)
+    const turn = conversations.regenerationOf(request.conversationId, request.turnStreamId, request.modelId)
+    if (!turn) throw new Error('That answer is no longer in the conversation.')
+    const streamId = randomUUID()
+    conversations.addAttempt(request.conversationId, request.turnStreamId, streamId, { id: request.modelId, label })
+    await this.outbox.send(
+      this.chatRequest(streamId, [
+        { modelId: request.modelId, messages: [...turn.context, { role: 'user', content: turn.prompt }] },
+      ]),
+    )
+    return { streamId }
   }
 
   /** The broker became reachable (or not): queued prompts go out, in the order they were sent. */
@@ -161,6 +190,11 @@ export class ChatService {
     }
     if (resumed > 0) this.ensureTicker()
     return resumed
+  }
+
+  private chatRequest(streamId: string, models: ChatRequest['models']): ChatRequest {
+    // Every protocol version this app reads; the backend answers in the highest one it shares.
+    return { userId: this.options.userId, streamId, protocols: [...PROTOCOL_VERSIONS], models }
   }
 
   /** Entry point for every MQTT message on the user's stream filter. Never throws. */

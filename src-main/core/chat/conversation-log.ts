@@ -15,6 +15,12 @@ export interface StoredChannels {
   reasoning: string
 }
 
+/** What regenerating one model's answer needs: the turn's prompt and that model's context before the turn. */
+export interface Regeneration {
+  prompt: string
+  context: ChatMessage[]
+}
+
 /**
  * Where the chat service keeps conversations: each prompt and every model's answer as it streams. The app's
  * implementation is the history store on disk, so a conversation can be continued after a restart.
@@ -22,9 +28,23 @@ export interface StoredChannels {
 export interface ConversationLog {
   /** Starts a conversation titled from its first prompt; returns its id. */
   start(firstPrompt: string): string
-  /** Each model's earlier turns (its own answers) as context, or undefined when the conversation is unknown. */
-  contextFor(conversationId: string, modelIds: string[]): Map<string, ChatMessage[]> | undefined
-  addTurn(conversationId: string, prompt: string, streamId: string, models: Array<{ id: string; label: string }>): void
+  /**
+   * Each model's earlier turns (its own newest answers) on the branch that ends at the turn carried by `after`
+   * (undefined: the latest turn; null: none), or undefined when the conversation or that turn is unknown.
+   */
+  contextFor(conversationId: string, modelIds: string[], after?: string | null): Map<string, ChatMessage[]> | undefined
+  /** A new turn after the turn carried by `after` (undefined: the latest; null: a new first turn). */
+  addTurn(
+    conversationId: string,
+    prompt: string,
+    streamId: string,
+    models: Array<{ id: string; label: string }>,
+    after?: string | null,
+  ): void
+  /** The turn carried by `turnStreamId`, as regenerating `modelId`'s answer there needs it; undefined if unknown. */
+  regenerationOf(conversationId: string, turnStreamId: string, modelId: string): Regeneration | undefined
+  /** A regenerated answer: the model's next attempt at that turn, streaming on `streamId`. */
+  addAttempt(conversationId: string, turnStreamId: string, streamId: string, model: { id: string; label: string }): void
   /** In-order text and reasoning of one answer, as they arrive. */
   progress(streamId: string, modelId: string, delta: AnswerDelta): void
   /** The answer ended: its status and error, and why the model stopped, its tools and metrics where known. */

@@ -22,6 +22,7 @@ import {
 import { HISTORY_MIGRATIONS, type Migration } from './history-migrations'
 import { DEFAULT_SEARCH_LIMIT, DEFAULT_RECENT_SCAN_ROWS, HistorySearch } from './history-search'
 import type {
+  AddedAttempt,
   AddedTurn,
   AnswerOutcome,
   AnswerRecord,
@@ -156,9 +157,17 @@ export class HistoryStore {
 
   /**
    * A prompt and one 'streaming' answer row per model (attempt 1, on the turn's stream), in column order. The turn
-   * follows the conversation's latest one, so today's linear history is a path.
+   * follows the conversation's latest one, so a linear history is a path; `after` (a turn's stream id, or null for
+   * a new first turn) makes it follow another: an edited prompt branches off beside the turn it replaces, which
+   * stays with its own branch.
    */
-  addTurn(conversationId: string, prompt: string, streamId: string, models: readonly ModelRef[]): AddedTurn {
+  addTurn(
+    conversationId: string,
+    prompt: string,
+    streamId: string,
+    models: readonly ModelRef[],
+    after?: string | null,
+  ): AddedTurn {
     if (models.length === 0) throw new Error('A turn needs at least one model')
     return this.db.transaction((): AddedTurn => {
       const now = this.now()
@@ -166,7 +175,13 @@ export class HistoryStore {
         throw new Error(`No conversation with the id "${conversationId}"`)
       }
       const index = this.sql.nextPosition.get(conversationId)!
-      const parent = this.sql.latestTurnId.get(conversationId) ?? null
+      const parent =
+        after === undefined
+          ? (this.sql.latestTurnId.get(conversationId) ?? null)
+          : after === null
+            ? null
+            : this.sql.turnByStream.get(conversationId, after)
+      if (parent === undefined) throw new Error('The turn to follow is no longer in the conversation.')
       const turnId = Number(
         this.sql.insertTurn.run(conversationId, index, prompt, streamId, now, parent).lastInsertRowid,
       )
@@ -175,6 +190,38 @@ export class HistoryStore {
         this.sql.insertAnswer.run(turnId, model.id, model.label, ...empty, streamId, 1, '', null)
       }
       return { turnId, index }
+    })()
+  }
+
+  /**
+   * A regenerated answer: one 'streaming' row for `model` at the turn carried by `turnStreamId`, on its own stream,
+   * numbered after that model's latest attempt there. The earlier attempts stay as they are (versions).
+   */
+  addAttempt(conversationId: string, turnStreamId: string, model: ModelRef, streamId: string): AddedAttempt {
+    return this.db.transaction((): AddedAttempt => {
+      const turnId = this.sql.turnByStream.get(conversationId, turnStreamId)
+      if (turnId === undefined) throw new Error('That answer is no longer in the conversation.')
+      const now = this.now()
+      const attempt = this.sql.nextAttempt.get(turnId, model.id)!
+      this.sql.insertAnswer.run(
+        turnId,
+        model.id,
+        model.label,
+        '',
+        'streaming',
+        null,
+        null,
+        null,
+        null,
+        now,
+        now,
+        streamId,
+        attempt,
+        '',
+        null,
+      )
+      this.sql.touchConversation.run(now, conversationId)
+      return { turnId, attempt }
     })()
   }
 
@@ -521,6 +568,12 @@ function prepareStatements(db: Database) {
     ).pluck(),
     latestTurnId: statement<[string], number>(
       'SELECT id FROM turns WHERE conversation_id = ? ORDER BY position DESC LIMIT 1',
+    ).pluck(),
+    turnByStream: statement<[string, string], number>(
+      'SELECT id FROM turns WHERE conversation_id = ? AND stream_id = ?',
+    ).pluck(),
+    nextAttempt: statement<[number, string], number>(
+      'SELECT coalesce(max(attempt), 0) + 1 FROM answers WHERE turn_id = ? AND model_id = ?',
     ).pluck(),
     insertTurn: statement<[string, number, string, string, number, number | null]>(
       `INSERT INTO turns (conversation_id, position, prompt, stream_id, created_at, parent_turn_id)

@@ -50,6 +50,12 @@ export interface ConversationRecord extends ConversationSummary {
   turns: TurnRecord[]
 }
 
+export interface AddedAttempt {
+  turnId: number
+  /** 2 for the first regeneration of a model's answer at that turn, and so on. */
+  attempt: number
+}
+
 export interface AddedTurn {
   turnId: number
   index: number

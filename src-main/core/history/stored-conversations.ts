@@ -1,7 +1,8 @@
 import type { ChatMessage } from '../../backend/model-provider'
-import type { AnswerDelta, AnswerEnd, ConversationLog, StoredChannels } from '../chat/conversation-log'
+import type { AnswerDelta, AnswerEnd, ConversationLog, Regeneration, StoredChannels } from '../chat/conversation-log'
 import type { AnswerWriter } from './answer-writer'
 import type { HistoryStore } from './history-store'
+import type { ModelRef, TurnRecord } from './history-types'
 
 /**
  * The chat service's conversation log on the history store: turns are written when sent, answers as they stream
@@ -20,20 +21,28 @@ export class StoredConversations implements ConversationLog {
     return id
   }
 
-  contextFor(conversationId: string, modelIds: string[]): Map<string, ChatMessage[]> | undefined {
-    const conversation = this.store.getConversation(conversationId)
-    if (!conversation) return undefined
-    const context = new Map(modelIds.map((id) => [id, [] as ChatMessage[]]))
-    for (const turn of conversation.turns) {
-      for (const answer of turn.answers) {
-        // A model sees the turns it answered, with its own answer (even a partial one): not the other columns'.
-        if (!answer.text) continue
-        context
-          .get(answer.modelId)
-          ?.push({ role: 'user', content: turn.prompt }, { role: 'assistant', content: answer.text })
-      }
-    }
-    return context
+  contextFor(
+    conversationId: string,
+    modelIds: string[],
+    after?: string | null,
+  ): Map<string, ChatMessage[]> | undefined {
+    const turns = this.store.getConversation(conversationId)?.turns
+    const path = turns && pathTo(turns, after)
+    if (!path) return undefined
+    return new Map(modelIds.map((id) => [id, contextOf(path, id)]))
+  }
+
+  regenerationOf(conversationId: string, turnStreamId: string, modelId: string): Regeneration | undefined {
+    const turns = this.store.getConversation(conversationId)?.turns
+    const path = turns && pathTo(turns, turnStreamId)
+    const turn = path?.at(-1)
+    if (!path || !turn) return undefined
+    return { prompt: turn.prompt, context: contextOf(path.slice(0, -1), modelId) }
+  }
+
+  addAttempt(conversationId: string, turnStreamId: string, streamId: string, model: ModelRef): void {
+    this.store.addAttempt(conversationId, turnStreamId, model, streamId)
+    this.onChanged()
   }
 
   addTurn(
@@ -41,8 +50,9 @@ export class StoredConversations implements ConversationLog {
     prompt: string,
     streamId: string,
     models: Array<{ id: string; label: string }>,
+    after?: string | null,
   ): void {
-    this.store.addTurn(conversationId, prompt, streamId, models)
+    this.store.addTurn(conversationId, prompt, streamId, models, after)
     this.onChanged()
   }
 
@@ -57,4 +67,32 @@ export class StoredConversations implements ConversationLog {
   reopen(streamId: string, modelId: string): StoredChannels | undefined {
     return this.store.reopenInterrupted(streamId, modelId)
   }
+}
+
+/**
+ * One model's context from `turns`: each turn it answered, with its own answer (even a partial one), not the other
+ * columns'. Of several attempts (regenerated answers) the newest one with text counts, the version a user last
+ * asked for; earlier ones are versions kept for reading, never sent again.
+ */
+function contextOf(turns: readonly TurnRecord[], modelId: string): ChatMessage[] {
+  const messages: ChatMessage[] = []
+  for (const turn of turns) {
+    const answer = turn.answers.findLast((a) => a.modelId === modelId && a.text !== '')
+    if (answer) messages.push({ role: 'user', content: turn.prompt }, { role: 'assistant', content: answer.text })
+  }
+  return messages
+}
+
+/**
+ * The branch that ends at the turn carried by `after` (null: before the first turn, so none; undefined: the latest
+ * turn), from the first turn down: the turns a model sees as context there. Undefined when that turn is unknown.
+ */
+function pathTo(turns: readonly TurnRecord[], after: string | null | undefined): TurnRecord[] | undefined {
+  if (after === null) return []
+  const last = after === undefined ? turns.at(-1) : turns.find((turn) => turn.streamId === after)
+  if (!last) return after === undefined ? [] : undefined
+  const byId = new Map(turns.map((turn) => [turn.id, turn]))
+  const path: TurnRecord[] = []
+  for (let turn: TurnRecord | undefined = last; turn; turn = byId.get(turn.parentTurnId ?? -1)) path.push(turn)
+  return path.reverse()
 }

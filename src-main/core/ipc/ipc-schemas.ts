@@ -61,9 +61,11 @@ export const invokeArgSchemas = {
       modelIds: ModelIds.min(1)
         .max(MAX_MODELS_PER_PROMPT)
         .refine((ids) => new Set(ids).size === ids.length, 'duplicate model ids'),
+      after: z.optional(z.union([IdSchema, z.null()])),
     }),
   ]),
   'chat:stop': z.tuple([z.strictObject({ streamId: IdSchema, modelId: z.optional(IdSchema) })]),
+  'chat:regenerate': z.tuple([z.strictObject({ conversationId: IdSchema, turnStreamId: IdSchema, modelId: IdSchema })]),
   'diagnostics:get': z.tuple([]),
   'history:list': z.tuple([
     z.strictObject({

@@ -56,7 +56,14 @@ export function App() {
 
   const { exchanges } = conversation
   const viewStreamIds = useMemo(
-    () => new Set(exchanges.flatMap((exchange) => (exchange.streamId === undefined ? [] : [exchange.streamId]))),
+    () =>
+      new Set(
+        exchanges.flatMap((exchange) =>
+          exchange.streamId === undefined
+            ? []
+            : [exchange.streamId, ...[...(exchange.retries?.values() ?? [])].flat().map((version) => version.streamId)],
+        ),
+      ),
     [exchanges],
   )
 
@@ -73,6 +80,13 @@ export function App() {
     dismissedChecks !== endpoints.checks
 
   const { send, newChat, stopAll } = conversation
+  const regenerateAnswer = conversation.regenerate
+  const editPrompt = conversation.edit
+  const edit = useCallback((exchangeId: number, prompt: string) => void editPrompt(exchangeId, prompt), [editPrompt])
+  const regenerate = useCallback(
+    (exchangeId: number, modelId: string) => void regenerateAnswer(exchangeId, modelId),
+    [regenerateAnswer],
+  )
   const sendPrompt = useCallback(
     (prompt: string) =>
       send(
@@ -143,6 +157,10 @@ export function App() {
               exchanges={exchanges}
               onStop={conversation.stop}
               onContinue={continueAnswer}
+              onRegenerate={regenerate}
+              onShowVersion={conversation.showVersion}
+              onEdit={edit}
+              onShowBranch={conversation.showBranch}
               scrollTo={conversation.view.scrollTo}
             />
             <footer className="composer">

@@ -1,15 +1,13 @@
 import { memo } from 'react'
 import { isOpenStatus } from '../../../src-main/shared/answer'
-import type { StoredAnswer } from '../../../src-main/shared/ipc-contract'
 import { answerMetrics, exchangeLeaders, formatRate, isCutShort, tokensPerSecond } from '../format/answer-facts'
 import { useExchangeSummary } from '../hooks/use-exchange-summary'
 import { useStrings } from '../i18n'
-import type { AnsweringModel } from '../state/exchanges'
+import type { ShownColumn } from '../state/exchanges'
 
 interface ColumnStripProps {
-  streamId: string
-  models: readonly AnsweringModel[]
-  stored: ReadonlyMap<string, StoredAnswer> | undefined
+  /** The version each column shows. */
+  columns: readonly ShownColumn[]
   widened: string | undefined
   onShow(modelId: string): void
   onWiden(modelId: string | undefined): void
@@ -22,8 +20,8 @@ interface ColumnStripProps {
  */
 export const ColumnStrip = memo(function ColumnStrip(props: ColumnStripProps) {
   const t = useStrings()
-  const { streamId, models, stored, widened, onShow, onWiden } = props
-  const answers = useExchangeSummary(streamId, models, stored)
+  const { columns, widened, onShow, onWiden } = props
+  const answers = useExchangeSummary(columns)
   const metrics = answers.map((answer) => ({
     modelId: answer.modelId,
     metrics: answerMetrics(answer.end, answer.usage),
@@ -74,7 +72,7 @@ export const ColumnStrip = memo(function ColumnStrip(props: ColumnStripProps) {
                   </span>
                 )}
               </button>
-              {models.length > 1 && (
+              {columns.length > 1 && (
                 <button
                   type="button"
                   className="column-tab-widen"

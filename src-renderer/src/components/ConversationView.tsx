@@ -10,12 +10,17 @@ interface ConversationViewProps {
   onStop(streamId: string, modelId: string): void
   /** Asks a model to go on from an answer that was cut off. */
   onContinue(modelId: string, label: string): void
+  onRegenerate(exchangeId: number, modelId: string): void
+  onShowVersion(exchangeId: number, modelId: string, index: number): void
+  onEdit(exchangeId: number, prompt: string): void
+  onShowBranch(exchangeId: number, index: number): void
   /** Scroll to this turn instead of following the latest (a search hit was opened). */
   scrollTo?: { turnIndex: number; seq: number }
 }
 
 /** Give it a new `key` for another conversation: it then starts at the latest turn (or at `scrollTo`). */
-export function ConversationView({ exchanges, onStop, onContinue, scrollTo }: ConversationViewProps) {
+export function ConversationView(props: ConversationViewProps) {
+  const { exchanges, onStop, onContinue, onRegenerate, onShowVersion, onEdit, onShowBranch, scrollTo } = props
   const t = useStrings()
   const { scrollRef, contentRef, showJump, jumpToLatest, holdAt } = useFollowLatest()
   const exchangeWindow = useExchangeWindow(scrollRef, exchanges.length, scrollTo?.turnIndex)
@@ -59,6 +64,10 @@ export function ConversationView({ exchanges, onStop, onContinue, scrollTo }: Co
                   turnIndex={index}
                   onStop={onStop}
                   onContinue={onContinue}
+                  onRegenerate={onRegenerate}
+                  onShowVersion={onShowVersion}
+                  onEdit={onEdit}
+                  onShowBranch={onShowBranch}
                 />
               ) : (
                 <div

@@ -1,8 +1,9 @@
-import { memo, useCallback, useRef, useState, type Ref } from 'react'
-import type { Exchange } from '../state/exchanges'
+import { memo, useCallback, useMemo, useRef, useState, type Ref } from 'react'
+import { shownColumns, type Exchange } from '../state/exchanges'
 import { useStrings } from '../i18n'
 import { ColumnStrip } from './ColumnStrip'
 import { ModelColumn, StoredModelColumn } from './ModelColumn'
+import { PromptBubble } from './PromptBubble'
 
 interface ExchangeViewProps {
   exchange: Exchange
@@ -10,6 +11,12 @@ interface ExchangeViewProps {
   turnIndex: number
   onStop(streamId: string, modelId: string): void
   onContinue(modelId: string, label: string): void
+  /** Absent where a new version cannot be asked for. */
+  onRegenerate?(exchangeId: number, modelId: string): void
+  onShowVersion(exchangeId: number, modelId: string, index: number): void
+  /** Absent where a sent prompt cannot be edited. */
+  onEdit?(exchangeId: number, prompt: string): void
+  onShowBranch(exchangeId: number, index: number): void
   ref?: Ref<HTMLElement>
 }
 
@@ -22,10 +29,21 @@ export const ExchangeView = memo(function ExchangeView({
   turnIndex,
   onStop,
   onContinue,
+  onRegenerate,
+  onShowVersion,
+  onEdit,
+  onShowBranch,
   ref,
 }: ExchangeViewProps) {
   const t = useStrings()
   const { streamId, models, stored } = exchange
+  const columns = useMemo(() => (streamId === undefined ? [] : shownColumns(exchange)), [exchange, streamId])
+  const exchangeId = exchange.id
+  const showVersion = useCallback(
+    (modelId: string, index: number) => onShowVersion(exchangeId, modelId, index),
+    [exchangeId, onShowVersion],
+  )
+  const regenerate = useCallback((modelId: string) => onRegenerate?.(exchangeId, modelId), [exchangeId, onRegenerate])
   const [widened, setWidened] = useState<string>()
   const columnsRef = useRef<HTMLDivElement>(null)
 
@@ -46,47 +64,47 @@ export const ExchangeView = memo(function ExchangeView({
       data-turn-index={turnIndex}
       data-stored={stored ? 'true' : undefined}
     >
-      <div className="prompt-bubble">
-        <span className="visually-hidden">{t.you}: </span>
-        {exchange.prompt}
-      </div>
+      <PromptBubble
+        prompt={exchange.prompt}
+        branch={exchange.branch}
+        onShowBranch={(index) => onShowBranch(exchangeId, index)}
+        {...(onEdit && streamId !== undefined && { onEdit: (prompt: string) => onEdit(exchangeId, prompt) })}
+      />
       {streamId === undefined ? (
         <p className="sending muted">
           <span className="spinner" aria-hidden="true" /> {t.sending}
         </p>
       ) : (
         <>
-          {models.length > 1 && (
-            <ColumnStrip
-              streamId={streamId}
-              models={models}
-              stored={stored}
-              widened={widened}
-              onShow={show}
-              onWiden={setWidened}
-            />
-          )}
+          {models.length > 1 && <ColumnStrip columns={columns} widened={widened} onShow={show} onWiden={setWidened} />}
           <div className="columns" data-count={models.length} ref={columnsRef}>
-            {models.map((model) => {
-              const answer = stored?.get(model.id)
+            {columns.map(({ model, streamId: shownStreamId, stored: answer, index, count }) => {
+              const versions = {
+                versionIndex: index,
+                versionCount: count,
+                onShowVersion: showVersion,
+                ...(onRegenerate && { onRegenerate: regenerate }),
+              }
               return answer ? (
                 <StoredModelColumn
-                  key={model.id}
-                  streamId={streamId}
+                  key={`${model.id}\n${shownStreamId}`}
+                  streamId={shownStreamId}
                   label={model.label}
                   answer={answer}
                   widened={widened === model.id}
                   onStop={onStop}
                   onContinue={onContinue}
+                  {...versions}
                 />
               ) : (
                 <ModelColumn
-                  key={model.id}
-                  streamId={streamId}
+                  key={`${model.id}\n${shownStreamId}`}
+                  streamId={shownStreamId}
                   modelId={model.id}
                   label={model.label}
                   widened={widened === model.id}
                   onStop={onStop}
+                  {...versions}
                 />
               )
             })}

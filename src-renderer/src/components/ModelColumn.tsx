@@ -10,11 +10,23 @@ import type { StoredAnswer } from '../../../src-main/shared/ipc-contract'
 import { answerMetrics, isCutShort, stopMessage, thinkingMs } from '../format/answer-facts'
 import { useStrings } from '../i18n'
 import { useStreamColumn } from '../hooks/use-stream-column'
+import { ColumnActions } from './ColumnActions'
 import { ColumnMetrics } from './ColumnMetrics'
 import { MarkdownView } from './MarkdownView'
 import { ThinkingSection } from './ThinkingSection'
+import { VersionSwitch } from './VersionSwitch'
 
-interface ModelColumnProps {
+/** Where the shown answer sits among the model's versions at this turn, and how to reach or add others. */
+export interface ColumnVersionProps {
+  /** 0-based. */
+  versionIndex: number
+  versionCount: number
+  onShowVersion(modelId: string, index: number): void
+  /** Absent where a new version cannot be asked for. */
+  onRegenerate?(modelId: string): void
+}
+
+interface ModelColumnProps extends ColumnVersionProps {
   streamId: string
   modelId: string
   label: string
@@ -24,7 +36,8 @@ interface ModelColumnProps {
 }
 
 /** One model's live answer. Subscribed to its own column only, so other columns' deltas never render it. */
-export const ModelColumn = memo(function ModelColumn({ streamId, modelId, label, widened, onStop }: ModelColumnProps) {
+export const ModelColumn = memo(function ModelColumn(props: ModelColumnProps) {
+  const { streamId, modelId, label, widened, onStop } = props
   const column = useStreamColumn(streamId, modelId)
   const status = column?.status ?? 'streaming'
   const text = column?.text ?? ''
@@ -46,26 +59,26 @@ export const ModelColumn = memo(function ModelColumn({ streamId, modelId, label,
       error={column?.error}
       usage={column?.usage}
       onStop={onStop}
+      versionIndex={props.versionIndex}
+      versionCount={props.versionCount}
+      onShowVersion={props.onShowVersion}
+      onRegenerate={props.onRegenerate}
     />
   )
 })
 
 /** One model's answer as history keeps it: complete text, rendered once. */
-export const StoredModelColumn = memo(function StoredModelColumn({
-  streamId,
-  label,
-  answer,
-  widened,
-  onStop,
-  onContinue,
-}: {
-  streamId: string
-  label: string
-  answer: StoredAnswer
-  widened: boolean
-  onStop(streamId: string, modelId: string): void
-  onContinue(modelId: string, label: string): void
-}) {
+export const StoredModelColumn = memo(function StoredModelColumn(
+  props: {
+    streamId: string
+    label: string
+    answer: StoredAnswer
+    widened: boolean
+    onStop(streamId: string, modelId: string): void
+    onContinue(modelId: string, label: string): void
+  } & ColumnVersionProps,
+) {
+  const { streamId, label, answer, widened, onStop, onContinue } = props
   return (
     <ColumnView
       streamId={streamId}
@@ -86,11 +99,15 @@ export const StoredModelColumn = memo(function StoredModelColumn({
       usage={answer.usage}
       onStop={onStop}
       onContinue={() => onContinue(answer.modelId, label)}
+      versionIndex={props.versionIndex}
+      versionCount={props.versionCount}
+      onShowVersion={props.onShowVersion}
+      onRegenerate={props.onRegenerate}
     />
   )
 })
 
-interface ColumnViewProps {
+interface ColumnViewProps extends ColumnVersionProps {
   streamId: string
   modelId: string
   label: string
@@ -139,6 +156,14 @@ function ColumnView(props: ColumnViewProps) {
           {status === 'queued' && <span className="queued-dot" aria-hidden="true" />}
           {t.columnStatus[status]}
         </span>
+        {props.versionCount > 1 && (
+          <VersionSwitch
+            label={label}
+            index={props.versionIndex}
+            count={props.versionCount}
+            onSelect={(index) => props.onShowVersion(modelId, index)}
+          />
+        )}
         {stoppable && (
           <button
             type="button"
@@ -200,6 +225,14 @@ function ColumnView(props: ColumnViewProps) {
             )}
           </p>
         </div>
+      )}
+      {done && (
+        <ColumnActions
+          label={label}
+          text={text}
+          done={!stoppable}
+          {...(props.onRegenerate && { onRegenerate: () => props.onRegenerate!(modelId) })}
+        />
       )}
       {metrics && done && <ColumnMetrics metrics={metrics} />}
     </section>

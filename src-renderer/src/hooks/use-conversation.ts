@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'react'
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
 import type { StreamDeskClient } from '../api/streamdesk-client'
 import { currentStrings } from '../i18n'
 import { isOpenStatus } from '../../../src-main/shared/answer'
@@ -6,6 +6,9 @@ import {
   exchangesFromConversation,
   openStoredAnswers,
   refreshStoredAnswers,
+  shownBranch,
+  withRetry,
+  withShownVersion,
   type AnsweringModel,
   type Exchange,
 } from '../state/exchanges'
@@ -24,13 +27,22 @@ export interface ConversationViewState {
 }
 
 export interface Conversation {
+  /** The branch on screen, first turn down. */
   exchanges: readonly Exchange[]
   view: ConversationViewState
   /** True while a `chat:send` is in flight (one at a time, so follow-ups keep their conversation id). */
   sending: boolean
   /** Resolves to false when main refused the prompt (a toast says why). */
   send(prompt: string, models: readonly AnsweringModel[]): Promise<boolean>
+  /** Sends `prompt` in place of an exchange's: a new branch after that exchange's parent (the old one is kept). */
+  edit(exchangeId: number, prompt: string): Promise<boolean>
+  /** Shows the `index`-th (0-based) of the prompts sent in this exchange's place (UI state: history keeps no choice). */
+  showBranch(exchangeId: number, index: number): void
   stop(streamId: string, modelId?: string): void
+  /** Asks one model again for its answer in an exchange; the earlier answer stays as a version. */
+  regenerate(exchangeId: number, modelId: string): Promise<void>
+  /** Shows version `index` (0-based) of a model's answer in an exchange (UI state: history keeps no choice). */
+  showVersion(exchangeId: number, modelId: string, index: number): void
   /** Stops the open streams of the conversation on screen. */
   stopAll(): void
   newChat(): void
@@ -45,7 +57,15 @@ export interface Conversation {
  * keeps streaming and saving them, and the stream store keeps following them, so coming back shows them live.
  */
 export function useConversation(client: StreamDeskClient, streams: StreamStore, toasts: ToastStore): Conversation {
-  const [exchanges, setExchanges] = useState<readonly Exchange[]>([])
+  const [allExchanges, setExchanges] = useState<readonly Exchange[]>([])
+  // Which prompt is shown among those sent after the same exchange (key: its id, -1 before the first turn).
+  const [chosen, setChosen] = useState<ReadonlyMap<number, number>>(new Map())
+  const chosenRef = useRef(chosen)
+  const choose = useCallback((parentId: number | null, exchangeId: number) => {
+    chosenRef.current = new Map(chosenRef.current).set(parentId ?? -1, exchangeId)
+    setChosen(chosenRef.current)
+  }, [])
+  const exchanges = useMemo(() => shownBranch(allExchanges, chosen), [allExchanges, chosen])
   // The list as of the last change, for callbacks that act on it (side effects stay out of state updaters).
   const current = useRef<readonly Exchange[]>([])
   const setExchangesTo = useCallback((change: (list: readonly Exchange[]) => readonly Exchange[]) => {
@@ -82,18 +102,23 @@ export function useConversation(client: StreamDeskClient, streams: StreamStore, 
     [streams],
   )
 
-  const send = useCallback(
-    async (prompt: string, models: readonly AnsweringModel[]) => {
+  /** Sends `prompt` after `parent` (null: as a first turn). */
+  const sendAfter = useCallback(
+    async (prompt: string, models: readonly AnsweringModel[], parent: Exchange | null) => {
       const id = nextExchangeId.current++
       const sentIn = generation.current
       const conversationId = viewRef.current.conversationId
       const modelIds = models.map((model) => model.id)
-      setExchangesTo((list) => [...list, { id, prompt, models }])
+      const parentId = parent?.id ?? null
+      setExchangesTo((list) => [...list, { id, prompt, models, parentId }])
+      choose(parentId, id)
       setSending(true)
+      const after = parent ? parent.streamId : null
       const result = await client.call('chat:send', {
         prompt,
         modelIds,
         ...(conversationId !== undefined && { conversationId }),
+        ...(conversationId !== undefined && after !== undefined && { after }),
       })
       if (sentIn !== generation.current) {
         // The user moved on meanwhile; the answers go on in the background (and into history).
@@ -111,7 +136,61 @@ export function useConversation(client: StreamDeskClient, streams: StreamStore, 
       setExchangesTo((list) => list.map((exchange) => (exchange.id === id ? { ...exchange, streamId } : exchange)))
       return true
     },
-    [client, follow, setExchangesTo, setViewTo],
+    [choose, client, follow, setExchangesTo, setViewTo],
+  )
+
+  const send = useCallback(
+    (prompt: string, models: readonly AnsweringModel[]) =>
+      sendAfter(prompt, models, shownBranch(current.current, chosenRef.current).at(-1) ?? null),
+    [sendAfter],
+  )
+
+  const byId = (exchangeId: number | null | undefined) => current.current.find((exchange) => exchange.id === exchangeId)
+
+  const edit = useCallback(
+    async (exchangeId: number, prompt: string) => {
+      const edited = byId(exchangeId)
+      if (!edited) return false
+      return sendAfter(prompt, edited.models, byId(edited.parentId) ?? null)
+    },
+    [sendAfter],
+  )
+
+  const showBranch = useCallback(
+    (exchangeId: number, index: number) => {
+      const parentId = byId(exchangeId)?.parentId ?? null
+      const sibling = current.current.filter((exchange) => (exchange.parentId ?? null) === parentId)[index]
+      if (sibling) choose(parentId, sibling.id)
+    },
+    [choose],
+  )
+
+  const updateExchange = useCallback(
+    (exchangeId: number, change: (exchange: Exchange) => Exchange) =>
+      setExchangesTo((list) => list.map((exchange) => (exchange.id === exchangeId ? change(exchange) : exchange))),
+    [setExchangesTo],
+  )
+
+  const regenerate = useCallback(
+    async (exchangeId: number, modelId: string) => {
+      const conversationId = viewRef.current.conversationId
+      const turnStreamId = current.current.find((exchange) => exchange.id === exchangeId)?.streamId
+      if (conversationId === undefined || turnStreamId === undefined) return
+      const sentIn = generation.current
+      const result = await client.call('chat:regenerate', { conversationId, turnStreamId, modelId })
+      if (!result) return
+      follow(result.streamId, conversationId, [modelId])
+      // Moved on meanwhile: the new version goes on in the background, and is there when the conversation reopens.
+      if (sentIn !== generation.current) return
+      updateExchange(exchangeId, (exchange) => withRetry(exchange, modelId, result.streamId))
+    },
+    [client, follow, updateExchange],
+  )
+
+  const showVersion = useCallback(
+    (exchangeId: number, modelId: string, index: number) =>
+      updateExchange(exchangeId, (exchange) => withShownVersion(exchange, modelId, index)),
+    [updateExchange],
   )
 
   const stopAll = useCallback(() => {
@@ -125,6 +204,8 @@ export function useConversation(client: StreamDeskClient, streams: StreamStore, 
     (conversationId: string | undefined, list: readonly Exchange[], scrollTo?: ConversationViewState['scrollTo']) => {
       generation.current++
       setExchangesTo(() => list)
+      chosenRef.current = new Map()
+      setChosen(chosenRef.current)
       setViewTo({ key: viewRef.current.key + 1, conversationId, ...(scrollTo && { scrollTo }) })
       setSending(false)
     },
@@ -178,7 +259,7 @@ export function useConversation(client: StreamDeskClient, streams: StreamStore, 
   // Stored answers that were still open when read: read the conversation again once their stream has ended.
   useEffect(() => {
     const conversationId = view.conversationId
-    const open = openStoredAnswers(exchanges)
+    const open = openStoredAnswers(allExchanges)
     if (conversationId === undefined || open.length === 0) return
     let done = false
     const check = () => {
@@ -200,7 +281,21 @@ export function useConversation(client: StreamDeskClient, streams: StreamStore, 
       done = true
       unsubscribe()
     }
-  }, [client, exchanges, setExchangesTo, streams, view.conversationId])
+  }, [client, allExchanges, setExchangesTo, streams, view.conversationId])
 
-  return { exchanges, view, sending, send, stop, stopAll, newChat, open, deleted }
+  return {
+    exchanges,
+    view,
+    sending,
+    send,
+    edit,
+    showBranch,
+    stop,
+    regenerate,
+    showVersion,
+    stopAll,
+    newChat,
+    open,
+    deleted,
+  }
 }

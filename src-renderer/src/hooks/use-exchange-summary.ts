@@ -1,8 +1,7 @@
 import { useCallback, useMemo, useRef, useSyncExternalStore } from 'react'
 import type { AnswerEndDetails, AnswerStatus, TokenUsage } from '../../../src-main/shared/answer'
-import type { StoredAnswer } from '../../../src-main/shared/ipc-contract'
 import { useServices } from '../app-services'
-import type { AnsweringModel } from '../state/exchanges'
+import type { ShownColumn } from '../state/exchanges'
 
 /** What an exchange's column strip shows of one answer: never its text, so deltas do not change it. */
 export interface AnswerSummary {
@@ -17,17 +16,12 @@ export interface AnswerSummary {
  * The exchange's answers in summary, live from the stream store or as stored. The live snapshot keeps its identity
  * until a status, an end or a usage changes, so a text delta never re-renders the strip.
  */
-export function useExchangeSummary(
-  streamId: string,
-  models: readonly AnsweringModel[],
-  stored: ReadonlyMap<string, StoredAnswer> | undefined,
-): readonly AnswerSummary[] {
+export function useExchangeSummary(columns: readonly ShownColumn[]): readonly AnswerSummary[] {
   const { streams } = useServices()
   const cache = useRef<readonly AnswerSummary[]>([])
   const getSnapshot = useCallback((): readonly AnswerSummary[] => {
-    const next = models.map((model): AnswerSummary => {
-      const answer = stored?.get(model.id)
-      const source = answer ?? streams.getColumn(streamId, model.id)
+    const next = columns.map(({ model, streamId, stored }): AnswerSummary => {
+      const source = stored ?? streams.getColumn(streamId, model.id)
       return {
         modelId: model.id,
         label: model.label,
@@ -49,9 +43,9 @@ export function useExchangeSummary(
       )
     if (!same) cache.current = next
     return cache.current
-  }, [models, stored, streams, streamId])
+  }, [columns, streams])
   // Stored answers never change under the strip: no need to follow the store for them.
-  const allStored = useMemo(() => stored !== undefined && models.every((m) => stored.has(m.id)), [models, stored])
+  const allStored = useMemo(() => columns.every((column) => column.stored !== undefined), [columns])
   const subscribe = useCallback(
     (listener: () => void) => (allStored ? () => undefined : streams.subscribe(listener)),
     [allStored, streams],

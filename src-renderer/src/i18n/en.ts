@@ -105,6 +105,32 @@ export const en = {
   queuedNote: 'It will be sent when the connection returns.',
   jumpToLatest: 'Jump to latest',
   code: { copy: 'Copy', copied: 'Copied', copyAriaLabel: 'Copy code' },
+  answerActions: {
+    copy: 'Copy as Markdown',
+    copied: 'Copied',
+    copyLabel: (label: string) => `Copy ${label}'s answer as Markdown`,
+    regenerate: 'Regenerate',
+    regenerateLabel: (label: string) => `Ask ${label} again (this answer stays as a version)`,
+  },
+  /** Editing a sent prompt: the edit is sent as a new branch; ‹ 1/2 › moves between the prompts sent in its place. */
+  promptEdit: {
+    edit: 'Edit',
+    editLabel: 'Edit this prompt and send it again (the conversation branches here; the old branch is kept)',
+    inputLabel: 'Edited prompt',
+    send: 'Send',
+    cancel: 'Cancel',
+    branches: 'Branches of the conversation from this prompt',
+    previous: 'Previous branch',
+    next: 'Next branch',
+    position: (shown: number, count: number) => `Branch ${shown} of ${count}`,
+  },
+  /** A regenerated answer's versions (‹ 1/2 ›). */
+  versions: {
+    group: (label: string) => `Versions of ${label}'s answer`,
+    previous: 'Previous version',
+    next: 'Next version',
+    position: (shown: number, count: number) => `Version ${shown} of ${count}`,
+  },
 
   prompt: {
     placeholder: (send: string, newLine: string) => `Ask anything… (${send} to send, ${newLine} for a new line)`,

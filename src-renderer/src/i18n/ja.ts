@@ -98,6 +98,30 @@ export const ja = {
   queuedNote: '接続が戻りしだい送信します。',
   jumpToLatest: '最新へ移動',
   code: { copy: 'コピー', copied: 'コピーしました', copyAriaLabel: 'コードをコピー' },
+  answerActions: {
+    copy: 'Markdown でコピー',
+    copied: 'コピーしました',
+    copyLabel: (label: string) => `${label} の回答を Markdown でコピー`,
+    regenerate: '再生成',
+    regenerateLabel: (label: string) => `${label} にもう一度回答させる（この回答は別バージョンとして残ります）`,
+  },
+  promptEdit: {
+    edit: '編集',
+    editLabel: 'このプロンプトを編集して送り直す（会話はここで分岐し、元の分岐も残ります）',
+    inputLabel: '編集したプロンプト',
+    send: '送信',
+    cancel: 'キャンセル',
+    branches: 'このプロンプトからの会話の分岐',
+    previous: '前の分岐',
+    next: '次の分岐',
+    position: (shown: number, count: number) => `分岐 ${shown} / ${count}`,
+  },
+  versions: {
+    group: (label: string) => `${label} の回答のバージョン`,
+    previous: '前のバージョン',
+    next: '次のバージョン',
+    position: (shown: number, count: number) => `バージョン ${shown} / ${count}`,
+  },
 
   prompt: {
     placeholder: (send: string, newLine: string) => `何でも聞いてください…（${send} で送信、${newLine} で改行）`,

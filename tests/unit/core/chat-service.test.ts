@@ -218,6 +218,105 @@ describe('ChatService', () => {
     expect(b!.messages).toEqual([{ role: 'user', content: 'two' }])
   })
 
+  it('regenerates one column: same prompt and context, its own stream, the next attempt in history', async () => {
+    const { chat, backend, deliver, history, batches, clock } = await setup()
+    const done = (streamId: string, modelId: string, text: string) =>
+      deliver({ streamId, modelId, seq: 0, text, final: { sha256: sha256Hex(text), total: 1, status: 'complete' } })
+    const first = await chat.send({ prompt: 'one', modelIds: ['a', 'b'] })
+    done(first.streamId, 'a', 'A1')
+    done(first.streamId, 'b', 'B1')
+    const second = await chat.send({ prompt: 'two', modelIds: ['a', 'b'], conversationId: first.conversationId })
+    done(second.streamId, 'a', 'A2')
+    done(second.streamId, 'b', 'B2')
+
+    const again = await chat.regenerate({
+      conversationId: first.conversationId,
+      turnStreamId: second.streamId,
+      modelId: 'a',
+    })
+    expect(again.streamId).not.toBe(second.streamId)
+    expect(backend.started[2]).toMatchObject({
+      streamId: again.streamId,
+      models: [
+        {
+          modelId: 'a',
+          messages: [
+            { role: 'user', content: 'one' },
+            { role: 'assistant', content: 'A1' },
+            { role: 'user', content: 'two' },
+          ],
+        },
+      ],
+    })
+    expect(backend.started[2]!.models).toHaveLength(1)
+    done(again.streamId, 'a', 'A2 again')
+    clock.advance(16)
+    expect(batches.flat().filter((u) => u.streamId === again.streamId)).toMatchObject([
+      { modelId: 'a', append: 'A2 again', status: 'complete' },
+    ])
+    const answers = history.store.getConversation(first.conversationId)!.turns[1]!.answers
+    expect(answers.map((a) => [a.modelId, a.attempt, a.text, a.status])).toEqual([
+      ['a', 1, 'A2', 'complete'],
+      ['a', 2, 'A2 again', 'complete'],
+      ['b', 1, 'B2', 'complete'],
+    ])
+
+    // A follow-up sends each model its newest answer, not every version.
+    await chat.send({ prompt: 'three', modelIds: ['a'], conversationId: first.conversationId })
+    expect(backend.started[3]!.models[0]!.messages.slice(2, 4)).toEqual([
+      { role: 'user', content: 'two' },
+      { role: 'assistant', content: 'A2 again' },
+    ])
+  })
+
+  it("sends an edited prompt after the edited turn's parent: the old branch is kept but not sent as context", async () => {
+    const { chat, backend, deliver, history } = await setup()
+    const done = (streamId: string, text: string) =>
+      deliver({
+        streamId,
+        modelId: 'a',
+        seq: 0,
+        text,
+        final: { sha256: sha256Hex(text), total: 1, status: 'complete' },
+      })
+    const first = await chat.send({ prompt: 'one', modelIds: ['a'] })
+    done(first.streamId, 'A1')
+    const { conversationId } = first
+    const second = await chat.send({ prompt: 'two', modelIds: ['a'], conversationId })
+    done(second.streamId, 'A2')
+
+    const edited = await chat.send({ prompt: 'two, edited', modelIds: ['a'], conversationId, after: first.streamId })
+    expect(backend.started.at(-1)!.models[0]!.messages).toEqual([
+      { role: 'user', content: 'one' },
+      { role: 'assistant', content: 'A1' },
+      { role: 'user', content: 'two, edited' },
+    ])
+    const turns = history.store.getConversation(conversationId)!.turns
+    expect(turns.map((t) => [t.prompt, t.parentTurnId])).toEqual([
+      ['one', null],
+      ['two', turns[0]!.id],
+      ['two, edited', turns[0]!.id],
+    ])
+    expect(turns[2]!.streamId).toBe(edited.streamId)
+    await expect(chat.send({ prompt: 'x', modelIds: ['a'], conversationId, after: 'missing' })).rejects.toThrow(
+      /no longer exists/,
+    )
+    await expect(chat.send({ prompt: 'x', modelIds: ['a'], after: first.streamId })).rejects.toThrow(
+      'no turn to follow',
+    )
+  })
+
+  it('refuses to regenerate for an unknown model, conversation or turn, asking the backend nothing', async () => {
+    const { chat, backend } = await setup()
+    const { streamId, conversationId } = await chat.send({ prompt: 'one', modelIds: ['a'] })
+    const ask = (conversation: string, turnStreamId: string, modelId: string) =>
+      chat.regenerate({ conversationId: conversation, turnStreamId, modelId })
+    await expect(ask(conversationId, streamId, 'ghost')).rejects.toThrow('Unknown model: ghost')
+    await expect(ask('missing', streamId, 'a')).rejects.toThrow('no longer in the conversation')
+    await expect(ask(conversationId, 'missing', 'a')).rejects.toThrow('no longer in the conversation')
+    expect(backend.started).toHaveLength(1)
+  })
+
   it('keeps every turn and answer in the history as it streams', async () => {
     const { chat, deliver, history, clock } = await setup()
     const { streamId, conversationId } = await chat.send({ prompt: 'Tell me', modelIds: ['a', 'b'] })

@@ -27,7 +27,9 @@ describe('IPC router', () => {
     await router.invoke('settings:save-model', [
       { label: 'L', provider: 'openai-compatible', baseUrl: 'http://127.0.0.1:1234/v1', model: 'm', apiKey: null },
     ])
-    expect(calls.map(([c]) => c)).toEqual(['chat:send', 'settings:save-model'])
+    await router.invoke('chat:regenerate', [{ conversationId: 'c1', turnStreamId: 's1', modelId: 'a' }])
+    expect(calls.map(([c]) => c)).toEqual(['chat:send', 'settings:save-model', 'chat:regenerate'])
+    expect(calls[2]![1]).toEqual([{ conversationId: 'c1', turnStreamId: 's1', modelId: 'a' }])
   })
 
   it.each([
@@ -41,6 +43,13 @@ describe('IPC router', () => {
     ['chat:send', [{ prompt: 'x'.repeat(100_001), modelIds: ['a'] }], 'prompt'],
     ['chat:send', [{ prompt: 'Hi', modelIds: ['a'], admin: true }], 'admin'],
     ['chat:stop', [{ streamId: 'a/b' }], 'streamId'],
+    ['chat:send', [{ prompt: 'Hi', modelIds: ['a'], conversationId: 'c', after: '../x' }], 'after'],
+    ['chat:send', [{ prompt: 'Hi', modelIds: ['a'], conversationId: 'c', after: 3 }], 'after'],
+    ['chat:regenerate', [], 'chat:regenerate'],
+    ['chat:regenerate', [{ conversationId: 'c', turnStreamId: 's' }], 'modelId'],
+    ['chat:regenerate', [{ conversationId: 'c', turnStreamId: '../s', modelId: 'a' }], 'turnStreamId'],
+    ['chat:regenerate', [{ conversationId: 7, turnStreamId: 's', modelId: 'a' }], 'conversationId'],
+    ['chat:regenerate', [{ conversationId: 'c', turnStreamId: 's', modelId: 'a', prompt: 'other' }], 'prompt'],
     [
       'settings:save-model',
       [{ label: 'L', provider: 'openai-compatible', baseUrl: 'file:///etc/passwd', model: 'm' }],

@@ -4,6 +4,10 @@ import {
   exchangesFromConversation,
   openStoredAnswers,
   refreshStoredAnswers,
+  shownBranch,
+  shownColumns,
+  withRetry,
+  withShownVersion,
 } from '../../../src-renderer/src/state/exchanges'
 
 const answer = (
@@ -116,5 +120,88 @@ describe('open stored answers', () => {
     expect(refreshed[1]!.id).toBe(exchanges[1]!.id)
     expect(refreshed[1]!.stored?.get('a')).toMatchObject({ text: 'partial, now whole', status: 'complete' })
     expect(openStoredAnswers(refreshed)).toEqual([])
+  })
+})
+
+describe('versions of a regenerated answer', () => {
+  const retry = (modelId: string, text: string, attempt: number, status: StoredAnswer['status'] = 'complete') =>
+    answer(modelId, text, status, { streamId: `retry-${attempt}`, attempt })
+
+  it('reads every attempt of a model as a version, the turn keeping one column per model, newest shown', () => {
+    const conversation = detail([
+      turn(0, 'First', [answer('a', 'A1'), retry('a', 'A1 again', 2), retry('a', 'A1 third', 3), answer('b', 'B1')]),
+    ])
+    const [exchange] = exchangesFromConversation(conversation, { nextId: ids(), isLive: () => false })
+    expect(exchange!.models.map((m) => m.id)).toEqual(['a', 'b'])
+    const columns = shownColumns(exchange!)
+    expect(columns.map((c) => [c.model.id, c.streamId, c.stored?.text, c.index, c.count])).toEqual([
+      ['a', 'retry-3', 'A1 third', 2, 3],
+      ['b', 'stream-0', 'B1', 0, 1],
+    ])
+    const first = withShownVersion(exchange!, 'a', 0)
+    expect(shownColumns(first)[0]).toMatchObject({ streamId: 'stream-0', index: 0, count: 3 })
+    expect(shownColumns(first)[0]!.stored?.text).toBe('A1')
+    // Out of range: nothing changes.
+    expect(withShownVersion(exchange!, 'a', 3)).toBe(exchange)
+    expect(withShownVersion(exchange!, 'a', -1)).toBe(exchange)
+  })
+
+  it('adds a live version on its own stream and shows it, even when an older one was picked', () => {
+    const [stored] = exchangesFromConversation(detail([turn(0, 'First', [answer('a', 'A1'), answer('b', 'B1')])]), {
+      nextId: ids(),
+      isLive: () => false,
+    })
+    const picked = withShownVersion(withRetry(stored!, 'a', 'new-1'), 'a', 0)
+    expect(shownColumns(picked)[0]).toMatchObject({ streamId: 'stream-0', index: 0, count: 2 })
+    const again = withRetry(picked, 'a', 'new-2')
+    const [a, b] = shownColumns(again)
+    expect(a).toMatchObject({ streamId: 'new-2', index: 2, count: 3 })
+    expect(a!.stored).toBeUndefined()
+    expect(b).toMatchObject({ streamId: 'stream-0', index: 0, count: 1 })
+  })
+
+  it('lists open stored versions by their own stream, and a refresh keeps live versions live', () => {
+    const read = detail([turn(0, 'First', [answer('a', 'A1'), retry('a', 'so f', 2, 'streaming')])])
+    const exchanges = exchangesFromConversation(read, { nextId: ids(), isLive: () => false })
+    expect(openStoredAnswers(exchanges)).toEqual([{ streamId: 'retry-2', modelId: 'a' }])
+    const withLive = [withRetry(exchanges[0]!, 'a', 'retry-3')]
+    const later = detail([
+      turn(0, 'First', [answer('a', 'A1'), retry('a', 'so far, done', 2), retry('a', '', 3, 'streaming')]),
+    ])
+    const [refreshed] = refreshStoredAnswers(withLive, later)
+    expect(shownColumns(refreshed!)[0]).toMatchObject({ streamId: 'retry-3', index: 2, count: 3 })
+    expect(shownColumns(refreshed!)[0]!.stored).toBeUndefined()
+    expect(shownColumns(withShownVersion(refreshed!, 'a', 1))[0]!.stored?.text).toBe('so far, done')
+    expect(openStoredAnswers([refreshed!])).toEqual([])
+  })
+})
+
+describe('branches of an edited conversation', () => {
+  // one → two; "two" edited (two′, after one); a follow-up three after the old two.
+  const branched = () => {
+    const turns = [
+      turn(0, 'one', [answer('a', '1')]),
+      turn(1, 'two', [answer('a', '2')]),
+      { ...turn(2, "two'", [answer('a', "2'")]), parentTurnId: 100 },
+      { ...turn(3, 'three', [answer('a', '3')]), parentTurnId: 101 },
+    ]
+    return exchangesFromConversation(detail(turns), { nextId: ids(), isLive: () => false })
+  }
+  const prompts = (path: Array<{ prompt: string }>) => path.map((e) => e.prompt)
+
+  it('shows the branch of the latest turn by default, with the position among the prompts sent in one place', () => {
+    const all = branched()
+    const path = shownBranch(all, new Map())
+    expect(prompts(path)).toEqual(['one', 'two', 'three'])
+    expect(path.map((e) => e.branch)).toEqual([undefined, { index: 0, count: 2 }, undefined])
+  })
+
+  it('shows the chosen branch, and treats a list without parents as one linear path', () => {
+    const all = branched()
+    const path = shownBranch(all, new Map([[all[0]!.id, all[2]!.id]]))
+    expect(prompts(path)).toEqual(['one', "two'"])
+    expect(path[1]!.branch).toEqual({ index: 1, count: 2 })
+    const linear = all.slice(0, 2).map(({ parentId: _, ...rest }) => rest)
+    expect(prompts(shownBranch(linear, new Map()))).toEqual(['one', 'two'])
   })
 })

@@ -1,0 +1,56 @@
+import { useEffect, useState } from 'react'
+import { useStrings } from '../i18n'
+
+interface ColumnActionsProps {
+  label: string
+  /** The answer's markdown source: copied as is, never the rendered HTML. */
+  text: string
+  /** Regenerating waits until this version has ended. */
+  done: boolean
+  /** Absent where a new version cannot be asked for. */
+  onRegenerate?: () => void
+}
+
+/** Under an answer: copy it as Markdown, and ask the model again (the answer stays as a version). */
+export function ColumnActions({ label, text, done, onRegenerate }: ColumnActionsProps) {
+  const t = useStrings()
+  const [copied, setCopied] = useState(false)
+  useEffect(() => {
+    if (!copied) return
+    const timer = setTimeout(() => setCopied(false), 1500)
+    return () => clearTimeout(timer)
+  }, [copied])
+  const copy = () =>
+    // navigator.clipboard is missing outside secure contexts; copying is then simply unavailable.
+    navigator.clipboard?.writeText(text).then(
+      () => setCopied(true),
+      () => undefined,
+    )
+  return (
+    <div className="column-actions">
+      {text !== '' && (
+        <button
+          type="button"
+          className="button small"
+          data-testid="column-copy"
+          aria-label={t.answerActions.copyLabel(label)}
+          onClick={copy}
+        >
+          {copied ? t.answerActions.copied : t.answerActions.copy}
+        </button>
+      )}
+      {onRegenerate && (
+        <button
+          type="button"
+          className="button small"
+          data-testid="column-regenerate"
+          aria-label={t.answerActions.regenerateLabel(label)}
+          disabled={!done}
+          onClick={onRegenerate}
+        >
+          {t.answerActions.regenerate}
+        </button>
+      )}
+    </div>
+  )
+}
