@@ -8,8 +8,8 @@
  * and renderer).
  */
 import { randomUUID } from 'node:crypto'
-import { decodeChunk, PROTOCOL_VERSIONS, type FinalMarker } from '../../protocol/stream-protocol'
-import type { ChatRequest } from '../../backend/chat-handler'
+import { decodeChunk, type FinalMarker } from '../../protocol/stream-protocol'
+import type { GenerationParameters } from '../../shared/generation'
 import type { AnswerError, FinalStatus } from '../../shared/answer'
 import type { SendPromptRequest, SendPromptResult, StopStreamRequest, StreamUpdate } from '../../shared/ipc-contract'
 import { systemClock, type Clock, type TimerHandle } from '../../lib/clock'
@@ -18,6 +18,7 @@ import { ActiveStreams } from './active-streams'
 import type { ChatBackend } from './chat-backend'
 import { AnswerOutput } from './answer-output'
 import { AnswerRecovery, type RecoveryTiming } from './answer-recovery'
+import { buildChatRequest } from './chat-request'
 import type { ConversationLog } from './conversation-log'
 import { ModelAnswer, type Released } from './model-answer'
 import { PromptOutbox } from './prompt-outbox'
@@ -35,6 +36,10 @@ export interface ChatServiceOptions extends RecoveryTiming {
   conversations: ConversationLog
   /** The label of a configured model, undefined for an unknown id. */
   modelLabel: (modelId: string) => string | undefined
+  /** The generation parameters Settings holds for a model; none when absent. */
+  parametersFor?: (modelId: string) => GenerationParameters
+  /** The app-wide system prompt, for a prompt that brings none of its own; '' for none. */
+  defaultSystemPrompt?: () => string
   /** Whether the broker is reachable now; prompts sent while it is not wait in a queue. Default true. */
   online?: boolean
   emitUpdates: (updates: StreamUpdate[]) => void
@@ -114,16 +119,15 @@ export class ChatService {
       throw new Error('That conversation no longer exists; start a new chat.')
     const conversationId = request.conversationId ?? conversations.start(request.prompt)
     const streamId = randomUUID()
-    const chatRequest: ChatRequest = {
+    const chatRequest = buildChatRequest({
       userId: this.options.userId,
       streamId,
-      // Every protocol version this app reads; the backend answers in the highest one it shares.
-      protocols: [...PROTOCOL_VERSIONS],
-      models: request.modelIds.map((modelId) => ({
-        modelId,
-        messages: [...(context?.get(modelId) ?? []), { role: 'user', content: request.prompt }],
-      })),
-    }
+      prompt: request.prompt,
+      modelIds: request.modelIds,
+      context,
+      systemPrompt: request.systemPrompt ?? this.options.defaultSystemPrompt?.(),
+      parametersFor: this.options.parametersFor,
+    })
     conversations.addTurn(
       conversationId,
       request.prompt,
