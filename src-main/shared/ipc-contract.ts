@@ -242,6 +242,8 @@ export interface StoredTurn {
 
 export interface ConversationDetail extends ConversationSummary {
   turns: StoredTurn[]
+  /** The system prompt the conversation was last sent with; absent for none. */
+  systemPrompt?: string
 }
 
 /** Plain text plus the ranges to mark; the UI wraps them in <mark> as text nodes, never as HTML. */

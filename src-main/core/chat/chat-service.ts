@@ -128,6 +128,8 @@ export class ChatService {
       systemPrompt: request.systemPrompt ?? this.options.defaultSystemPrompt?.(),
       parametersFor: this.options.parametersFor,
     })
+    // The conversation keeps what it was sent with, so reopening it shows (and sends) the same system prompt.
+    conversations.setSystemPrompt?.(conversationId, request.systemPrompt ?? '')
     conversations.addTurn(
       conversationId,
       request.prompt,

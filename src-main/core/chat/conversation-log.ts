@@ -25,6 +25,8 @@ export interface ConversationLog {
   /** Each model's earlier turns (its own answers) as context, or undefined when the conversation is unknown. */
   contextFor(conversationId: string, modelIds: string[]): Map<string, ChatMessage[]> | undefined
   addTurn(conversationId: string, prompt: string, streamId: string, models: Array<{ id: string; label: string }>): void
+  /** Keeps the system prompt a prompt of the conversation was sent with (a log that keeps none may skip it). */
+  setSystemPrompt?(conversationId: string, text: string): void
   /** In-order text and reasoning of one answer, as they arrive. */
   progress(streamId: string, modelId: string, delta: AnswerDelta): void
   /** The answer ended: its status and error, and why the model stopped, its tools and metrics where known. */

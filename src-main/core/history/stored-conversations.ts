@@ -46,6 +46,10 @@ export class StoredConversations implements ConversationLog {
     this.onChanged()
   }
 
+  setSystemPrompt(conversationId: string, text: string): void {
+    this.store.setSystemPrompt(conversationId, text)
+  }
+
   progress(streamId: string, modelId: string, delta: AnswerDelta): void {
     this.writer.append(streamId, modelId, delta.text, delta.reasoning)
   }

@@ -28,6 +28,9 @@ export interface Conversation {
   view: ConversationViewState
   /** True while a `chat:send` is in flight (one at a time, so follow-ups keep their conversation id). */
   sending: boolean
+  /** The conversation's system prompt, sent first to every model with each prompt; '' uses Settings' default. */
+  systemPrompt: string
+  setSystemPrompt(text: string): void
   /** Resolves to false when main refused the prompt (a toast says why). */
   send(prompt: string, models: readonly AnsweringModel[]): Promise<boolean>
   stop(streamId: string, modelId?: string): void
@@ -59,6 +62,12 @@ export function useConversation(client: StreamDeskClient, streams: StreamStore, 
     setView(next)
   }, [])
   const [sending, setSending] = useState(false)
+  const [systemPrompt, setSystemPromptState] = useState('')
+  const systemPromptRef = useRef('')
+  const setSystemPrompt = useCallback((text: string) => {
+    systemPromptRef.current = text
+    setSystemPromptState(text)
+  }, [])
   // Bumped whenever the view changes conversation, so a send or an open that returns afterwards knows it.
   const generation = useRef(0)
   const openRequest = useRef(0)
@@ -90,10 +99,12 @@ export function useConversation(client: StreamDeskClient, streams: StreamStore, 
       const modelIds = models.map((model) => model.id)
       setExchangesTo((list) => [...list, { id, prompt, models }])
       setSending(true)
+      const system = systemPromptRef.current
       const result = await client.call('chat:send', {
         prompt,
         modelIds,
         ...(conversationId !== undefined && { conversationId }),
+        ...(system.trim() !== '' && { systemPrompt: system }),
       })
       if (sentIn !== generation.current) {
         // The user moved on meanwhile; the answers go on in the background (and into history).
@@ -122,13 +133,19 @@ export function useConversation(client: StreamDeskClient, streams: StreamStore, 
   }, [stop, streams])
 
   const show = useCallback(
-    (conversationId: string | undefined, list: readonly Exchange[], scrollTo?: ConversationViewState['scrollTo']) => {
+    (
+      conversationId: string | undefined,
+      list: readonly Exchange[],
+      scrollTo?: ConversationViewState['scrollTo'],
+      system = '',
+    ) => {
       generation.current++
+      setSystemPrompt(system)
       setExchangesTo(() => list)
       setViewTo({ key: viewRef.current.key + 1, conversationId, ...(scrollTo && { scrollTo }) })
       setSending(false)
     },
-    [setExchangesTo, setViewTo],
+    [setExchangesTo, setViewTo, setSystemPrompt],
   )
 
   const newChat = useCallback(() => {
@@ -155,7 +172,7 @@ export function useConversation(client: StreamDeskClient, streams: StreamStore, 
         nextId: () => nextExchangeId.current++,
         isLive: (streamId) => streams.tracks(streamId),
       })
-      show(conversationId, list, scrollTo)
+      show(conversationId, list, scrollTo, detail.systemPrompt ?? '')
     },
     [client, setViewTo, show, streams, toasts],
   )
@@ -202,5 +219,5 @@ export function useConversation(client: StreamDeskClient, streams: StreamStore, 
     }
   }, [client, exchanges, setExchangesTo, streams, view.conversationId])
 
-  return { exchanges, view, sending, send, stop, stopAll, newChat, open, deleted }
+  return { exchanges, view, sending, systemPrompt, setSystemPrompt, send, stop, stopAll, newChat, open, deleted }
 }

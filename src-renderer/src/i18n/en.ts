@@ -112,6 +112,12 @@ export const en = {
     send: 'Send',
     stopAll: 'Stop all',
   },
+  systemPrompt: {
+    button: 'System prompt',
+    buttonSet: 'System prompt (set)',
+    ariaLabel: 'System prompt for this conversation',
+    placeholder: 'Instructions sent first to every model of this conversation (empty: the default from Settings)',
+  },
   picker: {
     ariaLabel: 'Models to ask',
     noModels: 'No models configured yet.',

@@ -105,6 +105,12 @@ export const ja = {
     send: '送信',
     stopAll: 'すべて停止',
   },
+  systemPrompt: {
+    button: 'システムプロンプト',
+    buttonSet: 'システムプロンプト（設定済み）',
+    ariaLabel: 'この会話のシステムプロンプト',
+    placeholder: 'この会話のすべてのモデルに最初に送る指示（空欄：設定の既定値）',
+  },
   picker: {
     ariaLabel: '質問するモデル',
     noModels: 'モデルがまだ設定されていません。',
