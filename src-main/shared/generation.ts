@@ -30,29 +30,46 @@ export const DEFAULT_CLOUD_MAX_OUTPUT_TOKENS = 4_096
 /** The longest system prompt kept and sent (a chat message's own limit). */
 export const MAX_SYSTEM_PROMPT_CHARS = 200_000
 
-/**
- * What is wrong with a set of parameters, one plain sentence per problem; empty when they are fine. Used by the
- * settings store (which refuses to save them) and the settings form (which shows the sentences by the fields).
- */
-export function parameterProblems(parameters: Record<string, unknown>): string[] {
-  const problems: string[] = []
-  const range = (name: 'temperature' | 'topP' | 'maxOutputTokens', label: string, integer = false): void => {
+export type ParameterName = keyof typeof PARAMETER_LIMITS
+
+/** One thing wrong with a set of parameters: a value out of its range, or a reasoning effort that does not exist. */
+export type ParameterIssue = { name: ParameterName; min: number; max: number; integer: boolean } | { name: 'reasoning' }
+
+/** What is wrong with a set of parameters, in order; empty when they are fine (the form words it in its language). */
+export function parameterIssues(parameters: Record<string, unknown>): ParameterIssue[] {
+  const issues: ParameterIssue[] = []
+  for (const name of ['temperature', 'topP', 'maxOutputTokens'] as const) {
     const value = parameters[name]
-    if (value === undefined) return
+    if (value === undefined) continue
     const { min, max } = PARAMETER_LIMITS[name]
+    const integer = name === 'maxOutputTokens'
     const ok = typeof value === 'number' && Number.isFinite(value) && (!integer || Number.isInteger(value))
-    if (!ok || (value as number) < min || (value as number) > max) {
-      const kind = integer ? 'a whole number' : 'a number'
-      problems.push(`${label} must be ${kind} from ${min.toLocaleString('en-US')} to ${max.toLocaleString('en-US')}.`)
-    }
+    if (!ok || (value as number) < min || (value as number) > max) issues.push({ name, min, max, integer })
   }
-  range('temperature', 'Temperature')
-  range('topP', 'Top-p')
-  range('maxOutputTokens', 'Max output tokens', true)
   const reasoning = parameters.reasoning
   if (reasoning !== undefined && !REASONING_EFFORTS.includes(reasoning as ReasoningEffort))
-    problems.push('Reasoning must be off, low, medium or high.')
-  return problems
+    issues.push({ name: 'reasoning' })
+  return issues
+}
+
+const PARAMETER_LABELS: Record<ParameterIssue['name'], string> = {
+  temperature: 'Temperature',
+  topP: 'Top-p',
+  maxOutputTokens: 'Max output tokens',
+  reasoning: 'Reasoning',
+}
+
+/**
+ * The same, one plain English sentence per problem: the settings store refuses a save with these, and the form
+ * shows them (or its own language's words).
+ */
+export function parameterProblems(parameters: Record<string, unknown>): string[] {
+  return parameterIssues(parameters).map((issue) => {
+    if (issue.name === 'reasoning') return 'Reasoning must be off, low, medium or high.'
+    const kind = issue.integer ? 'a whole number' : 'a number'
+    const range = `${issue.min.toLocaleString('en-US')} to ${issue.max.toLocaleString('en-US')}`
+    return `${PARAMETER_LABELS[issue.name]} must be ${kind} from ${range}.`
+  })
 }
 
 /**

@@ -193,6 +193,28 @@ export const ja = {
     proxyClear: '消去',
     proxyClearLabel: 'プロキシ設定を削除',
   },
+  generation: {
+    title: '生成',
+    appliesTo: '適用先',
+    allModels: 'すべてのモデル（既定値）',
+    temperature: '温度（temperature）',
+    topP: 'Top-p（核サンプリング）',
+    maxOutputTokens: '最大出力トークン数',
+    range: (label: string, min: string, max: string) => `${label}（${min}〜${max}）`,
+    notSet: '未設定',
+    reasoning: '推論',
+    reasoningOff: 'オフ',
+    effort: { low: '低', medium: '中', high: '高' },
+    outOfRange: (label: string, min: number, max: number) =>
+      `${label}は ${min.toLocaleString('ja-JP')}〜${max.toLocaleString('ja-JP')} の数値で指定してください。`,
+    notWhole: (label: string, min: number, max: number) =>
+      `${label}は ${min.toLocaleString('ja-JP')}〜${max.toLocaleString('ja-JP')} の整数で指定してください。`,
+    badReasoning: '推論はオフ・低・中・高のいずれかを選んでください。',
+    save: '保存',
+    saved: '保存しました。',
+    defaultSystemPrompt: '既定のシステムプロンプト',
+    defaultSystemPromptHint: '会話で指定がないとき、すべてのモデルに最初に送ります（クイック質問も）',
+  },
   preferences: {
     title: '環境設定',
     shortcut: 'クイック質問のショートカット',
