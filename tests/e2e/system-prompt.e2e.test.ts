@@ -116,4 +116,35 @@ describe('system prompt and parameters', () => {
     )
     expect(pageErrors).toEqual([])
   })
+
+  it("sets a model's parameters in Settings: out of range is refused in the form, a good value reaches the request", async () => {
+    await open(['alpha', 'beta'])
+    await page.getByTestId('settings-button').click()
+    const section = page.getByTestId('generation-section')
+    await section.getByTestId('generation-target').selectOption('beta')
+    await section.getByTestId('param-temperature').fill('3')
+    await section.getByTestId('param-maxOutputTokens').fill('12.5')
+    await section.getByTestId('generation-save').click()
+    expect(await section.getByTestId('generation-problems').locator('li').allTextContents()).toEqual([
+      'Temperature must be a number from 0 to 2.',
+      'Max output tokens must be a whole number from 1 to 200,000.',
+    ])
+    expect(await harness.core.router.invoke('settings:get', [])).toMatchObject({ generation: { models: {} } })
+    await section.getByTestId('param-temperature').fill('0.5')
+    await section.getByTestId('param-maxOutputTokens').fill('')
+    await section.getByTestId('param-reasoning').selectOption('high')
+    await section.getByTestId('generation-save').click()
+    await expect.poll(() => section.getByTestId('generation-saved').isVisible()).toBe(true)
+    await page.keyboard.press('Escape')
+    await askAndWait('Settings 7a8b', ['alpha', 'beta'])
+    const bodies = Object.fromEntries(
+      openAi.requests
+        .filter((r) => JSON.stringify(r.messages).includes('Settings 7a8b'))
+        .map((r) => [r.model, r.body as Record<string, unknown>]),
+    )
+    expect(bodies.beta).toMatchObject({ temperature: 0.5, reasoning_effort: 'high' })
+    expect(bodies.beta).not.toHaveProperty('max_tokens')
+    for (const absent of ['temperature', 'reasoning_effort']) expect(bodies.alpha).not.toHaveProperty(absent)
+    expect(pageErrors).toEqual([])
+  })
 })

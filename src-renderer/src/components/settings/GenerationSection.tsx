@@ -44,13 +44,17 @@ export function GenerationSection({ generation, models, onSetParameters, onSetSy
           ))}
         </select>
       </label>
-      {/* A new key per target: the form starts from that target's saved values. */}
+      {/* A new key per target: the form starts from that target's saved values (and keeps its "Saved." after a save). */}
       <ParametersForm
-        key={`${target}:${JSON.stringify(saved)}`}
+        key={`parameters:${target}`}
         saved={saved}
         onSave={(parameters) => onSetParameters(parameters, target === DEFAULTS ? undefined : target)}
       />
-      <SystemPromptField key={generation.systemPrompt} saved={generation.systemPrompt} onSave={onSetSystemPrompt} />
+      <SystemPromptField
+        key={`system:${generation.systemPrompt}`}
+        saved={generation.systemPrompt}
+        onSave={onSetSystemPrompt}
+      />
     </section>
   )
 }
