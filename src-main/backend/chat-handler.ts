@@ -27,6 +27,7 @@ import type { Publisher } from './publisher'
 import type { AnswerArchive, AnswerRecord } from './answer-store'
 import { systemClock, type Clock } from '../lib/clock'
 import type { StopReason } from '../shared/answer'
+import { PARAMETER_LIMITS, REASONING_EFFORTS, type GenerationParameters } from '../shared/generation'
 
 const MAX_MODELS_PER_REQUEST = 8
 const MAX_MESSAGES = 500
@@ -42,6 +43,22 @@ const ChatMessageSchema = z.object({
   content: z.string().max(MAX_MESSAGE_CHARS),
 })
 
+const { temperature, topP, maxOutputTokens } = PARAMETER_LIMITS
+/** A model's generation parameters; each is optional, and one that is absent is not sent to the provider. */
+export const GenerationParametersSchema = z.object({
+  temperature: z.number().min(temperature.min).max(temperature.max).optional(),
+  topP: z.number().min(topP.min).max(topP.max).optional(),
+  maxOutputTokens: z.int().min(maxOutputTokens.min).max(maxOutputTokens.max).optional(),
+  reasoning: z.enum(REASONING_EFFORTS).optional(),
+})
+
+const ModelEntrySchema = z.object({
+  modelId: IdSchema,
+  messages: z.array(ChatMessageSchema).min(1).max(MAX_MESSAGES),
+  /** Sent only to a backend that serves protocol v2 (an older strict Lambda refuses it). */
+  parameters: GenerationParametersSchema.optional(),
+})
+
 export const ChatRequestSchema = z.object({
   userId: IdSchema,
   streamId: IdSchema,
@@ -49,7 +66,7 @@ export const ChatRequestSchema = z.object({
   protocols: ProtocolListSchema.optional(),
   /** One entry per model column, each with its own conversation (a column's earlier answers are its own). */
   models: z
-    .array(z.object({ modelId: IdSchema, messages: z.array(ChatMessageSchema).min(1).max(MAX_MESSAGES) }))
+    .array(ModelEntrySchema)
     .min(1)
     .max(MAX_MODELS_PER_REQUEST)
     .refine((models) => new Set(models.map((m) => m.modelId)).size === models.length, 'model ids must be unique'),
@@ -123,8 +140,14 @@ export async function streamChat(request: ChatRequest, deps: ChatHandlerDeps): P
     )
   }
   return Promise.all(
-    request.models.map(({ modelId, messages }) =>
-      streamOneModel(request.userId, { streamId: request.streamId, modelId, protocol }, messages, topic, deps),
+    request.models.map(({ modelId, messages, parameters }) =>
+      streamOneModel(
+        request.userId,
+        { streamId: request.streamId, modelId, protocol },
+        { messages, ...(parameters ? { parameters: withoutUnset(parameters) } : {}) },
+        topic,
+        deps,
+      ),
     ),
   )
 }
@@ -163,7 +186,7 @@ async function refuseModel(
 async function streamOneModel(
   userId: string,
   stream: { streamId: string; modelId: string; protocol: ProtocolVersion },
-  messages: ChatMessage[],
+  input: { messages: ChatMessage[]; parameters?: GenerationParameters },
   topic: string,
   deps: ChatHandlerDeps,
 ): Promise<ModelStreamSummary> {
@@ -193,7 +216,7 @@ async function streamOneModel(
     if (!provider) throw new ModelError('model-not-found', `No model is configured with the id "${modelId}".`)
     watchdog.arm()
     tally = new AnswerTally(clock)
-    for await (const event of provider.stream({ messages, signal })) {
+    for await (const event of provider.stream({ ...input, signal })) {
       if (signal.aborted) break
       // Every event is activity, reasoning included: a long thinking phase is not silence.
       watchdog.arm()
@@ -248,6 +271,11 @@ async function streamOneModel(
     ...(archived !== undefined ? { archived } : {}),
     ...(outcome.error ? { error: outcome.error } : {}),
   }
+}
+
+/** Zod keeps a key given as `undefined`; providers rely on "absent means not set". */
+function withoutUnset(parameters: GenerationParameters): GenerationParameters {
+  return Object.fromEntries(Object.entries(parameters).filter(([, value]) => value !== undefined))
 }
 
 function overflowMessage(channel: 'delta' | 'reasoning', max: number): string {

@@ -13,6 +13,7 @@ import { createBedrockConverseProvider } from './providers/bedrock-converse'
 import { createOpenAiCompatibleProvider } from './providers/openai-compatible'
 import { LAMBDA_ENV } from './lambda/lambda-env'
 import { errorMessage } from '../lib/error-message'
+import { DEFAULT_CLOUD_MAX_OUTPUT_TOKENS, type GenerationParameters } from '../shared/generation'
 
 const MODEL_CATALOG_ENV = LAMBDA_ENV.models
 
@@ -28,7 +29,10 @@ export const BedrockModelEntrySchema = z.strictObject({
   provider: z.literal('bedrock'),
   /** A foundation model id, an inference profile id (`us.anthropic.…`) or a model/profile ARN. */
   modelId: z.string().regex(/^[A-Za-z0-9._:/-]{1,2048}$/, 'a Bedrock model id, inference profile id or ARN'),
+  /** The answer's max tokens when the user sets none; DEFAULT_CLOUD_MAX_OUTPUT_TOKENS when absent. */
   maxTokens: z.int().min(1).max(1_000_000).optional(),
+  /** The model can think on request (Claude 3.7 and later); a reasoning setting is dropped for any other. */
+  reasoning: z.boolean().optional(),
 })
 
 export const OpenAiCompatibleModelEntrySchema = z.strictObject({
@@ -38,6 +42,10 @@ export const OpenAiCompatibleModelEntrySchema = z.strictObject({
   baseUrl: z.url({ protocol: /^https?$/ }),
   model: z.string().min(1).max(256),
   apiKeySecretArn: SecretArnSchema.optional(),
+  /** As for Bedrock. */
+  maxTokens: z.int().min(1).max(1_000_000).optional(),
+  /** The model reads `reasoning_effort`; a reasoning setting is dropped for any other. */
+  reasoning: z.boolean().optional(),
 })
 
 export const ModelCatalogSchema = z
@@ -77,18 +85,41 @@ export function createCloudModelResolver(deps: CloudModelResolverDeps): ModelRes
   return { resolve: (modelId) => providers.get(modelId) }
 }
 
+/**
+ * A cloud model's provider, behind the catalog's limits: an answer's max tokens is the user's, else the entry's,
+ * else DEFAULT_CLOUD_MAX_OUTPUT_TOKENS, so no answer silently runs to the model's maximum (and its cost); a model
+ * the catalog does not declare as reasoning never gets a reasoning request, which it would refuse.
+ */
 function providerFor(
   entry: ModelCatalogEntry,
   deps: CloudModelResolverDeps,
   readApiKey: (secretArn: string) => Promise<string>,
 ): ModelProvider {
-  if (entry.provider === 'bedrock') {
-    return createBedrockConverseProvider({
-      client: deps.bedrock,
-      modelId: entry.modelId,
-      ...(entry.maxTokens !== undefined ? { maxTokens: entry.maxTokens } : {}),
-    })
+  const inner = innerProviderFor(entry, deps, readApiKey)
+  return {
+    stream: (request) => inner.stream({ ...request, parameters: catalogParameters(entry, request.parameters) }),
   }
+}
+
+export function catalogParameters(
+  entry: Pick<ModelCatalogEntry, 'maxTokens' | 'reasoning'>,
+  parameters: GenerationParameters = {},
+): GenerationParameters {
+  const { reasoning, ...rest } = parameters
+  return {
+    ...rest,
+    maxOutputTokens: parameters.maxOutputTokens ?? entry.maxTokens ?? DEFAULT_CLOUD_MAX_OUTPUT_TOKENS,
+    ...(reasoning !== undefined && entry.reasoning === true ? { reasoning } : {}),
+  }
+}
+
+function innerProviderFor(
+  entry: ModelCatalogEntry,
+  deps: CloudModelResolverDeps,
+  readApiKey: (secretArn: string) => Promise<string>,
+): ModelProvider {
+  if (entry.provider === 'bedrock')
+    return createBedrockConverseProvider({ client: deps.bedrock, modelId: entry.modelId })
   const { baseUrl, model, apiKeySecretArn } = entry
   return {
     async *stream(request) {

@@ -1,5 +1,6 @@
 import type { StreamErrorCode } from '../protocol/stream-protocol'
 import type { StopReason } from '../shared/answer'
+import type { GenerationParameters } from '../shared/generation'
 
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant'
@@ -36,6 +37,8 @@ export type ModelEvent =
 
 export interface ModelStreamRequest {
   messages: ChatMessage[]
+  /** What the user set for this model; a parameter that is absent is not sent (the provider's default applies). */
+  parameters?: GenerationParameters
   /** Aborted when the user stops the stream or the handler's watchdog fires; providers must end promptly. */
   signal: AbortSignal
 }

@@ -36,6 +36,7 @@ import { ModelManager } from './models/model-manager'
 import { modelFileSettingsHooks } from './settings/model-file-settings'
 import { SettingsStore, type SecretCodec } from './settings/settings-store'
 import { errorMessage } from '../lib/error-message'
+import type { GenerationParameters } from '../shared/generation'
 
 export type AppEvents = { [E in EventChannel]: [EventContract[E]] }
 
@@ -166,6 +167,8 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
     startMode,
     conversations: new StoredConversations(history.store, writer, historyChanged),
     modelLabel: (modelId) => settings.modelLabel(modelId),
+    parametersFor: (modelId) => settings.parametersFor(modelId),
+    defaultSystemPrompt: () => settings.generation.systemPrompt,
     emitUpdates: (updates) => events.emit('chat:updates', updates),
     onConnection: (state) => {
       diagnostics.connection(state)
@@ -251,6 +254,9 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
       await account.auth?.signOut()
     },
     'settings:set-preferences': async (changes) => settingsChanged(await settings.setPreferences(changes)),
+    'settings:set-parameters': async (parameters, modelId) =>
+      settingsChanged(await settings.setParameters(parameters as GenerationParameters, modelId)),
+    'settings:set-system-prompt': async (text) => settingsChanged(await settings.setDefaultSystemPrompt(text)),
     'window:open-in-main': (conversationId) => shell.openInMain(conversationId),
     'window:hide': () => shell.hideQuickAsk(),
     'clipboard:read-text': async () =>

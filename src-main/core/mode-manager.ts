@@ -6,7 +6,7 @@
 import type { AppMode, ConnectionState, ConnectionStatus, StreamUpdate } from '../shared/ipc-contract'
 import { userStreamsFilter } from '../protocol/stream-protocol'
 import type { Clock } from '../lib/clock'
-import { ChatService } from './chat/chat-service'
+import { ChatService, type ChatServiceOptions } from './chat/chat-service'
 import type { ConversationLog } from './chat/conversation-log'
 import type { DiagnosticsRecorder } from './diagnostics'
 import type { ModeRuntime } from './mode-runtime'
@@ -21,6 +21,8 @@ export interface ModeManagerOptions {
   startMode: () => Promise<ModeStart>
   conversations: ConversationLog
   modelLabel: (modelId: string) => string | undefined
+  parametersFor?: ChatServiceOptions['parametersFor']
+  defaultSystemPrompt?: ChatServiceOptions['defaultSystemPrompt']
   emitUpdates: (updates: StreamUpdate[]) => void
   onConnection: (state: ConnectionState) => void
   diagnostics: DiagnosticsRecorder
@@ -156,8 +158,11 @@ export class ModeManager {
     backend: ModeRuntime['backend'],
     recovery?: ModeRuntime['recovery'],
   ): ChatService {
-    const { conversations, modelLabel, emitUpdates, diagnostics, clock } = this.options
+    const { conversations, modelLabel, emitUpdates, diagnostics, clock, parametersFor, defaultSystemPrompt } =
+      this.options
     return new ChatService({
+      ...(parametersFor ? { parametersFor } : {}),
+      ...(defaultSystemPrompt ? { defaultSystemPrompt } : {}),
       userId,
       topicPrefix,
       backend,

@@ -11,6 +11,7 @@
  */
 
 import type { AnswerEndDetails, AnswerError, AnswerStatus, TokenUsage } from './answer'
+import type { GenerationParameters } from './generation'
 
 export type AppMode = 'local' | 'cloud'
 
@@ -88,6 +89,17 @@ export interface PublicSettings {
   cloud?: { region: string; models: Array<{ id: string; label: string }> }
   /** A proxy is set for cloud mode (its URL may hold credentials, so it is not sent). */
   hasProxy: boolean
+  generation: GenerationSettings
+}
+
+/** Generation parameters as Settings holds them (see src-main/shared/generation.ts). */
+export interface GenerationSettings {
+  /** App-wide defaults; a parameter not set here is the provider's default. */
+  defaults: GenerationParameters
+  /** Per-model overrides, by model id. */
+  models: Record<string, GenerationParameters>
+  /** The default system prompt (quick ask uses it); '' for none. */
+  systemPrompt: string
 }
 
 /** The cloud account as the renderer may see it: never a token. */
@@ -121,6 +133,8 @@ export interface SendPromptRequest {
    * sends the new one after the edited turn's parent, so the conversation branches there.
    */
   after?: string | null
+  /** The conversation's system prompt, sent first to every model; absent: the app-wide default (Settings). */
+  systemPrompt?: string
 }
 
 export interface SendPromptResult {
@@ -247,6 +261,8 @@ export interface StoredTurn {
 
 export interface ConversationDetail extends ConversationSummary {
   turns: StoredTurn[]
+  /** The system prompt the conversation was last sent with; absent for none. */
+  systemPrompt?: string
 }
 
 /** Plain text plus the ranges to mark; the UI wraps them in <mark> as text nodes, never as HTML. */
@@ -379,6 +395,9 @@ export interface InvokeContract {
   'auth:reset-password': { args: [email: string, code: string, newPassword: string]; result: void }
   'auth:sign-out': { args: []; result: void }
   'settings:set-preferences': { args: [Partial<AppPreferences>]; result: PublicSettings }
+  /** The app-wide generation defaults, or one model's overrides when a model id is given. */
+  'settings:set-parameters': { args: [parameters: GenerationParameters, modelId?: string]; result: PublicSettings }
+  'settings:set-system-prompt': { args: [text: string]; result: PublicSettings }
   /** Quick ask: show this conversation in the main window (and hide quick ask). */
   'window:open-in-main': { args: [conversationId: string]; result: void }
   /** Hide the calling window (quick ask's Esc). */
@@ -454,6 +473,8 @@ export const INVOKE_CHANNELS = [
   'auth:reset-password',
   'auth:sign-out',
   'settings:set-preferences',
+  'settings:set-parameters',
+  'settings:set-system-prompt',
   'window:open-in-main',
   'window:hide',
   'clipboard:read-text',

@@ -9,6 +9,7 @@ import {
   type BedrockRuntimeClient,
   type ContentBlock,
   type ConverseStreamMetadataEvent,
+  type ConverseStreamCommandInput,
   type ConverseStreamOutput,
   type Message,
   type SystemContentBlock,
@@ -23,11 +24,16 @@ import {
 } from '../model-provider'
 import type { StopReason } from '../../shared/answer'
 import type { StreamErrorCode } from '../../protocol/stream-protocol'
+import {
+  DEFAULT_CLOUD_MAX_OUTPUT_TOKENS,
+  type GenerationParameters,
+  type ReasoningEffort,
+} from '../../shared/generation'
 
 export interface BedrockConverseConfig {
   client: BedrockRuntimeClient
   modelId: string
-  /** Bedrock's per-model default applies when unset. */
+  /** The answer's max tokens when the request sets none; Bedrock's per-model default applies when both are unset. */
   maxTokens?: number
 }
 
@@ -39,13 +45,13 @@ export function createBedrockConverseProvider(config: BedrockConverseConfig): Mo
 
 async function* streamConverse(
   config: BedrockConverseConfig,
-  { messages, signal }: ModelStreamRequest,
+  { messages, parameters, signal }: ModelStreamRequest,
 ): AsyncGenerator<ModelEvent> {
   signal.throwIfAborted()
   const command = new ConverseStreamCommand({
     modelId: config.modelId,
     ...toConverseMessages(messages),
-    ...(config.maxTokens !== undefined ? { inferenceConfig: { maxTokens: config.maxTokens } } : {}),
+    ...converseInference(parameters, config.maxTokens),
   })
   try {
     const response = await config.client.send(command, { abortSignal: signal })
@@ -122,6 +128,37 @@ const BEDROCK_STOP_REASONS: Readonly<Record<string, StopReason>> = {
   tool_use: 'tool-call',
   guardrail_intervened: 'guardrail',
   content_filtered: 'content-filter',
+}
+
+/** Claude's thinking budget per effort; Bedrock's least is 1,024 tokens. */
+export const THINKING_BUDGETS: Record<ReasoningEffort, number> = { low: 1_024, medium: 4_096, high: 16_384 }
+
+/**
+ * The generation parameters in Converse's shape: `inferenceConfig` {temperature, topP, maxTokens} with only what is
+ * set, and reasoning as Claude's `thinking` in `additionalModelRequestFields`. Claude's rules for thinking are
+ * applied here rather than sent to fail: temperature and top-p are left out (thinking requires the defaults), and
+ * since thinking tokens count toward `maxTokens`, which must exceed the budget, `maxTokens` becomes the budget plus
+ * the answer's own max tokens (the user's, else the model's configured one, else DEFAULT_CLOUD_MAX_OUTPUT_TOKENS).
+ */
+export function converseInference(
+  parameters: GenerationParameters = {},
+  configuredMaxTokens?: number,
+): Pick<ConverseStreamCommandInput, 'inferenceConfig' | 'additionalModelRequestFields'> {
+  const { temperature, topP, reasoning } = parameters
+  const answerTokens = parameters.maxOutputTokens ?? configuredMaxTokens
+  if (reasoning !== undefined) {
+    const budget = THINKING_BUDGETS[reasoning]
+    return {
+      inferenceConfig: { maxTokens: budget + (answerTokens ?? DEFAULT_CLOUD_MAX_OUTPUT_TOKENS) },
+      additionalModelRequestFields: { thinking: { type: 'enabled', budget_tokens: budget } },
+    }
+  }
+  const inferenceConfig = {
+    ...(temperature !== undefined ? { temperature } : {}),
+    ...(topP !== undefined ? { topP } : {}),
+    ...(answerTokens !== undefined ? { maxTokens: answerTokens } : {}),
+  }
+  return Object.keys(inferenceConfig).length > 0 ? { inferenceConfig } : {}
 }
 
 /**

@@ -15,6 +15,7 @@ import type { StopReason } from '../../shared/answer'
 import type { StreamErrorCode } from '../../protocol/stream-protocol'
 import { parseSse } from './sse-parser'
 import { withThinkTagSplitting } from './think-tag-splitter'
+import type { GenerationParameters } from '../../shared/generation'
 
 export interface OpenAiCompatibleConfig {
   /** The API root, usually ending in `/v1`; with or without a trailing slash. */
@@ -56,18 +57,13 @@ export function createOpenAiCompatibleProvider(config: OpenAiCompatibleConfig): 
 
 async function* streamChat(
   config: OpenAiCompatibleConfig,
-  { messages, signal }: ModelStreamRequest,
+  { messages, parameters, signal }: ModelStreamRequest,
 ): AsyncGenerator<ModelEvent> {
   const connectTimeoutMs = config.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS
   const response = await request(config, 'chat/completions', signal, connectTimeoutMs, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
-    body: JSON.stringify({
-      model: config.model,
-      messages: messages.map(({ role, content }: ChatMessage) => ({ role, content })),
-      stream: true,
-      stream_options: { include_usage: true },
-    }),
+    body: JSON.stringify(chatCompletionBody(config.model, messages, parameters)),
   })
   if (!response.ok) throw await httpError(config, response)
   await refuseNonStream(config, response)
@@ -104,6 +100,31 @@ async function* streamChat(
   }
   signal.throwIfAborted()
   if (!finished) throw new ModelError('bad-response', CLOSED_EARLY)
+}
+
+/**
+ * The request body. Each parameter is sent only when set, so a server's own defaults apply otherwise (and a server
+ * that knows none of them is not asked). Reasoning goes as `reasoning_effort`, which OpenAI, Groq, vLLM,
+ * OpenRouter and Ollama's `/v1` endpoint all read (Ollama turns it into its native `think`); Ollama's `think` itself
+ * is NOT sent, since it is not an OpenAI field and a strict server (OpenAI) refuses unknown fields with a 400.
+ * `max_tokens` rather than `max_completion_tokens`: every compatible server reads the former.
+ */
+export function chatCompletionBody(
+  model: string,
+  messages: ChatMessage[],
+  parameters: GenerationParameters = {},
+): Record<string, unknown> {
+  const { temperature, topP, maxOutputTokens, reasoning } = parameters
+  return {
+    model,
+    messages: messages.map(({ role, content }) => ({ role, content })),
+    stream: true,
+    stream_options: { include_usage: true },
+    ...(temperature !== undefined ? { temperature } : {}),
+    ...(topP !== undefined ? { top_p: topP } : {}),
+    ...(maxOutputTokens !== undefined ? { max_tokens: maxOutputTokens } : {}),
+    ...(reasoning !== undefined ? { reasoning_effort: reasoning } : {}),
+  }
 }
 
 /** The parts of a chat.completion.chunk we read; anything else in it is ignored, and every field is checked. */

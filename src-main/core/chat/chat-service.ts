@@ -8,8 +8,8 @@
  * and renderer).
  */
 import { randomUUID } from 'node:crypto'
-import { decodeChunk, PROTOCOL_VERSIONS, type FinalMarker } from '../../protocol/stream-protocol'
-import type { ChatRequest } from '../../backend/chat-handler'
+import { decodeChunk, type FinalMarker } from '../../protocol/stream-protocol'
+import type { GenerationParameters } from '../../shared/generation'
 import type { AnswerError, FinalStatus } from '../../shared/answer'
 import type {
   RegenerateRequest,
@@ -25,6 +25,7 @@ import { ActiveStreams } from './active-streams'
 import type { ChatBackend } from './chat-backend'
 import { AnswerOutput } from './answer-output'
 import { AnswerRecovery, type RecoveryTiming } from './answer-recovery'
+import { buildChatRequest } from './chat-request'
 import type { ConversationLog } from './conversation-log'
 import { ModelAnswer, type Released } from './model-answer'
 import { PromptOutbox } from './prompt-outbox'
@@ -42,6 +43,10 @@ export interface ChatServiceOptions extends RecoveryTiming {
   conversations: ConversationLog
   /** The label of a configured model, undefined for an unknown id. */
   modelLabel: (modelId: string) => string | undefined
+  /** The generation parameters Settings holds for a model; none when absent. */
+  parametersFor?: (modelId: string) => GenerationParameters
+  /** The app-wide system prompt, for a prompt that brings none of its own; '' for none. */
+  defaultSystemPrompt?: () => string
   /** Whether the broker is reachable now; prompts sent while it is not wait in a queue. Default true. */
   online?: boolean
   emitUpdates: (updates: StreamUpdate[]) => void
@@ -124,13 +129,17 @@ export class ChatService {
       throw new Error('That conversation (or the turn to follow) no longer exists; start a new chat.')
     const conversationId = request.conversationId ?? conversations.start(request.prompt)
     const streamId = randomUUID()
-    const chatRequest = this.chatRequest(
+    const chatRequest = buildChatRequest({
+      userId: this.options.userId,
       streamId,
-      request.modelIds.map((modelId) => ({
-        modelId,
-        messages: [...(context?.get(modelId) ?? []), { role: 'user', content: request.prompt }],
-      })),
-    )
+      prompt: request.prompt,
+      modelIds: request.modelIds,
+      context,
+      systemPrompt: request.systemPrompt ?? this.options.defaultSystemPrompt?.(),
+      parametersFor: this.options.parametersFor,
+    })
+    // The conversation keeps what it was sent with, so reopening it shows (and sends) the same system prompt.
+    conversations.setSystemPrompt?.(conversationId, request.systemPrompt ?? '')
     conversations.addTurn(
       conversationId,
       request.prompt,
@@ -156,9 +165,15 @@ export class ChatService {
     const streamId = randomUUID()
     conversations.addAttempt(request.conversationId, request.turnStreamId, streamId, { id: request.modelId, label })
     await this.outbox.send(
-      this.chatRequest(streamId, [
-        { modelId: request.modelId, messages: [...turn.context, { role: 'user', content: turn.prompt }] },
-      ]),
+      buildChatRequest({
+        userId: this.options.userId,
+        streamId,
+        prompt: turn.prompt,
+        modelIds: [request.modelId],
+        context: new Map([[request.modelId, turn.context]]),
+        systemPrompt: turn.systemPrompt ?? this.options.defaultSystemPrompt?.(),
+        parametersFor: this.options.parametersFor,
+      }),
     )
     return { streamId }
   }
@@ -190,11 +205,6 @@ export class ChatService {
     }
     if (resumed > 0) this.ensureTicker()
     return resumed
-  }
-
-  private chatRequest(streamId: string, models: ChatRequest['models']): ChatRequest {
-    // Every protocol version this app reads; the backend answers in the highest one it shares.
-    return { userId: this.options.userId, streamId, protocols: [...PROTOCOL_VERSIONS], models }
   }
 
   /** Entry point for every MQTT message on the user's stream filter. Never throws. */

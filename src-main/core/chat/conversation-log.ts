@@ -19,6 +19,8 @@ export interface StoredChannels {
 export interface Regeneration {
   prompt: string
   context: ChatMessage[]
+  /** The conversation's own system prompt, when it has one. */
+  systemPrompt?: string
 }
 
 /**
@@ -45,6 +47,8 @@ export interface ConversationLog {
   regenerationOf(conversationId: string, turnStreamId: string, modelId: string): Regeneration | undefined
   /** A regenerated answer: the model's next attempt at that turn, streaming on `streamId`. */
   addAttempt(conversationId: string, turnStreamId: string, streamId: string, model: { id: string; label: string }): void
+  /** Keeps the system prompt a prompt of the conversation was sent with (a log that keeps none may skip it). */
+  setSystemPrompt?(conversationId: string, text: string): void
   /** In-order text and reasoning of one answer, as they arrive. */
   progress(streamId: string, modelId: string, delta: AnswerDelta): void
   /** The answer ended: its status and error, and why the model stopped, its tools and metrics where known. */

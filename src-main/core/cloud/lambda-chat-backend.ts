@@ -5,7 +5,9 @@
  *
  * Protocol versions: the request's `protocols` goes to the Lambda only when the stack's config says it serves more
  * than v1. A stack deployed before negotiation existed refuses that field (its request schema is strict), and as
- * the invocation is asynchronous the app would only see a timeout; without the field it answers in v1.
+ * the invocation is asynchronous the app would only see a timeout; without the field it answers in v1. The same
+ * holds for each model's generation `parameters` (they came with v2): an older stack gets the prompt without them,
+ * and the app's "older backend" notice tells the user why its settings are not applied.
  *
  * Stop: the Lambda cannot subscribe to MQTT, so the app publishes a RETAINED QoS 1 stop request to the stream's
  * control topic, which the Lambda polls. A new retained message replaces the old one, so each lists every model
@@ -14,7 +16,13 @@
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda'
 import { mqtt } from 'aws-iot-device-sdk-v2'
 import type { ChatRequest } from '../../backend/chat-handler'
-import { acceptsProtocolList, encodeStopRequest, stopControlTopic, type StopRequest } from '../../protocol/cloud-config'
+import {
+  acceptsProtocolList,
+  encodeStopRequest,
+  servedProtocols,
+  stopControlTopic,
+  type StopRequest,
+} from '../../protocol/cloud-config'
 import type { ChatBackend } from '../chat/chat-service'
 import type { MqttSession } from '../mqtt/mqtt-session'
 import { describeInvokeError } from './lambda-errors'
@@ -24,7 +32,7 @@ export interface ChatEvent {
   streamId: string
   /** The protocol versions the app reads; sent only to stacks that serve more than v1. */
   protocols?: number[]
-  models: Array<{ modelId: string; messages: ChatRequest['models'][number]['messages'] }>
+  models: Array<Pick<ChatRequest['models'][number], 'modelId' | 'messages' | 'parameters'>>
 }
 
 export interface LambdaChatBackendOptions {
@@ -50,12 +58,17 @@ export class LambdaChatBackend implements ChatBackend {
 
   async start(request: ChatRequest): Promise<void> {
     const { lambda, functionName } = this.options
+    const { servedProtocols: served } = this.options
+    // Parameters came with v2: only a stack that lists it reads them.
+    const servesV2 = servedProtocols(served).includes(2)
     const event: ChatEvent = {
       streamId: request.streamId,
-      ...(request.protocols && acceptsProtocolList(this.options.servedProtocols)
-        ? { protocols: request.protocols }
-        : {}),
-      models: request.models.map(({ modelId, messages }) => ({ modelId, messages })),
+      ...(request.protocols && acceptsProtocolList(served) ? { protocols: request.protocols } : {}),
+      models: request.models.map(({ modelId, messages, parameters }) => ({
+        modelId,
+        messages,
+        ...(parameters && servesV2 ? { parameters } : {}),
+      })),
     }
     const payload = new TextEncoder().encode(JSON.stringify(event))
     let statusCode: number | undefined

@@ -178,4 +178,20 @@ const reasoningAndEnd: Migration = {
     `),
 }
 
-export const HISTORY_MIGRATIONS: readonly Migration[] = [tables, fullTextSearch, versionsAndBranches, reasoningAndEnd]
+/**
+ * Each conversation keeps the system prompt it was last sent with, so reopening it from history shows (and sends)
+ * the same one. '' is none; an added column with a default, so existing rows are not rewritten.
+ */
+const systemPrompt: Migration = {
+  version: 5,
+  description: 'conversations keep their system prompt',
+  up: (db) => db.exec(`ALTER TABLE conversations ADD COLUMN system_prompt TEXT NOT NULL DEFAULT '';`),
+}
+
+export const HISTORY_MIGRATIONS: readonly Migration[] = [
+  tables,
+  fullTextSearch,
+  versionsAndBranches,
+  reasoningAndEnd,
+  systemPrompt,
+]

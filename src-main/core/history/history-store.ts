@@ -58,6 +58,7 @@ interface ConversationRow {
   created_at: number
   updated_at: number
   pinned: number
+  system_prompt: string
 }
 
 interface TurnRow {
@@ -305,7 +306,12 @@ export class HistoryStore {
       createdAt: t.created_at,
       answers: inColumnOrder(answersByTurn.get(t.id) ?? []).map(toAnswer),
     }))
-    return { ...toSummary(row), turns }
+    return { ...toSummary(row), turns, ...(row.system_prompt !== '' ? { systemPrompt: row.system_prompt } : {}) }
+  }
+
+  /** The system prompt the conversation is sent with from now on ('' for none). */
+  setSystemPrompt(id: string, text: string): boolean {
+    return this.sql.setSystemPrompt.run(text, id).changes > 0
   }
 
   renameConversation(id: string, title: string): boolean {
@@ -625,6 +631,7 @@ function prepareStatements(db: Database) {
     ),
     rename: statement<[string, string]>('UPDATE conversations SET title = ? WHERE id = ?'),
     setPinned: statement<[number, string]>('UPDATE conversations SET pinned = ? WHERE id = ?'),
+    setSystemPrompt: statement<[string, string]>('UPDATE conversations SET system_prompt = ? WHERE id = ?'),
     deleteConversation: statement<[string]>('DELETE FROM conversations WHERE id = ?'),
     indexInsertTriggers: statement<[], { name: string; sql: string }>(
       "SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND name IN ('turns_fts_insert', 'answers_fts_insert')",

@@ -48,6 +48,8 @@ export interface TurnRecord {
 
 export interface ConversationRecord extends ConversationSummary {
   turns: TurnRecord[]
+  /** Absent when the conversation has none. */
+  systemPrompt?: string
 }
 
 export interface AddedAttempt {

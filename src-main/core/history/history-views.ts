@@ -14,7 +14,8 @@ import type {
 
 export function toConversationDetail(record: ConversationRecord): ConversationDetail {
   const { id, title, createdAt, updatedAt, pinned } = record
-  return { id, title, createdAt, updatedAt, pinned, turns: record.turns.map(toStoredTurn) }
+  const systemPrompt = record.systemPrompt !== undefined ? { systemPrompt: record.systemPrompt } : {}
+  return { id, title, createdAt, updatedAt, pinned, turns: record.turns.map(toStoredTurn), ...systemPrompt }
 }
 
 function toStoredTurn(turn: TurnRecord): StoredTurn {

@@ -33,11 +33,12 @@ export class StoredConversations implements ConversationLog {
   }
 
   regenerationOf(conversationId: string, turnStreamId: string, modelId: string): Regeneration | undefined {
-    const turns = this.store.getConversation(conversationId)?.turns
-    const path = turns && pathTo(turns, turnStreamId)
+    const conversation = this.store.getConversation(conversationId)
+    const path = conversation && pathTo(conversation.turns, turnStreamId)
     const turn = path?.at(-1)
     if (!path || !turn) return undefined
-    return { prompt: turn.prompt, context: contextOf(path.slice(0, -1), modelId) }
+    const systemPrompt = conversation.systemPrompt !== undefined ? { systemPrompt: conversation.systemPrompt } : {}
+    return { prompt: turn.prompt, context: contextOf(path.slice(0, -1), modelId), ...systemPrompt }
   }
 
   addAttempt(conversationId: string, turnStreamId: string, streamId: string, model: ModelRef): void {
@@ -54,6 +55,10 @@ export class StoredConversations implements ConversationLog {
   ): void {
     this.store.addTurn(conversationId, prompt, streamId, models, after)
     this.onChanged()
+  }
+
+  setSystemPrompt(conversationId: string, text: string): void {
+    this.store.setSystemPrompt(conversationId, text)
   }
 
   progress(streamId: string, modelId: string, delta: AnswerDelta): void {

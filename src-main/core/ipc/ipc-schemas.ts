@@ -6,6 +6,7 @@ import { z } from 'zod'
 import { IdSchema } from '../../protocol/stream-protocol'
 import type { InvokeArgs, InvokeChannel } from '../../shared/ipc-contract'
 import { acceleratorProblem } from '../settings/accelerator'
+import { MAX_SYSTEM_PROMPT_CHARS, REASONING_EFFORTS } from '../../shared/generation'
 
 const MAX_PROMPT_CHARS = 100_000
 const MAX_MODELS_PER_PROMPT = 8
@@ -62,6 +63,7 @@ export const invokeArgSchemas = {
         .max(MAX_MODELS_PER_PROMPT)
         .refine((ids) => new Set(ids).size === ids.length, 'duplicate model ids'),
       after: z.optional(z.union([IdSchema, z.null()])),
+      systemPrompt: z.optional(z.string().max(MAX_SYSTEM_PROMPT_CHARS)),
     }),
   ]),
   'chat:stop': z.tuple([z.strictObject({ streamId: IdSchema, modelId: z.optional(IdSchema) })]),
@@ -121,6 +123,17 @@ export const invokeArgSchemas = {
       language: z.optional(z.enum(['system', 'en', 'ja'])),
     }),
   ]),
+  // Shapes only: the settings store checks the ranges and refuses with messages the form shows.
+  'settings:set-parameters': z.tuple([
+    z.strictObject({
+      temperature: z.optional(z.number()),
+      topP: z.optional(z.number()),
+      maxOutputTokens: z.optional(z.number()),
+      reasoning: z.optional(z.enum(REASONING_EFFORTS)),
+    }),
+    z.optional(IdSchema),
+  ]),
+  'settings:set-system-prompt': z.tuple([z.string()]),
   'window:open-in-main': z.tuple([IdSchema]),
   'window:hide': z.tuple([]),
   'clipboard:read-text': z.tuple([]),

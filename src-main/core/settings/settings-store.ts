@@ -12,6 +12,16 @@ import type { AppMode, AppPreferences, ModelEntry, ModelInput, PublicSettings } 
 import { installedModelId } from '../models/installed-models'
 import { AtomicFile } from '../../lib/atomic-write'
 import { DEFAULT_QUICK_ASK_SHORTCUT } from './accelerator'
+import {
+  DEFAULT_CLOUD_MAX_OUTPUT_TOKENS,
+  effectiveParameters,
+  MAX_SYSTEM_PROMPT_CHARS,
+  parameterProblems,
+  PARAMETER_LIMITS,
+  REASONING_EFFORTS,
+  type GenerationParameters,
+} from '../../shared/generation'
+import type { GenerationSettings } from '../../shared/ipc-contract'
 
 export interface SecretCodec {
   /** True when secrets are really encrypted (false, e.g., on Linux without a keyring). */
@@ -51,6 +61,18 @@ const StoredModelSchema = z.discriminatedUnion('provider', [OpenAiModelSchema, G
 type StoredModel = z.infer<typeof StoredModelSchema>
 type StoredOpenAiModel = z.infer<typeof OpenAiModelSchema>
 
+const { temperature, topP, maxOutputTokens } = PARAMETER_LIMITS
+/**
+ * Stored parameters: a value out of range (a hand-edited file) is dropped on its own, never a reason to set the
+ * whole settings file aside. Saving checks ranges with parameterProblems and refuses with its messages.
+ */
+const StoredParametersSchema = z.object({
+  temperature: z.number().min(temperature.min).max(temperature.max).optional().catch(undefined),
+  topP: z.number().min(topP.min).max(topP.max).optional().catch(undefined),
+  maxOutputTokens: z.int().min(maxOutputTokens.min).max(maxOutputTokens.max).optional().catch(undefined),
+  reasoning: z.enum(REASONING_EFFORTS).optional().catch(undefined),
+})
+
 const StoredSettingsSchema = z.object({
   version: z.literal(1),
   models: z.array(StoredModelSchema).max(50),
@@ -67,6 +89,14 @@ const StoredSettingsSchema = z.object({
       prefillFromClipboard: z.optional(z.boolean()),
       sendKey: z.optional(z.enum(['enter', 'mod-enter'])),
       language: z.optional(z.enum(['system', 'en', 'ja'])),
+    }),
+  ),
+  /** App-wide generation defaults, per-model overrides (by model id, local or cloud) and the default system prompt. */
+  generation: z.optional(
+    z.object({
+      defaults: z.optional(StoredParametersSchema),
+      models: z.optional(z.record(IdSchema, StoredParametersSchema)),
+      systemPrompt: z.optional(z.string().max(MAX_SYSTEM_PROMPT_CHARS)),
     }),
   ),
 })
@@ -168,7 +198,57 @@ export class SettingsStore {
           }
         : {}),
       hasProxy: this.settings.encryptedProxyUrl !== undefined,
+      generation: this.generation,
     }
+  }
+
+  get generation(): GenerationSettings {
+    const { defaults, models, systemPrompt } = this.settings.generation ?? {}
+    return {
+      defaults: withoutUnset(defaults ?? {}),
+      models: Object.fromEntries(Object.entries(models ?? {}).map(([id, p]) => [id, withoutUnset(p)])),
+      systemPrompt: systemPrompt ?? '',
+    }
+  }
+
+  /**
+   * Saves the app-wide defaults (`modelId` absent) or one model's overrides; an empty set removes the overrides.
+   * Out-of-range values are refused with the reasons, nothing is saved then.
+   */
+  async setParameters(parameters: GenerationParameters, modelId?: string): Promise<PublicSettings> {
+    const problems = parameterProblems(parameters as Record<string, unknown>)
+    if (problems.length > 0) throw new Error(problems.join(' '))
+    if (modelId !== undefined && !this.has(modelId)) throw new Error(`Unknown model: ${modelId}`)
+    const clean = withoutUnset(parameters)
+    const generation = { ...this.settings.generation }
+    if (modelId === undefined) generation.defaults = clean
+    else {
+      const { [modelId]: _previous, ...others } = generation.models ?? {}
+      generation.models = Object.keys(clean).length > 0 ? { ...others, [modelId]: clean } : others
+    }
+    await this.replace({ ...this.settings, generation })
+    return this.publicView()
+  }
+
+  /** The system prompt quick ask and new conversations start with; '' for none. */
+  async setDefaultSystemPrompt(text: string): Promise<PublicSettings> {
+    if (text.length > MAX_SYSTEM_PROMPT_CHARS)
+      throw new Error(`The system prompt is longer than ${MAX_SYSTEM_PROMPT_CHARS.toLocaleString('en-US')} characters.`)
+    const { systemPrompt: _previous, ...rest } = this.settings.generation ?? {}
+    await this.replace({ ...this.settings, generation: text.trim() === '' ? rest : { ...rest, systemPrompt: text } })
+    return this.publicView()
+  }
+
+  /**
+   * The parameters one model is asked with: its overrides over the defaults. A cloud model with no max output
+   * tokens gets DEFAULT_CLOUD_MAX_OUTPUT_TOKENS, so an answer cannot silently run to the model's maximum.
+   */
+  parametersFor(modelId: string): GenerationParameters {
+    const { defaults, models } = this.generation
+    return effectiveParameters(defaults, models[modelId], {
+      canReason: true, // the backend knows which models can reason and drops it for the others
+      ...(this.mode === 'cloud' ? { defaultMaxOutputTokens: DEFAULT_CLOUD_MAX_OUTPUT_TOKENS } : {}),
+    })
   }
 
   get preferences(): AppPreferences {
@@ -344,6 +424,10 @@ function toEntry(stored: StoredModel): ModelEntry {
     }
   const { id, label, provider, baseUrl, model, encryptedApiKey } = stored
   return { id, label, provider, baseUrl, model, hasApiKey: encryptedApiKey !== undefined }
+}
+
+function withoutUnset(parameters: GenerationParameters): GenerationParameters {
+  return Object.fromEntries(Object.entries(parameters).filter(([, value]) => value !== undefined))
 }
 
 function newModelId(label: string): string {

@@ -19,6 +19,7 @@ import { EndpointBanner } from './EndpointBanner'
 import { FirstRunModelOffer } from './FirstRunModelOffer'
 import { ModelPicker } from './ModelPicker'
 import { PromptBox } from './PromptBox'
+import { SystemPromptControl } from './SystemPromptControl'
 import { SettingsPanel } from './SettingsPanel'
 import { Sidebar } from './Sidebar'
 import { Toasts } from './Toasts'
@@ -175,6 +176,7 @@ export function App() {
                 />
               )}
               {mode === 'local' && editable && <FirstRunModelOffer noneReachable={noneReachable} />}
+              <SystemPromptControl value={conversation.systemPrompt} onChange={conversation.setSystemPrompt} />
               <PromptBox
                 canSend={selectedIds.length > 0 && !conversation.sending}
                 sendKey={settings?.preferences.sendKey ?? 'enter'}

@@ -6,6 +6,7 @@ import { LocalModelsSection } from './settings/LocalModelsSection'
 import { ModelFilesSection } from './settings/ModelFilesSection'
 import { ModeSection } from './settings/ModeSection'
 import { PreferencesSection } from './settings/PreferencesSection'
+import { GenerationSection } from './settings/GenerationSection'
 import { ProxySection } from './settings/ProxySection'
 
 interface SettingsPanelProps {
@@ -38,6 +39,14 @@ export function SettingsPanel({ actions, onClose }: SettingsPanelProps) {
         <ModeSection mode={settings.mode} cloudConfigured={settings.cloud !== undefined} onSetMode={actions.setMode} />
       )}
       {cloudMode ? [...cloud, ...localModels] : [...localModels, ...cloud]}
+      {settings && (
+        <GenerationSection
+          generation={settings.generation}
+          models={cloudMode ? (settings.cloud?.models ?? []) : settings.models}
+          onSetParameters={actions.setParameters}
+          onSetSystemPrompt={actions.setDefaultSystemPrompt}
+        />
+      )}
       {settings && <PreferencesSection preferences={settings.preferences} onChange={actions.setPreferences} />}
     </Drawer>
   )

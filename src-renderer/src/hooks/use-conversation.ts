@@ -32,6 +32,9 @@ export interface Conversation {
   view: ConversationViewState
   /** True while a `chat:send` is in flight (one at a time, so follow-ups keep their conversation id). */
   sending: boolean
+  /** The conversation's system prompt, sent first to every model with each prompt; '' uses Settings' default. */
+  systemPrompt: string
+  setSystemPrompt(text: string): void
   /** Resolves to false when main refused the prompt (a toast says why). */
   send(prompt: string, models: readonly AnsweringModel[]): Promise<boolean>
   /** Sends `prompt` in place of an exchange's: a new branch after that exchange's parent (the old one is kept). */
@@ -79,6 +82,12 @@ export function useConversation(client: StreamDeskClient, streams: StreamStore, 
     setView(next)
   }, [])
   const [sending, setSending] = useState(false)
+  const [systemPrompt, setSystemPromptState] = useState('')
+  const systemPromptRef = useRef('')
+  const setSystemPrompt = useCallback((text: string) => {
+    systemPromptRef.current = text
+    setSystemPromptState(text)
+  }, [])
   // Bumped whenever the view changes conversation, so a send or an open that returns afterwards knows it.
   const generation = useRef(0)
   const openRequest = useRef(0)
@@ -114,11 +123,13 @@ export function useConversation(client: StreamDeskClient, streams: StreamStore, 
       choose(parentId, id)
       setSending(true)
       const after = parent ? parent.streamId : null
+      const system = systemPromptRef.current
       const result = await client.call('chat:send', {
         prompt,
         modelIds,
         ...(conversationId !== undefined && { conversationId }),
         ...(conversationId !== undefined && after !== undefined && { after }),
+        ...(system.trim() !== '' && { systemPrompt: system }),
       })
       if (sentIn !== generation.current) {
         // The user moved on meanwhile; the answers go on in the background (and into history).
@@ -201,15 +212,21 @@ export function useConversation(client: StreamDeskClient, streams: StreamStore, 
   }, [stop, streams])
 
   const show = useCallback(
-    (conversationId: string | undefined, list: readonly Exchange[], scrollTo?: ConversationViewState['scrollTo']) => {
+    (
+      conversationId: string | undefined,
+      list: readonly Exchange[],
+      scrollTo?: ConversationViewState['scrollTo'],
+      system = '',
+    ) => {
       generation.current++
+      setSystemPrompt(system)
       setExchangesTo(() => list)
       chosenRef.current = new Map()
       setChosen(chosenRef.current)
       setViewTo({ key: viewRef.current.key + 1, conversationId, ...(scrollTo && { scrollTo }) })
       setSending(false)
     },
-    [setExchangesTo, setViewTo],
+    [setExchangesTo, setViewTo, setSystemPrompt],
   )
 
   const newChat = useCallback(() => {
@@ -236,7 +253,7 @@ export function useConversation(client: StreamDeskClient, streams: StreamStore, 
         nextId: () => nextExchangeId.current++,
         isLive: (streamId) => streams.tracks(streamId),
       })
-      show(conversationId, list, scrollTo)
+      show(conversationId, list, scrollTo, detail.systemPrompt ?? '')
     },
     [client, setViewTo, show, streams, toasts],
   )
@@ -287,6 +304,8 @@ export function useConversation(client: StreamDeskClient, streams: StreamStore, 
     exchanges,
     view,
     sending,
+    systemPrompt,
+    setSystemPrompt,
     send,
     edit,
     showBranch,

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react'
 import type { AppMode, AppPreferences, ModelInput, PublicSettings } from '../../../src-main/shared/ipc-contract'
 import type { Attempt, StreamDeskClient } from '../api/streamdesk-client'
+import type { GenerationParameters } from '../../../src-main/shared/generation'
 
 export interface SettingsActions {
   settings: PublicSettings | undefined
@@ -13,6 +14,9 @@ export interface SettingsActions {
   setCloudConfig(json: string): Promise<string | undefined>
   setProxy(url: string | null): Promise<string | undefined>
   setPreferences(changes: Partial<AppPreferences>): Promise<string | undefined>
+  /** The app-wide defaults, or one model's overrides. */
+  setParameters(parameters: GenerationParameters, modelId?: string): Promise<string | undefined>
+  setDefaultSystemPrompt(text: string): Promise<string | undefined>
 }
 
 /**
@@ -124,6 +128,19 @@ export function useSettings(client: StreamDeskClient): SettingsActions {
       [client, settleAttempt],
     ),
     setPreferences,
+    setParameters: useCallback(
+      (parameters: GenerationParameters, modelId?: string) =>
+        settleAttempt(
+          modelId === undefined
+            ? client.attempt('settings:set-parameters', parameters)
+            : client.attempt('settings:set-parameters', parameters, modelId),
+        ),
+      [client, settleAttempt],
+    ),
+    setDefaultSystemPrompt: useCallback(
+      (text: string) => settleAttempt(client.attempt('settings:set-system-prompt', text)),
+      [client, settleAttempt],
+    ),
   }
 }
 

@@ -138,6 +138,12 @@ export const en = {
     send: 'Send',
     stopAll: 'Stop all',
   },
+  systemPrompt: {
+    button: 'System prompt',
+    buttonSet: 'System prompt (set)',
+    ariaLabel: 'System prompt for this conversation',
+    placeholder: 'Instructions sent first to every model of this conversation (empty: the default from Settings)',
+  },
   picker: {
     ariaLabel: 'Models to ask',
     noModels: 'No models configured yet.',
@@ -216,6 +222,28 @@ export const en = {
     proxyNotSet: 'No proxy set: a direct connection, or HTTPS_PROXY from the environment.',
     proxyClear: 'Clear',
     proxyClearLabel: 'Remove the proxy',
+  },
+  generation: {
+    title: 'Generation',
+    appliesTo: 'Applies to',
+    allModels: 'All models (defaults)',
+    temperature: 'Temperature',
+    topP: 'Top-p',
+    maxOutputTokens: 'Max output tokens',
+    range: (label: string, min: string, max: string) => `${label} (${min}–${max})`,
+    notSet: 'Not set',
+    reasoning: 'Reasoning',
+    reasoningOff: 'Off',
+    effort: { low: 'Low', medium: 'Medium', high: 'High' },
+    outOfRange: (label: string, min: number, max: number) =>
+      `${label} must be a number from ${min.toLocaleString('en-US')} to ${max.toLocaleString('en-US')}.`,
+    notWhole: (label: string, min: number, max: number) =>
+      `${label} must be a whole number from ${min.toLocaleString('en-US')} to ${max.toLocaleString('en-US')}.`,
+    badReasoning: 'Reasoning must be off, low, medium or high.',
+    save: 'Save',
+    saved: 'Saved.',
+    defaultSystemPrompt: 'Default system prompt',
+    defaultSystemPromptHint: 'Sent first to every model when a conversation sets none (quick ask too)',
   },
   preferences: {
     title: 'Preferences',

@@ -129,6 +129,12 @@ export const ja = {
     send: '送信',
     stopAll: 'すべて停止',
   },
+  systemPrompt: {
+    button: 'システムプロンプト',
+    buttonSet: 'システムプロンプト（設定済み）',
+    ariaLabel: 'この会話のシステムプロンプト',
+    placeholder: 'この会話のすべてのモデルに最初に送る指示（空欄：設定の既定値）',
+  },
   picker: {
     ariaLabel: '質問するモデル',
     noModels: 'モデルがまだ設定されていません。',
@@ -210,6 +216,28 @@ export const ja = {
     proxyNotSet: 'プロキシは未設定です（直接接続、または環境変数 HTTPS_PROXY を使用）。',
     proxyClear: '消去',
     proxyClearLabel: 'プロキシ設定を削除',
+  },
+  generation: {
+    title: '生成',
+    appliesTo: '適用先',
+    allModels: 'すべてのモデル（既定値）',
+    temperature: '温度（temperature）',
+    topP: 'Top-p（核サンプリング）',
+    maxOutputTokens: '最大出力トークン数',
+    range: (label: string, min: string, max: string) => `${label}（${min}〜${max}）`,
+    notSet: '未設定',
+    reasoning: '推論',
+    reasoningOff: 'オフ',
+    effort: { low: '低', medium: '中', high: '高' },
+    outOfRange: (label: string, min: number, max: number) =>
+      `${label}は ${min.toLocaleString('ja-JP')}〜${max.toLocaleString('ja-JP')} の数値で指定してください。`,
+    notWhole: (label: string, min: number, max: number) =>
+      `${label}は ${min.toLocaleString('ja-JP')}〜${max.toLocaleString('ja-JP')} の整数で指定してください。`,
+    badReasoning: '推論はオフ・低・中・高のいずれかを選んでください。',
+    save: '保存',
+    saved: '保存しました。',
+    defaultSystemPrompt: '既定のシステムプロンプト',
+    defaultSystemPromptHint: '会話で指定がないとき、すべてのモデルに最初に送ります（クイック質問も）',
   },
   preferences: {
     title: '環境設定',

@@ -84,6 +84,34 @@ describe('OpenAI-compatible provider: answers', () => {
     })
   })
 
+  it('sends each parameter that is set under its OpenAI name, reasoning as reasoning_effort', async () => {
+    const signal = new AbortController().signal
+    const parameters = { temperature: 1.5, topP: 0.25, maxOutputTokens: 900, reasoning: 'high' as const }
+    for await (const _event of provider().stream({ messages, parameters, signal })) {
+      // drained
+    }
+    expect(server.requests[0]?.body).toEqual({
+      model: 'llama',
+      messages,
+      stream: true,
+      stream_options: { include_usage: true },
+      temperature: 1.5,
+      top_p: 0.25,
+      max_tokens: 900,
+      reasoning_effort: 'high',
+    })
+  })
+
+  it('sends a temperature of 0 (a set value, not an absent one) and nothing for unset parameters', async () => {
+    const signal = new AbortController().signal
+    for await (const _event of provider().stream({ messages, parameters: { temperature: 0 }, signal })) {
+      // drained
+    }
+    const body = server.requests[0]?.body as Record<string, unknown>
+    expect(body.temperature).toBe(0)
+    for (const absent of ['top_p', 'max_tokens', 'reasoning_effort', 'think']) expect(body).not.toHaveProperty(absent)
+  })
+
   it('joins the base URL with or without a trailing slash', async () => {
     for (const baseUrl of [`${server.baseUrl}/`, `${server.baseUrl}//`]) {
       const result = await run(provider({ baseUrl }))

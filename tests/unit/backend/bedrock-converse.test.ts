@@ -12,7 +12,8 @@ import {
   ValidationException,
   type ConverseStreamOutput,
 } from '@aws-sdk/client-bedrock-runtime'
-import { createBedrockConverseProvider } from '../../../src-main/backend/providers/bedrock-converse'
+import { createBedrockConverseProvider, THINKING_BUDGETS } from '../../../src-main/backend/providers/bedrock-converse'
+import { DEFAULT_CLOUD_MAX_OUTPUT_TOKENS, type GenerationParameters } from '../../../src-main/shared/generation'
 import { ModelError, type ChatMessage, type ModelEvent } from '../../../src-main/backend/model-provider'
 
 const bedrock = mockClient(BedrockRuntimeClient)
@@ -299,4 +300,57 @@ describe('Bedrock ConverseStream provider on recorded streams', () => {
       { type: 'reasoning-signature', signature: 'abcdef' },
     ])
   })
+})
+
+describe('generation parameters in the ConverseStream request', () => {
+  const send = async (parameters: GenerationParameters | undefined, maxTokens?: number) => {
+    bedrock.on(ConverseStreamCommand).resolves({ stream: events({ messageStop: { stopReason: 'end_turn' } }) })
+    const signal = new AbortController().signal
+    const request = {
+      messages: [{ role: 'user' as const, content: 'hi' }],
+      signal,
+      ...(parameters ? { parameters } : {}),
+    }
+    for await (const _event of provider(maxTokens).stream(request)) {
+      // drained
+    }
+    const [call] = bedrock.commandCalls(ConverseStreamCommand)
+    return call!.args[0].input
+  }
+
+  it('sends temperature, top-p and max tokens in inferenceConfig, and nothing for reasoning when it is off', async () => {
+    const input = await send({ temperature: 0.3, topP: 0.8, maxOutputTokens: 700 }, 1024)
+    expect(input.inferenceConfig).toEqual({ temperature: 0.3, topP: 0.8, maxTokens: 700 })
+    expect(input).not.toHaveProperty('additionalModelRequestFields')
+  })
+
+  it('sends no inferenceConfig at all when nothing is set', async () => {
+    const input = await send(undefined)
+    expect(input).not.toHaveProperty('inferenceConfig')
+    expect(input).not.toHaveProperty('additionalModelRequestFields')
+  })
+
+  it("asks Claude to think with the effort's budget, leaving out temperature and top-p as thinking requires", async () => {
+    const input = await send({ temperature: 0.2, topP: 0.9, maxOutputTokens: 2_000, reasoning: 'medium' })
+    expect(input.additionalModelRequestFields).toEqual({
+      thinking: { type: 'enabled', budget_tokens: THINKING_BUDGETS.medium },
+    })
+    // Thinking counts toward maxTokens, which must exceed the budget: the answer keeps its own 2,000 on top.
+    expect(input.inferenceConfig).toEqual({ maxTokens: THINKING_BUDGETS.medium + 2_000 })
+  })
+
+  it.each([
+    ['low', undefined, THINKING_BUDGETS.low + DEFAULT_CLOUD_MAX_OUTPUT_TOKENS],
+    ['high', 512, THINKING_BUDGETS.high + 512],
+  ] as const)(
+    'with reasoning %s and a configured max of %s tokens, maxTokens exceeds the budget',
+    async (effort, configured, expected) => {
+      const input = await send({ reasoning: effort }, configured)
+      const budget = (input.additionalModelRequestFields as { thinking: { budget_tokens: number } }).thinking
+        .budget_tokens
+      expect(budget).toBeGreaterThanOrEqual(1_024)
+      expect(input.inferenceConfig).toEqual({ maxTokens: expected })
+      expect(input.inferenceConfig!.maxTokens!).toBeGreaterThan(budget)
+    },
+  )
 })

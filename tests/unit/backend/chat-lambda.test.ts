@@ -24,6 +24,7 @@ import type { InvocationContext } from '../../../src-main/backend/lambda/caller-
 import { createCloudModelResolver, type ModelCatalog } from '../../../src-main/backend/cloud-models'
 import type { ChunkMessage } from '../../../src-main/protocol/stream-protocol'
 import { sha256Hex } from '../../support/sha256'
+import { DEFAULT_CLOUD_MAX_OUTPUT_TOKENS } from '../../../src-main/shared/generation'
 
 const bedrock = mockClient(BedrockRuntimeClient)
 const iotData = mockClient(IoTDataPlaneClient)
@@ -150,7 +151,12 @@ describe('chat Lambda', () => {
       usage: { inputTokens: 9, outputTokens: 6 },
     })
     expect(bedrock.commandCalls(ConverseStreamCommand).map((c) => c.args[0].input)).toEqual([
-      { modelId: CLAUDE, messages: [{ role: 'user', content: [{ text: PROMPT }] }] },
+      // A cloud model with no max tokens set anywhere gets the default, so no answer runs to the model's maximum.
+      {
+        modelId: CLAUDE,
+        messages: [{ role: 'user', content: [{ text: PROMPT }] }],
+        inferenceConfig: { maxTokens: DEFAULT_CLOUD_MAX_OUTPUT_TOKENS },
+      },
     ])
     expect(logs).toContainEqual(expect.objectContaining({ event: 'forged-user-id-ignored', forgedUserId: VICTIM }))
   })

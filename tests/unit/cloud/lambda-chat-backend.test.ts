@@ -93,6 +93,22 @@ describe('LambdaChatBackend.start', () => {
     expect(events[2]).toEqual({ ...events[0], protocols: [1, 2] })
   })
 
+  it("sends each model's generation parameters only to a stack whose config lists v2", async () => {
+    lambda.on(InvokeCommand).resolves({ StatusCode: 202 })
+    const parameters = { temperature: 0.3, maxOutputTokens: 500, reasoning: 'low' as const }
+    const [claude, gpt] = request.models
+    const asked: ChatRequest = { ...request, protocols: [1, 2], models: [{ ...claude!, parameters }, gpt!] }
+    await backend().start(asked)
+    await backend([1]).start(asked)
+    await backend([1, 2]).start(asked)
+    const models = invocations().map((input) => (decode(input.Payload) as ChatRequest).models)
+    expect(models.map((m) => m.map((model) => model.parameters))).toEqual([
+      [undefined, undefined],
+      [undefined, undefined],
+      [parameters, undefined],
+    ])
+  })
+
   it('refuses an invocation Lambda did not queue', async () => {
     lambda.on(InvokeCommand).resolves({ StatusCode: 200 })
     await expect(backend().start(request)).rejects.toThrow(/did not queue the prompt \(status 200\)/)

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { SettingsStore, defaultSettings, type SecretCodec } from '../../../src-main/core/settings/settings-store'
 import { CLOUD_CONFIG } from '../cloud/cloud-fixtures'
+import { DEFAULT_CLOUD_MAX_OUTPUT_TOKENS } from '../../../src-main/shared/generation'
 
 const reversingCodec: SecretCodec = {
   encrypts: true,
@@ -230,5 +231,90 @@ describe('SettingsStore', () => {
     const reopened = await SettingsStore.open(file, reversingCodec)
     expect(reopened.notices[0]).toMatch(/could not be read/)
     expect((await readdir(dir)).some((f) => f.includes('.damaged-'))).toBe(true)
+  })
+})
+
+describe('SettingsStore: generation parameters', () => {
+  it('keeps app-wide defaults and per-model overrides across a reload, merged field by field', async () => {
+    const { file } = await tempFile()
+    const store = await SettingsStore.open(file, reversingCodec)
+    await store.setParameters({ temperature: 0.7, maxOutputTokens: 2_000 })
+    await store.setParameters({ temperature: 0, reasoning: 'low' }, 'qwen2-5')
+    const reopened = await SettingsStore.open(file, reversingCodec)
+    expect(reopened.parametersFor('qwen2-5')).toEqual({ temperature: 0, maxOutputTokens: 2_000, reasoning: 'low' })
+    expect(reopened.parametersFor('llama3-2')).toEqual({ temperature: 0.7, maxOutputTokens: 2_000 })
+    expect(reopened.publicView().generation.models).toEqual({ 'qwen2-5': { temperature: 0, reasoning: 'low' } })
+  })
+
+  it.each([
+    [{ temperature: 2.5 }, 'Temperature must be a number from 0 to 2.'],
+    [{ temperature: -0.1 }, 'Temperature must be a number from 0 to 2.'],
+    [{ topP: 1.01 }, 'Top-p must be a number from 0 to 1.'],
+    [{ maxOutputTokens: 0 }, 'Max output tokens must be a whole number from 1 to 200,000.'],
+    [{ maxOutputTokens: 200_001 }, 'Max output tokens must be a whole number from 1 to 200,000.'],
+    [{ maxOutputTokens: 10.5 }, 'Max output tokens must be a whole number from 1 to 200,000.'],
+    [{ temperature: Number.NaN }, 'Temperature must be a number from 0 to 2.'],
+    [{ reasoning: 'extreme' }, 'Reasoning must be off, low, medium or high.'],
+  ])('refuses %o with a message and saves nothing', async (parameters, message) => {
+    const { file } = await tempFile()
+    const store = await SettingsStore.open(file, reversingCodec)
+    await store.setParameters({ temperature: 1 })
+    await expect(store.setParameters(parameters as never)).rejects.toThrow(message)
+    await expect(store.setParameters(parameters as never, 'qwen2-5')).rejects.toThrow(message)
+    expect((await SettingsStore.open(file, reversingCodec)).publicView().generation).toEqual({
+      defaults: { temperature: 1 },
+      models: {},
+      systemPrompt: '',
+    })
+  })
+
+  it('accepts the ends of every range', async () => {
+    const { file } = await tempFile()
+    const store = await SettingsStore.open(file, reversingCodec)
+    await store.setParameters({ temperature: 2, topP: 0, maxOutputTokens: 200_000, reasoning: 'high' })
+    await store.setParameters({ temperature: 0, topP: 1, maxOutputTokens: 1 }, 'llama3-2')
+    expect(store.parametersFor('llama3-2')).toEqual({ temperature: 0, topP: 1, maxOutputTokens: 1, reasoning: 'high' })
+  })
+
+  it('removes a model override with an empty set, and refuses an unknown model', async () => {
+    const { file } = await tempFile()
+    const store = await SettingsStore.open(file, reversingCodec)
+    await store.setParameters({ topP: 0.5 }, 'qwen2-5')
+    await store.setParameters({}, 'qwen2-5')
+    expect(store.generation.models).toEqual({})
+    await expect(store.setParameters({ topP: 0.5 }, 'nope')).rejects.toThrow('Unknown model: nope')
+  })
+
+  it('gives cloud models a default max output tokens, unless one is set', async () => {
+    const { file } = await tempFile()
+    const store = await SettingsStore.open(file, reversingCodec)
+    await store.setCloudConfig(CLOUD_CONFIG)
+    await store.setMode('cloud')
+    const [first, second] = CLOUD_CONFIG.models
+    await store.setParameters({ maxOutputTokens: 300 }, second!.id)
+    expect(store.parametersFor(first!.id)).toEqual({ maxOutputTokens: DEFAULT_CLOUD_MAX_OUTPUT_TOKENS })
+    expect(store.parametersFor(second!.id)).toEqual({ maxOutputTokens: 300 })
+    await store.setMode('local')
+    expect(store.parametersFor('llama3-2')).toEqual({})
+  })
+
+  it('drops an out-of-range value found in the file instead of setting the whole file aside', async () => {
+    const { dir, file } = await tempFile()
+    const stored = { ...defaultSettings(), generation: { defaults: { temperature: 9, topP: 0.5 } } }
+    await writeFile(file, JSON.stringify(stored))
+    const store = await SettingsStore.open(file, reversingCodec)
+    expect(store.notices).toEqual([])
+    expect(store.parametersFor('llama3-2')).toEqual({ topP: 0.5 })
+    expect(await readdir(dir)).toEqual(['settings.json'])
+  })
+
+  it('keeps the default system prompt, and clears it when blank', async () => {
+    const { file } = await tempFile()
+    const store = await SettingsStore.open(file, reversingCodec)
+    await store.setDefaultSystemPrompt('Answer in French.')
+    expect((await SettingsStore.open(file, reversingCodec)).generation.systemPrompt).toBe('Answer in French.')
+    await store.setDefaultSystemPrompt('   ')
+    expect((await SettingsStore.open(file, reversingCodec)).generation.systemPrompt).toBe('')
+    await expect(store.setDefaultSystemPrompt('x'.repeat(200_001))).rejects.toThrow('longer than 200,000 characters')
   })
 })

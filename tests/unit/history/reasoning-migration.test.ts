@@ -90,7 +90,7 @@ describe('migration 4 from a schema 3 file', () => {
     const { path, before, store } = await migrated()
     store.close()
     withFile(path, (db) => {
-      expect(db.pragma('user_version', { simple: true })).toBe(4)
+      expect(db.pragma('user_version', { simple: true })).toBe(HISTORY_MIGRATIONS.length)
       expect(snapshot(db)).toEqual(before)
       expect(db.prepare('SELECT DISTINCT reasoning, end_details FROM answers').all()).toEqual([
         { reasoning: '', end_details: null },

@@ -37,6 +37,8 @@ import { scriptedModels } from '../../support/scripted-provider'
 import { sha256Hex } from '../../support/sha256'
 import { CLOUD_CONFIG, IDENTITY_ID } from '../cloud/cloud-fixtures'
 
+const APP_PARAMETERS = { temperature: 0.4, topP: 0.9, maxOutputTokens: 321 }
+
 const me = { prefix: 'streamdesk', userId: 'user-1' }
 const topic = streamTopic(me.prefix, me.userId, 'stream-1')
 const utf8 = (text: string) => new TextEncoder().encode(text)
@@ -154,6 +156,9 @@ describe('new app, old backend', () => {
       }),
       conversations: history.conversations,
       modelLabel: (id) => id,
+      // Settings that a v2 stack gets and a v1 stack must never see (its strict schema would refuse them).
+      parametersFor: () => APP_PARAMETERS,
+      defaultSystemPrompt: () => 'Answer in one line.',
       online: true,
       emitUpdates: (batch) => updates.push(...batch),
       diagnostics: new DiagnosticsRecorder(),
@@ -174,6 +179,23 @@ describe('new app, old backend', () => {
   it('sends a stack from before negotiation a request its strict v1 schema accepts', async () => {
     const { event } = await appSending(CLOUD_CONFIG.protocols)
     expect(FrozenChatRequestSchema.safeParse(event)).toMatchObject({ success: true })
+  })
+
+  it('leaves generation parameters out for a v1 stack, keeping the system prompt (v1 has system messages)', async () => {
+    const { event } = await appSending(CLOUD_CONFIG.protocols)
+    const models = (event as unknown as { models: Array<Record<string, unknown>> }).models
+    for (const model of models) {
+      expect(model).not.toHaveProperty('parameters')
+      expect(model.messages).toEqual([
+        { role: 'system', content: 'Answer in one line.' },
+        { role: 'user', content: 'Hello' },
+      ])
+    }
+  })
+
+  it('sends each model its parameters when the stack serves v2', async () => {
+    const { event } = await appSending([1, 2])
+    expect(ChatRequestSchema.parse(event).models.map((m) => m.parameters)).toEqual([APP_PARAMETERS, APP_PARAMETERS])
   })
 
   it('states its protocols to a stack that serves v2 (which an old strict stack would have refused)', async () => {

@@ -4,6 +4,7 @@
  * puts the context guard's note (see `context-guard.ts`) in front of an answer whose oldest turns were left out.
  */
 import type { ModelEvent, ModelProvider } from '../../model-provider'
+import type { GenerationParameters } from '../../../shared/generation'
 import { stripTrimNote, trimNote } from './context-guard'
 import type { LlamaCppHost } from './llama-cpp-host'
 import type { GenerationOptions } from './worker-protocol'
@@ -37,9 +38,13 @@ export function createLlamaCppProvider(options: LlamaCppProviderOptions): ModelP
     ...(options.threads !== undefined ? { threads: options.threads } : {}),
   }
   return {
-    async *stream({ messages, signal }): AsyncIterable<ModelEvent> {
+    async *stream({ messages, parameters, signal }): AsyncIterable<ModelEvent> {
       const events = options.host.generate(
-        { modelPath: options.modelPath, messages: stripTrimNote(messages), options: generation },
+        {
+          modelPath: options.modelPath,
+          messages: stripTrimNote(messages),
+          options: withParameters(generation, parameters),
+        },
         signal,
       )
       for await (const event of events) {
@@ -62,5 +67,22 @@ export function createLlamaCppProvider(options: LlamaCppProviderOptions): ModelP
         }
       }
     },
+  }
+}
+
+/**
+ * The request's parameters over the provider's own generation settings. Reasoning has no switch here: a GGUF
+ * reasoning model thinks (in `<think>` tags) as its chat template says, whatever is asked.
+ */
+export function withParameters(
+  generation: GenerationOptions,
+  parameters: GenerationParameters = {},
+): GenerationOptions {
+  const { temperature, topP, maxOutputTokens } = parameters
+  return {
+    ...generation,
+    ...(temperature !== undefined ? { temperature } : {}),
+    ...(topP !== undefined ? { topP } : {}),
+    ...(maxOutputTokens !== undefined ? { maxTokens: maxOutputTokens } : {}),
   }
 }

@@ -127,6 +127,7 @@ export class LlamaEngine {
           stopOnAbortSignal: true,
           maxTokens: Math.max(1, Math.min(options.maxTokens, contextSize - fitted.promptTokens)),
           temperature: options.temperature,
+          ...(options.topP !== undefined ? { topP: options.topP } : {}),
           ...(options.seed !== undefined ? { seed: options.seed } : {}),
           onToken: (tokens) => {
             outputTokens += tokens.length

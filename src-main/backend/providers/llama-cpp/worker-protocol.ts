@@ -21,6 +21,8 @@ export const GenerationOptionsSchema = z.strictObject({
   maxContextSize: z.number().int().min(64).max(1_048_576),
   /** 0 = greedy (deterministic). */
   temperature: z.number().min(0).max(5),
+  /** Nucleus sampling; absent: node-llama-cpp's default. */
+  topP: z.optional(z.number().min(0).max(1)),
   seed: z.optional(
     z
       .number()
