@@ -306,6 +306,22 @@ describe('ChatService', () => {
     )
   })
 
+  it("regenerates with the conversation's system prompt first, as the turn was sent", async () => {
+    const { chat, backend, deliver } = await setup()
+    const sent = await chat.send({ prompt: 'one', modelIds: ['a'], systemPrompt: 'Answer in French.' })
+    deliver({
+      streamId: sent.streamId,
+      modelId: 'a',
+      seq: 0,
+      text: 'Un',
+      final: { sha256: sha256Hex('Un'), total: 1, status: 'complete' },
+    })
+    await chat.regenerate({ conversationId: sent.conversationId, turnStreamId: sent.streamId, modelId: 'a' })
+    const system = { role: 'system', content: 'Answer in French.' }
+    expect(backend.started[0]!.models[0]!.messages[0]).toEqual(system)
+    expect(backend.started[1]!.models[0]!.messages).toEqual([system, { role: 'user', content: 'one' }])
+  })
+
   it('refuses to regenerate for an unknown model, conversation or turn, asking the backend nothing', async () => {
     const { chat, backend } = await setup()
     const { streamId, conversationId } = await chat.send({ prompt: 'one', modelIds: ['a'] })
