@@ -101,7 +101,7 @@ describe('regenerating one column and copying an answer', () => {
     await press('column-regenerate', 'alpha')
     await expect.poll(() => position('alpha'), { timeout: 20_000 }).toBe('2/2')
     await completed('alpha')
-    expect((await textOf('alpha')).trim()).toBe(AGAIN)
+    await expect.poll(async () => (await textOf('alpha')).trim()).toBe(AGAIN)
     expect(openAi.requests.slice(asked).map((request) => request.model)).toEqual(['alpha'])
     // The same prompt and the same context as the original turn.
     expect(openAi.requests.at(-1)!.messages).toEqual([
@@ -117,10 +117,10 @@ describe('regenerating one column and copying an answer', () => {
     // ‹ back to the first version, › forward again.
     await press('version-previous', 'alpha')
     await expect.poll(() => position('alpha')).toBe('1/2')
-    expect(await textOf('alpha')).toContain('a list item')
+    await expect.poll(() => textOf('alpha')).toContain('a list item')
     await press('version-next', 'alpha')
     await expect.poll(() => position('alpha')).toBe('2/2')
-    expect((await textOf('alpha')).trim()).toBe(AGAIN)
+    await expect.poll(async () => (await textOf('alpha')).trim()).toBe(AGAIN)
 
     // After a reload, from history: both versions, the newest shown.
     await page.reload()
@@ -128,10 +128,10 @@ describe('regenerating one column and copying an answer', () => {
     await page.getByTestId('conversation-item').first().getByTestId('conversation-title').click()
     await expect.poll(() => page.locator('[data-stored="true"]').count(), { timeout: 10_000 }).toBe(2)
     await expect.poll(() => position('alpha')).toBe('2/2')
-    expect((await textOf('alpha')).trim()).toBe(AGAIN)
+    await expect.poll(async () => (await textOf('alpha')).trim()).toBe(AGAIN)
     await press('version-previous', 'alpha')
     await expect.poll(() => position('alpha')).toBe('1/2')
-    expect(await textOf('alpha')).toContain('a list item')
+    await expect.poll(() => textOf('alpha')).toContain('a list item')
     expect(errors).toEqual([])
   })
 
@@ -159,7 +159,7 @@ describe('regenerating one column and copying an answer', () => {
     await completed('alpha')
     expect(await page.getByTestId('exchange').count()).toBe(2)
     expect(await promptOf(1)).toContain('Second question, edited')
-    expect((await textOf('alpha')).trim()).toBe('Two, edited.')
+    await expect.poll(async () => (await textOf('alpha')).trim()).toBe('Two, edited.')
     // The edited prompt goes with the edited turn's context, without the branch it replaces.
     expect(openAi.requests.at(-1)!.messages).toEqual([
       { role: 'user', content: 'First question' },
@@ -172,7 +172,7 @@ describe('regenerating one column and copying an answer', () => {
     await page.keyboard.press('Enter')
     await expect.poll(branchPosition).toBe('1/2')
     expect(await promptOf(1)).not.toContain('edited')
-    expect((await textOf('alpha')).trim()).toBe('Two.')
+    await expect.poll(async () => (await textOf('alpha')).trim()).toBe('Two.')
 
     // A follow-up continues the branch on screen.
     openAi.setScript('alpha', answer('Three.'))
@@ -197,7 +197,7 @@ describe('regenerating one column and copying an answer', () => {
     await page.getByTestId('branch-next').click()
     await expect.poll(() => page.getByTestId('exchange').count()).toBe(2)
     expect(await promptOf(1)).toContain('Second question, edited')
-    expect((await textOf('alpha')).trim()).toBe('Two, edited.')
+    await expect.poll(async () => (await textOf('alpha')).trim()).toBe('Two, edited.')
     expect(errors).toEqual([])
   })
 })
