@@ -134,7 +134,7 @@ describe('the compare view with reasoning, stop reasons and metrics', () => {
     await expect.poll(() => stored.getAttribute('data-open'), { timeout: 10_000 }).toBe('false')
     expect(await stored.getByTestId('thinking-summary').innerText()).toMatch(/^Thought/)
     await stored.getByTestId('thinking-toggle').click()
-    expect(await stored.getByTestId('thinking-text').innerText()).toContain('Adding two and two gives four.')
+    await expect.poll(() => stored.getByTestId('thinking-text').innerText()).toContain('Adding two and two gives four.')
     expect(errors).toEqual([])
   })
 
