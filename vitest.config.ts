@@ -2,9 +2,13 @@ import { defineConfig } from 'vitest/config'
 
 // Three projects, as the folders under tests/ say. Everything runs in Node in forked workers (aws-crt is a native
 // addon); the e2e project drives Debian's Chromium through playwright-core against the browser harness.
+// Every run gets its own temp folder and fails if it leaves files or processes behind (global-setup.ts); each test
+// file's temp folders are removed when it ends (remove-temp-dirs.ts).
 export default defineConfig({
   test: {
     pool: 'forks',
+    globalSetup: ['tests/support/global-setup.ts'],
+    setupFiles: ['tests/support/remove-temp-dirs.ts'],
     projects: [
       // The timeout catches a hang, not slowness: property tests with hundreds of runs take 5 s and more when the
       // 2 cores are busy with other test files.

@@ -13,6 +13,7 @@ import { pathToFileURL } from 'node:url'
 import { startMosquitto, type Mosquitto } from '../support/mosquitto'
 import { runFlood, type FloodResult } from '../support/flood-run'
 import { percentile, printTable } from './stats'
+import { removeTempDirsSync } from '../support/temp-dir'
 
 const MB = 1024 * 1024
 const TMPFS = '/dev/shm'
@@ -87,6 +88,7 @@ export async function measureFlood(broker?: Mosquitto): Promise<FloodRow[]> {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  process.on('exit', removeTempDirsSync)
   console.log('StreamDesk flood benchmark (Node %s, %s)', process.version, new Date().toISOString())
   printTable('Flood: concurrent prompts × models in one app core, through Mosquitto', await measureFlood())
   console.log(

@@ -46,6 +46,7 @@ import type { Publisher } from '../../src-main/backend/publisher'
 import type { StreamUpdate } from '../../src-main/shared/ipc-contract'
 import { BUILT_RENDERER_DIR, startHarness, type Harness } from '../harness/harness-server'
 import { launchChromium, watchPageErrors } from '../support/browser'
+import { removeTempDirsSync } from '../support/temp-dir'
 import { writeSettings } from '../support/test-core'
 import { generateAnswer, generateReasoning, generateTableAnswer, type Answer } from './renderer/workload'
 import { achievedRate, startPacedServer, type PacedServer, type StreamTiming } from './renderer/paced-sse-server'
@@ -1139,6 +1140,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const args = process.argv.slice(2)
   // Ctrl+C or a kill: exit, which makes playwright close the browsers it launched.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130))
+  process.on('exit', removeTempDirsSync) // the harnesses' user-data folders
   ensureBuiltRenderer()
   console.log('StreamDesk renderer benchmark (Node %s, %s)', process.version, new Date().toISOString())
   console.log(`Renderer under test: ${await describeBuild()}`)

@@ -10,8 +10,11 @@ import { measureFlood } from './flood-bench'
 import { embeddedModelRows, measureEmbeddedModel } from './llama-cpp-bench'
 import { percentile, printTable, verdict } from './stats'
 import { startMosquitto } from '../support/mosquitto'
+import { removeTempDirsSync } from '../support/temp-dir'
 import { describeBuild, ensureBuiltRenderer, measureRenderer, printRendererReport } from './renderer-bench'
 
+// The support code's temp folders (brokers, user data) go when the run ends, however it ends.
+process.on('exit', removeTempDirsSync)
 const mosquitto = await startMosquitto()
 try {
   console.log('StreamDesk benchmarks (Node %s, %s)', process.version, new Date().toISOString())

@@ -2,8 +2,7 @@
  * End to end in Debian's Chromium: the built renderer in the browser harness, whose core is the real one (embedded
  * broker, in-process chat handler, aws-crt session), with models answering from a scripted OpenAI-compatible server.
  */
-import { mkdtemp, readdir, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
@@ -11,6 +10,7 @@ import { startHarness, type Harness } from '../harness/harness-server'
 import { startFakeOpenAiServer, splitIntoDeltas, type FakeOpenAiServer } from '../fixtures/fake-openai-server'
 import { launchChromium, watchPageErrors } from '../support/browser'
 import { writeSettings } from '../support/test-core'
+import { makeTempDir } from '../support/temp-dir'
 
 const ALPHA = 'Alpha answers first.\n\nA list:\n\n- one\n- two\n\n```ts\nconst x: number = 42\n```\n\nDone.'
 const BETA = 'Beta has a different answer, with **bold** text and `inline code`.'
@@ -57,7 +57,7 @@ let page: Page
 let pageErrors: string[]
 
 async function open(modelIds: string[], baseUrl = openAi.baseUrl, userDataDir?: string) {
-  userDataDir ??= await mkdtemp(join(tmpdir(), 'streamdesk-e2e-'))
+  userDataDir ??= await makeTempDir('e2e')
   if (modelIds.length > 0) await writeSettings(userDataDir, modelIds, baseUrl)
   harness = await startHarness({ userDataDir })
   page = await browser.newPage()
@@ -220,7 +220,7 @@ describe('StreamDesk in the browser harness', () => {
   })
 
   it('says so when the settings file was damaged, and keeps the damaged file', async () => {
-    const userDataDir = await mkdtemp(join(tmpdir(), 'streamdesk-e2e-'))
+    const userDataDir = await makeTempDir('e2e')
     await writeFile(join(userDataDir, 'settings.json'), '{ this is not json')
     await open([], openAi.baseUrl, userDataDir)
     const toast = page.getByTestId('toast')

@@ -3,9 +3,6 @@
  * reachable here, so signing in fails the way it does offline; the Cognito flows themselves are covered by the
  * main-process tests with SDK mocks.
  */
-import { mkdtemp } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
 import { startHarness, type Harness } from '../harness/harness-server'
@@ -14,6 +11,7 @@ import { launchChromium } from '../support/browser'
 import { writeSettings } from '../support/test-core'
 import { CLOUD_CONFIG } from '../unit/cloud/cloud-fixtures'
 import { openMainPage, type OpenedPage } from './harness-pages'
+import { makeTempDir } from '../support/temp-dir'
 
 let browser: Browser
 let openAi: FakeOpenAiServer
@@ -34,7 +32,7 @@ let opened: OpenedPage
 let page: Page
 
 async function start() {
-  const userDataDir = await mkdtemp(join(tmpdir(), 'streamdesk-e2e-cloud-'))
+  const userDataDir = await makeTempDir('e2e-cloud')
   await writeSettings(userDataDir, ['alpha'], openAi.baseUrl)
   harness = await startHarness({ userDataDir })
   opened = await openMainPage(browser, harness.url)

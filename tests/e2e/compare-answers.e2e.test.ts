@@ -4,15 +4,13 @@
  * the footer and the fastest answer marked in the column strip. The scripted server sends DeepSeek-style
  * `reasoning_content` / Ollama-style `reasoning` deltas, `finish_reason`s and tool calls.
  */
-import { mkdtemp } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
 import { startHarness, type Harness } from '../harness/harness-server'
 import { startFakeOpenAiServer, splitIntoDeltas, type FakeOpenAiServer } from '../fixtures/fake-openai-server'
 import { launchChromium, watchPageErrors } from '../support/browser'
 import { writeSettings } from '../support/test-core'
+import { makeTempDir } from '../support/temp-dir'
 
 const REASONING = 'The user asks for 2 + 2. Adding two and two gives four. I should answer briefly.'
 const ANSWER = 'The answer is **4**.'
@@ -73,7 +71,7 @@ afterEach(async () => {
 })
 
 async function open(modelIds: string[]) {
-  const userDataDir = await mkdtemp(join(tmpdir(), 'streamdesk-e2e-'))
+  const userDataDir = await makeTempDir('e2e')
   await writeSettings(userDataDir, modelIds, openAi.baseUrl)
   harness = await startHarness({ userDataDir })
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } })

@@ -3,8 +3,7 @@
  * in the exchange's sticky column strip) is on screen, also after scrolling down a long answer, and a tab brings its
  * column into view. Screenshots go to out/e2e-screenshots/ for a person to look at.
  */
-import { mkdir, mkdtemp } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Locator, Page } from 'playwright-core'
@@ -12,6 +11,7 @@ import { startHarness, type Harness } from '../harness/harness-server'
 import { startFakeOpenAiServer, splitIntoDeltas, type FakeOpenAiServer } from '../fixtures/fake-openai-server'
 import { launchChromium, watchPageErrors } from '../support/browser'
 import { writeSettings } from '../support/test-core'
+import { makeTempDir } from '../support/temp-dir'
 
 const VIEWPORT = { width: 1280, height: 800 }
 const SCREENSHOTS = join(process.cwd(), 'out', 'e2e-screenshots')
@@ -44,7 +44,7 @@ afterEach(async () => {
 })
 
 async function openWith(modelIds: string[]): Promise<{ page: Page; errors: string[] }> {
-  const userDataDir = await mkdtemp(join(tmpdir(), 'streamdesk-e2e-'))
+  const userDataDir = await makeTempDir('e2e')
   await writeSettings(userDataDir, modelIds, openAi.baseUrl)
   harness = await startHarness({ userDataDir })
   page = await browser.newPage({ viewport: VIEWPORT })

@@ -4,8 +4,7 @@
  * delete, export, import, paging), opening and continuing stored conversations, and answers that were stopped or
  * cut off by the app closing.
  */
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
@@ -14,6 +13,7 @@ import { startHarness, type Harness } from '../harness/harness-server'
 import { startFakeOpenAiServer, splitIntoDeltas, type FakeOpenAiServer } from '../fixtures/fake-openai-server'
 import { launchChromium, watchPageErrors } from '../support/browser'
 import { writeSettings } from '../support/test-core'
+import { makeTempDir } from '../support/temp-dir'
 
 const ALPHA = 'The answer is **forty-two**.\n\n- first point\n- second point\n\nRemember the zephyr.'
 const BETA = 'Beta replies plainly: the quokka smiles.'
@@ -44,7 +44,7 @@ let page: Page
 let pageErrors: string[]
 
 async function newUserDataDir(modelIds: string[]): Promise<string> {
-  const userDataDir = await mkdtemp(join(tmpdir(), 'streamdesk-e2e-history-'))
+  const userDataDir = await makeTempDir('e2e-history')
   await writeSettings(userDataDir, modelIds, openAi.baseUrl)
   return userDataDir
 }
@@ -367,7 +367,7 @@ describe('conversation history in the browser harness', () => {
       items().first().getByTestId('conversation-export-json').click(),
     ])
     expect(download.suggestedFilename()).toMatch(/^streamdesk-Exported-question-\d{4}-\d{2}-\d{2}\.json$/)
-    const exportedPath = join(await mkdtemp(join(tmpdir(), 'streamdesk-e2e-export-')), download.suggestedFilename())
+    const exportedPath = join(await makeTempDir('e2e-export'), download.suggestedFilename())
     await download.saveAs(exportedPath)
     const exported = await readFile(exportedPath, 'utf8')
     const document = JSON.parse(exported) as {
@@ -390,14 +390,14 @@ describe('conversation history in the browser harness', () => {
     // A fresh user-data folder: empty history, then the import.
     await open(await newUserDataDir(['alpha']))
     await expect.poll(() => page.getByTestId('history-empty').count()).toBe(1)
-    const broken = join(await mkdtemp(join(tmpdir(), 'streamdesk-e2e-import-')), 'broken.json')
+    const broken = join(await makeTempDir('e2e-import'), 'broken.json')
     await writeFile(broken, '{"format": "streamdesk-history", "version": 1, "conversations": [{"id": 5}]}')
     await page.getByTestId('import-history').setInputFiles(broken)
     const errorToast = page.locator('[data-testid="toast"][data-level="error"]')
     await expect.poll(() => errorToast.count(), { timeout: 10_000 }).toBe(1)
     expect(await errorToast.innerText()).toMatch(/damaged or incomplete/)
     expect(await items().count()).toBe(0)
-    const notJson = join(await mkdtemp(join(tmpdir(), 'streamdesk-e2e-import-')), 'notes.json')
+    const notJson = join(await makeTempDir('e2e-import'), 'notes.json')
     await writeFile(notJson, 'just some notes')
     await page.getByTestId('import-history').setInputFiles(notJson)
     await expect.poll(() => errorToast.count()).toBe(2)

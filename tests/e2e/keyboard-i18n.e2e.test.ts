@@ -3,9 +3,6 @@
  * Ctrl+N, Ctrl+K, the send key preference, Esc, the quick-ask shortcut preference, and English/Japanese.
  * (Headless Chromium on Linux: the platform modifier is Ctrl.)
  */
-import { mkdtemp } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
 import { startHarness, type Harness } from '../harness/harness-server'
@@ -13,6 +10,7 @@ import { startFakeOpenAiServer, splitIntoDeltas, type FakeOpenAiServer } from '.
 import { launchChromium } from '../support/browser'
 import { writeSettings } from '../support/test-core'
 import { focusedTestId, openMainPage, openQuickAskPage, type OpenedPage } from './harness-pages'
+import { makeTempDir } from '../support/temp-dir'
 
 const LONG = Array.from({ length: 400 }, (_, i) => `word${i}`).join(' ')
 
@@ -36,7 +34,7 @@ let pages: OpenedPage[] = []
 let page: Page
 
 async function start(modelIds: string[]) {
-  const userDataDir = await mkdtemp(join(tmpdir(), 'streamdesk-e2e-keys-'))
+  const userDataDir = await makeTempDir('e2e-keys')
   await writeSettings(userDataDir, modelIds, openAi.baseUrl)
   harness = await startHarness({ userDataDir })
   const opened = await openMainPage(browser, harness.url)

@@ -4,8 +4,7 @@
  * catalog model from a local server with a visible progress bar, and shows failures in plain words. The first-run
  * offer appears when no model server answers (the default Ollama models: nothing listens here).
  */
-import { mkdtemp, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
@@ -18,6 +17,7 @@ import { startFileServer, type FileServer } from '../fixtures/file-server'
 import { launchChromium } from '../support/browser'
 import { freePort } from '../support/free-port'
 import { openMainPage, type OpenedPage } from './harness-pages'
+import { makeTempDir } from '../support/temp-dir'
 
 let browser: Browser
 let server: FileServer
@@ -54,7 +54,7 @@ async function start(
     embeddedModels?: HarnessOptions['embeddedModels']
   } = {},
 ) {
-  dir = await mkdtemp(join(tmpdir(), 'streamdesk-e2e-models-'))
+  dir = await makeTempDir('e2e-models')
   harness = await startHarness({
     userDataDir: join(dir, 'user-data'),
     modelCatalog: options.catalog ?? [entry()],

@@ -2,8 +2,7 @@
  * Quick ask end to end in Debian's Chromium: the built quick-ask page in the browser harness, on the same core (one
  * MQTT connection) as the main window's page, which is open in another tab where the test needs it.
  */
-import { mkdtemp, readFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
@@ -12,6 +11,7 @@ import { startFakeOpenAiServer, splitIntoDeltas, type FakeOpenAiServer } from '.
 import { launchChromium, watchPageErrors } from '../support/browser'
 import { writeSettings } from '../support/test-core'
 import { focusedTestId, openMainPage, openQuickAskPage, recordInvokes, type OpenedPage } from './harness-pages'
+import { makeTempDir } from '../support/temp-dir'
 
 const ALPHA = 'The answer is **forty-two**.\n\n- first\n- second'
 const LONG = Array.from({ length: 400 }, (_, i) => `word${i}`).join(' ')
@@ -42,7 +42,7 @@ let pages: OpenedPage[] = []
 
 /** A harness whose settings pick `modelIds` (the first is quick ask's default model). */
 async function start(modelIds: string[], options: Omit<HarnessOptions, 'userDataDir'> = {}) {
-  const userDataDir = await mkdtemp(join(tmpdir(), 'streamdesk-e2e-quick-'))
+  const userDataDir = await makeTempDir('e2e-quick')
   await writeSettings(userDataDir, modelIds, openAi.baseUrl)
   harness = await startHarness({ userDataDir, ...options })
   started.push(harness)

@@ -5,15 +5,13 @@
  * edited prompt is sent as a new branch after the edited turn's parent: ‹ 1/2 › on the prompt switches branches, a
  * follow-up continues the branch on screen, and a reopened conversation shows the newest branch.
  */
-import { mkdtemp } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
 import { startHarness, type Harness } from '../harness/harness-server'
 import { startFakeOpenAiServer, splitIntoDeltas, type FakeOpenAiServer } from '../fixtures/fake-openai-server'
 import { launchChromium, watchPageErrors } from '../support/browser'
 import { writeSettings } from '../support/test-core'
+import { makeTempDir } from '../support/temp-dir'
 
 const FIRST = 'Alpha one.'
 const SECOND = 'Alpha **two**:\n\n- a list item\n- `code`'
@@ -59,7 +57,7 @@ const textOf = (modelId: string) => column(modelId).getByTestId('column-text').i
 const position = (modelId: string) => column(modelId).getByTestId('version-position').innerText()
 
 async function open(modelIds: string[]) {
-  const userDataDir = await mkdtemp(join(tmpdir(), 'streamdesk-e2e-'))
+  const userDataDir = await makeTempDir('e2e')
   await writeSettings(userDataDir, modelIds, openAi.baseUrl)
   harness = await startHarness({ userDataDir })
   page = await browser.newPage({

@@ -2,15 +2,13 @@
  * The system prompt and generation parameters end to end in Chromium: set in the UI (or in Settings through the
  * core's own IPC), they reach the scripted OpenAI-compatible server's recorded requests.
  */
-import { mkdtemp } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
 import { startHarness, type Harness } from '../harness/harness-server'
 import { startFakeOpenAiServer, splitIntoDeltas, type FakeOpenAiServer } from '../fixtures/fake-openai-server'
 import { launchChromium, watchPageErrors } from '../support/browser'
 import { writeSettings } from '../support/test-core'
+import { makeTempDir } from '../support/temp-dir'
 
 let browser: Browser
 let openAi: FakeOpenAiServer
@@ -35,7 +33,7 @@ afterEach(async () => {
 })
 
 async function open(modelIds: string[]) {
-  const userDataDir = await mkdtemp(join(tmpdir(), 'streamdesk-e2e-system-'))
+  const userDataDir = await makeTempDir('e2e-system')
   await writeSettings(userDataDir, modelIds, openAi.baseUrl)
   harness = await startHarness({ userDataDir })
   page = await browser.newPage()

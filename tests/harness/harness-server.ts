@@ -10,9 +10,8 @@
  * `--demo` points the default models at a scripted local OpenAI-compatible server, for trying the UI here.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import { extname, join, normalize, resolve, sep } from 'node:path'
-import { tmpdir } from 'node:os'
 import { pathToFileURL } from 'node:url'
 import { build } from 'esbuild'
 import { WebSocketServer, type WebSocket } from 'ws'
@@ -27,6 +26,7 @@ import {
   type HarnessRequest,
   type HarnessSignal,
 } from './harness-protocol'
+import { makeTempDir } from '../support/temp-dir'
 
 const repoRoot = resolve(import.meta.dirname, '../..')
 export const BUILT_RENDERER_DIR = join(repoRoot, 'out/renderer')
@@ -69,7 +69,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   await readFile(join(rendererDir, 'index.html'), 'utf8').catch(() => {
     throw new Error(`No built renderer in ${rendererDir}: run \`npm run build\` first.`)
   })
-  const userDataDir = options.userDataDir ?? (await mkdtemp(join(tmpdir(), 'streamdesk-harness-')))
+  const userDataDir = options.userDataDir ?? (await makeTempDir('harness'))
   // The browser stands in for the desktop: "open in the main window" becomes the event the main page listens to.
   let events: AppCore['events'] | undefined
   const core = await startAppCore({
@@ -225,7 +225,7 @@ async function prepareDemo(userDataDir: string): Promise<void> {
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const args = process.argv.slice(2)
   const portIndex = args.indexOf('--port')
-  const userDataDir = await mkdtemp(join(tmpdir(), 'streamdesk-harness-'))
+  const userDataDir = await makeTempDir('harness')
   if (args.includes('--demo')) await prepareDemo(userDataDir)
   const harness = await startHarness({ userDataDir, port: portIndex >= 0 ? Number(args[portIndex + 1]) : 5174 })
   console.log(`StreamDesk harness at ${harness.url} (user data in ${userDataDir}); Ctrl+C stops it.`)

@@ -1,13 +1,15 @@
-import { existsSync } from 'node:fs'
 import { chromium, type Browser, type Page } from 'playwright-core'
+import { findTool } from './test-tools'
 
-const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => existsSync(path))
-
-/** Debian's Chromium (installed by .ci/run), headless, driven by playwright-core. Never a downloaded browser. */
+/**
+ * The machine's Chromium or Chrome (Debian's `chromium`, which `npm test` installs first where it can; CHROME_PATH
+ * names another), headless, driven by playwright-core. Never a downloaded browser.
+ */
 export async function launchChromium(): Promise<Browser> {
-  if (!CHROMIUM) throw new Error('chromium is not installed: apt-get install -y chromium (see .ci/run)')
+  const executablePath = findTool('chromium')
+  if (!executablePath) throw new Error('Chromium is not installed: `npm test` says how to install it')
   return chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath,
     args: [
       '--headless',
       '--no-sandbox',

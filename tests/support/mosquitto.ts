@@ -1,12 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync } from 'node:fs'
-import { chmod, mkdtemp, writeFile } from 'node:fs/promises'
+import { chmod, writeFile } from 'node:fs/promises'
 import { connect } from 'node:net'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { freePort } from './free-port'
-
-const CANDIDATES = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto', '/usr/local/sbin/mosquitto']
+import { IP } from './netns'
+import { findTool } from './test-tools'
+import { makeTempDir } from './temp-dir'
 
 export interface Mosquitto {
   host: string
@@ -34,17 +33,17 @@ export interface MosquittoOptions {
 }
 
 /**
- * Starts a real Mosquitto broker (Debian's `mosquitto` package, which .ci/run installs) on a free loopback port,
- * anonymous access, for the duration of a test file. A missing binary fails the test with the install command.
+ * Starts a real Mosquitto broker (Debian's `mosquitto` package, which `npm test` installs first where it can) on a
+ * free loopback port, anonymous access, for the duration of a test file.
  */
 export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mosquitto> {
-  const binary = CANDIDATES.find((path) => existsSync(path))
-  if (!binary) throw new Error('mosquitto is not installed: apt-get install -y mosquitto (see .ci/run)')
+  const binary = findTool('mosquitto')
+  if (!binary) throw new Error('mosquitto is not installed: `npm test` says how to install it')
   const port = options.port ?? (await freePort())
   const listenAddress = options.listenAddress ?? '127.0.0.1'
   const host = options.host ?? (listenAddress === '0.0.0.0' ? '127.0.0.1' : listenAddress)
   const websocketPort = options.tlsWebsockets ? await freePort() : undefined
-  const dir = await mkdtemp(join(tmpdir(), 'streamdesk-mosquitto-'))
+  const dir = await makeTempDir('mosquitto')
   const config = join(dir, 'mosquitto.conf')
   // Mosquitto 2.0 starts a websockets listener only next to a plain one, so the TCP listener is always there.
   const tls = options.tlsWebsockets
@@ -73,7 +72,7 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
   const listener = listenAddress === '0.0.0.0' ? `listener ${port}` : `listener ${port} ${listenAddress}`
   await writeFile(config, [listener, ...websocketListener, ...settings].join('\n'))
   const [command, args] = options.netns
-    ? ['/usr/sbin/ip', ['netns', 'exec', options.netns, binary, '-c', config]]
+    ? [IP, ['netns', 'exec', options.netns, binary, '-c', config]]
     : [binary, ['-c', config]]
   const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] })
   let stderr = ''

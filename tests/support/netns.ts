@@ -6,9 +6,10 @@
 import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { promisify } from 'node:util'
+import { findTool } from './test-tools'
 
 const run = promisify(execFile)
-export const IP = '/usr/sbin/ip'
+export const IP = findTool('ip') ?? '/usr/sbin/ip'
 
 export interface LinkedNamespace {
   name: string

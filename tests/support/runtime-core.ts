@@ -4,7 +4,6 @@
  * the core's connection states recorded with their times.
  */
 import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { startAppCore, type AppCore } from '../../src-main/core/app-core'
@@ -13,6 +12,7 @@ import type { StartRuntime } from '../../src-main/core/mode-runtime'
 import { plainTextCodec } from '../../src-main/core/settings/settings-store'
 import type { ConnectionState, Diagnostics, SendPromptResult, StreamUpdate } from '../../src-main/shared/ipc-contract'
 import { writeSettings, type ColumnResult } from './test-core'
+import { makeTempDir } from './temp-dir'
 
 export interface RuntimeCoreOptions {
   startRuntime: StartRuntime
@@ -30,7 +30,9 @@ export interface ColumnTiming {
 }
 
 export async function startRuntimeCore(options: RuntimeCoreOptions) {
-  const userDataDir = await mkdtemp(join(options.dataParent ?? tmpdir(), 'streamdesk-reliability-'))
+  const userDataDir = options.dataParent
+    ? await mkdtemp(join(options.dataParent, 'streamdesk-reliability-'))
+    : await makeTempDir('reliability')
   await writeSettings(userDataDir, options.modelIds)
   const core: AppCore = await startAppCore({
     userDataDir,

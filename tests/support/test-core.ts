@@ -1,5 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { startAppCore, type AppCore, type AppCoreOptions } from '../../src-main/core/app-core'
 import type { ModelResolver } from '../../src-main/backend/model-provider'
@@ -9,6 +8,7 @@ import { startLocalMode } from '../../src-main/core/local-mode/start-local-mode'
 import { plainTextCodec } from '../../src-main/core/settings/settings-store'
 import type { StreamUpdate } from '../../src-main/shared/ipc-contract'
 import type { Mosquitto } from './mosquitto'
+import { makeTempDir } from './temp-dir'
 
 export interface ColumnResult {
   text: string
@@ -50,7 +50,7 @@ export async function writeSettings(
 
 /** The real app core on a real broker, with its renderer-bound updates collected per column. */
 export async function startTestCore(options: TestCoreOptions) {
-  const userDataDir = await mkdtemp(join(tmpdir(), 'streamdesk-test-'))
+  const userDataDir = await makeTempDir('test')
   await writeSettings(userDataDir, options.modelIds, options.baseUrl)
   await options.prepareUserData?.(userDataDir)
   const { broker } = options

@@ -1,11 +1,12 @@
 import { execFile } from 'node:child_process'
-import { chmod, mkdtemp, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { chmod, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
+import { makeTempDir } from './temp-dir'
+import { findTool } from './test-tools'
 
 const run = promisify(execFile)
-const OPENSSL = '/usr/bin/openssl'
+const OPENSSL = findTool('openssl') ?? 'openssl'
 
 export interface TestCertificates {
   /** The self-signed CA clients must trust (PEM). */
@@ -21,7 +22,7 @@ export interface TestCertificates {
  * reads them.
  */
 export async function createTestCertificates(): Promise<TestCertificates> {
-  const dir = await mkdtemp(join(tmpdir(), 'streamdesk-tls-'))
+  const dir = await makeTempDir('tls')
   const file = (name: string) => join(dir, name)
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes']
   const caExtensions = [

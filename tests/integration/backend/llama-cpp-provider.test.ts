@@ -3,8 +3,7 @@
  * tests/fixtures/tiny-gguf.ts) in node-llama-cpp, in its worker thread: streaming, one shared model per file,
  * idle unloading, stop latency, the context guard and the failures a user can meet.
  */
-import { stat, writeFile, mkdtemp } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -17,6 +16,7 @@ import {
   type LlamaCppProviderOptions,
 } from '../../../src-main/backend/providers/llama-cpp/llama-cpp-provider'
 import { CHATML_TEMPLATE, TINY_MODEL, tinyGgufPath } from '../../fixtures/tiny-gguf'
+import { makeTempDir } from '../../support/temp-dir'
 
 let modelPath: string
 let host: LlamaCppHost
@@ -169,7 +169,7 @@ describe('the llama.cpp provider', () => {
   })
 
   it('reports a missing file and an invalid file, and keeps working afterwards', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'streamdesk-gguf-'))
+    const dir = await makeTempDir('gguf')
     const missing = createLlamaCppProvider({ host, modelPath: join(dir, 'nowhere.gguf') })
     const error = await collect(missing.stream({ messages: ask('hi'), signal: new AbortController().signal })).catch(
       (e: unknown) => e,
@@ -228,7 +228,7 @@ describe('idle unloading', () => {
 
 describe('the worker protocol, with stand-in workers', () => {
   const standIn = async (source: string) => {
-    const dir = await mkdtemp(join(tmpdir(), 'streamdesk-worker-'))
+    const dir = await makeTempDir('worker')
     const path = join(dir, 'worker.mjs')
     await writeFile(path, `import { parentPort } from 'node:worker_threads'\n${source}`)
     return path

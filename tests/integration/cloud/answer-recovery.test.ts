@@ -10,9 +10,6 @@
  *   same client id and persistent session and completes the answer from the queued chunks, or, when nothing was
  *   queued, from the stored copy.
  */
-import { mkdtemp } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { InvokeCommand } from '@aws-sdk/client-lambda'
 import type { Publisher } from '../../../src-main/backend/publisher'
@@ -24,6 +21,7 @@ import { scriptedModels, type Script } from '../../support/scripted-provider'
 import { ManualClock } from '../../support/manual-clock'
 import { startCloudCore } from './cloud-core'
 import { lambda, startFakeCloud, type FakeCloud } from './fake-cloud'
+import { makeTempDir } from '../../support/temp-dir'
 
 let certificates: TestCertificates
 let mosquitto: Mosquitto
@@ -34,7 +32,7 @@ beforeAll(async () => {
   // Persistence on, as IoT Core keeps a persistent session's QoS 1 messages while its client is away.
   mosquitto = await startMosquitto({
     tlsWebsockets: certificates,
-    persistenceDir: await mkdtemp(join(tmpdir(), 'streamdesk-recovery-')),
+    persistenceDir: await makeTempDir('recovery'),
   })
 })
 afterEach(async () => {

@@ -3,9 +3,6 @@
  * `startCloudMode` as its runtime (IoT WebSocket to the local TLS broker), and collects what the renderer would
  * get, per model column.
  */
-import { mkdtemp } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { startAppCore } from '../../../src-main/core/app-core'
 import type { ModeRuntime } from '../../../src-main/core/mode-runtime'
 import { CognitoAuth } from '../../../src-main/core/cloud/cognito-auth'
@@ -18,6 +15,7 @@ import type { Mosquitto } from '../../support/mosquitto'
 import type { TestCertificates } from '../../support/tls-certificates'
 import { writeSettings } from '../../support/test-core'
 import { USER, type FakeCloud } from './fake-cloud'
+import { makeTempDir } from '../../support/temp-dir'
 
 export interface Column {
   text: string
@@ -36,7 +34,7 @@ export async function startCloudCore(options: {
   const { cloud, broker, certificates, clock } = options
   const auth = new CognitoAuth({ config: cloud.config, store: cloud.store, clock })
   await auth.signIn(USER.email, 'a password')
-  const userDataDir = options.userDataDir ?? (await mkdtemp(join(tmpdir(), 'streamdesk-cloud-core-')))
+  const userDataDir = options.userDataDir ?? (await makeTempDir('cloud-core'))
   if (!options.userDataDir) await writeSettings(userDataDir, options.modelIds)
 
   let runtime: ModeRuntime | undefined

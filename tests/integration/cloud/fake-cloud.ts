@@ -8,8 +8,6 @@
  * and the mocked fetch-stream invocation runs the real fetch-stream handler with the caller's identity as context.
  */
 import { randomUUID } from 'node:crypto'
-import { mkdtemp } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { mockClient } from 'aws-sdk-client-mock'
 import { CognitoIdentityProviderClient, InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider'
@@ -31,6 +29,7 @@ import type { Clock } from '../../../src-main/lib/clock'
 import type { Mosquitto } from '../../support/mosquitto'
 import { CLOUD_CONFIG, fakeIdToken, USER } from '../../unit/cloud/cloud-fixtures'
 import { fakeAnswerTable, type FakeAnswerTable } from './fake-answer-store'
+import { makeTempDir } from '../../support/temp-dir'
 
 export const cognitoIdp = mockClient(CognitoIdentityProviderClient)
 export const cognitoIdentity = mockClient(CognitoIdentityClient)
@@ -75,7 +74,7 @@ export async function startFakeCloud(options: {
     fetchStreamFunctionName: 'streamdesk-fetch-stream',
     ...(options.protocols ? { protocols: options.protocols } : {}),
   }
-  const dir = await mkdtemp(join(tmpdir(), 'streamdesk-cloud-'))
+  const dir = await makeTempDir('cloud')
   const store = new FileTokenStore(join(dir, 'cloud-session.json'), plainTextCodec)
   let issued = 0
 

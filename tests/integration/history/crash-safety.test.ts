@@ -4,8 +4,7 @@
  * marked interrupted.
  */
 import { spawn } from 'node:child_process'
-import { existsSync, mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
 import Sqlite from 'better-sqlite3'
@@ -13,6 +12,7 @@ import { describe, expect, it } from 'vitest'
 import { DEFAULT_WRITE_INTERVAL_MS } from '../../../src-main/core/history/answer-writer'
 import { HistoryStore } from '../../../src-main/core/history/history-store'
 import { deltasInPrefix } from './streamed-text'
+import { makeTempDirSync } from '../../support/temp-dir'
 
 const repoRoot = resolve(import.meta.dirname, '../../..')
 const child = resolve(import.meta.dirname, 'stream-into-store.ts')
@@ -63,7 +63,7 @@ describe('history crash safety', () => {
   it.each([150, 700, 1_600])(
     'keeps the streamed text, marked interrupted, after SIGKILL at %i ms',
     async (streamMs) => {
-      const dbPath = join(mkdtempSync(join(tmpdir(), 'streamdesk-crash-')), 'history.sqlite')
+      const dbPath = join(makeTempDirSync('crash'), 'history.sqlite')
       const run = await streamThenKill(dbPath, streamMs)
       // Killed, not closed: the WAL was never checkpointed, so reopening exercises WAL recovery.
       expect(existsSync(`${dbPath}-wal`)).toBe(true)

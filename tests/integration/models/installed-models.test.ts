@@ -1,5 +1,5 @@
 /** The models folder listing: each GGUF file described from its header, damaged and partial files left out. */
-import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { copyFile, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -10,6 +10,7 @@ import {
   readInstalledModel,
 } from '../../../src-main/core/models/installed-models'
 import { TINY_MODEL, tinyGgufPath } from '../../fixtures/tiny-gguf'
+import { makeTempDir } from '../../support/temp-dir'
 
 describe('installed models', () => {
   it('lives in <userData>/models', () => {
@@ -17,7 +18,7 @@ describe('installed models', () => {
   })
 
   it('lists every readable .gguf file with size, quantization, name and context length, sorted by name', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'streamdesk-models-'))
+    const dir = await makeTempDir('models')
     const fixture = await tinyGgufPath()
     await copyFile(fixture, join(dir, 'b-tiny.gguf'))
     await copyFile(fixture, join(dir, 'A tiny (copy).GGUF'))
@@ -46,7 +47,7 @@ describe('installed models', () => {
   })
 
   it('refuses a damaged file when asked about it directly', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'streamdesk-models-'))
+    const dir = await makeTempDir('models')
     await writeFile(join(dir, 'junk.gguf'), 'GGUF this is not a model')
     await expect(readInstalledModel(join(dir, 'junk.gguf'))).rejects.toThrow(/not supported/)
   })

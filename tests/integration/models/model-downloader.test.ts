@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readFile, readdir, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import {
@@ -14,6 +13,7 @@ import { nodeStoreFs, type StoreFs } from '../../../src-main/lib/content-store'
 import { ManualClock } from '../../support/manual-clock'
 import { startFileServer, type FileServer } from '../../fixtures/file-server'
 import { freePort } from '../../support/free-port'
+import { makeTempDir } from '../../support/temp-dir'
 
 const SIZE = 3 * 1024 * 1024 + 123
 
@@ -23,7 +23,7 @@ describe('ModelDownloader', () => {
   let destination: string
 
   beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'streamdesk-download-'))
+    dir = await makeTempDir('download')
     destination = join(dir, 'models', 'tiny.gguf')
     server = await startFileServer(randomBytes(SIZE))
   })

@@ -1,11 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { PublicSettings } from '../../../src-main/shared/ipc-contract'
 import type { InstalledModel } from '../../../src-main/core/models/installed-models'
 import { modelFileSettingsHooks } from '../../../src-main/core/settings/model-file-settings'
 import { SettingsStore, plainTextCodec } from '../../../src-main/core/settings/settings-store'
+import { makeTempDir } from '../../support/temp-dir'
 
 const model = (fileName: string, name?: string): InstalledModel => ({
   id: `gguf:${fileName}`,
@@ -21,7 +21,7 @@ describe('model files as settings columns', () => {
   let announced: PublicSettings[]
 
   beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'streamdesk-model-settings-'))
+    dir = await makeTempDir('model-settings')
     settings = await SettingsStore.open(join(dir, 'settings.json'), plainTextCodec)
     announced = []
   })

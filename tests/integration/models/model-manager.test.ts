@@ -1,5 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { ModelDownloadState, ModelFilesView } from '../../../src-main/shared/ipc-contract'
@@ -10,6 +9,7 @@ import { ModelDownloader } from '../../../src-main/core/models/model-downloader'
 import { ModelFileError, ModelManager, ggufFileName, hasGgufMagic } from '../../../src-main/core/models/model-manager'
 import { fakeGgufBytes } from '../../fixtures/fake-gguf-header'
 import { startFileServer, type FileServer } from '../../fixtures/file-server'
+import { makeTempDir } from '../../support/temp-dir'
 
 describe('ModelManager', () => {
   let dir: string
@@ -30,7 +30,7 @@ describe('ModelManager', () => {
     })
 
   beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'streamdesk-models-'))
+    dir = await makeTempDir('models')
     modelsDir = join(dir, 'models')
     installedHooks = []
     removedHooks = []

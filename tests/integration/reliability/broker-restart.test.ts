@@ -6,9 +6,7 @@
  * them again after its reconnect, so the chunk sequencer's own retries (3 attempts, 100 ms back-off) are not
  * needed: every column must still end 'complete' with exactly the model's text, and nothing may be given up.
  */
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { rm } from 'node:fs/promises'
 import { performance } from 'node:perf_hooks'
 import { afterAll, describe, expect, it, vi } from 'vitest'
 import type { ModelStreamSummary } from '../../../src-main/backend/chat-handler'
@@ -23,6 +21,7 @@ import { splitRuntime, type BackendFactory } from '../../support/split-runtime'
 import { LocalChatBackend } from '../../../src-main/core/local-mode/local-chat-backend'
 import { MqttSession } from '../../../src-main/core/mqtt/mqtt-session'
 import { plainBrokerConnectionConfig } from '../../../src-main/core/mqtt/connection-config'
+import { makeTempDir } from '../../support/temp-dir'
 
 const MODEL_IDS = ['alpha', 'beta']
 const scripts: Record<string, Script> = {
@@ -77,7 +76,7 @@ describe('a broker restart mid-stream (Mosquitto, persistence on)', () => {
     ['at once', 0],
     ['after 3 s down', 3_000],
   ])('loses nothing when the broker restarts %s', async (_name, downMs) => {
-    const persistenceDir = await mkdtemp(join(tmpdir(), 'streamdesk-mosquitto-db-'))
+    const persistenceDir = await makeTempDir('mosquitto-db')
     dirs.push(persistenceDir)
     mosquitto = await startMosquitto({ persistenceDir })
     const endpoint = { host: mosquitto.host, port: mosquitto.port }
@@ -128,7 +127,7 @@ describe('a broker restart mid-stream (Mosquitto, persistence on)', () => {
   })
 
   it('loses nothing when publishes fail fast while the broker is down for 3 s (a connectionless publisher)', async () => {
-    const persistenceDir = await mkdtemp(join(tmpdir(), 'streamdesk-mosquitto-db-'))
+    const persistenceDir = await makeTempDir('mosquitto-db')
     dirs.push(persistenceDir)
     mosquitto = await startMosquitto({ persistenceDir })
     const endpoint = { host: mosquitto.host, port: mosquitto.port }

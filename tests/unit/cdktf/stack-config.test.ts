@@ -1,12 +1,12 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { defaultModels, loadStackConfig, resolveStackConfig } from '../../../cdktf/config/stack-config'
+import { makeTempDirSync } from '../../support/temp-dir'
 
 const SECRET = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:streamdesk/openai-AbCdEf'
 /** An empty configuration file, so that a developer's own cdktf/streamdesk.config.json cannot leak into the tests. */
-const folder = mkdtempSync(path.join(tmpdir(), 'streamdesk-config-'))
+const folder = makeTempDirSync('config')
 const EMPTY_FILE = { STREAMDESK_CONFIG: path.join(folder, 'empty.json') }
 writeFileSync(EMPTY_FILE.STREAMDESK_CONFIG, '{}')
 afterAll(() => rmSync(folder, { recursive: true, force: true }))

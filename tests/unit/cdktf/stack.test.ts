@@ -2,9 +2,8 @@
  * The synthesized Terraform JSON of the StreamDesk stack: every resource, and the least privilege of every policy,
  * read from the policy documents themselves. One synth for the whole file (the AWS provider is large).
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { rmSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Testing } from 'cdktf'
@@ -22,6 +21,7 @@ import { resolveStackConfig } from '../../../cdktf/config/stack-config'
 import type { PolicyDocument, PolicyStatement } from '../../../cdktf/lib/policy-document'
 import { StreamDeskStack } from '../../../cdktf/stack'
 import { CloudConfigSchema, parseCloudConfig } from '../../../src-main/protocol/cloud-config'
+import { makeTempDirSync } from '../../support/temp-dir'
 
 const SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:streamdesk/openai-AbCdEf'
 const config = resolveStackConfig({
@@ -77,9 +77,12 @@ let bundleDir: string
 let synthSeconds: number
 
 beforeAll(() => {
-  bundleDir = mkdtempSync(path.join(tmpdir(), 'streamdesk-bundles-'))
+  bundleDir = makeTempDirSync('bundles')
   const started = performance.now()
-  const stack = new StreamDeskStack(Testing.app(), 'streamdesk', { config, bundleDir })
+  const stack = new StreamDeskStack(Testing.app({ outdir: makeTempDirSync('cdktf-out') }), 'streamdesk', {
+    config,
+    bundleDir,
+  })
   synth = Testing.synth(stack)
   synthSeconds = (performance.now() - started) / 1000
   tf = JSON.parse(synth) as Synthesized

@@ -1,10 +1,9 @@
 /** Shared fixtures for cloud-mode tests: a valid CloudConfig, Cognito-shaped tokens, a token store on disk. */
-import { mkdtemp } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { CloudConfig } from '../../../src-main/protocol/cloud-config'
 import { plainTextCodec } from '../../../src-main/core/settings/settings-store'
 import { FileTokenStore } from '../../../src-main/core/cloud/token-store'
+import { makeTempDir } from '../../support/temp-dir'
 
 export const CLOUD_CONFIG: CloudConfig = {
   version: 1,
@@ -44,7 +43,7 @@ export function fakeIdToken(expiresAtMs: number, claims: { sub?: string; email?:
 }
 
 export async function tempTokenStore(): Promise<FileTokenStore> {
-  const dir = await mkdtemp(join(tmpdir(), 'streamdesk-cloud-'))
+  const dir = await makeTempDir('cloud')
   return new FileTokenStore(join(dir, 'cloud-session.json'), plainTextCodec)
 }
 

@@ -1,10 +1,10 @@
-import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { FileTokenStore, tokenKeys } from '../../../src-main/core/cloud/token-store'
 import type { SecretCodec } from '../../../src-main/core/settings/settings-store'
 import { SECRETS } from './cloud-fixtures'
+import { makeTempDir } from '../../support/temp-dir'
 
 /** Reversible but not readable, like safeStorage; refuses what it did not encrypt. */
 const reversingCodec: SecretCodec = {
@@ -17,7 +17,7 @@ const reversingCodec: SecretCodec = {
 }
 
 async function tempFile(): Promise<string> {
-  return join(await mkdtemp(join(tmpdir(), 'streamdesk-tokens-')), 'cloud-session.json')
+  return join(await makeTempDir('tokens'), 'cloud-session.json')
 }
 
 describe('FileTokenStore', () => {

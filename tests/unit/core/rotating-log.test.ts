@@ -1,13 +1,13 @@
-import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { RotatingLog } from '../../../src-main/core/rotating-log'
 import { DiagnosticsRecorder } from '../../../src-main/core/diagnostics'
+import { makeTempDir } from '../../support/temp-dir'
 
 describe('RotatingLog', () => {
   it('appends one line per entry and rotates by size, keeping the given number of old files', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'streamdesk-log-'))
+    const dir = await makeTempDir('log')
     const log = new RotatingLog({ filePath: join(dir, 'logs', 'app.log'), maxBytes: 200, keep: 2 })
     for (let i = 0; i < 30; i++) log.write(`event ${i}\nwith a newline`, new Date(Date.UTC(2026, 10, 25, 0, 0, i)))
     const files = (await readdir(join(dir, 'logs'))).sort()
@@ -18,7 +18,7 @@ describe('RotatingLog', () => {
   })
 
   it('never throws when the file cannot be written', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'streamdesk-log-'))
+    const dir = await makeTempDir('log')
     await writeFile(join(dir, 'not-a-folder'), '')
     const log = new RotatingLog({ filePath: join(dir, 'not-a-folder', 'app.log') })
     expect(() => log.write('x')).not.toThrow()

@@ -1,10 +1,10 @@
-import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { SettingsStore, defaultSettings, type SecretCodec } from '../../../src-main/core/settings/settings-store'
 import { CLOUD_CONFIG } from '../cloud/cloud-fixtures'
 import { DEFAULT_CLOUD_MAX_OUTPUT_TOKENS } from '../../../src-main/shared/generation'
+import { makeTempDir } from '../../support/temp-dir'
 
 const reversingCodec: SecretCodec = {
   encrypts: true,
@@ -13,7 +13,7 @@ const reversingCodec: SecretCodec = {
 }
 
 async function tempFile() {
-  const dir = await mkdtemp(join(tmpdir(), 'streamdesk-settings-'))
+  const dir = await makeTempDir('settings')
   return { dir, file: join(dir, 'settings.json') }
 }
 

@@ -1,15 +1,14 @@
 /** Temp-folder history stores for the history tests, on a manual clock. */
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { HistoryStore, type HistoryStoreOptions } from '../../../src-main/core/history/history-store'
 import { ManualClock } from '../../support/manual-clock'
+import { makeTempDirSync } from '../../support/temp-dir'
 
 /** 2024-05-01T12:00:00.000Z: a fixed start, so timestamps and backup names are predictable. */
 export const START = Date.UTC(2024, 4, 1, 12)
 
 export function tempHistoryPath(): string {
-  return join(mkdtempSync(join(tmpdir(), 'streamdesk-history-')), 'history.sqlite')
+  return join(makeTempDirSync('history'), 'history.sqlite')
 }
 
 /** A manual clock that starts at START instead of 0. */

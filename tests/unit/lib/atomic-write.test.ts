@@ -1,14 +1,14 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { AtomicFile, writeFileAtomic, writeFileAtomicSync } from '../../../src-main/lib/atomic-write'
+import { makeTempDir } from '../../support/temp-dir'
 
 describe('atomic write', () => {
   let dir: string
 
   beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'streamdesk-atomic-'))
+    dir = await makeTempDir('atomic')
   })
 
   afterEach(async () => {

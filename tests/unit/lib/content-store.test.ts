@@ -1,6 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import {
@@ -14,6 +13,7 @@ import {
   StagedFile,
   type StoreFs,
 } from '../../../src-main/lib/content-store'
+import { makeTempDir } from '../../support/temp-dir'
 
 const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex')
 
@@ -44,7 +44,7 @@ describe('content store', () => {
   let dir: string
 
   beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'streamdesk-store-'))
+    dir = await makeTempDir('store')
   })
 
   afterEach(async () => {

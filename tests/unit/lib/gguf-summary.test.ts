@@ -1,14 +1,14 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { GgufFileType } from 'node-llama-cpp'
 import { describe, expect, it } from 'vitest'
 import { fileTypeName, readGgufSummary } from '../../../src-main/lib/gguf-summary'
 import { encodeGguf, type GgufValue } from '../../fixtures/gguf-writer'
 import { TINY_MODEL, tinyGgufPath } from '../../fixtures/tiny-gguf'
+import { makeTempDir } from '../../support/temp-dir'
 
 async function written(bytes: Buffer | string): Promise<string> {
-  const path = join(await mkdtemp(join(tmpdir(), 'streamdesk-summary-')), 'm.gguf')
+  const path = join(await makeTempDir('summary'), 'm.gguf')
   await writeFile(path, bytes)
   return path
 }
