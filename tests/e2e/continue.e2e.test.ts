@@ -110,7 +110,8 @@ describe('continuing an answer cut off at the token limit', () => {
     expect(openAi.requests.at(-1)!.messages.at(-2)).toEqual({ role: 'assistant', content: CUT + MORE })
     expect(await stopReason('alpha').count()).toBe(0)
     expect(await continueButton('alpha').count()).toBe(0)
-    // The thinking of the cut answer stays with the whole one.
+    // The thinking of the cut answer stays with the whole one (how long it took is the cut answer's to tell).
+    expect(await column('alpha').getByTestId('thinking-summary').innerText()).toBe('Thought')
     await column('alpha').getByTestId('thinking-toggle').click()
     await expect.poll(() => column('alpha').getByTestId('thinking-text').innerText()).toContain(THOUGHT)
 
@@ -128,6 +129,7 @@ describe('continuing an answer cut off at the token limit', () => {
     await expect.poll(() => page.locator('[data-stored="true"]').count(), { timeout: 10_000 }).toBe(1)
     await expect.poll(() => position('alpha')).toBe('3/3')
     await expect.poll(() => textOf('alpha')).toBe(CUT + MORE + REST)
+    await expect.poll(() => column('alpha').getByTestId('thinking-summary').innerText()).toBe('Thought')
     await column('alpha').getByTestId('version-previous').click()
     await expect.poll(() => position('alpha')).toBe('2/3')
     await expect.poll(() => textOf('alpha')).toBe(CUT + MORE)
