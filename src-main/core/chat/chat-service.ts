@@ -211,6 +211,7 @@ export class ChatService {
       this.output.progress(answer, soFar)
       this.output.show(answer, soFar, { status: 'streaming' })
     }
+    const given = soFar && { text: soFar.text.length, reasoning: soFar.reasoning?.length ?? 0 }
     await this.outbox.send(
       buildChatRequest({
         userId: this.options.userId,
@@ -221,6 +222,7 @@ export class ChatService {
         systemPrompt: turn.systemPrompt ?? this.options.defaultSystemPrompt?.(),
         parametersFor: this.options.parametersFor,
       }),
+      given,
     )
     return { streamId }
   }
