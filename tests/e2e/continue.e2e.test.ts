@@ -2,7 +2,8 @@
  * "Continue" after an answer cut off at the token limit, end to end (issue 13, point 4): the column says why it
  * stopped and offers Continue; pressing it asks the same model with its cut answer as its own message, and the
  * column shows ONE answer, the earlier text followed by the rest as it streams; cut again, Continue comes back. The
- * cut answer stays as a version (‹ 1/2 ›), and the whole answer is there when the conversation is reopened.
+ * cut answer stays as a version (‹ 1/2 ›), and the whole answer is there when the conversation is reopened, where
+ * a cut version can be continued too.
  */
 import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -134,6 +135,13 @@ describe('continuing an answer cut off at the token limit', () => {
     await expect.poll(() => position('alpha')).toBe('2/3')
     await expect.poll(() => textOf('alpha')).toBe(CUT + MORE)
     await expect.poll(() => continueButton('alpha').count()).toBe(1)
+    // Continued from history: a fourth version, going on from the version shown.
+    openAi.setScript('alpha', answer(' Second ending.', 'stop'))
+    await continueButton('alpha').click()
+    await expect.poll(() => position('alpha'), { timeout: 20_000 }).toBe('4/4')
+    await completed('alpha')
+    await expect.poll(() => textOf('alpha')).toBe(`${CUT}${MORE} Second ending.`)
+    expect(openAi.requests.at(-1)!.messages.at(-2)).toEqual({ role: 'assistant', content: CUT + MORE })
     expect(errors).toEqual([])
   })
 })
