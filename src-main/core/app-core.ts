@@ -245,6 +245,7 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
     'chat:send': (request) => modes.chat.send(request),
     'chat:stop': (request) => modes.chat.stop(request),
     'chat:regenerate': (request) => modes.chat.regenerate(request),
+    'chat:continue': (request) => modes.chat.continueAnswer(request),
     'diagnostics:get': () => diagnostics.snapshot(modes.chat.activeStreamCount),
     ...historyHandlers(history.store, historyChanged),
     ...account.handlers(),

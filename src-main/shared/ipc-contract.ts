@@ -155,6 +155,17 @@ export interface RegenerateResult {
   streamId: string
 }
 
+/**
+ * Continue an answer cut off at the token limit: the model goes on from where it stopped, as a new version of its
+ * answer whose text starts with the cut one (which stays as the version before).
+ */
+export interface ContinueRequest {
+  conversationId: string
+  /** The cut answer, named by the stream that carried it (the turn's own for a first answer) and its model. */
+  streamId: string
+  modelId: string
+}
+
 export interface StopStreamRequest {
   streamId: string
   /** Stop one model's column; absent stops every model of the stream. */
@@ -372,6 +383,7 @@ export interface InvokeContract {
   'chat:send': { args: [SendPromptRequest]; result: SendPromptResult }
   'chat:stop': { args: [StopStreamRequest]; result: void }
   'chat:regenerate': { args: [RegenerateRequest]; result: RegenerateResult }
+  'chat:continue': { args: [ContinueRequest]; result: RegenerateResult }
   'diagnostics:get': { args: []; result: Diagnostics }
   'history:list': { args: [query: { limit?: number; offset?: number }]; result: ConversationSummary[] }
   'history:get': { args: [conversationId: string]; result: ConversationDetail | null }
@@ -451,6 +463,7 @@ export const INVOKE_CHANNELS = [
   'chat:send',
   'chat:stop',
   'chat:regenerate',
+  'chat:continue',
   'diagnostics:get',
   'history:list',
   'history:get',

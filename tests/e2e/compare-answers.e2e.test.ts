@@ -147,6 +147,10 @@ describe('the compare view with reasoning, stop reasons and metrics', () => {
     expect(await reason('tooler')).toBe('The model asked to call a tool (get_weather) that StreamDesk does not run yet')
     expect(await column('tooler').getByText('No text.').count()).toBe(0)
     expect(await reason('odd')).toContain('recitation')
+    // Only the answer cut at the token limit can be continued.
+    const continueIn = (id: string) => column(id).getByTestId('column-continue-cut').count()
+    await expect.poll(() => continueIn('cutoff')).toBe(1)
+    for (const id of ['filtered', 'tooler', 'odd']) expect(await continueIn(id)).toBe(0)
     // The strip marks the answers that were cut short.
     expect(await page.getByTestId('column-tab-cutoff').getAttribute('data-cut-short')).toBe('true')
     expect(await page.getByTestId('column-tab-tooler').getAttribute('data-cut-short')).toBeNull()

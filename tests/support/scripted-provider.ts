@@ -6,6 +6,7 @@ import {
   type ModelResolver,
   type ModelStreamRequest,
 } from '../../src-main/backend/model-provider'
+import type { StopReason } from '../../src-main/shared/answer'
 
 export interface Script {
   deltas: string[]
@@ -16,6 +17,8 @@ export interface Script {
   /** Stop sending and wait (until aborted) after this many deltas. */
   hangAfter?: number
   usage?: { inputTokens?: number; outputTokens?: number }
+  /** Why the model stopped, sent last as the provider's stop event (none by default). */
+  stopReason?: StopReason
 }
 
 /** A model that answers from a script: the stand-in for a real model, at the edge of the system. */
@@ -31,6 +34,7 @@ export function scriptedProvider(script: Script, requests: ModelStreamRequest[] 
       }
       if (script.failWith) throw script.failWith
       if (script.usage) yield { type: 'usage', ...script.usage }
+      if (script.stopReason) yield { type: 'stop', reason: script.stopReason }
     },
   }
 }

@@ -4,11 +4,14 @@
  */
 import type { ChatRequest } from '../../backend/chat-handler'
 import type { ModelAnswer } from './model-answer'
+import type { GivenChars } from './stream-recovery'
 
 export interface ActiveStream {
   readonly answers: ReadonlyMap<string, ModelAnswer>
   /** The backend request, kept while the stream waits for the connection. */
   queued?: ChatRequest | undefined
+  /** A continued answer's stream: what the app gave it itself (see OpenStream). */
+  given?: GivenChars | undefined
 }
 
 /** How many ended streams are remembered. */
@@ -22,8 +25,8 @@ export class ActiveStreams {
     return this.live.size
   }
 
-  add(streamId: string, answers: ModelAnswer[], queued?: ChatRequest): void {
-    this.live.set(streamId, { answers: new Map(answers.map((a) => [a.modelId, a])), queued })
+  add(streamId: string, answers: ModelAnswer[], queued?: ChatRequest, given?: GivenChars): void {
+    this.live.set(streamId, { answers: new Map(answers.map((a) => [a.modelId, a])), queued, given })
   }
 
   get(streamId: string): ActiveStream | undefined {

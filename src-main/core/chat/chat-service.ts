@@ -2,8 +2,9 @@
  * Chat orchestration in the main process: sends a prompt, takes the chunk messages the MQTT session receives, routes
  * each to its answer, and acts on what the answer makes of it and on what time makes due. Hostile or broken input
  * is dropped and counted here; nothing a publisher sends can throw out of `receive`. The parts, one job each:
- * PromptOutbox (sending, the offline queue, stop; `send` starts a turn, `regenerate` one model's next attempt), ModelAnswer (one model's answer: order, digest, status, times),
- * dueActions (the pure timer check), AnswerRecovery (completion from the backend's stored copy), resumed-answer.ts
+ * PromptOutbox (sending, the offline queue, stop; `send` starts a turn, `regenerate` and `continueAnswer` one
+ * model's next attempt, see continuation.ts for the latter), ModelAnswer (one model's answer: order, digest, status,
+ * times), dueActions (the pure timer check), AnswerRecovery (completion from the backend's stored copy), resumed-answer.ts
  * (answers followed again after a restart), ActiveStreams (which streams are followed) and AnswerOutput (history
  * and renderer).
  */
@@ -12,6 +13,7 @@ import { decodeChunk, type FinalMarker } from '../../protocol/stream-protocol'
 import type { GenerationParameters } from '../../shared/generation'
 import type { AnswerError, FinalStatus } from '../../shared/answer'
 import type {
+  ContinueRequest,
   RegenerateRequest,
   RegenerateResult,
   SendPromptRequest,
@@ -26,7 +28,8 @@ import type { ChatBackend } from './chat-backend'
 import { AnswerOutput } from './answer-output'
 import { AnswerRecovery, type RecoveryTiming } from './answer-recovery'
 import { buildChatRequest } from './chat-request'
-import type { ConversationLog } from './conversation-log'
+import { CONTINUE_INSTRUCTION, continuationContext, continuationRefusal } from './continuation'
+import type { AnswerDelta, ConversationLog, Regeneration } from './conversation-log'
 import { ModelAnswer, type Released } from './model-answer'
 import { PromptOutbox } from './prompt-outbox'
 import { reopenStreams } from './resumed-answer'
@@ -157,23 +160,69 @@ export class ChatService {
    * turn, beside the earlier ones.
    */
   async regenerate(request: RegenerateRequest): Promise<RegenerateResult> {
-    const { conversations } = this.options
     const label = this.options.modelLabel(request.modelId)
     if (label === undefined) throw new Error(`Unknown model: ${request.modelId}`)
-    const turn = conversations.regenerationOf(request.conversationId, request.turnStreamId, request.modelId)
+    const turn = this.options.conversations.regenerationOf(
+      request.conversationId,
+      request.turnStreamId,
+      request.modelId,
+    )
     if (!turn) throw new Error('That answer is no longer in the conversation.')
+    return this.askAgain(request.conversationId, request.turnStreamId, { id: request.modelId, label }, turn)
+  }
+
+  /**
+   * Continues an answer cut off at the token limit (see continuation.ts): a new attempt of that model at that turn,
+   * whose text and reasoning start with the cut answer's; the continuation streams after them. Its stop reason,
+   * metrics and usage are the continuation's own.
+   */
+  async continueAnswer(request: ContinueRequest): Promise<RegenerateResult> {
+    const { conversationId, streamId, modelId } = request
+    const label = this.options.modelLabel(modelId)
+    if (label === undefined) throw new Error(`Unknown model: ${modelId}`)
+    const live = this.streams.get(streamId)?.answers.get(modelId)
+    const found = this.options.conversations.continuationOf(conversationId, streamId, modelId)
+    // An answer this app still follows is streaming, whatever its row says (a failed write may leave it behind).
+    const answer = found && (live?.isOpen ? { ...found.answer, status: 'streaming' as const } : found.answer)
+    const refusal = continuationRefusal(answer)
+    if (refusal !== undefined || !found) throw new Error(refusal)
+    const { text, reasoning } = found.answer
+    const soFar = { text, ...(reasoning !== '' ? { reasoning } : {}) }
+    const turn = { ...found, prompt: CONTINUE_INSTRUCTION, context: continuationContext(found) }
+    return this.askAgain(conversationId, found.turnStreamId, { id: modelId, label }, turn, soFar)
+  }
+
+  /**
+   * One model's next attempt at a turn, on a stream of its own, asked `turn.prompt` after `turn.context`. `soFar`
+   * starts its text and reasoning: released by the app as the attempt's first delta (to history and the window), so
+   * what streams is appended to it while the wire's digests cover only what the model sends now.
+   */
+  private async askAgain(
+    conversationId: string,
+    turnStreamId: string,
+    model: { id: string; label: string },
+    turn: Regeneration,
+    soFar?: AnswerDelta,
+  ): Promise<RegenerateResult> {
     const streamId = randomUUID()
-    conversations.addAttempt(request.conversationId, request.turnStreamId, streamId, { id: request.modelId, label })
+    this.options.conversations.addAttempt(conversationId, turnStreamId, streamId, model)
+    if (soFar) {
+      const answer = { streamId, modelId: model.id }
+      this.output.progress(answer, soFar)
+      this.output.show(answer, soFar, { status: 'streaming' })
+    }
+    const given = soFar && { text: soFar.text.length, reasoning: soFar.reasoning?.length ?? 0 }
     await this.outbox.send(
       buildChatRequest({
         userId: this.options.userId,
         streamId,
         prompt: turn.prompt,
-        modelIds: [request.modelId],
-        context: new Map([[request.modelId, turn.context]]),
+        modelIds: [model.id],
+        context: new Map([[model.id, turn.context]]),
         systemPrompt: turn.systemPrompt ?? this.options.defaultSystemPrompt?.(),
         parametersFor: this.options.parametersFor,
       }),
+      given,
     )
     return { streamId }
   }

@@ -1,5 +1,5 @@
 import type { ChatMessage } from '../../backend/model-provider'
-import type { AnswerEnd } from '../../shared/answer'
+import type { AnswerEnd, StopReason, StoredStatus } from '../../shared/answer'
 
 export type { AnswerEnd }
 
@@ -21,6 +21,19 @@ export interface Regeneration {
   context: ChatMessage[]
   /** The conversation's own system prompt, when it has one. */
   systemPrompt?: string
+}
+
+/** The answer a continuation goes on from, as history holds it. */
+export interface ContinuedAnswer extends StoredChannels {
+  status: StoredStatus
+  stopReason?: StopReason
+}
+
+/** What continuing one model's answer needs: its turn (as regenerating it would) and the answer itself. */
+export interface Continuation extends Regeneration {
+  /** The turn the answer belongs to, named by its own stream id. */
+  turnStreamId: string
+  answer: ContinuedAnswer
 }
 
 /**
@@ -45,7 +58,12 @@ export interface ConversationLog {
   ): void
   /** The turn carried by `turnStreamId`, as regenerating `modelId`'s answer there needs it; undefined if unknown. */
   regenerationOf(conversationId: string, turnStreamId: string, modelId: string): Regeneration | undefined
-  /** A regenerated answer: the model's next attempt at that turn, streaming on `streamId`. */
+  /**
+   * The answer carried by `streamId` (a turn's own stream or a regenerated attempt's) for `modelId`, with its turn as
+   * continuing it needs it; undefined if unknown.
+   */
+  continuationOf(conversationId: string, streamId: string, modelId: string): Continuation | undefined
+  /** A regenerated or continued answer: the model's next attempt at that turn, streaming on `streamId`. */
   addAttempt(conversationId: string, turnStreamId: string, streamId: string, model: { id: string; label: string }): void
   /** Keeps the system prompt a prompt of the conversation was sent with (a log that keeps none may skip it). */
   setSystemPrompt?(conversationId: string, text: string): void

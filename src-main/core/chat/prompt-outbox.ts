@@ -12,7 +12,7 @@ import type { ActiveStreams } from './active-streams'
 import type { AnswerOutput } from './answer-output'
 import type { ChatBackend } from './chat-backend'
 import { ModelAnswer } from './model-answer'
-import type { StreamRecovery } from './stream-recovery'
+import type { GivenChars, StreamRecovery } from './stream-recovery'
 
 export interface PromptOutboxOptions {
   backend: ChatBackend
@@ -36,13 +36,16 @@ export class PromptOutbox {
     this.online = options.online
   }
 
-  /** Follows the request's answers, and sends it now or once the broker is reachable. */
-  async send(request: ChatRequest): Promise<void> {
+  /**
+   * Follows the request's answers, and sends it now or once the broker is reachable. `given`: a continued answer's
+   * part the app gave it itself, journaled with the stream.
+   */
+  async send(request: ChatRequest, given?: GivenChars): Promise<void> {
     const { streamId } = request
     const now = this.options.clock.now()
     const status = this.online ? 'streaming' : 'queued'
     const answers = request.models.map(({ modelId }) => new ModelAnswer(streamId, modelId, status, now))
-    this.options.streams.add(streamId, answers, this.online ? undefined : request)
+    this.options.streams.add(streamId, answers, this.online ? undefined : request, given)
     if (this.online) await this.start(request)
     else for (const answer of answers) this.options.output.show(answer, '', { status: 'queued' })
   }
@@ -85,7 +88,8 @@ export class PromptOutbox {
   private async start(request: ChatRequest): Promise<void> {
     const { streamId } = request
     this.options.sending()
-    this.options.journal?.opened({ streamId, modelIds: request.models.map((m) => m.modelId) })
+    const given = this.options.streams.get(streamId)?.given
+    this.options.journal?.opened({ streamId, modelIds: request.models.map((m) => m.modelId), ...(given && { given }) })
     try {
       await this.options.backend.start(request)
     } catch (error) {

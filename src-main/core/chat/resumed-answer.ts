@@ -4,11 +4,11 @@
  */
 import type { FinalMarker } from '../../protocol/stream-protocol'
 import type { DiagnosticsRecorder } from '../diagnostics'
-import type { ConversationLog } from './conversation-log'
+import type { ConversationLog, StoredChannels } from './conversation-log'
 import type { SequencedChunk } from './reorder-buffer'
 import { chunkPayload, type ChunkPayload } from './chunk-payload'
 import type { Released } from './model-answer'
-import type { StreamRecovery } from './stream-recovery'
+import type { GivenChars, StreamRecovery } from './stream-recovery'
 
 /** A resumed answer holds at most this much (text and reasoning together) while waiting for its final marker. */
 const MAX_RESUMED_CHARS = 4_000_000
@@ -68,8 +68,14 @@ export class ResumedAnswer {
 
 export interface ReopenedStream {
   streamId: string
-  /** Per model, the answer's text and reasoning so far, from history. */
+  /** Per model, the answer's text and reasoning so far that came with its stream, from history. */
   soFar: Map<string, Released>
+}
+
+/** What of `stored` came with the stream: a continued answer's history starts with the part the app gave it. */
+function streamedPart(stored: StoredChannels, given: GivenChars | undefined): Released {
+  if (!given || stored.text.length < given.text || stored.reasoning.length < given.reasoning) return stored
+  return { text: stored.text.slice(given.text), reasoning: stored.reasoning.slice(given.reasoning) }
 }
 
 /**
@@ -91,7 +97,7 @@ export async function reopenStreams(
     return []
   }
   const reopened: ReopenedStream[] = []
-  for (const { streamId, modelIds } of open) {
+  for (const { streamId, modelIds, given } of open) {
     if (isKnown(streamId)) continue
     const soFar = new Map<string, Released>()
     for (const modelId of modelIds) {
@@ -102,7 +108,7 @@ export async function reopenStreams(
       }
       // The history writer starts from the stored channels, so what follows is appended to them.
       if (stored.text || stored.reasoning) conversations.progress(streamId, modelId, stored)
-      soFar.set(modelId, stored)
+      soFar.set(modelId, streamedPart(stored, given))
     }
     if (soFar.size === 0) continue
     diagnostics.note(`resuming ${soFar.size} answer(s) of stream ${streamId} after a restart`)

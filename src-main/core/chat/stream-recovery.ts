@@ -11,6 +11,17 @@ import type { ArchivedAnswer } from '../../protocol/answer-archive'
 export interface OpenStream {
   streamId: string
   modelIds: string[]
+  /**
+   * A continued answer's stream (one model): how much of its text and reasoning (UTF-16 code units) the app gave it
+   * itself, the cut answer it goes on from. Its chunks and digests cover only what follows, so a resumed answer
+   * leaves this much of what history holds out of them.
+   */
+  given?: GivenChars
+}
+
+export interface GivenChars {
+  text: number
+  reasoning: number
 }
 
 export interface StreamRecovery {

@@ -36,7 +36,15 @@ export interface LambdaStreamRecoveryOptions {
 const MAX_OPEN_STREAMS = 200
 
 const JournalSchema = z
-  .array(z.strictObject({ streamId: IdSchema, modelIds: z.array(IdSchema).max(64), openedAt: z.number() }))
+  .array(
+    z.strictObject({
+      streamId: IdSchema,
+      modelIds: z.array(IdSchema).max(64),
+      openedAt: z.number(),
+      // A continued answer's part the app gave it itself (absent in journals written before it existed).
+      given: z.strictObject({ text: z.int().min(0), reasoning: z.int().min(0) }).optional(),
+    }),
+  )
   .max(MAX_OPEN_STREAMS)
 type JournalEntry = z.infer<typeof JournalSchema>[number]
 
@@ -84,7 +92,8 @@ export class LambdaStreamRecovery implements StreamRecovery {
   opened(stream: OpenStream): void {
     const openedAt = this.clock.now()
     void this.change((journal) => {
-      journal.set(stream.streamId, { streamId: stream.streamId, modelIds: [...stream.modelIds], openedAt })
+      const { streamId, modelIds, given } = stream
+      journal.set(streamId, { streamId, modelIds: [...modelIds], openedAt, ...(given && { given: { ...given } }) })
       while (journal.size > MAX_OPEN_STREAMS) journal.delete(journal.keys().next().value as string)
       return true
     })
@@ -106,7 +115,7 @@ export class LambdaStreamRecovery implements StreamRecovery {
     const oldest = this.clock.now() - (this.options.maxAgeMs ?? ANSWER_TTL_SECONDS * 1000)
     return [...journal.values()]
       .filter((entry) => entry.openedAt >= oldest)
-      .map(({ streamId, modelIds }) => ({ streamId, modelIds: [...modelIds] }))
+      .map(({ streamId, modelIds, given }) => ({ streamId, modelIds: [...modelIds], ...(given && { given }) }))
   }
 
   /** Resolves once every journal change so far is on disk (tests, and a clean shutdown). */

@@ -1,8 +1,15 @@
 import type { ChatMessage } from '../../backend/model-provider'
-import type { AnswerDelta, AnswerEnd, ConversationLog, Regeneration, StoredChannels } from '../chat/conversation-log'
+import type {
+  AnswerDelta,
+  AnswerEnd,
+  Continuation,
+  ConversationLog,
+  Regeneration,
+  StoredChannels,
+} from '../chat/conversation-log'
 import type { AnswerWriter } from './answer-writer'
 import type { HistoryStore } from './history-store'
-import type { ModelRef, TurnRecord } from './history-types'
+import type { ConversationRecord, ModelRef, TurnRecord } from './history-types'
 
 /**
  * The chat service's conversation log on the history store: turns are written when sent, answers as they stream
@@ -34,11 +41,24 @@ export class StoredConversations implements ConversationLog {
 
   regenerationOf(conversationId: string, turnStreamId: string, modelId: string): Regeneration | undefined {
     const conversation = this.store.getConversation(conversationId)
-    const path = conversation && pathTo(conversation.turns, turnStreamId)
-    const turn = path?.at(-1)
-    if (!path || !turn) return undefined
-    const systemPrompt = conversation.systemPrompt !== undefined ? { systemPrompt: conversation.systemPrompt } : {}
-    return { prompt: turn.prompt, context: contextOf(path.slice(0, -1), modelId), ...systemPrompt }
+    return conversation && regenerationAt(conversation, turnStreamId, modelId)
+  }
+
+  continuationOf(conversationId: string, streamId: string, modelId: string): Continuation | undefined {
+    const conversation = this.store.getConversation(conversationId)
+    for (const turn of conversation?.turns ?? []) {
+      const answer = turn.answers.find((a) => a.streamId === streamId && a.modelId === modelId)
+      const regeneration = answer && regenerationAt(conversation!, turn.streamId, modelId)
+      if (!answer || !regeneration) continue
+      const { text, reasoning, status } = answer
+      const stopReason = answer.end?.stopReason
+      return {
+        ...regeneration,
+        turnStreamId: turn.streamId,
+        answer: { text, reasoning, status, ...(stopReason !== undefined ? { stopReason } : {}) },
+      }
+    }
+    return undefined
   }
 
   addAttempt(conversationId: string, turnStreamId: string, streamId: string, model: ModelRef): void {
@@ -72,6 +92,19 @@ export class StoredConversations implements ConversationLog {
   reopen(streamId: string, modelId: string): StoredChannels | undefined {
     return this.store.reopenInterrupted(streamId, modelId)
   }
+}
+
+/** The turn carried by `turnStreamId` as asking `modelId` again there needs it: its prompt and the context before. */
+function regenerationAt(
+  conversation: ConversationRecord,
+  turnStreamId: string,
+  modelId: string,
+): Regeneration | undefined {
+  const path = pathTo(conversation.turns, turnStreamId)
+  const turn = path?.at(-1)
+  if (!path || !turn) return undefined
+  const systemPrompt = conversation.systemPrompt !== undefined ? { systemPrompt: conversation.systemPrompt } : {}
+  return { prompt: turn.prompt, context: contextOf(path.slice(0, -1), modelId), ...systemPrompt }
 }
 
 /**

@@ -68,6 +68,7 @@ export const invokeArgSchemas = {
   ]),
   'chat:stop': z.tuple([z.strictObject({ streamId: IdSchema, modelId: z.optional(IdSchema) })]),
   'chat:regenerate': z.tuple([z.strictObject({ conversationId: IdSchema, turnStreamId: IdSchema, modelId: IdSchema })]),
+  'chat:continue': z.tuple([z.strictObject({ conversationId: IdSchema, streamId: IdSchema, modelId: IdSchema })]),
   'diagnostics:get': z.tuple([]),
   'history:list': z.tuple([
     z.strictObject({

@@ -88,6 +88,11 @@ export function App() {
     (exchangeId: number, modelId: string) => void regenerateAnswer(exchangeId, modelId),
     [regenerateAnswer],
   )
+  const continueCutAnswer = conversation.continueCut
+  const continueCut = useCallback(
+    (exchangeId: number, modelId: string, streamId: string) => void continueCutAnswer(exchangeId, modelId, streamId),
+    [continueCutAnswer],
+  )
   const sendPrompt = useCallback(
     (prompt: string) =>
       send(
@@ -160,6 +165,7 @@ export function App() {
               onContinue={continueAnswer}
               onRegenerate={regenerate}
               onShowVersion={conversation.showVersion}
+              onContinueCut={continueCut}
               onEdit={edit}
               onShowBranch={conversation.showBranch}
               scrollTo={conversation.view.scrollTo}

@@ -12,6 +12,8 @@ interface ConversationViewProps {
   onContinue(modelId: string, label: string): void
   onRegenerate(exchangeId: number, modelId: string): void
   onShowVersion(exchangeId: number, modelId: string, index: number): void
+  /** Asks a model to go on from its version on `streamId`, cut off at the token limit. */
+  onContinueCut(exchangeId: number, modelId: string, streamId: string): void
   onEdit(exchangeId: number, prompt: string): void
   onShowBranch(exchangeId: number, index: number): void
   /** Scroll to this turn instead of following the latest (a search hit was opened). */
@@ -20,7 +22,8 @@ interface ConversationViewProps {
 
 /** Give it a new `key` for another conversation: it then starts at the latest turn (or at `scrollTo`). */
 export function ConversationView(props: ConversationViewProps) {
-  const { exchanges, onStop, onContinue, onRegenerate, onShowVersion, onEdit, onShowBranch, scrollTo } = props
+  const { exchanges, onStop, onContinue, onRegenerate, onShowVersion, onContinueCut, onEdit, onShowBranch } = props
+  const { scrollTo } = props
   const t = useStrings()
   const { scrollRef, contentRef, showJump, jumpToLatest, holdAt } = useFollowLatest()
   const exchangeWindow = useExchangeWindow(scrollRef, exchanges.length, scrollTo?.turnIndex)
@@ -66,6 +69,7 @@ export function ConversationView(props: ConversationViewProps) {
                   onContinue={onContinue}
                   onRegenerate={onRegenerate}
                   onShowVersion={onShowVersion}
+                  onContinueCut={onContinueCut}
                   onEdit={onEdit}
                   onShowBranch={onShowBranch}
                 />

@@ -14,6 +14,8 @@ interface ExchangeViewProps {
   /** Absent where a new version cannot be asked for. */
   onRegenerate?(exchangeId: number, modelId: string): void
   onShowVersion(exchangeId: number, modelId: string, index: number): void
+  /** Asks a model to go on from its version on `streamId`, cut off at the token limit; absent where it cannot. */
+  onContinueCut?(exchangeId: number, modelId: string, streamId: string): void
   /** Absent where a sent prompt cannot be edited. */
   onEdit?(exchangeId: number, prompt: string): void
   onShowBranch(exchangeId: number, index: number): void
@@ -31,6 +33,7 @@ export const ExchangeView = memo(function ExchangeView({
   onContinue,
   onRegenerate,
   onShowVersion,
+  onContinueCut,
   onEdit,
   onShowBranch,
   ref,
@@ -44,6 +47,10 @@ export const ExchangeView = memo(function ExchangeView({
     [exchangeId, onShowVersion],
   )
   const regenerate = useCallback((modelId: string) => onRegenerate?.(exchangeId, modelId), [exchangeId, onRegenerate])
+  const continueCut = useCallback(
+    (modelId: string, streamId: string) => onContinueCut?.(exchangeId, modelId, streamId),
+    [exchangeId, onContinueCut],
+  )
   const [widened, setWidened] = useState<string>()
   const columnsRef = useRef<HTMLDivElement>(null)
 
@@ -84,6 +91,7 @@ export const ExchangeView = memo(function ExchangeView({
                 versionCount: count,
                 onShowVersion: showVersion,
                 ...(onRegenerate && { onRegenerate: regenerate }),
+                ...(onContinueCut && { onContinueCut: continueCut }),
               }
               return answer ? (
                 <StoredModelColumn

@@ -24,6 +24,8 @@ export interface ColumnVersionProps {
   onShowVersion(modelId: string, index: number): void
   /** Absent where a new version cannot be asked for. */
   onRegenerate?(modelId: string): void
+  /** Asks the model to go on from this version, cut off at the token limit (absent where it cannot be asked). */
+  onContinueCut?(modelId: string, streamId: string): void
 }
 
 interface ModelColumnProps extends ColumnVersionProps {
@@ -63,6 +65,7 @@ export const ModelColumn = memo(function ModelColumn(props: ModelColumnProps) {
       versionCount={props.versionCount}
       onShowVersion={props.onShowVersion}
       onRegenerate={props.onRegenerate}
+      onContinueCut={props.onContinueCut}
     />
   )
 })
@@ -103,6 +106,7 @@ export const StoredModelColumn = memo(function StoredModelColumn(
       versionCount={props.versionCount}
       onShowVersion={props.onShowVersion}
       onRegenerate={props.onRegenerate}
+      onContinueCut={props.onContinueCut}
     />
   )
 })
@@ -134,6 +138,9 @@ function ColumnView(props: ColumnViewProps) {
   const stoppable = isOpenStatus(status)
   const stopped = stopMessage(status, end, t)
   const metrics = answerMetrics(end, usage)
+  const { onContinueCut } = props
+  // Only an ended answer with text to go on from (one cut while still thinking is regenerated instead).
+  const continuable = status === 'complete' && end?.stopReason === 'max-tokens' && text.trim() !== ''
   return (
     <section
       className="column"
@@ -193,14 +200,27 @@ function ColumnView(props: ColumnViewProps) {
         <p className="muted">{t.emptyAnswer}</p>
       )}
       {stopped !== undefined && (
-        <p
-          className="column-stop-reason"
-          data-testid="column-stop-reason"
-          data-cut-short={isCutShort(end) || undefined}
-          role="status"
-        >
-          {stopped}
-        </p>
+        <div className="column-stop">
+          <p
+            className="column-stop-reason"
+            data-testid="column-stop-reason"
+            data-cut-short={isCutShort(end) || undefined}
+            role="status"
+          >
+            {stopped}
+          </p>
+          {continuable && onContinueCut && (
+            <button
+              type="button"
+              className="button small primary"
+              data-testid="column-continue-cut"
+              aria-label={t.answerActions.continueCutLabel(label)}
+              onClick={() => onContinueCut(modelId, streamId)}
+            >
+              {t.answerActions.continueCut}
+            </button>
+          )}
+        </div>
       )}
       {status === 'interrupted' && (
         <div className="column-interrupted" data-testid="column-interrupted">

@@ -34,14 +34,16 @@ export function isCutShort(end: AnswerEndDetails | undefined): boolean {
 
 /**
  * How long the model thought: the backend's timings when it gave both (they are taken where the bytes arrive),
- * else what the renderer measured from the updates.
+ * else what the renderer measured from the updates. A span of zero says nothing of it (the reasoning came with the
+ * text, as in a continued answer, whose reasoning is the cut answer's and whose timings are the continuation's):
+ * undefined then, so no "Thought for 0 s" is shown.
  */
 export function thinkingMs(metrics: AnswerMetrics | undefined, measuredMs?: number): number | undefined {
   const { firstTokenMs, firstAnswerTokenMs } = metrics ?? {}
-  if (firstTokenMs !== undefined && firstAnswerTokenMs !== undefined && firstAnswerTokenMs >= firstTokenMs) {
+  if (firstTokenMs !== undefined && firstAnswerTokenMs !== undefined && firstAnswerTokenMs > firstTokenMs) {
     return firstAnswerTokenMs - firstTokenMs
   }
-  return measuredMs
+  return measuredMs === 0 ? undefined : measuredMs
 }
 
 /** Output tokens per second from the first token to the last byte; undefined when a figure is missing. */

@@ -44,6 +44,11 @@ export interface Conversation {
   stop(streamId: string, modelId?: string): void
   /** Asks one model again for its answer in an exchange; the earlier answer stays as a version. */
   regenerate(exchangeId: number, modelId: string): Promise<void>
+  /**
+   * Asks a model to go on from its answer cut off at the token limit (the version on `streamId`): a new version that
+   * starts with the cut text and streams the rest after it.
+   */
+  continueCut(exchangeId: number, modelId: string, streamId: string): Promise<void>
   /** Shows version `index` (0-based) of a model's answer in an exchange (UI state: history keeps no choice). */
   showVersion(exchangeId: number, modelId: string, index: number): void
   /** Stops the open streams of the conversation on screen. */
@@ -182,20 +187,51 @@ export function useConversation(client: StreamDeskClient, streams: StreamStore, 
     [setExchangesTo],
   )
 
-  const regenerate = useCallback(
-    async (exchangeId: number, modelId: string) => {
+  /** A new version of one model's answer in an exchange, on the stream `ask` returns (undefined: refused, toasted). */
+  const addVersion = useCallback(
+    async (
+      exchangeId: number,
+      modelId: string,
+      ask: (conversationId: string, turnStreamId: string) => Promise<{ streamId: string } | undefined>,
+    ) => {
       const conversationId = viewRef.current.conversationId
       const turnStreamId = current.current.find((exchange) => exchange.id === exchangeId)?.streamId
       if (conversationId === undefined || turnStreamId === undefined) return
       const sentIn = generation.current
-      const result = await client.call('chat:regenerate', { conversationId, turnStreamId, modelId })
+      const result = await ask(conversationId, turnStreamId)
       if (!result) return
       follow(result.streamId, conversationId, [modelId])
       // Moved on meanwhile: the new version goes on in the background, and is there when the conversation reopens.
       if (sentIn !== generation.current) return
       updateExchange(exchangeId, (exchange) => withRetry(exchange, modelId, result.streamId))
     },
-    [client, follow, updateExchange],
+    [follow, updateExchange],
+  )
+
+  const regenerate = useCallback(
+    (exchangeId: number, modelId: string) =>
+      addVersion(exchangeId, modelId, (conversationId, turnStreamId) =>
+        client.call('chat:regenerate', { conversationId, turnStreamId, modelId }),
+      ),
+    [addVersion, client],
+  )
+
+  // One request per cut answer at a time: a double click must not start two continuations.
+  const continuing = useRef(new Set<string>())
+  const continueCut = useCallback(
+    async (exchangeId: number, modelId: string, streamId: string) => {
+      const key = `${streamId}\n${modelId}`
+      if (continuing.current.has(key)) return
+      continuing.current.add(key)
+      try {
+        await addVersion(exchangeId, modelId, (conversationId) =>
+          client.call('chat:continue', { conversationId, streamId, modelId }),
+        )
+      } finally {
+        continuing.current.delete(key)
+      }
+    },
+    [addVersion, client],
   )
 
   const showVersion = useCallback(
@@ -311,6 +347,7 @@ export function useConversation(client: StreamDeskClient, streams: StreamStore, 
     showBranch,
     stop,
     regenerate,
+    continueCut,
     showVersion,
     stopAll,
     newChat,

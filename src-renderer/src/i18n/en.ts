@@ -111,6 +111,8 @@ export const en = {
     copyLabel: (label: string) => `Copy ${label}'s answer as Markdown`,
     regenerate: 'Regenerate',
     regenerateLabel: (label: string) => `Ask ${label} again (this answer stays as a version)`,
+    continueCut: 'Continue',
+    continueCutLabel: (label: string) => `Ask ${label} to go on from where its answer was cut off`,
   },
   /** Editing a sent prompt: the edit is sent as a new branch; ‹ 1/2 › moves between the prompts sent in its place. */
   promptEdit: {

@@ -104,6 +104,8 @@ export const ja = {
     copyLabel: (label: string) => `${label} の回答を Markdown でコピー`,
     regenerate: '再生成',
     regenerateLabel: (label: string) => `${label} にもう一度回答させる（この回答は別バージョンとして残ります）`,
+    continueCut: '続きを生成',
+    continueCutLabel: (label: string) => `${label} に、回答が途切れたところから続けてもらう`,
   },
   promptEdit: {
     edit: '編集',

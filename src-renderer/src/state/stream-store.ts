@@ -71,8 +71,11 @@ export class StreamStore {
     for (const update of updates) {
       if (this.forgotten.has(update.streamId)) continue
       const column = this.column(update.streamId, update.modelId)
+      // Reasoning that starts with the first text took no time here (a continued answer brings the cut one's).
+      let thinkingStarted = false
       if (update.appendReasoning) {
         column.reasoning += update.appendReasoning
+        thinkingStarted = column.reasoningStartedAt === undefined
         column.reasoningStartedAt ??= this.now()
       }
       column.text += update.append
@@ -84,7 +87,7 @@ export class StreamStore {
         column.measuredThinkingMs === undefined &&
         (column.text !== '' || !isOpen(update.status))
       ) {
-        column.measuredThinkingMs = this.now() - column.reasoningStartedAt
+        column.measuredThinkingMs = thinkingStarted ? 0 : this.now() - column.reasoningStartedAt
       }
       if (update.error) column.error = update.error
       column.stalled = update.stalled === true

@@ -141,6 +141,27 @@ describe('the journal of open streams', () => {
     expect(await store.get(tokenKeys.openStreams(IDENTITY_ID))).toBeUndefined()
   })
 
+  it("keeps a continued answer's part the app gave it across a restart, and reads journals written without it", async () => {
+    const { store, clock, recovery } = await setup()
+    recovery.opened({ streamId: 'cont', modelIds: ['a'], given: { text: 42, reasoning: 7 } })
+    await recovery.flushed()
+    // A journal entry of an older version (no `given`) beside it.
+    const entries = JSON.parse((await store.get(tokenKeys.openStreams(IDENTITY_ID)))!) as unknown[]
+    entries.push({ streamId: 'old', modelIds: ['b'], openedAt: clock.now() })
+    await store.set(tokenKeys.openStreams(IDENTITY_ID), JSON.stringify(entries))
+    const afterRestart = new LambdaStreamRecovery({
+      lambda: new LambdaClient({ region: 'us-east-1' }),
+      functionName: FUNCTION,
+      store,
+      identityId: IDENTITY_ID,
+      clock,
+    })
+    expect(await afterRestart.openStreams()).toEqual([
+      { streamId: 'cont', modelIds: ['a'], given: { text: 42, reasoning: 7 } },
+      { streamId: 'old', modelIds: ['b'] },
+    ])
+  })
+
   it('forgets streams older than the answer store keeps answers', async () => {
     const { clock, recovery } = await setup()
     recovery.opened({ streamId: 'old', modelIds: ['a'] })

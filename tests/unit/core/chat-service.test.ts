@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { endDetails } from '../../../src-main/core/chat/answer-output'
 import { ChatService, type ChatBackend } from '../../../src-main/core/chat/chat-service'
+import { CONTINUE_INSTRUCTION } from '../../../src-main/core/chat/continuation'
 import { DiagnosticsRecorder } from '../../../src-main/core/diagnostics'
 import type { ChatRequest } from '../../../src-main/backend/chat-handler'
 import { encodeChunk, streamTopic, type ChunkMessage } from '../../../src-main/protocol/stream-protocol'
@@ -518,6 +519,117 @@ describe('ChatService with reasoning (protocol v2)', () => {
     expect(column.at(-1)).toMatchObject({ status: 'complete', end: {} })
     expect(stored()[0]).toMatchObject({ text: 'Plain.', reasoning: '', status: 'complete' })
     expect(stored()[0]!.end).toBeUndefined()
+  })
+})
+
+describe('ChatService continuing an answer cut off at the token limit', () => {
+  const encoder = new TextEncoder()
+  const CUT = 'The answer runs long and'
+  const REST = ' ends here.'
+
+  async function cutSetup() {
+    const s = await setup()
+    const sent = await s.chat.send({ prompt: 'Tell me', modelIds: ['a', 'b'], systemPrompt: 'Be brief.' })
+    const deliver = (streamId: string, message: Omit<ChunkMessage, 'v' | 'streamId'>) =>
+      s.chat.receive(streamTopic('sd', 'u1', streamId), encoder.encode(encodeChunk({ v: 2, streamId, ...message })))
+    const answer = (streamId: string, text: string, reasoning: string, stopReason: 'max-tokens' | 'end', tokens = 7) =>
+      deliver(streamId, {
+        modelId: 'a',
+        seq: 0,
+        text,
+        reasoning,
+        final: {
+          total: 1,
+          status: 'complete',
+          sha256: sha256Hex(text),
+          reasoningSha256: sha256Hex(reasoning),
+          stopReason,
+          metrics: { inputTokens: 3, outputTokens: tokens, durationMs: 40 },
+        },
+      })
+    const attempts = () =>
+      s.history.store.getConversation(sent.conversationId)!.turns[0]!.answers.filter((a) => a.modelId === 'a')
+    return { ...s, ...sent, deliver, answer, attempts }
+  }
+
+  it('goes on as one answer: a new attempt whose text and reasoning start with the cut ones', async () => {
+    const { chat, answer, attempts, backend, batches, clock, history, conversationId, streamId } = await cutSetup()
+    answer(streamId, CUT, 'First thoughts. ', 'max-tokens')
+    const next = await chat.continueAnswer({ conversationId, streamId, modelId: 'a' })
+    expect(next.streamId).not.toBe(streamId)
+
+    // The model is asked with the turn as it was sent, its cut answer as its own, and the instruction to go on.
+    expect(backend.started).toHaveLength(2)
+    expect(backend.started[1]).toMatchObject({ streamId: next.streamId })
+    expect(backend.started[1]!.models.map((m) => m.messages)).toEqual([
+      [
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: 'Tell me' },
+        { role: 'assistant', content: CUT },
+        { role: 'user', content: CONTINUE_INSTRUCTION },
+      ],
+    ])
+
+    // The window hears of the cut answer first, then of what streams after it.
+    clock.advance(16)
+    answer(next.streamId, REST, 'More thoughts.', 'end', 4)
+    clock.advance(16)
+    const updates = batches.flat().filter((u) => u.streamId === next.streamId)
+    expect(updates.map((u) => u.append).join('')).toBe(CUT + REST)
+    expect(updates.map((u) => u.appendReasoning ?? '').join('')).toBe('First thoughts. More thoughts.')
+    expect(updates[0]).toMatchObject({ append: CUT, status: 'streaming' })
+    // Why it stopped and its metrics are the continuation's own.
+    expect(updates.at(-1)).toMatchObject({
+      status: 'complete',
+      end: { stopReason: 'end', metrics: { inputTokens: 3, outputTokens: 4, durationMs: 40 } },
+    })
+
+    // History: the cut answer stays as version 1; version 2 holds the whole answer, found and exported whole.
+    expect(attempts().map((a) => [a.attempt, a.streamId, a.text, a.reasoning, a.status, a.end?.stopReason])).toEqual([
+      [1, streamId, CUT, 'First thoughts. ', 'complete', 'max-tokens'],
+      [2, next.streamId, CUT + REST, 'First thoughts. More thoughts.', 'complete', 'end'],
+    ])
+    expect(history.store.search('long and ends').hits.map((h) => h.answer?.id)).toEqual([attempts()[1]!.id])
+    expect(history.store.exportConversation(conversationId, 'markdown')).toContain(CUT + REST)
+
+    // A follow-up sends the whole answer as context.
+    await chat.send({ prompt: 'And then?', modelIds: ['a'], conversationId })
+    expect(backend.started[2]!.models[0]!.messages).toEqual([
+      { role: 'user', content: 'Tell me' },
+      { role: 'assistant', content: CUT + REST },
+      { role: 'user', content: 'And then?' },
+    ])
+  })
+
+  it('keeps the earlier text when the continuation is cut again, and continues that one in turn', async () => {
+    const { chat, answer, attempts, backend, conversationId, streamId } = await cutSetup()
+    answer(streamId, CUT, '', 'max-tokens')
+    const second = await chat.continueAnswer({ conversationId, streamId, modelId: 'a' })
+    answer(second.streamId, ' still', '', 'max-tokens')
+    const third = await chat.continueAnswer({ conversationId, streamId: second.streamId, modelId: 'a' })
+    expect(backend.started[2]!.models[0]!.messages.at(-2)).toEqual({ role: 'assistant', content: `${CUT} still` })
+    answer(third.streamId, REST, '', 'end')
+    expect(attempts().map((a) => [a.text, a.reasoning, a.end?.stopReason])).toEqual([
+      [CUT, '', 'max-tokens'],
+      [`${CUT} still`, '', 'max-tokens'],
+      [`${CUT} still${REST}`, '', 'end'],
+    ])
+  })
+
+  it('refuses an unknown model or answer, one still streaming, and one not cut at the token limit', async () => {
+    const { chat, answer, backend, clock, conversationId, streamId } = await cutSetup()
+    const ask = (request: { conversationId?: string; streamId?: string; modelId?: string }) =>
+      chat.continueAnswer({ conversationId, streamId, modelId: 'a', ...request })
+    await expect(ask({})).rejects.toThrow('still streaming')
+    await expect(ask({ modelId: 'ghost' })).rejects.toThrow('Unknown model: ghost')
+    await expect(ask({ conversationId: 'missing' })).rejects.toThrow('no longer in the conversation')
+    await expect(ask({ streamId: 'missing' })).rejects.toThrow('no longer in the conversation')
+    // Model b is known but stays streaming.
+    await expect(ask({ modelId: 'b' })).rejects.toThrow('still streaming')
+    answer(streamId, 'A whole answer.', '', 'end')
+    await expect(ask({})).rejects.toThrow('Only an answer cut off at the token limit can be continued.')
+    clock.advance(16)
+    expect(backend.started).toHaveLength(1)
   })
 })
 

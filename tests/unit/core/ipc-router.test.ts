@@ -28,8 +28,10 @@ describe('IPC router', () => {
       { label: 'L', provider: 'openai-compatible', baseUrl: 'http://127.0.0.1:1234/v1', model: 'm', apiKey: null },
     ])
     await router.invoke('chat:regenerate', [{ conversationId: 'c1', turnStreamId: 's1', modelId: 'a' }])
-    expect(calls.map(([c]) => c)).toEqual(['chat:send', 'settings:save-model', 'chat:regenerate'])
+    await router.invoke('chat:continue', [{ conversationId: 'c1', streamId: 's2', modelId: 'a' }])
+    expect(calls.map(([c]) => c)).toEqual(['chat:send', 'settings:save-model', 'chat:regenerate', 'chat:continue'])
     expect(calls[2]![1]).toEqual([{ conversationId: 'c1', turnStreamId: 's1', modelId: 'a' }])
+    expect(calls[3]![1]).toEqual([{ conversationId: 'c1', streamId: 's2', modelId: 'a' }])
   })
 
   it.each([
@@ -50,6 +52,10 @@ describe('IPC router', () => {
     ['chat:regenerate', [{ conversationId: 'c', turnStreamId: '../s', modelId: 'a' }], 'turnStreamId'],
     ['chat:regenerate', [{ conversationId: 7, turnStreamId: 's', modelId: 'a' }], 'conversationId'],
     ['chat:regenerate', [{ conversationId: 'c', turnStreamId: 's', modelId: 'a', prompt: 'other' }], 'prompt'],
+    ['chat:continue', [], 'chat:continue'],
+    ['chat:continue', [{ conversationId: 'c', streamId: 's' }], 'modelId'],
+    ['chat:continue', [{ conversationId: 'c', streamId: 's/../t', modelId: 'a' }], 'streamId'],
+    ['chat:continue', [{ conversationId: 'c', streamId: 's', modelId: 'a', text: 'injected' }], 'text'],
     [
       'settings:save-model',
       [{ label: 'L', provider: 'openai-compatible', baseUrl: 'file:///etc/passwd', model: 'm' }],

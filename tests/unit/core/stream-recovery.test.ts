@@ -21,6 +21,7 @@ class FakeRecovery implements StreamRecovery {
   readonly stored = new Map<string, ArchivedAnswer[]>()
   readonly fetches: string[] = []
   readonly journal = new Map<string, string[]>()
+  readonly given = new Map<string, OpenStream['given']>()
   failures = 0
 
   async fetch(streamId: string): Promise<ArchivedAnswer[]> {
@@ -31,8 +32,9 @@ class FakeRecovery implements StreamRecovery {
     }
     return this.stored.get(streamId) ?? []
   }
-  opened({ streamId, modelIds }: OpenStream): void {
+  opened({ streamId, modelIds, given }: OpenStream): void {
     this.journal.set(streamId, [...modelIds])
+    if (given) this.given.set(streamId, given)
   }
   closed(streamId: string, modelId: string): void {
     const left = (this.journal.get(streamId) ?? []).filter((id) => id !== modelId)
@@ -40,7 +42,10 @@ class FakeRecovery implements StreamRecovery {
     else this.journal.delete(streamId)
   }
   async openStreams(): Promise<OpenStream[]> {
-    return [...this.journal].map(([streamId, modelIds]) => ({ streamId, modelIds }))
+    return [...this.journal].map(([streamId, modelIds]) => {
+      const given = this.given.get(streamId)
+      return { streamId, modelIds, ...(given && { given }) }
+    })
   }
   store(streamId: string, modelId: string, text: string, chunks: number, extra: Partial<ArchivedAnswer> = {}): void {
     const answers = this.stored.get(streamId) ?? []
@@ -281,6 +286,45 @@ describe('resuming after a restart mid-answer', () => {
     await pass(100)
     expect(recovery!.fetches).toEqual([streamId])
     expect(stored(streamId, 'a')).toMatchObject({ text: full, status: 'complete' })
+  })
+
+  it('completes a continued answer from its own chunks: the cut part it started with is not in their digest', async () => {
+    const first = await setup()
+    const v2 = (message: Omit<ChunkMessage, 'v'>) =>
+      first.chat.receive(
+        streamTopic('sd', 'u1', message.streamId),
+        new TextEncoder().encode(encodeChunk({ v: 2, ...message })),
+      )
+    const { streamId, conversationId } = await first.chat.send({ prompt: 'Count', modelIds: ['a'] })
+    const cut = 'Zero,'
+    const final = { total: 1, status: 'complete' as const, sha256: sha256Hex(cut), stopReason: 'max-tokens' as const }
+    v2({
+      streamId,
+      modelId: 'a',
+      seq: 0,
+      text: cut,
+      reasoning: 'Think.',
+      final: { ...final, reasoningSha256: sha256Hex('Think.') },
+    })
+    const next = await first.chat.continueAnswer({ conversationId, streamId, modelId: 'a' })
+    first.deliver(chunk(next.streamId, 0))
+    first.deliver(chunk(next.streamId, 1))
+    first.chat.dispose()
+    first.history.writer.flush()
+    expect(first.history.store.markInterruptedOnStartup()).toBe(1)
+    const writer = new AnswerWriter({ sink: first.history.store, clock: first.clock })
+    const conversations = new StoredConversations(first.history.store, writer, () => {})
+    const second = chatService({ clock: first.clock, conversations, recovery: first.recovery! })
+    expect(await second.chat.resumeOpenStreams()).toBe(1)
+    for (const seq of [2, 3, 4]) second.deliver(chunk(next.streamId, seq))
+    await first.pass(100)
+    expect(second.column('a')).toMatchObject({ text: words.slice(2).join(''), status: 'complete' })
+    const attempts = first.history.store.getConversation(conversationId)!.turns[0]!.answers
+    expect(attempts.map((a) => [a.text, a.reasoning, a.status])).toEqual([
+      [cut, 'Think.', 'complete'],
+      [cut + full, 'Think.', 'complete'],
+    ])
+    expect(first.recovery!.fetches).toEqual([])
   })
 
   it('does not resume answers that ended, or streams of which nothing is in history', async () => {

@@ -61,6 +61,10 @@ describe('thinkingMs', () => {
     expect(thinkingMs({ firstTokenMs: 300 }, 999)).toBe(999)
     expect(thinkingMs(undefined, 12)).toBe(12)
     expect(thinkingMs(undefined)).toBeUndefined()
+    // Reasoning that came with the text (a continued answer carries the cut one's): no duration to show.
+    expect(thinkingMs({ firstTokenMs: 300, firstAnswerTokenMs: 300 }, 0)).toBeUndefined()
+    expect(thinkingMs({ firstTokenMs: 300, firstAnswerTokenMs: 300 }, 40)).toBe(40)
+    expect(thinkingMs(undefined, 0)).toBeUndefined()
     // Timings in the wrong order are not believed.
     expect(thinkingMs({ firstTokenMs: 5000, firstAnswerTokenMs: 300 }, 7)).toBe(7)
   })

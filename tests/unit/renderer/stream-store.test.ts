@@ -196,6 +196,21 @@ describe('StreamStore', () => {
       expect(store.getColumn('s1', 'm1')!.measuredThinkingMs).toBe(3700)
     })
 
+    it('measures no thinking time for reasoning that comes with the first text (a continued answer)', () => {
+      const frames = manualFrames()
+      let now = 0
+      // A clock that moves at every read: only one read per update can measure zero.
+      const store = new StreamStore(frames.schedule, () => (now += 7))
+      store.apply([delta('The cut text', { appendReasoning: 'Its reasoning' })])
+      store.apply([delta(' and the rest', { status: 'complete' })])
+      frames.frame()
+      expect(store.getColumn('s1', 'm1')).toMatchObject({
+        text: 'The cut text and the rest',
+        reasoning: 'Its reasoning',
+        measuredThinkingMs: 0,
+      })
+    })
+
     it('ends the thinking with the answer when no answer text came, and measures nothing without reasoning', () => {
       const frames = manualFrames()
       const clock = manualClock()
