@@ -5,15 +5,13 @@
  * cut answer stays as a version (‹ 1/2 ›), and the whole answer is there when the conversation is reopened, where
  * a cut version can be continued too.
  */
-import { mkdtemp } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
 import { CONTINUE_INSTRUCTION } from '../../src-main/core/chat/continuation'
 import { startHarness, type Harness } from '../harness/harness-server'
 import { startFakeOpenAiServer, splitIntoDeltas, type FakeOpenAiServer } from '../fixtures/fake-openai-server'
 import { launchChromium, watchPageErrors } from '../support/browser'
+import { makeTempDir } from '../support/temp-dir'
 import { writeSettings } from '../support/test-core'
 
 const CUT = 'The first law: a robot may not'
@@ -64,7 +62,7 @@ const stopReason = (modelId: string) => column(modelId).getByTestId('column-stop
 
 describe('continuing an answer cut off at the token limit', () => {
   it('streams the rest after the earlier text, again when cut again, keeps the cut version and reopens whole', async () => {
-    const userDataDir = await mkdtemp(join(tmpdir(), 'streamdesk-e2e-'))
+    const userDataDir = await makeTempDir('e2e')
     await writeSettings(userDataDir, ['alpha', 'beta'], openAi.baseUrl)
     harness = await startHarness({ userDataDir })
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
