@@ -176,6 +176,7 @@ describe('recovering answers from the stored copy', () => {
       text: 'One',
       status: 'error',
       error: { code: 'incomplete', message: expect.stringContaining('no copy of it was kept in the cloud') },
+      end: { stopReason: 'error' }, // the app ended it: the history says why
     })
     const attempts = recovery!.fetches.length
     expect(attempts).toBeGreaterThanOrEqual(4)
