@@ -7,6 +7,7 @@ import {
   type OpenAiCompatibleConfig,
 } from '../../../src-main/backend/providers/openai-compatible'
 import type { GenerationParameters } from '../../../src-main/shared/generation'
+import { UNTERMINATED_THINK_NOTE } from '../../../src-main/backend/providers/think-tag-splitter'
 import { splitIntoDeltas, startFakeOpenAiServer, type FakeOpenAiServer } from '../../fixtures/fake-openai-server'
 
 const ANSWER = 'Hello! Voilà: naïve café ☕, 日本語 and 👩‍👩‍👧 emoji.\nSecond line.'
@@ -150,6 +151,27 @@ describe('OpenAI-compatible provider: answers', () => {
     const result = await run(provider({ fetch }))
     expect(result.error).toBeUndefined()
     expect(textOf(result.events)).toBe('Hi')
+  })
+
+  it('does not end the answer at an empty finish_reason, which SGLang sends on every chunk until the last', async () => {
+    // The first three events are verbatim from the SGLang DeepSeek-R1 stream logged in
+    // https://github.com/zed-industries/zed/issues/24067; the last is their envelope with finish_reason "stop" (the
+    // stream is cut inside its <think>, so the reasoning ends with the splitter's note).
+    const fetch = sseFetch(
+      '{"id":"5c0188574931402291e693a1bd952725","object":"chat.completion.chunk","created":1738850761,"model":"deepseek-ai/DeepSeek-R1","choices":[{"index":0,"delta":{"role":"assistant","content":""},"logprobs":null,"finish_reason":"","matched_stop":null}],"usage":null}',
+      '{"id":"5c0188574931402291e693a1bd952725","object":"chat.completion.chunk","created":1738850761,"model":"deepseek-ai/DeepSeek-R1","choices":[{"index":0,"delta":{"role":null,"content":"<think>"},"logprobs":null,"finish_reason":"","matched_stop":null}],"usage":null}',
+      '{"id":"5c0188574931402291e693a1bd952725","object":"chat.completion.chunk","created":1738850761,"model":"deepseek-ai/DeepSeek-R1","choices":[{"index":0,"delta":{"role":null,"content":"\\nAlright,"},"logprobs":null,"finish_reason":"","matched_stop":null}],"usage":null}',
+      '{"id":"5c0188574931402291e693a1bd952725","object":"chat.completion.chunk","created":1738850761,"model":"deepseek-ai/DeepSeek-R1","choices":[{"index":0,"delta":{"role":null,"content":""},"logprobs":null,"finish_reason":"stop","matched_stop":null}],"usage":null}',
+      '[DONE]',
+    )
+    const result = await run(provider({ fetch }))
+    expect(result).toEqual({
+      events: [
+        { type: 'reasoning', text: '\nAlright,' },
+        { type: 'reasoning', text: UNTERMINATED_THINK_NOTE },
+        { type: 'stop', reason: 'end', raw: 'stop' },
+      ],
+    })
   })
 
   it('ignores empty deltas and null usage', async () => {
