@@ -9,6 +9,7 @@ import {
   MAX_DURATION_MS,
   MAX_TOKEN_COUNT,
   STOP_REASONS,
+  endedStopReason,
   type AnswerEndDetails,
   type AnswerMetrics,
   type FinalStatus,
@@ -102,7 +103,8 @@ export class AnswerTally {
       ...(this.redacted > 0 ? { redactedReasoning: this.redacted } : {}),
       ...(metrics ? { metrics } : {}),
     }
-    if (status !== 'complete') return { stopReason: status === 'stopped' ? 'user' : 'error', ...common }
+    const ended = endedStopReason(status)
+    if (ended) return { stopReason: ended, ...common }
     const stop = this.stop ?? { reason: 'end' as const }
     return {
       stopReason: stop.reason,

@@ -53,6 +53,14 @@ export const STOP_REASONS = [
 ] as const
 export type StopReason = (typeof STOP_REASONS)[number]
 
+/**
+ * Why an answer ended that was not the model's to say: the user stopped it ('user'), or it failed ('error'). A
+ * complete answer has none here: its reason is the model's.
+ */
+export function endedStopReason(status: FinalStatus): StopReason | undefined {
+  return status === 'stopped' ? 'user' : status === 'error' ? 'error' : undefined
+}
+
 /** The most a token count may be anywhere (a hostile or broken count above it is refused). */
 export const MAX_TOKEN_COUNT = 100_000_000
 /** The most a timing may be, in milliseconds (a day: no stream lasts longer). */

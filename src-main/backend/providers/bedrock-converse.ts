@@ -165,6 +165,23 @@ export function converseInference(
  * ChatMessage[] → Converse's shape: system messages become `system` blocks; the rest become messages of text blocks.
  * Bedrock refuses blank text blocks and expects user and assistant turns to alternate, so blank messages are
  * dropped and consecutive messages of one role are merged into one message with several blocks.
+ *
+ * Earlier answers go back as their text only, with thinking on too: no `reasoningContent` blocks, so no signatures
+ * (the handler collects them, and nothing sends them). Claude requires earlier thinking back only within a tool-use
+ * cycle, which StreamDesk does not run:
+ * - Anthropic, "Building with extended thinking", Preserving thinking blocks
+ *   (https://docs.anthropic.com/en/docs/build-with-claude/extended-thinking#preserving-thinking-blocks): thinking
+ *   blocks must be passed back during tool use, while they "can" be omitted "from prior assistant role turns".
+ * - Anthropic, "Context windows" (https://docs.anthropic.com/en/docs/build-with-claude/context-windows): returning
+ *   the thinking block with its tool result is "the only case wherein you have to return thinking blocks"; earlier
+ *   thinking is stripped from the context anyway.
+ * - Amazon Bedrock User Guide, Extended thinking
+ *   (https://docs.aws.amazon.com/bedrock/latest/userguide/claude-messages-extended-thinking.html), "Context
+ *   handling": previous turns' thinking blocks are ignored and need not be removed; and "You cannot pre-fill
+ *   responses when thinking is enabled", so the conversation must end with the user's turn, as every chat request
+ *   does (its prompt is the last message).
+ * A block sent back would have to be the model's own, unmodified, with its signature; a partial one is refused.
+ * Sending none avoids that. Carrying them would matter once StreamDesk runs tools.
  */
 export function toConverseMessages(chat: ChatMessage[]): { system?: SystemContentBlock[]; messages: Message[] } {
   const system: SystemContentBlock[] = []

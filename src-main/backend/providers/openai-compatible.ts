@@ -65,7 +65,7 @@ async function* streamChat(
     headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
     body: JSON.stringify(chatCompletionBody(config.model, messages, parameters)),
   })
-  if (!response.ok) throw await httpError(config, response)
+  if (!response.ok) throw await httpError(config, response, parameters?.reasoning !== undefined)
   await refuseNonStream(config, response)
 
   let finished = false // a choice's finish_reason arrived: the answer is whole even if [DONE] never comes
@@ -104,10 +104,26 @@ async function* streamChat(
 
 /**
  * The request body. Each parameter is sent only when set, so a server's own defaults apply otherwise (and a server
- * that knows none of them is not asked). Reasoning goes as `reasoning_effort`, which OpenAI, Groq, vLLM,
- * OpenRouter and Ollama's `/v1` endpoint all read (Ollama turns it into its native `think`); Ollama's `think` itself
- * is NOT sent, since it is not an OpenAI field and a strict server (OpenAI) refuses unknown fields with a 400.
- * `max_tokens` rather than `max_completion_tokens`: every compatible server reads the former.
+ * that knows none of them is not asked). Reasoning goes as `reasoning_effort`, which OpenAI, Groq, vLLM, OpenRouter
+ * and Ollama's `/v1` endpoint all read. `max_tokens` rather than `max_completion_tokens`: every compatible server
+ * reads the former.
+ *
+ * Ollama's `think` is not sent, because its `/v1` endpoint does not read it. Checked in ollama/ollama at
+ * fb30760996871fa9460115c753afd2c60d4ab0f7 (Aug 2026):
+ * - openai/openai.go `ChatCompletionRequest` has `Reasoning *Reasoning \`json:"reasoning,omitempty"\`` and
+ *   `ReasoningEffort *string \`json:"reasoning_effort,omitempty"\`` and no `think` field. The request is decoded with
+ *   gin's `ShouldBindJSON` (middleware/openai.go `ChatMiddleware`), which drops unknown keys, so `think` would be
+ *   ignored there.
+ * - `FromChatRequest` takes `r.Reasoning.Effort`, else `*r.ReasoningEffort`, and `thinkFromReasoningEffort` turns
+ *   it into the native `Think` ("low", "medium", "high" as they are; "none" to false).
+ * - `reasoning_effort` has been read since v0.11.5 (commit d0cf6c828, "fix(openai): handle reasoning_effort").
+ *   Until v0.17.7 (commit 122c68c15) the chat handler refused a string think value for any model but gpt-oss
+ *   ("think value %q is not supported for this model"). It still refuses thinking for a model without that
+ *   capability ("%q does not support thinking", server/routes.go). Both are 400s, and `httpError` words them
+ *   as a reasoning setting the model cannot take.
+ * So an Ollama endpoint reads the same field as every other server, and nothing Ollama-specific is sent. Reasoning
+ * "off" sends nothing. A thinking model on Ollama then thinks at its default, as an OpenAI o-series model does:
+ * Ollama turns thinking on when the request leaves it unset (server/routes.go, since v0.12.4).
  */
 export function chatCompletionBody(
   model: string,
@@ -295,7 +311,23 @@ function connectionError(baseUrl: string, error: unknown): ModelError {
   return new ModelError('connection-refused', message, { cause: error })
 }
 
-async function httpError(config: OpenAiCompatibleConfig, response: Response): Promise<ModelError> {
+/**
+ * Ollama's 400s for a reasoning setting the model cannot take (see `chatCompletionBody`), each with what to do:
+ * a model that does not reason at all, or an Ollama older than 0.17.7 that takes levels only for gpt-oss.
+ */
+const REFUSED_REASONING: ReadonlyArray<[RegExp, string]> = [
+  [/\bdoes not support thinking\b/i, ' This model does not reason: set Reasoning to Off for it in Settings.'],
+  [
+    /\bthink value\b.*\bnot supported for this model\b/i,
+    ' Update Ollama to 0.17.7 or newer, or set Reasoning to Off for this model in Settings.',
+  ],
+]
+
+async function httpError(
+  config: OpenAiCompatibleConfig,
+  response: Response,
+  askedReasoning: boolean,
+): Promise<ModelError> {
   const where = displayUrl(config.baseUrl)
   const detail = serverMessage(await readText(response))
   const suffix = detail ? `: ${detail}${/[.!?…]$/.test(detail) ? '' : '.'}` : '.'
@@ -317,6 +349,10 @@ async function httpError(config: OpenAiCompatibleConfig, response: Response): Pr
     const again = detail && SERVER_RETRY_HINT.test(detail) ? '' : retry ? ` Try again ${retry}.` : RATE_LIMIT_HINT
     return new ModelError('rate-limited', `${where} is rate limiting requests (HTTP 429)${suffix}${again}`)
   }
+  const reasoningHint =
+    askedReasoning && status === 400 && REFUSED_REASONING.find(([words]) => words.test(detail ?? ''))
+  if (reasoningHint)
+    return new ModelError('bad-response', `${where} answered HTTP ${status}${suffix}${reasoningHint[1]}`)
   return new ModelError('bad-response', `${where} answered HTTP ${status}${suffix}`)
 }
 

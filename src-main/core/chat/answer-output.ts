@@ -4,7 +4,13 @@
  * both, to the recovery journal and, for an error, to diagnostics.
  */
 import type { FinalMarker } from '../../protocol/stream-protocol'
-import type { AnswerEnd, AnswerEndDetails, AnswerError, FinalStatus } from '../../shared/answer'
+import {
+  endedStopReason,
+  type AnswerEnd,
+  type AnswerEndDetails,
+  type AnswerError,
+  type FinalStatus,
+} from '../../shared/answer'
 import type { StreamUpdate } from '../../shared/ipc-contract'
 import type { Clock } from '../../lib/clock'
 import type { DiagnosticsRecorder } from '../diagnostics'
@@ -49,7 +55,7 @@ export class AnswerOutput {
   ended(answer: AnswerRef, status: FinalStatus, error?: AnswerError, final?: FinalMarker, last?: AnswerDelta): void {
     const { streamId, modelId } = answer
     this.options.journal?.closed(streamId, modelId)
-    const details = final ? endDetails(final) : {}
+    const details = endDetailsAsEnded(status, final)
     const outcome = { ...(error ? { error } : {}), ...(final?.usage ? { usage: final.usage } : {}) }
     this.options.conversations.finish(streamId, modelId, { status, ...outcome, ...details })
     // The renderer keeps `usage` where the columns show it today; `end` is on the ending update, and only there.
@@ -60,6 +66,19 @@ export class AnswerOutput {
   flush(): void {
     this.batcher.flush()
   }
+}
+
+/**
+ * The details of an answer as it ended. One that did not complete and says no reason was ended by the app itself (a
+ * stop the backend never confirmed, silence, a copy that never came, a prompt the backend refused or a queued one
+ * cancelled) or by an older backend (a v1 marker): its reason is the app's verdict, 'user' or 'error' as the
+ * backend's own markers say, so the column and history say why. A reason the stream's marker gave is kept, even
+ * for an answer the app then found damaged: it is still why the model stopped, and the error says the rest.
+ */
+function endDetailsAsEnded(status: FinalStatus, final: FinalMarker | undefined): AnswerEndDetails {
+  const details = final ? endDetails(final) : {}
+  const ended = endedStopReason(status)
+  return ended && details.stopReason === undefined ? { ...details, stopReason: ended } : details
 }
 
 /** A final marker carries tools and redacted blocks where its version does; read them without naming that version. */

@@ -3,7 +3,9 @@
  * digest that does not match, silence, or an app restart mid-answer. The copy is fetched per stream with back-off on
  * the injected clock for a bounded time, checked against its SHA-256 and against the text already shown, and only
  * then appended, so the answer on screen and in history is byte-identical to the model's. Otherwise it ends
- * incomplete, never finished.
+ * incomplete, never finished. The copy's reasoning (from a stack that stores it, asked with protocol v2) is
+ * restored the same way: checked against its own digest, the stream's final marker and the reasoning shown. A copy
+ * without it (an older stack, or reasoning too large to store) completes the text only.
  */
 import { createHash } from 'node:crypto'
 import type { ArchivedAnswer } from '../../protocol/answer-archive'
@@ -29,8 +31,11 @@ export interface AnswerRecoveryOptions {
   timing: RecoveryTiming
   /** The stream's answers (those recovering and still streaming wait for the copy). */
   answers(streamId: string): ModelAnswer[]
-  /** The copy checked out: `rest` continues the answer's text, and `final` says how it ended. */
-  completed(answer: ModelAnswer, rest: string, final: FinalMarker): void
+  /**
+   * The copy checked out: `rest` continues the answer's text, `reasoningRest` its reasoning (when the copy's
+   * reasoning checked out too), and `final` says how it ended.
+   */
+  completed(answer: ModelAnswer, rest: string, final: FinalMarker, reasoningRest?: string): void
   /** The copy did not check out, or never came within the budget: the answer ends incomplete. */
   failed(answer: ModelAnswer, message: string): void
 }
@@ -124,15 +129,41 @@ export class AnswerRecovery {
       )
     }
     const rest = copy.text.slice(answer.releasedChars)
+    const reasoningRest = this.reasoningRest(answer, copy)
+    const { stopReason, rawStopReason, toolNames, redactedReasoning, metrics } = copy
     const final: FinalMarker = {
       total: copy.chunks,
       status: copy.status,
       sha256: copy.sha256,
       ...(copy.error ? { error: copy.error } : {}),
       ...(copy.usage ? { usage: copy.usage } : {}),
+      // What the stream's lost marker said, from a copy that keeps it (protocol v2).
+      ...(copy.reasoningSha256 ? { reasoningSha256: copy.reasoningSha256 } : {}),
+      ...(stopReason ? { stopReason } : {}),
+      ...(rawStopReason ? { rawStopReason } : {}),
+      ...(toolNames?.length ? { toolNames } : {}),
+      ...(redactedReasoning ? { redactedReasoning } : {}),
+      ...(metrics ? { metrics } : {}),
     }
-    const note = `${answer.modelId}: completed from the stored copy (${rest.length} characters fetched)`
+    const reasoningNote = reasoningRest ? ` and ${reasoningRest.length} of reasoning` : ''
+    const note = `${answer.modelId}: completed from the stored copy (${rest.length} characters fetched${reasoningNote})`
     this.options.diagnostics.recovered(note)
-    this.options.completed(answer, rest, final)
+    this.options.completed(answer, rest, final, reasoningRest)
+  }
+
+  /**
+   * What the copy's reasoning adds to the reasoning shown, when it is intact, agrees with the stream's final marker
+   * and continues what is shown; undefined otherwise (the chat service then checks the reasoning it has).
+   */
+  private reasoningRest(answer: ModelAnswer, copy: ArchivedAnswer): string | undefined {
+    const { reasoning, reasoningSha256 } = copy
+    if (reasoning === undefined || reasoningSha256 === undefined) return undefined
+    const intact = createHash('sha256').update(reasoning).digest('hex') === reasoningSha256
+    const agrees = answer.final?.reasoningSha256 === undefined || answer.final.reasoningSha256 === reasoningSha256
+    if (!intact || !agrees || !answer.isReasoningContinuedBy(reasoning)) {
+      this.options.diagnostics.reject('recovered-mismatch')
+      return undefined
+    }
+    return reasoning.slice(answer.releasedReasoningChars)
   }
 }

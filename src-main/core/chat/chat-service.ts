@@ -89,7 +89,7 @@ export class ChatService {
           diagnostics,
           timing: options,
           answers: (streamId) => this.streams.answers(streamId),
-          completed: (answer, rest, final) => this.complete(answer, rest, final),
+          completed: (answer, rest, final, reasoningRest) => this.complete(answer, rest, final, reasoningRest),
           failed: (answer, message) => this.end(answer, 'error', { code: 'incomplete', message }),
         })
       : undefined
@@ -315,18 +315,20 @@ export class ChatService {
   }
 
   /**
-   * Appends the missing text `rest` (already verified against the stored copy) and ends the answer with the copy's
-   * outcome. The copy holds answer text only: reasoning lost with the chunks cannot come back, so an answer whose
-   * reasoning does not match the digest the stream's own final marker sent ends incomplete, its text whole. (When
-   * that marker itself was lost, nothing can vouch for the reasoning either way: it is kept as it arrived.)
+   * Appends the missing text `rest` and reasoning `reasoningRest` (already verified against the stored copy) and
+   * ends the answer with the copy's outcome. Reasoning the copy could not restore (an older stack keeps none, a
+   * large one is left out) is lost with the chunks, so an answer whose reasoning does not match the digest the
+   * stream's final marker (or else the copy) vouches for ends incomplete, its text whole. (When neither carries a
+   * digest, nothing can vouch for the reasoning either way: it is kept as it arrived.)
    */
-  private complete(answer: ModelAnswer, rest: string, copy: FinalMarker): void {
-    const last = { text: rest }
+  private complete(answer: ModelAnswer, rest: string, copy: FinalMarker, reasoningRest?: string): void {
+    const last: Released = { text: rest, ...(reasoningRest ? { reasoning: reasoningRest } : {}) }
     answer.append(last, this.clock.now())
     this.output.progress(answer, last)
-    // The stream's own marker, when it arrived, knows the stop reason and metrics the copy does not keep.
+    // The stream's own marker, when it arrived, knows the stop reason and metrics an older copy does not keep.
     const final = { ...answer.final, ...copy }
-    if (!answer.final || answer.reasoningMatches(answer.final)) return this.finish(answer, final, last)
+    const vouched = answer.final ?? (copy.reasoningSha256 !== undefined ? copy : undefined)
+    if (!vouched || answer.reasoningMatches(vouched)) return this.finish(answer, final, last)
     const message = 'Part of the reasoning for this answer never arrived and cannot be recovered. It is incomplete.'
     this.end(answer, 'error', { code: 'incomplete', message }, final, last)
   }

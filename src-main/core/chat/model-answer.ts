@@ -4,7 +4,7 @@
  * stands, and when things happened. It decides nothing about time: `dueActions` reads it. Every chunk counts as
  * activity, reasoning-only ones too, so a long thinking phase is not silence.
  */
-import { createHash } from 'node:crypto'
+import { createHash, type Hash } from 'node:crypto'
 import type { FinalMarker } from '../../protocol/stream-protocol'
 import { isOpenStatus, type AnswerStatus } from '../../shared/answer'
 import { chunkPayload, type ChunkPayload } from './chunk-payload'
@@ -31,6 +31,10 @@ export type AnswerOutcome =
 export type Released = AnswerDelta
 
 const sha256Hex = (text: string) => createHash('sha256').update(text).digest('hex')
+
+/** Whether `whole` begins with the `released` characters whose running digest is `digest`. */
+const continues = (whole: string, released: number, digest: Hash) =>
+  whole.length >= released && sha256Hex(whole.slice(0, released)) === digest.copy().digest('hex')
 
 export class ModelAnswer implements TimedAnswer {
   /** When it went to the backend (for a prompt queued offline: when the connection returned). */
@@ -137,7 +141,12 @@ export class ModelAnswer implements TimedAnswer {
 
   /** Whether `text` begins with exactly the text released so far. */
   isContinuedBy(text: string): boolean {
-    return text.length >= this.released && sha256Hex(text.slice(0, this.released)) === this.digest.copy().digest('hex')
+    return continues(text, this.released, this.digest)
+  }
+
+  /** Whether `reasoning` begins with exactly the reasoning released so far. */
+  isReasoningContinuedBy(reasoning: string): boolean {
+    return continues(reasoning, this.releasedReasoning, this.reasoningDigest)
   }
 
   /** The gap `dueActions` found due, marked reported so that it is reported once. */

@@ -3,6 +3,10 @@
  * identity-pool credentials (the Lambda reads the caller's identity from its context, so it can only ever return
  * this user's answers), and a journal of the streams this app is waiting on, kept in the token store (it survives
  * a restart, per identity) so that interrupted answers can be resumed at the next start.
+ *
+ * It asks for protocol v2's fields (reasoning, stop reason, tools, metrics) only from a stack whose config lists
+ * v2: an older fetch-stream Lambda's strict schema refuses the request's `protocols` key. A v2 reply may leave out
+ * answers too large to send together (`omittedModelIds`); each is then fetched on its own.
  */
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda'
 import { z } from 'zod'
@@ -12,7 +16,8 @@ import {
   type ArchivedAnswer,
   type FetchStreamRequest,
 } from '../../protocol/answer-archive'
-import { IdSchema } from '../../protocol/stream-protocol'
+import { acceptsProtocolList } from '../../protocol/cloud-config'
+import { IdSchema, PROTOCOL_VERSIONS } from '../../protocol/stream-protocol'
 import { systemClock, type Clock } from '../../lib/clock'
 import type { OpenStream, StreamRecovery } from '../chat/stream-recovery'
 import { awsErrorName } from './aws-errors'
@@ -30,6 +35,8 @@ export interface LambdaStreamRecoveryOptions {
   log?: CloudLog
   /** Open streams older than this are dropped from the journal: the answer store no longer has them either. */
   maxAgeMs?: number
+  /** The protocol versions the stack serves (its config's `protocols`; absent for a stack older than them). */
+  servedProtocols?: readonly number[] | undefined
 }
 
 /** Journal entries kept at most (a user does not wait on more streams than this at once). */
@@ -61,8 +68,20 @@ export class LambdaStreamRecovery implements StreamRecovery {
   }
 
   async fetch(streamId: string): Promise<ArchivedAnswer[]> {
+    const protocols = acceptsProtocolList(this.options.servedProtocols) ? { protocols: [...PROTOCOL_VERSIONS] } : {}
+    const { answers, omittedModelIds } = await this.invoke({ streamId, ...protocols })
+    const whole = [...answers]
+    // A stream has at most the journal's 64 models: a longer list is not followed past that.
+    for (const modelId of new Set(omittedModelIds?.slice(0, 64))) {
+      whole.push(...(await this.invoke({ streamId, modelId, ...protocols })).answers)
+    }
+    return whole.filter((a) => a.streamId === streamId)
+  }
+
+  private async invoke(
+    request: FetchStreamRequest,
+  ): Promise<{ answers: ArchivedAnswer[]; omittedModelIds?: string[] }> {
     const { lambda, functionName } = this.options
-    const request: FetchStreamRequest = { streamId }
     let result: { FunctionError?: string | undefined; Payload?: Uint8Array | undefined }
     try {
       result = await lambda.send(
@@ -86,7 +105,7 @@ export class LambdaStreamRecovery implements StreamRecovery {
     const answer = parsed.data
     if (!answer.ok) throw new Error(`The cloud function ${functionName} refused: ${answer.detail.slice(0, 200)}`)
     this.log('fetch-stream-served', { answers: answer.answers.length })
-    return answer.answers.filter((a) => a.streamId === streamId)
+    return answer
   }
 
   opened(stream: OpenStream): void {

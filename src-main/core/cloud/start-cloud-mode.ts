@@ -101,7 +101,15 @@ export async function startCloudMode(context: RuntimeContext, options: CloudMode
     servedProtocols: config.protocols,
   })
   const recovery = config.fetchStreamFunctionName
-    ? new LambdaStreamRecovery({ lambda, functionName: config.fetchStreamFunctionName, store, identityId, clock, log })
+    ? new LambdaStreamRecovery({
+        lambda,
+        functionName: config.fetchStreamFunctionName,
+        store,
+        identityId,
+        clock,
+        log,
+        servedProtocols: config.protocols,
+      })
     : undefined
 
   return {

@@ -6,15 +6,17 @@ import { z } from 'zod'
 import { IdSchema } from '../../protocol/stream-protocol'
 import { STORED_STATUSES, type AnswerError, type TokenUsage } from '../../shared/answer'
 import { StoredEndDetailsSchema } from './answer-end-details'
+import { MAX_SYSTEM_PROMPT_CHARS } from '../../shared/generation'
 import type { AnswerRecord, ConversationRecord } from './history-types'
 
 export const EXPORT_FORMAT = 'streamdesk-history'
 /**
  * The versions this app reads. Version 2 adds what version 1 cannot hold: several attempts per model (each with its
- * stream), turns that branch (each names the turn it follows), and each answer's reasoning and end details (why it
- * stopped, its tools, redacted reasoning blocks, metrics). An export is written in version 1 whenever its data fits
- * it (one attempt per model, a linear history, no reasoning or end details), so an app that reads only version 1 can
- * still import it.
+ * stream), turns that branch (each names the turn it follows), each answer's reasoning and end details (why it
+ * stopped, its tools, redacted reasoning blocks, metrics), and each conversation's system prompt. An export is
+ * written in version 1 whenever its data fits it (one attempt per model, a linear history, no reasoning, end details
+ * or system prompt), so an app that reads only version 1 can still import it. A version 2 file written before the
+ * system prompt was added simply has none, and imports as it did.
  */
 export const EXPORT_VERSIONS = [1, 2] as const
 /** Larger files are refused before parsing (check the file size against it before reading one into memory). */
@@ -100,7 +102,12 @@ const ExportedConversationV1Schema = z.strictObject({
 })
 
 const ExportedConversationV2Schema = z
-  .strictObject({ ...conversationFields, turns: z.array(ExportedTurnV2Schema).max(100_000) })
+  .strictObject({
+    ...conversationFields,
+    /** What every turn was sent with; absent when none was set. */
+    systemPrompt: z.optional(z.string().min(1).max(MAX_SYSTEM_PROMPT_CHARS)),
+    turns: z.array(ExportedTurnV2Schema).max(100_000),
+  })
   .superRefine((conversation, context) => {
     conversation.turns.forEach((turn, index) => {
       // An earlier turn: the turns were added in this order, so a parent always comes first (and there is no cycle).
@@ -156,6 +163,7 @@ export function toHistoryDocument(conversations: readonly ConversationRecord[], 
         createdAt: iso(c.createdAt),
         updatedAt: iso(c.updatedAt),
         pinned: c.pinned,
+        ...(c.systemPrompt ? { systemPrompt: c.systemPrompt } : {}),
         turns: c.turns.map((t) => ({
           prompt: t.prompt,
           streamId: t.streamId,
@@ -187,18 +195,20 @@ function toExportedAnswer(a: AnswerRecord): ExportedAnswer {
 }
 
 /**
- * Version 1 holds one attempt per model, on the turn's stream, turns that each follow the one before, and answers
- * without reasoning or end details.
+ * Version 1 holds one attempt per model, on the turn's stream, turns that each follow the one before, answers
+ * without reasoning or end details, and no system prompt.
  */
 function fitsVersion1(document: HistoryDocumentV2): boolean {
-  return document.conversations.every((c) =>
-    c.turns.every(
-      (turn, index) =>
-        turn.parent === (index === 0 ? null : index - 1) &&
-        turn.answers.every(
-          (a) => a.attempt === 1 && a.streamId === turn.streamId && a.reasoning === undefined && a.end === undefined,
-        ),
-    ),
+  return document.conversations.every(
+    (c) =>
+      c.systemPrompt === undefined &&
+      c.turns.every(
+        (turn, index) =>
+          turn.parent === (index === 0 ? null : index - 1) &&
+          turn.answers.every(
+            (a) => a.attempt === 1 && a.streamId === turn.streamId && a.reasoning === undefined && a.end === undefined,
+          ),
+      ),
   )
 }
 
@@ -206,7 +216,7 @@ function toVersion1(document: HistoryDocumentV2): HistoryDocumentV1 {
   return {
     ...document,
     version: 1,
-    conversations: document.conversations.map((c) => ({
+    conversations: document.conversations.map(({ systemPrompt: _systemPrompt, ...c }) => ({
       ...c,
       turns: c.turns.map(({ parent: _parent, answers, ...turn }) => ({
         ...turn,
@@ -286,6 +296,7 @@ export function toMarkdown(conversations: readonly ConversationRecord[], exporte
 
 function conversationMarkdown(c: ConversationRecord): string {
   const parts = [`# ${oneLine(c.title)}`, `_Started ${iso(c.createdAt)}_`]
+  if (c.systemPrompt) parts.push('**System prompt**', quote(c.systemPrompt))
   c.turns.forEach((turn, i) => {
     parts.push(`## Prompt ${i + 1}`, quote(turn.prompt))
     for (const answer of turn.answers) {

@@ -6,6 +6,8 @@ import {
   probeOpenAiCompatible,
   type OpenAiCompatibleConfig,
 } from '../../../src-main/backend/providers/openai-compatible'
+import type { GenerationParameters } from '../../../src-main/shared/generation'
+import { UNTERMINATED_THINK_NOTE } from '../../../src-main/backend/providers/think-tag-splitter'
 import { splitIntoDeltas, startFakeOpenAiServer, type FakeOpenAiServer } from '../../fixtures/fake-openai-server'
 
 const ANSWER = 'Hello! Voilà: naïve café ☕, 日本語 and 👩‍👩‍👧 emoji.\nSecond line.'
@@ -16,10 +18,14 @@ interface Run {
   error?: unknown
 }
 
-async function run(provider: ModelProvider, signal = new AbortController().signal): Promise<Run> {
+async function run(
+  provider: ModelProvider,
+  signal = new AbortController().signal,
+  parameters?: GenerationParameters,
+): Promise<Run> {
   const events: ModelEvent[] = []
   try {
-    for await (const event of provider.stream({ messages, signal })) events.push(event)
+    for await (const event of provider.stream({ messages, parameters, signal })) events.push(event)
     return { events }
   } catch (error) {
     return { events, error }
@@ -145,6 +151,27 @@ describe('OpenAI-compatible provider: answers', () => {
     const result = await run(provider({ fetch }))
     expect(result.error).toBeUndefined()
     expect(textOf(result.events)).toBe('Hi')
+  })
+
+  it('does not end the answer at an empty finish_reason, which SGLang sends on every chunk until the last', async () => {
+    // The first three events are verbatim from the SGLang DeepSeek-R1 stream logged in
+    // https://github.com/zed-industries/zed/issues/24067; the last is their envelope with finish_reason "stop" (the
+    // stream is cut inside its <think>, so the reasoning ends with the splitter's note).
+    const fetch = sseFetch(
+      '{"id":"5c0188574931402291e693a1bd952725","object":"chat.completion.chunk","created":1738850761,"model":"deepseek-ai/DeepSeek-R1","choices":[{"index":0,"delta":{"role":"assistant","content":""},"logprobs":null,"finish_reason":"","matched_stop":null}],"usage":null}',
+      '{"id":"5c0188574931402291e693a1bd952725","object":"chat.completion.chunk","created":1738850761,"model":"deepseek-ai/DeepSeek-R1","choices":[{"index":0,"delta":{"role":null,"content":"<think>"},"logprobs":null,"finish_reason":"","matched_stop":null}],"usage":null}',
+      '{"id":"5c0188574931402291e693a1bd952725","object":"chat.completion.chunk","created":1738850761,"model":"deepseek-ai/DeepSeek-R1","choices":[{"index":0,"delta":{"role":null,"content":"\\nAlright,"},"logprobs":null,"finish_reason":"","matched_stop":null}],"usage":null}',
+      '{"id":"5c0188574931402291e693a1bd952725","object":"chat.completion.chunk","created":1738850761,"model":"deepseek-ai/DeepSeek-R1","choices":[{"index":0,"delta":{"role":null,"content":""},"logprobs":null,"finish_reason":"stop","matched_stop":null}],"usage":null}',
+      '[DONE]',
+    )
+    const result = await run(provider({ fetch }))
+    expect(result).toEqual({
+      events: [
+        { type: 'reasoning', text: '\nAlright,' },
+        { type: 'reasoning', text: UNTERMINATED_THINK_NOTE },
+        { type: 'stop', reason: 'end', raw: 'stop' },
+      ],
+    })
   })
 
   it('ignores empty deltas and null usage', async () => {
@@ -363,6 +390,29 @@ describe('OpenAI-compatible provider: failures', () => {
     const text = modelError(await run(provider()), 'bad-response')
     expect(text).toContain('HTTP 502: Bad gateway')
     expect(text.length).toBeLessThan(450)
+  })
+
+  it('words Ollama’s 400 for a reasoning setting the model cannot take, with what to do, only when one was asked', async () => {
+    // Ollama's /v1 error shape (openai.NewError) around its chat handler's messages (server/routes.go).
+    const refusal = (message: string) => ({
+      error: { message, type: 'invalid_request_error', param: null, code: null },
+    })
+    const reasoning = (parameters: GenerationParameters) => run(provider(), undefined, parameters)
+    server.setScript('llama', { kind: 'http-error', status: 400, body: refusal('"llama" does not support thinking') })
+    const noThinking = modelError(await reasoning({ reasoning: 'medium' }), 'bad-response')
+    expect(noThinking).toContain('HTTP 400: "llama" does not support thinking.')
+    expect(noThinking).toContain('This model does not reason: set Reasoning to Off for it in Settings.')
+    // The same words without a reasoning request are the server's alone (whatever else caused them).
+    expect(modelError(await reasoning({}), 'bad-response')).not.toContain('Settings')
+
+    const oldOllama = refusal('think value "medium" is not supported for this model')
+    server.setScript('llama', { kind: 'http-error', status: 400, body: oldOllama })
+    const levels = modelError(await reasoning({ reasoning: 'medium' }), 'bad-response')
+    expect(levels).toContain('Update Ollama to 0.17.7 or newer, or set Reasoning to Off for this model in Settings.')
+    expect(levels).not.toContain('does not reason')
+
+    server.setScript('llama', { kind: 'http-error', status: 400, body: refusal('invalid temperature') })
+    expect(modelError(await reasoning({ reasoning: 'medium' }), 'bad-response')).not.toContain('Settings')
   })
 
   it('refuses a 200 JSON completion instead of a stream, and maps a 200 JSON error by its code', async () => {

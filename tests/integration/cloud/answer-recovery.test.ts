@@ -11,7 +11,9 @@
  *   queued, from the stored copy.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { InvokeCommand } from '@aws-sdk/client-lambda'
+import type { ModelEvent, ModelResolver } from '../../../src-main/backend/model-provider'
 import type { Publisher } from '../../../src-main/backend/publisher'
 import type { ChunkMessage } from '../../../src-main/protocol/stream-protocol'
 import type { ConversationDetail, Diagnostics } from '../../../src-main/shared/ipc-contract'
@@ -65,14 +67,18 @@ function lossyPublisher(drop: (message: ChunkMessage) => boolean) {
   return { decorate, dropped }
 }
 
-async function startCloud(decoratePublisher?: (publisher: Publisher) => Publisher) {
+async function startCloud(
+  decoratePublisher?: (publisher: Publisher) => Publisher,
+  stack: { models?: ModelResolver; protocols?: number[] } = {},
+) {
   const clock = new ManualClock()
   clock.advance(Date.now())
   const cloud: FakeCloud = await startFakeCloud({
     broker: mosquitto,
-    models: scriptedModels(scripts),
+    models: stack.models ?? scriptedModels(scripts),
     clock,
     ...(decoratePublisher ? { decoratePublisher } : {}),
+    ...(stack.protocols ? { protocols: stack.protocols } : {}),
   })
   cleanups.push(() => cloud.close())
   return { cloud, clock }
@@ -158,6 +164,44 @@ describe('cloud answers completed from the answer store', () => {
     })
     expect(expected('lossy').startsWith(answer.text)).toBe(true) // what arrived before the gap is kept
     expect(fetchCalls().length).toBeGreaterThanOrEqual(2) // retried before giving up
+  }, 30_000)
+})
+
+describe('cloud answers with reasoning completed from the answer store (a stack serving protocol v2)', () => {
+  const thoughts = Array.from({ length: 40 }, (_, i) => `思考${i} 🤔 step ${i}. `)
+  const answer = Array.from({ length: 20 }, (_, i) => `a${i} 日本 `)
+  /** Thinks, then answers, a little at a time so that both channels span several chunks. */
+  const thinker: ModelResolver = {
+    resolve: () => ({
+      async *stream({ signal }): AsyncIterable<ModelEvent> {
+        for (const text of thoughts) {
+          await sleep(3, undefined, { signal })
+          yield { type: 'reasoning', text }
+        }
+        for (const text of answer) {
+          await sleep(3, undefined, { signal })
+          yield { type: 'delta', text }
+        }
+        yield { type: 'stop', reason: 'max-tokens', raw: 'length' }
+      },
+    }),
+  }
+
+  it('restores the lost reasoning and text byte-identical in the UI and history, with why it stopped', async () => {
+    // A chunk of reasoning and the final marker are lost: only the stored copy can say how the answer ends.
+    const loss = lossyPublisher((m) => m.seq === 1 || m.final !== undefined)
+    const { cloud, clock } = await startCloud(loss.decorate, { models: thinker, protocols: [1, 2] })
+    const app = await startApp(cloud, clock, ['lossy'])
+    const { streamId, conversationId } = await app.send('Think, then answer', ['lossy'])
+
+    const result = await app.finished(streamId, ['lossy'])
+    expect(loss.dropped.some((m) => m.reasoning)).toBe(true)
+    expect(result.lossy).toEqual({ text: answer.join(''), status: 'complete' })
+    const stored = await storedAnswer(app, conversationId, 'lossy')
+    expect(stored).toMatchObject({ text: answer.join(''), reasoning: thoughts.join(''), status: 'complete' })
+    expect(stored.end).toMatchObject({ stopReason: 'max-tokens' })
+    // The app asked a v2 stack for v2's fields.
+    expect(cloud.fetchEvents).toEqual([{ streamId, protocols: [1, 2] }])
   }, 30_000)
 })
 

@@ -339,6 +339,28 @@ describe('generation parameters in the ConverseStream request', () => {
     expect(input.inferenceConfig).toEqual({ maxTokens: THINKING_BUDGETS.medium + 2_000 })
   })
 
+  it('sends a later turn with thinking on as text only: no reasoning blocks, no signatures, the user last', async () => {
+    bedrock.on(ConverseStreamCommand).resolves({ stream: events({ messageStop: { stopReason: 'end_turn' } }) })
+    const messages: ChatMessage[] = [
+      { role: 'system', content: 'Think first.' },
+      { role: 'user', content: 'What is 2 + 2?' },
+      { role: 'assistant', content: 'Four.' }, // an answer that came with thinking and a signature
+      { role: 'user', content: 'And doubled?' },
+    ]
+    const parameters = { reasoning: 'low' as const }
+    for await (const _event of provider().stream({ messages, parameters, signal: new AbortController().signal })) {
+      // drained
+    }
+    const input = bedrock.commandCalls(ConverseStreamCommand)[0]!.args[0].input
+    expect(input.additionalModelRequestFields).toEqual({ thinking: { type: 'enabled', budget_tokens: 1_024 } })
+    expect(input.messages).toEqual([
+      { role: 'user', content: [{ text: 'What is 2 + 2?' }] },
+      { role: 'assistant', content: [{ text: 'Four.' }] },
+      { role: 'user', content: [{ text: 'And doubled?' }] },
+    ])
+    expect(JSON.stringify(input)).not.toMatch(/reasoningContent|signature|redacted/)
+  })
+
   it.each([
     ['low', undefined, THINKING_BUDGETS.low + DEFAULT_CLOUD_MAX_OUTPUT_TOKENS],
     ['high', 512, THINKING_BUDGETS.high + 512],

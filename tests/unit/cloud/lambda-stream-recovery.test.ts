@@ -27,7 +27,7 @@ const answer = {
 }
 const reply = (body: unknown) => ({ StatusCode: 200, Payload: Uint8ArrayBlobAdapter.fromString(JSON.stringify(body)) })
 
-async function setup() {
+async function setup(servedProtocols?: number[]) {
   const store = await tempTokenStore()
   const clock = new ManualClock()
   clock.advance(1_700_000_000_000)
@@ -37,6 +37,7 @@ async function setup() {
     store,
     identityId: IDENTITY_ID,
     clock,
+    servedProtocols,
   })
   return { store, clock, recovery }
 }
@@ -54,6 +55,47 @@ describe('LambdaStreamRecovery.fetch', () => {
         Payload: { streamId: 's1' },
       },
     )
+  })
+
+  const events = () =>
+    lambda
+      .commandCalls(InvokeCommand)
+      .map((call) => JSON.parse(new TextDecoder().decode(call.args[0].input.Payload as Uint8Array)) as unknown)
+
+  it('asks a stack that serves v2 for the reasoning and end details, and keeps them', async () => {
+    const thought = 'Four is 2 + 2. 東京 🌞'
+    const whole = {
+      ...answer,
+      reasoning: thought,
+      reasoningSha256: sha256Hex(thought),
+      stopReason: 'end',
+      metrics: { durationMs: 800 },
+    }
+    lambda.on(InvokeCommand).resolves(reply({ ok: true, streamId: 's1', answers: [whole] }))
+    const { recovery } = await setup([1, 2])
+    expect(await recovery.fetch('s1')).toEqual([whole])
+    expect(events()).toEqual([{ streamId: 's1', protocols: [1, 2] }])
+  })
+
+  it('never sends `protocols` to a stack that lists only v1 (its strict schema would refuse the key)', async () => {
+    lambda.on(InvokeCommand).resolves(reply({ ok: true, streamId: 's1', answers: [answer] }))
+    const { recovery } = await setup([1])
+    await recovery.fetch('s1')
+    expect(events()).toEqual([{ streamId: 's1' }])
+  })
+
+  it('fetches on its own each answer a v2 reply left out for size', async () => {
+    const other = { ...answer, modelId: 'gpt', text: 'Four!', sha256: sha256Hex('Four!') }
+    lambda
+      .on(InvokeCommand)
+      .resolvesOnce(reply({ ok: true, streamId: 's1', answers: [answer], omittedModelIds: ['gpt'] }))
+      .resolvesOnce(reply({ ok: true, streamId: 's1', answers: [other] }))
+    const { recovery } = await setup([1, 2])
+    expect(await recovery.fetch('s1')).toEqual([answer, other])
+    expect(events()).toEqual([
+      { streamId: 's1', protocols: [1, 2] },
+      { streamId: 's1', modelId: 'gpt', protocols: [1, 2] },
+    ])
   })
 
   it('returns nothing for a stream with nothing stored, and drops answers of another stream', async () => {

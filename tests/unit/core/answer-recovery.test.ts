@@ -50,7 +50,8 @@ function setup(timing: RecoveryTiming = {}) {
     answer.accept({ seq: 0, text: 'One' }, 0)
     answer.recovering = true
   }
-  const completed: Array<[string, string, FinalMarker]> = []
+  /** Model, text rest, final marker, and the reasoning rest when the copy restored some. */
+  const completed: Array<[string, string, FinalMarker] | [string, string, FinalMarker, string]> = []
   const failed: Array<[string, string]> = []
   const recovery = new AnswerRecovery({
     source,
@@ -58,8 +59,10 @@ function setup(timing: RecoveryTiming = {}) {
     diagnostics,
     timing,
     answers: () => answers,
-    completed: (answer, rest, final) => {
-      completed.push([answer.modelId, rest, final])
+    completed: (answer, rest, final, reasoningRest) => {
+      completed.push(
+        reasoningRest === undefined ? [answer.modelId, rest, final] : [answer.modelId, rest, final, reasoningRest],
+      )
       answer.end(final.status)
     },
     failed: (answer, message) => {
@@ -144,6 +147,44 @@ describe('AnswerRecovery', () => {
       ['c', true],
     ])
     expect(diagnostics.snapshot(0).rejected).toEqual({ 'recovered-mismatch': 3 })
+  })
+
+  it("restores the copy's reasoning after what was shown, and its end details, when it checks out", async () => {
+    const { source, recovery, completed, answers, diagnostics } = setup()
+    const thought = 'Think 東京 🌞, then count.'
+    for (const answer of answers) answer.accept({ seq: 1, text: '', reasoning: thought.slice(0, 8) }, 0)
+    const v2 = {
+      reasoning: thought,
+      reasoningSha256: sha256Hex(thought),
+      stopReason: 'max-tokens' as const,
+      redactedReasoning: 2,
+      metrics: { durationMs: 900, reasoningTokens: 7 },
+    }
+    source.copies = [copy('a', 'One two', v2), copy('b', 'One two', { ...v2, reasoning: 'Think, then count.' })]
+    recovery.start('s')
+    await settle()
+    const { reasoning: _reasoning, ...endFields } = v2
+    expect(completed).toEqual([
+      ['a', ' two', { total: 3, status: 'complete', sha256: sha256Hex('One two'), ...endFields }, thought.slice(8)],
+      // b's reasoning fails its own digest: the text is completed, its reasoning left as it arrived.
+      ['b', ' two', { total: 3, status: 'complete', sha256: sha256Hex('One two'), ...endFields }],
+    ])
+    expect(diagnostics.snapshot(0).rejected).toEqual({ 'recovered-mismatch': 1 })
+  })
+
+  it('restores no reasoning from a copy that contradicts the final marker or the reasoning shown', async () => {
+    const { source, recovery, completed, answers } = setup()
+    const thought = 'Think, then count.'
+    answers[0]!.final = { total: 3, status: 'complete', reasoningSha256: sha256Hex('another thought') }
+    answers[1]!.accept({ seq: 1, text: '', reasoning: 'Dream' }, 0)
+    const v2 = { reasoning: thought, reasoningSha256: sha256Hex(thought) }
+    source.copies = [copy('a', 'One two', v2), copy('b', 'One two', v2)]
+    recovery.start('s')
+    await settle()
+    expect(completed.map((entry) => [entry[0], entry[3]])).toEqual([
+      ['a', undefined],
+      ['b', undefined],
+    ])
   })
 
   it('stops for good when disposed, twice if need be', async () => {

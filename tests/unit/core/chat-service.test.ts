@@ -426,6 +426,77 @@ describe('ChatService', () => {
   })
 })
 
+describe('ChatService: why an answer the app ended itself stopped', () => {
+  async function ended() {
+    const s = await setup()
+    const stored = (conversationId: string) =>
+      Object.fromEntries(
+        s.history.store.getConversation(conversationId)!.turns[0]!.answers.map((a) => [a.modelId, a.end?.stopReason]),
+      )
+    const shown = () =>
+      Object.fromEntries(s.batches.flat().flatMap((u) => (u.end ? [[u.modelId, u.end.stopReason]] : [])))
+    return { ...s, stored, shown }
+  }
+
+  it("says 'user' for a stop the backend never confirmed, and for a queued prompt cancelled", async () => {
+    const { chat, clock, stored, shown } = await ended()
+    const { streamId, conversationId } = await chat.send({ prompt: 'Hi', modelIds: ['a', 'b'] })
+    await chat.stop({ streamId, modelId: 'a' })
+    clock.advance(4_000)
+    expect(shown()).toEqual({}) // the backend still has its grace to confirm
+    clock.advance(2_000)
+    expect(shown()).toEqual({ a: 'user' })
+    expect(stored(conversationId)).toEqual({ a: 'user', b: undefined })
+
+    await chat.setOnline(false)
+    const queued = await chat.send({ prompt: 'Later', modelIds: ['b'] })
+    await chat.stop({ streamId: queued.streamId })
+    clock.advance(16)
+    expect(stored(queued.conversationId)).toEqual({ b: 'user' })
+  })
+
+  it("says 'error' for silence and for a prompt the backend refused, and nothing for a complete answer", async () => {
+    const { chat, clock, deliver, stored, shown, backend } = await ended()
+    const { streamId, conversationId } = await chat.send({ prompt: 'Hi', modelIds: ['a', 'b'] })
+    deliver({
+      streamId,
+      modelId: 'b',
+      seq: 0,
+      text: 'ok',
+      final: { sha256: sha256Hex('ok'), total: 1, status: 'complete' },
+    })
+    clock.advance(151_000)
+    expect(shown()).toEqual({ a: 'error', b: undefined })
+    expect(stored(conversationId)).toEqual({ a: 'error', b: undefined })
+
+    backend.failStart = true
+    const refused = await chat.send({ prompt: 'Again', modelIds: ['a'] })
+    clock.advance(16)
+    expect(stored(refused.conversationId)).toEqual({ a: 'error' })
+  })
+
+  it("fills a backend's marker that gives no reason (v1), and keeps one that does", async () => {
+    const { chat, clock, deliver, stored } = await ended()
+    const { streamId, conversationId } = await chat.send({ prompt: 'Hi', modelIds: ['a', 'b'] })
+    const failure = { code: 'bad-response' as const, message: 'boom' }
+    deliver({
+      streamId,
+      modelId: 'a',
+      seq: 0,
+      text: '',
+      final: { sha256: sha256Hex(''), total: 1, status: 'error', error: failure },
+    })
+    // A damaged answer ends in error, but the model's own marker said why it stopped: that stays.
+    const cut = { sha256: sha256Hex('other'), total: 1, status: 'complete' as const, stopReason: 'max-tokens' as const }
+    chat.receive(
+      streamTopic('sd', 'u1', streamId),
+      new TextEncoder().encode(encodeChunk({ v: 2, streamId, modelId: 'b', seq: 0, text: 'cut', final: cut })),
+    )
+    clock.advance(16)
+    expect(stored(conversationId)).toEqual({ a: 'error', b: 'max-tokens' })
+  })
+})
+
 describe('ChatService with reasoning (protocol v2)', () => {
   const encoder = new TextEncoder()
   const thinking = ['Hmm, ', 'the sky… ', '東京 🌞']

@@ -97,7 +97,7 @@ function chatService(options: {
     }
     return result
   }
-  return { chat, deliver, column, diagnostics }
+  return { chat, deliver, column, diagnostics, batches }
 }
 
 async function setup(recovery: FakeRecovery | undefined = new FakeRecovery(), budgetMs?: number) {
@@ -181,6 +181,7 @@ describe('recovering answers from the stored copy', () => {
       text: 'One',
       status: 'error',
       error: { code: 'incomplete', message: expect.stringContaining('no copy of it was kept in the cloud') },
+      end: { stopReason: 'error' }, // the app ended it: the history says why
     })
     const attempts = recovery!.fetches.length
     expect(attempts).toBeGreaterThanOrEqual(4)
@@ -391,6 +392,45 @@ describe('answers with reasoning (protocol v2), recovered and resumed', () => {
       status: 'error',
       end: { stopReason: 'end', metrics: { durationMs: 1_234 } },
     })
+  })
+
+  it("a copy that keeps the reasoning restores what was lost of it: whole, complete, with the copy's end details", async () => {
+    const { chat, batches, pass, stored, recovery } = await setup()
+    const { streamId } = await chat.send({ prompt: 'Count', modelIds: ['a'] })
+    for (const seq of [0, 2, 3]) receive(chat, v2(streamId, seq)) // seq 1 (text and reasoning) never arrives
+    const metrics = { durationMs: 2_000, reasoningTokens: 4 }
+    recovery!.store(streamId, 'a', full, words.length, {
+      reasoning,
+      reasoningSha256: sha256Hex(reasoning),
+      stopReason: 'max-tokens',
+      metrics,
+    })
+    await pass(8_000) // the gap is given its time, then the copy is fetched
+    expect(recovery!.fetches).toEqual([streamId])
+    const updates = batches.flat().filter((u) => u.modelId === 'a')
+    expect(updates.map((u) => u.append).join('')).toBe(full)
+    expect(updates.map((u) => u.appendReasoning ?? '').join('')).toBe(reasoning)
+    expect(updates.at(-1)).toMatchObject({ status: 'complete', end: { stopReason: 'max-tokens', metrics } })
+    expect(stored(streamId, 'a')).toMatchObject({
+      text: full,
+      reasoning,
+      status: 'complete',
+      end: { stopReason: 'max-tokens', metrics },
+    })
+  })
+
+  it("without the stream's final marker, the copy's reasoning digest vouches: reasoning it left out ends incomplete", async () => {
+    const { chat, column, pass, stored, recovery } = await setup()
+    const { streamId } = await chat.send({ prompt: 'Count', modelIds: ['a'] })
+    for (const seq of [0, 2, 3]) receive(chat, v2(streamId, seq))
+    // Too large to keep beside the answer: the store kept its digest only.
+    recovery!.store(streamId, 'a', full, words.length, {
+      reasoningSha256: sha256Hex(reasoning),
+      reasoningOmitted: true,
+    })
+    await pass(8_000)
+    expect(column('a')).toMatchObject({ text: full, status: 'error', error: { code: 'incomplete' } })
+    expect(stored(streamId, 'a')).toMatchObject({ text: full, reasoning: 'Think ', status: 'error' }) // what was released before the gap
   })
 
   it('after a restart, continues text and reasoning from history with the queued chunks, byte-identical', async () => {

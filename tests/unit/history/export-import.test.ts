@@ -470,4 +470,81 @@ describe('history export and import', () => {
       store.close()
     })
   })
+
+  describe("a conversation's system prompt", () => {
+    const systemPrompt = 'Answer in one sentence.\n\n日本語でも可。'
+
+    async function promptedStore() {
+      const opened = await openTempStore()
+      const { id } = opened.store.createConversation('Why is the sky blue?')
+      addAnsweredTurn(opened.store, id, 'Why is the sky blue?', 'stream-p', ['Scattering.', 'Rayleigh.'])
+      opened.store.setSystemPrompt(id, systemPrompt)
+      return { ...opened, id }
+    }
+
+    it('goes out in JSON version 2 (version 1 cannot hold it) and comes back on import', async () => {
+      const { store: source } = await promptedStore()
+      const exported = source.exportAll('json')
+      const document = JSON.parse(exported) as HistoryDocumentV2
+      // A linear history of first attempts without reasoning: only the system prompt makes it version 2.
+      expect(document.version).toBe(2)
+      expect(document.conversations[0]!.systemPrompt).toBe(systemPrompt)
+
+      const { store: target } = await openTempStore()
+      target.importJson(exported)
+      expect(target.getConversation(target.listConversations()[0]!.id)!.systemPrompt).toBe(systemPrompt)
+      expect(withoutExportTime(target.exportAll('json'))).toEqual(withoutExportTime(exported))
+      source.close()
+      target.close()
+    })
+
+    it('is absent from an export without one, and an older version 2 file without it imports with none', async () => {
+      const { store: source, id } = await promptedStore()
+      source.setSystemPrompt(id, '')
+      expect(JSON.parse(source.exportAll('json'))).toMatchObject({ version: 1 })
+      const older = JSON.parse(source.exportAll('json')) as HistoryDocument
+      const asVersion2 = {
+        ...older,
+        version: 2,
+        conversations: older.conversations.map((c) => ({
+          ...c,
+          turns: c.turns.map((t, i) => ({
+            ...t,
+            parent: i === 0 ? null : i - 1,
+            answers: t.answers.map((a) => ({ ...a, streamId: t.streamId, attempt: 1 })),
+          })),
+        })),
+      }
+      const { store: target } = await openTempStore()
+      expect(target.importJson(JSON.stringify(asVersion2))).toMatchObject({ conversations: 1, answers: 2 })
+      expect(target.getConversation(target.listConversations()[0]!.id)).not.toHaveProperty('systemPrompt')
+      source.close()
+      target.close()
+    })
+
+    it.each([
+      ['empty', ''],
+      ['too long', 'x'.repeat(200_001)],
+    ])('refuses one that is %s, changing nothing', async (_name, text) => {
+      const { store: source } = await promptedStore()
+      const document = JSON.parse(source.exportAll('json')) as HistoryDocumentV2
+      document.conversations[0]!.systemPrompt = text
+      const { store: target } = await openTempStore()
+      expect(() => target.importJson(JSON.stringify(document))).toThrow(/systemPrompt/)
+      expect(target.listConversations()).toEqual([])
+      source.close()
+      target.close()
+    })
+
+    it('shows in Markdown, quoted, before the first prompt', async () => {
+      const { store, id } = await promptedStore()
+      const markdown = store.exportConversation(id, 'markdown')!
+      expect(markdown).toContain(
+        '**System prompt**\n\n> Answer in one sentence.\n>\n> 日本語でも可。\n\n## Prompt 1\n\n> Why is the sky blue?',
+      )
+      store.setSystemPrompt(id, '')
+      expect(store.exportConversation(id, 'markdown')).not.toContain('System prompt')
+      store.close()
+    })
+  })
 })
