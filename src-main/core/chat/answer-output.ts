@@ -5,6 +5,7 @@
  */
 import type { FinalMarker } from '../../protocol/stream-protocol'
 import type { AnswerEnd, AnswerEndDetails, AnswerError, FinalStatus } from '../../shared/answer'
+import { answerCostUsd, type ModelPrice } from '../../shared/price'
 import type { StreamUpdate } from '../../shared/ipc-contract'
 import type { Clock } from '../../lib/clock'
 import type { DiagnosticsRecorder } from '../diagnostics'
@@ -26,6 +27,8 @@ export interface AnswerOutputOptions {
   diagnostics: DiagnosticsRecorder
   /** Cloud mode's journal of the answers still open. */
   journal: StreamRecovery | undefined
+  /** The price in effect for a model now: an answer's cost is fixed when it ends, so history keeps that day's cost. */
+  priceFor?: ((modelId: string) => ModelPrice | undefined) | undefined
 }
 
 export class AnswerOutput {
@@ -49,7 +52,7 @@ export class AnswerOutput {
   ended(answer: AnswerRef, status: FinalStatus, error?: AnswerError, final?: FinalMarker, last?: AnswerDelta): void {
     const { streamId, modelId } = answer
     this.options.journal?.closed(streamId, modelId)
-    const details = final ? endDetails(final) : {}
+    const details = withCost(final ? endDetails(final) : {}, this.options.priceFor?.(modelId))
     const outcome = { ...(error ? { error } : {}), ...(final?.usage ? { usage: final.usage } : {}) }
     this.options.conversations.finish(streamId, modelId, { status, ...outcome, ...details })
     // The renderer keeps `usage` where the columns show it today; `end` is on the ending update, and only there.
@@ -60,6 +63,12 @@ export class AnswerOutput {
   flush(): void {
     this.batcher.flush()
   }
+}
+
+/** The details with the answer's estimated cost at `price`, when its token counts and the price are known. */
+function withCost(details: AnswerEndDetails, price: ModelPrice | undefined): AnswerEndDetails {
+  const costUsd = answerCostUsd({ ...details.usage, ...details.metrics }, price)
+  return costUsd === undefined ? details : { ...details, costUsd }
 }
 
 /** A final marker carries tools and redacted blocks where its version does; read them without naming that version. */

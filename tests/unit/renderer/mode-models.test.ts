@@ -32,6 +32,7 @@ const settings = (changes: Partial<PublicSettings>): PublicSettings => ({
   selectedModelIds: ['qwen', 'llama'],
   hasProxy: false,
   generation: { defaults: {}, models: {}, systemPrompt: '' },
+  prices: {},
   ...changes,
 })
 
