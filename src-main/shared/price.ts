@@ -19,17 +19,21 @@ const PRICE_LABELS: Record<keyof ModelPrice, string> = {
   outputPerMillion: 'Output price',
 }
 
+/** The figures of a price that do not check (missing, not finite, out of range); empty when it is fine. */
+export function priceIssues(price: unknown): Array<keyof ModelPrice> {
+  const figures = typeof price === 'object' && price !== null ? (price as Record<string, unknown>) : {}
+  return (Object.keys(PRICE_LABELS) as Array<keyof ModelPrice>).filter((name) => !isPriceFigure(figures[name]))
+}
+
 /**
- * What is wrong with a price, one plain English sentence per problem; empty when it is fine. The settings store
- * refuses a save with these, and the form shows them.
+ * The same, one plain English sentence per problem: the settings store refuses a save with these (the form words
+ * them in its language).
  */
 export function priceProblems(price: unknown): string[] {
   if (typeof price !== 'object' || price === null) return ['A price needs an input and an output price.']
   const range = `${PRICE_LIMITS.min} to ${PRICE_LIMITS.max.toLocaleString('en-US')}`
-  return (Object.keys(PRICE_LABELS) as Array<keyof ModelPrice>).flatMap((name) =>
-    isPriceFigure((price as Record<string, unknown>)[name])
-      ? []
-      : [`${PRICE_LABELS[name]} must be a number from ${range} (US dollars per million tokens).`],
+  return priceIssues(price).map(
+    (name) => `${PRICE_LABELS[name]} must be a number from ${range} (US dollars per million tokens).`,
   )
 }
 
