@@ -7,7 +7,7 @@ import { readFile, rename } from 'node:fs/promises'
 import { randomBytes } from 'node:crypto'
 import { z } from 'zod'
 import { IdSchema } from '../../protocol/stream-protocol'
-import { CloudConfigSchema, type CloudConfig } from '../../protocol/cloud-config'
+import { CloudConfigSchema, type CloudConfig, type CloudModel } from '../../protocol/cloud-config'
 import type {
   AppMode,
   AppPreferences,
@@ -482,7 +482,7 @@ function toEntry(stored: StoredModel): ModelEntry {
 }
 
 /** What the renderer knows of a cloud model: whether it can reason and its list price, where the stack says. */
-function publicCloudModel({ id, label, reasoning, price }: CloudConfig['models'][number]): CloudModelEntry {
+function publicCloudModel({ id, label, reasoning, price }: CloudModel): CloudModelEntry {
   return { id, label, ...(reasoning !== undefined ? { reasoning } : {}), ...(price ? { price } : {}) }
 }
 
