@@ -101,7 +101,14 @@ export class StreamDeskStack extends TerraformStack {
       fetchStreamFunctionName: this.answers.fetchFunction.function.functionName,
       // The chat Lambda is built from this tree, so it serves every version this tree speaks.
       protocols: [...PROTOCOL_VERSIONS],
-      models: config.models.map(({ id, label }) => ({ id, label })),
+      // What the app knows of each model: whether it can reason (the settings form offers an effort only then) and
+      // its list price (the default for an answer's estimated cost). Older apps drop both (the envelope tolerates them).
+      models: config.models.map(({ id, label, reasoning, price }) => ({
+        id,
+        label,
+        reasoning: reasoning === true,
+        ...(price ? { price } : {}),
+      })),
     }
     new TerraformOutput(this, CLOUD_CONFIG_OUTPUT_NAME, {
       value: cloudConfig,

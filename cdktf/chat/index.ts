@@ -7,7 +7,7 @@
 import path from 'node:path'
 import { Construct } from 'constructs'
 import { LambdaFunctionEventInvokeConfig } from '@cdktf/provider-aws/lib/lambda-function-event-invoke-config/index.js'
-import type { ModelCatalog } from '../../src-main/backend/cloud-models'
+import { lambdaCatalog, type ModelCatalog } from '../../src-main/backend/cloud-models'
 import { LAMBDA_ENV } from '../../src-main/backend/lambda/lambda-env'
 import type { AwsArns } from '../lib/aws-arns'
 import { NodeLambda } from '../lib/node-lambda'
@@ -42,7 +42,7 @@ export class Chat extends Construct {
       environment: {
         [LAMBDA_ENV.topicPrefix]: options.topicPrefix,
         [LAMBDA_ENV.iotEndpoint]: options.iotEndpoint,
-        [LAMBDA_ENV.models]: JSON.stringify(options.models),
+        [LAMBDA_ENV.models]: JSON.stringify(lambdaCatalog(options.models)),
         [LAMBDA_ENV.identityPoolId]: options.identityPoolId,
         [LAMBDA_ENV.answerTable]: options.answerStore.tableName,
       },

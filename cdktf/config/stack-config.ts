@@ -7,7 +7,12 @@
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { z } from 'zod'
-import { ModelCatalogSchema, SecretArnSchema, type ModelCatalog } from '../../src-main/backend/cloud-models'
+import {
+  lambdaCatalog,
+  ModelCatalogSchema,
+  SecretArnSchema,
+  type ModelCatalog,
+} from '../../src-main/backend/cloud-models'
 import { TopicPrefixSchema } from '../../src-main/protocol/cloud-config'
 import { DEFAULT_TOPIC_PREFIX } from '../../src-main/protocol/stream-protocol'
 
@@ -15,7 +20,7 @@ import { DEFAULT_TOPIC_PREFIX } from '../../src-main/protocol/stream-protocol'
 const RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ]
-/** Lambda allows 4 KB of environment in all; the catalog shares it with three short variables. */
+/** Lambda allows 4 KB of environment in all; the catalog (without its prices) shares it with three short variables. */
 const MAX_CATALOG_JSON = 3000
 
 export const StackConfigSchema = z.strictObject({
@@ -37,7 +42,7 @@ export const StackConfigSchema = z.strictObject({
   chatTimeoutSeconds: z.int().min(30).max(900).default(900),
   /** The model catalog; by default Claude on Bedrock (plus GPT-4o mini when openAiApiKeySecretArn is set). */
   models: ModelCatalogSchema.refine(
-    (m) => JSON.stringify(m).length <= MAX_CATALOG_JSON,
+    (m) => JSON.stringify(lambdaCatalog(m)).length <= MAX_CATALOG_JSON,
     'too large for the Lambda environment (4 KB)',
   ).optional(),
   /** A Secrets Manager secret holding an OpenAI API key, for the default GPT model. */
@@ -57,8 +62,13 @@ export function resolveStackConfig(input: unknown): StackConfig {
 
 /**
  * Claude on Bedrock through the region's cross-region inference profile (the newer Claude models accept no other
- * id): a small model and Claude Sonnet 4; Claude 3.5 Haiku is offered in US regions only, so elsewhere the small
- * one is Claude 3 Haiku. GPT-4o mini joins when an OpenAI key secret is given.
+ * id): a small model and Claude Sonnet 4 (which can think on request); Claude 3.5 Haiku is offered in US regions
+ * only, so elsewhere the small one is Claude 3 Haiku. GPT-4o mini joins when an OpenAI key secret is given.
+ *
+ * Each carries its list price in USD per million input / output tokens, the app's default for an answer's estimated
+ * cost (the user can override it in Settings, or here per model under "models"). Bedrock on-demand prices are those
+ * of https://aws.amazon.com/bedrock/pricing/ (Anthropic, on-demand; cross-region inference costs the source region's
+ * price, and thinking tokens are billed as output), as listed in 2026; they may differ slightly outside us-east-1.
  */
 export function defaultModels(region: string, openAiApiKeySecretArn?: string): ModelCatalog {
   const geography = region.startsWith('us-')
@@ -73,15 +83,38 @@ export function defaultModels(region: string, openAiApiKeySecretArn?: string): M
   }
   const small =
     geography === 'us'
-      ? { id: 'claude-haiku', label: 'Claude 3.5 Haiku', model: 'anthropic.claude-3-5-haiku-20241022-v1:0' }
-      : { id: 'claude-haiku', label: 'Claude 3 Haiku', model: 'anthropic.claude-3-haiku-20240307-v1:0' }
+      ? {
+          id: 'claude-haiku',
+          label: 'Claude 3.5 Haiku',
+          model: 'anthropic.claude-3-5-haiku-20241022-v1:0',
+          // aws.amazon.com/bedrock/pricing, Anthropic on-demand: Claude 3.5 Haiku $0.0008 / $0.004 per 1,000 tokens.
+          price: { inputPerMillion: 0.8, outputPerMillion: 4 },
+        }
+      : {
+          id: 'claude-haiku',
+          label: 'Claude 3 Haiku',
+          model: 'anthropic.claude-3-haiku-20240307-v1:0',
+          // aws.amazon.com/bedrock/pricing, Anthropic on-demand: Claude 3 Haiku $0.00025 / $0.00125 per 1,000 tokens.
+          price: { inputPerMillion: 0.25, outputPerMillion: 1.25 },
+        }
   return [
-    { id: small.id, label: small.label, provider: 'bedrock', modelId: `${geography}.${small.model}` },
+    {
+      id: small.id,
+      label: small.label,
+      provider: 'bedrock',
+      modelId: `${geography}.${small.model}`,
+      reasoning: false,
+      price: small.price,
+    },
     {
       id: 'claude-sonnet',
       label: 'Claude Sonnet 4',
       provider: 'bedrock',
       modelId: `${geography}.anthropic.claude-sonnet-4-20250514-v1:0`,
+      // Extended thinking: Claude 3.7 Sonnet and later.
+      reasoning: true,
+      // aws.amazon.com/bedrock/pricing, Anthropic on-demand: Claude Sonnet 4 $0.003 / $0.015 per 1,000 tokens.
+      price: { inputPerMillion: 3, outputPerMillion: 15 },
     },
     ...(openAiApiKeySecretArn
       ? [
@@ -92,6 +125,9 @@ export function defaultModels(region: string, openAiApiKeySecretArn?: string): M
             baseUrl: 'https://api.openai.com/v1',
             model: 'gpt-4o-mini',
             apiKeySecretArn: openAiApiKeySecretArn,
+            reasoning: false,
+            // openai.com/api/pricing: GPT-4o mini $0.15 input / $0.60 output per million tokens.
+            price: { inputPerMillion: 0.15, outputPerMillion: 0.6 },
           },
         ]
       : []),

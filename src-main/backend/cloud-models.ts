@@ -8,6 +8,7 @@ import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/clien
 import type { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime'
 import { z } from 'zod'
 import { IdSchema } from '../protocol/stream-protocol'
+import { ModelPriceSchema } from '../protocol/cloud-config'
 import { ModelError, type ModelProvider, type ModelResolver } from './model-provider'
 import { createBedrockConverseProvider } from './providers/bedrock-converse'
 import { createOpenAiCompatibleProvider } from './providers/openai-compatible'
@@ -33,6 +34,8 @@ export const BedrockModelEntrySchema = z.strictObject({
   maxTokens: z.int().min(1).max(1_000_000).optional(),
   /** The model can think on request (Claude 3.7 and later); a reasoning setting is dropped for any other. */
   reasoning: z.boolean().optional(),
+  /** List price in USD per million tokens: the app's default for the answer's estimated cost (the Lambda never reads it). */
+  price: ModelPriceSchema.optional(),
 })
 
 export const OpenAiCompatibleModelEntrySchema = z.strictObject({
@@ -46,6 +49,8 @@ export const OpenAiCompatibleModelEntrySchema = z.strictObject({
   maxTokens: z.int().min(1).max(1_000_000).optional(),
   /** The model reads `reasoning_effort`; a reasoning setting is dropped for any other. */
   reasoning: z.boolean().optional(),
+  /** List price in USD per million tokens: the app's default for the answer's estimated cost (the Lambda never reads it). */
+  price: ModelPriceSchema.optional(),
 })
 
 export const ModelCatalogSchema = z
@@ -55,6 +60,11 @@ export const ModelCatalogSchema = z
   .refine((models) => new Set(models.map((m) => m.id)).size === models.length, 'model ids must be unique')
 export type ModelCatalog = z.infer<typeof ModelCatalogSchema>
 export type ModelCatalogEntry = ModelCatalog[number]
+
+/** The catalog as the chat Lambda gets it: prices are for the app only, and the Lambda's environment is small (4 KB). */
+export function lambdaCatalog(catalog: ModelCatalog): ModelCatalog {
+  return catalog.map(({ price: _price, ...entry }) => entry)
+}
 
 /** Parses the catalog's JSON text; throws an Error listing every problem (the Lambda then refuses to start). */
 export function parseModelCatalog(json: string | undefined): ModelCatalog {

@@ -168,6 +168,7 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
     conversations: new StoredConversations(history.store, writer, historyChanged),
     modelLabel: (modelId) => settings.modelLabel(modelId),
     parametersFor: (modelId) => settings.parametersFor(modelId),
+    priceFor: (modelId) => settings.priceFor(modelId),
     defaultSystemPrompt: () => settings.generation.systemPrompt,
     emitUpdates: (updates) => events.emit('chat:updates', updates),
     onConnection: (state) => {
@@ -258,6 +259,7 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
     'settings:set-parameters': async (parameters, modelId) =>
       settingsChanged(await settings.setParameters(parameters as GenerationParameters, modelId)),
     'settings:set-system-prompt': async (text) => settingsChanged(await settings.setDefaultSystemPrompt(text)),
+    'settings:set-price': async (modelId, price) => settingsChanged(await settings.setPrice(modelId, price)),
     'window:open-in-main': (conversationId) => shell.openInMain(conversationId),
     'window:hide': () => shell.hideQuickAsk(),
     'clipboard:read-text': async () =>

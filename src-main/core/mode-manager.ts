@@ -23,6 +23,7 @@ export interface ModeManagerOptions {
   modelLabel: (modelId: string) => string | undefined
   parametersFor?: ChatServiceOptions['parametersFor']
   defaultSystemPrompt?: ChatServiceOptions['defaultSystemPrompt']
+  priceFor?: ChatServiceOptions['priceFor']
   emitUpdates: (updates: StreamUpdate[]) => void
   onConnection: (state: ConnectionState) => void
   diagnostics: DiagnosticsRecorder
@@ -158,11 +159,12 @@ export class ModeManager {
     backend: ModeRuntime['backend'],
     recovery?: ModeRuntime['recovery'],
   ): ChatService {
-    const { conversations, modelLabel, emitUpdates, diagnostics, clock, parametersFor, defaultSystemPrompt } =
+    const { conversations, modelLabel, emitUpdates, diagnostics, clock, parametersFor, defaultSystemPrompt, priceFor } =
       this.options
     return new ChatService({
       ...(parametersFor ? { parametersFor } : {}),
       ...(defaultSystemPrompt ? { defaultSystemPrompt } : {}),
+      ...(priceFor ? { priceFor } : {}),
       userId,
       topicPrefix,
       backend,

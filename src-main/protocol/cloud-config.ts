@@ -16,6 +16,7 @@
  */
 import { z } from 'zod'
 import { IdSchema, LATEST_PROTOCOL_VERSION, ProtocolListSchema, UNSTATED_PROTOCOLS } from './stream-protocol'
+import { PRICE_LIMITS, type ModelPrice } from '../shared/price'
 
 export const CLOUD_CONFIG_VERSION = 1
 /** The stack output holding the whole CloudConfig. */
@@ -25,6 +26,27 @@ const RegionSchema = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, 'an AWS re
 const FunctionNameSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a Lambda function name')
 /** One topic level, so that it can never widen a topic filter. */
 export const TopicPrefixSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, '1-64 characters of A-Z a-z 0-9 _ -')
+
+const PriceFigureSchema = z.number().min(PRICE_LIMITS.min).max(PRICE_LIMITS.max)
+/** A model's list price in USD per million tokens (see src-main/shared/price.ts for the same checks in plain words). */
+export const ModelPriceSchema = z.strictObject({
+  inputPerMillion: PriceFigureSchema,
+  outputPerMillion: PriceFigureSchema,
+}) satisfies z.ZodType<ModelPrice>
+
+/**
+ * One model the stack offers. `reasoning` and `price` came later: absent in older outputs, and a value this app
+ * cannot read (a newer stack's other shape) is dropped on its own rather than refusing the whole config.
+ */
+export const CloudModelSchema = z.object({
+  id: IdSchema,
+  label: z.string().min(1).max(100),
+  /** The model can think on request, so the settings form offers a reasoning effort for it. */
+  reasoning: z.boolean().optional().catch(undefined),
+  /** Its list price, the default the user may override in Settings. */
+  price: z.object(ModelPriceSchema.shape).optional().catch(undefined),
+})
+export type CloudModel = z.infer<typeof CloudModelSchema>
 
 export const CloudConfigSchema = z.object({
   version: z.literal(CLOUD_CONFIG_VERSION),
@@ -48,7 +70,7 @@ export const CloudConfigSchema = z.object({
   /** The wire protocol versions the stack's chat Lambda serves; absent for stacks from before negotiation ([1]). */
   protocols: ProtocolListSchema.optional(),
   models: z
-    .array(z.object({ id: IdSchema, label: z.string().min(1).max(100) }))
+    .array(CloudModelSchema)
     .min(1)
     .max(50)
     .refine((models) => new Set(models.map((m) => m.id)).size === models.length, 'model ids must be unique'),

@@ -101,6 +101,11 @@ export interface AnswerEnd {
   /** Reasoning blocks the provider sent encrypted (Bedrock `redactedContent`): counted, shown as redacted. */
   redactedReasoning?: number
   metrics?: AnswerMetrics
+  /**
+   * The estimated cost in US dollars, set by the app when the answer ends from the price in effect then (never on
+   * the wire); absent when the price or the token counts are unknown.
+   */
+  costUsd?: number
 }
 
 /** What an ended answer says beyond its status and error: why it stopped, its tools, its metrics. */

@@ -12,6 +12,7 @@
 
 import type { AnswerEndDetails, AnswerError, AnswerStatus, TokenUsage } from './answer'
 import type { GenerationParameters } from './generation'
+import type { ModelPrice } from './price'
 
 export type AppMode = 'local' | 'cloud'
 
@@ -86,10 +87,22 @@ export interface PublicSettings {
   /** The picked models of the current mode. */
   selectedModelIds: string[]
   /** The deployed cloud backend, once its settings are loaded: its region and the models it offers. */
-  cloud?: { region: string; models: Array<{ id: string; label: string }> }
+  cloud?: { region: string; models: CloudModelEntry[] }
   /** A proxy is set for cloud mode (its URL may hold credentials, so it is not sent). */
   hasProxy: boolean
   generation: GenerationSettings
+  /** The prices the user set, by model id; a model without one is costed at its list price (cloud) or not at all. */
+  prices: Record<string, ModelPrice>
+}
+
+/** A model the cloud backend offers, as its stack output describes it. */
+export interface CloudModelEntry {
+  id: string
+  label: string
+  /** The model can think on request; absent when the stack does not say (deployed before it did). */
+  reasoning?: boolean
+  /** Its list price, the default for an answer's estimated cost. */
+  price?: ModelPrice
 }
 
 /** Generation parameters as Settings holds them (see src-main/shared/generation.ts). */
@@ -410,6 +423,8 @@ export interface InvokeContract {
   /** The app-wide generation defaults, or one model's overrides when a model id is given. */
   'settings:set-parameters': { args: [parameters: GenerationParameters, modelId?: string]; result: PublicSettings }
   'settings:set-system-prompt': { args: [text: string]; result: PublicSettings }
+  /** One model's price (USD per million tokens), or null to go back to its list price. */
+  'settings:set-price': { args: [modelId: string, price: ModelPrice | null]; result: PublicSettings }
   /** Quick ask: show this conversation in the main window (and hide quick ask). */
   'window:open-in-main': { args: [conversationId: string]; result: void }
   /** Hide the calling window (quick ask's Esc). */
@@ -488,6 +503,7 @@ export const INVOKE_CHANNELS = [
   'settings:set-preferences',
   'settings:set-parameters',
   'settings:set-system-prompt',
+  'settings:set-price',
   'window:open-in-main',
   'window:hide',
   'clipboard:read-text',

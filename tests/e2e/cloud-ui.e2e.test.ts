@@ -91,6 +91,32 @@ describe('cloud mode in the browser harness', () => {
     expect(await page.getByTestId('mode-cloud').isDisabled()).toBe(false)
   })
 
+  it('offers a reasoning effort only to cloud models that can reason, and shows each list price as the default', async () => {
+    await start()
+    const config = {
+      ...CLOUD_CONFIG,
+      models: [
+        { id: 'claude', label: 'Claude', reasoning: true, price: { inputPerMillion: 3, outputPerMillion: 15 } },
+        { id: 'gpt', label: 'GPT', reasoning: false },
+      ],
+    }
+    await harness.core.router.invoke('settings:set-cloud-config', [JSON.stringify(config)])
+    await setMode('cloud')
+    await page.getByTestId('settings-button').click()
+    const section = page.getByTestId('generation-section')
+    await section.getByTestId('generation-target').selectOption('claude')
+    await expect.poll(() => section.getByTestId('param-reasoning').count()).toBe(1)
+    expect(await section.getByTestId('price-inputPerMillion').getAttribute('placeholder')).toBe('Default $3')
+    expect(await section.getByTestId('price-outputPerMillion').getAttribute('placeholder')).toBe('Default $15')
+    await section.getByTestId('generation-target').selectOption('gpt')
+    await expect.poll(() => section.getByTestId('param-reasoning').count()).toBe(0)
+    expect(await section.getByTestId('price-inputPerMillion').getAttribute('placeholder')).toBe('Not set')
+    // "All models" keeps the choice: the defaults reach only the models that can reason.
+    await section.getByTestId('generation-target').selectOption('')
+    await expect.poll(() => section.getByTestId('param-reasoning').count()).toBe(1)
+    expect(await section.getByTestId('price-form').count()).toBe(0)
+  })
+
   it('keeps the proxy URL write-only: "Proxy set" and Clear, never the URL', async () => {
     await start()
     await page.getByTestId('settings-button').click()

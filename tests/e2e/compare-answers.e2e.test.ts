@@ -5,7 +5,7 @@
  * `reasoning_content` / Ollama-style `reasoning` deltas, `finish_reason`s and tool calls.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import type { Browser, Page } from 'playwright-core'
+import type { Browser, Locator, Page } from 'playwright-core'
 import { startHarness, type Harness } from '../harness/harness-server'
 import { startFakeOpenAiServer, splitIntoDeltas, type FakeOpenAiServer } from '../fixtures/fake-openai-server'
 import { launchChromium, watchPageErrors } from '../support/browser'
@@ -174,6 +174,57 @@ describe('the compare view with reasoning, stop reasons and metrics', () => {
     expect(await strip.getByTestId('fastest-first-token').count()).toBe(1)
     expect(await page.getByTestId('column-tab-quick').getByTestId('fastest-first-token').count()).toBe(1)
     expect(await strip.getByTestId('fastest-speed').count()).toBe(1)
+    expect(errors).toEqual([])
+  })
+
+  it("estimates each answer's cost from the price set in Settings, marks the cheapest, and keeps that cost in history", async () => {
+    await open(['sluggish', 'quick'])
+    await page.getByTestId('settings-button').click()
+    const section = page.getByTestId('generation-section')
+    const setPrice = async (modelId: string, input: string, output: string) => {
+      await section.getByTestId('generation-target').selectOption(modelId)
+      await section.getByTestId('price-inputPerMillion').fill(input)
+      await section.getByTestId('price-outputPerMillion').fill(output)
+      await section.getByTestId('price-save').click()
+    }
+    // Out of range: refused in the form, nothing saved.
+    await setPrice('quick', '-1', '4')
+    await expect
+      .poll(() => section.getByTestId('price-problems').locator('li').allTextContents())
+      .toEqual(['Input price must be a number from 0 to 1,000.'])
+    expect(await harness!.core.router.invoke('settings:get', [])).toMatchObject({ prices: {} })
+    // Both answers use 10 input and 9 output tokens (the scripted usage).
+    await setPrice('quick', '5', '10') // (10 × 5 + 9 × 10) / 1M = $0.00014
+    await expect.poll(() => section.getByTestId('price-saved').isVisible()).toBe(true)
+    await setPrice('sluggish', '100', '1000') // (10 × 100 + 9 × 1,000) / 1M = $0.01
+    await expect.poll(() => section.getByTestId('price-saved').isVisible()).toBe(true)
+    await page.keyboard.press('Escape')
+
+    await ask('What does it cost?')
+    await completed('quick')
+    await completed('sluggish')
+    const cost = (scope: Locator, id: string) =>
+      scope.getByTestId(`column-${id}`).last().locator('[data-metric="cost"] dd').innerText()
+    await expect.poll(() => cost(page.locator('body'), 'quick')).toBe('$0.0001')
+    await expect.poll(() => cost(page.locator('body'), 'sluggish')).toBe('$0.0100')
+    // The cheapest mark is on the right-hand column (quick), and only there.
+    await expect.poll(() => page.getByTestId('column-tab-quick').getByTestId('cheapest').count()).toBe(1)
+    expect(await page.getByTestId('column-strip').getByTestId('cheapest').count()).toBe(1)
+
+    // A later price does not change what the answer cost: history keeps the cost at the prices of the day.
+    await harness!.core.router.invoke('settings:set-price', [
+      'quick',
+      { inputPerMillion: 1000, outputPerMillion: 1000 },
+    ])
+    await page.reload()
+    await expect
+      .poll(() => page.getByTestId('connection-state').getAttribute('data-status'), { timeout: 15_000 })
+      .toBe('connected')
+    await page.getByTestId('conversation-item').first().getByTestId('conversation-title').click()
+    const stored = page.locator('[data-stored="true"]')
+    await expect.poll(() => cost(stored, 'quick'), { timeout: 10_000 }).toBe('$0.0001')
+    await expect.poll(() => cost(stored, 'sluggish')).toBe('$0.0100')
+    await expect.poll(() => page.getByTestId('column-tab-quick').getByTestId('cheapest').count()).toBe(1)
     expect(errors).toEqual([])
   })
 })

@@ -11,6 +11,7 @@ import {
   type AnswerError,
   type FinalStatus,
 } from '../../shared/answer'
+import { answerCostUsd, type ModelPrice } from '../../shared/price'
 import type { StreamUpdate } from '../../shared/ipc-contract'
 import type { Clock } from '../../lib/clock'
 import type { DiagnosticsRecorder } from '../diagnostics'
@@ -32,6 +33,8 @@ export interface AnswerOutputOptions {
   diagnostics: DiagnosticsRecorder
   /** Cloud mode's journal of the answers still open. */
   journal: StreamRecovery | undefined
+  /** The price in effect for a model now: an answer's cost is fixed when it ends, so history keeps that day's cost. */
+  priceFor?: ((modelId: string) => ModelPrice | undefined) | undefined
 }
 
 export class AnswerOutput {
@@ -55,7 +58,7 @@ export class AnswerOutput {
   ended(answer: AnswerRef, status: FinalStatus, error?: AnswerError, final?: FinalMarker, last?: AnswerDelta): void {
     const { streamId, modelId } = answer
     this.options.journal?.closed(streamId, modelId)
-    const details = endDetailsAsEnded(status, final)
+    const details = withCost(endDetailsAsEnded(status, final), this.options.priceFor?.(modelId))
     const outcome = { ...(error ? { error } : {}), ...(final?.usage ? { usage: final.usage } : {}) }
     this.options.conversations.finish(streamId, modelId, { status, ...outcome, ...details })
     // The renderer keeps `usage` where the columns show it today; `end` is on the ending update, and only there.
@@ -79,6 +82,12 @@ function endDetailsAsEnded(status: FinalStatus, final: FinalMarker | undefined):
   const details = final ? endDetails(final) : {}
   const ended = endedStopReason(status)
   return ended && details.stopReason === undefined ? { ...details, stopReason: ended } : details
+}
+
+/** The details with the answer's estimated cost at `price`, when its token counts and the price are known. */
+function withCost(details: AnswerEndDetails, price: ModelPrice | undefined): AnswerEndDetails {
+  const costUsd = answerCostUsd({ ...details.usage, ...details.metrics }, price)
+  return costUsd === undefined ? details : { ...details, costUsd }
 }
 
 /** A final marker carries tools and redacted blocks where its version does; read them without naming that version. */

@@ -11,6 +11,7 @@
 import { randomUUID } from 'node:crypto'
 import { decodeChunk, type FinalMarker } from '../../protocol/stream-protocol'
 import type { GenerationParameters } from '../../shared/generation'
+import type { ModelPrice } from '../../shared/price'
 import type { AnswerError, FinalStatus } from '../../shared/answer'
 import type {
   ContinueRequest,
@@ -48,6 +49,8 @@ export interface ChatServiceOptions extends RecoveryTiming {
   modelLabel: (modelId: string) => string | undefined
   /** The generation parameters Settings holds for a model; none when absent. */
   parametersFor?: (modelId: string) => GenerationParameters
+  /** The price a model's answer is costed at when it ends (Settings, else the stack's list price); none when unknown. */
+  priceFor?: (modelId: string) => ModelPrice | undefined
   /** The app-wide system prompt, for a prompt that brings none of its own; '' for none. */
   defaultSystemPrompt?: () => string
   /** Whether the broker is reachable now; prompts sent while it is not wait in a queue. Default true. */

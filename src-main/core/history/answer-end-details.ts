@@ -16,18 +16,21 @@ export const StoredEndDetailsSchema = z.strictObject({
   toolNames: z.optional(z.array(z.string().max(200)).max(128)),
   redactedReasoning: z.optional(z.number().int().min(0).max(1_000_000)),
   metrics: z.optional(AnswerMetricsSchema),
+  /** The estimated cost at the prices of the day the answer ended (the app's figure, not the wire's). */
+  costUsd: z.optional(z.number().min(0).max(1_000_000)),
 }) satisfies z.ZodType<StoredEndDetails>
 
 /** The details of `end` to store, picked by name; undefined when it has none. */
 export function storedEndDetails(end: AnswerEndDetails | undefined): StoredEndDetails | undefined {
   if (!end) return undefined
-  const { stopReason, rawStopReason, toolNames, redactedReasoning, metrics } = end
+  const { stopReason, rawStopReason, toolNames, redactedReasoning, metrics, costUsd } = end
   const details: StoredEndDetails = {
     ...(stopReason !== undefined ? { stopReason } : {}),
     ...(rawStopReason !== undefined ? { rawStopReason } : {}),
     ...(toolNames !== undefined ? { toolNames } : {}),
     ...(redactedReasoning !== undefined ? { redactedReasoning } : {}),
     ...(metrics !== undefined ? { metrics } : {}),
+    ...(costUsd !== undefined ? { costUsd } : {}),
   }
   return Object.keys(details).length > 0 ? details : undefined
 }

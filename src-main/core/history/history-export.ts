@@ -4,7 +4,7 @@
  */
 import { z } from 'zod'
 import { IdSchema } from '../../protocol/stream-protocol'
-import { STORED_STATUSES, type AnswerError, type TokenUsage } from '../../shared/answer'
+import { STORED_STATUSES, type AnswerEndDetails, type AnswerError, type TokenUsage } from '../../shared/answer'
 import { StoredEndDetailsSchema } from './answer-end-details'
 import { MAX_SYSTEM_PROMPT_CHARS } from '../../shared/generation'
 import type { AnswerRecord, ConversationRecord } from './history-types'
@@ -190,8 +190,18 @@ function toExportedAnswer(a: AnswerRecord): ExportedAnswer {
     streamId: a.streamId,
     attempt: a.attempt,
     ...(a.reasoning ? { reasoning: a.reasoning } : {}),
-    ...(a.end ? { end: a.end } : {}),
+    ...exportedEnd(a.end),
   }
+}
+
+/**
+ * The end details as version 2 has always held them: without the estimated cost, which apps before prices would
+ * refuse (their schema is strict) and which is this app's estimate at that day's prices rather than a fact of the
+ * answer.
+ */
+function exportedEnd(end: AnswerEndDetails | undefined): { end?: Omit<AnswerEndDetails, 'costUsd'> } {
+  const { costUsd: _costUsd, ...rest } = end ?? {}
+  return Object.keys(rest).length > 0 ? { end: rest } : {}
 }
 
 /**

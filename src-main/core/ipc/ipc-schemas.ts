@@ -135,6 +135,11 @@ export const invokeArgSchemas = {
     z.optional(IdSchema),
   ]),
   'settings:set-system-prompt': z.tuple([z.string()]),
+  // Shapes only, as for parameters: the settings store checks the ranges and refuses with messages the form shows.
+  'settings:set-price': z.tuple([
+    IdSchema,
+    z.nullable(z.strictObject({ inputPerMillion: z.number(), outputPerMillion: z.number() })),
+  ]),
   'window:open-in-main': z.tuple([IdSchema]),
   'window:hide': z.tuple([]),
   'clipboard:read-text': z.tuple([]),

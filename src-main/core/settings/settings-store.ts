@@ -7,8 +7,15 @@ import { readFile, rename } from 'node:fs/promises'
 import { randomBytes } from 'node:crypto'
 import { z } from 'zod'
 import { IdSchema } from '../../protocol/stream-protocol'
-import { CloudConfigSchema, type CloudConfig } from '../../protocol/cloud-config'
-import type { AppMode, AppPreferences, ModelEntry, ModelInput, PublicSettings } from '../../shared/ipc-contract'
+import { CloudConfigSchema, type CloudConfig, type CloudModel } from '../../protocol/cloud-config'
+import type {
+  AppMode,
+  AppPreferences,
+  CloudModelEntry,
+  ModelEntry,
+  ModelInput,
+  PublicSettings,
+} from '../../shared/ipc-contract'
 import { installedModelId } from '../models/installed-models'
 import { AtomicFile } from '../../lib/atomic-write'
 import { DEFAULT_QUICK_ASK_SHORTCUT } from './accelerator'
@@ -22,6 +29,7 @@ import {
   type GenerationParameters,
 } from '../../shared/generation'
 import type { GenerationSettings } from '../../shared/ipc-contract'
+import { isModelPrice, priceProblems, type ModelPrice } from '../../shared/price'
 
 export interface SecretCodec {
   /** True when secrets are really encrypted (false, e.g., on Linux without a keyring). */
@@ -99,6 +107,11 @@ const StoredSettingsSchema = z.object({
       systemPrompt: z.optional(z.string().max(MAX_SYSTEM_PROMPT_CHARS)),
     }),
   ),
+  /**
+   * The user's price per model id (local or cloud), over a cloud model's list price. A price that does not check
+   * (a hand-edited file) is ignored on its own when read, never a reason to set the whole file aside.
+   */
+  prices: z.optional(z.record(IdSchema, z.unknown())),
 })
 type StoredSettings = z.infer<typeof StoredSettingsSchema>
 
@@ -194,12 +207,54 @@ export class SettingsStore {
       selectedModelIds: [...(this.mode === 'cloud' && cloud ? cloud.selectedModelIds : this.settings.selectedModelIds)],
       ...(cloud
         ? {
-            cloud: { region: cloud.config.region, models: cloud.config.models.map(({ id, label }) => ({ id, label })) },
+            cloud: { region: cloud.config.region, models: cloud.config.models.map(publicCloudModel) },
           }
         : {}),
       hasProxy: this.settings.encryptedProxyUrl !== undefined,
       generation: this.generation,
+      prices: this.prices,
     }
+  }
+
+  /** The prices the user set, by model id (a cloud model's list price is in `cloud.models`). */
+  get prices(): Record<string, ModelPrice> {
+    return Object.fromEntries(
+      Object.entries(this.settings.prices ?? {}).flatMap(([id, price]) =>
+        isModelPrice(price)
+          ? [[id, { inputPerMillion: price.inputPerMillion, outputPerMillion: price.outputPerMillion }]]
+          : [],
+      ),
+    )
+  }
+
+  /**
+   * Sets one model's price (local models too: they may point at a paid endpoint), or with null goes back to its
+   * list price. A price out of range is refused with the reasons, nothing is saved then.
+   */
+  async setPrice(modelId: string, price: ModelPrice | null): Promise<PublicSettings> {
+    if (price !== null) {
+      const problems = priceProblems(price)
+      if (problems.length > 0) throw new Error(problems.join(' '))
+    }
+    if (!this.has(modelId)) throw new Error(`Unknown model: ${modelId}`)
+    const { [modelId]: _previous, ...others } = this.prices
+    const prices =
+      price === null
+        ? others
+        : { ...others, [modelId]: { inputPerMillion: price.inputPerMillion, outputPerMillion: price.outputPerMillion } }
+    await this.replace({ ...this.settings, prices })
+    return this.publicView()
+  }
+
+  /**
+   * The price an answer of this model is costed at now: the user's, else (in cloud mode) the stack's list price;
+   * undefined when neither is known.
+   */
+  priceFor(modelId: string): ModelPrice | undefined {
+    const own = this.prices[modelId]
+    if (own) return own
+    if (this.mode !== 'cloud') return undefined
+    return this.settings.cloud?.config.models.find((m) => m.id === modelId)?.price
   }
 
   get generation(): GenerationSettings {
@@ -424,6 +479,11 @@ function toEntry(stored: StoredModel): ModelEntry {
     }
   const { id, label, provider, baseUrl, model, encryptedApiKey } = stored
   return { id, label, provider, baseUrl, model, hasApiKey: encryptedApiKey !== undefined }
+}
+
+/** What the renderer knows of a cloud model: whether it can reason and its list price, where the stack says. */
+function publicCloudModel({ id, label, reasoning, price }: CloudModel): CloudModelEntry {
+  return { id, label, ...(reasoning !== undefined ? { reasoning } : {}), ...(price ? { price } : {}) }
 }
 
 function withoutUnset(parameters: GenerationParameters): GenerationParameters {

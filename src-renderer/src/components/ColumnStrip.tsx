@@ -16,7 +16,7 @@ interface ColumnStripProps {
 /**
  * Every answer of an exchange at a glance, however many columns it has and however far down the user has read: a
  * strip that stays at the top of the view (sticky) with one tab per model (its status and speed, and which one
- * was fastest). A tab brings its column into view; its second button widens that column.
+ * was fastest, which cheapest). A tab brings its column into view; its second button widens that column.
  */
 export const ColumnStrip = memo(function ColumnStrip(props: ColumnStripProps) {
   const t = useStrings()
@@ -25,6 +25,7 @@ export const ColumnStrip = memo(function ColumnStrip(props: ColumnStripProps) {
   const metrics = answers.map((answer) => ({
     modelId: answer.modelId,
     metrics: answerMetrics(answer.end, answer.usage),
+    costUsd: answer.end?.costUsd,
   }))
   const leaders = exchangeLeaders(metrics)
   return (
@@ -69,6 +70,12 @@ export const ColumnStrip = memo(function ColumnStrip(props: ColumnStripProps) {
                   <span className="column-tab-badge" data-testid="fastest-speed" title={t.strip.fastestSpeed}>
                     <span aria-hidden="true">⚡</span>
                     <span className="visually-hidden">{t.strip.fastestSpeed}</span>
+                  </span>
+                )}
+                {leaders.cheapest === answer.modelId && (
+                  <span className="column-tab-badge" data-testid="cheapest" title={t.strip.cheapest}>
+                    <span aria-hidden="true">$</span>
+                    <span className="visually-hidden">{t.strip.cheapest}</span>
                   </span>
                 )}
               </button>

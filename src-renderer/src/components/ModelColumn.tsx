@@ -254,7 +254,7 @@ function ColumnView(props: ColumnViewProps) {
           {...(props.onRegenerate && { onRegenerate: () => props.onRegenerate!(modelId) })}
         />
       )}
-      {metrics && done && <ColumnMetrics metrics={metrics} />}
+      {metrics && done && <ColumnMetrics metrics={metrics} costUsd={end?.costUsd} />}
     </section>
   )
 }

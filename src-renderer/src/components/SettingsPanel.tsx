@@ -8,6 +8,7 @@ import { ModeSection } from './settings/ModeSection'
 import { PreferencesSection } from './settings/PreferencesSection'
 import { GenerationSection } from './settings/GenerationSection'
 import { ProxySection } from './settings/ProxySection'
+import { generationModels } from '../state/mode-models'
 
 interface SettingsPanelProps {
   actions: SettingsActions
@@ -42,8 +43,10 @@ export function SettingsPanel({ actions, onClose }: SettingsPanelProps) {
       {settings && (
         <GenerationSection
           generation={settings.generation}
-          models={cloudMode ? (settings.cloud?.models ?? []) : settings.models}
+          models={generationModels(settings)}
+          prices={settings.prices}
           onSetParameters={actions.setParameters}
+          onSetPrice={actions.setPrice}
           onSetSystemPrompt={actions.setDefaultSystemPrompt}
         />
       )}

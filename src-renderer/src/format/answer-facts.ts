@@ -70,6 +70,18 @@ export function formatRate(perSecond: number, t: Strings): string {
   return t.metrics.perSecond(perSecond.toLocaleString(t.locale, { maximumFractionDigits: perSecond < 10 ? 1 : 0 }))
 }
 
+/**
+ * An estimated cost in US dollars: "$0.0123" below a dollar (an answer costs fractions of a cent, so four decimals),
+ * "$1.25" above, "< $0.0001" for a cost too small to show, "$0" for a free model.
+ */
+export function formatCost(usd: number, t: Strings): string {
+  const amount = (n: number, digits: number) =>
+    n.toLocaleString(t.locale, { minimumFractionDigits: digits, maximumFractionDigits: digits })
+  if (usd === 0) return t.metrics.usd(amount(0, 0))
+  if (usd < 0.0001) return t.metrics.underUsd(amount(0.0001, 4))
+  return t.metrics.usd(amount(usd, usd < 1 ? 4 : 2))
+}
+
 /** One line of the footer: a label and its value, a dash when unknown. */
 export interface MetricItem {
   key: 'firstToken' | 'firstAnswerToken' | 'speed' | 'duration' | 'input' | 'output' | 'reasoning' | 'cost'
@@ -79,9 +91,10 @@ export interface MetricItem {
 
 /**
  * The footer's figures. Time to first answer token only when the model reasoned first (otherwise it is the first
- * token); reasoning tokens only when the provider counted them. Cost is a dash until prices exist.
+ * token); reasoning tokens only when the provider counted them. Cost is the app's estimate when the answer ended
+ * (AnswerEnd.costUsd), a dash without a price.
  */
-export function metricItems(metrics: AnswerMetrics | undefined, t: Strings): MetricItem[] {
+export function metricItems(metrics: AnswerMetrics | undefined, t: Strings, costUsd?: number): MetricItem[] {
   const m = metrics ?? {}
   const dash = t.metrics.unknown
   const ms = (value: number | undefined) => (value === undefined ? dash : formatDuration(value, t))
@@ -100,7 +113,7 @@ export function metricItems(metrics: AnswerMetrics | undefined, t: Strings): Met
   if (m.reasoningTokens !== undefined) {
     items.push({ key: 'reasoning', label: t.metrics.reasoning, value: count(m.reasoningTokens) })
   }
-  items.push({ key: 'cost', label: t.metrics.cost, value: dash })
+  items.push({ key: 'cost', label: t.metrics.cost, value: costUsd === undefined ? dash : formatCost(costUsd, t) })
   return items
 }
 
@@ -117,18 +130,22 @@ export function answerMetrics(
 export interface Leaders {
   firstToken?: string
   speed?: string
+  cheapest?: string
 }
 
-export function exchangeLeaders(columns: ReadonlyArray<{ modelId: string; metrics?: AnswerMetrics }>): Leaders {
-  const best = (figure: (m: AnswerMetrics | undefined) => number | undefined, lowerIsBetter: boolean) => {
-    const known = columns.flatMap(({ modelId, metrics }) => {
-      const value = figure(metrics)
-      return value === undefined ? [] : [{ modelId, value }]
+export function exchangeLeaders(
+  columns: ReadonlyArray<{ modelId: string; metrics?: AnswerMetrics | undefined; costUsd?: number | undefined }>,
+): Leaders {
+  const best = (figure: (column: (typeof columns)[number]) => number | undefined, lowerIsBetter: boolean) => {
+    const known = columns.flatMap((column) => {
+      const value = figure(column)
+      return value === undefined ? [] : [{ modelId: column.modelId, value }]
     })
     if (known.length < 2) return undefined
     return known.reduce((a, b) => ((lowerIsBetter ? b.value < a.value : b.value > a.value) ? b : a)).modelId
   }
-  const firstToken = best((m) => m?.firstTokenMs, true)
-  const speed = best(tokensPerSecond, false)
-  return { ...(firstToken && { firstToken }), ...(speed && { speed }) }
+  const firstToken = best(({ metrics }) => metrics?.firstTokenMs, true)
+  const speed = best(({ metrics }) => tokensPerSecond(metrics), false)
+  const cheapest = best(({ costUsd }) => costUsd, true)
+  return { ...(firstToken && { firstToken }), ...(speed && { speed }), ...(cheapest && { cheapest }) }
 }

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from 'react'
 import type { AppMode, AppPreferences, ModelInput, PublicSettings } from '../../../src-main/shared/ipc-contract'
 import type { Attempt, StreamDeskClient } from '../api/streamdesk-client'
 import type { GenerationParameters } from '../../../src-main/shared/generation'
+import type { ModelPrice } from '../../../src-main/shared/price'
 
 export interface SettingsActions {
   settings: PublicSettings | undefined
@@ -16,6 +17,8 @@ export interface SettingsActions {
   setPreferences(changes: Partial<AppPreferences>): Promise<string | undefined>
   /** The app-wide defaults, or one model's overrides. */
   setParameters(parameters: GenerationParameters, modelId?: string): Promise<string | undefined>
+  /** One model's price, or null for its list price; resolves to why not, or undefined when saved. */
+  setPrice(modelId: string, price: ModelPrice | null): Promise<string | undefined>
   setDefaultSystemPrompt(text: string): Promise<string | undefined>
 }
 
@@ -135,6 +138,11 @@ export function useSettings(client: StreamDeskClient): SettingsActions {
             ? client.attempt('settings:set-parameters', parameters)
             : client.attempt('settings:set-parameters', parameters, modelId),
         ),
+      [client, settleAttempt],
+    ),
+    setPrice: useCallback(
+      (modelId: string, price: ModelPrice | null) =>
+        settleAttempt(client.attempt('settings:set-price', modelId, price)),
       [client, settleAttempt],
     ),
     setDefaultSystemPrompt: useCallback(

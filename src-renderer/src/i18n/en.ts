@@ -88,6 +88,8 @@ export const en = {
     output: 'Output tokens',
     reasoning: 'Reasoning tokens',
     cost: 'Cost',
+    usd: (amount: string) => `$${amount}`,
+    underUsd: (amount: string) => `< $${amount}`,
   },
   /** The sticky strip above an exchange's columns: one tab per answer. */
   strip: {
@@ -97,6 +99,7 @@ export const en = {
     unwiden: 'Show all columns at the same width',
     fastestFirstToken: 'Fastest first token',
     fastestSpeed: 'Most tokens per second',
+    cheapest: 'Cheapest answer',
   },
   interruptedNote: 'This answer was cut off when StreamDesk closed.',
   continueAnswer: 'Continue',
@@ -246,6 +249,13 @@ export const en = {
     saved: 'Saved.',
     defaultSystemPrompt: 'Default system prompt',
     defaultSystemPromptHint: 'Sent first to every model when a conversation sets none (quick ask too)',
+    price: 'Price, US$ per million tokens (for the estimated cost)',
+    inputPrice: 'Input',
+    outputPrice: 'Output (reasoning included)',
+    listPrice: (amount: string) => `Default ${amount}`,
+    badPrice: (label: string, max: number) =>
+      `${label} price must be a number from 0 to ${max.toLocaleString('en-US')}.`,
+    priceDefaultHint: 'Empty fields use the default.',
   },
   preferences: {
     title: 'Preferences',

@@ -82,6 +82,8 @@ export const ja = {
     output: '出力トークン',
     reasoning: '思考トークン',
     cost: 'コスト',
+    usd: (amount: string) => `$${amount}`,
+    underUsd: (amount: string) => `< $${amount}`,
   },
   strip: {
     ariaLabel: (count: number) => `回答 ${count} 件`,
@@ -90,6 +92,7 @@ export const ja = {
     unwiden: 'すべての列を同じ幅に戻す',
     fastestFirstToken: '最初のトークンが最速',
     fastestSpeed: '毎秒トークン数が最多',
+    cheapest: '最も安い回答',
   },
   interruptedNote: 'StreamDesk が終了したため、この回答は途中で切れています。',
   continueAnswer: '続きを生成',
@@ -240,6 +243,13 @@ export const ja = {
     saved: '保存しました。',
     defaultSystemPrompt: '既定のシステムプロンプト',
     defaultSystemPromptHint: '会話で指定がないとき、すべてのモデルに最初に送ります（クイック質問も）',
+    price: '料金（100 万トークンあたり米ドル、推定コスト用）',
+    inputPrice: '入力',
+    outputPrice: '出力（推論を含む）',
+    listPrice: (amount: string) => `既定値 ${amount}`,
+    badPrice: (label: string, max: number) =>
+      `${label}の料金は 0〜${max.toLocaleString('ja-JP')} の数値で指定してください。`,
+    priceDefaultHint: '空欄は既定値を使います。',
   },
   preferences: {
     title: '環境設定',

@@ -3,6 +3,7 @@
  * cloud mode. Pure, so the main window and quick ask agree on what "selected" and "default" mean.
  */
 import type { PublicSettings } from '../../../src-main/shared/ipc-contract'
+import type { ModelPrice } from '../../../src-main/shared/price'
 
 export interface PickableModel {
   id: string
@@ -30,4 +31,30 @@ export function modeModels(settings: PublicSettings): ModeModels {
     selectedIds: models.filter((model) => picked.has(model.id)).map((model) => model.id),
     editable: settings.mode === 'local',
   }
+}
+
+/** A model as the generation settings see it: whether a reasoning effort means anything to it, and its list price. */
+export interface GenerationModel {
+  id: string
+  label: string
+  canReason: boolean
+  /** The stack's list price (cloud models), the default the user's price overrides. */
+  listPrice?: ModelPrice
+}
+
+/**
+ * The current mode's models for Settings → Generation. A cloud model can reason when its stack says so; one whose
+ * stack says nothing (deployed before it did) keeps the choice, since its catalog may allow it. Local
+ * OpenAI-compatible servers are asked with `reasoning_effort`, which they may honour; embedded GGUF models have no
+ * reasoning control.
+ */
+export function generationModels(settings: PublicSettings): GenerationModel[] {
+  if (settings.mode === 'cloud')
+    return (settings.cloud?.models ?? []).map(({ id, label, reasoning, price }) => ({
+      id,
+      label,
+      canReason: reasoning !== false,
+      ...(price ? { listPrice: price } : {}),
+    }))
+  return settings.models.map(({ id, label, provider }) => ({ id, label, canReason: provider !== 'gguf' }))
 }

@@ -10,6 +10,7 @@ import {
   stopControlTopic,
   type CloudConfig,
 } from '../../../src-main/protocol/cloud-config'
+import { CloudConfigSchema as BeforePricesCloudConfigSchema } from '../../fixtures/cloud-config-before-prices/cloud-config'
 
 const CONFIG: CloudConfig = {
   version: 1,
@@ -38,7 +39,7 @@ describe('parseCloudConfig', () => {
     ['JSON pasted with surrounding whitespace', `\n  ${JSON.stringify(CONFIG)}  \n`],
     // The config crosses a deploy boundary: a newer stack's extra keys are dropped, not refused (protocol policy).
     ['an unknown key from a newer stack', { ...CONFIG, apiKey: 'x' }],
-    ['an unknown key in a model entry', { ...CONFIG, models: [{ ...CONFIG.models[0], reasoning: true }] }],
+    ['an unknown key in a model entry', { ...CONFIG, models: [{ ...CONFIG.models[0], contextWindow: 200_000 }] }],
   ])('accepts %s', (_name, input) => {
     expect(parseCloudConfig(input)).toEqual({ ok: true, config: CONFIG })
   })
@@ -91,6 +92,62 @@ describe('parseCloudConfig', () => {
     if (result.ok) return
     expect(result.message).toMatch(/^This is not a StreamDesk cloud configuration/)
     expect(result.message).toMatch(detail)
+  })
+})
+
+describe("the models' reasoning flag and price, across the deploy boundary", () => {
+  const NEW_OUTPUT = {
+    ...CONFIG,
+    protocols: [1, 2],
+    models: [
+      {
+        id: 'claude-haiku',
+        label: 'Claude 3.5 Haiku',
+        reasoning: false,
+        price: { inputPerMillion: 0.8, outputPerMillion: 4 },
+      },
+      {
+        id: 'claude-sonnet',
+        label: 'Claude Sonnet 4',
+        reasoning: true,
+        price: { inputPerMillion: 3, outputPerMillion: 15 },
+      },
+    ],
+  }
+
+  it("a new app reads a new stack's output with both", () => {
+    expect(parseCloudConfig(JSON.stringify(NEW_OUTPUT))).toEqual({ ok: true, config: NEW_OUTPUT })
+  })
+
+  it("a new app reads an old stack's output without them: nothing known, nothing invented", () => {
+    const result = parseCloudConfig(CONFIG)
+    expect(result.ok && result.config.models).toEqual([{ id: 'claude-haiku', label: 'Claude 3.5 Haiku' }])
+    expect(result.ok && Object.keys(result.config.models[0]!)).toEqual(['id', 'label'])
+  })
+
+  it("an older app (since negotiation, frozen copy) reads a new stack's output, dropping both", () => {
+    const parsed = BeforePricesCloudConfigSchema.safeParse(NEW_OUTPUT)
+    expect(parsed.success).toBe(true)
+    expect(parsed.data?.models).toEqual([
+      { id: 'claude-haiku', label: 'Claude 3.5 Haiku' },
+      { id: 'claude-sonnet', label: 'Claude Sonnet 4' },
+    ])
+  })
+
+  it.each([
+    ['a price out of range', { price: { inputPerMillion: -1, outputPerMillion: 4 } }],
+    ['a price in another shape', { price: '3 USD' }],
+    ['a price missing a figure', { price: { inputPerMillion: 3 } }],
+    ['a reasoning flag that is not a boolean', { reasoning: 'high' }],
+  ])('drops %s on its own, keeping the model and the config', (_name, extra) => {
+    const result = parseCloudConfig({ ...CONFIG, models: [{ ...CONFIG.models[0], ...extra }] })
+    expect(result.ok && result.config.models).toEqual([{ id: 'claude-haiku', label: 'Claude 3.5 Haiku' }])
+  })
+
+  it('keeps a valid price while dropping keys inside it that a newer stack added', () => {
+    const price = { inputPerMillion: 3, outputPerMillion: 15, cacheReadPerMillion: 0.3 }
+    const result = parseCloudConfig({ ...CONFIG, models: [{ ...CONFIG.models[0], price }] })
+    expect(result.ok && result.config.models[0]!.price).toEqual({ inputPerMillion: 3, outputPerMillion: 15 })
   })
 })
 

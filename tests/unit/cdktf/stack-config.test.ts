@@ -26,12 +26,16 @@ describe('stack configuration', () => {
           label: 'Claude 3.5 Haiku',
           provider: 'bedrock',
           modelId: 'us.anthropic.claude-3-5-haiku-20241022-v1:0',
+          reasoning: false,
+          price: { inputPerMillion: 0.8, outputPerMillion: 4 },
         },
         {
           id: 'claude-sonnet',
           label: 'Claude Sonnet 4',
           provider: 'bedrock',
           modelId: 'us.anthropic.claude-sonnet-4-20250514-v1:0',
+          reasoning: true,
+          price: { inputPerMillion: 3, outputPerMillion: 15 },
         },
       ],
     })
@@ -45,6 +49,7 @@ describe('stack configuration', () => {
     expect(defaultModels('ap-northeast-1')[0]).toMatchObject({
       label: 'Claude 3 Haiku',
       modelId: 'apac.anthropic.claude-3-haiku-20240307-v1:0',
+      price: { inputPerMillion: 0.25, outputPerMillion: 1.25 },
     })
     expect(() => resolveStackConfig({ region: 'sa-east-1' })).toThrow(/no default models for sa-east-1/)
     expect(
@@ -60,6 +65,8 @@ describe('stack configuration', () => {
       baseUrl: 'https://api.openai.com/v1',
       model: 'gpt-4o-mini',
       apiKeySecretArn: SECRET,
+      reasoning: false,
+      price: { inputPerMillion: 0.15, outputPerMillion: 0.6 },
     })
   })
 
@@ -105,7 +112,34 @@ describe('stack configuration', () => {
       },
       /4 KB/,
     ],
+    [
+      'a price out of range',
+      {
+        models: [
+          {
+            id: 'm',
+            label: 'M',
+            provider: 'bedrock',
+            modelId: 'amazon.nova-lite-v1:0',
+            price: { inputPerMillion: -1, outputPerMillion: 1 },
+          },
+        ],
+      },
+      /models\[0\]\.price\.inputPerMillion/,
+    ],
   ])('refuses %s, saying where', (_name, input, message) => {
     expect(() => resolveStackConfig(input)).toThrow(message)
+  })
+
+  it("leaves prices out of the Lambda environment's budget: the chat Lambda never gets them", () => {
+    const models = Array.from({ length: 25 }, (_, i) => ({
+      id: `m${i}`,
+      label: `Model number ${i}`,
+      provider: 'bedrock' as const,
+      modelId: `us.anthropic.claude-sonnet-4-20250514-v1:0`,
+      price: { inputPerMillion: 3, outputPerMillion: 15 },
+    }))
+    expect(JSON.stringify(models).length).toBeGreaterThan(3000)
+    expect(resolveStackConfig({ models }).models[24]).toMatchObject({ price: { inputPerMillion: 3 } })
   })
 })

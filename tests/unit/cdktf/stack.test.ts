@@ -35,6 +35,8 @@ const config = resolveStackConfig({
       label: 'Claude Sonnet 4',
       provider: 'bedrock',
       modelId: 'eu.anthropic.claude-sonnet-4-20250514-v1:0',
+      reasoning: true,
+      price: { inputPerMillion: 3, outputPerMillion: 15 },
     },
     { id: 'titan', label: 'Titan Lite', provider: 'bedrock', modelId: 'amazon.titan-text-lite-v1' },
     {
@@ -278,7 +280,8 @@ describe('StreamDesk stack', () => {
         environment: {
           variables: {
             STREAMDESK_TOPIC_PREFIX: 'sdt',
-            STREAMDESK_MODELS: JSON.stringify(config.models),
+            // Prices are the app's only: the Lambda's 4 KB environment never carries them.
+            STREAMDESK_MODELS: JSON.stringify(config.models.map(({ price: _price, ...entry }) => entry)),
             STREAMDESK_IDENTITY_POOL_ID: reference('aws_cognito_identity_pool', 'auth/identity-pool', 'id'),
             STREAMDESK_ANSWER_TABLE: reference('aws_dynamodb_table', 'answers/table', 'name'),
           },
@@ -489,7 +492,18 @@ describe('StreamDesk stack', () => {
       identityPoolId: reference('aws_cognito_identity_pool', 'auth/identity-pool', 'id'),
       chatFunctionName: reference('aws_lambda_function', 'chat/function', 'function_name'),
       fetchStreamFunctionName: reference('aws_lambda_function', 'fetch-stream/function', 'function_name'),
-      models: config.models.map(({ id, label }) => ({ id, label })),
+      // Each model says whether it can reason, and its price where the catalog gives one.
+      models: [
+        {
+          id: 'claude',
+          label: 'Claude Sonnet 4',
+          reasoning: true,
+          price: { inputPerMillion: 3, outputPerMillion: 15 },
+        },
+        { id: 'titan', label: 'Titan Lite', reasoning: false },
+        { id: 'gpt', label: 'GPT-4o mini', reasoning: false },
+        { id: 'gpt-big', label: 'GPT-4o', reasoning: false },
+      ],
       // The deployed chat Lambda serves every protocol version of this tree, so apps may ask for v2.
       protocols: [1, 2],
     })
@@ -505,7 +519,16 @@ describe('StreamDesk stack', () => {
       .replace(/\$\{aws_lambda_function\.chat[^}]+\.function_name\}/, 'sd-test-chat')
       .replace(/\$\{aws_lambda_function\.realtime[^}]+\.function_name\}/, 'sd-test-attach-policy')
       .replace(/\$\{aws_lambda_function\.answers[^}]+\.function_name\}/, 'sd-test-fetch-stream')
-    expect(parseCloudConfig(applied)).toMatchObject({ ok: true })
+    const parsed = parseCloudConfig(applied)
+    expect(parsed).toMatchObject({ ok: true })
+    // The app reads the reasoning flag and the price as the stack wrote them.
+    expect(parsed.ok && parsed.config.models[0]).toEqual({
+      id: 'claude',
+      label: 'Claude Sonnet 4',
+      reasoning: true,
+      price: { inputPerMillion: 3, outputPerMillion: 15 },
+    })
+    expect(JSON.stringify(tf.resource.aws_lambda_function)).not.toContain('inputPerMillion')
     expect(Object.keys(tf.output).sort()).toEqual(
       [
         'answer_table_name',

@@ -6,6 +6,7 @@ import { DiagnosticsRecorder } from '../../../src-main/core/diagnostics'
 import type { ChatRequest } from '../../../src-main/backend/chat-handler'
 import { encodeChunk, streamTopic, type ChunkMessage } from '../../../src-main/protocol/stream-protocol'
 import type { StreamUpdate } from '../../../src-main/shared/ipc-contract'
+import type { ModelPrice } from '../../../src-main/shared/price'
 import { ManualClock } from '../../support/manual-clock'
 import { memoryHistory } from '../../support/memory-history'
 import { sha256Hex } from '../../support/sha256'
@@ -24,7 +25,7 @@ class RecordingBackend implements ChatBackend {
   }
 }
 
-async function setup(options: { online?: boolean } = {}) {
+async function setup(options: { online?: boolean; prices?: Record<string, ModelPrice> } = {}) {
   const knownModels = ['a', 'b']
   const clock = new ManualClock()
   const history = await memoryHistory(clock)
@@ -41,6 +42,7 @@ async function setup(options: { online?: boolean } = {}) {
     emitUpdates: (updates) => batches.push(updates),
     diagnostics,
     clock,
+    ...(options.prices ? { priceFor: (id: string) => options.prices![id] } : {}),
   })
   const deliver = (message: Omit<ChunkMessage, 'v'>) =>
     chat.receive(streamTopic('sd', 'u1', message.streamId), new TextEncoder().encode(encodeChunk({ v: 1, ...message })))
@@ -502,8 +504,8 @@ describe('ChatService with reasoning (protocol v2)', () => {
   const thinking = ['Hmm, ', 'the sky… ', '東京 🌞']
   const reasoning = thinking.join('')
 
-  async function v2Setup() {
-    const s = await setup()
+  async function v2Setup(prices?: Record<string, ModelPrice>) {
+    const s = await setup(prices ? { prices } : {})
     const { streamId, conversationId } = await s.chat.send({ prompt: 'Why?', modelIds: ['a', 'b'] })
     const deliver = (message: Omit<ChunkMessage, 'v' | 'streamId'>, v: 1 | 2 = 2) =>
       s.chat.receive(streamTopic('sd', 'u1', streamId), encoder.encode(encodeChunk({ v, streamId, ...message })))
@@ -547,6 +549,45 @@ describe('ChatService with reasoning (protocol v2)', () => {
       status: 'complete',
       end: { stopReason: 'other', rawStopReason: 'SOMETHING_NEW', metrics: end.metrics },
     })
+  })
+
+  it('costs an answer at the price in effect when it ends; history keeps that cost when the price changes', async () => {
+    const prices: Record<string, ModelPrice> = { a: { inputPerMillion: 3, outputPerMillion: 15 } }
+    const { deliver, clock, updates, stored, history } = await v2Setup(prices)
+    // Reasoning tokens are part of the output tokens: billed once, at the output price.
+    const metrics = { inputTokens: 1_000, outputTokens: 2_000, reasoningTokens: 1_500, durationMs: 900 }
+    const final = { total: 1, status: 'complete' as const, sha256: sha256Hex('Ok'), metrics }
+    deliver({ modelId: 'a', seq: 0, text: 'Ok', final })
+    deliver({ modelId: 'b', seq: 0, text: 'Ok', final })
+    clock.advance(16)
+    const expected = (1_000 * 3 + 2_000 * 15) / 1_000_000
+    expect(updates('a').at(-1)!.end!.costUsd).toBeCloseTo(expected, 12)
+    expect(stored()[0]!.end!.costUsd).toBeCloseTo(expected, 12)
+    // No price for b: no cost, on screen or in history.
+    expect(updates('b').at(-1)!.end).not.toHaveProperty('costUsd')
+    expect(stored()[1]!.end).not.toHaveProperty('costUsd')
+    // A later price applies to later answers only.
+    prices.a = { inputPerMillion: 100, outputPerMillion: 100 }
+    history.writer.flush()
+    expect(stored()[0]!.end!.costUsd).toBeCloseTo(expected, 12)
+  })
+
+  it('costs a v1 answer from its usage, and leaves an answer the app ended itself uncosted', async () => {
+    const price = { inputPerMillion: 1, outputPerMillion: 2 }
+    const { deliver, clock, updates } = await v2Setup({ a: price, b: price })
+    deliver(
+      {
+        modelId: 'a',
+        seq: 0,
+        text: 'Hi',
+        final: { total: 1, status: 'complete', sha256: sha256Hex('Hi'), usage: { inputTokens: 10, outputTokens: 5 } },
+      },
+      1,
+    )
+    clock.advance(16)
+    expect(updates('a').at(-1)!.end!.costUsd).toBeCloseTo(20 / 1_000_000, 15)
+    clock.advance(200_000) // b heard nothing: the app ends it, with no token counts to cost
+    expect(updates('b').at(-1)).toMatchObject({ status: 'error', error: { code: 'timeout' }, end: {} })
   })
 
   it('ends incomplete, without a copy to recover from, when the reasoning does not match its digest', async () => {

@@ -29,7 +29,16 @@ describe('IPC router', () => {
     ])
     await router.invoke('chat:regenerate', [{ conversationId: 'c1', turnStreamId: 's1', modelId: 'a' }])
     await router.invoke('chat:continue', [{ conversationId: 'c1', streamId: 's2', modelId: 'a' }])
-    expect(calls.map(([c]) => c)).toEqual(['chat:send', 'settings:save-model', 'chat:regenerate', 'chat:continue'])
+    await router.invoke('settings:set-price', ['a', { inputPerMillion: 3, outputPerMillion: 15 }])
+    await router.invoke('settings:set-price', ['a', null])
+    expect(calls.map(([c]) => c)).toEqual([
+      'chat:send',
+      'settings:save-model',
+      'chat:regenerate',
+      'chat:continue',
+      'settings:set-price',
+      'settings:set-price',
+    ])
     expect(calls[2]![1]).toEqual([{ conversationId: 'c1', turnStreamId: 's1', modelId: 'a' }])
     expect(calls[3]![1]).toEqual([{ conversationId: 'c1', streamId: 's2', modelId: 'a' }])
   })
@@ -64,6 +73,11 @@ describe('IPC router', () => {
     ['settings:save-model', [{ label: 'L', provider: 'other', baseUrl: 'http://x', model: 'm' }], 'provider'],
     ['settings:remove-model', [null], 'Invalid arguments'],
     ['diagnostics:get', ['extra'], 'Invalid arguments'],
+    ['settings:set-price', ['a', { inputPerMillion: '3', outputPerMillion: 15 }], 'inputPerMillion'],
+    ['settings:set-price', ['a', { inputPerMillion: 3 }], 'outputPerMillion'],
+    ['settings:set-price', ['a', { inputPerMillion: 3, outputPerMillion: 15, currency: 'EUR' }], 'currency'],
+    ['settings:set-price', ['../a', { inputPerMillion: 3, outputPerMillion: 15 }], 'Invalid arguments'],
+    ['settings:set-price', ['a'], 'Invalid arguments'],
   ])('refuses %s with %j', async (channel, args, message) => {
     const { router, calls } = recordingHandlers()
     const call = router.invoke(channel, args as unknown[])

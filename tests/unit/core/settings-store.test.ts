@@ -318,3 +318,76 @@ describe('SettingsStore: generation parameters', () => {
     await expect(store.setDefaultSystemPrompt('x'.repeat(200_001))).rejects.toThrow('longer than 200,000 characters')
   })
 })
+
+describe('SettingsStore: prices', () => {
+  const SONNET_LIST = { inputPerMillion: 3, outputPerMillion: 15 }
+  const withPrices = {
+    ...CLOUD_CONFIG,
+    models: [{ ...CLOUD_CONFIG.models[0]!, reasoning: true, price: SONNET_LIST }, { ...CLOUD_CONFIG.models[1]! }],
+  }
+
+  it("costs a cloud model at the stack's list price until the user sets one, and a local model only at the user's", async () => {
+    const { file } = await tempFile()
+    const store = await SettingsStore.open(file, reversingCodec)
+    await store.setCloudConfig(withPrices)
+    // A local model may point at a paid endpoint: its price is the user's, there is no list price.
+    expect(store.priceFor('llama3-2')).toBeUndefined()
+    await store.setPrice('llama3-2', { inputPerMillion: 0.5, outputPerMillion: 1.5 })
+    expect(store.priceFor('llama3-2')).toEqual({ inputPerMillion: 0.5, outputPerMillion: 1.5 })
+    await store.setMode('cloud')
+    const [sonnet, other] = withPrices.models
+    expect(store.priceFor(sonnet!.id)).toEqual(SONNET_LIST)
+    expect(store.priceFor(other!.id)).toBeUndefined()
+    await store.setPrice(sonnet!.id, { inputPerMillion: 2, outputPerMillion: 10 })
+    const reopened = await SettingsStore.open(file, reversingCodec)
+    expect(reopened.priceFor(sonnet!.id)).toEqual({ inputPerMillion: 2, outputPerMillion: 10 })
+    // The renderer sees the user's prices, and each cloud model's reasoning flag and list price (the default).
+    expect(reopened.publicView().prices).toEqual({
+      'llama3-2': { inputPerMillion: 0.5, outputPerMillion: 1.5 },
+      [sonnet!.id]: { inputPerMillion: 2, outputPerMillion: 10 },
+    })
+    expect(reopened.publicView().cloud!.models).toEqual([
+      { id: sonnet!.id, label: sonnet!.label, reasoning: true, price: SONNET_LIST },
+      { id: other!.id, label: other!.label },
+    ])
+    // Null goes back to the list price.
+    await reopened.setPrice(sonnet!.id, null)
+    expect(reopened.priceFor(sonnet!.id)).toEqual(SONNET_LIST)
+    expect(reopened.publicView().prices).not.toHaveProperty(sonnet!.id)
+  })
+
+  it.each([
+    [{ inputPerMillion: -0.01, outputPerMillion: 1 }, 'Input price must be a number from 0 to 1,000'],
+    [{ inputPerMillion: 1, outputPerMillion: 1_001 }, 'Output price must be a number from 0 to 1,000'],
+    [{ inputPerMillion: Number.NaN, outputPerMillion: 1 }, 'Input price must be a number'],
+    [{ inputPerMillion: 1 }, 'Output price must be a number'],
+  ])('refuses %o with a message and saves nothing', async (price, message) => {
+    const { file } = await tempFile()
+    const store = await SettingsStore.open(file, reversingCodec)
+    await store.setPrice('qwen2-5', { inputPerMillion: 1, outputPerMillion: 2 })
+    await expect(store.setPrice('qwen2-5', price as never)).rejects.toThrow(message)
+    const reopened = await SettingsStore.open(file, reversingCodec)
+    expect(reopened.priceFor('qwen2-5')).toEqual({ inputPerMillion: 1, outputPerMillion: 2 })
+  })
+
+  it('refuses a price for an unknown model', async () => {
+    const { file } = await tempFile()
+    const store = await SettingsStore.open(file, reversingCodec)
+    await expect(store.setPrice('nope', { inputPerMillion: 1, outputPerMillion: 1 })).rejects.toThrow(
+      'Unknown model: nope',
+    )
+  })
+
+  it('ignores a hand-edited price that does not check, keeping the rest of the file', async () => {
+    const { file } = await tempFile()
+    const store = await SettingsStore.open(file, reversingCodec)
+    await store.setPrice('qwen2-5', { inputPerMillion: 1, outputPerMillion: 2 })
+    const saved = JSON.parse(await readFile(file, 'utf8'))
+    saved.prices['llama3-2'] = { inputPerMillion: 'free', outputPerMillion: 2 }
+    await writeFile(file, JSON.stringify(saved))
+    const reopened = await SettingsStore.open(file, reversingCodec)
+    expect(reopened.notices).toEqual([])
+    expect(reopened.priceFor('llama3-2')).toBeUndefined()
+    expect(reopened.priceFor('qwen2-5')).toEqual({ inputPerMillion: 1, outputPerMillion: 2 })
+  })
+})

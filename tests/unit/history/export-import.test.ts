@@ -446,6 +446,26 @@ describe('history export and import', () => {
       target.close()
     })
 
+    it("keep the estimated cost in history but out of the file, which older apps' strict schema would refuse", async () => {
+      const { store: source, id } = await reasoningStore()
+      source.addTurn(id, 'And at sunset?', 'stream-c', MODELS)
+      source.finishAnswer('stream-c', 'llama3-2', { status: 'complete', text: 'Red.', costUsd: 0.0123 })
+      source.finishAnswer('stream-c', 'qwen2-5', {
+        status: 'complete',
+        text: 'Orange.',
+        stopReason: 'end',
+        costUsd: 0.5,
+      })
+      const answers = source.getConversation(id)!.turns[1]!.answers
+      expect(answers.map((a) => a.end)).toEqual([{ costUsd: 0.0123 }, { stopReason: 'end', costUsd: 0.5 }])
+      const exported = source.exportAll('json')
+      expect(exported).not.toContain('costUsd')
+      const [onlyCost, withReason] = (JSON.parse(exported) as HistoryDocumentV2).conversations[0]!.turns[1]!.answers
+      expect(onlyCost).not.toHaveProperty('end')
+      expect(withReason).toMatchObject({ end: { stopReason: 'end' } })
+      source.close()
+    })
+
     it('refuse an import whose end details are not valid, changing nothing', async () => {
       const { store: source } = await reasoningStore()
       const document = JSON.parse(source.exportAll('json')) as HistoryDocumentV2

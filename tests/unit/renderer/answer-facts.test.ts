@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import {
   answerMetrics,
   exchangeLeaders,
+  formatCost,
   formatDuration,
   isCutShort,
   metricItems,
@@ -137,6 +138,12 @@ describe('metricItems', () => {
     expect(value(items, 'output')).toBe('7')
   })
 
+  it("shows the answer's estimated cost when it has one", () => {
+    expect(value(metricItems({ inputTokens: 5, outputTokens: 7 }, en, 0.01234), 'cost')).toBe('$0.0123')
+    expect(value(metricItems(undefined, en, 0.00001), 'cost')).toBe('< $0.0001')
+    expect(value(metricItems(undefined, ja, 2.5), 'cost')).toBe('$2.50')
+  })
+
   it('takes the token counts of an older usage when the end has no metrics', () => {
     expect(answerMetrics(undefined, { inputTokens: 3 })).toEqual({ inputTokens: 3 })
     expect(answerMetrics({ metrics: { inputTokens: 4, durationMs: 9 } }, { inputTokens: 3 })).toEqual({
@@ -144,6 +151,22 @@ describe('metricItems', () => {
       durationMs: 9,
     })
     expect(answerMetrics({ stopReason: 'end' }, undefined)).toBeUndefined()
+  })
+})
+
+describe('formatCost', () => {
+  it.each([
+    [0.0123, '$0.0123'],
+    [0.00016, '$0.0002'],
+    [0.0001, '$0.0001'],
+    [0.000099, '< $0.0001'],
+    [0.000000001, '< $0.0001'],
+    [0, '$0'],
+    [0.99994, '$0.9999'],
+    [1, '$1.00'],
+    [1234.5, '$1,234.50'],
+  ])('%f → %s', (usd, shown) => {
+    expect(formatCost(usd, en)).toBe(shown)
   })
 })
 
@@ -155,6 +178,24 @@ describe('exchangeLeaders', () => {
       { modelId: 'c' },
     ])
     expect(leaders).toEqual({ firstToken: 'b', speed: 'a' })
+  })
+
+  it('marks the cheapest answer among those with a cost (a free one included), not one without', () => {
+    expect(
+      exchangeLeaders([
+        { modelId: 'a', costUsd: 0.02 },
+        { modelId: 'b', costUsd: 0.0004 },
+        { modelId: 'c' },
+        { modelId: 'd', costUsd: 0.3 },
+      ]),
+    ).toEqual({ cheapest: 'b' })
+    expect(
+      exchangeLeaders([
+        { modelId: 'a', costUsd: 0.02 },
+        { modelId: 'b', costUsd: 0 },
+      ]),
+    ).toEqual({ cheapest: 'b' })
+    expect(exchangeLeaders([{ modelId: 'a', costUsd: 0.02 }, { modelId: 'b' }])).toEqual({})
   })
 
   it('marks nothing on a figure fewer than two columns have', () => {

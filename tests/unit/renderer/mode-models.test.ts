@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { PublicSettings } from '../../../src-main/shared/ipc-contract'
-import { modeModels } from '../../../src-renderer/src/state/mode-models'
+import { generationModels, modeModels } from '../../../src-renderer/src/state/mode-models'
 
 const settings = (changes: Partial<PublicSettings>): PublicSettings => ({
   mode: 'local',
@@ -32,6 +32,7 @@ const settings = (changes: Partial<PublicSettings>): PublicSettings => ({
   selectedModelIds: ['qwen', 'llama'],
   hasProxy: false,
   generation: { defaults: {}, models: {}, systemPrompt: '' },
+  prices: {},
   ...changes,
 })
 
@@ -67,5 +68,42 @@ describe('modeModels', () => {
 
   it('offers nothing in cloud mode before a backend is loaded', () => {
     expect(modeModels(settings({ mode: 'cloud' }))).toEqual({ models: [], selectedIds: [], editable: false })
+  })
+})
+
+describe('generationModels', () => {
+  it('offers a reasoning effort to local server models but not to embedded GGUF files', () => {
+    const gguf = {
+      id: 'gguf:tiny',
+      label: 'Tiny',
+      provider: 'gguf' as const,
+      baseUrl: '',
+      model: 'tiny.gguf',
+      file: 'tiny.gguf',
+      hasApiKey: false,
+    }
+    const base = settings({})
+    expect(generationModels({ ...base, models: [...base.models, gguf] })).toEqual([
+      { id: 'llama', label: 'Llama', canReason: true },
+      { id: 'qwen', label: 'Qwen', canReason: true },
+      { id: 'gguf:tiny', label: 'Tiny', canReason: false },
+    ])
+  })
+
+  it("follows the cloud stack's reasoning flag (unknown keeps the choice) and carries its list price", () => {
+    const price = { inputPerMillion: 3, outputPerMillion: 15 }
+    const cloud = {
+      region: 'us-east-1',
+      models: [
+        { id: 'sonnet', label: 'Sonnet', reasoning: true, price },
+        { id: 'haiku', label: 'Haiku', reasoning: false },
+        { id: 'older', label: 'From an older stack' },
+      ],
+    }
+    expect(generationModels(settings({ mode: 'cloud', cloud }))).toEqual([
+      { id: 'sonnet', label: 'Sonnet', canReason: true, listPrice: price },
+      { id: 'haiku', label: 'Haiku', canReason: false },
+      { id: 'older', label: 'From an older stack', canReason: true },
+    ])
   })
 })
