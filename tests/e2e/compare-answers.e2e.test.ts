@@ -6,11 +6,10 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Locator, Page } from 'playwright-core'
-import { startHarness, type Harness } from '../harness/harness-server'
+import { type Harness } from '../harness/harness-server'
 import { startFakeOpenAiServer, splitIntoDeltas, type FakeOpenAiServer } from '../fixtures/fake-openai-server'
-import { launchChromium, watchPageErrors } from '../support/browser'
-import { writeSettings } from '../support/test-core'
-import { makeTempDir } from '../support/temp-dir'
+import { launchChromium } from '../support/browser'
+import { openApp, waitConnected, answerColumn, untilComplete } from './harness-pages'
 
 const REASONING = 'The user asks for 2 + 2. Adding two and two gives four. I should answer briefly.'
 const ANSWER = 'The answer is **4**.'
@@ -71,15 +70,8 @@ afterEach(async () => {
 })
 
 async function open(modelIds: string[]) {
-  const userDataDir = await makeTempDir('e2e')
-  await writeSettings(userDataDir, modelIds, openAi.baseUrl)
-  harness = await startHarness({ userDataDir })
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
-  errors = watchPageErrors(page)
-  await page.goto(harness.url)
-  await expect
-    .poll(() => page.getByTestId('connection-state').getAttribute('data-status'), { timeout: 15_000 })
-    .toBe('connected')
+  const pageOptions = { viewport: { width: 1280, height: 800 } }
+  ;({ page, errors, harness } = await openApp(browser, { modelIds, baseUrl: openAi.baseUrl, page: pageOptions }))
 }
 
 async function ask(prompt: string) {
@@ -87,9 +79,8 @@ async function ask(prompt: string) {
   await page.getByTestId('send-button').click()
 }
 
-const column = (modelId: string) => page.getByTestId(`column-${modelId}`).last()
-const completed = (modelId: string) =>
-  expect.poll(() => column(modelId).getAttribute('data-status'), { timeout: 20_000 }).toBe('complete')
+const column = (modelId: string) => answerColumn(page, modelId)
+const completed = (modelId: string) => untilComplete(page, modelId)
 
 describe('the compare view with reasoning, stop reasons and metrics', () => {
   it('streams the thinking live, folds it when the answer starts, and reopens it folded from history', async () => {
@@ -124,9 +115,7 @@ describe('the compare view with reasoning, stop reasons and metrics', () => {
 
     // From history (after a reload, so nothing comes from this window's stream store): folded, and openable.
     await page.reload()
-    await expect
-      .poll(() => page.getByTestId('connection-state').getAttribute('data-status'), { timeout: 15_000 })
-      .toBe('connected')
+    await waitConnected(page)
     await page.getByTestId('conversation-item').first().getByTestId('conversation-title').click()
     const stored = page.locator('[data-stored="true"]').getByTestId('column-thinker').getByTestId('column-thinking')
     await expect.poll(() => stored.getAttribute('data-open'), { timeout: 10_000 }).toBe('false')
@@ -217,9 +206,7 @@ describe('the compare view with reasoning, stop reasons and metrics', () => {
       { inputPerMillion: 1000, outputPerMillion: 1000 },
     ])
     await page.reload()
-    await expect
-      .poll(() => page.getByTestId('connection-state').getAttribute('data-status'), { timeout: 15_000 })
-      .toBe('connected')
+    await waitConnected(page)
     await page.getByTestId('conversation-item').first().getByTestId('conversation-title').click()
     const stored = page.locator('[data-stored="true"]')
     await expect.poll(() => cost(stored, 'quick'), { timeout: 10_000 }).toBe('$0.0001')

@@ -7,11 +7,10 @@ import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Locator, Page } from 'playwright-core'
-import { startHarness, type Harness } from '../harness/harness-server'
+import { type Harness } from '../harness/harness-server'
 import { startFakeOpenAiServer, splitIntoDeltas, type FakeOpenAiServer } from '../fixtures/fake-openai-server'
-import { launchChromium, watchPageErrors } from '../support/browser'
-import { writeSettings } from '../support/test-core'
-import { makeTempDir } from '../support/temp-dir'
+import { launchChromium } from '../support/browser'
+import { openApp } from './harness-pages'
 
 const VIEWPORT = { width: 1280, height: 800 }
 const SCREENSHOTS = join(process.cwd(), 'out', 'e2e-screenshots')
@@ -44,16 +43,9 @@ afterEach(async () => {
 })
 
 async function openWith(modelIds: string[]): Promise<{ page: Page; errors: string[] }> {
-  const userDataDir = await makeTempDir('e2e')
-  await writeSettings(userDataDir, modelIds, openAi.baseUrl)
-  harness = await startHarness({ userDataDir })
-  page = await browser.newPage({ viewport: VIEWPORT })
-  const errors = watchPageErrors(page)
-  await page.goto(harness.url)
-  await expect
-    .poll(() => page!.getByTestId('connection-state').getAttribute('data-status'), { timeout: 15_000 })
-    .toBe('connected')
-  return { page, errors }
+  const opened = await openApp(browser, { modelIds, baseUrl: openAi.baseUrl, page: { viewport: VIEWPORT } })
+  ;({ page, harness } = opened)
+  return opened
 }
 
 /** The element's box lies wholly inside the window. */

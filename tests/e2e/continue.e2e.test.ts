@@ -8,11 +8,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
 import { CONTINUE_INSTRUCTION } from '../../src-main/core/chat/continuation'
-import { startHarness, type Harness } from '../harness/harness-server'
+import { type Harness } from '../harness/harness-server'
 import { startFakeOpenAiServer, splitIntoDeltas, type FakeOpenAiServer } from '../fixtures/fake-openai-server'
-import { launchChromium, watchPageErrors } from '../support/browser'
-import { makeTempDir } from '../support/temp-dir'
-import { writeSettings } from '../support/test-core'
+import { launchChromium } from '../support/browser'
+import { openApp, waitConnected, answerColumn, untilComplete } from './harness-pages'
 
 const CUT = 'The first law: a robot may not'
 const MORE = ' injure a human being or, through'
@@ -46,15 +45,9 @@ afterEach(async () => {
   await harness?.close()
 })
 
-async function waitConnected() {
-  await expect
-    .poll(() => page.getByTestId('connection-state').getAttribute('data-status'), { timeout: 15_000 })
-    .toBe('connected')
-}
-
-const column = (modelId: string) => page.getByTestId(`column-${modelId}`).last()
+const column = (modelId: string) => answerColumn(page, modelId)
 const statusOf = (modelId: string) => column(modelId).getAttribute('data-status')
-const completed = (modelId: string) => expect.poll(() => statusOf(modelId), { timeout: 20_000 }).toBe('complete')
+const completed = (modelId: string) => untilComplete(page, modelId)
 const textOf = async (modelId: string) => (await column(modelId).getByTestId('column-text').innerText()).trim()
 const position = (modelId: string) => column(modelId).getByTestId('version-position').innerText()
 const continueButton = (modelId: string) => column(modelId).getByTestId('column-continue-cut')
@@ -62,13 +55,12 @@ const stopReason = (modelId: string) => column(modelId).getByTestId('column-stop
 
 describe('continuing an answer cut off at the token limit', () => {
   it('streams the rest after the earlier text, again when cut again, keeps the cut version and reopens whole', async () => {
-    const userDataDir = await makeTempDir('e2e')
-    await writeSettings(userDataDir, ['alpha', 'beta'], openAi.baseUrl)
-    harness = await startHarness({ userDataDir })
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
-    errors = watchPageErrors(page)
-    await page.goto(harness.url)
-    await waitConnected()
+    const pageOptions = { viewport: { width: 1280, height: 800 } }
+    ;({ page, errors, harness } = await openApp(browser, {
+      modelIds: ['alpha', 'beta'],
+      baseUrl: openAi.baseUrl,
+      page: pageOptions,
+    }))
 
     openAi.setScript('alpha', { ...answer(CUT, 'length'), reasoningDeltas: splitIntoDeltas(THOUGHT) })
     await page.getByTestId('prompt-input').fill('What is the first law of robotics?')
@@ -123,7 +115,7 @@ describe('continuing an answer cut off at the token limit', () => {
 
     // Reopened from history: the whole answer shown, the cut versions behind it.
     await page.reload()
-    await waitConnected()
+    await waitConnected(page)
     await page.getByTestId('conversation-item').first().getByTestId('conversation-title').click()
     await expect.poll(() => page.locator('[data-stored="true"]').count(), { timeout: 10_000 }).toBe(1)
     await expect.poll(() => position('alpha')).toBe('3/3')

@@ -1,31 +1,67 @@
 /**
- * Pages of the browser harness for the end-to-end tests of quick ask, cloud mode and the keyboard: each opened in
- * its own tab, its console errors collected (CSP violations among them).
+ * Pages of the browser harness for the end-to-end tests: each opened in its own tab, its console errors collected
+ * (CSP violations among them); the app opened as a user finds it (models in settings, connected); a model's column.
  */
 import { expect } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
+import { startHarness, type Harness } from '../harness/harness-server'
 import { watchPageErrors } from '../support/browser'
+import { makeTempDir } from '../support/temp-dir'
+import { writeSettings } from '../support/test-core'
+
+type PageOptions = Parameters<Browser['newPage']>[0]
 
 export interface OpenedPage {
   page: Page
   errors: string[]
 }
 
-export async function openPage(browser: Browser, url: string): Promise<OpenedPage> {
-  const page = await browser.newPage()
+export async function openPage(browser: Browser, url: string, options?: PageOptions): Promise<OpenedPage> {
+  const page = await browser.newPage(options)
   const errors = watchPageErrors(page)
   await page.goto(url)
   return { page, errors }
 }
 
-/** The main window's page, once its MQTT connection is up. */
-export async function openMainPage(browser: Browser, harnessUrl: string): Promise<OpenedPage> {
-  const opened = await openPage(browser, harnessUrl)
+/** Until the page's MQTT connection is up (after opening it, or a reload). */
+export async function waitConnected(page: Page): Promise<void> {
   await expect
-    .poll(() => opened.page.getByTestId('connection-state').getAttribute('data-status'), { timeout: 15_000 })
+    .poll(() => page.getByTestId('connection-state').getAttribute('data-status'), { timeout: 15_000 })
     .toBe('connected')
+}
+
+/** The main window's page, once its MQTT connection is up. */
+export async function openMainPage(browser: Browser, harnessUrl: string, options?: PageOptions): Promise<OpenedPage> {
+  const opened = await openPage(browser, harnessUrl, options)
+  await waitConnected(opened.page)
   return opened
 }
+
+export interface OpenedApp extends OpenedPage {
+  harness: Harness
+  userDataDir: string
+}
+
+/**
+ * The app as a user finds it: a fresh user-data folder whose settings list `modelIds` at an OpenAI-compatible
+ * server (`baseUrl`), the harness running the real core over it, and its main page, connected.
+ */
+export async function openApp(
+  browser: Browser,
+  { modelIds, baseUrl, page }: { modelIds: string[]; baseUrl: string; page?: PageOptions },
+): Promise<OpenedApp> {
+  const userDataDir = await makeTempDir('e2e')
+  await writeSettings(userDataDir, modelIds, baseUrl)
+  const harness = await startHarness({ userDataDir })
+  return { ...(await openMainPage(browser, harness.url, page)), harness, userDataDir }
+}
+
+/** A model's column in the latest exchange. */
+export const answerColumn = (page: Page, modelId: string) => page.getByTestId(`column-${modelId}`).last()
+
+/** Until the model's column in the latest exchange has completed. */
+export const untilComplete = (page: Page, modelId: string) =>
+  expect.poll(() => answerColumn(page, modelId).getAttribute('data-status'), { timeout: 20_000 }).toBe('complete')
 
 /** The quick-ask window's page, once its settings have loaded (it names the default model). */
 export async function openQuickAskPage(browser: Browser, harnessUrl: string): Promise<OpenedPage> {

@@ -7,11 +7,10 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
-import { startHarness, type Harness } from '../harness/harness-server'
+import { type Harness } from '../harness/harness-server'
 import { startFakeOpenAiServer, splitIntoDeltas, type FakeOpenAiServer } from '../fixtures/fake-openai-server'
-import { launchChromium, watchPageErrors } from '../support/browser'
-import { writeSettings } from '../support/test-core'
-import { makeTempDir } from '../support/temp-dir'
+import { launchChromium } from '../support/browser'
+import { openApp, waitConnected, answerColumn, untilComplete } from './harness-pages'
 
 const FIRST = 'Alpha one.'
 const SECOND = 'Alpha **two**:\n\n- a list item\n- `code`'
@@ -38,35 +37,19 @@ afterEach(async () => {
   await harness?.close()
 })
 
-async function waitConnected() {
-  await expect
-    .poll(() => page.getByTestId('connection-state').getAttribute('data-status'), { timeout: 15_000 })
-    .toBe('connected')
-}
-
 async function ask(prompt: string) {
   await page.getByTestId('prompt-input').fill(prompt)
   await page.getByTestId('send-button').click()
 }
 
-/** The model's column in the latest exchange. */
-const column = (modelId: string) => page.getByTestId(`column-${modelId}`).last()
-const completed = (modelId: string) =>
-  expect.poll(() => column(modelId).getAttribute('data-status'), { timeout: 20_000 }).toBe('complete')
+const column = (modelId: string) => answerColumn(page, modelId)
+const completed = (modelId: string) => untilComplete(page, modelId)
 const textOf = (modelId: string) => column(modelId).getByTestId('column-text').innerText()
 const position = (modelId: string) => column(modelId).getByTestId('version-position').innerText()
 
 async function open(modelIds: string[]) {
-  const userDataDir = await makeTempDir('e2e')
-  await writeSettings(userDataDir, modelIds, openAi.baseUrl)
-  harness = await startHarness({ userDataDir })
-  page = await browser.newPage({
-    viewport: { width: 1280, height: 800 },
-    permissions: ['clipboard-read', 'clipboard-write'],
-  })
-  errors = watchPageErrors(page)
-  await page.goto(harness.url)
-  await waitConnected()
+  const pageOptions = { viewport: { width: 1280, height: 800 }, permissions: ['clipboard-read', 'clipboard-write'] }
+  ;({ page, errors, harness } = await openApp(browser, { modelIds, baseUrl: openAi.baseUrl, page: pageOptions }))
 }
 
 /** Presses a control with the keyboard, as a user without a mouse would. */
@@ -122,7 +105,7 @@ describe('regenerating one column and copying an answer', () => {
 
     // After a reload, from history: both versions, the newest shown.
     await page.reload()
-    await waitConnected()
+    await waitConnected(page)
     await page.getByTestId('conversation-item').first().getByTestId('conversation-title').click()
     await expect.poll(() => page.locator('[data-stored="true"]').count(), { timeout: 10_000 }).toBe(2)
     await expect.poll(() => position('alpha')).toBe('2/2')
@@ -187,7 +170,7 @@ describe('regenerating one column and copying an answer', () => {
 
     // Reopened: the branch of the newest turn, and the way to the other one.
     await page.reload()
-    await waitConnected()
+    await waitConnected(page)
     await page.getByTestId('conversation-item').first().getByTestId('conversation-title').click()
     await expect.poll(() => page.locator('[data-stored="true"]').count(), { timeout: 10_000 }).toBe(3)
     expect(await branchPosition()).toBe('1/2')

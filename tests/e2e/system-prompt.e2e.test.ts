@@ -4,11 +4,10 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
-import { startHarness, type Harness } from '../harness/harness-server'
+import { type Harness } from '../harness/harness-server'
 import { startFakeOpenAiServer, splitIntoDeltas, type FakeOpenAiServer } from '../fixtures/fake-openai-server'
-import { launchChromium, watchPageErrors } from '../support/browser'
-import { writeSettings } from '../support/test-core'
-import { makeTempDir } from '../support/temp-dir'
+import { launchChromium } from '../support/browser'
+import { openApp, untilComplete } from './harness-pages'
 
 let browser: Browser
 let openAi: FakeOpenAiServer
@@ -33,25 +32,13 @@ afterEach(async () => {
 })
 
 async function open(modelIds: string[]) {
-  const userDataDir = await makeTempDir('e2e-system')
-  await writeSettings(userDataDir, modelIds, openAi.baseUrl)
-  harness = await startHarness({ userDataDir })
-  page = await browser.newPage()
-  pageErrors = watchPageErrors(page)
-  await page.goto(harness.url)
-  await expect
-    .poll(() => page.getByTestId('connection-state').getAttribute('data-status'), { timeout: 15_000 })
-    .toBe('connected')
+  ;({ page, errors: pageErrors, harness } = await openApp(browser, { modelIds, baseUrl: openAi.baseUrl }))
 }
 
 async function askAndWait(prompt: string, modelIds: string[]) {
   await page.getByTestId('prompt-input').fill(prompt)
   await page.getByTestId('send-button').click()
-  for (const id of modelIds) {
-    await expect
-      .poll(() => page.getByTestId(`column-${id}`).last().getAttribute('data-status'), { timeout: 20_000 })
-      .toBe('complete')
-  }
+  for (const id of modelIds) await untilComplete(page, id)
 }
 
 /** The messages each model was sent for the prompt, by model. */

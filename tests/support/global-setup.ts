@@ -9,7 +9,14 @@
 import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { findMarkedProcesses, listLeftoverFiles, staleRunFolders, type Leftovers, describeLeftovers } from './leftovers'
+import {
+  describeLeftovers,
+  findMarkedProcesses,
+  listLeftoverFiles,
+  staleRunFolders,
+  type LeftoverProcess,
+  type Leftovers,
+} from './leftovers'
 
 export const RUN_FOLDER_PREFIX = 'streamdesk-test-run-'
 export const RUN_MARKER = 'STREAMDESK_TEST_RUN'
@@ -35,7 +42,7 @@ export default function setup(): () => Promise<void> {
     delete process.env[RUN_MARKER]
     const leftovers: Leftovers = {
       files: listLeftoverFiles(runFolder),
-      processes: await findMarkedProcesses(marker, process.pid),
+      processes: await lingeringProcesses(marker),
     }
     for (const { pid } of leftovers.processes) {
       try {
@@ -51,4 +58,18 @@ export default function setup(): () => Promise<void> {
       throw new Error(problem)
     }
   }
+}
+
+/**
+ * Marked processes still running after a grace period: a worker's helpers (esbuild's service, which pings its parent
+ * every second) end on their own shortly after the worker, and are not leftovers.
+ */
+async function lingeringProcesses(marker: string, graceMs = 3_000): Promise<LeftoverProcess[]> {
+  const deadline = Date.now() + graceMs
+  let found = await findMarkedProcesses(marker, process.pid)
+  while (found.length > 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    found = await findMarkedProcesses(marker, process.pid)
+  }
+  return found
 }
