@@ -1,4 +1,4 @@
-import { memo } from 'react'
+import { memo, useState, type Ref } from 'react'
 import {
   isOpenStatus,
   type AnswerEndDetails,
@@ -9,6 +9,7 @@ import {
 import type { StoredAnswer } from '../../../src-main/shared/ipc-contract'
 import { answerMetrics, isCutShort, stopMessage, thinkingMs } from '../format/answer-facts'
 import { useStrings } from '../i18n'
+import { useInView } from '../hooks/use-in-view'
 import { useStreamColumn } from '../hooks/use-stream-column'
 import { ColumnActions } from './ColumnActions'
 import { ColumnMetrics } from './ColumnMetrics'
@@ -40,12 +41,15 @@ interface ModelColumnProps extends ColumnVersionProps {
 /** One model's live answer. Subscribed to its own column only, so other columns' deltas never render it. */
 export const ModelColumn = memo(function ModelColumn(props: ModelColumnProps) {
   const { streamId, modelId, label, widened, onStop } = props
-  const column = useStreamColumn(streamId, modelId)
+  // Off to the side (5 to 8 columns), a column takes its text at a slower pace: nobody sees it repaint.
+  const [section, setSection] = useState<HTMLElement | null>(null)
+  const column = useStreamColumn(streamId, modelId, useInView(section))
   const status = column?.status ?? 'streaming'
   const text = column?.text ?? ''
   const reasoning = column?.reasoning ?? ''
   return (
     <ColumnView
+      sectionRef={setSection}
       streamId={streamId}
       modelId={modelId}
       label={label}
@@ -112,6 +116,7 @@ export const StoredModelColumn = memo(function StoredModelColumn(
 })
 
 interface ColumnViewProps extends ColumnVersionProps {
+  sectionRef?: Ref<HTMLElement>
   streamId: string
   modelId: string
   label: string
@@ -143,6 +148,7 @@ function ColumnView(props: ColumnViewProps) {
   const continuable = status === 'complete' && end?.stopReason === 'max-tokens' && text.trim() !== ''
   return (
     <section
+      ref={props.sectionRef}
       className="column"
       data-testid={`column-${modelId}`}
       data-model-id={modelId}
