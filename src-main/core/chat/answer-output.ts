@@ -39,9 +39,15 @@ export interface AnswerOutputOptions {
 
 export class AnswerOutput {
   private readonly batcher: UpdateBatcher
+  /** Ends told to the window but not yet written to the history (see `ended`). */
+  private readonly endsToWrite: (() => void)[] = []
 
   constructor(private readonly options: AnswerOutputOptions) {
-    this.batcher = new UpdateBatcher(options.emitUpdates, options.updateIntervalMs, options.clock)
+    const emit = (updates: StreamUpdate[]) => {
+      options.emitUpdates(updates)
+      this.writeEnds()
+    }
+    this.batcher = new UpdateBatcher(emit, options.updateIntervalMs, options.clock)
   }
 
   /** In-order text and reasoning, kept in the history (shown with the next `show`). */
@@ -55,19 +61,33 @@ export class AnswerOutput {
     this.batcher.add(streamId, modelId, text, change, reasoning)
   }
 
+  /**
+   * The end goes to the window with the next batch, and into the history right after that batch is emitted: an
+   * answer's end write (its whole text, the search index, an fsync) takes 10-40 ms, and several answers often end
+   * together, so writing first held the last text back from the screen by as much (issue 13's final-text target).
+   * The text itself is already in the history (`progress`); a crash in that frame leaves the answer interrupted.
+   */
   ended(answer: AnswerRef, status: FinalStatus, error?: AnswerError, final?: FinalMarker, last?: AnswerDelta): void {
     const { streamId, modelId } = answer
     this.options.journal?.closed(streamId, modelId)
     const details = withCost(endDetailsAsEnded(status, final), this.options.priceFor?.(modelId))
     const outcome = { ...(error ? { error } : {}), ...(final?.usage ? { usage: final.usage } : {}) }
-    this.options.conversations.finish(streamId, modelId, { status, ...outcome, ...details })
     // The renderer keeps `usage` where the columns show it today; `end` is on the ending update, and only there.
     this.show(answer, last ?? '', { status, stalled: false, ...outcome, end: details })
+    this.endsToWrite.push(() =>
+      this.options.conversations.finish(streamId, modelId, { status, ...outcome, ...details }),
+    )
     if (status === 'error' && error) this.options.diagnostics.error(`${modelId}: ${error.code}: ${error.message}`)
   }
 
+  /** Emits what is batched and writes the ends it told. */
   flush(): void {
     this.batcher.flush()
+    this.writeEnds()
+  }
+
+  private writeEnds(): void {
+    for (const write of this.endsToWrite.splice(0)) write()
   }
 }
 

@@ -366,6 +366,8 @@ describe('ChatService', () => {
         error: { code: 'rate-limited', message: 'slow down' },
       },
     })
+    // The ends are written right after the window is told of them, with the frame's batch.
+    clock.advance(16)
     const done = history.store.getConversation(conversationId)!.turns[0]!.answers
     expect(done[0]).toMatchObject({ text: 'Part one, part two.', status: 'complete', usage: { outputTokens: 4 } })
     expect(done[1]).toMatchObject({ status: 'error', error: { code: 'rate-limited', message: 'slow down' } })
@@ -644,7 +646,14 @@ describe('ChatService continuing an answer cut off at the token limit', () => {
     const sent = await s.chat.send({ prompt: 'Tell me', modelIds: ['a', 'b'], systemPrompt: 'Be brief.' })
     const deliver = (streamId: string, message: Omit<ChunkMessage, 'v' | 'streamId'>) =>
       s.chat.receive(streamTopic('sd', 'u1', streamId), encoder.encode(encodeChunk({ v: 2, streamId, ...message })))
-    const answer = (streamId: string, text: string, reasoning: string, stopReason: 'max-tokens' | 'end', tokens = 7) =>
+    // Each answer ends as the window sees it: the end goes out with the next frame's batch, and is written then.
+    const answer = (
+      streamId: string,
+      text: string,
+      reasoning: string,
+      stopReason: 'max-tokens' | 'end',
+      tokens = 7,
+    ) => {
       deliver(streamId, {
         modelId: 'a',
         seq: 0,
@@ -659,6 +668,8 @@ describe('ChatService continuing an answer cut off at the token limit', () => {
           metrics: { inputTokens: 3, outputTokens: tokens, durationMs: 40 },
         },
       })
+      s.clock.advance(16)
+    }
     const attempts = () =>
       s.history.store.getConversation(sent.conversationId)!.turns[0]!.answers.filter((a) => a.modelId === 'a')
     return { ...s, ...sent, deliver, answer, attempts }

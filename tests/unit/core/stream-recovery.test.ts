@@ -116,6 +116,8 @@ async function setup(recovery: FakeRecovery | undefined = new FakeRecovery(), bu
       clock.advance(Math.min(1_000, ms - t))
       await settle()
     }
+    // And one frame, in which what ended meanwhile goes to the window and then into the history.
+    clock.advance(16)
   }
   const stored = (streamId: string, modelId: string) =>
     history.store
@@ -307,6 +309,7 @@ describe('resuming after a restart mid-answer', () => {
       reasoning: 'Think.',
       final: { ...final, reasoningSha256: sha256Hex('Think.') },
     })
+    first.clock.advance(16) // the frame in which its end is shown and written
     const next = await first.chat.continueAnswer({ conversationId, streamId, modelId: 'a' })
     first.deliver(chunk(next.streamId, 0))
     first.deliver(chunk(next.streamId, 1))
