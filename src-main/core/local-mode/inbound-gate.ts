@@ -13,7 +13,7 @@ import { CONNECT, FixedHeaderReader, type FixedHeader } from './mqtt-fixed-heade
 /**
  * The largest CONNECT read (its remaining length). An MQTT 3.1.1 CONNECT is a 10-byte variable header (12 for
  * 3.1's "MQIsdp") and then client id, will topic, will message, user name and password, each after a 2-byte length.
- * The app's two clients send ids under 40 bytes, 16-byte user names, a 43-byte password and no will (about 130
+ * The app's two clients send ids under 40 bytes, user names of at most 16, a 43-byte password and no will (about 100
  * bytes in all); the field limits below leave ample room above that: 2,326 bytes.
  */
 const CONNECT_FIELD_LIMITS = { clientId: 256, willTopic: 512, willMessage: 1024, username: 256, password: 256 }
