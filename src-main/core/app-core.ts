@@ -134,6 +134,7 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
     models: localModels,
     onBackendFailure: (streamId: string, error: unknown) =>
       diagnostics.error(`backend failed on ${streamId}: ${String(error)}`),
+    onBrokerRefusal: (reason: string) => diagnostics.reject(`broker-${reason}`),
   })
   const startMode = async (): Promise<ModeStart> => {
     if (options.startRuntime) {

@@ -24,6 +24,8 @@ export interface RuntimeContext {
   topicPrefix: string
   models: ModelResolver
   onBackendFailure?: (streamId: string, error: unknown) => void
+  /** A connection the local broker's guard closed (flooding, not MQTT, too slow), with why: counted, never fatal. */
+  onBrokerRefusal?: (reason: string) => void
 }
 
 export type StartRuntime = (context: RuntimeContext) => Promise<ModeRuntime>

@@ -4,7 +4,7 @@ import { startAppCore, type AppCore, type AppCoreOptions } from '../../src-main/
 import type { ModelResolver } from '../../src-main/backend/model-provider'
 import type { Publisher } from '../../src-main/backend/publisher'
 import { connectBrokerRuntime } from '../../src-main/core/local-mode/broker-runtime'
-import { startLocalMode } from '../../src-main/core/local-mode/start-local-mode'
+import { startLocalMode, type LocalModeExtras } from '../../src-main/core/local-mode/start-local-mode'
 import { plainTextCodec } from '../../src-main/core/settings/settings-store'
 import type { StreamUpdate } from '../../src-main/shared/ipc-contract'
 import type { Mosquitto } from './mosquitto'
@@ -27,6 +27,8 @@ export interface TestCoreOptions {
   /** Settings' base URL for every model (e.g. a fake OpenAI server). */
   baseUrl?: string
   decoratePublisher?: (publisher: Publisher) => Publisher
+  /** The embedded broker only: what local mode as shipped lets a test add (the guard's clock, the broker itself). */
+  localMode?: Omit<LocalModeExtras, 'decoratePublisher'>
   /** Let the core choose its runtime from settings (local or cloud mode) instead of the given broker. */
   realModes?: boolean
   /** Runs after the default settings are written and before the core starts (e.g. to install a model file). */
@@ -64,7 +66,7 @@ export async function startTestCore(options: TestCoreOptions) {
       : (context) => {
           const withModels = { ...context, ...(options.models ? { models: options.models } : {}) }
           const extras = options.decoratePublisher ? { decoratePublisher: options.decoratePublisher } : {}
-          if (broker === 'embedded') return startLocalMode(withModels, extras)
+          if (broker === 'embedded') return startLocalMode(withModels, { ...options.localMode, ...extras })
           return connectBrokerRuntime(withModels, {
             host: broker.host,
             port: broker.port,

@@ -3,12 +3,15 @@
  * with fresh random secrets per run, so no other program on the machine can read or inject a stream:
  *   - the app: may connect only with its own client id, subscribe only under its user's prefix, never publish;
  *   - the backend: may publish only to that user's stream topics, never subscribe.
- * This mirrors the AWS IoT policy of cloud mode, where a user is confined to their own topics.
+ * This mirrors the AWS IoT policy of cloud mode, where a user is confined to their own topics. Every connection
+ * passes the BrokerGuard first, which bounds what an unauthenticated client can make the broker hold.
  */
 import { createServer, type Server, type Socket } from 'node:net'
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { Aedes, type AuthenticateError, type Client } from 'aedes'
 import { streamTopic, userStreamsFilter } from '../../protocol/stream-protocol'
+import type { Clock } from '../../lib/clock'
+import { BrokerGuard, CONNECT_DEADLINE_MS, type BrokerRefusal } from './broker-guard'
 
 export interface BrokerIdentity {
   clientId: string
@@ -21,14 +24,18 @@ export interface LocalBroker {
   port: number
   app: BrokerIdentity
   backend: BrokerIdentity
-  /** Connections and operations the broker refused, for diagnostics. */
-  refusals(): { connect: number; subscribe: number; publish: number }
+  /** Connections and operations the broker refused, for diagnostics; `guard`: connections its guard closed. */
+  refusals(): { connect: number; subscribe: number; publish: number; guard: Partial<Record<BrokerRefusal, number>> }
   close(): Promise<void>
 }
 
 export interface LocalBrokerOptions {
   topicPrefix: string
   userId: string
+  /** Times the guard's connect deadline; the system clock unless a test drives it. */
+  clock?: Clock
+  /** Each connection the guard closed, with why (the app counts them in diagnostics). */
+  onGuardRefusal?: (reason: BrokerRefusal) => void
 }
 
 const HOST = '127.0.0.1'
@@ -41,15 +48,23 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
   const ownFilter = userStreamsFilter(topicPrefix, userId)
   const ownTopicStart = streamTopic(topicPrefix, userId, '')
   const refusals = { connect: 0, subscribe: 0, publish: 0 }
+  const guard = new BrokerGuard({
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.onGuardRefusal ? { onRefusal: options.onGuardRefusal } : {}),
+  })
 
   const broker = await Aedes.createBroker({
-    connectTimeout: 5_000,
+    // Only a backstop: the guard's own deadline (until authenticated, counted) comes first.
+    connectTimeout: 2 * CONNECT_DEADLINE_MS,
     // A subscriber that stops reading is cut off rather than stalling delivery to everyone else.
     drainTimeout: 10_000,
     authenticate(client, username, password, done) {
       const who = username === app.username ? app : username === backend.username ? backend : undefined
       const ok = who !== undefined && client.id === who.clientId && secretEquals(password, who.password)
-      if (ok) return done(null, true)
+      if (ok) {
+        guard.authenticated(client.conn)
+        return done(null, true)
+      }
       refusals.connect += 1
       const error = Object.assign(new Error('bad username or password'), { returnCode: BAD_CREDENTIALS })
       done(error as AuthenticateError, false)
@@ -73,7 +88,8 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
   const server: Server = createServer({ noDelay: true }, (socket) => {
     sockets.add(socket)
     socket.on('close', () => sockets.delete(socket))
-    broker.handle(socket)
+    const guarded = guard.admit(socket)
+    if (guarded) broker.handle(guarded)
   })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
@@ -87,7 +103,7 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
     port: address.port,
     app,
     backend,
-    refusals: () => ({ ...refusals }),
+    refusals: () => ({ ...refusals, guard: guard.refusals() }),
     async close() {
       for (const socket of sockets) socket.destroy()
       await Promise.all([
