@@ -13,16 +13,21 @@ export function applySecurityRules(origin: AppOrigin): void {
 
 function guardWebContents(contents: WebContents, origin: AppOrigin): void {
   contents.setWindowOpenHandler(({ url }) => {
-    if (isSafeExternalUrl(url)) void shell.openExternal(url)
+    openInBrowser(url)
     return { action: 'deny' }
   })
   contents.on('will-navigate', (event, url) => {
     if (isAppUrl(url, origin)) return
     event.preventDefault()
-    if (isSafeExternalUrl(url)) void shell.openExternal(url)
+    openInBrowser(url)
   })
   contents.on('will-redirect', (event, url) => {
     if (!isAppUrl(url, origin)) event.preventDefault()
   })
   contents.on('will-attach-webview', (event) => event.preventDefault())
+}
+
+/** The one place a URL from a page reaches the OS: only web and mail links (`isSafeExternalUrl`). */
+function openInBrowser(url: string): void {
+  if (isSafeExternalUrl(url)) void shell.openExternal(url)
 }

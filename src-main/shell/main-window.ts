@@ -24,7 +24,12 @@ export function createMainWindow(options: MainWindowOptions): BrowserWindow {
     show: false,
     title: 'StreamDesk',
     icon: resourcePath('icon.png'),
-    webPreferences: secureWebPreferences(options.preloadPath),
+    webPreferences: secureWebPreferences(options.preloadPath, {
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      disableBlinkFeatures: 'Auxclick',
+    }),
   })
   rememberBounds(window)
   window.once('ready-to-show', () => {

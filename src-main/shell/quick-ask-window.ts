@@ -57,7 +57,12 @@ export class QuickAskWindow {
       minimizable: false,
       maximizable: false,
       title: 'StreamDesk quick ask',
-      webPreferences: secureWebPreferences(this.preloadPath),
+      webPreferences: secureWebPreferences(this.preloadPath, {
+        contextIsolation: true,
+        sandbox: true,
+        nodeIntegration: false,
+        disableBlinkFeatures: 'Auxclick',
+      }),
     })
     window.setAlwaysOnTop(true, 'floating')
     window.on('blur', () => {

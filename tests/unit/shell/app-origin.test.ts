@@ -36,7 +36,13 @@ describe('app origin rules', () => {
   })
 
   it('gives every window the sandboxed, isolated, Node-free preferences', () => {
-    expect(secureWebPreferences('/app/preload.cjs')).toMatchObject({
+    const isolation = {
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      disableBlinkFeatures: 'Auxclick',
+    } as const
+    expect(secureWebPreferences('/app/preload.cjs', isolation)).toMatchObject({
       preload: '/app/preload.cjs',
       contextIsolation: true,
       sandbox: true,
@@ -46,6 +52,8 @@ describe('app origin rules', () => {
       webviewTag: false,
       webSecurity: true,
       allowRunningInsecureContent: false,
+      // Chromium fetches spellcheck dictionaries from the network: off, so local mode sends nothing.
+      spellcheck: false,
     })
   })
 })
