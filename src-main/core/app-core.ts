@@ -36,6 +36,7 @@ import { ModelManager } from './models/model-manager'
 import { modelFileSettingsHooks } from './settings/model-file-settings'
 import { SettingsStore, type SecretCodec } from './settings/settings-store'
 import { errorMessage } from '../lib/error-message'
+import { ensurePrivateDir } from '../lib/private-files'
 import type { GenerationParameters } from '../shared/generation'
 
 export type AppEvents = { [E in EventChannel]: [EventContract[E]] }
@@ -86,6 +87,8 @@ export interface AppCore {
 export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
   const clock = options.clock ?? systemClock
   const shell = options.shell ?? HEADLESS_SHELL
+  // Conversations, settings, tokens and logs live here: no other account on the machine may read them.
+  ensurePrivateDir(options.userDataDir)
   const log = new RotatingLog({ filePath: join(options.userDataDir, 'logs', 'streamdesk.log') })
   const diagnostics = new DiagnosticsRecorder((line) => log.write(line))
   const events = new TypedEmitter<AppEvents>((error) => diagnostics.error(`event listener failed: ${String(error)}`))
