@@ -66,6 +66,11 @@ export interface ShellActions {
   /** Hide the window whose renderer asked (quick ask). */
   hideQuickAsk(): void
   readClipboardText(): string | Promise<string>
+  /**
+   * Asks the user, outside any page (a native dialog), to confirm that quick ask may fill its input from the
+   * clipboard; true when they allowed it. Without it, prefilling cannot be switched on.
+   */
+  confirmClipboardPrefill?(): Promise<boolean>
   /** Asks the user for a GGUF file to add (a file dialog); undefined when they cancel. */
   pickModelFile?(): Promise<string | undefined>
 }
@@ -258,7 +263,15 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
       await modes.stop()
       await account.auth?.signOut()
     },
-    'settings:set-preferences': async (changes) => settingsChanged(await settings.setPreferences(changes)),
+    'settings:set-preferences': async (changes) => {
+      // Switching clipboard prefill on takes the user's click in a dialog no page can draw or press: a page that
+      // script has taken over can send this call, but cannot make quick ask read the clipboard with it.
+      if (changes.prefillFromClipboard === true && !settings.preferences.prefillFromClipboard) {
+        const allowed = (await shell.confirmClipboardPrefill?.()) ?? false
+        if (!allowed) throw new Error('Filling quick ask from the clipboard stays off: it was not confirmed.')
+      }
+      return settingsChanged(await settings.setPreferences(changes))
+    },
     'settings:set-parameters': async (parameters, modelId) =>
       settingsChanged(await settings.setParameters(parameters as GenerationParameters, modelId)),
     'settings:set-system-prompt': async (text) => settingsChanged(await settings.setDefaultSystemPrompt(text)),

@@ -20,6 +20,21 @@ describe('app origin rules', () => {
     expect(isAppUrl('', packaged)).toBe(false)
   })
 
+  it('accepts only the two pages of the app:// scheme the packaged windows load from', () => {
+    const scheme = appOrigin('app://streamdesk/index.html')
+    expect(scheme.quickAskUrl).toBe('app://streamdesk/quick-ask.html')
+    expect(isAppUrl('app://streamdesk/index.html', scheme)).toBe(true)
+    expect(isAppUrl('app://streamdesk/index.html#/settings', scheme)).toBe(true)
+    expect(isAppUrl('app://streamdesk/quick-ask.html', scheme)).toBe(true)
+    // An asset opened as a document, another host of the scheme, or another non-web scheme (same "null" origin).
+    expect(isAppUrl('app://streamdesk/assets/icon.svg', scheme)).toBe(false)
+    expect(isAppUrl('app://attacker/index.html', scheme)).toBe(false)
+    expect(isAppUrl('evil://streamdesk/index.html', scheme)).toBe(false)
+    expect(isAppUrl('file:///index.html', scheme)).toBe(false)
+    expect(isAppUrl('file://streamdesk/index.html', scheme)).toBe(false)
+    expect(isAppUrl('https://streamdesk/index.html', scheme)).toBe(false)
+  })
+
   it('hands only web and mail links to the OS', () => {
     expect(isSafeExternalUrl('https://docs.aws.amazon.com/')).toBe(true)
     expect(isSafeExternalUrl('mailto:a@b.c')).toBe(true)
