@@ -3,9 +3,13 @@ import { isAppUrl, isSafeExternalUrl, type AppOrigin } from './app-origin'
 
 /**
  * Rules applied to every web contents the app creates: no new windows (links open in the OS browser), no
- * navigation away from the app, no webviews, and every permission request (camera, notifications, …) denied.
+ * navigation away from the app's two pages, no webviews, every permission request (camera, notifications, …)
+ * denied, and no spellchecker.
  */
 export function applySecurityRules(origin: AppOrigin): void {
+  // Chromium's spellchecker downloads its dictionaries from Google (Hunspell, on Linux and Windows): off for the
+  // session as well as in each window's preferences, so local mode makes no request for them.
+  session.defaultSession.setSpellCheckerEnabled(false)
   session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false))
   session.defaultSession.setPermissionCheckHandler(() => false)
   app.on('web-contents-created', (_event, contents) => guardWebContents(contents, origin))
