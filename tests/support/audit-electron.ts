@@ -6,11 +6,11 @@
  * GitHub (the test machine has no network; the Electron version is pinned in package.json and bumped by hand).
  * The checks that judge the windows' settings all run: each BrowserWindow writes its isolation settings literally.
  */
-import { cpSync, mkdtempSync, rmSync } from 'node:fs'
+import { cpSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { makeTempDir, removeTempDirs } from './temp-dir'
 
 interface Level {
   name: string
@@ -41,7 +41,7 @@ export async function auditElectron(): Promise<{ issues: ElectronegativityIssue[
   const electronVersion = (createRequire(import.meta.url)('electron/package.json') as { version: string }).version
   // One scan over all of them, so its global checks (navigation limits, permission handler, CSP) see the whole
   // app; a copy, because the scanner walks every folder it is given (node_modules, out/, tests/) before filtering.
-  const input = mkdtempSync(join(tmpdir(), 'streamdesk-electronegativity-'))
+  const input = await makeTempDir('electronegativity')
   try {
     for (const source of APP_SOURCES) cpSync(join(root, source), join(input, source), { recursive: true })
     const result = await run(
@@ -57,7 +57,7 @@ export async function auditElectron(): Promise<{ issues: ElectronegativityIssue[
     const parseErrors = result.errors.filter((error) => !error.tolerable).map((e) => `${e.file}: ${e.message}`)
     return { issues: result.issues, parseErrors }
   } finally {
-    rmSync(input, { recursive: true, force: true })
+    await removeTempDirs()
   }
 }
 
