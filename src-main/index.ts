@@ -4,11 +4,12 @@
  * the core's MQTT client, broker and history on quit.
  */
 import { join } from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { app, clipboard, type BrowserWindow } from 'electron'
 import { startAppCore, type AppCore } from './core/app-core'
 import { applySecurityRules } from './shell/apply-security'
 import { appOrigin } from './shell/app-origin'
+import { registerAppScheme, serveAppScheme } from './shell/app-protocol'
+import { APP_BASE_URL } from './shell/app-scheme'
 import { mainWindowCloseAction } from './shell/close-policy'
 import { bridgeIpc, type IpcBridge } from './shell/ipc-bridge'
 import { createMainWindow, showWindow } from './shell/main-window'
@@ -18,14 +19,20 @@ import { QuickAskWindow } from './shell/quick-ask-window'
 import { Recreatable } from './shell/recreatable'
 import { safeStorageCodec } from './shell/safe-storage-codec'
 import { AppTray } from './shell/tray'
+import { confirmClipboardPrefill } from './shell/clipboard-consent'
+import { WindowRoles } from './shell/window-roles'
 
 const devServerUrl = !app.isPackaged ? process.env['ELECTRON_RENDERER_URL'] : undefined
-const origin = appOrigin(devServerUrl ?? pathToFileURL(join(import.meta.dirname, '../renderer/index.html')).href)
+// The built pages load from app://streamdesk/, served from this folder only (never file://).
+const rendererDir = join(import.meta.dirname, '../renderer')
+const origin = appOrigin(devServerUrl ?? new URL('index.html', APP_BASE_URL).href)
 const preloadPath = join(import.meta.dirname, '../preload/index.cjs')
+const roles = new WindowRoles()
 
 if (!app.requestSingleInstanceLock()) {
   app.quit()
 } else {
+  registerAppScheme()
   let core: AppCore | undefined
   let ipc: IpcBridge | undefined
   let quickAsk: QuickAskWindow | undefined
@@ -40,7 +47,7 @@ if (!app.requestSingleInstanceLock()) {
       quitting,
     })
   const mainWindow = new Recreatable<BrowserWindow>(() =>
-    createMainWindow({ origin, preloadPath, closeAction, quit: () => app.quit() }),
+    createMainWindow({ origin, preloadPath, roles, closeAction, quit: () => app.quit() }),
   )
   const openMain = () => {
     const window = mainWindow.get()
@@ -51,6 +58,7 @@ if (!app.requestSingleInstanceLock()) {
   app.on('second-instance', () => openMain())
 
   app.whenReady().then(async () => {
+    serveAppScheme(rendererDir)
     applySecurityRules(origin)
     core = await startAppCore({
       userDataDir: app.getPath('userData'),
@@ -65,13 +73,14 @@ if (!app.requestSingleInstanceLock()) {
         },
         hideQuickAsk: () => quickAsk?.hide(),
         readClipboardText: () => clipboard.readText(),
+        confirmClipboardPrefill: () => confirmClipboardPrefill(mainWindow.existing()),
         pickModelFile: () => pickModelFile(mainWindow.existing()),
       },
     })
     // Before any window, so the bridge tracks each from its creation.
-    ipc = bridgeIpc(core, origin)
+    ipc = bridgeIpc(core, origin, roles)
     openMain()
-    quickAsk = new QuickAskWindow(origin, preloadPath, ipc)
+    quickAsk = new QuickAskWindow(origin, preloadPath, ipc, roles)
     const appCore = core
     shortcut = new QuickAskShortcut(
       () => quickAsk?.toggle(),

@@ -36,6 +36,7 @@ import { ModelManager } from './models/model-manager'
 import { modelFileSettingsHooks } from './settings/model-file-settings'
 import { SettingsStore, type SecretCodec } from './settings/settings-store'
 import { errorMessage } from '../lib/error-message'
+import { ensurePrivateDir } from '../lib/private-files'
 import type { GenerationParameters } from '../shared/generation'
 
 export type AppEvents = { [E in EventChannel]: [EventContract[E]] }
@@ -65,6 +66,11 @@ export interface ShellActions {
   /** Hide the window whose renderer asked (quick ask). */
   hideQuickAsk(): void
   readClipboardText(): string | Promise<string>
+  /**
+   * Asks the user, outside any page (a native dialog), to confirm that quick ask may fill its input from the
+   * clipboard; true when they allowed it. Without it, prefilling cannot be switched on.
+   */
+  confirmClipboardPrefill?(): Promise<boolean>
   /** Asks the user for a GGUF file to add (a file dialog); undefined when they cancel. */
   pickModelFile?(): Promise<string | undefined>
 }
@@ -86,6 +92,8 @@ export interface AppCore {
 export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
   const clock = options.clock ?? systemClock
   const shell = options.shell ?? HEADLESS_SHELL
+  // Conversations, settings, tokens and logs live here: no other account on the machine may read them.
+  ensurePrivateDir(options.userDataDir)
   const log = new RotatingLog({ filePath: join(options.userDataDir, 'logs', 'streamdesk.log') })
   const diagnostics = new DiagnosticsRecorder((line) => log.write(line))
   const events = new TypedEmitter<AppEvents>((error) => diagnostics.error(`event listener failed: ${String(error)}`))
@@ -256,7 +264,15 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
       await modes.stop()
       await account.auth?.signOut()
     },
-    'settings:set-preferences': async (changes) => settingsChanged(await settings.setPreferences(changes)),
+    'settings:set-preferences': async (changes) => {
+      // Switching clipboard prefill on takes the user's click in a dialog no page can draw or press: a page that
+      // script has taken over can send this call, but cannot make quick ask read the clipboard with it.
+      if (changes.prefillFromClipboard === true && !settings.preferences.prefillFromClipboard) {
+        const allowed = (await shell.confirmClipboardPrefill?.()) ?? false
+        if (!allowed) throw new Error('Filling quick ask from the clipboard stays off: it was not confirmed.')
+      }
+      return settingsChanged(await settings.setPreferences(changes))
+    },
     'settings:set-parameters': async (parameters, modelId) =>
       settingsChanged(await settings.setParameters(parameters as GenerationParameters, modelId)),
     'settings:set-system-prompt': async (text) => settingsChanged(await settings.setDefaultSystemPrompt(text)),

@@ -3,7 +3,7 @@
  * Pure functions (no `electron` import) so they are tested directly.
  */
 export interface AppOrigin {
-  /** The main window's page: on the dev server in `electron-vite dev`, the bundled index.html otherwise. */
+  /** The main window's page: on the dev server in `electron-vite dev`, `app://streamdesk/index.html` otherwise. */
   rendererUrl: string
   /** The quick-ask window's page, beside it. */
   quickAskUrl: string
@@ -23,8 +23,11 @@ export function isAppUrl(candidate: string, origin: AppOrigin): boolean {
   }
   return [origin.rendererUrl, origin.quickAskUrl].some((page) => {
     const app = new URL(page)
-    if (app.protocol === 'file:') return url.protocol === 'file:' && url.pathname === app.pathname
-    return url.origin === app.origin
+    // The dev server (`electron-vite dev`): its whole http origin is the app's.
+    if (app.protocol === 'http:' || app.protocol === 'https:') return url.origin === app.origin
+    // app:// (and file://, before it): exactly the two pages, by scheme, host and path. Not by origin: a URL parser
+    // gives every non-web scheme the same opaque origin "null", which would match any of them.
+    return url.protocol === app.protocol && url.host === app.host && url.pathname === app.pathname
   })
 }
 

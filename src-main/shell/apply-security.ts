@@ -3,9 +3,13 @@ import { isAppUrl, isSafeExternalUrl, type AppOrigin } from './app-origin'
 
 /**
  * Rules applied to every web contents the app creates: no new windows (links open in the OS browser), no
- * navigation away from the app, no webviews, and every permission request (camera, notifications, …) denied.
+ * navigation away from the app's two pages, no webviews, every permission request (camera, notifications, …)
+ * denied, and no spellchecker.
  */
 export function applySecurityRules(origin: AppOrigin): void {
+  // Chromium's spellchecker downloads its dictionaries from Google (Hunspell, on Linux and Windows): off for the
+  // session as well as in each window's preferences, so local mode makes no request for them.
+  session.defaultSession.setSpellCheckerEnabled(false)
   session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false))
   session.defaultSession.setPermissionCheckHandler(() => false)
   app.on('web-contents-created', (_event, contents) => guardWebContents(contents, origin))
@@ -13,16 +17,21 @@ export function applySecurityRules(origin: AppOrigin): void {
 
 function guardWebContents(contents: WebContents, origin: AppOrigin): void {
   contents.setWindowOpenHandler(({ url }) => {
-    if (isSafeExternalUrl(url)) void shell.openExternal(url)
+    openInBrowser(url)
     return { action: 'deny' }
   })
   contents.on('will-navigate', (event, url) => {
     if (isAppUrl(url, origin)) return
     event.preventDefault()
-    if (isSafeExternalUrl(url)) void shell.openExternal(url)
+    openInBrowser(url)
   })
   contents.on('will-redirect', (event, url) => {
     if (!isAppUrl(url, origin)) event.preventDefault()
   })
   contents.on('will-attach-webview', (event) => event.preventDefault())
+}
+
+/** The one place a URL from a page reaches the OS: only web and mail links (`isSafeExternalUrl`). */
+function openInBrowser(url: string): void {
+  if (isSafeExternalUrl(url)) void shell.openExternal(url)
 }

@@ -1,7 +1,9 @@
 import { app, ipcMain, type IpcMainEvent, type IpcMainInvokeEvent, type WebContents } from 'electron'
 import { EVENT_CHANNELS, type EventChannel, type EventContract, type SignalChannel } from '../shared/ipc-contract'
 import type { AppCore } from '../core/app-core'
+import { mayReceive } from '../core/ipc/window-channels'
 import { isAppUrl, type AppOrigin } from './app-origin'
+import type { WindowRoles } from './window-roles'
 import { WindowReadyQueue, type MessageTarget } from './window-ready-queue'
 
 const RENDERER_READY: SignalChannel = 'app:renderer-ready'
@@ -14,16 +16,19 @@ export interface IpcBridge {
 
 /**
  * Connects the core's IPC router and events to Electron: each invoke channel gets one `ipcMain.handle`, which
- * first checks that the sender is a frame of the app itself; core events go to every app window. Every event to a
+ * first checks that the sender is a frame of the app itself, then lets the router judge the channel for the
+ * sending window (its role, recorded when the shell created it); core events go to every app window that may
+ * receive them (quick ask gets only its own few). Every event to a
  * window, the core's and the shell's own, goes through one window-ready queue, so none reaches a page before it
  * listens. Call it before creating windows: it tracks them from their creation.
  */
-export function bridgeIpc(core: AppCore, origin: AppOrigin): IpcBridge {
+export function bridgeIpc(core: AppCore, origin: AppOrigin, roles: WindowRoles): IpcBridge {
   for (const channel of core.router.channels) {
     ipcMain.handle(channel, (event: IpcMainInvokeEvent, ...args: unknown[]) => {
       const frameUrl = event.senderFrame?.url ?? ''
-      if (!isAppUrl(frameUrl, origin)) throw new Error(`IPC from an unexpected origin was refused: ${channel}`)
-      return core.router.invoke(channel, args)
+      const role = roles.of(event.sender)
+      if (!isAppUrl(frameUrl, origin) || !role) throw new Error(`IPC from an unexpected sender was refused: ${channel}`)
+      return core.router.invoke(channel, args, role)
     })
   }
 
@@ -37,7 +42,8 @@ export function bridgeIpc(core: AppCore, origin: AppOrigin): IpcBridge {
     target = {
       // A page that is not the app's (navigation is blocked, so this is only defence in depth) gets nothing.
       send: (channel, payload) => {
-        if (isAppUrl(contents.getURL(), origin)) contents.send(channel, payload)
+        const role = roles.of(contents)
+        if (role && mayReceive(role, channel) && isAppUrl(contents.getURL(), origin)) contents.send(channel, payload)
       },
       isDestroyed: () => contents.isDestroyed(),
     }

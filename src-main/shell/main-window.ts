@@ -5,10 +5,13 @@ import { applyClosePolicy, type CloseAction } from './close-policy'
 import { MAIN_WINDOW_MIN } from './window-geometry'
 import { loadMainWindowBounds, rememberBounds } from './window-state'
 import { resourcePath } from './resources-path'
+import type { WindowRoles } from './window-roles'
 
 export interface MainWindowOptions {
   origin: AppOrigin
   preloadPath: string
+  /** Where the window is recorded as the main window, which IPC judges its calls by. */
+  roles: WindowRoles
   /** What closing the window does (`mainWindowCloseAction`), read at each close. */
   closeAction: () => CloseAction
   /** Ends the app, after a close whose action is 'close-and-quit'. */
@@ -24,8 +27,14 @@ export function createMainWindow(options: MainWindowOptions): BrowserWindow {
     show: false,
     title: 'StreamDesk',
     icon: resourcePath('icon.png'),
-    webPreferences: secureWebPreferences(options.preloadPath),
+    webPreferences: secureWebPreferences(options.preloadPath, {
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      disableBlinkFeatures: 'Auxclick',
+    }),
   })
+  options.roles.assign(window.webContents, 'main')
   rememberBounds(window)
   window.once('ready-to-show', () => {
     if (maximized) window.maximize()

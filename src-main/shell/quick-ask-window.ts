@@ -4,6 +4,7 @@ import type { AppOrigin } from './app-origin'
 import type { IpcBridge } from './ipc-bridge'
 import { Recreatable } from './recreatable'
 import { quickAskBounds } from './window-geometry'
+import type { WindowRoles } from './window-roles'
 
 /**
  * The small always-on-top quick-ask window: created hidden at start (so it opens at once), shown near the cursor's
@@ -17,6 +18,7 @@ export class QuickAskWindow {
     private readonly origin: AppOrigin,
     private readonly preloadPath: string,
     private readonly ipc: Pick<IpcBridge, 'sendTo'>,
+    private readonly roles: WindowRoles,
   ) {
     this.window = new Recreatable(() => this.create())
     this.window.get()
@@ -57,8 +59,15 @@ export class QuickAskWindow {
       minimizable: false,
       maximizable: false,
       title: 'StreamDesk quick ask',
-      webPreferences: secureWebPreferences(this.preloadPath),
+      webPreferences: secureWebPreferences(this.preloadPath, {
+        contextIsolation: true,
+        sandbox: true,
+        nodeIntegration: false,
+        disableBlinkFeatures: 'Auxclick',
+      }),
     })
+    // Its IPC is quick ask's few channels (core/ipc/window-channels.ts), whatever page it shows.
+    this.roles.assign(window.webContents, 'quick-ask')
     window.setAlwaysOnTop(true, 'floating')
     window.on('blur', () => {
       if (!window.isDestroyed()) window.hide()

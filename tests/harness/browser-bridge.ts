@@ -3,9 +3,19 @@
  * the harness server as its transport instead of ipcRenderer. Loaded as a classic script before the app.
  */
 import { createStreamDeskApi } from '../../src-main/shared/create-api'
-import { HARNESS_IPC_PATH, type HarnessReply, type HarnessRequest, type HarnessSignal } from './harness-protocol'
+import {
+  HARNESS_IPC_PATH,
+  HARNESS_PAGE_PARAM,
+  type HarnessReply,
+  type HarnessRequest,
+  type HarnessSignal,
+} from './harness-protocol'
 
-const socket = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${HARNESS_IPC_PATH}`)
+// The page says which window it stands for, so the harness gives it that window's channels.
+const page = location.pathname.endsWith('/quick-ask.html') ? 'quick-ask' : 'main'
+const socket = new WebSocket(
+  `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${HARNESS_IPC_PATH}?${HARNESS_PAGE_PARAM}=${page}`,
+)
 const opened = new Promise<void>((resolve, reject) => {
   socket.addEventListener('open', () => resolve(), { once: true })
   socket.addEventListener('error', () => reject(new Error('harness connection failed')), { once: true })

@@ -11,3 +11,5 @@ export type HarnessReply =
 
 export const HARNESS_IPC_PATH = '/__harness/ipc'
 export const HARNESS_BRIDGE_PATH = '/__harness/bridge.js'
+/** The socket URL's query parameter naming the page: `quick-ask`, or anything else for the main page. */
+export const HARNESS_PAGE_PARAM = 'page'

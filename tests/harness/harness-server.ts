@@ -5,6 +5,11 @@
  * IPC router as in Electron, every core event is forwarded through the same window-ready queue (held for each page
  * until it signals `app:renderer-ready`), with no per-channel code here.
  *
+ * Each socket is one page, as each Electron window is one role: quick ask's page gets quick ask's channels only
+ * (`src-main/core/ipc/window-channels.ts`). Here the bridge names its page in the socket URL (a test harness has
+ * no windows to ask); the socket is refused unless its Origin is the harness's own, so no other web page open in
+ * the browser can drive the core.
+ *
  *   npm run harness -- [--port 5174] [--demo]     (after `npm run build`)
  *
  * `--demo` points the default models at a scripted local OpenAI-compatible server, for trying the UI here.
@@ -16,12 +21,14 @@ import { pathToFileURL } from 'node:url'
 import { build } from 'esbuild'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { EVENT_CHANNELS } from '../../src-main/shared/ipc-contract'
+import { mayReceive, type WindowRole } from '../../src-main/core/ipc/window-channels'
 import { startAppCore, type AppCore, type AppCoreOptions } from '../../src-main/core/app-core'
 import { plainTextCodec } from '../../src-main/core/settings/settings-store'
 import { WindowReadyQueue, type MessageTarget } from '../../src-main/shell/window-ready-queue'
 import {
   HARNESS_BRIDGE_PATH,
   HARNESS_IPC_PATH,
+  HARNESS_PAGE_PARAM,
   type HarnessReply,
   type HarnessRequest,
   type HarnessSignal,
@@ -38,6 +45,8 @@ export interface HarnessOptions {
   startRuntime?: AppCoreOptions['startRuntime']
   /** What quick ask reads when the user allows prefilling it from the clipboard. */
   clipboardText?: string
+  /** The user's answer to the question that switching clipboard prefill on asks (Electron: a native dialog). */
+  confirmClipboardPrefill?: () => boolean
   /** Stands in for the file dialog of "add a model file from disk": the path it returns (undefined: cancelled). */
   pickModelFile?: () => string | undefined
   /** The models offered for download (a test points them at a local server). */
@@ -80,6 +89,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       openInMain: (conversationId) => events?.emit('app:open-conversation', conversationId),
       hideQuickAsk: () => {},
       readClipboardText: () => options.clipboardText ?? '',
+      confirmClipboardPrefill: async () => options.confirmClipboardPrefill?.() ?? true,
       pickModelFile: async () => options.pickModelFile?.(),
     },
     ...(options.startRuntime ? { startRuntime: options.startRuntime } : {}),
@@ -92,18 +102,26 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const server = createServer((request, response) => {
     serveFile(request, response, { rendererDir, bridge }).catch(() => respond(response, 500, 'text/plain', 'error'))
   })
-  const sockets = new WebSocketServer({ server, path: HARNESS_IPC_PATH, maxPayload: 8 * 1024 * 1024 })
+  let ownOrigin = ''
+  const sockets = new WebSocketServer({
+    server,
+    path: HARNESS_IPC_PATH,
+    maxPayload: 8 * 1024 * 1024,
+    // Only the harness's own pages: a socket from any other origin (or none) is refused at the handshake.
+    verifyClient: ({ origin }: { origin?: string }) => origin === ownOrigin,
+  })
   // Each page (socket) gets the events held until it signals ready, as each Electron window does.
   const pagesQueue = new WindowReadyQueue()
-  sockets.on('connection', (socket) => {
-    const page = pageTarget(socket)
+  sockets.on('connection', (socket, request) => {
+    const role = pageRole(request)
+    const page = pageTarget(socket, role)
     pagesQueue.track(page)
     socket.on('close', () => pagesQueue.forget(page))
     socket.on('message', (data) => {
       const message = parseMessage(String(data))
       if (message && 'signal' in message) {
         if (message.signal === 'app:renderer-ready') pagesQueue.markReady(page)
-      } else if (message) void answer(socket, message, core)
+      } else if (message) void answer(socket, message, core, role)
     })
   })
   const unsubscribes = EVENT_CHANNELS.map((event) =>
@@ -113,6 +131,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   await new Promise<void>((ready) => server.listen(options.port ?? 0, '127.0.0.1', ready))
   const address = server.address()
   const port = typeof address === 'object' && address ? address.port : 0
+  ownOrigin = `http://127.0.0.1:${port}`
   return {
     url: `http://127.0.0.1:${port}/`,
     core,
@@ -128,10 +147,18 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   }
 }
 
-/** A page's socket as a target of the window-ready queue. */
-function pageTarget(socket: WebSocket): MessageTarget {
+/** The page a socket belongs to, as its bridge names it: quick ask's page or the main one. */
+function pageRole(request: IncomingMessage): WindowRole {
+  const page = new URL(request.url ?? '/', 'http://harness').searchParams.get(HARNESS_PAGE_PARAM)
+  return page === 'quick-ask' ? 'quick-ask' : 'main'
+}
+
+/** A page's socket as a target of the window-ready queue: the events its window may receive. */
+function pageTarget(socket: WebSocket, role: WindowRole): MessageTarget {
   return {
-    send: (event, payload) => socket.send(JSON.stringify({ event, payload } satisfies HarnessReply)),
+    send: (event, payload) => {
+      if (mayReceive(role, event)) socket.send(JSON.stringify({ event, payload } satisfies HarnessReply))
+    },
     isDestroyed: () => socket.readyState !== socket.OPEN,
   }
 }
@@ -145,11 +172,11 @@ function parseMessage(text: string): HarnessRequest | HarnessSignal | undefined 
   }
 }
 
-async function answer(socket: WebSocket, request: HarnessRequest, core: AppCore): Promise<void> {
+async function answer(socket: WebSocket, request: HarnessRequest, core: AppCore, role: WindowRole): Promise<void> {
   let reply: HarnessReply
   try {
     const args = Array.isArray(request.args) ? request.args : []
-    reply = { id: request.id, ok: true, result: await core.router.invoke(String(request.channel), args) }
+    reply = { id: request.id, ok: true, result: await core.router.invoke(String(request.channel), args, role) }
   } catch (error) {
     reply = { id: request.id, ok: false, error: (error as Error).message }
   }

@@ -1,10 +1,12 @@
 /**
  * One copy of the history per calendar day (local time) in `backups/` next to the file, the last few kept.
- * SQLite's online backup API copies a consistent snapshot while the app keeps writing.
+ * SQLite's online backup API copies a consistent snapshot while the app keeps writing. Copies are owner-only
+ * (0600, in a 0700 folder) like the history itself.
  */
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs'
+import { existsSync, readdirSync, renameSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Database } from 'better-sqlite3'
+import { ensurePrivateDir, ensurePrivateFile } from '../../lib/private-files'
 
 export const DAILY_BACKUPS_KEPT = 7
 const BACKUP_NAME = /^history-\d{4}-\d{2}-\d{2}\.sqlite$/
@@ -18,10 +20,11 @@ export async function backupIfDue(
 ): Promise<string | undefined> {
   const target = join(backupDir, `history-${localDate(now)}.sqlite`)
   if (existsSync(target)) return undefined
-  mkdirSync(backupDir, { recursive: true })
+  ensurePrivateDir(backupDir)
   // Written under a temporary name first: a crash mid-copy must not leave a half file that looks like a backup.
   const partial = `${target}.partial`
   rmSync(partial, { force: true })
+  ensurePrivateFile(partial)
   await db.backup(partial)
   renameSync(partial, target)
   pruneOldBackups(backupDir, keep)

@@ -6,10 +6,13 @@
  * Damage is looked for in two steps. At open, cheaply: the file header and the schema must read (milliseconds).
  * The full page check runs after open in a worker (see verify-integrity.ts); when it finds damage it leaves a
  * marker file, and the next open runs the full check itself before anything else and sets the file aside.
+ *
+ * The history holds the user's conversations: the file, its -wal/-shm and every copy are owner-only (0600).
  */
 import { closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import Sqlite, { type Database } from 'better-sqlite3'
+import { PRIVATE_DIR_MODE, ensurePrivateFile, restrictExistingFiles } from '../../lib/private-files'
 import type { Migration } from './history-migrations'
 import { isDamageCode } from './verify-integrity'
 
@@ -38,7 +41,13 @@ const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1')
 
 export async function openHistoryDatabase(filePath: string, options: OpenDatabaseOptions): Promise<OpenedDatabase> {
   checkMigrationOrder(options.migrations)
-  mkdirSync(dirname(filePath), { recursive: true })
+  const inMemory = filePath === ':memory:'
+  if (!inMemory) {
+    // Created owner-only when missing; the app core makes the user-data folder it lives in owner-only.
+    mkdirSync(dirname(filePath), { recursive: true, mode: PRIVATE_DIR_MODE })
+    // Files an earlier version created world-readable (SQLite's default), before SQLite opens them.
+    restrictExistingFiles(['', '-wal', '-shm'].map((companion) => filePath + companion))
+  }
   const notices: string[] = []
   const marker = recheckMarkerPath(filePath)
   let db: Database
@@ -73,6 +82,8 @@ export async function openHistoryDatabase(filePath: string, options: OpenDatabas
 function openChecked(filePath: string, busyTimeoutMs: number, fullCheck: boolean): Database {
   // Checked before SQLite opens it: SQLite may delete a -wal file it finds next to a file that is not a database.
   if (!hasSqliteHeader(filePath)) throw new DamagedDatabaseError('not an SQLite file')
+  // Created owner-only before SQLite opens it: SQLite would create it 0644, and gives -wal/-shm the file's mode.
+  if (filePath !== ':memory:') ensurePrivateFile(filePath)
   const db = new Sqlite(filePath, { timeout: busyTimeoutMs })
   try {
     // Reading the schema reads page 1 and the schema table: enough to catch a file that is not a database.
@@ -154,6 +165,7 @@ async function migrate(
   if (hasData) {
     // Named after the schema version the copy holds; if the backup cannot be written, nothing is migrated.
     backupPath = `${filePath}.pre-migration-v${current}-${fileTimestamp(now())}`
+    ensurePrivateFile(backupPath)
     await db.backup(backupPath)
   }
   try {

@@ -20,6 +20,21 @@ describe('app origin rules', () => {
     expect(isAppUrl('', packaged)).toBe(false)
   })
 
+  it('accepts only the two pages of the app:// scheme the packaged windows load from', () => {
+    const scheme = appOrigin('app://streamdesk/index.html')
+    expect(scheme.quickAskUrl).toBe('app://streamdesk/quick-ask.html')
+    expect(isAppUrl('app://streamdesk/index.html', scheme)).toBe(true)
+    expect(isAppUrl('app://streamdesk/index.html#/settings', scheme)).toBe(true)
+    expect(isAppUrl('app://streamdesk/quick-ask.html', scheme)).toBe(true)
+    // An asset opened as a document, another host of the scheme, or another non-web scheme (same "null" origin).
+    expect(isAppUrl('app://streamdesk/assets/icon.svg', scheme)).toBe(false)
+    expect(isAppUrl('app://attacker/index.html', scheme)).toBe(false)
+    expect(isAppUrl('evil://streamdesk/index.html', scheme)).toBe(false)
+    expect(isAppUrl('file:///index.html', scheme)).toBe(false)
+    expect(isAppUrl('file://streamdesk/index.html', scheme)).toBe(false)
+    expect(isAppUrl('https://streamdesk/index.html', scheme)).toBe(false)
+  })
+
   it('hands only web and mail links to the OS', () => {
     expect(isSafeExternalUrl('https://docs.aws.amazon.com/')).toBe(true)
     expect(isSafeExternalUrl('mailto:a@b.c')).toBe(true)
@@ -36,7 +51,13 @@ describe('app origin rules', () => {
   })
 
   it('gives every window the sandboxed, isolated, Node-free preferences', () => {
-    expect(secureWebPreferences('/app/preload.cjs')).toMatchObject({
+    const isolation = {
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      disableBlinkFeatures: 'Auxclick',
+    } as const
+    expect(secureWebPreferences('/app/preload.cjs', isolation)).toMatchObject({
       preload: '/app/preload.cjs',
       contextIsolation: true,
       sandbox: true,
@@ -46,6 +67,8 @@ describe('app origin rules', () => {
       webviewTag: false,
       webSecurity: true,
       allowRunningInsecureContent: false,
+      // Chromium fetches spellcheck dictionaries from the network: off, so local mode sends nothing.
+      spellcheck: false,
     })
   })
 })
