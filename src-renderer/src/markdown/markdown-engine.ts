@@ -85,6 +85,8 @@ export function createMarkdownEngine(labels: CodeBlockLabels = defaultCodeBlockL
   md.core.ruler.push('output_policy', applyOutputPolicy)
   md.block.ruler.before('table', 'nesting_overflow', nestingOverflow, { alt: [] })
   const languageOf = (info: string) => (info ? (unescapeAll(info).trim().split(/\s+/)[0] ?? '') : '')
+  // The whole info string, not just the language: words after it would otherwise be text nobody sees.
+  const infoLabel = (info: string) => unescapeAll(info).trim()
   const highlights = (info: string, code: string) =>
     code.length <= MAX_HIGHLIGHTED_CODE && isKnownLanguage(languageOf(info))
 
@@ -125,7 +127,7 @@ export function createMarkdownEngine(labels: CodeBlockLabels = defaultCodeBlockL
   md.renderer.rules.fence = (tokens, idx, options, env, self) => {
     showBidiControlsIn(tokens[idx]!)
     const bar =
-      `<div class="code-block-bar"><span class="code-block-lang">${escapeHtml(languageOf(tokens[idx]!.info))}</span>` +
+      `<div class="code-block-bar"><span class="code-block-lang">${escapeHtml(infoLabel(tokens[idx]!.info))}</span>` +
       `<button type="button" class="code-copy" aria-label="${escapeHtml(labels.copyAriaLabel)}">` +
       `${escapeHtml(labels.copy)}</button></div>`
     return `<div class="code-block">${bar}${plainFence(tokens, idx, options, env, self)}</div>\n`
