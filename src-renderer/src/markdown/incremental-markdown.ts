@@ -41,6 +41,13 @@ export interface MarkdownView {
 export interface IncrementalMarkdownOptions {
   /** Size of the pieces a growing paragraph or fence is sealed in. */
   pieceSize?: number
+  /**
+   * The most text of the open tail markdown-it renders at once (see `SealedPieces`); a tail block that cannot
+   * render in pieces (a list, a quote) and is longer shows as plain text until it is final.
+   */
+  maxLiveMarkdown?: number
+  /** The most text a final block that cannot render in pieces is rendered as markdown at once; beyond, plain text. */
+  maxBlockMarkdown?: number
 }
 
 export class IncrementalMarkdown {
@@ -61,12 +68,18 @@ export class IncrementalMarkdown {
   private pieces = new Map<number, SealedPieces>()
   private view: MarkdownView | undefined
   private readonly pieceSize: number
+  private readonly maxLiveMarkdown: number
+  private readonly maxBlockMarkdown: number
 
   constructor(
     private readonly engine: MarkdownEngine,
     options: IncrementalMarkdownOptions = {},
   ) {
     this.pieceSize = options.pieceSize ?? 2048
+    // markdown-it renders hostile text (unclosed `*[`) at roughly 100-150 kB/s on a busy 2-core machine: 16 kB is
+    // a frame's budget at worst, and a long real list or quote rarely outgrows it while it streams.
+    this.maxLiveMarkdown = Math.max(options.maxLiveMarkdown ?? 16_384, this.pieceSize)
+    this.maxBlockMarkdown = Math.max(options.maxBlockMarkdown ?? 65_536, this.maxLiveMarkdown)
   }
 
   /**
@@ -115,7 +128,8 @@ export class IncrementalMarkdown {
     const keys = new Set(segments.map(({ from }) => this.finalEnd + from))
     for (const key of this.pieces.keys()) if (!keys.has(key)) this.pieces.delete(key)
     return segments.map(
-      ({ from, to, block }) => this.renderSegment(source.slice(from, to), this.finalEnd + from, block, env).view,
+      ({ from, to, block }) =>
+        this.renderSegment(source.slice(from, to), this.finalEnd + from, block, env, this.maxLiveMarkdown).view,
     )
   }
 
@@ -152,7 +166,7 @@ export class IncrementalMarkdown {
   private finalize(source: string, key: number): void {
     // Parsed on its own with the shared env, which registers the segment's reference definitions.
     const [first] = segmentsOf(source, this.engine.topLevelBlocks(source, this.env))
-    const { view, highlightable } = this.renderSegment(source, key, first?.block, this.env)
+    const { view, highlightable } = this.renderSegment(source, key, first?.block, this.env, this.maxBlockMarkdown)
     this.pieces.delete(key)
     if (!view.html) return
     if (!highlightable) {
@@ -163,15 +177,18 @@ export class IncrementalMarkdown {
     this.blocks.push({ ...view, renderHighlighted: () => this.engine.renderHighlighted(source, env) })
   }
 
-  /** One segment: in pieces when it starts with a paragraph or fence, else rendered whole. */
-  private renderSegment(source: string, key: number, block: TopLevelBlock | undefined, env: Env) {
+  /** One segment: in pieces when it starts with a paragraph or fence, else whole (as plain text beyond `limit`). */
+  private renderSegment(source: string, key: number, block: TopLevelBlock | undefined, env: Env, limit: number) {
+    if (!isPieceable(block) && source.length > limit) {
+      return { view: { key, html: this.engine.plainBlock(source) } satisfies ViewBlock, highlightable: false }
+    }
     if (!isPieceable(block)) {
       const { html, hasHighlightableCode } = this.engine.render(source, env)
       return { view: { key, html } satisfies ViewBlock, highlightable: hasHighlightableCode }
     }
     let pieces = this.pieces.get(key)
     if (!pieces?.continues(key, block)) {
-      pieces = new SealedPieces(this.engine, key, block, this.pieceSize)
+      pieces = new SealedPieces(this.engine, key, block, this.pieceSize, this.maxLiveMarkdown)
       this.pieces.set(key, pieces)
     }
     const pieced = pieces.render(block, env)

@@ -7,6 +7,11 @@
  * other, so it is cut after a complete row; a paragraph is cut after whitespace, and only when the piece leaves no
  * delimiter open (see `hasLiveDelimiter`). The pieces then concatenate to exactly the HTML of the whole block (a
  * table's as one `<tbody>` per piece, which renders the same as markdown-it's one).
+ *
+ * Hostile text can keep a delimiter open forever (megabytes of unclosed `*` and `[`), and markdown-it takes seconds
+ * over such text, which would re-render every frame. So markdown-it never gets more than `maxLiveMarkdown`
+ * characters at once: when the unsealed text outgrows it, its oldest part is sealed as plain (escaped) text, for
+ * good. Then what a frame renders is bounded, and all of the text stays on screen.
  */
 import type { Env } from 'markdown-it'
 import {
@@ -46,6 +51,7 @@ export class SealedPieces {
     readonly key: number,
     private readonly block: PieceableBlock,
     private readonly pieceSize: number,
+    private readonly maxLiveMarkdown: number,
   ) {
     this.frame = engine.frameOf(block)
     this.retryAt = pieceSize
@@ -67,17 +73,30 @@ export class SealedPieces {
 
   render(block: PieceableBlock, env: Env): PiecedHtml {
     let rest = block.content.slice(this.sealedText.length)
-    if (rest.length >= this.retryAt) {
-      const cut = this.lastCut(rest)
-      const piece = cut > 0 ? this.engine.renderPiece(block, rest.slice(0, cut), env) : undefined
+    let failed = false
+    const seal = (html: string, length: number) => {
+      this.sealed.push(html)
+      this.sealedText += rest.slice(0, length)
+      rest = rest.slice(length)
+      this.retryAt = this.pieceSize
+    }
+    while (rest.length >= this.retryAt || rest.length > this.maxLiveMarkdown) {
+      const window = rest.slice(0, this.maxLiveMarkdown)
+      const cut = this.lastCut(window)
+      // After one failed attempt in this call, text beyond the limit goes plain without another (a long answer
+      // opened from history arrives at once: its hostile text must not cost markdown-it a render per window).
+      const piece = cut > 0 && !failed ? this.engine.renderPiece(block, window.slice(0, cut), env) : undefined
       if (piece?.sealable) {
-        this.sealed.push(piece.html)
-        this.sealedText += rest.slice(0, cut)
-        rest = rest.slice(cut)
-        this.retryAt = this.pieceSize
-      } else {
-        this.retryAt = rest.length + this.pieceSize
+        seal(piece.html, cut)
+        continue
       }
+      failed = true
+      if (rest.length <= this.maxLiveMarkdown) {
+        this.retryAt = rest.length + this.pieceSize
+        break
+      }
+      const plainCut = cut > 0 ? cut : wholeCharacters(window)
+      seal(this.engine.plainPiece(block, rest.slice(0, plainCut)), plainCut)
     }
     const pieces = [...this.sealed, this.engine.renderPiece(block, rest, env).html]
     return { ...this.frame, kind: block.kind, pieces }
@@ -101,3 +120,9 @@ export class SealedPieces {
 }
 
 const isSpace = (char: string) => char === ' ' || char === '\t' || char === '\n'
+
+/** The length of `text` without a trailing high surrogate, so a cut never splits a character in two. */
+function wholeCharacters(text: string): number {
+  const last = text.charCodeAt(text.length - 1)
+  return last >= 0xd800 && last <= 0xdbff ? text.length - 1 : text.length
+}

@@ -158,3 +158,42 @@ export function cutIntoPieces(text: string, sizes: readonly number[]): string[] 
   }
   return pieces
 }
+
+/** Numbered words, so text that goes missing cannot hide behind a repeat of itself. */
+const words = (count: number, shape: (i: number) => string) => Array.from({ length: count }, (_, i) => shape(i))
+
+/**
+ * Model output built to hide text or stall the renderer (issue 15, findings 1 and 7): unclosed `*` and `[` that
+ * never let a piece seal, in a paragraph and in a list, and nesting deeper than markdown-it's `maxNesting`
+ * (markdown-it dropped everything after it), each followed by text that must still show. `size` scales the first
+ * two (issue 15 measured ~0.9 MB).
+ */
+export function hostileAnswers(size: number): Record<string, string> {
+  const unclosed = words(Math.ceil(size / 10), (i) => `*[w${i} `).join('')
+  return {
+    unclosedParagraph: `${unclosed}\n\nafter the paragraph`,
+    unclosedList: `- ${unclosed}\n\nafter the list`,
+    deepQuote: `${'>'.repeat(150)} deep quote ${words(50, (i) => `q${i}`).join(' ')}\n\nafter the quote`,
+    deepList: `${words(120, (i) => `${'  '.repeat(i)}- item${i}`).join('\n')}\n\nafter the deep list`,
+  }
+}
+
+/**
+ * What a reader can see of a text, for comparing source with screen: its letters and digits. Markup (`*`, `[`,
+ * `>`), spacing and punctuation may change between source and screen; words may not. (Link destinations and
+ * reference definitions are markup too, so documents compared this way have words only where a reader sees them.)
+ */
+export function visibleCharacters(text: string): string {
+  return text.replace(/[^\p{L}\p{N}]/gu, '')
+}
+
+/** Whether every visible character of `source` shows in `shown`, in order (the screen may add labels, markers). */
+export function showsAllOf(shown: string, source: string): boolean {
+  const [have, need] = [visibleCharacters(shown), visibleCharacters(source)]
+  let at = 0
+  for (const char of need) {
+    at = have.indexOf(char, at) + 1
+    if (at === 0) return false
+  }
+  return true
+}
