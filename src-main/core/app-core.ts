@@ -34,7 +34,8 @@ import type { CatalogModel } from './models/model-catalog'
 import { ModelDownloader } from './models/model-downloader'
 import { ModelManager } from './models/model-manager'
 import { modelFileSettingsHooks } from './settings/model-file-settings'
-import { SettingsStore, type SecretCodec } from './settings/settings-store'
+import { SettingsStore } from './settings/settings-store'
+import type { SecretCodec } from './settings/secret-storage'
 import { errorMessage } from '../lib/error-message'
 import type { GenerationParameters } from '../shared/generation'
 
@@ -99,9 +100,11 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
     onError: (problem) => notify({ level: 'error', message: problem.message }),
     onRecovered: () => notify({ level: 'info', message: 'History is being saved again.' }),
   })
+  // One store for the account and cloud mode: each caches the file, and a credential may live in its memory only.
+  const cloudSession = new FileTokenStore(join(options.userDataDir, 'cloud-session.json'), options.secrets)
   const account = new CloudAccount({
     settings,
-    store: new FileTokenStore(join(options.userDataDir, 'cloud-session.json'), options.secrets),
+    store: cloudSession,
     clock,
   })
   await account.restore()
@@ -155,7 +158,7 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
     const runtime = await startCloudMode(runtimeContext(config.topicPrefix), {
       config,
       auth,
-      store: new FileTokenStore(join(options.userDataDir, 'cloud-session.json'), options.secrets),
+      store: cloudSession,
       proxy: account.proxy,
       clock,
       onCredentialsError: (error) => notify({ level: 'error', message: error.message }),

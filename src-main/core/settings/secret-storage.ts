@@ -1,0 +1,35 @@
+/**
+ * How secrets (API keys, the proxy URL, the cloud refresh token) are kept at rest. The Electron shell adapts
+ * safeStorage to this; the core only asks whether it really encrypts, so that it never writes a secret in clear
+ * text without the user having chosen it.
+ */
+
+/** Why secrets cannot really be encrypted: no keychain at all, or Linux's `basic_text` (a hard-coded password). */
+export type SecretStorageWeakness = 'unavailable' | 'basic-text'
+
+export interface SecretCodec {
+  /** True only when secrets are really encrypted by the OS keychain. */
+  readonly encrypts: boolean
+  /** Set when `encrypts` is false: why not, for the notice in Settings. */
+  readonly weakness?: SecretStorageWeakness
+  /** Without real encryption the result holds the secret readably (`plain:…`): call it only with the user's consent. */
+  encrypt(plain: string): string
+  /** Reads what `encrypt` wrote, today's or an earlier version's (`plain:` values keep loading). Throws if it cannot. */
+  decrypt(stored: string): string
+}
+
+/**
+ * For tests and the browser harness: stores secrets as they are while standing in for a working keychain, so that
+ * their runs behave as the app does on a desktop with one. Tests of the unencrypted case use `unencryptedCodec`.
+ */
+export const plainTextCodec: SecretCodec = { encrypts: true, encrypt: (plain) => plain, decrypt: (stored) => stored }
+
+/** A codec without real encryption, as the shell's is on a computer without a keychain. */
+export function unencryptedCodec(weakness: SecretStorageWeakness = 'unavailable'): SecretCodec {
+  return {
+    encrypts: false,
+    weakness,
+    encrypt: (plain) => `plain:${plain}`,
+    decrypt: (stored) => stored.replace(/^plain:/, ''),
+  }
+}
