@@ -34,7 +34,7 @@ import type { CatalogModel } from './models/model-catalog'
 import { ModelDownloader } from './models/model-downloader'
 import { ModelManager } from './models/model-manager'
 import { modelFileSettingsHooks } from './settings/model-file-settings'
-import { SettingsStore } from './settings/settings-store'
+import { SettingsStore, type ResolvedGgufModel, type ResolvedModel } from './settings/settings-store'
 import type { SecretCodec } from './settings/secret-storage'
 import { errorMessage } from '../lib/error-message'
 import type { GenerationParameters } from '../shared/generation'
@@ -88,7 +88,10 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
   const clock = options.clock ?? systemClock
   const shell = options.shell ?? HEADLESS_SHELL
   const log = new RotatingLog({ filePath: join(options.userDataDir, 'logs', 'streamdesk.log') })
-  const diagnostics = new DiagnosticsRecorder((line) => log.write(line))
+  const diagnostics = new DiagnosticsRecorder(
+    (line) => log.write(line),
+    (modelId) => serverHost(settings.resolve(modelId)),
+  )
   const events = new TypedEmitter<AppEvents>((error) => diagnostics.error(`event listener failed: ${String(error)}`))
   const notify = (notice: Notice) => events.emit('app:notice', notice)
   const settings = await SettingsStore.open(join(options.userDataDir, 'settings.json'), options.secrets)
@@ -136,7 +139,7 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
     topicPrefix,
     models: localModels,
     onBackendFailure: (streamId: string, error: unknown) =>
-      diagnostics.error(`backend failed on ${streamId}: ${String(error)}`),
+      diagnostics.error(`backend failed on ${streamId}: ${errorMessage(error)}`),
   })
   const startMode = async (): Promise<ModeStart> => {
     if (options.startRuntime) {
@@ -326,4 +329,14 @@ async function checkModel(settings: SettingsStore, modelId: string, modelsDir: s
   }
   const result = await probeOpenAiCompatible(model)
   return { modelId, ...result }
+}
+
+/** The host a model column's server runs on, for the diagnostics log (an embedded model has none). */
+function serverHost(model: ResolvedModel | ResolvedGgufModel | undefined): string | undefined {
+  if (model?.provider !== 'openai-compatible') return undefined
+  try {
+    return new URL(model.baseUrl).host
+  } catch {
+    return undefined
+  }
 }

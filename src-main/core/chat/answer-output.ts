@@ -63,7 +63,7 @@ export class AnswerOutput {
     this.options.conversations.finish(streamId, modelId, { status, ...outcome, ...details })
     // The renderer keeps `usage` where the columns show it today; `end` is on the ending update, and only there.
     this.show(answer, last ?? '', { status, stalled: false, ...outcome, end: details })
-    if (status === 'error' && error) this.options.diagnostics.error(`${modelId}: ${error.code}: ${error.message}`)
+    if (status === 'error' && error) this.options.diagnostics.answerFailed(modelId, error.code)
   }
 
   flush(): void {
