@@ -33,3 +33,41 @@ export function unencryptedCodec(weakness: SecretStorageWeakness = 'unavailable'
     decrypt: (stored) => stored.replace(/^plain:/, ''),
   }
 }
+
+/** The part of Electron's `safeStorage` the codec uses (the shell passes the real one). */
+export interface OsKeychain {
+  isEncryptionAvailable(): boolean
+  /** Linux only: which backend encrypts (`basic_text` is a hard-coded password, not real encryption). */
+  getSelectedStorageBackend(): string
+  encryptString(plain: string): Buffer
+  decryptString(encrypted: Buffer): string
+}
+
+/**
+ * Secrets at rest through the OS keychain, written `safe:<base64>`. Without one, or with Linux's `basic_text`, it
+ * reports no encryption (the core then keeps secrets in memory unless the user chooses otherwise) and writes
+ * `plain:` when asked, which stays readable if a keychain appears later. Either way it reads both forms: `plain:`
+ * from earlier versions, `safe:` while the keychain that wrote it can still decrypt it.
+ */
+export function keychainCodec(keychain: OsKeychain, platform: NodeJS.Platform): SecretCodec {
+  const weakness = keychainWeakness(keychain, platform)
+  const plain = unencryptedCodec(weakness)
+  const decrypt = (stored: string) =>
+    stored.startsWith(SAFE_PREFIX)
+      ? keychain.decryptString(Buffer.from(stored.slice(SAFE_PREFIX.length), 'base64'))
+      : plain.decrypt(stored)
+  if (weakness) return { ...plain, decrypt }
+  return {
+    encrypts: true,
+    encrypt: (secret) => `${SAFE_PREFIX}${keychain.encryptString(secret).toString('base64')}`,
+    decrypt,
+  }
+}
+
+const SAFE_PREFIX = 'safe:'
+
+function keychainWeakness(keychain: OsKeychain, platform: NodeJS.Platform): SecretStorageWeakness | undefined {
+  if (!keychain.isEncryptionAvailable()) return 'unavailable'
+  if (platform === 'linux' && keychain.getSelectedStorageBackend() === 'basic_text') return 'basic-text'
+  return undefined
+}
