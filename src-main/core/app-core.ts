@@ -90,7 +90,8 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
   const log = new RotatingLog({ filePath: join(options.userDataDir, 'logs', 'streamdesk.log') })
   const diagnostics = new DiagnosticsRecorder(
     (line) => log.write(line),
-    (modelId) => serverHost(settings.resolve(modelId)),
+    // Cloud models run behind the backend: their hosts are not the app's to know.
+    (modelId) => (settings.mode === 'local' ? serverHost(settings.resolve(modelId)) : undefined),
   )
   const events = new TypedEmitter<AppEvents>((error) => diagnostics.error(`event listener failed: ${String(error)}`))
   const notify = (notice: Notice) => events.emit('app:notice', notice)

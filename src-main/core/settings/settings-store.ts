@@ -231,14 +231,16 @@ export class SettingsStore {
   /** What Settings tells the user about how secrets are kept (counts only, never a secret). */
   get secretStorage(): SecretStorageStatus {
     const { encrypts, weakness } = this.secrets
-    const onDisk = [...this.settings.models.map((m) => (m.provider === 'gguf' ? undefined : m.encryptedApiKey))]
+    const sessionOnly = this.sessionSecrets.size
+    if (encrypts) return { encrypted: true, sessionOnly, unencryptedOnDisk: 0 }
+    const keys = this.settings.models.filter((m) => m.provider !== 'gguf' && m.encryptedApiKey !== undefined)
     const proxy = this.readStored(this.settings.encryptedProxyUrl)
-    if (proxy !== undefined && hasUrlCredentials(proxy)) onDisk.push(this.settings.encryptedProxyUrl)
+    const proxyPassword = proxy !== undefined && hasUrlCredentials(proxy) ? 1 : 0
     return {
-      encrypted: encrypts,
-      ...(!encrypts && weakness ? { weakness } : {}),
-      sessionOnly: this.sessionSecrets.size,
-      unencryptedOnDisk: encrypts ? 0 : onDisk.filter((stored) => stored !== undefined).length,
+      encrypted: false,
+      ...(weakness ? { weakness } : {}),
+      sessionOnly,
+      unencryptedOnDisk: keys.length + proxyPassword,
     }
   }
 
