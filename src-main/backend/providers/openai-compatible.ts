@@ -269,8 +269,7 @@ function addressProblem(baseUrl: string): string | undefined {
   try {
     url = new URL(baseUrl.trim())
   } catch {
-    const shown = withoutUrlCredentials(baseUrl)
-    return `The server address "${shown}" is not a valid URL (expected something like http://127.0.0.1:11434/v1).`
+    return `The server address "${displayUrl(baseUrl)}" is not a valid URL (expected something like http://127.0.0.1:11434/v1).`
   }
   return url.protocol === 'http:' || url.protocol === 'https:'
     ? undefined
@@ -279,16 +278,7 @@ function addressProblem(baseUrl: string): string | undefined {
 
 /** The base URL as shown in messages: without a trailing slash, nor any credentials embedded in it. */
 function displayUrl(baseUrl: string): string {
-  let shown = baseUrl.trim()
-  try {
-    const url = new URL(shown)
-    url.username = ''
-    url.password = ''
-    shown = url.href
-  } catch {
-    // Not a URL: show it as typed.
-  }
-  return shown.replace(/\/+$/, '')
+  return withoutUrlCredentials(baseUrl.trim()).replace(/\/+$/, '')
 }
 
 /** fetch rejects with a TypeError whose `cause` carries the system error code; see undici's connect errors. */
