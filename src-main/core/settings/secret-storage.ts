@@ -16,6 +16,8 @@ export interface SecretCodec {
   encrypt(plain: string): string
   /** Reads what `encrypt` wrote, today's or an earlier version's (`plain:` values keep loading). Throws if it cannot. */
   decrypt(stored: string): string
+  /** False for a stored value anyone can read (`plain:`); absent means every value is taken as encrypted. */
+  isEncrypted?(stored: string): boolean
 }
 
 /**
@@ -31,6 +33,7 @@ export function unencryptedCodec(weakness: SecretStorageWeakness = 'unavailable'
     weakness,
     encrypt: (plain) => `plain:${plain}`,
     decrypt: (stored) => stored.replace(/^plain:/, ''),
+    isEncrypted: () => false,
   }
 }
 
@@ -61,6 +64,7 @@ export function keychainCodec(keychain: OsKeychain, platform: NodeJS.Platform): 
     encrypts: true,
     encrypt: (secret) => `${SAFE_PREFIX}${keychain.encryptString(secret).toString('base64')}`,
     decrypt,
+    isEncrypted: (stored) => stored.startsWith(SAFE_PREFIX),
   }
 }
 

@@ -199,14 +199,32 @@ export class SettingsStore {
         return new SettingsStore(filePath, defaultSettings(), secrets, [])
       throw error
     }
+    let settings: StoredSettings
     try {
-      return new SettingsStore(filePath, StoredSettingsSchema.parse(JSON.parse(text)), secrets, [])
+      settings = StoredSettingsSchema.parse(JSON.parse(text))
     } catch {
       const asidePath = `${filePath}.damaged-${now.toISOString().replace(/[:.]/g, '-')}`
       await rename(filePath, asidePath)
       const notice = `The settings file could not be read, so default settings are in use. The old file was kept as ${asidePath}.`
       return new SettingsStore(filePath, defaultSettings(), secrets, [notice])
     }
+    const store = new SettingsStore(filePath, settings, secrets, [])
+    await store.encryptReadableSecrets()
+    return store
+  }
+
+  /**
+   * With a keychain now, secrets written readable before (no keychain then, or an earlier version's `plain:`) are
+   * encrypted at once, so that the file holds nothing readable while Settings says secrets are encrypted.
+   */
+  private async encryptReadableSecrets(): Promise<void> {
+    const { encrypts, isEncrypted } = this.secrets
+    if (!encrypts || !isEncrypted) return
+    const stored = [...this.settings.models.map((m) => (m.provider === 'gguf' ? undefined : m.encryptedApiKey))]
+    const proxy = this.readStored(this.settings.encryptedProxyUrl)
+    if (proxy !== undefined && hasUrlCredentials(proxy)) stored.push(this.settings.encryptedProxyUrl)
+    if (stored.every((value) => value === undefined || isEncrypted(value))) return
+    await this.replace(...this.withSecretsMoved(this.settings, true))
   }
 
   publicView(): PublicSettings {

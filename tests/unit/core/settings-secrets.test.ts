@@ -3,13 +3,14 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { SettingsStore, unencryptedCodec, type SecretCodec } from '../../../src-main/core/settings/settings-store'
 import { invokeArgSchemas } from '../../../src-main/core/ipc/ipc-schemas'
+import { keychainCodec } from '../../../src-main/core/settings/secret-storage'
 import { makeTempDir } from '../../support/temp-dir'
 
 const KEY = 'sk-planted-key-4711'
 const PROXY = 'http://bob:pr0xy-pa55@proxy.example:8080'
 
 /** Really encrypts (as the OS keychain does): reversible, never readable in the file. */
-const keychainCodec: SecretCodec = {
+const reversingKeychain: SecretCodec = {
   encrypts: true,
   encrypt: (plain) => `safe:${Buffer.from(plain).reverse().toString('base64')}`,
   decrypt: (stored) => Buffer.from(stored.slice(5), 'base64').reverse().toString(),
@@ -121,7 +122,7 @@ describe('SettingsStore without real encryption', () => {
 describe('SettingsStore with the OS keychain', () => {
   it('reports real encryption and writes nothing readable', async () => {
     const file = await settingsFile()
-    const store = await SettingsStore.open(file, keychainCodec)
+    const store = await SettingsStore.open(file, reversingKeychain)
     await store.saveModel({ ...remote, apiKey: KEY })
     expect(store.publicView().secretStorage).toEqual({ encrypted: true, sessionOnly: 0, unencryptedOnDisk: 0 })
     expect(await readFile(file, 'utf8')).not.toContain(KEY)
@@ -130,7 +131,7 @@ describe('SettingsStore with the OS keychain', () => {
 
 describe('A key is bound to the origin of its base URL', () => {
   async function withKey(baseUrl = remote.baseUrl) {
-    const store = await SettingsStore.open(await settingsFile(), keychainCodec)
+    const store = await SettingsStore.open(await settingsFile(), reversingKeychain)
     const view = await store.saveModel({ ...remote, baseUrl, apiKey: KEY })
     return { store, id: view.models.find((m) => m.label === 'Remote')!.id }
   }
@@ -159,7 +160,7 @@ describe('A key is bound to the origin of its base URL', () => {
   })
 
   it('refuses a key over plain http to another computer unless confirmed; this computer needs no confirmation', async () => {
-    const store = await SettingsStore.open(await settingsFile(), keychainCodec)
+    const store = await SettingsStore.open(await settingsFile(), reversingKeychain)
     const lan = { ...remote, baseUrl: 'http://192.168.1.20:8000/v1', apiKey: KEY }
     await expect(store.saveModel(lan)).rejects.toThrow(/plain http:\/\/.*unencrypted/)
     expect(store.publicView().models.map((m) => m.label)).not.toContain('Remote')
@@ -187,7 +188,39 @@ describe('Base URLs with credentials', () => {
     expect(parsed.success).toBe(false)
     expect(parsed.error?.issues[0]?.message).toMatch(/must not contain a user name or password.*API key field/)
     expect(invokeArgSchemas['settings:save-model'].safeParse([remote]).success).toBe(true)
-    const store = await SettingsStore.open(await settingsFile(), keychainCodec)
+    const store = await SettingsStore.open(await settingsFile(), reversingKeychain)
     await expect(store.saveModel(input)).rejects.toThrow(/must not contain a user name or password/)
+  })
+})
+
+describe('SettingsStore once a keychain is there', () => {
+  it('encrypts at open the secrets written readable before, and leaves a file without them alone', async () => {
+    const file = await settingsFile()
+    const before = await SettingsStore.open(file, unencryptedCodec())
+    await before.setPreferences({ storeSecretsUnencrypted: true })
+    const id = (await before.saveModel({ ...remote, apiKey: KEY })).models.find((m) => m.label === 'Remote')!.id
+    await before.setProxyUrl(PROXY)
+    expect(await readFile(file, 'utf8')).toContain(KEY)
+
+    // The app's own codec over a stand-in for Electron's safeStorage (the edge), on a desktop with a keychain.
+    const xor = (bytes: Buffer) => Buffer.from(bytes.map((b) => b ^ 0x5a))
+    const keychain = keychainCodec(
+      {
+        isEncryptionAvailable: () => true,
+        getSelectedStorageBackend: () => 'gnome_libsecret',
+        encryptString: (plain) => xor(Buffer.from(plain)),
+        decryptString: (encrypted) => xor(encrypted).toString(),
+      },
+      'linux',
+    )
+    const after = await SettingsStore.open(file, keychain)
+    const onDisk = await readFile(file, 'utf8')
+    expect(onDisk).not.toContain(KEY)
+    expect(onDisk).not.toContain('pr0xy-pa55')
+    expect(apiKeyOf(after, id)).toBe(KEY)
+    expect(after.proxyUrl).toBe(PROXY)
+    // Nothing readable left: the next open writes nothing.
+    await SettingsStore.open(file, keychain)
+    expect(await readFile(file, 'utf8')).toBe(onDisk)
   })
 })
