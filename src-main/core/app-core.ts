@@ -34,7 +34,8 @@ import type { CatalogModel } from './models/model-catalog'
 import { ModelDownloader } from './models/model-downloader'
 import { ModelManager } from './models/model-manager'
 import { modelFileSettingsHooks } from './settings/model-file-settings'
-import { SettingsStore, type SecretCodec } from './settings/settings-store'
+import { SettingsStore, type ResolvedGgufModel, type ResolvedModel } from './settings/settings-store'
+import type { SecretCodec } from './settings/secret-storage'
 import { errorMessage } from '../lib/error-message'
 import { ensurePrivateDir } from '../lib/private-files'
 import type { GenerationParameters } from '../shared/generation'
@@ -95,7 +96,11 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
   // Conversations, settings, tokens and logs live here: no other account on the machine may read them.
   ensurePrivateDir(options.userDataDir)
   const log = new RotatingLog({ filePath: join(options.userDataDir, 'logs', 'streamdesk.log') })
-  const diagnostics = new DiagnosticsRecorder((line) => log.write(line))
+  const diagnostics = new DiagnosticsRecorder(
+    (line) => log.write(line),
+    // Cloud models run behind the backend: their hosts are not the app's to know.
+    (modelId) => (settings.mode === 'local' ? serverHost(settings.resolve(modelId)) : undefined),
+  )
   const events = new TypedEmitter<AppEvents>((error) => diagnostics.error(`event listener failed: ${String(error)}`))
   const notify = (notice: Notice) => events.emit('app:notice', notice)
   const settings = await SettingsStore.open(join(options.userDataDir, 'settings.json'), options.secrets)
@@ -107,9 +112,11 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
     onError: (problem) => notify({ level: 'error', message: problem.message }),
     onRecovered: () => notify({ level: 'info', message: 'History is being saved again.' }),
   })
+  // One store for the account and cloud mode: each caches the file, and a credential may live in its memory only.
+  const cloudSession = new FileTokenStore(join(options.userDataDir, 'cloud-session.json'), options.secrets)
   const account = new CloudAccount({
     settings,
-    store: new FileTokenStore(join(options.userDataDir, 'cloud-session.json'), options.secrets),
+    store: cloudSession,
     clock,
   })
   await account.restore()
@@ -141,7 +148,7 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
     topicPrefix,
     models: localModels,
     onBackendFailure: (streamId: string, error: unknown) =>
-      diagnostics.error(`backend failed on ${streamId}: ${String(error)}`),
+      diagnostics.error(`backend failed on ${streamId}: ${errorMessage(error)}`),
     onBrokerRefusal: (reason: string) => diagnostics.reject(`broker-${reason}`),
   })
   const startMode = async (): Promise<ModeStart> => {
@@ -164,7 +171,7 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
     const runtime = await startCloudMode(runtimeContext(config.topicPrefix), {
       config,
       auth,
-      store: new FileTokenStore(join(options.userDataDir, 'cloud-session.json'), options.secrets),
+      store: cloudSession,
       proxy: account.proxy,
       clock,
       onCredentialsError: (error) => notify({ level: 'error', message: error.message }),
@@ -340,4 +347,14 @@ async function checkModel(settings: SettingsStore, modelId: string, modelsDir: s
   }
   const result = await probeOpenAiCompatible(model)
   return { modelId, ...result }
+}
+
+/** The host a model column's server runs on, for the diagnostics log (an embedded model has none). */
+function serverHost(model: ResolvedModel | ResolvedGgufModel | undefined): string | undefined {
+  if (model?.provider !== 'openai-compatible') return undefined
+  try {
+    return new URL(model.baseUrl).host
+  } catch {
+    return undefined
+  }
 }

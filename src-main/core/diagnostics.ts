@@ -1,4 +1,5 @@
 import type { ConnectionState, Diagnostics, StreamCounts } from '../shared/ipc-contract'
+import { withoutUrlCredentials } from '../lib/url-credentials'
 
 const MAX_LAST_ERRORS = 20
 const MAX_CONNECTION_EVENTS = 20
@@ -11,7 +12,11 @@ export interface StreamKey {
   modelId: string
 }
 
-/** Counters a user can attach to a bug report: what arrived, what was dropped and why, what went wrong. */
+/**
+ * Counters a user can attach to a bug report: what arrived, what was dropped and why, what went wrong. What it
+ * records (its last errors and the log file) holds error codes, hosts and counts: never a message body, prompt or
+ * answer text, key, or the credentials of a URL.
+ */
 export class DiagnosticsRecorder {
   private messagesReceived = 0
   private chunksDelivered = 0
@@ -26,8 +31,18 @@ export class DiagnosticsRecorder {
   private reconnects = 0
   private wasConnected = false
 
-  /** `log` receives each error and connection event as a line (the rotating log file in the app). */
-  constructor(private readonly log: (line: string) => void = () => {}) {}
+  /**
+   * `log` receives each error and connection event as a line (the rotating log file in the app), stripped of URL
+   * credentials; `hostOf` names the server a model column talks to, for the line of an answer that failed.
+   */
+  constructor(
+    log: (line: string) => void = () => {},
+    private readonly hostOf: (modelId: string) => string | undefined = () => undefined,
+  ) {
+    this.log = (line) => log(withoutUrlCredentials(line))
+  }
+
+  private readonly log: (line: string) => void
 
   received(): void {
     this.messagesReceived += 1
@@ -69,9 +84,20 @@ export class DiagnosticsRecorder {
     this.rejected.set(reason, (this.rejected.get(reason) ?? 0) + 1)
   }
 
+  /**
+   * An answer that ended in error: its code and the server's host, not its message, which may quote the server's
+   * response (a body that echoes the prompt, an answer sent whole instead of streamed). The column shows that.
+   */
+  answerFailed(modelId: string, code: string, now = Date.now()): void {
+    const host = this.hostOf(modelId)
+    this.error(`${modelId}${host ? ` (${host})` : ''}: ${code}`, now)
+  }
+
+  /** The app's own words about what went wrong: never text that may quote the conversation or a response body. */
   error(message: string, now = Date.now()): void {
-    pushBounded(this.lastErrors, `${new Date(now).toISOString()} ${message}`, MAX_LAST_ERRORS)
-    this.log(`error ${message}`)
+    const line = withoutUrlCredentials(message)
+    pushBounded(this.lastErrors, `${new Date(now).toISOString()} ${line}`, MAX_LAST_ERRORS)
+    this.log(`error ${line}`)
   }
 
   /** A line for the log file that is neither an error nor a connection change (e.g. an answer recovered). */
@@ -85,7 +111,7 @@ export class DiagnosticsRecorder {
       if (this.wasConnected) this.reconnects += 1
       this.wasConnected = true
     }
-    const line = `${state.mode} ${state.status}${state.detail ? `: ${state.detail}` : ''}`
+    const line = withoutUrlCredentials(`${state.mode} ${state.status}${state.detail ? `: ${state.detail}` : ''}`)
     pushBounded(this.connectionEvents, `${new Date(state.since).toISOString()} ${line}`, MAX_CONNECTION_EVENTS)
     this.log(`connection ${line}`)
   }

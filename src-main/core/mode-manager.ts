@@ -11,6 +11,7 @@ import type { ConversationLog } from './chat/conversation-log'
 import type { DiagnosticsRecorder } from './diagnostics'
 import type { ModeRuntime } from './mode-runtime'
 import type { SessionStatus } from './mqtt/mqtt-session'
+import { errorMessage } from '../lib/error-message'
 
 /** What starting a mode gives: a runtime, or the plain-words reason there is none (e.g. "Sign in…"). */
 export type ModeStart =
@@ -88,7 +89,7 @@ export class ModeManager {
     try {
       start = await this.options.startMode()
     } catch (error) {
-      const detail = `Could not start: ${(error as Error).message}`
+      const detail = `Could not start: ${errorMessage(error)}`
       this.options.diagnostics.error(detail)
       this.running = this.idle(this.running.connection.mode, detail, 'failed')
       return this.options.onConnection(this.running.connection)
@@ -129,8 +130,8 @@ export class ModeManager {
       running.subscribed = true
       update(SESSION_TO_CONNECTION[runtime.session.status])
     } catch (error) {
-      this.options.diagnostics.error((error as Error).message)
-      update('failed', (error as Error).message)
+      this.options.diagnostics.error(errorMessage(error))
+      update('failed', errorMessage(error))
     }
   }
 

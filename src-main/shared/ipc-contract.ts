@@ -64,6 +64,11 @@ export interface ModelInput {
   baseUrl: string
   model: string
   apiKey?: string | null
+  /**
+   * The user confirmed sending the key over plain `http:` to a host that is not this computer; without it such a
+   * save is refused (the key would cross the network in clear text).
+   */
+  allowKeyOverHttp?: boolean
 }
 
 /** How the app behaves on the desktop; every field has a default. */
@@ -77,6 +82,23 @@ export interface AppPreferences {
   /** Which key sends a prompt: Enter (Shift+Enter for a new line), or Ctrl/Cmd+Enter. */
   sendKey: 'enter' | 'mod-enter'
   language: 'system' | 'en' | 'ja'
+  /**
+   * Without an OS keychain (see SecretStorageStatus), API keys and a proxy password are written to the settings
+   * file unencrypted; otherwise they last until the app quits. Off by default; only a choice in Settings sets it.
+   */
+  storeSecretsUnencrypted: boolean
+}
+
+/** Whether secrets can be encrypted at rest, and what is done instead (never any secret itself). */
+export interface SecretStorageStatus {
+  /** The OS keychain encrypts API keys, the proxy URL and the cloud sign-in. */
+  encrypted: boolean
+  /** Why not: no keychain, or Linux's `basic_text` backend (a hard-coded password, not real encryption). */
+  weakness?: 'unavailable' | 'basic-text'
+  /** How many API keys or proxy URLs are held in memory only, lost when the app quits. */
+  sessionOnly: number
+  /** How many are in the settings file without encryption (by the user's choice, or by an earlier version). */
+  unencryptedOnDisk: number
 }
 
 export interface PublicSettings {
@@ -93,6 +115,7 @@ export interface PublicSettings {
   generation: GenerationSettings
   /** The prices the user set, by model id; a model without one is costed at its list price (cloud) or not at all. */
   prices: Record<string, ModelPrice>
+  secretStorage: SecretStorageStatus
 }
 
 /** A model the cloud backend offers, as its stack output describes it. */

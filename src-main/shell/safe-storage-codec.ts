@@ -1,15 +1,7 @@
 import { safeStorage } from 'electron'
-import type { SecretCodec } from '../core/settings/settings-store'
+import { keychainCodec, type SecretCodec } from '../core/settings/secret-storage'
 
-/** API keys at rest through the OS keychain (Keychain, DPAPI, libsecret). Without one, keys are kept as text. */
+/** Secrets at rest through Electron's safeStorage (see keychainCodec). Call after app ready: Linux decides then. */
 export function safeStorageCodec(): SecretCodec {
-  const encrypts = safeStorage.isEncryptionAvailable()
-  return {
-    encrypts,
-    encrypt: (plain) => (encrypts ? `safe:${safeStorage.encryptString(plain).toString('base64')}` : `plain:${plain}`),
-    decrypt: (stored) =>
-      stored.startsWith('safe:')
-        ? safeStorage.decryptString(Buffer.from(stored.slice(5), 'base64'))
-        : stored.replace(/^plain:/, ''),
-  }
+  return keychainCodec(safeStorage, process.platform)
 }

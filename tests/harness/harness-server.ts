@@ -53,6 +53,8 @@ export interface HarnessOptions {
   modelCatalog?: AppCoreOptions['modelCatalog']
   /** Generation settings of embedded GGUF models (a test keeps answers short). */
   embeddedModels?: AppCoreOptions['embeddedModels']
+  /** How secrets are kept at rest; default: as with a working keychain. */
+  secrets?: AppCoreOptions['secrets']
 }
 
 export interface Harness {
@@ -84,7 +86,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const core = await startAppCore({
     userDataDir,
     appVersion: 'harness',
-    secrets: plainTextCodec,
+    secrets: options.secrets ?? plainTextCodec,
     shell: {
       openInMain: (conversationId) => events?.emit('app:open-conversation', conversationId),
       hideQuickAsk: () => {},

@@ -35,6 +35,8 @@ export interface TestCoreOptions {
   prepareUserData?: (userDataDir: string) => Promise<void>
   /** Embedded (GGUF) model settings for the core. */
   embeddedModels?: AppCoreOptions['embeddedModels']
+  /** How secrets are kept at rest; default: as with a working keychain. */
+  secrets?: AppCoreOptions['secrets']
 }
 
 /** Settings naming the given models (ids double as the server's model names). */
@@ -59,7 +61,7 @@ export async function startTestCore(options: TestCoreOptions) {
   const core: AppCore = await startAppCore({
     userDataDir,
     appVersion: 'test',
-    secrets: plainTextCodec,
+    secrets: options.secrets ?? plainTextCodec,
     ...(options.embeddedModels ? { embeddedModels: options.embeddedModels } : {}),
     startRuntime: options.realModes
       ? undefined

@@ -16,6 +16,8 @@ import type { StreamErrorCode } from '../../protocol/stream-protocol'
 import { parseSse } from './sse-parser'
 import { withThinkTagSplitting } from './think-tag-splitter'
 import type { GenerationParameters } from '../../shared/generation'
+import { errorMessage } from '../../lib/error-message'
+import { withoutUrlCredentials } from '../../lib/url-credentials'
 
 export interface OpenAiCompatibleConfig {
   /** The API root, usually ending in `/v1`; with or without a trailing slash. */
@@ -267,25 +269,16 @@ function addressProblem(baseUrl: string): string | undefined {
   try {
     url = new URL(baseUrl.trim())
   } catch {
-    return `The server address "${baseUrl}" is not a valid URL (expected something like http://127.0.0.1:11434/v1).`
+    return `The server address "${displayUrl(baseUrl)}" is not a valid URL (expected something like http://127.0.0.1:11434/v1).`
   }
   return url.protocol === 'http:' || url.protocol === 'https:'
     ? undefined
-    : `The server address "${baseUrl}" must start with http:// or https://.`
+    : `The server address "${displayUrl(baseUrl)}" must start with http:// or https://.`
 }
 
 /** The base URL as shown in messages: without a trailing slash, nor any credentials embedded in it. */
 function displayUrl(baseUrl: string): string {
-  let shown = baseUrl.trim()
-  try {
-    const url = new URL(shown)
-    url.username = ''
-    url.password = ''
-    shown = url.href
-  } catch {
-    // Not a URL: show it as typed.
-  }
-  return shown.replace(/\/+$/, '')
+  return withoutUrlCredentials(baseUrl.trim()).replace(/\/+$/, '')
 }
 
 /** fetch rejects with a TypeError whose `cause` carries the system error code; see undici's connect errors. */
@@ -303,7 +296,8 @@ function connectionError(baseUrl: string, error: unknown): ModelError {
           ? 'connection reset'
           : code === 'EHOSTUNREACH' || code === 'ENETUNREACH'
             ? 'host unreachable'
-            : (code ?? (error instanceof Error ? error.message : String(error)))
+            : // The client's own message quotes the URL it was given, `user:password@` included.
+              (code ?? errorMessage(error))
   if (code === 'ETIMEDOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
     return new ModelError('timeout', `Could not connect to ${where} (the connection timed out).`, { cause: error })
   }

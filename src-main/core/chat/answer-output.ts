@@ -77,7 +77,7 @@ export class AnswerOutput {
     this.endsToWrite.push(() =>
       this.options.conversations.finish(streamId, modelId, { status, ...outcome, ...details }),
     )
-    if (status === 'error' && error) this.options.diagnostics.error(`${modelId}: ${error.code}: ${error.message}`)
+    if (status === 'error' && error) this.options.diagnostics.answerFailed(modelId, error.code)
   }
 
   /** Emits what is batched and writes the ends it told. */

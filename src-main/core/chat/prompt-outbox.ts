@@ -13,6 +13,7 @@ import type { AnswerOutput } from './answer-output'
 import type { ChatBackend } from './chat-backend'
 import { ModelAnswer } from './model-answer'
 import type { GivenChars, StreamRecovery } from './stream-recovery'
+import { errorMessage } from '../../lib/error-message'
 
 export interface PromptOutboxOptions {
   backend: ChatBackend
@@ -93,7 +94,7 @@ export class PromptOutbox {
     try {
       await this.options.backend.start(request)
     } catch (error) {
-      const message = `The backend did not accept the prompt: ${(error as Error).message}`
+      const message = `The backend did not accept the prompt: ${errorMessage(error)}`
       this.options.diagnostics.error(message)
       const asked = new Set(request.models.map((m) => m.modelId))
       for (const answer of this.options.streams.answers(streamId)) {

@@ -9,6 +9,7 @@ import type { SequencedChunk } from './reorder-buffer'
 import { chunkPayload, type ChunkPayload } from './chunk-payload'
 import type { Released } from './model-answer'
 import type { GivenChars, StreamRecovery } from './stream-recovery'
+import { errorMessage } from '../../lib/error-message'
 
 /** A resumed answer holds at most this much (text and reasoning together) while waiting for its final marker. */
 const MAX_RESUMED_CHARS = 4_000_000
@@ -93,7 +94,7 @@ export async function reopenStreams(
   try {
     open = await recovery.openStreams()
   } catch (error) {
-    diagnostics.error(`could not read the open cloud streams: ${(error as Error).message}`)
+    diagnostics.error(`could not read the open cloud streams: ${errorMessage(error)}`)
     return []
   }
   const reopened: ReopenedStream[] = []

@@ -1,12 +1,13 @@
 /**
  * Where cloud mode keeps what must survive a restart: the Cognito refresh token, the identity id (so the same user
- * gets the same MQTT client id), the "IoT policy attached" flag and the streams still open when the app stopped. The Electron shell backs it with safeStorage
- * (the OS keychain); the core only sees this interface.
+ * gets the same MQTT client id), the "IoT policy attached" flag and the streams still open when the app stopped.
+ * The Electron shell backs it with safeStorage (the OS keychain); the core only sees this interface. Without real
+ * encryption the refresh token is not written at all: the user signs in at each start.
  */
 import { readFile } from 'node:fs/promises'
 import { z } from 'zod'
 import { AtomicFile } from '../../lib/atomic-write'
-import type { SecretCodec } from '../settings/settings-store'
+import type { SecretCodec } from '../settings/secret-storage'
 
 export interface TokenStore {
   get(key: string): Promise<string | undefined>
@@ -23,6 +24,11 @@ export const tokenKeys = {
   openStreams: (identityId: string) => `open-streams/${identityId}`,
 }
 
+/** The entries that are credentials, kept in memory only when the codec cannot really encrypt. */
+function isCredential(key: string): boolean {
+  return key.startsWith('cognito/') && key.endsWith('/refresh-token')
+}
+
 const StoredTokensSchema = z.strictObject({ version: z.literal(1), entries: z.record(z.string(), z.string()) })
 
 /**
@@ -32,6 +38,8 @@ const StoredTokensSchema = z.strictObject({ version: z.literal(1), entries: z.re
  */
 export class FileTokenStore implements TokenStore {
   private entries: Map<string, string> | undefined
+  /** Credentials for this session only (see `isCredential`), as they are. */
+  private readonly sessionOnly = new Map<string, string>()
   private readonly file: AtomicFile
 
   constructor(
@@ -42,24 +50,43 @@ export class FileTokenStore implements TokenStore {
   }
 
   async get(key: string): Promise<string | undefined> {
-    const stored = (await this.load()).get(key)
-    if (stored === undefined) return undefined
+    const entries = await this.load()
+    const stored = entries.get(key)
+    if (stored === undefined) return this.sessionOnly.get(key)
+    let value: string
     try {
-      return this.codec.decrypt(stored)
+      value = this.codec.decrypt(stored)
     } catch {
       return undefined
     }
+    if (this.keepsInMemory(key)) {
+      // Written in plain text by an earlier version: it still signs the user in once, and leaves the file now.
+      this.sessionOnly.set(key, value)
+      entries.delete(key)
+      await this.save(entries)
+    }
+    return value
   }
 
   async set(key: string, value: string): Promise<void> {
     const entries = await this.load()
+    if (this.keepsInMemory(key)) {
+      this.sessionOnly.set(key, value)
+      if (entries.delete(key)) await this.save(entries)
+      return
+    }
     entries.set(key, this.codec.encrypt(value))
     await this.save(entries)
   }
 
   async delete(key: string): Promise<void> {
+    this.sessionOnly.delete(key)
     const entries = await this.load()
     if (entries.delete(key)) await this.save(entries)
+  }
+
+  private keepsInMemory(key: string): boolean {
+    return !this.codec.encrypts && isCredential(key)
   }
 
   private async load(): Promise<Map<string, string>> {

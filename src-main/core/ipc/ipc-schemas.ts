@@ -7,6 +7,7 @@ import { IdSchema } from '../../protocol/stream-protocol'
 import type { InvokeArgs, InvokeChannel } from '../../shared/ipc-contract'
 import { acceleratorProblem } from '../settings/accelerator'
 import { MAX_SYSTEM_PROMPT_CHARS, REASONING_EFFORTS } from '../../shared/generation'
+import { BASE_URL_CREDENTIALS_MESSAGE, hasUrlCredentials } from '../../shared/server-address'
 
 const MAX_PROMPT_CHARS = 100_000
 const MAX_MODELS_PER_PROMPT = 8
@@ -40,9 +41,11 @@ const ModelInputSchema = z.strictObject({
   id: z.optional(IdSchema),
   label: z.string().trim().min(1).max(80),
   provider: z.literal('openai-compatible'),
-  baseUrl: HttpUrl,
+  // A model server never takes `user:password@`: fetch refuses such a URL, and it would sit in the file unencrypted.
+  baseUrl: HttpUrl.refine((url) => !hasUrlCredentials(url), BASE_URL_CREDENTIALS_MESSAGE),
   model: z.string().trim().min(1).max(200),
   apiKey: z.optional(z.union([z.string().max(1000), z.null()])),
+  allowKeyOverHttp: z.optional(z.boolean()),
 })
 
 export const invokeArgSchemas = {
@@ -122,6 +125,7 @@ export const invokeArgSchemas = {
       prefillFromClipboard: z.optional(z.boolean()),
       sendKey: z.optional(z.enum(['enter', 'mod-enter'])),
       language: z.optional(z.enum(['system', 'en', 'ja'])),
+      storeSecretsUnencrypted: z.optional(z.boolean()),
     }),
   ]),
   // Shapes only: the settings store checks the ranges and refuses with messages the form shows.

@@ -1,6 +1,8 @@
 /**
  * Model settings on disk (a JSON file in the user-data folder). API keys are encrypted at rest by the injected
  * codec (Electron's safeStorage in the app) and never leave the main process: the renderer sees `hasApiKey`.
+ * Without real encryption, keys and a proxy URL with a password stay in memory for the session unless the user
+ * chose to store them unencrypted (`storeSecretsUnencrypted`). A key belongs to the origin of its base URL.
  * A file that cannot be read is moved aside with a timestamp, never deleted, and the user is told.
  */
 import { readFile, rename } from 'node:fs/promises'
@@ -15,7 +17,15 @@ import type {
   ModelEntry,
   ModelInput,
   PublicSettings,
+  SecretStorageStatus,
 } from '../../shared/ipc-contract'
+import {
+  BASE_URL_CREDENTIALS_MESSAGE,
+  hasUrlCredentials,
+  sendsKeyInClearText,
+  urlOrigin,
+} from '../../shared/server-address'
+import type { SecretCodec } from './secret-storage'
 import { installedModelId } from '../models/installed-models'
 import { AtomicFile } from '../../lib/atomic-write'
 import { DEFAULT_QUICK_ASK_SHORTCUT } from './accelerator'
@@ -31,15 +41,7 @@ import {
 import type { GenerationSettings } from '../../shared/ipc-contract'
 import { isModelPrice, priceProblems, type ModelPrice } from '../../shared/price'
 
-export interface SecretCodec {
-  /** True when secrets are really encrypted (false, e.g., on Linux without a keyring). */
-  readonly encrypts: boolean
-  encrypt(plain: string): string
-  decrypt(stored: string): string
-}
-
-/** For tests and the browser harness: stores keys as they are. */
-export const plainTextCodec: SecretCodec = { encrypts: false, encrypt: (plain) => plain, decrypt: (stored) => stored }
+export { plainTextCodec, unencryptedCodec, type SecretCodec } from './secret-storage'
 
 const OpenAiModelSchema = z.object({
   id: IdSchema,
@@ -97,6 +99,7 @@ const StoredSettingsSchema = z.object({
       prefillFromClipboard: z.optional(z.boolean()),
       sendKey: z.optional(z.enum(['enter', 'mod-enter'])),
       language: z.optional(z.enum(['system', 'en', 'ja'])),
+      storeSecretsUnencrypted: z.optional(z.boolean()),
     }),
   ),
   /** App-wide generation defaults, per-model overrides (by model id, local or cloud) and the default system prompt. */
@@ -121,7 +124,13 @@ export const DEFAULT_PREFERENCES: AppPreferences = {
   prefillFromClipboard: false,
   sendKey: 'enter',
   language: 'system',
+  storeSecretsUnencrypted: false,
 }
+
+/** Where a secret belongs while it is held in memory only: a model's key, or the proxy URL. */
+type SecretSlot = `model:${string}` | 'proxy'
+/** Changes to the session's secrets that go with a save: a value keeps it in memory, undefined drops it. */
+type SessionChanges = Map<SecretSlot, string | undefined>
 
 export const DEFAULT_LOCAL_BASE_URL = 'http://127.0.0.1:11434/v1'
 
@@ -168,6 +177,8 @@ export interface ResolvedGgufModel {
 
 export class SettingsStore {
   private readonly file: AtomicFile
+  /** Secrets kept for this session only (no real encryption and no consent to store them unencrypted). */
+  private readonly sessionSecrets = new Map<SecretSlot, string>()
 
   private constructor(
     filePath: string,
@@ -188,14 +199,32 @@ export class SettingsStore {
         return new SettingsStore(filePath, defaultSettings(), secrets, [])
       throw error
     }
+    let settings: StoredSettings
     try {
-      return new SettingsStore(filePath, StoredSettingsSchema.parse(JSON.parse(text)), secrets, [])
+      settings = StoredSettingsSchema.parse(JSON.parse(text))
     } catch {
       const asidePath = `${filePath}.damaged-${now.toISOString().replace(/[:.]/g, '-')}`
       await rename(filePath, asidePath)
       const notice = `The settings file could not be read, so default settings are in use. The old file was kept as ${asidePath}.`
       return new SettingsStore(filePath, defaultSettings(), secrets, [notice])
     }
+    const store = new SettingsStore(filePath, settings, secrets, [])
+    await store.encryptReadableSecrets()
+    return store
+  }
+
+  /**
+   * With a keychain now, secrets written readable before (no keychain then, or an earlier version's `plain:`) are
+   * encrypted at once, so that the file holds nothing readable while Settings says secrets are encrypted.
+   */
+  private async encryptReadableSecrets(): Promise<void> {
+    const { encrypts, isEncrypted } = this.secrets
+    if (!encrypts || !isEncrypted) return
+    const stored = [...this.settings.models.map((m) => (m.provider === 'gguf' ? undefined : m.encryptedApiKey))]
+    const proxy = this.readStored(this.settings.encryptedProxyUrl)
+    if (proxy !== undefined && hasUrlCredentials(proxy)) stored.push(this.settings.encryptedProxyUrl)
+    if (stored.every((value) => value === undefined || isEncrypted(value))) return
+    await this.replace(...this.withSecretsMoved(this.settings, true))
   }
 
   publicView(): PublicSettings {
@@ -203,7 +232,7 @@ export class SettingsStore {
     return {
       mode: this.mode,
       preferences: this.preferences,
-      models: this.settings.models.map(toEntry),
+      models: this.settings.models.map((m) => toEntry(m, this.sessionSecrets.has(`model:${m.id}`))),
       selectedModelIds: [...(this.mode === 'cloud' && cloud ? cloud.selectedModelIds : this.settings.selectedModelIds)],
       ...(cloud
         ? {
@@ -213,6 +242,23 @@ export class SettingsStore {
       hasProxy: this.settings.encryptedProxyUrl !== undefined,
       generation: this.generation,
       prices: this.prices,
+      secretStorage: this.secretStorage,
+    }
+  }
+
+  /** What Settings tells the user about how secrets are kept (counts only, never a secret). */
+  get secretStorage(): SecretStorageStatus {
+    const { encrypts, weakness } = this.secrets
+    const sessionOnly = this.sessionSecrets.size
+    if (encrypts) return { encrypted: true, sessionOnly, unencryptedOnDisk: 0 }
+    const keys = this.settings.models.filter((m) => m.provider !== 'gguf' && m.encryptedApiKey !== undefined)
+    const proxy = this.readStored(this.settings.encryptedProxyUrl)
+    const proxyPassword = proxy !== undefined && hasUrlCredentials(proxy) ? 1 : 0
+    return {
+      encrypted: false,
+      ...(weakness ? { weakness } : {}),
+      sessionOnly,
+      unencryptedOnDisk: keys.length + proxyPassword,
     }
   }
 
@@ -311,8 +357,64 @@ export class SettingsStore {
   }
 
   async setPreferences(changes: Partial<AppPreferences>): Promise<PublicSettings> {
-    await this.replace({ ...this.settings, preferences: { ...this.settings.preferences, ...changes } })
+    const next = { ...this.settings, preferences: { ...this.settings.preferences, ...changes } }
+    const storing = changes.storeSecretsUnencrypted
+    if (storing === undefined || this.secrets.encrypts) await this.replace(next)
+    else await this.replace(...this.withSecretsMoved(next, storing))
     return this.publicView()
+  }
+
+  /**
+   * The settings with every secret written to the file (the user chose to store them unencrypted), or taken out of
+   * it into memory (they chose not to). The session's copies follow once the file is saved (see `replace`).
+   */
+  private withSecretsMoved(next: StoredSettings, toDisk: boolean): [StoredSettings, SessionChanges] {
+    const moved: SessionChanges = new Map()
+    const move = (slot: SecretSlot, stored: string | undefined): string | undefined => {
+      const plain = this.sessionSecrets.get(slot) ?? this.readStored(stored)
+      moved.set(slot, toDisk ? undefined : plain)
+      return toDisk && plain !== undefined ? this.secrets.encrypt(plain) : undefined
+    }
+    const models = next.models.map((m) => {
+      if (m.provider === 'gguf') return m
+      const { encryptedApiKey: _previous, ...rest } = m
+      const encryptedApiKey = move(`model:${m.id}`, m.encryptedApiKey)
+      return encryptedApiKey ? { ...rest, encryptedApiKey } : rest
+    })
+    const { encryptedProxyUrl: _previous, ...rest } = next
+    const proxy = this.readStored(next.encryptedProxyUrl)
+    const encryptedProxyUrl =
+      proxy !== undefined && !hasUrlCredentials(proxy) ? next.encryptedProxyUrl : move('proxy', next.encryptedProxyUrl)
+    return [{ ...rest, models, ...(encryptedProxyUrl ? { encryptedProxyUrl } : {}) }, moved]
+  }
+
+  /** Whether a secret may be written to the file: really encrypted, or the user chose to store it unencrypted. */
+  private get persistsSecrets(): boolean {
+    return this.secrets.encrypts || this.preferences.storeSecretsUnencrypted
+  }
+
+  /**
+   * A secret as it goes into the file (`stored`), or kept in memory for this session (`session`, applied once the
+   * file is saved). `plain` undefined: the secret is removed from both.
+   */
+  private placeSecret(slot: SecretSlot, plain: string | undefined): { stored?: string; session: SessionChanges } {
+    const inMemory = plain !== undefined && !this.persistsSecrets
+    const session: SessionChanges = new Map([[slot, inMemory ? plain : undefined]])
+    return plain === undefined || inMemory ? { session } : { stored: this.secrets.encrypt(plain), session }
+  }
+
+  /** A secret from the session, else from the file; one the codec can no longer read (a new keychain) is absent. */
+  private secret(slot: SecretSlot, stored: string | undefined): string | undefined {
+    return this.sessionSecrets.get(slot) ?? this.readStored(stored)
+  }
+
+  private readStored(stored: string | undefined): string | undefined {
+    if (stored === undefined) return undefined
+    try {
+      return this.secrets.decrypt(stored)
+    } catch {
+      return undefined
+    }
   }
 
   get mode(): AppMode {
@@ -324,8 +426,7 @@ export class SettingsStore {
   }
 
   get proxyUrl(): string | undefined {
-    const stored = this.settings.encryptedProxyUrl
-    return stored === undefined ? undefined : this.secrets.decrypt(stored)
+    return this.secret('proxy', this.settings.encryptedProxyUrl)
   }
 
   /** Whether `modelId` names a model of the current mode. */
@@ -355,9 +456,13 @@ export class SettingsStore {
     return this.publicView()
   }
 
+  /** A proxy URL without a password is no secret: it is kept on disk even without encryption. */
   async setProxyUrl(url: string | null): Promise<PublicSettings> {
     const { encryptedProxyUrl: _previous, ...rest } = this.settings
-    await this.replace(url ? { ...rest, encryptedProxyUrl: this.secrets.encrypt(url) } : rest)
+    const secret = url && hasUrlCredentials(url) ? url : undefined
+    const placed = this.placeSecret('proxy', secret)
+    const stored = url && !secret ? this.secrets.encrypt(url) : placed.stored
+    await this.replace(stored ? { ...rest, encryptedProxyUrl: stored } : rest, placed.session)
     return this.publicView()
   }
 
@@ -373,7 +478,7 @@ export class SettingsStore {
       label,
       baseUrl,
       model,
-      ...(encryptedApiKey ? { apiKey: this.secrets.decrypt(encryptedApiKey) } : {}),
+      ...withKey(this.secret(`model:${id}`, encryptedApiKey)),
     }
   }
 
@@ -415,14 +520,24 @@ export class SettingsStore {
     if (found?.provider === 'gguf') return this.saveGgufModel({ file: found.file, label: input.label })
     if (input.provider === 'gguf') throw new Error('Embedded models are added from the models folder.')
     const existing = found as StoredOpenAiModel | undefined
-    const encryptedApiKey =
-      input.apiKey === undefined
-        ? existing?.encryptedApiKey
-        : input.apiKey === null || input.apiKey === ''
-          ? undefined
-          : this.secrets.encrypt(input.apiKey)
+    if (hasUrlCredentials(input.baseUrl)) throw new Error(BASE_URL_CREDENTIALS_MESSAGE)
+    const id = existing?.id ?? newModelId(input.label)
+    const keptKey = existing && this.secret(`model:${id}`, existing.encryptedApiKey) !== undefined
+    if (input.apiKey === undefined && keptKey && urlOrigin(existing.baseUrl) !== urlOrigin(input.baseUrl))
+      throw new Error(
+        `The server address now points to ${urlOrigin(input.baseUrl) ?? 'another server'}: enter the API key again. ` +
+          'A key is only sent to the server it was saved for.',
+      )
+    const sendsKey = input.apiKey ? true : input.apiKey === undefined && keptKey
+    if (sendsKey && sendsKeyInClearText(input.baseUrl) && !input.allowKeyOverHttp)
+      throw new Error(
+        `${urlOrigin(input.baseUrl)} is reached over plain http://, so the API key would cross the network ` +
+          'unencrypted. Use https://, or confirm that you want to send it in clear text.',
+      )
+    const placed = input.apiKey === undefined ? undefined : this.placeSecret(`model:${id}`, input.apiKey || undefined)
+    const encryptedApiKey = placed ? placed.stored : existing?.encryptedApiKey
     const model: StoredModel = {
-      id: existing?.id ?? newModelId(input.label),
+      id,
       label: input.label,
       provider: 'openai-compatible',
       baseUrl: input.baseUrl,
@@ -433,16 +548,19 @@ export class SettingsStore {
       ? this.settings.models.map((m) => (m.id === model.id ? model : m))
       : [...this.settings.models, model]
     const selectedModelIds = existing ? this.settings.selectedModelIds : [...this.settings.selectedModelIds, model.id]
-    await this.replace({ ...this.settings, models, selectedModelIds })
+    await this.replace({ ...this.settings, models, selectedModelIds }, placed?.session)
     return this.publicView()
   }
 
   async removeModel(modelId: string): Promise<PublicSettings> {
-    await this.replace({
-      ...this.settings,
-      models: this.settings.models.filter((m) => m.id !== modelId),
-      selectedModelIds: this.settings.selectedModelIds.filter((id) => id !== modelId),
-    })
+    await this.replace(
+      {
+        ...this.settings,
+        models: this.settings.models.filter((m) => m.id !== modelId),
+        selectedModelIds: this.settings.selectedModelIds.filter((id) => id !== modelId),
+      },
+      new Map([[`model:${modelId}` as const, undefined]]),
+    )
     return this.publicView()
   }
 
@@ -460,13 +578,17 @@ export class SettingsStore {
   }
 
   /** Saves atomically (a crash never leaves half a file), then makes `next` the settings in use. */
-  private async replace(next: StoredSettings): Promise<void> {
+  private async replace(next: StoredSettings, session?: SessionChanges): Promise<void> {
     await this.file.write(`${JSON.stringify(next, null, 2)}\n`)
     this.settings = next
+    for (const [slot, plain] of session ?? []) {
+      if (plain === undefined) this.sessionSecrets.delete(slot)
+      else this.sessionSecrets.set(slot, plain)
+    }
   }
 }
 
-function toEntry(stored: StoredModel): ModelEntry {
+function toEntry(stored: StoredModel, hasSessionKey: boolean): ModelEntry {
   if (stored.provider === 'gguf')
     return {
       id: stored.id,
@@ -478,12 +600,16 @@ function toEntry(stored: StoredModel): ModelEntry {
       hasApiKey: false,
     }
   const { id, label, provider, baseUrl, model, encryptedApiKey } = stored
-  return { id, label, provider, baseUrl, model, hasApiKey: encryptedApiKey !== undefined }
+  return { id, label, provider, baseUrl, model, hasApiKey: encryptedApiKey !== undefined || hasSessionKey }
 }
 
 /** What the renderer knows of a cloud model: whether it can reason and its list price, where the stack says. */
 function publicCloudModel({ id, label, reasoning, price }: CloudModel): CloudModelEntry {
   return { id, label, ...(reasoning !== undefined ? { reasoning } : {}), ...(price ? { price } : {}) }
+}
+
+function withKey(apiKey: string | undefined): { apiKey?: string } {
+  return apiKey === undefined ? {} : { apiKey }
 }
 
 function withoutUnset(parameters: GenerationParameters): GenerationParameters {

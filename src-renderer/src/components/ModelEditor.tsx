@@ -1,16 +1,23 @@
-import { useState, type FormEvent } from 'react'
+import { useRef, useState, type FormEvent } from 'react'
 import type { ModelEntry, ModelInput, PublicSettings } from '../../../src-main/shared/ipc-contract'
+import { sendsKeyInClearText, urlOrigin } from '../../../src-main/shared/server-address'
 import { useStrings } from '../i18n'
 
 interface ModelEditorProps {
   /** The entry to edit; absent adds a new one. */
   entry?: ModelEntry
+  /** A key saved now survives a restart; else it is kept for the session (no keychain), and the field says so. */
+  keysPersist?: boolean
   onSave(input: ModelInput): Promise<PublicSettings | undefined>
   onCancel(): void
 }
 
-/** The add/edit form. Empty fields take the defaults their placeholders show. The key is write-only. */
-export function ModelEditor({ entry, onSave, onCancel }: ModelEditorProps) {
+/**
+ * The add/edit form. Empty fields take the defaults their placeholders show. The key is write-only, and bound to
+ * the server it was saved for: a new origin needs the key again, and plain http:// to another computer needs the
+ * user's confirmation (the settings store applies the same rules and refuses without them).
+ */
+export function ModelEditor({ entry, keysPersist = true, onSave, onCancel }: ModelEditorProps) {
   const t = useStrings()
   const defaults = t.modelDefaults
   const [label, setLabel] = useState(entry?.label ?? '')
@@ -19,13 +26,26 @@ export function ModelEditor({ entry, onSave, onCancel }: ModelEditorProps) {
   const [apiKey, setApiKey] = useState('')
   const [invalidUrl, setInvalidUrl] = useState(false)
   const [saving, setSaving] = useState(false)
+  const [clearTextConfirmed, setClearTextConfirmed] = useState(false)
+  const [showKeyRules, setShowKeyRules] = useState(false)
+  const keyInput = useRef<HTMLInputElement>(null)
   const modelOrDefault = model.trim() || defaults.model
+  const url = baseUrl.trim() || defaults.baseUrl
+  const newOrigin = urlOrigin(url)
+  // The saved key would follow the address to another server: it must be typed again (or cleared).
+  const keyNeeded = entry?.hasApiKey === true && apiKey === '' && newOrigin !== urlOrigin(entry.baseUrl)
+  const sendsKey = apiKey !== '' || (entry?.hasApiKey === true && !keyNeeded)
+  const clearText = sendsKey && sendsKeyInClearText(url)
 
   const submit = async (event: FormEvent) => {
     event.preventDefault()
-    const url = baseUrl.trim() || defaults.baseUrl
     if (!isHttpUrl(url)) {
       setInvalidUrl(true)
+      return
+    }
+    if (keyNeeded || (clearText && !clearTextConfirmed)) {
+      setShowKeyRules(true)
+      if (keyNeeded) keyInput.current?.focus()
       return
     }
     setSaving(true)
@@ -36,6 +56,7 @@ export function ModelEditor({ entry, onSave, onCancel }: ModelEditorProps) {
       baseUrl: url,
       model: modelOrDefault,
       ...(apiKey !== '' && { apiKey }),
+      ...(clearText && { allowKeyOverHttp: true }),
     })
     setSaving(false)
   }
@@ -85,11 +106,40 @@ export function ModelEditor({ entry, onSave, onCancel }: ModelEditorProps) {
           type="password"
           autoComplete="off"
           spellCheck={false}
+          ref={keyInput}
           value={apiKey}
-          placeholder={entry?.hasApiKey ? t.settings.apiKeyPlaceholderSet : t.settings.apiKeyPlaceholderNew}
+          aria-invalid={showKeyRules && keyNeeded}
+          placeholder={
+            entry?.hasApiKey
+              ? t.settings.apiKeyPlaceholderSet
+              : keysPersist
+                ? t.settings.apiKeyPlaceholderNew
+                : t.settings.apiKeyPlaceholderSession
+          }
           onChange={(event) => setApiKey(event.target.value)}
         />
+        {keyNeeded && newOrigin && (
+          <span className={showKeyRules ? 'field-error' : 'muted'} data-testid="model-edit-key-needed">
+            {t.settings.keyForNewServer(newOrigin)}
+          </span>
+        )}
       </label>
+      {clearText && (
+        <label className="check-field">
+          <input
+            type="checkbox"
+            data-testid="model-edit-allow-http"
+            checked={clearTextConfirmed}
+            onChange={(event) => setClearTextConfirmed(event.target.checked)}
+          />
+          <span>{t.settings.keyOverHttp(hostOf(url))}</span>
+        </label>
+      )}
+      {clearText && showKeyRules && !clearTextConfirmed && (
+        <p className="field-error" role="alert" data-testid="model-edit-http-error">
+          {t.settings.keyOverHttpRequired}
+        </p>
+      )}
       <div className="form-actions">
         <button type="submit" className="button primary" data-testid="model-save" disabled={saving}>
           {t.settings.save}
@@ -102,6 +152,14 @@ export function ModelEditor({ entry, onSave, onCancel }: ModelEditorProps) {
       </div>
     </form>
   )
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host
+  } catch {
+    return url
+  }
 }
 
 function isHttpUrl(text: string): boolean {

@@ -1,3 +1,4 @@
+import type { PublicSettings } from '../../../src-main/shared/ipc-contract'
 import type { SettingsActions } from '../hooks/use-settings'
 import { useStrings } from '../i18n'
 import { Drawer } from './Drawer'
@@ -8,7 +9,13 @@ import { ModeSection } from './settings/ModeSection'
 import { PreferencesSection } from './settings/PreferencesSection'
 import { GenerationSection } from './settings/GenerationSection'
 import { ProxySection } from './settings/ProxySection'
+import { SecretStorageSection } from './settings/SecretStorageSection'
 import { generationModels } from '../state/mode-models'
+
+/** Whether a key typed now survives a restart: encrypted by the keychain, or stored unencrypted by choice. */
+function keysPersist(settings: PublicSettings): boolean {
+  return settings.secretStorage.encrypted || settings.preferences.storeSecretsUnencrypted
+}
 
 interface SettingsPanelProps {
   actions: SettingsActions
@@ -25,6 +32,7 @@ export function SettingsPanel({ actions, onClose }: SettingsPanelProps) {
     <LocalModelsSection
       key="local-models"
       models={settings?.models ?? []}
+      keysPersist={settings ? keysPersist(settings) : true}
       cloudMode={cloudMode}
       onSave={actions.saveModel}
       onRemove={actions.removeModel}
@@ -38,6 +46,13 @@ export function SettingsPanel({ actions, onClose }: SettingsPanelProps) {
     <Drawer title={t.settings.title} testId="settings-panel" onClose={onClose}>
       {settings && (
         <ModeSection mode={settings.mode} cloudConfigured={settings.cloud !== undefined} onSetMode={actions.setMode} />
+      )}
+      {settings && (
+        <SecretStorageSection
+          status={settings.secretStorage}
+          storeUnencrypted={settings.preferences.storeSecretsUnencrypted}
+          onChange={actions.setPreferences}
+        />
       )}
       {cloudMode ? [...cloud, ...localModels] : [...localModels, ...cloud]}
       {settings && (

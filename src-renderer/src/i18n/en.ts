@@ -186,6 +186,12 @@ export const en = {
     apiKey: 'API key',
     apiKeyPlaceholderNew: 'Optional; stored securely, never shown again',
     apiKeyPlaceholderSet: 'A key is set; type a new one to replace it',
+    apiKeyPlaceholderSession: 'Optional; kept until StreamDesk quits, never shown again',
+    keyForNewServer: (origin: string) =>
+      `The address now points to another server (${origin}): enter the API key again. A key is only sent to the server it was saved for.`,
+    keyOverHttp: (host: string) =>
+      `Send the API key to ${host} over plain http://, unencrypted (anyone on the network path can read it)`,
+    keyOverHttpRequired: 'Confirm sending the key unencrypted, or use an https:// address.',
     save: 'Save',
     cancel: 'Cancel',
     saved: 'Saved.',
@@ -256,6 +262,19 @@ export const en = {
     badPrice: (label: string, max: number) =>
       `${label} price must be a number from 0 to ${max.toLocaleString('en-US')}.`,
     priceDefaultHint: 'Empty fields use the default.',
+  },
+  secretStorage: {
+    title: 'API keys and passwords',
+    unavailable:
+      'This computer has no system keychain StreamDesk can use, so API keys and passwords cannot be encrypted.',
+    basicText:
+      'No system keychain is available (on Linux, install and unlock GNOME Keyring or KWallet). The fallback only hides secrets behind a fixed password, which is not encryption.',
+    sessionOnly:
+      'So API keys and a proxy password are kept in memory until StreamDesk quits: you enter them again after a restart. Cloud mode asks you to sign in at each start.',
+    storeUnencrypted: 'Store API keys and the proxy password unencrypted in the settings file',
+    storeUnencryptedHelp: 'Anyone who can read your files could then read them.',
+    inMemory: (count: number) => `${count} kept for this session only.`,
+    onDisk: (count: number) => `${count} stored unencrypted in the settings file.`,
   },
   preferences: {
     title: 'Preferences',

@@ -177,6 +177,11 @@ export const ja = {
     apiKey: 'API キー',
     apiKeyPlaceholderNew: '任意。安全に保存され、二度と表示されません',
     apiKeyPlaceholderSet: 'キーは設定済みです。置き換えるには新しいキーを入力してください',
+    apiKeyPlaceholderSession: '任意。StreamDesk を終了するまで保持され、二度と表示されません',
+    keyForNewServer: (origin: string) =>
+      `アドレスが別のサーバー（${origin}）を指しています。API キーをもう一度入力してください。キーは保存したときのサーバーにだけ送られます。`,
+    keyOverHttp: (host: string) => `API キーを暗号化されない http:// で ${host} に送る（通信経路上の誰でも読めます）`,
+    keyOverHttpRequired: 'キーを暗号化せずに送ることを確認するか、https:// のアドレスを使ってください。',
     save: '保存',
     cancel: 'キャンセル',
     saved: '保存しました。',
@@ -250,6 +255,19 @@ export const ja = {
     badPrice: (label: string, max: number) =>
       `${label}の料金は 0〜${max.toLocaleString('ja-JP')} の数値で指定してください。`,
     priceDefaultHint: '空欄は既定値を使います。',
+  },
+  secretStorage: {
+    title: 'API キーとパスワード',
+    unavailable:
+      'このコンピューターには StreamDesk が使えるシステムのキーチェーンがないため、API キーとパスワードを暗号化できません。',
+    basicText:
+      'システムのキーチェーンが使えません（Linux では GNOME Keyring か KWallet を入れてロックを解除してください）。代わりの方式は固定のパスワードで隠すだけで、暗号化ではありません。',
+    sessionOnly:
+      'そのため API キーとプロキシのパスワードは StreamDesk を終了するまでメモリーにだけ保持され、再起動後にもう一度入力が必要です。クラウドモードでは起動のたびにサインインします。',
+    storeUnencrypted: 'API キーとプロキシのパスワードを暗号化せずに設定ファイルに保存する',
+    storeUnencryptedHelp: 'あなたのファイルを読める人なら誰でも読めるようになります。',
+    inMemory: (count: number) => `${count} 件はこのセッションの間だけ保持されています。`,
+    onDisk: (count: number) => `${count} 件は暗号化されずに設定ファイルにあります。`,
   },
   preferences: {
     title: '環境設定',

@@ -2,7 +2,7 @@ import { readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { FileTokenStore, tokenKeys } from '../../../src-main/core/cloud/token-store'
-import type { SecretCodec } from '../../../src-main/core/settings/settings-store'
+import { unencryptedCodec, type SecretCodec } from '../../../src-main/core/settings/secret-storage'
 import { SECRETS } from './cloud-fixtures'
 import { makeTempDir } from '../../support/temp-dir'
 
@@ -48,6 +48,34 @@ describe('FileTokenStore', () => {
     expect(await store.get('a')).toBeUndefined()
     await store.set('b', 'fresh')
     expect(await new FileTokenStore(path, reversingCodec).get('b')).toBe('fresh')
+  })
+
+  it('keeps the refresh token in memory only without real encryption: the user signs in at the next start', async () => {
+    const path = await tempFile()
+    const key = tokenKeys.refreshToken('appclient123')
+    const identity = tokenKeys.identityId('pool', 'user-1')
+    const store = new FileTokenStore(path, unencryptedCodec('basic-text'))
+    await store.set(identity, 'eu-west-1:identity')
+    await store.set(key, SECRETS.refreshToken)
+    expect(await store.get(key)).toBe(SECRETS.refreshToken)
+    const onDisk = await readFile(path, 'utf8')
+    expect(onDisk).not.toContain(SECRETS.refreshToken)
+    expect(onDisk).toContain('eu-west-1:identity') // not a credential: kept, so the same user keeps its client id
+    const restarted = new FileTokenStore(path, unencryptedCodec('basic-text'))
+    expect(await restarted.get(key)).toBeUndefined()
+    expect(await restarted.get(identity)).toBe('eu-west-1:identity')
+    await store.delete(key)
+    expect(await store.get(key)).toBeUndefined()
+  })
+
+  it('still signs in with a plain: refresh token an earlier version wrote, and takes it out of the file', async () => {
+    const path = await tempFile()
+    const key = tokenKeys.refreshToken('appclient123')
+    await writeFile(path, JSON.stringify({ version: 1, entries: { [key]: `plain:${SECRETS.refreshToken}` } }))
+    const store = new FileTokenStore(path, unencryptedCodec())
+    expect(await store.get(key)).toBe(SECRETS.refreshToken)
+    expect(await readFile(path, 'utf8')).not.toContain(SECRETS.refreshToken)
+    expect(await store.get(key)).toBe(SECRETS.refreshToken)
   })
 
   it('scopes keys by app client, identity pool and user', () => {

@@ -29,3 +29,35 @@ describe('DiagnosticsRecorder', () => {
     expect(snapshot.streams.at(-1)!.streamId).toBe('s6')
   })
 })
+
+describe('DiagnosticsRecorder: what reaches the log', () => {
+  it("logs a failed answer by its code and its server's host, never its message", () => {
+    const lines: string[] = []
+    const diagnostics = new DiagnosticsRecorder(
+      (line) => lines.push(line),
+      (modelId) => (modelId === 'remote' ? 'api.example.com' : undefined),
+    )
+    diagnostics.answerFailed('remote', 'unauthorized', 0)
+    diagnostics.answerFailed('embedded', 'internal', 0)
+    expect(lines).toEqual(['error remote (api.example.com): unauthorized', 'error embedded: internal'])
+    expect(diagnostics.snapshot(0).lastErrors).toEqual([
+      '1970-01-01T00:00:00.000Z remote (api.example.com): unauthorized',
+      '1970-01-01T00:00:00.000Z embedded: internal',
+    ])
+  })
+
+  it('strips URL credentials from errors, notes and connection details', () => {
+    const lines: string[] = []
+    const diagnostics = new DiagnosticsRecorder((line) => lines.push(line))
+    diagnostics.error('proxy http://bob:pw1@proxy:8080 refused', 0)
+    diagnostics.note('via https://t0ken@host/x')
+    diagnostics.connection({ mode: 'cloud', status: 'failed', detail: 'socks5://u:pw2@p:1080 down', since: 0 })
+    const recorded = [...lines, ...diagnostics.snapshot(0).lastErrors, ...diagnostics.snapshot(0).connectionEvents]
+    expect(recorded.join('\n')).not.toMatch(/pw1|t0ken|pw2/)
+    expect(lines).toEqual([
+      'error proxy http://proxy:8080 refused',
+      'note via https://host/x',
+      'connection cloud failed: socks5://p:1080 down',
+    ])
+  })
+})

@@ -10,6 +10,7 @@ const settings = (changes: Partial<PublicSettings>): PublicSettings => ({
     prefillFromClipboard: false,
     sendKey: 'enter',
     language: 'system',
+    storeSecretsUnencrypted: false,
   },
   models: [
     {
@@ -33,6 +34,7 @@ const settings = (changes: Partial<PublicSettings>): PublicSettings => ({
   hasProxy: false,
   generation: { defaults: {}, models: {}, systemPrompt: '' },
   prices: {},
+  secretStorage: { encrypted: true, sessionOnly: 0, unencryptedOnDisk: 0 },
   ...changes,
 })
 

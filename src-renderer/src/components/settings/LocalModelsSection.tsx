@@ -7,6 +7,8 @@ import { ModelEditor } from '../ModelEditor'
 
 interface LocalModelsSectionProps {
   models: readonly ModelEntry[]
+  /** A key typed now survives a restart (see SecretStorageSection); else it lasts for the session. */
+  keysPersist: boolean
   /** In cloud mode these entries wait for local mode; the section says so. */
   cloudMode: boolean
   onSave(input: ModelInput): Promise<PublicSettings | undefined>
@@ -14,7 +16,7 @@ interface LocalModelsSectionProps {
 }
 
 /** The local mode's model entries: list, connection check, add/edit form. */
-export function LocalModelsSection({ models, cloudMode, onSave, onRemove }: LocalModelsSectionProps) {
+export function LocalModelsSection({ models, keysPersist, cloudMode, onSave, onRemove }: LocalModelsSectionProps) {
   const t = useStrings()
   const { client } = useServices()
   const [editingId, setEditingId] = useState<string>()
@@ -91,6 +93,7 @@ export function LocalModelsSection({ models, cloudMode, onSave, onRemove }: Loca
         <ModelEditor
           key={`${editingId ?? 'new'}:${formGeneration}`}
           entry={editing}
+          keysPersist={keysPersist}
           onSave={save}
           onCancel={startNew}
         />
