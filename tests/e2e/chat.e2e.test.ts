@@ -170,6 +170,10 @@ describe('StreamDesk in the browser harness', () => {
     await ask('Hello?')
     await expect.poll(() => column('locked').getAttribute('data-status'), { timeout: 10_000 }).toBe('error')
     expect(await column('locked').getByTestId('column-error').innerText()).toMatch(/API key/i)
+    const code = await column('locked').locator('[data-testid="column-error"] code').innerText()
+    expect(await column('locked').getByTestId('column-announcement').textContent()).toBe(
+      `locked: Error, ${code.replaceAll('-', ' ')}`,
+    )
     await expect.poll(() => column('alpha').getAttribute('data-status'), { timeout: 10_000 }).toBe('complete')
   })
 

@@ -140,6 +140,11 @@ describe('the compare view with reasoning, stop reasons and metrics', () => {
     const continueIn = (id: string) => column(id).getByTestId('column-continue-cut').count()
     await expect.poll(() => continueIn('cutoff')).toBe(1)
     for (const id of ['filtered', 'tooler', 'odd']) expect(await continueIn(id)).toBe(0)
+    // A screen reader hears which model ended and why, not four times "Done" (a polite live region per column).
+    const announced = (id: string) => column(id).getByTestId('column-announcement')
+    await expect.poll(() => announced('cutoff').textContent()).toBe('cutoff: Done, Cut off at the token limit')
+    expect(await announced('filtered').textContent()).toBe("filtered: Done, Blocked by the provider's content filter")
+    expect(await announced('cutoff').getAttribute('aria-live')).toBe('polite')
     // The strip marks the answers that were cut short.
     expect(await page.getByTestId('column-tab-cutoff').getAttribute('data-cut-short')).toBe('true')
     expect(await page.getByTestId('column-tab-tooler').getAttribute('data-cut-short')).toBeNull()

@@ -164,10 +164,18 @@ function ColumnView(props: ColumnViewProps) {
         <h3 className="column-title" title={modelId}>
           {label}
         </h3>
-        <span className="column-status" data-status={status} data-testid="column-status" aria-live="polite">
+        <span className="column-status" data-status={status} data-testid="column-status">
           {status === 'streaming' && <span className="spinner" aria-hidden="true" />}
           {status === 'queued' && <span className="queued-dot" aria-hidden="true" />}
           {t.columnStatus[status]}
+        </span>
+        {/* Several columns change status at once: each announcement names its model ("Claude: Done"). */}
+        <span className="visually-hidden" aria-live="polite" data-testid="column-announcement">
+          {t.columnAnnouncement(
+            label,
+            t.columnStatus[status],
+            stopped ?? (error ? error.code.replaceAll('-', ' ') : undefined),
+          )}
         </span>
         {props.versionCount > 1 && (
           <VersionSwitch

@@ -46,6 +46,9 @@ export const en = {
   } satisfies Record<AnswerStatus, string>,
   stop: 'Stop',
   stopModel: (label: string) => `Stop ${label}`,
+  /** What a screen reader hears when a column's status changes: which model, its status, and why where known. */
+  columnAnnouncement: (label: string, status: string, detail?: string) =>
+    detail ? `${label}: ${status}, ${detail}` : `${label}: ${status}`,
   stalled: 'Waiting for missing data…',
   errorTitle: 'The answer could not be completed.',
   emptyAnswer: 'No text.',

@@ -42,6 +42,8 @@ export const ja = {
   },
   stop: '停止',
   stopModel: (label: string) => `${label} を停止`,
+  columnAnnouncement: (label: string, status: string, detail?: string) =>
+    detail ? `${label}：${status}、${detail}` : `${label}：${status}`,
   stalled: '欠けたデータを待っています…',
   errorTitle: '回答を最後まで受け取れませんでした。',
   emptyAnswer: 'テキストはありません。',
