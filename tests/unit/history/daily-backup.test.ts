@@ -1,8 +1,9 @@
-import { readdirSync, writeFileSync, mkdirSync } from 'node:fs'
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, statSync, writeFileSync, writeSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import Sqlite from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
-import { addAnsweredTurn, openTempStore } from './temp-history'
+import { HistoryStore } from '../../../src-main/core/history/history-store'
+import { addAnsweredTurn, openTempStore, startedClock } from './temp-history'
 
 /** Local noon on 2024-05-<day>: backup names use the local calendar date. */
 const day = (d: number) => new Date(2024, 4, d, 12)
@@ -47,5 +48,67 @@ describe('daily rolling backup', () => {
       'my-own-copy.sqlite',
     ])
     store.close()
+  })
+
+  it("does not copy a damaged file that still opens into the day's backup, and keeps the earlier ones", async () => {
+    const { store, path } = await openTempStore()
+    for (let i = 0; i < 8; i++) {
+      const { id } = store.createConversation(`conversation ${i}`)
+      addAnsweredTurn(store, id, `prompt ${i}`, `stream-${i}`, [
+        `answer ${i} `.repeat(1000),
+        `other ${i} `.repeat(1000),
+      ])
+    }
+    const good = await store.backupIfDue(day(1))
+    store.close()
+    // Random bytes over pages in the middle of the file; header and schema intact, so the file still opens.
+    const size = statSync(path).size
+    expect(size).toBeGreaterThan(64 * 1024)
+    const fd = openSync(path, 'r+')
+    const noise = Buffer.from(Array.from({ length: 16 * 1024 }, () => Math.floor(Math.random() * 256)))
+    writeSync(fd, noise, 0, noise.length, Math.floor(size / 2 / 4096) * 4096)
+    closeSync(fd)
+
+    const damaged = await HistoryStore.open(path, { clock: startedClock() })
+    expect(damaged.notices).toEqual([])
+    await expect(damaged.backupIfDue(day(2))).rejects.toThrow(/failed its check.*no backup was taken/)
+    damaged.close()
+    const backups = join(dirname(path), 'backups')
+    expect(readdirSync(backups)).toEqual(['history-2024-05-01.sqlite'])
+    expect(existsSync(good!)).toBe(true)
+  })
+
+  it('never deletes the last good backup because of newer empty ones', async () => {
+    const { store, path } = await openTempStore()
+    const { id } = store.createConversation('the one worth keeping')
+    addAnsweredTurn(store, id, 'prompt', 's1', ['answer'])
+    await store.backupIfDue(day(1))
+    // As after a reset: the history is empty from now on, and is backed up empty every day.
+    store.deleteConversation(id)
+    for (let d = 2; d <= 12; d++) await store.backupIfDue(day(d))
+    store.close()
+
+    const names = readdirSync(join(dirname(path), 'backups')).sort()
+    expect(names).toEqual([
+      'history-2024-05-01.sqlite',
+      ...[6, 7, 8, 9, 10, 11, 12].map((d) => `history-2024-05-${String(d).padStart(2, '0')}.sqlite`),
+    ])
+    const copy = new Sqlite(join(dirname(path), 'backups', names[0]!), { readonly: true })
+    expect(copy.prepare('SELECT title FROM conversations').pluck().all()).toEqual(['the one worth keeping'])
+    copy.close()
+  })
+
+  it('lets a good backup go once a newer good one exists', async () => {
+    const { store, path } = await openTempStore()
+    const { id } = store.createConversation('first')
+    await store.backupIfDue(day(1))
+    store.deleteConversation(id)
+    for (let d = 2; d <= 8; d++) await store.backupIfDue(day(d))
+    store.createConversation('second')
+    await store.backupIfDue(day(9))
+    store.close()
+    const names = readdirSync(join(dirname(path), 'backups')).sort()
+    expect(names).toHaveLength(7)
+    expect(names[0]).toBe('history-2024-05-03.sqlite')
   })
 })
