@@ -269,6 +269,7 @@ export function parseHistoryJson(text: string): unknown {
  * Returns its conversations in the newest version's shape.
  */
 export function validateHistoryDocument(value: unknown): ExportedConversation[] {
+  refuseDeepNesting(value)
   const envelope = z.looseObject({ format: z.unknown(), version: z.unknown() }).safeParse(value)
   if (!envelope.success || envelope.data.format !== EXPORT_FORMAT) {
     throw new HistoryImportError(
@@ -279,13 +280,56 @@ export function validateHistoryDocument(value: unknown): ExportedConversation[] 
   if (version === 1) return checked(HistoryDocumentV1Schema.safeParse(value)).conversations.map(fromVersion1)
   if (version === 2) return checked(HistoryDocumentV2Schema.safeParse(value)).conversations
   throw new HistoryImportError(
-    `This history export has format version ${JSON.stringify(version)}; this version of StreamDesk reads versions ${EXPORT_VERSIONS.join(' and ')}.`,
+    `This history export has format version ${describeValue(version)}; this version of StreamDesk reads versions ${EXPORT_VERSIONS.join(' and ')}.`,
   )
+}
+
+/**
+ * An export nests about ten levels deep. Anything far deeper is refused before validation, since code that walks
+ * it recursively (JSON.stringify, a schema) would end in a raw stack overflow instead of a message.
+ */
+const MAX_NESTING = 64
+
+function refuseDeepNesting(value: unknown): void {
+  const pending: Array<[unknown, number]> = [[value, 1]]
+  while (pending.length > 0) {
+    const [next, depth] = pending.pop()!
+    if (typeof next !== 'object' || next === null) continue
+    if (depth > MAX_NESTING) {
+      throw new HistoryImportError('The file is nested too deeply to be a StreamDesk export.')
+    }
+    for (const child of Object.values(next)) {
+      if (typeof child === 'object' && child !== null) pending.push([child, depth + 1])
+    }
+  }
+}
+
+/**
+ * Text from the file in a message is cut to a short excerpt, so a huge value cannot become a huge error (a 5 MB
+ * `version` once did, as a toast taller than the window). A schema's message can quote a key from the file.
+ */
+const EXCERPT_CHARS = 40
+const ISSUE_MESSAGE_CHARS = 120
+
+/** At most `max` code points (never half a surrogate pair), the cut marked with an ellipsis. */
+function excerpt(text: string, max = EXCERPT_CHARS): string {
+  const points = Array.from(text.slice(0, max * 2))
+  return points.length > max || text.length > max * 2 ? `${points.slice(0, max).join('')}…` : text
+}
+
+/** A value from the file in a few words: a short one as JSON, a long string cut, anything else by its kind. */
+function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(excerpt(value))
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null) return excerpt(String(value))
+  if (value === undefined) return 'missing'
+  return Array.isArray(value) ? 'a list' : 'an object'
 }
 
 function checked<T>(parsed: z.ZodSafeParseResult<T>): T {
   if (parsed.success) return parsed.data
-  const problems = parsed.error.issues.slice(0, 3).map((issue) => `${formatPath(issue.path)}: ${issue.message}`)
+  const problems = parsed.error.issues
+    .slice(0, 3)
+    .map((issue) => `${formatPath(issue.path)}: ${excerpt(issue.message.replace(/\s+/g, ' '), ISSUE_MESSAGE_CHARS)}`)
   const more = parsed.error.issues.length > 3 ? ` (and ${parsed.error.issues.length - 3} more)` : ''
   throw new HistoryImportError(`This history export is damaged or incomplete: ${problems.join('; ')}${more}.`)
 }
@@ -293,7 +337,8 @@ function checked<T>(parsed: z.ZodSafeParseResult<T>): T {
 function formatPath(path: ReadonlyArray<PropertyKey>): string {
   return (
     path.reduce<string>(
-      (text, key) => (typeof key === 'number' ? `${text}[${key}]` : text ? `${text}.${String(key)}` : String(key)),
+      (text, key) =>
+        typeof key === 'number' ? `${text}[${key}]` : text ? `${text}.${excerpt(String(key))}` : excerpt(String(key)),
       '',
     ) || '(document)'
   )

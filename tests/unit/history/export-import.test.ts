@@ -172,6 +172,9 @@ describe('history export and import', () => {
       return JSON.stringify(doc)
     }
     const firstAnswer = ['conversations', 0, 'turns', 0, 'answers', 0]
+    /** `depth` lists nested in each other, deeper than code that recurses over the document can follow (as text:
+     * JSON.stringify could not write it either). */
+    const nested = (depth: number): string => '['.repeat(depth) + ']'.repeat(depth)
 
     const cases: Array<[string, () => string, RegExp]> = [
       ['not JSON', () => '{"format": "streamdesk-history", ', /not valid JSON/],
@@ -209,6 +212,19 @@ describe('history export and import', () => {
       ],
       ['an oversized answer', () => changed([...firstAnswer, 'text'], 'x'.repeat(4_000_001)), /answers\[0\]\.text/],
       ['a file over the size limit', () => ' '.repeat(MAX_IMPORT_CHARS + 1), /too large to import/],
+      // Values and keys from the file are quoted only as short excerpts (a 5 MB `version` once became a toast
+      // taller than the window), never cutting an emoji in half.
+      [
+        'a huge version value',
+        () => changed(['version'], '😀'.repeat(2_000_000)),
+        new RegExp(`format version "${'😀'.repeat(40)}…"; this version`, 'u'),
+      ],
+      ['a huge key', () => changed(['conversations', 0, 'k'.repeat(1_000_000)], 1), /conversations\[0\]: .{1,200}\./],
+      [
+        'hostile nesting',
+        () => changed(['conversations', 0, 'turns'], 'NESTED').replace('"NESTED"', nested(100_000)),
+        /nested too deeply/,
+      ],
       // A bad second conversation must stop the first one too.
       [
         'a bad conversation after a good one',
@@ -230,6 +246,7 @@ describe('history export and import', () => {
       expect(error).toBeInstanceOf(HistoryImportError)
       expect((error as Error).message).toMatch(message)
       expect((error as Error).message).toMatch(/Nothing was imported\.$/)
+      expect((error as Error).message.length).toBeLessThan(600)
       expect(store.exportAll('json')).toBe(before)
       store.close()
     })
