@@ -39,8 +39,11 @@ type SameKeys<A, B> = [keyof A] extends [keyof B] ? ([keyof B] extends [keyof A]
 const usageNamesMatch: SameKeys<z.infer<typeof UsageSchema>, TokenUsage> = true
 void usageNamesMatch
 
-/** The longest answer text, and the longest reasoning, an import accepts. */
-const MAX_ANSWER_CHARS = 4_000_000
+/**
+ * The longest answer text, and the longest reasoning, an import accepts: no shorter than what the file itself may
+ * hold, since history stores answers of any length (Continue appends to them) and its own export must read back.
+ */
+const MAX_ANSWER_CHARS = MAX_IMPORT_CHARS
 
 const ExportedAnswerV1Schema = z.strictObject({
   modelId: IdSchema,
