@@ -30,8 +30,9 @@ import type { StopReason } from '../shared/answer'
 import { PARAMETER_LIMITS, REASONING_EFFORTS, type GenerationParameters } from '../shared/generation'
 
 const MAX_MODELS_PER_REQUEST = 8
-const MAX_MESSAGES = 500
-const MAX_MESSAGE_CHARS = 200_000
+/** What one model may be sent; the app fits a long conversation into them (chat-request.ts). */
+export const MAX_MESSAGES = 500
+export const MAX_MESSAGE_CHARS = 200_000
 
 /*
  * The request crosses a deploy boundary (a newer app may call an older Lambda), so at every level it TOLERATES

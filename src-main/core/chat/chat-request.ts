@@ -2,7 +2,7 @@
  * The chat request for one prompt: each model gets its own conversation so far, the conversation's system prompt
  * first, and the generation parameters Settings holds for it. Pure, so what every model is sent is tested here.
  */
-import type { ChatRequest } from '../../backend/chat-handler'
+import { MAX_MESSAGE_CHARS, MAX_MESSAGES, type ChatRequest } from '../../backend/chat-handler'
 import type { ChatMessage } from '../../backend/model-provider'
 import { PROTOCOL_VERSIONS } from '../../protocol/stream-protocol'
 import type { GenerationParameters } from '../../shared/generation'
@@ -34,9 +34,38 @@ export function buildChatRequest(input: ChatRequestInput): ChatRequest {
       const parameters = input.parametersFor?.(modelId) ?? {}
       return {
         modelId,
-        messages: [...system, ...(input.context?.get(modelId) ?? []), { role: 'user', content: input.prompt }],
+        messages: [
+          ...system,
+          ...fitContext(input.context?.get(modelId) ?? [], MAX_MESSAGES - system.length - 1),
+          { role: 'user', content: input.prompt },
+        ],
         ...(Object.keys(parameters).length > 0 ? { parameters } : {}),
       }
     }),
   }
+}
+
+/** Put before a message whose beginning was left out to fit the request. */
+export const LEFT_OUT_MARKER = '[… the beginning of this message was left out …]\n\n'
+
+/**
+ * A conversation's context as the backend accepts it (at most `room` messages of MAX_MESSAGE_CHARS each), so a long
+ * history never makes a follow-up or a Continue fail: the oldest turns go first (whole user/assistant pairs, so
+ * roles keep alternating), and a message that alone is too long keeps its end, which is what the next words follow
+ * from, behind a marker that says so.
+ */
+export function fitContext(context: readonly ChatMessage[], room: number): ChatMessage[] {
+  const kept = context.length > room ? context.slice(context.length - room + ((context.length - room) % 2)) : context
+  return kept.map((message) =>
+    message.content.length <= MAX_MESSAGE_CHARS
+      ? message
+      : { ...message, content: LEFT_OUT_MARKER + endOf(message.content, MAX_MESSAGE_CHARS - LEFT_OUT_MARKER.length) },
+  )
+}
+
+/** The last `chars` UTF-16 units of `text`, or one fewer rather than start on the second half of a surrogate pair. */
+function endOf(text: string, chars: number): string {
+  const start = text.length - chars
+  const code = text.charCodeAt(start)
+  return text.slice(code >= 0xdc00 && code <= 0xdfff ? start + 1 : start)
 }
