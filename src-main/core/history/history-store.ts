@@ -5,11 +5,14 @@
  */
 import { randomUUID } from 'node:crypto'
 import { dirname, join } from 'node:path'
+import { isDeepStrictEqual } from 'node:util'
 import type { Database, Statement } from 'better-sqlite3'
 import { systemClock, type Clock } from '../../lib/clock'
 import type { StoredStatus } from '../../shared/answer'
 import { decodeEndDetails, encodeEndDetails } from './answer-end-details'
-import { backupIfDue } from './daily-backup'
+import { backupIfDue, newestGoodBackup } from './daily-backup'
+import { addFromBackup, type RestoredBackup } from './restore-backup'
+import { salvageNotice } from './salvage-notice'
 import {
   HistoryImportError,
   MAX_TITLE_CHARS,
@@ -47,6 +50,8 @@ export interface HistoryStoreOptions {
   busyTimeoutMs?: number
   /** How many recent prompts and answers a 1–2 character search reads. */
   recentScanRows?: number
+  /** Whether a damaged file's salvage is completed from the newest good daily backup (the default). */
+  completeFromBackup?: boolean
 }
 
 export const TITLE_FROM_PROMPT_CHARS = 80
@@ -132,13 +137,37 @@ export class HistoryStore {
       now: () => new Date(clock.now()),
       busyTimeoutMs: options.busyTimeoutMs ?? 2_000,
     })
-    return new HistoryStore(
+    const notices = [...opened.notices]
+    const store = new HistoryStore(
       opened.db,
       filePath,
       clock,
-      opened.notices,
+      notices,
       opened.preMigrationBackup,
       options.recentScanRows ?? DEFAULT_RECENT_SCAN_ROWS,
+    )
+    if (opened.salvage) {
+      const fromBackup = options.completeFromBackup === false ? undefined : await store.completeFromNewestBackup()
+      notices.push(salvageNotice(opened.salvage, fromBackup))
+    }
+    return store
+  }
+
+  /** Adds the conversations this history lacks from its newest good daily backup, if there is one. */
+  private async completeFromNewestBackup(): Promise<RestoredBackup | undefined> {
+    const backup = newestGoodBackup(this.backupDir)
+    if (!backup) return undefined
+    try {
+      return await this.addFromBackup(backup)
+    } catch {
+      return undefined
+    }
+  }
+
+  /** Adds what a daily backup holds and this history lacks (see restore-backup.ts). */
+  addFromBackup(backupPath: string): Promise<RestoredBackup> {
+    return addFromBackup(this, backupPath, (copyPath) =>
+      HistoryStore.open(copyPath, { clock: this.clock, completeFromBackup: false }),
     )
   }
 
@@ -350,14 +379,27 @@ export class HistoryStore {
     return this.importDocument(parseHistoryJson(text))
   }
 
-  /** The same for a document already parsed (validated here). */
+  /**
+   * The same for a document already parsed (validated here). A conversation whose id is taken is skipped when it
+   * holds exactly what the history holds under that id (importing the same file twice adds nothing); otherwise it
+   * is added as a copy under a new id.
+   */
   importDocument(document: unknown): ImportSummary {
     const conversations = validateHistoryDocument(document)
     try {
       return this.db.transaction(() => {
-        const summary: ImportSummary = { conversations: 0, turns: 0, answers: 0, renamedConversations: 0 }
+        const summary: ImportSummary = {
+          conversations: 0,
+          turns: 0,
+          answers: 0,
+          renamedConversations: 0,
+          alreadyPresent: 0,
+        }
         this.withBulkIndexing(() => {
-          for (const conversation of conversations) this.insertImported(conversation, summary)
+          for (const conversation of conversations) {
+            if (this.holdsExactly(conversation)) summary.alreadyPresent += 1
+            else this.insertImported(conversation, summary)
+          }
         })
         return summary
       })()
@@ -382,8 +424,9 @@ export class HistoryStore {
     if (result.status !== 'damaged') return result
     requestRecheck(this.filePath, result.problems)
     const message =
-      'Your conversation history file is damaged. When StreamDesk restarts it will keep the damaged file aside ' +
-      `(nothing is deleted) and start a new history. Daily backups are in ${this.backupDir}.`
+      'Your conversation history file is damaged. When StreamDesk restarts it will set the damaged file aside ' +
+      '(nothing is deleted), recover what still reads from it and add what is missing from the newest daily ' +
+      `backup. Daily backups are in ${this.backupDir}.`
     return { ...result, message }
   }
 
@@ -418,6 +461,13 @@ export class HistoryStore {
     sql.indexPromptsAfter.run(lastTurnId)
     sql.indexAnswersAfter.run(lastAnswerId)
     for (const trigger of triggers) this.db.exec(trigger.sql)
+  }
+
+  private holdsExactly(conversation: ExportedConversation): boolean {
+    const existing = this.getConversation(conversation.id)
+    if (!existing) return false
+    const [asExported] = validateHistoryDocument(toHistoryDocument([existing], new Date(0)))
+    return isDeepStrictEqual(asExported, conversation)
   }
 
   private insertImported(conversation: ExportedConversation, summary: ImportSummary): void {

@@ -101,6 +101,8 @@ export interface ImportSummary {
   answers: number
   /** Conversations that got a new id because the id was already taken. */
   renamedConversations: number
+  /** Conversations left out because the history already holds them exactly (same id and content). */
+  alreadyPresent: number
 }
 
 /** The result of the full page check that runs after open. */

@@ -1,5 +1,5 @@
 /**
- * Opens the history file: sets a damaged file aside (never deletes it), applies the connection settings, and
+ * Opens the history file: sets a damaged file aside (never deletes it) and salvages what still reads from it, applies the connection settings, and
  * brings the schema up to date, with a backup first and all pending migrations in one transaction, so a failing
  * migration leaves the file exactly as it was.
  *
@@ -14,6 +14,7 @@ import { dirname } from 'node:path'
 import Sqlite, { type Database } from 'better-sqlite3'
 import { PRIVATE_DIR_MODE, ensurePrivateFile, restrictExistingFiles } from '../../lib/private-files'
 import type { Migration } from './history-migrations'
+import { salvageInto, type SalvageReport } from './salvage'
 import { isDamageCode } from './verify-integrity'
 
 export interface OpenedDatabase {
@@ -22,6 +23,12 @@ export interface OpenedDatabase {
   notices: string[]
   /** The copy made before migrating, if a migration ran on existing data. */
   preMigrationBackup?: string
+  /** Set when the file was found damaged: where it was moved, and what was salvaged from it. */
+  salvage?: Salvage
+}
+
+export interface Salvage extends SalvageReport {
+  asidePath: string
 }
 
 export interface OpenDatabaseOptions {
@@ -51,21 +58,19 @@ export async function openHistoryDatabase(filePath: string, options: OpenDatabas
   const notices: string[] = []
   const marker = recheckMarkerPath(filePath)
   let db: Database
+  let salvage: Salvage | undefined
   try {
     db = openChecked(filePath, options.busyTimeoutMs, existsSync(marker))
   } catch (error) {
     if (!isDamage(error)) throw error
     const asidePath = moveAside(filePath, `corrupt-${fileTimestamp(options.now())}`)
-    notices.push(
-      `Your conversation history could not be read because the file is damaged, so a new, empty history was started. ` +
-        `The damaged file was kept, not deleted: ${asidePath}`,
-    )
     db = openChecked(filePath, options.busyTimeoutMs, false)
+    salvage = { asidePath, ...salvageInto(db, asidePath, options.migrations) }
   }
   rmSync(marker, { force: true })
   try {
     const preMigrationBackup = await migrate(db, filePath, options)
-    return { db, notices, ...(preMigrationBackup ? { preMigrationBackup } : {}) }
+    return { db, notices, ...(preMigrationBackup ? { preMigrationBackup } : {}), ...(salvage ? { salvage } : {}) }
   } catch (error) {
     db.close()
     throw error

@@ -54,7 +54,13 @@ describe('history export and import', () => {
     expect(document.conversations.map((c) => c.title)).toEqual(['東京の天気は？', 'Sorting in JS'])
 
     const { store: target } = await openTempStore()
-    expect(target.importJson(exported)).toEqual({ conversations: 2, turns: 3, answers: 5, renamedConversations: 0 })
+    expect(target.importJson(exported)).toEqual({
+      conversations: 2,
+      turns: 3,
+      answers: 5,
+      renamedConversations: 0,
+      alreadyPresent: 0,
+    })
     expect(withoutExportTime(target.exportAll('json'))).toEqual(withoutExportTime(exported))
     // Imported prompts and finished answers are searchable, the interrupted one too.
     expect(target.search('天気は晴れ').hits.map((h) => h.kind)).toEqual(['answer'])
@@ -90,11 +96,34 @@ describe('history export and import', () => {
     target.close()
   })
 
-  it('gives colliding conversations and stream ids new ones instead of overwriting', async () => {
+  it('skips conversations it already holds exactly, so importing the same file twice adds nothing', async () => {
+    const { store: source } = await populatedStore()
+    const exported = source.exportAll('json')
+    const { store: target } = await openTempStore()
+    expect(target.importJson(exported)).toMatchObject({ conversations: 2, alreadyPresent: 0 })
+    const once = target.exportAll('json')
+    expect(target.importJson(exported)).toMatchObject({ conversations: 0, renamedConversations: 0, alreadyPresent: 2 })
+    expect(target.exportAll('json')).toBe(once)
+    // And a history re-importing its own export.
+    expect(source.importJson(exported)).toMatchObject({ conversations: 0, alreadyPresent: 2 })
+    source.close()
+    target.close()
+  })
+
+  it('gives colliding conversations that differ, and their stream ids, new ones instead of overwriting', async () => {
     const { store, ids } = await populatedStore()
     const before = store.getConversation(ids.weather)
-    const single = store.exportConversation(ids.weather, 'json')!
-    expect(store.importJson(single)).toEqual({ conversations: 1, turns: 2, answers: 4, renamedConversations: 1 })
+    // The same conversation as exported, but unpinned since: a different conversation under a taken id.
+    const document = JSON.parse(store.exportConversation(ids.weather, 'json')!) as HistoryDocument
+    document.conversations[0]!.pinned = false
+    const single = JSON.stringify(document)
+    expect(store.importJson(single)).toEqual({
+      conversations: 1,
+      turns: 2,
+      answers: 4,
+      renamedConversations: 1,
+      alreadyPresent: 0,
+    })
     expect(store.getConversation(ids.weather)).toEqual(before)
     const copies = store.listConversations().filter((c) => c.title === '東京の天気は？')
     expect(copies).toHaveLength(2)
@@ -339,6 +368,7 @@ describe('history export and import', () => {
         turns: 3,
         answers: 5,
         renamedConversations: 0,
+        alreadyPresent: 0,
       })
       const turns = store.getConversation('branchy')!.turns
       expect(turns.map((t) => t.parentTurnId)).toEqual([null, turns[0]!.id, turns[0]!.id])
@@ -375,7 +405,10 @@ describe('history export and import', () => {
     it('gives every taken stream id, of a turn or of an attempt, a new one', async () => {
       const { store } = await openTempStore()
       store.importJson(JSON.stringify(versioned()))
-      expect(store.importJson(JSON.stringify(versioned()))).toMatchObject({ renamedConversations: 1 })
+      // Renamed since, so a different conversation under the same id and stream ids.
+      const renamed = versioned()
+      renamed.conversations[0]!.title = 'Fruit, renamed'
+      expect(store.importJson(JSON.stringify(renamed))).toMatchObject({ renamedConversations: 1 })
       const copyId = store.listConversations().find((c) => c.id !== 'branchy')!.id
       const [first] = store.getConversation(copyId)!.turns
       const [a1, a2, b1] = first!.answers

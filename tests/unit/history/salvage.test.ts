@@ -1,0 +1,143 @@
+/**
+ * A damaged history at start-up: what still reads is salvaged, what the newest good backup holds beyond it is
+ * added, and the user is told how many conversations came back and from where. The damage is written by the test
+ * into real files: pages overwritten in the middle, the whole file but its header overwritten, a foreign file.
+ */
+import { closeSync, openSync, readdirSync, statSync, writeFileSync, writeSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { HistoryStore } from '../../../src-main/core/history/history-store'
+import { requestRecheck } from '../../../src-main/core/history/open-history-database'
+import { addAnsweredTurn, openTempStore, startedClock } from './temp-history'
+
+/** Local noon on 2024-05-<day>: backup names use the local calendar date. */
+const day = (d: number) => new Date(2024, 4, d, 12)
+
+const answerText = (i: number) => `Answer ${i}: ${'東京の天気は晴れ。 sunny 😀 '.repeat(40 + i)}`
+
+/** `count` conversations of two turns each, numbered from `first`. */
+function fill(store: HistoryStore, first: number, count: number): Map<string, string> {
+  const texts = new Map<string, string>()
+  for (let i = first; i < first + count; i++) {
+    const { id } = store.createConversation(`conversation ${i}`)
+    addAnsweredTurn(store, id, `prompt ${i}`, `stream-${i}-a`, [answerText(i), `other ${i}`])
+    addAnsweredTurn(store, id, `follow-up ${i}`, `stream-${i}-b`, [`short ${i}`])
+    texts.set(id, answerText(i))
+  }
+  return texts
+}
+
+/** Overwrites `length` bytes at the page boundary nearest `fraction` of the file. */
+function overwrite(path: string, fraction: number, length: number, byte = 0xa5): void {
+  const at = Math.floor((statSync(path).size * fraction) / 4096) * 4096
+  const fd = openSync(path, 'r+')
+  writeSync(fd, Buffer.alloc(length, byte), 0, length, at)
+  closeSync(fd)
+}
+
+/** Every conversation of a store: its id to its turns, each as [prompt, ...answer texts]. */
+function contents(store: HistoryStore) {
+  return new Map(
+    store.listConversations({ limit: 500 }).map((summary) => {
+      const conversation = store.getConversation(summary.id)!
+      return [summary.id, conversation.turns.map((turn) => [turn.prompt, ...turn.answers.map((a) => a.text)])] as const
+    }),
+  )
+}
+
+describe('salvaging a damaged history', () => {
+  it('keeps every conversation still readable after pages in the middle were overwritten, exactly', async () => {
+    const { store, path } = await openTempStore()
+    fill(store, 0, 60)
+    const before = contents(store)
+    store.close()
+    overwrite(path, 0.5, 16 * 1024)
+    requestRecheck(path, ['found damaged in the session before'])
+
+    const reopened = await HistoryStore.open(path, { clock: startedClock() })
+    const after = contents(reopened)
+    // Most conversations come back, and every one that does is exactly as it was. (The damage did cost rows: the
+    // test exercises skipping past unreadable pages, not only a damaged search index.)
+    const items = (map: typeof before) => [...map.values()].flat(2).length
+    expect(after.size).toBeGreaterThanOrEqual(50)
+    expect(items(after)).toBeLessThan(items(before))
+    for (const [id, turns] of after) {
+      const original = before.get(id)!
+      // A conversation may lose a turn or an answer on the damaged pages, never have one changed.
+      for (const [prompt, ...answers] of turns) {
+        const turn = original.find(([originalPrompt]) => originalPrompt === prompt)
+        expect(turn).toBeDefined()
+        expect(turn).toEqual(expect.arrayContaining(answers))
+      }
+    }
+    expect(reopened.notices).toHaveLength(1)
+    expect(reopened.notices[0]).toMatch(
+      new RegExp(`recovered ${after.size} conversations from the damaged file;.*kept, not deleted`),
+    )
+    // A working history: searchable, writable, and whole.
+    const some = [...after.keys()][0]!
+    expect(reopened.search(`prompt ${[...before.keys()].indexOf(some)}`).hits.length).toBeGreaterThan(0)
+    reopened.createConversation('after the salvage')
+    expect(await reopened.verifyIntegrity()).toEqual({ status: 'ok' })
+    reopened.close()
+  })
+
+  it('adds what the newest good backup holds beyond the salvage, without duplicates', async () => {
+    const { store, path } = await openTempStore()
+    fill(store, 0, 30)
+    await store.backupIfDue(day(1))
+    // After the backup: one more conversation, and one deleted (the backup still has it).
+    const deleted = store.listConversations({ limit: 500 }).at(-1)!
+    store.deleteConversation(deleted.id)
+    fill(store, 30, 1)
+    const before = contents(store)
+    store.close()
+    // Everything but the header is lost: nothing can be salvaged.
+    overwrite(path, 0, statSync(path).size)
+    writeFileSync(path, Buffer.concat([Buffer.from('SQLite format 3\0', 'latin1'), Buffer.alloc(84, 0xff)]), {
+      flag: 'r+',
+    })
+
+    const reopened = await HistoryStore.open(path, { clock: startedClock() })
+    expect(reopened.notices[0]).toMatch(/recovered 30 conversations from the backup of 2024-05-01;/)
+    const after = contents(reopened)
+    expect(after.size).toBe(30)
+    // The conversation added after the backup is lost; the deleted one comes back with the others.
+    expect([...after.keys()].filter((id) => !before.has(id))).toEqual([deleted.id])
+    for (const [id, turns] of after) if (before.has(id)) expect(turns).toEqual(before.get(id))
+    reopened.close()
+  })
+
+  it('merges salvage and backup: a conversation lost on damaged pages comes back from the backup', async () => {
+    const { store, path } = await openTempStore()
+    fill(store, 0, 40)
+    await store.backupIfDue(day(1))
+    const expected = contents(store)
+    store.close()
+    overwrite(path, 0.4, 32 * 1024)
+    requestRecheck(path, ['damaged'])
+
+    const reopened = await HistoryStore.open(path, { clock: startedClock() })
+    // The damage cut some conversations short; the backup (taken after the last change) completes them.
+    expect(reopened.notices[0]).toMatch(
+      /recovered 40 conversations from the damaged file \(\d+ conversations? the damage had cut short came back whole from the backup of 2024-05-01\)/,
+    )
+    expect(contents(reopened)).toEqual(expected)
+    reopened.close()
+  })
+
+  it('starts empty only when nothing reads and there is no backup, and says so', async () => {
+    const { store, path } = await openTempStore()
+    fill(store, 0, 3)
+    store.close()
+    writeFileSync(path, 'not a database at all')
+    const reopened = await HistoryStore.open(path, { clock: startedClock() })
+    expect(reopened.listConversations()).toEqual([])
+    expect(reopened.notices[0]).toMatch(
+      /nothing in it could be recovered \(there is no backup yet\).*kept, not deleted/,
+    )
+    expect(readdirSync(dirname(path)).some((name) => name.includes('.corrupt-'))).toBe(true)
+    expect(readdirSync(join(dirname(path)))).not.toContain('backups')
+    reopened.close()
+  })
+})
