@@ -351,6 +351,23 @@ export interface ExportedFile {
 
 export interface ImportResult {
   conversations: number
+  /** Conversations left out because the history already holds them exactly. */
+  alreadyPresent: number
+}
+
+/** One daily backup of the history, as Settings lists them. */
+export interface HistoryBackup {
+  /** Its calendar date, e.g. 2024-05-01: it names the backup in `history:restore-backup`. */
+  date: string
+  /** Undefined when the backup cannot be read. */
+  conversations?: number
+}
+
+/** What restoring a backup added (see src-main/core/history/restore-backup.ts). */
+export interface RestoreResult {
+  added: number
+  completed: number
+  copies: number
 }
 
 export interface Notice {
@@ -429,6 +446,10 @@ export interface InvokeContract {
   'history:search': { args: [query: string]; result: SearchResults }
   'history:export': { args: [ExportRequest]; result: ExportedFile }
   'history:import': { args: [json: string]; result: ImportResult }
+  /** The daily backups, newest first. */
+  'history:backups': { args: []; result: HistoryBackup[] }
+  /** Adds what the backup of that date holds and the history lacks; replaces nothing the user has. */
+  'history:restore-backup': { args: [date: string]; result: RestoreResult }
   'settings:set-mode': { args: [mode: AppMode]; result: PublicSettings }
   /** The `streamdesk_cloud_config` output of the deployed stack, as pasted or read from its file. */
   'settings:set-cloud-config': { args: [json: string]; result: PublicSettings }
@@ -511,6 +532,8 @@ export const INVOKE_CHANNELS = [
   'history:search',
   'history:export',
   'history:import',
+  'history:backups',
+  'history:restore-backup',
   'settings:set-mode',
   'settings:set-cloud-config',
   'settings:set-proxy',

@@ -409,6 +409,45 @@ describe('conversation history in the browser harness', () => {
     await items().first().getByTestId('conversation-title').click()
     await expect.poll(() => column('alpha').getAttribute('data-status')).toBe('complete')
     await expect.poll(textOf('alpha')).toContain('Remember the zephyr.')
+
+    // The same file again adds nothing, and says why.
+    const infoToast = page.locator('[data-testid="toast"][data-level="info"]')
+    const infoBefore = await infoToast.count()
+    await page.getByTestId('import-history').setInputFiles(exportedPath)
+    await expect.poll(() => infoToast.count(), { timeout: 10_000 }).toBeGreaterThan(infoBefore)
+    expect(await infoToast.last().innerText()).toMatch(/Imported 0 conversations\. 1 was already in your history/)
+    expect(await items().count()).toBe(1)
+    expect(pageErrors).toEqual([])
+  })
+
+  it('lists the daily backups in Settings and restores a conversation deleted since', async () => {
+    const userDataDir = await newUserDataDir(['beta'])
+    const store = await HistoryStore.open(join(userDataDir, 'history.sqlite'))
+    for (const title of ['Kept all along', 'Deleted since the backup']) {
+      const { id } = store.createConversation(title)
+      store.addTurn(id, title, `backup-${title.length}`, [{ id: 'beta', label: 'Beta' }])
+      store.finishAnswer(`backup-${title.length}`, 'beta', { status: 'complete', text: `Answer to ${title}` })
+    }
+    await store.backupIfDue(new Date(2024, 4, 1, 12))
+    store.deleteConversation(store.listConversations().find((c) => c.title.startsWith('Deleted'))!.id)
+    store.close()
+    await open(userDataDir)
+    await expect.poll(titles).toEqual(['Kept all along'])
+
+    await page.getByTestId('settings-button').click()
+    const rows = page.getByTestId('backup-row')
+    // Today's (taken at start, with one conversation) first, then the older one with both.
+    await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(2)
+    expect(await rows.last().innerText()).toMatch(/2024-05-01 · 2 conversations/)
+    expect(await rows.first().innerText()).toMatch(/1 conversation/)
+    await rows.last().getByTestId('backup-restore').click()
+    await expect.poll(() => page.getByTestId('backup-outcome').count()).toBe(1)
+    expect(await page.getByTestId('backup-outcome').innerText()).toBe(
+      'From the backup of 2024-05-01: 1 conversation added.',
+    )
+    await page.keyboard.press('Escape')
+    await expect.poll(titles).toEqual(expect.arrayContaining(['Kept all along', 'Deleted since the backup']))
+    expect(await items().count()).toBe(2)
     expect(pageErrors).toEqual([])
   })
 

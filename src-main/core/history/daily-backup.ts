@@ -86,6 +86,19 @@ export function checkBackup(path: string): BackupCheck {
   }
 }
 
+/** How many conversations a backup holds, read without changing it; undefined when it cannot be read. */
+export function countConversations(path: string): number | undefined {
+  let copy: Database | undefined
+  try {
+    copy = new Sqlite(path, { readonly: true, fileMustExist: true })
+    return copy.prepare('SELECT count(*) FROM conversations').pluck().get() as number
+  } catch {
+    return undefined
+  } finally {
+    copy?.close()
+  }
+}
+
 const isGood = (check: BackupCheck) => check.ok && check.conversations > 0
 
 /** The newest backup that passes its check and holds a conversation, if any. */

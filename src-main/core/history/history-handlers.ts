@@ -31,7 +31,15 @@ export function historyHandlers(
         conversationId === undefined ? 'history' : (store.getConversation(conversationId)?.title ?? 'conversation')
       return exportedFile(title, format, content, now())
     },
-    'history:import': (json) => changed({ conversations: store.importJson(json).conversations }),
+    'history:import': (json) => {
+      const { conversations, alreadyPresent } = store.importJson(json)
+      return changed({ conversations, alreadyPresent })
+    },
+    'history:backups': () => store.listBackups(),
+    'history:restore-backup': async (date) => {
+      const { added, completed, copies } = await store.restoreBackup(date)
+      return changed({ added, completed, copies })
+    },
   }
 }
 

@@ -10,8 +10,8 @@ import type { Database, Statement } from 'better-sqlite3'
 import { systemClock, type Clock } from '../../lib/clock'
 import type { StoredStatus } from '../../shared/answer'
 import { decodeEndDetails, encodeEndDetails } from './answer-end-details'
-import { backupIfDue, newestGoodBackup } from './daily-backup'
-import { addFromBackup, type RestoredBackup } from './restore-backup'
+import { backupIfDue, checkBackup, countConversations, listDailyBackups, newestGoodBackup } from './daily-backup'
+import { addFromBackup, backupDate, type RestoredBackup } from './restore-backup'
 import { salvageNotice } from './salvage-notice'
 import {
   HistoryImportError,
@@ -162,6 +162,25 @@ export class HistoryStore {
     } catch {
       return undefined
     }
+  }
+
+  /** The daily backups, newest first, with the number of conversations each holds (undefined: unreadable). */
+  listBackups(): Array<{ date: string; conversations?: number }> {
+    return listDailyBackups(this.backupDir)
+      .reverse()
+      .map((name) => {
+        const conversations = countConversations(join(this.backupDir, name))
+        return { date: backupDate(name), ...(conversations !== undefined ? { conversations } : {}) }
+      })
+  }
+
+  /** Adds what the backup of `date` (YYYY-MM-DD) holds and this history lacks, once it passes its check. */
+  async restoreBackup(date: string): Promise<RestoredBackup> {
+    const name = listDailyBackups(this.backupDir).find((candidate) => backupDate(candidate) === date)
+    if (!name) throw new Error(`There is no backup of ${date}.`)
+    const check = checkBackup(join(this.backupDir, name))
+    if (!check.ok) throw new Error(`The backup of ${date} is damaged (${check.problem}); nothing was restored.`)
+    return this.addFromBackup(join(this.backupDir, name))
   }
 
   /** Adds what a daily backup holds and this history lacks (see restore-backup.ts). */

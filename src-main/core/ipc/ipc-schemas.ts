@@ -88,6 +88,8 @@ export const invokeArgSchemas = {
     z.strictObject({ conversationId: z.optional(IdSchema), format: z.enum(['markdown', 'json']) }),
   ]),
   'history:import': z.tuple([z.string().max(MAX_IMPORT_CHARS)]),
+  'history:backups': z.tuple([]),
+  'history:restore-backup': z.tuple([z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a backup date (YYYY-MM-DD)')]),
   'settings:set-mode': z.tuple([z.enum(['local', 'cloud'])]),
   'settings:set-cloud-config': z.tuple([z.string().max(100_000)]),
   'settings:set-proxy': z.tuple([z.union([z.string().trim().min(1).max(2000), z.null()])]),

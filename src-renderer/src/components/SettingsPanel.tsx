@@ -2,6 +2,7 @@ import type { PublicSettings } from '../../../src-main/shared/ipc-contract'
 import type { SettingsActions } from '../hooks/use-settings'
 import { useStrings } from '../i18n'
 import { Drawer } from './Drawer'
+import { BackupsSection } from './settings/BackupsSection'
 import { CloudBackendSection } from './settings/CloudBackendSection'
 import { LocalModelsSection } from './settings/LocalModelsSection'
 import { ModelFilesSection } from './settings/ModelFilesSection'
@@ -66,6 +67,7 @@ export function SettingsPanel({ actions, onClose }: SettingsPanelProps) {
         />
       )}
       {settings && <PreferencesSection preferences={settings.preferences} onChange={actions.setPreferences} />}
+      <BackupsSection />
     </Drawer>
   )
 }

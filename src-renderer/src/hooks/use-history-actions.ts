@@ -58,7 +58,7 @@ export function useHistoryActions(
         }
         const attempt = await client.attempt('history:import', text)
         if (!attempt.ok) return toasts.show(strings.importFailed(attempt.message), 'error')
-        toasts.show(strings.imported(attempt.result.conversations), 'info')
+        toasts.show(strings.imported(attempt.result.conversations, attempt.result.alreadyPresent), 'info')
       },
     } satisfies HistoryActions
   }, [client, onDeleted, toasts])

@@ -294,6 +294,31 @@ export const en = {
   },
   modelDefaults: { baseUrl: 'http://127.0.0.1:11434/v1', model: 'llama3.2', label: 'Llama 3.2 (local)' },
 
+  backups: {
+    title: 'History backups',
+    intro:
+      'StreamDesk copies your history once a day and keeps the last seven copies (and always the newest good one). ' +
+      'Restoring adds back the conversations a backup holds and your history lacks; it changes nothing you have.',
+    none: 'No backup yet: the first is made today.',
+    row: (date: string, conversations: number | undefined) =>
+      conversations === undefined
+        ? `${date} · cannot be read`
+        : `${date} · ${conversations === 1 ? '1 conversation' : `${conversations.toLocaleString()} conversations`}`,
+    restore: 'Restore',
+    restoreLabel: (date: string) => `Restore the conversations missing from your history from the backup of ${date}`,
+    restoring: 'Restoring…',
+    restored: (date: string, added: number, completed: number, copies: number) => {
+      if (added + completed + copies === 0) return `Nothing to restore: your history holds everything from ${date}.`
+      const parts = [
+        added > 0 && (added === 1 ? '1 conversation added' : `${added.toLocaleString()} conversations added`),
+        completed > 0 && (completed === 1 ? '1 completed' : `${completed.toLocaleString()} completed`),
+        copies > 0 &&
+          (copies === 1 ? '1 kept as a copy beside yours' : `${copies.toLocaleString()} kept as copies beside yours`),
+      ].filter(Boolean)
+      return `From the backup of ${date}: ${parts.join(', ')}.`
+    },
+    failed: (message: string) => `Nothing was restored. ${message}`,
+  },
   diagnostics: {
     title: 'Diagnostics',
     refresh: 'Refresh',
@@ -355,8 +380,13 @@ export const en = {
     markdown: 'Markdown',
     import: 'Import…',
     importLabel: 'Import conversations from a StreamDesk JSON export',
-    imported: (count: number) =>
-      count === 1 ? 'Imported 1 conversation.' : `Imported ${count.toLocaleString()} conversations.`,
+    imported: (count: number, alreadyPresent: number) =>
+      (count === 1 ? 'Imported 1 conversation.' : `Imported ${count.toLocaleString()} conversations.`) +
+      (alreadyPresent === 0
+        ? ''
+        : alreadyPresent === 1
+          ? ' 1 was already in your history and was skipped.'
+          : ` ${alreadyPresent.toLocaleString()} were already in your history and were skipped.`),
     importFailed: (message: string) => `Nothing was imported. ${message}`,
     unreadableFile: 'The file could not be read.',
     exportFailed: (message: string) => `The export failed: ${message}`,

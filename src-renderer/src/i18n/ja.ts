@@ -286,6 +286,30 @@ export const ja = {
   },
   modelDefaults: { baseUrl: 'http://127.0.0.1:11434/v1', model: 'llama3.2', label: 'Llama 3.2（ローカル）' },
 
+  backups: {
+    title: '履歴のバックアップ',
+    intro:
+      'StreamDesk は 1 日に 1 回履歴をコピーし、最新の 7 つ（と最新の正常なもの）を残します。' +
+      '復元すると、バックアップにあって今の履歴にない会話を追加します。今ある会話は変更しません。',
+    none: 'バックアップはまだありません。最初のバックアップは今日作られます。',
+    row: (date: string, conversations: number | undefined) =>
+      conversations === undefined
+        ? `${date} · 読み込めません`
+        : `${date} · ${conversations.toLocaleString('ja')} 件の会話`,
+    restore: '復元',
+    restoreLabel: (date: string) => `${date} のバックアップから、履歴にない会話を復元`,
+    restoring: '復元中…',
+    restored: (date: string, added: number, completed: number, copies: number) => {
+      if (added + completed + copies === 0) return `復元するものはありません。${date} の会話はすべて履歴にあります。`
+      const parts = [
+        added > 0 && `${added.toLocaleString('ja')} 件を追加`,
+        completed > 0 && `${completed.toLocaleString('ja')} 件を補完`,
+        copies > 0 && `${copies.toLocaleString('ja')} 件を別の会話として保存`,
+      ].filter(Boolean)
+      return `${date} のバックアップから: ${parts.join('、')}しました。`
+    },
+    failed: (message: string) => `何も復元しませんでした。${message}`,
+  },
   diagnostics: {
     title: '診断',
     refresh: '更新',
@@ -347,7 +371,11 @@ export const ja = {
     markdown: 'Markdown',
     import: '読み込む…',
     importLabel: 'StreamDesk から書き出した JSON ファイルの会話を読み込む',
-    imported: (count: number) => `${count.toLocaleString('ja')} 件の会話を読み込みました。`,
+    imported: (count: number, alreadyPresent: number) =>
+      `${count.toLocaleString('ja')} 件の会話を読み込みました。` +
+      (alreadyPresent === 0
+        ? ''
+        : `${alreadyPresent.toLocaleString('ja')} 件はすでに履歴にあるため読み込みませんでした。`),
     importFailed: (message: string) => `何も読み込みませんでした。${message}`,
     unreadableFile: 'ファイルを読み込めませんでした。',
     exportFailed: (message: string) => `書き出しに失敗しました: ${message}`,

@@ -7,6 +7,7 @@ import { closeSync, openSync, readdirSync, statSync, writeFileSync, writeSync } 
 import { dirname, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { HistoryStore } from '../../../src-main/core/history/history-store'
+import { historyHandlers } from '../../../src-main/core/history/history-handlers'
 import { requestRecheck } from '../../../src-main/core/history/open-history-database'
 import { addAnsweredTurn, openTempStore, startedClock } from './temp-history'
 
@@ -139,5 +140,55 @@ describe('salvaging a damaged history', () => {
     expect(readdirSync(dirname(path)).some((name) => name.includes('.corrupt-'))).toBe(true)
     expect(readdirSync(join(dirname(path)))).not.toContain('backups')
     reopened.close()
+  })
+})
+
+describe('restoring a daily backup from Settings', () => {
+  it('lists the backups newest first and adds back what the history lost since, replacing nothing', async () => {
+    const { store, path } = await openTempStore()
+    fill(store, 0, 3)
+    await store.backupIfDue(day(1))
+    fill(store, 3, 2)
+    await store.backupIfDue(day(2))
+    const all = contents(store)
+    // Lost since: one deleted, one renamed (the user's change must stay), one new one only the history has.
+    const [newest, , , , oldest] = store.listConversations({ limit: 10 })
+    store.deleteConversation(oldest!.id)
+    store.renameConversation(newest!.id, 'renamed since')
+    fill(store, 5, 1)
+    let changes = 0
+    const handlers = historyHandlers(store, () => changes++)
+
+    expect(await handlers['history:backups']()).toEqual([
+      { date: '2024-05-02', conversations: 5 },
+      { date: '2024-05-01', conversations: 3 },
+    ])
+    expect(await handlers['history:restore-backup']('2024-05-02')).toEqual({ added: 1, completed: 0, copies: 0 })
+    expect(changes).toBe(1)
+    expect(store.getConversation(oldest!.id)?.turns.map((t) => t.prompt)).toEqual(all.get(oldest!.id)!.map((t) => t[0]))
+    expect(store.getConversation(newest!.id)?.title).toBe('renamed since')
+    expect(store.listConversations({ limit: 10 })).toHaveLength(6)
+    // Restoring again adds nothing.
+    expect(await handlers['history:restore-backup']('2024-05-02')).toEqual({ added: 0, completed: 0, copies: 0 })
+    await expect(handlers['history:restore-backup']('2024-04-30')).rejects.toThrow('There is no backup of 2024-04-30.')
+    // No copy of the backup is left behind.
+    expect(readdirSync(join(dirname(path), 'backups')).sort()).toEqual([
+      'history-2024-05-01.sqlite',
+      'history-2024-05-02.sqlite',
+    ])
+    store.close()
+  })
+
+  it('refuses a damaged backup and changes nothing', async () => {
+    const { store, path } = await openTempStore()
+    fill(store, 0, 20)
+    await store.backupIfDue(day(1))
+    const backup = join(dirname(path), 'backups', 'history-2024-05-01.sqlite')
+    overwrite(backup, 0.5, 16 * 1024)
+    const handlers = historyHandlers(store, () => {})
+    const before = contents(store)
+    await expect(handlers['history:restore-backup']('2024-05-01')).rejects.toThrow(/backup of 2024-05-01 is damaged/)
+    expect(contents(store)).toEqual(before)
+    store.close()
   })
 })
