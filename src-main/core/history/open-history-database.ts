@@ -60,11 +60,11 @@ export async function openHistoryDatabase(filePath: string, options: OpenDatabas
   let db: Database
   let salvage: Salvage | undefined
   try {
-    db = openChecked(filePath, options.busyTimeoutMs, existsSync(marker))
+    db = openChecked(filePath, options, existsSync(marker))
   } catch (error) {
     if (!isDamage(error)) throw error
     const asidePath = moveAside(filePath, `corrupt-${fileTimestamp(options.now())}`)
-    db = openChecked(filePath, options.busyTimeoutMs, false)
+    db = openChecked(filePath, options, false)
     salvage = { asidePath, ...salvageInto(db, asidePath, options.migrations) }
   }
   rmSync(marker, { force: true })
@@ -84,15 +84,20 @@ export async function openHistoryDatabase(filePath: string, options: OpenDatabas
  * commit (well under a millisecond for a progress write on the benchmark machine), and the answer writer's
  * throttle keeps commits to a few per second.
  */
-function openChecked(filePath: string, busyTimeoutMs: number, fullCheck: boolean): Database {
+function openChecked(filePath: string, options: OpenDatabaseOptions, fullCheck: boolean): Database {
   // Checked before SQLite opens it: SQLite may delete a -wal file it finds next to a file that is not a database.
-  if (!hasSqliteHeader(filePath)) throw new DamagedDatabaseError('not an SQLite file')
+  const header = readHeader(filePath)
+  if (header === 'foreign') throw new DamagedDatabaseError('not an SQLite file')
+  // A file of zero bytes held a history once (a new one is never left empty): lost, as if damaged.
+  if (header === 'empty') throw new DamagedDatabaseError('the file is empty (0 bytes)')
   // Created owner-only before SQLite opens it: SQLite would create it 0644, and gives -wal/-shm the file's mode.
   if (filePath !== ':memory:') ensurePrivateFile(filePath)
-  const db = new Sqlite(filePath, { timeout: busyTimeoutMs })
+  const db = new Sqlite(filePath, { timeout: options.busyTimeoutMs })
   try {
     // Reading the schema reads page 1 and the schema table: enough to catch a file that is not a database.
     db.prepare('SELECT count(*) FROM sqlite_schema').get()
+    // Before anything is written (switching to WAL writes the header): a newer version's file stays as it was.
+    refuseNewerSchema(db, options.migrations)
     if (fullCheck) {
       const check = db.pragma('quick_check', { simple: true })
       if (check !== 'ok') throw new DamagedDatabaseError(`quick_check: ${String(check)}`)
@@ -109,19 +114,20 @@ function openChecked(filePath: string, busyTimeoutMs: number, fullCheck: boolean
   }
 }
 
-/** True for SQLite files, and for a missing or empty file (which becomes a new database). */
-function hasSqliteHeader(filePath: string): boolean {
+/** What the file starts with: missing (a new history), empty, an SQLite header, or anything else. */
+function readHeader(filePath: string): 'missing' | 'empty' | 'sqlite' | 'foreign' {
   let fd: number
   try {
     fd = openSync(filePath, 'r')
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return true
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'missing'
     throw error
   }
   try {
     const header = Buffer.alloc(SQLITE_HEADER.length)
     const read = readSync(fd, header, 0, header.length, 0)
-    return read === 0 || header.equals(SQLITE_HEADER)
+    if (read === 0) return 'empty'
+    return header.equals(SQLITE_HEADER) ? 'sqlite' : 'foreign'
   } finally {
     closeSync(fd)
   }
@@ -149,11 +155,7 @@ function moveAside(filePath: string, suffix: string): string {
   return asidePath
 }
 
-async function migrate(
-  db: Database,
-  filePath: string,
-  { migrations, now }: OpenDatabaseOptions,
-): Promise<string | undefined> {
+function refuseNewerSchema(db: Database, migrations: readonly Migration[]): void {
   const current = db.pragma('user_version', { simple: true }) as number
   const latest = migrations.at(-1)?.version ?? 0
   if (current > latest) {
@@ -162,6 +164,15 @@ async function migrate(
         `Update StreamDesk to open it; the file was not changed.`,
     )
   }
+}
+
+async function migrate(
+  db: Database,
+  filePath: string,
+  { migrations, now }: OpenDatabaseOptions,
+): Promise<string | undefined> {
+  const current = db.pragma('user_version', { simple: true }) as number
+  const latest = migrations.at(-1)?.version ?? 0
   const pending = migrations.filter((m) => m.version > current)
   if (pending.length === 0) return undefined
 

@@ -129,6 +129,18 @@ describe('history schema migrations', () => {
     expect(fileHash(path)).toBe(before)
   })
 
+  it('refuses a newer file before writing anything: not even switched to WAL', async () => {
+    const path = tempHistoryPath()
+    const raw = new Sqlite(path)
+    raw.exec('CREATE TABLE from_the_future (x)')
+    raw.pragma(`user_version = ${LATEST + 1}`)
+    raw.close()
+    const before = fileHash(path)
+    await expect(HistoryStore.open(path)).rejects.toThrow(/newer version of StreamDesk.*the file was not changed/)
+    expect(fileHash(path)).toBe(before)
+    expect(existsSync(`${path}-wal`)).toBe(false)
+  })
+
   it('refuses a migration list with gaps', async () => {
     const gap = [HISTORY_MIGRATIONS[0]!, { ...HISTORY_MIGRATIONS[1]!, version: 3 }]
     await expect(HistoryStore.open(tempHistoryPath(), { migrations: gap })).rejects.toThrow(/expected 2/)

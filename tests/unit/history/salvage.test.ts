@@ -143,6 +143,24 @@ describe('salvaging a damaged history', () => {
   })
 })
 
+describe('a history file of zero bytes', () => {
+  it('counts as lost: set aside, completed from the newest backup, and the user told', async () => {
+    const { store, path } = await openTempStore()
+    fill(store, 0, 4)
+    await store.backupIfDue(day(1))
+    store.close()
+    for (const companion of ['-wal', '-shm']) writeFileSync(path + companion, '')
+    writeFileSync(path, '')
+    const reopened = await HistoryStore.open(path, { clock: startedClock() })
+    expect(reopened.notices[0]).toMatch(/recovered 4 conversations from the backup of 2024-05-01;.*kept, not deleted/)
+    expect(reopened.listConversations()).toHaveLength(4)
+    expect(readdirSync(dirname(path)).filter((name) => name.includes('.corrupt-'))).toContain(
+      'history.sqlite.corrupt-2024-05-01T12-00-00-000Z',
+    )
+    reopened.close()
+  })
+})
+
 describe('restoring a daily backup from Settings', () => {
   it('lists the backups newest first and adds back what the history lost since, replacing nothing', async () => {
     const { store, path } = await openTempStore()
