@@ -451,6 +451,27 @@ describe('conversation history in the browser harness', () => {
     expect(pageErrors).toEqual([])
   })
 
+  it('salvages a history lost at start-up from its backup, and keeps the notice in the sidebar until dismissed', async () => {
+    const userDataDir = await newUserDataDir(['beta'])
+    const historyPath = join(userDataDir, 'history.sqlite')
+    const store = await HistoryStore.open(historyPath)
+    const { id } = store.createConversation('Worth keeping')
+    store.addTurn(id, 'Worth keeping', 'salvage-1', [{ id: 'beta', label: 'Beta' }])
+    store.finishAnswer('salvage-1', 'beta', { status: 'complete', text: 'An answer to keep' })
+    await store.backupIfDue(new Date(2024, 4, 1, 12))
+    store.close()
+    // The file emptied from outside (a sync tool, a crash of the disk): zero bytes.
+    await writeFile(historyPath, '')
+    await open(userDataDir)
+    await expect.poll(titles).toEqual(['Worth keeping'])
+    const notice = page.getByTestId('startup-notice')
+    expect(await notice.count()).toBe(1)
+    expect(await notice.innerText()).toMatch(/recovered 1 conversation from the backup of 2024-05-01/)
+    await notice.getByTestId('startup-notice-dismiss').click()
+    expect(await page.getByTestId('startup-notice').count()).toBe(0)
+    expect(pageErrors).toEqual([])
+  })
+
   it('keeps a stopped answer and its status across a reload', async () => {
     await open(await newUserDataDir(['slow']))
     await ask('Take your time')

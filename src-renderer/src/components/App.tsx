@@ -156,6 +156,7 @@ export function App() {
             activeConversationId={conversation.view.conversationId}
             onOpen={conversation.open}
             focusSearchSignal={focusSearchSignal}
+            startupNotices={notices}
           />
           <div className="chat">
             <ConversationView

@@ -8,6 +8,7 @@ import { SHORTCUTS, shortcutLabel } from '../keyboard/shortcuts'
 import { ConversationList } from './ConversationList'
 import { SearchIcon } from './icons'
 import { SearchResultsView } from './SearchResultsView'
+import { StartupNotices } from './StartupNotices'
 
 export const SIDEBAR_ID = 'sidebar'
 
@@ -19,10 +20,20 @@ interface SidebarProps {
   onOpen(conversationId: string, turnIndex?: number): void
   /** Each new value focuses the search box (Ctrl/Cmd+K); 0 never does. */
   focusSearchSignal: number
+  /** From start-up, kept at the top until dismissed. */
+  startupNotices?: readonly string[] | undefined
 }
 
 /** Search over every conversation, the conversation list, and export/import of all of them. */
-export function Sidebar({ collapsed, list, actions, activeConversationId, onOpen, focusSearchSignal }: SidebarProps) {
+export function Sidebar({
+  collapsed,
+  list,
+  actions,
+  activeConversationId,
+  onOpen,
+  focusSearchSignal,
+  startupNotices,
+}: SidebarProps) {
   const t = useStrings()
   const { client } = useServices()
   const [query, setQuery] = useState('')
@@ -52,6 +63,7 @@ export function Sidebar({ collapsed, list, actions, activeConversationId, onOpen
       aria-label={t.history.sidebarLabel}
       hidden={collapsed}
     >
+      <StartupNotices notices={startupNotices} />
       <div className="sidebar-search" role="search">
         <SearchIcon />
         <input

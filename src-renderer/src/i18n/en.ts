@@ -344,6 +344,8 @@ export const en = {
   },
 
   history: {
+    startupNoticesLabel: 'Notices from start-up',
+    dismissNotice: 'Dismiss this notice',
     sidebarLabel: 'Conversations',
     searchLabel: 'Search conversations',
     searchPlaceholder: 'Search conversations…',

@@ -335,6 +335,8 @@ export const ja = {
   },
 
   history: {
+    startupNoticesLabel: '起動時のお知らせ',
+    dismissNotice: 'このお知らせを閉じる',
     sidebarLabel: '会話',
     searchLabel: '会話を検索',
     searchPlaceholder: '会話を検索…',
