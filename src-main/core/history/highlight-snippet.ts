@@ -11,8 +11,8 @@ const LEAD_IN = 40
 const ELLIPSIS = '…'
 
 export function highlightSnippet(text: string, terms: readonly string[], length = SNIPPET_LENGTH): HighlightedText {
-  const ranges = findMatches(text, terms)
-  let start = ranges.length > 0 ? Math.max(0, ranges[0]!.start - LEAD_IN) : 0
+  const first = firstMatch(text, terms)
+  let start = first !== undefined ? Math.max(0, first - LEAD_IN) : 0
   let end = Math.min(text.length, start + length)
   // Near the end of the text, show more before the match instead of a short excerpt.
   start = Math.max(0, Math.min(start, end - length))
@@ -23,11 +23,38 @@ export function highlightSnippet(text: string, terms: readonly string[], length 
   const suffix = end < text.length ? ELLIPSIS : ''
   // \s matches single UTF-16 units, so flattening line breaks keeps every offset in place.
   const body = text.slice(start, end).replace(/\s/g, ' ')
+  // Matches are looked for only in the excerpt (and a term's length around it, for one that crosses its edge): a
+  // megabyte answer costs what its 160 shown characters cost.
+  const reach = Math.max(0, ...terms.map((term) => term.length))
+  const from = Math.max(0, start - reach)
+  const nearby = findMatches(text.slice(from, Math.min(text.length, end + reach)), terms)
   const shift = prefix.length - start
-  const matches = ranges
+  const matches = nearby
+    .map((r) => ({ start: r.start + from, end: r.end + from }))
     .filter((r) => r.end > start && r.start < end)
     .map((r) => ({ start: Math.max(r.start, start) + shift, end: Math.min(r.end, end) + shift }))
   return { text: prefix + body + suffix, matches }
+}
+
+/** Folded text is searched this many characters at a time, so a match near the start costs only its part. */
+const FIRST_MATCH_CHUNK = 16 * 1024
+
+/** Where the earliest match of any term starts, case-insensitively; undefined when none does. */
+export function firstMatch(text: string, terms: readonly string[]): number | undefined {
+  const needles = terms.map(foldCase).filter((needle) => needle !== '')
+  if (needles.length === 0) return undefined
+  const overlap = Math.max(...needles.map((needle) => needle.length)) - 1
+  for (let from = 0; from < text.length; from += FIRST_MATCH_CHUNK) {
+    // Each chunk reaches a term's length into the next, so a match across the seam is found in the first one.
+    const chunk = foldCase(text.slice(from, from + FIRST_MATCH_CHUNK + overlap))
+    let earliest: number | undefined
+    for (const needle of needles) {
+      const at = chunk.indexOf(needle)
+      if (at !== -1 && at < FIRST_MATCH_CHUNK && (earliest === undefined || at < earliest)) earliest = at
+    }
+    if (earliest !== undefined) return from + earliest
+  }
+  return undefined
 }
 
 /** Case-insensitive occurrences of any term, sorted, overlapping ones merged. */

@@ -348,8 +348,41 @@ function formatPath(path: ReadonlyArray<PropertyKey>): string {
 }
 
 export function toMarkdown(conversations: readonly ConversationRecord[], exportedAt: Date): string {
-  const header = `<!-- Exported from StreamDesk on ${exportedAt.toISOString()} -->\n\n`
-  return header + conversations.map(conversationMarkdown).join('\n\n---\n\n') + '\n'
+  return markdownHeader(exportedAt) + conversations.map(conversationMarkdown).join(MARKDOWN_SEPARATOR) + '\n'
+}
+
+const MARKDOWN_SEPARATOR = '\n\n---\n\n'
+const markdownHeader = (exportedAt: Date) => `<!-- Exported from StreamDesk on ${exportedAt.toISOString()} -->\n\n`
+
+/**
+ * The same texts as `toMarkdown` and `JSON.stringify(document, null, 2)`, written one conversation at a time with
+ * `between()` awaited after each, so that a long export can give the event loop back (see HistoryStore).
+ */
+export async function markdownInSlices(
+  conversations: readonly ConversationRecord[],
+  exportedAt: Date,
+  between: () => Promise<void>,
+): Promise<string> {
+  const pieces: string[] = []
+  for (const conversation of conversations) {
+    pieces.push(conversationMarkdown(conversation))
+    await between()
+  }
+  return markdownHeader(exportedAt) + pieces.join(MARKDOWN_SEPARATOR) + '\n'
+}
+
+export async function jsonInSlices(document: HistoryDocument, between: () => Promise<void>): Promise<string> {
+  const { conversations, ...envelope } = document
+  if (conversations.length === 0) return `${JSON.stringify(document, null, 2)}\n`
+  // JSON.stringify writes the envelope, ending in `"conversations": []` and `}`; each conversation goes inside,
+  // indented two levels deeper (JSON strings hold no raw line breaks, so every line break is indentation).
+  const head = JSON.stringify({ ...envelope, conversations: [] }, null, 2).replace(/\[\]\n\}$/, '[\n')
+  const pieces: string[] = []
+  for (const conversation of conversations) {
+    pieces.push(`    ${JSON.stringify(conversation, null, 2).replaceAll('\n', '\n    ')}`)
+    await between()
+  }
+  return `${head}${pieces.join(',\n')}\n  ]\n}\n`
 }
 
 function conversationMarkdown(c: ConversationRecord): string {

@@ -23,9 +23,11 @@ export function historyHandlers(
     'history:pin': (id, pinned) => void changed(requireFound(store.setPinned(id, pinned))),
     'history:delete': (id) => void changed(store.deleteConversation(id)),
     'history:search': (query) => toSearchResults(store.search(query)),
-    'history:export': ({ conversationId, format }) => {
+    'history:export': async ({ conversationId, format }) => {
       const content =
-        conversationId === undefined ? store.exportAll(format) : store.exportConversation(conversationId, format)
+        conversationId === undefined
+          ? await store.exportAllInSlices(format)
+          : store.exportConversation(conversationId, format)
       if (content === undefined) throw new Error('That conversation no longer exists.')
       const title =
         conversationId === undefined ? 'history' : (store.getConversation(conversationId)?.title ?? 'conversation')

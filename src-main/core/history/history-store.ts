@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { dirname, join } from 'node:path'
+import { performance } from 'node:perf_hooks'
 import { isDeepStrictEqual } from 'node:util'
 import type { Database, Statement } from 'better-sqlite3'
 import { systemClock, type Clock } from '../../lib/clock'
@@ -17,6 +18,8 @@ import {
   HistoryImportError,
   MAX_TITLE_CHARS,
   parseHistoryJson,
+  jsonInSlices,
+  markdownInSlices,
   toHistoryDocument,
   toMarkdown,
   validateHistoryDocument,
@@ -55,6 +58,9 @@ export interface HistoryStoreOptions {
 }
 
 export const TITLE_FROM_PROMPT_CHARS = 80
+/** Longest stretch of export work between two pauses (see exportAllInSlices). */
+const SLICE_MS = 20
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve))
 const MAX_PAGE = 500
 
 interface ConversationRow {
@@ -385,6 +391,32 @@ export class HistoryStore {
   exportConversation(id: string, format: ExportFormat): string | undefined {
     const conversation = this.getConversation(id)
     return conversation && this.render([conversation], format)
+  }
+
+  /**
+   * `exportAll` in slices: conversations are read and written out one at a time, and whenever about SLICE_MS of
+   * work has run, `pause()` is awaited (by default the next turn of the event loop), so live answers keep drawing
+   * while a large history is exported. The text is the same.
+   */
+  async exportAllInSlices(
+    format: ExportFormat,
+    { pause = nextTurn, sliceMs = SLICE_MS }: { pause?: () => Promise<void>; sliceMs?: number } = {},
+  ): Promise<string> {
+    let sliceStart = performance.now()
+    const between = async () => {
+      if (performance.now() - sliceStart < sliceMs) return
+      await pause()
+      sliceStart = performance.now()
+    }
+    const conversations: ConversationRecord[] = []
+    for (const id of this.sql.allConversationIds.all()) {
+      conversations.push(this.getConversation(id)!)
+      await between()
+    }
+    const exportedAt = new Date(this.now())
+    return format === 'json'
+      ? jsonInSlices(toHistoryDocument(conversations, exportedAt), between)
+      : markdownInSlices(conversations, exportedAt, between)
   }
 
   /** Every conversation, oldest first. */

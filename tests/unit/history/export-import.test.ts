@@ -96,6 +96,31 @@ describe('history export and import', () => {
     target.close()
   })
 
+  it('exports the same text in slices, pausing between conversations, as at once', async () => {
+    const { store } = await populatedStore()
+    // Version 2 content too (a regenerated attempt), and Markdown.
+    const { id } = store.createConversation('with versions')
+    store.addTurn(id, 'with versions', 'stream-v', MODELS.slice(0, 1))
+    store.finishAnswer('stream-v', 'llama3-2', { status: 'complete', text: 'first' })
+    store.addAttempt(id, 'stream-v', MODELS[0]!, 'stream-v2')
+    store.finishAnswer('stream-v2', 'llama3-2', { status: 'complete', text: 'second', reasoning: 'why' })
+    let pauses = 0
+    const pause = async () => void pauses++
+    for (const format of ['json', 'markdown'] as const) {
+      expect(await store.exportAllInSlices(format, { pause, sliceMs: 0 })).toBe(store.exportAll(format))
+    }
+    expect(JSON.parse(store.exportAll('json'))).toMatchObject({ version: 2 })
+    // Once per conversation read and once per conversation written, for each format.
+    expect(pauses).toBe(2 * 2 * 3)
+    store.deleteConversation(id)
+    expect(JSON.parse(await store.exportAllInSlices('json', { pause, sliceMs: 0 }))).toMatchObject({ version: 1 })
+    expect(await store.exportAllInSlices('json', { pause, sliceMs: 0 })).toBe(store.exportAll('json'))
+    store.close()
+    const { store: empty } = await openTempStore()
+    expect(await empty.exportAllInSlices('json')).toBe(empty.exportAll('json'))
+    empty.close()
+  })
+
   it('skips conversations it already holds exactly, so importing the same file twice adds nothing', async () => {
     const { store: source } = await populatedStore()
     const exported = source.exportAll('json')
