@@ -227,11 +227,15 @@ export class HistoryStore {
   }
 
   /**
-   * The text and reasoning so far of a streaming answer. False when there is no such streaming answer (finished or
-   * deleted).
+   * Appends what a streaming answer received since the last write (text and reasoning) as one piece: the bytes
+   * written follow the size of the delta, not of the answer so far. False when there is no such streaming answer
+   * (finished or deleted).
    */
-  saveAnswerProgress(streamId: string, modelId: string, text: string, reasoning = ''): boolean {
-    return this.sql.saveProgress.run(text, reasoning, this.now(), streamId, modelId).changes > 0
+  appendAnswerProgress(streamId: string, modelId: string, text: string, reasoning = ''): boolean {
+    const answerId = this.sql.streamingAnswerId.get(streamId, modelId)
+    if (answerId === undefined) return false
+    if (text !== '' || reasoning !== '') this.sql.insertPiece.run(answerId, text, reasoning, this.now())
+    return true
   }
 
   /** Runs `write` in one transaction (nested calls join the outer one): all of it is committed, or none. */
@@ -245,22 +249,29 @@ export class HistoryStore {
    * nothing to end.
    */
   finishAnswer(streamId: string, modelId: string, outcome: AnswerOutcome): boolean {
-    const { status, text, reasoning, error, usage } = outcome
-    return (
-      this.sql.finishAnswer.run(
-        text ?? null,
-        reasoning ?? null,
-        encodeEndDetails(outcome),
-        status,
-        error?.code ?? null,
-        error?.message ?? null,
-        usage?.inputTokens ?? null,
-        usage?.outputTokens ?? null,
-        this.now(),
-        streamId,
-        modelId,
-      ).changes > 0
-    )
+    return this.db.transaction((): boolean => {
+      const answerId = this.sql.streamingAnswerId.get(streamId, modelId)
+      if (answerId === undefined) return false
+      // Full text and reasoning given: the pieces only repeat them.
+      if (outcome.text !== undefined && outcome.reasoning !== undefined) this.sql.deletePieces.run(answerId)
+      else this.joinPieces(answerId)
+      const { status, text, reasoning, error, usage } = outcome
+      return (
+        this.sql.finishAnswer.run(
+          text ?? null,
+          reasoning ?? null,
+          encodeEndDetails(outcome),
+          status,
+          error?.code ?? null,
+          error?.message ?? null,
+          usage?.inputTokens ?? null,
+          usage?.outputTokens ?? null,
+          this.now(),
+          streamId,
+          modelId,
+        ).changes > 0
+      )
+    })()
   }
 
   /**
@@ -270,6 +281,8 @@ export class HistoryStore {
    */
   reopenInterrupted(streamId: string, modelId: string): { text: string; reasoning: string } | undefined {
     return this.db.transaction((): { text: string; reasoning: string } | undefined => {
+      const answerId = this.sql.interruptedAnswerId.get(streamId, modelId)
+      if (answerId !== undefined) this.joinPieces(answerId)
       const channels = this.sql.interruptedChannels.get(streamId, modelId)
       if (channels === undefined) return undefined
       this.sql.reopenInterrupted.run(this.now(), streamId, modelId)
@@ -277,9 +290,15 @@ export class HistoryStore {
     })()
   }
 
-  /** Answers left 'streaming' by a crash become 'interrupted' (and searchable). Call once, before streaming. */
+  /**
+   * Answers left 'streaming' by a crash become 'interrupted' (and searchable), their pieces joined into their
+   * rows. Call once, before streaming.
+   */
   markInterruptedOnStartup(): number {
-    return this.sql.markInterrupted.run().changes
+    return this.db.transaction((): number => {
+      for (const answerId of this.sql.answersWithPieces.all()) this.joinPieces(answerId)
+      return this.sql.markInterrupted.run().changes
+    })()
   }
 
   /** Pinned first, then by last activity, newest first. */
@@ -304,7 +323,7 @@ export class HistoryStore {
       prompt: t.prompt,
       streamId: t.stream_id,
       createdAt: t.created_at,
-      answers: inColumnOrder(answersByTurn.get(t.id) ?? []).map(toAnswer),
+      answers: inColumnOrder(answersByTurn.get(t.id) ?? []).map((a) => toAnswer(this.withPieces(a))),
     }))
     return { ...toSummary(row), turns, ...(row.system_prompt !== '' ? { systemPrompt: row.system_prompt } : {}) }
   }
@@ -391,6 +410,29 @@ export class HistoryStore {
     if (!this.db.open) return
     this.db.pragma('optimize')
     this.db.close()
+  }
+
+  /** A streaming answer as read: its row followed by the pieces written so far. */
+  private withPieces(row: AnswerRow): AnswerRow {
+    if (row.status !== 'streaming') return row
+    const pieces = this.sql.piecesOf.all(row.id)
+    if (pieces.length === 0) return row
+    const joined = joinedPieces(pieces)
+    return {
+      ...row,
+      text: row.text + joined.text,
+      reasoning: row.reasoning + joined.reasoning,
+      updated_at: Math.max(row.updated_at, joined.writtenAt),
+    }
+  }
+
+  /** Moves an answer's pieces into its row (in the caller's transaction). */
+  private joinPieces(answerId: number): void {
+    const pieces = this.sql.piecesOf.all(answerId)
+    if (pieces.length === 0) return
+    const joined = joinedPieces(pieces)
+    this.sql.appendToAnswer.run(joined.text, joined.reasoning, joined.writtenAt, answerId)
+    this.sql.deletePieces.run(answerId)
   }
 
   private get backupDir(): string {
@@ -508,6 +550,20 @@ function truncate(text: string, maxChars: number): string {
         .trimEnd()}…`
 }
 
+interface PieceRow {
+  text: string
+  reasoning: string
+  written_at: number
+}
+
+function joinedPieces(pieces: readonly PieceRow[]): { text: string; reasoning: string; writtenAt: number } {
+  return {
+    text: pieces.map((piece) => piece.text).join(''),
+    reasoning: pieces.map((piece) => piece.reasoning).join(''),
+    writtenAt: pieces.at(-1)!.written_at,
+  }
+}
+
 function toSummary(row: ConversationRow): ConversationSummary {
   return {
     id: row.id,
@@ -591,8 +647,20 @@ function prepareStatements(db: Database) {
         output_tokens, started_at, updated_at, stream_id, attempt, reasoning, end_details)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
-    saveProgress: statement<[string, string, number, string, string]>(
-      `UPDATE answers SET text = ?, reasoning = ?, updated_at = ? WHERE ${ANSWER_BY_STREAM}`,
+    streamingAnswerId: statement<[string, string], number>(`SELECT id FROM answers WHERE ${ANSWER_BY_STREAM}`).pluck(),
+    interruptedAnswerId: statement<[string, string], number>(
+      `SELECT id FROM answers WHERE ${INTERRUPTED_ANSWER_BY_STREAM}`,
+    ).pluck(),
+    insertPiece: statement<[number, string, string, number]>(
+      'INSERT INTO answer_pieces (answer_id, text, reasoning, written_at) VALUES (?, ?, ?, ?)',
+    ),
+    piecesOf: statement<[number], PieceRow>(
+      'SELECT text, reasoning, written_at FROM answer_pieces WHERE answer_id = ? ORDER BY id',
+    ),
+    answersWithPieces: statement<[], number>('SELECT DISTINCT answer_id FROM answer_pieces').pluck(),
+    deletePieces: statement<[number]>('DELETE FROM answer_pieces WHERE answer_id = ?'),
+    appendToAnswer: statement<[string, string, number, number]>(
+      `UPDATE answers SET text = text || ?, reasoning = reasoning || ?, updated_at = max(updated_at, ?) WHERE id = ?`,
     ),
     finishAnswer: statement<
       [

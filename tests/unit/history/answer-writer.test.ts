@@ -18,10 +18,10 @@ class CountingSink implements AnswerSink {
     this.store.inTransaction(write)
   }
 
-  saveAnswerProgress(streamId: string, modelId: string, text: string, reasoning: string): boolean {
+  appendAnswerProgress(streamId: string, modelId: string, text: string, reasoning: string): boolean {
     if (this.failWith) throw this.failWith
     this.progressWrites += 1
-    return this.store.saveAnswerProgress(streamId, modelId, text, reasoning)
+    return this.store.appendAnswerProgress(streamId, modelId, text, reasoning)
   }
 
   finishAnswer(streamId: string, modelId: string, outcome: AnswerOutcome): boolean {
