@@ -43,7 +43,14 @@ export interface AnswerWriterOptions {
    * The store had no streaming row for an answer still being written (its conversation was deleted, or another
    * process ended it): nothing more of it is saved. For diagnostics: counts only, never the text.
    */
-  onAnswerGone?: (gone: { streamId: string; modelId: string; unsavedChars: number }) => void
+  onAnswerGone?: (gone: GoneAnswer) => void
+}
+
+export interface GoneAnswer {
+  streamId: string
+  modelId: string
+  /** Characters of its text that never reached the disk. */
+  unsavedChars: number
 }
 
 export const DEFAULT_WRITE_INTERVAL_MS = 300

@@ -35,6 +35,7 @@ import type {
   ModelRef,
   TurnRecord,
 } from './history-types'
+import { lockHistory, type HistoryLock } from './history-lock'
 import { openHistoryDatabase, requestRecheck } from './open-history-database'
 import { quickCheckInWorker } from './verify-integrity'
 
@@ -113,6 +114,7 @@ export class HistoryStore {
 
   private constructor(
     private readonly db: Database,
+    private readonly lock: HistoryLock,
     readonly filePath: string,
     private readonly clock: Clock,
     /** Plain-language messages for the user about opening (e.g. a damaged file was set aside). */
@@ -127,13 +129,22 @@ export class HistoryStore {
 
   static async open(filePath: string, options: HistoryStoreOptions = {}): Promise<HistoryStore> {
     const clock = options.clock ?? systemClock
-    const opened = await openHistoryDatabase(filePath, {
-      migrations: options.migrations ?? HISTORY_MIGRATIONS,
-      now: () => new Date(clock.now()),
-      busyTimeoutMs: options.busyTimeoutMs ?? 2_000,
-    })
+    // Before anything reads or changes the file: a second store must not set it aside, migrate it or mark answers.
+    const lock = lockHistory(filePath)
+    let opened: Awaited<ReturnType<typeof openHistoryDatabase>>
+    try {
+      opened = await openHistoryDatabase(filePath, {
+        migrations: options.migrations ?? HISTORY_MIGRATIONS,
+        now: () => new Date(clock.now()),
+        busyTimeoutMs: options.busyTimeoutMs ?? 2_000,
+      })
+    } catch (error) {
+      lock.release()
+      throw error
+    }
     return new HistoryStore(
       opened.db,
+      lock,
       filePath,
       clock,
       opened.notices,
@@ -236,6 +247,11 @@ export class HistoryStore {
     if (answerId === undefined) return false
     if (text !== '' || reasoning !== '') this.sql.insertPiece.run(answerId, text, reasoning, this.now())
     return true
+  }
+
+  /** The status of the answer a stream carries for a model; undefined when there is none (deleted). */
+  answerStatus(streamId: string, modelId: string): StoredStatus | undefined {
+    return this.sql.answerStatus.get(streamId, modelId)
   }
 
   /** Runs `write` in one transaction (nested calls join the outer one): all of it is committed, or none. */
@@ -406,10 +422,12 @@ export class HistoryStore {
     return { ...result, message }
   }
 
+  /** Closes the file and lets another store open it. */
   close(): void {
     if (!this.db.open) return
     this.db.pragma('optimize')
     this.db.close()
+    this.lock.release()
   }
 
   /** A streaming answer as read: its row followed by the pieces written so far. */
@@ -647,6 +665,9 @@ function prepareStatements(db: Database) {
         output_tokens, started_at, updated_at, stream_id, attempt, reasoning, end_details)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
+    answerStatus: statement<[string, string], StoredStatus>(
+      'SELECT status FROM answers WHERE stream_id = ? AND model_id = ?',
+    ).pluck(),
     streamingAnswerId: statement<[string, string], number>(`SELECT id FROM answers WHERE ${ANSWER_BY_STREAM}`).pluck(),
     interruptedAnswerId: statement<[string, string], number>(
       `SELECT id FROM answers WHERE ${INTERRUPTED_ANSWER_BY_STREAM}`,
