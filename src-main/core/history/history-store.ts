@@ -10,6 +10,7 @@ import { systemClock, type Clock } from '../../lib/clock'
 import type { StoredStatus } from '../../shared/answer'
 import { decodeEndDetails, encodeEndDetails } from './answer-end-details'
 import { backupIfDue } from './daily-backup'
+import { HistoryChangeError, describeFailedChange } from './describe-write-error'
 import {
   HistoryImportError,
   MAX_TITLE_CHARS,
@@ -163,7 +164,7 @@ export class HistoryStore {
       updatedAt: now,
       pinned: false,
     }
-    this.sql.insertConversation.run(summary.id, summary.title, now, now, 0)
+    this.change(() => this.sql.insertConversation.run(summary.id, summary.title, now, now, 0))
     return summary
   }
 
@@ -181,28 +182,30 @@ export class HistoryStore {
     after?: string | null,
   ): AddedTurn {
     if (models.length === 0) throw new Error('A turn needs at least one model')
-    return this.db.transaction((): AddedTurn => {
-      const now = this.now()
-      if (this.sql.touchConversation.run(now, conversationId).changes === 0) {
-        throw new Error(`No conversation with the id "${conversationId}"`)
-      }
-      const index = this.sql.nextPosition.get(conversationId)!
-      const parent =
-        after === undefined
-          ? (this.sql.latestTurnId.get(conversationId) ?? null)
-          : after === null
-            ? null
-            : this.sql.turnByStream.get(conversationId, after)
-      if (parent === undefined) throw new Error('The turn to follow is no longer in the conversation.')
-      const turnId = Number(
-        this.sql.insertTurn.run(conversationId, index, prompt, streamId, now, parent).lastInsertRowid,
-      )
-      const empty = ['', 'streaming', null, null, null, null, now, now] as const
-      for (const model of models) {
-        this.sql.insertAnswer.run(turnId, model.id, model.label, ...empty, streamId, 1, '', null)
-      }
-      return { turnId, index }
-    })()
+    return this.change(
+      this.db.transaction((): AddedTurn => {
+        const now = this.now()
+        if (this.sql.touchConversation.run(now, conversationId).changes === 0) {
+          throw new Error(`No conversation with the id "${conversationId}"`)
+        }
+        const index = this.sql.nextPosition.get(conversationId)!
+        const parent =
+          after === undefined
+            ? (this.sql.latestTurnId.get(conversationId) ?? null)
+            : after === null
+              ? null
+              : this.sql.turnByStream.get(conversationId, after)
+        if (parent === undefined) throw new Error('The turn to follow is no longer in the conversation.')
+        const turnId = Number(
+          this.sql.insertTurn.run(conversationId, index, prompt, streamId, now, parent).lastInsertRowid,
+        )
+        const empty = ['', 'streaming', null, null, null, null, now, now] as const
+        for (const model of models) {
+          this.sql.insertAnswer.run(turnId, model.id, model.label, ...empty, streamId, 1, '', null)
+        }
+        return { turnId, index }
+      }),
+    )
   }
 
   /**
@@ -210,31 +213,33 @@ export class HistoryStore {
    * numbered after that model's latest attempt there. The earlier attempts stay as they are (versions).
    */
   addAttempt(conversationId: string, turnStreamId: string, model: ModelRef, streamId: string): AddedAttempt {
-    return this.db.transaction((): AddedAttempt => {
-      const turnId = this.sql.turnByStream.get(conversationId, turnStreamId)
-      if (turnId === undefined) throw new Error('That answer is no longer in the conversation.')
-      const now = this.now()
-      const attempt = this.sql.nextAttempt.get(turnId, model.id)!
-      this.sql.insertAnswer.run(
-        turnId,
-        model.id,
-        model.label,
-        '',
-        'streaming',
-        null,
-        null,
-        null,
-        null,
-        now,
-        now,
-        streamId,
-        attempt,
-        '',
-        null,
-      )
-      this.sql.touchConversation.run(now, conversationId)
-      return { turnId, attempt }
-    })()
+    return this.change(
+      this.db.transaction((): AddedAttempt => {
+        const turnId = this.sql.turnByStream.get(conversationId, turnStreamId)
+        if (turnId === undefined) throw new Error('That answer is no longer in the conversation.')
+        const now = this.now()
+        const attempt = this.sql.nextAttempt.get(turnId, model.id)!
+        this.sql.insertAnswer.run(
+          turnId,
+          model.id,
+          model.label,
+          '',
+          'streaming',
+          null,
+          null,
+          null,
+          null,
+          now,
+          now,
+          streamId,
+          attempt,
+          '',
+          null,
+        )
+        this.sql.touchConversation.run(now, conversationId)
+        return { turnId, attempt }
+      }),
+    )
   }
 
   /**
@@ -346,22 +351,22 @@ export class HistoryStore {
 
   /** The system prompt the conversation is sent with from now on ('' for none). */
   setSystemPrompt(id: string, text: string): boolean {
-    return this.sql.setSystemPrompt.run(text, id).changes > 0
+    return this.change(() => this.sql.setSystemPrompt.run(text, id).changes > 0)
   }
 
   renameConversation(id: string, title: string): boolean {
     const clean = cleanTitle(title)
     if (clean === '') throw new Error('A conversation title cannot be empty')
-    return this.sql.rename.run(clean, id).changes > 0
+    return this.change(() => this.sql.rename.run(clean, id).changes > 0)
   }
 
   setPinned(id: string, pinned: boolean): boolean {
-    return this.sql.setPinned.run(pinned ? 1 : 0, id).changes > 0
+    return this.change(() => this.sql.setPinned.run(pinned ? 1 : 0, id).changes > 0)
   }
 
   /** Removes the conversation, its turns and answers, and their search entries. */
   deleteConversation(id: string): boolean {
-    return this.sql.deleteConversation.run(id).changes > 0
+    return this.change(() => this.sql.deleteConversation.run(id).changes > 0)
   }
 
   search(query: string, { limit = DEFAULT_SEARCH_LIMIT }: { limit?: number } = {}): HistorySearchResults {
@@ -422,12 +427,23 @@ export class HistoryStore {
     return { ...result, message }
   }
 
-  /** Closes the file and lets another store open it. */
+  /**
+   * Closes the file and lets another store open it. `PRAGMA optimize` only refreshes query statistics: when it
+   * cannot write them (a full disk), the file is closed all the same.
+   */
   close(): void {
     if (!this.db.open) return
-    this.db.pragma('optimize')
-    this.db.close()
-    this.lock.release()
+    try {
+      this.db.pragma('optimize')
+    } catch {
+      // Statistics only; nothing of the history depends on them.
+    } finally {
+      try {
+        this.db.close()
+      } finally {
+        this.lock.release()
+      }
+    }
   }
 
   /** A streaming answer as read: its row followed by the pieces written so far. */
@@ -455,6 +471,17 @@ export class HistoryStore {
 
   private get backupDir(): string {
     return join(dirname(this.filePath), 'backups')
+  }
+
+  /** Runs a change the user asked for; a write SQLite refused becomes a plain HistoryChangeError. */
+  private change<T>(write: () => T): T {
+    try {
+      return write()
+    } catch (error) {
+      const message = describeFailedChange(error)
+      if (message === undefined) throw error
+      throw new HistoryChangeError(message, { cause: error })
+    }
   }
 
   /** Whole milliseconds: the columns are STRICT integers, and the system clock has sub-millisecond precision. */

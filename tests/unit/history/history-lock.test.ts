@@ -64,6 +64,26 @@ describe('the history lock', () => {
     reopened.close()
   })
 
+  it('is released, and the file closed, when PRAGMA optimize fails at close (here: the file locked by another)', async () => {
+    const { store, path } = await openTempStore({ busyTimeoutMs: 10 })
+    const { id } = store.createConversation('q')
+    // Reads that make PRAGMA optimize want to analyze (a write, which the other connection's lock refuses).
+    store.listConversations()
+    store.getConversation(id)
+    const other = new Sqlite(path)
+    other.exec('BEGIN IMMEDIATE')
+    try {
+      expect(() => store.close()).not.toThrow()
+    } finally {
+      other.exec('ROLLBACK')
+      other.close()
+    }
+    expect(() => store.listConversations()).toThrow(/not open/)
+    const next = await HistoryStore.open(path, { clock: startedClock() })
+    expect(next.listConversations().map((c) => c.id)).toEqual([id])
+    next.close()
+  })
+
   it('leaves the history file readable by others: a read-only connection still reads it', async () => {
     const { store, path } = await openTempStore()
     store.createConversation('readable')
