@@ -321,7 +321,9 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
       await modelFiles.stop()
       await modes.stop()
       await llamaHost.dispose()
-      writer.flush()
+      // Writes that still fail now (a full disk) lose those answers' unsaved tails: the log says how many.
+      const unsaved = writer.flush()
+      if (unsaved > 0) diagnostics.error(`history: ${unsaved} answer(s) could not be saved before quitting`)
       writer.dispose()
       history.store.close()
       events.removeAllListeners()

@@ -403,7 +403,8 @@ export class HistoryStore {
       })()
     } catch (error) {
       throw new HistoryImportError(
-        `The import could not be saved (${error instanceof Error ? error.message : String(error)}).`,
+        describeFailedChange(error) ??
+          `The import could not be saved (${error instanceof Error ? error.message : String(error)}).`,
       )
     }
   }

@@ -61,13 +61,14 @@ async function open(path: string): Promise<HistoryStore> {
 }
 
 describe.skipIf('skipped' in disk)(`a full disk${'skipped' in disk ? ` (skipped: ${disk.skipped})` : ''}`, () => {
-  it('refuses new chats, turns, rename, pin and delete plainly, loses nothing, and still closes', async () => {
+  it('refuses new chats, turns, rename, pin, delete and import plainly, loses nothing, and still closes', async () => {
     const { dir } = disk as { dir: string }
     const path = join(dir, 'history.sqlite')
     let store = await open(path)
     const kept = store.createConversation('Kept conversation')
     store.addTurn(kept.id, 'Kept conversation', 's1', [{ id: 'm', label: 'M' }])
     store.finishAnswer('s1', 'm', { status: 'complete', text: 'An answer that must survive.' })
+    const exported = store.exportConversation(kept.id, 'json')!.replace(kept.id, 'an-imported-copy')
     // Reopened so the WAL starts empty: every write from now on needs new blocks.
     store.close()
     store = await open(path)
@@ -80,6 +81,7 @@ describe.skipIf('skipped' in disk)(`a full disk${'skipped' in disk ? ` (skipped:
       ['rename', () => store.renameConversation(kept.id, 'A new title')],
       ['pin', () => store.setPinned(kept.id, true)],
       ['delete', () => store.deleteConversation(kept.id)],
+      ['import', () => store.importJson(exported)],
     ]
     for (const [what, attempt] of attempts) {
       expect(attempt, what).toThrow(FULL)
