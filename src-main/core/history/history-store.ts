@@ -182,30 +182,28 @@ export class HistoryStore {
     after?: string | null,
   ): AddedTurn {
     if (models.length === 0) throw new Error('A turn needs at least one model')
-    return this.change(
-      this.db.transaction((): AddedTurn => {
-        const now = this.now()
-        if (this.sql.touchConversation.run(now, conversationId).changes === 0) {
-          throw new Error(`No conversation with the id "${conversationId}"`)
-        }
-        const index = this.sql.nextPosition.get(conversationId)!
-        const parent =
-          after === undefined
-            ? (this.sql.latestTurnId.get(conversationId) ?? null)
-            : after === null
-              ? null
-              : this.sql.turnByStream.get(conversationId, after)
-        if (parent === undefined) throw new Error('The turn to follow is no longer in the conversation.')
-        const turnId = Number(
-          this.sql.insertTurn.run(conversationId, index, prompt, streamId, now, parent).lastInsertRowid,
-        )
-        const empty = ['', 'streaming', null, null, null, null, now, now] as const
-        for (const model of models) {
-          this.sql.insertAnswer.run(turnId, model.id, model.label, ...empty, streamId, 1, '', null)
-        }
-        return { turnId, index }
-      }),
-    )
+    return this.changeTransaction((): AddedTurn => {
+      const now = this.now()
+      if (this.sql.touchConversation.run(now, conversationId).changes === 0) {
+        throw new Error(`No conversation with the id "${conversationId}"`)
+      }
+      const index = this.sql.nextPosition.get(conversationId)!
+      const parent =
+        after === undefined
+          ? (this.sql.latestTurnId.get(conversationId) ?? null)
+          : after === null
+            ? null
+            : this.sql.turnByStream.get(conversationId, after)
+      if (parent === undefined) throw new Error('The turn to follow is no longer in the conversation.')
+      const turnId = Number(
+        this.sql.insertTurn.run(conversationId, index, prompt, streamId, now, parent).lastInsertRowid,
+      )
+      const empty = ['', 'streaming', null, null, null, null, now, now] as const
+      for (const model of models) {
+        this.sql.insertAnswer.run(turnId, model.id, model.label, ...empty, streamId, 1, '', null)
+      }
+      return { turnId, index }
+    })()
   }
 
   /**
@@ -213,33 +211,31 @@ export class HistoryStore {
    * numbered after that model's latest attempt there. The earlier attempts stay as they are (versions).
    */
   addAttempt(conversationId: string, turnStreamId: string, model: ModelRef, streamId: string): AddedAttempt {
-    return this.change(
-      this.db.transaction((): AddedAttempt => {
-        const turnId = this.sql.turnByStream.get(conversationId, turnStreamId)
-        if (turnId === undefined) throw new Error('That answer is no longer in the conversation.')
-        const now = this.now()
-        const attempt = this.sql.nextAttempt.get(turnId, model.id)!
-        this.sql.insertAnswer.run(
-          turnId,
-          model.id,
-          model.label,
-          '',
-          'streaming',
-          null,
-          null,
-          null,
-          null,
-          now,
-          now,
-          streamId,
-          attempt,
-          '',
-          null,
-        )
-        this.sql.touchConversation.run(now, conversationId)
-        return { turnId, attempt }
-      }),
-    )
+    return this.changeTransaction((): AddedAttempt => {
+      const turnId = this.sql.turnByStream.get(conversationId, turnStreamId)
+      if (turnId === undefined) throw new Error('That answer is no longer in the conversation.')
+      const now = this.now()
+      const attempt = this.sql.nextAttempt.get(turnId, model.id)!
+      this.sql.insertAnswer.run(
+        turnId,
+        model.id,
+        model.label,
+        '',
+        'streaming',
+        null,
+        null,
+        null,
+        null,
+        now,
+        now,
+        streamId,
+        attempt,
+        '',
+        null,
+      )
+      this.sql.touchConversation.run(now, conversationId)
+      return { turnId, attempt }
+    })()
   }
 
   /**
@@ -483,6 +479,12 @@ export class HistoryStore {
       if (message === undefined) throw error
       throw new HistoryChangeError(message, { cause: error })
     }
+  }
+
+  /** `change` for several writes in one transaction (all committed, or none). */
+  private changeTransaction<T>(write: () => T): () => T {
+    const transaction = this.db.transaction(write)
+    return () => this.change(transaction)
   }
 
   /** Whole milliseconds: the columns are STRICT integers, and the system clock has sub-millisecond precision. */
