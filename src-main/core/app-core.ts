@@ -23,6 +23,7 @@ import { RotatingLog } from './rotating-log'
 import { AnswerWriter } from './history/answer-writer'
 import { historyHandlers } from './history/history-handlers'
 import { openHistory } from './history/open-history'
+import { reportGoneAnswer } from './history/report-gone-answer'
 import { StoredConversations } from './history/stored-conversations'
 import { createIpcRouter, type IpcRouter } from './ipc/ipc-router'
 import { ModeManager, type ModeStart } from './mode-manager'
@@ -111,6 +112,7 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
     clock,
     onError: (problem) => notify({ level: 'error', message: problem.message }),
     onRecovered: () => notify({ level: 'info', message: 'History is being saved again.' }),
+    onAnswerGone: (gone) => reportGoneAnswer(history.store, gone, diagnostics),
   })
   // One store for the account and cloud mode: each caches the file, and a credential may live in its memory only.
   const cloudSession = new FileTokenStore(join(options.userDataDir, 'cloud-session.json'), options.secrets)
@@ -319,7 +321,9 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
       await modelFiles.stop()
       await modes.stop()
       await llamaHost.dispose()
-      writer.flush()
+      // Writes that still fail now (a full disk) lose those answers' unsaved tails: the log says how many.
+      const unsaved = writer.flush()
+      if (unsaved > 0) diagnostics.error(`history: ${unsaved} answer(s) could not be saved before quitting`)
       writer.dispose()
       history.store.close()
       events.removeAllListeners()

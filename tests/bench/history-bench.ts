@@ -3,7 +3,8 @@
  * Japanese, lengths like real answers). Measures cold open, full-text search p50/p99 (3+ characters through the
  * trigram index; 1–2 characters through the bounded recent scan), the first sidebar page, opening a
  * conversation and a streaming progress write, against a baseline in the same run: the same searches as a
- * naive LIKE scan with no index. `tsx tests/bench/history-bench.ts` prints the table on its own.
+ * naive LIKE scan with no index. `tsx tests/bench/history-bench.ts` prints the table on its own, and the write
+ * amplification of a streamed 1 MB answer (write-amplification-bench.ts).
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -17,6 +18,7 @@ import { HistoryStore } from '../../src-main/core/history/history-store'
 import { likeContains, parseSearchTerms } from '../../src-main/core/history/search-query'
 import { mulberry32 } from '../support/chaos-publisher'
 import { percentile, printTable, verdict } from './stats'
+import { measureWriteAmplification, WRITE_AMPLIFICATION_TITLE } from './write-amplification-bench'
 
 const CONVERSATIONS = 10_000
 const TURNS = 5
@@ -186,13 +188,9 @@ export async function measureHistory(): Promise<HistoryBenchResult> {
     // Streaming: a new turn whose answer grows by ~20 characters per progress write (each its own commit).
     const { id } = store.createConversation('bench streaming')
     store.addTurn(id, 'bench streaming', 'bench-live', MODELS.slice(0, 1))
-    let text = ''
     const writeMs = timeEach(
       Array.from({ length: 20 }, (_, i) => i),
-      () => {
-        text += 'streamed text delta '
-        store.saveAnswerProgress('bench-live', 'llama3-2', text)
-      },
+      () => store.appendAnswerProgress('bench-live', 'llama3-2', 'streamed text delta '),
     )
     store.close()
 
@@ -248,4 +246,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const result = await measureHistory()
   printTable('History store with 100,000 answers (times in ms)', result.rows)
   for (const note of result.notes) console.log(note)
+  const amplification = await measureWriteAmplification()
+  printTable(WRITE_AMPLIFICATION_TITLE, amplification.rows)
+  for (const note of amplification.notes) console.log(note)
 }

@@ -7,6 +7,7 @@ import { measureReorder } from './reorder-bench'
 import { measureCoalescing } from './coalescing-bench'
 import { measureHistory } from './history-bench'
 import { measureHistoryStalls } from './history-stall-bench'
+import { measureWriteAmplification, WRITE_AMPLIFICATION_TITLE } from './write-amplification-bench'
 import { measureFlood } from './flood-bench'
 import { embeddedModelRows, measureEmbeddedModel } from './llama-cpp-bench'
 import { percentile, printTable, verdict } from './stats'
@@ -105,6 +106,9 @@ try {
   )
   for (const note of history.notes) console.log(note)
   printTable('History work on the main thread: longest event-loop stall, ms', await measureHistoryStalls())
+  const amplification = await measureWriteAmplification()
+  printTable(WRITE_AMPLIFICATION_TITLE, amplification.rows)
+  for (const note of amplification.notes) console.log(note)
 
   console.log('\nTargets: relay within 2 ms p50 / 10 ms p99 of the direct baseline; reorder ≥ 200,000 chunks/s;')
   console.log('≤ ~20 messages/s per model stream whatever the token rate (≥ 10× fewer than naive at 200 tokens/s).')

@@ -497,7 +497,7 @@ describe('conversation history in the browser harness', () => {
     const store = await HistoryStore.open(join(userDataDir, 'history.sqlite'))
     const { id } = store.createConversation('Cut short')
     store.addTurn(id, 'Cut short', 'crashed-stream', [{ id: 'alpha', label: 'Alpha' }])
-    store.saveAnswerProgress('crashed-stream', 'alpha', 'The beginning of an answer that never')
+    store.appendAnswerProgress('crashed-stream', 'alpha', 'The beginning of an answer that never')
     store.close()
 
     await open(userDataDir)

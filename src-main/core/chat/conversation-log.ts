@@ -74,7 +74,7 @@ export interface ConversationLog {
   /**
    * Cloud mode's resume after a restart: an answer that was marked interrupted at start-up is streaming again.
    * Returns its text and reasoning so far, or undefined when there is no such interrupted answer (it ended, or was
-   * deleted).
+   * deleted). The log keeps them: the `progress` that follows is appended to them.
    */
   reopen?(streamId: string, modelId: string): StoredChannels | undefined
 }

@@ -107,8 +107,6 @@ export async function reopenStreams(
         recovery.closed(streamId, modelId) // ended, or gone from history
         continue
       }
-      // The history writer starts from the stored channels, so what follows is appended to them.
-      if (stored.text || stored.reasoning) conversations.progress(streamId, modelId, stored)
       soFar.set(modelId, streamedPart(stored, given))
     }
     if (soFar.size === 0) continue

@@ -1,8 +1,9 @@
 /**
  * Persists streaming answers without writing per chunk: every answer with new text or reasoning is written in ONE
- * transaction per interval (the full text and reasoning so far, so every write is self-contained; one commit and fsync for all the answers
- * streaming at once, not one per answer), the first batch at once, and an answer's end at once. A crash therefore
- * loses at most one interval of either.
+ * transaction per interval (what arrived since its last write, appended, so the bytes written stay proportional to
+ * the text however long the answer grows; one commit and fsync for all the answers streaming at once, not one per
+ * answer), the first batch at once, and an answer's end (with its full text) at once. A crash therefore loses at
+ * most one interval of either.
  *
  * A write that fails (disk full, read-only or locked file, I/O error) never throws into the caller: the text
  * stays in memory, `onError` fires once when writing starts failing, and the write is retried on a timer until
@@ -14,7 +15,8 @@ import type { AnswerOutcome } from './history-types'
 
 /** The store methods the writer needs (HistoryStore has them). */
 export interface AnswerSink {
-  saveAnswerProgress(streamId: string, modelId: string, text: string, reasoning: string): boolean
+  /** Appends text and reasoning received since the last write; false when the streaming answer is gone. */
+  appendAnswerProgress(streamId: string, modelId: string, text: string, reasoning: string): boolean
   finishAnswer(streamId: string, modelId: string, outcome: AnswerOutcome): boolean
   /** Runs `write` in one transaction: all of it is committed, or none. */
   inTransaction(write: () => void): void
@@ -37,6 +39,18 @@ export interface AnswerWriterOptions {
   retryMs?: number
   onError?: (problem: HistoryWriteProblem) => void
   onRecovered?: () => void
+  /**
+   * The store had no streaming row for an answer still being written (its conversation was deleted, or another
+   * process ended it): nothing more of it is saved. For diagnostics: counts only, never the text.
+   */
+  onAnswerGone?: (gone: GoneAnswer) => void
+}
+
+export interface GoneAnswer {
+  streamId: string
+  modelId: string
+  /** Characters of its text that never reached the disk. */
+  unsavedChars: number
 }
 
 export const DEFAULT_WRITE_INTERVAL_MS = 300
@@ -49,6 +63,9 @@ interface PendingAnswer {
   modelId: string
   text: string
   reasoning: string
+  /** How much of `text` and `reasoning` is on disk: the next write appends the rest. */
+  savedText: number
+  savedReasoning: number
   /** Text, reasoning or end not yet written. */
   dirty: boolean
   end?: Omit<AnswerOutcome, 'text'>
@@ -81,6 +98,16 @@ export class AnswerWriter {
     const wait = this.lastBatchAt + this.intervalMs - this.options.clock.now()
     if (wait <= 0) this.writeBatch()
     else this.timer = this.options.clock.setTimeout(() => this.writeBatch(), wait)
+  }
+
+  /**
+   * An answer that resumes with `stored` already on disk (an interrupted answer reopened): what follows is
+   * appended to it, and its end is written with the whole text.
+   */
+  resume(streamId: string, modelId: string, stored: { text: string; reasoning: string }): void {
+    const answer = this.pending(streamId, modelId)
+    if (!answer || answer.end || answer.gone || answer.text !== '' || answer.reasoning !== '') return
+    Object.assign(answer, stored, { savedText: stored.text.length, savedReasoning: stored.reasoning.length })
   }
 
   /** Writes the full text and reasoning and the end status now (with everything else pending, in the same transaction). */
@@ -118,7 +145,16 @@ export class AnswerWriter {
     if (this.ended.has(key)) return undefined
     let answer = this.answers.get(key)
     if (!answer) {
-      answer = { streamId, modelId, text: '', reasoning: '', dirty: false, gone: false }
+      answer = {
+        streamId,
+        modelId,
+        text: '',
+        reasoning: '',
+        savedText: 0,
+        savedReasoning: 0,
+        dirty: false,
+        gone: false,
+      }
       this.answers.set(key, answer)
     }
     return answer
@@ -139,7 +175,12 @@ export class AnswerWriter {
                 text: answer.text,
                 reasoning: answer.reasoning,
               })
-            : sink.saveAnswerProgress(answer.streamId, answer.modelId, answer.text, answer.reasoning)
+            : sink.appendAnswerProgress(
+                answer.streamId,
+                answer.modelId,
+                answer.text.slice(answer.savedText),
+                answer.reasoning.slice(answer.savedReasoning),
+              )
           if (!found) answer.gone = true
         }
       })
@@ -157,7 +198,13 @@ export class AnswerWriter {
     }
     for (const answer of batch) {
       answer.dirty = false
-      if (answer.gone) answer.text = answer.reasoning = ''
+      if (answer.gone) {
+        const { streamId, modelId } = answer
+        this.options.onAnswerGone?.({ streamId, modelId, unsavedChars: answer.text.length - answer.savedText })
+        answer.text = answer.reasoning = ''
+      }
+      answer.savedText = answer.text.length
+      answer.savedReasoning = answer.reasoning.length
       if (answer.end || answer.gone) this.forget(answerKey(answer.streamId, answer.modelId))
     }
     if (this.failing) {

@@ -4,14 +4,41 @@ export function describeWriteError(error: unknown): string {
   return `History could not be saved: ${reason(error)}. The text stays on screen and is saved as soon as writing works again.`
 }
 
+/**
+ * A change the user asked for (a new chat, a turn, rename, pin, delete) that SQLite refused: its transaction was
+ * rolled back, so nothing that was stored is lost. Undefined for an error that is not about writing the file.
+ */
+export function describeFailedChange(error: unknown): string | undefined {
+  const code = codeOf(error)
+  if (isDiskFull(code)) return 'The disk is full: free some space; nothing was lost.'
+  const known = knownReason(code)
+  return known && `The history could not be changed: ${known}; nothing was lost.`
+}
+
+/** A change to the history that failed for a reason in `message` (the error it came from is its cause). */
+export class HistoryChangeError extends Error {
+  override readonly name = 'HistoryChangeError'
+}
+
 function reason(error: unknown): string {
-  const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : ''
-  if (code === 'SQLITE_FULL' || code === 'ENOSPC') return 'the disk is full'
+  return knownReason(codeOf(error)) ?? (error instanceof Error ? error.message : String(error))
+}
+
+function codeOf(error: unknown): string {
+  return typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : ''
+}
+
+function isDiskFull(code: string): boolean {
+  return code === 'SQLITE_FULL' || code === 'ENOSPC'
+}
+
+function knownReason(code: string): string | undefined {
+  if (isDiskFull(code)) return 'the disk is full'
   if (code.startsWith('SQLITE_READONLY') || code === 'EROFS' || code === 'EACCES')
     return 'the history file cannot be written to (read-only)'
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'))
     return 'the history file is in use by another program'
   if (code.startsWith('SQLITE_IOERR')) return 'the disk reported an error'
   if (code.startsWith('SQLITE_CORRUPT')) return 'the history file is damaged'
-  return error instanceof Error ? error.message : String(error)
+  return undefined
 }

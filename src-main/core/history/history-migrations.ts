@@ -188,10 +188,37 @@ const systemPrompt: Migration = {
   up: (db) => db.exec(`ALTER TABLE conversations ADD COLUMN system_prompt TEXT NOT NULL DEFAULT '';`),
 }
 
+/**
+ * A streaming answer grows by appended pieces instead of rewriting its row: SQLite rewrites a whole record (all its
+ * overflow pages) on any UPDATE, so storing the text so far on every progress write made the bytes written grow
+ * with the square of the answer's length. A piece holds what arrived in one write interval; the pieces are joined
+ * into the answer's row when it ends, or at the next start for an answer a crash left streaming, so finished
+ * answers (and every path that reads them: search, export, backups) never see this table.
+ *
+ * No index on answer_id: it would add a page to every commit (measured: 6.9× the text written instead of 5.2×
+ * for a fast stream), while the table only ever holds the pieces of the answers streaming now, so reading one
+ * answer's pieces, or the cascade from a deleted answer, scans a small table.
+ */
+const answerPieces: Migration = {
+  version: 6,
+  description: 'streaming answers are written as appended pieces',
+  up: (db) =>
+    db.exec(`
+      CREATE TABLE answer_pieces (
+        id INTEGER PRIMARY KEY,
+        answer_id INTEGER NOT NULL REFERENCES answers (id) ON DELETE CASCADE,
+        text TEXT NOT NULL,
+        reasoning TEXT NOT NULL,
+        written_at INTEGER NOT NULL
+      ) STRICT;
+    `),
+}
+
 export const HISTORY_MIGRATIONS: readonly Migration[] = [
   tables,
   fullTextSearch,
   versionsAndBranches,
   reasoningAndEnd,
   systemPrompt,
+  answerPieces,
 ]

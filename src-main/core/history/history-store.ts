@@ -12,6 +12,7 @@ import { systemClock, type Clock } from '../../lib/clock'
 import type { StoredStatus } from '../../shared/answer'
 import { decodeEndDetails, encodeEndDetails } from './answer-end-details'
 import { backupIfDue, checkBackup, countConversations, listDailyBackups, newestGoodBackup } from './daily-backup'
+import { HistoryChangeError, describeFailedChange } from './describe-write-error'
 import { addFromBackup, backupDate, type RestoredBackup } from './restore-backup'
 import { salvageNotice } from './salvage-notice'
 import {
@@ -41,6 +42,7 @@ import type {
   ModelRef,
   TurnRecord,
 } from './history-types'
+import { lockHistory, type HistoryLock } from './history-lock'
 import { openHistoryDatabase, requestRecheck } from './open-history-database'
 import { quickCheckInWorker } from './verify-integrity'
 
@@ -124,6 +126,7 @@ export class HistoryStore {
 
   private constructor(
     private readonly db: Database,
+    private readonly lock: HistoryLock,
     readonly filePath: string,
     private readonly clock: Clock,
     /** Plain-language messages for the user about opening (e.g. a damaged file was set aside). */
@@ -138,14 +141,23 @@ export class HistoryStore {
 
   static async open(filePath: string, options: HistoryStoreOptions = {}): Promise<HistoryStore> {
     const clock = options.clock ?? systemClock
-    const opened = await openHistoryDatabase(filePath, {
-      migrations: options.migrations ?? HISTORY_MIGRATIONS,
-      now: () => new Date(clock.now()),
-      busyTimeoutMs: options.busyTimeoutMs ?? 2_000,
-    })
+    // Before anything reads or changes the file: a second store must not set it aside, migrate it or mark answers.
+    const lock = lockHistory(filePath)
+    let opened: Awaited<ReturnType<typeof openHistoryDatabase>>
+    try {
+      opened = await openHistoryDatabase(filePath, {
+        migrations: options.migrations ?? HISTORY_MIGRATIONS,
+        now: () => new Date(clock.now()),
+        busyTimeoutMs: options.busyTimeoutMs ?? 2_000,
+      })
+    } catch (error) {
+      lock.release()
+      throw error
+    }
     const notices = [...opened.notices]
     const store = new HistoryStore(
       opened.db,
+      lock,
       filePath,
       clock,
       notices,
@@ -206,7 +218,7 @@ export class HistoryStore {
       updatedAt: now,
       pinned: false,
     }
-    this.sql.insertConversation.run(summary.id, summary.title, now, now, 0)
+    this.change(() => this.sql.insertConversation.run(summary.id, summary.title, now, now, 0))
     return summary
   }
 
@@ -224,7 +236,7 @@ export class HistoryStore {
     after?: string | null,
   ): AddedTurn {
     if (models.length === 0) throw new Error('A turn needs at least one model')
-    return this.db.transaction((): AddedTurn => {
+    return this.changeTransaction((): AddedTurn => {
       const now = this.now()
       if (this.sql.touchConversation.run(now, conversationId).changes === 0) {
         throw new Error(`No conversation with the id "${conversationId}"`)
@@ -253,7 +265,7 @@ export class HistoryStore {
    * numbered after that model's latest attempt there. The earlier attempts stay as they are (versions).
    */
   addAttempt(conversationId: string, turnStreamId: string, model: ModelRef, streamId: string): AddedAttempt {
-    return this.db.transaction((): AddedAttempt => {
+    return this.changeTransaction((): AddedAttempt => {
       const turnId = this.sql.turnByStream.get(conversationId, turnStreamId)
       if (turnId === undefined) throw new Error('That answer is no longer in the conversation.')
       const now = this.now()
@@ -281,11 +293,20 @@ export class HistoryStore {
   }
 
   /**
-   * The text and reasoning so far of a streaming answer. False when there is no such streaming answer (finished or
-   * deleted).
+   * Appends what a streaming answer received since the last write (text and reasoning) as one piece: the bytes
+   * written follow the size of the delta, not of the answer so far. False when there is no such streaming answer
+   * (finished or deleted).
    */
-  saveAnswerProgress(streamId: string, modelId: string, text: string, reasoning = ''): boolean {
-    return this.sql.saveProgress.run(text, reasoning, this.now(), streamId, modelId).changes > 0
+  appendAnswerProgress(streamId: string, modelId: string, text: string, reasoning = ''): boolean {
+    const answerId = this.sql.streamingAnswerId.get(streamId, modelId)
+    if (answerId === undefined) return false
+    if (text !== '' || reasoning !== '') this.sql.insertPiece.run(answerId, text, reasoning, this.now())
+    return true
+  }
+
+  /** The status of the answer a stream carries for a model; undefined when there is none (deleted). */
+  answerStatus(streamId: string, modelId: string): StoredStatus | undefined {
+    return this.sql.answerStatus.get(streamId, modelId)
   }
 
   /** Runs `write` in one transaction (nested calls join the outer one): all of it is committed, or none. */
@@ -299,22 +320,29 @@ export class HistoryStore {
    * nothing to end.
    */
   finishAnswer(streamId: string, modelId: string, outcome: AnswerOutcome): boolean {
-    const { status, text, reasoning, error, usage } = outcome
-    return (
-      this.sql.finishAnswer.run(
-        text ?? null,
-        reasoning ?? null,
-        encodeEndDetails(outcome),
-        status,
-        error?.code ?? null,
-        error?.message ?? null,
-        usage?.inputTokens ?? null,
-        usage?.outputTokens ?? null,
-        this.now(),
-        streamId,
-        modelId,
-      ).changes > 0
-    )
+    return this.db.transaction((): boolean => {
+      const answerId = this.sql.streamingAnswerId.get(streamId, modelId)
+      if (answerId === undefined) return false
+      // Full text and reasoning given: the pieces only repeat them.
+      if (outcome.text !== undefined && outcome.reasoning !== undefined) this.sql.deletePieces.run(answerId)
+      else this.joinPieces(answerId)
+      const { status, text, reasoning, error, usage } = outcome
+      return (
+        this.sql.finishAnswer.run(
+          text ?? null,
+          reasoning ?? null,
+          encodeEndDetails(outcome),
+          status,
+          error?.code ?? null,
+          error?.message ?? null,
+          usage?.inputTokens ?? null,
+          usage?.outputTokens ?? null,
+          this.now(),
+          streamId,
+          modelId,
+        ).changes > 0
+      )
+    })()
   }
 
   /**
@@ -324,6 +352,8 @@ export class HistoryStore {
    */
   reopenInterrupted(streamId: string, modelId: string): { text: string; reasoning: string } | undefined {
     return this.db.transaction((): { text: string; reasoning: string } | undefined => {
+      const answerId = this.sql.interruptedAnswerId.get(streamId, modelId)
+      if (answerId !== undefined) this.joinPieces(answerId)
       const channels = this.sql.interruptedChannels.get(streamId, modelId)
       if (channels === undefined) return undefined
       this.sql.reopenInterrupted.run(this.now(), streamId, modelId)
@@ -331,9 +361,15 @@ export class HistoryStore {
     })()
   }
 
-  /** Answers left 'streaming' by a crash become 'interrupted' (and searchable). Call once, before streaming. */
+  /**
+   * Answers left 'streaming' by a crash become 'interrupted' (and searchable), their pieces joined into their
+   * rows. Call once, before streaming.
+   */
   markInterruptedOnStartup(): number {
-    return this.sql.markInterrupted.run().changes
+    return this.db.transaction((): number => {
+      for (const answerId of this.sql.answersWithPieces.all()) this.joinPieces(answerId)
+      return this.sql.markInterrupted.run().changes
+    })()
   }
 
   /** Pinned first, then by last activity, newest first. */
@@ -358,29 +394,29 @@ export class HistoryStore {
       prompt: t.prompt,
       streamId: t.stream_id,
       createdAt: t.created_at,
-      answers: inColumnOrder(answersByTurn.get(t.id) ?? []).map(toAnswer),
+      answers: inColumnOrder(answersByTurn.get(t.id) ?? []).map((a) => toAnswer(this.withPieces(a))),
     }))
     return { ...toSummary(row), turns, ...(row.system_prompt !== '' ? { systemPrompt: row.system_prompt } : {}) }
   }
 
   /** The system prompt the conversation is sent with from now on ('' for none). */
   setSystemPrompt(id: string, text: string): boolean {
-    return this.sql.setSystemPrompt.run(text, id).changes > 0
+    return this.change(() => this.sql.setSystemPrompt.run(text, id).changes > 0)
   }
 
   renameConversation(id: string, title: string): boolean {
     const clean = cleanTitle(title)
     if (clean === '') throw new Error('A conversation title cannot be empty')
-    return this.sql.rename.run(clean, id).changes > 0
+    return this.change(() => this.sql.rename.run(clean, id).changes > 0)
   }
 
   setPinned(id: string, pinned: boolean): boolean {
-    return this.sql.setPinned.run(pinned ? 1 : 0, id).changes > 0
+    return this.change(() => this.sql.setPinned.run(pinned ? 1 : 0, id).changes > 0)
   }
 
   /** Removes the conversation, its turns and answers, and their search entries. */
   deleteConversation(id: string): boolean {
-    return this.sql.deleteConversation.run(id).changes > 0
+    return this.change(() => this.sql.deleteConversation.run(id).changes > 0)
   }
 
   search(query: string, { limit = DEFAULT_SEARCH_LIMIT }: { limit?: number } = {}): HistorySearchResults {
@@ -456,7 +492,8 @@ export class HistoryStore {
       })()
     } catch (error) {
       throw new HistoryImportError(
-        `The import could not be saved (${error instanceof Error ? error.message : String(error)}).`,
+        describeFailedChange(error) ??
+          `The import could not be saved (${error instanceof Error ? error.message : String(error)}).`,
       )
     }
   }
@@ -481,14 +518,67 @@ export class HistoryStore {
     return { ...result, message }
   }
 
+  /**
+   * Closes the file and lets another store open it. `PRAGMA optimize` only refreshes query statistics: when it
+   * cannot write them (a full disk), the file is closed all the same.
+   */
   close(): void {
     if (!this.db.open) return
-    this.db.pragma('optimize')
-    this.db.close()
+    try {
+      this.db.pragma('optimize')
+    } catch {
+      // Statistics only; nothing of the history depends on them.
+    } finally {
+      try {
+        this.db.close()
+      } finally {
+        this.lock.release()
+      }
+    }
+  }
+
+  /** A streaming answer as read: its row followed by the pieces written so far. */
+  private withPieces(row: AnswerRow): AnswerRow {
+    if (row.status !== 'streaming') return row
+    const pieces = this.sql.piecesOf.all(row.id)
+    if (pieces.length === 0) return row
+    const joined = joinedPieces(pieces)
+    return {
+      ...row,
+      text: row.text + joined.text,
+      reasoning: row.reasoning + joined.reasoning,
+      updated_at: Math.max(row.updated_at, joined.writtenAt),
+    }
+  }
+
+  /** Moves an answer's pieces into its row (in the caller's transaction). */
+  private joinPieces(answerId: number): void {
+    const pieces = this.sql.piecesOf.all(answerId)
+    if (pieces.length === 0) return
+    const joined = joinedPieces(pieces)
+    this.sql.appendToAnswer.run(joined.text, joined.reasoning, joined.writtenAt, answerId)
+    this.sql.deletePieces.run(answerId)
   }
 
   private get backupDir(): string {
     return join(dirname(this.filePath), 'backups')
+  }
+
+  /** Runs a change the user asked for; a write SQLite refused becomes a plain HistoryChangeError. */
+  private change<T>(write: () => T): T {
+    try {
+      return write()
+    } catch (error) {
+      const message = describeFailedChange(error)
+      if (message === undefined) throw error
+      throw new HistoryChangeError(message, { cause: error })
+    }
+  }
+
+  /** `change` for several writes in one transaction (all committed, or none). */
+  private changeTransaction<T>(write: () => T): () => T {
+    const transaction = this.db.transaction(write)
+    return () => this.change(transaction)
   }
 
   /** Whole milliseconds: the columns are STRICT integers, and the system clock has sub-millisecond precision. */
@@ -609,6 +699,20 @@ function truncate(text: string, maxChars: number): string {
         .trimEnd()}…`
 }
 
+interface PieceRow {
+  text: string
+  reasoning: string
+  written_at: number
+}
+
+function joinedPieces(pieces: readonly PieceRow[]): { text: string; reasoning: string; writtenAt: number } {
+  return {
+    text: pieces.map((piece) => piece.text).join(''),
+    reasoning: pieces.map((piece) => piece.reasoning).join(''),
+    writtenAt: pieces.at(-1)!.written_at,
+  }
+}
+
 function toSummary(row: ConversationRow): ConversationSummary {
   return {
     id: row.id,
@@ -692,8 +796,23 @@ function prepareStatements(db: Database) {
         output_tokens, started_at, updated_at, stream_id, attempt, reasoning, end_details)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
-    saveProgress: statement<[string, string, number, string, string]>(
-      `UPDATE answers SET text = ?, reasoning = ?, updated_at = ? WHERE ${ANSWER_BY_STREAM}`,
+    answerStatus: statement<[string, string], StoredStatus>(
+      'SELECT status FROM answers WHERE stream_id = ? AND model_id = ?',
+    ).pluck(),
+    streamingAnswerId: statement<[string, string], number>(`SELECT id FROM answers WHERE ${ANSWER_BY_STREAM}`).pluck(),
+    interruptedAnswerId: statement<[string, string], number>(
+      `SELECT id FROM answers WHERE ${INTERRUPTED_ANSWER_BY_STREAM}`,
+    ).pluck(),
+    insertPiece: statement<[number, string, string, number]>(
+      'INSERT INTO answer_pieces (answer_id, text, reasoning, written_at) VALUES (?, ?, ?, ?)',
+    ),
+    piecesOf: statement<[number], PieceRow>(
+      'SELECT text, reasoning, written_at FROM answer_pieces WHERE answer_id = ? ORDER BY id',
+    ),
+    answersWithPieces: statement<[], number>('SELECT DISTINCT answer_id FROM answer_pieces').pluck(),
+    deletePieces: statement<[number]>('DELETE FROM answer_pieces WHERE answer_id = ?'),
+    appendToAnswer: statement<[string, string, number, number]>(
+      `UPDATE answers SET text = text || ?, reasoning = reasoning || ?, updated_at = max(updated_at, ?) WHERE id = ?`,
     ),
     finishAnswer: statement<
       [

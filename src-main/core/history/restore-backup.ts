@@ -81,7 +81,8 @@ async function readBackup(
   openCopy: (path: string) => Promise<OpenedCopy>,
 ): Promise<ExportedConversation[]> {
   const copyPath = join(backupPath, '..', `restoring-${randomUUID()}.sqlite`)
-  const leftovers = ['', '-wal', '-shm'].map((companion) => copyPath + companion)
+  // The copy's -wal/-shm, and the lock file a store opened on it takes.
+  const leftovers = ['', '-wal', '-shm', '.lock'].map((companion) => copyPath + companion)
   try {
     ensurePrivateFile(copyPath)
     copyFileSync(backupPath, copyPath)

@@ -90,7 +90,10 @@ export class StoredConversations implements ConversationLog {
   }
 
   reopen(streamId: string, modelId: string): StoredChannels | undefined {
-    return this.store.reopenInterrupted(streamId, modelId)
+    const stored = this.store.reopenInterrupted(streamId, modelId)
+    // What is stored stays; the writer appends what follows to it.
+    if (stored) this.writer.resume(streamId, modelId, stored)
+    return stored
   }
 }
 

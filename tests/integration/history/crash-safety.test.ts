@@ -11,6 +11,8 @@ import Sqlite from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import { DEFAULT_WRITE_INTERVAL_MS } from '../../../src-main/core/history/answer-writer'
 import { HistoryStore } from '../../../src-main/core/history/history-store'
+import { openHistory } from '../../../src-main/core/history/open-history'
+import { systemClock } from '../../../src-main/lib/clock'
 import { deltasInPrefix } from './streamed-text'
 import { makeTempDirSync } from '../../support/temp-dir'
 
@@ -27,8 +29,11 @@ interface KilledRun {
   lastSentAt: number
 }
 
-/** Starts the child, lets it stream for `streamMs` (by its own clock), then kills it with SIGKILL. */
-function streamThenKill(dbPath: string, streamMs: number): Promise<KilledRun> {
+/**
+ * Starts the child, lets it stream for `streamMs` (by its own clock), runs `beforeKill` (while the child still
+ * streams), then kills it with SIGKILL.
+ */
+function streamThenKill(dbPath: string, streamMs: number, beforeKill?: () => Promise<void>): Promise<KilledRun> {
   return new Promise((resolvePromise, reject) => {
     // `node --import tsx` keeps it one process (the tsx CLI would spawn a grandchild that SIGKILL would miss).
     const proc = spawn(process.execPath, ['--import', 'tsx', child, dbPath], {
@@ -48,7 +53,9 @@ function streamThenKill(dbPath: string, streamMs: number): Promise<KilledRun> {
       run.sentAt.set(run.lastSent, run.lastSentAt)
       if (run.lastSentAt >= streamMs) {
         killed = true
-        proc.kill('SIGKILL')
+        const kill = () => proc.kill('SIGKILL')
+        if (!beforeKill) kill()
+        else beforeKill().then(kill, (error: unknown) => (kill(), reject(error)))
       }
     })
     proc.on('error', reject)
@@ -93,4 +100,20 @@ describe('history crash safety', () => {
       store.close()
     },
   )
+
+  it('refuses a second store while another process streams into the file, and opens it once that process is gone', async () => {
+    const dbPath = join(makeTempDirSync('crash'), 'history.sqlite')
+    const run = await streamThenKill(dbPath, 300, async () => {
+      await expect(HistoryStore.open(dbPath)).rejects.toThrow(/already open in another StreamDesk process/)
+      const second = await openHistory(dbPath, systemClock)
+      expect(second.store.filePath).toBe(':memory:')
+      second.store.close()
+    })
+    // Killed: the operating system dropped its lock, so no stale lock is left to refuse this open.
+    const store = await HistoryStore.open(dbPath)
+    expect(store.markInterruptedOnStartup()).toBe(1)
+    const answer = store.getConversation(run.conversationId)!.turns[0]!.answers[0]!
+    expect(deltasInPrefix(answer.text)).toBeGreaterThan(0)
+    store.close()
+  })
 })

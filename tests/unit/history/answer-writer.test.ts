@@ -18,10 +18,10 @@ class CountingSink implements AnswerSink {
     this.store.inTransaction(write)
   }
 
-  saveAnswerProgress(streamId: string, modelId: string, text: string, reasoning: string): boolean {
+  appendAnswerProgress(streamId: string, modelId: string, text: string, reasoning: string): boolean {
     if (this.failWith) throw this.failWith
     this.progressWrites += 1
-    return this.store.saveAnswerProgress(streamId, modelId, text, reasoning)
+    return this.store.appendAnswerProgress(streamId, modelId, text, reasoning)
   }
 
   finishAnswer(streamId: string, modelId: string, outcome: AnswerOutcome): boolean {
@@ -202,7 +202,9 @@ describe('AnswerWriter', () => {
     clock.advance(100)
     // One batch for both answers at 300 ms; what arrived after it (none here) is all a crash could lose.
     expect(sink.progressWrites).toBe(3)
-    // The app is killed here: no finish, no flush. The next start opens the same file.
+    // The app is killed here: no finish, no flush (closing the store writes nothing the writer holds, and lets the
+    // next store take the file's lock, as the end of a killed process does). The next start opens the same file.
+    store.close()
     const { store: next } = await openTempStore({ path })
     expect(next.markInterruptedOnStartup()).toBe(2)
     const answers = next.getConversation(next.listConversations()[0]!.id)!.turns[0]!.answers
@@ -211,7 +213,6 @@ describe('AnswerWriter', () => {
       ['qwen2-5', 'Sunny', '', 'interrupted'],
     ])
     next.close()
-    store.close()
   })
 
   it('writes the full reasoning with the end, and no reasoning-only delta is ever dropped', async () => {

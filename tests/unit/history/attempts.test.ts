@@ -24,7 +24,7 @@ describe('HistoryStore attempts (regenerated answers)', () => {
     conversations.addAttempt(id, 's1', 'r2', LLAMA)
     expect(changes()).toBe(before + 1)
     // The answer writer finds each attempt by its own stream: progress on r2 leaves r1 alone.
-    expect(store.saveAnswerProgress('r2', LLAMA.id, 'third')).toBe(true)
+    expect(store.appendAnswerProgress('r2', LLAMA.id, 'third')).toBe(true)
     expect(store.finishAnswer('r1', LLAMA.id, { status: 'complete', text: 'second try' })).toBe(true)
     const answers = store.getConversation(id)!.turns[0]!.answers
     expect(answers.map((a) => [a.modelId, a.attempt, a.streamId, a.text, a.status])).toEqual([

@@ -19,7 +19,7 @@ describe('HistoryStore conversations', () => {
     const { id } = store.createConversation('Hello there')
     expect(store.addTurn(id, 'Hello there', 'stream-1', MODELS)).toMatchObject({ index: 0 })
     clock.advance(500)
-    expect(store.saveAnswerProgress('stream-1', 'llama3-2', 'Hi')).toBe(true)
+    expect(store.appendAnswerProgress('stream-1', 'llama3-2', 'Hi')).toBe(true)
     expect(
       store.finishAnswer('stream-1', 'llama3-2', {
         status: 'complete',
@@ -34,8 +34,8 @@ describe('HistoryStore conversations', () => {
       }),
     ).toBe(true)
     // A finished answer is not overwritten by a late progress write, and unknown streams are reported as such.
-    expect(store.saveAnswerProgress('stream-1', 'llama3-2', 'stale')).toBe(false)
-    expect(store.saveAnswerProgress('nope', 'llama3-2', 'x')).toBe(false)
+    expect(store.appendAnswerProgress('stream-1', 'llama3-2', 'stale')).toBe(false)
+    expect(store.appendAnswerProgress('nope', 'llama3-2', 'x')).toBe(false)
 
     const conversation = store.getConversation(id)!
     expect(conversation).toMatchObject({ id, title: 'Hello there', pinned: false, createdAt: START, updatedAt: START })
@@ -138,7 +138,7 @@ describe('HistoryStore conversations', () => {
     const { store, path } = await openTempStore()
     const { id } = store.createConversation('q')
     store.addTurn(id, 'q', 's1', MODELS)
-    store.saveAnswerProgress('s1', 'llama3-2', 'partial text')
+    store.appendAnswerProgress('s1', 'llama3-2', 'partial text')
     store.finishAnswer('s1', 'qwen2-5', { status: 'complete', text: 'done' })
     store.close()
 

@@ -30,7 +30,7 @@ async function populatedStore() {
   clock.advance(60_000)
   const code = store.createConversation('Write a sorting function')
   store.addTurn(code.id, 'Write a sorting function', 'stream-c', MODELS.slice(0, 1))
-  store.saveAnswerProgress('stream-c', 'llama3-2', 'function sort(xs) {')
+  store.appendAnswerProgress('stream-c', 'llama3-2', 'function sort(xs) {')
   store.markInterruptedOnStartup()
   store.renameConversation(code.id, 'Sorting in JS')
   return { ...opened, ids: { weather: weather.id, code: code.id } }
@@ -167,7 +167,7 @@ describe('history export and import', () => {
     const { store } = await openTempStore()
     const { id } = store.createConversation('live')
     store.addTurn(id, 'live', 'live-1', MODELS.slice(0, 1))
-    store.saveAnswerProgress('live-1', 'llama3-2', 'half an ans')
+    store.appendAnswerProgress('live-1', 'llama3-2', 'half an ans')
     const exported = store.exportConversation(id, 'json')!
     expect(JSON.parse(exported).conversations[0].turns[0].answers[0].status).toBe('streaming')
     const { store: target } = await openTempStore()

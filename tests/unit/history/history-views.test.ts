@@ -15,7 +15,7 @@ async function storeWithConversation() {
     error: { code: 'rate-limited', message: 'Too many requests' },
     usage: { inputTokens: 12, outputTokens: 3 },
   })
-  store.saveAnswerProgress('stream-2', 'llama3-2', 'Rain, then')
+  store.appendAnswerProgress('stream-2', 'llama3-2', 'Rain, then')
   return { ...opened, id }
 }
 

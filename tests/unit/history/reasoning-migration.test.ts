@@ -111,7 +111,7 @@ describe('migration 4 from a schema 3 file', () => {
     ])
     // The interrupted answer resumes with its text so far and no reasoning, then ends with both and its details.
     expect(store.reopenInterrupted('s1', 'a')).toEqual({ text: 'Partly sunny with', reasoning: '' })
-    expect(store.saveAnswerProgress('s1', 'a', 'Partly sunny with', 'Think: clouds')).toBe(true)
+    expect(store.appendAnswerProgress('s1', 'a', '', 'Think: clouds')).toBe(true)
     const end = {
       stopReason: 'other' as const,
       rawStopReason: 'PROVIDER_SPECIFIC_REASON',

@@ -139,7 +139,7 @@ describe('history search', () => {
     store = opened.store
     const { id } = store.createConversation('first')
     store.addTurn(id, 'first', 's1', MODELS)
-    store.saveAnswerProgress('s1', 'llama3-2', 'a streaming platypus')
+    store.appendAnswerProgress('s1', 'llama3-2', 'a streaming platypus')
     expect(store.search('platypus').hits).toEqual([])
     expect(store.search('pl').hits).toEqual([])
     store.finishAnswer('s1', 'llama3-2', { status: 'stopped', text: 'a stopped platypus' })

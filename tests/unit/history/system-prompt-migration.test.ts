@@ -25,15 +25,22 @@ describe('migration 5 from a schema 4 file', () => {
       1,
     )
     db.close()
+    // Up to migration 5 only, so the file shows what it did (later migrations have their own tests).
+    const migrated = await openHistoryDatabase(path, {
+      migrations: HISTORY_MIGRATIONS.slice(0, 5),
+      now: () => new Date(START),
+      busyTimeoutMs: 100,
+    })
+    migrated.db.close()
+    const file = new Sqlite(path, { readonly: true })
+    expect(file.pragma('user_version', { simple: true })).toBe(5)
+    expect(file.prepare('SELECT system_prompt FROM conversations').all()).toEqual([{ system_prompt: '' }])
+    file.close()
     const store = await HistoryStore.open(path, { clock: startedClock() })
     const record = store.getConversation('c1')!
     expect(record).toMatchObject({ id: 'c1', title: '東京の天気は？', pinned: true })
     expect(record).not.toHaveProperty('systemPrompt')
     store.close()
-    const file = new Sqlite(path, { readonly: true })
-    expect(file.pragma('user_version', { simple: true })).toBe(5)
-    expect(file.prepare('SELECT system_prompt FROM conversations').all()).toEqual([{ system_prompt: '' }])
-    file.close()
   })
 })
 

@@ -207,7 +207,7 @@ describe.each([1, 2] as const)('migration 3 from a schema %i file made by the re
     expect(weather.turns.map((t) => t.parentTurnId)).toEqual([null, weather.turns[0]!.id, weather.turns[1]!.id])
 
     // The streaming answer is still written by its stream, and a new turn follows the last one.
-    expect(store.saveAnswerProgress('stream-w2', 'llama3-2', 'Partly sunny with a chance of rain')).toBe(true)
+    expect(store.appendAnswerProgress('stream-w2', 'llama3-2', ' rain')).toBe(true)
     expect(store.finishAnswer('stream-w2', 'llama3-2', { status: 'complete' })).toBe(true)
     const added = store.addTurn('weather', 'Thanks!', 'stream-w3', [{ id: 'llama3-2', label: 'Llama 3.2' }])
     expect(added.index).toBe(3)
