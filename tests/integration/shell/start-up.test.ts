@@ -1,0 +1,146 @@
+/**
+ * The built main entry (`npm run build` → out/main/index.js) run under the stand-in electron (tests/support/
+ * electron-stand-in): start-up, the windows and their options, the files they load, the IPC handlers and their
+ * sender checks, the tray, the shortcut, a second instance, close to tray, and the order of quitting.
+ */
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { INVOKE_CHANNELS } from '../../../src-main/shared/ipc-contract'
+import { makeTempDir } from '../../support/temp-dir'
+import { startShell, stopShells, type ShellProcess } from '../../support/electron-stand-in/shell-process'
+
+const MAIN = 'StreamDesk'
+const QUICK_ASK = 'StreamDesk quick ask'
+
+afterEach(stopShells)
+
+async function started(): Promise<ShellProcess> {
+  const shell = await startShell({ userDataDir: await makeTempDir('shell') })
+  // Start-up is done once the tray has its menu (the last step of the ready handler).
+  await shell.waitForRecord((entry) => entry.target.startsWith('Tray') && entry.name === 'setContextMenu')
+  return shell
+}
+
+const pageLoaded = (shell: ShellProcess, webContents: number) =>
+  shell.waitForRecord((entry) => entry.target === `webContents#${webContents}` && entry.name === 'did-finish-load')
+
+describe('the desktop shell under the stand-in electron', () => {
+  it('opens the main window and a hidden quick-ask window, both isolated and sandboxed, loading built files', async () => {
+    const shell = await started()
+    const main = await shell.window(MAIN)
+    const quickAsk = await shell.window(QUICK_ASK)
+    for (const window of [main, quickAsk]) {
+      expect(window.webPreferences).toMatchObject({
+        contextIsolation: true,
+        sandbox: true,
+        nodeIntegration: false,
+        nodeIntegrationInWorker: false,
+        webviewTag: false,
+        webSecurity: true,
+      })
+      expect(existsSync(window.webPreferences!.preload!), 'preload file').toBe(true)
+      await pageLoaded(shell, window.webContents)
+    }
+    // The pages came through the app:// handler the shell registered, from the build.
+    expect((await shell.window(MAIN)).url).toBe('app://streamdesk/index.html')
+    expect((await shell.window(QUICK_ASK)).url).toBe('app://streamdesk/quick-ask.html')
+    expect(shell.calls(/^webContents/, 'did-fail-load')).toEqual([])
+    expect(shell.calls('protocol', 'registerSchemesAsPrivileged')[0]!.args[0]).toEqual([
+      expect.objectContaining({ scheme: 'app', privileges: expect.objectContaining({ standard: true, secure: true }) }),
+    ])
+    expect((await shell.window(QUICK_ASK)).visible).toBe(false)
+  })
+
+  it('has a handler for every invoke channel of the IPC contract', async () => {
+    const shell = await started()
+    const handled = await shell.command<string[]>({ op: 'handled-channels' })
+    expect([...handled].sort()).toEqual([...INVOKE_CHANNELS].sort())
+  })
+
+  it("answers the app's own pages and refuses a foreign origin, a frame that is gone and a channel the window may not use", async () => {
+    const shell = await started()
+    const main = await shell.window(MAIN)
+    const quickAsk = await shell.window(QUICK_ASK)
+    await pageLoaded(shell, main.webContents)
+    await pageLoaded(shell, quickAsk.webContents)
+    const status = (await shell.invoke(main.id, 'app:get-status')) as { version: string }
+    expect(status.version).toBe('0.1.0')
+
+    const foreign = { url: 'https://evil.example/index.html', origin: 'https://evil.example' }
+    const asForeign = shell.command({ op: 'invoke', id: main.id, channel: 'app:get-status', frame: foreign })
+    await expect(asForeign).rejects.toThrow(/unexpected sender was refused: app:get-status/)
+    const asGone = shell.command({ op: 'invoke', id: main.id, channel: 'settings:get', frame: null })
+    await expect(asGone).rejects.toThrow(/unexpected sender was refused/)
+    // Quick ask has a few channels only: the settings it may read, not the ones it may not change.
+    await expect(shell.invoke(quickAsk.id, 'settings:get')).resolves.toMatchObject({ mode: 'local' })
+    await expect(shell.invoke(quickAsk.id, 'history:list')).rejects.toThrow(/history:list/)
+  })
+
+  it('puts an icon with a menu in the tray, whose items open the windows', async () => {
+    const shell = await started()
+    const [tray] = await shell.command<Array<{ imageFound: boolean; toolTip: string; menu: { menu: unknown[] } }>>({
+      op: 'trays',
+    })
+    expect(tray!.imageFound).toBe(true)
+    expect(tray!.toolTip).toMatch(/^StreamDesk — Local mode/)
+    expect(tray!.menu.menu).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ label: 'Quick ask' }),
+        expect.objectContaining({ label: 'Open StreamDesk' }),
+        expect.objectContaining({ label: 'Quit StreamDesk', role: 'quit' }),
+      ]),
+    )
+    await shell.command({ op: 'click-tray-menu', label: 'Quick ask' })
+    expect((await shell.window(QUICK_ASK)).visible).toBe(true)
+  })
+
+  it('registers the quick-ask shortcut, which shows and hides quick ask', async () => {
+    const shell = await started()
+    const [accelerator] = await shell.command<string[]>({ op: 'shortcuts' })
+    expect(accelerator).toBe('CommandOrControl+Shift+Space')
+    await shell.command({ op: 'press-shortcut', accelerator: accelerator! })
+    expect((await shell.window(QUICK_ASK)).visible).toBe(true)
+    await shell.command({ op: 'press-shortcut', accelerator: accelerator! })
+    expect((await shell.window(QUICK_ASK)).visible).toBe(false)
+  })
+
+  it('with close to tray on (the default), closing the main window hides it; a second launch shows it again', async () => {
+    const shell = await started()
+    const main = await shell.window(MAIN)
+    await shell.command({ op: 'window', id: main.id, action: 'close' })
+    expect(await shell.window(MAIN)).toMatchObject({ id: main.id, visible: false, destroyed: false })
+    expect(shell.alive).toBe(true)
+
+    await shell.command({ op: 'emit-app', event: 'second-instance', args: [['streamdesk'], '/', {}] })
+    expect(await shell.window(MAIN)).toMatchObject({ id: main.id, visible: true })
+  })
+
+  it('quits from the tray: windows, tray and shortcut go, then the core stops, then the process exits 0', async () => {
+    const userDataDir = await makeTempDir('shell')
+    const shell = await startShell({ userDataDir })
+    await shell.waitForRecord((entry) => entry.target.startsWith('Tray') && entry.name === 'setContextMenu')
+    expect(existsSync(join(userDataDir, 'history.sqlite-wal'))).toBe(true)
+
+    await shell.command({ op: 'click-tray-menu', label: 'Quit StreamDesk' })
+    const exit = await shell.exitWithin(10_000)
+    expect(exit.code).toBe(0)
+    expect(exit.appExit?.code).toBe(0)
+    // The broker's server and every MQTT socket were closed before Node exited, not cut off by the exit.
+    expect(exit.appExit?.resources.filter((resource) => resource.startsWith('TCP'))).toEqual([])
+    // The history was closed: SQLite folds the write-ahead log back and removes it on the last close.
+    expect(existsSync(join(userDataDir, 'history.sqlite-wal'))).toBe(false)
+
+    const order = shell.record.map((entry) => `${entry.kind} ${entry.target} ${entry.name}`)
+    const at = (step: string) => {
+      const index = order.indexOf(step)
+      expect(index, step).toBeGreaterThanOrEqual(0)
+      return index
+    }
+    expect(at('event app before-quit')).toBeLessThan(at('event app will-quit'))
+    expect(at('event app will-quit')).toBeLessThan(at('call globalShortcut unregister'))
+    expect(at('call globalShortcut unregister')).toBeLessThan(at('call Tray#1 destroy'))
+    expect(at('call Tray#1 destroy')).toBeLessThan(at('event app quit'))
+    expect(order.filter((step) => step === 'event app will-quit')).toHaveLength(2)
+  })
+})
