@@ -9,6 +9,15 @@ export interface AppOrigin {
   quickAskUrl: string
 }
 
+/**
+ * The dev server's URL that `electron-vite dev` passes in ELECTRON_RENDERER_URL, or undefined for the built pages:
+ * never in a packaged app, and a variable that is set but empty (or blank) counts as unset.
+ */
+export function devServerUrl(isPackaged: boolean, value: string | undefined): string | undefined {
+  const url = value?.trim()
+  return !isPackaged && url ? url : undefined
+}
+
 /** The two pages of the app, from the main page's URL. */
 export function appOrigin(rendererUrl: string): AppOrigin {
   return { rendererUrl, quickAskUrl: new URL('quick-ask.html', rendererUrl).href }

@@ -26,6 +26,8 @@ export interface StandInConfig {
   /** safeStorage.isEncryptionAvailable(). */
   encryptionAvailable?: boolean
   locale?: string
+  /** App events emitted on the turn after `ready`, while the ready handler is still starting (a second launch). */
+  eventsAfterReady?: Array<{ event: string; args: unknown[] }>
 }
 
 export interface RecordEntry {
@@ -785,9 +787,15 @@ export const control = {
   onExit(listener: (code: number) => void): void {
     onExit = listener
   },
+  /** An entry in the record from outside the stand-in (the process's own events). */
+  note(target: string, name: string, args: unknown[]): void {
+    note('event', target, name, args)
+  },
   /** Emits will-finish-launching and ready: call once the main entry has been imported. */
   start(): void {
     appImpl.start()
+    const events = config.eventsAfterReady ?? []
+    if (events.length > 0) setImmediate(() => events.forEach(({ event, args }) => control.emitApp(event, args)))
   },
   emitApp(event: string, args: unknown[]): void {
     appImpl.emit(event, electronEvent(), ...args)

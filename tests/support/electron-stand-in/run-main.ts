@@ -37,6 +37,7 @@ export type ChildMessage =
   | { type: 'reply'; id: number; ok: false; error: string }
   | { type: 'exit'; code: number; resources: string[] }
   | { type: 'started' }
+  | { type: 'load-error' }
 
 const send = (message: ChildMessage, then?: () => void) => process.send?.(message, undefined, {}, () => then?.())
 
@@ -112,8 +113,20 @@ process.on('message', (message: { id: number; command: ShellCommand }) => {
     )
 })
 
+// Electron's main process survives an unhandled rejection (a warning) and, after its error dialog, an uncaught
+// exception: recorded here so a test sees them, and the process carries on as Electron's would.
+process.on('unhandledRejection', (reason) => control.note('process', 'unhandled-rejection', [String(reason)]))
+process.on('uncaughtException', (error) => control.note('process', 'uncaught-exception', [String(error)]))
+
 const mainEntry = process.argv[2]
 if (!mainEntry) throw new Error('usage: run-main.ts <main entry>')
-await import(pathToFileURL(mainEntry).href)
+try {
+  await import(pathToFileURL(mainEntry).href)
+} catch (error) {
+  // Electron: "App threw an error during load", and no app.
+  control.note('process', 'load-error', [String(error)])
+  send({ type: 'load-error' }, () => process.exit(1))
+  await new Promise(() => {})
+}
 control.start()
 send({ type: 'started' })

@@ -68,7 +68,7 @@ export class ShellProcess {
         else waiting?.reject(new Error(message.error))
       } else if (message.type === 'exit') {
         this.appExit = { code: message.code, resources: message.resources }
-      } else {
+      } else if (message.type === 'started') {
         started()
       }
     })
@@ -106,6 +106,15 @@ export class ShellProcess {
     return found[0]!
   }
 
+  /** The window, once its page has loaded (so its IPC calls come from an app page). */
+  async loadedWindow(title: string): Promise<WindowSummary> {
+    const { webContents } = await this.window(title)
+    await this.waitForRecord(
+      (entry) => entry.target === `webContents#${webContents}` && entry.name === 'did-finish-load',
+    )
+    return this.window(title)
+  }
+
   invoke(id: number, channel: string, ...args: unknown[]): Promise<unknown> {
     return this.command({ op: 'invoke', id, channel, args })
   }
@@ -133,6 +142,12 @@ export class ShellProcess {
         this.recordWaiters.push(() => (clearTimeout(timer), wake()))
       })
     }
+  }
+
+  /** Start-up has finished: the tray has its menu (the last step of the ready handler). */
+  async startedUp(): Promise<this> {
+    await this.waitForRecord((entry) => entry.target.startsWith('Tray') && entry.name === 'setContextMenu')
+    return this
   }
 
   /** Resolves with the exit, or rejects if the process is still running after `timeoutMs`. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { appOrigin, isAppUrl, isSafeExternalUrl } from '../../../src-main/shell/app-origin'
+import { appOrigin, devServerUrl, isAppUrl, isSafeExternalUrl } from '../../../src-main/shell/app-origin'
 import { secureWebPreferences } from '../../../src-main/shell/secure-web-preferences'
 
 const packaged = appOrigin('file:///opt/StreamDesk/resources/app.asar/out/renderer/index.html')
@@ -70,5 +70,16 @@ describe('app origin rules', () => {
       // Chromium fetches spellcheck dictionaries from the network: off, so local mode sends nothing.
       spellcheck: false,
     })
+  })
+})
+
+describe('devServerUrl', () => {
+  it('is the dev server in development, and unset when packaged or when the variable is empty or blank', () => {
+    expect(devServerUrl(false, 'http://localhost:5173')).toBe('http://localhost:5173')
+    expect(devServerUrl(false, ' http://localhost:5173 ')).toBe('http://localhost:5173')
+    expect(devServerUrl(true, 'http://localhost:5173')).toBeUndefined()
+    expect(devServerUrl(false, '')).toBeUndefined()
+    expect(devServerUrl(false, '  ')).toBeUndefined()
+    expect(devServerUrl(false, undefined)).toBeUndefined()
   })
 })

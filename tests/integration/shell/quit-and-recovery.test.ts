@@ -1,0 +1,142 @@
+/**
+ * The shell's defects found by running it under the stand-in electron (issue 21), each checked on the built main
+ * entry: quitting when the main window closes, a quick-ask window the OS destroyed, a start that fails, a renderer
+ * URL that is set but empty, a core that never stops, and a second launch while the app is still starting.
+ */
+import { mkdir, readdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { makeTempDir } from '../../support/temp-dir'
+import { startShell, stopShells, type ShellProcess } from '../../support/electron-stand-in/shell-process'
+import type { StartShellOptions } from '../../support/electron-stand-in/shell-process'
+
+const MAIN = 'StreamDesk'
+const QUICK_ASK = 'StreamDesk quick ask'
+const SHORTCUT = 'CommandOrControl+Shift+Space'
+
+afterEach(stopShells)
+
+async function started(options: Partial<StartShellOptions> = {}): Promise<ShellProcess> {
+  const shell = await startShell({ userDataDir: await makeTempDir('shell'), ...options })
+  return shell.startedUp()
+}
+
+const seqOf = (shell: ShellProcess, kind: string, target: string | RegExp, name: string) =>
+  shell.record.filter(
+    (entry) =>
+      entry.kind === kind &&
+      entry.name === name &&
+      (typeof target === 'string' ? entry.target === target : target.test(entry.target)),
+  )
+
+describe('quitting', () => {
+  it('with close to tray off, closing the main window quits, although the hidden quick-ask window exists', async () => {
+    const shell = await started()
+    const main = await shell.loadedWindow(MAIN)
+    await shell.invoke(main.id, 'settings:set-preferences', { closeToTray: false })
+    await shell.window(QUICK_ASK)
+
+    await shell.command({ op: 'window', id: main.id, action: 'close' })
+    const exit = await shell.exitWithin(10_000)
+    expect(exit.code).toBe(0)
+    expect(exit.appExit?.resources.filter((resource) => resource.startsWith('TCP'))).toEqual([])
+  })
+
+  it('exits a few seconds after quitting even if stopping the core never finishes, saying what did not stop', async () => {
+    const shell = await started()
+    await shell.command({ op: 'hang-server-close' })
+    await shell.command({ op: 'quit' })
+    const exit = await shell.exitWithin(15_000)
+    expect(exit.appExit?.code).toBe(0)
+    expect(shell.output.join('')).toMatch(/did not stop within \d+ s/)
+  })
+})
+
+describe('the quick-ask window', () => {
+  for (const action of ['close', 'destroy'] as const) {
+    it(`is made again after the OS ${action === 'close' ? 'closes' : 'destroys'} it (shortcut, then tray)`, async () => {
+      const shell = await started()
+      const first = await shell.window(QUICK_ASK)
+      await shell.command({ op: 'window', id: first.id, action })
+      await shell.waitForRecord((entry) => entry.target === `BrowserWindow#${first.id}` && entry.name === 'closed')
+
+      await shell.command({ op: 'press-shortcut', accelerator: SHORTCUT })
+      const second = await shell.window(QUICK_ASK)
+      expect(second.id).not.toBe(first.id)
+      expect(second.visible).toBe(true)
+      await shell.command({ op: 'window', id: second.id, action })
+      await shell.command({ op: 'click-tray-menu', label: 'Quick ask' })
+      expect((await shell.window(QUICK_ASK)).visible).toBe(true)
+      expect(shell.calls('process')).toEqual([])
+      expect(shell.alive).toBe(true)
+    })
+  }
+})
+
+describe('a start that fails', () => {
+  async function failingStart(dialogResponses: number[]) {
+    const userDataDir = await makeTempDir('shell')
+    // A folder where the settings file should be: reading it fails (EISDIR), so the core cannot start.
+    await mkdir(join(userDataDir, 'settings.json'))
+    const shell = await startShell({ userDataDir, dialogResponses })
+    const exit = await shell.exitWithin(10_000)
+    return { shell, exit, userDataDir }
+  }
+
+  it('shows a native error dialog with the reason and quits, instead of staying alive with nothing', async () => {
+    const { shell, exit } = await failingStart([])
+    const [dialog] = shell.calls('dialog', 'showMessageBoxSync')
+    expect(dialog, shell.output.join('')).toBeDefined()
+    expect(dialog!.args.at(-1)).toMatchObject({
+      type: 'error',
+      message: expect.stringMatching(/StreamDesk could not start/),
+      detail: expect.stringMatching(/EISDIR/),
+    })
+    expect(exit.appExit?.code).toBe(1)
+    expect(shell.calls('BrowserWindow', 'created')).toEqual([])
+    expect(shell.calls('process')).toEqual([])
+  })
+
+  it('offers to open the data folder', async () => {
+    const { shell, userDataDir } = await failingStart([1])
+    expect(shell.calls('shell', 'openPath').map((entry) => entry.args)).toEqual([[userDataDir]])
+  })
+
+  it('offers to set the settings aside (kept as a backup) and start again', async () => {
+    const { shell, userDataDir } = await failingStart([2])
+    const files = await readdir(userDataDir)
+    expect(files).not.toContain('settings.json')
+    expect(files.filter((file) => file.startsWith('settings.json.reset-'))).toHaveLength(1)
+    expect(shell.calls('app', 'relaunch')).toHaveLength(1)
+  })
+})
+
+describe('start-up', () => {
+  it('treats an empty ELECTRON_RENDERER_URL as unset and loads the built pages', async () => {
+    const shell = await started({ env: { ELECTRON_RENDERER_URL: '' } })
+    expect((await shell.loadedWindow(MAIN)).url).toBe('app://streamdesk/index.html')
+  })
+
+  it('shows the main window only once it is ready to show (no blank flash)', async () => {
+    const shell = await started()
+    const main = await shell.window(MAIN)
+    const target = `BrowserWindow#${main.id}`
+    await shell.waitForRecord((entry) => entry.target === target && entry.name === 'show' && entry.kind === 'event')
+    const [readyToShow] = seqOf(shell, 'event', target, 'ready-to-show')
+    const [firstShow] = seqOf(shell, 'call', target, 'show')
+    expect(readyToShow).toBeDefined()
+    expect(firstShow!.seq).toBeGreaterThan(readyToShow!.seq)
+  })
+
+  it('a second launch during start-up opens no window before the IPC handlers exist', async () => {
+    const shell = await started({ eventsAfterReady: [{ event: 'second-instance', args: [['streamdesk'], '/', {}] }] })
+    const [secondInstance] = seqOf(shell, 'event', 'app', 'second-instance')
+    const handlers = seqOf(shell, 'call', 'ipcMain', 'handle')
+    const windows = seqOf(shell, 'event', 'BrowserWindow', 'created')
+    expect(secondInstance!.seq).toBeLessThan(handlers[0]!.seq)
+    expect(windows[0]!.seq).toBeGreaterThan(handlers.at(-1)!.seq)
+    // One main window, shown, and its page's first call is answered.
+    const main = await shell.loadedWindow(MAIN)
+    await expect(shell.invoke(main.id, 'app:get-status')).resolves.toMatchObject({ version: '0.1.0' })
+  })
+})
