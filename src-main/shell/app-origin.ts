@@ -49,3 +49,18 @@ export function isSafeExternalUrl(candidate: string): boolean {
     return false
   }
 }
+
+/**
+ * The one web permission the app's pages get: writing to the clipboard (the Copy buttons use
+ * `navigator.clipboard.writeText`, which Chromium asks as 'clipboard-sanitized-write'), and only for the app's own
+ * top-level page. Everything else (camera, notifications, reading the clipboard, …) stays denied.
+ */
+const GRANTED_PERMISSIONS: ReadonlySet<string> = new Set(['clipboard-sanitized-write', 'clipboard-write'])
+
+export function mayGrantPermission(
+  permission: string,
+  request: { requestingUrl: string; isMainFrame?: boolean },
+  origin: AppOrigin,
+): boolean {
+  return GRANTED_PERMISSIONS.has(permission) && request.isMainFrame !== false && isAppUrl(request.requestingUrl, origin)
+}

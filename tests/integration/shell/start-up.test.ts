@@ -65,6 +65,22 @@ describe('the desktop shell under the stand-in electron', () => {
     await expect(shell.invoke(quickAsk.id, 'history:list')).rejects.toThrow(/history:list/)
   })
 
+  it("grants clipboard writing (the Copy buttons) to the app's pages, and no other permission to anyone", async () => {
+    const shell = await started()
+    const main = await shell.loadedWindow(MAIN)
+    const quickAsk = await shell.loadedWindow(QUICK_ASK)
+    const ask = (id: number, permission: string, origin?: string) =>
+      shell.command({ op: 'permission', id, permission, ...(origin ? { origin } : {}) })
+    const granted = { request: true, check: true }
+    const denied = { request: false, check: false }
+    expect(await ask(main.id, 'clipboard-sanitized-write')).toEqual(granted)
+    expect(await ask(quickAsk.id, 'clipboard-sanitized-write')).toEqual(granted)
+    expect(await ask(main.id, 'clipboard-read')).toEqual(denied)
+    expect(await ask(main.id, 'media')).toEqual(denied)
+    expect(await ask(main.id, 'notifications')).toEqual(denied)
+    expect(await ask(main.id, 'clipboard-sanitized-write', 'https://evil.example/')).toEqual(denied)
+  })
+
   it('puts an icon with a menu in the tray, whose items open the windows', async () => {
     const shell = await started()
     const [tray] = await shell.command<Array<{ imageFound: boolean; toolTip: string; menu: { menu: unknown[] } }>>({
