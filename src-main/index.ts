@@ -4,9 +4,11 @@
  * the core's MQTT client, broker and history on quit.
  */
 import { join } from 'node:path'
-import { app, clipboard, dialog, shell as desktop, type BrowserWindow } from 'electron'
+import { app, clipboard, dialog, Menu, shell as desktop, type BrowserWindow } from 'electron'
 import { startAppCore, type AppCore } from './core/app-core'
 import { errorMessage } from './lib/error-message'
+import { resolveLanguage, type LanguagePreference, type UiLanguage } from './shared/ui-language'
+import { appMenuTemplate } from './shell/app-menu'
 import { applySecurityRules } from './shell/apply-security'
 import { appOrigin, devServerUrl } from './shell/app-origin'
 import { stopWithin, STOP_TIMEOUT_MS } from './shell/bounded-stop'
@@ -61,6 +63,21 @@ if (!app.requestSingleInstanceLock()) {
     return existing
   }
 
+  // Our own menu, in the pages' language (rebuilt when it changes): never Electron's default with Reload and DevTools.
+  let menuLanguage: UiLanguage | undefined
+  const setAppMenu = (preference: LanguagePreference) => {
+    const language = resolveLanguage(preference, app.getPreferredSystemLanguages())
+    if (language === menuLanguage) return
+    menuLanguage = language
+    const template = appMenuTemplate({
+      platform: process.platform,
+      isPackaged: app.isPackaged,
+      language,
+      openSettings: () => ipc?.sendTo(openMain().webContents, 'app:open-settings', undefined),
+    })
+    Menu.setApplicationMenu(template && Menu.buildFromTemplate(template))
+  }
+
   // Until start-up has bridged IPC no window may exist (its page's first call would find no handler); start-up
   // opens the main window itself, so a second launch meanwhile has nothing left to do.
   app.on('second-instance', () => {
@@ -87,6 +104,7 @@ if (!app.requestSingleInstanceLock()) {
         pickModelFile: () => pickModelFile(mainWindow.existing()),
       },
     })
+    setAppMenu(core.settings.preferences.language)
     // Before any window, so the bridge tracks each from its creation.
     ipc = bridgeIpc(core, origin, roles)
     openMain()
@@ -103,6 +121,7 @@ if (!app.requestSingleInstanceLock()) {
     appCore.events.on('connection:changed', refreshTray)
     appCore.events.on('settings:changed', (settings) => {
       shortcut?.apply(settings.preferences.quickAskShortcut)
+      setAppMenu(settings.preferences.language)
       refreshTray()
     })
     app.on('activate', () => openMain())

@@ -81,6 +81,22 @@ describe('the desktop shell under the stand-in electron', () => {
     expect(await ask(main.id, 'clipboard-sanitized-write', 'https://evil.example/')).toEqual(denied)
   })
 
+  it("replaces Electron's default menu: no menu bar when packaged (Linux), only Development otherwise, in the pages' language", async () => {
+    const packaged = await (await startShell({ userDataDir: await makeTempDir('shell'), isPackaged: true })).startedUp()
+    expect(await packaged.command({ op: 'application-menu' })).toBeNull()
+
+    const shell = await started()
+    type MenuView = { menu: Array<{ label: string; submenu?: MenuView; role?: string }> }
+    const menu = await shell.command<MenuView>({ op: 'application-menu' })
+    expect(menu.menu.map((item) => item.label)).toEqual(['Development'])
+    expect(menu.menu[0]!.submenu!.menu.map((item) => item.role)).toEqual(['reload', 'forceReload', 'toggleDevTools'])
+
+    const main = await shell.loadedWindow(MAIN)
+    await shell.invoke(main.id, 'settings:set-preferences', { language: 'ja' })
+    const japanese = await shell.command<MenuView>({ op: 'application-menu' })
+    expect(japanese.menu.map((item) => item.label)).toEqual(['開発'])
+  })
+
   it('puts an icon with a menu in the tray, whose items open the windows', async () => {
     const shell = await started()
     const [tray] = await shell.command<Array<{ imageFound: boolean; toolTip: string; menu: { menu: unknown[] } }>>({

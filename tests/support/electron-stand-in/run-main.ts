@@ -96,6 +96,8 @@ async function hangServerClose(): Promise<void> {
 
 const config = JSON.parse(process.env['STAND_IN_CONFIG'] ?? '{}') as StandInConfig
 control.configure(config)
+// Electron sets it; a packaged build finds its unpacked resources under it (none here: the tray icon is empty).
+if (config.isPackaged) Object.assign(process, { resourcesPath: config.userDataDir })
 control.onRecord((entry) => send({ type: 'record', entry }))
 control.onExit((code) => {
   // A turn later, handles whose close has completed have left the list.
