@@ -43,7 +43,7 @@ if (!app.requestSingleInstanceLock()) {
   let ipc: IpcBridge | undefined
   let quickAsk: QuickAskWindow | undefined
   let tray: AppTray | undefined
-  let shortcut: QuickAskShortcut | undefined
+  const shortcut = new QuickAskShortcut(() => quickAsk?.toggle())
   let quitting = false
 
   const closeAction = () =>
@@ -102,6 +102,10 @@ if (!app.requestSingleInstanceLock()) {
         readClipboardText: () => clipboard.readText(),
         confirmClipboardPrefill: () => confirmClipboardPrefill(mainWindow.existing()),
         pickModelFile: () => pickModelFile(mainWindow.existing()),
+        registerQuickAskShortcut: (accelerator) => {
+          const refused = shortcut.apply(accelerator)
+          if (refused) throw new Error(refused)
+        },
       },
     })
     setAppMenu(core.settings.preferences.language)
@@ -110,17 +114,14 @@ if (!app.requestSingleInstanceLock()) {
     openMain()
     quickAsk = new QuickAskWindow(origin, preloadPath, ipc, roles)
     const appCore = core
-    shortcut = new QuickAskShortcut(
-      () => quickAsk?.toggle(),
-      (message) => appCore.notify({ level: 'error', message }),
-    )
-    shortcut.apply(appCore.settings.preferences.quickAskShortcut)
+    // The saved shortcut may be refused now (another app took it since): the notice waits for a page to show it.
+    const refused = shortcut.apply(appCore.settings.preferences.quickAskShortcut)
+    if (refused) appCore.notify({ level: 'error', message: refused })
     tray = new AppTray({ quickAsk: () => quickAsk?.show(), openMain, quit: () => app.quit() })
-    const refreshTray = () => tray?.update(appCore.status().connection, shortcut?.accelerator ?? '')
+    const refreshTray = () => tray?.update(appCore.status().connection, shortcut.accelerator ?? '')
     refreshTray()
     appCore.events.on('connection:changed', refreshTray)
     appCore.events.on('settings:changed', (settings) => {
-      shortcut?.apply(settings.preferences.quickAskShortcut)
       setAppMenu(settings.preferences.language)
       refreshTray()
     })
@@ -145,7 +146,7 @@ if (!app.requestSingleInstanceLock()) {
   // releasing the single-instance lock, instead of staying alive with no window, no tray and no message.
   const failedToStart = async (error: unknown) => {
     console.error('StreamDesk could not start:', error)
-    shortcut?.dispose()
+    shortcut.dispose()
     tray?.destroy()
     const started = core
     core = undefined
@@ -179,7 +180,7 @@ if (!app.requestSingleInstanceLock()) {
 
   // Disconnect the MQTT client, close the broker and the history before the process exits.
   app.on('will-quit', (event) => {
-    shortcut?.dispose()
+    shortcut.dispose()
     if (!core) return
     const stopping = core
     core = undefined

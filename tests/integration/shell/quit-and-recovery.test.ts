@@ -73,6 +73,41 @@ describe('the quick-ask window', () => {
   }
 })
 
+describe('the quick-ask shortcut', () => {
+  it('is not saved when the OS refuses it: the change fails with the reason, and the old one stays', async () => {
+    const shell = await started({ refusedShortcuts: ['Alt+Space'] })
+    const main = await shell.loadedWindow(MAIN)
+    const refused = shell.invoke(main.id, 'settings:set-preferences', { quickAskShortcut: 'Alt+Space' })
+    await expect(refused).rejects.toThrow(/Alt\+Space could not be registered/)
+    expect(await shell.invoke(main.id, 'settings:get')).toMatchObject({ preferences: { quickAskShortcut: SHORTCUT } })
+    expect(await shell.command({ op: 'shortcuts' })).toEqual([SHORTCUT])
+
+    await shell.invoke(main.id, 'settings:set-preferences', { quickAskShortcut: 'Alt+Shift+K' })
+    expect(await shell.command({ op: 'shortcuts' })).toEqual(['Alt+Shift+K'])
+    expect(await shell.invoke(main.id, 'settings:get')).toMatchObject({
+      preferences: { quickAskShortcut: 'Alt+Shift+K' },
+    })
+  })
+
+  it('saved but refused at the next start: the user is told once the page is ready to show it', async () => {
+    const userDataDir = await makeTempDir('shell')
+    const before = await (await startShell({ userDataDir })).startedUp()
+    await before.invoke((await before.loadedWindow(MAIN)).id, 'settings:set-preferences', { quickAskShortcut: 'Alt+K' })
+    await before.stop()
+
+    const shell = await started({ userDataDir, refusedShortcuts: ['Alt+K'] })
+    expect(await shell.command({ op: 'shortcuts' })).toEqual([])
+    const main = await shell.loadedWindow(MAIN)
+    const contents = `webContents#${main.webContents}`
+    expect(shell.calls(contents, 'send')).toEqual([])
+    await shell.command({ op: 'send', id: main.id, channel: 'app:renderer-ready' })
+    const notice = await shell.waitForRecord(
+      (entry) => entry.target === contents && entry.name === 'send' && entry.args[0] === 'app:notice',
+    )
+    expect(notice.args[1]).toMatchObject({ level: 'error', message: expect.stringMatching(/Alt\+K could not be/) })
+  })
+})
+
 describe('a start that fails', () => {
   async function failingStart(dialogResponses: number[]) {
     const userDataDir = await makeTempDir('shell')
