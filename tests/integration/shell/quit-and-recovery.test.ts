@@ -35,6 +35,7 @@ describe('quitting', () => {
     const main = await shell.loadedWindow(MAIN)
     await shell.invoke(main.id, 'settings:set-preferences', { closeToTray: false })
     await shell.window(QUICK_ASK)
+    await shell.shownWindow(MAIN)
 
     await shell.command({ op: 'window', id: main.id, action: 'close' })
     const exit = await shell.exitWithin(10_000)

@@ -127,7 +127,7 @@ describe('the desktop shell under the stand-in electron', () => {
 
   it('with close to tray on (the default), closing the main window hides it; a second launch shows it again', async () => {
     const shell = await started()
-    const main = await shell.window(MAIN)
+    const main = await shell.shownWindow(MAIN)
     await shell.command({ op: 'window', id: main.id, action: 'close' })
     expect(await shell.window(MAIN)).toMatchObject({ id: main.id, visible: false, destroyed: false })
     expect(shell.alive).toBe(true)

@@ -115,6 +115,13 @@ export class ShellProcess {
     return this.window(title)
   }
 
+  /** The window, once it has been shown (a user can only close or focus a window they see). */
+  async shownWindow(title: string): Promise<WindowSummary> {
+    const { id } = await this.window(title)
+    await this.waitForRecord((entry) => entry.target === `BrowserWindow#${id}` && entry.name === 'show')
+    return this.window(title)
+  }
+
   invoke(id: number, channel: string, ...args: unknown[]): Promise<unknown> {
     return this.command({ op: 'invoke', id, channel, args })
   }
@@ -129,7 +136,7 @@ export class ShellProcess {
   }
 
   /** Waits until a record entry matches (or the process ends, or the time is up). */
-  async waitForRecord(match: (entry: RecordEntry) => boolean, timeoutMs = 10_000): Promise<RecordEntry> {
+  async waitForRecord(match: (entry: RecordEntry) => boolean, timeoutMs = 20_000): Promise<RecordEntry> {
     const deadline = Date.now() + timeoutMs
     for (;;) {
       const found = this.record.find(match)
