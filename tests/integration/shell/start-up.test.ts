@@ -65,6 +65,22 @@ describe('the desktop shell under the stand-in electron', () => {
     await expect(shell.invoke(quickAsk.id, 'history:list')).rejects.toThrow(/history:list/)
   })
 
+  it("keeps pages on the app's own two pages, and hands web and mail links (only) to the OS browser", async () => {
+    const shell = await started()
+    const main = await shell.loadedWindow(MAIN)
+    const navigate = (url: string) => shell.command({ op: 'navigate', id: main.id, url })
+    expect(await navigate('app://streamdesk/quick-ask.html')).toEqual({ allowed: true })
+    expect(await navigate('https://example.com/page')).toEqual({ allowed: false })
+    expect(await navigate('file:///etc/passwd')).toEqual({ allowed: false })
+    const open = (url: string) => shell.command({ op: 'open-window', id: main.id, url })
+    expect(await open('mailto:ann@example.com')).toEqual({ action: 'deny' })
+    expect(await open('javascript:alert(1)')).toEqual({ action: 'deny' })
+    expect(shell.calls('shell', 'openExternal').map((entry) => entry.args[0])).toEqual([
+      'https://example.com/page',
+      'mailto:ann@example.com',
+    ])
+  })
+
   it("grants clipboard writing (the Copy buttons) to the app's pages, and no other permission to anyone", async () => {
     const shell = await started()
     const main = await shell.loadedWindow(MAIN)
@@ -95,6 +111,25 @@ describe('the desktop shell under the stand-in electron', () => {
     await shell.invoke(main.id, 'settings:set-preferences', { language: 'ja' })
     const japanese = await shell.command<MenuView>({ op: 'application-menu' })
     expect(japanese.menu.map((item) => item.label)).toEqual(['開発'])
+  })
+
+  it("quick ask's Open in StreamDesk shows the main window, which gets the conversation once its page is ready", async () => {
+    const shell = await started()
+    const main = await shell.shownWindow(MAIN)
+    const quickAsk = await shell.loadedWindow(QUICK_ASK)
+    await shell.command({ op: 'window', id: main.id, action: 'close' })
+    expect(await shell.window(MAIN)).toMatchObject({ visible: false })
+    await shell.command({ op: 'press-shortcut', accelerator: 'CommandOrControl+Shift+Space' })
+    await shell.invoke(quickAsk.id, 'window:open-in-main', 'c-42')
+    expect(await shell.window(QUICK_ASK)).toMatchObject({ visible: false })
+    expect(await shell.window(MAIN)).toMatchObject({ visible: true })
+    const sent = (entry: { target: string; name: string; args: unknown[] }) =>
+      entry.target === `webContents#${main.webContents}` &&
+      entry.name === 'send' &&
+      entry.args[0] === 'app:open-conversation'
+    expect(shell.record.filter(sent)).toEqual([])
+    await shell.command({ op: 'send', id: main.id, channel: 'app:renderer-ready' })
+    expect((await shell.waitForRecord(sent)).args[1]).toBe('c-42')
   })
 
   it('puts an icon with a menu in the tray, whose items open the windows', async () => {

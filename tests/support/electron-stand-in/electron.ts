@@ -839,6 +839,18 @@ export const control = {
     const window = windowById(id)
     ipcMainImpl.emit(channel, senderEvent(window, frame === undefined ? pageFrame(window) : frame), ...args)
   },
+  /** The page tries to navigate (a link, a script): whether the app let it ('will-navigate' not prevented). */
+  navigate(id: number, url: string): { allowed: boolean } {
+    const event = electronEvent()
+    windowById(id).webContents.emit('will-navigate', event, url)
+    return { allowed: !event.defaultPrevented }
+  },
+  /** The page calls window.open (or a target=_blank link): what the window-open handler answers. */
+  openWindow(id: number, url: string): unknown {
+    const handler = windowById(id).webContents.windowOpenHandler as
+      ((details: { url: string; frameName: string; disposition: string }) => unknown) | undefined
+    return handler ? handler({ url, frameName: '', disposition: 'new-window' }) : { action: 'allow' }
+  },
   handledChannels(): string[] {
     return [...ipcMainImpl.handlers.keys()]
   },

@@ -20,6 +20,8 @@ export type ShellCommand =
   | { op: 'window'; id: number; action: 'close' | 'destroy' | 'blur' }
   | { op: 'invoke'; id: number; channel: string; args?: unknown[]; frame?: { url: string; origin: string } | null }
   | { op: 'send'; id: number; channel: string; args?: unknown[] }
+  | { op: 'navigate'; id: number; url: string }
+  | { op: 'open-window'; id: number; url: string }
   | { op: 'handled-channels' }
   | { op: 'press-shortcut'; accelerator: string }
   | { op: 'shortcuts' }
@@ -60,6 +62,10 @@ async function perform(command: ShellCommand): Promise<unknown> {
       )
     case 'send':
       return control.send(command.id, command.channel, command.args ?? [])
+    case 'navigate':
+      return control.navigate(command.id, command.url)
+    case 'open-window':
+      return control.openWindow(command.id, command.url)
     case 'handled-channels':
       return control.handledChannels()
     case 'press-shortcut':
