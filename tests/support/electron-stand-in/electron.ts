@@ -141,7 +141,24 @@ function requireReady(what: string): void {
 
 // ---- app ----------------------------------------------------------------------------------------------------------
 
-class StandInApp extends RecordedEmitter {
+type AppMethods =
+  | 'isPackaged'
+  | 'getPath'
+  | 'getVersion'
+  | 'getName'
+  | 'getLocale'
+  | 'getPreferredSystemLanguages'
+  | 'isReady'
+  | 'whenReady'
+  | 'requestSingleInstanceLock'
+  | 'hasSingleInstanceLock'
+  | 'releaseSingleInstanceLock'
+  | 'focus'
+  | 'relaunch'
+  | 'quit'
+  | 'exit'
+
+class StandInApp extends RecordedEmitter implements Pick<Electron.App, AppMethods> {
   ready = false
   /** Electron's Browser::is_quitting_: set by a quit that before-quit did not cancel, reset by a cancel. */
   quitting = false
@@ -279,7 +296,10 @@ export interface StandInFrame {
   parent: null
 }
 
-class StandInWebContents extends RecordedEmitter {
+class StandInWebContents
+  extends RecordedEmitter
+  implements Pick<Electron.WebContents, 'id' | 'isDestroyed' | 'getType' | 'getURL' | 'send' | 'loadURL'>
+{
   readonly id: number
   destroyed = false
   url = ''
@@ -297,7 +317,7 @@ class StandInWebContents extends RecordedEmitter {
     return this.destroyed
   }
 
-  getType(): string {
+  getType(): 'window' {
     return 'window'
   }
 
@@ -505,7 +525,7 @@ export const BrowserWindow = stubbed('BrowserWindow', StandInBrowserWindow) as u
 
 type InvokeHandler = (event: Electron.IpcMainInvokeEvent, ...args: unknown[]) => unknown
 
-class StandInIpcMain extends RecordedEmitter {
+class StandInIpcMain extends RecordedEmitter implements Pick<Electron.IpcMain, 'handle' | 'removeHandler'> {
   readonly handlers = new Map<string, InvokeHandler>()
 
   constructor() {
@@ -594,7 +614,7 @@ export const nativeImage = stubbed('nativeImage', {
 
 const trays: StandInTray[] = []
 
-class StandInTray extends RecordedEmitter {
+class StandInTray extends RecordedEmitter implements Pick<Electron.Tray, 'setToolTip' | 'isDestroyed' | 'destroy'> {
   destroyed = false
   toolTip = ''
   contextMenu: StandInMenu | null = null
@@ -644,7 +664,10 @@ export const globalShortcut = stubbed('globalShortcut', {
   isRegistered(accelerator: string): boolean {
     return shortcuts.has(accelerator)
   },
-}) as unknown as Electron.GlobalShortcut
+} satisfies Pick<
+  Electron.GlobalShortcut,
+  'register' | 'unregister' | 'unregisterAll' | 'isRegistered'
+>) as unknown as Electron.GlobalShortcut
 
 // ---- dialogs, clipboard, shell, screen, storage, protocol, session -------------------------------------------------
 
@@ -666,32 +689,39 @@ export const dialog = stubbed('dialog', {
   async showOpenDialog(): Promise<Electron.OpenDialogReturnValue> {
     return { canceled: true, filePaths: [] }
   },
-}) as unknown as Electron.Dialog
+} satisfies Pick<
+  Electron.Dialog,
+  'showErrorBox' | 'showMessageBoxSync' | 'showMessageBox' | 'showOpenDialog'
+>) as unknown as Electron.Dialog
 
+// Electron 45's typings make the main process's clipboard promise-based (modelled on navigator.clipboard).
 let clipboardText = ''
 export const clipboard = stubbed('clipboard', {
-  readText: () => clipboardText,
-  writeText: (text: string) => void (clipboardText = text),
-}) as unknown as Electron.Clipboard
+  readText: async () => clipboardText,
+  writeText: async (text: string) => void (clipboardText = text),
+} satisfies Pick<Electron.Clipboard, 'readText' | 'writeText'>) as unknown as Electron.Clipboard
 
 export const shell = stubbed('shell', {
   openExternal: async (_url: string) => {},
   openPath: async (_path: string) => '',
   showItemInFolder: (_path: string) => {},
-}) as unknown as Electron.Shell
+} satisfies Pick<Electron.Shell, 'openExternal' | 'openPath' | 'showItemInFolder'>) as unknown as Electron.Shell
 
 const DISPLAY = {
   id: 1,
   bounds: { x: 0, y: 0, width: 1920, height: 1080 },
   workArea: { x: 0, y: 0, width: 1920, height: 1040 },
   scaleFactor: 1,
-}
+} as Pick<Electron.Display, 'id' | 'bounds' | 'workArea' | 'scaleFactor'> as Electron.Display // the fields the shell reads
 export const screen = stubbed('screen', {
   getPrimaryDisplay: () => (requireReady('screen'), DISPLAY),
   getAllDisplays: () => (requireReady('screen'), [DISPLAY]),
   getCursorScreenPoint: () => ({ x: 100, y: 100 }),
   getDisplayNearestPoint: () => DISPLAY,
-}) as unknown as Electron.Screen
+} satisfies Pick<
+  Electron.Screen,
+  'getPrimaryDisplay' | 'getAllDisplays' | 'getCursorScreenPoint' | 'getDisplayNearestPoint'
+>) as unknown as Electron.Screen
 
 /** Reversible and recognisable, not encryption: what the codec wrote must come back, anything else must not. */
 const SEALED = 'stand-in-sealed:'
@@ -705,7 +735,10 @@ export const safeStorage = stubbed('safeStorage', {
       throw new Error('Error while decrypting the ciphertext provided to safeStorage.decryptString.')
     return text.slice(SEALED.length)
   },
-}) as unknown as Electron.SafeStorage
+} satisfies Pick<
+  Electron.SafeStorage,
+  'isEncryptionAvailable' | 'getSelectedStorageBackend' | 'encryptString' | 'decryptString'
+>) as unknown as Electron.SafeStorage
 
 export const protocol = stubbed('protocol', {
   registerSchemesAsPrivileged(_schemes: Electron.CustomScheme[]): void {
@@ -717,15 +750,14 @@ export const protocol = stubbed('protocol', {
     protocolHandlers.set(scheme, handler)
   },
   isProtocolHandled: (scheme: string) => protocolHandlers.has(scheme),
-}) as unknown as Electron.Protocol
+} satisfies Pick<
+  Electron.Protocol,
+  'registerSchemesAsPrivileged' | 'handle' | 'isProtocolHandled'
+>) as unknown as Electron.Protocol
 
-type PermissionRequestHandler = (
-  contents: unknown,
-  permission: string,
-  callback: (granted: boolean) => void,
-  details: object,
-) => void
-type PermissionCheckHandler = (contents: unknown, permission: string, origin: string, details: object) => boolean
+type PermissionRequestHandler = Parameters<Electron.Session['setPermissionRequestHandler']>[0]
+type PermissionCheckHandler = Parameters<Electron.Session['setPermissionCheckHandler']>[0]
+type PermissionName = Parameters<NonNullable<PermissionRequestHandler>>[1]
 const permissions: { request?: PermissionRequestHandler | null; check?: PermissionCheckHandler | null } = {}
 
 const defaultSession = stubbed('session.defaultSession', {
@@ -736,7 +768,10 @@ const defaultSession = stubbed('session.defaultSession', {
   setPermissionCheckHandler(handler: PermissionCheckHandler | null): void {
     permissions.check = handler
   },
-})
+} satisfies Pick<
+  Electron.Session,
+  'setSpellCheckerEnabled' | 'setPermissionRequestHandler' | 'setPermissionCheckHandler'
+>)
 export const session = stubbed('session', {
   get defaultSession() {
     requireReady('session.defaultSession')
@@ -885,15 +920,15 @@ export const control = {
   },
   /** What the session's permission handlers answer for a request from this window's page. */
   async permission(id: number, permission: string, origin?: string): Promise<{ request: boolean; check: boolean }> {
-    const window = windowById(id)
-    const requestingUrl = origin ?? window.webContents.getURL()
+    const contents = windowById(id).webContents as unknown as Electron.WebContents
+    const name = permission as PermissionName
+    const requestingUrl = origin ?? contents.getURL()
     const request = await new Promise<boolean>((resolve) => {
       if (!permissions.request) return resolve(true)
-      permissions.request(window.webContents, permission, resolve, { requestingUrl, isMainFrame: true })
+      permissions.request(contents, name, resolve, { requestingUrl, isMainFrame: true })
     })
-    const check = permissions.check
-      ? permissions.check(window.webContents, permission, new URL(requestingUrl).origin, { requestingUrl })
-      : true
+    const details = { requestingUrl, isMainFrame: true, embeddingOrigin: '', securityOrigin: '' }
+    const check = permissions.check ? permissions.check(contents, name, new URL(requestingUrl).origin, details) : true
     return { request, check }
   },
   lockHeld(): boolean {
