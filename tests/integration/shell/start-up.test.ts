@@ -42,6 +42,14 @@ describe('the desktop shell under the stand-in electron', () => {
     expect((await shell.window(QUICK_ASK)).visible).toBe(false)
   })
 
+  it('as a second instance (the lock is taken) quits at once, creating nothing and starting no core', async () => {
+    const shell = await startShell({ userDataDir: await makeTempDir('shell'), lockTaken: true })
+    const exit = await shell.exitWithin(10_000)
+    expect(exit.appExit?.code).toBe(0)
+    expect(shell.calls('BrowserWindow', 'created')).toEqual([])
+    expect(shell.calls('app', 'getPath')).toEqual([])
+  })
+
   it('has a handler for every invoke channel of the IPC contract', async () => {
     const shell = await started()
     const handled = await shell.command<string[]>({ op: 'handled-channels' })

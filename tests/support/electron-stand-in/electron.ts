@@ -242,6 +242,8 @@ class StandInApp extends RecordedEmitter implements Pick<Electron.App, AppMethod
   }
 
   start(): void {
+    // Quit during the main script (a second instance): Electron never becomes ready.
+    if (this.exited) return
     this.emit('will-finish-launching')
     this.ready = true
     this.resolveReady()
