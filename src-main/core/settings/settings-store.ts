@@ -208,7 +208,7 @@ export class SettingsStore {
       const notice = `The settings file could not be read, so default settings are in use. The old file was kept as ${asidePath}.`
       return new SettingsStore(filePath, defaultSettings(), secrets, [notice])
     }
-    const store = new SettingsStore(filePath, settings, secrets, [])
+    const store = new SettingsStore(filePath, settings, secrets, unreadableKeyNotices(settings, secrets))
     await store.encryptReadableSecrets()
     return store
   }
@@ -586,6 +586,22 @@ export class SettingsStore {
       else this.sessionSecrets.set(slot, plain)
     }
   }
+}
+
+/**
+ * A saved API key the codec can no longer decrypt (the OS keychain was reset, or the file came from another
+ * computer): said in words the user can act on, instead of the keychain's own error or a server's 401 later.
+ */
+function unreadableKeyNotices(settings: StoredSettings, secrets: SecretCodec): string[] {
+  return settings.models.flatMap((model) => {
+    if (model.provider === 'gguf' || model.encryptedApiKey === undefined) return []
+    try {
+      secrets.decrypt(model.encryptedApiKey)
+      return []
+    } catch {
+      return [`The saved API key for ${model.label} can no longer be read: enter it again in Settings.`]
+    }
+  })
 }
 
 function toEntry(stored: StoredModel, hasSessionKey: boolean): ModelEntry {

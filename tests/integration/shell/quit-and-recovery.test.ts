@@ -3,7 +3,7 @@
  * entry: quitting when the main window closes, a quick-ask window the OS destroyed, a start that fails, a renderer
  * URL that is set but empty, a core that never stops, and a second launch while the app is still starting.
  */
-import { mkdir, readdir } from 'node:fs/promises'
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { makeTempDir } from '../../support/temp-dir'
@@ -148,6 +148,27 @@ describe('a start that fails', () => {
 })
 
 describe('start-up', () => {
+  it('an API key the keychain can no longer read is reported in words, not as the keychain error', async () => {
+    const userDataDir = await makeTempDir('shell')
+    const before = await (await startShell({ userDataDir })).startedUp()
+    const model = { label: 'Remote', provider: 'openai-compatible', baseUrl: 'https://api.example.com/v1', model: 'm' }
+    await before.invoke((await before.loadedWindow(MAIN)).id, 'settings:save-model', { ...model, apiKey: 'sk-4711' })
+    await before.stop()
+    // The OS keychain changed: what the old one sealed no longer decrypts (safeStorage throws).
+    const settingsPath = join(userDataDir, 'settings.json')
+    type Stored = { label: string; encryptedApiKey?: string }
+    const settings = JSON.parse(await readFile(settingsPath, 'utf8')) as { models: Stored[] }
+    const remote = settings.models.find((stored) => stored.label === 'Remote')!
+    expect(remote.encryptedApiKey).toMatch(/^safe:/)
+    remote.encryptedApiKey = `safe:${Buffer.from('sealed by another keychain').toString('base64')}`
+    await writeFile(settingsPath, JSON.stringify(settings))
+
+    const shell = await started({ userDataDir })
+    const status = (await shell.invoke((await shell.loadedWindow(MAIN)).id, 'app:get-status')) as { notices: string[] }
+    expect(status.notices).toContain('The saved API key for Remote can no longer be read: enter it again in Settings.')
+    expect(status.notices.join()).not.toMatch(/safeStorage|decrypt/)
+  })
+
   it('treats an empty ELECTRON_RENDERER_URL as unset and loads the built pages', async () => {
     const shell = await started({ env: { ELECTRON_RENDERER_URL: '' } })
     expect((await shell.loadedWindow(MAIN)).url).toBe('app://streamdesk/index.html')
