@@ -232,7 +232,10 @@ export class SettingsStore {
     return {
       mode: this.mode,
       preferences: this.preferences,
-      models: this.settings.models.map((m) => toEntry(m, this.sessionSecrets.has(`model:${m.id}`))),
+      // A key counts when it can be used: one the keychain can no longer read does not (see unreadableKeyNotices).
+      models: this.settings.models.map((m) =>
+        toEntry(m, m.provider !== 'gguf' && this.secret(`model:${m.id}`, m.encryptedApiKey) !== undefined),
+      ),
       selectedModelIds: [...(this.mode === 'cloud' && cloud ? cloud.selectedModelIds : this.settings.selectedModelIds)],
       ...(cloud
         ? {
@@ -604,7 +607,7 @@ function unreadableKeyNotices(settings: StoredSettings, secrets: SecretCodec): s
   })
 }
 
-function toEntry(stored: StoredModel, hasSessionKey: boolean): ModelEntry {
+function toEntry(stored: StoredModel, hasApiKey: boolean): ModelEntry {
   if (stored.provider === 'gguf')
     return {
       id: stored.id,
@@ -615,8 +618,8 @@ function toEntry(stored: StoredModel, hasSessionKey: boolean): ModelEntry {
       file: stored.file,
       hasApiKey: false,
     }
-  const { id, label, provider, baseUrl, model, encryptedApiKey } = stored
-  return { id, label, provider, baseUrl, model, hasApiKey: encryptedApiKey !== undefined || hasSessionKey }
+  const { id, label, provider, baseUrl, model } = stored
+  return { id, label, provider, baseUrl, model, hasApiKey }
 }
 
 /** What the renderer knows of a cloud model: whether it can reason and its list price, where the stack says. */

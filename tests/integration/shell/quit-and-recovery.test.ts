@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { makeTempDir } from '../../support/temp-dir'
 import { startShell, stopShells, type ShellProcess } from '../../support/electron-stand-in/shell-process'
 import type { StartShellOptions } from '../../support/electron-stand-in/shell-process'
+import type { PublicSettings } from '../../../src-main/shared/ipc-contract'
 
 const MAIN = 'StreamDesk'
 const QUICK_ASK = 'StreamDesk quick ask'
@@ -167,6 +168,8 @@ describe('start-up', () => {
     const status = (await shell.invoke((await shell.loadedWindow(MAIN)).id, 'app:get-status')) as { notices: string[] }
     expect(status.notices).toContain('The saved API key for Remote can no longer be read: enter it again in Settings.')
     expect(status.notices.join()).not.toMatch(/safeStorage|decrypt/)
+    const view = (await shell.invoke((await shell.window(MAIN)).id, 'settings:get')) as PublicSettings
+    expect(view.models.find((entry) => entry.label === 'Remote')).toMatchObject({ hasApiKey: false })
   })
 
   it('treats an empty ELECTRON_RENDERER_URL as unset and loads the built pages', async () => {

@@ -245,5 +245,11 @@ describe('SettingsStore with a key the keychain can no longer read', () => {
     const after = await SettingsStore.open(file, newKeychain)
     expect(after.notices).toEqual(['The saved API key for Remote can no longer be read: enter it again in Settings.'])
     expect(after.notices.join()).not.toMatch(/safeStorage|decrypt/)
+    // Settings shows it as missing (so the user sees where to enter it), the readable one as there.
+    const hasKey = (label: string) => after.publicView().models.find((m) => m.label === label)!.hasApiKey
+    expect([hasKey('Remote'), hasKey('Other')]).toEqual([false, true])
+    const id = after.publicView().models.find((m) => m.label === 'Remote')!.id
+    await after.saveModel({ ...remote, id, apiKey: 'sk-entered-again' })
+    expect(hasKey('Remote')).toBe(true)
   })
 })
