@@ -4,10 +4,14 @@
  * the core's MQTT client, broker and history on quit.
  */
 import { join } from 'node:path'
-import { app, clipboard, type BrowserWindow } from 'electron'
+import { app, clipboard, dialog, Menu, shell as desktop, type BrowserWindow } from 'electron'
 import { startAppCore, type AppCore } from './core/app-core'
+import { errorMessage } from './lib/error-message'
+import { resolveLanguage, type LanguagePreference, type UiLanguage } from './shared/ui-language'
+import { appMenuTemplate } from './shell/app-menu'
 import { applySecurityRules } from './shell/apply-security'
-import { appOrigin } from './shell/app-origin'
+import { appOrigin, devServerUrl } from './shell/app-origin'
+import { stopWithin, STOP_TIMEOUT_MS } from './shell/bounded-stop'
 import { registerAppScheme, serveAppScheme } from './shell/app-protocol'
 import { APP_BASE_URL } from './shell/app-scheme'
 import { mainWindowCloseAction } from './shell/close-policy'
@@ -18,14 +22,16 @@ import { QuickAskShortcut } from './shell/quick-ask-shortcut'
 import { QuickAskWindow } from './shell/quick-ask-window'
 import { Recreatable } from './shell/recreatable'
 import { safeStorageCodec } from './shell/safe-storage-codec'
+import { setSettingsAside, startFailureChoice, startFailureDialog } from './shell/start-failure'
 import { AppTray } from './shell/tray'
 import { confirmClipboardPrefill } from './shell/clipboard-consent'
 import { WindowRoles } from './shell/window-roles'
 
-const devServerUrl = !app.isPackaged ? process.env['ELECTRON_RENDERER_URL'] : undefined
 // The built pages load from app://streamdesk/, served from this folder only (never file://).
 const rendererDir = join(import.meta.dirname, '../renderer')
-const origin = appOrigin(devServerUrl ?? new URL('index.html', APP_BASE_URL).href)
+const origin = appOrigin(
+  devServerUrl(app.isPackaged, process.env['ELECTRON_RENDERER_URL']) ?? new URL('index.html', APP_BASE_URL).href,
+)
 const preloadPath = join(import.meta.dirname, '../preload/index.cjs')
 const roles = new WindowRoles()
 
@@ -37,7 +43,7 @@ if (!app.requestSingleInstanceLock()) {
   let ipc: IpcBridge | undefined
   let quickAsk: QuickAskWindow | undefined
   let tray: AppTray | undefined
-  let shortcut: QuickAskShortcut | undefined
+  const shortcut = new QuickAskShortcut(() => quickAsk?.toggle())
   let quitting = false
 
   const closeAction = () =>
@@ -49,15 +55,36 @@ if (!app.requestSingleInstanceLock()) {
   const mainWindow = new Recreatable<BrowserWindow>(() =>
     createMainWindow({ origin, preloadPath, roles, closeAction, quit: () => app.quit() }),
   )
+  // A window made now shows itself on ready-to-show (createMainWindow): showing it at once would flash a blank page.
   const openMain = () => {
-    const window = mainWindow.get()
-    showWindow(window)
-    return window
+    const existing = mainWindow.existing()
+    if (!existing) return mainWindow.get()
+    showWindow(existing)
+    return existing
   }
 
-  app.on('second-instance', () => openMain())
+  // Our own menu, in the pages' language (rebuilt when it changes): never Electron's default with Reload and DevTools.
+  let menuLanguage: UiLanguage | undefined
+  const setAppMenu = (preference: LanguagePreference) => {
+    const language = resolveLanguage(preference, app.getPreferredSystemLanguages())
+    if (language === menuLanguage) return
+    menuLanguage = language
+    const template = appMenuTemplate({
+      platform: process.platform,
+      isPackaged: app.isPackaged,
+      language,
+      openSettings: () => ipc?.sendTo(openMain().webContents, 'app:open-settings', undefined),
+    })
+    Menu.setApplicationMenu(template && Menu.buildFromTemplate(template))
+  }
 
-  app.whenReady().then(async () => {
+  // Until start-up has bridged IPC no window may exist (its page's first call would find no handler); start-up
+  // opens the main window itself, so a second launch meanwhile has nothing left to do.
+  app.on('second-instance', () => {
+    if (ipc) openMain()
+  })
+
+  const start = async () => {
     serveAppScheme(rendererDir)
     applySecurityRules(origin)
     core = await startAppCore({
@@ -75,28 +102,71 @@ if (!app.requestSingleInstanceLock()) {
         readClipboardText: () => clipboard.readText(),
         confirmClipboardPrefill: () => confirmClipboardPrefill(mainWindow.existing()),
         pickModelFile: () => pickModelFile(mainWindow.existing()),
+        registerQuickAskShortcut: (accelerator) => {
+          const refused = shortcut.apply(accelerator)
+          if (refused) throw new Error(refused)
+        },
       },
     })
+    setAppMenu(core.settings.preferences.language)
     // Before any window, so the bridge tracks each from its creation.
     ipc = bridgeIpc(core, origin, roles)
     openMain()
     quickAsk = new QuickAskWindow(origin, preloadPath, ipc, roles)
     const appCore = core
-    shortcut = new QuickAskShortcut(
-      () => quickAsk?.toggle(),
-      (message) => appCore.notify({ level: 'error', message }),
-    )
-    shortcut.apply(appCore.settings.preferences.quickAskShortcut)
+    // The saved shortcut may be refused now (another app took it since): the notice waits for a page to show it.
+    const refused = shortcut.apply(appCore.settings.preferences.quickAskShortcut)
+    if (refused) appCore.notify({ level: 'error', message: refused })
     tray = new AppTray({ quickAsk: () => quickAsk?.show(), openMain, quit: () => app.quit() })
-    const refreshTray = () => tray?.update(appCore.status().connection, shortcut?.accelerator ?? '')
+    const refreshTray = () => tray?.update(appCore.status().connection, shortcut.accelerator ?? '')
     refreshTray()
     appCore.events.on('connection:changed', refreshTray)
     appCore.events.on('settings:changed', (settings) => {
-      shortcut?.apply(settings.preferences.quickAskShortcut)
+      setAppMenu(settings.preferences.language)
       refreshTray()
     })
     app.on('activate', () => openMain())
-  })
+  }
+
+  /** Stops the core, but not for ever: what does not stop within the time is logged, and the app goes anyway. */
+  const stopCore = async (stopping: AppCore) => {
+    const result = await stopWithin(() => stopping.stop())
+    const problem =
+      result.outcome === 'timed-out'
+        ? `the core (broker, MQTT clients, history) did not stop within ${STOP_TIMEOUT_MS / 1000} s: exiting anyway`
+        : result.outcome === 'failed'
+          ? `stopping the core failed: ${errorMessage(result.error)}`
+          : undefined
+    if (!problem) return
+    console.error(`StreamDesk: ${problem}`)
+    stopping.diagnostics.error(problem)
+  }
+
+  // A failed start says why in a native dialog (no page may be able to), offers a way out, and ends the process,
+  // releasing the single-instance lock, instead of staying alive with no window, no tray and no message.
+  const failedToStart = async (error: unknown) => {
+    console.error('StreamDesk could not start:', error)
+    shortcut.dispose()
+    tray?.destroy()
+    const started = core
+    core = undefined
+    if (started) await stopCore(started)
+    const userDataDir = app.getPath('userData')
+    const choice = startFailureChoice(dialog.showMessageBoxSync(startFailureDialog(error, userDataDir)))
+    try {
+      if (choice === 'open-data-folder') await desktop.openPath(userDataDir)
+      if (choice === 'reset-settings' && (await setSettingsAside(userDataDir))) app.relaunch()
+    } catch (problem) {
+      console.error('StreamDesk:', problem)
+    }
+    app.exit(1)
+  }
+
+  app
+    .whenReady()
+    .then(start)
+    .catch(failedToStart)
+    .catch(() => app.exit(1))
 
   // Closing the main window decides (close-policy.ts); this only fires if the OS also destroyed quick ask. With
   // the tray, closing every window does not end the app; Quit in the tray (or Cmd+Q) does.
@@ -110,13 +180,13 @@ if (!app.requestSingleInstanceLock()) {
 
   // Disconnect the MQTT client, close the broker and the history before the process exits.
   app.on('will-quit', (event) => {
-    shortcut?.dispose()
+    shortcut.dispose()
     if (!core) return
     const stopping = core
     core = undefined
     event.preventDefault()
     tray?.destroy()
     quickAsk?.destroy()
-    void stopping.stop().finally(() => app.quit())
+    void stopCore(stopping).finally(() => app.quit())
   })
 }

@@ -75,6 +75,11 @@ export interface ShellActions {
   confirmClipboardPrefill?(): Promise<boolean>
   /** Asks the user for a GGUF file to add (a file dialog); undefined when they cancel. */
   pickModelFile?(): Promise<string | undefined>
+  /**
+   * Makes this the quick-ask shortcut (the previous one is released), or throws with a message for the user when
+   * the OS refuses it (another application holds it). Called before a new shortcut is saved, so a refused one never is.
+   */
+  registerQuickAskShortcut?(accelerator: string): void
 }
 
 const HEADLESS_SHELL: ShellActions = { openInMain: () => {}, hideQuickAsk: () => {}, readClipboardText: () => '' }
@@ -280,7 +285,17 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
         const allowed = (await shell.confirmClipboardPrefill?.()) ?? false
         if (!allowed) throw new Error('Filling quick ask from the clipboard stays off: it was not confirmed.')
       }
-      return settingsChanged(await settings.setPreferences(changes))
+      const previousShortcut = settings.preferences.quickAskShortcut
+      const newShortcut = changes.quickAskShortcut
+      if (newShortcut !== undefined && newShortcut !== previousShortcut) shell.registerQuickAskShortcut?.(newShortcut)
+      try {
+        return settingsChanged(await settings.setPreferences(changes))
+      } catch (error) {
+        // Not saved: the shortcut that is saved stays the one registered.
+        if (newShortcut !== undefined && newShortcut !== previousShortcut)
+          shell.registerQuickAskShortcut?.(previousShortcut)
+        throw error
+      }
     },
     'settings:set-parameters': async (parameters, modelId) =>
       settingsChanged(await settings.setParameters(parameters as GenerationParameters, modelId)),

@@ -499,6 +499,8 @@ export interface EventContract {
   'settings:changed': PublicSettings
   /** The main window should show this conversation (sent by quick ask's "Open in StreamDesk"). */
   'app:open-conversation': string
+  /** The main window should show Settings (the macOS app menu's Settings…). */
+  'app:open-settings': void
   /** Quick ask was just shown: focus the input (and prefill it, when allowed). */
   'quick-ask:shown': void
   /** A download's progress (at most ~5 a second) and every change of its status. */
@@ -569,6 +571,7 @@ export const EVENT_CHANNELS = [
   'auth:changed',
   'settings:changed',
   'app:open-conversation',
+  'app:open-settings',
   'quick-ask:shown',
   'model-files:download',
   'model-files:changed',

@@ -9,6 +9,15 @@ export interface AppOrigin {
   quickAskUrl: string
 }
 
+/**
+ * The dev server's URL that `electron-vite dev` passes in ELECTRON_RENDERER_URL, or undefined for the built pages:
+ * never in a packaged app, and a variable that is set but empty (or blank) counts as unset.
+ */
+export function devServerUrl(isPackaged: boolean, value: string | undefined): string | undefined {
+  const url = value?.trim()
+  return !isPackaged && url ? url : undefined
+}
+
 /** The two pages of the app, from the main page's URL. */
 export function appOrigin(rendererUrl: string): AppOrigin {
   return { rendererUrl, quickAskUrl: new URL('quick-ask.html', rendererUrl).href }
@@ -39,4 +48,19 @@ export function isSafeExternalUrl(candidate: string): boolean {
   } catch {
     return false
   }
+}
+
+/**
+ * The one web permission the app's pages get: writing to the clipboard (the Copy buttons use
+ * `navigator.clipboard.writeText`, which Chromium asks as 'clipboard-sanitized-write'), and only for the app's own
+ * top-level page. Everything else (camera, notifications, reading the clipboard, …) stays denied.
+ */
+const GRANTED_PERMISSIONS: ReadonlySet<string> = new Set(['clipboard-sanitized-write', 'clipboard-write'])
+
+export function mayGrantPermission(
+  permission: string,
+  request: { requestingUrl: string; isMainFrame?: boolean },
+  origin: AppOrigin,
+): boolean {
+  return GRANTED_PERMISSIONS.has(permission) && request.isMainFrame !== false && isAppUrl(request.requestingUrl, origin)
 }

@@ -208,7 +208,7 @@ export class SettingsStore {
       const notice = `The settings file could not be read, so default settings are in use. The old file was kept as ${asidePath}.`
       return new SettingsStore(filePath, defaultSettings(), secrets, [notice])
     }
-    const store = new SettingsStore(filePath, settings, secrets, [])
+    const store = new SettingsStore(filePath, settings, secrets, unreadableKeyNotices(settings, secrets))
     await store.encryptReadableSecrets()
     return store
   }
@@ -232,7 +232,10 @@ export class SettingsStore {
     return {
       mode: this.mode,
       preferences: this.preferences,
-      models: this.settings.models.map((m) => toEntry(m, this.sessionSecrets.has(`model:${m.id}`))),
+      // A key counts when it can be used: one the keychain can no longer read does not (see unreadableKeyNotices).
+      models: this.settings.models.map((m) =>
+        toEntry(m, m.provider !== 'gguf' && this.secret(`model:${m.id}`, m.encryptedApiKey) !== undefined),
+      ),
       selectedModelIds: [...(this.mode === 'cloud' && cloud ? cloud.selectedModelIds : this.settings.selectedModelIds)],
       ...(cloud
         ? {
@@ -588,7 +591,23 @@ export class SettingsStore {
   }
 }
 
-function toEntry(stored: StoredModel, hasSessionKey: boolean): ModelEntry {
+/**
+ * A saved API key the codec can no longer decrypt (the OS keychain was reset, or the file came from another
+ * computer): said in words the user can act on, instead of the keychain's own error or a server's 401 later.
+ */
+function unreadableKeyNotices(settings: StoredSettings, secrets: SecretCodec): string[] {
+  return settings.models.flatMap((model) => {
+    if (model.provider === 'gguf' || model.encryptedApiKey === undefined) return []
+    try {
+      secrets.decrypt(model.encryptedApiKey)
+      return []
+    } catch {
+      return [`The saved API key for ${model.label} can no longer be read: enter it again in Settings.`]
+    }
+  })
+}
+
+function toEntry(stored: StoredModel, hasApiKey: boolean): ModelEntry {
   if (stored.provider === 'gguf')
     return {
       id: stored.id,
@@ -599,8 +618,8 @@ function toEntry(stored: StoredModel, hasSessionKey: boolean): ModelEntry {
       file: stored.file,
       hasApiKey: false,
     }
-  const { id, label, provider, baseUrl, model, encryptedApiKey } = stored
-  return { id, label, provider, baseUrl, model, hasApiKey: encryptedApiKey !== undefined || hasSessionKey }
+  const { id, label, provider, baseUrl, model } = stored
+  return { id, label, provider, baseUrl, model, hasApiKey }
 }
 
 /** What the renderer knows of a cloud model: whether it can reason and its list price, where the stack says. */

@@ -49,6 +49,8 @@ export function App() {
   // Quick ask's "Open in StreamDesk".
   const { open } = conversation
   useEffect(() => client.on('app:open-conversation', (conversationId) => void open(conversationId)), [client, open])
+  // The macOS app menu's Settings….
+  useEffect(() => client.on('app:open-settings', openSettings), [client, openSettings])
   useEffect(() => notices?.forEach((notice) => toasts.show(notice, 'warning')), [notices, toasts])
 
   const mode = settings?.mode ?? connection?.mode ?? 'local'

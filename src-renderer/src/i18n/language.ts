@@ -1,17 +1,2 @@
-/** Which language the UI speaks: the user's choice, or with 'system' the first of the OS languages it knows. */
-import type { AppPreferences } from '../../../src-main/shared/ipc-contract'
-
-export type LanguagePreference = AppPreferences['language']
-export type UiLanguage = Exclude<LanguagePreference, 'system'>
-
-const SUPPORTED: readonly UiLanguage[] = ['en', 'ja']
-
-/** `systemLanguages` is `navigator.languages` (BCP 47 tags, most preferred first); unknown ones are skipped. */
-export function resolveLanguage(preference: LanguagePreference, systemLanguages: readonly string[]): UiLanguage {
-  if (preference !== 'system') return preference
-  for (const tag of systemLanguages) {
-    const primary = tag.trim().toLowerCase().split(/[-_]/)[0] as UiLanguage
-    if (SUPPORTED.includes(primary)) return primary
-  }
-  return 'en'
-}
+// The rule lives in src-main/shared, so the main process's menus speak the pages' language.
+export { resolveLanguage, type LanguagePreference, type UiLanguage } from '../../../src-main/shared/ui-language'

@@ -224,3 +224,32 @@ describe('SettingsStore once a keychain is there', () => {
     expect(await readFile(file, 'utf8')).toBe(onDisk)
   })
 })
+
+describe('SettingsStore with a key the keychain can no longer read', () => {
+  it('says which model needs its key entered again, and nothing for keys it can read', async () => {
+    const file = await settingsFile()
+    const before = await SettingsStore.open(file, reversingKeychain)
+    await before.saveModel({ ...remote, apiKey: KEY })
+    await before.saveModel({ ...remote, label: 'Other', apiKey: 'sk-other' })
+    expect((await SettingsStore.open(file, reversingKeychain)).notices).toEqual([])
+
+    // A new keychain: what the old one wrote is now undecryptable (Electron's safeStorage throws).
+    const newKeychain: SecretCodec = {
+      ...reversingKeychain,
+      decrypt: (stored) => {
+        if (stored.includes(Buffer.from(KEY).reverse().toString('base64')))
+          throw new Error('Error while decrypting the ciphertext provided to safeStorage.decryptString.')
+        return reversingKeychain.decrypt(stored)
+      },
+    }
+    const after = await SettingsStore.open(file, newKeychain)
+    expect(after.notices).toEqual(['The saved API key for Remote can no longer be read: enter it again in Settings.'])
+    expect(after.notices.join()).not.toMatch(/safeStorage|decrypt/)
+    // Settings shows it as missing (so the user sees where to enter it), the readable one as there.
+    const hasKey = (label: string) => after.publicView().models.find((m) => m.label === label)!.hasApiKey
+    expect([hasKey('Remote'), hasKey('Other')]).toEqual([false, true])
+    const id = after.publicView().models.find((m) => m.label === 'Remote')!.id
+    await after.saveModel({ ...remote, id, apiKey: 'sk-entered-again' })
+    expect(hasKey('Remote')).toBe(true)
+  })
+})

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { appOrigin, isAppUrl, isSafeExternalUrl } from '../../../src-main/shell/app-origin'
+import {
+  appOrigin,
+  devServerUrl,
+  isAppUrl,
+  isSafeExternalUrl,
+  mayGrantPermission,
+} from '../../../src-main/shell/app-origin'
 import { secureWebPreferences } from '../../../src-main/shell/secure-web-preferences'
 
 const packaged = appOrigin('file:///opt/StreamDesk/resources/app.asar/out/renderer/index.html')
@@ -70,5 +76,44 @@ describe('app origin rules', () => {
       // Chromium fetches spellcheck dictionaries from the network: off, so local mode sends nothing.
       spellcheck: false,
     })
+  })
+})
+
+describe('devServerUrl', () => {
+  it('is the dev server in development, and unset when packaged or when the variable is empty or blank', () => {
+    expect(devServerUrl(false, 'http://localhost:5173')).toBe('http://localhost:5173')
+    expect(devServerUrl(false, ' http://localhost:5173 ')).toBe('http://localhost:5173')
+    expect(devServerUrl(true, 'http://localhost:5173')).toBeUndefined()
+    expect(devServerUrl(false, '')).toBeUndefined()
+    expect(devServerUrl(false, '  ')).toBeUndefined()
+    expect(devServerUrl(false, undefined)).toBeUndefined()
+  })
+})
+
+describe('mayGrantPermission', () => {
+  const scheme = appOrigin('app://streamdesk/index.html')
+  const page = (requestingUrl: string, isMainFrame = true) => ({ requestingUrl, isMainFrame })
+
+  it("grants clipboard writing to the app's own pages, in both windows", () => {
+    expect(mayGrantPermission('clipboard-sanitized-write', page('app://streamdesk/index.html'), scheme)).toBe(true)
+    expect(mayGrantPermission('clipboard-sanitized-write', page('app://streamdesk/quick-ask.html'), scheme)).toBe(true)
+    expect(mayGrantPermission('clipboard-write', page('app://streamdesk/index.html#x'), scheme)).toBe(true)
+    expect(mayGrantPermission('clipboard-sanitized-write', page('http://localhost:5173/'), dev)).toBe(true)
+  })
+
+  it('denies every other permission, even to the app', () => {
+    for (const permission of ['clipboard-read', 'media', 'notifications', 'geolocation', 'openExternal', 'fullscreen'])
+      expect(mayGrantPermission(permission, page('app://streamdesk/index.html'), scheme), permission).toBe(false)
+  })
+
+  it('denies clipboard writing to any other page or to a subframe', () => {
+    const write = (requestingUrl: string, isMainFrame = true) =>
+      mayGrantPermission('clipboard-sanitized-write', page(requestingUrl, isMainFrame), scheme)
+    expect(write('https://evil.example/')).toBe(false)
+    expect(write('app://streamdesk/assets/icon.svg')).toBe(false)
+    expect(write('app://other/index.html')).toBe(false)
+    expect(write('file:///index.html')).toBe(false)
+    expect(write('')).toBe(false)
+    expect(write('app://streamdesk/index.html', false)).toBe(false)
   })
 })
