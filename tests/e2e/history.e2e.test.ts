@@ -515,17 +515,23 @@ describe('conversation history in the browser harness', () => {
     expect(await column('alpha').getByTestId('column-stop').count()).toBe(0)
     expect(await column('alpha').getAttribute('aria-label')).toBe('Alpha')
 
-    // One click asks the model to go on, with its partial answer as context.
+    // One click asks the model to go on, in place: a new version of the same answer, no visible turn.
     await column('alpha').getByTestId('column-continue').click()
-    await expect.poll(() => page.getByTestId('exchange').count()).toBe(2)
     await expect.poll(() => column('alpha').getAttribute('data-status'), { timeout: 10_000 }).toBe('complete')
+    expect(await page.getByTestId('exchange').count()).toBe(1)
+    await expect.poll(textOf('alpha')).toMatch(/^The beginning of an answer that never/)
+    expect(await column('alpha').getByTestId('column-continue').count()).toBe(0)
     const request = openAi.requests.at(-1)!
     expect(request.model).toBe('alpha')
-    expect(request.messages.slice(0, 2)).toEqual([
+    expect(request.messages).toEqual([
       { role: 'user', content: 'Cut short' },
       { role: 'assistant', content: 'The beginning of an answer that never' },
+      { role: 'user', content: expect.stringMatching(/^Your previous answer was cut off before it ended\./) },
     ])
-    expect(JSON.stringify(request.messages.at(-1))).toMatch(/continue your previous answer/)
+    // The interrupted version is kept as version 1.
+    await column('alpha').getByTestId('version-previous').click()
+    await expect.poll(() => column('alpha').getAttribute('data-status')).toBe('interrupted')
+    await expect.poll(textOf('alpha')).toBe('The beginning of an answer that never')
     expect(pageErrors).toEqual([])
   })
 

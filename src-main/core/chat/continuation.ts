@@ -1,5 +1,6 @@
 /**
- * "Continue" for an answer cut off at the token limit (ChatGPT's "Continue generating"): the same model is asked, on
+ * "Continue" for an answer cut off at the token limit, or by the app closing mid-answer (ChatGPT's "Continue
+ * generating"): the same model is asked, on
  * a stream of its own, to go on from where its answer stopped, and the result is ONE answer, a new attempt (version)
  * of that model at that turn whose text is the cut answer followed by the continuation. The cut answer stays as the
  * version before it.
@@ -16,7 +17,7 @@ import type { Continuation, ContinuedAnswer } from './conversation-log'
 
 /** The user message that asks the model to go on. */
 export const CONTINUE_INSTRUCTION =
-  'Your previous answer was cut off at the token limit. Continue it exactly where it stopped, mid-sentence or ' +
+  'Your previous answer was cut off before it ended. Continue it exactly where it stopped, mid-sentence or ' +
   'mid-word if need be. Do not repeat anything you already wrote and do not add any introduction.'
 
 export const NO_SUCH_ANSWER = 'That answer is no longer in the conversation.'
@@ -25,9 +26,9 @@ export const NO_SUCH_ANSWER = 'That answer is no longer in the conversation.'
 export function continuationRefusal(answer: ContinuedAnswer | undefined): string | undefined {
   if (!answer) return NO_SUCH_ANSWER
   if (answer.status === 'streaming') return 'That answer is still streaming; it can be continued once it has ended.'
-  if (answer.status !== 'complete' || answer.stopReason !== 'max-tokens') {
-    return 'Only an answer cut off at the token limit can be continued.'
-  }
+  // Cut off at the token limit, or by the app closing mid-answer (interrupted).
+  const cut = (answer.status === 'complete' && answer.stopReason === 'max-tokens') || answer.status === 'interrupted'
+  if (!cut) return 'Only an answer cut off at the token limit or by StreamDesk closing can be continued.'
   // Nothing to go on from (it spent every token thinking): an assistant message must not be blank, and asking again
   // is what regenerating does.
   if (answer.text.trim() === '')

@@ -10,7 +10,6 @@ import { useHistoryList } from '../hooks/use-history-list'
 import { useSettings } from '../hooks/use-settings'
 import { useSidebarCollapsed } from '../hooks/use-sidebar-collapsed'
 import { useUiLanguage } from '../hooks/use-ui-language'
-import { currentStrings } from '../i18n'
 import { modeModels, type ModeModels } from '../state/mode-models'
 import { SignInScreen } from './auth/SignInScreen'
 import { ConversationView } from './ConversationView'
@@ -103,11 +102,6 @@ export function App() {
       ),
     [labelOf, selectedIds, send],
   )
-  // A cut-off answer goes on as a new turn for that model, whose context holds the partial answer.
-  const continueAnswer = useCallback(
-    (modelId: string, label: string) => void send(currentStrings().continuePrompt, [{ id: modelId, label }]),
-    [send],
-  )
 
   useChatShortcuts(access === 'chat' && panel === undefined, {
     newChat,
@@ -165,7 +159,6 @@ export function App() {
               key={conversation.view.key}
               exchanges={exchanges}
               onStop={conversation.stop}
-              onContinue={continueAnswer}
               onRegenerate={regenerate}
               onShowVersion={conversation.showVersion}
               onContinueCut={continueCut}

@@ -9,7 +9,6 @@ interface ConversationViewProps {
   exchanges: readonly Exchange[]
   onStop(streamId: string, modelId: string): void
   /** Asks a model to go on from an answer that was cut off. */
-  onContinue(modelId: string, label: string): void
   onRegenerate(exchangeId: number, modelId: string): void
   onShowVersion(exchangeId: number, modelId: string, index: number): void
   /** Asks a model to go on from its version on `streamId`, cut off at the token limit. */
@@ -22,7 +21,7 @@ interface ConversationViewProps {
 
 /** Give it a new `key` for another conversation: it then starts at the latest turn (or at `scrollTo`). */
 export function ConversationView(props: ConversationViewProps) {
-  const { exchanges, onStop, onContinue, onRegenerate, onShowVersion, onContinueCut, onEdit, onShowBranch } = props
+  const { exchanges, onStop, onRegenerate, onShowVersion, onContinueCut, onEdit, onShowBranch } = props
   const { scrollTo } = props
   const t = useStrings()
   const { scrollRef, contentRef, showJump, jumpToLatest, holdAt } = useFollowLatest()
@@ -66,7 +65,6 @@ export function ConversationView(props: ConversationViewProps) {
                   exchange={exchange}
                   turnIndex={index}
                   onStop={onStop}
-                  onContinue={onContinue}
                   onRegenerate={onRegenerate}
                   onShowVersion={onShowVersion}
                   onContinueCut={onContinueCut}

@@ -10,7 +10,6 @@ interface ExchangeViewProps {
   /** Its position in the conversation (search hits point at turns by it). */
   turnIndex: number
   onStop(streamId: string, modelId: string): void
-  onContinue(modelId: string, label: string): void
   /** Absent where a new version cannot be asked for. */
   onRegenerate?(exchangeId: number, modelId: string): void
   onShowVersion(exchangeId: number, modelId: string, index: number): void
@@ -30,7 +29,6 @@ export const ExchangeView = memo(function ExchangeView({
   exchange,
   turnIndex,
   onStop,
-  onContinue,
   onRegenerate,
   onShowVersion,
   onContinueCut,
@@ -101,7 +99,6 @@ export const ExchangeView = memo(function ExchangeView({
                   answer={answer}
                   widened={widened === model.id}
                   onStop={onStop}
-                  onContinue={onContinue}
                   {...versions}
                 />
               ) : (

@@ -82,10 +82,9 @@ export const StoredModelColumn = memo(function StoredModelColumn(
     answer: StoredAnswer
     widened: boolean
     onStop(streamId: string, modelId: string): void
-    onContinue(modelId: string, label: string): void
   } & ColumnVersionProps,
 ) {
-  const { streamId, label, answer, widened, onStop, onContinue } = props
+  const { streamId, label, answer, widened, onStop } = props
   return (
     <ColumnView
       streamId={streamId}
@@ -105,7 +104,6 @@ export const StoredModelColumn = memo(function StoredModelColumn(
       error={answer.error}
       usage={answer.usage}
       onStop={onStop}
-      onContinue={() => onContinue(answer.modelId, label)}
       versionIndex={props.versionIndex}
       versionCount={props.versionCount}
       onShowVersion={props.onShowVersion}
@@ -133,19 +131,20 @@ interface ColumnViewProps extends ColumnVersionProps {
   usage: TokenUsage | undefined
   onStop(streamId: string, modelId: string): void
   /** Only for an answer that was cut off: ask the model to go on from where it stopped. */
-  onContinue?: () => void
 }
 
 function ColumnView(props: ColumnViewProps) {
   const t = useStrings()
   const { streamId, modelId, label, status, text, reasoning, thinking, end, done, stalled, error, usage } = props
-  const { onStop, onContinue } = props
+  const { onStop } = props
   const stoppable = isOpenStatus(status)
   const stopped = stopMessage(status, end, t)
   const metrics = answerMetrics(end, usage)
   const { onContinueCut } = props
-  // Only an ended answer with text to go on from (one cut while still thinking is regenerated instead).
-  const continuable = status === 'complete' && end?.stopReason === 'max-tokens' && text.trim() !== ''
+  // Only an answer with text to go on from (one cut while still thinking is regenerated instead). Continuing makes
+  // a new version, shown at once; an earlier cut version may still be continued from (a branch of its own).
+  const continuable =
+    ((status === 'complete' && end?.stopReason === 'max-tokens') || status === 'interrupted') && text.trim() !== ''
   return (
     <section
       ref={props.sectionRef}
@@ -239,8 +238,14 @@ function ColumnView(props: ColumnViewProps) {
       {status === 'interrupted' && (
         <div className="column-interrupted" data-testid="column-interrupted">
           <p>{t.interruptedNote}</p>
-          {onContinue && (
-            <button type="button" className="button small" data-testid="column-continue" onClick={onContinue}>
+          {continuable && onContinueCut && (
+            <button
+              type="button"
+              className="button small"
+              data-testid="column-continue"
+              aria-label={t.answerActions.continueCutLabel(label)}
+              onClick={() => onContinueCut(modelId, streamId)}
+            >
               {t.continueAnswer}
             </button>
           )}

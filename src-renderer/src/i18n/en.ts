@@ -107,7 +107,6 @@ export const en = {
   interruptedNote: 'This answer was cut off when StreamDesk closed.',
   continueAnswer: 'Continue',
   /** Sent to the model when the user continues a cut-off answer. */
-  continuePrompt: 'Please continue your previous answer exactly where it stopped, without repeating anything.',
   queuedNote: 'It will be sent when the connection returns.',
   jumpToLatest: 'Jump to latest',
   code: { copy: 'Copy', copied: 'Copied', copyAriaLabel: 'Copy code' },

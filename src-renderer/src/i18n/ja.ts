@@ -99,7 +99,6 @@ export const ja = {
   interruptedNote: 'StreamDesk が終了したため、この回答は途中で切れています。',
   continueAnswer: '続きを生成',
   /** Sent to the model when the user continues a cut-off answer. */
-  continuePrompt: '前回の回答が途中で止まりました。繰り返さずに、止まったところからそのまま続けてください。',
   queuedNote: '接続が戻りしだい送信します。',
   jumpToLatest: '最新へ移動',
   code: { copy: 'コピー', copied: 'コピーしました', copyAriaLabel: 'コードをコピー' },

@@ -74,7 +74,7 @@ describe('continuing a cut-off answer in cloud mode', () => {
     const ask = (request: { streamId: string; modelId: string }) =>
       app.core.router.invoke('chat:continue', [{ conversationId, ...request }])
     await expect(ask({ streamId: next.streamId, modelId: 'writer' })).rejects.toThrow(
-      'Only an answer cut off at the token limit can be continued.',
+      'Only an answer cut off at the token limit or by StreamDesk closing can be continued.',
     )
     await expect(ask({ streamId: 'no-such-stream', modelId: 'writer' })).rejects.toThrow(
       'That answer is no longer in the conversation.',

@@ -45,19 +45,21 @@ const request = () =>
   })
 
 describe('continuationRefusal', () => {
-  it('lets only an ended answer cut off at the token limit, with text, be continued', () => {
+  it('lets only an answer cut off at the token limit or by the app closing, with text, be continued', () => {
     expect(continuationRefusal(cut)).toBeUndefined()
+    expect(continuationRefusal({ text: 'half of it', reasoning: '', status: 'interrupted' })).toBeUndefined()
     expect(continuationRefusal(undefined)).toMatch(/no longer in the conversation/)
     expect(continuationRefusal({ ...cut, status: 'streaming' })).toMatch(/still streaming/)
     for (const other of [
       { ...cut, stopReason: 'end' as const },
       { ...cut, stopReason: 'content-filter' as const },
       { ...cut, status: 'stopped' as const },
-      { ...cut, status: 'interrupted' as const },
       { ...cut, status: 'error' as const },
       { text: 'no end details', reasoning: '', status: 'complete' as const },
     ]) {
-      expect(continuationRefusal(other)).toBe('Only an answer cut off at the token limit can be continued.')
+      expect(continuationRefusal(other)).toBe(
+        'Only an answer cut off at the token limit or by StreamDesk closing can be continued.',
+      )
     }
     // Every token went to thinking: nothing to go on from (and Bedrock refuses a blank assistant message).
     expect(continuationRefusal({ ...cut, text: ' \n', reasoning: 'long thoughts' })).toMatch(/regenerate it instead/)
