@@ -604,6 +604,29 @@ describe('conversation history in the browser harness', () => {
     expect(await error.getAttribute('role')).toBe('alert')
     await expect.poll(() => page.locator('[data-testid="toast"][data-level="info"]').count()).toBe(1)
     expect(await textOf('beta')()).toBe(BETA)
+
+    // However many and however long, toasts never cover the composer nor grow past the window.
+    for (let i = 0; i < 6; i++) {
+      harness.core.events.emit('app:notice', { level: 'warning', message: `Warning ${i}: ${'long text '.repeat(400)}` })
+    }
+    // The last warning is in (the store keeps the newest few).
+    await expect.poll(() => page.getByTestId('toast').last().innerText()).toMatch(/^Warning 5/)
+    const box = async (testId: string) => (await page.getByTestId(testId).boundingBox())!
+    const [toasts, input, send, viewport] = [
+      await box('toasts'),
+      await box('prompt-input'),
+      await box('send-button'),
+      page.viewportSize()!,
+    ]
+    for (const covered of [input, send]) {
+      const overlaps =
+        toasts.x < covered.x + covered.width &&
+        covered.x < toasts.x + toasts.width &&
+        toasts.y < covered.y + covered.height &&
+        covered.y < toasts.y + toasts.height
+      expect(overlaps).toBe(false)
+    }
+    expect(toasts.y + toasts.height).toBeLessThanOrEqual(viewport.height)
     expect(pageErrors).toEqual([])
   })
 

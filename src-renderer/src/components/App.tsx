@@ -199,7 +199,7 @@ export function App() {
       )}
       {panel === 'settings' && <SettingsPanel actions={settingsActions} onClose={closePanel} />}
       {panel === 'diagnostics' && <DiagnosticsPanel onClose={closePanel} />}
-      <Toasts />
+      <Toasts placement="top" />
     </div>
   )
 }

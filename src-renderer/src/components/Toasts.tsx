@@ -5,11 +5,15 @@ import type { Toast } from '../state/toast-store'
 
 const AUTO_DISMISS_MS = 12_000
 
-export function Toasts() {
+/**
+ * `placement`: the corner away from where the page is typed into, so a toast never covers it: the main window's
+ * composer is at the bottom (toasts at the top, under the top bar), quick ask's question box at the top.
+ */
+export function Toasts({ placement }: { placement: 'top' | 'bottom' }) {
   const { toasts } = useServices()
   const list = useSyncExternalStore(toasts.subscribe, toasts.getToasts)
   return (
-    <div className="toasts" aria-live="polite">
+    <div className="toasts" data-placement={placement} data-testid="toasts" aria-live="polite">
       {list.map((toast) => (
         <ToastItem key={toast.id} toast={toast} onDismiss={toasts.dismiss} />
       ))}

@@ -172,7 +172,7 @@ export function QuickAsk() {
       <footer className="quick-ask-hints muted">
         {t.quickAsk.hints(shortcutLabel(SHORTCUTS.enter), shortcutLabel(SHORTCUTS.stop))}
       </footer>
-      <Toasts />
+      <Toasts placement="bottom" />
     </div>
   )
 }

@@ -750,7 +750,9 @@ describe('ChatService continuing an answer cut off at the token limit', () => {
     // Model b is known but stays streaming.
     await expect(ask({ modelId: 'b' })).rejects.toThrow('still streaming')
     answer(streamId, 'A whole answer.', '', 'end')
-    await expect(ask({})).rejects.toThrow('Only an answer cut off at the token limit or by StreamDesk closing can be continued.')
+    await expect(ask({})).rejects.toThrow(
+      'Only an answer cut off at the token limit or by StreamDesk closing can be continued.',
+    )
     clock.advance(16)
     expect(backend.started).toHaveLength(1)
   })
