@@ -33,6 +33,7 @@ beforeAll(async () => {
     beta: { kind: 'answer', deltas: splitIntoDeltas(BETA), intervalMs: 5 },
     slow: { kind: 'answer', deltas: splitIntoDeltas(LONG), intervalMs: 40 },
     locked: { kind: 'http-error', status: 401, body: { error: { message: 'Invalid API key provided.' } } },
+    silent: { kind: 'hang' },
     table: { kind: 'answer', deltas: TABLE_DELTAS, intervalMs: 3 },
     lines: {
       kind: 'answer',
@@ -162,6 +163,21 @@ describe('StreamDesk in the browser harness', () => {
     expect(shown.length).toBeGreaterThan(0)
     expect(LONG.startsWith(shown)).toBe(true)
     expect(shown.length).toBeLessThan(LONG.length)
+    expect(pageErrors).toEqual([])
+  })
+
+  it('says when a model has sent nothing for a few seconds, with Stop beside it', async () => {
+    await open(['silent', 'alpha'])
+    await ask('Anyone there?')
+    await expect.poll(() => column('alpha').getAttribute('data-status'), { timeout: 10_000 }).toBe('complete')
+    expect(await column('alpha').getByTestId('column-waiting').count()).toBe(0)
+    const waiting = column('silent').getByTestId('column-waiting')
+    await expect.poll(() => waiting.count(), { timeout: 15_000 }).toBe(1)
+    expect(await waiting.innerText()).toMatch(/No response yet \(\d+ s\)/)
+    expect(await column('silent').getAttribute('data-status')).toBe('streaming')
+    await waiting.getByRole('button', { name: 'Stop silent' }).click()
+    await expect.poll(() => column('silent').getAttribute('data-status'), { timeout: 10_000 }).toBe('stopped')
+    expect(await waiting.count()).toBe(0)
     expect(pageErrors).toEqual([])
   })
 

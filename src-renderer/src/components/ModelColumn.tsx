@@ -14,6 +14,7 @@ import { useStreamColumn } from '../hooks/use-stream-column'
 import { ColumnActions } from './ColumnActions'
 import { ColumnMetrics } from './ColumnMetrics'
 import { MarkdownView } from './MarkdownView'
+import { WaitingNote } from './WaitingNote'
 import { ThinkingSection } from './ThinkingSection'
 import { VersionSwitch } from './VersionSwitch'
 
@@ -202,6 +203,9 @@ function ColumnView(props: ColumnViewProps) {
         </p>
       )}
       {status === 'queued' && text === '' && <p className="muted column-note">{t.queuedNote}</p>}
+      {status === 'streaming' && !done && text === '' && reasoning === '' && !stalled && (
+        <WaitingNote label={label} onStop={() => onStop(streamId, modelId)} />
+      )}
       <ThinkingSection
         reasoning={reasoning}
         thinking={thinking}

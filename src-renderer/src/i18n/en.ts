@@ -50,6 +50,8 @@ export const en = {
   columnAnnouncement: (label: string, status: string, detail?: string) =>
     detail ? `${label}: ${status}, ${detail}` : `${label}: ${status}`,
   stalled: 'Waiting for missing data…',
+  waitingNote: (seconds: number) =>
+    `No response yet (${seconds} s). The model may still be loading; Stop ends the wait.`,
   errorTitle: 'The answer could not be completed.',
   emptyAnswer: 'No text.',
   /** Why an answer stopped, under its text (see format/answer-facts.ts). */

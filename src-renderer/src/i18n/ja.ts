@@ -45,6 +45,8 @@ export const ja = {
   columnAnnouncement: (label: string, status: string, detail?: string) =>
     detail ? `${label}：${status}、${detail}` : `${label}：${status}`,
   stalled: '欠けたデータを待っています…',
+  waitingNote: (seconds: number) =>
+    `まだ応答がありません（${seconds} 秒）。モデルを読み込み中かもしれません。停止すると待つのをやめます。`,
   errorTitle: '回答を最後まで受け取れませんでした。',
   emptyAnswer: 'テキストはありません。',
   stopReason: {
