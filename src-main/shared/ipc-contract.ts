@@ -112,6 +112,8 @@ export interface PublicSettings {
   cloud?: { region: string; models: CloudModelEntry[] }
   /** A proxy is set for cloud mode (its URL may hold credentials, so it is not sent). */
   hasProxy: boolean
+  /** The proxy's host and port, so the user can tell which is set; never its user name or password. */
+  proxyHost?: string
   generation: GenerationSettings
   /** The prices the user set, by model id; a model without one is costed at its list price (cloud) or not at all. */
   prices: Record<string, ModelPrice>

@@ -243,6 +243,7 @@ export class SettingsStore {
           }
         : {}),
       hasProxy: this.settings.encryptedProxyUrl !== undefined,
+      ...proxyHostOf(this.proxyUrl),
       generation: this.generation,
       prices: this.prices,
       secretStorage: this.secretStorage,
@@ -642,4 +643,10 @@ function newModelId(label: string): string {
     .replace(/^-|-$/g, '')
     .slice(0, 40)
   return `${slug || 'model'}-${randomBytes(3).toString('hex')}`
+}
+
+/** `{ proxyHost: 'proxy.example.com:8080' }` for a readable proxy URL: `URL.host` holds no credentials. */
+function proxyHostOf(proxyUrl: string | undefined): { proxyHost?: string } {
+  if (proxyUrl === undefined || !URL.canParse(proxyUrl)) return {}
+  return { proxyHost: new URL(proxyUrl).host }
 }

@@ -41,7 +41,12 @@ export function SettingsPanel({ actions, onClose }: SettingsPanelProps) {
   ]
   const cloud = [
     <CloudBackendSection key="cloud" cloud={settings?.cloud} onLoad={actions.setCloudConfig} />,
-    <ProxySection key="proxy" hasProxy={settings?.hasProxy ?? false} onSetProxy={actions.setProxy} />,
+    <ProxySection
+      key="proxy"
+      hasProxy={settings?.hasProxy ?? false}
+      proxyHost={settings?.proxyHost}
+      onSetProxy={actions.setProxy}
+    />,
   ]
   return (
     <Drawer title={t.settings.title} testId="settings-panel" onClose={onClose}>

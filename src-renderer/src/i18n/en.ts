@@ -234,6 +234,7 @@ export const en = {
     proxyPlaceholder: 'http://user:password@proxy.example.com:8080',
     proxySave: 'Save proxy',
     proxySet: 'Proxy set',
+    proxySetTo: (host: string) => `Proxy: ${host}`,
     proxyNotSet: 'No proxy set: a direct connection, or HTTPS_PROXY from the environment.',
     proxyClear: 'Clear',
     proxyClearLabel: 'Remove the proxy',

@@ -226,6 +226,7 @@ export const ja = {
     proxyPlaceholder: 'http://user:password@proxy.example.com:8080',
     proxySave: 'プロキシを保存',
     proxySet: 'プロキシ設定済み',
+    proxySetTo: (host: string) => `プロキシ: ${host}`,
     proxyNotSet: 'プロキシは未設定です（直接接続、または環境変数 HTTPS_PROXY を使用）。',
     proxyClear: '消去',
     proxyClearLabel: 'プロキシ設定を削除',

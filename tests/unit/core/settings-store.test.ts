@@ -119,6 +119,9 @@ describe('SettingsStore', () => {
     expect(await readFile(file, 'utf8')).not.toContain('pa55')
     const reopened = await SettingsStore.open(file, reversingCodec)
     expect(reopened.publicView()).toMatchObject({ mode: 'cloud', selectedModelIds: ['gpt'], hasProxy: true })
+    // Which proxy, for Settings: host and port, never the credentials.
+    expect(reopened.publicView().proxyHost).toBe('proxy:8080')
+    expect(JSON.stringify(reopened.publicView())).not.toMatch(/bob|pa55/)
     expect(reopened.proxyUrl).toBe('http://bob:pa55@proxy:8080')
     expect((await reopened.setMode('local')).selectedModelIds).toEqual(['llama3-2', 'qwen2-5'])
   })

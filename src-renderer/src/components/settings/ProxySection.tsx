@@ -3,12 +3,14 @@ import { useStrings } from '../../i18n'
 
 interface ProxySectionProps {
   hasProxy: boolean
+  /** Host and port only (main never sends the URL: it may hold credentials). */
+  proxyHost: string | undefined
   /** Resolves to undefined when saved, else why not, in plain words. */
   onSetProxy(url: string | null): Promise<string | undefined>
 }
 
 /** The proxy URL is write-only, like an API key: it may hold credentials, so main never sends it back. */
-export function ProxySection({ hasProxy, onSetProxy }: ProxySectionProps) {
+export function ProxySection({ hasProxy, proxyHost, onSetProxy }: ProxySectionProps) {
   const t = useStrings()
   const [url, setUrl] = useState('')
   const [problem, setProblem] = useState<string>()
@@ -32,7 +34,9 @@ export function ProxySection({ hasProxy, onSetProxy }: ProxySectionProps) {
       <p className="muted">{t.cloud.proxyIntro}</p>
       {hasProxy ? (
         <div className="inline-status">
-          <span className="badge ok">{t.cloud.proxySet}</span>
+          <span className="badge ok" data-testid="proxy-status">
+            {proxyHost !== undefined ? t.cloud.proxySetTo(proxyHost) : t.cloud.proxySet}
+          </span>
           <button
             type="button"
             className="button small ghost"
