@@ -84,13 +84,52 @@ export type CloudConfigParseResult =
 export function parseCloudConfig(input: unknown): CloudConfigParseResult {
   const unwrapped = unwrap(input)
   if (!unwrapped.ok) return failure([unwrapped.issue])
-  const parsed = CloudConfigSchema.safeParse(unwrapped.value)
+  const parsed = CloudConfigSchema.safeParse(unwrapped.value, { reportInput: true })
   if (parsed.success) return { ok: true, config: parsed.data }
-  return failure(
-    parsed.error.issues.map((issue) =>
-      issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message,
-    ),
-  )
+  const { issues } = parsed.error
+  const missing = issues.filter((issue) => issue.path.length === 1 && isMissing(issue))
+  // Nothing of a configuration in it: one line that says what to paste, not a list of every field.
+  if (missing.length >= 5) {
+    return failure([
+      `it has none of the fields a configuration holds (${missing.map((issue) => String(issue.path[0])).join(', ')})`,
+    ])
+  }
+  return failure(issues.map(describeIssue))
+}
+
+/** Absent: reported as the wrong type, or for `version` (a literal) as the wrong value, of nothing. */
+const isMissing = (issue: z.core.$ZodIssue) =>
+  (issue.code === 'invalid_type' || issue.code === 'invalid_value') && issue.input === undefined
+
+/** One problem in plain words, naming the field as the stack output names it; values quoted only when short. */
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const field = issue.path.length > 0 ? issue.path.join('.') : 'the configuration'
+  if (isMissing(issue)) return `${field} is missing`
+  if (issue.code === 'invalid_value' && field === 'version') {
+    return `it is version ${shortValue(issue.input)}; this app reads version ${CLOUD_CONFIG_VERSION} (update the app, or use the output of a stack of the same release)`
+  }
+  if (issue.code === 'invalid_format' || issue.code === 'custom') return `${field} should be ${issue.message}`
+  if (issue.code === 'invalid_type')
+    return `${field} should be ${article(issue.expected)}, not ${shortValue(issue.input)}`
+  if (issue.code === 'too_small' || issue.code === 'too_big')
+    return `${field}: ${issue.message.replace(/^Too (small|big): /, '')}`
+  return `${field}: ${issue.message.replace(/^Invalid input: /, '')}`
+}
+
+function article(kind: string): string {
+  return /^[aeiou]/.test(kind) ? `an ${kind}` : `a ${kind}`
+}
+
+function shortValue(value: unknown): string {
+  const text =
+    typeof value === 'string'
+      ? JSON.stringify(value)
+      : Array.isArray(value)
+        ? 'a list'
+        : typeof value === 'object' && value !== null
+          ? 'an object'
+          : String(value)
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text
 }
 
 /** The protocol versions a stack serves, from its config's `protocols` (absent for stacks before negotiation). */

@@ -71,7 +71,7 @@ describe('cloud mode in the browser harness', () => {
     await page.getByTestId('cloud-config-save').click()
     const error = page.getByTestId('cloud-config-error')
     await expect.poll(() => error.innerText()).toMatch(/not a StreamDesk cloud configuration/)
-    expect(await error.innerText()).toMatch(/region: an AWS region such as us-east-1/)
+    expect(await error.innerText()).toMatch(/region should be an AWS region such as us-east-1/)
     // Kept for fixing, not loaded.
     expect(await page.getByTestId('cloud-config-input').inputValue()).toContain('the moon')
     expect(await page.getByTestId('cloud-config-summary').count()).toBe(0)

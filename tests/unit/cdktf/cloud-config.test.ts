@@ -81,10 +81,20 @@ describe('parseCloudConfig', () => {
     [
       'an endpoint with a scheme',
       { ...CONFIG, iotEndpoint: 'https://a1b2-ats.iot.us-east-1.amazonaws.com' },
-      /iotEndpoint: .*no https/,
+      /iotEndpoint should be a host name .*no https/,
     ],
-    ['a missing client id', { ...CONFIG, userPoolClientId: undefined }, /userPoolClientId/],
-    ['a future version', { ...CONFIG, version: 2 }, /version/],
+    ['a missing client id', { ...CONFIG, userPoolClientId: undefined }, /- userPoolClientId is missing$/m],
+    [
+      'a future version',
+      { ...CONFIG, version: 2 },
+      /- it is version 2; this app reads version 1 \(update the app, or use the output of a stack of the same release\)$/m,
+    ],
+    ['a number for a name', { ...CONFIG, chatFunctionName: 42 }, /- chatFunctionName should be a string, not 42$/m],
+    [
+      'some other JSON altogether',
+      { name: 'my-app', dependencies: {} },
+      /^This is not a StreamDesk cloud configuration .*:\n- it has none of the fields a configuration holds \(version, region, userPoolId, .*\)$/,
+    ],
     ['duplicate model ids', { ...CONFIG, models: [CONFIG.models[0], CONFIG.models[0]] }, /unique/],
   ])('refuses %s with a message saying what is wrong', (_name, input, detail) => {
     const result = parseCloudConfig(input)
@@ -92,6 +102,8 @@ describe('parseCloudConfig', () => {
     if (result.ok) return
     expect(result.message).toMatch(/^This is not a StreamDesk cloud configuration/)
     expect(result.message).toMatch(detail)
+    // Plain words: no schema vocabulary.
+    expect(result.message).not.toMatch(/Invalid input|expected \d|received undefined/)
   })
 })
 
