@@ -29,7 +29,10 @@ export class DiagnosticsRecorder {
   /** Insertion-ordered, so the oldest column is the first key. */
   private readonly streams = new Map<string, StreamCounts>()
   private reconnects = 0
-  private wasConnected = false
+  /** The mode that last connected, if it has; a reconnect is a return to 'connected' in that mode after a drop. */
+  private connectedMode: ConnectionState['mode'] | undefined
+  /** The last state reported (mode, status, detail), so one repeated by a second listener is taken once. */
+  private lastState = ''
 
   /**
    * `log` receives each error and connection event as a line (the rotating log file in the app), stripped of URL
@@ -105,13 +108,17 @@ export class DiagnosticsRecorder {
     this.log(`note ${message}`)
   }
 
-  /** A connection status change; a return to 'connected' after having been connected counts as a reconnect. */
+  /**
+   * A connection status change. A return to 'connected' counts as a reconnect only after the same mode was connected
+   * and then was not: at start-up both of the app's sessions report 'connected', and switching modes is no drop.
+   */
   connection(state: ConnectionState): void {
-    if (state.status === 'connected') {
-      if (this.wasConnected) this.reconnects += 1
-      this.wasConnected = true
-    }
     const line = withoutUrlCredentials(`${state.mode} ${state.status}${state.detail ? `: ${state.detail}` : ''}`)
+    if (line === this.lastState) return
+    const dropped = !this.lastState.startsWith(`${state.mode} connected`)
+    this.lastState = line
+    if (state.mode !== this.connectedMode && state.status === 'connected') this.connectedMode = state.mode
+    else if (state.status === 'connected' && dropped) this.reconnects += 1
     pushBounded(this.connectionEvents, `${new Date(state.since).toISOString()} ${line}`, MAX_CONNECTION_EVENTS)
     this.log(`connection ${line}`)
   }

@@ -17,6 +17,7 @@ import type {
   AppStatus,
   AuthState,
   ConnectionState,
+  Diagnostics,
   Notice,
   PublicSettings,
 } from '../../../src-main/shared/ipc-contract'
@@ -50,6 +51,13 @@ afterEach(async () => {
 const call = <T>(channel: string, ...args: unknown[]) => t.invoke(channel, args) as Promise<T>
 
 describe('mode switching', () => {
+  it('starts connected with no reconnect counted (both sessions report their connect; neither is a reconnect)', async () => {
+    await expect
+      .poll(async () => (await call<Diagnostics>('diagnostics:get')).connectionEvents.at(-1))
+      .toMatch(/local connected$/)
+    expect((await call<Diagnostics>('diagnostics:get')).reconnects).toBe(0)
+  })
+
   it('refuses cloud mode until a backend is configured, and explains a bad configuration', async () => {
     await expect(call('settings:set-mode', 'cloud')).rejects.toThrow(/cloud backend's settings first/)
     await expect(call('settings:set-cloud-config', '{"region": 1')).rejects.toThrow()

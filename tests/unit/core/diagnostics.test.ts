@@ -2,6 +2,32 @@ import { describe, expect, it } from 'vitest'
 import { DiagnosticsRecorder } from '../../../src-main/core/diagnostics'
 
 describe('DiagnosticsRecorder', () => {
+  it('counts a reconnect only after a drop in the same mode, and takes a state repeated by a second session once', () => {
+    const diagnostics = new DiagnosticsRecorder()
+    const at = (mode: 'local' | 'cloud', status: 'connecting' | 'connected' | 'reconnecting', since: number) =>
+      diagnostics.connection({ mode, status, since })
+    // A clean start: both of the app's sessions report connecting, then connected.
+    at('local', 'connecting', 1)
+    at('local', 'connecting', 2)
+    at('local', 'connected', 3)
+    at('local', 'connected', 4)
+    expect(diagnostics.snapshot(0)).toMatchObject({ reconnects: 0 })
+    expect(diagnostics.snapshot(0).connectionEvents.map((line) => line.slice(25))).toEqual([
+      'local connecting',
+      'local connected',
+    ])
+    at('local', 'reconnecting', 5)
+    at('local', 'connected', 6)
+    expect(diagnostics.snapshot(0).reconnects).toBe(1)
+    // Switching modes is no drop; a drop in the new mode is.
+    at('cloud', 'connecting', 7)
+    at('cloud', 'connected', 8)
+    expect(diagnostics.snapshot(0).reconnects).toBe(1)
+    at('cloud', 'reconnecting', 9)
+    at('cloud', 'connected', 10)
+    expect(diagnostics.snapshot(0).reconnects).toBe(2)
+  })
+
   it('counts per model column of each stream, newest first, and keeps only the latest 40 columns', () => {
     const diagnostics = new DiagnosticsRecorder()
     for (let i = 0; i < 45; i++) diagnostics.delivered({ streamId: `s${i}`, modelId: 'a' })
