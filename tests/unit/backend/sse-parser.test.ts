@@ -2,6 +2,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { ModelError } from '../../../src-main/backend/model-provider'
 import { parseSse, type SseEvent } from '../../../src-main/backend/providers/sse-parser'
+import { unicodeText } from '../../support/unicode-text'
 
 const encoder = new TextEncoder()
 
@@ -118,6 +119,39 @@ describe('parseSse', () => {
     await expect(endless).rejects.toMatchObject({ code: 'bad-response' })
   })
 
+  it('accepts an event of exactly the limit and refuses one character more', async () => {
+    const line = `data: ${'x'.repeat(99)}\n` // 100 characters each, the joining \n counted
+    await expect(parse([line.repeat(10), '\n'], 1000)).resolves.toEqual([
+      { data: Array(10).fill('x'.repeat(99)).join('\n') },
+    ])
+    const oneMore = `data: ${'x'.repeat(100)}\n`
+    await expect(parse([line.repeat(9), oneMore, '\n'], 1000)).rejects.toMatchObject({ code: 'bad-response' })
+    // A line still being read counts up to the limit as well: 1000 characters held is fine, 1001 is not.
+    await expect(parse(['x'.repeat(1000), '\n'], 1000)).resolves.toEqual([])
+    await expect(parse(['x'.repeat(1001)], 1000)).rejects.toMatchObject({ code: 'bad-response' })
+  })
+
+  it('counts the data already held with the line being read, so an event never holds more than the limit', async () => {
+    // 900 characters of data held, then a line that never ends: refused once the two together pass the limit,
+    // not when the line alone has grown to the limit (which would hold almost twice as much).
+    let pulled = 0
+    async function* slowLine(): AsyncGenerator<Uint8Array> {
+      yield encoder.encode(`data: ${'x'.repeat(899)}\n`)
+      for (let i = 0; i < 20; i++) {
+        pulled += 1
+        yield encoder.encode('y'.repeat(60))
+      }
+    }
+    const events: SseEvent[] = []
+    await expect(
+      (async () => {
+        for await (const event of parseSse(slowLine(), { maxEventLength: 1000 })) events.push(event)
+      })(),
+    ).rejects.toMatchObject({ code: 'bad-response' })
+    expect(events).toEqual([])
+    expect(pulled).toBe(2) // 900 + 60 fits; 900 + 120 does not
+  })
+
   it('applies the limit per event, not to the whole stream', async () => {
     const event = `data: ${'x'.repeat(500)}\n\n`
     await expect(
@@ -160,7 +194,7 @@ describe('parseSse', () => {
   })
 
   it('yields the same events however the bytes are split (property)', async () => {
-    const lineText = fc.string({ unit: 'binary', maxLength: 20 }).map((text) => text.replace(/[\r\n]/g, ''))
+    const lineText = unicodeText({ maxLength: 20 }).map((text) => text.replace(/[\r\n]/g, ''))
     const eventArb = fc.record({
       event: fc.option(
         lineText.filter((name) => name !== ''),

@@ -8,6 +8,7 @@ import {
 } from '../../../src-main/core/chat/reorder-buffer'
 import { chunkPayload, type ChunkPayload } from '../../../src-main/core/chat/chunk-payload'
 import type { FinalMarker } from '../../../src-main/protocol/stream-protocol'
+import { unicodeText } from '../../support/unicode-text'
 
 /** Splits a text into a stream's chunks, the last carrying the final marker. */
 function toChunks(
@@ -36,7 +37,7 @@ function feed(buffer: ReorderBuffer<ChunkPayload>, chunks: SequencedChunk<ChunkP
 
 /** A stream's chunks in any order, each delivered one or more times (QoS 1 redelivery). */
 const shuffledWithDuplicates = fc
-  .array(fc.string({ maxLength: 12, unit: 'grapheme' }), { minLength: 1, maxLength: 60 })
+  .array(unicodeText({ maxLength: 12 }), { minLength: 1, maxLength: 60 })
   .chain((parts) =>
     fc.record({
       parts: fc.constant(parts),

@@ -15,6 +15,7 @@ import {
 } from '../../../src-main/protocol/stream-protocol'
 import { STOP_REASONS, type AnswerMetrics } from '../../../src-main/shared/answer'
 import { sha256Hex } from '../../support/sha256'
+import { unicodeText } from '../../support/unicode-text'
 
 const me = { prefix: 'streamdesk', userId: 'us-east-1:abc-123' }
 const topic = streamTopic(me.prefix, me.userId, 'stream-1')
@@ -187,7 +188,7 @@ describe('protocol v2', () => {
   })
 
   it('accepts every well-formed v2 chunk and gives it back unchanged', () => {
-    const text = fc.string({ maxLength: 100 })
+    const text = unicodeText({ maxLength: 100 })
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 1000 }), text, text, (seq, answer, reasoning) => {
         const message: ChunkMessage = { v: 2, ...ids, seq, text: answer, ...(reasoning ? { reasoning } : {}) }
