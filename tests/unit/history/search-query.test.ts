@@ -46,6 +46,11 @@ describe('parseSearchTerms', () => {
     expect(parseSearchTerms(`x${head} abc`).all).toEqual([`x${head}`])
   })
 
+  it('drops a repeated term only when it is the same in lower case: ß and SS stay two terms', () => {
+    // Upper case would fold 'straße' into 'STRASSE' and lose a term the user typed.
+    expect(parseSearchTerms('straße STRASSE Straße').all).toEqual(['straße', 'STRASSE'])
+  })
+
   it('treats a combining mark as a character of its own for the trigram length', () => {
     expect(parseSearchTerms('e\u0301')).toMatchObject({ indexed: [], short: ['e\u0301'] })
     expect(parseSearchTerms('e\u0301e')).toMatchObject({ indexed: ['e\u0301e'], short: [] })
