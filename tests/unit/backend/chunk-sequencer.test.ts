@@ -151,6 +151,7 @@ describe('ChunkSequencer publishing', () => {
     sequencer.send({ text: '' })
     expect(sequencer.chunksSent).toBe(1)
     sequencer.finish({ text: '' }, { status: 'complete' })
+    expect(sequencer.chunksSent).toBe(2)
     await sequencer.settled()
     expect(publisher.wire.map((c) => [c.seq, c.text])).toEqual([
       [0, 'a'],
@@ -162,7 +163,15 @@ describe('ChunkSequencer publishing', () => {
   it('seals a stream that sent nothing as one chunk holding the tail', () => {
     const sequencer = new ChunkSequencer(new PayloadRecorder(), topic, stream)
     expect(sequencer.sealFor({ text: '😀' })).toEqual({ total: 1, sha256: sha256Hex('😀') })
-    // Reasoning that first comes in the tail still gets its digest.
+    // Reasoning sent before a tail without any is still sealed with its digest…
+    const reasoned = new ChunkSequencer(new PayloadRecorder(), topic, stream)
+    reasoned.send({ text: '', reasoning: 'hmm' })
+    expect(reasoned.sealFor({ text: 'a' })).toEqual({
+      total: 2,
+      sha256: sha256Hex('a'),
+      reasoningSha256: sha256Hex('hmm'),
+    })
+    // …and reasoning that first comes in the tail gets one too.
     expect(sequencer.sealFor({ text: 'a', reasoning: 'r' })).toEqual({
       total: 1,
       sha256: sha256Hex('a'),
@@ -206,7 +215,8 @@ describe('ChunkSequencer publishing', () => {
   it('jitters each wait down to half, never more', async () => {
     const clock = new ManualClock()
     const { publisher, attemptsAt } = failingPublisher(clock, 3)
-    const sequencer = new ChunkSequencer(publisher, topic, stream, { clock, random: () => 0, retryBaseMs: 100 })
+    // The default first wait is 100 ms.
+    const sequencer = new ChunkSequencer(publisher, topic, stream, { clock, random: () => 0 })
     sequencer.send({ text: 'hi' })
     await runFor(clock, 500)
     expect(attemptsAt).toEqual([0, 50, 150, 350])

@@ -234,6 +234,8 @@ describe('DeltaCoalescer', () => {
           const { clock, chunks, coalescer } = setup({ windowMs: 50, maxChars: 16 })
           for (const [delta, channel, wait] of steps) {
             coalescer.push(delta, channel)
+            // At most one send is ever scheduled, and only while something waits for it.
+            expect(clock.pendingTimers).toBeLessThanOrEqual(1)
             clock.advance(wait)
           }
           const rest = coalescer.drain()
@@ -257,5 +259,36 @@ describe('DeltaCoalescer', () => {
   it('refuses nonsensical options', () => {
     expect(() => new DeltaCoalescer(() => {}, { windowMs: -1 })).toThrow(RangeError)
     expect(() => new DeltaCoalescer(() => {}, { maxChars: 1 })).toThrow(RangeError)
+    expect(() => new DeltaCoalescer(() => {}, { maxChars: 1 })).toThrow('maxChars ≥ 2')
+  })
+
+  it('accepts the smallest cap, two units, and still never splits a pair there', () => {
+    const { chunks, coalescer } = setup({ windowMs: 0, maxChars: 2 })
+    coalescer.push('😀😀a😀')
+    expect(chunks.map((c) => c.text)).toEqual(['😀', '😀', 'a', '😀'])
+    expect(coalescer.drain()).toEqual({ text: '' })
+  })
+
+  it('cuts plain text exactly at the cap', () => {
+    const { chunks, coalescer } = setup({ windowMs: 50, maxChars: 4 })
+    coalescer.push('x')
+    coalescer.push('abcdef')
+    expect(chunks.map((c) => c.text)).toEqual(['x', 'abcd'])
+    expect(coalescer.drain()).toEqual({ text: 'ef' })
+  })
+
+  it('schedules nothing once the cap has sent everything, and a pending send finding nothing sends nothing', () => {
+    const { clock, chunks, coalescer } = setup({ windowMs: 50, maxChars: 4 })
+    coalescer.push('x')
+    coalescer.push('abcd') // exactly the cap: sent at once, nothing left to wait for
+    expect(clock.pendingTimers).toBe(0)
+    clock.advance(100)
+    coalescer.push('a') // after a quiet spell: at once
+    coalescer.push('b') // waits for the window…
+    expect(clock.pendingTimers).toBe(1)
+    coalescer.push('cde') // …but the cap sends 'bcde' first
+    clock.advance(50)
+    expect(chunks.map((c) => c.text)).toEqual(['x', 'abcd', 'a', 'bcde'])
+    expect(clock.pendingTimers).toBe(0)
   })
 })

@@ -51,6 +51,10 @@ describe('parseSse', () => {
     expect(await parse(['data: a\r', '\ndata: b\r', '\n\r', '\n'])).toEqual([{ data: 'a\nb' }])
   })
 
+  it('keeps a \\r at the end of one chunk paired with a \\n after an empty chunk', async () => {
+    expect(await parse(['data: a\r', new Uint8Array(0), '\ndata: b\r\n\r\n'])).toEqual([{ data: 'a\nb' }])
+  })
+
   it('joins multi-line data with \\n', async () => {
     expect(await parse(['data: first\ndata: second\ndata:\ndata: fourth\n\n'])).toEqual([
       { data: 'first\nsecond\n\nfourth' },
@@ -152,6 +156,12 @@ describe('parseSse', () => {
     expect(pulled).toBe(2) // 900 + 60 fits; 900 + 120 does not
   })
 
+  it('refuses an oversized event that arrives whole in one chunk, before yielding it', async () => {
+    const whole = parse([`data: ${'x'.repeat(1100)}\n\n`], 1000)
+    await expect(whole).rejects.toMatchObject({ code: 'bad-response' })
+    await expect(whole).rejects.toThrow('The server sent an event larger than 1 KB; the answer was stopped.')
+  })
+
   it('applies the limit per event, not to the whole stream', async () => {
     const event = `data: ${'x'.repeat(500)}\n\n`
     await expect(
@@ -177,6 +187,26 @@ describe('parseSse', () => {
       break
     }
     expect(cancelled).toBe(true)
+  })
+
+  it('reads a web ReadableStream to its end without cancelling it', async () => {
+    let cancelled = false
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(encoder.encode('data: 1\n\n'))
+        controller.enqueue(encoder.encode('data: 2\n\n'))
+        controller.close()
+      },
+      cancel() {
+        cancelled = true
+      },
+    })
+    const events: SseEvent[] = []
+    for await (const event of parseSse(stream)) events.push(event)
+    expect(events).toEqual([{ data: '1' }, { data: '2' }])
+    expect(cancelled).toBe(false)
+    // Released, not locked to the finished parser.
+    expect(stream.locked).toBe(false)
   })
 
   it('passes on an error of the byte stream', async () => {
