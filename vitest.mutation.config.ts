@@ -9,6 +9,8 @@ export default defineConfig({
     ...runSettings,
     include: [
       'tests/unit/protocol/**/*.test.ts',
+      'tests/unit/cdktf/cloud-config.test.ts',
+      'tests/unit/backend/answer-store.test.ts',
       'tests/unit/backend/{delta-coalescer,chunk-sequencer,sse-parser}.test.ts',
       'tests/unit/core/reorder-buffer.test.ts',
       'tests/unit/history/search-query.test.ts',
