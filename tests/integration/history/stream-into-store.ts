@@ -1,10 +1,11 @@
 /**
  * Child process for the crash-safety test: `node --import tsx stream-into-store.ts <dbPath>`. Streams one answer
  * into the store through the AnswerWriter, a delta every 2 ms, and never finishes it: the parent kills it.
- * stdout: `ready <conversationId>`, then `sent <deltaCount> <elapsedMs>` after each delta.
+ * stdout: `ready <conversationId>`, then `sent <deltaCount> <elapsedMs>` after each delta, and `committed
+ * <deltaCount>` each time a transaction holding that many deltas has been committed.
  */
 import { systemClock } from '../../../src-main/lib/clock'
-import { AnswerWriter } from '../../../src-main/core/history/answer-writer'
+import { AnswerWriter, type AnswerSink } from '../../../src-main/core/history/answer-writer'
 import { HistoryStore } from '../../../src-main/core/history/history-store'
 import { streamedDelta } from './streamed-text'
 
@@ -14,8 +15,19 @@ if (!dbPath) throw new Error('usage: stream-into-store.ts <dbPath>')
 const store = await HistoryStore.open(dbPath)
 const { id } = store.createConversation('Crash test')
 store.addTurn(id, 'Stream until killed', 'crash-stream', [{ id: 'model-a', label: 'Model A' }])
+let appended = 0
+/** The store, saying when a commit is done and how many deltas it holds (what SIGKILL must not take away). */
+const sink: AnswerSink = {
+  saveAnswerProgress: (...args) => store.saveAnswerProgress(...args),
+  finishAnswer: (...args) => store.finishAnswer(...args),
+  inTransaction(write) {
+    const holding = appended
+    store.inTransaction(write)
+    process.stdout.write(`committed ${holding}\n`)
+  },
+}
 const writer = new AnswerWriter({
-  sink: store,
+  sink,
   clock: systemClock,
   onError: (problem) => process.stderr.write(`${problem.message}\n`),
 })
@@ -24,6 +36,7 @@ process.stdout.write(`ready ${id}\n`)
 const start = performance.now()
 let sent = 0
 function next(): void {
+  appended += 1
   writer.append('crash-stream', 'model-a', streamedDelta(sent))
   sent += 1
   process.stdout.write(`sent ${sent} ${Math.round(performance.now() - start)}\n`)

@@ -20,8 +20,12 @@ import { percentile } from '../../bench/stats'
 const MB = 1024 * 1024
 /** The slowest model stream takes ~4.6 s by itself; a stream finishing this much later than its model did starved. */
 const MAX_LATE_MS = 10_000
-/** Time from the click to the first text, for any of the 200 columns (50 prompts are saved one after another). */
-const MAX_FIRST_TEXT_MS = 3_000
+/**
+ * Time from the click to the first text, for any of the 200 columns (50 prompts are saved one after another): a
+ * deadline for the outcome, generous enough for a loaded machine (typically ~150 ms; `npm run bench`'s flood
+ * table reports the real figures). Starvation is caught relative to the others, below.
+ */
+const MAX_FIRST_TEXT_MS = 15_000
 /** Per-stream memory the core may keep after every stream ended (recently finished ids, statement caches…). */
 const MAX_HEAP_GROWTH_MB = 10
 
@@ -62,6 +66,9 @@ describe('flood: 50 concurrent prompts × 4 models in one client', () => {
 
     // Nobody starves: a first text soon for every column, and nobody much later than the rest.
     expect(Math.max(...first), 'slowest first text (ms)').toBeLessThanOrEqual(MAX_FIRST_TEXT_MS)
+    expect(Math.max(...first), 'the slowest first text vs the others (ms)').toBeLessThanOrEqual(
+      2 * percentile(first, 50) + 2_000,
+    )
     expect(Math.max(...late), 'the latest stream vs the others (ms)').toBeLessThanOrEqual(
       2 * percentile(late, 50) + 2_000,
     )

@@ -31,6 +31,7 @@ import type { StreamUpdate } from '../../../src-main/shared/ipc-contract'
 import { ManualClock } from '../../support/manual-clock'
 import { memoryHistory } from '../../support/memory-history'
 import { sha256Hex } from '../../support/sha256'
+import { unicodeText } from '../../support/unicode-text'
 
 const PREFIX = 'sd'
 const USER = 'u1'
@@ -102,7 +103,7 @@ function chunksOf(streamId: string, modelId: string, parts: string[]): ChunkMess
 }
 
 /** Each model's text as 1–25 parts (any Unicode, empty parts allowed). */
-const answerParts = fc.array(fc.string({ maxLength: 40, unit: 'grapheme' }), { minLength: 1, maxLength: 25 })
+const answerParts = fc.array(unicodeText({ maxLength: 40 }), { minLength: 1, maxLength: 25 })
 
 /** Indices of a stream's chunks, each delivered 1–3 times, in any order. */
 const deliveriesOf = (count: number) =>
@@ -115,8 +116,8 @@ const anyFinal: fc.Arbitrary<Record<string, unknown>> = fc.record(
   {
     total: fc.oneof(fc.integer({ min: -2, max: 40 }), fc.constant(MAX_SEQ + 1), fc.constant(1e12), fc.double()),
     status: fc.constantFrom('complete', 'stopped', 'error', 'done', ''),
-    sha256: fc.oneof(fc.stringMatching(/^[0-9a-f]{64}$/), fc.string({ maxLength: 70 })),
-    error: fc.record({ code: fc.constantFrom('timeout', 'internal', 'nope'), message: fc.string({ maxLength: 30 }) }),
+    sha256: fc.oneof(fc.stringMatching(/^[0-9a-f]{64}$/), unicodeText({ maxLength: 70 })),
+    error: fc.record({ code: fc.constantFrom('timeout', 'internal', 'nope'), message: unicodeText({ maxLength: 30 }) }),
     usage: fc.record({ outputTokens: fc.oneof(fc.nat(), fc.integer({ min: -5, max: -1 })) }),
   },
   { requiredKeys: [] },
@@ -130,7 +131,7 @@ const streamIdRecipe: fc.Arbitrary<Recipe<string>> = fc.oneof(
   fc.constant((ids: Ids) => ids.old),
   fc.uuid().map((id) => () => id),
   fc.stringMatching(/^[A-Za-z0-9_.:-]{1,20}$/).map((id) => () => id),
-  fc.string({ maxLength: 20 }).map((id) => () => id),
+  unicodeText({ maxLength: 20 }).map((id) => () => id),
 )
 
 /** Chunk-shaped objects with wrong or right stream ids, any model, random seq and finals, sometimes extra keys. */
@@ -139,7 +140,7 @@ const lookalike: fc.Arbitrary<Recipe<{ topicStream: string; message: Record<stri
     // Mostly the topic its streamId implies (so the schema, not the topic check, has to refuse it), sometimes not.
     topicStream: fc.oneof({ weight: 4, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: streamIdRecipe }),
     streamId: streamIdRecipe,
-    modelId: fc.oneof(fc.constantFrom('a', 'b', 'c', 'A', ''), fc.string({ maxLength: 8 })),
+    modelId: fc.oneof(fc.constantFrom('a', 'b', 'c', 'A', ''), unicodeText({ maxLength: 8 })),
     // Mostly well-formed, so that many get past the schema to the stream and model checks.
     v: fc.oneof({ weight: 4, arbitrary: fc.constant(1) }, { weight: 1, arbitrary: fc.constantFrom(0, 2, '1', null) }),
     seq: fc.oneof(
@@ -148,7 +149,7 @@ const lookalike: fc.Arbitrary<Recipe<{ topicStream: string; message: Record<stri
       { weight: 1, arbitrary: fc.constantFrom(1e12, 0.5, -0, '3') },
     ),
     text: fc.oneof(
-      { weight: 5, arbitrary: fc.string({ maxLength: 40 }) },
+      { weight: 5, arbitrary: unicodeText({ maxLength: 40 }) },
       { weight: 1, arbitrary: fc.constant('x'.repeat(MAX_CHUNK_TEXT + 1)) },
     ),
     final: fc.oneof({ weight: 2, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: anyFinal }),
@@ -175,7 +176,7 @@ const hostile: fc.Arbitrary<Recipe<{ topic: string; payload: Uint8Array }>> = fc
   {
     weight: 1,
     arbitrary: fc
-      .record({ topic: fc.string({ maxLength: 60 }), payload: fc.uint8Array({ maxLength: 60 }) })
+      .record({ topic: unicodeText({ maxLength: 60 }), payload: fc.uint8Array({ maxLength: 60 }) })
       .map((m) => () => m),
   },
   {
@@ -237,7 +238,7 @@ describe('fuzzing the receive path', () => {
     )
     const topics = fc.oneof(
       fc.constant(topicOf('s1')),
-      fc.string({ maxLength: 40 }),
+      unicodeText({ maxLength: 40 }),
       fc.constantFrom('sd/u1/s1/extra', 'sd/u1/', 'sd/u1/+', '/sd/u1/s1', 'SD/u1/s1'),
     )
     fc.assert(
@@ -311,7 +312,7 @@ describe('fuzzing the receive path', () => {
       {
         modelId: fc.constantFrom('a', 'b'),
         seq: fc.integer({ min: 0, max: 30 }),
-        text: fc.string({ maxLength: 10 }),
+        text: unicodeText({ maxLength: 10 }),
         final: fc.option(
           fc.record({
             status: fc.constantFrom('complete' as const, 'stopped' as const),

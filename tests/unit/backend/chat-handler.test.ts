@@ -126,18 +126,24 @@ describe('chat handler', () => {
 
   it('stops one model on its signal, sending what it has with status stopped, while the other completes', async () => {
     const stop = new AbortController()
-    const done = run(
+    // The user presses stop once the slow model's first text has gone out (not after a fixed time, which a busy
+    // machine may reach before any text or long after).
+    class StopAfterFirstText extends RecordingPublisher {
+      override async publish(topic: string, payload: string): Promise<void> {
+        await super.publish(topic, payload)
+        if (this.textOf('slow').length > 0) stop.abort()
+      }
+    }
+    const { publisher, summaries } = await run(
       { slow: { deltas: words(1000, 's'), intervalMs: 2 }, other: { deltas: words(5, 'o'), intervalMs: 2 } },
-      { stopSignal: (modelId) => (modelId === 'slow' ? stop.signal : undefined) },
+      { publisher: new StopAfterFirstText(), stopSignal: (modelId) => (modelId === 'slow' ? stop.signal : undefined) },
     )
-    setTimeout(() => stop.abort(), 40)
-    const started = Date.now()
-    const { publisher, summaries } = await done
-    expect(Date.now() - started).toBeLessThan(1000)
     const slow = publisher.forModel('slow')
     expect(slow.at(-1)!.final!.status).toBe('stopped')
     expect(publisher.textOf('slow').length).toBeGreaterThan(0)
     expect(words(1000, 's').join('').startsWith(publisher.textOf('slow'))).toBe(true)
+    // Stopped early: most of the 1,000 words were never sent (the model would have needed 2 s more).
+    expect(publisher.textOf('slow').length).toBeLessThan(words(1000, 's').join('').length / 2)
     expect(summaries.map((s) => s.status)).toEqual(['stopped', 'complete'])
   })
 

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
+import { ChunkSequencer } from '../../../src-main/backend/chunk-sequencer'
 import { DeltaCoalescer } from '../../../src-main/backend/delta-coalescer'
+import { decodeChunk, streamTopic } from '../../../src-main/protocol/stream-protocol'
 import { ManualClock } from '../../support/manual-clock'
+import { sha256Hex } from '../../support/sha256'
+import { unicodeText } from '../../support/unicode-text'
 
 /** A high surrogate not followed by a low one, or a low one not preceded by a high one. */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
@@ -62,6 +66,42 @@ describe('DeltaCoalescer', () => {
     expect(coalescer.drain()).toEqual({ text: 'cd' })
   })
 
+  it('holds back an emoji whose high surrogate falls exactly on the size cap', () => {
+    // U+10000 and U+10FFFF: the lowest and the highest high surrogate (D800, DBFF).
+    for (const astral of ['😀', '\u{10000}', '\u{10FFFF}']) {
+      for (const channel of ['text', 'reasoning'] as const) {
+        const { chunks, coalescer } = setup({ windowMs: 50, maxChars: 4 })
+        coalescer.push('x', channel)
+        coalescer.push(`abc${astral}d`, channel) // the cap (4 units) ends between the two halves
+        expect(chunks.map((c) => (channel === 'text' ? c.text : c.reasoning))).toEqual(['x', 'abc'])
+        const rest = `${astral}d`
+        expect(coalescer.drain()).toEqual(channel === 'text' ? { text: rest } : { text: '', reasoning: rest })
+      }
+    }
+  })
+
+  it("keeps the answer's checksum right when the cap cuts at an emoji: the digest the backend sends matches the text", async () => {
+    const me = { prefix: 'streamdesk', userId: 'user-1' }
+    const topic = streamTopic(me.prefix, me.userId, 'stream-1')
+    const payloads: string[] = []
+    const publisher = { publish: async (_topic: string, payload: string) => void payloads.push(payload) }
+    const sequencer = new ChunkSequencer(publisher, topic, { streamId: 'stream-1', modelId: 'm', protocol: 2 })
+    const coalescer = new DeltaCoalescer((content) => sequencer.send(content), {
+      clock: new ManualClock(),
+      maxChars: 4,
+    })
+    // After the first 'x', each cap of 4 units ends inside an emoji or a flag (two astral characters).
+    const answer = 'abc😀defg🇯🇵hij'
+    for (const delta of ['x', answer]) coalescer.push(delta)
+    sequencer.finish(coalescer.drain(), { status: 'complete' })
+    await sequencer.settled()
+    const decoded = payloads.map((payload) => decodeChunk(topic, new TextEncoder().encode(payload), me))
+    const messages = decoded.map((result) => (result.ok ? result.message : expect.fail(result.detail)))
+    const text = messages.map((m) => m.text).join('')
+    expect(text).toBe(`x${answer}`)
+    expect(messages.at(-1)!.final!.sha256).toBe(sha256Hex(text))
+  })
+
   it('drain hands back what is buffered and cancels the pending send', () => {
     const { clock, chunks, coalescer } = setup({ windowMs: 50 })
     coalescer.push('a')
@@ -86,7 +126,7 @@ describe('DeltaCoalescer', () => {
   it('never loses or reorders text, whatever the timing', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.tuple(fc.string({ maxLength: 30 }), fc.integer({ min: 0, max: 120 })), { maxLength: 80 }),
+        fc.array(fc.tuple(unicodeText({ maxLength: 30 }), fc.integer({ min: 0, max: 120 })), { maxLength: 80 }),
         (steps) => {
           const { clock, chunks, coalescer } = setup({ windowMs: 50, maxChars: 16 })
           for (const [delta, wait] of steps) {
@@ -95,7 +135,10 @@ describe('DeltaCoalescer', () => {
           }
           const text = chunks.map((c) => c.text).join('') + coalescer.drain().text
           expect(text).toBe(steps.map(([delta]) => delta).join(''))
-          for (const chunk of chunks) expect(chunk.text.length).toBeLessThanOrEqual(16)
+          for (const chunk of chunks) {
+            expect(chunk.text.length).toBeLessThanOrEqual(16)
+            expect(chunk.text).not.toMatch(LONE_SURROGATE)
+          }
         },
       ),
     )
@@ -181,7 +224,7 @@ describe('DeltaCoalescer', () => {
       fc.property(
         fc.array(
           fc.tuple(
-            fc.string({ unit: 'grapheme', maxLength: 12 }),
+            unicodeText({ maxLength: 12 }),
             fc.constantFrom('text' as const, 'reasoning' as const),
             fc.integer({ min: 0, max: 120 }),
           ),
@@ -191,6 +234,8 @@ describe('DeltaCoalescer', () => {
           const { clock, chunks, coalescer } = setup({ windowMs: 50, maxChars: 16 })
           for (const [delta, channel, wait] of steps) {
             coalescer.push(delta, channel)
+            // At most one send is ever scheduled, and only while something waits for it.
+            expect(clock.pendingTimers).toBeLessThanOrEqual(1)
             clock.advance(wait)
           }
           const rest = coalescer.drain()
@@ -214,5 +259,36 @@ describe('DeltaCoalescer', () => {
   it('refuses nonsensical options', () => {
     expect(() => new DeltaCoalescer(() => {}, { windowMs: -1 })).toThrow(RangeError)
     expect(() => new DeltaCoalescer(() => {}, { maxChars: 1 })).toThrow(RangeError)
+    expect(() => new DeltaCoalescer(() => {}, { maxChars: 1 })).toThrow('maxChars ≥ 2')
+  })
+
+  it('accepts the smallest cap, two units, and still never splits a pair there', () => {
+    const { chunks, coalescer } = setup({ windowMs: 0, maxChars: 2 })
+    coalescer.push('😀😀a😀')
+    expect(chunks.map((c) => c.text)).toEqual(['😀', '😀', 'a', '😀'])
+    expect(coalescer.drain()).toEqual({ text: '' })
+  })
+
+  it('cuts plain text exactly at the cap', () => {
+    const { chunks, coalescer } = setup({ windowMs: 50, maxChars: 4 })
+    coalescer.push('x')
+    coalescer.push('abcdef')
+    expect(chunks.map((c) => c.text)).toEqual(['x', 'abcd'])
+    expect(coalescer.drain()).toEqual({ text: 'ef' })
+  })
+
+  it('schedules nothing once the cap has sent everything, and a pending send finding nothing sends nothing', () => {
+    const { clock, chunks, coalescer } = setup({ windowMs: 50, maxChars: 4 })
+    coalescer.push('x')
+    coalescer.push('abcd') // exactly the cap: sent at once, nothing left to wait for
+    expect(clock.pendingTimers).toBe(0)
+    clock.advance(100)
+    coalescer.push('a') // after a quiet spell: at once
+    coalescer.push('b') // waits for the window…
+    expect(clock.pendingTimers).toBe(1)
+    coalescer.push('cde') // …but the cap sends 'bcde' first
+    clock.advance(50)
+    expect(chunks.map((c) => c.text)).toEqual(['x', 'abcd', 'a', 'bcde'])
+    expect(clock.pendingTimers).toBe(0)
   })
 })

@@ -2,6 +2,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { ModelError } from '../../../src-main/backend/model-provider'
 import { parseSse, type SseEvent } from '../../../src-main/backend/providers/sse-parser'
+import { unicodeText } from '../../support/unicode-text'
 
 const encoder = new TextEncoder()
 
@@ -48,6 +49,10 @@ describe('parseSse', () => {
   it('treats a \\r\\n split across chunks as one line ending, not two', async () => {
     // Two endings would be a blank line and dispatch "a" on its own.
     expect(await parse(['data: a\r', '\ndata: b\r', '\n\r', '\n'])).toEqual([{ data: 'a\nb' }])
+  })
+
+  it('keeps a \\r at the end of one chunk paired with a \\n after an empty chunk', async () => {
+    expect(await parse(['data: a\r', new Uint8Array(0), '\ndata: b\r\n\r\n'])).toEqual([{ data: 'a\nb' }])
   })
 
   it('joins multi-line data with \\n', async () => {
@@ -118,6 +123,45 @@ describe('parseSse', () => {
     await expect(endless).rejects.toMatchObject({ code: 'bad-response' })
   })
 
+  it('accepts an event of exactly the limit and refuses one character more', async () => {
+    const line = `data: ${'x'.repeat(99)}\n` // 100 characters each, the joining \n counted
+    await expect(parse([line.repeat(10), '\n'], 1000)).resolves.toEqual([
+      { data: Array(10).fill('x'.repeat(99)).join('\n') },
+    ])
+    const oneMore = `data: ${'x'.repeat(100)}\n`
+    await expect(parse([line.repeat(9), oneMore, '\n'], 1000)).rejects.toMatchObject({ code: 'bad-response' })
+    // A line still being read counts up to the limit as well: 1000 characters held is fine, 1001 is not.
+    await expect(parse(['x'.repeat(1000), '\n'], 1000)).resolves.toEqual([])
+    await expect(parse(['x'.repeat(1001)], 1000)).rejects.toMatchObject({ code: 'bad-response' })
+  })
+
+  it('counts the data already held with the line being read, so an event never holds more than the limit', async () => {
+    // 900 characters of data held, then a line that never ends: refused once the two together pass the limit,
+    // not when the line alone has grown to the limit (which would hold almost twice as much).
+    let pulled = 0
+    async function* slowLine(): AsyncGenerator<Uint8Array> {
+      yield encoder.encode(`data: ${'x'.repeat(899)}\n`)
+      for (let i = 0; i < 20; i++) {
+        pulled += 1
+        yield encoder.encode('y'.repeat(60))
+      }
+    }
+    const events: SseEvent[] = []
+    await expect(
+      (async () => {
+        for await (const event of parseSse(slowLine(), { maxEventLength: 1000 })) events.push(event)
+      })(),
+    ).rejects.toMatchObject({ code: 'bad-response' })
+    expect(events).toEqual([])
+    expect(pulled).toBe(2) // 900 + 60 fits; 900 + 120 does not
+  })
+
+  it('refuses an oversized event that arrives whole in one chunk, before yielding it', async () => {
+    const whole = parse([`data: ${'x'.repeat(1100)}\n\n`], 1000)
+    await expect(whole).rejects.toMatchObject({ code: 'bad-response' })
+    await expect(whole).rejects.toThrow('The server sent an event larger than 1 KB; the answer was stopped.')
+  })
+
   it('applies the limit per event, not to the whole stream', async () => {
     const event = `data: ${'x'.repeat(500)}\n\n`
     await expect(
@@ -145,6 +189,26 @@ describe('parseSse', () => {
     expect(cancelled).toBe(true)
   })
 
+  it('reads a web ReadableStream to its end without cancelling it', async () => {
+    let cancelled = false
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(encoder.encode('data: 1\n\n'))
+        controller.enqueue(encoder.encode('data: 2\n\n'))
+        controller.close()
+      },
+      cancel() {
+        cancelled = true
+      },
+    })
+    const events: SseEvent[] = []
+    for await (const event of parseSse(stream)) events.push(event)
+    expect(events).toEqual([{ data: '1' }, { data: '2' }])
+    expect(cancelled).toBe(false)
+    // Released, not locked to the finished parser.
+    expect(stream.locked).toBe(false)
+  })
+
   it('passes on an error of the byte stream', async () => {
     async function* failing(): AsyncGenerator<Uint8Array> {
       yield encoder.encode('data: 1\n\n')
@@ -160,7 +224,7 @@ describe('parseSse', () => {
   })
 
   it('yields the same events however the bytes are split (property)', async () => {
-    const lineText = fc.string({ unit: 'binary', maxLength: 20 }).map((text) => text.replace(/[\r\n]/g, ''))
+    const lineText = unicodeText({ maxLength: 20 }).map((text) => text.replace(/[\r\n]/g, ''))
     const eventArb = fc.record({
       event: fc.option(
         lineText.filter((name) => name !== ''),

@@ -8,6 +8,7 @@ import {
 } from '../../../src-main/core/chat/reorder-buffer'
 import { chunkPayload, type ChunkPayload } from '../../../src-main/core/chat/chunk-payload'
 import type { FinalMarker } from '../../../src-main/protocol/stream-protocol'
+import { unicodeText } from '../../support/unicode-text'
 
 /** Splits a text into a stream's chunks, the last carrying the final marker. */
 function toChunks(
@@ -36,7 +37,7 @@ function feed(buffer: ReorderBuffer<ChunkPayload>, chunks: SequencedChunk<ChunkP
 
 /** A stream's chunks in any order, each delivered one or more times (QoS 1 redelivery). */
 const shuffledWithDuplicates = fc
-  .array(fc.string({ maxLength: 12, unit: 'grapheme' }), { minLength: 1, maxLength: 60 })
+  .array(unicodeText({ maxLength: 12 }), { minLength: 1, maxLength: 60 })
   .chain((parts) =>
     fc.record({
       parts: fc.constant(parts),
@@ -213,5 +214,80 @@ describe('ReorderBuffer', () => {
     expect(buffer.accept({ seq: 3, text: 'dd', note: 'w' }, 0)).toEqual({ kind: 'rejected', reason: 'out-of-window' })
     expect(buffer.accept({ seq: 1, text: 'b', note: '' }, 0)).toEqual({ kind: 'held' })
     expect(buffer.accept({ seq: 0, text: 'a', note: 'x' }, 0)).toEqual({ kind: 'released', text: 'abc', note: 'x||z' })
+  })
+
+  describe('at its limits', () => {
+    it('holds a chunk exactly maxAhead ahead and refuses one further', () => {
+      const buffer = new ReorderBuffer(chunkPayload, { maxAhead: 10 })
+      expect(buffer.accept({ seq: 10, text: 'k' }, 0)).toEqual({ kind: 'held' })
+      expect(buffer.accept({ seq: 11, text: 'l' }, 0)).toEqual({ kind: 'rejected', reason: 'out-of-window' })
+      // The window moves with the next expected number.
+      buffer.accept({ seq: 0, text: 'a' }, 0)
+      expect(buffer.accept({ seq: 11, text: 'l' }, 0)).toEqual({ kind: 'held' })
+    })
+
+    it('holds up to exactly maxHeldChars, counting characters as the payload kind measures them', () => {
+      const buffer = new ReorderBuffer(chunkPayload, { maxHeldChars: 5 })
+      expect(buffer.accept({ seq: 1, text: 'abc' }, 0)).toEqual({ kind: 'held' })
+      expect(buffer.accept({ seq: 2, text: '😀' }, 0)).toEqual({ kind: 'held' }) // two UTF-16 units: 5 in all
+      expect(buffer.accept({ seq: 3, text: 'x' }, 0)).toEqual({ kind: 'rejected', reason: 'out-of-window' })
+      expect(buffer.accept({ seq: 0, text: '' }, 0)).toEqual({ kind: 'released', text: 'abc😀' })
+      // Released chunks no longer count: the full allowance is there again.
+      expect(buffer.accept({ seq: 5, text: 'abcde' }, 0)).toEqual({ kind: 'held' })
+    })
+
+    it('sees a chunk redelivered while it is held as a duplicate, and keeps the first copy', () => {
+      const buffer = new ReorderBuffer(chunkPayload, { maxHeldChars: 2 })
+      expect(buffer.accept({ seq: 1, text: 'b' }, 0)).toEqual({ kind: 'held' })
+      expect(buffer.accept({ seq: 1, text: 'X' }, 0)).toEqual({ kind: 'duplicate' })
+      // The duplicate took none of the allowance.
+      expect(buffer.accept({ seq: 2, text: 'c' }, 0)).toEqual({ kind: 'held' })
+      expect(buffer.accept({ seq: 0, text: 'a' }, 0)).toEqual({ kind: 'released', text: 'abc' })
+      expect(buffer.accept({ seq: 0, text: 'a' }, 0)).toEqual({ kind: 'duplicate' })
+      expect(buffer.accept({ seq: 2, text: 'c' }, 0)).toEqual({ kind: 'duplicate' })
+    })
+
+    it('refuses a chunk at exactly the final total, and a final whose total is a chunk already held', () => {
+      const atTotal = new ReorderBuffer(chunkPayload)
+      atTotal.accept({ seq: 1, text: 'b', final: { status: 'complete', total: 2 } }, 0)
+      expect(atTotal.accept({ seq: 2, text: 'c' }, 0)).toEqual({ kind: 'rejected', reason: 'beyond-final' })
+      expect(atTotal.accept({ seq: 0, text: 'a' }, 0)).toMatchObject({ kind: 'released', text: 'ab' })
+
+      const heldAtTotal = new ReorderBuffer(chunkPayload)
+      heldAtTotal.accept({ seq: 2, text: 'c' }, 0)
+      expect(heldAtTotal.accept({ seq: 1, text: 'b', final: { status: 'complete', total: 2 } }, 0)).toEqual({
+        kind: 'rejected',
+        reason: 'conflicting-final',
+      })
+      // A final whose total lies past every held chunk is fine.
+      expect(heldAtTotal.accept({ seq: 3, text: 'd', final: { status: 'complete', total: 4 } }, 0)).toEqual({
+        kind: 'held',
+      })
+    })
+
+    it('takes a second copy of the final as a duplicate, and refuses another final with a different total', () => {
+      const buffer = new ReorderBuffer(chunkPayload)
+      const final = { seq: 2, text: 'c', final: { status: 'complete' as const, total: 3 } }
+      expect(buffer.accept(final, 0)).toEqual({ kind: 'held' })
+      expect(buffer.accept(final, 0)).toEqual({ kind: 'duplicate' })
+      expect(buffer.accept({ seq: 1, text: 'b', final: { status: 'complete', total: 2 } }, 0)).toEqual({
+        kind: 'rejected',
+        reason: 'conflicting-final',
+      })
+      // The buffer does not rely on the decoder's total = seq + 1: any other total is refused on its own.
+      expect(buffer.accept({ seq: 0, text: 'a', final: { status: 'complete', total: 5 } }, 0)).toEqual({
+        kind: 'rejected',
+        reason: 'conflicting-final',
+      })
+      expect(buffer.accept({ seq: 0, text: 'a' }, 0)).toEqual({ kind: 'released', text: 'a' })
+    })
+
+    it('dates a gap from the first chunk held, not the latest', () => {
+      const buffer = new ReorderBuffer(chunkPayload)
+      buffer.accept({ seq: 1, text: 'b' }, 100)
+      buffer.accept({ seq: 2, text: 'c' }, 900)
+      expect(buffer.unreportedGapSince).toBe(100)
+      expect(buffer.checkGap(1100, 1000)).toEqual({ missingSeq: 0, heldChunks: 2, openForMs: 1000 })
+    })
   })
 })

@@ -1,11 +1,14 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { findMatches, highlightSnippet, SNIPPET_LENGTH } from '../../../src-main/core/history/highlight-snippet'
 import {
+  MAX_QUERY_CHARS,
   MAX_QUERY_TERMS,
   ftsMatchExpression,
   likeContains,
   parseSearchTerms,
 } from '../../../src-main/core/history/search-query'
+import { unicodeText } from '../../support/unicode-text'
 
 describe('parseSearchTerms', () => {
   it('splits on whitespace, drops duplicates (any case) and control characters, and separates 3+ character terms from shorter ones', () => {
@@ -26,6 +29,54 @@ describe('parseSearchTerms', () => {
       MAX_QUERY_TERMS,
     )
   })
+
+  it('keeps exactly MAX_QUERY_TERMS distinct terms, duplicates not counting towards the cap', () => {
+    const terms = Array.from({ length: MAX_QUERY_TERMS + 1 }, (_, i) => `t${i}`)
+    expect(parseSearchTerms(terms.slice(0, MAX_QUERY_TERMS).join(' ')).all).toEqual(terms.slice(0, MAX_QUERY_TERMS))
+    expect(parseSearchTerms(['t0', 'T0', ...terms].join(' ')).all).toEqual(terms.slice(0, MAX_QUERY_TERMS))
+  })
+
+  it(`reads at most ${MAX_QUERY_CHARS} characters of the query, counted in code points`, () => {
+    expect(parseSearchTerms('a'.repeat(MAX_QUERY_CHARS + 100)).all).toEqual(['a'.repeat(MAX_QUERY_CHARS)])
+    // An emoji is one character: the cap neither halves a pair nor counts it twice.
+    expect(parseSearchTerms('😀'.repeat(MAX_QUERY_CHARS + 100)).all).toEqual(['😀'.repeat(MAX_QUERY_CHARS)])
+    // The term that crosses the cap is cut at it; one that starts past it is dropped.
+    const head = 'x'.repeat(MAX_QUERY_CHARS - 2)
+    expect(parseSearchTerms(`${head} abc`).all).toEqual([head, 'a'])
+    expect(parseSearchTerms(`x${head} abc`).all).toEqual([`x${head}`])
+  })
+
+  it('drops a repeated term only when it is the same in lower case: ß and SS stay two terms', () => {
+    // Upper case would fold 'straße' into 'STRASSE' and lose a term the user typed.
+    expect(parseSearchTerms('straße STRASSE Straße').all).toEqual(['straße', 'STRASSE'])
+  })
+
+  it('treats a combining mark as a character of its own for the trigram length', () => {
+    expect(parseSearchTerms('e\u0301')).toMatchObject({ indexed: [], short: ['e\u0301'] })
+    expect(parseSearchTerms('e\u0301e')).toMatchObject({ indexed: ['e\u0301e'], short: [] })
+  })
+
+  it('yields whatever is typed as at most the capped number of clean, distinct terms from it (property)', () => {
+    fc.assert(
+      fc.property(unicodeText({ maxLength: 300 }), (query) => {
+        const { all, indexed, short } = parseSearchTerms(query)
+        const read = Array.from(query.replace(/\p{Cc}/gu, ' '))
+          .slice(0, MAX_QUERY_CHARS)
+          .join('')
+        expect(all.length).toBeLessThanOrEqual(MAX_QUERY_TERMS)
+        expect(new Set(all.map((t) => t.toLowerCase())).size).toBe(all.length)
+        expect([...indexed, ...short].sort()).toEqual([...all].sort())
+        for (const term of all) {
+          expect(term).not.toBe('')
+          expect(term).not.toMatch(/[\s\p{Cc}]/u)
+          expect(read).toContain(term)
+          expect(term).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])/) // no pair cut in half
+        }
+        for (const term of indexed) expect(Array.from(term).length).toBeGreaterThanOrEqual(3)
+        for (const term of short) expect(Array.from(term).length).toBeLessThan(3)
+      }),
+    )
+  })
 })
 
 describe('query escaping', () => {
@@ -35,6 +86,16 @@ describe('query escaping', () => {
 
   it('escapes LIKE wildcards and the escape character', () => {
     expect(likeContains('100%_\\')).toBe('%100\\%\\_\\\\%')
+  })
+
+  it('writes any term as one FTS5 string that reads back as the term (property)', () => {
+    fc.assert(
+      fc.property(fc.array(unicodeText({ minLength: 1, maxLength: 20 }), { minLength: 1, maxLength: 4 }), (terms) => {
+        const literal = '"((?:[^"]|"")*)"' // a quoted string whose quotes inside are doubled
+        const read = ftsMatchExpression(terms).match(new RegExp(`^${terms.map(() => literal).join(' AND ')}$`, 'u'))
+        expect(read?.slice(1).map((t) => t.replaceAll('""', '"'))).toEqual(terms)
+      }),
+    )
   })
 })
 

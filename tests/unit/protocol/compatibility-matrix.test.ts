@@ -36,6 +36,7 @@ import { memoryHistory } from '../../support/memory-history'
 import { scriptedModels } from '../../support/scripted-provider'
 import { sha256Hex } from '../../support/sha256'
 import { CLOUD_CONFIG, IDENTITY_ID } from '../cloud/cloud-fixtures'
+import { unicodeText } from '../../support/unicode-text'
 
 const APP_PARAMETERS = { temperature: 0.4, topP: 0.9, maxOutputTokens: 321 }
 
@@ -233,13 +234,13 @@ describe('new app, old backend', () => {
     .record({
       modelId: id,
       seq: fc.integer({ min: 0, max: MAX_SEQ }),
-      text: fc.string({ maxLength: 300, unit: 'binary' }),
+      text: unicodeText({ maxLength: 300 }),
       final: fc.option(
         fc.record({
           status: fc.constantFrom('complete', 'stopped', 'error'),
           sha256: fc.option(fc.stringMatching(/^[0-9a-f]{64}$/), { nil: undefined }),
           usage: fc.option(fc.record({ inputTokens: count, outputTokens: count }), { nil: undefined }),
-          message: fc.string({ maxLength: 50 }),
+          message: unicodeText({ maxLength: 50 }),
         }),
         { nil: undefined },
       ),

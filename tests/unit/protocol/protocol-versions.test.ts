@@ -10,11 +10,14 @@ import {
   MAX_TOOL_NAMES,
   negotiateProtocol,
   noCommonProtocolMessage,
+  StreamErrorCodeSchema,
   streamTopic,
   type ChunkMessage,
+  type StreamErrorCode,
 } from '../../../src-main/protocol/stream-protocol'
 import { STOP_REASONS, type AnswerMetrics } from '../../../src-main/shared/answer'
 import { sha256Hex } from '../../support/sha256'
+import { unicodeText } from '../../support/unicode-text'
 
 const me = { prefix: 'streamdesk', userId: 'us-east-1:abc-123' }
 const topic = streamTopic(me.prefix, me.userId, 'stream-1')
@@ -187,7 +190,7 @@ describe('protocol v2', () => {
   })
 
   it('accepts every well-formed v2 chunk and gives it back unchanged', () => {
-    const text = fc.string({ maxLength: 100 })
+    const text = unicodeText({ maxLength: 100 })
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 1000 }), text, text, (seq, answer, reasoning) => {
         const message: ChunkMessage = { v: 2, ...ids, seq, text: answer, ...(reasoning ? { reasoning } : {}) }
@@ -210,6 +213,70 @@ describe('protocol v2', () => {
   })
 })
 
+describe('what a refused chunk is told', () => {
+  it('names the field and the rule each refinement enforces', () => {
+    const detail = (value: unknown) => {
+      const result = decode(value)
+      return result.ok ? 'accepted' : result.detail
+    }
+    expect(detail({ ...reasoningChunk, seq: 2, final: { total: 2, status: 'complete' } })).toBe(
+      'final.total: final.total must equal seq + 1',
+    )
+    expect(detail({ ...reasoningChunk, final: { total: 1, status: 'error' } })).toBe(
+      'final.error: final.error is present exactly when final.status is "error"',
+    )
+    expect(detail({ ...reasoningChunk, text: 'x'.repeat(MAX_CHUNK_TEXT - 1), reasoning: 'yy' })).toBe(
+      `reasoning: text and reasoning together exceed ${MAX_CHUNK_TEXT} characters`,
+    )
+    expect(
+      detail({ ...reasoningChunk, final: { total: 1, status: 'complete', stopReason: 'end', rawStopReason: 'x' } }),
+    ).toBe('final.rawStopReason: final.rawStopReason is present exactly when final.stopReason is "other"')
+    expect(detail({ ...reasoningChunk, modelId: 'a/b' })).toBe(
+      'modelId: ids are 1-128 characters of A-Z a-z 0-9 _ . : -',
+    )
+    const elsewhere = decodeChunk(streamTopic(me.prefix, me.userId, 'stream-2'), bytes(reasoningChunk), me)
+    expect(elsewhere).toEqual({
+      ok: false,
+      reason: 'foreign-topic',
+      detail: 'payload streamId does not match its topic',
+    })
+  })
+
+  it('carries every error code, in either version', () => {
+    // The codes senders use (ModelError's), written out: the schema's own list would accept whatever it says.
+    const codes: StreamErrorCode[] = [
+      'connection-refused',
+      'unauthorized',
+      'rate-limited',
+      'model-not-found',
+      'bad-response',
+      'timeout',
+      'internal',
+    ]
+    expect([...StreamErrorCodeSchema.options].sort()).toEqual([...codes].sort())
+    for (const code of codes) {
+      for (const v of [1, 2] as const) {
+        const message: ChunkMessage = {
+          v,
+          ...ids,
+          seq: 0,
+          text: '',
+          final: { total: 1, status: 'error', error: { code, message: 'm' } },
+        }
+        expect(decode(encodeChunk(message))).toEqual({ ok: true, message })
+      }
+    }
+  })
+
+  it('writes the metrics token counts as v1 usage, whichever of them there is', () => {
+    for (const metrics of [{ inputTokens: 3 }, { outputTokens: 4 }, { durationMs: 9 }]) {
+      const message: ChunkMessage = { v: 1, ...ids, seq: 0, text: '', final: { total: 1, status: 'complete', metrics } }
+      const wire = JSON.parse(encodeChunk(message)) as { final: { usage?: unknown } }
+      expect(wire.final.usage).toEqual('durationMs' in metrics ? undefined : metrics)
+    }
+  })
+})
+
 describe('negotiation', () => {
   it('picks the highest version both speak; a request that states none reads v1', () => {
     expect(negotiateProtocol(undefined)).toBe(1)
@@ -224,5 +291,12 @@ describe('negotiation', () => {
   it('says which side is older when they share no version', () => {
     expect(noCommonProtocolMessage([3, 4])).toMatch(/^The backend is older than this app.*redeploy/)
     expect(noCommonProtocolMessage([1], [2])).toMatch(/^This app is older than the backend.*update the app/)
+    // Every version listed; the backend counts as older only when all the app's versions are newer than its own.
+    expect(noCommonProtocolMessage([3, 4], [1, 2])).toBe(
+      'The backend is older than this app (it speaks protocol 1, 2, the app 3, 4): redeploy the backend (npm run cdktf:deploy).',
+    )
+    expect(noCommonProtocolMessage([1, 3], [2])).toBe(
+      'This app is older than the backend (it speaks protocol 1, 3, the backend 2): update the app.',
+    )
   })
 })
