@@ -18,7 +18,7 @@ store.addTurn(id, 'Stream until killed', 'crash-stream', [{ id: 'model-a', label
 let appended = 0
 /** The store, saying when a commit is done and how many deltas it holds (what SIGKILL must not take away). */
 const sink: AnswerSink = {
-  saveAnswerProgress: (...args) => store.saveAnswerProgress(...args),
+  appendAnswerProgress: (...args) => store.appendAnswerProgress(...args),
   finishAnswer: (...args) => store.finishAnswer(...args),
   inTransaction(write) {
     const holding = appended
