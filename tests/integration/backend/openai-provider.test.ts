@@ -8,6 +8,7 @@ import {
 } from '../../../src-main/backend/providers/openai-compatible'
 import type { GenerationParameters } from '../../../src-main/shared/generation'
 import { UNTERMINATED_THINK_NOTE } from '../../../src-main/backend/providers/think-tag-splitter'
+import { startLoopbackServer, type LoopbackServer } from '../../support/loopback-server'
 import { splitIntoDeltas, startFakeOpenAiServer, type FakeOpenAiServer } from '../../fixtures/fake-openai-server'
 
 const ANSWER = 'Hello! Voilà: naïve café ☕, 日本語 and 👩‍👩‍👧 emoji.\nSecond line.'
@@ -50,15 +51,20 @@ async function closedPortUrl(): Promise<string> {
   return `http://127.0.0.1:${port}/v1`
 }
 
-/** A fetch that answers every request with this body, to script what the fake server cannot. */
-function fetchAnswering(body: string, init: ResponseInit): typeof fetch {
-  return async () => new Response(body, init)
+/**
+ * A local server that answers every request with this body, to script what the fake server cannot (each is
+ * closed after its test). The provider reaches it with its real fetch, as it reaches any model server.
+ */
+const scripted: LoopbackServer[] = []
+async function serverAnswering(body: string, headers: Record<string, string>, path = '/v1'): Promise<string> {
+  const answering = await startLoopbackServer((_req, res) => res.writeHead(200, headers).end(body))
+  scripted.push(answering)
+  return `${answering.origin}${path}`
 }
 
-const sseFetch = (...events: string[]) =>
-  fetchAnswering(events.map((data) => `data: ${data}\n\n`).join(''), {
-    headers: { 'content-type': 'text/event-stream' },
-  })
+/** The base URL of a server that streams these `data:` events and then closes the response. */
+const sseServer = (...events: string[]) =>
+  serverAnswering(events.map((data) => `data: ${data}\n\n`).join(''), { 'content-type': 'text/event-stream' })
 
 let server: FakeOpenAiServer
 beforeEach(async () => {
@@ -67,6 +73,7 @@ beforeEach(async () => {
   })
 })
 afterEach(async () => {
+  await Promise.all(scripted.splice(0).map((answering) => answering.close()))
   await server.close()
 })
 
@@ -144,11 +151,11 @@ describe('OpenAI-compatible provider: answers', () => {
   })
 
   it('completes a stream that has a finish_reason but no [DONE]', async () => {
-    const fetch = sseFetch(
+    const baseUrl = await sseServer(
       '{"choices":[{"delta":{"content":"Hi"}}]}',
       '{"choices":[{"delta":{},"finish_reason":"stop"}]}',
     )
-    const result = await run(provider({ fetch }))
+    const result = await run(provider({ baseUrl }))
     expect(result.error).toBeUndefined()
     expect(textOf(result.events)).toBe('Hi')
   })
@@ -157,14 +164,14 @@ describe('OpenAI-compatible provider: answers', () => {
     // The first three events are verbatim from the SGLang DeepSeek-R1 stream logged in
     // https://github.com/zed-industries/zed/issues/24067; the last is their envelope with finish_reason "stop" (the
     // stream is cut inside its <think>, so the reasoning ends with the splitter's note).
-    const fetch = sseFetch(
+    const baseUrl = await sseServer(
       '{"id":"5c0188574931402291e693a1bd952725","object":"chat.completion.chunk","created":1738850761,"model":"deepseek-ai/DeepSeek-R1","choices":[{"index":0,"delta":{"role":"assistant","content":""},"logprobs":null,"finish_reason":"","matched_stop":null}],"usage":null}',
       '{"id":"5c0188574931402291e693a1bd952725","object":"chat.completion.chunk","created":1738850761,"model":"deepseek-ai/DeepSeek-R1","choices":[{"index":0,"delta":{"role":null,"content":"<think>"},"logprobs":null,"finish_reason":"","matched_stop":null}],"usage":null}',
       '{"id":"5c0188574931402291e693a1bd952725","object":"chat.completion.chunk","created":1738850761,"model":"deepseek-ai/DeepSeek-R1","choices":[{"index":0,"delta":{"role":null,"content":"\\nAlright,"},"logprobs":null,"finish_reason":"","matched_stop":null}],"usage":null}',
       '{"id":"5c0188574931402291e693a1bd952725","object":"chat.completion.chunk","created":1738850761,"model":"deepseek-ai/DeepSeek-R1","choices":[{"index":0,"delta":{"role":null,"content":""},"logprobs":null,"finish_reason":"stop","matched_stop":null}],"usage":null}',
       '[DONE]',
     )
-    const result = await run(provider({ fetch }))
+    const result = await run(provider({ baseUrl }))
     expect(result).toEqual({
       events: [
         { type: 'reasoning', text: '\nAlright,' },
@@ -175,13 +182,13 @@ describe('OpenAI-compatible provider: answers', () => {
   })
 
   it('ignores empty deltas and null usage', async () => {
-    const fetch = sseFetch(
+    const baseUrl = await sseServer(
       '{"choices":[{"delta":{"role":"assistant","content":""}}],"usage":null}',
       '{"choices":[{"delta":{"content":"A"}}],"usage":null}',
       '{"choices":[{"delta":{"content":null},"finish_reason":"stop"}],"usage":null}',
       '[DONE]',
     )
-    const result = await run(provider({ fetch }))
+    const result = await run(provider({ baseUrl }))
     expect(result).toEqual({
       events: [
         { type: 'delta', text: 'A' },
@@ -193,7 +200,7 @@ describe('OpenAI-compatible provider: answers', () => {
 
 describe('OpenAI-compatible provider: reasoning and stop reasons', () => {
   it('takes reasoning from reasoning_content or reasoning, once, and ignores fields of the wrong type', async () => {
-    const fetch = sseFetch(
+    const baseUrl = await sseServer(
       '{"choices":[{"delta":{"reasoning_content":"A"}}]}',
       '{"choices":[{"delta":{"reasoning":"B"}}]}',
       '{"choices":[{"delta":{"reasoning_content":"C","reasoning":"C"}}]}',
@@ -202,7 +209,7 @@ describe('OpenAI-compatible provider: reasoning and stop reasons', () => {
       '{"choices":[{"delta":{"content":"Done","tool_calls":[{"function":{"name":5}},null,"x"]}}]}',
       '{"choices":[{"delta":{},"finish_reason":"stop"}],"usage":{"prompt_tokens":"3","completion_tokens_details":"x"}}',
     )
-    const result = await run(provider({ fetch }))
+    const result = await run(provider({ baseUrl }))
     expect(result).toEqual({
       events: [
         { type: 'reasoning', text: 'A' },
@@ -221,15 +228,18 @@ describe('OpenAI-compatible provider: reasoning and stop reasons', () => {
     ['function_call', 'tool-call'],
     ['eos_token', 'other'],
   ] as const)('maps finish_reason %s to %s, keeping the raw word', async (finishReason, reason) => {
-    const fetch = sseFetch(`{"choices":[{"delta":{"content":"x"},"finish_reason":"${finishReason}"}]}`, '[DONE]')
-    const { events } = await run(provider({ fetch }))
+    const baseUrl = await sseServer(
+      `{"choices":[{"delta":{"content":"x"},"finish_reason":"${finishReason}"}]}`,
+      '[DONE]',
+    )
+    const { events } = await run(provider({ baseUrl }))
     expect(events.filter((e) => e.type === 'stop')).toEqual([{ type: 'stop', reason, raw: finishReason }])
   })
 
   it('refuses a reasoning event beyond the event size limit, as it does answer text', async () => {
     const huge = 'r'.repeat(1_100_000)
-    const fetch = sseFetch(`{"choices":[{"delta":{"reasoning_content":"${huge}"}}]}`)
-    const message = modelError(await run(provider({ fetch })), 'bad-response')
+    const baseUrl = await sseServer(`{"choices":[{"delta":{"reasoning_content":"${huge}"}}]}`)
+    const message = modelError(await run(provider({ baseUrl })), 'bad-response')
     expect(message).toContain('larger than')
   })
 
@@ -435,11 +445,11 @@ describe('OpenAI-compatible provider: failures', () => {
   })
 
   it('reports an error event inside the stream with its message', async () => {
-    const fetch = sseFetch(
+    const baseUrl = await sseServer(
       '{"choices":[{"delta":{"content":"Hi"}}]}',
       '{"error":{"message":"context length exceeded"}}',
     )
-    const result = await run(provider({ fetch }))
+    const result = await run(provider({ baseUrl }))
     expect(textOf(result.events)).toBe('Hi')
     expect(modelError(result, 'bad-response')).toContain('context length exceeded')
   })
@@ -453,7 +463,7 @@ describe('OpenAI-compatible provider: failures', () => {
   })
 
   it('reports a stream that ends cleanly without finish_reason or [DONE] as "bad-response"', async () => {
-    const result = await run(provider({ fetch: sseFetch('{"choices":[{"delta":{"content":"Hi"}}]}') }))
+    const result = await run(provider({ baseUrl: await sseServer('{"choices":[{"delta":{"content":"Hi"}}]}') }))
     expect(textOf(result.events)).toBe('Hi')
     expect(modelError(result, 'bad-response')).toBe('The server closed the stream before the answer finished.')
   })
@@ -476,10 +486,10 @@ describe('probeOpenAiCompatible', () => {
 
   it('suggests `ollama pull` for an Ollama address, and accepts the :latest tag', async () => {
     const models = JSON.stringify({ object: 'list', data: [{ id: 'llama3.2:latest' }] })
-    const fetch = fetchAnswering(models, { headers: { 'content-type': 'application/json' } })
-    const baseUrl = 'http://127.0.0.1:11434/v1'
-    expect(await probeOpenAiCompatible({ baseUrl, model: 'llama3.2', fetch })).toMatchObject({ reachable: true })
-    expect(await probeOpenAiCompatible({ baseUrl, model: 'qwen3', fetch })).toEqual({
+    // An Ollama address by its name (the usual one is by its port, 11434, which a test cannot count on having).
+    const baseUrl = await serverAnswering(models, { 'content-type': 'application/json' }, '/ollama/v1')
+    expect(await probeOpenAiCompatible({ baseUrl, model: 'llama3.2' })).toMatchObject({ reachable: true })
+    expect(await probeOpenAiCompatible({ baseUrl, model: 'qwen3' })).toEqual({
       reachable: false,
       message: `The server at ${baseUrl} does not have the model "qwen3". It has: llama3.2:latest.`,
       hint: 'ollama pull qwen3',
@@ -495,13 +505,12 @@ describe('probeOpenAiCompatible', () => {
   })
 
   it('gives up after its timeout on a server that never answers', async () => {
-    const fetchHanging: typeof fetch = (_url, init) =>
-      new Promise((_resolve, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal?.reason)))
-    const started = performance.now()
-    const config = { baseUrl: server.baseUrl, model: 'llama', fetch: fetchHanging }
-    const result = await probeOpenAiCompatible(config, { timeoutMs: 150 })
-    expect(performance.now() - started).toBeLessThan(1000)
-    expect(result).toMatchObject({ reachable: false, message: `No model server answered at ${server.baseUrl}.` })
+    // Accepts the connection and never answers, headers included.
+    const silent = await startLoopbackServer(() => undefined)
+    scripted.push(silent)
+    const baseUrl = `${silent.origin}/v1`
+    const result = await probeOpenAiCompatible({ baseUrl, model: 'llama' }, { timeoutMs: 150 })
+    expect(result).toMatchObject({ reachable: false, message: `No model server answered at ${baseUrl}.` })
   })
 
   it('reports a refused key with a key hint', async () => {
