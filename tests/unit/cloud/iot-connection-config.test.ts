@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { http, type mqtt } from 'aws-iot-device-sdk-v2'
-import { iotWebSocketConnectionConfig } from '../../../src-main/core/cloud/iot-connection-config'
+import { auth, http, type mqtt } from 'aws-iot-device-sdk-v2'
+import { iotSigningConfig, iotWebSocketConnectionConfig } from '../../../src-main/core/cloud/iot-connection-config'
 import type { AwsCredentials } from '../../../src-main/core/cloud/identity-credentials'
 import { RECONNECT_MAX_SEC, RECONNECT_MIN_SEC } from '../../../src-main/core/mqtt/connection-config'
 import { CLOUD_CONFIG, IDENTITY_ID } from './cloud-fixtures'
@@ -66,6 +66,43 @@ describe('IoT Core WebSocket connection config', () => {
     expect(query.get('X-Amz-Credential')).toMatch(/^ASIAKEY1\/\d{8}\/us-east-1\/iotdevicegateway\/aws4_request$/)
     expect(query.get('X-Amz-Signature')).toMatch(/^[0-9a-f]{64}$/)
     expect(query.get('X-Amz-Security-Token')).toBe('token/1+=')
+  })
+
+  it("signs AWS's own published SigV4 query-string example to its published signature", async () => {
+    // The presigned-URL example of "Authenticating Requests: Using Query Parameters (AWS Signature Version 4)",
+    // https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-query-string-auth.html: GET /test.txt on
+    // examplebucket, 2013-05-24T00:00:00Z, valid 86,400 s, with the documentation's example key pair. The app's own
+    // signing config, with only what that example sets differently (S3: its service, unsigned payload, single URI
+    // encoding, a fixed date, an expiry), must give exactly the signature the page prints.
+    const documented = {
+      accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
+      secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+      // The example has none; the app's config leaves the token out of what is signed and adds it afterwards,
+      // so the documented signature holds with one.
+      sessionToken: 'session/token+=',
+      expiration: new Date(Date.now() + 3_600_000),
+    }
+    const config: auth.AwsSigningConfig = {
+      ...iotSigningConfig('us-east-1', documented),
+      service: 's3',
+      signed_body_value: auth.AwsSignedBodyValue.UnsignedPayload,
+      use_double_uri_encode: false,
+      should_normalize_uri_path: false,
+      date: new Date('2013-05-24T00:00:00Z'),
+      expiration_in_seconds: 86_400,
+    }
+    const request = new http.HttpRequest(
+      'GET',
+      '/test.txt',
+      new http.HttpHeaders([['Host', 'examplebucket.s3.amazonaws.com']]),
+    )
+    const signed = await auth.aws_sign_request(request, config)
+    const query = new URLSearchParams(signed.path.slice('/test.txt?'.length))
+    expect(query.get('X-Amz-Credential')).toBe('AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request')
+    expect(query.get('X-Amz-Date')).toBe('20130524T000000Z')
+    expect(query.get('X-Amz-SignedHeaders')).toBe('host')
+    expect(query.get('X-Amz-Signature')).toBe('aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404')
+    expect(query.get('X-Amz-Security-Token')).toBe('session/token+=')
   })
 
   it('reads the credentials at every handshake, so a reconnect after rotation signs with the new ones', async () => {
