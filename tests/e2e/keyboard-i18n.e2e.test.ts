@@ -80,6 +80,13 @@ describe('keyboard and languages in the browser harness', () => {
     await page.keyboard.press('Control+N')
     await expect.poll(exchanges).toBe(0)
     expect(await page.getByTestId('conversation-item').first().getAttribute('data-active')).toBe('false')
+    // The new chat starts where one types, from the shortcut and from the button (focus elsewhere before).
+    await expect.poll(() => focusedTestId(page)).toBe('prompt-input')
+    await askAndFinish('Second question')
+    await page.getByTestId('history-search').focus()
+    await page.getByTestId('new-chat-button').click()
+    await expect.poll(exchanges).toBe(0)
+    await expect.poll(() => focusedTestId(page)).toBe('prompt-input')
 
     await page.getByTestId('sidebar-toggle').click()
     expect(await page.getByTestId('sidebar').isHidden()).toBe(true)

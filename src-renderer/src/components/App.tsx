@@ -81,7 +81,14 @@ export function App() {
     endpoints.checks.every((check) => !check.reachable) &&
     dismissedChecks !== endpoints.checks
 
-  const { send, newChat, stopAll } = conversation
+  const { send, stopAll } = conversation
+  // A new chat starts where the user types: the focus goes to the prompt box.
+  const [promptFocusSignal, setPromptFocusSignal] = useState(0)
+  const startNewChat = conversation.newChat
+  const newChat = useCallback(() => {
+    startNewChat()
+    setPromptFocusSignal((signal) => signal + 1)
+  }, [startNewChat])
   const regenerateAnswer = conversation.regenerate
   const editPrompt = conversation.edit
   const edit = useCallback((exchangeId: number, prompt: string) => void editPrompt(exchangeId, prompt), [editPrompt])
@@ -185,6 +192,7 @@ export function App() {
                 streamIds={viewStreamIds}
                 onSend={sendPrompt}
                 onStopAll={stopAll}
+                focusSignal={promptFocusSignal}
               >
                 <ModelPicker
                   models={settings && models}

@@ -1,4 +1,12 @@
-import { useState, useSyncExternalStore, type FormEvent, type KeyboardEvent, type ReactNode } from 'react'
+import {
+  useEffect,
+  useRef,
+  useState,
+  useSyncExternalStore,
+  type FormEvent,
+  type KeyboardEvent,
+  type ReactNode,
+} from 'react'
 import { useServices } from '../app-services'
 import { useStrings } from '../i18n'
 import { onMac } from '../keyboard/platform'
@@ -15,10 +23,24 @@ interface PromptBoxProps {
   onStopAll(): void
   /** The model picker, shown under the text box. */
   children: ReactNode
+  /** Each new value puts the focus in the text box (New chat); 0 never does. */
+  focusSignal?: number
 }
 
-export function PromptBox({ canSend, sendKey, streamIds, onSend, onStopAll, children }: PromptBoxProps) {
+export function PromptBox({
+  canSend,
+  sendKey,
+  streamIds,
+  onSend,
+  onStopAll,
+  children,
+  focusSignal = 0,
+}: PromptBoxProps) {
   const t = useStrings()
+  const input = useRef<HTMLTextAreaElement>(null)
+  useEffect(() => {
+    if (focusSignal !== 0) input.current?.focus()
+  }, [focusSignal])
   const { streams } = useServices()
   const anyStreaming = useSyncExternalStore(streams.subscribe, () => streams.isAnyOpenIn(streamIds))
   const [text, setText] = useState('')
@@ -45,6 +67,7 @@ export function PromptBox({ canSend, sendKey, streamIds, onSend, onStopAll, chil
   return (
     <form className="prompt-box" onSubmit={onSubmit}>
       <textarea
+        ref={input}
         className="prompt-input"
         data-testid="prompt-input"
         aria-label={t.prompt.ariaLabel}
