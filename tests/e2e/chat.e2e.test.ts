@@ -158,6 +158,8 @@ describe('StreamDesk in the browser harness', () => {
     await expect.poll(() => column('slow').getByTestId('column-text').innerText(), { timeout: 10_000 }).toMatch(/word3/)
     await column('slow').getByTestId('column-stop').click()
     await expect.poll(() => column('slow').getAttribute('data-status'), { timeout: 10_000 }).toBe('stopped')
+    // The Stop button is gone; the focus is on the column it stopped, not lost to the page.
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('column-slow')
     await expect.poll(() => column('beta').getAttribute('data-status'), { timeout: 10_000 }).toBe('complete')
     const shown = (await column('slow').getByTestId('column-text').innerText()).trim()
     expect(shown.length).toBeGreaterThan(0)

@@ -1,4 +1,4 @@
-import { memo, useState, type Ref } from 'react'
+import { memo, useState, type MouseEvent, type Ref } from 'react'
 import {
   isOpenStatus,
   type AnswerEndDetails,
@@ -146,6 +146,12 @@ function ColumnView(props: ColumnViewProps) {
   // a new version, shown at once; an earlier cut version may still be continued from (a branch of its own).
   const continuable =
     ((status === 'complete' && end?.stopReason === 'max-tokens') || status === 'interrupted') && text.trim() !== ''
+  // Stop goes away once pressed: the focus moves to the column it stopped, not to the page's body.
+  const stopHere = (event: MouseEvent<HTMLElement>) => {
+    const column = event.currentTarget.closest('section')
+    onStop(streamId, modelId)
+    column?.focus()
+  }
   return (
     <section
       ref={props.sectionRef}
@@ -191,7 +197,7 @@ function ColumnView(props: ColumnViewProps) {
             className="button small"
             data-testid="column-stop"
             aria-label={t.stopModel(label)}
-            onClick={() => onStop(streamId, modelId)}
+            onClick={stopHere}
           >
             {t.stop}
           </button>
@@ -204,7 +210,7 @@ function ColumnView(props: ColumnViewProps) {
       )}
       {status === 'queued' && text === '' && <p className="muted column-note">{t.queuedNote}</p>}
       {status === 'streaming' && !done && text === '' && reasoning === '' && !stalled && (
-        <WaitingNote label={label} onStop={() => onStop(streamId, modelId)} />
+        <WaitingNote label={label} onStop={stopHere} />
       )}
       <ThinkingSection
         reasoning={reasoning}

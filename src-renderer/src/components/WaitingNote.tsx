@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react'
+import { useEffect, useState, type MouseEvent } from 'react'
 import { useStrings } from '../i18n'
 
 /** Silence shorter than this is a model starting up; past it the user is told, and offered Stop beside it. */
@@ -9,7 +9,7 @@ export const WAITING_NOTE_AFTER_MS = 5_000
  * never answers leaves an empty "Streaming…" column for the whole idle timeout. Mounted only while the column is
  * empty and open, so its timer runs only then.
  */
-export function WaitingNote({ label, onStop }: { label: string; onStop(): void }) {
+export function WaitingNote({ label, onStop }: { label: string; onStop(event: MouseEvent<HTMLElement>): void }) {
   const t = useStrings()
   const [since] = useState(() => Date.now())
   const [now, setNow] = useState(since)
