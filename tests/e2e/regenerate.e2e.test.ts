@@ -74,6 +74,8 @@ describe('regenerating one column and copying an answer', () => {
     // Copy as Markdown: the source, not the rendered text.
     await column('alpha').getByTestId('column-copy').click()
     await expect.poll(() => column('alpha').getByTestId('column-copy').innerText()).toBe('Copied')
+    // Announced to a screen reader, which hears the button by its unchanged name.
+    expect(await column('alpha').getByTestId('column-copy-announcement').textContent()).toBe("alpha's answer copied")
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(SECOND)
 
     // Regenerate alpha's second answer, by keyboard; beta is not asked again.

@@ -28,6 +28,10 @@ export function ColumnActions({ label, text, done, onRegenerate }: ColumnActions
     )
   return (
     <div className="column-actions">
+      {/* The button keeps its name ("Copy …"), so a screen reader hears the copy from here. */}
+      <span className="visually-hidden" role="status" data-testid="column-copy-announcement">
+        {copied ? t.answerActions.copiedAnnouncement(label) : ''}
+      </span>
       {text !== '' && (
         <button
           type="button"

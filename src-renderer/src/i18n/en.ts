@@ -116,6 +116,7 @@ export const en = {
     copy: 'Copy as Markdown',
     copied: 'Copied',
     copyLabel: (label: string) => `Copy ${label}'s answer as Markdown`,
+    copiedAnnouncement: (label: string) => `${label}'s answer copied`,
     regenerate: 'Regenerate',
     regenerateLabel: (label: string) => `Ask ${label} again (this answer stays as a version)`,
     continueCut: 'Continue',

@@ -108,6 +108,7 @@ export const ja = {
     copy: 'Markdown でコピー',
     copied: 'コピーしました',
     copyLabel: (label: string) => `${label} の回答を Markdown でコピー`,
+    copiedAnnouncement: (label: string) => `${label} の回答をコピーしました`,
     regenerate: '再生成',
     regenerateLabel: (label: string) => `${label} にもう一度回答させる（この回答は別バージョンとして残ります）`,
     continueCut: '続きを生成',
