@@ -114,6 +114,20 @@ describe('StreamDesk in the browser harness', () => {
       expect(Number(cells[0])).toBeGreaterThan(0)
       expect(cells.slice(1)).toEqual(['0', '0'])
     }
+    // "Copy report": the same figures for a bug report, and no conversation text.
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'])
+    await page.getByTestId('diagnostics-copy').click()
+    await expect.poll(() => page.getByTestId('diagnostics-copy').innerText()).toBe('Report copied')
+    const report = await page.evaluate(() => navigator.clipboard.readText())
+    expect(JSON.parse(report)).toMatchObject({ report: 'StreamDesk diagnostics', reconnects: 0, rejected: {} })
+    expect(
+      JSON.parse(report)
+        .streams.map((s: { modelId: string }) => s.modelId)
+        .sort(),
+    ).toEqual(['alpha', 'beta'])
+    for (const conversationText of ['Introduce yourselves', 'Alpha answers first', 'Beta has a different answer']) {
+      expect(report).not.toContain(conversationText)
+    }
     expect(pageErrors).toEqual([])
   })
 

@@ -32,6 +32,25 @@ export function DiagnosticsPanel({ onClose }: { onClose(): void }) {
     void refresh()
   }, [refresh])
 
+  // For a bug report: the counters, stream and model ids, connection events and the app's own error lines; the
+  // diagnostics hold no prompt or answer text, so neither can the copy.
+  const [copied, setCopied] = useState(false)
+  const copyReport = () => {
+    if (!diagnostics) return
+    const report = JSON.stringify(
+      { report: 'StreamDesk diagnostics', at: new Date().toISOString(), ...diagnostics },
+      null,
+      2,
+    )
+    navigator.clipboard?.writeText(report).then(
+      () => {
+        setCopied(true)
+        setTimeout(() => setCopied(false), 1500)
+      },
+      () => undefined,
+    )
+  }
+
   const rejected = Object.entries(diagnostics?.rejected ?? {}).sort(([, a], [, b]) => b - a)
   return (
     <Drawer
@@ -39,9 +58,23 @@ export function DiagnosticsPanel({ onClose }: { onClose(): void }) {
       testId="diagnostics-panel"
       onClose={onClose}
       actions={
-        <button type="button" className="button small" onClick={refresh} disabled={loading}>
-          {loading ? t.diagnostics.loading : t.diagnostics.refresh}
-        </button>
+        <>
+          <button
+            type="button"
+            className="button small"
+            data-testid="diagnostics-copy"
+            onClick={copyReport}
+            disabled={!diagnostics}
+          >
+            {copied ? t.diagnostics.copied : t.diagnostics.copy}
+          </button>
+          <span className="visually-hidden" role="status">
+            {copied ? t.diagnostics.copied : ''}
+          </span>
+          <button type="button" className="button small" onClick={refresh} disabled={loading}>
+            {loading ? t.diagnostics.loading : t.diagnostics.refresh}
+          </button>
+        </>
       }
     >
       {!diagnostics ? (

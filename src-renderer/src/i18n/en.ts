@@ -325,6 +325,8 @@ export const en = {
   diagnostics: {
     title: 'Diagnostics',
     refresh: 'Refresh',
+    copy: 'Copy report',
+    copied: 'Report copied',
     close: 'Close',
     loading: 'Loading…',
     counters: 'Counters',

@@ -316,6 +316,8 @@ export const ja = {
   diagnostics: {
     title: '診断',
     refresh: '更新',
+    copy: 'レポートをコピー',
+    copied: 'レポートをコピーしました',
     close: '閉じる',
     loading: '読み込み中…',
     counters: 'カウンター',
