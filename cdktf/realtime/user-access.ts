@@ -1,6 +1,8 @@
 /**
  * What one signed-in user may do on AWS IoT Core, keyed by their Cognito identity id through the policy variable
- * `${cognito-identity.amazonaws.com:sub}`: connect only with their own id as the client id, subscribe only to
+ * `${cognito-identity.amazonaws.com:sub}`: connect only with a client id of their own (their identity id, or it
+ * followed by `-` and a device id: one per computer, since IoT Core drops the older of two connections with the
+ * same client id), subscribe only to
  * their own streams' filter, receive only their own topics, and publish (retained) only their own stop requests.
  * The same statements go into the IoT policy and the identity pool's IAM role: IoT Core allows what both allow.
  */
@@ -14,7 +16,7 @@ export function userIotStatements(arns: AwsArns, topicPrefix: string): PolicySta
       Sid: 'ConnectAsSelf',
       Effect: 'Allow',
       Action: ['iot:Connect'],
-      Resource: [arns.iot(`client/${COGNITO_IDENTITY_ID}`)],
+      Resource: [arns.iot(`client/${COGNITO_IDENTITY_ID}`), arns.iot(`client/${COGNITO_IDENTITY_ID}-*`)],
     },
     // `+` in a topicfilter resource is literal: this is exactly the one filter the app subscribes to.
     {

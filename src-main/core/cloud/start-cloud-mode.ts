@@ -1,9 +1,10 @@
 /**
  * Cloud mode's runtime for the app core: the signed-in user's identity-pool credentials, the app's one MQTT
- * session to AWS IoT Core over a SigV4 WebSocket (client id = identity id; shared by every window; renewed before
- * IoT Core's 24-hour limit), the chat Lambda as the backend, and the fetch-stream Lambda to complete answers whose
- * chunks were lost (when the stack has one). The client id is the identity id, which the token store keeps per
- * user, so after a restart the app resumes the same persistent session and receives the chunks queued meanwhile.
+ * session to AWS IoT Core over a SigV4 WebSocket (shared by every window; renewed before IoT Core's 24-hour limit),
+ * the chat Lambda as the backend, and the fetch-stream Lambda to complete answers whose chunks were lost (when the
+ * stack has one). The client id is `<identityId>-<deviceId>` (device-client-id.ts), both kept in the token store, so
+ * each of a user's computers has its own persistent session, and after a restart the app resumes it and receives
+ * the chunks queued meanwhile.
  * Like local mode, the session is returned unconnected: the core connects it (which attaches the IoT policy first
  * when needed) and subscribes.
  */
@@ -21,6 +22,7 @@ import { iotWebSocketConnectionConfig, type IotWebSocketOptions } from './iot-co
 import { LambdaChatBackend } from './lambda-chat-backend'
 import { LambdaStreamRecovery } from './lambda-stream-recovery'
 import { connectWithIotPolicy, PolicyAttacher } from './policy-attacher'
+import { deviceClientId } from './device-client-id'
 import type { ProxyConfig } from '../../lib/http-proxy'
 import type { TokenStore } from './token-store'
 
@@ -68,6 +70,14 @@ export async function startCloudMode(context: RuntimeContext, options: CloudMode
   liveIdentities.add(identityId)
   if (options.onCredentialsError) identity.onError(options.onCredentialsError)
 
+  let clientId: string
+  try {
+    clientId = await deviceClientId(store, identityId)
+  } catch (error) {
+    liveIdentities.delete(identityId)
+    identity.close()
+    throw error
+  }
   const lambda = new LambdaClient({
     ...awsClientConfig({ region: config.region, proxy }),
     credentials: identity.provider,
@@ -79,7 +89,7 @@ export async function startCloudMode(context: RuntimeContext, options: CloudMode
         iotWebSocketConnectionConfig({
           endpoint: config.iotEndpoint,
           region: config.region,
-          clientId: identityId,
+          clientId,
           credentials: () => identity.current(),
           proxy,
           ...options.iot,

@@ -20,6 +20,8 @@ export const tokenKeys = {
   refreshToken: (userPoolClientId: string) => `cognito/${userPoolClientId}/refresh-token`,
   identityId: (identityPoolId: string, userSub: string) => `identity/${identityPoolId}/${userSub}`,
   iotPolicyAttached: (identityId: string) => `iot-policy-attached/${identityId}`,
+  /** This installation's device id for that user: its MQTT client id is `<identityId>-<deviceId>`. */
+  deviceId: (identityId: string) => `device/${identityId}`,
   /** The cloud streams this app was still receiving (see LambdaStreamRecovery), resumed at the next start. */
   openStreams: (identityId: string) => `open-streams/${identityId}`,
 }

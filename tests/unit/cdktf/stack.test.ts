@@ -127,7 +127,13 @@ const allPolicies = (): Array<{ where: string; document: PolicyDocument }> => [
 const ARN = 'arn:aws:iot:eu-west-1:123456789012'
 const SELF = '${cognito-identity.amazonaws.com:sub}'
 const USER_IOT_STATEMENTS: PolicyStatement[] = [
-  { Sid: 'ConnectAsSelf', Effect: 'Allow', Action: ['iot:Connect'], Resource: [`${ARN}:client/${SELF}`] },
+  // Its own identity id, or it followed by `-<device id>` (one session per computer): nobody else's.
+  {
+    Sid: 'ConnectAsSelf',
+    Effect: 'Allow',
+    Action: ['iot:Connect'],
+    Resource: [`${ARN}:client/${SELF}`, `${ARN}:client/${SELF}-*`],
+  },
   {
     Sid: 'SubscribeToOwnStreams',
     Effect: 'Allow',

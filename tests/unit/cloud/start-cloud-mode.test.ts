@@ -8,6 +8,7 @@ import { startCloudMode } from '../../../src-main/core/cloud/start-cloud-mode'
 import type { RuntimeContext } from '../../../src-main/core/mode-runtime'
 import type { FileTokenStore } from '../../../src-main/core/cloud/token-store'
 import { CLOUD_CONFIG, fakeIdToken, IDENTITY_ID, tempTokenStore, USER } from './cloud-fixtures'
+import { tokenKeys } from '../../../src-main/core/cloud/token-store'
 
 const cognitoIdp = mockClient(CognitoIdentityProviderClient)
 const cognitoIdentity = mockClient(CognitoIdentityClient)
@@ -74,6 +75,16 @@ describe('startCloudMode', () => {
       .commandCalls(InvokeCommand)
       .map((call) => JSON.parse(new TextDecoder().decode(call.args[0].input.Payload as Uint8Array)) as object)
     expect(events.map((event) => 'protocols' in event)).toEqual([false, true])
+  })
+
+  it('keeps one device id per installation and user, so each computer has a session of its own that survives restarts', async () => {
+    const first = await startCloudMode(context, { config: CLOUD_CONFIG, auth, store })
+    await first.close()
+    const deviceId = await store.get(tokenKeys.deviceId(IDENTITY_ID))
+    expect(deviceId).toMatch(/^[0-9a-f]{16}$/)
+    const again = await startCloudMode(context, { config: CLOUD_CONFIG, auth, store })
+    await again.close()
+    expect(await store.get(tokenKeys.deviceId(IDENTITY_ID))).toBe(deviceId)
   })
 
   it('refuses a second runtime for the same identity until the first is closed', async () => {
