@@ -8,6 +8,7 @@
  */
 import type { Database, Statement } from 'better-sqlite3'
 import { highlightSnippet } from './highlight-snippet'
+import { plainSnippet } from './plain-snippet'
 import type { HistorySearchHit, HistorySearchResults } from './history-types'
 import { ftsMatchExpression, likeContains, parseSearchTerms } from './search-query'
 
@@ -135,6 +136,6 @@ function toHit(source: SourceName, row: MatchRow, terms: readonly string[]): His
       ? { answer: { id: row.rowId, modelId: row.modelId, modelLabel: row.modelLabel ?? row.modelId } }
       : {}),
     at: row.at,
-    snippet: highlightSnippet(row.text, terms),
+    snippet: plainSnippet(highlightSnippet(row.text, terms)),
   }
 }
