@@ -194,7 +194,8 @@ describe('conversation history in the browser harness', () => {
     await search('zephyr')
     const hits = page.getByTestId('search-hit')
     expect(await hits.count()).toBe(1)
-    expect(await hits.first().innerText()).toContain('First about numbers')
+    expect(await page.getByTestId('search-count').innerText()).toBe('1 match in 1 conversation')
+    expect(await page.getByTestId('search-group-title').allInnerTexts()).toEqual(['First about numbers'])
     expect(await hits.first().innerText()).toContain('alpha')
     expect(await hits.first().locator('mark').allTextContents()).toEqual(['zephyr'])
     // The results replace the list while the query is there.
@@ -211,6 +212,10 @@ describe('conversation history in the browser harness', () => {
     // The prompt matches too, as "You".
     const promptHit = hitWithSnippet('教えて')
     expect(await promptHit.first().getByTestId('search-hit-who').innerText()).toBe('You')
+    // Prompt and answer of one conversation: one group, its title shown once, both hits under it.
+    expect(await page.getByTestId('search-group-title').allInnerTexts()).toEqual(['天気を教えて'])
+    expect(await page.getByTestId('search-group').first().getByTestId('search-hit').count()).toBe(2)
+    expect(await page.getByTestId('search-count').innerText()).toBe('2 matches in 1 conversation')
 
     await jpHit.first().click()
     await expect.poll(() => page.getByTestId('exchange').count()).toBe(1)

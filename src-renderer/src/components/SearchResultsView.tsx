@@ -1,5 +1,6 @@
 import { memo } from 'react'
 import type { HighlightedText, SearchHit, SearchResults } from '../../../src-main/shared/ipc-contract'
+import { groupHits } from '../format/group-hits'
 import { highlightSegments } from '../format/highlight-segments'
 import { useStrings } from '../i18n'
 
@@ -26,13 +27,27 @@ export function SearchResultsView({ results, pending, onOpen }: SearchResultsVie
           {pending ? t.history.searching : t.history.noMatches}
         </p>
       ) : (
-        <ul className="search-hit-list">
-          {results.hits.map((hit, index) => (
-            <li key={`${hit.conversationId}\n${hit.turnIndex}\n${hit.kind}\n${hit.modelLabel ?? ''}\n${index}`}>
-              <SearchHitView hit={hit} onOpen={onOpen} />
-            </li>
-          ))}
-        </ul>
+        <>
+          <p className="sidebar-note muted" data-testid="search-count" role="status">
+            {t.history.resultCount(results.hits.length, groupHits(results.hits).length)}
+          </p>
+          <ul className="search-group-list">
+            {groupHits(results.hits).map((group) => (
+              <li key={group.conversationId} className="search-group" data-testid="search-group">
+                <span className="search-group-title" data-testid="search-group-title">
+                  {group.conversationTitle}
+                </span>
+                <ul className="search-hit-list" aria-label={group.conversationTitle}>
+                  {group.hits.map((hit, index) => (
+                    <li key={`${hit.turnIndex}\n${hit.kind}\n${hit.modelLabel ?? ''}\n${index}`}>
+                      <SearchHitView hit={hit} onOpen={onOpen} />
+                    </li>
+                  ))}
+                </ul>
+              </li>
+            ))}
+          </ul>
+        </>
       )}
       {results && !results.complete && <p className="sidebar-note muted">{t.history.incompleteSearch}</p>}
     </section>
@@ -58,9 +73,6 @@ const SearchHitView = memo(function SearchHitView({
       onClick={() => onOpen(hit.conversationId, hit.turnIndex)}
     >
       <span className="search-hit-head">
-        <span className="search-hit-title" data-testid="search-hit-title">
-          {hit.conversationTitle}
-        </span>
         <span className="search-hit-who" data-testid="search-hit-who">
           {who}
         </span>

@@ -357,6 +357,8 @@ export const en = {
     searchResultsLabel: 'Search results',
     searching: 'Searching…',
     noMatches: 'No matches.',
+    resultCount: (hits: number, conversations: number) =>
+      `${hits === 1 ? '1 match' : `${hits.toLocaleString()} matches`} in ${conversations === 1 ? '1 conversation' : `${conversations.toLocaleString()} conversations`}`,
     incompleteSearch: 'Only recent messages were searched. Type three or more characters to search everything.',
     listLabel: 'Conversation list',
     loading: 'Loading…',

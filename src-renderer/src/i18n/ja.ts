@@ -348,6 +348,8 @@ export const ja = {
     searchResultsLabel: '検索結果',
     searching: '検索中…',
     noMatches: '一致するものはありません。',
+    resultCount: (hits: number, conversations: number) =>
+      `${conversations.toLocaleString('ja')} 件の会話に ${hits.toLocaleString('ja')} 件`,
     incompleteSearch: '最近のメッセージだけを検索しました。すべてを検索するには 3 文字以上入力してください。',
     listLabel: '会話の一覧',
     loading: '読み込み中…',
