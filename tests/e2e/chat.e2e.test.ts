@@ -253,6 +253,11 @@ describe('StreamDesk in the browser harness', () => {
     const banner = page.getByTestId('endpoint-banner')
     await expect.poll(() => banner.isVisible(), { timeout: 15_000 }).toBe(true)
     expect(await banner.innerText()).toMatch(/ollama serve/)
+    // The chip says which model it is, with why in its tooltip.
+    await expect.poll(() => page.getByTestId('model-unreachable-llama3.2').count()).toBe(1)
+    const chip = page.locator('label.model-chip', { has: page.getByTestId('model-option-llama3.2') })
+    expect(await chip.getAttribute('title')).toMatch(/No model server answered at http:\/\/127\.0\.0\.1:9\/v1/)
+    expect(await chip.innerText()).toContain('(cannot be reached)')
   })
 
   it('says so when the settings file was damaged, and keeps the damaged file', async () => {

@@ -198,6 +198,7 @@ export function App() {
                   models={settings && models}
                   selectedIds={selectedIds}
                   onChange={(ids) => void selectModels(ids)}
+                  checks={endpoints.checks}
                   {...(editable && { onAddModel: openSettings })}
                 />
               </PromptBox>

@@ -1,3 +1,4 @@
+import type { ModelCheck } from '../../../src-main/shared/ipc-contract'
 import { useStrings } from '../i18n'
 import type { PickableModel } from '../state/mode-models'
 
@@ -8,9 +9,11 @@ interface ModelPickerProps {
   onChange(selectedIds: string[]): void
   /** Offered when there are none; absent where models come with the mode (the cloud backend's). */
   onAddModel?: () => void
+  /** The last checks of the selected models' servers: an unreachable one is marked on its chip, with why. */
+  checks?: readonly ModelCheck[] | undefined
 }
 
-export function ModelPicker({ models, selectedIds, onChange, onAddModel }: ModelPickerProps) {
+export function ModelPicker({ models, selectedIds, onChange, onAddModel, checks }: ModelPickerProps) {
   const t = useStrings()
   if (!models) return <div className="model-picker" data-testid="model-picker" />
   if (models.length === 0) {
@@ -37,12 +40,14 @@ export function ModelPicker({ models, selectedIds, onChange, onAddModel }: Model
       {models.map((model) => {
         const checked = selectedIds.includes(model.id)
         const isLast = checked && selectedIds.length === 1
+        const unreachable = checks?.find((check) => check.modelId === model.id && !check.reachable)
         return (
           <label
             key={model.id}
             className="model-chip"
             data-checked={checked}
-            title={isLast ? t.picker.keepOne : model.detail}
+            data-unreachable={unreachable ? true : undefined}
+            title={unreachable ? unreachable.message : isLast ? t.picker.keepOne : model.detail}
           >
             <input
               type="checkbox"
@@ -52,6 +57,12 @@ export function ModelPicker({ models, selectedIds, onChange, onAddModel }: Model
               onChange={() => toggle(model.id)}
             />
             <span>{model.label}</span>
+            {unreachable && (
+              <span className="chip-warning" data-testid={`model-unreachable-${model.id}`}>
+                <span aria-hidden="true">!</span>
+                <span className="visually-hidden">{t.picker.unreachable}</span>
+              </span>
+            )}
           </label>
         )
       })}

@@ -160,6 +160,7 @@ export const en = {
     addModels: 'Add a model',
     keepOne: 'At least one model must stay selected.',
     noCloudModels: 'Your cloud backend offers no models.',
+    unreachable: '(cannot be reached)',
   },
   banner: {
     title: 'None of the selected models can be reached.',

@@ -150,6 +150,7 @@ export const ja = {
     addModels: 'モデルを追加',
     keepOne: '少なくとも 1 つのモデルを選んでおく必要があります。',
     noCloudModels: 'クラウドのバックエンドに使えるモデルがありません。',
+    unreachable: '（接続できません）',
   },
   banner: {
     title: '選んだモデルのどれにも接続できません。',
