@@ -62,6 +62,8 @@ async function askAndFinish(prompt: string) {
 async function openSettings() {
   await page.getByTestId('settings-button').click()
   await expect.poll(() => page.getByTestId('settings-panel').count()).toBe(1)
+  // The panel adds no second banner landmark beside the top bar's.
+  expect(await page.getByRole('banner').count()).toBe(1)
 }
 
 async function closeSettings() {

@@ -93,6 +93,8 @@ describe('quick ask in the browser harness', () => {
     const main = await mainWindow()
     const quick = await quickAsk()
     expect(await focusedTestId(quick)).toBe('quick-ask-input')
+    // Landmarks: one main (the question and answer), as a screen reader's landmark list expects.
+    expect(await quick.getByRole('main').count()).toBe(1)
     expect(await quick.getByTestId('quick-ask-input').getAttribute('placeholder')).toContain('alpha')
 
     await ask(quick, 'What is the answer?')

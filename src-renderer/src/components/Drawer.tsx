@@ -53,7 +53,8 @@ export function Drawer({ title, testId, onClose, actions, children }: DrawerProp
         tabIndex={-1}
         ref={panel}
       >
-        <header className="drawer-header">
+        {/* Not a <header>: that would be a second banner landmark beside the top bar's. */}
+        <div className="drawer-header">
           <h2 id={titleId}>{title}</h2>
           <div className="drawer-actions">
             {actions}
@@ -61,7 +62,7 @@ export function Drawer({ title, testId, onClose, actions, children }: DrawerProp
               ×
             </button>
           </div>
-        </header>
+        </div>
         <div className="drawer-body">{children}</div>
       </div>
     </div>

@@ -152,7 +152,8 @@ export function QuickAsk() {
           onKeyDown={onKeyDown}
         />
       </form>
-      <div className="quick-ask-scroll" ref={scrollRef}>
+      {/* The page's main landmark: the question and its answer. */}
+      <main className="quick-ask-scroll" ref={scrollRef}>
         <div className="quick-ask-content" ref={contentRef}>
           {blocker !== undefined && <p className="quick-ask-blocker">{blocker}</p>}
           {exchange && (
@@ -168,7 +169,7 @@ export function QuickAsk() {
             </>
           )}
         </div>
-      </div>
+      </main>
       <footer className="quick-ask-hints muted">
         {t.quickAsk.hints(shortcutLabel(SHORTCUTS.enter), shortcutLabel(SHORTCUTS.stop))}
       </footer>
