@@ -17,6 +17,7 @@
 import { z } from 'zod'
 import { IdSchema, LATEST_PROTOCOL_VERSION, ProtocolListSchema, UNSTATED_PROTOCOLS } from './stream-protocol'
 import { PRICE_LIMITS, type ModelPrice } from '../shared/price'
+import { describeValue } from '../lib/truncate-text'
 
 export const CLOUD_CONFIG_VERSION = 1
 /** The stack output holding the whole CloudConfig. */
@@ -106,11 +107,11 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   const field = issue.path.length > 0 ? issue.path.join('.') : 'the configuration'
   if (isMissing(issue)) return `${field} is missing`
   if (issue.code === 'invalid_value' && field === 'version') {
-    return `it is version ${shortValue(issue.input)}; this app reads version ${CLOUD_CONFIG_VERSION} (update the app, or use the output of a stack of the same release)`
+    return `it is version ${describeValue(issue.input)}; this app reads version ${CLOUD_CONFIG_VERSION} (update the app, or use the output of a stack of the same release)`
   }
   if (issue.code === 'invalid_format' || issue.code === 'custom') return `${field} should be ${issue.message}`
   if (issue.code === 'invalid_type')
-    return `${field} should be ${article(issue.expected)}, not ${shortValue(issue.input)}`
+    return `${field} should be ${article(issue.expected)}, not ${describeValue(issue.input)}`
   if (issue.code === 'too_small' || issue.code === 'too_big')
     return `${field}: ${issue.message.replace(/^Too (small|big): /, '')}`
   return `${field}: ${issue.message.replace(/^Invalid input: /, '')}`
@@ -118,18 +119,6 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 
 function article(kind: string): string {
   return /^[aeiou]/.test(kind) ? `an ${kind}` : `a ${kind}`
-}
-
-function shortValue(value: unknown): string {
-  const text =
-    typeof value === 'string'
-      ? JSON.stringify(value)
-      : Array.isArray(value)
-        ? 'a list'
-        : typeof value === 'object' && value !== null
-          ? 'an object'
-          : String(value)
-  return text.length > 40 ? `${text.slice(0, 40)}…` : text
 }
 
 /** The protocol versions a stack serves, from its config's `protocols` (absent for stacks before negotiation). */

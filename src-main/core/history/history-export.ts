@@ -7,6 +7,7 @@ import { IdSchema } from '../../protocol/stream-protocol'
 import { STORED_STATUSES, type AnswerEndDetails, type AnswerError, type TokenUsage } from '../../shared/answer'
 import { StoredEndDetailsSchema } from './answer-end-details'
 import { MAX_SYSTEM_PROMPT_CHARS } from '../../shared/generation'
+import { describeValue, truncateText } from '../../lib/truncate-text'
 import type { AnswerRecord, ConversationRecord } from './history-types'
 
 export const EXPORT_FORMAT = 'streamdesk-history'
@@ -283,7 +284,7 @@ export function validateHistoryDocument(value: unknown): ExportedConversation[] 
   if (version === 1) return checked(HistoryDocumentV1Schema.safeParse(value)).conversations.map(fromVersion1)
   if (version === 2) return checked(HistoryDocumentV2Schema.safeParse(value)).conversations
   throw new HistoryImportError(
-    `This history export has format version ${describeValue(version)}; this version of StreamDesk reads versions ${EXPORT_VERSIONS.join(' and ')}.`,
+    `This history export has format version ${describeValue(version, EXCERPT_CHARS + 1)}; this version of StreamDesk reads versions ${EXPORT_VERSIONS.join(' and ')}.`,
   )
 }
 
@@ -314,19 +315,8 @@ function refuseDeepNesting(value: unknown): void {
 const EXCERPT_CHARS = 40
 const ISSUE_MESSAGE_CHARS = 120
 
-/** At most `max` code points (never half a surrogate pair), the cut marked with an ellipsis. */
-function excerpt(text: string, max = EXCERPT_CHARS): string {
-  const points = Array.from(text.slice(0, max * 2))
-  return points.length > max || text.length > max * 2 ? `${points.slice(0, max).join('')}…` : text
-}
-
-/** A value from the file in a few words: a short one as JSON, a long string cut, anything else by its kind. */
-function describeValue(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(excerpt(value))
-  if (typeof value === 'number' || typeof value === 'boolean' || value === null) return excerpt(String(value))
-  if (value === undefined) return 'missing'
-  return Array.isArray(value) ? 'a list' : 'an object'
-}
+/** Quoted from the file: at most EXCERPT_CHARS code points and the ellipsis that marks a cut. */
+const excerpt = (text: string, max = EXCERPT_CHARS) => truncateText(text, max + 1)
 
 function checked<T>(parsed: z.ZodSafeParseResult<T>): T {
   if (parsed.success) return parsed.data

@@ -9,6 +9,7 @@ import { performance } from 'node:perf_hooks'
 import { isDeepStrictEqual } from 'node:util'
 import type { Database, Statement } from 'better-sqlite3'
 import { systemClock, type Clock } from '../../lib/clock'
+import { truncateText } from '../../lib/truncate-text'
 import type { StoredStatus } from '../../shared/answer'
 import { decodeEndDetails, encodeEndDetails } from './answer-end-details'
 import { backupIfDue, checkBackup, countConversations, listDailyBackups, newestGoodBackup } from './daily-backup'
@@ -680,23 +681,12 @@ export class HistoryStore {
 /** The first line of the prompt, whitespace collapsed, cut at a readable length. */
 export function titleFromPrompt(prompt: string): string {
   const firstLine = prompt.trim().split(/\r?\n/, 1)[0] ?? ''
-  return truncate(cleanTitle(firstLine), TITLE_FROM_PROMPT_CHARS) || 'New conversation'
+  return truncateText(cleanTitle(firstLine), TITLE_FROM_PROMPT_CHARS) || 'New conversation'
 }
 
 /** One line, whitespace collapsed, at most MAX_TITLE_CHARS; '' when nothing is left. */
 function cleanTitle(title: string): string {
-  return truncate(title.replace(/\s+/g, ' ').trim(), MAX_TITLE_CHARS)
-}
-
-/** Cuts by code points (never half a surrogate pair), marking the cut with an ellipsis. */
-function truncate(text: string, maxChars: number): string {
-  const chars = Array.from(text)
-  return chars.length <= maxChars
-    ? text
-    : `${chars
-        .slice(0, maxChars - 1)
-        .join('')
-        .trimEnd()}…`
+  return truncateText(title.replace(/\s+/g, ' ').trim(), MAX_TITLE_CHARS)
 }
 
 interface PieceRow {

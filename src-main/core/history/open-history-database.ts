@@ -9,12 +9,13 @@
  *
  * The history holds the user's conversations: the file, its -wal/-shm and every copy are owner-only (0600).
  */
-import { closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import Sqlite, { type Database } from 'better-sqlite3'
 import { PRIVATE_DIR_MODE, ensurePrivateFile, restrictExistingFiles } from '../../lib/private-files'
 import type { Migration } from './history-migrations'
 import { salvageInto, type SalvageReport } from './salvage'
+import { readSqliteHeader } from './sqlite-header'
 import { isDamageCode } from './verify-integrity'
 
 export interface OpenedDatabase {
@@ -43,8 +44,6 @@ export class HistoryMigrationError extends Error {
 
 /** SQLite says the file is not a database, or its pages do not hang together. */
 class DamagedDatabaseError extends Error {}
-
-const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1')
 
 export async function openHistoryDatabase(filePath: string, options: OpenDatabaseOptions): Promise<OpenedDatabase> {
   checkMigrationOrder(options.migrations)
@@ -86,7 +85,7 @@ export async function openHistoryDatabase(filePath: string, options: OpenDatabas
  */
 function openChecked(filePath: string, options: OpenDatabaseOptions, fullCheck: boolean): Database {
   // Checked before SQLite opens it: SQLite may delete a -wal file it finds next to a file that is not a database.
-  const header = readHeader(filePath)
+  const header = readSqliteHeader(filePath).kind
   if (header === 'foreign') throw new DamagedDatabaseError('not an SQLite file')
   // A file of zero bytes held a history once (a new one is never left empty): lost, as if damaged.
   if (header === 'empty') throw new DamagedDatabaseError('the file is empty (0 bytes)')
@@ -111,25 +110,6 @@ function openChecked(filePath: string, options: OpenDatabaseOptions, fullCheck: 
   } catch (error) {
     db.close()
     throw error
-  }
-}
-
-/** What the file starts with: missing (a new history), empty, an SQLite header, or anything else. */
-function readHeader(filePath: string): 'missing' | 'empty' | 'sqlite' | 'foreign' {
-  let fd: number
-  try {
-    fd = openSync(filePath, 'r')
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'missing'
-    throw error
-  }
-  try {
-    const header = Buffer.alloc(SQLITE_HEADER.length)
-    const read = readSync(fd, header, 0, header.length, 0)
-    if (read === 0) return 'empty'
-    return header.equals(SQLITE_HEADER) ? 'sqlite' : 'foreign'
-  } finally {
-    closeSync(fd)
   }
 }
 

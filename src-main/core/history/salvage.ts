@@ -9,9 +9,9 @@
  * parent was lost (a turn whose conversation is gone, an answer whose turn is) are dropped, as the foreign keys
  * require. The search index is rebuilt by the tables' own triggers as rows go in.
  */
-import { closeSync, openSync, readSync } from 'node:fs'
 import Sqlite, { type Database } from 'better-sqlite3'
 import type { Migration } from './history-migrations'
+import { readSqliteHeader } from './sqlite-header'
 
 export interface SalvageReport {
   /** Conversations in the fresh database after salvage (with at least their title). */
@@ -23,13 +23,12 @@ export interface SalvageReport {
 }
 
 const NOTHING_SALVAGED: SalvageReport = { conversations: 0, rows: 0, damagedRanges: 0 }
-/** Where `user_version` sits in an SQLite file's header (4 bytes, big-endian). */
-const USER_VERSION_OFFSET = 60
 const FIRST_ROWID = -(2 ** 53)
 
 /** Copies what reads from `damagedPath` into `target`, an empty database. Never throws for damage. */
 export function salvageInto(target: Database, damagedPath: string, migrations: readonly Migration[]): SalvageReport {
-  const version = readUserVersion(damagedPath)
+  const header = readSqliteHeader(damagedPath)
+  const version = header.kind === 'sqlite' ? header.userVersion : undefined
   if (version === undefined || version < 1 || version > migrations.length) return NOTHING_SALVAGED
   let source: Database
   try {
@@ -67,24 +66,6 @@ export function salvageInto(target: Database, damagedPath: string, migrations: r
     return NOTHING_SALVAGED
   } finally {
     source.close()
-  }
-}
-
-/** The schema version a file's header names; undefined when the file has no readable header. */
-function readUserVersion(path: string): number | undefined {
-  let fd: number
-  try {
-    fd = openSync(path, 'r')
-  } catch {
-    return undefined
-  }
-  try {
-    const header = Buffer.alloc(100)
-    if (readSync(fd, header, 0, header.length, 0) < header.length) return undefined
-    if (header.toString('latin1', 0, 16) !== 'SQLite format 3\0') return undefined
-    return header.readUInt32BE(USER_VERSION_OFFSET)
-  } finally {
-    closeSync(fd)
   }
 }
 

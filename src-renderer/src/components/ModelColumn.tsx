@@ -146,6 +146,20 @@ function ColumnView(props: ColumnViewProps) {
   // a new version, shown at once; an earlier cut version may still be continued from (a branch of its own).
   const continuable =
     ((status === 'complete' && end?.stopReason === 'max-tokens') || status === 'interrupted') && text.trim() !== ''
+  // Under a cut answer (primary) or an interrupted one: a new version that goes on from this one.
+  const continueButton = (testId: string, className: string, text: string) =>
+    continuable &&
+    onContinueCut && (
+      <button
+        type="button"
+        className={className}
+        data-testid={testId}
+        aria-label={t.answerActions.continueCutLabel(label)}
+        onClick={() => onContinueCut(modelId, streamId)}
+      >
+        {text}
+      </button>
+    )
   // Stop goes away once pressed: the focus moves to the column it stopped, not to the page's body.
   const stopHere = (event: MouseEvent<HTMLElement>) => {
     const column = event.currentTarget.closest('section')
@@ -232,33 +246,13 @@ function ColumnView(props: ColumnViewProps) {
           >
             {stopped}
           </p>
-          {continuable && onContinueCut && (
-            <button
-              type="button"
-              className="button small primary"
-              data-testid="column-continue-cut"
-              aria-label={t.answerActions.continueCutLabel(label)}
-              onClick={() => onContinueCut(modelId, streamId)}
-            >
-              {t.answerActions.continueCut}
-            </button>
-          )}
+          {continueButton('column-continue-cut', 'button small primary', t.answerActions.continueCut)}
         </div>
       )}
       {status === 'interrupted' && (
         <div className="column-interrupted" data-testid="column-interrupted">
           <p>{t.interruptedNote}</p>
-          {continuable && onContinueCut && (
-            <button
-              type="button"
-              className="button small"
-              data-testid="column-continue"
-              aria-label={t.answerActions.continueCutLabel(label)}
-              onClick={() => onContinueCut(modelId, streamId)}
-            >
-              {t.continueAnswer}
-            </button>
-          )}
+          {continueButton('column-continue', 'button small', t.continueAnswer)}
         </div>
       )}
       {status === 'error' && (

@@ -1,4 +1,4 @@
-import { memo } from 'react'
+import { memo, useMemo } from 'react'
 import type { HighlightedText, SearchHit, SearchResults } from '../../../src-main/shared/ipc-contract'
 import { groupHits } from '../format/group-hits'
 import { highlightSegments } from '../format/highlight-segments'
@@ -13,6 +13,7 @@ interface SearchResultsViewProps {
 /** The hits of a search, in place of the conversation list while a query is typed. */
 export function SearchResultsView({ results, pending, onOpen }: SearchResultsViewProps) {
   const t = useStrings()
+  const groups = useMemo(() => groupHits(results?.hits ?? []), [results])
   return (
     <section
       className="search-results"
@@ -29,10 +30,10 @@ export function SearchResultsView({ results, pending, onOpen }: SearchResultsVie
       ) : (
         <>
           <p className="sidebar-note muted" data-testid="search-count" role="status">
-            {t.history.resultCount(results.hits.length, groupHits(results.hits).length)}
+            {t.history.resultCount(results.hits.length, groups.length)}
           </p>
           <ul className="search-group-list">
-            {groupHits(results.hits).map((group) => (
+            {groups.map((group) => (
               <li key={group.conversationId} className="search-group" data-testid="search-group">
                 <span className="search-group-title" data-testid="search-group-title">
                   {group.conversationTitle}

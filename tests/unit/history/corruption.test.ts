@@ -1,10 +1,10 @@
-import { existsSync, openSync, readdirSync, readFileSync, writeFileSync, writeSync, closeSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, writeFileSync, statSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import Sqlite from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import { HistoryStore } from '../../../src-main/core/history/history-store'
 import { recheckMarkerPath, requestRecheck } from '../../../src-main/core/history/open-history-database'
-import { addAnsweredTurn, openTempStore, startedClock, tempHistoryPath } from './temp-history'
+import { addLongConversations, openTempStore, overwritePages, startedClock, tempHistoryPath } from './temp-history'
 
 const ASIDE = 'history.sqlite.corrupt-2024-05-01T12-00-00-000Z'
 
@@ -33,21 +33,12 @@ describe('a damaged history file', () => {
 
   it('with damaged pages is found by the background check, and set aside (what reads salvaged) at the next start', async () => {
     const { store, path } = await openTempStore()
-    for (let i = 0; i < 8; i++) {
-      const { id } = store.createConversation(`conversation ${i}`)
-      addAnsweredTurn(store, id, `prompt ${i}`, `stream-${i}`, [
-        `answer ${i} `.repeat(1000),
-        `other ${i} `.repeat(1000),
-      ])
-    }
+    addLongConversations(store)
     expect(await store.verifyIntegrity()).toEqual({ status: 'ok' })
     store.close()
     // Overwrite pages in the middle of the file, keeping the header and schema so that the file still opens.
-    const size = statSync(path).size
-    expect(size).toBeGreaterThan(64 * 1024)
-    const fd = openSync(path, 'r+')
-    writeSync(fd, Buffer.alloc(16 * 1024, 0xa5), 0, 16 * 1024, Math.floor(size / 2 / 4096) * 4096)
-    closeSync(fd)
+    expect(statSync(path).size).toBeGreaterThan(64 * 1024)
+    overwritePages(path, 0.5, 16 * 1024)
     const damaged = readFileSync(path)
 
     // The quick open does not read every page; the check in the worker does.

@@ -1,9 +1,9 @@
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, statSync, writeFileSync, writeSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import Sqlite from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import { HistoryStore } from '../../../src-main/core/history/history-store'
-import { addAnsweredTurn, openTempStore, startedClock } from './temp-history'
+import { addAnsweredTurn, addLongConversations, openTempStore, overwritePages, startedClock } from './temp-history'
 
 /** Local noon on 2024-05-<day>: backup names use the local calendar date. */
 const day = (d: number) => new Date(2024, 4, d, 12)
@@ -52,22 +52,13 @@ describe('daily rolling backup', () => {
 
   it("does not copy a damaged file that still opens into the day's backup, and keeps the earlier ones", async () => {
     const { store, path } = await openTempStore()
-    for (let i = 0; i < 8; i++) {
-      const { id } = store.createConversation(`conversation ${i}`)
-      addAnsweredTurn(store, id, `prompt ${i}`, `stream-${i}`, [
-        `answer ${i} `.repeat(1000),
-        `other ${i} `.repeat(1000),
-      ])
-    }
+    addLongConversations(store)
     const good = await store.backupIfDue(day(1))
     store.close()
     // Random bytes over pages in the middle of the file; header and schema intact, so the file still opens.
-    const size = statSync(path).size
-    expect(size).toBeGreaterThan(64 * 1024)
-    const fd = openSync(path, 'r+')
+    expect(statSync(path).size).toBeGreaterThan(64 * 1024)
     const noise = Buffer.from(Array.from({ length: 16 * 1024 }, () => Math.floor(Math.random() * 256)))
-    writeSync(fd, noise, 0, noise.length, Math.floor(size / 2 / 4096) * 4096)
-    closeSync(fd)
+    overwritePages(path, 0.5, noise.length, noise)
 
     const damaged = await HistoryStore.open(path, { clock: startedClock() })
     expect(damaged.notices).toEqual([])

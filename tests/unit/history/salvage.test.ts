@@ -3,13 +3,13 @@
  * added, and the user is told how many conversations came back and from where. The damage is written by the test
  * into real files: pages overwritten in the middle, the whole file but its header overwritten, a foreign file.
  */
-import { closeSync, openSync, readdirSync, statSync, writeFileSync, writeSync } from 'node:fs'
+import { readdirSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { HistoryStore } from '../../../src-main/core/history/history-store'
 import { historyHandlers } from '../../../src-main/core/history/history-handlers'
 import { requestRecheck } from '../../../src-main/core/history/open-history-database'
-import { addAnsweredTurn, openTempStore, startedClock } from './temp-history'
+import { addAnsweredTurn, openTempStore, overwritePages, startedClock } from './temp-history'
 
 /** Local noon on 2024-05-<day>: backup names use the local calendar date. */
 const day = (d: number) => new Date(2024, 4, d, 12)
@@ -28,14 +28,6 @@ function fill(store: HistoryStore, first: number, count: number): Map<string, st
   return texts
 }
 
-/** Overwrites `length` bytes at the page boundary nearest `fraction` of the file. */
-function overwrite(path: string, fraction: number, length: number, byte = 0xa5): void {
-  const at = Math.floor((statSync(path).size * fraction) / 4096) * 4096
-  const fd = openSync(path, 'r+')
-  writeSync(fd, Buffer.alloc(length, byte), 0, length, at)
-  closeSync(fd)
-}
-
 /** Every conversation of a store: its id to its turns, each as [prompt, ...answer texts]. */
 function contents(store: HistoryStore) {
   return new Map(
@@ -52,7 +44,7 @@ describe('salvaging a damaged history', () => {
     fill(store, 0, 60)
     const before = contents(store)
     store.close()
-    overwrite(path, 0.5, 16 * 1024)
+    overwritePages(path, 0.5, 16 * 1024)
     requestRecheck(path, ['found damaged in the session before'])
 
     const reopened = await HistoryStore.open(path, { clock: startedClock() })
@@ -94,7 +86,7 @@ describe('salvaging a damaged history', () => {
     const before = contents(store)
     store.close()
     // Everything but the header is lost: nothing can be salvaged.
-    overwrite(path, 0, statSync(path).size)
+    overwritePages(path, 0, statSync(path).size)
     writeFileSync(path, Buffer.concat([Buffer.from('SQLite format 3\0', 'latin1'), Buffer.alloc(84, 0xff)]), {
       flag: 'r+',
     })
@@ -115,7 +107,7 @@ describe('salvaging a damaged history', () => {
     await store.backupIfDue(day(1))
     const expected = contents(store)
     store.close()
-    overwrite(path, 0.4, 32 * 1024)
+    overwritePages(path, 0.4, 32 * 1024)
     requestRecheck(path, ['damaged'])
 
     const reopened = await HistoryStore.open(path, { clock: startedClock() })
@@ -202,7 +194,7 @@ describe('restoring a daily backup from Settings', () => {
     fill(store, 0, 20)
     await store.backupIfDue(day(1))
     const backup = join(dirname(path), 'backups', 'history-2024-05-01.sqlite')
-    overwrite(backup, 0.5, 16 * 1024)
+    overwritePages(backup, 0.5, 16 * 1024)
     const handlers = historyHandlers(store, () => {})
     const before = contents(store)
     await expect(handlers['history:restore-backup']('2024-05-01')).rejects.toThrow(/backup of 2024-05-01 is damaged/)

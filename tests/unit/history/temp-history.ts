@@ -1,4 +1,5 @@
 /** Temp-folder history stores for the history tests, on a manual clock. */
+import { closeSync, openSync, statSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import { HistoryStore, type HistoryStoreOptions } from '../../../src-main/core/history/history-store'
 import { ManualClock } from '../../support/manual-clock'
@@ -40,4 +41,28 @@ export function addAnsweredTurn(
 ): void {
   store.addTurn(conversationId, prompt, streamId, MODELS.slice(0, answers.length))
   answers.forEach((text, i) => store.finishAnswer(streamId, MODELS[i]!.id, { status: 'complete', text }))
+}
+
+/** Eight conversations whose two answers span several pages each: damage in the middle of the file hits them. */
+export function addLongConversations(store: HistoryStore): void {
+  for (let i = 0; i < 8; i++) {
+    const { id } = store.createConversation(`conversation ${i}`)
+    addAnsweredTurn(store, id, `prompt ${i}`, `stream-${i}`, [`answer ${i} `.repeat(1000), `other ${i} `.repeat(1000)])
+  }
+}
+
+/**
+ * Damage from outside: writes `bytes` (by default `length` bytes of 0xa5) at the page boundary nearest `fraction`
+ * of the file, as a failing disk or a stray program would.
+ */
+export function overwritePages(
+  path: string,
+  fraction: number,
+  length: number,
+  bytes = Buffer.alloc(length, 0xa5),
+): void {
+  const at = Math.floor((statSync(path).size * fraction) / 4096) * 4096
+  const fd = openSync(path, 'r+')
+  writeSync(fd, bytes, 0, bytes.length, at)
+  closeSync(fd)
 }
