@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react'
+import { useCallback, useEffect, useRef, useState } from 'react'
 import type { AppMode, AppPreferences, ModelInput, PublicSettings } from '../../../src-main/shared/ipc-contract'
 import type { Attempt, StreamDeskClient } from '../api/streamdesk-client'
 import type { GenerationParameters } from '../../../src-main/shared/generation'
@@ -28,12 +28,14 @@ export interface SettingsActions {
  */
 export function useSettings(client: StreamDeskClient): SettingsActions {
   const [settings, setSettings] = useState<PublicSettings>()
+  const changesInFlight = useRef(0)
 
   useEffect(() => {
     let active = true
     const unsubscribe = client.on('settings:changed', (next) => {
       active = false
-      setSettings(next)
+      // While a click of this window is on its way, main's news of an earlier state would undo it on screen.
+      if (changesInFlight.current === 0) setSettings(next)
     })
     void client.call('settings:get').then((loaded) => {
       if (active && loaded) setSettings(loaded)
@@ -52,7 +54,9 @@ export function useSettings(client: StreamDeskClient): SettingsActions {
 
   /**
    * Shows `change` at once, so a checkbox or radio follows the click; main's answer then settles it, and a
-   * refusal puts the previous state back.
+   * refusal puts the previous state back. With several clicks in flight only the last answer is shown: main
+   * answers each with its whole settings, so the last one holds every change, and an earlier one arriving between
+   * two clicks would flip a checkbox back for a moment.
    */
   const optimistic = useCallback(
     async <T>(
@@ -64,10 +68,18 @@ export function useSettings(client: StreamDeskClient): SettingsActions {
         previous = current
         return current && change(current)
       })
-      const { next, result } = await request()
-      if (next) setSettings(next)
-      else if (previous) setSettings(previous)
-      return result
+      changesInFlight.current++
+      let answer: { next?: PublicSettings; result: T }
+      try {
+        answer = await request()
+      } finally {
+        changesInFlight.current--
+      }
+      if (changesInFlight.current === 0) {
+        if (answer.next) setSettings(answer.next)
+        else if (previous) setSettings(previous)
+      }
+      return answer.result
     },
     [],
   )
