@@ -20,7 +20,13 @@ beforeEach(async () => {
 const ready = () => electron.control.start()
 const events = () => electron.control.record().filter((entry) => entry.kind === 'event' && entry.target === 'app')
 const appEvents = () => events().map((entry) => entry.name)
-const settle = () => new Promise((resolve) => setTimeout(resolve, 10))
+/**
+ * Lets every event the stand-in schedules happen: it defers them with setImmediate only (as Electron emits them on
+ * later turns), so a fixed number of turns is enough whatever the machine's load, where a timer is not.
+ */
+async function settle(): Promise<void> {
+  for (let turn = 0; turn < 20; turn++) await new Promise((resolve) => setImmediate(resolve))
+}
 
 describe('the stand-in electron', () => {
   it('throws a clear error for anything it does not stub', () => {
