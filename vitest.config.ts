@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os'
 import { defineConfig } from 'vitest/config'
 
 // Three projects, as the folders under tests/ say. Everything runs in Node in forked workers (aws-crt is a native
@@ -8,6 +9,9 @@ import { defineConfig } from 'vitest/config'
 /** What every run shares, this one and `npm run test:mutation`'s (vitest.mutation.config.ts). */
 export const runSettings = {
   pool: 'forks' as const,
+  // Most files spend their time waiting (brokers, sockets, reconnect back-offs, a browser drawing), not computing,
+  // so one more worker than cores keeps both cores busy; vitest's default (cores - 1) runs a 2-core machine serially.
+  maxWorkers: Number(process.env.STREAMDESK_TEST_WORKERS) || availableParallelism() + 1,
   globalSetup: ['tests/support/global-setup.ts'],
   setupFiles: ['tests/support/remove-temp-dirs.ts'],
 }
@@ -35,7 +39,6 @@ export default defineConfig({
           include: ['tests/e2e/**/*.test.ts'],
           testTimeout: 90_000,
           hookTimeout: 120_000,
-          fileParallelism: false,
         },
       },
     ],
