@@ -3,6 +3,7 @@
  * each method one short transaction). Pure core: no Electron. Open it once at startup, call
  * `markInterruptedOnStartup()` before any stream starts, and write streaming answers through an `AnswerWriter`.
  */
+import { titleFromPrompt } from './conversation-title'
 import { randomUUID } from 'node:crypto'
 import { dirname, join } from 'node:path'
 import { performance } from 'node:perf_hooks'
@@ -60,7 +61,6 @@ export interface HistoryStoreOptions {
   completeFromBackup?: boolean
 }
 
-export const TITLE_FROM_PROMPT_CHARS = 80
 /** Longest stretch of export work between two pauses (see exportAllInSlices). */
 const SLICE_MS = 20
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve))
@@ -676,12 +676,6 @@ export class HistoryStore {
       ? `${JSON.stringify(toHistoryDocument(conversations, exportedAt), null, 2)}\n`
       : toMarkdown(conversations, exportedAt)
   }
-}
-
-/** The first line of the prompt, whitespace collapsed, cut at a readable length. */
-export function titleFromPrompt(prompt: string): string {
-  const firstLine = prompt.trim().split(/\r?\n/, 1)[0] ?? ''
-  return truncateText(cleanTitle(firstLine), TITLE_FROM_PROMPT_CHARS) || 'New conversation'
 }
 
 /** One line, whitespace collapsed, at most MAX_TITLE_CHARS; '' when nothing is left. */

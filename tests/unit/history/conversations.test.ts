@@ -1,6 +1,7 @@
 import Sqlite from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
-import { HistoryStore, titleFromPrompt } from '../../../src-main/core/history/history-store'
+import { HistoryStore } from '../../../src-main/core/history/history-store'
+import { titleFromPrompt } from '../../../src-main/core/history/conversation-title'
 import { MODELS, START, addAnsweredTurn, openTempStore } from './temp-history'
 
 describe('HistoryStore conversations', () => {
@@ -12,6 +13,44 @@ describe('HistoryStore conversations', () => {
     expect(long.endsWith('…')).toBe(true)
     // Cut by code points: an emoji is never split in half.
     expect(titleFromPrompt('😀'.repeat(100))).toBe(`${'😀'.repeat(79)}…`)
+  })
+
+  it('drops the lead-in of a question, so that similar questions get titles that differ', () => {
+    const titles = ['Python', 'Rust', 'Go'].map((language) =>
+      titleFromPrompt(`How do I read a file line by line in ${language}? I tried open() but it reads it all.`),
+    )
+    expect(titles).toEqual([
+      'Read a file line by line in Python? I tried open() but it reads it all.',
+      'Read a file line by line in Rust? I tried open() but it reads it all.',
+      'Read a file line by line in Go? I tried open() but it reads it all.',
+    ])
+    expect(titleFromPrompt('Hi, can you please help me write a haiku about autumn?')).toBe('Write a haiku about autumn')
+    expect(titleFromPrompt("I'd like to compare DuckDB and SQLite")).toBe('Compare DuckDB and SQLite')
+    expect(titleFromPrompt('東京の天気を教えてください。')).toBe('東京の天気')
+    expect(titleFromPrompt('Rustの所有権について説明して')).toBe('Rustの所有権')
+    // A lead-in that is the whole question stays.
+    expect(titleFromPrompt('Can you?')).toBe('Can you?')
+    expect(titleFromPrompt('教えてください')).toBe('教えてください')
+    expect(titleFromPrompt('Hello there')).toBe('Hello there')
+    expect(titleFromPrompt('Hello! What is a monad?')).toBe('What is a monad')
+  })
+
+  it('titles from words, not from code or markdown marks', () => {
+    expect(titleFromPrompt('```python\nprint(1)\n```\nWhy does this print **one**?')).toBe('Why does this print one?')
+    expect(titleFromPrompt('## Review: `parse_args` in *cli.py*')).toBe('Review: parse_args in *cli.py*')
+    expect(titleFromPrompt('> quoted line\nmore')).toBe('quoted line')
+    expect(titleFromPrompt('- item one\n- item two')).toBe('item one')
+    // Only code: its first line.
+    expect(titleFromPrompt('```\nSELECT 1;\n```')).toBe('SELECT 1;')
+  })
+
+  it('cuts a long title at a word boundary near the limit, by code points otherwise', () => {
+    const words = Array.from({ length: 30 }, (_, i) => `word${i}`).join(' ')
+    const title = titleFromPrompt(words)
+    expect(title.endsWith('…')).toBe(true)
+    expect(Array.from(title).length).toBeLessThanOrEqual(80)
+    expect(words.startsWith(title.slice(0, -1))).toBe(true)
+    expect(words[title.length - 1]).toBe(' ')
   })
 
   it('stores a turn with one streaming answer per model, then progress and the end of each', async () => {
