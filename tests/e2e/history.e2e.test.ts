@@ -7,13 +7,14 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import type { Browser, Page } from 'playwright-core'
+import type { Browser, Locator, Page } from 'playwright-core'
 import { HistoryStore } from '../../src-main/core/history/history-store'
 import { startHarness, type Harness } from '../harness/harness-server'
 import { startFakeOpenAiServer, splitIntoDeltas, type FakeOpenAiServer } from '../fixtures/fake-openai-server'
 import { launchChromium, watchPageErrors } from '../support/browser'
 import { writeSettings } from '../support/test-core'
 import { makeTempDir } from '../support/temp-dir'
+import { focusedTestId } from './harness-pages'
 
 const ALPHA = 'The answer is **forty-two**.\n\n- first point\n- second point\n\nRemember the zephyr.'
 const BETA = 'Beta replies plainly: the quokka smiles.'
@@ -87,6 +88,11 @@ const items = () => page.getByTestId('conversation-item')
 const item = (title: string) =>
   items().filter({ has: page.getByTestId('conversation-title').getByText(title, { exact: true }) })
 const titles = () => page.getByTestId('conversation-title').allTextContents()
+/** One of a row's actions, from its "⋯" menu. */
+async function rowAction(row: Locator, action: string) {
+  await row.getByTestId('conversation-menu').click()
+  await row.getByTestId(action).click()
+}
 
 async function finished(modelId: string, status = 'complete') {
   await expect.poll(() => column(modelId).getAttribute('data-status'), { timeout: 20_000 }).toBe(status)
@@ -309,17 +315,17 @@ describe('conversation history in the browser harness', () => {
 
     // Rename: Escape cancels, Enter saves.
     const older = item('Older conversation')
-    await older.getByTestId('conversation-rename').click()
+    await rowAction(older, 'conversation-rename')
     await page.getByTestId('conversation-rename-input').fill('Not this')
     await page.getByTestId('conversation-rename-input').press('Escape')
     expect(await titles()).toEqual(['Newer conversation', 'Older conversation'])
-    await older.getByTestId('conversation-rename').click()
+    await rowAction(older, 'conversation-rename')
     await page.getByTestId('conversation-rename-input').fill('Renamed: 大事な話')
     await page.getByTestId('conversation-rename-input').press('Enter')
     await expect.poll(titles).toEqual(['Newer conversation', 'Renamed: 大事な話'])
 
     // Pinned conversations come first, with a marker.
-    await item('Renamed: 大事な話').getByTestId('conversation-pin').click()
+    await rowAction(item('Renamed: 大事な話'), 'conversation-pin')
     await expect.poll(titles).toEqual(['Renamed: 大事な話', 'Newer conversation'])
     expect(await items().first().getAttribute('data-pinned')).toBe('true')
     expect(await items().first().getByTestId('conversation-pinned').count()).toBe(1)
@@ -329,8 +335,28 @@ describe('conversation history in the browser harness', () => {
     expect(await items().first().getAttribute('data-pinned')).toBe('true')
     expect(await items().last().getAttribute('data-pinned')).toBe('false')
 
-    await items().first().getByTestId('conversation-pin').click()
+    // Pinned and today's conversations under their headings.
+    expect(await page.getByTestId('conversation-group').locator('h3').allTextContents()).toEqual(['Pinned', 'Today'])
+
+    // The row's menu by keyboard: the first item takes the focus, the arrows wrap, Escape goes back to the button.
+    const menuButton = items().first().getByTestId('conversation-menu')
+    await menuButton.focus()
+    await page.keyboard.press('Enter')
+    await expect.poll(() => focusedTestId(page)).toBe('conversation-rename')
+    await page.keyboard.press('ArrowUp')
+    expect(await focusedTestId(page)).toBe('conversation-delete')
+    await page.keyboard.press('ArrowDown')
+    await page.keyboard.press('ArrowDown')
+    expect(await focusedTestId(page)).toBe('conversation-pin')
+    await page.keyboard.press('Escape')
+    expect(await focusedTestId(page)).toBe('conversation-menu')
+    expect(await menuButton.getAttribute('aria-expanded')).toBe('false')
+    // Enter on the focused item does what a click does.
+    await page.keyboard.press('ArrowDown')
+    await page.keyboard.press('ArrowDown')
+    await page.keyboard.press('Enter')
     await expect.poll(titles).toEqual(['Newer conversation', 'Renamed: 大事な話'])
+    expect(await page.getByTestId('conversation-group').locator('h3').allTextContents()).toEqual(['Today'])
     expect(pageErrors).toEqual([])
   })
 
@@ -346,13 +372,13 @@ describe('conversation history in the browser harness', () => {
     expect(await doomed.getAttribute('data-active')).toBe('true')
 
     // The first click only asks.
-    await doomed.getByTestId('conversation-delete').click()
+    await rowAction(doomed, 'conversation-delete')
     expect(await doomed.getByTestId('conversation-delete-confirm').isVisible()).toBe(true)
     await page.keyboard.press('Escape')
     await expect.poll(() => doomed.getByTestId('conversation-delete-confirm').count()).toBe(0)
     expect(await items().count()).toBe(2)
 
-    await doomed.getByTestId('conversation-delete').click()
+    await rowAction(doomed, 'conversation-delete')
     await doomed.getByTestId('conversation-delete-confirm').click()
     await expect.poll(titles).toEqual(['Keep me'])
     expect(await page.getByTestId('exchange').count()).toBe(0)
@@ -369,7 +395,7 @@ describe('conversation history in the browser harness', () => {
 
     const [download] = await Promise.all([
       page.waitForEvent('download'),
-      items().first().getByTestId('conversation-export-json').click(),
+      rowAction(items().first(), 'conversation-export-json'),
     ])
     expect(download.suggestedFilename()).toMatch(/^streamdesk-Exported-question-\d{4}-\d{2}-\d{2}\.json$/)
     const exportedPath = join(await makeTempDir('e2e-export'), download.suggestedFilename())
@@ -386,7 +412,7 @@ describe('conversation history in the browser harness', () => {
     // Markdown too, and everything at once.
     const [markdown] = await Promise.all([
       page.waitForEvent('download'),
-      items().first().getByTestId('conversation-export-markdown').click(),
+      rowAction(items().first(), 'conversation-export-markdown'),
     ])
     expect(markdown.suggestedFilename()).toMatch(/\.md$/)
     const [all] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-all-json').click()])

@@ -5,7 +5,9 @@ import type { HistoryActions } from '../hooks/use-history-actions'
 import type { HistoryList } from '../hooks/use-history-list'
 import { useNow } from '../hooks/use-now'
 import { useStrings } from '../i18n'
-import { PencilIcon, PinIcon, TrashIcon } from './icons'
+import { groupByDate } from '../format/date-groups'
+import { PinIcon } from './icons'
+import { RowMenu } from './RowMenu'
 
 interface ConversationListProps {
   list: HistoryList
@@ -28,18 +30,33 @@ export function ConversationList({ list, actions, activeConversationId, onOpen }
     )
   return (
     <>
-      <ul className="conversation-list" aria-label={t.history.listLabel}>
-        {conversations.map((conversation) => (
-          <ConversationItem
-            key={conversation.id}
-            conversation={conversation}
-            active={conversation.id === activeConversationId}
-            now={now}
-            actions={actions}
-            onOpen={onOpen}
-          />
+      <div className="conversation-groups" role="list" aria-label={t.history.listLabel}>
+        {groupByDate(conversations, now, t).map((group) => (
+          <section
+            key={group.key}
+            className="conversation-group"
+            role="listitem"
+            data-testid="conversation-group"
+            aria-labelledby={`conversation-group-${group.key}`}
+          >
+            <h3 className="conversation-group-label" id={`conversation-group-${group.key}`}>
+              {group.label}
+            </h3>
+            <ul className="conversation-list">
+              {group.items.map((conversation) => (
+                <ConversationItem
+                  key={conversation.id}
+                  conversation={conversation}
+                  active={conversation.id === activeConversationId}
+                  now={now}
+                  actions={actions}
+                  onOpen={onOpen}
+                />
+              ))}
+            </ul>
+          </section>
         ))}
-      </ul>
+      </div>
       {list.hasMore && (
         <button
           type="button"
@@ -75,21 +92,19 @@ const ConversationItem = memo(function ConversationItem({
   const t = useStrings()
   const { id, title, pinned, updatedAt } = conversation
   const [mode, setMode] = useState<Mode>('view')
-  // What to focus once the row is drawn in its next mode (the button that was pressed is gone by then).
-  const focusNext = useRef<'open' | 'rename' | 'delete' | undefined>(undefined)
+  // What to focus once the row is drawn in its next mode (the field or button that had it is gone by then).
+  const focusNext = useRef<'open' | 'menu' | undefined>(undefined)
   const openButton = useRef<HTMLButtonElement>(null)
-  const renameButton = useRef<HTMLButtonElement>(null)
-  const deleteButton = useRef<HTMLButtonElement>(null)
+  const menuButton = useRef<HTMLButtonElement>(null)
 
   useEffect(() => {
     const target = focusNext.current
     focusNext.current = undefined
     if (target === 'open') openButton.current?.focus()
-    if (target === 'rename') renameButton.current?.focus()
-    if (target === 'delete') deleteButton.current?.focus()
+    if (target === 'menu') menuButton.current?.focus()
   }, [mode])
 
-  const backToView = (focus: 'open' | 'rename' | 'delete') => {
+  const backToView = (focus: 'open' | 'menu') => {
     focusNext.current = focus
     setMode('view')
   }
@@ -102,7 +117,7 @@ const ConversationItem = memo(function ConversationItem({
 
   const confirmDelete = async () => {
     const deleted = await actions.remove(id)
-    if (!deleted) backToView('delete')
+    if (!deleted) backToView('menu')
   }
 
   return (
@@ -115,7 +130,7 @@ const ConversationItem = memo(function ConversationItem({
       data-mode={mode}
     >
       {mode === 'rename' ? (
-        <RenameInput title={title} onSave={(value) => void rename(value)} onCancel={() => backToView('rename')} />
+        <RenameInput title={title} onSave={(value) => void rename(value)} onCancel={() => backToView('menu')} />
       ) : (
         <button
           type="button"
@@ -132,7 +147,7 @@ const ConversationItem = memo(function ConversationItem({
                 <span className="visually-hidden">{t.history.pinned}: </span>
               </span>
             )}
-            <span className="conversation-title" data-testid="conversation-title">
+            <span className="conversation-title" data-testid="conversation-title" title={title}>
               {title}
             </span>
           </span>
@@ -153,7 +168,7 @@ const ConversationItem = memo(function ConversationItem({
           onKeyDown={(event) => {
             if (event.key !== 'Escape') return
             event.preventDefault()
-            backToView('delete')
+            backToView('menu')
           }}
         >
           <span className="conversation-confirm-text">{t.history.confirmDelete}</span>
@@ -166,64 +181,40 @@ const ConversationItem = memo(function ConversationItem({
           >
             {t.history.delete}
           </button>
-          <CancelButton onCancel={() => backToView('delete')} />
+          <CancelButton onCancel={() => backToView('menu')} />
         </div>
       )}
       {mode === 'view' && (
         <div className="conversation-actions">
-          <button
-            type="button"
-            ref={renameButton}
-            className="row-action"
-            data-testid="conversation-rename"
-            aria-label={t.history.renameConversation(title)}
-            title={t.history.rename}
-            onClick={() => setMode('rename')}
-          >
-            <PencilIcon />
-          </button>
-          <button
-            type="button"
-            className="row-action"
-            data-testid="conversation-pin"
-            aria-label={pinned ? t.history.unpinConversation(title) : t.history.pinConversation(title)}
-            aria-pressed={pinned}
-            title={pinned ? t.history.unpin : t.history.pin}
-            onClick={() => void actions.setPinned(id, !pinned)}
-          >
-            <PinIcon filled={pinned} />
-          </button>
-          <button
-            type="button"
-            className="row-action text"
-            data-testid="conversation-export-markdown"
-            aria-label={t.history.exportMarkdown(title)}
-            title={t.history.exportMarkdown(title)}
-            onClick={() => void actions.exportHistory('markdown', id)}
-          >
-            {t.history.exportMarkdownShort}
-          </button>
-          <button
-            type="button"
-            className="row-action text"
-            data-testid="conversation-export-json"
-            aria-label={t.history.exportJson(title)}
-            title={t.history.exportJson(title)}
-            onClick={() => void actions.exportHistory('json', id)}
-          >
-            {t.history.exportJsonShort}
-          </button>
-          <button
-            type="button"
-            ref={deleteButton}
-            className="row-action danger"
-            data-testid="conversation-delete"
-            aria-label={t.history.deleteConversation(title)}
-            title={t.history.delete}
-            onClick={() => setMode('confirm-delete')}
-          >
-            <TrashIcon />
-          </button>
+          <RowMenu
+            label={t.history.actionsFor(title)}
+            buttonTestId="conversation-menu"
+            buttonRef={menuButton}
+            items={[
+              { testId: 'conversation-rename', label: t.history.rename, onSelect: () => setMode('rename') },
+              {
+                testId: 'conversation-pin',
+                label: pinned ? t.history.unpin : t.history.pin,
+                onSelect: () => void actions.setPinned(id, !pinned),
+              },
+              {
+                testId: 'conversation-export-markdown',
+                label: t.history.exportAsMarkdown,
+                onSelect: () => void actions.exportHistory('markdown', id),
+              },
+              {
+                testId: 'conversation-export-json',
+                label: t.history.exportAsJson,
+                onSelect: () => void actions.exportHistory('json', id),
+              },
+              {
+                testId: 'conversation-delete',
+                label: t.history.delete,
+                danger: true,
+                onSelect: () => setMode('confirm-delete'),
+              },
+            ]}
+          />
         </div>
       )}
     </li>

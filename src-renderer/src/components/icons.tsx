@@ -28,12 +28,6 @@ export const SidebarIcon = () => (
   </Icon>
 )
 
-export const PencilIcon = () => (
-  <Icon>
-    <path d="M10.5 2.5l3 3L6 13H3v-3z" />
-  </Icon>
-)
-
 export const PinIcon = ({ filled = false }: { filled?: boolean }) => (
   <Icon>
     <path d="M6 2h4l-.5 4 2.5 2.5H4L6.5 6z" fill={filled ? 'currentColor' : 'none'} />
@@ -41,15 +35,18 @@ export const PinIcon = ({ filled = false }: { filled?: boolean }) => (
   </Icon>
 )
 
-export const TrashIcon = () => (
-  <Icon>
-    <path d="M2.5 4h11M6 4V2.5h4V4M4 4l.75 9.5h6.5L12 4" />
-  </Icon>
-)
-
 export const SearchIcon = () => (
   <Icon>
     <circle cx="7" cy="7" r="4.25" />
     <path d="M10.25 10.25L14 14" />
+  </Icon>
+)
+
+/** "⋯": a row's menu of actions. Filled dots, which a 1.5 px stroke draws too thin. */
+export const MoreIcon = () => (
+  <Icon>
+    <circle cx="3.5" cy="8" r="1.1" fill="currentColor" stroke="none" />
+    <circle cx="8" cy="8" r="1.1" fill="currentColor" stroke="none" />
+    <circle cx="12.5" cy="8" r="1.1" fill="currentColor" stroke="none" />
   </Icon>
 )

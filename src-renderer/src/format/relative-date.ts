@@ -32,7 +32,7 @@ export function formatFullDate(at: number, locale: string): string {
 }
 
 /** Whole local calendar days from `from` to `to` (0: the same day), across daylight-saving changes. */
-function calendarDaysBetween(from: number, to: number): number {
+export function calendarDaysBetween(from: number, to: number): number {
   const a = new Date(from)
   const b = new Date(to)
   const dayA = Date.UTC(a.getFullYear(), a.getMonth(), a.getDate())

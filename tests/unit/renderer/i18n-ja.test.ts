@@ -55,8 +55,6 @@ describe('Japanese UI strings', () => {
       [
         'appName',
         'cloud.proxyPlaceholder',
-        'history.exportJsonShort',
-        'history.exportMarkdownShort',
         'history.json',
         'history.markdown',
         'modelDefaults.baseUrl',
