@@ -223,14 +223,30 @@ describe('conversation history in the browser harness', () => {
     expect(await page.getByTestId('search-group').first().getByTestId('search-hit').count()).toBe(2)
     expect(await page.getByTestId('search-count').innerText()).toBe('2 matches in 1 conversation')
 
+    // Arrow keys: from the search box into the hits and between them, and back up.
+    await page.getByTestId('history-search').press('ArrowDown')
+    expect(await focusedTestId(page)).toBe('search-hit')
+    await page.keyboard.press('ArrowDown')
+    expect(await focusedTestId(page)).toBe('search-hit')
+    await page.keyboard.press('ArrowUp')
+    await page.keyboard.press('ArrowUp')
+    expect(await focusedTestId(page)).toBe('history-search')
+
     await jpHit.first().click()
     await expect.poll(() => page.getByTestId('exchange').count()).toBe(1)
     await expect.poll(textOf('jp')).toBe(JAPANESE)
+    // The search's word is marked in the opened conversation: in the prompt and in the answer.
+    const marks = () =>
+      page.evaluate(() => [...(CSS.highlights.get('search-match') ?? [])].map((range) => range.toString()))
+    await expect.poll(marks).toEqual(['天気', '天気', '天気'])
 
     // Clearing the query brings the list back, with the opened conversation highlighted.
     await page.getByTestId('history-search').fill('')
     await expect.poll(() => items().count()).toBe(2)
     expect(await item('天気').getAttribute('data-active')).toBe('true')
+    // Opening another conversation takes the marks away with it.
+    await item('First about numbers').getByTestId('conversation-title').click()
+    await expect.poll(marks).toEqual([])
     expect(pageErrors).toEqual([])
   })
 

@@ -2,6 +2,8 @@ import { useEffect, useRef } from 'react'
 import type { Exchange } from '../state/exchanges'
 import { useExchangeWindow } from '../hooks/use-exchange-window'
 import { useFollowLatest } from '../hooks/use-follow-latest'
+import { clearSearchHighlight, highlightSearchMatches } from '../hooks/search-highlight'
+import type { ConversationViewState } from '../hooks/use-conversation'
 import { useStrings } from '../i18n'
 import { ExchangeView } from './ExchangeView'
 
@@ -16,7 +18,7 @@ interface ConversationViewProps {
   onEdit(exchangeId: number, prompt: string): void
   onShowBranch(exchangeId: number, index: number): void
   /** Scroll to this turn instead of following the latest (a search hit was opened). */
-  scrollTo?: { turnIndex: number; seq: number }
+  scrollTo?: ConversationViewState['scrollTo']
 }
 
 /** Give it a new `key` for another conversation: it then starts at the latest turn (or at `scrollTo`). */
@@ -26,6 +28,9 @@ export function ConversationView(props: ConversationViewProps) {
   const t = useStrings()
   const { scrollRef, contentRef, showJump, jumpToLatest, holdAt } = useFollowLatest()
   const exchangeWindow = useExchangeWindow(scrollRef, exchanges.length, scrollTo?.turnIndex)
+
+  // The marks of a search belong to this conversation: gone with it.
+  useEffect(() => clearSearchHighlight, [])
 
   // A new prompt means the user wants to see its answers, wherever they had scrolled to.
   const shownCount = useRef(exchanges.length)
@@ -39,6 +44,8 @@ export function ConversationView(props: ConversationViewProps) {
     const target = contentRef.current?.querySelector(`[data-turn-index="${scrollTo.turnIndex}"]`)
     if (!(target instanceof HTMLElement)) return
     holdAt(target)
+    // The search's words marked in the turn, the first one brought into view (below the turn's top if need be).
+    if (scrollTo.highlight) highlightSearchMatches(target, scrollTo.highlight)
     target.classList.remove('exchange-target')
     // Restarts the highlight animation when the same turn is asked for again.
     void target.offsetWidth

@@ -1,4 +1,4 @@
-import { memo, useMemo } from 'react'
+import { memo, useMemo, type KeyboardEvent } from 'react'
 import type { HighlightedText, SearchHit, SearchResults } from '../../../src-main/shared/ipc-contract'
 import { groupHits } from '../format/group-hits'
 import { highlightSegments } from '../format/highlight-segments'
@@ -8,10 +8,12 @@ interface SearchResultsViewProps {
   results: SearchResults | undefined
   pending: boolean
   onOpen(conversationId: string, turnIndex: number): void
+  /** Up arrow on the first hit (back to the search box). */
+  onAboveFirst(): void
 }
 
 /** The hits of a search, in place of the conversation list while a query is typed. */
-export function SearchResultsView({ results, pending, onOpen }: SearchResultsViewProps) {
+export function SearchResultsView({ results, pending, onOpen, onAboveFirst }: SearchResultsViewProps) {
   const t = useStrings()
   const groups = useMemo(() => groupHits(results?.hits ?? []), [results])
   return (
@@ -32,7 +34,7 @@ export function SearchResultsView({ results, pending, onOpen }: SearchResultsVie
           <p className="sidebar-note muted" data-testid="search-count" role="status">
             {t.history.resultCount(results.hits.length, groups.length)}
           </p>
-          <ul className="search-group-list">
+          <ul className="search-group-list" onKeyDown={(event) => moveBetweenHits(event, onAboveFirst)}>
             {groups.map((group) => (
               <li key={group.conversationId} className="search-group" data-testid="search-group">
                 <span className="search-group-title" data-testid="search-group-title">
@@ -53,6 +55,23 @@ export function SearchResultsView({ results, pending, onOpen }: SearchResultsVie
       {results && !results.complete && <p className="sidebar-note muted">{t.history.incompleteSearch}</p>}
     </section>
   )
+}
+
+/** Up and down arrows move between hits (Tab still works); Up from the first calls `onAboveFirst`. */
+function moveBetweenHits(event: KeyboardEvent<HTMLElement>, onAboveFirst: () => void) {
+  if (event.key !== 'ArrowDown' && event.key !== 'ArrowUp') return
+  const hits = Array.from(event.currentTarget.querySelectorAll<HTMLElement>('.search-hit'))
+  const current = hits.indexOf(document.activeElement as HTMLElement)
+  if (current === -1) return
+  event.preventDefault()
+  const next = current + (event.key === 'ArrowDown' ? 1 : -1)
+  if (next < 0) onAboveFirst()
+  else hits[Math.min(next, hits.length - 1)]?.focus()
+}
+
+/** The first hit of the results inside `container`, for the search box's Down arrow. */
+export function focusFirstHit(container: HTMLElement | null): void {
+  container?.querySelector<HTMLElement>('.search-hit')?.focus()
 }
 
 const SearchHitView = memo(function SearchHitView({

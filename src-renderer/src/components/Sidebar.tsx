@@ -7,7 +7,7 @@ import { useStrings } from '../i18n'
 import { SHORTCUTS, shortcutLabel } from '../keyboard/shortcuts'
 import { ConversationList } from './ConversationList'
 import { SearchIcon } from './icons'
-import { SearchResultsView } from './SearchResultsView'
+import { SearchResultsView, focusFirstHit } from './SearchResultsView'
 import { StartupNotices } from './StartupNotices'
 
 export const SIDEBAR_ID = 'sidebar'
@@ -17,7 +17,7 @@ interface SidebarProps {
   list: HistoryList
   actions: HistoryActions
   activeConversationId: string | undefined
-  onOpen(conversationId: string, turnIndex?: number): void
+  onOpen(conversationId: string, turnIndex?: number, highlight?: string): void
   /** Each new value focuses the search box (Ctrl/Cmd+K); 0 never does. */
   focusSearchSignal: number
   /** From start-up, kept at the top until dismissed. */
@@ -38,6 +38,7 @@ export function Sidebar({
   const { client } = useServices()
   const [query, setQuery] = useState('')
   const searchInput = useRef<HTMLInputElement>(null)
+  const resultsRef = useRef<HTMLDivElement>(null)
 
   // Runs after the commit that un-hides a collapsed sidebar, so the box can take the focus.
   useEffect(() => {
@@ -52,6 +53,9 @@ export function Sidebar({
     if (event.key === 'Escape' && query !== '') {
       event.preventDefault()
       setQuery('')
+    } else if (event.key === 'ArrowDown' && searching) {
+      event.preventDefault()
+      focusFirstHit(resultsRef.current)
     }
   }
 
@@ -84,7 +88,14 @@ export function Sidebar({
       </div>
       <div className="sidebar-scroll">
         {searching ? (
-          <SearchResultsView results={search.results} pending={search.pending} onOpen={onOpen} />
+          <div ref={resultsRef}>
+            <SearchResultsView
+              results={search.results}
+              pending={search.pending}
+              onOpen={(conversationId, turnIndex) => onOpen(conversationId, turnIndex, query)}
+              onAboveFirst={() => searchInput.current?.focus()}
+            />
+          </div>
         ) : (
           <ConversationList list={list} actions={actions} activeConversationId={activeConversationId} onOpen={onOpen} />
         )}

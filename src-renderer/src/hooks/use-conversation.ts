@@ -22,8 +22,11 @@ export interface ConversationViewState {
   key: number
   /** Undefined for a new chat until its first prompt has created the conversation. */
   conversationId: string | undefined
-  /** Scroll to this turn (a search hit); `seq` makes a repeated request for the same turn a new one. */
-  scrollTo?: { turnIndex: number; seq: number }
+  /**
+   * Scroll to this turn (a search hit), marking the search's words in it; `seq` makes a repeated request for the
+   * same turn a new one.
+   */
+  scrollTo?: { turnIndex: number; seq: number; highlight?: string }
 }
 
 export interface Conversation {
@@ -55,7 +58,8 @@ export interface Conversation {
   stopAll(): void
   newChat(): void
   /** Shows a stored conversation (scrolled to `turnIndex` if given); the next prompt continues it. */
-  open(conversationId: string, turnIndex?: number): Promise<void>
+  /** Opens a conversation, at a turn when given, with a search's words marked in it when given. */
+  open(conversationId: string, turnIndex?: number, highlight?: string): Promise<void>
   /** A conversation was deleted: its answers stop, and if it is on screen the view becomes a new chat. */
   deleted(conversationId: string): void
 }
@@ -271,8 +275,11 @@ export function useConversation(client: StreamDeskClient, streams: StreamStore, 
   }, [show])
 
   const open = useCallback(
-    async (conversationId: string, turnIndex?: number) => {
-      const scrollTo = turnIndex === undefined ? undefined : { turnIndex, seq: nextScrollSeq.current++ }
+    async (conversationId: string, turnIndex?: number, highlight?: string) => {
+      const scrollTo =
+        turnIndex === undefined
+          ? undefined
+          : { turnIndex, seq: nextScrollSeq.current++, ...(highlight !== undefined && { highlight }) }
       // Already on screen (with its live answers): only scroll.
       if (viewRef.current.conversationId === conversationId) {
         if (scrollTo) setViewTo({ ...viewRef.current, scrollTo })
