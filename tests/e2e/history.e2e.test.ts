@@ -257,10 +257,13 @@ describe('conversation history in the browser harness', () => {
     for (let turn = 0; turn < 12; turn++) {
       const streamId = `stream-${turn}`
       store.addTurn(id, `Turn ${turn}`, streamId, [{ id: 'beta', label: 'Beta' }])
+      const lines = Array.from({ length: turn === 7 ? 60 : 12 }, (_, i) => `Line ${i} of turn ${turn}.`)
       const text =
         turn === 3
           ? 'The needle is here: xylophone.'
-          : Array.from({ length: 12 }, (_, i) => `Line ${i} of turn ${turn}.`).join('\n\n')
+          : turn === 7
+            ? `${lines.join('\n\n')}\n\nAt the very end: marimba.`
+            : lines.join('\n\n')
       store.finishAnswer(streamId, 'beta', { status: 'complete', text })
     }
     store.close()
@@ -279,6 +282,19 @@ describe('conversation history in the browser harness', () => {
       )
       .toBe(true)
     expect(await page.getByTestId('jump-to-latest').isVisible()).toBe(true)
+
+    // A match far down a long answer is brought into view, marked.
+    await search('marimba')
+    await page.getByTestId('search-hit').first().click()
+    const markInView = () =>
+      page.evaluate(() => {
+        const [range] = [...(CSS.highlights.get('search-match') ?? [])] as Range[]
+        if (!range) return 'no mark'
+        const view = document.querySelector('.conversation-scroll')!.getBoundingClientRect()
+        const box = range.getBoundingClientRect()
+        return `${range.toString()} ${box.top >= view.top && box.bottom <= view.bottom ? 'in view' : 'out of view'}`
+      })
+    await expect.poll(markInView).toBe('marimba in view')
   })
 
   it('keeps only the exchanges near the view in the DOM of a long conversation, and renders others as they come near', async () => {

@@ -2,7 +2,7 @@ import { useEffect, useRef } from 'react'
 import type { Exchange } from '../state/exchanges'
 import { useExchangeWindow } from '../hooks/use-exchange-window'
 import { useFollowLatest } from '../hooks/use-follow-latest'
-import { clearSearchHighlight, highlightSearchMatches } from '../hooks/search-highlight'
+import { clearSearchHighlight, markSearchMatches } from '../hooks/search-highlight'
 import type { ConversationViewState } from '../hooks/use-conversation'
 import { useStrings } from '../i18n'
 import { ExchangeView } from './ExchangeView'
@@ -44,15 +44,20 @@ export function ConversationView(props: ConversationViewProps) {
     const target = contentRef.current?.querySelector(`[data-turn-index="${scrollTo.turnIndex}"]`)
     if (!(target instanceof HTMLElement)) return
     holdAt(target)
-    // The search's words marked in the turn, the first one brought into view (below the turn's top if need be).
-    if (scrollTo.highlight) highlightSearchMatches(target, scrollTo.highlight)
+    // The search's words marked in the turn (the first brought into view if it is below the fold).
+    const stopMarking = scrollTo.highlight
+      ? markSearchMatches(target, scrollRef.current, scrollTo.highlight)
+      : undefined
     target.classList.remove('exchange-target')
     // Restarts the highlight animation when the same turn is asked for again.
     void target.offsetWidth
     target.classList.add('exchange-target')
     const timer = setTimeout(() => target.classList.remove('exchange-target'), 2000)
-    return () => clearTimeout(timer)
-  }, [contentRef, holdAt, scrollTo])
+    return () => {
+      clearTimeout(timer)
+      stopMarking?.()
+    }
+  }, [contentRef, holdAt, scrollRef, scrollTo])
 
   return (
     <main className="conversation">
