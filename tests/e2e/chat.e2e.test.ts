@@ -207,6 +207,23 @@ describe('StreamDesk in the browser harness', () => {
       `locked: Error, ${code.replaceAll('-', ' ')}`,
     )
     await expect.poll(() => column('alpha').getAttribute('data-status'), { timeout: 10_000 }).toBe('complete')
+
+    // The next steps: the failed column offers its model's settings and a retry; the answered one neither.
+    expect(await column('alpha').getByTestId('column-edit-model').count()).toBe(0)
+    expect(await column('alpha').getByTestId('column-regenerate').innerText()).toBe('Regenerate')
+    expect(await column('locked').getByTestId('column-regenerate').innerText()).toBe('Retry')
+    await column('locked').getByTestId('column-edit-model').click()
+    // Settings opens at that model's form, in its row, with the focus in it.
+    const row = page.getByTestId('model-row-locked')
+    await expect.poll(() => row.getAttribute('data-editing')).toBe('true')
+    await expect.poll(() => row.evaluate((element) => element.contains(document.activeElement))).toBe(true)
+    expect(await page.getByTestId('model-edit-label').count()).toBe(1)
+    // Save closes the form and checks the model at once (its server answers).
+    await row.getByTestId('model-edit-key').fill('sk-still-wrong')
+    await row.getByTestId('model-save').click()
+    await expect.poll(() => page.getByTestId('model-edit-label').count()).toBe(0)
+    await expect.poll(() => page.getByTestId('check-result-locked').getAttribute('data-reachable')).toBe('true')
+    expect(pageErrors).toEqual([])
   })
 
   it('renders hostile model output inert: no raw HTML, no script links', async () => {

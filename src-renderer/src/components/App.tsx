@@ -16,6 +16,7 @@ import { ConversationView } from './ConversationView'
 import { DiagnosticsPanel } from './DiagnosticsPanel'
 import { EndpointBanner } from './EndpointBanner'
 import { FirstRunModelOffer } from './FirstRunModelOffer'
+import { EditModelContext, type EditModelLink } from './edit-model-context'
 import { ModelPicker } from './ModelPicker'
 import { PromptBox } from './PromptBox'
 import { SystemPromptControl } from './SystemPromptControl'
@@ -42,7 +43,12 @@ export function App() {
   const [focusSearchSignal, setFocusSearchSignal] = useState(0)
   const [panel, setPanel] = useState<Panel>()
   const closePanel = useCallback(() => setPanel(undefined), [])
-  const openSettings = useCallback(() => setPanel('settings'), [])
+  // The model whose form Settings opens at (a column's "Edit model"); undefined opens Settings at its top.
+  const [settingsModelId, setSettingsModelId] = useState<string>()
+  const openSettings = useCallback(() => {
+    setSettingsModelId(undefined)
+    setPanel('settings')
+  }, [])
 
   useEffect(() => client.on('app:notice', (notice) => toasts.show(notice.message, notice.level)), [client, toasts])
   // Quick ask's "Open in StreamDesk".
@@ -71,6 +77,19 @@ export function App() {
 
   const { models, selectedIds, editable } = useMemo(() => (settings ? modeModels(settings) : NO_MODELS), [settings])
   const labelOf = useCallback((id: string) => models.find((model) => model.id === id)?.label ?? id, [models])
+
+  const editableModels = settings && editable ? settings.models : undefined
+  const editModelLink = useMemo<EditModelLink | undefined>(
+    () =>
+      editableModels && {
+        canEdit: (modelId) => editableModels.some((model) => model.id === modelId && model.provider !== 'gguf'),
+        edit: (modelId) => {
+          setSettingsModelId(modelId)
+          setPanel('settings')
+        },
+      },
+    [editableModels],
+  )
 
   // Only local servers can be probed; the cloud backend reports a model's problem in its column.
   const endpoints = useEndpointChecks(client, settings && editable ? selectedIds : undefined)
@@ -162,17 +181,19 @@ export function App() {
             startupNotices={notices}
           />
           <div className="chat">
-            <ConversationView
-              key={conversation.view.key}
-              exchanges={exchanges}
-              onStop={conversation.stop}
-              onRegenerate={regenerate}
-              onShowVersion={conversation.showVersion}
-              onContinueCut={continueCut}
-              onEdit={edit}
-              onShowBranch={conversation.showBranch}
-              scrollTo={conversation.view.scrollTo}
-            />
+            <EditModelContext.Provider value={editModelLink}>
+              <ConversationView
+                key={conversation.view.key}
+                exchanges={exchanges}
+                onStop={conversation.stop}
+                onRegenerate={regenerate}
+                onShowVersion={conversation.showVersion}
+                onContinueCut={continueCut}
+                onEdit={edit}
+                onShowBranch={conversation.showBranch}
+                scrollTo={conversation.view.scrollTo}
+              />
+            </EditModelContext.Provider>
             <footer className="composer">
               {noneReachable && (
                 <EndpointBanner
@@ -206,7 +227,9 @@ export function App() {
           </div>
         </div>
       )}
-      {panel === 'settings' && <SettingsPanel actions={settingsActions} onClose={closePanel} />}
+      {panel === 'settings' && (
+        <SettingsPanel actions={settingsActions} editModelId={settingsModelId} onClose={closePanel} />
+      )}
       {panel === 'diagnostics' && <DiagnosticsPanel onClose={closePanel} />}
       <Toasts placement="top" />
     </div>

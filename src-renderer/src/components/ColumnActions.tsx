@@ -7,12 +7,14 @@ interface ColumnActionsProps {
   text: string
   /** Regenerating waits until this version has ended. */
   done: boolean
+  /** The answer failed: asking again is a retry. */
+  retry?: boolean
   /** Absent where a new version cannot be asked for. */
   onRegenerate?: () => void
 }
 
 /** Under an answer: copy it as Markdown, and ask the model again (the answer stays as a version). */
-export function ColumnActions({ label, text, done, onRegenerate }: ColumnActionsProps) {
+export function ColumnActions({ label, text, done, retry = false, onRegenerate }: ColumnActionsProps) {
   const t = useStrings()
   const [copied, setCopied] = useState(false)
   useEffect(() => {
@@ -48,11 +50,11 @@ export function ColumnActions({ label, text, done, onRegenerate }: ColumnActions
           type="button"
           className="button small"
           data-testid="column-regenerate"
-          aria-label={t.answerActions.regenerateLabel(label)}
+          aria-label={retry ? t.answerActions.retryLabel(label) : t.answerActions.regenerateLabel(label)}
           disabled={!done}
           onClick={onRegenerate}
         >
-          {t.answerActions.regenerate}
+          {retry ? t.answerActions.retry : t.answerActions.regenerate}
         </button>
       )}
     </div>

@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, type ReactNode } from 'react'
+import { useEffect, useId, useRef, useState, type ReactNode } from 'react'
 import { useStrings } from '../i18n'
 
 interface DrawerProps {
@@ -21,9 +21,14 @@ export function Drawer({ title, testId, onClose, actions, children }: DrawerProp
   const close = useRef(onClose)
   close.current = onClose
 
+  // Where the focus was before the drawer opened, read while rendering: a section's own effect (Edit model's form)
+  // may take the focus before this component's effect runs.
+  const [returnFocusTo] = useState(() =>
+    document.activeElement instanceof HTMLElement ? document.activeElement : null,
+  )
+
   useEffect(() => {
-    const returnFocusTo = document.activeElement instanceof HTMLElement ? document.activeElement : null
-    panel.current?.focus()
+    if (!panel.current?.contains(document.activeElement)) panel.current?.focus()
     const onKeyDown = (event: globalThis.KeyboardEvent) => {
       if (event.key !== 'Escape' || event.defaultPrevented) return
       // Marked as used, so the window-level Esc (stop streaming) leaves it alone.
@@ -35,7 +40,7 @@ export function Drawer({ title, testId, onClose, actions, children }: DrawerProp
       document.removeEventListener('keydown', onKeyDown)
       returnFocusTo?.focus()
     }
-  }, [])
+  }, [returnFocusTo])
 
   return (
     <div

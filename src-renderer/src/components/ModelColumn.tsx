@@ -17,6 +17,10 @@ import { MarkdownView } from './MarkdownView'
 import { WaitingNote } from './WaitingNote'
 import { ThinkingSection } from './ThinkingSection'
 import { VersionSwitch } from './VersionSwitch'
+import { useEditModelLink } from './edit-model-context'
+
+/** Errors a change in the model's settings can fix: a wrong key, model name or server address. */
+const SETTINGS_FIXABLE: ReadonlySet<string> = new Set(['unauthorized', 'model-not-found', 'connection-refused'])
 
 /** Where the shown answer sits among the model's versions at this turn, and how to reach or add others. */
 export interface ColumnVersionProps {
@@ -142,6 +146,7 @@ function ColumnView(props: ColumnViewProps) {
   const stopped = stopMessage(status, end, t)
   const metrics = answerMetrics(end, usage)
   const { onContinueCut } = props
+  const editModel = useEditModelLink()
   // Only an answer with text to go on from (one cut while still thinking is regenerated instead). Continuing makes
   // a new version, shown at once; an earlier cut version may still be continued from (a branch of its own).
   const continuable =
@@ -267,6 +272,17 @@ function ColumnView(props: ColumnViewProps) {
               t.columnStatus.error
             )}
           </p>
+          {error && SETTINGS_FIXABLE.has(error.code) && editModel?.canEdit(modelId) && (
+            <button
+              type="button"
+              className="button small"
+              data-testid="column-edit-model"
+              aria-label={t.answerActions.editModelLabel(label)}
+              onClick={() => editModel.edit(modelId)}
+            >
+              {t.answerActions.editModel}
+            </button>
+          )}
         </div>
       )}
       {done && (
@@ -274,6 +290,7 @@ function ColumnView(props: ColumnViewProps) {
           label={label}
           text={text}
           done={!stoppable}
+          retry={status === 'error'}
           {...(props.onRegenerate && { onRegenerate: () => props.onRegenerate!(modelId) })}
         />
       )}

@@ -20,11 +20,13 @@ function keysPersist(settings: PublicSettings): boolean {
 
 interface SettingsPanelProps {
   actions: SettingsActions
+  /** Opens at this local model's form (a column's "Edit model"). */
+  editModelId?: string | undefined
   onClose(): void
 }
 
 /** Every setting, the current mode's first: local models in local mode, the cloud backend in cloud mode. */
-export function SettingsPanel({ actions, onClose }: SettingsPanelProps) {
+export function SettingsPanel({ actions, editModelId, onClose }: SettingsPanelProps) {
   const t = useStrings()
   const { settings } = actions
   const cloudMode = settings?.mode === 'cloud'
@@ -35,6 +37,7 @@ export function SettingsPanel({ actions, onClose }: SettingsPanelProps) {
       models={settings?.models ?? []}
       keysPersist={settings ? keysPersist(settings) : true}
       cloudMode={cloudMode}
+      initialEditId={editModelId}
       onSave={actions.saveModel}
       onRemove={actions.removeModel}
     />,

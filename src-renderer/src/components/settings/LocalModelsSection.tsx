@@ -1,4 +1,4 @@
-import { useState } from 'react'
+import { useEffect, useRef, useState, type ReactNode } from 'react'
 import type { ModelCheck, ModelEntry, ModelInput, PublicSettings } from '../../../../src-main/shared/ipc-contract'
 import { useServices } from '../../app-services'
 import { useStrings } from '../../i18n'
@@ -11,97 +11,119 @@ interface LocalModelsSectionProps {
   keysPersist: boolean
   /** In cloud mode these entries wait for local mode; the section says so. */
   cloudMode: boolean
+  /** Opens with this model's form, scrolled to and focused (a column's "Edit model"). */
+  initialEditId?: string | undefined
   onSave(input: ModelInput): Promise<PublicSettings | undefined>
   onRemove(modelId: string): Promise<PublicSettings | undefined>
 }
 
-/** The local mode's model entries: list, connection check, add/edit form. */
-export function LocalModelsSection({ models, keysPersist, cloudMode, onSave, onRemove }: LocalModelsSectionProps) {
+/** Which form is open: a new model's, one model's (at its row), or none. */
+type OpenForm = { kind: 'new'; generation: number } | { kind: 'edit'; modelId: string } | undefined
+
+/**
+ * The local mode's model entries: list, connection check, and the add/edit form, which opens at the row it edits
+ * (or under the list for a new model), closes on Save, and the saved model is checked at once.
+ */
+export function LocalModelsSection(props: LocalModelsSectionProps) {
+  const { models, keysPersist, cloudMode, initialEditId, onSave, onRemove } = props
   const t = useStrings()
   const { client } = useServices()
-  const [editingId, setEditingId] = useState<string>()
-  // Bumped to give the form a fresh, empty state after a save or on "Add model".
-  const [formGeneration, setFormGeneration] = useState(0)
+  const [form, setForm] = useState<OpenForm>(() =>
+    initialEditId !== undefined
+      ? { kind: 'edit', modelId: initialEditId }
+      : models.length === 0
+        ? { kind: 'new', generation: 0 }
+        : undefined,
+  )
   const [savedNote, setSavedNote] = useState(false)
   const [checks, setChecks] = useState<Readonly<Record<string, ModelCheck>>>({})
   const [checking, setChecking] = useState(false)
-  const editing = models.find((model) => model.id === editingId)
+  const list = useRef<HTMLUListElement>(null)
 
-  const startNew = () => {
-    setEditingId(undefined)
-    setFormGeneration((n) => n + 1)
+  // "Edit model" from a column: the form at its row, in view, its first field focused.
+  useEffect(() => {
+    if (initialEditId === undefined) return
+    const row = list.current?.querySelector(`[data-testid="model-row-${CSS.escape(initialEditId)}"]`)
+    row?.scrollIntoView({ block: 'start' })
+    row?.querySelector<HTMLElement>('input')?.focus()
+  }, [initialEditId])
+
+  const check = async (modelIds: string[]) => {
+    const results = await client.call('models:check', modelIds)
+    if (results) setChecks((current) => ({ ...current, ...Object.fromEntries(results.map((r) => [r.modelId, r])) }))
   }
+  const startNew = () =>
+    setForm((current) => ({ kind: 'new', generation: (current?.kind === 'new' ? current.generation : 0) + 1 }))
   const save = async (input: ModelInput) => {
+    const before = new Set(models.map((model) => model.id))
     const next = await onSave(input)
     setSavedNote(next !== undefined)
-    if (next && input.apiKey !== null) startNew()
+    if (next && input.apiKey !== null) {
+      setForm(undefined)
+      const savedId = input.id ?? next.models.find((model) => !before.has(model.id))?.id
+      if (savedId !== undefined) void check([savedId])
+    }
     return next
   }
   const remove = async (modelId: string) => {
-    if (modelId === editingId) startNew()
+    if (form?.kind === 'edit' && form.modelId === modelId) setForm(undefined)
     await onRemove(modelId)
   }
   const clearKey = ({ id, label, provider, baseUrl, model }: ModelEntry) =>
     save({ id, label, provider, baseUrl, model, apiKey: null })
   const checkConnection = async () => {
     setChecking(true)
-    const results = await client.call(
-      'models:check',
-      models.map((model) => model.id),
-    )
+    await check(models.map((model) => model.id))
     setChecking(false)
-    if (results) setChecks(Object.fromEntries(results.map((check) => [check.modelId, check])))
   }
+  const editor = (entry?: ModelEntry) => (
+    <ModelEditor entry={entry} keysPersist={keysPersist} onSave={save} onCancel={() => setForm(undefined)} />
+  )
 
   return (
-    <>
-      <section className="settings-section">
-        <div className="section-head">
-          <h3>{t.settings.models}</h3>
-          <div className="section-actions">
-            <button
-              type="button"
-              className="button small"
-              data-testid="check-connection"
-              onClick={checkConnection}
-              disabled={checking || models.length === 0}
-            >
-              {checking ? t.settings.checking : t.settings.checkConnection}
-            </button>
-            <button type="button" className="button small" data-testid="model-add" onClick={startNew}>
-              {t.settings.add}
-            </button>
-          </div>
+    <section className="settings-section" data-testid="local-models-section">
+      <div className="section-head">
+        <h3>{t.settings.models}</h3>
+        <div className="section-actions">
+          <button
+            type="button"
+            className="button small"
+            data-testid="check-connection"
+            onClick={checkConnection}
+            disabled={checking || models.length === 0}
+          >
+            {checking ? t.settings.checking : t.settings.checkConnection}
+          </button>
+          <button type="button" className="button small" data-testid="model-add" onClick={startNew}>
+            {t.settings.add}
+          </button>
         </div>
-        {cloudMode && <p className="muted">{t.settings.localModelsNote}</p>}
-        {models.length === 0 && <p className="muted">{t.settings.noModels}</p>}
-        <ul className="model-list">
-          {models.map((model) => (
+      </div>
+      {cloudMode && <p className="muted">{t.settings.localModelsNote}</p>}
+      {models.length === 0 && <p className="muted">{t.settings.noModels}</p>}
+      <ul className="model-list" ref={list}>
+        {models.map((model) => {
+          const editing = form?.kind === 'edit' && form.modelId === model.id
+          return (
             <ModelRow
               key={model.id}
               model={model}
               check={checks[model.id]}
-              editing={model.id === editingId}
-              onEdit={() => setEditingId(model.id)}
+              editing={editing}
+              onEdit={() => setForm({ kind: 'edit', modelId: model.id })}
               onClearKey={() => void clearKey(model)}
               onRemove={() => void remove(model.id)}
-            />
-          ))}
-        </ul>
-      </section>
-      <section className="settings-section">
-        <ModelEditor
-          key={`${editingId ?? 'new'}:${formGeneration}`}
-          entry={editing}
-          keysPersist={keysPersist}
-          onSave={save}
-          onCancel={startNew}
-        />
-        <p className="saved-note" aria-live="polite">
-          {savedNote ? t.settings.saved : ''}
-        </p>
-      </section>
-    </>
+            >
+              {editing && editor(model)}
+            </ModelRow>
+          )
+        })}
+      </ul>
+      {form?.kind === 'new' && <div key={form.generation}>{editor()}</div>}
+      <p className="saved-note" aria-live="polite">
+        {savedNote ? t.settings.saved : ''}
+      </p>
+    </section>
   )
 }
 
@@ -112,9 +134,11 @@ interface ModelRowProps {
   onEdit(): void
   onClearKey(): void
   onRemove(): void
+  /** The edit form, open at this row. */
+  children?: ReactNode
 }
 
-function ModelRow({ model, check, editing, onEdit, onClearKey, onRemove }: ModelRowProps) {
+function ModelRow({ model, check, editing, onEdit, onClearKey, onRemove, children }: ModelRowProps) {
   const t = useStrings()
   const embedded = model.provider === 'gguf'
   return (
@@ -177,6 +201,7 @@ function ModelRow({ model, check, editing, onEdit, onClearKey, onRemove }: Model
           )}
         </div>
       )}
+      {children && <div className="model-row-editor">{children}</div>}
     </li>
   )
 }
