@@ -17,7 +17,8 @@ export interface DeltaCoalescerOptions {
 
 /** Grants the coalescer its next chunk: `onSlot` is called (maybe at once) when it may take one; cancellable. */
 export interface FlushGate {
-  requestSlot(onSlot: () => void): () => void
+  /** `owner` names the asker, so a gate can share its slots fairly between askers. */
+  requestSlot(onSlot: () => void, owner?: object): () => void
 }
 
 /** No budget: every chunk may be taken at once. */
@@ -110,7 +111,7 @@ export class DeltaCoalescer {
       if (this.buffered === 0) return
       this.flush(this.buffered >= this.maxChars ? this.takeSlice() : this.takeAll())
       this.schedule()
-    })
+    }, this)
     // A gate may grant at once (inside requestSlot): then there is nothing left to cancel.
     if (this.waiting === request) request.cancel = cancel
   }

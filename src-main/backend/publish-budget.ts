@@ -152,8 +152,10 @@ const utf8 = new TextEncoder()
 export class PublishPacer implements Publisher, FlushGate {
   readonly budget: PublishBudget
   private readonly publishes: QueuedPublish[] = []
-  private readonly slots: Array<{ onSlot: () => void }> = []
-  private timer: TimerHandle | undefined
+  private readonly slots: Array<{ onSlot: () => void; owner: object }> = []
+  /** Each asker's last grant and when it was last seen (asking or granted), for the fair spacing of slots. */
+  private readonly owners = new Map<object, { grantedAt?: number; seenAt: number }>()
+  private timer: { handle: TimerHandle; at: number } | undefined
   private pumping = false
   private readonly clock: Clock
 
@@ -177,8 +179,8 @@ export class PublishPacer implements Publisher, FlushGate {
     })
   }
 
-  requestSlot(onSlot: () => void): () => void {
-    const request = { onSlot }
+  requestSlot(onSlot: () => void, owner?: object): () => void {
+    const request = { onSlot, owner: owner ?? {} }
     this.slots.push(request)
     this.pump()
     return () => {
@@ -190,6 +192,8 @@ export class PublishPacer implements Publisher, FlushGate {
   /**
    * Sends what fits, in order: queued publishes first (a granted slot's chunk, a final, a retry), then slots, each
    * granted only when a publish would fit now, so the chunk is taken as late as possible (and grows meanwhile).
+   * Slots are spaced per asker: with n askers active in the last second, one asker gets at most one slot per
+   * n/80 s, so eight models get 10 chunks/s each rather than whoever asks first in the same millisecond taking more.
    */
   private pump(): void {
     if (this.pumping) return
@@ -205,23 +209,51 @@ export class PublishPacer implements Publisher, FlushGate {
           this.publisher.publish(next.topic, next.payload).then(next.resolve, next.reject)
           continue
         }
-        const slot = this.slots[0]
-        if (!slot) return
+        if (this.slots.length === 0) return
         const delay = this.budget.delayFor(0)
         if (delay > 0) return this.wake(delay)
-        this.slots.shift()
-        slot.onSlot()
+        const { index, waitMs } = this.nextEligibleSlot()
+        if (index < 0) return this.wake(waitMs)
+        const [slot] = this.slots.splice(index, 1)
+        const now = this.clock.now()
+        this.owners.set(slot!.owner, { grantedAt: now, seenAt: now })
+        slot!.onSlot()
       }
     } finally {
       this.pumping = false
     }
   }
 
+  /** The first waiting slot whose asker's spacing has passed, or how long until one has. */
+  private nextEligibleSlot(): { index: number; waitMs: number } {
+    const now = this.clock.now()
+    for (const { owner } of this.slots) {
+      const known = this.owners.get(owner)
+      if (known) known.seenAt = now
+      else this.owners.set(owner, { seenAt: now })
+    }
+    for (const [owner, { seenAt }] of this.owners) if (seenAt <= now - WINDOW_MS) this.owners.delete(owner)
+    const spacingMs = (WINDOW_MS * this.owners.size) / this.budget.limits.publishesPerSecond
+    let waitMs = Infinity
+    for (const [index, { owner }] of this.slots.entries()) {
+      const grantedAt = this.owners.get(owner)?.grantedAt
+      const eligibleAt = grantedAt === undefined ? now : grantedAt + spacingMs
+      if (eligibleAt <= now) return { index, waitMs: 0 }
+      waitMs = Math.min(waitMs, eligibleAt - now)
+    }
+    return { index: -1, waitMs }
+  }
+
   private wake(delayMs: number): void {
-    if (this.timer !== undefined) return
-    this.timer = this.clock.setTimeout(() => {
+    const at = this.clock.now() + delayMs
+    if (this.timer !== undefined) {
+      if (this.timer.at <= at) return
+      this.clock.clearTimeout(this.timer.handle)
+    }
+    const handle = this.clock.setTimeout(() => {
       this.timer = undefined
       this.pump()
     }, delayMs)
+    this.timer = { handle, at }
   }
 }
