@@ -76,12 +76,17 @@ export class DeltaCoalescer {
     this.schedule()
   }
 
-  /** Cancels the pending flush and hands back what is still buffered, to ride on the stream's final chunk. */
+  /**
+   * Cancels the pending flush and hands back what is still buffered, to ride on the stream's final chunk. A buffer
+   * of `maxChars` or more (one that was waiting for the gate) first goes out as slices, without asking the gate:
+   * the stream is over, and the publish budget paces them behind its other publishes anyway.
+   */
   drain(): ChunkContent {
     if (this.timer !== undefined) this.clock.clearTimeout(this.timer)
     this.timer = undefined
     this.waiting?.cancel?.()
     this.waiting = undefined
+    while (this.buffered >= this.maxChars) this.flush(this.takeSlice())
     return this.takeAll()
   }
 

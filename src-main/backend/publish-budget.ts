@@ -98,12 +98,16 @@ export class PublishBudget {
     return Math.max(64, Math.floor(this.limits.bytesPerSecond / 6))
   }
 
-  /** Milliseconds until a publish of `bytes` fits every span; 0 when it fits now. */
-  delayFor(bytes: number): number {
+  /**
+   * Milliseconds until a publish of `bytes` fits every span; 0 when it fits now. `paced: false` checks the
+   * one-second window only (a stream's first chunk: the first token is not held back for smoothness).
+   */
+  delayFor(bytes: number, paced = true): number {
     const now = this.clock.now()
     this.forget(now)
     let delay = 0
-    for (const span of this.spans) delay = Math.max(delay, this.delayInSpan(span, bytes, now))
+    for (const span of paced ? this.spans : this.spans.slice(0, 1))
+      delay = Math.max(delay, this.delayInSpan(span, bytes, now))
     return delay
   }
 
@@ -142,6 +146,8 @@ interface QueuedPublish {
   topic: string
   payload: string
   bytes: number
+  /** False for a stream's first chunk: checked against the one-second window only. */
+  paced: boolean
   resolve: () => void
   reject: (error: unknown) => void
 }
@@ -157,6 +163,8 @@ export class PublishPacer implements Publisher, FlushGate {
   private readonly owners = new Map<object, { grantedAt?: number; seenAt: number }>()
   private timer: { handle: TimerHandle; at: number } | undefined
   private pumping = false
+  /** While a stream's first slot is being used: its chunk skips the pacing span (never the one-second window). */
+  private grantingFirst = false
   private readonly clock: Clock
 
   constructor(
@@ -174,7 +182,8 @@ export class PublishPacer implements Publisher, FlushGate {
 
   publish(topic: string, payload: string): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.publishes.push({ topic, payload, bytes: utf8.encode(payload).byteLength, resolve, reject })
+      const bytes = utf8.encode(payload).byteLength
+      this.publishes.push({ topic, payload, bytes, paced: !this.grantingFirst, resolve, reject })
       this.pump()
     })
   }
@@ -202,7 +211,7 @@ export class PublishPacer implements Publisher, FlushGate {
       for (;;) {
         const next = this.publishes[0]
         if (next) {
-          const delay = this.budget.delayFor(next.bytes)
+          const delay = this.budget.delayFor(next.bytes, next.paced)
           if (delay > 0) return this.wake(delay)
           this.publishes.shift()
           this.budget.record(next.bytes)
@@ -210,22 +219,30 @@ export class PublishPacer implements Publisher, FlushGate {
           continue
         }
         if (this.slots.length === 0) return
-        const delay = this.budget.delayFor(0)
-        if (delay > 0) return this.wake(delay)
-        const { index, waitMs } = this.nextEligibleSlot()
+        const { index, waitMs, first } = this.nextEligibleSlot()
         if (index < 0) return this.wake(waitMs)
+        const delay = this.budget.delayFor(0, !first)
+        if (delay > 0) return this.wake(delay)
         const [slot] = this.slots.splice(index, 1)
         const now = this.clock.now()
         this.owners.set(slot!.owner, { grantedAt: now, seenAt: now })
-        slot!.onSlot()
+        this.grantingFirst = first
+        try {
+          slot!.onSlot()
+        } finally {
+          this.grantingFirst = false
+        }
       }
     } finally {
       this.pumping = false
     }
   }
 
-  /** The first waiting slot whose asker's spacing has passed, or how long until one has. */
-  private nextEligibleSlot(): { index: number; waitMs: number } {
+  /**
+   * The slot to grant next: an asker's first (a stream's first token) before any other, else the first waiting slot
+   * whose asker's spacing has passed; or how long until one has.
+   */
+  private nextEligibleSlot(): { index: number; waitMs: number; first: boolean } {
     const now = this.clock.now()
     for (const { owner } of this.slots) {
       const known = this.owners.get(owner)
@@ -233,15 +250,16 @@ export class PublishPacer implements Publisher, FlushGate {
       else this.owners.set(owner, { seenAt: now })
     }
     for (const [owner, { seenAt }] of this.owners) if (seenAt <= now - WINDOW_MS) this.owners.delete(owner)
+    const firstIndex = this.slots.findIndex(({ owner }) => this.owners.get(owner)?.grantedAt === undefined)
+    if (firstIndex >= 0) return { index: firstIndex, waitMs: 0, first: true }
     const spacingMs = (WINDOW_MS * this.owners.size) / this.budget.limits.publishesPerSecond
     let waitMs = Infinity
     for (const [index, { owner }] of this.slots.entries()) {
-      const grantedAt = this.owners.get(owner)?.grantedAt
-      const eligibleAt = grantedAt === undefined ? now : grantedAt + spacingMs
-      if (eligibleAt <= now) return { index, waitMs: 0 }
+      const eligibleAt = this.owners.get(owner)!.grantedAt! + spacingMs
+      if (eligibleAt <= now) return { index, waitMs: 0, first: false }
       waitMs = Math.min(waitMs, eligibleAt - now)
     }
-    return { index: -1, waitMs }
+    return { index: -1, waitMs, first: false }
   }
 
   private wake(delayMs: number): void {

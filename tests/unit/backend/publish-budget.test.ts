@@ -16,6 +16,7 @@ import {
   scaledLimits,
 } from '../../../src-main/backend/publish-budget'
 import type { Publisher } from '../../../src-main/backend/publisher'
+import { MAX_CHUNK_TEXT } from '../../../src-main/protocol/stream-protocol'
 import { ManualClock } from '../../support/manual-clock'
 import { unicodeText } from '../../support/unicode-text'
 
@@ -207,6 +208,25 @@ describe('PublishPacer', () => {
     expect(edge.sent.at(-1)!.at - edge.sent[0]!.at).toBeGreaterThan(500)
   })
 
+  it('hands back at most one slice on drain when a stream ends while a large delta waits (no oversized final)', () => {
+    const clock = new ManualClock()
+    const edge = new TimedPublisher(clock)
+    const pacer = new PublishPacer(edge, CONNECTION_PUBLISH_LIMITS, clock)
+    const coalescer = new DeltaCoalescer((content) => void pacer.publish('t', JSON.stringify(content)), {
+      clock,
+      gate: pacer,
+    })
+    const delta = 'x😀'.repeat(50_000)
+    coalescer.push(delta)
+    const tail = coalescer.drain() // the model ended right after its big delta
+    expect(tail.text.length).toBeLessThan(MAX_CHUNK_TEXT)
+    clock.advance(5_000)
+    const sent = edge.sent.map((p) => (JSON.parse(p.payload) as { text: string }).text)
+    expect(sent.every((text) => text.length <= MAX_CHUNK_TEXT)).toBe(true)
+    expect(sent.join('') + tail.text).toBe(delta)
+    expect(worstWindow(edge.sent).bytes).toBeLessThanOrEqual(BYTES)
+  })
+
   it('never splits a surrogate pair, wherever a slice boundary falls', () => {
     const isHigh = (code: number) => code >= 0xd800 && code <= 0xdbff
     const isLow = (code: number) => code >= 0xdc00 && code <= 0xdfff
@@ -281,8 +301,9 @@ describe('PublishPacer', () => {
     const edge = new TimedPublisher(clock)
     const pacer = new PublishPacer(edge, { publishesPerSecond: 8, bytesPerSecond: BYTES }, clock)
     let granted = 0
-    pacer.requestSlot(() => void pacer.publish('t', 'x'))
-    const cancel = pacer.requestSlot(() => (granted += 1))
+    const stream = {}
+    pacer.requestSlot(() => void pacer.publish('t', 'x'), stream) // a stream's first slot: granted at once
+    const cancel = pacer.requestSlot(() => (granted += 1), stream) // its next one waits for its spacing
     cancel()
     clock.advance(2_000)
     expect(granted).toBe(0)
