@@ -183,7 +183,10 @@ export class PublishPacer implements Publisher, FlushGate {
   publish(topic: string, payload: string): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const bytes = utf8.encode(payload).byteLength
-      this.publishes.push({ topic, payload, bytes, paced: !this.grantingFirst, resolve, reject })
+      const queued = { topic, payload, bytes, paced: !this.grantingFirst, resolve, reject }
+      // A stream's first chunk goes ahead of the queue (it is that stream's first publish: no order to keep).
+      if (this.grantingFirst) this.publishes.unshift(queued)
+      else this.publishes.push(queued)
       this.pump()
     })
   }
@@ -199,16 +202,24 @@ export class PublishPacer implements Publisher, FlushGate {
   }
 
   /**
-   * Sends what fits, in order: queued publishes first (a granted slot's chunk, a final, a retry), then slots, each
-   * granted only when a publish would fit now, so the chunk is taken as late as possible (and grows meanwhile).
-   * Slots are spaced per asker: with n askers active in the last second, one asker gets at most one slot per
-   * n/80 s, so eight models get 10 chunks/s each rather than whoever asks first in the same millisecond taking more.
+   * Sends what fits. A stream's first chunk goes before anything queued (the time to first token is what a user
+   * feels; it is checked against the one-second window only). Then queued publishes in order (a granted slot's
+   * chunk, a final, a retry), then the other slots, each granted only when a publish would fit now, so the chunk is
+   * taken as late as possible (and grows meanwhile). Those slots are spaced per asker: with n askers active in the
+   * last second, one asker gets at most one slot per n/80 s, so eight models get 10 chunks/s each rather than
+   * whoever asks first in the same millisecond taking more.
    */
   private pump(): void {
     if (this.pumping) return
     this.pumping = true
     try {
       for (;;) {
+        this.noteAskers()
+        const firstSlot = this.slots.findIndex(({ owner }) => this.owners.get(owner)?.grantedAt === undefined)
+        if (firstSlot >= 0 && this.budget.delayFor(0, false) === 0) {
+          this.grant(firstSlot, true)
+          continue
+        }
         const next = this.publishes[0]
         if (next) {
           const delay = this.budget.delayFor(next.bytes, next.paced)
@@ -218,31 +229,33 @@ export class PublishPacer implements Publisher, FlushGate {
           this.publisher.publish(next.topic, next.payload).then(next.resolve, next.reject)
           continue
         }
+        if (firstSlot >= 0) return this.wake(this.budget.delayFor(0, false))
         if (this.slots.length === 0) return
-        const { index, waitMs, first } = this.nextEligibleSlot()
+        const { index, waitMs } = this.nextSpacedSlot()
         if (index < 0) return this.wake(waitMs)
-        const delay = this.budget.delayFor(0, !first)
+        const delay = this.budget.delayFor(0)
         if (delay > 0) return this.wake(delay)
-        const [slot] = this.slots.splice(index, 1)
-        const now = this.clock.now()
-        this.owners.set(slot!.owner, { grantedAt: now, seenAt: now })
-        this.grantingFirst = first
-        try {
-          slot!.onSlot()
-        } finally {
-          this.grantingFirst = false
-        }
+        this.grant(index, false)
       }
     } finally {
       this.pumping = false
     }
   }
 
-  /**
-   * The slot to grant next: an asker's first (a stream's first token) before any other, else the first waiting slot
-   * whose asker's spacing has passed; or how long until one has.
-   */
-  private nextEligibleSlot(): { index: number; waitMs: number; first: boolean } {
+  private grant(index: number, first: boolean): void {
+    const [slot] = this.slots.splice(index, 1)
+    const now = this.clock.now()
+    this.owners.set(slot!.owner, { grantedAt: now, seenAt: now })
+    this.grantingFirst = first
+    try {
+      slot!.onSlot()
+    } finally {
+      this.grantingFirst = false
+    }
+  }
+
+  /** Marks the waiting askers as active and forgets the askers idle for a second. */
+  private noteAskers(): void {
     const now = this.clock.now()
     for (const { owner } of this.slots) {
       const known = this.owners.get(owner)
@@ -250,16 +263,19 @@ export class PublishPacer implements Publisher, FlushGate {
       else this.owners.set(owner, { seenAt: now })
     }
     for (const [owner, { seenAt }] of this.owners) if (seenAt <= now - WINDOW_MS) this.owners.delete(owner)
-    const firstIndex = this.slots.findIndex(({ owner }) => this.owners.get(owner)?.grantedAt === undefined)
-    if (firstIndex >= 0) return { index: firstIndex, waitMs: 0, first: true }
+  }
+
+  /** The first waiting slot whose asker's spacing has passed, or how long until one has. */
+  private nextSpacedSlot(): { index: number; waitMs: number } {
+    const now = this.clock.now()
     const spacingMs = (WINDOW_MS * this.owners.size) / this.budget.limits.publishesPerSecond
     let waitMs = Infinity
     for (const [index, { owner }] of this.slots.entries()) {
       const eligibleAt = this.owners.get(owner)!.grantedAt! + spacingMs
-      if (eligibleAt <= now) return { index, waitMs: 0, first: false }
+      if (eligibleAt <= now) return { index, waitMs: 0 }
       waitMs = Math.min(waitMs, eligibleAt - now)
     }
-    return { index: -1, waitMs, first: false }
+    return { index: -1, waitMs }
   }
 
   private wake(delayMs: number): void {
