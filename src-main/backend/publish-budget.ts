@@ -226,7 +226,7 @@ export class PublishPacer implements Publisher, FlushGate {
           if (delay > 0) return this.wake(delay)
           this.publishes.shift()
           this.budget.record(next.bytes)
-          this.publisher.publish(next.topic, next.payload).then(next.resolve, next.reject)
+          this.send(next)
           continue
         }
         if (firstSlot >= 0) return this.wake(this.budget.delayFor(0, false))
@@ -239,6 +239,15 @@ export class PublishPacer implements Publisher, FlushGate {
       }
     } finally {
       this.pumping = false
+    }
+  }
+
+  /** A publisher that throws instead of rejecting fails that publish only, never the pump. */
+  private send(next: QueuedPublish): void {
+    try {
+      this.publisher.publish(next.topic, next.payload).then(next.resolve, next.reject)
+    } catch (error) {
+      next.reject(error)
     }
   }
 

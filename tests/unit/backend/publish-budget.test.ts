@@ -279,8 +279,9 @@ describe('PublishPacer', () => {
   it('sends queued publishes in order, each when it fits, and hands back their outcome', async () => {
     const clock = new ManualClock()
     const failing: Publisher = {
-      publish: async (_topic, payload) => {
-        if (payload === 'bad') throw new Error('throttled')
+      publish: (_topic, payload) => {
+        if (payload === 'bad') throw new Error('throttled') // thrown, not rejected: fails that publish only
+        return Promise.resolve()
       },
     }
     const pacer = new PublishPacer(failing, { publishesPerSecond: 8, bytesPerSecond: BYTES }, clock)
