@@ -9,6 +9,7 @@ import { z } from 'zod'
 import {
   DEFAULT_TOPIC_PREFIX,
   IdSchema,
+  MAX_CHUNK_TEXT,
   negotiateProtocol,
   noCommonProtocolMessage,
   ProtocolListSchema,
@@ -24,6 +25,7 @@ import { ChunkSequencer, type ChunkContent, type ChunkSequencerOptions } from '.
 import { DeltaCoalescer, type DeltaCoalescerOptions } from './delta-coalescer'
 import { ModelError, type ChatMessage, type ModelResolver } from './model-provider'
 import type { Publisher } from './publisher'
+import type { PublishPacer } from './publish-budget'
 import type { AnswerArchive, AnswerRecord } from './answer-store'
 import { systemClock, type Clock } from '../lib/clock'
 import type { StopReason } from '../shared/answer'
@@ -65,6 +67,12 @@ export const ChatRequestSchema = z.object({
   streamId: IdSchema,
   /** The wire protocol versions the client reads; absent for clients from before negotiation, which read v1. */
   protocols: ProtocolListSchema.optional(),
+  /**
+   * How many models the app is streaming for this user at once, this request's included: the chat Lambda's share
+   * of the user connection's publish budget (`invocationShare`, which clamps it). Client-controlled, so it is only a
+   * hint: anything that is not a number is dropped rather than refusing the prompt.
+   */
+  concurrentModels: z.number().optional().catch(undefined),
   /** One entry per model column, each with its own conversation (a column's earlier answers are its own). */
   models: z
     .array(ModelEntrySchema)
@@ -89,6 +97,12 @@ export interface ChatHandlerDeps {
   maxChannelChars?: number
   coalescing?: DeltaCoalescerOptions
   publishing?: ChunkSequencerOptions
+  /**
+   * The user connection's publish budget, shared by every stream of the user (local mode: one for the app; the
+   * Lambda: one per invocation, with its share). Every chunk goes through it, and each model's coalescer asks it
+   * before taking a chunk. Without it each model publishes at its own window's pace (the behaviour before it).
+   */
+  publishBudget?: PublishPacer
   clock?: Clock
   /**
    * Cloud mode's answer store: each finished answer is saved there BEFORE its final marker is published, so a
@@ -132,6 +146,7 @@ export async function handleChatRequest(input: unknown, deps: ChatHandlerDeps): 
 }
 
 export async function streamChat(request: ChatRequest, deps: ChatHandlerDeps): Promise<ModelStreamSummary[]> {
+  if (deps.publishBudget) deps = { ...deps, publisher: deps.publishBudget }
   const topic = streamTopic(deps.topicPrefix ?? DEFAULT_TOPIC_PREFIX, request.userId, request.streamId)
   const protocol = negotiateProtocol(request.protocols)
   if (protocol === undefined) {
@@ -201,7 +216,7 @@ async function streamOneModel(
       sent?.push(content)
       sequencer.send(content)
     },
-    { clock, ...deps.coalescing },
+    { clock, ...deps.coalescing, ...budgetGate(deps) },
   )
   // A v1 client must never see reasoning: it is not even buffered for it.
   const carriesReasoning = stream.protocol >= 2
@@ -272,6 +287,13 @@ async function streamOneModel(
     ...(archived !== undefined ? { archived } : {}),
     ...(outcome.error ? { error: outcome.error } : {}),
   }
+}
+
+/** The budget as the coalescer's gate, with chunks small enough for its byte rate. */
+function budgetGate(deps: ChatHandlerDeps): DeltaCoalescerOptions {
+  const budget = deps.publishBudget
+  if (!budget) return {}
+  return { gate: budget, maxChars: Math.min(deps.coalescing?.maxChars ?? MAX_CHUNK_TEXT, budget.maxChunkChars) }
 }
 
 /** Zod keeps a key given as `undefined`; providers rely on "absent means not set". */

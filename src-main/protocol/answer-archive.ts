@@ -51,6 +51,13 @@ export const FetchStreamRequestSchema = z.object({
   modelId: z.optional(IdSchema),
   /** The wire versions the app reads; with 2, answers come with reasoning and end details. Absent: v1 fields only. */
   protocols: z.optional(ProtocolListSchema),
+  /**
+   * The app reassembles an answer sent in parts (`textPart`): one too large for a response comes as pages. Without
+   * it such an answer is left out, as before (an older app would take a page for the whole answer).
+   */
+  parts: z.optional(z.boolean()),
+  /** With `modelId` and `parts`: the page of the answer's text that starts at this UTF-16 offset. */
+  textFrom: z.optional(z.number().int().min(0)),
 })
 export type FetchStreamRequest = z.infer<typeof FetchStreamRequestSchema>
 
@@ -93,6 +100,12 @@ export const ArchivedAnswerSchema = z.object({
   toolNames: z.optional(z.array(z.string().min(1).max(MAX_TOOL_NAME_CHARS)).max(MAX_TOOL_NAMES)),
   redactedReasoning: z.optional(z.number().int().min(0)),
   metrics: z.optional(z.object(AnswerMetricsSchema.shape)),
+  /**
+   * Present when `text` is one page of a larger answer (only to a request with `parts`): where it starts in the
+   * whole text and the whole text's length, in UTF-16 code units. A page never ends inside a surrogate pair; the
+   * app asks for the next page from `offset + text.length` and checks `sha256` on the whole.
+   */
+  textPart: z.optional(z.object({ offset: z.number().int().min(0), total: z.number().int().min(1) })),
 })
 export type ArchivedAnswer = z.infer<typeof ArchivedAnswerSchema>
 
@@ -125,3 +138,19 @@ export const FetchStreamResultSchema = z.discriminatedUnion('ok', [
 ])
 /** `answers` is empty when nothing is stored (yet) for the stream: still streaming, expired, or never written. */
 export type FetchStreamResult = z.infer<typeof FetchStreamResultSchema>
+
+/**
+ * The whole text of an answer from its pages, in whatever order they came (a page is identified by its offset, not
+ * by when it arrived): undefined unless they tile the text from 0 to `total` exactly. Pages never split a surrogate
+ * pair, and the digest is taken on the reassembled whole, so reordering cannot make an intact answer fail it.
+ */
+export function assembleTextParts(parts: Array<{ offset: number; text: string }>, total: number): string | undefined {
+  const byOffset = new Map(parts.map((part) => [part.offset, part.text]))
+  let text = ''
+  while (text.length < total) {
+    const next = byOffset.get(text.length)
+    if (next === undefined || next === '') return undefined
+    text += next
+  }
+  return text.length === total ? text : undefined
+}

@@ -5,6 +5,7 @@
 import { measureRelay, summarize, type RelayPath } from './relay-bench'
 import { measureReorder } from './reorder-bench'
 import { measureCoalescing } from './coalescing-bench'
+import { measurePublishBudget, printPublishBudget } from './publish-budget-bench'
 import { measureHistory } from './history-bench'
 import { measureHistoryStalls } from './history-stall-bench'
 import { measureWriteAmplification, WRITE_AMPLIFICATION_TITLE } from './write-amplification-bench'
@@ -76,6 +77,7 @@ try {
       target: c.tokensPerSecond === 200 ? verdict(c.reduction >= 10) : verdict(c.messagesPerSecond <= 20.5),
     })),
   )
+  printPublishBudget(await measurePublishBudget())
   printTable(
     'Flood: 50 concurrent prompts × 4 models in one app core, through Mosquitto',
     await measureFlood(mosquitto),

@@ -23,6 +23,13 @@ import {
 import { DynamoAnswerStore, type AnswerArchive } from '../answer-store'
 import { createCloudModelResolver, parseModelCatalog } from '../cloud-models'
 import { createIotDataPlaneClient, IotDataPublisher } from '../iot-data-publisher'
+import {
+  CONNECTION_PUBLISH_LIMITS,
+  invocationShare,
+  PublishPacer,
+  scaledLimits,
+  type PublishLimits,
+} from '../publish-budget'
 import type { ModelResolver } from '../model-provider'
 import { stopControlTopic } from '../../protocol/cloud-config'
 import { UNSTATED_PROTOCOLS } from '../../protocol/stream-protocol'
@@ -46,6 +53,8 @@ export interface ChatLambdaDeps {
   deadlineMarginMs?: number
   log?: LambdaLog
   clock?: Clock
+  /** The user connection's publish budget, of which each invocation takes its share (CONNECTION_PUBLISH_LIMITS). */
+  publishLimits?: PublishLimits
   /** Passed through to the chat handler (tests shorten the coalescing window and the retry back-off). */
   chat?: Pick<ChatHandlerDeps, 'coalescing' | 'publishing' | 'idleTimeoutMs'>
 }
@@ -79,12 +88,17 @@ export function createChatLambdaHandler(deps: ChatLambdaDeps): ChatLambdaHandler
     const request = parsed.data
     const forged = forgedUserId(event, identityId)
     if (forged !== undefined) log('forged-user-id-ignored', { requestId, identityId, forgedUserId: forged })
+    // Overlapping prompts are separate invocations: each takes its models' share of the user's budget.
+    const share = invocationShare(request.models.length, request.concurrentModels)
+    const limits = scaledLimits(deps.publishLimits ?? CONNECTION_PUBLISH_LIMITS, share)
+    const publishBudget = new PublishPacer(publisher, limits, deps.clock)
     log('chat-started', {
       requestId,
       identityId,
       streamId: request.streamId,
       protocols: request.protocols ?? UNSTATED_PROTOCOLS,
       models: describeModels(request),
+      publishesPerSecond: limits.publishesPerSecond,
     })
 
     const controlTopic = stopControlTopic(deps.topicPrefix, identityId, request.streamId)
@@ -104,6 +118,7 @@ export function createChatLambdaHandler(deps: ChatLambdaDeps): ChatLambdaHandler
         // Publishes still failing are retried only within the margin kept before the Lambda's own timeout.
         publishing: { retryForMs: Math.max(1_000, marginMs - 2_000), ...deps.chat?.publishing },
         publisher,
+        publishBudget,
         models: resolverWithDeadline(deps.models, deadline.signal),
         topicPrefix: deps.topicPrefix,
         stopSignal: (modelId) => stops.signalFor(modelId),

@@ -12,7 +12,10 @@
  * An app that lists protocol v2 gets each answer whole (reasoning, stop reason, tools, metrics); an older app only
  * the fields it knows. The response stays under Lambda's 6 MB limit: past RESPONSE_BUDGET_BYTES, reasoning is left
  * out first (`reasoningOmitted`), then whole answers, which a v2 app is told about (`omittedModelIds`) so it fetches
- * each one alone (the store keeps any single answer small enough for that).
+ * each one alone. One answer that does not fit alone (text that JSON escapes heavily: up to 6 bytes per character)
+ * is sent in pages to an app that reassembles them (`parts` in the request): each page a slice of the text that
+ * never ends inside a surrogate pair, with `textPart` saying where it starts; the app asks for the next one with
+ * `textFrom` and checks the SHA-256 on the whole. An app without `parts` gets it left out, as before.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { z } from 'zod'
@@ -55,11 +58,13 @@ export function createFetchStreamHandler(deps: FetchStreamDeps): FetchStreamHand
       log('fetch-invalid-event', { requestId, identityId, detail })
       return { ok: false, error: 'invalid-request', detail }
     }
-    const { streamId, modelId, protocols } = parsed.data
+    const { streamId, modelId, protocols, parts, textFrom } = parsed.data
     const v2 = (negotiateProtocol(protocols) ?? 1) >= 2
     try {
       const stored = await deps.store.read(identityId, streamId, modelId)
-      const { answers, omittedModelIds } = withinBudget(v2 ? stored : stored.map(archivedAnswerV1), v2)
+      const shaped = v2 ? stored : stored.map(archivedAnswerV1)
+      const { answers, omittedModelIds } =
+        parts && modelId !== undefined ? pageOf(shaped, textFrom ?? 0) : withinBudget(shaped, v2)
       // Sizes only: the log never holds an answer.
       log('fetch-served', {
         requestId,
@@ -68,6 +73,7 @@ export function createFetchStreamHandler(deps: FetchStreamDeps): FetchStreamHand
         answers: answers.map((a) => ({
           modelId: a.modelId,
           characters: a.text.length,
+          ...(a.textPart ? { textPart: a.textPart } : {}),
           reasoningCharacters: a.reasoning?.length ?? 0,
         })),
         omittedModelIds,
@@ -91,7 +97,7 @@ function withinBudget(
   answers: ArchivedAnswer[],
   v2: boolean,
 ): { answers: ArchivedAnswer[]; omittedModelIds: string[] } {
-  const size = (answer: ArchivedAnswer) => Buffer.byteLength(JSON.stringify(answer), 'utf8')
+  const size = jsonBytes
   let kept = answers
   let total = kept.reduce((sum, answer) => sum + size(answer), 0)
   if (total <= RESPONSE_BUDGET_BYTES) return { answers: kept, omittedModelIds: [] }
@@ -106,6 +112,63 @@ function withinBudget(
     omittedModelIds.push(answer.modelId)
   }
   return { answers: kept.filter((answer) => !omittedModelIds.includes(answer.modelId)), omittedModelIds }
+}
+
+/**
+ * One model's answer for a request that takes parts: whole when it fits (and `from` is 0), else the page of its text
+ * from `from` that fits the budget, without its reasoning (which is left out as for any answer too large).
+ */
+function pageOf(answers: ArchivedAnswer[], from: number): { answers: ArchivedAnswer[]; omittedModelIds: string[] } {
+  const [answer] = answers
+  if (!answer) return { answers: [], omittedModelIds: [] }
+  if (from === 0 && jsonBytes(answer) <= RESPONSE_BUDGET_BYTES) return { answers: [answer], omittedModelIds: [] }
+  const { reasoning, text, ...rest } = answer
+  const total = text.length
+  if (from >= total) return { answers: [], omittedModelIds: [] }
+  const shell: ArchivedAnswer = {
+    ...rest,
+    ...(reasoning !== undefined ? { reasoningOmitted: true } : {}),
+    text: '',
+    textPart: { offset: from, total },
+  }
+  // The envelope around the answers array, with room for the largest offset a page could carry.
+  const room = RESPONSE_BUDGET_BYTES - jsonBytes(shell) - 200
+  const end = pageEnd(text, from, room)
+  if (end === from) return { answers: [], omittedModelIds: [answer.modelId] }
+  return { answers: [{ ...shell, text: text.slice(from, end) }], omittedModelIds: [] }
+}
+
+const jsonBytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value), 'utf8')
+
+/**
+ * Where the page of `text` starting at `from` ends so that its JSON string takes at most `maxBytes` of UTF-8: the
+ * size of each code unit as JSON.stringify writes it. Never inside a surrogate pair (a pair is taken whole).
+ */
+export function pageEnd(text: string, from: number, maxBytes: number): number {
+  let bytes = 0
+  let i = from
+  while (i < text.length) {
+    const code = text.charCodeAt(i)
+    const pair = code >= 0xd800 && code <= 0xdbff && isLowSurrogate(text.charCodeAt(i + 1))
+    const cost = pair ? 4 : jsonUnitBytes(code)
+    if (bytes + cost > maxBytes) break
+    bytes += cost
+    i += pair ? 2 : 1
+  }
+  return i
+}
+
+const isLowSurrogate = (code: number) => code >= 0xdc00 && code <= 0xdfff
+const SHORT_ESCAPES = new Set([0x08, 0x09, 0x0a, 0x0c, 0x0d, 0x22, 0x5c])
+
+/** One code unit (not part of a pair) as JSON.stringify writes it, in UTF-8 bytes. */
+function jsonUnitBytes(code: number): number {
+  if (SHORT_ESCAPES.has(code)) return 2
+  if (code < 0x20) return 6 // \u00XX
+  if (code < 0x80) return 1
+  if (code < 0x800) return 2
+  if (code >= 0xd800 && code <= 0xdfff) return 6 // a lone surrogate: \uDXXX
+  return 3
 }
 
 /** The event without a `userId` (a caller may not choose whose answers to read; the schema drops it anyway). */

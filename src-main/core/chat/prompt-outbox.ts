@@ -91,8 +91,14 @@ export class PromptOutbox {
     this.options.sending()
     const given = this.options.streams.get(streamId)?.given
     this.options.journal?.opened({ streamId, modelIds: request.models.map((m) => m.modelId), ...(given && { given }) })
+    // The user's models streaming now, this request's included: the backend's share of the connection's publish
+    // budget (src-main/backend/publish-budget.ts).
+    const concurrentModels = this.options.streams.answers().filter((answer) => answer.status === 'streaming').length
     try {
-      await this.options.backend.start(request)
+      await this.options.backend.start({
+        ...request,
+        concurrentModels: Math.max(concurrentModels, request.models.length),
+      })
     } catch (error) {
       const message = `The backend did not accept the prompt: ${errorMessage(error)}`
       this.options.diagnostics.error(message)

@@ -32,6 +32,8 @@ export interface ChatEvent {
   streamId: string
   /** The protocol versions the app reads; sent only to stacks that serve more than v1. */
   protocols?: number[]
+  /** The user's models streaming at once, this request's included (the invocation's publish budget share). */
+  concurrentModels?: number
   models: Array<Pick<ChatRequest['models'][number], 'modelId' | 'messages' | 'parameters'>>
 }
 
@@ -64,6 +66,10 @@ export class LambdaChatBackend implements ChatBackend {
     const event: ChatEvent = {
       streamId: request.streamId,
       ...(request.protocols && acceptsProtocolList(served) ? { protocols: request.protocols } : {}),
+      // A stack that lists v2 tolerates keys it does not know; an older one's strict schema would refuse this one.
+      ...(request.concurrentModels !== undefined && acceptsProtocolList(served)
+        ? { concurrentModels: request.concurrentModels }
+        : {}),
       models: request.models.map(({ modelId, messages, parameters }) => ({
         modelId,
         messages,

@@ -6,12 +6,15 @@
  *
  * It asks for protocol v2's fields (reasoning, stop reason, tools, metrics) only from a stack whose config lists
  * v2: an older fetch-stream Lambda's strict schema refuses the request's `protocols` key. A v2 reply may leave out
- * answers too large to send together (`omittedModelIds`); each is then fetched on its own.
+ * answers too large to send together (`omittedModelIds`); each is then fetched on its own, and one too large to
+ * send at all comes in pages (`textPart`), fetched one after another and reassembled by offset before the answer
+ * goes on (its SHA-256 is checked on the whole by the answer recovery).
  */
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda'
 import { z } from 'zod'
 import {
   ANSWER_TTL_SECONDS,
+  assembleTextParts,
   FetchStreamResultSchema,
   type ArchivedAnswer,
   type FetchStreamRequest,
@@ -38,6 +41,9 @@ export interface LambdaStreamRecoveryOptions {
   /** The protocol versions the stack serves (its config's `protocols`; absent for a stack older than them). */
   servedProtocols?: readonly number[] | undefined
 }
+
+/** The most pages fetched for one answer (a 4 MB answer of 6-byte JSON escapes is 5 pages of 5 MB). */
+const MAX_PAGES = 16
 
 /** Journal entries kept at most (a user does not wait on more streams than this at once). */
 const MAX_OPEN_STREAMS = 200
@@ -68,14 +74,48 @@ export class LambdaStreamRecovery implements StreamRecovery {
   }
 
   async fetch(streamId: string): Promise<ArchivedAnswer[]> {
-    const protocols = acceptsProtocolList(this.options.servedProtocols) ? { protocols: [...PROTOCOL_VERSIONS] } : {}
+    // Pages came with the same stack change as tolerant requests, which a stack listing v2 has.
+    const protocols = acceptsProtocolList(this.options.servedProtocols)
+      ? { protocols: [...PROTOCOL_VERSIONS], parts: true }
+      : {}
     const { answers, omittedModelIds } = await this.invoke({ streamId, ...protocols })
     const whole = [...answers]
     // A stream has at most the journal's 64 models: a longer list is not followed past that.
     for (const modelId of new Set(omittedModelIds?.slice(0, 64))) {
       whole.push(...(await this.invoke({ streamId, modelId, ...protocols })).answers)
     }
-    return whole.filter((a) => a.streamId === streamId)
+    const complete: ArchivedAnswer[] = []
+    for (const answer of whole.filter((a) => a.streamId === streamId)) {
+      const assembled = answer.textPart ? await this.remainingPages(answer, protocols) : answer
+      if (assembled) complete.push(assembled)
+    }
+    return complete
+  }
+
+  /** The whole answer from its first page and the pages after it, or undefined when they do not add up. */
+  private async remainingPages(first: ArchivedAnswer, protocols: object): Promise<ArchivedAnswer | undefined> {
+    const { textPart, ...rest } = first
+    const total = textPart!.total
+    const pages = [{ offset: textPart!.offset, text: first.text }]
+    let next = textPart!.offset + first.text.length
+    for (let fetched = 1; next < total && fetched < MAX_PAGES; fetched++) {
+      const reply = await this.invoke({
+        streamId: first.streamId,
+        modelId: first.modelId,
+        textFrom: next,
+        ...protocols,
+      })
+      const page = reply.answers.find((a) => a.modelId === first.modelId && a.textPart?.total === total)
+      if (!page?.textPart || page.text === '') break
+      pages.push({ offset: page.textPart.offset, text: page.text })
+      next = page.textPart.offset + page.text.length
+    }
+    const text = assembleTextParts(pages, total)
+    if (text === undefined) {
+      this.log('fetch-stream-pages-incomplete', { pages: pages.length })
+      return undefined
+    }
+    return { ...rest, text }
   }
 
   private async invoke(

@@ -24,6 +24,7 @@ import type { InvocationContext } from '../../../src-main/backend/lambda/caller-
 import { createCloudModelResolver, type ModelCatalog } from '../../../src-main/backend/cloud-models'
 import type { ChunkMessage } from '../../../src-main/protocol/stream-protocol'
 import { sha256Hex } from '../../support/sha256'
+import { ManualClock } from '../../support/manual-clock'
 import { DEFAULT_CLOUD_MAX_OUTPUT_TOKENS } from '../../../src-main/shared/generation'
 
 const bedrock = mockClient(BedrockRuntimeClient)
@@ -341,6 +342,75 @@ describe('chat Lambda', () => {
     expect(logged).not.toContain('secret-thought')
     const finished = logs.find((l) => l.event === 'chat-finished') as { models: Array<Record<string, unknown>> }
     expect(finished.models[0]).toMatchObject({ status: 'complete', reasoningSignatures: 1, stopReason: 'end' })
+  })
+})
+
+describe("chat Lambda: the user connection's publish budget, shared by overlapping invocations", () => {
+  const MODELS = Array.from({ length: 8 }, (_, i) => `m${i}`)
+  const catalog: ModelCatalog = MODELS.map((id) => ({ id, label: id, provider: 'bedrock', modelId: `${CLAUDE}-${id}` }))
+
+  /** A Bedrock stream at 200 tokens/s on the manual clock: the stand-in for a model, at the SDK edge. */
+  async function* tokens(clock: ManualClock, count: number): AsyncGenerator<ConverseStreamOutput> {
+    for (let i = 0; i < count; i++) {
+      await new Promise<void>((resolve) => clock.setTimeout(resolve, 5))
+      yield { contentBlockDelta: { contentBlockIndex: 0, delta: { text: `tok${i} ` } } }
+    }
+  }
+
+  /** Runs the invocations on one clock, advancing it 1 ms at a time; returns when each IoT publish went out. */
+  async function runClocked(events: Array<{ startAtMs: number; event: unknown }>) {
+    const clock = new ManualClock()
+    const sentAt: number[] = []
+    iotData.on(PublishCommand).callsFake((input: PublishCommandInput) => {
+      if (!input.retain) sentAt.push(clock.now())
+      return {}
+    })
+    bedrock.on(ConverseStreamCommand).callsFake(() => ({ stream: tokens(clock, 600) }))
+    const handler = lambda({
+      clock,
+      models: createCloudModelResolver({
+        catalog,
+        bedrock: new BedrockRuntimeClient({ region: 'us-east-1' }),
+        secrets: new SecretsManagerClient({ region: 'us-east-1' }),
+      }),
+      stopPollIntervalMs: 1_000,
+      chat: { publishing: { retryBaseMs: 1 } },
+    })
+    const results: unknown[] = []
+    let running = 0
+    for (let now = 0; results.length < events.length; now++) {
+      if (now > 60_000) throw new Error('the invocations never ended')
+      for (const { startAtMs, event } of events) {
+        if (startAtMs !== now) continue
+        running += 1
+        void handler(event, context()).then((result) => results.push(result))
+      }
+      for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve))
+      if (running > 0) clock.advance(1)
+    }
+    return { sentAt, results }
+  }
+
+  const worstSecond = (times: number[]) =>
+    Math.max(...times.map((end) => times.filter((at) => at > end - 1000 && at <= end).length))
+
+  it('keeps two overlapping 4-model prompts (the second announcing 8 models) within 80 publishes/s together', async () => {
+    const { sentAt, results } = await runClocked([
+      { startAtMs: 0, event: { ...event(MODELS.slice(0, 4)), concurrentModels: 4 } },
+      { startAtMs: 500, event: { ...event(MODELS.slice(4)), streamId: 'stream-2', concurrentModels: 8 } },
+    ])
+    expect(results).toEqual([expect.objectContaining({ ok: true }), expect.objectContaining({ ok: true })])
+    expect(worstSecond(sentAt)).toBeLessThanOrEqual(80)
+    expect(worstSecond(sentAt)).toBeGreaterThanOrEqual(70) // the budget is used, not starved
+    expect(logs.filter((l) => l.event === 'chat-started').map((l) => l.publishesPerSecond)).toEqual([40, 40])
+  })
+
+  it('clamps an announcement that would buy more than its share: 8 models announcing 1 still get 80/s in all', async () => {
+    const { sentAt } = await runClocked([{ startAtMs: 0, event: { ...event(MODELS), concurrentModels: 1 } }])
+    expect(worstSecond(sentAt)).toBeLessThanOrEqual(80)
+    expect(logs.find((l) => l.event === 'chat-started')).toMatchObject({ publishesPerSecond: 80 })
+    // Each model's first token left at once, however the budget is shared.
+    expect(sentAt.slice(0, 8)).toEqual(Array(8).fill(5))
   })
 })
 

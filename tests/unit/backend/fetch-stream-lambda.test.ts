@@ -7,11 +7,14 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { mockClient } from 'aws-sdk-client-mock'
 import { DynamoDBClient, GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb'
 import { DynamoAnswerStore, toAnswerItem, type AnswerRecord } from '../../../src-main/backend/answer-store'
+import fc from 'fast-check'
 import {
   createFetchStreamHandler,
   fetchStreamDepsFromEnv,
+  pageEnd,
   RESPONSE_BUDGET_BYTES,
 } from '../../../src-main/backend/lambda/fetch-stream-lambda'
+import { unicodeText } from '../../support/unicode-text'
 import { FetchStreamResultSchema } from '../../../src-main/protocol/answer-archive'
 import { FetchStreamResultSchema as FetchStreamResultV1Schema } from '../../fixtures/protocol-v1/answer-archive-v1'
 import { IDENTITY, OTHER_IDENTITY as VICTIM, OTHER_POOL, POOL, invocationContext as context } from './lambda-callers'
@@ -262,6 +265,55 @@ describe('fetch-stream Lambda', () => {
     expect(() => fetchStreamDepsFromEnv({})).toThrow(/STREAMDESK_ANSWER_TABLE/)
     expect(fetchStreamDepsFromEnv({ STREAMDESK_ANSWER_TABLE: TABLE, STREAMDESK_IDENTITY_POOL_ID: POOL })).toMatchObject(
       { identityPoolId: POOL },
+    )
+  })
+
+  it('serves the page a reassembling app asks for, from its offset, the reasoning left out', async () => {
+    const text = '\u0001'.repeat(900_000) + '😀'.repeat(10) // 5.4 MB as JSON: too large for one response
+    dynamo.on(GetItemCommand).resolves({ Item: toAnswerItem({ ...reasoned, text, sha256: sha256Hex(text) }, NOW) })
+    const { handler } = lambda()
+    const ask = (textFrom?: number) =>
+      handler(
+        { streamId: 'stream-1', modelId: 'r1', protocols: [1, 2], parts: true, ...(textFrom ? { textFrom } : {}) },
+        context(),
+      )
+    const first = await ask()
+    if (!first.ok) throw new Error('expected a page')
+    expect(Buffer.byteLength(JSON.stringify(first))).toBeLessThanOrEqual(RESPONSE_BUDGET_BYTES)
+    expect(first.answers[0]).toMatchObject({ textPart: { offset: 0, total: text.length }, reasoningOmitted: true })
+    expect(first.answers[0]!.reasoning).toBeUndefined()
+    const from = first.answers[0]!.text.length
+    const second = await ask(from)
+    expect(second).toMatchObject({ ok: true, answers: [{ textPart: { offset: from, total: text.length } }] })
+    if (!second.ok) throw new Error('expected a page')
+    expect(first.answers[0]!.text + second.answers[0]!.text).toBe(text)
+    expect(second.answers[0]!.sha256).toBe(sha256Hex(text)) // the digest of the whole, on every page
+    expect(await ask(text.length)).toEqual({ ok: true, streamId: 'stream-1', answers: [] })
+    // An answer that fits comes whole, without textPart, even to an app that takes parts.
+    dynamo.on(GetItemCommand).resolves({ Item: toAnswerItem(answer('r1', 'It is 4.'), NOW) })
+    expect(await ask()).toMatchObject({ ok: true, answers: [{ text: 'It is 4.' }] })
+    expect(JSON.stringify(await ask())).not.toContain('textPart')
+  })
+
+  it('ends a page where its JSON fills the room, never inside a surrogate pair, whatever the text', () => {
+    const isHigh = (code: number) => code >= 0xd800 && code <= 0xdbff
+    const isLow = (code: number) => code >= 0xdc00 && code <= 0xdfff
+    fc.assert(
+      fc.property(unicodeText({ maxLength: 200 }), fc.nat(200), fc.integer({ min: 4, max: 300 }), (text, at, room) => {
+        // A page starts where the previous one ended: never inside a pair.
+        const start = Math.min(at, text.length)
+        const from = isHigh(text.charCodeAt(start - 1)) && isLow(text.charCodeAt(start)) ? start - 1 : start
+        const end = pageEnd(text, from, room)
+        const json = (slice: string) => Buffer.byteLength(JSON.stringify(slice)) - 2
+        expect(json(text.slice(from, end))).toBeLessThanOrEqual(room)
+        if (end < text.length) {
+          expect(isHigh(text.charCodeAt(end - 1)) && isLow(text.charCodeAt(end))).toBe(false)
+          // Full: the next character (a whole pair if it is one) would not have fitted.
+          const next = isHigh(text.charCodeAt(end)) && isLow(text.charCodeAt(end + 1)) ? end + 2 : end + 1
+          expect(json(text.slice(from, next))).toBeGreaterThan(room)
+        }
+      }),
+      { numRuns: 500 },
     )
   })
 })

@@ -93,6 +93,16 @@ describe('LambdaChatBackend.start', () => {
     expect(events[2]).toEqual({ ...events[0], protocols: [1, 2] })
   })
 
+  it('announces the models streaming at once only to a stack whose config lists v2 (older ones are strict)', async () => {
+    lambda.on(InvokeCommand).resolves({ StatusCode: 202 })
+    const announced = { ...request, concurrentModels: 6 }
+    await backend().start(announced)
+    await backend([1]).start(announced)
+    await backend([1, 2]).start(announced)
+    const events = invocations().map((input) => decode(input.Payload) as Record<string, unknown>)
+    expect(events.map((e) => e.concurrentModels)).toEqual([undefined, undefined, 6])
+  })
+
   it("sends each model's generation parameters only to a stack whose config lists v2", async () => {
     lambda.on(InvokeCommand).resolves({ StatusCode: 202 })
     const parameters = { temperature: 0.3, maxOutputTokens: 500, reasoning: 'low' as const }

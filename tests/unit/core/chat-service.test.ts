@@ -61,6 +61,24 @@ async function setup(options: { online?: boolean; prices?: Record<string, ModelP
 }
 
 describe('ChatService', () => {
+  it("announces the user's models streaming at once with each prompt (the backend's publish budget share)", async () => {
+    const { backend, chat, deliver } = await setup()
+    const first = await chat.send({ prompt: 'Hi', modelIds: ['a', 'b'] })
+    await chat.send({ prompt: 'And?', modelIds: ['a'] })
+    // The first prompt's two models still stream: the second prompt counts them with its own.
+    expect(backend.started.map((r) => r.concurrentModels)).toEqual([2, 3])
+    for (const modelId of ['a', 'b'])
+      deliver({
+        streamId: first.streamId,
+        modelId,
+        seq: 0,
+        text: 'x',
+        final: { total: 1, status: 'complete', sha256: sha256Hex('x') },
+      })
+    await chat.send({ prompt: 'Once more', modelIds: ['b'] })
+    expect(backend.started[2]!.concurrentModels).toBe(2)
+  })
+
   it('asks the backend for every model and turns out-of-order chunks into in-order column text', async () => {
     const { backend, chat, deliver, columns, clock, batches } = await setup()
     const { streamId } = await chat.send({ prompt: 'Hi', modelIds: ['a', 'b'] })
