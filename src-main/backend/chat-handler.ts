@@ -26,7 +26,7 @@ import { ModelError, type ChatMessage, type ModelResolver } from './model-provid
 import type { Publisher } from './publisher'
 import type { AnswerArchive, AnswerRecord } from './answer-store'
 import { systemClock, type Clock } from '../lib/clock'
-import type { StopReason } from '../shared/answer'
+import type { AnswerMetrics, StopReason } from '../shared/answer'
 import { PARAMETER_LIMITS, REASONING_EFFORTS, type GenerationParameters } from '../shared/generation'
 
 const MAX_MODELS_PER_REQUEST = 8
@@ -115,6 +115,8 @@ export interface ModelStreamSummary {
   reasoningSignatures?: string[]
   /** Whether the answer store kept the answer; absent without a store. */
   archived?: boolean
+  /** The provider's token counts and timings, as in the final marker (the spend guard settles with them). */
+  metrics?: AnswerMetrics
   error?: { code: StreamErrorCode; message: string }
 }
 
@@ -154,6 +156,24 @@ export async function streamChat(request: ChatRequest, deps: ChatHandlerDeps): P
 }
 
 /**
+ * Ends every model of a request with one error final before any model is called (the spend guard's refusal), in
+ * the version the request negotiates.
+ */
+export async function refuseChat(
+  request: ChatRequest,
+  error: { code: StreamErrorCode; message: string },
+  deps: ChatHandlerDeps,
+): Promise<ModelStreamSummary[]> {
+  const topic = streamTopic(deps.topicPrefix ?? DEFAULT_TOPIC_PREFIX, request.userId, request.streamId)
+  const protocol = negotiateProtocol(request.protocols) ?? 1
+  return Promise.all(
+    request.models.map(({ modelId }) =>
+      refuseModel(request.streamId, modelId, topic, error.message, deps, protocol, error.code),
+    ),
+  )
+}
+
+/**
  * A client that shares no protocol version with this backend gets, per model, one v1 error final: the one message
  * every client keeps reading, so the user learns which side to update instead of waiting for a timeout.
  */
@@ -163,15 +183,17 @@ async function refuseModel(
   topic: string,
   message: string,
   deps: ChatHandlerDeps,
+  protocol: ProtocolVersion = 1,
+  code: StreamErrorCode = 'internal',
 ): Promise<ModelStreamSummary> {
   const sequencer = new ChunkSequencer(
     deps.publisher,
     topic,
-    { streamId, modelId, protocol: 1 },
+    { streamId, modelId, protocol },
     { clock: deps.clock ?? systemClock, ...deps.publishing },
   )
-  const error = { code: 'internal' as const, message }
-  sequencer.finish({ text: '' }, { status: 'error', error })
+  const error = { code, message }
+  sequencer.finish({ text: '' }, { status: 'error', error, stopReason: 'error' })
   await sequencer.settled()
   return {
     modelId,
@@ -270,6 +292,7 @@ async function streamOneModel(
     ...(details.stopReason ? { stopReason: details.stopReason } : {}),
     ...(signatures.length > 0 ? { reasoningSignatures: signatures } : {}),
     ...(archived !== undefined ? { archived } : {}),
+    ...(details.metrics ? { metrics: details.metrics } : {}),
     ...(outcome.error ? { error: outcome.error } : {}),
   }
 }
