@@ -240,6 +240,15 @@ export const en = {
     proxyNotSet: 'No proxy set: a direct connection, or HTTPS_PROXY from the environment.',
     proxyClear: 'Clear',
     proxyClearLabel: 'Remove the proxy',
+    usageTitle: 'Your usage',
+    usageDay: (used: string, limit: string) => `Today: ${used} of ${limit} tokens (resets at 00:00 UTC)`,
+    usageMonth: (used: string, limit: string, resetDate: string) =>
+      `This month: ${used} of ${limit} tokens (resets on ${resetDate} at 00:00 UTC)`,
+    usageStreams: (count: string) => `Up to ${count} prompts streaming at once.`,
+    usageNote:
+      'Input, output and reasoning tokens count. A prompt still streaming counts at its most until its answers end.',
+    usageRefresh: 'Refresh',
+    usageLoading: 'Asking the backend…',
   },
   generation: {
     title: 'Generation',

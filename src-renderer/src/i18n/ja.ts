@@ -231,6 +231,14 @@ export const ja = {
     proxySetTo: (host: string) => `プロキシ: ${host}`,
     proxyNotSet: 'プロキシは未設定です（直接接続、または環境変数 HTTPS_PROXY を使用）。',
     proxyClear: '消去',
+    usageTitle: 'ご利用状況',
+    usageDay: (used: string, limit: string) => `今日: ${limit} トークン中 ${used}（毎日 00:00 UTC にリセット）`,
+    usageMonth: (used: string, limit: string, resetDate: string) =>
+      `今月: ${limit} トークン中 ${used}（${resetDate} 00:00 UTC にリセット）`,
+    usageStreams: (count: string) => `同時に回答を受け取れるプロンプトは ${count} 件までです。`,
+    usageNote: '入力・出力・推論のトークンを数えます。回答中のプロンプトは、回答が終わるまで最大の量で数えます。',
+    usageRefresh: '更新',
+    usageLoading: 'バックエンドに問い合わせています…',
     proxyClearLabel: 'プロキシ設定を削除',
   },
   generation: {
