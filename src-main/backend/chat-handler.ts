@@ -18,6 +18,7 @@ import {
   type FinalMarker,
   type ProtocolVersion,
   type StreamErrorCode,
+  type WireErrorCode,
 } from '../protocol/stream-protocol'
 import { AnswerTally } from './answer-tally'
 import { ChunkSequencer, type ChunkContent, type ChunkSequencerOptions } from './chunk-sequencer'
@@ -26,7 +27,7 @@ import { ModelError, type ChatMessage, type ModelResolver } from './model-provid
 import type { Publisher } from './publisher'
 import type { AnswerArchive, AnswerRecord } from './answer-store'
 import { systemClock, type Clock } from '../lib/clock'
-import type { AnswerMetrics, StopReason } from '../shared/answer'
+import type { AnswerMetrics, QuotaExceeded, StopReason } from '../shared/answer'
 import { PARAMETER_LIMITS, REASONING_EFFORTS, type GenerationParameters } from '../shared/generation'
 
 const MAX_MODELS_PER_REQUEST = 8
@@ -117,7 +118,7 @@ export interface ModelStreamSummary {
   archived?: boolean
   /** The provider's token counts and timings, as in the final marker (the spend guard settles with them). */
   metrics?: AnswerMetrics
-  error?: { code: StreamErrorCode; message: string }
+  error?: { code: WireErrorCode; message: string }
 }
 
 const DEFAULT_IDLE_TIMEOUT_MS = 120_000
@@ -139,7 +140,9 @@ export async function streamChat(request: ChatRequest, deps: ChatHandlerDeps): P
   if (protocol === undefined) {
     const message = noCommonProtocolMessage(request.protocols ?? UNSTATED_PROTOCOLS)
     return Promise.all(
-      request.models.map(({ modelId }) => refuseModel(request.streamId, modelId, topic, message, deps)),
+      request.models.map(({ modelId }) =>
+        refuseModel(request.streamId, modelId, topic, { code: 'internal', message }, deps),
+      ),
     )
   }
   return Promise.all(
@@ -161,15 +164,13 @@ export async function streamChat(request: ChatRequest, deps: ChatHandlerDeps): P
  */
 export async function refuseChat(
   request: ChatRequest,
-  error: { code: StreamErrorCode; message: string },
+  error: { code: WireErrorCode; message: string; quota?: QuotaExceeded },
   deps: ChatHandlerDeps,
 ): Promise<ModelStreamSummary[]> {
   const topic = streamTopic(deps.topicPrefix ?? DEFAULT_TOPIC_PREFIX, request.userId, request.streamId)
   const protocol = negotiateProtocol(request.protocols) ?? 1
   return Promise.all(
-    request.models.map(({ modelId }) =>
-      refuseModel(request.streamId, modelId, topic, error.message, deps, protocol, error.code),
-    ),
+    request.models.map(({ modelId }) => refuseModel(request.streamId, modelId, topic, error, deps, protocol)),
   )
 }
 
@@ -181,10 +182,9 @@ async function refuseModel(
   streamId: string,
   modelId: string,
   topic: string,
-  message: string,
+  refusal: { code: WireErrorCode; message: string; quota?: QuotaExceeded },
   deps: ChatHandlerDeps,
   protocol: ProtocolVersion = 1,
-  code: StreamErrorCode = 'internal',
 ): Promise<ModelStreamSummary> {
   const sequencer = new ChunkSequencer(
     deps.publisher,
@@ -192,8 +192,8 @@ async function refuseModel(
     { streamId, modelId, protocol },
     { clock: deps.clock ?? systemClock, ...deps.publishing },
   )
-  const error = { code, message }
-  sequencer.finish({ text: '' }, { status: 'error', error, stopReason: 'error' })
+  const { quota, ...error } = refusal
+  sequencer.finish({ text: '' }, { status: 'error', error, stopReason: 'error', ...(quota ? { quota } : {}) })
   await sequencer.settled()
   return {
     modelId,
@@ -233,7 +233,7 @@ async function streamOneModel(
   const overflow = new AbortController()
   const signal = AbortSignal.any([...(stop ? [stop] : []), watchdog.signal, overflow.signal])
   let tally: AnswerTally | undefined
-  let outcome: Pick<FinalMarker, 'status' | 'error'>
+  let outcome: ModelOutcome
   try {
     const provider = deps.models.resolve(modelId)
     if (!provider) throw new ModelError('model-not-found', `No model is configured with the id "${modelId}".`)
@@ -333,7 +333,10 @@ async function archiveAnswer(
   }
 }
 
-function timeoutOutcome(watchdog: IdleWatchdog): Pick<FinalMarker, 'status' | 'error'> {
+/** How a model's stream ended: never 'quota-exceeded', which only a refusal before any model says. */
+type ModelOutcome = { status: FinalMarker['status']; error?: { code: StreamErrorCode; message: string } }
+
+function timeoutOutcome(watchdog: IdleWatchdog): ModelOutcome {
   const seconds = Math.round(watchdog.timeoutMs / 1000)
   return { status: 'error', error: { code: 'timeout', message: `The model sent nothing for ${seconds} s.` } }
 }

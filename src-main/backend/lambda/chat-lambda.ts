@@ -34,6 +34,7 @@ import {
   type SpendUsage,
 } from '../spend-guard'
 import type { GenerationParameters } from '../../shared/generation'
+import type { QuotaExceeded } from '../../shared/answer'
 import { stopControlTopic } from '../../protocol/cloud-config'
 import { UNSTATED_PROTOCOLS } from '../../protocol/stream-protocol'
 import { systemClock, type Clock } from '../../lib/clock'
@@ -79,6 +80,9 @@ export type ChatLambdaResult =
  */
 export type UsageResult =
   { ok: true; usage: SpendUsage } | { ok: false; error: 'spend-guard-off' | 'store-unavailable'; detail: string }
+
+/** What every column of a refused prompt ends with. */
+type SpendRefusalError = { code: 'quota-exceeded' | 'internal'; message: string; quota?: QuotaExceeded }
 
 /** Refused before any model was called: what the user reads in each column (the English words; the app may word it). */
 const SPEND_STORE_DOWN = 'The budget store could not be reached, so nothing was sent to the models; try again.'
@@ -210,9 +214,7 @@ export function createChatLambdaHandler(deps: ChatLambdaDeps): ChatLambdaHandler
     identityId: string,
     context: InvocationContext,
     requestId: string,
-  ): Promise<
-    { ok: true; pass: SpendPass } | { ok: false; error: { code: 'rate-limited' | 'internal'; message: string } }
-  > {
+  ): Promise<{ ok: true; pass: SpendPass } | { ok: false; error: SpendRefusalError }> {
     const spend = deps.spend!
     const tokens = request.models.reduce(
       (sum, m) => sum + estimateInputTokens(m.messages) + spend.outputTokenBound(m.modelId, m.parameters),
@@ -226,9 +228,12 @@ export function createChatLambdaHandler(deps: ChatLambdaDeps): ChatLambdaHandler
         log('spend-reserved', { requestId, identityId, streamId: request.streamId, tokens })
         return admission
       }
-      const { kind, limit } = admission.refusal
+      const { kind, limit, message } = admission.refusal
       log('spend-refused', { requestId, identityId, streamId: request.streamId, kind, limit, tokens })
-      return { ok: false, error: { code: 'rate-limited', message: admission.refusal.message } }
+      const resetsAt = 'resetsAt' in admission.refusal ? admission.refusal.resetsAt : undefined
+      // v3 clients word it themselves from `quota`; older ones read the English message as 'rate-limited'.
+      const quota = { kind, limit, ...(resetsAt !== undefined ? { resetsAt } : {}) }
+      return { ok: false, error: { code: 'quota-exceeded', message, quota } }
     } catch (error) {
       log('spend-store-failed', { requestId, identityId, ...describeError(error) })
       return { ok: false, error: { code: 'internal', message: SPEND_STORE_DOWN } }

@@ -217,6 +217,14 @@ export const en = {
     cloudDetail: 'Your own StreamDesk backend on AWS. You sign in with your account.',
     needsBackend: 'To use cloud mode, load your cloud backend’s settings below first.',
   },
+  /** The backend's spend guard refused the prompt (the counts come formatted). */
+  quota: {
+    dailyTokens: (limit: string) => `Your daily budget of ${limit} tokens is used; it resets at 00:00 UTC`,
+    monthlyTokens: (limit: string, resetDate: string) =>
+      `Your monthly budget of ${limit} tokens is used; it resets on ${resetDate} at 00:00 UTC`,
+    concurrentStreams: (count: string) =>
+      `At most ${count} of your prompts may stream at once; ask again when one has finished`,
+  },
   cloud: {
     title: 'Cloud backend',
     intro:

@@ -208,6 +208,14 @@ export const ja = {
     cloudDetail: 'AWS 上に用意した自分専用の StreamDesk バックエンドを使います。アカウントでサインインします。',
     needsBackend: 'クラウドモードを使うには、先に下でクラウドのバックエンド設定を読み込んでください。',
   },
+  quota: {
+    dailyTokens: (limit: string) =>
+      `1日のトークン予算（${limit} トークン）を使い切りました。00:00 UTC にリセットされます`,
+    monthlyTokens: (limit: string, resetDate: string) =>
+      `今月のトークン予算（${limit} トークン）を使い切りました。${resetDate} 00:00 UTC にリセットされます`,
+    concurrentStreams: (count: string) =>
+      `同時に回答を受け取れるプロンプトは ${count} 件までです。いずれかの回答が終わってから、もう一度送ってください`,
+  },
   cloud: {
     title: 'クラウドのバックエンド',
     intro:

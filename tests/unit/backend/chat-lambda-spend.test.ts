@@ -153,6 +153,23 @@ describe('chat Lambda spend guard', () => {
     expect(logs).toContainEqual(expect.objectContaining({ event: 'spend-refused', kind: 'daily-tokens' }))
   })
 
+  it('tells a v3 client which budget stopped it (quota-exceeded with its quota), for the app to word it', async () => {
+    table.put(MONTH(), { monthTokens: 3_000_000, dayTokens07: 0 })
+    await lambda()(event(['haiku'], { protocols: [1, 2, 3] }), context())
+    expect(published().map(({ message }) => message)).toEqual([
+      expect.objectContaining({
+        v: 3,
+        final: expect.objectContaining({
+          error: {
+            code: 'quota-exceeded',
+            message: 'Your monthly budget of 3,000,000 tokens is used; it resets on 2027-01-01 at 00:00 UTC',
+          },
+          quota: { kind: 'monthly-tokens', limit: 3_000_000, resetsAt: Date.parse('2027-01-01T00:00:00Z') },
+        }),
+      }),
+    ])
+  })
+
   it('reserves the worst case before calling the model, then settles to input + output tokens', async () => {
     let reservedWhenCalled: number | undefined
     bedrock.on(ConverseStreamCommand).callsFake(() => {

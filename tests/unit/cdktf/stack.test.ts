@@ -619,8 +619,8 @@ describe('StreamDesk stack', () => {
         { id: 'gpt', label: 'GPT-4o mini', reasoning: false },
         { id: 'gpt-big', label: 'GPT-4o', reasoning: false },
       ],
-      // The deployed chat Lambda serves every protocol version of this tree, so apps may ask for v2.
-      protocols: [1, 2],
+      // The deployed chat Lambda serves every protocol version of this tree, so apps may ask for v2 and v3.
+      protocols: [1, 2, 3],
     })
     // What Terraform prints after an apply is exactly what the app accepts.
     const applied = JSON.stringify(value)
