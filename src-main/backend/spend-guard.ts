@@ -40,7 +40,14 @@ export interface SpendLimits {
 
 /** Why a prompt was refused; `limit` and `resetsAt` (epoch ms, UTC midnight) let the app word it itself. */
 export type SpendRefusal =
-  | { kind: 'daily-tokens' | 'monthly-tokens'; limit: number; resetsAt: number; message: string }
+  | {
+      kind: 'daily-tokens' | 'monthly-tokens'
+      limit: number
+      resetsAt: number
+      message: string
+      /** Set when the prompt's worst case alone is larger than the whole budget (it can never be admitted). */
+      requested?: number
+    }
   | { kind: 'concurrent-streams'; limit: number; message: string }
 
 /** What the caller has used in the current day and month (reservations of prompts still streaming included). */
@@ -227,7 +234,8 @@ export class SpendGuard {
     const daily = kind === 'daily-tokens'
     const limit = daily ? this.options.limits.dailyTokens : this.options.limits.monthlyTokens
     const resetsAt = daily ? period.dayResetsAt : period.monthResetsAt
-    return { kind, limit, resetsAt, message: budgetMessage(kind, limit, resetsAt, oversized) }
+    const message = budgetMessage(kind, limit, resetsAt, oversized)
+    return { kind, limit, resetsAt, message, ...(oversized !== undefined ? { requested: oversized } : {}) }
   }
 
   private concurrencyRefusal(): SpendRefusal {

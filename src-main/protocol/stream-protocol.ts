@@ -177,6 +177,7 @@ export const QuotaExceededSchema = z.strictObject({
   kind: z.enum(QUOTA_KINDS),
   limit: z.number().int().min(0).max(1e13),
   resetsAt: z.optional(z.number().int().min(0).max(MAX_EPOCH_MS)),
+  requested: z.optional(z.number().int().min(0).max(1e13)),
 }) satisfies z.ZodType<QuotaExceeded>
 
 export const FinalStatusSchema = z.enum(FINAL_STATUSES)

@@ -70,6 +70,8 @@ export interface QuotaExceeded {
   kind: QuotaKind
   limit: number
   resetsAt?: number
+  /** The prompt's worst case, when it alone is larger than the whole budget (shorter or fewer models will do). */
+  requested?: number
 }
 
 /** The most a token count may be anywhere (a hostile or broken count above it is refused). */

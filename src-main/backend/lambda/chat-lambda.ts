@@ -230,9 +230,14 @@ export function createChatLambdaHandler(deps: ChatLambdaDeps): ChatLambdaHandler
       }
       const { kind, limit, message } = admission.refusal
       log('spend-refused', { requestId, identityId, streamId: request.streamId, kind, limit, tokens })
-      const resetsAt = 'resetsAt' in admission.refusal ? admission.refusal.resetsAt : undefined
+      const { resetsAt, requested } = 'resetsAt' in admission.refusal ? admission.refusal : {}
       // v3 clients word it themselves from `quota`; older ones read the English message as 'rate-limited'.
-      const quota = { kind, limit, ...(resetsAt !== undefined ? { resetsAt } : {}) }
+      const quota = {
+        kind,
+        limit,
+        ...(resetsAt !== undefined ? { resetsAt } : {}),
+        ...(requested !== undefined ? { requested } : {}),
+      }
       return { ok: false, error: { code: 'quota-exceeded', message, quota } }
     } catch (error) {
       log('spend-store-failed', { requestId, identityId, ...describeError(error) })

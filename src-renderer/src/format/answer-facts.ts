@@ -29,6 +29,12 @@ export function stopMessage(status: AnswerStatus, end: AnswerEndDetails | undefi
 /** The spend guard's refusal in the app's language: which budget, its size, when it resets (UTC). */
 export function quotaMessage(quota: QuotaExceeded, t: Strings): string {
   const limit = quota.limit.toLocaleString(t.locale)
+  if (quota.requested !== undefined && quota.kind !== 'concurrent-streams')
+    return t.quota.tooLarge(
+      quota.requested.toLocaleString(t.locale),
+      quota.kind === 'daily-tokens' ? 'daily' : 'monthly',
+      limit,
+    )
   switch (quota.kind) {
     case 'daily-tokens':
       return t.quota.dailyTokens(limit)

@@ -222,6 +222,8 @@ export const en = {
     dailyTokens: (limit: string) => `Your daily budget of ${limit} tokens is used; it resets at 00:00 UTC`,
     monthlyTokens: (limit: string, resetDate: string) =>
       `Your monthly budget of ${limit} tokens is used; it resets on ${resetDate} at 00:00 UTC`,
+    tooLarge: (requested: string, which: 'daily' | 'monthly', limit: string) =>
+      `This prompt may use up to ${requested} tokens, more than your ${which} budget of ${limit} tokens: shorten the conversation or ask fewer models`,
     concurrentStreams: (count: string) =>
       `At most ${count} of your prompts may stream at once; ask again when one has finished`,
   },

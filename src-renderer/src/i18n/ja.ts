@@ -213,6 +213,8 @@ export const ja = {
       `1日のトークン予算（${limit} トークン）を使い切りました。00:00 UTC にリセットされます`,
     monthlyTokens: (limit: string, resetDate: string) =>
       `今月のトークン予算（${limit} トークン）を使い切りました。${resetDate} 00:00 UTC にリセットされます`,
+    tooLarge: (requested: string, which: 'daily' | 'monthly', limit: string) =>
+      `このプロンプトは最大 ${requested} トークンを使う可能性があり、${which === 'daily' ? '1日' : '今月'}のトークン予算（${limit} トークン）を超えます。会話を短くするか、モデルの数を減らしてください`,
     concurrentStreams: (count: string) =>
       `同時に回答を受け取れるプロンプトは ${count} 件までです。いずれかの回答が終わってから、もう一度送ってください`,
   },

@@ -170,6 +170,20 @@ describe('chat Lambda spend guard', () => {
     ])
   })
 
+  it('refuses a prompt whose worst case alone passes the daily budget, saying how large it is', async () => {
+    const big = {
+      modelId: 'haiku',
+      messages: [{ role: 'user', content: 'Write a book.' }],
+      parameters: { maxOutputTokens: 200_000 },
+    }
+    await lambda()(event([], { protocols: [1, 2, 3], models: [big] }), context())
+    expect(bedrock.commandCalls(ConverseStreamCommand)).toHaveLength(0)
+    const [final] = published().map(({ message }) => message.final)
+    expect(final?.quota).toMatchObject({ kind: 'daily-tokens', limit: 200_000, requested: expect.any(Number) })
+    expect(final?.quota?.requested).toBeGreaterThan(200_000)
+    expect(final?.error?.message).toMatch(/^This prompt may use up to 200,0\d\d tokens, more than your daily budget/)
+  })
+
   it('reserves the worst case before calling the model, then settles to input + output tokens', async () => {
     let reservedWhenCalled: number | undefined
     bedrock.on(ConverseStreamCommand).callsFake(() => {

@@ -113,7 +113,11 @@ describe('spend guard: budgets', () => {
     const admission = await admit(guard(), 250_000)
     expect(admission).toMatchObject({
       ok: false,
-      refusal: { kind: 'daily-tokens', message: expect.stringMatching(/may use up to 250,000 tokens, more than/) },
+      refusal: {
+        kind: 'daily-tokens',
+        requested: 250_000,
+        message: expect.stringMatching(/may use up to 250,000 tokens, more than/),
+      },
     })
     expect(table.number(DECEMBER, 'monthTokens')).toBeUndefined()
     // Its stream slot went back: two prompts may still stream.

@@ -70,6 +70,11 @@ describe('quotaMessage', () => {
     )
     expect(quotaMessage(monthly, ja)).toContain('2027-01-01 00:00 UTC')
     expect(quotaMessage({ kind: 'concurrent-streams', limit: 2 }, en)).toMatch(/^At most 2 of your prompts/)
+    // A prompt larger than the whole budget is not "used up": it says what to change.
+    expect(quotaMessage({ ...daily, requested: 250_000 }, en)).toBe(
+      'This prompt may use up to 250,000 tokens, more than your daily budget of 200,000 tokens: shorten the conversation or ask fewer models',
+    )
+    expect(quotaMessage({ ...daily, requested: 250_000 }, ja)).toContain('250,000')
     expect(quotaMessage({ kind: 'concurrent-streams', limit: 2 }, ja)).toContain('2 件まで')
   })
 })
