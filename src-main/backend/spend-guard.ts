@@ -80,10 +80,6 @@ export class SpendGuard {
     this.clock = options.clock ?? systemClock
   }
 
-  get limits(): SpendLimits {
-    return this.options.limits
-  }
-
   /**
    * Takes a stream slot, then reserves `tokens` on the day's and the month's counters. `leaseUntil`: when the
    * invocation would time out (epoch ms), after which its slot is free for others even if it never released it.

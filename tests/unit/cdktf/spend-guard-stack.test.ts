@@ -64,4 +64,14 @@ describe('StreamDesk stack with the default spend settings', () => {
   it('has no cost alarm when none is configured', () => {
     expect(tf.resource).not.toHaveProperty('aws_budgets_budget')
   })
+
+  it('reserves no concurrency when the deployer sets it to false (an account below 100 + the reservation)', () => {
+    const stack = new StreamDeskStack(Testing.app({ outdir: makeTempDirSync('cdktf-out') }), 'streamdesk', {
+      config: resolveStackConfig({ namePrefix: 'sd-unreserved', chatReservedConcurrency: false }),
+      bundleDir,
+    })
+    const functions = Object.values((JSON.parse(Testing.synth(stack)) as Synthesized).resource.aws_lambda_function!)
+    expect(functions.map((fn) => fn.function_name)).toContain('sd-unreserved-chat')
+    for (const fn of functions) expect(fn).not.toHaveProperty('reserved_concurrent_executions')
+  }, 180_000)
 })
