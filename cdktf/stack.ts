@@ -1,7 +1,7 @@
 /**
  * The StreamDesk cloud backend as one Terraform stack. Each domain is a construct in its own folder, wired through
  * public properties: auth (Cognito) → realtime (IoT policy, endpoint, attach-policy Lambda) → answers (answer
- * store table, fetch-stream Lambda) → chat (chat Lambda) → app-user (the signed-in users' role, which may invoke
+ * store table, fetch-stream Lambda) → spend (the spend guard's table, the cost alarm) → chat (chat Lambda) → app-user (the signed-in users' role, which may invoke
  * the three Lambdas). The outputs are what the app needs, in
  * one `streamdesk_cloud_config` object (the app's CloudConfig) and one by one.
  */
@@ -18,6 +18,7 @@ import { Chat } from './chat'
 import type { StackConfig } from './config/stack-config'
 import { AwsArns } from './lib/aws-arns'
 import { Realtime } from './realtime'
+import { Spend } from './spend'
 import { userIotStatements } from './realtime/user-access'
 
 export const STACK_ID = 'streamdesk'
@@ -32,6 +33,7 @@ export class StreamDeskStack extends TerraformStack {
   readonly auth: Auth
   readonly realtime: Realtime
   readonly answers: Answers
+  readonly spend: Spend
   readonly chat: Chat
   readonly appUser: AppUser
 
@@ -48,7 +50,13 @@ export class StreamDeskStack extends TerraformStack {
     const arns = new AwsArns(this, 'arns', { region: config.region })
     const { namePrefix, topicPrefix, logRetentionDays } = config
 
-    this.auth = new Auth(this, 'auth', { namePrefix, mfa: config.mfa })
+    this.auth = new Auth(this, 'auth', {
+      namePrefix,
+      mfa: config.mfa,
+      signUp: config.signUp,
+      bundleDir: bundles,
+      logRetentionDays,
+    })
     const identityPoolId = this.auth.identityPool.id
     this.realtime = new Realtime(this, 'realtime', {
       namePrefix,
@@ -65,6 +73,11 @@ export class StreamDeskStack extends TerraformStack {
       bundleDir: bundles,
       logRetentionDays,
     })
+    this.spend = new Spend(this, 'spend', {
+      namePrefix,
+      region: config.region,
+      ...(config.costAlarm ? { costAlarm: config.costAlarm } : {}),
+    })
     this.chat = new Chat(this, 'chat', {
       namePrefix,
       topicPrefix,
@@ -76,6 +89,8 @@ export class StreamDeskStack extends TerraformStack {
       logRetentionDays,
       timeoutSeconds: config.chatTimeoutSeconds,
       answerStore: { tableName: this.answers.table.name, writeStatement: this.answers.writeStatement() },
+      spend: { tableName: this.spend.table.name, statement: this.spend.chatStatement(), budgets: config.budgets },
+      ...(config.chatReservedConcurrency !== false ? { reservedConcurrency: config.chatReservedConcurrency } : {}),
     })
     this.appUser = new AppUser(this, 'app-user', {
       namePrefix,
@@ -125,6 +140,8 @@ export class StreamDeskStack extends TerraformStack {
       attach_policy_function_name: cloudConfig.attachPolicyFunctionName,
       fetch_stream_function_name: this.answers.fetchFunction.function.functionName,
       answer_table_name: this.answers.table.name,
+      spend_table_name: this.spend.table.name,
+      sign_up_policy: config.signUp.policy,
     }
     for (const [name, value] of Object.entries(singles)) new TerraformOutput(this, name, { value })
   }

@@ -1,8 +1,9 @@
 /**
  * The chat Lambda (src-main/backend/lambda/chat-lambda.ts): streams the configured models and publishes each
  * answer to the caller's topics. Its role may invoke only the configured Bedrock models, publish only under the
- * topic prefix, read only stop requests, read only the configured API-key secrets, and put items into the answer
- * store.
+ * topic prefix, read only stop requests, read only the configured API-key secrets, put items into the answer
+ * store, and read and update the spend guard's counters. Its reserved concurrency bounds how many prompts stream at
+ * once across all users, so runaway use cannot take the account's whole Lambda concurrency.
  */
 import path from 'node:path'
 import { Construct } from 'constructs'
@@ -12,6 +13,7 @@ import { LAMBDA_ENV } from '../../src-main/backend/lambda/lambda-env'
 import type { AwsArns } from '../lib/aws-arns'
 import { NodeLambda } from '../lib/node-lambda'
 import type { PolicyStatement } from '../lib/policy-document'
+import type { StackConfig } from '../config/stack-config'
 
 export interface ChatOptions {
   namePrefix: string
@@ -25,6 +27,10 @@ export interface ChatOptions {
   timeoutSeconds: number
   /** The answer store's table and the one statement that lets the function write to it. */
   answerStore: { tableName: string; writeStatement: PolicyStatement }
+  /** The spend guard's table, its one statement, and the per-user limits the function enforces. */
+  spend: { tableName: string; statement: PolicyStatement; budgets: StackConfig['budgets'] }
+  /** Reserved concurrent executions; none when undefined. */
+  reservedConcurrency?: number
 }
 
 const CHAT_ENTRY = path.resolve(import.meta.dirname, '../../src-main/backend/lambda/chat-lambda.ts')
@@ -45,11 +51,16 @@ export class Chat extends Construct {
         [LAMBDA_ENV.models]: JSON.stringify(lambdaCatalog(options.models)),
         [LAMBDA_ENV.identityPoolId]: options.identityPoolId,
         [LAMBDA_ENV.answerTable]: options.answerStore.tableName,
+        [LAMBDA_ENV.spendTable]: options.spend.tableName,
+        [LAMBDA_ENV.dailyTokens]: String(options.spend.budgets.dailyTokens),
+        [LAMBDA_ENV.monthlyTokens]: String(options.spend.budgets.monthlyTokens),
+        [LAMBDA_ENV.concurrentStreams]: String(options.spend.budgets.concurrentStreams),
       },
       timeoutSeconds: options.timeoutSeconds,
       memoryMb: 256, // it mostly waits on the network
       logRetentionDays: options.logRetentionDays,
       statements: chatStatements(options),
+      ...(options.reservedConcurrency !== undefined ? { reservedConcurrency: options.reservedConcurrency } : {}),
     })
 
     // A failed asynchronous invocation is retried by default, which would stream the answer a second time into
@@ -62,7 +73,7 @@ export class Chat extends Construct {
   }
 }
 
-function chatStatements({ arns, topicPrefix, models, answerStore }: ChatOptions): PolicyStatement[] {
+function chatStatements({ arns, topicPrefix, models, answerStore, spend }: ChatOptions): PolicyStatement[] {
   const modelArns = unique(models.flatMap((m) => (m.provider === 'bedrock' ? arns.bedrockModel(m.modelId) : [])))
   const secretArns = unique(
     models.flatMap((m) => (m.provider === 'openai-compatible' && m.apiKeySecretArn ? [m.apiKeySecretArn] : [])),
@@ -102,6 +113,7 @@ function chatStatements({ arns, topicPrefix, models, answerStore }: ChatOptions)
         ]
       : []),
     answerStore.writeStatement,
+    spend.statement,
   ]
 }
 

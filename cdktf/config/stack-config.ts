@@ -20,8 +20,58 @@ import { DEFAULT_TOPIC_PREFIX } from '../../src-main/protocol/stream-protocol'
 const RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ]
-/** Lambda allows 4 KB of environment in all; the catalog (without its prices) shares it with three short variables. */
+/** Lambda allows 4 KB of environment in all; the catalog (without its prices) shares it with a few short variables. */
 const MAX_CATALOG_JSON = 3000
+
+/** A DNS domain name, lower case (what follows the @ of an email address). */
+const EmailDomainSchema = z
+  .string()
+  .regex(
+    /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
+    'a lower-case domain name such as example.com',
+  )
+
+/**
+ * Who may create an account. Anyone who can read the app's configuration (which is not secret) can reach the user
+ * pool, so the default is not open:
+ * - invite-only: only an administrator creates users (`aws cognito-idp admin-create-user`);
+ * - allowed-domains: self sign-up for email addresses of the listed domains (a pre-sign-up Lambda checks them);
+ * - open: anyone may sign up (spend is then bounded only by the per-user budgets and the account's alarm).
+ */
+export const SignUpSchema = z.discriminatedUnion('policy', [
+  z.strictObject({ policy: z.literal('invite-only') }),
+  z.strictObject({
+    policy: z.literal('allowed-domains'),
+    domains: z
+      .array(EmailDomainSchema)
+      .min(1)
+      .max(50)
+      .refine((d) => new Set(d).size === d.length, 'domains must be unique'),
+  }),
+  z.strictObject({ policy: z.literal('open') }),
+])
+export type SignUpPolicy = z.infer<typeof SignUpSchema>
+
+/** Each user's token budgets and concurrent streams, enforced by the chat Lambda (src-main/backend/spend-guard.ts). */
+export const BudgetsSchema = z
+  .strictObject({
+    /** Input + output (reasoning included) tokens per user per UTC day. */
+    dailyTokens: z.int().min(1_000).max(1_000_000_000).default(200_000),
+    /** The same per UTC calendar month. */
+    monthlyTokens: z.int().min(1_000).max(10_000_000_000).default(3_000_000),
+    /** Prompts one user may have streaming at once (each prompt streams all its models in one invocation). */
+    concurrentStreams: z.int().min(1).max(20).default(2),
+  })
+  .refine((b) => b.monthlyTokens >= b.dailyTokens, {
+    message: 'monthlyTokens must be at least dailyTokens',
+    path: ['monthlyTokens'],
+  })
+
+/** An AWS Budgets alarm on the account's monthly cost, emailed at 80 % (actual) and 100 % (forecast). */
+export const CostAlarmSchema = z.strictObject({
+  monthlyUsd: z.number().min(1).max(1_000_000),
+  email: z.email('an email address'),
+})
 
 export const StackConfigSchema = z.strictObject({
   region: z
@@ -40,6 +90,16 @@ export const StackConfigSchema = z.strictObject({
     .default(30),
   mfa: z.enum(['off', 'optional']).default('optional'),
   chatTimeoutSeconds: z.int().min(30).max(900).default(900),
+  signUp: SignUpSchema.default({ policy: 'invite-only' }),
+  budgets: BudgetsSchema.default({ dailyTokens: 200_000, monthlyTokens: 3_000_000, concurrentStreams: 2 }),
+  /**
+   * Concurrent executions kept for the chat Lambda, which is also its ceiling: runaway use cannot take the account's
+   * whole Lambda concurrency (nor Bedrock quota) from everything else. `false` reserves none (an account whose
+   * concurrency limit is below 100 + this number cannot reserve: Lambda keeps 100 unreserved).
+   */
+  chatReservedConcurrency: z.union([z.int().min(1).max(900), z.literal(false)]).default(20),
+  /** Optional: an email when the account's monthly cost passes a threshold. */
+  costAlarm: CostAlarmSchema.optional(),
   /** The model catalog; by default Claude on Bedrock (plus GPT-4o mini when openAiApiKeySecretArn is set). */
   models: ModelCatalogSchema.refine(
     (m) => JSON.stringify(lambdaCatalog(m)).length <= MAX_CATALOG_JSON,

@@ -23,6 +23,8 @@ export interface NodeLambdaOptions {
   logRetentionDays: number
   /** What the function may do besides logging. */
   statements: PolicyStatement[]
+  /** Concurrent executions reserved for the function, which are also its most. */
+  reservedConcurrency?: number
 }
 
 export class NodeLambda extends Construct {
@@ -67,6 +69,9 @@ export class NodeLambda extends Construct {
       role: this.role.arn,
       timeout: options.timeoutSeconds,
       memorySize: options.memoryMb,
+      ...(options.reservedConcurrency !== undefined
+        ? { reservedConcurrentExecutions: options.reservedConcurrency }
+        : {}),
       environment: { variables: options.environment },
       loggingConfig: { logFormat: 'Text', logGroup: this.logGroup.name },
       // The role's permissions and the log group exist before the function's first invocation.

@@ -19,6 +19,7 @@ import {
   type FinalMarker,
   type ProtocolVersion,
   type StreamErrorCode,
+  type WireErrorCode,
 } from '../protocol/stream-protocol'
 import { AnswerTally } from './answer-tally'
 import { ChunkSequencer, type ChunkContent, type ChunkSequencerOptions } from './chunk-sequencer'
@@ -28,7 +29,7 @@ import type { Publisher } from './publisher'
 import type { PublishPacer } from './publish-budget'
 import type { AnswerArchive, AnswerRecord } from './answer-store'
 import { systemClock, type Clock } from '../lib/clock'
-import type { StopReason } from '../shared/answer'
+import type { AnswerMetrics, QuotaExceeded, StopReason } from '../shared/answer'
 import { PARAMETER_LIMITS, REASONING_EFFORTS, type GenerationParameters } from '../shared/generation'
 
 const MAX_MODELS_PER_REQUEST = 8
@@ -129,7 +130,9 @@ export interface ModelStreamSummary {
   reasoningSignatures?: string[]
   /** Whether the answer store kept the answer; absent without a store. */
   archived?: boolean
-  error?: { code: StreamErrorCode; message: string }
+  /** The provider's token counts and timings, as in the final marker (the spend guard settles with them). */
+  metrics?: AnswerMetrics
+  error?: { code: WireErrorCode; message: string }
 }
 
 const DEFAULT_IDLE_TIMEOUT_MS = 120_000
@@ -152,7 +155,9 @@ export async function streamChat(request: ChatRequest, deps: ChatHandlerDeps): P
   if (protocol === undefined) {
     const message = noCommonProtocolMessage(request.protocols ?? UNSTATED_PROTOCOLS)
     return Promise.all(
-      request.models.map(({ modelId }) => refuseModel(request.streamId, modelId, topic, message, deps)),
+      request.models.map(({ modelId }) =>
+        refuseModel(request.streamId, modelId, topic, { code: 'internal', message }, deps),
+      ),
     )
   }
   return Promise.all(
@@ -169,6 +174,22 @@ export async function streamChat(request: ChatRequest, deps: ChatHandlerDeps): P
 }
 
 /**
+ * Ends every model of a request with one error final before any model is called (the spend guard's refusal), in
+ * the version the request negotiates.
+ */
+export async function refuseChat(
+  request: ChatRequest,
+  error: { code: WireErrorCode; message: string; quota?: QuotaExceeded },
+  deps: ChatHandlerDeps,
+): Promise<ModelStreamSummary[]> {
+  const topic = streamTopic(deps.topicPrefix ?? DEFAULT_TOPIC_PREFIX, request.userId, request.streamId)
+  const protocol = negotiateProtocol(request.protocols) ?? 1
+  return Promise.all(
+    request.models.map(({ modelId }) => refuseModel(request.streamId, modelId, topic, error, deps, protocol)),
+  )
+}
+
+/**
  * A client that shares no protocol version with this backend gets, per model, one v1 error final: the one message
  * every client keeps reading, so the user learns which side to update instead of waiting for a timeout.
  */
@@ -176,17 +197,18 @@ async function refuseModel(
   streamId: string,
   modelId: string,
   topic: string,
-  message: string,
+  refusal: { code: WireErrorCode; message: string; quota?: QuotaExceeded },
   deps: ChatHandlerDeps,
+  protocol: ProtocolVersion = 1,
 ): Promise<ModelStreamSummary> {
   const sequencer = new ChunkSequencer(
     deps.publisher,
     topic,
-    { streamId, modelId, protocol: 1 },
+    { streamId, modelId, protocol },
     { clock: deps.clock ?? systemClock, ...deps.publishing },
   )
-  const error = { code: 'internal' as const, message }
-  sequencer.finish({ text: '' }, { status: 'error', error })
+  const { quota, ...error } = refusal
+  sequencer.finish({ text: '' }, { status: 'error', error, stopReason: 'error', ...(quota ? { quota } : {}) })
   await sequencer.settled()
   return {
     modelId,
@@ -226,7 +248,7 @@ async function streamOneModel(
   const overflow = new AbortController()
   const signal = AbortSignal.any([...(stop ? [stop] : []), watchdog.signal, overflow.signal])
   let tally: AnswerTally | undefined
-  let outcome: Pick<FinalMarker, 'status' | 'error'>
+  let outcome: ModelOutcome
   try {
     const provider = deps.models.resolve(modelId)
     if (!provider) throw new ModelError('model-not-found', `No model is configured with the id "${modelId}".`)
@@ -285,6 +307,7 @@ async function streamOneModel(
     ...(details.stopReason ? { stopReason: details.stopReason } : {}),
     ...(signatures.length > 0 ? { reasoningSignatures: signatures } : {}),
     ...(archived !== undefined ? { archived } : {}),
+    ...(details.metrics ? { metrics: details.metrics } : {}),
     ...(outcome.error ? { error: outcome.error } : {}),
   }
 }
@@ -332,7 +355,10 @@ async function archiveAnswer(
   }
 }
 
-function timeoutOutcome(watchdog: IdleWatchdog): Pick<FinalMarker, 'status' | 'error'> {
+/** How a model's stream ended: never 'quota-exceeded', which only a refusal before any model says. */
+type ModelOutcome = { status: FinalMarker['status']; error?: { code: StreamErrorCode; message: string } }
+
+function timeoutOutcome(watchdog: IdleWatchdog): ModelOutcome {
   const seconds = Math.round(watchdog.timeoutMs / 1000)
   return { status: 'error', error: { code: 'timeout', message: `The model sent nothing for ${seconds} s.` } }
 }

@@ -10,7 +10,7 @@ import { z } from 'zod'
 import { IdSchema } from '../protocol/stream-protocol'
 import { ModelPriceSchema } from '../protocol/cloud-config'
 import { ModelError, type ModelProvider, type ModelResolver } from './model-provider'
-import { createBedrockConverseProvider } from './providers/bedrock-converse'
+import { createBedrockConverseProvider, THINKING_BUDGETS } from './providers/bedrock-converse'
 import { createOpenAiCompatibleProvider } from './providers/openai-compatible'
 import { LAMBDA_ENV } from './lambda/lambda-env'
 import { errorMessage } from '../lib/error-message'
@@ -120,6 +120,30 @@ export function catalogParameters(
     ...rest,
     maxOutputTokens: parameters.maxOutputTokens ?? entry.maxTokens ?? DEFAULT_CLOUD_MAX_OUTPUT_TOKENS,
     ...(reasoning !== undefined && entry.reasoning === true ? { reasoning } : {}),
+  }
+}
+
+/**
+ * The most output tokens one answer of this model may produce with these parameters: its max output tokens (the
+ * user's, the entry's or the default), plus Claude's thinking budget, which Bedrock adds on top when it reasons.
+ * The spend guard reserves this much before the model is called.
+ */
+export function outputTokenBound(
+  entry: Pick<ModelCatalogEntry, 'provider' | 'maxTokens' | 'reasoning'>,
+  parameters?: GenerationParameters,
+): number {
+  const { maxOutputTokens = DEFAULT_CLOUD_MAX_OUTPUT_TOKENS, reasoning } = catalogParameters(entry, parameters)
+  return maxOutputTokens + (reasoning !== undefined && entry.provider === 'bedrock' ? THINKING_BUDGETS[reasoning] : 0)
+}
+
+/** outputTokenBound for a catalog's model by id; 0 for a model it does not have (which is never called). */
+export function catalogOutputBound(
+  catalog: ModelCatalog,
+): (modelId: string, parameters?: GenerationParameters) => number {
+  const entries = new Map(catalog.map((entry) => [entry.id, entry]))
+  return (modelId, parameters) => {
+    const entry = entries.get(modelId)
+    return entry ? outputTokenBound(entry, parameters) : 0
   }
 }
 

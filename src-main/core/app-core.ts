@@ -271,6 +271,7 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
     'chat:regenerate': (request) => modes.chat.regenerate(request),
     'chat:continue': (request) => modes.chat.continueAnswer(request),
     'diagnostics:get': () => diagnostics.snapshot(modes.chat.activeStreamCount),
+    'cloud:usage': () => modes.usage(),
     ...historyHandlers(history.store, historyChanged),
     ...account.handlers(),
     // The IoT connection goes first, so the app never holds a session for an account that signed out.

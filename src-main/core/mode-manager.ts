@@ -3,7 +3,7 @@
  * and the connection state the renderer shows. Switching mode, signing in or out restarts it; history and
  * settings stay as they are.
  */
-import type { AppMode, ConnectionState, ConnectionStatus, StreamUpdate } from '../shared/ipc-contract'
+import type { AppMode, CloudUsageResult, ConnectionState, ConnectionStatus, StreamUpdate } from '../shared/ipc-contract'
 import { userStreamsFilter } from '../protocol/stream-protocol'
 import type { Clock } from '../lib/clock'
 import { ChatService, type ChatServiceOptions } from './chat/chat-service'
@@ -68,6 +68,13 @@ export class ModeManager {
     return (
       this.running.runtime?.userLabel ?? (this.running.connection.mode === 'cloud' ? 'Not signed in' : 'Local user')
     )
+  }
+
+  /** The signed-in cloud user's usage and limits; in local mode, or signed out, why there are none. */
+  usage(): Promise<CloudUsageResult> {
+    const usage = this.running.runtime?.usage
+    if (usage) return usage()
+    return Promise.resolve({ ok: false, reason: 'not-cloud', message: 'Sign in to cloud mode to see your usage.' })
   }
 
   /** Stops the current mode (if any) and starts the one the settings and account call for. */

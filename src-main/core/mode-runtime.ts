@@ -1,4 +1,4 @@
-import type { AppMode } from '../shared/ipc-contract'
+import type { AppMode, CloudUsageResult } from '../shared/ipc-contract'
 import type { ModelResolver } from '../backend/model-provider'
 import type { ChatBackend } from './chat/chat-service'
 import type { StreamRecovery } from './chat/stream-recovery'
@@ -16,6 +16,8 @@ export interface ModeRuntime {
   backend: ChatBackend
   /** Completes answers whose chunks were lost from the backend's stored copy (cloud mode only). */
   recovery?: StreamRecovery
+  /** The user's token usage and limits, from the cloud backend's spend guard (cloud mode only). */
+  usage?: () => Promise<CloudUsageResult>
   close(): Promise<void>
 }
 

@@ -137,7 +137,8 @@ export function acceptsProtocolList(protocols: readonly number[] | undefined): b
 /** What to tell the user when the deployed backend and this app differ in protocol; undefined when they do not. */
 export function protocolNotice(protocols: readonly number[] | undefined): string | undefined {
   const served = servedProtocols(protocols)
-  if (served.includes(LATEST_PROTOCOL_VERSION)) return undefined
+  // A stack serving v2 or later (up to this app's) has what users notice; v3 adds only the budget refusal's words.
+  if (served.some((version) => version >= 2 && version <= LATEST_PROTOCOL_VERSION)) return undefined
   return Math.max(...served) < LATEST_PROTOCOL_VERSION
     ? 'Your cloud backend is older than this app: redeploy it (npm run cdktf:deploy) to get reasoning.'
     : 'This app is older than your cloud backend: update the app.'

@@ -48,6 +48,17 @@
  *   first reasoning or answer delta, `firstAnswerTokenMs` until the first answer delta, `durationMs` until the
  *   model's last event.
  *
+ * Version 3 is version 2 plus one error code, 'quota-exceeded': the backend's spend guard refused the prompt before
+ * any model was called (a token budget is used, or too many prompts are streaming), with what the app needs to say
+ * so in its own language:
+ *
+ *   { "v": 3, …, "seq": 0, "text": "", "final": { "total": 1, "status": "error", "stopReason": "error",
+ *     "error": { "code": "quota-exceeded", "message": "Your daily budget of 200,000 tokens is used; it resets at
+ *     00:00 UTC" }, "quota": { "kind": "daily-tokens", "limit": 200000, "resetsAt": 1796774400000 } } }
+ *
+ * - `quota` is present exactly when the error code is 'quota-exceeded'; `resetsAt` (epoch ms) for token budgets.
+ * - A v1 or v2 client gets the same final with the code 'rate-limited' and the same English message, no `quota`.
+ *
  * EVOLUTION POLICY (enforced by tests/unit/protocol/compatibility-matrix.test.ts against a frozen copy of v1):
  * 1. A new field on the wire is a new version. Within a version payloads stay STRICT: an unknown field or a
  *    prototype key (`__proto__`, `constructor`) is refused as 'invalid-schema', and a version the receiver does
@@ -69,6 +80,8 @@
 import { z } from 'zod'
 import {
   FINAL_STATUSES,
+  QUOTA_KINDS,
+  type QuotaExceeded,
   MAX_DURATION_MS,
   MAX_TOKEN_COUNT,
   STOP_REASONS,
@@ -79,13 +92,16 @@ import {
 } from '../shared/answer'
 
 /** Every version this code reads and writes, oldest first. */
-export const PROTOCOL_VERSIONS = [1, 2] as const
+export const PROTOCOL_VERSIONS = [1, 2, 3] as const
 export type ProtocolVersion = (typeof PROTOCOL_VERSIONS)[number]
-export const LATEST_PROTOCOL_VERSION: ProtocolVersion = 2
+export const LATEST_PROTOCOL_VERSION: ProtocolVersion = 3
 /** What a request that states no versions reads: every client from before negotiation. */
 export const UNSTATED_PROTOCOLS: readonly number[] = [1]
 
 export const DEFAULT_TOPIC_PREFIX = 'streamdesk'
+
+/** The latest instant a `resetsAt` may name (year 2286): anything later is hostile. */
+const MAX_EPOCH_MS = 9_999_999_999_999
 
 /** Largest payload a receiver accepts; senders keep chunks far below it. */
 export const MAX_PAYLOAD_BYTES = 64 * 1024
@@ -148,7 +164,21 @@ export const StreamErrorCodeSchema = z.enum([
   'timeout',
   'internal',
 ])
+/** The error codes of v1 and v2 (frozen with them). */
 export type StreamErrorCode = z.infer<typeof StreamErrorCodeSchema>
+
+/** v3's codes: v2's and 'quota-exceeded'. */
+export const StreamErrorCodeV3Schema = z.enum([...StreamErrorCodeSchema.options, 'quota-exceeded'])
+/** Every code a final marker may carry in some version; older versions get 'quota-exceeded' as 'rate-limited'. */
+export type WireErrorCode = z.infer<typeof StreamErrorCodeV3Schema>
+
+/** Why the spend guard refused a prompt (v3's `quota`). */
+export const QuotaExceededSchema = z.strictObject({
+  kind: z.enum(QUOTA_KINDS),
+  limit: z.number().int().min(0).max(1e13),
+  resetsAt: z.optional(z.number().int().min(0).max(MAX_EPOCH_MS)),
+  requested: z.optional(z.number().int().min(0).max(1e13)),
+}) satisfies z.ZodType<QuotaExceeded>
 
 export const FinalStatusSchema = z.enum(FINAL_STATUSES)
 export type { FinalStatus }
@@ -262,6 +292,38 @@ export const ChunkMessageV2Schema = z
   })
 export type ChunkMessageV2 = z.infer<typeof ChunkMessageV2Schema>
 
+// ---- Version 3 -------------------------------------------------------------------------------------------------
+
+export const FinalMarkerV3Schema = z.strictObject({
+  ...FinalMarkerV2Schema.shape,
+  error: z.optional(z.strictObject({ code: StreamErrorCodeV3Schema, message: z.string().max(2000) })),
+  /** Present exactly when the error code is 'quota-exceeded'. */
+  quota: z.optional(QuotaExceededSchema),
+})
+export type FinalMarkerV3 = z.infer<typeof FinalMarkerV3Schema>
+
+export const ChunkMessageV3Schema = z
+  .strictObject({
+    v: z.literal(3),
+    ...chunkFields,
+    reasoning: z.optional(ChunkTextSchema),
+    final: z.optional(FinalMarkerV3Schema),
+  })
+  .superRefine(checkFinal)
+  .refine((m) => m.text.length + (m.reasoning?.length ?? 0) <= MAX_CHUNK_TEXT, {
+    message: `text and reasoning together exceed ${MAX_CHUNK_TEXT} characters`,
+    path: ['reasoning'],
+  })
+  .refine((m) => m.final === undefined || (m.final.stopReason === 'other') === (m.final.rawStopReason !== undefined), {
+    message: 'final.rawStopReason is present exactly when final.stopReason is "other"',
+    path: ['final', 'rawStopReason'],
+  })
+  .refine(
+    (m) => m.final === undefined || (m.final.error?.code === 'quota-exceeded') === (m.final.quota !== undefined),
+    { message: 'final.quota is present exactly when final.error.code is "quota-exceeded"', path: ['final', 'quota'] },
+  )
+export type ChunkMessageV3 = z.infer<typeof ChunkMessageV3Schema>
+
 // ---- What receivers work with ----------------------------------------------------------------------------------
 
 /** A final marker whatever version it came in: receiving code is written once, against this. */
@@ -269,7 +331,9 @@ export interface FinalMarker {
   total: number
   status: FinalStatus
   sha256?: string
-  error?: { code: StreamErrorCode; message: string }
+  error?: { code: WireErrorCode; message: string }
+  /** v3 only: why the spend guard refused the prompt, with error code 'quota-exceeded'. */
+  quota?: QuotaExceeded
   /** The token counts (v1's `usage`; from a v2 marker, the token part of `metrics`). */
   usage?: TokenUsage
   /** v2 only: every metric the backend measured, tokens included. */
@@ -310,7 +374,31 @@ export function userStreamsFilter(prefix: string, userId: string): string {
  * token counts as `usage`.
  */
 export function encodeChunk(message: ChunkMessage): string {
-  return JSON.stringify(message.v === 1 ? toV1(message) : toV2(message))
+  if (message.v === 1) return JSON.stringify(toV1(message))
+  if (message.v === 2) return JSON.stringify(toV2(message))
+  return JSON.stringify(toV3(message))
+}
+
+/** v1 and v2 know no 'quota-exceeded': they read it as 'rate-limited', with the same words. */
+function olderError(error: FinalMarker['error']): { code: StreamErrorCode; message: string } | undefined {
+  if (!error) return undefined
+  return { code: error.code === 'quota-exceeded' ? 'rate-limited' : error.code, message: error.message }
+}
+
+function toV3(message: ChunkMessage): ChunkMessageV3 {
+  const { final } = message
+  const v2 = toV2(message)
+  if (!v2.final || !final) return { ...v2, v: 3 }
+  const quota = final.error?.code === 'quota-exceeded' ? final.quota : undefined
+  return {
+    ...v2,
+    v: 3,
+    final: {
+      ...v2.final,
+      ...(final.error ? { error: { ...final.error } } : {}),
+      ...(quota ? { quota: { ...quota } } : {}),
+    },
+  }
 }
 
 function toV1({ streamId, modelId, seq, text, final }: ChunkMessage): ChunkMessageV1 {
@@ -326,7 +414,7 @@ function toV1({ streamId, modelId, seq, text, final }: ChunkMessage): ChunkMessa
       total: final.total,
       status: final.status,
       ...(final.sha256 !== undefined ? { sha256: final.sha256 } : {}),
-      ...(final.error ? { error: final.error } : {}),
+      ...(final.error ? { error: olderError(final.error)! } : {}),
       ...(usage ? { usage } : {}),
     },
   }
@@ -343,7 +431,7 @@ function toV2({ streamId, modelId, seq, text, reasoning, final }: ChunkMessage):
       status: final.status,
       ...(final.sha256 !== undefined ? { sha256: final.sha256 } : {}),
       ...(final.reasoningSha256 !== undefined ? { reasoningSha256: final.reasoningSha256 } : {}),
-      ...(final.error ? { error: final.error } : {}),
+      ...(final.error ? { error: olderError(final.error)! } : {}),
       ...(final.stopReason !== undefined ? { stopReason: final.stopReason } : {}),
       ...(final.rawStopReason !== undefined ? { rawStopReason: final.rawStopReason } : {}),
       ...(final.toolNames?.length ? { toolNames: final.toolNames } : {}),
@@ -375,11 +463,11 @@ function parseVersion(
   raw: unknown,
 ): { success: true; data: ChunkMessage } | { success: false; error: z.ZodError } {
   if (version === 1) return ChunkMessageV1Schema.safeParse(raw)
-  const parsed = ChunkMessageV2Schema.safeParse(raw)
+  const parsed = version === 2 ? ChunkMessageV2Schema.safeParse(raw) : ChunkMessageV3Schema.safeParse(raw)
   return parsed.success ? { success: true, data: fromV2(parsed.data) } : parsed
 }
 
-function fromV2(chunk: ChunkMessageV2): ChunkMessage {
+function fromV2(chunk: ChunkMessageV2 | ChunkMessageV3): ChunkMessage {
   if (!chunk.final) return chunk
   const usage = tokenUsage(chunk.final.metrics)
   return { ...chunk, final: { ...chunk.final, ...(usage ? { usage } : {}) } }

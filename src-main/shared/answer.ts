@@ -61,6 +61,19 @@ export function endedStopReason(status: FinalStatus): StopReason | undefined {
   return status === 'stopped' ? 'user' : status === 'error' ? 'error' : undefined
 }
 
+/** What the backend's spend guard limits per user: tokens per UTC day and month, prompts streaming at once. */
+export const QUOTA_KINDS = ['daily-tokens', 'monthly-tokens', 'concurrent-streams'] as const
+export type QuotaKind = (typeof QUOTA_KINDS)[number]
+
+/** Why the spend guard refused a prompt: which limit, its size, and when a token budget resets (epoch ms, UTC). */
+export interface QuotaExceeded {
+  kind: QuotaKind
+  limit: number
+  resetsAt?: number
+  /** The prompt's worst case, when it alone is larger than the whole budget (shorter or fewer models will do). */
+  requested?: number
+}
+
 /** The most a token count may be anywhere (a hostile or broken count above it is refused). */
 export const MAX_TOKEN_COUNT = 100_000_000
 /** The most a timing may be, in milliseconds (a day: no stream lasts longer). */
@@ -101,6 +114,8 @@ export interface AnswerEnd {
   /** Reasoning blocks the provider sent encrypted (Bedrock `redactedContent`): counted, shown as redacted. */
   redactedReasoning?: number
   metrics?: AnswerMetrics
+  /** The spend guard's refusal (error 'quota-exceeded', protocol v3), so the column words it in the app's language. */
+  quota?: QuotaExceeded
   /**
    * The estimated cost in US dollars, set by the app when the answer ends from the price in effect then (never on
    * the wire); absent when the price or the token counts are unknown.

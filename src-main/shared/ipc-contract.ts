@@ -140,6 +140,25 @@ export interface GenerationSettings {
   systemPrompt: string
 }
 
+/**
+ * The signed-in user's token usage and limits, as the cloud backend's spend guard counts them (Settings → Cloud).
+ * Days and months are UTC; the reset times are epoch milliseconds.
+ */
+export interface CloudUsage {
+  dayTokens: number
+  monthTokens: number
+  limits: { dailyTokens: number; monthlyTokens: number; concurrentStreams: number }
+  dayResetsAt: number
+  monthResetsAt: number
+}
+
+/**
+ * `not-cloud`: local mode, or not signed in; `no-budgets`: a backend deployed without them (redeploy);
+ * `unavailable`: the backend could not be asked (the message says why).
+ */
+export type CloudUsageResult =
+  { ok: true; usage: CloudUsage } | { ok: false; reason: 'not-cloud' | 'no-budgets' | 'unavailable'; message: string }
+
 /** The cloud account as the renderer may see it: never a token. */
 export interface AuthState {
   /** A cloud backend is configured, so signing in is possible. */
@@ -465,6 +484,8 @@ export interface InvokeContract {
   'auth:forgot-password': { args: [email: string]; result: { sentTo?: string } }
   'auth:reset-password': { args: [email: string, code: string, newPassword: string]; result: void }
   'auth:sign-out': { args: []; result: void }
+  /** The signed-in user's token usage and limits (cloud mode). */
+  'cloud:usage': { args: []; result: CloudUsageResult }
   'settings:set-preferences': { args: [Partial<AppPreferences>]; result: PublicSettings }
   /** The app-wide generation defaults, or one model's overrides when a model id is given. */
   'settings:set-parameters': { args: [parameters: GenerationParameters, modelId?: string]; result: PublicSettings }
@@ -550,6 +571,7 @@ export const INVOKE_CHANNELS = [
   'auth:forgot-password',
   'auth:reset-password',
   'auth:sign-out',
+  'cloud:usage',
   'settings:set-preferences',
   'settings:set-parameters',
   'settings:set-system-prompt',

@@ -89,6 +89,10 @@ describe('cloud mode in the browser harness', () => {
     expect(await summary.innerText()).toMatch(/Claude, GPT/)
     expect(await error.count()).toBe(0)
     expect(await page.getByTestId('mode-cloud').isDisabled()).toBe(false)
+    // Usage and limits come from the signed-in backend: in local mode the section says how to get them.
+    const usage = page.getByTestId('cloud-usage-unavailable')
+    await expect.poll(() => usage.count()).toBe(1)
+    expect(await usage.innerText()).toBe('Sign in to cloud mode to see your usage.')
   })
 
   it('offers a reasoning effort only to cloud models that can reason, and shows each list price as the default', async () => {

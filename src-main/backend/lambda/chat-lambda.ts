@@ -15,13 +15,14 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager'
 import { z } from 'zod'
 import {
   ChatRequestSchema,
+  refuseChat,
   streamChat,
   type ChatHandlerDeps,
   type ChatRequest,
   type ModelStreamSummary,
 } from '../chat-handler'
 import { DynamoAnswerStore, type AnswerArchive } from '../answer-store'
-import { createCloudModelResolver, parseModelCatalog } from '../cloud-models'
+import { catalogOutputBound, createCloudModelResolver, parseModelCatalog } from '../cloud-models'
 import { createIotDataPlaneClient, IotDataPublisher } from '../iot-data-publisher'
 import {
   CONNECTION_PUBLISH_LIMITS,
@@ -31,9 +32,19 @@ import {
   type PublishLimits,
 } from '../publish-budget'
 import type { ModelResolver } from '../model-provider'
+import {
+  chargedTokens,
+  estimateInputTokens,
+  SpendGuard,
+  type SpendLimits,
+  type SpendPass,
+  type SpendUsage,
+} from '../spend-guard'
+import type { GenerationParameters } from '../../shared/generation'
+import type { QuotaExceeded } from '../../shared/answer'
 import { stopControlTopic } from '../../protocol/cloud-config'
 import { UNSTATED_PROTOCOLS } from '../../protocol/stream-protocol'
-import type { Clock } from '../../lib/clock'
+import { systemClock, type Clock } from '../../lib/clock'
 import { callerIdentity, type InvocationContext } from './caller-identity'
 import { invocationDeadline, resolverWithDeadline } from './lambda-deadline'
 import { LAMBDA_ENV, requireEnv } from './lambda-env'
@@ -55,13 +66,35 @@ export interface ChatLambdaDeps {
   clock?: Clock
   /** The user connection's publish budget, of which each invocation takes its share (CONNECTION_PUBLISH_LIMITS). */
   publishLimits?: PublishLimits
+  /**
+   * The spend guard: every prompt is admitted (a stream slot and a token reservation) before any model is called,
+   * and settled with the tokens used once it has streamed. `outputTokenBound` is a model's most output tokens.
+   */
+  spend?: {
+    guard: Pick<SpendGuard, 'admit' | 'usage'>
+    outputTokenBound: (modelId: string, parameters?: GenerationParameters) => number
+  }
   /** Passed through to the chat handler (tests shorten the coalescing window and the retry back-off). */
   chat?: Pick<ChatHandlerDeps, 'coalescing' | 'publishing' | 'idleTimeoutMs'>
 }
 
 export type ChatLambdaResult =
   | { ok: true; streamId: string; models: ModelStreamSummary[] }
+  | UsageResult
   | { ok: false; error: 'no-identity' | 'invalid-event'; detail: string }
+
+/**
+ * The answer to `{ "action": "usage" }` (invoked synchronously, for Settings → Cloud): the caller's own usage and
+ * limits; `spend-guard-off` from a Lambda deployed without a spend table.
+ */
+export type UsageResult =
+  { ok: true; usage: SpendUsage } | { ok: false; error: 'spend-guard-off' | 'store-unavailable'; detail: string }
+
+/** What every column of a refused prompt ends with. */
+type SpendRefusalError = { code: 'quota-exceeded' | 'internal'; message: string; quota?: QuotaExceeded }
+
+/** Refused before any model was called: what the user reads in each column (the English words; the app may word it). */
+const SPEND_STORE_DOWN = 'The budget store could not be reached, so nothing was sent to the models; try again.'
 
 export type ChatLambdaHandler = (event: unknown, context: InvocationContext) => Promise<ChatLambdaResult>
 
@@ -79,6 +112,7 @@ export function createChatLambdaHandler(deps: ChatLambdaDeps): ChatLambdaHandler
       return { ok: false, error: 'no-identity', detail: caller.reason }
     }
     const { identityId } = caller
+    if (isUsageRequest(event)) return usageOf(identityId, requestId)
     const parsed = toChatRequest(event, identityId)
     if (!parsed.success) {
       const detail = z.prettifyError(parsed.error).slice(0, 1000)
@@ -112,8 +146,25 @@ export function createChatLambdaHandler(deps: ChatLambdaDeps): ChatLambdaHandler
     })
     const marginMs = deps.deadlineMarginMs ?? DEFAULT_DEADLINE_MARGIN_MS
     const deadline = invocationDeadline(context.getRemainingTimeInMillis?.(), marginMs, deps.clock)
+    let pass: SpendPass | undefined
+    let summaries: ModelStreamSummary[] | undefined
     try {
-      const summaries = await streamChat(request, {
+      if (deps.spend) {
+        const admission = await admit(request, identityId, context, requestId)
+        if (!admission.ok) {
+          const { publishing } = deps.chat ?? {}
+          summaries = await refuseChat(request, admission.error, {
+            publisher,
+            models: deps.models,
+            topicPrefix: deps.topicPrefix,
+            ...(publishing ? { publishing } : {}),
+            ...(deps.clock ? { clock: deps.clock } : {}),
+          })
+          return { ok: true, streamId: request.streamId, models: summaries }
+        }
+        pass = admission.pass
+      }
+      summaries = await streamChat(request, {
         ...deps.chat,
         // Publishes still failing are retried only within the margin kept before the Lambda's own timeout.
         publishing: { retryForMs: Math.max(1_000, marginMs - 2_000), ...deps.chat?.publishing },
@@ -151,6 +202,7 @@ export function createChatLambdaHandler(deps: ChatLambdaDeps): ChatLambdaHandler
       })
       return { ok: true, streamId: request.streamId, models: summaries }
     } finally {
+      if (pass) await settle(pass, request, summaries, { requestId, identityId })
       deadline.dispose()
       await stops.close()
       // Always cleared, even if no stop was seen: one may have arrived after the last read.
@@ -159,6 +211,79 @@ export function createChatLambdaHandler(deps: ChatLambdaDeps): ChatLambdaHandler
       })
     }
   }
+
+  async function usageOf(identityId: string, requestId: string): Promise<UsageResult> {
+    if (!deps.spend)
+      return { ok: false, error: 'spend-guard-off', detail: 'This backend was deployed without budgets.' }
+    try {
+      return { ok: true, usage: await deps.spend.guard.usage(identityId) }
+    } catch (error) {
+      log('usage-failed', { requestId, identityId, ...describeError(error) })
+      return { ok: false, error: 'store-unavailable', detail: 'The budget store could not be read; try again.' }
+    }
+  }
+
+  /** A slot and a reservation for this prompt, or the error every column shows. Fails closed. */
+  async function admit(
+    request: ChatRequest,
+    identityId: string,
+    context: InvocationContext,
+    requestId: string,
+  ): Promise<{ ok: true; pass: SpendPass } | { ok: false; error: SpendRefusalError }> {
+    const spend = deps.spend!
+    const tokens = request.models.reduce(
+      (sum, m) => sum + estimateInputTokens(m.messages) + spend.outputTokenBound(m.modelId, m.parameters),
+      0,
+    )
+    const now = (deps.clock ?? systemClock).now()
+    const leaseUntil = now + (context.getRemainingTimeInMillis?.() ?? 900_000)
+    try {
+      const admission = await spend.guard.admit(identityId, { streamId: request.streamId, tokens, leaseUntil })
+      if (admission.ok) {
+        log('spend-reserved', { requestId, identityId, streamId: request.streamId, tokens })
+        return admission
+      }
+      const { kind, limit, message } = admission.refusal
+      log('spend-refused', { requestId, identityId, streamId: request.streamId, kind, limit, tokens })
+      const { resetsAt, requested } = 'resetsAt' in admission.refusal ? admission.refusal : {}
+      // v3 clients word it themselves from `quota`; older ones read the English message as 'rate-limited'.
+      const quota = {
+        kind,
+        limit,
+        ...(resetsAt !== undefined ? { resetsAt } : {}),
+        ...(requested !== undefined ? { requested } : {}),
+      }
+      return { ok: false, error: { code: 'quota-exceeded', message, quota } }
+    } catch (error) {
+      log('spend-store-failed', { requestId, identityId, ...describeError(error) })
+      return { ok: false, error: { code: 'internal', message: SPEND_STORE_DOWN } }
+    }
+  }
+
+  /** Replaces the reservation with what the models used; a prompt that never streamed keeps its reservation. */
+  async function settle(
+    pass: SpendPass,
+    request: ChatRequest,
+    summaries: ModelStreamSummary[] | undefined,
+    ids: { requestId: string; identityId: string },
+  ): Promise<void> {
+    const used = summaries
+      ? summaries.reduce((sum, summary) => {
+          const messages = request.models.find((m) => m.modelId === summary.modelId)?.messages ?? []
+          return sum + chargedTokens(summary, estimateInputTokens(messages))
+        }, 0)
+      : pass.reservedTokens
+    try {
+      await pass.settle(used)
+      log('spend-settled', { ...ids, streamId: request.streamId, reserved: pass.reservedTokens, used })
+    } catch (error) {
+      log('spend-settle-failed', { ...ids, streamId: request.streamId, used, ...describeError(error) })
+    }
+  }
+}
+
+function isUsageRequest(event: unknown): boolean {
+  return typeof event === 'object' && event !== null && (event as { action?: unknown }).action === 'usage'
 }
 
 /** The event with the caller's identity as its user id, whatever the event says. */
@@ -185,18 +310,41 @@ function describeModels(request: ChatRequest): Array<{ modelId: string; messages
 export function chatLambdaDepsFromEnv(env: NodeJS.ProcessEnv): ChatLambdaDeps {
   const identityPoolId = env[LAMBDA_ENV.identityPoolId]?.trim()
   const answerTable = env[LAMBDA_ENV.answerTable]?.trim()
+  const spendTable = env[LAMBDA_ENV.spendTable]?.trim()
+  const catalog = parseModelCatalog(env[LAMBDA_ENV.models])
+  const dynamo = new DynamoDBClient({})
   return {
-    iotData: createIotDataPlaneClient(requireEnv(env, LAMBDA_ENV.iotEndpoint)),
-    ...(answerTable
-      ? { answers: new DynamoAnswerStore({ client: new DynamoDBClient({}), tableName: answerTable }) }
+    ...(spendTable
+      ? {
+          spend: {
+            guard: new SpendGuard({ client: dynamo, tableName: spendTable, limits: spendLimitsFromEnv(env) }),
+            outputTokenBound: catalogOutputBound(catalog),
+          },
+        }
       : {}),
+    iotData: createIotDataPlaneClient(requireEnv(env, LAMBDA_ENV.iotEndpoint)),
+    ...(answerTable ? { answers: new DynamoAnswerStore({ client: dynamo, tableName: answerTable }) } : {}),
     models: createCloudModelResolver({
-      catalog: parseModelCatalog(env[LAMBDA_ENV.models]),
+      catalog,
       bedrock: new BedrockRuntimeClient({}),
       secrets: new SecretsManagerClient({}),
     }),
     topicPrefix: requireEnv(env, LAMBDA_ENV.topicPrefix),
     ...(identityPoolId ? { identityPoolId } : {}),
+  }
+}
+
+/** The limits the stack sets; throws (the Lambda then refuses to start) when one is missing or not a positive integer. */
+export function spendLimitsFromEnv(env: NodeJS.ProcessEnv): SpendLimits {
+  const positive = (name: string) => {
+    const value = Number(requireEnv(env, name))
+    if (!Number.isSafeInteger(value) || value < 1) throw new Error(`${name} must be a positive integer.`)
+    return value
+  }
+  return {
+    dailyTokens: positive(LAMBDA_ENV.dailyTokens),
+    monthlyTokens: positive(LAMBDA_ENV.monthlyTokens),
+    concurrentStreams: positive(LAMBDA_ENV.concurrentStreams),
   }
 }
 

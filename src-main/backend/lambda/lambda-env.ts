@@ -11,6 +11,13 @@ export const LAMBDA_ENV = {
   iotPolicyName: 'STREAMDESK_IOT_POLICY_NAME',
   /** The DynamoDB table of finished answers (the chat Lambda writes, the fetch-stream Lambda reads). */
   answerTable: 'STREAMDESK_ANSWER_TABLE',
+  /** The spend guard's table and limits (the chat Lambda enforces them; see src-main/backend/spend-guard.ts). */
+  spendTable: 'STREAMDESK_SPEND_TABLE',
+  dailyTokens: 'STREAMDESK_DAILY_TOKENS',
+  monthlyTokens: 'STREAMDESK_MONTHLY_TOKENS',
+  concurrentStreams: 'STREAMDESK_CONCURRENT_STREAMS',
+  /** The pre-sign-up trigger's allowed email domains, comma-separated. */
+  allowedEmailDomains: 'STREAMDESK_ALLOWED_EMAIL_DOMAINS',
 } as const
 
 export function requireEnv(env: NodeJS.ProcessEnv, name: string): string {

@@ -119,7 +119,7 @@ type FinalWithDetails = FinalMarker & Partial<Pick<AnswerEnd, 'toolNames' | 'red
  * nothing more (a v1 marker without usage).
  */
 export function endDetails(final: FinalWithDetails): AnswerEndDetails {
-  const { usage, stopReason, rawStopReason, toolNames, redactedReasoning, metrics } = final
+  const { usage, stopReason, rawStopReason, toolNames, redactedReasoning, metrics, quota } = final
   const details: AnswerEndDetails = {
     ...(usage ? { usage: { ...usage } } : {}),
     ...(stopReason !== undefined ? { stopReason } : {}),
@@ -127,6 +127,7 @@ export function endDetails(final: FinalWithDetails): AnswerEndDetails {
     ...(toolNames !== undefined ? { toolNames: [...toolNames] } : {}),
     ...(redactedReasoning !== undefined ? { redactedReasoning } : {}),
     ...(metrics ? { metrics: { ...metrics } } : {}),
+    ...(quota ? { quota: { ...quota } } : {}),
   }
   return details
 }

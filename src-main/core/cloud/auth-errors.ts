@@ -51,6 +51,14 @@ export function toAuthError(error: unknown, step: AuthStep): AuthError {
   switch (name) {
     case 'NotAuthorizedException':
       return notAuthorized(message, step)
+    // The stack's pre-sign-up trigger refused the address (sign-up limited to allowed email domains).
+    case 'UserLambdaValidationException':
+      return new AuthError(
+        'not-authorized',
+        /Sign-up is limited/i.test(message)
+          ? 'Sign-up is limited to the email domains this StreamDesk backend allows. Ask its administrator.'
+          : `The backend refused the sign-up. ${TRY_LATER}`,
+      )
     case 'UserNotFoundException':
       return step === 'sign-in'
         ? new AuthError('not-authorized', 'Incorrect email or password.')
@@ -101,6 +109,12 @@ export function toAuthError(error: unknown, step: AuthStep): AuthError {
 function notAuthorized(message: string, step: AuthStep): AuthError {
   if (/attempts exceeded/i.test(message))
     return new AuthError('limit-exceeded', `Too many failed attempts. ${TRY_LATER}`)
+  // An invite-only user pool (the stack's default): only its administrator creates accounts.
+  if (/SignUp is not permitted/i.test(message))
+    return new AuthError(
+      'not-authorized',
+      'This StreamDesk backend is invite-only: ask its administrator to create your account.',
+    )
   if (/disabled/i.test(message)) {
     return new AuthError(
       'not-authorized',

@@ -21,6 +21,7 @@ import { IdentityCredentials } from './identity-credentials'
 import { iotWebSocketConnectionConfig, type IotWebSocketOptions } from './iot-connection-config'
 import { LambdaChatBackend } from './lambda-chat-backend'
 import { LambdaStreamRecovery } from './lambda-stream-recovery'
+import { fetchCloudUsage } from './cloud-usage'
 import { connectWithIotPolicy, PolicyAttacher } from './policy-attacher'
 import { deviceClientId } from './device-client-id'
 import type { ProxyConfig } from '../../lib/http-proxy'
@@ -129,6 +130,7 @@ export async function startCloudMode(context: RuntimeContext, options: CloudMode
     session,
     backend,
     ...(recovery ? { recovery } : {}),
+    usage: () => fetchCloudUsage(lambda, config.chatFunctionName, log),
     async close() {
       stopRenewing()
       await recovery?.flushed()

@@ -4,7 +4,7 @@
  * it is not repeated here. What is read back is validated: a value that does not fit is ignored, never shown.
  */
 import { z } from 'zod'
-import { AnswerMetricsSchema } from '../../protocol/stream-protocol'
+import { AnswerMetricsSchema, QuotaExceededSchema } from '../../protocol/stream-protocol'
 import { STOP_REASONS, type AnswerEnd, type AnswerEndDetails } from '../../shared/answer'
 
 /** The stored part of the end details: everything but the token usage. */
@@ -18,12 +18,14 @@ export const StoredEndDetailsSchema = z.strictObject({
   metrics: z.optional(AnswerMetricsSchema),
   /** The estimated cost at the prices of the day the answer ended (the app's figure, not the wire's). */
   costUsd: z.optional(z.number().min(0).max(1_000_000)),
+  /** The spend guard's refusal, so the column words it in the app's language after a restart too. */
+  quota: z.optional(QuotaExceededSchema),
 }) satisfies z.ZodType<StoredEndDetails>
 
 /** The details of `end` to store, picked by name; undefined when it has none. */
 export function storedEndDetails(end: AnswerEndDetails | undefined): StoredEndDetails | undefined {
   if (!end) return undefined
-  const { stopReason, rawStopReason, toolNames, redactedReasoning, metrics, costUsd } = end
+  const { stopReason, rawStopReason, toolNames, redactedReasoning, metrics, costUsd, quota } = end
   const details: StoredEndDetails = {
     ...(stopReason !== undefined ? { stopReason } : {}),
     ...(rawStopReason !== undefined ? { rawStopReason } : {}),
@@ -31,6 +33,7 @@ export function storedEndDetails(end: AnswerEndDetails | undefined): StoredEndDe
     ...(redactedReasoning !== undefined ? { redactedReasoning } : {}),
     ...(metrics !== undefined ? { metrics } : {}),
     ...(costUsd !== undefined ? { costUsd } : {}),
+    ...(quota !== undefined ? { quota } : {}),
   }
   return Object.keys(details).length > 0 ? details : undefined
 }

@@ -94,6 +94,7 @@ export const invokeArgSchemas = {
   'settings:set-cloud-config': z.tuple([z.string().max(100_000)]),
   'settings:set-proxy': z.tuple([z.union([z.string().trim().min(1).max(2000), z.null()])]),
   'auth:get-state': z.tuple([]),
+  'cloud:usage': z.tuple([]),
   'auth:sign-up': z.tuple([Email, Password]),
   'auth:confirm-sign-up': z.tuple([Email, Code]),
   'auth:resend-code': z.tuple([Email]),

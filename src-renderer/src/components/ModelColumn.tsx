@@ -7,7 +7,7 @@ import {
   type TokenUsage,
 } from '../../../src-main/shared/answer'
 import type { StoredAnswer } from '../../../src-main/shared/ipc-contract'
-import { answerMetrics, isCutShort, stopMessage, thinkingMs } from '../format/answer-facts'
+import { answerMetrics, isCutShort, quotaMessage, stopMessage, thinkingMs } from '../format/answer-facts'
 import { useStrings } from '../i18n'
 import { useInView } from '../hooks/use-in-view'
 import { useStreamColumn } from '../hooks/use-stream-column'
@@ -264,7 +264,9 @@ function ColumnView(props: ColumnViewProps) {
         <div className="column-error" data-testid="column-error">
           <strong>{t.errorTitle}</strong>
           <p>
-            {error ? (
+            {end?.quota ? (
+              <span data-testid="column-quota">{quotaMessage(end.quota, t)}</span>
+            ) : error ? (
               <>
                 <code>{error.code}</code> {error.message}
               </>

@@ -3,7 +3,7 @@
  * functions over the shared AnswerEnd shapes (live or from history alike), so the words and figures are tested
  * without a DOM; the strings come in as an argument, so English and Japanese go through the same code.
  */
-import type { AnswerEndDetails, AnswerMetrics, AnswerStatus } from '../../../src-main/shared/answer'
+import type { AnswerEndDetails, AnswerMetrics, AnswerStatus, QuotaExceeded } from '../../../src-main/shared/answer'
 import type { Strings } from '../i18n/en'
 
 /** Why an answer stopped, in plain words; undefined when there is nothing to say beyond its status ("Done"). */
@@ -23,6 +23,25 @@ export function stopMessage(status: AnswerStatus, end: AnswerEndDetails | undefi
       return t.stopReason.other(end?.rawStopReason ?? '')
     default:
       return undefined
+  }
+}
+
+/** The spend guard's refusal in the app's language: which budget, its size, when it resets (UTC). */
+export function quotaMessage(quota: QuotaExceeded, t: Strings): string {
+  const limit = quota.limit.toLocaleString(t.locale)
+  if (quota.requested !== undefined && quota.kind !== 'concurrent-streams')
+    return t.quota.tooLarge(
+      quota.requested.toLocaleString(t.locale),
+      quota.kind === 'daily-tokens' ? 'daily' : 'monthly',
+      limit,
+    )
+  switch (quota.kind) {
+    case 'daily-tokens':
+      return t.quota.dailyTokens(limit)
+    case 'monthly-tokens':
+      return t.quota.monthlyTokens(limit, new Date(quota.resetsAt ?? 0).toISOString().slice(0, 10))
+    case 'concurrent-streams':
+      return t.quota.concurrentStreams(limit)
   }
 }
 

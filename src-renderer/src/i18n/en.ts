@@ -221,6 +221,16 @@ export const en = {
     cloudDetail: 'Your own StreamDesk backend on AWS. You sign in with your account.',
     needsBackend: 'To use cloud mode, load your cloud backend’s settings below first.',
   },
+  /** The backend's spend guard refused the prompt (the counts come formatted). */
+  quota: {
+    dailyTokens: (limit: string) => `Your daily budget of ${limit} tokens is used; it resets at 00:00 UTC`,
+    monthlyTokens: (limit: string, resetDate: string) =>
+      `Your monthly budget of ${limit} tokens is used; it resets on ${resetDate} at 00:00 UTC`,
+    tooLarge: (requested: string, which: 'daily' | 'monthly', limit: string) =>
+      `This prompt may use up to ${requested} tokens, more than your ${which} budget of ${limit} tokens: shorten the conversation or ask fewer models`,
+    concurrentStreams: (count: string) =>
+      `At most ${count} of your prompts may stream at once; ask again when one has finished`,
+  },
   cloud: {
     title: 'Cloud backend',
     intro:
@@ -244,6 +254,15 @@ export const en = {
     proxyNotSet: 'No proxy set: a direct connection, or HTTPS_PROXY from the environment.',
     proxyClear: 'Clear',
     proxyClearLabel: 'Remove the proxy',
+    usageTitle: 'Your usage',
+    usageDay: (used: string, limit: string) => `Today: ${used} of ${limit} tokens (resets at 00:00 UTC)`,
+    usageMonth: (used: string, limit: string, resetDate: string) =>
+      `This month: ${used} of ${limit} tokens (resets on ${resetDate} at 00:00 UTC)`,
+    usageStreams: (count: string) => `Up to ${count} prompts streaming at once.`,
+    usageNote:
+      'Input, output and reasoning tokens count. A prompt still streaming counts at its most until its answers end.',
+    usageRefresh: 'Refresh',
+    usageLoading: 'Asking the backend…',
   },
   generation: {
     title: 'Generation',

@@ -212,6 +212,16 @@ export const ja = {
     cloudDetail: 'AWS 上に用意した自分専用の StreamDesk バックエンドを使います。アカウントでサインインします。',
     needsBackend: 'クラウドモードを使うには、先に下でクラウドのバックエンド設定を読み込んでください。',
   },
+  quota: {
+    dailyTokens: (limit: string) =>
+      `1日のトークン予算（${limit} トークン）を使い切りました。00:00 UTC にリセットされます`,
+    monthlyTokens: (limit: string, resetDate: string) =>
+      `今月のトークン予算（${limit} トークン）を使い切りました。${resetDate} 00:00 UTC にリセットされます`,
+    tooLarge: (requested: string, which: 'daily' | 'monthly', limit: string) =>
+      `このプロンプトは最大 ${requested} トークンを使う可能性があり、${which === 'daily' ? '1日' : '今月'}のトークン予算（${limit} トークン）を超えます。会話を短くするか、モデルの数を減らしてください`,
+    concurrentStreams: (count: string) =>
+      `同時に回答を受け取れるプロンプトは ${count} 件までです。いずれかの回答が終わってから、もう一度送ってください`,
+  },
   cloud: {
     title: 'クラウドのバックエンド',
     intro:
@@ -235,6 +245,14 @@ export const ja = {
     proxySetTo: (host: string) => `プロキシ: ${host}`,
     proxyNotSet: 'プロキシは未設定です（直接接続、または環境変数 HTTPS_PROXY を使用）。',
     proxyClear: '消去',
+    usageTitle: 'ご利用状況',
+    usageDay: (used: string, limit: string) => `今日: ${limit} トークン中 ${used}（毎日 00:00 UTC にリセット）`,
+    usageMonth: (used: string, limit: string, resetDate: string) =>
+      `今月: ${limit} トークン中 ${used}（${resetDate} 00:00 UTC にリセット）`,
+    usageStreams: (count: string) => `同時に回答を受け取れるプロンプトは ${count} 件までです。`,
+    usageNote: '入力・出力・推論のトークンを数えます。回答中のプロンプトは、回答が終わるまで最大の量で数えます。',
+    usageRefresh: '更新',
+    usageLoading: 'バックエンドに問い合わせています…',
     proxyClearLabel: 'プロキシ設定を削除',
   },
   generation: {

@@ -201,7 +201,7 @@ describe('cloud answers with reasoning completed from the answer store (a stack 
     expect(stored).toMatchObject({ text: answer.join(''), reasoning: thoughts.join(''), status: 'complete' })
     expect(stored.end).toMatchObject({ stopReason: 'max-tokens' })
     // The app asked a v2 stack for v2's fields.
-    expect(cloud.fetchEvents).toEqual([{ streamId, protocols: [1, 2], parts: true }])
+    expect(cloud.fetchEvents).toEqual([{ streamId, protocols: [1, 2, 3], parts: true }])
   }, 30_000)
 })
 

@@ -158,7 +158,8 @@ export async function startFakeCloud(options: {
       {
         userId: identityId,
         streamId: event.streamId,
-        ...(event.protocols ? { protocols: event.protocols } : {}),
+        // As a stack that serves only its config's versions would: it picks among those (an older Lambda knows no more).
+        ...(event.protocols ? { protocols: servable(event.protocols, options.protocols) } : {}),
         models: event.models,
       },
       {
@@ -195,3 +196,9 @@ export async function startFakeCloud(options: {
 }
 
 export { USER }
+
+/** The offered versions this fake stack serves: all of them when its config lists none, else those it lists. */
+function servable(offered: number[], served: number[] | undefined): number[] {
+  const common = served ? offered.filter((version) => served.includes(version)) : offered
+  return common.length > 0 ? common : offered
+}

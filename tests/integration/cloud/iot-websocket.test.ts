@@ -283,7 +283,8 @@ describe('cloud mode end to end (AWS SDK mocked at its edge, broker real)', () =
       claude: { text: expected('claude'), status: 'complete' },
       gpt: { text: expected('gpt'), status: 'complete' },
     })
-    expect(cloud.chatEvents).toEqual([expect.objectContaining({ streamId, protocols: [1, 2] })])
+    // The app states every version it reads; the v2 stack answers in v2.
+    expect(cloud.chatEvents).toEqual([expect.objectContaining({ streamId, protocols: [1, 2, 3] })])
     expect(versions).toEqual(new Set([2]))
     const diagnostics = (await app.core.router.invoke('diagnostics:get', [])) as { rejected: Record<string, number> }
     expect(diagnostics.rejected).toEqual({})

@@ -252,8 +252,8 @@ describe('fuzzing the receive path', () => {
         }
         const m = result.message
         expect(topic).toBe(topicOf(m.streamId))
-        // Version 2 is a version this code reads since the protocol merge; a v1 chunk never carries reasoning.
-        expect([1, 2]).toContain(m.v)
+        // Versions 2 and 3 are versions this code reads since the protocol merge; a v1 chunk never carries reasoning.
+        expect([1, 2, 3]).toContain(m.v)
         if (m.v === 1) expect(m.reasoning).toBeUndefined()
         expect(m.streamId).toMatch(ID)
         expect(m.modelId).toMatch(ID)

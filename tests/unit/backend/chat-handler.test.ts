@@ -198,7 +198,7 @@ describe('chat handler', () => {
   it('answers a client it shares no version with by a v1 error final per model, saying who must update', async () => {
     const publisher = new RecordingPublisher()
     const summaries = await handleChatRequest(
-      { ...request(['a', 'b']), protocols: [3, 4] },
+      { ...request(['a', 'b']), protocols: [4, 5] },
       { publisher, models: scriptedModels({ a: { deltas: ['never'] }, b: { deltas: ['never'] } }) },
     )
     for (const modelId of ['a', 'b']) {

@@ -20,6 +20,10 @@ describe('stack configuration', () => {
       logRetentionDays: 30,
       mfa: 'optional',
       chatTimeoutSeconds: 900,
+      // Not open by default: anyone can read the app's configuration and reach the user pool.
+      signUp: { policy: 'invite-only' },
+      budgets: { dailyTokens: 200_000, monthlyTokens: 3_000_000, concurrentStreams: 2 },
+      chatReservedConcurrency: 20,
       models: [
         {
           id: 'claude-haiku',
@@ -129,6 +133,51 @@ describe('stack configuration', () => {
     ],
   ])('refuses %s, saying where', (_name, input, message) => {
     expect(() => resolveStackConfig(input)).toThrow(message)
+  })
+
+  it.each([
+    ['a sign-up policy that does not exist', { signUp: { policy: 'anyone' } }, /signUp\.policy/],
+    ['allowed domains without a domain', { signUp: { policy: 'allowed-domains', domains: [] } }, /signUp\.domains/],
+    [
+      'an email address where a domain belongs',
+      { signUp: { policy: 'allowed-domains', domains: ['me@example.com'] } },
+      /domain name such as example\.com[\s\S]*signUp\.domains\[0\]/,
+    ],
+    ['a negative daily budget', { budgets: { dailyTokens: -5 } }, /budgets\.dailyTokens/],
+    ['a budget given as text', { budgets: { dailyTokens: '200k' } }, /budgets\.dailyTokens/],
+    ['a fractional budget', { budgets: { monthlyTokens: 1.5e6 + 0.5 } }, /budgets\.monthlyTokens/],
+    [
+      'a month smaller than a day',
+      { budgets: { dailyTokens: 500_000, monthlyTokens: 100_000 } },
+      /monthlyTokens must be at least dailyTokens/,
+    ],
+    ['no concurrent stream at all', { budgets: { concurrentStreams: 0 } }, /budgets\.concurrentStreams/],
+    ['a reserved concurrency of 0 (every prompt throttled)', { chatReservedConcurrency: 0 }, /chatReservedConcurrency/],
+    ['a cost alarm without an email', { costAlarm: { monthlyUsd: 50 } }, /costAlarm\.email/],
+    ['a cost alarm of no dollars', { costAlarm: { monthlyUsd: 0, email: 'a@b.co' } }, /costAlarm\.monthlyUsd/],
+    ['a cost alarm to an address that is not one', { costAlarm: { monthlyUsd: 5, email: 'ops' } }, /email address/],
+  ])('refuses %s before anything is synthesized, saying where', (_name, input, message) => {
+    // Through the file, as `npm run cdktf:synth` reads it.
+    const file = path.join(folder, 'bad.json')
+    writeFileSync(file, JSON.stringify(input))
+    expect(() => loadStackConfig({ STREAMDESK_CONFIG: file })).toThrow(/The StreamDesk stack configuration is invalid/)
+    expect(() => loadStackConfig({ STREAMDESK_CONFIG: file })).toThrow(message)
+  })
+
+  it('takes the spend settings a deployer chooses, and `false` for no reserved concurrency', () => {
+    const config = resolveStackConfig({
+      signUp: { policy: 'allowed-domains', domains: ['example.com'] },
+      budgets: { dailyTokens: 50_000 },
+      chatReservedConcurrency: false,
+      costAlarm: { monthlyUsd: 20, email: 'ops@example.com' },
+    })
+    expect(config).toMatchObject({
+      signUp: { policy: 'allowed-domains', domains: ['example.com'] },
+      budgets: { dailyTokens: 50_000, monthlyTokens: 3_000_000, concurrentStreams: 2 },
+      chatReservedConcurrency: false,
+      costAlarm: { monthlyUsd: 20, email: 'ops@example.com' },
+    })
+    expect(resolveStackConfig({ signUp: { policy: 'open' } }).signUp).toEqual({ policy: 'open' })
   })
 
   it("leaves prices out of the Lambda environment's budget: the chat Lambda never gets them", () => {

@@ -17,6 +17,8 @@ import { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table/index.js'
 import { IotPolicy } from '@cdktf/provider-aws/lib/iot-policy/index.js'
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function/index.js'
 import { LambdaFunctionEventInvokeConfig } from '@cdktf/provider-aws/lib/lambda-function-event-invoke-config/index.js'
+import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission/index.js'
+import { BudgetsBudget } from '@cdktf/provider-aws/lib/budgets-budget/index.js'
 import { resolveStackConfig } from '../../../cdktf/config/stack-config'
 import type { PolicyDocument, PolicyStatement } from '../../../cdktf/lib/policy-document'
 import { StreamDeskStack } from '../../../cdktf/stack'
@@ -29,6 +31,11 @@ const config = resolveStackConfig({
   namePrefix: 'sd-test',
   topicPrefix: 'sdt',
   logRetentionDays: 14,
+  // Self sign-up for two domains (the default, invite-only, is synthesized in spend-guard-stack.test.ts).
+  signUp: { policy: 'allowed-domains', domains: ['example.com', 'corp.example.org'] },
+  budgets: { dailyTokens: 150_000, monthlyTokens: 2_000_000, concurrentStreams: 3 },
+  chatReservedConcurrency: 25,
+  costAlarm: { monthlyUsd: 75, email: 'ops@example.com' },
   models: [
     {
       id: 'claude',
@@ -290,8 +297,14 @@ describe('StreamDesk stack', () => {
             STREAMDESK_MODELS: JSON.stringify(config.models.map(({ price: _price, ...entry }) => entry)),
             STREAMDESK_IDENTITY_POOL_ID: reference('aws_cognito_identity_pool', 'auth/identity-pool', 'id'),
             STREAMDESK_ANSWER_TABLE: reference('aws_dynamodb_table', 'answers/table', 'name'),
+            STREAMDESK_SPEND_TABLE: reference('aws_dynamodb_table', 'spend/table', 'name'),
+            STREAMDESK_DAILY_TOKENS: '150000',
+            STREAMDESK_MONTHLY_TOKENS: '2000000',
+            STREAMDESK_CONCURRENT_STREAMS: '3',
           },
         },
+        // The configured reserved concurrency: at most 25 prompts stream at once, and they always can.
+        reservedConcurrentExecutions: 25,
       }),
     ).toBe(true)
     expect(
@@ -323,14 +336,19 @@ describe('StreamDesk stack', () => {
 
   it('bundles each Lambda into loadable CommonJS exporting its handler', () => {
     const require = createRequire(import.meta.url)
-    for (const name of ['chat/chat/code', 'realtime/attach-policy/code', 'answers/fetch-stream/code']) {
+    for (const name of [
+      'chat/chat/code',
+      'realtime/attach-policy/code',
+      'answers/fetch-stream/code',
+      'auth/pre-sign-up/code',
+    ]) {
       const bundle = path.join(bundleDir, 'streamdesk', ...name.split('/'), 'index.js')
       expect(typeof (require(bundle) as { handler?: unknown }).handler, name).toBe('function')
     }
   })
 
   it("keeps each function's logs in its own log group, with retention", () => {
-    for (const fn of ['sd-test-chat', 'sd-test-attach-policy', 'sd-test-fetch-stream']) {
+    for (const fn of ['sd-test-chat', 'sd-test-attach-policy', 'sd-test-fetch-stream', 'sd-test-pre-sign-up']) {
       expect(
         Testing.toHaveResourceWithProperties(synth, CloudwatchLogGroup.tfResourceType, {
           name: `/aws/lambda/${fn}`,
@@ -378,7 +396,94 @@ describe('StreamDesk stack', () => {
         Resource: [reference('aws_dynamodb_table', 'answers/table', 'arn')],
         Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['eu-west-1:*'] } },
       },
+      {
+        Sid: 'GuardSpend',
+        Effect: 'Allow',
+        Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+        Resource: [reference('aws_dynamodb_table', 'spend/table', 'arn')],
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['eu-west-1:*'] } },
+      },
     ])
+  })
+
+  it('keeps the spend counters in their own on-demand, encrypted table keyed by identity and period, with TTL on', () => {
+    expect(resource('aws_dynamodb_table', 'spend/table')).toEqual({
+      name: 'sd-test-spend',
+      billing_mode: 'PAY_PER_REQUEST',
+      hash_key: 'userId',
+      range_key: 'period',
+      attribute: [
+        { name: 'userId', type: 'S' },
+        { name: 'period', type: 'S' },
+      ],
+      ttl: { attribute_name: 'expiresAt', enabled: true },
+      server_side_encryption: { enabled: true },
+    })
+  })
+
+  it('gives the spend table to the chat Lambda alone, with GetItem and UpdateItem only', () => {
+    const spendTable = reference('aws_dynamodb_table', 'spend/table', 'arn')
+    const onSpendTable = allPolicies().flatMap(({ where, document }) =>
+      document.Statement.filter((statement) => statement.Resource?.includes(spendTable)).map((statement) => ({
+        where,
+        statement,
+      })),
+    )
+    expect(onSpendTable.map(({ where }) => where)).toEqual([named('aws_iam_role_policy', 'chat/permissions')[0]])
+    expect(onSpendTable[0]!.statement.Action).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem'])
+  })
+
+  it('with allowed domains: lets users sign up, through a pre-sign-up trigger only this user pool may invoke', () => {
+    expect(resource('aws_cognito_user_pool', 'auth/user-pool')).toMatchObject({
+      admin_create_user_config: { allow_admin_create_user_only: false },
+      lambda_config: { pre_sign_up: reference('aws_lambda_function', 'pre-sign-up/function', 'arn') },
+    })
+    expect(
+      Testing.toHaveResourceWithProperties(synth, LambdaFunction.tfResourceType, {
+        functionName: 'sd-test-pre-sign-up',
+        environment: { variables: { STREAMDESK_ALLOWED_EMAIL_DOMAINS: 'example.com,corp.example.org' } },
+      }),
+    ).toBe(true)
+    expect(
+      Testing.toHaveResourceWithProperties(synth, LambdaPermission.tfResourceType, {
+        action: 'lambda:InvokeFunction',
+        functionName: reference('aws_lambda_function', 'pre-sign-up/function', 'function_name'),
+        principal: 'cognito-idp.amazonaws.com',
+        sourceArn: reference('aws_cognito_user_pool', 'auth/user-pool', 'arn'),
+      }),
+    ).toBe(true)
+    // The trigger reads its event and nothing else: its role may only write its logs.
+    expect(policyOf('aws_iam_role_policy', 'pre-sign-up/permissions').Statement.map((s) => s.Sid)).toEqual([
+      'WriteOwnLogs',
+    ])
+  })
+
+  it('with a cost alarm configured: a monthly AWS Budgets cost budget that emails at 80 % actual and 100 % forecast', () => {
+    expect(
+      Testing.toHaveResourceWithProperties(synth, BudgetsBudget.tfResourceType, {
+        name: 'sd-test-monthly-cost',
+        budgetType: 'COST',
+        limitAmount: '75.00',
+        limitUnit: 'USD',
+        timeUnit: 'MONTHLY',
+        notification: [
+          {
+            comparisonOperator: 'GREATER_THAN',
+            threshold: 80,
+            thresholdType: 'PERCENTAGE',
+            notificationType: 'ACTUAL',
+            subscriberEmailAddresses: ['ops@example.com'],
+          },
+          {
+            comparisonOperator: 'GREATER_THAN',
+            threshold: 100,
+            thresholdType: 'PERCENTAGE',
+            notificationType: 'FORECASTED',
+            subscriberEmailAddresses: ['ops@example.com'],
+          },
+        ],
+      }),
+    ).toBe(true)
   })
 
   it('keeps answers in an on-demand, encrypted DynamoDB table keyed by identity and stream, with TTL on', () => {
@@ -396,7 +501,8 @@ describe('StreamDesk stack', () => {
         serverSideEncryption: { enabled: true },
       }),
     ).toBe(true)
-    expect(resources('aws_dynamodb_table')).toHaveLength(1)
+    // Two tables: the answers and the spend counters (below), nothing else.
+    expect(resources('aws_dynamodb_table').map(([, table]) => table.name)).toEqual(['sd-test-answers', 'sd-test-spend'])
     // No provisioned capacity to pay for while idle.
     expect(resource('aws_dynamodb_table', 'answers/table')).not.toHaveProperty('read_capacity')
   })
@@ -436,18 +542,21 @@ describe('StreamDesk stack', () => {
     ])
   })
 
-  it('grants DynamoDB only to the chat and fetch-stream Lambdas, and only on the answer table', () => {
+  it('grants DynamoDB only to the chat and fetch-stream Lambdas, and only on the answer and spend tables', () => {
     const dynamoStatements = allPolicies().flatMap(({ where, document }) =>
       document.Statement.filter((statement) => statement.Action.some((action) => action.startsWith('dynamodb:'))).map(
         (statement) => ({ where, statement }),
       ),
     )
     expect(dynamoStatements.map(({ statement }) => statement.Sid).sort()).toEqual([
+      'GuardSpend',
       'ReadCallersAnswers',
       'StoreFinishedAnswers',
     ])
     for (const { statement } of dynamoStatements)
-      expect(statement.Resource).toEqual([reference('aws_dynamodb_table', 'answers/table', 'arn')])
+      expect(statement.Resource).toEqual([
+        reference('aws_dynamodb_table', statement.Sid === 'GuardSpend' ? 'spend/table' : 'answers/table', 'arn'),
+      ])
     expect(JSON.stringify(policyOf('aws_iam_role_policy', 'app-user/permissions'))).not.toContain('dynamodb')
   })
 
@@ -510,8 +619,8 @@ describe('StreamDesk stack', () => {
         { id: 'gpt', label: 'GPT-4o mini', reasoning: false },
         { id: 'gpt-big', label: 'GPT-4o', reasoning: false },
       ],
-      // The deployed chat Lambda serves every protocol version of this tree, so apps may ask for v2.
-      protocols: [1, 2],
+      // The deployed chat Lambda serves every protocol version of this tree, so apps may ask for v2 and v3.
+      protocols: [1, 2, 3],
     })
     // What Terraform prints after an apply is exactly what the app accepts.
     const applied = JSON.stringify(value)
@@ -544,6 +653,8 @@ describe('StreamDesk stack', () => {
         'identity_pool_id',
         'iot_endpoint',
         'region',
+        'sign_up_policy',
+        'spend_table_name',
         'streamdesk_cloud_config',
         'topic_prefix',
         'user_pool_client_id',

@@ -103,6 +103,25 @@ describe('sign-up', () => {
     ])
   })
 
+  it.each([
+    [
+      'an invite-only pool',
+      awsError('NotAuthorizedException', 'SignUp is not permitted for this user pool'),
+      'This StreamDesk backend is invite-only: ask its administrator to create your account.',
+    ],
+    [
+      "the pre-sign-up trigger's refusal of the domain",
+      awsError(
+        'UserLambdaValidationException',
+        'PreSignUp failed with error Sign-up is limited to the email domains this StreamDesk deployment allows; ask its administrator.',
+      ),
+      'Sign-up is limited to the email domains this StreamDesk backend allows. Ask its administrator.',
+    ],
+  ])('says plainly when the sign-up policy refuses a sign-up: %s', async (_name, error, message) => {
+    cognito.on(SignUpCommand).rejects(error)
+    await expect(newAuth().signUp(USER.email, SECRETS.password)).rejects.toThrow(message)
+  })
+
   it('confirms with the emailed code and can send a new one', async () => {
     cognito.on(ConfirmSignUpCommand).resolves({})
     cognito

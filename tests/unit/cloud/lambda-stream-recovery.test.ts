@@ -74,7 +74,7 @@ describe('LambdaStreamRecovery.fetch', () => {
     lambda.on(InvokeCommand).resolves(reply({ ok: true, streamId: 's1', answers: [whole] }))
     const { recovery } = await setup([1, 2])
     expect(await recovery.fetch('s1')).toEqual([whole])
-    expect(events()).toEqual([{ streamId: 's1', protocols: [1, 2], parts: true }])
+    expect(events()).toEqual([{ streamId: 's1', protocols: [1, 2, 3], parts: true }])
   })
 
   it('never sends `protocols` to a stack that lists only v1 (its strict schema would refuse the key)', async () => {
@@ -93,8 +93,8 @@ describe('LambdaStreamRecovery.fetch', () => {
     const { recovery } = await setup([1, 2])
     expect(await recovery.fetch('s1')).toEqual([answer, other])
     expect(events()).toEqual([
-      { streamId: 's1', protocols: [1, 2], parts: true },
-      { streamId: 's1', modelId: 'gpt', protocols: [1, 2], parts: true },
+      { streamId: 's1', protocols: [1, 2, 3], parts: true },
+      { streamId: 's1', modelId: 'gpt', protocols: [1, 2, 3], parts: true },
     ])
   })
 

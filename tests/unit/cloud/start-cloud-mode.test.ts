@@ -3,6 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock'
 import { CognitoIdentityProviderClient, InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider'
 import { CognitoIdentityClient, GetCredentialsForIdentityCommand, GetIdCommand } from '@aws-sdk/client-cognito-identity'
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda'
+import { Uint8ArrayBlobAdapter } from '@smithy/core/serde'
 import { CognitoAuth } from '../../../src-main/core/cloud/cognito-auth'
 import { startCloudMode } from '../../../src-main/core/cloud/start-cloud-mode'
 import type { RuntimeContext } from '../../../src-main/core/mode-runtime'
@@ -75,6 +76,27 @@ describe('startCloudMode', () => {
       .commandCalls(InvokeCommand)
       .map((call) => JSON.parse(new TextDecoder().decode(call.args[0].input.Payload as Uint8Array)) as object)
     expect(events.map((event) => 'protocols' in event)).toEqual([false, true])
+  })
+
+  it("asks the stack's chat Lambda for the user's usage, with the user's own credentials", async () => {
+    const usage = {
+      dayTokens: 1,
+      monthTokens: 2,
+      limits: { dailyTokens: 200_000, monthlyTokens: 3_000_000, concurrentStreams: 2 },
+      dayResetsAt: 86_400_000,
+      monthResetsAt: 2_678_400_000,
+    }
+    lambda
+      .on(InvokeCommand, { FunctionName: CLOUD_CONFIG.chatFunctionName, InvocationType: 'RequestResponse' })
+      .resolves({ StatusCode: 200, Payload: Uint8ArrayBlobAdapter.fromString(JSON.stringify({ ok: true, usage })) })
+    const runtime = await startCloudMode(context, { config: CLOUD_CONFIG, auth, store })
+    try {
+      expect(await runtime.usage?.()).toEqual({ ok: true, usage })
+      const [call] = lambda.commandCalls(InvokeCommand)
+      expect(await call!.thisValue.config.credentials()).toMatchObject({ accessKeyId: 'ASIA1' })
+    } finally {
+      await runtime.close()
+    }
   })
 
   it('keeps one device id per installation and user, so each computer has a session of its own that survives restarts', async () => {

@@ -73,6 +73,8 @@ describe('IPC router', () => {
     ['settings:save-model', [{ label: 'L', provider: 'other', baseUrl: 'http://x', model: 'm' }], 'provider'],
     ['settings:remove-model', [null], 'Invalid arguments'],
     ['diagnostics:get', ['extra'], 'Invalid arguments'],
+    // Usage is always the signed-in user's: a page cannot name another.
+    ['cloud:usage', ['eu-west-1:99999999-aaaa-bbbb-cccc-dddddddddddd'], 'Invalid arguments'],
     ['settings:set-price', ['a', { inputPerMillion: '3', outputPerMillion: 15 }], 'inputPerMillion'],
     ['settings:set-price', ['a', { inputPerMillion: 3 }], 'outputPerMillion'],
     ['settings:set-price', ['a', { inputPerMillion: 3, outputPerMillion: 15, currency: 'EUR' }], 'currency'],

@@ -201,8 +201,9 @@ describe('new app, old backend', () => {
 
   it('states its protocols to a stack that serves v2 (which an old strict stack would have refused)', async () => {
     const { event } = await appSending([1, 2])
-    expect(event).toMatchObject({ protocols: [1, 2] })
-    expect(ChatRequestSchema.parse(event).protocols).toEqual([1, 2])
+    // Every version the app reads (a v2 stack answers in v2).
+    expect(event).toMatchObject({ protocols: [1, 2, 3] })
+    expect(ChatRequestSchema.parse(event).protocols).toEqual([1, 2, 3])
     expect(FrozenChatRequestSchema.safeParse(event).success).toBe(false)
   })
 

@@ -285,11 +285,13 @@ describe('negotiation', () => {
     expect(negotiateProtocol([2, 1])).toBe(2)
     expect(negotiateProtocol([1, 2, 7])).toBe(2)
     expect(negotiateProtocol([1, 2], [1])).toBe(1)
-    expect(negotiateProtocol([3, 4])).toBeUndefined()
+    expect(negotiateProtocol([1, 2, 3])).toBe(3)
+    // Versions newer than any this backend knows (it speaks 1 to 3).
+    expect(negotiateProtocol([4, 5])).toBeUndefined()
   })
 
   it('says which side is older when they share no version', () => {
-    expect(noCommonProtocolMessage([3, 4])).toMatch(/^The backend is older than this app.*redeploy/)
+    expect(noCommonProtocolMessage([4, 5])).toMatch(/^The backend is older than this app.*redeploy/)
     expect(noCommonProtocolMessage([1], [2])).toMatch(/^This app is older than the backend.*update the app/)
     // Every version listed; the backend counts as older only when all the app's versions are newer than its own.
     expect(noCommonProtocolMessage([3, 4], [1, 2])).toBe(

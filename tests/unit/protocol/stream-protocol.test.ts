@@ -60,8 +60,8 @@ describe('stream protocol', () => {
     ['invalid UTF-8', new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]), 'not-json'],
     ['a JSON array', bytes([1, 2]), 'unsupported-version'],
     ['JSON null', bytes('null'), 'unsupported-version'],
-    // v2 exists now (tested below), so "a future version" is v3.
-    ['a future version', bytes({ ...chunk(), v: 3 }), 'unsupported-version'],
+    // v2 and v3 exist now (tests/unit/protocol/protocol-versions.test.ts), so "a future version" is v4.
+    ['a future version', bytes({ ...chunk(), v: 4 }), 'unsupported-version'],
     ['no version', bytes({ ...chunk(), v: undefined }), 'unsupported-version'],
     ['a string sequence number', bytes({ ...chunk(), seq: '0' }), 'invalid-schema'],
     ['a negative sequence number', bytes(chunk({ seq: -1 })), 'invalid-schema'],

@@ -6,6 +6,7 @@ import {
   formatDuration,
   isCutShort,
   metricItems,
+  quotaMessage,
   stopMessage,
   thinkingMs,
   tokensPerSecond,
@@ -53,6 +54,28 @@ describe('stopMessage', () => {
     expect(isCutShort({ stopReason: 'end' })).toBe(false)
     expect(isCutShort({ stopReason: 'tool-call' })).toBe(false)
     expect(isCutShort(undefined)).toBe(false)
+  })
+})
+
+describe('quotaMessage', () => {
+  it("words the spend guard's refusal in the app's language, with the limit and the reset", () => {
+    const daily = { kind: 'daily-tokens', limit: 200_000, resetsAt: Date.parse('2026-12-08T00:00:00Z') } as const
+    expect(quotaMessage(daily, en)).toBe('Your daily budget of 200,000 tokens is used; it resets at 00:00 UTC')
+    expect(quotaMessage(daily, ja)).toBe(
+      '1日のトークン予算（200,000 トークン）を使い切りました。00:00 UTC にリセットされます',
+    )
+    const monthly = { kind: 'monthly-tokens', limit: 3_000_000, resetsAt: Date.parse('2027-01-01T00:00:00Z') } as const
+    expect(quotaMessage(monthly, en)).toBe(
+      'Your monthly budget of 3,000,000 tokens is used; it resets on 2027-01-01 at 00:00 UTC',
+    )
+    expect(quotaMessage(monthly, ja)).toContain('2027-01-01 00:00 UTC')
+    expect(quotaMessage({ kind: 'concurrent-streams', limit: 2 }, en)).toMatch(/^At most 2 of your prompts/)
+    // A prompt larger than the whole budget is not "used up": it says what to change.
+    expect(quotaMessage({ ...daily, requested: 250_000 }, en)).toBe(
+      'This prompt may use up to 250,000 tokens, more than your daily budget of 200,000 tokens: shorten the conversation or ask fewer models',
+    )
+    expect(quotaMessage({ ...daily, requested: 250_000 }, ja)).toContain('250,000')
+    expect(quotaMessage({ kind: 'concurrent-streams', limit: 2 }, ja)).toContain('2 件まで')
   })
 })
 

@@ -1,6 +1,7 @@
 import { useState, type ChangeEvent, type FormEvent } from 'react'
 import type { PublicSettings } from '../../../../src-main/shared/ipc-contract'
 import { useStrings } from '../../i18n'
+import { CloudUsageView } from './CloudUsageView'
 
 interface CloudBackendSectionProps {
   cloud: PublicSettings['cloud']
@@ -63,6 +64,7 @@ export function CloudBackendSection({ cloud, onLoad }: CloudBackendSectionProps)
       ) : (
         <p className="muted">{t.cloud.notLoaded}</p>
       )}
+      {cloud && <CloudUsageView />}
       <form className="stacked-form" onSubmit={onSubmit}>
         <label className="field">
           <span>{t.cloud.configLabel}</span>

@@ -1,0 +1,57 @@
+/**
+ * Settings → Cloud's usage figures: the chat Lambda's `usage` action, invoked synchronously with the user's own
+ * identity-pool credentials (the Lambda reads the caller from its context, so it can only ever report this user).
+ */
+import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda'
+import { USAGE_REQUEST, UsageResultSchema } from '../../protocol/spend-usage'
+import type { CloudUsageResult } from '../../shared/ipc-contract'
+import { awsErrorName } from './aws-errors'
+import { silentLog, type CloudLog } from './cloud-log'
+import { describeInvokeError } from './lambda-errors'
+
+export async function fetchCloudUsage(
+  lambda: LambdaClient,
+  functionName: string,
+  log: CloudLog = silentLog,
+): Promise<CloudUsageResult> {
+  let result: { FunctionError?: string | undefined; Payload?: Uint8Array | undefined }
+  try {
+    result = await lambda.send(
+      new InvokeCommand({
+        FunctionName: functionName,
+        InvocationType: 'RequestResponse',
+        Payload: new TextEncoder().encode(JSON.stringify(USAGE_REQUEST)),
+      }),
+    )
+  } catch (error) {
+    log('usage-failed', { error: awsErrorName(error) })
+    return { ok: false, reason: 'unavailable', message: describeInvokeError(error, functionName) }
+  }
+  if (result.FunctionError !== undefined)
+    return { ok: false, reason: 'unavailable', message: `The cloud function ${functionName} failed.` }
+  const parsed = UsageResultSchema.safeParse(parseJson(result.Payload))
+  if (!parsed.success)
+    return {
+      ok: false,
+      reason: 'unavailable',
+      message: `The cloud function ${functionName} gave an answer this app does not understand.`,
+    }
+  const answer = parsed.data
+  if (answer.ok) return { ok: true, usage: answer.usage }
+  // A chat Lambda from before budgets reads the request as a chat request and refuses it as invalid.
+  if (answer.error === 'invalid-event' || answer.error === 'spend-guard-off')
+    return {
+      ok: false,
+      reason: 'no-budgets',
+      message: 'This cloud backend has no budgets: redeploy it (npm run cdktf:deploy) to get them.',
+    }
+  return { ok: false, reason: 'unavailable', message: answer.detail.slice(0, 300) }
+}
+
+function parseJson(payload: Uint8Array | undefined): unknown {
+  try {
+    return JSON.parse(new TextDecoder().decode(payload ?? new Uint8Array()))
+  } catch {
+    return undefined
+  }
+}
