@@ -34,6 +34,7 @@ import { modelsDirectory, readInstalledModel } from './models/installed-models'
 import type { CatalogModel } from './models/model-catalog'
 import { ModelDownloader } from './models/model-downloader'
 import { ModelManager } from './models/model-manager'
+import { discoverModels } from './models/discover-models'
 import { modelFileSettingsHooks } from './settings/model-file-settings'
 import { SettingsStore, type ResolvedGgufModel, type ResolvedModel } from './settings/settings-store'
 import type { SecretCodec } from './settings/secret-storage'
@@ -266,6 +267,7 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
     },
     'models:check': (modelIds) =>
       Promise.all(modelIds.map((id) => checkModel(settings, id, modelsDirectory(options.userDataDir)))),
+    'models:discover': (request) => discoverModels(settings, request),
     'chat:send': (request) => modes.chat.send(request),
     'chat:stop': (request) => modes.chat.stop(request),
     'chat:regenerate': (request) => modes.chat.regenerate(request),

@@ -179,6 +179,19 @@ export interface ModelCheck {
   hint?: string
 }
 
+/** Settings' "Discover models": which server to ask, and with which key. */
+export interface DiscoverModelsRequest {
+  baseUrl: string
+  /** A key typed in the form; without one, the saved key of `modelId` goes along, and only to its own server. */
+  apiKey?: string
+  modelId?: string
+  /** The user confirmed sending the typed key over plain http to another computer. */
+  allowKeyOverHttp?: boolean
+}
+
+/** The server's models, or why it could not be asked (with what the user can do). */
+export type DiscoveredModels = { ok: true; models: string[] } | { ok: false; message: string; hint?: string }
+
 export interface SendPromptRequest {
   /** Continue this conversation (its earlier turns go to each model as context); absent starts a new one. */
   conversationId?: string
@@ -454,6 +467,7 @@ export interface InvokeContract {
   'settings:remove-model': { args: [modelId: string]; result: PublicSettings }
   'settings:select-models': { args: [modelIds: string[]]; result: PublicSettings }
   'models:check': { args: [modelIds: string[]]; result: ModelCheck[] }
+  'models:discover': { args: [DiscoverModelsRequest]; result: DiscoveredModels }
   'chat:send': { args: [SendPromptRequest]; result: SendPromptResult }
   'chat:stop': { args: [StopStreamRequest]; result: void }
   'chat:regenerate': { args: [RegenerateRequest]; result: RegenerateResult }
@@ -544,6 +558,7 @@ export const INVOKE_CHANNELS = [
   'settings:remove-model',
   'settings:select-models',
   'models:check',
+  'models:discover',
   'chat:send',
   'chat:stop',
   'chat:regenerate',

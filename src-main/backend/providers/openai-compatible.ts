@@ -450,36 +450,39 @@ function emptyStream(): ReadableStream<Uint8Array> {
   return new ReadableStream({ start: (controller) => controller.close() })
 }
 
+/** What a server says it offers: its model ids, or why it could not be asked (with a next step). */
+export type ServerModels = { ok: true; ids: string[] } | { ok: false; message: string; hint?: string }
+
+/** The most model ids kept from one listing (OpenRouter lists a few hundred). */
+const MAX_LISTED_MODELS = 1_000
+
 /**
- * Checks, quickly and without throwing, that the server answers and has the model, for the settings screen and the
- * first-run check. `reachable` is true only when the model can be used as configured.
+ * Asks an OpenAI-compatible server for its models (`GET <root>/models`), quickly and without throwing: for
+ * Settings' "Discover models" and for the model check. `model` only shapes the hint when nothing answers.
  */
-export async function probeOpenAiCompatible(
-  config: OpenAiCompatibleConfig,
+export async function listServerModels(
+  config: Omit<OpenAiCompatibleConfig, 'model'> & { model?: string },
   options: { timeoutMs?: number } = {},
-): Promise<ProbeResult> {
+): Promise<ServerModels> {
   const where = displayUrl(config.baseUrl)
-  const { model } = config
   const problem = addressProblem(config.baseUrl)
-  if (problem) {
-    return { reachable: false, message: problem, hint: 'Enter the API root, for example http://127.0.0.1:11434/v1' }
-  }
+  if (problem) return { ok: false, message: problem, hint: 'Enter the API root, for example http://127.0.0.1:11434/v1' }
   const timeoutMs = options.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS
-  // One deadline for the whole probe, body included: a settings screen must never wait on a stalled server.
+  // One deadline for the whole request, body included: a settings screen must never wait on a stalled server.
   const deadline = AbortSignal.timeout(timeoutMs)
   let response: Response
   try {
-    response = await request(config, 'models', deadline, timeoutMs, {
+    response = await request({ ...config, model: config.model ?? '' }, 'models', deadline, timeoutMs, {
       method: 'GET',
       headers: { accept: 'application/json' },
     })
   } catch {
-    return { reachable: false, message: `No model server answered at ${where}.`, hint: startHint(config) }
+    return { ok: false, message: `No model server answered at ${where}.`, hint: startHint(config) }
   }
   const body = await readText(response)
   if (response.status === 401 || response.status === 403) {
     return {
-      reachable: false,
+      ok: false,
       message: `The server at ${where} refused the request (HTTP ${response.status}).`,
       hint: config.apiKey
         ? 'Check the API key configured for this server.'
@@ -490,11 +493,27 @@ export async function probeOpenAiCompatible(
   if (!response.ok || !ids) {
     const status = response.ok ? 'an unexpected answer' : `HTTP ${response.status}`
     return {
-      reachable: false,
+      ok: false,
       message: `The server at ${where} answered ${status} when asked for its models.`,
       hint: 'Check that the address is the OpenAI-compatible API root, usually ending in /v1.',
     }
   }
+  return { ok: true, ids: [...new Set(ids)].slice(0, MAX_LISTED_MODELS) }
+}
+
+/**
+ * Checks, quickly and without throwing, that the server answers and has the model, for the settings screen and the
+ * first-run check. `reachable` is true only when the model can be used as configured.
+ */
+export async function probeOpenAiCompatible(
+  config: OpenAiCompatibleConfig,
+  options: { timeoutMs?: number } = {},
+): Promise<ProbeResult> {
+  const listing = await listServerModels(config, options)
+  if (!listing.ok) return { reachable: false, message: listing.message, ...(listing.hint && { hint: listing.hint }) }
+  const where = displayUrl(config.baseUrl)
+  const { model } = config
+  const { ids } = listing
   // Ollama lists "llama3.2:latest" and accepts "llama3.2" for it.
   if (ids.includes(model) || (!model.includes(':') && ids.includes(`${model}:latest`))) {
     return { reachable: true, message: `Ready: ${model} at ${where}` }
@@ -516,12 +535,15 @@ function modelIds(json: unknown): string[] | undefined {
   )
 }
 
-function startHint(config: OpenAiCompatibleConfig): string {
+function startHint(config: { baseUrl: string; model?: string }): string {
+  const model = config.model || 'llama3.2'
   const port = portOf(config.baseUrl)
   if (port === '1234') {
-    return `Start the local server in LM Studio (Developer tab, Start Server) and load "${config.model}".`
+    return config.model
+      ? `Start the local server in LM Studio (Developer tab, Start Server) and load "${config.model}".`
+      : 'Start the local server in LM Studio (Developer tab, Start Server).'
   }
-  const ollama = `ollama serve  then  ollama pull ${config.model}`
+  const ollama = `ollama serve  then  ollama pull ${model}`
   return looksLikeOllama(config.baseUrl)
     ? `Start one, for example: ${ollama}`
     : `Start one, for example: ${ollama}  (with LM Studio or another server, start its local server).`

@@ -55,6 +55,14 @@ export const invokeArgSchemas = {
   'settings:remove-model': z.tuple([IdSchema]),
   'settings:select-models': z.tuple([ModelIds.min(1)]),
   'models:check': z.tuple([ModelIds]),
+  'models:discover': z.tuple([
+    z.strictObject({
+      baseUrl: HttpUrl.refine((url) => !hasUrlCredentials(url), BASE_URL_CREDENTIALS_MESSAGE),
+      apiKey: z.optional(z.string().min(1).max(1000)),
+      modelId: z.optional(IdSchema),
+      allowKeyOverHttp: z.optional(z.boolean()),
+    }),
+  ]),
   'chat:send': z.tuple([
     z.strictObject({
       conversationId: z.optional(IdSchema),

@@ -1,5 +1,7 @@
 import { useRef, useState, type FormEvent } from 'react'
-import type { ModelEntry, ModelInput, PublicSettings } from '../../../src-main/shared/ipc-contract'
+import type { DiscoveredModels, ModelEntry, ModelInput, PublicSettings } from '../../../src-main/shared/ipc-contract'
+import { PROVIDER_PRESETS, presetForBaseUrl } from '../../../src-main/shared/provider-presets'
+import { useServices } from '../app-services'
 import { sendsKeyInClearText, urlOrigin } from '../../../src-main/shared/server-address'
 import { useStrings } from '../i18n'
 
@@ -28,7 +30,10 @@ export function ModelEditor({ entry, keysPersist = true, onSave, onCancel }: Mod
   const [saving, setSaving] = useState(false)
   const [clearTextConfirmed, setClearTextConfirmed] = useState(false)
   const [showKeyRules, setShowKeyRules] = useState(false)
+  const [discovery, setDiscovery] = useState<Discovery>({ state: 'idle' })
   const keyInput = useRef<HTMLInputElement>(null)
+  const { client } = useServices()
+  const preset = presetForBaseUrl(baseUrl.trim() || defaults.baseUrl)
   const modelOrDefault = model.trim() || defaults.model
   const url = baseUrl.trim() || defaults.baseUrl
   const newOrigin = urlOrigin(url)
@@ -36,6 +41,21 @@ export function ModelEditor({ entry, keysPersist = true, onSave, onCancel }: Mod
   const keyNeeded = entry?.hasApiKey === true && apiKey === '' && newOrigin !== urlOrigin(entry.baseUrl)
   const sendsKey = apiKey !== '' || (entry?.hasApiKey === true && !keyNeeded)
   const clearText = sendsKey && sendsKeyInClearText(url)
+
+  const discover = async () => {
+    if (!isHttpUrl(url)) {
+      setInvalidUrl(true)
+      return
+    }
+    setDiscovery({ state: 'asking' })
+    const found = await client.call('models:discover', {
+      baseUrl: url,
+      ...(apiKey !== '' && { apiKey }),
+      ...(entry && { modelId: entry.id }),
+      ...(clearTextConfirmed && { allowKeyOverHttp: true }),
+    })
+    setDiscovery(found ? { state: 'done', found } : { state: 'idle' })
+  }
 
   const submit = async (event: FormEvent) => {
     event.preventDefault()
@@ -65,6 +85,32 @@ export function ModelEditor({ entry, keysPersist = true, onSave, onCancel }: Mod
     <form className="model-editor" onSubmit={submit} noValidate>
       <h3>{entry ? t.settings.editTitle(entry.label) : t.settings.newModelTitle}</h3>
       <label className="field">
+        <span>{t.settings.provider}</span>
+        <select
+          data-testid="model-edit-provider"
+          value={preset?.id ?? ''}
+          onChange={(event) => {
+            const chosen = PROVIDER_PRESETS.find((candidate) => candidate.id === event.target.value)
+            if (!chosen) return
+            setBaseUrl(chosen.baseUrl)
+            setInvalidUrl(false)
+            setDiscovery({ state: 'idle' })
+          }}
+        >
+          <option value="">{t.settings.customProvider}</option>
+          {PROVIDER_PRESETS.map((candidate) => (
+            <option key={candidate.id} value={candidate.id}>
+              {candidate.name}
+            </option>
+          ))}
+        </select>
+        {preset && (
+          <span className="muted" data-testid="model-edit-provider-hint">
+            {preset.key.needed ? t.settings.presetNeedsKey(preset.key.where) : t.settings.presetNoKey}
+          </span>
+        )}
+      </label>
+      <label className="field">
         <span>{t.settings.label}</span>
         <input
           data-testid="model-edit-label"
@@ -91,14 +137,48 @@ export function ModelEditor({ entry, keysPersist = true, onSave, onCancel }: Mod
       </label>
       <label className="field">
         <span>{t.settings.model}</span>
-        <input
-          data-testid="model-edit-model"
-          spellCheck={false}
-          value={model}
-          placeholder={defaults.model}
-          onChange={(event) => setModel(event.target.value)}
-        />
+        <span className="field-row">
+          <input
+            data-testid="model-edit-model"
+            spellCheck={false}
+            value={model}
+            placeholder={defaults.model}
+            onChange={(event) => setModel(event.target.value)}
+          />
+          <button
+            type="button"
+            className="button small"
+            data-testid="model-edit-discover"
+            disabled={discovery.state === 'asking'}
+            onClick={() => void discover()}
+          >
+            {discovery.state === 'asking' ? t.settings.discovering : t.settings.discoverModels}
+          </button>
+        </span>
       </label>
+      {discovery.state === 'done' && discovery.found.ok && (
+        <label className="field">
+          <span>{t.settings.discoveredModels(discovery.found.models.length)}</span>
+          <select
+            data-testid="model-edit-discovered"
+            value={discovery.found.models.includes(model) ? model : ''}
+            onChange={(event) => event.target.value !== '' && setModel(event.target.value)}
+          >
+            <option value="">{t.settings.pickModel}</option>
+            {discovery.found.models.map((id) => (
+              <option key={id} value={id}>
+                {id}
+              </option>
+            ))}
+          </select>
+        </label>
+      )}
+      {discovery.state === 'done' && !discovery.found.ok && (
+        <p className="field-error" role="alert" data-testid="model-edit-discover-error">
+          {discovery.found.message}
+          {discovery.found.hint && <span className="muted"> {discovery.found.hint}</span>}
+        </p>
+      )}
       <label className="field">
         <span>{t.settings.apiKey}</span>
         <input
@@ -144,15 +224,15 @@ export function ModelEditor({ entry, keysPersist = true, onSave, onCancel }: Mod
         <button type="submit" className="button primary" data-testid="model-save" disabled={saving}>
           {t.settings.save}
         </button>
-        {entry && (
-          <button type="button" className="button ghost" onClick={onCancel}>
-            {t.settings.cancel}
-          </button>
-        )}
+        <button type="button" className="button ghost" data-testid="model-cancel" onClick={onCancel}>
+          {t.settings.cancel}
+        </button>
       </div>
     </form>
   )
 }
+
+type Discovery = { state: 'idle' } | { state: 'asking' } | { state: 'done'; found: DiscoveredModels }
 
 function hostOf(url: string): string {
   try {

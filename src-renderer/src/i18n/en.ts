@@ -174,6 +174,19 @@ export const en = {
   },
 
   settings: {
+    provider: 'Provider',
+    customProvider: 'Other (enter the address)',
+    presetNeedsKey: (where: string) => `Needs an API key (from ${where}).`,
+    presetNoKey: 'Runs on this computer; no key needed.',
+    discoverModels: 'Discover models',
+    discovering: 'Asking the server…',
+    discoveredModels: (count: number) =>
+      count === 0
+        ? 'The server lists no models'
+        : count === 1
+          ? '1 model on this server'
+          : `${count.toLocaleString()} models on this server`,
+    pickModel: 'Pick one…',
     title: 'Settings',
     close: 'Close',
     models: 'Models',

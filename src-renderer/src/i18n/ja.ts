@@ -164,6 +164,15 @@ export const ja = {
   },
 
   settings: {
+    provider: 'プロバイダー',
+    customProvider: 'その他（アドレスを入力）',
+    presetNeedsKey: (where: string) => `API キーが必要です（${where} で取得）。`,
+    presetNoKey: 'このコンピューターで動きます。キーは不要です。',
+    discoverModels: 'モデルを探す',
+    discovering: 'サーバーに問い合わせ中…',
+    discoveredModels: (count: number) =>
+      count === 0 ? 'サーバーにモデルがありません' : `このサーバーのモデル（${count.toLocaleString()} 件）`,
+    pickModel: '選択してください…',
     title: '設定',
     close: '閉じる',
     models: 'モデル',
