@@ -161,6 +161,26 @@ describe('keyboard and languages in the browser harness', () => {
     }
     expect(saved.preferences.quickAskShortcut).toBe('CommandOrControl+Alt+K')
 
+    // Or press the keys: Record, then the combination (a key alone is refused, Esc cancels).
+    await page.getByTestId('pref-shortcut-record').click()
+    expect(await focusedTestId(page)).toBe('pref-shortcut')
+    await page.keyboard.press('j')
+    expect(await page.getByTestId('settings-panel').innerText()).toContain('Use Ctrl, Alt or ⌘ with the key')
+    await page.keyboard.press('Escape')
+    expect(await field.inputValue()).toBe('CommandOrControl+Alt+K')
+    expect(await page.getByTestId('settings-panel').count()).toBe(1)
+    await page.getByTestId('pref-shortcut-record').click()
+    await page.keyboard.press('Control+Shift+J')
+    expect(await field.inputValue()).toBe('CommandOrControl+Shift+J')
+    await page.getByTestId('pref-shortcut-save').click()
+    await expect
+      .poll(
+        async () =>
+          ((await harness.core.router.invoke('settings:get', [])) as { preferences: { quickAskShortcut: string } })
+            .preferences.quickAskShortcut,
+      )
+      .toBe('CommandOrControl+Shift+J')
+
     // The two toggles go straight to the settings.
     await page.getByTestId('pref-close-to-tray').uncheck()
     await expect

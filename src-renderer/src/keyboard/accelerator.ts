@@ -160,3 +160,54 @@ function canonicalKey(key: string): string {
   if (/^f\d{1,2}$/i.test(key)) return key.toUpperCase()
   return NAMED_KEYS.get(key.toLowerCase()) ?? key
 }
+
+/** `KeyboardEvent.key` of the keys a recorded shortcut names differently (the inverse of EVENT_KEYS). */
+const RECORDED_KEY_NAMES: Record<string, string> = {
+  ' ': 'Space',
+  '+': 'Plus',
+  ArrowUp: 'Up',
+  ArrowDown: 'Down',
+  ArrowLeft: 'Left',
+  ArrowRight: 'Right',
+}
+const MODIFIER_KEYS = new Set(['Control', 'Shift', 'Alt', 'Meta', 'AltGraph', 'OS', 'Hyper', 'Super'])
+
+export type RecordedShortcut =
+  | { kind: 'shortcut'; accelerator: string }
+  /** Only modifiers so far: keep listening. */
+  | { kind: 'incomplete' }
+  /** A key without Ctrl, Alt or ⌘ would take that key from every app. */
+  | { kind: 'needs-modifier' }
+  | { kind: 'cancelled' }
+
+/**
+ * A key press as the accelerator a shortcut recorder saves: the primary modifier (⌘ on macOS, Ctrl elsewhere) as
+ * `CommandOrControl`, so the saved setting reads right on the user's other computers; letters and digits from the
+ * physical key (a non-Latin layout or an IME still records `K`). Escape alone cancels.
+ */
+export function recordShortcut(press: KeyPress, mac: boolean): RecordedShortcut {
+  if (MODIFIER_KEYS.has(press.key)) return { kind: 'incomplete' }
+  const anyModifier = press.ctrlKey || press.metaKey || press.altKey || press.shiftKey
+  if (press.key === 'Escape' && !anyModifier) return { kind: 'cancelled' }
+  const primary = mac ? press.metaKey : press.ctrlKey
+  const secondary = mac ? press.ctrlKey : press.metaKey
+  if (!primary && !secondary && !press.altKey) return { kind: 'needs-modifier' }
+  const key = recordedKey(press)
+  if (key === undefined) return { kind: 'incomplete' }
+  const modifiers = [
+    ...(primary ? ['CommandOrControl'] : []),
+    ...(secondary ? [mac ? 'Control' : 'Super'] : []),
+    ...(press.altKey ? ['Alt'] : []),
+    ...(press.shiftKey ? ['Shift'] : []),
+  ]
+  return { kind: 'shortcut', accelerator: [...modifiers, key].join('+') }
+}
+
+function recordedKey({ key, code }: KeyPress): string | undefined {
+  const physical = code && /^(?:Key([A-Z])|Digit([0-9]))$/.exec(code)
+  if (physical) return physical[1] ?? physical[2]
+  if (RECORDED_KEY_NAMES[key]) return RECORDED_KEY_NAMES[key]
+  if (/^F\d{1,2}$/.test(key)) return key
+  if (key.length === 1) return key.toUpperCase()
+  return NAMED_KEYS.get(key.toLowerCase())
+}

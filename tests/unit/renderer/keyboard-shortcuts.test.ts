@@ -1,5 +1,12 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { formatAccelerator, matchesAccelerator, type KeyPress } from '../../../src-renderer/src/keyboard/accelerator'
+import { acceleratorProblem } from '../../../src-main/core/settings/accelerator'
+import {
+  formatAccelerator,
+  matchesAccelerator,
+  recordShortcut,
+  type KeyPress,
+} from '../../../src-renderer/src/keyboard/accelerator'
 import { detectMac } from '../../../src-renderer/src/keyboard/platform'
 import { SHORTCUTS, sendKeyAccelerators, sendsPrompt } from '../../../src-renderer/src/keyboard/shortcuts'
 
@@ -101,5 +108,75 @@ describe('detectMac', () => {
     expect(detectMac({ userAgentData: { platform: 'Windows' } })).toBe(false)
     expect(detectMac({ userAgentData: { platform: '' }, platform: 'Linux x86_64' })).toBe(false)
     expect(detectMac(undefined)).toBe(false)
+  })
+})
+
+describe('recordShortcut', () => {
+  const pressOf = (key: string, code: string, modifiers: Partial<KeyPress> = {}): KeyPress => ({
+    key,
+    code,
+    ctrlKey: false,
+    metaKey: false,
+    shiftKey: false,
+    altKey: false,
+    ...modifiers,
+  })
+  const recorded = (result: ReturnType<typeof recordShortcut>) =>
+    result.kind === 'shortcut' ? result.accelerator : result.kind
+
+  it('records the primary modifier as CommandOrControl, so the setting reads right on either platform', () => {
+    expect(recorded(recordShortcut(pressOf('k', 'KeyK', { ctrlKey: true, shiftKey: true }), false))).toBe(
+      'CommandOrControl+Shift+K',
+    )
+    expect(recorded(recordShortcut(pressOf('k', 'KeyK', { metaKey: true, shiftKey: true }), true))).toBe(
+      'CommandOrControl+Shift+K',
+    )
+    expect(recorded(recordShortcut(pressOf('k', 'KeyK', { ctrlKey: true }), true))).toBe('Control+K')
+    expect(recorded(recordShortcut(pressOf('k', 'KeyK', { metaKey: true }), false))).toBe('Super+K')
+    expect(recorded(recordShortcut(pressOf(' ', 'Space', { altKey: true }), false))).toBe('Alt+Space')
+  })
+
+  it('names keys by the physical key, or as accelerators spell them', () => {
+    // A Japanese IME or a Cyrillic layout changes `key`, not the key the user pressed.
+    expect(recorded(recordShortcut(pressOf('л', 'KeyK', { ctrlKey: true }), false))).toBe('CommandOrControl+K')
+    expect(recorded(recordShortcut(pressOf('!', 'Digit1', { ctrlKey: true, shiftKey: true }), false))).toBe(
+      'CommandOrControl+Shift+1',
+    )
+    expect(recorded(recordShortcut(pressOf('ArrowUp', 'ArrowUp', { altKey: true }), false))).toBe('Alt+Up')
+    expect(recorded(recordShortcut(pressOf('F5', 'F5', { ctrlKey: true }), false))).toBe('CommandOrControl+F5')
+    expect(recorded(recordShortcut(pressOf('/', 'Slash', { ctrlKey: true }), false))).toBe('CommandOrControl+/')
+  })
+
+  it('waits through modifiers, refuses a key without Ctrl, Alt or ⌘, and cancels on Escape', () => {
+    expect(recorded(recordShortcut(pressOf('Control', 'ControlLeft', { ctrlKey: true }), false))).toBe('incomplete')
+    expect(recorded(recordShortcut(pressOf('k', 'KeyK'), false))).toBe('needs-modifier')
+    expect(recorded(recordShortcut(pressOf('K', 'KeyK', { shiftKey: true }), false))).toBe('needs-modifier')
+    expect(recorded(recordShortcut(pressOf('Escape', 'Escape'), false))).toBe('cancelled')
+  })
+
+  it('records what main accepts and what then matches the same press', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(
+          ['k', 'KeyK'],
+          ['1', 'Digit1'],
+          [' ', 'Space'],
+          ['ArrowLeft', 'ArrowLeft'],
+          ['F12', 'F12'],
+          ['Enter', 'Enter'],
+          ['Tab', 'Tab'],
+          [',', 'Comma'],
+          ['PageDown', 'PageDown'],
+        ),
+        fc.record({ ctrlKey: fc.boolean(), metaKey: fc.boolean(), altKey: fc.boolean(), shiftKey: fc.boolean() }),
+        fc.boolean(),
+        ([key, code], modifiers, mac) => {
+          const result = recordShortcut(pressOf(key, code, modifiers), mac)
+          if (result.kind !== 'shortcut') return
+          expect(acceleratorProblem(result.accelerator)).toBeUndefined()
+          expect(matchesAccelerator(pressOf(key, code, modifiers), result.accelerator, mac)).toBe(true)
+        },
+      ),
+    )
   })
 })

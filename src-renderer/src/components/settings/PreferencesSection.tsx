@@ -1,8 +1,10 @@
-import { useState, type FormEvent } from 'react'
+import { useRef, useState, type FormEvent, type KeyboardEvent } from 'react'
 import type { AppPreferences } from '../../../../src-main/shared/ipc-contract'
 import { useServices } from '../../app-services'
 import { useStrings } from '../../i18n'
 import type { LanguagePreference } from '../../i18n/language'
+import { recordShortcut } from '../../keyboard/accelerator'
+import { onMac } from '../../keyboard/platform'
 import { sendKeyAccelerators, shortcutLabel, type SendKey } from '../../keyboard/shortcuts'
 
 interface PreferencesSectionProps {
@@ -95,10 +97,26 @@ function ShortcutField({ saved, onSave }: { saved: string; onSave(accelerator: s
   const [problem, setProblem] = useState<string>()
   const [savedNote, setSavedNote] = useState(false)
   const [busy, setBusy] = useState(false)
+  // Recording: the next key combination pressed in the field becomes the shortcut ("press the keys").
+  const [recording, setRecording] = useState<'listening' | 'needs-modifier'>()
+  const field = useRef<HTMLInputElement>(null)
   // Saved from elsewhere (another window): show the new value.
   if (saved !== shownSaved) {
     setShownSaved(saved)
     setText(saved)
+  }
+
+  const onRecordKeyDown = (event: KeyboardEvent<HTMLInputElement>) => {
+    if (!recording) return
+    event.preventDefault()
+    const result = recordShortcut(event.nativeEvent, onMac())
+    if (result.kind === 'incomplete') return
+    if (result.kind === 'needs-modifier') return setRecording('needs-modifier')
+    setRecording(undefined)
+    if (result.kind === 'cancelled') return
+    setText(result.accelerator)
+    setProblem(undefined)
+    setSavedNote(false)
   }
 
   const onSubmit = async (event: FormEvent) => {
@@ -114,18 +132,43 @@ function ShortcutField({ saved, onSave }: { saved: string; onSave(accelerator: s
     <form className="inline-form" onSubmit={(event) => void onSubmit(event)}>
       <label className="field">
         <span>{t.preferences.shortcut}</span>
-        <input
-          data-testid="pref-shortcut"
-          spellCheck={false}
-          autoComplete="off"
-          value={text}
-          aria-invalid={problem !== undefined}
-          onChange={(event) => {
-            setText(event.target.value)
-            setSavedNote(false)
-          }}
-        />
-        <span className="field-help muted">{t.preferences.shortcutHelp(shortcutLabel(saved))}</span>
+        <span className="field-row">
+          <input
+            ref={field}
+            data-testid="pref-shortcut"
+            spellCheck={false}
+            autoComplete="off"
+            value={recording ? '' : text}
+            placeholder={recording ? t.preferences.shortcutPressKeys : undefined}
+            aria-invalid={problem !== undefined}
+            readOnly={recording !== undefined}
+            onKeyDown={onRecordKeyDown}
+            onBlur={() => setRecording(undefined)}
+            onChange={(event) => {
+              setText(event.target.value)
+              setSavedNote(false)
+            }}
+          />
+          <button
+            type="button"
+            className="button small"
+            data-testid="pref-shortcut-record"
+            aria-pressed={recording !== undefined}
+            onClick={() => {
+              setRecording('listening')
+              field.current?.focus()
+            }}
+          >
+            {t.preferences.shortcutRecord}
+          </button>
+        </span>
+        <span className="field-help muted" aria-live="polite">
+          {recording === 'needs-modifier'
+            ? t.preferences.shortcutNeedsModifier
+            : recording
+              ? t.preferences.shortcutRecording
+              : t.preferences.shortcutHelp(shortcutLabel(saved))}
+        </span>
       </label>
       <button type="submit" className="button" data-testid="pref-shortcut-save" disabled={busy || text.trim() === ''}>
         {t.preferences.shortcutSave}
