@@ -143,6 +143,13 @@ describe('keyboard and languages in the browser harness', () => {
   it('checks the quick-ask shortcut: a typo is refused with a reason, a good one is saved and shown for this platform', async () => {
     await start(['alpha'])
     await openSettings()
+    // Sections with links at the top, the models first; a link brings its section into view, focused.
+    const links = await page.getByTestId('settings-nav').getByRole('button').allInnerTexts()
+    expect(links[0]).toBe('Models')
+    expect(links).toContain('Preferences')
+    await page.getByTestId('settings-nav-preferences').click()
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('settings-part-preferences')
+    await expect.poll(() => page.getByTestId('pref-shortcut').isVisible()).toBe(true)
     const field = page.getByTestId('pref-shortcut')
     expect(await field.inputValue()).toBe('CommandOrControl+Shift+Space')
     await field.fill('Hyper+Space')

@@ -174,6 +174,7 @@ export const en = {
   },
 
   settings: {
+    sectionsLabel: 'Settings sections',
     provider: 'Provider',
     customProvider: 'Other (enter the address)',
     presetNeedsKey: (where: string) => `Needs an API key (from ${where}).`,
@@ -232,7 +233,7 @@ export const en = {
     localDetail: 'Models on this computer or on servers you set up. No account, nothing sent to the cloud.',
     cloud: 'Cloud',
     cloudDetail: 'Your own StreamDesk backend on AWS. You sign in with your account.',
-    needsBackend: 'To use cloud mode, load your cloud backend’s settings below first.',
+    needsBackend: 'To use cloud mode, load your cloud backend’s settings first (Cloud backend, above).',
   },
   /** The backend's spend guard refused the prompt (the counts come formatted). */
   quota: {

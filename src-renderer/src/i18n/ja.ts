@@ -164,6 +164,7 @@ export const ja = {
   },
 
   settings: {
+    sectionsLabel: '設定の項目',
     provider: 'プロバイダー',
     customProvider: 'その他（アドレスを入力）',
     presetNeedsKey: (where: string) => `API キーが必要です（${where} で取得）。`,
@@ -219,7 +220,7 @@ export const ja = {
       'このパソコン上、または自分で用意したサーバーのモデルを使います。アカウント不要で、クラウドには何も送りません。',
     cloud: 'クラウド',
     cloudDetail: 'AWS 上に用意した自分専用の StreamDesk バックエンドを使います。アカウントでサインインします。',
-    needsBackend: 'クラウドモードを使うには、先に下でクラウドのバックエンド設定を読み込んでください。',
+    needsBackend: 'クラウドモードを使うには、先に上の「クラウドのバックエンド」で設定を読み込んでください。',
   },
   quota: {
     dailyTokens: (limit: string) =>
