@@ -199,6 +199,8 @@ describe('StreamDesk in the browser harness', () => {
 
   it('shows a provider error in its own column, in plain words', async () => {
     await open(['locked', 'alpha'])
+    // Both models' server answers: the top bar says they are ready.
+    await expect.poll(() => page.getByTestId('connection-state').innerText()).toBe('ready')
     await ask('Hello?')
     await expect.poll(() => column('locked').getAttribute('data-status'), { timeout: 10_000 }).toBe('error')
     expect(await column('locked').getByTestId('column-error').innerText()).toMatch(/API key/i)
@@ -266,10 +268,16 @@ describe('StreamDesk in the browser harness', () => {
   })
 
   it('tells the user how to start a model server when none answers', async () => {
-    await open(['llama3.2'], 'http://127.0.0.1:9/v1')
+    await open(['llama3.2', 'qwen2.5'], 'http://127.0.0.1:9/v1')
     const banner = page.getByTestId('endpoint-banner')
     await expect.poll(() => banner.isVisible(), { timeout: 15_000 }).toBe(true)
     expect(await banner.innerText()).toMatch(/ollama serve/)
+    // One server, one line: both its models under the one thing to do.
+    expect(await banner.locator('li').allInnerTexts()).toEqual([
+      expect.stringMatching(/^llama3\.2, qwen2\.5: No model server answered/),
+    ])
+    // The top bar speaks of the models, not of the app's internal broker.
+    expect(await page.getByTestId('connection-state').innerText()).toBe('no model reachable')
     // The chip says which model it is, with why in its tooltip.
     await expect.poll(() => page.getByTestId('model-unreachable-llama3.2').count()).toBe(1)
     const chip = page.locator('label.model-chip', { has: page.getByTestId('model-option-llama3.2') })

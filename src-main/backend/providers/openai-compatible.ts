@@ -458,10 +458,10 @@ const MAX_LISTED_MODELS = 1_000
 
 /**
  * Asks an OpenAI-compatible server for its models (`GET <root>/models`), quickly and without throwing: for
- * Settings' "Discover models" and for the model check. `model` only shapes the hint when nothing answers.
+ * Settings' "Discover models" and for the model check.
  */
 export async function listServerModels(
-  config: Omit<OpenAiCompatibleConfig, 'model'> & { model?: string },
+  config: Omit<OpenAiCompatibleConfig, 'model'>,
   options: { timeoutMs?: number } = {},
 ): Promise<ServerModels> {
   const where = displayUrl(config.baseUrl)
@@ -472,7 +472,7 @@ export async function listServerModels(
   const deadline = AbortSignal.timeout(timeoutMs)
   let response: Response
   try {
-    response = await request({ ...config, model: config.model ?? '' }, 'models', deadline, timeoutMs, {
+    response = await request({ ...config, model: '' }, 'models', deadline, timeoutMs, {
       method: 'GET',
       headers: { accept: 'application/json' },
     })
@@ -535,18 +535,15 @@ function modelIds(json: unknown): string[] | undefined {
   )
 }
 
-function startHint(config: { baseUrl: string; model?: string }): string {
-  const model = config.model || 'llama3.2'
-  const port = portOf(config.baseUrl)
-  if (port === '1234') {
-    return config.model
-      ? `Start the local server in LM Studio (Developer tab, Start Server) and load "${config.model}".`
-      : 'Start the local server in LM Studio (Developer tab, Start Server).'
-  }
-  const ollama = `ollama serve  then  ollama pull ${model}`
+/**
+ * What to run when no server answers. It names no model: the server is what is missing, so every model on it shares
+ * the hint (the banner groups them), and a missing model gets its own `ollama pull` hint once the server is up.
+ */
+function startHint(config: { baseUrl: string }): string {
+  if (portOf(config.baseUrl) === '1234') return 'Start the local server in LM Studio (Developer tab, Start Server).'
   return looksLikeOllama(config.baseUrl)
-    ? `Start one, for example: ${ollama}`
-    : `Start one, for example: ${ollama}  (with LM Studio or another server, start its local server).`
+    ? 'Start one, for example: ollama serve'
+    : 'Start one, for example: ollama serve  (with LM Studio or another server, start its local server).'
 }
 
 function looksLikeOllama(baseUrl: string): boolean {

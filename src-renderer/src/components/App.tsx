@@ -152,6 +152,12 @@ export function App() {
       <TopBar
         mode={mode}
         connection={connection}
+        modelsReady={
+          endpoints.checks && {
+            reachable: endpoints.checks.filter((check) => check.reachable).length,
+            total: endpoints.checks.length,
+          }
+        }
         signedInEmail={auth?.signedIn ? auth.email : undefined}
         chatShown={access === 'chat'}
         sidebarCollapsed={sidebarCollapsed}

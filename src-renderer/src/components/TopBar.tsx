@@ -4,9 +4,16 @@ import { SHORTCUTS, shortcutLabel } from '../keyboard/shortcuts'
 import { SidebarIcon } from './icons'
 import { SIDEBAR_ID } from './Sidebar'
 
+/** How many of the selected local models answered their check (local mode; undefined until checked). */
+export interface ModelsReady {
+  reachable: number
+  total: number
+}
+
 interface TopBarProps {
   mode: AppMode
   connection: ConnectionState | undefined
+  modelsReady?: ModelsReady | undefined
   /** The signed-in cloud account; shown in cloud mode. */
   signedInEmail: string | undefined
   /** False while the sign-in screen replaces the chat: the chat's controls are hidden then. */
@@ -46,7 +53,7 @@ export function TopBar(props: TopBarProps) {
           {t.mode[mode]}
         </span>
       </div>
-      <ConnectionIndicator connection={connection} />
+      <ConnectionIndicator connection={connection} modelsReady={props.modelsReady} />
       <nav className="top-actions">
         {mode === 'cloud' && signedInEmail !== undefined && (
           <span className="account">
@@ -85,22 +92,41 @@ export function TopBar(props: TopBarProps) {
   )
 }
 
-function ConnectionIndicator({ connection }: { connection: ConnectionState | undefined }) {
+/**
+ * What a user cares about: in local mode whether the selected models are ready (the embedded broker being up
+ * says nothing to them), else the connection to the cloud backend. `data-status` stays the connection's state.
+ */
+function ConnectionIndicator({
+  connection,
+  modelsReady,
+}: {
+  connection: ConnectionState | undefined
+  modelsReady: ModelsReady | undefined
+}) {
   const t = useStrings()
   const status = connection?.status ?? 'starting'
   const showDetail = (status === 'failed' || status === 'offline') && connection?.detail
+  const models = status === 'connected' && modelsReady && modelsReady.total > 0 ? modelsReady : undefined
+  const modelsState = models && (models.reachable === models.total ? 'all' : models.reachable === 0 ? 'none' : 'some')
   return (
     <div
       className="connection"
       data-testid="connection-state"
       data-status={status}
+      data-models={modelsState}
       role="status"
       aria-label={t.connectionAriaLabel}
       title={connection?.detail}
     >
       <span className="connection-dot" aria-hidden="true" />
       <span className="connection-text">
-        {t.connection[status]}
+        {models
+          ? modelsState === 'all'
+            ? t.modelsReady.all
+            : modelsState === 'none'
+              ? t.modelsReady.none
+              : t.modelsReady.some(models.reachable, models.total)
+          : t.connection[status]}
         {showDetail && <span className="connection-detail"> · {connection.detail}</span>}
       </span>
     </div>

@@ -16,6 +16,11 @@ export const en = {
     offline: 'offline',
     failed: 'failed',
   } satisfies Record<ConnectionStatus, string>,
+  modelsReady: {
+    all: 'ready',
+    none: 'no model reachable',
+    some: (reachable: number, total: number) => `${reachable} of ${total} models ready`,
+  },
   connectionAriaLabel: 'Connection',
   modeAriaLabel: 'Mode',
   topBar: {

@@ -13,6 +13,11 @@ export const ja = {
     offline: 'オフライン',
     failed: '接続できません',
   },
+  modelsReady: {
+    all: '準備完了',
+    none: '接続できるモデルがありません',
+    some: (reachable: number, total: number) => `${total} 個中 ${reachable} 個のモデルが利用可能`,
+  },
   connectionAriaLabel: '接続状態',
   modeAriaLabel: 'モード',
   topBar: {
