@@ -228,6 +228,18 @@ describe('StreamDesk in the browser harness', () => {
     expect(pageErrors).toEqual([])
   })
 
+  it('offers starter prompts in an empty chat, one click asking the selected models', async () => {
+    await open(['alpha'])
+    const starters = page.getByTestId('starter-prompt')
+    await expect.poll(() => starters.count()).toBe(4)
+    const first = await starters.first().innerText()
+    await starters.first().click()
+    await expect.poll(() => column('alpha').getAttribute('data-status'), { timeout: 10_000 }).toBe('complete')
+    expect(await page.getByTestId('exchange').first().innerText()).toContain(first)
+    expect(await starters.count()).toBe(0)
+    expect(pageErrors).toEqual([])
+  })
+
   it('renders hostile model output inert: no raw HTML, no script links', async () => {
     await open(['hostile'])
     await ask('Be evil')

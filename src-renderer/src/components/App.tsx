@@ -198,6 +198,9 @@ export function App() {
                 onEdit={edit}
                 onShowBranch={conversation.showBranch}
                 scrollTo={conversation.view.scrollTo}
+                onStarterPrompt={
+                  selectedIds.length > 0 && !conversation.sending ? (prompt) => void sendPrompt(prompt) : undefined
+                }
               />
             </EditModelContext.Provider>
             <footer className="composer">

@@ -17,6 +17,8 @@ interface ConversationViewProps {
   onContinueCut(exchangeId: number, modelId: string, streamId: string): void
   onEdit(exchangeId: number, prompt: string): void
   onShowBranch(exchangeId: number, index: number): void
+  /** Sends one of the empty state's starter prompts; absent while a prompt cannot be sent (no model selected). */
+  onStarterPrompt?: ((prompt: string) => void) | undefined
   /** Scroll to this turn instead of following the latest (a search hit was opened). */
   scrollTo?: ConversationViewState['scrollTo']
 }
@@ -67,6 +69,22 @@ export function ConversationView(props: ConversationViewProps) {
             <div className="empty-state">
               <h2>{t.emptyConversation.title}</h2>
               <p>{t.emptyConversation.body}</p>
+              {props.onStarterPrompt && (
+                <ul className="starter-prompts" aria-label={t.emptyConversation.startersLabel}>
+                  {t.emptyConversation.starters.map((starter) => (
+                    <li key={starter}>
+                      <button
+                        type="button"
+                        className="starter-prompt"
+                        data-testid="starter-prompt"
+                        onClick={() => props.onStarterPrompt?.(starter)}
+                      >
+                        {starter}
+                      </button>
+                    </li>
+                  ))}
+                </ul>
+              )}
             </div>
           ) : (
             exchanges.map((exchange, index) =>

@@ -38,6 +38,13 @@ export const en = {
   emptyConversation: {
     title: 'Ask once, compare answers',
     body: 'Pick the models below and send a prompt: their answers stream side by side.',
+    startersLabel: 'Try one of these',
+    starters: [
+      'Explain the difference between TCP and UDP, with an example of each',
+      'Write a Python function that removes duplicates from a list and keeps the order',
+      'Give me five questions to ask in a job interview for a product manager',
+      'Suggest three names for a small coffee shop by the sea',
+    ],
   },
   you: 'You',
   sending: 'Sending…',
