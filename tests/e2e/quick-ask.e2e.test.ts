@@ -117,6 +117,22 @@ describe('quick ask in the browser harness', () => {
       .poll(() => main.getByTestId('column-alpha').getByTestId('column-text').innerText())
       .toContain('forty-two')
     expect(await main.getByTestId('conversation-item').first().getAttribute('data-active')).toBe('true')
+
+    // The answer can be copied; another model can be picked here without changing the main window's choice.
+    expect(await answer(quick).getByTestId('column-copy').count()).toBe(1)
+    await quick.getByTestId('quick-ask-model').selectOption('beta')
+    expect(await focusedTestId(quick)).toBe('quick-ask-input')
+    expect(await quick.getByTestId('quick-ask-input').getAttribute('placeholder')).toContain('beta')
+    await ask(quick, 'And you, beta?')
+    await expect.poll(() => answer(quick).getAttribute('data-status'), { timeout: 20_000 }).toBe('complete')
+    expect(
+      openAi.requests.filter((r) => JSON.stringify(r.messages).includes('And you, beta?')).map((r) => r.model),
+    ).toEqual(['beta'])
+    expect(harness.core.settings.publicView().selectedModelIds).toEqual(['alpha', 'beta'])
+    // The question stays in view above its answer.
+    expect(await quick.locator('.quick-ask-question').evaluate((element) => getComputedStyle(element).position)).toBe(
+      'sticky',
+    )
   })
 
   it('Open in StreamDesk reaches a main window whose page does not listen yet: held until it says it is ready', async () => {

@@ -502,6 +502,7 @@ export const en = {
   },
 
   quickAsk: {
+    modelLabel: 'Model to ask',
     title: 'Quick ask',
     inputLabel: 'Question',
     placeholder: (model: string) => `Ask ${model}…`,

@@ -486,6 +486,7 @@ export const ja = {
   },
 
   quickAsk: {
+    modelLabel: '質問するモデル',
     title: 'クイック質問',
     inputLabel: '質問',
     placeholder: (model: string) => `${model} に質問…`,

@@ -38,11 +38,16 @@ export function QuickAsk() {
   const input = useRef<HTMLTextAreaElement>(null)
   const { scrollRef, contentRef, jumpToLatest } = useFollowLatest()
 
+  // The model quick ask asks: the first one selected in the main window, unless picked here (for this window only).
+  const [pickedModelId, setPickedModelId] = useState<string>()
+  const models = useMemo(() => (settings ? modeModels(settings) : undefined), [settings])
   const defaultModel = useMemo(() => {
-    if (!settings) return undefined
-    const { models, selectedIds } = modeModels(settings)
-    return models.find((model) => model.id === selectedIds[0])
-  }, [settings])
+    if (!models) return undefined
+    return (
+      models.models.find((model) => model.id === pickedModelId) ??
+      models.models.find((model) => model.id === models.selectedIds[0])
+    )
+  }, [models, pickedModelId])
   const needsSignIn = settings?.mode === 'cloud' && auth !== undefined && !auth.signedIn
 
   // Select the input's text once the clipboard's has been rendered into it, so typing replaces it.
@@ -113,7 +118,24 @@ export function QuickAsk() {
       <header className="quick-ask-bar">
         <span className="brand-mark" aria-hidden="true" />
         <h1 className="quick-ask-title">{t.quickAsk.title}</h1>
-        {defaultModel && <span className="quick-ask-model">{defaultModel.label}</span>}
+        {defaultModel && models && (
+          <select
+            className="quick-ask-model"
+            data-testid="quick-ask-model"
+            aria-label={t.quickAsk.modelLabel}
+            value={defaultModel.id}
+            onChange={(event) => {
+              setPickedModelId(event.target.value)
+              input.current?.focus()
+            }}
+          >
+            {models.models.map((model) => (
+              <option key={model.id} value={model.id}>
+                {model.label}
+              </option>
+            ))}
+          </select>
+        )}
         <div className="quick-ask-actions">
           {quick.open && (
             <button
@@ -164,7 +186,12 @@ export function QuickAsk() {
                   <span className="spinner" aria-hidden="true" /> {t.sending}
                 </p>
               ) : (
-                <QuickAskAnswer key={exchange.id} streamId={exchange.streamId} modelId={exchange.model.id} />
+                <QuickAskAnswer
+                  key={exchange.id}
+                  streamId={exchange.streamId}
+                  modelId={exchange.model.id}
+                  label={exchange.model.label}
+                />
               )}
             </>
           )}

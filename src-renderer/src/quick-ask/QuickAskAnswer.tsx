@@ -1,10 +1,14 @@
+import { ColumnActions } from '../components/ColumnActions'
 import { MarkdownView } from '../components/MarkdownView'
 import { useStreamColumn } from '../hooks/use-stream-column'
 import { useStrings } from '../i18n'
 import { isOpenStatus } from '../../../src-main/shared/answer'
 
-/** The default model's answer, live from the stream store, as markdown: the same rendering as a main-window column. */
-export function QuickAskAnswer({ streamId, modelId }: { streamId: string; modelId: string }) {
+/**
+ * The asked model's answer, live from the stream store, as markdown: the same rendering and the same Copy as a
+ * main-window column.
+ */
+export function QuickAskAnswer({ streamId, modelId, label }: { streamId: string; modelId: string; label: string }) {
   const t = useStrings()
   const column = useStreamColumn(streamId, modelId)
   const status = column?.status ?? 'streaming'
@@ -19,6 +23,7 @@ export function QuickAskAnswer({ streamId, modelId }: { streamId: string; modelI
         </p>
       )}
       {status === 'complete' && text === '' && <p className="muted">{t.emptyAnswer}</p>}
+      {!isOpenStatus(status) && text !== '' && <ColumnActions label={label} text={text} done />}
       {status === 'error' && (
         <p className="quick-ask-error" role="alert">
           {column?.error?.message ?? t.errorTitle}
