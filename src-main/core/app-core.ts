@@ -301,6 +301,8 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
       settingsChanged(await settings.setParameters(parameters as GenerationParameters, modelId)),
     'settings:set-system-prompt': async (text) => settingsChanged(await settings.setDefaultSystemPrompt(text)),
     'settings:set-price': async (modelId, price) => settingsChanged(await settings.setPrice(modelId, price)),
+    'settings:set-model-inputs': async (modelId, inputs) =>
+      settingsChanged(await settings.setModelInputs(modelId, inputs)),
     'window:open-in-main': (conversationId) => shell.openInMain(conversationId),
     'window:hide': () => shell.hideQuickAsk(),
     'clipboard:read-text': async () =>

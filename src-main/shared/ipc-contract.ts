@@ -13,6 +13,7 @@
 import type { AnswerEndDetails, AnswerError, AnswerStatus, TokenUsage } from './answer'
 import type { GenerationParameters } from './generation'
 import type { ModelPrice } from './price'
+import type { ModelInputs } from './attachment'
 
 export type AppMode = 'local' | 'cloud'
 
@@ -51,6 +52,9 @@ export interface ModelEntry {
   hasApiKey: boolean
   /** A 'gguf' entry's file in the models folder. */
   file?: string
+  /** What the model reads besides text: guessed from its name, or as the user set it (`inputsSetByUser`). */
+  inputs: ModelInputs
+  inputsSetByUser?: true
 }
 
 /**
@@ -128,6 +132,9 @@ export interface CloudModelEntry {
   reasoning?: boolean
   /** Its list price, the default for an answer's estimated cost. */
   price?: ModelPrice
+  /** As for a local model entry. */
+  inputs: ModelInputs
+  inputsSetByUser?: true
 }
 
 /** Generation parameters as Settings holds them (see src-main/shared/generation.ts). */
@@ -471,6 +478,8 @@ export interface InvokeContract {
   'settings:set-system-prompt': { args: [text: string]; result: PublicSettings }
   /** One model's price (USD per million tokens), or null to go back to its list price. */
   'settings:set-price': { args: [modelId: string, price: ModelPrice | null]; result: PublicSettings }
+  /** What a model reads besides text (a field left out keeps its default), or null to go back to the defaults. */
+  'settings:set-model-inputs': { args: [modelId: string, inputs: Partial<ModelInputs> | null]; result: PublicSettings }
   /** Quick ask: show this conversation in the main window (and hide quick ask). */
   'window:open-in-main': { args: [conversationId: string]; result: void }
   /** Hide the calling window (quick ask's Esc). */
@@ -554,6 +563,7 @@ export const INVOKE_CHANNELS = [
   'settings:set-parameters',
   'settings:set-system-prompt',
   'settings:set-price',
+  'settings:set-model-inputs',
   'window:open-in-main',
   'window:hide',
   'clipboard:read-text',

@@ -146,6 +146,10 @@ export const invokeArgSchemas = {
     IdSchema,
     z.nullable(z.strictObject({ inputPerMillion: z.number(), outputPerMillion: z.number() })),
   ]),
+  'settings:set-model-inputs': z.tuple([
+    IdSchema,
+    z.nullable(z.strictObject({ images: z.optional(z.boolean()), documents: z.optional(z.boolean()) })),
+  ]),
   'window:open-in-main': z.tuple([IdSchema]),
   'window:hide': z.tuple([]),
   'clipboard:read-text': z.tuple([]),
