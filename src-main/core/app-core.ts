@@ -39,6 +39,10 @@ import { SettingsStore, type ResolvedGgufModel, type ResolvedModel } from './set
 import type { SecretCodec } from './settings/secret-storage'
 import { errorMessage } from '../lib/error-message'
 import { ensurePrivateDir } from '../lib/private-files'
+import { AttachmentCatalog } from './attachments/attachment-catalog'
+import { BEDROCK_IMAGE_LIMITS, OPENAI_COMPATIBLE_IMAGE_LIMITS } from './attachments/attachment-limits'
+import { AttachmentStore } from './attachments/attachment-store'
+import { LocalAttachmentSource } from './attachments/local-attachment-source'
 import type { GenerationParameters } from '../shared/generation'
 
 export type AppEvents = { [E in EventChannel]: [EventContract[E]] }
@@ -111,6 +115,8 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
   const notify = (notice: Notice) => events.emit('app:notice', notice)
   const settings = await SettingsStore.open(join(options.userDataDir, 'settings.json'), options.secrets)
   const history = await openHistory(join(options.userDataDir, 'history.sqlite'), clock)
+  const attachmentStore = new AttachmentStore(join(options.userDataDir, 'attachments'))
+  const attachments = new AttachmentCatalog(attachmentStore)
   const historyChanged = () => events.emit('history:changed', undefined)
   const writer = new AnswerWriter({
     sink: history.store,
@@ -154,6 +160,7 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
   const runtimeContext = (topicPrefix: string) => ({
     topicPrefix,
     models: localModels,
+    attachments: new LocalAttachmentSource(attachmentStore),
     onBackendFailure: (streamId: string, error: unknown) =>
       diagnostics.error(`backend failed on ${streamId}: ${errorMessage(error)}`),
     onBrokerRefusal: (reason: string) => diagnostics.reject(`broker-${reason}`),
@@ -191,6 +198,18 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
     conversations: new StoredConversations(history.store, writer, historyChanged),
     modelLabel: (modelId) => settings.modelLabel(modelId),
     parametersFor: (modelId) => settings.parametersFor(modelId),
+    attachments: {
+      refs: (ids) => {
+        // Cloud mode's upload to the user's own S3 prefix is not built yet: refused rather than sent as nothing.
+        if (settings.mode === 'cloud') throw new Error('Attachments are not available in cloud mode yet.')
+        return attachments.refs(ids)
+      },
+      readerOf: (modelId) => ({
+        modelId,
+        inputs: settings.inputsFor(modelId),
+        maxImages: (settings.mode === 'cloud' ? BEDROCK_IMAGE_LIMITS : OPENAI_COMPATIBLE_IMAGE_LIMITS).maxImages,
+      }),
+    },
     priceFor: (modelId) => settings.priceFor(modelId),
     defaultSystemPrompt: () => settings.generation.systemPrompt,
     emitUpdates: (updates) => events.emit('chat:updates', updates),
@@ -267,6 +286,7 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
     'models:check': (modelIds) =>
       Promise.all(modelIds.map((id) => checkModel(settings, id, modelsDirectory(options.userDataDir)))),
     'chat:send': (request) => modes.chat.send(request),
+    'attachments:add': ({ name, bytes }) => attachments.add(name, bytes),
     'chat:stop': (request) => modes.chat.stop(request),
     'chat:regenerate': (request) => modes.chat.regenerate(request),
     'chat:continue': (request) => modes.chat.continueAnswer(request),

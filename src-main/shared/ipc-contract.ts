@@ -13,7 +13,7 @@
 import type { AnswerEndDetails, AnswerError, AnswerStatus, TokenUsage } from './answer'
 import type { GenerationParameters } from './generation'
 import type { ModelPrice } from './price'
-import type { ModelInputs } from './attachment'
+import type { AttachmentRef, ModelInputs, UndeliveredAttachment } from './attachment'
 
 export type AppMode = 'local' | 'cloud'
 
@@ -180,11 +180,21 @@ export interface SendPromptRequest {
   after?: string | null
   /** The conversation's system prompt, sent first to every model; absent: the app-wide default (Settings). */
   systemPrompt?: string
+  /** Files added with `attachments:add`, by id, in the order shown. */
+  attachmentIds?: string[]
 }
 
 export interface SendPromptResult {
   conversationId: string
   streamId: string
+  /** Per model id, the attachments its column did not get and why (absent when every column got them all). */
+  undelivered?: Record<string, UndeliveredAttachment[]>
+}
+
+/** A file for `attachments:add`: its own name (no path) and its bytes, at most MAX_ATTACHMENT_INPUT_BYTES. */
+export interface AttachmentInput {
+  name: string
+  bytes: Uint8Array
 }
 
 /** Ask one model again for its answer to a turn, keeping the earlier answers as versions. */
@@ -444,6 +454,11 @@ export interface InvokeContract {
   'models:check': { args: [modelIds: string[]]; result: ModelCheck[] }
   'chat:send': { args: [SendPromptRequest]; result: SendPromptResult }
   'chat:stop': { args: [StopStreamRequest]; result: void }
+  /**
+   * Prepares a pasted, dropped or picked file in main (type by its bytes, images downscaled, text decoded, a PDF's
+   * text extracted) and keeps it by SHA-256; refused with a plain message (too big, not a supported type…).
+   */
+  'attachments:add': { args: [AttachmentInput]; result: AttachmentRef }
   'chat:regenerate': { args: [RegenerateRequest]; result: RegenerateResult }
   'chat:continue': { args: [ContinueRequest]; result: RegenerateResult }
   'diagnostics:get': { args: []; result: Diagnostics }
@@ -534,6 +549,7 @@ export const INVOKE_CHANNELS = [
   'models:check',
   'chat:send',
   'chat:stop',
+  'attachments:add',
   'chat:regenerate',
   'chat:continue',
   'diagnostics:get',

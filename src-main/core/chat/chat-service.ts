@@ -29,6 +29,9 @@ import type { ChatBackend } from './chat-backend'
 import { AnswerOutput } from './answer-output'
 import { AnswerRecovery, type RecoveryTiming } from './answer-recovery'
 import { buildChatRequest } from './chat-request'
+import type { AttachmentRef } from '../../shared/attachment'
+import { wireAttachment } from '../attachments/attachment-catalog'
+import { planAttachments, type ColumnAttachments, type ColumnReader } from '../attachments/attachment-plan'
 import { CONTINUE_INSTRUCTION, continuationContext, continuationRefusal } from './continuation'
 import type { AnswerDelta, ConversationLog, Regeneration } from './conversation-log'
 import { ModelAnswer, type Released } from './model-answer'
@@ -68,6 +71,14 @@ export interface ChatServiceOptions extends RecoveryTiming {
   updateIntervalMs?: number
   /** Completes answers from the backend's stored copy (cloud mode); without it they end incomplete. */
   recovery?: StreamRecovery
+  /** The prompt's attachments by id, and what each column's model reads; without it a prompt takes none. */
+  attachments?: PromptAttachments
+}
+
+export interface PromptAttachments {
+  /** Throws with a plain message for an id that main did not prepare. */
+  refs(ids: readonly string[]): AttachmentRef[]
+  readerOf(modelId: string): ColumnReader
 }
 
 export class ChatService {
@@ -133,6 +144,7 @@ export class ChatService {
         : conversations.contextFor(request.conversationId, request.modelIds, after)
     if (request.conversationId !== undefined && !context)
       throw new Error('That conversation (or the turn to follow) no longer exists; start a new chat.')
+    const plan = this.planAttachments(request)
     const conversationId = request.conversationId ?? conversations.start(request.prompt)
     const streamId = randomUUID()
     const chatRequest = buildChatRequest({
@@ -143,6 +155,7 @@ export class ChatService {
       context,
       systemPrompt: request.systemPrompt ?? this.options.defaultSystemPrompt?.(),
       parametersFor: this.options.parametersFor,
+      attachmentsFor: (modelId) => (plan?.get(modelId)?.send ?? []).map(wireAttachment),
     })
     // The conversation keeps what it was sent with, so reopening it shows (and sends) the same system prompt.
     conversations.setSystemPrompt?.(conversationId, request.systemPrompt ?? '')
@@ -154,7 +167,24 @@ export class ChatService {
       after,
     )
     await this.outbox.send(chatRequest)
-    return { conversationId, streamId }
+    const undelivered = Object.fromEntries(
+      [...(plan ?? [])].flatMap(([modelId, { undelivered }]) =>
+        undelivered.length > 0 ? [[modelId, undelivered]] : [],
+      ),
+    )
+    return { conversationId, streamId, ...(Object.keys(undelivered).length > 0 ? { undelivered } : {}) }
+  }
+
+  /** Which attachments each column gets; undefined for a prompt without any. */
+  private planAttachments(request: SendPromptRequest): Map<string, ColumnAttachments> | undefined {
+    const ids = request.attachmentIds ?? []
+    if (ids.length === 0) return undefined
+    const { attachments } = this.options
+    if (!attachments) throw new Error('Attachments cannot be sent in this mode yet.')
+    return planAttachments(
+      attachments.refs(ids),
+      request.modelIds.map((modelId) => attachments.readerOf(modelId)),
+    )
   }
 
   /**

@@ -1,5 +1,6 @@
 import { ChatRequestSchema, streamChat, type ChatRequest, type ModelStreamSummary } from '../../backend/chat-handler'
 import type { ModelResolver } from '../../backend/model-provider'
+import type { AttachmentSource } from '../../backend/attachment-parts'
 import type { Publisher } from '../../backend/publisher'
 import type { ChatBackend } from '../chat/chat-service'
 
@@ -7,6 +8,7 @@ export interface LocalChatBackendOptions {
   publisher: Publisher
   models: ModelResolver
   topicPrefix: string
+  attachments?: AttachmentSource
   onSettled?: (streamId: string, summaries: ModelStreamSummary[]) => void
   onFailure?: (streamId: string, error: unknown) => void
 }
@@ -23,8 +25,15 @@ export class LocalChatBackend implements ChatBackend {
   async start(request: ChatRequest): Promise<void> {
     const valid = ChatRequestSchema.parse(request)
     const controllers = new Map(valid.models.map(({ modelId }) => [modelId, new AbortController()]))
-    const { publisher, models, topicPrefix, onSettled, onFailure } = this.options
-    const done = streamChat(valid, { publisher, models, topicPrefix, stopSignal: (id) => controllers.get(id)?.signal })
+    const { publisher, models, topicPrefix, attachments, onSettled, onFailure } = this.options
+    const stopSignal = (id: string) => controllers.get(id)?.signal
+    const done = streamChat(valid, {
+      publisher,
+      models,
+      topicPrefix,
+      stopSignal,
+      ...(attachments ? { attachments } : {}),
+    })
       .then((summaries) => onSettled?.(valid.streamId, summaries))
       .catch((error: unknown) => onFailure?.(valid.streamId, error))
       .finally(() => this.running.delete(valid.streamId))

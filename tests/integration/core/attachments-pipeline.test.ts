@@ -1,0 +1,117 @@
+/**
+ * Attachments through the real app core in local mode: the page adds files over IPC (`attachments:add`, bytes as
+ * the renderer sends them), sends a prompt with their ids to two columns, and a local OpenAI-compatible server
+ * records what each model was sent. The vision model gets the image as a data URL and the files as text parts; the
+ * text-only model gets the files and the prompt, and the send result says which attachment its column did not get.
+ */
+import sharp from 'sharp'
+import { afterEach, describe, expect, it } from 'vitest'
+import type { AttachmentRef } from '../../../src-main/shared/attachment'
+import type { SendPromptResult } from '../../../src-main/shared/ipc-contract'
+import { makePdf, makePng } from '../../fixtures/attachment-files'
+import { splitIntoDeltas, startFakeOpenAiServer, type FakeOpenAiServer } from '../../fixtures/fake-openai-server'
+import { startTestCore } from '../../support/test-core'
+
+let server: FakeOpenAiServer | undefined
+let stopCore: (() => Promise<void>) | undefined
+
+afterEach(async () => {
+  await stopCore?.()
+  await server?.close()
+  stopCore = undefined
+  server = undefined
+})
+
+const VISION = 'llava'
+const TEXT_ONLY = 'llama3.2'
+
+async function startCore() {
+  server = await startFakeOpenAiServer({
+    [VISION]: { kind: 'answer', deltas: splitIntoDeltas('I see a chart.') },
+    [TEXT_ONLY]: { kind: 'answer', deltas: splitIntoDeltas('I read the table.') },
+  })
+  const core = await startTestCore({ broker: 'embedded', modelIds: [VISION, TEXT_ONLY], baseUrl: server.baseUrl })
+  stopCore = core.stop
+  return core
+}
+
+type Part = { type: 'text'; text: string } | { type: 'image_url'; image_url: { url: string } }
+
+function lastUserContent(model: string): Part[] | string {
+  const request = server!.requests.find((r) => r.model === model)!
+  const messages = request.messages as Array<{ role: string; content: Part[] | string }>
+  return messages.at(-1)!.content
+}
+
+function dataUrlBytes(url: string): { mediaType: string; bytes: Buffer } {
+  const match = /^data:([^;]+);base64,(.+)$/.exec(url)
+  if (!match) throw new Error(`not a data URL: ${url.slice(0, 40)}`)
+  return { mediaType: match[1]!, bytes: Buffer.from(match[2]!, 'base64') }
+}
+
+describe('attachments in local mode', () => {
+  it('sends each column what its model reads and says what a column did not get', async () => {
+    const core = await startCore()
+    const png = await makePng(320, 200)
+    const add = (name: string, bytes: Uint8Array) =>
+      core.invoke('attachments:add', [{ name, bytes }]) as Promise<AttachmentRef>
+    const chart = await add('chart.png', png)
+    const table = await add('table.csv', Buffer.from('year,sales\n2024,17\n'))
+    const report = await add('report.pdf', await makePdf(['Sales grew in 2024']))
+
+    const sent = (await core.invoke('chat:send', [
+      { prompt: 'Compare these', modelIds: [VISION, TEXT_ONLY], attachmentIds: [chart.id, table.id, report.id] },
+    ])) as SendPromptResult
+    const columns = await core.finished(sent.streamId, [VISION, TEXT_ONLY])
+    expect(columns[VISION]).toMatchObject({ status: 'complete', text: 'I see a chart.' })
+    expect(columns[TEXT_ONLY]).toMatchObject({ status: 'complete', text: 'I read the table.' })
+
+    const tableText = { type: 'text', text: '<file name="table.csv">\nyear,sales\n2024,17\n\n</file>' }
+    const reportText = { type: 'text', text: '<file name="report.pdf">\nSales grew in 2024\n</file>' }
+    const vision = lastUserContent(VISION) as Part[]
+    expect(vision).toEqual([
+      { type: 'image_url', image_url: { url: expect.stringMatching(/^data:image\/png;base64,/) } },
+      tableText,
+      reportText,
+      { type: 'text', text: 'Compare these' },
+    ])
+    const image = dataUrlBytes((vision[0] as { image_url: { url: string } }).image_url.url)
+    expect(image.bytes.equals(png)).toBe(true)
+
+    expect(lastUserContent(TEXT_ONLY)).toEqual([tableText, reportText, { type: 'text', text: 'Compare these' }])
+    expect(sent.undelivered).toEqual({
+      [TEXT_ONLY]: [{ attachmentId: chart.id, name: 'chart.png', reason: 'model-cannot-read-images' }],
+    })
+  })
+
+  it('scales an image to the OpenAI-compatible limit (2,048 px) on the way out, keeping its aspect', async () => {
+    const core = await startCore()
+    const wide = await add3000(core.invoke)
+    const sent = (await core.invoke('chat:send', [
+      { prompt: 'Describe', modelIds: [VISION], attachmentIds: [wide.id] },
+    ])) as SendPromptResult
+    await core.finished(sent.streamId, [VISION])
+    const [image] = lastUserContent(VISION) as Part[]
+    const { bytes } = dataUrlBytes((image as { image_url: { url: string } }).image_url.url)
+    const size = await sharp(bytes).metadata()
+    expect([size.width, size.height]).toEqual([2048, 1024])
+    expect(sent.undelivered).toBeUndefined()
+  })
+
+  it('refuses a file main did not prepare, and a file that is not allowed, with plain messages', async () => {
+    const core = await startCore()
+    await expect(
+      core.invoke('chat:send', [{ prompt: 'x', modelIds: [VISION], attachmentIds: ['a'.repeat(64)] }]),
+    ).rejects.toThrow('attach the file again')
+    await expect(core.invoke('attachments:add', [{ name: 'x.png', bytes: Buffer.alloc(0) }])).rejects.toThrow(
+      'This file is empty.',
+    )
+    await expect(core.invoke('attachments:add', [{ name: 'x.png', bytes: 'not bytes' }])).rejects.toThrow('bytes')
+    expect(server!.requests).toEqual([])
+  })
+})
+
+async function add3000(invoke: (channel: string, args: unknown[]) => Promise<unknown>): Promise<AttachmentRef> {
+  const bytes = await makePng(3000, 1500)
+  return invoke('attachments:add', [{ name: 'wide.png', bytes }]) as Promise<AttachmentRef>
+}
