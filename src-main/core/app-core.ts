@@ -204,6 +204,7 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
         if (settings.mode === 'cloud') throw new Error('Attachments are not available in cloud mode yet.')
         return attachments.refs(ids)
       },
+      sent: (ids) => attachments.forget(ids),
       readerOf: (modelId) => ({
         modelId,
         inputs: settings.inputsFor(modelId),
@@ -291,7 +292,12 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
     'chat:regenerate': (request) => modes.chat.regenerate(request),
     'chat:continue': (request) => modes.chat.continueAnswer(request),
     'diagnostics:get': () => diagnostics.snapshot(modes.chat.activeStreamCount),
-    ...historyHandlers(history.store, historyChanged),
+    ...historyHandlers(history.store, historyChanged, undefined, {
+      status: (fileId) => attachmentStore.check(fileId),
+      release: async (fileIds) => {
+        for (const fileId of fileIds) if (!attachments.holds(fileId)) await attachmentStore.remove(fileId)
+      },
+    }),
     ...account.handlers(),
     // The IoT connection goes first, so the app never holds a session for an account that signed out.
     'auth:sign-out': async () => {

@@ -42,11 +42,21 @@ export interface ModelInputs {
   documents: boolean
 }
 
+export type WithheldReason = 'model-cannot-read-images' | 'model-cannot-read-documents' | 'too-many-images'
+
 /** An attachment a column did not get, and why, for its header. */
 export interface UndeliveredAttachment {
   attachmentId: string
   name: string
-  reason: 'model-cannot-read-images' | 'model-cannot-read-documents' | 'too-many-images' | 'missing' | 'damaged'
+  reason: WithheldReason
+}
+
+/** An attachment as a stored turn keeps it. */
+export interface TurnAttachment extends AttachmentRef {
+  /** The columns that did not get it: model id → why. Absent when every column got it. */
+  withheld?: Record<string, WithheldReason>
+  /** Set when the turn is read back and the file is gone from the attachments folder, or no longer matches its id. */
+  status?: 'missing' | 'damaged'
 }
 
 /** The most bytes one file may have when it is added (before any downscaling). */

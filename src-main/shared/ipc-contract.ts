@@ -13,7 +13,7 @@
 import type { AnswerEndDetails, AnswerError, AnswerStatus, TokenUsage } from './answer'
 import type { GenerationParameters } from './generation'
 import type { ModelPrice } from './price'
-import type { AttachmentRef, ModelInputs, UndeliveredAttachment } from './attachment'
+import type { AttachmentRef, ModelInputs, TurnAttachment, UndeliveredAttachment } from './attachment'
 
 export type AppMode = 'local' | 'cloud'
 
@@ -323,6 +323,8 @@ export interface StoredTurn {
   createdAt: number
   /** Per model in column order, each model's attempts in order. */
   answers: StoredAnswer[]
+  /** The files sent with the prompt, in order, each with the columns that did not get it; absent when none. */
+  attachments?: TurnAttachment[]
 }
 
 export interface ConversationDetail extends ConversationSummary {

@@ -28,6 +28,16 @@ export class AttachmentCatalog {
     if (this.known.size > REMEMBERED) this.known.delete(this.known.keys().next().value!)
   }
 
+  /** Whether an unsent prompt may still name this file. */
+  holds(id: string): boolean {
+    return this.known.has(id)
+  }
+
+  /** The prompt that named these files is sent: its turn in the history refers to them from now on. */
+  forget(ids: readonly string[]): void {
+    for (const id of ids) this.known.delete(id)
+  }
+
   /** The references for these ids, in order; throws with a plain message for an id main did not prepare. */
   refs(ids: readonly string[]): AttachmentRef[] {
     return ids.map((id) => {

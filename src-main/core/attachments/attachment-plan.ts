@@ -3,7 +3,7 @@
  * many images as its target takes. What a column does not get is listed with the reason, for its header: nothing
  * is dropped without the user being told.
  */
-import type { AttachmentRef, ModelInputs, UndeliveredAttachment } from '../../shared/attachment'
+import type { AttachmentRef, ModelInputs, TurnAttachment, UndeliveredAttachment } from '../../shared/attachment'
 
 export interface ColumnReader {
   modelId: string
@@ -17,11 +17,31 @@ export interface ColumnAttachments {
   undelivered: UndeliveredAttachment[]
 }
 
+export interface AttachmentPlan {
+  attachments: readonly AttachmentRef[]
+  columns: Map<string, ColumnAttachments>
+}
+
 export function planAttachments(
   attachments: readonly AttachmentRef[],
   columns: readonly ColumnReader[],
-): Map<string, ColumnAttachments> {
-  return new Map(columns.map((column) => [column.modelId, planColumn(attachments, column)]))
+): AttachmentPlan {
+  return {
+    attachments,
+    columns: new Map(columns.map((column) => [column.modelId, planColumn(attachments, column)])),
+  }
+}
+
+/** The prompt's attachments as its turn keeps them: each with the columns that did not get it, and why. */
+export function turnAttachments(plan: AttachmentPlan): TurnAttachment[] {
+  return plan.attachments.map((attachment) => {
+    const withheld = Object.fromEntries(
+      [...plan.columns].flatMap(([modelId, column]) =>
+        column.undelivered.filter((u) => u.attachmentId === attachment.id).map((u) => [modelId, u.reason]),
+      ),
+    )
+    return Object.keys(withheld).length > 0 ? { ...attachment, withheld } : { ...attachment }
+  })
 }
 
 function planColumn(attachments: readonly AttachmentRef[], { inputs, maxImages }: ColumnReader): ColumnAttachments {

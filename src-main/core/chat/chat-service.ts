@@ -31,7 +31,12 @@ import { AnswerRecovery, type RecoveryTiming } from './answer-recovery'
 import { buildChatRequest } from './chat-request'
 import type { AttachmentRef } from '../../shared/attachment'
 import { wireAttachment } from '../attachments/attachment-catalog'
-import { planAttachments, type ColumnAttachments, type ColumnReader } from '../attachments/attachment-plan'
+import {
+  planAttachments,
+  turnAttachments,
+  type AttachmentPlan,
+  type ColumnReader,
+} from '../attachments/attachment-plan'
 import { CONTINUE_INSTRUCTION, continuationContext, continuationRefusal } from './continuation'
 import type { AnswerDelta, ConversationLog, Regeneration } from './conversation-log'
 import { ModelAnswer, type Released } from './model-answer'
@@ -79,6 +84,8 @@ export interface PromptAttachments {
   /** Throws with a plain message for an id that main did not prepare. */
   refs(ids: readonly string[]): AttachmentRef[]
   readerOf(modelId: string): ColumnReader
+  /** The prompt naming these ids is in the history now (which refers to the files from then on). */
+  sent?(ids: readonly string[]): void
 }
 
 export class ChatService {
@@ -155,7 +162,7 @@ export class ChatService {
       context,
       systemPrompt: request.systemPrompt ?? this.options.defaultSystemPrompt?.(),
       parametersFor: this.options.parametersFor,
-      attachmentsFor: (modelId) => (plan?.get(modelId)?.send ?? []).map(wireAttachment),
+      attachmentsFor: (modelId) => (plan?.columns.get(modelId)?.send ?? []).map(wireAttachment),
     })
     // The conversation keeps what it was sent with, so reopening it shows (and sends) the same system prompt.
     conversations.setSystemPrompt?.(conversationId, request.systemPrompt ?? '')
@@ -165,18 +172,20 @@ export class ChatService {
       streamId,
       models.map(({ id, label }) => ({ id, label: label! })),
       after,
+      ...(plan ? [turnAttachments(plan)] : []),
     )
+    if (plan) this.options.attachments?.sent?.(request.attachmentIds ?? [])
     await this.outbox.send(chatRequest)
     const undelivered = Object.fromEntries(
-      [...(plan ?? [])].flatMap(([modelId, { undelivered }]) =>
+      [...(plan?.columns ?? [])].flatMap(([modelId, { undelivered }]) =>
         undelivered.length > 0 ? [[modelId, undelivered]] : [],
       ),
     )
     return { conversationId, streamId, ...(Object.keys(undelivered).length > 0 ? { undelivered } : {}) }
   }
 
-  /** Which attachments each column gets; undefined for a prompt without any. */
-  private planAttachments(request: SendPromptRequest): Map<string, ColumnAttachments> | undefined {
+  /** Which attachments each column gets, and the prompt's attachments as its turn keeps them. */
+  private planAttachments(request: SendPromptRequest): AttachmentPlan | undefined {
     const ids = request.attachmentIds ?? []
     if (ids.length === 0) return undefined
     const { attachments } = this.options

@@ -1,3 +1,4 @@
+import type { TurnAttachment } from '../../shared/attachment'
 import type { ChatMessage } from '../../backend/model-provider'
 import type { AnswerEnd, StopReason, StoredStatus } from '../../shared/answer'
 
@@ -55,6 +56,7 @@ export interface ConversationLog {
     streamId: string,
     models: Array<{ id: string; label: string }>,
     after?: string | null,
+    attachments?: TurnAttachment[],
   ): void
   /** The turn carried by `turnStreamId`, as regenerating `modelId`'s answer there needs it; undefined if unknown. */
   regenerationOf(conversationId: string, turnStreamId: string, modelId: string): Regeneration | undefined

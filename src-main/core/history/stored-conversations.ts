@@ -15,6 +15,7 @@ import type { ConversationRecord, ModelRef, TurnRecord } from './history-types'
  * The chat service's conversation log on the history store: turns are written when sent, answers as they stream
  * through the throttled AnswerWriter, so continuing a conversation works the same after a restart.
  */
+import type { TurnAttachment } from '../../shared/attachment'
 export class StoredConversations implements ConversationLog {
   constructor(
     private readonly store: HistoryStore,
@@ -72,8 +73,9 @@ export class StoredConversations implements ConversationLog {
     streamId: string,
     models: Array<{ id: string; label: string }>,
     after?: string | null,
+    attachments?: TurnAttachment[],
   ): void {
-    this.store.addTurn(conversationId, prompt, streamId, models, after)
+    this.store.addTurn(conversationId, prompt, streamId, models, after, attachments)
     this.onChanged()
   }
 

@@ -4,10 +4,12 @@
  * records what each model was sent. The vision model gets the image as a data URL and the files as text parts; the
  * text-only model gets the files and the prompt, and the send result says which attachment its column did not get.
  */
+import { readdir, rm } from 'node:fs/promises'
+import { join } from 'node:path'
 import sharp from 'sharp'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { AttachmentRef } from '../../../src-main/shared/attachment'
-import type { SendPromptResult } from '../../../src-main/shared/ipc-contract'
+import type { ConversationDetail, SendPromptResult } from '../../../src-main/shared/ipc-contract'
 import { makePdf, makePng } from '../../fixtures/attachment-files'
 import { splitIntoDeltas, startFakeOpenAiServer, type FakeOpenAiServer } from '../../fixtures/fake-openai-server'
 import { startTestCore } from '../../support/test-core'
@@ -96,6 +98,49 @@ describe('attachments in local mode', () => {
     const size = await sharp(bytes).metadata()
     expect([size.width, size.height]).toEqual([2048, 1024])
     expect(sent.undelivered).toBeUndefined()
+  })
+
+  it('keeps the attachments with the exchange, shows a lost file as missing, and frees files on delete', async () => {
+    const core = await startCore()
+    const chart = (await core.invoke('attachments:add', [
+      { name: 'chart.png', bytes: await makePng(64, 48) },
+    ])) as AttachmentRef
+    const notes = (await core.invoke('attachments:add', [
+      { name: 'notes.md', bytes: Buffer.from('# Notes') },
+    ])) as AttachmentRef
+    const send = async (ids: string[]) => {
+      const sent = (await core.invoke('chat:send', [
+        { prompt: 'Look', modelIds: [VISION, TEXT_ONLY], attachmentIds: ids },
+      ])) as SendPromptResult
+      await core.finished(sent.streamId, [VISION, TEXT_ONLY])
+      return sent
+    }
+    const first = await send([chart.id, notes.id])
+    const stored = (await core.invoke('history:get', [first.conversationId])) as ConversationDetail
+    expect(stored.turns[0]!.attachments).toEqual([
+      { ...chart, withheld: { [TEXT_ONLY]: 'model-cannot-read-images' } },
+      notes,
+    ])
+    // A prompt's files are named by the history from now on, not by the page: sending them again needs adding again.
+    await expect(send([notes.id])).rejects.toThrow('attach the file again')
+    const again = (await core.invoke('attachments:add', [
+      { name: 'notes.md', bytes: Buffer.from('# Notes') },
+    ])) as AttachmentRef
+    const second = await send([again.id])
+
+    const folder = join(core.userDataDir, 'attachments')
+    await rm(join(folder, chart.id))
+    const reopened = (await core.invoke('history:get', [first.conversationId])) as ConversationDetail
+    expect(reopened.turns[0]!.attachments!.map((a) => [a.name, a.status])).toEqual([
+      ['chart.png', 'missing'],
+      ['notes.md', undefined],
+    ])
+
+    // The notes file is still the second conversation's: it stays; then it goes with that one.
+    await core.invoke('history:delete', [first.conversationId])
+    expect(await readdir(folder)).toEqual([notes.id])
+    await core.invoke('history:delete', [second.conversationId])
+    expect(await readdir(folder)).toEqual([])
   })
 
   it('refuses a file main did not prepare, and a file that is not allowed, with plain messages', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { planAttachments } from '../../../../src-main/core/attachments/attachment-plan'
+import { planAttachments, turnAttachments } from '../../../../src-main/core/attachments/attachment-plan'
 import type { AttachmentRef } from '../../../../src-main/shared/attachment'
 
 const ref = (n: number, kind: AttachmentRef['kind']): AttachmentRef => ({
@@ -25,13 +25,13 @@ describe('planAttachments', () => {
         { modelId: 'bare', inputs: { images: false, documents: false }, maxImages: 10 },
       ],
     )
-    expect(plan.get('vision')).toEqual({ send: [image1, text, pdf], undelivered: [] })
-    expect(plan.get('text')).toEqual({
+    expect(plan.columns.get('vision')).toEqual({ send: [image1, text, pdf], undelivered: [] })
+    expect(plan.columns.get('text')).toEqual({
       send: [text, pdf],
       undelivered: [{ attachmentId: image1.id, name: 'file-1', reason: 'model-cannot-read-images' }],
     })
-    expect(plan.get('bare')!.send).toEqual([])
-    expect(plan.get('bare')!.undelivered.map((u) => u.reason)).toEqual([
+    expect(plan.columns.get('bare')!.send).toEqual([])
+    expect(plan.columns.get('bare')!.undelivered.map((u) => u.reason)).toEqual([
       'model-cannot-read-images',
       'model-cannot-read-documents',
       'model-cannot-read-documents',
@@ -43,9 +43,20 @@ describe('planAttachments', () => {
       [image1, text, image2],
       [{ modelId: 'm', inputs: { images: true, documents: true }, maxImages: 1 }],
     )
-    expect(plan.get('m')).toEqual({
+    expect(plan.columns.get('m')).toEqual({
       send: [image1, text],
       undelivered: [{ attachmentId: image2.id, name: 'file-2', reason: 'too-many-images' }],
     })
+  })
+
+  it('keeps, per attachment, the columns that did not get it', () => {
+    const plan = planAttachments(
+      [image1, text],
+      [
+        { modelId: 'vision', inputs: { images: true, documents: true }, maxImages: 10 },
+        { modelId: 'text', inputs: { images: false, documents: true }, maxImages: 10 },
+      ],
+    )
+    expect(turnAttachments(plan)).toEqual([{ ...image1, withheld: { text: 'model-cannot-read-images' } }, text])
   })
 })
