@@ -297,6 +297,11 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
       release: async (fileIds) => {
         for (const fileId of fileIds) if (!attachments.holds(fileId)) await attachmentStore.remove(fileId)
       },
+      read: async (fileId) => {
+        const stored = await attachmentStore.read(fileId)
+        return stored.status === 'ok' ? stored.bytes : undefined
+      },
+      put: async (bytes) => void (await attachmentStore.put(bytes)),
     }),
     ...account.handlers(),
     // The IoT connection goes first, so the app never holds a session for an account that signed out.

@@ -2,6 +2,8 @@ import type { ConversationDetail, ExportedFile } from '../../shared/ipc-contract
 import type { InvokeHandlers } from '../ipc/ipc-router'
 import type { HistoryStore } from './history-store'
 import { toConversationDetail, toSearchResults } from './history-views'
+import { withAttachmentFiles, verifiedAttachmentFiles } from './export-files'
+import { parseHistoryJson } from './history-export'
 
 type HistoryChannel = Extract<keyof InvokeHandlers, `history:${string}`>
 
@@ -10,6 +12,10 @@ export interface AttachmentFiles {
   status(fileId: string): Promise<'ok' | 'missing' | 'damaged'>
   /** Files no conversation refers to any more; the folder keeps those the app still holds for an unsent prompt. */
   release(fileIds: readonly string[]): Promise<void>
+  /** An intact file's bytes, for an export; undefined when it is missing or damaged. */
+  read(fileId: string): Promise<Uint8Array | undefined>
+  /** Keeps an imported file (already checked against its id). */
+  put(bytes: Uint8Array): Promise<void>
 }
 
 /** The history channels of the IPC contract, on the store. `onChanged` tells renderers to reload their list. */
@@ -44,12 +50,16 @@ export function historyHandlers(
           ? await store.exportAllInSlices(format)
           : store.exportConversation(conversationId, format)
       if (content === undefined) throw new Error('That conversation no longer exists.')
+      const withFiles = format === 'json' && files ? await withAttachmentFiles(content, files.read) : content
       const title =
         conversationId === undefined ? 'history' : (store.getConversation(conversationId)?.title ?? 'conversation')
-      return exportedFile(title, format, content, now())
+      return exportedFile(title, format, withFiles, now())
     },
-    'history:import': (json) => {
-      const { conversations, alreadyPresent } = store.importJson(json)
+    'history:import': async (json) => {
+      const document = parseHistoryJson(json)
+      const { conversations, alreadyPresent } = store.importDocument(document)
+      // After the conversations, which validated the whole file: a refused import stores no file.
+      if (files) for (const bytes of verifiedAttachmentFiles(document).values()) await files.put(bytes)
       return changed({ conversations, alreadyPresent })
     },
     'history:backups': () => store.listBackups(),

@@ -681,6 +681,7 @@ export class HistoryStore {
           encodeEndDetails(a.end),
         )
       }
+      this.attachments.add(turnId, turn.attachments ?? [])
       summary.turns += 1
       summary.answers += turn.answers.length
     })

@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import sharp from 'sharp'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { AttachmentRef } from '../../../src-main/shared/attachment'
-import type { ConversationDetail, SendPromptResult } from '../../../src-main/shared/ipc-contract'
+import type { ConversationDetail, ExportedFile, SendPromptResult } from '../../../src-main/shared/ipc-contract'
 import { makePdf, makePng } from '../../fixtures/attachment-files'
 import { splitIntoDeltas, startFakeOpenAiServer, type FakeOpenAiServer } from '../../fixtures/fake-openai-server'
 import { startTestCore } from '../../support/test-core'
@@ -141,6 +141,44 @@ describe('attachments in local mode', () => {
     expect(await readdir(folder)).toEqual([notes.id])
     await core.invoke('history:delete', [second.conversationId])
     expect(await readdir(folder)).toEqual([])
+  })
+
+  it('carries the files in a JSON export, and an import into another app keeps those that match their ids', async () => {
+    const core = await startCore()
+    const png = await makePng(40, 30)
+    const chart = (await core.invoke('attachments:add', [{ name: 'chart.png', bytes: png }])) as AttachmentRef
+    const table = (await core.invoke('attachments:add', [
+      { name: 'table.csv', bytes: Buffer.from('a,b\n1,2\n') },
+    ])) as AttachmentRef
+    const sent = (await core.invoke('chat:send', [
+      { prompt: 'Look', modelIds: [VISION], attachmentIds: [chart.id, table.id] },
+    ])) as SendPromptResult
+    await core.finished(sent.streamId, [VISION])
+    const exported = (await core.invoke('history:export', [
+      { conversationId: sent.conversationId, format: 'json' },
+    ])) as ExportedFile
+    const document = JSON.parse(exported.content) as { version: number; files: Record<string, string> }
+    expect(document.version).toBe(2)
+    expect(Object.keys(document.files).sort()).toEqual([chart.id, table.id].sort())
+    expect(Buffer.from(document.files[chart.id]!, 'base64').equals(png)).toBe(true)
+
+    // Another app: the chart's bytes were changed in the file, the table's were not.
+    const other = await startTestCore({ broker: 'embedded', modelIds: [VISION], baseUrl: server!.baseUrl })
+    try {
+      document.files[chart.id] = Buffer.from('not the chart').toString('base64')
+      expect(await other.invoke('history:import', [JSON.stringify(document)])).toEqual({
+        conversations: 1,
+        alreadyPresent: 0,
+      })
+      const imported = (await other.invoke('history:get', [sent.conversationId])) as ConversationDetail
+      expect(imported.turns[0]!.attachments!.map((a) => [a.name, a.status])).toEqual([
+        ['chart.png', 'missing'],
+        ['table.csv', undefined],
+      ])
+      expect(await readdir(join(other.userDataDir, 'attachments'))).toEqual([table.id])
+    } finally {
+      await other.stop()
+    }
   })
 
   it('refuses a file main did not prepare, and a file that is not allowed, with plain messages', async () => {
