@@ -43,6 +43,7 @@ import { AttachmentCatalog } from './attachments/attachment-catalog'
 import { BEDROCK_IMAGE_LIMITS, OPENAI_COMPATIBLE_IMAGE_LIMITS } from './attachments/attachment-limits'
 import { AttachmentStore } from './attachments/attachment-store'
 import { LocalAttachmentSource } from './attachments/local-attachment-source'
+import { attachmentPreview } from './attachments/attachment-preview'
 import type { GenerationParameters } from '../shared/generation'
 
 export type AppEvents = { [E in EventChannel]: [EventContract[E]] }
@@ -288,6 +289,7 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
       Promise.all(modelIds.map((id) => checkModel(settings, id, modelsDirectory(options.userDataDir)))),
     'chat:send': (request) => modes.chat.send(request),
     'attachments:add': ({ name, bytes }) => attachments.add(name, bytes),
+    'attachments:preview': (id, size) => attachmentPreview(attachmentStore, id, size),
     'chat:stop': (request) => modes.chat.stop(request),
     'chat:regenerate': (request) => modes.chat.regenerate(request),
     'chat:continue': (request) => modes.chat.continueAnswer(request),

@@ -63,3 +63,6 @@ export interface TurnAttachment extends AttachmentRef {
 export const MAX_ATTACHMENT_INPUT_BYTES = 30_000_000
 /** The most attachments one prompt may carry. */
 export const MAX_ATTACHMENTS_PER_PROMPT = 20
+
+/** An image as the window may show it (`attachments:preview`). */
+export type AttachmentPreview = { status: 'ok'; dataUrl: string } | { status: 'missing' | 'damaged' | 'not-an-image' }

@@ -13,7 +13,7 @@
 import type { AnswerEndDetails, AnswerError, AnswerStatus, TokenUsage } from './answer'
 import type { GenerationParameters } from './generation'
 import type { ModelPrice } from './price'
-import type { AttachmentRef, ModelInputs, TurnAttachment, UndeliveredAttachment } from './attachment'
+import type { AttachmentPreview, AttachmentRef, ModelInputs, TurnAttachment, UndeliveredAttachment } from './attachment'
 
 export type AppMode = 'local' | 'cloud'
 
@@ -461,6 +461,8 @@ export interface InvokeContract {
    * text extracted) and keeps it by SHA-256; refused with a plain message (too big, not a supported type…).
    */
   'attachments:add': { args: [AttachmentInput]; result: AttachmentRef }
+  /** A stored image as a data URL: a chip's thumbnail, or the whole image to view it larger. */
+  'attachments:preview': { args: [id: string, size: 'thumbnail' | 'full']; result: AttachmentPreview }
   'chat:regenerate': { args: [RegenerateRequest]; result: RegenerateResult }
   'chat:continue': { args: [ContinueRequest]; result: RegenerateResult }
   'diagnostics:get': { args: []; result: Diagnostics }
@@ -552,6 +554,7 @@ export const INVOKE_CHANNELS = [
   'chat:send',
   'chat:stop',
   'attachments:add',
+  'attachments:preview',
   'chat:regenerate',
   'chat:continue',
   'diagnostics:get',

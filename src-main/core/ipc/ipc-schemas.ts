@@ -86,6 +86,7 @@ export const invokeArgSchemas = {
         .refine((bytes) => bytes.length <= MAX_ATTACHMENT_INPUT_BYTES, 'the file is larger than 30 MB'),
     }),
   ]),
+  'attachments:preview': z.tuple([Sha256, z.enum(['thumbnail', 'full'])]),
   'chat:stop': z.tuple([z.strictObject({ streamId: IdSchema, modelId: z.optional(IdSchema) })]),
   'chat:regenerate': z.tuple([z.strictObject({ conversationId: IdSchema, turnStreamId: IdSchema, modelId: IdSchema })]),
   'chat:continue': z.tuple([z.strictObject({ conversationId: IdSchema, streamId: IdSchema, modelId: IdSchema })]),

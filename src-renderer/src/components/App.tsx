@@ -18,6 +18,7 @@ import { EndpointBanner } from './EndpointBanner'
 import { FirstRunModelOffer } from './FirstRunModelOffer'
 import { ModelPicker } from './ModelPicker'
 import { PromptBox } from './PromptBox'
+import type { AttachmentRef } from '../../../src-main/shared/attachment'
 import { SystemPromptControl } from './SystemPromptControl'
 import { SettingsPanel } from './SettingsPanel'
 import { Sidebar } from './Sidebar'
@@ -102,10 +103,11 @@ export function App() {
     [continueCutAnswer],
   )
   const sendPrompt = useCallback(
-    (prompt: string) =>
+    (prompt: string, attachments: readonly AttachmentRef[]) =>
       send(
         prompt,
         selectedIds.map((id) => ({ id, label: labelOf(id) })),
+        attachments,
       ),
     [labelOf, selectedIds, send],
   )
