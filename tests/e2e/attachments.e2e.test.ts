@@ -133,4 +133,42 @@ describe('attachments in the window', () => {
     )
     expect(errors).toEqual([])
   })
+
+  it('lets Settings say a model reads images, and then its column gets them', async () => {
+    const userDataDir = await makeTempDir('e2e-attachments')
+    await writeSettings(userDataDir, [TEXT_ONLY], openAi.baseUrl)
+    harness = await startHarness({ userDataDir })
+    page = await browser.newPage()
+    const errors = watchPageErrors(page)
+    await page.goto(harness.url)
+    await expect
+      .poll(() => page!.getByTestId('connection-state').getAttribute('data-status'), { timeout: 15_000 })
+      .toBe('connected')
+    await page.getByTestId('settings-button').click()
+    const inputs = page.getByTestId(`model-inputs-${TEXT_ONLY}`)
+    const images = inputs.getByTestId('model-reads-images')
+    expect(await images.isChecked()).toBe(false)
+    // The box follows the settings main sends back, so it is clicked and then awaited.
+    await images.click()
+    await expect.poll(() => images.isChecked()).toBe(true)
+    await expect.poll(() => inputs.getByRole('button', { name: 'Back to the guess' }).count()).toBe(1)
+    await page.keyboard.press('Escape')
+    await expect.poll(() => page!.getByTestId('settings-panel').count()).toBe(0)
+
+    const png = await makePng(30, 20)
+    await giveFile(page, 'drop', { name: 'dot.png', type: 'image/png', base64: png.toString('base64') })
+    const chip = page.locator('.prompt-box').getByTestId('attachment-chip')
+    await expect.poll(() => chip.getAttribute('data-status')).toBe('ok')
+    const prompt = 'And this one?'
+    await page.getByTestId('prompt-input').fill(prompt)
+    await page.getByTestId('send-button').click()
+    const column = page.getByTestId(`column-${TEXT_ONLY}`).last()
+    await expect.poll(() => column.getAttribute('data-status'), { timeout: 20_000 }).toBe('complete')
+    expect(lastContent(TEXT_ONLY, prompt)).toEqual([
+      { type: 'image_url', image_url: { url: `data:image/png;base64,${png.toString('base64')}` } },
+      { type: 'text', text: prompt },
+    ])
+    expect(await column.getByTestId('column-withheld').count()).toBe(0)
+    expect(errors).toEqual([])
+  })
 })

@@ -193,6 +193,14 @@ export const en = {
   },
 
   settings: {
+    modelInputs: {
+      legend: (label: string) => `What ${label} reads besides text`,
+      images: 'Reads images',
+      documents: 'Reads documents (PDFs, text files)',
+      guessed: 'Guessed from the model name',
+      reset: 'Back to the guess',
+      embeddedNote: 'The embedded engine reads text only',
+    },
     title: 'Settings',
     close: 'Close',
     models: 'Models',

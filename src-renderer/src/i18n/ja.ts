@@ -182,6 +182,14 @@ export const ja = {
   },
 
   settings: {
+    modelInputs: {
+      legend: (label: string) => `${label} がテキスト以外に読めるもの`,
+      images: '画像を読める',
+      documents: '文書を読める（PDF・テキストファイル）',
+      guessed: 'モデル名から推定',
+      reset: '推定に戻す',
+      embeddedNote: '組み込みエンジンはテキストのみ読めます',
+    },
     title: '設定',
     close: '閉じる',
     models: 'モデル',
