@@ -230,7 +230,9 @@ export class ChatService {
     if (refusal !== undefined || !found) throw new Error(refusal)
     const { text, reasoning } = found.answer
     const soFar = { text, ...(reasoning !== '' ? { reasoning } : {}) }
-    const turn = { ...found, prompt: CONTINUE_INSTRUCTION, context: continuationContext(found) }
+    // The turn's attachments go with its own prompt in the context, not with the instruction to go on.
+    const { attachments: _attachments, ...rest } = found
+    const turn = { ...rest, prompt: CONTINUE_INSTRUCTION, context: continuationContext(found) }
     return this.askAgain(conversationId, found.turnStreamId, { id: modelId, label }, turn, soFar)
   }
 
@@ -263,6 +265,7 @@ export class ChatService {
         context: new Map([[model.id, turn.context]]),
         systemPrompt: turn.systemPrompt ?? this.options.defaultSystemPrompt?.(),
         parametersFor: this.options.parametersFor,
+        attachmentsFor: () => turn.attachments ?? [],
       }),
       given,
     )

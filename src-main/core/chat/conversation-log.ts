@@ -1,5 +1,6 @@
 import type { TurnAttachment } from '../../shared/attachment'
 import type { ChatMessage } from '../../backend/model-provider'
+import type { WireAttachment } from '../../backend/attachment-parts'
 import type { AnswerEnd, StopReason, StoredStatus } from '../../shared/answer'
 
 export type { AnswerEnd }
@@ -22,6 +23,8 @@ export interface Regeneration {
   context: ChatMessage[]
   /** The conversation's own system prompt, when it has one. */
   systemPrompt?: string
+  /** The turn's attachments that this model was given, sent with the prompt again. */
+  attachments?: WireAttachment[]
 }
 
 /** The answer a continuation goes on from, as history holds it. */

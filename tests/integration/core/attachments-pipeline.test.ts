@@ -181,6 +181,44 @@ describe('attachments in local mode', () => {
     }
   })
 
+  it('sends a turn’s attachments again with a follow-up and a new version, to each model as it got them', async () => {
+    const core = await startCore()
+    const chart = (await core.invoke('attachments:add', [
+      { name: 'chart.png', bytes: await makePng(32, 32) },
+    ])) as AttachmentRef
+    const notes = (await core.invoke('attachments:add', [
+      { name: 'notes.md', bytes: Buffer.from('# Notes') },
+    ])) as AttachmentRef
+    const first = (await core.invoke('chat:send', [
+      { prompt: 'First look', modelIds: [VISION, TEXT_ONLY], attachmentIds: [chart.id, notes.id] },
+    ])) as SendPromptResult
+    await core.finished(first.streamId, [VISION, TEXT_ONLY])
+    const followUp = (await core.invoke('chat:send', [
+      { conversationId: first.conversationId, prompt: 'And the trend?', modelIds: [VISION, TEXT_ONLY] },
+    ])) as SendPromptResult
+    await core.finished(followUp.streamId, [VISION, TEXT_ONLY])
+    const regenerated = (await core.invoke('chat:regenerate', [
+      { conversationId: first.conversationId, turnStreamId: first.streamId, modelId: VISION },
+    ])) as { streamId: string }
+    await core.finished(regenerated.streamId, [VISION])
+
+    const types = (content: Part[] | string) => (typeof content === 'string' ? content : content.map((p) => p.type))
+    const userMessages = (model: string, index: number) =>
+      (
+        server!.requests.filter((r) => r.model === model)[index]!.messages as Array<{
+          role: string
+          content: Part[] | string
+        }>
+      )
+        .filter((m) => m.role === 'user')
+        .map((m) => types(m.content))
+    // The follow-up: the first prompt again with what each model got then; the new prompt as plain text.
+    expect(userMessages(VISION, 1)).toEqual([['image_url', 'text', 'text'], 'And the trend?'])
+    expect(userMessages(TEXT_ONLY, 1)).toEqual([['text', 'text'], 'And the trend?'])
+    // The new version of the first answer: the first prompt with its attachments.
+    expect(userMessages(VISION, 2)).toEqual([['image_url', 'text', 'text']])
+  })
+
   it('refuses a file main did not prepare, and a file that is not allowed, with plain messages', async () => {
     const core = await startCore()
     await expect(
