@@ -44,6 +44,7 @@ import { BEDROCK_IMAGE_LIMITS, OPENAI_COMPATIBLE_IMAGE_LIMITS } from './attachme
 import { AttachmentStore } from './attachments/attachment-store'
 import { LocalAttachmentSource } from './attachments/local-attachment-source'
 import { attachmentPreview } from './attachments/attachment-preview'
+import { sweepUnreferenced } from './attachments/sweep-unreferenced'
 import type { GenerationParameters } from '../shared/generation'
 
 export type AppEvents = { [E in EventChannel]: [EventContract[E]] }
@@ -118,6 +119,9 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
   const history = await openHistory(join(options.userDataDir, 'history.sqlite'), clock)
   const attachmentStore = new AttachmentStore(join(options.userDataDir, 'attachments'))
   const attachments = new AttachmentCatalog(attachmentStore)
+  const swept = sweepUnreferenced(attachmentStore, history.store.referencedAttachmentFiles(), (id) =>
+    attachments.holds(id),
+  ).catch((error: unknown) => diagnostics.error(`attachments sweep: ${errorMessage(error)}`))
   const historyChanged = () => events.emit('history:changed', undefined)
   const writer = new AnswerWriter({
     sink: history.store,
@@ -368,6 +372,7 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
     notify,
     async stop() {
       maintenance.stop()
+      await swept
       await modelFiles.stop()
       await modes.stop()
       await llamaHost.dispose()

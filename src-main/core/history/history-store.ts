@@ -428,6 +428,11 @@ export class HistoryStore {
     return this.change(() => this.sql.deleteConversation.run(id).changes > 0)
   }
 
+  /** Every attachment file some conversation refers to (for the start-up sweep of files never sent). */
+  referencedAttachmentFiles(): Set<string> {
+    return this.attachments.referencedFiles()
+  }
+
   /**
    * Deletes a conversation and returns the attachment files that no conversation refers to any more, for the
    * caller to remove from the attachments folder (the history never touches files itself).

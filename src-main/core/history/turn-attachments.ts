@@ -24,6 +24,7 @@ export class TurnAttachments {
   private readonly ofConversation
   private readonly filesOfConversation
   private readonly inUse
+  private readonly allFiles
 
   constructor(db: Database) {
     this.insert = db.prepare<
@@ -62,6 +63,16 @@ export class TurnAttachments {
           OR EXISTS (SELECT 1 FROM turn_attachments WHERE text_id = @file)`,
       )
       .pluck()
+    this.allFiles = db
+      .prepare<[], string>(
+        'SELECT attachment_id FROM turn_attachments UNION SELECT text_id FROM turn_attachments WHERE text_id IS NOT NULL',
+      )
+      .pluck()
+  }
+
+  /** Every file any turn refers to. */
+  referencedFiles(): Set<string> {
+    return new Set(this.allFiles.all())
   }
 
   /** Adds a turn's attachments, in order (inside the caller's transaction). */

@@ -13,6 +13,7 @@ import type { ConversationDetail, ExportedFile, SendPromptResult } from '../../.
 import { makePdf, makePng } from '../../fixtures/attachment-files'
 import { splitIntoDeltas, startFakeOpenAiServer, type FakeOpenAiServer } from '../../fixtures/fake-openai-server'
 import { startTestCore } from '../../support/test-core'
+import { makeTempDir } from '../../support/temp-dir'
 
 let server: FakeOpenAiServer | undefined
 let stopCore: (() => Promise<void>) | undefined
@@ -217,6 +218,28 @@ describe('attachments in local mode', () => {
     expect(userMessages(TEXT_ONLY, 1)).toEqual([['text', 'text'], 'And the trend?'])
     // The new version of the first answer: the first prompt with its attachments.
     expect(userMessages(VISION, 2)).toEqual([['image_url', 'text', 'text']])
+  })
+
+  it('removes at the next start the files that were attached but never sent', async () => {
+    server = await startFakeOpenAiServer({ [VISION]: { kind: 'answer', deltas: ['ok'] } })
+    const userDataDir = await makeTempDir('attachments-sweep')
+    const first = await startTestCore({ broker: 'embedded', modelIds: [VISION], baseUrl: server.baseUrl, userDataDir })
+    const sent = (await first.invoke('attachments:add', [
+      { name: 'a.txt', bytes: Buffer.from('sent') },
+    ])) as AttachmentRef
+    const unsent = (await first.invoke('attachments:add', [
+      { name: 'b.txt', bytes: Buffer.from('never sent') },
+    ])) as AttachmentRef
+    const result = (await first.invoke('chat:send', [
+      { prompt: 'x', modelIds: [VISION], attachmentIds: [sent.id] },
+    ])) as SendPromptResult
+    await first.finished(result.streamId, [VISION])
+    const folder = join(userDataDir, 'attachments')
+    expect((await readdir(folder)).sort()).toEqual([sent.id, unsent.id].sort())
+    await first.stop()
+    const second = await startTestCore({ broker: 'embedded', modelIds: [VISION], baseUrl: server.baseUrl, userDataDir })
+    stopCore = second.stop
+    await expect.poll(() => readdir(folder)).toEqual([sent.id])
   })
 
   it('refuses a file main did not prepare, and a file that is not allowed, with plain messages', async () => {
