@@ -25,6 +25,7 @@ import { AnswerTally } from './answer-tally'
 import { ChunkSequencer, type ChunkContent, type ChunkSequencerOptions } from './chunk-sequencer'
 import { DeltaCoalescer, type DeltaCoalescerOptions } from './delta-coalescer'
 import { ModelError, type ChatMessage, type ModelResolver } from './model-provider'
+import { WireAttachmentsSchema, type AttachmentSource, type AttachmentTarget } from './attachment-parts'
 import type { Publisher } from './publisher'
 import type { PublishPacer } from './publish-budget'
 import type { AnswerArchive, AnswerRecord } from './answer-store'
@@ -45,6 +46,8 @@ export const MAX_MESSAGE_CHARS = 200_000
 const ChatMessageSchema = z.object({
   role: z.enum(['system', 'user', 'assistant']),
   content: z.string().max(MAX_MESSAGE_CHARS),
+  /** References only (see attachment-parts.ts); the handler resolves them through `ChatHandlerDeps.attachments`. */
+  attachments: WireAttachmentsSchema.optional(),
 })
 
 const { temperature, topP, maxOutputTokens } = PARAMETER_LIMITS
@@ -111,6 +114,8 @@ export interface ChatHandlerDeps {
    */
   archive?: AnswerArchive
   onArchiveError?: (modelId: string, error: unknown) => void
+  /** Where attachment references are resolved; without one, a model is told which files it could not be given. */
+  attachments?: AttachmentSource
 }
 
 export interface ModelStreamSummary {
@@ -142,6 +147,23 @@ const DEFAULT_IDLE_TIMEOUT_MS = 120_000
  * 'bad-response' error that says so, keeping everything up to the delta that crossed the bound.
  */
 export const MAX_CHANNEL_CHARS = 2_000_000
+
+/** The messages with each one's attachments resolved into parts for the provider's target. */
+async function withParts(
+  messages: ChatMessage[],
+  target: AttachmentTarget,
+  source: AttachmentSource | undefined,
+): Promise<ChatMessage[]> {
+  return Promise.all(
+    messages.map(async ({ attachments, ...message }) => {
+      if (attachments === undefined || attachments.length === 0) return message
+      const parts = source
+        ? await source.parts(attachments, target)
+        : attachments.map((a) => ({ type: 'file-text' as const, name: a.name, text: '[this file could not be given]' }))
+      return { ...message, parts }
+    }),
+  )
+}
 
 /** The entry point for untrusted input (the Lambda's event): validates, then streams. */
 export async function handleChatRequest(input: unknown, deps: ChatHandlerDeps): Promise<ModelStreamSummary[]> {
@@ -252,9 +274,10 @@ async function streamOneModel(
   try {
     const provider = deps.models.resolve(modelId)
     if (!provider) throw new ModelError('model-not-found', `No model is configured with the id "${modelId}".`)
+    const messages = await withParts(input.messages, provider.attachmentTarget ?? 'text-only', deps.attachments)
     watchdog.arm()
     tally = new AnswerTally(clock)
-    for await (const event of provider.stream({ ...input, signal })) {
+    for await (const event of provider.stream({ ...input, messages, signal })) {
       if (signal.aborted) break
       // Every event is activity, reasoning included: a long thinking phase is not silence.
       watchdog.arm()

@@ -1,10 +1,15 @@
 import type { StreamErrorCode } from '../protocol/stream-protocol'
 import type { StopReason } from '../shared/answer'
 import type { GenerationParameters } from '../shared/generation'
+import type { AttachmentTarget, MessagePart, WireAttachment } from './attachment-parts'
 
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant'
   content: string
+  /** A user message's attachments, as references (the chat request's form). */
+  attachments?: WireAttachment[]
+  /** The same, resolved by the handler for the provider's target; providers read these, never `attachments`. */
+  parts?: MessagePart[]
 }
 
 /**
@@ -46,6 +51,8 @@ export interface ModelStreamRequest {
 /** One configured model, ready to answer. Providers (OpenAI-compatible, Bedrock, a local GGUF…) implement it. */
 export interface ModelProvider {
   stream(request: ModelStreamRequest): AsyncIterable<ModelEvent>
+  /** What the provider takes attachments as; absent: text only (files as text, images not at all). */
+  readonly attachmentTarget?: AttachmentTarget
 }
 
 /** Maps a model column's id to its provider; the local app reads settings, the Lambda its own configuration. */

@@ -40,6 +40,12 @@ import { SettingsStore, type ResolvedGgufModel, type ResolvedModel } from './set
 import type { SecretCodec } from './settings/secret-storage'
 import { errorMessage } from '../lib/error-message'
 import { ensurePrivateDir } from '../lib/private-files'
+import { AttachmentCatalog } from './attachments/attachment-catalog'
+import { BEDROCK_IMAGE_LIMITS, OPENAI_COMPATIBLE_IMAGE_LIMITS } from './attachments/attachment-limits'
+import { AttachmentStore } from './attachments/attachment-store'
+import { LocalAttachmentSource } from './attachments/local-attachment-source'
+import { attachmentPreview } from './attachments/attachment-preview'
+import { sweepUnreferenced } from './attachments/sweep-unreferenced'
 import type { GenerationParameters } from '../shared/generation'
 
 export type AppEvents = { [E in EventChannel]: [EventContract[E]] }
@@ -112,6 +118,11 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
   const notify = (notice: Notice) => events.emit('app:notice', notice)
   const settings = await SettingsStore.open(join(options.userDataDir, 'settings.json'), options.secrets)
   const history = await openHistory(join(options.userDataDir, 'history.sqlite'), clock)
+  const attachmentStore = new AttachmentStore(join(options.userDataDir, 'attachments'))
+  const attachments = new AttachmentCatalog(attachmentStore)
+  const swept = sweepUnreferenced(attachmentStore, history.store.referencedAttachmentFiles(), (id) =>
+    attachments.holds(id),
+  ).catch((error: unknown) => diagnostics.error(`attachments sweep: ${errorMessage(error)}`))
   const historyChanged = () => events.emit('history:changed', undefined)
   const writer = new AnswerWriter({
     sink: history.store,
@@ -155,6 +166,7 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
   const runtimeContext = (topicPrefix: string) => ({
     topicPrefix,
     models: localModels,
+    attachments: new LocalAttachmentSource(attachmentStore),
     onBackendFailure: (streamId: string, error: unknown) =>
       diagnostics.error(`backend failed on ${streamId}: ${errorMessage(error)}`),
     onBrokerRefusal: (reason: string) => diagnostics.reject(`broker-${reason}`),
@@ -192,6 +204,19 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
     conversations: new StoredConversations(history.store, writer, historyChanged),
     modelLabel: (modelId) => settings.modelLabel(modelId),
     parametersFor: (modelId) => settings.parametersFor(modelId),
+    attachments: {
+      refs: (ids) => {
+        // Cloud mode's upload to the user's own S3 prefix is not built yet: refused rather than sent as nothing.
+        if (settings.mode === 'cloud') throw new Error('Attachments are not available in cloud mode yet.')
+        return attachments.refs(ids)
+      },
+      sent: (ids) => attachments.forget(ids),
+      readerOf: (modelId) => ({
+        modelId,
+        inputs: settings.inputsFor(modelId),
+        maxImages: (settings.mode === 'cloud' ? BEDROCK_IMAGE_LIMITS : OPENAI_COMPATIBLE_IMAGE_LIMITS).maxImages,
+      }),
+    },
     priceFor: (modelId) => settings.priceFor(modelId),
     defaultSystemPrompt: () => settings.generation.systemPrompt,
     emitUpdates: (updates) => events.emit('chat:updates', updates),
@@ -269,12 +294,24 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
       Promise.all(modelIds.map((id) => checkModel(settings, id, modelsDirectory(options.userDataDir)))),
     'models:discover': (request) => discoverModels(settings, request),
     'chat:send': (request) => modes.chat.send(request),
+    'attachments:add': ({ name, bytes }) => attachments.add(name, bytes),
+    'attachments:preview': (id, size) => attachmentPreview(attachmentStore, id, size),
     'chat:stop': (request) => modes.chat.stop(request),
     'chat:regenerate': (request) => modes.chat.regenerate(request),
     'chat:continue': (request) => modes.chat.continueAnswer(request),
     'diagnostics:get': () => diagnostics.snapshot(modes.chat.activeStreamCount),
     'cloud:usage': () => modes.usage(),
-    ...historyHandlers(history.store, historyChanged),
+    ...historyHandlers(history.store, historyChanged, undefined, {
+      status: (fileId) => attachmentStore.check(fileId),
+      release: async (fileIds) => {
+        for (const fileId of fileIds) if (!attachments.holds(fileId)) await attachmentStore.remove(fileId)
+      },
+      read: async (fileId) => {
+        const stored = await attachmentStore.read(fileId)
+        return stored.status === 'ok' ? stored.bytes : undefined
+      },
+      put: async (bytes) => void (await attachmentStore.put(bytes)),
+    }),
     ...account.handlers(),
     // The IoT connection goes first, so the app never holds a session for an account that signed out.
     'auth:sign-out': async () => {
@@ -304,6 +341,8 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
       settingsChanged(await settings.setParameters(parameters as GenerationParameters, modelId)),
     'settings:set-system-prompt': async (text) => settingsChanged(await settings.setDefaultSystemPrompt(text)),
     'settings:set-price': async (modelId, price) => settingsChanged(await settings.setPrice(modelId, price)),
+    'settings:set-model-inputs': async (modelId, inputs) =>
+      settingsChanged(await settings.setModelInputs(modelId, inputs)),
     'window:open-in-main': (conversationId) => shell.openInMain(conversationId),
     'window:hide': () => shell.hideQuickAsk(),
     'clipboard:read-text': async () =>
@@ -336,6 +375,7 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
     notify,
     async stop() {
       maintenance.stop()
+      await swept
       await modelFiles.stop()
       await modes.stop()
       await llamaHost.dispose()

@@ -23,6 +23,7 @@ export interface ModeManagerOptions {
   conversations: ConversationLog
   modelLabel: (modelId: string) => string | undefined
   parametersFor?: ChatServiceOptions['parametersFor']
+  attachments?: ChatServiceOptions['attachments']
   defaultSystemPrompt?: ChatServiceOptions['defaultSystemPrompt']
   priceFor?: ChatServiceOptions['priceFor']
   emitUpdates: (updates: StreamUpdate[]) => void
@@ -169,7 +170,9 @@ export class ModeManager {
   ): ChatService {
     const { conversations, modelLabel, emitUpdates, diagnostics, clock, parametersFor, defaultSystemPrompt, priceFor } =
       this.options
+    const { attachments } = this.options
     return new ChatService({
+      ...(attachments ? { attachments } : {}),
       ...(parametersFor ? { parametersFor } : {}),
       ...(defaultSystemPrompt ? { defaultSystemPrompt } : {}),
       ...(priceFor ? { priceFor } : {}),

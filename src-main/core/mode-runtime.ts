@@ -1,4 +1,5 @@
 import type { AppMode, CloudUsageResult } from '../shared/ipc-contract'
+import type { AttachmentSource } from '../backend/attachment-parts'
 import type { ModelResolver } from '../backend/model-provider'
 import type { ChatBackend } from './chat/chat-service'
 import type { StreamRecovery } from './chat/stream-recovery'
@@ -25,6 +26,8 @@ export interface ModeRuntime {
 export interface RuntimeContext {
   topicPrefix: string
   models: ModelResolver
+  /** Where the in-process backend resolves attachment references (local mode's store). */
+  attachments?: AttachmentSource
   onBackendFailure?: (streamId: string, error: unknown) => void
   /** A connection the local broker's guard closed (flooding, not MQTT, too slow), with why: counted, never fatal. */
   onBrokerRefusal?: (reason: string) => void

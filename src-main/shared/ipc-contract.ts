@@ -13,6 +13,7 @@
 import type { AnswerEndDetails, AnswerError, AnswerStatus, TokenUsage } from './answer'
 import type { GenerationParameters } from './generation'
 import type { ModelPrice } from './price'
+import type { AttachmentPreview, AttachmentRef, ModelInputs, TurnAttachment, UndeliveredAttachment } from './attachment'
 
 export type AppMode = 'local' | 'cloud'
 
@@ -51,6 +52,9 @@ export interface ModelEntry {
   hasApiKey: boolean
   /** A 'gguf' entry's file in the models folder. */
   file?: string
+  /** What the model reads besides text: guessed from its name, or as the user set it (`inputsSetByUser`). */
+  inputs: ModelInputs
+  inputsSetByUser?: true
 }
 
 /**
@@ -128,6 +132,9 @@ export interface CloudModelEntry {
   reasoning?: boolean
   /** Its list price, the default for an answer's estimated cost. */
   price?: ModelPrice
+  /** As for a local model entry. */
+  inputs: ModelInputs
+  inputsSetByUser?: true
 }
 
 /** Generation parameters as Settings holds them (see src-main/shared/generation.ts). */
@@ -205,11 +212,21 @@ export interface SendPromptRequest {
   after?: string | null
   /** The conversation's system prompt, sent first to every model; absent: the app-wide default (Settings). */
   systemPrompt?: string
+  /** Files added with `attachments:add`, by id, in the order shown. */
+  attachmentIds?: string[]
 }
 
 export interface SendPromptResult {
   conversationId: string
   streamId: string
+  /** Per model id, the attachments its column did not get and why (absent when every column got them all). */
+  undelivered?: Record<string, UndeliveredAttachment[]>
+}
+
+/** A file for `attachments:add`: its own name (no path) and its bytes, at most MAX_ATTACHMENT_INPUT_BYTES. */
+export interface AttachmentInput {
+  name: string
+  bytes: Uint8Array
 }
 
 /** Ask one model again for its answer to a turn, keeping the earlier answers as versions. */
@@ -338,6 +355,8 @@ export interface StoredTurn {
   createdAt: number
   /** Per model in column order, each model's attempts in order. */
   answers: StoredAnswer[]
+  /** The files sent with the prompt, in order, each with the columns that did not get it; absent when none. */
+  attachments?: TurnAttachment[]
 }
 
 export interface ConversationDetail extends ConversationSummary {
@@ -470,6 +489,13 @@ export interface InvokeContract {
   'models:discover': { args: [DiscoverModelsRequest]; result: DiscoveredModels }
   'chat:send': { args: [SendPromptRequest]; result: SendPromptResult }
   'chat:stop': { args: [StopStreamRequest]; result: void }
+  /**
+   * Prepares a pasted, dropped or picked file in main (type by its bytes, images downscaled, text decoded, a PDF's
+   * text extracted) and keeps it by SHA-256; refused with a plain message (too big, not a supported type…).
+   */
+  'attachments:add': { args: [AttachmentInput]; result: AttachmentRef }
+  /** A stored image as a data URL: a chip's thumbnail, or the whole image to view it larger. */
+  'attachments:preview': { args: [id: string, size: 'thumbnail' | 'full']; result: AttachmentPreview }
   'chat:regenerate': { args: [RegenerateRequest]; result: RegenerateResult }
   'chat:continue': { args: [ContinueRequest]; result: RegenerateResult }
   'diagnostics:get': { args: []; result: Diagnostics }
@@ -506,6 +532,8 @@ export interface InvokeContract {
   'settings:set-system-prompt': { args: [text: string]; result: PublicSettings }
   /** One model's price (USD per million tokens), or null to go back to its list price. */
   'settings:set-price': { args: [modelId: string, price: ModelPrice | null]; result: PublicSettings }
+  /** What a model reads besides text (a field left out keeps its default), or null to go back to the defaults. */
+  'settings:set-model-inputs': { args: [modelId: string, inputs: Partial<ModelInputs> | null]; result: PublicSettings }
   /** Quick ask: show this conversation in the main window (and hide quick ask). */
   'window:open-in-main': { args: [conversationId: string]; result: void }
   /** Hide the calling window (quick ask's Esc). */
@@ -561,6 +589,8 @@ export const INVOKE_CHANNELS = [
   'models:discover',
   'chat:send',
   'chat:stop',
+  'attachments:add',
+  'attachments:preview',
   'chat:regenerate',
   'chat:continue',
   'diagnostics:get',
@@ -591,6 +621,7 @@ export const INVOKE_CHANNELS = [
   'settings:set-parameters',
   'settings:set-system-prompt',
   'settings:set-price',
+  'settings:set-model-inputs',
   'window:open-in-main',
   'window:hide',
   'clipboard:read-text',

@@ -6,6 +6,7 @@ import { createStreamDeskApi } from '../../src-main/shared/create-api'
 import {
   HARNESS_IPC_PATH,
   HARNESS_PAGE_PARAM,
+  encodeBytes,
   type HarnessReply,
   type HarnessRequest,
   type HarnessSignal,
@@ -40,7 +41,7 @@ window.streamdesk = createStreamDeskApi({
   async invoke(channel, args) {
     await opened
     const id = nextId++
-    const request: HarnessRequest = { id, channel, args }
+    const request: HarnessRequest = { id, channel, args: encodeBytes(args) as unknown[] }
     return new Promise((resolve, reject) => {
       pending.set(id, { resolve, reject })
       socket.send(JSON.stringify(request))

@@ -13,3 +13,29 @@ export const HARNESS_IPC_PATH = '/__harness/ipc'
 export const HARNESS_BRIDGE_PATH = '/__harness/bridge.js'
 /** The socket URL's query parameter naming the page: `quick-ask`, or anything else for the main page. */
 export const HARNESS_PAGE_PARAM = 'page'
+
+/**
+ * JSON has no bytes: a `Uint8Array` argument (a file for `attachments:add`) crosses the socket as `{ [BYTES_KEY]:
+ * base64 }` and is a `Uint8Array` again on the server, as Electron's structured clone would deliver it.
+ */
+export const BYTES_KEY = '__harnessBytes'
+
+export function encodeBytes(value: unknown): unknown {
+  if (value instanceof Uint8Array) {
+    let binary = ''
+    for (let i = 0; i < value.length; i += 0x8000) binary += String.fromCharCode(...value.subarray(i, i + 0x8000))
+    return { [BYTES_KEY]: btoa(binary) }
+  }
+  if (Array.isArray(value)) return value.map(encodeBytes)
+  if (typeof value === 'object' && value !== null)
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, encodeBytes(item)]))
+  return value
+}
+
+export function decodeBytes(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(decodeBytes)
+  if (typeof value !== 'object' || value === null) return value
+  const encoded = (value as Record<string, unknown>)[BYTES_KEY]
+  if (typeof encoded === 'string') return Uint8Array.from(atob(encoded), (char) => char.charCodeAt(0))
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, decodeBytes(item)]))
+}

@@ -30,6 +30,7 @@ import {
   HARNESS_IPC_PATH,
   HARNESS_PAGE_PARAM,
   type HarnessReply,
+  decodeBytes,
   type HarnessRequest,
   type HarnessSignal,
 } from './harness-protocol'
@@ -177,7 +178,7 @@ function parseMessage(text: string): HarnessRequest | HarnessSignal | undefined 
 async function answer(socket: WebSocket, request: HarnessRequest, core: AppCore, role: WindowRole): Promise<void> {
   let reply: HarnessReply
   try {
-    const args = Array.isArray(request.args) ? request.args : []
+    const args = Array.isArray(request.args) ? (decodeBytes(request.args) as unknown[]) : []
     reply = { id: request.id, ok: true, result: await core.router.invoke(String(request.channel), args, role) }
   } catch (error) {
     reply = { id: request.id, ok: false, error: (error as Error).message }

@@ -31,6 +31,8 @@ export interface TestCoreOptions {
   localMode?: Omit<LocalModeExtras, 'decoratePublisher'>
   /** Let the core choose its runtime from settings (local or cloud mode) instead of the given broker. */
   realModes?: boolean
+  /** An existing user-data folder (a restart); a new one by default. Its settings are written again. */
+  userDataDir?: string
   /** Runs after the default settings are written and before the core starts (e.g. to install a model file). */
   prepareUserData?: (userDataDir: string) => Promise<void>
   /** Embedded (GGUF) model settings for the core. */
@@ -54,7 +56,7 @@ export async function writeSettings(
 
 /** The real app core on a real broker, with its renderer-bound updates collected per column. */
 export async function startTestCore(options: TestCoreOptions) {
-  const userDataDir = await makeTempDir('test')
+  const userDataDir = options.userDataDir ?? (await makeTempDir('test'))
   await writeSettings(userDataDir, options.modelIds, options.baseUrl)
   await options.prepareUserData?.(userDataDir)
   const { broker } = options

@@ -14,6 +14,7 @@ import {
 import type { StopReason } from '../../shared/answer'
 import type { StreamErrorCode } from '../../protocol/stream-protocol'
 import { parseSse } from './sse-parser'
+import { fileTextBlock, type MessagePart } from '../attachment-parts'
 import { withThinkTagSplitting } from './think-tag-splitter'
 import type { GenerationParameters } from '../../shared/generation'
 import { errorMessage } from '../../lib/error-message'
@@ -54,7 +55,10 @@ const MAX_SHOWN_NAME = 100
  * reasoning as its own channel.
  */
 export function createOpenAiCompatibleProvider(config: OpenAiCompatibleConfig): ModelProvider {
-  return withThinkTagSplitting({ stream: (request) => streamChat(config, request) })
+  return withThinkTagSplitting({
+    attachmentTarget: 'openai-compatible',
+    stream: (request) => streamChat(config, request),
+  })
 }
 
 async function* streamChat(
@@ -135,7 +139,7 @@ export function chatCompletionBody(
   const { temperature, topP, maxOutputTokens, reasoning } = parameters
   return {
     model,
-    messages: messages.map(({ role, content }) => ({ role, content })),
+    messages: messages.map(({ role, content, parts }) => ({ role, content: messageContent(content, parts) })),
     stream: true,
     stream_options: { include_usage: true },
     ...(temperature !== undefined ? { temperature } : {}),
@@ -143,6 +147,34 @@ export function chatCompletionBody(
     ...(maxOutputTokens !== undefined ? { max_tokens: maxOutputTokens } : {}),
     ...(reasoning !== undefined ? { reasoning_effort: reasoning } : {}),
   }
+}
+
+/**
+ * A message's `content`: its text as a string, as before, unless it has attachments; then an array of parts, the
+ * files first and the prompt last (a question after its material): `text` parts for text files and a PDF's text,
+ * `image_url` parts with a base64 data URL for images. OpenAI, Ollama, LM Studio and vLLM all read this form.
+ */
+export function messageContent(content: string, parts: readonly MessagePart[] | undefined): string | unknown[] {
+  if (parts === undefined || parts.length === 0) return content
+  return [
+    ...parts.flatMap((part): unknown[] => {
+      switch (part.type) {
+        case 'file-text':
+          return [{ type: 'text', text: fileTextBlock(part.name, part.text) }]
+        case 'image':
+          return [
+            {
+              type: 'image_url',
+              image_url: { url: `data:${part.mediaType};base64,${Buffer.from(part.data).toString('base64')}` },
+            },
+          ]
+        case 'document':
+          // The app asks the source for this target, which gives a PDF as its text; a document part cannot travel.
+          return [{ type: 'text', text: fileTextBlock(part.name, '[a PDF this server cannot read]') }]
+      }
+    }),
+    { type: 'text', text: content },
+  ]
 }
 
 /** The parts of a chat.completion.chunk we read; anything else in it is ignored, and every field is checked. */

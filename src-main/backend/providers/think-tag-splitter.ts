@@ -23,6 +23,7 @@ export const UNTERMINATED_THINK_NOTE = '\n\n(The reasoning ended without its clo
 
 export function withThinkTagSplitting(provider: ModelProvider): ModelProvider {
   return {
+    ...(provider.attachmentTarget ? { attachmentTarget: provider.attachmentTarget } : {}),
     async *stream(request) {
       const splitter = new ThinkTagSplitter()
       for await (const event of provider.stream(request)) {

@@ -4,6 +4,7 @@
  */
 import { MAX_MESSAGE_CHARS, MAX_MESSAGES, type ChatRequest } from '../../backend/chat-handler'
 import type { ChatMessage } from '../../backend/model-provider'
+import type { WireAttachment } from '../../backend/attachment-parts'
 import { PROTOCOL_VERSIONS } from '../../protocol/stream-protocol'
 import type { GenerationParameters } from '../../shared/generation'
 
@@ -18,6 +19,8 @@ export interface ChatRequestInput {
   systemPrompt?: string | undefined
   /** The parameters to ask each model with; empty sends none. */
   parametersFor?: ((modelId: string) => GenerationParameters) | undefined
+  /** The attachments each model gets with the prompt (see attachment-plan.ts); none when absent. */
+  attachmentsFor?: ((modelId: string) => WireAttachment[]) | undefined
 }
 
 export function buildChatRequest(input: ChatRequestInput): ChatRequest {
@@ -32,12 +35,13 @@ export function buildChatRequest(input: ChatRequestInput): ChatRequest {
     protocols: [...PROTOCOL_VERSIONS],
     models: input.modelIds.map((modelId) => {
       const parameters = input.parametersFor?.(modelId) ?? {}
+      const attachments = input.attachmentsFor?.(modelId) ?? []
       return {
         modelId,
         messages: [
           ...system,
           ...fitContext(input.context?.get(modelId) ?? [], MAX_MESSAGES - system.length - 1),
-          { role: 'user', content: input.prompt },
+          { role: 'user', content: input.prompt, ...(attachments.length > 0 ? { attachments } : {}) },
         ],
         ...(Object.keys(parameters).length > 0 ? { parameters } : {}),
       }

@@ -29,6 +29,14 @@ import type { ChatBackend } from './chat-backend'
 import { AnswerOutput } from './answer-output'
 import { AnswerRecovery, type RecoveryTiming } from './answer-recovery'
 import { buildChatRequest } from './chat-request'
+import type { AttachmentRef } from '../../shared/attachment'
+import { wireAttachment } from '../attachments/attachment-catalog'
+import {
+  planAttachments,
+  turnAttachments,
+  type AttachmentPlan,
+  type ColumnReader,
+} from '../attachments/attachment-plan'
 import { CONTINUE_INSTRUCTION, continuationContext, continuationRefusal } from './continuation'
 import type { AnswerDelta, ConversationLog, Regeneration } from './conversation-log'
 import { ModelAnswer, type Released } from './model-answer'
@@ -68,6 +76,16 @@ export interface ChatServiceOptions extends RecoveryTiming {
   updateIntervalMs?: number
   /** Completes answers from the backend's stored copy (cloud mode); without it they end incomplete. */
   recovery?: StreamRecovery
+  /** The prompt's attachments by id, and what each column's model reads; without it a prompt takes none. */
+  attachments?: PromptAttachments
+}
+
+export interface PromptAttachments {
+  /** Throws with a plain message for an id that main did not prepare. */
+  refs(ids: readonly string[]): AttachmentRef[]
+  readerOf(modelId: string): ColumnReader
+  /** The prompt naming these ids is in the history now (which refers to the files from then on). */
+  sent?(ids: readonly string[]): void
 }
 
 export class ChatService {
@@ -133,6 +151,7 @@ export class ChatService {
         : conversations.contextFor(request.conversationId, request.modelIds, after)
     if (request.conversationId !== undefined && !context)
       throw new Error('That conversation (or the turn to follow) no longer exists; start a new chat.')
+    const plan = this.planAttachments(request)
     const conversationId = request.conversationId ?? conversations.start(request.prompt)
     const streamId = randomUUID()
     const chatRequest = buildChatRequest({
@@ -143,6 +162,7 @@ export class ChatService {
       context,
       systemPrompt: request.systemPrompt ?? this.options.defaultSystemPrompt?.(),
       parametersFor: this.options.parametersFor,
+      attachmentsFor: (modelId) => (plan?.columns.get(modelId)?.send ?? []).map(wireAttachment),
     })
     // The conversation keeps what it was sent with, so reopening it shows (and sends) the same system prompt.
     conversations.setSystemPrompt?.(conversationId, request.systemPrompt ?? '')
@@ -152,9 +172,28 @@ export class ChatService {
       streamId,
       models.map(({ id, label }) => ({ id, label: label! })),
       after,
+      ...(plan ? [turnAttachments(plan)] : []),
     )
+    if (plan) this.options.attachments?.sent?.(request.attachmentIds ?? [])
     await this.outbox.send(chatRequest)
-    return { conversationId, streamId }
+    const undelivered = Object.fromEntries(
+      [...(plan?.columns ?? [])].flatMap(([modelId, { undelivered }]) =>
+        undelivered.length > 0 ? [[modelId, undelivered]] : [],
+      ),
+    )
+    return { conversationId, streamId, ...(Object.keys(undelivered).length > 0 ? { undelivered } : {}) }
+  }
+
+  /** Which attachments each column gets, and the prompt's attachments as its turn keeps them. */
+  private planAttachments(request: SendPromptRequest): AttachmentPlan | undefined {
+    const ids = request.attachmentIds ?? []
+    if (ids.length === 0) return undefined
+    const { attachments } = this.options
+    if (!attachments) throw new Error('Attachments cannot be sent in this mode yet.')
+    return planAttachments(
+      attachments.refs(ids),
+      request.modelIds.map((modelId) => attachments.readerOf(modelId)),
+    )
   }
 
   /**
@@ -191,7 +230,9 @@ export class ChatService {
     if (refusal !== undefined || !found) throw new Error(refusal)
     const { text, reasoning } = found.answer
     const soFar = { text, ...(reasoning !== '' ? { reasoning } : {}) }
-    const turn = { ...found, prompt: CONTINUE_INSTRUCTION, context: continuationContext(found) }
+    // The turn's attachments go with its own prompt in the context, not with the instruction to go on.
+    const { attachments: _attachments, ...rest } = found
+    const turn = { ...rest, prompt: CONTINUE_INSTRUCTION, context: continuationContext(found) }
     return this.askAgain(conversationId, found.turnStreamId, { id: modelId, label }, turn, soFar)
   }
 
@@ -224,6 +265,7 @@ export class ChatService {
         context: new Map([[model.id, turn.context]]),
         systemPrompt: turn.systemPrompt ?? this.options.defaultSystemPrompt?.(),
         parametersFor: this.options.parametersFor,
+        attachmentsFor: () => turn.attachments ?? [],
       }),
       given,
     )

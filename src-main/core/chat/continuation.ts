@@ -40,7 +40,11 @@ export function continuationRefusal(answer: ContinuedAnswer | undefined): string
 export function continuationContext(continuation: Continuation): ChatMessage[] {
   return [
     ...continuation.context,
-    { role: 'user', content: continuation.prompt },
+    {
+      role: 'user',
+      content: continuation.prompt,
+      ...(continuation.attachments ? { attachments: continuation.attachments } : {}),
+    },
     { role: 'assistant', content: continuation.answer.text },
   ]
 }

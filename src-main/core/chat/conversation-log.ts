@@ -1,4 +1,6 @@
+import type { TurnAttachment } from '../../shared/attachment'
 import type { ChatMessage } from '../../backend/model-provider'
+import type { WireAttachment } from '../../backend/attachment-parts'
 import type { AnswerEnd, StopReason, StoredStatus } from '../../shared/answer'
 
 export type { AnswerEnd }
@@ -21,6 +23,8 @@ export interface Regeneration {
   context: ChatMessage[]
   /** The conversation's own system prompt, when it has one. */
   systemPrompt?: string
+  /** The turn's attachments that this model was given, sent with the prompt again. */
+  attachments?: WireAttachment[]
 }
 
 /** The answer a continuation goes on from, as history holds it. */
@@ -55,6 +59,7 @@ export interface ConversationLog {
     streamId: string,
     models: Array<{ id: string; label: string }>,
     after?: string | null,
+    attachments?: TurnAttachment[],
   ): void
   /** The turn carried by `turnStreamId`, as regenerating `modelId`'s answer there needs it; undefined if unknown. */
   regenerationOf(conversationId: string, turnStreamId: string, modelId: string): Regeneration | undefined

@@ -9,6 +9,7 @@ import { StoredEndDetailsSchema } from './answer-end-details'
 import { MAX_SYSTEM_PROMPT_CHARS } from '../../shared/generation'
 import { describeValue, truncateText } from '../../lib/truncate-text'
 import type { AnswerRecord, ConversationRecord } from './history-types'
+import { MAX_ATTACHMENT_INPUT_BYTES, MAX_ATTACHMENTS_PER_PROMPT, type TurnAttachment } from '../../shared/attachment'
 
 export const EXPORT_FORMAT = 'streamdesk-history'
 /**
@@ -80,12 +81,32 @@ const ExportedTurnV1Schema = z
     path: ['answers'],
   })
 
+const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 digest')
+const PixelCount = z.number().int().min(1).max(100_000)
+const WithheldReasonSchema = z.enum(['model-cannot-read-images', 'model-cannot-read-documents', 'too-many-images'])
+
+/** A turn's attachment, by reference; the file itself is in the document's `files` (when it could be read). */
+const ExportedAttachmentSchema = z.strictObject({
+  id: Sha256,
+  name: z.string().min(1).max(255),
+  kind: z.enum(['image', 'text', 'pdf']),
+  mediaType: z.enum(['image/png', 'image/jpeg', 'image/webp', 'image/gif', 'text/plain', 'application/pdf']),
+  sizeBytes: z.number().int().min(1).max(MAX_ATTACHMENT_INPUT_BYTES),
+  width: z.optional(PixelCount),
+  height: z.optional(PixelCount),
+  textId: z.optional(Sha256),
+  pages: z.optional(z.number().int().min(1).max(100_000)),
+  withheld: z.optional(z.record(IdSchema, WithheldReasonSchema)),
+}) satisfies z.ZodType<Omit<TurnAttachment, 'status' | 'objectKey'>>
+
 const ExportedTurnV2Schema = z
   .strictObject({
     ...turnFields,
     /** The index, in the conversation's `turns`, of the turn this one follows; null for a first turn. */
     parent: z.number().int().min(0).nullable(),
     answers: z.array(ExportedAnswerV2Schema).max(1_000),
+    /** The files sent with the prompt, in order; absent when none (and in files written before attachments). */
+    attachments: z.optional(z.array(ExportedAttachmentSchema).min(1).max(MAX_ATTACHMENTS_PER_PROMPT)),
   })
   .refine((turn) => new Set(turn.answers.map((a) => `${a.modelId}\n${a.attempt}`)).size === turn.answers.length, {
     message: 'a model has each attempt at a prompt at most once',
@@ -137,6 +158,11 @@ export const HistoryDocumentV2Schema = z.strictObject({
   ...documentFields,
   version: z.literal(2),
   conversations: z.array(ExportedConversationV2Schema).max(1_000_000),
+  /**
+   * The attachments' files, base64 by SHA-256 (each checked against its id on import); absent when there are none.
+   * The whole document stays within MAX_IMPORT_CHARS, files included.
+   */
+  files: z.optional(z.record(Sha256, z.base64())),
 })
 
 export type HistoryDocumentV1 = z.infer<typeof HistoryDocumentV1Schema>
@@ -145,6 +171,7 @@ export type HistoryDocument = HistoryDocumentV1 | HistoryDocumentV2
 /** What the store imports: a conversation in the newest version's shape, whatever version the file had. */
 export type ExportedConversation = z.infer<typeof ExportedConversationV2Schema>
 type ExportedAnswer = z.infer<typeof ExportedAnswerV2Schema>
+type ExportedAttachment = z.infer<typeof ExportedAttachmentSchema>
 
 /** A refused import; its message, for the user, says why and that nothing was changed. */
 export class HistoryImportError extends Error {
@@ -174,11 +201,16 @@ export function toHistoryDocument(conversations: readonly ConversationRecord[], 
           createdAt: iso(t.createdAt),
           parent: t.parentTurnId === null ? null : (indexOfTurn.get(t.parentTurnId) ?? null),
           answers: t.answers.map(toExportedAnswer),
+          ...(t.attachments ? { attachments: t.attachments.map(toExportedAttachment) } : {}),
         })),
       }
     }),
   }
   return fitsVersion1(latest) ? toVersion1(latest) : latest
+}
+
+function toExportedAttachment({ status: _status, objectKey: _objectKey, ...rest }: TurnAttachment): ExportedAttachment {
+  return rest
 }
 
 function toExportedAnswer(a: AnswerRecord): ExportedAnswer {
@@ -219,6 +251,7 @@ function fitsVersion1(document: HistoryDocumentV2): boolean {
       c.turns.every(
         (turn, index) =>
           turn.parent === (index === 0 ? null : index - 1) &&
+          turn.attachments === undefined &&
           turn.answers.every(
             (a) => a.attempt === 1 && a.streamId === turn.streamId && a.reasoning === undefined && a.end === undefined,
           ),

@@ -1,27 +1,48 @@
-import type { ExportedFile } from '../../shared/ipc-contract'
+import type { ConversationDetail, ExportedFile } from '../../shared/ipc-contract'
 import type { InvokeHandlers } from '../ipc/ipc-router'
 import type { HistoryStore } from './history-store'
 import { toConversationDetail, toSearchResults } from './history-views'
+import { withAttachmentFiles, verifiedAttachmentFiles } from './export-files'
+import { parseHistoryJson } from './history-export'
 
 type HistoryChannel = Extract<keyof InvokeHandlers, `history:${string}`>
+
+/** The attachments folder as the history channels need it (core/attachments/attachment-store.ts). */
+export interface AttachmentFiles {
+  status(fileId: string): Promise<'ok' | 'missing' | 'damaged'>
+  /** Files no conversation refers to any more; the folder keeps those the app still holds for an unsent prompt. */
+  release(fileIds: readonly string[]): Promise<void>
+  /** An intact file's bytes, for an export; undefined when it is missing or damaged. */
+  read(fileId: string): Promise<Uint8Array | undefined>
+  /** Keeps an imported file (already checked against its id). */
+  put(bytes: Uint8Array): Promise<void>
+}
 
 /** The history channels of the IPC contract, on the store. `onChanged` tells renderers to reload their list. */
 export function historyHandlers(
   store: HistoryStore,
   onChanged: () => void,
   now = () => new Date(),
+  files?: AttachmentFiles,
 ): Pick<InvokeHandlers, HistoryChannel> {
   const changed = <T>(result: T) => (onChanged(), result)
   return {
     'history:list': ({ limit, offset }) =>
       store.listConversations({ ...(limit ? { limit } : {}), ...(offset ? { offset } : {}) }),
-    'history:get': (id) => {
+    'history:get': async (id) => {
       const conversation = store.getConversation(id)
-      return conversation ? toConversationDetail(conversation) : null
+      if (!conversation) return null
+      const detail = toConversationDetail(conversation)
+      return files ? withFileStatus(detail, files) : detail
     },
     'history:rename': (id, title) => void changed(requireFound(store.renameConversation(id, title))),
     'history:pin': (id, pinned) => void changed(requireFound(store.setPinned(id, pinned))),
-    'history:delete': (id) => void changed(store.deleteConversation(id)),
+    'history:delete': async (id) => {
+      if (!files) return void changed(store.deleteConversation(id))
+      const { deleted, unreferencedFiles } = store.deleteConversationAndFreeFiles(id)
+      changed(deleted)
+      await files.release(unreferencedFiles)
+    },
     'history:search': (query) => toSearchResults(store.search(query)),
     'history:export': async ({ conversationId, format }) => {
       const content =
@@ -29,12 +50,16 @@ export function historyHandlers(
           ? await store.exportAllInSlices(format)
           : store.exportConversation(conversationId, format)
       if (content === undefined) throw new Error('That conversation no longer exists.')
+      const withFiles = format === 'json' && files ? await withAttachmentFiles(content, files.read) : content
       const title =
         conversationId === undefined ? 'history' : (store.getConversation(conversationId)?.title ?? 'conversation')
-      return exportedFile(title, format, content, now())
+      return exportedFile(title, format, withFiles, now())
     },
-    'history:import': (json) => {
-      const { conversations, alreadyPresent } = store.importJson(json)
+    'history:import': async (json) => {
+      const document = parseHistoryJson(json)
+      const { conversations, alreadyPresent } = store.importDocument(document)
+      // After the conversations, which validated the whole file: a refused import stores no file.
+      if (files) for (const bytes of verifiedAttachmentFiles(document).values()) await files.put(bytes)
       return changed({ conversations, alreadyPresent })
     },
     'history:backups': () => store.listBackups(),
@@ -43,6 +68,22 @@ export function historyHandlers(
       return changed({ added, completed, copies })
     },
   }
+}
+
+/** Marks each attachment whose file is gone or changed, so the exchange shows it as such instead of failing. */
+async function withFileStatus(detail: ConversationDetail, files: AttachmentFiles): Promise<ConversationDetail> {
+  const statuses = new Map<string, Promise<'ok' | 'missing' | 'damaged'>>()
+  const statusOf = (fileId: string) => {
+    if (!statuses.has(fileId)) statuses.set(fileId, files.status(fileId))
+    return statuses.get(fileId)!
+  }
+  for (const turn of detail.turns) {
+    for (const attachment of turn.attachments ?? []) {
+      const status = await statusOf(attachment.id)
+      if (status !== 'ok') attachment.status = status
+    }
+  }
+  return detail
 }
 
 function requireFound(found: boolean): void {

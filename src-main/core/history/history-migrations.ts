@@ -214,6 +214,38 @@ const answerPieces: Migration = {
     `),
 }
 
+/**
+ * A turn's attachments: references to files of the content-addressed attachments folder (by SHA-256), in the
+ * order they were attached, with what the user saw (name, kind, size) and which columns did not get each one
+ * (`withheld`: JSON, model id → reason). The files themselves stay out of the database: a backup or an export
+ * carries them separately, and the same file in many conversations is stored once. The index finds whether any
+ * turn still refers to a file when a conversation is deleted.
+ */
+const turnAttachments: Migration = {
+  version: 7,
+  description: 'turns keep their attachments',
+  up: (db) =>
+    db.exec(`
+      CREATE TABLE turn_attachments (
+        turn_id INTEGER NOT NULL REFERENCES turns (id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        attachment_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('image', 'text', 'pdf')),
+        media_type TEXT NOT NULL,
+        size_bytes INTEGER NOT NULL,
+        width INTEGER,
+        height INTEGER,
+        text_id TEXT,
+        pages INTEGER,
+        withheld TEXT NOT NULL DEFAULT '{}',
+        PRIMARY KEY (turn_id, position)
+      ) STRICT;
+      CREATE INDEX turn_attachments_by_file ON turn_attachments (attachment_id);
+      CREATE INDEX turn_attachments_by_text ON turn_attachments (text_id) WHERE text_id IS NOT NULL;
+    `),
+}
+
 export const HISTORY_MIGRATIONS: readonly Migration[] = [
   tables,
   fullTextSearch,
@@ -221,4 +253,5 @@ export const HISTORY_MIGRATIONS: readonly Migration[] = [
   reasoningAndEnd,
   systemPrompt,
   answerPieces,
+  turnAttachments,
 ]

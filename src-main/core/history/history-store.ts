@@ -28,6 +28,8 @@ import {
   validateHistoryDocument,
   type ExportedConversation,
 } from './history-export'
+import type { TurnAttachment } from '../../shared/attachment'
+import { TurnAttachments } from './turn-attachments'
 import { HISTORY_MIGRATIONS, type Migration } from './history-migrations'
 import { DEFAULT_SEARCH_LIMIT, DEFAULT_RECENT_SCAN_ROWS, HistorySearch } from './history-search'
 import type {
@@ -124,6 +126,7 @@ type AnswerValues = [
 export class HistoryStore {
   private readonly searcher: HistorySearch
   private readonly sql: ReturnType<typeof prepareStatements>
+  private readonly attachments: TurnAttachments
 
   private constructor(
     private readonly db: Database,
@@ -138,6 +141,7 @@ export class HistoryStore {
   ) {
     this.searcher = new HistorySearch(db, recentScanRows)
     this.sql = prepareStatements(db)
+    this.attachments = new TurnAttachments(db)
   }
 
   static async open(filePath: string, options: HistoryStoreOptions = {}): Promise<HistoryStore> {
@@ -235,6 +239,7 @@ export class HistoryStore {
     streamId: string,
     models: readonly ModelRef[],
     after?: string | null,
+    attachments: readonly TurnAttachment[] = [],
   ): AddedTurn {
     if (models.length === 0) throw new Error('A turn needs at least one model')
     return this.changeTransaction((): AddedTurn => {
@@ -257,6 +262,7 @@ export class HistoryStore {
       for (const model of models) {
         this.sql.insertAnswer.run(turnId, model.id, model.label, ...empty, streamId, 1, '', null)
       }
+      this.attachments.add(turnId, attachments)
       return { turnId, index }
     })()
   }
@@ -388,6 +394,7 @@ export class HistoryStore {
       group.push(answer)
       answersByTurn.set(answer.turn_id, group)
     }
+    const attachments = this.attachments.byTurn(id)
     const turns = this.sql.turnsOfConversation.all(id).map((t): TurnRecord => ({
       id: t.id,
       index: t.position,
@@ -396,6 +403,7 @@ export class HistoryStore {
       streamId: t.stream_id,
       createdAt: t.created_at,
       answers: inColumnOrder(answersByTurn.get(t.id) ?? []).map((a) => toAnswer(this.withPieces(a))),
+      ...(attachments.has(t.id) ? { attachments: attachments.get(t.id)! } : {}),
     }))
     return { ...toSummary(row), turns, ...(row.system_prompt !== '' ? { systemPrompt: row.system_prompt } : {}) }
   }
@@ -418,6 +426,21 @@ export class HistoryStore {
   /** Removes the conversation, its turns and answers, and their search entries. */
   deleteConversation(id: string): boolean {
     return this.change(() => this.sql.deleteConversation.run(id).changes > 0)
+  }
+
+  /** Every attachment file some conversation refers to (for the start-up sweep of files never sent). */
+  referencedAttachmentFiles(): Set<string> {
+    return this.attachments.referencedFiles()
+  }
+
+  /**
+   * Deletes a conversation and returns the attachment files that no conversation refers to any more, for the
+   * caller to remove from the attachments folder (the history never touches files itself).
+   */
+  deleteConversationAndFreeFiles(id: string): { deleted: boolean; unreferencedFiles: string[] } {
+    const files = this.attachments.filesOf(id)
+    const deleted = this.deleteConversation(id)
+    return { deleted, unreferencedFiles: deleted ? files.filter((file) => !this.attachments.isReferenced(file)) : [] }
   }
 
   search(query: string, { limit = DEFAULT_SEARCH_LIMIT }: { limit?: number } = {}): HistorySearchResults {
@@ -663,6 +686,7 @@ export class HistoryStore {
           encodeEndDetails(a.end),
         )
       }
+      this.attachments.add(turnId, turn.attachments ?? [])
       summary.turns += 1
       summary.answers += turn.answers.length
     })

@@ -1,6 +1,7 @@
 /** The history store's public shapes. Timestamps are epoch milliseconds; text offsets are UTF-16 code units. */
 import type { AnswerEnd, AnswerEndDetails, AnswerError, StoredStatus, TokenUsage } from '../../shared/answer'
 import type { ConversationSummary, HighlightedText } from '../../shared/ipc-contract'
+import type { TurnAttachment } from '../../shared/attachment'
 
 // The same shapes in the store and in the IPC contract: one definition, the contract's. The records below are the
 // store's own; `history-views.ts` maps them to the contract's types, in one place.
@@ -44,6 +45,8 @@ export interface TurnRecord {
   createdAt: number
   /** Per model in the order the models were given to `addTurn` (the column order), each model's attempts in order. */
   answers: AnswerRecord[]
+  /** The files sent with the prompt (schema 7), in order; absent when none. */
+  attachments?: TurnAttachment[]
 }
 
 export interface ConversationRecord extends ConversationSummary {

@@ -20,7 +20,16 @@ export function toConversationDetail(record: ConversationRecord): ConversationDe
 
 function toStoredTurn(turn: TurnRecord): StoredTurn {
   const { id, index, parentTurnId, prompt, streamId, createdAt } = turn
-  return { id, index, parentTurnId, prompt, streamId, createdAt, answers: turn.answers.map(toStoredAnswer) }
+  return {
+    id,
+    index,
+    parentTurnId,
+    prompt,
+    streamId,
+    createdAt,
+    answers: turn.answers.map(toStoredAnswer),
+    ...(turn.attachments ? { attachments: turn.attachments.map((a) => structuredClone(a)) } : {}),
+  }
 }
 
 function toStoredAnswer(answer: AnswerRecord): StoredAnswer {

@@ -15,6 +15,9 @@ import type { ConversationRecord, ModelRef, TurnRecord } from './history-types'
  * The chat service's conversation log on the history store: turns are written when sent, answers as they stream
  * through the throttled AnswerWriter, so continuing a conversation works the same after a restart.
  */
+import type { TurnAttachment } from '../../shared/attachment'
+import type { WireAttachment } from '../../backend/attachment-parts'
+import { wireAttachment } from '../attachments/attachment-catalog'
 export class StoredConversations implements ConversationLog {
   constructor(
     private readonly store: HistoryStore,
@@ -72,8 +75,9 @@ export class StoredConversations implements ConversationLog {
     streamId: string,
     models: Array<{ id: string; label: string }>,
     after?: string | null,
+    attachments?: TurnAttachment[],
   ): void {
-    this.store.addTurn(conversationId, prompt, streamId, models, after)
+    this.store.addTurn(conversationId, prompt, streamId, models, after, attachments)
     this.onChanged()
   }
 
@@ -107,7 +111,13 @@ function regenerationAt(
   const turn = path?.at(-1)
   if (!path || !turn) return undefined
   const systemPrompt = conversation.systemPrompt !== undefined ? { systemPrompt: conversation.systemPrompt } : {}
-  return { prompt: turn.prompt, context: contextOf(path.slice(0, -1), modelId), ...systemPrompt }
+  const attachments = attachmentsGiven(turn, modelId)
+  return {
+    prompt: turn.prompt,
+    context: contextOf(path.slice(0, -1), modelId),
+    ...systemPrompt,
+    ...(attachments ? { attachments } : {}),
+  }
 }
 
 /**
@@ -119,9 +129,23 @@ function contextOf(turns: readonly TurnRecord[], modelId: string): ChatMessage[]
   const messages: ChatMessage[] = []
   for (const turn of turns) {
     const answer = turn.answers.findLast((a) => a.modelId === modelId && a.text !== '')
-    if (answer) messages.push({ role: 'user', content: turn.prompt }, { role: 'assistant', content: answer.text })
+    if (!answer) continue
+    const attachments = attachmentsGiven(turn, modelId)
+    messages.push(
+      { role: 'user', content: turn.prompt, ...(attachments ? { attachments } : {}) },
+      { role: 'assistant', content: answer.text },
+    )
   }
   return messages
+}
+
+/**
+ * The attachments the model was given with a turn, as the chat request names them: a follow-up or a new version
+ * sends them again (a model keeps nothing between requests), and never one the model did not get the first time.
+ */
+function attachmentsGiven(turn: TurnRecord, modelId: string): WireAttachment[] | undefined {
+  const given = (turn.attachments ?? []).filter((attachment) => attachment.withheld?.[modelId] === undefined)
+  return given.length > 0 ? given.map(wireAttachment) : undefined
 }
 
 /**

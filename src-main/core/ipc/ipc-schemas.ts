@@ -6,11 +6,13 @@ import { z } from 'zod'
 import { IdSchema } from '../../protocol/stream-protocol'
 import type { InvokeArgs, InvokeChannel } from '../../shared/ipc-contract'
 import { acceleratorProblem } from '../settings/accelerator'
+import { MAX_ATTACHMENT_INPUT_BYTES, MAX_ATTACHMENTS_PER_PROMPT } from '../../shared/attachment'
 import { MAX_SYSTEM_PROMPT_CHARS, REASONING_EFFORTS } from '../../shared/generation'
 import { BASE_URL_CREDENTIALS_MESSAGE, hasUrlCredentials } from '../../shared/server-address'
 
 const MAX_PROMPT_CHARS = 100_000
 const MAX_MODELS_PER_PROMPT = 8
+const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'an attachment id (SHA-256)')
 /** Above the history store's own import limit, which refuses larger files with a clearer message. */
 const MAX_IMPORT_CHARS = 256 * 1024 * 1024
 
@@ -75,8 +77,24 @@ export const invokeArgSchemas = {
         .refine((ids) => new Set(ids).size === ids.length, 'duplicate model ids'),
       after: z.optional(z.union([IdSchema, z.null()])),
       systemPrompt: z.optional(z.string().max(MAX_SYSTEM_PROMPT_CHARS)),
+      attachmentIds: z.optional(
+        z
+          .array(Sha256)
+          .max(MAX_ATTACHMENTS_PER_PROMPT)
+          .refine((ids) => new Set(ids).size === ids.length, 'the same attachment twice'),
+      ),
     }),
   ]),
+  // The name is checked again (and any path refused) where the file is prepared; here only its shape and size.
+  'attachments:add': z.tuple([
+    z.strictObject({
+      name: z.string().min(1).max(1000),
+      bytes: z
+        .instanceof(Uint8Array)
+        .refine((bytes) => bytes.length <= MAX_ATTACHMENT_INPUT_BYTES, 'the file is larger than 30 MB'),
+    }),
+  ]),
+  'attachments:preview': z.tuple([Sha256, z.enum(['thumbnail', 'full'])]),
   'chat:stop': z.tuple([z.strictObject({ streamId: IdSchema, modelId: z.optional(IdSchema) })]),
   'chat:regenerate': z.tuple([z.strictObject({ conversationId: IdSchema, turnStreamId: IdSchema, modelId: IdSchema })]),
   'chat:continue': z.tuple([z.strictObject({ conversationId: IdSchema, streamId: IdSchema, modelId: IdSchema })]),
@@ -154,6 +172,10 @@ export const invokeArgSchemas = {
   'settings:set-price': z.tuple([
     IdSchema,
     z.nullable(z.strictObject({ inputPerMillion: z.number(), outputPerMillion: z.number() })),
+  ]),
+  'settings:set-model-inputs': z.tuple([
+    IdSchema,
+    z.nullable(z.strictObject({ images: z.optional(z.boolean()), documents: z.optional(z.boolean()) })),
   ]),
   'window:open-in-main': z.tuple([IdSchema]),
   'window:hide': z.tuple([]),

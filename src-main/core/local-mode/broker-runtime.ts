@@ -38,6 +38,7 @@ export async function connectBrokerRuntime(
     publisher: options.decoratePublisher?.(direct) ?? direct,
     models: context.models,
     topicPrefix: context.topicPrefix,
+    ...(context.attachments ? { attachments: context.attachments } : {}),
     ...(context.onBackendFailure ? { onFailure: context.onBackendFailure } : {}),
   })
   const session = sessionFor(options.app)

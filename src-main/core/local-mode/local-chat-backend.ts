@@ -1,5 +1,6 @@
 import { ChatRequestSchema, streamChat, type ChatRequest, type ModelStreamSummary } from '../../backend/chat-handler'
 import type { ModelResolver } from '../../backend/model-provider'
+import type { AttachmentSource } from '../../backend/attachment-parts'
 import type { Publisher } from '../../backend/publisher'
 import { CONNECTION_PUBLISH_LIMITS, PublishPacer, type PublishLimits } from '../../backend/publish-budget'
 import type { Clock } from '../../lib/clock'
@@ -15,6 +16,7 @@ export interface LocalChatBackendOptions {
    */
   publishLimits?: PublishLimits | false
   clock?: Clock
+  attachments?: AttachmentSource
   onSettled?: (streamId: string, summaries: ModelStreamSummary[]) => void
   onFailure?: (streamId: string, error: unknown) => void
 }
@@ -37,14 +39,16 @@ export class LocalChatBackend implements ChatBackend {
   async start(request: ChatRequest): Promise<void> {
     const valid = ChatRequestSchema.parse(request)
     const controllers = new Map(valid.models.map(({ modelId }) => [modelId, new AbortController()]))
-    const { publisher, models, topicPrefix, onSettled, onFailure } = this.options
+    const { publisher, models, topicPrefix, attachments, onSettled, onFailure } = this.options
+    const stopSignal = (id: string) => controllers.get(id)?.signal
     const done = streamChat(valid, {
       publisher,
       ...(this.publishBudget ? { publishBudget: this.publishBudget } : {}),
       ...(this.options.clock ? { clock: this.options.clock } : {}),
       models,
       topicPrefix,
-      stopSignal: (id) => controllers.get(id)?.signal,
+      stopSignal,
+      ...(attachments ? { attachments } : {}),
     })
       .then((summaries) => onSettled?.(valid.streamId, summaries))
       .catch((error: unknown) => onFailure?.(valid.streamId, error))

@@ -40,6 +40,9 @@ import {
 } from '../../shared/generation'
 import type { GenerationSettings } from '../../shared/ipc-contract'
 import { isModelPrice, priceProblems, type ModelPrice } from '../../shared/price'
+import type { ModelInputs } from '../../shared/attachment'
+import type { ModelIdentity } from '../../shared/model-inputs'
+import { effectiveInputs, overrideProblem, readInputOverrides } from './model-input-overrides'
 
 export { plainTextCodec, unencryptedCodec, type SecretCodec } from './secret-storage'
 
@@ -115,6 +118,8 @@ const StoredSettingsSchema = z.object({
    * (a hand-edited file) is ignored on its own when read, never a reason to set the whole file aside.
    */
   prices: z.optional(z.record(IdSchema, z.unknown())),
+  /** What each model reads (images, documents) where the user overrode the guess from its name; see model-input-overrides. */
+  modelInputs: z.optional(z.record(IdSchema, z.unknown())),
 })
 type StoredSettings = z.infer<typeof StoredSettingsSchema>
 
@@ -233,13 +238,20 @@ export class SettingsStore {
       mode: this.mode,
       preferences: this.preferences,
       // A key counts when it can be used: one the keychain can no longer read does not (see unreadableKeyNotices).
-      models: this.settings.models.map((m) =>
-        toEntry(m, m.provider !== 'gguf' && this.secret(`model:${m.id}`, m.encryptedApiKey) !== undefined),
-      ),
+      models: this.settings.models.map((m) => ({
+        ...toEntry(m, m.provider !== 'gguf' && this.secret(`model:${m.id}`, m.encryptedApiKey) !== undefined),
+        ...this.inputsView(m.id, identityOf(m)),
+      })),
       selectedModelIds: [...(this.mode === 'cloud' && cloud ? cloud.selectedModelIds : this.settings.selectedModelIds)],
       ...(cloud
         ? {
-            cloud: { region: cloud.config.region, models: cloud.config.models.map(publicCloudModel) },
+            cloud: {
+              region: cloud.config.region,
+              models: cloud.config.models.map((m) => ({
+                ...publicCloudModel(m),
+                ...this.inputsView(m.id, cloudIdentityOf(m)),
+              })),
+            },
           }
         : {}),
       hasProxy: this.settings.encryptedProxyUrl !== undefined,
@@ -294,6 +306,40 @@ export class SettingsStore {
         : { ...others, [modelId]: { inputPerMillion: price.inputPerMillion, outputPerMillion: price.outputPerMillion } }
     await this.replace({ ...this.settings, prices })
     return this.publicView()
+  }
+
+  /** What a model of the current mode reads besides text (its default from its name, or the user's override). */
+  inputsFor(modelId: string): ModelInputs {
+    const identity = this.identityOf(modelId)
+    if (identity === undefined) return { images: false, documents: false }
+    return effectiveInputs(identity, readInputOverrides(this.settings.modelInputs)[modelId])
+  }
+
+  /** Overrides what a model reads (a field left out keeps its default), or with null goes back to the defaults. */
+  async setModelInputs(modelId: string, inputs: Partial<ModelInputs> | null): Promise<PublicSettings> {
+    const identity = this.identityOf(modelId)
+    if (identity === undefined) throw new Error(`Unknown model: ${modelId}`)
+    const problem = inputs && overrideProblem(identity, inputs)
+    if (problem) throw new Error(problem)
+    const { [modelId]: _previous, ...others } = readInputOverrides(this.settings.modelInputs)
+    const modelInputs =
+      inputs === null ? others : { ...others, [modelId]: readInputOverrides({ x: inputs })['x'] ?? {} }
+    await this.replace({ ...this.settings, modelInputs })
+    return this.publicView()
+  }
+
+  private identityOf(modelId: string): ModelIdentity | undefined {
+    if (this.mode === 'cloud') {
+      const model = this.settings.cloud?.config.models.find((m) => m.id === modelId)
+      return model && cloudIdentityOf(model)
+    }
+    const model = this.settings.models.find((m) => m.id === modelId)
+    return model && identityOf(model)
+  }
+
+  private inputsView(modelId: string, identity: ModelIdentity): { inputs: ModelInputs; inputsSetByUser?: true } {
+    const override = readInputOverrides(this.settings.modelInputs)[modelId]
+    return { inputs: effectiveInputs(identity, override), ...(override ? { inputsSetByUser: true as const } : {}) }
   }
 
   /**
@@ -608,7 +654,7 @@ function unreadableKeyNotices(settings: StoredSettings, secrets: SecretCodec): s
   })
 }
 
-function toEntry(stored: StoredModel, hasApiKey: boolean): ModelEntry {
+function toEntry(stored: StoredModel, hasApiKey: boolean): Omit<ModelEntry, 'inputs'> {
   if (stored.provider === 'gguf')
     return {
       id: stored.id,
@@ -623,8 +669,19 @@ function toEntry(stored: StoredModel, hasApiKey: boolean): ModelEntry {
   return { id, label, provider, baseUrl, model, hasApiKey }
 }
 
+function identityOf(stored: StoredModel): ModelIdentity {
+  return stored.provider === 'gguf'
+    ? { provider: 'gguf', model: stored.file, label: stored.label }
+    : { provider: 'openai-compatible', model: stored.model, label: stored.label }
+}
+
+/** A cloud column is known by its id and label (the stack's outputs do not name its provider model). */
+function cloudIdentityOf({ id, label }: CloudModel): ModelIdentity {
+  return { provider: 'cloud', model: id, label }
+}
+
 /** What the renderer knows of a cloud model: whether it can reason and its list price, where the stack says. */
-function publicCloudModel({ id, label, reasoning, price }: CloudModel): CloudModelEntry {
+function publicCloudModel({ id, label, reasoning, price }: CloudModel): Omit<CloudModelEntry, 'inputs'> {
   return { id, label, ...(reasoning !== undefined ? { reasoning } : {}), ...(price ? { price } : {}) }
 }
 

@@ -19,6 +19,7 @@ import { FirstRunModelOffer } from './FirstRunModelOffer'
 import { EditModelContext, type EditModelLink } from './edit-model-context'
 import { ModelPicker } from './ModelPicker'
 import { PromptBox } from './PromptBox'
+import type { AttachmentRef } from '../../../src-main/shared/attachment'
 import { SystemPromptControl } from './SystemPromptControl'
 import { SettingsPanel } from './SettingsPanel'
 import { Sidebar } from './Sidebar'
@@ -121,10 +122,11 @@ export function App() {
     [continueCutAnswer],
   )
   const sendPrompt = useCallback(
-    (prompt: string) =>
+    (prompt: string, attachments: readonly AttachmentRef[]) =>
       send(
         prompt,
         selectedIds.map((id) => ({ id, label: labelOf(id) })),
+        attachments,
       ),
     [labelOf, selectedIds, send],
   )
@@ -199,7 +201,7 @@ export function App() {
                 onShowBranch={conversation.showBranch}
                 scrollTo={conversation.view.scrollTo}
                 onStarterPrompt={
-                  selectedIds.length > 0 && !conversation.sending ? (prompt) => void sendPrompt(prompt) : undefined
+                  selectedIds.length > 0 && !conversation.sending ? (prompt) => void sendPrompt(prompt, []) : undefined
                 }
               />
             </EditModelContext.Provider>

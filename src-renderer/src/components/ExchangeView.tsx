@@ -4,6 +4,9 @@ import { useStrings } from '../i18n'
 import { ColumnStrip } from './ColumnStrip'
 import { ModelColumn, StoredModelColumn } from './ModelColumn'
 import { PromptBubble } from './PromptBubble'
+import { AttachmentChips } from './AttachmentChips'
+import type { TurnAttachment } from '../../../src-main/shared/attachment'
+import type { Strings } from '../i18n'
 
 interface ExchangeViewProps {
   exchange: Exchange
@@ -75,6 +78,11 @@ export const ExchangeView = memo(function ExchangeView({
         onShowBranch={(index) => onShowBranch(exchangeId, index)}
         {...(onEdit && streamId !== undefined && { onEdit: (prompt: string) => onEdit(exchangeId, prompt) })}
       />
+      {exchange.attachments && (
+        <AttachmentChips
+          attachments={exchange.attachments.map((attachment, index) => ({ ...attachment, key: `${index}` }))}
+        />
+      )}
       {streamId === undefined ? (
         <p className="sending muted">
           <span className="spinner" aria-hidden="true" /> {t.sending}
@@ -99,6 +107,7 @@ export const ExchangeView = memo(function ExchangeView({
                   answer={answer}
                   widened={widened === model.id}
                   onStop={onStop}
+                  withheld={withheldNote(exchange.attachments, model.id, t)}
                   {...versions}
                 />
               ) : (
@@ -109,6 +118,7 @@ export const ExchangeView = memo(function ExchangeView({
                   label={model.label}
                   widened={widened === model.id}
                   onStop={onStop}
+                  withheld={withheldNote(exchange.attachments, model.id, t)}
                   {...versions}
                 />
               )
@@ -119,3 +129,16 @@ export const ExchangeView = memo(function ExchangeView({
     </article>
   )
 })
+
+/** What a column says it did not get ("Not given to this model: chart.png (it cannot read images)"), if anything. */
+function withheldNote(
+  attachments: readonly TurnAttachment[] | undefined,
+  modelId: string,
+  t: Strings,
+): string | undefined {
+  const missed = (attachments ?? []).flatMap((attachment) => {
+    const reason = attachment.withheld?.[modelId]
+    return reason ? [`${attachment.name} (${t.attachments.reasons[reason]})`] : []
+  })
+  return missed.length > 0 ? t.attachments.withheld(missed.join(', ')) : undefined
+}

@@ -41,6 +41,8 @@ interface ModelColumnProps extends ColumnVersionProps {
   /** Shown wider than the others (chosen in the exchange's column strip). */
   widened: boolean
   onStop(streamId: string, modelId: string): void
+  /** Which of the prompt's attachments this column did not get, and why; absent when it got them all. */
+  withheld?: string | undefined
 }
 
 /** One model's live answer. Subscribed to its own column only, so other columns' deltas never render it. */
@@ -70,6 +72,7 @@ export const ModelColumn = memo(function ModelColumn(props: ModelColumnProps) {
       error={column?.error}
       usage={column?.usage}
       onStop={onStop}
+      withheld={props.withheld}
       versionIndex={props.versionIndex}
       versionCount={props.versionCount}
       onShowVersion={props.onShowVersion}
@@ -87,6 +90,7 @@ export const StoredModelColumn = memo(function StoredModelColumn(
     answer: StoredAnswer
     widened: boolean
     onStop(streamId: string, modelId: string): void
+    withheld?: string | undefined
   } & ColumnVersionProps,
 ) {
   const { streamId, label, answer, widened, onStop } = props
@@ -109,6 +113,7 @@ export const StoredModelColumn = memo(function StoredModelColumn(
       error={answer.error}
       usage={answer.usage}
       onStop={onStop}
+      withheld={props.withheld}
       versionIndex={props.versionIndex}
       versionCount={props.versionCount}
       onShowVersion={props.onShowVersion}
@@ -135,6 +140,7 @@ interface ColumnViewProps extends ColumnVersionProps {
   error: AnswerError | undefined
   usage: TokenUsage | undefined
   onStop(streamId: string, modelId: string): void
+  withheld: string | undefined
   /** Only for an answer that was cut off: ask the model to go on from where it stopped. */
 }
 
@@ -222,6 +228,11 @@ function ColumnView(props: ColumnViewProps) {
           </button>
         )}
       </header>
+      {props.withheld && (
+        <p className="column-withheld" role="note" data-testid="column-withheld">
+          {props.withheld}
+        </p>
+      )}
       {stalled && (
         <p className="column-stalled" data-testid="column-stalled">
           {t.stalled}

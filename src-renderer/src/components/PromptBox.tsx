@@ -3,11 +3,16 @@ import {
   useRef,
   useState,
   useSyncExternalStore,
+  type ClipboardEvent,
+  type DragEvent,
   type FormEvent,
   type KeyboardEvent,
   type ReactNode,
 } from 'react'
+import type { AttachmentRef } from '../../../src-main/shared/attachment'
 import { useServices } from '../app-services'
+import { useComposerAttachments } from '../hooks/use-composer-attachments'
+import { AttachmentChips } from './AttachmentChips'
 import { useStrings } from '../i18n'
 import { onMac } from '../keyboard/platform'
 import { SHORTCUTS, sendKeyAccelerators, sendsPrompt, shortcutLabel, type SendKey } from '../keyboard/shortcuts'
@@ -18,8 +23,8 @@ interface PromptBoxProps {
   sendKey: SendKey
   /** The streams of the conversation on screen: "Stop all" shows while one of them is open. */
   streamIds: ReadonlySet<string>
-  /** Resolves to false when the prompt was not accepted; the text then comes back into the box. */
-  onSend(prompt: string): Promise<boolean>
+  /** Resolves to false when the prompt was not accepted; the text (and its attachments) then stay in the box. */
+  onSend(prompt: string, attachments: readonly AttachmentRef[]): Promise<boolean>
   onStopAll(): void
   /** The model picker, shown under the text box. */
   children: ReactNode
@@ -44,15 +49,35 @@ export function PromptBox({
   const { streams } = useServices()
   const anyStreaming = useSyncExternalStore(streams.subscribe, () => streams.isAnyOpenIn(streamIds))
   const [text, setText] = useState('')
+  const attachments = useComposerAttachments()
+  const picker = useRef<HTMLInputElement>(null)
   const prompt = text.trim()
-  const sendable = canSend && prompt !== ''
+  const refs = attachments.ready()
+  const sendable = canSend && prompt !== '' && refs !== undefined
   const keys = sendKeyAccelerators(sendKey)
 
   const submit = async () => {
     if (!sendable) return
     setText('')
-    const accepted = await onSend(prompt)
-    if (!accepted) setText((current) => current || prompt)
+    const accepted = await onSend(prompt, refs)
+    if (accepted) attachments.clear()
+    else setText((current) => current || prompt)
+  }
+  // Pasted files (a screenshot) become attachments; pasted text stays text.
+  const onPaste = (event: ClipboardEvent<HTMLElement>) => {
+    const files = [...event.clipboardData.files]
+    if (files.length === 0) return
+    event.preventDefault()
+    attachments.add(files)
+  }
+  const onDragOver = (event: DragEvent<HTMLElement>) => {
+    if (event.dataTransfer.types.includes('Files')) event.preventDefault()
+  }
+  const onDrop = (event: DragEvent<HTMLElement>) => {
+    const files = [...event.dataTransfer.files]
+    if (files.length === 0) return
+    event.preventDefault()
+    attachments.add(files)
   }
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
     if (!sendsPrompt(event.nativeEvent, sendKey, onMac())) return
@@ -65,7 +90,8 @@ export function PromptBox({
   }
 
   return (
-    <form className="prompt-box" onSubmit={onSubmit}>
+    <form className="prompt-box" onSubmit={onSubmit} onPaste={onPaste} onDragOver={onDragOver} onDrop={onDrop}>
+      <AttachmentChips attachments={attachments.items} onRemove={attachments.remove} />
       <textarea
         ref={input}
         className="prompt-input"
@@ -81,6 +107,27 @@ export function PromptBox({
       <div className="prompt-actions">
         {children}
         <div className="prompt-buttons">
+          <input
+            ref={picker}
+            type="file"
+            multiple
+            hidden
+            data-testid="attachment-picker"
+            onChange={(event) => {
+              attachments.add([...(event.target.files ?? [])])
+              event.target.value = ''
+            }}
+          />
+          <button
+            type="button"
+            className="button"
+            data-testid="attach-button"
+            aria-label={t.attachments.attachLabel}
+            title={t.attachments.attachLabel}
+            onClick={() => picker.current?.click()}
+          >
+            {t.attachments.attach}
+          </button>
           {anyStreaming && (
             <button
               type="button"

@@ -13,6 +13,7 @@ import {
   type Exchange,
 } from '../state/exchanges'
 import type { StreamStore } from '../state/stream-store'
+import type { AttachmentRef, TurnAttachment, UndeliveredAttachment } from '../../../src-main/shared/attachment'
 import type { ToastStore } from '../state/toast-store'
 
 export type { AnsweringModel, Exchange } from '../state/exchanges'
@@ -39,7 +40,7 @@ export interface Conversation {
   systemPrompt: string
   setSystemPrompt(text: string): void
   /** Resolves to false when main refused the prompt (a toast says why). */
-  send(prompt: string, models: readonly AnsweringModel[]): Promise<boolean>
+  send(prompt: string, models: readonly AnsweringModel[], attachments?: readonly AttachmentRef[]): Promise<boolean>
   /** Sends `prompt` in place of an exchange's: a new branch after that exchange's parent (the old one is kept). */
   edit(exchangeId: number, prompt: string): Promise<boolean>
   /** Shows the `index`-th (0-based) of the prompts sent in this exchange's place (UI state: history keeps no choice). */
@@ -122,13 +123,19 @@ export function useConversation(client: StreamDeskClient, streams: StreamStore, 
 
   /** Sends `prompt` after `parent` (null: as a first turn). */
   const sendAfter = useCallback(
-    async (prompt: string, models: readonly AnsweringModel[], parent: Exchange | null) => {
+    async (
+      prompt: string,
+      models: readonly AnsweringModel[],
+      parent: Exchange | null,
+      attachments: readonly AttachmentRef[] = [],
+    ) => {
       const id = nextExchangeId.current++
       const sentIn = generation.current
       const conversationId = viewRef.current.conversationId
       const modelIds = models.map((model) => model.id)
       const parentId = parent?.id ?? null
-      setExchangesTo((list) => [...list, { id, prompt, models, parentId }])
+      const sentFiles = attachments.length > 0 ? { attachments: attachments.map((ref) => ({ ...ref })) } : {}
+      setExchangesTo((list) => [...list, { id, prompt, models, parentId, ...sentFiles }])
       choose(parentId, id)
       setSending(true)
       const after = parent ? parent.streamId : null
@@ -139,6 +146,7 @@ export function useConversation(client: StreamDeskClient, streams: StreamStore, 
         ...(conversationId !== undefined && { conversationId }),
         ...(conversationId !== undefined && after !== undefined && { after }),
         ...(system.trim() !== '' && { systemPrompt: system }),
+        ...(attachments.length > 0 && { attachmentIds: attachments.map((ref) => ref.id) }),
       })
       if (sentIn !== generation.current) {
         // The user moved on meanwhile; the answers go on in the background (and into history).
@@ -153,15 +161,20 @@ export function useConversation(client: StreamDeskClient, streams: StreamStore, 
       follow(result.streamId, result.conversationId, modelIds)
       if (conversationId === undefined) setViewTo({ ...viewRef.current, conversationId: result.conversationId })
       const { streamId } = result
-      setExchangesTo((list) => list.map((exchange) => (exchange.id === id ? { ...exchange, streamId } : exchange)))
+      const withheld = withWithheld(attachments, result.undelivered)
+      setExchangesTo((list) =>
+        list.map((exchange) =>
+          exchange.id === id ? { ...exchange, streamId, ...(withheld ? { attachments: withheld } : {}) } : exchange,
+        ),
+      )
       return true
     },
     [choose, client, follow, setExchangesTo, setViewTo],
   )
 
   const send = useCallback(
-    (prompt: string, models: readonly AnsweringModel[]) =>
-      sendAfter(prompt, models, shownBranch(current.current, chosenRef.current).at(-1) ?? null),
+    (prompt: string, models: readonly AnsweringModel[], attachments?: readonly AttachmentRef[]) =>
+      sendAfter(prompt, models, shownBranch(current.current, chosenRef.current).at(-1) ?? null, attachments),
     [sendAfter],
   )
 
@@ -361,4 +374,20 @@ export function useConversation(client: StreamDeskClient, streams: StreamStore, 
     open,
     deleted,
   }
+}
+
+/** The sent attachments with, on each, the columns that did not get it (as the history keeps them); undefined if none. */
+function withWithheld(
+  attachments: readonly AttachmentRef[],
+  undelivered: Record<string, UndeliveredAttachment[]> | undefined,
+): TurnAttachment[] | undefined {
+  if (attachments.length === 0) return undefined
+  return attachments.map((ref) => {
+    const withheld = Object.fromEntries(
+      Object.entries(undelivered ?? {}).flatMap(([modelId, list]) =>
+        list.filter((u) => u.attachmentId === ref.id).map((u) => [modelId, u.reason]),
+      ),
+    )
+    return Object.keys(withheld).length > 0 ? { ...ref, withheld } : { ...ref }
+  })
 }

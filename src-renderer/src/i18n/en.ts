@@ -158,6 +158,29 @@ export const en = {
     position: (shown: number, count: number) => `Version ${shown} of ${count}`,
   },
 
+  /** Files in a prompt: chips in the composer and in the conversation, and what a column did not get. */
+  attachments: {
+    attach: 'Attach',
+    attachLabel: 'Attach images, PDFs or text files (you can also paste or drop them)',
+    listLabel: 'Attachments',
+    remove: (name: string) => `Remove ${name}`,
+    view: (name: string) => `View ${name} larger`,
+    viewerLabel: (name: string) => `Image ${name}`,
+    close: 'Close',
+    preparing: 'Preparing…',
+    pages: (count: number) => (count === 1 ? '1 page' : `${count} pages`),
+    status: { missing: 'File missing', damaged: 'File damaged' },
+    kind: { image: 'Image', text: 'Text file', pdf: 'PDF' },
+    withheld: (list: string) => `Not given to this model: ${list}`,
+    tooLarge: (name: string, limit: string) => `${name}: files can be at most ${limit}.`,
+    tooMany: (count: number) => `At most ${count} files per prompt.`,
+    reasons: {
+      'model-cannot-read-images': 'it cannot read images',
+      'model-cannot-read-documents': 'it cannot read documents',
+      'too-many-images': 'too many images for it',
+    },
+  },
+
   prompt: {
     placeholder: (send: string, newLine: string) => `Ask anything… (${send} to send, ${newLine} for a new line)`,
     ariaLabel: 'Prompt',
@@ -200,6 +223,14 @@ export const en = {
           ? '1 model on this server'
           : `${count.toLocaleString()} models on this server`,
     pickModel: 'Pick one…',
+    modelInputs: {
+      legend: (label: string) => `What ${label} reads besides text`,
+      images: 'Reads images',
+      documents: 'Reads documents (PDFs, text files)',
+      guessed: 'Guessed from the model name',
+      reset: 'Back to the guess',
+      embeddedNote: 'The embedded engine reads text only',
+    },
     title: 'Settings',
     close: 'Close',
     models: 'Models',

@@ -148,6 +148,28 @@ export const ja = {
     position: (shown: number, count: number) => `バージョン ${shown} / ${count}`,
   },
 
+  attachments: {
+    attach: '添付',
+    attachLabel: '画像・PDF・テキストファイルを添付（貼り付けやドロップでも添付できます）',
+    listLabel: '添付ファイル',
+    remove: (name: string) => `${name} を外す`,
+    view: (name: string) => `${name} を拡大表示`,
+    viewerLabel: (name: string) => `画像 ${name}`,
+    close: '閉じる',
+    preparing: '準備中…',
+    pages: (count: number) => `${count} ページ`,
+    status: { missing: 'ファイルがありません', damaged: 'ファイルが壊れています' },
+    kind: { image: '画像', text: 'テキストファイル', pdf: 'PDF' },
+    withheld: (list: string) => `このモデルに渡していない添付: ${list}`,
+    tooLarge: (name: string, limit: string) => `${name}: 添付できるのは ${limit} までです。`,
+    tooMany: (count: number) => `1 回の送信で添付できるのは ${count} 個までです。`,
+    reasons: {
+      'model-cannot-read-images': '画像を読めません',
+      'model-cannot-read-documents': '文書を読めません',
+      'too-many-images': '画像が多すぎます',
+    },
+  },
+
   prompt: {
     placeholder: (send: string, newLine: string) => `何でも聞いてください…（${send} で送信、${newLine} で改行）`,
     ariaLabel: '質問',
@@ -186,6 +208,14 @@ export const ja = {
     discoveredModels: (count: number) =>
       count === 0 ? 'サーバーにモデルがありません' : `このサーバーのモデル（${count.toLocaleString()} 件）`,
     pickModel: '選択してください…',
+    modelInputs: {
+      legend: (label: string) => `${label} がテキスト以外に読めるもの`,
+      images: '画像を読める',
+      documents: '文書を読める（PDF・テキストファイル）',
+      guessed: 'モデル名から推定',
+      reset: '推定に戻す',
+      embeddedNote: '組み込みエンジンはテキストのみ読めます',
+    },
     title: '設定',
     close: '閉じる',
     models: 'モデル',

@@ -3,6 +3,7 @@
  * text lives in the StreamStore, one column each, repainted once per frame) or come from history, complete, and
  * are rendered once. Building exchanges from a stored conversation is pure, so it is tested without a DOM.
  */
+import type { TurnAttachment } from '../../../src-main/shared/attachment'
 import type { ConversationDetail, StoredAnswer, StoredTurn } from '../../../src-main/shared/ipc-contract'
 import { isOpenStatus } from '../../../src-main/shared/answer'
 
@@ -20,6 +21,8 @@ export interface Exchange {
   streamId?: string
   /** The exchange this one follows (local id), null for a first turn: edited prompts make the turns a tree. */
   parentId?: number | null
+  /** The files sent with the prompt, each with the columns that did not get it; absent when none. */
+  attachments?: readonly TurnAttachment[]
   /** Where this prompt sits among the prompts sent after the same exchange (an edit adds one); set on the path shown. */
   branch?: { index: number; count: number }
   /**
@@ -77,7 +80,14 @@ export function exchangesFromConversation(detail: ConversationDetail, options: B
       const id = options.nextId()
       ids.set(turn.id, id)
       const parentId = turn.parentTurnId === null ? null : (ids.get(turn.parentTurnId) ?? null)
-      const base = { id, prompt: turn.prompt, models, streamId: turn.streamId, parentId }
+      const base = {
+        id,
+        prompt: turn.prompt,
+        models,
+        streamId: turn.streamId,
+        parentId,
+        ...(turn.attachments ? { attachments: turn.attachments } : {}),
+      }
       const retries = retriesOf(turn, options.isLive)
       const withRetries = retries.size > 0 ? { ...base, retries } : base
       if (options.isLive(turn.streamId)) return withRetries

@@ -76,8 +76,9 @@ describe('mode switching', () => {
     expect(view.cloud).toEqual({
       region: 'us-east-1',
       models: [
-        { id: 'claude', label: 'Claude' },
-        { id: 'gpt', label: 'GPT' },
+        // What each reads is guessed from its id and label (a stack that says nothing of it).
+        { id: 'claude', label: 'Claude', inputs: { images: true, documents: true } },
+        { id: 'gpt', label: 'GPT', inputs: { images: false, documents: true } },
       ],
     })
     expect(authStates.at(-1)).toEqual({ configured: true, signedIn: false })

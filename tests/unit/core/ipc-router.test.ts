@@ -80,6 +80,9 @@ describe('IPC router', () => {
     ['settings:set-price', ['a', { inputPerMillion: 3, outputPerMillion: 15, currency: 'EUR' }], 'currency'],
     ['settings:set-price', ['../a', { inputPerMillion: 3, outputPerMillion: 15 }], 'Invalid arguments'],
     ['settings:set-price', ['a'], 'Invalid arguments'],
+    ['settings:set-model-inputs', ['a', { images: 'yes' }], 'images'],
+    ['settings:set-model-inputs', ['a', { images: true, audio: true }], 'audio'],
+    ['settings:set-model-inputs', ['a'], 'Invalid arguments'],
   ])('refuses %s with %j', async (channel, args, message) => {
     const { router, calls } = recordingHandlers()
     const call = router.invoke(channel, args as unknown[])

@@ -47,7 +47,12 @@ describe('SettingsStore', () => {
     const store = await SettingsStore.open(file, reversingCodec)
     const view = await store.saveModel({ ...input, apiKey: 'sk-secret-123' })
     const added = view.models.find((m) => m.label === 'LM Studio')!
-    expect(added).toEqual({ id: expect.stringMatching(/^lm-studio-/), ...input, hasApiKey: true })
+    expect(added).toEqual({
+      id: expect.stringMatching(/^lm-studio-/),
+      ...input,
+      hasApiKey: true,
+      inputs: { images: false, documents: true },
+    })
     expect(JSON.stringify(view)).not.toContain('sk-secret')
     const onDisk = await readFile(file, 'utf8')
     expect(onDisk).not.toContain('sk-secret-123')
@@ -164,6 +169,7 @@ describe('SettingsStore', () => {
         baseUrl: 'http://127.0.0.1:11434/v1',
         model: 'llama3.2',
         hasApiKey: false,
+        inputs: { images: false, documents: true },
       },
       {
         id: 'lm',
@@ -172,6 +178,7 @@ describe('SettingsStore', () => {
         baseUrl: 'http://127.0.0.1:1234/v1',
         model: 'qwen',
         hasApiKey: true,
+        inputs: { images: false, documents: true },
       },
     ])
     expect(store.publicView().selectedModelIds).toEqual(['lm'])
@@ -198,6 +205,7 @@ describe('SettingsStore', () => {
       model: 'qwen2.5-0.5b-instruct-q4_k_m.gguf',
       file: 'qwen2.5-0.5b-instruct-q4_k_m.gguf',
       hasApiKey: false,
+      inputs: { images: false, documents: true },
     })
     expect(view.selectedModelIds).toContain(entry.id)
     // The same file again renames its entry rather than adding a second one; so does saveModel with its id.
@@ -350,8 +358,14 @@ describe('SettingsStore: prices', () => {
       [sonnet!.id]: { inputPerMillion: 2, outputPerMillion: 10 },
     })
     expect(reopened.publicView().cloud!.models).toEqual([
-      { id: sonnet!.id, label: sonnet!.label, reasoning: true, price: SONNET_LIST },
-      { id: other!.id, label: other!.label },
+      {
+        id: sonnet!.id,
+        label: sonnet!.label,
+        reasoning: true,
+        price: SONNET_LIST,
+        inputs: { images: true, documents: true },
+      },
+      { id: other!.id, label: other!.label, inputs: { images: false, documents: true } },
     ])
     // Null goes back to the list price.
     await reopened.setPrice(sonnet!.id, null)
@@ -392,5 +406,52 @@ describe('SettingsStore: prices', () => {
     expect(reopened.notices).toEqual([])
     expect(reopened.priceFor('llama3-2')).toBeUndefined()
     expect(reopened.priceFor('qwen2-5')).toEqual({ inputPerMillion: 1, outputPerMillion: 2 })
+  })
+})
+
+describe('SettingsStore: what a model reads', () => {
+  it('guesses from the model name, takes the user’s override over it, and forgets it on null', async () => {
+    const { file } = await tempFile()
+    const store = await SettingsStore.open(file, reversingCodec)
+    const view = await store.saveModel({ ...input, label: 'Vision', model: 'qwen2.5vl:7b' })
+    const vision = view.models.find((m) => m.label === 'Vision')!
+    expect(vision.inputs).toEqual({ images: true, documents: true })
+    expect(store.inputsFor('llama3-2')).toEqual({ images: false, documents: true })
+
+    await store.setModelInputs('llama3-2', { images: true })
+    await store.setModelInputs(vision.id, { documents: false })
+    const reopened = await SettingsStore.open(file, reversingCodec)
+    expect(reopened.inputsFor('llama3-2')).toEqual({ images: true, documents: true })
+    expect(reopened.inputsFor(vision.id)).toEqual({ images: true, documents: false })
+    expect(reopened.publicView().models.find((m) => m.id === 'llama3-2')).toMatchObject({
+      inputs: { images: true, documents: true },
+      inputsSetByUser: true,
+    })
+
+    await reopened.setModelInputs('llama3-2', null)
+    expect(reopened.inputsFor('llama3-2')).toEqual({ images: false, documents: true })
+    expect(reopened.publicView().models.find((m) => m.id === 'llama3-2')).not.toHaveProperty('inputsSetByUser')
+  })
+
+  it('refuses images for an embedded model and an unknown model', async () => {
+    const { file } = await tempFile()
+    const store = await SettingsStore.open(file, reversingCodec)
+    const view = await store.saveGgufModel({ file: 'llava-v1.6.Q4_K_M.gguf', label: 'Llava offline' })
+    const gguf = view.models.find((m) => m.provider === 'gguf')!
+    expect(gguf.inputs).toEqual({ images: false, documents: true })
+    await expect(store.setModelInputs(gguf.id, { images: true })).rejects.toThrow('cannot read images')
+    await expect(store.setModelInputs('nope', { images: true })).rejects.toThrow('Unknown model')
+  })
+
+  it('loads a settings file from before model inputs, and ignores an override that does not check', async () => {
+    const { file } = await tempFile()
+    const store = await SettingsStore.open(file, reversingCodec)
+    await store.setModelInputs('qwen2-5', { images: true })
+    const onDisk = JSON.parse(await readFile(file, 'utf8'))
+    onDisk.modelInputs = { 'qwen2-5': { images: 'yes' }, 'llama3-2': 7 }
+    await writeFile(file, JSON.stringify(onDisk))
+    const reopened = await SettingsStore.open(file, reversingCodec)
+    expect(reopened.notices).toEqual([])
+    expect(reopened.inputsFor('qwen2-5')).toEqual({ images: false, documents: true })
   })
 })

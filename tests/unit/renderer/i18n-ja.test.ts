@@ -54,6 +54,7 @@ describe('Japanese UI strings', () => {
     expect(same.sort()).toEqual(
       [
         'appName',
+        'attachments.kind.pdf',
         'cloud.proxyPlaceholder',
         'history.json',
         'history.markdown',

@@ -20,6 +20,7 @@ const settings = (changes: Partial<PublicSettings>): PublicSettings => ({
       baseUrl: 'http://127.0.0.1:11434/v1',
       model: 'llama3.2',
       hasApiKey: false,
+      inputs: { images: false, documents: true },
     },
     {
       id: 'qwen',
@@ -28,6 +29,7 @@ const settings = (changes: Partial<PublicSettings>): PublicSettings => ({
       baseUrl: 'http://127.0.0.1:11434/v1',
       model: 'qwen2.5',
       hasApiKey: false,
+      inputs: { images: false, documents: true },
     },
   ],
   selectedModelIds: ['qwen', 'llama'],
@@ -51,11 +53,11 @@ describe('modeModels', () => {
   })
 
   it("offers the cloud backend's models in cloud mode, and drops picks the mode does not offer", () => {
-    const cloud = {
+    const cloud: NonNullable<PublicSettings['cloud']> = {
       region: 'us-east-1',
       models: [
-        { id: 'claude', label: 'Claude' },
-        { id: 'gpt', label: 'GPT' },
+        { id: 'claude', label: 'Claude', inputs: { images: true, documents: true } },
+        { id: 'gpt', label: 'GPT', inputs: { images: true, documents: true } },
       ],
     }
     expect(modeModels(settings({ mode: 'cloud', cloud, selectedModelIds: ['llama', 'gpt'] }))).toEqual({
@@ -83,6 +85,7 @@ describe('generationModels', () => {
       model: 'tiny.gguf',
       file: 'tiny.gguf',
       hasApiKey: false,
+      inputs: { images: false, documents: true },
     }
     const base = settings({})
     expect(generationModels({ ...base, models: [...base.models, gguf] })).toEqual([
@@ -94,12 +97,13 @@ describe('generationModels', () => {
 
   it("follows the cloud stack's reasoning flag (unknown keeps the choice) and carries its list price", () => {
     const price = { inputPerMillion: 3, outputPerMillion: 15 }
-    const cloud = {
+    const inputs = { images: true, documents: true }
+    const cloud: NonNullable<PublicSettings['cloud']> = {
       region: 'us-east-1',
       models: [
-        { id: 'sonnet', label: 'Sonnet', reasoning: true, price },
-        { id: 'haiku', label: 'Haiku', reasoning: false },
-        { id: 'older', label: 'From an older stack' },
+        { id: 'sonnet', label: 'Sonnet', reasoning: true, price, inputs },
+        { id: 'haiku', label: 'Haiku', reasoning: false, inputs },
+        { id: 'older', label: 'From an older stack', inputs },
       ],
     }
     expect(generationModels(settings({ mode: 'cloud', cloud }))).toEqual([

@@ -5,6 +5,7 @@
  */
 import type { ModelEvent, ModelProvider } from '../../model-provider'
 import type { GenerationParameters } from '../../../shared/generation'
+import { textWithFiles } from '../../attachment-parts'
 import { stripTrimNote, trimNote } from './context-guard'
 import type { LlamaCppHost } from './llama-cpp-host'
 import type { GenerationOptions } from './worker-protocol'
@@ -42,7 +43,11 @@ export function createLlamaCppProvider(options: LlamaCppProviderOptions): ModelP
       const events = options.host.generate(
         {
           modelPath: options.modelPath,
-          messages: stripTrimNote(messages),
+          // The engine reads text only: text files go in as text; the app sends it no images (see model-inputs).
+          messages: stripTrimNote(messages).map(({ role, content, parts }) => ({
+            role,
+            content: textWithFiles(content, parts),
+          })),
           options: withParameters(generation, parameters),
         },
         signal,

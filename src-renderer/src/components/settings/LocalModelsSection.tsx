@@ -4,6 +4,7 @@ import { useServices } from '../../app-services'
 import { useStrings } from '../../i18n'
 import { CommandHint } from '../CommandHint'
 import { ModelEditor } from '../ModelEditor'
+import { ModelInputsControl } from './ModelInputsControl'
 
 interface LocalModelsSectionProps {
   models: readonly ModelEntry[]
@@ -191,6 +192,7 @@ function ModelRow({ model, check, editing, onEdit, onClearKey, onRemove, childre
           {t.settings.remove}
         </button>
       </div>
+      <ModelInputsControl model={model} />
       {check && (
         <div className="check-result" data-testid={`check-result-${model.id}`} data-reachable={check.reachable}>
           <strong>{check.reachable ? t.settings.reachable : t.settings.unreachable}</strong> {check.message}
