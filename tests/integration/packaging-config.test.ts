@@ -104,10 +104,14 @@ describe('packaging configuration', () => {
     expect(native).toEqual(
       expect.arrayContaining(['aws-crt', 'better-sqlite3', `@node-llama-cpp/${process.platform}-${process.arch}`]),
     )
-    // Every other one comes with node-llama-cpp: its per-platform binaries, and the optional copy-on-write
-    // helper of its downloader (ipull → @reflink/reflink), which StreamDesk does not use but ships.
+    // Every other one comes with a package StreamDesk uses: node-llama-cpp's per-platform binaries and the optional
+    // copy-on-write helper of its downloader (ipull → @reflink/reflink), which StreamDesk does not use but ships;
+    // sharp's per-platform binary and libvips (@img/*, attachments); pdf.js's optional canvas (@napi-rs/canvas),
+    // which text extraction does not load but the package brings.
     const others = native.filter((name) => !['aws-crt', 'better-sqlite3'].includes(name))
-    expect(others.filter((name) => !name.startsWith('@node-llama-cpp/') && !name.startsWith('@reflink/'))).toEqual([])
+    const comesWithAPackage = /^@(node-llama-cpp|reflink|img|napi-rs)\//
+    expect(others.filter((name) => !comesWithAPackage.test(name))).toEqual([])
+    expect(native).toEqual(expect.arrayContaining([`@img/sharp-${process.platform}-${process.arch}`]))
   })
 
   it('unpacks every one of them from the asar, and ships the built bundles', () => {
