@@ -39,6 +39,9 @@ export default defineConfig({
           include: ['tests/e2e/**/*.test.ts'],
           testTimeout: 90_000,
           hookTimeout: 120_000,
+          // A page does things in its own time: a poll waits up to 10 s (vitest's default 1 s is missed when test
+          // files share the cores with a browser each), and fails then with what it last saw.
+          expect: { poll: { timeout: 10_000 } },
         },
       },
     ],

@@ -70,7 +70,7 @@ describe('continuing an answer cut off at the token limit', () => {
     await expect.poll(() => stopReason('alpha').innerText()).toBe('Cut off at the token limit')
     await expect.poll(() => continueButton('alpha').count()).toBe(1)
     expect(await continueButton('alpha').getAttribute('aria-label')).toBe(
-      'Ask alpha to go on from where its answer was cut off',
+      "Continue alpha's answer from where it was cut off",
     )
     // An answer that ended by itself offers no Continue.
     expect(await continueButton('beta').count()).toBe(0)

@@ -137,7 +137,6 @@ const ConversationItem = memo(function ConversationItem({
           ref={openButton}
           className="conversation-open"
           aria-current={active ? 'page' : undefined}
-          aria-label={t.history.open(title)}
           onClick={() => onOpen(id)}
         >
           <span className="conversation-title-line">

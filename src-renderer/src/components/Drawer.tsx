@@ -68,7 +68,10 @@ export function Drawer({ title, testId, onClose, actions, children }: DrawerProp
             </button>
           </div>
         </div>
-        <div className="drawer-body">{children}</div>
+        {/* Focusable, so a panel of text only (Diagnostics) can still be scrolled with the keyboard. */}
+        <div className="drawer-body" tabIndex={0}>
+          {children}
+        </div>
       </div>
     </div>
   )
