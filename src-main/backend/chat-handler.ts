@@ -20,6 +20,7 @@ import {
   type ProtocolVersion,
   type StreamErrorCode,
 } from '../protocol/stream-protocol'
+import { announcedText, announcementTopic, DeviceIdSchema, encodeAnnouncement } from '../protocol/stream-announcement'
 import { AnswerTally } from './answer-tally'
 import { ChunkSequencer, type ChunkContent, type ChunkSequencerOptions } from './chunk-sequencer'
 import { DeltaCoalescer, type DeltaCoalescerOptions } from './delta-coalescer'
@@ -73,6 +74,12 @@ export const ChatRequestSchema = z.object({
    * hint: anything that is not a number is dropped rather than refusing the prompt.
    */
   concurrentModels: z.number().optional().catch(undefined),
+  /**
+   * The asking device and its conversation: the handler announces the prompt to the user's other devices
+   * (stream-announcement.ts). Client-controlled and only ever published to the caller's own topics; a value that
+   * does not validate is dropped (no announcement) rather than refusing the prompt.
+   */
+  origin: z.object({ deviceId: DeviceIdSchema, conversationId: IdSchema }).optional().catch(undefined),
   /** One entry per model column, each with its own conversation (a column's earlier answers are its own). */
   models: z
     .array(ModelEntrySchema)
@@ -155,7 +162,9 @@ export async function streamChat(request: ChatRequest, deps: ChatHandlerDeps): P
       request.models.map(({ modelId }) => refuseModel(request.streamId, modelId, topic, message, deps)),
     )
   }
-  return Promise.all(
+  // Not awaited before the models start: a device that gets a chunk before the announcement holds it.
+  const announced = announce(request, deps)
+  const summaries = await Promise.all(
     request.models.map(({ modelId, messages, parameters }) =>
       streamOneModel(
         request.userId,
@@ -166,6 +175,35 @@ export async function streamChat(request: ChatRequest, deps: ChatHandlerDeps): P
       ),
     ),
   )
+  await announced
+  return summaries
+}
+
+/**
+ * Tells the user's other devices about the prompt (its text from the first model's messages: the system prompt
+ * first, the prompt last). Never throws: a lost announcement costs other devices the live view, not the answer.
+ */
+async function announce(request: ChatRequest, deps: ChatHandlerDeps): Promise<void> {
+  const { origin } = request
+  if (!origin) return
+  const messages = request.models[0]!.messages
+  const system = messages[0]?.role === 'system' ? messages[0].content : undefined
+  const payload = encodeAnnouncement({
+    v: 1,
+    streamId: request.streamId,
+    conversationId: origin.conversationId,
+    deviceId: origin.deviceId,
+    prompt: announcedText(messages.at(-1)!.content),
+    ...(system !== undefined ? { systemPrompt: announcedText(system) } : {}),
+    models: request.models.map((m) => m.modelId),
+    at: (deps.clock ?? systemClock).now(),
+  })
+  const topic = announcementTopic(deps.topicPrefix ?? DEFAULT_TOPIC_PREFIX, request.userId, request.streamId)
+  try {
+    await deps.publisher.publish(topic, payload)
+  } catch {
+    // The stream goes on; the other devices still catch up from the answer store.
+  }
 }
 
 /**

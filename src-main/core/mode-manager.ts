@@ -5,6 +5,7 @@
  */
 import type { AppMode, ConnectionState, ConnectionStatus, StreamUpdate } from '../shared/ipc-contract'
 import { userStreamsFilter } from '../protocol/stream-protocol'
+import { userAnnouncementsFilter } from '../protocol/stream-announcement'
 import type { Clock } from '../lib/clock'
 import { ChatService, type ChatServiceOptions } from './chat/chat-service'
 import type { ConversationLog } from './chat/conversation-log'
@@ -101,7 +102,7 @@ export class ModeManager {
     const { runtime, topicPrefix } = start
     const running: RunningMode = {
       runtime,
-      chat: this.chatFor(runtime.userId, topicPrefix, runtime.backend, runtime.recovery),
+      chat: this.chatFor(runtime.userId, topicPrefix, runtime.backend, runtime.recovery, runtime.deviceId),
       connection: { mode: runtime.mode, status: 'connecting', since: this.options.clock.now() },
       subscribed: false,
     }
@@ -126,6 +127,12 @@ export class ModeManager {
       await runtime.session.subscribe(userStreamsFilter(topicPrefix, runtime.userId), (topic, payload) =>
         running.chat.receive(topic, payload),
       )
+      // Cloud mode: prompts asked on the user's other devices stream here too.
+      if (runtime.deviceId !== undefined) {
+        await runtime.session.subscribe(userAnnouncementsFilter(topicPrefix, runtime.userId), (topic, payload) =>
+          running.chat.receiveAnnouncement(topic, payload),
+        )
+      }
       await runtime.session.connect()
       running.subscribed = true
       update(SESSION_TO_CONNECTION[runtime.session.status])
@@ -159,6 +166,7 @@ export class ModeManager {
     topicPrefix: string,
     backend: ModeRuntime['backend'],
     recovery?: ModeRuntime['recovery'],
+    deviceId?: string,
   ): ChatService {
     const { conversations, modelLabel, emitUpdates, diagnostics, clock, parametersFor, defaultSystemPrompt, priceFor } =
       this.options
@@ -176,6 +184,7 @@ export class ModeManager {
       diagnostics,
       clock,
       ...(recovery ? { recovery } : {}),
+      ...(deviceId !== undefined ? { deviceId } : {}),
     })
   }
 }

@@ -18,6 +18,8 @@ export interface ChatRequestInput {
   systemPrompt?: string | undefined
   /** The parameters to ask each model with; empty sends none. */
   parametersFor?: ((modelId: string) => GenerationParameters) | undefined
+  /** The asking device and conversation, for the announcement to the user's other devices (cloud mode). */
+  origin?: ChatRequest['origin']
 }
 
 export function buildChatRequest(input: ChatRequestInput): ChatRequest {
@@ -30,6 +32,7 @@ export function buildChatRequest(input: ChatRequestInput): ChatRequest {
     streamId: input.streamId,
     // Every protocol version this app reads; the backend answers in the highest one it shares.
     protocols: [...PROTOCOL_VERSIONS],
+    ...(input.origin ? { origin: input.origin } : {}),
     models: input.modelIds.map((modelId) => {
       const parameters = input.parametersFor?.(modelId) ?? {}
       return {

@@ -9,7 +9,8 @@
  * and renderer).
  */
 import { randomUUID } from 'node:crypto'
-import { decodeChunk, type FinalMarker } from '../../protocol/stream-protocol'
+import { decodeChunk, type ChunkMessage, type FinalMarker } from '../../protocol/stream-protocol'
+import { decodeAnnouncement } from '../../protocol/stream-announcement'
 import type { GenerationParameters } from '../../shared/generation'
 import type { ModelPrice } from '../../shared/price'
 import type { AnswerError, FinalStatus } from '../../shared/answer'
@@ -35,6 +36,7 @@ import { ModelAnswer, type Released } from './model-answer'
 import { PromptOutbox } from './prompt-outbox'
 import { reopenStreams } from './resumed-answer'
 import { dueActions, type TimerLimits } from './stream-timers'
+import { HeldChunks } from './held-chunks'
 import type { StreamRecovery } from './stream-recovery'
 
 export type { ChatBackend } from './chat-backend'
@@ -42,6 +44,11 @@ export type { ChatBackend } from './chat-backend'
 export interface ChatServiceOptions extends RecoveryTiming {
   userId: string
   topicPrefix: string
+  /**
+   * This installation's device id (cloud mode): prompts are announced to the user's other devices with it, and
+   * streams announced by those devices are followed here too (adopted-streams.ts).
+   */
+  deviceId?: string
   backend: ChatBackend
   /** Where conversations are kept (the history store in the app). */
   conversations: ConversationLog
@@ -79,9 +86,17 @@ export class ChatService {
   private readonly tickMs: number
   private readonly limits: TimerLimits
   private readonly recovery: AnswerRecovery | undefined
+  /** Chunks of streams another device asked, come before their announcement (only with a device id). */
+  private readonly held: HeldChunks | undefined
 
   constructor(private readonly options: ChatServiceOptions) {
     const { recovery, diagnostics } = options
+    this.held =
+      options.deviceId === undefined
+        ? undefined
+        : new HeldChunks((count) => {
+            for (let i = 0; i < count; i++) diagnostics.reject('unknown-stream')
+          })
     this.clock = options.clock ?? systemClock
     this.tickMs = options.tickMs ?? 1_000
     this.output = new AnswerOutput({ ...options, clock: this.clock, journal: recovery })
@@ -143,6 +158,7 @@ export class ChatService {
       context,
       systemPrompt: request.systemPrompt ?? this.options.defaultSystemPrompt?.(),
       parametersFor: this.options.parametersFor,
+      ...(this.options.deviceId !== undefined ? { origin: { deviceId: this.options.deviceId, conversationId } } : {}),
     })
     // The conversation keeps what it was sent with, so reopening it shows (and sends) the same system prompt.
     conversations.setSystemPrompt?.(conversationId, request.systemPrompt ?? '')
@@ -265,12 +281,53 @@ export class ChatService {
     diagnostics.received()
     const decoded = decodeChunk(topic, payload, { prefix: this.options.topicPrefix, userId: this.options.userId })
     if (!decoded.ok) return diagnostics.reject(decoded.reason)
-    const chunk = decoded.message
+    this.route(decoded.message)
+  }
+
+  /**
+   * Entry point for every MQTT message on the user's announcements filter (cloud mode): a prompt asked on another
+   * device of the user is followed here too, in its conversation (created with the asking device's id when this
+   * device does not have it yet), stored and shown as it streams, and can be stopped from here. Never throws.
+   */
+  receiveAnnouncement(topic: string, payload: Uint8Array): void {
+    const { diagnostics, deviceId, conversations } = this.options
+    if (deviceId === undefined) return
+    const decoded = decodeAnnouncement(topic, payload, {
+      prefix: this.options.topicPrefix,
+      userId: this.options.userId,
+    })
+    if (!decoded.ok) return diagnostics.reject(decoded.reason)
+    const { streamId, conversationId, prompt, systemPrompt, models } = decoded.announcement
+    // Our own prompt, or one already followed (a redelivery): nothing to adopt.
+    if (decoded.announcement.deviceId === deviceId || this.streams.knows(streamId)) return
+    if (!conversations.adopt) return
+    const labelled = models.map((id) => ({ id, label: this.options.modelLabel(id) ?? id }))
+    try {
+      conversations.adopt(conversationId, prompt)
+      if (systemPrompt !== undefined) conversations.setSystemPrompt?.(conversationId, systemPrompt)
+      conversations.addTurn(conversationId, prompt, streamId, labelled)
+    } catch (error) {
+      diagnostics.reject('announcement-unusable')
+      return diagnostics.error(`An announced prompt could not be kept: ${(error as Error).message}`)
+    }
+    const now = this.clock.now()
+    const answers = models.map((modelId) => new ModelAnswer(streamId, modelId, 'streaming', now))
+    this.streams.add(streamId, answers)
+    this.options.recovery?.opened({ streamId, modelIds: models })
+    for (const answer of answers) this.output.show(answer, '', { status: 'streaming' })
+    this.ensureTicker()
+    for (const chunk of this.held?.take(streamId) ?? []) this.route(chunk)
+  }
+
+  /** One valid chunk to its answer. */
+  private route(chunk: ChunkMessage): void {
+    const { diagnostics } = this.options
     const stream = this.streams.get(chunk.streamId)
     if (!stream) {
-      return this.streams.endedRecently(chunk.streamId)
-        ? diagnostics.duplicate(chunk)
-        : diagnostics.reject('unknown-stream')
+      if (this.streams.endedRecently(chunk.streamId)) return diagnostics.duplicate(chunk)
+      // Maybe another device's prompt whose announcement is still on its way.
+      if (this.held) return this.held.hold(chunk, this.clock.now())
+      return diagnostics.reject('unknown-stream')
     }
     const answer = stream.answers.get(chunk.modelId)
     if (!answer) return diagnostics.reject('unknown-model')
@@ -365,6 +422,7 @@ export class ChatService {
   /** Applies what time made due: unanswered stops, silence, resumed answers' waits, gaps. */
   private tick(): void {
     const now = this.clock.now()
+    this.held?.expire(now)
     for (const [answer, action] of dueActions(this.streams.answers(), now, this.limits)) {
       if (action === 'end-stopped') this.end(answer, 'stopped')
       else if (action === 'recover') this.startRecovery(answer)

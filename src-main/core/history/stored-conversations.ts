@@ -28,6 +28,12 @@ export class StoredConversations implements ConversationLog {
     return id
   }
 
+  adopt(conversationId: string, firstPrompt: string): void {
+    if (this.store.getConversation(conversationId)) return
+    this.store.createConversation(firstPrompt, { id: conversationId })
+    this.onChanged()
+  }
+
   contextFor(
     conversationId: string,
     modelIds: string[],

@@ -15,7 +15,7 @@ import { CognitoIdentityClient, GetCredentialsForIdentityCommand, GetIdCommand }
 import { InvokeCommand, LambdaClient, type InvokeCommandInput } from '@aws-sdk/client-lambda'
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { Uint8ArrayBlobAdapter } from '@smithy/core/serde'
-import { streamChat } from '../../../src-main/backend/chat-handler'
+import { ChatRequestSchema, streamChat } from '../../../src-main/backend/chat-handler'
 import { DynamoAnswerStore } from '../../../src-main/backend/answer-store'
 import { createFetchStreamHandler } from '../../../src-main/backend/lambda/fetch-stream-lambda'
 import type { ModelResolver } from '../../../src-main/backend/model-provider'
@@ -65,9 +65,13 @@ export async function startFakeCloud(options: {
   decoratePublisher?: (publisher: Publisher) => Publisher
   /** The protocol versions the stack's config lists; absent, as for a stack from before negotiation. */
   protocols?: number[]
+  /** The user's identity id (a broker with ACLs needs it before the cloud starts); a fresh one by default. */
+  identityId?: string
+  /** How the data plane's stand-in logs in to the broker (IoT Core's data plane is not an MQTT client). */
+  dataPlane?: { clientId: string; username: string; password: string }
 }): Promise<FakeCloud> {
   const { broker, models, clock } = options
-  const identityId = `us-east-1:${randomUUID()}`
+  const identityId = options.identityId ?? `us-east-1:${randomUUID()}`
   const config: CloudConfig = {
     ...CLOUD_CONFIG,
     iotEndpoint: 'localhost',
@@ -107,7 +111,12 @@ export async function startFakeCloud(options: {
 
   const dataPlane = new MqttSession({
     buildConfig: () =>
-      plainBrokerConnectionConfig({ host: broker.host, port: broker.port, clientId: `fake-lambda-${randomUUID()}` }),
+      plainBrokerConnectionConfig({
+        host: broker.host,
+        port: broker.port,
+        clientId: `fake-lambda-${randomUUID()}`,
+        ...options.dataPlane,
+      }),
   })
   await dataPlane.connect()
   const chatEvents: unknown[] = []
@@ -139,12 +148,10 @@ export async function startFakeCloud(options: {
     Payload: Uint8ArrayBlobAdapter.fromString(JSON.stringify({ attached: true, identityId })),
   })
   lambda.on(InvokeCommand, { FunctionName: config.chatFunctionName }).callsFake(async (input: InvokeCommandInput) => {
-    const event = JSON.parse(new TextDecoder().decode(input.Payload as Uint8Array)) as {
-      streamId: string
-      protocols?: number[]
-      models: Array<{ modelId: string; messages: Array<{ role: 'user' | 'assistant' | 'system'; content: string }> }>
-    }
-    chatEvents.push(event)
+    const raw: unknown = JSON.parse(new TextDecoder().decode(input.Payload as Uint8Array))
+    chatEvents.push(raw)
+    // As the deployed Lambda does: the user is the caller's identity, whatever the event says.
+    const event = ChatRequestSchema.parse({ ...(raw as object), userId: identityId })
     const stops = new Map(event.models.map(({ modelId }) => [modelId, new AbortController()]))
     const controlTopic = stopControlTopic(config.topicPrefix, identityId, event.streamId)
     await dataPlane.subscribe(controlTopic, (_topic, payload) => {
@@ -154,22 +161,14 @@ export async function startFakeCloud(options: {
       for (const [modelId, controller] of stops)
         if (request.stop === 'all' || request.stop.includes(modelId)) controller.abort()
     })
-    const done = streamChat(
-      {
-        userId: identityId,
-        streamId: event.streamId,
-        ...(event.protocols ? { protocols: event.protocols } : {}),
-        models: event.models,
-      },
-      {
-        publisher,
-        models,
-        topicPrefix: config.topicPrefix,
-        stopSignal: (modelId) => stops.get(modelId)?.signal,
-        coalescing: { windowMs: 5 },
-        archive: answerStore,
-      },
-    )
+    const done = streamChat(event, {
+      publisher,
+      models,
+      topicPrefix: config.topicPrefix,
+      stopSignal: (modelId) => stops.get(modelId)?.signal,
+      coalescing: { windowMs: 5 },
+      archive: answerStore,
+    })
     running.add(done)
     void done.finally(() => running.delete(done))
     return { StatusCode: 202 }
