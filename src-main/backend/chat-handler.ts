@@ -28,6 +28,7 @@ import { ModelError, type ChatMessage, type ModelResolver } from './model-provid
 import type { Publisher } from './publisher'
 import type { PublishPacer } from './publish-budget'
 import type { AnswerArchive, AnswerRecord } from './answer-store'
+import type { Asked } from '../protocol/answer-archive'
 import { systemClock, type Clock } from '../lib/clock'
 import type { StopReason } from '../shared/answer'
 import { PARAMETER_LIMITS, REASONING_EFFORTS, type GenerationParameters } from '../shared/generation'
@@ -163,7 +164,8 @@ export async function streamChat(request: ChatRequest, deps: ChatHandlerDeps): P
     )
   }
   // Not awaited before the models start: a device that gets a chunk before the announcement holds it.
-  const announced = announce(request, deps)
+  const asked = askedOf(request)
+  const announced = announce(request, asked, deps)
   const summaries = await Promise.all(
     request.models.map(({ modelId, messages, parameters }) =>
       streamOneModel(
@@ -172,6 +174,7 @@ export async function streamChat(request: ChatRequest, deps: ChatHandlerDeps): P
         { messages, ...(parameters ? { parameters: withoutUnset(parameters) } : {}) },
         topic,
         deps,
+        asked,
       ),
     ),
   )
@@ -180,29 +183,45 @@ export async function streamChat(request: ChatRequest, deps: ChatHandlerDeps): P
 }
 
 /**
- * Tells the user's other devices about the prompt (its text from the first model's messages: the system prompt
- * first, the prompt last). Never throws: a lost announcement costs other devices the live view, not the answer.
+ * What was asked, as the user's other devices need it (the announcement, and the answer store for catch-up): the
+ * prompt and system prompt from the first model's messages (system first, prompt last), cut to their caps.
+ * Undefined when the app did not say where it asked from.
  */
-async function announce(request: ChatRequest, deps: ChatHandlerDeps): Promise<void> {
+function askedOf(request: ChatRequest): Asked | undefined {
   const { origin } = request
-  if (!origin) return
+  if (!origin) return undefined
   const messages = request.models[0]!.messages
   const system = messages[0]?.role === 'system' ? messages[0].content : undefined
-  const payload = encodeAnnouncement({
-    v: 1,
-    streamId: request.streamId,
-    conversationId: origin.conversationId,
-    deviceId: origin.deviceId,
+  return {
+    ...origin,
     prompt: announcedText(messages.at(-1)!.content),
     ...(system !== undefined ? { systemPrompt: announcedText(system) } : {}),
     models: request.models.map((m) => m.modelId),
+  }
+}
+
+/**
+ * Tells the user's other devices about the prompt. Never throws: a lost announcement costs other devices the live
+ * view, not the answer (they still catch up from the answer store).
+ */
+async function announce(request: ChatRequest, asked: Asked | undefined, deps: ChatHandlerDeps): Promise<void> {
+  if (!asked) return
+  const { conversationId, deviceId, prompt, systemPrompt, models } = asked
+  const payload = encodeAnnouncement({
+    v: 1,
+    streamId: request.streamId,
+    conversationId,
+    deviceId,
+    prompt,
+    ...(systemPrompt !== undefined ? { systemPrompt } : {}),
+    models,
     at: (deps.clock ?? systemClock).now(),
   })
   const topic = announcementTopic(deps.topicPrefix ?? DEFAULT_TOPIC_PREFIX, request.userId, request.streamId)
   try {
     await deps.publisher.publish(topic, payload)
   } catch {
-    // The stream goes on; the other devices still catch up from the answer store.
+    // The stream goes on.
   }
 }
 
@@ -243,6 +262,7 @@ async function streamOneModel(
   input: { messages: ChatMessage[]; parameters?: GenerationParameters },
   topic: string,
   deps: ChatHandlerDeps,
+  asked: Asked | undefined,
 ): Promise<ModelStreamSummary> {
   const { streamId, modelId } = stream
   const clock = deps.clock ?? systemClock
@@ -307,6 +327,7 @@ async function streamOneModel(
         ...final,
         // The store keeps v1's `usage` beside the metrics: an app from before v2 reads only that.
         ...(usage ? { usage } : {}),
+        ...(asked ? { asked } : {}),
         ...sequencer.sealFor(tail),
       })
     : undefined

@@ -136,6 +136,8 @@ export class ModeManager {
       await runtime.session.connect()
       running.subscribed = true
       update(SESSION_TO_CONNECTION[runtime.session.status])
+      // Cloud mode: what the user's other devices asked while this one was away (never holds up the start).
+      if (runtime.deviceId !== undefined) void running.chat.catchUp()
     } catch (error) {
       this.options.diagnostics.error(errorMessage(error))
       update('failed', errorMessage(error))

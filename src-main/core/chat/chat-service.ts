@@ -10,7 +10,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { decodeChunk, type ChunkMessage, type FinalMarker } from '../../protocol/stream-protocol'
-import { decodeAnnouncement } from '../../protocol/stream-announcement'
+import { decodeAnnouncement, type StreamAnnouncement } from '../../protocol/stream-announcement'
 import type { GenerationParameters } from '../../shared/generation'
 import type { ModelPrice } from '../../shared/price'
 import type { AnswerError, FinalStatus } from '../../shared/answer'
@@ -290,17 +290,58 @@ export class ChatService {
    * device does not have it yet), stored and shown as it streams, and can be stopped from here. Never throws.
    */
   receiveAnnouncement(topic: string, payload: Uint8Array): void {
-    const { diagnostics, deviceId, conversations } = this.options
+    const { diagnostics, deviceId } = this.options
     if (deviceId === undefined) return
     const decoded = decodeAnnouncement(topic, payload, {
       prefix: this.options.topicPrefix,
       userId: this.options.userId,
     })
     if (!decoded.ok) return diagnostics.reject(decoded.reason)
-    const { streamId, conversationId, prompt, systemPrompt, models } = decoded.announcement
+    const { streamId, ...asked } = decoded.announcement
+    const answers = this.adopt(streamId, asked)
+    for (const chunk of answers ? (this.held?.take(streamId) ?? []) : []) this.route(chunk)
+  }
+
+  /**
+   * Cloud mode, once connected: the conversations asked on the user's other devices while this one was closed or
+   * offline, from the answer store (the last 24 hours). Each stream this device does not have (by stream id) is
+   * added as announced, and its answers completed from the stored copies as a lost stream's are (digests checked);
+   * nothing this device has is touched. Returns how many streams were added.
+   */
+  async catchUp(): Promise<number> {
+    const { recovery, diagnostics, deviceId, conversations } = this.options
+    if (deviceId === undefined || !recovery?.recentStreams || !conversations.hasStream) return 0
+    let recent
+    try {
+      recent = await recovery.recentStreams()
+    } catch (error) {
+      diagnostics.error(`Could not catch up with the other devices: ${(error as Error).message}`)
+      return 0
+    }
+    let added = 0
+    // Oldest first, so a conversation's turns come in the order they were asked.
+    for (const { streamId, asked, storedModelIds } of [...recent].reverse()) {
+      if (asked.deviceId === deviceId || conversations.hasStream(streamId)) continue
+      // Still streaming somewhere (not every answer stored yet): its answers come at a later connect.
+      if (!asked.models.every((id) => storedModelIds.includes(id))) continue
+      const answers = this.adopt(streamId, asked)
+      if (!answers) continue
+      for (const answer of answers) this.startRecovery(answer)
+      added += 1
+    }
+    return added
+  }
+
+  /**
+   * Follows a stream another device of the user asked: its conversation (created with that device's id when this
+   * device does not have it), the turn, one streaming answer per model. Undefined when it is this device's own,
+   * already followed, or cannot be kept.
+   */
+  private adopt(streamId: string, asked: Omit<StreamAnnouncement, 'streamId' | 'v' | 'at'>): ModelAnswer[] | undefined {
+    const { diagnostics, deviceId, conversations } = this.options
+    const { conversationId, prompt, systemPrompt, models } = asked
     // Our own prompt, or one already followed (a redelivery): nothing to adopt.
-    if (decoded.announcement.deviceId === deviceId || this.streams.knows(streamId)) return
-    if (!conversations.adopt) return
+    if (asked.deviceId === deviceId || this.streams.knows(streamId) || !conversations.adopt) return undefined
     const labelled = models.map((id) => ({ id, label: this.options.modelLabel(id) ?? id }))
     try {
       conversations.adopt(conversationId, prompt)
@@ -308,7 +349,8 @@ export class ChatService {
       conversations.addTurn(conversationId, prompt, streamId, labelled)
     } catch (error) {
       diagnostics.reject('announcement-unusable')
-      return diagnostics.error(`An announced prompt could not be kept: ${(error as Error).message}`)
+      diagnostics.error(`A prompt asked on another device could not be kept: ${(error as Error).message}`)
+      return undefined
     }
     const now = this.clock.now()
     const answers = models.map((modelId) => new ModelAnswer(streamId, modelId, 'streaming', now))
@@ -316,7 +358,7 @@ export class ChatService {
     this.options.recovery?.opened({ streamId, modelIds: models })
     for (const answer of answers) this.output.show(answer, '', { status: 'streaming' })
     this.ensureTicker()
-    for (const chunk of this.held?.take(streamId) ?? []) this.route(chunk)
+    return answers
   }
 
   /** One valid chunk to its answer. */

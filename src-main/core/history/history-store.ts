@@ -209,6 +209,11 @@ export class HistoryStore {
     )
   }
 
+  /** Whether a turn or an answer (a regenerated attempt's) is carried by this stream id. */
+  hasStream(streamId: string): boolean {
+    return this.sql.streamIdExists.get(streamId, streamId) !== undefined
+  }
+
   /** Titled from the first prompt; `id` lets chat orchestration keep the id it already gave the conversation. */
   createConversation(firstPrompt: string, options: { id?: string } = {}): ConversationSummary {
     const now = this.now()

@@ -34,6 +34,10 @@ export class StoredConversations implements ConversationLog {
     this.onChanged()
   }
 
+  hasStream(streamId: string): boolean {
+    return this.store.hasStream(streamId)
+  }
+
   contextFor(
     conversationId: string,
     modelIds: string[],

@@ -17,7 +17,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { Uint8ArrayBlobAdapter } from '@smithy/core/serde'
 import { ChatRequestSchema, streamChat } from '../../../src-main/backend/chat-handler'
 import { DynamoAnswerStore } from '../../../src-main/backend/answer-store'
-import { createFetchStreamHandler } from '../../../src-main/backend/lambda/fetch-stream-lambda'
+import { createFetchLambdaHandler } from '../../../src-main/backend/lambda/fetch-stream-lambda'
 import type { ModelResolver } from '../../../src-main/backend/model-provider'
 import type { Publisher } from '../../../src-main/backend/publisher'
 import { decodeStopRequest, stopControlTopic, type CloudConfig } from '../../../src-main/protocol/cloud-config'
@@ -49,8 +49,10 @@ export interface FakeCloud {
   dataPlane: MqttSession
   /** The answer store's table, as the chat Lambda left it. */
   answerTable: FakeAnswerTable
-  /** Every event the fetch-stream Lambda received. */
+  /** Every stream's fetch the fetch-stream Lambda received. */
   fetchEvents: unknown[]
+  /** Every list of recent streams (catch-up) it was asked for. */
+  listEvents: unknown[]
   /** Resolves once every stream the chat Lambda started has ended (its answers stored and finals published). */
   idle(): Promise<void>
   close(): Promise<void>
@@ -122,10 +124,11 @@ export async function startFakeCloud(options: {
   const chatEvents: unknown[] = []
   const stopRequests: string[] = []
   const fetchEvents: unknown[] = []
+  const listEvents: unknown[] = []
   const running = new Set<Promise<unknown>>()
   const direct: Publisher = { publish: (topic, payload) => dataPlane.publish(topic, payload) }
   const publisher = options.decoratePublisher?.(direct) ?? direct
-  const fetchHandler = createFetchStreamHandler({
+  const fetchHandler = createFetchLambdaHandler({
     store: answerStore,
     identityPoolId: config.identityPoolId,
     log: () => {},
@@ -134,7 +137,8 @@ export async function startFakeCloud(options: {
     .on(InvokeCommand, { FunctionName: config.fetchStreamFunctionName })
     .callsFake(async (input: InvokeCommandInput) => {
       const event: unknown = JSON.parse(new TextDecoder().decode(input.Payload as Uint8Array))
-      fetchEvents.push(event)
+      const isList = typeof event === 'object' && event !== null && 'recent' in event
+      ;(isList ? listEvents : fetchEvents).push(event)
       // Lambda fills in the caller's identity from the credentials that signed the request: the mocked pool's.
       const result = await fetchHandler(event, {
         awsRequestId: randomUUID(),
@@ -183,6 +187,7 @@ export async function startFakeCloud(options: {
     dataPlane,
     answerTable,
     fetchEvents,
+    listEvents,
     async idle() {
       await Promise.allSettled([...running])
     },

@@ -8,6 +8,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { randomUUID } from 'node:crypto'
 import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import type {
   StreamUpdate,
   ConversationDetail,
@@ -91,6 +92,17 @@ async function startDevice(modelIds = Object.keys(scripts)) {
   return { ...app, updates }
 }
 
+/** Resolves with the first defined result of `test`, polled every 50 ms (history reads are asynchronous). */
+async function eventually<T>(test: () => Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
+  const started = Date.now()
+  for (;;) {
+    const result = await test()
+    if (result !== undefined) return result
+    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`)
+    await sleep(50)
+  }
+}
+
 const diagnosticsOf = async (app: Awaited<ReturnType<typeof startDevice>>) =>
   (await app.core.router.invoke('diagnostics:get', [])) as Diagnostics
 const conversationOf = async (app: Awaited<ReturnType<typeof startDevice>>, id: string) =>
@@ -131,6 +143,34 @@ describe('two devices of one user', () => {
     const laptopList = (await laptop.core.router.invoke('history:list', [{}])) as ConversationSummary[]
     expect(laptopList.filter((c) => c.id === conversationId)).toHaveLength(1)
     expect((await diagnosticsOf(desktop)).rejected['unknown-stream'] ?? 0).toBe(0)
+
+    // A third device, closed while this was asked, catches up from the answer store when it connects: the
+    // conversation under the same id, the prompt, and both answers byte-identical (their digests checked).
+    await cloud.idle()
+    const fetchesBefore = cloud.fetchEvents.length
+    const listsBefore = cloud.listEvents.length
+    const tablet = await startDevice()
+    const caughtUp = await eventually(async () => {
+      const conversation = await conversationOf(tablet, conversationId)
+      const answers = conversation?.turns[0]?.answers ?? []
+      return answers.length === 2 && answers.every((a) => a.status === 'complete') ? conversation : undefined
+    }, 'the tablet to catch up')
+    expect(caughtUp!.turns.map((turn) => [turn.prompt, turn.streamId])).toEqual([
+      ['Two columns for two devices', streamId],
+    ])
+    expect(Object.fromEntries(caughtUp!.turns[0]!.answers.map((a) => [a.modelId, a.text]))).toEqual({
+      steady: expected('steady'),
+      quick: expected('quick'),
+    })
+    // It asked for the list with no user named (the Lambda takes the caller from its context), then the stream.
+    expect(cloud.listEvents.slice(listsBefore)).toEqual([{ recent: true }])
+    expect(cloud.fetchEvents.slice(fetchesBefore)).toContainEqual(expect.objectContaining({ streamId }))
+    // Nothing is merged twice: the asking laptop and the live desktop still hold the conversation once.
+    for (const device of [laptop, desktop]) {
+      const list = (await device.core.router.invoke('history:list', [{}])) as ConversationSummary[]
+      expect(list.filter((c) => c.id === conversationId)).toHaveLength(1)
+      expect((await conversationOf(device, conversationId))?.turns).toHaveLength(1)
+    }
   }, 60_000)
 
   it('stops from either device: Stop on the other device ends the stream on both, and so does Stop on the asking one', async () => {
