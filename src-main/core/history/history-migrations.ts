@@ -214,6 +214,20 @@ const answerPieces: Migration = {
     `),
 }
 
+/**
+ * A conversation that was asked on another device of the user (cloud mode: adopted live from its announcement, or
+ * added at catch-up) says so, for the sidebar's mark. One column on conversations, independent of every other
+ * migration. MERGE NOTE: h/attach adds its own migration 7 (turn attachments); this one becomes version 8 after it.
+ */
+const askedOnAnotherDevice: Migration = {
+  version: 7,
+  description: 'conversations asked on another device are marked',
+  up: (db) =>
+    db.exec(
+      'ALTER TABLE conversations ADD COLUMN asked_elsewhere INTEGER NOT NULL DEFAULT 0 CHECK (asked_elsewhere IN (0, 1))',
+    ),
+}
+
 export const HISTORY_MIGRATIONS: readonly Migration[] = [
   tables,
   fullTextSearch,
@@ -221,4 +235,5 @@ export const HISTORY_MIGRATIONS: readonly Migration[] = [
   reasoningAndEnd,
   systemPrompt,
   answerPieces,
+  askedOnAnotherDevice,
 ]

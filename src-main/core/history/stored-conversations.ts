@@ -30,7 +30,7 @@ export class StoredConversations implements ConversationLog {
 
   adopt(conversationId: string, firstPrompt: string): void {
     if (this.store.getConversation(conversationId)) return
-    this.store.createConversation(firstPrompt, { id: conversationId })
+    this.store.createConversation(firstPrompt, { id: conversationId, askedElsewhere: true })
     this.onChanged()
   }
 

@@ -370,6 +370,7 @@ export const en = {
     empty: 'No conversations yet. Everything you ask is kept here, on this device.',
     loadMore: 'Load more',
     pinned: 'Pinned',
+    askedElsewhere: 'Asked on another device',
     open: (title: string) => `Open “${title}”`,
     actionsFor: (title: string) => `Actions for “${title}”`,
     exportAsMarkdown: 'Export as Markdown',

@@ -141,7 +141,12 @@ describe('two devices of one user', () => {
     }
     // The asking device did not adopt its own prompt a second time.
     const laptopList = (await laptop.core.router.invoke('history:list', [{}])) as ConversationSummary[]
-    expect(laptopList.filter((c) => c.id === conversationId)).toHaveLength(1)
+    expect(laptopList.filter((c) => c.id === conversationId)).toEqual([
+      expect.not.objectContaining({ askedElsewhere: true }),
+    ])
+    // The other device's sidebar marks it as asked on another device.
+    const desktopList = (await desktop.core.router.invoke('history:list', [{}])) as ConversationSummary[]
+    expect(desktopList.find((c) => c.id === conversationId)?.askedElsewhere).toBe(true)
     expect((await diagnosticsOf(desktop)).rejected['unknown-stream'] ?? 0).toBe(0)
 
     // A third device, closed while this was asked, catches up from the answer store when it connects: the
@@ -158,6 +163,8 @@ describe('two devices of one user', () => {
     expect(caughtUp!.turns.map((turn) => [turn.prompt, turn.streamId])).toEqual([
       ['Two columns for two devices', streamId],
     ])
+    const tabletList = (await tablet.core.router.invoke('history:list', [{}])) as ConversationSummary[]
+    expect(tabletList.find((c) => c.id === conversationId)?.askedElsewhere).toBe(true)
     expect(Object.fromEntries(caughtUp!.turns[0]!.answers.map((a) => [a.modelId, a.text]))).toEqual({
       steady: expected('steady'),
       quick: expected('quick'),
