@@ -47,6 +47,8 @@ interface RunningMode {
   connection: ConnectionState
   /** Set once the session is subscribed: only then may queued prompts go out. */
   subscribed: boolean
+  /** Cloud mode: the other devices' prompts were caught up with at this connection (see `update`). */
+  caughtUp?: boolean
 }
 
 export class ModeManager {
@@ -110,6 +112,8 @@ export class ModeManager {
     this.options.onConnection(running.connection)
     const update = (status: ConnectionStatus, detail?: string) => {
       if (this.running !== running) return
+      const online = running.subscribed && status === 'connected'
+      const cameOnline = online && !(running.connection.status === 'connected' && running.caughtUp)
       running.connection = {
         mode: runtime.mode,
         status,
@@ -117,7 +121,13 @@ export class ModeManager {
         ...(detail ? { detail } : {}),
       }
       this.options.onConnection(running.connection)
-      void running.chat.setOnline(running.subscribed && status === 'connected')
+      void running.chat.setOnline(online)
+      // Cloud mode: at the first connect and after every reconnect, what the user's other devices asked meanwhile
+      // (a laptop asleep past IoT Core's session expiry lost their announcements); never holds up the connection.
+      if (cameOnline && runtime.deviceId !== undefined) {
+        running.caughtUp = true
+        void running.chat.catchUp()
+      }
     }
     runtime.session.on('status', (status, detail) => update(SESSION_TO_CONNECTION[status], detail))
     try {
@@ -136,8 +146,6 @@ export class ModeManager {
       await runtime.session.connect()
       running.subscribed = true
       update(SESSION_TO_CONNECTION[runtime.session.status])
-      // Cloud mode: what the user's other devices asked while this one was away (never holds up the start).
-      if (runtime.deviceId !== undefined) void running.chat.catchUp()
     } catch (error) {
       this.options.diagnostics.error(errorMessage(error))
       update('failed', errorMessage(error))

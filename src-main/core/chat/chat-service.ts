@@ -11,6 +11,7 @@
 import { randomUUID } from 'node:crypto'
 import { decodeChunk, type ChunkMessage, type FinalMarker } from '../../protocol/stream-protocol'
 import { decodeAnnouncement, type StreamAnnouncement } from '../../protocol/stream-announcement'
+import type { RecentStream } from '../../protocol/answer-archive'
 import type { GenerationParameters } from '../../shared/generation'
 import type { ModelPrice } from '../../shared/price'
 import type { AnswerError, FinalStatus } from '../../shared/answer'
@@ -86,6 +87,7 @@ export class ChatService {
   private readonly tickMs: number
   private readonly limits: TimerLimits
   private readonly recovery: AnswerRecovery | undefined
+  private catchingUp = false
   /** Chunks of streams another device asked, come before their announcement (only with a device id). */
   private readonly held: HeldChunks | undefined
 
@@ -309,11 +311,27 @@ export class ChatService {
    * nothing this device has is touched. Returns how many streams were added.
    */
   async catchUp(): Promise<number> {
-    const { recovery, diagnostics, deviceId, conversations } = this.options
-    if (deviceId === undefined || !recovery?.recentStreams || !conversations.hasStream) return 0
+    const { recovery, deviceId, conversations } = this.options
+    if (deviceId === undefined || !recovery?.recentStreams || !conversations.hasStream || this.catchingUp) return 0
+    this.catchingUp = true
+    try {
+      return await this.addRecentStreams(
+        recovery.recentStreams.bind(recovery),
+        conversations.hasStream.bind(conversations),
+      )
+    } finally {
+      this.catchingUp = false
+    }
+  }
+
+  private async addRecentStreams(
+    recentStreams: () => Promise<RecentStream[]>,
+    hasStream: (streamId: string) => boolean,
+  ): Promise<number> {
+    const { diagnostics, deviceId } = this.options
     let recent
     try {
-      recent = await recovery.recentStreams()
+      recent = await recentStreams()
     } catch (error) {
       diagnostics.error(`Could not catch up with the other devices: ${(error as Error).message}`)
       return 0
@@ -321,7 +339,7 @@ export class ChatService {
     let added = 0
     // Oldest first, so a conversation's turns come in the order they were asked.
     for (const { streamId, asked, storedModelIds } of [...recent].reverse()) {
-      if (asked.deviceId === deviceId || conversations.hasStream(streamId)) continue
+      if (asked.deviceId === deviceId || hasStream(streamId)) continue
       // Still streaming somewhere (not every answer stored yet): its answers come at a later connect.
       if (!asked.models.every((id) => storedModelIds.includes(id))) continue
       const answers = this.adopt(streamId, asked)
