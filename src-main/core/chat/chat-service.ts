@@ -358,8 +358,10 @@ export class ChatService {
   private adopt(streamId: string, asked: Omit<StreamAnnouncement, 'streamId' | 'v' | 'at'>): ModelAnswer[] | undefined {
     const { diagnostics, deviceId, conversations } = this.options
     const { conversationId, prompt, systemPrompt, models } = asked
-    // Our own prompt, or one already followed (a redelivery): nothing to adopt.
-    if (asked.deviceId === deviceId || this.streams.knows(streamId) || !conversations.adopt) return undefined
+    // Our own prompt, or one already followed or kept (a redelivery, also after a restart): nothing to adopt.
+    if (asked.deviceId === deviceId || this.streams.knows(streamId) || conversations.hasStream?.(streamId))
+      return undefined
+    if (!conversations.adopt) return undefined
     const labelled = models.map((id) => ({ id, label: this.options.modelLabel(id) ?? id }))
     try {
       conversations.adopt(conversationId, prompt)

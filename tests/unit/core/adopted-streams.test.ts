@@ -104,14 +104,44 @@ describe('a stream asked on another device', () => {
     expect(diagnostics.snapshot(0).rejected).toEqual({})
   })
 
-  it('ignores its own device’s announcements and a repeated one', async () => {
-    const { history, chat, announce } = await setup()
+  it('ignores its own device’s announcements and a repeated one, also once the stream is only in history', async () => {
+    const { history, diagnostics, chat, announce, deliver } = await setup()
     announce('own', { deviceId: OWN_DEVICE, conversationId: 'own-conversation' })
     announce('s1')
     announce('s1')
+    deliver({ streamId: 's1', modelId: 'a', seq: 0, text: 'A', final: final('A', 1) })
+    deliver({ streamId: 's1', modelId: 'b', seq: 0, text: 'B', final: final('B', 1) })
     chat.dispose()
     expect(history.store.getConversation('own-conversation')).toBeUndefined()
     expect(history.store.getConversation('laptop-conversation')!.turns).toHaveLength(1)
+    // A redelivery after a restart: another service on the same history, which no longer follows the stream.
+    const restarted = new ChatService({
+      userId: 'u1',
+      topicPrefix: 'sd',
+      deviceId: OWN_DEVICE,
+      backend: new RecordingBackend(),
+      conversations: history.conversations,
+      modelLabel: () => undefined,
+      emitUpdates: () => {},
+      diagnostics,
+    })
+    restarted.receiveAnnouncement(
+      announcementTopic('sd', 'u1', 's1'),
+      new TextEncoder().encode(
+        encodeAnnouncement({
+          v: 1,
+          streamId: 's1',
+          conversationId: 'laptop-conversation',
+          deviceId: OTHER_DEVICE,
+          prompt: 'Asked on the laptop',
+          models: ['a', 'b'],
+          at: 0,
+        }),
+      ),
+    )
+    restarted.dispose()
+    expect(history.store.getConversation('laptop-conversation')!.turns).toHaveLength(1)
+    expect(diagnostics.snapshot(0).rejected).toEqual({})
   })
 
   it('drops held chunks whose announcement never comes, counted as an unknown stream', async () => {
