@@ -262,4 +262,31 @@ describe('two devices of one user', () => {
     expect(counted('announcement-invalid')).toBe(4)
     expect(counted('announcement-foreign-topic')).toBe(1)
   }, 60_000)
+
+  it('catches up after a reconnect whose session the broker no longer had (a laptop asleep past its expiry)', async () => {
+    const laptop = await startDevice()
+    const tablet = await startDevice()
+    // Another connection with the tablet's client id and a clean session: the broker drops the tablet and forgets
+    // its session (subscriptions and queue), as IoT Core does once a persistent session expires.
+    const intruder = await rawClient(mosquitto.port, mosquitto.host)
+    cleanups.push(async () => intruder.socket.destroy())
+    await intruder.write(connectPacket({ clientId: `${identityId}-${tablet.runtime.deviceId!}` }))
+    await tablet.until(() => (tablet.runtime.session.status !== 'connected' ? true : undefined), 'the tablet to drop')
+
+    // Asked while the tablet is away (its client reconnects after at least a second; this answer takes ~0.2 s).
+    const { streamId, conversationId } = await laptop.send('While the tablet slept', ['quick'])
+    await laptop.finished(streamId, ['quick'])
+    await cloud.idle()
+    expect(await conversationOf(tablet, conversationId)).toBeNull()
+
+    // Back: it subscribes again, and catches up on what it missed from the answer store.
+    const caughtUp = await eventually(async () => {
+      const answer = (await conversationOf(tablet, conversationId))?.turns[0]?.answers[0]
+      return answer?.status === 'complete' ? answer : undefined
+    }, 'the tablet to catch up after its reconnect')
+    expect(caughtUp.text).toBe(expected('quick'))
+    // It was away (not just slow): its session was interrupted and came back.
+    expect(tablet.sessionStatuses).toContain('interrupted')
+    expect(tablet.runtime.session.status).toBe('connected')
+  }, 60_000)
 })
