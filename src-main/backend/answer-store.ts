@@ -22,8 +22,12 @@ import {
   ANSWER_TTL_SECONDS,
   ArchivedAnswerSchema,
   answerSortKey,
+  AskedSchema,
+  MAX_RECENT_STREAMS,
   type ArchivedAnswerV2Fields,
   type ArchivedAnswer,
+  type Asked,
+  type RecentStream,
 } from '../protocol/answer-archive'
 import { systemClock, type Clock } from '../lib/clock'
 
@@ -34,8 +38,11 @@ export const MAX_ANSWER_BYTES = 4_000_000
 /** A write that takes longer than this is abandoned: the final marker must not wait on the store. */
 const DEFAULT_WRITE_TIMEOUT_MS = 3_000
 
-/** What the chat handler hands the store for one finished model answer. */
-export type AnswerRecord = Omit<ArchivedAnswer, 'storedAt'> & { userId: string }
+/**
+ * What the chat handler hands the store for one finished model answer; `asked` when the app said where it asked
+ * from, so the user's other devices can catch up on the stream.
+ */
+export type AnswerRecord = Omit<ArchivedAnswer, 'storedAt'> & { userId: string; asked?: Asked }
 
 /** Where the chat handler keeps finished answers (DynamoDB in the Lambda; nothing in local mode). */
 export interface AnswerArchive {
@@ -67,6 +74,11 @@ export class DynamoAnswerStore implements AnswerArchive {
     await this.options.client.send(new PutItemCommand({ TableName: this.options.tableName, Item: item }), {
       abortSignal: AbortSignal.timeout(this.options.writeTimeoutMs ?? DEFAULT_WRITE_TIMEOUT_MS),
     })
+  }
+
+  /** The owner's recent streams stored with what was asked (see listRecentStreams). */
+  listRecent(userId: string): Promise<RecentStream[]> {
+    return listRecentStreams(this.options.client, this.options.tableName, userId, this.clock.now())
   }
 
   /** The owner's stored answers of one stream (of one model when given), unexpired, in model id order. */
@@ -112,6 +124,72 @@ export class DynamoAnswerStore implements AnswerArchive {
   }
 }
 
+/** Pages of the user's partition read for one list: 1 MB each, far more than a day's items without their texts. */
+const MAX_LIST_PAGES = 20
+
+/**
+ * The owner's unexpired streams that were stored with what was asked (newest first, at most MAX_RECENT_STREAMS):
+ * one query of the owner's partition, projected to the small attributes (never the answers' texts).
+ */
+export async function listRecentStreams(
+  client: DynamoDBClient,
+  tableName: string,
+  userId: string,
+  nowMs: number,
+): Promise<RecentStream[]> {
+  const { partitionKey, ttlAttribute } = ANSWER_TABLE
+  const streams = new Map<string, RecentStream>()
+  let startKey: Record<string, AttributeValue> | undefined
+  let pages = 0
+  do {
+    const page = await client.send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: '#user = :user',
+        // Aliased, each: a projection may not name a DynamoDB reserved word directly.
+        ProjectionExpression: '#user, #stream, #model, #asked, #stored, #ttl',
+        ExpressionAttributeNames: {
+          '#user': partitionKey,
+          '#stream': 'streamId',
+          '#model': 'modelId',
+          '#asked': 'asked',
+          '#stored': 'storedAt',
+          '#ttl': ttlAttribute,
+        },
+        ExpressionAttributeValues: { ':user': { S: userId } },
+        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+      }),
+    )
+    for (const item of page.Items ?? []) {
+      if (item[partitionKey]?.S !== userId) continue
+      if (Number(item[ttlAttribute]?.N ?? 0) <= Math.floor(nowMs / 1000)) continue
+      const streamId = item.streamId?.S
+      const modelId = item.modelId?.S
+      const asked = parseAsked(item.asked?.S)
+      if (!streamId || !modelId || !asked) continue
+      const storedAt = Number(item.storedAt?.N ?? 0)
+      const known = streams.get(streamId)
+      if (known) {
+        known.storedAt = Math.max(known.storedAt, storedAt)
+        if (!known.storedModelIds.includes(modelId)) known.storedModelIds.push(modelId)
+      } else streams.set(streamId, { streamId, storedAt, storedModelIds: [modelId], asked })
+    }
+    startKey = page.LastEvaluatedKey
+    pages += 1
+  } while (startKey && pages < MAX_LIST_PAGES)
+  return [...streams.values()].sort((a, b) => b.storedAt - a.storedAt).slice(0, MAX_RECENT_STREAMS)
+}
+
+function parseAsked(text: string | undefined): Asked | undefined {
+  if (text === undefined) return undefined
+  try {
+    const parsed = AskedSchema.safeParse(JSON.parse(text))
+    return parsed.success ? parsed.data : undefined
+  } catch {
+    return undefined
+  }
+}
+
 /** The DynamoDB item for an answer stored at `nowMs`, expiring `ttlSeconds` later. */
 export function toAnswerItem(
   record: AnswerRecord,
@@ -131,6 +209,7 @@ export function toAnswerItem(
     storedAt: { N: String(Math.floor(nowMs)) },
     [ttlAttribute]: { N: String(Math.floor(nowMs / 1000) + ttlSeconds) },
   }
+  if (record.asked) item.asked = { S: JSON.stringify(record.asked) }
   if (record.error) item.error = { M: { code: { S: record.error.code }, message: { S: record.error.message } } }
   if (record.usage) item.usage = numberMap(record.usage)
   if (record.reasoningSha256) item.reasoningSha256 = { S: record.reasoningSha256 }

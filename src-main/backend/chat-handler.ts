@@ -21,6 +21,7 @@ import {
   type StreamErrorCode,
   type WireErrorCode,
 } from '../protocol/stream-protocol'
+import { announcedText, announcementTopic, DeviceIdSchema, encodeAnnouncement } from '../protocol/stream-announcement'
 import { AnswerTally } from './answer-tally'
 import { ChunkSequencer, type ChunkContent, type ChunkSequencerOptions } from './chunk-sequencer'
 import { DeltaCoalescer, type DeltaCoalescerOptions } from './delta-coalescer'
@@ -29,6 +30,7 @@ import { WireAttachmentsSchema, type AttachmentSource, type AttachmentTarget } f
 import type { Publisher } from './publisher'
 import type { PublishPacer } from './publish-budget'
 import type { AnswerArchive, AnswerRecord } from './answer-store'
+import type { Asked } from '../protocol/answer-archive'
 import { systemClock, type Clock } from '../lib/clock'
 import type { AnswerMetrics, QuotaExceeded, StopReason } from '../shared/answer'
 import { PARAMETER_LIMITS, REASONING_EFFORTS, type GenerationParameters } from '../shared/generation'
@@ -77,6 +79,12 @@ export const ChatRequestSchema = z.object({
    * hint: anything that is not a number is dropped rather than refusing the prompt.
    */
   concurrentModels: z.number().optional().catch(undefined),
+  /**
+   * The asking device and its conversation: the handler announces the prompt to the user's other devices
+   * (stream-announcement.ts). Client-controlled and only ever published to the caller's own topics; a value that
+   * does not validate is dropped (no announcement) rather than refusing the prompt.
+   */
+  origin: z.object({ deviceId: DeviceIdSchema, conversationId: IdSchema }).optional().catch(undefined),
   /** One entry per model column, each with its own conversation (a column's earlier answers are its own). */
   models: z
     .array(ModelEntrySchema)
@@ -182,7 +190,10 @@ export async function streamChat(request: ChatRequest, deps: ChatHandlerDeps): P
       ),
     )
   }
-  return Promise.all(
+  // Not awaited before the models start: a device that gets a chunk before the announcement holds it.
+  const asked = askedOf(request)
+  const announced = announce(request, asked, deps)
+  const summaries = await Promise.all(
     request.models.map(({ modelId, messages, parameters }) =>
       streamOneModel(
         request.userId,
@@ -190,9 +201,55 @@ export async function streamChat(request: ChatRequest, deps: ChatHandlerDeps): P
         { messages, ...(parameters ? { parameters: withoutUnset(parameters) } : {}) },
         topic,
         deps,
+        asked,
       ),
     ),
   )
+  await announced
+  return summaries
+}
+
+/**
+ * What was asked, as the user's other devices need it (the announcement, and the answer store for catch-up): the
+ * prompt and system prompt from the first model's messages (system first, prompt last), cut to their caps.
+ * Undefined when the app did not say where it asked from.
+ */
+function askedOf(request: ChatRequest): Asked | undefined {
+  const { origin } = request
+  if (!origin) return undefined
+  const messages = request.models[0]!.messages
+  const system = messages[0]?.role === 'system' ? messages[0].content : undefined
+  return {
+    ...origin,
+    prompt: announcedText(messages.at(-1)!.content),
+    ...(system !== undefined ? { systemPrompt: announcedText(system) } : {}),
+    models: request.models.map((m) => m.modelId),
+  }
+}
+
+/**
+ * Tells the user's other devices about the prompt. Never throws: a lost announcement costs other devices the live
+ * view, not the answer (they still catch up from the answer store).
+ */
+async function announce(request: ChatRequest, asked: Asked | undefined, deps: ChatHandlerDeps): Promise<void> {
+  if (!asked) return
+  const { conversationId, deviceId, prompt, systemPrompt, models } = asked
+  const payload = encodeAnnouncement({
+    v: 1,
+    streamId: request.streamId,
+    conversationId,
+    deviceId,
+    prompt,
+    ...(systemPrompt !== undefined ? { systemPrompt } : {}),
+    models,
+    at: (deps.clock ?? systemClock).now(),
+  })
+  const topic = announcementTopic(deps.topicPrefix ?? DEFAULT_TOPIC_PREFIX, request.userId, request.streamId)
+  try {
+    await deps.publisher.publish(topic, payload)
+  } catch {
+    // The stream goes on.
+  }
 }
 
 /**
@@ -249,6 +306,7 @@ async function streamOneModel(
   input: { messages: ChatMessage[]; parameters?: GenerationParameters },
   topic: string,
   deps: ChatHandlerDeps,
+  asked: Asked | undefined,
 ): Promise<ModelStreamSummary> {
   const { streamId, modelId } = stream
   const clock = deps.clock ?? systemClock
@@ -314,6 +372,7 @@ async function streamOneModel(
         ...final,
         // The store keeps v1's `usage` beside the metrics: an app from before v2 reads only that.
         ...(usage ? { usage } : {}),
+        ...(asked ? { asked } : {}),
         ...sequencer.sealFor(tail),
       })
     : undefined

@@ -5,6 +5,7 @@
  */
 import type { AppMode, CloudUsageResult, ConnectionState, ConnectionStatus, StreamUpdate } from '../shared/ipc-contract'
 import { userStreamsFilter } from '../protocol/stream-protocol'
+import { userAnnouncementsFilter } from '../protocol/stream-announcement'
 import type { Clock } from '../lib/clock'
 import { ChatService, type ChatServiceOptions } from './chat/chat-service'
 import type { ConversationLog } from './chat/conversation-log'
@@ -47,6 +48,8 @@ interface RunningMode {
   connection: ConnectionState
   /** Set once the session is subscribed: only then may queued prompts go out. */
   subscribed: boolean
+  /** Cloud mode: the other devices' prompts were caught up with at this connection (see `update`). */
+  caughtUp?: boolean
 }
 
 export class ModeManager {
@@ -109,7 +112,7 @@ export class ModeManager {
     const { runtime, topicPrefix } = start
     const running: RunningMode = {
       runtime,
-      chat: this.chatFor(runtime.userId, topicPrefix, runtime.backend, runtime.recovery),
+      chat: this.chatFor(runtime.userId, topicPrefix, runtime.backend, runtime.recovery, runtime.deviceId),
       connection: { mode: runtime.mode, status: 'connecting', since: this.options.clock.now() },
       subscribed: false,
     }
@@ -117,6 +120,8 @@ export class ModeManager {
     this.options.onConnection(running.connection)
     const update = (status: ConnectionStatus, detail?: string) => {
       if (this.running !== running) return
+      const online = running.subscribed && status === 'connected'
+      const cameOnline = online && !(running.connection.status === 'connected' && running.caughtUp)
       running.connection = {
         mode: runtime.mode,
         status,
@@ -124,7 +129,13 @@ export class ModeManager {
         ...(detail ? { detail } : {}),
       }
       this.options.onConnection(running.connection)
-      void running.chat.setOnline(running.subscribed && status === 'connected')
+      void running.chat.setOnline(online)
+      // Cloud mode: at the first connect and after every reconnect, what the user's other devices asked meanwhile
+      // (a laptop asleep past IoT Core's session expiry lost their announcements); never holds up the connection.
+      if (cameOnline && runtime.deviceId !== undefined) {
+        running.caughtUp = true
+        void running.chat.catchUp()
+      }
     }
     runtime.session.on('status', (status, detail) => update(SESSION_TO_CONNECTION[status], detail))
     try {
@@ -134,6 +145,12 @@ export class ModeManager {
       await runtime.session.subscribe(userStreamsFilter(topicPrefix, runtime.userId), (topic, payload) =>
         running.chat.receive(topic, payload),
       )
+      // Cloud mode: prompts asked on the user's other devices stream here too.
+      if (runtime.deviceId !== undefined) {
+        await runtime.session.subscribe(userAnnouncementsFilter(topicPrefix, runtime.userId), (topic, payload) =>
+          running.chat.receiveAnnouncement(topic, payload),
+        )
+      }
       await runtime.session.connect()
       running.subscribed = true
       update(SESSION_TO_CONNECTION[runtime.session.status])
@@ -167,6 +184,7 @@ export class ModeManager {
     topicPrefix: string,
     backend: ModeRuntime['backend'],
     recovery?: ModeRuntime['recovery'],
+    deviceId?: string,
   ): ChatService {
     const { conversations, modelLabel, emitUpdates, diagnostics, clock, parametersFor, defaultSystemPrompt, priceFor } =
       this.options
@@ -186,6 +204,7 @@ export class ModeManager {
       diagnostics,
       clock,
       ...(recovery ? { recovery } : {}),
+      ...(deviceId !== undefined ? { deviceId } : {}),
     })
   }
 }

@@ -13,6 +13,8 @@ export interface ModeRuntime {
   mode: AppMode
   userId: string
   userLabel: string
+  /** This installation's device id for the user (cloud mode): the user's other devices' prompts stream here too. */
+  deviceId?: string
   session: MqttSession
   backend: ChatBackend
   /** Completes answers whose chunks were lost from the backend's stored copy (cloud mode only). */

@@ -30,6 +30,7 @@ import {
   StreamErrorCodeSchema,
 } from './stream-protocol'
 import { STOP_REASONS } from '../shared/answer'
+import { DeviceIdSchema, MAX_ANNOUNCED_MODELS, MAX_ANNOUNCED_TEXT } from './stream-announcement'
 
 /** How long the store keeps an answer: long enough to come back after a night's sleep, no longer. */
 export const ANSWER_TTL_SECONDS = 24 * 60 * 60
@@ -154,3 +155,49 @@ export function assembleTextParts(parts: Array<{ offset: number; text: string }>
   }
   return text.length === total ? text : undefined
 }
+
+// ---- Catch-up: the caller's recent streams -------------------------------------------------------------------------
+
+const AskedText = z
+  .string()
+  .refine((text) => text.length <= MAX_ANNOUNCED_TEXT, `at most ${MAX_ANNOUNCED_TEXT} UTF-16 code units`)
+
+/**
+ * What was asked on a stream, kept with each of its answers when the asking app said where it asked from (its
+ * device and conversation, the request's `origin`): what another device of the user needs to add the conversation
+ * it missed (the same fields as an announcement, see stream-announcement.ts).
+ */
+export const AskedSchema = z.object({
+  conversationId: IdSchema,
+  deviceId: DeviceIdSchema,
+  prompt: AskedText,
+  systemPrompt: z.optional(AskedText),
+  models: z.array(IdSchema).min(1).max(MAX_ANNOUNCED_MODELS),
+})
+export type Asked = z.infer<typeof AskedSchema>
+
+/** The fetch-stream Lambda's second request: the caller's streams of the last 24 hours (their answers stored). */
+export const RecentStreamsRequestSchema = z.object({ recent: z.literal(true) })
+
+/** The most streams one list holds (newest first kept); at 24 hours' retention, far more than anyone asks. */
+export const MAX_RECENT_STREAMS = 200
+
+export const RecentStreamSchema = z.object({
+  streamId: IdSchema,
+  /** When its newest stored answer was stored, epoch milliseconds. */
+  storedAt: z.number().int().min(0),
+  /** The models whose answers are stored: all of `asked.models` once the stream has ended. */
+  storedModelIds: z.array(IdSchema).max(MAX_ANNOUNCED_MODELS),
+  asked: AskedSchema,
+})
+export type RecentStream = z.infer<typeof RecentStreamSchema>
+
+export const RecentStreamsResultSchema = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), streams: z.array(RecentStreamSchema).max(MAX_RECENT_STREAMS) }),
+  z.object({
+    ok: z.literal(false),
+    error: z.enum(['no-identity', 'invalid-request', 'store-unavailable']),
+    detail: z.string(),
+  }),
+])
+export type RecentStreamsResult = z.infer<typeof RecentStreamsResultSchema>

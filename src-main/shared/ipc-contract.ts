@@ -314,6 +314,8 @@ export interface ConversationSummary {
   /** Last activity (a new turn); the list is sorted by it, pinned conversations first. */
   updatedAt: number
   pinned: boolean
+  /** Asked on another device of the user (cloud mode), shown with a mark; absent otherwise. */
+  askedElsewhere?: boolean
 }
 
 /*

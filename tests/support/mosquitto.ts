@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process'
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { chmod, writeFile } from 'node:fs/promises'
 import { connect } from 'node:net'
 import { join } from 'node:path'
@@ -30,6 +30,12 @@ export interface MosquittoOptions {
   persistenceDir?: string
   /** More lines for mosquitto.conf. */
   extraConfig?: string[]
+  /**
+   * Access control, as a stand-in for an IoT policy: `acl` is the ACL file's lines (its topic lines before any
+   * `user` line are what clients without a user name get), `users` the name/password pairs that may log in, and
+   * `clientIdPrefix` the one prefix every client id must start with (Mosquitto refuses the CONNECT otherwise).
+   */
+  access?: { acl: string[]; users?: Record<string, string>; clientIdPrefix?: string }
 }
 
 /**
@@ -62,6 +68,7 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
     : ['persistence false']
   const settings = [
     'allow_anonymous true',
+    ...(options.access ? await accessConfig(dir, options.access) : []),
     'set_tcp_nodelay true',
     ...persistence,
     ...(options.extraConfig ?? []),
@@ -85,6 +92,25 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
     ...(websocketPort !== undefined ? { websocketPort } : {}),
     stop: () => stopChild(child),
   }
+}
+
+/** Writes the ACL and password files (readable by the `mosquitto` user a root-started broker drops to). */
+async function accessConfig(dir: string, access: NonNullable<MosquittoOptions['access']>): Promise<string[]> {
+  await chmod(dir, 0o755)
+  const aclFile = join(dir, 'acl')
+  await writeFile(aclFile, [...access.acl, ''].join('\n'), { mode: 0o644 })
+  const lines = [`acl_file ${aclFile}`]
+  const users = Object.entries(access.users ?? {})
+  if (users.length > 0) {
+    const passwordFile = join(dir, 'passwords')
+    await writeFile(passwordFile, '', { mode: 0o644 })
+    // mosquitto_passwd comes in the same package as mosquitto (Debian's and Homebrew's).
+    for (const [name, password] of users) execFileSync('mosquitto_passwd', ['-b', passwordFile, name, password])
+    await chmod(passwordFile, 0o644)
+    lines.push(`password_file ${passwordFile}`)
+  }
+  if (access.clientIdPrefix !== undefined) lines.push(`clientid_prefixes ${access.clientIdPrefix}`)
+  return lines
 }
 
 async function waitForPort(host: string, port: number, child: ChildProcess, log: () => string): Promise<void> {

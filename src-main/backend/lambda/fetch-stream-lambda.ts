@@ -22,8 +22,11 @@ import { z } from 'zod'
 import {
   archivedAnswerV1,
   FetchStreamRequestSchema,
+  RecentStreamsRequestSchema,
   type ArchivedAnswer,
   type FetchStreamResult,
+  type RecentStream,
+  type RecentStreamsResult,
 } from '../../protocol/answer-archive'
 import { negotiateProtocol } from '../../protocol/stream-protocol'
 import { DynamoAnswerStore } from '../answer-store'
@@ -32,13 +35,37 @@ import { LAMBDA_ENV, requireEnv } from './lambda-env'
 import { consoleLog, describeError, type LambdaLog } from './lambda-log'
 
 export interface FetchStreamDeps {
-  store: Pick<DynamoAnswerStore, 'read'>
+  store: Pick<DynamoAnswerStore, 'read' | 'listRecent'>
   /** When set, only identities of this pool (the stack's own) are served. */
   identityPoolId?: string
   log?: LambdaLog
 }
 
 export type FetchStreamHandler = (event: unknown, context: InvocationContext) => Promise<FetchStreamResult>
+/** The deployed function: a stream's answers, or (`{ recent: true }`) the caller's recent streams. */
+export type FetchLambdaHandler = (
+  event: unknown,
+  context: InvocationContext,
+) => Promise<FetchStreamResult | RecentStreamsResult>
+
+/** Routes `{ recent: true }` to the recent streams' list, anything else to a stream's answers. */
+export function createFetchLambdaHandler(deps: FetchStreamDeps): FetchLambdaHandler {
+  const fetchStream = createFetchStreamHandler(deps)
+  const log = deps.log ?? consoleLog
+  return async (event, context) => {
+    if (!RecentStreamsRequestSchema.safeParse(withoutUserId(event)).success) return fetchStream(event, context)
+    const requestId = context.awsRequestId
+    const caller = callerIdentity(context, deps.identityPoolId)
+    if (!caller.ok) {
+      log('fetch-refused', { requestId, reason: caller.reason })
+      return { ok: false, error: 'no-identity', detail: caller.reason }
+    }
+    const { identityId } = caller
+    const forged = forgedUserId(event, identityId)
+    if (forged !== undefined) log('forged-user-id-ignored', { requestId, identityId, forgedUserId: forged })
+    return listRecent(deps, identityId, (name, fields) => log(name, { requestId, identityId, ...fields }))
+  }
+}
 
 export function createFetchStreamHandler(deps: FetchStreamDeps): FetchStreamHandler {
   const log = deps.log ?? consoleLog
@@ -83,6 +110,28 @@ export function createFetchStreamHandler(deps: FetchStreamDeps): FetchStreamHand
       log('fetch-failed', { requestId, identityId, streamId, ...describeError(error) })
       return { ok: false, error: 'store-unavailable', detail: 'The answer store could not be read; try again.' }
     }
+  }
+}
+
+/**
+ * The caller's streams of the last day with what was asked (catch-up on another device), newest first, as many as
+ * fit the response budget (a prompt is at most 16 K characters, so about 200 fit even at their longest).
+ */
+async function listRecent(deps: FetchStreamDeps, identityId: string, log: LambdaLog): Promise<RecentStreamsResult> {
+  try {
+    const found = await deps.store.listRecent(identityId)
+    const streams: RecentStream[] = []
+    let bytes = 0
+    for (const stream of found) {
+      bytes += jsonBytes(stream)
+      if (bytes > RESPONSE_BUDGET_BYTES) break
+      streams.push(stream)
+    }
+    log('recent-served', { streams: streams.length, left: found.length - streams.length })
+    return { ok: true, streams }
+  } catch (error) {
+    log('recent-failed', describeError(error))
+    return { ok: false, error: 'store-unavailable', detail: 'The answer store could not be read; try again.' }
   }
 }
 
@@ -194,10 +243,10 @@ export function fetchStreamDepsFromEnv(env: NodeJS.ProcessEnv): FetchStreamDeps 
   }
 }
 
-let deployedHandler: FetchStreamHandler | undefined
+let deployedHandler: FetchLambdaHandler | undefined
 
 /** The Lambda entry point (`index.handler` in the bundle). */
-export const handler: FetchStreamHandler = async (event, context) => {
-  deployedHandler ??= createFetchStreamHandler(fetchStreamDepsFromEnv(process.env))
+export const handler: FetchLambdaHandler = async (event, context) => {
+  deployedHandler ??= createFetchLambdaHandler(fetchStreamDepsFromEnv(process.env))
   return deployedHandler(event, context)
 }

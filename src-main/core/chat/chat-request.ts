@@ -21,6 +21,8 @@ export interface ChatRequestInput {
   parametersFor?: ((modelId: string) => GenerationParameters) | undefined
   /** The attachments each model gets with the prompt (see attachment-plan.ts); none when absent. */
   attachmentsFor?: ((modelId: string) => WireAttachment[]) | undefined
+  /** The asking device and conversation, for the announcement to the user's other devices (cloud mode). */
+  origin?: ChatRequest['origin']
 }
 
 export function buildChatRequest(input: ChatRequestInput): ChatRequest {
@@ -33,6 +35,7 @@ export function buildChatRequest(input: ChatRequestInput): ChatRequest {
     streamId: input.streamId,
     // Every protocol version this app reads; the backend answers in the highest one it shares.
     protocols: [...PROTOCOL_VERSIONS],
+    ...(input.origin ? { origin: input.origin } : {}),
     models: input.modelIds.map((modelId) => {
       const parameters = input.parametersFor?.(modelId) ?? {}
       const attachments = input.attachmentsFor?.(modelId) ?? []

@@ -9,7 +9,9 @@
  * and renderer).
  */
 import { randomUUID } from 'node:crypto'
-import { decodeChunk, type FinalMarker } from '../../protocol/stream-protocol'
+import { decodeChunk, type ChunkMessage, type FinalMarker } from '../../protocol/stream-protocol'
+import { decodeAnnouncement, type StreamAnnouncement } from '../../protocol/stream-announcement'
+import type { RecentStream } from '../../protocol/answer-archive'
 import type { GenerationParameters } from '../../shared/generation'
 import type { ModelPrice } from '../../shared/price'
 import type { AnswerError, FinalStatus } from '../../shared/answer'
@@ -43,6 +45,7 @@ import { ModelAnswer, type Released } from './model-answer'
 import { PromptOutbox } from './prompt-outbox'
 import { reopenStreams } from './resumed-answer'
 import { dueActions, type TimerLimits } from './stream-timers'
+import { HeldChunks } from './held-chunks'
 import type { StreamRecovery } from './stream-recovery'
 
 export type { ChatBackend } from './chat-backend'
@@ -50,6 +53,11 @@ export type { ChatBackend } from './chat-backend'
 export interface ChatServiceOptions extends RecoveryTiming {
   userId: string
   topicPrefix: string
+  /**
+   * This installation's device id (cloud mode): prompts are announced to the user's other devices with it, and
+   * streams announced by those devices are followed here too (adopted-streams.ts).
+   */
+  deviceId?: string
   backend: ChatBackend
   /** Where conversations are kept (the history store in the app). */
   conversations: ConversationLog
@@ -97,9 +105,18 @@ export class ChatService {
   private readonly tickMs: number
   private readonly limits: TimerLimits
   private readonly recovery: AnswerRecovery | undefined
+  private catchingUp = false
+  /** Chunks of streams another device asked, come before their announcement (only with a device id). */
+  private readonly held: HeldChunks | undefined
 
   constructor(private readonly options: ChatServiceOptions) {
     const { recovery, diagnostics } = options
+    this.held =
+      options.deviceId === undefined
+        ? undefined
+        : new HeldChunks((count) => {
+            for (let i = 0; i < count; i++) diagnostics.reject('unknown-stream')
+          })
     this.clock = options.clock ?? systemClock
     this.tickMs = options.tickMs ?? 1_000
     this.output = new AnswerOutput({ ...options, clock: this.clock, journal: recovery })
@@ -163,6 +180,7 @@ export class ChatService {
       systemPrompt: request.systemPrompt ?? this.options.defaultSystemPrompt?.(),
       parametersFor: this.options.parametersFor,
       attachmentsFor: (modelId) => (plan?.columns.get(modelId)?.send ?? []).map(wireAttachment),
+      ...(this.options.deviceId !== undefined ? { origin: { deviceId: this.options.deviceId, conversationId } } : {}),
     })
     // The conversation keeps what it was sent with, so reopening it shows (and sends) the same system prompt.
     conversations.setSystemPrompt?.(conversationId, request.systemPrompt ?? '')
@@ -307,12 +325,113 @@ export class ChatService {
     diagnostics.received()
     const decoded = decodeChunk(topic, payload, { prefix: this.options.topicPrefix, userId: this.options.userId })
     if (!decoded.ok) return diagnostics.reject(decoded.reason)
-    const chunk = decoded.message
+    this.route(decoded.message)
+  }
+
+  /**
+   * Entry point for every MQTT message on the user's announcements filter (cloud mode): a prompt asked on another
+   * device of the user is followed here too, in its conversation (created with the asking device's id when this
+   * device does not have it yet), stored and shown as it streams, and can be stopped from here. Never throws.
+   */
+  receiveAnnouncement(topic: string, payload: Uint8Array): void {
+    const { diagnostics, deviceId } = this.options
+    if (deviceId === undefined) return
+    const decoded = decodeAnnouncement(topic, payload, {
+      prefix: this.options.topicPrefix,
+      userId: this.options.userId,
+    })
+    if (!decoded.ok) return diagnostics.reject(decoded.reason)
+    const { streamId, ...asked } = decoded.announcement
+    const answers = this.adopt(streamId, asked)
+    for (const chunk of answers ? (this.held?.take(streamId) ?? []) : []) this.route(chunk)
+  }
+
+  /**
+   * Cloud mode, once connected: the conversations asked on the user's other devices while this one was closed or
+   * offline, from the answer store (the last 24 hours). Each stream this device does not have (by stream id) is
+   * added as announced, and its answers completed from the stored copies as a lost stream's are (digests checked);
+   * nothing this device has is touched. Returns how many streams were added.
+   */
+  async catchUp(): Promise<number> {
+    const { recovery, deviceId, conversations } = this.options
+    if (deviceId === undefined || !recovery?.recentStreams || !conversations.hasStream || this.catchingUp) return 0
+    this.catchingUp = true
+    try {
+      return await this.addRecentStreams(
+        recovery.recentStreams.bind(recovery),
+        conversations.hasStream.bind(conversations),
+      )
+    } finally {
+      this.catchingUp = false
+    }
+  }
+
+  private async addRecentStreams(
+    recentStreams: () => Promise<RecentStream[]>,
+    hasStream: (streamId: string) => boolean,
+  ): Promise<number> {
+    const { diagnostics, deviceId } = this.options
+    let recent
+    try {
+      recent = await recentStreams()
+    } catch (error) {
+      diagnostics.error(`Could not catch up with the other devices: ${(error as Error).message}`)
+      return 0
+    }
+    let added = 0
+    // Oldest first, so a conversation's turns come in the order they were asked.
+    for (const { streamId, asked, storedModelIds } of [...recent].reverse()) {
+      if (asked.deviceId === deviceId || hasStream(streamId)) continue
+      // Still streaming somewhere (not every answer stored yet): its answers come at a later connect.
+      if (!asked.models.every((id) => storedModelIds.includes(id))) continue
+      const answers = this.adopt(streamId, asked)
+      if (!answers) continue
+      for (const answer of answers) this.startRecovery(answer)
+      added += 1
+    }
+    return added
+  }
+
+  /**
+   * Follows a stream another device of the user asked: its conversation (created with that device's id when this
+   * device does not have it), the turn, one streaming answer per model. Undefined when it is this device's own,
+   * already followed, or cannot be kept.
+   */
+  private adopt(streamId: string, asked: Omit<StreamAnnouncement, 'streamId' | 'v' | 'at'>): ModelAnswer[] | undefined {
+    const { diagnostics, deviceId, conversations } = this.options
+    const { conversationId, prompt, systemPrompt, models } = asked
+    // Our own prompt, or one already followed or kept (a redelivery, also after a restart): nothing to adopt.
+    if (asked.deviceId === deviceId || this.streams.knows(streamId) || conversations.hasStream?.(streamId))
+      return undefined
+    if (!conversations.adopt) return undefined
+    const labelled = models.map((id) => ({ id, label: this.options.modelLabel(id) ?? id }))
+    try {
+      conversations.adopt(conversationId, prompt)
+      if (systemPrompt !== undefined) conversations.setSystemPrompt?.(conversationId, systemPrompt)
+      conversations.addTurn(conversationId, prompt, streamId, labelled)
+    } catch (error) {
+      diagnostics.reject('announcement-unusable')
+      diagnostics.error(`A prompt asked on another device could not be kept: ${(error as Error).message}`)
+      return undefined
+    }
+    const now = this.clock.now()
+    const answers = models.map((modelId) => new ModelAnswer(streamId, modelId, 'streaming', now))
+    this.streams.add(streamId, answers)
+    this.options.recovery?.opened({ streamId, modelIds: models })
+    for (const answer of answers) this.output.show(answer, '', { status: 'streaming' })
+    this.ensureTicker()
+    return answers
+  }
+
+  /** One valid chunk to its answer. */
+  private route(chunk: ChunkMessage): void {
+    const { diagnostics } = this.options
     const stream = this.streams.get(chunk.streamId)
     if (!stream) {
-      return this.streams.endedRecently(chunk.streamId)
-        ? diagnostics.duplicate(chunk)
-        : diagnostics.reject('unknown-stream')
+      if (this.streams.endedRecently(chunk.streamId)) return diagnostics.duplicate(chunk)
+      // Maybe another device's prompt whose announcement is still on its way.
+      if (this.held) return this.held.hold(chunk, this.clock.now())
+      return diagnostics.reject('unknown-stream')
     }
     const answer = stream.answers.get(chunk.modelId)
     if (!answer) return diagnostics.reject('unknown-model')
@@ -407,6 +526,7 @@ export class ChatService {
   /** Applies what time made due: unanswered stops, silence, resumed answers' waits, gaps. */
   private tick(): void {
     const now = this.clock.now()
+    this.held?.expire(now)
     for (const [answer, action] of dueActions(this.streams.answers(), now, this.limits)) {
       if (action === 'end-stopped') this.end(answer, 'stopped')
       else if (action === 'recover') this.startRecovery(answer)

@@ -48,6 +48,13 @@ export interface ConversationLog {
   /** Starts a conversation titled from its first prompt; returns its id. */
   start(firstPrompt: string): string
   /**
+   * A prompt asked on another device of the user: its conversation, created with that device's id (titled from
+   * the prompt) unless this log has it already. A log without it follows only its own device's prompts.
+   */
+  adopt?(conversationId: string, firstPrompt: string): void
+  /** Whether a turn or an answer of this log is carried by `streamId` (catch-up adds only what is missing). */
+  hasStream?(streamId: string): boolean
+  /**
    * Each model's earlier turns (its own newest answers) on the branch that ends at the turn carried by `after`
    * (undefined: the latest turn; null: none), or undefined when the conversation or that turn is unknown.
    */

@@ -6,7 +6,7 @@
  * The service also keeps a journal through it of the streams it is waiting on, so that after a restart it knows
  * which interrupted answers in history belong to this account's cloud streams and can resume them.
  */
-import type { ArchivedAnswer } from '../../protocol/answer-archive'
+import type { ArchivedAnswer, RecentStream } from '../../protocol/answer-archive'
 
 export interface OpenStream {
   streamId: string
@@ -36,4 +36,6 @@ export interface StreamRecovery {
   closed(streamId: string, modelId: string): void
   /** The streams that had not ended when the app last stopped (recent ones only). */
   openStreams(): Promise<OpenStream[]>
+  /** The user's recent streams the backend keeps with what was asked, newest first (catch-up); none without. */
+  recentStreams?(): Promise<RecentStream[]>
 }

@@ -34,6 +34,8 @@ export interface ChatEvent {
   protocols?: number[]
   /** The user's models streaming at once, this request's included (the invocation's publish budget share). */
   concurrentModels?: number
+  /** The asking device and conversation: the Lambda announces the prompt to the user's other devices. */
+  origin?: ChatRequest['origin']
   models: Array<Pick<ChatRequest['models'][number], 'modelId' | 'messages' | 'parameters'>>
 }
 
@@ -70,6 +72,7 @@ export class LambdaChatBackend implements ChatBackend {
       ...(request.concurrentModels !== undefined && acceptsProtocolList(served)
         ? { concurrentModels: request.concurrentModels }
         : {}),
+      ...(request.origin && acceptsProtocolList(served) ? { origin: request.origin } : {}),
       models: request.models.map(({ modelId, messages, parameters }) => ({
         modelId,
         messages,

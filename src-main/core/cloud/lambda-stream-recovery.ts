@@ -16,6 +16,8 @@ import {
   ANSWER_TTL_SECONDS,
   assembleTextParts,
   FetchStreamResultSchema,
+  RecentStreamsResultSchema,
+  type RecentStream,
   type ArchivedAnswer,
   type FetchStreamRequest,
 } from '../../protocol/answer-archive'
@@ -90,6 +92,36 @@ export class LambdaStreamRecovery implements StreamRecovery {
       if (assembled) complete.push(assembled)
     }
     return complete
+  }
+
+  /**
+   * The user's streams of the last day that the answer store keeps with what was asked (catch-up). A stack without
+   * the list (older than it, or from before tolerant requests) gives none; a failure rejects.
+   */
+  async recentStreams(): Promise<RecentStream[]> {
+    if (!acceptsProtocolList(this.options.servedProtocols)) return []
+    const { lambda, functionName } = this.options
+    let result: { FunctionError?: string | undefined; Payload?: Uint8Array | undefined }
+    try {
+      result = await lambda.send(
+        new InvokeCommand({
+          FunctionName: functionName,
+          InvocationType: 'RequestResponse',
+          Payload: new TextEncoder().encode(JSON.stringify({ recent: true })),
+        }),
+      )
+    } catch (error) {
+      this.log('recent-streams-failed', { error: awsErrorName(error) })
+      throw new Error(describeInvokeError(error, functionName), { cause: error })
+    }
+    const parsed = RecentStreamsResultSchema.safeParse(parseJson(result.Payload))
+    // An older fetch Lambda answers `{ recent: true }` as a stream request it cannot read: no list, no catch-up.
+    if (result.FunctionError !== undefined || !parsed.success || !parsed.data.ok) {
+      this.log('recent-streams-unavailable', {})
+      return []
+    }
+    this.log('recent-streams-served', { streams: parsed.data.streams.length })
+    return parsed.data.streams
   }
 
   /** The whole answer from its first page and the pages after it, or undefined when they do not add up. */

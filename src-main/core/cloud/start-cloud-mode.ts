@@ -44,8 +44,11 @@ export interface CloudModeOptions {
   iot?: Pick<IotWebSocketOptions, 'endpoint' | 'port' | 'caFile' | 'keepAliveSec'>
 }
 
-/** Identities with a live runtime in this process: a second connection with the same client id would drop the first. */
-const liveIdentities = new Set<string>()
+/**
+ * Client ids with a live runtime in this process: a second connection with the same client id would drop the first.
+ * (Two devices of one user are two installations, each with its own token store and device id.)
+ */
+const liveClientIds = new Set<string>()
 
 export async function startCloudMode(context: RuntimeContext, options: CloudModeOptions): Promise<ModeRuntime> {
   const { config, auth, store, proxy } = options
@@ -64,21 +67,20 @@ export async function startCloudMode(context: RuntimeContext, options: CloudMode
     identity.close()
     throw error
   }
-  if (liveIdentities.has(identityId)) {
-    identity.close()
-    throw new Error('Cloud mode is already running for this account in this app.')
-  }
-  liveIdentities.add(identityId)
-  if (options.onCredentialsError) identity.onError(options.onCredentialsError)
-
   let clientId: string
   try {
     clientId = await deviceClientId(store, identityId)
   } catch (error) {
-    liveIdentities.delete(identityId)
     identity.close()
     throw error
   }
+  if (liveClientIds.has(clientId)) {
+    identity.close()
+    throw new Error('Cloud mode is already running for this account in this app.')
+  }
+  liveClientIds.add(clientId)
+  if (options.onCredentialsError) identity.onError(options.onCredentialsError)
+  const deviceId = clientId.slice(identityId.length + 1)
   const lambda = new LambdaClient({
     ...awsClientConfig({ region: config.region, proxy }),
     credentials: identity.provider,
@@ -127,6 +129,7 @@ export async function startCloudMode(context: RuntimeContext, options: CloudMode
     mode: 'cloud',
     userId: identityId,
     userLabel: auth.email ?? 'Signed in',
+    deviceId,
     session,
     backend,
     ...(recovery ? { recovery } : {}),
@@ -139,7 +142,7 @@ export async function startCloudMode(context: RuntimeContext, options: CloudMode
       } finally {
         identity.close()
         lambda.destroy()
-        liveIdentities.delete(identityId)
+        liveClientIds.delete(clientId)
       }
     },
   }

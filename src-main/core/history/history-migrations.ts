@@ -246,6 +246,20 @@ const turnAttachments: Migration = {
     `),
 }
 
+/**
+ * A conversation that was asked on another device of the user (cloud mode: adopted live from its announcement, or
+ * added at catch-up) says so, for the sidebar's mark. One column on conversations, independent of every other
+ * migration.
+ */
+const askedOnAnotherDevice: Migration = {
+  version: 8,
+  description: 'conversations asked on another device are marked',
+  up: (db) =>
+    db.exec(
+      'ALTER TABLE conversations ADD COLUMN asked_elsewhere INTEGER NOT NULL DEFAULT 0 CHECK (asked_elsewhere IN (0, 1))',
+    ),
+}
+
 export const HISTORY_MIGRATIONS: readonly Migration[] = [
   tables,
   fullTextSearch,
@@ -254,4 +268,5 @@ export const HISTORY_MIGRATIONS: readonly Migration[] = [
   systemPrompt,
   answerPieces,
   turnAttachments,
+  askedOnAnotherDevice,
 ]

@@ -75,6 +75,7 @@ interface ConversationRow {
   updated_at: number
   pinned: number
   system_prompt: string
+  asked_elsewhere: number
 }
 
 interface TurnRow {
@@ -213,17 +214,32 @@ export class HistoryStore {
     )
   }
 
-  /** Titled from the first prompt; `id` lets chat orchestration keep the id it already gave the conversation. */
-  createConversation(firstPrompt: string, options: { id?: string } = {}): ConversationSummary {
+  /** Whether a turn or an answer (a regenerated attempt's) is carried by this stream id. */
+  hasStream(streamId: string): boolean {
+    return this.sql.streamIdExists.get(streamId, streamId) !== undefined
+  }
+
+  /**
+   * Titled from the first prompt; `id` lets chat orchestration keep the id it already gave the conversation (or the
+   * asking device gave it, with `askedElsewhere`).
+   */
+  createConversation(
+    firstPrompt: string,
+    options: { id?: string; askedElsewhere?: boolean } = {},
+  ): ConversationSummary {
     const now = this.now()
-    const summary = {
+    const summary: ConversationSummary = {
       id: options.id ?? randomUUID(),
       title: titleFromPrompt(firstPrompt),
       createdAt: now,
       updatedAt: now,
       pinned: false,
+      ...(options.askedElsewhere ? { askedElsewhere: true } : {}),
     }
-    this.change(() => this.sql.insertConversation.run(summary.id, summary.title, now, now, 0))
+    this.change(() => {
+      this.sql.insertConversation.run(summary.id, summary.title, now, now, 0)
+      if (options.askedElsewhere) this.sql.markAskedElsewhere.run(summary.id)
+    })
     return summary
   }
 
@@ -728,6 +744,7 @@ function toSummary(row: ConversationRow): ConversationSummary {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     pinned: row.pinned === 1,
+    ...(row.asked_elsewhere === 1 ? { askedElsewhere: true } : {}),
   }
 }
 
@@ -778,6 +795,7 @@ function prepareStatements(db: Database) {
     insertConversation: statement<[string, string, number, number, number]>(
       'INSERT INTO conversations (id, title, created_at, updated_at, pinned) VALUES (?, ?, ?, ?, ?)',
     ),
+    markAskedElsewhere: statement<[string]>('UPDATE conversations SET asked_elsewhere = 1 WHERE id = ?'),
     touchConversation: statement<[number, string]>('UPDATE conversations SET updated_at = ? WHERE id = ?'),
     conversationExists: statement<[string], 1>('SELECT 1 FROM conversations WHERE id = ?').pluck(),
     streamIdExists: statement<[string, string], 1>(

@@ -31,6 +31,16 @@ export class StoredConversations implements ConversationLog {
     return id
   }
 
+  adopt(conversationId: string, firstPrompt: string): void {
+    if (this.store.getConversation(conversationId)) return
+    this.store.createConversation(firstPrompt, { id: conversationId, askedElsewhere: true })
+    this.onChanged()
+  }
+
+  hasStream(streamId: string): boolean {
+    return this.store.hasStream(streamId)
+  }
+
   contextFor(
     conversationId: string,
     modelIds: string[],

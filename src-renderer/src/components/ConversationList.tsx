@@ -90,7 +90,7 @@ const ConversationItem = memo(function ConversationItem({
   onOpen,
 }: ConversationItemProps) {
   const t = useStrings()
-  const { id, title, pinned, updatedAt } = conversation
+  const { id, title, pinned, updatedAt, askedElsewhere } = conversation
   const [mode, setMode] = useState<Mode>('view')
   // What to focus once the row is drawn in its next mode (the field or button that had it is gone by then).
   const focusNext = useRef<'open' | 'menu' | undefined>(undefined)
@@ -149,6 +149,16 @@ const ConversationItem = memo(function ConversationItem({
             <span className="conversation-title" data-testid="conversation-title" title={title}>
               {title}
             </span>
+            {askedElsewhere && (
+              <span
+                className="conversation-elsewhere-marker"
+                data-testid="conversation-asked-elsewhere"
+                title={t.history.askedElsewhere}
+              >
+                <span aria-hidden="true">⇄</span>
+                <span className="visually-hidden">{t.history.askedElsewhere}</span>
+              </span>
+            )}
           </span>
           <time
             className="conversation-date"

@@ -450,6 +450,7 @@ export const en = {
     empty: 'No conversations yet. Everything you ask is kept here, on this device.',
     loadMore: 'Load more',
     pinned: 'Pinned',
+    askedElsewhere: 'Asked on another device',
     actionsFor: (title: string) => `Actions for “${title}”`,
     exportAsMarkdown: 'Export as Markdown',
     exportAsJson: 'Export as JSON',

@@ -435,6 +435,7 @@ export const ja = {
     empty: 'まだ会話はありません。質問した内容はすべて、このデバイスに保存されます。',
     loadMore: 'さらに読み込む',
     pinned: '固定済み',
+    askedElsewhere: '別のデバイスで質問',
     actionsFor: (title: string) => `「${title}」の操作`,
     exportAsMarkdown: 'Markdown で書き出す',
     exportAsJson: 'JSON で書き出す',

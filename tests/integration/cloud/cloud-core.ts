@@ -10,6 +10,7 @@ import { startCloudMode } from '../../../src-main/core/cloud/start-cloud-mode'
 import { plainTextCodec } from '../../../src-main/core/settings/settings-store'
 import type { SessionStatus } from '../../../src-main/core/mqtt/mqtt-session'
 import type { Clock } from '../../../src-main/lib/clock'
+import type { TokenStore } from '../../../src-main/core/cloud/token-store'
 import type { AnswerStatus } from '../../../src-main/shared/answer'
 import type { Mosquitto } from '../../support/mosquitto'
 import type { TestCertificates } from '../../support/tls-certificates'
@@ -30,9 +31,12 @@ export async function startCloudCore(options: {
   modelIds: string[]
   /** Start on this user-data folder (a restart) instead of a new one. */
   userDataDir?: string
+  /** This installation's token store (another device of the same user has its own); the cloud's by default. */
+  store?: TokenStore
 }) {
   const { cloud, broker, certificates, clock } = options
-  const auth = new CognitoAuth({ config: cloud.config, store: cloud.store, clock })
+  const store = options.store ?? cloud.store
+  const auth = new CognitoAuth({ config: cloud.config, store, clock })
   await auth.signIn(USER.email, 'a password')
   const userDataDir = options.userDataDir ?? (await makeTempDir('cloud-core'))
   if (!options.userDataDir) await writeSettings(userDataDir, options.modelIds)
@@ -48,7 +52,7 @@ export async function startCloudCore(options: {
       runtime = await startCloudMode(context, {
         config: cloud.config,
         auth,
-        store: cloud.store,
+        store,
         clock,
         iot: { endpoint: 'localhost', port: broker.websocketPort!, caFile: certificates.caFile },
       })

@@ -26,6 +26,16 @@ export interface FakeAnswerTable {
   failPuts(count: number): void
 }
 
+/** The item with only the attributes a ProjectionExpression names (aliases resolved), or whole without one. */
+function project(item: Item, input: QueryCommandInput): Item {
+  if (!input.ProjectionExpression) return item
+  const names = input.ProjectionExpression.split(',').map((name) => {
+    const trimmed = name.trim()
+    return input.ExpressionAttributeNames?.[trimmed] ?? trimmed
+  })
+  return Object.fromEntries(Object.entries(item).filter(([name]) => names.includes(name)))
+}
+
 /** Resets the DynamoDB mock onto a fresh in-memory table named `tableName`. */
 export function fakeAnswerTable(tableName: string): FakeAnswerTable {
   const items = new Map<string, Item>()
@@ -53,15 +63,17 @@ export function fakeAnswerTable(tableName: string): FakeAnswerTable {
   })
   dynamo.on(QueryCommand).callsFake((input: QueryCommandInput) => {
     checkTable(input.TableName)
-    // Only the answer store's own condition is understood; anything else is a test bug.
-    if (input.KeyConditionExpression !== '#user = :user AND begins_with(#sort, :stream)')
+    // Only the answer store's own conditions are understood (one stream's answers, or the user's whole partition
+    // for the recent streams' list); anything else is a test bug.
+    const wholePartition = input.KeyConditionExpression === '#user = :user'
+    if (!wholePartition && input.KeyConditionExpression !== '#user = :user AND begins_with(#sort, :stream)')
       throw new Error('unexpected query')
     const user = input.ExpressionAttributeValues![':user']!.S!
-    const prefix = input.ExpressionAttributeValues![':stream']!.S!
+    const prefix = wholePartition ? '' : input.ExpressionAttributeValues![':stream']!.S!
     const found = [...items.values()].filter(
       (item) => item[partitionKey]?.S === user && item[sortKey]?.S?.startsWith(prefix),
     )
-    return { Items: found.map((item) => structuredClone(item)) }
+    return { Items: found.map((item) => project(structuredClone(item), input)) }
   })
   return {
     items,

@@ -15,9 +15,9 @@ import { CognitoIdentityClient, GetCredentialsForIdentityCommand, GetIdCommand }
 import { InvokeCommand, LambdaClient, type InvokeCommandInput } from '@aws-sdk/client-lambda'
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { Uint8ArrayBlobAdapter } from '@smithy/core/serde'
-import { streamChat } from '../../../src-main/backend/chat-handler'
+import { ChatRequestSchema, streamChat } from '../../../src-main/backend/chat-handler'
 import { DynamoAnswerStore } from '../../../src-main/backend/answer-store'
-import { createFetchStreamHandler } from '../../../src-main/backend/lambda/fetch-stream-lambda'
+import { createFetchLambdaHandler } from '../../../src-main/backend/lambda/fetch-stream-lambda'
 import type { ModelResolver } from '../../../src-main/backend/model-provider'
 import type { Publisher } from '../../../src-main/backend/publisher'
 import { decodeStopRequest, stopControlTopic, type CloudConfig } from '../../../src-main/protocol/cloud-config'
@@ -49,8 +49,10 @@ export interface FakeCloud {
   dataPlane: MqttSession
   /** The answer store's table, as the chat Lambda left it. */
   answerTable: FakeAnswerTable
-  /** Every event the fetch-stream Lambda received. */
+  /** Every stream's fetch the fetch-stream Lambda received. */
   fetchEvents: unknown[]
+  /** Every list of recent streams (catch-up) it was asked for. */
+  listEvents: unknown[]
   /** Resolves once every stream the chat Lambda started has ended (its answers stored and finals published). */
   idle(): Promise<void>
   close(): Promise<void>
@@ -65,9 +67,13 @@ export async function startFakeCloud(options: {
   decoratePublisher?: (publisher: Publisher) => Publisher
   /** The protocol versions the stack's config lists; absent, as for a stack from before negotiation. */
   protocols?: number[]
+  /** The user's identity id (a broker with ACLs needs it before the cloud starts); a fresh one by default. */
+  identityId?: string
+  /** How the data plane's stand-in logs in to the broker (IoT Core's data plane is not an MQTT client). */
+  dataPlane?: { clientId: string; username: string; password: string }
 }): Promise<FakeCloud> {
   const { broker, models, clock } = options
-  const identityId = `us-east-1:${randomUUID()}`
+  const identityId = options.identityId ?? `us-east-1:${randomUUID()}`
   const config: CloudConfig = {
     ...CLOUD_CONFIG,
     iotEndpoint: 'localhost',
@@ -107,16 +113,22 @@ export async function startFakeCloud(options: {
 
   const dataPlane = new MqttSession({
     buildConfig: () =>
-      plainBrokerConnectionConfig({ host: broker.host, port: broker.port, clientId: `fake-lambda-${randomUUID()}` }),
+      plainBrokerConnectionConfig({
+        host: broker.host,
+        port: broker.port,
+        clientId: `fake-lambda-${randomUUID()}`,
+        ...options.dataPlane,
+      }),
   })
   await dataPlane.connect()
   const chatEvents: unknown[] = []
   const stopRequests: string[] = []
   const fetchEvents: unknown[] = []
+  const listEvents: unknown[] = []
   const running = new Set<Promise<unknown>>()
   const direct: Publisher = { publish: (topic, payload) => dataPlane.publish(topic, payload) }
   const publisher = options.decoratePublisher?.(direct) ?? direct
-  const fetchHandler = createFetchStreamHandler({
+  const fetchHandler = createFetchLambdaHandler({
     store: answerStore,
     identityPoolId: config.identityPoolId,
     log: () => {},
@@ -125,7 +137,8 @@ export async function startFakeCloud(options: {
     .on(InvokeCommand, { FunctionName: config.fetchStreamFunctionName })
     .callsFake(async (input: InvokeCommandInput) => {
       const event: unknown = JSON.parse(new TextDecoder().decode(input.Payload as Uint8Array))
-      fetchEvents.push(event)
+      const isList = typeof event === 'object' && event !== null && 'recent' in event
+      ;(isList ? listEvents : fetchEvents).push(event)
       // Lambda fills in the caller's identity from the credentials that signed the request: the mocked pool's.
       const result = await fetchHandler(event, {
         awsRequestId: randomUUID(),
@@ -139,12 +152,10 @@ export async function startFakeCloud(options: {
     Payload: Uint8ArrayBlobAdapter.fromString(JSON.stringify({ attached: true, identityId })),
   })
   lambda.on(InvokeCommand, { FunctionName: config.chatFunctionName }).callsFake(async (input: InvokeCommandInput) => {
-    const event = JSON.parse(new TextDecoder().decode(input.Payload as Uint8Array)) as {
-      streamId: string
-      protocols?: number[]
-      models: Array<{ modelId: string; messages: Array<{ role: 'user' | 'assistant' | 'system'; content: string }> }>
-    }
-    chatEvents.push(event)
+    const raw: unknown = JSON.parse(new TextDecoder().decode(input.Payload as Uint8Array))
+    chatEvents.push(raw)
+    // As the deployed Lambda does: the user is the caller's identity, whatever the event says.
+    const event = ChatRequestSchema.parse({ ...(raw as object), userId: identityId })
     const stops = new Map(event.models.map(({ modelId }) => [modelId, new AbortController()]))
     const controlTopic = stopControlTopic(config.topicPrefix, identityId, event.streamId)
     await dataPlane.subscribe(controlTopic, (_topic, payload) => {
@@ -156,11 +167,9 @@ export async function startFakeCloud(options: {
     })
     const done = streamChat(
       {
-        userId: identityId,
-        streamId: event.streamId,
+        ...event,
         // As a stack that serves only its config's versions would: it picks among those (an older Lambda knows no more).
         ...(event.protocols ? { protocols: servable(event.protocols, options.protocols) } : {}),
-        models: event.models,
       },
       {
         publisher,
@@ -185,6 +194,7 @@ export async function startFakeCloud(options: {
     dataPlane,
     answerTable,
     fetchEvents,
+    listEvents,
     async idle() {
       await Promise.allSettled([...running])
     },

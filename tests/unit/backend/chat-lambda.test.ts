@@ -162,6 +162,34 @@ describe('chat Lambda', () => {
     expect(logs).toContainEqual(expect.objectContaining({ event: 'forged-user-id-ignored', forgedUserId: VICTIM }))
   })
 
+  it("announces the prompt to the caller's other devices on the caller's own topic, whatever userId the event names", async () => {
+    bedrock.on(ConverseStreamCommand).resolves({ stream: converse(ANSWER) })
+    const origin = { deviceId: '0123456789abcdef', conversationId: 'conversation-1' }
+    await lambda()(event(['claude', 'nova'], { userId: VICTIM, origin }), context())
+
+    const announcements = publishInputs().filter((input) => input.topic?.includes('/announce/'))
+    expect(announcements.map((input) => input.topic)).toEqual([`streamdesk/${IDENTITY}/announce/${STREAM}`])
+    expect(JSON.parse(Buffer.from(announcements[0]!.payload as Uint8Array).toString('utf8'))).toEqual({
+      v: 1,
+      streamId: STREAM,
+      ...origin,
+      prompt: PROMPT,
+      models: ['claude', 'nova'],
+      at: expect.any(Number) as number,
+    })
+    expect(publishInputs().some((input) => input.topic?.includes(VICTIM))).toBe(false)
+  })
+
+  it('streams without an announcement when the origin names a forged (malformed) device id', async () => {
+    bedrock.on(ConverseStreamCommand).resolves({ stream: converse(ANSWER) })
+    const origin = { deviceId: 'us-east-1:someone/+', conversationId: 'conversation-1' }
+    const result = await lambda()(event(['claude'], { origin }), context())
+
+    expect(result).toMatchObject({ ok: true, models: [{ modelId: 'claude', status: 'complete' }] })
+    expect(publishInputs().filter((input) => input.topic?.includes('/announce/'))).toEqual([])
+    expect(textOf('claude')).toBe(ANSWER.join(''))
+  })
+
   it("reads the stop requests of the caller's stream and clears them when done", async () => {
     bedrock.on(ConverseStreamCommand).resolves({ stream: converse(ANSWER) })
     await lambda()(event(['claude']), context())

@@ -141,11 +141,12 @@ const USER_IOT_STATEMENTS: PolicyStatement[] = [
     Action: ['iot:Connect'],
     Resource: [`${ARN}:client/${SELF}`, `${ARN}:client/${SELF}-*`],
   },
+  // Its own streams' filter and its own announcements' filter (prompts asked on its other devices), nothing wider.
   {
     Sid: 'SubscribeToOwnStreams',
     Effect: 'Allow',
     Action: ['iot:Subscribe'],
-    Resource: [`${ARN}:topicfilter/sdt/${SELF}/+`],
+    Resource: [`${ARN}:topicfilter/sdt/${SELF}/+`, `${ARN}:topicfilter/sdt/${SELF}/announce/+`],
   },
   { Sid: 'ReceiveOwnTopics', Effect: 'Allow', Action: ['iot:Receive'], Resource: [`${ARN}:topic/sdt/${SELF}/*`] },
   {

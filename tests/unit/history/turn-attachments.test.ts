@@ -56,7 +56,7 @@ describe('migration 7 from a schema 6 file', () => {
     expect(store.getConversation('c1')!.turns[0]).not.toHaveProperty('attachments')
     store.close()
     const file = new Sqlite(path, { readonly: true })
-    expect(file.pragma('user_version', { simple: true })).toBe(7)
+    expect(file.pragma('user_version', { simple: true })).toBe(HISTORY_MIGRATIONS.length)
     expect(file.prepare('SELECT count(*) AS n FROM turn_attachments').get()).toEqual({ n: 0 })
     file.close()
   })
