@@ -274,6 +274,21 @@ export const FinalMarkerV2Schema = z.strictObject({
 })
 export type FinalMarkerV2 = z.infer<typeof FinalMarkerV2Schema>
 
+/** From v2 on, a chunk's `text` and `reasoning` together stay within MAX_CHUNK_TEXT. */
+const fitsOneChunk = (m: { text: string; reasoning?: string | undefined }) =>
+  m.text.length + (m.reasoning?.length ?? 0) <= MAX_CHUNK_TEXT
+const FITS_ONE_CHUNK = {
+  message: `text and reasoning together exceed ${MAX_CHUNK_TEXT} characters`,
+  path: ['reasoning'],
+}
+/** From v2 on, the provider's own stop reason travels exactly when the normalised one is 'other'. */
+const rawStopReasonExactlyForOther = (m: { final?: { stopReason?: StopReason; rawStopReason?: string } | undefined }) =>
+  m.final === undefined || (m.final.stopReason === 'other') === (m.final.rawStopReason !== undefined)
+const RAW_STOP_REASON_FOR_OTHER = {
+  message: 'final.rawStopReason is present exactly when final.stopReason is "other"',
+  path: ['final', 'rawStopReason'],
+}
+
 export const ChunkMessageV2Schema = z
   .strictObject({
     v: z.literal(2),
@@ -282,14 +297,8 @@ export const ChunkMessageV2Schema = z
     final: z.optional(FinalMarkerV2Schema),
   })
   .superRefine(checkFinal)
-  .refine((m) => m.text.length + (m.reasoning?.length ?? 0) <= MAX_CHUNK_TEXT, {
-    message: `text and reasoning together exceed ${MAX_CHUNK_TEXT} characters`,
-    path: ['reasoning'],
-  })
-  .refine((m) => m.final === undefined || (m.final.stopReason === 'other') === (m.final.rawStopReason !== undefined), {
-    message: 'final.rawStopReason is present exactly when final.stopReason is "other"',
-    path: ['final', 'rawStopReason'],
-  })
+  .refine(fitsOneChunk, FITS_ONE_CHUNK)
+  .refine(rawStopReasonExactlyForOther, RAW_STOP_REASON_FOR_OTHER)
 export type ChunkMessageV2 = z.infer<typeof ChunkMessageV2Schema>
 
 // ---- Version 3 -------------------------------------------------------------------------------------------------
@@ -310,14 +319,8 @@ export const ChunkMessageV3Schema = z
     final: z.optional(FinalMarkerV3Schema),
   })
   .superRefine(checkFinal)
-  .refine((m) => m.text.length + (m.reasoning?.length ?? 0) <= MAX_CHUNK_TEXT, {
-    message: `text and reasoning together exceed ${MAX_CHUNK_TEXT} characters`,
-    path: ['reasoning'],
-  })
-  .refine((m) => m.final === undefined || (m.final.stopReason === 'other') === (m.final.rawStopReason !== undefined), {
-    message: 'final.rawStopReason is present exactly when final.stopReason is "other"',
-    path: ['final', 'rawStopReason'],
-  })
+  .refine(fitsOneChunk, FITS_ONE_CHUNK)
+  .refine(rawStopReasonExactlyForOther, RAW_STOP_REASON_FOR_OTHER)
   .refine(
     (m) => m.final === undefined || (m.final.error?.code === 'quota-exceeded') === (m.final.quota !== undefined),
     { message: 'final.quota is present exactly when final.error.code is "quota-exceeded"', path: ['final', 'quota'] },

@@ -2,27 +2,21 @@
  * Settings → Cloud's usage figures: the chat Lambda's `usage` action, invoked synchronously with the user's own
  * identity-pool credentials (the Lambda reads the caller from its context, so it can only ever report this user).
  */
-import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda'
+import type { LambdaClient } from '@aws-sdk/client-lambda'
 import { USAGE_REQUEST, UsageResultSchema } from '../../protocol/spend-usage'
 import type { CloudUsageResult } from '../../shared/ipc-contract'
 import { awsErrorName } from './aws-errors'
 import { silentLog, type CloudLog } from './cloud-log'
-import { describeInvokeError } from './lambda-errors'
+import { describeInvokeError, invokeWithJson, type InvokeResult } from './lambda-errors'
 
 export async function fetchCloudUsage(
   lambda: LambdaClient,
   functionName: string,
   log: CloudLog = silentLog,
 ): Promise<CloudUsageResult> {
-  let result: { FunctionError?: string | undefined; Payload?: Uint8Array | undefined }
+  let result: InvokeResult
   try {
-    result = await lambda.send(
-      new InvokeCommand({
-        FunctionName: functionName,
-        InvocationType: 'RequestResponse',
-        Payload: new TextEncoder().encode(JSON.stringify(USAGE_REQUEST)),
-      }),
-    )
+    result = await invokeWithJson(lambda, functionName, USAGE_REQUEST)
   } catch (error) {
     log('usage-failed', { error: awsErrorName(error) })
     return { ok: false, reason: 'unavailable', message: describeInvokeError(error, functionName) }

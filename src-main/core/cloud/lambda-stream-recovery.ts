@@ -10,7 +10,7 @@
  * send at all comes in pages (`textPart`), fetched one after another and reassembled by offset before the answer
  * goes on (its SHA-256 is checked on the whole by the answer recovery).
  */
-import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda'
+import type { LambdaClient } from '@aws-sdk/client-lambda'
 import { z } from 'zod'
 import {
   ANSWER_TTL_SECONDS,
@@ -27,7 +27,7 @@ import { systemClock, type Clock } from '../../lib/clock'
 import type { OpenStream, StreamRecovery } from '../chat/stream-recovery'
 import { awsErrorName } from './aws-errors'
 import { silentLog, type CloudLog } from './cloud-log'
-import { describeInvokeError } from './lambda-errors'
+import { describeInvokeError, invokeWithJson, type InvokeResult } from './lambda-errors'
 import { tokenKeys, type TokenStore } from './token-store'
 
 export interface LambdaStreamRecoveryOptions {
@@ -101,15 +101,9 @@ export class LambdaStreamRecovery implements StreamRecovery {
   async recentStreams(): Promise<RecentStream[]> {
     if (!acceptsProtocolList(this.options.servedProtocols)) return []
     const { lambda, functionName } = this.options
-    let result: { FunctionError?: string | undefined; Payload?: Uint8Array | undefined }
+    let result: InvokeResult
     try {
-      result = await lambda.send(
-        new InvokeCommand({
-          FunctionName: functionName,
-          InvocationType: 'RequestResponse',
-          Payload: new TextEncoder().encode(JSON.stringify({ recent: true })),
-        }),
-      )
+      result = await invokeWithJson(lambda, functionName, { recent: true })
     } catch (error) {
       this.log('recent-streams-failed', { error: awsErrorName(error) })
       throw new Error(describeInvokeError(error, functionName), { cause: error })
@@ -154,15 +148,9 @@ export class LambdaStreamRecovery implements StreamRecovery {
     request: FetchStreamRequest,
   ): Promise<{ answers: ArchivedAnswer[]; omittedModelIds?: string[] }> {
     const { lambda, functionName } = this.options
-    let result: { FunctionError?: string | undefined; Payload?: Uint8Array | undefined }
+    let result: InvokeResult
     try {
-      result = await lambda.send(
-        new InvokeCommand({
-          FunctionName: functionName,
-          InvocationType: 'RequestResponse',
-          Payload: new TextEncoder().encode(JSON.stringify(request)),
-        }),
-      )
+      result = await invokeWithJson(lambda, functionName, request)
     } catch (error) {
       this.log('fetch-stream-failed', { error: awsErrorName(error) })
       throw new Error(describeInvokeError(error, functionName), { cause: error })
