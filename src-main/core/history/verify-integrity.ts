@@ -49,9 +49,14 @@ export function quickCheckInWorker(filePath: string): Promise<QuickCheckResult> 
       resolve({ status: 'unverified', reason: String(error) })
       return
     }
-    worker.once('message', (reply: WorkerReply) => resolve(toResult(reply)))
+    // The answer counts once the worker has ended, its read-only connection closed with it: a store closed right
+    // after the check is then the file's last connection, and SQLite folds the WAL back into the file.
+    let reply: WorkerReply | undefined
+    worker.once('message', (message: WorkerReply) => (reply = message))
     worker.once('error', (error) => resolve({ status: 'unverified', reason: error.message }))
-    worker.once('exit', (code) => resolve({ status: 'unverified', reason: `the check stopped (exit code ${code})` }))
+    worker.once('exit', (code) =>
+      resolve(reply ? toResult(reply) : { status: 'unverified', reason: `the check stopped (exit code ${code})` }),
+    )
   })
 }
 

@@ -304,8 +304,14 @@ describe('OpenAI-compatible provider: stopping and timeouts', () => {
   it('does not apply the connect timeout once headers arrived; the caller’s signal ends the wait', async () => {
     server.setScript('thinking', { kind: 'hang' })
     const controller = new AbortController()
-    const pending = run(provider({ model: 'thinking', connectTimeoutMs: 100 }), controller.signal)
-    const settled = await Promise.race([pending.then(() => true), new Promise((r) => setTimeout(() => r(false), 400))])
+    const pending = run(provider({ model: 'thinking', connectTimeoutMs: 1_000 }), controller.signal)
+    // The server sends the headers as soon as it has the request; then twice the connect timeout passes, and the
+    // answer still waits (a busy machine cannot make this pass by being slow: slowness could only end it early).
+    await expect.poll(() => server.requests.length).toBe(1)
+    const settled = await Promise.race([
+      pending.then(() => true),
+      new Promise((r) => setTimeout(() => r(false), 2_000)),
+    ])
     expect(settled).toBe(false)
     controller.abort()
     const result = await pending
