@@ -9,34 +9,21 @@
 import { createHash } from 'node:crypto'
 import { readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { performance } from 'node:perf_hooks'
 import { pathToFileURL } from 'node:url'
 import { AttachmentStore } from '../../src-main/core/attachments/attachment-store'
 import { prepareAttachmentFile } from '../../src-main/core/attachments/prepare-attachment'
 import { makePhoto12Mp } from '../fixtures/attachment-files'
 import { makeTempDir, removeTempDirsSync } from '../support/temp-dir'
 import { percentile, printTable, verdict } from './stats'
+import { longestStall } from './event-loop-stall'
 
 const RUNS = 5
 const STALL_TARGET_MS = 50
 
-/** How long `work` took and the longest gap a 1 ms timer saw between its turns meanwhile, in ms. */
+/** How long `work` took and the longest stall of the event loop meanwhile, in ms. */
 async function timed(work: () => Promise<unknown>): Promise<{ ms: number; stallMs: number }> {
-  let last = performance.now()
-  let longest = 0
-  const probe = setInterval(() => {
-    const now = performance.now()
-    longest = Math.max(longest, now - last)
-    last = now
-  }, 1)
-  await new Promise((resolve) => setTimeout(resolve, 5))
-  last = performance.now()
-  const started = performance.now()
-  await work()
-  const ms = performance.now() - started
-  await new Promise((resolve) => setTimeout(resolve, 2))
-  clearInterval(probe)
-  return { ms, stallMs: Math.max(longest, performance.now() - last - 2) }
+  const { stallMs, totalMs } = await longestStall(work)
+  return { ms: totalMs, stallMs }
 }
 
 export async function measureAttachmentPreparation(): Promise<Array<Record<string, string | number>>> {

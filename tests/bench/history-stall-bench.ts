@@ -8,10 +8,10 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { performance } from 'node:perf_hooks'
 import { pathToFileURL } from 'node:url'
 import { findMatches } from '../../src-main/core/history/highlight-snippet'
 import { HistoryStore } from '../../src-main/core/history/history-store'
+import { longestStall } from './event-loop-stall'
 import { printTable, verdict } from './stats'
 
 const STALL_TARGET_MS = 100
@@ -19,29 +19,6 @@ const STALL_TARGET_MS = 100
 const CONVERSATIONS = 100
 const ANSWER_CHARS = 1_000_000
 const PARAGRAPH = 'The weather in Tokyo is sunny today and the database answers quickly. 東京の天気は晴れです。\n'
-
-/**
- * The longest time the event loop was held while `work` ran, in ms: a 1 ms timer notes the gap between its turns
- * (work that is synchronous throughout shows as one gap as long as itself).
- */
-async function longestStall(work: () => unknown): Promise<{ stallMs: number; totalMs: number }> {
-  let last = performance.now()
-  let longest = 0
-  const probe = setInterval(() => {
-    const now = performance.now()
-    longest = Math.max(longest, now - last)
-    last = now
-  }, 1)
-  await new Promise((resolve) => setTimeout(resolve, 5))
-  last = performance.now()
-  const started = performance.now()
-  await work()
-  const totalMs = performance.now() - started
-  // The turn after the work ends the last gap.
-  await new Promise((resolve) => setTimeout(resolve, 5))
-  clearInterval(probe)
-  return { stallMs: longest, totalMs }
-}
 
 function answerText(i: number): string {
   const body = PARAGRAPH.repeat(Math.ceil(ANSWER_CHARS / PARAGRAPH.length)).slice(0, ANSWER_CHARS - 40)

@@ -48,6 +48,29 @@ export type FetchLambdaHandler = (
   context: InvocationContext,
 ) => Promise<FetchStreamResult | RecentStreamsResult>
 
+/**
+ * The caller, from the Lambda context only: refused without a Cognito identity; a user id the event names is
+ * ignored (and logged when it is another's).
+ */
+function identifyCaller(
+  event: unknown,
+  context: InvocationContext,
+  identityPoolId: string | undefined,
+  log: NonNullable<FetchStreamDeps['log']>,
+): { ok: true; identityId: string } | { ok: false; refusal: { ok: false; error: 'no-identity'; detail: string } } {
+  const requestId = context.awsRequestId
+  const caller = callerIdentity(context, identityPoolId)
+  if (!caller.ok) {
+    log('fetch-refused', { requestId, reason: caller.reason })
+    return { ok: false, refusal: { ok: false, error: 'no-identity', detail: caller.reason } }
+  }
+  const forged = forgedUserId(event, caller.identityId)
+  if (forged !== undefined) {
+    log('forged-user-id-ignored', { requestId, identityId: caller.identityId, forgedUserId: forged })
+  }
+  return { ok: true, identityId: caller.identityId }
+}
+
 /** Routes `{ recent: true }` to the recent streams' list, anything else to a stream's answers. */
 export function createFetchLambdaHandler(deps: FetchStreamDeps): FetchLambdaHandler {
   const fetchStream = createFetchStreamHandler(deps)
@@ -55,14 +78,9 @@ export function createFetchLambdaHandler(deps: FetchStreamDeps): FetchLambdaHand
   return async (event, context) => {
     if (!RecentStreamsRequestSchema.safeParse(withoutUserId(event)).success) return fetchStream(event, context)
     const requestId = context.awsRequestId
-    const caller = callerIdentity(context, deps.identityPoolId)
-    if (!caller.ok) {
-      log('fetch-refused', { requestId, reason: caller.reason })
-      return { ok: false, error: 'no-identity', detail: caller.reason }
-    }
+    const caller = identifyCaller(event, context, deps.identityPoolId, log)
+    if (!caller.ok) return caller.refusal
     const { identityId } = caller
-    const forged = forgedUserId(event, identityId)
-    if (forged !== undefined) log('forged-user-id-ignored', { requestId, identityId, forgedUserId: forged })
     return listRecent(deps, identityId, (name, fields) => log(name, { requestId, identityId, ...fields }))
   }
 }
@@ -71,14 +89,9 @@ export function createFetchStreamHandler(deps: FetchStreamDeps): FetchStreamHand
   const log = deps.log ?? consoleLog
   return async (event, context) => {
     const requestId = context.awsRequestId
-    const caller = callerIdentity(context, deps.identityPoolId)
-    if (!caller.ok) {
-      log('fetch-refused', { requestId, reason: caller.reason })
-      return { ok: false, error: 'no-identity', detail: caller.reason }
-    }
+    const caller = identifyCaller(event, context, deps.identityPoolId, log)
+    if (!caller.ok) return caller.refusal
     const { identityId } = caller
-    const forged = forgedUserId(event, identityId)
-    if (forged !== undefined) log('forged-user-id-ignored', { requestId, identityId, forgedUserId: forged })
     const parsed = FetchStreamRequestSchema.safeParse(withoutUserId(event))
     if (!parsed.success) {
       const detail = z.prettifyError(parsed.error).slice(0, 1000)
