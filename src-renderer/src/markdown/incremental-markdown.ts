@@ -19,6 +19,7 @@ import type { Env } from 'markdown-it'
 import type { MarkdownEngine, TopLevelBlock } from './markdown-engine'
 import { createNewlineNormalizer } from './newline-normalizer'
 import { SealedPieces, isPieceable, piecedHtml, type PiecedHtml } from './sealed-pieces'
+import { displayedWhileStreaming } from './streaming-display'
 
 export interface ViewBlock {
   /** The block's offset in the document: stable, so it serves as the React key. */
@@ -120,11 +121,19 @@ export class IncrementalMarkdown {
     return this.view
   }
 
-  /** The tail's blocks, unfinished line included; its definitions go to a copy of the env, as they may change. */
+  /**
+   * The tail's blocks, unfinished line included, as shown while streaming (see streaming-display.ts); its
+   * definitions go to a copy of the env, as they may change.
+   */
   private renderTail(): ViewBlock[] {
-    const source = this.source.slice(this.finalEnd)
-    const env = this.copyOfEnv()
-    const segments = source ? this.tailSegments(source, env) : []
+    const received = this.source.slice(this.finalEnd)
+    let env = this.copyOfEnv()
+    let segments = received ? this.tailSegments(received, env) : []
+    const source = displayedWhileStreaming(received, segments.at(-1)?.parsed)
+    if (source !== received) {
+      env = this.copyOfEnv()
+      segments = source ? this.tailSegments(source, env) : []
+    }
     const keys = new Set(segments.map(({ from }) => this.finalEnd + from))
     for (const key of this.pieces.keys()) if (!keys.has(key)) this.pieces.delete(key)
     return segments.map(
@@ -216,15 +225,16 @@ export class IncrementalMarkdown {
 
 /**
  * Cuts `source` where its top-level blocks begin. Text before the first block (blank lines, reference
- * definitions) travels with the first segment, which then does not start with its block; text without any block
- * is one segment of its own.
+ * definitions) travels with the first segment, which then does not start with its block (`block` is undefined,
+ * `parsed` is the block all the same); text without any block is one segment of its own.
  */
 function segmentsOf(source: string, blocks: readonly TopLevelBlock[]) {
-  if (blocks.length === 0) return [{ from: 0, to: source.length, block: undefined }]
+  if (blocks.length === 0) return [{ from: 0, to: source.length, block: undefined, parsed: undefined }]
   return blocks.map((block, i) => ({
     from: i === 0 ? 0 : block.start,
     to: blocks[i + 1]?.start ?? source.length,
     block: i === 0 && block.start > 0 ? undefined : block,
+    parsed: block,
   }))
 }
 

@@ -1,5 +1,8 @@
 /** Markdown documents and generators shared by the incremental-renderer tests. */
 import fc from 'fast-check'
+import type { MarkdownEngine } from '../../../src-renderer/src/markdown/markdown-engine'
+import { createNewlineNormalizer } from '../../../src-renderer/src/markdown/newline-normalizer'
+import { displayedWhileStreaming } from '../../../src-renderer/src/markdown/streaming-display'
 
 export const exampleDocuments: Record<string, string> = {
   paragraphs: 'Hello **world**, this is `code`.\nSecond line of the same paragraph.\n\nAnother paragraph.\n',
@@ -196,4 +199,11 @@ export function showsAllOf(shown: string, source: string): boolean {
     if (at === 0) return false
   }
   return true
+}
+
+/** What a streaming view shows of `text` (newlines normalized, open delimiters closed, a pending table head held). */
+export function displayFormOf(text: string, engine: MarkdownEngine): string {
+  const normalizer = createNewlineNormalizer()
+  const normalized = normalizer.push(text) + normalizer.flush()
+  return displayedWhileStreaming(normalized, engine.topLevelBlocks(normalized).at(-1))
 }
