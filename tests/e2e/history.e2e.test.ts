@@ -617,7 +617,7 @@ describe('conversation history in the browser harness', () => {
     await page.getByTestId('new-chat-button').click()
     expect(await page.getByTestId('exchange').count()).toBe(0)
     // Not this view's stream: no "Stop all" for it.
-    expect(await page.getByTestId('stop-all-button').count()).toBe(0)
+    expect(await page.getByTestId('stop-all-button').isVisible()).toBe(false)
     await item('Streaming in the background').getByTestId('conversation-title').click()
     await finished('medium')
     await expect.poll(textOf('medium')).toBe(MEDIUM)

@@ -128,17 +128,19 @@ export function PromptBox({
           >
             {t.attachments.attach}
           </button>
-          {anyStreaming && (
-            <button
-              type="button"
-              className="button danger-outline"
-              data-testid="stop-all-button"
-              title={t.withShortcut(t.prompt.stopAll, shortcutLabel(SHORTCUTS.stop))}
-              onClick={onStopAll}
-            >
-              {t.prompt.stopAll}
-            </button>
-          )}
+          {/* Always laid out, hidden while nothing streams, so the composer does not reflow when it comes and goes. */}
+          <button
+            type="button"
+            className="button danger-outline stop-all"
+            data-testid="stop-all-button"
+            data-idle={!anyStreaming}
+            aria-hidden={!anyStreaming}
+            disabled={!anyStreaming}
+            title={t.withShortcut(t.prompt.stopAll, shortcutLabel(SHORTCUTS.stop))}
+            onClick={onStopAll}
+          >
+            {t.prompt.stopAll}
+          </button>
           <button
             type="submit"
             className="button primary"

@@ -6,7 +6,8 @@ const BOTTOM_SLACK_PX = 8
 /**
  * Keeps a scroll container pinned to its bottom while content grows, until the user scrolls up; scrolling back
  * down (or `jumpToLatest`) resumes following. Growth is observed with a ResizeObserver, which runs after layout
- * and before paint, so the view never shows a frame scrolled off the latest text.
+ * and before paint, so the view never shows a frame scrolled off the latest text. `showJump` says whether a
+ * "Jump to latest" is worth showing: not following, and something below the view.
  */
 export function useFollowLatest() {
   const scrollRef = useRef<HTMLDivElement>(null)
@@ -15,10 +16,18 @@ export function useFollowLatest() {
   const lastScrollTop = useRef(0)
   const [showJump, setShowJump] = useState(false)
 
-  const setFollowing = useCallback((value: boolean) => {
-    following.current = value
-    setShowJump(!value)
+  const updateJump = useCallback(() => {
+    const scroller = scrollRef.current
+    setShowJump(!following.current && !!scroller && distanceToBottom(scroller) > BOTTOM_SLACK_PX)
   }, [])
+
+  const setFollowing = useCallback(
+    (value: boolean) => {
+      following.current = value
+      updateJump()
+    },
+    [updateJump],
+  )
 
   const scrollToBottom = useCallback(() => {
     const scroller = scrollRef.current
@@ -32,10 +41,10 @@ export function useFollowLatest() {
     const content = contentRef.current
     if (!scroller || !content) return
     const onScroll = () => {
-      const distance = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight
-      if (distance <= BOTTOM_SLACK_PX) setFollowing(true)
+      if (distanceToBottom(scroller) <= BOTTOM_SLACK_PX) setFollowing(true)
       // Only a move up is the user's: growing content leaves scrollTop where it was.
       else if (scroller.scrollTop < lastScrollTop.current - 1) setFollowing(false)
+      else updateJump()
       lastScrollTop.current = scroller.scrollTop
     }
     const onWheel = (event: WheelEvent) => {
@@ -43,6 +52,7 @@ export function useFollowLatest() {
     }
     const observer = new ResizeObserver(() => {
       if (following.current) scrollToBottom()
+      else updateJump()
     })
     observer.observe(content)
     observer.observe(scroller)
@@ -53,7 +63,7 @@ export function useFollowLatest() {
       scroller.removeEventListener('scroll', onScroll)
       scroller.removeEventListener('wheel', onWheel)
     }
-  }, [scrollToBottom, setFollowing])
+  }, [scrollToBottom, setFollowing, updateJump])
 
   const jumpToLatest = useCallback(() => {
     setFollowing(true)
@@ -63,12 +73,14 @@ export function useFollowLatest() {
   /** Stops following and brings `element` (inside the content) to the top of the view. */
   const holdAt = useCallback(
     (element: HTMLElement) => {
-      setFollowing(false)
       element.scrollIntoView({ block: 'start' })
       lastScrollTop.current = scrollRef.current?.scrollTop ?? 0
+      setFollowing(false)
     },
     [setFollowing],
   )
 
   return { scrollRef, contentRef, showJump, jumpToLatest, holdAt }
 }
+
+const distanceToBottom = (scroller: HTMLElement) => scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight
