@@ -7,6 +7,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { SpendGuard, type SpendLimits } from '../../../src-main/backend/spend-guard'
+import { DynamoAnswerStore, type AnswerRecord } from '../../../src-main/backend/answer-store'
+import { sha256Hex } from '../../support/sha256'
 import { ManualClock } from '../../support/manual-clock'
 import {
   recorded,
@@ -124,5 +126,39 @@ describe('SpendGuard against recorded DynamoDB answers', () => {
       ProjectionExpression: '#month, #day',
       ExpressionAttributeNames: { '#month': 'monthTokens', '#day': 'dayTokens07' },
     })
+  })
+})
+
+describe('DynamoAnswerStore against recorded DynamoDB answers', () => {
+  const text = 'Two plus two is four. 日本語 😀'
+  const record: AnswerRecord = {
+    userId: USER,
+    streamId: 'stream-1',
+    modelId: 'claude',
+    text,
+    status: 'complete',
+    chunks: 3,
+    sha256: sha256Hex(text),
+    usage: { inputTokens: 9, outputTokens: 6 },
+  }
+  // A generous write timeout: the SDK's back-off before its retry is random, and the timeout is not under test here.
+  const store = () =>
+    new DynamoAnswerStore({ client: newClient(), tableName: 'answers', clock, writeTimeoutMs: 60_000 })
+
+  it('stores an answer through a recorded throttle: the SDK retries the same item', async () => {
+    replay.answer(fromDynamo('error-throughput-exceeded'), UPDATED)
+
+    await expect(store().save(record)).resolves.toBeUndefined()
+
+    expect(operations()).toEqual(['DynamoDB_20120810.PutItem', 'DynamoDB_20120810.PutItem'])
+    expect(replay.requests[1]!.body).toEqual(replay.requests[0]!.body)
+    expect(replay.requests[0]!.body).toMatchObject({ TableName: 'answers', Item: { text: { S: text } } })
+  })
+
+  it('rejects with the recorded ResourceNotFoundException when the table is missing (the Lambda logs it)', async () => {
+    replay.answer(fromDynamo('error-resource-not-found'))
+
+    await expect(store().save(record)).rejects.toMatchObject({ name: 'ResourceNotFoundException' })
+    expect(replay.requests).toHaveLength(1)
   })
 })
