@@ -10,6 +10,7 @@ import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane'
 import { LambdaChatBackend } from '../../../src-main/core/cloud/lambda-chat-backend'
 import { fetchCloudUsage } from '../../../src-main/core/cloud/cloud-usage'
 import { PolicyAttacher } from '../../../src-main/core/cloud/policy-attacher'
+import { LambdaStreamRecovery } from '../../../src-main/core/cloud/lambda-stream-recovery'
 import { tokenKeys, type FileTokenStore } from '../../../src-main/core/cloud/token-store'
 import { IotDataPublisher } from '../../../src-main/backend/iot-data-publisher'
 import type { ChatRequest } from '../../../src-main/backend/chat-handler'
@@ -95,6 +96,34 @@ describe('Lambda Invoke, recorded answers', () => {
       /^The cloud backend could not give this account access to AWS IoT Core/,
     )
     expect(await store.get(tokenKeys.iotPolicyAttached(IDENTITY_ID))).toBeUndefined()
+  })
+  it('a recorded Unhandled function error from the fetch-stream function is reported by its kind', async () => {
+    const recovery = new LambdaStreamRecovery({
+      lambda,
+      functionName: 'streamdesk-fetch-stream',
+      store: await tempTokenStore(),
+      identityId: IDENTITY_ID,
+    })
+    replay.answer(fromLambda('invoke-unhandled'))
+
+    // The kind comes from the X-Amz-Function-Error header as the SDK parsed it; the function's own text stays out.
+    await expect(recovery.fetch('stream-1')).rejects.toThrow(
+      /^The cloud function streamdesk-fetch-stream failed \(Unhandled\)\.$/,
+    )
+  })
+
+  it('a recorded Unhandled function error from the fetch-stream function means no catch-up list, not a crash', async () => {
+    const recovery = new LambdaStreamRecovery({
+      lambda,
+      functionName: 'streamdesk-fetch-stream',
+      store: await tempTokenStore(),
+      identityId: IDENTITY_ID,
+      servedProtocols: [1, 2],
+    })
+    replay.answer(fromLambda('invoke-unhandled'))
+
+    await expect(recovery.recentStreams()).resolves.toEqual([])
+    expect(replay.requests[0]!.body).toEqual({ recent: true })
   })
 })
 
