@@ -88,13 +88,14 @@ function parseAnswer(payload: Uint8Array | undefined): AttachAnswer | undefined 
   }
 }
 
-/** The function's own error message (our Lambda's plain sentences), shortened. */
+/**
+ * The function's own error message when it is one of our Lambda's plain sentences (one short line). A runtime's
+ * report of a crash (a trace, file paths, several lines) is for the logs, not for the user.
+ */
 function reason(answer: AttachAnswer | undefined): string {
-  const message = answer?.errorMessage
-  return typeof message === 'string' && message.trim() !== ''
-    ? `: ${message
-        .trim()
-        .slice(0, 200)
-        .replace(/[.\s]+$/, '')}`
-    : ''
+  const message = typeof answer?.errorMessage === 'string' ? answer.errorMessage.trim() : ''
+  if (message === '' || message.length > MAX_SHOWN_REASON || /[\r\n]/.test(message)) return ''
+  return `: ${message.replace(/[.\s]+$/, '')}`
 }
+
+const MAX_SHOWN_REASON = 200
