@@ -10,6 +10,7 @@
  */
 import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime'
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
+import { S3Client } from '@aws-sdk/client-s3'
 import type { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane'
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager'
 import { z } from 'zod'
@@ -50,6 +51,7 @@ import { invocationDeadline, resolverWithDeadline } from './lambda-deadline'
 import { LAMBDA_ENV, requireEnv } from './lambda-env'
 import { consoleLog, describeError, type LambdaLog } from './lambda-log'
 import { StopWatcher } from './stop-watcher'
+import { S3AttachmentSource } from '../s3-attachment-source'
 
 export interface ChatLambdaDeps {
   iotData: IoTDataPlaneClient
@@ -74,6 +76,8 @@ export interface ChatLambdaDeps {
     guard: Pick<SpendGuard, 'admit' | 'usage'>
     outputTokenBound: (modelId: string, parameters?: GenerationParameters) => number
   }
+  /** The attachments bucket: each prompt's attachments are read from the caller's own prefix (s3-attachment-source). */
+  uploads?: { s3: S3Client; bucket: string }
   /** Passed through to the chat handler (tests shorten the coalescing window and the retry back-off). */
   chat?: Pick<ChatHandlerDeps, 'coalescing' | 'publishing' | 'idleTimeoutMs'>
 }
@@ -173,6 +177,7 @@ export function createChatLambdaHandler(deps: ChatLambdaDeps): ChatLambdaHandler
         models: resolverWithDeadline(deps.models, deadline.signal),
         topicPrefix: deps.topicPrefix,
         stopSignal: (modelId) => stops.signalFor(modelId),
+        ...(deps.uploads ? { attachments: attachmentSource(deps.uploads, identityId, requestId) } : {}),
         ...(deps.answers
           ? {
               archive: deps.answers,
@@ -210,6 +215,16 @@ export function createChatLambdaHandler(deps: ChatLambdaDeps): ChatLambdaHandler
         log('control-clear-failed', { requestId, ...describeError(error) })
       })
     }
+  }
+
+  /** This invocation's reader of the caller's own uploads (one per invocation: it reads each object once). */
+  function attachmentSource(uploads: { s3: S3Client; bucket: string }, identityId: string, requestId: string) {
+    return new S3AttachmentSource({
+      ...uploads,
+      identityId,
+      onReadError: (key, error) =>
+        log('attachment-read-failed', { requestId, identityId, key, ...describeError(error) }),
+    })
   }
 
   async function usageOf(identityId: string, requestId: string): Promise<UsageResult> {
@@ -311,6 +326,7 @@ export function chatLambdaDepsFromEnv(env: NodeJS.ProcessEnv): ChatLambdaDeps {
   const identityPoolId = env[LAMBDA_ENV.identityPoolId]?.trim()
   const answerTable = env[LAMBDA_ENV.answerTable]?.trim()
   const spendTable = env[LAMBDA_ENV.spendTable]?.trim()
+  const uploadBucket = env[LAMBDA_ENV.uploadBucket]?.trim()
   const catalog = parseModelCatalog(env[LAMBDA_ENV.models])
   const dynamo = new DynamoDBClient({})
   return {
@@ -331,6 +347,7 @@ export function chatLambdaDepsFromEnv(env: NodeJS.ProcessEnv): ChatLambdaDeps {
     }),
     topicPrefix: requireEnv(env, LAMBDA_ENV.topicPrefix),
     ...(identityPoolId ? { identityPoolId } : {}),
+    ...(uploadBucket ? { uploads: { s3: new S3Client({}), bucket: uploadBucket } } : {}),
   }
 }
 
