@@ -2,7 +2,8 @@
  * Attachments between the chat request and the providers. The request carries references (`WireAttachment`: an id,
  * a name, a kind; in cloud mode also the object key), never bytes, so the invoke payload stays small. The handler
  * asks its `AttachmentSource` to turn a message's references into parts prepared for the provider's target
- * (`AttachmentTarget`): in local mode the app's own store, in cloud mode (later) the caller's S3 prefix.
+ * (`AttachmentTarget`): in local mode the app's own store, in cloud mode the caller's S3 prefix
+ * (s3-attachment-source.ts).
  */
 import { z } from 'zod'
 import type { ImageMediaType } from '../shared/attachment'

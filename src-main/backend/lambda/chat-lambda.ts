@@ -5,7 +5,8 @@
  * event `{ streamId, protocols?, models: [{ modelId, messages }] }` (`protocols`: the wire versions the app reads,
  * passed on to the chat handler, which answers in the highest one it shares; unknown keys are tolerated). The user whose topic receives the answer is ALWAYS the
  * caller's identity as Lambda reports it (`context.identity.cognitoIdentityId`); a `userId` in the event is
- * ignored, so nobody can stream into another user's topic. Nothing here throws for bad input: an asynchronous
+ * ignored, so nobody can stream into another user's topic. Attachments arrive as S3 keys and are read only under
+ * that same caller's `uploads/<identity>/` prefix (s3-attachment-source.ts). Nothing here throws for bad input: an asynchronous
  * invocation that fails is retried by Lambda, which would stream the answer again (the stack also sets retries to 0).
  */
 import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime'

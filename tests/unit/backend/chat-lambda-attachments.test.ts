@@ -24,6 +24,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager'
 import { createChatLambdaHandler } from '../../../src-main/backend/lambda/chat-lambda'
 import { createCloudModelResolver, type ModelCatalog } from '../../../src-main/backend/cloud-models'
 import { toConverseMessages } from '../../../src-main/backend/providers/bedrock-converse'
+import { S3AttachmentSource } from '../../../src-main/backend/s3-attachment-source'
 import type { MessagePart, WireAttachment } from '../../../src-main/backend/attachment-parts'
 import { AttachmentStore } from '../../../src-main/core/attachments/attachment-store'
 import { prepareAttachment } from '../../../src-main/core/attachments/prepare-attachment'
@@ -266,6 +267,36 @@ describe('chat Lambda: cloud attachments', () => {
       { text: 'What do these say?' },
     ])
     expect(keysRead()).toEqual([uploadKey(IDENTITY, pdf.textId!)])
+  })
+})
+
+describe('S3AttachmentSource', () => {
+  const source = (maxTotalBytes?: number) =>
+    new S3AttachmentSource({
+      s3: new S3Client({ region: 'eu-west-1' }),
+      bucket: BUCKET,
+      identityId: IDENTITY,
+      ...(maxTotalBytes !== undefined ? { maxTotalBytes } : {}),
+    })
+
+  it("stops reading once the invocation's byte budget is spent: a later file is a note, left unread", async () => {
+    const { image, text } = files
+    const imageBytes = bucket.get(uploadKey(IDENTITY, image.id))!
+    const parts = await source(imageBytes.length + 5).parts([keyed(image), keyed(text)], 'bedrock')
+    expect(parts.map((p) => p.type)).toEqual(['image', 'file-text'])
+    expect(parts[1]).toEqual({
+      type: 'file-text',
+      name: 'notes.md',
+      text: "[this file was not read: the prompt's attachments passed the most one request may read]",
+    })
+    expect(bodies.get(uploadKey(IDENTITY, text.id))).toEqual({ read: false })
+  })
+
+  it('reads an object once for every model and message of the invocation', async () => {
+    const reader = source()
+    await reader.parts([keyed(files.image)], 'bedrock')
+    await reader.parts([keyed(files.image)], 'openai-compatible')
+    expect(keysRead()).toEqual([uploadKey(IDENTITY, files.image.id)])
   })
 })
 
