@@ -61,12 +61,9 @@ export class S3AttachmentSource implements AttachmentSource {
     return Promise.all(attachments.map((attachment) => this.part(attachment, target)))
   }
 
-  private checkKey({ objectKey, id, name }: WireAttachment): void {
-    if (objectKey === undefined || objectKey === uploadKey(this.options.identityId, id)) return
-    throw new ModelError(
-      'unauthorized',
-      `The attachment "${name}" names a cloud upload outside your own uploads, so no attachment was read and nothing was sent to the model.`,
-    )
+  private checkKey(attachment: WireAttachment): void {
+    const refusal = foreignKeyRefusal([attachment], this.options.identityId)
+    if (refusal) throw new ModelError('unauthorized', refusal)
   }
 
   private async part(attachment: WireAttachment, target: AttachmentTarget): Promise<MessagePart> {
@@ -115,6 +112,18 @@ export class S3AttachmentSource implements AttachmentSource {
       return { status: 'damaged' }
     }
   }
+}
+
+/**
+ * Why these references may not be read for this caller: the first whose key is not `uploads/<caller>/<its own id>`
+ * (another identity's prefix, or another of the caller's files). Undefined when every key is the caller's own.
+ */
+export function foreignKeyRefusal(attachments: Iterable<WireAttachment>, identityId: string): string | undefined {
+  for (const { objectKey, id, name } of attachments) {
+    if (objectKey !== undefined && objectKey !== uploadKey(identityId, id))
+      return `The attachment "${name}" names a cloud upload outside your own uploads, so no attachment was read and nothing was sent to the model.`
+  }
+  return undefined
 }
 
 function destroyBody(body: unknown): void {

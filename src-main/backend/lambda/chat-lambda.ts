@@ -52,7 +52,7 @@ import { invocationDeadline, resolverWithDeadline } from './lambda-deadline'
 import { LAMBDA_ENV, requireEnv } from './lambda-env'
 import { consoleLog, describeError, type LambdaLog } from './lambda-log'
 import { StopWatcher } from './stop-watcher'
-import { S3AttachmentSource } from '../s3-attachment-source'
+import { foreignKeyRefusal, S3AttachmentSource } from '../s3-attachment-source'
 
 export interface ChatLambdaDeps {
   iotData: IoTDataPlaneClient
@@ -154,17 +154,17 @@ export function createChatLambdaHandler(deps: ChatLambdaDeps): ChatLambdaHandler
     let pass: SpendPass | undefined
     let summaries: ModelStreamSummary[] | undefined
     try {
+      // Before any budget or model: a request naming another identity's upload is refused whole, nothing read.
+      const foreign = foreignKeyRefusal(attachmentsOf(request), identityId)
+      if (foreign !== undefined) {
+        log('chat-refused-foreign-upload', { requestId, identityId, streamId: request.streamId })
+        summaries = await refuseChat(request, { code: 'unauthorized', message: foreign }, refusalDeps())
+        return { ok: true, streamId: request.streamId, models: summaries }
+      }
       if (deps.spend) {
         const admission = await admit(request, identityId, context, requestId)
         if (!admission.ok) {
-          const { publishing } = deps.chat ?? {}
-          summaries = await refuseChat(request, admission.error, {
-            publisher,
-            models: deps.models,
-            topicPrefix: deps.topicPrefix,
-            ...(publishing ? { publishing } : {}),
-            ...(deps.clock ? { clock: deps.clock } : {}),
-          })
+          summaries = await refuseChat(request, admission.error, refusalDeps())
           return { ok: true, streamId: request.streamId, models: summaries }
         }
         pass = admission.pass
@@ -215,6 +215,18 @@ export function createChatLambdaHandler(deps: ChatLambdaDeps): ChatLambdaHandler
       await publisher.clearRetained(controlTopic).catch((error: unknown) => {
         log('control-clear-failed', { requestId, ...describeError(error) })
       })
+    }
+  }
+
+  /** What refusing a whole prompt needs: its finals go out like any chunk. */
+  function refusalDeps(): ChatHandlerDeps {
+    const { publishing } = deps.chat ?? {}
+    return {
+      publisher,
+      models: deps.models,
+      topicPrefix: deps.topicPrefix,
+      ...(publishing ? { publishing } : {}),
+      ...(deps.clock ? { clock: deps.clock } : {}),
     }
   }
 
@@ -296,6 +308,10 @@ export function createChatLambdaHandler(deps: ChatLambdaDeps): ChatLambdaHandler
       log('spend-settle-failed', { ...ids, streamId: request.streamId, used, ...describeError(error) })
     }
   }
+}
+
+function attachmentsOf(request: ChatRequest) {
+  return request.models.flatMap((m) => m.messages.flatMap((message) => message.attachments ?? []))
 }
 
 function isUsageRequest(event: unknown): boolean {

@@ -221,6 +221,29 @@ describe('chat Lambda: cloud attachments', () => {
     expect(openAiBodies).toHaveLength(0)
   })
 
+  it('refuses the whole request when a later turn names a foreign key: not even the earlier turns are read', async () => {
+    const messages = [
+      { role: 'user', content: 'Look at this', attachments: [keyed(files.image)] },
+      { role: 'assistant', content: 'A chart.' },
+      { role: 'user', content: 'And this?', attachments: [keyed(files.text, OTHER_IDENTITY)] },
+    ]
+    const result = await lambda()(
+      { streamId: STREAM, models: ['claude', 'gpt'].map((modelId) => ({ modelId, messages })) },
+      invocationContext(),
+    )
+    expect(result).toMatchObject({
+      ok: true,
+      models: [
+        { status: 'error', error: { code: 'unauthorized', message: expect.stringContaining('"notes.md"') as string } },
+        { status: 'error', error: { code: 'unauthorized' } },
+      ],
+    })
+    expect(finals()).toHaveLength(2)
+    expect(s3.commandCalls(GetObjectCommand)).toHaveLength(0)
+    expect(bedrock.commandCalls(ConverseStreamCommand)).toHaveLength(0)
+    expect(openAiBodies).toHaveLength(0)
+  })
+
   it("refuses a key of the caller's prefix that names another file than the reference's id", async () => {
     const swapped = { ...keyed(files.image), objectKey: uploadKey(IDENTITY, files.text.id) }
     const result = await lambda()(event(['claude'], [swapped]), invocationContext())
