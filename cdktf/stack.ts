@@ -1,7 +1,7 @@
 /**
  * The StreamDesk cloud backend as one Terraform stack. Each domain is a construct in its own folder, wired through
  * public properties: auth (Cognito) → realtime (IoT policy, endpoint, attach-policy Lambda) → answers (answer
- * store table, fetch-stream Lambda) → spend (the spend guard's table, the cost alarm) → chat (chat Lambda) → app-user (the signed-in users' role, which may invoke
+ * store table, fetch-stream Lambda) → spend (the spend guard's table, the cost alarm) → uploads (the attachments bucket) → chat (chat Lambda) → app-user (the signed-in users' role, which may invoke
  * the three Lambdas). The outputs are what the app needs, in
  * one `streamdesk_cloud_config` object (the app's CloudConfig) and one by one.
  */
@@ -19,6 +19,7 @@ import type { StackConfig } from './config/stack-config'
 import { AwsArns } from './lib/aws-arns'
 import { Realtime } from './realtime'
 import { Spend } from './spend'
+import { Uploads } from './uploads'
 import { userIotStatements } from './realtime/user-access'
 
 export const STACK_ID = 'streamdesk'
@@ -34,6 +35,7 @@ export class StreamDeskStack extends TerraformStack {
   readonly realtime: Realtime
   readonly answers: Answers
   readonly spend: Spend
+  readonly uploads: Uploads
   readonly chat: Chat
   readonly appUser: AppUser
 
@@ -78,6 +80,7 @@ export class StreamDeskStack extends TerraformStack {
       region: config.region,
       ...(config.costAlarm ? { costAlarm: config.costAlarm } : {}),
     })
+    this.uploads = new Uploads(this, 'uploads', { namePrefix })
     this.chat = new Chat(this, 'chat', {
       namePrefix,
       topicPrefix,
@@ -90,12 +93,14 @@ export class StreamDeskStack extends TerraformStack {
       timeoutSeconds: config.chatTimeoutSeconds,
       answerStore: { tableName: this.answers.table.name, writeStatement: this.answers.writeStatement() },
       spend: { tableName: this.spend.table.name, statement: this.spend.chatStatement(), budgets: config.budgets },
+      uploads: { bucketName: this.uploads.bucket.bucket, readStatement: this.uploads.chatReadStatement() },
       ...(config.chatReservedConcurrency !== false ? { reservedConcurrency: config.chatReservedConcurrency } : {}),
     })
     this.appUser = new AppUser(this, 'app-user', {
       namePrefix,
       identityPool: this.auth.identityPool,
       iotStatements: userIotStatements(arns, topicPrefix),
+      uploadStatement: this.uploads.userPutStatement(),
       invokableFunctions: [
         this.chat.chatFunction.function,
         this.realtime.attachPolicyFunction.function,
@@ -114,6 +119,7 @@ export class StreamDeskStack extends TerraformStack {
       chatFunctionName: this.chat.chatFunction.function.functionName,
       attachPolicyFunctionName: this.realtime.attachPolicyFunction.function.functionName,
       fetchStreamFunctionName: this.answers.fetchFunction.function.functionName,
+      uploadBucket: this.uploads.bucket.bucket,
       // The chat Lambda is built from this tree, so it serves every version this tree speaks.
       protocols: [...PROTOCOL_VERSIONS],
       // What the app knows of each model: whether it can reason (the settings form offers an effort only then) and
@@ -141,6 +147,7 @@ export class StreamDeskStack extends TerraformStack {
       fetch_stream_function_name: this.answers.fetchFunction.function.functionName,
       answer_table_name: this.answers.table.name,
       spend_table_name: this.spend.table.name,
+      upload_bucket_name: this.uploads.bucket.bucket,
       sign_up_policy: config.signUp.policy,
     }
     for (const [name, value] of Object.entries(singles)) new TerraformOutput(this, name, { value })

@@ -2,7 +2,7 @@
  * The chat Lambda (src-main/backend/lambda/chat-lambda.ts): streams the configured models and publishes each
  * answer to the caller's topics. Its role may invoke only the configured Bedrock models, publish only under the
  * topic prefix, read only stop requests, read only the configured API-key secrets, put items into the answer
- * store, and read and update the spend guard's counters. Its reserved concurrency bounds how many prompts stream at
+ * store, read and update the spend guard's counters, and read uploaded attachments. Its reserved concurrency bounds how many prompts stream at
  * once across all users, so runaway use cannot take the account's whole Lambda concurrency.
  */
 import path from 'node:path'
@@ -29,6 +29,8 @@ export interface ChatOptions {
   answerStore: { tableName: string; writeStatement: PolicyStatement }
   /** The spend guard's table, its one statement, and the per-user limits the function enforces. */
   spend: { tableName: string; statement: PolicyStatement; budgets: StackConfig['budgets'] }
+  /** The attachments bucket and the one statement that lets the function read uploads. */
+  uploads: { bucketName: string; readStatement: PolicyStatement }
   /** Reserved concurrent executions; none when undefined. */
   reservedConcurrency?: number
 }
@@ -55,6 +57,7 @@ export class Chat extends Construct {
         [LAMBDA_ENV.dailyTokens]: String(options.spend.budgets.dailyTokens),
         [LAMBDA_ENV.monthlyTokens]: String(options.spend.budgets.monthlyTokens),
         [LAMBDA_ENV.concurrentStreams]: String(options.spend.budgets.concurrentStreams),
+        [LAMBDA_ENV.uploadBucket]: options.uploads.bucketName,
       },
       timeoutSeconds: options.timeoutSeconds,
       memoryMb: 256, // it mostly waits on the network
@@ -73,7 +76,7 @@ export class Chat extends Construct {
   }
 }
 
-function chatStatements({ arns, topicPrefix, models, answerStore, spend }: ChatOptions): PolicyStatement[] {
+function chatStatements({ arns, topicPrefix, models, answerStore, spend, uploads }: ChatOptions): PolicyStatement[] {
   const modelArns = unique(models.flatMap((m) => (m.provider === 'bedrock' ? arns.bedrockModel(m.modelId) : [])))
   const secretArns = unique(
     models.flatMap((m) => (m.provider === 'openai-compatible' && m.apiKeySecretArn ? [m.apiKeySecretArn] : [])),
@@ -114,6 +117,7 @@ function chatStatements({ arns, topicPrefix, models, answerStore, spend }: ChatO
       : []),
     answerStore.writeStatement,
     spend.statement,
+    uploads.readStatement,
   ]
 }
 

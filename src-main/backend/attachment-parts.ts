@@ -2,11 +2,13 @@
  * Attachments between the chat request and the providers. The request carries references (`WireAttachment`: an id,
  * a name, a kind; in cloud mode also the object key), never bytes, so the invoke payload stays small. The handler
  * asks its `AttachmentSource` to turn a message's references into parts prepared for the provider's target
- * (`AttachmentTarget`): in local mode the app's own store, in cloud mode (later) the caller's S3 prefix.
+ * (`AttachmentTarget`): in local mode the app's own store, in cloud mode the caller's S3 prefix
+ * (s3-attachment-source.ts).
  */
 import { z } from 'zod'
 import type { ImageMediaType } from '../shared/attachment'
 import { MAX_ATTACHMENTS_PER_PROMPT } from '../shared/attachment'
+import { UploadKeySchema } from '../protocol/upload-keys'
 
 const Sha256Schema = z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 digest')
 
@@ -18,11 +20,15 @@ export const WireAttachmentSchema = z.object({
   mediaType: z.enum(['image/png', 'image/jpeg', 'image/webp', 'image/gif', 'text/plain', 'application/pdf']),
   /** PDFs: the id of their extracted text, for targets that read text only. */
   textId: Sha256Schema.optional(),
-  /** Cloud mode: the S3 key under the caller's own prefix (the Lambda checks the prefix against its context). */
-  objectKey: z.string().max(1024).optional(),
+  /**
+   * Cloud mode: the S3 key, `uploads/<identity id>/<sha256>` (shape checked here; the Lambda refuses a key that is
+   * not the caller's own, from its context, for this very id).
+   */
+  objectKey: UploadKeySchema.optional(),
 })
 export type WireAttachment = z.infer<typeof WireAttachmentSchema>
 
+/** At most 20 per message: Bedrock's image limit per request, and the app's per prompt. */
 export const WireAttachmentsSchema = z.array(WireAttachmentSchema).max(MAX_ATTACHMENTS_PER_PROMPT)
 
 /** What a provider takes besides text: each builds its own request blocks from these. */
@@ -38,6 +44,34 @@ export type MessagePart =
 export interface AttachmentSource {
   /** The parts for these references, prepared for the target; never throws for one file that is gone. */
   parts(attachments: readonly WireAttachment[], target: AttachmentTarget): Promise<MessagePart[]>
+}
+
+/** The note a model reads in place of an image when it cannot read images. */
+export const IMAGE_NOT_READABLE = '[an image this model cannot read]'
+
+/** Which stored blob a target reads: a PDF's extracted text for every target but Bedrock, else the file itself. */
+export function blobFor(attachment: WireAttachment, target: AttachmentTarget): { id?: string; pdfAsText: boolean } {
+  const pdfAsText = attachment.kind === 'pdf' && target !== 'bedrock'
+  const id = pdfAsText ? attachment.textId : attachment.id
+  return { ...(id !== undefined ? { id } : {}), pdfAsText }
+}
+
+/**
+ * The part for an attachment whose blob (see `blobFor`) was read: images as they are stored (a source scales them
+ * further for its target where it can), text and a PDF's text decoded as UTF-8, a PDF for Bedrock whole.
+ */
+export function partFromBytes(attachment: WireAttachment, bytes: Uint8Array, pdfAsText: boolean): MessagePart {
+  const { name } = attachment
+  switch (attachment.kind) {
+    case 'text':
+      return { type: 'file-text', name, text: Buffer.from(bytes).toString('utf8') }
+    case 'pdf':
+      return pdfAsText
+        ? { type: 'file-text', name, text: Buffer.from(bytes).toString('utf8') }
+        : { type: 'document', name, format: 'pdf', data: bytes }
+    case 'image':
+      return { type: 'image', name, mediaType: attachment.mediaType as ImageMediaType, data: bytes }
+  }
 }
 
 /**

@@ -108,6 +108,8 @@ function providerFor(
   const inner = innerProviderFor(entry, deps, readApiKey)
   return {
     stream: (request) => inner.stream({ ...request, parameters: catalogParameters(entry, request.parameters) }),
+    // What the handler prepares attachments as: Bedrock blocks, or OpenAI-compatible content parts (data URLs).
+    attachmentTarget: entry.provider === 'bedrock' ? 'bedrock' : 'openai-compatible',
   }
 }
 

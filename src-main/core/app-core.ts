@@ -46,6 +46,7 @@ import { AttachmentStore } from './attachments/attachment-store'
 import { LocalAttachmentSource } from './attachments/local-attachment-source'
 import { attachmentPreview } from './attachments/attachment-preview'
 import { sweepUnreferenced } from './attachments/sweep-unreferenced'
+import { NO_UPLOADS_BUCKET } from './cloud/lambda-chat-backend'
 import type { GenerationParameters } from '../shared/generation'
 
 export type AppEvents = { [E in EventChannel]: [EventContract[E]] }
@@ -167,6 +168,7 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
     topicPrefix,
     models: localModels,
     attachments: new LocalAttachmentSource(attachmentStore),
+    readAttachment: (id: string) => attachmentStore.read(id),
     onBackendFailure: (streamId: string, error: unknown) =>
       diagnostics.error(`backend failed on ${streamId}: ${errorMessage(error)}`),
     onBrokerRefusal: (reason: string) => diagnostics.reject(`broker-${reason}`),
@@ -206,8 +208,9 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
     parametersFor: (modelId) => settings.parametersFor(modelId),
     attachments: {
       refs: (ids) => {
-        // Cloud mode's upload to the user's own S3 prefix is not built yet: refused rather than sent as nothing.
-        if (settings.mode === 'cloud') throw new Error('Attachments are not available in cloud mode yet.')
+        // Cloud mode uploads them to the stack's bucket, which a stack deployed before it lacks: refused, not dropped.
+        if (settings.mode === 'cloud' && ids.length > 0 && !settings.cloudConfig?.uploadBucket)
+          throw new Error(NO_UPLOADS_BUCKET)
         return attachments.refs(ids)
       },
       sent: (ids) => attachments.forget(ids),

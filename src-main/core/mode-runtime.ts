@@ -1,5 +1,6 @@
 import type { AppMode, CloudUsageResult } from '../shared/ipc-contract'
 import type { AttachmentSource } from '../backend/attachment-parts'
+import type { StoredBytes } from './attachments/attachment-store'
 import type { ModelResolver } from '../backend/model-provider'
 import type { ChatBackend } from './chat/chat-service'
 import type { StreamRecovery } from './chat/stream-recovery'
@@ -30,6 +31,8 @@ export interface RuntimeContext {
   models: ModelResolver
   /** Where the in-process backend resolves attachment references (local mode's store). */
   attachments?: AttachmentSource
+  /** The prepared bytes of a stored attachment (cloud mode uploads them before each prompt). */
+  readAttachment?: (id: string) => Promise<StoredBytes>
   onBackendFailure?: (streamId: string, error: unknown) => void
   /** A connection the local broker's guard closed (flooding, not MQTT, too slow), with why: counted, never fatal. */
   onBrokerRefusal?: (reason: string) => void

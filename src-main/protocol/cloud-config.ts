@@ -68,6 +68,14 @@ export const CloudConfigSchema = z.object({
    * still load: without it, an answer that arrives incomplete stays incomplete.
    */
   fetchStreamFunctionName: FunctionNameSchema.optional(),
+  /**
+   * The attachments bucket (cloud mode's uploads). Optional, so outputs of a stack deployed before it existed still
+   * load: without it, the app refuses attachments in cloud mode with a message that says to redeploy.
+   */
+  uploadBucket: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name')
+    .optional(),
   /** The wire protocol versions the stack's chat Lambda serves; absent for stacks from before negotiation ([1]). */
   protocols: ProtocolListSchema.optional(),
   models: z

@@ -3,9 +3,9 @@
  * file-system path. Main prepares the file once (type checked by its bytes, image downscaled, text decoded, PDF text
  * extracted) and keeps it content-addressed; the id is the SHA-256 of the stored bytes.
  *
- * Local mode resolves the id in the app's own store. Cloud mode (later) uploads the same bytes and adds the S3
- * `objectKey`, so the chat request carries keys, not bytes, and the chat Lambda resolves them under the caller's
- * prefix; nothing else in the reference changes.
+ * Local mode resolves the id in the app's own store. Cloud mode uploads the same bytes (core/cloud/attachment-uploader)
+ * and adds the S3 `objectKey`, so the chat request carries keys, not bytes, and the chat Lambda resolves them under
+ * the caller's prefix (backend/s3-attachment-source); nothing else in the reference changes.
  */
 
 /** 'text': any text-like file (plain, markdown, code, CSV, JSON, logs), stored as UTF-8. */
@@ -31,7 +31,7 @@ export interface AttachmentRef {
   textId?: string
   /** PDFs: how many pages. */
   pages?: number
-  /** Cloud mode (not yet): the S3 object key under the user's own `uploads/<identityId>/` prefix. */
+  /** Cloud mode: the S3 object key under the user's own `uploads/<identityId>/` prefix (set only on the wire). */
   objectKey?: string
 }
 

@@ -5,11 +5,13 @@
  * event `{ streamId, protocols?, models: [{ modelId, messages }] }` (`protocols`: the wire versions the app reads,
  * passed on to the chat handler, which answers in the highest one it shares; unknown keys are tolerated). The user whose topic receives the answer is ALWAYS the
  * caller's identity as Lambda reports it (`context.identity.cognitoIdentityId`); a `userId` in the event is
- * ignored, so nobody can stream into another user's topic. Nothing here throws for bad input: an asynchronous
+ * ignored, so nobody can stream into another user's topic. Attachments arrive as S3 keys and are read only under
+ * that same caller's `uploads/<identity>/` prefix (s3-attachment-source.ts). Nothing here throws for bad input: an asynchronous
  * invocation that fails is retried by Lambda, which would stream the answer again (the stack also sets retries to 0).
  */
 import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime'
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
+import { S3Client } from '@aws-sdk/client-s3'
 import type { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane'
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager'
 import { z } from 'zod'
@@ -50,6 +52,7 @@ import { invocationDeadline, resolverWithDeadline } from './lambda-deadline'
 import { LAMBDA_ENV, requireEnv } from './lambda-env'
 import { consoleLog, describeError, type LambdaLog } from './lambda-log'
 import { StopWatcher } from './stop-watcher'
+import { foreignKeyRefusal, S3AttachmentSource } from '../s3-attachment-source'
 
 export interface ChatLambdaDeps {
   iotData: IoTDataPlaneClient
@@ -74,6 +77,8 @@ export interface ChatLambdaDeps {
     guard: Pick<SpendGuard, 'admit' | 'usage'>
     outputTokenBound: (modelId: string, parameters?: GenerationParameters) => number
   }
+  /** The attachments bucket: each prompt's attachments are read from the caller's own prefix (s3-attachment-source). */
+  uploads?: { s3: S3Client; bucket: string }
   /** Passed through to the chat handler (tests shorten the coalescing window and the retry back-off). */
   chat?: Pick<ChatHandlerDeps, 'coalescing' | 'publishing' | 'idleTimeoutMs'>
 }
@@ -149,17 +154,17 @@ export function createChatLambdaHandler(deps: ChatLambdaDeps): ChatLambdaHandler
     let pass: SpendPass | undefined
     let summaries: ModelStreamSummary[] | undefined
     try {
+      // Before any budget or model: a request naming another identity's upload is refused whole, nothing read.
+      const foreign = foreignKeyRefusal(attachmentsOf(request), identityId)
+      if (foreign !== undefined) {
+        log('chat-refused-foreign-upload', { requestId, identityId, streamId: request.streamId })
+        summaries = await refuseChat(request, { code: 'unauthorized', message: foreign }, refusalDeps())
+        return { ok: true, streamId: request.streamId, models: summaries }
+      }
       if (deps.spend) {
         const admission = await admit(request, identityId, context, requestId)
         if (!admission.ok) {
-          const { publishing } = deps.chat ?? {}
-          summaries = await refuseChat(request, admission.error, {
-            publisher,
-            models: deps.models,
-            topicPrefix: deps.topicPrefix,
-            ...(publishing ? { publishing } : {}),
-            ...(deps.clock ? { clock: deps.clock } : {}),
-          })
+          summaries = await refuseChat(request, admission.error, refusalDeps())
           return { ok: true, streamId: request.streamId, models: summaries }
         }
         pass = admission.pass
@@ -173,6 +178,7 @@ export function createChatLambdaHandler(deps: ChatLambdaDeps): ChatLambdaHandler
         models: resolverWithDeadline(deps.models, deadline.signal),
         topicPrefix: deps.topicPrefix,
         stopSignal: (modelId) => stops.signalFor(modelId),
+        ...(deps.uploads ? { attachments: attachmentSource(deps.uploads, identityId, requestId) } : {}),
         ...(deps.answers
           ? {
               archive: deps.answers,
@@ -210,6 +216,28 @@ export function createChatLambdaHandler(deps: ChatLambdaDeps): ChatLambdaHandler
         log('control-clear-failed', { requestId, ...describeError(error) })
       })
     }
+  }
+
+  /** What refusing a whole prompt needs: its finals go out like any chunk. */
+  function refusalDeps(): ChatHandlerDeps {
+    const { publishing } = deps.chat ?? {}
+    return {
+      publisher,
+      models: deps.models,
+      topicPrefix: deps.topicPrefix,
+      ...(publishing ? { publishing } : {}),
+      ...(deps.clock ? { clock: deps.clock } : {}),
+    }
+  }
+
+  /** This invocation's reader of the caller's own uploads (one per invocation: it reads each object once). */
+  function attachmentSource(uploads: { s3: S3Client; bucket: string }, identityId: string, requestId: string) {
+    return new S3AttachmentSource({
+      ...uploads,
+      identityId,
+      onReadError: (key, error) =>
+        log('attachment-read-failed', { requestId, identityId, key, ...describeError(error) }),
+    })
   }
 
   async function usageOf(identityId: string, requestId: string): Promise<UsageResult> {
@@ -282,6 +310,10 @@ export function createChatLambdaHandler(deps: ChatLambdaDeps): ChatLambdaHandler
   }
 }
 
+function attachmentsOf(request: ChatRequest) {
+  return request.models.flatMap((m) => m.messages.flatMap((message) => message.attachments ?? []))
+}
+
 function isUsageRequest(event: unknown): boolean {
   return typeof event === 'object' && event !== null && (event as { action?: unknown }).action === 'usage'
 }
@@ -311,6 +343,7 @@ export function chatLambdaDepsFromEnv(env: NodeJS.ProcessEnv): ChatLambdaDeps {
   const identityPoolId = env[LAMBDA_ENV.identityPoolId]?.trim()
   const answerTable = env[LAMBDA_ENV.answerTable]?.trim()
   const spendTable = env[LAMBDA_ENV.spendTable]?.trim()
+  const uploadBucket = env[LAMBDA_ENV.uploadBucket]?.trim()
   const catalog = parseModelCatalog(env[LAMBDA_ENV.models])
   const dynamo = new DynamoDBClient({})
   return {
@@ -331,6 +364,7 @@ export function chatLambdaDepsFromEnv(env: NodeJS.ProcessEnv): ChatLambdaDeps {
     }),
     topicPrefix: requireEnv(env, LAMBDA_ENV.topicPrefix),
     ...(identityPoolId ? { identityPoolId } : {}),
+    ...(uploadBucket ? { uploads: { s3: new S3Client({}), bucket: uploadBucket } } : {}),
   }
 }
 

@@ -46,5 +46,7 @@ function providerWithDeadline(provider: ModelProvider, deadline: AbortSignal): M
       }
       if (deadline.aborted && !request.signal.aborted) throw timedOut()
     },
+    // The wrapped model still reads what it read: attachments are prepared for its target.
+    ...(provider.attachmentTarget ? { attachmentTarget: provider.attachmentTarget } : {}),
   }
 }

@@ -16,6 +16,8 @@ export const LAMBDA_ENV = {
   dailyTokens: 'STREAMDESK_DAILY_TOKENS',
   monthlyTokens: 'STREAMDESK_MONTHLY_TOKENS',
   concurrentStreams: 'STREAMDESK_CONCURRENT_STREAMS',
+  /** The attachments bucket (cloud mode's uploads; the chat Lambda reads the caller's own prefix). */
+  uploadBucket: 'STREAMDESK_UPLOAD_BUCKET',
   /** The pre-sign-up trigger's allowed email domains, comma-separated. */
   allowedEmailDomains: 'STREAMDESK_ALLOWED_EMAIL_DOMAINS',
 } as const

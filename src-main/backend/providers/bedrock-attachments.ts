@@ -1,8 +1,8 @@
 /**
  * A user message's attachments as Bedrock ConverseStream content blocks: images as `image` blocks, PDFs as
  * `document` blocks, text files as text blocks naming the file; the files first and the prompt last, as for
- * OpenAI-compatible servers. Pure: the chat Lambda (cloud mode, not wired yet) resolves the parts from the caller's
- * own S3 prefix and hands them here. The limits are Converse's own, checked so a request Bedrock would refuse is
+ * OpenAI-compatible servers. Pure: the chat Lambda resolves the parts from the caller's own S3 prefix
+ * (s3-attachment-source.ts) and the Converse provider hands them here. The limits are Converse's own, checked so a request Bedrock would refuse is
  * refused here with a plain message instead.
  */
 import type { ContentBlock, DocumentFormat, ImageFormat } from '@aws-sdk/client-bedrock-runtime'
@@ -45,7 +45,8 @@ export function bedrockContentBlocks(content: string, parts: readonly MessagePar
       }
     }
   }
-  blocks.push({ text: content })
+  // Bedrock refuses a blank text block: a message of attachments alone ends with its last file.
+  if (content.trim() !== '' || blocks.length === 0) blocks.push({ text: content })
   return blocks
 }
 

@@ -22,6 +22,8 @@ import {
   type ModelProvider,
   type ModelStreamRequest,
 } from '../model-provider'
+import type { MessagePart } from '../attachment-parts'
+import { BEDROCK_LIMITS, bedrockContentBlocks } from './bedrock-attachments'
 import type { StopReason } from '../../shared/answer'
 import type { StreamErrorCode } from '../../protocol/stream-protocol'
 import {
@@ -40,7 +42,7 @@ export interface BedrockConverseConfig {
 const MAX_DETAIL = 300
 
 export function createBedrockConverseProvider(config: BedrockConverseConfig): ModelProvider {
-  return { stream: (request) => streamConverse(config, request) }
+  return { stream: (request) => streamConverse(config, request), attachmentTarget: 'bedrock' }
 }
 
 async function* streamConverse(
@@ -186,19 +188,43 @@ export function converseInference(
 export function toConverseMessages(chat: ChatMessage[]): { system?: SystemContentBlock[]; messages: Message[] } {
   const system: SystemContentBlock[] = []
   const messages: Message[] = []
-  for (const { role, content } of chat) {
-    if (content.trim() === '') continue
+  for (const { role, content, parts } of withinRequestLimits(chat)) {
+    const hasParts = parts !== undefined && parts.length > 0
+    if (content.trim() === '' && !hasParts) continue
     if (role === 'system') {
       system.push({ text: content })
       continue
     }
-    const block: ContentBlock = { text: content }
+    // A user message's attachments: image, document and text blocks before its text (bedrock-attachments.ts).
+    const blocks: ContentBlock[] = hasParts ? bedrockContentBlocks(content, parts) : [{ text: content }]
     const last = messages.at(-1)
-    if (last?.role === role) last.content = [...(last.content ?? []), block]
-    else messages.push({ role, content: [block] })
+    if (last?.role === role) last.content = [...(last.content ?? []), ...blocks]
+    else messages.push({ role, content: blocks })
   }
   return { ...(system.length > 0 ? { system } : {}), messages }
 }
+
+/**
+ * Converse counts images and documents per REQUEST, and an earlier turn's attachments are sent again with it: the
+ * newest turns keep theirs, and an older attachment past the limit becomes a note the model reads instead.
+ */
+function withinRequestLimits(chat: ChatMessage[]): ChatMessage[] {
+  let images = 0
+  let documents = 0
+  // From the newest part back: the most recent attachments are the ones the limits keep.
+  const kept = [...chat].reverse().map((message) => {
+    if (!message.parts) return message
+    const parts = [...message.parts].reverse().map((part): MessagePart => {
+      if (part.type === 'file-text') return part
+      const within = part.type === 'image' ? ++images <= BEDROCK_LIMITS.images : ++documents <= BEDROCK_LIMITS.documents
+      return within ? part : { type: 'file-text', name: part.name, text: EARLIER_ATTACHMENT_NOTE }
+    })
+    return { ...message, parts: parts.reverse() }
+  })
+  return kept.reverse()
+}
+
+const EARLIER_ATTACHMENT_NOTE = `[an earlier attachment, not sent again: Bedrock reads at most ${BEDROCK_LIMITS.images} images and ${BEDROCK_LIMITS.documents} documents in one request]`
 
 function toUsage(metadata: ConverseStreamMetadataEvent): ModelEvent {
   const count = (n: unknown) => (typeof n === 'number' && Number.isInteger(n) && n >= 0 ? n : undefined)

@@ -9,6 +9,9 @@
  * holds for each model's generation `parameters` (they came with v2): an older stack gets the prompt without them,
  * and the app's "older backend" notice tells the user why its settings are not applied.
  *
+ * Attachments: each is uploaded to the user's own prefix of the stack's uploads bucket first (attachment-uploader.ts)
+ * and the event carries its key; a failed upload fails the prompt before anything is invoked.
+ *
  * Stop: the Lambda cannot subscribe to MQTT, so the app publishes a RETAINED QoS 1 stop request to the stream's
  * control topic, which the Lambda polls. A new retained message replaces the old one, so each lists every model
  * stopped so far, or says "all".
@@ -26,6 +29,7 @@ import {
 import type { ChatBackend } from '../chat/chat-service'
 import type { MqttSession } from '../mqtt/mqtt-session'
 import { describeInvokeError } from './lambda-errors'
+import type { AttachmentUploader } from './attachment-uploader'
 
 /** The chat Lambda's event. */
 export interface ChatEvent {
@@ -48,7 +52,13 @@ export interface LambdaChatBackendOptions {
   identityId: string
   /** The protocol versions the stack serves (its config's `protocols`; absent for a stack older than them). */
   servedProtocols?: readonly number[] | undefined
+  /** Puts a prompt's attachments in the stack's uploads bucket first; absent for a stack without one. */
+  uploader?: AttachmentUploader | undefined
 }
+
+/** A prompt with attachments to a stack deployed before the uploads bucket existed. */
+export const NO_UPLOADS_BUCKET =
+  'This cloud backend takes no attachments yet: deploy the stack again (npm run cdktf:deploy) and load its new outputs.'
 
 /** Stop requests are remembered for this many recent streams (a stream's stops accumulate). */
 const REMEMBERED_STREAMS = 100
@@ -61,6 +71,8 @@ export class LambdaChatBackend implements ChatBackend {
   constructor(private readonly options: LambdaChatBackendOptions) {}
 
   async start(request: ChatRequest): Promise<void> {
+    // Uploaded before the invocation, so the Lambda finds every key the event names.
+    request = await this.withUploads(request)
     const { lambda, functionName } = this.options
     const { servedProtocols: served } = this.options
     // Parameters came with v2: only a stack that lists it reads them.
@@ -91,6 +103,14 @@ export class LambdaChatBackend implements ChatBackend {
     }
     if (statusCode !== ACCEPTED)
       throw new Error(`AWS Lambda did not queue the prompt (status ${String(statusCode)}). Try again.`)
+  }
+
+  private async withUploads(request: ChatRequest): Promise<ChatRequest> {
+    const { uploader } = this.options
+    if (uploader) return uploader.withKeys(request)
+    const attached = request.models.some((m) => m.messages.some((message) => (message.attachments?.length ?? 0) > 0))
+    if (attached) throw new Error(NO_UPLOADS_BUCKET)
+    return request
   }
 
   async stop(streamId: string, modelId?: string): Promise<void> {

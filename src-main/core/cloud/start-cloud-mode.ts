@@ -9,6 +9,7 @@
  * when needed) and subscribes.
  */
 import { LambdaClient } from '@aws-sdk/client-lambda'
+import { S3Client } from '@aws-sdk/client-s3'
 import type { CloudConfig } from '../../protocol/cloud-config'
 import { systemClock, type Clock } from '../../lib/clock'
 import type { ModeRuntime, RuntimeContext } from '../mode-runtime'
@@ -20,6 +21,7 @@ import { keepConnectionRenewed } from './connection-renewal'
 import { IdentityCredentials } from './identity-credentials'
 import { iotWebSocketConnectionConfig, type IotWebSocketOptions } from './iot-connection-config'
 import { LambdaChatBackend } from './lambda-chat-backend'
+import { AttachmentUploader } from './attachment-uploader'
 import { LambdaStreamRecovery } from './lambda-stream-recovery'
 import { fetchCloudUsage } from './cloud-usage'
 import { connectWithIotPolicy, PolicyAttacher } from './policy-attacher'
@@ -105,6 +107,17 @@ export async function startCloudMode(context: RuntimeContext, options: CloudMode
     log,
     ...(options.renewAfterMs !== undefined ? { renewAfterMs: options.renewAfterMs } : {}),
   })
+  const { uploadBucket } = config
+  const uploader =
+    uploadBucket && context.readAttachment
+      ? new AttachmentUploader({
+          s3: new S3Client({ ...awsClientConfig({ region: config.region, proxy }), credentials: identity.provider }),
+          bucket: uploadBucket,
+          identityId,
+          read: context.readAttachment,
+          clock,
+        })
+      : undefined
   const backend = new LambdaChatBackend({
     lambda,
     functionName: config.chatFunctionName,
@@ -112,6 +125,7 @@ export async function startCloudMode(context: RuntimeContext, options: CloudMode
     topicPrefix: config.topicPrefix,
     identityId,
     servedProtocols: config.protocols,
+    uploader,
   })
   const recovery = config.fetchStreamFunctionName
     ? new LambdaStreamRecovery({

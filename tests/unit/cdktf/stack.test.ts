@@ -235,9 +235,15 @@ describe('StreamDesk stack', () => {
     ])
   })
 
-  it('gives the app user role only its own topics and the three functions it calls, by ARN', () => {
+  it('gives the app user role only its own topics, its own uploads prefix and the three functions it calls, by ARN', () => {
     expect(policyOf('aws_iam_role_policy', 'app-user/permissions').Statement).toEqual([
       ...USER_IOT_STATEMENTS,
+      {
+        Sid: 'UploadOwnAttachments',
+        Effect: 'Allow',
+        Action: ['s3:PutObject'],
+        Resource: [`${reference('aws_s3_bucket', 'uploads/bucket', 'arn')}/uploads/${SELF}/*`],
+      },
       {
         Sid: 'InvokeStreamDeskFunctions',
         Effect: 'Allow',
@@ -302,6 +308,7 @@ describe('StreamDesk stack', () => {
             STREAMDESK_DAILY_TOKENS: '150000',
             STREAMDESK_MONTHLY_TOKENS: '2000000',
             STREAMDESK_CONCURRENT_STREAMS: '3',
+            STREAMDESK_UPLOAD_BUCKET: reference('aws_s3_bucket', 'uploads/bucket', 'bucket'),
           },
         },
         // The configured reserved concurrency: at most 25 prompts stream at once, and they always can.
@@ -403,6 +410,12 @@ describe('StreamDesk stack', () => {
         Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
         Resource: [reference('aws_dynamodb_table', 'spend/table', 'arn')],
         Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['eu-west-1:*'] } },
+      },
+      {
+        Sid: 'ReadUploadedAttachments',
+        Effect: 'Allow',
+        Action: ['s3:GetObject'],
+        Resource: [`${reference('aws_s3_bucket', 'uploads/bucket', 'arn')}/uploads/*`],
       },
     ])
   })
@@ -608,6 +621,7 @@ describe('StreamDesk stack', () => {
       identityPoolId: reference('aws_cognito_identity_pool', 'auth/identity-pool', 'id'),
       chatFunctionName: reference('aws_lambda_function', 'chat/function', 'function_name'),
       fetchStreamFunctionName: reference('aws_lambda_function', 'fetch-stream/function', 'function_name'),
+      uploadBucket: reference('aws_s3_bucket', 'uploads/bucket', 'bucket'),
       // Each model says whether it can reason, and its price where the catalog gives one.
       models: [
         {
@@ -635,6 +649,7 @@ describe('StreamDesk stack', () => {
       .replace(/\$\{aws_lambda_function\.chat[^}]+\.function_name\}/, 'sd-test-chat')
       .replace(/\$\{aws_lambda_function\.realtime[^}]+\.function_name\}/, 'sd-test-attach-policy')
       .replace(/\$\{aws_lambda_function\.answers[^}]+\.function_name\}/, 'sd-test-fetch-stream')
+      .replace(/\$\{aws_s3_bucket\.uploads[^}]+\.bucket\}/, 'sd-test-uploads-20261207170000000000000001')
     const parsed = parseCloudConfig(applied)
     expect(parsed).toMatchObject({ ok: true })
     // The app reads the reasoning flag and the price as the stack wrote them.
@@ -658,6 +673,7 @@ describe('StreamDesk stack', () => {
         'spend_table_name',
         'streamdesk_cloud_config',
         'topic_prefix',
+        'upload_bucket_name',
         'user_pool_client_id',
         'user_pool_id',
       ].sort(),
@@ -674,5 +690,79 @@ describe('StreamDesk stack', () => {
       'assets/$1/<ASSET-HASH>/archive.zip',
     )
     expect(JSON.parse(scrubbed)).toMatchSnapshot()
+  })
+})
+
+describe('StreamDesk stack: the attachments bucket (cloud uploads, issue 18)', () => {
+  const bucketId = () => reference('aws_s3_bucket', 'uploads/bucket', 'id')
+  const bucketArn = () => reference('aws_s3_bucket', 'uploads/bucket', 'arn')
+
+  it('is private: every public-access block on, ACLs disabled', () => {
+    expect(resource('aws_s3_bucket', 'uploads/bucket')).toMatchObject({ bucket_prefix: 'sd-test-uploads-' })
+    expect(resource('aws_s3_bucket', 'uploads/bucket')).not.toHaveProperty('acl')
+    expect(resource('aws_s3_bucket_public_access_block', 'uploads/public-access')).toEqual({
+      bucket: bucketId(),
+      block_public_acls: true,
+      block_public_policy: true,
+      ignore_public_acls: true,
+      restrict_public_buckets: true,
+    })
+    expect(resource('aws_s3_bucket_ownership_controls', 'uploads/ownership')).toEqual({
+      bucket: bucketId(),
+      rule: { object_ownership: 'BucketOwnerEnforced' },
+    })
+  })
+
+  it('is encrypted at rest and refuses every request without TLS', () => {
+    expect(resource('aws_s3_bucket_server_side_encryption_configuration', 'uploads/encryption')).toEqual({
+      bucket: bucketId(),
+      rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: 'AES256' } }],
+    })
+    const policy = resource('aws_s3_bucket_policy', 'uploads/policy')
+    expect(policy.bucket).toBe(bucketId())
+    expect((JSON.parse(deployed(policy.policy as string)) as PolicyDocument).Statement).toEqual([
+      {
+        Sid: 'DenyWithoutTls',
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: ['s3:*'],
+        Resource: [bucketArn(), `${bucketArn()}/*`],
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      },
+    ])
+  })
+
+  it('deletes every upload a day after it was written, and unfinished multipart uploads after a day', () => {
+    expect(resource('aws_s3_bucket_lifecycle_configuration', 'uploads/lifecycle')).toEqual({
+      bucket: bucketId(),
+      rule: [
+        {
+          id: 'delete-uploads-after-a-day',
+          status: 'Enabled',
+          filter: [{ prefix: 'uploads/' }],
+          expiration: [{ days: 1 }],
+          abort_incomplete_multipart_upload: [{ days_after_initiation: 1 }],
+        },
+      ],
+    })
+  })
+
+  it('lets users only put, only under their own identity prefix; lets only the chat Lambda read, only uploads', () => {
+    const s3Statements = allPolicies().flatMap(({ where, document }) =>
+      document.Statement.filter((statement) => statement.Action.some((action) => action.startsWith('s3:'))).map(
+        (statement) => ({ where, statement }),
+      ),
+    )
+    expect(s3Statements.map(({ where }) => where.replace(/_[0-9A-F]{8}$/, '')).sort()).toEqual([
+      'app-user_permissions',
+      'chat_permissions',
+    ])
+    const put = s3Statements.find(({ where }) => where.startsWith('app-user'))!.statement
+    expect(put.Action).toEqual(['s3:PutObject'])
+    // The policy variable, reaching AWS literally: each identity's own prefix, never another's.
+    expect(put.Resource).toEqual([`${bucketArn()}/uploads/\${cognito-identity.amazonaws.com:sub}/*`])
+    const read = s3Statements.find(({ where }) => where.startsWith('chat'))!.statement
+    expect(read.Action).toEqual(['s3:GetObject'])
+    expect(read.Resource).toEqual([`${bucketArn()}/uploads/*`])
   })
 })

@@ -1,0 +1,131 @@
+/**
+ * Cloud mode's attachments on their way to the chat Lambda: before a prompt is invoked, each attachment's prepared
+ * bytes (what the app stored: images already within Bedrock's limits, a PDF's extracted text beside it) are put in
+ * the stack's uploads bucket at `uploads/<identityId>/<sha256>` with the user's own credentials, and the request's
+ * references gain their `objectKey`. The invoke payload carries keys, names and media types, never bytes.
+ *
+ * - Each object is uploaded once per session (the same screenshot in ten prompts is one PUT), and again once an
+ *   upload is older than REUPLOAD_AFTER_MS: the bucket deletes objects a day after they were written.
+ * - S3 checks every upload against its SHA-256 (`ChecksumSHA256`), so what the Lambda reads is what the app named.
+ * - Nothing larger than MAX_UPLOAD_BYTES is put: a PDF larger than Bedrock reads goes as its text only (the Lambda
+ *   then sends that text to every model).
+ * - A failed upload fails the prompt with a message naming the file, before anything is invoked.
+ */
+import { createHash } from 'node:crypto'
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3'
+import type { ChatRequest } from '../../backend/chat-handler'
+import type { WireAttachment } from '../../backend/attachment-parts'
+import { MAX_UPLOAD_BYTES, uploadKey } from '../../protocol/upload-keys'
+import { systemClock, type Clock } from '../../lib/clock'
+import { awsErrorName, isNetworkError } from './aws-errors'
+import type { StoredBytes } from '../attachments/attachment-store'
+
+export interface AttachmentUploaderOptions {
+  s3: S3Client
+  bucket: string
+  identityId: string
+  /** The app's attachment store (the prepared bytes, checked against their id). */
+  read(id: string): Promise<StoredBytes>
+  clock?: Clock
+}
+
+/** Well inside the bucket's one-day lifecycle, so a key the request names is never one S3 is about to delete. */
+export const REUPLOAD_AFTER_MS = 12 * 60 * 60 * 1000
+/** Uploads run a few at a time: a prompt of 20 screenshots should not open 20 connections. */
+const PARALLEL_UPLOADS = 4
+
+export class AttachmentUploader {
+  /** Key → when this session uploaded it. */
+  private readonly uploaded = new Map<string, number>()
+
+  constructor(private readonly options: AttachmentUploaderOptions) {}
+
+  /** The request with every attachment uploaded and keyed; throws (nothing invoked) when one upload fails. */
+  async withKeys(request: ChatRequest): Promise<ChatRequest> {
+    const attachments = request.models.flatMap((m) => m.messages.flatMap((message) => message.attachments ?? []))
+    if (attachments.length === 0) return request
+    const keyed = new Map<string, string | undefined>()
+    const unique = [...new Map(attachments.map((a) => [a.id, a])).values()]
+    await inBatches(unique, PARALLEL_UPLOADS, async (attachment) => {
+      keyed.set(attachment.id, await this.upload(attachment))
+    })
+    return {
+      ...request,
+      models: request.models.map((model) => ({
+        ...model,
+        messages: model.messages.map((message) =>
+          message.attachments
+            ? { ...message, attachments: message.attachments.map((a) => withKey(a, keyed.get(a.id))) }
+            : message,
+        ),
+      })),
+    }
+  }
+
+  /** Uploads the attachment (and a PDF's text); its key, or undefined when its own bytes were not uploaded. */
+  private async upload(attachment: WireAttachment): Promise<string | undefined> {
+    if (attachment.textId !== undefined) await this.put(attachment, attachment.textId)
+    return this.put(attachment, attachment.id)
+  }
+
+  private async put(attachment: WireAttachment, id: string): Promise<string | undefined> {
+    const { s3, bucket, identityId, clock = systemClock } = this.options
+    const key = uploadKey(identityId, id)
+    const at = this.uploaded.get(key)
+    if (at !== undefined && clock.now() - at < REUPLOAD_AFTER_MS) return key
+    const stored = await this.options.read(id)
+    if (stored.status !== 'ok') {
+      throw new Error(`"${attachment.name}" is ${stored.status} on this computer: remove it and attach the file again.`)
+    }
+    const { bytes } = stored
+    // Only a whole PDF can be this large (images and texts were prepared smaller); its text goes instead.
+    if (bytes.length > MAX_UPLOAD_BYTES) return undefined
+    try {
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: key,
+          Body: bytes,
+          ContentLength: bytes.length,
+          ContentType: id === attachment.id ? attachment.mediaType : 'text/plain; charset=utf-8',
+          ChecksumSHA256: createHash('sha256').update(bytes).digest('base64'),
+        }),
+      )
+    } catch (error) {
+      throw new Error(`Could not upload "${attachment.name}" to the cloud: ${describeUploadError(error)}`, {
+        cause: error,
+      })
+    }
+    this.uploaded.set(key, clock.now())
+    return key
+  }
+}
+
+/** A failed PutObject in plain words, from fixed text (an SDK message may quote the request). */
+export function describeUploadError(error: unknown): string {
+  if (isNetworkError(error)) return 'Amazon S3 cannot be reached. Check the internet connection and the proxy settings.'
+  const name = awsErrorName(error)
+  switch (name) {
+    case 'AccessDenied':
+    case 'InvalidAccessKeyId':
+    case 'ExpiredToken':
+    case 'SignatureDoesNotMatch':
+      return `this account may not upload attachments (${name}). Sign out and sign in again; if it persists, the stack needs redeploying.`
+    case 'NoSuchBucket':
+      return 'the uploads bucket does not exist. Load the stack outputs again.'
+    case 'BadDigest':
+    case 'InvalidDigest':
+      return 'the file was damaged on its way (its checksum did not match). Try again.'
+    default:
+      return `Amazon S3 refused the upload (${name}). Try again later.`
+  }
+}
+
+function withKey(attachment: WireAttachment, key: string | undefined): WireAttachment {
+  const { objectKey: _stale, ...rest } = attachment
+  return key === undefined ? rest : { ...rest, objectKey: key }
+}
+
+async function inBatches<T>(items: readonly T[], size: number, run: (item: T) => Promise<void>): Promise<void> {
+  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(run))
+}
