@@ -444,7 +444,7 @@ export class ChatService {
     for (const answer of answers) {
       // A continuation starts with the answer it goes on from, as on the asking device.
       if (soFar) this.output.progress(answer, soFar)
-      this.output.show(answer, soFar ?? '', { status: 'streaming' })
+      this.output.show(answer, soFar ?? '', { status: 'streaming', begins: true })
     }
     this.ensureTicker()
     return answers
