@@ -21,7 +21,13 @@ import {
   type StreamErrorCode,
   type WireErrorCode,
 } from '../protocol/stream-protocol'
-import { announcedText, announcementTopic, DeviceIdSchema, encodeAnnouncement } from '../protocol/stream-announcement'
+import {
+  announcedText,
+  announcementTopic,
+  AttemptOfSchema,
+  DeviceIdSchema,
+  encodeAnnouncement,
+} from '../protocol/stream-announcement'
 import { AnswerTally } from './answer-tally'
 import { ChunkSequencer, type ChunkContent, type ChunkSequencerOptions } from './chunk-sequencer'
 import { DeltaCoalescer, type DeltaCoalescerOptions } from './delta-coalescer'
@@ -81,10 +87,14 @@ export const ChatRequestSchema = z.object({
   concurrentModels: z.number().optional().catch(undefined),
   /**
    * The asking device and its conversation: the handler announces the prompt to the user's other devices
-   * (stream-announcement.ts). Client-controlled and only ever published to the caller's own topics; a value that
-   * does not validate is dropped (no announcement) rather than refusing the prompt.
+   * (stream-announcement.ts); `attempt` when it is a Regenerate or Continue of one model's answer at a turn.
+   * Client-controlled and only ever published to the caller's own topics; a value that does not validate is dropped
+   * (no announcement) rather than refusing the prompt.
    */
-  origin: z.object({ deviceId: DeviceIdSchema, conversationId: IdSchema }).optional().catch(undefined),
+  origin: z
+    .object({ deviceId: DeviceIdSchema, conversationId: IdSchema, attempt: AttemptOfSchema.optional() })
+    .optional()
+    .catch(undefined),
   /** One entry per model column, each with its own conversation (a column's earlier answers are its own). */
   models: z
     .array(ModelEntrySchema)
@@ -233,9 +243,8 @@ function askedOf(request: ChatRequest): Asked | undefined {
  */
 async function announce(request: ChatRequest, asked: Asked | undefined, deps: ChatHandlerDeps): Promise<void> {
   if (!asked) return
-  const { conversationId, deviceId, prompt, systemPrompt, models } = asked
-  const payload = encodeAnnouncement({
-    v: 1,
+  const { conversationId, deviceId, prompt, systemPrompt, models, attempt } = asked
+  const fields = {
     streamId: request.streamId,
     conversationId,
     deviceId,
@@ -243,7 +252,11 @@ async function announce(request: ChatRequest, asked: Asked | undefined, deps: Ch
     ...(systemPrompt !== undefined ? { systemPrompt } : {}),
     models,
     at: (deps.clock ?? systemClock).now(),
-  })
+  }
+  // A new prompt stays v1 (every app reads it); a regeneration or continuation of one model is v2.
+  const payload = encodeAnnouncement(
+    attempt && models.length === 1 ? { ...fields, v: 2, attempt, models: [models[0]!] } : { ...fields, v: 1 },
+  )
   const topic = announcementTopic(deps.topicPrefix ?? DEFAULT_TOPIC_PREFIX, request.userId, request.streamId)
   try {
     await deps.publisher.publish(topic, payload)

@@ -12,7 +12,9 @@
  * asked, first served), so eight models share the budget evenly.
  *
  * Local mode shares one pacer between every stream of the app. The chat Lambda runs one invocation per prompt, so
- * each invocation gets a share of the budget (see `invocationShare` and the README's "publish budget").
+ * each invocation gets a share of the budget, kept up to date with the user's other live prompts when the spend
+ * guard's lease table is there (`PublishShare` in publish-share.ts), fixed at the start otherwise
+ * (`invocationShare`); see the README's "publish budget".
  */
 import { systemClock, type Clock, type TimerHandle } from '../lib/clock'
 import type { Publisher } from './publisher'
@@ -74,15 +76,31 @@ interface Span {
  */
 export class PublishBudget {
   private readonly log: Array<{ at: number; bytes: number }> = []
-  private readonly spans: Span[]
+  private spans: Span[] = []
+  private current: PublishLimits
 
   constructor(
-    readonly limits: PublishLimits,
+    limits: PublishLimits,
     private readonly clock: Clock = systemClock,
   ) {
+    this.current = limits
+    this.setLimits(limits)
+  }
+
+  get limits(): PublishLimits {
+    return this.current
+  }
+
+  /**
+   * New limits from now on, checked against the log of the last second as it is: lowering them holds every later
+   * publish until the window fits the new limits, so the publishes of any window never pass the highest limit in
+   * force during it (the shared share in the chat Lambda lowers at once and raises only late, for that reason).
+   */
+  setLimits(limits: PublishLimits): void {
     if (!(limits.publishesPerSecond >= 1) || !(limits.bytesPerSecond >= 1))
       throw new RangeError('a publish budget needs at least 1 publish and 1 byte per second')
     const paced = PACING_SPAN_MS / WINDOW_MS
+    this.current = limits
     this.spans = [
       { ms: WINDOW_MS, publishes: Math.floor(limits.publishesPerSecond), bytes: limits.bytesPerSecond },
       {
@@ -166,18 +184,38 @@ export class PublishPacer implements Publisher, FlushGate {
   /** While a stream's first slot is being used: its chunk skips the pacing span (never the one-second window). */
   private grantingFirst = false
   private readonly clock: Clock
+  /** While paused nothing is sent and no slot is granted (a share with no room yet: see publish-share.ts). */
+  private paused = false
+  private readonly chunkBudget: PublishBudget | undefined
 
+  /**
+   * `chunkLimits`: the lowest limits this pacer may be set to later (`setLimits`), which size the chunks the
+   * coalescers take at the start, so that a chunk always fits a second's bytes even after the limits have dropped.
+   */
   constructor(
     private readonly publisher: Publisher,
     limits: PublishLimits = CONNECTION_PUBLISH_LIMITS,
     clock: Clock = systemClock,
+    chunkLimits?: PublishLimits,
   ) {
     this.clock = clock
     this.budget = new PublishBudget(limits, clock)
+    this.chunkBudget = chunkLimits ? new PublishBudget(chunkLimits, clock) : undefined
   }
 
   get maxChunkChars(): number {
-    return this.budget.maxChunkChars
+    return Math.min(this.budget.maxChunkChars, this.chunkBudget?.maxChunkChars ?? Infinity)
+  }
+
+  /** New limits (raised or lowered) from now on; `undefined` pauses until limits are set again. */
+  setLimits(limits: PublishLimits | undefined): void {
+    this.paused = limits === undefined
+    if (limits) this.budget.setLimits(limits)
+    if (this.timer !== undefined) {
+      this.clock.clearTimeout(this.timer.handle)
+      this.timer = undefined
+    }
+    this.pump()
   }
 
   publish(topic: string, payload: string): Promise<void> {
@@ -210,7 +248,7 @@ export class PublishPacer implements Publisher, FlushGate {
    * whoever asks first in the same millisecond taking more.
    */
   private pump(): void {
-    if (this.pumping) return
+    if (this.pumping || this.paused) return
     this.pumping = true
     try {
       for (;;) {

@@ -19,7 +19,10 @@
  * - `streams`: `concurrentStreams` slots, each a lease (`slotNUntil`, `slotNLease`) taken with a conditional
  *   update that succeeds only when the slot is free or its lease has expired. A lease ends when the invocation's
  *   own timeout would, so a crashed invocation cannot keep a slot; it is released (conditionally, only if still
- *   ours) when the stream ends, on error too.
+ *   ours) when the stream ends, on error too. Each lease also says how many models its prompt streams
+ *   (`slotNModels`), and a released slot keeps that number for one more second (`slotNTailModels` until
+ *   `slotNTailUntil`: its last publishes are still in the one-second window), so that the user's prompts can share
+ *   the connection's publish budget (`liveStreams`, read by publish-share.ts).
  */
 import {
   ConditionalCheckFailedException,
@@ -61,6 +64,15 @@ export interface SpendUsage {
 
 export type Admission = { ok: true; pass: SpendPass } | { ok: false; refusal: SpendRefusal }
 
+/**
+ * A prompt of the user that is streaming (a held lease) or ended less than a second ago (a tail). `lease` is the
+ * lease's own id (a tail has none); `models` is 8 (the most a prompt has) for a lease that does not say.
+ */
+export interface LiveStream {
+  lease?: string
+  models: number
+}
+
 export interface SpendGuardOptions {
   client: DynamoDBClient
   tableName: string
@@ -72,6 +84,10 @@ const DAY_MS = 86_400_000
 /** Counter items outlive their month by this much (DynamoDB deletes them after; nothing reads them then). */
 const TOKENS_KEPT_MS = 31 * DAY_MS
 const STREAMS_SORT_KEY = 'streams'
+/** How long a released slot still counts its models for the publish budget: the one-second window. */
+const TAIL_MS = 1000
+/** The most models one prompt streams (the chat request's own cap). */
+const MOST_MODELS_PER_PROMPT = 8
 
 export class SpendGuard {
   private readonly clock: Clock
@@ -84,8 +100,12 @@ export class SpendGuard {
    * Takes a stream slot, then reserves `tokens` on the day's and the month's counters. `leaseUntil`: when the
    * invocation would time out (epoch ms), after which its slot is free for others even if it never released it.
    */
-  async admit(userId: string, request: { streamId: string; tokens: number; leaseUntil: number }): Promise<Admission> {
-    const slot = await this.takeSlot(userId, request.streamId, request.leaseUntil)
+  async admit(
+    userId: string,
+    request: { streamId: string; tokens: number; leaseUntil: number; models?: number },
+  ): Promise<Admission> {
+    const models = Math.max(1, Math.min(MOST_MODELS_PER_PROMPT, Math.ceil(request.models ?? MOST_MODELS_PER_PROMPT)))
+    const slot = await this.takeSlot(userId, request.streamId, request.leaseUntil, models)
     if (slot === undefined) return { ok: false, refusal: this.concurrencyRefusal() }
     const tokens = Math.max(0, Math.ceil(request.tokens))
     // One period for the reservation and its settlement, even when the stream ends on the next day.
@@ -101,6 +121,27 @@ export class SpendGuard {
       throw error
     }
     return { ok: true, pass: new SpendPass(this, userId, slot, period, tokens) }
+  }
+
+  /**
+   * The user's prompts streaming now or ended within the last second, read strongly consistent: every lease taken
+   * or released before this read was sent is in it (publish-share.ts relies on that).
+   */
+  async liveStreams(userId: string): Promise<LiveStream[]> {
+    const sentAt = this.clock.now()
+    const { Item } = await this.options.client.send(
+      new GetItemCommand({
+        TableName: this.options.tableName,
+        Key: this.key(userId, STREAMS_SORT_KEY),
+        ConsistentRead: true,
+      }),
+    )
+    return liveStreamsOf(Item, sentAt)
+  }
+
+  /** The most models the user can have counted at once: every slot streaming 8 models, and as many tails. */
+  get mostLiveModels(): number {
+    return 2 * this.options.limits.concurrentStreams * MOST_MODELS_PER_PROMPT
   }
 
   /** The caller's usage of the current day and month, read eventually consistent (a display, not a decision). */
@@ -144,10 +185,15 @@ export class SpendGuard {
         new UpdateItemCommand({
           TableName: this.options.tableName,
           Key: this.key(userId, STREAMS_SORT_KEY),
-          UpdateExpression: 'REMOVE #until, #lease',
+          // The models stay counted for a second: the stream's last publishes are still in the window.
+          UpdateExpression: 'REMOVE #until, #lease SET #tailModels = :models, #tailUntil = :tailUntil',
           ConditionExpression: '#lease = :lease',
-          ExpressionAttributeNames: slotNames(slot.index),
-          ExpressionAttributeValues: { ':lease': { S: slot.lease } },
+          ExpressionAttributeNames: slotNames(slot.index, 'until', 'lease', 'tailModels', 'tailUntil'),
+          ExpressionAttributeValues: {
+            ':lease': { S: slot.lease },
+            ':models': { N: String(slot.models) },
+            ':tailUntil': { N: String(this.clock.now() + TAIL_MS) },
+          },
         }),
       )
     } catch (error) {
@@ -155,7 +201,12 @@ export class SpendGuard {
     }
   }
 
-  private async takeSlot(userId: string, streamId: string, leaseUntil: number): Promise<Slot | undefined> {
+  private async takeSlot(
+    userId: string,
+    streamId: string,
+    leaseUntil: number,
+    models: number,
+  ): Promise<Slot | undefined> {
     const now = this.clock.now()
     const lease = `${streamId}@${now}`
     const slots = this.options.limits.concurrentStreams
@@ -164,22 +215,28 @@ export class SpendGuard {
     for (let attempt = 0; attempt < slots; attempt++) {
       const index = (first + attempt) % slots
       try {
-        await this.options.client.send(
+        const { Attributes } = await this.options.client.send(
           new UpdateItemCommand({
             TableName: this.options.tableName,
             Key: this.key(userId, STREAMS_SORT_KEY),
-            UpdateExpression: 'SET #until = :until, #lease = :lease, #ttl = :ttl',
+            UpdateExpression: 'SET #until = :until, #lease = :lease, #models = :models, #ttl = :ttl',
             ConditionExpression: 'attribute_not_exists(#until) OR #until < :now',
-            ExpressionAttributeNames: { ...slotNames(index), '#ttl': SPEND_TABLE.ttlAttribute },
+            ExpressionAttributeNames: {
+              ...slotNames(index, 'until', 'lease', 'models'),
+              '#ttl': SPEND_TABLE.ttlAttribute,
+            },
             ExpressionAttributeValues: {
               ':until': { N: String(leaseUntil) },
               ':lease': { S: lease },
+              ':models': { N: String(models) },
               ':now': { N: String(now) },
               ':ttl': { N: String(Math.ceil((leaseUntil + DAY_MS) / 1000)) },
             },
+            // The user's other streams as of this lease, for the publish budget's first share (no second read).
+            ReturnValues: 'ALL_NEW',
           }),
         )
-        return { index, lease }
+        return { index, lease, models, streams: liveStreamsOf(Attributes, now) }
       } catch (error) {
         if (!(error instanceof ConditionalCheckFailedException)) throw error
       }
@@ -256,6 +313,21 @@ export class SpendPass {
     readonly reservedTokens: number,
   ) {}
 
+  /** This prompt's lease id and models, and the user's live streams when it was taken (its own included). */
+  get lease(): { id: string; models: number; streams: LiveStream[] } {
+    return { id: this.slot.lease, models: this.slot.models, streams: this.slot.streams }
+  }
+
+  /** The user's live streams now (strongly consistent). */
+  liveStreams(): Promise<LiveStream[]> {
+    return this.guard.liveStreams(this.userId)
+  }
+
+  /** The most models the user can have counted at once (the share to assume when the table cannot be read). */
+  get mostLiveModels(): number {
+    return this.guard.mostLiveModels
+  }
+
   /** Replaces the reservation with the tokens used, then frees the slot (even when the first write failed). */
   async settle(usedTokens: number): Promise<void> {
     if (this.settled) return
@@ -271,6 +343,8 @@ export class SpendPass {
 interface Slot {
   index: number
   lease: string
+  models: number
+  streams: LiveStream[]
 }
 
 interface Period {
@@ -297,8 +371,37 @@ function periodOf(now: number): Period {
   }
 }
 
-function slotNames(index: number): Record<string, string> {
-  return { '#until': `slot${index}Until`, '#lease': `slot${index}Lease` }
+const SLOT_ATTRIBUTES = {
+  until: 'Until',
+  lease: 'Lease',
+  models: 'Models',
+  tailModels: 'TailModels',
+  tailUntil: 'TailUntil',
+} as const
+
+/** The `#names` of one slot's attributes: only those an expression uses (DynamoDB refuses unused names). */
+function slotNames(index: number, ...used: Array<keyof typeof SLOT_ATTRIBUTES>): Record<string, string> {
+  return Object.fromEntries(used.map((name) => [`#${name}`, `slot${index}${SLOT_ATTRIBUTES[name]}`]))
+}
+
+/**
+ * The leases held at `now` and the tails not yet over, whatever the number of slots (a deployer may have lowered
+ * it while leases were held). A released slot's tail lasts after a new lease on the same slot too.
+ */
+function liveStreamsOf(item: Record<string, AttributeValue> | undefined, now: number): LiveStream[] {
+  const streams: LiveStream[] = []
+  for (const name of Object.keys(item ?? {})) {
+    const index = /^slot(\d+)Until$/.exec(name)?.[1]
+    if (index !== undefined && numberOf(item![name]) > now) {
+      const models = numberOf(item![`slot${index}Models`])
+      const lease = item![`slot${index}Lease`]?.S
+      streams.push({ ...(lease !== undefined ? { lease } : {}), models: models > 0 ? models : MOST_MODELS_PER_PROMPT })
+    }
+    const tail = /^slot(\d+)TailUntil$/.exec(name)?.[1]
+    if (tail !== undefined && numberOf(item![name]) > now)
+      streams.push({ models: Math.max(1, numberOf(item![`slot${tail}TailModels`])) })
+  }
+  return streams
 }
 
 function hashOf(text: string): number {

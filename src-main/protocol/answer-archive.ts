@@ -30,7 +30,7 @@ import {
   StreamErrorCodeSchema,
 } from './stream-protocol'
 import { STOP_REASONS } from '../shared/answer'
-import { DeviceIdSchema, MAX_ANNOUNCED_MODELS, MAX_ANNOUNCED_TEXT } from './stream-announcement'
+import { AttemptOfSchema, DeviceIdSchema, MAX_ANNOUNCED_MODELS, MAX_ANNOUNCED_TEXT } from './stream-announcement'
 
 /** How long the store keeps an answer: long enough to come back after a night's sleep, no longer. */
 export const ANSWER_TTL_SECONDS = 24 * 60 * 60
@@ -173,6 +173,8 @@ export const AskedSchema = z.object({
   prompt: AskedText,
   systemPrompt: z.optional(AskedText),
   models: z.array(IdSchema).min(1).max(MAX_ANNOUNCED_MODELS),
+  /** A regenerated or continued answer: the turn it is a new attempt at (see stream-announcement.ts, v2). */
+  attempt: z.optional(AttemptOfSchema),
 })
 export type Asked = z.infer<typeof AskedSchema>
 

@@ -15,6 +15,12 @@
  * - The payload is STRICT and bounded (prompt and system prompt cut by the sender to MAX_ANNOUNCED_TEXT, at most
  *   MAX_ANNOUNCED_MODELS ids validated like every id); anything else is dropped and counted by the receiver.
  *   A new field is a new `v`, as for chunks (see the evolution policy in stream-protocol.ts).
+ * - v2 (Regenerate and Continue): v1 plus `attempt`, the turn the answer is a new attempt at, named by the turn's
+ *   stream id, and for Continue the stream id of the answer it goes on from:
+ *     "attempt": { "turnStreamId": "…", "continues": "…" }
+ *   `models` then names the one model asked again; `prompt` is what it was asked (the turn's prompt, or the
+ *   instruction to continue). A new prompt is still announced as v1, so an app that reads only v1 misses only
+ *   regenerations and continuations (it drops and counts them), as before they were announced.
  */
 import { z } from 'zod'
 import { IdSchema, MAX_PAYLOAD_BYTES } from './stream-protocol'
@@ -30,7 +36,14 @@ const AnnouncedText = z
   .string()
   .refine((text) => text.length <= MAX_ANNOUNCED_TEXT, `at most ${MAX_ANNOUNCED_TEXT} UTF-16 code units`)
 
-export const StreamAnnouncementSchema = z.strictObject({
+/** What a regenerated or continued answer is an attempt at (v2 announcements, and what the answer store keeps). */
+export const AttemptOfSchema = z.strictObject({
+  turnStreamId: IdSchema,
+  continues: IdSchema.optional(),
+})
+export type AttemptOf = z.infer<typeof AttemptOfSchema>
+
+const AnnouncementV1Schema = z.strictObject({
   v: z.literal(1),
   streamId: IdSchema,
   conversationId: IdSchema,
@@ -44,6 +57,14 @@ export const StreamAnnouncementSchema = z.strictObject({
     .refine((ids) => new Set(ids).size === ids.length, 'model ids must be unique'),
   at: z.int().min(0),
 })
+
+const AnnouncementV2Schema = AnnouncementV1Schema.extend({
+  v: z.literal(2),
+  attempt: AttemptOfSchema,
+  models: z.array(IdSchema).length(1),
+})
+
+export const StreamAnnouncementSchema = z.discriminatedUnion('v', [AnnouncementV1Schema, AnnouncementV2Schema])
 export type StreamAnnouncement = z.infer<typeof StreamAnnouncementSchema>
 
 export function announcementTopic(prefix: string, userId: string, streamId: string): string {

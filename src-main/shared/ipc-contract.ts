@@ -278,6 +278,11 @@ export interface StreamUpdate {
    * the app ended itself). An unknown stop reason is 'other' with the provider's word in `rawStopReason`.
    */
   end?: AnswerEndDetails
+  /**
+   * On the first update of an answer asked on another device of the user (adopted here): the window that gets it
+   * holds that answer's whole text from here, so it may show it live (as a stream it began itself).
+   */
+  begins?: true
 }
 
 export interface Diagnostics {

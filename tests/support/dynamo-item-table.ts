@@ -4,7 +4,9 @@
  * it is when the request is applied). It understands the expression subset a counter needs: `SET a = :v`, `ADD a :n`,
  * `REMOVE a`; conditions with `attribute_not_exists(a)`, `=`, `<>`, `<`, `<=`, `>`, `>=`, AND, OR and parentheses;
  * `#names` and `:values`; a failed condition throws ConditionalCheckFailedException (with the old item when the
- * request asks for ALL_OLD). Anything else throws, so a test cannot pass on an expression it did not evaluate.
+ * request asks for ALL_OLD); `ReturnValues: 'ALL_NEW'` answers with the item as written. As DynamoDB does, a `#name`
+ * or `:value` the expressions do not use is refused. Anything else throws, so a test cannot pass on an expression it
+ * did not evaluate.
  */
 import {
   ConditionalCheckFailedException,
@@ -40,8 +42,8 @@ export class DynamoItemTable {
     })
     stub.on(UpdateItemCommand).callsFake((input: UpdateItemCommandInput) => {
       this.beforeApply?.(input)
-      this.update(input)
-      return {}
+      const item = this.update(input)
+      return input.ReturnValues === 'ALL_NEW' ? { Attributes: structuredClone(item) } : {}
     })
   }
 
@@ -58,11 +60,15 @@ export class DynamoItemTable {
     this.items.set(this.keyOf(toKey(key)), item)
   }
 
-  private update(input: UpdateItemCommandInput): void {
+  private update(input: UpdateItemCommandInput): Item {
     const id = this.keyOf(input.Key!)
     const old = this.items.get(id)
     const names = input.ExpressionAttributeNames ?? {}
     const values = input.ExpressionAttributeValues ?? {}
+    const expressions = `${input.UpdateExpression ?? ''} ${input.ConditionExpression ?? ''}`
+    for (const token of [...Object.keys(names), ...Object.keys(values)])
+      if (!new RegExp(`${token}\\b`).test(expressions))
+        throw new Error(`${token} is not used in the expressions (DynamoDB refuses the request)`)
     const context = { item: old ?? {}, names, values }
     if (input.ConditionExpression && !evaluate(tokenize(input.ConditionExpression), context)) {
       this.conditionFailures.push(id.split('|').at(-1)!)
@@ -89,6 +95,7 @@ export class DynamoItemTable {
       }
     }
     this.items.set(id, item)
+    return item
   }
 
   private keyOf(key: Record<string, AttributeValue>): string {

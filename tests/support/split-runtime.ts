@@ -32,6 +32,11 @@ export interface SplitRuntimeOptions {
    * tests leave this out: they check the settings the app ships with.
    */
   appConnection?: Pick<PlainBrokerEndpoint, 'keepAliveSec'>
+  /**
+   * This installation's device id, as cloud mode has one: the app then follows the prompts other devices of the
+   * user announce (a test asks them through the same backend, as the chat Lambda serves every device).
+   */
+  deviceId?: string
 }
 
 export interface SplitRuntime {
@@ -57,6 +62,7 @@ export function splitRuntime(options: SplitRuntimeOptions): SplitRuntime {
       mode: 'local',
       userId: options.userId ?? 'tester',
       userLabel: 'Tester',
+      ...(options.deviceId !== undefined ? { deviceId: options.deviceId } : {}),
       session,
       backend,
       async close() {

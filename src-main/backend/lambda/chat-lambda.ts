@@ -33,6 +33,7 @@ import {
   scaledLimits,
   type PublishLimits,
 } from '../publish-budget'
+import { sharedPacer, type PublishShare } from '../publish-share'
 import type { ModelResolver } from '../model-provider'
 import {
   chargedTokens,
@@ -127,10 +128,13 @@ export function createChatLambdaHandler(deps: ChatLambdaDeps): ChatLambdaHandler
     const request = parsed.data
     const forged = forgedUserId(event, identityId)
     if (forged !== undefined) log('forged-user-id-ignored', { requestId, identityId, forgedUserId: forged })
-    // Overlapping prompts are separate invocations: each takes its models' share of the user's budget.
+    // Overlapping prompts are separate invocations: each takes its models' share of the user's budget, kept up to
+    // date from the spend guard's leases when there is one (PublishShare), else fixed from the app's announcement.
+    const connection = deps.publishLimits ?? CONNECTION_PUBLISH_LIMITS
     const share = invocationShare(request.models.length, request.concurrentModels)
-    const limits = scaledLimits(deps.publishLimits ?? CONNECTION_PUBLISH_LIMITS, share)
-    const publishBudget = new PublishPacer(publisher, limits, deps.clock)
+    const limits = scaledLimits(connection, share)
+    let publishBudget = new PublishPacer(publisher, limits, deps.clock)
+    let sharedBudget: PublishShare | undefined
     log('chat-started', {
       requestId,
       identityId,
@@ -168,6 +172,9 @@ export function createChatLambdaHandler(deps: ChatLambdaDeps): ChatLambdaHandler
           return { ok: true, streamId: request.streamId, models: summaries }
         }
         pass = admission.pass
+        const shared = sharedPacer(publisher, connection, pass, deps.clock)
+        publishBudget = shared.pacer
+        sharedBudget = shared.share
       }
       summaries = await streamChat(request, {
         ...deps.chat,
@@ -208,6 +215,7 @@ export function createChatLambdaHandler(deps: ChatLambdaDeps): ChatLambdaHandler
       })
       return { ok: true, streamId: request.streamId, models: summaries }
     } finally {
+      sharedBudget?.close()
       if (pass) await settle(pass, request, summaries, { requestId, identityId })
       deadline.dispose()
       await stops.close()
@@ -265,8 +273,9 @@ export function createChatLambdaHandler(deps: ChatLambdaDeps): ChatLambdaHandler
     )
     const now = (deps.clock ?? systemClock).now()
     const leaseUntil = now + (context.getRemainingTimeInMillis?.() ?? 900_000)
+    const models = request.models.length
     try {
-      const admission = await spend.guard.admit(identityId, { streamId: request.streamId, tokens, leaseUntil })
+      const admission = await spend.guard.admit(identityId, { streamId: request.streamId, tokens, leaseUntil, models })
       if (admission.ok) {
         log('spend-reserved', { requestId, identityId, streamId: request.streamId, tokens })
         return admission

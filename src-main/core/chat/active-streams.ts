@@ -20,6 +20,7 @@ const RECENTLY_FINISHED_LIMIT = 1_000
 export class ActiveStreams {
   private readonly live = new Map<string, ActiveStream>()
   private readonly recentlyFinished = new Set<string>()
+  private readonly retiring = new Map<string, Array<() => void>>()
 
   get size(): number {
     return this.live.size
@@ -53,10 +54,18 @@ export class ActiveStreams {
     return streams.flatMap((stream) => [...(stream?.answers.values() ?? [])])
   }
 
+  /** Resolves once the stream is not followed any more (at once when it is not followed now). */
+  whenRetired(streamId: string): Promise<void> {
+    if (!this.live.has(streamId)) return Promise.resolve()
+    return new Promise((resolve) => this.retiring.set(streamId, [...(this.retiring.get(streamId) ?? []), resolve]))
+  }
+
   /** After one of its answers ended: the stream is retired once none is open. */
   retireIfDone(streamId: string): void {
     if (this.answers(streamId).some((answer) => answer.isOpen)) return
     this.live.delete(streamId)
+    for (const resolve of this.retiring.get(streamId) ?? []) resolve()
+    this.retiring.delete(streamId)
     this.recentlyFinished.add(streamId)
     if (this.recentlyFinished.size > RECENTLY_FINISHED_LIMIT) {
       this.recentlyFinished.delete(this.recentlyFinished.values().next().value as string)

@@ -10,7 +10,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { decodeChunk, type ChunkMessage, type FinalMarker } from '../../protocol/stream-protocol'
-import { decodeAnnouncement, type StreamAnnouncement } from '../../protocol/stream-announcement'
+import { decodeAnnouncement, type AttemptOf, type StreamAnnouncement } from '../../protocol/stream-announcement'
 import type { RecentStream } from '../../protocol/answer-archive'
 import type { GenerationParameters } from '../../shared/generation'
 import type { ModelPrice } from '../../shared/price'
@@ -49,6 +49,9 @@ import { HeldChunks } from './held-chunks'
 import type { StreamRecovery } from './stream-recovery'
 
 export type { ChatBackend } from './chat-backend'
+
+/** What another device asked (an announcement or a caught-up stream): v1 prompts have no `attempt`. */
+type AskedElsewhere = Omit<StreamAnnouncement, 'streamId' | 'v' | 'at' | 'attempt'> & { attempt?: AttemptOf }
 
 export interface ChatServiceOptions extends RecoveryTiming {
   userId: string
@@ -228,7 +231,8 @@ export class ChatService {
       request.modelId,
     )
     if (!turn) throw new Error('That answer is no longer in the conversation.')
-    return this.askAgain(request.conversationId, request.turnStreamId, { id: request.modelId, label }, turn)
+    const attempt = { turnStreamId: request.turnStreamId }
+    return this.askAgain(request.conversationId, attempt, { id: request.modelId, label }, turn)
   }
 
   /**
@@ -251,7 +255,8 @@ export class ChatService {
     // The turn's attachments go with its own prompt in the context, not with the instruction to go on.
     const { attachments: _attachments, ...rest } = found
     const turn = { ...rest, prompt: CONTINUE_INSTRUCTION, context: continuationContext(found) }
-    return this.askAgain(conversationId, found.turnStreamId, { id: modelId, label }, turn, soFar)
+    const attempt = { turnStreamId: found.turnStreamId, continues: streamId }
+    return this.askAgain(conversationId, attempt, { id: modelId, label }, turn, soFar)
   }
 
   /**
@@ -261,13 +266,13 @@ export class ChatService {
    */
   private async askAgain(
     conversationId: string,
-    turnStreamId: string,
+    attempt: AttemptOf,
     model: { id: string; label: string },
     turn: Regeneration,
     soFar?: AnswerDelta,
   ): Promise<RegenerateResult> {
     const streamId = randomUUID()
-    this.options.conversations.addAttempt(conversationId, turnStreamId, streamId, model)
+    this.options.conversations.addAttempt(conversationId, attempt.turnStreamId, streamId, model)
     if (soFar) {
       const answer = { streamId, modelId: model.id }
       this.output.progress(answer, soFar)
@@ -284,6 +289,10 @@ export class ChatService {
         systemPrompt: turn.systemPrompt ?? this.options.defaultSystemPrompt?.(),
         parametersFor: this.options.parametersFor,
         attachmentsFor: () => turn.attachments ?? [],
+        // Announced to the user's other devices like a new prompt, naming the turn it is an attempt at.
+        ...(this.options.deviceId !== undefined
+          ? { origin: { deviceId: this.options.deviceId, conversationId, attempt } }
+          : {}),
       }),
       given,
     )
@@ -379,11 +388,17 @@ export class ChatService {
       return 0
     }
     let added = 0
-    // Oldest first, so a conversation's turns come in the order they were asked.
-    for (const { streamId, asked, storedModelIds } of [...recent].reverse()) {
+    for (const { streamId, asked, storedModelIds } of catchUpOrder(recent)) {
       if (asked.deviceId === deviceId || hasStream(streamId)) continue
       // Still streaming somewhere (not every answer stored yet): its answers come at a later connect.
       if (!asked.models.every((id) => storedModelIds.includes(id))) continue
+      // A continuation starts with the answer it goes on from: that one's stored copy first (added just before),
+      // its end written to history (ends are written with the window's next batch).
+      const continues = asked.attempt?.continues
+      if (continues !== undefined && this.streams.get(continues)) {
+        await this.streams.whenRetired(continues)
+        this.output.flush()
+      }
       const answers = this.adopt(streamId, asked)
       if (!answers) continue
       for (const answer of answers) this.startRecovery(answer)
@@ -397,7 +412,7 @@ export class ChatService {
    * device does not have it), the turn, one streaming answer per model. Undefined when it is this device's own,
    * already followed, or cannot be kept.
    */
-  private adopt(streamId: string, asked: Omit<StreamAnnouncement, 'streamId' | 'v' | 'at'>): ModelAnswer[] | undefined {
+  private adopt(streamId: string, asked: AskedElsewhere): ModelAnswer[] | undefined {
     const { diagnostics, deviceId, conversations } = this.options
     const { conversationId, prompt, systemPrompt, models } = asked
     // Our own prompt, or one already followed or kept (a redelivery, also after a restart): nothing to adopt.
@@ -405,22 +420,60 @@ export class ChatService {
       return undefined
     if (!conversations.adopt) return undefined
     const labelled = models.map((id) => ({ id, label: this.options.modelLabel(id) ?? id }))
+    let placed: { soFar?: AnswerDelta } | undefined
     try {
-      conversations.adopt(conversationId, prompt)
-      if (systemPrompt !== undefined) conversations.setSystemPrompt?.(conversationId, systemPrompt)
-      conversations.addTurn(conversationId, prompt, streamId, labelled)
+      placed = this.adoptAttempt(streamId, asked, labelled)
+      if (!placed) {
+        // A new prompt, or an attempt at a turn this device does not have: a turn of its own (its conversation
+        // created, marked asked on another device, when this device does not have it either).
+        conversations.adopt(conversationId, prompt)
+        if (systemPrompt !== undefined) conversations.setSystemPrompt?.(conversationId, systemPrompt)
+        conversations.addTurn(conversationId, prompt, streamId, labelled)
+      }
     } catch (error) {
       diagnostics.reject('announcement-unusable')
       diagnostics.error(`A prompt asked on another device could not be kept: ${(error as Error).message}`)
       return undefined
     }
+    const soFar = placed?.soFar
+    const given = soFar && { text: soFar.text.length, reasoning: soFar.reasoning?.length ?? 0 }
     const now = this.clock.now()
     const answers = models.map((modelId) => new ModelAnswer(streamId, modelId, 'streaming', now))
-    this.streams.add(streamId, answers)
-    this.options.recovery?.opened({ streamId, modelIds: models })
-    for (const answer of answers) this.output.show(answer, '', { status: 'streaming' })
+    this.streams.add(streamId, answers, undefined, given)
+    this.options.recovery?.opened({ streamId, modelIds: models, ...(given && { given }) })
+    for (const answer of answers) {
+      // A continuation starts with the answer it goes on from, as on the asking device.
+      if (soFar) this.output.progress(answer, soFar)
+      this.output.show(answer, soFar ?? '', { status: 'streaming', begins: true })
+    }
     this.ensureTicker()
     return answers
+  }
+
+  /**
+   * A Regenerate or Continue asked on another device, as the next attempt of its model at the turn it names, when
+   * this device has that turn; undefined otherwise (then it is adopted as a turn of its own). A continuation starts
+   * with this device's copy of the answer it goes on from.
+   */
+  private adoptAttempt(
+    streamId: string,
+    asked: AskedElsewhere,
+    labelled: Array<{ id: string; label: string }>,
+  ): { soFar?: AnswerDelta } | undefined {
+    const { conversations } = this.options
+    const { attempt, conversationId } = asked
+    const model = labelled[0]
+    if (!attempt || labelled.length !== 1 || !model) return undefined
+    if (!conversations.regenerationOf(conversationId, attempt.turnStreamId, model.id)) return undefined
+    const continued =
+      attempt.continues !== undefined
+        ? conversations.continuationOf(conversationId, attempt.continues, model.id)?.answer
+        : undefined
+    conversations.addAttempt(conversationId, attempt.turnStreamId, streamId, model)
+    if (!continued) return {}
+    return {
+      soFar: { text: continued.text, ...(continued.reasoning !== '' ? { reasoning: continued.reasoning } : {}) },
+    }
   }
 
   /** One valid chunk to its answer. */
@@ -556,4 +609,25 @@ export class ChatService {
     }
     this.recovery.start(answer.streamId)
   }
+}
+
+/**
+ * Oldest first, so a conversation's turns come in the order they were asked; and a Regenerate or Continue after
+ * the stream it names (its turn, the answer it continues) whenever that is in the list too, whatever the times
+ * stored say (answers stored in the same millisecond).
+ */
+export function catchUpOrder(recent: readonly RecentStream[]): RecentStream[] {
+  const waiting = [...recent].reverse()
+  const ordered: RecentStream[] = []
+  const pending = new Set(waiting.map((stream) => stream.streamId))
+  while (waiting.length > 0) {
+    const ready = waiting.findIndex(({ asked: { attempt } }) =>
+      [attempt?.turnStreamId, attempt?.continues].every((id) => id === undefined || !pending.has(id)),
+    )
+    // A cycle cannot come from one app; taken as listed rather than dropped.
+    const [next] = waiting.splice(ready >= 0 ? ready : 0, 1)
+    pending.delete(next!.streamId)
+    ordered.push(next!)
+  }
+  return ordered
 }

@@ -18,7 +18,8 @@ export const EXPORT_FORMAT = 'streamdesk-history'
  * stopped, its tools, redacted reasoning blocks, metrics), and each conversation's system prompt. An export is
  * written in version 1 whenever its data fits it (one attempt per model, a linear history, no reasoning, end details
  * or system prompt), so an app that reads only version 1 can still import it. A version 2 file written before the
- * system prompt was added simply has none, and imports as it did.
+ * system prompt was added simply has none, and imports as it did; likewise a conversation's `askedElsewhere` mark
+ * (asked on another device of the user, history migration 8): a file without it imports unmarked.
  */
 export const EXPORT_VERSIONS = [1, 2] as const
 /** Larger files are refused before parsing (check the file size against it before reading one into memory). */
@@ -131,6 +132,8 @@ const ExportedConversationV2Schema = z
     ...conversationFields,
     /** What every turn was sent with; absent when none was set. */
     systemPrompt: z.optional(z.string().min(1).max(MAX_SYSTEM_PROMPT_CHARS)),
+    /** Asked on another device of the user (the sidebar's mark); absent when it was asked here. */
+    askedElsewhere: z.optional(z.literal(true)),
     turns: z.array(ExportedTurnV2Schema).max(100_000),
   })
   .superRefine((conversation, context) => {
@@ -195,6 +198,7 @@ export function toHistoryDocument(conversations: readonly ConversationRecord[], 
         updatedAt: iso(c.updatedAt),
         pinned: c.pinned,
         ...(c.systemPrompt ? { systemPrompt: c.systemPrompt } : {}),
+        ...(c.askedElsewhere ? { askedElsewhere: true as const } : {}),
         turns: c.turns.map((t) => ({
           prompt: t.prompt,
           streamId: t.streamId,
@@ -242,12 +246,13 @@ function exportedEnd(end: AnswerEndDetails | undefined): { end?: Omit<AnswerEndD
 
 /**
  * Version 1 holds one attempt per model, on the turn's stream, turns that each follow the one before, answers
- * without reasoning or end details, and no system prompt.
+ * without reasoning or end details, no system prompt and no mark of a conversation asked on another device.
  */
 function fitsVersion1(document: HistoryDocumentV2): boolean {
   return document.conversations.every(
     (c) =>
       c.systemPrompt === undefined &&
+      c.askedElsewhere === undefined &&
       c.turns.every(
         (turn, index) =>
           turn.parent === (index === 0 ? null : index - 1) &&
@@ -263,7 +268,7 @@ function toVersion1(document: HistoryDocumentV2): HistoryDocumentV1 {
   return {
     ...document,
     version: 1,
-    conversations: document.conversations.map(({ systemPrompt: _systemPrompt, ...c }) => ({
+    conversations: document.conversations.map(({ systemPrompt: _systemPrompt, askedElsewhere: _marked, ...c }) => ({
       ...c,
       turns: c.turns.map(({ parent: _parent, answers, ...turn }) => ({
         ...turn,

@@ -664,6 +664,7 @@ export class HistoryStore {
       conversation.pinned ? 1 : 0,
     )
     if (conversation.systemPrompt !== undefined) sql.setSystemPrompt.run(conversation.systemPrompt, id)
+    if (conversation.askedElsewhere) sql.markAskedElsewhere.run(id)
     // Stream ids only matter while streaming; a taken one is replaced rather than refusing the file.
     const streamIds = new Map<string, string>()
     const freeStreamId = (streamId: string): string => {

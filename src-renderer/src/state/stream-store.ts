@@ -70,6 +70,8 @@ export class StreamStore {
   apply(updates: readonly StreamUpdate[]): void {
     for (const update of updates) {
       if (this.forgotten.has(update.streamId)) continue
+      // An answer asked on another device, from its first update: followed whole, as if begun here.
+      if (update.begins) this.begun.add(update.streamId)
       const column = this.column(update.streamId, update.modelId)
       // Reasoning that starts with the first text took no time here (a continued answer brings the cut one's).
       let thinkingStarted = false
@@ -152,7 +154,8 @@ export class StreamStore {
   }
 
   /**
-   * True for a stream this window began (`begin`) and has not forgotten: its columns hold the whole answer from
+   * True for a stream this window began (`begin`), or saw begin (an adopted stream's first update), and has not
+   * forgotten: its columns hold the whole answer from
    * its first update. A stream only seen through updates (e.g. after a page reload) holds just what arrived since.
    */
   tracks(streamId: string): boolean {

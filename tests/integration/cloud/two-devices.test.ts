@@ -42,6 +42,8 @@ const scripts: Record<string, Script> = {
   quick: { deltas: Array.from({ length: 20 }, (_, i) => `q${i} `), intervalMs: 10 },
   // Sends two deltas, then waits until it is stopped.
   endless: { deltas: ['Thinking… ', 'still ', 'never sent'], intervalMs: 5, hangAfter: 2 },
+  // Cut off at its token limit, so it can be continued (the continuation is the same script again).
+  cut: { deltas: Array.from({ length: 12 }, (_, i) => `c${i} `), intervalMs: 10, stopReason: 'max-tokens' },
 }
 const expected = (modelId: string) => scripts[modelId]!.deltas.join('')
 
@@ -261,6 +263,62 @@ describe('two devices of one user', () => {
     const counted = (reason: string) => (after[reason] ?? 0) - (before[reason] ?? 0)
     expect(counted('announcement-invalid')).toBe(4)
     expect(counted('announcement-foreign-topic')).toBe(1)
+  }, 60_000)
+
+  it('follows a Regenerate and a Continue asked on the other device live, as attempts at the same turn, and catches up on them', async () => {
+    const laptop = await startDevice()
+    const desktop = await startDevice()
+    const { streamId: turn, conversationId } = await laptop.send('Tell a story', ['cut'])
+    await laptop.finished(turn, ['cut'])
+    await desktop.finished(turn, ['cut'])
+
+    const regenerated = (await laptop.core.router.invoke('chat:regenerate', [
+      { conversationId, turnStreamId: turn, modelId: 'cut' },
+    ])) as { streamId: string }
+    expect((await desktop.finished(regenerated.streamId, ['cut'])).cut).toEqual({
+      text: expected('cut'),
+      status: 'complete',
+    })
+    await laptop.finished(regenerated.streamId, ['cut'])
+    // Continue once the laptop has written the cut answer's end (it refuses an answer it still sees streaming).
+    const continued = await eventually(
+      () =>
+        laptop.core.router
+          .invoke('chat:continue', [{ conversationId, streamId: regenerated.streamId, modelId: 'cut' }])
+          .then((result) => result as { streamId: string })
+          .catch(() => undefined),
+      'the laptop to continue the cut answer',
+    )
+    // Live on the desktop, starting with its own copy of the cut answer, as on the laptop.
+    const whole = expected('cut') + expected('cut')
+    expect((await desktop.finished(continued.streamId, ['cut'])).cut).toEqual({ text: whole, status: 'complete' })
+    const liveUpdates = desktop.updates.filter((u) => u.streamId === continued.streamId && u.append)
+    expect(liveUpdates.length).toBeGreaterThan(3)
+
+    // One turn with three attempts of the model, on both devices; the desktop still marks it asked elsewhere.
+    const attempts = async (device: Awaited<ReturnType<typeof startDevice>>) => {
+      const conversation = await conversationOf(device, conversationId)
+      const answers = conversation?.turns.length === 1 ? conversation.turns[0]!.answers : []
+      return answers.length === 3 && answers.every((a) => a.status === 'complete')
+        ? answers.map((a) => [a.attempt, a.streamId, a.text])
+        : undefined
+    }
+    const expectedAttempts = [
+      [1, turn, expected('cut')],
+      [2, regenerated.streamId, expected('cut')],
+      [3, continued.streamId, whole],
+    ]
+    expect(await eventually(() => attempts(laptop), 'the laptop to store three attempts')).toEqual(expectedAttempts)
+    expect(await eventually(() => attempts(desktop), 'the desktop to store three attempts')).toEqual(expectedAttempts)
+    const desktopList = (await desktop.core.router.invoke('history:list', [{}])) as ConversationSummary[]
+    expect(desktopList.filter((c) => c.id === conversationId)).toEqual([
+      expect.objectContaining({ askedElsewhere: true }),
+    ])
+
+    // A device that was closed meanwhile catches up on the turn and both attempts, from the answer store.
+    await cloud.idle()
+    const tablet = await startDevice()
+    expect(await eventually(() => attempts(tablet), 'the tablet to catch up on the attempts')).toEqual(expectedAttempts)
   }, 60_000)
 
   it('catches up after a reconnect whose session the broker no longer had (a laptop asleep past its expiry)', async () => {

@@ -85,6 +85,22 @@ describe('PublishBudget', () => {
     expect(budget.delayFor(40_000)).toBe(0)
   })
 
+  it('applies lowered limits to what was already sent in the window, and raised ones at once', () => {
+    const clock = new ManualClock()
+    const budget = new PublishBudget(CONNECTION_PUBLISH_LIMITS, clock)
+    for (let i = 0; i < 40; i++) {
+      clock.advance(budget.delayFor(10))
+      budget.record(10)
+    }
+    const sentBy = clock.now()
+    budget.setLimits(scaledLimits(CONNECTION_PUBLISH_LIMITS, 0.25)) // 20/s: the 40 sent must leave first
+    expect(budget.delayFor(10)).toBeGreaterThan(0)
+    clock.advance(budget.delayFor(10))
+    expect(clock.now()).toBeGreaterThan(sentBy + 400) // 21 of the 40 had to leave the window
+    budget.setLimits(CONNECTION_PUBLISH_LIMITS)
+    expect(budget.delayFor(10)).toBe(0)
+  })
+
   it('refuses limits that could never send anything', () => {
     expect(() => new PublishBudget({ publishesPerSecond: 0, bytesPerSecond: BYTES })).toThrow(RangeError)
     expect(() => new PublishBudget({ publishesPerSecond: RATE, bytesPerSecond: Number.NaN })).toThrow(RangeError)

@@ -260,6 +260,30 @@ describe('spend guard: concurrent streams', () => {
   })
 })
 
+describe('spend guard: the live streams the publish budget is shared by', () => {
+  it("lists each held lease with its models, keeps a released one's models for one second, forgets expired ones", async () => {
+    const g = guard({ concurrentStreams: 3 })
+    const a = await g.admit(USER, { streamId: 'a', tokens: 10, leaseUntil: clock.now() + 60_000, models: 3 })
+    const b = await g.admit(USER, { streamId: 'b', tokens: 10, leaseUntil: clock.now() + 60_000, models: 5 })
+    const dead = await g.admit(USER, { streamId: 'dead', tokens: 10, leaseUntil: clock.now() + 500 })
+    if (!a.ok || !b.ok || !dead.ok) throw new Error('expected passes')
+    // Each lease saw the ones taken before it (its own included), from the lease write itself.
+    expect(a.pass.lease.streams).toEqual([{ lease: a.pass.lease.id, models: 3 }])
+    expect(b.pass.lease.streams).toHaveLength(2)
+    // A lease that does not say (or says more) counts as 8 models, the most a prompt has.
+    expect(dead.pass.lease.models).toBe(8)
+    expect(await g.liveStreams(USER)).toHaveLength(3)
+    clock.advance(600) // the dead invocation's lease has run out
+    await a.pass.settle(10)
+    const models = (streams: Array<{ lease?: string; models: number }>) =>
+      streams.map((s) => `${s.lease === undefined ? 'tail' : 'lease'}:${s.models}`).sort()
+    expect(models(await g.liveStreams(USER))).toEqual(['lease:5', 'tail:3'])
+    clock.advance(1_000)
+    expect(models(await g.liveStreams(USER))).toEqual(['lease:5'])
+    expect(await g.liveStreams(OTHER)).toEqual([])
+  })
+})
+
 describe('spend guard: what is counted', () => {
   it('counts input + output tokens as the provider reported them (reasoning is part of the output)', () => {
     const answer = { characters: 999, reasoningCharacters: 999 }

@@ -3,7 +3,7 @@
  * history store in memory, fed MQTT payloads as the session would deliver them.
  */
 import { describe, expect, it } from 'vitest'
-import { ChatService, type ChatBackend } from '../../../src-main/core/chat/chat-service'
+import { catchUpOrder, ChatService, type ChatBackend } from '../../../src-main/core/chat/chat-service'
 import { DiagnosticsRecorder } from '../../../src-main/core/diagnostics'
 import type { ChatRequest } from '../../../src-main/backend/chat-handler'
 import { encodeChunk, streamTopic, type ChunkMessage } from '../../../src-main/protocol/stream-protocol'
@@ -52,7 +52,7 @@ async function setup() {
   const encoder = new TextEncoder()
   const deliver = (message: Omit<ChunkMessage, 'v'>) =>
     chat.receive(streamTopic('sd', 'u1', message.streamId), encoder.encode(encodeChunk({ v: 2, ...message })))
-  const announce = (streamId: string, fields: Partial<StreamAnnouncement> = {}) =>
+  const announce = (streamId: string, fields: Partial<StreamAnnouncement> | Record<string, unknown> = {}) =>
     chat.receiveAnnouncement(
       announcementTopic('sd', 'u1', streamId),
       encoder.encode(
@@ -66,7 +66,7 @@ async function setup() {
           models: ['a', 'b'],
           at: 0,
           ...fields,
-        }),
+        } as StreamAnnouncement),
       ),
     )
   const text = (streamId: string, modelId: string) =>
@@ -166,5 +166,119 @@ describe('a stream asked on another device', () => {
     const { backend, chat } = await setup()
     const { conversationId } = await chat.send({ prompt: 'Hi', modelIds: ['a'] })
     expect(backend.started[0]!.origin).toEqual({ deviceId: OWN_DEVICE, conversationId })
+  })
+
+  it('sends a Regenerate and a Continue with the turn they are attempts at, for the other devices', async () => {
+    const { backend, chat, clock, deliver } = await setup()
+    const { conversationId, streamId: turn } = await chat.send({ prompt: 'Hi', modelIds: ['a'] })
+    const cut = { total: 1, status: 'complete' as const, sha256: sha256Hex('Cut'), stopReason: 'max-tokens' as const }
+    deliver({ streamId: turn, modelId: 'a', seq: 0, text: 'Cut', final: cut })
+    clock.advance(16) // the end is written with the next frame's batch
+    await chat.continueAnswer({ conversationId, streamId: turn, modelId: 'a' })
+    await chat.regenerate({ conversationId, turnStreamId: turn, modelId: 'a' })
+    chat.dispose()
+    expect(backend.started.map((r) => r.origin)).toEqual([
+      { deviceId: OWN_DEVICE, conversationId },
+      { deviceId: OWN_DEVICE, conversationId, attempt: { turnStreamId: turn, continues: turn } },
+      { deviceId: OWN_DEVICE, conversationId, attempt: { turnStreamId: turn } },
+    ])
+  })
+})
+
+describe('a Regenerate or Continue asked on another device', () => {
+  const attemptAt = (turnStreamId: string, continues?: string) => ({
+    v: 2,
+    models: ['a'],
+    prompt: 'Asked on the laptop',
+    attempt: { turnStreamId, ...(continues !== undefined ? { continues } : {}) },
+  })
+
+  it('is the next attempt of that model at the turn it names, live and stored', async () => {
+    const { history, diagnostics, chat, deliver, announce, text } = await setup()
+    announce('s1')
+    deliver({ streamId: 's1', modelId: 'a', seq: 0, text: 'First', final: final('First', 1) })
+    deliver({ streamId: 's1', modelId: 'b', seq: 0, text: 'B', final: final('B', 1) })
+    deliver({ streamId: 'r1', modelId: 'a', seq: 0, text: 'Second' }) // before its announcement: held
+    announce('r1', attemptAt('s1'))
+    deliver({ streamId: 'r1', modelId: 'a', seq: 1, text: ' try', final: final('Second try', 2) })
+    chat.dispose()
+    expect(text('r1', 'a')).toBe('Second try')
+    const [turn, ...others] = history.store.getConversation('laptop-conversation')!.turns
+    expect(others).toEqual([])
+    expect(turn!.answers.map((a) => [a.modelId, a.attempt, a.streamId, a.text, a.status])).toEqual([
+      ['a', 1, 's1', 'First', 'complete'],
+      ['a', 2, 'r1', 'Second try', 'complete'],
+      ['b', 1, 's1', 'B', 'complete'],
+    ])
+    expect(diagnostics.snapshot(0).rejected).toEqual({})
+  })
+
+  it('continues from this device’s copy of the cut answer, the continuation appended to it', async () => {
+    const { history, chat, deliver, announce, text } = await setup()
+    announce('s1', { models: ['a'] })
+    const cut = { ...final('Once upon a', 1), stopReason: 'max-tokens' as const }
+    deliver({ streamId: 's1', modelId: 'a', seq: 0, text: 'Once upon a', final: cut })
+    announce('c1', attemptAt('s1', 's1'))
+    deliver({ streamId: 'c1', modelId: 'a', seq: 0, text: ' time.', final: final(' time.', 1) })
+    chat.dispose()
+    expect(text('c1', 'a')).toBe('Once upon a time.')
+    const answers = history.store.getConversation('laptop-conversation')!.turns[0]!.answers
+    expect(answers.map((a) => [a.attempt, a.text, a.status])).toEqual([
+      [1, 'Once upon a', 'complete'],
+      [2, 'Once upon a time.', 'complete'],
+    ])
+  })
+
+  it('opens a conversation of its own, marked asked on another device, when this device lacks the turn', async () => {
+    const { history, chat, deliver, announce } = await setup()
+    announce('r2', { ...attemptAt('unknown-turn'), conversationId: 'unknown-conversation' })
+    deliver({ streamId: 'r2', modelId: 'a', seq: 0, text: 'Again', final: final('Again', 1) })
+    chat.dispose()
+    const stored = history.store.getConversation('unknown-conversation')!
+    expect(stored.turns.map((t) => [t.prompt, t.streamId, t.answers[0]!.text])).toEqual([
+      ['Asked on the laptop', 'r2', 'Again'],
+    ])
+    expect(history.store.listConversations()[0]).toMatchObject({ id: 'unknown-conversation', askedElsewhere: true })
+  })
+
+  it('drops and counts an attempt announcement that names more than one model', async () => {
+    const { history, diagnostics, chat, announce } = await setup()
+    announce('r3', { ...attemptAt('s1'), models: ['a', 'b'] })
+    chat.dispose()
+    expect(history.store.listConversations()).toEqual([])
+    expect(diagnostics.snapshot(0).rejected).toEqual({ 'announcement-invalid': 1 })
+  })
+})
+
+describe('catch-up order', () => {
+  const recent = (streamId: string, storedAt: number, attempt?: { turnStreamId: string; continues?: string }) => ({
+    streamId,
+    storedAt,
+    storedModelIds: ['a'],
+    asked: {
+      conversationId: 'c',
+      deviceId: OTHER_DEVICE,
+      prompt: 'p',
+      models: ['a'],
+      ...(attempt ? { attempt } : {}),
+    },
+  })
+
+  it('is oldest first, with every Regenerate or Continue after the streams it names, whatever the stored times', () => {
+    // Newest first as the fetch Lambda lists them; the same millisecond makes their order arbitrary.
+    const listed = [
+      recent('continued', 5, { turnStreamId: 'turn', continues: 'regenerated' }),
+      recent('regenerated', 5, { turnStreamId: 'turn' }),
+      recent('turn', 5),
+      recent('older', 1),
+      recent('elsewhere', 0, { turnStreamId: 'not-listed' }),
+    ]
+    expect(catchUpOrder(listed).map((r) => r.streamId)).toEqual([
+      'elsewhere',
+      'older',
+      'turn',
+      'regenerated',
+      'continued',
+    ])
   })
 })

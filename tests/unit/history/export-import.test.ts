@@ -660,4 +660,55 @@ describe('history export and import', () => {
       store.close()
     })
   })
+
+  describe('a conversation asked on another device (history migration 8)', () => {
+    async function markedStore() {
+      const opened = await openTempStore()
+      opened.store.createConversation('Asked on the laptop', { id: 'laptop-conversation', askedElsewhere: true })
+      addAnsweredTurn(opened.store, 'laptop-conversation', 'Asked on the laptop', 'stream-l', ['One.', 'Two.'])
+      const here = opened.store.createConversation('Asked here')
+      addAnsweredTurn(opened.store, here.id, 'Asked here', 'stream-h', ['Three.', 'Four.'])
+      return opened
+    }
+    const marks = (store: HistoryStore) =>
+      Object.fromEntries(store.listConversations().map((c) => [c.title, c.askedElsewhere === true]))
+
+    it('keeps its mark through JSON version 2 (version 1 cannot hold it), and only on that conversation', async () => {
+      const { store: source } = await markedStore()
+      const exported = source.exportAll('json')
+      const document = JSON.parse(exported) as HistoryDocumentV2
+      // A linear history of first attempts: only the mark makes it version 2.
+      expect(document.version).toBe(2)
+      expect(document.conversations.map((c) => [c.title, c.askedElsewhere])).toEqual([
+        ['Asked on the laptop', true],
+        ['Asked here', undefined],
+      ])
+      const { store: target } = await openTempStore()
+      expect(target.importJson(exported)).toMatchObject({ conversations: 2 })
+      expect(marks(target)).toEqual({ 'Asked on the laptop': true, 'Asked here': false })
+      expect(withoutExportTime(target.exportAll('json'))).toEqual(withoutExportTime(exported))
+      // Importing the same file again adds nothing: the mark is part of what it holds exactly.
+      expect(target.importJson(exported)).toMatchObject({ conversations: 0 })
+      source.close()
+      target.close()
+    })
+
+    it('imports a file without the mark (older apps) unmarked, and refuses a mark that is not true', async () => {
+      const { store: source } = await markedStore()
+      const document = JSON.parse(source.exportAll('json')) as HistoryDocumentV2
+      const { askedElsewhere: _mark, ...older } = document.conversations[0]!
+      const { store: target } = await openTempStore()
+      expect(target.importJson(JSON.stringify({ ...document, conversations: [older] }))).toMatchObject({
+        conversations: 1,
+      })
+      expect(marks(target)).toEqual({ 'Asked on the laptop': false })
+      const { store: refusing } = await openTempStore()
+      const wrong = { ...document, conversations: [{ ...older, askedElsewhere: 'yes' }] }
+      expect(() => refusing.importJson(JSON.stringify(wrong))).toThrow(/askedElsewhere/)
+      expect(refusing.listConversations()).toEqual([])
+      source.close()
+      target.close()
+      refusing.close()
+    })
+  })
 })

@@ -61,6 +61,27 @@ describe('stream announcements', () => {
     expect(decode(value)).toEqual({ ok: false, reason: 'announcement-invalid' })
   })
 
+  it('v2 names the turn a Regenerate or Continue is an attempt at, for one model; v1 stays strict', () => {
+    const attempt: StreamAnnouncement = {
+      ...announcement,
+      v: 2,
+      models: ['claude'],
+      attempt: { turnStreamId: 't1', continues: 'a2' },
+    }
+    expect(decode(encodeAnnouncement(attempt))).toEqual({ ok: true, announcement: attempt })
+    const regenerate = { ...attempt, attempt: { turnStreamId: 't1' } }
+    expect(decode(regenerate)).toEqual({ ok: true, announcement: regenerate })
+    for (const bad of [
+      { ...announcement, attempt: { turnStreamId: 't1' } }, // a new field is a new version
+      { ...attempt, models: ['claude', 'nova'] }, // an attempt is one model's
+      { ...attempt, attempt: undefined },
+      { ...attempt, attempt: { turnStreamId: 't1', extra: true } },
+      { ...attempt, attempt: { turnStreamId: '../t1' } },
+      { ...attempt, v: 3 },
+    ])
+      expect(decode(bad)).toEqual({ ok: false, reason: 'announcement-invalid' })
+  })
+
   it('drops an oversized payload before parsing it', () => {
     const huge = JSON.stringify({ ...announcement, prompt: 'x'.repeat(MAX_PAYLOAD_BYTES) })
     expect(decode(huge)).toEqual({ ok: false, reason: 'announcement-oversized' })

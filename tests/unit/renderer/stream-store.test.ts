@@ -142,6 +142,20 @@ describe('StreamStore', () => {
     expect(store.tracks('s1')).toBe(false)
   })
 
+  it('follows a stream asked on another device from its first update (begins), not one seen mid-way', () => {
+    const frames = manualFrames()
+    const store = new StreamStore(frames.schedule)
+    store.apply([delta('', { streamId: 'adopted', begins: true }), delta('mid-way', { streamId: 'reloaded' })])
+    store.apply([delta('Hello', { streamId: 'adopted' })])
+    expect(store.tracks('adopted')).toBe(true)
+    expect(store.tracks('reloaded')).toBe(false)
+    frames.frame()
+    expect(store.getColumn('adopted', 'm1')?.text).toBe('Hello')
+    store.forget('adopted')
+    store.apply([delta('late', { streamId: 'adopted', begins: true })])
+    expect(store.tracks('adopted')).toBe(false)
+  })
+
   describe('reasoning channel', () => {
     /** A clock the test moves by hand. */
     function manualClock(start = 1000) {
