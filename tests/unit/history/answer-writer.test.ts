@@ -1,11 +1,19 @@
 import Sqlite from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
-import { AnswerWriter, type AnswerSink, type HistoryWriteProblem } from '../../../src-main/core/history/answer-writer'
+import {
+  AnswerWriter,
+  type AnswerProgress,
+  type AnswerSink,
+  type HistoryWriteProblem,
+} from '../../../src-main/core/history/answer-writer'
 import type { HistoryStore } from '../../../src-main/core/history/history-store'
 import type { AnswerOutcome } from '../../../src-main/core/history/history-types'
 import { MODELS, openTempStore } from './temp-history'
 
-/** Passes writes to the store, counting them; `failWith` makes them throw, as a full disk would. */
+/**
+ * Passes writes to the store, counting them (`progressWrites`: answers' pieces; `transactions`: durable writes, a
+ * transaction or one append of pieces); `failWith` makes them throw, as a full disk would.
+ */
 class CountingSink implements AnswerSink {
   progressWrites = 0
   finishWrites = 0
@@ -18,10 +26,11 @@ class CountingSink implements AnswerSink {
     this.store.inTransaction(write)
   }
 
-  appendAnswerProgress(streamId: string, modelId: string, text: string, reasoning: string): boolean {
+  appendProgress(pieces: readonly AnswerProgress[]): boolean[] {
     if (this.failWith) throw this.failWith
-    this.progressWrites += 1
-    return this.store.appendAnswerProgress(streamId, modelId, text, reasoning)
+    this.transactions += 1
+    this.progressWrites += pieces.length
+    return this.store.appendProgress(pieces)
   }
 
   finishAnswer(streamId: string, modelId: string, outcome: AnswerOutcome): boolean {
@@ -156,7 +165,7 @@ describe('AnswerWriter', () => {
     const other = new Sqlite(path)
     other.exec('BEGIN IMMEDIATE')
     try {
-      clock.advance(300)
+      // Within the interval: 'during' is written with the end, in the transaction the lock refuses.
       writer.append('s1', 'llama3-2', 'during')
       writer.finish('s1', 'llama3-2', { status: 'stopped' })
       expect(problems).toHaveLength(1)
