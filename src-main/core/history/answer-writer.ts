@@ -136,6 +136,13 @@ export class AnswerWriter {
     return this.unsavedCount
   }
 
+  /** What is not on disk yet (e.g. when quitting while writes fail): each answer and how many characters of it. */
+  unsaved(): GoneAnswer[] {
+    return [...this.answers.values()]
+      .filter((answer) => answer.dirty && !answer.gone)
+      .map(({ streamId, modelId, text, savedText }) => ({ streamId, modelId, unsavedChars: text.length - savedText }))
+  }
+
   /** Answers whose latest text or end is not on disk yet. */
   get unsavedCount(): number {
     let count = 0
@@ -260,6 +267,15 @@ export class AnswerWriter {
     this.options.clock.clearTimeout(this.timer)
     this.timer = undefined
   }
+}
+
+/** What quitting could not save, for the diagnostics log: which answers, and how much of each (never the text). */
+export function unsavedAtQuit(unsaved: readonly GoneAnswer[]): string {
+  const answers = unsaved.map(
+    ({ streamId, modelId, unsavedChars }) =>
+      `${modelId} on stream ${streamId}: the last ${unsavedChars} character(s)${unsavedChars === 0 ? ' (only its end)' : ''}`,
+  )
+  return `history: ${unsaved.length} answer(s) could not be saved before quitting (${answers.join('; ')})`
 }
 
 interface WriteFailure {

@@ -46,8 +46,8 @@ import type {
   ModelRef,
   TurnRecord,
 } from './history-types'
-import { lockHistory, type HistoryLock } from './history-lock'
-import { openHistoryDatabase, requestRecheck } from './open-history-database'
+import { HistoryInUseError, lockHistory, type HistoryLock } from './history-lock'
+import { openHistoryDatabase, openReadOnlyDatabase, requestRecheck } from './open-history-database'
 import { quickCheckInWorker } from './verify-integrity'
 import type { AnswerProgress } from './answer-writer'
 import { ProgressLog, type LoggedPiece } from './progress-log'
@@ -63,6 +63,13 @@ export interface HistoryStoreOptions {
   recentScanRows?: number
   /** Whether a damaged file's salvage is completed from the newest good daily backup (the default). */
   completeFromBackup?: boolean
+  /**
+   * Open the file read-only (a session that cannot write it, e.g. on a full disk): it is read as it is, nothing is
+   * migrated, marked or backed up, and every change is refused (read-only).
+   */
+  readOnly?: boolean
+  /** Why it is read-only (the error opening it to write gave): what a refused change reports, e.g. a full disk. */
+  readOnlyCause?: unknown
 }
 
 /** Longest stretch of export work between two pauses (see exportAllInSlices). */
@@ -137,11 +144,13 @@ export class HistoryStore {
   private readonly live = new Map<string, LoggedPiece>()
   /** What a transaction changes in memory, done once it has committed (nothing of it when it rolls back). */
   private afterCommit: Array<() => void> = []
+  private readOnlyCause: unknown
 
   private constructor(
     private readonly db: Database,
     private readonly lock: HistoryLock,
     private readonly progress: ProgressLog,
+    readonly readOnly: boolean,
     readonly filePath: string,
     private readonly clock: Clock,
     /** Plain-language messages for the user about opening (e.g. a damaged file was set aside). */
@@ -158,6 +167,29 @@ export class HistoryStore {
 
   static async open(filePath: string, options: HistoryStoreOptions = {}): Promise<HistoryStore> {
     const clock = options.clock ?? systemClock
+    if (options.readOnly) {
+      const lock = lockIfWritable(filePath)
+      try {
+        const db = openReadOnlyDatabase(filePath, options.migrations ?? HISTORY_MIGRATIONS)
+        const recentScanRows = options.recentScanRows ?? DEFAULT_RECENT_SCAN_ROWS
+        const store = new HistoryStore(
+          db,
+          lock,
+          ProgressLog.readOnly(filePath),
+          true,
+          filePath,
+          clock,
+          [],
+          undefined,
+          recentScanRows,
+        )
+        store.readOnlyCause = options.readOnlyCause
+        return store
+      } catch (error) {
+        lock.release()
+        throw error
+      }
+    }
     // Before anything reads or changes the file: a second store must not set it aside, migrate it or mark answers.
     const lock = lockHistory(filePath)
     let opened: Awaited<ReturnType<typeof openHistoryDatabase>>
@@ -184,6 +216,7 @@ export class HistoryStore {
       opened.db,
       lock,
       progress,
+      false,
       filePath,
       clock,
       notices,
@@ -346,6 +379,7 @@ export class HistoryStore {
    * (throwing) nothing is appended. For each, false when there is no such streaming answer (finished or deleted).
    */
   appendProgress(pieces: readonly AnswerProgress[]): boolean[] {
+    if (this.readOnly && this.readOnlyCause !== undefined) throw this.readOnlyCause
     const found = pieces.map((piece) => this.sql.streamingAnswerId.get(piece.streamId, piece.modelId) !== undefined)
     const writtenAt = this.now()
     const logged = pieces
@@ -424,6 +458,8 @@ export class HistoryStore {
    * rows. Call once, before streaming.
    */
   markInterruptedOnStartup(): number {
+    // Read-only: they stay as they are, shown with the text the log holds, until a session that can write.
+    if (this.readOnly) return 0
     return this.transact((): number => {
       for (const answerId of this.sql.answersWithPieces.all()) this.joinStoredPieces(answerId)
       for (const { streamId, modelId } of this.live.values()) {
@@ -587,6 +623,7 @@ export class HistoryStore {
 
   /** Writes today's rolling backup into `backups/` next to the file if it is not there yet (last 7 kept). */
   backupIfDue(now = new Date(this.now())): Promise<string | undefined> {
+    if (this.readOnly) return Promise.resolve(undefined)
     return backupIfDue(this.db, this.backupDir, now)
   }
 
@@ -613,7 +650,7 @@ export class HistoryStore {
     if (!this.db.open) return
     this.progress.close()
     try {
-      this.db.pragma('optimize')
+      if (!this.readOnly) this.db.pragma('optimize')
     } catch {
       // Statistics only; nothing of the history depends on them.
     } finally {
@@ -720,7 +757,8 @@ export class HistoryStore {
     try {
       return write()
     } catch (error) {
-      const message = describeFailedChange(error)
+      // Read-only because of a full disk, say: that is what the user can act on.
+      const message = describeFailedChange(this.readOnly ? (this.readOnlyCause ?? error) : error)
       if (message === undefined) throw error
       throw new HistoryChangeError(message, { cause: error })
     }
@@ -826,6 +864,19 @@ export class HistoryStore {
     return format === 'json'
       ? `${JSON.stringify(toHistoryDocument(conversations, exportedAt), null, 2)}\n`
       : toMarkdown(conversations, exportedAt)
+  }
+}
+
+/**
+ * The lock for a read-only store: another store's lock still refuses it, but a disk too full to write the lock
+ * file does not (a reader cannot harm a file another store writes).
+ */
+function lockIfWritable(filePath: string): HistoryLock {
+  try {
+    return lockHistory(filePath)
+  } catch (error) {
+    if (error instanceof HistoryInUseError) throw error
+    return { release() {} }
   }
 }
 

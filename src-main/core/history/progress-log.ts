@@ -33,6 +33,7 @@ export class ProgressLog {
   private size: number
   /** A clear that failed: nothing may be appended after records that were already joined into the history. */
   private mustClear = false
+  private readOnly = false
 
   private constructor(
     private readonly path: string,
@@ -42,6 +43,13 @@ export class ProgressLog {
     size: number,
   ) {
     this.size = size
+  }
+
+  /** The log of a history opened read-only: its pieces are read, and every append is refused. */
+  static readOnly(historyPath: string): ProgressLog {
+    const log = new ProgressLog(historyPath, undefined, readProgressLog(historyPath), 0)
+    log.readOnly = true
+    return log
   }
 
   /** Opens (or creates, owner-only) the log of `historyPath`; an in-memory history gets a log that keeps nothing. */
@@ -68,6 +76,7 @@ export class ProgressLog {
 
   /** Appends all `pieces` with one write and one fsync, or (throwing) none of them. */
   append(pieces: readonly LoggedPiece[]): void {
+    if (this.readOnly) throw Object.assign(new Error('the history is open read-only'), { code: 'SQLITE_READONLY' })
     if (this.fd === undefined || pieces.length === 0) return
     if (this.mustClear) this.clear()
     const record = Buffer.concat(pieces.map(encodeRecord))

@@ -5,6 +5,7 @@ import {
   type AnswerProgress,
   type AnswerSink,
   type HistoryWriteProblem,
+  unsavedAtQuit,
 } from '../../../src-main/core/history/answer-writer'
 import type { HistoryStore } from '../../../src-main/core/history/history-store'
 import type { AnswerOutcome } from '../../../src-main/core/history/history-types'
@@ -149,6 +150,15 @@ describe('AnswerWriter', () => {
     expect(problems[0]!.message).toMatch(/^History could not be saved: the disk is full\./)
     expect(writer.unsavedCount).toBe(2)
     expect(stored().text).toBe('saved ')
+    // What quitting now would lose, answer by answer (counts, never the text).
+    expect(writer.unsaved()).toEqual([
+      { streamId: 's1', modelId: 'llama3-2', unsavedChars: 'while full'.length },
+      { streamId: 's1', modelId: 'qwen2-5', unsavedChars: 'other'.length },
+    ])
+    expect(unsavedAtQuit(writer.unsaved())).toBe(
+      'history: 2 answer(s) could not be saved before quitting ' +
+        '(llama3-2 on stream s1: the last 10 character(s); qwen2-5 on stream s1: the last 5 character(s))',
+    )
 
     sink.failWith = undefined
     clock.advance(1_000)
