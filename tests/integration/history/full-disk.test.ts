@@ -159,7 +159,7 @@ describe.skipIf('skipped' in disk)(`a full disk${'skipped' in disk ? ` (skipped:
   it('starts on a full disk with the history read-only and readable, saying so, and writable again once there is room', async () => {
     const { dir } = disk as { dir: string }
     const path = join(dir, 'start-up.sqlite')
-    let store = await open(path)
+    const store = await open(path)
     const kept = store.createConversation('Readable on a full disk')
     store.addTurn(kept.id, 'Readable on a full disk', 's1', [{ id: 'm', label: 'M' }])
     store.finishAnswer('s1', 'm', { status: 'complete', text: 'Still here, and searchable.' })
