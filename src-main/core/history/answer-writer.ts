@@ -205,14 +205,16 @@ export class AnswerWriter {
   private writeEnds(ending: readonly PendingAnswer[]): WriteFailure | undefined {
     if (ending.length === 0) return undefined
     const { sink } = this.options
-    const found: boolean[] = []
+    let found: boolean[] = []
     try {
       sink.inTransaction(() => {
-        found.length = 0
-        for (const answer of ending) {
-          const outcome = { ...answer.end!, text: answer.text, reasoning: answer.reasoning }
-          found.push(sink.finishAnswer(answer.streamId, answer.modelId, outcome))
-        }
+        found = ending.map((answer) =>
+          sink.finishAnswer(answer.streamId, answer.modelId, {
+            ...answer.end!,
+            text: answer.text,
+            reasoning: answer.reasoning,
+          }),
+        )
       })
     } catch (error) {
       return { error, answer: ending[0]! }
@@ -249,7 +251,6 @@ export class AnswerWriter {
       answer.gone = true
       const { streamId, modelId } = answer
       this.options.onAnswerGone?.({ streamId, modelId, unsavedChars: answer.text.length - answer.savedText })
-      answer.text = answer.reasoning = ''
     }
     answer.savedText = answer.text.length
     answer.savedReasoning = answer.reasoning.length
