@@ -395,4 +395,10 @@ describe('AnswerWriter guards', () => {
     expect(gone).toHaveLength(2)
     store.close()
   })
+
+  it("says at quit when only an answer's end is unsaved", () => {
+    expect(unsavedAtQuit([{ streamId: 's9', modelId: 'm', unsavedChars: 0 }])).toBe(
+      'history: 1 answer(s) could not be saved before quitting (m on stream s9: the last 0 character(s) (only its end))',
+    )
+  })
 })
