@@ -14,6 +14,8 @@ export default {
     'src-main/backend/providers/sse-parser.ts',
     'src-main/core/chat/reorder-buffer.ts',
     'src-main/core/history/search-query.ts',
+    'src-main/core/history/answer-writer.ts',
+    'src-main/core/history/progress-log.ts',
   ],
   coverageAnalysis: 'perTest',
   concurrency: 2,

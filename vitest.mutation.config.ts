@@ -14,6 +14,7 @@ export default defineConfig({
       'tests/unit/backend/{delta-coalescer,chunk-sequencer,sse-parser}.test.ts',
       'tests/unit/core/reorder-buffer.test.ts',
       'tests/unit/history/search-query.test.ts',
+      'tests/unit/history/{answer-writer,appended-progress,progress-log}.test.ts',
     ],
     testTimeout: 30_000,
   },

@@ -20,7 +20,7 @@ import { startCloudMode } from './cloud/start-cloud-mode'
 import { FileTokenStore } from './cloud/token-store'
 import { DiagnosticsRecorder } from './diagnostics'
 import { RotatingLog } from './rotating-log'
-import { AnswerWriter } from './history/answer-writer'
+import { AnswerWriter, unsavedAtQuit } from './history/answer-writer'
 import { historyHandlers } from './history/history-handlers'
 import { openHistory } from './history/open-history'
 import { reportGoneAnswer } from './history/report-gone-answer'
@@ -382,9 +382,8 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
       await modelFiles.stop()
       await modes.stop()
       await llamaHost.dispose()
-      // Writes that still fail now (a full disk) lose those answers' unsaved tails: the log says how many.
-      const unsaved = writer.flush()
-      if (unsaved > 0) diagnostics.error(`history: ${unsaved} answer(s) could not be saved before quitting`)
+      // Writes that still fail now (a full disk) lose those answers' unsaved tails: the log says which and how much.
+      if (writer.flush() > 0) diagnostics.error(unsavedAtQuit(writer.unsaved()))
       writer.dispose()
       history.store.close()
       events.removeAllListeners()

@@ -1,9 +1,9 @@
 /**
  * Persists streaming answers without writing per chunk: every answer with new text or reasoning is written in ONE
- * transaction per interval (what arrived since its last write, appended, so the bytes written stay proportional to
- * the text however long the answer grows; one commit and fsync for all the answers streaming at once, not one per
- * answer), the first batch at once, and an answer's end (with its full text) at once. A crash therefore loses at
- * most one interval of either.
+ * append per interval (what arrived since its last write, so the bytes written stay proportional to the text
+ * however long the answer grows; one append and fsync for all the answers streaming at once, not one per answer),
+ * the first batch at once, and an answer's end (with its full text, in one transaction with the other ends) at
+ * once. A crash therefore loses at most one interval of either.
  *
  * A write that fails (disk full, read-only or locked file, I/O error) never throws into the caller: the text
  * stays in memory, `onError` fires once when writing starts failing, and the write is retried on a timer until
@@ -13,10 +13,21 @@ import type { Clock, TimerHandle } from '../../lib/clock'
 import { describeWriteError } from './describe-write-error'
 import type { AnswerOutcome } from './history-types'
 
+/** What arrived for one answer since its last write. */
+export interface AnswerProgress {
+  streamId: string
+  modelId: string
+  text: string
+  reasoning: string
+}
+
 /** The store methods the writer needs (HistoryStore has them). */
 export interface AnswerSink {
-  /** Appends text and reasoning received since the last write; false when the streaming answer is gone. */
-  appendAnswerProgress(streamId: string, modelId: string, text: string, reasoning: string): boolean
+  /**
+   * Appends each answer's progress, all of it or (throwing) none; for each, false when its streaming answer is
+   * gone.
+   */
+  appendProgress(pieces: readonly AnswerProgress[]): boolean[]
   finishAnswer(streamId: string, modelId: string, outcome: AnswerOutcome): boolean
   /** Runs `write` in one transaction: all of it is committed, or none. */
   inTransaction(write: () => void): void
@@ -125,6 +136,13 @@ export class AnswerWriter {
     return this.unsavedCount
   }
 
+  /** What is not on disk yet (e.g. when quitting while writes fail): each answer and how many characters of it. */
+  unsaved(): GoneAnswer[] {
+    return [...this.answers.values()]
+      .filter((answer) => answer.dirty && !answer.gone)
+      .map(({ streamId, modelId, text, savedText }) => ({ streamId, modelId, unsavedChars: text.length - savedText }))
+  }
+
   /** Answers whose latest text or end is not on disk yet. */
   get unsavedCount(): number {
     let count = 0
@@ -161,56 +179,82 @@ export class AnswerWriter {
   }
 
   private writeBatch(): void {
-    const { sink, clock } = this.options
+    const { clock } = this.options
     this.cancelTimer()
     this.lastBatchAt = clock.now()
     const batch = [...this.answers.values()].filter((answer) => answer.dirty && !answer.gone)
     if (batch.length === 0) return
-    try {
-      sink.inTransaction(() => {
-        for (const answer of batch) {
-          const found = answer.end
-            ? sink.finishAnswer(answer.streamId, answer.modelId, {
-                ...answer.end,
-                text: answer.text,
-                reasoning: answer.reasoning,
-              })
-            : sink.appendAnswerProgress(
-                answer.streamId,
-                answer.modelId,
-                answer.text.slice(answer.savedText),
-                answer.reasoning.slice(answer.savedReasoning),
-              )
-          if (!found) answer.gone = true
-        }
-      })
-    } catch (error) {
-      // Nothing of the batch was committed: keep all of it, and retry even if no delta comes (a stream that has
-      // ended must still reach the disk).
-      for (const answer of batch) answer.gone = false
+    // Ends in one transaction, progress in one append: each is written whole or not at all, independently.
+    const failure = this.writeEnds(batch.filter((answer) => answer.end)) ?? this.writeProgress(batch)
+    if (failure) {
+      // What failed stays pending: retry even if no delta comes (a stream that has ended must still reach the disk).
       this.timer = clock.setTimeout(() => this.writeBatch(), this.retryMs)
       if (!this.failing) {
         this.failing = true
-        const { streamId, modelId } = batch[0]!
-        this.options.onError?.({ message: describeWriteError(error), error, streamId, modelId })
+        const { streamId, modelId } = failure.answer
+        this.options.onError?.({ message: describeWriteError(failure.error), error: failure.error, streamId, modelId })
       }
       return
-    }
-    for (const answer of batch) {
-      answer.dirty = false
-      if (answer.gone) {
-        const { streamId, modelId } = answer
-        this.options.onAnswerGone?.({ streamId, modelId, unsavedChars: answer.text.length - answer.savedText })
-        answer.text = answer.reasoning = ''
-      }
-      answer.savedText = answer.text.length
-      answer.savedReasoning = answer.reasoning.length
-      if (answer.end || answer.gone) this.forget(answerKey(answer.streamId, answer.modelId))
     }
     if (this.failing) {
       this.failing = false
       this.options.onRecovered?.()
     }
+  }
+
+  private writeEnds(ending: readonly PendingAnswer[]): WriteFailure | undefined {
+    if (ending.length === 0) return undefined
+    const { sink } = this.options
+    let found: boolean[] = []
+    try {
+      sink.inTransaction(() => {
+        found = ending.map((answer) =>
+          sink.finishAnswer(answer.streamId, answer.modelId, {
+            ...answer.end!,
+            text: answer.text,
+            reasoning: answer.reasoning,
+          }),
+        )
+      })
+    } catch (error) {
+      return { error, answer: ending[0]! }
+    }
+    ending.forEach((answer, i) => this.written(answer, found[i]!))
+    return undefined
+  }
+
+  /** Called after the ends: appends for the answers of `batch` that are still streaming. */
+  private writeProgress(batch: readonly PendingAnswer[]): WriteFailure | undefined {
+    const progressing = batch.filter((answer) => !answer.end)
+    if (progressing.length === 0) return undefined
+    let found: boolean[]
+    try {
+      found = this.options.sink.appendProgress(
+        progressing.map(({ streamId, modelId, text, reasoning, savedText, savedReasoning }) => ({
+          streamId,
+          modelId,
+          text: text.slice(savedText),
+          reasoning: reasoning.slice(savedReasoning),
+        })),
+      )
+    } catch (error) {
+      return { error, answer: progressing[0]! }
+    }
+    progressing.forEach((answer, i) => this.written(answer, found[i]!))
+    return undefined
+  }
+
+  /** Records a successful write; `found` false: the store has no streaming row for it, nothing more is saved. */
+  private written(answer: PendingAnswer, found: boolean): void {
+    answer.dirty = false
+    if (!found) {
+      answer.gone = true
+      const { streamId, modelId } = answer
+      this.options.onAnswerGone?.({ streamId, modelId, unsavedChars: answer.text.length - answer.savedText })
+    }
+    answer.savedText = answer.text.length
+    answer.savedReasoning = answer.reasoning.length
+    if (answer.end || answer.gone) this.forget(answerKey(answer.streamId, answer.modelId))
   }
 
   private forget(key: string): void {
@@ -224,6 +268,20 @@ export class AnswerWriter {
     this.options.clock.clearTimeout(this.timer)
     this.timer = undefined
   }
+}
+
+/** What quitting could not save, for the diagnostics log: which answers, and how much of each (never the text). */
+export function unsavedAtQuit(unsaved: readonly GoneAnswer[]): string {
+  const answers = unsaved.map(
+    ({ streamId, modelId, unsavedChars }) =>
+      `${modelId} on stream ${streamId}: the last ${unsavedChars} character(s)${unsavedChars === 0 ? ' (only its end)' : ''}`,
+  )
+  return `history: ${unsaved.length} answer(s) could not be saved before quitting (${answers.join('; ')})`
+}
+
+interface WriteFailure {
+  error: unknown
+  answer: PendingAnswer
 }
 
 function answerKey(streamId: string, modelId: string): string {

@@ -15,6 +15,15 @@ export function describeFailedChange(error: unknown): string | undefined {
   return known && `The history could not be changed: ${known}; nothing was lost.`
 }
 
+/**
+ * Why writing the file failed, in words ("the disk is full"), when the error says it could not be written; undefined
+ * for any other error (damage included: a read-only open would not help).
+ */
+export function writeFailureReason(error: unknown): string | undefined {
+  const code = codeOf(error)
+  return code.startsWith('SQLITE_CORRUPT') ? undefined : knownReason(code)
+}
+
 /** A change to the history that failed for a reason in `message` (the error it came from is its cause). */
 export class HistoryChangeError extends Error {
   override readonly name = 'HistoryChangeError'

@@ -46,9 +46,11 @@ import type {
   ModelRef,
   TurnRecord,
 } from './history-types'
-import { lockHistory, type HistoryLock } from './history-lock'
-import { openHistoryDatabase, requestRecheck } from './open-history-database'
+import { HistoryInUseError, lockHistory, type HistoryLock } from './history-lock'
+import { openHistoryDatabase, openReadOnlyDatabase, requestRecheck } from './open-history-database'
 import { quickCheckInWorker } from './verify-integrity'
+import type { AnswerProgress } from './answer-writer'
+import { ProgressLog, type LoggedPiece } from './progress-log'
 
 export interface HistoryStoreOptions {
   /** Timestamps and backup dates; the system clock by default. */
@@ -61,6 +63,13 @@ export interface HistoryStoreOptions {
   recentScanRows?: number
   /** Whether a damaged file's salvage is completed from the newest good daily backup (the default). */
   completeFromBackup?: boolean
+  /**
+   * Open the file read-only (a session that cannot write it, e.g. on a full disk): it is read as it is, nothing is
+   * migrated, marked or backed up, and every change is refused (read-only).
+   */
+  readOnly?: boolean
+  /** Why it is read-only (the error opening it to write gave): what a refused change reports, e.g. a full disk. */
+  readOnlyCause?: unknown
 }
 
 /** Longest stretch of export work between two pauses (see exportAllInSlices). */
@@ -128,10 +137,20 @@ export class HistoryStore {
   private readonly searcher: HistorySearch
   private readonly sql: ReturnType<typeof prepareStatements>
   private readonly attachments: TurnAttachments
+  /**
+   * Streaming answers' text that is in the progress log and not yet in their rows, by stream and model: what
+   * reading a streaming answer adds to its row. Moved into the row when the answer ends (or at the next start).
+   */
+  private readonly live = new Map<string, LoggedPiece>()
+  /** What a transaction changes in memory, done once it has committed (nothing of it when it rolls back). */
+  private afterCommit: Array<() => void> = []
+  private readOnlyCause: unknown
 
   private constructor(
     private readonly db: Database,
     private readonly lock: HistoryLock,
+    private readonly progress: ProgressLog,
+    readonly readOnly: boolean,
     readonly filePath: string,
     private readonly clock: Clock,
     /** Plain-language messages for the user about opening (e.g. a damaged file was set aside). */
@@ -143,10 +162,34 @@ export class HistoryStore {
     this.searcher = new HistorySearch(db, recentScanRows)
     this.sql = prepareStatements(db)
     this.attachments = new TurnAttachments(db)
+    for (const piece of progress.recovered) this.addLive(piece)
   }
 
   static async open(filePath: string, options: HistoryStoreOptions = {}): Promise<HistoryStore> {
     const clock = options.clock ?? systemClock
+    if (options.readOnly) {
+      const lock = lockIfWritable(filePath)
+      try {
+        const db = openReadOnlyDatabase(filePath, options.migrations ?? HISTORY_MIGRATIONS)
+        const recentScanRows = options.recentScanRows ?? DEFAULT_RECENT_SCAN_ROWS
+        const store = new HistoryStore(
+          db,
+          lock,
+          ProgressLog.readOnly(filePath),
+          true,
+          filePath,
+          clock,
+          [],
+          undefined,
+          recentScanRows,
+        )
+        store.readOnlyCause = options.readOnlyCause
+        return store
+      } catch (error) {
+        lock.release()
+        throw error
+      }
+    }
     // Before anything reads or changes the file: a second store must not set it aside, migrate it or mark answers.
     const lock = lockHistory(filePath)
     let opened: Awaited<ReturnType<typeof openHistoryDatabase>>
@@ -160,10 +203,20 @@ export class HistoryStore {
       lock.release()
       throw error
     }
+    let progress: ProgressLog
+    try {
+      progress = ProgressLog.open(filePath)
+    } catch (error) {
+      opened.db.close()
+      lock.release()
+      throw error
+    }
     const notices = [...opened.notices]
     const store = new HistoryStore(
       opened.db,
       lock,
+      progress,
+      false,
       filePath,
       clock,
       notices,
@@ -315,16 +368,29 @@ export class HistoryStore {
     })()
   }
 
-  /**
-   * Appends what a streaming answer received since the last write (text and reasoning) as one piece: the bytes
-   * written follow the size of the delta, not of the answer so far. False when there is no such streaming answer
-   * (finished or deleted).
-   */
+  /** `appendProgress` for one answer. */
   appendAnswerProgress(streamId: string, modelId: string, text: string, reasoning = ''): boolean {
-    const answerId = this.sql.streamingAnswerId.get(streamId, modelId)
-    if (answerId === undefined) return false
-    if (text !== '' || reasoning !== '') this.sql.insertPiece.run(answerId, text, reasoning, this.now())
-    return true
+    return this.appendProgress([{ streamId, modelId, text, reasoning }])[0]!
+  }
+
+  /**
+   * Appends what each streaming answer received since its last write (text and reasoning) to the progress log, in
+   * one write and fsync: the bytes written follow the size of the pieces, not of the answers so far. All or
+   * (throwing) nothing is appended. For each, false when there is no such streaming answer (finished or deleted).
+   */
+  appendProgress(pieces: readonly AnswerProgress[]): boolean[] {
+    if (this.readOnly && this.readOnlyCause !== undefined) throw this.readOnlyCause
+    const found = pieces.map((piece) => this.sql.streamingAnswerId.get(piece.streamId, piece.modelId) !== undefined)
+    const writtenAt = this.now()
+    const logged = pieces
+      .filter((piece, i) => found[i] && (piece.text !== '' || piece.reasoning !== ''))
+      .map((piece): LoggedPiece => ({ ...piece, writtenAt }))
+    this.progress.append(logged)
+    for (const piece of logged) this.addLive(piece)
+    pieces.forEach((piece, i) => {
+      if (!found[i]) this.live.delete(answerKey(piece.streamId, piece.modelId))
+    })
+    return found
   }
 
   /** The status of the answer a stream carries for a model; undefined when there is none (deleted). */
@@ -334,7 +400,7 @@ export class HistoryStore {
 
   /** Runs `write` in one transaction (nested calls join the outer one): all of it is committed, or none. */
   inTransaction(write: () => void): void {
-    this.db.transaction(write)()
+    this.transact(write)
   }
 
   /**
@@ -343,12 +409,15 @@ export class HistoryStore {
    * nothing to end.
    */
   finishAnswer(streamId: string, modelId: string, outcome: AnswerOutcome): boolean {
-    return this.db.transaction((): boolean => {
+    return this.transact((): boolean => {
       const answerId = this.sql.streamingAnswerId.get(streamId, modelId)
-      if (answerId === undefined) return false
+      if (answerId === undefined) {
+        this.afterCommit.push(() => this.live.delete(answerKey(streamId, modelId)))
+        return false
+      }
       // Full text and reasoning given: the pieces only repeat them.
-      if (outcome.text !== undefined && outcome.reasoning !== undefined) this.sql.deletePieces.run(answerId)
-      else this.joinPieces(answerId)
+      if (outcome.text !== undefined && outcome.reasoning !== undefined) this.dropPieces(answerId, streamId, modelId)
+      else this.joinPieces(answerId, streamId, modelId)
       const { status, text, reasoning, error, usage } = outcome
       return (
         this.sql.finishAnswer.run(
@@ -365,7 +434,7 @@ export class HistoryStore {
           modelId,
         ).changes > 0
       )
-    })()
+    })
   }
 
   /**
@@ -374,14 +443,14 @@ export class HistoryStore {
    * when there is no interrupted answer for that stream and model.
    */
   reopenInterrupted(streamId: string, modelId: string): { text: string; reasoning: string } | undefined {
-    return this.db.transaction((): { text: string; reasoning: string } | undefined => {
+    return this.transact((): { text: string; reasoning: string } | undefined => {
       const answerId = this.sql.interruptedAnswerId.get(streamId, modelId)
-      if (answerId !== undefined) this.joinPieces(answerId)
+      if (answerId !== undefined) this.joinPieces(answerId, streamId, modelId)
       const channels = this.sql.interruptedChannels.get(streamId, modelId)
       if (channels === undefined) return undefined
       this.sql.reopenInterrupted.run(this.now(), streamId, modelId)
       return { ...channels }
-    })()
+    })
   }
 
   /**
@@ -389,10 +458,18 @@ export class HistoryStore {
    * rows. Call once, before streaming.
    */
   markInterruptedOnStartup(): number {
-    return this.db.transaction((): number => {
-      for (const answerId of this.sql.answersWithPieces.all()) this.joinPieces(answerId)
+    // Read-only: they stay as they are, shown with the text the log holds, until a session that can write.
+    if (this.readOnly) return 0
+    return this.transact((): number => {
+      for (const answerId of this.sql.answersWithPieces.all()) this.joinStoredPieces(answerId)
+      for (const { streamId, modelId } of this.live.values()) {
+        const answerId = this.sql.streamingAnswerId.get(streamId, modelId)
+        if (answerId !== undefined) this.joinPieces(answerId, streamId, modelId)
+      }
+      // What is left belongs to answers no longer streaming (ended before the crash; the log was not cleared yet).
+      this.afterCommit.push(() => this.live.clear())
       return this.sql.markInterrupted.run().changes
-    })()
+    })
   }
 
   /** Pinned first, then by last activity, newest first. */
@@ -441,7 +518,13 @@ export class HistoryStore {
 
   /** Removes the conversation, its turns and answers, and their search entries. */
   deleteConversation(id: string): boolean {
-    return this.change(() => this.sql.deleteConversation.run(id).changes > 0)
+    return this.change(() =>
+      this.transact(() => {
+        // Its streaming answers' pieces in the log are no longer anyone's.
+        this.afterCommit.push(() => this.forgetGoneAnswers())
+        return this.sql.deleteConversation.run(id).changes > 0
+      }),
+    )
   }
 
   /** Every attachment file some conversation refers to (for the start-up sweep of files never sent). */
@@ -540,6 +623,7 @@ export class HistoryStore {
 
   /** Writes today's rolling backup into `backups/` next to the file if it is not there yet (last 7 kept). */
   backupIfDue(now = new Date(this.now())): Promise<string | undefined> {
+    if (this.readOnly) return Promise.resolve(undefined)
     return backupIfDue(this.db, this.backupDir, now)
   }
 
@@ -564,8 +648,9 @@ export class HistoryStore {
    */
   close(): void {
     if (!this.db.open) return
+    this.progress.close()
     try {
-      this.db.pragma('optimize')
+      if (!this.readOnly) this.db.pragma('optimize')
     } catch {
       // Statistics only; nothing of the history depends on them.
     } finally {
@@ -580,7 +665,8 @@ export class HistoryStore {
   /** A streaming answer as read: its row followed by the pieces written so far. */
   private withPieces(row: AnswerRow): AnswerRow {
     if (row.status !== 'streaming') return row
-    const pieces = this.sql.piecesOf.all(row.id)
+    const live = this.live.get(answerKey(row.stream_id, row.model_id))
+    const pieces = [...this.sql.piecesOf.all(row.id), ...(live ? [live] : [])]
     if (pieces.length === 0) return row
     const joined = joinedPieces(pieces)
     return {
@@ -591,13 +677,75 @@ export class HistoryStore {
     }
   }
 
-  /** Moves an answer's pieces into its row (in the caller's transaction). */
-  private joinPieces(answerId: number): void {
+  /** Moves an answer's pieces (the progress log's, and any an earlier version stored) into its row, in the caller's transaction. */
+  private joinPieces(answerId: number, streamId: string, modelId: string): void {
+    const live = this.live.get(answerKey(streamId, modelId))
+    const pieces = [...this.sql.piecesOf.all(answerId), ...(live ? [live] : [])]
+    if (pieces.length === 0) return
+    const joined = joinedPieces(pieces)
+    this.sql.appendToAnswer.run(joined.text, joined.reasoning, joined.writtenAt, answerId)
+    this.dropPieces(answerId, streamId, modelId)
+  }
+
+  /** `joinPieces` for the pieces an earlier version stored in the database (answer_pieces). */
+  private joinStoredPieces(answerId: number): void {
     const pieces = this.sql.piecesOf.all(answerId)
     if (pieces.length === 0) return
     const joined = joinedPieces(pieces)
     this.sql.appendToAnswer.run(joined.text, joined.reasoning, joined.writtenAt, answerId)
     this.sql.deletePieces.run(answerId)
+  }
+
+  /** Forgets an answer's pieces, once the caller's transaction commits. */
+  private dropPieces(answerId: number, streamId: string, modelId: string): void {
+    this.sql.deletePieces.run(answerId)
+    this.afterCommit.push(() => this.live.delete(answerKey(streamId, modelId)))
+  }
+
+  /** Drops the pieces of answers that are no longer streaming rows (deleted). */
+  private forgetGoneAnswers(): void {
+    for (const [key, { streamId, modelId }] of this.live) {
+      if (this.sql.streamingAnswerId.get(streamId, modelId) === undefined) this.live.delete(key)
+    }
+  }
+
+  private addLive(piece: LoggedPiece): void {
+    const key = answerKey(piece.streamId, piece.modelId)
+    const held = this.live.get(key)
+    if (!held) this.live.set(key, { ...piece })
+    else {
+      held.text += piece.text
+      held.reasoning += piece.reasoning
+      held.writtenAt = piece.writtenAt
+    }
+  }
+
+  /**
+   * Runs `write` in a transaction (joining an outer one); when the outermost commits, its in-memory changes are
+   * made, and an emptied progress log is cleared: every piece in it is in the rows now.
+   */
+  private transact<T>(write: () => T): T {
+    const outermost = !this.db.inTransaction
+    let result: T
+    try {
+      result = this.db.transaction(write)()
+    } catch (error) {
+      if (outermost) this.afterCommit = []
+      throw error
+    }
+    if (outermost) {
+      const actions = this.afterCommit
+      this.afterCommit = []
+      for (const action of actions) action()
+      if (this.live.size === 0 && this.progress.bytes > 0) {
+        try {
+          this.progress.clear()
+        } catch {
+          // Retried before the next append (which waits for it), so no joined piece is ever joined twice.
+        }
+      }
+    }
+    return result
   }
 
   private get backupDir(): string {
@@ -609,7 +757,8 @@ export class HistoryStore {
     try {
       return write()
     } catch (error) {
-      const message = describeFailedChange(error)
+      // Read-only because of a full disk, say: that is what the user can act on.
+      const message = describeFailedChange(this.readOnly ? (this.readOnlyCause ?? error) : error)
       if (message === undefined) throw error
       throw new HistoryChangeError(message, { cause: error })
     }
@@ -719,6 +868,19 @@ export class HistoryStore {
   }
 }
 
+/**
+ * The lock for a read-only store: another store's lock still refuses it, but a disk too full to write the lock
+ * file does not (a reader cannot harm a file another store writes).
+ */
+function lockIfWritable(filePath: string): HistoryLock {
+  try {
+    return lockHistory(filePath)
+  } catch (error) {
+    if (error instanceof HistoryInUseError) throw error
+    return { release() {} }
+  }
+}
+
 /** One line, whitespace collapsed, at most MAX_TITLE_CHARS; '' when nothing is left. */
 function cleanTitle(title: string): string {
   return truncateText(title.replace(/\s+/g, ' ').trim(), MAX_TITLE_CHARS)
@@ -727,15 +889,19 @@ function cleanTitle(title: string): string {
 interface PieceRow {
   text: string
   reasoning: string
-  written_at: number
+  writtenAt: number
 }
 
 function joinedPieces(pieces: readonly PieceRow[]): { text: string; reasoning: string; writtenAt: number } {
   return {
     text: pieces.map((piece) => piece.text).join(''),
     reasoning: pieces.map((piece) => piece.reasoning).join(''),
-    writtenAt: pieces.at(-1)!.written_at,
+    writtenAt: Math.max(...pieces.map((piece) => piece.writtenAt)),
   }
+}
+
+function answerKey(streamId: string, modelId: string): string {
+  return `${streamId}\u0000${modelId}`
 }
 
 function toSummary(row: ConversationRow): ConversationSummary {
@@ -830,11 +996,9 @@ function prepareStatements(db: Database) {
     interruptedAnswerId: statement<[string, string], number>(
       `SELECT id FROM answers WHERE ${INTERRUPTED_ANSWER_BY_STREAM}`,
     ).pluck(),
-    insertPiece: statement<[number, string, string, number]>(
-      'INSERT INTO answer_pieces (answer_id, text, reasoning, written_at) VALUES (?, ?, ?, ?)',
-    ),
+    // answer_pieces: where an earlier version appended streaming text (now the progress log): still joined.
     piecesOf: statement<[number], PieceRow>(
-      'SELECT text, reasoning, written_at FROM answer_pieces WHERE answer_id = ? ORDER BY id',
+      'SELECT text, reasoning, written_at AS writtenAt FROM answer_pieces WHERE answer_id = ? ORDER BY id',
     ),
     answersWithPieces: statement<[], number>('SELECT DISTINCT answer_id FROM answer_pieces').pluck(),
     deletePieces: statement<[number]>('DELETE FROM answer_pieces WHERE answer_id = ?'),

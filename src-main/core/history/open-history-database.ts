@@ -113,6 +113,33 @@ function openChecked(filePath: string, options: OpenDatabaseOptions, fullCheck: 
   }
 }
 
+/**
+ * The history opened read-only, for a session that cannot write it (a full disk): nothing is changed, set aside or
+ * migrated (`query_only` refuses every write). Exclusive locking before the first read keeps SQLite's WAL index in
+ * memory, as a full disk cannot grow the -shm file; SQLite takes that lock only through a handle opened for
+ * writing, so the handle is, and writes nothing.
+ */
+export function openReadOnlyDatabase(filePath: string, migrations: readonly Migration[]): Database {
+  const db = new Sqlite(filePath, { fileMustExist: true })
+  try {
+    db.pragma('locking_mode = EXCLUSIVE')
+    db.pragma('query_only = ON')
+    db.prepare('SELECT count(*) FROM sqlite_schema').get()
+    refuseNewerSchema(db, migrations)
+    const current = db.pragma('user_version', { simple: true }) as number
+    const latest = migrations.at(-1)?.version ?? 0
+    if (current !== latest) {
+      throw new HistoryMigrationError(
+        `The history file needs updating (schema ${current} to ${latest}), which cannot be done read-only.`,
+      )
+    }
+    return db
+  } catch (error) {
+    db.close()
+    throw error
+  }
+}
+
 function isDamage(error: unknown): boolean {
   return error instanceof DamagedDatabaseError || (error instanceof Sqlite.SqliteError && isDamageCode(error.code))
 }

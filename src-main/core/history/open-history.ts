@@ -1,6 +1,9 @@
 import type { Notice } from '../../shared/ipc-contract'
 import type { Clock, TimerHandle } from '../../lib/clock'
+import { existsSync } from 'node:fs'
 import { HistoryStore } from './history-store'
+import { HistoryInUseError } from './history-lock'
+import { writeFailureReason } from './describe-write-error'
 
 export interface OpenedHistory {
   store: HistoryStore
@@ -13,8 +16,10 @@ export interface OpenedHistory {
 const BACKUP_CHECK_MS = 60 * 60 * 1000
 
 /**
- * Opens the history for the app. If the file cannot be opened at all (a folder without write access, say), the
- * app still starts, with an in-memory history for this session and a notice saying so: it never refuses to run.
+ * Opens the history for the app. If the file cannot be opened for writing (a full disk, say), it is opened
+ * read-only: readable, searchable and exportable, with a notice saying why nothing new is kept. If it cannot be
+ * opened at all, the app still starts, with an in-memory history for this session and a notice saying so: it
+ * never refuses to run.
  */
 export async function openHistory(filePath: string, clock: Clock): Promise<OpenedHistory> {
   const notices: string[] = []
@@ -22,10 +27,19 @@ export async function openHistory(filePath: string, clock: Clock): Promise<Opene
   try {
     store = await HistoryStore.open(filePath, { clock })
   } catch (error) {
-    store = await HistoryStore.open(':memory:', { clock })
-    notices.push(
-      `History could not be opened (${(error as Error).message}); conversations of this session will not be kept.`,
-    )
+    const readOnly = await openReadOnly(filePath, clock, error)
+    if (readOnly) {
+      store = readOnly
+      notices.push(
+        `${capitalized(openFailure(error))}, so your history is open read-only: you can read, search and export it, ` +
+          'but nothing new is saved until you free some space (or fix the folder) and restart StreamDesk.',
+      )
+    } else {
+      store = await HistoryStore.open(':memory:', { clock })
+      notices.push(
+        `History could not be opened (${openFailure(error)}); conversations of this session will not be kept.`,
+      )
+    }
   }
   notices.push(...store.notices)
   const interrupted = store.markInterruptedOnStartup()
@@ -39,7 +53,7 @@ export async function openHistory(filePath: string, clock: Clock): Promise<Opene
     store,
     notices,
     startMaintenance({ clock, notify }) {
-      if (store.filePath === ':memory:') return { stop() {} }
+      if (store.filePath === ':memory:' || store.readOnly) return { stop() {} }
       let timer: TimerHandle | undefined
       let stopped = false
       const backup = () => {
@@ -62,4 +76,24 @@ export async function openHistory(filePath: string, clock: Clock): Promise<Opene
       }
     },
   }
+}
+
+/** The file opened read-only after opening it to write failed; undefined when that fails too (or cannot help). */
+async function openReadOnly(filePath: string, clock: Clock, error: unknown): Promise<HistoryStore | undefined> {
+  if (error instanceof HistoryInUseError || !existsSync(filePath) || writeFailureReason(error) === undefined)
+    return undefined
+  try {
+    return await HistoryStore.open(filePath, { clock, readOnly: true, readOnlyCause: error })
+  } catch {
+    return undefined
+  }
+}
+
+/** Why opening failed, in words: "the disk is full", or the error's own message. */
+function openFailure(error: unknown): string {
+  return writeFailureReason(error) ?? (error instanceof Error ? error.message : String(error))
+}
+
+function capitalized(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1)
 }

@@ -2,7 +2,7 @@
  * Child process for the crash-safety test: `node --import tsx stream-into-store.ts <dbPath>`. Streams one answer
  * into the store through the AnswerWriter, a delta every 2 ms, and never finishes it: the parent kills it.
  * stdout: `ready <conversationId>`, then `sent <deltaCount> <elapsedMs>` after each delta, and `committed
- * <deltaCount>` each time a transaction holding that many deltas has been committed.
+ * <deltaCount>` each time an append or a transaction holding that many deltas has been committed.
  */
 import { systemClock } from '../../../src-main/lib/clock'
 import { AnswerWriter, type AnswerSink } from '../../../src-main/core/history/answer-writer'
@@ -18,7 +18,12 @@ store.addTurn(id, 'Stream until killed', 'crash-stream', [{ id: 'model-a', label
 let appended = 0
 /** The store, saying when a commit is done and how many deltas it holds (what SIGKILL must not take away). */
 const sink: AnswerSink = {
-  appendAnswerProgress: (...args) => store.appendAnswerProgress(...args),
+  appendProgress(pieces) {
+    const holding = appended
+    const found = store.appendProgress(pieces)
+    process.stdout.write(`committed ${holding}\n`)
+    return found
+  },
   finishAnswer: (...args) => store.finishAnswer(...args),
   inTransaction(write) {
     const holding = appended

@@ -1,11 +1,21 @@
 import Sqlite from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
-import { AnswerWriter, type AnswerSink, type HistoryWriteProblem } from '../../../src-main/core/history/answer-writer'
+import {
+  AnswerWriter,
+  type AnswerProgress,
+  type AnswerSink,
+  type GoneAnswer,
+  type HistoryWriteProblem,
+  unsavedAtQuit,
+} from '../../../src-main/core/history/answer-writer'
 import type { HistoryStore } from '../../../src-main/core/history/history-store'
 import type { AnswerOutcome } from '../../../src-main/core/history/history-types'
 import { MODELS, openTempStore } from './temp-history'
 
-/** Passes writes to the store, counting them; `failWith` makes them throw, as a full disk would. */
+/**
+ * Passes writes to the store, counting them (`progressWrites`: answers' pieces; `transactions`: durable writes, a
+ * transaction or one append of pieces); `failWith` makes them throw, as a full disk would.
+ */
 class CountingSink implements AnswerSink {
   progressWrites = 0
   finishWrites = 0
@@ -18,10 +28,11 @@ class CountingSink implements AnswerSink {
     this.store.inTransaction(write)
   }
 
-  appendAnswerProgress(streamId: string, modelId: string, text: string, reasoning: string): boolean {
+  appendProgress(pieces: readonly AnswerProgress[]): boolean[] {
     if (this.failWith) throw this.failWith
-    this.progressWrites += 1
-    return this.store.appendAnswerProgress(streamId, modelId, text, reasoning)
+    this.transactions += 1
+    this.progressWrites += pieces.length
+    return this.store.appendProgress(pieces)
   }
 
   finishAnswer(streamId: string, modelId: string, outcome: AnswerOutcome): boolean {
@@ -140,6 +151,15 @@ describe('AnswerWriter', () => {
     expect(problems[0]!.message).toMatch(/^History could not be saved: the disk is full\./)
     expect(writer.unsavedCount).toBe(2)
     expect(stored().text).toBe('saved ')
+    // What quitting now would lose, answer by answer (counts, never the text).
+    expect(writer.unsaved()).toEqual([
+      { streamId: 's1', modelId: 'llama3-2', unsavedChars: 'while full'.length },
+      { streamId: 's1', modelId: 'qwen2-5', unsavedChars: 'other'.length },
+    ])
+    expect(unsavedAtQuit(writer.unsaved())).toBe(
+      'history: 2 answer(s) could not be saved before quitting ' +
+        '(llama3-2 on stream s1: the last 10 character(s); qwen2-5 on stream s1: the last 5 character(s))',
+    )
 
     sink.failWith = undefined
     clock.advance(1_000)
@@ -156,7 +176,7 @@ describe('AnswerWriter', () => {
     const other = new Sqlite(path)
     other.exec('BEGIN IMMEDIATE')
     try {
-      clock.advance(300)
+      // Within the interval: 'during' is written with the end, in the transaction the lock refuses.
       writer.append('s1', 'llama3-2', 'during')
       writer.finish('s1', 'llama3-2', { status: 'stopped' })
       expect(problems).toHaveLength(1)
@@ -228,5 +248,157 @@ describe('AnswerWriter', () => {
       end: { stopReason: 'max-tokens', metrics: { durationMs: 5 } },
     })
     store.close()
+  })
+})
+
+/** Each test here fails when one guard or boundary of the writer is removed (issue 20; see `npm run test:mutation`). */
+describe('AnswerWriter guards', () => {
+  const FULL = () => new Sqlite.SqliteError('database or disk is full', 'SQLITE_FULL')
+
+  it('writes at exactly one interval after the last batch, without waiting for a timer', async () => {
+    const { writer, clock, sink, store } = await setUp()
+    writer.append('s1', 'llama3-2', 'a')
+    clock.advance(300)
+    writer.append('s1', 'llama3-2', 'b')
+    expect(sink.progressWrites).toBe(2)
+    expect(clock.pendingTimers).toBe(0)
+    store.close()
+  })
+
+  it('keeps one timer however many deltas arrive within an interval, and ignores empty deltas', async () => {
+    const { writer, clock, sink, store, stored } = await setUp()
+    writer.append('s1', 'llama3-2', 'a')
+    for (let i = 0; i < 5; i++) {
+      clock.advance(10)
+      writer.append('s1', 'llama3-2', 'b')
+    }
+    expect(clock.pendingTimers).toBe(1)
+    clock.advance(300)
+    expect(sink.progressWrites).toBe(2)
+    // An empty delta (no text, no reasoning) is no reason to write, even once the interval has passed.
+    writer.append('s1', 'llama3-2', '')
+    writer.append('s1', 'llama3-2', '', '')
+    expect(sink.progressWrites).toBe(2)
+    expect(writer.unsavedCount).toBe(0)
+    expect(clock.pendingTimers).toBe(0)
+    expect(stored()).toMatchObject({ text: 'abbbbb', reasoning: '' })
+    store.close()
+  })
+
+  it('writes only the answers with something new, and no append for a batch of ends only', async () => {
+    const { writer, clock, sink, store } = await setUp()
+    writer.append('s1', 'llama3-2', 'a')
+    writer.append('s1', 'qwen2-5', 'b')
+    clock.advance(300)
+    // The second batch holds qwen2-5 only: llama3-2 had nothing new.
+    expect(sink.progressWrites).toBe(2)
+    expect(sink.transactions).toBe(2)
+    writer.finish('s1', 'llama3-2', { status: 'complete' })
+    expect(sink.transactions).toBe(3)
+    expect(sink.progressWrites).toBe(2)
+    store.close()
+  })
+
+  it('ignores resume once text or reasoning has arrived, or while an unwritten end is pending', async () => {
+    const { writer, clock, sink, store, stored } = await setUp()
+    writer.append('s1', 'llama3-2', 'live')
+    writer.resume('s1', 'llama3-2', { text: 'stored', reasoning: '' })
+    writer.append('s1', 'qwen2-5', '', 'thinking')
+    writer.resume('s1', 'qwen2-5', { text: 'stored', reasoning: 'old' })
+    clock.advance(300)
+    writer.append('s1', 'llama3-2', ' more')
+    writer.finish('s1', 'llama3-2', { status: 'complete' })
+    expect(stored()).toMatchObject({ text: 'live more', status: 'complete' })
+
+    sink.failWith = FULL()
+    writer.finish('s1', 'qwen2-5', { status: 'complete' })
+    writer.resume('s1', 'qwen2-5', { text: 'late', reasoning: 'late' })
+    // An ended, written answer is forgotten: resume and append do nothing.
+    expect(() => writer.resume('s1', 'llama3-2', { text: 'x', reasoning: '' })).not.toThrow()
+    sink.failWith = undefined
+    clock.advance(1_000)
+    expect(stored('qwen2-5')).toMatchObject({ text: '', reasoning: 'thinking', status: 'complete' })
+    expect(stored()).toMatchObject({ text: 'live more' })
+    store.close()
+  })
+
+  it('a resumed answer with nothing new is not pending', async () => {
+    const { writer, store } = await setUp()
+    writer.resume('s1', 'llama3-2', { text: 'stored', reasoning: '' })
+    expect(writer.unsavedCount).toBe(0)
+    expect(writer.unsaved()).toEqual([])
+    store.close()
+  })
+
+  it('dispose stops the timer: nothing is written after it', async () => {
+    const { writer, clock, sink, store } = await setUp()
+    writer.append('s1', 'llama3-2', 'a')
+    clock.advance(10)
+    writer.append('s1', 'llama3-2', 'b')
+    writer.dispose()
+    expect(clock.pendingTimers).toBe(0)
+    clock.advance(1_000)
+    expect(sink.progressWrites).toBe(1)
+    store.close()
+  })
+
+  it('reports a second failing episode again, after recovering from the first', async () => {
+    const { writer, clock, sink, problems, recoveries, store } = await setUp()
+    for (let episode = 1; episode <= 2; episode++) {
+      sink.failWith = FULL()
+      clock.advance(300)
+      writer.append('s1', 'llama3-2', `episode ${episode} `)
+      expect(problems).toHaveLength(episode)
+      sink.failWith = undefined
+      clock.advance(1_000)
+      expect(recoveries()).toBe(episode)
+    }
+    store.close()
+  })
+
+  it('fails and recovers without onError, onRecovered or onAnswerGone given', async () => {
+    const { store, clock } = await openTempStore()
+    const { id } = store.createConversation('q')
+    store.addTurn(id, 'q', 's1', MODELS)
+    const sink = new CountingSink(store)
+    const writer = new AnswerWriter({ sink, clock })
+    sink.failWith = FULL()
+    expect(() => writer.append('s1', 'llama3-2', 'a')).not.toThrow()
+    sink.failWith = undefined
+    expect(() => clock.advance(1_000)).not.toThrow()
+    store.deleteConversation(id)
+    expect(() => writer.finish('s1', 'llama3-2', { status: 'complete' })).not.toThrow()
+    expect(writer.unsavedCount).toBe(0)
+    store.close()
+  })
+
+  it('says how much of an answer was never saved when its row is gone, at a progress write or at its end', async () => {
+    const { store, clock } = await openTempStore()
+    const { id } = store.createConversation('q')
+    store.addTurn(id, 'q', 's1', MODELS)
+    const gone: GoneAnswer[] = []
+    const writer = new AnswerWriter({ sink: store, clock, onAnswerGone: (answer) => gone.push(answer) })
+    writer.append('s1', 'llama3-2', 'saved')
+    writer.append('s1', 'qwen2-5', 'kept')
+    store.deleteConversation(id)
+    writer.append('s1', 'llama3-2', ' lost')
+    writer.append('s1', 'qwen2-5', ' also lost')
+    writer.finish('s1', 'qwen2-5', { status: 'complete' })
+    // The end's batch writes every pending answer: the ended one (never written: 'kept' waited for the interval)
+    // and the other one's progress.
+    expect(gone).toEqual([
+      { streamId: 's1', modelId: 'qwen2-5', unsavedChars: 'kept also lost'.length },
+      { streamId: 's1', modelId: 'llama3-2', unsavedChars: ' lost'.length },
+    ])
+    clock.advance(300)
+    writer.append('s1', 'llama3-2', ' ignored')
+    expect(gone).toHaveLength(2)
+    store.close()
+  })
+
+  it("says at quit when only an answer's end is unsaved", () => {
+    expect(unsavedAtQuit([{ streamId: 's9', modelId: 'm', unsavedChars: 0 }])).toBe(
+      'history: 1 answer(s) could not be saved before quitting (m on stream s9: the last 0 character(s) (only its end))',
+    )
   })
 })

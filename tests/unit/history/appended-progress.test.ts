@@ -3,9 +3,9 @@
  * streams, after the store is reopened mid-stream, after it is resumed and after it ends, and the pieces on disk
  * add up to the text (nothing is written twice).
  */
-import Sqlite from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import { AnswerWriter } from '../../../src-main/core/history/answer-writer'
+import { readProgressLog } from '../../../src-main/core/history/progress-log'
 import { StoredConversations } from '../../../src-main/core/history/stored-conversations'
 import { MODELS, openTempStore } from './temp-history'
 
@@ -14,19 +14,10 @@ function delta(i: number): string {
   return `${i % 7 === 0 ? '東京の天気 ' : ''}part ${i}${i % 11 === 0 ? ' 🌧️\n' : ' '}`
 }
 
-/** What the file holds outside the answers' rows: UTF-8 bytes of text in pieces, and how many pieces. */
+/** What the progress log beside the file holds: UTF-8 bytes of text in pieces, and how many pieces. */
 function piecesOnDisk(path: string): { bytes: number; pieces: number } {
-  const raw = new Sqlite(path, { readonly: true })
-  try {
-    return raw
-      .prepare('SELECT coalesce(sum(length(CAST(text AS BLOB))), 0) AS bytes, count(*) AS pieces FROM answer_pieces')
-      .get() as {
-      bytes: number
-      pieces: number
-    }
-  } finally {
-    raw.close()
-  }
+  const pieces = readProgressLog(path)
+  return { bytes: pieces.reduce((sum, piece) => sum + Buffer.byteLength(piece.text), 0), pieces: pieces.length }
 }
 
 describe('appended progress', () => {
