@@ -1,16 +1,18 @@
 /**
  * Search over prompts and answers, newest first. Queries with a term of 3+ characters go through the trigram
  * indexes (FTS5 walks its doclists in rowid order and stops at the page size). Queries made only of 1–2
- * character terms, which trigrams cannot look up, scan the most recent rows with LIKE instead; the scan is
+ * character terms, which trigrams cannot look up, scan the most recent rows instead; the scan is
  * bounded by a row count to stay within the search time budget, and says when it did not reach the oldest rows.
  * An answer's reasoning is not searched (nor indexed): a hit in a model's thinking would point at words the answer
- * does not show.
+ * does not show. Every path folds text the same way (search-fold.ts): the index holds folded text, and the short
+ * terms are checked with `streamdesk_contains`, which folds the row as the index did.
  */
 import type { Database, Statement } from 'better-sqlite3'
 import { highlightSnippet } from './highlight-snippet'
 import { plainSnippet } from './plain-snippet'
 import type { HistorySearchHit, HistorySearchResults } from './history-types'
-import { ftsMatchExpression, likeContains, parseSearchTerms } from './search-query'
+import { ftsMatchExpression, foldedSearchTerms } from './search-query'
+import { CONTAINS_FUNCTION } from './search-fold'
 
 export const DEFAULT_SEARCH_LIMIT = 20
 export const MAX_SEARCH_LIMIT = 100
@@ -80,21 +82,21 @@ export class HistorySearch {
   }
 
   search(query: string, limit = DEFAULT_SEARCH_LIMIT): HistorySearchResults {
-    const terms = parseSearchTerms(query)
+    const terms = foldedSearchTerms(query)
     if (terms.all.length === 0) return { mode: 'empty', hits: [], complete: true }
     const pageSize = Math.max(1, Math.min(MAX_SEARCH_LIMIT, Math.floor(limit)))
     const mode: Mode = terms.indexed.length > 0 ? 'index' : 'scan'
-    const likes = terms.short.map(likeContains)
+    const shortTerms = terms.short
     let complete = true
     const hits: HistorySearchHit[] = []
     for (const source of ['answers', 'prompts'] as const) {
-      const statement = this.statement(source, mode, likes.length)
+      const statement = this.statement(source, mode, shortTerms.length)
       let rows: MatchRow[]
       if (mode === 'index') {
-        rows = statement.all(ftsMatchExpression(terms.indexed), ...likes, pageSize)
+        rows = statement.all(ftsMatchExpression(terms.indexed), ...shortTerms, pageSize)
       } else {
         const lowestScanned = Math.max(0, this.maxRowIds[source].get()! - this.recentScanRows)
-        rows = statement.all(lowestScanned, ...likes, pageSize)
+        rows = statement.all(lowestScanned, ...shortTerms, pageSize)
         if (lowestScanned > 0 && rows.length < pageSize) complete = false
       }
       for (const row of rows) hits.push(toHit(source, row, terms.all))
@@ -103,26 +105,26 @@ export class HistorySearch {
     return { mode: mode === 'index' ? 'full-text' : 'recent-scan', hits: hits.slice(0, pageSize), complete }
   }
 
-  private statement(source: SourceName, mode: Mode, likeCount: number): Statement<unknown[], MatchRow> {
-    const key = `${source}:${mode}:${likeCount}`
+  private statement(source: SourceName, mode: Mode, shortCount: number): Statement<unknown[], MatchRow> {
+    const key = `${source}:${mode}:${shortCount}`
     let statement = this.statements.get(key)
     if (!statement) {
-      statement = this.db.prepare<unknown[], MatchRow>(searchSql(SOURCES[source], mode, likeCount))
+      statement = this.db.prepare<unknown[], MatchRow>(searchSql(SOURCES[source], mode, shortCount))
       this.statements.set(key, statement)
     }
     return statement
   }
 }
 
-function searchSql(source: Source, mode: Mode, likeCount: number): string {
-  const likes = Array.from({ length: likeCount }, () => ` AND ${source.text} LIKE ? ESCAPE '\\'`).join('')
+function searchSql(source: Source, mode: Mode, shortCount: number): string {
+  const shortChecks = Array.from({ length: shortCount }, () => ` AND ${CONTAINS_FUNCTION}(${source.text}, ?)`).join('')
   const columns = `${source.columns}, t.id AS turnId, t.position AS turnIndex, c.id AS conversationId, c.title AS conversationTitle`
   if (mode === 'index') {
     return `SELECT ${columns} FROM ${source.fts} JOIN ${source.table} ON ${source.key} = ${source.fts}.rowid ${source.joins}
-      WHERE ${source.fts} MATCH ?${likes} ORDER BY ${source.fts}.rowid DESC LIMIT ?`
+      WHERE ${source.fts} MATCH ?${shortChecks} ORDER BY ${source.fts}.rowid DESC LIMIT ?`
   }
   return `SELECT ${columns} FROM ${source.table} ${source.joins}
-    WHERE ${source.key} > ? AND ${source.scanFilter}${likes} ORDER BY ${source.key} DESC LIMIT ?`
+    WHERE ${source.key} > ? AND ${source.scanFilter}${shortChecks} ORDER BY ${source.key} DESC LIMIT ?`
 }
 
 function toHit(source: SourceName, row: MatchRow, terms: readonly string[]): HistorySearchHit {

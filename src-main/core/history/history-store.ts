@@ -49,6 +49,7 @@ import type {
 import { lockHistory, type HistoryLock } from './history-lock'
 import { openHistoryDatabase, requestRecheck } from './open-history-database'
 import { quickCheckInWorker } from './verify-integrity'
+import { FOLD_FUNCTION } from './search-fold'
 
 export interface HistoryStoreOptions {
   /** Timestamps and backup dates; the system clock by default. */
@@ -887,10 +888,10 @@ function prepareStatements(db: Database) {
     maxAnswerId: statement<[], number>('SELECT coalesce(max(id), 0) FROM answers').pluck(),
     // The same rows the insert triggers would index: every prompt, answers that are not streaming.
     indexPromptsAfter: statement<[number]>(
-      'INSERT INTO prompts_fts (rowid, prompt) SELECT id, prompt FROM turns WHERE id > ?',
+      `INSERT INTO prompts_fts (rowid, prompt) SELECT id, ${FOLD_FUNCTION}(prompt) FROM turns WHERE id > ?`,
     ),
     indexAnswersAfter: statement<[number]>(
-      "INSERT INTO answers_fts (rowid, text) SELECT id, text FROM answers WHERE id > ? AND status != 'streaming'",
+      `INSERT INTO answers_fts (rowid, text) SELECT id, ${FOLD_FUNCTION}(text) FROM answers WHERE id > ? AND status != 'streaming'`,
     ),
   }
 }

@@ -17,6 +17,7 @@ import type { Migration } from './history-migrations'
 import { salvageInto, type SalvageReport } from './salvage'
 import { readSqliteHeader } from './sqlite-header'
 import { isDamageCode } from './verify-integrity'
+import { registerSearchFolding } from './search-fold'
 
 export interface OpenedDatabase {
   db: Database
@@ -106,6 +107,7 @@ function openChecked(filePath: string, options: OpenDatabaseOptions, fullCheck: 
     db.pragma('foreign_keys = ON')
     // Truncate the WAL after checkpoints rather than leaving it at its high-water mark.
     db.pragma('journal_size_limit = 16777216')
+    registerSearchFolding(db)
     return db
   } catch (error) {
     db.close()
