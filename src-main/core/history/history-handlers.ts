@@ -2,8 +2,8 @@ import type { ConversationDetail, ExportedFile } from '../../shared/ipc-contract
 import type { InvokeHandlers } from '../ipc/ipc-router'
 import type { HistoryStore } from './history-store'
 import { toConversationDetail, toSearchResults } from './history-views'
-import { withAttachmentFiles, verifiedAttachmentFiles } from './export-files'
-import { parseHistoryJson } from './history-export'
+import { withAttachmentFiles } from './export-files'
+import { importInWorker } from './import-in-worker'
 
 type HistoryChannel = Extract<keyof InvokeHandlers, `history:${string}`>
 
@@ -56,11 +56,11 @@ export function historyHandlers(
       return exportedFile(title, format, withFiles, now())
     },
     'history:import': async (json) => {
-      const document = parseHistoryJson(json)
-      const { conversations, alreadyPresent } = store.importDocument(document)
+      // Parsed, validated and inserted in a worker: a large file does not hold the event loop.
+      const { summary, files: imported } = await importInWorker(store, json)
       // After the conversations, which validated the whole file: a refused import stores no file.
-      if (files) for (const bytes of verifiedAttachmentFiles(document).values()) await files.put(bytes)
-      return changed({ conversations, alreadyPresent })
+      if (files) for (const bytes of imported.values()) await files.put(bytes)
+      return changed({ conversations: summary.conversations, alreadyPresent: summary.alreadyPresent })
     },
     'history:backups': () => store.listBackups(),
     'history:restore-backup': async (date) => {

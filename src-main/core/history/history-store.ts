@@ -47,7 +47,7 @@ import type {
   TurnRecord,
 } from './history-types'
 import { lockHistory, type HistoryLock } from './history-lock'
-import { openHistoryDatabase, requestRecheck } from './open-history-database'
+import { openHistoryDatabase, openWorkerConnection, requestRecheck } from './open-history-database'
 import { quickCheckInWorker } from './verify-integrity'
 import { FOLD_FUNCTION } from './search-fold'
 
@@ -176,6 +176,17 @@ export class HistoryStore {
       notices.push(salvageNotice(opened.salvage, fromBackup))
     }
     return store
+  }
+
+  /**
+   * A store on a second connection to a history this core's store has open, for a worker thread of the core (the
+   * import worker): no lock (the core holds it), no migration and no recovery (its store did them).
+   */
+  static onWorkerConnection(filePath: string, busyTimeoutMs: number): HistoryStore {
+    const schema = HISTORY_MIGRATIONS.at(-1)!.version
+    const db = openWorkerConnection(filePath, schema, busyTimeoutMs)
+    const noLock: HistoryLock = { release() {} }
+    return new HistoryStore(db, noLock, filePath, systemClock, [], undefined, DEFAULT_RECENT_SCAN_ROWS)
   }
 
   /** Adds the conversations this history lacks from its newest good daily backup, if there is one. */

@@ -137,6 +137,26 @@ function moveAside(filePath: string, suffix: string): string {
   return asidePath
 }
 
+/**
+ * A second connection to a history its core's store already opened, for a worker thread of that core (the import
+ * worker): the store took the lock, checked and migrated the file, so this only sets what every writing connection
+ * needs, and refuses a file of another schema than the one this code writes.
+ */
+export function openWorkerConnection(filePath: string, schemaVersion: number, busyTimeoutMs: number): Database {
+  const db = new Sqlite(filePath, { timeout: busyTimeoutMs, fileMustExist: true })
+  try {
+    const current = db.pragma('user_version', { simple: true }) as number
+    if (current !== schemaVersion) throw new Error(`the history has schema ${current}, not ${schemaVersion}`)
+    db.pragma('synchronous = FULL')
+    db.pragma('foreign_keys = ON')
+    registerSearchFolding(db)
+    return db
+  } catch (error) {
+    db.close()
+    throw error
+  }
+}
+
 function refuseNewerSchema(db: Database, migrations: readonly Migration[]): void {
   const current = db.pragma('user_version', { simple: true }) as number
   const latest = migrations.at(-1)?.version ?? 0
