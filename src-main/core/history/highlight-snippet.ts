@@ -4,7 +4,7 @@
  * and no marker characters are ever mixed into user text.
  */
 import type { HighlightedText } from './history-types'
-import { foldForSearch } from './search-fold'
+import { foldForSearch, isNfkcStable } from './search-fold'
 
 export const SNIPPET_LENGTH = 160
 /** Characters shown before the first match, so it reads in context. */
@@ -104,7 +104,7 @@ const CLUSTER = /[\s\S][\p{M}\uFF9E\uFF9F]*/gu
  */
 function foldWithOffsets(text: string): FoldedText {
   const lower = text.toLowerCase()
-  if (lower.length === text.length && text.normalize('NFKC') === text) {
+  if (lower.length === text.length && isNfkcStable(text)) {
     return { text: lower, startOf: (index) => index, endOf: (index) => index + 1 }
   }
   let folded = ''

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest'
 import { HISTORY_MIGRATIONS } from '../../../src-main/core/history/history-migrations'
 import { HistoryStore } from '../../../src-main/core/history/history-store'
 import type { HighlightedText } from '../../../src-main/core/history/history-types'
+import { foldForSearch, isNfkcStable } from '../../../src-main/core/history/search-fold'
 import { addAnsweredTurn, openTempStore, startedClock, tempHistoryPath } from './temp-history'
 
 const marked = (snippet: HighlightedText) => snippet.matches.map((m) => snippet.text.slice(m.start, m.end))
@@ -136,5 +137,25 @@ describe('the folded-search migration', () => {
     addAnsweredTurn(after, newer, 'prompt', 'stream-new', ['ＮＥＷ ﾃｷｽﾄ'])
     expect(after.search('new テキスト').hits.map((hit) => hit.conversationTitle)).toEqual(['new'])
     after.close()
+  })
+})
+
+describe('foldForSearch', () => {
+  it('is NFKC then lower case, whether or not the text needs normalizing', () => {
+    const samples = [
+      'Plain ASCII',
+      '東京の天気は晴れです。',
+      'ﾊﾝｶｸ ＡＢＣ',
+      'ガイド ヴ ヾ',
+      '한국어 텍스트',
+      'Ω ㍿ ﬁ',
+      'x\u3000y',
+    ]
+    for (const text of samples) expect(foldForSearch(text)).toBe(text.normalize('NFKC').toLowerCase())
+    // The characters the fast path passes over unchanged are all NFKC-stable.
+    for (let code = 0; code < 0xd800; code++) {
+      const char = String.fromCharCode(code)
+      if (isNfkcStable(char)) expect(char.normalize('NFKC')).toBe(char)
+    }
   })
 })
