@@ -50,7 +50,14 @@ export function historyHandlers(
           ? await store.exportAllInSlices(format)
           : store.exportConversation(conversationId, format)
       if (content === undefined) throw new Error('That conversation no longer exists.')
-      const withFiles = format === 'json' && files ? await withAttachmentFiles(content, files.read) : content
+      // Adding files re-reads the whole export: only when some exported turn refers to one (a 100 M character
+      // export took over a second to parse again on the main thread).
+      const refersToFiles =
+        conversationId === undefined
+          ? store.referencedAttachmentFiles().size > 0
+          : (store.getConversation(conversationId)?.turns.some((turn) => turn.attachments?.length) ?? false)
+      const withFiles =
+        format === 'json' && files && refersToFiles ? await withAttachmentFiles(content, files.read) : content
       const title =
         conversationId === undefined ? 'history' : (store.getConversation(conversationId)?.title ?? 'conversation')
       return exportedFile(title, format, withFiles, now())
