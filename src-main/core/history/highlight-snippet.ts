@@ -8,10 +8,21 @@ import { foldForSearch, isNfkcStable } from './search-fold'
 
 export const SNIPPET_LENGTH = 160
 /** Characters shown before the first match, so it reads in context. */
-const LEAD_IN = 40
+export const LEAD_IN = 40
 const ELLIPSIS = '…'
 
-export function highlightSnippet(text: string, terms: readonly string[], length = SNIPPET_LENGTH): HighlightedText {
+/** When `text` is a window of a longer message: whether the message goes on before it and after it. */
+export interface WindowEdges {
+  moreBefore: boolean
+  moreAfter: boolean
+}
+
+export function highlightSnippet(
+  text: string,
+  terms: readonly string[],
+  length = SNIPPET_LENGTH,
+  edges: WindowEdges = { moreBefore: false, moreAfter: false },
+): HighlightedText {
   const first = firstMatch(text, terms)
   let start = first !== undefined ? Math.max(0, first - LEAD_IN) : 0
   let end = Math.min(text.length, start + length)
@@ -20,8 +31,8 @@ export function highlightSnippet(text: string, terms: readonly string[], length 
   if (isLowSurrogate(text, start)) start -= 1
   if (isLowSurrogate(text, end)) end += 1
 
-  const prefix = start > 0 ? ELLIPSIS : ''
-  const suffix = end < text.length ? ELLIPSIS : ''
+  const prefix = start > 0 || edges.moreBefore ? ELLIPSIS : ''
+  const suffix = end < text.length || edges.moreAfter ? ELLIPSIS : ''
   // \s matches single UTF-16 units, so flattening line breaks keeps every offset in place.
   const body = text.slice(start, end).replace(/\s/g, ' ')
   // Matches are looked for only in the excerpt (and a term's reach around it, for one that crosses its edge): a
