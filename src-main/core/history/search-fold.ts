@@ -16,6 +16,7 @@ export const CONTAINS_FUNCTION = 'streamdesk_contains'
  * Text made only of characters NFKC leaves as they are (ASCII, hiragana, full-width katakana, CJK ideographs,
  * Hangul syllables, 、 and 。): most messages. Testing for it costs a fraction of normalizing a megabyte answer.
  */
+// eslint-disable-next-line no-control-regex -- ASCII control characters are NFKC-stable too
 const NFKC_STABLE = /^[\u0000-\u007f\u3001\u3002\u3041-\u3096\u30a1-\u30fa\u30fc-\u30fe\u4e00-\u9fff\uac00-\ud7a3]*$/
 
 export function isNfkcStable(text: string): boolean {
