@@ -31,6 +31,8 @@ export default defineConfig({
           index: resolve(root, 'src-main/index.ts'),
           // The embedded-model worker thread: its own entry, out/main/llama-cpp-worker.js, next to index.js.
           'llama-cpp-worker': resolve(root, 'src-main/backend/providers/llama-cpp/llama-cpp-worker.ts'),
+          // The history import worker thread: out/main/history-import-worker.js (core/history/import-in-worker.ts).
+          'history-import-worker': resolve(root, 'src-main/core/history/history-import-worker.ts'),
         },
       },
     },

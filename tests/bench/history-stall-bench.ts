@@ -2,8 +2,8 @@
  * Main-thread stalls from history work on a large history: how long the event loop is held (live answers cannot
  * draw meanwhile) by Export all, a search over megabyte answers, and an import. Each row sets the way it works
  * now against the way it worked before, measured in the same run: Export all at once (before) against in slices;
- * highlighting by scanning each hit's whole text (before) against the excerpt window. The longest stall is read
- * by a 1 ms timer. `tsx tests/bench/history-stall-bench.ts` prints the table on its own.
+ * highlighting by scanning each hit's whole text (before) against the excerpt window; an import in one
+ * transaction on the main thread (before) against the import worker. The longest stall is read by a 1 ms timer. `tsx tests/bench/history-stall-bench.ts` prints the table on its own.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -11,6 +11,8 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { findMatches } from '../../src-main/core/history/highlight-snippet'
 import { HistoryStore } from '../../src-main/core/history/history-store'
+import type { ImportSummary } from '../../src-main/core/history/history-types'
+import { importInWorker } from '../../src-main/core/history/import-in-worker'
 import { longestStall } from './event-loop-stall'
 import { printTable, verdict } from './stats'
 
@@ -73,14 +75,22 @@ export async function measureHistoryStalls(): Promise<Array<Record<string, strin
       false,
     )
 
-    const target = await HistoryStore.open(join(dir, 'imported.sqlite'))
     const fortyEight = trimToConversations(exported, 48)
+    const importRow = `Import of a ${Math.round(fortyEight.length / 1024 / 1024)} MB export`
+    const onMainThread = await HistoryStore.open(join(dir, 'imported-before.sqlite'))
+    row(importRow, 'main thread (before)', await longestStall(() => onMainThread.importJson(fortyEight)), true)
+    onMainThread.close()
+    const target = await HistoryStore.open(join(dir, 'imported.sqlite'))
+    let summary: ImportSummary | undefined
     row(
-      `Import of a ${Math.round(fortyEight.length / 1024 / 1024)} MB export`,
-      'one transaction (now; not sliced yet)',
-      await longestStall(() => target.importJson(fortyEight)),
+      importRow,
+      'import worker (now)',
+      await longestStall(async () => (summary = (await importInWorker(target, fortyEight)).summary)),
       false,
     )
+    const expected = (JSON.parse(fortyEight) as { conversations: unknown[] }).conversations.length
+    if (summary?.conversations !== expected)
+      throw new Error(`the worker imported ${summary?.conversations} of ${expected}`)
     target.close()
     store.close()
     return rows

@@ -31,6 +31,17 @@ describe('production build', () => {
     expect(main).toContain('llama-cpp-worker.js')
   })
 
+  it('builds the history import worker as its own entry beside index.js, better-sqlite3 external', async () => {
+    const worker = await read('main/history-import-worker.js')
+    expect(worker).toMatch(/from "node:worker_threads"/)
+    expect(worker).not.toMatch(/better_sqlite3\.node/)
+    // The main side starts it by its file name, next to index.js (or one folder up from a shared chunk).
+    const mainFiles = [await read('main/index.js')]
+    for (const chunk of await readdir(join(out, 'main', 'chunks')).catch(() => [] as string[]))
+      mainFiles.push(await read(join('main', 'chunks', chunk)))
+    expect(mainFiles.some((text) => text.includes('history-import-worker.js'))).toBe(true)
+  })
+
   it('ships the preload as one CommonJS file that requires nothing but electron', async () => {
     expect(await readdir(join(out, 'preload'))).toEqual(['index.cjs'])
     const preload = await read('preload/index.cjs')

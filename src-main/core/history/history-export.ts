@@ -179,8 +179,11 @@ type ExportedAttachment = z.infer<typeof ExportedAttachmentSchema>
 /** A refused import; its message, for the user, says why and that nothing was changed. */
 export class HistoryImportError extends Error {
   override readonly name = 'HistoryImportError'
+  /** Why, without the closing sentence: the import worker sends it back to the main thread. */
+  readonly reason: string
   constructor(reason: string) {
     super(`${reason} Nothing was imported.`)
+    this.reason = reason
   }
 }
 

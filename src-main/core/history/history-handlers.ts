@@ -2,8 +2,8 @@ import type { ConversationDetail, ExportedFile } from '../../shared/ipc-contract
 import type { InvokeHandlers } from '../ipc/ipc-router'
 import type { HistoryStore } from './history-store'
 import { toConversationDetail, toSearchResults } from './history-views'
-import { withAttachmentFiles, verifiedAttachmentFiles } from './export-files'
-import { parseHistoryJson } from './history-export'
+import { withAttachmentFiles } from './export-files'
+import { importInWorker } from './import-in-worker'
 
 type HistoryChannel = Extract<keyof InvokeHandlers, `history:${string}`>
 
@@ -50,17 +50,24 @@ export function historyHandlers(
           ? await store.exportAllInSlices(format)
           : store.exportConversation(conversationId, format)
       if (content === undefined) throw new Error('That conversation no longer exists.')
-      const withFiles = format === 'json' && files ? await withAttachmentFiles(content, files.read) : content
+      // Adding files re-reads the whole export: only when some exported turn refers to one (a 100 M character
+      // export took over a second to parse again on the main thread).
+      const refersToFiles =
+        conversationId === undefined
+          ? store.referencedAttachmentFiles().size > 0
+          : (store.getConversation(conversationId)?.turns.some((turn) => turn.attachments?.length) ?? false)
+      const withFiles =
+        format === 'json' && files && refersToFiles ? await withAttachmentFiles(content, files.read) : content
       const title =
         conversationId === undefined ? 'history' : (store.getConversation(conversationId)?.title ?? 'conversation')
       return exportedFile(title, format, withFiles, now())
     },
     'history:import': async (json) => {
-      const document = parseHistoryJson(json)
-      const { conversations, alreadyPresent } = store.importDocument(document)
+      // Parsed, validated and inserted in a worker: a large file does not hold the event loop.
+      const { summary, files: imported } = await importInWorker(store, json)
       // After the conversations, which validated the whole file: a refused import stores no file.
-      if (files) for (const bytes of verifiedAttachmentFiles(document).values()) await files.put(bytes)
-      return changed({ conversations, alreadyPresent })
+      if (files) for (const bytes of imported.values()) await files.put(bytes)
+      return changed({ conversations: summary.conversations, alreadyPresent: summary.alreadyPresent })
     },
     'history:backups': () => store.listBackups(),
     'history:restore-backup': async (date) => {

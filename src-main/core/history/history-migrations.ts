@@ -4,6 +4,7 @@
  * so it may not change PRAGMAs that are no-ops in a transaction (foreign_keys, journal_mode).
  */
 import type { Database } from 'better-sqlite3'
+import { FOLD_FUNCTION, registerSearchFolding } from './search-fold'
 
 export interface Migration {
   version: number
@@ -260,6 +261,45 @@ const askedOnAnotherDevice: Migration = {
     ),
 }
 
+/**
+ * The search indexes hold each message folded (NFKC, then lower case: search-fold.ts), so full-width and half-width
+ * forms and any case match at every query length. The insert and update triggers fold what they index; both
+ * indexes are rebuilt from the messages (contentless tables: emptied with 'delete-all').
+ */
+const foldedSearch: Migration = {
+  version: 9,
+  description: 'search indexes hold folded text (NFKC and lower case)',
+  up: (db) => {
+    // The triggers below call the function; a connection that runs this migration has it whatever opened it.
+    registerSearchFolding(db)
+    db.exec(`
+      DROP TRIGGER turns_fts_insert;
+      DROP TRIGGER turns_fts_update;
+      DROP TRIGGER answers_fts_insert;
+      DROP TRIGGER answers_fts_update;
+      CREATE TRIGGER turns_fts_insert AFTER INSERT ON turns BEGIN
+        INSERT INTO prompts_fts (rowid, prompt) VALUES (new.id, ${FOLD_FUNCTION}(new.prompt));
+      END;
+      CREATE TRIGGER turns_fts_update AFTER UPDATE OF prompt ON turns BEGIN
+        DELETE FROM prompts_fts WHERE rowid = old.id;
+        INSERT INTO prompts_fts (rowid, prompt) VALUES (new.id, ${FOLD_FUNCTION}(new.prompt));
+      END;
+      CREATE TRIGGER answers_fts_insert AFTER INSERT ON answers WHEN new.status != 'streaming' BEGIN
+        INSERT INTO answers_fts (rowid, text) VALUES (new.id, ${FOLD_FUNCTION}(new.text));
+      END;
+      CREATE TRIGGER answers_fts_update AFTER UPDATE OF text, status ON answers
+        WHEN old.status != 'streaming' OR new.status != 'streaming' BEGIN
+        DELETE FROM answers_fts WHERE rowid = old.id;
+        INSERT INTO answers_fts (rowid, text) SELECT new.id, ${FOLD_FUNCTION}(new.text) WHERE new.status != 'streaming';
+      END;
+      INSERT INTO prompts_fts (prompts_fts) VALUES ('delete-all');
+      INSERT INTO answers_fts (answers_fts) VALUES ('delete-all');
+      INSERT INTO prompts_fts (rowid, prompt) SELECT id, ${FOLD_FUNCTION}(prompt) FROM turns;
+      INSERT INTO answers_fts (rowid, text) SELECT id, ${FOLD_FUNCTION}(text) FROM answers WHERE status != 'streaming';
+    `)
+  },
+}
+
 export const HISTORY_MIGRATIONS: readonly Migration[] = [
   tables,
   fullTextSearch,
@@ -269,4 +309,5 @@ export const HISTORY_MIGRATIONS: readonly Migration[] = [
   answerPieces,
   turnAttachments,
   askedOnAnotherDevice,
+  foldedSearch,
 ]

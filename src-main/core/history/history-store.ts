@@ -47,10 +47,16 @@ import type {
   TurnRecord,
 } from './history-types'
 import { HistoryInUseError, lockHistory, type HistoryLock } from './history-lock'
-import { openHistoryDatabase, openReadOnlyDatabase, requestRecheck } from './open-history-database'
+import {
+  openHistoryDatabase,
+  openReadOnlyDatabase,
+  openWorkerConnection,
+  requestRecheck,
+} from './open-history-database'
 import { quickCheckInWorker } from './verify-integrity'
 import type { AnswerProgress } from './answer-writer'
 import { ProgressLog, type LoggedPiece } from './progress-log'
+import { FOLD_FUNCTION } from './search-fold'
 
 export interface HistoryStoreOptions {
   /** Timestamps and backup dates; the system clock by default. */
@@ -228,6 +234,28 @@ export class HistoryStore {
       notices.push(salvageNotice(opened.salvage, fromBackup))
     }
     return store
+  }
+
+  /**
+   * A store on a second connection to a history this core's store has open, for a worker thread of the core (the
+   * import worker): no lock (the core holds it), no migration and no recovery (its store did them).
+   */
+  static onWorkerConnection(filePath: string, busyTimeoutMs: number): HistoryStore {
+    const schema = HISTORY_MIGRATIONS.at(-1)!.version
+    const db = openWorkerConnection(filePath, schema, busyTimeoutMs)
+    const noLock: HistoryLock = { release() {} }
+    // No progress log: the worker imports finished conversations only, and the core's store owns the log's file.
+    return new HistoryStore(
+      db,
+      noLock,
+      ProgressLog.none(),
+      false,
+      filePath,
+      systemClock,
+      [],
+      undefined,
+      DEFAULT_RECENT_SCAN_ROWS,
+    )
   }
 
   /** Adds the conversations this history lacks from its newest good daily backup, if there is one. */
@@ -1052,10 +1080,10 @@ function prepareStatements(db: Database) {
     maxAnswerId: statement<[], number>('SELECT coalesce(max(id), 0) FROM answers').pluck(),
     // The same rows the insert triggers would index: every prompt, answers that are not streaming.
     indexPromptsAfter: statement<[number]>(
-      'INSERT INTO prompts_fts (rowid, prompt) SELECT id, prompt FROM turns WHERE id > ?',
+      `INSERT INTO prompts_fts (rowid, prompt) SELECT id, ${FOLD_FUNCTION}(prompt) FROM turns WHERE id > ?`,
     ),
     indexAnswersAfter: statement<[number]>(
-      "INSERT INTO answers_fts (rowid, text) SELECT id, text FROM answers WHERE id > ? AND status != 'streaming'",
+      `INSERT INTO answers_fts (rowid, text) SELECT id, ${FOLD_FUNCTION}(text) FROM answers WHERE id > ? AND status != 'streaming'`,
     ),
   }
 }

@@ -17,6 +17,7 @@ import type { Migration } from './history-migrations'
 import { salvageInto, type SalvageReport } from './salvage'
 import { readSqliteHeader } from './sqlite-header'
 import { isDamageCode } from './verify-integrity'
+import { registerSearchFolding } from './search-fold'
 
 export interface OpenedDatabase {
   db: Database
@@ -106,6 +107,7 @@ function openChecked(filePath: string, options: OpenDatabaseOptions, fullCheck: 
     db.pragma('foreign_keys = ON')
     // Truncate the WAL after checkpoints rather than leaving it at its high-water mark.
     db.pragma('journal_size_limit = 16777216')
+    registerSearchFolding(db)
     return db
   } catch (error) {
     db.close()
@@ -133,6 +135,8 @@ export function openReadOnlyDatabase(filePath: string, migrations: readonly Migr
         `The history file needs updating (schema ${current} to ${latest}), which cannot be done read-only.`,
       )
     }
+    // Search calls the folding functions (short terms are matched by one of them).
+    registerSearchFolding(db)
     return db
   } catch (error) {
     db.close()
@@ -160,6 +164,26 @@ function moveAside(filePath: string, suffix: string): string {
     if (existsSync(filePath + companion)) renameSync(filePath + companion, asidePath + companion)
   }
   return asidePath
+}
+
+/**
+ * A second connection to a history its core's store already opened, for a worker thread of that core (the import
+ * worker): the store took the lock, checked and migrated the file, so this only sets what every writing connection
+ * needs, and refuses a file of another schema than the one this code writes.
+ */
+export function openWorkerConnection(filePath: string, schemaVersion: number, busyTimeoutMs: number): Database {
+  const db = new Sqlite(filePath, { timeout: busyTimeoutMs, fileMustExist: true })
+  try {
+    const current = db.pragma('user_version', { simple: true }) as number
+    if (current !== schemaVersion) throw new Error(`the history has schema ${current}, not ${schemaVersion}`)
+    db.pragma('synchronous = FULL')
+    db.pragma('foreign_keys = ON')
+    registerSearchFolding(db)
+    return db
+  } catch (error) {
+    db.close()
+    throw error
+  }
 }
 
 function refuseNewerSchema(db: Database, migrations: readonly Migration[]): void {

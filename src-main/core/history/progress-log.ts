@@ -52,9 +52,14 @@ export class ProgressLog {
     return log
   }
 
+  /** A log that keeps nothing: an in-memory history's, or a worker connection's (its core's store owns the file). */
+  static none(): ProgressLog {
+    return new ProgressLog('', undefined, [], 0)
+  }
+
   /** Opens (or creates, owner-only) the log of `historyPath`; an in-memory history gets a log that keeps nothing. */
   static open(historyPath: string): ProgressLog {
-    if (historyPath === ':memory:') return new ProgressLog(historyPath, undefined, [], 0)
+    if (historyPath === ':memory:') return ProgressLog.none()
     const path = progressLogPath(historyPath)
     ensurePrivateFile(path)
     const fd = openSync(path, 'r+')

@@ -4,6 +4,8 @@
  * string, so `*`, `"`, `-`, `:`, `^`, `(`, NEAR, AND, OR and NOT are just characters to look for.
  */
 
+import { foldForSearch } from './search-fold'
+
 /** The trigram tokenizer indexes 3-character sequences; shorter terms cannot be looked up in it. */
 export const TRIGRAM_LENGTH = 3
 export const MAX_QUERY_CHARS = 200
@@ -34,6 +36,14 @@ export function parseSearchTerms(query: string): SearchTerms {
   }
   const isIndexed = (term: string) => Array.from(term).length >= TRIGRAM_LENGTH
   return { all, indexed: all.filter(isIndexed), short: all.filter((t) => !isIndexed(t)) }
+}
+
+/**
+ * The terms as search looks them up: the query folded (search-fold.ts) before it is split and measured, so a term
+ * is indexed or short by its folded length (half-width ｶﾞ is one character, ガ, as the index holds it).
+ */
+export function foldedSearchTerms(query: string): SearchTerms {
+  return parseSearchTerms(foldForSearch(query))
 }
 
 /** `"term one" AND "te""rm"`: FTS5 string literals, quotes doubled; with trigram, each is a substring match. */

@@ -9,6 +9,7 @@ import { AnswerWriter } from '../../../src-main/core/history/answer-writer'
 import { HistoryInUseError, lockPathOf } from '../../../src-main/core/history/history-lock'
 import { HISTORY_MIGRATIONS } from '../../../src-main/core/history/history-migrations'
 import { HistoryStore } from '../../../src-main/core/history/history-store'
+import { registerSearchFolding } from '../../../src-main/core/history/search-fold'
 import { openHistory } from '../../../src-main/core/history/open-history'
 import { reportGoneAnswer } from '../../../src-main/core/history/report-gone-answer'
 import { DiagnosticsRecorder } from '../../../src-main/core/diagnostics'
@@ -114,6 +115,8 @@ describe('an answer whose row is gone', () => {
     const { store, clock, path, writer, logged, diagnostics } = await streaming()
     // What a second core without the lock did: mark the live answer interrupted behind the writer's back.
     const other = new Sqlite(path)
+    // The index's triggers fold with the app's function, which every writing connection registers.
+    registerSearchFolding(other)
     other.prepare(`UPDATE answers SET status = 'interrupted'`).run()
     other.close()
     clock.advance(300)

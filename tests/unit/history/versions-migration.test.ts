@@ -10,6 +10,7 @@ import Sqlite, { type Database } from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import { HISTORY_MIGRATIONS } from '../../../src-main/core/history/history-migrations'
 import { HistoryStore } from '../../../src-main/core/history/history-store'
+import { registerSearchFolding } from '../../../src-main/core/history/search-fold'
 import { openHistoryDatabase } from '../../../src-main/core/history/open-history-database'
 import { START, startedClock, tempHistoryPath } from './temp-history'
 
@@ -225,7 +226,10 @@ describe('schema 3 answers as attempts', () => {
     const path = tempHistoryPath()
     await createReleasedFile(path, 2)
     ;(await HistoryStore.open(path, { clock: startedClock() })).close()
-    return new Sqlite(path)
+    const db = new Sqlite(path)
+    // The index's triggers fold with the app's function, which every writing connection registers.
+    registerSearchFolding(db)
+    return db
   }
 
   const insertAttempt = (db: Database, streamId: string, attempt: number, status = 'complete') =>

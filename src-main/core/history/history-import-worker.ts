@@ -1,0 +1,40 @@
+/**
+ * The worker thread that imports a history export off the main process's event loop: it parses and validates the
+ * file and inserts it on its own connection to the core's history, in one transaction (a refused or failed import
+ * changes nothing), then checks the attachment files against their names. Bundled by electron-vite as its own
+ * main-process entry (`out/main/history-import-worker.js`); from source it is started through tsx (import-in-worker.ts).
+ */
+import { parentPort, workerData } from 'node:worker_threads'
+import { verifiedAttachmentFiles } from './export-files'
+import { HistoryImportError, parseHistoryJson } from './history-export'
+import { HistoryStore } from './history-store'
+import type { ImportJob, ImportReply } from './import-in-worker'
+
+const port = parentPort
+if (!port) throw new Error('history-import-worker must run in a worker thread')
+
+const { filePath, json, busyTimeoutMs } = workerData as ImportJob
+let reply: ImportReply
+const transfer: ArrayBuffer[] = []
+try {
+  const document = parseHistoryJson(json)
+  const store = HistoryStore.onWorkerConnection(filePath, busyTimeoutMs)
+  try {
+    const summary = store.importDocument(document)
+    const files = [...verifiedAttachmentFiles(document)].map(([id, bytes]) => {
+      // A copy of its own, so that handing it over moves no other file's bytes.
+      const copy = new Uint8Array(bytes)
+      transfer.push(copy.buffer)
+      return { id, bytes: copy }
+    })
+    reply = { type: 'imported', summary, files }
+  } finally {
+    store.close()
+  }
+} catch (error) {
+  reply =
+    error instanceof HistoryImportError
+      ? { type: 'refused', reason: error.reason }
+      : { type: 'failed', message: error instanceof Error ? error.message : String(error) }
+}
+port.postMessage(reply, transfer)

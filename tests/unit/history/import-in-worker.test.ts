@@ -1,0 +1,90 @@
+/**
+ * The import runs in a worker thread (issue 19: a 48 MB import held the main process's event loop 2.7 s): the
+ * event loop keeps turning while it parses, validates and inserts, and every guard of the import holds there too
+ * (refused files change nothing and say why in a bounded message, duplicates are skipped, attachment files come
+ * back checked). The store on this thread sees the worker's rows as soon as it is done.
+ */
+import { createHash } from 'node:crypto'
+import { describe, expect, it } from 'vitest'
+import { HistoryImportError } from '../../../src-main/core/history/history-export'
+import { importInWorker } from '../../../src-main/core/history/import-in-worker'
+import { addAnsweredTurn, openTempStore } from './temp-history'
+
+/** An export of `count` conversations, each answered with `answerChars` characters. */
+async function exportOf(count: number, answerChars: number): Promise<string> {
+  const { store, clock } = await openTempStore()
+  for (let i = 0; i < count; i++) {
+    const { id } = store.createConversation(`conversation ${i}`)
+    addAnsweredTurn(store, id, `prompt ${i}`, `stream-${i}`, [
+      `${'晴れ and sunny. '.repeat(answerChars / 15)} end ${i}`,
+    ])
+    clock.advance(1000)
+  }
+  const json = store.exportAll('json')
+  store.close()
+  return json
+}
+
+describe('import in a worker thread', () => {
+  it('keeps the event loop turning while a large file imports, and the store reads what it added', async () => {
+    const json = await exportOf(12, 500_000)
+    const { store } = await openTempStore()
+    let turns = 0
+    const ticker = setInterval(() => (turns += 1), 1)
+    const { summary } = await importInWorker(store, json)
+    clearInterval(ticker)
+    expect(summary).toMatchObject({ conversations: 12, turns: 12, answers: 12, alreadyPresent: 0 })
+    // On this thread the import is one synchronous call: the timer could not run at all while it ran.
+    expect(turns).toBeGreaterThan(5)
+    expect(store.listConversations({ limit: 100 })).toHaveLength(12)
+    expect(store.search('end 11').hits.map((hit) => hit.conversationTitle)).toEqual(['conversation 11'])
+    // The same file again adds nothing.
+    expect((await importInWorker(store, json)).summary).toMatchObject({ conversations: 0, alreadyPresent: 12 })
+    expect(store.listConversations({ limit: 100 })).toHaveLength(12)
+    store.close()
+  })
+
+  it('refuses a bad file in the worker with the same plain, bounded message, changing nothing', async () => {
+    const { store } = await openTempStore()
+    const before = store.exportAll('json')
+    const hugeVersion = JSON.stringify({ format: 'streamdesk-history', version: 'x'.repeat(1_000_000) })
+    const refusal = importInWorker(store, hugeVersion)
+    await expect(refusal).rejects.toBeInstanceOf(HistoryImportError)
+    await expect(refusal).rejects.toThrow(/format version .*Nothing was imported\.$/)
+    expect(((await refusal.catch((error: Error) => error)) as Error).message.length).toBeLessThan(300)
+    await expect(importInWorker(store, '{ not json')).rejects.toThrow(/not valid JSON\. Nothing was imported\./)
+    // Valid conversations before a damaged one are not half-imported.
+    const good = JSON.parse(await exportOf(2, 100)) as { conversations: Array<{ title: unknown }> }
+    good.conversations[1]!.title = 42
+    await expect(importInWorker(store, JSON.stringify(good))).rejects.toThrow(/damaged or incomplete/)
+    expect(store.exportAll('json')).toBe(before)
+    store.close()
+  })
+
+  it('hands back the attachment files whose bytes match their names, and only those', async () => {
+    const bytes = Buffer.from('a text file')
+    const id = createHash('sha256').update(bytes).digest('hex')
+    const wrongId = createHash('sha256').update('something else').digest('hex')
+    // A version 1 export (one linear turn), written as version 2, the version that carries files.
+    type V1Turn = { streamId: string; answers: object[] }
+    const v1 = JSON.parse(await exportOf(1, 100)) as { conversations: Array<{ turns: V1Turn[] }> }
+    const document = {
+      ...v1,
+      version: 2,
+      conversations: v1.conversations.map((c) => ({
+        ...c,
+        turns: c.turns.map((turn, i) => ({
+          ...turn,
+          parent: i === 0 ? null : i - 1,
+          answers: turn.answers.map((answer) => ({ ...answer, streamId: turn.streamId, attempt: 1 })),
+        })),
+      })),
+      files: { [id]: bytes.toString('base64'), [wrongId]: bytes.toString('base64') },
+    }
+    const { store } = await openTempStore()
+    const { files } = await importInWorker(store, JSON.stringify(document))
+    expect([...files.keys()]).toEqual([id])
+    expect(Buffer.from(files.get(id)!).toString()).toBe('a text file')
+    store.close()
+  })
+})
