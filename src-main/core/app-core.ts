@@ -205,10 +205,10 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
     modelLabel: (modelId) => settings.modelLabel(modelId),
     parametersFor: (modelId) => settings.parametersFor(modelId),
     attachments: {
-      refs: (ids) => {
+      refs: (ids, sentBefore) => {
         // Cloud mode's upload to the user's own S3 prefix is not built yet: refused rather than sent as nothing.
         if (settings.mode === 'cloud') throw new Error('Attachments are not available in cloud mode yet.')
-        return attachments.refs(ids)
+        return attachments.refs(ids, sentBefore)
       },
       sent: (ids) => attachments.forget(ids),
       readerOf: (modelId) => ({

@@ -4,7 +4,6 @@ import { useStrings } from '../i18n'
 import { ColumnStrip } from './ColumnStrip'
 import { ModelColumn, StoredModelColumn } from './ModelColumn'
 import { PromptBubble } from './PromptBubble'
-import { AttachmentChips } from './AttachmentChips'
 import type { TurnAttachment } from '../../../src-main/shared/attachment'
 import type { Strings } from '../i18n'
 
@@ -19,7 +18,7 @@ interface ExchangeViewProps {
   /** Asks a model to go on from its version on `streamId`, cut off at the token limit; absent where it cannot. */
   onContinueCut?(exchangeId: number, modelId: string, streamId: string): void
   /** Absent where a sent prompt cannot be edited. */
-  onEdit?(exchangeId: number, prompt: string): void
+  onEdit?(exchangeId: number, prompt: string, attachments: readonly TurnAttachment[]): void
   onShowBranch(exchangeId: number, index: number): void
   ref?: Ref<HTMLElement>
 }
@@ -74,15 +73,14 @@ export const ExchangeView = memo(function ExchangeView({
     >
       <PromptBubble
         prompt={exchange.prompt}
+        attachments={exchange.attachments}
         branch={exchange.branch}
         onShowBranch={(index) => onShowBranch(exchangeId, index)}
-        {...(onEdit && streamId !== undefined && { onEdit: (prompt: string) => onEdit(exchangeId, prompt) })}
+        {...(onEdit &&
+          streamId !== undefined && {
+            onEdit: (prompt: string, attachments: readonly TurnAttachment[]) => onEdit(exchangeId, prompt, attachments),
+          })}
       />
-      {exchange.attachments && (
-        <AttachmentChips
-          attachments={exchange.attachments.map((attachment, index) => ({ ...attachment, key: `${index}` }))}
-        />
-      )}
       {streamId === undefined ? (
         <p className="sending muted">
           <span className="spinner" aria-hidden="true" /> {t.sending}
