@@ -5,7 +5,7 @@ import { ColumnStrip } from './ColumnStrip'
 import { ModelColumn, StoredModelColumn } from './ModelColumn'
 import { PromptBubble } from './PromptBubble'
 import type { TurnAttachment } from '../../../src-main/shared/attachment'
-import type { Strings } from '../i18n'
+import { withheldNote } from '../format/withheld-note'
 
 interface ExchangeViewProps {
   exchange: Exchange
@@ -105,7 +105,7 @@ export const ExchangeView = memo(function ExchangeView({
                   answer={answer}
                   widened={widened === model.id}
                   onStop={onStop}
-                  withheld={withheldNote(exchange.attachments, model.id, t)}
+                  withheld={withheldNote(withheldFrom(exchange.attachments, model.id), t)}
                   {...versions}
                 />
               ) : (
@@ -116,7 +116,7 @@ export const ExchangeView = memo(function ExchangeView({
                   label={model.label}
                   widened={widened === model.id}
                   onStop={onStop}
-                  withheld={withheldNote(exchange.attachments, model.id, t)}
+                  withheld={withheldNote(withheldFrom(exchange.attachments, model.id), t)}
                   {...versions}
                 />
               )
@@ -128,15 +128,10 @@ export const ExchangeView = memo(function ExchangeView({
   )
 })
 
-/** What a column says it did not get ("Not given to this model: chart.png (it cannot read images)"), if anything. */
-function withheldNote(
-  attachments: readonly TurnAttachment[] | undefined,
-  modelId: string,
-  t: Strings,
-): string | undefined {
-  const missed = (attachments ?? []).flatMap((attachment) => {
-    const reason = attachment.withheld?.[modelId]
-    return reason ? [`${attachment.name} (${t.attachments.reasons[reason]})`] : []
+/** The attachments of an exchange that `modelId`'s column did not get, and why. */
+function withheldFrom(attachments: readonly TurnAttachment[] | undefined, modelId: string) {
+  return (attachments ?? []).flatMap(({ name, withheld }) => {
+    const reason = withheld?.[modelId]
+    return reason ? [{ name, reason }] : []
   })
-  return missed.length > 0 ? t.attachments.withheld(missed.join(', ')) : undefined
 }
