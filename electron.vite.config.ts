@@ -31,6 +31,8 @@ export default defineConfig({
           index: resolve(root, 'src-main/index.ts'),
           // The embedded-model worker thread: its own entry, out/main/llama-cpp-worker.js, next to index.js.
           'llama-cpp-worker': resolve(root, 'src-main/backend/providers/llama-cpp/llama-cpp-worker.ts'),
+          // PDF text extraction's worker thread (pdf.js off the main thread): out/main/pdf-text-worker.js.
+          'pdf-text-worker': resolve(root, 'src-main/core/attachments/pdf-text-worker.ts'),
         },
       },
     },

@@ -12,7 +12,12 @@ import { measureWriteAmplification, WRITE_AMPLIFICATION_TITLE } from './write-am
 import { measureFlood } from './flood-bench'
 import { embeddedModelRows, measureEmbeddedModel } from './llama-cpp-bench'
 import { percentile, printTable, verdict } from './stats'
-import { ATTACHMENT_BENCH_TITLE, measureAttachmentPreparation } from './attachment-bench'
+import {
+  ATTACHMENT_BENCH_TITLE,
+  PDF_BENCH_TITLE,
+  measureAttachmentPreparation,
+  measurePdfExtraction,
+} from './attachment-bench'
 import { startMosquitto } from '../support/mosquitto'
 import { removeTempDirsSync } from '../support/temp-dir'
 import { describeBuild, ensureBuiltRenderer, measureRenderer, printRendererReport } from './renderer-bench'
@@ -123,6 +128,7 @@ try {
   printTable(WRITE_AMPLIFICATION_TITLE, amplification.rows)
   for (const note of amplification.notes) console.log(note)
   printTable(ATTACHMENT_BENCH_TITLE, await measureAttachmentPreparation())
+  printTable(PDF_BENCH_TITLE, await measurePdfExtraction())
 
   console.log('\nTargets: relay within 2 ms p50 / 10 ms p99 of the direct baseline; reorder ≥ 200,000 chunks/s;')
   console.log('≤ ~20 messages/s per model stream whatever the token rate (≥ 10× fewer than naive at 200 tokens/s).')
