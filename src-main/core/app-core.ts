@@ -207,11 +207,11 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
     modelLabel: (modelId) => settings.modelLabel(modelId),
     parametersFor: (modelId) => settings.parametersFor(modelId),
     attachments: {
-      refs: (ids) => {
+      refs: (ids, sentBefore) => {
         // Cloud mode uploads them to the stack's bucket, which a stack deployed before it lacks: refused, not dropped.
         if (settings.mode === 'cloud' && ids.length > 0 && !settings.cloudConfig?.uploadBucket)
           throw new Error(NO_UPLOADS_BUCKET)
-        return attachments.refs(ids)
+        return attachments.refs(ids, sentBefore)
       },
       sent: (ids) => attachments.forget(ids),
       readerOf: (modelId) => ({

@@ -212,8 +212,13 @@ export interface SendPromptRequest {
   after?: string | null
   /** The conversation's system prompt, sent first to every model; absent: the app-wide default (Settings). */
   systemPrompt?: string
-  /** Files added with `attachments:add`, by id, in the order shown. */
+  /** Files added with `attachments:add`, or kept from the `keptFrom` turn, by id, in the order shown. */
   attachmentIds?: string[]
+  /**
+   * An edited prompt: the sent turn it replaces, by its stream id, whose attachments `attachmentIds` may name again
+   * (the edit keeps them unless the user removed them). Only with `conversationId`.
+   */
+  keptFrom?: string
 }
 
 export interface SendPromptResult {

@@ -5,6 +5,7 @@
  *   tsx tests/bench/renderer-bench.ts [--quick] [--naive] [--profile]      (npm run bench:renderer -- [--quick])
  *   tsx tests/bench/renderer-bench.ts --scenario reasoning [--only StreamDesk]   (named scenarios, comma-separated)
  *   tsx tests/bench/renderer-bench.ts --columns 4 --deltas 5000 [--reasoning 1000] --only StreamDesk --profile
+ *   tsx tests/bench/renderer-bench.ts --paste      (only the paste table: renderer/paste-bench.ts, issue 18)
  *
  * Workload (tests/bench/renderer/workload.ts): per column one answer of 20,000 token-like deltas (~80 kB of prose,
  * lists and a 40-line fenced code block about every 400 deltas), seeded, a different seed per column, delivered at
@@ -52,6 +53,7 @@ import { generateAnswer, generateReasoning, generateTableAnswer, type Answer } f
 import { achievedRate, startPacedServer, type PacedServer, type StreamTiming } from './renderer/paced-sse-server'
 import { summarizeTrace, TRACE_CATEGORIES, type TraceSummary } from './renderer/trace-summary'
 import { percentile, printTable, verdict } from './stats'
+import { PASTE_BENCH_TITLE, measurePaste } from './renderer/paste-bench'
 
 /**
  * The floor, plain text appended once per frame in blocks (renderer/baseline-page/); the same page with options
@@ -1155,6 +1157,11 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     console.error(`Unknown scenario ${unknown.join(', ')}: choose from ${Object.keys(SCENARIOS).join(', ')}.`)
     process.exit(2)
   }
+  // Pasting an image (issue 18): its own short table, after the streams' (or alone with --paste).
+  if (args.includes('--paste')) {
+    printTable(PASTE_BENCH_TITLE, await measurePaste())
+    process.exit(0)
+  }
   const custom = [columns, deltas, thinks].some(Number.isFinite)
   const report = await measureRenderer({
     quick: args.includes('--quick'),
@@ -1181,6 +1188,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
         : {}),
   })
   printRendererReport(report)
+  printTable(PASTE_BENCH_TITLE, await measurePaste())
   console.log(`Renderer at the end of the run: ${await describeBuild()}`)
   // aws-crt and the browser may leave handles behind; the report is out.
   process.exit(0)

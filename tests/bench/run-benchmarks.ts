@@ -12,10 +12,16 @@ import { measureWriteAmplification, WRITE_AMPLIFICATION_TITLE } from './write-am
 import { measureFlood } from './flood-bench'
 import { embeddedModelRows, measureEmbeddedModel } from './llama-cpp-bench'
 import { percentile, printTable, verdict } from './stats'
-import { ATTACHMENT_BENCH_TITLE, measureAttachmentPreparation } from './attachment-bench'
+import {
+  ATTACHMENT_BENCH_TITLE,
+  PDF_BENCH_TITLE,
+  measureAttachmentPreparation,
+  measurePdfExtraction,
+} from './attachment-bench'
 import { startMosquitto } from '../support/mosquitto'
 import { removeTempDirsSync } from '../support/temp-dir'
 import { describeBuild, ensureBuiltRenderer, measureRenderer, printRendererReport } from './renderer-bench'
+import { PASTE_BENCH_TITLE, measurePaste } from './renderer/paste-bench'
 
 // The support code's temp folders (brokers, user data) go when the run ends, however it ends.
 process.on('exit', removeTempDirsSync)
@@ -123,6 +129,7 @@ try {
   printTable(WRITE_AMPLIFICATION_TITLE, amplification.rows)
   for (const note of amplification.notes) console.log(note)
   printTable(ATTACHMENT_BENCH_TITLE, await measureAttachmentPreparation())
+  printTable(PDF_BENCH_TITLE, await measurePdfExtraction())
 
   console.log('\nTargets: relay within 2 ms p50 / 10 ms p99 of the direct baseline; reorder ≥ 200,000 chunks/s;')
   console.log('≤ ~20 messages/s per model stream whatever the token rate (≥ 10× fewer than naive at 200 tokens/s).')
@@ -144,6 +151,7 @@ if (!process.argv.includes('--skip-renderer')) {
   ensureBuiltRenderer()
   console.log(`\nRenderer under test: ${await describeBuild()}`)
   printRendererReport(await measureRenderer())
+  printTable(PASTE_BENCH_TITLE, await measurePaste())
 }
 // aws-crt and the browsers may leave handles behind; the report is out.
 process.exit(0)

@@ -13,6 +13,7 @@ import { makePng } from '../fixtures/attachment-files'
 import { launchChromium, watchPageErrors } from '../support/browser'
 import { writeSettings } from '../support/test-core'
 import { makeTempDir } from '../support/temp-dir'
+import { giveFile as giveFileTo } from './harness-pages'
 
 const VISION = 'llava'
 const TEXT_ONLY = 'llama3.2'
@@ -38,22 +39,9 @@ afterEach(async () => {
   await harness?.close()
 })
 
-/** Dispatches a paste (clipboard files) or a drop (dragged files) of one file on the prompt box, as Chromium would. */
-async function giveFile(target: Page, how: 'paste' | 'drop', file: { name: string; type: string; base64: string }) {
-  await target.getByTestId('prompt-input').evaluate(
-    (input, { how, file }) => {
-      const bytes = Uint8Array.from(atob(file.base64), (char) => char.charCodeAt(0))
-      const transfer = new DataTransfer()
-      transfer.items.add(new File([bytes], file.name, { type: file.type }))
-      const event =
-        how === 'paste'
-          ? new ClipboardEvent('paste', { clipboardData: transfer, bubbles: true, cancelable: true })
-          : new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true })
-      input.dispatchEvent(event)
-    },
-    { how, file },
-  )
-}
+/** A file pasted or dropped on the composer's text box. */
+const giveFile = (target: Page, how: 'paste' | 'drop', file: { name: string; type: string; base64: string }) =>
+  giveFileTo(target, 'prompt-input', how, file)
 
 type Part = { type: string; text?: string; image_url?: { url: string } }
 const lastContent = (model: string, prompt: string) => {
@@ -169,6 +157,61 @@ describe('attachments in the window', () => {
       { type: 'text', text: prompt },
     ])
     expect(await column.getByTestId('column-withheld').count()).toBe(0)
+    expect(errors).toEqual([])
+  })
+
+  it('keeps a sent prompt’s attachments when it is edited, less those removed in the edit box', async () => {
+    const userDataDir = await makeTempDir('e2e-attachments')
+    await writeSettings(userDataDir, [VISION], openAi.baseUrl)
+    harness = await startHarness({ userDataDir })
+    page = await browser.newPage()
+    const errors = watchPageErrors(page)
+    await page.goto(harness.url)
+    await expect
+      .poll(() => page!.getByTestId('connection-state').getAttribute('data-status'), { timeout: 15_000 })
+      .toBe('connected')
+
+    const png = await makePng(40, 30)
+    await giveFile(page, 'paste', { name: 'chart.png', type: 'image/png', base64: png.toString('base64') })
+    const notes = Buffer.from('# Notes\nkeep me out\n')
+    await giveFile(page, 'drop', { name: 'notes.md', type: 'text/markdown', base64: notes.toString('base64') })
+    const composer = page.locator('.prompt-box').getByTestId('attachment-chip')
+    await expect
+      .poll(() => composer.evaluateAll((chips) => chips.map((c) => c.getAttribute('data-status'))))
+      .toEqual(['ok', 'ok'])
+    await page.getByTestId('prompt-input').fill('What is this?')
+    await page.getByTestId('send-button').click()
+    const column = () => page!.getByTestId(`column-${VISION}`).last()
+    await expect.poll(() => column().getAttribute('data-status'), { timeout: 20_000 }).toBe('complete')
+
+    // The edit box shows the prompt's files as removable chips; the notes go, the chart stays.
+    const exchange = page.getByTestId('exchange').last()
+    await exchange.getByTestId('prompt-edit').click()
+    const editBox = exchange.locator('.prompt-edit')
+    const editChips = editBox.getByTestId('attachment-chip')
+    expect(await editChips.getByTestId('attachment-name').allTextContents()).toEqual([
+      'Image: chart.png',
+      'Text file: notes.md',
+    ])
+    await editChips.nth(1).getByTestId('attachment-remove').click()
+    expect(await editChips.getByTestId('attachment-name').allTextContents()).toEqual(['Image: chart.png'])
+    const edited = 'What is this chart, then?'
+    await editBox.getByTestId('prompt-edit-input').fill(edited)
+    await editBox.getByTestId('prompt-edit-send').click()
+    await expect.poll(() => page!.getByTestId('branch-position').innerText(), { timeout: 20_000 }).toBe('2/2')
+    await expect.poll(() => column().getAttribute('data-status'), { timeout: 20_000 }).toBe('complete')
+
+    expect(lastContent(VISION, edited)).toEqual([
+      { type: 'image_url', image_url: { url: `data:image/png;base64,${png.toString('base64')}` } },
+      { type: 'text', text: edited },
+    ])
+    const shownNames = () => page!.getByTestId('exchange').last().getByTestId('attachment-name').allTextContents()
+    expect(await shownNames()).toEqual(['Image: chart.png'])
+    // Stored with the new turn: reopened from history, the edited prompt still has its chart.
+    await page.getByTestId('new-chat-button').click()
+    await page.getByTestId('conversation-item').first().getByTestId('conversation-title').click()
+    await expect.poll(() => page!.getByTestId('prompt-text').last().innerText()).toContain(edited)
+    await expect.poll(shownNames).toEqual(['Image: chart.png'])
     expect(errors).toEqual([])
   })
 })

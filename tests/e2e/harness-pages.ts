@@ -95,3 +95,25 @@ export async function recordInvokes(page: Page): Promise<() => Promise<string[]>
 export function focusedTestId(page: Page): Promise<string | null> {
   return page.evaluate(() => document.activeElement?.getAttribute('data-testid') ?? null)
 }
+
+/** Dispatches a paste (clipboard files) or a drop (dragged files) of one file on an element, as Chromium would. */
+export async function giveFile(
+  target: Page,
+  testId: string,
+  how: 'paste' | 'drop',
+  file: { name: string; type: string; base64: string },
+): Promise<void> {
+  await target.getByTestId(testId).evaluate(
+    (input, { how, file }) => {
+      const bytes = Uint8Array.from(atob(file.base64), (char) => char.charCodeAt(0))
+      const transfer = new DataTransfer()
+      transfer.items.add(new File([bytes], file.name, { type: file.type }))
+      const event =
+        how === 'paste'
+          ? new ClipboardEvent('paste', { clipboardData: transfer, bubbles: true, cancelable: true })
+          : new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true })
+      input.dispatchEvent(event)
+    },
+    { how, file },
+  )
+}

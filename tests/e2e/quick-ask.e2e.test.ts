@@ -10,7 +10,15 @@ import { BUILT_RENDERER_DIR, startHarness, type Harness, type HarnessOptions } f
 import { startFakeOpenAiServer, splitIntoDeltas, type FakeOpenAiServer } from '../fixtures/fake-openai-server'
 import { launchChromium, watchPageErrors } from '../support/browser'
 import { writeSettings } from '../support/test-core'
-import { focusedTestId, openMainPage, openQuickAskPage, recordInvokes, type OpenedPage } from './harness-pages'
+import { makePng } from '../fixtures/attachment-files'
+import {
+  focusedTestId,
+  giveFile,
+  openMainPage,
+  openQuickAskPage,
+  recordInvokes,
+  type OpenedPage,
+} from './harness-pages'
 import { makeTempDir } from '../support/temp-dir'
 
 const ALPHA = 'The answer is **forty-two**.\n\n- first\n- second'
@@ -28,6 +36,7 @@ beforeAll(async () => {
     beta: { kind: 'answer', deltas: splitIntoDeltas('Beta is not the default.'), intervalMs: 5 },
     slow: { kind: 'answer', deltas: splitIntoDeltas(LONG), intervalMs: 40 },
     hostile: { kind: 'answer', deltas: splitIntoDeltas(HOSTILE) },
+    llava: { kind: 'answer', deltas: splitIntoDeltas('A small green square.') },
   })
 })
 afterAll(async () => {
@@ -78,6 +87,64 @@ afterEach(async () => {
 })
 
 describe('quick ask in the browser harness', () => {
+  it('takes pasted and dropped files as the main window does: chips, one prepared file each, sent with the question', async () => {
+    await start(['llava', 'alpha'])
+    const quick = await quickAsk()
+    const png = await makePng(48, 32)
+    await giveFile(quick, 'quick-ask-input', 'paste', {
+      name: 'shot.png',
+      type: 'image/png',
+      base64: png.toString('base64'),
+    })
+    const notes = Buffer.from('line one\nline two\n')
+    await giveFile(quick, 'quick-ask-input', 'drop', {
+      name: 'notes.txt',
+      type: 'text/plain',
+      base64: notes.toString('base64'),
+    })
+    const composer = quick.locator('.quick-ask-form').getByTestId('attachment-chip')
+    await expect
+      .poll(() => composer.evaluateAll((chips) => chips.map((c) => c.getAttribute('data-status'))))
+      .toEqual(['ok', 'ok'])
+    expect(await composer.getByTestId('attachment-name').allTextContents()).toEqual([
+      'Image: shot.png',
+      'Text file: notes.txt',
+    ])
+    await expect.poll(() => composer.first().locator('img').getAttribute('src')).toMatch(/^data:image\/jpeg;base64,/)
+    // Removable before sending, by its own button.
+    await composer.nth(1).getByTestId('attachment-remove').click()
+    expect(await composer.count()).toBe(1)
+
+    await ask(quick, 'What is in the shot?')
+    await expect.poll(() => answer(quick).getAttribute('data-status'), { timeout: 20_000 }).toBe('complete')
+    expect(await composer.count()).toBe(0)
+    const sent = openAi.requests.filter((r) => JSON.stringify(r.messages).includes('What is in the shot?'))
+    expect(sent.map((r) => r.model)).toEqual(['llava'])
+    expect((sent[0]!.messages as Array<{ content: unknown }>).at(-1)!.content).toEqual([
+      { type: 'image_url', image_url: { url: `data:image/png;base64,${png.toString('base64')}` } },
+      { type: 'text', text: 'What is in the shot?' },
+    ])
+    const shown = quick.locator('.quick-ask-content').getByTestId('attachment-name')
+    expect(await shown.allTextContents()).toEqual(['Image: shot.png'])
+    expect(await quick.getByTestId('quick-ask-withheld').count()).toBe(0)
+
+    // A model that cannot read images still answers, and the window says what it did not get.
+    await quick.getByTestId('quick-ask-model').selectOption('alpha')
+    await giveFile(quick, 'quick-ask-input', 'paste', {
+      name: 'shot.png',
+      type: 'image/png',
+      base64: png.toString('base64'),
+    })
+    await expect.poll(() => composer.getAttribute('data-status')).toBe('ok')
+    await ask(quick, 'And you, alpha?')
+    await expect.poll(() => answer(quick).getAttribute('data-status'), { timeout: 20_000 }).toBe('complete')
+    expect(await quick.getByTestId('quick-ask-withheld').innerText()).toBe(
+      'Not given to this model: shot.png (it cannot read images)',
+    )
+    const toAlpha = openAi.requests.find((r) => JSON.stringify(r.messages).includes('And you, alpha?'))!
+    expect((toAlpha.messages as Array<{ content: unknown }>).at(-1)!.content).toBe('And you, alpha?')
+  })
+
   it('is built with the same strict Content-Security-Policy as the main window', async () => {
     const cspOf = async (page: string) =>
       /http-equiv="Content-Security-Policy"\s+content="([^"]+)"/.exec(

@@ -41,7 +41,7 @@ window.streamdesk = createStreamDeskApi({
   async invoke(channel, args) {
     await opened
     const id = nextId++
-    const request: HarnessRequest = { id, channel, args: encodeBytes(args) as unknown[] }
+    const request: HarnessRequest = { id, channel, args: (await encodeBytes(args)) as unknown[] }
     return new Promise((resolve, reject) => {
       pending.set(id, { resolve, reject })
       socket.send(JSON.stringify(request))

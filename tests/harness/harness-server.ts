@@ -109,7 +109,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const sockets = new WebSocketServer({
     server,
     path: HARNESS_IPC_PATH,
-    maxPayload: 8 * 1024 * 1024,
+    // A 30 MB file (MAX_ATTACHMENT_INPUT_BYTES) as base64 in JSON.
+    maxPayload: 48 * 1024 * 1024,
     // Only the harness's own pages: a socket from any other origin (or none) is refused at the handshake.
     verifyClient: ({ origin }: { origin?: string }) => origin === ownOrigin,
   })

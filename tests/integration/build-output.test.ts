@@ -4,7 +4,9 @@
  */
 import { readFile, readdir } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
+import { Worker } from 'node:worker_threads'
 import { describe, expect, it } from 'vitest'
+import { makePdf } from '../fixtures/attachment-files'
 
 const out = resolve(import.meta.dirname, '../../out')
 const read = (path: string) => readFile(join(out, path), 'utf8')
@@ -40,6 +42,26 @@ describe('production build', () => {
     for (const chunk of await readdir(join(out, 'main', 'chunks')).catch(() => [] as string[]))
       mainFiles.push(await read(join('main', 'chunks', chunk)))
     expect(mainFiles.some((text) => text.includes('history-import-worker.js'))).toBe(true)
+  })
+
+  it('builds the PDF text worker as its own entry beside index.js, the only bundle that loads pdf.js, and it runs', async () => {
+    const worker = await read('main/pdf-text-worker.js')
+    expect(worker).toMatch(/import\("pdfjs-dist\/legacy\/build\/pdf\.mjs"\)/)
+    expect(worker).toMatch(/from "node:worker_threads"/)
+    const main = await read('main/index.js')
+    expect(main).not.toMatch(/pdfjs-dist/)
+    expect(main).toContain('"pdf-text-worker"')
+    // The built file itself, as main starts it: a PDF in, its text out.
+    const thread = new Worker(join(out, 'main/pdf-text-worker.js'))
+    try {
+      const next = () => new Promise((resolve, reject) => thread.once('message', resolve).once('error', reject))
+      expect(await next()).toBe('ready')
+      const reply = next()
+      thread.postMessage(await makePdf(['Built worker', 'second page']))
+      expect(await reply).toEqual({ ok: true, text: 'Built worker\n\nsecond page', pages: 2 })
+    } finally {
+      await thread.terminate()
+    }
   })
 
   it('ships the preload as one CommonJS file that requires nothing but electron', async () => {

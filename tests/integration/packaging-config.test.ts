@@ -97,14 +97,17 @@ describe('packaging configuration', () => {
     expect(externals).toEqual(
       expect.arrayContaining(['aws-iot-device-sdk-v2', 'better-sqlite3', 'aedes', 'node-llama-cpp']),
     )
-    // The embedded-model worker and the history import worker are bundles of their own beside index.js.
+    // The embedded-model, history import and PDF text workers are bundles of their own beside index.js (pdf.js is
+    // loaded by the last only, so its packages are found through it).
     expect(mainBundles().map((file) => file.slice(root.length + 1))).toEqual(
       expect.arrayContaining([
         'out/main/index.js',
         'out/main/llama-cpp-worker.js',
         'out/main/history-import-worker.js',
+        'out/main/pdf-text-worker.js',
       ]),
     )
+    expect(externals).toContain('pdfjs-dist')
     expect(native).toEqual(
       expect.arrayContaining(['aws-crt', 'better-sqlite3', `@node-llama-cpp/${process.platform}-${process.arch}`]),
     )

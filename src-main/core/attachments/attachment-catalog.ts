@@ -38,10 +38,13 @@ export class AttachmentCatalog {
     for (const id of ids) this.known.delete(id)
   }
 
-  /** The references for these ids, in order; throws with a plain message for an id main did not prepare. */
-  refs(ids: readonly string[]): AttachmentRef[] {
+  /**
+   * The references for these ids, in order; throws with a plain message for an id main did not prepare. `sentBefore`:
+   * references history keeps with the turn an edited prompt replaces, which the edit may name again.
+   */
+  refs(ids: readonly string[], sentBefore: readonly AttachmentRef[] = []): AttachmentRef[] {
     return ids.map((id) => {
-      const ref = this.known.get(id)
+      const ref = this.known.get(id) ?? sentBefore.find((sent) => sent.id === id)
       if (!ref) throw new Error('An attachment is no longer available: remove it and attach the file again.')
       return ref
     })

@@ -21,6 +21,19 @@ export const MAX_PDF_TEXT_BYTES = MAX_TEXT_BYTES
 /** Enough for a report or a paper; a 1,000-page PDF would take pdf.js seconds per prompt for nothing. */
 export const MAX_PDF_PAGES = 300
 
+export interface PdfTextLimits {
+  /** How long one PDF's text extraction may take before the PDF is refused. */
+  timeoutMs: number
+  /** The extracting worker's heap: a PDF built to make pdf.js allocate without end stops there, not in main. */
+  maxHeapMb: number
+}
+
+/**
+ * 300 pages of text take pdf.js about a second on a laptop; 30 s is room for a slow machine, not for a PDF built to
+ * keep it busy. 512 MB holds pdf.js with the largest PDF the app takes (MAX_ATTACHMENT_INPUT_BYTES) several times.
+ */
+export const PDF_TEXT_LIMITS: PdfTextLimits = { timeoutMs: 30_000, maxHeapMb: 512 }
+
 export interface ImageLimits {
   /** Longest side in pixels. */
   maxSide: number

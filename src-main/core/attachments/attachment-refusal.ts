@@ -7,6 +7,8 @@ export type AttachmentRefusalCode =
   | 'damaged-image'
   | 'damaged-pdf'
   | 'pdf-too-long'
+  | 'pdf-too-slow'
+  | 'pdf-too-large'
   | 'bad-name'
 
 export class AttachmentRefusedError extends Error {

@@ -1,7 +1,8 @@
 /**
  * A file becomes an attachment: its name checked, its size bounded, its type read from its bytes, then prepared
  * for every target once (an image brought within the most generous target's limits, text decoded to UTF-8, a PDF's
- * text extracted and kept beside it) and stored by SHA-256. Runs in the main process, never in the renderer.
+ * text extracted and kept beside it) and stored by SHA-256. Runs in the main process, never in the renderer; sharp
+ * works on libuv's threads and a PDF's text is read in a worker thread, so the main loop is never held.
  */
 import { stat, readFile } from 'node:fs/promises'
 import type { AttachmentRef } from '../../shared/attachment'
@@ -12,7 +13,7 @@ import { AttachmentRefusedError } from './attachment-refusal'
 import type { AttachmentStore } from './attachment-store'
 import { detectAttachmentType } from './detect-type'
 import { fitImage } from './image-fit'
-import { extractPdfText } from './pdf-text'
+import { extractPdfTextInWorker } from './pdf-text-host'
 
 /** Prepares and stores bytes the renderer sent (paste, drop, pick). */
 export async function prepareAttachment(
@@ -48,7 +49,7 @@ export async function prepareAttachment(
       return { id, name, kind: 'text', mediaType: 'text/plain', sizeBytes: utf8.length }
     }
     case 'pdf': {
-      const { text, pages } = await extractPdfText(bytes)
+      const { text, pages } = await extractPdfTextInWorker(bytes)
       const textId = await store.put(Buffer.from(text, 'utf8'))
       const id = await store.put(bytes)
       return { id, name, kind: 'pdf', mediaType: 'application/pdf', sizeBytes: bytes.length, textId, pages }

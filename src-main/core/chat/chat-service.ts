@@ -92,8 +92,11 @@ export interface ChatServiceOptions extends RecoveryTiming {
 }
 
 export interface PromptAttachments {
-  /** Throws with a plain message for an id that main did not prepare. */
-  refs(ids: readonly string[]): AttachmentRef[]
+  /**
+   * Throws with a plain message for an id that main did not prepare. `sentBefore`: the attachments of the turn an
+   * edited prompt replaces, which it may name again.
+   */
+  refs(ids: readonly string[], sentBefore?: readonly AttachmentRef[]): AttachmentRef[]
   readerOf(modelId: string): ColumnReader
   /** The prompt naming these ids is in the history now (which refers to the files from then on). */
   sent?(ids: readonly string[]): void
@@ -208,13 +211,25 @@ export class ChatService {
   /** Which attachments each column gets, and the prompt's attachments as its turn keeps them. */
   private planAttachments(request: SendPromptRequest): AttachmentPlan | undefined {
     const ids = request.attachmentIds ?? []
+    const sentBefore =
+      request.keptFrom === undefined ? [] : this.keptAttachments(request.conversationId, request.keptFrom)
     if (ids.length === 0) return undefined
     const { attachments } = this.options
     if (!attachments) throw new Error('Attachments cannot be sent in this mode yet.')
     return planAttachments(
-      attachments.refs(ids),
+      attachments.refs(ids, sentBefore),
       request.modelIds.map((modelId) => attachments.readerOf(modelId)),
     )
+  }
+
+  /** The attachments of the sent turn an edited prompt replaces. */
+  private keptAttachments(conversationId: string | undefined, turnStreamId: string): AttachmentRef[] {
+    const kept =
+      conversationId === undefined
+        ? undefined
+        : this.options.conversations.attachmentsOf?.(conversationId, turnStreamId)
+    if (!kept) throw new Error('The edited prompt is no longer in the conversation.')
+    return kept
   }
 
   /**

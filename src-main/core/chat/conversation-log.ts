@@ -1,4 +1,4 @@
-import type { TurnAttachment } from '../../shared/attachment'
+import type { AttachmentRef, TurnAttachment } from '../../shared/attachment'
 import type { ChatMessage } from '../../backend/model-provider'
 import type { WireAttachment } from '../../backend/attachment-parts'
 import type { AnswerEnd, StopReason, StoredStatus } from '../../shared/answer'
@@ -68,6 +68,8 @@ export interface ConversationLog {
     after?: string | null,
     attachments?: TurnAttachment[],
   ): void
+  /** The attachments the turn carried by `turnStreamId` was sent with; undefined if the turn is unknown. */
+  attachmentsOf?(conversationId: string, turnStreamId: string): AttachmentRef[] | undefined
   /** The turn carried by `turnStreamId`, as regenerating `modelId`'s answer there needs it; undefined if unknown. */
   regenerationOf(conversationId: string, turnStreamId: string, modelId: string): Regeneration | undefined
   /**

@@ -15,7 +15,7 @@ import type { ConversationRecord, ModelRef, TurnRecord } from './history-types'
  * The chat service's conversation log on the history store: turns are written when sent, answers as they stream
  * through the throttled AnswerWriter, so continuing a conversation works the same after a restart.
  */
-import type { TurnAttachment } from '../../shared/attachment'
+import type { AttachmentRef, TurnAttachment } from '../../shared/attachment'
 import type { WireAttachment } from '../../backend/attachment-parts'
 import { wireAttachment } from '../attachments/attachment-catalog'
 export class StoredConversations implements ConversationLog {
@@ -55,6 +55,12 @@ export class StoredConversations implements ConversationLog {
   regenerationOf(conversationId: string, turnStreamId: string, modelId: string): Regeneration | undefined {
     const conversation = this.store.getConversation(conversationId)
     return conversation && regenerationAt(conversation, turnStreamId, modelId)
+  }
+
+  attachmentsOf(conversationId: string, turnStreamId: string): AttachmentRef[] | undefined {
+    const turn = this.store.getConversation(conversationId)?.turns.find((t) => t.streamId === turnStreamId)
+    // What a column did not get, and a file's state when read back, belong to that turn, not to the file.
+    return turn && (turn.attachments ?? []).map(({ withheld: _withheld, status: _status, ...ref }) => ref)
   }
 
   continuationOf(conversationId: string, streamId: string, modelId: string): Continuation | undefined {

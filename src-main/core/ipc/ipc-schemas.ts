@@ -83,6 +83,7 @@ export const invokeArgSchemas = {
           .max(MAX_ATTACHMENTS_PER_PROMPT)
           .refine((ids) => new Set(ids).size === ids.length, 'the same attachment twice'),
       ),
+      keptFrom: z.optional(IdSchema),
     }),
   ]),
   // The name is checked again (and any path refused) where the file is prepared; here only its shape and size.

@@ -8,10 +8,16 @@ import type { EventChannel, InvokeChannel } from '../../shared/ipc-contract'
 
 export type WindowRole = 'main' | 'quick-ask'
 
-/** What quick ask calls: its settings and account view, one question and Stop, the clipboard, hide, open in main. */
+/**
+ * What quick ask calls: its settings and account view, one question (with files pasted or dropped: prepared in main,
+ * thumbnails of images by their SHA-256, which a page knows only for a file it has) and Stop, the clipboard, hide,
+ * open in main.
+ */
 const QUICK_ASK_INVOKES: ReadonlySet<InvokeChannel> = new Set<InvokeChannel>([
   'settings:get',
   'auth:get-state',
+  'attachments:add',
+  'attachments:preview',
   'chat:send',
   'chat:stop',
   'clipboard:read-text',

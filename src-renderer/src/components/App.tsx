@@ -19,7 +19,7 @@ import { FirstRunModelOffer } from './FirstRunModelOffer'
 import { EditModelContext, type EditModelLink } from './edit-model-context'
 import { ModelPicker } from './ModelPicker'
 import { PromptBox } from './PromptBox'
-import type { AttachmentRef } from '../../../src-main/shared/attachment'
+import type { AttachmentRef, TurnAttachment } from '../../../src-main/shared/attachment'
 import { SystemPromptControl } from './SystemPromptControl'
 import { SettingsPanel } from './SettingsPanel'
 import { Sidebar } from './Sidebar'
@@ -111,7 +111,11 @@ export function App() {
   }, [startNewChat])
   const regenerateAnswer = conversation.regenerate
   const editPrompt = conversation.edit
-  const edit = useCallback((exchangeId: number, prompt: string) => void editPrompt(exchangeId, prompt), [editPrompt])
+  const edit = useCallback(
+    (exchangeId: number, prompt: string, attachments: readonly TurnAttachment[]) =>
+      void editPrompt(exchangeId, prompt, attachments),
+    [editPrompt],
+  )
   const regenerate = useCallback(
     (exchangeId: number, modelId: string) => void regenerateAnswer(exchangeId, modelId),
     [regenerateAnswer],

@@ -1,5 +1,6 @@
 import { useEffect, useRef } from 'react'
 import type { Exchange } from '../state/exchanges'
+import type { TurnAttachment } from '../../../src-main/shared/attachment'
 import { useExchangeWindow } from '../hooks/use-exchange-window'
 import { useFollowLatest } from '../hooks/use-follow-latest'
 import { clearSearchHighlight, markSearchMatches } from '../hooks/search-highlight'
@@ -15,7 +16,7 @@ interface ConversationViewProps {
   onShowVersion(exchangeId: number, modelId: string, index: number): void
   /** Asks a model to go on from its version on `streamId`, cut off at the token limit. */
   onContinueCut(exchangeId: number, modelId: string, streamId: string): void
-  onEdit(exchangeId: number, prompt: string): void
+  onEdit(exchangeId: number, prompt: string, attachments: readonly TurnAttachment[]): void
   onShowBranch(exchangeId: number, index: number): void
   /** Sends one of the empty state's starter prompts; absent while a prompt cannot be sent (no model selected). */
   onStarterPrompt?: ((prompt: string) => void) | undefined

@@ -4,9 +4,8 @@ import { useStrings } from '../i18n'
 import { ColumnStrip } from './ColumnStrip'
 import { ModelColumn, StoredModelColumn } from './ModelColumn'
 import { PromptBubble } from './PromptBubble'
-import { AttachmentChips } from './AttachmentChips'
 import type { TurnAttachment } from '../../../src-main/shared/attachment'
-import type { Strings } from '../i18n'
+import { withheldNote } from '../format/withheld-note'
 
 interface ExchangeViewProps {
   exchange: Exchange
@@ -19,7 +18,7 @@ interface ExchangeViewProps {
   /** Asks a model to go on from its version on `streamId`, cut off at the token limit; absent where it cannot. */
   onContinueCut?(exchangeId: number, modelId: string, streamId: string): void
   /** Absent where a sent prompt cannot be edited. */
-  onEdit?(exchangeId: number, prompt: string): void
+  onEdit?(exchangeId: number, prompt: string, attachments: readonly TurnAttachment[]): void
   onShowBranch(exchangeId: number, index: number): void
   ref?: Ref<HTMLElement>
 }
@@ -74,15 +73,14 @@ export const ExchangeView = memo(function ExchangeView({
     >
       <PromptBubble
         prompt={exchange.prompt}
+        attachments={exchange.attachments}
         branch={exchange.branch}
         onShowBranch={(index) => onShowBranch(exchangeId, index)}
-        {...(onEdit && streamId !== undefined && { onEdit: (prompt: string) => onEdit(exchangeId, prompt) })}
+        {...(onEdit &&
+          streamId !== undefined && {
+            onEdit: (prompt: string, attachments: readonly TurnAttachment[]) => onEdit(exchangeId, prompt, attachments),
+          })}
       />
-      {exchange.attachments && (
-        <AttachmentChips
-          attachments={exchange.attachments.map((attachment, index) => ({ ...attachment, key: `${index}` }))}
-        />
-      )}
       {streamId === undefined ? (
         <p className="sending muted">
           <span className="spinner" aria-hidden="true" /> {t.sending}
@@ -107,7 +105,7 @@ export const ExchangeView = memo(function ExchangeView({
                   answer={answer}
                   widened={widened === model.id}
                   onStop={onStop}
-                  withheld={withheldNote(exchange.attachments, model.id, t)}
+                  withheld={withheldNote(withheldFrom(exchange.attachments, model.id), t)}
                   {...versions}
                 />
               ) : (
@@ -118,7 +116,7 @@ export const ExchangeView = memo(function ExchangeView({
                   label={model.label}
                   widened={widened === model.id}
                   onStop={onStop}
-                  withheld={withheldNote(exchange.attachments, model.id, t)}
+                  withheld={withheldNote(withheldFrom(exchange.attachments, model.id), t)}
                   {...versions}
                 />
               )
@@ -130,15 +128,10 @@ export const ExchangeView = memo(function ExchangeView({
   )
 })
 
-/** What a column says it did not get ("Not given to this model: chart.png (it cannot read images)"), if anything. */
-function withheldNote(
-  attachments: readonly TurnAttachment[] | undefined,
-  modelId: string,
-  t: Strings,
-): string | undefined {
-  const missed = (attachments ?? []).flatMap((attachment) => {
-    const reason = attachment.withheld?.[modelId]
-    return reason ? [`${attachment.name} (${t.attachments.reasons[reason]})`] : []
+/** The attachments of an exchange that `modelId`'s column did not get, and why. */
+function withheldFrom(attachments: readonly TurnAttachment[] | undefined, modelId: string) {
+  return (attachments ?? []).flatMap(({ name, withheld }) => {
+    const reason = withheld?.[modelId]
+    return reason ? [{ name, reason }] : []
   })
-  return missed.length > 0 ? t.attachments.withheld(missed.join(', ')) : undefined
 }

@@ -3,8 +3,6 @@ import {
   useRef,
   useState,
   useSyncExternalStore,
-  type ClipboardEvent,
-  type DragEvent,
   type FormEvent,
   type KeyboardEvent,
   type ReactNode,
@@ -63,22 +61,6 @@ export function PromptBox({
     if (accepted) attachments.clear()
     else setText((current) => current || prompt)
   }
-  // Pasted files (a screenshot) become attachments; pasted text stays text.
-  const onPaste = (event: ClipboardEvent<HTMLElement>) => {
-    const files = [...event.clipboardData.files]
-    if (files.length === 0) return
-    event.preventDefault()
-    attachments.add(files)
-  }
-  const onDragOver = (event: DragEvent<HTMLElement>) => {
-    if (event.dataTransfer.types.includes('Files')) event.preventDefault()
-  }
-  const onDrop = (event: DragEvent<HTMLElement>) => {
-    const files = [...event.dataTransfer.files]
-    if (files.length === 0) return
-    event.preventDefault()
-    attachments.add(files)
-  }
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
     if (!sendsPrompt(event.nativeEvent, sendKey, onMac())) return
     event.preventDefault()
@@ -90,7 +72,7 @@ export function PromptBox({
   }
 
   return (
-    <form className="prompt-box" onSubmit={onSubmit} onPaste={onPaste} onDragOver={onDragOver} onDrop={onDrop}>
+    <form className="prompt-box" onSubmit={onSubmit} {...attachments.fileEvents}>
       <AttachmentChips attachments={attachments.items} onRemove={attachments.remove} />
       <textarea
         ref={input}

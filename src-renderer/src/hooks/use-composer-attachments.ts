@@ -1,4 +1,4 @@
-import { useCallback, useRef, useState } from 'react'
+import { useCallback, useMemo, useRef, useState, type ClipboardEvent, type DragEvent } from 'react'
 import { MAX_ATTACHMENT_INPUT_BYTES, MAX_ATTACHMENTS_PER_PROMPT } from '../../../src-main/shared/attachment'
 import type { AttachmentRef } from '../../../src-main/shared/attachment'
 import { formatBytes } from '../../../src-main/shared/format-bytes'
@@ -16,6 +16,14 @@ export interface ComposerAttachments {
   clear(): void
   /** The prepared references, in order; undefined while a file is still being prepared. */
   ready(): AttachmentRef[] | undefined
+  /** For the element files are pasted or dropped on (a composer's form): files become attachments, text stays text. */
+  fileEvents: FileEvents
+}
+
+export interface FileEvents {
+  onPaste(event: ClipboardEvent<HTMLElement>): void
+  onDragOver(event: DragEvent<HTMLElement>): void
+  onDrop(event: DragEvent<HTMLElement>): void
 }
 
 /**
@@ -65,7 +73,27 @@ export function useComposerAttachments(): ComposerAttachments {
     const refs = itemsRef.current.map((item) => item.ref)
     return refs.every((ref) => ref !== undefined) ? (refs as AttachmentRef[]) : undefined
   }, [])
-  return { items, add, remove, clear, ready }
+  const fileEvents = useMemo<FileEvents>(
+    () => ({
+      onPaste: (event) => {
+        const files = [...event.clipboardData.files]
+        if (files.length === 0) return
+        event.preventDefault()
+        add(files)
+      },
+      onDragOver: (event) => {
+        if (event.dataTransfer.types.includes('Files')) event.preventDefault()
+      },
+      onDrop: (event) => {
+        const files = [...event.dataTransfer.files]
+        if (files.length === 0) return
+        event.preventDefault()
+        add(files)
+      },
+    }),
+    [add],
+  )
+  return { items, add, remove, clear, ready, fileEvents }
 }
 
 export function chipOf(ref: AttachmentRef): Omit<ChipAttachment, 'key'> {

@@ -41,8 +41,11 @@ export interface Conversation {
   setSystemPrompt(text: string): void
   /** Resolves to false when main refused the prompt (a toast says why). */
   send(prompt: string, models: readonly AnsweringModel[], attachments?: readonly AttachmentRef[]): Promise<boolean>
-  /** Sends `prompt` in place of an exchange's: a new branch after that exchange's parent (the old one is kept). */
-  edit(exchangeId: number, prompt: string): Promise<boolean>
+  /**
+   * Sends `prompt` in place of an exchange's: a new branch after that exchange's parent (the old one is kept), with
+   * the attachments of that exchange the edit kept.
+   */
+  edit(exchangeId: number, prompt: string, attachments: readonly TurnAttachment[]): Promise<boolean>
   /** Shows the `index`-th (0-based) of the prompts sent in this exchange's place (UI state: history keeps no choice). */
   showBranch(exchangeId: number, index: number): void
   stop(streamId: string, modelId?: string): void
@@ -128,6 +131,7 @@ export function useConversation(client: StreamDeskClient, streams: StreamStore, 
       models: readonly AnsweringModel[],
       parent: Exchange | null,
       attachments: readonly AttachmentRef[] = [],
+      keptFrom?: string,
     ) => {
       const id = nextExchangeId.current++
       const sentIn = generation.current
@@ -147,6 +151,7 @@ export function useConversation(client: StreamDeskClient, streams: StreamStore, 
         ...(conversationId !== undefined && after !== undefined && { after }),
         ...(system.trim() !== '' && { systemPrompt: system }),
         ...(attachments.length > 0 && { attachmentIds: attachments.map((ref) => ref.id) }),
+        ...(keptFrom !== undefined && conversationId !== undefined && { keptFrom }),
       })
       if (sentIn !== generation.current) {
         // The user moved on meanwhile; the answers go on in the background (and into history).
@@ -181,10 +186,12 @@ export function useConversation(client: StreamDeskClient, streams: StreamStore, 
   const byId = (exchangeId: number | null | undefined) => current.current.find((exchange) => exchange.id === exchangeId)
 
   const edit = useCallback(
-    async (exchangeId: number, prompt: string) => {
+    async (exchangeId: number, prompt: string, attachments: readonly TurnAttachment[]) => {
       const edited = byId(exchangeId)
       if (!edited) return false
-      return sendAfter(prompt, edited.models, byId(edited.parentId) ?? null)
+      // Which columns did not get a file is the new turn's own (main says, once it is sent).
+      const kept = attachments.map(({ withheld: _withheld, ...ref }) => ref)
+      return sendAfter(prompt, edited.models, byId(edited.parentId) ?? null, kept, edited.streamId)
     },
     [sendAfter],
   )

@@ -9,7 +9,10 @@ import {
   type KeyboardEvent,
 } from 'react'
 import { useServices } from '../app-services'
+import { AttachmentChips } from '../components/AttachmentChips'
 import { Toasts } from '../components/Toasts'
+import { withheldNote } from '../format/withheld-note'
+import { chipOf, useComposerAttachments } from '../hooks/use-composer-attachments'
 import { useAuthState } from '../hooks/use-auth-state'
 import { useFollowLatest } from '../hooks/use-follow-latest'
 import { useSettings } from '../hooks/use-settings'
@@ -35,6 +38,8 @@ export function QuickAsk() {
   useUiLanguage(settings?.preferences.language)
   const quick = useQuickAsk(client, streams)
   const [text, setText] = useState('')
+  // Pasted or dropped files: the main window's composer's attachments, same chips, same checks in main.
+  const attachments = useComposerAttachments()
   const input = useRef<HTMLTextAreaElement>(null)
   const { scrollRef, contentRef, jumpToLatest } = useFollowLatest()
 
@@ -96,10 +101,12 @@ export function QuickAsk() {
 
   const submit = async () => {
     const prompt = text.trim()
-    if (prompt === '' || !defaultModel || needsSignIn) return
+    const refs = attachments.ready()
+    if (prompt === '' || !defaultModel || needsSignIn || refs === undefined) return
     setText('')
-    const accepted = await quick.ask(prompt, defaultModel)
-    if (!accepted) setText((current) => current || prompt)
+    const accepted = await quick.ask(prompt, defaultModel, refs)
+    if (accepted) attachments.clear()
+    else setText((current) => current || prompt)
   }
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
     // Quick ask always sends with Enter (Shift+Enter: a new line), whatever the main window's preference.
@@ -112,6 +119,7 @@ export function QuickAsk() {
     void submit()
   }
 
+  const withheld = withheldNote(exchange?.undelivered ?? [], t)
   const blocker = needsSignIn ? t.quickAsk.signInFirst : settings && !defaultModel ? t.quickAsk.noModel : undefined
   return (
     <div className="quick-ask" data-testid="quick-ask">
@@ -160,7 +168,8 @@ export function QuickAsk() {
           )}
         </div>
       </header>
-      <form className="quick-ask-form" onSubmit={onSubmit}>
+      <form className="quick-ask-form" onSubmit={onSubmit} {...attachments.fileEvents}>
+        <AttachmentChips attachments={attachments.items} onRemove={attachments.remove} />
         <textarea
           ref={input}
           className="quick-ask-input"
@@ -181,6 +190,12 @@ export function QuickAsk() {
           {exchange && (
             <>
               <p className="quick-ask-question">{exchange.prompt}</p>
+              <AttachmentChips attachments={exchange.attachments.map((ref) => ({ ...chipOf(ref), key: ref.id }))} />
+              {withheld !== undefined && (
+                <p className="quick-ask-withheld muted" data-testid="quick-ask-withheld">
+                  {withheld}
+                </p>
+              )}
               {exchange.streamId === undefined ? (
                 <p className="quick-ask-status muted">
                   <span className="spinner" aria-hidden="true" /> {t.sending}

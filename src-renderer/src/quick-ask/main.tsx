@@ -5,6 +5,7 @@ import '../styles/theme.css'
 import '../styles/toasts.css'
 import '../styles/markdown.css'
 import '../styles/highlight.css'
+import '../styles/attachments.css'
 import '../styles/quick-ask.css'
 
 mountRenderer(<QuickAsk />)

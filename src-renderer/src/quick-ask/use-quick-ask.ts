@@ -1,6 +1,7 @@
 import { useCallback, useRef, useState, useSyncExternalStore } from 'react'
 import type { StreamDeskClient } from '../api/streamdesk-client'
 import { isOpenStatus } from '../../../src-main/shared/answer'
+import type { AttachmentRef, UndeliveredAttachment } from '../../../src-main/shared/attachment'
 import type { PickableModel } from '../state/mode-models'
 import type { StreamStore } from '../state/stream-store'
 
@@ -10,9 +11,13 @@ export interface QuickExchange {
   id: number
   prompt: string
   model: PickableModel
+  /** The files sent with the question. */
+  attachments: readonly AttachmentRef[]
   /** Known once `chat:send` has returned. */
   streamId?: string
   conversationId?: string
+  /** The attachments the model did not get, and why (known once `chat:send` has returned). */
+  undelivered?: UndeliveredAttachment[]
 }
 
 export interface QuickAskState {
@@ -20,7 +25,7 @@ export interface QuickAskState {
   /** Sent and not yet answered in full: Esc stops it instead of closing the window. */
   open: boolean
   /** Resolves to false when main refused the question (a toast says why). */
-  ask(prompt: string, model: PickableModel): Promise<boolean>
+  ask(prompt: string, model: PickableModel, attachments: readonly AttachmentRef[]): Promise<boolean>
   stop(): void
 }
 
@@ -39,11 +44,15 @@ export function useQuickAsk(client: StreamDeskClient, streams: StreamStore): Qui
   const stopStream = useCallback((streamId: string) => void client.call('chat:stop', { streamId }), [client])
 
   const ask = useCallback(
-    async (prompt: string, model: PickableModel) => {
+    async (prompt: string, model: PickableModel, attachments: readonly AttachmentRef[]) => {
       const id = nextId.current++
       stopWanted.current = false
-      show({ id, prompt, model })
-      const result = await client.call('chat:send', { prompt, modelIds: [model.id] })
+      show({ id, prompt, model, attachments })
+      const result = await client.call('chat:send', {
+        prompt,
+        modelIds: [model.id],
+        ...(attachments.length > 0 && { attachmentIds: attachments.map((ref) => ref.id) }),
+      })
       // A newer question replaced this one meanwhile; its answer goes on into history.
       if (shown.current?.id !== id) return true
       if (!result) {
@@ -51,7 +60,8 @@ export function useQuickAsk(client: StreamDeskClient, streams: StreamStore): Qui
         return false
       }
       streams.begin(result.streamId, [model.id])
-      show({ id, prompt, model, ...result })
+      const { streamId, conversationId, undelivered } = result
+      show({ id, prompt, model, attachments, streamId, conversationId, undelivered: undelivered?.[model.id] ?? [] })
       if (stopWanted.current) stopStream(result.streamId)
       return true
     },

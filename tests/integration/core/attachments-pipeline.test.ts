@@ -220,6 +220,68 @@ describe('attachments in local mode', () => {
     expect(userMessages(VISION, 2)).toEqual([['image_url', 'text', 'text']])
   })
 
+  it('sends an edited prompt with the attachments it kept from the turn it replaces, and no others', async () => {
+    const core = await startCore()
+    const add = (name: string, bytes: Uint8Array) =>
+      core.invoke('attachments:add', [{ name, bytes }]) as Promise<AttachmentRef>
+    const chart = await add('chart.png', await makePng(32, 32))
+    const notes = await add('notes.md', Buffer.from('# Notes'))
+    const first = (await core.invoke('chat:send', [
+      { prompt: 'First look', modelIds: [VISION, TEXT_ONLY], attachmentIds: [chart.id, notes.id] },
+    ])) as SendPromptResult
+    await core.finished(first.streamId, [VISION, TEXT_ONLY])
+    const log = await add('run.log', Buffer.from('start ok'))
+    const followUp = (await core.invoke('chat:send', [
+      { conversationId: first.conversationId, prompt: 'And this?', modelIds: [VISION], attachmentIds: [log.id] },
+    ])) as SendPromptResult
+    await core.finished(followUp.streamId, [VISION])
+
+    // The edit of the first prompt keeps the chart (the notes were removed in the edit box): a new first turn.
+    const edited = (await core.invoke('chat:send', [
+      {
+        conversationId: first.conversationId,
+        after: null,
+        prompt: 'Second look',
+        modelIds: [VISION, TEXT_ONLY],
+        attachmentIds: [chart.id],
+        keptFrom: first.streamId,
+      },
+    ])) as SendPromptResult
+    await core.finished(edited.streamId, [VISION, TEXT_ONLY])
+    const types = (content: Part[] | string) => (typeof content === 'string' ? content : content.map((p) => p.type))
+    const sentWith = (model: string, prompt: string) =>
+      types(
+        (
+          server!.requests.find((r) => r.model === model && JSON.stringify(r.messages).includes(prompt))!
+            .messages as Array<{ content: Part[] | string }>
+        ).at(-1)!.content,
+      )
+    expect(sentWith(VISION, 'Second look')).toEqual(['image_url', 'text'])
+    expect(sentWith(TEXT_ONLY, 'Second look')).toBe('Second look')
+    expect(edited.undelivered).toEqual({
+      [TEXT_ONLY]: [{ attachmentId: chart.id, name: 'chart.png', reason: 'model-cannot-read-images' }],
+    })
+    const stored = (await core.invoke('history:get', [first.conversationId])) as ConversationDetail
+    const editedTurn = stored.turns.find((turn) => turn.streamId === edited.streamId)!
+    expect(editedTurn.parentTurnId).toBeNull()
+    expect(editedTurn.attachments).toEqual([{ ...chart, withheld: { [TEXT_ONLY]: 'model-cannot-read-images' } }])
+
+    // Only the replaced turn's files: another turn's file, or a replaced turn that is not there, is refused.
+    const editOf = (keptFrom: string, attachmentIds: string[]) =>
+      core.invoke('chat:send', [
+        { conversationId: first.conversationId, after: null, prompt: 'x', modelIds: [VISION], attachmentIds, keptFrom },
+      ])
+    await expect(editOf(first.streamId, [log.id])).rejects.toThrow('attach the file again')
+    await expect(editOf('not-a-turn', [chart.id])).rejects.toThrow(
+      'The edited prompt is no longer in the conversation.',
+    )
+    await expect(
+      core.invoke('chat:send', [
+        { prompt: 'x', modelIds: [VISION], attachmentIds: [chart.id], keptFrom: first.streamId },
+      ]),
+    ).rejects.toThrow('The edited prompt is no longer in the conversation.')
+  })
+
   it('removes at the next start the files that were attached but never sent', async () => {
     server = await startFakeOpenAiServer({ [VISION]: { kind: 'answer', deltas: ['ok'] } })
     const userDataDir = await makeTempDir('attachments-sweep')

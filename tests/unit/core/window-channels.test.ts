@@ -19,6 +19,8 @@ function recordingRouter() {
 describe('window channel allowlists', () => {
   it('give quick ask exactly the channels its page uses', () => {
     expect(INVOKE_CHANNELS.filter((channel) => mayInvoke('quick-ask', channel)).sort()).toEqual([
+      'attachments:add',
+      'attachments:preview',
       'auth:get-state',
       'chat:send',
       'chat:stop',

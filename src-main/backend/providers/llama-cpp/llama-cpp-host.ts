@@ -7,10 +7,8 @@
  * worker is told to abort; its generation stops at the next token. `whenIdle()` resolves once the worker has
  * confirmed the end of every request, which the tests use to measure that generation itself really stopped.
  */
-import { Worker } from 'node:worker_threads'
-import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import type { Worker } from 'node:worker_threads'
+import { startWorker, workerFile } from '../../../lib/start-worker'
 import { ModelError } from '../../model-provider'
 import type { ChatMessage } from '../../model-provider'
 import type { StreamErrorCode } from '../../../protocol/stream-protocol'
@@ -22,8 +20,6 @@ import {
   type WorkerRequest,
   type WorkerSettings,
 } from './worker-protocol'
-
-export const WORKER_BUNDLE_NAME = 'llama-cpp-worker.js'
 
 export interface LlamaCppHostOptions {
   /**
@@ -173,7 +169,10 @@ export class LlamaCppHost {
       idleUnloadMs: this.options.idleUnloadMs ?? DEFAULT_IDLE_UNLOAD_MS,
       gpu: this.options.gpu ?? (process.platform === 'darwin' ? 'auto' : false),
     }
-    const worker = startWorker(this.options.workerPath, settings)
+    const worker = startWorker(this.options.workerPath ?? workerFile(import.meta.url, 'llama-cpp-worker'), {
+      workerData: settings,
+      name: 'llama-cpp',
+    })
     worker.on('message', (raw: unknown) => this.onMessage(raw))
     worker.on('error', (error) => this.onWorkerGone(worker, error))
     this.exits.set(
@@ -266,20 +265,4 @@ export class LlamaCppHost {
   private post(worker: Worker, request: WorkerRequest): void {
     worker.postMessage(request)
   }
-}
-
-/**
- * Starts the worker. From source (vitest, the tsx-run harness and bench) the worker is TypeScript, which Node's
- * worker threads cannot load by themselves, so a two-line bootstrap imports it through tsx's `tsImport`.
- */
-function startWorker(workerPath: string | undefined, settings: WorkerSettings): Worker {
-  if (workerPath) return new Worker(workerPath, { workerData: settings, name: 'llama-cpp' })
-  const here = fileURLToPath(import.meta.url)
-  if (!here.endsWith('.ts'))
-    return new Worker(join(dirname(here), WORKER_BUNDLE_NAME), { workerData: settings, name: 'llama-cpp' })
-  const source = pathToFileURL(join(dirname(here), 'llama-cpp-worker.ts')).href
-  const tsxPackage = createRequire(import.meta.url).resolve('tsx/package.json')
-  const tsxApi = pathToFileURL(join(dirname(tsxPackage), 'dist', 'esm', 'api', 'index.mjs')).href
-  const bootstrap = `import(${JSON.stringify(tsxApi)}).then(({ tsImport }) => tsImport(${JSON.stringify(source)}, ${JSON.stringify(import.meta.url)}))`
-  return new Worker(bootstrap, { eval: true, workerData: settings, name: 'llama-cpp' })
 }

@@ -1,0 +1,25 @@
+/**
+ * A worker thread on one of the app's own modules. Bundled (electron-vite), the module is its own entry beside the
+ * bundle that starts it, `<name>.js` (electron.vite.config.ts lists each). From source (vitest, the tsx-run harness
+ * and bench) it is TypeScript, which Node's worker threads cannot load by themselves, so a two-line bootstrap
+ * imports it through tsx's `tsImport`.
+ */
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { Worker, type WorkerOptions } from 'node:worker_threads'
+
+/** The worker module `name` beside the caller's module (`import.meta.url`): `.ts` from source, `.js` bundled. */
+export function workerFile(callerUrl: string, name: string): string {
+  const caller = fileURLToPath(callerUrl)
+  return join(dirname(caller), `${name}${caller.endsWith('.ts') ? '.ts' : '.js'}`)
+}
+
+export function startWorker(file: string, options: WorkerOptions): Worker {
+  if (!file.endsWith('.ts')) return new Worker(file, options)
+  const tsxPackage = createRequire(import.meta.url).resolve('tsx/package.json')
+  const tsxApi = pathToFileURL(join(dirname(tsxPackage), 'dist', 'esm', 'api', 'index.mjs')).href
+  const source = pathToFileURL(file).href
+  const bootstrap = `import(${JSON.stringify(tsxApi)}).then(({ tsImport }) => tsImport(${JSON.stringify(source)}, ${JSON.stringify(import.meta.url)}))`
+  return new Worker(bootstrap, { ...options, eval: true })
+}
