@@ -7,10 +7,15 @@ import { describe, expect, it } from 'vitest'
 import {
   archivedAnswerV1,
   ArchivedAnswerSchema,
+  assembleTextParts,
+  AskedSchema,
   FetchStreamRequestSchema,
   FetchStreamResultSchema,
+  MAX_RECENT_STREAMS,
+  RecentStreamsResultSchema,
   type ArchivedAnswer,
 } from '../../../src-main/protocol/answer-archive'
+import { MAX_ANNOUNCED_TEXT } from '../../../src-main/protocol/stream-announcement'
 import * as frozen from '../../fixtures/protocol-v1/answer-archive-v1'
 import { sha256Hex } from '../../support/sha256'
 
@@ -65,5 +70,84 @@ describe('answer archive contract', () => {
       usage: { inputTokens: 5, outputTokens: 9 },
       storedAt: 1_000,
     })
+  })
+})
+
+describe('answer archive limits', () => {
+  it('takes a page offset from 0, whole numbers only', () => {
+    const from = (textFrom: unknown) => FetchStreamRequestSchema.safeParse({ streamId: 's', textFrom }).success
+    expect([0, 1, 250_000].map(from)).toEqual([true, true, true])
+    expect([-1, 1.5, '0'].map(from)).toEqual([false, false, false])
+  })
+
+  it('takes digests of exactly 64 lowercase hex digits', () => {
+    const digest = sha256Hex('42.')
+    for (const field of ['sha256', 'reasoningSha256'] as const) {
+      const accepts = (value: string) => ArchivedAnswerSchema.safeParse({ ...full, [field]: value }).success
+      expect(accepts(digest), field).toBe(true)
+      for (const wrong of [`${digest}0`, `0${digest}`, digest.slice(1), digest.toUpperCase(), `${digest.slice(1)}g`]) {
+        expect(accepts(wrong), `${field}: ${wrong}`).toBe(false)
+      }
+    }
+  })
+
+  it('gives an app from before v2 no key for a field the answer does not have', () => {
+    const { usage: _usage, ...withoutUsage } = full
+    expect(Object.keys(archivedAnswerV1(withoutUsage))).toEqual([
+      'streamId',
+      'modelId',
+      'text',
+      'status',
+      'chunks',
+      'sha256',
+      'storedAt',
+    ])
+  })
+})
+
+describe('assembleTextParts', () => {
+  const pages = [
+    { offset: 0, text: 'ab' },
+    { offset: 2, text: '😀c' }, // a page may start with a surrogate pair; its length counts both halves
+    { offset: 5, text: 'd' },
+  ]
+
+  it('joins pages that tile the text, in whatever order they came', () => {
+    expect(assembleTextParts(pages, 6)).toBe('ab😀cd')
+    expect(assembleTextParts([...pages].reverse(), 6)).toBe('ab😀cd')
+    expect(assembleTextParts([], 0)).toBe('')
+  })
+
+  it('gives nothing for a missing page, an empty page, or a page that runs past the total', () => {
+    expect(assembleTextParts([pages[0]!, pages[2]!], 6)).toBeUndefined()
+    expect(assembleTextParts([pages[0]!], 6)).toBeUndefined()
+    expect(assembleTextParts([{ offset: 0, text: '' }], 1)).toBeUndefined()
+    expect(assembleTextParts(pages, 4)).toBeUndefined() // a page that runs past the end
+    expect(assembleTextParts(pages, 7)).toBeUndefined()
+  })
+})
+
+describe('recent streams', () => {
+  const asked = { conversationId: 'c-1', deviceId: '0123456789abcdef', prompt: 'Hi', models: ['claude'] }
+  const stream = (i: number) => ({ streamId: `s-${i}`, storedAt: i, storedModelIds: ['claude'], asked })
+
+  it(`keeps what was asked up to ${MAX_ANNOUNCED_TEXT} UTF-16 code units, an astral character counting two`, () => {
+    const accepts = (prompt: string) => AskedSchema.safeParse({ ...asked, prompt }).success
+    expect(accepts('x'.repeat(MAX_ANNOUNCED_TEXT))).toBe(true)
+    expect(accepts('x'.repeat(MAX_ANNOUNCED_TEXT + 1))).toBe(false)
+    expect(accepts(`${'x'.repeat(MAX_ANNOUNCED_TEXT - 2)}😀`)).toBe(true)
+    expect(accepts(`${'x'.repeat(MAX_ANNOUNCED_TEXT - 1)}😀`)).toBe(false)
+    expect(AskedSchema.safeParse({ ...asked, systemPrompt: 'x'.repeat(MAX_ANNOUNCED_TEXT + 1) }).success).toBe(false)
+  })
+
+  it(`lists at most ${MAX_RECENT_STREAMS} streams, and reads a failure with its reason`, () => {
+    const list = (n: number) => ({ ok: true, streams: Array.from({ length: n }, (_, i) => stream(i)) })
+    expect(RecentStreamsResultSchema.parse(list(0))).toEqual({ ok: true, streams: [] })
+    expect(RecentStreamsResultSchema.safeParse(list(MAX_RECENT_STREAMS)).success).toBe(true)
+    expect(RecentStreamsResultSchema.safeParse(list(MAX_RECENT_STREAMS + 1)).success).toBe(false)
+    const failure = { ok: false, error: 'store-unavailable', detail: 'throttled' }
+    expect(RecentStreamsResultSchema.parse(failure)).toEqual(failure)
+    expect(RecentStreamsResultSchema.safeParse({ ...failure, error: 'boom' }).success).toBe(false)
+    expect(RecentStreamsResultSchema.safeParse({ ok: false, detail: 'throttled' }).success).toBe(false)
   })
 })
