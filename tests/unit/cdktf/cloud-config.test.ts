@@ -386,6 +386,17 @@ describe('the message', () => {
     ])
   })
 
+  it('counts only top-level fields as missing for the one-line summary', () => {
+    const fourMissing = without('region', 'userPoolId', 'userPoolClientId', 'identityPoolId')
+    expect(problems({ ...fourMissing, models: [{ label: 'M' }] })).toEqual([
+      '- region is missing',
+      '- userPoolId is missing',
+      '- userPoolClientId is missing',
+      '- identityPoolId is missing',
+      '- models.0.id is missing',
+    ])
+  })
+
   it('shows eight problems and counts the rest', () => {
     const wrong = {
       ...CONFIG,
@@ -443,6 +454,20 @@ describe('unwrapping what surrounds the config', () => {
     expect(parseCloudConfig(wrapped(4))).toEqual({ ok: true, config: CONFIG })
     expect(parseCloudConfig(wrapped(5))).toMatchObject({ ok: false })
     expect(parseCloudConfig(JSON.stringify(JSON.stringify(CONFIG)))).toEqual({ ok: true, config: CONFIG })
+  })
+
+  it('peels at most four layers of JSON text or output maps either', () => {
+    const wrapped = (levels: number, wrap: (value: unknown) => unknown) => {
+      let value: unknown = CONFIG
+      for (let i = 0; i < levels; i++) value = wrap(value)
+      return value
+    }
+    const asText = (value: unknown) => JSON.stringify(value)
+    const asOutput = (value: unknown) => ({ streamdesk_cloud_config: value })
+    for (const wrap of [asText, asOutput]) {
+      expect(parseCloudConfig(wrapped(4, wrap)), wrap.name).toEqual({ ok: true, config: CONFIG })
+      expect(parseCloudConfig(wrapped(5, wrap)), wrap.name).toMatchObject({ ok: false })
+    }
   })
 })
 

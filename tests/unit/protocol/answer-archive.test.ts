@@ -12,10 +12,11 @@ import {
   FetchStreamRequestSchema,
   FetchStreamResultSchema,
   MAX_RECENT_STREAMS,
+  RecentStreamsRequestSchema,
   RecentStreamsResultSchema,
   type ArchivedAnswer,
 } from '../../../src-main/protocol/answer-archive'
-import { MAX_ANNOUNCED_TEXT } from '../../../src-main/protocol/stream-announcement'
+import { MAX_ANNOUNCED_MODELS, MAX_ANNOUNCED_TEXT } from '../../../src-main/protocol/stream-announcement'
 import * as frozen from '../../fixtures/protocol-v1/answer-archive-v1'
 import { sha256Hex } from '../../support/sha256'
 
@@ -91,6 +92,32 @@ describe('answer archive limits', () => {
     }
   })
 
+  it('keeps where a page starts and the whole length, from offset 0 and a length of 1', () => {
+    const page = (textPart: unknown) => ArchivedAnswerSchema.safeParse({ ...full, textPart })
+    expect(page({ offset: 5, total: 10 }).data?.textPart).toEqual({ offset: 5, total: 10 })
+    expect(page({ offset: 0, total: 1 }).success).toBe(true)
+    for (const wrong of [{ offset: -1, total: 1 }, { offset: 0, total: 0 }, { offset: 0.5, total: 1 }, { offset: 0 }]) {
+      expect(page(wrong).success, JSON.stringify(wrong)).toBe(false)
+    }
+  })
+
+  it('reads each of the failures the fetch can answer with, and no other', () => {
+    for (const error of ['no-identity', 'invalid-request', 'store-unavailable']) {
+      const failure = { ok: false, error, detail: 'why' }
+      expect(FetchStreamResultSchema.parse(failure)).toEqual(failure)
+      expect(RecentStreamsResultSchema.parse(failure)).toEqual(failure)
+    }
+    for (const schema of [FetchStreamResultSchema, RecentStreamsResultSchema]) {
+      expect(schema.safeParse({ ok: false, error: '', detail: 'why' }).success).toBe(false)
+      expect(schema.safeParse({ ok: false, error: 'boom', detail: 'why' }).success).toBe(false)
+    }
+    expect(FetchStreamResultSchema.parse({ ok: true, streamId: 's', answers: [] })).toEqual({
+      ok: true,
+      streamId: 's',
+      answers: [],
+    })
+  })
+
   it('gives an app from before v2 no key for a field the answer does not have', () => {
     const { usage: _usage, ...withoutUsage } = full
     expect(Object.keys(archivedAnswerV1(withoutUsage))).toEqual([
@@ -122,6 +149,8 @@ describe('assembleTextParts', () => {
     expect(assembleTextParts([pages[0]!, pages[2]!], 6)).toBeUndefined()
     expect(assembleTextParts([pages[0]!], 6)).toBeUndefined()
     expect(assembleTextParts([{ offset: 0, text: '' }], 1)).toBeUndefined()
+    // Nothing stands in for a missing page (the total here is what 'ab' + 'undefined' would make).
+    expect(assembleTextParts([pages[0]!], 11)).toBeUndefined()
     expect(assembleTextParts(pages, 4)).toBeUndefined() // a page that runs past the end
     expect(assembleTextParts(pages, 7)).toBeUndefined()
   })
@@ -138,11 +167,27 @@ describe('recent streams', () => {
     expect(accepts(`${'x'.repeat(MAX_ANNOUNCED_TEXT - 2)}😀`)).toBe(true)
     expect(accepts(`${'x'.repeat(MAX_ANNOUNCED_TEXT - 1)}😀`)).toBe(false)
     expect(AskedSchema.safeParse({ ...asked, systemPrompt: 'x'.repeat(MAX_ANNOUNCED_TEXT + 1) }).success).toBe(false)
+    expect(
+      AskedSchema.safeParse({ ...asked, prompt: 'x'.repeat(MAX_ANNOUNCED_TEXT + 1) }).error?.issues[0]?.message,
+    ).toBe(`at most ${MAX_ANNOUNCED_TEXT} UTF-16 code units`)
+  })
+
+  it(`keeps the ${MAX_ANNOUNCED_MODELS} models asked at most, one at least`, () => {
+    const models = (n: number) => Array.from({ length: n }, (_, i) => `m${i}`)
+    const accepts = (n: number) => AskedSchema.safeParse({ ...asked, models: models(n) }).success
+    expect([0, 1, MAX_ANNOUNCED_MODELS, MAX_ANNOUNCED_MODELS + 1].map(accepts)).toEqual([false, true, true, false])
+  })
+
+  it('takes the request for recent streams as `{ recent: true }` only', () => {
+    expect(RecentStreamsRequestSchema.parse({ recent: true, later: 1 })).toEqual({ recent: true })
+    expect(RecentStreamsRequestSchema.safeParse({ recent: false }).success).toBe(false)
+    expect(RecentStreamsRequestSchema.safeParse({}).success).toBe(false)
   })
 
   it(`lists at most ${MAX_RECENT_STREAMS} streams, and reads a failure with its reason`, () => {
     const list = (n: number) => ({ ok: true, streams: Array.from({ length: n }, (_, i) => stream(i)) })
     expect(RecentStreamsResultSchema.parse(list(0))).toEqual({ ok: true, streams: [] })
+    expect(RecentStreamsResultSchema.parse(list(2))).toEqual({ ok: true, streams: [stream(0), stream(1)] })
     expect(RecentStreamsResultSchema.safeParse(list(MAX_RECENT_STREAMS)).success).toBe(true)
     expect(RecentStreamsResultSchema.safeParse(list(MAX_RECENT_STREAMS + 1)).success).toBe(false)
     const failure = { ok: false, error: 'store-unavailable', detail: 'throttled' }
