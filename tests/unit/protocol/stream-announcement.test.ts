@@ -5,6 +5,7 @@ import {
   decodeAnnouncement,
   encodeAnnouncement,
   MAX_ANNOUNCED_TEXT,
+  StreamAnnouncementSchema,
   userAnnouncementsFilter,
   type StreamAnnouncement,
 } from '../../../src-main/protocol/stream-announcement'
@@ -132,6 +133,20 @@ describe('stream announcements at their limits', () => {
     ['the prefix one level down', `x/streamdesk/${USER}/announce`],
   ])('refuses a message on a topic with %s', (_, topic) => {
     expect(decode(announcement, topic)).toEqual({ ok: false, reason: 'announcement-foreign-topic' })
+  })
+
+  it('says what is wrong in words, for a log or a caller that shows it', () => {
+    const message = (value: unknown) => StreamAnnouncementSchema.safeParse(value).error?.issues[0]?.message
+    expect(message({ ...announcement, deviceId: 'x' })).toBe('a device id is 16 characters of 0-9 a-f')
+    expect(message({ ...announcement, prompt: 'x'.repeat(MAX_ANNOUNCED_TEXT + 1) })).toBe(
+      `at most ${MAX_ANNOUNCED_TEXT} UTF-16 code units`,
+    )
+    expect(message({ ...announcement, models: ['a', 'a'] })).toBe('model ids must be unique')
+  })
+
+  it('never cuts a text within the cap, whatever its last code unit', () => {
+    const full = `${'a'.repeat(MAX_ANNOUNCED_TEXT - 1)}\ud800`
+    expect(announcedText(full)).toBe(full)
   })
 
   it('cuts exactly at the cap unless that would leave half a surrogate pair', () => {
