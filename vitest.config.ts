@@ -30,6 +30,8 @@ export default defineConfig({
           include: ['tests/integration/**/*.test.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
+          // A poll is a deadline for an outcome, not a speed limit: vitest's default 1 s is missed on a loaded machine.
+          expect: { poll: { timeout: 10_000 } },
         },
       },
       {

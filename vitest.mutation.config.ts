@@ -17,5 +17,7 @@ export default defineConfig({
       'tests/unit/history/{answer-writer,appended-progress,progress-log}.test.ts',
     ],
     testTimeout: 30_000,
+    // A test file that cannot load (a mutant broke a schema built at import) counts as a failed test for Stryker.
+    reporters: ['default', './tests/support/load-failure-as-failed-test.ts'],
   },
 })

@@ -16,3 +16,6 @@ export async function withinDeadline<T>(promise: Promise<T>, what: string, ms = 
     clearTimeout(timer)
   }
 }
+
+/** Options for `vi.waitFor` (its default 1 s is a speed limit a loaded machine misses). */
+export const OUTCOME_WAIT = { timeout: OUTCOME_DEADLINE_MS, interval: 50 }

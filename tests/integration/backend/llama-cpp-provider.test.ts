@@ -6,9 +6,8 @@
 import { stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { readGgufFileInfo } from 'node-llama-cpp'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { ModelError, type ChatMessage, type ModelEvent } from '../../../src-main/backend/model-provider'
 import { LlamaCppHost } from '../../../src-main/backend/providers/llama-cpp/llama-cpp-host'
 import {
@@ -16,8 +15,12 @@ import {
   type LlamaCppProviderOptions,
 } from '../../../src-main/backend/providers/llama-cpp/llama-cpp-provider'
 import { CHATML_TEMPLATE, TINY_MODEL, tinyGgufPath } from '../../fixtures/tiny-gguf'
-import { withinDeadline } from '../../support/deadline'
+import { OUTCOME_DEADLINE_MS, withinDeadline } from '../../support/deadline'
 import { makeTempDir } from '../../support/temp-dir'
+
+// Starting a worker and loading the model takes about 30 s when the 2 cores are shared (and a test here may do it
+// twice, or generate 1500 tokens): the timeout catches a hang, not slowness.
+vi.setConfig({ testTimeout: 240_000 })
 
 let modelPath: string
 let host: LlamaCppHost
@@ -196,19 +199,22 @@ describe('the main thread', () => {
     const delay = monitorEventLoopDelay({ resolution: 5 })
     try {
       delay.enable()
+      const utilizationBefore = performance.eventLoopUtilization()
       const long = createLlamaCppProvider({ host: freshHost, modelPath, temperature: 0, threads: 1, maxTokens: 1500 })
       const result = await collect(
         long.stream({ messages: ask('a long answer'), signal: new AbortController().signal }),
       )
       delay.disable()
+      const utilization = performance.eventLoopUtilization(utilizationBefore).utilization
       expect(result.usage).toMatchObject({ outputTokens: 1500 })
-      // The typical tick is barely late: the work is in the worker. The tail (p99, typically under 10 ms) is what a
-      // busy machine's scheduler decides, so it is reported here and held to its target by `npm run bench`.
+      // The work is in the worker: the main loop is idle most of the time. Its utilization (busy time over busy plus
+      // idle time) does not grow when a loaded machine is slow to wake it, unlike its delays, which are reported here
+      // and held to their target (p99) by `npm run bench`. Work that blocks the main thread would make it nearly 1.
       const ms = (ns: number) => ns / 1e6
       console.info(
-        `main thread while generating: event-loop delay p50 ${ms(delay.percentile(50)).toFixed(1)} / p99 ${ms(delay.percentile(99)).toFixed(1)} / max ${ms(delay.max).toFixed(1)} ms`,
+        `main thread while generating: event-loop utilization ${(utilization * 100).toFixed(1)} %, delay p50 ${ms(delay.percentile(50)).toFixed(1)} / p99 ${ms(delay.percentile(99)).toFixed(1)} / max ${ms(delay.max).toFixed(1)} ms`,
       )
-      expect(ms(delay.percentile(50))).toBeLessThan(20)
+      expect(utilization, 'main event loop utilization while generating').toBeLessThan(0.5)
     } finally {
       await freshHost.dispose()
     }
@@ -222,8 +228,8 @@ describe('idle unloading', () => {
       const quick = createLlamaCppProvider({ host: idleHost, modelPath, temperature: 0, threads: 1, maxTokens: 3 })
       await collect(quick.stream({ messages: ask('hi'), signal: new AbortController().signal }))
       expect(idleHost.running).toBe(true)
-      for (let i = 0; i < 50 && idleHost.running; i++) await sleep(50)
-      expect(idleHost.running).toBe(false)
+      // The idle time runs out on its own; how long the worker then takes to end is the machine's business.
+      await expect.poll(() => idleHost.running, { timeout: OUTCOME_DEADLINE_MS }).toBe(false)
       const again = await collect(quick.stream({ messages: ask('hi'), signal: new AbortController().signal }))
       expect(again.deltas.length).toBeGreaterThan(0)
     } finally {

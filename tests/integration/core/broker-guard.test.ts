@@ -25,6 +25,7 @@ import {
 } from '../../support/raw-mqtt'
 import { scriptedModels } from '../../support/scripted-provider'
 import { startTestCore } from '../../support/test-core'
+import { OUTCOME_WAIT } from '../../support/deadline'
 
 const MiB = 1024 * 1024
 const deltas = Array.from({ length: 300 }, (_, i) => `part${i}${i % 13 === 0 ? '\n\n' : ' '}`)
@@ -127,7 +128,7 @@ describe('the guard in front of the embedded broker', () => {
         await client.write(slow)
         waiting.push(client)
       }
-      await vi.waitFor(() => expect(clock.pendingTimers).toBe(MAX_UNAUTHENTICATED))
+      await vi.waitFor(() => expect(clock.pendingTimers).toBe(MAX_UNAUTHENTICATED), OUTCOME_WAIT)
       const excess = await Promise.all(Array.from({ length: 4 }, () => rawClient(port())))
       await Promise.all(excess.map(closedByBroker))
 
@@ -157,18 +158,24 @@ describe('the guard in front of the embedded broker', () => {
       // The app's own backend (aws-crt, through the same listener) with the largest payload receivers accept.
       await backend.connect()
       await backend.publish('streamdesk/local/s1', new Uint8Array(MAX_PAYLOAD_BYTES).fill(0x7b))
-      await vi.waitFor(() => expect(received).toEqual([MAX_PAYLOAD_BYTES]))
+      await vi.waitFor(() => expect(received).toEqual([MAX_PAYLOAD_BYTES]), OUTCOME_WAIT)
       await backend.close()
 
       const client = await rawClient(own.port)
       await client.write(connectPacket(own.backend))
-      await vi.waitFor(() => expect(client.received()).toEqual(CONNACK_ACCEPTED))
+      await vi.waitFor(() => expect(client.received()).toEqual(CONNACK_ACCEPTED), OUTCOME_WAIT)
       const topic = 'streamdesk/local/s2'
       const largest = publishPacket(topic, Buffer.alloc(MAX_PACKET_BYTES - 4 - 2 - topic.length - 2, 0x61), 7)
       expect(largest.length).toBe(MAX_PACKET_BYTES)
       await client.write(largest)
-      await vi.waitFor(() => expect(client.received().subarray(4)).toEqual(Buffer.from([0x40, 0x02, 0x00, 0x07])))
-      await vi.waitFor(() => expect(received).toEqual([MAX_PAYLOAD_BYTES, largest.length - 4 - 2 - topic.length - 2]))
+      await vi.waitFor(
+        () => expect(client.received().subarray(4)).toEqual(Buffer.from([0x40, 0x02, 0x00, 0x07])),
+        OUTCOME_WAIT,
+      )
+      await vi.waitFor(
+        () => expect(received).toEqual([MAX_PAYLOAD_BYTES, largest.length - 4 - 2 - topic.length - 2]),
+        OUTCOME_WAIT,
+      )
 
       await client.write(Buffer.concat([declaredHeader(0x32, MAX_PACKET_BYTES - 4 + 1), Buffer.alloc(MiB)]))
       await closedByBroker(client)

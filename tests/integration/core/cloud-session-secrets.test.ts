@@ -12,6 +12,7 @@ import { startAppCore, type AppCore } from '../../../src-main/core/app-core'
 import { unencryptedCodec } from '../../../src-main/core/settings/secret-storage'
 import { startTestCore } from '../../support/test-core'
 import { CLOUD_CONFIG, fakeIdToken, USER } from '../../unit/cloud/cloud-fixtures'
+import { OUTCOME_WAIT } from '../../support/deadline'
 
 const REFRESH_TOKEN = 'planted-refresh-token-41c9'
 const cognito = mockClient(CognitoIdentityProviderClient)
@@ -55,8 +56,9 @@ describe('the cloud sign-in without a keychain', () => {
     const connections: ConnectionState[] = [restarted.status().connection]
     restarted.events.on('connection:changed', (state) => connections.push(state))
     expect(await restarted.router.invoke('auth:get-state', [])).toMatchObject({ configured: true, signedIn: false })
-    await vi.waitFor(() =>
-      expect(connections.at(-1)).toMatchObject({ mode: 'cloud', detail: 'Sign in to use cloud mode.' }),
+    await vi.waitFor(
+      () => expect(connections.at(-1)).toMatchObject({ mode: 'cloud', detail: 'Sign in to use cloud mode.' }),
+      OUTCOME_WAIT,
     )
   }, 60_000)
 })

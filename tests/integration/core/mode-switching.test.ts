@@ -24,6 +24,7 @@ import type {
 import { startTestCore } from '../../support/test-core'
 import { startFakeOpenAiServer, type FakeOpenAiServer } from '../../fixtures/fake-openai-server'
 import { CLOUD_CONFIG, fakeIdToken, IDENTITY_ID, USER } from '../../unit/cloud/cloud-fixtures'
+import { OUTCOME_WAIT } from '../../support/deadline'
 
 const cognito = mockClient(CognitoIdentityProviderClient)
 const identity = mockClient(CognitoIdentityClient)
@@ -88,10 +89,13 @@ describe('mode switching', () => {
     expect(connections.at(-1)).toMatchObject({ mode: 'cloud', status: 'offline', detail: 'Sign in to use cloud mode.' })
     await expect(call('chat:send', { prompt: 'hi', modelIds: ['alpha'] })).rejects.toThrow('Unknown model: alpha')
     const queued = await call<{ streamId: string }>('chat:send', { prompt: 'hi', modelIds: ['claude'] })
-    await vi.waitFor(() => expect(t.columns.get(`${queued.streamId}/claude`)?.status).toBe('queued'))
+    await vi.waitFor(() => expect(t.columns.get(`${queued.streamId}/claude`)?.status).toBe('queued'), OUTCOME_WAIT)
 
     await call('settings:set-mode', 'local')
-    await vi.waitFor(() => expect(connections.at(-1)).toMatchObject({ mode: 'local', status: 'connected' }))
+    await vi.waitFor(
+      () => expect(connections.at(-1)).toMatchObject({ mode: 'local', status: 'connected' }),
+      OUTCOME_WAIT,
+    )
     const local = await call<{ streamId: string }>('chat:send', { prompt: 'hi', modelIds: ['alpha'] })
     expect((await t.finished(local.streamId, ['alpha'])).alpha!.text).toBe('local answer')
   })
@@ -140,7 +144,10 @@ describe('mode switching', () => {
     await call('settings:set-mode', 'cloud')
 
     expect(await call('auth:sign-in', USER.email, 'a password')).toEqual({ kind: 'signed-in', email: USER.email })
-    await vi.waitFor(() => expect(authStates.at(-1)).toEqual({ configured: true, signedIn: true, email: USER.email }))
+    await vi.waitFor(
+      () => expect(authStates.at(-1)).toEqual({ configured: true, signedIn: true, email: USER.email }),
+      OUTCOME_WAIT,
+    )
     // The IoT endpoint is unreachable here; what matters is that cloud mode started for this identity.
     await vi.waitFor(
       () =>

@@ -13,6 +13,7 @@ import { brokerPairs, sessionPool, type BrokerPair } from '../../support/broker-
 import { startMosquitto, type Mosquitto } from '../../support/mosquitto'
 import { scriptedModels } from '../../support/scripted-provider'
 import { sha256Hex } from '../../support/sha256'
+import { OUTCOME_WAIT } from '../../support/deadline'
 
 const PREFIX = 'streamdesk'
 const USER = 'local'
@@ -138,7 +139,10 @@ describe.each(brokerPairs(PREFIX, USER, () => mosquitto))('protocol compatibilit
       expect(app.final('claude')!.stopReason).toBe('end')
       expect(app.refused).toEqual([])
       // The frozen v1 decoder refuses every v2 chunk instead of half-reading it.
-      await vi.waitFor(() => expect(old.refused.length).toBeGreaterThanOrEqual(app.sequence('claude').length))
+      await vi.waitFor(
+        () => expect(old.refused.length).toBeGreaterThanOrEqual(app.sequence('claude').length),
+        OUTCOME_WAIT,
+      )
       expect(new Set(old.refused)).toEqual(new Set(['unsupported-version']))
       expect(old.text('claude')).toBe('')
     } finally {

