@@ -10,6 +10,32 @@ interface DrawerProps {
   children: ReactNode
 }
 
+const TABBABLE =
+  'a[href], button:not([disabled]), input:not([disabled]):not([type="hidden"]), select:not([disabled]), ' +
+  'textarea:not([disabled]), [tabindex]:not([tabindex="-1"])'
+
+/**
+ * A modal panel's focus trap: Tab from its last control goes to its first and Shift+Tab from its first to its last,
+ * so the keyboard never walks into the dimmed page behind it (WAI-ARIA's dialog pattern).
+ */
+function keepTabInside(panel: HTMLElement, event: globalThis.KeyboardEvent): void {
+  const tabbable = [...panel.querySelectorAll<HTMLElement>(TABBABLE)].filter(
+    (element) => element.getClientRects().length > 0 && !element.closest('[inert]'),
+  )
+  const first = tabbable[0]
+  const last = tabbable.at(-1)
+  if (!first || !last) return
+  const active = document.activeElement
+  const outside = !panel.contains(active)
+  if (event.shiftKey && (active === first || active === panel || outside)) {
+    event.preventDefault()
+    last.focus()
+  } else if (!event.shiftKey && (active === last || outside)) {
+    event.preventDefault()
+    first.focus()
+  }
+}
+
 /**
  * A side panel over the app. Not a native modal <dialog>: that would put toasts behind its backdrop, and a
  * failed save has to show its toast right here.
@@ -30,6 +56,7 @@ export function Drawer({ title, testId, onClose, actions, children }: DrawerProp
   useEffect(() => {
     if (!panel.current?.contains(document.activeElement)) panel.current?.focus()
     const onKeyDown = (event: globalThis.KeyboardEvent) => {
+      if (event.key === 'Tab' && panel.current) return keepTabInside(panel.current, event)
       if (event.key !== 'Escape' || event.defaultPrevented) return
       // Marked as used, so the window-level Esc (stop streaming) leaves it alone.
       event.preventDefault()
