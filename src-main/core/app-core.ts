@@ -302,7 +302,15 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
     'chat:stop': (request) => modes.chat.stop(request),
     'chat:regenerate': (request) => modes.chat.regenerate(request),
     'chat:continue': (request) => modes.chat.continueAnswer(request),
-    'diagnostics:get': () => diagnostics.snapshot(modes.chat.activeStreamCount),
+    'diagnostics:get': () => {
+      // Each stream names its conversation (an id only: the copied report holds no conversation text).
+      const snapshot = diagnostics.snapshot(modes.chat.activeStreamCount)
+      const streams = snapshot.streams.map((counts) => {
+        const conversationId = history.store.conversationOfStream(counts.streamId)
+        return conversationId ? { ...counts, conversationId } : counts
+      })
+      return { ...snapshot, streams }
+    },
     'cloud:usage': () => modes.usage(),
     ...historyHandlers(history.store, historyChanged, undefined, {
       status: (fileId) => attachmentStore.check(fileId),

@@ -312,6 +312,8 @@ export interface Diagnostics {
 export interface StreamCounts {
   streamId: string
   modelId: string
+  /** The conversation the stream's answer is stored in, when history has it (an id, never its title). */
+  conversationId?: string
   chunksDelivered: number
   duplicatesDropped: number
   gapsReported: number

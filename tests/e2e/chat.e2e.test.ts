@@ -128,6 +128,19 @@ describe('StreamDesk in the browser harness', () => {
     for (const conversationText of ['Introduce yourselves', 'Alpha answers first', 'Beta has a different answer']) {
       expect(report).not.toContain(conversationText)
     }
+    // Each stream names its conversation: by id in the report, by its title on screen, and the title opens it.
+    const conversationIds = JSON.parse(report).streams.map((s: { conversationId?: string }) => s.conversationId)
+    expect(new Set(conversationIds).size).toBe(1)
+    expect(conversationIds[0]).toMatch(/\S/)
+    const title = await page.getByTestId('conversation-title').first().innerText()
+    expect(await streams.getByTestId('diagnostics-open-conversation').allInnerTexts()).toEqual([title, title])
+    await page.keyboard.press('Escape')
+    await page.getByTestId('new-chat-button').click()
+    await expect.poll(() => page.getByTestId('exchange').count()).toBe(0)
+    await page.getByTestId('diagnostics-button').click()
+    await streams.getByTestId('diagnostics-open-conversation').first().click()
+    await expect.poll(() => page.getByTestId('diagnostics-panel').count()).toBe(0)
+    await expect.poll(() => page.getByTestId('exchange').count()).toBe(1)
     expect(pageErrors).toEqual([])
   })
 

@@ -295,6 +295,11 @@ export class HistoryStore {
     )
   }
 
+  /** The conversation whose turn or answer (a regenerated attempt's) is carried by this stream id, if any. */
+  conversationOfStream(streamId: string): string | undefined {
+    return this.sql.conversationOfStream.get(streamId, streamId)
+  }
+
   /** Whether a turn or an answer (a regenerated attempt's) is carried by this stream id. */
   hasStream(streamId: string): boolean {
     return this.sql.streamIdExists.get(streamId, streamId) !== undefined
@@ -993,6 +998,10 @@ function prepareStatements(db: Database) {
     markAskedElsewhere: statement<[string]>('UPDATE conversations SET asked_elsewhere = 1 WHERE id = ?'),
     touchConversation: statement<[number, string]>('UPDATE conversations SET updated_at = ? WHERE id = ?'),
     conversationExists: statement<[string], 1>('SELECT 1 FROM conversations WHERE id = ?').pluck(),
+    conversationOfStream: statement<[string, string], string>(
+      `SELECT conversation_id FROM turns WHERE stream_id = ?
+       UNION ALL SELECT t.conversation_id FROM answers a JOIN turns t ON t.id = a.turn_id WHERE a.stream_id = ? LIMIT 1`,
+    ).pluck(),
     streamIdExists: statement<[string, string], 1>(
       'SELECT 1 FROM turns WHERE stream_id = ? UNION ALL SELECT 1 FROM answers WHERE stream_id = ? LIMIT 1',
     ).pluck(),

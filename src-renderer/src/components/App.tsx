@@ -245,7 +245,16 @@ export function App() {
       {panel === 'settings' && (
         <SettingsPanel actions={settingsActions} editModelId={settingsModelId} onClose={closePanel} />
       )}
-      {panel === 'diagnostics' && <DiagnosticsPanel onClose={closePanel} />}
+      {panel === 'diagnostics' && (
+        <DiagnosticsPanel
+          onClose={closePanel}
+          conversations={history.conversations}
+          onOpenConversation={(conversationId) => {
+            closePanel()
+            conversation.open(conversationId)
+          }}
+        />
+      )}
       <Toasts placement="top" />
     </div>
   )

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react'
-import type { Diagnostics } from '../../../src-main/shared/ipc-contract'
+import type { ConversationSummary, Diagnostics } from '../../../src-main/shared/ipc-contract'
 import { useServices } from '../app-services'
 import { useStrings } from '../i18n'
 import { Drawer } from './Drawer'
@@ -15,7 +15,14 @@ const counters = [
   'reconnects',
 ] as const satisfies ReadonlyArray<keyof Diagnostics>
 
-export function DiagnosticsPanel({ onClose }: { onClose(): void }) {
+interface DiagnosticsPanelProps {
+  onClose(): void
+  /** The history's conversations, for the title of a stream's conversation (shown, never copied). */
+  conversations: readonly ConversationSummary[] | undefined
+  onOpenConversation(conversationId: string): void
+}
+
+export function DiagnosticsPanel({ onClose, conversations, onOpenConversation }: DiagnosticsPanelProps) {
   const t = useStrings()
   const { client } = useServices()
   const [diagnostics, setDiagnostics] = useState<Diagnostics>()
@@ -51,6 +58,7 @@ export function DiagnosticsPanel({ onClose }: { onClose(): void }) {
     )
   }
 
+  const titles = new Map(conversations?.map(({ id, title }) => [id, title]))
   const rejected = Object.entries(diagnostics?.rejected ?? {}).sort(([, a], [, b]) => b - a)
   return (
     <Drawer
@@ -128,6 +136,11 @@ export function DiagnosticsPanel({ onClose }: { onClose(): void }) {
                     <tr key={`${s.streamId} ${s.modelId}`}>
                       <th scope="row">
                         <code>{s.streamId.slice(0, 8)}</code> {s.modelId}
+                        <StreamConversation
+                          conversationId={s.conversationId}
+                          title={titles.get(s.conversationId ?? '')}
+                          onOpen={onOpenConversation}
+                        />
                       </th>
                       <td>{s.chunksDelivered.toLocaleString()}</td>
                       <td>{s.duplicatesDropped.toLocaleString()}</td>
@@ -147,6 +160,30 @@ export function DiagnosticsPanel({ onClose }: { onClose(): void }) {
         </>
       )}
     </Drawer>
+  )
+}
+
+/** The stream's conversation as a link that opens it (its title when the list has it loaded). */
+function StreamConversation(props: {
+  conversationId?: string | undefined
+  title?: string | undefined
+  onOpen(id: string): void
+}) {
+  const t = useStrings()
+  const { conversationId, title, onOpen } = props
+  if (!conversationId) return null
+  return (
+    <>
+      {' · '}
+      <button
+        type="button"
+        className="link-button"
+        data-testid="diagnostics-open-conversation"
+        onClick={() => onOpen(conversationId)}
+      >
+        {title ?? t.diagnostics.openConversation}
+      </button>
+    </>
   )
 }
 

@@ -422,6 +422,7 @@ export const en = {
     answersRecovered: 'Answers recovered',
     streams: 'Recent streams (per model)',
     noStreams: 'No streams yet.',
+    openConversation: 'Open its conversation',
     stream: 'Stream · model',
     activeStreams: 'Active streams',
     reconnects: 'Reconnects',

@@ -407,6 +407,7 @@ export const ja = {
     answersRecovered: '復元した回答',
     streams: '最近のストリーム（モデル別）',
     noStreams: 'まだストリームはありません。',
+    openConversation: '会話を開く',
     stream: 'ストリーム · モデル',
     activeStreams: '進行中のストリーム',
     reconnects: '再接続の回数',
