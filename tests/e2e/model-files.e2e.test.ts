@@ -220,6 +220,18 @@ describe('local model files in the browser harness', () => {
     const offer = page.getByTestId('first-run-offer')
     await expect.poll(() => offer.getAttribute('data-state')).toBe('offer')
     expect(await offer.innerText()).toMatch(/Download Served Model \(3\.0 MB\) once/)
+    // One primary action: beside the offer, the banner drops its warning colours.
+    const warningBackground = () =>
+      page.evaluate(() => {
+        const probe = document.body.appendChild(document.createElement('div'))
+        probe.style.background = 'var(--warn-soft)'
+        const colour = getComputedStyle(probe).backgroundColor
+        probe.remove()
+        return colour
+      })
+    const bannerBackground = () =>
+      page.getByTestId('endpoint-banner').evaluate((banner) => getComputedStyle(banner).backgroundColor)
+    expect(await bannerBackground()).not.toBe(await warningBackground())
     await page.getByTestId('first-run-download').click()
     await expect.poll(() => offer.getAttribute('data-state'), { timeout: 20_000 }).toBe('ready')
     expect(await offer.innerText()).toMatch(/Served Model is installed/)
