@@ -283,10 +283,11 @@ describe('StreamDesk in the browser harness', () => {
     const [tableBox, columnBox] = [await text.locator('table').boundingBox(), await text.boundingBox()]
     expect(tableBox!.width).toBeLessThanOrEqual(columnBox!.width + 1)
     const longTasks = await page.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks)
-    // The renderer that re-rendered the whole table each frame froze for 4.5 s at a time here. Rendered in row
-    // groups its tasks stay near 100 ms on a quiet machine (the renderer benchmark measures smoothness; this is the
-    // freeze guard, with room for a CI machine busy with other tests).
-    expect(Math.max(0, ...longTasks)).toBeLessThan(1_000)
+    // The renderer that re-rendered the whole table each frame froze for 4.5 s at a time on a quiet machine, and
+    // longer the more rows arrived. Rendered in row groups its longest task is 110-190 ms on a quiet machine, but a
+    // CI run's parallel tests have stretched one to 1.2 s: this is a freeze guard only (that a frame renders just
+    // the tail is asserted in incremental-markdown.test.ts; the renderer benchmark measures smoothness).
+    expect(Math.max(0, ...longTasks)).toBeLessThan(3_000)
     expect(await text.locator('table td.md-align-right').count()).toBe(2 * TABLE_ROWS)
     // Cell alignment is a class, not a style attribute the CSP would refuse (one console error per cell).
     expect(pageErrors.filter((error) => error.includes('Content Security Policy'))).toEqual([])
