@@ -4,6 +4,7 @@ import { answerMetrics, exchangeLeaders, formatRate, isCutShort, tokensPerSecond
 import { useExchangeSummary } from '../hooks/use-exchange-summary'
 import { useStrings } from '../i18n'
 import type { ShownColumn } from '../state/exchanges'
+import { BoltIcon, StopwatchIcon } from './icons'
 
 interface ColumnStripProps {
   /** The version each column shows. */
@@ -62,13 +63,13 @@ export const ColumnStrip = memo(function ColumnStrip(props: ColumnStripProps) {
                     data-testid="fastest-first-token"
                     title={t.strip.fastestFirstToken}
                   >
-                    <span aria-hidden="true">⏱</span>
+                    <StopwatchIcon />
                     <span className="visually-hidden">{t.strip.fastestFirstToken}</span>
                   </span>
                 )}
                 {leaders.speed === answer.modelId && (
                   <span className="column-tab-badge" data-testid="fastest-speed" title={t.strip.fastestSpeed}>
-                    <span aria-hidden="true">⚡</span>
+                    <BoltIcon />
                     <span className="visually-hidden">{t.strip.fastestSpeed}</span>
                   </span>
                 )}

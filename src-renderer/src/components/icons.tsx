@@ -50,3 +50,18 @@ export const MoreIcon = () => (
     <circle cx="12.5" cy="8" r="1.1" fill="currentColor" stroke="none" />
   </Icon>
 )
+
+/** A stopwatch: the fastest first token. */
+export const StopwatchIcon = () => (
+  <Icon>
+    <circle cx="8" cy="9" r="5.25" />
+    <path d="M8 9V6.5M6.5 1.75h3M12 4.5l1-1" />
+  </Icon>
+)
+
+/** A lightning bolt: the fastest stream. */
+export const BoltIcon = () => (
+  <Icon>
+    <path d="M9 1.75 3.75 9h4l-1 5.25L12.25 7h-4z" />
+  </Icon>
+)
