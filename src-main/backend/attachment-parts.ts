@@ -7,7 +7,7 @@
  */
 import { z } from 'zod'
 import type { ImageMediaType } from '../shared/attachment'
-import { MAX_ATTACHMENTS_PER_PROMPT } from '../shared/attachment'
+import { MAX_ATTACHMENT_INPUT_BYTES, MAX_ATTACHMENTS_PER_PROMPT } from '../shared/attachment'
 import { UploadKeySchema } from '../protocol/upload-keys'
 
 const Sha256Schema = z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 digest')
@@ -25,6 +25,9 @@ export const WireAttachmentSchema = z.object({
    * not the caller's own, from its context, for this very id).
    */
   objectKey: UploadKeySchema.optional(),
+  /** The stored bytes' size and a PDF's page count: only the spend guard's estimate reads them (the app states them). */
+  sizeBytes: z.number().int().nonnegative().max(MAX_ATTACHMENT_INPUT_BYTES).optional(),
+  pages: z.number().int().positive().max(100_000).optional(),
 })
 export type WireAttachment = z.infer<typeof WireAttachmentSchema>
 

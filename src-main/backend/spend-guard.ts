@@ -439,12 +439,57 @@ export function concurrencyMessage(limit: number): string {
 
 /**
  * A prompt's input tokens, estimated from its UTF-8 size: about 4 bytes per token in English and 3 per token in
- * Japanese (3 bytes a character), so a third of the bytes is at or above the count for both. The estimate only
- * sizes the reservation; the counters are settled with the provider's own counts.
+ * Japanese (3 bytes a character), so a third of the bytes is at or above the count for both; plus its attachments
+ * (`estimateAttachmentTokens`). The estimate only sizes the reservation; the counters are settled with the
+ * provider's own counts.
  */
-export function estimateInputTokens(messages: ReadonlyArray<{ content: string }>): number {
-  const bytes = messages.reduce((sum, m) => sum + Buffer.byteLength(m.content, 'utf8'), 0)
-  return Math.ceil(bytes / 3) + 4 * messages.length
+export function estimateInputTokens(
+  messages: ReadonlyArray<{ content: string; attachments?: readonly AttachmentSize[] | undefined }>,
+): number {
+  return messages.reduce(
+    (sum, m) =>
+      sum +
+      Math.ceil(Buffer.byteLength(m.content, 'utf8') / 3) +
+      4 +
+      (m.attachments ?? []).reduce((files, attachment) => files + estimateAttachmentTokens(attachment), 0),
+    0,
+  )
+}
+
+/** What the estimate reads of an attachment reference (the chat request's `WireAttachment`). */
+export interface AttachmentSize {
+  kind: 'image' | 'text' | 'pdf'
+  sizeBytes?: number | undefined
+  pages?: number | undefined
+}
+
+/**
+ * An image costs at most this many input tokens, per the providers' vision guides: Claude scales images to about
+ * 1.15 megapixels (≈ 1,600 tokens at width × height / 750); OpenAI's tiled high detail stays under 1,500 and its
+ * patch-based models (gpt-4.1-mini) stop at 1,536 patches × 1.62 ≈ 2,490.
+ */
+export const IMAGE_TOKEN_BOUND = 2_500
+/**
+ * A PDF page: Anthropic's PDF guide gives 1,500 to 3,000 tokens a page of text; the upper figure (Bedrock's
+ * Converse document block gives the model the text; other targets get the extracted text).
+ */
+export const PDF_PAGE_TOKEN_BOUND = 3_000
+
+/**
+ * One attachment's input tokens: images at their bound, text files like text (a third of their bytes), PDFs by
+ * page. A reference without its size (an older app) counts as one page. The sizes are the app's word: a client that
+ * understates them can overshoot a budget by one prompt at most, within the chat Lambda's read limits (4.5 MB a
+ * file, 20 MB a prompt), and the settlement then charges what the provider counted.
+ */
+export function estimateAttachmentTokens(attachment: AttachmentSize): number {
+  switch (attachment.kind) {
+    case 'image':
+      return IMAGE_TOKEN_BOUND
+    case 'text':
+      return attachment.sizeBytes !== undefined ? Math.ceil(attachment.sizeBytes / 3) : PDF_PAGE_TOKEN_BOUND
+    case 'pdf':
+      return (attachment.pages ?? 1) * PDF_PAGE_TOKEN_BOUND
+  }
 }
 
 /**

@@ -53,7 +53,7 @@ export class AttachmentCatalog {
 
 /** A reference as the chat request carries it. */
 export function wireAttachment(ref: AttachmentRef): WireAttachment {
-  const { id, name, kind, mediaType, textId, objectKey } = ref
+  const { id, name, kind, mediaType, textId, objectKey, sizeBytes, pages } = ref
   return {
     id,
     name,
@@ -61,5 +61,7 @@ export function wireAttachment(ref: AttachmentRef): WireAttachment {
     mediaType,
     ...(textId !== undefined ? { textId } : {}),
     ...(objectKey !== undefined ? { objectKey } : {}),
+    sizeBytes,
+    ...(pages !== undefined ? { pages } : {}),
   }
 }

@@ -21,7 +21,12 @@ import {
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager'
 import { catalogOutputBound, createCloudModelResolver, type ModelCatalog } from '../../../src-main/backend/cloud-models'
 import { createChatLambdaHandler, spendLimitsFromEnv } from '../../../src-main/backend/lambda/chat-lambda'
-import { SpendGuard, type SpendLimits } from '../../../src-main/backend/spend-guard'
+import {
+  IMAGE_TOKEN_BOUND,
+  PDF_PAGE_TOKEN_BOUND,
+  SpendGuard,
+  type SpendLimits,
+} from '../../../src-main/backend/spend-guard'
 import type { ChunkMessage } from '../../../src-main/protocol/stream-protocol'
 import { DynamoItemTable } from '../../support/dynamo-item-table'
 import { ManualClock } from '../../support/manual-clock'
@@ -196,6 +201,62 @@ describe('chat Lambda spend guard', () => {
     expect(reservedWhenCalled).toBeGreaterThan(1_000)
     expect(table.number(MONTH(), 'dayTokens07')).toBe(17)
     expect(table.number(MONTH(), 'monthTokens')).toBe(17)
+  })
+
+  it("counts a prompt's attachments in the reservation, and refuses one whose files pass the budget", async () => {
+    const sha = (digit: string) => digit.repeat(64)
+    const key = (digit: string) => `uploads/${IDENTITY}/${sha(digit)}`
+    const withFiles = {
+      models: [
+        {
+          modelId: 'haiku',
+          messages: [
+            {
+              role: 'user',
+              content: 'What is 2 + 2?',
+              attachments: [
+                { id: sha('a'), name: 'chart.png', kind: 'image', mediaType: 'image/png', objectKey: key('a') },
+                {
+                  id: sha('b'),
+                  name: 'report.pdf',
+                  kind: 'pdf',
+                  mediaType: 'application/pdf',
+                  objectKey: key('b'),
+                  sizeBytes: 90_000,
+                  pages: 12,
+                },
+                {
+                  id: sha('c'),
+                  name: 'app.log',
+                  kind: 'text',
+                  mediaType: 'text/plain',
+                  objectKey: key('c'),
+                  sizeBytes: 30_000,
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    }
+    const reserved: number[] = []
+    bedrock.on(ConverseStreamCommand).callsFake(() => {
+      reserved.push(table.number(MONTH(), 'dayTokens07') ?? 0)
+      return { stream: converse(['Four.'], { inputTokens: 14, outputTokens: 3 }) }
+    })
+    await lambda()(event(['haiku']), context())
+    table.put(MONTH(), { monthTokens: 0, dayTokens07: 0 })
+    await lambda()(event([], withFiles), context())
+    // An image at its bound, twelve PDF pages, and a third of the log's bytes.
+    expect(reserved[1]! - reserved[0]!).toBe(IMAGE_TOKEN_BOUND + 12 * PDF_PAGE_TOKEN_BOUND + 10_000)
+
+    // The same files no longer fit a nearly used day: refused before any model is called.
+    table.put(MONTH(), { monthTokens: 180_000, dayTokens07: 180_000 })
+    bedrock.resetHistory()
+    const refused = await lambda()(event([], withFiles), context())
+    expect(refused).toMatchObject({ ok: true, models: [{ status: 'error' }] })
+    expect(bedrock.commandCalls(ConverseStreamCommand)).toHaveLength(0)
+    expect(logs).toContainEqual(expect.objectContaining({ event: 'spend-refused', kind: 'daily-tokens' }))
   })
 
   it("counts a reasoning model's thinking budget in the reservation", async () => {

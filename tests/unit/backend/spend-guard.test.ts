@@ -10,6 +10,9 @@ import {
   budgetMessage,
   chargedTokens,
   estimateInputTokens,
+  IMAGE_TOKEN_BOUND,
+  PDF_PAGE_TOKEN_BOUND,
+  type AttachmentSize,
   SpendGuard,
   type SpendLimits,
   type SpendPass,
@@ -303,6 +306,17 @@ describe('spend guard: what is counted', () => {
     // ~4 characters a token in English, ~1 a token in Japanese: a third of the UTF-8 bytes covers both.
     expect(estimateInputTokens([{ content: 'x'.repeat(400) }])).toBeGreaterThanOrEqual(100)
     expect(estimateInputTokens([{ content: 'あ'.repeat(100) }])).toBeGreaterThanOrEqual(100)
+  })
+
+  it("adds a prompt's attachments to its input estimate: images at their bound, text by size, PDFs by page", () => {
+    const text = [{ content: 'x'.repeat(300) }]
+    const base = estimateInputTokens(text)
+    const withFiles = (attachments: AttachmentSize[]) => estimateInputTokens([{ ...text[0]!, attachments }]) - base
+    expect(withFiles([{ kind: 'image', sizeBytes: 3_700_000 }, { kind: 'image' }])).toBe(2 * IMAGE_TOKEN_BOUND)
+    expect(withFiles([{ kind: 'text', sizeBytes: 90_001 }])).toBe(30_001)
+    expect(withFiles([{ kind: 'pdf', sizeBytes: 4_000_000, pages: 7 }])).toBe(7 * PDF_PAGE_TOKEN_BOUND)
+    // An older app states no sizes: a file counts as one page.
+    expect(withFiles([{ kind: 'pdf' }, { kind: 'text' }])).toBe(2 * PDF_PAGE_TOKEN_BOUND)
   })
 
   it('words a monthly reset with its date', () => {

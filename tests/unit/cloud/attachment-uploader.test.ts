@@ -122,6 +122,8 @@ describe('cloud attachment uploads', () => {
           kind: 'image',
           mediaType: 'image/png',
           objectKey: uploadKey(IDENTITY_ID, image.id),
+          // Sizes for the spend guard's estimate.
+          sizeBytes: imageBytes.length,
         },
         {
           id: pdf.id,
@@ -130,6 +132,8 @@ describe('cloud attachment uploads', () => {
           mediaType: 'application/pdf',
           textId: pdf.textId,
           objectKey: uploadKey(IDENTITY_ID, pdf.id),
+          sizeBytes: pdfBytes.length,
+          pages: 1,
         },
       ],
       expect.any(Array),
