@@ -14,6 +14,7 @@ import type { AwsArns } from '../lib/aws-arns'
 import { NodeLambda } from '../lib/node-lambda'
 import type { PolicyStatement } from '../lib/policy-document'
 import type { StackConfig } from '../config/stack-config'
+import { CHAT_LAMBDA_MEMORY_MB } from './chat-lambda-memory'
 
 export interface ChatOptions {
   namePrefix: string
@@ -60,7 +61,7 @@ export class Chat extends Construct {
         [LAMBDA_ENV.uploadBucket]: options.uploads.bucketName,
       },
       timeoutSeconds: options.timeoutSeconds,
-      memoryMb: 256, // it mostly waits on the network
+      memoryMb: CHAT_LAMBDA_MEMORY_MB,
       logRetentionDays: options.logRetentionDays,
       statements: chatStatements(options),
       ...(options.reservedConcurrency !== undefined ? { reservedConcurrency: options.reservedConcurrency } : {}),

@@ -22,6 +22,7 @@ import { startMosquitto } from '../support/mosquitto'
 import { removeTempDirsSync } from '../support/temp-dir'
 import { describeBuild, ensureBuiltRenderer, measureRenderer, printRendererReport } from './renderer-bench'
 import { PASTE_BENCH_TITLE, measurePaste } from './renderer/paste-bench'
+import { LAMBDA_MEMORY_BENCH_TITLE, lambdaMemoryRows, measureLambdaMemory } from './lambda-memory-bench'
 
 // The support code's temp folders (brokers, user data) go when the run ends, however it ends.
 process.on('exit', removeTempDirsSync)
@@ -130,6 +131,7 @@ try {
   for (const note of amplification.notes) console.log(note)
   printTable(ATTACHMENT_BENCH_TITLE, await measureAttachmentPreparation())
   printTable(PDF_BENCH_TITLE, await measurePdfExtraction())
+  printTable(LAMBDA_MEMORY_BENCH_TITLE, lambdaMemoryRows(await measureLambdaMemory()))
 
   console.log('\nTargets: relay within 2 ms p50 / 10 ms p99 of the direct baseline; reorder ≥ 200,000 chunks/s;')
   console.log('≤ ~20 messages/s per model stream whatever the token rate (≥ 10× fewer than naive at 200 tokens/s).')
