@@ -9,6 +9,10 @@
  * The harness's bridge carries the file's bytes in a binary WebSocket frame, as Electron's IPC copies them; the
  * photo is also pasted over the bridge's old transport (base64 in a JSON text frame, `bytesAsBase64`), to show what
  * that cost the page. Electron's own IPC is not measured here.
+ *
+ * After the measured runs, one more paste per case under a Chrome trace (not in the measured figures: tracing slows
+ * the page) gives the longest main-thread task's wall and thread CPU time, and what it was made of (self time per
+ * trace event). CPU time is what the page itself did; wall time above it is the thread waiting for a busy core.
  */
 import { loadavg } from 'node:os'
 import type { Browser } from 'playwright-core'
@@ -17,7 +21,8 @@ import { launchChromium } from '../../support/browser'
 import { makeTempDir } from '../../support/temp-dir'
 import { writeSettings } from '../../support/test-core'
 import { makePhoto12Mp, makePng } from '../../fixtures/attachment-files'
-import { percentile, verdict } from '../stats'
+import { percentile, printTable, verdict } from '../stats'
+import { longestTask, longestTimerGap, TRACE_CATEGORIES, type LongestTask, type TimerGap } from './trace-summary'
 
 const RUNS = 5
 const TARGET_MS = 50
@@ -39,7 +44,11 @@ interface PasteCase {
   bytesAsBase64?: boolean
 }
 
-async function pasteOnce(browser: Browser, { file, bytesAsBase64 }: PasteCase): Promise<PasteSample> {
+async function pasteOnce(
+  browser: Browser,
+  { file, bytesAsBase64 }: PasteCase,
+  traced = false,
+): Promise<PasteSample & { longest?: LongestTask; gap?: TimerGap }> {
   const userDataDir = await makeTempDir('bench-paste')
   // No model is asked: a server address that is never called.
   await writeSettings(userDataDir, ['llava'], 'http://127.0.0.1:9/v1')
@@ -54,6 +63,7 @@ async function pasteOnce(browser: Browser, { file, bytesAsBase64 }: PasteCase): 
     }, file)
     // Let the staging's work and the page's start settle before measuring.
     await page.waitForTimeout(500)
+    if (traced) await browser.startTracing(page, { categories: TRACE_CATEGORIES })
     const sample = await page.evaluate(async () => {
       const longTasks: number[] = []
       const observer = new PerformanceObserver((list) => {
@@ -87,14 +97,19 @@ async function pasteOnce(browser: Browser, { file, bytesAsBase64 }: PasteCase): 
       observer.disconnect()
       return { longTasks, longestGapMs, thumbnailMs }
     })
-    return { ...sample, load: loadavg()[0]! }
+    const trace = traced ? await browser.stopTracing() : undefined
+    const load = loadavg()[0]!
+    return { ...sample, load, ...(trace ? { longest: longestTask(trace), gap: longestTimerGap(trace) } : {}) }
   } finally {
     await page.close()
     await harness.close()
   }
 }
 
-export async function measurePaste(): Promise<Array<Record<string, string | number>>> {
+type Row = Record<string, string | number>
+
+/** The measured runs per case, and each case's longest task in one traced paste with what it was made of. */
+export async function measurePaste(): Promise<{ runs: Row[]; longestTasks: Row[] }> {
   const photo = await makePhoto12Mp()
   const tiny = await makePng(16, 16)
   const photoFile = { name: 'photo.jpg', type: 'image/jpeg', base64: photo.toString('base64') }
@@ -117,7 +132,12 @@ export async function measurePaste(): Promise<Array<Record<string, string | numb
         if (run > 0) samples.get(pasteCase.work)!.push(sample)
       }
     }
-    return cases.map(({ work }) => {
+    const traced = new Map<string, { longest: LongestTask; gap: TimerGap; load: number }>()
+    for (const pasteCase of cases) {
+      const { longest, gap, load } = await pasteOnce(browser, pasteCase, true)
+      traced.set(pasteCase.work, { longest: longest!, gap: gap!, load })
+    }
+    const runs = cases.map(({ work }) => {
       const runs = samples.get(work)!
       const longest = Math.max(0, ...runs.flatMap((s) => s.longTasks))
       const gap = Math.max(...runs.map((s) => s.longestGapMs))
@@ -135,10 +155,37 @@ export async function measurePaste(): Promise<Array<Record<string, string | numb
         'load (1 min)': runs.map((s) => s.load.toFixed(1)).join(' '),
       }
     })
+    const longestTasks = cases.map(({ work }) => {
+      const { longest: task, gap, load } = traced.get(work)!
+      return {
+        work,
+        'traced longest task: wall ms': task.wallMs,
+        'thread CPU ms': task.cpuMs,
+        'longest timer gap ms': gap.gapMs,
+        'main thread in it: wall / CPU ms': `${gap.tasksWallMs.toFixed(1)} / ${gap.tasksCpuMs.toFixed(1)}`,
+        load: load.toFixed(1),
+        'its largest parts (self wall ms)': task.rows
+          .filter((row) => row.selfWallMs >= 1)
+          .slice(0, 5)
+          .map((row) => `${row.event} ${row.selfWallMs.toFixed(1)}`)
+          .join('; '),
+      }
+    })
+    return { runs, longestTasks }
   } finally {
     await browser.close()
   }
 }
 
-export const PASTE_BENCH_TITLE =
+const PASTE_TRACE_TITLE =
+  'Renderer: the longest main-thread task of one more paste per case, under a Chrome trace (wall vs thread CPU time)'
+
+const PASTE_BENCH_TITLE =
   'Renderer: the main thread while an image is pasted into the composer (Debian Chromium headless; paste → thumbnail shown)'
+
+/** Measures the paste and prints its two tables. */
+export async function benchPaste(): Promise<void> {
+  const { runs, longestTasks } = await measurePaste()
+  printTable(PASTE_BENCH_TITLE, runs)
+  printTable(PASTE_TRACE_TITLE, longestTasks)
+}
