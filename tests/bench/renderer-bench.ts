@@ -53,7 +53,7 @@ import { generateAnswer, generateReasoning, generateTableAnswer, type Answer } f
 import { achievedRate, startPacedServer, type PacedServer, type StreamTiming } from './renderer/paced-sse-server'
 import { summarizeTrace, TRACE_CATEGORIES, type TraceSummary } from './renderer/trace-summary'
 import { percentile, printTable, verdict } from './stats'
-import { PASTE_BENCH_TITLE, measurePaste } from './renderer/paste-bench'
+import { benchPaste } from './renderer/paste-bench'
 
 /**
  * The floor, plain text appended once per frame in blocks (renderer/baseline-page/); the same page with options
@@ -1159,7 +1159,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   }
   // Pasting an image (issue 18): its own short table, after the streams' (or alone with --paste).
   if (args.includes('--paste')) {
-    printTable(PASTE_BENCH_TITLE, await measurePaste())
+    await benchPaste()
     process.exit(0)
   }
   const custom = [columns, deltas, thinks].some(Number.isFinite)
@@ -1188,7 +1188,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
         : {}),
   })
   printRendererReport(report)
-  printTable(PASTE_BENCH_TITLE, await measurePaste())
+  await benchPaste()
   console.log(`Renderer at the end of the run: ${await describeBuild()}`)
   // aws-crt and the browser may leave handles behind; the report is out.
   process.exit(0)

@@ -21,7 +21,7 @@ import {
 import { startMosquitto } from '../support/mosquitto'
 import { removeTempDirsSync } from '../support/temp-dir'
 import { describeBuild, ensureBuiltRenderer, measureRenderer, printRendererReport } from './renderer-bench'
-import { PASTE_BENCH_TITLE, measurePaste } from './renderer/paste-bench'
+import { benchPaste } from './renderer/paste-bench'
 import { LAMBDA_MEMORY_BENCH_TITLE, lambdaMemoryRows, measureLambdaMemory } from './lambda-memory-bench'
 
 // The support code's temp folders (brokers, user data) go when the run ends, however it ends.
@@ -153,7 +153,7 @@ if (!process.argv.includes('--skip-renderer')) {
   ensureBuiltRenderer()
   console.log(`\nRenderer under test: ${await describeBuild()}`)
   printRendererReport(await measureRenderer())
-  printTable(PASTE_BENCH_TITLE, await measurePaste())
+  await benchPaste()
 }
 // aws-crt and the browsers may leave handles behind; the report is out.
 process.exit(0)

@@ -5,8 +5,10 @@
 import { createStreamDeskApi } from '../../src-main/shared/create-api'
 import {
   HARNESS_IPC_PATH,
+  HARNESS_BYTES_PARAM,
   HARNESS_PAGE_PARAM,
-  encodeBytes,
+  encodeBinaryRequest,
+  encodeBytesAsBase64,
   type HarnessReply,
   type HarnessRequest,
   type HarnessSignal,
@@ -14,6 +16,11 @@ import {
 
 // The page says which window it stands for, so the harness gives it that window's channels.
 const page = location.pathname.endsWith('/quick-ask.html') ? 'quick-ask' : 'main'
+// Bytes go in binary frames, as Electron's IPC copies them; `bytes=base64` on this script's URL: the old way (bench).
+const bytesAsBase64 =
+  new URL((document.currentScript as HTMLScriptElement | null)?.src ?? location.href).searchParams.get(
+    HARNESS_BYTES_PARAM,
+  ) === 'base64'
 const socket = new WebSocket(
   `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${HARNESS_IPC_PATH}?${HARNESS_PAGE_PARAM}=${page}`,
 )
@@ -41,10 +48,13 @@ window.streamdesk = createStreamDeskApi({
   async invoke(channel, args) {
     await opened
     const id = nextId++
-    const request: HarnessRequest = { id, channel, args: (await encodeBytes(args)) as unknown[] }
+    const request: HarnessRequest = { id, channel, args }
+    const frame = bytesAsBase64
+      ? JSON.stringify({ ...request, args: await encodeBytesAsBase64(args) })
+      : (encodeBinaryRequest(request) ?? JSON.stringify(request))
     return new Promise((resolve, reject) => {
       pending.set(id, { resolve, reject })
-      socket.send(JSON.stringify(request))
+      socket.send(frame)
     })
   },
   subscribe(channel, listener) {

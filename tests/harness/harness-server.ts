@@ -28,8 +28,10 @@ import { WindowReadyQueue, type MessageTarget } from '../../src-main/shell/windo
 import {
   HARNESS_BRIDGE_PATH,
   HARNESS_IPC_PATH,
+  HARNESS_BYTES_PARAM,
   HARNESS_PAGE_PARAM,
   type HarnessReply,
+  decodeBinaryRequest,
   decodeBytes,
   type HarnessRequest,
   type HarnessSignal,
@@ -56,6 +58,11 @@ export interface HarnessOptions {
   embeddedModels?: AppCoreOptions['embeddedModels']
   /** How secrets are kept at rest; default: as with a working keychain. */
   secrets?: AppCoreOptions['secrets']
+  /**
+   * The page bridge sends bytes as base64 in JSON text frames instead of binary frames: only for the paste bench,
+   * to show in the same run what that costs the page's thread.
+   */
+  bytesAsBase64?: boolean
 }
 
 export interface Harness {
@@ -103,13 +110,15 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const bridge = await bundleBridge()
 
   const server = createServer((request, response) => {
-    serveFile(request, response, { rendererDir, bridge }).catch(() => respond(response, 500, 'text/plain', 'error'))
+    serveFile(request, response, { rendererDir, bridge, bytesAsBase64: options.bytesAsBase64 === true }).catch(() =>
+      respond(response, 500, 'text/plain', 'error'),
+    )
   })
   let ownOrigin = ''
   const sockets = new WebSocketServer({
     server,
     path: HARNESS_IPC_PATH,
-    // A 30 MB file (MAX_ATTACHMENT_INPUT_BYTES) as base64 in JSON.
+    // A 30 MB file (MAX_ATTACHMENT_INPUT_BYTES), even as base64 in JSON (bytesAsBase64).
     maxPayload: 48 * 1024 * 1024,
     // Only the harness's own pages: a socket from any other origin (or none) is refused at the handshake.
     verifyClient: ({ origin }: { origin?: string }) => origin === ownOrigin,
@@ -121,7 +130,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     const page = pageTarget(socket, role)
     pagesQueue.track(page)
     socket.on('close', () => pagesQueue.forget(page))
-    socket.on('message', (data) => {
+    socket.on('message', (data, isBinary) => {
+      if (isBinary) {
+        const binary = decodeBinaryRequest(data as Buffer)
+        if (binary) void answer(socket, binary.request, core, role, binary.payload)
+        return
+      }
       const message = parseMessage(String(data))
       if (message && 'signal' in message) {
         if (message.signal === 'app:renderer-ready') pagesQueue.markReady(page)
@@ -176,10 +190,17 @@ function parseMessage(text: string): HarnessRequest | HarnessSignal | undefined 
   }
 }
 
-async function answer(socket: WebSocket, request: HarnessRequest, core: AppCore, role: WindowRole): Promise<void> {
+/** A request's answer; `payload`: the bytes of a binary frame, which its arguments' placeholders point into. */
+async function answer(
+  socket: WebSocket,
+  request: HarnessRequest,
+  core: AppCore,
+  role: WindowRole,
+  payload?: Uint8Array,
+): Promise<void> {
   let reply: HarnessReply
   try {
-    const args = Array.isArray(request.args) ? (decodeBytes(request.args) as unknown[]) : []
+    const args = Array.isArray(request.args) ? (decodeBytes(request.args, payload) as unknown[]) : []
     reply = { id: request.id, ok: true, result: await core.router.invoke(String(request.channel), args, role) }
   } catch (error) {
     reply = { id: request.id, ok: false, error: (error as Error).message }
@@ -190,7 +211,7 @@ async function answer(socket: WebSocket, request: HarnessRequest, core: AppCore,
 async function serveFile(
   request: IncomingMessage,
   response: ServerResponse,
-  site: { rendererDir: string; bridge: string },
+  site: { rendererDir: string; bridge: string; bytesAsBase64: boolean },
 ): Promise<void> {
   const path = decodeURIComponent(new URL(request.url ?? '/', 'http://harness').pathname)
   if (path === HARNESS_BRIDGE_PATH) return respond(response, 200, CONTENT_TYPES['.js']!, site.bridge)
@@ -199,15 +220,16 @@ async function serveFile(
   const body = await readFile(file).catch(() => undefined)
   if (!body) return respond(response, 404, 'text/plain', 'not found')
   const type = CONTENT_TYPES[extname(file)] ?? 'application/octet-stream'
-  respond(response, 200, type, extname(file) === '.html' ? withBridge(body.toString('utf8')) : body)
+  respond(response, 200, type, extname(file) === '.html' ? withBridge(body.toString('utf8'), site.bytesAsBase64) : body)
 }
 
 /**
  * Every page gets the bridge, which must define window.streamdesk before the app's (deferred) module script runs.
  * It goes after the CSP meta tag, so the page's policy governs it too (its WebSocket must pass `connect-src 'self'`).
  */
-function withBridge(html: string): string {
-  return html.replace('</head>', `  <script src="${HARNESS_BRIDGE_PATH}"></script>\n  </head>`)
+function withBridge(html: string, bytesAsBase64: boolean): string {
+  const src = bytesAsBase64 ? `${HARNESS_BRIDGE_PATH}?${HARNESS_BYTES_PARAM}=base64` : HARNESS_BRIDGE_PATH
+  return html.replace('</head>', `  <script src="${src}"></script>\n  </head>`)
 }
 
 function respond(response: ServerResponse, status: number, type: string, body: string | Buffer): void {

@@ -3,14 +3,23 @@
  * as Electron's IPC: a socket from another origin (any web page open in the same browser) is refused at the
  * handshake; quick ask's page gets quick ask's channels only; and clipboard prefill cannot be switched on by a call
  * alone: the core asks the shell for the user's confirmation (Electron: a native dialog; here the harness option).
+ * Bytes (a file for `attachments:add`) cross in a binary frame and reach the core as the same bytes, validated by
+ * the same schemas; a frame whose placeholder points outside its payload is answered with an error.
  */
+import { createHash } from 'node:crypto'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { stop as stopEsbuild } from 'esbuild'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { startHarness, type Harness, type HarnessOptions } from '../../harness/harness-server'
-import { HARNESS_IPC_PATH, type HarnessReply } from '../../harness/harness-protocol'
+import {
+  BYTES_KEY,
+  HARNESS_IPC_PATH,
+  encodeBinaryRequest,
+  type HarnessReply,
+  type HarnessRequest,
+} from '../../harness/harness-protocol'
 import { makeTempDirSync } from '../../support/temp-dir'
 
 let harness: Harness | undefined
@@ -45,9 +54,15 @@ function connect(url: string, origin: string | undefined): Promise<WebSocket | n
   })
 }
 
-/** One invoke over the socket, as the page bridge sends it. */
-function invoke(socket: WebSocket, channel: string, args: unknown[]): Promise<HarnessReply> {
+/** One invoke over the socket, as the page bridge sends it (a binary frame when the arguments hold bytes). */
+async function invoke(socket: WebSocket, channel: string, args: unknown[]): Promise<HarnessReply> {
   const id = Math.floor(Math.random() * 1e9)
+  const request: HarnessRequest = { id, channel, args }
+  const binary = encodeBinaryRequest(request)
+  return sendAndAwait(socket, id, binary ? new Uint8Array(await binary.arrayBuffer()) : JSON.stringify(request))
+}
+
+function sendAndAwait(socket: WebSocket, id: number, frame: string | Uint8Array): Promise<HarnessReply> {
   return new Promise((resolve) => {
     const onMessage = (data: WebSocket.RawData) => {
       const reply = JSON.parse(String(data)) as HarnessReply
@@ -57,7 +72,7 @@ function invoke(socket: WebSocket, channel: string, args: unknown[]): Promise<Ha
       }
     }
     socket.on('message', onMessage)
-    socket.send(JSON.stringify({ id, channel, args }))
+    socket.send(frame)
   })
 }
 
@@ -119,5 +134,39 @@ describe('the browser harness IPC socket', () => {
     expect(asked).toEqual(['asked', 'asked'])
     main.close()
     quick.close()
+  })
+
+  it('carries bytes in a binary frame to the core as they are, and answers a malformed one with an error', async () => {
+    const h = await start()
+    const main = (await connect(socketUrl(h, 'main'), h.url.replace(/\/$/, ''))) as WebSocket
+    const text = new TextEncoder().encode('line one\nline two, ünïcode\n')
+    const added = await invoke(main, 'attachments:add', [{ name: 'notes.txt', bytes: text }])
+    expect(added).toMatchObject({
+      ok: true,
+      result: { kind: 'text', sizeBytes: text.length, id: createHash('sha256').update(text).digest('hex') },
+    })
+    // The core's schema still sees a Uint8Array: a name that is not a string is refused as from Electron.
+    expect(await invoke(main, 'attachments:add', [{ name: 7, bytes: text }])).toMatchObject({ ok: false })
+
+    // A header whose placeholder claims more bytes than the frame has: an error answer, nothing read short.
+    const header = new TextEncoder().encode(
+      JSON.stringify({
+        id: 42,
+        channel: 'attachments:add',
+        args: [{ name: 'a.txt', bytes: { [BYTES_KEY]: [0, 10] } }],
+      }),
+    )
+    const frame = new Uint8Array(4 + header.length + 4)
+    new DataView(frame.buffer).setUint32(0, header.length, true)
+    frame.set(header, 4)
+    expect(await sendAndAwait(main, 42, frame)).toEqual({
+      id: 42,
+      ok: false,
+      error: 'harness: a bytes argument outside its frame',
+    })
+    // A frame too short for its header length is dropped; the socket still answers afterwards.
+    main.send(new Uint8Array([255, 255, 0, 0, 1]))
+    expect(await invoke(main, 'settings:get', [])).toMatchObject({ ok: true })
+    main.close()
   })
 })
