@@ -14,14 +14,17 @@ import type { CloudConfig } from '../../protocol/cloud-config'
 import { systemClock, type Clock } from '../../lib/clock'
 import type { ModeRuntime, RuntimeContext } from '../mode-runtime'
 import { MqttSession, type MqttSessionOptions } from '../mqtt/mqtt-session'
-import { awsClientConfig } from './aws-http-handler'
+import { awsClientConfig, proxyAgent } from './aws-http-handler'
 import { silentLog, type CloudLog } from './cloud-log'
 import type { CognitoAuth } from './cognito-auth'
 import { keepConnectionRenewed } from './connection-renewal'
 import { IdentityCredentials } from './identity-credentials'
 import { iotWebSocketConnectionConfig, type IotWebSocketOptions } from './iot-connection-config'
 import { LambdaChatBackend } from './lambda-chat-backend'
-import { AttachmentUploader } from './attachment-uploader'
+import { AttachmentUploader, type AttachmentUploaderOptions } from './attachment-uploader'
+import { PresignedPostUpload } from './presigned-post-upload'
+import { PutObjectUpload } from './put-object-upload'
+import type { UploadTransport } from './upload-transport'
 import { LambdaStreamRecovery } from './lambda-stream-recovery'
 import { fetchCloudUsage } from './cloud-usage'
 import { connectWithIotPolicy, PolicyAttacher } from './policy-attacher'
@@ -107,17 +110,14 @@ export async function startCloudMode(context: RuntimeContext, options: CloudMode
     log,
     ...(options.renewAfterMs !== undefined ? { renewAfterMs: options.renewAfterMs } : {}),
   })
-  const { uploadBucket } = config
-  const uploader =
-    uploadBucket && context.readAttachment
-      ? new AttachmentUploader({
-          s3: new S3Client({ ...awsClientConfig({ region: config.region, proxy }), credentials: identity.provider }),
-          bucket: uploadBucket,
-          identityId,
-          read: context.readAttachment,
-          clock,
-        })
-      : undefined
+  const uploader = context.readAttachment
+    ? uploaderFor(config, { lambda, credentials: identity.provider, proxy }, (transport) => ({
+        transport,
+        identityId,
+        read: context.readAttachment!,
+        clock,
+      }))
+    : undefined
   const backend = new LambdaChatBackend({
     lambda,
     functionName: config.chatFunctionName,
@@ -160,6 +160,32 @@ export async function startCloudMode(context: RuntimeContext, options: CloudMode
       }
     },
   }
+}
+
+/**
+ * Uploads through the stack's upload-presign Lambda (S3 enforces each upload's size); for a stack deployed before
+ * it, PutObject with the user's credentials, which that stack still grants; none for a stack without a bucket.
+ */
+function uploaderFor(
+  config: CloudConfig,
+  {
+    lambda,
+    credentials,
+    proxy,
+  }: { lambda: LambdaClient; credentials: IdentityCredentials['provider']; proxy?: ProxyConfig | undefined },
+  options: (transport: UploadTransport) => AttachmentUploaderOptions,
+): AttachmentUploader | undefined {
+  if (config.uploadPresignFunctionName) {
+    const transport = new PresignedPostUpload({
+      lambda,
+      functionName: config.uploadPresignFunctionName,
+      agent: proxy ? proxyAgent(proxy) : undefined,
+    })
+    return new AttachmentUploader(options(transport))
+  }
+  if (!config.uploadBucket) return undefined
+  const s3 = new S3Client({ ...awsClientConfig({ region: config.region, proxy }), credentials })
+  return new AttachmentUploader(options(new PutObjectUpload({ s3, bucket: config.uploadBucket })))
 }
 
 /** The app's session to IoT Core: its first connect goes through the IoT policy check. */

@@ -16,6 +16,7 @@ import { AttachmentStore } from '../../../src-main/core/attachments/attachment-s
 import { ChatService } from '../../../src-main/core/chat/chat-service'
 import { DiagnosticsRecorder } from '../../../src-main/core/diagnostics'
 import { AttachmentUploader, REUPLOAD_AFTER_MS } from '../../../src-main/core/cloud/attachment-uploader'
+import { PutObjectUpload } from '../../../src-main/core/cloud/put-object-upload'
 import { LambdaChatBackend, NO_UPLOADS_BUCKET } from '../../../src-main/core/cloud/lambda-chat-backend'
 import { MAX_UPLOAD_BYTES, uploadKey } from '../../../src-main/protocol/upload-keys'
 import type { AttachmentRef } from '../../../src-main/shared/attachment'
@@ -57,8 +58,7 @@ function backend(withUploader = true): LambdaChatBackend {
     session: { publish: async () => {} },
     uploader: withUploader
       ? new AttachmentUploader({
-          s3: new S3Client({ region: 'us-east-1' }),
-          bucket: BUCKET,
+          transport: new PutObjectUpload({ s3: new S3Client({ region: 'us-east-1' }), bucket: BUCKET }),
           identityId: IDENTITY_ID,
           read: (id) => store.read(id),
           clock,
