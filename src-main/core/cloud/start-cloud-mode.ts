@@ -21,7 +21,7 @@ import { keepConnectionRenewed } from './connection-renewal'
 import { IdentityCredentials } from './identity-credentials'
 import { iotWebSocketConnectionConfig, type IotWebSocketOptions } from './iot-connection-config'
 import { LambdaChatBackend } from './lambda-chat-backend'
-import { AttachmentUploader, type AttachmentUploaderOptions } from './attachment-uploader'
+import { AttachmentUploader } from './attachment-uploader'
 import { PresignedPostUpload } from './presigned-post-upload'
 import { PutObjectUpload } from './put-object-upload'
 import type { UploadTransport } from './upload-transport'
@@ -110,14 +110,12 @@ export async function startCloudMode(context: RuntimeContext, options: CloudMode
     log,
     ...(options.renewAfterMs !== undefined ? { renewAfterMs: options.renewAfterMs } : {}),
   })
-  const uploader = context.readAttachment
-    ? uploaderFor(config, { lambda, credentials: identity.provider, proxy }, (transport) => ({
-        transport,
-        identityId,
-        read: context.readAttachment!,
-        clock,
-      }))
-    : undefined
+  const { readAttachment } = context
+  const transport = uploadTransportFor(config, { lambda, credentials: identity.provider, proxy })
+  const uploader =
+    transport && readAttachment
+      ? new AttachmentUploader({ transport, identityId, read: readAttachment, clock })
+      : undefined
   const backend = new LambdaChatBackend({
     lambda,
     functionName: config.chatFunctionName,
@@ -166,26 +164,18 @@ export async function startCloudMode(context: RuntimeContext, options: CloudMode
  * Uploads through the stack's upload-presign Lambda (S3 enforces each upload's size); for a stack deployed before
  * it, PutObject with the user's credentials, which that stack still grants; none for a stack without a bucket.
  */
-function uploaderFor(
+function uploadTransportFor(
   config: CloudConfig,
-  {
-    lambda,
-    credentials,
-    proxy,
-  }: { lambda: LambdaClient; credentials: IdentityCredentials['provider']; proxy?: ProxyConfig | undefined },
-  options: (transport: UploadTransport) => AttachmentUploaderOptions,
-): AttachmentUploader | undefined {
+  network: { lambda: LambdaClient; credentials: IdentityCredentials['provider']; proxy?: ProxyConfig | undefined },
+): UploadTransport | undefined {
+  const { lambda, credentials, proxy } = network
   if (config.uploadPresignFunctionName) {
-    const transport = new PresignedPostUpload({
-      lambda,
-      functionName: config.uploadPresignFunctionName,
-      agent: proxy ? proxyAgent(proxy) : undefined,
-    })
-    return new AttachmentUploader(options(transport))
+    const agent = proxy ? proxyAgent(proxy) : undefined
+    return new PresignedPostUpload({ lambda, functionName: config.uploadPresignFunctionName, agent })
   }
   if (!config.uploadBucket) return undefined
   const s3 = new S3Client({ ...awsClientConfig({ region: config.region, proxy }), credentials })
-  return new AttachmentUploader(options(new PutObjectUpload({ s3, bucket: config.uploadBucket })))
+  return new PutObjectUpload({ s3, bucket: config.uploadBucket })
 }
 
 /** The app's session to IoT Core: its first connect goes through the IoT policy check. */
