@@ -54,7 +54,12 @@ beforeAll(async () => {
     secrets: { [ROLE.accessKeyId]: ROLE.secretAccessKey },
     now: () => s3Now,
   })
-})
+  // Prepared once (image and PDF preparation are the slow part); each test's uploader is a new session.
+  store = new AttachmentStore(join(await makeTempDir('cloud-presigned-uploads'), 'attachments'))
+  catalog = new AttachmentCatalog(store)
+  image = await catalog.add('chart.png', await makePng(800, 400))
+  pdf = await catalog.add('invoice.pdf', await makePdf(['Invoice total: 42 EUR']))
+}, 60_000)
 afterAll(() => s3.close())
 
 /** The deployed presign function, as Lambda would run it for `identityId`; the event may be altered on its way. */
@@ -76,7 +81,7 @@ function presignAs(identityId: string, alter: (event: Record<string, unknown>) =
   }
 }
 
-beforeEach(async () => {
+beforeEach(() => {
   lambda.reset()
   s3.objects.clear()
   s3.refusals.length = 0
@@ -84,10 +89,6 @@ beforeEach(async () => {
   lambda.on(InvokeCommand, { FunctionName: PRESIGN_FUNCTION }).callsFake(presignAs(IDENTITY_ID))
   lambda.on(InvokeCommand, { FunctionName: CLOUD_CONFIG.chatFunctionName }).resolves({ StatusCode: 202 })
   clock = new ManualClock()
-  store = new AttachmentStore(join(await makeTempDir('cloud-presigned-uploads'), 'attachments'))
-  catalog = new AttachmentCatalog(store)
-  image = await catalog.add('chart.png', await makePng(800, 400))
-  pdf = await catalog.add('invoice.pdf', await makePdf(['Invoice total: 42 EUR']))
 })
 
 function backend(): LambdaChatBackend {
