@@ -1,8 +1,8 @@
 /**
  * The StreamDesk cloud backend as one Terraform stack. Each domain is a construct in its own folder, wired through
  * public properties: auth (Cognito) → realtime (IoT policy, endpoint, attach-policy Lambda) → answers (answer
- * store table, fetch-stream Lambda) → spend (the spend guard's table, the cost alarm) → uploads (the attachments bucket) → chat (chat Lambda) → app-user (the signed-in users' role, which may invoke
- * the three Lambdas). The outputs are what the app needs, in
+ * store table, fetch-stream Lambda) → spend (the spend guard's table, the cost alarm) → uploads (the attachments bucket and its upload-presign Lambda) → chat (chat Lambda) → app-user (the signed-in
+ * users' role, which may invoke the four Lambdas the app calls). The outputs are what the app needs, in
  * one `streamdesk_cloud_config` object (the app's CloudConfig) and one by one.
  */
 import path from 'node:path'
@@ -80,7 +80,7 @@ export class StreamDeskStack extends TerraformStack {
       region: config.region,
       ...(config.costAlarm ? { costAlarm: config.costAlarm } : {}),
     })
-    this.uploads = new Uploads(this, 'uploads', { namePrefix })
+    this.uploads = new Uploads(this, 'uploads', { namePrefix, identityPoolId, bundleDir: bundles, logRetentionDays })
     this.chat = new Chat(this, 'chat', {
       namePrefix,
       topicPrefix,
@@ -100,11 +100,11 @@ export class StreamDeskStack extends TerraformStack {
       namePrefix,
       identityPool: this.auth.identityPool,
       iotStatements: userIotStatements(arns, topicPrefix),
-      uploadStatement: this.uploads.userPutStatement(),
       invokableFunctions: [
         this.chat.chatFunction.function,
         this.realtime.attachPolicyFunction.function,
         this.answers.fetchFunction.function,
+        this.uploads.presignFunction.function,
       ],
     })
 
@@ -120,6 +120,7 @@ export class StreamDeskStack extends TerraformStack {
       attachPolicyFunctionName: this.realtime.attachPolicyFunction.function.functionName,
       fetchStreamFunctionName: this.answers.fetchFunction.function.functionName,
       uploadBucket: this.uploads.bucket.bucket,
+      uploadPresignFunctionName: this.uploads.presignFunction.function.functionName,
       // The chat Lambda is built from this tree, so it serves every version this tree speaks.
       protocols: [...PROTOCOL_VERSIONS],
       // What the app knows of each model: whether it can reason (the settings form offers an effort only then) and
@@ -148,6 +149,7 @@ export class StreamDeskStack extends TerraformStack {
       answer_table_name: this.answers.table.name,
       spend_table_name: this.spend.table.name,
       upload_bucket_name: this.uploads.bucket.bucket,
+      upload_presign_function_name: this.uploads.presignFunction.function.functionName,
       sign_up_policy: config.signUp.policy,
     }
     for (const [name, value] of Object.entries(singles)) new TerraformOutput(this, name, { value })

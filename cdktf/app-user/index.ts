@@ -1,7 +1,8 @@
 /**
  * The IAM role every signed-in user gets from the identity pool. It allows the per-user IoT statements (the same as
- * the IoT policy's) and invoking the StreamDesk functions the app calls (chat, attach-policy, fetch-stream), each
- * by its ARN, and putting attachments under its own uploads prefix: nothing else (no DynamoDB: answers are read only through the fetch-stream Lambda). In particular not the AWS-managed
+ * the IoT policy's) and invoking the StreamDesk functions the app calls (chat, attach-policy, fetch-stream,
+ * upload-presign), each by its ARN: nothing else (no DynamoDB: answers are read only through the fetch-stream Lambda;
+ * no S3: attachments are put only through the POSTs the upload-presign Lambda signs). In particular not the AWS-managed
  * AWSIoTDataAccess or AWSIoTConfigAccess, which would let any user read every topic and edit IoT policies.
  */
 import { Construct } from 'constructs'
@@ -16,8 +17,6 @@ export interface AppUserOptions {
   namePrefix: string
   identityPool: CognitoIdentityPool
   iotStatements: PolicyStatement[]
-  /** Putting attachments under the user's own prefix of the uploads bucket (cdktf/uploads). */
-  uploadStatement: PolicyStatement
   invokableFunctions: LambdaFunction[]
 }
 
@@ -46,7 +45,6 @@ export class AppUser extends Construct {
       role: this.role.name,
       policy: policyJson([
         ...options.iotStatements,
-        options.uploadStatement,
         {
           Sid: 'InvokeStreamDeskFunctions',
           Effect: 'Allow',

@@ -76,6 +76,12 @@ export const CloudConfigSchema = z.object({
     .string()
     .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name')
     .optional(),
+  /**
+   * The upload-presign Lambda, which signs a POST for each attachment whose policy S3 enforces (exact size, key,
+   * type). Optional, so outputs of a stack deployed before it still load: without it, the app uploads with
+   * PutObject on the user's own credentials, which such a stack still grants (and which bounds no size).
+   */
+  uploadPresignFunctionName: FunctionNameSchema.optional(),
   /** The wire protocol versions the stack's chat Lambda serves; absent for stacks from before negotiation ([1]). */
   protocols: ProtocolListSchema.optional(),
   models: z

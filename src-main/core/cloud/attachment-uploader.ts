@@ -1,28 +1,28 @@
 /**
  * Cloud mode's attachments on their way to the chat Lambda: before a prompt is invoked, each attachment's prepared
  * bytes (what the app stored: images already within Bedrock's limits, a PDF's extracted text beside it) are put in
- * the stack's uploads bucket at `uploads/<identityId>/<sha256>` with the user's own credentials, and the request's
- * references gain their `objectKey`. The invoke payload carries keys, names and media types, never bytes.
+ * the stack's uploads bucket at `uploads/<identityId>/<sha256>`, and the request's references gain their
+ * `objectKey`. The invoke payload carries keys, names and media types, never bytes. How an object is put is the
+ * transport's (upload-transport.ts): a presigned POST from the stack's upload-presign Lambda, whose policy S3
+ * enforces (size, key, type), or PutObject with the user's own credentials for stacks deployed before it.
  *
- * - Each object is uploaded once per session (the same screenshot in ten prompts is one PUT), and again once an
+ * - Each object is uploaded once per session (the same screenshot in ten prompts is one upload), and again once an
  *   upload is older than REUPLOAD_AFTER_MS: the bucket deletes objects a day after they were written.
- * - S3 checks every upload against its SHA-256 (`ChecksumSHA256`), so what the Lambda reads is what the app named.
+ * - S3 checks every upload against its SHA-256, so what the Lambda reads is what the app named.
  * - Nothing larger than MAX_UPLOAD_BYTES is put: a PDF larger than Bedrock reads goes as its text only (the Lambda
  *   then sends that text to every model).
  * - A failed upload fails the prompt with a message naming the file, before anything is invoked.
  */
-import { createHash } from 'node:crypto'
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3'
 import type { ChatRequest } from '../../backend/chat-handler'
 import type { WireAttachment } from '../../backend/attachment-parts'
 import { MAX_UPLOAD_BYTES, uploadKey } from '../../protocol/upload-keys'
 import { systemClock, type Clock } from '../../lib/clock'
-import { awsErrorName, isNetworkError } from './aws-errors'
 import type { StoredBytes } from '../attachments/attachment-store'
+import { UploadFailure, type UploadTransport } from './upload-transport'
 
 export interface AttachmentUploaderOptions {
-  s3: S3Client
-  bucket: string
+  /** How each object reaches the bucket (presigned POST, or PutObject for older stacks). */
+  transport: UploadTransport
   identityId: string
   /** The app's attachment store (the prepared bytes, checked against their id). */
   read(id: string): Promise<StoredBytes>
@@ -69,7 +69,7 @@ export class AttachmentUploader {
   }
 
   private async put(attachment: WireAttachment, id: string): Promise<string | undefined> {
-    const { s3, bucket, identityId, clock = systemClock } = this.options
+    const { transport, identityId, clock = systemClock } = this.options
     const key = uploadKey(identityId, id)
     const at = this.uploaded.get(key)
     if (at !== undefined && clock.now() - at < REUPLOAD_AFTER_MS) return key
@@ -81,43 +81,18 @@ export class AttachmentUploader {
     // Only a whole PDF can be this large (images and texts were prepared smaller); its text goes instead.
     if (bytes.length > MAX_UPLOAD_BYTES) return undefined
     try {
-      await s3.send(
-        new PutObjectCommand({
-          Bucket: bucket,
-          Key: key,
-          Body: bytes,
-          ContentLength: bytes.length,
-          ContentType: id === attachment.id ? attachment.mediaType : 'text/plain; charset=utf-8',
-          ChecksumSHA256: createHash('sha256').update(bytes).digest('base64'),
-        }),
-      )
-    } catch (error) {
-      throw new Error(`Could not upload "${attachment.name}" to the cloud: ${describeUploadError(error)}`, {
-        cause: error,
+      await transport.upload({
+        key,
+        sha256: id,
+        bytes,
+        contentType: id === attachment.id ? attachment.mediaType : 'text/plain; charset=utf-8',
       })
+    } catch (error) {
+      const reason = error instanceof UploadFailure ? error.reason : 'something unexpected failed. Try again.'
+      throw new Error(`Could not upload "${attachment.name}" to the cloud: ${reason}`, { cause: error })
     }
     this.uploaded.set(key, clock.now())
     return key
-  }
-}
-
-/** A failed PutObject in plain words, from fixed text (an SDK message may quote the request). */
-export function describeUploadError(error: unknown): string {
-  if (isNetworkError(error)) return 'Amazon S3 cannot be reached. Check the internet connection and the proxy settings.'
-  const name = awsErrorName(error)
-  switch (name) {
-    case 'AccessDenied':
-    case 'InvalidAccessKeyId':
-    case 'ExpiredToken':
-    case 'SignatureDoesNotMatch':
-      return `this account may not upload attachments (${name}). Sign out and sign in again; if it persists, the stack needs redeploying.`
-    case 'NoSuchBucket':
-      return 'the uploads bucket does not exist. Load the stack outputs again.'
-    case 'BadDigest':
-    case 'InvalidDigest':
-      return 'the file was damaged on its way (its checksum did not match). Try again.'
-    default:
-      return `Amazon S3 refused the upload (${name}). Try again later.`
   }
 }
 

@@ -2,6 +2,7 @@
  * The one place AWS SDK clients get their network settings: region and, behind a corporate proxy, a request
  * handler that tunnels through it (CONNECT, with Basic credentials when the proxy needs them).
  */
+import type { Agent } from 'node:http'
 import { NodeHttpHandler } from '@smithy/node-http-handler'
 import { HttpsProxyAgent } from 'https-proxy-agent'
 import { proxyUrl, type ProxyConfig } from '../../lib/http-proxy'
@@ -21,7 +22,12 @@ export function awsClientConfig(network: AwsNetwork): { region: string; requestH
 
 export function proxiedRequestHandler(proxy: ProxyConfig): NodeHttpHandler {
   return new NodeHttpHandler({
-    httpsAgent: new HttpsProxyAgent(proxyUrl(proxy), { keepAlive: true }),
+    httpsAgent: proxyAgent(proxy),
     connectionTimeout: CONNECTION_TIMEOUT_MS,
   })
+}
+
+/** An agent that tunnels HTTPS through the proxy, for requests made without the SDK (a presigned POST to S3). */
+export function proxyAgent(proxy: ProxyConfig): Agent {
+  return new HttpsProxyAgent(proxyUrl(proxy), { keepAlive: true })
 }

@@ -14,7 +14,7 @@ import type { CloudConfig } from '../../protocol/cloud-config'
 import { systemClock, type Clock } from '../../lib/clock'
 import type { ModeRuntime, RuntimeContext } from '../mode-runtime'
 import { MqttSession, type MqttSessionOptions } from '../mqtt/mqtt-session'
-import { awsClientConfig } from './aws-http-handler'
+import { awsClientConfig, proxyAgent } from './aws-http-handler'
 import { silentLog, type CloudLog } from './cloud-log'
 import type { CognitoAuth } from './cognito-auth'
 import { keepConnectionRenewed } from './connection-renewal'
@@ -22,6 +22,9 @@ import { IdentityCredentials } from './identity-credentials'
 import { iotWebSocketConnectionConfig, type IotWebSocketOptions } from './iot-connection-config'
 import { LambdaChatBackend } from './lambda-chat-backend'
 import { AttachmentUploader } from './attachment-uploader'
+import { PresignedPostUpload } from './presigned-post-upload'
+import { PutObjectUpload } from './put-object-upload'
+import type { UploadTransport } from './upload-transport'
 import { LambdaStreamRecovery } from './lambda-stream-recovery'
 import { fetchCloudUsage } from './cloud-usage'
 import { connectWithIotPolicy, PolicyAttacher } from './policy-attacher'
@@ -107,16 +110,11 @@ export async function startCloudMode(context: RuntimeContext, options: CloudMode
     log,
     ...(options.renewAfterMs !== undefined ? { renewAfterMs: options.renewAfterMs } : {}),
   })
-  const { uploadBucket } = config
+  const { readAttachment } = context
+  const transport = uploadTransportFor(config, { lambda, credentials: identity.provider, proxy })
   const uploader =
-    uploadBucket && context.readAttachment
-      ? new AttachmentUploader({
-          s3: new S3Client({ ...awsClientConfig({ region: config.region, proxy }), credentials: identity.provider }),
-          bucket: uploadBucket,
-          identityId,
-          read: context.readAttachment,
-          clock,
-        })
+    transport && readAttachment
+      ? new AttachmentUploader({ transport, identityId, read: readAttachment, clock })
       : undefined
   const backend = new LambdaChatBackend({
     lambda,
@@ -160,6 +158,24 @@ export async function startCloudMode(context: RuntimeContext, options: CloudMode
       }
     },
   }
+}
+
+/**
+ * Uploads through the stack's upload-presign Lambda (S3 enforces each upload's size); for a stack deployed before
+ * it, PutObject with the user's credentials, which that stack still grants; none for a stack without a bucket.
+ */
+function uploadTransportFor(
+  config: CloudConfig,
+  network: { lambda: LambdaClient; credentials: IdentityCredentials['provider']; proxy?: ProxyConfig | undefined },
+): UploadTransport | undefined {
+  const { lambda, credentials, proxy } = network
+  if (config.uploadPresignFunctionName) {
+    const agent = proxy ? proxyAgent(proxy) : undefined
+    return new PresignedPostUpload({ lambda, functionName: config.uploadPresignFunctionName, agent })
+  }
+  if (!config.uploadBucket) return undefined
+  const s3 = new S3Client({ ...awsClientConfig({ region: config.region, proxy }), credentials })
+  return new PutObjectUpload({ s3, bucket: config.uploadBucket })
 }
 
 /** The app's session to IoT Core: its first connect goes through the IoT policy check. */

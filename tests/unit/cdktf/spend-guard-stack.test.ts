@@ -41,7 +41,7 @@ describe('StreamDesk stack with the default spend settings', () => {
       resources('aws_lambda_function')
         .map((fn) => fn.function_name)
         .sort(),
-    ).toEqual(['sd-default-attach-policy', 'sd-default-chat', 'sd-default-fetch-stream'])
+    ).toEqual(['sd-default-attach-policy', 'sd-default-chat', 'sd-default-fetch-stream', 'sd-default-upload-presign'])
     expect(tf.resource).not.toHaveProperty('aws_lambda_permission')
     expect(tf.output.sign_up_policy!.value).toBe('invite-only')
   })

@@ -235,15 +235,9 @@ describe('StreamDesk stack', () => {
     ])
   })
 
-  it('gives the app user role only its own topics, its own uploads prefix and the three functions it calls, by ARN', () => {
+  it('gives the app user role only its own topics and the four functions it calls, by ARN (no S3: uploads go through signed POSTs)', () => {
     expect(policyOf('aws_iam_role_policy', 'app-user/permissions').Statement).toEqual([
       ...USER_IOT_STATEMENTS,
-      {
-        Sid: 'UploadOwnAttachments',
-        Effect: 'Allow',
-        Action: ['s3:PutObject'],
-        Resource: [`${reference('aws_s3_bucket', 'uploads/bucket', 'arn')}/uploads/${SELF}/*`],
-      },
       {
         Sid: 'InvokeStreamDeskFunctions',
         Effect: 'Allow',
@@ -252,6 +246,7 @@ describe('StreamDesk stack', () => {
           reference('aws_lambda_function', 'chat/function', 'arn'),
           reference('aws_lambda_function', 'attach-policy/function', 'arn'),
           reference('aws_lambda_function', 'fetch-stream/function', 'arn'),
+          reference('aws_lambda_function', 'presign/function', 'arn'),
         ],
       },
     ])
@@ -349,6 +344,7 @@ describe('StreamDesk stack', () => {
       'realtime/attach-policy/code',
       'answers/fetch-stream/code',
       'auth/pre-sign-up/code',
+      'uploads/presign/code',
     ]) {
       const bundle = path.join(bundleDir, 'streamdesk', ...name.split('/'), 'index.js')
       expect(typeof (require(bundle) as { handler?: unknown }).handler, name).toBe('function')
@@ -356,7 +352,13 @@ describe('StreamDesk stack', () => {
   })
 
   it("keeps each function's logs in its own log group, with retention", () => {
-    for (const fn of ['sd-test-chat', 'sd-test-attach-policy', 'sd-test-fetch-stream', 'sd-test-pre-sign-up']) {
+    for (const fn of [
+      'sd-test-chat',
+      'sd-test-attach-policy',
+      'sd-test-fetch-stream',
+      'sd-test-pre-sign-up',
+      'sd-test-upload-presign',
+    ]) {
       expect(
         Testing.toHaveResourceWithProperties(synth, CloudwatchLogGroup.tfResourceType, {
           name: `/aws/lambda/${fn}`,
@@ -622,6 +624,7 @@ describe('StreamDesk stack', () => {
       chatFunctionName: reference('aws_lambda_function', 'chat/function', 'function_name'),
       fetchStreamFunctionName: reference('aws_lambda_function', 'fetch-stream/function', 'function_name'),
       uploadBucket: reference('aws_s3_bucket', 'uploads/bucket', 'bucket'),
+      uploadPresignFunctionName: reference('aws_lambda_function', 'presign/function', 'function_name'),
       // Each model says whether it can reason, and its price where the catalog gives one.
       models: [
         {
@@ -649,6 +652,7 @@ describe('StreamDesk stack', () => {
       .replace(/\$\{aws_lambda_function\.chat[^}]+\.function_name\}/, 'sd-test-chat')
       .replace(/\$\{aws_lambda_function\.realtime[^}]+\.function_name\}/, 'sd-test-attach-policy')
       .replace(/\$\{aws_lambda_function\.answers[^}]+\.function_name\}/, 'sd-test-fetch-stream')
+      .replace(/\$\{aws_lambda_function\.uploads[^}]+\.function_name\}/, 'sd-test-upload-presign')
       .replace(/\$\{aws_s3_bucket\.uploads[^}]+\.bucket\}/, 'sd-test-uploads-20261207170000000000000001')
     const parsed = parseCloudConfig(applied)
     expect(parsed).toMatchObject({ ok: true })
@@ -674,6 +678,7 @@ describe('StreamDesk stack', () => {
         'streamdesk_cloud_config',
         'topic_prefix',
         'upload_bucket_name',
+        'upload_presign_function_name',
         'user_pool_client_id',
         'user_pool_id',
       ].sort(),
@@ -747,22 +752,58 @@ describe('StreamDesk stack: the attachments bucket (cloud uploads, issue 18)', (
     })
   })
 
-  it('lets users only put, only under their own identity prefix; lets only the chat Lambda read, only uploads', () => {
+  it('lets only the upload-presign Lambda put, only under uploads/; only the chat Lambda read; users nothing', () => {
     const s3Statements = allPolicies().flatMap(({ where, document }) =>
       document.Statement.filter((statement) => statement.Action.some((action) => action.startsWith('s3:'))).map(
         (statement) => ({ where, statement }),
       ),
     )
     expect(s3Statements.map(({ where }) => where.replace(/_[0-9A-F]{8}$/, '')).sort()).toEqual([
-      'app-user_permissions',
       'chat_permissions',
+      'uploads_presign_permissions',
     ])
-    const put = s3Statements.find(({ where }) => where.startsWith('app-user'))!.statement
-    expect(put.Action).toEqual(['s3:PutObject'])
-    // The policy variable, reaching AWS literally: each identity's own prefix, never another's.
-    expect(put.Resource).toEqual([`${bucketArn()}/uploads/\${cognito-identity.amazonaws.com:sub}/*`])
+    // The identity (authenticated) role has no S3 action at all: IAM cannot bound a PutObject's size.
+    const userActions = policyOf('aws_iam_role_policy', 'app-user/permissions').Statement.flatMap((s) => s.Action)
+    expect(userActions.filter((action) => action.startsWith('s3:'))).toEqual([])
+    expect(JSON.stringify(policyOf('aws_iam_role_policy', 'app-user/permissions'))).not.toContain('aws_s3_bucket')
+    // The presign role signs the POSTs: PutObject only, only on uploads/* (its code fixes the caller's prefix).
+    expect(policyOf('aws_iam_role_policy', 'uploads/presign/permissions').Statement).toEqual([
+      {
+        Sid: 'WriteOwnLogs',
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: [`${reference('aws_cloudwatch_log_group', 'uploads/presign/logs', 'arn')}:*`],
+      },
+      {
+        Sid: 'PutUploadsBySignedPost',
+        Effect: 'Allow',
+        Action: ['s3:PutObject'],
+        Resource: [`${bucketArn()}/uploads/*`],
+      },
+    ])
     const read = s3Statements.find(({ where }) => where.startsWith('chat'))!.statement
     expect(read.Action).toEqual(['s3:GetObject'])
     expect(read.Resource).toEqual([`${bucketArn()}/uploads/*`])
+  })
+
+  it('deploys the upload-presign Lambda with the bucket and the identity pool; users may invoke it', () => {
+    expect(resource('aws_lambda_function', 'uploads/presign/function')).toMatchObject({
+      function_name: 'sd-test-upload-presign',
+      runtime: 'nodejs22.x',
+      timeout: 10,
+      environment: {
+        variables: {
+          STREAMDESK_UPLOAD_BUCKET: reference('aws_s3_bucket', 'uploads/bucket', 'bucket'),
+          STREAMDESK_IDENTITY_POOL_ID: reference('aws_cognito_identity_pool', 'auth/identity-pool', 'id'),
+        },
+      },
+    })
+    // Who may invoke what: users the four app functions; no role any other function (the pre-sign-up trigger is
+    // Cognito's alone, through its resource policy).
+    const invokes = allPolicies().flatMap(({ where, document }) =>
+      document.Statement.filter((s) => s.Action.includes('lambda:InvokeFunction')).map((s) => ({ where, s })),
+    )
+    expect(invokes.map(({ where }) => where.replace(/_[0-9A-F]{8}$/, ''))).toEqual(['app-user_permissions'])
+    expect(invokes[0]!.s.Resource).not.toContain(reference('aws_lambda_function', 'pre-sign-up/function', 'arn'))
   })
 })

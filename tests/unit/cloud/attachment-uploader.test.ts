@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto'
 import { join } from 'node:path'
-import { beforeEach, describe, expect, it } from 'vitest'
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { mockClient } from 'aws-sdk-client-mock'
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda'
 import { PutObjectCommand, S3Client, type PutObjectCommandInput } from '@aws-sdk/client-s3'
@@ -16,6 +16,7 @@ import { AttachmentStore } from '../../../src-main/core/attachments/attachment-s
 import { ChatService } from '../../../src-main/core/chat/chat-service'
 import { DiagnosticsRecorder } from '../../../src-main/core/diagnostics'
 import { AttachmentUploader, REUPLOAD_AFTER_MS } from '../../../src-main/core/cloud/attachment-uploader'
+import { PutObjectUpload } from '../../../src-main/core/cloud/put-object-upload'
 import { LambdaChatBackend, NO_UPLOADS_BUCKET } from '../../../src-main/core/cloud/lambda-chat-backend'
 import { MAX_UPLOAD_BYTES, uploadKey } from '../../../src-main/protocol/upload-keys'
 import type { AttachmentRef } from '../../../src-main/shared/attachment'
@@ -36,16 +37,20 @@ let clock: ManualClock
 let image: AttachmentRef
 let pdf: AttachmentRef
 
-beforeEach(async () => {
+// Prepared once (image and PDF preparation are the slow part, and timed out under load); each backend is a session.
+beforeAll(async () => {
+  store = new AttachmentStore(join(await makeTempDir('cloud-uploads'), 'attachments'))
+  catalog = new AttachmentCatalog(store)
+  image = await catalog.add('chart.png', await makePng(800, 400))
+  pdf = await catalog.add('invoice.pdf', await makePdf(['Invoice total: 42 EUR']))
+}, 60_000)
+
+beforeEach(() => {
   s3.reset()
   lambda.reset()
   s3.on(PutObjectCommand).resolves({})
   lambda.on(InvokeCommand).resolves({ StatusCode: 202 })
   clock = new ManualClock()
-  store = new AttachmentStore(join(await makeTempDir('cloud-uploads'), 'attachments'))
-  catalog = new AttachmentCatalog(store)
-  image = await catalog.add('chart.png', await makePng(800, 400))
-  pdf = await catalog.add('invoice.pdf', await makePdf(['Invoice total: 42 EUR']))
 })
 
 function backend(withUploader = true): LambdaChatBackend {
@@ -57,8 +62,7 @@ function backend(withUploader = true): LambdaChatBackend {
     session: { publish: async () => {} },
     uploader: withUploader
       ? new AttachmentUploader({
-          s3: new S3Client({ region: 'us-east-1' }),
-          bucket: BUCKET,
+          transport: new PutObjectUpload({ s3: new S3Client({ region: 'us-east-1' }), bucket: BUCKET }),
           identityId: IDENTITY_ID,
           read: (id) => store.read(id),
           clock,

@@ -3,6 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock'
 import { CognitoIdentityProviderClient, InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider'
 import { CognitoIdentityClient, GetCredentialsForIdentityCommand, GetIdCommand } from '@aws-sdk/client-cognito-identity'
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda'
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3'
 import { Uint8ArrayBlobAdapter } from '@smithy/core/serde'
 import { CognitoAuth } from '../../../src-main/core/cloud/cognito-auth'
 import { startCloudMode } from '../../../src-main/core/cloud/start-cloud-mode'
@@ -14,13 +15,14 @@ import { tokenKeys } from '../../../src-main/core/cloud/token-store'
 const cognitoIdp = mockClient(CognitoIdentityProviderClient)
 const cognitoIdentity = mockClient(CognitoIdentityClient)
 const lambda = mockClient(LambdaClient)
+const s3 = mockClient(S3Client)
 
 let store: FileTokenStore
 let auth: CognitoAuth
 const context: RuntimeContext = { topicPrefix: CLOUD_CONFIG.topicPrefix, models: { resolve: () => undefined } }
 
 beforeEach(async () => {
-  for (const mock of [cognitoIdp, cognitoIdentity, lambda]) mock.reset()
+  for (const mock of [cognitoIdp, cognitoIdentity, lambda, s3]) mock.reset()
   cognitoIdp.on(InitiateAuthCommand).resolves({
     AuthenticationResult: {
       IdToken: fakeIdToken(Date.now() + 3_600_000),
@@ -131,5 +133,63 @@ describe('startCloudMode', () => {
     await expect(startCloudMode(context, { config: CLOUD_CONFIG, auth, store })).rejects.toThrow(
       'You are not signed in.',
     )
+  })
+
+  it("uploads through the stack's presign function when its config names one, else (older stacks) with PutObject", async () => {
+    const sha256 = 'a'.repeat(64)
+    const withFile = {
+      ...context,
+      readAttachment: async () => ({ status: 'ok' as const, bytes: new Uint8Array([1, 2, 3]) }),
+    }
+    const prompt = {
+      userId: IDENTITY_ID,
+      streamId: 'stream-1',
+      models: [
+        {
+          modelId: 'claude',
+          messages: [
+            {
+              role: 'user' as const,
+              content: 'Look',
+              attachments: [{ id: sha256, name: 'a.png', kind: 'image' as const, mediaType: 'image/png' as const }],
+            },
+          ],
+        },
+      ],
+    }
+    lambda.on(InvokeCommand, { FunctionName: CLOUD_CONFIG.chatFunctionName }).resolves({ StatusCode: 202 })
+    lambda.on(InvokeCommand, { FunctionName: 'streamdesk-upload-presign' }).resolves({
+      StatusCode: 200,
+      Payload: Uint8ArrayBlobAdapter.fromString(JSON.stringify({ ok: false, error: 'signing-failed', detail: '' })),
+    })
+    s3.on(PutObjectCommand).resolves({})
+
+    const current = {
+      ...CLOUD_CONFIG,
+      uploadBucket: 'streamdesk-uploads-1',
+      uploadPresignFunctionName: 'streamdesk-upload-presign',
+    }
+    let runtime = await startCloudMode(withFile, { config: current, auth, store })
+    try {
+      await expect(runtime.backend.start(prompt)).rejects.toThrow(
+        'Could not upload "a.png" to the cloud: the cloud backend could not sign the upload.',
+      )
+      expect(lambda.commandCalls(InvokeCommand, { FunctionName: 'streamdesk-upload-presign' })).toHaveLength(1)
+      expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0)
+    } finally {
+      await runtime.close()
+    }
+
+    const older = { ...CLOUD_CONFIG, uploadBucket: 'streamdesk-uploads-1' }
+    runtime = await startCloudMode(withFile, { config: older, auth, store })
+    try {
+      await runtime.backend.start(prompt)
+      expect(s3.commandCalls(PutObjectCommand).map((call) => call.args[0].input.Key)).toEqual([
+        `uploads/${IDENTITY_ID}/${sha256}`,
+      ])
+      expect(lambda.commandCalls(InvokeCommand, { FunctionName: 'streamdesk-upload-presign' })).toHaveLength(1)
+    } finally {
+      await runtime.close()
+    }
   })
 })
