@@ -9,10 +9,13 @@
  * kernel that allows it here), so without them the test is skipped, saying why.
  */
 import { execFileSync } from 'node:child_process'
-import { closeSync, openSync, rmSync, writeSync } from 'node:fs'
+import { closeSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import Sqlite from 'better-sqlite3'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import type { ConversationDetail, Notice, SendPromptResult } from '../../../src-main/shared/ipc-contract'
+import { splitIntoDeltas, startFakeOpenAiServer, type FakeOpenAiServer } from '../../fixtures/fake-openai-server'
+import { startTestCore } from '../../support/test-core'
 import { AnswerWriter, type HistoryWriteProblem } from '../../../src-main/core/history/answer-writer'
 import { closeHistory } from '../../../src-main/core/history/close-history'
 import { historyHandlers } from '../../../src-main/core/history/history-handlers'
@@ -92,6 +95,14 @@ function fillDisk(path: string): void {
 }
 
 const disk = mountSmallDisk()
+let server: FakeOpenAiServer | undefined
+let stopCore: (() => Promise<unknown>) | undefined
+afterEach(async () => {
+  await stopCore?.()
+  await server?.close()
+  stopCore = undefined
+  server = undefined
+})
 /** Stores a failed test may have left open: closed before unmounting, which refuses a busy disk. */
 const opened: HistoryStore[] = []
 afterAll(() => {
@@ -413,5 +424,43 @@ describe.skipIf('skipped' in disk)(`a full disk${'skipped' in disk ? ` (skipped:
     expect(store.listConversations().map((c) => c.title)).toEqual(['Kept conversation'])
     store.close()
     expectIntact(path)
+  })
+
+  it('through the app core: a chat sent on a full disk streams into kept changes, Diagnostics counts them, and quitting names them and still closes the file', async () => {
+    const { dir } = disk as { dir: string }
+    const userDataDir = join(dir, 'core')
+    mkdirSync(userDataDir, { mode: 0o700 })
+    const text = 'An answer streamed on a full disk.'
+    server = await startFakeOpenAiServer({ m: { kind: 'answer', deltas: splitIntoDeltas(text) } })
+    const core = await startTestCore({ broker: 'embedded', modelIds: ['m'], baseUrl: server.baseUrl, userDataDir })
+    stopCore = core.stop
+    const notices: Notice[] = []
+    core.core.events.on('app:notice', (notice) => notices.push(notice))
+    const filler = join(dir, 'filler')
+    fillDisk(filler)
+
+    const sent = (await core.invoke('chat:send', [
+      { prompt: 'Asked on a full disk', modelIds: ['m'] },
+    ])) as SendPromptResult
+    expect((await core.finished(sent.streamId, ['m'])).m).toMatchObject({ status: 'complete', text })
+    expect(notices.filter((notice) => notice.message === KEPT)).toEqual([{ level: 'warning', message: KEPT }])
+    const detail = (await core.invoke('history:get', [sent.conversationId])) as ConversationDetail
+    expect(detail.turns.map((t) => [t.prompt, t.answers.map((a) => [a.text, a.status])])).toEqual([
+      ['Asked on a full disk', [[text, 'complete']]],
+    ])
+    // The new chat, the system prompt it was sent with, and its turn.
+    expect(await core.invoke('diagnostics:get', [])).toMatchObject({ unsavedHistoryChanges: 3 })
+
+    stopCore = undefined
+    expect(await core.stop()).toBe(
+      'StreamDesk could not save all of your history before quitting: the disk is full or cannot be written to. ' +
+        `These are lost:\n• “Asked on a full disk”: the new chat, its system prompt, a prompt and its answers (${text.length} characters of answers)`,
+    )
+    rmSync(filler)
+    // Closed: its lock is let go (a store opens it), and the file is whole, without the lost chat.
+    const reopened = await open(join(userDataDir, 'history.sqlite'))
+    expect(reopened.listConversations()).toEqual([])
+    reopened.close()
+    expectIntact(join(userDataDir, 'history.sqlite'))
   })
 })
