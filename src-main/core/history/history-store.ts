@@ -21,6 +21,7 @@ import {
   describeLostChange,
   describeTooManyKept,
   isDiskFullError,
+  writeFailureReason,
 } from './describe-write-error'
 import { PendingChanges, describeKind, type PendingChange, type UnsavedConversation } from './pending-changes'
 import { addFromBackup, backupDate, type RestoredBackup } from './restore-backup'
@@ -93,6 +94,8 @@ const MAX_PAGE = 500
 /** First and longest wait before changes kept on a full disk are tried again (doubling in between). */
 const FIRST_RETRY_MS = 1_000
 const LONGEST_RETRY_MS = 30_000
+/** Kept changes written in one transaction: one commit for many small changes, and a batch still fits a near-full disk. */
+const RETRY_BATCH = 100
 
 /** What the store says about changes kept while the disk is full (see PendingChanges). */
 export interface PendingChangesListener {
@@ -624,28 +627,34 @@ export class HistoryStore {
 
   /** What is kept in memory only, per conversation: what would be lost if the store closed now. */
   unsavedChanges(): UnsavedConversation[] {
-    return this.pending.unsaved((id) => this.getConversation(id)?.title)
+    // A deleted one by the title it had.
+    return this.pending.unsaved((id) => this.getConversation(id)?.title ?? this.sql.getConversation.get(id)?.title)
   }
 
   /**
-   * Writes the kept changes, oldest first, each once, until one fails on a full disk again (tried again later, a
-   * little later each time). A change that fails for another reason is dropped and reported.
+   * Writes the kept changes, oldest first, each once, a batch per transaction, until writing fails again (tried
+   * again later, a little later each time). A change that can never be written (its conversation or turn is gone)
+   * is dropped and reported.
    */
   retryPending(): void {
     if (this.retrying || this.pending.size === 0 || !this.db.open || this.db.inTransaction) return
     this.retrying = true
     let written = 0
     try {
-      for (let change = this.pending.first; change; change = this.pending.first) {
+      while (this.pending.size > 0) {
+        const batch = this.pending.oldest(RETRY_BATCH)
+        let dropped: string[]
         try {
-          this.writeChange(change)
-          written += 1
+          dropped = this.transact(() => batch.flatMap((change) => this.writeKept(change)))
         } catch (error) {
-          if (isDiskFullError(error)) break
-          const title = this.getConversation(change.conversationId)?.title ?? change.conversationId
-          this.pendingListener?.failed(describeLostChange(describeKind(change.kind), title, error))
+          // Nothing of the batch is written: all of it stays kept, in order.
+          if (writeFailureReason(error) !== undefined) break
+          throw error
         }
-        this.pending.shift()
+        // Committed: each is written (or dropped) once.
+        for (let i = 0; i < batch.length; i++) this.pending.shift()
+        written += batch.length - dropped.length
+        for (const message of dropped) this.pendingListener?.failed(message)
       }
     } finally {
       this.retrying = false
@@ -971,6 +980,21 @@ export class HistoryStore {
           return sql.deleteConversation.run(id).changes > 0
       }
     })
+  }
+
+  /**
+   * A kept change, in its own savepoint of the batch's transaction: nothing when written, the message for the user
+   * when it can never be written. A failed write (the disk still full) fails the whole batch.
+   */
+  private writeKept(change: PendingChange): string[] {
+    try {
+      this.writeChange(change)
+      return []
+    } catch (error) {
+      if (writeFailureReason(error) !== undefined) throw error
+      const title = this.getConversation(change.conversationId)?.title ?? change.conversationId
+      return [describeLostChange(describeKind(change.kind), title, error)]
+    }
   }
 
   private writeTurn(change: Extract<PendingChange, { kind: 'turn' }>): AddedTurn {

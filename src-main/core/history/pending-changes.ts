@@ -52,8 +52,9 @@ export class PendingChanges {
     return this.changes.length
   }
 
-  get first(): PendingChange | undefined {
-    return this.changes[0]
+  /** The oldest `count` changes, to write in this order. */
+  oldest(count: number): PendingChange[] {
+    return this.changes.slice(0, count)
   }
 
   newId(): number {

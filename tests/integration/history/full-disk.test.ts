@@ -348,7 +348,7 @@ describe.skipIf('skipped' in disk)(`a full disk${'skipped' in disk ? ` (skipped:
     expectIntact(path)
   })
 
-  it('reports a kept change that can no longer be written for another reason, and writes the rest', async () => {
+  it('writes kept changes as soon as another write works, and reports one that can no longer be written for another reason', async () => {
     const { dir } = disk as { dir: string }
     const path = join(dir, 'gone.sqlite')
     const clock = new ManualClock()
@@ -356,6 +356,7 @@ describe.skipIf('skipped' in disk)(`a full disk${'skipped' in disk ? ` (skipped:
     const a = store.createConversation('Removed by another program')
     store.addTurn(a.id, 'Removed by another program', 's1', [M])
     const b = store.createConversation('Still here')
+    store.addTurn(b.id, 'Still here', 's-b', [M])
     store.close()
     const reopened = await open(path, clock)
     const events = listen(reopened)
@@ -368,7 +369,9 @@ describe.skipIf('skipped' in disk)(`a full disk${'skipped' in disk ? ` (skipped:
     const raw = new Sqlite(path)
     raw.prepare('DELETE FROM conversations WHERE id = ?').run(a.id)
     raw.close()
-    clock.advance(1_000)
+    // No timer: the next write that works (a streaming answer's progress) takes the kept changes with it.
+    expect(events).toEqual([`kept: ${KEPT}`])
+    expect(reopened.appendAnswerProgress('s-b', 'm', '東京'.repeat(3_000))).toBe(true)
     expect(events).toEqual([
       `kept: ${KEPT}`,
       // The conversation is gone, and its title with it: the id says which.
@@ -377,7 +380,33 @@ describe.skipIf('skipped' in disk)(`a full disk${'skipped' in disk ? ` (skipped:
       'saved 1',
     ])
     expect(reopened.getConversation(b.id)!.title).toBe('Renamed later')
+    expect(reopened.pendingChangeCount).toBe(0)
     reopened.close()
+  })
+
+  it('keeps at most 1,000 changes: the next is refused, saying so, and those kept are still written', async () => {
+    const { dir } = disk as { dir: string }
+    const path = join(dir, 'bounded.sqlite')
+    const clock = new ManualClock()
+    let store = await open(path, clock)
+    const { id } = store.createConversation('Pinned and unpinned')
+    store.close()
+    store = await open(path, clock)
+    const filler = join(dir, 'filler')
+    fillDisk(filler)
+    for (let i = 0; i < 1_000; i++) expect(store.setPinned(id, i % 2 === 0)).toBe(true)
+    expect(() => store.renameConversation(id, 'One too many')).toThrow(
+      'The disk is full and too many changes are waiting to be saved: free some space; this change was not made.',
+    )
+    expect(store.pendingChangeCount).toBe(1_000)
+    expect(store.getConversation(id)).toMatchObject({ title: 'Pinned and unpinned', pinned: false })
+    rmSync(filler)
+    clock.advance(1_000)
+    expect(store.pendingChangeCount).toBe(0)
+    store.close()
+    store = await open(path, clock)
+    expect(store.getConversation(id)).toMatchObject({ title: 'Pinned and unpinned', pinned: false })
+    store.close()
   })
 
   it('on closing while still full, says which conversations and changes were not saved, and closes the file', async () => {
@@ -387,6 +416,7 @@ describe.skipIf('skipped' in disk)(`a full disk${'skipped' in disk ? ` (skipped:
     let store = await open(path, clock)
     const kept = store.createConversation('Kept conversation')
     store.addTurn(kept.id, 'Kept conversation', 's1', [M])
+    const doomed = store.createConversation('Deleted on a full disk')
     store.close()
     store = await open(path, clock)
     const writer = new AnswerWriter({ sink: store, clock })
@@ -401,6 +431,7 @@ describe.skipIf('skipped' in disk)(`a full disk${'skipped' in disk ? ` (skipped:
     store.addAttempt(kept.id, 's1', M, 's1-continued')
     store.renameConversation(kept.id, 'Renamed on a full disk')
     store.setPinned(kept.id, true)
+    store.deleteConversation(doomed.id)
 
     const unsaved = closeHistory(store, writer)
     expect(unsaved?.message).toBe(
@@ -409,19 +440,21 @@ describe.skipIf('skipped' in disk)(`a full disk${'skipped' in disk ? ` (skipped:
         '• “A chat begun on a full disk”: the new chat, a prompt and its answers (29 characters of answers)',
         // The answer that was streaming into the stored turn counts with its conversation's kept changes.
         '• “Renamed on a full disk”: a continued or regenerated answer, a rename, a pin or unpin (6,000 characters of answers)',
+        '• “Deleted on a full disk”: its deletion',
       ].join('\n'),
     )
     // The log has ids and counts, never titles or text.
     expect(unsaved?.logLines).toEqual([
-      'history: changes to 2 conversation(s) kept while the disk was full could not be saved before quitting ' +
-        `(${fresh.id}: new chat, turn; 0 answer chars; ${kept.id}: attempt, rename, pin; 0 answer chars)`,
+      'history: changes to 3 conversation(s) kept while the disk was full could not be saved before quitting ' +
+        `(${fresh.id}: new chat, turn; 0 answer chars; ${kept.id}: attempt, rename, pin; 0 answer chars; ` +
+        `${doomed.id}: delete; 0 answer chars)`,
       'history: 2 answer(s) could not be saved before quitting ' +
         '(m on stream s1: the last 6000 character(s); m on stream s-new: the last 29 character(s))',
     ])
     // Closed: the lock is let go, and the file is whole, with what was saved before.
     rmSync(filler)
     store = await open(path, clock)
-    expect(store.listConversations().map((c) => c.title)).toEqual(['Kept conversation'])
+    expect(store.listConversations().map((c) => c.title)).toEqual(['Deleted on a full disk', 'Kept conversation'])
     store.close()
     expectIntact(path)
   })
