@@ -474,7 +474,8 @@ export class HistoryStore {
    */
   finishAnswer(streamId: string, modelId: string, outcome: AnswerOutcome): boolean {
     const kept = this.pending.answer(streamId, modelId)
-    if (kept) return kept.status === 'streaming' && (finishKeptAnswer(kept, outcome, this.now()), true)
+    // Kept: ended in memory. Again when the writer retries a batch of ends that failed: the same end, the same record.
+    if (kept) return (finishKeptAnswer(kept, outcome, this.now()), true)
     return this.transact((): boolean => {
       // A write that worked: there may be room for the kept changes again.
       this.afterCommit.push(() => this.retryPending())
