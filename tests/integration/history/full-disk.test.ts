@@ -8,8 +8,7 @@
  * read-only, with a notice. Mounting needs root (and a
  * kernel that allows it here), so without them the test is skipped, saying why.
  */
-import { execFileSync } from 'node:child_process'
-import { closeSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs'
+import { mkdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import Sqlite from 'better-sqlite3'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
@@ -23,7 +22,7 @@ import { HistoryStore } from '../../../src-main/core/history/history-store'
 import { openHistory } from '../../../src-main/core/history/open-history'
 import { readProgressLog } from '../../../src-main/core/history/progress-log'
 import { ManualClock } from '../../support/manual-clock'
-import { makeTempDirSync } from '../../support/temp-dir'
+import { fillDisk, mountSmallDisk, unmountSmallDisk } from '../../support/small-disk'
 
 const FULL = 'The disk is full: free some space; nothing was lost.'
 const KEPT = 'The disk is full: free some space; your change is kept and will be saved when space returns.'
@@ -62,39 +61,7 @@ function withoutExportDate(json: string): string {
   return json.replace(/"exportedAt": "[^"]*"/, '')
 }
 
-/** The mounted folder, or why there is none. */
-function mountSmallDisk(): { dir: string } | { skipped: string } {
-  if (process.platform !== 'linux' || process.getuid?.() !== 0)
-    return { skipped: 'mounting a tmpfs needs root on Linux' }
-  const dir = makeTempDirSync('full-disk')
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m,mode=0700', 'tmpfs', dir], { stdio: 'pipe' })
-    return { dir }
-  } catch (error) {
-    return { skipped: `mount refused: ${(error as Error).message.split('\n')[0]}` }
-  }
-}
-
-/** Writes a filler file until the disk refuses another byte. */
-function fillDisk(path: string): void {
-  const fd = openSync(path, 'w')
-  const block = Buffer.alloc(4096, 1)
-  try {
-    for (;;) writeSync(fd, block)
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error
-    // The last partial block, byte by byte, so not even a small write fits.
-    try {
-      for (;;) writeSync(fd, block, 0, 1)
-    } catch {
-      // full
-    }
-  } finally {
-    closeSync(fd)
-  }
-}
-
-const disk = mountSmallDisk()
+const disk = mountSmallDisk('full-disk')
 let server: FakeOpenAiServer | undefined
 let stopCore: (() => Promise<unknown>) | undefined
 afterEach(async () => {
@@ -107,7 +74,7 @@ afterEach(async () => {
 const opened: HistoryStore[] = []
 afterAll(() => {
   for (const store of opened) store.close()
-  if ('dir' in disk) execFileSync('umount', [disk.dir])
+  unmountSmallDisk(disk)
 })
 
 async function open(path: string, clock?: ManualClock): Promise<HistoryStore> {
