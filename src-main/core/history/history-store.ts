@@ -920,12 +920,15 @@ export class HistoryStore {
     kept: (conversation: ConversationRecord) => unknown,
     missing: unknown = undefined,
   ): unknown {
+    // Part of a caller's transaction (a backup's restore): all of it is written or none, so nothing is kept apart.
+    const partOfTransaction = this.db.inTransaction
     this.retryPending()
-    if (this.pending.size === 0) {
+    if (this.pending.size === 0 || partOfTransaction) {
       try {
         return this.change(() => this.writeChange(change))
       } catch (error) {
-        if (this.readOnly || !(error instanceof HistoryChangeError) || !isDiskFullError(error.cause)) throw error
+        const diskFull = error instanceof HistoryChangeError && isDiskFullError(error.cause)
+        if (this.readOnly || partOfTransaction || !diskFull) throw error
       }
     }
     const conversation =

@@ -246,6 +246,11 @@ describe.skipIf('skipped' in disk)(`a full disk${'skipped' in disk ? ` (skipped:
     const passing = store.createConversation('Made and deleted while full')
     expect(store.deleteConversation(passing.id)).toBe(true)
 
+    // Part of a caller's transaction (a backup's restore), a change is not kept apart from it: refused with it.
+    const keptSoFar = store.pendingChangeCount
+    expect(() => store.inTransaction(() => void store.renameConversation(kept.id, 'Not kept'))).toThrow(/disk is full/)
+    expect(store.pendingChangeCount).toBe(keptSoFar)
+
     // Said once, not refused; all shown by the core's read channels; none of it in the file yet.
     expect(events).toEqual([`kept: ${KEPT}`])
     expect(store.pendingChangeCount).toBe(7)
