@@ -137,9 +137,13 @@ if (!app.requestSingleInstanceLock()) {
         : result.outcome === 'failed'
           ? `stopping the core failed: ${errorMessage(result.error)}`
           : undefined
-    if (!problem) return
-    console.error(`StreamDesk: ${problem}`)
-    stopping.diagnostics.error(problem)
+    if (problem) {
+      console.error(`StreamDesk: ${problem}`)
+      stopping.diagnostics.error(problem)
+    }
+    // What the history could not save (a full disk): the core words it; the user reads it before the app goes.
+    const unsaved = result.outcome === 'stopped' ? result.value : undefined
+    if (unsaved) dialog.showMessageBoxSync({ type: 'warning', title: 'StreamDesk', message: unsaved, buttons: ['OK'] })
   }
 
   // A failed start says why in a native dialog (no page may be able to), offers a way out, and ends the process,

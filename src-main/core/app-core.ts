@@ -20,7 +20,8 @@ import { startCloudMode } from './cloud/start-cloud-mode'
 import { FileTokenStore } from './cloud/token-store'
 import { DiagnosticsRecorder } from './diagnostics'
 import { RotatingLog } from './rotating-log'
-import { AnswerWriter, unsavedAtQuit } from './history/answer-writer'
+import { AnswerWriter } from './history/answer-writer'
+import { closeHistory } from './history/close-history'
 import { historyHandlers } from './history/history-handlers'
 import { openHistory } from './history/open-history'
 import { reportGoneAnswer } from './history/report-gone-answer'
@@ -101,7 +102,11 @@ export interface AppCore {
   status(): AppStatus
   /** Tell the user something now (e.g. the OS refused the quick-ask shortcut). */
   notify(notice: Notice): void
-  stop(): Promise<void>
+  /**
+   * Stops everything and closes the history. Resolves with what could not be saved (writes still failing, e.g. a
+   * full disk), for the user; undefined when everything was.
+   */
+  stop(): Promise<string | undefined>
 }
 
 export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
@@ -131,6 +136,19 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
     onError: (problem) => notify({ level: 'error', message: problem.message }),
     onRecovered: () => notify({ level: 'info', message: 'History is being saved again.' }),
     onAnswerGone: (gone) => reportGoneAnswer(history.store, gone, diagnostics),
+  })
+  history.store.watchPendingChanges({
+    kept: (message) => notify({ level: 'warning', message }),
+    saved: (written) => {
+      diagnostics.note(`history: ${written} change(s) kept while the disk was full are saved`)
+      notify({ level: 'info', message: 'History is being saved again.' })
+      historyChanged()
+    },
+    failed: (message) => {
+      diagnostics.error(message)
+      notify({ level: 'error', message })
+      historyChanged()
+    },
   })
   // One store for the account and cloud mode: each caches the file, and a credential may live in its memory only.
   const cloudSession = new FileTokenStore(join(options.userDataDir, 'cloud-session.json'), options.secrets)
@@ -309,7 +327,8 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
         const conversationId = history.store.conversationOfStream(counts.streamId)
         return conversationId ? { ...counts, conversationId } : counts
       })
-      return { ...snapshot, streams }
+      const unsavedHistoryChanges = history.store.pendingChangeCount
+      return { ...snapshot, streams, ...(unsavedHistoryChanges > 0 ? { unsavedHistoryChanges } : {}) }
     },
     'cloud:usage': () => modes.usage(),
     ...historyHandlers(history.store, historyChanged, undefined, {
@@ -390,11 +409,11 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
       await modelFiles.stop()
       await modes.stop()
       await llamaHost.dispose()
-      // Writes that still fail now (a full disk) lose those answers' unsaved tails: the log says which and how much.
-      if (writer.flush() > 0) diagnostics.error(unsavedAtQuit(writer.unsaved()))
-      writer.dispose()
-      history.store.close()
+      // Writes that still fail now (a full disk) lose what they hold: the log and the user are told which and how much.
+      const unsaved = closeHistory(history.store, writer)
+      for (const line of unsaved?.logLines ?? []) diagnostics.error(line)
       events.removeAllListeners()
+      return unsaved?.message
     },
   }
 }

@@ -307,6 +307,8 @@ export interface Diagnostics {
   /** The latest connection status changes, oldest first. */
   connectionEvents: string[]
   lastErrors: string[]
+  /** Changes made while the disk was full, kept in memory until they can be written; absent when there are none. */
+  unsavedHistoryChanges?: number
 }
 
 export interface StreamCounts {

@@ -4,19 +4,20 @@
  */
 export const STOP_TIMEOUT_MS = 5_000
 
-export type StopOutcome = { outcome: 'stopped' } | { outcome: 'failed'; error: unknown } | { outcome: 'timed-out' }
+export type StopOutcome<T = void> =
+  { outcome: 'stopped'; value: T } | { outcome: 'failed'; error: unknown } | { outcome: 'timed-out' }
 
 /** Runs `stop` and settles when it does, or with 'timed-out' after `timeoutMs`, whichever comes first. */
-export function stopWithin(stop: () => Promise<void>, timeoutMs = STOP_TIMEOUT_MS): Promise<StopOutcome> {
+export function stopWithin<T>(stop: () => Promise<T>, timeoutMs = STOP_TIMEOUT_MS): Promise<StopOutcome<T>> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => resolve({ outcome: 'timed-out' }), timeoutMs)
-    const settle = (result: StopOutcome) => {
+    const settle = (result: StopOutcome<T>) => {
       clearTimeout(timer)
       resolve(result)
     }
     try {
       stop().then(
-        () => settle({ outcome: 'stopped' }),
+        (value) => settle({ outcome: 'stopped', value }),
         (error: unknown) => settle({ outcome: 'failed', error }),
       )
     } catch (error) {

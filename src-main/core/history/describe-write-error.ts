@@ -1,4 +1,5 @@
 /** Turns a failed history write into a sentence the user can act on. */
+import { truncateText } from '../../lib/truncate-text'
 
 export function describeWriteError(error: unknown): string {
   return `History could not be saved: ${reason(error)}. The text stays on screen and is saved as soon as writing works again.`
@@ -13,6 +14,30 @@ export function describeFailedChange(error: unknown): string | undefined {
   if (isDiskFull(code)) return 'The disk is full: free some space; nothing was lost.'
   const known = knownReason(code)
   return known && `The history could not be changed: ${known}; nothing was lost.`
+}
+
+/**
+ * A change made while the disk is full, kept in memory and shown as made (pending-changes.ts): said once, when the
+ * first one is kept. The one place this sentence is built.
+ */
+export function describeKeptChange(): string {
+  return 'The disk is full: free some space; your change is kept and will be saved when space returns.'
+}
+
+/** A change refused because too many are kept in memory already, waiting for room on the disk. */
+export function describeTooManyKept(): string {
+  return 'The disk is full and too many changes are waiting to be saved: free some space; this change was not made.'
+}
+
+/** A kept change (`what`: "a rename") that could not be written later for another reason than a full disk. */
+export function describeLostChange(what: string, title: string, error: unknown): string {
+  const why = reason(error).replace(/\.$/, '')
+  return `A change made while the disk was full could not be saved (${what} in “${truncateText(title, 80)}”): ${why}.`
+}
+
+/** Whether the error says the disk (or the file system) has no room left. */
+export function isDiskFullError(error: unknown): boolean {
+  return isDiskFull(codeOf(error))
 }
 
 /**

@@ -9,12 +9,21 @@ import { dirname, join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { isDeepStrictEqual } from 'node:util'
 import type { Database, Statement } from 'better-sqlite3'
-import { systemClock, type Clock } from '../../lib/clock'
+import { systemClock, type Clock, type TimerHandle } from '../../lib/clock'
 import { truncateText } from '../../lib/truncate-text'
 import type { StoredStatus } from '../../shared/answer'
 import { decodeEndDetails, encodeEndDetails } from './answer-end-details'
 import { backupIfDue, checkBackup, countConversations, listDailyBackups, newestGoodBackup } from './daily-backup'
-import { HistoryChangeError, describeFailedChange } from './describe-write-error'
+import {
+  HistoryChangeError,
+  describeFailedChange,
+  describeKeptChange,
+  describeLostChange,
+  describeTooManyKept,
+  isDiskFullError,
+  writeFailureReason,
+} from './describe-write-error'
+import { PendingChanges, describeKind, type PendingChange, type UnsavedConversation } from './pending-changes'
 import { addFromBackup, backupDate, type RestoredBackup } from './restore-backup'
 import { salvageNotice } from './salvage-notice'
 import {
@@ -82,6 +91,21 @@ export interface HistoryStoreOptions {
 const SLICE_MS = 20
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve))
 const MAX_PAGE = 500
+/** First and longest wait before changes kept on a full disk are tried again (doubling in between). */
+const FIRST_RETRY_MS = 1_000
+const LONGEST_RETRY_MS = 30_000
+/** Kept changes written in one transaction: one commit for many small changes, and a batch still fits a near-full disk. */
+const RETRY_BATCH = 100
+
+/** What the store says about changes kept while the disk is full (see PendingChanges). */
+export interface PendingChangesListener {
+  /** A change was kept because the disk is full, the first since everything was saved: tell the user once. */
+  kept(message: string): void
+  /** Everything kept is in the file now (`written` changes this time). */
+  saved(written: number): void
+  /** A kept change could not be written for another reason than a full disk: it is dropped, and this says why. */
+  failed(message: string): void
+}
 
 interface ConversationRow {
   id: string
@@ -151,6 +175,12 @@ export class HistoryStore {
   /** What a transaction changes in memory, done once it has committed (nothing of it when it rolls back). */
   private afterCommit: Array<() => void> = []
   private readOnlyCause: unknown
+  /** Changes the user made while the disk was full, shown by the reads, written when there is room. */
+  private readonly pending = new PendingChanges()
+  private pendingListener: PendingChangesListener | undefined
+  private retryTimer: TimerHandle | undefined
+  private retryMs = FIRST_RETRY_MS
+  private retrying = false
 
   private constructor(
     private readonly db: Database,
@@ -297,12 +327,15 @@ export class HistoryStore {
 
   /** The conversation whose turn or answer (a regenerated attempt's) is carried by this stream id, if any. */
   conversationOfStream(streamId: string): string | undefined {
-    return this.sql.conversationOfStream.get(streamId, streamId)
+    return this.sql.conversationOfStream.get(streamId, streamId) ?? this.pending.conversationOfStream(streamId)
   }
 
   /** Whether a turn or an answer (a regenerated attempt's) is carried by this stream id. */
   hasStream(streamId: string): boolean {
-    return this.sql.streamIdExists.get(streamId, streamId) !== undefined
+    return (
+      this.sql.streamIdExists.get(streamId, streamId) !== undefined ||
+      this.pending.conversationOfStream(streamId) !== undefined
+    )
   }
 
   /**
@@ -322,11 +355,9 @@ export class HistoryStore {
       pinned: false,
       ...(options.askedElsewhere ? { askedElsewhere: true } : {}),
     }
-    this.change(() => {
-      this.sql.insertConversation.run(summary.id, summary.title, now, now, 0)
-      if (options.askedElsewhere) this.sql.markAskedElsewhere.run(summary.id)
-    })
-    return summary
+    const change: PendingChange = { kind: 'new chat', conversationId: summary.id, summary }
+    this.commit(change, () => undefined)
+    return { ...summary }
   }
 
   /**
@@ -344,29 +375,32 @@ export class HistoryStore {
     attachments: readonly TurnAttachment[] = [],
   ): AddedTurn {
     if (models.length === 0) throw new Error('A turn needs at least one model')
-    return this.changeTransaction((): AddedTurn => {
-      const now = this.now()
-      if (this.sql.touchConversation.run(now, conversationId).changes === 0) {
-        throw new Error(`No conversation with the id "${conversationId}"`)
-      }
-      const index = this.sql.nextPosition.get(conversationId)!
+    const now = this.now()
+    const turn: TurnRecord = {
+      id: 0,
+      index: 0,
+      parentTurnId: null,
+      prompt,
+      streamId,
+      createdAt: now,
+      answers: models.map((model) => newAnswer(model, streamId, 1, now)),
+      ...(attachments.length > 0 ? { attachments: structuredClone([...attachments]) } : {}),
+    }
+    const change: PendingChange = { kind: 'turn', conversationId, after, models, attachments, turn }
+    return this.commit(change, (conversation): AddedTurn => {
       const parent =
         after === undefined
-          ? (this.sql.latestTurnId.get(conversationId) ?? null)
+          ? (conversation.turns.at(-1)?.id ?? null)
           : after === null
             ? null
-            : this.sql.turnByStream.get(conversationId, after)
+            : conversation.turns.find((t) => t.streamId === after)?.id
       if (parent === undefined) throw new Error('The turn to follow is no longer in the conversation.')
-      const turnId = Number(
-        this.sql.insertTurn.run(conversationId, index, prompt, streamId, now, parent).lastInsertRowid,
-      )
-      const empty = ['', 'streaming', null, null, null, null, now, now] as const
-      for (const model of models) {
-        this.sql.insertAnswer.run(turnId, model.id, model.label, ...empty, streamId, 1, '', null)
-      }
-      this.attachments.add(turnId, attachments)
-      return { turnId, index }
-    })()
+      turn.id = this.pending.newId()
+      turn.index = Math.max(-1, ...conversation.turns.map((t) => t.index)) + 1
+      turn.parentTurnId = parent
+      for (const answer of turn.answers) answer.id = this.pending.newId()
+      return { turnId: turn.id, index: turn.index }
+    }) as AddedTurn
   }
 
   /**
@@ -374,31 +408,15 @@ export class HistoryStore {
    * numbered after that model's latest attempt there. The earlier attempts stay as they are (versions).
    */
   addAttempt(conversationId: string, turnStreamId: string, model: ModelRef, streamId: string): AddedAttempt {
-    return this.changeTransaction((): AddedAttempt => {
-      const turnId = this.sql.turnByStream.get(conversationId, turnStreamId)
-      if (turnId === undefined) throw new Error('That answer is no longer in the conversation.')
-      const now = this.now()
-      const attempt = this.sql.nextAttempt.get(turnId, model.id)!
-      this.sql.insertAnswer.run(
-        turnId,
-        model.id,
-        model.label,
-        '',
-        'streaming',
-        null,
-        null,
-        null,
-        null,
-        now,
-        now,
-        streamId,
-        attempt,
-        '',
-        null,
-      )
-      this.sql.touchConversation.run(now, conversationId)
-      return { turnId, attempt }
-    })()
+    const answer = newAnswer(model, streamId, 0, this.now())
+    const change: PendingChange = { kind: 'attempt', conversationId, turnStreamId, answer }
+    return this.commit(change, (conversation): AddedAttempt => {
+      const turn = conversation.turns.find((t) => t.streamId === turnStreamId)
+      if (!turn) throw new Error('That answer is no longer in the conversation.')
+      answer.id = this.pending.newId()
+      answer.attempt = Math.max(0, ...turn.answers.filter((a) => a.modelId === model.id).map((a) => a.attempt)) + 1
+      return { turnId: turn.id, attempt: answer.attempt }
+    }) as AddedAttempt
   }
 
   /** `appendProgress` for one answer. */
@@ -413,22 +431,35 @@ export class HistoryStore {
    */
   appendProgress(pieces: readonly AnswerProgress[]): boolean[] {
     if (this.readOnly && this.readOnlyCause !== undefined) throw this.readOnlyCause
-    const found = pieces.map((piece) => this.sql.streamingAnswerId.get(piece.streamId, piece.modelId) !== undefined)
+    // Answers of a kept turn or attempt take their text in memory, and are written with it.
+    const kept = pieces.map((piece) => this.pending.answer(piece.streamId, piece.modelId))
+    const found = pieces.map(
+      (piece, i) =>
+        kept[i]?.status === 'streaming' || this.sql.streamingAnswerId.get(piece.streamId, piece.modelId) !== undefined,
+    )
     const writtenAt = this.now()
     const logged = pieces
-      .filter((piece, i) => found[i] && (piece.text !== '' || piece.reasoning !== ''))
+      .filter((piece, i) => found[i] && !kept[i] && (piece.text !== '' || piece.reasoning !== ''))
       .map((piece): LoggedPiece => ({ ...piece, writtenAt }))
     this.progress.append(logged)
     for (const piece of logged) this.addLive(piece)
     pieces.forEach((piece, i) => {
+      const answer = kept[i]
+      if (answer && found[i]) {
+        answer.text += piece.text
+        answer.reasoning += piece.reasoning
+        answer.updatedAt = Math.max(answer.updatedAt, writtenAt)
+      }
       if (!found[i]) this.live.delete(answerKey(piece.streamId, piece.modelId))
     })
+    // A write that worked: there may be room for the kept changes again.
+    if (logged.length > 0 && !this.db.inTransaction) this.retryPending()
     return found
   }
 
   /** The status of the answer a stream carries for a model; undefined when there is none (deleted). */
   answerStatus(streamId: string, modelId: string): StoredStatus | undefined {
-    return this.sql.answerStatus.get(streamId, modelId)
+    return this.pending.answer(streamId, modelId)?.status ?? this.sql.answerStatus.get(streamId, modelId)
   }
 
   /** Runs `write` in one transaction (nested calls join the outer one): all of it is committed, or none. */
@@ -442,7 +473,12 @@ export class HistoryStore {
    * nothing to end.
    */
   finishAnswer(streamId: string, modelId: string, outcome: AnswerOutcome): boolean {
+    const kept = this.pending.answer(streamId, modelId)
+    // Kept: ended in memory. Again when the writer retries a batch of ends that failed: the same end, the same record.
+    if (kept) return (finishKeptAnswer(kept, outcome, this.now()), true)
     return this.transact((): boolean => {
+      // A write that worked: there may be room for the kept changes again.
+      this.afterCommit.push(() => this.retryPending())
       const answerId = this.sql.streamingAnswerId.get(streamId, modelId)
       if (answerId === undefined) {
         this.afterCommit.push(() => this.live.delete(answerKey(streamId, modelId)))
@@ -508,10 +544,33 @@ export class HistoryStore {
   /** Pinned first, then by last activity, newest first. */
   listConversations({ limit = 50, offset = 0 }: { limit?: number; offset?: number } = {}): ConversationSummary[] {
     const page = Math.max(1, Math.min(MAX_PAGE, Math.floor(limit)))
-    return this.sql.listConversations.all(page, Math.max(0, Math.floor(offset))).map(toSummary)
+    const skip = Math.max(0, Math.floor(offset))
+    if (this.pending.size === 0) return this.sql.listConversations.all(page, skip).map(toSummary)
+    // Kept changes may add, hide or move the conversations they touch: those are read one by one and sorted in
+    // among the others (enough of which are read to fill the page whatever the touched ones do).
+    const touched = this.pending.affected()
+    const others = this.sql.listConversations
+      .all(skip + page + touched.size, 0)
+      .map(toSummary)
+      .filter((summary) => !touched.has(summary.id))
+    const shown = [...touched].flatMap((id) => {
+      const record = this.getConversation(id)
+      if (!record) return []
+      const { turns: _turns, systemPrompt: _systemPrompt, ...summary } = record
+      return [summary]
+    })
+    return [...shown, ...others]
+      .sort((a, b) => Number(b.pinned) - Number(a.pinned) || b.updatedAt - a.updatedAt)
+      .slice(skip, skip + page)
   }
 
+  /** As the reads show it: with the changes kept while the disk is full. */
   getConversation(id: string): ConversationRecord | undefined {
+    const stored = this.storedConversation(id)
+    return this.pending.size === 0 ? stored : this.pending.apply(id, stored)
+  }
+
+  private storedConversation(id: string): ConversationRecord | undefined {
     const row = this.sql.getConversation.get(id)
     if (!row) return undefined
     const answersByTurn = new Map<number, AnswerRow[]>()
@@ -536,28 +595,79 @@ export class HistoryStore {
 
   /** The system prompt the conversation is sent with from now on ('' for none). */
   setSystemPrompt(id: string, text: string): boolean {
-    return this.change(() => this.sql.setSystemPrompt.run(text, id).changes > 0)
+    return this.commitToConversation({ kind: 'system prompt', conversationId: id, text })
   }
 
   renameConversation(id: string, title: string): boolean {
     const clean = cleanTitle(title)
     if (clean === '') throw new Error('A conversation title cannot be empty')
-    return this.change(() => this.sql.rename.run(clean, id).changes > 0)
+    return this.commitToConversation({ kind: 'rename', conversationId: id, title: clean })
   }
 
   setPinned(id: string, pinned: boolean): boolean {
-    return this.change(() => this.sql.setPinned.run(pinned ? 1 : 0, id).changes > 0)
+    return this.commitToConversation({ kind: 'pin', conversationId: id, pinned })
   }
 
   /** Removes the conversation, its turns and answers, and their search entries. */
   deleteConversation(id: string): boolean {
-    return this.change(() =>
-      this.transact(() => {
-        // Its streaming answers' pieces in the log are no longer anyone's.
-        this.afterCommit.push(() => this.forgetGoneAnswers())
-        return this.sql.deleteConversation.run(id).changes > 0
-      }),
-    )
+    return this.commitToConversation({ kind: 'delete', conversationId: id })
+  }
+
+  /**
+   * Receives what happens to changes kept while the disk is full (one listener: the app core's, which tells the
+   * user).
+   */
+  watchPendingChanges(listener: PendingChangesListener): void {
+    this.pendingListener = listener
+  }
+
+  /** How many changes are kept in memory, waiting for room on the disk. */
+  get pendingChangeCount(): number {
+    return this.pending.size
+  }
+
+  /** What is kept in memory only, per conversation: what would be lost if the store closed now. */
+  unsavedChanges(): UnsavedConversation[] {
+    // A deleted one by the title it had.
+    return this.pending.unsaved((id) => this.getConversation(id)?.title ?? this.sql.getConversation.get(id)?.title)
+  }
+
+  /**
+   * Writes the kept changes, oldest first, each once, a batch per transaction, until writing fails again (tried
+   * again later, a little later each time). A change that can never be written (its conversation or turn is gone)
+   * is dropped and reported.
+   */
+  retryPending(): void {
+    if (this.retrying || this.pending.size === 0 || !this.db.open || this.db.inTransaction) return
+    this.retrying = true
+    let written = 0
+    try {
+      while (this.pending.size > 0) {
+        const batch = this.pending.oldest(RETRY_BATCH)
+        let dropped: string[]
+        try {
+          dropped = this.transact(() => batch.flatMap((change) => this.writeKept(change)))
+        } catch (error) {
+          // Nothing of the batch is written: all of it stays kept, in order.
+          if (writeFailureReason(error) !== undefined) break
+          throw error
+        }
+        // Committed: each is written (or dropped) once.
+        for (let i = 0; i < batch.length; i++) this.pending.shift()
+        written += batch.length - dropped.length
+        for (const message of dropped) this.pendingListener?.failed(message)
+      }
+    } finally {
+      this.retrying = false
+    }
+    if (this.pending.size > 0) {
+      if (written > 0) this.retryMs = FIRST_RETRY_MS
+      this.scheduleRetry()
+      return
+    }
+    this.cancelRetry()
+    this.retryMs = FIRST_RETRY_MS
+    if (written > 0) this.pendingListener?.saved(written)
   }
 
   /** Every attachment file some conversation refers to (for the start-up sweep of files never sent). */
@@ -601,7 +711,7 @@ export class HistoryStore {
       sliceStart = performance.now()
     }
     const conversations: ConversationRecord[] = []
-    for (const id of this.sql.allConversationIds.all()) {
+    for (const id of this.allConversationIds()) {
       conversations.push(this.getConversation(id)!)
       await between()
     }
@@ -613,7 +723,7 @@ export class HistoryStore {
 
   /** Every conversation, oldest first. */
   exportAll(format: ExportFormat): string {
-    const conversations = this.sql.allConversationIds.all().map((id) => this.getConversation(id)!)
+    const conversations = this.allConversationIds().map((id) => this.getConversation(id)!)
     return this.render(conversations, format)
   }
 
@@ -681,6 +791,9 @@ export class HistoryStore {
    */
   close(): void {
     if (!this.db.open) return
+    // What is still kept is lost now: the caller asked `unsavedChanges()` first to say so.
+    this.cancelRetry()
+    this.pending.clear()
     this.progress.close()
     try {
       if (!this.readOnly) this.db.pragma('optimize')
@@ -785,6 +898,147 @@ export class HistoryStore {
     return join(dirname(this.filePath), 'backups')
   }
 
+  /** Every conversation as the reads show them, oldest first (a kept new chat after the stored ones). */
+  private allConversationIds(): string[] {
+    const stored = this.sql.allConversationIds.all()
+    if (this.pending.size === 0) return stored
+    return [...stored.filter((id) => !this.pending.isDeleted(id)), ...this.pending.newConversationIds()]
+  }
+
+  /** A change to one conversation: false when there is no such conversation (also as the kept changes show it). */
+  private commitToConversation(change: PendingChange): boolean {
+    return this.commit(change, () => true, false) as boolean
+  }
+
+  /**
+   * Writes a change the user asked for, in order after any kept ones. When the disk is full it is kept instead:
+   * `kept(conversation)` checks it against the conversation as the reads show it (throwing when it does not
+   * apply), completes it (ids, position) and returns what the write would have. The user hears of it once.
+   */
+  private commit(
+    change: PendingChange,
+    kept: (conversation: ConversationRecord) => unknown,
+    missing: unknown = undefined,
+  ): unknown {
+    // Part of a caller's transaction (a backup's restore): all of it is written or none, so nothing is kept apart.
+    const partOfTransaction = this.db.inTransaction
+    this.retryPending()
+    if (this.pending.size === 0 || partOfTransaction) {
+      try {
+        return this.change(() => this.writeChange(change))
+      } catch (error) {
+        const diskFull = error instanceof HistoryChangeError && isDiskFullError(error.cause)
+        if (this.readOnly || partOfTransaction || !diskFull) throw error
+      }
+    }
+    const conversation =
+      change.kind === 'new chat' ? { ...change.summary, turns: [] } : this.getConversation(change.conversationId)
+    if (!conversation) {
+      if (missing !== undefined) return missing
+      throw new Error(`No conversation with the id "${change.conversationId}"`)
+    }
+    const result = kept(conversation)
+    if (!this.pending.fits(change)) throw new HistoryChangeError(describeTooManyKept())
+    const first = this.pending.size === 0
+    this.pending.add(change)
+    if (first) this.pendingListener?.kept(describeKeptChange())
+    this.scheduleRetry()
+    return result
+  }
+
+  /**
+   * One change, written in one transaction: the same code for a change made now and one kept while the disk was
+   * full (with the times it was made at, and a kept answer's text and end as they are now).
+   */
+  private writeChange(change: PendingChange): unknown {
+    const { sql } = this
+    const id = change.conversationId
+    return this.transact((): unknown => {
+      switch (change.kind) {
+        case 'new chat': {
+          const { summary } = change
+          sql.insertConversation.run(id, summary.title, summary.createdAt, summary.updatedAt, summary.pinned ? 1 : 0)
+          if (summary.askedElsewhere) sql.markAskedElsewhere.run(id)
+          return undefined
+        }
+        case 'turn':
+          return this.writeTurn(change)
+        case 'attempt': {
+          const { answer } = change
+          const turnId = sql.turnByStream.get(id, change.turnStreamId)
+          if (turnId === undefined) throw new Error('That answer is no longer in the conversation.')
+          const attempt = sql.nextAttempt.get(turnId, answer.modelId)!
+          sql.insertAnswer.run(turnId, ...answerValues({ ...answer, attempt }))
+          sql.touchConversation.run(answer.startedAt, id)
+          return { turnId, attempt } satisfies AddedAttempt
+        }
+        case 'rename':
+          return sql.rename.run(change.title, id).changes > 0
+        case 'pin':
+          return sql.setPinned.run(change.pinned ? 1 : 0, id).changes > 0
+        case 'system prompt':
+          return sql.setSystemPrompt.run(change.text, id).changes > 0
+        case 'delete':
+          // Its streaming answers' pieces in the log are no longer anyone's.
+          this.afterCommit.push(() => this.forgetGoneAnswers())
+          return sql.deleteConversation.run(id).changes > 0
+      }
+    })
+  }
+
+  /**
+   * A kept change, in its own savepoint of the batch's transaction: nothing when written, the message for the user
+   * when it can never be written. A failed write (the disk still full) fails the whole batch.
+   */
+  private writeKept(change: PendingChange): string[] {
+    try {
+      this.writeChange(change)
+      return []
+    } catch (error) {
+      if (writeFailureReason(error) !== undefined) throw error
+      const title = this.getConversation(change.conversationId)?.title ?? change.conversationId
+      return [describeLostChange(describeKind(change.kind), title, error)]
+    }
+  }
+
+  private writeTurn(change: Extract<PendingChange, { kind: 'turn' }>): AddedTurn {
+    const { sql } = this
+    const { conversationId, after, turn } = change
+    if (sql.touchConversation.run(turn.createdAt, conversationId).changes === 0) {
+      throw new Error(`No conversation with the id "${conversationId}"`)
+    }
+    const index = sql.nextPosition.get(conversationId)!
+    const parent =
+      after === undefined
+        ? (sql.latestTurnId.get(conversationId) ?? null)
+        : after === null
+          ? null
+          : sql.turnByStream.get(conversationId, after)
+    if (parent === undefined) throw new Error('The turn to follow is no longer in the conversation.')
+    const turnId = Number(
+      sql.insertTurn.run(conversationId, index, turn.prompt, turn.streamId, turn.createdAt, parent).lastInsertRowid,
+    )
+    for (const answer of turn.answers) sql.insertAnswer.run(turnId, ...answerValues(answer))
+    this.attachments.add(turnId, change.attachments)
+    return { turnId, index }
+  }
+
+  private scheduleRetry(): void {
+    if (this.retryTimer !== undefined) return
+    const wait = this.retryMs
+    this.retryMs = Math.min(LONGEST_RETRY_MS, this.retryMs * 2)
+    this.retryTimer = this.clock.setTimeout(() => {
+      this.retryTimer = undefined
+      this.retryPending()
+    }, wait)
+  }
+
+  private cancelRetry(): void {
+    if (this.retryTimer === undefined) return
+    this.clock.clearTimeout(this.retryTimer)
+    this.retryTimer = undefined
+  }
+
   /** Runs a change the user asked for; a write SQLite refused becomes a plain HistoryChangeError. */
   private change<T>(write: () => T): T {
     try {
@@ -795,12 +1049,6 @@ export class HistoryStore {
       if (message === undefined) throw error
       throw new HistoryChangeError(message, { cause: error })
     }
-  }
-
-  /** `change` for several writes in one transaction (all committed, or none). */
-  private changeTransaction<T>(write: () => T): () => T {
-    const transaction = this.db.transaction(write)
-    return () => this.change(transaction)
   }
 
   /** Whole milliseconds: the columns are STRICT integers, and the system clock has sub-millisecond precision. */
@@ -931,6 +1179,62 @@ function joinedPieces(pieces: readonly PieceRow[]): { text: string; reasoning: s
     reasoning: pieces.map((piece) => piece.reasoning).join(''),
     writtenAt: Math.max(...pieces.map((piece) => piece.writtenAt)),
   }
+}
+
+/** A new answer's record: streaming, with nothing yet (its id and attempt are set where it is written or kept). */
+function newAnswer(model: ModelRef, streamId: string, attempt: number, now: number): AnswerRecord {
+  return {
+    id: 0,
+    modelId: model.id,
+    modelLabel: model.label,
+    streamId,
+    attempt,
+    text: '',
+    reasoning: '',
+    status: 'streaming',
+    startedAt: now,
+    updatedAt: now,
+  }
+}
+
+/** A kept answer's end, as `finishAnswer` would write it (and its row would read back). */
+function finishKeptAnswer(answer: AnswerRecord, outcome: AnswerOutcome, now: number): void {
+  const { status, text, reasoning, error, usage } = outcome
+  if (text !== undefined) answer.text = text
+  if (reasoning !== undefined) answer.reasoning = reasoning
+  answer.status = status
+  answer.updatedAt = now
+  delete answer.error
+  delete answer.usage
+  delete answer.end
+  if (error) answer.error = { code: error.code, message: error.message }
+  const kept = {
+    ...(usage?.inputTokens !== undefined ? { inputTokens: usage.inputTokens } : {}),
+    ...(usage?.outputTokens !== undefined ? { outputTokens: usage.outputTokens } : {}),
+  }
+  if (Object.keys(kept).length > 0) answer.usage = kept
+  const end = decodeEndDetails(encodeEndDetails(outcome))
+  if (end) answer.end = end
+}
+
+/** An answer's row values after its turn id. */
+function answerValues(a: AnswerRecord): AnswerValues extends [number, ...infer Rest] ? Rest : never {
+  return [
+    a.modelId,
+    a.modelLabel,
+    a.text,
+    a.status,
+    a.error?.code ?? null,
+    a.error?.message ?? null,
+    a.usage?.inputTokens ?? null,
+    a.usage?.outputTokens ?? null,
+    a.startedAt,
+    a.updatedAt,
+    a.streamId,
+    a.attempt,
+    a.reasoning,
+    encodeEndDetails(a.end),
+  ]
 }
 
 function answerKey(streamId: string, modelId: string): string {

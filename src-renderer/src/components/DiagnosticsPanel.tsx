@@ -98,6 +98,12 @@ export function DiagnosticsPanel({ onClose, conversations, onOpenConversation }:
                   <dd>{diagnostics[key].toLocaleString()}</dd>
                 </div>
               ))}
+              {diagnostics.unsavedHistoryChanges !== undefined && (
+                <div className="counter" data-counter="unsavedHistoryChanges">
+                  <dt>{t.diagnostics.unsavedHistoryChanges}</dt>
+                  <dd>{diagnostics.unsavedHistoryChanges.toLocaleString()}</dd>
+                </div>
+              )}
             </dl>
           </section>
           <section className="settings-section">

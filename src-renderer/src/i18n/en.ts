@@ -420,6 +420,7 @@ export const en = {
     duplicatesDropped: 'Duplicates dropped',
     gapsReported: 'Gaps reported',
     answersRecovered: 'Answers recovered',
+    unsavedHistoryChanges: 'Changes waiting for disk space',
     streams: 'Recent streams (per model)',
     noStreams: 'No streams yet.',
     openConversation: 'Open its conversation',

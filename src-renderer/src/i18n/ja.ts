@@ -405,6 +405,7 @@ export const ja = {
     duplicatesDropped: '破棄した重複',
     gapsReported: '検出した欠落',
     answersRecovered: '復元した回答',
+    unsavedHistoryChanges: 'ディスクの空きを待つ変更',
     streams: '最近のストリーム（モデル別）',
     noStreams: 'まだストリームはありません。',
     openConversation: '会話を開く',

@@ -16,7 +16,7 @@ import { startTestCore } from '../../support/test-core'
 import { makeTempDir } from '../../support/temp-dir'
 
 let server: FakeOpenAiServer | undefined
-let stopCore: (() => Promise<void>) | undefined
+let stopCore: (() => Promise<unknown>) | undefined
 
 afterEach(async () => {
   await stopCore?.()

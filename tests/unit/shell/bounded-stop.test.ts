@@ -8,6 +8,13 @@ describe('stopWithin', () => {
     await expect(stopWithin(async () => {}, 1_000)).resolves.toEqual({ outcome: 'stopped' })
   })
 
+  it("passes on what the stop resolves with (the history's list of what it could not save)", async () => {
+    await expect(stopWithin(async () => 'Not saved: a rename', 1_000)).resolves.toStrictEqual({
+      outcome: 'stopped',
+      value: 'Not saved: a rename',
+    })
+  })
+
   it('reports a stop that fails, whether it rejects or throws at once', async () => {
     const error = new Error('broker would not close')
     await expect(stopWithin(() => Promise.reject(error), 1_000)).resolves.toEqual({ outcome: 'failed', error })
