@@ -48,6 +48,7 @@ import { attachmentPreview } from './attachments/attachment-preview'
 import { sweepUnreferenced } from './attachments/sweep-unreferenced'
 import { NO_UPLOADS_BUCKET } from './cloud/lambda-chat-backend'
 import type { GenerationParameters } from '../shared/generation'
+import { userMessage } from '../shared/user-message'
 
 export type AppEvents = { [E in EventChannel]: [EventContract[E]] }
 
@@ -401,19 +402,22 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
 
 async function checkModel(settings: SettingsStore, modelId: string, modelsDir: string): Promise<ModelCheck> {
   const model = settings.resolve(modelId)
-  if (!model) return { modelId, reachable: false, message: `No model is configured with the id "${modelId}".` }
+  if (!model) return { modelId, reachable: false, message: userMessage('model:not-configured', { modelId }) }
   if (model.provider === 'gguf') {
     // An embedded model is there when its file is: nothing is loaded to check it.
     return readInstalledModel(join(modelsDir, model.file), model.file).then(
       (installed) => ({
         modelId,
         reachable: true,
-        message: `${installed.fileName} is installed${installed.quantization ? ` (${installed.quantization})` : ''}.`,
+        message: userMessage('model:file-ready', {
+          file: installed.fileName,
+          ...(installed.quantization ? { quantization: installed.quantization } : {}),
+        }),
       }),
       (error: unknown) => ({
         modelId,
         reachable: false,
-        message: `The model file ${model.file} cannot be used: ${errorMessage(error)}`,
+        message: userMessage('model:file-unusable', { file: model.file }, errorMessage(error)),
       }),
     )
   }
