@@ -5,8 +5,9 @@
  */
 import { join } from 'node:path'
 import type { AppStatus, EventChannel, EventContract, ModelCheck, Notice, PublicSettings } from '../shared/ipc-contract'
-import { DEFAULT_TOPIC_PREFIX } from '../protocol/stream-protocol'
-import { parseCloudConfig, protocolNotice } from '../protocol/cloud-config'
+import { DEFAULT_TOPIC_PREFIX, LATEST_PROTOCOL_VERSION } from '../protocol/stream-protocol'
+import { parseCloudConfig, protocolNotice, servedProtocols } from '../protocol/cloud-config'
+import { writeFailureOf } from './history/describe-write-error'
 import type { ModelResolver } from '../backend/model-provider'
 import { createOpenAiCompatibleProvider, probeOpenAiCompatible } from '../backend/providers/openai-compatible'
 import { LlamaCppHost } from '../backend/providers/llama-cpp/llama-cpp-host'
@@ -48,7 +49,7 @@ import { attachmentPreview } from './attachments/attachment-preview'
 import { sweepUnreferenced } from './attachments/sweep-unreferenced'
 import { NO_UPLOADS_BUCKET } from './cloud/lambda-chat-backend'
 import type { GenerationParameters } from '../shared/generation'
-import { userMessage } from '../shared/user-message'
+import { userMessage, type UserMessage } from '../shared/user-message'
 
 export type AppEvents = { [E in EventChannel]: [EventContract[E]] }
 
@@ -129,8 +130,16 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
   const writer = new AnswerWriter({
     sink: history.store,
     clock,
-    onError: (problem) => notify({ level: 'error', message: problem.message }),
-    onRecovered: () => notify({ level: 'info', message: 'History is being saved again.' }),
+    onError: (problem) => {
+      diagnostics.error(problem.message)
+      const reason = writeFailureOf(problem.error)
+      // An error of no known kind: its own text (SQLite's, the OS's) is what the user can go on.
+      const message = reason
+        ? userMessage('history:save-failed', { reason })
+        : userMessage('history:save-failed', {}, errorMessage(problem.error))
+      notify({ level: 'error', message })
+    },
+    onRecovered: () => notify({ level: 'info', message: userMessage('history:saving-again', {}) }),
     onAnswerGone: (gone) => reportGoneAnswer(history.store, gone, diagnostics),
   })
   // One store for the account and cloud mode: each caches the file, and a credential may live in its memory only.
@@ -197,7 +206,8 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
       store: cloudSession,
       proxy: account.proxy,
       clock,
-      onCredentialsError: (error) => notify({ level: 'error', message: error.message }),
+      onCredentialsError: (error) =>
+        notify({ level: 'error', message: userMessage('cloud:credentials-failed', {}, error.message) }),
     })
     return { mode: 'cloud', topicPrefix: config.topicPrefix, runtime }
   }
@@ -251,10 +261,10 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
 
   // A cloud backend deployed before this app's protocol: at start-up (notices) and when cloud mode or a config is chosen.
   const cloudProtocolNotice = () =>
-    settings.mode === 'cloud' && settings.cloudConfig ? protocolNotice(settings.cloudConfig.protocols) : undefined
+    settings.mode === 'cloud' && settings.cloudConfig ? protocolNoticeOf(settings.cloudConfig.protocols) : undefined
   const warnOfCloudProtocol = () => {
     const notice = cloudProtocolNotice()
-    if (notice) notify({ level: 'warning', message: notice })
+    if (notice) notify({ level: 'warning', message: notice.words })
   }
   const status = (): AppStatus => {
     const protocol = cloudProtocolNotice()
@@ -262,7 +272,7 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
       version: options.appVersion,
       connection: modes.connection,
       userLabel: modes.userLabel,
-      notices: [...settings.notices, ...history.notices, ...(protocol ? [protocol] : [])],
+      notices: [...settings.notices, ...history.notices, ...(protocol ? [protocol.english] : [])],
     }
   }
 
@@ -423,6 +433,16 @@ async function checkModel(settings: SettingsStore, modelId: string, modelsDir: s
   }
   const result = await probeOpenAiCompatible(model)
   return { modelId, ...result }
+}
+
+/** The protocol notice, in English for the start-up notices and keyed for the live one. */
+function protocolNoticeOf(
+  protocols: readonly number[] | undefined,
+): { english: string; words: UserMessage } | undefined {
+  const english = protocolNotice(protocols)
+  if (english === undefined) return undefined
+  const backendOlder = Math.max(...servedProtocols(protocols)) < LATEST_PROTOCOL_VERSION
+  return { english, words: userMessage(backendOlder ? 'cloud:backend-older' : 'cloud:app-older', {}) }
 }
 
 /** The host a model column's server runs on, for the diagnostics log (an embedded model has none). */

@@ -440,7 +440,7 @@ export interface RestoreResult {
 
 export interface Notice {
   level: 'info' | 'warning' | 'error'
-  message: string
+  message: UserMessage
 }
 
 /** A GGUF file in the app's models folder, described from its header. */

@@ -65,12 +65,20 @@ export interface MessageParams {
   'attachment:pdf-too-long': { pages?: number; maxPages?: number }
   'attachment:pdf-too-much-text': { limitBytes: number }
   'attachment:pdf-too-slow': Record<string, never>
+  'attachment:pdf-too-large': Record<string, never>
   'attachment:bad-name': { name: string }
+  'attachment:gone': Record<string, never>
   // History writes and notices
   'history:change-failed': { reason: WriteFailure }
   'history:save-failed': { reason?: WriteFailure }
   'history:saving-again': Record<string, never>
   'history:backup-failed': Record<string, never>
+  'history:damaged': { backupDir: string }
+  'shortcut:refused': { accelerator: string }
+  // Cloud mode
+  'cloud:credentials-failed': Record<string, never>
+  'cloud:backend-older': Record<string, never>
+  'cloud:app-older': Record<string, never>
 }
 
 export type MessageKey = keyof MessageParams

@@ -1,4 +1,6 @@
-/** Turns a failed history write into a sentence the user can act on. */
+import type { WriteFailure } from '../../shared/user-message'
+
+/** Turns a failed history write into a sentence the user can act on (English, for the log). */
 
 export function describeWriteError(error: unknown): string {
   return `History could not be saved: ${reason(error)}. The text stays on screen and is saved as soon as writing works again.`
@@ -27,6 +29,17 @@ export function writeFailureReason(error: unknown): string | undefined {
 /** A change to the history that failed for a reason in `message` (the error it came from is its cause). */
 export class HistoryChangeError extends Error {
   override readonly name = 'HistoryChangeError'
+}
+
+/** What kind of write failure an error is, for the user's words (undefined: the error's own text says it). */
+export function writeFailureOf(error: unknown): WriteFailure | undefined {
+  const code = codeOf(error)
+  if (isDiskFull(code)) return 'disk-full'
+  if (code.startsWith('SQLITE_READONLY') || code === 'EROFS' || code === 'EACCES') return 'read-only'
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return 'busy'
+  if (code.startsWith('SQLITE_IOERR')) return 'disk-error'
+  if (code.startsWith('SQLITE_CORRUPT')) return 'damaged'
+  return undefined
 }
 
 function reason(error: unknown): string {

@@ -781,7 +781,8 @@ export class HistoryStore {
     return result
   }
 
-  private get backupDir(): string {
+  /** Where the daily backups are (the damage notice names it). */
+  get backupDir(): string {
     return join(dirname(this.filePath), 'backups')
   }
 

@@ -1,6 +1,6 @@
 import type { ReceivedMessage, UserMessage } from '../../../src-main/shared/user-message'
 import { useStrings } from '../i18n'
-import { messageText } from '../i18n/main-message'
+import { detailText, messageText } from '../i18n/main-message'
 
 /** A message from the main process in the UI's language, the server's own words after it as secondary text. */
 export function MainMessage({ message }: { message: UserMessage | ReceivedMessage }) {
@@ -11,7 +11,7 @@ export function MainMessage({ message }: { message: UserMessage | ReceivedMessag
       {message.detail && (
         <span className="muted message-detail" data-testid="message-detail">
           {' '}
-          {t.mainMessage.detail(message.detail)}
+          {detailText(t, message)}
         </span>
       )}
     </>

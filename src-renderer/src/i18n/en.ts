@@ -596,7 +596,9 @@ export const en = {
 
   /** Messages from the main process, by key; the server's or the OS's own words follow as `detail`. */
   mainMessage: {
-    detail: (text: string) => `Server said: ${text}`,
+    /** Before the server's own words (a model server's answer), or other text main passed on as it was. */
+    serverSaid: (text: string) => `Server said: ${text}`,
+    detail: (text: string) => `Details: ${text}`,
     /** Before a failed answer's own text (the server's words, or the app's when it ended the answer itself). */
     streamDetail: 'Details:',
     /** A key this window does not know (a newer main process). */
@@ -660,8 +662,10 @@ export const en = {
           : 'This PDF is too long to attach.',
       'attachment:pdf-too-much-text': ({ limitBytes }) =>
         `This PDF holds more text than a prompt can carry (${formatBytes(limitBytes)}).`,
-      'attachment:pdf-too-slow': () => 'Reading this PDF took too long.',
+      'attachment:pdf-too-slow': () => 'Reading this PDF took too long, so it was not attached.',
+      'attachment:pdf-too-large': () => 'This PDF needs too much memory to read, so it was not attached.',
       'attachment:bad-name': ({ name }) => `The file name "${name}" cannot be used.`,
+      'attachment:gone': () => 'An attachment is no longer available: remove it and attach the file again.',
       'history:change-failed': ({ reason }) =>
         reason === 'disk-full'
           ? 'The disk is full: free some space; nothing was lost.'
@@ -670,6 +674,16 @@ export const en = {
         `History could not be saved${reason ? `: ${writeFailure[reason]}` : ''}. The text stays on screen and is saved as soon as writing works again.`,
       'history:saving-again': () => 'History is being saved again.',
       'history:backup-failed': () => 'The daily history backup failed.',
+      'history:damaged': ({ backupDir }) =>
+        'Your conversation history file is damaged. When StreamDesk restarts it will set the damaged file aside ' +
+        '(nothing is deleted), recover what still reads from it and add what is missing from the newest daily ' +
+        `backup. Daily backups are in ${backupDir}.`,
+      'shortcut:refused': ({ accelerator }) =>
+        `The shortcut ${accelerator} could not be registered: another application may be using it. Choose another in Settings.`,
+      'cloud:credentials-failed': () => 'The cloud sign-in could not be renewed.',
+      'cloud:backend-older': () =>
+        'Your cloud backend is older than this app: redeploy it (npm run cdktf:deploy) to get reasoning.',
+      'cloud:app-older': () => 'This app is older than your cloud backend: update the app.',
     } satisfies MessageCatalog,
   },
 

@@ -576,7 +576,8 @@ export const ja = {
   },
 
   mainMessage: {
-    detail: (text: string) => `サーバーの応答: ${text}`,
+    serverSaid: (text: string) => `サーバーの応答: ${text}`,
+    detail: (text: string) => `詳細: ${text}`,
     streamDetail: '詳細:',
     unknown: '問題が発生しました。',
     streamError: {
@@ -639,8 +640,10 @@ export const ja = {
           : 'この PDF は長すぎて添付できません。',
       'attachment:pdf-too-much-text': ({ limitBytes }) =>
         `この PDF のテキストはプロンプトに収まる量（${formatBytes(limitBytes)}）を超えています。`,
-      'attachment:pdf-too-slow': () => 'この PDF の読み込みに時間がかかりすぎました。',
+      'attachment:pdf-too-slow': () => 'この PDF の読み込みに時間がかかりすぎたため、添付しませんでした。',
+      'attachment:pdf-too-large': () => 'この PDF の読み込みに必要なメモリが多すぎるため、添付しませんでした。',
       'attachment:bad-name': ({ name }) => `ファイル名「${name}」は使用できません。`,
+      'attachment:gone': () => '添付ファイルが見つかりません。いったん外して、もう一度添付してください。',
       'history:change-failed': ({ reason }) =>
         reason === 'disk-full'
           ? 'ディスクの空き容量がありません。空き容量を増やしてください。データは失われていません。'
@@ -649,6 +652,15 @@ export const ja = {
         `履歴を保存できませんでした${reason ? `（${writeFailure[reason]}）` : ''}。テキストは画面に残り、書き込めるようになりしだい保存されます。`,
       'history:saving-again': () => '履歴の保存を再開しました。',
       'history:backup-failed': () => '履歴の毎日のバックアップに失敗しました。',
+      'history:damaged': ({ backupDir }) =>
+        '会話履歴のファイルが破損しています。StreamDesk を再起動すると、破損したファイルを別の場所に移し（削除はしません）、' +
+        `読み取れる部分を復元し、足りない分を最新の毎日のバックアップから補います。バックアップの場所: ${backupDir}`,
+      'shortcut:refused': ({ accelerator }) =>
+        `ショートカット ${accelerator} を登録できませんでした。別のアプリが使用している可能性があります。設定で別のキーを選んでください。`,
+      'cloud:credentials-failed': () => 'クラウドのサインインを更新できませんでした。',
+      'cloud:backend-older': () =>
+        'クラウドのバックエンドがこのアプリより古いため、再デプロイしてください（npm run cdktf:deploy）。推論表示が使えるようになります。',
+      'cloud:app-older': () => 'このアプリはクラウドのバックエンドより古いため、アプリを更新してください。',
     } satisfies MessageCatalog,
   },
 

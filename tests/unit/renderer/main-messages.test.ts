@@ -47,11 +47,18 @@ const SAMPLES: { [K in MessageKey]: MessageParams[K] } = {
   'attachment:pdf-too-long': { pages: 700, maxPages: 500 },
   'attachment:pdf-too-much-text': { limitBytes: 2_000_000 },
   'attachment:pdf-too-slow': {},
+  'attachment:pdf-too-large': {},
   'attachment:bad-name': { name: 'con.txt' },
+  'attachment:gone': {},
   'history:change-failed': { reason: 'read-only' },
   'history:save-failed': { reason: 'disk-full' },
   'history:saving-again': {},
   'history:backup-failed': {},
+  'history:damaged': { backupDir: '/home/u/.config/StreamDesk/backups' },
+  'shortcut:refused': { accelerator: 'Alt+K' },
+  'cloud:credentials-failed': {},
+  'cloud:backend-older': {},
+  'cloud:app-older': {},
 }
 const keys = Object.keys(SAMPLES) as MessageKey[]
 const sample = (key: MessageKey): UserMessage => userMessage(key, SAMPLES[key] as never)
@@ -110,7 +117,7 @@ describe('messages from the main process', () => {
 
   it('a key this window does not know (a newer main) gives the generic message with the detail, no crash', () => {
     const newer = { key: 'model:from-the-future', params: { x: 1 }, detail: 'quota of the future' }
-    expect(messageLine(ja, newer)).toBe('問題が発生しました。 サーバーの応答: quota of the future')
+    expect(messageLine(ja, newer)).toBe('問題が発生しました。 詳細: quota of the future')
     expect(messageText(en, newer)).toBe('Something went wrong.')
     // Params a known key cannot use (a newer main changed them) fall back too.
     expect(messageText(en, { key: 'server:missing-model', params: { available: 'not a list' } })).toBe(
@@ -139,7 +146,7 @@ describe('keyed messages through a rejected invoke', () => {
   it('the renderer words it in its language, whatever wraps it', () => {
     const error = wrapped('This file is ZIP (application/zip), which cannot be attached.')
     expect(describeError(error, ja)).toBe(
-      'このファイル（ZIP）は添付できません。画像（PNG、JPEG、WebP、GIF）、PDF、テキストファイルを添付してください。 サーバーの応答: application/zip',
+      'このファイル（ZIP）は添付できません。画像（PNG、JPEG、WebP、GIF）、PDF、テキストファイルを添付してください。 詳細: application/zip',
     )
     expect(describeError(error, en)).toContain('This file is ZIP, which cannot be attached')
   })
