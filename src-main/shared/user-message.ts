@@ -69,7 +69,7 @@ export interface MessageParams {
   'attachment:bad-name': { name: string }
   'attachment:gone': Record<string, never>
   // History writes and notices
-  'history:change-failed': { reason: WriteFailure }
+  'history:change-failed': { reason?: WriteFailure }
   'history:save-failed': { reason?: WriteFailure }
   'history:saving-again': Record<string, never>
   'history:backup-failed': Record<string, never>

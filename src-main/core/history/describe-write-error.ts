@@ -1,4 +1,5 @@
-import type { WriteFailure } from '../../shared/user-message'
+import { userMessage, type WriteFailure } from '../../shared/user-message'
+import { UserFacingError } from '../user-facing-error'
 
 /** Turns a failed history write into a sentence the user can act on (English, for the log). */
 
@@ -26,9 +27,23 @@ export function writeFailureReason(error: unknown): string | undefined {
   return code.startsWith('SQLITE_CORRUPT') ? undefined : knownReason(code)
 }
 
-/** A change to the history that failed for a reason in `message` (the error it came from is its cause). */
-export class HistoryChangeError extends Error {
+/**
+ * A change to the history that failed for a reason in `message` (the error it came from is its cause). `failure`:
+ * the error the user's words are about, when that is not the cause (a store read-only because the disk was full).
+ */
+export class HistoryChangeError extends UserFacingError {
   override readonly name = 'HistoryChangeError'
+  constructor(message: string, options: { cause: unknown; failure?: unknown }) {
+    const failure = options.failure ?? options.cause
+    const reason = writeFailureOf(failure)
+    super(
+      message,
+      reason
+        ? userMessage('history:change-failed', { reason })
+        : userMessage('history:change-failed', {}, failure instanceof Error ? failure.message : String(failure)),
+      { cause: options.cause },
+    )
+  }
 }
 
 /** What kind of write failure an error is, for the user's words (undefined: the error's own text says it). */

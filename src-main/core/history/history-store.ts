@@ -792,9 +792,10 @@ export class HistoryStore {
       return write()
     } catch (error) {
       // Read-only because of a full disk, say: that is what the user can act on.
-      const message = describeFailedChange(this.readOnly ? (this.readOnlyCause ?? error) : error)
+      const failure = this.readOnly ? (this.readOnlyCause ?? error) : error
+      const message = describeFailedChange(failure)
       if (message === undefined) throw error
-      throw new HistoryChangeError(message, { cause: error })
+      throw new HistoryChangeError(message, { cause: error, failure })
     }
   }
 

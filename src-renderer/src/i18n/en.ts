@@ -669,7 +669,7 @@ export const en = {
       'history:change-failed': ({ reason }) =>
         reason === 'disk-full'
           ? 'The disk is full: free some space; nothing was lost.'
-          : `The history could not be changed: ${writeFailure[reason]}; nothing was lost.`,
+          : `The history could not be changed${reason ? `: ${writeFailure[reason]}` : ''}; nothing was lost.`,
       'history:save-failed': ({ reason }) =>
         `History could not be saved${reason ? `: ${writeFailure[reason]}` : ''}. The text stays on screen and is saved as soon as writing works again.`,
       'history:saving-again': () => 'History is being saved again.',

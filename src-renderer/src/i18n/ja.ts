@@ -647,7 +647,7 @@ export const ja = {
       'history:change-failed': ({ reason }) =>
         reason === 'disk-full'
           ? 'ディスクの空き容量がありません。空き容量を増やしてください。データは失われていません。'
-          : `履歴を変更できませんでした（${writeFailure[reason]}）。データは失われていません。`,
+          : `履歴を変更できませんでした${reason ? `（${writeFailure[reason]}）` : ''}。データは失われていません。`,
       'history:save-failed': ({ reason }) =>
         `履歴を保存できませんでした${reason ? `（${writeFailure[reason]}）` : ''}。テキストは画面に残り、書き込めるようになりしだい保存されます。`,
       'history:saving-again': () => '履歴の保存を再開しました。',

@@ -178,6 +178,10 @@ describe.skipIf('skipped' in disk)(`a full disk${'skipped' in disk ? ` (skipped:
     expect(history.store.listConversations()).toMatchObject([{ id: kept.id, title: 'Readable on a full disk' }])
     expect(history.store.search('searchable').hits).toHaveLength(1)
     expect(() => history.store.renameConversation(kept.id, 'Not now')).toThrow(FULL)
+    // The page words it from its key: the disk is full (what made the store read-only), not "read-only".
+    expect(() => history.store.renameConversation(kept.id, 'Not now')).toThrow(
+      expect.objectContaining({ userMessage: { key: 'history:change-failed', params: { reason: 'disk-full' } } }),
+    )
     expect(() => history.store.close()).not.toThrow()
 
     rmSync(filler)
