@@ -29,6 +29,10 @@ export type AnswerErrorCode =
   | 'quota-exceeded'
   | 'incomplete'
 
+/** Why a model download failed (model-downloader.ts); the renderer words each, the downloader's text is the detail. */
+export type DownloadErrorCode =
+  'not-allowed' | 'network' | 'http' | 'disk-full' | 'checksum' | 'size' | 'cancelled' | 'io'
+
 /** Every message key, with the parameters its wording needs. */
 export interface MessageParams {
   // models:check and models:discover

@@ -1,7 +1,13 @@
 /** Every English UI string. `ja.ts` must satisfy `Strings`, so a key missing there does not compile. */
 import type { AnswerStatus } from '../../../src-main/shared/answer'
 import type { ConnectionStatus } from '../../../src-main/shared/ipc-contract'
-import type { AnswerErrorCode, MessageKey, MessageParams, WriteFailure } from '../../../src-main/shared/user-message'
+import type {
+  AnswerErrorCode,
+  DownloadErrorCode,
+  MessageKey,
+  MessageParams,
+  WriteFailure,
+} from '../../../src-main/shared/user-message'
 import { formatBytes } from '../../../src-main/shared/format-bytes'
 
 /** The words for each message main sends by key (src-main/shared/user-message.ts). */
@@ -616,6 +622,17 @@ export const en = {
       incomplete: 'The answer could not be completed.',
     } satisfies Record<AnswerErrorCode, string>,
     writeFailure,
+    /** A failed model download's reason by its code; the downloader's own text is shown below it. */
+    downloadError: {
+      'not-allowed': 'This download address is not allowed.',
+      network: 'The connection to the download server failed.',
+      http: 'The download server refused the file.',
+      'disk-full': 'The disk is full.',
+      checksum: 'The file does not match its published checksum.',
+      size: 'The file does not have the size it should.',
+      cancelled: 'The download was cancelled.',
+      io: 'The file could not be written to the models folder.',
+    } satisfies Record<DownloadErrorCode, string>,
     messages: {
       'model:ready': ({ model, server }) => `Ready: ${model} at ${server}`,
       'model:file-ready': ({ file, quantization }) =>

@@ -592,6 +592,16 @@ export const ja = {
       incomplete: '回答を最後まで受け取れませんでした。',
     },
     writeFailure,
+    downloadError: {
+      'not-allowed': 'このダウンロード先のアドレスは許可されていません。',
+      network: 'ダウンロード元のサーバーとの接続に失敗しました。',
+      http: 'ダウンロード元のサーバーがファイルの提供を拒否しました。',
+      'disk-full': 'ディスクの空き容量がありません。',
+      checksum: 'ファイルが公開されているチェックサムと一致しません。',
+      size: 'ファイルのサイズが正しくありません。',
+      cancelled: 'ダウンロードはキャンセルされました。',
+      io: 'モデルのフォルダーにファイルを書き込めませんでした。',
+    },
     messages: {
       'model:ready': ({ model, server }) => `準備完了: ${server} の ${model}`,
       'model:file-ready': ({ file, quantization }) =>

@@ -36,6 +36,12 @@ export function detailText(t: Strings, message: ReceivedMessage | UserMessage): 
   return message.key.startsWith('server:') ? t.mainMessage.serverSaid(detail) : t.mainMessage.detail(detail)
 }
 
+/** A failed download's reason by its code; unknown codes (a newer main) get the generic words. */
+export function downloadErrorText(t: Strings, code: string): string {
+  const reasons: Record<string, string> = t.mainMessage.downloadError
+  return Object.hasOwn(reasons, code) ? reasons[code]! : t.mainMessage.unknown
+}
+
 /** A failed answer's headline by its error code (the wire's or the app's own); unknown codes get the generic one. */
 export function streamErrorText(t: Strings, code: string): string {
   const headlines: Record<string, string> = t.mainMessage.streamError

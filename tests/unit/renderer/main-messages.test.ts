@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import { en } from '../../../src-renderer/src/i18n/en'
 import { ja } from '../../../src-renderer/src/i18n/ja'
-import { messageLine, messageText, streamErrorText } from '../../../src-renderer/src/i18n/main-message'
+import {
+  downloadErrorText,
+  messageLine,
+  messageText,
+  streamErrorText,
+} from '../../../src-renderer/src/i18n/main-message'
 import { describeError } from '../../../src-renderer/src/format/describe-error'
 import {
   MAX_DETAIL_CHARS,
@@ -135,6 +140,16 @@ describe('messages from the main process', () => {
       expect(streamErrorText(ja, code)).toMatch(/[\u3040-\u30ff\u4e00-\u9fff]/)
     }
     expect(streamErrorText(ja, 'some-new-code')).toBe(ja.mainMessage.unknown)
+  })
+
+  it('every download error code has its reason in both languages; unknown codes get the generic one', () => {
+    const codes = Object.keys(en.mainMessage.downloadError)
+    expect(codes).toContain('checksum')
+    for (const code of codes) {
+      expect(downloadErrorText(ja, code)).not.toBe(downloadErrorText(en, code))
+      expect(downloadErrorText(ja, code)).toMatch(/[\u3040-\u30ff\u4e00-\u9fff]/)
+    }
+    expect(downloadErrorText(en, 'constructor')).toBe(en.mainMessage.unknown)
   })
 })
 
