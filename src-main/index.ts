@@ -26,6 +26,8 @@ import { setSettingsAside, startFailureChoice, startFailureDialog } from './shel
 import { AppTray } from './shell/tray'
 import { confirmClipboardPrefill } from './shell/clipboard-consent'
 import { WindowRoles } from './shell/window-roles'
+import { UserFacingError } from './core/user-facing-error'
+import { userMessage } from './shared/user-message'
 
 // The built pages load from app://streamdesk/, served from this folder only (never file://).
 const rendererDir = join(import.meta.dirname, '../renderer')
@@ -104,7 +106,7 @@ if (!app.requestSingleInstanceLock()) {
         pickModelFile: () => pickModelFile(mainWindow.existing()),
         registerQuickAskShortcut: (accelerator) => {
           const refused = shortcut.apply(accelerator)
-          if (refused) throw new Error(refused)
+          if (refused) throw new UserFacingError(refused, userMessage('shortcut:refused', { accelerator }))
         },
       },
     })
@@ -115,8 +117,12 @@ if (!app.requestSingleInstanceLock()) {
     quickAsk = new QuickAskWindow(origin, preloadPath, ipc, roles)
     const appCore = core
     // The saved shortcut may be refused now (another app took it since): the notice waits for a page to show it.
-    const refused = shortcut.apply(appCore.settings.preferences.quickAskShortcut)
-    if (refused) appCore.notify({ level: 'error', message: refused })
+    const accelerator = appCore.settings.preferences.quickAskShortcut
+    const refused = shortcut.apply(accelerator)
+    if (refused) {
+      appCore.diagnostics.error(refused)
+      appCore.notify({ level: 'error', message: userMessage('shortcut:refused', { accelerator }) })
+    }
     tray = new AppTray({ quickAsk: () => quickAsk?.show(), openMain, quit: () => app.quit() })
     const refreshTray = () => tray?.update(appCore.status().connection, shortcut.accelerator ?? '')
     refreshTray()

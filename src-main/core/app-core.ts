@@ -5,8 +5,9 @@
  */
 import { join } from 'node:path'
 import type { AppStatus, EventChannel, EventContract, ModelCheck, Notice, PublicSettings } from '../shared/ipc-contract'
-import { DEFAULT_TOPIC_PREFIX } from '../protocol/stream-protocol'
-import { parseCloudConfig, protocolNotice } from '../protocol/cloud-config'
+import { DEFAULT_TOPIC_PREFIX, LATEST_PROTOCOL_VERSION } from '../protocol/stream-protocol'
+import { parseCloudConfig, protocolNotice, servedProtocols } from '../protocol/cloud-config'
+import { writeFailureOf } from './history/describe-write-error'
 import type { ModelResolver } from '../backend/model-provider'
 import { createOpenAiCompatibleProvider, probeOpenAiCompatible } from '../backend/providers/openai-compatible'
 import { LlamaCppHost } from '../backend/providers/llama-cpp/llama-cpp-host'
@@ -49,6 +50,7 @@ import { attachmentPreview } from './attachments/attachment-preview'
 import { sweepUnreferenced } from './attachments/sweep-unreferenced'
 import { NO_UPLOADS_BUCKET } from './cloud/lambda-chat-backend'
 import type { GenerationParameters } from '../shared/generation'
+import { userMessage, type UserMessage } from '../shared/user-message'
 
 export type AppEvents = { [E in EventChannel]: [EventContract[E]] }
 
@@ -133,19 +135,27 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
   const writer = new AnswerWriter({
     sink: history.store,
     clock,
-    onError: (problem) => notify({ level: 'error', message: problem.message }),
-    onRecovered: () => notify({ level: 'info', message: 'History is being saved again.' }),
+    onError: (problem) => {
+      diagnostics.error(problem.message)
+      const reason = writeFailureOf(problem.error)
+      // An error of no known kind: its own text (SQLite's, the OS's) is what the user can go on.
+      const message = reason
+        ? userMessage('history:save-failed', { reason })
+        : userMessage('history:save-failed', {}, errorMessage(problem.error))
+      notify({ level: 'error', message })
+    },
+    onRecovered: () => notify({ level: 'info', message: userMessage('history:saving-again', {}) }),
     onAnswerGone: (gone) => reportGoneAnswer(history.store, gone, diagnostics),
   })
   history.store.watchPendingChanges({
     kept: (message) => notify({ level: 'warning', message }),
     saved: (written) => {
       diagnostics.note(`history: ${written} change(s) kept while the disk was full are saved`)
-      notify({ level: 'info', message: 'History is being saved again.' })
+      notify({ level: 'info', message: userMessage('history:saving-again', {}) })
       historyChanged()
     },
-    failed: (message) => {
-      diagnostics.error(message)
+    failed: ({ english, message }) => {
+      diagnostics.error(english)
       notify({ level: 'error', message })
       historyChanged()
     },
@@ -214,7 +224,8 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
       store: cloudSession,
       proxy: account.proxy,
       clock,
-      onCredentialsError: (error) => notify({ level: 'error', message: error.message }),
+      onCredentialsError: (error) =>
+        notify({ level: 'error', message: userMessage('cloud:credentials-failed', {}, error.message) }),
     })
     return { mode: 'cloud', topicPrefix: config.topicPrefix, runtime }
   }
@@ -268,10 +279,10 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
 
   // A cloud backend deployed before this app's protocol: at start-up (notices) and when cloud mode or a config is chosen.
   const cloudProtocolNotice = () =>
-    settings.mode === 'cloud' && settings.cloudConfig ? protocolNotice(settings.cloudConfig.protocols) : undefined
+    settings.mode === 'cloud' && settings.cloudConfig ? protocolNoticeOf(settings.cloudConfig.protocols) : undefined
   const warnOfCloudProtocol = () => {
     const notice = cloudProtocolNotice()
-    if (notice) notify({ level: 'warning', message: notice })
+    if (notice) notify({ level: 'warning', message: notice.words })
   }
   const status = (): AppStatus => {
     const protocol = cloudProtocolNotice()
@@ -279,7 +290,7 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
       version: options.appVersion,
       connection: modes.connection,
       userLabel: modes.userLabel,
-      notices: [...settings.notices, ...history.notices, ...(protocol ? [protocol] : [])],
+      notices: [...settings.notices, ...history.notices, ...(protocol ? [protocol.english] : [])],
     }
   }
 
@@ -420,24 +431,37 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
 
 async function checkModel(settings: SettingsStore, modelId: string, modelsDir: string): Promise<ModelCheck> {
   const model = settings.resolve(modelId)
-  if (!model) return { modelId, reachable: false, message: `No model is configured with the id "${modelId}".` }
+  if (!model) return { modelId, reachable: false, message: userMessage('model:not-configured', { modelId }) }
   if (model.provider === 'gguf') {
     // An embedded model is there when its file is: nothing is loaded to check it.
     return readInstalledModel(join(modelsDir, model.file), model.file).then(
       (installed) => ({
         modelId,
         reachable: true,
-        message: `${installed.fileName} is installed${installed.quantization ? ` (${installed.quantization})` : ''}.`,
+        message: userMessage('model:file-ready', {
+          file: installed.fileName,
+          ...(installed.quantization ? { quantization: installed.quantization } : {}),
+        }),
       }),
       (error: unknown) => ({
         modelId,
         reachable: false,
-        message: `The model file ${model.file} cannot be used: ${errorMessage(error)}`,
+        message: userMessage('model:file-unusable', { file: model.file }, errorMessage(error)),
       }),
     )
   }
   const result = await probeOpenAiCompatible(model)
   return { modelId, ...result }
+}
+
+/** The protocol notice, in English for the start-up notices and keyed for the live one. */
+function protocolNoticeOf(
+  protocols: readonly number[] | undefined,
+): { english: string; words: UserMessage } | undefined {
+  const english = protocolNotice(protocols)
+  if (english === undefined) return undefined
+  const backendOlder = Math.max(...servedProtocols(protocols)) < LATEST_PROTOCOL_VERSION
+  return { english, words: userMessage(backendOlder ? 'cloud:backend-older' : 'cloud:app-older', {}) }
 }
 
 /** The host a model column's server runs on, for the diagnostics log (an embedded model has none). */

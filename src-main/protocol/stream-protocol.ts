@@ -90,6 +90,7 @@ import {
   type StopReason,
   type TokenUsage,
 } from '../shared/answer'
+import type { AnswerErrorCode } from '../shared/user-message'
 
 /** Every version this code reads and writes, oldest first. */
 export const PROTOCOL_VERSIONS = [1, 2, 3] as const
@@ -171,6 +172,9 @@ export type StreamErrorCode = z.infer<typeof StreamErrorCodeSchema>
 export const StreamErrorCodeV3Schema = z.enum([...StreamErrorCodeSchema.options, 'quota-exceeded'])
 /** Every code a final marker may carry in some version; older versions get 'quota-exceeded' as 'rate-limited'. */
 export type WireErrorCode = z.infer<typeof StreamErrorCodeV3Schema>
+// The renderer words a headline for every code: a new one must join the shared list first.
+const everyCodeWorded: [WireErrorCode] extends [AnswerErrorCode] ? true : false = true
+void everyCodeWorded
 
 /** Why the spend guard refused a prompt (v3's `quota`). */
 export const QuotaExceededSchema = z.strictObject({

@@ -13,6 +13,7 @@
 import type { AnswerEndDetails, AnswerError, AnswerStatus, TokenUsage } from './answer'
 import type { GenerationParameters } from './generation'
 import type { ModelPrice } from './price'
+import type { UserMessage } from './user-message'
 import type { AttachmentPreview, AttachmentRef, ModelInputs, TurnAttachment, UndeliveredAttachment } from './attachment'
 
 export type AppMode = 'local' | 'cloud'
@@ -180,10 +181,10 @@ export type SignInStep =
 export interface ModelCheck {
   modelId: string
   reachable: boolean
-  /** What happened, in plain words. */
-  message: string
+  /** What happened, worded by the renderer (see user-message.ts). */
+  message: UserMessage
   /** What the user can do about it, e.g. the command that starts a local server. */
-  hint?: string
+  hint?: UserMessage
 }
 
 /** Settings' "Discover models": which server to ask, and with which key. */
@@ -197,7 +198,7 @@ export interface DiscoverModelsRequest {
 }
 
 /** The server's models, or why it could not be asked (with what the user can do). */
-export type DiscoveredModels = { ok: true; models: string[] } | { ok: false; message: string; hint?: string }
+export type DiscoveredModels = { ok: true; models: string[] } | { ok: false; message: UserMessage; hint?: UserMessage }
 
 export interface SendPromptRequest {
   /** Continue this conversation (its earlier turns go to each model as context); absent starts a new one. */
@@ -441,7 +442,7 @@ export interface RestoreResult {
 
 export interface Notice {
   level: 'info' | 'warning' | 'error'
-  message: string
+  message: UserMessage
 }
 
 /** A GGUF file in the app's models folder, described from its header. */

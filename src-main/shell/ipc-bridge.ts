@@ -1,6 +1,7 @@
 import { app, ipcMain, type IpcMainEvent, type IpcMainInvokeEvent, type WebContents } from 'electron'
 import { EVENT_CHANNELS, type EventChannel, type EventContract, type SignalChannel } from '../shared/ipc-contract'
 import type { AppCore } from '../core/app-core'
+import { errorForRenderer } from '../core/user-facing-error'
 import { mayReceive } from '../core/ipc/window-channels'
 import { isAppUrl, type AppOrigin } from './app-origin'
 import type { WindowRoles } from './window-roles'
@@ -28,7 +29,10 @@ export function bridgeIpc(core: AppCore, origin: AppOrigin, roles: WindowRoles):
       const frameUrl = event.senderFrame?.url ?? ''
       const role = roles.of(event.sender)
       if (!isAppUrl(frameUrl, origin) || !role) throw new Error(`IPC from an unexpected sender was refused: ${channel}`)
-      return core.router.invoke(channel, args, role)
+      // Electron passes the renderer only an error's message: a keyed message rides in it (errorForRenderer).
+      return core.router.invoke(channel, args, role).catch((error: unknown) => {
+        throw errorForRenderer(error)
+      })
     })
   }
 

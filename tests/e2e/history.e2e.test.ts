@@ -10,6 +10,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { Browser, Locator, Page } from 'playwright-core'
 import { HistoryStore } from '../../src-main/core/history/history-store'
 import { startHarness, type Harness } from '../harness/harness-server'
+import type { Notice } from '../../src-main/shared/ipc-contract'
+import { userMessage } from '../../src-main/shared/user-message'
 import { startFakeOpenAiServer, splitIntoDeltas, type FakeOpenAiServer } from '../fixtures/fake-openai-server'
 import { launchChromium, watchPageErrors } from '../support/browser'
 import { writeSettings } from '../support/test-core'
@@ -669,8 +671,11 @@ describe('conversation history in the browser harness', () => {
     const harness = await open(await newUserDataDir(['beta']))
     await ask('Something to keep')
     await finished('beta')
-    harness.core.events.emit('app:notice', { level: 'error', message: 'History could not be saved: the disk is full.' })
-    harness.core.events.emit('app:notice', { level: 'info', message: 'History is being saved again.' })
+    harness.core.events.emit('app:notice', {
+      level: 'error',
+      message: userMessage('history:save-failed', { reason: 'disk-full' }),
+    })
+    harness.core.events.emit('app:notice', { level: 'info', message: userMessage('history:saving-again', {}) })
     const error = page.locator('[data-testid="toast"][data-level="error"]')
     await expect.poll(() => error.count()).toBe(1)
     expect(await error.innerText()).toContain('the disk is full')
@@ -680,10 +685,16 @@ describe('conversation history in the browser harness', () => {
 
     // However many and however long, toasts never cover the composer nor grow past the window.
     for (let i = 0; i < 6; i++) {
-      harness.core.events.emit('app:notice', { level: 'warning', message: `Warning ${i}: ${'long text '.repeat(400)}` })
+      // A key this page does not know (a newer main): the generic words, then the detail.
+      harness.core.events.emit('app:notice', {
+        level: 'warning',
+        message: { key: 'history:from-the-future', params: {}, detail: `Warning ${i}: ${'long text '.repeat(400)}` },
+      } as unknown as Notice)
     }
     // The last warning is in (the store keeps the newest few).
-    await expect.poll(() => page.getByTestId('toast').last().innerText()).toMatch(/^Warning 5/)
+    await expect
+      .poll(() => page.getByTestId('toast').last().innerText())
+      .toMatch(/^Something went wrong\. Details: Warning 5/)
     const box = async (testId: string) => (await page.getByTestId(testId).boundingBox())!
     const [toasts, input, send, viewport] = [
       await box('toasts'),

@@ -186,7 +186,7 @@ describe('local model files in the browser harness', () => {
     await expect.poll(() => checksum.count(), { timeout: 20_000 }).toBe(1)
     expect(await checksum.getAttribute('data-code')).toBe('checksum')
     expect(await checksum.innerText()).toMatch(
-      /The download failed\. The downloaded file does not match its published SHA-256 checksum/,
+      /The download failed\. The file does not match its published checksum\. Details: The downloaded file does not match its published SHA-256 checksum/,
     )
     // Nothing kept: only "Try again", no "Discard".
     expect(await section().getByTestId('model-download-bad-checksum-resume').innerText()).toBe('Try again')

@@ -24,6 +24,7 @@ import { EVENT_CHANNELS } from '../../src-main/shared/ipc-contract'
 import { mayReceive, type WindowRole } from '../../src-main/core/ipc/window-channels'
 import { startAppCore, type AppCore, type AppCoreOptions } from '../../src-main/core/app-core'
 import { plainTextCodec } from '../../src-main/core/settings/settings-store'
+import { errorForRenderer } from '../../src-main/core/user-facing-error'
 import { WindowReadyQueue, type MessageTarget } from '../../src-main/shell/window-ready-queue'
 import {
   HARNESS_BRIDGE_PATH,
@@ -203,7 +204,8 @@ async function answer(
     const args = Array.isArray(request.args) ? (decodeBytes(request.args, payload) as unknown[]) : []
     reply = { id: request.id, ok: true, result: await core.router.invoke(String(request.channel), args, role) }
   } catch (error) {
-    reply = { id: request.id, ok: false, error: (error as Error).message }
+    // As Electron's ipcMain does: only the message crosses (a keyed message rides in it, see errorForRenderer).
+    reply = { id: request.id, ok: false, error: (errorForRenderer(error) as Error).message }
   }
   if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(reply))
 }

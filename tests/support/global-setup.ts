@@ -17,6 +17,7 @@ import {
   type LeftoverProcess,
   type Leftovers,
 } from './leftovers'
+import { unmountSmallDisksBelow } from './small-disk'
 
 export const RUN_FOLDER_PREFIX = 'streamdesk-test-run-'
 export const RUN_MARKER = 'STREAMDESK_TEST_RUN'
@@ -25,8 +26,10 @@ export default function setup(): () => Promise<void> {
   // Vitest runs a root global setup once more for every project: the first one owns the run.
   if (process.env[RUN_MARKER] !== undefined) return async () => {}
   const systemTemp = tmpdir()
-  for (const stale of staleRunFolders(systemTemp, readdirSync(systemTemp), RUN_FOLDER_PREFIX))
+  for (const stale of staleRunFolders(systemTemp, readdirSync(systemTemp), RUN_FOLDER_PREFIX)) {
+    unmountSmallDisksBelow(join(systemTemp, stale))
     rmSync(join(systemTemp, stale), { recursive: true, force: true })
+  }
   const runFolder = mkdtempSync(join(systemTemp, `${RUN_FOLDER_PREFIX}${process.pid}-`))
   // Mosquitto started as root drops to the `mosquitto` user, which must reach its certificates and database in here.
   chmodSync(runFolder, 0o755)
@@ -51,6 +54,7 @@ export default function setup(): () => Promise<void> {
         // It ended meanwhile.
       }
     }
+    unmountSmallDisksBelow(runFolder)
     rmSync(runFolder, { recursive: true, force: true, maxRetries: 3 })
     const problem = describeLeftovers(leftovers)
     if (problem) {

@@ -3,7 +3,7 @@
  * byte. Mounting needs root on Linux (and a kernel that allows it), so without them a test is skipped, saying why.
  */
 import { execFileSync } from 'node:child_process'
-import { closeSync, openSync, writeSync } from 'node:fs'
+import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs'
 import { makeTempDirSync } from './temp-dir'
 
 /** The mounted folder, or why there is none. Unmount it with `unmountSmallDisk` in the file's afterAll. */
@@ -21,6 +21,26 @@ export function mountSmallDisk(name: string, size = '2m'): { dir: string } | { s
 
 export function unmountSmallDisk(disk: { dir: string } | { skipped: string }): void {
   if ('dir' in disk) execFileSync('umount', [disk.dir])
+}
+
+/**
+ * Unmounts every small disk still mounted below `folder` (a test process killed before its afterAll leaves its
+ * tmpfs mounted, and the run folder then cannot be removed: EBUSY). Linux only; elsewhere nothing is ever mounted.
+ */
+export function unmountSmallDisksBelow(folder: string): void {
+  if (!existsSync('/proc/self/mounts')) return
+  const mountPoints = readFileSync('/proc/self/mounts', 'utf8')
+    .split('\n')
+    .map((line) => line.split(' ')[1]?.replace(/\\040/g, ' '))
+    .filter((point): point is string => point !== undefined && point.startsWith(`${folder}/`))
+  // Deepest first, in case one was mounted inside another.
+  for (const point of mountPoints.sort((a, b) => b.length - a.length)) {
+    try {
+      execFileSync('umount', [point], { stdio: 'pipe' })
+    } catch {
+      // Still busy: the folder's removal says so.
+    }
+  }
 }
 
 /** Writes a filler file until the disk refuses another byte. */

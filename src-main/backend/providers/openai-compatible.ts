@@ -19,6 +19,7 @@ import { withThinkTagSplitting } from './think-tag-splitter'
 import type { GenerationParameters } from '../../shared/generation'
 import { errorMessage } from '../../lib/error-message'
 import { withoutUrlCredentials } from '../../lib/url-credentials'
+import { userMessage, type UserMessage } from '../../shared/user-message'
 
 export interface OpenAiCompatibleConfig {
   /** The API root, usually ending in `/v1`; with or without a trailing slash. */
@@ -30,10 +31,11 @@ export interface OpenAiCompatibleConfig {
   connectTimeoutMs?: number
 }
 
+/** A model check's outcome, keyed for the UI's language (the server's own words, if any, as the detail). */
 export interface ProbeResult {
   reachable: boolean
-  message: string
-  hint?: string
+  message: UserMessage
+  hint?: UserMessage
 }
 
 // Local servers (Ollama, LM Studio) send no headers until the model is loaded, which takes a while on a CPU.
@@ -483,7 +485,7 @@ function emptyStream(): ReadableStream<Uint8Array> {
 }
 
 /** What a server says it offers: its model ids, or why it could not be asked (with a next step). */
-export type ServerModels = { ok: true; ids: string[] } | { ok: false; message: string; hint?: string }
+export type ServerModels = { ok: true; ids: string[] } | { ok: false; message: UserMessage; hint?: UserMessage }
 
 /** The most model ids kept from one listing (OpenRouter lists a few hundred). */
 const MAX_LISTED_MODELS = 1_000
@@ -496,9 +498,10 @@ export async function listServerModels(
   config: Omit<OpenAiCompatibleConfig, 'model'>,
   options: { timeoutMs?: number } = {},
 ): Promise<ServerModels> {
-  const where = displayUrl(config.baseUrl)
-  const problem = addressProblem(config.baseUrl)
-  if (problem) return { ok: false, message: problem, hint: 'Enter the API root, for example http://127.0.0.1:11434/v1' }
+  const server = displayUrl(config.baseUrl)
+  if (addressProblem(config.baseUrl)) {
+    return { ok: false, message: userMessage('server:bad-address', { address: server }), hint: hint('enter-api-root') }
+  }
   const timeoutMs = options.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS
   // One deadline for the whole request, body included: a settings screen must never wait on a stalled server.
   const deadline = AbortSignal.timeout(timeoutMs)
@@ -508,26 +511,27 @@ export async function listServerModels(
       method: 'GET',
       headers: { accept: 'application/json' },
     })
-  } catch {
-    return { ok: false, message: `No model server answered at ${where}.`, hint: startHint(config) }
+  } catch (error) {
+    // The OS's own word for it (ECONNREFUSED, ENOTFOUND…) is the detail; none for a plain timeout.
+    const message = userMessage('server:not-answering', { server }, systemErrorCode(error))
+    return { ok: false, message, hint: startHint(config) }
   }
   const body = await readText(response)
   if (response.status === 401 || response.status === 403) {
     return {
       ok: false,
-      message: `The server at ${where} refused the request (HTTP ${response.status}).`,
-      hint: config.apiKey
-        ? 'Check the API key configured for this server.'
-        : 'This server needs an API key: add one in the model settings.',
+      message: userMessage('server:refused', { server, status: response.status }, serverMessage(body)),
+      hint: hint(config.apiKey ? 'check-key' : 'add-key'),
     }
   }
   const ids = modelIds(tryJson(body))
   if (!response.ok || !ids) {
-    const status = response.ok ? 'an unexpected answer' : `HTTP ${response.status}`
     return {
       ok: false,
-      message: `The server at ${where} answered ${status} when asked for its models.`,
-      hint: 'Check that the address is the OpenAI-compatible API root, usually ending in /v1.',
+      message: response.ok
+        ? userMessage('server:bad-model-list', { server })
+        : userMessage('server:bad-model-list', { server, status: response.status }, serverMessage(body)),
+      hint: hint('check-api-root'),
     }
   }
   return { ok: true, ids: [...new Set(ids)].slice(0, MAX_LISTED_MODELS) }
@@ -543,20 +547,20 @@ export async function probeOpenAiCompatible(
 ): Promise<ProbeResult> {
   const listing = await listServerModels(config, options)
   if (!listing.ok) return { reachable: false, message: listing.message, ...(listing.hint && { hint: listing.hint }) }
-  const where = displayUrl(config.baseUrl)
+  const server = displayUrl(config.baseUrl)
   const { model } = config
   const { ids } = listing
   // Ollama lists "llama3.2:latest" and accepts "llama3.2" for it.
   if (ids.includes(model) || (!model.includes(':') && ids.includes(`${model}:latest`))) {
-    return { reachable: true, message: `Ready: ${model} at ${where}` }
+    return { reachable: true, message: userMessage('model:ready', { model, server }) }
   }
-  const others = ids.length ? ` It has: ${truncate(ids.slice(0, 8).join(', '), 200)}.` : ''
+  const available = ids.slice(0, 8).map((id) => truncate(id, MAX_SHOWN_NAME))
   return {
     reachable: false,
-    message: `The server at ${where} does not have the model "${model}".${others}`,
+    message: userMessage('server:missing-model', { server, model, available }),
     hint: looksLikeOllama(config.baseUrl)
-      ? `ollama pull ${model}`
-      : `Download or load "${model}" in your model server, or choose a model it has.`,
+      ? userMessage('hint:ollama-pull', { model })
+      : userMessage('hint:load-model', { model }),
   }
 }
 
@@ -571,11 +575,24 @@ function modelIds(json: unknown): string[] | undefined {
  * What to run when no server answers. It names no model: the server is what is missing, so every model on it shares
  * the hint (the banner groups them), and a missing model gets its own `ollama pull` hint once the server is up.
  */
-function startHint(config: { baseUrl: string }): string {
-  if (portOf(config.baseUrl) === '1234') return 'Start the local server in LM Studio (Developer tab, Start Server).'
-  return looksLikeOllama(config.baseUrl)
-    ? 'Start one, for example: ollama serve'
-    : 'Start one, for example: ollama serve  (with LM Studio or another server, start its local server).'
+function startHint(config: { baseUrl: string }): UserMessage {
+  if (portOf(config.baseUrl) === '1234') return hint('start-lm-studio')
+  return hint(looksLikeOllama(config.baseUrl) ? 'start-ollama' : 'start-any-server')
+}
+
+type ParamlessHint =
+  'enter-api-root' | 'start-ollama' | 'start-lm-studio' | 'start-any-server' | 'check-key' | 'add-key'
+function hint(which: ParamlessHint | 'check-api-root'): UserMessage {
+  return userMessage(`hint:${which}`, {})
+}
+
+/** The system error code under a failed fetch (`ECONNREFUSED`, `ENOTFOUND`…), as the OS names it. */
+function systemErrorCode(error: unknown): string | undefined {
+  for (let at: unknown = error, depth = 0; at instanceof Error && depth < 4; at = at.cause, depth++) {
+    const code = (at as { code?: unknown }).code
+    if (typeof code === 'string' && /^[A-Z_]+$/.test(code)) return code
+  }
+  return undefined
 }
 
 function looksLikeOllama(baseUrl: string): boolean {

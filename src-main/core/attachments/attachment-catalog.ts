@@ -7,6 +7,8 @@ import type { AttachmentRef } from '../../shared/attachment'
 import type { WireAttachment } from '../../backend/attachment-parts'
 import type { AttachmentStore } from './attachment-store'
 import { prepareAttachment } from './prepare-attachment'
+import { UserFacingError } from '../user-facing-error'
+import { userMessage } from '../../shared/user-message'
 
 const REMEMBERED = 500
 
@@ -45,7 +47,11 @@ export class AttachmentCatalog {
   refs(ids: readonly string[], sentBefore: readonly AttachmentRef[] = []): AttachmentRef[] {
     return ids.map((id) => {
       const ref = this.known.get(id) ?? sentBefore.find((sent) => sent.id === id)
-      if (!ref) throw new Error('An attachment is no longer available: remove it and attach the file again.')
+      if (!ref)
+        throw new UserFacingError(
+          'An attachment is no longer available: remove it and attach the file again.',
+          userMessage('attachment:gone', {}),
+        )
       return ref
     })
   }

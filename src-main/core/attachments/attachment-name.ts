@@ -4,13 +4,19 @@
  * it did not come from a file picker, paste or drop, and it would mislead the model and the user.
  */
 import { AttachmentRefusedError } from './attachment-refusal'
+import { userMessage } from '../../shared/user-message'
 
 const MAX_NAME_CHARS = 255
 
 export function checkedAttachmentName(raw: string): string {
   const name = raw.normalize('NFC').trim()
   const refuse = (why: string): never => {
-    throw new AttachmentRefusedError('bad-name', `The file name ${JSON.stringify(name.slice(0, 80))} ${why}.`)
+    const shown = name.slice(0, 80)
+    throw new AttachmentRefusedError(
+      'bad-name',
+      `The file name ${JSON.stringify(shown)} ${why}.`,
+      userMessage('attachment:bad-name', { name: shown }),
+    )
   }
   if (name === '') refuse('is empty')
   if (name.length > MAX_NAME_CHARS) refuse(`is longer than ${MAX_NAME_CHARS} characters`)

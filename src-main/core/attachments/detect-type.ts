@@ -6,6 +6,7 @@
 import { fileTypeFromBuffer } from 'file-type'
 import type { ImageMediaType } from '../../shared/attachment'
 import { AttachmentRefusedError } from './attachment-refusal'
+import { userMessage } from '../../shared/user-message'
 
 export type DetectedType =
   | { kind: 'image'; mediaType: ImageMediaType }
@@ -27,6 +28,7 @@ export async function detectAttachmentType(bytes: Uint8Array): Promise<DetectedT
     throw new AttachmentRefusedError(
       'unsupported-type',
       `This file is ${signature.ext.toUpperCase()} (${signature.mime}), which cannot be attached: attach images (PNG, JPEG, WebP, GIF), PDFs or text files.`,
+      userMessage('attachment:unsupported-type', { type: signature.ext.toUpperCase() }, signature.mime),
     )
   }
   const text = decodeText(bytes)

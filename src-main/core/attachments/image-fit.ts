@@ -7,6 +7,7 @@
 import sharp, { type Metadata, type OutputInfo, type Sharp } from 'sharp'
 import type { ImageMediaType } from '../../shared/attachment'
 import { AttachmentRefusedError } from './attachment-refusal'
+import { userMessage } from '../../shared/user-message'
 import type { ImageLimits } from './attachment-limits'
 
 export interface FittedImage {
@@ -35,7 +36,12 @@ export async function fitImage(
     // them on libvips' threads and returns a few numbers, where raw() would copy ~36 MB of a photo into JS memory.
     await input().stats()
   } catch (error) {
-    throw new AttachmentRefusedError('damaged-image', `This image cannot be read (${describeSharpError(error)}).`)
+    const reason = describeSharpError(error)
+    throw new AttachmentRefusedError(
+      'damaged-image',
+      `This image cannot be read (${reason}).`,
+      userMessage('attachment:damaged-image', {}, reason),
+    )
   }
   const { width, height } = info.autoOrient ?? { width: info.width, height: info.height }
   const rotated = (info.orientation ?? 1) !== 1
@@ -64,7 +70,12 @@ export async function fitImage(
     }
     // Bytes grow with the pixel count: the next try aims just under the limit instead of stepping down blindly.
     side = Math.floor(side * Math.min(SHRINK_STEP, Math.sqrt(limits.maxBytes / smallest) * 0.95))
-    if (side < 16) throw new AttachmentRefusedError('too-large', 'This image cannot be made small enough to send.')
+    if (side < 16)
+      throw new AttachmentRefusedError(
+        'too-large',
+        'This image cannot be made small enough to send.',
+        userMessage('attachment:image-too-large', {}),
+      )
   }
 }
 

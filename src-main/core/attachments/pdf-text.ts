@@ -5,6 +5,7 @@
  */
 import { formatBytes } from '../../shared/format-bytes'
 import { AttachmentRefusedError } from './attachment-refusal'
+import { userMessage } from '../../shared/user-message'
 import { MAX_PDF_PAGES, MAX_PDF_TEXT_BYTES } from './attachment-limits'
 
 export interface PdfText {
@@ -31,12 +32,17 @@ export async function extractPdfText(bytes: Uint8Array): Promise<PdfText> {
         error instanceof Error && error.name === 'PasswordException'
           ? 'it is password-protected'
           : 'it is damaged or not a PDF'
-      throw new AttachmentRefusedError('damaged-pdf', `This PDF cannot be read: ${reason}.`)
+      throw new AttachmentRefusedError(
+        'damaged-pdf',
+        `This PDF cannot be read: ${reason}.`,
+        userMessage('attachment:damaged-pdf', {}, reason),
+      )
     }
     if (document.numPages > MAX_PDF_PAGES)
       throw new AttachmentRefusedError(
         'pdf-too-long',
         `This PDF has ${document.numPages} pages; at most ${MAX_PDF_PAGES} can be attached.`,
+        userMessage('attachment:pdf-too-long', { pages: document.numPages, maxPages: MAX_PDF_PAGES }),
       )
     const pages: string[] = []
     let bytesSoFar = 0
@@ -50,6 +56,7 @@ export async function extractPdfText(bytes: Uint8Array): Promise<PdfText> {
         throw new AttachmentRefusedError(
           'pdf-too-long',
           `This PDF holds more text than a prompt can carry (${formatBytes(MAX_PDF_TEXT_BYTES)}).`,
+          userMessage('attachment:pdf-too-much-text', { limitBytes: MAX_PDF_TEXT_BYTES }),
         )
       pages.push(text.trim())
     }

@@ -10,6 +10,7 @@ import { formatBytes } from '../../shared/format-bytes'
 import { MAX_ATTACHMENT_INPUT_BYTES, MAX_TEXT_BYTES, STORED_IMAGE_LIMITS } from './attachment-limits'
 import { checkedAttachmentName } from './attachment-name'
 import { AttachmentRefusedError } from './attachment-refusal'
+import { userMessage } from '../../shared/user-message'
 import type { AttachmentStore } from './attachment-store'
 import { detectAttachmentType } from './detect-type'
 import { fitImage } from './image-fit'
@@ -44,6 +45,7 @@ export async function prepareAttachment(
         throw new AttachmentRefusedError(
           'too-large',
           `Text files can be at most ${formatBytes(MAX_TEXT_BYTES)}; this one is ${formatBytes(utf8.length)}.`,
+          userMessage('attachment:too-large', { sizeBytes: utf8.length, limitBytes: MAX_TEXT_BYTES }),
         )
       const id = await store.put(utf8)
       return { id, name, kind: 'text', mediaType: 'text/plain', sizeBytes: utf8.length }
@@ -64,7 +66,12 @@ export async function prepareAttachmentFile(
   path: string,
 ): Promise<AttachmentRef> {
   const info = await stat(path)
-  if (!info.isFile()) throw new AttachmentRefusedError('unsupported-type', 'Only files can be attached, not folders.')
+  if (!info.isFile())
+    throw new AttachmentRefusedError(
+      'unsupported-type',
+      'Only files can be attached, not folders.',
+      userMessage('attachment:not-a-file', {}),
+    )
   checkSize(info.size)
   return prepareAttachment(store, name, await readFile(path))
 }
@@ -75,5 +82,6 @@ function checkSize(size: number): void {
     throw new AttachmentRefusedError(
       'too-large',
       `Files can be at most ${formatBytes(MAX_ATTACHMENT_INPUT_BYTES)}; this one is ${formatBytes(size)}.`,
+      userMessage('attachment:too-large', { sizeBytes: size, limitBytes: MAX_ATTACHMENT_INPUT_BYTES }),
     )
 }

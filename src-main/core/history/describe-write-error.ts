@@ -1,5 +1,8 @@
-/** Turns a failed history write into a sentence the user can act on. */
 import { truncateText } from '../../lib/truncate-text'
+import { userMessage, type KeptChangeKind, type UserMessage, type WriteFailure } from '../../shared/user-message'
+import { UserFacingError } from '../user-facing-error'
+
+/** Turns a failed history write into a sentence the user can act on (English, for the log). */
 
 export function describeWriteError(error: unknown): string {
   return `History could not be saved: ${reason(error)}. The text stays on screen and is saved as soon as writing works again.`
@@ -18,21 +21,36 @@ export function describeFailedChange(error: unknown): string | undefined {
 
 /**
  * A change made while the disk is full, kept in memory and shown as made (pending-changes.ts): said once, when the
- * first one is kept. The one place this sentence is built.
+ * first one is kept.
  */
-export function describeKeptChange(): string {
-  return 'The disk is full: free some space; your change is kept and will be saved when space returns.'
+export function keptChangeMessage(): UserMessage {
+  return userMessage('history:change-kept', {})
 }
 
 /** A change refused because too many are kept in memory already, waiting for room on the disk. */
-export function describeTooManyKept(): string {
-  return 'The disk is full and too many changes are waiting to be saved: free some space; this change was not made.'
+export function tooManyKeptError(): UserFacingError {
+  return new UserFacingError(
+    'The disk is full and too many changes are waiting to be saved: free some space; this change was not made.',
+    userMessage('history:too-many-kept', {}),
+  )
 }
 
-/** A kept change (`what`: "a rename") that could not be written later for another reason than a full disk. */
-export function describeLostChange(what: string, title: string, error: unknown): string {
+/**
+ * A kept change that could not be written later for another reason than a full disk: the English for the log
+ * (`what`: "a rename") and the user's message, with the reason as its detail.
+ */
+export function describeLostChange(
+  change: KeptChangeKind,
+  what: string,
+  title: string,
+  error: unknown,
+): { english: string; message: UserMessage } {
   const why = reason(error).replace(/\.$/, '')
-  return `A change made while the disk was full could not be saved (${what} in “${truncateText(title, 80)}”): ${why}.`
+  const shortTitle = truncateText(title, 80)
+  return {
+    english: `A change made while the disk was full could not be saved (${what} in “${shortTitle}”): ${why}.`,
+    message: userMessage('history:kept-change-lost', { change, title: shortTitle }, why),
+  }
 }
 
 /** Whether the error says the disk (or the file system) has no room left. */
@@ -49,9 +67,34 @@ export function writeFailureReason(error: unknown): string | undefined {
   return code.startsWith('SQLITE_CORRUPT') ? undefined : knownReason(code)
 }
 
-/** A change to the history that failed for a reason in `message` (the error it came from is its cause). */
-export class HistoryChangeError extends Error {
+/**
+ * A change to the history that failed for a reason in `message` (the error it came from is its cause). `failure`:
+ * the error the user's words are about, when that is not the cause (a store read-only because the disk was full).
+ */
+export class HistoryChangeError extends UserFacingError {
   override readonly name = 'HistoryChangeError'
+  constructor(message: string, options: { cause: unknown; failure?: unknown }) {
+    const failure = options.failure ?? options.cause
+    const reason = writeFailureOf(failure)
+    super(
+      message,
+      reason
+        ? userMessage('history:change-failed', { reason })
+        : userMessage('history:change-failed', {}, failure instanceof Error ? failure.message : String(failure)),
+      { cause: options.cause },
+    )
+  }
+}
+
+/** What kind of write failure an error is, for the user's words (undefined: the error's own text says it). */
+export function writeFailureOf(error: unknown): WriteFailure | undefined {
+  const code = codeOf(error)
+  if (isDiskFull(code)) return 'disk-full'
+  if (code.startsWith('SQLITE_READONLY') || code === 'EROFS' || code === 'EACCES') return 'read-only'
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return 'busy'
+  if (code.startsWith('SQLITE_IOERR')) return 'disk-error'
+  if (code.startsWith('SQLITE_CORRUPT')) return 'damaged'
+  return undefined
 }
 
 function reason(error: unknown): string {

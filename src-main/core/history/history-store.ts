@@ -17,9 +17,9 @@ import { backupIfDue, checkBackup, countConversations, listDailyBackups, newestG
 import {
   HistoryChangeError,
   describeFailedChange,
-  describeKeptChange,
   describeLostChange,
-  describeTooManyKept,
+  keptChangeMessage,
+  tooManyKeptError,
   isDiskFullError,
   writeFailureReason,
 } from './describe-write-error'
@@ -66,6 +66,7 @@ import { quickCheckInWorker } from './verify-integrity'
 import type { AnswerProgress } from './answer-writer'
 import { ProgressLog, type LoggedPiece } from './progress-log'
 import { FOLD_FUNCTION } from './search-fold'
+import type { UserMessage } from '../../shared/user-message'
 
 export interface HistoryStoreOptions {
   /** Timestamps and backup dates; the system clock by default. */
@@ -100,11 +101,11 @@ const RETRY_BATCH = 100
 /** What the store says about changes kept while the disk is full (see PendingChanges). */
 export interface PendingChangesListener {
   /** A change was kept because the disk is full, the first since everything was saved: tell the user once. */
-  kept(message: string): void
+  kept(message: UserMessage): void
   /** Everything kept is in the file now (`written` changes this time). */
   saved(written: number): void
   /** A kept change could not be written for another reason than a full disk: it is dropped, and this says why. */
-  failed(message: string): void
+  failed(lost: { english: string; message: UserMessage }): void
 }
 
 interface ConversationRow {
@@ -644,7 +645,7 @@ export class HistoryStore {
     try {
       while (this.pending.size > 0) {
         const batch = this.pending.oldest(RETRY_BATCH)
-        let dropped: string[]
+        let dropped: Array<{ english: string; message: UserMessage }>
         try {
           dropped = this.transact(() => batch.flatMap((change) => this.writeKept(change)))
         } catch (error) {
@@ -655,7 +656,7 @@ export class HistoryStore {
         // Committed: each is written (or dropped) once.
         for (let i = 0; i < batch.length; i++) this.pending.shift()
         written += batch.length - dropped.length
-        for (const message of dropped) this.pendingListener?.failed(message)
+        for (const lost of dropped) this.pendingListener?.failed(lost)
       }
     } finally {
       this.retrying = false
@@ -894,7 +895,8 @@ export class HistoryStore {
     return result
   }
 
-  private get backupDir(): string {
+  /** Where the daily backups are (the damage notice names it). */
+  get backupDir(): string {
     return join(dirname(this.filePath), 'backups')
   }
 
@@ -938,10 +940,10 @@ export class HistoryStore {
       throw new Error(`No conversation with the id "${change.conversationId}"`)
     }
     const result = kept(conversation)
-    if (!this.pending.fits(change)) throw new HistoryChangeError(describeTooManyKept())
+    if (!this.pending.fits(change)) throw tooManyKeptError()
     const first = this.pending.size === 0
     this.pending.add(change)
-    if (first) this.pendingListener?.kept(describeKeptChange())
+    if (first) this.pendingListener?.kept(keptChangeMessage())
     this.scheduleRetry()
     return result
   }
@@ -990,14 +992,14 @@ export class HistoryStore {
    * A kept change, in its own savepoint of the batch's transaction: nothing when written, the message for the user
    * when it can never be written. A failed write (the disk still full) fails the whole batch.
    */
-  private writeKept(change: PendingChange): string[] {
+  private writeKept(change: PendingChange): Array<{ english: string; message: UserMessage }> {
     try {
       this.writeChange(change)
       return []
     } catch (error) {
       if (writeFailureReason(error) !== undefined) throw error
       const title = this.getConversation(change.conversationId)?.title ?? change.conversationId
-      return [describeLostChange(describeKind(change.kind), title, error)]
+      return [describeLostChange(change.kind, describeKind(change.kind), title, error)]
     }
   }
 
@@ -1045,9 +1047,10 @@ export class HistoryStore {
       return write()
     } catch (error) {
       // Read-only because of a full disk, say: that is what the user can act on.
-      const message = describeFailedChange(this.readOnly ? (this.readOnlyCause ?? error) : error)
+      const failure = this.readOnly ? (this.readOnlyCause ?? error) : error
+      const message = describeFailedChange(failure)
       if (message === undefined) throw error
-      throw new HistoryChangeError(message, { cause: error })
+      throw new HistoryChangeError(message, { cause: error, failure })
     }
   }
 

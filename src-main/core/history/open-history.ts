@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs'
 import { HistoryStore } from './history-store'
 import { HistoryInUseError } from './history-lock'
 import { writeFailureReason } from './describe-write-error'
+import { userMessage } from '../../shared/user-message'
 
 export interface OpenedHistory {
   store: HistoryStore
@@ -60,13 +61,14 @@ export async function openHistory(filePath: string, clock: Clock): Promise<Opene
         store
           .backupIfDue()
           .catch((error: unknown) =>
-            notify({ level: 'warning', message: `The daily history backup failed: ${(error as Error).message}` }),
+            notify({ level: 'warning', message: userMessage('history:backup-failed', {}, (error as Error).message) }),
           )
         if (!stopped) timer = clock.setTimeout(backup, BACKUP_CHECK_MS)
       }
       backup()
       void store.verifyIntegrity().then((report) => {
-        if (report.status === 'damaged' && !stopped) notify({ level: 'error', message: report.message })
+        if (report.status === 'damaged' && !stopped)
+          notify({ level: 'error', message: userMessage('history:damaged', { backupDir: store.backupDir }) })
       })
       return {
         stop() {

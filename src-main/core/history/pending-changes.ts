@@ -3,6 +3,7 @@
  * as if they were written, until the store can write them. A kept turn holds its answers' records, so the text that
  * streams into them is kept with it and written with the turn (a turn is always written before its answers).
  */
+import { KEPT_CHANGE_ENGLISH } from '../../shared/user-message'
 import type { TurnAttachment } from '../../shared/attachment'
 import type { AnswerRecord, ConversationRecord, ConversationSummary, ModelRef, TurnRecord } from './history-types'
 
@@ -189,9 +190,9 @@ export class PendingChanges {
 /** "New chat “Notes” (1,204 characters of answers); rename of “Plans”": one line per conversation, for the user. */
 export function describeUnsaved(conversations: readonly UnsavedConversation[]): string[] {
   return conversations.map(({ title, kinds, answerChars }) => {
-    const counts = new Map<string, number>()
+    const counts = new Map<PendingChange['kind'], number>()
     for (const kind of kinds) counts.set(kind, (counts.get(kind) ?? 0) + 1)
-    const what = [...counts].map(([kind, n]) => (n === 1 ? KIND_WORDS[kind]! : `${n} × ${KIND_WORDS[kind]!}`))
+    const what = [...counts].map(([kind, n]) => (n === 1 ? describeKind(kind) : `${n} × ${describeKind(kind)}`))
     const chars = answerChars > 0 ? ` (${answerChars.toLocaleString('en-US')} characters of answers)` : ''
     return `“${title}”: ${what.join(', ')}${chars}`
   })
@@ -199,17 +200,7 @@ export function describeUnsaved(conversations: readonly UnsavedConversation[]): 
 
 /** "a rename": a kind of change in words, for the user. */
 export function describeKind(kind: PendingChange['kind']): string {
-  return KIND_WORDS[kind]!
-}
-
-const KIND_WORDS: Record<string, string> = {
-  'new chat': 'the new chat',
-  turn: 'a prompt and its answers',
-  attempt: 'a continued or regenerated answer',
-  rename: 'a rename',
-  pin: 'a pin or unpin',
-  'system prompt': 'its system prompt',
-  delete: 'its deletion',
+  return KEPT_CHANGE_ENGLISH[kind]
 }
 
 function answersOf(change: PendingChange): AnswerRecord[] {

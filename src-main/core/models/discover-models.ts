@@ -6,6 +6,7 @@
 import { listServerModels } from '../../backend/providers/openai-compatible'
 import type { DiscoveredModels, DiscoverModelsRequest } from '../../shared/ipc-contract'
 import { sendsKeyInClearText, urlOrigin } from '../../shared/server-address'
+import { userMessage } from '../../shared/user-message'
 
 /** Where a saved model's key is read (the settings store's `resolve`). */
 interface SavedModels {
@@ -21,8 +22,8 @@ export async function discoverModels(
   if (typedKey !== undefined && sendsKeyInClearText(baseUrl) && !allowKeyOverHttp) {
     return {
       ok: false,
-      message: 'The key would travel unencrypted (http://) to another computer.',
-      hint: 'Confirm sending it over plain http below the key, or use https://.',
+      message: userMessage('server:key-over-http', {}),
+      hint: userMessage('hint:confirm-key-over-http', {}),
     }
   }
   const saved = modelId === undefined ? undefined : settings.resolve(modelId)

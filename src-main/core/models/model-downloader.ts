@@ -33,8 +33,9 @@ import {
 import { systemClock, type Clock } from '../../lib/clock'
 import { errorMessage } from '../../lib/error-message'
 
-export type DownloadErrorCode =
-  'not-allowed' | 'network' | 'http' | 'disk-full' | 'checksum' | 'size' | 'cancelled' | 'io'
+import type { DownloadErrorCode } from '../../shared/user-message'
+
+export type { DownloadErrorCode }
 
 /** A download failure with a message fit to show the user as it is. */
 export class DownloadError extends Error {

@@ -12,6 +12,7 @@ import type {
 } from '../../../src-main/shared/ipc-contract'
 import type { ToastStore } from '../state/toast-store'
 import { describeError } from '../format/describe-error'
+import { currentStrings } from '../i18n'
 
 export type Attempt<T> = { ok: true; result: T } | { ok: false; message: string }
 
@@ -28,7 +29,7 @@ export function createStreamDeskClient(api: StreamDeskApi, toasts: ToastStore): 
       try {
         return await api.invoke(channel, ...args)
       } catch (error) {
-        toasts.show(describeError(error), 'error')
+        toasts.show(describeError(error, currentStrings()), 'error')
         return undefined
       }
     },
@@ -36,7 +37,7 @@ export function createStreamDeskClient(api: StreamDeskApi, toasts: ToastStore): 
       try {
         return { ok: true, result: await api.invoke(channel, ...args) }
       } catch (error) {
-        return { ok: false, message: describeError(error) }
+        return { ok: false, message: describeError(error, currentStrings()) }
       }
     },
     on: (event, listener) => api.on(event, listener),

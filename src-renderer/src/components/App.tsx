@@ -25,6 +25,8 @@ import { SettingsPanel } from './SettingsPanel'
 import { Sidebar } from './Sidebar'
 import { Toasts } from './Toasts'
 import { TopBar } from './TopBar'
+import { currentStrings } from '../i18n'
+import { messageLine } from '../i18n/main-message'
 
 type Panel = 'settings' | 'diagnostics'
 
@@ -51,7 +53,10 @@ export function App() {
     setPanel('settings')
   }, [])
 
-  useEffect(() => client.on('app:notice', (notice) => toasts.show(notice.message, notice.level)), [client, toasts])
+  useEffect(
+    () => client.on('app:notice', (notice) => toasts.show(messageLine(currentStrings(), notice.message), notice.level)),
+    [client, toasts],
+  )
   // Quick ask's "Open in StreamDesk".
   const { open } = conversation
   useEffect(() => client.on('app:open-conversation', (conversationId) => void open(conversationId)), [client, open])

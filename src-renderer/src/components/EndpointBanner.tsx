@@ -1,6 +1,9 @@
 import type { ModelCheck } from '../../../src-main/shared/ipc-contract'
+import type { UserMessage } from '../../../src-main/shared/user-message'
 import { useStrings } from '../i18n'
+import { messageText } from '../i18n/main-message'
 import { CommandHint } from './CommandHint'
+import { MainMessage } from './MainMessage'
 
 interface EndpointBannerProps {
   checks: readonly ModelCheck[]
@@ -22,10 +25,11 @@ export function EndpointBanner(props: EndpointBannerProps) {
         <ul>
           {groupByProblem(checks).map(({ message, hint, modelIds }) => (
             <li key={modelIds.join('\n')}>
-              <span className="endpoint-models">{modelIds.map(labelOf).join(', ')}:</span> {message}
+              <span className="endpoint-models">{modelIds.map(labelOf).join(', ')}:</span>{' '}
+              <MainMessage message={message} />
               {hint && (
                 <div className="endpoint-hint">
-                  <CommandHint hint={hint} />
+                  <CommandHint hint={messageText(t, hint)} />
                 </div>
               )}
             </li>
@@ -49,9 +53,9 @@ export function EndpointBanner(props: EndpointBannerProps) {
 
 /** Models that failed the same way (typically: the local server is not running) share one line. */
 function groupByProblem(checks: readonly ModelCheck[]) {
-  const groups = new Map<string, { message: string; hint?: string; modelIds: string[] }>()
+  const groups = new Map<string, { message: UserMessage; hint?: UserMessage | undefined; modelIds: string[] }>()
   for (const check of checks) {
-    const key = `${check.message}\n${check.hint ?? ''}`
+    const key = JSON.stringify([check.message, check.hint ?? null])
     const group = groups.get(key) ?? { message: check.message, hint: check.hint, modelIds: [] }
     group.modelIds.push(check.modelId)
     groups.set(key, group)

@@ -9,6 +9,7 @@ import {
 import type { StoredAnswer } from '../../../src-main/shared/ipc-contract'
 import { answerMetrics, isCutShort, quotaMessage, stopMessage, thinkingMs } from '../format/answer-facts'
 import { useStrings } from '../i18n'
+import { streamErrorText } from '../i18n/main-message'
 import { useInView } from '../hooks/use-in-view'
 import { useStreamColumn } from '../hooks/use-stream-column'
 import { ColumnActions } from './ColumnActions'
@@ -279,7 +280,10 @@ function ColumnView(props: ColumnViewProps) {
               <span data-testid="column-quota">{quotaMessage(end.quota, t)}</span>
             ) : error ? (
               <>
-                <code>{error.code}</code> {error.message}
+                <span data-testid="column-error-reason">{streamErrorText(t, error.code)}</span>{' '}
+                <span className="muted message-detail" data-testid="message-detail">
+                  {t.mainMessage.streamDetail} <code>{error.code}</code> {error.message}
+                </span>
               </>
             ) : (
               t.columnStatus.error

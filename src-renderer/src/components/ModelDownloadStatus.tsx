@@ -1,6 +1,7 @@
 import type { CatalogModelView } from '../../../src-main/shared/ipc-contract'
 import { formatBytes } from '../../../src-main/shared/format-bytes'
 import { useStrings } from '../i18n'
+import { downloadErrorText } from '../i18n/main-message'
 
 interface ModelDownloadStatusProps {
   entry: CatalogModelView
@@ -96,7 +97,10 @@ export function ModelDownloadStatus({ entry, onDownload, onCancel, onDiscard }: 
       </div>
       {state.status === 'failed' && state.error && (
         <div className="download-error" role="alert" data-testid={`${testId}-error`} data-code={state.error.code}>
-          <strong>{t.modelFiles.failed}</strong> {state.error.message}
+          <strong>{t.modelFiles.failed}</strong> {downloadErrorText(t, state.error.code)}{' '}
+          <span className="muted message-detail" data-testid="message-detail">
+            {t.mainMessage.detail(state.error.message)}
+          </span>
         </div>
       )}
     </div>

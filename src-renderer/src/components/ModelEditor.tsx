@@ -4,6 +4,8 @@ import { PROVIDER_PRESETS, presetForBaseUrl } from '../../../src-main/shared/pro
 import { useServices } from '../app-services'
 import { sendsKeyInClearText, urlOrigin } from '../../../src-main/shared/server-address'
 import { useStrings } from '../i18n'
+import { messageText } from '../i18n/main-message'
+import { MainMessage } from './MainMessage'
 
 interface ModelEditorProps {
   /** The entry to edit; absent adds a new one. */
@@ -175,8 +177,8 @@ export function ModelEditor({ entry, keysPersist = true, onSave, onCancel }: Mod
       )}
       {discovery.state === 'done' && !discovery.found.ok && (
         <p className="field-error" role="alert" data-testid="model-edit-discover-error">
-          {discovery.found.message}
-          {discovery.found.hint && <span className="muted"> {discovery.found.hint}</span>}
+          <MainMessage message={discovery.found.message} />
+          {discovery.found.hint && <span className="muted"> {messageText(t, discovery.found.hint)}</span>}
         </p>
       )}
       <label className="field">

@@ -1,5 +1,6 @@
 import type { ModelCheck } from '../../../src-main/shared/ipc-contract'
 import { useStrings } from '../i18n'
+import { messageText } from '../i18n/main-message'
 import type { PickableModel } from '../state/mode-models'
 
 interface ModelPickerProps {
@@ -47,7 +48,7 @@ export function ModelPicker({ models, selectedIds, onChange, onAddModel, checks 
             className="model-chip"
             data-checked={checked}
             data-unreachable={unreachable ? true : undefined}
-            title={unreachable ? unreachable.message : isLast ? t.picker.keepOne : model.detail}
+            title={unreachable ? messageText(t, unreachable.message) : isLast ? t.picker.keepOne : model.detail}
           >
             <input
               type="checkbox"

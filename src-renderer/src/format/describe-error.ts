@@ -1,12 +1,18 @@
-/** Turns whatever an `invoke` rejected with into one sentence for a toast or a form. */
-export function describeError(error: unknown): string {
+import { decodeUserMessage } from '../../../src-main/shared/user-message'
+import type { Strings } from '../i18n/en'
+import { messageLine } from '../i18n/main-message'
+
+/** Turns whatever an `invoke` rejected with into one sentence for a toast or a form, in the UI's language. */
+export function describeError(error: unknown, t: Strings): string {
   const raw = error instanceof Error ? error.message : typeof error === 'string' ? error : ''
+  const { english, message: keyed } = decodeUserMessage(raw)
+  if (keyed) return messageLine(t, keyed)
   // Electron wraps main-process errors as "Error invoking remote method 'x': Error: <message>".
-  const message = raw
+  const message = english
     .replace(/^Error invoking remote method '[^']*':\s*/, '')
     .replace(/^(?:[A-Za-z]*Error):\s*/, '')
     .trim()
-  return plainValidationMessage(message) || 'Something went wrong.'
+  return plainValidationMessage(message) || t.mainMessage.unknown
 }
 
 /**

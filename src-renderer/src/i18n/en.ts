@@ -1,6 +1,26 @@
 /** Every English UI string. `ja.ts` must satisfy `Strings`, so a key missing there does not compile. */
 import type { AnswerStatus } from '../../../src-main/shared/answer'
 import type { ConnectionStatus } from '../../../src-main/shared/ipc-contract'
+import type {
+  AnswerErrorCode,
+  DownloadErrorCode,
+  MessageKey,
+  MessageParams,
+  WriteFailure,
+} from '../../../src-main/shared/user-message'
+import { KEPT_CHANGE_ENGLISH } from '../../../src-main/shared/user-message'
+import { formatBytes } from '../../../src-main/shared/format-bytes'
+
+/** The words for each message main sends by key (src-main/shared/user-message.ts). */
+export type MessageCatalog = { [K in MessageKey]: (params: MessageParams[K]) => string }
+
+const writeFailure = {
+  'disk-full': 'the disk is full',
+  'read-only': 'the history file cannot be written to (read-only)',
+  busy: 'the history file is in use by another program',
+  'disk-error': 'the disk reported an error',
+  damaged: 'the history file is damaged',
+} satisfies Record<WriteFailure, string>
 
 export const en = {
   /** For dates and numbers (Intl). */
@@ -580,6 +600,116 @@ export const en = {
     body: (label: string, size: string) => `Download ${label} (${size}) once; after that, chat works offline with it.`,
     download: (label: string) => `Download ${label}`,
     ready: (label: string) => `${label} is installed and selected.`,
+  },
+
+  /** Messages from the main process, by key; the server's or the OS's own words follow as `detail`. */
+  mainMessage: {
+    /** Before the server's own words (a model server's answer), or other text main passed on as it was. */
+    serverSaid: (text: string) => `Server said: ${text}`,
+    detail: (text: string) => `Details: ${text}`,
+    /** Before a failed answer's own text (the server's words, or the app's when it ended the answer itself). */
+    streamDetail: 'Details:',
+    /** A key this window does not know (a newer main process). */
+    unknown: 'Something went wrong.',
+    /** A stream's error headline by its code; the backend's own text is shown below it. */
+    streamError: {
+      'connection-refused': 'The model server could not be reached.',
+      unauthorized: 'The server refused the request: check the API key for this model.',
+      'rate-limited': 'The server is rate limiting requests: wait a moment, then try again.',
+      'model-not-found': 'The server does not have this model.',
+      'bad-response': 'The server answered with an error.',
+      timeout: 'The model did not answer in time.',
+      internal: 'Something went wrong in StreamDesk.',
+      'quota-exceeded': 'Your usage limit is reached.',
+      incomplete: 'The answer could not be completed.',
+    } satisfies Record<AnswerErrorCode, string>,
+    writeFailure,
+    /** A failed model download's reason by its code; the downloader's own text is shown below it. */
+    downloadError: {
+      'not-allowed': 'This download address is not allowed.',
+      network: 'The connection to the download server failed.',
+      http: 'The download server refused the file.',
+      'disk-full': 'The disk is full.',
+      checksum: 'The file does not match its published checksum.',
+      size: 'The file does not have the size it should.',
+      cancelled: 'The download was cancelled.',
+      io: 'The file could not be written to the models folder.',
+    } satisfies Record<DownloadErrorCode, string>,
+    messages: {
+      'model:ready': ({ model, server }) => `Ready: ${model} at ${server}`,
+      'model:file-ready': ({ file, quantization }) =>
+        `${file} is installed${quantization ? ` (${quantization})` : ''}.`,
+      'model:file-unusable': ({ file }) => `The model file ${file} cannot be used.`,
+      'model:not-configured': ({ modelId }) => `No model is configured with the id "${modelId}".`,
+      'server:bad-address': ({ address }) =>
+        `The server address "${address}" is not a valid http:// or https:// URL (expected something like http://127.0.0.1:11434/v1).`,
+      'server:not-answering': ({ server }) => `No model server answered at ${server}.`,
+      'server:refused': ({ server, status }) => `The server at ${server} refused the request (HTTP ${status}).`,
+      'server:bad-model-list': ({ server, status }) =>
+        `The server at ${server} answered ${status ? `HTTP ${status}` : 'an unexpected answer'} when asked for its models.`,
+      'server:missing-model': ({ server, model, available }) =>
+        `The server at ${server} does not have the model "${model}".` +
+        (available.length ? ` It has: ${available.join(', ')}.` : ''),
+      'server:key-over-http': () => 'The key would travel unencrypted (http://) to another computer.',
+      'hint:enter-api-root': () => 'Enter the API root, for example http://127.0.0.1:11434/v1',
+      'hint:start-ollama': () => 'Start one, for example: `ollama serve`',
+      'hint:start-lm-studio': () => 'Start the local server in LM Studio (Developer tab, Start Server).',
+      'hint:start-any-server': () =>
+        'Start one, for example: `ollama serve` (with LM Studio or another server, start its local server).',
+      'hint:check-key': () => 'Check the API key configured for this server.',
+      'hint:add-key': () => 'This server needs an API key: add one in the model settings.',
+      'hint:check-api-root': () => 'Check that the address is the OpenAI-compatible API root, usually ending in /v1.',
+      'hint:ollama-pull': ({ model }) => `Run \`ollama pull ${model}\``,
+      'hint:load-model': ({ model }) => `Download or load "${model}" in your model server, or choose a model it has.`,
+      'hint:confirm-key-over-http': () => 'Confirm sending it over plain http below the key, or use https://.',
+      'attachment:empty': () => 'This file is empty.',
+      'attachment:too-large': ({ sizeBytes, limitBytes }) =>
+        limitBytes !== undefined && sizeBytes !== undefined
+          ? `This file is ${formatBytes(sizeBytes)}; files can be at most ${formatBytes(limitBytes)}.`
+          : 'This file is too large to attach.',
+      'attachment:image-too-large': () => 'This image cannot be made small enough to send.',
+      'attachment:unsupported-type': ({ type }) =>
+        `${type ? `This file is ${type}, which` : 'This file'} cannot be attached: attach images (PNG, JPEG, WebP, GIF), PDFs or text files.`,
+      'attachment:not-a-file': () => 'Only files can be attached, not folders.',
+      'attachment:not-utf8': () =>
+        'This file is neither an image, a PDF nor text in UTF-8 or UTF-16: save it as UTF-8 text to attach it.',
+      'attachment:damaged-image': () => 'This image cannot be read.',
+      'attachment:damaged-pdf': () => 'This PDF cannot be read.',
+      'attachment:pdf-too-long': ({ pages, maxPages }) =>
+        pages !== undefined && maxPages !== undefined
+          ? `This PDF has ${pages} pages; at most ${maxPages} can be attached.`
+          : 'This PDF is too long to attach.',
+      'attachment:pdf-too-much-text': ({ limitBytes }) =>
+        `This PDF holds more text than a prompt can carry (${formatBytes(limitBytes)}).`,
+      'attachment:pdf-too-slow': () => 'Reading this PDF took too long, so it was not attached.',
+      'attachment:pdf-too-large': () => 'This PDF needs too much memory to read, so it was not attached.',
+      'attachment:bad-name': ({ name }) => `The file name "${name}" cannot be used.`,
+      'attachment:gone': () => 'An attachment is no longer available: remove it and attach the file again.',
+      'history:change-failed': ({ reason }) =>
+        reason === 'disk-full'
+          ? 'The disk is full: free some space; nothing was lost.'
+          : `The history could not be changed${reason ? `: ${writeFailure[reason]}` : ''}; nothing was lost.`,
+      'history:save-failed': ({ reason }) =>
+        `History could not be saved${reason ? `: ${writeFailure[reason]}` : ''}. The text stays on screen and is saved as soon as writing works again.`,
+      'history:saving-again': () => 'History is being saved again.',
+      'history:change-kept': () =>
+        'The disk is full: free some space; your change is kept and will be saved when space returns.',
+      'history:too-many-kept': () =>
+        'The disk is full and too many changes are waiting to be saved: free some space; this change was not made.',
+      'history:kept-change-lost': ({ change, title }) =>
+        `A change made while the disk was full could not be saved (${KEPT_CHANGE_ENGLISH[change]} in “${title}”).`,
+      'history:backup-failed': () => 'The daily history backup failed.',
+      'history:damaged': ({ backupDir }) =>
+        'Your conversation history file is damaged. When StreamDesk restarts it will set the damaged file aside ' +
+        '(nothing is deleted), recover what still reads from it and add what is missing from the newest daily ' +
+        `backup. Daily backups are in ${backupDir}.`,
+      'shortcut:refused': ({ accelerator }) =>
+        `The shortcut ${accelerator} could not be registered: another application may be using it. Choose another in Settings.`,
+      'cloud:credentials-failed': () => 'The cloud sign-in could not be renewed.',
+      'cloud:backend-older': () =>
+        'Your cloud backend is older than this app: redeploy it (npm run cdktf:deploy) to get reasoning.',
+      'cloud:app-older': () => 'This app is older than your cloud backend: update the app.',
+    } satisfies MessageCatalog,
   },
 
   toast: { dismiss: 'Dismiss' },

@@ -1,5 +1,25 @@
 /** Every UI string in Japanese. `satisfies Strings`: a key missing here (or one too many) does not compile. */
-import type { Strings } from './en'
+import type { MessageCatalog, Strings } from './en'
+import type { KeptChangeKind, WriteFailure } from '../../../src-main/shared/user-message'
+import { formatBytes } from '../../../src-main/shared/format-bytes'
+
+const keptChange: Record<KeptChangeKind, string> = {
+  'new chat': '新しいチャット',
+  turn: 'プロンプトと回答',
+  attempt: '続きまたは再生成した回答',
+  rename: '名前の変更',
+  pin: 'ピン留めの変更',
+  'system prompt': 'システムプロンプト',
+  delete: '削除',
+}
+
+const writeFailure = {
+  'disk-full': 'ディスクの空き容量がありません',
+  'read-only': '履歴ファイルに書き込めません（読み取り専用）',
+  busy: '履歴ファイルを別のプログラムが使用中です',
+  'disk-error': 'ディスクがエラーを報告しました',
+  damaged: '履歴ファイルが破損しています',
+} satisfies Record<WriteFailure, string>
 
 export const ja = {
   locale: 'ja',
@@ -564,6 +584,111 @@ export const ja = {
       `${label}（${size}）を一度ダウンロードすれば、その後はオフラインでチャットできます。`,
     download: (label: string) => `${label} をダウンロード`,
     ready: (label: string) => `${label} をインストールして選択しました。`,
+  },
+
+  mainMessage: {
+    serverSaid: (text: string) => `サーバーの応答: ${text}`,
+    detail: (text: string) => `詳細: ${text}`,
+    streamDetail: '詳細:',
+    unknown: '問題が発生しました。',
+    streamError: {
+      'connection-refused': 'モデルのサーバーに接続できませんでした。',
+      unauthorized: 'サーバーが要求を拒否しました。このモデルの API キーを確認してください。',
+      'rate-limited': 'サーバーがリクエスト数を制限しています。少し待ってから再試行してください。',
+      'model-not-found': 'サーバーにこのモデルがありません。',
+      'bad-response': 'サーバーがエラーを返しました。',
+      timeout: 'モデルが時間内に応答しませんでした。',
+      internal: 'StreamDesk 内部で問題が発生しました。',
+      'quota-exceeded': '利用上限に達しました。',
+      incomplete: '回答を最後まで受け取れませんでした。',
+    },
+    writeFailure,
+    downloadError: {
+      'not-allowed': 'このダウンロード先のアドレスは許可されていません。',
+      network: 'ダウンロード元のサーバーとの接続に失敗しました。',
+      http: 'ダウンロード元のサーバーがファイルの提供を拒否しました。',
+      'disk-full': 'ディスクの空き容量がありません。',
+      checksum: 'ファイルが公開されているチェックサムと一致しません。',
+      size: 'ファイルのサイズが正しくありません。',
+      cancelled: 'ダウンロードはキャンセルされました。',
+      io: 'モデルのフォルダーにファイルを書き込めませんでした。',
+    },
+    messages: {
+      'model:ready': ({ model, server }) => `準備完了: ${server} の ${model}`,
+      'model:file-ready': ({ file, quantization }) =>
+        `${file} はインストール済みです${quantization ? `（${quantization}）` : ''}。`,
+      'model:file-unusable': ({ file }) => `モデルファイル ${file} を使用できません。`,
+      'model:not-configured': ({ modelId }) => `ID「${modelId}」のモデルは設定されていません。`,
+      'server:bad-address': ({ address }) =>
+        `サーバーのアドレス「${address}」は有効な http:// または https:// の URL ではありません（例: http://127.0.0.1:11434/v1）。`,
+      'server:not-answering': ({ server }) => `${server} でモデルのサーバーが応答しませんでした。`,
+      'server:refused': ({ server, status }) => `${server} のサーバーが要求を拒否しました（HTTP ${status}）。`,
+      'server:bad-model-list': ({ server, status }) =>
+        `${server} のサーバーにモデル一覧を求めたところ、${status ? `HTTP ${status} が返りました` : '想定外の応答が返りました'}。`,
+      'server:missing-model': ({ server, model, available }) =>
+        `${server} のサーバーにモデル「${model}」がありません。` +
+        (available.length ? `利用できるモデル: ${available.join(', ')}。` : ''),
+      'server:key-over-http': () => 'API キーが暗号化されずに（http:// で）別のコンピューターへ送られます。',
+      'hint:enter-api-root': () => 'API のルートを入力してください（例: http://127.0.0.1:11434/v1）',
+      'hint:start-ollama': () => 'サーバーを起動してください（例: `ollama serve`）',
+      'hint:start-lm-studio': () => 'LM Studio でローカルサーバーを起動してください（Developer タブの Start Server）。',
+      'hint:start-any-server': () =>
+        'サーバーを起動してください（例: `ollama serve`。LM Studio などではローカルサーバーを起動します）。',
+      'hint:check-key': () => 'このサーバー用に設定した API キーを確認してください。',
+      'hint:add-key': () => 'このサーバーには API キーが必要です。モデルの設定で追加してください。',
+      'hint:check-api-root': () =>
+        'アドレスが OpenAI 互換 API のルート（通常は /v1 で終わる）になっているか確認してください。',
+      'hint:ollama-pull': ({ model }) => `\`ollama pull ${model}\` を実行してください`,
+      'hint:load-model': ({ model }) =>
+        `モデルのサーバーで「${model}」をダウンロードまたは読み込むか、サーバーにあるモデルを選んでください。`,
+      'hint:confirm-key-over-http': () => 'キー欄の下で http での送信を確認するか、https:// を使ってください。',
+      'attachment:empty': () => 'このファイルは空です。',
+      'attachment:too-large': ({ sizeBytes, limitBytes }) =>
+        limitBytes !== undefined && sizeBytes !== undefined
+          ? `このファイルは ${formatBytes(sizeBytes)} です。添付できるのは ${formatBytes(limitBytes)} までです。`
+          : 'このファイルは大きすぎて添付できません。',
+      'attachment:image-too-large': () => 'この画像は送信できる大きさまで縮小できません。',
+      'attachment:unsupported-type': ({ type }) =>
+        `${type ? `このファイル（${type}）` : 'このファイル'}は添付できません。画像（PNG、JPEG、WebP、GIF）、PDF、テキストファイルを添付してください。`,
+      'attachment:not-a-file': () => '添付できるのはファイルだけです。フォルダーは添付できません。',
+      'attachment:not-utf8': () =>
+        'このファイルは画像でも PDF でも UTF-8／UTF-16 のテキストでもありません。UTF-8 のテキストとして保存してから添付してください。',
+      'attachment:damaged-image': () => 'この画像を読み込めません。',
+      'attachment:damaged-pdf': () => 'この PDF を読み込めません。',
+      'attachment:pdf-too-long': ({ pages, maxPages }) =>
+        pages !== undefined && maxPages !== undefined
+          ? `この PDF は ${pages} ページあります。添付できるのは ${maxPages} ページまでです。`
+          : 'この PDF は長すぎて添付できません。',
+      'attachment:pdf-too-much-text': ({ limitBytes }) =>
+        `この PDF のテキストはプロンプトに収まる量（${formatBytes(limitBytes)}）を超えています。`,
+      'attachment:pdf-too-slow': () => 'この PDF の読み込みに時間がかかりすぎたため、添付しませんでした。',
+      'attachment:pdf-too-large': () => 'この PDF の読み込みに必要なメモリが多すぎるため、添付しませんでした。',
+      'attachment:bad-name': ({ name }) => `ファイル名「${name}」は使用できません。`,
+      'attachment:gone': () => '添付ファイルが見つかりません。いったん外して、もう一度添付してください。',
+      'history:change-failed': ({ reason }) =>
+        reason === 'disk-full'
+          ? 'ディスクの空き容量がありません。空き容量を増やしてください。データは失われていません。'
+          : `履歴を変更できませんでした${reason ? `（${writeFailure[reason]}）` : ''}。データは失われていません。`,
+      'history:save-failed': ({ reason }) =>
+        `履歴を保存できませんでした${reason ? `（${writeFailure[reason]}）` : ''}。テキストは画面に残り、書き込めるようになりしだい保存されます。`,
+      'history:saving-again': () => '履歴の保存を再開しました。',
+      'history:change-kept': () =>
+        'ディスクの空き容量がありません。空き容量を増やしてください。変更は保持され、空きができしだい保存されます。',
+      'history:too-many-kept': () =>
+        'ディスクの空き容量がなく、保存待ちの変更が多すぎます。空き容量を増やしてください。この変更は行われませんでした。',
+      'history:kept-change-lost': ({ change, title }) =>
+        `ディスクが満杯の間に行った変更を保存できませんでした（「${title}」の${keptChange[change]}）。`,
+      'history:backup-failed': () => '履歴の毎日のバックアップに失敗しました。',
+      'history:damaged': ({ backupDir }) =>
+        '会話履歴のファイルが破損しています。StreamDesk を再起動すると、破損したファイルを別の場所に移し（削除はしません）、' +
+        `読み取れる部分を復元し、足りない分を最新の毎日のバックアップから補います。バックアップの場所: ${backupDir}`,
+      'shortcut:refused': ({ accelerator }) =>
+        `ショートカット ${accelerator} を登録できませんでした。別のアプリが使用している可能性があります。設定で別のキーを選んでください。`,
+      'cloud:credentials-failed': () => 'クラウドのサインインを更新できませんでした。',
+      'cloud:backend-older': () =>
+        'クラウドのバックエンドがこのアプリより古いため、再デプロイしてください（npm run cdktf:deploy）。推論表示が使えるようになります。',
+      'cloud:app-older': () => 'このアプリはクラウドのバックエンドより古いため、アプリを更新してください。',
+    } satisfies MessageCatalog,
   },
 
   toast: { dismiss: '閉じる' },

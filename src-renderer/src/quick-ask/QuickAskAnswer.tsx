@@ -2,6 +2,7 @@ import { ColumnActions } from '../components/ColumnActions'
 import { MarkdownView } from '../components/MarkdownView'
 import { useStreamColumn } from '../hooks/use-stream-column'
 import { useStrings } from '../i18n'
+import { streamErrorText } from '../i18n/main-message'
 import { isOpenStatus } from '../../../src-main/shared/answer'
 
 /**
@@ -26,7 +27,16 @@ export function QuickAskAnswer({ streamId, modelId, label }: { streamId: string;
       {!isOpenStatus(status) && text !== '' && <ColumnActions label={label} text={text} done />}
       {status === 'error' && (
         <p className="quick-ask-error" role="alert">
-          {column?.error?.message ?? t.errorTitle}
+          {column?.error ? (
+            <>
+              {streamErrorText(t, column.error.code)}{' '}
+              <span className="muted message-detail">
+                {t.mainMessage.streamDetail} {column.error.message}
+              </span>
+            </>
+          ) : (
+            t.errorTitle
+          )}
         </p>
       )}
     </section>

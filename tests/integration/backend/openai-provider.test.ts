@@ -5,7 +5,10 @@ import {
   createOpenAiCompatibleProvider,
   probeOpenAiCompatible,
   type OpenAiCompatibleConfig,
+  type ProbeResult,
 } from '../../../src-main/backend/providers/openai-compatible'
+import { en } from '../../../src-renderer/src/i18n/en'
+import { messageText } from '../../../src-renderer/src/i18n/main-message'
 import type { GenerationParameters } from '../../../src-main/shared/generation'
 import { UNTERMINATED_THINK_NOTE } from '../../../src-main/backend/providers/think-tag-splitter'
 import { startLoopbackServer, type LoopbackServer } from '../../support/loopback-server'
@@ -474,16 +477,27 @@ describe('OpenAI-compatible provider: failures', () => {
   })
 })
 
+/** A check's result as the English UI words it (the result itself is a key with params, see user-message.ts). */
+function inEnglish(result: ProbeResult) {
+  return {
+    ...result,
+    message: messageText(en, result.message),
+    ...(result.hint && { hint: messageText(en, result.hint) }),
+  }
+}
+
 describe('probeOpenAiCompatible', () => {
   it('reports a server that has the model as ready', async () => {
-    expect(await probeOpenAiCompatible({ baseUrl: server.baseUrl, model: 'llama' })).toEqual({
+    const result = await probeOpenAiCompatible({ baseUrl: server.baseUrl, model: 'llama' })
+    expect(result).toEqual({
       reachable: true,
-      message: `Ready: llama at ${server.baseUrl}`,
+      message: { key: 'model:ready', params: { model: 'llama', server: server.baseUrl } },
     })
+    expect(inEnglish(result).message).toBe(`Ready: llama at ${server.baseUrl}`)
   })
 
   it('reports a missing model with a hint', async () => {
-    const result = await probeOpenAiCompatible({ baseUrl: server.baseUrl, model: 'mistral' })
+    const result = inEnglish(await probeOpenAiCompatible({ baseUrl: server.baseUrl, model: 'mistral' }))
     expect(result.reachable).toBe(false)
     expect(result.message).toBe(`The server at ${server.baseUrl} does not have the model "mistral". It has: llama.`)
     expect(result.hint).toContain('"mistral"')
@@ -494,21 +508,28 @@ describe('probeOpenAiCompatible', () => {
     // An Ollama address by its name (the usual one is by its port, 11434, which a test cannot count on having).
     const baseUrl = await serverAnswering(models, { 'content-type': 'application/json' }, '/ollama/v1')
     expect(await probeOpenAiCompatible({ baseUrl, model: 'llama3.2' })).toMatchObject({ reachable: true })
-    expect(await probeOpenAiCompatible({ baseUrl, model: 'qwen3' })).toEqual({
+    expect(inEnglish(await probeOpenAiCompatible({ baseUrl, model: 'qwen3' }))).toEqual({
       reachable: false,
       message: `The server at ${baseUrl} does not have the model "qwen3". It has: llama3.2:latest.`,
-      hint: 'ollama pull qwen3',
+      hint: 'Run `ollama pull qwen3`',
     })
   })
 
   it('reports no server with a hint to start one', async () => {
     const baseUrl = await closedPortUrl()
-    const result = await probeOpenAiCompatible({ baseUrl, model: 'llama3.2' })
+    const checked = await probeOpenAiCompatible({ baseUrl, model: 'llama3.2' })
+    // The OS's own word for it is the detail.
+    expect(checked.message).toEqual({
+      key: 'server:not-answering',
+      params: { server: baseUrl },
+      detail: 'ECONNREFUSED',
+    })
+    const result = inEnglish(checked)
     expect(result).toMatchObject({ reachable: false, message: `No model server answered at ${baseUrl}.` })
     expect(result.hint).toContain('ollama serve')
     // The server is what is missing: the hint names no model, so the models of one server share it.
     expect(result.hint).not.toContain('llama3.2')
-    const other = await probeOpenAiCompatible({ baseUrl, model: 'qwen2.5' })
+    const other = inEnglish(await probeOpenAiCompatible({ baseUrl, model: 'qwen2.5' }))
     expect(other.hint).toBe(result.hint)
   })
 
@@ -517,14 +538,19 @@ describe('probeOpenAiCompatible', () => {
     const silent = await startLoopbackServer(() => undefined)
     scripted.push(silent)
     const baseUrl = `${silent.origin}/v1`
-    const result = await probeOpenAiCompatible({ baseUrl, model: 'llama' }, { timeoutMs: 150 })
+    const result = inEnglish(await probeOpenAiCompatible({ baseUrl, model: 'llama' }, { timeoutMs: 150 }))
     expect(result).toMatchObject({ reachable: false, message: `No model server answered at ${baseUrl}.` })
   })
 
   it('reports a refused key with a key hint', async () => {
     const secured = await startFakeOpenAiServer({ llama: { kind: 'answer', deltas: ['x'] } }, { apiKey: 'right' })
     try {
-      const result = await probeOpenAiCompatible({ baseUrl: secured.baseUrl, model: 'llama', apiKey: 'wrong' })
+      const checked = await probeOpenAiCompatible({ baseUrl: secured.baseUrl, model: 'llama', apiKey: 'wrong' })
+      // The server's own explanation travels as the detail, word for word.
+      expect(checked.message).toMatchObject({ key: 'server:refused', params: { status: 401 } })
+      expect(checked.message.detail).toBeTruthy()
+      expect(checked.message.detail).toBe('Incorrect API key provided.')
+      const result = inEnglish(checked)
       expect(result.reachable).toBe(false)
       expect(result.message).toContain('HTTP 401')
       expect(result.hint).toMatch(/API key/)
@@ -537,7 +563,9 @@ describe('probeOpenAiCompatible', () => {
   })
 
   it('points at /v1 when the address is not the API root', async () => {
-    const result = await probeOpenAiCompatible({ baseUrl: server.baseUrl.replace(/\/v1$/, ''), model: 'llama' })
+    const result = inEnglish(
+      await probeOpenAiCompatible({ baseUrl: server.baseUrl.replace(/\/v1$/, ''), model: 'llama' }),
+    )
     expect(result.reachable).toBe(false)
     expect(result.message).toContain('HTTP 404')
     expect(result.hint).toContain('/v1')

@@ -10,7 +10,9 @@ import sharp from 'sharp'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { AttachmentRef } from '../../../src-main/shared/attachment'
 import type { ConversationDetail, ExportedFile, SendPromptResult } from '../../../src-main/shared/ipc-contract'
-import { makePdf, makePng } from '../../fixtures/attachment-files'
+import { makeExeBytes, makePdf, makePng, truncated } from '../../fixtures/attachment-files'
+import { decodeUserMessage } from '../../../src-main/shared/user-message'
+import { errorForRenderer } from '../../../src-main/core/user-facing-error'
 import { splitIntoDeltas, startFakeOpenAiServer, type FakeOpenAiServer } from '../../fixtures/fake-openai-server'
 import { startTestCore } from '../../support/test-core'
 import { makeTempDir } from '../../support/temp-dir'
@@ -314,6 +316,32 @@ describe('attachments in local mode', () => {
     )
     await expect(core.invoke('attachments:add', [{ name: 'x.png', bytes: 'not bytes' }])).rejects.toThrow('bytes')
     expect(server!.requests).toEqual([])
+  })
+
+  it('refuses by key for the renderer to word, with the library’s own words as the detail', async () => {
+    const core = await startCore()
+    const refusal = async (bytes: Uint8Array) => {
+      const error = await core.invoke('attachments:add', [{ name: 'x.png', bytes }]).then(
+        () => expect.fail('the file was accepted'),
+        (rejected: unknown) => rejected,
+      )
+      // What a page receives: the transport carries the message only, and the keyed message rides in it.
+      const { english, message } = decodeUserMessage((errorForRenderer(error) as Error).message)
+      expect(english).toBe((error as Error).message)
+      return message
+    }
+    expect(await refusal(makeExeBytes())).toEqual({
+      key: 'attachment:unsupported-type',
+      params: { type: 'EXE' },
+      detail: 'application/x-msdownload',
+    })
+    const damaged = await refusal(truncated(await makePng(64, 64)))
+    expect(damaged).toMatchObject({ key: 'attachment:damaged-image', detail: expect.stringMatching(/\S/) })
+    expect(await refusal(Buffer.alloc(0))).toEqual({ key: 'attachment:empty', params: {} })
+    const gone = await core
+      .invoke('chat:send', [{ prompt: 'x', modelIds: [VISION], attachmentIds: ['b'.repeat(64)] }])
+      .catch((error: unknown) => decodeUserMessage((errorForRenderer(error) as Error).message).message)
+    expect(gone).toEqual({ key: 'attachment:gone', params: {} })
   })
 })
 

@@ -12,6 +12,19 @@ import { discoverModels } from '../../../src-main/core/models/discover-models'
 import { SettingsStore, type SecretCodec } from '../../../src-main/core/settings/settings-store'
 import { startLoopbackServer, type LoopbackServer } from '../../support/loopback-server'
 import { makeTempDir } from '../../support/temp-dir'
+import { en } from '../../../src-renderer/src/i18n/en'
+import { messageText } from '../../../src-renderer/src/i18n/main-message'
+import type { DiscoveredModels } from '../../../src-main/shared/ipc-contract'
+
+/** A failed discovery as the English UI words it (the result itself is a key with params, see user-message.ts). */
+function english(result: DiscoveredModels) {
+  if (result.ok) return result
+  return {
+    ...result,
+    message: messageText(en, result.message),
+    ...(result.hint && { hint: messageText(en, result.hint) }),
+  }
+}
 
 const OPENAI_MODELS = `{
   "object": "list",
@@ -86,25 +99,29 @@ describe('discover models', () => {
   it('asks before a typed key travels over plain http to another computer, without sending anything', async () => {
     const { store } = await settingsWithModel('http://127.0.0.1:9/v1', 'sk-1')
     const refused = await discoverModels(store, { baseUrl: 'http://192.0.2.10:8000/v1', apiKey: 'sk-typed' })
-    expect(refused).toMatchObject({ ok: false, message: expect.stringMatching(/unencrypted/) })
+    expect(refused).toMatchObject({ ok: false, message: { key: 'server:key-over-http' } })
+    expect(english(refused)).toMatchObject({ ok: false, message: expect.stringMatching(/unencrypted/) })
   })
 
   it('says why when the server refuses, answers something else, or is not there', async () => {
     const { store } = await settingsWithModel('http://127.0.0.1:9/v1', 'sk-1')
     const locked = await modelServer('{"error":{"message":"Incorrect API key provided"}}', 401)
-    expect(await discoverModels(store, { baseUrl: locked.baseUrl, apiKey: 'sk-wrong' })).toMatchObject({
+    const refused = await discoverModels(store, { baseUrl: locked.baseUrl, apiKey: 'sk-wrong' })
+    // The server's own words are kept, verbatim, as the detail.
+    expect(refused).toMatchObject({ ok: false, message: { detail: 'Incorrect API key provided' } })
+    expect(english(refused)).toMatchObject({
       ok: false,
       message: expect.stringMatching(/refused the request \(HTTP 401\)/),
       hint: 'Check the API key configured for this server.',
     })
     const html = await modelServer('<html>Welcome to nginx</html>')
-    expect(await discoverModels(store, { baseUrl: html.baseUrl })).toMatchObject({
+    expect(english(await discoverModels(store, { baseUrl: html.baseUrl }))).toMatchObject({
       ok: false,
       message: expect.stringMatching(/unexpected answer/),
     })
     const gone = await modelServer(OPENAI_MODELS)
     await servers.pop()!.close()
-    expect(await discoverModels(store, { baseUrl: gone.baseUrl }, { timeoutMs: 2_000 })).toMatchObject({
+    expect(english(await discoverModels(store, { baseUrl: gone.baseUrl }, { timeoutMs: 2_000 }))).toMatchObject({
       ok: false,
       message: expect.stringMatching(/No model server answered/),
     })

@@ -25,6 +25,8 @@ import { startTestCore } from '../../support/test-core'
 import { startFakeOpenAiServer, type FakeOpenAiServer } from '../../fixtures/fake-openai-server'
 import { CLOUD_CONFIG, fakeIdToken, IDENTITY_ID, USER } from '../../unit/cloud/cloud-fixtures'
 import { OUTCOME_WAIT } from '../../support/deadline'
+import { en } from '../../../src-renderer/src/i18n/en'
+import { messageText } from '../../../src-renderer/src/i18n/main-message'
 
 const cognito = mockClient(CognitoIdentityProviderClient)
 const identity = mockClient(CognitoIdentityClient)
@@ -108,7 +110,8 @@ describe('mode switching', () => {
     await call('settings:set-cloud-config', JSON.stringify(CLOUD_CONFIG))
     expect(notices).toEqual([]) // still local mode: nothing to say yet
     await call('settings:set-mode', 'cloud')
-    expect(notices).toEqual([{ level: 'warning', message: older }])
+    expect(notices).toEqual([{ level: 'warning', message: { key: 'cloud:backend-older', params: {} } }])
+    expect(messageText(en, notices[0]!.message)).toBe(older)
     expect((await call<AppStatus>('app:get-status')).notices).toContain(older)
 
     await call('settings:set-cloud-config', JSON.stringify({ ...CLOUD_CONFIG, protocols: [1, 2] }))

@@ -25,7 +25,8 @@ import { ManualClock } from '../../support/manual-clock'
 import { fillDisk, mountSmallDisk, unmountSmallDisk } from '../../support/small-disk'
 
 const FULL = 'The disk is full: free some space; nothing was lost.'
-const KEPT = 'The disk is full: free some space; your change is kept and will be saved when space returns.'
+/** The user's message when a change is kept (worded by the renderer in the user's language). */
+const KEPT = 'history:change-kept'
 const M = { id: 'm', label: 'M' }
 const M2 = { id: 'm2', label: 'M2' }
 
@@ -33,9 +34,10 @@ const M2 = { id: 'm2', label: 'M2' }
 function listen(store: HistoryStore): string[] {
   const events: string[] = []
   store.watchPendingChanges({
-    kept: (message) => events.push(`kept: ${message}`),
+    kept: (message) => events.push(`kept: ${message.key}`),
     saved: (written) => events.push(`saved ${written}`),
-    failed: (message) => events.push(`failed: ${message}`),
+    failed: ({ english, message }) =>
+      events.push(`failed: ${english} [${message.key}: ${JSON.stringify(message.params)}; ${message.detail}]`),
   })
   return events
 }
@@ -186,6 +188,10 @@ describe.skipIf('skipped' in disk)(`a full disk${'skipped' in disk ? ` (skipped:
     expect(history.store.listConversations()).toMatchObject([{ id: kept.id, title: 'Readable on a full disk' }])
     expect(history.store.search('searchable').hits).toHaveLength(1)
     expect(() => history.store.renameConversation(kept.id, 'Not now')).toThrow(FULL)
+    // The page words it from its key: the disk is full (what made the store read-only), not "read-only".
+    expect(() => history.store.renameConversation(kept.id, 'Not now')).toThrow(
+      expect.objectContaining({ userMessage: { key: 'history:change-failed', params: { reason: 'disk-full' } } }),
+    )
     expect(() => history.store.close()).not.toThrow()
 
     rmSync(filler)
@@ -348,7 +354,8 @@ describe.skipIf('skipped' in disk)(`a full disk${'skipped' in disk ? ` (skipped:
       `kept: ${KEPT}`,
       // The conversation is gone, and its title with it: the id says which.
       `failed: A change made while the disk was full could not be saved (a continued or regenerated answer in “${a.id}”): ` +
-        'That answer is no longer in the conversation.',
+        'That answer is no longer in the conversation. ' +
+        `[history:kept-change-lost: {"change":"attempt","title":"${a.id}"}; That answer is no longer in the conversation]`,
       'saved 1',
     ])
     expect(reopened.getConversation(b.id)!.title).toBe('Renamed later')
@@ -448,7 +455,9 @@ describe.skipIf('skipped' in disk)(`a full disk${'skipped' in disk ? ` (skipped:
       { prompt: 'Asked on a full disk', modelIds: ['m'] },
     ])) as SendPromptResult
     expect((await core.finished(sent.streamId, ['m'])).m).toMatchObject({ status: 'complete', text })
-    expect(notices.filter((notice) => notice.message === KEPT)).toEqual([{ level: 'warning', message: KEPT }])
+    expect(notices.filter((notice) => notice.message.key === KEPT)).toEqual([
+      { level: 'warning', message: { key: KEPT, params: {} } },
+    ])
     const detail = (await core.invoke('history:get', [sent.conversationId])) as ConversationDetail
     expect(detail.turns.map((t) => [t.prompt, t.answers.map((a) => [a.text, a.status])])).toEqual([
       ['Asked on a full disk', [[text, 'complete']]],

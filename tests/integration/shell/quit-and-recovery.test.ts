@@ -9,7 +9,9 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { makeTempDir } from '../../support/temp-dir'
 import { startShell, stopShells, type ShellProcess } from '../../support/electron-stand-in/shell-process'
 import type { StartShellOptions } from '../../support/electron-stand-in/shell-process'
-import type { PublicSettings } from '../../../src-main/shared/ipc-contract'
+import type { Notice, PublicSettings } from '../../../src-main/shared/ipc-contract'
+import { en } from '../../../src-renderer/src/i18n/en'
+import { messageText } from '../../../src-renderer/src/i18n/main-message'
 
 const MAIN = 'StreamDesk'
 const QUICK_ASK = 'StreamDesk quick ask'
@@ -106,7 +108,8 @@ describe('the quick-ask shortcut', () => {
     const notice = await shell.waitForRecord(
       (entry) => entry.target === contents && entry.name === 'send' && entry.args[0] === 'app:notice',
     )
-    expect(notice.args[1]).toMatchObject({ level: 'error', message: expect.stringMatching(/Alt\+K could not be/) })
+    expect(notice.args[1]).toMatchObject({ level: 'error', message: { key: 'shortcut:refused' } })
+    expect(messageText(en, (notice.args[1] as Notice).message)).toMatch(/Alt\+K could not be/)
   })
 })
 

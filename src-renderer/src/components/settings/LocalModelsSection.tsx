@@ -3,6 +3,8 @@ import type { ModelCheck, ModelEntry, ModelInput, PublicSettings } from '../../.
 import { useServices } from '../../app-services'
 import { useStrings } from '../../i18n'
 import { CommandHint } from '../CommandHint'
+import { messageText } from '../../i18n/main-message'
+import { MainMessage } from '../MainMessage'
 import { ModelEditor } from '../ModelEditor'
 import { ModelInputsControl } from './ModelInputsControl'
 
@@ -195,10 +197,11 @@ function ModelRow({ model, check, editing, onEdit, onClearKey, onRemove, childre
       <ModelInputsControl model={model} />
       {check && (
         <div className="check-result" data-testid={`check-result-${model.id}`} data-reachable={check.reachable}>
-          <strong>{check.reachable ? t.settings.reachable : t.settings.unreachable}</strong> {check.message}
+          <strong>{check.reachable ? t.settings.reachable : t.settings.unreachable}</strong>{' '}
+          <MainMessage message={check.message} />
           {check.hint && (
             <div className="endpoint-hint">
-              <CommandHint hint={check.hint} />
+              <CommandHint hint={messageText(t, check.hint)} />
             </div>
           )}
         </div>
