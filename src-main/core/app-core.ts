@@ -282,7 +282,7 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
     settings.mode === 'cloud' && settings.cloudConfig ? protocolNoticeOf(settings.cloudConfig.protocols) : undefined
   const warnOfCloudProtocol = () => {
     const notice = cloudProtocolNotice()
-    if (notice) notify({ level: 'warning', message: notice.words })
+    if (notice) notify({ level: 'warning', message: notice })
   }
   const status = (): AppStatus => {
     const protocol = cloudProtocolNotice()
@@ -290,7 +290,7 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
       version: options.appVersion,
       connection: modes.connection,
       userLabel: modes.userLabel,
-      notices: [...settings.notices, ...history.notices, ...(protocol ? [protocol.english] : [])],
+      notices: [...settings.notices, ...history.notices, ...(protocol ? [protocol] : [])],
     }
   }
 
@@ -454,14 +454,11 @@ async function checkModel(settings: SettingsStore, modelId: string, modelsDir: s
   return { modelId, ...result }
 }
 
-/** The protocol notice, in English for the start-up notices and keyed for the live one. */
-function protocolNoticeOf(
-  protocols: readonly number[] | undefined,
-): { english: string; words: UserMessage } | undefined {
-  const english = protocolNotice(protocols)
-  if (english === undefined) return undefined
+/** The notice for a cloud backend older (or newer) than this app's protocol; undefined when they match. */
+function protocolNoticeOf(protocols: readonly number[] | undefined): UserMessage | undefined {
+  if (protocolNotice(protocols) === undefined) return undefined
   const backendOlder = Math.max(...servedProtocols(protocols)) < LATEST_PROTOCOL_VERSION
-  return { english, words: userMessage(backendOlder ? 'cloud:backend-older' : 'cloud:app-older', {}) }
+  return userMessage(backendOlder ? 'cloud:backend-older' : 'cloud:app-older', {})
 }
 
 /** The host a model column's server runs on, for the diagnostics log (an embedded model has none). */

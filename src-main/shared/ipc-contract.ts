@@ -35,7 +35,7 @@ export interface AppStatus {
   /** Who the streams belong to: "Local user" in local mode, the signed-in email in cloud mode. */
   userLabel: string
   /** Things the user should know from start-up, e.g. a damaged settings file that was set aside. */
-  notices: string[]
+  notices: UserMessage[]
 }
 
 /** 'gguf': a model file in the app's models folder, run in-process by node-llama-cpp. */

@@ -96,6 +96,14 @@ export interface MessageParams {
   'history:backup-failed': Record<string, never>
   'history:damaged': { backupDir: string }
   'shortcut:refused': { accelerator: string }
+  // Start-up notices (AppStatus.notices)
+  'settings:set-aside': { path: string }
+  'settings:key-unreadable': { model: string }
+  'history:opened-read-only': { reason?: WriteFailure }
+  'history:not-opened': { reason?: WriteFailure }
+  'history:interrupted': { count: number }
+  'history:salvaged': { fromFile: number; fromBackup: number; completed: number; backupDate?: string; path: string }
+  'history:salvaged-nothing': { hadBackup: boolean; path: string }
   // Cloud mode
   'cloud:credentials-failed': Record<string, never>
   'cloud:backend-older': Record<string, never>

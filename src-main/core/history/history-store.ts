@@ -191,7 +191,7 @@ export class HistoryStore {
     readonly filePath: string,
     private readonly clock: Clock,
     /** Plain-language messages for the user about opening (e.g. a damaged file was set aside). */
-    readonly notices: readonly string[],
+    readonly notices: readonly UserMessage[],
     /** The copy made before this open migrated existing data, if it did. */
     readonly preMigrationBackup: string | undefined,
     recentScanRows: number,

@@ -18,11 +18,12 @@ import { salvageInto, type SalvageReport } from './salvage'
 import { readSqliteHeader } from './sqlite-header'
 import { isDamageCode } from './verify-integrity'
 import { registerSearchFolding } from './search-fold'
+import type { UserMessage } from '../../shared/user-message'
 
 export interface OpenedDatabase {
   db: Database
   /** Plain-language messages for the user about what happened while opening. */
-  notices: string[]
+  notices: UserMessage[]
   /** The copy made before migrating, if a migration ran on existing data. */
   preMigrationBackup?: string
   /** Set when the file was found damaged: where it was moved, and what was salvaged from it. */
@@ -55,7 +56,7 @@ export async function openHistoryDatabase(filePath: string, options: OpenDatabas
     // Files an earlier version created world-readable (SQLite's default), before SQLite opens them.
     restrictExistingFiles(['', '-wal', '-shm'].map((companion) => filePath + companion))
   }
-  const notices: string[] = []
+  const notices: UserMessage[] = []
   const marker = recheckMarkerPath(filePath)
   let db: Database
   let salvage: Salvage | undefined

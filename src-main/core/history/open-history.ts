@@ -3,13 +3,13 @@ import type { Clock, TimerHandle } from '../../lib/clock'
 import { existsSync } from 'node:fs'
 import { HistoryStore } from './history-store'
 import { HistoryInUseError } from './history-lock'
-import { writeFailureReason } from './describe-write-error'
-import { userMessage } from '../../shared/user-message'
+import { writeFailureOf, writeFailureReason } from './describe-write-error'
+import { userMessage, type UserMessage } from '../../shared/user-message'
 
 export interface OpenedHistory {
   store: HistoryStore
   /** For the user, from start-up: a damaged file set aside, answers cut off by the last exit, no history at all. */
-  notices: string[]
+  notices: UserMessage[]
   /** The daily backup (checked hourly) and the one integrity check after start-up. */
   startMaintenance(options: { clock: Clock; notify: (notice: Notice) => void }): { stop(): void }
 }
@@ -23,7 +23,7 @@ const BACKUP_CHECK_MS = 60 * 60 * 1000
  * never refuses to run.
  */
 export async function openHistory(filePath: string, clock: Clock): Promise<OpenedHistory> {
-  const notices: string[] = []
+  const notices: UserMessage[] = []
   let store: HistoryStore
   try {
     store = await HistoryStore.open(filePath, { clock })
@@ -31,24 +31,16 @@ export async function openHistory(filePath: string, clock: Clock): Promise<Opene
     const readOnly = await openReadOnly(filePath, clock, error)
     if (readOnly) {
       store = readOnly
-      notices.push(
-        `${capitalized(openFailure(error))}, so your history is open read-only: you can read, search and export it, ` +
-          'but nothing new is saved until you free some space (or fix the folder) and restart StreamDesk.',
-      )
+      notices.push(openFailureNotice('history:opened-read-only', error))
     } else {
       store = await HistoryStore.open(':memory:', { clock })
-      notices.push(
-        `History could not be opened (${openFailure(error)}); conversations of this session will not be kept.`,
-      )
+      notices.push(openFailureNotice('history:not-opened', error))
     }
   }
   notices.push(...store.notices)
   const interrupted = store.markInterruptedOnStartup()
   if (interrupted > 0) {
-    notices.push(
-      `${interrupted === 1 ? 'One answer was' : `${interrupted} answers were`} cut off when StreamDesk last closed; ` +
-        'what arrived is kept and marked as interrupted.',
-    )
+    notices.push(userMessage('history:interrupted', { count: interrupted }))
   }
   return {
     store,
@@ -92,10 +84,12 @@ async function openReadOnly(filePath: string, clock: Clock, error: unknown): Pro
 }
 
 /** Why opening failed, in words: "the disk is full", or the error's own message. */
-function openFailure(error: unknown): string {
-  return writeFailureReason(error) ?? (error instanceof Error ? error.message : String(error))
+/** Why the history could not be opened (for writing, or at all): a known reason, else the error's own words. */
+function openFailureNotice(key: 'history:opened-read-only' | 'history:not-opened', error: unknown): UserMessage {
+  const reason = writeFailureOf(error)
+  return reason ? userMessage(key, { reason }) : userMessage(key, {}, errorText(error))
 }
 
-function capitalized(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1)
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
 }

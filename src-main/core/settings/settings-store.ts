@@ -43,6 +43,7 @@ import { isModelPrice, priceProblems, type ModelPrice } from '../../shared/price
 import type { ModelInputs } from '../../shared/attachment'
 import type { ModelIdentity } from '../../shared/model-inputs'
 import { effectiveInputs, overrideProblem, readInputOverrides } from './model-input-overrides'
+import { userMessage, type UserMessage } from '../../shared/user-message'
 
 export { plainTextCodec, unencryptedCodec, type SecretCodec } from './secret-storage'
 
@@ -190,7 +191,7 @@ export class SettingsStore {
     private settings: StoredSettings,
     private readonly secrets: SecretCodec,
     /** Messages for the user about what happened while loading (e.g. a damaged file was set aside). */
-    readonly notices: readonly string[],
+    readonly notices: readonly UserMessage[],
   ) {
     this.file = new AtomicFile(filePath, { mode: 0o600 })
   }
@@ -210,7 +211,7 @@ export class SettingsStore {
     } catch {
       const asidePath = `${filePath}.damaged-${now.toISOString().replace(/[:.]/g, '-')}`
       await rename(filePath, asidePath)
-      const notice = `The settings file could not be read, so default settings are in use. The old file was kept as ${asidePath}.`
+      const notice = userMessage('settings:set-aside', { path: asidePath })
       return new SettingsStore(filePath, defaultSettings(), secrets, [notice])
     }
     const store = new SettingsStore(filePath, settings, secrets, unreadableKeyNotices(settings, secrets))
@@ -642,14 +643,14 @@ export class SettingsStore {
  * A saved API key the codec can no longer decrypt (the OS keychain was reset, or the file came from another
  * computer): said in words the user can act on, instead of the keychain's own error or a server's 401 later.
  */
-function unreadableKeyNotices(settings: StoredSettings, secrets: SecretCodec): string[] {
+function unreadableKeyNotices(settings: StoredSettings, secrets: SecretCodec): UserMessage[] {
   return settings.models.flatMap((model) => {
     if (model.provider === 'gguf' || model.encryptedApiKey === undefined) return []
     try {
       secrets.decrypt(model.encryptedApiKey)
       return []
     } catch {
-      return [`The saved API key for ${model.label} can no longer be read: enter it again in Settings.`]
+      return [userMessage('settings:key-unreadable', { model: model.label })]
     }
   })
 }

@@ -62,7 +62,10 @@ export function App() {
   useEffect(() => client.on('app:open-conversation', (conversationId) => void open(conversationId)), [client, open])
   // The macOS app menu's Settings….
   useEffect(() => client.on('app:open-settings', openSettings), [client, openSettings])
-  useEffect(() => notices?.forEach((notice) => toasts.show(notice, 'warning')), [notices, toasts])
+  useEffect(
+    () => notices?.forEach((notice) => toasts.show(messageLine(currentStrings(), notice), 'warning')),
+    [notices, toasts],
+  )
 
   const mode = settings?.mode ?? connection?.mode ?? 'local'
   // In cloud mode the chat waits for the account; while its state is not known yet, neither is shown.

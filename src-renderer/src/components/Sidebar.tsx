@@ -9,6 +9,7 @@ import { ConversationList } from './ConversationList'
 import { SearchIcon } from './icons'
 import { SearchResultsView, focusFirstHit } from './SearchResultsView'
 import { StartupNotices } from './StartupNotices'
+import type { UserMessage } from '../../../src-main/shared/user-message'
 
 export const SIDEBAR_ID = 'sidebar'
 
@@ -21,7 +22,7 @@ interface SidebarProps {
   /** Each new value focuses the search box (Ctrl/Cmd+K); 0 never does. */
   focusSearchSignal: number
   /** From start-up, kept at the top until dismissed. */
-  startupNotices?: readonly string[] | undefined
+  startupNotices?: readonly UserMessage[] | undefined
 }
 
 /** Search over every conversation, the conversation list, and export/import of all of them. */

@@ -1,13 +1,14 @@
 import { useEffect, useState } from 'react'
 import type { AppStatus, ConnectionState } from '../../../src-main/shared/ipc-contract'
 import type { StreamDeskClient } from '../api/streamdesk-client'
+import type { UserMessage } from '../../../src-main/shared/user-message'
 
 export interface AppStatusView {
   version?: string
   userLabel?: string
   connection?: ConnectionState
   /** Start-up messages for the user (e.g. a damaged settings file was set aside). */
-  notices?: readonly string[]
+  notices?: readonly UserMessage[]
 }
 
 /** `app:get-status` once, then `connection:changed`; whichever state is newer wins (they may cross). */

@@ -22,6 +22,10 @@ const writeFailure = {
   damaged: 'the history file is damaged',
 } satisfies Record<WriteFailure, string>
 
+const conversations = (count: number) =>
+  count === 1 ? '1 conversation' : `${count.toLocaleString('en')} conversations`
+const capitalized = (text: string) => text.charAt(0).toUpperCase() + text.slice(1)
+
 export const en = {
   /** For dates and numbers (Intl). */
   locale: 'en',
@@ -703,6 +707,37 @@ export const en = {
         'Your conversation history file is damaged. When StreamDesk restarts it will set the damaged file aside ' +
         '(nothing is deleted), recover what still reads from it and add what is missing from the newest daily ' +
         `backup. Daily backups are in ${backupDir}.`,
+      'settings:set-aside': ({ path }) =>
+        `The settings file could not be read, so default settings are in use. The old file was kept as ${path}.`,
+      'settings:key-unreadable': ({ model }) =>
+        `The saved API key for ${model} can no longer be read: enter it again in Settings.`,
+      'history:opened-read-only': ({ reason }) =>
+        `${reason ? capitalized(writeFailure[reason]) : 'Your history could not be opened for writing'}, so your history ` +
+        'is open read-only: you can read, search and export it, but nothing new is saved until you free some space ' +
+        '(or fix the folder) and restart StreamDesk.',
+      'history:not-opened': ({ reason }) =>
+        `History could not be opened${reason ? ` (${writeFailure[reason]})` : ''}; conversations of this session will not be kept.`,
+      'history:interrupted': ({ count }) =>
+        `${count === 1 ? 'One answer was' : `${count.toLocaleString('en')} answers were`} cut off when StreamDesk ` +
+        'last closed; what arrived is kept and marked as interrupted.',
+      'history:salvaged': ({ fromFile, fromBackup, completed, backupDate, path }) => {
+        const parts = [
+          ...(fromFile > 0 ? [`${conversations(fromFile)} from the damaged file`] : []),
+          ...(fromBackup > 0 ? [`${conversations(fromBackup)} from the backup of ${backupDate}`] : []),
+        ]
+        const filled =
+          completed > 0
+            ? ` (${conversations(completed)} the damage had cut short came back whole from the backup of ${backupDate})`
+            : ''
+        return (
+          `Your conversation history file was damaged. StreamDesk recovered ${parts.join(' and ')}${filled}; ` +
+          `anything on the damaged parts of the file that no backup holds is lost. The damaged file was kept, not deleted: ${path}`
+        )
+      },
+      'history:salvaged-nothing': ({ hadBackup, path }) =>
+        'Your conversation history could not be read because the file is damaged, and nothing in it could be ' +
+        `recovered${hadBackup ? ' (the newest backup held nothing more)' : ' (there is no backup yet)'}, so a new, ` +
+        `empty history was started. The damaged file was kept, not deleted: ${path}`,
       'shortcut:refused': ({ accelerator }) =>
         `The shortcut ${accelerator} could not be registered: another application may be using it. Choose another in Settings.`,
       'cloud:credentials-failed': () => 'The cloud sign-in could not be renewed.',

@@ -682,6 +682,34 @@ export const ja = {
       'history:damaged': ({ backupDir }) =>
         '会話履歴のファイルが破損しています。StreamDesk を再起動すると、破損したファイルを別の場所に移し（削除はしません）、' +
         `読み取れる部分を復元し、足りない分を最新の毎日のバックアップから補います。バックアップの場所: ${backupDir}`,
+      'settings:set-aside': ({ path }) =>
+        `設定ファイルを読み込めなかったため、既定の設定を使用しています。元のファイルは ${path} に保存しました。`,
+      'settings:key-unreadable': ({ model }) =>
+        `${model} の保存済み API キーを読み取れなくなりました。設定でもう一度入力してください。`,
+      'history:opened-read-only': ({ reason }) =>
+        `${reason ? writeFailure[reason] : '履歴を書き込み用に開けませんでした'}。そのため履歴は読み取り専用で開いています。` +
+        '閲覧・検索・エクスポートはできますが、空き容量を増やして（またはフォルダーを修正して）StreamDesk を再起動するまで、新しい内容は保存されません。',
+      'history:not-opened': ({ reason }) =>
+        `履歴を開けませんでした${reason ? `（${writeFailure[reason]}）` : ''}。このセッションの会話は保存されません。`,
+      'history:interrupted': ({ count }) =>
+        `前回 StreamDesk を終了したときに ${count} 件の回答が途中で切れました。届いた部分は保存され、中断として表示されます。`,
+      'history:salvaged': ({ fromFile, fromBackup, completed, backupDate, path }) => {
+        const parts = [
+          ...(fromFile > 0 ? [`破損したファイルから ${fromFile} 件`] : []),
+          ...(fromBackup > 0 ? [`${backupDate} のバックアップから ${fromBackup} 件`] : []),
+        ]
+        const filled =
+          completed > 0
+            ? `（破損で途中までになっていた ${completed} 件は ${backupDate} のバックアップから完全に戻りました）`
+            : ''
+        return (
+          `会話履歴のファイルが破損していました。StreamDesk は会話を${parts.join('、')}復元しました${filled}。` +
+          `ファイルの破損部分にあり、どのバックアップにもない内容は失われました。破損したファイルは削除せずに保存しました: ${path}`
+        )
+      },
+      'history:salvaged-nothing': ({ hadBackup, path }) =>
+        `会話履歴のファイルが破損しているため読み込めず、復元できる内容もありませんでした${hadBackup ? '（最新のバックアップにも追加の内容はありません）' : '（バックアップはまだありません）'}。` +
+        `新しい空の履歴を開始しました。破損したファイルは削除せずに保存しました: ${path}`,
       'shortcut:refused': ({ accelerator }) =>
         `ショートカット ${accelerator} を登録できませんでした。別のアプリが使用している可能性があります。設定で別のキーを選んでください。`,
       'cloud:credentials-failed': () => 'クラウドのサインインを更新できませんでした。',

@@ -27,6 +27,7 @@ import { CLOUD_CONFIG, fakeIdToken, IDENTITY_ID, USER } from '../../unit/cloud/c
 import { OUTCOME_WAIT } from '../../support/deadline'
 import { en } from '../../../src-renderer/src/i18n/en'
 import { messageText } from '../../../src-renderer/src/i18n/main-message'
+import { noticeWords } from '../../support/notice-words'
 
 const cognito = mockClient(CognitoIdentityProviderClient)
 const identity = mockClient(CognitoIdentityClient)
@@ -112,11 +113,11 @@ describe('mode switching', () => {
     await call('settings:set-mode', 'cloud')
     expect(notices).toEqual([{ level: 'warning', message: { key: 'cloud:backend-older', params: {} } }])
     expect(messageText(en, notices[0]!.message)).toBe(older)
-    expect((await call<AppStatus>('app:get-status')).notices).toContain(older)
+    expect(noticeWords((await call<AppStatus>('app:get-status')).notices)).toContain(older)
 
     await call('settings:set-cloud-config', JSON.stringify({ ...CLOUD_CONFIG, protocols: [1, 2] }))
     expect(notices).toHaveLength(1)
-    expect((await call<AppStatus>('app:get-status')).notices).not.toContain(older)
+    expect(noticeWords((await call<AppStatus>('app:get-status')).notices)).not.toContain(older)
   })
 
   it('signs in through IPC, starts cloud mode for that identity, and signs out to the gate again', async () => {

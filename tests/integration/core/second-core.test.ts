@@ -9,6 +9,7 @@ import { HistoryStore } from '../../../src-main/core/history/history-store'
 import { startLocalMode } from '../../../src-main/core/local-mode/start-local-mode'
 import { plainTextCodec } from '../../../src-main/core/settings/settings-store'
 import { startTestCore } from '../../support/test-core'
+import { noticeWords } from '../../support/notice-words'
 
 describe('a second app core on the same user-data folder', () => {
   it('runs without the history file, says so, and leaves the first core its history', async () => {
@@ -22,8 +23,8 @@ describe('a second app core on the same user-data folder', () => {
         startRuntime: (context) => startLocalMode(context),
       })
       try {
-        expect(second.status().notices.join('\n')).toMatch(
-          /History could not be opened \(the history in .* is already open in another StreamDesk process/,
+        expect(noticeWords(second.status().notices).join('\n')).toMatch(
+          /History could not be opened; conversations of this session will not be kept\. Details: the history in .* is already open in another StreamDesk process/,
         )
         // Its conversations live in memory: nothing of them reaches the first core's history.
         await second.router.invoke('history:import', [JSON.stringify(exportOf('from-second'))])

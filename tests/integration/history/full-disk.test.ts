@@ -23,6 +23,7 @@ import { openHistory } from '../../../src-main/core/history/open-history'
 import { readProgressLog } from '../../../src-main/core/history/progress-log'
 import { ManualClock } from '../../support/manual-clock'
 import { fillDisk, mountSmallDisk, unmountSmallDisk } from '../../support/small-disk'
+import { noticeWords } from '../../support/notice-words'
 
 const FULL = 'The disk is full: free some space; nothing was lost.'
 /** The user's message when a change is kept (worded by the renderer in the user's language). */
@@ -182,7 +183,7 @@ describe.skipIf('skipped' in disk)(`a full disk${'skipped' in disk ? ` (skipped:
     opened.push(history.store)
     expect(history.store.readOnly).toBe(true)
     expect(history.store.filePath).toBe(path)
-    expect(history.notices).toEqual([
+    expect(noticeWords(history.notices)).toEqual([
       expect.stringMatching(/^The disk is full, so your history is open read-only: you can read, search and export/),
     ])
     expect(history.store.listConversations()).toMatchObject([{ id: kept.id, title: 'Readable on a full disk' }])

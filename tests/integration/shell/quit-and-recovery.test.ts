@@ -9,9 +9,10 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { makeTempDir } from '../../support/temp-dir'
 import { startShell, stopShells, type ShellProcess } from '../../support/electron-stand-in/shell-process'
 import type { StartShellOptions } from '../../support/electron-stand-in/shell-process'
-import type { Notice, PublicSettings } from '../../../src-main/shared/ipc-contract'
+import type { AppStatus, Notice, PublicSettings } from '../../../src-main/shared/ipc-contract'
 import { en } from '../../../src-renderer/src/i18n/en'
 import { messageText } from '../../../src-renderer/src/i18n/main-message'
+import { noticeWords } from '../../support/notice-words'
 
 const MAIN = 'StreamDesk'
 const QUICK_ASK = 'StreamDesk quick ask'
@@ -168,9 +169,10 @@ describe('start-up', () => {
     await writeFile(settingsPath, JSON.stringify(settings))
 
     const shell = await started({ userDataDir })
-    const status = (await shell.invoke((await shell.loadedWindow(MAIN)).id, 'app:get-status')) as { notices: string[] }
-    expect(status.notices).toContain('The saved API key for Remote can no longer be read: enter it again in Settings.')
-    expect(status.notices.join()).not.toMatch(/safeStorage|decrypt/)
+    const status = (await shell.invoke((await shell.loadedWindow(MAIN)).id, 'app:get-status')) as AppStatus
+    const notices = noticeWords(status.notices)
+    expect(notices).toContain('The saved API key for Remote can no longer be read: enter it again in Settings.')
+    expect(JSON.stringify(status.notices)).not.toMatch(/safeStorage|decrypt/)
     const view = (await shell.invoke((await shell.window(MAIN)).id, 'settings:get')) as PublicSettings
     expect(view.models.find((entry) => entry.label === 'Remote')).toMatchObject({ hasApiKey: false })
   })

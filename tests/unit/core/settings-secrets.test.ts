@@ -5,6 +5,7 @@ import { SettingsStore, unencryptedCodec, type SecretCodec } from '../../../src-
 import { invokeArgSchemas } from '../../../src-main/core/ipc/ipc-schemas'
 import { keychainCodec } from '../../../src-main/core/settings/secret-storage'
 import { makeTempDir } from '../../support/temp-dir'
+import { noticeWords } from '../../support/notice-words'
 
 const KEY = 'sk-planted-key-4711'
 const PROXY = 'http://bob:pr0xy-pa55@proxy.example:8080'
@@ -243,8 +244,10 @@ describe('SettingsStore with a key the keychain can no longer read', () => {
       },
     }
     const after = await SettingsStore.open(file, newKeychain)
-    expect(after.notices).toEqual(['The saved API key for Remote can no longer be read: enter it again in Settings.'])
-    expect(after.notices.join()).not.toMatch(/safeStorage|decrypt/)
+    expect(noticeWords(after.notices)).toEqual([
+      'The saved API key for Remote can no longer be read: enter it again in Settings.',
+    ])
+    expect(noticeWords(after.notices).join()).not.toMatch(/safeStorage|decrypt/)
     // Settings shows it as missing (so the user sees where to enter it), the readable one as there.
     const hasKey = (label: string) => after.publicView().models.find((m) => m.label === label)!.hasApiKey
     expect([hasKey('Remote'), hasKey('Other')]).toEqual([false, true])

@@ -5,6 +5,7 @@ import { SettingsStore, defaultSettings, type SecretCodec } from '../../../src-m
 import { CLOUD_CONFIG } from '../cloud/cloud-fixtures'
 import { DEFAULT_CLOUD_MAX_OUTPUT_TOKENS } from '../../../src-main/shared/generation'
 import { makeTempDir } from '../../support/temp-dir'
+import { noticeWords } from '../../support/notice-words'
 
 const reversingCodec: SecretCodec = {
   encrypts: true,
@@ -82,7 +83,7 @@ describe('SettingsStore', () => {
     await writeFile(file, '{"version": 1, "models": [tru')
     const store = await SettingsStore.open(file, reversingCodec, new Date('2026-11-25T10:00:00Z'))
     expect(store.publicView().models).toHaveLength(2)
-    expect(store.notices[0]).toMatch(/could not be read.*settings\.json\.damaged-2026-11-25T10-00-00-000Z/)
+    expect(noticeWords(store.notices)[0]).toMatch(/could not be read.*settings\.json\.damaged-2026-11-25T10-00-00-000Z/)
     const files = await readdir(dir)
     expect(files).toContain('settings.json.damaged-2026-11-25T10-00-00-000Z')
     expect(await readFile(join(dir, 'settings.json.damaged-2026-11-25T10-00-00-000Z'), 'utf8')).toBe(
@@ -240,7 +241,7 @@ describe('SettingsStore', () => {
       }),
     )
     const reopened = await SettingsStore.open(file, reversingCodec)
-    expect(reopened.notices[0]).toMatch(/could not be read/)
+    expect(noticeWords(reopened.notices)[0]).toMatch(/could not be read/)
     expect((await readdir(dir)).some((f) => f.includes('.damaged-'))).toBe(true)
   })
 })

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { HistoryStore } from '../../../src-main/core/history/history-store'
 import { recheckMarkerPath, requestRecheck } from '../../../src-main/core/history/open-history-database'
 import { addLongConversations, openTempStore, overwritePages, startedClock, tempHistoryPath } from './temp-history'
+import { noticeWords } from '../../support/notice-words'
 
 const ASIDE = 'history.sqlite.corrupt-2024-05-01T12-00-00-000Z'
 
@@ -18,9 +19,9 @@ describe('a damaged history file', () => {
 
     const store = await HistoryStore.open(path, { clock: startedClock() })
     expect(store.notices).toHaveLength(1)
-    expect(store.notices[0]).toMatch(/could not be read because the file is damaged/)
-    expect(store.notices[0]).toContain(join(dirname(path), ASIDE))
-    expect(store.notices[0]).toMatch(/kept, not deleted/)
+    expect(noticeWords(store.notices)[0]).toMatch(/could not be read because the file is damaged/)
+    expect(noticeWords(store.notices)[0]).toContain(join(dirname(path), ASIDE))
+    expect(noticeWords(store.notices)[0]).toMatch(/kept, not deleted/)
     // Nothing deleted: the three files are there under the new name, byte for byte.
     expect(readFileSync(join(dirname(path), ASIDE)).equals(original)).toBe(true)
     expect(readFileSync(join(dirname(path), `${ASIDE}-wal`), 'utf8')).toBe('wal bytes')
@@ -51,7 +52,9 @@ describe('a damaged history file', () => {
 
     const reopened = await HistoryStore.open(path, { clock: startedClock() })
     expect(reopened.notices).toHaveLength(1)
-    expect(reopened.notices[0]).toMatch(/recovered \d+ conversations from the damaged file.*kept, not deleted/)
+    expect(noticeWords(reopened.notices)[0]).toMatch(
+      /recovered \d+ conversations from the damaged file.*kept, not deleted/,
+    )
     expect(reopened.listConversations().length).toBeGreaterThan(0)
     expect(readFileSync(join(dirname(path), ASIDE)).equals(damaged)).toBe(true)
     expect(existsSync(recheckMarkerPath(path))).toBe(false)

@@ -14,6 +14,7 @@ import { openHistory } from '../../../src-main/core/history/open-history'
 import { reportGoneAnswer } from '../../../src-main/core/history/report-gone-answer'
 import { DiagnosticsRecorder } from '../../../src-main/core/diagnostics'
 import { MODELS, openTempStore, startedClock, tempHistoryPath } from './temp-history'
+import { noticeWords } from '../../support/notice-words'
 
 const IN_USE = /already open in another StreamDesk process/
 
@@ -31,7 +32,7 @@ describe('the history lock', () => {
     // marked interrupted by it.
     const second = await openHistory(path, clock)
     expect(second.store.filePath).toBe(':memory:')
-    expect(second.notices.join('\n')).toMatch(IN_USE)
+    expect(noticeWords(second.notices).join('\n')).toMatch(IN_USE)
     second.store.close()
 
     clock.advance(300)

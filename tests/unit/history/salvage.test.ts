@@ -10,6 +10,7 @@ import { HistoryStore } from '../../../src-main/core/history/history-store'
 import { historyHandlers } from '../../../src-main/core/history/history-handlers'
 import { requestRecheck } from '../../../src-main/core/history/open-history-database'
 import { addAnsweredTurn, openTempStore, overwritePages, startedClock } from './temp-history'
+import { noticeWords } from '../../support/notice-words'
 
 /** Local noon on 2024-05-<day>: backup names use the local calendar date. */
 const day = (d: number) => new Date(2024, 4, d, 12)
@@ -64,7 +65,7 @@ describe('salvaging a damaged history', () => {
       }
     }
     expect(reopened.notices).toHaveLength(1)
-    expect(reopened.notices[0]).toMatch(
+    expect(noticeWords(reopened.notices)[0]).toMatch(
       new RegExp(`recovered ${after.size} conversations from the damaged file;.*kept, not deleted`),
     )
     // A working history: searchable, writable, and whole.
@@ -92,7 +93,7 @@ describe('salvaging a damaged history', () => {
     })
 
     const reopened = await HistoryStore.open(path, { clock: startedClock() })
-    expect(reopened.notices[0]).toMatch(/recovered 30 conversations from the backup of 2024-05-01;/)
+    expect(noticeWords(reopened.notices)[0]).toMatch(/recovered 30 conversations from the backup of 2024-05-01;/)
     const after = contents(reopened)
     expect(after.size).toBe(30)
     // The conversation added after the backup is lost; the deleted one comes back with the others.
@@ -112,7 +113,7 @@ describe('salvaging a damaged history', () => {
 
     const reopened = await HistoryStore.open(path, { clock: startedClock() })
     // The damage cut some conversations short; the backup (taken after the last change) completes them.
-    expect(reopened.notices[0]).toMatch(
+    expect(noticeWords(reopened.notices)[0]).toMatch(
       /recovered 40 conversations from the damaged file \(\d+ conversations? the damage had cut short came back whole from the backup of 2024-05-01\)/,
     )
     expect(contents(reopened)).toEqual(expected)
@@ -126,7 +127,7 @@ describe('salvaging a damaged history', () => {
     writeFileSync(path, 'not a database at all')
     const reopened = await HistoryStore.open(path, { clock: startedClock() })
     expect(reopened.listConversations()).toEqual([])
-    expect(reopened.notices[0]).toMatch(
+    expect(noticeWords(reopened.notices)[0]).toMatch(
       /nothing in it could be recovered \(there is no backup yet\).*kept, not deleted/,
     )
     expect(readdirSync(dirname(path)).some((name) => name.includes('.corrupt-'))).toBe(true)
@@ -144,7 +145,9 @@ describe('a history file of zero bytes', () => {
     for (const companion of ['-wal', '-shm']) writeFileSync(path + companion, '')
     writeFileSync(path, '')
     const reopened = await HistoryStore.open(path, { clock: startedClock() })
-    expect(reopened.notices[0]).toMatch(/recovered 4 conversations from the backup of 2024-05-01;.*kept, not deleted/)
+    expect(noticeWords(reopened.notices)[0]).toMatch(
+      /recovered 4 conversations from the backup of 2024-05-01;.*kept, not deleted/,
+    )
     expect(reopened.listConversations()).toHaveLength(4)
     expect(readdirSync(dirname(path)).filter((name) => name.includes('.corrupt-'))).toContain(
       'history.sqlite.corrupt-2024-05-01T12-00-00-000Z',
