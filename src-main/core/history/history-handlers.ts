@@ -43,7 +43,8 @@ export function historyHandlers(
       changed(deleted)
       await files.release(unreferencedFiles)
     },
-    'history:search': (query) => toSearchResults(store.search(query)),
+    // Off this thread: a query over megabyte answers would hold it (and every live answer's drawing).
+    'history:search': async (query) => toSearchResults(await store.searchOffThread(query)),
     'history:export': async ({ conversationId, format }) => {
       const content =
         conversationId === undefined

@@ -32,6 +32,7 @@ import type { TurnAttachment } from '../../shared/attachment'
 import { TurnAttachments } from './turn-attachments'
 import { HISTORY_MIGRATIONS, type Migration } from './history-migrations'
 import { DEFAULT_SEARCH_LIMIT, DEFAULT_RECENT_SCAN_ROWS, HistorySearch } from './history-search'
+import { SearchWorker } from './search-in-worker'
 import type {
   AddedAttempt,
   AddedTurn,
@@ -80,6 +81,8 @@ export interface HistoryStoreOptions {
 
 /** Longest stretch of export work between two pauses (see exportAllInSlices). */
 const SLICE_MS = 20
+/** A reading worker (search, export) waits this long for a write to let it start; waiting blocks only the worker. */
+const WORKER_BUSY_TIMEOUT_MS = 30_000
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve))
 const MAX_PAGE = 500
 
@@ -151,6 +154,7 @@ export class HistoryStore {
   /** What a transaction changes in memory, done once it has committed (nothing of it when it rolls back). */
   private afterCommit: Array<() => void> = []
   private readOnlyCause: unknown
+  private searchWorker: SearchWorker | undefined
 
   private constructor(
     private readonly db: Database,
@@ -163,7 +167,7 @@ export class HistoryStore {
     readonly notices: readonly string[],
     /** The copy made before this open migrated existing data, if it did. */
     readonly preMigrationBackup: string | undefined,
-    recentScanRows: number,
+    private readonly recentScanRows: number,
   ) {
     this.searcher = new HistorySearch(db, recentScanRows)
     this.sql = prepareStatements(db)
@@ -579,6 +583,25 @@ export class HistoryStore {
     return this.searcher.search(query, limit)
   }
 
+  /**
+   * The same results as `search`, found in a worker thread on a read-only connection of its own, so a query over
+   * megabyte answers does not hold this thread. An in-memory history, or one opened read-only (its connection
+   * holds the file exclusively), is searched here.
+   */
+  searchOffThread(
+    query: string,
+    { limit = DEFAULT_SEARCH_LIMIT }: { limit?: number } = {},
+  ): Promise<HistorySearchResults> {
+    if (this.filePath === ':memory:' || this.readOnly) return Promise.resolve(this.search(query, { limit }))
+    this.searchWorker ??= new SearchWorker({
+      filePath: this.filePath,
+      schemaVersion: HISTORY_MIGRATIONS.at(-1)!.version,
+      busyTimeoutMs: WORKER_BUSY_TIMEOUT_MS,
+      recentScanRows: this.recentScanRows,
+    })
+    return this.searchWorker.search(query, limit)
+  }
+
   /** Undefined when there is no such conversation. */
   exportConversation(id: string, format: ExportFormat): string | undefined {
     const conversation = this.getConversation(id)
@@ -681,6 +704,8 @@ export class HistoryStore {
    */
   close(): void {
     if (!this.db.open) return
+    void this.searchWorker?.close()
+    this.searchWorker = undefined
     this.progress.close()
     try {
       if (!this.readOnly) this.db.pragma('optimize')
