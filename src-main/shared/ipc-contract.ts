@@ -410,11 +410,13 @@ export interface ExportRequest {
   format: 'markdown' | 'json'
 }
 
-export interface ExportedFile {
-  fileName: string
-  mimeType: string
-  content: string
-}
+/**
+ * An export is written by main into a file (chosen in a save dialog; without one, into the user-data folder's
+ * `exports`), never sent to the window: a whole history is 100 M characters and more.
+ */
+export type ExportResult =
+  /** The user closed the save dialog. */
+  { saved: false } | { saved: true; fileName: string; path: string; bytes: number }
 
 export interface ImportResult {
   conversations: number
@@ -519,7 +521,7 @@ export interface InvokeContract {
   'history:pin': { args: [conversationId: string, pinned: boolean]; result: void }
   'history:delete': { args: [conversationId: string]; result: void }
   'history:search': { args: [query: string]; result: SearchResults }
-  'history:export': { args: [ExportRequest]; result: ExportedFile }
+  'history:export': { args: [ExportRequest]; result: ExportResult }
   'history:import': { args: [json: string]; result: ImportResult }
   /** The daily backups, newest first. */
   'history:backups': { args: []; result: HistoryBackup[] }

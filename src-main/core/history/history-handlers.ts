@@ -1,8 +1,9 @@
-import type { ConversationDetail, ExportedFile } from '../../shared/ipc-contract'
+import { basename } from 'node:path'
+import type { ConversationDetail } from '../../shared/ipc-contract'
 import type { InvokeHandlers } from '../ipc/ipc-router'
 import type { HistoryStore } from './history-store'
 import { toConversationDetail, toSearchResults } from './history-views'
-import { withAttachmentFiles } from './export-files'
+import { exportToFile } from './export-to-file'
 import { importInWorker } from './import-in-worker'
 
 type HistoryChannel = Extract<keyof InvokeHandlers, `history:${string}`>
@@ -24,6 +25,8 @@ export function historyHandlers(
   onChanged: () => void,
   now = () => new Date(),
   files?: AttachmentFiles,
+  /** Where to write an export named so (a save dialog); undefined when the user cancels. */
+  chooseExportPath: (fileName: string) => Promise<string | undefined> = async () => undefined,
 ): Pick<InvokeHandlers, HistoryChannel> {
   const changed = <T>(result: T) => (onChanged(), result)
   return {
@@ -46,22 +49,14 @@ export function historyHandlers(
     // Off this thread: a query over megabyte answers would hold it (and every live answer's drawing).
     'history:search': async (query) => toSearchResults(await store.searchOffThread(query)),
     'history:export': async ({ conversationId, format }) => {
-      const content =
-        conversationId === undefined
-          ? await store.exportAllInSlices(format)
-          : store.exportConversation(conversationId, format)
-      if (content === undefined) throw new Error('That conversation no longer exists.')
-      // Adding files re-reads the whole export: only when some exported turn refers to one (a 100 M character
-      // export took over a second to parse again on the main thread).
-      const refersToFiles =
-        conversationId === undefined
-          ? store.referencedAttachmentFiles().size > 0
-          : (store.getConversation(conversationId)?.turns.some((turn) => turn.attachments?.length) ?? false)
-      const withFiles =
-        format === 'json' && files && refersToFiles ? await withAttachmentFiles(content, files.read) : content
-      const title =
-        conversationId === undefined ? 'history' : (store.getConversation(conversationId)?.title ?? 'conversation')
-      return exportedFile(title, format, withFiles, now())
+      const title = conversationId === undefined ? 'history' : store.getConversation(conversationId)?.title
+      if (title === undefined) throw new Error('That conversation no longer exists.')
+      const target = await chooseExportPath(exportFileName(title, format, now()))
+      if (target === undefined) return { saved: false }
+      // Written by a worker on its own connection, piece by piece: the text is never one string on this thread.
+      const request = { format, ...(conversationId !== undefined && { conversationId }) }
+      const { bytes } = await exportToFile(store, request, target, files?.read, { now })
+      return { saved: true, fileName: basename(target), path: target, bytes }
     },
     'history:import': async (json) => {
       // Parsed, validated and inserted in a worker: a large file does not hold the event loop.
@@ -99,7 +94,7 @@ function requireFound(found: boolean): void {
 }
 
 /** `streamdesk-<title>-<date>.md`: a name that sorts by date and says what is inside, safe on every OS. */
-export function exportedFile(title: string, format: 'markdown' | 'json', content: string, date: Date): ExportedFile {
+export function exportFileName(title: string, format: 'markdown' | 'json', date: Date): string {
   const slug =
     title
       .normalize('NFKC')
@@ -107,7 +102,5 @@ export function exportedFile(title: string, format: 'markdown' | 'json', content
       .replace(/^-|-$/g, '')
       .slice(0, 60) || 'conversation'
   const day = date.toISOString().slice(0, 10)
-  return format === 'json'
-    ? { fileName: `streamdesk-${slug}-${day}.json`, mimeType: 'application/json', content }
-    : { fileName: `streamdesk-${slug}-${day}.md`, mimeType: 'text/markdown', content }
+  return `streamdesk-${slug}-${day}.${format === 'json' ? 'json' : 'md'}`
 }

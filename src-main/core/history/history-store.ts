@@ -244,12 +244,17 @@ export class HistoryStore {
    * A store on a second connection to a history this core's store has open, for a worker thread of the core (the
    * import worker): no lock (the core holds it), no migration and no recovery (its store did them).
    */
-  static onWorkerConnection(filePath: string, busyTimeoutMs: number): HistoryStore {
+  static onWorkerConnection(
+    filePath: string,
+    busyTimeoutMs: number,
+    { queryOnly = false, live = [] }: { queryOnly?: boolean; live?: readonly LoggedPiece[] } = {},
+  ): HistoryStore {
     const schema = HISTORY_MIGRATIONS.at(-1)!.version
-    const db = openWorkerConnection(filePath, schema, busyTimeoutMs)
+    const db = openWorkerConnection(filePath, schema, busyTimeoutMs, { queryOnly })
     const noLock: HistoryLock = { release() {} }
-    // No progress log: the worker imports finished conversations only, and the core's store owns the log's file.
-    return new HistoryStore(
+    // No progress log: the core's store owns the log's file. A reader (the export worker) is handed the streaming
+    // answers' text the log holds, so it reads them as the store does.
+    const store = new HistoryStore(
       db,
       noLock,
       ProgressLog.none(),
@@ -260,6 +265,8 @@ export class HistoryStore {
       undefined,
       DEFAULT_RECENT_SCAN_ROWS,
     )
+    for (const piece of live) store.addLive(piece)
+    return store
   }
 
   /** Adds the conversations this history lacks from its newest good daily backup, if there is one. */
@@ -632,6 +639,21 @@ export class HistoryStore {
     return format === 'json'
       ? jsonInSlices(toHistoryDocument(conversations, exportedAt), between)
       : markdownInSlices(conversations, exportedAt, between)
+  }
+
+  /** Every conversation's id, oldest first (the order of an export). */
+  conversationIds(): string[] {
+    return this.sql.allConversationIds.all()
+  }
+
+  /** The streaming answers' text that the progress log holds and their rows do not yet (see `live`). */
+  livePieces(): LoggedPiece[] {
+    return [...this.live.values()].map((piece) => ({ ...piece }))
+  }
+
+  /** Runs `read` in one read transaction: everything it reads is from the same moment, whatever others write. */
+  readConsistently<T>(read: () => T): T {
+    return this.db.transaction(read)()
   }
 
   /** Every conversation, oldest first. */

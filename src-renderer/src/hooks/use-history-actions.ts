@@ -1,7 +1,6 @@
 import { useMemo } from 'react'
 import type { Attempt, StreamDeskClient } from '../api/streamdesk-client'
 import { currentStrings } from '../i18n'
-import { saveFile } from '../platform/files'
 import type { ToastStore } from '../state/toast-store'
 
 export type ExportFormat = 'markdown' | 'json'
@@ -10,7 +9,7 @@ export interface HistoryActions {
   rename(conversationId: string, title: string): Promise<boolean>
   setPinned(conversationId: string, pinned: boolean): Promise<boolean>
   remove(conversationId: string): Promise<boolean>
-  /** One conversation, or all of them without an id: saved as a download. */
+  /** One conversation, or all of them without an id: main writes the file where the user chooses. */
   exportHistory(format: ExportFormat, conversationId?: string): Promise<void>
   /** A JSON export chosen by the user; a bad file changes nothing and says why. */
   importFile(file: File): Promise<void>
@@ -46,7 +45,8 @@ export function useHistoryActions(
           ...(conversationId !== undefined && { conversationId }),
         })
         if (!attempt.ok) return toasts.show(currentStrings().history.exportFailed(attempt.message), 'error')
-        saveFile(attempt.result)
+        // Main wrote the file where the user chose (a 100 M character history never comes through the window).
+        if (attempt.result.saved) toasts.show(currentStrings().history.exported(attempt.result.path), 'info')
       },
       async importFile(file) {
         const strings = currentStrings().history
