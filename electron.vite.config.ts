@@ -35,6 +35,8 @@ export default defineConfig({
           'history-import-worker': resolve(root, 'src-main/core/history/history-import-worker.ts'),
           // History search's worker thread (core/history/search-in-worker.ts): out/main/history-search-worker.js.
           'history-search-worker': resolve(root, 'src-main/core/history/history-search-worker.ts'),
+          // History export's worker thread (core/history/export-to-file.ts): out/main/history-export-worker.js.
+          'history-export-worker': resolve(root, 'src-main/core/history/history-export-worker.ts'),
           // PDF text extraction's worker thread (pdf.js off the main thread): out/main/pdf-text-worker.js.
           'pdf-text-worker': resolve(root, 'src-main/core/attachments/pdf-text-worker.ts'),
         },

@@ -300,11 +300,12 @@ function fromVersion1(conversation: HistoryDocumentV1['conversations'][number]):
   }
 }
 
+export const tooLargeToImport = () =>
+  new HistoryImportError(`This file is too large to import (over ${MAX_IMPORT_CHARS / 1024 / 1024} MB).`)
+
 /** The file's JSON, refused (in plain words) when too large or not JSON; `validateHistoryDocument` checks the rest. */
 export function parseHistoryJson(text: string): unknown {
-  if (text.length > MAX_IMPORT_CHARS) {
-    throw new HistoryImportError(`This file is too large to import (over ${MAX_IMPORT_CHARS / 1024 / 1024} MB).`)
-  }
+  if (text.length > MAX_IMPORT_CHARS) throw tooLargeToImport()
   let value: unknown
   try {
     value = JSON.parse(text)

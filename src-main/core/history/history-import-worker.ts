@@ -8,16 +8,16 @@ import { parentPort, workerData } from 'node:worker_threads'
 import { verifiedAttachmentFiles } from './export-files'
 import { HistoryImportError, parseHistoryJson } from './history-export'
 import { HistoryStore } from './history-store'
-import type { ImportJob, ImportReply } from './import-in-worker'
+import { readExportFile, type ImportJob, type ImportReply } from './import-in-worker'
 
 const port = parentPort
 if (!port) throw new Error('history-import-worker must run in a worker thread')
 
-const { filePath, json, busyTimeoutMs } = workerData as ImportJob
+const { filePath, source, busyTimeoutMs } = workerData as ImportJob
 let reply: ImportReply
 const transfer: ArrayBuffer[] = []
 try {
-  const document = parseHistoryJson(json)
+  const document = parseHistoryJson('json' in source ? source.json : readExportFile(source.path))
   const store = HistoryStore.onWorkerConnection(filePath, busyTimeoutMs)
   try {
     const summary = store.importDocument(document)
