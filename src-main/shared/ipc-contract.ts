@@ -522,7 +522,11 @@ export interface InvokeContract {
   'history:delete': { args: [conversationId: string]; result: void }
   'history:search': { args: [query: string]; result: SearchResults }
   'history:export': { args: [ExportRequest]; result: ExportResult }
-  'history:import': { args: [json: string]; result: ImportResult }
+  /**
+   * An export's text, or the path of its file (the desktop app: main's worker reads it, so a large file's text
+   * never crosses the window or main's event loop).
+   */
+  'history:import': { args: [source: string | { path: string }]; result: ImportResult }
   /** The daily backups, newest first. */
   'history:backups': { args: []; result: HistoryBackup[] }
   /** Adds what the backup of that date holds and the history lacks; replaces nothing the user has. */
@@ -682,6 +686,8 @@ export type SignalChannel = (typeof SIGNAL_CHANNELS)[number]
 /** What `window.streamdesk` offers a renderer, whichever transport sits beneath it. */
 export interface StreamDeskApi {
   invoke<C extends InvokeChannel>(channel: C, ...args: InvokeArgs<C>): Promise<InvokeResult<C>>
+  /** Where a file the user picked or dropped is on disk (the desktop app); undefined in a browser. */
+  pathOfFile(file: Blob): string | undefined
   /** Returns the unsubscribe function. */
   on<E extends EventChannel>(event: E, listener: (payload: EventContract[E]) => void): () => void
   signal(channel: SignalChannel): void

@@ -1,10 +1,11 @@
-import { basename } from 'node:path'
+import { basename, isAbsolute } from 'node:path'
 import type { ConversationDetail } from '../../shared/ipc-contract'
 import type { InvokeHandlers } from '../ipc/ipc-router'
 import type { HistoryStore } from './history-store'
 import { toConversationDetail, toSearchResults } from './history-views'
 import { exportToFile } from './export-to-file'
-import { importInWorker } from './import-in-worker'
+import { HistoryImportError } from './history-export'
+import { importFileInWorker, importInWorker } from './import-in-worker'
 
 type HistoryChannel = Extract<keyof InvokeHandlers, `history:${string}`>
 
@@ -58,9 +59,13 @@ export function historyHandlers(
       const { bytes } = await exportToFile(store, request, target, files?.read, { now })
       return { saved: true, fileName: basename(target), path: target, bytes }
     },
-    'history:import': async (json) => {
-      // Parsed, validated and inserted in a worker: a large file does not hold the event loop.
-      const { summary, files: imported } = await importInWorker(store, json)
+    'history:import': async (source) => {
+      // Read, parsed, validated and inserted in a worker: a large file does not hold the event loop.
+      if (typeof source !== 'string' && !isAbsolute(source.path)) {
+        throw new HistoryImportError('This file could not be read (its path is not absolute).')
+      }
+      const { summary, files: imported } =
+        typeof source === 'string' ? await importInWorker(store, source) : await importFileInWorker(store, source.path)
       // After the conversations, which validated the whole file: a refused import stores no file.
       if (files) for (const bytes of imported.values()) await files.put(bytes)
       return changed({ conversations: summary.conversations, alreadyPresent: summary.alreadyPresent })

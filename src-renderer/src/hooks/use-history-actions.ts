@@ -50,13 +50,15 @@ export function useHistoryActions(
       },
       async importFile(file) {
         const strings = currentStrings().history
-        let text: string
+        // The desktop app hands main the file's path (main's worker reads it); a browser has only the text.
+        const path = client.pathOfFile(file)
+        let source: string | { path: string }
         try {
-          text = await file.text()
+          source = path !== undefined ? { path } : await file.text()
         } catch {
           return toasts.show(strings.importFailed(strings.unreadableFile), 'error')
         }
-        const attempt = await client.attempt('history:import', text)
+        const attempt = await client.attempt('history:import', source)
         if (!attempt.ok) return toasts.show(strings.importFailed(attempt.message), 'error')
         toasts.show(strings.imported(attempt.result.conversations, attempt.result.alreadyPresent), 'info')
       },

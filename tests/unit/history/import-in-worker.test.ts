@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { HistoryImportError, MAX_IMPORT_CHARS } from '../../../src-main/core/history/history-export'
 import { HistoryStore } from '../../../src-main/core/history/history-store'
+import { historyHandlers } from '../../../src-main/core/history/history-handlers'
 import { importFileInWorker, importInWorker } from '../../../src-main/core/history/import-in-worker'
 import { makeTempDirSync } from '../../support/temp-dir'
 import { addAnsweredTurn, openTempStore } from './temp-history'
@@ -127,6 +128,21 @@ describe('import in a worker thread', () => {
     truncateSync(huge, 3 * MAX_IMPORT_CHARS + 1)
     await expect(importFileInWorker(store, huge)).rejects.toThrow(/^This file is too large to import \(over 128 MB\)\./)
     expect(store.listConversations()).toEqual([])
+    store.close()
+  })
+
+  it('takes a path through the import channel, refusing one that is not absolute', async () => {
+    const path = join(makeTempDirSync('import-file'), 'export.json')
+    writeFileSync(path, await exportOf(2, 100))
+    const { store } = await openTempStore()
+    let changes = 0
+    const handlers = historyHandlers(store, () => (changes += 1))
+    await expect(handlers['history:import']({ path: 'export.json' })).rejects.toThrow(
+      'This file could not be read (its path is not absolute). Nothing was imported.',
+    )
+    expect(await handlers['history:import']({ path })).toEqual({ conversations: 2, alreadyPresent: 0 })
+    expect(changes).toBe(1)
+    expect(store.listConversations()).toHaveLength(2)
     store.close()
   })
 })
