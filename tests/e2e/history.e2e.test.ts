@@ -443,8 +443,9 @@ describe('conversation history in the browser harness', () => {
       const before = await infoToasts.count()
       await action()
       await expect.poll(() => infoToasts.count(), { timeout: 10_000 }).toBeGreaterThan(before)
-      const path = /^Exported to (.+)$/.exec((await infoToasts.last().innerText()).trim())?.[1]
-      expect(path && dirname(path)).toBe(join(exportingDir, 'exports'))
+      const toast = await infoToasts.last().innerText()
+      const path = /Exported to (\S+\.(?:json|md))/.exec(toast)?.[1]
+      expect(path && dirname(path), toast).toBe(join(exportingDir, 'exports'))
       return path!
     }
     const exportedPath = await exportedBy(() => rowAction(items().first(), 'conversation-export-json'))
