@@ -181,9 +181,18 @@ export class HistoryImportError extends Error {
   override readonly name = 'HistoryImportError'
   /** Why, without the closing sentence: the import worker sends it back to the main thread. */
   readonly reason: string
-  constructor(reason: string) {
-    super(`${reason} Nothing was imported.`)
+  /** Conversations an import in batches had committed before it stopped (0: nothing was imported). */
+  readonly imported: number
+  constructor(reason: string, imported = 0) {
+    super(
+      `${reason} ${
+        imported === 0
+          ? 'Nothing was imported.'
+          : `${imported} conversation${imported === 1 ? ' was' : 's were'} imported before it stopped; importing the file again adds the rest.`
+      }`,
+    )
     this.reason = reason
+    this.imported = imported
   }
 }
 

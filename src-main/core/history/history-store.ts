@@ -670,31 +670,53 @@ export class HistoryStore {
   /**
    * The same for a document already parsed (validated here). A conversation whose id is taken is skipped when it
    * holds exactly what the history holds under that id (importing the same file twice adds nothing); otherwise it
-   * is added as a copy under a new id.
+   * is added as a copy under a new id. With `batchMs` (the import worker), conversations are committed in batches
+   * of about that long: the whole file is validated first, so a refused file changes nothing; an import that
+   * fails later (a full disk) keeps the batches before it, and importing the file again adds the rest.
    */
-  importDocument(document: unknown): ImportSummary {
+  importDocument(document: unknown, { batchMs }: { batchMs?: number } = {}): ImportSummary {
     const conversations = validateHistoryDocument(document)
-    try {
-      return this.db.transaction(() => {
-        const summary: ImportSummary = {
-          conversations: 0,
-          turns: 0,
-          answers: 0,
-          renamedConversations: 0,
-          alreadyPresent: 0,
+    const summary: ImportSummary = {
+      conversations: 0,
+      turns: 0,
+      answers: 0,
+      renamedConversations: 0,
+      alreadyPresent: 0,
+    }
+    let committed = 0
+    /** Imports from `from` on, until the batch has taken `batchMs`; returns where the next batch starts. */
+    const importBatch = (from: number): number => {
+      const started = performance.now()
+      let next = from
+      this.withBulkIndexing(() => {
+        while (next < conversations.length) {
+          const conversation = conversations[next++]!
+          if (this.holdsExactly(conversation)) summary.alreadyPresent += 1
+          else this.insertImported(conversation, summary)
+          if (batchMs !== undefined && performance.now() - started >= batchMs) break
         }
-        this.withBulkIndexing(() => {
-          for (const conversation of conversations) {
-            if (this.holdsExactly(conversation)) summary.alreadyPresent += 1
-            else this.insertImported(conversation, summary)
-          }
-        })
-        return summary
-      })()
+      })
+      return next
+    }
+    try {
+      // IMMEDIATE: the write lock from the start, so that a write on another connection between this batch's first
+      // read and its first write cannot make it fail (a deferred transaction cannot wait then, it is refused).
+      const batch = this.db.transaction(importBatch)
+      if (batchMs === undefined) batch.immediate(0)
+      else {
+        for (let next = 0; next < conversations.length;) {
+          next = batch.immediate(next)
+          committed = summary.conversations
+          // The write lock stays free as long as the batch held it (see the import worker).
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, batchMs)
+        }
+      }
+      return summary
     } catch (error) {
       throw new HistoryImportError(
         describeFailedChange(error) ??
           `The import could not be saved (${error instanceof Error ? error.message : String(error)}).`,
+        committed,
       )
     }
   }

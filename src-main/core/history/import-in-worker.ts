@@ -27,8 +27,8 @@ export interface ImportJob {
 
 export type ImportReply =
   | { type: 'imported'; summary: ImportSummary; files: Array<{ id: string; bytes: Uint8Array }> }
-  /** A HistoryImportError's reason: the file was refused, nothing imported. */
-  | { type: 'refused'; reason: string }
+  /** A HistoryImportError's reason: the file was refused, or the import stopped after `imported` conversations. */
+  | { type: 'refused'; reason: string; imported: number }
   | { type: 'failed'; message: string }
 
 export interface ImportedFile {
@@ -56,7 +56,7 @@ async function importSource(store: HistoryStore, source: ImportJob['source']): P
     case 'imported':
       return { summary: reply.summary, files: new Map(reply.files.map(({ id, bytes }) => [id, bytes])) }
     case 'refused':
-      throw new HistoryImportError(reply.reason)
+      throw new HistoryImportError(reply.reason, reply.imported)
     case 'failed':
       throw new HistoryImportError(`The import could not be saved (${reply.message}).`)
   }

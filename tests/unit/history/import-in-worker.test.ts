@@ -145,4 +145,38 @@ describe('import in a worker thread', () => {
     expect(store.listConversations()).toHaveLength(2)
     store.close()
   })
+
+  it('commits in short batches, so the store writes during a long import without waiting for all of it', async () => {
+    const json = await exportOf(80, 200_000)
+    const { store } = await openTempStore()
+    const waits: number[] = []
+    const failures: unknown[] = []
+    let done = false
+    const writes = (async () => {
+      for (let i = 0; !done; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 20))
+        const started = performance.now()
+        try {
+          store.createConversation(`written during the import ${i}`)
+        } catch (error) {
+          failures.push(error)
+        }
+        waits.push(performance.now() - started)
+      }
+    })()
+    const started = performance.now()
+    const { summary } = await importInWorker(store, json)
+    const importMs = performance.now() - started
+    done = true
+    await writes
+    expect(summary).toMatchObject({ conversations: 80, alreadyPresent: 0 })
+    // One transaction for the whole import made these wait for all of it, and fail past the 2 s busy timeout.
+    expect(failures).toEqual([])
+    expect(waits.length).toBeGreaterThan(3)
+    // A write waits for a batch, never for the whole import (on a loaded machine a wait reached ~1 s of a 2.8 s
+    // import: a batch stretched by the load, or the WAL checkpoint that one of these commits ran).
+    expect(Math.max(...waits)).toBeLessThan(importMs / 2)
+    expect(store.listConversations({ limit: 500 })).toHaveLength(80 + waits.length)
+    store.close()
+  })
 })
