@@ -33,6 +33,10 @@ export default defineConfig({
           'llama-cpp-worker': resolve(root, 'src-main/backend/providers/llama-cpp/llama-cpp-worker.ts'),
           // The history import worker thread: out/main/history-import-worker.js (core/history/import-in-worker.ts).
           'history-import-worker': resolve(root, 'src-main/core/history/history-import-worker.ts'),
+          // History search's worker thread (core/history/search-in-worker.ts): out/main/history-search-worker.js.
+          'history-search-worker': resolve(root, 'src-main/core/history/history-search-worker.ts'),
+          // History export's worker thread (core/history/export-to-file.ts): out/main/history-export-worker.js.
+          'history-export-worker': resolve(root, 'src-main/core/history/history-export-worker.ts'),
           // PDF text extraction's worker thread (pdf.js off the main thread): out/main/pdf-text-worker.js.
           'pdf-text-worker': resolve(root, 'src-main/core/attachments/pdf-text-worker.ts'),
         },

@@ -18,6 +18,7 @@ import { mainWindowCloseAction } from './shell/close-policy'
 import { bridgeIpc, type IpcBridge } from './shell/ipc-bridge'
 import { createMainWindow, showWindow } from './shell/main-window'
 import { pickModelFile } from './shell/model-file-dialog'
+import { chooseExportPath } from './shell/export-file-dialog'
 import { QuickAskShortcut } from './shell/quick-ask-shortcut'
 import { QuickAskWindow } from './shell/quick-ask-window'
 import { Recreatable } from './shell/recreatable'
@@ -104,6 +105,7 @@ if (!app.requestSingleInstanceLock()) {
         readClipboardText: () => clipboard.readText(),
         confirmClipboardPrefill: () => confirmClipboardPrefill(mainWindow.existing()),
         pickModelFile: () => pickModelFile(mainWindow.existing()),
+        chooseExportPath: (fileName) => chooseExportPath(mainWindow.existing(), fileName),
         registerQuickAskShortcut: (accelerator) => {
           const refused = shortcut.apply(accelerator)
           if (refused) throw new UserFacingError(refused, userMessage('shortcut:refused', { accelerator }))

@@ -2,7 +2,7 @@
  * The preload bridge: exposes the IPC contract as `window.streamdesk` and nothing else. Sandboxed, so this file
  * and what it imports are bundled into one CommonJS script; the Electron event object never reaches the page.
  */
-import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron'
+import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron'
 import { createStreamDeskApi } from '../src-main/shared/create-api'
 
 const api = createStreamDeskApi({
@@ -13,6 +13,7 @@ const api = createStreamDeskApi({
     return () => ipcRenderer.removeListener(channel, forward)
   },
   signal: (channel) => ipcRenderer.send(channel),
+  pathOfFile: (file) => webUtils.getPathForFile(file as File),
 })
 
 contextBridge.exposeInMainWorld('streamdesk', api)

@@ -87,6 +87,11 @@ export interface ShellActions {
   /** Asks the user for a GGUF file to add (a file dialog); undefined when they cancel. */
   pickModelFile?(): Promise<string | undefined>
   /**
+   * Asks where to save a history export (a save dialog offering `fileName`); undefined when they cancel. Without
+   * it (headless, the browser harness) exports go into the user-data folder's `exports`.
+   */
+  chooseExportPath?(fileName: string): Promise<string | undefined>
+  /**
    * Makes this the quick-ask shortcut (the previous one is released), or throws with a message for the user when
    * the OS refuses it (another application holds it). Called before a new shortcut is saved, so a refused one never is.
    */
@@ -342,17 +347,28 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
       return { ...snapshot, streams, ...(unsavedHistoryChanges > 0 ? { unsavedHistoryChanges } : {}) }
     },
     'cloud:usage': () => modes.usage(),
-    ...historyHandlers(history.store, historyChanged, undefined, {
-      status: (fileId) => attachmentStore.check(fileId),
-      release: async (fileIds) => {
-        for (const fileId of fileIds) if (!attachments.holds(fileId)) await attachmentStore.remove(fileId)
+    ...historyHandlers(
+      history.store,
+      historyChanged,
+      undefined,
+      {
+        status: (fileId) => attachmentStore.check(fileId),
+        release: async (fileIds) => {
+          for (const fileId of fileIds) if (!attachments.holds(fileId)) await attachmentStore.remove(fileId)
+        },
+        read: async (fileId) => {
+          const stored = await attachmentStore.read(fileId)
+          return stored.status === 'ok' ? stored.bytes : undefined
+        },
+        put: async (bytes) => void (await attachmentStore.put(bytes)),
       },
-      read: async (fileId) => {
-        const stored = await attachmentStore.read(fileId)
-        return stored.status === 'ok' ? stored.bytes : undefined
+      async (fileName) => {
+        if (shell.chooseExportPath) return shell.chooseExportPath(fileName)
+        const folder = join(options.userDataDir, 'exports')
+        ensurePrivateDir(folder)
+        return join(folder, fileName)
       },
-      put: async (bytes) => void (await attachmentStore.put(bytes)),
-    }),
+    ),
     ...account.handlers(),
     // The IoT connection goes first, so the app never holds a session for an account that signed out.
     'auth:sign-out': async () => {

@@ -5,14 +5,17 @@
  * imports it through tsx's `tsImport`.
  */
 import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { Worker, type WorkerOptions } from 'node:worker_threads'
 
 /** The worker module `name` beside the caller's module (`import.meta.url`): `.ts` from source, `.js` bundled. */
 export function workerFile(callerUrl: string, name: string): string {
   const caller = fileURLToPath(callerUrl)
-  return join(dirname(caller), `${name}${caller.endsWith('.ts') ? '.ts' : '.js'}`)
+  if (caller.endsWith('.ts')) return join(dirname(caller), `${name}.ts`)
+  // Bundled, code shared by several entries sits in a chunk one folder down; the entries are beside the main one.
+  const folder = basename(dirname(caller)) === 'chunks' ? dirname(dirname(caller)) : dirname(caller)
+  return join(folder, `${name}.js`)
 }
 
 export function startWorker(file: string, options: WorkerOptions): Worker {

@@ -14,6 +14,8 @@ export interface ApiTransport {
   invoke(channel: InvokeChannel, args: unknown[]): Promise<unknown>
   subscribe(channel: EventChannel, listener: (payload: unknown) => void): () => void
   signal(channel: SignalChannel): void
+  /** Where a picked file is on disk, when the transport can tell (Electron's webUtils); '' or absent otherwise. */
+  pathOfFile?(file: Blob): string
 }
 
 const invokeChannels: ReadonlySet<string> = new Set(INVOKE_CHANNELS)
@@ -36,6 +38,9 @@ export function createStreamDeskApi(transport: ApiTransport): StreamDeskApi {
       if (!eventChannels.has(event)) throw new Error(`Unknown IPC event: ${String(event)}`)
       if (typeof listener !== 'function') throw new TypeError('listener must be a function')
       return transport.subscribe(event, listener as (payload: unknown) => void)
+    },
+    pathOfFile(file) {
+      return transport.pathOfFile?.(file) || undefined
     },
     signal(channel) {
       if (!signalChannels.has(channel)) throw new Error(`Unknown IPC signal: ${String(channel)}`)

@@ -413,11 +413,13 @@ export interface ExportRequest {
   format: 'markdown' | 'json'
 }
 
-export interface ExportedFile {
-  fileName: string
-  mimeType: string
-  content: string
-}
+/**
+ * An export is written by main into a file (chosen in a save dialog; without one, into the user-data folder's
+ * `exports`), never sent to the window: a whole history is 100 M characters and more.
+ */
+export type ExportResult =
+  /** The user closed the save dialog. */
+  { saved: false } | { saved: true; fileName: string; path: string; bytes: number }
 
 export interface ImportResult {
   conversations: number
@@ -522,8 +524,12 @@ export interface InvokeContract {
   'history:pin': { args: [conversationId: string, pinned: boolean]; result: void }
   'history:delete': { args: [conversationId: string]; result: void }
   'history:search': { args: [query: string]; result: SearchResults }
-  'history:export': { args: [ExportRequest]; result: ExportedFile }
-  'history:import': { args: [json: string]; result: ImportResult }
+  'history:export': { args: [ExportRequest]; result: ExportResult }
+  /**
+   * An export's text, or the path of its file (the desktop app: main's worker reads it, so a large file's text
+   * never crosses the window or main's event loop).
+   */
+  'history:import': { args: [source: string | { path: string }]; result: ImportResult }
   /** The daily backups, newest first. */
   'history:backups': { args: []; result: HistoryBackup[] }
   /** Adds what the backup of that date holds and the history lacks; replaces nothing the user has. */
@@ -683,6 +689,8 @@ export type SignalChannel = (typeof SIGNAL_CHANNELS)[number]
 /** What `window.streamdesk` offers a renderer, whichever transport sits beneath it. */
 export interface StreamDeskApi {
   invoke<C extends InvokeChannel>(channel: C, ...args: InvokeArgs<C>): Promise<InvokeResult<C>>
+  /** Where a file the user picked or dropped is on disk (the desktop app); undefined in a browser. */
+  pathOfFile(file: Blob): string | undefined
   /** Returns the unsubscribe function. */
   on<E extends EventChannel>(event: E, listener: (payload: EventContract[E]) => void): () => void
   signal(channel: SignalChannel): void

@@ -5,7 +5,7 @@
  * cut off by the app closing.
  */
 import { readFile, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { Browser, Locator, Page } from 'playwright-core'
 import { HistoryStore } from '../../src-main/core/history/history-store'
@@ -432,18 +432,26 @@ describe('conversation history in the browser harness', () => {
   })
 
   it('exports one conversation as JSON and imports it into another history; a bad file changes nothing', async () => {
-    await open(await newUserDataDir(['alpha']))
+    const exportingDir = await newUserDataDir(['alpha'])
+    await open(exportingDir)
     await ask('Exported question')
     await finished('alpha')
     await expect.poll(() => items().count()).toBe(1)
 
-    const [download] = await Promise.all([
-      page.waitForEvent('download'),
-      rowAction(items().first(), 'conversation-export-json'),
-    ])
-    expect(download.suggestedFilename()).toMatch(/^streamdesk-Exported-question-\d{4}-\d{2}-\d{2}\.json$/)
-    const exportedPath = join(await makeTempDir('e2e-export'), download.suggestedFilename())
-    await download.saveAs(exportedPath)
+    // Main writes the file (the app asks where in a save dialog; the harness, which has none, into the user-data
+    // folder's `exports`) and the toast says where: the text never comes through the window.
+    const infoToasts = page.locator('[data-testid="toast"][data-level="info"]')
+    const exportedBy = async (action: () => Promise<unknown>) => {
+      const before = await infoToasts.count()
+      await action()
+      await expect.poll(() => infoToasts.count(), { timeout: 10_000 }).toBeGreaterThan(before)
+      const toast = await infoToasts.last().innerText()
+      const path = /Exported to (\S+\.(?:json|md))/.exec(toast)?.[1]
+      expect(path && dirname(path), toast).toBe(join(exportingDir, 'exports'))
+      return path!
+    }
+    const exportedPath = await exportedBy(() => rowAction(items().first(), 'conversation-export-json'))
+    expect(basename(exportedPath)).toMatch(/^streamdesk-Exported-question-\d{4}-\d{2}-\d{2}\.json$/)
     const exported = await readFile(exportedPath, 'utf8')
     const document = JSON.parse(exported) as {
       format: string
@@ -454,13 +462,12 @@ describe('conversation history in the browser harness', () => {
     expect(exported).toContain(JSON.stringify(ALPHA))
 
     // Markdown too, and everything at once.
-    const [markdown] = await Promise.all([
-      page.waitForEvent('download'),
-      rowAction(items().first(), 'conversation-export-markdown'),
-    ])
-    expect(markdown.suggestedFilename()).toMatch(/\.md$/)
-    const [all] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-all-json').click()])
-    expect(all.suggestedFilename()).toMatch(/^streamdesk-history-.*\.json$/)
+    const markdown = await exportedBy(() => rowAction(items().first(), 'conversation-export-markdown'))
+    expect(markdown).toMatch(/\.md$/)
+    expect(await readFile(markdown, 'utf8')).toContain('Exported question')
+    const all = await exportedBy(() => page.getByTestId('export-all-json').click())
+    expect(basename(all)).toMatch(/^streamdesk-history-.*\.json$/)
+    expect(JSON.parse(await readFile(all, 'utf8'))).toEqual({ ...document, exportedAt: expect.any(String) })
 
     // A fresh user-data folder: empty history, then the import.
     await open(await newUserDataDir(['alpha']))

@@ -44,6 +44,19 @@ describe('production build', () => {
     expect(mainFiles.some((text) => text.includes('history-import-worker.js'))).toBe(true)
   })
 
+  it('builds the history search and export workers as entries beside index.js, better-sqlite3 external', async () => {
+    const mainFiles = [await read('main/index.js')]
+    for (const chunk of await readdir(join(out, 'main', 'chunks')).catch(() => [] as string[]))
+      mainFiles.push(await read(join('main', 'chunks', chunk)))
+    for (const name of ['history-search-worker', 'history-export-worker']) {
+      const worker = await read(`main/${name}.js`)
+      expect(worker).toMatch(/from "node:worker_threads"/)
+      expect(worker).not.toMatch(/better_sqlite3\.node/)
+      // Started by name (lib/start-worker.ts: `<name>.js` beside index.js, also from a shared chunk).
+      expect(mainFiles.some((text) => text.includes(`"${name}"`))).toBe(true)
+    }
+  })
+
   it('builds the PDF text worker as its own entry beside index.js, the only bundle that loads pdf.js, and it runs', async () => {
     const worker = await read('main/pdf-text-worker.js')
     expect(worker).toMatch(/import\("pdfjs-dist\/legacy\/build\/pdf\.mjs"\)/)

@@ -104,6 +104,8 @@ describe('packaging configuration', () => {
         'out/main/index.js',
         'out/main/llama-cpp-worker.js',
         'out/main/history-import-worker.js',
+        'out/main/history-search-worker.js',
+        'out/main/history-export-worker.js',
         'out/main/pdf-text-worker.js',
       ]),
     )

@@ -181,39 +181,53 @@ export class HistoryImportError extends Error {
   override readonly name = 'HistoryImportError'
   /** Why, without the closing sentence: the import worker sends it back to the main thread. */
   readonly reason: string
-  constructor(reason: string) {
-    super(`${reason} Nothing was imported.`)
+  /** Conversations an import in batches had committed before it stopped (0: nothing was imported). */
+  readonly imported: number
+  constructor(reason: string, imported = 0) {
+    super(
+      `${reason} ${
+        imported === 0
+          ? 'Nothing was imported.'
+          : `${imported} conversation${imported === 1 ? ' was' : 's were'} imported before it stopped; importing the file again adds the rest.`
+      }`,
+    )
     this.reason = reason
+    this.imported = imported
   }
 }
 
 export function toHistoryDocument(conversations: readonly ConversationRecord[], exportedAt: Date): HistoryDocument {
-  const latest: HistoryDocumentV2 = {
-    format: EXPORT_FORMAT,
-    version: 2,
-    exportedAt: exportedAt.toISOString(),
-    conversations: conversations.map((c) => {
-      const indexOfTurn = new Map(c.turns.map((t, i) => [t.id, i]))
-      return {
-        id: c.id,
-        title: c.title,
-        createdAt: iso(c.createdAt),
-        updatedAt: iso(c.updatedAt),
-        pinned: c.pinned,
-        ...(c.systemPrompt ? { systemPrompt: c.systemPrompt } : {}),
-        ...(c.askedElsewhere ? { askedElsewhere: true as const } : {}),
-        turns: c.turns.map((t) => ({
-          prompt: t.prompt,
-          streamId: t.streamId,
-          createdAt: iso(t.createdAt),
-          parent: t.parentTurnId === null ? null : (indexOfTurn.get(t.parentTurnId) ?? null),
-          answers: t.answers.map(toExportedAnswer),
-          ...(t.attachments ? { attachments: t.attachments.map(toExportedAttachment) } : {}),
-        })),
-      }
-    }),
+  const latest = conversations.map(toExportedConversation)
+  return latest.every(fitsVersion1)
+    ? { ...exportEnvelope(exportedAt, 1), conversations: latest.map(toVersion1) }
+    : { ...exportEnvelope(exportedAt, 2), conversations: latest }
+}
+
+/** The document's fields before its conversations. */
+export function exportEnvelope<V extends 1 | 2>(exportedAt: Date, version: V) {
+  return { format: EXPORT_FORMAT as typeof EXPORT_FORMAT, version, exportedAt: exportedAt.toISOString() }
+}
+
+/** A stored conversation as the newest version exports it. */
+export function toExportedConversation(c: ConversationRecord): ExportedConversation {
+  const indexOfTurn = new Map(c.turns.map((t, i) => [t.id, i]))
+  return {
+    id: c.id,
+    title: c.title,
+    createdAt: iso(c.createdAt),
+    updatedAt: iso(c.updatedAt),
+    pinned: c.pinned,
+    ...(c.systemPrompt ? { systemPrompt: c.systemPrompt } : {}),
+    ...(c.askedElsewhere ? { askedElsewhere: true as const } : {}),
+    turns: c.turns.map((t) => ({
+      prompt: t.prompt,
+      streamId: t.streamId,
+      createdAt: iso(t.createdAt),
+      parent: t.parentTurnId === null ? null : (indexOfTurn.get(t.parentTurnId) ?? null),
+      answers: t.answers.map(toExportedAnswer),
+      ...(t.attachments ? { attachments: t.attachments.map(toExportedAttachment) } : {}),
+    })),
   }
-  return fitsVersion1(latest) ? toVersion1(latest) : latest
 }
 
 function toExportedAttachment({ status: _status, objectKey: _objectKey, ...rest }: TurnAttachment): ExportedAttachment {
@@ -249,36 +263,36 @@ function exportedEnd(end: AnswerEndDetails | undefined): { end?: Omit<AnswerEndD
 
 /**
  * Version 1 holds one attempt per model, on the turn's stream, turns that each follow the one before, answers
- * without reasoning or end details, no system prompt and no mark of a conversation asked on another device.
+ * without reasoning or end details, no system prompt and no mark of a conversation asked on another device. An
+ * export is written in version 1 when every conversation in it fits.
  */
-function fitsVersion1(document: HistoryDocumentV2): boolean {
-  return document.conversations.every(
-    (c) =>
-      c.systemPrompt === undefined &&
-      c.askedElsewhere === undefined &&
-      c.turns.every(
-        (turn, index) =>
-          turn.parent === (index === 0 ? null : index - 1) &&
-          turn.attachments === undefined &&
-          turn.answers.every(
-            (a) => a.attempt === 1 && a.streamId === turn.streamId && a.reasoning === undefined && a.end === undefined,
-          ),
-      ),
+export function fitsVersion1(c: ExportedConversation): boolean {
+  return (
+    c.systemPrompt === undefined &&
+    c.askedElsewhere === undefined &&
+    c.turns.every(
+      (turn, index) =>
+        turn.parent === (index === 0 ? null : index - 1) &&
+        turn.attachments === undefined &&
+        turn.answers.every(
+          (a) => a.attempt === 1 && a.streamId === turn.streamId && a.reasoning === undefined && a.end === undefined,
+        ),
+    )
   )
 }
 
-function toVersion1(document: HistoryDocumentV2): HistoryDocumentV1 {
+export function toVersion1({
+  systemPrompt: _systemPrompt,
+  askedElsewhere: _marked,
+  ...c
+}: ExportedConversation): HistoryDocumentV1['conversations'][number] {
   return {
-    ...document,
-    version: 1,
-    conversations: document.conversations.map(({ systemPrompt: _systemPrompt, askedElsewhere: _marked, ...c }) => ({
-      ...c,
-      turns: c.turns.map(({ parent: _parent, answers, ...turn }) => ({
-        ...turn,
-        answers: answers.map(
-          ({ streamId: _streamId, attempt: _attempt, reasoning: _reasoning, end: _end, ...answer }) => answer,
-        ),
-      })),
+    ...c,
+    turns: c.turns.map(({ parent: _parent, answers, attachments: _attachments, ...turn }) => ({
+      ...turn,
+      answers: answers.map(
+        ({ streamId: _streamId, attempt: _attempt, reasoning: _reasoning, end: _end, ...answer }) => answer,
+      ),
     })),
   }
 }
@@ -295,11 +309,12 @@ function fromVersion1(conversation: HistoryDocumentV1['conversations'][number]):
   }
 }
 
+export const tooLargeToImport = () =>
+  new HistoryImportError(`This file is too large to import (over ${MAX_IMPORT_CHARS / 1024 / 1024} MB).`)
+
 /** The file's JSON, refused (in plain words) when too large or not JSON; `validateHistoryDocument` checks the rest. */
 export function parseHistoryJson(text: string): unknown {
-  if (text.length > MAX_IMPORT_CHARS) {
-    throw new HistoryImportError(`This file is too large to import (over ${MAX_IMPORT_CHARS / 1024 / 1024} MB).`)
-  }
+  if (text.length > MAX_IMPORT_CHARS) throw tooLargeToImport()
   let value: unknown
   try {
     value = JSON.parse(text)
@@ -382,8 +397,14 @@ export function toMarkdown(conversations: readonly ConversationRecord[], exporte
   return markdownHeader(exportedAt) + conversations.map(conversationMarkdown).join(MARKDOWN_SEPARATOR) + '\n'
 }
 
-const MARKDOWN_SEPARATOR = '\n\n---\n\n'
-const markdownHeader = (exportedAt: Date) => `<!-- Exported from StreamDesk on ${exportedAt.toISOString()} -->\n\n`
+/**
+ * The Markdown export in pieces, as `toMarkdown` writes it whole: the header, then each conversation (`separator`
+ * before all but the first), then `MARKDOWN_END`. An export written piece by piece never holds the whole text.
+ */
+export const MARKDOWN_SEPARATOR = '\n\n---\n\n'
+export const MARKDOWN_END = '\n'
+export const markdownHeader = (exportedAt: Date) =>
+  `<!-- Exported from StreamDesk on ${exportedAt.toISOString()} -->\n\n`
 
 /**
  * The same texts as `toMarkdown` and `JSON.stringify(document, null, 2)`, written one conversation at a time with
@@ -399,24 +420,40 @@ export async function markdownInSlices(
     pieces.push(conversationMarkdown(conversation))
     await between()
   }
-  return markdownHeader(exportedAt) + pieces.join(MARKDOWN_SEPARATOR) + '\n'
+  return markdownHeader(exportedAt) + pieces.join(MARKDOWN_SEPARATOR) + MARKDOWN_END
 }
 
 export async function jsonInSlices(document: HistoryDocument, between: () => Promise<void>): Promise<string> {
   const { conversations, ...envelope } = document
-  if (conversations.length === 0) return `${JSON.stringify(document, null, 2)}\n`
-  // JSON.stringify writes the envelope, ending in `"conversations": []` and `}`; each conversation goes inside,
-  // indented two levels deeper (JSON strings hold no raw line breaks, so every line break is indentation).
-  const head = JSON.stringify({ ...envelope, conversations: [] }, null, 2).replace(/\[\]\n\}$/, '[\n')
-  const pieces: string[] = []
-  for (const conversation of conversations) {
-    pieces.push(`    ${JSON.stringify(conversation, null, 2).replaceAll('\n', '\n    ')}`)
+  const pieces = [jsonHead(envelope)]
+  for (const [index, conversation] of conversations.entries()) {
+    pieces.push(jsonConversation(conversation, index))
     await between()
   }
-  return `${head}${pieces.join(',\n')}\n  ]\n}\n`
+  pieces.push(jsonEnd(conversations.length))
+  return pieces.join('')
 }
 
-function conversationMarkdown(c: ConversationRecord): string {
+/**
+ * The JSON export in pieces, as `JSON.stringify(document, null, 2)` and a line break write it whole: the head (the
+ * envelope up to the conversations' `[`), each conversation indented two levels (JSON strings hold no raw line
+ * breaks, so every line break is indentation), then the end, with the attachment files when there are any.
+ */
+export function jsonHead(envelope: Omit<HistoryDocument, 'conversations'>): string {
+  return JSON.stringify({ ...envelope, conversations: [] }, null, 2).replace(/\[\]\n\}$/, '[')
+}
+
+export function jsonConversation(conversation: HistoryDocument['conversations'][number], index: number): string {
+  return `${index === 0 ? '\n' : ',\n'}    ${JSON.stringify(conversation, null, 2).replaceAll('\n', '\n    ')}`
+}
+
+/** `files`, base64 by id in id order, as `withAttachmentFiles` adds them: absent when no turn refers to a file. */
+export function jsonEnd(conversationCount: number, files?: Record<string, string>): string {
+  const filesPart = files ? `,\n${JSON.stringify({ files }, null, 2).slice(2, -2)}` : ''
+  return `${conversationCount > 0 ? '\n  ]' : ']'}${filesPart}\n}\n`
+}
+
+export function conversationMarkdown(c: ConversationRecord): string {
   const parts = [`# ${oneLine(c.title)}`, `_Started ${iso(c.createdAt)}_`]
   if (c.systemPrompt) parts.push('**System prompt**', quote(c.systemPrompt))
   c.turns.forEach((turn, i) => {

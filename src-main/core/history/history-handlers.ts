@@ -1,9 +1,11 @@
-import type { ConversationDetail, ExportedFile } from '../../shared/ipc-contract'
+import { basename, isAbsolute } from 'node:path'
+import type { ConversationDetail } from '../../shared/ipc-contract'
 import type { InvokeHandlers } from '../ipc/ipc-router'
 import type { HistoryStore } from './history-store'
 import { toConversationDetail, toSearchResults } from './history-views'
-import { withAttachmentFiles } from './export-files'
-import { importInWorker } from './import-in-worker'
+import { exportToFile } from './export-to-file'
+import { HistoryImportError } from './history-export'
+import { importFileInWorker, importInWorker } from './import-in-worker'
 
 type HistoryChannel = Extract<keyof InvokeHandlers, `history:${string}`>
 
@@ -24,6 +26,8 @@ export function historyHandlers(
   onChanged: () => void,
   now = () => new Date(),
   files?: AttachmentFiles,
+  /** Where to write an export named so (a save dialog); undefined when the user cancels. */
+  chooseExportPath: (fileName: string) => Promise<string | undefined> = async () => undefined,
 ): Pick<InvokeHandlers, HistoryChannel> {
   const changed = <T>(result: T) => (onChanged(), result)
   return {
@@ -43,28 +47,25 @@ export function historyHandlers(
       changed(deleted)
       await files.release(unreferencedFiles)
     },
-    'history:search': (query) => toSearchResults(store.search(query)),
+    // Off this thread: a query over megabyte answers would hold it (and every live answer's drawing).
+    'history:search': async (query) => toSearchResults(await store.searchOffThread(query)),
     'history:export': async ({ conversationId, format }) => {
-      const content =
-        conversationId === undefined
-          ? await store.exportAllInSlices(format)
-          : store.exportConversation(conversationId, format)
-      if (content === undefined) throw new Error('That conversation no longer exists.')
-      // Adding files re-reads the whole export: only when some exported turn refers to one (a 100 M character
-      // export took over a second to parse again on the main thread).
-      const refersToFiles =
-        conversationId === undefined
-          ? store.referencedAttachmentFiles().size > 0
-          : (store.getConversation(conversationId)?.turns.some((turn) => turn.attachments?.length) ?? false)
-      const withFiles =
-        format === 'json' && files && refersToFiles ? await withAttachmentFiles(content, files.read) : content
-      const title =
-        conversationId === undefined ? 'history' : (store.getConversation(conversationId)?.title ?? 'conversation')
-      return exportedFile(title, format, withFiles, now())
+      const title = conversationId === undefined ? 'history' : store.getConversation(conversationId)?.title
+      if (title === undefined) throw new Error('That conversation no longer exists.')
+      const target = await chooseExportPath(exportFileName(title, format, now()))
+      if (target === undefined) return { saved: false }
+      // Written by a worker on its own connection, piece by piece: the text is never one string on this thread.
+      const request = { format, ...(conversationId !== undefined && { conversationId }) }
+      const { bytes } = await exportToFile(store, request, target, files?.read, { now })
+      return { saved: true, fileName: basename(target), path: target, bytes }
     },
-    'history:import': async (json) => {
-      // Parsed, validated and inserted in a worker: a large file does not hold the event loop.
-      const { summary, files: imported } = await importInWorker(store, json)
+    'history:import': async (source) => {
+      // Read, parsed, validated and inserted in a worker: a large file does not hold the event loop.
+      if (typeof source !== 'string' && !isAbsolute(source.path)) {
+        throw new HistoryImportError('This file could not be read (its path is not absolute).')
+      }
+      const { summary, files: imported } =
+        typeof source === 'string' ? await importInWorker(store, source) : await importFileInWorker(store, source.path)
       // After the conversations, which validated the whole file: a refused import stores no file.
       if (files) for (const bytes of imported.values()) await files.put(bytes)
       return changed({ conversations: summary.conversations, alreadyPresent: summary.alreadyPresent })
@@ -98,7 +99,7 @@ function requireFound(found: boolean): void {
 }
 
 /** `streamdesk-<title>-<date>.md`: a name that sorts by date and says what is inside, safe on every OS. */
-export function exportedFile(title: string, format: 'markdown' | 'json', content: string, date: Date): ExportedFile {
+export function exportFileName(title: string, format: 'markdown' | 'json', date: Date): string {
   const slug =
     title
       .normalize('NFKC')
@@ -106,7 +107,5 @@ export function exportedFile(title: string, format: 'markdown' | 'json', content
       .replace(/^-|-$/g, '')
       .slice(0, 60) || 'conversation'
   const day = date.toISOString().slice(0, 10)
-  return format === 'json'
-    ? { fileName: `streamdesk-${slug}-${day}.json`, mimeType: 'application/json', content }
-    : { fileName: `streamdesk-${slug}-${day}.md`, mimeType: 'text/markdown', content }
+  return `streamdesk-${slug}-${day}.${format === 'json' ? 'json' : 'md'}`
 }

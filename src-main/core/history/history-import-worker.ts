@@ -8,19 +8,26 @@ import { parentPort, workerData } from 'node:worker_threads'
 import { verifiedAttachmentFiles } from './export-files'
 import { HistoryImportError, parseHistoryJson } from './history-export'
 import { HistoryStore } from './history-store'
-import type { ImportJob, ImportReply } from './import-in-worker'
+import { readExportFile, type ImportJob, type ImportReply } from './import-in-worker'
+
+/**
+ * The import commits a batch of conversations about every IMPORT_BATCH_MS and then leaves the write lock free as
+ * long, so that the store's own writes (an answer's end) get in within their busy timeout instead of waiting for
+ * the whole import. Everything is validated before the first batch, so a refused file still changes nothing.
+ */
+const IMPORT_BATCH_MS = 25
 
 const port = parentPort
 if (!port) throw new Error('history-import-worker must run in a worker thread')
 
-const { filePath, json, busyTimeoutMs } = workerData as ImportJob
+const { filePath, source, busyTimeoutMs } = workerData as ImportJob
 let reply: ImportReply
 const transfer: ArrayBuffer[] = []
 try {
-  const document = parseHistoryJson(json)
+  const document = parseHistoryJson('json' in source ? source.json : readExportFile(source.path))
   const store = HistoryStore.onWorkerConnection(filePath, busyTimeoutMs)
   try {
-    const summary = store.importDocument(document)
+    const summary = store.importDocument(document, { batchMs: IMPORT_BATCH_MS })
     const files = [...verifiedAttachmentFiles(document)].map(([id, bytes]) => {
       // A copy of its own, so that handing it over moves no other file's bytes.
       const copy = new Uint8Array(bytes)
@@ -34,7 +41,7 @@ try {
 } catch (error) {
   reply =
     error instanceof HistoryImportError
-      ? { type: 'refused', reason: error.reason }
+      ? { type: 'refused', reason: error.reason, imported: error.imported }
       : { type: 'failed', message: error instanceof Error ? error.message : String(error) }
 }
 port.postMessage(reply, transfer)

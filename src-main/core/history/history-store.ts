@@ -41,6 +41,7 @@ import type { TurnAttachment } from '../../shared/attachment'
 import { TurnAttachments } from './turn-attachments'
 import { HISTORY_MIGRATIONS, type Migration } from './history-migrations'
 import { DEFAULT_SEARCH_LIMIT, DEFAULT_RECENT_SCAN_ROWS, HistorySearch } from './history-search'
+import { SearchWorker } from './search-in-worker'
 import type {
   AddedAttempt,
   AddedTurn,
@@ -90,6 +91,8 @@ export interface HistoryStoreOptions {
 
 /** Longest stretch of export work between two pauses (see exportAllInSlices). */
 const SLICE_MS = 20
+/** A reading worker (search, export) waits this long for a write to let it start; waiting blocks only the worker. */
+const WORKER_BUSY_TIMEOUT_MS = 30_000
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve))
 const MAX_PAGE = 500
 /** First and longest wait before changes kept on a full disk are tried again (doubling in between). */
@@ -182,6 +185,7 @@ export class HistoryStore {
   private retryTimer: TimerHandle | undefined
   private retryMs = FIRST_RETRY_MS
   private retrying = false
+  private searchWorker: SearchWorker | undefined
 
   private constructor(
     private readonly db: Database,
@@ -194,7 +198,7 @@ export class HistoryStore {
     readonly notices: readonly UserMessage[],
     /** The copy made before this open migrated existing data, if it did. */
     readonly preMigrationBackup: string | undefined,
-    recentScanRows: number,
+    private readonly recentScanRows: number,
   ) {
     this.searcher = new HistorySearch(db, recentScanRows)
     this.sql = prepareStatements(db)
@@ -271,12 +275,17 @@ export class HistoryStore {
    * A store on a second connection to a history this core's store has open, for a worker thread of the core (the
    * import worker): no lock (the core holds it), no migration and no recovery (its store did them).
    */
-  static onWorkerConnection(filePath: string, busyTimeoutMs: number): HistoryStore {
+  static onWorkerConnection(
+    filePath: string,
+    busyTimeoutMs: number,
+    { queryOnly = false, live = [] }: { queryOnly?: boolean; live?: readonly LoggedPiece[] } = {},
+  ): HistoryStore {
     const schema = HISTORY_MIGRATIONS.at(-1)!.version
-    const db = openWorkerConnection(filePath, schema, busyTimeoutMs)
+    const db = openWorkerConnection(filePath, schema, busyTimeoutMs, { queryOnly })
     const noLock: HistoryLock = { release() {} }
-    // No progress log: the worker imports finished conversations only, and the core's store owns the log's file.
-    return new HistoryStore(
+    // No progress log: the core's store owns the log's file. A reader (the export worker) is handed the streaming
+    // answers' text the log holds, so it reads them as the store does.
+    const store = new HistoryStore(
       db,
       noLock,
       ProgressLog.none(),
@@ -287,6 +296,8 @@ export class HistoryStore {
       undefined,
       DEFAULT_RECENT_SCAN_ROWS,
     )
+    for (const piece of live) store.addLive(piece)
+    return store
   }
 
   /** Adds the conversations this history lacks from its newest good daily backup, if there is one. */
@@ -690,6 +701,25 @@ export class HistoryStore {
     return this.searcher.search(query, limit)
   }
 
+  /**
+   * The same results as `search`, found in a worker thread on a read-only connection of its own, so a query over
+   * megabyte answers does not hold this thread. An in-memory history, or one opened read-only (its connection
+   * holds the file exclusively), is searched here.
+   */
+  searchOffThread(
+    query: string,
+    { limit = DEFAULT_SEARCH_LIMIT }: { limit?: number } = {},
+  ): Promise<HistorySearchResults> {
+    if (this.filePath === ':memory:' || this.readOnly) return Promise.resolve(this.search(query, { limit }))
+    this.searchWorker ??= new SearchWorker({
+      filePath: this.filePath,
+      schemaVersion: HISTORY_MIGRATIONS.at(-1)!.version,
+      busyTimeoutMs: WORKER_BUSY_TIMEOUT_MS,
+      recentScanRows: this.recentScanRows,
+    })
+    return this.searchWorker.search(query, limit)
+  }
+
   /** Undefined when there is no such conversation. */
   exportConversation(id: string, format: ExportFormat): string | undefined {
     const conversation = this.getConversation(id)
@@ -722,6 +752,21 @@ export class HistoryStore {
       : markdownInSlices(conversations, exportedAt, between)
   }
 
+  /** Every conversation's id, oldest first (the order of an export). */
+  conversationIds(): string[] {
+    return this.sql.allConversationIds.all()
+  }
+
+  /** The streaming answers' text that the progress log holds and their rows do not yet (see `live`). */
+  livePieces(): LoggedPiece[] {
+    return [...this.live.values()].map((piece) => ({ ...piece }))
+  }
+
+  /** Runs `read` in one read transaction: everything it reads is from the same moment, whatever others write. */
+  readConsistently<T>(read: () => T): T {
+    return this.db.transaction(read)()
+  }
+
   /** Every conversation, oldest first. */
   exportAll(format: ExportFormat): string {
     const conversations = this.allConversationIds().map((id) => this.getConversation(id)!)
@@ -736,31 +781,53 @@ export class HistoryStore {
   /**
    * The same for a document already parsed (validated here). A conversation whose id is taken is skipped when it
    * holds exactly what the history holds under that id (importing the same file twice adds nothing); otherwise it
-   * is added as a copy under a new id.
+   * is added as a copy under a new id. With `batchMs` (the import worker), conversations are committed in batches
+   * of about that long: the whole file is validated first, so a refused file changes nothing; an import that
+   * fails later (a full disk) keeps the batches before it, and importing the file again adds the rest.
    */
-  importDocument(document: unknown): ImportSummary {
+  importDocument(document: unknown, { batchMs }: { batchMs?: number } = {}): ImportSummary {
     const conversations = validateHistoryDocument(document)
-    try {
-      return this.db.transaction(() => {
-        const summary: ImportSummary = {
-          conversations: 0,
-          turns: 0,
-          answers: 0,
-          renamedConversations: 0,
-          alreadyPresent: 0,
+    const summary: ImportSummary = {
+      conversations: 0,
+      turns: 0,
+      answers: 0,
+      renamedConversations: 0,
+      alreadyPresent: 0,
+    }
+    let committed = 0
+    /** Imports from `from` on, until the batch has taken `batchMs`; returns where the next batch starts. */
+    const importBatch = (from: number): number => {
+      const started = performance.now()
+      let next = from
+      this.withBulkIndexing(() => {
+        while (next < conversations.length) {
+          const conversation = conversations[next++]!
+          if (this.holdsExactly(conversation)) summary.alreadyPresent += 1
+          else this.insertImported(conversation, summary)
+          if (batchMs !== undefined && performance.now() - started >= batchMs) break
         }
-        this.withBulkIndexing(() => {
-          for (const conversation of conversations) {
-            if (this.holdsExactly(conversation)) summary.alreadyPresent += 1
-            else this.insertImported(conversation, summary)
-          }
-        })
-        return summary
-      })()
+      })
+      return next
+    }
+    try {
+      // IMMEDIATE: the write lock from the start, so that a write on another connection between this batch's first
+      // read and its first write cannot make it fail (a deferred transaction cannot wait then, it is refused).
+      const batch = this.db.transaction(importBatch)
+      if (batchMs === undefined) batch.immediate(0)
+      else {
+        for (let next = 0; next < conversations.length;) {
+          next = batch.immediate(next)
+          committed = summary.conversations
+          // The write lock stays free as long as the batch held it (see the import worker).
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, batchMs)
+        }
+      }
+      return summary
     } catch (error) {
       throw new HistoryImportError(
         describeFailedChange(error) ??
           `The import could not be saved (${error instanceof Error ? error.message : String(error)}).`,
+        committed,
       )
     }
   }
@@ -795,6 +862,8 @@ export class HistoryStore {
     // What is still kept is lost now: the caller asked `unsavedChanges()` first to say so.
     this.cancelRetry()
     this.pending.clear()
+    void this.searchWorker?.close()
+    this.searchWorker = undefined
     this.progress.close()
     try {
       if (!this.readOnly) this.db.pragma('optimize')

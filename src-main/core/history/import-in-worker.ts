@@ -9,7 +9,8 @@ import { basename, dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import { verifiedAttachmentFiles } from './export-files'
-import { HistoryImportError, parseHistoryJson } from './history-export'
+import { readFileSync, statSync } from 'node:fs'
+import { HistoryImportError, MAX_IMPORT_CHARS, parseHistoryJson, tooLargeToImport } from './history-export'
 import type { HistoryStore } from './history-store'
 import type { ImportSummary } from './history-types'
 
@@ -19,14 +20,15 @@ const WORKER_BUSY_TIMEOUT_MS = 30_000
 
 export interface ImportJob {
   filePath: string
-  json: string
+  /** The export's text, or the path of its file for the worker to read (the text never crosses this thread). */
+  source: { json: string } | { path: string }
   busyTimeoutMs: number
 }
 
 export type ImportReply =
   | { type: 'imported'; summary: ImportSummary; files: Array<{ id: string; bytes: Uint8Array }> }
-  /** A HistoryImportError's reason: the file was refused, nothing imported. */
-  | { type: 'refused'; reason: string }
+  /** A HistoryImportError's reason: the file was refused, or the import stopped after `imported` conversations. */
+  | { type: 'refused'; reason: string; imported: number }
   | { type: 'failed'; message: string }
 
 export interface ImportedFile {
@@ -35,21 +37,53 @@ export interface ImportedFile {
   files: Map<string, Uint8Array>
 }
 
-export async function importInWorker(store: HistoryStore, json: string): Promise<ImportedFile> {
+export function importInWorker(store: HistoryStore, json: string): Promise<ImportedFile> {
+  return importSource(store, { json })
+}
+
+/** The same for an export file, read by the worker: the main thread never holds its text. */
+export function importFileInWorker(store: HistoryStore, path: string): Promise<ImportedFile> {
+  return importSource(store, { path })
+}
+
+async function importSource(store: HistoryStore, source: ImportJob['source']): Promise<ImportedFile> {
   if (store.filePath === ':memory:') {
-    const document = parseHistoryJson(json)
+    const document = parseHistoryJson('json' in source ? source.json : readExportFile(source.path))
     return { summary: store.importDocument(document), files: verifiedAttachmentFiles(document) }
   }
-  const reply = await runWorker({ filePath: store.filePath, json, busyTimeoutMs: WORKER_BUSY_TIMEOUT_MS })
+  const reply = await runWorker({ filePath: store.filePath, source, busyTimeoutMs: WORKER_BUSY_TIMEOUT_MS })
   switch (reply.type) {
     case 'imported':
       return { summary: reply.summary, files: new Map(reply.files.map(({ id, bytes }) => [id, bytes])) }
     case 'refused':
-      throw new HistoryImportError(reply.reason)
+      throw new HistoryImportError(reply.reason, reply.imported)
     case 'failed':
       throw new HistoryImportError(`The import could not be saved (${reply.message}).`)
   }
 }
+
+/**
+ * An export file's text, refused in plain words when it cannot be read or is surely too large: a file of more than
+ * three bytes per allowed character holds more characters than an import takes (UTF-8 needs at most three bytes
+ * for each UTF-16 unit), so it is refused before it is read.
+ */
+export function readExportFile(path: string): string {
+  let size: number
+  try {
+    size = statSync(path).size
+  } catch (error) {
+    throw new HistoryImportError(`This file could not be read (${describeFsError(error)}).`)
+  }
+  if (size > 3 * MAX_IMPORT_CHARS) throw tooLargeToImport()
+  try {
+    return readFileSync(path, 'utf8')
+  } catch (error) {
+    throw new HistoryImportError(`This file could not be read (${describeFsError(error)}).`)
+  }
+}
+
+const describeFsError = (error: unknown) =>
+  (error as NodeJS.ErrnoException | undefined)?.code ?? (error instanceof Error ? error.message : String(error))
 
 function runWorker(job: ImportJob): Promise<ImportReply> {
   return new Promise((resolve, reject) => {

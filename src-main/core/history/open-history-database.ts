@@ -172,9 +172,16 @@ function moveAside(filePath: string, suffix: string): string {
  * worker): the store took the lock, checked and migrated the file, so this only sets what every writing connection
  * needs, and refuses a file of another schema than the one this code writes.
  */
-export function openWorkerConnection(filePath: string, schemaVersion: number, busyTimeoutMs: number): Database {
+export function openWorkerConnection(
+  filePath: string,
+  schemaVersion: number,
+  busyTimeoutMs: number,
+  { queryOnly = false }: { queryOnly?: boolean } = {},
+): Database {
   const db = new Sqlite(filePath, { timeout: busyTimeoutMs, fileMustExist: true })
   try {
+    // A reader (search, export) refuses every write: it never takes the write lock the store's writes need.
+    if (queryOnly) db.pragma('query_only = ON')
     const current = db.pragma('user_version', { simple: true }) as number
     if (current !== schemaVersion) throw new Error(`the history has schema ${current}, not ${schemaVersion}`)
     db.pragma('synchronous = FULL')

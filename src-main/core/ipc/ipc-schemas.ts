@@ -114,7 +114,9 @@ export const invokeArgSchemas = {
   'history:export': z.tuple([
     z.strictObject({ conversationId: z.optional(IdSchema), format: z.enum(['markdown', 'json']) }),
   ]),
-  'history:import': z.tuple([z.string().max(MAX_IMPORT_CHARS)]),
+  'history:import': z.tuple([
+    z.union([z.string().max(MAX_IMPORT_CHARS), z.strictObject({ path: z.string().min(1).max(4096) })]),
+  ]),
   'history:backups': z.tuple([]),
   'history:restore-backup': z.tuple([z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a backup date (YYYY-MM-DD)')]),
   'settings:set-mode': z.tuple([z.enum(['local', 'cloud'])]),

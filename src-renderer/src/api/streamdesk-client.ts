@@ -21,6 +21,8 @@ export interface StreamDeskClient {
   /** For a caller that says what went wrong in its own words: no toast, the failure comes back as one sentence. */
   attempt<C extends InvokeChannel>(channel: C, ...args: InvokeArgs<C>): Promise<Attempt<InvokeResult<C>>>
   on<E extends EventChannel>(event: E, listener: (payload: EventContract[E]) => void): () => void
+  /** Where a picked file is on disk (the desktop app); undefined in a browser. */
+  pathOfFile(file: Blob): string | undefined
 }
 
 export function createStreamDeskClient(api: StreamDeskApi, toasts: ToastStore): StreamDeskClient {
@@ -41,5 +43,6 @@ export function createStreamDeskClient(api: StreamDeskApi, toasts: ToastStore): 
       }
     },
     on: (event, listener) => api.on(event, listener),
+    pathOfFile: (file) => api.pathOfFile(file),
   }
 }

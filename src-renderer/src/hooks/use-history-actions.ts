@@ -1,7 +1,6 @@
 import { useMemo } from 'react'
 import type { Attempt, StreamDeskClient } from '../api/streamdesk-client'
 import { currentStrings } from '../i18n'
-import { saveFile } from '../platform/files'
 import type { ToastStore } from '../state/toast-store'
 
 export type ExportFormat = 'markdown' | 'json'
@@ -10,7 +9,7 @@ export interface HistoryActions {
   rename(conversationId: string, title: string): Promise<boolean>
   setPinned(conversationId: string, pinned: boolean): Promise<boolean>
   remove(conversationId: string): Promise<boolean>
-  /** One conversation, or all of them without an id: saved as a download. */
+  /** One conversation, or all of them without an id: main writes the file where the user chooses. */
   exportHistory(format: ExportFormat, conversationId?: string): Promise<void>
   /** A JSON export chosen by the user; a bad file changes nothing and says why. */
   importFile(file: File): Promise<void>
@@ -46,17 +45,20 @@ export function useHistoryActions(
           ...(conversationId !== undefined && { conversationId }),
         })
         if (!attempt.ok) return toasts.show(currentStrings().history.exportFailed(attempt.message), 'error')
-        saveFile(attempt.result)
+        // Main wrote the file where the user chose (a 100 M character history never comes through the window).
+        if (attempt.result.saved) toasts.show(currentStrings().history.exported(attempt.result.path), 'info')
       },
       async importFile(file) {
         const strings = currentStrings().history
-        let text: string
+        // The desktop app hands main the file's path (main's worker reads it); a browser has only the text.
+        const path = client.pathOfFile(file)
+        let source: string | { path: string }
         try {
-          text = await file.text()
+          source = path !== undefined ? { path } : await file.text()
         } catch {
           return toasts.show(strings.importFailed(strings.unreadableFile), 'error')
         }
-        const attempt = await client.attempt('history:import', text)
+        const attempt = await client.attempt('history:import', source)
         if (!attempt.ok) return toasts.show(strings.importFailed(attempt.message), 'error')
         toasts.show(strings.imported(attempt.result.conversations, attempt.result.alreadyPresent), 'info')
       },

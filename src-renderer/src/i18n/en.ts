@@ -505,6 +505,7 @@ export const en = {
     importFailed: (message: string) => `Nothing was imported. ${message}`,
     unreadableFile: 'The file could not be read.',
     exportFailed: (message: string) => `The export failed: ${message}`,
+    exported: (path: string) => `Exported to ${path}`,
     gone: 'That conversation no longer exists.',
   },
   dateGroups: {

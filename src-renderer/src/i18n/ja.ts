@@ -484,6 +484,7 @@ export const ja = {
     importFailed: (message: string) => `何も読み込みませんでした。${message}`,
     unreadableFile: 'ファイルを読み込めませんでした。',
     exportFailed: (message: string) => `書き出しに失敗しました: ${message}`,
+    exported: (path: string) => `${path} に書き出しました`,
     gone: 'その会話はもう存在しません。',
   },
   dateGroups: {

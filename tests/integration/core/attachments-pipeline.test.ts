@@ -4,12 +4,12 @@
  * records what each model was sent. The vision model gets the image as a data URL and the files as text parts; the
  * text-only model gets the files and the prompt, and the send result says which attachment its column did not get.
  */
-import { readdir, rm } from 'node:fs/promises'
+import { readFile, readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import sharp from 'sharp'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { AttachmentRef } from '../../../src-main/shared/attachment'
-import type { ConversationDetail, ExportedFile, SendPromptResult } from '../../../src-main/shared/ipc-contract'
+import type { ConversationDetail, ExportResult, SendPromptResult } from '../../../src-main/shared/ipc-contract'
 import { makeExeBytes, makePdf, makePng, truncated } from '../../fixtures/attachment-files'
 import { decodeUserMessage } from '../../../src-main/shared/user-message'
 import { errorForRenderer } from '../../../src-main/core/user-facing-error'
@@ -159,8 +159,14 @@ describe('attachments in local mode', () => {
     await core.finished(sent.streamId, [VISION])
     const exported = (await core.invoke('history:export', [
       { conversationId: sent.conversationId, format: 'json' },
-    ])) as ExportedFile
-    const document = JSON.parse(exported.content) as { version: number; files: Record<string, string> }
+    ])) as ExportResult
+    // Headless, the core writes the export into its user-data folder's `exports`.
+    if (!exported.saved) throw new Error('the export was not saved')
+    expect(exported.path).toBe(join(core.userDataDir, 'exports', exported.fileName))
+    const document = JSON.parse(await readFile(exported.path, 'utf8')) as {
+      version: number
+      files: Record<string, string>
+    }
     expect(document.version).toBe(2)
     expect(Object.keys(document.files).sort()).toEqual([chart.id, table.id].sort())
     expect(Buffer.from(document.files[chart.id]!, 'base64').equals(png)).toBe(true)
