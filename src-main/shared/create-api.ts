@@ -32,15 +32,22 @@ export function createStreamDeskApi(transport: ApiTransport): StreamDeskApi {
       if (!invokeChannels.has(channel)) {
         return Promise.reject(new Error(`Unknown IPC channel: ${String(channel)}`))
       }
+      // Main reads a file to import from its path: a path comes only from importHistoryFile (webUtils), so a
+      // compromised page cannot make main read a file the user never chose.
+      if (channel === 'history:import' && typeof args[0] !== 'string') {
+        return Promise.reject(new Error('history:import takes the file through importHistoryFile, never a path.'))
+      }
       return transport.invoke(channel, args) as never
+    },
+    async importHistoryFile(file) {
+      const path = transport.pathOfFile?.(file) || undefined
+      const source = path !== undefined ? { path } : await file.text()
+      return transport.invoke('history:import', [source]) as never
     },
     on<E extends EventChannel>(event: E, listener: (payload: EventContract[E]) => void) {
       if (!eventChannels.has(event)) throw new Error(`Unknown IPC event: ${String(event)}`)
       if (typeof listener !== 'function') throw new TypeError('listener must be a function')
       return transport.subscribe(event, listener as (payload: unknown) => void)
-    },
-    pathOfFile(file) {
-      return transport.pathOfFile?.(file) || undefined
     },
     signal(channel) {
       if (!signalChannels.has(channel)) throw new Error(`Unknown IPC signal: ${String(channel)}`)

@@ -689,8 +689,12 @@ export type SignalChannel = (typeof SIGNAL_CHANNELS)[number]
 /** What `window.streamdesk` offers a renderer, whichever transport sits beneath it. */
 export interface StreamDeskApi {
   invoke<C extends InvokeChannel>(channel: C, ...args: InvokeArgs<C>): Promise<InvokeResult<C>>
-  /** Where a file the user picked or dropped is on disk (the desktop app); undefined in a browser. */
-  pathOfFile(file: Blob): string | undefined
+  /**
+   * Imports a history file the user picked or dropped: the desktop app hands main the file's path, which the
+   * preload takes from Electron's webUtils (only a real file the user chose has one); a browser hands over its text.
+   * A path is never taken from the page: `invoke('history:import', …)` takes text only.
+   */
+  importHistoryFile(file: Blob): Promise<ImportResult>
   /** Returns the unsubscribe function. */
   on<E extends EventChannel>(event: E, listener: (payload: EventContract[E]) => void): () => void
   signal(channel: SignalChannel): void

@@ -5,6 +5,7 @@
 import type {
   EventChannel,
   EventContract,
+  ImportResult,
   InvokeArgs,
   InvokeChannel,
   InvokeResult,
@@ -21,8 +22,8 @@ export interface StreamDeskClient {
   /** For a caller that says what went wrong in its own words: no toast, the failure comes back as one sentence. */
   attempt<C extends InvokeChannel>(channel: C, ...args: InvokeArgs<C>): Promise<Attempt<InvokeResult<C>>>
   on<E extends EventChannel>(event: E, listener: (payload: EventContract[E]) => void): () => void
-  /** Where a picked file is on disk (the desktop app); undefined in a browser. */
-  pathOfFile(file: Blob): string | undefined
+  /** Imports a picked or dropped history file (see StreamDeskApi.importHistoryFile), the failure as one sentence. */
+  attemptImport(file: Blob): Promise<Attempt<ImportResult>>
 }
 
 export function createStreamDeskClient(api: StreamDeskApi, toasts: ToastStore): StreamDeskClient {
@@ -43,6 +44,12 @@ export function createStreamDeskClient(api: StreamDeskApi, toasts: ToastStore): 
       }
     },
     on: (event, listener) => api.on(event, listener),
-    pathOfFile: (file) => api.pathOfFile(file),
+    async attemptImport(file) {
+      try {
+        return { ok: true, result: await api.importHistoryFile(file) }
+      } catch (error) {
+        return { ok: false, message: describeError(error, currentStrings()) }
+      }
+    },
   }
 }

@@ -51,14 +51,7 @@ export function useHistoryActions(
       async importFile(file) {
         const strings = currentStrings().history
         // The desktop app hands main the file's path (main's worker reads it); a browser has only the text.
-        const path = client.pathOfFile(file)
-        let source: string | { path: string }
-        try {
-          source = path !== undefined ? { path } : await file.text()
-        } catch {
-          return toasts.show(strings.importFailed(strings.unreadableFile), 'error')
-        }
-        const attempt = await client.attempt('history:import', source)
+        const attempt = await client.attemptImport(file)
         if (!attempt.ok) return toasts.show(strings.importFailed(attempt.message), 'error')
         toasts.show(strings.imported(attempt.result.conversations, attempt.result.alreadyPresent), 'info')
       },

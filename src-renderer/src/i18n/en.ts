@@ -503,7 +503,6 @@ export const en = {
           ? ' 1 was already in your history and was skipped.'
           : ` ${alreadyPresent.toLocaleString()} were already in your history and were skipped.`),
     importFailed: (message: string) => `Nothing was imported. ${message}`,
-    unreadableFile: 'The file could not be read.',
     exportFailed: (message: string) => `The export failed: ${message}`,
     exported: (path: string) => `Exported to ${path}`,
     gone: 'That conversation no longer exists.',

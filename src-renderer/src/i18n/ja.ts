@@ -482,7 +482,6 @@ export const ja = {
         ? ''
         : `${alreadyPresent.toLocaleString('ja')} 件はすでに履歴にあるため読み込みませんでした。`),
     importFailed: (message: string) => `何も読み込みませんでした。${message}`,
-    unreadableFile: 'ファイルを読み込めませんでした。',
     exportFailed: (message: string) => `書き出しに失敗しました: ${message}`,
     exported: (path: string) => `${path} に書き出しました`,
     gone: 'その会話はもう存在しません。',
