@@ -8,6 +8,7 @@ import type { CloudUsageResult } from '../../shared/ipc-contract'
 import { awsErrorName } from './aws-errors'
 import { silentLog, type CloudLog } from './cloud-log'
 import { describeInvokeError, invokeWithJson, type InvokeResult } from './lambda-errors'
+import { parseLambdaPayload } from './lambda-payload'
 
 export async function fetchCloudUsage(
   lambda: LambdaClient,
@@ -23,7 +24,7 @@ export async function fetchCloudUsage(
   }
   if (result.FunctionError !== undefined)
     return { ok: false, reason: 'unavailable', message: `The cloud function ${functionName} failed.` }
-  const parsed = UsageResultSchema.safeParse(parseJson(result.Payload))
+  const parsed = UsageResultSchema.safeParse(parseLambdaPayload(result.Payload))
   if (!parsed.success)
     return {
       ok: false,
@@ -40,12 +41,4 @@ export async function fetchCloudUsage(
       message: 'This cloud backend has no budgets: redeploy it (npm run cdktf:deploy) to get them.',
     }
   return { ok: false, reason: 'unavailable', message: answer.detail.slice(0, 300) }
-}
-
-function parseJson(payload: Uint8Array | undefined): unknown {
-  try {
-    return JSON.parse(new TextDecoder().decode(payload ?? new Uint8Array()))
-  } catch {
-    return undefined
-  }
 }

@@ -29,6 +29,7 @@ import { awsErrorName } from './aws-errors'
 import { silentLog, type CloudLog } from './cloud-log'
 import { describeInvokeError, invokeWithJson, type InvokeResult } from './lambda-errors'
 import { tokenKeys, type TokenStore } from './token-store'
+import { parseLambdaPayload } from './lambda-payload'
 
 export interface LambdaStreamRecoveryOptions {
   lambda: LambdaClient
@@ -108,7 +109,7 @@ export class LambdaStreamRecovery implements StreamRecovery {
       this.log('recent-streams-failed', { error: awsErrorName(error) })
       throw new Error(describeInvokeError(error, functionName), { cause: error })
     }
-    const parsed = RecentStreamsResultSchema.safeParse(parseJson(result.Payload))
+    const parsed = RecentStreamsResultSchema.safeParse(parseLambdaPayload(result.Payload))
     // An older fetch Lambda answers `{ recent: true }` as a stream request it cannot read: no list, no catch-up.
     if (result.FunctionError !== undefined || !parsed.success || !parsed.data.ok) {
       this.log('recent-streams-unavailable', {})
@@ -159,7 +160,7 @@ export class LambdaStreamRecovery implements StreamRecovery {
       this.log('fetch-stream-function-error', { functionError: result.FunctionError })
       throw new Error(`The cloud function ${functionName} failed (${result.FunctionError}).`)
     }
-    const parsed = FetchStreamResultSchema.safeParse(parseJson(result.Payload))
+    const parsed = FetchStreamResultSchema.safeParse(parseLambdaPayload(result.Payload))
     if (!parsed.success)
       throw new Error(`The cloud function ${functionName} gave an answer this app does not understand.`)
     const answer = parsed.data
@@ -233,14 +234,5 @@ export class LambdaStreamRecovery implements StreamRecovery {
       return this.journal
     })()
     return this.loading
-  }
-}
-
-function parseJson(payload: Uint8Array | undefined): unknown {
-  if (!payload || payload.byteLength === 0) return undefined
-  try {
-    return JSON.parse(new TextDecoder().decode(payload))
-  } catch {
-    return undefined
   }
 }

@@ -9,6 +9,7 @@ import { awsErrorName } from './aws-errors'
 import { silentLog, type CloudLog } from './cloud-log'
 import { describeInvokeError } from './lambda-errors'
 import { tokenKeys, type TokenStore } from './token-store'
+import { parseLambdaPayload } from './lambda-payload'
 
 export interface PolicyAttacherOptions {
   lambda: LambdaClient
@@ -79,13 +80,8 @@ interface AttachAnswer {
 }
 
 function parseAnswer(payload: Uint8Array | undefined): AttachAnswer | undefined {
-  if (!payload || payload.byteLength === 0) return undefined
-  try {
-    const parsed: unknown = JSON.parse(new TextDecoder().decode(payload))
-    return typeof parsed === 'object' && parsed !== null ? (parsed as AttachAnswer) : undefined
-  } catch {
-    return undefined
-  }
+  const parsed = parseLambdaPayload(payload)
+  return typeof parsed === 'object' && parsed !== null ? (parsed as AttachAnswer) : undefined
 }
 
 /**

@@ -21,6 +21,7 @@ import { awsErrorName } from './aws-errors'
 import { describeInvokeError, invokeWithJson } from './lambda-errors'
 import { describeS3Error, describeS3Refusal } from './s3-refusals'
 import { UploadFailure, type UploadObject, type UploadTransport } from './upload-transport'
+import { parseLambdaPayload } from './lambda-payload'
 
 export interface PresignedPostUploadOptions {
   lambda: Pick<LambdaClient, 'send'>
@@ -61,7 +62,7 @@ export class PresignedPostUpload implements UploadTransport {
     } catch (error) {
       throw new UploadFailure(describeInvokeError(error, functionName), { cause: error })
     }
-    const answer = UploadPresignResultSchema.safeParse(parseJson(result.Payload))
+    const answer = UploadPresignResultSchema.safeParse(parseLambdaPayload(result.Payload))
     if (result.FunctionError !== undefined || !answer.success) {
       throw new UploadFailure("the cloud backend's upload function failed. Try again later.")
     }
@@ -110,15 +111,6 @@ export function describePresignRefusal(error: UploadPresignRefusal | string, con
 /** S3's error code from its XML error body (`<Error><Code>EntityTooLarge</Code>…`), when it has one. */
 export function s3ErrorCode(body: string): string | undefined {
   return /<Code>([A-Za-z0-9]{1,64})<\/Code>/.exec(body)?.[1]
-}
-
-function parseJson(payload: Uint8Array | undefined): unknown {
-  if (!payload || payload.byteLength === 0) return undefined
-  try {
-    return JSON.parse(new TextDecoder().decode(payload))
-  } catch {
-    return undefined
-  }
 }
 
 /** POSTs the multipart form; S3's status and the start of its answer. */

@@ -13,19 +13,15 @@ import { PutObjectCommand, S3Client, type PutObjectCommandInput } from '@aws-sdk
 import type { ChatRequest } from '../../../src-main/backend/chat-handler'
 import { AttachmentCatalog, wireAttachment } from '../../../src-main/core/attachments/attachment-catalog'
 import { AttachmentStore } from '../../../src-main/core/attachments/attachment-store'
-import { ChatService } from '../../../src-main/core/chat/chat-service'
-import { DiagnosticsRecorder } from '../../../src-main/core/diagnostics'
 import { AttachmentUploader, REUPLOAD_AFTER_MS } from '../../../src-main/core/cloud/attachment-uploader'
 import { PutObjectUpload } from '../../../src-main/core/cloud/put-object-upload'
 import { LambdaChatBackend, NO_UPLOADS_BUCKET } from '../../../src-main/core/cloud/lambda-chat-backend'
 import { MAX_UPLOAD_BYTES, uploadKey } from '../../../src-main/protocol/upload-keys'
 import type { AttachmentRef } from '../../../src-main/shared/attachment'
-import type { StreamUpdate } from '../../../src-main/shared/ipc-contract'
 import { makePdf, makePng } from '../../fixtures/attachment-files'
 import { ManualClock } from '../../support/manual-clock'
-import { memoryHistory } from '../../support/memory-history'
 import { makeTempDir } from '../../support/temp-dir'
-import { awsError, CLOUD_CONFIG, IDENTITY_ID } from './cloud-fixtures'
+import { awsError, CLOUD_CONFIG, erroredColumnsOfAttachedPrompt, IDENTITY_ID } from './cloud-fixtures'
 
 const s3 = mockClient(S3Client)
 const lambda = mockClient(LambdaClient)
@@ -187,27 +183,7 @@ describe('cloud attachment uploads', () => {
 
   it('shows a failed upload as an error in every column of the prompt', async () => {
     s3.on(PutObjectCommand).rejects(awsError('NoSuchBucket'))
-    const history = await memoryHistory(clock)
-    const batches: StreamUpdate[][] = []
-    const chat = new ChatService({
-      userId: IDENTITY_ID,
-      topicPrefix: CLOUD_CONFIG.topicPrefix,
-      backend: backend(),
-      conversations: history.conversations,
-      modelLabel: (id) => id,
-      online: true,
-      emitUpdates: (updates) => batches.push(updates),
-      diagnostics: new DiagnosticsRecorder(),
-      clock,
-      attachments: {
-        refs: (ids) => catalog.refs(ids),
-        readerOf: (modelId) => ({ modelId, inputs: { images: true, documents: true }, maxImages: 20 }),
-      },
-    })
-    await chat.send({ prompt: 'What does the chart show?', modelIds: ['claude', 'gpt'], attachmentIds: [image.id] })
-    clock.advance(100)
-
-    const ends = batches.flat().filter((update) => update.status === 'error')
+    const ends = await erroredColumnsOfAttachedPrompt({ backend: backend(), catalog, clock, attachmentId: image.id })
     expect(ends.map((update) => update.modelId).sort()).toEqual(['claude', 'gpt'])
     for (const end of ends)
       expect(end.error?.message).toContain(

@@ -4,6 +4,12 @@ import type { CloudConfig } from '../../../src-main/protocol/cloud-config'
 import { plainTextCodec } from '../../../src-main/core/settings/settings-store'
 import { FileTokenStore } from '../../../src-main/core/cloud/token-store'
 import { makeTempDir } from '../../support/temp-dir'
+import type { AttachmentCatalog } from '../../../src-main/core/attachments/attachment-catalog'
+import { ChatService, type ChatBackend } from '../../../src-main/core/chat/chat-service'
+import { DiagnosticsRecorder } from '../../../src-main/core/diagnostics'
+import type { StreamUpdate } from '../../../src-main/shared/ipc-contract'
+import type { ManualClock } from '../../support/manual-clock'
+import { memoryHistory } from '../../support/memory-history'
 
 export const CLOUD_CONFIG: CloudConfig = {
   version: 1,
@@ -60,4 +66,41 @@ export async function settle(rounds = 10): Promise<void> {
 /** Fails when any known secret appears in the text. */
 export function secretsIn(text: string): string[] {
   return Object.values(SECRETS).filter((secret) => text.includes(secret))
+}
+
+/**
+ * Sends "What does the chart show?" with one attachment to two cloud columns (claude, gpt) through the real chat
+ * service over `backend`, and returns the columns' error ends: how a failed upload reaches the user.
+ */
+export async function erroredColumnsOfAttachedPrompt(options: {
+  backend: ChatBackend
+  catalog: AttachmentCatalog
+  clock: ManualClock
+  attachmentId: string
+}): Promise<StreamUpdate[]> {
+  const { backend, catalog, clock } = options
+  const history = await memoryHistory(clock)
+  const batches: StreamUpdate[][] = []
+  const chat = new ChatService({
+    userId: IDENTITY_ID,
+    topicPrefix: CLOUD_CONFIG.topicPrefix,
+    backend,
+    conversations: history.conversations,
+    modelLabel: (id) => id,
+    online: true,
+    emitUpdates: (updates) => batches.push(updates),
+    diagnostics: new DiagnosticsRecorder(),
+    clock,
+    attachments: {
+      refs: (ids) => catalog.refs(ids),
+      readerOf: (modelId) => ({ modelId, inputs: { images: true, documents: true }, maxImages: 20 }),
+    },
+  })
+  await chat.send({
+    prompt: 'What does the chart show?',
+    modelIds: ['claude', 'gpt'],
+    attachmentIds: [options.attachmentId],
+  })
+  clock.advance(100)
+  return batches.flat().filter((update) => update.status === 'error')
 }

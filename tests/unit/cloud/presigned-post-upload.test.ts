@@ -17,21 +17,17 @@ import type { InvocationContext } from '../../../src-main/backend/lambda/caller-
 import { createUploadPresignHandler } from '../../../src-main/backend/lambda/upload-presign-lambda'
 import { AttachmentCatalog, wireAttachment } from '../../../src-main/core/attachments/attachment-catalog'
 import { AttachmentStore } from '../../../src-main/core/attachments/attachment-store'
-import { ChatService } from '../../../src-main/core/chat/chat-service'
-import { DiagnosticsRecorder } from '../../../src-main/core/diagnostics'
 import { AttachmentUploader } from '../../../src-main/core/cloud/attachment-uploader'
 import { LambdaChatBackend } from '../../../src-main/core/cloud/lambda-chat-backend'
 import { PresignedPostUpload, s3ErrorCode } from '../../../src-main/core/cloud/presigned-post-upload'
 import { MAX_UPLOAD_BYTES, uploadKey } from '../../../src-main/protocol/upload-keys'
 import type { UploadPresignResult } from '../../../src-main/protocol/upload-presign'
 import type { AttachmentRef } from '../../../src-main/shared/attachment'
-import type { StreamUpdate } from '../../../src-main/shared/ipc-contract'
 import { makePdf, makePng } from '../../fixtures/attachment-files'
 import { ManualClock } from '../../support/manual-clock'
-import { memoryHistory } from '../../support/memory-history'
 import { startS3PostServer, type S3PostServer } from '../../support/s3-post-server'
 import { makeTempDir } from '../../support/temp-dir'
-import { awsError, CLOUD_CONFIG, IDENTITY_ID } from './cloud-fixtures'
+import { awsError, CLOUD_CONFIG, erroredColumnsOfAttachedPrompt, IDENTITY_ID } from './cloud-fixtures'
 
 const lambda = mockClient(LambdaClient)
 const BUCKET = 'streamdesk-uploads-0001'
@@ -303,27 +299,7 @@ describe('cloud attachment uploads through presigned POSTs', () => {
     lambda
       .on(InvokeCommand, { FunctionName: PRESIGN_FUNCTION })
       .callsFake(presignAs(IDENTITY_ID, (event) => ({ ...event, size: (event['size'] as number) - 1 })))
-    const history = await memoryHistory(clock)
-    const batches: StreamUpdate[][] = []
-    const chat = new ChatService({
-      userId: IDENTITY_ID,
-      topicPrefix: CLOUD_CONFIG.topicPrefix,
-      backend: backend(),
-      conversations: history.conversations,
-      modelLabel: (id) => id,
-      online: true,
-      emitUpdates: (updates) => batches.push(updates),
-      diagnostics: new DiagnosticsRecorder(),
-      clock,
-      attachments: {
-        refs: (ids) => catalog.refs(ids),
-        readerOf: (modelId) => ({ modelId, inputs: { images: true, documents: true }, maxImages: 20 }),
-      },
-    })
-    await chat.send({ prompt: 'What does the chart show?', modelIds: ['claude', 'gpt'], attachmentIds: [image.id] })
-    clock.advance(100)
-
-    const ends = batches.flat().filter((update) => update.status === 'error')
+    const ends = await erroredColumnsOfAttachedPrompt({ backend: backend(), catalog, clock, attachmentId: image.id })
     expect(ends.map((update) => update.modelId).sort()).toEqual(['claude', 'gpt'])
     for (const end of ends)
       expect(end.error?.message).toContain(
