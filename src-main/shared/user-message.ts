@@ -27,6 +27,39 @@ export const KEPT_CHANGE_ENGLISH: Record<KeptChangeKind, string> = {
   delete: 'its deletion',
 }
 
+/** Why a cloud sign-in step failed (cloud/auth-errors.ts), as the sign-in form words it. */
+export type AuthReason =
+  | 'network'
+  | 'sign-up-domain-limited'
+  | 'sign-up-refused'
+  | 'incorrect-credentials'
+  | 'no-account'
+  | 'not-confirmed'
+  | 'account-exists'
+  | 'code-mismatch'
+  | 'code-expired'
+  | 'password-policy'
+  | 'too-many-attempts'
+  | 'code-not-sent'
+  | 'input-not-accepted'
+  | 'config-no-password-sign-in'
+  | 'config-missing-pool'
+  | 'config-client-secret'
+  | 'invite-only'
+  | 'account-disabled'
+  | 'session-ended'
+  | 'sign-in-too-long'
+  | 'no-sign-in-waiting'
+  | 'step-wants-new-password'
+  | 'step-wants-mfa-code'
+  | 'unsupported-step'
+  | 'not-signed-in'
+  | 'not-renewed'
+  | 'no-tokens'
+  | 'unreadable-token'
+  | 'signed-out'
+  | 'unexpected'
+
 /**
  * The error codes a failed answer may carry: the stream protocol's (each version's, see WireErrorCode there, held to
  * this list by the compiler) and 'incomplete', which the app sets when chunks never arrived. The renderer words a
@@ -105,6 +138,7 @@ export interface MessageParams {
   'history:salvaged': { fromFile: number; fromBackup: number; completed: number; backupDate?: string; path: string }
   'history:salvaged-nothing': { hadBackup: boolean; path: string }
   // Cloud mode
+  'auth:error': { reason: AuthReason }
   'cloud:credentials-failed': Record<string, never>
   'cloud:backend-older': Record<string, never>
   'cloud:app-older': Record<string, never>

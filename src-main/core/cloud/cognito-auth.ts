@@ -177,15 +177,24 @@ export class CognitoAuth extends TypedEmitter<{ change: [state: AuthState] }> {
   async answerChallenge(answer: ChallengeAnswer): Promise<SignInStep> {
     const pending = this.pending
     if (!pending)
-      throw new AuthError('no-challenge', 'There is no sign-in waiting for an answer. Please sign in again.')
+      throw new AuthError(
+        'no-challenge',
+        'There is no sign-in waiting for an answer. Please sign in again.',
+        'no-sign-in-waiting',
+      )
     const expected = CHALLENGES[pending.name].response
     const value =
       'newPassword' in answer
         ? { key: 'NEW_PASSWORD', text: answer.newPassword }
         : { key: 'SOFTWARE_TOKEN_MFA_CODE', text: answer.mfaCode }
     if (value.key !== expected) {
-      const wanted = expected === 'NEW_PASSWORD' ? 'a new password' : 'the code from the authenticator app'
-      throw new AuthError('no-challenge', `This sign-in step asks for ${wanted}.`)
+      const newPassword = expected === 'NEW_PASSWORD'
+      const wanted = newPassword ? 'a new password' : 'the code from the authenticator app'
+      throw new AuthError(
+        'no-challenge',
+        `This sign-in step asks for ${wanted}.`,
+        newPassword ? 'step-wants-new-password' : 'step-wants-mfa-code',
+      )
     }
     const generation = this.generation
     const result = await this.call('challenge', () =>
@@ -273,7 +282,7 @@ export class CognitoAuth extends TypedEmitter<{ change: [state: AuthState] }> {
   private async refreshSession(): Promise<Session> {
     const generation = this.generation
     const token = this.refreshToken ?? (await this.options.store.get(this.refreshTokenKey))
-    if (token === undefined) throw new AuthError('signed-out', 'You are not signed in.')
+    if (token === undefined) throw new AuthError('signed-out', 'You are not signed in.', 'not-signed-in')
     let result: InitiateAuthCommandOutput
     try {
       result = await this.call('refresh', () =>
@@ -291,7 +300,7 @@ export class CognitoAuth extends TypedEmitter<{ change: [state: AuthState] }> {
       throw error
     }
     if (!result.AuthenticationResult)
-      throw new AuthError('unknown', 'Amazon Cognito did not renew the session. Please sign in again.')
+      throw new AuthError('unknown', 'Amazon Cognito did not renew the session. Please sign in again.', 'not-renewed')
     // Without refresh-token rotation Cognito returns no new refresh token: the old one stays valid.
     return this.establish(result.AuthenticationResult, generation, token)
   }
@@ -320,6 +329,8 @@ export class CognitoAuth extends TypedEmitter<{ change: [state: AuthState] }> {
     throw new AuthError(
       'unsupported-challenge',
       `This account needs a sign-in step StreamDesk does not support yet (${challenge}). Ask the administrator of the backend.`,
+      'unsupported-step',
+      challenge,
     )
   }
 
@@ -329,23 +340,24 @@ export class CognitoAuth extends TypedEmitter<{ change: [state: AuthState] }> {
     previousRefreshToken?: string,
   ): Promise<Session> {
     const { IdToken, RefreshToken } = result
-    if (IdToken === undefined) throw new AuthError('unknown', 'Amazon Cognito returned no tokens. Please try again.')
-    if (generation !== this.generation) throw new AuthError('signed-out', 'You signed out.')
+    if (IdToken === undefined)
+      throw new AuthError('unknown', 'Amazon Cognito returned no tokens. Please try again.', 'no-tokens')
+    if (generation !== this.generation) throw new AuthError('signed-out', 'You signed out.', 'signed-out')
     let claims: IdTokenClaims
     try {
       claims = readIdTokenClaims(IdToken)
     } catch (error) {
-      throw new AuthError('unknown', errorMessage(error))
+      throw new AuthError('unknown', errorMessage(error), 'unreadable-token', errorMessage(error))
     }
     const refreshToken = RefreshToken ?? previousRefreshToken
     if (refreshToken === undefined)
-      throw new AuthError('unknown', 'Amazon Cognito returned no refresh token. Please try again.')
+      throw new AuthError('unknown', 'Amazon Cognito returned no refresh token. Please try again.', 'no-tokens')
     if (refreshToken !== this.refreshToken) {
       await this.options.store.set(this.refreshTokenKey, refreshToken)
       if (generation !== this.generation) {
         // Signed out while the token was being stored: it must not outlive the sign-out.
         await this.options.store.delete(this.refreshTokenKey)
-        throw new AuthError('signed-out', 'You signed out.')
+        throw new AuthError('signed-out', 'You signed out.', 'signed-out')
       }
       this.refreshToken = refreshToken
     }

@@ -3,6 +3,7 @@ import type { AnswerStatus } from '../../../src-main/shared/answer'
 import type { ConnectionStatus } from '../../../src-main/shared/ipc-contract'
 import type {
   AnswerErrorCode,
+  AuthReason,
   DownloadErrorCode,
   MessageKey,
   MessageParams,
@@ -13,6 +14,44 @@ import { formatBytes } from '../../../src-main/shared/format-bytes'
 
 /** The words for each message main sends by key (src-main/shared/user-message.ts). */
 export type MessageCatalog = { [K in MessageKey]: (params: MessageParams[K]) => string }
+
+const authReason = {
+  network: 'Cannot reach Amazon Cognito. Check the internet connection and the proxy settings.',
+  'sign-up-domain-limited':
+    'Sign-up is limited to the email domains this StreamDesk backend allows. Ask its administrator.',
+  'sign-up-refused': 'The backend refused the sign-up. Wait a few minutes, then try again.',
+  'incorrect-credentials': 'Incorrect email or password.',
+  'no-account': 'No account uses this email address.',
+  'not-confirmed': 'This account is not confirmed yet. Enter the code from the email, or ask for a new code.',
+  'account-exists': 'An account with this email address already exists. Sign in, or reset the password.',
+  'code-mismatch': 'That code is not right. Check it and try again.',
+  'code-expired': 'That code has expired. Ask for a new one.',
+  'password-policy': 'The password does not meet the requirements.',
+  'too-many-attempts': 'Too many attempts. Wait a few minutes, then try again.',
+  'code-not-sent': 'The code could not be sent to this email address. Check the address.',
+  'input-not-accepted': 'Amazon Cognito did not accept what was entered. Check the email address and try again.',
+  'config-no-password-sign-in':
+    'The cloud configuration does not match the deployed backend: its app client does not allow password sign-in. Load the stack outputs again.',
+  'config-missing-pool':
+    'The cloud configuration does not match the deployed backend: its user pool or app client does not exist. Load the stack outputs again.',
+  'config-client-secret':
+    'The cloud configuration does not match the deployed backend: its app client has a client secret, which a desktop app cannot keep. Load the stack outputs again.',
+  'invite-only': 'This StreamDesk backend is invite-only: ask its administrator to create your account.',
+  'account-disabled': 'This account is disabled. Ask the administrator of this StreamDesk backend.',
+  'session-ended': 'Your session has ended. Please sign in again.',
+  'sign-in-too-long': 'The sign-in took too long. Please start again.',
+  'no-sign-in-waiting': 'There is no sign-in waiting for an answer. Please sign in again.',
+  'step-wants-new-password': 'This sign-in step asks for a new password.',
+  'step-wants-mfa-code': 'This sign-in step asks for the code from the authenticator app.',
+  'unsupported-step':
+    'This account needs a sign-in step StreamDesk does not support yet. Ask the administrator of the backend.',
+  'not-signed-in': 'You are not signed in.',
+  'not-renewed': 'Amazon Cognito did not renew the session. Please sign in again.',
+  'no-tokens': 'Amazon Cognito returned no tokens. Please try again.',
+  'unreadable-token': 'Amazon Cognito returned a sign-in token StreamDesk cannot read. Please try again.',
+  'signed-out': 'You signed out.',
+  unexpected: 'Amazon Cognito answered with an unexpected error. Wait a few minutes, then try again.',
+} satisfies Record<AuthReason, string>
 
 const writeFailure = {
   'disk-full': 'the disk is full',
@@ -740,6 +779,7 @@ export const en = {
         `empty history was started. The damaged file was kept, not deleted: ${path}`,
       'shortcut:refused': ({ accelerator }) =>
         `The shortcut ${accelerator} could not be registered: another application may be using it. Choose another in Settings.`,
+      'auth:error': ({ reason }) => authReason[reason],
       'cloud:credentials-failed': () => 'The cloud sign-in could not be renewed.',
       'cloud:backend-older': () =>
         'Your cloud backend is older than this app: redeploy it (npm run cdktf:deploy) to get reasoning.',

@@ -1,6 +1,6 @@
 /** Every UI string in Japanese. `satisfies Strings`: a key missing here (or one too many) does not compile. */
 import type { MessageCatalog, Strings } from './en'
-import type { KeptChangeKind, WriteFailure } from '../../../src-main/shared/user-message'
+import type { AuthReason, KeptChangeKind, WriteFailure } from '../../../src-main/shared/user-message'
 import { formatBytes } from '../../../src-main/shared/format-bytes'
 
 const keptChange: Record<KeptChangeKind, string> = {
@@ -12,6 +12,48 @@ const keptChange: Record<KeptChangeKind, string> = {
   'system prompt': 'システムプロンプト',
   delete: '削除',
 }
+
+const authReason = {
+  network: 'Amazon Cognito に接続できません。インターネット接続とプロキシの設定を確認してください。',
+  'sign-up-domain-limited':
+    'この StreamDesk バックエンドでは、登録できるメールアドレスのドメインが限られています。管理者にお問い合わせください。',
+  'sign-up-refused': 'バックエンドが登録を拒否しました。数分待ってから、もう一度お試しください。',
+  'incorrect-credentials': 'メールアドレスまたはパスワードが正しくありません。',
+  'no-account': 'このメールアドレスのアカウントはありません。',
+  'not-confirmed':
+    'このアカウントはまだ確認されていません。メールに記載のコードを入力するか、新しいコードを依頼してください。',
+  'account-exists':
+    'このメールアドレスのアカウントはすでにあります。サインインするか、パスワードを再設定してください。',
+  'code-mismatch': 'コードが正しくありません。確認して、もう一度お試しください。',
+  'code-expired': 'コードの有効期限が切れています。新しいコードを依頼してください。',
+  'password-policy': 'パスワードが要件を満たしていません。',
+  'too-many-attempts': '試行回数が多すぎます。数分待ってから、もう一度お試しください。',
+  'code-not-sent': 'このメールアドレスにコードを送信できませんでした。アドレスを確認してください。',
+  'input-not-accepted':
+    'Amazon Cognito が入力を受け付けませんでした。メールアドレスを確認して、もう一度お試しください。',
+  'config-no-password-sign-in':
+    'クラウドの設定がデプロイ済みのバックエンドと一致しません（アプリクライアントがパスワードによるサインインを許可していません）。スタックの出力をもう一度読み込んでください。',
+  'config-missing-pool':
+    'クラウドの設定がデプロイ済みのバックエンドと一致しません（ユーザープールまたはアプリクライアントが存在しません）。スタックの出力をもう一度読み込んでください。',
+  'config-client-secret':
+    'クラウドの設定がデプロイ済みのバックエンドと一致しません（アプリクライアントにクライアントシークレットがあり、デスクトップアプリでは保持できません）。スタックの出力をもう一度読み込んでください。',
+  'invite-only': 'この StreamDesk バックエンドは招待制です。管理者にアカウントの作成を依頼してください。',
+  'account-disabled':
+    'このアカウントは無効になっています。この StreamDesk バックエンドの管理者にお問い合わせください。',
+  'session-ended': 'セッションが終了しました。もう一度サインインしてください。',
+  'sign-in-too-long': 'サインインに時間がかかりすぎました。最初からやり直してください。',
+  'no-sign-in-waiting': '応答を待っているサインインはありません。もう一度サインインしてください。',
+  'step-wants-new-password': 'このサインイン手順では新しいパスワードが必要です。',
+  'step-wants-mfa-code': 'このサインイン手順では認証アプリのコードが必要です。',
+  'unsupported-step':
+    'このアカウントには、StreamDesk がまだ対応していないサインイン手順が必要です。バックエンドの管理者にお問い合わせください。',
+  'not-signed-in': 'サインインしていません。',
+  'not-renewed': 'Amazon Cognito がセッションを更新しませんでした。もう一度サインインしてください。',
+  'no-tokens': 'Amazon Cognito からトークンが返されませんでした。もう一度お試しください。',
+  'unreadable-token': 'Amazon Cognito から返されたサインイン用トークンを読み取れませんでした。もう一度お試しください。',
+  'signed-out': 'サインアウトしました。',
+  unexpected: 'Amazon Cognito から予期しないエラーが返されました。数分待ってから、もう一度お試しください。',
+} satisfies Record<AuthReason, string>
 
 const writeFailure = {
   'disk-full': 'ディスクの空き容量がありません',
@@ -712,6 +754,7 @@ export const ja = {
         `新しい空の履歴を開始しました。破損したファイルは削除せずに保存しました: ${path}`,
       'shortcut:refused': ({ accelerator }) =>
         `ショートカット ${accelerator} を登録できませんでした。別のアプリが使用している可能性があります。設定で別のキーを選んでください。`,
+      'auth:error': ({ reason }) => authReason[reason],
       'cloud:credentials-failed': () => 'クラウドのサインインを更新できませんでした。',
       'cloud:backend-older': () =>
         'クラウドのバックエンドがこのアプリより古いため、再デプロイしてください（npm run cdktf:deploy）。推論表示が使えるようになります。',

@@ -484,6 +484,22 @@ describe('error messages', () => {
     expect(failure).toBeInstanceOf(AuthError)
     expect(failure).toMatchObject({ code, message: expect.stringMatching(message) })
     expect(secretsIn((failure as Error).message)).toEqual([])
+    // The keyed words the window shows (and their detail) carry no secret either.
+    expect((failure as AuthError).userMessage.key).toBe('auth:error')
+    expect(secretsIn(JSON.stringify((failure as AuthError).userMessage))).toEqual([])
     expect(logLines.join('\n')).not.toContain(awsMessage)
+  })
+
+  it("keys a refused password by reason, with Cognito's policy (never the password) as detail", async () => {
+    const policy = 'Password did not conform with policy: Password must have uppercase characters'
+    cognito.on(SignUpCommand).rejects(awsError('InvalidPasswordException', policy))
+    const failure = (await newAuth()
+      .signUp(USER.email, SECRETS.password)
+      .catch((caught: unknown) => caught)) as AuthError
+    expect(failure.userMessage).toEqual({
+      key: 'auth:error',
+      params: { reason: 'password-policy' },
+      detail: 'Password must have uppercase characters',
+    })
   })
 })

@@ -220,7 +220,8 @@ describe('concurrent and failed refreshes', () => {
     let signedOut = false
     const auth: IdTokenSource = {
       idToken: async () => {
-        if (signedOut) throw new AuthError('session-expired', 'Your session has ended. Please sign in again.')
+        if (signedOut)
+          throw new AuthError('session-expired', 'Your session has ended. Please sign in again.', 'session-ended')
         return ID_TOKEN
       },
       userSub: USER.sub,

@@ -80,6 +80,7 @@ const SAMPLES: { [K in MessageKey]: MessageParams[K] } = {
     path: '/home/u/.config/StreamDesk/history.sqlite.corrupt-2026-12-07',
   },
   'shortcut:refused': { accelerator: 'Alt+K' },
+  'auth:error': { reason: 'incorrect-credentials' },
   'cloud:credentials-failed': {},
   'cloud:backend-older': {},
   'cloud:app-older': {},
@@ -87,16 +88,19 @@ const SAMPLES: { [K in MessageKey]: MessageParams[K] } = {
 const keys = Object.keys(SAMPLES) as MessageKey[]
 const sample = (key: MessageKey): UserMessage => userMessage(key, SAMPLES[key] as never)
 /** The words a message must carry in every language: its names, numbers and formatted sizes. */
+/** Enumerated params (a write failure, a kind of change, a sign-in failure) are worded, not shown as they are. */
+const ENUMERATED = new Set(['reason', 'change'])
 const visibleParams = (key: MessageKey): string[] =>
-  Object.values(SAMPLES[key] as Record<string, unknown>).flatMap((value) =>
-    // Enumerated params (a write failure, a kind of change) are worded, not shown as they are.
-    typeof value === 'string' && !['read-only', 'disk-full', 'rename'].includes(value)
-      ? [value]
-      : Array.isArray(value)
-        ? value.map(String)
-        : typeof value === 'number' && value < 10_000
-          ? [String(value)]
-          : [],
+  Object.entries(SAMPLES[key] as Record<string, unknown>).flatMap(([name, value]) =>
+    ENUMERATED.has(name)
+      ? []
+      : typeof value === 'string'
+        ? [value]
+        : Array.isArray(value)
+          ? value.map(String)
+          : typeof value === 'number' && value < 10_000
+            ? [String(value)]
+            : [],
   )
 
 describe('messages from the main process', () => {
@@ -118,6 +122,18 @@ describe('messages from the main process', () => {
     // Translated, not English left behind: Japanese text has kana or kanji.
     expect(japanese).not.toBe(english)
     expect(japanese).toMatch(/[\u3040-\u30ff\u4e00-\u9fff]/)
+  })
+
+  it("words each sign-in failure in both languages, with Cognito's own text (its password policy) as detail", () => {
+    for (const reason of ['network', 'invite-only', 'password-policy', 'unexpected'] as const) {
+      const message = userMessage('auth:error', { reason })
+      expect(messageText(en, message)).not.toBe(messageText(ja, message))
+      expect(messageText(ja, message)).toMatch(/[\u3040-\u30ff\u4e00-\u9fff]/)
+    }
+    const policy = userMessage('auth:error', { reason: 'password-policy' }, 'Password must have uppercase characters')
+    expect(messageLine(ja, policy)).toBe(
+      'パスワードが要件を満たしていません。 詳細: Password must have uppercase characters',
+    )
   })
 
   it('names the kind of a change lost after a full disk in each language', () => {
