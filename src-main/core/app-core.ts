@@ -6,7 +6,8 @@
 import { join } from 'node:path'
 import type { AppStatus, EventChannel, EventContract, ModelCheck, Notice, PublicSettings } from '../shared/ipc-contract'
 import { DEFAULT_TOPIC_PREFIX, LATEST_PROTOCOL_VERSION } from '../protocol/stream-protocol'
-import { parseCloudConfig, protocolNotice, servedProtocols } from '../protocol/cloud-config'
+import { CLOUD_CONFIG_OUTPUT_NAME, parseCloudConfig, protocolNotice, servedProtocols } from '../protocol/cloud-config'
+import { UserFacingError } from './user-facing-error'
 import { writeFailureOf } from './history/describe-write-error'
 import type { ModelResolver } from '../backend/model-provider'
 import { createOpenAiCompatibleProvider, probeOpenAiCompatible } from '../backend/providers/openai-compatible'
@@ -314,7 +315,15 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
     },
     'settings:set-cloud-config': async (json) => {
       const parsed = parseCloudConfig(json)
-      if (!parsed.ok) throw new Error(parsed.message)
+      if (!parsed.ok) {
+        // Each problem names a field as the stack output does: the detail, in any language.
+        const words = userMessage(
+          'cloud:config-invalid',
+          { output: CLOUD_CONFIG_OUTPUT_NAME },
+          parsed.issues.join('; '),
+        )
+        throw new UserFacingError(parsed.message, words)
+      }
       const view = await settings.setCloudConfig(parsed.config)
       events.emit('auth:changed', account.state())
       if (settings.mode === 'cloud') await modes.restart()

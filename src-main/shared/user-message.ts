@@ -139,6 +139,7 @@ export interface MessageParams {
   'history:salvaged-nothing': { hadBackup: boolean; path: string }
   // Cloud mode
   'auth:error': { reason: AuthReason }
+  'cloud:config-invalid': { output: string }
   'cloud:credentials-failed': Record<string, never>
   'cloud:backend-older': Record<string, never>
   'cloud:app-older': Record<string, never>

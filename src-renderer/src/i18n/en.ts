@@ -780,6 +780,8 @@ export const en = {
       'shortcut:refused': ({ accelerator }) =>
         `The shortcut ${accelerator} could not be registered: another application may be using it. Choose another in Settings.`,
       'auth:error': ({ reason }) => authReason[reason],
+      'cloud:config-invalid': ({ output }) =>
+        `This is not a StreamDesk cloud configuration (the "${output}" output of the deployed stack).`,
       'cloud:credentials-failed': () => 'The cloud sign-in could not be renewed.',
       'cloud:backend-older': () =>
         'Your cloud backend is older than this app: redeploy it (npm run cdktf:deploy) to get reasoning.',

@@ -755,6 +755,8 @@ export const ja = {
       'shortcut:refused': ({ accelerator }) =>
         `ショートカット ${accelerator} を登録できませんでした。別のアプリが使用している可能性があります。設定で別のキーを選んでください。`,
       'auth:error': ({ reason }) => authReason[reason],
+      'cloud:config-invalid': ({ output }) =>
+        `StreamDesk のクラウド設定ではありません（デプロイしたスタックの「${output}」出力を貼り付けてください）。`,
       'cloud:credentials-failed': () => 'クラウドのサインインを更新できませんでした。',
       'cloud:backend-older': () =>
         'クラウドのバックエンドがこのアプリより古いため、再デプロイしてください（npm run cdktf:deploy）。推論表示が使えるようになります。',

@@ -28,6 +28,7 @@ import { OUTCOME_WAIT } from '../../support/deadline'
 import { en } from '../../../src-renderer/src/i18n/en'
 import { messageText } from '../../../src-renderer/src/i18n/main-message'
 import { noticeWords } from '../../support/notice-words'
+import type { UserFacingError } from '../../../src-main/core/user-facing-error'
 
 const cognito = mockClient(CognitoIdentityProviderClient)
 const identity = mockClient(CognitoIdentityClient)
@@ -68,6 +69,16 @@ describe('mode switching', () => {
     await expect(
       call('settings:set-cloud-config', JSON.stringify({ ...CLOUD_CONFIG, iotEndpoint: undefined })),
     ).rejects.toThrow(/iotEndpoint/)
+    // The window words it in its language; the problems, named by field, are the detail.
+    const refused = await call(
+      'settings:set-cloud-config',
+      JSON.stringify({ ...CLOUD_CONFIG, region: 'the moon' }),
+    ).catch((error: unknown) => error)
+    expect((refused as UserFacingError).userMessage).toEqual({
+      key: 'cloud:config-invalid',
+      params: { output: 'streamdesk_cloud_config' },
+      detail: 'region should be an AWS region such as us-east-1',
+    })
     await expect(call('auth:sign-in', USER.email, 'pw')).rejects.toThrow(/settings first/)
     expect(await call<AuthState>('auth:get-state')).toEqual({ configured: false, signedIn: false })
   })

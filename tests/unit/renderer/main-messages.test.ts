@@ -81,6 +81,7 @@ const SAMPLES: { [K in MessageKey]: MessageParams[K] } = {
   },
   'shortcut:refused': { accelerator: 'Alt+K' },
   'auth:error': { reason: 'incorrect-credentials' },
+  'cloud:config-invalid': { output: 'streamdesk_cloud_config' },
   'cloud:credentials-failed': {},
   'cloud:backend-older': {},
   'cloud:app-older': {},
