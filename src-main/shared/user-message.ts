@@ -27,6 +27,18 @@ export const KEPT_CHANGE_ENGLISH: Record<KeptChangeKind, string> = {
   delete: 'its deletion',
 }
 
+/** Why an import of a history file was refused or stopped (history-export.ts, import-in-worker.ts). */
+export type ImportFailure =
+  | 'too-large'
+  | 'not-json'
+  | 'not-an-export'
+  | 'unknown-version'
+  | 'too-deep'
+  | 'damaged'
+  | 'unreadable'
+  | 'not-saved'
+  | 'stopped'
+
 /** Why a cloud sign-in step failed (cloud/auth-errors.ts), as the sign-in form words it. */
 export type AuthReason =
   | 'network'
@@ -135,6 +147,14 @@ export interface MessageParams {
   'history:opened-read-only': { reason?: WriteFailure }
   'history:not-opened': { reason?: WriteFailure }
   'history:interrupted': { count: number }
+  /** `imported`: conversations an import in batches committed before it stopped (0: nothing was imported). */
+  'history:import-refused': {
+    failure: ImportFailure
+    imported: number
+    limitMb?: number
+    versions?: string
+    reason?: WriteFailure
+  }
   'history:salvaged': { fromFile: number; fromBackup: number; completed: number; backupDate?: string; path: string }
   'history:salvaged-nothing': { hadBackup: boolean; path: string }
   // Cloud mode

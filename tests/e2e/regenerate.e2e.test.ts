@@ -73,7 +73,10 @@ describe('regenerating one column and copying an answer', () => {
 
     // Copy as Markdown: the source, not the rendered text.
     await column('alpha').getByTestId('column-copy').click()
-    await expect.poll(() => column('alpha').getByTestId('column-copy').innerText()).toBe('Copied')
+    // Shown for 1.5 s once the clipboard write resolves, which a loaded CI machine delayed past the default 1 s.
+    await expect
+      .poll(() => column('alpha').getByTestId('column-copy').innerText(), { timeout: 5_000, interval: 25 })
+      .toBe('Copied')
     // Announced to a screen reader, which hears the button by its unchanged name.
     expect(await column('alpha').getByTestId('column-copy-announcement').textContent()).toBe("alpha's answer copied")
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(SECOND)

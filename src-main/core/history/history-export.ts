@@ -3,6 +3,8 @@
  * Imports are validated here in full before the store writes anything.
  */
 import { z } from 'zod'
+import { userMessage, type ImportFailure, type WriteFailure } from '../../shared/user-message'
+import { UserFacingError } from '../user-facing-error'
 import { IdSchema } from '../../protocol/stream-protocol'
 import { STORED_STATUSES, type AnswerEndDetails, type AnswerError, type TokenUsage } from '../../shared/answer'
 import { StoredEndDetailsSchema } from './answer-end-details'
@@ -176,22 +178,32 @@ export type ExportedConversation = z.infer<typeof ExportedConversationV2Schema>
 type ExportedAnswer = z.infer<typeof ExportedAnswerV2Schema>
 type ExportedAttachment = z.infer<typeof ExportedAttachmentSchema>
 
-/** A refused import; its message, for the user, says why and that nothing was changed. */
-export class HistoryImportError extends Error {
+/** Why an import was refused, as it crosses from the import worker: the English reason and the keyed parts. */
+export interface ImportRefusal {
+  /** Why, in English, without the closing sentence (for the log). */
+  reason: string
+  failure: ImportFailure
+  /** The file's or the OS's own words (bounded by userMessage). */
+  detail?: string
+  params?: { limitMb?: number; versions?: string; reason?: WriteFailure }
+}
+
+/** A refused import; its message says why and whether anything was imported, its keyed words the same. */
+export class HistoryImportError extends UserFacingError {
   override readonly name = 'HistoryImportError'
-  /** Why, without the closing sentence: the import worker sends it back to the main thread. */
-  readonly reason: string
+  readonly refusal: ImportRefusal
   /** Conversations an import in batches had committed before it stopped (0: nothing was imported). */
   readonly imported: number
-  constructor(reason: string, imported = 0) {
+  constructor(refusal: ImportRefusal, imported = 0) {
     super(
-      `${reason} ${
+      `${refusal.reason} ${
         imported === 0
           ? 'Nothing was imported.'
           : `${imported} conversation${imported === 1 ? ' was' : 's were'} imported before it stopped; importing the file again adds the rest.`
       }`,
+      userMessage('history:import-refused', { failure: refusal.failure, imported, ...refusal.params }, refusal.detail),
     )
-    this.reason = reason
+    this.refusal = refusal
     this.imported = imported
   }
 }
@@ -309,8 +321,14 @@ function fromVersion1(conversation: HistoryDocumentV1['conversations'][number]):
   }
 }
 
-export const tooLargeToImport = () =>
-  new HistoryImportError(`This file is too large to import (over ${MAX_IMPORT_CHARS / 1024 / 1024} MB).`)
+export const tooLargeToImport = () => {
+  const limitMb = MAX_IMPORT_CHARS / 1024 / 1024
+  return new HistoryImportError({
+    reason: `This file is too large to import (over ${limitMb} MB).`,
+    failure: 'too-large',
+    params: { limitMb },
+  })
+}
 
 /** The file's JSON, refused (in plain words) when too large or not JSON; `validateHistoryDocument` checks the rest. */
 export function parseHistoryJson(text: string): unknown {
@@ -319,7 +337,10 @@ export function parseHistoryJson(text: string): unknown {
   try {
     value = JSON.parse(text)
   } catch {
-    throw new HistoryImportError('This file is not a StreamDesk history export: it is not valid JSON.')
+    throw new HistoryImportError({
+      reason: 'This file is not a StreamDesk history export: it is not valid JSON.',
+      failure: 'not-json',
+    })
   }
   return value
 }
@@ -332,16 +353,22 @@ export function validateHistoryDocument(value: unknown): ExportedConversation[] 
   refuseDeepNesting(value)
   const envelope = z.looseObject({ format: z.unknown(), version: z.unknown() }).safeParse(value)
   if (!envelope.success || envelope.data.format !== EXPORT_FORMAT) {
-    throw new HistoryImportError(
-      'This file is not a StreamDesk history export (it has no "format": "streamdesk-history").',
-    )
+    throw new HistoryImportError({
+      reason: 'This file is not a StreamDesk history export (it has no "format": "streamdesk-history").',
+      failure: 'not-an-export',
+    })
   }
   const { version } = envelope.data
   if (version === 1) return checked(HistoryDocumentV1Schema.safeParse(value)).conversations.map(fromVersion1)
   if (version === 2) return checked(HistoryDocumentV2Schema.safeParse(value)).conversations
-  throw new HistoryImportError(
-    `This history export has format version ${describeValue(version, EXCERPT_CHARS + 1)}; this version of StreamDesk reads versions ${EXPORT_VERSIONS.join(' and ')}.`,
-  )
+  const found = describeValue(version, EXCERPT_CHARS + 1)
+  const versions = EXPORT_VERSIONS.join(', ')
+  throw new HistoryImportError({
+    reason: `This history export has format version ${found}; this version of StreamDesk reads versions ${EXPORT_VERSIONS.join(' and ')}.`,
+    failure: 'unknown-version',
+    params: { versions },
+    detail: `version ${found}`,
+  })
 }
 
 /**
@@ -356,7 +383,10 @@ function refuseDeepNesting(value: unknown): void {
     const [next, depth] = pending.pop()!
     if (typeof next !== 'object' || next === null) continue
     if (depth > MAX_NESTING) {
-      throw new HistoryImportError('The file is nested too deeply to be a StreamDesk export.')
+      throw new HistoryImportError({
+        reason: 'The file is nested too deeply to be a StreamDesk export.',
+        failure: 'too-deep',
+      })
     }
     for (const child of Object.values(next)) {
       if (typeof child === 'object' && child !== null) pending.push([child, depth + 1])
@@ -380,7 +410,11 @@ function checked<T>(parsed: z.ZodSafeParseResult<T>): T {
     .slice(0, 3)
     .map((issue) => `${formatPath(issue.path)}: ${excerpt(issue.message.replace(/\s+/g, ' '), ISSUE_MESSAGE_CHARS)}`)
   const more = parsed.error.issues.length > 3 ? ` (and ${parsed.error.issues.length - 3} more)` : ''
-  throw new HistoryImportError(`This history export is damaged or incomplete: ${problems.join('; ')}${more}.`)
+  throw new HistoryImportError({
+    reason: `This history export is damaged or incomplete: ${problems.join('; ')}${more}.`,
+    failure: 'damaged',
+    detail: `${problems.join('; ')}${more}`,
+  })
 }
 
 function formatPath(path: ReadonlyArray<PropertyKey>): string {

@@ -62,7 +62,11 @@ export function historyHandlers(
     'history:import': async (source) => {
       // Read, parsed, validated and inserted in a worker: a large file does not hold the event loop.
       if (typeof source !== 'string' && !isAbsolute(source.path)) {
-        throw new HistoryImportError('This file could not be read (its path is not absolute).')
+        throw new HistoryImportError({
+          reason: 'This file could not be read (its path is not absolute).',
+          failure: 'unreadable',
+          detail: 'the path is not absolute',
+        })
       }
       const { summary, files: imported } =
         typeof source === 'string' ? await importInWorker(store, source) : await importFileInWorker(store, source.path)

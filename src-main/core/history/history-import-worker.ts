@@ -41,7 +41,7 @@ try {
 } catch (error) {
   reply =
     error instanceof HistoryImportError
-      ? { type: 'refused', reason: error.reason, imported: error.imported }
+      ? { type: 'refused', refusal: error.refusal, imported: error.imported }
       : { type: 'failed', message: error instanceof Error ? error.message : String(error) }
 }
 port.postMessage(reply, transfer)

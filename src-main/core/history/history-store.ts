@@ -17,6 +17,7 @@ import { backupIfDue, checkBackup, countConversations, listDailyBackups, newestG
 import {
   HistoryChangeError,
   describeFailedChange,
+  writeFailureOf,
   describeLostChange,
   keptChangeMessage,
   tooManyKeptError,
@@ -824,9 +825,14 @@ export class HistoryStore {
       }
       return summary
     } catch (error) {
+      const reason = writeFailureOf(error)
+      const own = error instanceof Error ? error.message : String(error)
       throw new HistoryImportError(
-        describeFailedChange(error) ??
-          `The import could not be saved (${error instanceof Error ? error.message : String(error)}).`,
+        {
+          reason: describeFailedChange(error) ?? `The import could not be saved (${own}).`,
+          failure: 'not-saved',
+          ...(reason ? { params: { reason } } : { detail: own }),
+        },
         committed,
       )
     }

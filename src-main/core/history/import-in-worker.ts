@@ -10,7 +10,13 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import { verifiedAttachmentFiles } from './export-files'
 import { readFileSync, statSync } from 'node:fs'
-import { HistoryImportError, MAX_IMPORT_CHARS, parseHistoryJson, tooLargeToImport } from './history-export'
+import {
+  HistoryImportError,
+  MAX_IMPORT_CHARS,
+  parseHistoryJson,
+  tooLargeToImport,
+  type ImportRefusal,
+} from './history-export'
 import type { HistoryStore } from './history-store'
 import type { ImportSummary } from './history-types'
 
@@ -27,8 +33,8 @@ export interface ImportJob {
 
 export type ImportReply =
   | { type: 'imported'; summary: ImportSummary; files: Array<{ id: string; bytes: Uint8Array }> }
-  /** A HistoryImportError's reason: the file was refused, or the import stopped after `imported` conversations. */
-  | { type: 'refused'; reason: string; imported: number }
+  /** A HistoryImportError's refusal: the file was refused, or the import stopped after `imported` conversations. */
+  | { type: 'refused'; refusal: ImportRefusal; imported: number }
   | { type: 'failed'; message: string }
 
 export interface ImportedFile {
@@ -56,9 +62,13 @@ async function importSource(store: HistoryStore, source: ImportJob['source']): P
     case 'imported':
       return { summary: reply.summary, files: new Map(reply.files.map(({ id, bytes }) => [id, bytes])) }
     case 'refused':
-      throw new HistoryImportError(reply.reason, reply.imported)
+      throw new HistoryImportError(reply.refusal, reply.imported)
     case 'failed':
-      throw new HistoryImportError(`The import could not be saved (${reply.message}).`)
+      throw new HistoryImportError({
+        reason: `The import could not be saved (${reply.message}).`,
+        failure: 'not-saved',
+        detail: reply.message,
+      })
   }
 }
 
@@ -72,29 +82,37 @@ export function readExportFile(path: string): string {
   try {
     size = statSync(path).size
   } catch (error) {
-    throw new HistoryImportError(`This file could not be read (${describeFsError(error)}).`)
+    throw unreadable(error)
   }
   if (size > 3 * MAX_IMPORT_CHARS) throw tooLargeToImport()
   try {
     return readFileSync(path, 'utf8')
   } catch (error) {
-    throw new HistoryImportError(`This file could not be read (${describeFsError(error)}).`)
+    throw unreadable(error)
   }
 }
 
 const describeFsError = (error: unknown) =>
   (error as NodeJS.ErrnoException | undefined)?.code ?? (error instanceof Error ? error.message : String(error))
 
+const unreadable = (error: unknown) =>
+  new HistoryImportError({
+    reason: `This file could not be read (${describeFsError(error)}).`,
+    failure: 'unreadable',
+    detail: describeFsError(error),
+  })
+
+const stopped = (why: string) =>
+  new HistoryImportError({ reason: `The import stopped (${why}).`, failure: 'stopped', detail: why })
+
 function runWorker(job: ImportJob): Promise<ImportReply> {
   return new Promise((resolve, reject) => {
     const worker = startWorker(job)
     let reply: ImportReply | undefined
     worker.once('message', (message: ImportReply) => (reply = message))
-    worker.once('error', (error) => reject(new HistoryImportError(`The import stopped (${error.message}).`)))
+    worker.once('error', (error) => reject(stopped(error.message)))
     // Settled once the worker has ended, its connection closed with it.
-    worker.once('exit', (code) =>
-      reply ? resolve(reply) : reject(new HistoryImportError(`The import stopped (exit code ${code}).`)),
-    )
+    worker.once('exit', (code) => (reply ? resolve(reply) : reject(stopped(`exit code ${code}`))))
   })
 }
 

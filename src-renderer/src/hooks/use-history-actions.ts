@@ -52,7 +52,8 @@ export function useHistoryActions(
         const strings = currentStrings().history
         // The desktop app hands main the file's path (main's worker reads it); a browser has only the text.
         const attempt = await client.attemptImport(file)
-        if (!attempt.ok) return toasts.show(strings.importFailed(attempt.message), 'error')
+        // Main's words say whether anything was imported (a batched import may stop part-way).
+        if (!attempt.ok) return toasts.show(attempt.message, 'error')
         toasts.show(strings.imported(attempt.result.conversations, attempt.result.alreadyPresent), 'info')
       },
     } satisfies HistoryActions

@@ -4,6 +4,7 @@ import type { ConnectionStatus } from '../../../src-main/shared/ipc-contract'
 import type {
   AnswerErrorCode,
   AuthReason,
+  ImportFailure,
   DownloadErrorCode,
   MessageKey,
   MessageParams,
@@ -64,6 +65,36 @@ const writeFailure = {
 const conversations = (count: number) =>
   count === 1 ? '1 conversation' : `${count.toLocaleString('en')} conversations`
 const capitalized = (text: string) => text.charAt(0).toUpperCase() + text.slice(1)
+
+function importFailure(
+  failure: ImportFailure,
+  {
+    limitMb,
+    versions,
+    reason,
+  }: { limitMb?: number | undefined; versions?: string | undefined; reason?: WriteFailure | undefined },
+): string {
+  switch (failure) {
+    case 'too-large':
+      return `This file is too large to import${limitMb ? ` (over ${limitMb} MB)` : ''}.`
+    case 'not-json':
+      return 'This file is not a StreamDesk history export: it is not valid JSON.'
+    case 'not-an-export':
+      return 'This file is not a StreamDesk history export.'
+    case 'unknown-version':
+      return `This history export is of a format version this StreamDesk does not read${versions ? ` (it reads ${versions})` : ''}.`
+    case 'too-deep':
+      return 'The file is nested too deeply to be a StreamDesk export.'
+    case 'damaged':
+      return 'This history export is damaged or incomplete.'
+    case 'unreadable':
+      return 'This file could not be read.'
+    case 'not-saved':
+      return `The import could not be saved${reason ? `: ${writeFailure[reason]}` : ''}.`
+    case 'stopped':
+      return 'The import stopped.'
+  }
+}
 
 export const en = {
   /** For dates and numbers (Intl). */
@@ -541,7 +572,6 @@ export const en = {
         : alreadyPresent === 1
           ? ' 1 was already in your history and was skipped.'
           : ` ${alreadyPresent.toLocaleString()} were already in your history and were skipped.`),
-    importFailed: (message: string) => `Nothing was imported. ${message}`,
     exportFailed: (message: string) => `The export failed: ${message}`,
     exported: (path: string) => `Exported to ${path}`,
     gone: 'That conversation no longer exists.',
@@ -741,6 +771,12 @@ export const en = {
         'The disk is full and too many changes are waiting to be saved: free some space; this change was not made.',
       'history:kept-change-lost': ({ change, title }) =>
         `A change made while the disk was full could not be saved (${KEPT_CHANGE_ENGLISH[change]} in “${title}”).`,
+      'history:import-refused': ({ failure, imported, limitMb, versions, reason }) =>
+        `${importFailure(failure, { limitMb, versions, reason })} ${
+          imported === 0
+            ? 'Nothing was imported.'
+            : `${conversations(imported)} ${imported === 1 ? 'was' : 'were'} imported before it stopped; importing the file again adds the rest.`
+        }`,
       'history:backup-failed': () => 'The daily history backup failed.',
       'history:damaged': ({ backupDir }) =>
         'Your conversation history file is damaged. When StreamDesk restarts it will set the damaged file aside ' +

@@ -1,6 +1,6 @@
 /** Every UI string in Japanese. `satisfies Strings`: a key missing here (or one too many) does not compile. */
 import type { MessageCatalog, Strings } from './en'
-import type { AuthReason, KeptChangeKind, WriteFailure } from '../../../src-main/shared/user-message'
+import type { AuthReason, ImportFailure, KeptChangeKind, WriteFailure } from '../../../src-main/shared/user-message'
 import { formatBytes } from '../../../src-main/shared/format-bytes'
 
 const keptChange: Record<KeptChangeKind, string> = {
@@ -62,6 +62,36 @@ const writeFailure = {
   'disk-error': 'ディスクがエラーを報告しました',
   damaged: '履歴ファイルが破損しています',
 } satisfies Record<WriteFailure, string>
+
+function importFailure(
+  failure: ImportFailure,
+  {
+    limitMb,
+    versions,
+    reason,
+  }: { limitMb?: number | undefined; versions?: string | undefined; reason?: WriteFailure | undefined },
+): string {
+  switch (failure) {
+    case 'too-large':
+      return `このファイルは大きすぎて読み込めません${limitMb ? `（上限 ${limitMb} MB）` : ''}。`
+    case 'not-json':
+      return 'このファイルは StreamDesk の履歴エクスポートではありません（JSON として読めません）。'
+    case 'not-an-export':
+      return 'このファイルは StreamDesk の履歴エクスポートではありません。'
+    case 'unknown-version':
+      return `この履歴エクスポートは、この StreamDesk が読めない形式のバージョンです${versions ? `（読めるのは ${versions}）` : ''}。`
+    case 'too-deep':
+      return 'このファイルは入れ子が深すぎるため、StreamDesk のエクスポートではありません。'
+    case 'damaged':
+      return 'この履歴エクスポートは破損しているか、不完全です。'
+    case 'unreadable':
+      return 'このファイルを読み込めませんでした。'
+    case 'not-saved':
+      return `読み込んだ内容を保存できませんでした${reason ? `（${writeFailure[reason]}）` : ''}。`
+    case 'stopped':
+      return '読み込みが中断されました。'
+  }
+}
 
 export const ja = {
   locale: 'ja',
@@ -523,7 +553,6 @@ export const ja = {
       (alreadyPresent === 0
         ? ''
         : `${alreadyPresent.toLocaleString('ja')} 件はすでに履歴にあるため読み込みませんでした。`),
-    importFailed: (message: string) => `何も読み込みませんでした。${message}`,
     exportFailed: (message: string) => `書き出しに失敗しました: ${message}`,
     exported: (path: string) => `${path} に書き出しました`,
     gone: 'その会話はもう存在しません。',
@@ -720,6 +749,12 @@ export const ja = {
         'ディスクの空き容量がなく、保存待ちの変更が多すぎます。空き容量を増やしてください。この変更は行われませんでした。',
       'history:kept-change-lost': ({ change, title }) =>
         `ディスクが満杯の間に行った変更を保存できませんでした（「${title}」の${keptChange[change]}）。`,
+      'history:import-refused': ({ failure, imported, limitMb, versions, reason }) =>
+        `${importFailure(failure, { limitMb, versions, reason })}${
+          imported === 0
+            ? '何も読み込みませんでした。'
+            : `停止するまでに ${imported} 件の会話を読み込みました。もう一度読み込むと残りが追加されます。`
+        }`,
       'history:backup-failed': () => '履歴の毎日のバックアップに失敗しました。',
       'history:damaged': ({ backupDir }) =>
         '会話履歴のファイルが破損しています。StreamDesk を再起動すると、破損したファイルを別の場所に移し（削除はしません）、' +

@@ -58,6 +58,13 @@ describe('import in a worker thread', () => {
     await expect(refusal).rejects.toThrow(/format version .*Nothing was imported\.$/)
     expect(((await refusal.catch((error: Error) => error)) as Error).message.length).toBeLessThan(300)
     await expect(importInWorker(store, '{ not json')).rejects.toThrow(/not valid JSON\. Nothing was imported\./)
+    // Across the worker, the window's words too: by key, the file's own value only as a bounded detail.
+    const keyed = ((await refusal.catch((error: unknown) => error)) as HistoryImportError).userMessage
+    expect(keyed).toMatchObject({
+      key: 'history:import-refused',
+      params: { failure: 'unknown-version', imported: 0, versions: '1, 2' },
+    })
+    expect(keyed.detail!.length).toBeLessThan(100)
     // Valid conversations before a damaged one are not half-imported.
     const good = JSON.parse(await exportOf(2, 100)) as { conversations: Array<{ title: unknown }> }
     good.conversations[1]!.title = 42

@@ -61,6 +61,7 @@ const SAMPLES: { [K in MessageKey]: MessageParams[K] } = {
   'history:change-kept': {},
   'history:too-many-kept': {},
   'history:kept-change-lost': { change: 'rename', title: 'Trip to Kyoto' },
+  'history:import-refused': { failure: 'too-large', imported: 12, limitMb: 400 },
   'history:backup-failed': {},
   'history:damaged': { backupDir: '/home/u/.config/StreamDesk/backups' },
   'settings:set-aside': { path: '/home/u/.config/StreamDesk/settings.json.damaged-2026-12-07T10-00-00-000Z' },
@@ -90,7 +91,7 @@ const keys = Object.keys(SAMPLES) as MessageKey[]
 const sample = (key: MessageKey): UserMessage => userMessage(key, SAMPLES[key] as never)
 /** The words a message must carry in every language: its names, numbers and formatted sizes. */
 /** Enumerated params (a write failure, a kind of change, a sign-in failure) are worded, not shown as they are. */
-const ENUMERATED = new Set(['reason', 'change'])
+const ENUMERATED = new Set(['reason', 'change', 'failure'])
 const visibleParams = (key: MessageKey): string[] =>
   Object.entries(SAMPLES[key] as Record<string, unknown>).flatMap(([name, value]) =>
     ENUMERATED.has(name)
