@@ -147,6 +147,11 @@ export interface MessageParams {
   'history:opened-read-only': { reason?: WriteFailure }
   'history:not-opened': { reason?: WriteFailure }
   'history:interrupted': { count: number }
+  'history:conversation-gone': Record<string, never>
+  'history:no-backup': { date: string }
+  'history:backup-damaged': { date: string }
+  /** Why an export was not written: `bad-target` with the path's problem as the detail, `not-written` with the OS's. */
+  'history:export-failed': { failure: 'bad-target' | 'not-written' }
   /** `imported`: conversations an import in batches committed before it stopped (0: nothing was imported). */
   'history:import-refused': {
     failure: ImportFailure

@@ -11,6 +11,8 @@ import { basename, dirname, isAbsolute } from 'node:path'
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import { startWorker, workerFile } from '../../lib/start-worker'
 import { truncateText } from '../../lib/truncate-text'
+import { userMessage } from '../../shared/user-message'
+import { UserFacingError } from '../user-facing-error'
 import { PRIVATE_FILE_MODE } from '../../lib/private-files'
 import { exportEnd, exportPieces } from './export-pieces'
 import type { HistoryStore } from './history-store'
@@ -43,8 +45,20 @@ export interface ExportFromMain {
 }
 
 /** An export that could not be written; its message is for the user. */
-export class HistoryExportError extends Error {
+/** An export that was not written; its English message for the log, its keyed words for the window. */
+export class HistoryExportError extends UserFacingError {
   override readonly name = 'HistoryExportError'
+}
+
+const exportStopped = (why: string) =>
+  new HistoryExportError(
+    `The export stopped unexpectedly (${why}); nothing was saved.`,
+    userMessage('history:export-failed', { failure: 'not-written' }, why),
+  )
+
+/** The conversation asked for is gone (deleted meanwhile): the same words wherever a conversation is looked up. */
+export function conversationGoneError(): UserFacingError {
+  return new UserFacingError('That conversation no longer exists.', userMessage('history:conversation-gone', {}))
 }
 
 export interface ExportedToFile {
@@ -79,16 +93,22 @@ export async function exportToFile(
     case 'exported':
       return { bytes: reply.bytes, conversations: reply.conversations }
     case 'not-found':
-      throw new HistoryExportError('That conversation no longer exists.')
+      throw conversationGoneError()
     case 'failed':
-      throw new HistoryExportError(`The export could not be written (${excerpt(reply.message)}).`)
+      throw new HistoryExportError(
+        `The export could not be written (${excerpt(reply.message)}).`,
+        userMessage('history:export-failed', { failure: 'not-written' }, reply.message),
+      )
   }
 }
 
 /** Refuses a target the export cannot be written to, before any work: plain words, the path cut short. */
 export function checkExportTarget(target: string): void {
   const refuse = (why: string) => {
-    throw new HistoryExportError(`The export cannot be saved to ${excerpt(target)}: ${why}.`)
+    throw new HistoryExportError(
+      `The export cannot be saved to ${excerpt(target)}: ${why}.`,
+      userMessage('history:export-failed', { failure: 'bad-target' }, `${excerpt(target)}: ${why}`),
+    )
   }
   if (target.length === 0 || target.length > MAX_PATH_CHARS || target.includes('\0')) refuse('not a valid file path')
   if (!isAbsolute(target)) refuse('the path is not absolute')
@@ -161,14 +181,8 @@ function runWorker(
         () => worker.postMessage({ files: [] } satisfies ExportFromMain),
       )
     })
-    worker.once('error', (error) =>
-      reject(new HistoryExportError(`The export stopped unexpectedly (${excerpt(error.message)}); nothing was saved.`)),
-    )
-    worker.once('exit', (code) =>
-      reply
-        ? resolve(reply)
-        : reject(new HistoryExportError(`The export stopped unexpectedly (exit code ${code}); nothing was saved.`)),
-    )
+    worker.once('error', (error) => reject(exportStopped(excerpt(error.message))))
+    worker.once('exit', (code) => (reply ? resolve(reply) : reject(exportStopped(`exit code ${code}`))))
   })
 }
 
@@ -196,8 +210,7 @@ async function exportHere(
       await nextTurn()
     }
     const count = next.value
-    if (request.conversationId !== undefined && count === 0)
-      throw new HistoryExportError('That conversation no longer exists.')
+    if (request.conversationId !== undefined && count === 0) throw conversationGoneError()
     const wanted = request.format === 'json' && referenced.size > 0 ? [...referenced].sort() : undefined
     const files = wanted
       ? Object.fromEntries(

@@ -3,7 +3,7 @@ import type { ConversationDetail } from '../../shared/ipc-contract'
 import type { InvokeHandlers } from '../ipc/ipc-router'
 import type { HistoryStore } from './history-store'
 import { toConversationDetail, toSearchResults } from './history-views'
-import { exportToFile } from './export-to-file'
+import { conversationGoneError, exportToFile } from './export-to-file'
 import { HistoryImportError } from './history-export'
 import { importFileInWorker, importInWorker } from './import-in-worker'
 
@@ -51,7 +51,7 @@ export function historyHandlers(
     'history:search': async (query) => toSearchResults(await store.searchOffThread(query)),
     'history:export': async ({ conversationId, format }) => {
       const title = conversationId === undefined ? 'history' : store.getConversation(conversationId)?.title
-      if (title === undefined) throw new Error('That conversation no longer exists.')
+      if (title === undefined) throw conversationGoneError()
       const target = await chooseExportPath(exportFileName(title, format, now()))
       if (target === undefined) return { saved: false }
       // Written by a worker on its own connection, piece by piece: the text is never one string on this thread.
@@ -99,7 +99,7 @@ async function withFileStatus(detail: ConversationDetail, files: AttachmentFiles
 }
 
 function requireFound(found: boolean): void {
-  if (!found) throw new Error('That conversation no longer exists.')
+  if (!found) throw conversationGoneError()
 }
 
 /** `streamdesk-<title>-<date>.md`: a name that sorts by date and says what is inside, safe on every OS. */

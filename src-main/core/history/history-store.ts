@@ -68,7 +68,8 @@ import { quickCheckInWorker } from './verify-integrity'
 import type { AnswerProgress } from './answer-writer'
 import { ProgressLog, type LoggedPiece } from './progress-log'
 import { FOLD_FUNCTION } from './search-fold'
-import type { UserMessage } from '../../shared/user-message'
+import { userMessage, type UserMessage } from '../../shared/user-message'
+import { UserFacingError } from '../user-facing-error'
 
 export interface HistoryStoreOptions {
   /** Timestamps and backup dates; the system clock by default. */
@@ -325,9 +326,13 @@ export class HistoryStore {
   /** Adds what the backup of `date` (YYYY-MM-DD) holds and this history lacks, once it passes its check. */
   async restoreBackup(date: string): Promise<RestoredBackup> {
     const name = listDailyBackups(this.backupDir).find((candidate) => backupDate(candidate) === date)
-    if (!name) throw new Error(`There is no backup of ${date}.`)
+    if (!name) throw new UserFacingError(`There is no backup of ${date}.`, userMessage('history:no-backup', { date }))
     const check = checkBackup(join(this.backupDir, name))
-    if (!check.ok) throw new Error(`The backup of ${date} is damaged (${check.problem}); nothing was restored.`)
+    if (!check.ok)
+      throw new UserFacingError(
+        `The backup of ${date} is damaged (${check.problem}); nothing was restored.`,
+        userMessage('history:backup-damaged', { date }, check.problem),
+      )
     return this.addFromBackup(join(this.backupDir, name))
   }
 

@@ -777,6 +777,11 @@ export const en = {
             ? 'Nothing was imported.'
             : `${conversations(imported)} ${imported === 1 ? 'was' : 'were'} imported before it stopped; importing the file again adds the rest.`
         }`,
+      'history:conversation-gone': () => 'That conversation no longer exists.',
+      'history:export-failed': ({ failure }): string =>
+        failure === 'bad-target' ? 'The export cannot be saved there.' : 'The export could not be written.',
+      'history:no-backup': ({ date }) => `There is no backup of ${date}.`,
+      'history:backup-damaged': ({ date }) => `The backup of ${date} is damaged; nothing was restored.`,
       'history:backup-failed': () => 'The daily history backup failed.',
       'history:damaged': ({ backupDir }) =>
         'Your conversation history file is damaged. When StreamDesk restarts it will set the damaged file aside ' +

@@ -755,6 +755,13 @@ export const ja = {
             ? '何も読み込みませんでした。'
             : `停止するまでに ${imported} 件の会話を読み込みました。もう一度読み込むと残りが追加されます。`
         }`,
+      'history:conversation-gone': () => 'その会話はもう存在しません。',
+      'history:export-failed': ({ failure }) =>
+        failure === 'bad-target'
+          ? 'その場所にはエクスポートを保存できません。'
+          : 'エクスポートを書き込めませんでした。',
+      'history:no-backup': ({ date }) => `${date} のバックアップはありません。`,
+      'history:backup-damaged': ({ date }) => `${date} のバックアップは破損しています。何も復元していません。`,
       'history:backup-failed': () => '履歴の毎日のバックアップに失敗しました。',
       'history:damaged': ({ backupDir }) =>
         '会話履歴のファイルが破損しています。StreamDesk を再起動すると、破損したファイルを別の場所に移し（削除はしません）、' +

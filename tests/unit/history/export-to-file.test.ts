@@ -174,6 +174,15 @@ describe('export written by a worker into a file', () => {
     expect(await refused(`${folder}/bad\0name.json`)).toMatch(/: not a valid file path\.$/)
     const long = await refused(`/${'x'.repeat(100_000)}.json`)
     expect(long.length).toBeLessThan(400)
+    // The window's words by key, the path's problem as the detail.
+    const keyed = await exportToFile(store, { format: 'json' }, 'relative/history.json').catch(
+      (caught: unknown) => (caught as HistoryExportError).userMessage,
+    )
+    expect(keyed).toEqual({
+      key: 'history:export-failed',
+      params: { failure: 'bad-target' },
+      detail: 'relative/history.json: the path is not absolute',
+    })
     await expect(
       exportToFile(store, { format: 'json', conversationId: 'no-such-id' }, join(folder, 'gone.json')),
     ).rejects.toThrow('That conversation no longer exists.')
