@@ -138,7 +138,7 @@ if (!app.requestSingleInstanceLock()) {
 
   /** Stops the core, but not for ever: what does not stop within the time is logged, and the app goes anyway. */
   const stopCore = async (stopping: AppCore) => {
-    const result = await stopWithin(() => stopping.stop())
+    const result = await stopWithin(() => stopping.stop(menuLanguage))
     const problem =
       result.outcome === 'timed-out'
         ? `the core (broker, MQTT clients, history) did not stop within ${STOP_TIMEOUT_MS / 1000} s: exiting anyway`
@@ -164,7 +164,9 @@ if (!app.requestSingleInstanceLock()) {
     core = undefined
     if (started) await stopCore(started)
     const userDataDir = app.getPath('userData')
-    const choice = startFailureChoice(dialog.showMessageBoxSync(startFailureDialog(error, userDataDir)))
+    // The menu's language when the settings were read, else the OS's.
+    const language = menuLanguage ?? resolveLanguage('system', app.getPreferredSystemLanguages())
+    const choice = startFailureChoice(dialog.showMessageBoxSync(startFailureDialog(error, userDataDir, language)))
     try {
       if (choice === 'open-data-folder') await desktop.openPath(userDataDir)
       if (choice === 'reset-settings' && (await setSettingsAside(userDataDir))) app.relaunch()

@@ -24,6 +24,7 @@ import { DiagnosticsRecorder } from './diagnostics'
 import { RotatingLog } from './rotating-log'
 import { AnswerWriter } from './history/answer-writer'
 import { closeHistory } from './history/close-history'
+import type { UiLanguage } from '../shared/ui-language'
 import { historyHandlers } from './history/history-handlers'
 import { openHistory } from './history/open-history'
 import { reportGoneAnswer } from './history/report-gone-answer'
@@ -112,9 +113,9 @@ export interface AppCore {
   notify(notice: Notice): void
   /**
    * Stops everything and closes the history. Resolves with what could not be saved (writes still failing, e.g. a
-   * full disk), for the user; undefined when everything was.
+   * full disk), for the user in `language` (the UI's); undefined when everything was.
    */
-  stop(): Promise<string | undefined>
+  stop(language?: UiLanguage): Promise<string | undefined>
 }
 
 export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
@@ -439,14 +440,14 @@ export async function startAppCore(options: AppCoreOptions): Promise<AppCore> {
     settings,
     status,
     notify,
-    async stop() {
+    async stop(language) {
       maintenance.stop()
       await swept
       await modelFiles.stop()
       await modes.stop()
       await llamaHost.dispose()
       // Writes that still fail now (a full disk) lose what they hold: the log and the user are told which and how much.
-      const unsaved = closeHistory(history.store, writer)
+      const unsaved = closeHistory(history.store, writer, language)
       for (const line of unsaved?.logLines ?? []) diagnostics.error(line)
       events.removeAllListeners()
       return unsaved?.message

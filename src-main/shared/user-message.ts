@@ -9,6 +9,7 @@
  *
  * Plain types and small pure functions only: the renderer and the sandboxed preload import this file.
  */
+import type { UiLanguage } from './ui-language'
 
 /** Why a history file could not be written, as `describe-write-error.ts` classifies the OS's or SQLite's code. */
 export type WriteFailure = 'disk-full' | 'read-only' | 'busy' | 'disk-error' | 'damaged'
@@ -16,15 +17,29 @@ export type WriteFailure = 'disk-full' | 'read-only' | 'busy' | 'disk-error' | '
 /** A change made on a full disk and kept in memory (history pending-changes.ts), as the user's words name it. */
 export type KeptChangeKind = 'new chat' | 'turn' | 'attempt' | 'rename' | 'pin' | 'system prompt' | 'delete'
 
-/** How the English catalog and main's log name each kept change ("… could not be saved (a rename in …)"). */
-export const KEPT_CHANGE_ENGLISH: Record<KeptChangeKind, string> = {
-  'new chat': 'the new chat',
-  turn: 'a prompt and its answers',
-  attempt: 'a continued or regenerated answer',
-  rename: 'a rename',
-  pin: 'a pin or unpin',
-  'system prompt': 'its system prompt',
-  delete: 'its deletion',
+/**
+ * How each kept change is named, in both languages: by the catalogs (a change lost later) and by main itself (the
+ * native message box at quit, which no page words, and the English log).
+ */
+export const KEPT_CHANGE_WORDS: Record<UiLanguage, Record<KeptChangeKind, string>> = {
+  en: {
+    'new chat': 'the new chat',
+    turn: 'a prompt and its answers',
+    attempt: 'a continued or regenerated answer',
+    rename: 'a rename',
+    pin: 'a pin or unpin',
+    'system prompt': 'its system prompt',
+    delete: 'its deletion',
+  },
+  ja: {
+    'new chat': '新しいチャット',
+    turn: 'プロンプトと回答',
+    attempt: '続きまたは再生成した回答',
+    rename: '名前の変更',
+    pin: 'ピン留めの変更',
+    'system prompt': 'システムプロンプト',
+    delete: '削除',
+  },
 }
 
 /** Why an import of a history file was refused or stopped (history-export.ts, import-in-worker.ts). */

@@ -8,26 +8,51 @@ import { rename } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { MessageBoxSyncOptions } from 'electron'
 import { errorMessage } from '../lib/error-message'
+import type { UiLanguage } from '../shared/ui-language'
 
 export type StartFailureChoice = 'quit' | 'open-data-folder' | 'reset-settings'
 
 /** The buttons in order: the dialog's response is an index into this. */
-const CHOICES: ReadonlyArray<{ choice: StartFailureChoice; label: string }> = [
-  { choice: 'quit', label: 'Quit' },
-  { choice: 'open-data-folder', label: 'Open the data folder' },
-  { choice: 'reset-settings', label: 'Reset settings and restart' },
-]
+const CHOICES: readonly StartFailureChoice[] = ['quit', 'open-data-folder', 'reset-settings']
 
-export function startFailureDialog(error: unknown, userDataDir: string): MessageBoxSyncOptions {
+/** The dialog's words in the UI's language (the OS's when the settings could not be read). */
+const WORDS = {
+  en: {
+    message: 'StreamDesk could not start.',
+    where: (userDataDir: string) =>
+      `Your conversations and settings are in ${userDataDir}. ` +
+      'Reset settings keeps the current settings file beside it as a backup; conversations are not touched.',
+    buttons: {
+      quit: 'Quit',
+      'open-data-folder': 'Open the data folder',
+      'reset-settings': 'Reset settings and restart',
+    },
+  },
+  ja: {
+    message: 'StreamDesk を起動できませんでした。',
+    where: (userDataDir: string) =>
+      `会話と設定は ${userDataDir} にあります。` +
+      '設定をリセットすると、現在の設定ファイルはバックアップとして同じ場所に残ります。会話には影響しません。',
+    buttons: {
+      quit: '終了',
+      'open-data-folder': 'データフォルダーを開く',
+      'reset-settings': '設定をリセットして再起動',
+    },
+  },
+} satisfies Record<UiLanguage, { buttons: Record<StartFailureChoice, string> } & Record<string, unknown>>
+
+export function startFailureDialog(
+  error: unknown,
+  userDataDir: string,
+  language: UiLanguage = 'en',
+): MessageBoxSyncOptions {
+  const words = WORDS[language]
   return {
     type: 'error',
     title: 'StreamDesk',
-    message: 'StreamDesk could not start.',
-    detail:
-      `${errorMessage(error).slice(0, 600)}\n\n` +
-      `Your conversations and settings are in ${userDataDir}. ` +
-      'Reset settings keeps the current settings file beside it as a backup; conversations are not touched.',
-    buttons: CHOICES.map(({ label }) => label),
+    message: words.message,
+    detail: `${errorMessage(error).slice(0, 600)}\n\n${words.where(userDataDir)}`,
+    buttons: CHOICES.map((choice) => words.buttons[choice]),
     defaultId: 0,
     cancelId: 0,
     noLink: true,
@@ -36,7 +61,7 @@ export function startFailureDialog(error: unknown, userDataDir: string): Message
 
 /** The choice behind the dialog's response; anything unexpected (the dialog dismissed) is Quit. */
 export function startFailureChoice(response: number): StartFailureChoice {
-  return CHOICES[response]?.choice ?? 'quit'
+  return CHOICES[response] ?? 'quit'
 }
 
 /**

@@ -6,6 +6,7 @@
 import { unsavedAtQuit, type AnswerWriter, type GoneAnswer } from './answer-writer'
 import type { HistoryStore } from './history-store'
 import { describeUnsaved, type UnsavedConversation } from './pending-changes'
+import type { UiLanguage } from '../../shared/ui-language'
 
 export interface UnsavedAtQuit {
   /** For the user, naming the conversations. */
@@ -14,8 +15,15 @@ export interface UnsavedAtQuit {
   logLines: string[]
 }
 
-/** Closes the history after a last try at writing; undefined when everything was saved. */
-export function closeHistory(store: HistoryStore, writer: AnswerWriter): UnsavedAtQuit | undefined {
+/**
+ * Closes the history after a last try at writing; undefined when everything was saved. `language`: the UI's, for the
+ * user's message (shown in a native message box, which no page words).
+ */
+export function closeHistory(
+  store: HistoryStore,
+  writer: AnswerWriter,
+  language: UiLanguage = 'en',
+): UnsavedAtQuit | undefined {
   try {
     // Answers first: one of a kept turn takes its last text in memory, and is written with the turn just after.
     writer.flush()
@@ -36,7 +44,7 @@ export function closeHistory(store: HistoryStore, writer: AnswerWriter): Unsaved
       const title = conversationId === undefined ? undefined : store.getConversation(conversationId)?.title
       return [{ ...answer, ...(title !== undefined ? { title } : {}) }]
     })
-    return { message: describeUnsavedAtQuit(changes, answers), logLines }
+    return { message: describeUnsavedAtQuit(changes, answers, language), logLines }
   } finally {
     writer.dispose()
     store.close()
@@ -47,24 +55,39 @@ export function closeHistory(store: HistoryStore, writer: AnswerWriter): Unsaved
 export function describeUnsavedAtQuit(
   changes: readonly UnsavedConversation[],
   answers: ReadonlyArray<GoneAnswer & { title?: string }>,
+  language: UiLanguage = 'en',
 ): string {
+  const words = QUIT_WORDS[language]
   const lines = [
-    ...describeUnsaved(changes),
+    ...describeUnsaved(changes, language),
     ...answers.map(
       ({ title, unsavedChars }) =>
-        `${title === undefined ? 'An answer' : `“${title}”`}: ${
-          unsavedChars === 0
-            ? 'the end of an answer'
-            : `the last ${unsavedChars.toLocaleString('en-US')} characters of an answer`
+        `${title === undefined ? words.anAnswer : `“${title}”`}: ${
+          unsavedChars === 0 ? words.answerEnd : words.answerTail(unsavedChars)
         }`,
     ),
   ]
-  return [
-    'StreamDesk could not save all of your history before quitting: the disk is full or cannot be written to. ' +
-      'These are lost:',
-    ...lines.map((line) => `• ${line}`),
-  ].join('\n')
+  return [words.headline, ...lines.map((line) => `• ${line}`)].join('\n')
 }
+
+const QUIT_WORDS = {
+  en: {
+    headline:
+      'StreamDesk could not save all of your history before quitting: the disk is full or cannot be written to. ' +
+      'These are lost:',
+    anAnswer: 'An answer',
+    answerEnd: 'the end of an answer',
+    answerTail: (chars: number) => `the last ${chars.toLocaleString('en-US')} characters of an answer`,
+  },
+  ja: {
+    headline:
+      'ディスクの空き容量がないか書き込めないため、StreamDesk は終了前に履歴をすべて保存できませんでした。' +
+      '次の内容は失われます:',
+    anAnswer: '回答',
+    answerEnd: '回答の終わり',
+    answerTail: (chars: number) => `回答の最後の ${chars.toLocaleString('ja')} 文字`,
+  },
+} satisfies Record<UiLanguage, unknown>
 
 function changesAtQuit(changes: readonly UnsavedConversation[]): string {
   const each = changes.map(

@@ -3,7 +3,8 @@
  * as if they were written, until the store can write them. A kept turn holds its answers' records, so the text that
  * streams into them is kept with it and written with the turn (a turn is always written before its answers).
  */
-import { KEPT_CHANGE_ENGLISH } from '../../shared/user-message'
+import { KEPT_CHANGE_WORDS } from '../../shared/user-message'
+import type { UiLanguage } from '../../shared/ui-language'
 import type { TurnAttachment } from '../../shared/attachment'
 import type { AnswerRecord, ConversationRecord, ConversationSummary, ModelRef, TurnRecord } from './history-types'
 
@@ -188,19 +189,26 @@ export class PendingChanges {
 }
 
 /** "New chat “Notes” (1,204 characters of answers); rename of “Plans”": one line per conversation, for the user. */
-export function describeUnsaved(conversations: readonly UnsavedConversation[]): string[] {
+export function describeUnsaved(conversations: readonly UnsavedConversation[], language: UiLanguage = 'en'): string[] {
   return conversations.map(({ title, kinds, answerChars }) => {
     const counts = new Map<PendingChange['kind'], number>()
     for (const kind of kinds) counts.set(kind, (counts.get(kind) ?? 0) + 1)
-    const what = [...counts].map(([kind, n]) => (n === 1 ? describeKind(kind) : `${n} × ${describeKind(kind)}`))
-    const chars = answerChars > 0 ? ` (${answerChars.toLocaleString('en-US')} characters of answers)` : ''
-    return `“${title}”: ${what.join(', ')}${chars}`
+    const what = [...counts].map(([kind, n]) =>
+      n === 1 ? describeKind(kind, language) : `${n} × ${describeKind(kind, language)}`,
+    )
+    const chars =
+      answerChars === 0
+        ? ''
+        : language === 'ja'
+          ? `（回答 ${answerChars.toLocaleString('ja')} 文字）`
+          : ` (${answerChars.toLocaleString('en-US')} characters of answers)`
+    return `“${title}”: ${what.join(language === 'ja' ? '、' : ', ')}${chars}`
   })
 }
 
 /** "a rename": a kind of change in words, for the user. */
-export function describeKind(kind: PendingChange['kind']): string {
-  return KEPT_CHANGE_ENGLISH[kind]
+export function describeKind(kind: PendingChange['kind'], language: UiLanguage = 'en'): string {
+  return KEPT_CHANGE_WORDS[language][kind]
 }
 
 function answersOf(change: PendingChange): AnswerRecord[] {

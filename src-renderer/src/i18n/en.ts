@@ -10,7 +10,7 @@ import type {
   MessageParams,
   WriteFailure,
 } from '../../../src-main/shared/user-message'
-import { KEPT_CHANGE_ENGLISH } from '../../../src-main/shared/user-message'
+import { KEPT_CHANGE_WORDS } from '../../../src-main/shared/user-message'
 import { formatBytes } from '../../../src-main/shared/format-bytes'
 
 /** The words for each message main sends by key (src-main/shared/user-message.ts). */
@@ -770,7 +770,7 @@ export const en = {
       'history:too-many-kept': () =>
         'The disk is full and too many changes are waiting to be saved: free some space; this change was not made.',
       'history:kept-change-lost': ({ change, title }) =>
-        `A change made while the disk was full could not be saved (${KEPT_CHANGE_ENGLISH[change]} in “${title}”).`,
+        `A change made while the disk was full could not be saved (${KEPT_CHANGE_WORDS.en[change]} in “${title}”).`,
       'history:import-refused': ({ failure, imported, limitMb, versions, reason }) =>
         `${importFailure(failure, { limitMb, versions, reason })} ${
           imported === 0

@@ -1,17 +1,8 @@
 /** Every UI string in Japanese. `satisfies Strings`: a key missing here (or one too many) does not compile. */
 import type { MessageCatalog, Strings } from './en'
-import type { AuthReason, ImportFailure, KeptChangeKind, WriteFailure } from '../../../src-main/shared/user-message'
+import type { AuthReason, ImportFailure, WriteFailure } from '../../../src-main/shared/user-message'
+import { KEPT_CHANGE_WORDS } from '../../../src-main/shared/user-message'
 import { formatBytes } from '../../../src-main/shared/format-bytes'
-
-const keptChange: Record<KeptChangeKind, string> = {
-  'new chat': '新しいチャット',
-  turn: 'プロンプトと回答',
-  attempt: '続きまたは再生成した回答',
-  rename: '名前の変更',
-  pin: 'ピン留めの変更',
-  'system prompt': 'システムプロンプト',
-  delete: '削除',
-}
 
 const authReason = {
   network: 'Amazon Cognito に接続できません。インターネット接続とプロキシの設定を確認してください。',
@@ -748,7 +739,7 @@ export const ja = {
       'history:too-many-kept': () =>
         'ディスクの空き容量がなく、保存待ちの変更が多すぎます。空き容量を増やしてください。この変更は行われませんでした。',
       'history:kept-change-lost': ({ change, title }) =>
-        `ディスクが満杯の間に行った変更を保存できませんでした（「${title}」の${keptChange[change]}）。`,
+        `ディスクが満杯の間に行った変更を保存できませんでした（「${title}」の${KEPT_CHANGE_WORDS.ja[change]}）。`,
       'history:import-refused': ({ failure, imported, limitMb, versions, reason }) =>
         `${importFailure(failure, { limitMb, versions, reason })}${
           imported === 0

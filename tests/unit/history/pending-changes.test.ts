@@ -155,4 +155,17 @@ describe('describeUnsavedAtQuit', () => {
       '• An answer: the end of an answer',
     ])
   })
+
+  it("says the same in the UI's language (Japanese), since a native message box is worded by main", () => {
+    const message = describeUnsavedAtQuit(
+      [{ conversationId: 'c1', title: '旅行の計画', kinds: ['rename', 'pin', 'pin'], answerChars: 1_200 }],
+      [{ streamId: 's1', modelId: 'm', unsavedChars: 345, title: 'Notes' }],
+      'ja',
+    )
+    expect(message.split('\n')).toEqual([
+      'ディスクの空き容量がないか書き込めないため、StreamDesk は終了前に履歴をすべて保存できませんでした。次の内容は失われます:',
+      '• “旅行の計画”: 名前の変更、2 × ピン留めの変更（回答 1,200 文字）',
+      '• “Notes”: 回答の最後の 345 文字',
+    ])
+  })
 })

@@ -20,6 +20,14 @@ describe('the start-failure dialog', () => {
     ])
   })
 
+  it("speaks the UI's language (Japanese), the buttons in the same order", () => {
+    const options = startFailureDialog(new Error('EACCES'), '/Users/ann/Library/StreamDesk', 'ja')
+    expect(options.message).toBe('StreamDesk を起動できませんでした。')
+    expect(options.detail).toMatch(/^EACCES\n\n会話と設定は \/Users\/ann\/Library\/StreamDesk にあります。/)
+    expect(options.buttons).toEqual(['終了', 'データフォルダーを開く', '設定をリセットして再起動'])
+    expect(startFailureChoice(2)).toBe('reset-settings')
+  })
+
   it('quits for a response it does not know, and keeps a URL password out of the text', () => {
     expect(startFailureChoice(-1)).toBe('quit')
     expect(startFailureChoice(7)).toBe('quit')
