@@ -103,9 +103,9 @@ if (!app.requestSingleInstanceLock()) {
         },
         hideQuickAsk: () => quickAsk?.hide(),
         readClipboardText: () => clipboard.readText(),
-        confirmClipboardPrefill: () => confirmClipboardPrefill(mainWindow.existing()),
-        pickModelFile: () => pickModelFile(mainWindow.existing()),
-        chooseExportPath: (fileName) => chooseExportPath(mainWindow.existing(), fileName),
+        confirmClipboardPrefill: () => confirmClipboardPrefill(mainWindow.existing(), menuLanguage ?? 'en'),
+        pickModelFile: () => pickModelFile(mainWindow.existing(), menuLanguage ?? 'en'),
+        chooseExportPath: (fileName) => chooseExportPath(mainWindow.existing(), fileName, menuLanguage ?? 'en'),
         registerQuickAskShortcut: (accelerator) => {
           const refused = shortcut.apply(accelerator)
           if (refused) throw new UserFacingError(refused, userMessage('shortcut:refused', { accelerator }))
@@ -126,7 +126,8 @@ if (!app.requestSingleInstanceLock()) {
       appCore.notify({ level: 'error', message: userMessage('shortcut:refused', { accelerator }) })
     }
     tray = new AppTray({ quickAsk: () => quickAsk?.show(), openMain, quit: () => app.quit() })
-    const refreshTray = () => tray?.update(appCore.status().connection, shortcut.accelerator ?? '')
+    const refreshTray = () =>
+      tray?.update(appCore.status().connection, shortcut.accelerator ?? '', menuLanguage ?? 'en')
     refreshTray()
     appCore.events.on('connection:changed', refreshTray)
     appCore.events.on('settings:changed', (settings) => {

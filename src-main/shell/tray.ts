@@ -1,5 +1,6 @@
 import { Menu, Tray, nativeImage } from 'electron'
 import type { ConnectionState } from '../shared/ipc-contract'
+import type { UiLanguage } from '../shared/ui-language'
 import { resourcePath } from './resources-path'
 import { trayMenuTemplate, trayTooltip, type TrayActions } from './tray-menu'
 
@@ -18,9 +19,9 @@ export class AppTray {
     this.tray.on('click', () => actions.openMain())
   }
 
-  update(connection: ConnectionState, shortcut: string): void {
-    this.tray.setToolTip(trayTooltip(connection))
-    this.tray.setContextMenu(Menu.buildFromTemplate(trayMenuTemplate(connection, shortcut, this.actions)))
+  update(connection: ConnectionState, shortcut: string, language: UiLanguage): void {
+    this.tray.setToolTip(trayTooltip(connection, language))
+    this.tray.setContextMenu(Menu.buildFromTemplate(trayMenuTemplate(connection, shortcut, this.actions, language)))
   }
 
   destroy(): void {

@@ -62,6 +62,21 @@ describe('tray menu', () => {
     expect(menu[0]).toMatchObject({ accelerator: 'CommandOrControl+Shift+Space', click: actions.quickAsk })
     expect(trayTooltip({ mode: 'local', status: 'connected', since: 0 })).toBe('StreamDesk — Local mode, connected')
   })
+
+  it("speaks the UI's language (Japanese)", () => {
+    const menu = trayMenuTemplate({ mode: 'local', status: 'reconnecting', since: 0 }, 'Alt+Space', actions, 'ja')
+    expect(menu.map((item) => item.label ?? item.type)).toEqual([
+      'クイック質問',
+      'StreamDesk を開く',
+      'separator',
+      'ローカルモード: 再接続中…',
+      'separator',
+      'StreamDesk を終了',
+    ])
+    expect(trayTooltip({ mode: 'cloud', status: 'connected', since: 0 }, 'ja')).toBe(
+      'StreamDesk — クラウドモード、接続済み',
+    )
+  })
 })
 
 describe('global shortcut accelerators', () => {
