@@ -7,13 +7,11 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
-import { startHarness, type Harness } from '../harness/harness-server'
+import type { Harness } from '../harness/harness-server'
 import { startFakeOpenAiServer, splitIntoDeltas, type FakeOpenAiServer } from '../fixtures/fake-openai-server'
 import { makePng } from '../fixtures/attachment-files'
-import { launchChromium, watchPageErrors } from '../support/browser'
-import { writeSettings } from '../support/test-core'
-import { makeTempDir } from '../support/temp-dir'
-import { giveFile as giveFileTo } from './harness-pages'
+import { launchChromium } from '../support/browser'
+import { giveFile as giveFileTo, openApp } from './harness-pages'
 
 const VISION = 'llava'
 const TEXT_ONLY = 'llama3.2'
@@ -54,15 +52,10 @@ const lastContent = (model: string, prompt: string) => {
 
 describe('attachments in the window', () => {
   it('pastes and drops files, sends them to each model as it reads them, and reopens them from history', async () => {
-    const userDataDir = await makeTempDir('e2e-attachments')
-    await writeSettings(userDataDir, [VISION, TEXT_ONLY], openAi.baseUrl)
-    harness = await startHarness({ userDataDir })
-    page = await browser.newPage()
-    const errors = watchPageErrors(page)
-    await page.goto(harness.url)
-    await expect
-      .poll(() => page!.getByTestId('connection-state').getAttribute('data-status'), { timeout: 15_000 })
-      .toBe('connected')
+    const app = await openApp(browser, { modelIds: [VISION, TEXT_ONLY], baseUrl: openAi.baseUrl })
+    harness = app.harness
+    page = app.page
+    const { errors } = app
 
     const png = await makePng(120, 80)
     await giveFile(page, 'paste', { name: 'chart.png', type: 'image/png', base64: png.toString('base64') })
@@ -123,15 +116,10 @@ describe('attachments in the window', () => {
   })
 
   it('lets Settings say a model reads images, and then its column gets them', async () => {
-    const userDataDir = await makeTempDir('e2e-attachments')
-    await writeSettings(userDataDir, [TEXT_ONLY], openAi.baseUrl)
-    harness = await startHarness({ userDataDir })
-    page = await browser.newPage()
-    const errors = watchPageErrors(page)
-    await page.goto(harness.url)
-    await expect
-      .poll(() => page!.getByTestId('connection-state').getAttribute('data-status'), { timeout: 15_000 })
-      .toBe('connected')
+    const app = await openApp(browser, { modelIds: [TEXT_ONLY], baseUrl: openAi.baseUrl })
+    harness = app.harness
+    page = app.page
+    const { errors } = app
     await page.getByTestId('settings-button').click()
     const inputs = page.getByTestId(`model-inputs-${TEXT_ONLY}`)
     const images = inputs.getByTestId('model-reads-images')
@@ -161,15 +149,10 @@ describe('attachments in the window', () => {
   })
 
   it('keeps a sent prompt’s attachments when it is edited, less those removed in the edit box', async () => {
-    const userDataDir = await makeTempDir('e2e-attachments')
-    await writeSettings(userDataDir, [VISION], openAi.baseUrl)
-    harness = await startHarness({ userDataDir })
-    page = await browser.newPage()
-    const errors = watchPageErrors(page)
-    await page.goto(harness.url)
-    await expect
-      .poll(() => page!.getByTestId('connection-state').getAttribute('data-status'), { timeout: 15_000 })
-      .toBe('connected')
+    const app = await openApp(browser, { modelIds: [VISION], baseUrl: openAi.baseUrl })
+    harness = app.harness
+    page = app.page
+    const { errors } = app
 
     const png = await makePng(40, 30)
     await giveFile(page, 'paste', { name: 'chart.png', type: 'image/png', base64: png.toString('base64') })

@@ -14,12 +14,7 @@ import {
   type ConverseStreamOutput,
 } from '@aws-sdk/client-bedrock-runtime'
 import { GetObjectCommand, NoSuchKey, S3Client, type GetObjectCommandOutput } from '@aws-sdk/client-s3'
-import {
-  GetRetainedMessageCommand,
-  IoTDataPlaneClient,
-  PublishCommand,
-  ResourceNotFoundException,
-} from '@aws-sdk/client-iot-data-plane'
+import { IoTDataPlaneClient, PublishCommand } from '@aws-sdk/client-iot-data-plane'
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager'
 import { createChatLambdaHandler } from '../../../src-main/backend/lambda/chat-lambda'
 import { createCloudModelResolver, type ModelCatalog } from '../../../src-main/backend/cloud-models'
@@ -34,6 +29,7 @@ import type { ChunkMessage } from '../../../src-main/protocol/stream-protocol'
 import type { AttachmentRef } from '../../../src-main/shared/attachment'
 import { makePdf, makePng } from '../../fixtures/attachment-files'
 import { makeTempDir } from '../../support/temp-dir'
+import { answerAsIdle } from './idle-iot-data'
 import { IDENTITY, OTHER_IDENTITY, invocationContext, POOL } from './lambda-callers'
 
 const bedrock = mockClient(BedrockRuntimeClient)
@@ -94,10 +90,8 @@ beforeEach(async () => {
   bodies = new Map()
   openAiBodies = []
   bedrock.reset()
-  iotData.reset()
+  answerAsIdle(iotData)
   s3.reset()
-  iotData.on(PublishCommand).resolves({})
-  iotData.on(GetRetainedMessageCommand).rejects(new ResourceNotFoundException({ message: 'none', $metadata: {} }))
   s3.on(GetObjectCommand).callsFake(({ Bucket, Key }: { Bucket: string; Key: string }) => {
     const bytes = Bucket === BUCKET ? bucket.get(Key) : undefined
     if (!bytes) throw new NoSuchKey({ message: 'The specified key does not exist.', $metadata: {} })

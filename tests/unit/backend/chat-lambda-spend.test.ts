@@ -12,12 +12,7 @@ import {
   type ConverseStreamOutput,
 } from '@aws-sdk/client-bedrock-runtime'
 import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb'
-import {
-  GetRetainedMessageCommand,
-  IoTDataPlaneClient,
-  PublishCommand,
-  ResourceNotFoundException,
-} from '@aws-sdk/client-iot-data-plane'
+import { IoTDataPlaneClient, PublishCommand } from '@aws-sdk/client-iot-data-plane'
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager'
 import { catalogOutputBound, createCloudModelResolver, type ModelCatalog } from '../../../src-main/backend/cloud-models'
 import { createChatLambdaHandler, spendLimitsFromEnv } from '../../../src-main/backend/lambda/chat-lambda'
@@ -30,6 +25,7 @@ import {
 import type { ChunkMessage } from '../../../src-main/protocol/stream-protocol'
 import { DynamoItemTable } from '../../support/dynamo-item-table'
 import { ManualClock } from '../../support/manual-clock'
+import { answerAsIdle } from './idle-iot-data'
 import { IDENTITY, invocationContext, OTHER_IDENTITY, POOL } from './lambda-callers'
 
 const bedrock = mockClient(BedrockRuntimeClient)
@@ -69,17 +65,13 @@ let logs: Array<Record<string, unknown>>
 
 beforeEach(() => {
   bedrock.reset()
-  iotData.reset()
+  answerAsIdle(iotData)
   dynamo.reset()
   logs = []
   table = new DynamoItemTable(['userId', 'period'])
   table.serve(dynamo)
   clock = new ManualClock()
   clock.advance(Date.parse('2026-12-07T12:00:00Z'))
-  iotData.on(PublishCommand).resolves({})
-  iotData
-    .on(GetRetainedMessageCommand)
-    .rejects(new ResourceNotFoundException({ message: 'No retained message', $metadata: {} }))
 })
 
 function lambda(limits: Partial<SpendLimits> = {}) {

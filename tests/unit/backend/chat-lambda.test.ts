@@ -13,6 +13,7 @@ import {
   ResourceNotFoundException,
   type PublishCommandInput,
 } from '@aws-sdk/client-iot-data-plane'
+import { answerAsIdle } from './idle-iot-data'
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager'
 import {
   chatLambdaDepsFromEnv,
@@ -83,12 +84,8 @@ let logs: Array<Record<string, unknown>>
 beforeEach(() => {
   logs = []
   bedrock.reset()
-  iotData.reset()
   secrets.reset()
-  iotData.on(PublishCommand).resolves({})
-  iotData
-    .on(GetRetainedMessageCommand)
-    .rejects(new ResourceNotFoundException({ message: 'No retained message', $metadata: {} }))
+  answerAsIdle(iotData)
 })
 
 function lambda(overrides: Partial<ChatLambdaDeps> = {}) {
